@@ -1,0 +1,13 @@
+/** Unit and integration tests. The action's end-to-end tests run the bundled dist/ as a child process. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/__tests__'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node', isolatedModules: true } }],
+  },
+  testTimeout: 60000,
+  // Tests share one dockerd and one registry; two workers match the 2-core machines this runs on.
+  maxWorkers: 2,
+  verbose: false,
+};

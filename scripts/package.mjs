@@ -1,0 +1,34 @@
+// Bundles the action (dist/index.js) and the CLI (dist/cli.js) with esbuild.
+// --check rebuilds into a temp dir and fails when the committed dist/ differs (CI runs this).
+import { build } from 'esbuild';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const check = process.argv.includes('--check');
+const outdir = check ? mkdtempSync(join(tmpdir(), 'cuda-gate-dist-')) : 'dist';
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  legalComments: 'none',
+  logLevel: 'warning',
+  // optional native helpers of ssh2 (pulled in by dockerode): never used for unix/tcp DOCKER_HOST
+  external: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
+  define: { 'process.env.CUDA_GATE_BUNDLED': '"1"' },
+};
+await build({ ...common, entryPoints: { index: 'src/action/main.ts' }, outdir });
+await build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir, banner: { js: '#!/usr/bin/env node' } });
+
+if (check) {
+  const names = readdirSync(outdir);
+  const differing = names.filter((n) => !existsSync(join('dist', n)) || readFileSync(join('dist', n), 'utf8') !== readFileSync(join(outdir, n), 'utf8'));
+  rmSync(outdir, { recursive: true, force: true });
+  if (differing.length) {
+    console.error(`dist/ is stale (${differing.join(', ')} differ from a fresh build): run 'npm run package' and commit dist/`);
+    process.exit(1);
+  }
+  console.log('dist/ matches a fresh build');
+}

@@ -1,0 +1,45 @@
+/**
+ * Stage 3 — evidence: each thing found in the config or the files that says something about the CUDA stack,
+ * with where it was found. Evidence states facts about the image; judging them against the matrix is stage 4.
+ */
+export type EvidenceKind =
+  | 'cuda-version' // CUDA_VERSION env, version.json / version.txt: the toolkit release the image declares or ships
+  | 'cudart'
+  | 'cublas'
+  | 'cublasLt'
+  | 'cufft'
+  | 'curand'
+  | 'cusparse'
+  | 'cusolver'
+  | 'nvrtc'
+  | 'nvjitlink'
+  | 'cudnn'
+  | 'nccl'
+  | 'cuda-compat' // forward-compat libcuda (files under /usr/local/cuda*/compat or the cuda-compat-X-Y package)
+  | 'nvidia-require' // an NVIDIA_REQUIRE_* env var
+  | 'nvidia-disable-require'
+  | 'cuda-package' // any other NVIDIA CUDA package / env (NV_*) that pins a CUDA version
+  | 'pip-package'; // a pip wheel carrying CUDA (nvidia-*-cuXX, torch+cuXXX, …)
+
+export interface Evidence {
+  kind: EvidenceKind;
+  /** version of the component itself (cudart 12.4.127, cuDNN 9.1.0.70, NCCL 2.21.5, compat libcuda 550.54.15) */
+  version?: string;
+  /** CUDA version (major, or major.minor[.patch]) the item implies or was built for */
+  cuda?: string;
+  from: 'config' | 'file' | 'package';
+  /** config source: "env:CUDA_VERSION", "label:com.nvidia.cudnn.version" */
+  key?: string;
+  /** file the evidence was read from (absolute, as in the image) */
+  path?: string;
+  /** package name for from: 'package' */
+  package?: string;
+  layer?: string;
+  layerIndex?: number;
+  instruction?: string;
+  /** exact: read from a versioned file or package DB; declared: what env/labels claim; inferred: derived (e.g. soname major only) */
+  confidence: 'exact' | 'declared' | 'inferred';
+  /** raw value (the NVIDIA_REQUIRE_* string, the env value) */
+  value?: string;
+  detail?: string;
+}

@@ -1,0 +1,77 @@
+/**
+ * Stage 2 — layer tars to the image's final filesystem, keeping only what detectors care about.
+ * Each layer is analysed on its own into a LayerResult (plain JSON: this is what a per-layer cache stores);
+ * merging applies each layer's whiteouts to the layers below it only, then overlays its entries.
+ */
+import type { Finding } from '../common/findings';
+
+export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
+
+/** What a detector wants from a regular file at a path. */
+export interface Interest {
+  /** read up to this many bytes of the body as UTF-8 text (larger files are truncated and a finding is added) */
+  content?: number;
+}
+
+/** Asked once per tar entry path (normalised, no leading slash); undefined = not interesting. */
+export type InterestFn = (path: string, size: number) => Interest | undefined;
+
+/** A kept entry of one layer. Paths are normalised: no leading "/" or "./", no "//", never "..". */
+export interface LayerEntry {
+  path: string;
+  type: EntryType;
+  size: number;
+  /** symlink target as written (may be relative or absolute); hardlink target path (normalised) */
+  linkTarget?: string;
+  /** UTF-8 text of the body, when an Interest asked for content */
+  content?: string;
+  contentTruncated?: boolean;
+}
+
+export interface LayerResult {
+  /** LayerDescriptor.digest */
+  digest: string;
+  diffId?: string;
+  entryCount: number;
+  /** bytes of the uncompressed tar read */
+  tarBytes: number;
+  /** interesting files, and every symlink (needed to resolve paths through directory links) */
+  entries: LayerEntry[];
+  /** paths deleted from lower layers by `.wh.NAME` */
+  whiteouts: string[];
+  /** directories whose lower-layer children are hidden by `.wh..wh..opq` */
+  opaqueDirs: string[];
+  findings: Finding[];
+}
+
+/** An entry of the final (merged) filesystem, with where it came from. */
+export interface FileEntry extends LayerEntry {
+  layerIndex: number;
+  layerDigest: string;
+  /** Dockerfile instruction that created the layer, from the config history (empty_layer entries skipped) */
+  instruction?: string;
+}
+
+export interface LayerInfo {
+  index: number;
+  digest: string;
+  diffId?: string;
+  instruction?: string;
+  entryCount: number;
+  tarBytes: number;
+}
+
+/** The image's final filesystem, restricted to kept entries. */
+export interface FileSystemView {
+  layers: LayerInfo[];
+  /** the entry at exactly this path (no symlink resolution) */
+  get(path: string): FileEntry | undefined;
+  /**
+   * Follows symlinks (in the final path component and in directories, relative and absolute, bounded hops) and
+   * hardlinks to the entry that holds the content; undefined when dangling or a loop.
+   */
+  resolve(path: string): FileEntry | undefined;
+  /** every kept entry (files, symlinks, hardlinks), in path order */
+  entries(): FileEntry[];
+  findings: Finding[];
+}

@@ -1,0 +1,88 @@
+/**
+ * The compatibility facts, as loaded from the top-level matrix/*.yaml. Every row carries `source` (where the fact
+ * was read) and `confirmed` (false where the research could not confirm it: verdicts resting on such a row are
+ * cautious). Code never hard-codes a version number; it asks the matrix.
+ */
+
+export interface SourcedRow {
+  /** URL or document the fact was read from */
+  source: string;
+  /** false = unconfirmed in the research; verdicts that rest on it become caveats */
+  confirmed: boolean;
+  note?: string;
+}
+
+/** A CUDA toolkit release (GA or update), e.g. 12.4.1 = "CUDA 12.4 Update 1". */
+export interface ToolkitRelease extends SourcedRow {
+  /** release version as CUDA_VERSION writes it: "12.4.1"; 11.0 uses 11.0.1 (RC) / 11.0.2 (GA) / 11.0.3 (U1) */
+  version: string;
+  /** the release notes' name: "CUDA 12.4 Update 1" */
+  label: string;
+  /** cudart component versions this release ships ("12.4.127"); empty when not known */
+  cudart: string[];
+  /** minimum Linux x86_64 driver (release notes Table 3) */
+  linuxDriver: string;
+  windowsDriver?: string;
+  /** driver branches NVIDIA's own images accept with forward compatibility (NVIDIA_REQUIRE_CUDA brand groups) */
+  forwardCompatBranches?: number[];
+  /** libcuda version in this release's cuda-compat package, when known */
+  compatDriver?: string;
+}
+
+/** Per CUDA major: minor-version compatibility (CUDA >= 11). */
+export interface MajorCompat extends SourcedRow {
+  major: number;
+  /** whether minor-version compatibility exists for this major (11 and later) */
+  minorVersionCompat: boolean;
+  /** lowest Linux driver that runs any release of this major through minor-version compatibility */
+  minorCompatFloor?: string;
+  windowsMinorCompatFloor?: string;
+}
+
+/** A driver branch and the highest CUDA version it supports (what nvidia-smi prints as "CUDA Version"). */
+export interface DriverBranch extends SourcedRow {
+  branch: number;
+  cuda: string;
+  /** long-term support / production branch etc., informational */
+  kind?: string;
+}
+
+export interface Gpu extends SourcedRow {
+  name: string;
+  aliases: string[];
+  /** "8.0" */
+  computeCapability: string;
+  architecture: string;
+  /** data-center part: eligible for forward compatibility */
+  datacenter: boolean;
+  /** values `brand=` in NVIDIA_REQUIRE_CUDA may match for this GPU (lower case) */
+  brands: string[];
+  firstDriverBranch?: number;
+  lastDriverBranch?: number;
+}
+
+/** Which CUDA major a library's soname major implies ("libcublas.so.12" -> CUDA 12). */
+export interface LibraryRule extends SourcedRow {
+  /** evidence kind the rule applies to: cudart, cublas, nvrtc, … */
+  library: string;
+  sonameMajor: number;
+  cudaMajors: number[];
+}
+
+export interface MatrixMeta {
+  /** data version, bumped on every change to matrix/ */
+  version: string;
+  /** date the data was last reviewed (YYYY-MM-DD) */
+  date: string;
+}
+
+export interface Matrix {
+  meta: MatrixMeta;
+  /** ascending by version */
+  releases: ToolkitRelease[];
+  majors: MajorCompat[];
+  /** ascending by branch */
+  driverBranches: DriverBranch[];
+  gpus: Gpu[];
+  libraries: LibraryRule[];
+}

@@ -1,0 +1,92 @@
+/**
+ * Stage 1 — where image bytes come from. A source turns a reference the user typed into an Image: its config
+ * (env, labels, history) and a way to stream its layers, base first, as plain (decompressed) tar streams.
+ */
+import type { Readable } from 'node:stream';
+
+export type SourceKind = 'docker-daemon' | 'docker-archive' | 'oci-archive' | 'oci' | 'docker';
+
+/** A parsed source reference (containers-transports convention, see design.md). */
+export interface SourceRef {
+  /** exactly as the user gave it; reports key results by this string */
+  raw: string;
+  kind: SourceKind;
+  /** archive file or layout dir (archive/oci kinds) */
+  path?: string;
+  /** image name/tag/digest inside the archive, the daemon, or the registry */
+  reference?: string;
+}
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+/** One entry of the config's history; empty_layer entries have no layer of their own. */
+export interface HistoryEntry {
+  created_by?: string;
+  empty_layer?: boolean;
+  comment?: string;
+  created?: string;
+}
+
+/** The parts of the image config the gate reads. Env is parsed from KEY=VALUE strings; later duplicates win. */
+export interface ImageConfig {
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  history: HistoryEntry[];
+  /** rootfs.diff_ids: sha256 of each uncompressed layer, base first */
+  diffIds: string[];
+  os?: string;
+  architecture?: string;
+  variant?: string;
+}
+
+export interface LayerDescriptor {
+  /** digest of the layer as stored (compressed blob digest for registries/OCI; diffID for legacy docker-archive) */
+  digest: string;
+  /** sha256 of the uncompressed tar, when known */
+  diffId?: string;
+  size?: number;
+  mediaType?: string;
+}
+
+export interface LayerContext {
+  index: number;
+  descriptor: LayerDescriptor;
+}
+
+/** Streams one decompressed layer tar and produces a per-layer result (the layers stage decides what). */
+export type LayerReader<T> = (layer: LayerContext, tar: Readable) => Promise<T>;
+
+export interface ReadLayersOutcome<T> {
+  /** one result per layer, base first (manifest order) */
+  results: T[];
+  /** the config as the layer read found it (the daemon's export carries the full history); else the same as Image.config */
+  config: ImageConfig;
+}
+
+export interface Image {
+  /** SourceRef.raw */
+  source: string;
+  kind: SourceKind;
+  /** human name: tag or RepoTags[0] or the path */
+  ref: string;
+  /** manifest digest when known, else the config digest (image ID) */
+  digest?: string;
+  platform: Platform;
+  config: ImageConfig;
+  layers: LayerDescriptor[];
+  /**
+   * Streams every layer through `read` and returns the results in manifest (base-first) order. Implementations
+   * may read layers in any order or in parallel; a layer's stream must be consumed or destroyed by `read`.
+   * Errors name the image and the layer (GateError CORRUPT_LAYER / CORRUPT_ARCHIVE).
+   */
+  readLayers<T>(read: LayerReader<T>): Promise<ReadLayersOutcome<T>>;
+}
+
+export interface OpenOptions {
+  /** requested platform for multi-platform images; default linux/amd64 */
+  platform?: Platform;
+}
