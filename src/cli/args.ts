@@ -1,0 +1,97 @@
+/** argv -> typed CLI options. Every mistake is a GateError naming the flag and the fix. */
+import { parseArgs } from 'node:util';
+import { GateError } from '../common/errors';
+import type { FailOn, NoCudaPolicy } from '../targets/types';
+
+export type Format = 'text' | 'json' | 'markdown';
+
+export interface CheckArgs {
+  command: 'check';
+  sources: string[];
+  targets?: string;
+  driver?: string;
+  gpu?: string;
+  forwardCompat: boolean;
+  format: Format;
+  output?: string;
+  failOn?: FailOn;
+  noCuda?: NoCudaPolicy;
+  platform?: string;
+  quiet: boolean;
+  matrixDir?: string;
+}
+
+export type CliArgs = CheckArgs | { command: 'help' } | { command: 'version' };
+
+const FORMATS: readonly Format[] = ['text', 'json', 'markdown'];
+const FAIL_ON: readonly FailOn[] = ['fail', 'caveat', 'never'];
+const NO_CUDA: readonly NoCudaPolicy[] = ['pass', 'warn', 'fail'];
+
+export const USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --driver VER [--gpu GPU] [--forward-compat]]
+                       [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]
+                       [--no-cuda pass|warn|fail] [--platform OS/ARCH] [--quiet]
+
+SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at DOCKER_HOST
+         docker-archive:PATH[:REF]                docker save / podman save tar
+         oci-archive:PATH[:REF] | oci:DIR[:REF]   OCI image layout (tar or directory)
+         docker://HOST/REPO:TAG                   a registry (not built yet)
+
+Targets default to .github/cuda-targets.yml when it exists.
+Exit codes: 0 gate passed, 1 gate failed (a result at or above --fail-on), 2 bad input or unreadable image.`;
+
+export function parseCliArgs(argv: string[]): CliArgs {
+  if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') return { command: 'help' };
+  if (argv[0] === '--version' || argv[0] === 'version') return { command: 'version' };
+  const [command, ...rest] = argv;
+  if (command !== 'check') {
+    throw new GateError('BAD_ARGUMENT', `unknown command "${command}"`, 'run: cuda-gate check SOURCE... --driver VER (see cuda-gate --help)');
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        targets: { type: 'string', short: 't' },
+        driver: { type: 'string' },
+        gpu: { type: 'string' },
+        'forward-compat': { type: 'boolean', default: false },
+        format: { type: 'string', short: 'f', default: 'text' },
+        output: { type: 'string', short: 'o' },
+        'fail-on': { type: 'string' },
+        'no-cuda': { type: 'string' },
+        platform: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q', default: false },
+        matrix: { type: 'string' },
+      },
+    });
+  } catch (e) {
+    throw new GateError('BAD_ARGUMENT', (e as Error).message.split('\n')[0], 'see cuda-gate --help');
+  }
+  const v = parsed.values;
+  if (!parsed.positionals.length) throw new GateError('BAD_ARGUMENT', 'check: no image given', 'e.g. cuda-gate check docker-archive:app.tar --driver 535.104.05');
+  if (v.targets && v.driver) throw new GateError('BAD_ARGUMENT', '--targets and --driver are exclusive', 'use a targets file for several targets, or --driver for one');
+  if ((v.gpu || v['forward-compat']) && !v.driver) throw new GateError('BAD_ARGUMENT', '--gpu and --forward-compat need --driver', 'e.g. --driver 535.104.05 --gpu A100');
+  const format = v.format as string;
+  if (!FORMATS.includes(format as Format)) throw new GateError('BAD_ARGUMENT', `--format "${format}" is not one of ${FORMATS.join(', ')}`, 'e.g. --format json');
+  const failOn = v['fail-on'] as string | undefined;
+  if (failOn !== undefined && !FAIL_ON.includes(failOn as FailOn)) throw new GateError('BAD_ARGUMENT', `--fail-on "${failOn}" is not one of ${FAIL_ON.join(', ')}`, 'e.g. --fail-on caveat');
+  const noCuda = v['no-cuda'] as string | undefined;
+  if (noCuda !== undefined && !NO_CUDA.includes(noCuda as NoCudaPolicy)) throw new GateError('BAD_ARGUMENT', `--no-cuda "${noCuda}" is not one of ${NO_CUDA.join(', ')}`, 'e.g. --no-cuda fail');
+  return {
+    command: 'check',
+    sources: parsed.positionals,
+    targets: v.targets as string | undefined,
+    driver: v.driver as string | undefined,
+    gpu: v.gpu as string | undefined,
+    forwardCompat: !!v['forward-compat'],
+    format: format as Format,
+    output: v.output as string | undefined,
+    failOn: failOn as FailOn | undefined,
+    noCuda: noCuda as NoCudaPolicy | undefined,
+    platform: v.platform as string | undefined,
+    quiet: !!v.quiet,
+    matrixDir: v.matrix as string | undefined,
+  };
+}

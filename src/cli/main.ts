@@ -1,0 +1,85 @@
+/** The CLI shell: argv -> engine -> stdout/file, exit code 0 (passed), 1 (gate failed), 2 (bad input). */
+import { existsSync, writeFileSync } from 'node:fs';
+import { isGateError, GateError, messageOf } from '../common/errors';
+import { checkImages, type Progress } from '../engine/check';
+import { loadMatrix } from '../matrix/load';
+import { renderMarkdown } from '../report/markdown';
+import { renderText } from '../report/text';
+import { TOOL_VERSION } from '../report/build';
+import { parsePlatform } from '../sources/platform';
+import { adHocTarget, loadTargetsFile } from '../targets/load';
+import { DEFAULT_POLICY, type Policy, type Target } from '../targets/types';
+import { parseCliArgs, USAGE, type CheckArgs } from './args';
+
+const DEFAULT_TARGETS = '.github/cuda-targets.yml';
+
+export async function run(argv: string[], io = { out: process.stdout, err: process.stderr }): Promise<number> {
+  try {
+    const args = parseCliArgs(argv);
+    if (args.command === 'help') {
+      io.out.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (args.command === 'version') {
+      io.out.write(`cuda-gate ${TOOL_VERSION}\n`);
+      return 0;
+    }
+    return await check(args, io);
+  } catch (e) {
+    if (isGateError(e)) {
+      io.err.write(`cuda-gate: error: ${e.toLine()}\n`);
+      return e.exitCode;
+    }
+    io.err.write(`cuda-gate: internal error: ${messageOf(e)} (please report this with the command line you ran)\n`);
+    if (process.env.CUDA_GATE_DEBUG) io.err.write(`${(e as Error)?.stack ?? ''}\n`);
+    return 2;
+  }
+}
+
+async function check(args: CheckArgs, io: { out: NodeJS.WritableStream; err: NodeJS.WriteStream | NodeJS.WritableStream }): Promise<number> {
+  const matrix = loadMatrix(args.matrixDir);
+  let targets: Target[];
+  let policy: Policy = { ...DEFAULT_POLICY };
+  if (args.driver) {
+    targets = [adHocTarget({ driver: args.driver, gpu: args.gpu, forwardCompat: args.forwardCompat }, matrix)];
+  } else {
+    const file = args.targets ?? (existsSync(DEFAULT_TARGETS) ? DEFAULT_TARGETS : undefined);
+    if (!file) {
+      throw new GateError('BAD_ARGUMENT', `no targets: ${DEFAULT_TARGETS} does not exist and neither --targets nor --driver was given`, 'pass --driver 535.104.05 [--gpu A100] or --targets FILE');
+    }
+    const loaded = loadTargetsFile(file, matrix);
+    targets = loaded.targets;
+    policy = { ...policy, ...loaded.policy };
+  }
+  if (args.failOn) policy.failOn = args.failOn;
+  if (args.noCuda) policy.noCuda = args.noCuda;
+  const platform = args.platform ? parsePlatform(args.platform) : undefined;
+
+  const progress = !args.quiet && (io.err as NodeJS.WriteStream).isTTY ? progressPrinter(io.err as NodeJS.WriteStream) : undefined;
+  const report = await checkImages({ sources: args.sources, targets, policy, matrix, platform, onProgress: progress });
+  progress?.({ image: '', phase: 'done' });
+
+  const text =
+    args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : args.format === 'markdown' ? renderMarkdown(report) : renderText(report);
+  if (args.output) writeFileSync(args.output, text);
+  else io.out.write(text);
+  return report.summary.gatePassed ? 0 : 1;
+}
+
+function progressPrinter(err: NodeJS.WriteStream): (p: Progress) => void {
+  return (p) => {
+    if (p.phase === 'done') {
+      err.write('\r\x1b[K');
+      return;
+    }
+    const mb = p.bytes !== undefined ? ` ${(p.bytes / 1e6).toFixed(0)} MB` : '';
+    const layers = p.layer !== undefined ? ` layer ${p.layer}/${p.layers ?? '?'}` : ' opening';
+    err.write(`\r\x1b[K${p.image}:${layers}${mb}`);
+  };
+}
+
+if (require.main === module) {
+  run(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

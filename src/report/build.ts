@@ -1,0 +1,44 @@
+/** Assembles the JSON report from per-image analysis and per-target results. */
+import { cudaForDriver } from '../matrix/queries';
+import type { Matrix } from '../matrix/types';
+import type { Policy, Target } from '../targets/types';
+import type { Result, Verdict } from '../verdict/types';
+import { worse } from '../verdict/types';
+import type { Report, ReportImage, ReportTarget } from './types';
+
+export const TOOL_VERSION = '0.1.0';
+
+export function reportTarget(t: Target, matrix: Matrix): ReportTarget {
+  return {
+    name: t.name,
+    driver: t.driver,
+    cuda: cudaForDriver(matrix, t.driver).cuda,
+    gpu: t.gpu
+      ? { input: t.gpu.input, name: t.gpu.gpu?.name, computeCapability: t.gpu.computeCapability, architecture: t.gpu.architecture, datacenter: t.gpu.datacenter }
+      : undefined,
+    forwardCompat: t.forwardCompat,
+    os: t.os,
+  };
+}
+
+export function buildReport(images: ReportImage[], results: Result[], targets: Target[], policy: Policy, matrix: Matrix): Report {
+  const count = (v: Verdict) => results.filter((r) => r.verdict === v).length;
+  const verdict = results.reduce<Verdict>((v, r) => worse(v, r.verdict), 'pass');
+  return {
+    schemaVersion: 1,
+    tool: { name: 'cuda-gate', version: TOOL_VERSION },
+    matrix: { version: matrix.meta.version, date: matrix.meta.date },
+    policy: { failOn: policy.failOn, noCuda: policy.noCuda },
+    targets: targets.map((t) => reportTarget(t, matrix)),
+    images,
+    results,
+    summary: { pass: count('pass'), caveat: count('caveat'), fail: count('fail'), verdict, gatePassed: gatePasses(verdict, policy.failOn) },
+  };
+}
+
+/** The gate fails when any result is at or above fail-on. */
+export function gatePasses(verdict: Verdict, failOn: Policy['failOn']): boolean {
+  if (failOn === 'never') return true;
+  if (failOn === 'caveat') return verdict === 'pass';
+  return verdict !== 'fail';
+}

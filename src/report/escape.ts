@@ -1,0 +1,54 @@
+/**
+ * Image content is untrusted: labels, env values, paths and instructions come from the pull request under test.
+ * Everything drawn from an image goes through these before it is rendered, so it shows as inert text.
+ */
+
+const MD_SPECIAL: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '|': '&#124;',
+  '`': '&#96;',
+  '*': '&#42;',
+  _: '&#95;',
+  '[': '&#91;',
+  ']': '&#93;',
+  '\\': '&#92;',
+  '#': '&#35;',
+  '!': '&#33;',
+  '~': '&#126;',
+  '@': '&#64;',
+  ':': '&#58;',
+};
+
+/** Text for markdown (tables, lists, <details>): entity-encoded, one line, control characters removed. */
+export function md(s: string | number | undefined): string {
+  if (s === undefined) return '';
+  return stripControl(String(s))
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/[&<>"'|`*_[\]\\#!~@:]/g, (c) => MD_SPECIAL[c]);
+}
+
+/** Like md() but wrapped as inline code; safe because the content is entity-encoded inside an HTML element. */
+export function mdCode(s: string | undefined): string {
+  return s === undefined || s === '' ? '' : `<code>${md(s)}</code>`;
+}
+
+/** Text for a terminal: C0/C1 control characters (ESC sequences, BEL, CR) shown as \xNN, never interpreted. */
+export function term(s: string | number | undefined): string {
+  if (s === undefined) return '';
+  // eslint-disable-next-line no-control-regex
+  return String(s).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** Text for a workflow command (annotations): the runner's own escaping of %, CR, LF, plus control chars. */
+export function workflowCommandText(s: string): string {
+  return stripControl(s).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+function stripControl(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
+}

@@ -1,0 +1,81 @@
+/** Plain-text rendering for terminals: a verdict table, then reasons and evidence per image. */
+import { term } from './escape';
+import type { Report, ReportImage } from './types';
+import type { Verdict } from '../verdict/types';
+
+const MARK: Record<Verdict, string> = { pass: 'pass', caveat: 'CAVEAT', fail: 'FAIL' };
+const ICON: Record<Verdict, string> = { pass: '✓', caveat: '!', fail: '✗' };
+
+export function renderText(report: Report, opts: { evidence?: boolean } = {}): string {
+  const out: string[] = [];
+  out.push(`cuda-gate ${report.tool.version} · matrix ${report.matrix.version} (${report.matrix.date})`, '');
+
+  const header = ['IMAGE', 'CUDA', 'NEEDS DRIVER', ...report.targets.map((t) => `${t.name}`)];
+  const sub = ['', '', '', ...report.targets.map((t) => `${t.driver}${t.gpu ? ` ${t.gpu.input}` : ''}`)];
+  const rows = report.images.map((img) => [
+    img.source,
+    img.cuda?.runtime ?? (img.requirement.majors.length ? img.requirement.majors.map((m) => `${m}.x`).join('+') : '-'),
+    driverCell(img),
+    ...report.targets.map((t) => {
+      const r = report.results.find((x) => x.image === img.source && x.target === t.name);
+      return r ? MARK[r.verdict] : '-';
+    }),
+  ]);
+  out.push(...table([header, sub, ...rows]), '');
+
+  for (const img of report.images) {
+    const results = report.results.filter((r) => r.image === img.source);
+    const withReasons = results.filter((r) => r.reasons.length);
+    out.push(`${term(img.source)}${img.ref && img.ref !== img.source ? ` (${term(img.ref)})` : ''}`);
+    if (!withReasons.length) out.push('  runs on every target');
+    for (const r of withReasons) {
+      for (const reason of r.reasons) {
+        out.push(`  ${ICON[reason.verdict]} ${term(r.target)}: ${reason.code}`);
+        out.push(...wrap(term(reason.message), 4));
+        if (reason.remedy) out.push(...wrap(`fix: ${term(reason.remedy)}`, 4));
+      }
+    }
+    if (opts.evidence !== false && img.evidence.length) {
+      out.push('  evidence:');
+      for (const e of img.evidence.slice(0, 40)) {
+        const where = e.from === 'config' ? e.key : e.path;
+        const layer = e.layerIndex !== undefined ? ` [layer ${e.layerIndex + 1}${e.instruction ? `: ${e.instruction.slice(0, 60)}` : ''}]` : '';
+        out.push(`    ${e.kind} ${e.version ?? ''}${e.cuda ? ` (CUDA ${e.cuda})` : ''}  ${term(where ?? '')}${term(layer)}`);
+      }
+      if (img.evidence.length > 40) out.push(`    … ${img.evidence.length - 40} more (use --format json)`);
+    }
+    for (const f of img.findings) out.push(`  note: ${term(f.message)}`);
+    out.push('');
+  }
+  const s = report.summary;
+  out.push(
+    `gate ${s.gatePassed ? 'passed' : 'FAILED'}: ${s.fail} fail, ${s.caveat} caveat, ${s.pass} pass (fail-on: ${report.policy.failOn})`,
+  );
+  return out.join('\n') + '\n';
+}
+
+function driverCell(img: ReportImage): string {
+  const r = img.requirement;
+  if (!r.minDriver) return r.minorCompatDriver ? `>= ${r.minorCompatDriver}` : '-';
+  return r.minorCompatDriver && r.minorCompatDriver !== r.minDriver ? `${r.minDriver} (mvc ${r.minorCompatDriver})` : r.minDriver;
+}
+
+function table(rows: string[][]): string[] {
+  const cells = rows.map((r) => r.map((c) => term(c)));
+  const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
+  return cells.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+}
+
+function wrap(text: string, indent: number, width = 110): string[] {
+  const words = text.split(' ');
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    if (line && line.length + w.length + 1 > width - indent) {
+      lines.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(line);
+  return lines.map((l) => ' '.repeat(indent) + l);
+}

@@ -1,0 +1,56 @@
+/** Stage 6 — the JSON report (contract: design.md; fields may be added, never removed or renamed). */
+import type { Finding } from '../common/findings';
+import type { Evidence } from '../evidence/types';
+import type { FailOn, NoCudaPolicy } from '../targets/types';
+import type { Result, Verdict } from '../verdict/types';
+
+export interface ReportNeed {
+  cuda: string;
+  level: 'release' | 'family' | 'major';
+  releases: string[];
+  minDriver?: string;
+  unknown: boolean;
+  unconfirmed: boolean;
+}
+
+export interface ReportImage {
+  source: string;
+  ref: string;
+  digest?: string;
+  platform: string;
+  cuda: { runtime?: string; major?: number; release?: string } | null;
+  requirement: {
+    minDriver?: string;
+    minorCompatDriver?: string;
+    majors: number[];
+    needs: ReportNeed[];
+    forwardCompat?: { compatDriver?: string; cuda?: string; branches: number[] };
+    require: { name: string; value: string; synthesized?: boolean; errors?: string[] }[];
+    requireDisabled: boolean;
+  };
+  evidence: Evidence[];
+  findings: Finding[];
+  layers: { index: number; digest: string; instruction?: string; entries: number; bytes: number }[];
+  scan: { mode: 'full' | 'config'; layersRead: number; bytesRead: number; seconds: number };
+}
+
+export interface ReportTarget {
+  name: string;
+  driver: string;
+  /** CUDA version the driver supports, per the matrix */
+  cuda: string;
+  gpu?: { input: string; name?: string; computeCapability: string; architecture?: string; datacenter?: boolean };
+  forwardCompat: boolean;
+  os: string;
+}
+
+export interface Report {
+  schemaVersion: 1;
+  tool: { name: 'cuda-gate'; version: string };
+  matrix: { version: string; date: string };
+  policy: { failOn: FailOn; noCuda: NoCudaPolicy };
+  targets: ReportTarget[];
+  images: ReportImage[];
+  results: Result[];
+  summary: { pass: number; caveat: number; fail: number; verdict: Verdict; gatePassed: boolean };
+}

@@ -1,0 +1,309 @@
+/**
+ * ImageRequirement x Target -> Result. Each check adds at most one reason per code; the verdict is the worst.
+ * Messages say what breaks, where it came from, what the target has and what is needed; remedies say what to do.
+ */
+import { compareDriver, driverBranch } from '../common/driver-version';
+import { compareVersions, majorMinor } from '../common/dotted-version';
+import { cudaForDriver, majorCompat, releasesInFamily } from '../matrix/queries';
+import type { Matrix } from '../matrix/types';
+import type { CudaNeed, ImageRequirement } from '../requirement/types';
+import type { Policy, Target } from '../targets/types';
+import { describeEvidence, listBranches, originOf, strongest } from './describe';
+import { evaluateRequire, type HostProperties } from './nvidia-require-eval';
+import { type Reason, type Result, type Verdict, worse } from './types';
+
+export interface JudgeInput {
+  image: string;
+  requirement: ImageRequirement;
+  target: Target;
+  policy: Policy;
+}
+
+export function judge(input: JudgeInput, matrix: Matrix): Result {
+  const { requirement: req, target, policy } = input;
+  const reasons: Reason[] = [];
+  const host = cudaForDriver(matrix, target.driver);
+
+  if (!req.hasCuda) {
+    reasons.push(noCuda(policy));
+  } else {
+    reasons.push(...checkRequire(req, target, host.cuda, host.beyondKnown));
+    reasons.push(...checkDriver(req, target, host.cuda, matrix));
+    reasons.push(...checkMixedMajors(req));
+  }
+  reasons.push(...checkGpuDriver(target));
+
+  const verdict = reasons.reduce<Verdict>((v, r) => worse(v, r.verdict), 'pass');
+  return { image: input.image, target: target.name, verdict, reasons: sortReasons(reasons) };
+}
+
+function sortReasons(reasons: Reason[]): Reason[] {
+  const rank = { fail: 0, caveat: 1, pass: 2 } as const;
+  return [...reasons].sort((a, b) => rank[a.verdict] - rank[b.verdict]);
+}
+
+function noCuda(policy: Policy): Reason {
+  const verdict: Verdict = policy.noCuda === 'fail' ? 'fail' : policy.noCuda === 'warn' ? 'caveat' : 'pass';
+  return {
+    code: 'NO_CUDA_FOUND',
+    verdict,
+    message: 'no CUDA runtime, library, package or NVIDIA_REQUIRE_* found in the image config or files',
+    remedy:
+      'if the image should use the GPU, check that the CUDA libraries made it into the final stage; if it is CPU-only, set no-cuda: pass for it',
+  };
+}
+
+// ---- NVIDIA_REQUIRE_* ---------------------------------------------------------------------------------------
+
+function checkRequire(req: ImageRequirement, target: Target, hostCuda: string, beyondKnown: boolean): Reason[] {
+  if (req.require.disabled) return [];
+  const props: HostProperties = {
+    cuda: hostCuda,
+    driver: target.driver,
+    arch: target.gpu?.computeCapability,
+    brands: target.gpu?.brands ?? [],
+  };
+  const out: Reason[] = [];
+  for (const expr of req.require.expressions) {
+    const origin = [{ key: `env:${expr.name}` }];
+    const source = expr.synthesized ? `${expr.name} (implied by CUDA_VERSION: the image sets no NVIDIA_REQUIRE_CUDA)` : expr.name;
+    if (expr.errors.length) {
+      out.push({
+        code: 'REQUIRE_INVALID',
+        verdict: 'fail',
+        message: `${expr.name} has terms the NVIDIA container runtime rejects (${expr.errors.slice(0, 3).join('; ')}): \`docker run --gpus\` fails with "requirement error: invalid expression"`,
+        remedy: `fix ${expr.name} (terms look like cuda>=12.4 or brand=tesla,driver>=535,driver<536) or set NVIDIA_DISABLE_REQUIRE=true`,
+        origin,
+      });
+      continue;
+    }
+    const outcome = evaluateRequire(expr, props);
+    if (outcome.truth === 'false') {
+      out.push({
+        code: 'REQUIRE_UNSATISFIED',
+        verdict: 'fail',
+        message: `the NVIDIA container runtime refuses to start the container: ${source} is not satisfied by driver ${target.driver} (reports CUDA ${hostCuda}${beyondKnown ? ' or later' : ''}${target.gpu ? `, ${target.gpu.input}` : ''}) — "unsatisfied condition: ${outcome.failedToken}"`,
+        remedy: requireRemedy(expr.raw, outcome.failedToken),
+        origin,
+      });
+    } else if (outcome.truth === 'unknown') {
+      const brands = outcome.passingBrands ?? [];
+      out.push({
+        code: 'REQUIRE_UNCERTAIN',
+        verdict: 'caveat',
+        message: `${source} is satisfied by driver ${target.driver} only for some GPUs${brands.length ? ` (NVML brand ${brands.join(', ')})` : ''}; the target names ${target.gpu ? `${target.gpu.input}, whose brand the matrix does not pin down` : 'no GPU'}`,
+        remedy: target.gpu ? `upgrade the driver so that the first condition (${expr.raw.trim().split(/\s+/)[0]}) holds` : 'add gpu: to the target so the check can be decided',
+        origin,
+      });
+    }
+  }
+  return out;
+}
+
+function requireRemedy(raw: string, failedToken?: string): string {
+  const cuda = /^cuda>=(\d+(?:\.\d+)*)$/i.exec(failedToken ?? '');
+  const base = cuda
+    ? `upgrade the host driver to one that supports CUDA ${cuda[1]}, or build on an older CUDA image`
+    : `change the host so that ${failedToken ?? raw} holds, or rebuild the image`;
+  return `${base}; if minor-version or forward compatibility is intended, set NVIDIA_DISABLE_REQUIRE=true in the image (the runtime then skips this check)`;
+}
+
+// ---- CUDA runtime vs driver ----------------------------------------------------------------------------------
+
+type NeedState = 'ok' | 'minor-compat' | 'too-old' | 'unknown';
+
+function needState(need: CudaNeed, driver: string, matrix: Matrix): NeedState {
+  const floor = majorCompat(matrix, need.major);
+  const aboveFloor = floor?.minorVersionCompat && floor.minorCompatFloor ? compareDriver(driver, floor.minorCompatFloor) >= 0 : undefined;
+  if (need.unknown) {
+    if (need.lowerBoundDriver && compareDriver(driver, need.lowerBoundDriver) < 0 && aboveFloor !== true) return 'too-old';
+    return 'unknown';
+  }
+  if (need.minDriver) {
+    if (compareDriver(driver, need.minDriver) >= 0) return 'ok';
+    return aboveFloor ? 'minor-compat' : 'too-old';
+  }
+  // major-only need: the major's compatibility floor, or the first release of the major where there is none
+  if (aboveFloor !== undefined) return aboveFloor ? 'ok' : 'too-old';
+  const first = matrix.releases.find((r) => Number(r.version.split('.')[0]) === need.major);
+  return first && compareDriver(driver, first.linuxDriver) < 0 ? 'too-old' : 'ok';
+}
+
+function checkDriver(req: ImageRequirement, target: Target, hostCuda: string, matrix: Matrix): Reason[] {
+  const out: Reason[] = [];
+  const states = req.needs.map((n) => ({ need: n, state: needState(n, target.driver, matrix) }));
+  const pick = (s: NeedState) =>
+    states
+      .filter((x) => x.state === s)
+      .map((x) => x.need)
+      .sort((a, b) => compareDriver(b.minDriver ?? b.lowerBoundDriver ?? '0', a.minDriver ?? a.lowerBoundDriver ?? '0') || compareVersions(b.cuda, a.cuda))[0];
+
+  const tooOld = pick('too-old');
+  if (tooOld) {
+    out.push(tooOldOrForwardCompat(tooOld, req, target, hostCuda, matrix));
+  } else {
+    const mvc = pick('minor-compat');
+    if (mvc) out.push(minorCompatReason(mvc, req, target));
+  }
+  const unknown = pick('unknown');
+  if (unknown) {
+    out.push({
+      code: 'UNKNOWN_CUDA_RELEASE',
+      verdict: 'caveat',
+      message: `CUDA ${unknown.cuda} (${describeEvidence(strongest(unknown.evidence)!)}) is not in the compatibility matrix, so its driver requirement is unknown${unknown.lowerBoundDriver ? `; it needs at least ${unknown.lowerBoundDriver}, which ${target.driver} meets` : ''}`,
+      remedy: 'update cuda-gate (newer matrix), or check the release notes of this CUDA version for its minimum driver',
+      origin: originOf(unknown.evidence),
+    });
+  }
+  if (!tooOld && !out.some((r) => r.verdict !== 'pass')) {
+    const shaky = states.find((x) => x.state === 'ok' && x.need.unconfirmed && x.need.minDriver);
+    if (shaky) {
+      const familyMax = releasesInFamily(matrix, majorMinor(shaky.need.cuda) ?? shaky.need.cuda)
+        .map((r) => r.linuxDriver)
+        .reduce<string | undefined>((a, b) => (!a || compareDriver(b, a) > 0 ? b : a), undefined);
+      if (familyMax && compareDriver(target.driver, familyMax) < 0) {
+        out.push({
+          code: 'UNCONFIRMED_MATRIX_ROW',
+          verdict: 'caveat',
+          message: `CUDA ${shaky.need.cuda} maps to release ${shaky.need.releases.join('/')} through a matrix row that is not confirmed; another ${majorMinor(shaky.need.cuda)} update needs driver ${familyMax}, above ${target.driver}`,
+          remedy: `use a driver >= ${familyMax} to be safe`,
+          origin: originOf(shaky.need.evidence),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function needLabel(need: CudaNeed): string {
+  const release = need.releases.length === 1 ? ` (release ${need.releases[0]})` : '';
+  return `CUDA ${need.cuda}${need.level === 'major' ? '.x' : ''}${release}`;
+}
+
+function minorCompatReason(need: CudaNeed, req: ImageRequirement, target: Target): Reason {
+  const ev = strongest(need.evidence)!;
+  return {
+    code: 'MINOR_VERSION_COMPAT',
+    verdict: 'caveat',
+    message: `${needLabel(need)} from ${describeEvidence(ev)} wants driver >= ${need.minDriver}; ${target.name} has ${target.driver}, which runs it only through minor-version compatibility (>= ${req.minorCompatDriver ?? '?'}): no PTX JIT of newer PTX, and APIs that need a newer driver return cudaErrorCallRequiresNewerDriver`,
+    remedy: `upgrade the host driver to >= ${need.minDriver} for full CUDA ${majorMinor(need.cuda) ?? need.cuda} support, or make sure the image ships SASS for the target GPU (no PTX JIT)`,
+    origin: originOf(need.evidence),
+  };
+}
+
+function tooOldOrForwardCompat(need: CudaNeed, req: ImageRequirement, target: Target, hostCuda: string, matrix: Matrix): Reason {
+  const ev = strongest(need.evidence)!;
+  const floor = majorCompat(matrix, need.major);
+  const mvcFloor = floor?.minorVersionCompat ? floor.minorCompatFloor : undefined;
+  const needed = need.minDriver ?? need.lowerBoundDriver ?? mvcFloor;
+  const fc = forwardCompatFor(need, req, target);
+  const branch = driverBranch(target.driver);
+
+  if (fc.ok) {
+    return {
+      code: 'FORWARD_COMPAT',
+      verdict: 'caveat',
+      message: `${needLabel(need)} needs driver >= ${mvcFloor ?? needed}, above ${target.name}'s ${target.driver}; it runs only through the image's forward-compatibility libraries (libcuda ${req.forwardCompat?.compatDriver ?? '?'}) on driver branch R${branch}${fc.note ? `; ${fc.note}` : ''}`,
+      remedy: `forward compatibility works on data-center GPUs only, needs the NVIDIA Container Toolkit to mount the compat libs (cuda-compat mode / enable-cuda-compat hook), and some features (e.g. IPC, graphics interop) need the newer kernel driver; upgrading the host to >= ${needed} removes the dependency`,
+      origin: originOf([...need.evidence, ...(req.forwardCompat?.evidence ?? [])]),
+    };
+  }
+  const parts = [`upgrade the host driver to >= ${needed}`];
+  if (mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0) {
+    parts[0] = `upgrade the host driver to >= ${mvcFloor} (minor-version compatibility; >= ${need.minDriver} for full CUDA ${majorMinor(need.cuda) ?? need.cuda})`;
+  }
+  parts.push(`or rebuild the image on CUDA <= ${hostCuda} (what driver ${target.driver} supports)`);
+  if (fc.hint) parts.push(fc.hint);
+  const releasesFc = releasesInFamily(matrix, majorMinor(need.cuda) ?? need.cuda)[0]?.forwardCompatBranches ?? [];
+  if (!req.forwardCompat && releasesFc.includes(branch)) {
+    parts.push(`or install cuda-compat-${need.cuda.split('.').slice(0, 2).join('-')} in the image and set forward-compat: true (data-center GPUs on ${listBranches(releasesFc)})`);
+  }
+  return {
+    code: 'DRIVER_TOO_OLD',
+    verdict: 'fail',
+    message: `${needLabel(need)} from ${describeEvidence(ev)} needs driver >= ${needed}${mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0 ? ` (>= ${mvcFloor} with minor-version compatibility)` : ''}; ${target.name} has ${target.driver} (CUDA ${hostCuda})${need.unknown ? `; CUDA ${need.cuda} itself is not in the matrix` : ''}${fc.why ? `; forward compatibility does not apply: ${fc.why}` : ''}`,
+    remedy: parts.join(', '),
+    origin: originOf(need.evidence),
+  };
+}
+
+interface FcCheck {
+  ok: boolean;
+  /** why forward compatibility does not rescue the target (when the image has compat libs) */
+  why?: string;
+  hint?: string;
+  note?: string;
+}
+
+function forwardCompatFor(need: CudaNeed, req: ImageRequirement, target: Target): FcCheck {
+  const fc = req.forwardCompat;
+  if (!fc) return { ok: false };
+  const branch = driverBranch(target.driver);
+  if (fc.cuda && (Number(fc.cuda.split('.')[0]) !== need.major || compareVersions(fc.cuda, majorMinor(need.cuda) ?? need.cuda) < 0) && need.level !== 'major') {
+    return { ok: false, why: `the image's compat libraries are for CUDA ${fc.cuda}, older than ${need.cuda}` };
+  }
+  if (fc.compatDriver && driverBranch(fc.compatDriver) <= branch) {
+    return { ok: false, why: `the compat libcuda ${fc.compatDriver} is not newer than the host's branch R${branch}` };
+  }
+  if (!fc.branches.includes(branch)) {
+    return {
+      ok: false,
+      why: fc.branches.length
+        ? `NVIDIA supports CUDA ${fc.cuda ?? need.cuda} forward compatibility on ${listBranches(fc.branches)}, not R${branch}`
+        : `the matrix lists no driver branch that runs CUDA ${fc.cuda ?? need.cuda} through forward compatibility`,
+    };
+  }
+  if (target.gpu?.datacenter === false) {
+    return { ok: false, why: `${target.gpu.input} is not a data-center GPU (forward compatibility fails with cudaErrorCompatNotSupportedOnDevice)` };
+  }
+  if (!target.forwardCompat) {
+    return { ok: false, why: `the target does not declare forward-compat: true`, hint: `or set forward-compat: true on ${target.name} if the host's container toolkit mounts the image's compat libs (data-center GPU)` };
+  }
+  return { ok: true, note: target.gpu ? undefined : 'the target names no GPU: forward compatibility needs a data-center GPU' };
+}
+
+// ---- consistency ---------------------------------------------------------------------------------------------
+
+function checkMixedMajors(req: ImageRequirement): Reason[] {
+  if (req.majors.length < 2) return [];
+  const byMajor = req.majors.map((m) => {
+    const ev = req.needs.filter((n) => n.major === m).flatMap((n) => n.evidence);
+    return `CUDA ${m}: ${describeEvidence(strongest(ev)!)}`;
+  });
+  return [
+    {
+      code: 'MIXED_CUDA_MAJORS',
+      verdict: 'caveat',
+      message: `the image carries components of ${req.majors.length} CUDA majors — ${byMajor.join('; ')}; a library built for one major does not load the other major's runtime`,
+      remedy: `keep one CUDA major: use the CUDA ${req.majors[req.majors.length - 1]} builds of every component (e.g. libcudnn9-cuda-${req.majors[req.majors.length - 1]}, nvidia-*-cu${req.majors[req.majors.length - 1]} wheels), or remove the unused toolkit`,
+      origin: originOf(req.needs.filter((n) => n.major !== req.majors[req.majors.length - 1]).flatMap((n) => n.evidence)),
+    },
+  ];
+}
+
+function checkGpuDriver(target: Target): Reason[] {
+  const gpu = target.gpu?.gpu;
+  if (!gpu) return [];
+  const branch = driverBranch(target.driver);
+  if (gpu.firstDriverBranch !== undefined && branch < gpu.firstDriverBranch) {
+    return [
+      {
+        code: 'GPU_UNSUPPORTED_BY_DRIVER',
+        verdict: 'fail',
+        message: `${gpu.name} (${gpu.architecture}, compute capability ${gpu.computeCapability}) needs driver branch R${gpu.firstDriverBranch} or later; ${target.name} has ${target.driver}`,
+        remedy: `upgrade the host driver to branch R${gpu.firstDriverBranch} or later`,
+      },
+    ];
+  }
+  if (gpu.lastDriverBranch !== undefined && branch > gpu.lastDriverBranch) {
+    return [
+      {
+        code: 'GPU_UNSUPPORTED_BY_DRIVER',
+        verdict: 'fail',
+        message: `driver ${target.driver} no longer supports ${gpu.name} (${gpu.architecture}): its last driver branch is R${gpu.lastDriverBranch}`,
+        remedy: `stay on a driver of branch R${gpu.lastDriverBranch} for ${gpu.name} hosts`,
+      },
+    ];
+  }
+  return [];
+}

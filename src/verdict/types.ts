@@ -1,0 +1,58 @@
+/** Stage 5 — one image against one target: pass, caveat or fail, with reasons a tired engineer reads at a glance. */
+
+export type Verdict = 'pass' | 'caveat' | 'fail';
+
+/** Stable reason codes (README documents each; add, never rename). */
+export type ReasonCode =
+  | 'DRIVER_TOO_OLD'
+  | 'MINOR_VERSION_COMPAT'
+  | 'FORWARD_COMPAT'
+  | 'REQUIRE_UNSATISFIED'
+  | 'REQUIRE_INVALID'
+  | 'REQUIRE_UNCERTAIN'
+  | 'PTX_JIT_NEEDS_NEWER_DRIVER'
+  | 'NO_KERNEL_FOR_GPU'
+  | 'GPU_UNSUPPORTED_BY_TOOLKIT'
+  | 'GPU_UNSUPPORTED_BY_DRIVER'
+  | 'MIXED_CUDA_MAJORS'
+  | 'NO_CUDA_FOUND'
+  | 'UNKNOWN_CUDA_RELEASE'
+  | 'UNCONFIRMED_MATRIX_ROW'
+  | 'DRIVER_LIBS_IN_IMAGE';
+
+/** Where a reason's evidence came from, for reports and annotations. */
+export interface ReasonOrigin {
+  path?: string;
+  key?: string;
+  layer?: string;
+  layerIndex?: number;
+  instruction?: string;
+}
+
+export interface Reason {
+  code: ReasonCode;
+  verdict: Verdict;
+  /** what breaks, where it came from, which driver is needed and what the target has */
+  message: string;
+  /** how to fix it */
+  remedy?: string;
+  origin?: ReasonOrigin[];
+}
+
+export interface Result {
+  /** the image's source string exactly as given */
+  image: string;
+  target: string;
+  verdict: Verdict;
+  reasons: Reason[];
+}
+
+const RANK: Record<Verdict, number> = { pass: 0, caveat: 1, fail: 2 };
+
+export function worse(a: Verdict, b: Verdict): Verdict {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+export function verdictRank(v: Verdict): number {
+  return RANK[v];
+}
