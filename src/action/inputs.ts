@@ -1,0 +1,78 @@
+/**
+ * The action's inputs, typed and validated at the edge. Read exactly as the runner passes them (INPUT_<NAME>
+ * environment variables, as @actions/core's getInput does) so this module has no dependency on the toolkit and
+ * tests set real INPUT_* variables.
+ */
+import { GateError } from '../common/errors';
+import type { FailOn, NoCudaPolicy } from '../targets/types';
+
+export type CommentMode = 'auto' | 'always' | 'on-failure' | 'never';
+
+export interface Inputs {
+  images: string[];
+  targets: string;
+  driver?: string;
+  gpu?: string;
+  forwardCompat: boolean;
+  failOn?: FailOn;
+  noCuda?: NoCudaPolicy;
+  comment: CommentMode;
+  commentKey: string;
+  baselineImages: string[];
+  platform?: string;
+  githubToken: string;
+  reportPath: string;
+  dockerfile?: string;
+}
+
+export function readInput(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  return (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[], fallback?: T): T | undefined {
+  if (!value) return fallback;
+  if (!allowed.includes(value as T)) {
+    throw new GateError('BAD_ARGUMENT', `input "${name}": "${value}" is not one of ${allowed.join(', ')}`, `set ${name}: ${allowed[0]}`);
+  }
+  return value as T;
+}
+
+function bool(name: string, value: string): boolean {
+  if (!value) return false;
+  if (['true', 'True', 'TRUE'].includes(value)) return true;
+  if (['false', 'False', 'FALSE'].includes(value)) return false;
+  throw new GateError('BAD_ARGUMENT', `input "${name}": "${value}" is not a boolean`, `set ${name}: true or false`);
+}
+
+/** Multiline or comma-separated list; blank lines and # comments dropped. */
+export function listInput(value: string): string[] {
+  return value
+    .split(/\r?\n/)
+    .flatMap((line) => line.replace(/(^|\s)#.*$/, '').split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function getInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
+  const get = (n: string) => readInput(n, env);
+  const images = listInput(get('images'));
+  if (!images.length) {
+    throw new GateError('BAD_ARGUMENT', 'input "images" is empty', 'list one image per line, e.g. images: docker-daemon:app:pr-${{ github.event.number }}');
+  }
+  return {
+    images,
+    targets: get('targets') || '.github/cuda-targets.yml',
+    driver: get('driver') || undefined,
+    gpu: get('gpu') || undefined,
+    forwardCompat: bool('forward-compat', get('forward-compat')),
+    failOn: oneOf<FailOn>('fail-on', get('fail-on'), ['fail', 'caveat', 'never']),
+    noCuda: oneOf<NoCudaPolicy>('no-cuda', get('no-cuda'), ['pass', 'warn', 'fail']),
+    comment: oneOf<CommentMode>('comment', get('comment'), ['auto', 'always', 'on-failure', 'never'], 'auto')!,
+    commentKey: get('comment-key'),
+    baselineImages: listInput(get('baseline-images')),
+    platform: get('platform') || undefined,
+    githubToken: get('github-token'),
+    reportPath: get('report-path') || 'cuda-gate-report.json',
+    dockerfile: get('dockerfile') || undefined,
+  };
+}
