@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import { isGateError, messageOf } from '../common/errors';
+import { maxDriver } from '../common/driver-version';
 import { checkImages } from '../engine/check';
 import { loadMatrix } from '../matrix/load';
 import { renderMarkdown } from '../report/markdown';
@@ -41,7 +42,7 @@ export async function runAction(): Promise<void> {
     core.setOutput('verdict', report.summary.verdict);
     core.setOutput('failed-count', report.summary.fail);
     core.setOutput('caveat-count', report.summary.caveat);
-    core.setOutput('min-driver', report.images.map((i) => i.requirement.minDriver).filter(Boolean).sort().pop() ?? '');
+    core.setOutput('min-driver', maxDriver(report.images.map((i) => i.requirement.minDriver).filter((d): d is string => !!d)) ?? '');
     core.setOutput('report', inputs.reportPath);
     core.setOutput('summary-markdown', markdown);
     if (!report.summary.gatePassed) {

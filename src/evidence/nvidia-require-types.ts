@@ -25,4 +25,16 @@ export interface RequireExpression {
   errors: string[];
   /** synthesised from CUDA_VERSION because NVIDIA_REQUIRE_CUDA is unset (the toolkit's "legacy image" rule) */
   synthesized?: boolean;
+  /**
+   * Where each rejected term sits: `group` indexes `alternatives`, `position` is the term's place in that group as
+   * written (valid and invalid terms counted). libnvidia-container evaluates lazily — it stops a group at its first
+   * false term and the whole string at the first true group — so a rejected term only fails `docker run` when it is
+   * reached; this lets an evaluator tell.
+   */
+  invalidTerms?: { group: number; position: number; raw: string; reason: string }[];
+  /**
+   * Text libnvidia-container never looks at: a group made only of commas ends the evaluation there (with the result
+   * of the group before it, or true when it is the first group), so everything from it on is ignored.
+   */
+  unevaluated?: string;
 }

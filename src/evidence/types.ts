@@ -19,7 +19,8 @@ export type EvidenceKind =
   | 'nvidia-require' // an NVIDIA_REQUIRE_* env var
   | 'nvidia-disable-require'
   | 'cuda-package' // any other NVIDIA CUDA package / env (NV_*) that pins a CUDA version
-  | 'pip-package'; // a pip wheel carrying CUDA (nvidia-*-cuXX, torch+cuXXX, …)
+  | 'pip-package' // a pip wheel carrying CUDA (nvidia-*-cuXX, torch+cuXXX, …)
+  | 'driver-lib'; // the host driver's libcuda baked into the image (outside compat/): it shadows the driver the toolkit mounts
 
 export interface Evidence {
   kind: EvidenceKind;
@@ -42,4 +43,8 @@ export interface Evidence {
   /** raw value (the NVIDIA_REQUIRE_* string, the env value) */
   value?: string;
   detail?: string;
+  /** library files: the first number after `.so.` (libcudart.so.12.4.127 -> 12); the matrix maps it to a CUDA major */
+  sonameMajor?: number;
+  /** which part of the stack, finer than `kind`: "libcudnn_ops", "nvtx", "npp", "cudart-dev", a pip stem */
+  component?: string;
 }

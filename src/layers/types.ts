@@ -71,6 +71,8 @@ export interface FileSystemView {
    * hardlinks to the entry that holds the content; undefined when dangling or a loop.
    */
   resolve(path: string): FileEntry | undefined;
+  /** the path with every symlink component followed (normalised, no leading "/"); undefined on a loop */
+  realpath?(path: string): string | undefined;
   /** every kept entry (files, symlinks, hardlinks), in path order */
   entries(): FileEntry[];
   findings: Finding[];
