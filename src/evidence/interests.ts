@@ -1,0 +1,37 @@
+/**
+ * Which tar entries the evidence detectors need, asked once per entry of every layer (hundreds of thousands per
+ * image): plain string tests on the base name first, a regex only for the few names that get that far.
+ */
+import type { Interest, InterestFn } from '../layers/types';
+import { VERSION_FILE_MAX_BYTES, VERSION_FILE_RE } from './cuda-version-files';
+import { DPKG_MAX_BYTES, isDpkgStatusPath } from './dpkg-status';
+import { isStubPath, LIBCUDA_RE, LIBRARY_RE } from './library-files';
+import { DIST_INFO_SUFFIX, METADATA_MAX_BYTES } from './pip-dist-info';
+
+const RECORD: Interest = Object.freeze({});
+const VERSION_FILE: Interest = Object.freeze({ content: VERSION_FILE_MAX_BYTES });
+const DPKG: Interest = Object.freeze({ content: DPKG_MAX_BYTES });
+const METADATA: Interest = Object.freeze({ content: METADATA_MAX_BYTES });
+
+export const evidenceInterest: InterestFn = (path: string, _size: number): Interest | undefined => {
+  if (path.charCodeAt(0) === 118 /* v */ && path.startsWith('var/lib/dpkg/status')) {
+    return isDpkgStatusPath(path) ? DPKG : undefined;
+  }
+  const slash = path.lastIndexOf('/');
+  const base = slash < 0 ? path : path.slice(slash + 1);
+  switch (base.charCodeAt(0)) {
+    case 108: // l: libcudart.so.12, libcuda.so.550.54.15, …
+      if (base.startsWith('lib') && base.includes('.so') && (LIBRARY_RE.test(base) || LIBCUDA_RE.test(base))) {
+        return isStubPath(path) ? undefined : RECORD;
+      }
+      break;
+    case 77: // M: <name>-<version>.dist-info/METADATA
+      if (base === 'METADATA') return path.endsWith(`${DIST_INFO_SUFFIX}/METADATA`) ? METADATA : undefined;
+      break;
+    case 118: // v: usr/local/cuda*/version.json|txt
+      if (base === 'version.json' || base === 'version.txt') return VERSION_FILE_RE.test(path) ? VERSION_FILE : undefined;
+      break;
+  }
+  // the dist-info directory itself (its name carries name and version), when the walker keeps directories
+  return base.endsWith(DIST_INFO_SUFFIX) ? RECORD : undefined;
+};
