@@ -10,6 +10,8 @@ export interface SourcedRow {
   /** false = unconfirmed in the research; verdicts that rest on it become caveats */
   confirmed: boolean;
   note?: string;
+  /** fields of this row that the research could not confirm although the row as a whole is ("brands") */
+  unconfirmedFields?: string[];
 }
 
 /** A CUDA toolkit release (GA or update), e.g. 12.4.1 = "CUDA 12.4 Update 1". */
@@ -27,6 +29,8 @@ export interface ToolkitRelease extends SourcedRow {
   forwardCompatBranches?: number[];
   /** libcuda version in this release's cuda-compat package, when known */
   compatDriver?: string;
+  /** where cudart / forwardCompatBranches / compatDriver were read (`source` is the driver table) */
+  componentSource?: string;
 }
 
 /** Per CUDA major: minor-version compatibility (CUDA >= 11). */
@@ -43,9 +47,15 @@ export interface MajorCompat extends SourcedRow {
 export interface DriverBranch extends SourcedRow {
   branch: number;
   cuda: string;
-  /** long-term support / production branch etc., informational */
+  /** long-term support / production branch etc., informational: "LTSB" | "PB" | "NFB" */
   kind?: string;
+  /** data-center end of life: "YYYY-MM", or "reached" for a branch NVIDIA lists as end of life */
+  eol?: string;
+  /** where kind / eol were read */
+  lifecycleSource?: string;
 }
+
+export type GpuSegment = 'datacenter' | 'workstation' | 'consumer' | 'jetson';
 
 export interface Gpu extends SourcedRow {
   name: string;
@@ -59,6 +69,18 @@ export interface Gpu extends SourcedRow {
   brands: string[];
   firstDriverBranch?: number;
   lastDriverBranch?: number;
+  /** market segment; absent for a GPU known only by its compute capability */
+  segment?: GpuSegment;
+}
+
+/** What one toolkit minor changed in the GPU targets nvcc can compile for (sm_XY; compute_XY follows). */
+export interface ToolkitArchChange extends SourcedRow {
+  /** toolkit major.minor: "12.8" */
+  toolkit: string;
+  added: string[];
+  removed: string[];
+  /** still buildable, announced for removal */
+  deprecated: string[];
 }
 
 /** Which CUDA major a library's soname major implies ("libcublas.so.12" -> CUDA 12). */
@@ -74,6 +96,7 @@ export interface MatrixMeta {
   version: string;
   /** date the data was last reviewed (YYYY-MM-DD) */
   date: string;
+  note?: string;
 }
 
 export interface Matrix {
@@ -85,4 +108,6 @@ export interface Matrix {
   driverBranches: DriverBranch[];
   gpus: Gpu[];
   libraries: LibraryRule[];
+  /** ascending by toolkit; always set by loadMatrix (optional only so hand-built test matrices need not carry it) */
+  toolkitArchs?: ToolkitArchChange[];
 }
