@@ -1,0 +1,33 @@
+/**
+ * Real engines for integration tests: dockerd at DOCKER_HOST, a registry at TEST_REGISTRY, skopeo on PATH
+ * (scripts/test.sh starts them). Without them an integration suite is skipped LOUDLY, never passed silently.
+ */
+import { spawnSync } from 'node:child_process';
+
+function onPath(tool: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
+}
+
+export type Need = 'docker' | 'skopeo';
+
+/** Why a suite needing `needs` cannot run here, or undefined when it can. */
+export function missingEngines(needs: Need[]): string | undefined {
+  const missing: string[] = [];
+  if (needs.includes('docker')) {
+    if (!process.env.DOCKER_HOST) missing.push('DOCKER_HOST is unset');
+    if (!onPath('docker')) missing.push('no docker CLI on PATH');
+  }
+  if (needs.includes('skopeo') && !onPath('skopeo')) missing.push('no skopeo on PATH');
+  return missing.length > 0 ? missing.join(', ') : undefined;
+}
+
+/** `describe` when the engines are there; otherwise `describe.skip` with a warning saying how to run it. */
+export function describeWithEngines(name: string, needs: Need[], fn: () => void): void {
+  const why = missingEngines(needs);
+  if (why === undefined) {
+    describe(name, fn);
+    return;
+  }
+  console.warn(`SKIPPED integration suite "${name}": ${why}. Run \`npm test\` (scripts/test.sh starts dockerd and a registry).`);
+  describe.skip(name, fn);
+}

@@ -1,0 +1,189 @@
+/**
+ * One layer tar -> LayerResult. Headers are walked with tar-stream; a body is read only when a detector asked for
+ * its content, and then only up to a cap, so a multi-GB layer costs what its headers cost plus the small files kept.
+ */
+import { finished, type Readable } from 'node:stream';
+import { extract as tarExtract, type ExtractEvents, type Header } from 'tar-stream';
+
+/** tar-stream's entry body (a streamx Readable) */
+type EntryBody = ExtractEvents['entry'][1];
+import { GateError, isGateError, messageOf } from '../common/errors';
+import type { Finding } from '../common/findings';
+import { basenameOf, dirnameOf, displayPath, joinPath, normaliseEntryName } from './paths';
+import type { InterestFn, LayerEntry, LayerResult } from './types';
+
+/** Which layer is being read. Read again when the tar ends: a daemon export may name its layer only then. */
+export interface LayerIdentity {
+  digest: string;
+  diffId?: string;
+}
+
+export interface LayerLimits {
+  /** most bytes of one file body kept, whatever an Interest asks for */
+  maxFileContentBytes: number;
+  /** most content bytes kept for one layer in total */
+  maxLayerContentBytes: number;
+}
+
+export const DEFAULT_LAYER_LIMITS: LayerLimits = {
+  maxFileContentBytes: 16 * 1024 * 1024,
+  maxLayerContentBytes: 64 * 1024 * 1024,
+};
+
+const OPAQUE_MARKER = '.wh..wh..opq';
+const WHITEOUT_PREFIX = '.wh.';
+/** aufs keeps its own bookkeeping under `.wh..wh.plnk` and friends; none of it is image content. */
+const AUFS_META_PREFIX = '.wh..wh.';
+
+export async function analyseLayer(
+  tar: Readable,
+  layer: LayerIdentity,
+  interest: InterestFn,
+  limits: LayerLimits = DEFAULT_LAYER_LIMITS,
+): Promise<LayerResult> {
+  const entries: LayerEntry[] = [];
+  const whiteouts: string[] = [];
+  const opaqueDirs: string[] = [];
+  const findings: Finding[] = [];
+  let entryCount = 0;
+  let tarBytes = 0;
+  let contentBudget = limits.maxLayerContentBytes;
+  // An exception from the interest callback is a bug in a detector, not a corrupt layer: keep it apart.
+  let callerError: unknown;
+
+  // allowUnknownFormat: old (pre-POSIX) tars have no "ustar" magic; tar-stream's typings omit the option
+  const extract = tarExtract({ allowUnknownFormat: true } as Parameters<typeof tarExtract>[0]);
+
+  const note = (code: string, message: string, path?: string): void => {
+    findings.push({ code, severity: 'warning', message, layer: layer.digest, path: path && displayPath(path) });
+  };
+
+  extract.on('entry', (header: Header, body: EntryBody, next: (err?: Error | null) => void) => {
+    entryCount++;
+    // when the parser fails it destroys the current body with the same error, reported once via `extract`
+    body.on('error', ignore);
+    const done = (): void => next();
+    const drain = (): void => {
+      body.on('end', done);
+      body.resume();
+    };
+
+    const { path, escapes } = normaliseEntryName(header.name);
+    if (escapes) {
+      note('PATH_OUTSIDE_ROOT', `entry "${header.name}" climbs above the image root and was ignored`);
+      return drain();
+    }
+    const base = basenameOf(path);
+    if (base.startsWith(WHITEOUT_PREFIX)) {
+      const dir = dirnameOf(path);
+      if (base === OPAQUE_MARKER) opaqueDirs.push(dir);
+      else if (base === WHITEOUT_PREFIX) note('INVALID_WHITEOUT', `bare whiteout "${header.name}" ignored`, path);
+      else if (!base.startsWith(AUFS_META_PREFIX)) whiteouts.push(joinPath(dir, base.slice(WHITEOUT_PREFIX.length)));
+      return drain();
+    }
+    if (path === '' || path.includes(`/${AUFS_META_PREFIX}`) || path.startsWith(AUFS_META_PREFIX)) return drain();
+
+    switch (header.type) {
+      case 'symlink':
+        entries.push({ path, type: 'symlink', size: 0, linkTarget: header.linkname ?? '' });
+        return drain();
+      case 'link': {
+        const target = normaliseEntryName(header.linkname ?? '');
+        if (target.escapes || target.path === '') {
+          note('PATH_OUTSIDE_ROOT', `hardlink "${header.name}" -> "${header.linkname}" leaves the image root; ignored`);
+        } else {
+          entries.push({ path, type: 'hardlink', size: header.size ?? 0, linkTarget: target.path });
+        }
+        return drain();
+      }
+      case 'character-device':
+        // overlayfs represents a deletion as a 0/0 char device; some exporters leak it into layers
+        if (header.devmajor === 0 && header.devminor === 0) whiteouts.push(path);
+        return drain();
+      case 'file':
+      case 'contiguous-file':
+        break;
+      default:
+        return drain();
+    }
+
+    const size = header.size ?? 0;
+    let wanted;
+    try {
+      wanted = interest(path, size);
+    } catch (err) {
+      callerError = err;
+      extract.destroy(err as Error);
+      return;
+    }
+    if (!wanted) return drain();
+    const entry: LayerEntry = { path, type: 'file', size };
+    entries.push(entry);
+    if (wanted.content === undefined || wanted.content <= 0) return drain();
+
+    const cap = Math.min(wanted.content, limits.maxFileContentBytes, contentBudget);
+    readHead(body, cap, (head, truncated) => {
+      contentBudget -= head.length;
+      entry.content = new TextDecoder('utf-8').decode(head, { stream: truncated });
+      if (truncated) {
+        entry.contentTruncated = true;
+        note('CONTENT_TRUNCATED', `${displayPath(path)} is ${size} bytes; only the first ${cap} were read`, path);
+      }
+      done();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: unknown): void => {
+      if (callerError !== undefined) return reject(callerError);
+      reject(isGateError(err) ? err : corruptLayer(layer, err));
+    };
+    extract.on('finish', resolve);
+    extract.on('error', fail);
+    tar.on('data', (chunk: Buffer) => {
+      tarBytes += chunk.length;
+    });
+    // A source that ends early or fails must not leave the parser waiting for bytes that never come.
+    finished(tar, (err) => {
+      if (err) extract.destroy(err);
+    });
+    tar.pipe(extract);
+  });
+
+  return {
+    digest: layer.digest,
+    ...(layer.diffId !== undefined && { diffId: layer.diffId }),
+    entryCount,
+    tarBytes,
+    entries,
+    whiteouts,
+    opaqueDirs,
+    findings,
+  };
+}
+
+/** Keeps the first `cap` bytes of a body and drains the rest, so a huge file never sits in memory. */
+function readHead(body: EntryBody, cap: number, onEnd: (head: Buffer, truncated: boolean) => void): void {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let seen = 0;
+  body.on('data', (data) => {
+    const chunk = data as Buffer;
+    seen += chunk.length;
+    if (kept >= cap) return;
+    const part = chunk.length <= cap - kept ? chunk : chunk.subarray(0, cap - kept);
+    chunks.push(part);
+    kept += part.length;
+  });
+  body.on('end', () => onEnd(Buffer.concat(chunks, kept), seen > kept));
+}
+
+function ignore(): void {}
+
+function corruptLayer(layer: LayerIdentity, err: unknown): GateError {
+  return new GateError(
+    'CORRUPT_LAYER',
+    `layer ${layer.digest} is not a readable tar: ${messageOf(err)}`,
+    'the image is damaged or was cut short; rebuild or re-pull it',
+  );
+}

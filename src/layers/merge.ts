@@ -1,0 +1,166 @@
+/**
+ * Per-layer results -> the image's final filesystem (restricted to kept entries). Bottom-up: each layer first
+ * deletes from the layers BELOW it (opaque dirs, whiteouts), then overlays its own entries, upper wins — the
+ * OCI layer changeset semantics, which make the order of whiteouts inside a layer irrelevant.
+ */
+import type { Finding } from '../common/findings';
+import type { HistoryEntry } from '../sources/types';
+import { layerInstructions } from './history';
+import { displayPath, joinPath, normalisePath, splitPath } from './paths';
+import type { FileEntry, FileSystemView, LayerInfo, LayerResult } from './types';
+
+/** Linux's limit on symlinks followed while resolving one path (MAXSYMLINKS). */
+export const MAX_SYMLINK_HOPS = 40;
+
+/** A directory-tree node: deleting a subtree (whiteout, opaque dir) is dropping one map entry. */
+interface Node {
+  entry?: FileEntry;
+  children?: Map<string, Node>;
+}
+
+export function mergeLayers(results: LayerResult[], history: HistoryEntry[]): FileSystemView {
+  const root: Node = {};
+  const findings: Finding[] = results.flatMap((r) => r.findings);
+  // A hardlink shares its target's inode: captured when the link is laid down, so a later whiteout of the target
+  // path does not break it.
+  const hardlinkTargets = new Map<FileEntry, FileEntry>();
+  const instructions = layerInstructions(history, results.length);
+
+  const layers: LayerInfo[] = results.map((result, index) => {
+    const instruction = instructions[index];
+    for (const dir of result.opaqueDirs) {
+      const node = lookup(root, dir);
+      if (node) {
+        node.children = undefined;
+        // an opaque marker means this layer has a directory there, replacing any lower symlink or file
+        node.entry = undefined;
+      }
+    }
+    for (const path of result.whiteouts) remove(root, path);
+    for (const layerEntry of result.entries) {
+      const entry: FileEntry = {
+        ...layerEntry,
+        layerIndex: index,
+        layerDigest: result.digest,
+        ...(instruction !== undefined && { instruction }),
+      };
+      const node = ensure(root, entry.path, index);
+      node.entry = entry;
+      // a file or link where a lower layer had a directory replaces the whole subtree
+      node.children = undefined;
+      if (entry.type === 'hardlink' && entry.linkTarget !== undefined) {
+        const target = lookup(root, entry.linkTarget)?.entry;
+        const content = target?.type === 'hardlink' ? (hardlinkTargets.get(target) ?? target) : target;
+        if (content) hardlinkTargets.set(entry, content);
+      }
+    }
+    return {
+      index,
+      digest: result.digest,
+      ...(result.diffId !== undefined && { diffId: result.diffId }),
+      ...(instruction !== undefined && { instruction }),
+      entryCount: result.entryCount,
+      tarBytes: result.tarBytes,
+    };
+  });
+
+  const loopsReported = new Set<string>();
+  const realpath = (path: string): string | undefined => {
+    const resolved = followSymlinks(root, path);
+    if (resolved === undefined && !loopsReported.has(path)) {
+      loopsReported.add(path);
+      findings.push({
+        code: 'SYMLINK_LOOP',
+        severity: 'warning',
+        message: `${displayPath(normalisePath(path))} does not resolve: more than ${MAX_SYMLINK_HOPS} symlinks (a loop)`,
+        path: displayPath(normalisePath(path)),
+      });
+    }
+    return resolved;
+  };
+
+  return {
+    layers,
+    findings,
+    get: (path) => lookup(root, normalisePath(path))?.entry,
+    realpath,
+    resolve(path) {
+      const real = realpath(path);
+      if (real === undefined) return undefined;
+      const entry = lookup(root, real)?.entry;
+      if (entry?.type !== 'hardlink') return entry;
+      // a hardlink whose target was not kept is still a real file: hand back the link itself
+      return hardlinkTargets.get(entry) ?? entry;
+    },
+    entries: () => collect(root),
+  };
+}
+
+function lookup(root: Node, path: string): Node | undefined {
+  let node: Node | undefined = root;
+  for (const part of splitPath(path)) {
+    node = node.children?.get(part);
+    if (!node) return undefined;
+  }
+  return node;
+}
+
+/**
+ * The node for `path`, creating directories on the way. An ancestor holding a non-directory from a lower layer
+ * must have become a directory in this layer (tars list real paths, never paths through a symlink), so it goes.
+ */
+function ensure(root: Node, path: string, layerIndex: number): Node {
+  let node = root;
+  for (const part of splitPath(path)) {
+    if (node.entry && node.entry.layerIndex < layerIndex) node.entry = undefined;
+    node.children ??= new Map();
+    let child = node.children.get(part);
+    if (!child) {
+      child = {};
+      node.children.set(part, child);
+    }
+    node = child;
+  }
+  return node;
+}
+
+function remove(root: Node, path: string): void {
+  const parts = splitPath(path);
+  const name = parts.pop();
+  if (name === undefined) return;
+  lookup(root, parts.join('/'))?.children?.delete(name);
+}
+
+/** Resolves symlinks in every component of `path`; undefined after too many hops (a loop). */
+function followSymlinks(root: Node, path: string): string | undefined {
+  const pending = splitPath(normalisePath(path));
+  const resolved: string[] = [];
+  let hops = 0;
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      resolved.pop();
+      continue;
+    }
+    const entry = lookup(root, joinPath(resolved.join('/'), part))?.entry;
+    if (entry?.type === 'symlink' && entry.linkTarget !== undefined) {
+      if (++hops > MAX_SYMLINK_HOPS) return undefined;
+      if (entry.linkTarget.startsWith('/')) resolved.length = 0;
+      pending.unshift(...entry.linkTarget.split('/'));
+      continue;
+    }
+    resolved.push(part);
+  }
+  return resolved.join('/');
+}
+
+function collect(root: Node): FileEntry[] {
+  const out: FileEntry[] = [];
+  const walk = (node: Node): void => {
+    if (node.entry) out.push(node.entry);
+    if (node.children) for (const child of node.children.values()) walk(child);
+  };
+  walk(root);
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

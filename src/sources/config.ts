@@ -1,0 +1,91 @@
+/**
+ * JSON documents of an image (config, manifests, indexes) and the image config -> ImageConfig. Every document is
+ * size-capped before parsing: they are small by nature, and a huge one means a wrong file or a hostile archive.
+ */
+import { createHash } from 'node:crypto';
+import { GateError, messageOf } from '../common/errors';
+import type { HistoryEntry, ImageConfig, Platform } from './types';
+
+export const MAX_JSON_BYTES = 8 * 1024 * 1024;
+
+/** Parses a JSON document; `where` names it in errors ("manifest.json in app.tar"). */
+export function parseJsonDocument(bytes: Buffer, where: string): unknown {
+  if (bytes.length > MAX_JSON_BYTES) {
+    throw new GateError(
+      'LIMIT_EXCEEDED',
+      `${where} is ${bytes.length} bytes, more than the ${MAX_JSON_BYTES}-byte limit for image metadata`,
+      'this is not a normal image config or manifest; check the archive',
+    );
+  }
+  try {
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch (err) {
+    throw new GateError('CORRUPT_ARCHIVE', `${where} is not valid JSON: ${messageOf(err)}`, 'the archive is damaged; re-create it');
+  }
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function sha256Digest(bytes: Buffer): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/** KEY=VALUE strings -> record; a later duplicate wins, as it does for the container's environment. */
+export function parseEnv(list: unknown): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (!Array.isArray(list)) return env;
+  for (const item of list) {
+    if (typeof item !== 'string') continue;
+    const eq = item.indexOf('=');
+    if (eq <= 0) continue;
+    env[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return env;
+}
+
+/** Labels (or any string map) from JSON, dropping non-string values; null (no labels) gives {}. */
+export function parseLabels(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isRecord(v)) return out;
+  for (const [k, value] of Object.entries(v)) if (typeof value === 'string') out[k] = value;
+  return out;
+}
+
+function history(v: unknown): HistoryEntry[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isRecord).map((h) => ({
+    ...(typeof h.created_by === 'string' && { created_by: h.created_by }),
+    ...(h.empty_layer === true && { empty_layer: true }),
+    ...(typeof h.comment === 'string' && { comment: h.comment }),
+    ...(typeof h.created === 'string' && { created: h.created }),
+  }));
+}
+
+/** The OCI/Docker image config (`{architecture, os, config: {Env, Labels}, rootfs: {diff_ids}, history}`). */
+export function parseImageConfig(bytes: Buffer, where: string): ImageConfig {
+  const doc = parseJsonDocument(bytes, where);
+  if (!isRecord(doc)) throw new GateError('CORRUPT_ARCHIVE', `${where} is not an image config (not a JSON object)`);
+  const inner = isRecord(doc.config) ? doc.config : {};
+  const rootfs = isRecord(doc.rootfs) ? doc.rootfs : {};
+  const diffIds = Array.isArray(rootfs.diff_ids) ? rootfs.diff_ids.filter((d): d is string => typeof d === 'string') : [];
+  return {
+    env: parseEnv(inner.Env),
+    labels: parseLabels(inner.Labels),
+    history: history(doc.history),
+    diffIds,
+    ...(typeof doc.os === 'string' && { os: doc.os }),
+    ...(typeof doc.architecture === 'string' && { architecture: doc.architecture }),
+    ...(typeof doc.variant === 'string' && { variant: doc.variant }),
+  };
+}
+
+/** The config's platform; images without one (rare, very old) are taken as linux/amd64 like Docker does. */
+export function configPlatform(config: ImageConfig): Platform {
+  return {
+    os: config.os || 'linux',
+    architecture: config.architecture || 'amd64',
+    ...(config.variant && { variant: config.variant }),
+  };
+}

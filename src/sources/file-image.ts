@@ -1,0 +1,89 @@
+/**
+ * Images held in files: docker-archive and oci-archive tars, oci: layout dirs. Manifest and config are read up
+ * front by offset; each layer body is streamed only when readLayers runs, at most two at a time.
+ */
+import { stat } from 'node:fs/promises';
+import { GateError, messageOf } from '../common/errors';
+import { sha256Digest } from './config';
+import { decompressedTar } from './decompress';
+import { DOCKER_MANIFEST, resolveDockerManifest } from './docker-manifest';
+import type { ImageFiles } from './image-files';
+import { mapInOrder } from './in-order';
+import { OCI_INDEX, resolveOciImage } from './oci-index';
+import type { ResolvedImage } from './resolved-image';
+import type { Image, OpenOptions, SourceRef } from './types';
+
+/** Two layers in flight use both cores of a standard runner for decompression; more only adds memory. */
+export const LAYER_CONCURRENCY = 2;
+
+type Layout = 'docker' | 'oci';
+
+/**
+ * Resolves the image in `files`, trying the layout the source kind names first: a Docker >= 25 save carries both
+ * manifest.json and index.json, and people pass an OCI tar as docker-archive (or the reverse) often enough.
+ */
+export async function resolveImageFiles(
+  files: ImageFiles,
+  prefer: Layout,
+  reference: string | undefined,
+  opts: OpenOptions,
+): Promise<ResolvedImage> {
+  const order: Layout[] = prefer === 'docker' ? ['docker', 'oci'] : ['oci', 'docker'];
+  for (const layout of order) {
+    const marker = layout === 'docker' ? DOCKER_MANIFEST : OCI_INDEX;
+    if ((await files.sizeOf(marker)) === undefined) continue;
+    return layout === 'docker'
+      ? resolveDockerManifest(files, reference, opts.platform)
+      : resolveOciImage(files, reference, opts.platform);
+  }
+  throw new GateError(
+    'NOT_AN_IMAGE',
+    `${files.location} is not an image archive: it has neither ${DOCKER_MANIFEST} nor ${OCI_INDEX}`,
+    'give a file written by `docker save`, `podman save` or `skopeo copy`, or an OCI layout',
+  );
+}
+
+export function imageFromResolved(source: SourceRef, files: ImageFiles, resolved: ResolvedImage): Image {
+  const { config, platform } = resolved;
+  return {
+    source: source.raw,
+    kind: source.kind,
+    ref: source.reference ?? resolved.name ?? source.path ?? source.raw,
+    digest: resolved.manifestDigest ?? sha256Digest(resolved.configBytes),
+    platform,
+    config,
+    layers: resolved.layers.map((l) => ({ ...l.descriptor })),
+    async readLayers(read) {
+      const results = await mapInOrder(resolved.layers, LAYER_CONCURRENCY, async (layer, index) => {
+        const blob = await files.open(layer.path);
+        const tar = await decompressedTar(blob, `layer ${layer.descriptor.digest} of ${files.location}`);
+        return read({ index, descriptor: { ...layer.descriptor } }, tar);
+      });
+      return { results, config };
+    },
+  };
+}
+
+/** A friendly FILE_NOT_FOUND / NOT_AN_IMAGE before any parsing: the path must exist and be of the right kind. */
+export async function checkInputPath(path: string, expect: 'file' | 'dir', source: SourceRef): Promise<void> {
+  let isDir: boolean;
+  try {
+    isDir = (await stat(path)).isDirectory();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new GateError(
+        'FILE_NOT_FOUND',
+        `${path} does not exist (source ${source.raw})`,
+        expect === 'file' ? 'check the path; write the archive with `docker save -o PATH IMAGE`' : 'check the path of the OCI layout directory',
+      );
+    }
+    throw new GateError('FILE_NOT_FOUND', `cannot read ${path} (source ${source.raw}): ${messageOf(err)}`);
+  }
+  if (expect === 'file' && isDir) {
+    throw new GateError('NOT_AN_IMAGE', `${path} is a directory, not an image archive`, `for an OCI layout directory use oci:${path}`);
+  }
+  if (expect === 'dir' && !isDir) {
+    throw new GateError('NOT_AN_IMAGE', `${path} is a file, not an OCI layout directory`, `for a tar use oci-archive:${path} or docker-archive:${path}`);
+  }
+}

@@ -1,0 +1,33 @@
+/** SourceRef -> Image, by kind. The one entry point the engine uses to read an image. */
+import { GateError } from '../common/errors';
+import { openDaemonImage } from './daemon';
+import { openDockerArchive } from './docker-archive';
+import { openOciArchive } from './oci-archive';
+import { openOciLayout } from './oci-layout';
+import type { Image, OpenOptions, SourceRef } from './types';
+
+export async function openImage(source: SourceRef, opts: OpenOptions = {}): Promise<Image> {
+  switch (source.kind) {
+    case 'docker-daemon':
+      return openDaemonImage({ ...source, reference: required(source, source.reference) }, opts);
+    case 'docker-archive':
+      return openDockerArchive({ ...source, path: required(source, source.path) }, opts);
+    case 'oci-archive':
+      return openOciArchive({ ...source, path: required(source, source.path) }, opts);
+    case 'oci':
+      return openOciLayout({ ...source, path: required(source, source.path) }, opts);
+    case 'docker':
+      throw new GateError(
+        'BAD_SOURCE_REF',
+        `cannot read ${source.raw}: registry source not implemented yet`,
+        'pull it first (docker pull) and use docker-daemon:, or `skopeo copy` it to an oci-archive:',
+      );
+  }
+}
+
+function required(source: SourceRef, value: string | undefined): string {
+  if (value === undefined || value === '') {
+    throw new GateError('BAD_SOURCE_REF', `bad image source "${source.raw}": it names no ${source.kind === 'docker-daemon' ? 'image' : 'path'}`);
+  }
+  return value;
+}
