@@ -26,8 +26,8 @@ import { readYamlFile, type YamlFile } from './yaml-file';
 /** Thrown for any problem in the matrix data; `problems` lists every one found. */
 export class BadMatrixError extends GateError {
   constructor(readonly problems: string[]) {
-    const shown = problems.slice(0, 10).join('; ');
-    const more = problems.length > 10 ? `; and ${problems.length - 10} more` : '';
+    const shown = problems.slice(0, 3).join('; ');
+    const more = problems.length > 3 ? `; and ${problems.length - 3} more` : '';
     super(
       'BAD_MATRIX',
       problems.length === 1 ? problems[0] : `${problems.length} problems in the matrix: ${shown}${more}`,

@@ -198,9 +198,13 @@ function bareComputeCapability(m: Matrix, cc: string): FoundGpu | undefined {
     // cautious across the GPUs of this capability: the latest first branch, the earliest last branch
     firstDriverBranch: first.length ? Math.max(...first) : undefined,
     lastDriverBranch: last.length ? Math.min(...last) : undefined,
-    source: 'compute capability given by the user; driver branches from the GPUs of matrix/gpus.yaml with it',
-    confirmed: true,
-    unconfirmedFields: ['datacenter', 'brands'],
+    source: 'compute capability given by the user; architecture and driver branches from the GPUs of matrix/gpus.yaml with it',
+    confirmed: same.every((g) => g.confirmed),
+    unconfirmedFields: [
+      'datacenter',
+      'brands',
+      ...(same.some((g) => g.unconfirmedFields?.includes('firstDriverBranch')) ? ['firstDriverBranch'] : []),
+    ],
     catalogued: false,
     matchedBy: 'computeCapability',
   };
@@ -216,8 +220,9 @@ export function suggestGpus(m: Matrix, name: string, max = 3): string[] {
     let score = Infinity;
     for (const n of [gpu.name, ...gpu.aliases]) {
       const c = compactName(n);
-      const prefix = c.startsWith(query) || query.startsWith(c) ? 1 : Infinity;
-      score = Math.min(score, prefix, editDistance(query, c));
+      // a name containing what was typed ("a6000" in "rtxa6000") beats one a typo away
+      const contains = query.length >= 3 && (c.includes(query) || query.startsWith(c)) ? 0.5 : Infinity;
+      score = Math.min(score, contains, editDistance(query, c));
     }
     if (score <= limit) scored.push({ name: gpu.name, score });
   }

@@ -1,0 +1,71 @@
+/** Invariants of the matrix data itself: they catch a mistyped row that the schema cannot. */
+import { compareDriver } from '../../src/common/driver-version';
+import { majorMinor } from '../../src/common/dotted-version';
+import { loadMatrix } from '../../src/matrix/load';
+import { findGpu, releasesInFamily } from '../../src/matrix/queries';
+
+const m = loadMatrix();
+
+test('a newer release never needs an older driver than the release before it', () => {
+  for (let i = 1; i < m.releases.length; i++) {
+    const [prev, cur] = [m.releases[i - 1], m.releases[i]];
+    expect({ release: cur.version, notOlder: compareDriver(cur.linuxDriver, prev.linuxDriver) >= 0 }).toEqual({
+      release: cur.version,
+      notOlder: true,
+    });
+  }
+});
+
+test('every release before CUDA 13 names its Windows driver; from 13 on there is none', () => {
+  for (const r of m.releases) {
+    expect({ release: r.version, windows: r.windowsDriver !== undefined }).toEqual({
+      release: r.version,
+      windows: Number(r.version.split('.')[0]) < 13,
+    });
+  }
+});
+
+test('a cudart version belongs to one release only', () => {
+  const all = m.releases.flatMap((r) => r.cudart);
+  expect(new Set(all).size).toBe(all.length);
+});
+
+test('the releases of one family accept the same forward-compat branches', () => {
+  const families = new Set(m.releases.map((r) => majorMinor(r.version)!));
+  for (const family of families) {
+    const lists = releasesInFamily(m, family)
+      .map((r) => r.forwardCompatBranches)
+      .filter((b): b is number[] => b !== undefined);
+    for (const list of lists) expect({ family, list }).toEqual({ family, list: lists[0] });
+  }
+});
+
+test('every driver branch a release needs is listed in drivers.yaml', () => {
+  const branches = new Set(m.driverBranches.map((b) => b.branch));
+  for (const r of m.releases) expect({ release: r.version, listed: branches.has(Number(r.linuxDriver.split('.')[0])) }).toEqual({
+    release: r.version,
+    listed: true,
+  });
+});
+
+test.each([
+  'K80', 'K40', 'M40', 'M60', 'P100', 'P4', 'P40', 'V100', 'T4', 'Quadro RTX 6000', 'Quadro RTX 8000', 'RTX 2080 Ti',
+  'A100', 'A30', 'A10', 'A40', 'A16', 'A2', 'RTX A6000', 'RTX 3090', 'L4', 'L40', 'L40S', 'RTX 6000 Ada', 'RTX 4090',
+  'H100', 'H200', 'GH200', 'B200', 'GB200', 'B300', 'GB300', 'RTX PRO 6000 Blackwell', 'RTX 5090', 'GB10',
+  'Jetson Orin', 'Jetson Xavier', 'Jetson TX2', 'Jetson Nano', 'Jetson Thor', 'Rubin',
+])('the catalogue knows %s', (name) => {
+  expect(findGpu(m, name)?.catalogued).toBe(true);
+});
+
+test('only data-center parts are forward-compat eligible', () => {
+  for (const g of m.gpus) if (g.datacenter) expect({ gpu: g.name, segment: g.segment }).toEqual({ gpu: g.name, segment: 'datacenter' });
+});
+
+test('brand values are marked unconfirmed wherever a GPU lists any', () => {
+  for (const g of m.gpus.filter((x) => x.brands.length)) {
+    expect({ gpu: g.name, unconfirmed: g.unconfirmedFields?.includes('brands') || !g.confirmed }).toEqual({
+      gpu: g.name,
+      unconfirmed: true,
+    });
+  }
+});
