@@ -39,7 +39,10 @@ export function parseDpkgStatus(text: string, opts: { statusOptional?: boolean; 
   const out: DpkgPackage[] = [];
   const stanzas: string[][] = [];
   let cur: string[] = [];
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  // the newline ending the last line does not end a stanza: only a blank line does
+  if (lines[lines.length - 1] === '') lines.pop();
+  for (const line of lines) {
     const l = line.endsWith('\r') ? line.slice(0, -1) : line;
     if (l.trim() === '') {
       if (cur.length) stanzas.push(cur);

@@ -9,8 +9,9 @@ import type { FileEntry, FileSystemView } from '../layers/types';
 import { basename, contentEntry, originOf, type DetectorOutput } from './origin';
 import type { Evidence, EvidenceKind } from './types';
 
+/** stem, then an optional auditwheel hash (torch/lib/libcudart-d0da41ae.so.11.0), then the version after ".so" */
 export const LIBRARY_RE =
-  /^lib(cudart|cublasLt|cublas|cufftw|cufft|curand|cusparse|cusolverMg|cusolver|nvrtc-builtins|nvrtc|nvJitLink|cudnn(?:_[A-Za-z0-9_]+)?|nccl)\.so((?:\.\d+){0,4})$/;
+  /^lib(cudart|cublasLt|cublas|cufftw|cufft|curand|cusparse|cusolverMg|cusolver|nvrtc-builtins|nvrtc|nvJitLink|cudnn(?:_[A-Za-z0-9_]+)?|nccl)(?:-[0-9a-f]{8})?\.so((?:\.\d+){0,4})$/;
 export const LIBCUDA_RE = /^libcuda\.so((?:\.\d+){0,4})$/;
 
 const STEM_KIND: Record<string, EvidenceKind> = {
@@ -67,7 +68,8 @@ export function libraryEvidence(view: FileSystemView): DetectorOutput {
   }
 
   const evidence: Evidence[] = [];
-  for (const { real, names } of groups.values()) {
+  const byPath = [...groups.values()].sort((a, b) => (a.real.path < b.real.path ? -1 : a.real.path > b.real.path ? 1 : 0));
+  for (const { real, names } of byPath) {
     const realBase = basename(real.path);
     // the content's own name decides; a blob with an unrelated name falls back to the most specific link name
     const fromReal = isCandidateName(realBase);
