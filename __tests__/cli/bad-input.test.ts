@@ -16,7 +16,7 @@ function tarOf(files: Record<string, Buffer | string>): Promise<Buffer> {
   return new Promise((resolve) => {
     const pack = tarStream.pack();
     const chunks: Buffer[] = [];
-    pack.on('data', (c: Buffer) => chunks.push(c));
+    pack.on('data', (c) => chunks.push(c as Buffer));
     pack.on('end', () => resolve(Buffer.concat(chunks)));
     for (const [name, body] of Object.entries(files)) pack.entry({ name }, Buffer.from(body));
     pack.finalize();

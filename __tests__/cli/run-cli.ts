@@ -20,6 +20,6 @@ class Capture extends Writable {
 export async function runCli(...argv: string[]): Promise<CliOutcome> {
   const out = new Capture();
   const err = new Capture();
-  const code = await run(argv, { out: out as unknown as NodeJS.WriteStream, err: err as unknown as NodeJS.WriteStream });
+  const code = await run(argv, { out, err });
   return { code, stdout: out.text, stderr: err.text };
 }

@@ -13,7 +13,12 @@ import { parseCliArgs, USAGE, type CheckArgs } from './args';
 
 const DEFAULT_TARGETS = '.github/cuda-targets.yml';
 
-export async function run(argv: string[], io = { out: process.stdout, err: process.stderr }): Promise<number> {
+export interface CliIO {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export async function run(argv: string[], io: CliIO = { out: process.stdout, err: process.stderr }): Promise<number> {
   try {
     const args = parseCliArgs(argv);
     if (args.command === 'help') {
@@ -36,7 +41,7 @@ export async function run(argv: string[], io = { out: process.stdout, err: proce
   }
 }
 
-async function check(args: CheckArgs, io: { out: NodeJS.WritableStream; err: NodeJS.WriteStream | NodeJS.WritableStream }): Promise<number> {
+async function check(args: CheckArgs, io: CliIO): Promise<number> {
   const matrix = loadMatrix(args.matrixDir);
   let targets: Target[];
   let policy: Policy = { ...DEFAULT_POLICY };
@@ -55,7 +60,7 @@ async function check(args: CheckArgs, io: { out: NodeJS.WritableStream; err: Nod
   if (args.noCuda) policy.noCuda = args.noCuda;
   const platform = args.platform ? parsePlatform(args.platform) : undefined;
 
-  const progress = !args.quiet && (io.err as NodeJS.WriteStream).isTTY ? progressPrinter(io.err as NodeJS.WriteStream) : undefined;
+  const progress = !args.quiet && io.err.isTTY ? progressPrinter(io.err) : undefined;
   const report = await checkImages({ sources: args.sources, targets, policy, matrix, platform, onProgress: progress });
   progress?.({ image: '', phase: 'done' });
 
@@ -66,7 +71,7 @@ async function check(args: CheckArgs, io: { out: NodeJS.WritableStream; err: Nod
   return report.summary.gatePassed ? 0 : 1;
 }
 
-function progressPrinter(err: NodeJS.WriteStream): (p: Progress) => void {
+function progressPrinter(err: NodeJS.WritableStream): (p: Progress) => void {
   return (p) => {
     if (p.phase === 'done') {
       err.write('\r\x1b[K');

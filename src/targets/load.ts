@@ -49,7 +49,7 @@ export function parseTargets(text: string, file: string, matrix: Matrix): Target
 
   if (doc.errors.length) {
     const e = doc.errors[0];
-    const line = e.linePos?.[0]?.line;
+    const line = e.pos?.[0] !== undefined ? lines.linePos(e.pos[0]).line : undefined;
     throw new GateError(
       'BAD_TARGETS',
       `${line ? `${file}:${line}` : file}: not valid YAML: ${e.message.split('\n')[0]}`,
