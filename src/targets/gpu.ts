@@ -9,7 +9,7 @@ const CC_RE = /^(?:sm_?)?(\d{1,2})\.?(\d)$/i;
 export function resolveTargetGpu(matrix: Matrix, input: string, where: string): TargetGpu {
   const name = input.trim();
   const gpu = findGpu(matrix, name);
-  if (gpu && 'aliases' in gpu) {
+  if (gpu?.catalogued) {
     return {
       input: name,
       gpu,
