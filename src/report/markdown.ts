@@ -50,7 +50,7 @@ export function verdictTable(report: Report): string {
   const sep = `|---|---|---|${report.targets.map(() => '---').join('|')}|`;
   const rows = report.images.map((img) => {
     const cells = report.targets.map((t) => cell(report.results.find((r) => r.image === img.source && r.target === t.name)));
-    return `| ${mdCode(img.source)} | ${md(img.cuda?.runtime ?? (img.requirement.majors.map((m) => `${m}.x`).join(' + ') || '—'))} | ${md(img.requirement.minDriver ?? img.requirement.minorCompatDriver ?? '—')} | ${cells.join(' | ')} |`;
+    return `| ${mdCode(img.source)} | ${md(img.cuda?.release ?? img.cuda?.runtime ?? (img.requirement.majors.map((m) => `${m}.x`).join(' + ') || '—'))} | ${md(img.requirement.minDriver ?? img.requirement.minorCompatDriver ?? '—')} | ${cells.join(' | ')} |`;
   });
   return [head, sep, ...rows].join('\n');
 }
@@ -79,7 +79,7 @@ export function imageDetails(img: ReportImage, results: Result[]): string {
   if (img.evidence.length) {
     lines.push('', '| Evidence | Version | Where | Layer |', '|---|---|---|---|');
     for (const e of img.evidence.slice(0, 30)) {
-      const where = e.from === 'config' ? e.key : e.path;
+      const where = e.from === 'config' ? e.key : e.from === 'package' ? `${e.package ?? ''} (${e.path ?? ''})` : e.path;
       const layer = e.layerIndex !== undefined ? `${e.layerIndex + 1}${e.instruction ? ` ${mdCode(e.instruction.slice(0, 80))}` : ''}` : '';
       lines.push(`| ${md(e.kind)} | ${md(e.version ?? '')}${e.cuda ? ` (CUDA ${md(e.cuda)})` : ''} | ${mdCode(where)} | ${layer} |`);
     }

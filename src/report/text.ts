@@ -14,7 +14,7 @@ export function renderText(report: Report, opts: { evidence?: boolean } = {}): s
   const sub = ['', '', '', ...report.targets.map((t) => `${t.driver}${t.gpu ? ` ${t.gpu.input}` : ''}`)];
   const rows = report.images.map((img) => [
     img.source,
-    img.cuda?.runtime ?? (img.requirement.majors.length ? img.requirement.majors.map((m) => `${m}.x`).join('+') : '-'),
+    img.cuda?.release ?? img.cuda?.runtime ?? (img.requirement.majors.length ? img.requirement.majors.map((m) => `${m}.x`).join('+') : '-'),
     driverCell(img),
     ...report.targets.map((t) => {
       const r = report.results.find((x) => x.image === img.source && x.target === t.name);
@@ -38,7 +38,7 @@ export function renderText(report: Report, opts: { evidence?: boolean } = {}): s
     if (opts.evidence !== false && img.evidence.length) {
       out.push('  evidence:');
       for (const e of img.evidence.slice(0, 40)) {
-        const where = e.from === 'config' ? e.key : e.path;
+        const where = e.from === 'config' ? `${e.key}${e.kind === 'nvidia-require' && e.value ? `=${e.value.slice(0, 40)}${e.value.length > 40 ? '…' : ''}` : ''}` : e.from === 'package' ? `package ${e.package ?? ''} (${e.path ?? ''})` : e.path;
         const layer = e.layerIndex !== undefined ? ` [layer ${e.layerIndex + 1}${e.instruction ? `: ${e.instruction.slice(0, 60)}` : ''}]` : '';
         out.push(`    ${e.kind} ${e.version ?? ''}${e.cuda ? ` (CUDA ${e.cuda})` : ''}  ${term(where ?? '')}${term(layer)}`);
       }
