@@ -159,3 +159,16 @@ describe('GPU against driver branch', () => {
     expect(codes(r)).toContain('GPU_UNSUPPORTED_BY_DRIVER');
   });
 });
+
+describe('driver libraries baked into the image', () => {
+  const libcuda = (size0: boolean): Evidence => ({
+    kind: 'driver-lib', version: '535.104.05', from: 'file', path: '/usr/lib/x86_64-linux-gnu/libcuda.so.535.104.05', confidence: 'exact', emptyFile: size0 || undefined,
+  });
+  test('a real libcuda outside a compat dir is a caveat', () => {
+    const r = verdictOf([cudart('12.2.140'), libcuda(false)], { driver: '550.54.15' });
+    expect(codes(r)).toEqual(['DRIVER_LIBS_IN_IMAGE']);
+  });
+  test('an empty placeholder left by the NVIDIA runtime is not', () => {
+    expect(verdictOf([cudart('12.2.140'), libcuda(true)], { driver: '550.54.15' }).verdict).toBe('pass');
+  });
+});

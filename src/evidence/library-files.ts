@@ -106,6 +106,7 @@ function describe(name: string, real: FileEntry, fromReal: boolean): Evidence | 
         (real.size === 0 ? ' (this one is empty: a placeholder left by building with the NVIDIA runtime)' : ''),
     };
     if (version) ev.version = version;
+    if (real.size === 0) ev.emptyFile = true;
     return ev;
   }
 

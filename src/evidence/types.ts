@@ -43,6 +43,8 @@ export interface Evidence {
   /** raw value (the NVIDIA_REQUIRE_* string, the env value) */
   value?: string;
   detail?: string;
+  /** the file is empty (a placeholder, e.g. left by building with the NVIDIA runtime) */
+  emptyFile?: boolean;
   /** library files: the first number after `.so.` (libcudart.so.12.4.127 -> 12); the matrix maps it to a CUDA major */
   sonameMajor?: number;
   /** which part of the stack, finer than `kind`: "libcudnn_ops", "nvtx", "npp", "cudart-dev", a pip stem */

@@ -64,6 +64,8 @@ export function deriveRequirement(input: RequirementInput, matrix: Matrix): Imag
     minorCompatDriver,
     forwardCompat,
     require: input.require,
+    // empty placeholders (left by building with the NVIDIA runtime) are hidden by the toolkit's mounts
+    driverLibs: input.evidence.filter((e) => e.kind === 'driver-lib' && !e.emptyFile),
     findings: [...(input.findings ?? []), ...consistencyFindings(list)],
   };
 }

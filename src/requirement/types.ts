@@ -48,5 +48,7 @@ export interface ImageRequirement {
   minorCompatDriver?: string;
   forwardCompat?: ForwardCompatProvision;
   require: { expressions: RequireExpression[]; disabled: boolean; disableRaw?: string };
+  /** driver libraries (libcuda) baked into the image outside a compat dir: they can shadow the host's */
+  driverLibs: Evidence[];
   findings: Finding[];
 }

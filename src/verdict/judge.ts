@@ -30,6 +30,7 @@ export function judge(input: JudgeInput, matrix: Matrix): Result {
     reasons.push(...checkRequire(req, target, host.cuda, host.beyondKnown));
     reasons.push(...checkDriver(req, target, host.cuda, matrix));
     reasons.push(...checkMixedMajors(req));
+    reasons.push(...checkDriverLibs(req));
   }
   reasons.push(...checkGpuDriver(target));
 
@@ -277,6 +278,20 @@ function checkMixedMajors(req: ImageRequirement): Reason[] {
       message: `the image carries components of ${req.majors.length} CUDA majors — ${byMajor.join('; ')}; a library built for one major does not load the other major's runtime`,
       remedy: `keep one CUDA major: use the CUDA ${req.majors[req.majors.length - 1]} builds of every component (e.g. libcudnn9-cuda-${req.majors[req.majors.length - 1]}, nvidia-*-cu${req.majors[req.majors.length - 1]} wheels), or remove the unused toolkit`,
       origin: originOf(req.needs.filter((n) => n.major !== req.majors[req.majors.length - 1]).flatMap((n) => n.evidence)),
+    },
+  ];
+}
+
+function checkDriverLibs(req: ImageRequirement): Reason[] {
+  if (!req.driverLibs.length) return [];
+  const first = req.driverLibs[0];
+  return [
+    {
+      code: 'DRIVER_LIBS_IN_IMAGE',
+      verdict: 'caveat',
+      message: `the image carries the driver's own library ${describeEvidence(first)}${req.driverLibs.length > 1 ? ` and ${req.driverLibs.length - 1} more` : ''}: on a host whose kernel driver differs it can shadow the library the NVIDIA container toolkit mounts and fail with "CUDA driver version is insufficient" or a version mismatch`,
+      remedy: 'remove libcuda.so* from the image (install cuda-compat for forward compatibility instead) and let the container toolkit mount the host driver',
+      origin: originOf(req.driverLibs),
     },
   ];
 }
