@@ -50,26 +50,28 @@ export async function tarDirectory(dir: string, out: string, extra: ExtraFile[] 
 }
 
 /**
- * The Docker >= 25 save layout from an OCI layout dir holding one image: blobs/sha256/* first, then index.json,
- * manifest.json (Config/Layers pointing into blobs/), oci-layout, repositories — the order moby#47065 shows.
+ * The Docker >= 25 save layout from an OCI layout dir: blobs/sha256/* first, then index.json, manifest.json
+ * (Config/Layers pointing into blobs/), oci-layout, repositories — the order moby#47065 shows. The i-th index entry
+ * gets the i-th tag; several tags make a multi-image archive (`docker save a b`).
  */
-export async function writeDocker25Archive(ociDir: string, out: string, repoTag: string): Promise<void> {
+export async function writeDocker25Archive(ociDir: string, out: string, repoTags: string | string[]): Promise<void> {
+  const tags = typeof repoTags === 'string' ? [repoTags] : repoTags;
   const index = JSON.parse(readFileSync(join(ociDir, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
   const blob = (digest: string): string => `blobs/sha256/${digest.slice('sha256:'.length)}`;
-  const manifest = JSON.parse(readFileSync(join(ociDir, blob(index.manifests[0].digest)), 'utf8')) as {
-    config: { digest: string };
-    layers: { digest: string }[];
-  };
-  const legacyManifest = [
-    { Config: blob(manifest.config.digest), RepoTags: [repoTag], Layers: manifest.layers.map((l) => blob(l.digest)) },
-  ];
-  const [repo, tag] = repoTag.split(':');
+  const legacyManifest = tags.map((tag, i) => {
+    const manifest = JSON.parse(readFileSync(join(ociDir, blob(index.manifests[i].digest)), 'utf8')) as {
+      config: { digest: string };
+      layers: { digest: string }[];
+    };
+    return { Config: blob(manifest.config.digest), RepoTags: [tag], Layers: manifest.layers.map((l) => blob(l.digest)) };
+  });
+  const repositories = Object.fromEntries(tags.map((t) => [t.split(':')[0], { [t.split(':')[1]]: 'unused' }]));
   const blobs = listFiles(join(ociDir, 'blobs')).map((name) => ({ name: `blobs/${name}`, body: readFileSync(join(ociDir, 'blobs', name)) }));
   await writeTar(out, [
     ...blobs,
     { name: 'index.json', body: readFileSync(join(ociDir, 'index.json')) },
     { name: 'manifest.json', body: JSON.stringify(legacyManifest) },
     { name: 'oci-layout', body: readFileSync(join(ociDir, 'oci-layout')) },
-    { name: 'repositories', body: JSON.stringify({ [repo]: { [tag]: manifest.layers.at(-1)!.digest.slice(7) } }) },
+    { name: 'repositories', body: JSON.stringify(repositories) },
   ]);
 }

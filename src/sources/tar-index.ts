@@ -43,9 +43,17 @@ async function walk(file: FileHandle, fileSize: number, path: string): Promise<M
   let globalPax: Record<string, string> = {};
 
   if (fileSize === 0) throw notATar(path, 'it is empty');
+  if (fileSize < BLOCK) {
+    const { bytesRead } = await file.read(header, 0, fileSize, 0);
+    throw notATar(path, describeNonTar(header.subarray(0, bytesRead)));
+  }
+  let ended = false;
   while (pos + BLOCK <= fileSize) {
     await readExactly(file, header, pos, path);
-    if (isZeroBlock(header)) break; // end-of-archive marker
+    if (isZeroBlock(header)) {
+      ended = true; // end-of-archive marker
+      break;
+    }
     if (!checksumOk(header)) {
       if (pos === 0) throw notATar(path, describeNonTar(header));
       throw corrupt(path, `bad tar header at byte ${pos}`);
@@ -96,6 +104,8 @@ async function walk(file: FileHandle, fileSize: number, path: string): Promise<M
       ...((type === 'symlink' || type === 'hardlink') && { linkTarget }),
     });
   }
+  // Stopping at a header boundary without the end marker is tolerated (GNU tar does); half a block is not.
+  if (!ended && pos !== fileSize) throw corrupt(path, `it ends unexpectedly at byte ${fileSize}`);
   if (members.size === 0) throw notATar(path, 'it holds no files');
   return members;
 }
@@ -200,8 +210,8 @@ function parsePax(body: Buffer): Record<string, string> {
 }
 
 function describeNonTar(head: Buffer): string {
-  if (head[0] === 0x1f && head[1] === 0x8b) return 'it is gzip-compressed (decompress it first: gunzip)';
-  if (head.readUInt32LE(0) === 0xfd2fb528) return 'it is zstd-compressed (decompress it first: zstd -d)';
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'it is gzip-compressed (decompress it first: gunzip)';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'it is zstd-compressed (decompress it first: zstd -d)';
   return 'it is not a tar archive';
 }
 

@@ -1,0 +1,111 @@
+/**
+ * The single-pass export reader (what the daemon path uses) over export streams of every layout, including the
+ * Docker >= 25 one whose blobs come before manifest.json and the containerd-store one with compressed blobs.
+ */
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { analyseLayer } from '../../src/layers/analyse-layer';
+import type { LayerResult } from '../../src/layers/types';
+import { readImageExport } from '../../src/sources/image-export';
+import { openImage } from '../../src/sources/open';
+import type { LayerContext } from '../../src/sources/types';
+import { writeDocker25Archive, writeTar } from '../helpers/archives';
+import { CUDA_FIXTURE, EVERYTHING, contentOf, readBack } from '../helpers/cuda-fixture';
+import { skopeoCopy } from '../helpers/docker-cli';
+import { describeWithEngines } from '../helpers/engines';
+import { writeOciImage, type WrittenImage } from '../helpers/oci-layout';
+import { tempDir } from '../helpers/tmp';
+
+const PLATFORM = { os: 'linux', architecture: 'amd64' };
+
+async function readExport(path: string, diffIds: string[]) {
+  const seen: { index: number; digest: string }[] = [];
+  const out = await readImageExport<LayerResult>(createReadStream(path), {
+    what: path,
+    platform: PLATFORM,
+    diffIds,
+    read: async (layer: LayerContext, tar: Readable) => {
+      const result = await analyseLayer(tar, layer.descriptor, EVERYTHING);
+      seen.push({ index: layer.index, digest: layer.descriptor.digest });
+      return result;
+    },
+  });
+  return { ...out, seen };
+}
+
+describe('readImageExport', () => {
+  const dir = tempDir();
+  let written: WrittenImage;
+
+  beforeAll(async () => {
+    written = await writeOciImage(join(dir, 'oci'), CUDA_FIXTURE, 'cuda-fixture');
+    await writeDocker25Archive(join(dir, 'oci'), join(dir, 'docker25.tar'), 'fixture:1');
+    await writeOciImage(join(dir, 'oci-gz'), { ...CUDA_FIXTURE, gzip: true }, 'cuda-fixture');
+    await writeDocker25Archive(join(dir, 'oci-gz'), join(dir, 'containerd.tar'), 'fixture:1');
+  });
+
+  test('Docker >= 25 layout: blobs stream before manifest.json, results still come back in manifest order', async () => {
+    const expected = await readBack(await openImage({ raw: 'x', kind: 'oci', path: join(dir, 'oci') }));
+    const got = await readExport(join(dir, 'docker25.tar'), written.diffIds);
+    expect(got.results).toEqual(expected.results);
+    expect(got.config).toEqual(expected.config);
+    // the blobs arrive in digest order, not layer order
+    expect(got.seen.map((s) => s.digest)).toEqual([...written.diffIds].sort());
+  });
+
+  test('compressed blobs (containerd image store) are decompressed and get their diffID by hashing', async () => {
+    const got = await readExport(join(dir, 'containerd.tar'), written.diffIds);
+    expect(got.results.map((r) => r.diffId)).toEqual(written.diffIds);
+    expect(got.layers.map((l) => l.digest)).not.toEqual(written.diffIds);
+    expect(got.results.map((r) => r.digest)).toEqual(got.layers.map((l) => l.digest));
+  });
+
+  test('a tiny layer whose bytes start like JSON is kept in memory and read at the end', async () => {
+    const oci = join(dir, 'json-like');
+    const image = await writeOciImage(oci, { layers: [{ '{odd}': 'x', 'etc/v': 'y' }] });
+    const archive = join(dir, 'json-like.tar');
+    await writeDocker25Archive(oci, archive, 'odd:1');
+    const got = await readExport(archive, image.diffIds);
+    expect(got.results[0].entries.map((e) => e.path)).toEqual(['{odd}', 'etc/v']);
+    expect(got.results[0].digest).toBe(image.diffIds[0]);
+  });
+
+  test('a reader that stops early does not stall the export', async () => {
+    const out = await readImageExport(createReadStream(join(dir, 'docker25.tar')), {
+      what: 'x',
+      platform: PLATFORM,
+      diffIds: written.diffIds,
+      read: async (_layer, tar) => {
+        tar.destroy();
+        return 'skipped';
+      },
+    });
+    expect(out.results).toEqual(['skipped', 'skipped', 'skipped']);
+  });
+
+  test('an export without manifest.json or index.json is NOT_AN_IMAGE', async () => {
+    const archive = join(dir, 'nothing.tar');
+    await writeTar(archive, [{ name: 'hello.txt', body: 'hi' }]);
+    await expect(readExport(archive, [])).rejects.toMatchObject({ code: 'NOT_AN_IMAGE' });
+  });
+
+  test('an export cut short is CORRUPT_ARCHIVE naming the export', async () => {
+    const stream = Readable.from([Buffer.alloc(512, 0x41)]);
+    await expect(
+      readImageExport(stream, { what: 'image app:1 in the Docker engine', platform: PLATFORM, diffIds: [], read: async () => 1 }),
+    ).rejects.toMatchObject({ code: 'CORRUPT_ARCHIVE', message: expect.stringContaining('image app:1') });
+  });
+});
+
+describeWithEngines('readImageExport over the podman layout', ['skopeo'], () => {
+  test('<diffid>.tar layers behind <id>/layer.tar symlinks are read once, in manifest order', async () => {
+    const dir = tempDir();
+    const written = await writeOciImage(join(dir, 'oci'), CUDA_FIXTURE, 'cuda-fixture');
+    await skopeoCopy(`oci:${join(dir, 'oci')}:cuda-fixture`, `docker-archive:${join(dir, 'podman.tar')}:fixture:1`);
+    const expected = await readBack(await openImage({ raw: 'x', kind: 'oci', path: join(dir, 'oci') }));
+    const got = await readExport(join(dir, 'podman.tar'), written.diffIds);
+    expect(got.results.map(contentOf)).toEqual(expected.results.map(contentOf));
+    expect(got.seen).toHaveLength(3);
+  });
+});
