@@ -61,7 +61,7 @@ test('a gzip error inside a layer names the layer', async () => {
     }),
   );
   const r = await runCli('check', `docker-archive:${p}`, ...DRIVER);
-  expectOneLineError(r, 'aaaa/layer.tar');
+  expectOneLineError(r, 'sha256:aaaa', 'badgzip.tar', 'gzip');
 });
 
 test('a tar that is not an image archive says so', async () => {
