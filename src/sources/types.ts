@@ -52,6 +52,12 @@ export interface LayerDescriptor {
   mediaType?: string;
 }
 
+/**
+ * Which layer a LayerReader is given. File sources know it up front. A daemon export may name a layer only once
+ * its bytes are hashed (the legacy `<id>/layer.tar` layout) or once manifest.json arrives after the blobs: then
+ * `index` is -1 and `descriptor.digest` the entry name at first, and both are filled in on this same object before
+ * the tar stream ends — so read the descriptor after consuming the stream (analyseLayer does).
+ */
 export interface LayerContext {
   index: number;
   descriptor: LayerDescriptor;
