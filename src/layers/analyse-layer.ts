@@ -54,8 +54,9 @@ export async function analyseLayer(
   // allowUnknownFormat: old (pre-POSIX) tars have no "ustar" magic; tar-stream's typings omit the option
   const extract = tarExtract({ allowUnknownFormat: true } as Parameters<typeof tarExtract>[0]);
 
+  // the layer is stamped on findings at the end, when its digest is final
   const note = (code: string, message: string, path?: string): void => {
-    findings.push({ code, severity: 'warning', message, layer: layer.digest, path: path && displayPath(path) });
+    findings.push({ code, severity: 'warning', message, ...(path !== undefined && { path: displayPath(path) }) });
   };
 
   extract.on('entry', (header: Header, body: EntryBody, next: (err?: Error | null) => void) => {
@@ -158,7 +159,7 @@ export async function analyseLayer(
     entries,
     whiteouts,
     opaqueDirs,
-    findings,
+    findings: findings.map((f) => ({ ...f, layer: layer.digest })),
   };
 }
 

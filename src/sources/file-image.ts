@@ -7,7 +7,7 @@ import { GateError, messageOf } from '../common/errors';
 import { sha256Digest } from './config';
 import { decompressedTar } from './decompress';
 import { DOCKER_MANIFEST, resolveDockerManifest } from './docker-manifest';
-import type { ImageFiles } from './image-files';
+import { directoryImageFiles, tarFileImageFiles, type ImageFiles } from './image-files';
 import { mapInOrder } from './in-order';
 import { OCI_INDEX, resolveOciImage } from './oci-index';
 import type { ResolvedImage } from './resolved-image';
@@ -62,6 +62,19 @@ export function imageFromResolved(source: SourceRef, files: ImageFiles, resolved
       return { results, config };
     },
   };
+}
+
+/** How a file-backed source kind is held and which manifest it speaks first. */
+export interface FileSourceShape {
+  holder: 'tar' | 'dir';
+  prefer: Layout;
+}
+
+/** Opens a docker-archive, oci-archive or oci: source: check the path, index it, resolve the image. */
+export async function openFileSource(source: SourceRef & { path: string }, opts: OpenOptions, shape: FileSourceShape): Promise<Image> {
+  await checkInputPath(source.path, shape.holder === 'tar' ? 'file' : 'dir', source);
+  const files = shape.holder === 'tar' ? await tarFileImageFiles(source.path) : directoryImageFiles(source.path);
+  return imageFromResolved(source, files, await resolveImageFiles(files, shape.prefer, source.reference, opts));
 }
 
 /** A friendly FILE_NOT_FOUND / NOT_AN_IMAGE before any parsing: the path must exist and be of the right kind. */
