@@ -96,7 +96,8 @@ export class OciLayoutWriter {
   platformIndex(images: WrittenImage[], opts: { attestation?: boolean } = {}): Descriptor {
     const manifests: Descriptor[] = images.map((i) => i.manifest);
     if (opts.attestation) {
-      const attestation = this.json({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: this.json({}, 'application/vnd.oci.empty.v1+json'), layers: [] }, OCI_MANIFEST);
+      const empty = this.json({}, 'application/vnd.oci.empty.v1+json');
+      const attestation = this.json({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: empty, layers: [] }, OCI_MANIFEST);
       manifests.push({
         ...attestation,
         platform: { os: 'unknown', architecture: 'unknown' },

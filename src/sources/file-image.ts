@@ -88,7 +88,9 @@ export async function checkInputPath(path: string, expect: 'file' | 'dir', sourc
       throw new GateError(
         'FILE_NOT_FOUND',
         `${path} does not exist (source ${source.raw})`,
-        expect === 'file' ? 'check the path; write the archive with `docker save -o PATH IMAGE`' : 'check the path of the OCI layout directory',
+        expect === 'file'
+          ? 'check the path; write the archive with `docker save -o PATH IMAGE`'
+          : 'check the path of the OCI layout directory',
       );
     }
     throw new GateError('FILE_NOT_FOUND', `cannot read ${path} (source ${source.raw}): ${messageOf(err)}`);
@@ -97,6 +99,10 @@ export async function checkInputPath(path: string, expect: 'file' | 'dir', sourc
     throw new GateError('NOT_AN_IMAGE', `${path} is a directory, not an image archive`, `for an OCI layout directory use oci:${path}`);
   }
   if (expect === 'dir' && !isDir) {
-    throw new GateError('NOT_AN_IMAGE', `${path} is a file, not an OCI layout directory`, `for a tar use oci-archive:${path} or docker-archive:${path}`);
+    throw new GateError(
+      'NOT_AN_IMAGE',
+      `${path} is a file, not an OCI layout directory`,
+      `for a tar use oci-archive:${path} or docker-archive:${path}`,
+    );
   }
 }

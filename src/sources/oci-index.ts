@@ -140,7 +140,10 @@ function namesOf(d: Descriptor): string[] {
 function pickByReference(all: Descriptor[], reference: string | undefined, location: string): Descriptor[] {
   if (reference === undefined) return all;
   const index = archiveIndex(reference);
-  const found = index !== undefined ? all.slice(index, index + 1) : all.filter((d) => namesOf(d).some((n) => nameMatches(reference, n)));
+  const found =
+    index !== undefined
+      ? all.slice(index, index + 1)
+      : all.filter((d) => namesOf(d).some((n) => nameMatches(reference, n)));
   if (found.length > 0) return found;
   const present = [...new Set(all.flatMap(namesOf))];
   throw new GateError(
@@ -150,12 +153,20 @@ function pickByReference(all: Descriptor[], reference: string | undefined, locat
   );
 }
 
-async function collectManifests(files: ImageFiles, descriptors: Descriptor[], depth: number, out: Candidate[], name?: string): Promise<void> {
+async function collectManifests(
+  files: ImageFiles,
+  descriptors: Descriptor[],
+  depth: number,
+  out: Candidate[],
+  name?: string,
+): Promise<void> {
   for (const d of descriptors) {
     if (isAttestation(d)) continue;
     const ownName = namesOf(d)[0] ?? name;
     if (d.mediaType !== undefined && INDEX_TYPES.has(d.mediaType)) {
-      if (depth >= MAX_INDEX_DEPTH) throw new GateError('CORRUPT_ARCHIVE', `${files.location}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
+      if (depth >= MAX_INDEX_DEPTH) {
+        throw new GateError('CORRUPT_ARCHIVE', `${files.location}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
+      }
       const path = blobPath(d.digest, `${OCI_INDEX} in ${files.location}`);
       const nested = await readJson(files, path);
       // The containerd store exports indexes whose blobs were never pulled (moby#49473): nothing to read there.

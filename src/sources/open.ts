@@ -27,7 +27,8 @@ export async function openImage(source: SourceRef, opts: OpenOptions = {}): Prom
 
 function required(source: SourceRef, value: string | undefined): string {
   if (value === undefined || value === '') {
-    throw new GateError('BAD_SOURCE_REF', `bad image source "${source.raw}": it names no ${source.kind === 'docker-daemon' ? 'image' : 'path'}`);
+    const what = source.kind === 'docker-daemon' ? 'image' : 'path';
+    throw new GateError('BAD_SOURCE_REF', `bad image source "${source.raw}": it names no ${what}`);
   }
   return value;
 }

@@ -31,7 +31,8 @@ const PREFIXED: Record<string, SourceKind> = {
 const UNSUPPORTED_TRANSPORTS = ['dir', 'containers-storage', 'ostree', 'sif', 'tarball'];
 
 const FORMS =
-  'use docker-daemon:NAME[:TAG] (or a bare NAME[:TAG]), docker-archive:PATH[:REF], oci-archive:PATH[:REF], oci:DIR[:REF] or docker://HOST/REPO:TAG';
+  'use docker-daemon:NAME[:TAG] (or a bare NAME[:TAG]), docker-archive:PATH[:REF], oci-archive:PATH[:REF], ' +
+  'oci:DIR[:REF] or docker://HOST/REPO:TAG';
 
 export function isDockerReference(s: string): boolean {
   return s.length <= 255 + 128 + 80 && DOCKER_REFERENCE.test(s);
