@@ -28,6 +28,9 @@ export function describeWithEngines(name: string, needs: Need[], fn: () => void)
     describe(name, fn);
     return;
   }
-  console.warn(`SKIPPED integration suite "${name}": ${why}. Run \`npm test\` (scripts/test.sh starts dockerd and a registry).`);
+  const message = `SKIPPED integration suite "${name}": ${why}. Run \`npm test\` (scripts/test.sh starts dockerd and a registry).`;
+  console.warn(message);
+  // Jest drops console output of a file whose tests are all skipped; stderr always reaches the log.
+  process.stderr.write(`\n${message}\n`);
   describe.skip(name, fn);
 }
