@@ -63,7 +63,8 @@ export async function analyseImage(source: string, opts: Pick<CheckOptions, 'mat
   let bytes = 0;
   let done = 0;
   const { results: layerResults, config } = await image.readLayers<LayerResult>(async (layer, tar) => {
-    const result = await analyseLayer(tar, { digest: layer.descriptor.digest, diffId: layer.descriptor.diffId }, evidenceInterest);
+    // pass the descriptor itself: a daemon export may only learn the layer digest at the end of its stream
+    const result = await analyseLayer(tar, layer.descriptor, evidenceInterest);
     bytes += result.tarBytes;
     done++;
     opts.onProgress?.({ image: source, phase: 'layer', layer: done, layers: image.layers.length, bytes });
