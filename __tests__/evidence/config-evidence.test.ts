@@ -1,7 +1,7 @@
 import { configEvidence, expandEnv } from '../../src/evidence/config-evidence';
 import type { Evidence } from '../../src/evidence/types';
 import { fakeConfig } from './fake-view';
-import { REQUIRE_12_4_1 } from './nvidia-require-strings';
+import { REQUIRE_12_4_1 } from '../fixtures/nvidia-require-strings';
 
 /** The env of nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04 as `docker inspect` shows it (ENV already expanded). */
 const CUDA_12_4_1_CUDNN_RUNTIME_ENV: Record<string, string> = {

@@ -1,6 +1,6 @@
 import { detectEvidence } from '../../src/evidence/detect';
 import { fakeConfig, fakeView } from './fake-view';
-import { REQUIRE_12_4_1 } from './nvidia-require-strings';
+import { REQUIRE_12_4_1 } from '../fixtures/nvidia-require-strings';
 
 const T = 'usr/local/cuda-12.4/targets/x86_64-linux/lib';
 const NCCL_STANZA = 'Package: libnccl2\nStatus: hold ok installed\nVersion: 2.21.5-1+cuda12.4\n';

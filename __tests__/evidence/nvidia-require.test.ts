@@ -7,7 +7,7 @@ import {
   parseRequire,
 } from '../../src/evidence/nvidia-require';
 import { fakeConfig } from './fake-view';
-import { REQUIRE_11_8_0, REQUIRE_12_4_1, REQUIRE_12_8_1, REQUIRE_13_0_0 } from './nvidia-require-strings';
+import { REQUIRE_11_8_0, REQUIRE_12_4_1, REQUIRE_12_8_1, REQUIRE_13_0_0 } from '../fixtures/nvidia-require-strings';
 
 const BRANDS_12_5_ON = ['unknown', 'grid', 'tesla', 'nvidia', 'quadro', 'quadrortx', 'nvidiartx', 'vapps', 'vpc', 'vcs', 'vws', 'cloudgaming'];
 
