@@ -67,12 +67,14 @@ YML
 }
 
 stop_engines() {
+  # runs from an EXIT trap under `set -e`: a cleanup hiccup must not turn a green run red
+  set +e
   local p
   for p in "${ENG_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
   for p in "${ENG_PIDS[@]:-}"; do [ -n "$p" ] && while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
   # the engine may leave mounts behind if killed mid-build
   if [ -n "${ENG_DIR:-}" ]; then
-    grep -o " $ENG_DIR[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    { grep -o " $ENG_DIR[^ ]*" /proc/mounts 2>/dev/null || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
     rm -rf "$ENG_DIR"
   fi
   return 0
