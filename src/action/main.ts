@@ -1,57 +1,147 @@
-/** The GitHub Action shell: inputs -> engine -> job summary, outputs, exit. */
-import { writeFileSync } from 'node:fs';
+/**
+ * The GitHub Action shell: inputs -> engine -> job summary, sticky PR comment, annotations, outputs, exit.
+ * The gate is the exit status and needs no token; the comment is best effort and never decides the outcome.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as core from '@actions/core';
-import { isGateError, messageOf } from '../common/errors';
 import { maxDriver } from '../common/driver-version';
-import { checkImages } from '../engine/check';
+import { isGateError, messageOf } from '../common/errors';
+import { analyseImage, checkImages } from '../engine/check';
 import { loadMatrix } from '../matrix/load';
+import type { Matrix } from '../matrix/types';
+import { diffImages } from '../report/diff';
 import { renderMarkdown } from '../report/markdown';
+import type { Report } from '../report/types';
 import { parsePlatform } from '../sources/platform';
 import { adHocTarget, loadTargetsFile } from '../targets/load';
 import { DEFAULT_POLICY, type Policy, type Target } from '../targets/types';
-import { getInputs } from './inputs';
+import { buildAnnotations } from './annotations';
+import { renderCommentBody } from './comment-body';
+import { syncStickyComment } from './comment';
+import { createClient, pullRequestContext, runUrl } from './github';
+import { getInputs, type Inputs } from './inputs';
+
+/** GitHub drops a whole step summary over 1 MiB: keep well under it. */
+const SUMMARY_BUDGET = 900_000;
 
 export async function runAction(): Promise<void> {
+  let inputs: Inputs;
   try {
-    const inputs = getInputs();
+    inputs = getInputs();
     if (inputs.githubToken) core.setSecret(inputs.githubToken);
-    const matrix = loadMatrix();
-    let targets: Target[];
-    let policy: Policy = { ...DEFAULT_POLICY };
-    if (inputs.driver) {
-      targets = [adHocTarget({ driver: inputs.driver, gpu: inputs.gpu, forwardCompat: inputs.forwardCompat }, matrix)];
-    } else {
-      const loaded = loadTargetsFile(inputs.targets, matrix);
-      targets = loaded.targets;
-      policy = { ...policy, ...loaded.policy };
-    }
-    if (inputs.failOn) policy.failOn = inputs.failOn;
-    if (inputs.noCuda) policy.noCuda = inputs.noCuda;
-
-    const report = await checkImages({
-      sources: inputs.images,
-      targets,
-      policy,
-      matrix,
-      platform: inputs.platform ? parsePlatform(inputs.platform) : undefined,
-    });
-    writeFileSync(inputs.reportPath, JSON.stringify(report, null, 2));
-    const markdown = renderMarkdown(report, { maxChars: 900_000 });
-    await core.summary.addRaw(markdown).write();
-
-    core.setOutput('verdict', report.summary.verdict);
-    core.setOutput('failed-count', report.summary.fail);
-    core.setOutput('caveat-count', report.summary.caveat);
-    core.setOutput('min-driver', maxDriver(report.images.map((i) => i.requirement.minDriver).filter((d): d is string => !!d)) ?? '');
-    core.setOutput('report', inputs.reportPath);
-    core.setOutput('summary-markdown', markdown);
-    if (!report.summary.gatePassed) {
-      const worst = report.results.find((r) => r.verdict === report.summary.verdict);
-      core.setFailed(`cuda-gate: ${worst ? `${worst.image} × ${worst.target}: ${worst.verdict} — ${worst.reasons[0]?.code ?? ''}` : 'gate failed'}`);
-    }
   } catch (e) {
-    core.setFailed(isGateError(e) ? `cuda-gate: ${e.toLine()}` : `cuda-gate: internal error: ${messageOf(e)}`);
+    fail(e);
+    return;
   }
+  let report: Report;
+  try {
+    report = await gate(inputs);
+  } catch (e) {
+    fail(e);
+    return;
+  }
+  await publish(inputs, report);
+}
+
+async function gate(inputs: Inputs): Promise<Report> {
+  const matrix = loadMatrix();
+  const { targets, policy } = resolveTargets(inputs, matrix);
+  const platform = inputs.platform ? parsePlatform(inputs.platform) : undefined;
+  const report = await core.group(`cuda-gate: checking ${inputs.images.length} image(s) against ${targets.length} target(s)`, () =>
+    checkImages({ sources: inputs.images, targets, policy, matrix, platform, onProgress: (p) => p.phase === 'open' && core.info(`reading ${p.image}`) }),
+  );
+  if (inputs.baselineImages.length) {
+    const baseline = await core.group('cuda-gate: reading the baseline images', async () => {
+      const out = [];
+      for (const source of inputs.baselineImages) out.push((await analyseImage(source, { matrix, platform })).image);
+      return out;
+    });
+    report.changes = report.images.flatMap((img, i) => (baseline[i] ? diffImages(baseline[i], img) : []));
+  }
+  return report;
+}
+
+function resolveTargets(inputs: Inputs, matrix: Matrix): { targets: Target[]; policy: Policy } {
+  let targets: Target[];
+  let policy: Policy = { ...DEFAULT_POLICY };
+  if (inputs.driver) {
+    targets = [adHocTarget({ driver: inputs.driver, gpu: inputs.gpu, forwardCompat: inputs.forwardCompat }, matrix)];
+  } else {
+    const loaded = loadTargetsFile(inputs.targets, matrix);
+    targets = loaded.targets;
+    policy = { ...policy, ...loaded.policy };
+  }
+  if (inputs.failOn) policy.failOn = inputs.failOn;
+  if (inputs.noCuda) policy.noCuda = inputs.noCuda;
+  return { targets, policy };
+}
+
+async function publish(inputs: Inputs, report: Report): Promise<void> {
+  const url = runUrl();
+  writeFileSync(inputs.reportPath, JSON.stringify(report, null, 2));
+  const markdown = renderMarkdown(report, { maxChars: SUMMARY_BUDGET, fullReportUrl: url });
+  try {
+    await core.summary.addRaw(markdown).write();
+  } catch (e) {
+    core.warning(`cuda-gate: could not write the job summary: ${messageOf(e)}`);
+  }
+
+  const dockerfile = inputs.dockerfile ?? (existsSync('Dockerfile') ? 'Dockerfile' : undefined);
+  const dockerfileText = dockerfile && existsSync(dockerfile) ? readFileSync(dockerfile, 'utf8') : undefined;
+  for (const a of buildAnnotations(report, dockerfile && dockerfileText !== undefined ? { path: dockerfile, text: dockerfileText } : undefined)) {
+    const props = { title: a.title, file: a.file, startLine: a.startLine };
+    if (a.level === 'error') core.error(a.message, props);
+    else core.warning(a.message, props);
+  }
+
+  await comment(inputs, report, url);
+
+  core.setOutput('verdict', report.summary.verdict);
+  core.setOutput('failed-count', report.summary.fail);
+  core.setOutput('caveat-count', report.summary.caveat);
+  core.setOutput('min-driver', maxDriver(report.images.map((i) => i.requirement.minDriver).filter((d): d is string => !!d)) ?? '');
+  core.setOutput('report', inputs.reportPath);
+  core.setOutput('summary-markdown', markdown);
+
+  if (!report.summary.gatePassed) {
+    const worst = report.results.find((r) => r.verdict === report.summary.verdict);
+    const why = worst?.reasons.find((r) => r.verdict === worst.verdict) ?? worst?.reasons[0];
+    core.setFailed(
+      `cuda-gate: ${report.summary.fail} failing, ${report.summary.caveat} with caveats (fail-on: ${report.policy.failOn}). Worst: ${worst?.image} on ${worst?.target}: ${worst?.verdict}${why ? ` — ${why.code}: ${why.message}` : ''}`,
+    );
+  } else {
+    core.info(`cuda-gate: gate passed (${report.summary.pass} pass, ${report.summary.caveat} caveat, ${report.summary.fail} fail; fail-on: ${report.policy.failOn})`);
+  }
+}
+
+async function comment(inputs: Inputs, report: Report, url: string | undefined): Promise<void> {
+  if (inputs.comment === 'never') return;
+  const pr = pullRequestContext();
+  if (!pr) {
+    core.info('cuda-gate: not a pull_request event: no PR comment (the job summary has the results)');
+    return;
+  }
+  if (!inputs.githubToken) {
+    core.warning('cuda-gate: no github-token: no PR comment (the job summary has the results)');
+    return;
+  }
+  try {
+    const body = renderCommentBody(report, { key: inputs.commentKey, runUrl: url });
+    const result = await syncStickyComment(createClient(inputs.githubToken), pr, {
+      key: inputs.commentKey,
+      mode: inputs.comment,
+      state: report.summary.verdict,
+      body,
+    }, { info: core.info, warning: core.warning });
+    core.info(`cuda-gate: PR comment ${result.action}${result.url ? `: ${result.url}` : ''}${result.reason ? ` (${result.reason})` : ''}`);
+  } catch (e) {
+    // the verdict and the summary stand whatever happens to the comment
+    core.warning(`cuda-gate: could not update the PR comment: ${messageOf(e)}`);
+  }
+}
+
+function fail(e: unknown): void {
+  core.setFailed(isGateError(e) ? `cuda-gate: ${e.toLine()}` : `cuda-gate: internal error: ${messageOf(e)} (please report this)`);
 }
 
 void runAction();

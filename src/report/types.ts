@@ -44,6 +44,18 @@ export interface ReportTarget {
   os: string;
 }
 
+/** One thing a pull request changed relative to the baseline image (baseline-images input). */
+export interface Change {
+  /** current image's source string */
+  image: string;
+  baseline: string;
+  kind: 'driver-floor' | 'runtime' | 'component-added' | 'component-removed' | 'component-changed' | 'cuda-major' | 'forward-compat' | 'gpu-code' | 'verdict';
+  /** one line a reviewer reads: "raises the driver floor from 525.60.13 to 550.54.15" */
+  text: string;
+  /** whether it makes the image harder to deploy */
+  direction: 'worse' | 'better' | 'neutral';
+}
+
 export interface Report {
   schemaVersion: 1;
   tool: { name: 'cuda-gate'; version: string };
@@ -53,4 +65,6 @@ export interface Report {
   images: ReportImage[];
   results: Result[];
   summary: { pass: number; caveat: number; fail: number; verdict: Verdict; gatePassed: boolean };
+  /** what the PR changed against baseline-images, when given */
+  changes?: Change[];
 }
