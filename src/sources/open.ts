@@ -1,6 +1,5 @@
 /** SourceRef -> Image, by kind. The one entry point the engine uses to read an image. */
 import { GateError } from '../common/errors';
-import { openDaemonImage } from './daemon';
 import { openDockerArchive } from './docker-archive';
 import { openOciArchive } from './oci-archive';
 import { openOciLayout } from './oci-layout';
@@ -8,8 +7,11 @@ import type { Image, OpenOptions, SourceRef } from './types';
 
 export async function openImage(source: SourceRef, opts: OpenOptions = {}): Promise<Image> {
   switch (source.kind) {
-    case 'docker-daemon':
+    case 'docker-daemon': {
+      // loaded on demand: dockerode and its transports are most of the CLI's start-up time
+      const { openDaemonImage } = await import('./daemon');
       return openDaemonImage({ ...source, reference: required(source, source.reference) }, opts);
+    }
     case 'docker-archive':
       return openDockerArchive({ ...source, path: required(source, source.path) }, opts);
     case 'oci-archive':
