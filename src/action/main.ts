@@ -131,6 +131,7 @@ async function comment(inputs: Inputs, report: Report, url: string | undefined):
       key: inputs.commentKey,
       mode: inputs.comment,
       state: report.summary.verdict,
+      gatePassed: report.summary.gatePassed,
       body,
     }, { info: core.info, warning: core.warning });
     core.info(`cuda-gate: PR comment ${result.action}${result.url ? `: ${result.url}` : ''}${result.reason ? ` (${result.reason})` : ''}`);

@@ -1,0 +1,340 @@
+/**
+ * A local stand-in for the GitHub REST API, enough for the sticky comment: issue comments listed (paginated with
+ * Link headers), created and edited, with GitHub's response shapes, status codes, rate-limit headers and error
+ * bodies. It records every request and lets a test script failures ahead of time.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface GitHubUser {
+  login: string;
+  id: number;
+  node_id: string;
+  avatar_url: string;
+  gravatar_id: string;
+  url: string;
+  html_url: string;
+  type: 'Bot' | 'User' | 'Organization';
+  user_view_type: 'public';
+  site_admin: false;
+}
+
+export interface IssueComment {
+  url: string;
+  html_url: string;
+  issue_url: string;
+  id: number;
+  node_id: string;
+  user: GitHubUser;
+  created_at: string;
+  updated_at: string;
+  body: string;
+  author_association: 'NONE' | 'CONTRIBUTOR' | 'MEMBER' | 'OWNER';
+  performed_via_github_app: { id: number; slug: string; name: string } | null;
+  reactions: Record<string, number | string>;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** path without the query string */
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** what the stand-in answered */
+  status: number;
+}
+
+export interface ScriptedFailure {
+  /** e.g. 'POST'; any method when absent */
+  method?: string;
+  /** matched against the path; any path when absent */
+  path?: RegExp;
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  /** how many matching requests get it (default 1) */
+  times?: number;
+}
+
+const DOCS = 'https://docs.github.com/rest';
+const READ_ONLY_BODY = {
+  message: 'Resource not accessible by integration',
+  documentation_url: `${DOCS}/issues/comments#create-an-issue-comment`,
+  status: '403',
+};
+
+/** The bot that GITHUB_TOKEN acts as. */
+export const ACTIONS_BOT: GitHubUser = user('github-actions[bot]', 41898282, 'Bot');
+export const HUMAN: GitHubUser = user('octocat', 583231, 'User');
+
+function user(login: string, id: number, type: GitHubUser['type']): GitHubUser {
+  const bot = type === 'Bot';
+  const slug = login.replace('[bot]', '');
+  return {
+    login,
+    id,
+    node_id: bot ? 'MDM6Qm90NDE4OTgyODI=' : 'MDQ6VXNlcjU4MzIzMQ==',
+    avatar_url: bot ? 'https://avatars.githubusercontent.com/in/15368?v=4' : `https://avatars.githubusercontent.com/u/${id}?v=4`,
+    gravatar_id: '',
+    url: `https://api.github.com/users/${encodeURIComponent(login)}`,
+    html_url: bot ? `https://github.com/apps/${slug}` : `https://github.com/${login}`,
+    type,
+    user_view_type: 'public',
+    site_admin: false,
+  };
+}
+
+/** GitHub's answers to the failures the action must survive. */
+export const failures = {
+  /** what a fork PR's read-only GITHUB_TOKEN gets on any write */
+  readOnlyToken: (method?: string, times = 1): ScriptedFailure => ({ method, status: 403, times, body: READ_ONLY_BODY }),
+  secondaryRateLimit: (method = 'POST', times = 1): ScriptedFailure => ({
+    method,
+    status: 403,
+    times,
+    headers: { 'retry-after': '1' },
+    body: {
+      message:
+        'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID E2C4:3B1F:1A2B3C:4D5E6F:65F0A1B2.',
+      documentation_url: 'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+      status: '403',
+    },
+  }),
+  badGateway: (method?: string, times = 1): ScriptedFailure => ({
+    method,
+    status: 502,
+    times,
+    headers: { 'content-type': 'text/html' },
+    body: '<html><body><h1>502 Bad Gateway</h1>\n</body></html>\n',
+  }),
+};
+
+export class GitHubStandIn {
+  readonly requests: RecordedRequest[] = [];
+  /** tokens that may read but not write, like a fork PR's GITHUB_TOKEN */
+  readonly readOnlyTokens = new Set<string>();
+  /** tokens that act as a person (a PAT) rather than the Actions bot */
+  readonly humanTokens = new Set<string>();
+  private readonly comments = new Map<number, IssueComment[]>();
+  private readonly pulls = new Set<number>();
+  private scripted: ScriptedFailure[] = [];
+  private nextId = 2_100_000_001;
+  private rateRemaining = 5000;
+  private clock = Date.parse('2026-11-23T20:00:00Z');
+  private readonly repositoryId = 712_345_678;
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    /** owner/name of the one repository it serves */
+    readonly repository: string,
+  ) {}
+
+  /** Serves `repository` with the given open pull requests, on a random loopback port. */
+  static async start(repository: string, pullRequests: number[]): Promise<GitHubStandIn> {
+    let standIn: GitHubStandIn | undefined;
+    const server = createServer((req, res) => void standIn!.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    standIn = new GitHubStandIn(server, `http://127.0.0.1:${port}`, repository);
+    for (const n of pullRequests) standIn.pulls.add(n);
+    return standIn;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Forget comments, requests, tokens and scripted failures. */
+  reset(): void {
+    this.requests.length = 0;
+    this.comments.clear();
+    this.scripted = [];
+    this.readOnlyTokens.clear();
+    this.humanTokens.clear();
+  }
+
+  script(failure: ScriptedFailure): void {
+    this.scripted.push({ times: 1, ...failure });
+  }
+
+  /** A comment already on the PR, e.g. someone else's, or an older one of ours. */
+  seedComment(number: number, body: string, author: GitHubUser = HUMAN): IssueComment {
+    return this.store(number, body, author);
+  }
+
+  commentsOn(number: number): IssueComment[] {
+    return this.comments.get(number) ?? [];
+  }
+
+  /** Requests that change something (POST, PATCH, DELETE). */
+  writes(): RecordedRequest[] {
+    return this.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD');
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', this.url);
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body,
+      status: 0,
+    };
+    this.requests.push(record);
+    const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      record.status = status;
+      this.clock += 1000;
+      this.rateRemaining -= 1;
+      const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
+      res.writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-github-api-version-selected': '2022-11-28',
+        'x-github-media-type': 'github.v3; format=json',
+        'x-github-request-id': randomUUID().toUpperCase().slice(0, 23),
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': String(this.rateRemaining),
+        'x-ratelimit-reset': String(Math.floor(this.clock / 1000) + 3600),
+        'x-ratelimit-used': String(5000 - this.rateRemaining),
+        'x-ratelimit-resource': 'core',
+        ...headers,
+      });
+      res.end(text);
+    };
+    try {
+      this.route(record, url, send);
+    } catch (e) {
+      send(500, { message: `stand-in bug: ${(e as Error).message}` });
+    }
+  }
+
+  private route(req: RecordedRequest, url: URL, send: (status: number, payload: unknown, headers?: Record<string, string>) => void): void {
+    const auth = String(req.headers.authorization ?? '');
+    const token = auth.replace(/^(token|bearer)\s+/i, '');
+    if (!token) return send(401, { message: 'Requires authentication', documentation_url: DOCS, status: '401' });
+
+    const failure = this.scripted.find((f) => (!f.method || f.method === req.method) && (!f.path || f.path.test(req.path)));
+    if (failure) {
+      failure.times = (failure.times ?? 1) - 1;
+      if (failure.times <= 0) this.scripted.splice(this.scripted.indexOf(failure), 1);
+      return send(failure.status, failure.body, failure.headers);
+    }
+
+    const notFound = () => send(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
+    // GitHub's pagination links address the repository by numeric id
+    const path = req.path.replace(new RegExp(`^/repositories/${this.repositoryId}/`), `/repos/${this.repository}/`);
+    const prefix = `/repos/${this.repository}/issues/`;
+    if (!path.toLowerCase().startsWith(prefix.toLowerCase())) return notFound();
+    const rest = path.slice(prefix.length);
+    if (req.method !== 'GET' && this.readOnlyTokens.has(token)) return send(403, READ_ONLY_BODY);
+    const author = this.humanTokens.has(token) ? HUMAN : ACTIONS_BOT;
+
+    const onIssue = rest.match(/^(\d+)\/comments$/);
+    if (onIssue) {
+      const number = Number(onIssue[1]);
+      if (!this.pulls.has(number)) return notFound();
+      if (req.method === 'GET') return this.listPage(number, url, send);
+      if (req.method === 'POST') {
+        const text = bodyOf(req);
+        if (text === undefined) return send(422, { message: 'Invalid request.\n\n"body" wasn\'t supplied.', documentation_url: DOCS, status: '422' });
+        if (tooLong(text)) return send(422, TOO_LONG_BODY);
+        const created = this.store(number, text, author);
+        return send(201, created, { location: created.url });
+      }
+    }
+    const byId = rest.match(/^comments\/(\d+)$/);
+    if (byId) {
+      const comment = [...this.comments.values()].flat().find((c) => c.id === Number(byId[1]));
+      if (!comment) return notFound();
+      if (req.method === 'GET') return send(200, comment);
+      if (req.method === 'PATCH') {
+        const text = bodyOf(req);
+        if (text === undefined) return send(422, { message: 'Invalid request.', documentation_url: DOCS, status: '422' });
+        if (tooLong(text)) return send(422, TOO_LONG_BODY);
+        comment.body = text;
+        comment.updated_at = this.timestamp();
+        return send(200, comment);
+      }
+    }
+    return notFound();
+  }
+
+  private timestamp(): string {
+    return new Date(this.clock).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  private listPage(number: number, url: URL, send: (s: number, p: unknown, h?: Record<string, string>) => void): void {
+    const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30) || 30, 100);
+    const page = Math.max(Number(url.searchParams.get('page') ?? 1) || 1, 1);
+    const all = this.commentsOn(number);
+    const last = Math.max(Math.ceil(all.length / perPage), 1);
+    // GitHub links later pages through the numeric repository id, not owner/name
+    const pageUrl = (p: number) => `${this.url}/repositories/${this.repositoryId}/issues/${number}/comments?per_page=${perPage}&page=${p}`;
+    const links: string[] = [];
+    if (page > 1) links.push(`<${pageUrl(page - 1)}>; rel="prev"`);
+    if (page < last) links.push(`<${pageUrl(page + 1)}>; rel="next"`, `<${pageUrl(last)}>; rel="last"`);
+    if (page > 1) links.push(`<${pageUrl(1)}>; rel="first"`);
+    send(200, all.slice((page - 1) * perPage, page * perPage), links.length ? { link: links.join(', ') } : {});
+  }
+
+  private store(number: number, body: string, author: GitHubUser): IssueComment {
+    const id = this.nextId++;
+    const at = this.timestamp();
+    const [owner, repo] = this.repository.split('/');
+    const comment: IssueComment = {
+      url: `https://api.github.com/repos/${owner}/${repo}/issues/comments/${id}`,
+      html_url: `https://github.com/${owner}/${repo}/pull/${number}#issuecomment-${id}`,
+      issue_url: `https://api.github.com/repos/${owner}/${repo}/issues/${number}`,
+      id,
+      node_id: `IC_kwDOKnQ${Buffer.from(String(id)).toString('base64url')}`,
+      user: author,
+      created_at: at,
+      updated_at: at,
+      body,
+      author_association: author.type === 'Bot' ? 'NONE' : 'CONTRIBUTOR',
+      performed_via_github_app: author.type === 'Bot' ? { id: 15368, slug: 'github-actions', name: 'GitHub Actions' } : null,
+      reactions: {
+        url: `https://api.github.com/repos/${owner}/${repo}/issues/comments/${id}/reactions`,
+        total_count: 0,
+        '+1': 0,
+        '-1': 0,
+        laugh: 0,
+        hooray: 0,
+        confused: 0,
+        heart: 0,
+        rocket: 0,
+        eyes: 0,
+      },
+    };
+    this.comments.set(number, [...this.commentsOn(number), comment]);
+    return comment;
+  }
+}
+
+/** Over the limit counted either way: the stand-in is at least as strict as GitHub. */
+function tooLong(text: string): boolean {
+  return text.length > 65_536 || Buffer.byteLength(text, 'utf8') > 65_536;
+}
+
+function bodyOf(req: RecordedRequest): string | undefined {
+  try {
+    const parsed = JSON.parse(req.body) as { body?: unknown };
+    return typeof parsed.body === 'string' ? parsed.body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const TOO_LONG_BODY = {
+    message: 'Validation Failed',
+    errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }],
+    documentation_url: `${DOCS}/issues/comments#create-an-issue-comment`,
+    status: '422',
+};

@@ -1,0 +1,118 @@
+/**
+ * The sticky PR comment's text: a hidden marker that identifies it, then the same markdown as the job summary,
+ * cut to fit GitHub's comment limit. Pure, so it is tested as text.
+ */
+import { renderMarkdown } from '../report/markdown';
+import type { Report, ReportImage } from '../report/types';
+import type { Verdict } from '../verdict/types';
+
+/** GitHub rejects a comment body over this many characters (422 "body is too long"). */
+export const COMMENT_LIMIT = 65_536;
+/**
+ * What the body may use, in UTF-16 units and in UTF-8 bytes alike: reports disagree on which one GitHub counts,
+ * and the margin leaves room for the resolved banner added later.
+ */
+export const COMMENT_BUDGET = 60_000;
+
+/** Characters that could end the HTML comment or its quoted value, percent-encoded. */
+function escapeKey(key: string): string {
+  // eslint-disable-next-line no-control-regex
+  return key.replace(/[%"<>\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/** The hidden first line that marks the comment of one `comment-key`; distinct keys never match each other. */
+export function markerFor(key: string): string {
+  return `<!-- cuda-gate:comment key="${escapeKey(key)}" -->`;
+}
+
+/** Both ways GitHub might count. */
+export function fitsBudget(text: string, budget = COMMENT_BUDGET): boolean {
+  return text.length <= budget && Buffer.byteLength(text, 'utf8') <= budget;
+}
+
+export interface CommentBodyOptions {
+  key: string;
+  /** the run page, where the job summary has everything the comment leaves out */
+  runUrl?: string;
+}
+
+export function renderCommentBody(report: Report, opts: CommentBodyOptions): string {
+  const marker = markerFor(opts.key);
+  const compose = (markdown: string) => `${marker}\n${markdown}`;
+  // UTF-8 can be three bytes a character: measure, shrink the character budget, measure again
+  for (const maxChars of [COMMENT_BUDGET - marker.length - 1, 40_000, 20_000]) {
+    const body = compose(renderMarkdown(report, { maxChars, fullReportUrl: opts.runUrl }));
+    if (fitsBudget(body)) return body;
+  }
+  const tableOnly = compose(renderMarkdown(report, { details: false }) + seeSummary('Details are', opts.runUrl));
+  if (fitsBudget(tableOnly)) return tableOnly;
+  const truncated = compose(truncatedTable(report, opts.runUrl));
+  if (fitsBudget(truncated)) return truncated;
+  // only a target list longer than the budget gets here: say where the results are, nothing more
+  const s = report.summary;
+  return compose(`### cuda-gate: ${s.fail} failing, ${s.caveat} with caveats, ${s.pass} passing\n${seeSummary('The results are', opts.runUrl)}`);
+}
+
+function seeSummary(what: string, runUrl: string | undefined): string {
+  return `\n_${what} in the job summary${runUrl ? `: ${runUrl}` : ''}._\n`;
+}
+
+const SEVERITY: Record<Verdict, number> = { fail: 0, caveat: 1, pass: 2 };
+
+function worstVerdict(report: Report, img: ReportImage): Verdict {
+  return report.results
+    .filter((r) => r.image === img.source)
+    .reduce<Verdict>((worst, r) => (SEVERITY[r.verdict] < SEVERITY[worst] ? r.verdict : worst), 'pass');
+}
+
+/**
+ * The verdict table for as many images as fit, failing ones first (those are what the reviewer must see), then
+ * one line counting the rest. The headline keeps the totals of the whole report.
+ */
+function truncatedTable(report: Report, runUrl: string | undefined): string {
+  const ranked = report.images
+    .map((img, index) => ({ img, index, verdict: worstVerdict(report, img) }))
+    .sort((a, b) => SEVERITY[a.verdict] - SEVERITY[b.verdict] || a.index - b.index);
+  const render = (kept: number): string => {
+    const shown = ranked.slice(0, kept);
+    const sources = new Set(shown.map((x) => x.img.source));
+    const partial: Report = {
+      ...report,
+      images: shown.map((x) => x.img),
+      results: report.results.filter((r) => sources.has(r.image)),
+    };
+    const rest = ranked.slice(kept);
+    const counts = (['fail', 'caveat', 'pass'] as const)
+      .map((v) => [v, rest.filter((x) => x.verdict === v).length] as const)
+      .filter(([, n]) => n > 0)
+      .map(([v, n]) => `${n} ${v}`)
+      .join(', ');
+    const more = rest.length
+      ? `\n… ${rest.length} more image${rest.length > 1 ? 's' : ''} (${counts}) — see the job summary${runUrl ? `: ${runUrl}` : ''}\n`
+      : '';
+    return renderMarkdown(partial, { details: false }) + more;
+  };
+  // largest number of rows that fits; the marker and banner come out of the margin
+  let lo = 0;
+  let hi = ranked.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fitsBudget(render(mid), COMMENT_BUDGET - 200)) lo = mid;
+    else hi = mid - 1;
+  }
+  return render(lo);
+}
+
+/**
+ * The body once nothing is wrong any more: a banner above the last table, so the thread shows the problem was
+ * fixed rather than the comment silently changing.
+ */
+export function resolvedBody(body: string, state: Verdict): string {
+  const banner =
+    state === 'pass'
+      ? '✅ **Resolved** — every image now runs on every target.'
+      : '✅ **Resolved** — nothing fails any more; the caveats below remain.';
+  const newline = body.indexOf('\n');
+  const [marker, rest] = newline < 0 ? [body, ''] : [body.slice(0, newline), body.slice(newline + 1)];
+  return `${marker}\n${banner}\n\n${rest}`;
+}
