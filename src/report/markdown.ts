@@ -1,4 +1,5 @@
 /** Markdown rendering (job summary, PR comment, --format markdown). Every image-derived string goes through md(). */
+import { renderChanges } from './diff';
 import { md, mdCode } from './escape';
 import type { Report, ReportImage } from './types';
 import type { Result, Verdict } from '../verdict/types';
@@ -15,7 +16,7 @@ export interface MarkdownOptions {
 }
 
 export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): string {
-  const head = [headline(report), '', verdictTable(report), ''].join('\n');
+  const head = [headline(report), '', ...changesSection(report), verdictTable(report), ''].join('\n');
   if (opts.details === false) return head + footer(report);
   const parts = [head];
   let size = head.length;
@@ -43,6 +44,12 @@ function headline(report: Report): string {
   const icon = s.gatePassed ? (s.verdict === 'pass' ? '✅' : '⚠️') : '❌';
   const what = s.verdict === 'pass' ? 'every image runs on every target' : `${s.fail} failing, ${s.caveat} with caveats, ${s.pass} passing`;
   return `### ${icon} cuda-gate: ${what}`;
+}
+
+/** What the PR changed against baseline-images: first, because it is what the reviewer is deciding on. */
+function changesSection(report: Report): string[] {
+  if (!report.changes?.length) return [];
+  return ['#### What this PR changes', '', renderChanges(report.changes), '', '#### Verdicts', ''];
 }
 
 export function verdictTable(report: Report): string {

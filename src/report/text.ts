@@ -1,4 +1,5 @@
 /** Plain-text rendering for terminals: a verdict table, then reasons and evidence per image. */
+import { changeLines } from './diff';
 import { term } from './escape';
 import type { Report, ReportImage } from './types';
 import type { Verdict } from '../verdict/types';
@@ -9,6 +10,7 @@ const ICON: Record<Verdict, string> = { pass: '✓', caveat: '!', fail: '✗' };
 export function renderText(report: Report, opts: { evidence?: boolean } = {}): string {
   const out: string[] = [];
   out.push(`cuda-gate ${report.tool.version} · matrix ${report.matrix.version} (${report.matrix.date})`, '');
+  if (report.changes?.length) out.push('What this change does to the CUDA stack:', ...changeLines(report.changes).map((l) => term(l)), '');
 
   const header = ['IMAGE', 'CUDA', 'NEEDS DRIVER', ...report.targets.map((t) => `${t.name}`)];
   const sub = ['', '', '', ...report.targets.map((t) => `${t.driver}${t.gpu ? ` ${t.gpu.input}` : ''}`)];

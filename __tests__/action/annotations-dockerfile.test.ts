@@ -1,0 +1,131 @@
+/**
+ * Finding the Dockerfile line a layer's history instruction came from: history and Dockerfile spell the same
+ * instruction differently (shell prefixes, build-arg prefixes, `# buildkit`, legacy `COPY dir:<hash> in /dest`,
+ * continuation lines, flags, heredocs), and only the stages that make up the final image count.
+ */
+import { finalBaseLine, findConfigKeyLine, findDockerfileLine, parseDockerfile } from '../../src/action/annotations';
+
+const dockerfile = [
+  '# syntax=docker/dockerfile:1.7', // 1
+  'FROM nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04 AS base', // 2
+  '', // 3
+  '# the runtime libraries', // 4
+  'ENV NV_CUDA_CUDART_VERSION=12.4.127-1 \\', // 5
+  '    CUDA_VERSION=12.4.1', // 6
+  'RUN apt-get update && \\', // 7
+  '    # comment lines inside a continuation are dropped', // 8
+  '    apt-get install -y --no-install-recommends \\', // 9
+  '        cuda-cudart-12-4=$NV_CUDA_CUDART_VERSION cuda-compat-12-4', // 10
+  'LABEL "com.nvidia.cudnn.version"="9.1.0.70-1" maintainer=me', // 11
+  'WORKDIR /app', // 12
+  'COPY --chown=app:app requirements.txt ./', // 13
+  'RUN --mount=type=cache,target=/root/.cache pip install -r requirements.txt', // 14
+  'COPY . /app', // 15
+].join('\n');
+
+describe('findDockerfileLine', () => {
+  test('a legacy-builder RUN (variables kept as ${VAR}) matches the continued RUN by its first line', () => {
+    const history = 'RUN apt-get update && apt-get install -y --no-install-recommends cuda-cudart-12-4=${NV_CUDA_CUDART_VERSION} cuda-compat-12-4';
+    expect(findDockerfileLine(dockerfile, history)).toBe(7);
+  });
+
+  test('the raw history forms match too: /bin/sh -c, #(nop), BuildKit suffix and build-arg prefix', () => {
+    expect(findDockerfileLine(dockerfile, '/bin/sh -c apt-get update && apt-get install -y --no-install-recommends cuda-cudart-12-4=${NV_CUDA_CUDART_VERSION} cuda-compat-12-4')).toBe(7);
+    expect(findDockerfileLine(dockerfile, 'RUN /bin/sh -c pip install -r requirements.txt # buildkit')).toBe(14);
+    expect(findDockerfileLine(dockerfile, 'RUN |2 PIP_INDEX=https://x TORCH=2.3 /bin/sh -c pip install -r requirements.txt # buildkit')).toBe(14);
+    expect(findDockerfileLine(dockerfile, '|1 PIP_INDEX=https://x /bin/sh -c pip install -r requirements.txt')).toBe(14);
+  });
+
+  test('a legacy-builder COPY (hashed source) matches on the destination', () => {
+    expect(findDockerfileLine(dockerfile, 'COPY dir:4f1e0b2c in /app')).toBe(15);
+    expect(findDockerfileLine(dockerfile, '/bin/sh -c #(nop) COPY dir:4f1e0b2c in /app ')).toBe(15);
+    // the legacy builder writes a relative destination as given
+    expect(findDockerfileLine(dockerfile, 'COPY file:9ab3c0 in ./ ')).toBe(13);
+  });
+
+  test('a BuildKit COPY matches on sources and destination, flags ignored', () => {
+    expect(findDockerfileLine(dockerfile, 'COPY . /app # buildkit')).toBe(15);
+    expect(findDockerfileLine(dockerfile, 'COPY requirements.txt ./ # buildkit')).toBe(13);
+    expect(findDockerfileLine(dockerfile, 'COPY rootfs/ / # buildkit')).toBeUndefined();
+  });
+
+  test('an instruction that is not in the Dockerfile (a base-image layer) has no line', () => {
+    expect(findDockerfileLine(dockerfile, 'RUN apt-get install -y --no-install-recommends libcublas-12-4=${NV_LIBCUBLAS_VERSION} ${NV_LIBNCCL_PACKAGE}')).toBeUndefined();
+    expect(findDockerfileLine(dockerfile, 'ADD file:0123abcd in / ')).toBeUndefined();
+  });
+
+  test('a SHELL other than /bin/sh (legacy history has no RUN keyword then) still matches', () => {
+    const df = 'FROM ubuntu\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN curl -fsSL https://x/cuda.sh | bash\n';
+    expect(findDockerfileLine(df, '/bin/bash -o pipefail -c curl -fsSL https://x/cuda.sh | bash')).toBe(3);
+  });
+
+  test('exec-form RUN and COPY match', () => {
+    const df = 'FROM ubuntu\nRUN ["apt-get", "install", "-y", "cuda-cudart-12-4"]\nCOPY ["lib/", "/usr/local/lib/"]\n';
+    expect(findDockerfileLine(df, 'RUN apt-get install -y cuda-cudart-12-4 # buildkit')).toBe(2);
+    expect(findDockerfileLine(df, 'COPY lib/ /usr/local/lib/ # buildkit')).toBe(3);
+  });
+
+  test('a heredoc RUN is one instruction; its body counts and its lines are not read as instructions', () => {
+    const df = ['FROM ubuntu', 'RUN <<EOF', 'apt-get update', 'apt-get install -y cuda-cudart-12-4', 'EOF', 'COPY . /app'].join('\n');
+    const parsed = parseDockerfile(df);
+    expect(parsed.stages[0].instructions.map((i) => [i.keyword, i.line])).toEqual([
+      ['RUN', 2],
+      ['COPY', 6],
+    ]);
+    expect(findDockerfileLine(df, 'RUN /bin/sh -c apt-get update\napt-get install -y cuda-cudart-12-4 # buildkit')).toBe(2);
+  });
+
+  test('the escape directive switches continuations to backticks', () => {
+    const df = ['# escape=`', 'FROM ubuntu', 'RUN apt-get install -y `', '    cuda-cudart-12-4', 'RUN echo done'].join('\n');
+    expect(findDockerfileLine(df, 'RUN apt-get install -y cuda-cudart-12-4')).toBe(3);
+    expect(parseDockerfile(df).stages[0].instructions).toHaveLength(2);
+  });
+
+  test('only the stages that make up the final image are searched', () => {
+    const df = [
+      'FROM nvidia/cuda:12.4.1-devel-ubuntu22.04 AS build', // 1
+      'RUN make CUDA_ARCH=sm_90', // 2
+      'FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04 AS runtime', // 3
+      'RUN apt-get install -y libnccl2', // 4
+      'FROM runtime', // 5
+      'COPY --from=build /src/out /app', // 6
+    ].join('\n');
+    expect(findDockerfileLine(df, 'RUN make CUDA_ARCH=sm_90')).toBeUndefined();
+    expect(findDockerfileLine(df, 'RUN apt-get install -y libnccl2')).toBe(4);
+    expect(findDockerfileLine(df, 'COPY /src/out /app # buildkit')).toBe(6);
+  });
+});
+
+describe('findConfigKeyLine', () => {
+  test('an env key set in a continued multi-key ENV', () => {
+    expect(findConfigKeyLine(dockerfile, 'env:CUDA_VERSION')).toBe(5);
+    expect(findConfigKeyLine(dockerfile, 'env:NV_CUDA_CUDART_VERSION')).toBe(5);
+  });
+
+  test('the legacy one-pair ENV form and quoted LABEL keys', () => {
+    expect(findConfigKeyLine('FROM x\nENV NVIDIA_REQUIRE_CUDA cuda>=12.4 brand=tesla,driver>=535\n', 'env:NVIDIA_REQUIRE_CUDA')).toBe(2);
+    expect(findConfigKeyLine(dockerfile, 'label:com.nvidia.cudnn.version')).toBe(11);
+  });
+
+  test('a key the Dockerfile does not set (the base image did) has no line', () => {
+    expect(findConfigKeyLine(dockerfile, 'env:NV_CUDNN_VERSION')).toBeUndefined();
+    // a key that only appears in a value is not set by that line
+    expect(findConfigKeyLine('FROM x\nENV A=CUDA_VERSION\n', 'env:CUDA_VERSION')).toBeUndefined();
+  });
+
+  test('the last ENV that sets the key wins', () => {
+    expect(findConfigKeyLine('FROM x\nENV CUDA_VERSION=12.1\nENV CUDA_VERSION=12.4\n', 'env:CUDA_VERSION')).toBe(3);
+  });
+});
+
+describe('finalBaseLine', () => {
+  test('the FROM of the final stage, following FROM <stage> back to the external base', () => {
+    const df = ['# syntax=docker/dockerfile:1', 'FROM --platform=$BUILDPLATFORM golang AS tools', 'RUN go build', 'FROM nvidia/cuda:12.4.1-base-ubuntu22.04 AS base', 'RUN true', 'FROM base', 'COPY --from=tools /go/bin/x /x'].join('\n');
+    expect(finalBaseLine(parseDockerfile(df))).toBe(4);
+    expect(finalBaseLine(parseDockerfile('FROM a AS one\nFROM b\n'))).toBe(2);
+  });
+
+  test('a file with no FROM has none', () => {
+    expect(finalBaseLine(parseDockerfile('# nothing here\n'))).toBeUndefined();
+  });
+});
