@@ -6,6 +6,14 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __esm = (fn, res, err) => function __init() {
+  if (err) throw err[0];
+  try {
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+  } catch (e) {
+    throw err = [e], e;
+  }
+};
 var __commonJS = (cb, mod) => function __require() {
   try {
     return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
@@ -34,6 +42,36 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
+
+// src/common/errors.ts
+function isGateError(e) {
+  return e instanceof GateError;
+}
+function messageOf(e) {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+var GateError;
+var init_errors = __esm({
+  "src/common/errors.ts"() {
+    "use strict";
+    GateError = class extends Error {
+      constructor(code, message, hint) {
+        super(message);
+        this.code = code;
+        this.hint = hint;
+        this.name = "GateError";
+      }
+      code;
+      hint;
+      exitCode = 2;
+      /** One line for a terminal or a workflow log. */
+      toLine() {
+        return this.hint ? `${this.message} (${this.hint})` : this.message;
+      }
+    };
+  }
+});
 
 // node_modules/events-universal/default.js
 var require_default = __commonJS({
@@ -2458,6 +2496,944 @@ var require_tar_stream = __commonJS({
   "node_modules/tar-stream/index.js"(exports2) {
     exports2.extract = require_extract();
     exports2.pack = require_pack();
+  }
+});
+
+// src/sources/config.ts
+function parseJsonDocument(bytes, where) {
+  if (bytes.length > MAX_JSON_BYTES) {
+    throw new GateError(
+      "LIMIT_EXCEEDED",
+      `${where} is ${bytes.length} bytes, more than the ${MAX_JSON_BYTES}-byte limit for image metadata`,
+      "this is not a normal image config or manifest; check the archive"
+    );
+  }
+  try {
+    return JSON.parse(bytes.toString("utf8"));
+  } catch (err) {
+    throw new GateError("CORRUPT_ARCHIVE", `${where} is not valid JSON: ${messageOf(err)}`, "the archive is damaged; re-create it");
+  }
+}
+function isRecord(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function sha256Digest(bytes) {
+  return `sha256:${(0, import_node_crypto.createHash)("sha256").update(bytes).digest("hex")}`;
+}
+function parseEnv(list) {
+  const env = {};
+  if (!Array.isArray(list)) return env;
+  for (const item of list) {
+    if (typeof item !== "string") continue;
+    const eq = item.indexOf("=");
+    if (eq <= 0) continue;
+    env[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return env;
+}
+function parseLabels(v) {
+  const out = {};
+  if (!isRecord(v)) return out;
+  for (const [k, value] of Object.entries(v)) if (typeof value === "string") out[k] = value;
+  return out;
+}
+function history(v) {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isRecord).map((h) => ({
+    ...typeof h.created_by === "string" && { created_by: h.created_by },
+    ...h.empty_layer === true && { empty_layer: true },
+    ...typeof h.comment === "string" && { comment: h.comment },
+    ...typeof h.created === "string" && { created: h.created }
+  }));
+}
+function parseImageConfig(bytes, where) {
+  const doc = parseJsonDocument(bytes, where);
+  if (!isRecord(doc)) throw new GateError("CORRUPT_ARCHIVE", `${where} is not an image config (not a JSON object)`);
+  const inner = isRecord(doc.config) ? doc.config : {};
+  const rootfs = isRecord(doc.rootfs) ? doc.rootfs : {};
+  const diffIds = Array.isArray(rootfs.diff_ids) ? rootfs.diff_ids.filter((d) => typeof d === "string") : [];
+  return {
+    env: parseEnv(inner.Env),
+    labels: parseLabels(inner.Labels),
+    history: history(doc.history),
+    diffIds,
+    ...typeof doc.os === "string" && { os: doc.os },
+    ...typeof doc.architecture === "string" && { architecture: doc.architecture },
+    ...typeof doc.variant === "string" && { variant: doc.variant }
+  };
+}
+function configPlatform(config) {
+  return {
+    os: config.os || "linux",
+    architecture: config.architecture || "amd64",
+    ...config.variant && { variant: config.variant }
+  };
+}
+var import_node_crypto, MAX_JSON_BYTES;
+var init_config = __esm({
+  "src/sources/config.ts"() {
+    "use strict";
+    import_node_crypto = require("node:crypto");
+    init_errors();
+    MAX_JSON_BYTES = 8 * 1024 * 1024;
+  }
+});
+
+// src/sources/decompress.ts
+function sniffCompression(head) {
+  if (head.length >= 2 && head[0] === 31 && head[1] === 139) return "gzip";
+  if (head.length >= 4 && head.readUInt32LE(0) === 4247762216) return "zstd";
+  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([253, 55, 122, 88, 90, 0]))) return "xz";
+  if (head.length >= 3 && head.subarray(0, 3).toString("latin1") === "BZh") return "bzip2";
+  return "tar";
+}
+async function decompressedTar(blob, what) {
+  const { head, stream } = await peek(blob, SNIFF_BYTES);
+  const compression = sniffCompression(head);
+  switch (compression) {
+    case "tar":
+      return stream;
+    case "gzip":
+      return through(stream, zlib.createGunzip({ chunkSize: INFLATE_CHUNK }), what, "gzip");
+    case "zstd":
+      return zstdDecompress(stream, what);
+    default:
+      stream.destroy();
+      throw new GateError(
+        "CORRUPT_LAYER",
+        `${what} is ${compression}-compressed, which image layers do not use and cuda-gate cannot read`,
+        "rebuild or re-push the image with gzip or zstd layers"
+      );
+  }
+}
+async function peek(src, n) {
+  return new Promise((resolve2, reject) => {
+    const chunks = [];
+    let length = 0;
+    const cleanup = () => {
+      src.off("readable", onReadable);
+      src.off("end", onEnd);
+      src.off("error", onError);
+    };
+    const onReadable = () => {
+      let chunk;
+      while ((chunk = src.read()) !== null) {
+        chunks.push(chunk);
+        length += chunk.length;
+        if (length >= n) {
+          cleanup();
+          const head = Buffer.concat(chunks, length);
+          src.unshift(head);
+          resolve2({ head, stream: src });
+          return;
+        }
+      }
+    };
+    const onEnd = () => {
+      cleanup();
+      const head = Buffer.concat(chunks, length);
+      resolve2({ head, stream: import_node_stream2.Readable.from(length > 0 ? [head] : [], { objectMode: false }) });
+    };
+    const onError = (err) => {
+      cleanup();
+      reject(err);
+    };
+    src.on("readable", onReadable);
+    src.on("end", onEnd);
+    src.on("error", onError);
+  });
+}
+function through(src, decoder, what, format) {
+  const out = new import_node_stream2.PassThrough({ highWaterMark: INFLATE_CHUNK });
+  src.on("error", (err) => out.destroy(err));
+  decoder.on("error", (err) => out.destroy(corruptLayer2(what, format, err)));
+  out.on("close", () => {
+    if (!out.readableEnded) {
+      src.destroy();
+      decoder.destroy();
+    }
+  });
+  src.pipe(decoder).pipe(out);
+  return out;
+}
+function zstdDecompress(src, what) {
+  const createZstdDecompress2 = zlib.createZstdDecompress;
+  if (typeof createZstdDecompress2 === "function") {
+    return through(src, createZstdDecompress2({ chunkSize: INFLATE_CHUNK }), what, "zstd");
+  }
+  return zstdProcess(src, what);
+}
+function zstdProcess(src, what) {
+  const out = new import_node_stream2.PassThrough({ highWaterMark: INFLATE_CHUNK });
+  const child = (0, import_node_child_process.spawn)("zstd", ["-dcq"], { stdio: ["pipe", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    if (stderr.length < 4096) stderr += d.toString();
+  });
+  child.on("error", (err) => {
+    src.destroy();
+    out.destroy(
+      err.code === "ENOENT" ? new GateError(
+        "CORRUPT_LAYER",
+        `${what} is zstd-compressed, and this Node.js (${process.version}) cannot decompress zstd`,
+        "run on Node.js >= 22.15 (the action uses node24) or install the zstd program (apt-get install zstd)"
+      ) : corruptLayer2(what, "zstd", err)
+    );
+  });
+  child.stdin.on("error", () => void 0);
+  src.on("error", (err) => {
+    child.kill();
+    out.destroy(err);
+  });
+  child.on("close", (code) => {
+    if (code === 0) out.end();
+    else if (!out.destroyed) out.destroy(corruptLayer2(what, "zstd", new Error(stderr.trim() || `zstd exited ${code}`)));
+  });
+  out.on("close", () => {
+    if (!out.readableEnded) {
+      child.kill();
+      src.destroy();
+    }
+  });
+  src.pipe(child.stdin);
+  child.stdout.pipe(out, { end: false });
+  return out;
+}
+function corruptLayer2(what, format, err) {
+  if (isGateError(err)) return err;
+  return new GateError(
+    "CORRUPT_LAYER",
+    `${what} cannot be decompressed (${format}): ${messageOf(err)}`,
+    "the blob is damaged or truncated; rebuild, re-save or re-pull the image"
+  );
+}
+var import_node_child_process, import_node_stream2, zlib, INFLATE_CHUNK, SNIFF_BYTES;
+var init_decompress = __esm({
+  "src/sources/decompress.ts"() {
+    "use strict";
+    import_node_child_process = require("node:child_process");
+    import_node_stream2 = require("node:stream");
+    zlib = __toESM(require("node:zlib"));
+    init_errors();
+    INFLATE_CHUNK = 256 * 1024;
+    SNIFF_BYTES = 6;
+  }
+});
+
+// src/sources/tar-index.ts
+async function indexTarFile(path) {
+  const file = await (0, import_promises.open)(path, "r");
+  try {
+    const { size: fileSize } = await file.stat();
+    return await walk(file, fileSize, path);
+  } finally {
+    await file.close();
+  }
+}
+async function walk(file, fileSize, path) {
+  const members = /* @__PURE__ */ new Map();
+  const header = Buffer.alloc(BLOCK);
+  let pos = 0;
+  let longName;
+  let longLink;
+  let pax = {};
+  let globalPax = {};
+  if (fileSize === 0) throw notATar(path, "it is empty");
+  if (fileSize < BLOCK) {
+    const { bytesRead } = await file.read(header, 0, fileSize, 0);
+    throw notATar(path, describeNonTar(header.subarray(0, bytesRead)));
+  }
+  let ended = false;
+  while (pos + BLOCK <= fileSize) {
+    await readExactly(file, header, pos, path);
+    if (isZeroBlock(header)) {
+      ended = true;
+      break;
+    }
+    if (!checksumOk(header)) {
+      if (pos === 0) throw notATar(path, describeNonTar(header));
+      throw corrupt(path, `bad tar header at byte ${pos}`);
+    }
+    const typeflag = String.fromCharCode(header[156] || 48);
+    const size = parseNumber(header, 124, 12);
+    const bodyStart = pos + BLOCK;
+    const bodyEnd = bodyStart + size;
+    if (size < 0 || bodyEnd > fileSize) {
+      throw corrupt(path, `it is truncated: an entry at byte ${pos} needs ${size} bytes, the file ends at ${fileSize}`);
+    }
+    pos = bodyStart + Math.ceil(size / BLOCK) * BLOCK;
+    if (typeflag === "L" || typeflag === "K" || typeflag === "x" || typeflag === "g") {
+      if (size > MAX_META_BYTES) throw corrupt(path, `a ${size}-byte tar metadata record at byte ${bodyStart}`);
+      const body = Buffer.alloc(size);
+      await readExactly(file, body, bodyStart, path);
+      if (typeflag === "L") longName = cString(body, 0, size);
+      else if (typeflag === "K") longLink = cString(body, 0, size);
+      else if (typeflag === "x") pax = parsePax(body);
+      else globalPax = { ...globalPax, ...parsePax(body) };
+      continue;
+    }
+    const attrs = { ...globalPax, ...pax };
+    let name = attrs.path ?? longName ?? headerName(header);
+    const linkTarget = attrs.linkpath ?? longLink ?? cString(header, 157, 100);
+    const realSize = attrs.size !== void 0 ? Number.parseInt(attrs.size, 10) : size;
+    if (attrs.size !== void 0) {
+      if (!(realSize >= 0) || bodyStart + realSize > fileSize) {
+        throw corrupt(path, `it is truncated: an entry at byte ${bodyStart - BLOCK} needs ${realSize} bytes`);
+      }
+      pos = bodyStart + Math.ceil(realSize / BLOCK) * BLOCK;
+    }
+    longName = longLink = void 0;
+    pax = {};
+    let type = memberType(typeflag);
+    if (type === "file" && name.endsWith("/")) type = "dir";
+    name = normaliseMemberName(name);
+    if (name === "") continue;
+    members.set(name, {
+      name,
+      type,
+      offset: bodyStart,
+      size: type === "file" ? realSize : 0,
+      ...(type === "symlink" || type === "hardlink") && { linkTarget }
+    });
+  }
+  if (!ended && pos !== fileSize) throw corrupt(path, `it ends unexpectedly at byte ${fileSize}`);
+  if (members.size === 0) throw notATar(path, "it holds no files");
+  return members;
+}
+async function readExactly(file, buf, position, path) {
+  const { bytesRead } = await file.read(buf, 0, buf.length, position);
+  if (bytesRead !== buf.length) throw corrupt(path, `it ends unexpectedly at byte ${position + bytesRead}`);
+}
+function memberType(typeflag) {
+  switch (typeflag) {
+    case "0":
+    case "7":
+      return "file";
+    case "1":
+      return "hardlink";
+    case "2":
+      return "symlink";
+    case "5":
+      return "dir";
+    default:
+      return "other";
+  }
+}
+function headerName(h) {
+  const name = cString(h, 0, 100);
+  const isPosixUstar = h.toString("latin1", 257, 263) === "ustar\0";
+  const prefix = isPosixUstar ? cString(h, 345, 155) : "";
+  return prefix ? `${prefix}/${name}` : name;
+}
+function normaliseMemberName(name) {
+  const out = [];
+  for (const part of name.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return out.join("/");
+}
+function memberLinkTarget(member) {
+  if (member.linkTarget === void 0) return void 0;
+  if (member.type === "hardlink" || member.linkTarget.startsWith("/")) return normaliseMemberName(member.linkTarget);
+  const slash = member.name.lastIndexOf("/");
+  return normaliseMemberName(slash < 0 ? member.linkTarget : `${member.name.slice(0, slash)}/${member.linkTarget}`);
+}
+function cString(buf, start, length) {
+  const end = buf.indexOf(0, start);
+  return buf.toString("utf8", start, end < 0 || end > start + length ? start + length : end);
+}
+function parseNumber(buf, start, length) {
+  if (buf[start] & 128) {
+    let value = buf[start] & 127;
+    for (let i = start + 1; i < start + length; i++) value = value * 256 + buf[i];
+    return value;
+  }
+  const text2 = buf.toString("latin1", start, start + length).replace(/[\0 ]+/g, " ").trim();
+  if (text2 === "") return 0;
+  return /^[0-7]+$/.test(text2) ? Number.parseInt(text2, 8) : -1;
+}
+function checksumOk(h) {
+  const stored = parseNumber(h, 148, 8);
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i++) {
+    const byte = i >= 148 && i < 156 ? 32 : h[i];
+    unsigned += byte;
+    signed += byte > 127 ? byte - 256 : byte;
+  }
+  return stored === unsigned || stored === signed;
+}
+function isZeroBlock(h) {
+  for (let i = 0; i < BLOCK; i++) if (h[i] !== 0) return false;
+  return true;
+}
+function parsePax(body) {
+  const out = {};
+  let at = 0;
+  while (at < body.length) {
+    const space = body.indexOf(32, at);
+    if (space < 0) break;
+    const len = Number.parseInt(body.toString("latin1", at, space), 10);
+    if (!(len > 0) || at + len > body.length) break;
+    const record = body.toString("utf8", space + 1, at + len - 1);
+    const eq = record.indexOf("=");
+    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
+    at += len;
+  }
+  return out;
+}
+function describeNonTar(head) {
+  if (head.length >= 2 && head[0] === 31 && head[1] === 139) return "it is gzip-compressed (decompress it first: gunzip)";
+  if (head.length >= 4 && head.readUInt32LE(0) === 4247762216) return "it is zstd-compressed (decompress it first: zstd -d)";
+  return "it is not a tar archive";
+}
+function notATar(path, why) {
+  return new GateError(
+    "NOT_AN_IMAGE",
+    `${path} is not an image archive: ${why}`,
+    "give a file written by `docker save`, `podman save` or `skopeo copy \u2026 docker-archive:/oci-archive:`"
+  );
+}
+function corrupt(path, why) {
+  return new GateError("CORRUPT_ARCHIVE", `archive ${path} is damaged: ${why}`, "write it again (e.g. `docker save -o`)");
+}
+var import_promises, BLOCK, MAX_META_BYTES;
+var init_tar_index = __esm({
+  "src/sources/tar-index.ts"() {
+    "use strict";
+    import_promises = require("node:fs/promises");
+    init_errors();
+    BLOCK = 512;
+    MAX_META_BYTES = 1024 * 1024;
+  }
+});
+
+// src/sources/image-files.ts
+async function readJson2(files, path) {
+  const bytes = await files.readSmall(path);
+  return bytes === void 0 ? void 0 : parseJsonDocument(bytes, `${path} in ${files.location}`);
+}
+function blobPath(digest, where) {
+  const m = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-fA-F0-9]{32,})$/.exec(digest);
+  if (!m) throw new GateError("CORRUPT_ARCHIVE", `${where} refers to a blob by a malformed digest "${digest}"`);
+  return `blobs/${m[1]}/${m[2]}`;
+}
+async function tarFileImageFiles(archivePath) {
+  const members = await indexTarFile(archivePath);
+  const member = (path) => {
+    let current = members.get(normaliseMemberName(path));
+    for (let hops = 0; current && current.type !== "file"; hops++) {
+      const target = memberLinkTarget(current);
+      if (hops >= MAX_LINK_HOPS || target === void 0) return void 0;
+      current = members.get(target);
+    }
+    return current;
+  };
+  return {
+    location: archivePath,
+    sizeOf: async (path) => member(path)?.size,
+    async readSmall(path) {
+      const m = member(path);
+      if (!m) return void 0;
+      if (m.size > MAX_JSON_BYTES) return Buffer.alloc(MAX_JSON_BYTES + 1);
+      return readRange(archivePath, m.offset, m.size);
+    },
+    async open(path) {
+      const m = member(path);
+      if (!m) throw missing(archivePath, path);
+      return (0, import_node_fs.createReadStream)(archivePath, { start: m.offset, end: m.offset + m.size - 1, highWaterMark: READ_CHUNK });
+    }
+  };
+}
+function directoryImageFiles(dir) {
+  const full = (path) => (0, import_node_path.join)(dir, normaliseMemberName(path));
+  const sizeOf = async (path) => {
+    try {
+      const s = await (0, import_promises2.stat)(full(path));
+      return s.isFile() ? s.size : void 0;
+    } catch {
+      return void 0;
+    }
+  };
+  return {
+    location: dir,
+    sizeOf,
+    async readSmall(path) {
+      const size = await sizeOf(path);
+      if (size === void 0) return void 0;
+      if (size > MAX_JSON_BYTES) return Buffer.alloc(MAX_JSON_BYTES + 1);
+      return readRange(full(path), 0, size);
+    },
+    async open(path) {
+      if (await sizeOf(path) === void 0) throw missing(dir, path);
+      return (0, import_node_fs.createReadStream)(full(path), { highWaterMark: READ_CHUNK });
+    }
+  };
+}
+async function readRange(file, offset, size) {
+  if (size === 0) return Buffer.alloc(0);
+  const chunks = [];
+  for await (const chunk of (0, import_node_fs.createReadStream)(file, { start: offset, end: offset + size - 1 })) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+function missing(location, path) {
+  return new GateError(
+    "CORRUPT_ARCHIVE",
+    `${location} lacks ${path}, which its manifest lists`,
+    "the archive or layout is incomplete; write it again"
+  );
+}
+var import_node_fs, import_promises2, import_node_path, READ_CHUNK, MAX_LINK_HOPS;
+var init_image_files = __esm({
+  "src/sources/image-files.ts"() {
+    "use strict";
+    import_node_fs = require("node:fs");
+    import_promises2 = require("node:fs/promises");
+    import_node_path = require("node:path");
+    init_errors();
+    init_config();
+    init_tar_index();
+    READ_CHUNK = 1 << 20;
+    MAX_LINK_HOPS = 8;
+  }
+});
+
+// src/sources/names.ts
+function canonicalName(name) {
+  let n = name.trim();
+  for (const prefix of ["docker.io/", "index.docker.io/", "localhost/"]) {
+    if (n.startsWith(prefix)) n = n.slice(prefix.length);
+  }
+  if (n.startsWith("library/")) n = n.slice("library/".length);
+  const lastSlash = n.lastIndexOf("/");
+  if (!n.includes("@") && !n.slice(lastSlash + 1).includes(":")) n += ":latest";
+  return n;
+}
+function nameMatches(wanted, recorded) {
+  if (wanted === recorded) return true;
+  if (canonicalName(wanted) === canonicalName(recorded)) return true;
+  return !recorded.includes(":") && !recorded.includes("/") && canonicalName(wanted).endsWith(`:${recorded}`);
+}
+function archiveIndex(reference) {
+  const m = reference === void 0 ? null : /^@(\d+)$/.exec(reference);
+  return m ? Number.parseInt(m[1], 10) : void 0;
+}
+var init_names = __esm({
+  "src/sources/names.ts"() {
+    "use strict";
+  }
+});
+
+// src/sources/platform.ts
+function parsePlatform(text2) {
+  const parts = text2.trim().toLowerCase().split("/");
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === "")) {
+    throw new GateError(
+      "BAD_ARGUMENT",
+      `bad platform "${text2}"`,
+      "write it as OS/ARCH or OS/ARCH/VARIANT, e.g. linux/amd64 or linux/arm64/v8"
+    );
+  }
+  const [os, architecture, variant] = parts;
+  return normalisePlatform({ os, architecture, ...variant !== void 0 && { variant } });
+}
+function normalisePlatform(p) {
+  const os = p.os.toLowerCase();
+  const architecture = ARCH_ALIASES[p.architecture.toLowerCase()] ?? p.architecture.toLowerCase();
+  const variant = p.variant ? p.variant.toLowerCase() : void 0;
+  return { os, architecture, ...variant && { variant } };
+}
+function formatPlatform(p) {
+  return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
+}
+function platformMatches(want, have) {
+  const w = normalisePlatform(want);
+  const h = normalisePlatform(have);
+  if (w.os !== h.os || w.architecture !== h.architecture) return false;
+  if (!w.variant) return true;
+  return variantOf(w) === variantOf(h);
+}
+function variantOf(p) {
+  if (p.variant) return p.variant;
+  return p.architecture === "arm64" ? "v8" : void 0;
+}
+function descriptorPlatform(d) {
+  const p = d.platform;
+  if (!p || typeof p.os !== "string" || typeof p.architecture !== "string") return void 0;
+  return normalisePlatform({
+    os: p.os,
+    architecture: p.architecture,
+    ...typeof p.variant === "string" && { variant: p.variant }
+  });
+}
+function isAttestation(d) {
+  if (d.annotations?.["vnd.docker.reference.type"] === ATTESTATION_TYPE) return true;
+  const p = descriptorPlatform(d);
+  return p?.os === "unknown" && p.architecture === "unknown";
+}
+function platformNotFound(where, want, present) {
+  const list = present.length > 0 ? present.map(formatPlatform).join(", ") : "none";
+  return new GateError(
+    "PLATFORM_NOT_FOUND",
+    `${where} has no image for ${formatPlatform(want)}; platforms present: ${list}`,
+    "pick one of them with --platform (action input: platform)"
+  );
+}
+var DEFAULT_PLATFORM, ARCH_ALIASES, ATTESTATION_TYPE;
+var init_platform = __esm({
+  "src/sources/platform.ts"() {
+    "use strict";
+    init_errors();
+    DEFAULT_PLATFORM = { os: "linux", architecture: "amd64" };
+    ARCH_ALIASES = {
+      x86_64: "amd64",
+      "x86-64": "amd64",
+      aarch64: "arm64",
+      armhf: "arm",
+      armel: "arm",
+      i386: "386",
+      i686: "386"
+    };
+    ATTESTATION_TYPE = "attestation-manifest";
+  }
+});
+
+// src/sources/resolved-image.ts
+function digestOfBlobPath(path) {
+  const m = /^(?:\.\/)?blobs\/([a-z0-9]+)\/([a-f0-9]{32,})$/.exec(path);
+  return m ? `${m[1]}:${m[2]}` : void 0;
+}
+var init_resolved_image = __esm({
+  "src/sources/resolved-image.ts"() {
+    "use strict";
+  }
+});
+
+// src/sources/docker-manifest.ts
+async function resolveDockerManifest(files, reference, want) {
+  const where = `${DOCKER_MANIFEST} in ${files.location}`;
+  const items = parseManifestItems(await readJson2(files, DOCKER_MANIFEST), where);
+  const item = pickItem(items, reference, files.location);
+  const configBytes = await files.readSmall(item.Config);
+  if (configBytes === void 0) throw incomplete(files, item.Config);
+  const config = parseImageConfig(configBytes, `image config ${item.Config} in ${files.location}`);
+  const platform = configPlatform(config);
+  if (want && !platformMatches(want, platform)) throw platformNotFound(files.location, want, [platform]);
+  if (config.diffIds.length !== item.Layers.length) {
+    throw new GateError(
+      "CORRUPT_ARCHIVE",
+      `${where} lists ${item.Layers.length} layers but the image config has ${config.diffIds.length} diff_ids`,
+      "the archive is inconsistent; write it again"
+    );
+  }
+  const layers = [];
+  for (const [i, path] of item.Layers.entries()) {
+    const size = await files.sizeOf(path);
+    if (size === void 0) throw incomplete(files, path);
+    const diffId = config.diffIds[i];
+    layers.push({ path, descriptor: { digest: digestOfBlobPath(path) ?? diffId, diffId, size } });
+  }
+  return { configBytes, config, platform, layers, ...item.RepoTags[0] !== void 0 && { name: item.RepoTags[0] } };
+}
+function parseManifestItems(doc, where) {
+  if (!Array.isArray(doc) || doc.length === 0) {
+    throw new GateError("CORRUPT_ARCHIVE", `${where} is not a list of images`, "the archive is damaged; write it again");
+  }
+  return doc.map((raw, i) => {
+    const ok = isRecord(raw) && typeof raw.Config === "string" && Array.isArray(raw.Layers) && raw.Layers.every((l) => typeof l === "string");
+    if (!ok) throw new GateError("CORRUPT_ARCHIVE", `${where}: entry ${i} lacks Config or Layers`);
+    const tags = Array.isArray(raw.RepoTags) ? raw.RepoTags.filter((t) => typeof t === "string") : [];
+    return { Config: raw.Config, RepoTags: tags, Layers: raw.Layers };
+  });
+}
+function pickItem(items, reference, location) {
+  if (reference === void 0) return items[0];
+  const index = archiveIndex(reference);
+  const found = index !== void 0 ? items[index] : items.find((it) => it.RepoTags.some((tag) => nameMatches(reference, tag)));
+  if (found) return found;
+  const present = items.flatMap((it, i) => it.RepoTags.length > 0 ? it.RepoTags : [`@${i}`]);
+  throw new GateError(
+    "IMAGE_NOT_FOUND",
+    `${location} has no image "${reference}"; it holds: ${present.join(", ")}`,
+    "name one of those after the path (docker-archive:PATH:NAME), or leave the name out to take the first"
+  );
+}
+function incomplete(files, path) {
+  return new GateError(
+    "CORRUPT_ARCHIVE",
+    `${files.location} lacks ${path}, which ${DOCKER_MANIFEST} lists`,
+    "the archive is incomplete; write it again"
+  );
+}
+var DOCKER_MANIFEST;
+var init_docker_manifest = __esm({
+  "src/sources/docker-manifest.ts"() {
+    "use strict";
+    init_errors();
+    init_config();
+    init_image_files();
+    init_names();
+    init_platform();
+    init_resolved_image();
+    DOCKER_MANIFEST = "manifest.json";
+  }
+});
+
+// src/sources/in-order.ts
+async function mapInOrder(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await fn(items[index], index);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+var init_in_order = __esm({
+  "src/sources/in-order.ts"() {
+    "use strict";
+  }
+});
+
+// src/sources/oci-index.ts
+async function resolveOciImage(files, reference, want) {
+  const where = `${OCI_INDEX} in ${files.location}`;
+  const index = await readJson2(files, OCI_INDEX);
+  if (!isRecord(index)) throw new GateError("CORRUPT_ARCHIVE", `${where} is not an OCI image index`);
+  const named = pickByReference(descriptorsOf(index, where), reference, files.location);
+  const candidates = [];
+  await collectManifests(files, named, 0, candidates);
+  if (candidates.length === 0) {
+    throw new GateError("NOT_AN_IMAGE", `${where} lists no image manifests`, "this layout holds no container image");
+  }
+  const loaded = /* @__PURE__ */ new Map();
+  const load = async (c) => {
+    let m = loaded.get(c.descriptor.digest);
+    if (!m) {
+      m = await loadManifest(files, c.descriptor);
+      loaded.set(c.descriptor.digest, m);
+    }
+    return m;
+  };
+  const platformOf = async (c) => c.platform ?? configPlatform((await load(c)).config);
+  let chosen;
+  if (!want && candidates.length === 1) chosen = candidates[0];
+  else {
+    const target = want ?? DEFAULT_PLATFORM;
+    for (const c of candidates) {
+      if (platformMatches(target, await platformOf(c))) {
+        chosen = c;
+        break;
+      }
+    }
+    if (!chosen) {
+      const present = await Promise.all(candidates.map(platformOf));
+      throw platformNotFound(files.location, target, present);
+    }
+  }
+  const manifest = await load(chosen);
+  const platform = configPlatform(manifest.config);
+  if (want && !platformMatches(want, platform)) throw platformNotFound(files.location, want, [platform]);
+  const diffIds = manifest.config.diffIds;
+  const layers = [];
+  for (const [i, layer] of manifest.layers.entries()) {
+    const path = blobPath(layer.digest, `manifest ${chosen.descriptor.digest}`);
+    if (await files.sizeOf(path) === void 0) throw missingBlob(files, layer.digest, "layer");
+    layers.push({
+      path,
+      descriptor: {
+        digest: layer.digest,
+        ...diffIds.length === manifest.layers.length && { diffId: diffIds[i] },
+        ...layer.size !== void 0 && { size: layer.size },
+        ...layer.mediaType !== void 0 && { mediaType: layer.mediaType }
+      }
+    });
+  }
+  return {
+    manifestDigest: chosen.descriptor.digest,
+    configBytes: manifest.configBytes,
+    config: manifest.config,
+    platform,
+    layers,
+    ...chosen.name !== void 0 && { name: chosen.name }
+  };
+}
+function descriptorsOf(doc, where) {
+  const list = doc.manifests ?? [];
+  if (!Array.isArray(list)) throw new GateError("CORRUPT_ARCHIVE", `${where}: "manifests" is not a list`);
+  return list.filter(
+    (d) => isRecord(d) && typeof d.digest === "string"
+  );
+}
+function namesOf(d) {
+  const names = [d.annotations?.[REF_NAME], d.annotations?.[CONTAINERD_NAME]];
+  return names.filter((n) => typeof n === "string" && n !== "");
+}
+function pickByReference(all, reference, location) {
+  if (reference === void 0) return all;
+  const index = archiveIndex(reference);
+  const found = index !== void 0 ? all.slice(index, index + 1) : all.filter((d) => namesOf(d).some((n) => nameMatches(reference, n)));
+  if (found.length > 0) return found;
+  const present = [...new Set(all.flatMap(namesOf))];
+  throw new GateError(
+    "IMAGE_NOT_FOUND",
+    `${location} has no image named "${reference}"; names present: ${present.length > 0 ? present.join(", ") : "none"}`,
+    "use one of those names after the path, or leave the name out"
+  );
+}
+async function collectManifests(files, descriptors, depth, out, name) {
+  for (const d of descriptors) {
+    if (isAttestation(d)) continue;
+    const ownName = namesOf(d)[0] ?? name;
+    if (d.mediaType !== void 0 && INDEX_TYPES.has(d.mediaType)) {
+      if (depth >= MAX_INDEX_DEPTH) {
+        throw new GateError("CORRUPT_ARCHIVE", `${files.location}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
+      }
+      const path = blobPath(d.digest, `${OCI_INDEX} in ${files.location}`);
+      const nested = await readJson2(files, path);
+      if (nested === void 0) continue;
+      if (!isRecord(nested)) throw new GateError("CORRUPT_ARCHIVE", `index ${d.digest} in ${files.location} is not an index`);
+      await collectManifests(files, descriptorsOf(nested, `index ${d.digest}`), depth + 1, out, ownName);
+      continue;
+    }
+    if (d.mediaType !== void 0 && !MANIFEST_TYPES.has(d.mediaType)) continue;
+    const platform = descriptorPlatform(d);
+    out.push({ descriptor: d, ...platform && { platform }, ...ownName !== void 0 && { name: ownName } });
+  }
+}
+async function loadManifest(files, d) {
+  const manifest = await readJson2(files, blobPath(d.digest, `${OCI_INDEX} in ${files.location}`));
+  if (manifest === void 0) throw missingBlob(files, d.digest, "manifest");
+  if (!isRecord(manifest) || !isRecord(manifest.config) || typeof manifest.config.digest !== "string") {
+    throw new GateError("CORRUPT_ARCHIVE", `manifest ${d.digest} in ${files.location} has no config`);
+  }
+  const configDigest = manifest.config.digest;
+  const configBytes = await files.readSmall(blobPath(configDigest, `manifest ${d.digest}`));
+  if (configBytes === void 0) throw missingBlob(files, configDigest, "config");
+  const config = parseImageConfig(configBytes, `image config ${configDigest} in ${files.location}`);
+  const layers = Array.isArray(manifest.layers) ? manifest.layers.filter((l) => isRecord(l) && typeof l.digest === "string") : [];
+  return { config, configBytes, layers };
+}
+function missingBlob(files, digest, what) {
+  return new GateError(
+    "CORRUPT_ARCHIVE",
+    `${files.location} lacks the ${what} blob ${digest}`,
+    "the archive or layout is incomplete (a platform that was never pulled?); write it again"
+  );
+}
+var OCI_INDEX, INDEX_TYPES, MANIFEST_TYPES, REF_NAME, CONTAINERD_NAME, MAX_INDEX_DEPTH;
+var init_oci_index = __esm({
+  "src/sources/oci-index.ts"() {
+    "use strict";
+    init_errors();
+    init_config();
+    init_image_files();
+    init_names();
+    init_platform();
+    OCI_INDEX = "index.json";
+    INDEX_TYPES = /* @__PURE__ */ new Set([
+      "application/vnd.oci.image.index.v1+json",
+      "application/vnd.docker.distribution.manifest.list.v2+json"
+    ]);
+    MANIFEST_TYPES = /* @__PURE__ */ new Set([
+      "application/vnd.oci.image.manifest.v1+json",
+      "application/vnd.docker.distribution.manifest.v2+json"
+    ]);
+    REF_NAME = "org.opencontainers.image.ref.name";
+    CONTAINERD_NAME = "io.containerd.image.name";
+    MAX_INDEX_DEPTH = 4;
+  }
+});
+
+// src/sources/file-image.ts
+async function resolveImageFiles(files, prefer, reference, opts) {
+  const order = prefer === "docker" ? ["docker", "oci"] : ["oci", "docker"];
+  for (const layout of order) {
+    const marker = layout === "docker" ? DOCKER_MANIFEST : OCI_INDEX;
+    if (await files.sizeOf(marker) === void 0) continue;
+    return layout === "docker" ? resolveDockerManifest(files, reference, opts.platform) : resolveOciImage(files, reference, opts.platform);
+  }
+  throw new GateError(
+    "NOT_AN_IMAGE",
+    `${files.location} is not an image archive: it has neither ${DOCKER_MANIFEST} nor ${OCI_INDEX}`,
+    "give a file written by `docker save`, `podman save` or `skopeo copy`, or an OCI layout"
+  );
+}
+function imageFromResolved(source, files, resolved) {
+  const { config, platform } = resolved;
+  return {
+    source: source.raw,
+    kind: source.kind,
+    ref: source.reference ?? resolved.name ?? source.path ?? source.raw,
+    digest: resolved.manifestDigest ?? sha256Digest(resolved.configBytes),
+    platform,
+    config,
+    layers: resolved.layers.map((l) => ({ ...l.descriptor })),
+    async readLayers(read) {
+      const results = await mapInOrder(resolved.layers, LAYER_CONCURRENCY, async (layer, index) => {
+        const blob = await files.open(layer.path);
+        const tar = await decompressedTar(blob, `layer ${layer.descriptor.digest} of ${files.location}`);
+        return read({ index, descriptor: { ...layer.descriptor } }, tar);
+      });
+      return { results, config };
+    }
+  };
+}
+async function openFileSource(source, opts, shape) {
+  await checkInputPath(source.path, shape.holder === "tar" ? "file" : "dir", source);
+  const files = shape.holder === "tar" ? await tarFileImageFiles(source.path) : directoryImageFiles(source.path);
+  return imageFromResolved(source, files, await resolveImageFiles(files, shape.prefer, source.reference, opts));
+}
+async function checkInputPath(path, expect, source) {
+  let isDir;
+  try {
+    isDir = (await (0, import_promises3.stat)(path)).isDirectory();
+  } catch (err) {
+    const code = err.code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      throw new GateError(
+        "FILE_NOT_FOUND",
+        `${path} does not exist (source ${source.raw})`,
+        expect === "file" ? "check the path; write the archive with `docker save -o PATH IMAGE`" : "check the path of the OCI layout directory"
+      );
+    }
+    throw new GateError("FILE_NOT_FOUND", `cannot read ${path} (source ${source.raw}): ${messageOf(err)}`);
+  }
+  if (expect === "file" && isDir) {
+    throw new GateError("NOT_AN_IMAGE", `${path} is a directory, not an image archive`, `for an OCI layout directory use oci:${path}`);
+  }
+  if (expect === "dir" && !isDir) {
+    throw new GateError(
+      "NOT_AN_IMAGE",
+      `${path} is a file, not an OCI layout directory`,
+      `for a tar use oci-archive:${path} or docker-archive:${path}`
+    );
+  }
+}
+var import_promises3, LAYER_CONCURRENCY;
+var init_file_image = __esm({
+  "src/sources/file-image.ts"() {
+    "use strict";
+    import_promises3 = require("node:fs/promises");
+    init_errors();
+    init_config();
+    init_decompress();
+    init_docker_manifest();
+    init_image_files();
+    init_in_order();
+    init_oci_index();
+    LAYER_CONCURRENCY = 2;
   }
 });
 
@@ -57641,6 +58617,282 @@ var require_docker = __commonJS({
   }
 });
 
+// src/sources/image-export.ts
+async function readImageExport(stream, opts) {
+  const jsons = /* @__PURE__ */ new Map();
+  const links = /* @__PURE__ */ new Map();
+  const layers = /* @__PURE__ */ new Map();
+  const layerStreams = [];
+  const extract = (0, import_tar_stream2.extract)();
+  const startLayer = (name, size) => {
+    const raw = new import_node_stream3.PassThrough({ highWaterMark: ENTRY_BUFFER });
+    const context = provisionalContext(name, opts.diffIds);
+    const result = (async () => {
+      const tar = await decompressedTar(raw, `layer ${name} of ${opts.what}`);
+      const identified = context.descriptor.diffId === void 0 ? identifyByHash(tar, context, opts.diffIds) : tar;
+      return opts.read(context, identified);
+    })();
+    result.catch((err) => extract.destroy(err));
+    layers.set(name, { context, size, result });
+    layerStreams.push(raw);
+    return raw;
+  };
+  extract.on("entry", (header, body, next) => {
+    body.on("error", () => void 0);
+    const name = normaliseMemberName(header.name);
+    if (header.type === "symlink" || header.type === "link") {
+      const target = memberLinkTarget({
+        name,
+        type: header.type === "symlink" ? "symlink" : "hardlink",
+        offset: 0,
+        size: 0,
+        linkTarget: header.linkname
+      });
+      if (target !== void 0) links.set(name, target);
+    }
+    const isFile = header.type === "file" || header.type === "contiguous-file";
+    const mayBeLayer = isFile && LAYER_NAME.test(name);
+    const mayBeJson = isFile && header.size <= MAX_JSON_BYTES;
+    if (!mayBeLayer && !mayBeJson) {
+      body.on("end", next);
+      body.resume();
+      return;
+    }
+    pumpEntry(body, name, header.size, mayBeLayer, mayBeJson, jsons, startLayer, next);
+  });
+  await new Promise((resolve2, reject) => {
+    extract.on("finish", resolve2);
+    extract.on("error", (err) => {
+      stream.destroy();
+      for (const raw of layerStreams) if (!raw.writableEnded) raw.destroy();
+      reject(isGateError(err) ? err : corruptExport(opts.what, err));
+    });
+    stream.on("error", (err) => extract.destroy(err));
+    stream.pipe(extract);
+  });
+  const files = exportFiles(opts.what, jsons, links, layers);
+  const resolved = await resolveImageFiles(files, "docker", void 0, { platform: opts.platform });
+  const results = [];
+  for (const [index, layer] of resolved.layers.entries()) {
+    const inFlight = layers.get(files.canonical(layer.path));
+    let result;
+    let context;
+    if (inFlight) {
+      result = await inFlight.result;
+      context = inFlight.context;
+    } else {
+      context = { index, descriptor: { ...layer.descriptor } };
+      const tar = await decompressedTar(await files.open(layer.path), `layer ${layer.path} of ${opts.what}`);
+      result = await opts.read(context, tar);
+    }
+    context.index = index;
+    Object.assign(context.descriptor, layer.descriptor);
+    results.push(result);
+  }
+  return { results, config: resolved.config, layers: resolved.layers.map((l) => l.descriptor) };
+}
+function pumpEntry(body, name, size, mayBeLayer, mayBeJson, jsons, startLayer, next) {
+  let mode = "undecided";
+  const jsonChunks = [];
+  let raw;
+  let detached = false;
+  body.on("data", (data) => {
+    const chunk = data;
+    if (mode === "undecided") {
+      const looksJson = chunk[0] === 123 || chunk[0] === 91;
+      if (mayBeJson && looksJson) mode = "json";
+      else if (mayBeLayer) {
+        mode = "layer";
+        raw = startLayer(name, size);
+        raw.on("drain", () => body.resume());
+        raw.on("close", () => {
+          if (!raw.writableFinished) {
+            detached = true;
+            body.resume();
+          }
+        });
+      } else mode = "skip";
+    }
+    if (mode === "json") jsonChunks.push(chunk);
+    else if (mode === "layer" && !detached && !raw.write(chunk)) body.pause();
+  });
+  body.on("end", () => {
+    if (mode === "json") jsons.set(name, Buffer.concat(jsonChunks));
+    else if (mode === "layer" && !detached) raw.end();
+    else if (mode === "undecided" && mayBeJson) jsons.set(name, Buffer.alloc(0));
+    next();
+  });
+}
+function provisionalContext(name, diffIds) {
+  const blobDigest = digestOfBlobPath(name);
+  const podman = PODMAN_LAYER.exec(name);
+  const named = podman ? `sha256:${podman[1]}` : blobDigest;
+  const diffId = named !== void 0 && diffIds.includes(named) ? named : void 0;
+  return {
+    index: diffId !== void 0 ? diffIds.indexOf(diffId) : -1,
+    descriptor: { digest: named ?? name, ...diffId !== void 0 && { diffId } }
+  };
+}
+function identifyByHash(tar, context, diffIds) {
+  const hash = (0, import_node_crypto2.createHash)("sha256");
+  const digestKnown = context.descriptor.digest.startsWith("sha256:");
+  const hasher = new import_node_stream3.Transform({
+    transform(chunk, _enc, cb) {
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+    flush(cb) {
+      const diffId = `sha256:${hash.digest("hex")}`;
+      context.descriptor.diffId = diffId;
+      if (!digestKnown) context.descriptor.digest = diffId;
+      if (diffIds.includes(diffId)) context.index = diffIds.indexOf(diffId);
+      cb();
+    }
+  });
+  tar.on("error", (err) => hasher.destroy(err));
+  hasher.on("close", () => {
+    if (!hasher.writableFinished) tar.destroy();
+  });
+  return tar.pipe(hasher);
+}
+function exportFiles(what, jsons, links, layers) {
+  const canonical2 = (path) => {
+    let p = normaliseMemberName(path);
+    for (let hops = 0; links.has(p) && hops < MAX_LINK_HOPS2; hops++) p = links.get(p);
+    return p;
+  };
+  return {
+    location: `the export of ${what}`,
+    canonical: canonical2,
+    sizeOf: async (path) => {
+      const p = canonical2(path);
+      return jsons.get(p)?.length ?? layers.get(p)?.size;
+    },
+    readSmall: async (path) => jsons.get(canonical2(path)),
+    open: async (path) => {
+      const bytes = jsons.get(canonical2(path));
+      if (!bytes) throw corruptExport(what, new Error(`${path} was streamed once and cannot be read again`));
+      return import_node_stream3.Readable.from([bytes], { objectMode: false });
+    }
+  };
+}
+function corruptExport(what, err) {
+  return new GateError(
+    "CORRUPT_ARCHIVE",
+    `the export of ${what} is damaged or was cut short: ${messageOf(err)}`,
+    "retry; if it persists, check the engine (docker save IMAGE | tar t)"
+  );
+}
+var import_node_crypto2, import_node_stream3, import_tar_stream2, LAYER_NAME, PODMAN_LAYER, ENTRY_BUFFER, MAX_LINK_HOPS2;
+var init_image_export = __esm({
+  "src/sources/image-export.ts"() {
+    "use strict";
+    import_node_crypto2 = require("node:crypto");
+    import_node_stream3 = require("node:stream");
+    import_tar_stream2 = __toESM(require_tar_stream());
+    init_errors();
+    init_config();
+    init_decompress();
+    init_file_image();
+    init_resolved_image();
+    init_tar_index();
+    LAYER_NAME = /(^|\/)layer\.tar$|^blobs\/[a-z0-9]+\/[a-f0-9]{32,}$|^[a-f0-9]{64}\.tar$/;
+    PODMAN_LAYER = /^([a-f0-9]{64})\.tar$/;
+    ENTRY_BUFFER = 1 << 20;
+    MAX_LINK_HOPS2 = 8;
+  }
+});
+
+// src/sources/daemon.ts
+var daemon_exports = {};
+__export(daemon_exports, {
+  daemonError: () => daemonError,
+  openDaemonImage: () => openDaemonImage
+});
+async function openDaemonImage(source, opts, docker = new import_dockerode.default()) {
+  const name = source.reference;
+  const info = await docker.getImage(name).inspect().catch((err) => {
+    throw daemonError(err, source);
+  });
+  const platform = normalisePlatform({
+    os: info.Os || "linux",
+    architecture: info.Architecture || "amd64",
+    ...info.Variant && { variant: info.Variant }
+  });
+  const where = `image ${name} in the Docker engine at ${dockerHost()}`;
+  if (opts.platform && !platformMatches(opts.platform, platform)) throw platformNotFound(where, opts.platform, [platform]);
+  const diffIds = info.RootFS?.Layers ?? [];
+  const config = {
+    env: parseEnv(info.Config?.Env),
+    labels: parseLabels(info.Config?.Labels),
+    // inspect has no history; the export's config (readLayers) carries it
+    history: [],
+    diffIds,
+    os: platform.os,
+    architecture: platform.architecture,
+    ...platform.variant && { variant: platform.variant }
+  };
+  const repoDigest = info.RepoDigests?.[0]?.split("@")[1];
+  return {
+    source: source.raw,
+    kind: "docker-daemon",
+    ref: name,
+    digest: repoDigest ?? info.Id,
+    platform,
+    config,
+    layers: diffIds.map((d) => ({ digest: d, diffId: d })),
+    async readLayers(read) {
+      const stream = await docker.getImage(info.Id).get().catch((err) => {
+        throw daemonError(err, source);
+      });
+      const out = await readImageExport(stream, {
+        what: `image ${name} (${formatPlatform(platform)}) in the Docker engine`,
+        platform,
+        diffIds,
+        read
+      });
+      return { results: out.results, config: out.config };
+    }
+  };
+}
+function dockerHost() {
+  return process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : "unix:///var/run/docker.sock (DOCKER_HOST unset)";
+}
+function daemonError(err, source) {
+  const e = err;
+  if (e.statusCode === 404) {
+    return new GateError(
+      "IMAGE_NOT_FOUND",
+      `image "${source.reference}" is not in the Docker engine at ${dockerHost()}`,
+      "build, pull or load it first (`docker images` lists what is there), or check the name"
+    );
+  }
+  if (e.code !== void 0 && UNREACHABLE_CODES.has(e.code)) {
+    return new GateError(
+      "DAEMON_UNREACHABLE",
+      `cannot reach the Docker engine at ${dockerHost()} to read ${source.raw}: ${messageOf(err)}`,
+      "start the Docker daemon, or set DOCKER_HOST to its socket (e.g. unix:///var/run/docker.sock)"
+    );
+  }
+  return new GateError(
+    "DAEMON_UNREACHABLE",
+    `the Docker engine at ${dockerHost()} failed to provide ${source.raw}: ${messageOf(err)}`,
+    "check the engine (docker info) and retry"
+  );
+}
+var import_dockerode, UNREACHABLE_CODES;
+var init_daemon = __esm({
+  "src/sources/daemon.ts"() {
+    "use strict";
+    import_dockerode = __toESM(require_docker());
+    init_errors();
+    init_config();
+    init_image_export();
+    init_platform();
+    UNREACHABLE_CODES = /* @__PURE__ */ new Set(["ECONNREFUSED", "ENOENT", "EACCES", "EPERM", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "ECONNRESET"]);
+  }
+});
+
 // node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
   "node_modules/yaml/dist/nodes/identity.js"(exports2) {
@@ -64978,32 +66230,10 @@ __export(main_exports, {
 });
 module.exports = __toCommonJS(main_exports);
 var import_node_fs7 = require("node:fs");
-
-// src/common/errors.ts
-var GateError = class extends Error {
-  constructor(code, message, hint) {
-    super(message);
-    this.code = code;
-    this.hint = hint;
-    this.name = "GateError";
-  }
-  code;
-  hint;
-  exitCode = 2;
-  /** One line for a terminal or a workflow log. */
-  toLine() {
-    return this.hint ? `${this.message} (${this.hint})` : this.message;
-  }
-};
-function isGateError(e) {
-  return e instanceof GateError;
-}
-function messageOf(e) {
-  if (e instanceof Error) return e.message;
-  return String(e);
-}
+init_errors();
 
 // src/common/driver-version.ts
+init_errors();
 var DRIVER_RE = /^\d{1,4}(\.\d{1,4}){0,3}$/;
 function isDriverVersion(s) {
   return DRIVER_RE.test(s);
@@ -65902,6 +67132,7 @@ var evidenceInterest = (path, _size) => {
 // src/layers/analyse-layer.ts
 var import_node_stream = require("node:stream");
 var import_tar_stream = __toESM(require_tar_stream());
+init_errors();
 
 // src/layers/paths.ts
 function normaliseEntryName(raw) {
@@ -66574,1124 +67805,23 @@ function consistencyFindings(needs) {
   return findings;
 }
 
-// src/sources/daemon.ts
-var import_dockerode = __toESM(require_docker());
-
-// src/sources/config.ts
-var import_node_crypto = require("node:crypto");
-var MAX_JSON_BYTES = 8 * 1024 * 1024;
-function parseJsonDocument(bytes, where) {
-  if (bytes.length > MAX_JSON_BYTES) {
-    throw new GateError(
-      "LIMIT_EXCEEDED",
-      `${where} is ${bytes.length} bytes, more than the ${MAX_JSON_BYTES}-byte limit for image metadata`,
-      "this is not a normal image config or manifest; check the archive"
-    );
-  }
-  try {
-    return JSON.parse(bytes.toString("utf8"));
-  } catch (err) {
-    throw new GateError("CORRUPT_ARCHIVE", `${where} is not valid JSON: ${messageOf(err)}`, "the archive is damaged; re-create it");
-  }
-}
-function isRecord(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function sha256Digest(bytes) {
-  return `sha256:${(0, import_node_crypto.createHash)("sha256").update(bytes).digest("hex")}`;
-}
-function parseEnv(list) {
-  const env = {};
-  if (!Array.isArray(list)) return env;
-  for (const item of list) {
-    if (typeof item !== "string") continue;
-    const eq = item.indexOf("=");
-    if (eq <= 0) continue;
-    env[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return env;
-}
-function parseLabels(v) {
-  const out = {};
-  if (!isRecord(v)) return out;
-  for (const [k, value] of Object.entries(v)) if (typeof value === "string") out[k] = value;
-  return out;
-}
-function history(v) {
-  if (!Array.isArray(v)) return [];
-  return v.filter(isRecord).map((h) => ({
-    ...typeof h.created_by === "string" && { created_by: h.created_by },
-    ...h.empty_layer === true && { empty_layer: true },
-    ...typeof h.comment === "string" && { comment: h.comment },
-    ...typeof h.created === "string" && { created: h.created }
-  }));
-}
-function parseImageConfig(bytes, where) {
-  const doc = parseJsonDocument(bytes, where);
-  if (!isRecord(doc)) throw new GateError("CORRUPT_ARCHIVE", `${where} is not an image config (not a JSON object)`);
-  const inner = isRecord(doc.config) ? doc.config : {};
-  const rootfs = isRecord(doc.rootfs) ? doc.rootfs : {};
-  const diffIds = Array.isArray(rootfs.diff_ids) ? rootfs.diff_ids.filter((d) => typeof d === "string") : [];
-  return {
-    env: parseEnv(inner.Env),
-    labels: parseLabels(inner.Labels),
-    history: history(doc.history),
-    diffIds,
-    ...typeof doc.os === "string" && { os: doc.os },
-    ...typeof doc.architecture === "string" && { architecture: doc.architecture },
-    ...typeof doc.variant === "string" && { variant: doc.variant }
-  };
-}
-function configPlatform(config) {
-  return {
-    os: config.os || "linux",
-    architecture: config.architecture || "amd64",
-    ...config.variant && { variant: config.variant }
-  };
-}
-
-// src/sources/image-export.ts
-var import_node_crypto2 = require("node:crypto");
-var import_node_stream3 = require("node:stream");
-var import_tar_stream2 = __toESM(require_tar_stream());
-
-// src/sources/decompress.ts
-var import_node_child_process = require("node:child_process");
-var import_node_stream2 = require("node:stream");
-var zlib = __toESM(require("node:zlib"));
-var INFLATE_CHUNK = 256 * 1024;
-var SNIFF_BYTES = 6;
-function sniffCompression(head) {
-  if (head.length >= 2 && head[0] === 31 && head[1] === 139) return "gzip";
-  if (head.length >= 4 && head.readUInt32LE(0) === 4247762216) return "zstd";
-  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([253, 55, 122, 88, 90, 0]))) return "xz";
-  if (head.length >= 3 && head.subarray(0, 3).toString("latin1") === "BZh") return "bzip2";
-  return "tar";
-}
-async function decompressedTar(blob, what) {
-  const { head, stream } = await peek(blob, SNIFF_BYTES);
-  const compression = sniffCompression(head);
-  switch (compression) {
-    case "tar":
-      return stream;
-    case "gzip":
-      return through(stream, zlib.createGunzip({ chunkSize: INFLATE_CHUNK }), what, "gzip");
-    case "zstd":
-      return zstdDecompress(stream, what);
-    default:
-      stream.destroy();
-      throw new GateError(
-        "CORRUPT_LAYER",
-        `${what} is ${compression}-compressed, which image layers do not use and cuda-gate cannot read`,
-        "rebuild or re-push the image with gzip or zstd layers"
-      );
-  }
-}
-async function peek(src, n) {
-  return new Promise((resolve2, reject) => {
-    const chunks = [];
-    let length = 0;
-    const cleanup = () => {
-      src.off("readable", onReadable);
-      src.off("end", onEnd);
-      src.off("error", onError);
-    };
-    const onReadable = () => {
-      let chunk;
-      while ((chunk = src.read()) !== null) {
-        chunks.push(chunk);
-        length += chunk.length;
-        if (length >= n) {
-          cleanup();
-          const head = Buffer.concat(chunks, length);
-          src.unshift(head);
-          resolve2({ head, stream: src });
-          return;
-        }
-      }
-    };
-    const onEnd = () => {
-      cleanup();
-      const head = Buffer.concat(chunks, length);
-      resolve2({ head, stream: import_node_stream2.Readable.from(length > 0 ? [head] : [], { objectMode: false }) });
-    };
-    const onError = (err) => {
-      cleanup();
-      reject(err);
-    };
-    src.on("readable", onReadable);
-    src.on("end", onEnd);
-    src.on("error", onError);
-  });
-}
-function through(src, decoder, what, format) {
-  const out = new import_node_stream2.PassThrough({ highWaterMark: INFLATE_CHUNK });
-  src.on("error", (err) => out.destroy(err));
-  decoder.on("error", (err) => out.destroy(corruptLayer2(what, format, err)));
-  out.on("close", () => {
-    if (!out.readableEnded) {
-      src.destroy();
-      decoder.destroy();
-    }
-  });
-  src.pipe(decoder).pipe(out);
-  return out;
-}
-function zstdDecompress(src, what) {
-  const createZstdDecompress2 = zlib.createZstdDecompress;
-  if (typeof createZstdDecompress2 === "function") {
-    return through(src, createZstdDecompress2({ chunkSize: INFLATE_CHUNK }), what, "zstd");
-  }
-  return zstdProcess(src, what);
-}
-function zstdProcess(src, what) {
-  const out = new import_node_stream2.PassThrough({ highWaterMark: INFLATE_CHUNK });
-  const child = (0, import_node_child_process.spawn)("zstd", ["-dcq"], { stdio: ["pipe", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (d) => {
-    if (stderr.length < 4096) stderr += d.toString();
-  });
-  child.on("error", (err) => {
-    src.destroy();
-    out.destroy(
-      err.code === "ENOENT" ? new GateError(
-        "CORRUPT_LAYER",
-        `${what} is zstd-compressed, and this Node.js (${process.version}) cannot decompress zstd`,
-        "run on Node.js >= 22.15 (the action uses node24) or install the zstd program (apt-get install zstd)"
-      ) : corruptLayer2(what, "zstd", err)
-    );
-  });
-  child.stdin.on("error", () => void 0);
-  src.on("error", (err) => {
-    child.kill();
-    out.destroy(err);
-  });
-  child.on("close", (code) => {
-    if (code === 0) out.end();
-    else if (!out.destroyed) out.destroy(corruptLayer2(what, "zstd", new Error(stderr.trim() || `zstd exited ${code}`)));
-  });
-  out.on("close", () => {
-    if (!out.readableEnded) {
-      child.kill();
-      src.destroy();
-    }
-  });
-  src.pipe(child.stdin);
-  child.stdout.pipe(out, { end: false });
-  return out;
-}
-function corruptLayer2(what, format, err) {
-  if (isGateError(err)) return err;
-  return new GateError(
-    "CORRUPT_LAYER",
-    `${what} cannot be decompressed (${format}): ${messageOf(err)}`,
-    "the blob is damaged or truncated; rebuild, re-save or re-pull the image"
-  );
-}
-
-// src/sources/file-image.ts
-var import_promises3 = require("node:fs/promises");
-
-// src/sources/image-files.ts
-var import_node_fs = require("node:fs");
-var import_promises2 = require("node:fs/promises");
-var import_node_path = require("node:path");
-
-// src/sources/tar-index.ts
-var import_promises = require("node:fs/promises");
-var BLOCK = 512;
-var MAX_META_BYTES = 1024 * 1024;
-async function indexTarFile(path) {
-  const file = await (0, import_promises.open)(path, "r");
-  try {
-    const { size: fileSize } = await file.stat();
-    return await walk(file, fileSize, path);
-  } finally {
-    await file.close();
-  }
-}
-async function walk(file, fileSize, path) {
-  const members = /* @__PURE__ */ new Map();
-  const header = Buffer.alloc(BLOCK);
-  let pos = 0;
-  let longName;
-  let longLink;
-  let pax = {};
-  let globalPax = {};
-  if (fileSize === 0) throw notATar(path, "it is empty");
-  if (fileSize < BLOCK) {
-    const { bytesRead } = await file.read(header, 0, fileSize, 0);
-    throw notATar(path, describeNonTar(header.subarray(0, bytesRead)));
-  }
-  let ended = false;
-  while (pos + BLOCK <= fileSize) {
-    await readExactly(file, header, pos, path);
-    if (isZeroBlock(header)) {
-      ended = true;
-      break;
-    }
-    if (!checksumOk(header)) {
-      if (pos === 0) throw notATar(path, describeNonTar(header));
-      throw corrupt(path, `bad tar header at byte ${pos}`);
-    }
-    const typeflag = String.fromCharCode(header[156] || 48);
-    const size = parseNumber(header, 124, 12);
-    const bodyStart = pos + BLOCK;
-    const bodyEnd = bodyStart + size;
-    if (size < 0 || bodyEnd > fileSize) {
-      throw corrupt(path, `it is truncated: an entry at byte ${pos} needs ${size} bytes, the file ends at ${fileSize}`);
-    }
-    pos = bodyStart + Math.ceil(size / BLOCK) * BLOCK;
-    if (typeflag === "L" || typeflag === "K" || typeflag === "x" || typeflag === "g") {
-      if (size > MAX_META_BYTES) throw corrupt(path, `a ${size}-byte tar metadata record at byte ${bodyStart}`);
-      const body = Buffer.alloc(size);
-      await readExactly(file, body, bodyStart, path);
-      if (typeflag === "L") longName = cString(body, 0, size);
-      else if (typeflag === "K") longLink = cString(body, 0, size);
-      else if (typeflag === "x") pax = parsePax(body);
-      else globalPax = { ...globalPax, ...parsePax(body) };
-      continue;
-    }
-    const attrs = { ...globalPax, ...pax };
-    let name = attrs.path ?? longName ?? headerName(header);
-    const linkTarget = attrs.linkpath ?? longLink ?? cString(header, 157, 100);
-    const realSize = attrs.size !== void 0 ? Number.parseInt(attrs.size, 10) : size;
-    if (attrs.size !== void 0) {
-      if (!(realSize >= 0) || bodyStart + realSize > fileSize) {
-        throw corrupt(path, `it is truncated: an entry at byte ${bodyStart - BLOCK} needs ${realSize} bytes`);
-      }
-      pos = bodyStart + Math.ceil(realSize / BLOCK) * BLOCK;
-    }
-    longName = longLink = void 0;
-    pax = {};
-    let type = memberType(typeflag);
-    if (type === "file" && name.endsWith("/")) type = "dir";
-    name = normaliseMemberName(name);
-    if (name === "") continue;
-    members.set(name, {
-      name,
-      type,
-      offset: bodyStart,
-      size: type === "file" ? realSize : 0,
-      ...(type === "symlink" || type === "hardlink") && { linkTarget }
-    });
-  }
-  if (!ended && pos !== fileSize) throw corrupt(path, `it ends unexpectedly at byte ${fileSize}`);
-  if (members.size === 0) throw notATar(path, "it holds no files");
-  return members;
-}
-async function readExactly(file, buf, position, path) {
-  const { bytesRead } = await file.read(buf, 0, buf.length, position);
-  if (bytesRead !== buf.length) throw corrupt(path, `it ends unexpectedly at byte ${position + bytesRead}`);
-}
-function memberType(typeflag) {
-  switch (typeflag) {
-    case "0":
-    case "7":
-      return "file";
-    case "1":
-      return "hardlink";
-    case "2":
-      return "symlink";
-    case "5":
-      return "dir";
-    default:
-      return "other";
-  }
-}
-function headerName(h) {
-  const name = cString(h, 0, 100);
-  const isPosixUstar = h.toString("latin1", 257, 263) === "ustar\0";
-  const prefix = isPosixUstar ? cString(h, 345, 155) : "";
-  return prefix ? `${prefix}/${name}` : name;
-}
-function normaliseMemberName(name) {
-  const out = [];
-  for (const part of name.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") out.pop();
-    else out.push(part);
-  }
-  return out.join("/");
-}
-function memberLinkTarget(member) {
-  if (member.linkTarget === void 0) return void 0;
-  if (member.type === "hardlink" || member.linkTarget.startsWith("/")) return normaliseMemberName(member.linkTarget);
-  const slash = member.name.lastIndexOf("/");
-  return normaliseMemberName(slash < 0 ? member.linkTarget : `${member.name.slice(0, slash)}/${member.linkTarget}`);
-}
-function cString(buf, start, length) {
-  const end = buf.indexOf(0, start);
-  return buf.toString("utf8", start, end < 0 || end > start + length ? start + length : end);
-}
-function parseNumber(buf, start, length) {
-  if (buf[start] & 128) {
-    let value = buf[start] & 127;
-    for (let i = start + 1; i < start + length; i++) value = value * 256 + buf[i];
-    return value;
-  }
-  const text2 = buf.toString("latin1", start, start + length).replace(/[\0 ]+/g, " ").trim();
-  if (text2 === "") return 0;
-  return /^[0-7]+$/.test(text2) ? Number.parseInt(text2, 8) : -1;
-}
-function checksumOk(h) {
-  const stored = parseNumber(h, 148, 8);
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const byte = i >= 148 && i < 156 ? 32 : h[i];
-    unsigned += byte;
-    signed += byte > 127 ? byte - 256 : byte;
-  }
-  return stored === unsigned || stored === signed;
-}
-function isZeroBlock(h) {
-  for (let i = 0; i < BLOCK; i++) if (h[i] !== 0) return false;
-  return true;
-}
-function parsePax(body) {
-  const out = {};
-  let at = 0;
-  while (at < body.length) {
-    const space = body.indexOf(32, at);
-    if (space < 0) break;
-    const len = Number.parseInt(body.toString("latin1", at, space), 10);
-    if (!(len > 0) || at + len > body.length) break;
-    const record = body.toString("utf8", space + 1, at + len - 1);
-    const eq = record.indexOf("=");
-    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
-    at += len;
-  }
-  return out;
-}
-function describeNonTar(head) {
-  if (head.length >= 2 && head[0] === 31 && head[1] === 139) return "it is gzip-compressed (decompress it first: gunzip)";
-  if (head.length >= 4 && head.readUInt32LE(0) === 4247762216) return "it is zstd-compressed (decompress it first: zstd -d)";
-  return "it is not a tar archive";
-}
-function notATar(path, why) {
-  return new GateError(
-    "NOT_AN_IMAGE",
-    `${path} is not an image archive: ${why}`,
-    "give a file written by `docker save`, `podman save` or `skopeo copy \u2026 docker-archive:/oci-archive:`"
-  );
-}
-function corrupt(path, why) {
-  return new GateError("CORRUPT_ARCHIVE", `archive ${path} is damaged: ${why}`, "write it again (e.g. `docker save -o`)");
-}
-
-// src/sources/image-files.ts
-var READ_CHUNK = 1 << 20;
-var MAX_LINK_HOPS = 8;
-async function readJson2(files, path) {
-  const bytes = await files.readSmall(path);
-  return bytes === void 0 ? void 0 : parseJsonDocument(bytes, `${path} in ${files.location}`);
-}
-function blobPath(digest, where) {
-  const m = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-fA-F0-9]{32,})$/.exec(digest);
-  if (!m) throw new GateError("CORRUPT_ARCHIVE", `${where} refers to a blob by a malformed digest "${digest}"`);
-  return `blobs/${m[1]}/${m[2]}`;
-}
-async function tarFileImageFiles(archivePath) {
-  const members = await indexTarFile(archivePath);
-  const member = (path) => {
-    let current = members.get(normaliseMemberName(path));
-    for (let hops = 0; current && current.type !== "file"; hops++) {
-      const target = memberLinkTarget(current);
-      if (hops >= MAX_LINK_HOPS || target === void 0) return void 0;
-      current = members.get(target);
-    }
-    return current;
-  };
-  return {
-    location: archivePath,
-    sizeOf: async (path) => member(path)?.size,
-    async readSmall(path) {
-      const m = member(path);
-      if (!m) return void 0;
-      if (m.size > MAX_JSON_BYTES) return Buffer.alloc(MAX_JSON_BYTES + 1);
-      return readRange(archivePath, m.offset, m.size);
-    },
-    async open(path) {
-      const m = member(path);
-      if (!m) throw missing(archivePath, path);
-      return (0, import_node_fs.createReadStream)(archivePath, { start: m.offset, end: m.offset + m.size - 1, highWaterMark: READ_CHUNK });
-    }
-  };
-}
-function directoryImageFiles(dir) {
-  const full = (path) => (0, import_node_path.join)(dir, normaliseMemberName(path));
-  const sizeOf = async (path) => {
-    try {
-      const s = await (0, import_promises2.stat)(full(path));
-      return s.isFile() ? s.size : void 0;
-    } catch {
-      return void 0;
-    }
-  };
-  return {
-    location: dir,
-    sizeOf,
-    async readSmall(path) {
-      const size = await sizeOf(path);
-      if (size === void 0) return void 0;
-      if (size > MAX_JSON_BYTES) return Buffer.alloc(MAX_JSON_BYTES + 1);
-      return readRange(full(path), 0, size);
-    },
-    async open(path) {
-      if (await sizeOf(path) === void 0) throw missing(dir, path);
-      return (0, import_node_fs.createReadStream)(full(path), { highWaterMark: READ_CHUNK });
-    }
-  };
-}
-async function readRange(file, offset, size) {
-  if (size === 0) return Buffer.alloc(0);
-  const chunks = [];
-  for await (const chunk of (0, import_node_fs.createReadStream)(file, { start: offset, end: offset + size - 1 })) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-function missing(location, path) {
-  return new GateError(
-    "CORRUPT_ARCHIVE",
-    `${location} lacks ${path}, which its manifest lists`,
-    "the archive or layout is incomplete; write it again"
-  );
-}
-
-// src/sources/names.ts
-function canonicalName(name) {
-  let n = name.trim();
-  for (const prefix of ["docker.io/", "index.docker.io/", "localhost/"]) {
-    if (n.startsWith(prefix)) n = n.slice(prefix.length);
-  }
-  if (n.startsWith("library/")) n = n.slice("library/".length);
-  const lastSlash = n.lastIndexOf("/");
-  if (!n.includes("@") && !n.slice(lastSlash + 1).includes(":")) n += ":latest";
-  return n;
-}
-function nameMatches(wanted, recorded) {
-  if (wanted === recorded) return true;
-  if (canonicalName(wanted) === canonicalName(recorded)) return true;
-  return !recorded.includes(":") && !recorded.includes("/") && canonicalName(wanted).endsWith(`:${recorded}`);
-}
-function archiveIndex(reference) {
-  const m = reference === void 0 ? null : /^@(\d+)$/.exec(reference);
-  return m ? Number.parseInt(m[1], 10) : void 0;
-}
-
-// src/sources/platform.ts
-var DEFAULT_PLATFORM = { os: "linux", architecture: "amd64" };
-var ARCH_ALIASES = {
-  x86_64: "amd64",
-  "x86-64": "amd64",
-  aarch64: "arm64",
-  armhf: "arm",
-  armel: "arm",
-  i386: "386",
-  i686: "386"
-};
-var ATTESTATION_TYPE = "attestation-manifest";
-function parsePlatform(text2) {
-  const parts = text2.trim().toLowerCase().split("/");
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === "")) {
-    throw new GateError(
-      "BAD_ARGUMENT",
-      `bad platform "${text2}"`,
-      "write it as OS/ARCH or OS/ARCH/VARIANT, e.g. linux/amd64 or linux/arm64/v8"
-    );
-  }
-  const [os, architecture, variant] = parts;
-  return normalisePlatform({ os, architecture, ...variant !== void 0 && { variant } });
-}
-function normalisePlatform(p) {
-  const os = p.os.toLowerCase();
-  const architecture = ARCH_ALIASES[p.architecture.toLowerCase()] ?? p.architecture.toLowerCase();
-  const variant = p.variant ? p.variant.toLowerCase() : void 0;
-  return { os, architecture, ...variant && { variant } };
-}
-function formatPlatform(p) {
-  return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
-}
-function platformMatches(want, have) {
-  const w = normalisePlatform(want);
-  const h = normalisePlatform(have);
-  if (w.os !== h.os || w.architecture !== h.architecture) return false;
-  if (!w.variant) return true;
-  return variantOf(w) === variantOf(h);
-}
-function variantOf(p) {
-  if (p.variant) return p.variant;
-  return p.architecture === "arm64" ? "v8" : void 0;
-}
-function descriptorPlatform(d) {
-  const p = d.platform;
-  if (!p || typeof p.os !== "string" || typeof p.architecture !== "string") return void 0;
-  return normalisePlatform({
-    os: p.os,
-    architecture: p.architecture,
-    ...typeof p.variant === "string" && { variant: p.variant }
-  });
-}
-function isAttestation(d) {
-  if (d.annotations?.["vnd.docker.reference.type"] === ATTESTATION_TYPE) return true;
-  const p = descriptorPlatform(d);
-  return p?.os === "unknown" && p.architecture === "unknown";
-}
-function platformNotFound(where, want, present) {
-  const list = present.length > 0 ? present.map(formatPlatform).join(", ") : "none";
-  return new GateError(
-    "PLATFORM_NOT_FOUND",
-    `${where} has no image for ${formatPlatform(want)}; platforms present: ${list}`,
-    "pick one of them with --platform (action input: platform)"
-  );
-}
-
-// src/sources/resolved-image.ts
-function digestOfBlobPath(path) {
-  const m = /^(?:\.\/)?blobs\/([a-z0-9]+)\/([a-f0-9]{32,})$/.exec(path);
-  return m ? `${m[1]}:${m[2]}` : void 0;
-}
-
-// src/sources/docker-manifest.ts
-var DOCKER_MANIFEST = "manifest.json";
-async function resolveDockerManifest(files, reference, want) {
-  const where = `${DOCKER_MANIFEST} in ${files.location}`;
-  const items = parseManifestItems(await readJson2(files, DOCKER_MANIFEST), where);
-  const item = pickItem(items, reference, files.location);
-  const configBytes = await files.readSmall(item.Config);
-  if (configBytes === void 0) throw incomplete(files, item.Config);
-  const config = parseImageConfig(configBytes, `image config ${item.Config} in ${files.location}`);
-  const platform = configPlatform(config);
-  if (want && !platformMatches(want, platform)) throw platformNotFound(files.location, want, [platform]);
-  if (config.diffIds.length !== item.Layers.length) {
-    throw new GateError(
-      "CORRUPT_ARCHIVE",
-      `${where} lists ${item.Layers.length} layers but the image config has ${config.diffIds.length} diff_ids`,
-      "the archive is inconsistent; write it again"
-    );
-  }
-  const layers = [];
-  for (const [i, path] of item.Layers.entries()) {
-    const size = await files.sizeOf(path);
-    if (size === void 0) throw incomplete(files, path);
-    const diffId = config.diffIds[i];
-    layers.push({ path, descriptor: { digest: digestOfBlobPath(path) ?? diffId, diffId, size } });
-  }
-  return { configBytes, config, platform, layers, ...item.RepoTags[0] !== void 0 && { name: item.RepoTags[0] } };
-}
-function parseManifestItems(doc, where) {
-  if (!Array.isArray(doc) || doc.length === 0) {
-    throw new GateError("CORRUPT_ARCHIVE", `${where} is not a list of images`, "the archive is damaged; write it again");
-  }
-  return doc.map((raw, i) => {
-    const ok = isRecord(raw) && typeof raw.Config === "string" && Array.isArray(raw.Layers) && raw.Layers.every((l) => typeof l === "string");
-    if (!ok) throw new GateError("CORRUPT_ARCHIVE", `${where}: entry ${i} lacks Config or Layers`);
-    const tags = Array.isArray(raw.RepoTags) ? raw.RepoTags.filter((t) => typeof t === "string") : [];
-    return { Config: raw.Config, RepoTags: tags, Layers: raw.Layers };
-  });
-}
-function pickItem(items, reference, location) {
-  if (reference === void 0) return items[0];
-  const index = archiveIndex(reference);
-  const found = index !== void 0 ? items[index] : items.find((it) => it.RepoTags.some((tag) => nameMatches(reference, tag)));
-  if (found) return found;
-  const present = items.flatMap((it, i) => it.RepoTags.length > 0 ? it.RepoTags : [`@${i}`]);
-  throw new GateError(
-    "IMAGE_NOT_FOUND",
-    `${location} has no image "${reference}"; it holds: ${present.join(", ")}`,
-    "name one of those after the path (docker-archive:PATH:NAME), or leave the name out to take the first"
-  );
-}
-function incomplete(files, path) {
-  return new GateError(
-    "CORRUPT_ARCHIVE",
-    `${files.location} lacks ${path}, which ${DOCKER_MANIFEST} lists`,
-    "the archive is incomplete; write it again"
-  );
-}
-
-// src/sources/in-order.ts
-async function mapInOrder(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const index = next++;
-      try {
-        results[index] = await fn(items[index], index);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}
-
-// src/sources/oci-index.ts
-var OCI_INDEX = "index.json";
-var INDEX_TYPES = /* @__PURE__ */ new Set([
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json"
-]);
-var MANIFEST_TYPES = /* @__PURE__ */ new Set([
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.v2+json"
-]);
-var REF_NAME = "org.opencontainers.image.ref.name";
-var CONTAINERD_NAME = "io.containerd.image.name";
-var MAX_INDEX_DEPTH = 4;
-async function resolveOciImage(files, reference, want) {
-  const where = `${OCI_INDEX} in ${files.location}`;
-  const index = await readJson2(files, OCI_INDEX);
-  if (!isRecord(index)) throw new GateError("CORRUPT_ARCHIVE", `${where} is not an OCI image index`);
-  const named = pickByReference(descriptorsOf(index, where), reference, files.location);
-  const candidates = [];
-  await collectManifests(files, named, 0, candidates);
-  if (candidates.length === 0) {
-    throw new GateError("NOT_AN_IMAGE", `${where} lists no image manifests`, "this layout holds no container image");
-  }
-  const loaded = /* @__PURE__ */ new Map();
-  const load = async (c) => {
-    let m = loaded.get(c.descriptor.digest);
-    if (!m) {
-      m = await loadManifest(files, c.descriptor);
-      loaded.set(c.descriptor.digest, m);
-    }
-    return m;
-  };
-  const platformOf = async (c) => c.platform ?? configPlatform((await load(c)).config);
-  let chosen;
-  if (!want && candidates.length === 1) chosen = candidates[0];
-  else {
-    const target = want ?? DEFAULT_PLATFORM;
-    for (const c of candidates) {
-      if (platformMatches(target, await platformOf(c))) {
-        chosen = c;
-        break;
-      }
-    }
-    if (!chosen) {
-      const present = await Promise.all(candidates.map(platformOf));
-      throw platformNotFound(files.location, target, present);
-    }
-  }
-  const manifest = await load(chosen);
-  const platform = configPlatform(manifest.config);
-  if (want && !platformMatches(want, platform)) throw platformNotFound(files.location, want, [platform]);
-  const diffIds = manifest.config.diffIds;
-  const layers = [];
-  for (const [i, layer] of manifest.layers.entries()) {
-    const path = blobPath(layer.digest, `manifest ${chosen.descriptor.digest}`);
-    if (await files.sizeOf(path) === void 0) throw missingBlob(files, layer.digest, "layer");
-    layers.push({
-      path,
-      descriptor: {
-        digest: layer.digest,
-        ...diffIds.length === manifest.layers.length && { diffId: diffIds[i] },
-        ...layer.size !== void 0 && { size: layer.size },
-        ...layer.mediaType !== void 0 && { mediaType: layer.mediaType }
-      }
-    });
-  }
-  return {
-    manifestDigest: chosen.descriptor.digest,
-    configBytes: manifest.configBytes,
-    config: manifest.config,
-    platform,
-    layers,
-    ...chosen.name !== void 0 && { name: chosen.name }
-  };
-}
-function descriptorsOf(doc, where) {
-  const list = doc.manifests ?? [];
-  if (!Array.isArray(list)) throw new GateError("CORRUPT_ARCHIVE", `${where}: "manifests" is not a list`);
-  return list.filter(
-    (d) => isRecord(d) && typeof d.digest === "string"
-  );
-}
-function namesOf(d) {
-  const names = [d.annotations?.[REF_NAME], d.annotations?.[CONTAINERD_NAME]];
-  return names.filter((n) => typeof n === "string" && n !== "");
-}
-function pickByReference(all, reference, location) {
-  if (reference === void 0) return all;
-  const index = archiveIndex(reference);
-  const found = index !== void 0 ? all.slice(index, index + 1) : all.filter((d) => namesOf(d).some((n) => nameMatches(reference, n)));
-  if (found.length > 0) return found;
-  const present = [...new Set(all.flatMap(namesOf))];
-  throw new GateError(
-    "IMAGE_NOT_FOUND",
-    `${location} has no image named "${reference}"; names present: ${present.length > 0 ? present.join(", ") : "none"}`,
-    "use one of those names after the path, or leave the name out"
-  );
-}
-async function collectManifests(files, descriptors, depth, out, name) {
-  for (const d of descriptors) {
-    if (isAttestation(d)) continue;
-    const ownName = namesOf(d)[0] ?? name;
-    if (d.mediaType !== void 0 && INDEX_TYPES.has(d.mediaType)) {
-      if (depth >= MAX_INDEX_DEPTH) {
-        throw new GateError("CORRUPT_ARCHIVE", `${files.location}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
-      }
-      const path = blobPath(d.digest, `${OCI_INDEX} in ${files.location}`);
-      const nested = await readJson2(files, path);
-      if (nested === void 0) continue;
-      if (!isRecord(nested)) throw new GateError("CORRUPT_ARCHIVE", `index ${d.digest} in ${files.location} is not an index`);
-      await collectManifests(files, descriptorsOf(nested, `index ${d.digest}`), depth + 1, out, ownName);
-      continue;
-    }
-    if (d.mediaType !== void 0 && !MANIFEST_TYPES.has(d.mediaType)) continue;
-    const platform = descriptorPlatform(d);
-    out.push({ descriptor: d, ...platform && { platform }, ...ownName !== void 0 && { name: ownName } });
-  }
-}
-async function loadManifest(files, d) {
-  const manifest = await readJson2(files, blobPath(d.digest, `${OCI_INDEX} in ${files.location}`));
-  if (manifest === void 0) throw missingBlob(files, d.digest, "manifest");
-  if (!isRecord(manifest) || !isRecord(manifest.config) || typeof manifest.config.digest !== "string") {
-    throw new GateError("CORRUPT_ARCHIVE", `manifest ${d.digest} in ${files.location} has no config`);
-  }
-  const configDigest = manifest.config.digest;
-  const configBytes = await files.readSmall(blobPath(configDigest, `manifest ${d.digest}`));
-  if (configBytes === void 0) throw missingBlob(files, configDigest, "config");
-  const config = parseImageConfig(configBytes, `image config ${configDigest} in ${files.location}`);
-  const layers = Array.isArray(manifest.layers) ? manifest.layers.filter((l) => isRecord(l) && typeof l.digest === "string") : [];
-  return { config, configBytes, layers };
-}
-function missingBlob(files, digest, what) {
-  return new GateError(
-    "CORRUPT_ARCHIVE",
-    `${files.location} lacks the ${what} blob ${digest}`,
-    "the archive or layout is incomplete (a platform that was never pulled?); write it again"
-  );
-}
-
-// src/sources/file-image.ts
-var LAYER_CONCURRENCY = 2;
-async function resolveImageFiles(files, prefer, reference, opts) {
-  const order = prefer === "docker" ? ["docker", "oci"] : ["oci", "docker"];
-  for (const layout of order) {
-    const marker = layout === "docker" ? DOCKER_MANIFEST : OCI_INDEX;
-    if (await files.sizeOf(marker) === void 0) continue;
-    return layout === "docker" ? resolveDockerManifest(files, reference, opts.platform) : resolveOciImage(files, reference, opts.platform);
-  }
-  throw new GateError(
-    "NOT_AN_IMAGE",
-    `${files.location} is not an image archive: it has neither ${DOCKER_MANIFEST} nor ${OCI_INDEX}`,
-    "give a file written by `docker save`, `podman save` or `skopeo copy`, or an OCI layout"
-  );
-}
-function imageFromResolved(source, files, resolved) {
-  const { config, platform } = resolved;
-  return {
-    source: source.raw,
-    kind: source.kind,
-    ref: source.reference ?? resolved.name ?? source.path ?? source.raw,
-    digest: resolved.manifestDigest ?? sha256Digest(resolved.configBytes),
-    platform,
-    config,
-    layers: resolved.layers.map((l) => ({ ...l.descriptor })),
-    async readLayers(read) {
-      const results = await mapInOrder(resolved.layers, LAYER_CONCURRENCY, async (layer, index) => {
-        const blob = await files.open(layer.path);
-        const tar = await decompressedTar(blob, `layer ${layer.descriptor.digest} of ${files.location}`);
-        return read({ index, descriptor: { ...layer.descriptor } }, tar);
-      });
-      return { results, config };
-    }
-  };
-}
-async function openFileSource(source, opts, shape) {
-  await checkInputPath(source.path, shape.holder === "tar" ? "file" : "dir", source);
-  const files = shape.holder === "tar" ? await tarFileImageFiles(source.path) : directoryImageFiles(source.path);
-  return imageFromResolved(source, files, await resolveImageFiles(files, shape.prefer, source.reference, opts));
-}
-async function checkInputPath(path, expect, source) {
-  let isDir;
-  try {
-    isDir = (await (0, import_promises3.stat)(path)).isDirectory();
-  } catch (err) {
-    const code = err.code;
-    if (code === "ENOENT" || code === "ENOTDIR") {
-      throw new GateError(
-        "FILE_NOT_FOUND",
-        `${path} does not exist (source ${source.raw})`,
-        expect === "file" ? "check the path; write the archive with `docker save -o PATH IMAGE`" : "check the path of the OCI layout directory"
-      );
-    }
-    throw new GateError("FILE_NOT_FOUND", `cannot read ${path} (source ${source.raw}): ${messageOf(err)}`);
-  }
-  if (expect === "file" && isDir) {
-    throw new GateError("NOT_AN_IMAGE", `${path} is a directory, not an image archive`, `for an OCI layout directory use oci:${path}`);
-  }
-  if (expect === "dir" && !isDir) {
-    throw new GateError(
-      "NOT_AN_IMAGE",
-      `${path} is a file, not an OCI layout directory`,
-      `for a tar use oci-archive:${path} or docker-archive:${path}`
-    );
-  }
-}
-
-// src/sources/image-export.ts
-var LAYER_NAME = /(^|\/)layer\.tar$|^blobs\/[a-z0-9]+\/[a-f0-9]{32,}$|^[a-f0-9]{64}\.tar$/;
-var PODMAN_LAYER = /^([a-f0-9]{64})\.tar$/;
-var ENTRY_BUFFER = 1 << 20;
-var MAX_LINK_HOPS2 = 8;
-async function readImageExport(stream, opts) {
-  const jsons = /* @__PURE__ */ new Map();
-  const links = /* @__PURE__ */ new Map();
-  const layers = /* @__PURE__ */ new Map();
-  const layerStreams = [];
-  const extract = (0, import_tar_stream2.extract)();
-  const startLayer = (name, size) => {
-    const raw = new import_node_stream3.PassThrough({ highWaterMark: ENTRY_BUFFER });
-    const context = provisionalContext(name, opts.diffIds);
-    const result = (async () => {
-      const tar = await decompressedTar(raw, `layer ${name} of ${opts.what}`);
-      const identified = context.descriptor.diffId === void 0 ? identifyByHash(tar, context, opts.diffIds) : tar;
-      return opts.read(context, identified);
-    })();
-    result.catch((err) => extract.destroy(err));
-    layers.set(name, { context, size, result });
-    layerStreams.push(raw);
-    return raw;
-  };
-  extract.on("entry", (header, body, next) => {
-    body.on("error", () => void 0);
-    const name = normaliseMemberName(header.name);
-    if (header.type === "symlink" || header.type === "link") {
-      const target = memberLinkTarget({
-        name,
-        type: header.type === "symlink" ? "symlink" : "hardlink",
-        offset: 0,
-        size: 0,
-        linkTarget: header.linkname
-      });
-      if (target !== void 0) links.set(name, target);
-    }
-    const isFile = header.type === "file" || header.type === "contiguous-file";
-    const mayBeLayer = isFile && LAYER_NAME.test(name);
-    const mayBeJson = isFile && header.size <= MAX_JSON_BYTES;
-    if (!mayBeLayer && !mayBeJson) {
-      body.on("end", next);
-      body.resume();
-      return;
-    }
-    pumpEntry(body, name, header.size, mayBeLayer, mayBeJson, jsons, startLayer, next);
-  });
-  await new Promise((resolve2, reject) => {
-    extract.on("finish", resolve2);
-    extract.on("error", (err) => {
-      stream.destroy();
-      for (const raw of layerStreams) if (!raw.writableEnded) raw.destroy();
-      reject(isGateError(err) ? err : corruptExport(opts.what, err));
-    });
-    stream.on("error", (err) => extract.destroy(err));
-    stream.pipe(extract);
-  });
-  const files = exportFiles(opts.what, jsons, links, layers);
-  const resolved = await resolveImageFiles(files, "docker", void 0, { platform: opts.platform });
-  const results = [];
-  for (const [index, layer] of resolved.layers.entries()) {
-    const inFlight = layers.get(files.canonical(layer.path));
-    let result;
-    let context;
-    if (inFlight) {
-      result = await inFlight.result;
-      context = inFlight.context;
-    } else {
-      context = { index, descriptor: { ...layer.descriptor } };
-      const tar = await decompressedTar(await files.open(layer.path), `layer ${layer.path} of ${opts.what}`);
-      result = await opts.read(context, tar);
-    }
-    context.index = index;
-    Object.assign(context.descriptor, layer.descriptor);
-    results.push(result);
-  }
-  return { results, config: resolved.config, layers: resolved.layers.map((l) => l.descriptor) };
-}
-function pumpEntry(body, name, size, mayBeLayer, mayBeJson, jsons, startLayer, next) {
-  let mode = "undecided";
-  const jsonChunks = [];
-  let raw;
-  let detached = false;
-  body.on("data", (data) => {
-    const chunk = data;
-    if (mode === "undecided") {
-      const looksJson = chunk[0] === 123 || chunk[0] === 91;
-      if (mayBeJson && looksJson) mode = "json";
-      else if (mayBeLayer) {
-        mode = "layer";
-        raw = startLayer(name, size);
-        raw.on("drain", () => body.resume());
-        raw.on("close", () => {
-          if (!raw.writableFinished) {
-            detached = true;
-            body.resume();
-          }
-        });
-      } else mode = "skip";
-    }
-    if (mode === "json") jsonChunks.push(chunk);
-    else if (mode === "layer" && !detached && !raw.write(chunk)) body.pause();
-  });
-  body.on("end", () => {
-    if (mode === "json") jsons.set(name, Buffer.concat(jsonChunks));
-    else if (mode === "layer" && !detached) raw.end();
-    else if (mode === "undecided" && mayBeJson) jsons.set(name, Buffer.alloc(0));
-    next();
-  });
-}
-function provisionalContext(name, diffIds) {
-  const blobDigest = digestOfBlobPath(name);
-  const podman = PODMAN_LAYER.exec(name);
-  const named = podman ? `sha256:${podman[1]}` : blobDigest;
-  const diffId = named !== void 0 && diffIds.includes(named) ? named : void 0;
-  return {
-    index: diffId !== void 0 ? diffIds.indexOf(diffId) : -1,
-    descriptor: { digest: named ?? name, ...diffId !== void 0 && { diffId } }
-  };
-}
-function identifyByHash(tar, context, diffIds) {
-  const hash = (0, import_node_crypto2.createHash)("sha256");
-  const digestKnown = context.descriptor.digest.startsWith("sha256:");
-  const hasher = new import_node_stream3.Transform({
-    transform(chunk, _enc, cb) {
-      hash.update(chunk);
-      cb(null, chunk);
-    },
-    flush(cb) {
-      const diffId = `sha256:${hash.digest("hex")}`;
-      context.descriptor.diffId = diffId;
-      if (!digestKnown) context.descriptor.digest = diffId;
-      if (diffIds.includes(diffId)) context.index = diffIds.indexOf(diffId);
-      cb();
-    }
-  });
-  tar.on("error", (err) => hasher.destroy(err));
-  hasher.on("close", () => {
-    if (!hasher.writableFinished) tar.destroy();
-  });
-  return tar.pipe(hasher);
-}
-function exportFiles(what, jsons, links, layers) {
-  const canonical2 = (path) => {
-    let p = normaliseMemberName(path);
-    for (let hops = 0; links.has(p) && hops < MAX_LINK_HOPS2; hops++) p = links.get(p);
-    return p;
-  };
-  return {
-    location: `the export of ${what}`,
-    canonical: canonical2,
-    sizeOf: async (path) => {
-      const p = canonical2(path);
-      return jsons.get(p)?.length ?? layers.get(p)?.size;
-    },
-    readSmall: async (path) => jsons.get(canonical2(path)),
-    open: async (path) => {
-      const bytes = jsons.get(canonical2(path));
-      if (!bytes) throw corruptExport(what, new Error(`${path} was streamed once and cannot be read again`));
-      return import_node_stream3.Readable.from([bytes], { objectMode: false });
-    }
-  };
-}
-function corruptExport(what, err) {
-  return new GateError(
-    "CORRUPT_ARCHIVE",
-    `the export of ${what} is damaged or was cut short: ${messageOf(err)}`,
-    "retry; if it persists, check the engine (docker save IMAGE | tar t)"
-  );
-}
-
-// src/sources/daemon.ts
-var UNREACHABLE_CODES = /* @__PURE__ */ new Set(["ECONNREFUSED", "ENOENT", "EACCES", "EPERM", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "ECONNRESET"]);
-async function openDaemonImage(source, opts, docker = new import_dockerode.default()) {
-  const name = source.reference;
-  const info = await docker.getImage(name).inspect().catch((err) => {
-    throw daemonError(err, source);
-  });
-  const platform = normalisePlatform({
-    os: info.Os || "linux",
-    architecture: info.Architecture || "amd64",
-    ...info.Variant && { variant: info.Variant }
-  });
-  const where = `image ${name} in the Docker engine at ${dockerHost()}`;
-  if (opts.platform && !platformMatches(opts.platform, platform)) throw platformNotFound(where, opts.platform, [platform]);
-  const diffIds = info.RootFS?.Layers ?? [];
-  const config = {
-    env: parseEnv(info.Config?.Env),
-    labels: parseLabels(info.Config?.Labels),
-    // inspect has no history; the export's config (readLayers) carries it
-    history: [],
-    diffIds,
-    os: platform.os,
-    architecture: platform.architecture,
-    ...platform.variant && { variant: platform.variant }
-  };
-  const repoDigest = info.RepoDigests?.[0]?.split("@")[1];
-  return {
-    source: source.raw,
-    kind: "docker-daemon",
-    ref: name,
-    digest: repoDigest ?? info.Id,
-    platform,
-    config,
-    layers: diffIds.map((d) => ({ digest: d, diffId: d })),
-    async readLayers(read) {
-      const stream = await docker.getImage(info.Id).get().catch((err) => {
-        throw daemonError(err, source);
-      });
-      const out = await readImageExport(stream, {
-        what: `image ${name} (${formatPlatform(platform)}) in the Docker engine`,
-        platform,
-        diffIds,
-        read
-      });
-      return { results: out.results, config: out.config };
-    }
-  };
-}
-function dockerHost() {
-  return process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : "unix:///var/run/docker.sock (DOCKER_HOST unset)";
-}
-function daemonError(err, source) {
-  const e = err;
-  if (e.statusCode === 404) {
-    return new GateError(
-      "IMAGE_NOT_FOUND",
-      `image "${source.reference}" is not in the Docker engine at ${dockerHost()}`,
-      "build, pull or load it first (`docker images` lists what is there), or check the name"
-    );
-  }
-  if (e.code !== void 0 && UNREACHABLE_CODES.has(e.code)) {
-    return new GateError(
-      "DAEMON_UNREACHABLE",
-      `cannot reach the Docker engine at ${dockerHost()} to read ${source.raw}: ${messageOf(err)}`,
-      "start the Docker daemon, or set DOCKER_HOST to its socket (e.g. unix:///var/run/docker.sock)"
-    );
-  }
-  return new GateError(
-    "DAEMON_UNREACHABLE",
-    `the Docker engine at ${dockerHost()} failed to provide ${source.raw}: ${messageOf(err)}`,
-    "check the engine (docker info) and retry"
-  );
-}
+// src/sources/open.ts
+init_errors();
 
 // src/sources/docker-archive.ts
+init_file_image();
 function openDockerArchive(source, opts) {
   return openFileSource(source, opts, { holder: "tar", prefer: "docker" });
 }
 
 // src/sources/oci-archive.ts
+init_file_image();
 function openOciArchive(source, opts) {
   return openFileSource(source, opts, { holder: "tar", prefer: "oci" });
 }
 
 // src/sources/oci-layout.ts
+init_file_image();
 function openOciLayout(source, opts) {
   return openFileSource(source, opts, { holder: "dir", prefer: "oci" });
 }
@@ -67699,8 +67829,10 @@ function openOciLayout(source, opts) {
 // src/sources/open.ts
 async function openImage(source, opts = {}) {
   switch (source.kind) {
-    case "docker-daemon":
-      return openDaemonImage({ ...source, reference: required(source, source.reference) }, opts);
+    case "docker-daemon": {
+      const { openDaemonImage: openDaemonImage2 } = await Promise.resolve().then(() => (init_daemon(), daemon_exports));
+      return openDaemonImage2({ ...source, reference: required(source, source.reference) }, opts);
+    }
     case "docker-archive":
       return openDockerArchive({ ...source, path: required(source, source.path) }, opts);
     case "oci-archive":
@@ -67725,6 +67857,7 @@ function required(source, value) {
 
 // src/sources/ref.ts
 var import_node_fs2 = require("node:fs");
+init_errors();
 var PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
 var DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
 var DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?|\\[[0-9a-fA-F:]+\\](?::[0-9]+)?)`;
@@ -68216,10 +68349,12 @@ async function analyseImage(source, opts) {
 // src/matrix/load.ts
 var import_node_fs5 = require("node:fs");
 var import_node_path3 = require("node:path");
+init_errors();
 
 // src/matrix/locate.ts
 var import_node_fs3 = require("node:fs");
 var import_node_path2 = require("node:path");
+init_errors();
 var MATRIX_DIR_ENV = "CUDA_GATE_MATRIX_DIR";
 function findMatrixDir(explicit) {
   if (explicit) return (0, import_node_path2.resolve)(explicit);
@@ -68419,6 +68554,7 @@ var META_FILE = "meta.yaml";
 // src/matrix/yaml-file.ts
 var import_node_fs4 = require("node:fs");
 var import_yaml = __toESM(require_dist());
+init_errors();
 function readYamlFile(absPath, display) {
   let src;
   try {
@@ -68720,10 +68856,46 @@ function stripControl(s) {
   return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, "");
 }
 
+// src/report/diff.ts
+var CHANGE_MARK = { worse: "\u2B06\uFE0F", better: "\u2B07\uFE0F", neutral: "\u2194\uFE0F" };
+var MAX_LISTED = 25;
+function renderChanges(changes) {
+  if (!changes.length) return "";
+  const byImage = /* @__PURE__ */ new Map();
+  for (const c of changes) byImage.set(c.image, [...byImage.get(c.image) ?? [], c]);
+  const lines = [];
+  const grouped = byImage.size > 1;
+  for (const [image, list] of byImage) {
+    const indent = grouped ? "  " : "";
+    if (grouped) lines.push(`- ${mdCode(image)} (against ${mdCode(list[0].baseline)})`);
+    for (const c of list.slice(0, MAX_LISTED)) lines.push(`${indent}- ${CHANGE_MARK[c.direction]} ${md(c.text)}`);
+    if (list.length > MAX_LISTED) lines.push(`${indent}- \u2026 and ${list.length - MAX_LISTED} more (see the JSON report)`);
+  }
+  if (!grouped) {
+    const only = changes[0];
+    lines.unshift(`${mdCode(only.image)} against ${mdCode(only.baseline)}:`, "");
+  }
+  lines.push("", `<sub>${CHANGE_MARK.worse} harder to deploy \xB7 ${CHANGE_MARK.better} easier \xB7 ${CHANGE_MARK.neutral} neither</sub>`);
+  return lines.join("\n");
+}
+function changeLines(changes) {
+  const mark = { worse: "+", better: "-", neutral: "~" };
+  const lines = [];
+  let image;
+  for (const c of changes) {
+    if (c.image !== image) {
+      image = c.image;
+      lines.push(`${c.image} (against ${c.baseline}):`);
+    }
+    lines.push(`  ${mark[c.direction]} ${c.text}`);
+  }
+  return lines;
+}
+
 // src/report/markdown.ts
 var VERDICT_ICON = { pass: "\u2705", caveat: "\u26A0\uFE0F", fail: "\u274C" };
 function renderMarkdown(report, opts = {}) {
-  const head = [headline(report), "", verdictTable(report), ""].join("\n");
+  const head = [headline(report), "", ...changesSection(report), verdictTable(report), ""].join("\n");
   if (opts.details === false) return head + footer(report);
   const parts = [head];
   let size = head.length;
@@ -68751,6 +68923,10 @@ function headline(report) {
   const icon = s.gatePassed ? s.verdict === "pass" ? "\u2705" : "\u26A0\uFE0F" : "\u274C";
   const what = s.verdict === "pass" ? "every image runs on every target" : `${s.fail} failing, ${s.caveat} with caveats, ${s.pass} passing`;
   return `### ${icon} cuda-gate: ${what}`;
+}
+function changesSection(report) {
+  if (!report.changes?.length) return [];
+  return ["#### What this PR changes", "", renderChanges(report.changes), "", "#### Verdicts", ""];
 }
 function verdictTable(report) {
   const head = `| Image | CUDA | Needs driver | ${report.targets.map((t) => `${md(t.name)}<br><sub>${md(t.driver)}${t.gpu ? ` \xB7 ${md(t.gpu.input)}` : ""}</sub>`).join(" | ")} |`;
@@ -68806,6 +68982,7 @@ var ICON = { pass: "\u2713", caveat: "!", fail: "\u2717" };
 function renderText(report, opts = {}) {
   const out = [];
   out.push(`cuda-gate ${report.tool.version} \xB7 matrix ${report.matrix.version} (${report.matrix.date})`, "");
+  if (report.changes?.length) out.push("What this change does to the CUDA stack:", ...changeLines(report.changes).map((l) => term(l)), "");
   const header = ["IMAGE", "CUDA", "NEEDS DRIVER", ...report.targets.map((t) => `${t.name}`)];
   const sub = ["", "", "", ...report.targets.map((t) => `${t.driver}${t.gpu ? ` ${t.gpu.input}` : ""}`)];
   const rows = report.images.map((img) => [
@@ -68872,11 +69049,16 @@ function wrap(text2, indent, width = 110) {
   return lines.map((l) => " ".repeat(indent) + l);
 }
 
+// src/cli/main.ts
+init_platform();
+
 // src/targets/load.ts
 var import_node_fs6 = require("node:fs");
 var import_yaml2 = __toESM(require_dist());
+init_errors();
 
 // src/targets/gpu.ts
+init_errors();
 var CC_RE = /^(?:sm_?)?(\d{1,2})\.?(\d)$/i;
 function resolveTargetGpu(matrix, input, where) {
   const name = input.trim();
@@ -69044,6 +69226,7 @@ var DEFAULT_POLICY = { failOn: "fail", noCuda: "warn" };
 
 // src/cli/args.ts
 var import_node_util = require("node:util");
+init_errors();
 var FORMATS = ["text", "json", "markdown"];
 var FAIL_ON2 = ["fail", "caveat", "never"];
 var NO_CUDA2 = ["pass", "warn", "fail"];

@@ -5,6 +5,14 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __esm = (fn, res, err) => function __init() {
+  if (err) throw err[0];
+  try {
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+  } catch (e) {
+    throw err = [e], e;
+  }
+};
 var __commonJS = (cb, mod) => function __require() {
   try {
     return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
@@ -1224,31 +1232,31 @@ var require_util = __commonJS({
     function isBuffer(buffer) {
       return buffer instanceof Uint8Array || Buffer.isBuffer(buffer);
     }
-    function validateHandler(handler, method, upgrade) {
-      if (!handler || typeof handler !== "object") {
+    function validateHandler(handler2, method, upgrade) {
+      if (!handler2 || typeof handler2 !== "object") {
         throw new InvalidArgumentError("handler must be an object");
       }
-      if (typeof handler.onConnect !== "function") {
+      if (typeof handler2.onConnect !== "function") {
         throw new InvalidArgumentError("invalid onConnect method");
       }
-      if (typeof handler.onError !== "function") {
+      if (typeof handler2.onError !== "function") {
         throw new InvalidArgumentError("invalid onError method");
       }
-      if (typeof handler.onBodySent !== "function" && handler.onBodySent !== void 0) {
+      if (typeof handler2.onBodySent !== "function" && handler2.onBodySent !== void 0) {
         throw new InvalidArgumentError("invalid onBodySent method");
       }
       if (upgrade || method === "CONNECT") {
-        if (typeof handler.onUpgrade !== "function") {
+        if (typeof handler2.onUpgrade !== "function") {
           throw new InvalidArgumentError("invalid onUpgrade method");
         }
       } else {
-        if (typeof handler.onHeaders !== "function") {
+        if (typeof handler2.onHeaders !== "function") {
           throw new InvalidArgumentError("invalid onHeaders method");
         }
-        if (typeof handler.onData !== "function") {
+        if (typeof handler2.onData !== "function") {
           throw new InvalidArgumentError("invalid onData method");
         }
-        if (typeof handler.onComplete !== "function") {
+        if (typeof handler2.onComplete !== "function") {
           throw new InvalidArgumentError("invalid onComplete method");
         }
       }
@@ -1275,14 +1283,14 @@ var require_util = __commonJS({
       };
     }
     function ReadableStreamFrom(iterable) {
-      let iterator;
+      let iterator2;
       return new ReadableStream(
         {
           async start() {
-            iterator = iterable[Symbol.asyncIterator]();
+            iterator2 = iterable[Symbol.asyncIterator]();
           },
           async pull(controller) {
-            const { done, value } = await iterator.next();
+            const { done, value } = await iterator2.next();
             if (done) {
               queueMicrotask(() => {
                 controller.close();
@@ -1297,7 +1305,7 @@ var require_util = __commonJS({
             return controller.desiredSize > 0;
           },
           async cancel(reason) {
-            await iterator.return();
+            await iterator2.return();
           },
           type: "bytes"
         }
@@ -1382,10 +1390,10 @@ var require_util = __commonJS({
       }
       obj[kListeners] = null;
     }
-    function errorRequest(client, request, err) {
+    function errorRequest(client, request2, err) {
       try {
-        request.onError(err);
-        assert(request.aborted);
+        request2.onError(err);
+        assert(request2.aborted);
       } catch (err2) {
         client.emit("error", err2);
       }
@@ -1691,7 +1699,7 @@ var require_request = __commonJS({
         throwOnError,
         expectContinue,
         servername
-      }, handler) {
+      }, handler2) {
         if (typeof path !== "string") {
           throw new InvalidArgumentError("path must be a string");
         } else if (path[0] !== "/" && !(path.startsWith("http://") || path.startsWith("https://")) && method !== "CONNECT") {
@@ -1796,9 +1804,9 @@ var require_request = __commonJS({
         } else if (headers != null) {
           throw new InvalidArgumentError("headers must be an object or an array");
         }
-        validateHandler(handler, method, upgrade);
+        validateHandler(handler2, method, upgrade);
         this.servername = servername || getServerName(this.host);
-        this[kHandler] = handler;
+        this[kHandler] = handler2;
         if (channels.create.hasSubscribers) {
           channels.create.publish({ request: this });
         }
@@ -1959,7 +1967,7 @@ var require_request = __commonJS({
         return this;
       }
     };
-    function processHeader(request, key, val) {
+    function processHeader(request2, key, val) {
       if (val && (typeof val === "object" && !Array.isArray(val))) {
         throw new InvalidArgumentError(`invalid ${key} header`);
       } else if (val === void 0) {
@@ -2006,24 +2014,24 @@ var require_request = __commonJS({
         }
       }
       if (headerName2 === "host") {
-        if (request.host !== null) {
+        if (request2.host !== null) {
           throw new InvalidArgumentError("duplicate host header");
         }
         if (typeof val !== "string") {
           throw new InvalidArgumentError("invalid host header");
         }
-        request.host = val;
+        request2.host = val;
       } else if (headerName2 === "content-length") {
-        if (request.contentLength !== null) {
+        if (request2.contentLength !== null) {
           throw new InvalidArgumentError("duplicate content-length header");
         }
-        request.contentLength = parseInt(val, 10);
-        if (!Number.isFinite(request.contentLength)) {
+        request2.contentLength = parseInt(val, 10);
+        if (!Number.isFinite(request2.contentLength)) {
           throw new InvalidArgumentError("invalid content-length header");
         }
-      } else if (request.contentType === null && headerName2 === "content-type") {
-        request.contentType = val;
-        request.headers.push(key, val);
+      } else if (request2.contentType === null && headerName2 === "content-type") {
+        request2.contentType = val;
+        request2.headers.push(key, val);
       } else if (headerName2 === "transfer-encoding" || headerName2 === "keep-alive" || headerName2 === "upgrade") {
         throw new InvalidArgumentError(`invalid ${headerName2} header`);
       } else if (headerName2 === "connection") {
@@ -2032,12 +2040,12 @@ var require_request = __commonJS({
           throw new InvalidArgumentError("invalid connection header");
         }
         if (value === "close") {
-          request.reset = true;
+          request2.reset = true;
         }
       } else if (headerName2 === "expect") {
         throw new NotSupportedError("expect header not supported");
       } else {
-        request.headers.push(key, val);
+        request2.headers.push(key, val);
       }
     }
     module2.exports = Request;
@@ -2236,20 +2244,20 @@ var require_dispatcher_base = __commonJS({
           queueMicrotask(onDestroyed);
         });
       }
-      [kInterceptedDispatch](opts, handler) {
+      [kInterceptedDispatch](opts, handler2) {
         if (!this[kInterceptors] || this[kInterceptors].length === 0) {
           this[kInterceptedDispatch] = this[kDispatch];
-          return this[kDispatch](opts, handler);
+          return this[kDispatch](opts, handler2);
         }
         let dispatch = this[kDispatch].bind(this);
         for (let i = this[kInterceptors].length - 1; i >= 0; i--) {
           dispatch = this[kInterceptors][i](dispatch);
         }
         this[kInterceptedDispatch] = dispatch;
-        return dispatch(opts, handler);
+        return dispatch(opts, handler2);
       }
-      dispatch(opts, handler) {
-        if (!handler || typeof handler !== "object") {
+      dispatch(opts, handler2) {
+        if (!handler2 || typeof handler2 !== "object") {
           throw new InvalidArgumentError("handler must be an object");
         }
         try {
@@ -2262,12 +2270,12 @@ var require_dispatcher_base = __commonJS({
           if (this[kClosed]) {
             throw new ClientClosedError();
           }
-          return this[kInterceptedDispatch](opts, handler);
+          return this[kInterceptedDispatch](opts, handler2);
         } catch (err) {
-          if (typeof handler.onError !== "function") {
+          if (typeof handler2.onError !== "function") {
             throw new InvalidArgumentError("invalid onError method");
           }
-          handler.onError(err);
+          handler2.onError(err);
           return false;
         }
       }
@@ -2516,7 +2524,7 @@ var require_connect = __commonJS({
     var util = require_util();
     var { InvalidArgumentError, ConnectTimeoutError } = require_errors();
     var timers = require_timers();
-    function noop() {
+    function noop3() {
     }
     var tls;
     var SessionCache;
@@ -2641,7 +2649,7 @@ var require_connect = __commonJS({
     }
     var setupConnectTimeout = process.platform === "win32" ? (socketWeakRef, opts) => {
       if (!opts.timeout) {
-        return noop;
+        return noop3;
       }
       let s1 = null;
       let s2 = null;
@@ -2657,7 +2665,7 @@ var require_connect = __commonJS({
       };
     } : (socketWeakRef, opts) => {
       if (!opts.timeout) {
-        return noop;
+        return noop3;
       }
       let s1 = null;
       const fastTimer = timers.setFastTimeout(() => {
@@ -3666,18 +3674,18 @@ var require_webidl = __commonJS({
     webidl.errors.exception = function(message) {
       return new TypeError(`${message.header}: ${message.message}`);
     };
-    webidl.errors.conversionFailed = function(context) {
-      const plural = context.types.length === 1 ? "" : " one of";
-      const message = `${context.argument} could not be converted to${plural}: ${context.types.join(", ")}.`;
+    webidl.errors.conversionFailed = function(context3) {
+      const plural = context3.types.length === 1 ? "" : " one of";
+      const message = `${context3.argument} could not be converted to${plural}: ${context3.types.join(", ")}.`;
       return webidl.errors.exception({
-        header: context.prefix,
+        header: context3.prefix,
         message
       });
     };
-    webidl.errors.invalidArgument = function(context) {
+    webidl.errors.invalidArgument = function(context3) {
       return webidl.errors.exception({
-        header: context.prefix,
-        message: `"${context.value}" is an invalid ${context.type}.`
+        header: context3.prefix,
+        message: `"${context3.value}" is an invalid ${context3.type}.`
       });
     };
     webidl.brandCheck = function(V, I, opts) {
@@ -4127,11 +4135,11 @@ var require_util2 = __commonJS({
     function normalizeBinaryStringToUtf8(value) {
       return Buffer.from(value, "binary").toString("utf8");
     }
-    function requestCurrentURL(request) {
-      return request.urlList[request.urlList.length - 1];
+    function requestCurrentURL(request2) {
+      return request2.urlList[request2.urlList.length - 1];
     }
-    function requestBadPort(request) {
-      const url = requestCurrentURL(request);
+    function requestBadPort(request2) {
+      const url = requestCurrentURL(request2);
       if (urlIsHttpHttpsScheme(url) && badPortsSet.has(url.port)) {
         return "blocked";
       }
@@ -4155,7 +4163,7 @@ var require_util2 = __commonJS({
     function isValidHeaderValue(potentialValue) {
       return (potentialValue[0] === "	" || potentialValue[0] === " " || potentialValue[potentialValue.length - 1] === "	" || potentialValue[potentialValue.length - 1] === " " || potentialValue.includes("\n") || potentialValue.includes("\r") || potentialValue.includes("\0")) === false;
     }
-    function setRequestReferrerPolicyOnRedirect(request, actualResponse) {
+    function setRequestReferrerPolicyOnRedirect(request2, actualResponse) {
       const { headersList } = actualResponse;
       const policyHeader = (headersList.get("referrer-policy", true) ?? "").split(",");
       let policy = "";
@@ -4169,7 +4177,7 @@ var require_util2 = __commonJS({
         }
       }
       if (policy !== "") {
-        request.referrerPolicy = policy;
+        request2.referrerPolicy = policy;
       }
     }
     function crossOriginResourcePolicyCheck() {
@@ -4186,33 +4194,33 @@ var require_util2 = __commonJS({
       header = httpRequest.mode;
       httpRequest.headersList.set("sec-fetch-mode", header, true);
     }
-    function appendRequestOriginHeader(request) {
-      let serializedOrigin = request.origin;
+    function appendRequestOriginHeader(request2) {
+      let serializedOrigin = request2.origin;
       if (serializedOrigin === "client" || serializedOrigin === void 0) {
         return;
       }
-      if (request.responseTainting === "cors" || request.mode === "websocket") {
-        request.headersList.append("origin", serializedOrigin, true);
-      } else if (request.method !== "GET" && request.method !== "HEAD") {
-        switch (request.referrerPolicy) {
+      if (request2.responseTainting === "cors" || request2.mode === "websocket") {
+        request2.headersList.append("origin", serializedOrigin, true);
+      } else if (request2.method !== "GET" && request2.method !== "HEAD") {
+        switch (request2.referrerPolicy) {
           case "no-referrer":
             serializedOrigin = null;
             break;
           case "no-referrer-when-downgrade":
           case "strict-origin":
           case "strict-origin-when-cross-origin":
-            if (request.origin && urlHasHttpsScheme(request.origin) && !urlHasHttpsScheme(requestCurrentURL(request))) {
+            if (request2.origin && urlHasHttpsScheme(request2.origin) && !urlHasHttpsScheme(requestCurrentURL(request2))) {
               serializedOrigin = null;
             }
             break;
           case "same-origin":
-            if (!sameOrigin(request, requestCurrentURL(request))) {
+            if (!sameOrigin(request2, requestCurrentURL(request2))) {
               serializedOrigin = null;
             }
             break;
           default:
         }
-        request.headersList.append("origin", serializedOrigin, true);
+        request2.headersList.append("origin", serializedOrigin, true);
       }
     }
     function coarsenTime(timestamp, crossOriginIsolatedCapability) {
@@ -4266,26 +4274,26 @@ var require_util2 = __commonJS({
         referrerPolicy: policyContainer.referrerPolicy
       };
     }
-    function determineRequestsReferrer(request) {
-      const policy = request.referrerPolicy;
+    function determineRequestsReferrer(request2) {
+      const policy = request2.referrerPolicy;
       assert(policy);
       let referrerSource = null;
-      if (request.referrer === "client") {
+      if (request2.referrer === "client") {
         const globalOrigin = getGlobalOrigin();
         if (!globalOrigin || globalOrigin.origin === "null") {
           return "no-referrer";
         }
         referrerSource = new URL(globalOrigin);
-      } else if (request.referrer instanceof URL) {
-        referrerSource = request.referrer;
+      } else if (request2.referrer instanceof URL) {
+        referrerSource = request2.referrer;
       }
       let referrerURL = stripURLForReferrer(referrerSource);
       const referrerOrigin = stripURLForReferrer(referrerSource, true);
       if (referrerURL.toString().length > 4096) {
         referrerURL = referrerOrigin;
       }
-      const areSameOrigin = sameOrigin(request, referrerURL);
-      const isNonPotentiallyTrustWorthy = isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(request.url);
+      const areSameOrigin = sameOrigin(request2, referrerURL);
+      const isNonPotentiallyTrustWorthy = isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(request2.url);
       switch (policy) {
         case "origin":
           return referrerOrigin != null ? referrerOrigin : stripURLForReferrer(referrerSource, true);
@@ -4296,7 +4304,7 @@ var require_util2 = __commonJS({
         case "origin-when-cross-origin":
           return areSameOrigin ? referrerURL : referrerOrigin;
         case "strict-origin-when-cross-origin": {
-          const currentURL = requestCurrentURL(request);
+          const currentURL = requestCurrentURL(request2);
           if (sameOrigin(referrerURL, currentURL)) {
             return referrerURL;
           }
@@ -4457,7 +4465,7 @@ var require_util2 = __commonJS({
       }
       return true;
     }
-    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request) {
+    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request2) {
     }
     function sameOrigin(A, B) {
       if (A.origin === B.origin && A.origin === "null") {
@@ -5448,7 +5456,7 @@ var require_body = __commonJS({
       random = (max) => Math.floor(Math.random(max));
     }
     var textEncoder = new TextEncoder();
-    function noop() {
+    function noop3() {
     }
     var hasFinalizationRegistry = globalThis.FinalizationRegistry && process.version.indexOf("v18") !== 0;
     var streamRegistry;
@@ -5456,7 +5464,7 @@ var require_body = __commonJS({
       streamRegistry = new FinalizationRegistry((weakRef) => {
         const stream = weakRef.deref();
         if (stream && !stream.locked && !isDisturbed(stream) && !isErrored(stream)) {
-          stream.cancel("Response object has been garbage collected").catch(noop);
+          stream.cancel("Response object has been garbage collected").catch(noop3);
         }
       });
     }
@@ -5565,13 +5573,13 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         length = Buffer.byteLength(source);
       }
       if (action != null) {
-        let iterator;
+        let iterator2;
         stream = new ReadableStream({
           async start() {
-            iterator = action(object)[Symbol.asyncIterator]();
+            iterator2 = action(object)[Symbol.asyncIterator]();
           },
           async pull(controller) {
-            const { value, done } = await iterator.next();
+            const { value, done } = await iterator2.next();
             if (done) {
               queueMicrotask(() => {
                 controller.close();
@@ -5588,7 +5596,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             return controller.desiredSize > 0;
           },
           async cancel(reason) {
-            await iterator.return();
+            await iterator2.return();
           },
           type: "bytes"
         });
@@ -6026,11 +6034,11 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request = client[kQueue][client[kRunningIdx]];
-        if (!request) {
+        const request2 = client[kQueue][client[kRunningIdx]];
+        if (!request2) {
           return -1;
         }
-        request.onResponseStarted();
+        request2.onResponseStarted();
       }
       onHeaderField(buf) {
         const len = this.headers.length;
@@ -6075,9 +6083,9 @@ var require_client_h1 = __commonJS({
         assert(!socket.destroyed);
         assert(!this.paused);
         assert((headers.length & 1) === 0);
-        const request = client[kQueue][client[kRunningIdx]];
-        assert(request);
-        assert(request.upgrade || request.method === "CONNECT");
+        const request2 = client[kQueue][client[kRunningIdx]];
+        assert(request2);
+        assert(request2.upgrade || request2.method === "CONNECT");
         this.statusCode = null;
         this.statusText = "";
         this.shouldKeepAlive = null;
@@ -6094,9 +6102,9 @@ var require_client_h1 = __commonJS({
         client[kQueue][client[kRunningIdx]++] = null;
         client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request.onUpgrade(statusCode, headers, socket, statusText);
+          request2.onUpgrade(statusCode, headers, socket, statusText);
         } catch (error2) {
-          util.errorRequest(client, request, error2);
+          util.errorRequest(client, request2, error2);
           util.destroy(socket, error2);
         }
         client[kResume]();
@@ -6110,8 +6118,8 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request = client[kQueue][client[kRunningIdx]];
-        if (!request) {
+        const request2 = client[kQueue][client[kRunningIdx]];
+        if (!request2) {
           return -1;
         }
         assert(!this.upgrade);
@@ -6120,23 +6128,23 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        if (upgrade && !request.upgrade) {
+        if (upgrade && !request2.upgrade) {
           util.destroy(socket, new SocketError("bad upgrade", util.getSocketInfo(socket)));
           return -1;
         }
         assert(this.timeoutType === TIMEOUT_HEADERS);
         this.statusCode = statusCode;
         this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
-        request.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
+        request2.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
         if (this.statusCode >= 200) {
-          const bodyTimeout = request.bodyTimeout != null ? request.bodyTimeout : client[kBodyTimeout];
+          const bodyTimeout = request2.bodyTimeout != null ? request2.bodyTimeout : client[kBodyTimeout];
           this.setTimeout(bodyTimeout, TIMEOUT_BODY);
         } else if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
           }
         }
-        if (request.method === "CONNECT") {
+        if (request2.method === "CONNECT") {
           assert(client[kRunning] === 1);
           this.upgrade = true;
           return 2;
@@ -6167,11 +6175,11 @@ var require_client_h1 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause = request.onHeaders(statusCode, headers, this.resume, statusText) === false;
-        if (request.aborted) {
+        const pause = request2.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        if (request2.aborted) {
           return -1;
         }
-        if (request.method === "HEAD") {
+        if (request2.method === "HEAD") {
           return 1;
         }
         if (statusCode < 200) {
@@ -6188,8 +6196,8 @@ var require_client_h1 = __commonJS({
         if (socket.destroyed) {
           return -1;
         }
-        const request = client[kQueue][client[kRunningIdx]];
-        assert(request);
+        const request2 = client[kQueue][client[kRunningIdx]];
+        assert(request2);
         assert(this.timeoutType === TIMEOUT_BODY);
         if (this.timeout) {
           if (this.timeout.refresh) {
@@ -6202,7 +6210,7 @@ var require_client_h1 = __commonJS({
           return -1;
         }
         this.bytesRead += buf.length;
-        if (request.onData(buf) === false) {
+        if (request2.onData(buf) === false) {
           return constants3.ERROR.PAUSED;
         }
       }
@@ -6216,8 +6224,8 @@ var require_client_h1 = __commonJS({
         }
         assert(statusCode >= 100);
         assert((this.headers.length & 1) === 0);
-        const request = client[kQueue][client[kRunningIdx]];
-        assert(request);
+        const request2 = client[kQueue][client[kRunningIdx]];
+        assert(request2);
         this.statusCode = null;
         this.statusText = "";
         this.bytesRead = 0;
@@ -6229,11 +6237,11 @@ var require_client_h1 = __commonJS({
         if (statusCode < 200) {
           return;
         }
-        if (request.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
+        if (request2.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
           util.destroy(socket, new ResponseContentLengthMismatchError());
           return -1;
         }
-        request.onComplete(headers);
+        request2.onComplete(headers);
         client[kQueue][client[kRunningIdx]++] = null;
         socket[kSocketUsed] = true;
         if (socket[kWriting]) {
@@ -6331,13 +6339,13 @@ var require_client_h1 = __commonJS({
           assert(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request = requests[i];
-            util.errorRequest(client2, request, err);
+            const request2 = requests[i];
+            util.errorRequest(client2, request2, err);
           }
         } else if (client2[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
-          const request = client2[kQueue][client2[kRunningIdx]];
+          const request2 = client2[kQueue][client2[kRunningIdx]];
           client2[kQueue][client2[kRunningIdx]++] = null;
-          util.errorRequest(client2, request, err);
+          util.errorRequest(client2, request2, err);
         }
         client2[kPendingIdx] = client2[kRunningIdx];
         assert(client2[kRunning] === 0);
@@ -6367,18 +6375,18 @@ var require_client_h1 = __commonJS({
         get destroyed() {
           return socket.destroyed;
         },
-        busy(request) {
+        busy(request2) {
           if (socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1) {
             return true;
           }
-          if (request) {
-            if (client[kRunning] > 0 && !request.idempotent) {
+          if (request2) {
+            if (client[kRunning] > 0 && !request2.idempotent) {
               return true;
             }
-            if (client[kRunning] > 0 && (request.upgrade || request.method === "CONNECT")) {
+            if (client[kRunning] > 0 && (request2.upgrade || request2.method === "CONNECT")) {
               return true;
             }
-            if (client[kRunning] > 0 && util.bodyLength(request.body) !== 0 && (util.isStream(request.body) || util.isAsyncIterable(request.body) || util.isFormDataLike(request.body))) {
+            if (client[kRunning] > 0 && util.bodyLength(request2.body) !== 0 && (util.isStream(request2.body) || util.isAsyncIterable(request2.body) || util.isFormDataLike(request2.body))) {
               return true;
             }
           }
@@ -6444,8 +6452,8 @@ var require_client_h1 = __commonJS({
           }
         } else if (client[kRunning] > 0 && socket[kParser].statusCode < 200) {
           if (socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
-            const request = client[kQueue][client[kRunningIdx]];
-            const headersTimeout = request.headersTimeout != null ? request.headersTimeout : client[kHeadersTimeout];
+            const request2 = client[kQueue][client[kRunningIdx]];
+            const headersTimeout = request2.headersTimeout != null ? request2.headersTimeout : client[kHeadersTimeout];
             socket[kParser].setTimeout(headersTimeout, TIMEOUT_HEADERS);
           }
         }
@@ -6454,26 +6462,26 @@ var require_client_h1 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH1(client, request) {
-      const { method, path, host, upgrade, blocking, reset } = request;
-      let { body, headers, contentLength } = request;
+    function writeH1(client, request2) {
+      const { method, path, host, upgrade, blocking, reset } = request2;
+      let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body().extractBody;
         }
         const [bodyStream, contentType] = extractBody(body);
-        if (request.contentType == null) {
+        if (request2.contentType == null) {
           headers.push("content-type", contentType);
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
-      } else if (util.isBlobLike(body) && request.contentType == null) {
+      } else if (util.isBlobLike(body) && request2.contentType == null) {
         const contentType = body.type;
         if (contentType) {
           const contentTypeValue = `${contentType}`;
           if (!util.isValidHeaderValue(contentTypeValue)) {
-            util.errorRequest(client, request, new InvalidArgumentError("invalid content-type header"));
+            util.errorRequest(client, request2, new InvalidArgumentError("invalid content-type header"));
             return false;
           }
           headers.push("content-type", contentTypeValue);
@@ -6485,14 +6493,14 @@ var require_client_h1 = __commonJS({
       const bodyLength = util.bodyLength(body);
       contentLength = bodyLength ?? contentLength;
       if (contentLength === null) {
-        contentLength = request.contentLength;
+        contentLength = request2.contentLength;
       }
       if (contentLength === 0 && !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request.contentLength !== null && request.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request2.contentLength !== null && request2.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request2, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -6500,25 +6508,25 @@ var require_client_h1 = __commonJS({
       const socket = client[kSocket];
       clearIdleSocketValidation(socket);
       const abort = (error2) => {
-        if (request.aborted) {
+        if (request2.aborted) {
           return;
         }
-        if (request.completed) {
-          if (request.upgrade || request.method === "CONNECT") {
+        if (request2.completed) {
+          if (request2.upgrade || request2.method === "CONNECT") {
             util.destroy(socket, new InformationalError("aborted"));
           }
           return;
         }
-        util.errorRequest(client, request, error2 || new RequestAbortedError());
+        util.errorRequest(client, request2, error2 || new RequestAbortedError());
         util.destroy(body);
         util.destroy(socket, new InformationalError("aborted"));
       };
       try {
-        request.onConnect(abort);
+        request2.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request, err);
+        util.errorRequest(client, request2, err);
       }
-      if (request.aborted) {
+      if (request2.aborted) {
         return false;
       }
       if (method === "HEAD") {
@@ -6569,31 +6577,31 @@ upgrade: ${upgrade}\r
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request, headers: header, socket });
+        channels.sendHeaders.publish({ request: request2, headers: header, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, null, client, request2, socket, contentLength, header, expectsPayload);
       } else if (util.isBuffer(body)) {
-        writeBuffer(abort, body, client, request, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, body, client, request2, socket, contentLength, header, expectsPayload);
       } else if (util.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request, socket, contentLength, header, expectsPayload);
+          writeIterable(abort, body.stream(), client, request2, socket, contentLength, header, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request, socket, contentLength, header, expectsPayload);
+          writeBlob(abort, body, client, request2, socket, contentLength, header, expectsPayload);
         }
       } else if (util.isStream(body)) {
-        writeStream(abort, body, client, request, socket, contentLength, header, expectsPayload);
+        writeStream(abort, body, client, request2, socket, contentLength, header, expectsPayload);
       } else if (util.isIterable(body)) {
-        writeIterable(abort, body, client, request, socket, contentLength, header, expectsPayload);
+        writeIterable(abort, body, client, request2, socket, contentLength, header, expectsPayload);
       } else {
         assert(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request, socket, contentLength, header, expectsPayload) {
+    function writeStream(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished2 = false;
-      const writer = new AsyncWriter({ abort, socket, request, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header });
       const onData = function(chunk) {
         if (finished2) {
           return;
@@ -6659,7 +6667,7 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request, socket, contentLength, header, expectsPayload) {
+    function writeBuffer(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
@@ -6679,18 +6687,18 @@ upgrade: ${upgrade}\r
 `, "latin1");
           socket.write(body);
           socket.uncork();
-          request.onBodySent(body);
-          if (!expectsPayload && request.reset !== false) {
+          request2.onBodySent(body);
+          if (!expectsPayload && request2.reset !== false) {
             socket[kReset] = true;
           }
         }
-        request.onRequestSent();
+        request2.onRequestSent();
         client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request, socket, contentLength, header, expectsPayload) {
+    async function writeBlob(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -6703,9 +6711,9 @@ upgrade: ${upgrade}\r
 `, "latin1");
         socket.write(buffer);
         socket.uncork();
-        request.onBodySent(buffer);
-        request.onRequestSent();
-        if (!expectsPayload && request.reset !== false) {
+        request2.onBodySent(buffer);
+        request2.onRequestSent();
+        if (!expectsPayload && request2.reset !== false) {
           socket[kReset] = true;
         }
         client[kResume]();
@@ -6713,7 +6721,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request, socket, contentLength, header, expectsPayload) {
+    async function writeIterable(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -6732,7 +6740,7 @@ upgrade: ${upgrade}\r
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header });
       try {
         for await (const chunk of body) {
           if (socket[kError]) {
@@ -6750,9 +6758,9 @@ upgrade: ${upgrade}\r
       }
     }
     var AsyncWriter = class {
-      constructor({ abort, socket, request, contentLength, client, expectsPayload, header }) {
+      constructor({ abort, socket, request: request2, contentLength, client, expectsPayload, header }) {
         this.socket = socket;
-        this.request = request;
+        this.request = request2;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
@@ -6762,7 +6770,7 @@ upgrade: ${upgrade}\r
         socket[kWriting] = true;
       }
       write(chunk) {
-        const { socket, request, contentLength, client, bytesWritten, expectsPayload, header } = this;
+        const { socket, request: request2, contentLength, client, bytesWritten, expectsPayload, header } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -6781,7 +6789,7 @@ upgrade: ${upgrade}\r
         }
         socket.cork();
         if (bytesWritten === 0) {
-          if (!expectsPayload && request.reset !== false) {
+          if (!expectsPayload && request2.reset !== false) {
             socket[kReset] = true;
           }
           if (contentLength === null) {
@@ -6801,7 +6809,7 @@ ${len.toString(16)}\r
         this.bytesWritten += len;
         const ret = socket.write(chunk);
         socket.uncork();
-        request.onBodySent(chunk);
+        request2.onBodySent(chunk);
         if (!ret) {
           if (socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS) {
             if (socket[kParser].timeout.refresh) {
@@ -6812,8 +6820,8 @@ ${len.toString(16)}\r
         return ret;
       }
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header, request } = this;
-        request.onRequestSent();
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header, request: request2 } = this;
+        request2.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
           throw socket[kError];
@@ -6958,8 +6966,8 @@ var require_client_h2 = __commonJS({
           assert(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request = requests[i];
-            util.errorRequest(client2, request, err);
+            const request2 = requests[i];
+            util.errorRequest(client2, request2, err);
           }
         }
       });
@@ -7051,9 +7059,9 @@ var require_client_h2 = __commonJS({
       }
       util.destroy(this[kSocket], err);
       if (client[kRunningIdx] < client[kQueue].length) {
-        const request = client[kQueue][client[kRunningIdx]];
+        const request2 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util.errorRequest(client, request, err);
+        util.errorRequest(client, request2, err);
         client[kPendingIdx] = client[kRunningIdx];
       }
       assert(client[kRunning] === 0);
@@ -7063,12 +7071,12 @@ var require_client_h2 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH2(client, request) {
+    function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
-      let { body } = request;
+      const { method, path, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
+      let { body } = request2;
       if (upgrade) {
-        util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
+        util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
         return false;
       }
       const headers = {};
@@ -7092,17 +7100,17 @@ var require_client_h2 = __commonJS({
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (error2) => {
-        if (request.aborted) {
+        if (request2.aborted) {
           return;
         }
-        if (request.completed) {
+        if (request2.completed) {
           if (method === "CONNECT" && stream != null) {
             util.destroy(stream, error2 || new RequestAbortedError());
           }
           return;
         }
         error2 = error2 || new RequestAbortedError();
-        util.errorRequest(client, request, error2);
+        util.errorRequest(client, request2, error2);
         if (stream != null) {
           util.destroy(stream, error2);
         }
@@ -7111,11 +7119,11 @@ var require_client_h2 = __commonJS({
         client[kResume]();
       };
       try {
-        request.onConnect(abort);
+        request2.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request, err);
+        util.errorRequest(client, request2, err);
       }
-      if (request.aborted) {
+      if (request2.aborted) {
         return false;
       }
       if (method === "CONNECT") {
@@ -7125,22 +7133,22 @@ var require_client_h2 = __commonJS({
         const onResponse = (headers2) => {
           upgradeResponseFinished = true;
           stream.off(errorMonitor, onUpgradeError);
-          request.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
+          request2.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
         };
         const onUpgradeError = (error2) => {
           upgradeResponseFinished = true;
           stream.off("response", onResponse);
-          request.onUpgradeError(error2);
+          request2.onUpgradeError(error2);
         };
         const onReady = () => {
           try {
-            request.onUpgrade(null, null, stream);
+            request2.onUpgrade(null, null, stream);
           } catch (error2) {
             stream.off("response", onResponse);
             abort(error2);
             return;
           }
-          if (request.aborted) {
+          if (request2.aborted) {
             return;
           }
           stream.off("error", abort);
@@ -7152,10 +7160,10 @@ var require_client_h2 = __commonJS({
         ++session[kOpenStreams];
         onReady();
         stream.once("close", () => {
-          if (!upgradeResponseFinished && request.completed) {
+          if (!upgradeResponseFinished && request2.completed) {
             stream.off("response", onResponse);
             stream.off(errorMonitor, onUpgradeError);
-            request.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream.rstCode}`));
+            request2.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream.rstCode}`));
           }
           session[kOpenStreams] -= 1;
           if (session[kOpenStreams] === 0) session.unref();
@@ -7177,14 +7185,14 @@ var require_client_h2 = __commonJS({
         contentLength = bodyStream.length;
       }
       if (contentLength == null) {
-        contentLength = request.contentLength;
+        contentLength = request2.contentLength;
       }
       if (contentLength === 0 || !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request.contentLength != null && request.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request2.contentLength != null && request2.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request2, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -7209,25 +7217,25 @@ var require_client_h2 = __commonJS({
       ++session[kOpenStreams];
       stream.once("response", (headers2) => {
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
-        request.onResponseStarted();
-        if (request.aborted) {
+        request2.onResponseStarted();
+        if (request2.aborted) {
           const err = new RequestAbortedError();
-          util.errorRequest(client, request, err);
+          util.errorRequest(client, request2, err);
           util.destroy(stream, err);
           return;
         }
-        if (request.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
+        if (request2.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
           stream.pause();
         }
         stream.on("data", (chunk) => {
-          if (request.onData(chunk) === false) {
+          if (request2.onData(chunk) === false) {
             stream.pause();
           }
         });
       });
       stream.once("end", () => {
         if (stream.state?.state == null || stream.state.state < 6) {
-          request.onComplete([]);
+          request2.onComplete([]);
         }
         if (session[kOpenStreams] === 0) {
           session.unref();
@@ -7257,7 +7265,7 @@ var require_client_h2 = __commonJS({
             stream,
             null,
             client,
-            request,
+            request2,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7268,7 +7276,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request,
+            request2,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7280,7 +7288,7 @@ var require_client_h2 = __commonJS({
               stream,
               body.stream(),
               client,
-              request,
+              request2,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -7291,7 +7299,7 @@ var require_client_h2 = __commonJS({
               stream,
               body,
               client,
-              request,
+              request2,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -7305,7 +7313,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request,
+            request2,
             contentLength
           );
         } else if (util.isIterable(body)) {
@@ -7314,7 +7322,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request,
+            request2,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7324,7 +7332,7 @@ var require_client_h2 = __commonJS({
         }
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request, socket, contentLength, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
       try {
         if (body != null && util.isBuffer(body)) {
           assert(contentLength === body.byteLength, "buffer body must have content length");
@@ -7332,18 +7340,18 @@ var require_client_h2 = __commonJS({
           h2stream.write(body);
           h2stream.uncork();
           h2stream.end();
-          request.onBodySent(body);
+          request2.onBodySent(body);
         }
         if (!expectsPayload) {
           socket[kReset] = true;
         }
-        request.onRequestSent();
+        request2.onRequestSent();
         client[kResume]();
       } catch (error2) {
         abort(error2);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request, contentLength) {
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request2, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       const pipe = pipeline(
         body,
@@ -7354,7 +7362,7 @@ var require_client_h2 = __commonJS({
             abort(err);
           } else {
             util.removeAllListeners(pipe);
-            request.onRequestSent();
+            request2.onRequestSent();
             if (!expectsPayload) {
               socket[kReset] = true;
             }
@@ -7364,10 +7372,10 @@ var require_client_h2 = __commonJS({
       );
       util.addListener(pipe, "data", onPipeData);
       function onPipeData(chunk) {
-        request.onBodySent(chunk);
+        request2.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request, socket, contentLength, expectsPayload) {
+    async function writeBlob(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -7378,8 +7386,8 @@ var require_client_h2 = __commonJS({
         h2stream.write(buffer);
         h2stream.uncork();
         h2stream.end();
-        request.onBodySent(buffer);
-        request.onRequestSent();
+        request2.onBodySent(buffer);
+        request2.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -7388,7 +7396,7 @@ var require_client_h2 = __commonJS({
         abort(err);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request, socket, contentLength, expectsPayload) {
+    async function writeIterable(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -7413,13 +7421,13 @@ var require_client_h2 = __commonJS({
             throw socket[kError];
           }
           const res = h2stream.write(chunk);
-          request.onBodySent(chunk);
+          request2.onBodySent(chunk);
           if (!res) {
             await waitForDrain();
           }
         }
         h2stream.end();
-        request.onRequestSent();
+        request2.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -7457,17 +7465,17 @@ var require_redirect_handler = __commonJS({
       }
     };
     var RedirectHandler = class {
-      constructor(dispatch, maxRedirections, opts, handler) {
+      constructor(dispatch, maxRedirections, opts, handler2) {
         if (maxRedirections != null && (!Number.isInteger(maxRedirections) || maxRedirections < 0)) {
           throw new InvalidArgumentError("maxRedirections must be a positive number");
         }
-        util.validateHandler(handler, opts.method, opts.upgrade);
+        util.validateHandler(handler2, opts.method, opts.upgrade);
         this.dispatch = dispatch;
         this.location = null;
         this.abort = null;
         this.opts = { ...opts, maxRedirections: 0 };
         this.maxRedirections = maxRedirections;
-        this.handler = handler;
+        this.handler = handler2;
         this.history = [];
         this.redirectionLimitReached = false;
         if (util.isStream(this.opts.body)) {
@@ -7600,12 +7608,12 @@ var require_redirect_interceptor = __commonJS({
     var RedirectHandler = require_redirect_handler();
     function createRedirectInterceptor({ maxRedirections: defaultMaxRedirections }) {
       return (dispatch) => {
-        return function Intercept(opts, handler) {
+        return function Intercept(opts, handler2) {
           const { maxRedirections = defaultMaxRedirections } = opts;
           if (!maxRedirections) {
-            return dispatch(opts, handler);
+            return dispatch(opts, handler2);
           }
-          const redirectHandler = new RedirectHandler(dispatch, maxRedirections, opts, handler);
+          const redirectHandler = new RedirectHandler(dispatch, maxRedirections, opts, handler2);
           opts = { ...opts, maxRedirections: 0 };
           return dispatch(opts, redirectHandler);
         };
@@ -7678,7 +7686,7 @@ var require_client = __commonJS({
     var connectH2 = require_client_h2();
     var deprecatedInterceptorWarned = false;
     var kClosedResolve = /* @__PURE__ */ Symbol("kClosedResolve");
-    var noop = () => {
+    var noop3 = () => {
     };
     function getPipelining(client) {
       return client[kPipelining] ?? client[kHTTPContext]?.defaultPipelining ?? 1;
@@ -7865,12 +7873,12 @@ var require_client = __commonJS({
         connect(this);
         this.once("connect", cb);
       }
-      [kDispatch](opts, handler) {
+      [kDispatch](opts, handler2) {
         const origin = opts.origin || this[kUrl].origin;
-        const request = new Request(origin, opts, handler);
-        this[kQueue].push(request);
+        const request2 = new Request(origin, opts, handler2);
+        this[kQueue].push(request2);
         if (this[kResuming]) {
-        } else if (util.bodyLength(request.body) == null && util.isIterable(request.body)) {
+        } else if (util.bodyLength(request2.body) == null && util.isIterable(request2.body)) {
           this[kResuming] = 1;
           queueMicrotask(() => resume(this));
         } else {
@@ -7894,8 +7902,8 @@ var require_client = __commonJS({
         return new Promise((resolve2) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request = requests[i];
-            util.errorRequest(this, request, err);
+            const request2 = requests[i];
+            util.errorRequest(this, request2, err);
           }
           const callback = () => {
             if (this[kClosedResolve]) {
@@ -7920,8 +7928,8 @@ var require_client = __commonJS({
         assert(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request = requests[i];
-          util.errorRequest(client, request, err);
+          const request2 = requests[i];
+          util.errorRequest(client, request2, err);
         }
         assert(client[kSize] === 0);
       }
@@ -7970,14 +7978,14 @@ var require_client = __commonJS({
           });
         });
         if (client.destroyed) {
-          util.destroy(socket.on("error", noop), new ClientDestroyedError());
+          util.destroy(socket.on("error", noop3), new ClientDestroyedError());
           return;
         }
         assert(socket);
         try {
           client[kHTTPContext] = socket.alpnProtocol === "h2" ? await connectH2(client, socket) : await connectH1(client, socket);
         } catch (err) {
-          socket.destroy().on("error", noop);
+          socket.destroy().on("error", noop3);
           throw err;
         }
         client[kConnecting] = false;
@@ -8024,8 +8032,8 @@ var require_client = __commonJS({
         if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
           assert(client[kRunning] === 0);
           while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
-            const request = client[kQueue][client[kPendingIdx]++];
-            util.errorRequest(client, request, err);
+            const request2 = client[kQueue][client[kPendingIdx]++];
+            util.errorRequest(client, request2, err);
           }
         } else {
           onError(client, err);
@@ -8082,12 +8090,12 @@ var require_client = __commonJS({
         if (client[kRunning] >= (getPipelining(client) || 1)) {
           return;
         }
-        const request = client[kQueue][client[kPendingIdx]];
-        if (client[kUrl].protocol === "https:" && client[kServerName] !== request.servername) {
+        const request2 = client[kQueue][client[kPendingIdx]];
+        if (client[kUrl].protocol === "https:" && client[kServerName] !== request2.servername) {
           if (client[kRunning] > 0) {
             return;
           }
-          client[kServerName] = request.servername;
+          client[kServerName] = request2.servername;
           client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
             client[kHTTPContext] = null;
             resume(client);
@@ -8103,10 +8111,10 @@ var require_client = __commonJS({
         if (client[kHTTPContext].destroyed) {
           return;
         }
-        if (client[kHTTPContext].busy(request)) {
+        if (client[kHTTPContext].busy(request2)) {
           return;
         }
-        if (!request.aborted && client[kHTTPContext].write(request)) {
+        if (!request2.aborted && client[kHTTPContext].write(request2)) {
           client[kPendingIdx]++;
         } else {
           client[kQueue].splice(client[kPendingIdx], 1);
@@ -8316,13 +8324,13 @@ var require_pool_base = __commonJS({
         }
         await Promise.all(this[kClients].map((c) => c.destroy(err)));
       }
-      [kDispatch](opts, handler) {
+      [kDispatch](opts, handler2) {
         const dispatcher = this[kGetDispatcher]();
         if (!dispatcher) {
           this[kNeedDrain] = true;
-          this[kQueue].push({ opts, handler });
+          this[kQueue].push({ opts, handler: handler2 });
           this[kQueued]++;
-        } else if (!dispatcher.dispatch(opts, handler)) {
+        } else if (!dispatcher.dispatch(opts, handler2)) {
           dispatcher[kNeedDrain] = true;
           this[kNeedDrain] = !this[kGetDispatcher]();
         }
@@ -8661,7 +8669,7 @@ var require_agent = __commonJS({
         }
         return ret;
       }
-      [kDispatch](opts, handler) {
+      [kDispatch](opts, handler2) {
         let key;
         if (opts.origin && (typeof opts.origin === "string" || opts.origin instanceof URL)) {
           key = String(opts.origin);
@@ -8673,7 +8681,7 @@ var require_agent = __commonJS({
           dispatcher = this[kFactory](opts.origin, this[kOptions]).on("drain", this[kOnDrain]).on("connect", this[kOnConnect]).on("disconnect", this[kOnDisconnect]).on("connectionError", this[kOnConnectionError]);
           this[kClients].set(key, dispatcher);
         }
-        return dispatcher.dispatch(opts, handler);
+        return dispatcher.dispatch(opts, handler2);
       }
       async [kClose]() {
         const closePromises = [];
@@ -8721,7 +8729,7 @@ var require_proxy_agent = __commonJS({
     function defaultFactory(origin, opts) {
       return new Pool(origin, opts);
     }
-    var noop = () => {
+    var noop3 = () => {
     };
     function defaultAgentFactory(origin, opts) {
       if (opts.connections === 1) {
@@ -8743,12 +8751,12 @@ var require_proxy_agent = __commonJS({
           this.#client = new Client(proxyUrl, { connect });
         }
       }
-      [kDispatch](opts, handler) {
-        const onHeaders = handler.onHeaders;
-        handler.onHeaders = function(statusCode, data, resume) {
+      [kDispatch](opts, handler2) {
+        const onHeaders = handler2.onHeaders;
+        handler2.onHeaders = function(statusCode, data, resume) {
           if (statusCode === 407) {
-            if (typeof handler.onError === "function") {
-              handler.onError(new InvalidArgumentError("Proxy Authentication Required (407)"));
+            if (typeof handler2.onError === "function") {
+              handler2.onError(new InvalidArgumentError("Proxy Authentication Required (407)"));
             }
             return;
           }
@@ -8765,7 +8773,7 @@ var require_proxy_agent = __commonJS({
           headers.host = host;
         }
         opts.headers = { ...this[kProxyHeaders], ...headers };
-        return this.#client[kDispatch](opts, handler);
+        return this.#client[kDispatch](opts, handler2);
       }
       async [kClose]() {
         return this.#client.close();
@@ -8838,7 +8846,7 @@ var require_proxy_agent = __commonJS({
                 servername: this[kProxyTls]?.servername || proxyHostname
               });
               if (statusCode !== 200) {
-                socket.on("error", noop).destroy();
+                socket.on("error", noop3).destroy();
                 callback(new RequestAbortedError(`Proxy response (${statusCode}) !== 200 when HTTP Tunneling`));
               }
               if (opts2.protocol !== "https:") {
@@ -8862,7 +8870,7 @@ var require_proxy_agent = __commonJS({
           }
         });
       }
-      dispatch(opts, handler) {
+      dispatch(opts, handler2) {
         const headers = buildHeaders(opts.headers);
         throwIfProxyAuthIsSent(headers);
         if (headers && !("host" in headers) && !("Host" in headers)) {
@@ -8874,7 +8882,7 @@ var require_proxy_agent = __commonJS({
             ...opts,
             headers
           },
-          handler
+          handler2
         );
       }
       /**
@@ -8961,10 +8969,10 @@ var require_env_http_proxy_agent = __commonJS({
         }
         this.#parseNoProxy();
       }
-      [kDispatch](opts, handler) {
+      [kDispatch](opts, handler2) {
         const url = new URL(opts.origin);
         const agent = this.#getProxyAgentForUrl(url);
-        return agent.dispatch(opts, handler);
+        return agent.dispatch(opts, handler2);
       }
       async [kClose]() {
         await this[kNoProxyAgent].close();
@@ -9418,13 +9426,13 @@ var require_retry_agent = __commonJS({
         this.#agent = agent;
         this.#options = options;
       }
-      dispatch(opts, handler) {
+      dispatch(opts, handler2) {
         const retry = new RetryHandler({
           ...opts,
           retryOptions: this.#options
         }, {
           dispatch: this.#agent.dispatch.bind(this.#agent),
-          handler
+          handler: handler2
         });
         return this.#agent.dispatch(opts, retry);
       }
@@ -9454,7 +9462,7 @@ var require_readable = __commonJS({
     var kAbort = /* @__PURE__ */ Symbol("kAbort");
     var kContentType = /* @__PURE__ */ Symbol("kContentType");
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
-    var noop = () => {
+    var noop3 = () => {
     };
     var BodyReadable = class extends Readable3 {
       constructor({
@@ -9586,7 +9594,7 @@ var require_readable = __commonJS({
             } else {
               resolve2(null);
             }
-          }).on("error", noop).on("data", function(chunk) {
+          }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
             if (limit <= 0) {
               this.destroy();
@@ -9872,17 +9880,17 @@ var require_api_request = __commonJS({
           }
         }
       }
-      onConnect(abort, context) {
+      onConnect(abort, context3) {
         if (this.reason) {
           abort(this.reason);
           return;
         }
         assert(this.callback);
         this.abort = abort;
-        this.context = context;
+        this.context = context3;
       }
       onHeaders(statusCode, rawHeaders, resume, statusMessage) {
-        const { callback, opaque, abort, context, responseHeaders, highWaterMark } = this;
+        const { callback, opaque, abort, context: context3, responseHeaders, highWaterMark } = this;
         const headers = responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
         if (statusCode < 200) {
           if (this.onInfo) {
@@ -9919,7 +9927,7 @@ var require_api_request = __commonJS({
               trailers: this.trailers,
               opaque,
               body: res,
-              context
+              context: context3
             });
           }
         }
@@ -9956,10 +9964,10 @@ var require_api_request = __commonJS({
         }
       }
     };
-    function request(opts, callback) {
+    function request2(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve2, reject) => {
-          request.call(this, opts, (err, data) => {
+          request2.call(this, opts, (err, data) => {
             return err ? reject(err) : resolve2(data);
           });
         });
@@ -9974,7 +9982,7 @@ var require_api_request = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module2.exports = request;
+    module2.exports = request2;
     module2.exports.RequestHandler = RequestHandler;
   }
 });
@@ -10088,17 +10096,17 @@ var require_api_stream = __commonJS({
         }
         addSignal(this, signal);
       }
-      onConnect(abort, context) {
+      onConnect(abort, context3) {
         if (this.reason) {
           abort(this.reason);
           return;
         }
         assert(this.callback);
         this.abort = abort;
-        this.context = context;
+        this.context = context3;
       }
       onHeaders(statusCode, rawHeaders, resume, statusMessage) {
-        const { factory, opaque, context, callback, responseHeaders } = this;
+        const { factory, opaque, context: context3, callback, responseHeaders } = this;
         const headers = responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
         if (statusCode < 200) {
           if (this.onInfo) {
@@ -10126,7 +10134,7 @@ var require_api_stream = __commonJS({
             statusCode,
             headers,
             opaque,
-            context
+            context: context3
           });
           if (!res || typeof res.write !== "function" || typeof res.end !== "function" || typeof res.on !== "function") {
             throw new InvalidReturnValueError("expected Writable");
@@ -10255,11 +10263,11 @@ var require_api_pipeline = __commonJS({
       }
     };
     var PipelineHandler = class extends AsyncResource {
-      constructor(opts, handler) {
+      constructor(opts, handler2) {
         if (!opts || typeof opts !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
-        if (typeof handler !== "function") {
+        if (typeof handler2 !== "function") {
           throw new InvalidArgumentError("invalid handler");
         }
         const { signal, method, opaque, onInfo, responseHeaders } = opts;
@@ -10275,7 +10283,7 @@ var require_api_pipeline = __commonJS({
         super("UNDICI_PIPELINE");
         this.opaque = opaque || null;
         this.responseHeaders = responseHeaders || null;
-        this.handler = handler;
+        this.handler = handler2;
         this.abort = null;
         this.context = null;
         this.onInfo = onInfo || null;
@@ -10318,7 +10326,7 @@ var require_api_pipeline = __commonJS({
         this.res = null;
         addSignal(this, signal);
       }
-      onConnect(abort, context) {
+      onConnect(abort, context3) {
         const { ret, res } = this;
         if (this.reason) {
           abort(this.reason);
@@ -10327,10 +10335,10 @@ var require_api_pipeline = __commonJS({
         assert(!res, "pipeline cannot be retried");
         assert(!ret.destroyed);
         this.abort = abort;
-        this.context = context;
+        this.context = context3;
       }
       onHeaders(statusCode, rawHeaders, resume) {
-        const { opaque, handler, context } = this;
+        const { opaque, handler: handler2, context: context3 } = this;
         if (statusCode < 200) {
           if (this.onInfo) {
             const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
@@ -10343,12 +10351,12 @@ var require_api_pipeline = __commonJS({
         try {
           this.handler = null;
           const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
-          body = this.runInAsyncScope(handler, null, {
+          body = this.runInAsyncScope(handler2, null, {
             statusCode,
             headers,
             opaque,
             body: this.res,
-            context
+            context: context3
           });
         } catch (err) {
           this.res.on("error", util.nop);
@@ -10390,9 +10398,9 @@ var require_api_pipeline = __commonJS({
         util.destroy(ret, err);
       }
     };
-    function pipeline(opts, handler) {
+    function pipeline(opts, handler2) {
       try {
-        const pipelineHandler = new PipelineHandler(opts, handler);
+        const pipelineHandler = new PipelineHandler(opts, handler2);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
         return pipelineHandler.ret;
       } catch (err) {
@@ -10432,7 +10440,7 @@ var require_api_upgrade = __commonJS({
         this.context = null;
         addSignal(this, signal);
       }
-      onConnect(abort, context) {
+      onConnect(abort, context3) {
         if (this.reason) {
           abort(this.reason);
           return;
@@ -10446,7 +10454,7 @@ var require_api_upgrade = __commonJS({
       }
       onUpgrade(statusCode, rawHeaders, socket) {
         assert(statusCode === 101);
-        const { callback, opaque, context } = this;
+        const { callback, opaque, context: context3 } = this;
         removeSignal(this);
         this.callback = null;
         const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
@@ -10454,7 +10462,7 @@ var require_api_upgrade = __commonJS({
           headers,
           socket,
           opaque,
-          context
+          context: context3
         });
       }
       onError(err) {
@@ -10523,20 +10531,20 @@ var require_api_connect = __commonJS({
         this.abort = null;
         addSignal(this, signal);
       }
-      onConnect(abort, context) {
+      onConnect(abort, context3) {
         if (this.reason) {
           abort(this.reason);
           return;
         }
         assert(this.callback);
         this.abort = abort;
-        this.context = context;
+        this.context = context3;
       }
       onHeaders() {
         throw new SocketError("bad connect", null);
       }
       onUpgrade(statusCode, rawHeaders, socket) {
-        const { callback, opaque, context } = this;
+        const { callback, opaque, context: context3 } = this;
         removeSignal(this);
         this.callback = null;
         let headers = rawHeaders;
@@ -10548,7 +10556,7 @@ var require_api_connect = __commonJS({
           headers,
           socket,
           opaque,
-          context
+          context: context3
         });
       }
       onError(err) {
@@ -10750,7 +10758,7 @@ var require_mock_utils = __commonJS({
       const headersMatch = matchHeaders(mockDispatch2, headers);
       return pathMatch && methodMatch && bodyMatch && headersMatch;
     }
-    function getResponseData(data) {
+    function getResponseData2(data) {
       if (Buffer.isBuffer(data)) {
         return data;
       } else if (data instanceof Uint8Array) {
@@ -10840,7 +10848,7 @@ var require_mock_utils = __commonJS({
       }
       return Buffer.concat(buffers).toString("utf8");
     }
-    function mockDispatch(opts, handler) {
+    function mockDispatch(opts, handler2) {
       const key = buildKey(opts);
       const mockDispatch2 = getMockDispatch(this[kDispatches], key);
       mockDispatch2.timesInvoked++;
@@ -10853,7 +10861,7 @@ var require_mock_utils = __commonJS({
       mockDispatch2.pending = timesInvoked < times;
       if (error2 !== null) {
         deleteMockDispatch(this[kDispatches], key);
-        handler.onError(error2);
+        handler2.onError(error2);
         return true;
       }
       if (typeof delay === "number" && delay > 0) {
@@ -10870,13 +10878,13 @@ var require_mock_utils = __commonJS({
           body.then((newData) => handleReply(mockDispatches, newData));
           return;
         }
-        const responseData = getResponseData(body);
+        const responseData = getResponseData2(body);
         const responseHeaders = generateKeyValues(headers);
         const responseTrailers = generateKeyValues(trailers);
-        handler.onConnect?.((err) => handler.onError(err), null);
-        handler.onHeaders?.(statusCode, responseHeaders, resume, getStatusText(statusCode));
-        handler.onData?.(Buffer.from(responseData));
-        handler.onComplete?.(responseTrailers);
+        handler2.onConnect?.((err) => handler2.onError(err), null);
+        handler2.onHeaders?.(statusCode, responseHeaders, resume, getStatusText(statusCode));
+        handler2.onData?.(Buffer.from(responseData));
+        handler2.onComplete?.(responseTrailers);
         deleteMockDispatch(mockDispatches, key);
       }
       function resume() {
@@ -10887,10 +10895,10 @@ var require_mock_utils = __commonJS({
       const agent = this[kMockAgent];
       const origin = this[kOrigin];
       const originalDispatch = this[kOriginalDispatch];
-      return function dispatch(opts, handler) {
+      return function dispatch(opts, handler2) {
         if (agent.isMockActive) {
           try {
-            mockDispatch.call(this, opts, handler);
+            mockDispatch.call(this, opts, handler2);
           } catch (error2) {
             if (error2 instanceof MockNotMatchedError) {
               const netConnect = agent[kGetNetConnect]();
@@ -10898,7 +10906,7 @@ var require_mock_utils = __commonJS({
                 throw new MockNotMatchedError(`${error2.message}: subsequent request to origin ${origin} was not allowed (net.connect disabled)`);
               }
               if (checkNetConnect(netConnect, origin)) {
-                originalDispatch.call(this, opts, handler);
+                originalDispatch.call(this, opts, handler2);
               } else {
                 throw new MockNotMatchedError(`${error2.message}: subsequent request to origin ${origin} was not allowed (net.connect is not enabled for this origin)`);
               }
@@ -10907,7 +10915,7 @@ var require_mock_utils = __commonJS({
             }
           }
         } else {
-          originalDispatch.call(this, opts, handler);
+          originalDispatch.call(this, opts, handler2);
         }
       };
     }
@@ -10927,7 +10935,7 @@ var require_mock_utils = __commonJS({
       }
     }
     module2.exports = {
-      getResponseData,
+      getResponseData: getResponseData2,
       getMockDispatch,
       addMockDispatch,
       deleteMockDispatch,
@@ -10950,7 +10958,7 @@ var require_mock_utils = __commonJS({
 var require_mock_interceptor = __commonJS({
   "node_modules/undici/lib/mock/mock-interceptor.js"(exports2, module2) {
     "use strict";
-    var { getResponseData, buildKey, addMockDispatch } = require_mock_utils();
+    var { getResponseData: getResponseData2, buildKey, addMockDispatch } = require_mock_utils();
     var {
       kDispatches,
       kDispatchKey,
@@ -11022,7 +11030,7 @@ var require_mock_interceptor = __commonJS({
         this[kContentLength] = false;
       }
       createMockScopeDispatchData({ statusCode, data, responseOptions }) {
-        const responseData = getResponseData(data);
+        const responseData = getResponseData2(data);
         const contentLength = this[kContentLength] ? { "content-length": responseData.length } : {};
         const headers = { ...this[kDefaultHeaders], ...contentLength, ...responseOptions.headers };
         const trailers = { ...this[kDefaultTrailers], ...responseOptions.trailers };
@@ -11331,9 +11339,9 @@ var require_mock_agent = __commonJS({
         }
         return dispatcher;
       }
-      dispatch(opts, handler) {
+      dispatch(opts, handler2) {
         this.get(opts.origin);
-        return this[kAgent].dispatch(opts, handler);
+        return this[kAgent].dispatch(opts, handler2);
       }
       async close() {
         await this[kAgent].close();
@@ -11453,11 +11461,11 @@ var require_decorator_handler = __commonJS({
     "use strict";
     module2.exports = class DecoratorHandler {
       #handler;
-      constructor(handler) {
-        if (typeof handler !== "object" || handler === null) {
+      constructor(handler2) {
+        if (typeof handler2 !== "object" || handler2 === null) {
           throw new TypeError("handler must be an object");
         }
-        this.#handler = handler;
+        this.#handler = handler2;
       }
       onConnect(...args) {
         return this.#handler.onConnect?.(...args);
@@ -11495,16 +11503,16 @@ var require_redirect = __commonJS({
     module2.exports = (opts) => {
       const globalMaxRedirections = opts?.maxRedirections;
       return (dispatch) => {
-        return function redirectInterceptor(opts2, handler) {
+        return function redirectInterceptor(opts2, handler2) {
           const { maxRedirections = globalMaxRedirections, ...baseOpts } = opts2;
           if (!maxRedirections) {
-            return dispatch(opts2, handler);
+            return dispatch(opts2, handler2);
           }
           const redirectHandler = new RedirectHandler(
             dispatch,
             maxRedirections,
             opts2,
-            handler
+            handler2
           );
           return dispatch(baseOpts, redirectHandler);
         };
@@ -11520,13 +11528,13 @@ var require_retry = __commonJS({
     var RetryHandler = require_retry_handler();
     module2.exports = (globalOpts) => {
       return (dispatch) => {
-        return function retryInterceptor(opts, handler) {
+        return function retryInterceptor(opts, handler2) {
           return dispatch(
             opts,
             new RetryHandler(
               { ...opts, retryOptions: { ...globalOpts, ...opts.retryOptions } },
               {
-                handler,
+                handler: handler2,
                 dispatch
               }
             )
@@ -11552,13 +11560,13 @@ var require_dump = __commonJS({
       #size = 0;
       #reason = null;
       #handler = null;
-      constructor({ maxSize }, handler) {
-        super(handler);
+      constructor({ maxSize }, handler2) {
+        super(handler2);
         if (maxSize != null && (!Number.isFinite(maxSize) || maxSize < 1)) {
           throw new InvalidArgumentError("maxSize must be a number greater than 0");
         }
         this.#maxSize = maxSize ?? this.#maxSize;
-        this.#handler = handler;
+        this.#handler = handler2;
       }
       onConnect(abort) {
         this.#abort = abort;
@@ -11621,11 +11629,11 @@ var require_dump = __commonJS({
       maxSize: 1024 * 1024
     }) {
       return (dispatch) => {
-        return function Intercept(opts, handler) {
+        return function Intercept(opts, handler2) {
           const { dumpMaxSize = defaultMaxSize } = opts;
           const dumpHandler = new DumpHandler(
             { maxSize: dumpMaxSize },
-            handler
+            handler2
           );
           return dispatch(opts, dumpHandler);
         };
@@ -11816,10 +11824,10 @@ var require_dns = __commonJS({
       #dispatch = null;
       #handler = null;
       #origin = null;
-      constructor(state, { origin, handler, dispatch }, opts) {
-        super(handler);
+      constructor(state, { origin, handler: handler2, dispatch }, opts) {
+        super(handler2);
         this.#origin = origin;
-        this.#handler = handler;
+        this.#handler = handler2;
         this.#opts = { ...opts };
         this.#state = state;
         this.#dispatch = dispatch;
@@ -11892,14 +11900,14 @@ var require_dns = __commonJS({
       };
       const instance = new DNSInstance(opts);
       return (dispatch) => {
-        return function dnsInterceptor(origDispatchOpts, handler) {
+        return function dnsInterceptor(origDispatchOpts, handler2) {
           const origin = origDispatchOpts.origin.constructor === URL ? origDispatchOpts.origin : new URL(origDispatchOpts.origin);
           if (isIP(origin.hostname) !== 0) {
-            return dispatch(origDispatchOpts, handler);
+            return dispatch(origDispatchOpts, handler2);
           }
           instance.runLookup(origin, origDispatchOpts, (err, newOrigin) => {
             if (err) {
-              return handler.onError(err);
+              return handler2.onError(err);
             }
             let dispatchOpts = null;
             dispatchOpts = {
@@ -11914,7 +11922,7 @@ var require_dns = __commonJS({
             };
             dispatch(
               dispatchOpts,
-              instance.getHandler({ origin, dispatch, handler }, origDispatchOpts)
+              instance.getHandler({ origin, dispatch, handler: handler2 }, origDispatchOpts)
             );
           });
           return true;
@@ -12123,12 +12131,12 @@ var require_headers = __commonJS({
           if (size === 0) {
             return array;
           }
-          const iterator = this[kHeadersMap][Symbol.iterator]();
-          const firstValue = iterator.next().value;
+          const iterator2 = this[kHeadersMap][Symbol.iterator]();
+          const firstValue = iterator2.next().value;
           array[0] = [firstValue[0], firstValue[1].value];
           assert(firstValue[1].value !== null);
           for (let i = 1, j = 0, right = 0, left = 0, pivot = 0, x, value; i < size; ++i) {
-            value = iterator.next().value;
+            value = iterator2.next().value;
             x = array[i] = [value[0], value[1].value];
             assert(x[1] !== null);
             left = 0;
@@ -12149,7 +12157,7 @@ var require_headers = __commonJS({
               array[left] = x;
             }
           }
-          if (!iterator.next().done) {
+          if (!iterator2.next().done) {
             throw new TypeError("Unreachable");
           }
           return array;
@@ -12336,15 +12344,15 @@ var require_headers = __commonJS({
     });
     webidl.converters.HeadersInit = function(V, prefix, argument) {
       if (webidl.util.Type(V) === "Object") {
-        const iterator = Reflect.get(V, Symbol.iterator);
-        if (!util.types.isProxy(V) && iterator === Headers2.prototype.entries) {
+        const iterator2 = Reflect.get(V, Symbol.iterator);
+        if (!util.types.isProxy(V) && iterator2 === Headers2.prototype.entries) {
           try {
             return getHeadersList(V).entriesList;
           } catch {
           }
         }
-        if (typeof iterator === "function") {
-          return webidl.converters["sequence<sequence<ByteString>>"](V, prefix, argument, iterator.bind(V));
+        if (typeof iterator2 === "function") {
+          return webidl.converters["sequence<sequence<ByteString>>"](V, prefix, argument, iterator2.bind(V));
         }
         return webidl.converters["record<ByteString, ByteString>"](V, prefix, argument);
       }
@@ -12881,15 +12889,15 @@ var require_request2 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         input = webidl.converters.RequestInfo(input, prefix, "input");
         init = webidl.converters.RequestInit(init, prefix, "init");
-        let request = null;
+        let request2 = null;
         let fallbackMode = null;
-        const baseUrl = environmentSettingsObject.settingsObject.baseUrl;
+        const baseUrl2 = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
         if (typeof input === "string") {
           this[kDispatcher] = init.dispatcher;
           let parsedURL;
           try {
-            parsedURL = new URL(input, baseUrl);
+            parsedURL = new URL(input, baseUrl2);
           } catch (err) {
             throw new TypeError("Failed to parse URL from " + input, { cause: err });
           }
@@ -12898,18 +12906,18 @@ var require_request2 = __commonJS({
               "Request cannot be constructed from a URL that includes credentials: " + input
             );
           }
-          request = makeRequest({ urlList: [parsedURL] });
+          request2 = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
           this[kDispatcher] = init.dispatcher || input[kDispatcher];
           assert(input instanceof _Request);
-          request = input[kState];
+          request2 = input[kState];
           signal = input[kSignal];
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window2 = "client";
-        if (request.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request.window, origin)) {
-          window2 = request.window;
+        if (request2.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request2.window, origin)) {
+          window2 = request2.window;
         }
         if (init.window != null) {
           throw new TypeError(`'window' option '${window2}' must be null`);
@@ -12917,82 +12925,82 @@ var require_request2 = __commonJS({
         if ("window" in init) {
           window2 = "no-window";
         }
-        request = makeRequest({
+        request2 = makeRequest({
           // URL request’s URL.
           // undici implementation note: this is set as the first item in request's urlList in makeRequest
           // method request’s method.
-          method: request.method,
+          method: request2.method,
           // header list A copy of request’s header list.
           // undici implementation note: headersList is cloned in makeRequest
-          headersList: request.headersList,
+          headersList: request2.headersList,
           // unsafe-request flag Set.
-          unsafeRequest: request.unsafeRequest,
+          unsafeRequest: request2.unsafeRequest,
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
           window: window2,
           // priority request’s priority.
-          priority: request.priority,
+          priority: request2.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
           // being handled by a service worker. In this scenario a request can have an origin that is different
           // from the current client.
-          origin: request.origin,
+          origin: request2.origin,
           // referrer request’s referrer.
-          referrer: request.referrer,
+          referrer: request2.referrer,
           // referrer policy request’s referrer policy.
-          referrerPolicy: request.referrerPolicy,
+          referrerPolicy: request2.referrerPolicy,
           // mode request’s mode.
-          mode: request.mode,
+          mode: request2.mode,
           // credentials mode request’s credentials mode.
-          credentials: request.credentials,
+          credentials: request2.credentials,
           // cache mode request’s cache mode.
-          cache: request.cache,
+          cache: request2.cache,
           // redirect mode request’s redirect mode.
-          redirect: request.redirect,
+          redirect: request2.redirect,
           // integrity metadata request’s integrity metadata.
-          integrity: request.integrity,
+          integrity: request2.integrity,
           // keepalive request’s keepalive.
-          keepalive: request.keepalive,
+          keepalive: request2.keepalive,
           // reload-navigation flag request’s reload-navigation flag.
-          reloadNavigation: request.reloadNavigation,
+          reloadNavigation: request2.reloadNavigation,
           // history-navigation flag request’s history-navigation flag.
-          historyNavigation: request.historyNavigation,
+          historyNavigation: request2.historyNavigation,
           // URL list A clone of request’s URL list.
-          urlList: [...request.urlList]
+          urlList: [...request2.urlList]
         });
         const initHasKey = Object.keys(init).length !== 0;
         if (initHasKey) {
-          if (request.mode === "navigate") {
-            request.mode = "same-origin";
+          if (request2.mode === "navigate") {
+            request2.mode = "same-origin";
           }
-          request.reloadNavigation = false;
-          request.historyNavigation = false;
-          request.origin = "client";
-          request.referrer = "client";
-          request.referrerPolicy = "";
-          request.url = request.urlList[request.urlList.length - 1];
-          request.urlList = [request.url];
+          request2.reloadNavigation = false;
+          request2.historyNavigation = false;
+          request2.origin = "client";
+          request2.referrer = "client";
+          request2.referrerPolicy = "";
+          request2.url = request2.urlList[request2.urlList.length - 1];
+          request2.urlList = [request2.url];
         }
         if (init.referrer !== void 0) {
           const referrer = init.referrer;
           if (referrer === "") {
-            request.referrer = "no-referrer";
+            request2.referrer = "no-referrer";
           } else {
             let parsedReferrer;
             try {
-              parsedReferrer = new URL(referrer, baseUrl);
+              parsedReferrer = new URL(referrer, baseUrl2);
             } catch (err) {
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
-              request.referrer = "client";
+              request2.referrer = "client";
             } else {
-              request.referrer = parsedReferrer;
+              request2.referrer = parsedReferrer;
             }
           }
         }
         if (init.referrerPolicy !== void 0) {
-          request.referrerPolicy = init.referrerPolicy;
+          request2.referrerPolicy = init.referrerPolicy;
         }
         let mode;
         if (init.mode !== void 0) {
@@ -13007,33 +13015,33 @@ var require_request2 = __commonJS({
           });
         }
         if (mode != null) {
-          request.mode = mode;
+          request2.mode = mode;
         }
         if (init.credentials !== void 0) {
-          request.credentials = init.credentials;
+          request2.credentials = init.credentials;
         }
         if (init.cache !== void 0) {
-          request.cache = init.cache;
+          request2.cache = init.cache;
         }
-        if (request.cache === "only-if-cached" && request.mode !== "same-origin") {
+        if (request2.cache === "only-if-cached" && request2.mode !== "same-origin") {
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
         }
         if (init.redirect !== void 0) {
-          request.redirect = init.redirect;
+          request2.redirect = init.redirect;
         }
         if (init.integrity != null) {
-          request.integrity = String(init.integrity);
+          request2.integrity = String(init.integrity);
         }
         if (init.keepalive !== void 0) {
-          request.keepalive = Boolean(init.keepalive);
+          request2.keepalive = Boolean(init.keepalive);
         }
         if (init.method !== void 0) {
           let method = init.method;
           const mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0) {
-            request.method = mayBeNormalized;
+            request2.method = mayBeNormalized;
           } else {
             if (!isValidHTTPToken(method)) {
               throw new TypeError(`'${method}' is not a valid HTTP method.`);
@@ -13043,9 +13051,9 @@ var require_request2 = __commonJS({
               throw new TypeError(`'${method}' HTTP method is unsupported.`);
             }
             method = normalizedMethodRecordsBase[upperCase] ?? method;
-            request.method = method;
+            request2.method = method;
           }
-          if (!patchMethodWarning && request.method === "patch") {
+          if (!patchMethodWarning && request2.method === "patch") {
             process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
               code: "UNDICI-FETCH-patch"
             });
@@ -13055,7 +13063,7 @@ var require_request2 = __commonJS({
         if (init.signal !== void 0) {
           signal = init.signal;
         }
-        this[kState] = request;
+        this[kState] = request2;
         const ac = new AbortController();
         this[kSignal] = ac.signal;
         if (signal != null) {
@@ -13083,12 +13091,12 @@ var require_request2 = __commonJS({
           }
         }
         this[kHeaders] = new Headers2(kConstruct);
-        setHeadersList(this[kHeaders], request.headersList);
+        setHeadersList(this[kHeaders], request2.headersList);
         setHeadersGuard(this[kHeaders], "request");
         if (mode === "no-cors") {
-          if (!corsSafeListedMethodsSet.has(request.method)) {
+          if (!corsSafeListedMethodsSet.has(request2.method)) {
             throw new TypeError(
-              `'${request.method} is unsupported in no-cors mode.`
+              `'${request2.method} is unsupported in no-cors mode.`
             );
           }
           setHeadersGuard(this[kHeaders], "request-no-cors");
@@ -13107,14 +13115,14 @@ var require_request2 = __commonJS({
           }
         }
         const inputBody = input instanceof _Request ? input[kState].body : null;
-        if ((init.body != null || inputBody != null) && (request.method === "GET" || request.method === "HEAD")) {
+        if ((init.body != null || inputBody != null) && (request2.method === "GET" || request2.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
         let initBody = null;
         if (init.body != null) {
           const [extractedBody, contentType] = extractBody(
             init.body,
-            request.keepalive
+            request2.keepalive
           );
           initBody = extractedBody;
           if (contentType && !getHeadersList(this[kHeaders]).contains("content-type", true)) {
@@ -13126,12 +13134,12 @@ var require_request2 = __commonJS({
           if (initBody != null && init.duplex == null) {
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
           }
-          if (request.mode !== "same-origin" && request.mode !== "cors") {
+          if (request2.mode !== "same-origin" && request2.mode !== "cors") {
             throw new TypeError(
               'If request is made from ReadableStream, mode should be "same-origin" or "cors"'
             );
           }
-          request.useCORSPreflightFlag = true;
+          request2.useCORSPreflightFlag = true;
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
@@ -13360,21 +13368,21 @@ var require_request2 = __commonJS({
         headersList: init.headersList ? new HeadersList(init.headersList) : new HeadersList()
       };
     }
-    function cloneRequest(request) {
-      const newRequest = makeRequest({ ...request, body: null });
-      if (request.body != null) {
-        newRequest.body = cloneBody(newRequest, request.body);
+    function cloneRequest(request2) {
+      const newRequest = makeRequest({ ...request2, body: null });
+      if (request2.body != null) {
+        newRequest.body = cloneBody(newRequest, request2.body);
       }
       return newRequest;
     }
     function fromInnerRequest(innerRequest, signal, guard) {
-      const request = new Request(kConstruct);
-      request[kState] = innerRequest;
-      request[kSignal] = signal;
-      request[kHeaders] = new Headers2(kConstruct);
-      setHeadersList(request[kHeaders], innerRequest.headersList);
-      setHeadersGuard(request[kHeaders], guard);
-      return request;
+      const request2 = new Request(kConstruct);
+      request2[kState] = innerRequest;
+      request2[kSignal] = signal;
+      request2[kHeaders] = new Headers2(kConstruct);
+      setHeadersList(request2[kHeaders], innerRequest.headersList);
+      setHeadersGuard(request2[kHeaders], guard);
+      return request2;
     }
     Object.defineProperties(Request.prototype, {
       method: kEnumerableProperty,
@@ -13606,7 +13614,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch2(input, init = void 0) {
+    function fetch3(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
@@ -13616,14 +13624,14 @@ var require_fetch = __commonJS({
         p.reject(e);
         return p.promise;
       }
-      const request = requestObject[kState];
+      const request2 = requestObject[kState];
       if (requestObject.signal.aborted) {
-        abortFetch(p, request, null, requestObject.signal.reason);
+        abortFetch(p, request2, null, requestObject.signal.reason);
         return p.promise;
       }
-      const globalObject = request.client.globalObject;
+      const globalObject = request2.client.globalObject;
       if (globalObject?.constructor?.name === "ServiceWorkerGlobalScope") {
-        request.serviceWorkers = "none";
+        request2.serviceWorkers = "none";
       }
       let responseObject = null;
       let locallyAborted = false;
@@ -13635,7 +13643,7 @@ var require_fetch = __commonJS({
           assert(controller != null);
           controller.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
-          abortFetch(p, request, realResponse, requestObject.signal.reason);
+          abortFetch(p, request2, realResponse, requestObject.signal.reason);
         }
       );
       const processResponse = (response) => {
@@ -13643,7 +13651,7 @@ var require_fetch = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p, request, responseObject, controller.serializedAbortReason);
+          abortFetch(p, request2, responseObject, controller.serializedAbortReason);
           return;
         }
         if (response.type === "error") {
@@ -13655,7 +13663,7 @@ var require_fetch = __commonJS({
         p = null;
       };
       controller = fetching({
-        request,
+        request: request2,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
         dispatcher: requestObject[kDispatcher]
@@ -13696,12 +13704,12 @@ var require_fetch = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p, request, responseObject, error2) {
+    function abortFetch(p, request2, responseObject, error2) {
       if (p) {
         p.reject(error2);
       }
-      if (request.body != null && isReadable(request.body?.stream)) {
-        request.body.stream.cancel(error2).catch((err) => {
+      if (request2.body != null && isReadable(request2.body?.stream)) {
+        request2.body.stream.cancel(error2).catch((err) => {
           if (err.code === "ERR_INVALID_STATE") {
             return;
           }
@@ -13722,7 +13730,7 @@ var require_fetch = __commonJS({
       }
     }
     function fetching({
-      request,
+      request: request2,
       processRequestBodyChunkLength,
       processRequestEndOfBody,
       processResponse,
@@ -13735,9 +13743,9 @@ var require_fetch = __commonJS({
       assert(dispatcher);
       let taskDestination = null;
       let crossOriginIsolatedCapability = false;
-      if (request.client != null) {
-        taskDestination = request.client.globalObject;
-        crossOriginIsolatedCapability = request.client.crossOriginIsolatedCapability;
+      if (request2.client != null) {
+        taskDestination = request2.client.globalObject;
+        crossOriginIsolatedCapability = request2.client.crossOriginIsolatedCapability;
       }
       const currentTime = coarsenedSharedCurrentTime(crossOriginIsolatedCapability);
       const timingInfo = createOpaqueTimingInfo({
@@ -13745,7 +13753,7 @@ var require_fetch = __commonJS({
       });
       const fetchParams = {
         controller: new Fetch(dispatcher),
-        request,
+        request: request2,
         timingInfo,
         processRequestBodyChunkLength,
         processRequestEndOfBody,
@@ -13755,32 +13763,32 @@ var require_fetch = __commonJS({
         taskDestination,
         crossOriginIsolatedCapability
       };
-      assert(!request.body || request.body.stream);
-      if (request.window === "client") {
-        request.window = request.client?.globalObject?.constructor?.name === "Window" ? request.client : "no-window";
+      assert(!request2.body || request2.body.stream);
+      if (request2.window === "client") {
+        request2.window = request2.client?.globalObject?.constructor?.name === "Window" ? request2.client : "no-window";
       }
-      if (request.origin === "client") {
-        request.origin = request.client.origin;
+      if (request2.origin === "client") {
+        request2.origin = request2.client.origin;
       }
-      if (request.policyContainer === "client") {
-        if (request.client != null) {
-          request.policyContainer = clonePolicyContainer(
-            request.client.policyContainer
+      if (request2.policyContainer === "client") {
+        if (request2.client != null) {
+          request2.policyContainer = clonePolicyContainer(
+            request2.client.policyContainer
           );
         } else {
-          request.policyContainer = makePolicyContainer();
+          request2.policyContainer = makePolicyContainer();
         }
       }
-      if (!request.headersList.contains("accept", true)) {
+      if (!request2.headersList.contains("accept", true)) {
         const value = "*/*";
-        request.headersList.append("accept", value, true);
+        request2.headersList.append("accept", value, true);
       }
-      if (!request.headersList.contains("accept-language", true)) {
-        request.headersList.append("accept-language", "*", true);
+      if (!request2.headersList.contains("accept-language", true)) {
+        request2.headersList.append("accept-language", "*", true);
       }
-      if (request.priority === null) {
+      if (request2.priority === null) {
       }
-      if (subresourceSet.has(request.destination)) {
+      if (subresourceSet.has(request2.destination)) {
       }
       mainFetch(fetchParams).catch((err) => {
         fetchParams.controller.terminate(err);
@@ -13788,50 +13796,50 @@ var require_fetch = __commonJS({
       return fetchParams.controller;
     }
     async function mainFetch(fetchParams, recursive = false) {
-      const request = fetchParams.request;
+      const request2 = fetchParams.request;
       let response = null;
-      if (request.localURLsOnly && !urlIsLocal(requestCurrentURL(request))) {
+      if (request2.localURLsOnly && !urlIsLocal(requestCurrentURL(request2))) {
         response = makeNetworkError("local URLs only");
       }
-      tryUpgradeRequestToAPotentiallyTrustworthyURL(request);
-      if (requestBadPort(request) === "blocked") {
+      tryUpgradeRequestToAPotentiallyTrustworthyURL(request2);
+      if (requestBadPort(request2) === "blocked") {
         response = makeNetworkError("bad port");
       }
-      if (request.referrerPolicy === "") {
-        request.referrerPolicy = request.policyContainer.referrerPolicy;
+      if (request2.referrerPolicy === "") {
+        request2.referrerPolicy = request2.policyContainer.referrerPolicy;
       }
-      if (request.referrer !== "no-referrer") {
-        request.referrer = determineRequestsReferrer(request);
+      if (request2.referrer !== "no-referrer") {
+        request2.referrer = determineRequestsReferrer(request2);
       }
       if (response === null) {
         response = await (async () => {
-          const currentURL = requestCurrentURL(request);
+          const currentURL = requestCurrentURL(request2);
           if (
             // - request’s current URL’s origin is same origin with request’s origin,
             //   and request’s response tainting is "basic"
-            sameOrigin(currentURL, request.url) && request.responseTainting === "basic" || // request’s current URL’s scheme is "data"
+            sameOrigin(currentURL, request2.url) && request2.responseTainting === "basic" || // request’s current URL’s scheme is "data"
             currentURL.protocol === "data:" || // - request’s mode is "navigate" or "websocket"
-            (request.mode === "navigate" || request.mode === "websocket")
+            (request2.mode === "navigate" || request2.mode === "websocket")
           ) {
-            request.responseTainting = "basic";
+            request2.responseTainting = "basic";
             return await schemeFetch(fetchParams);
           }
-          if (request.mode === "same-origin") {
+          if (request2.mode === "same-origin") {
             return makeNetworkError('request mode cannot be "same-origin"');
           }
-          if (request.mode === "no-cors") {
-            if (request.redirect !== "follow") {
+          if (request2.mode === "no-cors") {
+            if (request2.redirect !== "follow") {
               return makeNetworkError(
                 'redirect mode cannot be "follow" for "no-cors" request'
               );
             }
-            request.responseTainting = "opaque";
+            request2.responseTainting = "opaque";
             return await schemeFetch(fetchParams);
           }
-          if (!urlIsHttpHttpsScheme(requestCurrentURL(request))) {
+          if (!urlIsHttpHttpsScheme(requestCurrentURL(request2))) {
             return makeNetworkError("URL scheme must be a HTTP(S) scheme");
           }
-          request.responseTainting = "cors";
+          request2.responseTainting = "cors";
           return await httpFetch(fetchParams);
         })();
       }
@@ -13839,13 +13847,13 @@ var require_fetch = __commonJS({
         return response;
       }
       if (response.status !== 0 && !response.internalResponse) {
-        if (request.responseTainting === "cors") {
+        if (request2.responseTainting === "cors") {
         }
-        if (request.responseTainting === "basic") {
+        if (request2.responseTainting === "basic") {
           response = filterResponse(response, "basic");
-        } else if (request.responseTainting === "cors") {
+        } else if (request2.responseTainting === "cors") {
           response = filterResponse(response, "cors");
-        } else if (request.responseTainting === "opaque") {
+        } else if (request2.responseTainting === "opaque") {
           response = filterResponse(response, "opaque");
         } else {
           assert(false);
@@ -13853,26 +13861,26 @@ var require_fetch = __commonJS({
       }
       let internalResponse = response.status === 0 ? response : response.internalResponse;
       if (internalResponse.urlList.length === 0) {
-        internalResponse.urlList.push(...request.urlList);
+        internalResponse.urlList.push(...request2.urlList);
       }
-      if (!request.timingAllowFailed) {
+      if (!request2.timingAllowFailed) {
         response.timingAllowPassed = true;
       }
-      if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request.headers.contains("range", true)) {
+      if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request2.headers.contains("range", true)) {
         response = internalResponse = makeNetworkError();
       }
-      if (response.status !== 0 && (request.method === "HEAD" || request.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
+      if (response.status !== 0 && (request2.method === "HEAD" || request2.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
         internalResponse.body = null;
         fetchParams.controller.dump = true;
       }
-      if (request.integrity) {
+      if (request2.integrity) {
         const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
-        if (request.responseTainting === "opaque" || response.body == null) {
+        if (request2.responseTainting === "opaque" || response.body == null) {
           processBodyError(response.error);
           return;
         }
         const processBody = (bytes) => {
-          if (!bytesMatch(bytes, request.integrity)) {
+          if (!bytesMatch(bytes, request2.integrity)) {
             processBodyError("integrity mismatch");
             return;
           }
@@ -13888,8 +13896,8 @@ var require_fetch = __commonJS({
       if (isCancelled(fetchParams) && fetchParams.request.redirectCount === 0) {
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
       }
-      const { request } = fetchParams;
-      const { protocol: scheme } = requestCurrentURL(request);
+      const { request: request2 } = fetchParams;
+      const { protocol: scheme } = requestCurrentURL(request2);
       switch (scheme) {
         case "about:": {
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
@@ -13898,19 +13906,19 @@ var require_fetch = __commonJS({
           if (!resolveObjectURL) {
             resolveObjectURL = require("node:buffer").resolveObjectURL;
           }
-          const blobURLEntry = requestCurrentURL(request);
+          const blobURLEntry = requestCurrentURL(request2);
           if (blobURLEntry.search.length !== 0) {
             return Promise.resolve(makeNetworkError("NetworkError when attempting to fetch resource."));
           }
           const blob = resolveObjectURL(blobURLEntry.toString());
-          if (request.method !== "GET" || !isBlobLike(blob)) {
+          if (request2.method !== "GET" || !isBlobLike(blob)) {
             return Promise.resolve(makeNetworkError("invalid method"));
           }
           const response = makeResponse();
           const fullLength = blob.size;
           const serializedFullLength = isomorphicEncode(`${fullLength}`);
           const type = blob.type;
-          if (!request.headersList.contains("range", true)) {
+          if (!request2.headersList.contains("range", true)) {
             const bodyWithType = extractBody(blob);
             response.statusText = "OK";
             response.body = bodyWithType[0];
@@ -13918,7 +13926,7 @@ var require_fetch = __commonJS({
             response.headersList.set("content-type", type, true);
           } else {
             response.rangeRequested = true;
-            const rangeHeader = request.headersList.get("range", true);
+            const rangeHeader = request2.headersList.get("range", true);
             const rangeValue = simpleRangeHeaderValue(rangeHeader, true);
             if (rangeValue === "failure") {
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -13949,7 +13957,7 @@ var require_fetch = __commonJS({
           return Promise.resolve(response);
         }
         case "data:": {
-          const currentURL = requestCurrentURL(request);
+          const currentURL = requestCurrentURL(request2);
           const dataURLStruct = dataURLProcessor(currentURL);
           if (dataURLStruct === "failure") {
             return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -14038,41 +14046,41 @@ var require_fetch = __commonJS({
       }
     }
     async function httpFetch(fetchParams) {
-      const request = fetchParams.request;
+      const request2 = fetchParams.request;
       let response = null;
       let actualResponse = null;
       const timingInfo = fetchParams.timingInfo;
-      if (request.serviceWorkers === "all") {
+      if (request2.serviceWorkers === "all") {
       }
       if (response === null) {
-        if (request.redirect === "follow") {
-          request.serviceWorkers = "none";
+        if (request2.redirect === "follow") {
+          request2.serviceWorkers = "none";
         }
         actualResponse = response = await httpNetworkOrCacheFetch(fetchParams);
-        if (request.responseTainting === "cors" && corsCheck(request, response) === "failure") {
+        if (request2.responseTainting === "cors" && corsCheck(request2, response) === "failure") {
           return makeNetworkError("cors failure");
         }
-        if (TAOCheck(request, response) === "failure") {
-          request.timingAllowFailed = true;
+        if (TAOCheck(request2, response) === "failure") {
+          request2.timingAllowFailed = true;
         }
       }
-      if ((request.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
-        request.origin,
-        request.client,
-        request.destination,
+      if ((request2.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
+        request2.origin,
+        request2.client,
+        request2.destination,
         actualResponse
       ) === "blocked") {
         return makeNetworkError("blocked");
       }
       if (redirectStatusSet.has(actualResponse.status)) {
-        if (request.redirect !== "manual") {
+        if (request2.redirect !== "manual") {
           fetchParams.controller.connection.destroy(void 0, false);
         }
-        if (request.redirect === "error") {
+        if (request2.redirect === "error") {
           response = makeNetworkError("unexpected redirect");
-        } else if (request.redirect === "manual") {
+        } else if (request2.redirect === "manual") {
           response = actualResponse;
-        } else if (request.redirect === "follow") {
+        } else if (request2.redirect === "follow") {
           response = await httpRedirectFetch(fetchParams, response);
         } else {
           assert(false);
@@ -14082,13 +14090,13 @@ var require_fetch = __commonJS({
       return response;
     }
     function httpRedirectFetch(fetchParams, response) {
-      const request = fetchParams.request;
+      const request2 = fetchParams.request;
       const actualResponse = response.internalResponse ? response.internalResponse : response;
       let locationURL;
       try {
         locationURL = responseLocationURL(
           actualResponse,
-          requestCurrentURL(request).hash
+          requestCurrentURL(request2).hash
         );
         if (locationURL == null) {
           return response;
@@ -14099,63 +14107,63 @@ var require_fetch = __commonJS({
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
       }
-      if (request.redirectCount === 20) {
+      if (request2.redirectCount === 20) {
         return Promise.resolve(makeNetworkError("redirect count exceeded"));
       }
-      request.redirectCount += 1;
-      if (request.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request, locationURL)) {
+      request2.redirectCount += 1;
+      if (request2.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request2, locationURL)) {
         return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'));
       }
-      if (request.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
+      if (request2.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
         return Promise.resolve(makeNetworkError(
           'URL cannot contain credentials for request mode "cors"'
         ));
       }
-      if (actualResponse.status !== 303 && request.body != null && request.body.source == null) {
+      if (actualResponse.status !== 303 && request2.body != null && request2.body.source == null) {
         return Promise.resolve(makeNetworkError());
       }
-      if ([301, 302].includes(actualResponse.status) && request.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request.method)) {
-        request.method = "GET";
-        request.body = null;
+      if ([301, 302].includes(actualResponse.status) && request2.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request2.method)) {
+        request2.method = "GET";
+        request2.body = null;
         for (const headerName2 of requestBodyHeader) {
-          request.headersList.delete(headerName2);
+          request2.headersList.delete(headerName2);
         }
       }
-      if (!sameOrigin(requestCurrentURL(request), locationURL)) {
-        request.headersList.delete("authorization", true);
-        request.headersList.delete("proxy-authorization", true);
-        request.headersList.delete("cookie", true);
-        request.headersList.delete("host", true);
+      if (!sameOrigin(requestCurrentURL(request2), locationURL)) {
+        request2.headersList.delete("authorization", true);
+        request2.headersList.delete("proxy-authorization", true);
+        request2.headersList.delete("cookie", true);
+        request2.headersList.delete("host", true);
       }
-      if (request.body != null) {
-        assert(request.body.source != null);
-        request.body = safelyExtractBody(request.body.source)[0];
+      if (request2.body != null) {
+        assert(request2.body.source != null);
+        request2.body = safelyExtractBody(request2.body.source)[0];
       }
       const timingInfo = fetchParams.timingInfo;
       timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
       if (timingInfo.redirectStartTime === 0) {
         timingInfo.redirectStartTime = timingInfo.startTime;
       }
-      request.urlList.push(locationURL);
-      setRequestReferrerPolicyOnRedirect(request, actualResponse);
+      request2.urlList.push(locationURL);
+      setRequestReferrerPolicyOnRedirect(request2, actualResponse);
       return mainFetch(fetchParams, true);
     }
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
-      const request = fetchParams.request;
+      const request2 = fetchParams.request;
       let httpFetchParams = null;
       let httpRequest = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
-      if (request.window === "no-window" && request.redirect === "error") {
+      if (request2.window === "no-window" && request2.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request;
+        httpRequest = request2;
       } else {
-        httpRequest = cloneRequest(request);
+        httpRequest = cloneRequest(request2);
         httpFetchParams = { ...fetchParams };
         httpFetchParams.request = httpRequest;
       }
-      const includeCredentials = request.credentials === "include" || request.credentials === "same-origin" && request.responseTainting === "basic";
+      const includeCredentials = request2.credentials === "include" || request2.credentials === "same-origin" && request2.responseTainting === "basic";
       const contentLength = httpRequest.body ? httpRequest.body.length : null;
       let contentLengthHeaderValue = null;
       if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
@@ -14232,7 +14240,7 @@ var require_fetch = __commonJS({
       }
       response.requestIncludesCredentials = includeCredentials;
       if (response.status === 407) {
-        if (request.window === "no-window") {
+        if (request2.window === "no-window") {
           return makeNetworkError();
         }
         if (isCancelled(fetchParams)) {
@@ -14244,7 +14252,7 @@ var require_fetch = __commonJS({
         // response’s status is 421
         response.status === 421 && // isNewConnectionFetch is false
         !isNewConnectionFetch && // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
-        (request.body == null || request.body.source != null)
+        (request2.body == null || request2.body.source != null)
       ) {
         if (isCancelled(fetchParams)) {
           return makeAppropriateNetworkError(fetchParams);
@@ -14274,21 +14282,21 @@ var require_fetch = __commonJS({
           }
         }
       };
-      const request = fetchParams.request;
+      const request2 = fetchParams.request;
       let response = null;
       const timingInfo = fetchParams.timingInfo;
       const httpCache = null;
       if (httpCache == null) {
-        request.cache = "no-store";
+        request2.cache = "no-store";
       }
       const newConnection = forceNewConnection ? "yes" : "no";
-      if (request.mode === "websocket") {
+      if (request2.mode === "websocket") {
       } else {
       }
       let requestBody = null;
-      if (request.body == null && fetchParams.processRequestEndOfBody) {
+      if (request2.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
-      } else if (request.body != null) {
+      } else if (request2.body != null) {
         const processBodyChunk = async function* (bytes) {
           if (isCancelled(fetchParams)) {
             return;
@@ -14316,7 +14324,7 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes of request.body.stream) {
+            for await (const bytes of request2.body.stream) {
               yield* processBodyChunk(bytes);
             }
             processEndOfBody();
@@ -14330,8 +14338,8 @@ var require_fetch = __commonJS({
         if (socket) {
           response = makeResponse({ status, statusText, headersList, socket });
         } else {
-          const iterator = body[Symbol.asyncIterator]();
-          fetchParams.controller.next = () => iterator.next();
+          const iterator2 = body[Symbol.asyncIterator]();
+          fetchParams.controller.next = () => iterator2.next();
           response = makeResponse({ status, statusText, headersList });
         }
       } catch (err) {
@@ -14427,17 +14435,17 @@ var require_fetch = __commonJS({
       }
       return response;
       function dispatch({ body }) {
-        const url = requestCurrentURL(request);
+        const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
         return new Promise((resolve2, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
-            method: request.method,
-            body: agent.isMockActive ? request.body && (request.body.source || request.body.stream) : body,
-            headers: request.headersList.entries,
+            method: request2.method,
+            body: agent.isMockActive ? request2.body && (request2.body.source || request2.body.stream) : body,
+            headers: request2.headersList.entries,
             maxRedirections: 0,
-            upgrade: request.mode === "websocket" ? "websocket" : void 0
+            upgrade: request2.mode === "websocket" ? "websocket" : void 0
           },
           {
             body: null,
@@ -14467,8 +14475,8 @@ var require_fetch = __commonJS({
               }
               location = headersList.get("location", true);
               const decoders = [];
-              const willFollow = location && request.redirect === "follow" && redirectStatusSet.has(status);
-              if (request.method !== "HEAD" && request.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
+              const willFollow = location && request2.redirect === "follow" && redirectStatusSet.has(status);
+              if (request2.method !== "HEAD" && request2.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -14561,7 +14569,7 @@ var require_fetch = __commonJS({
       }
     }
     module2.exports = {
-      fetch: fetch2,
+      fetch: fetch3,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -15449,31 +15457,31 @@ var require_cache = __commonJS({
         webidl.util.markAsUncloneable(this);
         this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request, options = {}) {
+      async match(request2, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.match";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request = webidl.converters.RequestInfo(request, prefix, "request");
+        request2 = webidl.converters.RequestInfo(request2, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        const p = this.#internalMatchAll(request, options, 1);
+        const p = this.#internalMatchAll(request2, options, 1);
         if (p.length === 0) {
           return;
         }
         return p[0];
       }
-      async matchAll(request = void 0, options = {}) {
+      async matchAll(request2 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.matchAll";
-        if (request !== void 0) request = webidl.converters.RequestInfo(request, prefix, "request");
+        if (request2 !== void 0) request2 = webidl.converters.RequestInfo(request2, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        return this.#internalMatchAll(request, options);
+        return this.#internalMatchAll(request2, options);
       }
-      async add(request) {
+      async add(request2) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.add";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request = webidl.converters.RequestInfo(request, prefix, "request");
-        const requests = [request];
+        request2 = webidl.converters.RequestInfo(request2, prefix, "request");
+        const requests = [request2];
         const responseArrayPromise = this.addAll(requests);
         return await responseArrayPromise;
       }
@@ -15483,19 +15491,19 @@ var require_cache = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         const responsePromises = [];
         const requestList = [];
-        for (let request of requests) {
-          if (request === void 0) {
+        for (let request2 of requests) {
+          if (request2 === void 0) {
             throw webidl.errors.conversionFailed({
               prefix,
               argument: "Argument 1",
               types: ["undefined is not allowed"]
             });
           }
-          request = webidl.converters.RequestInfo(request);
-          if (typeof request === "string") {
+          request2 = webidl.converters.RequestInfo(request2);
+          if (typeof request2 === "string") {
             continue;
           }
-          const r = request[kState];
+          const r = request2[kState];
           if (!urlIsHttpHttpsScheme(r.url) || r.method !== "GET") {
             throw webidl.errors.exception({
               header: prefix,
@@ -15504,8 +15512,8 @@ var require_cache = __commonJS({
           }
         }
         const fetchControllers = [];
-        for (const request of requests) {
-          const r = new Request(request)[kState];
+        for (const request2 of requests) {
+          const r = new Request(request2)[kState];
           if (!urlIsHttpHttpsScheme(r.url)) {
             throw webidl.errors.exception({
               header: prefix,
@@ -15582,17 +15590,17 @@ var require_cache = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async put(request, response) {
+      async put(request2, response) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.put";
         webidl.argumentLengthCheck(arguments, 2, prefix);
-        request = webidl.converters.RequestInfo(request, prefix, "request");
+        request2 = webidl.converters.RequestInfo(request2, prefix, "request");
         response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (request instanceof Request) {
-          innerRequest = request[kState];
+        if (request2 instanceof Request) {
+          innerRequest = request2[kState];
         } else {
-          innerRequest = new Request(request)[kState];
+          innerRequest = new Request(request2)[kState];
         }
         if (!urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET") {
           throw webidl.errors.exception({
@@ -15663,21 +15671,21 @@ var require_cache = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async delete(request, options = {}) {
+      async delete(request2, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request = webidl.converters.RequestInfo(request, prefix, "request");
+        request2 = webidl.converters.RequestInfo(request2, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request instanceof Request) {
-          r = request[kState];
+        if (request2 instanceof Request) {
+          r = request2[kState];
           if (r.method !== "GET" && !options.ignoreMethod) {
             return false;
           }
         } else {
-          assert(typeof request === "string");
-          r = new Request(request)[kState];
+          assert(typeof request2 === "string");
+          r = new Request(request2)[kState];
         }
         const operations = [];
         const operation = {
@@ -15709,25 +15717,25 @@ var require_cache = __commonJS({
        * @param {import('../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request = void 0, options = {}) {
+      async keys(request2 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.keys";
-        if (request !== void 0) request = webidl.converters.RequestInfo(request, prefix, "request");
+        if (request2 !== void 0) request2 = webidl.converters.RequestInfo(request2, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request !== void 0) {
-          if (request instanceof Request) {
-            r = request[kState];
+        if (request2 !== void 0) {
+          if (request2 instanceof Request) {
+            r = request2[kState];
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request === "string") {
-            r = new Request(request)[kState];
+          } else if (typeof request2 === "string") {
+            r = new Request(request2)[kState];
           }
         }
         const promise = createDeferredPromise();
         const requests = [];
-        if (request === void 0) {
+        if (request2 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             requests.push(requestResponse[0]);
           }
@@ -15739,9 +15747,9 @@ var require_cache = __commonJS({
         }
         queueMicrotask(() => {
           const requestList = [];
-          for (const request2 of requests) {
+          for (const request3 of requests) {
             const requestObject = fromInnerRequest(
-              request2,
+              request3,
               new AbortController().signal,
               "immutable"
             );
@@ -15859,9 +15867,9 @@ var require_cache = __commonJS({
        * @param {import('../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request, response = null, options) {
+      #requestMatchesCachedItem(requestQuery, request2, response = null, options) {
         const queryURL = new URL(requestQuery.url);
-        const cachedURL = new URL(request.url);
+        const cachedURL = new URL(request2.url);
         if (options?.ignoreSearch) {
           cachedURL.search = "";
           queryURL.search = "";
@@ -15877,7 +15885,7 @@ var require_cache = __commonJS({
           if (fieldValue === "*") {
             return false;
           }
-          const requestValue = request.headersList.get(fieldValue);
+          const requestValue = request2.headersList.get(fieldValue);
           const queryValue = requestQuery.headersList.get(fieldValue);
           if (requestValue !== queryValue) {
             return false;
@@ -15885,20 +15893,20 @@ var require_cache = __commonJS({
         }
         return true;
       }
-      #internalMatchAll(request, options, maxResponses = Infinity) {
+      #internalMatchAll(request2, options, maxResponses = Infinity) {
         let r = null;
-        if (request !== void 0) {
-          if (request instanceof Request) {
-            r = request[kState];
+        if (request2 !== void 0) {
+          if (request2 instanceof Request) {
+            r = request2[kState];
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request === "string") {
-            r = new Request(request)[kState];
+          } else if (typeof request2 === "string") {
+            r = new Request(request2)[kState];
           }
         }
         const responses = [];
-        if (request === void 0) {
+        if (request2 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             responses.push(requestResponse[1]);
           }
@@ -15987,21 +15995,21 @@ var require_cachestorage = __commonJS({
         }
         webidl.util.markAsUncloneable(this);
       }
-      async match(request, options = {}) {
+      async match(request2, options = {}) {
         webidl.brandCheck(this, _CacheStorage);
         webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match");
-        request = webidl.converters.RequestInfo(request);
+        request2 = webidl.converters.RequestInfo(request2);
         options = webidl.converters.MultiCacheQueryOptions(options);
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
             const cache2 = new Cache(kConstruct, cacheList);
-            return await cache2.match(request, options);
+            return await cache2.match(request2, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
             const cache2 = new Cache(kConstruct, cacheList);
-            const response = await cache2.match(request, options);
+            const response = await cache2.match(request2, options);
             if (response !== void 0) {
               return response;
             }
@@ -17181,7 +17189,7 @@ var require_connection = __commonJS({
     function establishWebSocketConnection(url, protocols, client, ws, onEstablish, options) {
       const requestURL = url;
       requestURL.protocol = url.protocol === "ws:" ? "http:" : "https:";
-      const request = makeRequest({
+      const request2 = makeRequest({
         urlList: [requestURL],
         client,
         serviceWorkers: "none",
@@ -17193,18 +17201,18 @@ var require_connection = __commonJS({
       });
       if (options.headers) {
         const headersList = getHeadersList(new Headers2(options.headers));
-        request.headersList = headersList;
+        request2.headersList = headersList;
       }
       const keyValue = crypto2.randomBytes(16).toString("base64");
-      request.headersList.append("sec-websocket-key", keyValue);
-      request.headersList.append("sec-websocket-version", "13");
+      request2.headersList.append("sec-websocket-key", keyValue);
+      request2.headersList.append("sec-websocket-version", "13");
       for (const protocol of protocols) {
-        request.headersList.append("sec-websocket-protocol", protocol);
+        request2.headersList.append("sec-websocket-protocol", protocol);
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
-      request.headersList.append("sec-websocket-extensions", permessageDeflate);
+      request2.headersList.append("sec-websocket-extensions", permessageDeflate);
       const controller = fetching({
-        request,
+        request: request2,
         useParallelQueue: true,
         dispatcher: options.dispatcher,
         processResponse(response) {
@@ -17241,7 +17249,7 @@ var require_connection = __commonJS({
           }
           const secProtocol = response.headersList.get("Sec-WebSocket-Protocol");
           if (secProtocol !== null) {
-            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request.headersList);
+            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request2.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
               failWebsocketConnection(ws, "Protocol was not set in the opening handshake.");
               return;
@@ -19058,9 +19066,9 @@ var require_undici = __commonJS({
       headerNameToString: util.headerNameToString
     };
     function makeDispatcher(fn) {
-      return (url, opts, handler) => {
+      return (url, opts, handler2) => {
         if (typeof opts === "function") {
-          handler = opts;
+          handler2 = opts;
           opts = null;
         }
         if (!url || typeof url !== "string" && typeof url !== "object" && !(url instanceof URL)) {
@@ -19093,13 +19101,13 @@ var require_undici = __commonJS({
           origin: url.origin,
           path: url.search ? `${url.pathname}${url.search}` : url.pathname,
           method: opts.method || (opts.body ? "PUT" : "GET")
-        }, handler);
+        }, handler2);
       };
     }
     module2.exports.setGlobalDispatcher = setGlobalDispatcher;
     module2.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module2.exports.fetch = async function fetch2(init, options = void 0) {
+    module2.exports.fetch = async function fetch3(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err) {
@@ -19145,6 +19153,36 @@ var require_undici = __commonJS({
     module2.exports.mockErrors = mockErrors;
     var { EventSource } = require_eventsource();
     module2.exports.EventSource = EventSource;
+  }
+});
+
+// src/common/errors.ts
+function isGateError(e) {
+  return e instanceof GateError;
+}
+function messageOf(e) {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+var GateError;
+var init_errors = __esm({
+  "src/common/errors.ts"() {
+    "use strict";
+    GateError = class extends Error {
+      constructor(code, message, hint) {
+        super(message);
+        this.code = code;
+        this.hint = hint;
+        this.name = "GateError";
+      }
+      code;
+      hint;
+      exitCode = 2;
+      /** One line for a terminal or a workflow log. */
+      toLine() {
+        return this.hint ? `${this.message} (${this.hint})` : this.message;
+      }
+    };
   }
 });
 
@@ -19903,10 +19941,10 @@ var require_streamx = __commonJS({
         this.stream._duplexState |= READ_PIPE_DRAINED;
         this.pipeTo = pipeTo;
         this.pipeline = new Pipeline(this.stream, pipeTo, cb);
-        if (cb) this.stream.on("error", noop);
+        if (cb) this.stream.on("error", noop3);
         if (isStreamx(pipeTo)) {
           pipeTo._writableState.pipeline = this.pipeline;
-          if (cb) pipeTo.on("error", noop);
+          if (cb) pipeTo.on("error", noop3);
           pipeTo.on("finish", this.pipeline.finished.bind(this.pipeline));
         } else {
           const onerror = this.pipeline.done.bind(this.pipeline, pipeTo);
@@ -20294,7 +20332,7 @@ var require_streamx = __commonJS({
         fn().then((src) => {
           if (src === null) return out.end();
           if (out.destroying) return;
-          pipeline(src, out, noop);
+          pipeline(src, out, noop3);
         }).catch((err) => out.destroy(err));
         return out;
       }
@@ -20676,7 +20714,7 @@ var require_streamx = __commonJS({
     function defaultByteLength(data) {
       return isTypedArray(data) ? data.byteLength : 1024;
     }
-    function noop() {
+    function noop3() {
     }
     function abort() {
       this.destroy(StreamError.ABORTED());
@@ -21060,7 +21098,7 @@ var require_extract = __commonJS({
         this._stream = null;
         this._missing = 0;
         this._longHeader = false;
-        this._callback = noop;
+        this._callback = noop3;
         this._locked = false;
         this._finished = false;
         this._pax = null;
@@ -21202,7 +21240,7 @@ var require_extract = __commonJS({
       }
       _continueWrite(err) {
         const cb = this._callback;
-        this._callback = noop;
+        this._callback = noop3;
         cb(err);
       }
       _write(data, cb) {
@@ -21272,7 +21310,7 @@ var require_extract = __commonJS({
         }
         function onentry(header, stream, callback) {
           entryCallback = callback;
-          stream.on("error", noop);
+          stream.on("error", noop3);
           if (promiseResolve) {
             promiseResolve({ value: stream, done: false });
             promiseResolve = promiseReject = null;
@@ -21303,7 +21341,7 @@ var require_extract = __commonJS({
     module2.exports = function extract(opts) {
       return new Extract(opts);
     };
-    function noop() {
+    function noop3() {
     }
     function overflow(size) {
       size &= 511;
@@ -21431,7 +21469,7 @@ var require_pack = __commonJS({
     var Pack = class extends Readable3 {
       constructor(opts) {
         super(opts);
-        this._drain = noop;
+        this._drain = noop3;
         this._finalized = false;
         this._finalizing = false;
         this._pending = [];
@@ -21443,7 +21481,7 @@ var require_pack = __commonJS({
           callback = buffer;
           buffer = null;
         }
-        if (!callback) callback = noop;
+        if (!callback) callback = noop3;
         if (!header.size || header.type === "symlink") header.size = 0;
         if (!header.type) header.type = modeToType(header.mode);
         if (!header.mode) header.mode = header.type === "directory" ? DMODE : FMODE;
@@ -21518,7 +21556,7 @@ var require_pack = __commonJS({
       }
       _doDrain() {
         const drain = this._drain;
-        this._drain = noop;
+        this._drain = noop3;
         drain();
       }
       _predestroy() {
@@ -21554,7 +21592,7 @@ var require_pack = __commonJS({
       }
       return "file";
     }
-    function noop() {
+    function noop3() {
     }
     function overflow(self2, size) {
       size &= 511;
@@ -21571,6 +21609,944 @@ var require_tar_stream = __commonJS({
   "node_modules/tar-stream/index.js"(exports2) {
     exports2.extract = require_extract();
     exports2.pack = require_pack();
+  }
+});
+
+// src/sources/config.ts
+function parseJsonDocument(bytes, where) {
+  if (bytes.length > MAX_JSON_BYTES) {
+    throw new GateError(
+      "LIMIT_EXCEEDED",
+      `${where} is ${bytes.length} bytes, more than the ${MAX_JSON_BYTES}-byte limit for image metadata`,
+      "this is not a normal image config or manifest; check the archive"
+    );
+  }
+  try {
+    return JSON.parse(bytes.toString("utf8"));
+  } catch (err) {
+    throw new GateError("CORRUPT_ARCHIVE", `${where} is not valid JSON: ${messageOf(err)}`, "the archive is damaged; re-create it");
+  }
+}
+function isRecord(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function sha256Digest(bytes) {
+  return `sha256:${(0, import_node_crypto.createHash)("sha256").update(bytes).digest("hex")}`;
+}
+function parseEnv(list) {
+  const env = {};
+  if (!Array.isArray(list)) return env;
+  for (const item of list) {
+    if (typeof item !== "string") continue;
+    const eq = item.indexOf("=");
+    if (eq <= 0) continue;
+    env[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return env;
+}
+function parseLabels(v) {
+  const out = {};
+  if (!isRecord(v)) return out;
+  for (const [k, value] of Object.entries(v)) if (typeof value === "string") out[k] = value;
+  return out;
+}
+function history(v) {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isRecord).map((h) => ({
+    ...typeof h.created_by === "string" && { created_by: h.created_by },
+    ...h.empty_layer === true && { empty_layer: true },
+    ...typeof h.comment === "string" && { comment: h.comment },
+    ...typeof h.created === "string" && { created: h.created }
+  }));
+}
+function parseImageConfig(bytes, where) {
+  const doc = parseJsonDocument(bytes, where);
+  if (!isRecord(doc)) throw new GateError("CORRUPT_ARCHIVE", `${where} is not an image config (not a JSON object)`);
+  const inner = isRecord(doc.config) ? doc.config : {};
+  const rootfs = isRecord(doc.rootfs) ? doc.rootfs : {};
+  const diffIds = Array.isArray(rootfs.diff_ids) ? rootfs.diff_ids.filter((d) => typeof d === "string") : [];
+  return {
+    env: parseEnv(inner.Env),
+    labels: parseLabels(inner.Labels),
+    history: history(doc.history),
+    diffIds,
+    ...typeof doc.os === "string" && { os: doc.os },
+    ...typeof doc.architecture === "string" && { architecture: doc.architecture },
+    ...typeof doc.variant === "string" && { variant: doc.variant }
+  };
+}
+function configPlatform(config) {
+  return {
+    os: config.os || "linux",
+    architecture: config.architecture || "amd64",
+    ...config.variant && { variant: config.variant }
+  };
+}
+var import_node_crypto, MAX_JSON_BYTES;
+var init_config = __esm({
+  "src/sources/config.ts"() {
+    "use strict";
+    import_node_crypto = require("node:crypto");
+    init_errors();
+    MAX_JSON_BYTES = 8 * 1024 * 1024;
+  }
+});
+
+// src/sources/decompress.ts
+function sniffCompression(head) {
+  if (head.length >= 2 && head[0] === 31 && head[1] === 139) return "gzip";
+  if (head.length >= 4 && head.readUInt32LE(0) === 4247762216) return "zstd";
+  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([253, 55, 122, 88, 90, 0]))) return "xz";
+  if (head.length >= 3 && head.subarray(0, 3).toString("latin1") === "BZh") return "bzip2";
+  return "tar";
+}
+async function decompressedTar(blob, what) {
+  const { head, stream } = await peek(blob, SNIFF_BYTES);
+  const compression = sniffCompression(head);
+  switch (compression) {
+    case "tar":
+      return stream;
+    case "gzip":
+      return through(stream, zlib.createGunzip({ chunkSize: INFLATE_CHUNK }), what, "gzip");
+    case "zstd":
+      return zstdDecompress(stream, what);
+    default:
+      stream.destroy();
+      throw new GateError(
+        "CORRUPT_LAYER",
+        `${what} is ${compression}-compressed, which image layers do not use and cuda-gate cannot read`,
+        "rebuild or re-push the image with gzip or zstd layers"
+      );
+  }
+}
+async function peek(src, n) {
+  return new Promise((resolve2, reject) => {
+    const chunks = [];
+    let length = 0;
+    const cleanup = () => {
+      src.off("readable", onReadable);
+      src.off("end", onEnd);
+      src.off("error", onError);
+    };
+    const onReadable = () => {
+      let chunk;
+      while ((chunk = src.read()) !== null) {
+        chunks.push(chunk);
+        length += chunk.length;
+        if (length >= n) {
+          cleanup();
+          const head = Buffer.concat(chunks, length);
+          src.unshift(head);
+          resolve2({ head, stream: src });
+          return;
+        }
+      }
+    };
+    const onEnd = () => {
+      cleanup();
+      const head = Buffer.concat(chunks, length);
+      resolve2({ head, stream: import_node_stream2.Readable.from(length > 0 ? [head] : [], { objectMode: false }) });
+    };
+    const onError = (err) => {
+      cleanup();
+      reject(err);
+    };
+    src.on("readable", onReadable);
+    src.on("end", onEnd);
+    src.on("error", onError);
+  });
+}
+function through(src, decoder, what, format) {
+  const out = new import_node_stream2.PassThrough({ highWaterMark: INFLATE_CHUNK });
+  src.on("error", (err) => out.destroy(err));
+  decoder.on("error", (err) => out.destroy(corruptLayer2(what, format, err)));
+  out.on("close", () => {
+    if (!out.readableEnded) {
+      src.destroy();
+      decoder.destroy();
+    }
+  });
+  src.pipe(decoder).pipe(out);
+  return out;
+}
+function zstdDecompress(src, what) {
+  const createZstdDecompress2 = zlib.createZstdDecompress;
+  if (typeof createZstdDecompress2 === "function") {
+    return through(src, createZstdDecompress2({ chunkSize: INFLATE_CHUNK }), what, "zstd");
+  }
+  return zstdProcess(src, what);
+}
+function zstdProcess(src, what) {
+  const out = new import_node_stream2.PassThrough({ highWaterMark: INFLATE_CHUNK });
+  const child = (0, import_node_child_process.spawn)("zstd", ["-dcq"], { stdio: ["pipe", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    if (stderr.length < 4096) stderr += d.toString();
+  });
+  child.on("error", (err) => {
+    src.destroy();
+    out.destroy(
+      err.code === "ENOENT" ? new GateError(
+        "CORRUPT_LAYER",
+        `${what} is zstd-compressed, and this Node.js (${process.version}) cannot decompress zstd`,
+        "run on Node.js >= 22.15 (the action uses node24) or install the zstd program (apt-get install zstd)"
+      ) : corruptLayer2(what, "zstd", err)
+    );
+  });
+  child.stdin.on("error", () => void 0);
+  src.on("error", (err) => {
+    child.kill();
+    out.destroy(err);
+  });
+  child.on("close", (code) => {
+    if (code === 0) out.end();
+    else if (!out.destroyed) out.destroy(corruptLayer2(what, "zstd", new Error(stderr.trim() || `zstd exited ${code}`)));
+  });
+  out.on("close", () => {
+    if (!out.readableEnded) {
+      child.kill();
+      src.destroy();
+    }
+  });
+  src.pipe(child.stdin);
+  child.stdout.pipe(out, { end: false });
+  return out;
+}
+function corruptLayer2(what, format, err) {
+  if (isGateError(err)) return err;
+  return new GateError(
+    "CORRUPT_LAYER",
+    `${what} cannot be decompressed (${format}): ${messageOf(err)}`,
+    "the blob is damaged or truncated; rebuild, re-save or re-pull the image"
+  );
+}
+var import_node_child_process, import_node_stream2, zlib, INFLATE_CHUNK, SNIFF_BYTES;
+var init_decompress = __esm({
+  "src/sources/decompress.ts"() {
+    "use strict";
+    import_node_child_process = require("node:child_process");
+    import_node_stream2 = require("node:stream");
+    zlib = __toESM(require("node:zlib"));
+    init_errors();
+    INFLATE_CHUNK = 256 * 1024;
+    SNIFF_BYTES = 6;
+  }
+});
+
+// src/sources/tar-index.ts
+async function indexTarFile(path) {
+  const file = await (0, import_promises.open)(path, "r");
+  try {
+    const { size: fileSize } = await file.stat();
+    return await walk(file, fileSize, path);
+  } finally {
+    await file.close();
+  }
+}
+async function walk(file, fileSize, path) {
+  const members = /* @__PURE__ */ new Map();
+  const header = Buffer.alloc(BLOCK);
+  let pos = 0;
+  let longName;
+  let longLink;
+  let pax = {};
+  let globalPax = {};
+  if (fileSize === 0) throw notATar(path, "it is empty");
+  if (fileSize < BLOCK) {
+    const { bytesRead } = await file.read(header, 0, fileSize, 0);
+    throw notATar(path, describeNonTar(header.subarray(0, bytesRead)));
+  }
+  let ended = false;
+  while (pos + BLOCK <= fileSize) {
+    await readExactly(file, header, pos, path);
+    if (isZeroBlock(header)) {
+      ended = true;
+      break;
+    }
+    if (!checksumOk(header)) {
+      if (pos === 0) throw notATar(path, describeNonTar(header));
+      throw corrupt(path, `bad tar header at byte ${pos}`);
+    }
+    const typeflag = String.fromCharCode(header[156] || 48);
+    const size = parseNumber(header, 124, 12);
+    const bodyStart = pos + BLOCK;
+    const bodyEnd = bodyStart + size;
+    if (size < 0 || bodyEnd > fileSize) {
+      throw corrupt(path, `it is truncated: an entry at byte ${pos} needs ${size} bytes, the file ends at ${fileSize}`);
+    }
+    pos = bodyStart + Math.ceil(size / BLOCK) * BLOCK;
+    if (typeflag === "L" || typeflag === "K" || typeflag === "x" || typeflag === "g") {
+      if (size > MAX_META_BYTES) throw corrupt(path, `a ${size}-byte tar metadata record at byte ${bodyStart}`);
+      const body = Buffer.alloc(size);
+      await readExactly(file, body, bodyStart, path);
+      if (typeflag === "L") longName = cString(body, 0, size);
+      else if (typeflag === "K") longLink = cString(body, 0, size);
+      else if (typeflag === "x") pax = parsePax(body);
+      else globalPax = { ...globalPax, ...parsePax(body) };
+      continue;
+    }
+    const attrs = { ...globalPax, ...pax };
+    let name = attrs.path ?? longName ?? headerName(header);
+    const linkTarget = attrs.linkpath ?? longLink ?? cString(header, 157, 100);
+    const realSize = attrs.size !== void 0 ? Number.parseInt(attrs.size, 10) : size;
+    if (attrs.size !== void 0) {
+      if (!(realSize >= 0) || bodyStart + realSize > fileSize) {
+        throw corrupt(path, `it is truncated: an entry at byte ${bodyStart - BLOCK} needs ${realSize} bytes`);
+      }
+      pos = bodyStart + Math.ceil(realSize / BLOCK) * BLOCK;
+    }
+    longName = longLink = void 0;
+    pax = {};
+    let type = memberType(typeflag);
+    if (type === "file" && name.endsWith("/")) type = "dir";
+    name = normaliseMemberName(name);
+    if (name === "") continue;
+    members.set(name, {
+      name,
+      type,
+      offset: bodyStart,
+      size: type === "file" ? realSize : 0,
+      ...(type === "symlink" || type === "hardlink") && { linkTarget }
+    });
+  }
+  if (!ended && pos !== fileSize) throw corrupt(path, `it ends unexpectedly at byte ${fileSize}`);
+  if (members.size === 0) throw notATar(path, "it holds no files");
+  return members;
+}
+async function readExactly(file, buf, position, path) {
+  const { bytesRead } = await file.read(buf, 0, buf.length, position);
+  if (bytesRead !== buf.length) throw corrupt(path, `it ends unexpectedly at byte ${position + bytesRead}`);
+}
+function memberType(typeflag) {
+  switch (typeflag) {
+    case "0":
+    case "7":
+      return "file";
+    case "1":
+      return "hardlink";
+    case "2":
+      return "symlink";
+    case "5":
+      return "dir";
+    default:
+      return "other";
+  }
+}
+function headerName(h) {
+  const name = cString(h, 0, 100);
+  const isPosixUstar = h.toString("latin1", 257, 263) === "ustar\0";
+  const prefix = isPosixUstar ? cString(h, 345, 155) : "";
+  return prefix ? `${prefix}/${name}` : name;
+}
+function normaliseMemberName(name) {
+  const out = [];
+  for (const part of name.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return out.join("/");
+}
+function memberLinkTarget(member) {
+  if (member.linkTarget === void 0) return void 0;
+  if (member.type === "hardlink" || member.linkTarget.startsWith("/")) return normaliseMemberName(member.linkTarget);
+  const slash = member.name.lastIndexOf("/");
+  return normaliseMemberName(slash < 0 ? member.linkTarget : `${member.name.slice(0, slash)}/${member.linkTarget}`);
+}
+function cString(buf, start, length) {
+  const end = buf.indexOf(0, start);
+  return buf.toString("utf8", start, end < 0 || end > start + length ? start + length : end);
+}
+function parseNumber(buf, start, length) {
+  if (buf[start] & 128) {
+    let value = buf[start] & 127;
+    for (let i = start + 1; i < start + length; i++) value = value * 256 + buf[i];
+    return value;
+  }
+  const text2 = buf.toString("latin1", start, start + length).replace(/[\0 ]+/g, " ").trim();
+  if (text2 === "") return 0;
+  return /^[0-7]+$/.test(text2) ? Number.parseInt(text2, 8) : -1;
+}
+function checksumOk(h) {
+  const stored = parseNumber(h, 148, 8);
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i++) {
+    const byte = i >= 148 && i < 156 ? 32 : h[i];
+    unsigned += byte;
+    signed += byte > 127 ? byte - 256 : byte;
+  }
+  return stored === unsigned || stored === signed;
+}
+function isZeroBlock(h) {
+  for (let i = 0; i < BLOCK; i++) if (h[i] !== 0) return false;
+  return true;
+}
+function parsePax(body) {
+  const out = {};
+  let at = 0;
+  while (at < body.length) {
+    const space = body.indexOf(32, at);
+    if (space < 0) break;
+    const len = Number.parseInt(body.toString("latin1", at, space), 10);
+    if (!(len > 0) || at + len > body.length) break;
+    const record = body.toString("utf8", space + 1, at + len - 1);
+    const eq = record.indexOf("=");
+    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
+    at += len;
+  }
+  return out;
+}
+function describeNonTar(head) {
+  if (head.length >= 2 && head[0] === 31 && head[1] === 139) return "it is gzip-compressed (decompress it first: gunzip)";
+  if (head.length >= 4 && head.readUInt32LE(0) === 4247762216) return "it is zstd-compressed (decompress it first: zstd -d)";
+  return "it is not a tar archive";
+}
+function notATar(path, why) {
+  return new GateError(
+    "NOT_AN_IMAGE",
+    `${path} is not an image archive: ${why}`,
+    "give a file written by `docker save`, `podman save` or `skopeo copy \u2026 docker-archive:/oci-archive:`"
+  );
+}
+function corrupt(path, why) {
+  return new GateError("CORRUPT_ARCHIVE", `archive ${path} is damaged: ${why}`, "write it again (e.g. `docker save -o`)");
+}
+var import_promises, BLOCK, MAX_META_BYTES;
+var init_tar_index = __esm({
+  "src/sources/tar-index.ts"() {
+    "use strict";
+    import_promises = require("node:fs/promises");
+    init_errors();
+    BLOCK = 512;
+    MAX_META_BYTES = 1024 * 1024;
+  }
+});
+
+// src/sources/image-files.ts
+async function readJson2(files, path) {
+  const bytes = await files.readSmall(path);
+  return bytes === void 0 ? void 0 : parseJsonDocument(bytes, `${path} in ${files.location}`);
+}
+function blobPath(digest, where) {
+  const m = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-fA-F0-9]{32,})$/.exec(digest);
+  if (!m) throw new GateError("CORRUPT_ARCHIVE", `${where} refers to a blob by a malformed digest "${digest}"`);
+  return `blobs/${m[1]}/${m[2]}`;
+}
+async function tarFileImageFiles(archivePath) {
+  const members = await indexTarFile(archivePath);
+  const member = (path) => {
+    let current = members.get(normaliseMemberName(path));
+    for (let hops = 0; current && current.type !== "file"; hops++) {
+      const target = memberLinkTarget(current);
+      if (hops >= MAX_LINK_HOPS || target === void 0) return void 0;
+      current = members.get(target);
+    }
+    return current;
+  };
+  return {
+    location: archivePath,
+    sizeOf: async (path) => member(path)?.size,
+    async readSmall(path) {
+      const m = member(path);
+      if (!m) return void 0;
+      if (m.size > MAX_JSON_BYTES) return Buffer.alloc(MAX_JSON_BYTES + 1);
+      return readRange(archivePath, m.offset, m.size);
+    },
+    async open(path) {
+      const m = member(path);
+      if (!m) throw missing(archivePath, path);
+      return (0, import_node_fs.createReadStream)(archivePath, { start: m.offset, end: m.offset + m.size - 1, highWaterMark: READ_CHUNK });
+    }
+  };
+}
+function directoryImageFiles(dir) {
+  const full = (path) => (0, import_node_path.join)(dir, normaliseMemberName(path));
+  const sizeOf = async (path) => {
+    try {
+      const s = await (0, import_promises2.stat)(full(path));
+      return s.isFile() ? s.size : void 0;
+    } catch {
+      return void 0;
+    }
+  };
+  return {
+    location: dir,
+    sizeOf,
+    async readSmall(path) {
+      const size = await sizeOf(path);
+      if (size === void 0) return void 0;
+      if (size > MAX_JSON_BYTES) return Buffer.alloc(MAX_JSON_BYTES + 1);
+      return readRange(full(path), 0, size);
+    },
+    async open(path) {
+      if (await sizeOf(path) === void 0) throw missing(dir, path);
+      return (0, import_node_fs.createReadStream)(full(path), { highWaterMark: READ_CHUNK });
+    }
+  };
+}
+async function readRange(file, offset, size) {
+  if (size === 0) return Buffer.alloc(0);
+  const chunks = [];
+  for await (const chunk of (0, import_node_fs.createReadStream)(file, { start: offset, end: offset + size - 1 })) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+function missing(location, path) {
+  return new GateError(
+    "CORRUPT_ARCHIVE",
+    `${location} lacks ${path}, which its manifest lists`,
+    "the archive or layout is incomplete; write it again"
+  );
+}
+var import_node_fs, import_promises2, import_node_path, READ_CHUNK, MAX_LINK_HOPS;
+var init_image_files = __esm({
+  "src/sources/image-files.ts"() {
+    "use strict";
+    import_node_fs = require("node:fs");
+    import_promises2 = require("node:fs/promises");
+    import_node_path = require("node:path");
+    init_errors();
+    init_config();
+    init_tar_index();
+    READ_CHUNK = 1 << 20;
+    MAX_LINK_HOPS = 8;
+  }
+});
+
+// src/sources/names.ts
+function canonicalName(name) {
+  let n = name.trim();
+  for (const prefix of ["docker.io/", "index.docker.io/", "localhost/"]) {
+    if (n.startsWith(prefix)) n = n.slice(prefix.length);
+  }
+  if (n.startsWith("library/")) n = n.slice("library/".length);
+  const lastSlash = n.lastIndexOf("/");
+  if (!n.includes("@") && !n.slice(lastSlash + 1).includes(":")) n += ":latest";
+  return n;
+}
+function nameMatches(wanted, recorded) {
+  if (wanted === recorded) return true;
+  if (canonicalName(wanted) === canonicalName(recorded)) return true;
+  return !recorded.includes(":") && !recorded.includes("/") && canonicalName(wanted).endsWith(`:${recorded}`);
+}
+function archiveIndex(reference) {
+  const m = reference === void 0 ? null : /^@(\d+)$/.exec(reference);
+  return m ? Number.parseInt(m[1], 10) : void 0;
+}
+var init_names = __esm({
+  "src/sources/names.ts"() {
+    "use strict";
+  }
+});
+
+// src/sources/platform.ts
+function parsePlatform(text2) {
+  const parts = text2.trim().toLowerCase().split("/");
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === "")) {
+    throw new GateError(
+      "BAD_ARGUMENT",
+      `bad platform "${text2}"`,
+      "write it as OS/ARCH or OS/ARCH/VARIANT, e.g. linux/amd64 or linux/arm64/v8"
+    );
+  }
+  const [os5, architecture, variant] = parts;
+  return normalisePlatform({ os: os5, architecture, ...variant !== void 0 && { variant } });
+}
+function normalisePlatform(p) {
+  const os5 = p.os.toLowerCase();
+  const architecture = ARCH_ALIASES[p.architecture.toLowerCase()] ?? p.architecture.toLowerCase();
+  const variant = p.variant ? p.variant.toLowerCase() : void 0;
+  return { os: os5, architecture, ...variant && { variant } };
+}
+function formatPlatform(p) {
+  return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
+}
+function platformMatches(want, have) {
+  const w = normalisePlatform(want);
+  const h = normalisePlatform(have);
+  if (w.os !== h.os || w.architecture !== h.architecture) return false;
+  if (!w.variant) return true;
+  return variantOf(w) === variantOf(h);
+}
+function variantOf(p) {
+  if (p.variant) return p.variant;
+  return p.architecture === "arm64" ? "v8" : void 0;
+}
+function descriptorPlatform(d) {
+  const p = d.platform;
+  if (!p || typeof p.os !== "string" || typeof p.architecture !== "string") return void 0;
+  return normalisePlatform({
+    os: p.os,
+    architecture: p.architecture,
+    ...typeof p.variant === "string" && { variant: p.variant }
+  });
+}
+function isAttestation(d) {
+  if (d.annotations?.["vnd.docker.reference.type"] === ATTESTATION_TYPE) return true;
+  const p = descriptorPlatform(d);
+  return p?.os === "unknown" && p.architecture === "unknown";
+}
+function platformNotFound(where, want, present) {
+  const list = present.length > 0 ? present.map(formatPlatform).join(", ") : "none";
+  return new GateError(
+    "PLATFORM_NOT_FOUND",
+    `${where} has no image for ${formatPlatform(want)}; platforms present: ${list}`,
+    "pick one of them with --platform (action input: platform)"
+  );
+}
+var DEFAULT_PLATFORM, ARCH_ALIASES, ATTESTATION_TYPE;
+var init_platform = __esm({
+  "src/sources/platform.ts"() {
+    "use strict";
+    init_errors();
+    DEFAULT_PLATFORM = { os: "linux", architecture: "amd64" };
+    ARCH_ALIASES = {
+      x86_64: "amd64",
+      "x86-64": "amd64",
+      aarch64: "arm64",
+      armhf: "arm",
+      armel: "arm",
+      i386: "386",
+      i686: "386"
+    };
+    ATTESTATION_TYPE = "attestation-manifest";
+  }
+});
+
+// src/sources/resolved-image.ts
+function digestOfBlobPath(path) {
+  const m = /^(?:\.\/)?blobs\/([a-z0-9]+)\/([a-f0-9]{32,})$/.exec(path);
+  return m ? `${m[1]}:${m[2]}` : void 0;
+}
+var init_resolved_image = __esm({
+  "src/sources/resolved-image.ts"() {
+    "use strict";
+  }
+});
+
+// src/sources/docker-manifest.ts
+async function resolveDockerManifest(files, reference, want) {
+  const where = `${DOCKER_MANIFEST} in ${files.location}`;
+  const items = parseManifestItems(await readJson2(files, DOCKER_MANIFEST), where);
+  const item = pickItem(items, reference, files.location);
+  const configBytes = await files.readSmall(item.Config);
+  if (configBytes === void 0) throw incomplete(files, item.Config);
+  const config = parseImageConfig(configBytes, `image config ${item.Config} in ${files.location}`);
+  const platform2 = configPlatform(config);
+  if (want && !platformMatches(want, platform2)) throw platformNotFound(files.location, want, [platform2]);
+  if (config.diffIds.length !== item.Layers.length) {
+    throw new GateError(
+      "CORRUPT_ARCHIVE",
+      `${where} lists ${item.Layers.length} layers but the image config has ${config.diffIds.length} diff_ids`,
+      "the archive is inconsistent; write it again"
+    );
+  }
+  const layers = [];
+  for (const [i, path] of item.Layers.entries()) {
+    const size = await files.sizeOf(path);
+    if (size === void 0) throw incomplete(files, path);
+    const diffId = config.diffIds[i];
+    layers.push({ path, descriptor: { digest: digestOfBlobPath(path) ?? diffId, diffId, size } });
+  }
+  return { configBytes, config, platform: platform2, layers, ...item.RepoTags[0] !== void 0 && { name: item.RepoTags[0] } };
+}
+function parseManifestItems(doc, where) {
+  if (!Array.isArray(doc) || doc.length === 0) {
+    throw new GateError("CORRUPT_ARCHIVE", `${where} is not a list of images`, "the archive is damaged; write it again");
+  }
+  return doc.map((raw, i) => {
+    const ok = isRecord(raw) && typeof raw.Config === "string" && Array.isArray(raw.Layers) && raw.Layers.every((l) => typeof l === "string");
+    if (!ok) throw new GateError("CORRUPT_ARCHIVE", `${where}: entry ${i} lacks Config or Layers`);
+    const tags = Array.isArray(raw.RepoTags) ? raw.RepoTags.filter((t) => typeof t === "string") : [];
+    return { Config: raw.Config, RepoTags: tags, Layers: raw.Layers };
+  });
+}
+function pickItem(items, reference, location) {
+  if (reference === void 0) return items[0];
+  const index = archiveIndex(reference);
+  const found = index !== void 0 ? items[index] : items.find((it) => it.RepoTags.some((tag) => nameMatches(reference, tag)));
+  if (found) return found;
+  const present = items.flatMap((it, i) => it.RepoTags.length > 0 ? it.RepoTags : [`@${i}`]);
+  throw new GateError(
+    "IMAGE_NOT_FOUND",
+    `${location} has no image "${reference}"; it holds: ${present.join(", ")}`,
+    "name one of those after the path (docker-archive:PATH:NAME), or leave the name out to take the first"
+  );
+}
+function incomplete(files, path) {
+  return new GateError(
+    "CORRUPT_ARCHIVE",
+    `${files.location} lacks ${path}, which ${DOCKER_MANIFEST} lists`,
+    "the archive is incomplete; write it again"
+  );
+}
+var DOCKER_MANIFEST;
+var init_docker_manifest = __esm({
+  "src/sources/docker-manifest.ts"() {
+    "use strict";
+    init_errors();
+    init_config();
+    init_image_files();
+    init_names();
+    init_platform();
+    init_resolved_image();
+    DOCKER_MANIFEST = "manifest.json";
+  }
+});
+
+// src/sources/in-order.ts
+async function mapInOrder(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await fn(items[index], index);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+var init_in_order = __esm({
+  "src/sources/in-order.ts"() {
+    "use strict";
+  }
+});
+
+// src/sources/oci-index.ts
+async function resolveOciImage(files, reference, want) {
+  const where = `${OCI_INDEX} in ${files.location}`;
+  const index = await readJson2(files, OCI_INDEX);
+  if (!isRecord(index)) throw new GateError("CORRUPT_ARCHIVE", `${where} is not an OCI image index`);
+  const named = pickByReference(descriptorsOf(index, where), reference, files.location);
+  const candidates = [];
+  await collectManifests(files, named, 0, candidates);
+  if (candidates.length === 0) {
+    throw new GateError("NOT_AN_IMAGE", `${where} lists no image manifests`, "this layout holds no container image");
+  }
+  const loaded = /* @__PURE__ */ new Map();
+  const load = async (c) => {
+    let m = loaded.get(c.descriptor.digest);
+    if (!m) {
+      m = await loadManifest(files, c.descriptor);
+      loaded.set(c.descriptor.digest, m);
+    }
+    return m;
+  };
+  const platformOf = async (c) => c.platform ?? configPlatform((await load(c)).config);
+  let chosen;
+  if (!want && candidates.length === 1) chosen = candidates[0];
+  else {
+    const target = want ?? DEFAULT_PLATFORM;
+    for (const c of candidates) {
+      if (platformMatches(target, await platformOf(c))) {
+        chosen = c;
+        break;
+      }
+    }
+    if (!chosen) {
+      const present = await Promise.all(candidates.map(platformOf));
+      throw platformNotFound(files.location, target, present);
+    }
+  }
+  const manifest = await load(chosen);
+  const platform2 = configPlatform(manifest.config);
+  if (want && !platformMatches(want, platform2)) throw platformNotFound(files.location, want, [platform2]);
+  const diffIds = manifest.config.diffIds;
+  const layers = [];
+  for (const [i, layer] of manifest.layers.entries()) {
+    const path = blobPath(layer.digest, `manifest ${chosen.descriptor.digest}`);
+    if (await files.sizeOf(path) === void 0) throw missingBlob(files, layer.digest, "layer");
+    layers.push({
+      path,
+      descriptor: {
+        digest: layer.digest,
+        ...diffIds.length === manifest.layers.length && { diffId: diffIds[i] },
+        ...layer.size !== void 0 && { size: layer.size },
+        ...layer.mediaType !== void 0 && { mediaType: layer.mediaType }
+      }
+    });
+  }
+  return {
+    manifestDigest: chosen.descriptor.digest,
+    configBytes: manifest.configBytes,
+    config: manifest.config,
+    platform: platform2,
+    layers,
+    ...chosen.name !== void 0 && { name: chosen.name }
+  };
+}
+function descriptorsOf(doc, where) {
+  const list = doc.manifests ?? [];
+  if (!Array.isArray(list)) throw new GateError("CORRUPT_ARCHIVE", `${where}: "manifests" is not a list`);
+  return list.filter(
+    (d) => isRecord(d) && typeof d.digest === "string"
+  );
+}
+function namesOf(d) {
+  const names = [d.annotations?.[REF_NAME], d.annotations?.[CONTAINERD_NAME]];
+  return names.filter((n) => typeof n === "string" && n !== "");
+}
+function pickByReference(all, reference, location) {
+  if (reference === void 0) return all;
+  const index = archiveIndex(reference);
+  const found = index !== void 0 ? all.slice(index, index + 1) : all.filter((d) => namesOf(d).some((n) => nameMatches(reference, n)));
+  if (found.length > 0) return found;
+  const present = [...new Set(all.flatMap(namesOf))];
+  throw new GateError(
+    "IMAGE_NOT_FOUND",
+    `${location} has no image named "${reference}"; names present: ${present.length > 0 ? present.join(", ") : "none"}`,
+    "use one of those names after the path, or leave the name out"
+  );
+}
+async function collectManifests(files, descriptors, depth, out, name) {
+  for (const d of descriptors) {
+    if (isAttestation(d)) continue;
+    const ownName = namesOf(d)[0] ?? name;
+    if (d.mediaType !== void 0 && INDEX_TYPES.has(d.mediaType)) {
+      if (depth >= MAX_INDEX_DEPTH) {
+        throw new GateError("CORRUPT_ARCHIVE", `${files.location}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
+      }
+      const path = blobPath(d.digest, `${OCI_INDEX} in ${files.location}`);
+      const nested = await readJson2(files, path);
+      if (nested === void 0) continue;
+      if (!isRecord(nested)) throw new GateError("CORRUPT_ARCHIVE", `index ${d.digest} in ${files.location} is not an index`);
+      await collectManifests(files, descriptorsOf(nested, `index ${d.digest}`), depth + 1, out, ownName);
+      continue;
+    }
+    if (d.mediaType !== void 0 && !MANIFEST_TYPES.has(d.mediaType)) continue;
+    const platform2 = descriptorPlatform(d);
+    out.push({ descriptor: d, ...platform2 && { platform: platform2 }, ...ownName !== void 0 && { name: ownName } });
+  }
+}
+async function loadManifest(files, d) {
+  const manifest = await readJson2(files, blobPath(d.digest, `${OCI_INDEX} in ${files.location}`));
+  if (manifest === void 0) throw missingBlob(files, d.digest, "manifest");
+  if (!isRecord(manifest) || !isRecord(manifest.config) || typeof manifest.config.digest !== "string") {
+    throw new GateError("CORRUPT_ARCHIVE", `manifest ${d.digest} in ${files.location} has no config`);
+  }
+  const configDigest = manifest.config.digest;
+  const configBytes = await files.readSmall(blobPath(configDigest, `manifest ${d.digest}`));
+  if (configBytes === void 0) throw missingBlob(files, configDigest, "config");
+  const config = parseImageConfig(configBytes, `image config ${configDigest} in ${files.location}`);
+  const layers = Array.isArray(manifest.layers) ? manifest.layers.filter((l) => isRecord(l) && typeof l.digest === "string") : [];
+  return { config, configBytes, layers };
+}
+function missingBlob(files, digest, what) {
+  return new GateError(
+    "CORRUPT_ARCHIVE",
+    `${files.location} lacks the ${what} blob ${digest}`,
+    "the archive or layout is incomplete (a platform that was never pulled?); write it again"
+  );
+}
+var OCI_INDEX, INDEX_TYPES, MANIFEST_TYPES, REF_NAME, CONTAINERD_NAME, MAX_INDEX_DEPTH;
+var init_oci_index = __esm({
+  "src/sources/oci-index.ts"() {
+    "use strict";
+    init_errors();
+    init_config();
+    init_image_files();
+    init_names();
+    init_platform();
+    OCI_INDEX = "index.json";
+    INDEX_TYPES = /* @__PURE__ */ new Set([
+      "application/vnd.oci.image.index.v1+json",
+      "application/vnd.docker.distribution.manifest.list.v2+json"
+    ]);
+    MANIFEST_TYPES = /* @__PURE__ */ new Set([
+      "application/vnd.oci.image.manifest.v1+json",
+      "application/vnd.docker.distribution.manifest.v2+json"
+    ]);
+    REF_NAME = "org.opencontainers.image.ref.name";
+    CONTAINERD_NAME = "io.containerd.image.name";
+    MAX_INDEX_DEPTH = 4;
+  }
+});
+
+// src/sources/file-image.ts
+async function resolveImageFiles(files, prefer, reference, opts) {
+  const order = prefer === "docker" ? ["docker", "oci"] : ["oci", "docker"];
+  for (const layout of order) {
+    const marker = layout === "docker" ? DOCKER_MANIFEST : OCI_INDEX;
+    if (await files.sizeOf(marker) === void 0) continue;
+    return layout === "docker" ? resolveDockerManifest(files, reference, opts.platform) : resolveOciImage(files, reference, opts.platform);
+  }
+  throw new GateError(
+    "NOT_AN_IMAGE",
+    `${files.location} is not an image archive: it has neither ${DOCKER_MANIFEST} nor ${OCI_INDEX}`,
+    "give a file written by `docker save`, `podman save` or `skopeo copy`, or an OCI layout"
+  );
+}
+function imageFromResolved(source, files, resolved) {
+  const { config, platform: platform2 } = resolved;
+  return {
+    source: source.raw,
+    kind: source.kind,
+    ref: source.reference ?? resolved.name ?? source.path ?? source.raw,
+    digest: resolved.manifestDigest ?? sha256Digest(resolved.configBytes),
+    platform: platform2,
+    config,
+    layers: resolved.layers.map((l) => ({ ...l.descriptor })),
+    async readLayers(read) {
+      const results = await mapInOrder(resolved.layers, LAYER_CONCURRENCY, async (layer, index) => {
+        const blob = await files.open(layer.path);
+        const tar = await decompressedTar(blob, `layer ${layer.descriptor.digest} of ${files.location}`);
+        return read({ index, descriptor: { ...layer.descriptor } }, tar);
+      });
+      return { results, config };
+    }
+  };
+}
+async function openFileSource(source, opts, shape) {
+  await checkInputPath(source.path, shape.holder === "tar" ? "file" : "dir", source);
+  const files = shape.holder === "tar" ? await tarFileImageFiles(source.path) : directoryImageFiles(source.path);
+  return imageFromResolved(source, files, await resolveImageFiles(files, shape.prefer, source.reference, opts));
+}
+async function checkInputPath(path, expect, source) {
+  let isDir;
+  try {
+    isDir = (await (0, import_promises3.stat)(path)).isDirectory();
+  } catch (err) {
+    const code = err.code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      throw new GateError(
+        "FILE_NOT_FOUND",
+        `${path} does not exist (source ${source.raw})`,
+        expect === "file" ? "check the path; write the archive with `docker save -o PATH IMAGE`" : "check the path of the OCI layout directory"
+      );
+    }
+    throw new GateError("FILE_NOT_FOUND", `cannot read ${path} (source ${source.raw}): ${messageOf(err)}`);
+  }
+  if (expect === "file" && isDir) {
+    throw new GateError("NOT_AN_IMAGE", `${path} is a directory, not an image archive`, `for an OCI layout directory use oci:${path}`);
+  }
+  if (expect === "dir" && !isDir) {
+    throw new GateError(
+      "NOT_AN_IMAGE",
+      `${path} is a file, not an OCI layout directory`,
+      `for a tar use oci-archive:${path} or docker-archive:${path}`
+    );
+  }
+}
+var import_promises3, LAYER_CONCURRENCY;
+var init_file_image = __esm({
+  "src/sources/file-image.ts"() {
+    "use strict";
+    import_promises3 = require("node:fs/promises");
+    init_errors();
+    init_config();
+    init_decompress();
+    init_docker_manifest();
+    init_image_files();
+    init_in_order();
+    init_oci_index();
+    LAYER_CONCURRENCY = 2;
   }
 });
 
@@ -21973,7 +22949,7 @@ var require_writer = __commonJS({
       size: 1024,
       growthFactor: 8
     };
-    function merge(from, to) {
+    function merge2(from, to) {
       assert.ok(from);
       assert.equal(typeof from, "object");
       assert.ok(to);
@@ -21988,7 +22964,7 @@ var require_writer = __commonJS({
       return to;
     }
     function Writer(options) {
-      options = merge(DEFAULT_OPTS, options || {});
+      options = merge2(DEFAULT_OPTS, options || {});
       this._buf = Buffer2.alloc(options.size || 1024);
       this._size = this._buf.length;
       this._offset = 0;
@@ -26889,7 +27865,7 @@ var require_crypto = __commonJS({
     }
     var CIPHER_STREAM = 1 << 0;
     var CIPHER_INFO = (() => {
-      function info(sslName, blockLen, keyLen, ivLen, authLen, discardLen, flags) {
+      function info2(sslName, blockLen, keyLen, ivLen, authLen, discardLen, flags) {
         return {
           sslName,
           blockLen,
@@ -26901,25 +27877,25 @@ var require_crypto = __commonJS({
         };
       }
       return {
-        "chacha20-poly1305@openssh.com": info("chacha20", 8, 64, 0, 16, 0, CIPHER_STREAM),
-        "aes128-gcm": info("aes-128-gcm", 16, 16, 12, 16, 0, CIPHER_STREAM),
-        "aes256-gcm": info("aes-256-gcm", 16, 32, 12, 16, 0, CIPHER_STREAM),
-        "aes128-gcm@openssh.com": info("aes-128-gcm", 16, 16, 12, 16, 0, CIPHER_STREAM),
-        "aes256-gcm@openssh.com": info("aes-256-gcm", 16, 32, 12, 16, 0, CIPHER_STREAM),
-        "aes128-cbc": info("aes-128-cbc", 16, 16, 0, 0, 0, 0),
-        "aes192-cbc": info("aes-192-cbc", 16, 24, 0, 0, 0, 0),
-        "aes256-cbc": info("aes-256-cbc", 16, 32, 0, 0, 0, 0),
-        "rijndael-cbc@lysator.liu.se": info("aes-256-cbc", 16, 32, 0, 0, 0, 0),
-        "3des-cbc": info("des-ede3-cbc", 8, 24, 0, 0, 0, 0),
-        "blowfish-cbc": info("bf-cbc", 8, 16, 0, 0, 0, 0),
-        "idea-cbc": info("idea-cbc", 8, 16, 0, 0, 0, 0),
-        "cast128-cbc": info("cast-cbc", 8, 16, 0, 0, 0, 0),
-        "aes128-ctr": info("aes-128-ctr", 16, 16, 16, 0, 0, CIPHER_STREAM),
-        "aes192-ctr": info("aes-192-ctr", 16, 24, 16, 0, 0, CIPHER_STREAM),
-        "aes256-ctr": info("aes-256-ctr", 16, 32, 16, 0, 0, CIPHER_STREAM),
-        "3des-ctr": info("des-ede3", 8, 24, 8, 0, 0, CIPHER_STREAM),
-        "blowfish-ctr": info("bf-ecb", 8, 16, 8, 0, 0, CIPHER_STREAM),
-        "cast128-ctr": info("cast5-ecb", 8, 16, 8, 0, 0, CIPHER_STREAM),
+        "chacha20-poly1305@openssh.com": info2("chacha20", 8, 64, 0, 16, 0, CIPHER_STREAM),
+        "aes128-gcm": info2("aes-128-gcm", 16, 16, 12, 16, 0, CIPHER_STREAM),
+        "aes256-gcm": info2("aes-256-gcm", 16, 32, 12, 16, 0, CIPHER_STREAM),
+        "aes128-gcm@openssh.com": info2("aes-128-gcm", 16, 16, 12, 16, 0, CIPHER_STREAM),
+        "aes256-gcm@openssh.com": info2("aes-256-gcm", 16, 32, 12, 16, 0, CIPHER_STREAM),
+        "aes128-cbc": info2("aes-128-cbc", 16, 16, 0, 0, 0, 0),
+        "aes192-cbc": info2("aes-192-cbc", 16, 24, 0, 0, 0, 0),
+        "aes256-cbc": info2("aes-256-cbc", 16, 32, 0, 0, 0, 0),
+        "rijndael-cbc@lysator.liu.se": info2("aes-256-cbc", 16, 32, 0, 0, 0, 0),
+        "3des-cbc": info2("des-ede3-cbc", 8, 24, 0, 0, 0, 0),
+        "blowfish-cbc": info2("bf-cbc", 8, 16, 0, 0, 0, 0),
+        "idea-cbc": info2("idea-cbc", 8, 16, 0, 0, 0, 0),
+        "cast128-cbc": info2("cast-cbc", 8, 16, 0, 0, 0, 0),
+        "aes128-ctr": info2("aes-128-ctr", 16, 16, 16, 0, 0, CIPHER_STREAM),
+        "aes192-ctr": info2("aes-192-ctr", 16, 24, 16, 0, 0, CIPHER_STREAM),
+        "aes256-ctr": info2("aes-256-ctr", 16, 32, 16, 0, 0, CIPHER_STREAM),
+        "3des-ctr": info2("des-ede3", 8, 24, 8, 0, 0, CIPHER_STREAM),
+        "blowfish-ctr": info2("bf-ecb", 8, 16, 8, 0, 0, CIPHER_STREAM),
+        "cast128-ctr": info2("cast5-ecb", 8, 16, 8, 0, 0, CIPHER_STREAM),
         /* The "arcfour128" algorithm is the RC4 cipher, as described in
                [SCHNEIER], using a 128-bit key.  The first 1536 bytes of keystream
                generated by the cipher MUST be discarded, and the first byte of the
@@ -26927,14 +27903,14 @@ var require_crypto = __commonJS({
                keystream.
         
                -- http://tools.ietf.org/html/rfc4345#section-4 */
-        "arcfour": info("rc4", 8, 16, 0, 0, 1536, CIPHER_STREAM),
-        "arcfour128": info("rc4", 8, 16, 0, 0, 1536, CIPHER_STREAM),
-        "arcfour256": info("rc4", 8, 32, 0, 0, 1536, CIPHER_STREAM),
-        "arcfour512": info("rc4", 8, 64, 0, 0, 1536, CIPHER_STREAM)
+        "arcfour": info2("rc4", 8, 16, 0, 0, 1536, CIPHER_STREAM),
+        "arcfour128": info2("rc4", 8, 16, 0, 0, 1536, CIPHER_STREAM),
+        "arcfour256": info2("rc4", 8, 32, 0, 0, 1536, CIPHER_STREAM),
+        "arcfour512": info2("rc4", 8, 64, 0, 0, 1536, CIPHER_STREAM)
       };
     })();
     var MAC_INFO = (() => {
-      function info(sslName, len, actualLen, isETM) {
+      function info2(sslName, len, actualLen, isETM) {
         return {
           sslName,
           len,
@@ -26943,18 +27919,18 @@ var require_crypto = __commonJS({
         };
       }
       return {
-        "hmac-md5": info("md5", 16, 16, false),
-        "hmac-md5-96": info("md5", 16, 12, false),
-        "hmac-ripemd160": info("ripemd160", 20, 20, false),
-        "hmac-sha1": info("sha1", 20, 20, false),
-        "hmac-sha1-etm@openssh.com": info("sha1", 20, 20, true),
-        "hmac-sha1-96": info("sha1", 20, 12, false),
-        "hmac-sha2-256": info("sha256", 32, 32, false),
-        "hmac-sha2-256-etm@openssh.com": info("sha256", 32, 32, true),
-        "hmac-sha2-256-96": info("sha256", 32, 12, false),
-        "hmac-sha2-512": info("sha512", 64, 64, false),
-        "hmac-sha2-512-etm@openssh.com": info("sha512", 64, 64, true),
-        "hmac-sha2-512-96": info("sha512", 64, 12, false)
+        "hmac-md5": info2("md5", 16, 16, false),
+        "hmac-md5-96": info2("md5", 16, 12, false),
+        "hmac-ripemd160": info2("ripemd160", 20, 20, false),
+        "hmac-sha1": info2("sha1", 20, 20, false),
+        "hmac-sha1-etm@openssh.com": info2("sha1", 20, 20, true),
+        "hmac-sha1-96": info2("sha1", 20, 12, false),
+        "hmac-sha2-256": info2("sha256", 32, 32, false),
+        "hmac-sha2-256-etm@openssh.com": info2("sha256", 32, 32, true),
+        "hmac-sha2-256-96": info2("sha256", 32, 12, false),
+        "hmac-sha2-512": info2("sha512", 64, 64, false),
+        "hmac-sha2-512-etm@openssh.com": info2("sha512", 64, 64, true),
+        "hmac-sha2-512-96": info2("sha512", 64, 12, false)
       };
     })();
     var NullCipher = class {
@@ -28542,9 +29518,9 @@ ${formatted}-----END ${type} KEY-----`;
         return this.type === parsed.type && this[SYM_PRIV_PEM] === parsed[SYM_PRIV_PEM] && this[SYM_PUB_PEM] === parsed[SYM_PUB_PEM] && this[SYM_PUB_SSH].equals(parsed[SYM_PUB_SSH]);
       }
     };
-    function OpenSSH_Private(type, comment, privPEM, pubPEM, pubSSH, algo, decrypted) {
+    function OpenSSH_Private(type, comment2, privPEM, pubPEM, pubSSH, algo, decrypted) {
       this.type = type;
-      this.comment = comment;
+      this.comment = comment2;
       this[SYM_PRIV_PEM] = privPEM;
       this[SYM_PUB_PEM] = pubPEM;
       this[SYM_PUB_SSH] = pubSSH;
@@ -28819,9 +29795,9 @@ ${formatted}-----END ${type} KEY-----`;
         return ret[0];
       };
     }
-    function OpenSSH_Old_Private(type, comment, privPEM, pubPEM, pubSSH, algo, decrypted) {
+    function OpenSSH_Old_Private(type, comment2, privPEM, pubPEM, pubSSH, algo, decrypted) {
       this.type = type;
-      this.comment = comment;
+      this.comment = comment2;
       this[SYM_PRIV_PEM] = privPEM;
       this[SYM_PUB_PEM] = pubPEM;
       this[SYM_PUB_SSH] = pubSSH;
@@ -29007,9 +29983,9 @@ ${formatted}-----END ${type} KEY-----`;
         );
       };
     }
-    function PPK_Private(type, comment, privPEM, pubPEM, pubSSH, algo, decrypted) {
+    function PPK_Private(type, comment2, privPEM, pubPEM, pubSSH, algo, decrypted) {
       this.type = type;
-      this.comment = comment;
+      this.comment = comment2;
       this[SYM_PRIV_PEM] = privPEM;
       this[SYM_PUB_PEM] = pubPEM;
       this[SYM_PUB_SSH] = pubSSH;
@@ -29055,12 +30031,12 @@ ${formatted}-----END ${type} KEY-----`;
           }
         }
         const type = m[1];
-        const comment = m[3];
+        const comment2 = m[3];
         const pubBlob = Buffer.from(m[4], "base64");
         const mac = m[6];
         const typeLen = type.length;
         const cipherNameLen = cipherName.length;
-        const commentLen = Buffer.byteLength(comment);
+        const commentLen = Buffer.byteLength(comment2);
         const pubLen = pubBlob.length;
         const privLen = privBlob.length;
         const macData = Buffer.allocUnsafe(4 + typeLen + 4 + cipherNameLen + 4 + commentLen + 4 + pubLen + 4 + privLen);
@@ -29070,7 +30046,7 @@ ${formatted}-----END ${type} KEY-----`;
         writeUInt32BE(macData, cipherNameLen, p += typeLen);
         macData.utf8Write(cipherName, p += 4, cipherNameLen);
         writeUInt32BE(macData, commentLen, p += cipherNameLen);
-        macData.utf8Write(comment, p += 4, commentLen);
+        macData.utf8Write(comment2, p += 4, commentLen);
         writeUInt32BE(macData, pubLen, p += commentLen);
         macData.set(pubBlob, p += 4);
         writeUInt32BE(macData, privLen, p += pubLen);
@@ -29143,7 +30119,7 @@ ${formatted}-----END ${type} KEY-----`;
         }
         return new PPK_Private(
           type,
-          comment,
+          comment2,
           privPEM,
           pubPEM,
           pubSSH,
@@ -29152,9 +30128,9 @@ ${formatted}-----END ${type} KEY-----`;
         );
       };
     }
-    function OpenSSH_Public(type, comment, pubPEM, pubSSH, algo) {
+    function OpenSSH_Public(type, comment2, pubPEM, pubSSH, algo) {
       this.type = type;
-      this.comment = comment;
+      this.comment = comment2;
       this[SYM_PRIV_PEM] = null;
       this[SYM_PUB_PEM] = pubPEM;
       this[SYM_PUB_SSH] = pubSSH;
@@ -29175,16 +30151,16 @@ ${formatted}-----END ${type} KEY-----`;
         const fullType = m[1];
         const baseType = m[2];
         const data = Buffer.from(m[3], "base64");
-        const comment = m[4] || "";
+        const comment2 = m[4] || "";
         const type = readString(data, data._pos, true);
         if (type === void 0 || type.indexOf(baseType) !== 0)
           return new Error("Malformed OpenSSH public key");
-        return parseDER(data, baseType, comment, fullType);
+        return parseDER(data, baseType, comment2, fullType);
       };
     }
-    function RFC4716_Public(type, comment, pubPEM, pubSSH, algo) {
+    function RFC4716_Public(type, comment2, pubPEM, pubSSH, algo) {
       this.type = type;
-      this.comment = comment;
+      this.comment = comment2;
       this[SYM_PRIV_PEM] = null;
       this[SYM_PUB_PEM] = pubPEM;
       this[SYM_PUB_SSH] = pubSSH;
@@ -29203,7 +30179,7 @@ ${formatted}-----END ${type} KEY-----`;
           return null;
         const body = m[1];
         let dataStart = 0;
-        let comment = "";
+        let comment2 = "";
         while (m = RE_HEADER.exec(body)) {
           const headerName2 = m[1];
           const headerValue = m[2].replace(RE_HEADER_ENDS, "");
@@ -29213,9 +30189,9 @@ ${formatted}-----END ${type} KEY-----`;
           }
           dataStart = RE_HEADER.lastIndex;
           if (headerName2.toLowerCase() === "comment") {
-            comment = headerValue;
-            if (comment.length > 1 && comment.charCodeAt(0) === 34 && comment.charCodeAt(comment.length - 1) === 34) {
-              comment = comment.slice(1, -1);
+            comment2 = headerValue;
+            if (comment2.length > 1 && comment2.charCodeAt(0) === 34 && comment2.charCodeAt(comment2.length - 1) === 34) {
+              comment2 = comment2.slice(1, -1);
             }
           }
         }
@@ -29260,10 +30236,10 @@ ${formatted}-----END ${type} KEY-----`;
           default:
             return new Error("Malformed RFC4716 public key");
         }
-        return new RFC4716_Public(type, comment, pubPEM, pubSSH, "sha1");
+        return new RFC4716_Public(type, comment2, pubPEM, pubSSH, "sha1");
       };
     }
-    function parseDER(data, baseType, comment, fullType) {
+    function parseDER(data, baseType, comment2, fullType) {
       if (!isSupportedKeyType(baseType))
         return new Error(`Unsupported OpenSSH public key type: ${baseType}`);
       let algo;
@@ -29337,7 +30313,7 @@ ${formatted}-----END ${type} KEY-----`;
         default:
           return new Error(`Unsupported OpenSSH public key type: ${baseType}`);
       }
-      return new OpenSSH_Public(fullType, comment, pubPEM, pubSSH, algo);
+      return new OpenSSH_Public(fullType, comment2, pubPEM, pubSSH, algo);
     }
     function isSupportedKeyType(type) {
       switch (type) {
@@ -29446,7 +30422,7 @@ var require_agent2 = __commonJS({
       buf2.copy(combined, buf1.length);
       return combined;
     }
-    function noop() {
+    function noop3() {
     }
     var EMPTY_BUF = Buffer.alloc(0);
     var binaryParser = makeBufferParser();
@@ -29875,15 +30851,15 @@ var require_agent2 = __commonJS({
                       binaryParser.clear();
                       return cb(new Error("Malformed agent response"));
                     }
-                    const comment = binaryParser.readString(true);
-                    if (comment === void 0) {
+                    const comment2 = binaryParser.readString(true);
+                    if (comment2 === void 0) {
                       binaryParser.clear();
                       return cb(new Error("Malformed agent response"));
                     }
                     pubKey = parseKey(pubKey);
                     if (pubKey instanceof Error)
                       continue;
-                    pubKey.comment = pubKey.comment || comment;
+                    pubKey.comment = pubKey.comment || comment2;
                     keys.push(pubKey);
                   }
                   p = binaryParser.pos();
@@ -30025,7 +31001,7 @@ var require_agent2 = __commonJS({
           data.copy(buf, p += 4);
           writeUInt32BE(buf, flags, p += dataLen);
           if (typeof cb !== "function")
-            cb = noop;
+            cb = noop3;
           this[SYM_REQS].push({ type, cb });
           return this.push(buf);
         }
@@ -30038,7 +31014,7 @@ var require_agent2 = __commonJS({
           writeUInt32BE(buf, buf.length - 4, p);
           buf[p += 4] = type;
           if (typeof cb !== "function")
-            cb = noop;
+            cb = noop3;
           this[SYM_REQS].push({ type, cb });
           return this.push(buf);
         }
@@ -30074,7 +31050,7 @@ var require_agent2 = __commonJS({
             if (typeof entry !== "object" || entry === null)
               throw new Error(`Invalid key entry: ${entry}`);
             let pubKey;
-            let comment;
+            let comment2;
             if (isParsedKey(entry)) {
               pubKey = entry;
             } else if (isParsedKey(entry.pubKey)) {
@@ -30082,20 +31058,20 @@ var require_agent2 = __commonJS({
             } else {
               if (typeof entry.pubKey !== "object" || entry.pubKey === null)
                 continue;
-              ({ pubKey, comment } = entry.pubKey);
+              ({ pubKey, comment: comment2 } = entry.pubKey);
               pubKey = parseKey(pubKey);
               if (pubKey instanceof Error)
                 continue;
             }
-            comment = pubKey.comment || comment;
+            comment2 = pubKey.comment || comment2;
             pubKey = pubKey.getPublicSSH();
             totalKeysLen += 4 + pubKey.length;
-            if (comment && typeof comment === "string")
-              comment = Buffer.from(comment);
-            else if (!Buffer.isBuffer(comment))
-              comment = EMPTY_BUF;
-            totalKeysLen += 4 + comment.length;
-            newKeys.push({ pubKey, comment });
+            if (comment2 && typeof comment2 === "string")
+              comment2 = Buffer.from(comment2);
+            else if (!Buffer.isBuffer(comment2))
+              comment2 = EMPTY_BUF;
+            totalKeysLen += 4 + comment2.length;
+            newKeys.push({ pubKey, comment: comment2 });
           }
           let p = 0;
           const buf = Buffer.allocUnsafe(4 + 1 + totalKeysLen);
@@ -30104,14 +31080,14 @@ var require_agent2 = __commonJS({
           writeUInt32BE(buf, newKeys.length, ++p);
           p += 4;
           for (let i = 0; i < newKeys.length; ++i) {
-            const { pubKey, comment } = newKeys[i];
+            const { pubKey, comment: comment2 } = newKeys[i];
             writeUInt32BE(buf, pubKey.length, p);
             pubKey.copy(buf, p += 4);
-            writeUInt32BE(buf, comment.length, p += pubKey.length);
+            writeUInt32BE(buf, comment2.length, p += pubKey.length);
             p += 4;
-            if (comment.length) {
-              comment.copy(buf, p);
-              p += comment.length;
+            if (comment2.length) {
+              comment2.copy(buf, p);
+              p += comment2.length;
             }
           }
           return respond(this, req, buf);
@@ -30163,7 +31139,7 @@ var require_agent2 = __commonJS({
       }
       init(cb) {
         if (typeof cb !== "function")
-          cb = noop;
+          cb = noop3;
         if (this[SYM_AGENT_KEYS] === null) {
           if (this[SYM_AGENT_CBS] === null) {
             this[SYM_AGENT_CBS] = [cb];
@@ -30505,8 +31481,8 @@ var require_handlers_misc = __commonJS({
         self2._debug && self2._debug(
           `Inbound: Received DISCONNECT (${reason}, "${desc}")`
         );
-        const handler = self2._handlers.DISCONNECT;
-        handler && handler(self2, reason, desc);
+        const handler2 = self2._handlers.DISCONNECT;
+        handler2 && handler2(self2, reason, desc);
       },
       [MESSAGE.IGNORE]: (self2, payload) => {
         self2._debug && self2._debug("Inbound: Received IGNORE");
@@ -30536,8 +31512,8 @@ var require_handlers_misc = __commonJS({
           );
         }
         self2._debug && self2._debug("Inbound: Received DEBUG");
-        const handler = self2._handlers.DEBUG;
-        handler && handler(self2, display, msg);
+        const handler2 = self2._handlers.DEBUG;
+        handler2 && handler2(self2, display, msg);
       },
       [MESSAGE.SERVICE_REQUEST]: (self2, payload) => {
         bufferParser.init(payload, 1);
@@ -30550,8 +31526,8 @@ var require_handlers_misc = __commonJS({
           );
         }
         self2._debug && self2._debug(`Inbound: Received SERVICE_REQUEST (${name})`);
-        const handler = self2._handlers.SERVICE_REQUEST;
-        handler && handler(self2, name);
+        const handler2 = self2._handlers.SERVICE_REQUEST;
+        handler2 && handler2(self2, name);
       },
       [MESSAGE.SERVICE_ACCEPT]: (self2, payload) => {
         bufferParser.init(payload, 1);
@@ -30564,8 +31540,8 @@ var require_handlers_misc = __commonJS({
           );
         }
         self2._debug && self2._debug(`Inbound: Received SERVICE_ACCEPT (${name})`);
-        const handler = self2._handlers.SERVICE_ACCEPT;
-        handler && handler(self2, name);
+        const handler2 = self2._handlers.SERVICE_ACCEPT;
+        handler2 && handler2(self2, name);
       },
       [MESSAGE.EXT_INFO]: (self2, payload) => {
         bufferParser.init(payload, 1);
@@ -30595,8 +31571,8 @@ var require_handlers_misc = __commonJS({
         if (exts === void 0)
           return doFatalError(self2, "Inbound: Malformed EXT_INFO packet");
         self2._debug && self2._debug("Inbound: Received EXT_INFO");
-        const handler = self2._handlers.EXT_INFO;
-        handler && handler(self2, exts);
+        const handler2 = self2._handlers.EXT_INFO;
+        handler2 && handler2(self2, exts);
       },
       // User auth protocol -- generic =============================================
       [MESSAGE.USERAUTH_REQUEST]: (self2, payload) => {
@@ -30739,8 +31715,8 @@ var require_handlers_misc = __commonJS({
           methodDesc = method;
         self2._authsQueue.push(method);
         self2._debug && self2._debug(`Inbound: Received USERAUTH_REQUEST (${methodDesc})`);
-        const handler = self2._handlers.USERAUTH_REQUEST;
-        handler && handler(self2, user, service, method, methodData);
+        const handler2 = self2._handlers.USERAUTH_REQUEST;
+        handler2 && handler2(self2, user, service, method, methodData);
       },
       [MESSAGE.USERAUTH_FAILURE]: (self2, payload) => {
         bufferParser.init(payload, 1);
@@ -30755,14 +31731,14 @@ var require_handlers_misc = __commonJS({
         }
         self2._debug && self2._debug(`Inbound: Received USERAUTH_FAILURE (${authMethods})`);
         self2._authsQueue.shift();
-        const handler = self2._handlers.USERAUTH_FAILURE;
-        handler && handler(self2, authMethods, partialSuccess);
+        const handler2 = self2._handlers.USERAUTH_FAILURE;
+        handler2 && handler2(self2, authMethods, partialSuccess);
       },
       [MESSAGE.USERAUTH_SUCCESS]: (self2, payload) => {
         self2._debug && self2._debug("Inbound: Received USERAUTH_SUCCESS");
         self2._authsQueue.shift();
-        const handler = self2._handlers.USERAUTH_SUCCESS;
-        handler && handler(self2);
+        const handler2 = self2._handlers.USERAUTH_SUCCESS;
+        handler2 && handler2(self2);
       },
       [MESSAGE.USERAUTH_BANNER]: (self2, payload) => {
         bufferParser.init(payload, 1);
@@ -30776,8 +31752,8 @@ var require_handlers_misc = __commonJS({
           );
         }
         self2._debug && self2._debug("Inbound: Received USERAUTH_BANNER");
-        const handler = self2._handlers.USERAUTH_BANNER;
-        handler && handler(self2, msg);
+        const handler2 = self2._handlers.USERAUTH_BANNER;
+        handler2 && handler2(self2, msg);
       },
       // User auth protocol -- method-specific =====================================
       60: (self2, payload) => {
@@ -30798,8 +31774,8 @@ var require_handlers_misc = __commonJS({
               );
             }
             self2._debug && self2._debug("Inbound: Received USERAUTH_PASSWD_CHANGEREQ");
-            const handler = self2._handlers.USERAUTH_PASSWD_CHANGEREQ;
-            handler && handler(self2, prompt);
+            const handler2 = self2._handlers.USERAUTH_PASSWD_CHANGEREQ;
+            handler2 && handler2(self2, prompt);
             break;
           }
           case "publickey": {
@@ -30815,8 +31791,8 @@ var require_handlers_misc = __commonJS({
             }
             self2._debug && self2._debug("Inbound: Received USERAUTH_PK_OK");
             self2._authsQueue.shift();
-            const handler = self2._handlers.USERAUTH_PK_OK;
-            handler && handler(self2, keyAlgo, key);
+            const handler2 = self2._handlers.USERAUTH_PK_OK;
+            handler2 && handler2(self2, keyAlgo, key);
             break;
           }
           case "keyboard-interactive": {
@@ -30847,8 +31823,8 @@ var require_handlers_misc = __commonJS({
               );
             }
             self2._debug && self2._debug("Inbound: Received USERAUTH_INFO_REQUEST");
-            const handler = self2._handlers.USERAUTH_INFO_REQUEST;
-            handler && handler(self2, name, instructions, prompts);
+            const handler2 = self2._handlers.USERAUTH_INFO_REQUEST;
+            handler2 && handler2(self2, name, instructions, prompts);
             break;
           }
           default:
@@ -30889,8 +31865,8 @@ var require_handlers_misc = __commonJS({
           );
         }
         self2._debug && self2._debug("Inbound: Received USERAUTH_INFO_RESPONSE");
-        const handler = self2._handlers.USERAUTH_INFO_RESPONSE;
-        handler && handler(self2, responses);
+        const handler2 = self2._handlers.USERAUTH_INFO_RESPONSE;
+        handler2 && handler2(self2, responses);
       },
       // Connection protocol -- generic ============================================
       [MESSAGE.GLOBAL_REQUEST]: (self2, payload) => {
@@ -30944,22 +31920,22 @@ var require_handlers_misc = __commonJS({
           );
         }
         self2._debug && self2._debug(`Inbound: GLOBAL_REQUEST (${name})`);
-        const handler = self2._handlers.GLOBAL_REQUEST;
-        if (handler)
-          handler(self2, name, wantReply, data);
+        const handler2 = self2._handlers.GLOBAL_REQUEST;
+        if (handler2)
+          handler2(self2, name, wantReply, data);
         else
           self2.requestFailure();
       },
       [MESSAGE.REQUEST_SUCCESS]: (self2, payload) => {
         const data = payload.length > 1 ? bufferSlice(payload, 1) : null;
         self2._debug && self2._debug("Inbound: REQUEST_SUCCESS");
-        const handler = self2._handlers.REQUEST_SUCCESS;
-        handler && handler(self2, data);
+        const handler2 = self2._handlers.REQUEST_SUCCESS;
+        handler2 && handler2(self2, data);
       },
       [MESSAGE.REQUEST_FAILURE]: (self2, payload) => {
         self2._debug && self2._debug("Inbound: Received REQUEST_FAILURE");
-        const handler = self2._handlers.REQUEST_FAILURE;
-        handler && handler(self2);
+        const handler2 = self2._handlers.REQUEST_FAILURE;
+        handler2 && handler2(self2);
       },
       // Connection protocol -- channel-related ====================================
       [MESSAGE.CHANNEL_OPEN]: (self2, payload) => {
@@ -31034,9 +32010,9 @@ var require_handlers_misc = __commonJS({
           );
         }
         self2._debug && self2._debug(`Inbound: CHANNEL_OPEN (s:${sender}, ${type})`);
-        const handler = self2._handlers.CHANNEL_OPEN;
-        if (handler) {
-          handler(self2, channelInfo);
+        const handler2 = self2._handlers.CHANNEL_OPEN;
+        if (handler2) {
+          handler2(self2, channelInfo);
         } else {
           self2.channelOpenFail(
             channelInfo.sender,
@@ -31063,9 +32039,9 @@ var require_handlers_misc = __commonJS({
         self2._debug && self2._debug(
           `Inbound: CHANNEL_OPEN_CONFIRMATION (r:${recipient}, s:${sender})`
         );
-        const handler = self2._handlers.CHANNEL_OPEN_CONFIRMATION;
-        if (handler)
-          handler(self2, { recipient, sender, window: window2, packetSize, data });
+        const handler2 = self2._handlers.CHANNEL_OPEN_CONFIRMATION;
+        if (handler2)
+          handler2(self2, { recipient, sender, window: window2, packetSize, data });
       },
       [MESSAGE.CHANNEL_OPEN_FAILURE]: (self2, payload) => {
         bufferParser.init(payload, 1);
@@ -31081,8 +32057,8 @@ var require_handlers_misc = __commonJS({
           );
         }
         self2._debug && self2._debug(`Inbound: CHANNEL_OPEN_FAILURE (r:${recipient})`);
-        const handler = self2._handlers.CHANNEL_OPEN_FAILURE;
-        handler && handler(self2, recipient, reason, description);
+        const handler2 = self2._handlers.CHANNEL_OPEN_FAILURE;
+        handler2 && handler2(self2, recipient, reason, description);
       },
       [MESSAGE.CHANNEL_WINDOW_ADJUST]: (self2, payload) => {
         bufferParser.init(payload, 1);
@@ -31098,8 +32074,8 @@ var require_handlers_misc = __commonJS({
         self2._debug && self2._debug(
           `Inbound: CHANNEL_WINDOW_ADJUST (r:${recipient}, ${bytesToAdd})`
         );
-        const handler = self2._handlers.CHANNEL_WINDOW_ADJUST;
-        handler && handler(self2, recipient, bytesToAdd);
+        const handler2 = self2._handlers.CHANNEL_WINDOW_ADJUST;
+        handler2 && handler2(self2, recipient, bytesToAdd);
       },
       [MESSAGE.CHANNEL_DATA]: (self2, payload) => {
         bufferParser.init(payload, 1);
@@ -31113,8 +32089,8 @@ var require_handlers_misc = __commonJS({
           );
         }
         self2._debug && self2._debug(`Inbound: CHANNEL_DATA (r:${recipient}, ${data.length})`);
-        const handler = self2._handlers.CHANNEL_DATA;
-        handler && handler(self2, recipient, data);
+        const handler2 = self2._handlers.CHANNEL_DATA;
+        handler2 && handler2(self2, recipient, data);
       },
       [MESSAGE.CHANNEL_EXTENDED_DATA]: (self2, payload) => {
         bufferParser.init(payload, 1);
@@ -31131,8 +32107,8 @@ var require_handlers_misc = __commonJS({
         self2._debug && self2._debug(
           `Inbound: CHANNEL_EXTENDED_DATA (r:${recipient}, ${data.length})`
         );
-        const handler = self2._handlers.CHANNEL_EXTENDED_DATA;
-        handler && handler(self2, recipient, data, type);
+        const handler2 = self2._handlers.CHANNEL_EXTENDED_DATA;
+        handler2 && handler2(self2, recipient, data, type);
       },
       [MESSAGE.CHANNEL_EOF]: (self2, payload) => {
         bufferParser.init(payload, 1);
@@ -31145,8 +32121,8 @@ var require_handlers_misc = __commonJS({
           );
         }
         self2._debug && self2._debug(`Inbound: CHANNEL_EOF (r:${recipient})`);
-        const handler = self2._handlers.CHANNEL_EOF;
-        handler && handler(self2, recipient);
+        const handler2 = self2._handlers.CHANNEL_EOF;
+        handler2 && handler2(self2, recipient);
       },
       [MESSAGE.CHANNEL_CLOSE]: (self2, payload) => {
         bufferParser.init(payload, 1);
@@ -31159,8 +32135,8 @@ var require_handlers_misc = __commonJS({
           );
         }
         self2._debug && self2._debug(`Inbound: CHANNEL_CLOSE (r:${recipient})`);
-        const handler = self2._handlers.CHANNEL_CLOSE;
-        handler && handler(self2, recipient);
+        const handler2 = self2._handlers.CHANNEL_CLOSE;
+        handler2 && handler2(self2, recipient);
       },
       [MESSAGE.CHANNEL_REQUEST]: (self2, payload) => {
         bufferParser.init(payload, 1);
@@ -31339,8 +32315,8 @@ var require_handlers_misc = __commonJS({
             "Inbound: Malformed CHANNEL_REQUEST packet"
           );
         }
-        const handler = self2._handlers.CHANNEL_REQUEST;
-        handler && handler(self2, recipient, type, wantReply, data);
+        const handler2 = self2._handlers.CHANNEL_REQUEST;
+        handler2 && handler2(self2, recipient, type, wantReply, data);
       },
       [MESSAGE.CHANNEL_SUCCESS]: (self2, payload) => {
         bufferParser.init(payload, 1);
@@ -31353,8 +32329,8 @@ var require_handlers_misc = __commonJS({
           );
         }
         self2._debug && self2._debug(`Inbound: CHANNEL_SUCCESS (r:${recipient})`);
-        const handler = self2._handlers.CHANNEL_SUCCESS;
-        handler && handler(self2, recipient);
+        const handler2 = self2._handlers.CHANNEL_SUCCESS;
+        handler2 && handler2(self2, recipient);
       },
       [MESSAGE.CHANNEL_FAILURE]: (self2, payload) => {
         bufferParser.init(payload, 1);
@@ -31367,8 +32343,8 @@ var require_handlers_misc = __commonJS({
           );
         }
         self2._debug && self2._debug(`Inbound: CHANNEL_FAILURE (r:${recipient})`);
-        const handler = self2._handlers.CHANNEL_FAILURE;
-        handler && handler(self2, recipient);
+        const handler2 = self2._handlers.CHANNEL_FAILURE;
+        handler2 && handler2(self2, recipient);
       }
     };
   }
@@ -31383,10 +32359,10 @@ var require_handlers = __commonJS({
       require_kex().HANDLERS,
       require_handlers_misc()
     ].forEach((handlers) => {
-      for (let [type, handler] of Object.entries(handlers)) {
+      for (let [type, handler2] of Object.entries(handlers)) {
         type = +type;
         if (isFinite(type) && type >= 0 && type < MESSAGE_HANDLERS.length)
-          MESSAGE_HANDLERS[type] = handler;
+          MESSAGE_HANDLERS[type] = handler2;
       }
     });
     module2.exports = MESSAGE_HANDLERS;
@@ -33115,7 +34091,7 @@ var require_Protocol = __commonJS({
       1
     ]);
     var NO_TERMINAL_MODES_BUFFER = Buffer.from([TERMINAL_MODE.TTY_OP_END]);
-    function noop() {
+    function noop3() {
     }
     var Protocol = class {
       constructor(config) {
@@ -33138,14 +34114,14 @@ var require_Protocol = __commonJS({
         const onHeader = config.onHeader;
         this._onHeader = typeof onHeader === "function" ? (...args) => {
           onHeader(...args);
-        } : noop;
+        } : noop3;
         const onPacket = config.onPacket;
         this._onPacket = typeof onPacket === "function" ? () => {
           onPacket();
-        } : noop;
+        } : noop3;
         let onHandshakeComplete = config.onHandshakeComplete;
         if (typeof onHandshakeComplete !== "function")
-          onHandshakeComplete = noop;
+          onHandshakeComplete = noop3;
         let firstHandshake;
         this._onHandshakeComplete = (...args) => {
           this._debug && this._debug("Handshake completed");
@@ -34535,12 +35511,12 @@ var require_Protocol = __commonJS({
         if (this._kex.negotiated.sc.compress === "zlib@openssh.com")
           this._packetRW.read = new ZlibPacketReader();
       }
-      const handler = MESSAGE_HANDLERS[type];
-      if (handler === void 0) {
+      const handler2 = MESSAGE_HANDLERS[type];
+      if (handler2 === void 0) {
         this._debug && this._debug(`Inbound: Unsupported message type: ${type}`);
         return;
       }
-      return handler(this, payload);
+      return handler2(this, payload);
     }
     function getCompatFlags(header) {
       const software = header.versions.software;
@@ -34831,7 +35807,7 @@ var require_SFTP = __commonJS({
       end: () => {
       }
     };
-    function noop() {
+    function noop3() {
     }
     var SFTP = class extends EventEmitter {
       constructor(client, chanInfo, cfg) {
@@ -34939,8 +35915,8 @@ var require_SFTP = __commonJS({
           this._pktLenBytes = 0;
           this._pkt = void 0;
           this._pktPos = 0;
-          const handler = this.server ? SERVER_HANDLERS[type] : CLIENT_HANDLERS[type];
-          if (!handler)
+          const handler2 = this.server ? SERVER_HANDLERS[type] : CLIENT_HANDLERS[type];
+          if (!handler2)
             return doFatalSFTPError(this, `Unknown packet type ${type}`);
           if (this._version === -1) {
             if (this.server) {
@@ -34950,7 +35926,7 @@ var require_SFTP = __commonJS({
               return doFatalSFTPError(this, `Expected VERSION packet, got ${type}`);
             }
           }
-          if (handler(this, payload) === false)
+          if (handler2(this, payload) === false)
             return;
         }
       }
@@ -34964,7 +35940,7 @@ var require_SFTP = __commonJS({
         }
       }
       _init() {
-        this._init = noop;
+        this._init = noop3;
         if (!this.server)
           sendOrBuffer(this, CLIENT_VERSION_BUFFER);
       }
@@ -36315,7 +37291,7 @@ var require_SFTP = __commonJS({
       }
       writeUInt32BE(out, len, p += 8);
       if (typeof cb !== "function")
-        cb = noop;
+        cb = noop3;
       const req = req_ || {
         nb: 0,
         position,
@@ -37824,7 +38800,7 @@ var require_Channel = __commonJS({
       }
     };
     var Channel = class extends DuplexStream {
-      constructor(client, info, opts) {
+      constructor(client, info2, opts) {
         const streamOpts = {
           highWaterMark: MAX_WINDOW,
           allowHalfOpen: !opts || opts && opts.allowHalfOpen !== false,
@@ -37834,10 +38810,10 @@ var require_Channel = __commonJS({
         this.allowHalfOpen = streamOpts.allowHalfOpen;
         const server = !!(opts && opts.server);
         this.server = server;
-        this.type = info.type;
+        this.type = info2.type;
         this.subtype = void 0;
-        this.incoming = info.incoming;
-        this.outgoing = info.outgoing;
+        this.incoming = info2.incoming;
+        this.outgoing = info2.outgoing;
         this._callbacks = [];
         this._client = client;
         this._hasX11 = false;
@@ -37993,16 +38969,16 @@ var require_utils4 = __commonJS({
     "use strict";
     var { SFTP } = require_SFTP();
     var MAX_CHANNEL = 2 ** 32 - 1;
-    function onChannelOpenFailure(self2, recipient, info, cb) {
+    function onChannelOpenFailure(self2, recipient, info2, cb) {
       self2._chanMgr.remove(recipient);
       if (typeof cb !== "function")
         return;
       let err;
-      if (info instanceof Error) {
-        err = info;
-      } else if (typeof info === "object" && info !== null) {
-        err = new Error(`(SSH) Channel open failure: ${info.description}`);
-        err.reason = info.reason;
+      if (info2 instanceof Error) {
+        err = info2;
+      } else if (typeof info2 === "object" && info2 !== null) {
+        err = new Error(`(SSH) Channel open failure: ${info2.description}`);
+        err.reason = info2.reason;
       } else {
         err = new Error(
           "(SSH) Channel open failure: server closed channel unexpectedly"
@@ -38327,7 +39303,7 @@ var require_client2 = __commonJS({
     var bufferParser = makeBufferParser();
     var sigParser = makeBufferParser();
     var RE_OPENSSH = /^OpenSSH_(?:(?![0-4])\d)|(?:\d{2,})/;
-    var noop = (err) => {
+    var noop3 = (err) => {
     };
     var Client = class extends EventEmitter {
       constructor() {
@@ -38721,11 +39697,11 @@ var require_client2 = __commonJS({
                     proto.requestFailure();
               }
             },
-            CHANNEL_OPEN: (p, info) => {
-              onCHANNEL_OPEN(this, info);
+            CHANNEL_OPEN: (p, info2) => {
+              onCHANNEL_OPEN(this, info2);
             },
-            CHANNEL_OPEN_CONFIRMATION: (p, info) => {
-              const channel = this._chanMgr.get(info.recipient);
+            CHANNEL_OPEN_CONFIRMATION: (p, info2) => {
+              const channel = this._chanMgr.get(info2.recipient);
               if (typeof channel !== "function")
                 return;
               const isSFTP = channel.type === "sftp";
@@ -38733,28 +39709,28 @@ var require_client2 = __commonJS({
               const chanInfo = {
                 type,
                 incoming: {
-                  id: info.recipient,
+                  id: info2.recipient,
                   window: MAX_WINDOW,
                   packetSize: PACKET_SIZE,
                   state: "open"
                 },
                 outgoing: {
-                  id: info.sender,
-                  window: info.window,
-                  packetSize: info.packetSize,
+                  id: info2.sender,
+                  window: info2.window,
+                  packetSize: info2.packetSize,
                   state: "open"
                 }
               };
               const instance = isSFTP ? new SFTP(this, chanInfo, { debug: debug2 }) : new Channel(this, chanInfo);
-              this._chanMgr.update(info.recipient, instance);
+              this._chanMgr.update(info2.recipient, instance);
               channel(void 0, instance);
             },
             CHANNEL_OPEN_FAILURE: (p, recipient, reason, description) => {
               const channel = this._chanMgr.get(recipient);
               if (typeof channel !== "function")
                 return;
-              const info = { reason, description };
-              onChannelOpenFailure(this, recipient, info, channel);
+              const info2 = { reason, description };
+              onChannelOpenFailure(this, recipient, info2, channel);
             },
             CHANNEL_DATA: (p, recipient, data) => {
               const channel = this._chanMgr.get(recipient);
@@ -39200,10 +40176,10 @@ var require_client2 = __commonJS({
         }
         function tryNextAuth() {
           hasSentAuth = false;
-          const auth = authHandler(curAuthsLeft, curPartial, doNextAuth);
-          if (hasSentAuth || auth === void 0)
+          const auth2 = authHandler(curAuthsLeft, curPartial, doNextAuth);
+          if (hasSentAuth || auth2 === void 0)
             return;
-          doNextAuth(auth);
+          doNextAuth(auth2);
         }
         const tryNextAgentKey = () => {
           if (curAuth.type === "agent") {
@@ -39455,7 +40431,7 @@ var require_client2 = __commonJS({
           dstPort
         };
         if (typeof cb !== "function")
-          cb = noop;
+          cb = noop3;
         openChannel(this, "direct-tcpip", cfg, cb);
         return this;
       }
@@ -39546,7 +40522,7 @@ var require_client2 = __commonJS({
         if (!this._sock || !isWritable(this._sock))
           throw new Error("Not connected");
         if (typeof cb !== "function")
-          cb = noop;
+          cb = noop3;
         if (!this.config.strictVendor || this.config.strictVendor && RE_OPENSSH.test(this._remoteVer)) {
           openChannel(this, "direct-streamlocal@openssh.com", { socketPath }, cb);
           return this;
@@ -39851,12 +40827,12 @@ var require_client2 = __commonJS({
       });
       chan._client._protocol.subsystem(chan.outgoing.id, name, true);
     }
-    function onCHANNEL_OPEN(self2, info) {
+    function onCHANNEL_OPEN(self2, info2) {
       let localChan = -1;
       let reason;
       const accept = () => {
         const chanInfo = {
-          type: info.type,
+          type: info2.type,
           incoming: {
             id: localChan,
             window: MAX_WINDOW,
@@ -39864,16 +40840,16 @@ var require_client2 = __commonJS({
             state: "open"
           },
           outgoing: {
-            id: info.sender,
-            window: info.window,
-            packetSize: info.packetSize,
+            id: info2.sender,
+            window: info2.window,
+            packetSize: info2.packetSize,
             state: "open"
           }
         };
         const stream = new Channel(self2, chanInfo);
         self2._chanMgr.update(localChan, stream);
         self2._protocol.channelOpenConfirm(
-          info.sender,
+          info2.sender,
           localChan,
           MAX_WINDOW,
           PACKET_SIZE
@@ -39889,7 +40865,7 @@ var require_client2 = __commonJS({
         }
         if (localChan !== -1)
           self2._chanMgr.remove(localChan);
-        self2._protocol.channelOpenFail(info.sender, reason, "");
+        self2._protocol.channelOpenFail(info2.sender, reason, "");
       };
       const reserveChannel = () => {
         localChan = self2._chanMgr.add();
@@ -39903,8 +40879,8 @@ var require_client2 = __commonJS({
         }
         return localChan !== -1;
       };
-      const data = info.data;
-      switch (info.type) {
+      const data = info2.data;
+      switch (info2.type) {
         case "forwarded-tcpip": {
           const val = self2._forwarding[`${data.destIP}:${data.destPort}`];
           if (val !== void 0 && reserveChannel()) {
@@ -39942,7 +40918,7 @@ var require_client2 = __commonJS({
           reason = CHANNEL_OPEN_FAILURE.UNKNOWN_CHANNEL_TYPE;
           if (self2.config.debug) {
             self2.config.debug(
-              `Client: Automatic rejection of unsupported incoming channel open type: ${info.type}`
+              `Client: Automatic rejection of unsupported incoming channel open type: ${info2.type}`
             );
           }
       }
@@ -39950,7 +40926,7 @@ var require_client2 = __commonJS({
         reason = CHANNEL_OPEN_FAILURE.ADMINISTRATIVELY_PROHIBITED;
         if (self2.config.debug) {
           self2.config.debug(
-            "Client: Automatic rejection of unexpected incoming channel open for: " + info.type
+            "Client: Automatic rejection of unexpected incoming channel open for: " + info2.type
           );
         }
       }
@@ -39977,7 +40953,7 @@ var require_client2 = __commonJS({
       if (!client._sock || !isWritable(client._sock))
         return;
       if (typeof cb !== "function")
-        cb = noop;
+        cb = noop3;
       if (!Array.isArray(keys_))
         throw new TypeError("Invalid keys argument type");
       const keys = [];
@@ -40118,15 +41094,15 @@ var require_http_agents = __commonJS({
       }
       exports2[ctor === HttpAgent ? "SSHTTPAgent" : "SSHTTPSAgent"] = SSHAgent;
     }
-    function noop() {
+    function noop3() {
     }
     function decorateStream(stream, ctor, options) {
       if (ctor === HttpAgent) {
-        stream.setKeepAlive = noop;
-        stream.setNoDelay = noop;
-        stream.setTimeout = noop;
-        stream.ref = noop;
-        stream.unref = noop;
+        stream.setKeepAlive = noop3;
+        stream.setNoDelay = noop3;
+        stream.setTimeout = noop3;
+        stream.ref = noop3;
+        stream.unref = noop3;
         stream.destroySoon = stream.destroy;
         return stream;
       }
@@ -40307,7 +41283,7 @@ var require_server = __commonJS({
       }
     };
     var Session = class extends EventEmitter {
-      constructor(client, info, localChan) {
+      constructor(client, info2, localChan) {
         super();
         this.type = "session";
         this.subtype = void 0;
@@ -40323,9 +41299,9 @@ var require_server = __commonJS({
             state: "open"
           },
           outgoing: {
-            id: info.sender,
-            window: info.window,
-            packetSize: info.packetSize,
+            id: info2.sender,
+            window: info2.window,
+            packetSize: info2.packetSize,
             state: "open"
           }
         };
@@ -40549,13 +41525,13 @@ var require_server = __commonJS({
           },
           onHeader: (header) => {
             this.removeListener("error", onClientPreHeaderError);
-            const info = {
+            const info2 = {
               ip: socket.remoteAddress,
               family: socket.remoteFamily,
               port: socket.remotePort,
               header
             };
-            if (!server.emit("connection", this, info)) {
+            if (!server.emit("connection", this, info2)) {
               proto.disconnect(DISCONNECT_REASON.BY_APPLICATION);
               socket.end();
               return;
@@ -40584,10 +41560,10 @@ var require_server = __commonJS({
               }
               socket.end();
             },
-            CHANNEL_OPEN: (p, info) => {
-              if (info.type === "session" && this.noMoreSessions || !this.authenticated) {
+            CHANNEL_OPEN: (p, info2) => {
+              if (info2.type === "session" && this.noMoreSessions || !this.authenticated) {
                 const reasonCode = CHANNEL_OPEN_FAILURE.ADMINISTRATIVELY_PROHIBITED;
-                return proto.channelOpenFail(info.sender, reasonCode);
+                return proto.channelOpenFail(info2.sender, reasonCode);
               }
               let localChan = -1;
               let reason;
@@ -40605,7 +41581,7 @@ var require_server = __commonJS({
                 }
                 if (localChan !== -1)
                   this._chanMgr.remove(localChan);
-                proto.channelOpenFail(info.sender, reason, "");
+                proto.channelOpenFail(info2.sender, reason, "");
               };
               const reserveChannel = () => {
                 localChan = this._chanMgr.add();
@@ -40617,18 +41593,18 @@ var require_server = __commonJS({
                 }
                 return localChan !== -1;
               };
-              const data = info.data;
-              switch (info.type) {
+              const data = info2.data;
+              switch (info2.type) {
                 case "session":
                   if (listenerCount(this, "session") && reserveChannel()) {
                     accept = () => {
                       if (replied)
                         return;
                       replied = true;
-                      const instance = new Session(this, info, localChan);
+                      const instance = new Session(this, info2, localChan);
                       this._chanMgr.update(localChan, instance);
                       proto.channelOpenConfirm(
-                        info.sender,
+                        info2.sender,
                         localChan,
                         MAX_WINDOW,
                         PACKET_SIZE
@@ -40654,16 +41630,16 @@ var require_server = __commonJS({
                           state: "open"
                         },
                         outgoing: {
-                          id: info.sender,
-                          window: info.window,
-                          packetSize: info.packetSize,
+                          id: info2.sender,
+                          window: info2.window,
+                          packetSize: info2.packetSize,
                           state: "open"
                         }
                       };
                       const stream = new Channel(this, chanInfo, { server: true });
                       this._chanMgr.update(localChan, stream);
                       proto.channelOpenConfirm(
-                        info.sender,
+                        info2.sender,
                         localChan,
                         MAX_WINDOW,
                         PACKET_SIZE
@@ -40689,16 +41665,16 @@ var require_server = __commonJS({
                           state: "open"
                         },
                         outgoing: {
-                          id: info.sender,
-                          window: info.window,
-                          packetSize: info.packetSize,
+                          id: info2.sender,
+                          window: info2.window,
+                          packetSize: info2.packetSize,
                           state: "open"
                         }
                       };
                       const stream = new Channel(this, chanInfo, { server: true });
                       this._chanMgr.update(localChan, stream);
                       proto.channelOpenConfirm(
-                        info.sender,
+                        info2.sender,
                         localChan,
                         MAX_WINDOW,
                         PACKET_SIZE
@@ -40712,46 +41688,46 @@ var require_server = __commonJS({
                 default:
                   reason = CHANNEL_OPEN_FAILURE.UNKNOWN_CHANNEL_TYPE;
                   if (debug2) {
-                    debug2(`Automatic rejection of unsupported incoming channel open type: ${info.type}`);
+                    debug2(`Automatic rejection of unsupported incoming channel open type: ${info2.type}`);
                   }
               }
               if (reason === void 0) {
                 reason = CHANNEL_OPEN_FAILURE.ADMINISTRATIVELY_PROHIBITED;
                 if (debug2) {
-                  debug2(`Automatic rejection of unexpected incoming channel open for: ${info.type}`);
+                  debug2(`Automatic rejection of unexpected incoming channel open for: ${info2.type}`);
                 }
               }
               reject();
             },
-            CHANNEL_OPEN_CONFIRMATION: (p, info) => {
-              const channel = this._chanMgr.get(info.recipient);
+            CHANNEL_OPEN_CONFIRMATION: (p, info2) => {
+              const channel = this._chanMgr.get(info2.recipient);
               if (typeof channel !== "function")
                 return;
               const chanInfo = {
                 type: channel.type,
                 incoming: {
-                  id: info.recipient,
+                  id: info2.recipient,
                   window: MAX_WINDOW,
                   packetSize: PACKET_SIZE,
                   state: "open"
                 },
                 outgoing: {
-                  id: info.sender,
-                  window: info.window,
-                  packetSize: info.packetSize,
+                  id: info2.sender,
+                  window: info2.window,
+                  packetSize: info2.packetSize,
                   state: "open"
                 }
               };
               const instance = new Channel(this, chanInfo, { server: true });
-              this._chanMgr.update(info.recipient, instance);
+              this._chanMgr.update(info2.recipient, instance);
               channel(void 0, instance);
             },
             CHANNEL_OPEN_FAILURE: (p, recipient, reason, description) => {
               const channel = this._chanMgr.get(recipient);
               if (typeof channel !== "function")
                 return;
-              const info = { reason, description };
-              onChannelOpenFailure(this, recipient, info, channel);
+              const info2 = { reason, description };
+              onChannelOpenFailure(this, recipient, info2, channel);
             },
             CHANNEL_DATA: (p, recipient, data) => {
               let channel = this._chanMgr.get(recipient);
@@ -41569,10 +42545,10 @@ var require_keygen = __commonJS({
     function convertKeys(keyType, pub, priv, opts) {
       let format = "new";
       let encrypted;
-      let comment = "";
+      let comment2 = "";
       if (typeof opts === "object" && opts !== null) {
         if (typeof opts.comment === "string" && opts.comment)
-          comment = opts.comment;
+          comment2 = opts.comment;
         if (typeof opts.format === "string" && opts.format)
           format = opts.format;
         if (opts.passphrase) {
@@ -41637,7 +42613,7 @@ var require_keygen = __commonJS({
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
           const checkInt = randomBytes(4);
-          const commentBin = Buffer.from(comment);
+          const commentBin = Buffer.from(comment2);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
           for (let i = 1; (privBlobLen + padding.length) % blockLen; ++i)
@@ -41702,7 +42678,7 @@ var require_keygen = __commonJS({
           }
           {
             const b64 = parsed.pub.base64Slice(0, parsed.pub.length);
-            publicB64 = `${parsed.sshName} ${b64}${comment ? ` ${comment}` : ""}`;
+            publicB64 = `${parsed.sshName} ${b64}${comment2 ? ` ${comment2}` : ""}`;
           }
           privateB64 += "-----END OPENSSH PRIVATE KEY-----\n";
           return {
@@ -41714,7 +42690,7 @@ var require_keygen = __commonJS({
           throw new Error("Invalid output key format");
       }
     }
-    function noop() {
+    function noop3() {
     }
     module2.exports = {
       generateKeyPair: (keyType, opts, cb) => {
@@ -41723,7 +42699,7 @@ var require_keygen = __commonJS({
           opts = void 0;
         }
         if (typeof cb !== "function")
-          cb = noop;
+          cb = noop3;
         const args = makeArgs(keyType, opts);
         generateKeyPair_(...args, (err, pub, priv) => {
           if (err)
@@ -43232,7 +44208,7 @@ var require_end_of_stream = __commonJS({
         callback.apply(this, args);
       };
     }
-    function noop() {
+    function noop3() {
     }
     function isRequest(stream) {
       return stream.setHeader && typeof stream.abort === "function";
@@ -43240,7 +44216,7 @@ var require_end_of_stream = __commonJS({
     function eos(stream, opts, callback) {
       if (typeof opts === "function") return eos(stream, null, opts);
       if (!opts) opts = {};
-      callback = once(callback || noop);
+      callback = once(callback || noop3);
       var readable = opts.readable || opts.readable !== false && stream.readable;
       var writable = opts.writable || opts.writable !== false && stream.writable;
       var onlegacyfinish = function onlegacyfinish2() {
@@ -43429,7 +44405,7 @@ var require_async_iterator = __commonJS({
     }), _Object$setPrototypeO), AsyncIteratorPrototype);
     var createReadableStreamAsyncIterator = function createReadableStreamAsyncIterator2(stream) {
       var _Object$create;
-      var iterator = Object.create(ReadableStreamAsyncIteratorPrototype, (_Object$create = {}, _defineProperty(_Object$create, kStream, {
+      var iterator2 = Object.create(ReadableStreamAsyncIteratorPrototype, (_Object$create = {}, _defineProperty(_Object$create, kStream, {
         value: stream,
         writable: true
       }), _defineProperty(_Object$create, kLastResolve, {
@@ -43446,43 +44422,43 @@ var require_async_iterator = __commonJS({
         writable: true
       }), _defineProperty(_Object$create, kHandlePromise, {
         value: function value(resolve2, reject) {
-          var data = iterator[kStream].read();
+          var data = iterator2[kStream].read();
           if (data) {
-            iterator[kLastPromise] = null;
-            iterator[kLastResolve] = null;
-            iterator[kLastReject] = null;
+            iterator2[kLastPromise] = null;
+            iterator2[kLastResolve] = null;
+            iterator2[kLastReject] = null;
             resolve2(createIterResult(data, false));
           } else {
-            iterator[kLastResolve] = resolve2;
-            iterator[kLastReject] = reject;
+            iterator2[kLastResolve] = resolve2;
+            iterator2[kLastReject] = reject;
           }
         },
         writable: true
       }), _Object$create));
-      iterator[kLastPromise] = null;
+      iterator2[kLastPromise] = null;
       finished2(stream, function(err) {
         if (err && err.code !== "ERR_STREAM_PREMATURE_CLOSE") {
-          var reject = iterator[kLastReject];
+          var reject = iterator2[kLastReject];
           if (reject !== null) {
-            iterator[kLastPromise] = null;
-            iterator[kLastResolve] = null;
-            iterator[kLastReject] = null;
+            iterator2[kLastPromise] = null;
+            iterator2[kLastResolve] = null;
+            iterator2[kLastReject] = null;
             reject(err);
           }
-          iterator[kError] = err;
+          iterator2[kError] = err;
           return;
         }
-        var resolve2 = iterator[kLastResolve];
+        var resolve2 = iterator2[kLastResolve];
         if (resolve2 !== null) {
-          iterator[kLastPromise] = null;
-          iterator[kLastResolve] = null;
-          iterator[kLastReject] = null;
+          iterator2[kLastPromise] = null;
+          iterator2[kLastResolve] = null;
+          iterator2[kLastReject] = null;
           resolve2(createIterResult(void 0, true));
         }
-        iterator[kEnded] = true;
+        iterator2[kEnded] = true;
       });
-      stream.on("readable", onReadable.bind(null, iterator));
-      return iterator;
+      stream.on("readable", onReadable.bind(null, iterator2));
+      return iterator2;
     };
     module2.exports = createReadableStreamAsyncIterator;
   }
@@ -43494,13 +44470,13 @@ var require_from = __commonJS({
     "use strict";
     function asyncGeneratorStep(gen, resolve2, reject, _next, _throw, key, arg) {
       try {
-        var info = gen[key](arg);
-        var value = info.value;
+        var info2 = gen[key](arg);
+        var value = info2.value;
       } catch (error2) {
         reject(error2);
         return;
       }
-      if (info.done) {
+      if (info2.done) {
         resolve2(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
@@ -43567,11 +44543,11 @@ var require_from = __commonJS({
     }
     var ERR_INVALID_ARG_TYPE = require_errors4().codes.ERR_INVALID_ARG_TYPE;
     function from(Readable3, iterable, opts) {
-      var iterator;
+      var iterator2;
       if (iterable && typeof iterable.next === "function") {
-        iterator = iterable;
-      } else if (iterable && iterable[Symbol.asyncIterator]) iterator = iterable[Symbol.asyncIterator]();
-      else if (iterable && iterable[Symbol.iterator]) iterator = iterable[Symbol.iterator]();
+        iterator2 = iterable;
+      } else if (iterable && iterable[Symbol.asyncIterator]) iterator2 = iterable[Symbol.asyncIterator]();
+      else if (iterable && iterable[Symbol.iterator]) iterator2 = iterable[Symbol.iterator]();
       else throw new ERR_INVALID_ARG_TYPE("iterable", ["Iterable"], iterable);
       var readable = new Readable3(_objectSpread({
         objectMode: true
@@ -43589,7 +44565,7 @@ var require_from = __commonJS({
       function _next2() {
         _next2 = _asyncToGenerator(function* () {
           try {
-            var _yield$iterator$next = yield iterator.next(), value = _yield$iterator$next.value, done = _yield$iterator$next.done;
+            var _yield$iterator$next = yield iterator2.next(), value = _yield$iterator$next.value, done = _yield$iterator$next.done;
             if (done) {
               readable.push(null);
             } else if (readable.push(yield value)) {
@@ -44476,7 +45452,7 @@ var require_pipeline = __commonJS({
     var _require$codes = require_errors4().codes;
     var ERR_MISSING_ARGS = _require$codes.ERR_MISSING_ARGS;
     var ERR_STREAM_DESTROYED = _require$codes.ERR_STREAM_DESTROYED;
-    function noop(err) {
+    function noop3(err) {
       if (err) throw err;
     }
     function isRequest(stream) {
@@ -44514,8 +45490,8 @@ var require_pipeline = __commonJS({
       return from.pipe(to);
     }
     function popCallback(streams) {
-      if (!streams.length) return noop;
-      if (typeof streams[streams.length - 1] !== "function") return noop;
+      if (!streams.length) return noop3;
+      if (typeof streams[streams.length - 1] !== "function") return noop3;
       return streams.pop();
     }
     function pipeline() {
@@ -44628,7 +45604,7 @@ var require_ms = __commonJS({
       options = options || {};
       var type = typeof val;
       if (type === "string" && val.length > 0) {
-        return parse(val);
+        return parse3(val);
       } else if (type === "number" && isFinite(val)) {
         return options.long ? fmtLong(val) : fmtShort(val);
       }
@@ -44636,7 +45612,7 @@ var require_ms = __commonJS({
         "val is not a non-empty string or a valid number. val=" + JSON.stringify(val)
       );
     };
-    function parse(str) {
+    function parse3(str) {
       str = String(str);
       if (str.length > 100) {
         return;
@@ -45618,7 +46594,7 @@ var require_modem = __commonJS({
       this.socketPathCache = socketPathValue;
       return Promise.resolve(socketPathValue);
     };
-    Modem.prototype.buildRequest = function(options, context, data, callback) {
+    Modem.prototype.buildRequest = function(options, context3, data, callback) {
       var self2 = this;
       var connectionTimeoutTimer;
       var finished2 = false;
@@ -45656,7 +46632,7 @@ var require_modem = __commonJS({
           req.destroy();
         });
       }
-      if (context.hijack === true) {
+      if (context3.hijack === true) {
         clearTimeout(connectionTimeoutTimer);
         req.on("upgrade", function(res, sock, head) {
           if (finished2 === false) {
@@ -45676,10 +46652,10 @@ var require_modem = __commonJS({
       });
       req.on("response", function(res) {
         clearTimeout(connectionTimeoutTimer);
-        if (context.isStream === true) {
+        if (context3.isStream === true) {
           if (finished2 === false) {
             finished2 = true;
-            self2.buildPayload(null, context.isStream, context.statusCodes, context.openStdin, req, res, null, callback);
+            self2.buildPayload(null, context3.isStream, context3.statusCodes, context3.openStdin, req, res, null, callback);
           }
         } else {
           if (options.signal != null) {
@@ -45696,7 +46672,7 @@ var require_modem = __commonJS({
             var json = utils.parseJSON(result) || buffer;
             if (finished2 === false) {
               finished2 = true;
-              self2.buildPayload(null, context.isStream, context.statusCodes, false, req, res, json, callback);
+              self2.buildPayload(null, context3.isStream, context3.statusCodes, false, req, res, json, callback);
             }
           });
         }
@@ -45705,7 +46681,7 @@ var require_modem = __commonJS({
         clearTimeout(connectionTimeoutTimer);
         if (finished2 === false) {
           finished2 = true;
-          self2.buildPayload(error2, context.isStream, context.statusCodes, false, {}, {}, null, callback);
+          self2.buildPayload(error2, context3.isStream, context3.statusCodes, false, {}, {}, null, callback);
         }
       });
       if (typeof data === "string" || Buffer.isBuffer(data)) {
@@ -45716,7 +46692,7 @@ var require_modem = __commonJS({
         });
         data.pipe(req);
       }
-      if (!context.openStdin && (typeof data === "string" || data === void 0 || Buffer.isBuffer(data))) {
+      if (!context3.openStdin && (typeof data === "string" || data === void 0 || Buffer.isBuffer(data))) {
         req.end();
       }
     };
@@ -45752,15 +46728,15 @@ var require_modem = __commonJS({
             chunks += chunk;
           });
           res2.on("error", function(err2) {
-            handler(err2, null);
+            handler2(err2, null);
           });
           res2.on("end", function() {
-            handler(null, utils.parseJSON(chunks) || chunks);
+            handler2(null, utils.parseJSON(chunks) || chunks);
           });
         } else {
           callback(null, json2);
         }
-        function handler(err2, data) {
+        function handler2(err2, data) {
           if (done === false) {
             if (err2) {
               callback(err2);
@@ -46849,7 +47825,7 @@ var require_extract2 = __commonJS({
     var headers = require_headers3();
     var Writable = require_readable2().Writable;
     var PassThrough3 = require_readable2().PassThrough;
-    var noop = function() {
+    var noop3 = function() {
     };
     var overflow = function(size) {
       size &= 511;
@@ -46884,7 +47860,7 @@ var require_extract2 = __commonJS({
       this._buffer = bl();
       this._missing = 0;
       this._partial = false;
-      this._onparse = noop;
+      this._onparse = noop3;
       this._header = null;
       this._stream = null;
       this._overflow = null;
@@ -47020,7 +47996,7 @@ var require_extract2 = __commonJS({
     Extract.prototype._continue = function() {
       if (this._destroyed) return;
       var cb = this._cb;
-      this._cb = noop;
+      this._cb = noop3;
       if (this._overflow) this._write(this._overflow, void 0, cb);
       else cb();
     };
@@ -47142,7 +48118,7 @@ var require_once = __commonJS({
 var require_end_of_stream2 = __commonJS({
   "node_modules/end-of-stream/index.js"(exports2, module2) {
     var once = require_once();
-    var noop = function() {
+    var noop3 = function() {
     };
     var qnt = global.Bare ? queueMicrotask : process.nextTick.bind(process);
     var isRequest = function(stream) {
@@ -47154,7 +48130,7 @@ var require_end_of_stream2 = __commonJS({
     var eos = function(stream, opts, callback) {
       if (typeof opts === "function") return eos(stream, null, opts);
       if (!opts) opts = {};
-      callback = once(callback || noop);
+      callback = once(callback || noop3);
       var ws = stream._writableState;
       var rs = stream._readableState;
       var readable = opts.readable || opts.readable !== false && stream.readable;
@@ -47235,7 +48211,7 @@ var require_pack2 = __commonJS({
     var DMODE = parseInt("755", 8);
     var FMODE = parseInt("644", 8);
     var END_OF_TAR = alloc(1024);
-    var noop = function() {
+    var noop3 = function() {
     };
     var overflow = function(self2, size) {
       size &= 511;
@@ -47305,7 +48281,7 @@ var require_pack2 = __commonJS({
     var Pack = function(opts) {
       if (!(this instanceof Pack)) return new Pack(opts);
       Readable3.call(this, opts);
-      this._drain = noop;
+      this._drain = noop3;
       this._finalized = false;
       this._finalizing = false;
       this._destroyed = false;
@@ -47319,7 +48295,7 @@ var require_pack2 = __commonJS({
         callback = buffer;
         buffer = null;
       }
-      if (!callback) callback = noop;
+      if (!callback) callback = noop3;
       var self2 = this;
       if (!header.size || header.type === "symlink") header.size = 0;
       if (!header.type) header.type = modeToType(header.mode);
@@ -47429,7 +48405,7 @@ var require_pack2 = __commonJS({
     };
     Pack.prototype._read = function(n) {
       var drain = this._drain;
-      this._drain = noop;
+      this._drain = noop3;
       drain();
     };
     module2.exports = Pack;
@@ -47454,7 +48430,7 @@ var require_pump = __commonJS({
       fs3 = require("fs");
     } catch (e) {
     }
-    var noop = function() {
+    var noop3 = function() {
     };
     var ancient = typeof process === "undefined" ? false : /^v?\.0/.test(process.version);
     var isFn = function(fn) {
@@ -47463,7 +48439,7 @@ var require_pump = __commonJS({
     var isFS = function(stream) {
       if (!ancient) return false;
       if (!fs3) return false;
-      return (stream instanceof (fs3.ReadStream || noop) || stream instanceof (fs3.WriteStream || noop)) && isFn(stream.close);
+      return (stream instanceof (fs3.ReadStream || noop3) || stream instanceof (fs3.WriteStream || noop3)) && isFn(stream.close);
     };
     var isRequest = function(stream) {
       return stream.setHeader && isFn(stream.abort);
@@ -47484,7 +48460,7 @@ var require_pump = __commonJS({
         if (closed) return;
         if (destroyed) return;
         destroyed = true;
-        if (isFS(stream)) return stream.close(noop);
+        if (isFS(stream)) return stream.close(noop3);
         if (isRequest(stream)) return stream.abort();
         if (isFn(stream.destroy)) return stream.destroy();
         callback(err || new Error("stream was destroyed"));
@@ -47498,7 +48474,7 @@ var require_pump = __commonJS({
     };
     var pump = function() {
       var streams = Array.prototype.slice.call(arguments);
-      var callback = isFn(streams[streams.length - 1] || noop) && streams.pop() || noop;
+      var callback = isFn(streams[streams.length - 1] || noop3) && streams.pop() || noop3;
       if (Array.isArray(streams[0])) streams = streams[0];
       if (streams.length < 2) throw new Error("pump requires two streams per minimum");
       var error2;
@@ -47616,7 +48592,7 @@ var require_tar_fs = __commonJS({
     var path = require("path");
     var os5 = require("os");
     var win32 = os5.platform() === "win32";
-    var noop = function() {
+    var noop3 = function() {
     };
     var echo = function(name) {
       return name;
@@ -47661,8 +48637,8 @@ var require_tar_fs = __commonJS({
       if (!cwd) cwd = ".";
       if (!opts) opts = {};
       var xfs = opts.fs || fs3;
-      var ignore2 = opts.ignore || opts.filter || noop;
-      var map = opts.map || noop;
+      var ignore2 = opts.ignore || opts.filter || noop3;
+      var map = opts.map || noop3;
       var mapStream = opts.mapStream || echo;
       var statNext = statAll(xfs, opts.dereference ? xfs.stat : xfs.lstat, cwd, ignore2, opts.entries, opts.sort);
       var strict = opts.strict !== false;
@@ -47670,7 +48646,7 @@ var require_tar_fs = __commonJS({
       var dmode = typeof opts.dmode === "number" ? opts.dmode : 0;
       var fmode = typeof opts.fmode === "number" ? opts.fmode : 0;
       var pack = opts.pack || tar.pack();
-      var finish = opts.finish || noop;
+      var finish = opts.finish || noop3;
       if (opts.strip) map = strip(map, opts.strip);
       if (opts.readable) {
         dmode |= parseInt(555, 8);
@@ -47748,8 +48724,8 @@ var require_tar_fs = __commonJS({
       if (!cwd) cwd = ".";
       if (!opts) opts = {};
       var xfs = opts.fs || fs3;
-      var ignore2 = opts.ignore || opts.filter || noop;
-      var map = opts.map || noop;
+      var ignore2 = opts.ignore || opts.filter || noop3;
+      var map = opts.map || noop3;
       var mapStream = opts.mapStream || echo;
       var own = opts.chown !== false && !win32 && processGetuid() === 0;
       var extract = opts.extract || tar.extract();
@@ -49119,7 +50095,7 @@ var require_image = __commonJS({
         });
       }
     };
-    Image.prototype.push = function(opts, callback, auth) {
+    Image.prototype.push = function(opts, callback, auth2) {
       var self2 = this;
       var args = util.processArgs(opts, callback);
       var isStream = true;
@@ -49130,7 +50106,7 @@ var require_image = __commonJS({
         path: "/images/" + this.name + "/push?",
         method: "POST",
         options: args.opts,
-        authconfig: args.opts.authconfig || auth,
+        authconfig: args.opts.authconfig || auth2,
         abortSignal: args.opts.abortSignal,
         isStream,
         statusCodes: {
@@ -49496,17 +50472,17 @@ var require_service = __commonJS({
         });
       }
     };
-    Service.prototype.update = function(auth, opts, callback) {
+    Service.prototype.update = function(auth2, opts, callback) {
       var self2 = this;
       if (!callback) {
         var t = typeof opts;
         if (t === "function") {
           callback = opts;
-          opts = auth;
-          auth = opts.authconfig || void 0;
+          opts = auth2;
+          auth2 = opts.authconfig || void 0;
         } else if (t === "undefined") {
-          opts = auth;
-          auth = opts.authconfig || void 0;
+          opts = auth2;
+          auth2 = opts.authconfig || void 0;
         }
       }
       var optsf = {
@@ -49518,7 +50494,7 @@ var require_service = __commonJS({
           404: "no such service",
           500: "server error"
         },
-        authconfig: auth,
+        authconfig: auth2,
         options: opts
       };
       if (callback === void 0) {
@@ -49823,12 +50799,12 @@ var require_plugin = __commonJS({
         });
       }
     };
-    Plugin.prototype.upgrade = function(auth, opts, callback) {
+    Plugin.prototype.upgrade = function(auth2, opts, callback) {
       var self2 = this;
       if (!callback && typeof opts === "function") {
         callback = opts;
-        opts = auth;
-        auth = opts.authconfig || void 0;
+        opts = auth2;
+        auth2 = opts.authconfig || void 0;
       }
       var optsf = {
         path: "/plugins/" + this.name + "/upgrade?",
@@ -49840,7 +50816,7 @@ var require_plugin = __commonJS({
           404: "plugin not installed",
           500: "server error"
         },
-        authconfig: auth,
+        authconfig: auth2,
         options: opts
       };
       if (callback === void 0) {
@@ -52684,11 +53660,11 @@ var require_subchannel_address = __commonJS({
       }
       return true;
     }
-    function endpointToString(endpoint) {
-      return "[" + endpoint.addresses.map(subchannelAddressToString).join(", ") + "]";
+    function endpointToString(endpoint2) {
+      return "[" + endpoint2.addresses.map(subchannelAddressToString).join(", ") + "]";
     }
-    function endpointHasAddress(endpoint, expectedAddress) {
-      for (const address of endpoint.addresses) {
+    function endpointHasAddress(endpoint2, expectedAddress) {
+      for (const address of endpoint2.addresses) {
         if (subchannelAddressEqual(address, expectedAddress)) {
           return true;
         }
@@ -52736,8 +53712,8 @@ var require_subchannel_address = __commonJS({
         const removedValues = [];
         for (const entry of this.map) {
           let foundEntry = false;
-          for (const endpoint of endpoints) {
-            if (endpointEqualUnordered(endpoint, entry.key)) {
+          for (const endpoint2 of endpoints) {
+            if (endpointEqualUnordered(endpoint2, entry.key)) {
               foundEntry = true;
             }
           }
@@ -52748,34 +53724,34 @@ var require_subchannel_address = __commonJS({
         }
         return removedValues;
       }
-      get(endpoint) {
+      get(endpoint2) {
         for (const entry of this.map) {
-          if (endpointEqualUnordered(endpoint, entry.key)) {
+          if (endpointEqualUnordered(endpoint2, entry.key)) {
             return entry.value;
           }
         }
         return void 0;
       }
-      set(endpoint, mapEntry) {
+      set(endpoint2, mapEntry) {
         for (const entry of this.map) {
-          if (endpointEqualUnordered(endpoint, entry.key)) {
+          if (endpointEqualUnordered(endpoint2, entry.key)) {
             entry.value = mapEntry;
             return;
           }
         }
-        this.map.add({ key: endpoint, value: mapEntry });
+        this.map.add({ key: endpoint2, value: mapEntry });
       }
-      delete(endpoint) {
+      delete(endpoint2) {
         for (const entry of this.map) {
-          if (endpointEqualUnordered(endpoint, entry.key)) {
+          if (endpointEqualUnordered(endpoint2, entry.key)) {
             this.map.delete(entry);
             return;
           }
         }
       }
-      has(endpoint) {
+      has(endpoint2) {
         for (const entry of this.map) {
-          if (endpointEqualUnordered(endpoint, entry.key)) {
+          if (endpointEqualUnordered(endpoint2, entry.key)) {
             return true;
           }
         }
@@ -53695,14 +54671,14 @@ ${callerStack}`;
       }
       _write(chunk, encoding, cb) {
         var _a;
-        const context = {
+        const context3 = {
           callback: cb
         };
         const flags = Number(encoding);
         if (!Number.isNaN(flags)) {
-          context.flags = flags;
+          context3.flags = flags;
         }
-        (_a = this.call) === null || _a === void 0 ? void 0 : _a.sendMessageWithContext(context, chunk);
+        (_a = this.call) === null || _a === void 0 ? void 0 : _a.sendMessageWithContext(context3, chunk);
       }
       _final(cb) {
         var _a;
@@ -53735,14 +54711,14 @@ ${callerStack}`;
       }
       _write(chunk, encoding, cb) {
         var _a;
-        const context = {
+        const context3 = {
           callback: cb
         };
         const flags = Number(encoding);
         if (!Number.isNaN(flags)) {
-          context.flags = flags;
+          context3.flags = flags;
         }
-        (_a = this.call) === null || _a === void 0 ? void 0 : _a.sendMessageWithContext(context, chunk);
+        (_a = this.call) === null || _a === void 0 ? void 0 : _a.sendMessageWithContext(context3, chunk);
       }
       _final(cb) {
         var _a;
@@ -54012,15 +54988,15 @@ var require_client_interceptors = __commonJS({
         });
       }
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      sendMessageWithContext(context, message) {
+      sendMessageWithContext(context3, message) {
         this.processingMessage = true;
         this.requester.sendMessage(message, (finalMessage) => {
           this.processingMessage = false;
           if (this.processingMetadata) {
-            this.pendingMessageContext = context;
+            this.pendingMessageContext = context3;
             this.pendingMessage = message;
           } else {
-            this.nextCall.sendMessageWithContext(context, finalMessage);
+            this.nextCall.sendMessageWithContext(context3, finalMessage);
             this.processPendingHalfClose();
           }
         });
@@ -54071,7 +55047,7 @@ var require_client_interceptors = __commonJS({
         return this.call.getPeer();
       }
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      sendMessageWithContext(context, message) {
+      sendMessageWithContext(context3, message) {
         let serialized;
         try {
           serialized = this.methodDefinition.requestSerialize(message);
@@ -54079,7 +55055,7 @@ var require_client_interceptors = __commonJS({
           this.call.cancelWithStatus(constants_1.Status.INTERNAL, `Request message serialization failure: ${(0, error_1.getErrorMessage)(e)}`);
           return;
         }
-        this.call.sendMessageWithContext(context, serialized);
+        this.call.sendMessageWithContext(context3, serialized);
       }
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       sendMessage(message) {
@@ -56692,7 +57668,7 @@ var require_minimal = __commonJS({
         return util.Long.fromBits(bits.lo, bits.hi, unsigned);
       return bits.toNumber(Boolean(unsigned));
     };
-    function merge(dst) {
+    function merge2(dst) {
       var ifNotSet = typeof arguments[arguments.length - 1] === "boolean", limit = ifNotSet ? arguments.length - 1 : arguments.length;
       ifNotSet = ifNotSet && arguments[arguments.length - 1];
       for (var a = 1; a < limit; ++a) {
@@ -56705,7 +57681,7 @@ var require_minimal = __commonJS({
       }
       return dst;
     }
-    util.merge = merge;
+    util.merge = merge2;
     util.nestingLimit = 32;
     util.recursionLimit = 100;
     util.makeProp = function makeProp(obj, key) {
@@ -56730,7 +57706,7 @@ var require_minimal = __commonJS({
         else
           Object.defineProperty(this, "stack", { value: new Error().stack || "" });
         if (properties)
-          merge(this, properties);
+          merge2(this, properties);
       }
       CustomError.prototype = Object.create(Error.prototype, {
         constructor: {
@@ -56821,7 +57797,7 @@ var require_writer2 = __commonJS({
       this.next = void 0;
       this.val = val;
     }
-    function noop() {
+    function noop3() {
     }
     function State(writer) {
       this.head = writer.head;
@@ -56831,7 +57807,7 @@ var require_writer2 = __commonJS({
     }
     function Writer() {
       this.len = 0;
-      this.head = new Op(noop, 0, 0);
+      this.head = new Op(noop3, 0, 0);
       this.tail = this.head;
       this.states = null;
     }
@@ -56954,7 +57930,7 @@ var require_writer2 = __commonJS({
     };
     Writer.prototype.fork = function fork() {
       this.states = new State(this);
-      this.head = this.tail = new Op(noop, 0, 0);
+      this.head = this.tail = new Op(noop3, 0, 0);
       this.len = 0;
       return this;
     };
@@ -56965,7 +57941,7 @@ var require_writer2 = __commonJS({
         this.len = this.states.len;
         this.states = this.states.next;
       } else {
-        this.head = this.tail = new Op(noop, 0, 0);
+        this.head = this.tail = new Op(noop3, 0, 0);
         this.len = 0;
       }
       return this;
@@ -57331,12 +58307,12 @@ var require_service2 = __commonJS({
       this.requestDelimited = Boolean(requestDelimited);
       this.responseDelimited = Boolean(responseDelimited);
     }
-    Service.prototype.rpcCall = function rpcCall(method, requestCtor, responseCtor, request, callback) {
-      if (!request)
+    Service.prototype.rpcCall = function rpcCall(method, requestCtor, responseCtor, request2, callback) {
+      if (!request2)
         throw TypeError("request must be specified");
       var self2 = this;
       if (!callback)
-        return util.asPromise(rpcCall, self2, method, requestCtor, responseCtor, request);
+        return util.asPromise(rpcCall, self2, method, requestCtor, responseCtor, request2);
       if (!self2.rpcImpl) {
         setTimeout(function() {
           callback(Error("already ended"));
@@ -57346,7 +58322,7 @@ var require_service2 = __commonJS({
       try {
         return self2.rpcImpl(
           method,
-          requestCtor[self2.requestDelimited ? "encodeDelimited" : "encode"](request).finish(),
+          requestCtor[self2.requestDelimited ? "encodeDelimited" : "encode"](request2).finish(),
           function rpcCallback(err, response) {
             if (err) {
               self2.emit("error", err, method);
@@ -57526,24 +58502,24 @@ var require_fs = __commonJS({
 var require_fetch2 = __commonJS({
   "node_modules/@protobufjs/fetch/index.js"(exports2, module2) {
     "use strict";
-    module2.exports = fetch2;
+    module2.exports = fetch3;
     var asPromise = require_aspromise();
     var fs3 = require_fs();
-    function fetch2(filename, options, callback) {
+    function fetch3(filename, options, callback) {
       if (typeof options === "function") {
         callback = options;
         options = {};
       } else if (!options)
         options = {};
       if (!callback)
-        return asPromise(fetch2, this, filename, options);
+        return asPromise(fetch3, this, filename, options);
       if (!options.xhr && fs3 && fs3.readFile)
         return fs3.readFile(filename, function fetchReadFileCallback(err, contents) {
-          return err && typeof XMLHttpRequest !== "undefined" ? fetch2.xhr(filename, options, callback) : err ? callback(err) : callback(null, options.binary ? contents : contents.toString("utf8"));
+          return err && typeof XMLHttpRequest !== "undefined" ? fetch3.xhr(filename, options, callback) : err ? callback(err) : callback(null, options.binary ? contents : contents.toString("utf8"));
         });
-      return fetch2.xhr(filename, options, callback);
+      return fetch3.xhr(filename, options, callback);
     }
-    fetch2.xhr = function fetch_xhr(filename, options, callback) {
+    fetch3.xhr = function fetch_xhr(filename, options, callback) {
       var xhr = new XMLHttpRequest();
       xhr.onreadystatechange = function fetchOnReadyStateChange() {
         if (xhr.readyState !== 4)
@@ -57943,8 +58919,8 @@ var require_mapfield = __commonJS({
     ((MapField.prototype = Object.create(Field.prototype)).constructor = MapField).className = "MapField";
     var types = require_types2();
     var util = require_util10();
-    function MapField(name, id, keyType, type, options, comment) {
-      Field.call(this, name, id, type, void 0, void 0, options, comment);
+    function MapField(name, id, keyType, type, options, comment2) {
+      Field.call(this, name, id, type, void 0, void 0, options, comment2);
       if (!util.isString(keyType))
         throw TypeError("keyType must be a string");
       this.keyType = keyType;
@@ -57998,7 +58974,7 @@ var require_method = __commonJS({
     var ReflectionObject = require_object();
     ((Method.prototype = Object.create(ReflectionObject.prototype)).constructor = Method).className = "Method";
     var util = require_util10();
-    function Method(name, type, requestType, responseType, requestStream, responseStream, options, comment, parsedOptions) {
+    function Method(name, type, requestType, responseType, requestStream, responseStream, options, comment2, parsedOptions) {
       if (util.isObject(requestStream)) {
         options = requestStream;
         requestStream = responseStream = void 0;
@@ -58020,7 +58996,7 @@ var require_method = __commonJS({
       this.responseStream = responseStream ? true : void 0;
       this.resolvedRequestType = null;
       this.resolvedResponseType = null;
-      this.comment = comment;
+      this.comment = comment2;
       this.parsedOptions = parsedOptions;
     }
     Method.fromJSON = function fromJSON(name, json) {
@@ -58161,8 +59137,8 @@ var require_service3 = __commonJS({
       this.methodsArray.length; ++i) {
         var methodName = util.lcFirst((method = this._methodsArray[i]).resolve().name).replace(/[^$\w_]/g, "");
         rpcService[methodName] = /* @__PURE__ */ (function(method2, requestType, responseType) {
-          return function rpcMethod(request, callback) {
-            return rpc.Service.prototype.rpcCall.call(this, method2, requestType, responseType, request, callback);
+          return function rpcMethod(request2, callback) {
+            return rpc.Service.prototype.rpcCall.call(this, method2, requestType, responseType, request2, callback);
           };
         })(method, method.resolvedRequestType.ctor, method.resolvedResponseType.ctor);
       }
@@ -59008,7 +59984,7 @@ var require_root = __commonJS({
     var OneOf = require_oneof();
     var util = require_util10();
     var Type;
-    var parse;
+    var parse3;
     var common;
     function Root(options) {
       Namespace.call(this, "", options);
@@ -59072,17 +60048,17 @@ var require_root = __commonJS({
           if (!util.isString(source))
             self2.setOptions(source.options).addJSON(source.nested);
           else {
-            parse.filename = filename2;
-            var parsed = parse(source, self2, options), resolved2, i2 = 0;
+            parse3.filename = filename2;
+            var parsed = parse3(source, self2, options), resolved2, i2 = 0;
             if (parsed.imports) {
               for (; i2 < parsed.imports.length; ++i2)
                 if (resolved2 = getBundledFileName(parsed.imports[i2]) || self2.resolvePath(filename2, parsed.imports[i2]))
-                  fetch2(resolved2, false, depth + 1);
+                  fetch3(resolved2, false, depth + 1);
             }
             if (parsed.weakImports) {
               for (i2 = 0; i2 < parsed.weakImports.length; ++i2)
                 if (resolved2 = getBundledFileName(parsed.weakImports[i2]) || self2.resolvePath(filename2, parsed.weakImports[i2]))
-                  fetch2(resolved2, true, depth + 1);
+                  fetch3(resolved2, true, depth + 1);
             }
           }
         } catch (err) {
@@ -59092,7 +60068,7 @@ var require_root = __commonJS({
           finish(null, self2);
         }
       }
-      function fetch2(filename2, weak, depth) {
+      function fetch3(filename2, weak, depth) {
         if (depth === void 0)
           depth = 0;
         filename2 = getBundledFileName(filename2) || filename2;
@@ -59146,7 +60122,7 @@ var require_root = __commonJS({
       }
       for (var i = 0, resolved; i < filename.length; ++i)
         if (resolved = self2.resolvePath("", filename[i]))
-          fetch2(resolved);
+          fetch3(resolved);
       if (sync) {
         self2.resolveAll();
         return self2;
@@ -59246,7 +60222,7 @@ var require_root = __commonJS({
     };
     Root._configure = function(Type_, parse_, common_) {
       Type = Type_;
-      parse = parse_;
+      parse3 = parse_;
       common = common_;
     };
   }
@@ -59572,13 +60548,13 @@ var require_field = __commonJS({
       field._defaultEdition = "proto3";
       return field;
     };
-    function Field(name, id, type, rule, extend, options, comment) {
+    function Field(name, id, type, rule, extend, options, comment2) {
       if (util.isObject(rule)) {
-        comment = extend;
+        comment2 = extend;
         options = rule;
         rule = extend = void 0;
       } else if (util.isObject(extend)) {
-        comment = options;
+        comment2 = options;
         options = extend;
         extend = void 0;
       }
@@ -59612,7 +60588,7 @@ var require_field = __commonJS({
       this.resolvedType = null;
       this.extensionField = null;
       this.declaringField = null;
-      this.comment = comment;
+      this.comment = comment2;
     }
     Object.defineProperty(Field.prototype, "required", {
       get: function() {
@@ -59759,7 +60735,7 @@ var require_oneof = __commonJS({
     ((OneOf.prototype = Object.create(ReflectionObject.prototype)).constructor = OneOf).className = "OneOf";
     var Field = require_field();
     var util = require_util10();
-    function OneOf(name, fieldNames, options, comment) {
+    function OneOf(name, fieldNames, options, comment2) {
       if (!Array.isArray(fieldNames)) {
         options = fieldNames;
         fieldNames = void 0;
@@ -59769,7 +60745,7 @@ var require_oneof = __commonJS({
         throw TypeError("fieldNames must be an Array");
       this.oneof = fieldNames || [];
       this.fieldsArray = [];
-      this.comment = comment;
+      this.comment = comment2;
     }
     OneOf.fromJSON = function fromJSON(name, json) {
       return new OneOf(name, json.oneof, json.options, json.comment);
@@ -59953,7 +60929,7 @@ var require_object = __commonJS({
       if (this._featuresResolved) {
         return;
       }
-      var defaults = {};
+      var defaults2 = {};
       if (!edition) {
         throw new Error("Unknown edition for " + this.fullName);
       }
@@ -59964,15 +60940,15 @@ var require_object = __commonJS({
       );
       if (this._edition) {
         if (edition === "proto2") {
-          defaults = Object.assign({}, proto2Defaults);
+          defaults2 = Object.assign({}, proto2Defaults);
         } else if (edition === "proto3") {
-          defaults = Object.assign({}, proto3Defaults);
+          defaults2 = Object.assign({}, proto3Defaults);
         } else if (edition === "2023") {
-          defaults = Object.assign({}, editions2023Defaults);
+          defaults2 = Object.assign({}, editions2023Defaults);
         } else {
           throw new Error("Unknown edition: " + edition);
         }
-        this._features = util.merge(defaults, protoFeatures);
+        this._features = util.merge(defaults2, protoFeatures);
         this._featuresResolved = true;
         return;
       }
@@ -60071,13 +61047,13 @@ var require_enum = __commonJS({
     ((Enum.prototype = Object.create(ReflectionObject.prototype)).constructor = Enum).className = "Enum";
     var Namespace = require_namespace();
     var util = require_util10();
-    function Enum(name, values, options, comment, comments, valuesOptions) {
+    function Enum(name, values, options, comment2, comments, valuesOptions) {
       ReflectionObject.call(this, name, options);
       if (values && typeof values !== "object")
         throw TypeError("values must be an object");
       this.valuesById = {};
       this.values = Object.create(this.valuesById);
-      this.comment = comment;
+      this.comment = comment2;
       this.comments = comments || {};
       this.valuesOptions = valuesOptions;
       this._valuesFeatures = {};
@@ -60124,7 +61100,7 @@ var require_enum = __commonJS({
         keepComments ? this.comments : void 0
       ]);
     };
-    Enum.prototype.add = function add(name, id, comment, options) {
+    Enum.prototype.add = function add(name, id, comment2, options) {
       if (!util.isString(name))
         throw TypeError("name must be a string");
       if (!util.isInteger(id))
@@ -60148,7 +61124,7 @@ var require_enum = __commonJS({
           this.valuesOptions = {};
         this.valuesOptions[name] = options || null;
       }
-      this.comments[name] = comment || null;
+      this.comments[name] = comment2 || null;
       return this;
     };
     Enum.prototype.remove = function remove2(name) {
@@ -60322,7 +61298,7 @@ var require_tokenize = __commonJS({
         return source.charAt(pos);
       }
       function setComment(start, end, isLeading) {
-        var comment = {
+        var comment2 = {
           type: source.charAt(start++),
           lineEmpty: false,
           leading: isLeading
@@ -60336,15 +61312,15 @@ var require_tokenize = __commonJS({
         var commentOffset = start - lookback, c;
         do {
           if (--commentOffset < 0 || (c = source.charAt(commentOffset)) === "\n") {
-            comment.lineEmpty = true;
+            comment2.lineEmpty = true;
             break;
           }
         } while (c === " " || c === "	");
         var lines = source.substring(start, end).split(setCommentSplitRe);
         for (var i = 0; i < lines.length; ++i)
           lines[i] = lines[i].replace(alternateCommentMode ? setCommentAltRe : setCommentRe, "").trim();
-        comment.text = lines.join("\n").trim();
-        comments[line] = comment;
+        comment2.text = lines.join("\n").trim();
+        comments[line] = comment2;
         lastCommentLine = line;
       }
       function isDoubleSlashCommentLine(startOffset) {
@@ -60481,21 +61457,21 @@ var require_tokenize = __commonJS({
       }
       function cmnt(trailingLine) {
         var ret = null;
-        var comment;
+        var comment2;
         if (trailingLine === void 0) {
-          comment = comments[line - 1];
+          comment2 = comments[line - 1];
           delete comments[line - 1];
-          if (comment && (alternateCommentMode || comment.type === "*" || comment.lineEmpty)) {
-            ret = comment.leading ? comment.text : null;
+          if (comment2 && (alternateCommentMode || comment2.type === "*" || comment2.lineEmpty)) {
+            ret = comment2.leading ? comment2.text : null;
           }
         } else {
           if (lastCommentLine < trailingLine) {
             peek2();
           }
-          comment = comments[trailingLine];
+          comment2 = comments[trailingLine];
           delete comments[trailingLine];
-          if (comment && !comment.lineEmpty && (alternateCommentMode || comment.type === "/")) {
-            ret = comment.leading ? null : comment.text;
+          if (comment2 && !comment2.lineEmpty && (alternateCommentMode || comment2.type === "/")) {
+            ret = comment2.leading ? null : comment2.text;
           }
         }
         return ret;
@@ -60519,9 +61495,9 @@ var require_tokenize = __commonJS({
 var require_parse2 = __commonJS({
   "node_modules/protobufjs/src/parse.js"(exports2, module2) {
     "use strict";
-    module2.exports = parse;
-    parse.filename = null;
-    parse.defaults = { keepCase: false };
+    module2.exports = parse3;
+    parse3.filename = null;
+    parse3.defaults = { keepCase: false };
     var tokenize = require_tokenize();
     var Root = require_root();
     var Type = require_type();
@@ -60543,13 +61519,13 @@ var require_parse2 = __commonJS({
     var numberRe = util.patterns.numberRe;
     var nameRe = /^[a-zA-Z_][a-zA-Z_0-9]*$/;
     var typeRefRe = util.patterns.typeRefRe;
-    function parse(source, root, options) {
+    function parse3(source, root, options) {
       if (!(root instanceof Root)) {
         options = root;
         root = new Root();
       }
       if (!options)
-        options = parse.defaults;
+        options = parse3.defaults;
       var preferTrailingComment = options.preferTrailingComment || false;
       var tn = tokenize(source, options.alternateCommentMode || false), next = tn.next, push = tn.push, peek2 = tn.peek, skip = tn.skip, cmnt = tn.cmnt;
       var head = true, pkg, imports, weakImports, edition = "proto2";
@@ -60569,9 +61545,9 @@ var require_parse2 = __commonJS({
         });
       }
       function illegal(token2, name, insideTryCatch) {
-        var filename = parse.filename;
+        var filename = parse3.filename;
         if (!insideTryCatch)
-          parse.filename = null;
+          parse3.filename = null;
         return Error("illegal " + (name || "token") + " '" + token2 + "' (" + (filename ? filename + ", " : "") + "line " + tn.line + ")");
       }
       function readString() {
@@ -60771,7 +61747,7 @@ var require_parse2 = __commonJS({
           if (typeof obj.comment !== "string") {
             obj.comment = cmnt();
           }
-          obj.filename = parse.filename;
+          obj.filename = parse3.filename;
         }
         if (skip("{", true)) {
           var token2;
@@ -60897,7 +61873,7 @@ var require_parse2 = __commonJS({
         var type = new Type(name);
         type.group = true;
         var field = new Field(fieldName, id, name, rule);
-        field.filename = parse.filename;
+        field.filename = parse3.filename;
         ifBlock(type, function parseGroup_block(token2) {
           switch (token2) {
             case "option":
@@ -61245,7 +62221,7 @@ var require_parse2 = __commonJS({
         }
       }
       resolveFileFeatures();
-      parse.filename = null;
+      parse3.filename = null;
       return {
         "package": pkg,
         "imports": imports,
@@ -65408,17 +66384,17 @@ var require_single_subchannel_channel = __commonJS({
           this.childCall.halfClose();
         }
       }
-      async sendMessageWithContext(context, message) {
+      async sendMessageWithContext(context3, message) {
         this.writeFilterPending = true;
-        const filteredMessage = await this.filterStack.sendMessage(Promise.resolve({ message, flags: context.flags }));
+        const filteredMessage = await this.filterStack.sendMessage(Promise.resolve({ message, flags: context3.flags }));
         this.writeFilterPending = false;
         if (this.childCall) {
-          this.childCall.sendMessageWithContext(context, filteredMessage.message);
+          this.childCall.sendMessageWithContext(context3, filteredMessage.message);
           if (this.halfClosePending) {
             this.childCall.halfClose();
           }
         } else {
-          this.pendingMessage = { context, message: filteredMessage.message };
+          this.pendingMessage = { context: context3, message: filteredMessage.message };
         }
       }
       startRead() {
@@ -66341,9 +67317,9 @@ var require_http_proxy = __commonJS({
       const proxyAddressString = (0, subchannel_address_1.subchannelAddressToString)(address);
       trace("Using proxy " + proxyAddressString + " to connect to " + options.path);
       return new Promise((resolve2, reject) => {
-        const request = http.request(options);
-        request.once("connect", (res, socket, head) => {
-          request.removeAllListeners();
+        const request2 = http.request(options);
+        request2.once("connect", (res, socket, head) => {
+          request2.removeAllListeners();
           socket.removeAllListeners();
           if (res.statusCode === 200) {
             trace("Successfully connected to " + options.path + " through proxy " + proxyAddressString);
@@ -66357,12 +67333,12 @@ var require_http_proxy = __commonJS({
             reject();
           }
         });
-        request.once("error", (err) => {
-          request.removeAllListeners();
+        request2.once("error", (err) => {
+          request2.removeAllListeners();
           (0, logging_1.log)(constants_1.LogVerbosity.ERROR, "Failed to connect to proxy " + proxyAddressString + " with error " + err.message);
           reject();
         });
-        request.end();
+        request2.end();
       });
     }
   }
@@ -66857,7 +67833,7 @@ var require_subchannel_call = __commonJS({
         }
         this.http2Stream.resume();
       }
-      sendMessageWithContext(context, message) {
+      sendMessageWithContext(context3, message) {
         if (this.traceEnabled) {
           this.trace("write() called with message of length " + message.length);
         }
@@ -66876,7 +67852,7 @@ var require_subchannel_call = __commonJS({
                 rstCode: this.http2Stream.rstCode
               });
             }
-            (_a = context.callback) === null || _a === void 0 ? void 0 : _a.call(context);
+            (_a = context3.callback) === null || _a === void 0 ? void 0 : _a.call(context3);
           });
         };
         if (this.traceEnabled) {
@@ -67804,14 +68780,14 @@ var require_load_balancing_call = __commonJS({
         this.metadata = metadata;
         this.doPick();
       }
-      sendMessageWithContext(context, message) {
+      sendMessageWithContext(context3, message) {
         if (this.traceEnabled) {
           this.trace("write() called with message of length " + message.length);
         }
         if (this.child) {
-          this.child.sendMessageWithContext(context, message);
+          this.child.sendMessageWithContext(context3, message);
         } else {
-          this.pendingMessage = { context, message };
+          this.pendingMessage = { context: context3, message };
         }
       }
       startRead() {
@@ -67980,15 +68956,15 @@ var require_resolving_call = __commonJS({
           });
         }
       }
-      sendMessageOnChild(context, message) {
+      sendMessageOnChild(context3, message) {
         if (!this.child) {
           throw new Error("sendMessageonChild called with child not populated");
         }
         const child = this.child;
         this.writeFilterPending = true;
-        this.filterStack.sendMessage(Promise.resolve({ message, flags: context.flags })).then((filteredMessage) => {
+        this.filterStack.sendMessage(Promise.resolve({ message, flags: context3.flags })).then((filteredMessage) => {
           this.writeFilterPending = false;
-          child.sendMessageWithContext(context, filteredMessage.message);
+          child.sendMessageWithContext(context3, filteredMessage.message);
           if (this.pendingHalfClose) {
             child.halfClose();
           }
@@ -68111,14 +69087,14 @@ var require_resolving_call = __commonJS({
         this.listener = listener;
         this.getConfig();
       }
-      sendMessageWithContext(context, message) {
+      sendMessageWithContext(context3, message) {
         if (this.traceEnabled) {
           this.trace("write() called with message of length " + message.length);
         }
         if (this.child) {
-          this.sendMessageOnChild(context, message);
+          this.sendMessageOnChild(context3, message);
         } else {
-          this.pendingMessage = { context, message };
+          this.pendingMessage = { context: context3, message };
         }
       }
       startRead() {
@@ -68731,13 +69707,13 @@ var require_retrying_call = __commonJS({
           }
         }
       }
-      sendMessageWithContext(context, message) {
+      sendMessageWithContext(context3, message) {
         if (this.traceEnabled) {
           this.trace("write() called with message of length " + message.length);
         }
         const writeObj = {
           message,
-          flags: context.flags
+          flags: context3.flags
         };
         const messageIndex = this.getNextBufferIndex();
         const bufferEntry = {
@@ -68749,7 +69725,7 @@ var require_retrying_call = __commonJS({
         if (bufferEntry.allocated) {
           process.nextTick(() => {
             var _a;
-            (_a = context.callback) === null || _a === void 0 ? void 0 : _a.call(context);
+            (_a = context3.callback) === null || _a === void 0 ? void 0 : _a.call(context3);
           });
           for (const [callIndex, call] of this.underlyingCalls.entries()) {
             if (call.state === "ACTIVE" && call.nextMessageToSend === messageIndex) {
@@ -68766,7 +69742,7 @@ var require_retrying_call = __commonJS({
             return;
           }
           const call = this.underlyingCalls[this.committedCallIndex];
-          bufferEntry.callback = context.callback;
+          bufferEntry.callback = context3.callback;
           if (call.state === "ACTIVE" && call.nextMessageToSend === messageIndex) {
             call.call.sendMessageWithContext({
               callback: (error2) => {
@@ -69575,12 +70551,12 @@ var require_server_call = __commonJS({
       return status;
     }
     var ServerUnaryCallImpl = class extends events_1.EventEmitter {
-      constructor(path, call, metadata, request) {
+      constructor(path, call, metadata, request2) {
         super();
         this.path = path;
         this.call = call;
         this.metadata = metadata;
-        this.request = request;
+        this.request = request2;
         this.cancelled = false;
       }
       getPeer() {
@@ -69641,12 +70617,12 @@ var require_server_call = __commonJS({
     };
     exports2.ServerReadableStreamImpl = ServerReadableStreamImpl;
     var ServerWritableStreamImpl = class extends stream_1.Writable {
-      constructor(path, call, metadata, request) {
+      constructor(path, call, metadata, request2) {
         super({ objectMode: true });
         this.path = path;
         this.call = call;
         this.metadata = metadata;
-        this.request = request;
+        this.request = request2;
         this.pendingStatus = {
           code: constants_1.Status.OK,
           details: "OK"
@@ -70728,11 +71704,11 @@ var require_server_interceptors = __commonJS({
       waitForTrailers: true
     };
     var BaseServerInterceptingCall = class {
-      constructor(stream, headers, callEventTracker, handler, options) {
+      constructor(stream, headers, callEventTracker, handler2, options) {
         var _a, _b;
         this.stream = stream;
         this.callEventTracker = callEventTracker;
-        this.handler = handler;
+        this.handler = handler2;
         this.listener = null;
         this.deadlineTimer = null;
         this.deadline = Infinity;
@@ -71159,15 +72135,15 @@ var require_server_interceptors = __commonJS({
       }
     };
     exports2.BaseServerInterceptingCall = BaseServerInterceptingCall;
-    function getServerInterceptingCall(interceptors, stream, headers, callEventTracker, handler, options) {
+    function getServerInterceptingCall(interceptors, stream, headers, callEventTracker, handler2, options) {
       const methodDefinition = {
-        path: handler.path,
-        requestStream: handler.type === "clientStream" || handler.type === "bidi",
-        responseStream: handler.type === "serverStream" || handler.type === "bidi",
-        requestDeserialize: handler.deserialize,
-        responseSerialize: handler.serialize
+        path: handler2.path,
+        requestStream: handler2.type === "clientStream" || handler2.type === "bidi",
+        responseStream: handler2.type === "serverStream" || handler2.type === "bidi",
+        requestDeserialize: handler2.deserialize,
+        responseSerialize: handler2.serialize
       };
-      const baseCall = new BaseServerInterceptingCall(stream, headers, callEventTracker, handler, options);
+      const baseCall = new BaseServerInterceptingCall(stream, headers, callEventTracker, handler2, options);
       return interceptors.reduce((call, interceptor) => {
         return interceptor(methodDefinition, call);
       }, baseCall);
@@ -71196,14 +72172,14 @@ var require_server2 = __commonJS({
       var descriptor = descriptorIn || (target ? Object.getOwnPropertyDescriptor(target, contextIn.name) : {});
       var _, done = false;
       for (var i = decorators.length - 1; i >= 0; i--) {
-        var context = {};
-        for (var p in contextIn) context[p] = p === "access" ? {} : contextIn[p];
-        for (var p in contextIn.access) context.access[p] = contextIn.access[p];
-        context.addInitializer = function(f) {
+        var context3 = {};
+        for (var p in contextIn) context3[p] = p === "access" ? {} : contextIn[p];
+        for (var p in contextIn.access) context3.access[p] = contextIn.access[p];
+        context3.addInitializer = function(f) {
           if (done) throw new TypeError("Cannot add initializers after decoration has completed");
           extraInitializers.push(accept(f || null));
         };
-        var result = (0, decorators[i])(kind === "accessor" ? { get: descriptor.get, set: descriptor.set } : descriptor[key], context);
+        var result = (0, decorators[i])(kind === "accessor" ? { get: descriptor.get, set: descriptor.set } : descriptor[key], context3);
         if (kind === "accessor") {
           if (result === void 0) continue;
           if (result === null || typeof result !== "object") throw new TypeError("Object expected");
@@ -71242,10 +72218,10 @@ var require_server2 = __commonJS({
     function serverCallTrace(text2) {
       logging.trace(constants_1.LogVerbosity.DEBUG, "server_call", text2);
     }
-    function noop() {
+    function noop3() {
     }
     function deprecate(message) {
-      return function(target, context) {
+      return function(target, context3) {
         return util.deprecate(target, message);
       };
     }
@@ -71511,7 +72487,7 @@ var require_server2 = __commonJS({
           } else {
             http2Server = http2.createServer(this.commonServerOptions);
           }
-          http2Server.setTimeout(0, noop);
+          http2Server.setTimeout(0, noop3);
           this._setupHandlers(http2Server, credentials._getInterceptors());
           return http2Server;
         }
@@ -71613,7 +72589,7 @@ var require_server2 = __commonJS({
                 reject(new Error(endpointList.error.details));
                 return true;
               }
-              const addressList = [].concat(...endpointList.value.map((endpoint) => endpoint.addresses));
+              const addressList = [].concat(...endpointList.value.map((endpoint2) => endpoint2.addresses));
               if (addressList.length === 0) {
                 reject(new Error(`No addresses resolved for port ${port}`));
                 return true;
@@ -71915,12 +72891,12 @@ var require_server2 = __commonJS({
           (0, channelz_1.unregisterChannelzRef)(this.channelzRef);
           this.shutdown = true;
         }
-        register(name, handler, serialize, deserialize, type) {
+        register(name, handler2, serialize, deserialize, type) {
           if (this.handlers.has(name)) {
             return false;
           }
           this.handlers.set(name, {
-            func: handler,
+            func: handler2,
             serialize,
             deserialize,
             type,
@@ -72002,12 +72978,12 @@ var require_server2 = __commonJS({
         }
         _retrieveHandler(path) {
           serverCallTrace("Received call to method " + path + " at address " + this.serverAddressString);
-          const handler = this.handlers.get(path);
-          if (handler === void 0) {
+          const handler2 = this.handlers.get(path);
+          if (handler2 === void 0) {
             serverCallTrace("No handler registered for method " + path + ". Sending UNIMPLEMENTED status.");
             return null;
           }
-          return handler;
+          return handler2;
         }
         _respondWithError(err, stream, channelzSessionInfo = null) {
           var _b, _c;
@@ -72029,8 +73005,8 @@ var require_server2 = __commonJS({
             return;
           }
           const path = headers[HTTP2_HEADER_PATH];
-          const handler = this._retrieveHandler(path);
-          if (!handler) {
+          const handler2 = this._retrieveHandler(path);
+          if (!handler2) {
             this._respondWithError(getUnimplementedStatusResponse(path), stream, channelzSessionInfo);
             return;
           }
@@ -72064,13 +73040,13 @@ var require_server2 = __commonJS({
               }
             }
           };
-          const call = (0, server_interceptors_1.getServerInterceptingCall)([...extraInterceptors, ...this.interceptors], stream, headers, callEventTracker, handler, this.options);
-          if (!this._runHandlerForCall(call, handler)) {
+          const call = (0, server_interceptors_1.getServerInterceptingCall)([...extraInterceptors, ...this.interceptors], stream, headers, callEventTracker, handler2, this.options);
+          if (!this._runHandlerForCall(call, handler2)) {
             this.callTracker.addCallFailed();
             channelzSessionInfo === null || channelzSessionInfo === void 0 ? void 0 : channelzSessionInfo.streamTracker.addCallFailed();
             call.sendStatus({
               code: constants_1.Status.INTERNAL,
-              details: `Unknown handler type: ${handler.type}`
+              details: `Unknown handler type: ${handler2.type}`
             });
           }
         }
@@ -72082,29 +73058,29 @@ var require_server2 = __commonJS({
             return;
           }
           const path = headers[HTTP2_HEADER_PATH];
-          const handler = this._retrieveHandler(path);
-          if (!handler) {
+          const handler2 = this._retrieveHandler(path);
+          if (!handler2) {
             this._respondWithError(getUnimplementedStatusResponse(path), stream, null);
             return;
           }
-          const call = (0, server_interceptors_1.getServerInterceptingCall)([...extraInterceptors, ...this.interceptors], stream, headers, null, handler, this.options);
-          if (!this._runHandlerForCall(call, handler)) {
+          const call = (0, server_interceptors_1.getServerInterceptingCall)([...extraInterceptors, ...this.interceptors], stream, headers, null, handler2, this.options);
+          if (!this._runHandlerForCall(call, handler2)) {
             call.sendStatus({
               code: constants_1.Status.INTERNAL,
-              details: `Unknown handler type: ${handler.type}`
+              details: `Unknown handler type: ${handler2.type}`
             });
           }
         }
-        _runHandlerForCall(call, handler) {
-          const { type } = handler;
+        _runHandlerForCall(call, handler2) {
+          const { type } = handler2;
           if (type === "unary") {
-            handleUnary(call, handler);
+            handleUnary(call, handler2);
           } else if (type === "clientStream") {
-            handleClientStreaming(call, handler);
+            handleClientStreaming(call, handler2);
           } else if (type === "serverStream") {
-            handleServerStreaming(call, handler);
+            handleServerStreaming(call, handler2);
           } else if (type === "bidi") {
-            handleBidiStreaming(call, handler);
+            handleBidiStreaming(call, handler2);
           } else {
             return false;
           }
@@ -72124,9 +73100,9 @@ var require_server2 = __commonJS({
             }
           }
           this.serverAddressString = serverAddressString;
-          const handler = this.channelzEnabled ? this._channelzHandler : this._streamHandler;
+          const handler2 = this.channelzEnabled ? this._channelzHandler : this._streamHandler;
           const sessionHandler = this.channelzEnabled ? this._channelzSessionHandler(http2Server) : this._sessionHandler(http2Server);
-          http2Server.on("stream", handler.bind(this, extraInterceptors));
+          http2Server.on("stream", handler2.bind(this, extraInterceptors));
           http2Server.on("session", sessionHandler);
         }
         _sessionHandler(http2Server) {
@@ -72438,7 +73414,7 @@ var require_server2 = __commonJS({
       })(), _a;
     })();
     exports2.Server = Server;
-    async function handleUnary(call, handler) {
+    async function handleUnary(call, handler2) {
       let stream;
       function respond(err, value, trailer, flags) {
         if (err) {
@@ -72464,7 +73440,7 @@ var require_server2 = __commonJS({
           if (requestMessage) {
             call.sendStatus({
               code: constants_1.Status.UNIMPLEMENTED,
-              details: `Received a second request message for server streaming method ${handler.path}`,
+              details: `Received a second request message for server streaming method ${handler2.path}`,
               metadata: null
             });
             return;
@@ -72476,14 +73452,14 @@ var require_server2 = __commonJS({
           if (!requestMessage) {
             call.sendStatus({
               code: constants_1.Status.UNIMPLEMENTED,
-              details: `Received no request message for server streaming method ${handler.path}`,
+              details: `Received no request message for server streaming method ${handler2.path}`,
               metadata: null
             });
             return;
           }
-          stream = new server_call_1.ServerWritableStreamImpl(handler.path, call, requestMetadata, requestMessage);
+          stream = new server_call_1.ServerWritableStreamImpl(handler2.path, call, requestMetadata, requestMessage);
           try {
-            handler.func(stream, respond);
+            handler2.func(stream, respond);
           } catch (err) {
             let details;
             if (environment_1.GRPC_NODE_DEBUG_SEND_ERROR_DETAILS) {
@@ -72506,7 +73482,7 @@ var require_server2 = __commonJS({
         }
       });
     }
-    function handleClientStreaming(call, handler) {
+    function handleClientStreaming(call, handler2) {
       let stream;
       function respond(err, value, trailer, flags) {
         if (err) {
@@ -72523,9 +73499,9 @@ var require_server2 = __commonJS({
       }
       call.start({
         onReceiveMetadata(metadata) {
-          stream = new server_call_1.ServerDuplexStreamImpl(handler.path, call, metadata);
+          stream = new server_call_1.ServerDuplexStreamImpl(handler2.path, call, metadata);
           try {
-            handler.func(stream, respond);
+            handler2.func(stream, respond);
           } catch (err) {
             let details;
             if (environment_1.GRPC_NODE_DEBUG_SEND_ERROR_DETAILS) {
@@ -72555,7 +73531,7 @@ var require_server2 = __commonJS({
         }
       });
     }
-    function handleServerStreaming(call, handler) {
+    function handleServerStreaming(call, handler2) {
       let stream;
       let requestMetadata;
       let requestMessage = null;
@@ -72568,7 +73544,7 @@ var require_server2 = __commonJS({
           if (requestMessage) {
             call.sendStatus({
               code: constants_1.Status.UNIMPLEMENTED,
-              details: `Received a second request message for server streaming method ${handler.path}`,
+              details: `Received a second request message for server streaming method ${handler2.path}`,
               metadata: null
             });
             return;
@@ -72580,14 +73556,14 @@ var require_server2 = __commonJS({
           if (!requestMessage) {
             call.sendStatus({
               code: constants_1.Status.UNIMPLEMENTED,
-              details: `Received no request message for server streaming method ${handler.path}`,
+              details: `Received no request message for server streaming method ${handler2.path}`,
               metadata: null
             });
             return;
           }
-          stream = new server_call_1.ServerWritableStreamImpl(handler.path, call, requestMetadata, requestMessage);
+          stream = new server_call_1.ServerWritableStreamImpl(handler2.path, call, requestMetadata, requestMessage);
           try {
-            handler.func(stream);
+            handler2.func(stream);
           } catch (err) {
             let details;
             if (environment_1.GRPC_NODE_DEBUG_SEND_ERROR_DETAILS) {
@@ -72611,13 +73587,13 @@ var require_server2 = __commonJS({
         }
       });
     }
-    function handleBidiStreaming(call, handler) {
+    function handleBidiStreaming(call, handler2) {
       let stream;
       call.start({
         onReceiveMetadata(metadata) {
-          stream = new server_call_1.ServerDuplexStreamImpl(handler.path, call, metadata);
+          stream = new server_call_1.ServerDuplexStreamImpl(handler2.path, call, metadata);
           try {
-            handler.func(stream);
+            handler2.func(stream);
           } catch (err) {
             let details;
             if (environment_1.GRPC_NODE_DEBUG_SEND_ERROR_DETAILS) {
@@ -73036,7 +74012,7 @@ var require_load_balancer_pick_first = __commonJS({
         if (lbConfig.getShuffleAddressList()) {
           endpointList = shuffled(endpointList);
         }
-        const rawAddressList = [].concat(...endpointList.map((endpoint) => endpoint.addresses));
+        const rawAddressList = [].concat(...endpointList.map((endpoint2) => endpoint2.addresses));
         trace("updateAddressList([" + rawAddressList.map((address) => (0, subchannel_address_1.subchannelAddressToString)(address)) + "])");
         const addressList = interleaveAddressFamilies(rawAddressList);
         this.latestAddressList = addressList;
@@ -73068,8 +74044,8 @@ var require_load_balancer_pick_first = __commonJS({
     exports2.PickFirstLoadBalancer = PickFirstLoadBalancer;
     var LEAF_CONFIG = new PickFirstLoadBalancingConfig(false);
     var LeafLoadBalancer = class {
-      constructor(endpoint, channelControlHelper, options, resolutionNote) {
-        this.endpoint = endpoint;
+      constructor(endpoint2, channelControlHelper, options, resolutionNote) {
+        this.endpoint = endpoint2;
         this.options = options;
         this.resolutionNote = resolutionNote;
         this.latestState = connectivity_state_1.ConnectivityState.IDLE;
@@ -73659,7 +74635,7 @@ var require_load_balancer_round_robin = __commonJS({
         }
         trace("Connect to endpoint list " + endpointList.map(subchannel_address_1.endpointToString));
         this.updatesPaused = true;
-        this.children = endpointList.map((endpoint) => new load_balancer_pick_first_1.LeafLoadBalancer(endpoint, this.childChannelControlHelper, options, resolutionNote));
+        this.children = endpointList.map((endpoint2) => new load_balancer_pick_first_1.LeafLoadBalancer(endpoint2, this.childChannelControlHelper, options, resolutionNote));
         for (const child of this.children) {
           child.startConnecting();
         }
@@ -73978,10 +74954,10 @@ var require_load_balancer_outlier_detection = __commonJS({
         const targetRequestVolume = successRateConfig.request_volume;
         let addresesWithTargetVolume = 0;
         const successRates = [];
-        for (const [endpoint, mapEntry] of this.entryMap.entries()) {
+        for (const [endpoint2, mapEntry] of this.entryMap.entries()) {
           const successes = mapEntry.counter.getLastSuccesses();
           const failures = mapEntry.counter.getLastFailures();
-          trace("Stats for " + (0, subchannel_address_1.endpointToString)(endpoint) + ": successes=" + successes + " failures=" + failures + " targetRequestVolume=" + targetRequestVolume);
+          trace("Stats for " + (0, subchannel_address_1.endpointToString)(endpoint2) + ": successes=" + successes + " failures=" + failures + " targetRequestVolume=" + targetRequestVolume);
           if (successes + failures >= targetRequestVolume) {
             addresesWithTargetVolume += 1;
             successRates.push(successes / (successes + failures));
@@ -74120,10 +75096,10 @@ var require_load_balancer_outlier_detection = __commonJS({
         }
         trace("Received update with config: " + JSON.stringify(lbConfig.toJsonObject(), void 0, 2));
         if (endpointList.ok) {
-          for (const endpoint of endpointList.value) {
-            if (!this.entryMap.has(endpoint)) {
-              trace("Adding map entry for " + (0, subchannel_address_1.endpointToString)(endpoint));
-              this.entryMap.set(endpoint, {
+          for (const endpoint2 of endpointList.value) {
+            if (!this.entryMap.has(endpoint2)) {
+              trace("Adding map entry for " + (0, subchannel_address_1.endpointToString)(endpoint2));
+              this.entryMap.set(endpoint2, {
                 counter: new CallCounter(),
                 currentEjectionTimestamp: null,
                 ejectionTimeMultiplier: 0,
@@ -74487,12 +75463,12 @@ var require_load_balancer_weighted_round_robin = __commonJS({
         }
         if (this.countChildrenWithState(connectivity_state_1.ConnectivityState.READY) > 0) {
           const weightedPickers = [];
-          for (const [endpoint, entry] of this.children) {
+          for (const [endpoint2, entry] of this.children) {
             if (entry.child.getConnectivityState() !== connectivity_state_1.ConnectivityState.READY) {
               continue;
             }
             weightedPickers.push({
-              endpointName: endpoint,
+              endpointName: endpoint2,
               picker: entry.child.getPicker(),
               weight: this.getWeight(entry)
             });
@@ -74552,13 +75528,13 @@ var require_load_balancer_weighted_round_robin = __commonJS({
         const seenEndpointNames = /* @__PURE__ */ new Set();
         this.updatesPaused = true;
         this.latestConfig = lbConfig;
-        for (const endpoint of maybeEndpointList.value) {
-          const name = (0, subchannel_address_1.endpointToString)(endpoint);
+        for (const endpoint2 of maybeEndpointList.value) {
+          const name = (0, subchannel_address_1.endpointToString)(endpoint2);
           seenEndpointNames.add(name);
           let entry = this.children.get(name);
           if (!entry) {
             entry = {
-              child: new load_balancer_pick_first_1.LeafLoadBalancer(endpoint, (0, load_balancer_1.createChildChannelControlHelper)(this.channelControlHelper, {
+              child: new load_balancer_pick_first_1.LeafLoadBalancer(endpoint2, (0, load_balancer_1.createChildChannelControlHelper)(this.channelControlHelper, {
                 updateState: (connectivityState, picker, errorMessage) => {
                   if (this.currentState === connectivity_state_1.ConnectivityState.READY && connectivityState !== connectivity_state_1.ConnectivityState.READY) {
                     this.channelControlHelper.requestReresolution();
@@ -75085,7 +76061,7 @@ var require_session = __commonJS({
     var protoLoader = require_src5();
     var path = require("path");
     var crypto2 = require("crypto");
-    function withSession(docker, auth, handler) {
+    function withSession(docker, auth2, handler2) {
       const sessionId = crypto2.randomUUID();
       const opts = {
         method: "POST",
@@ -75103,7 +76079,7 @@ var require_session = __commonJS({
       };
       docker.modem.dial(opts, function(err, socket) {
         if (err) {
-          return handler(err, null, () => void 0);
+          return handler2(err, null, () => void 0);
         }
         const server = new grpc.Server();
         const creds = grpc.ServerCredentials.createInsecure();
@@ -75114,11 +76090,11 @@ var require_session = __commonJS({
         );
         const service = grpc.loadPackageDefinition(pkg);
         server.addService(service.moby.filesync.v1.Auth.service, {
-          Credentials({ request }, callback) {
-            if (auth) {
+          Credentials({ request: request2 }, callback) {
+            if (auth2) {
               callback(null, {
-                Username: auth.username,
-                Secret: auth.password
+                Username: auth2.username,
+                Secret: auth2.password
               });
             } else {
               callback(null, {});
@@ -75129,7 +76105,7 @@ var require_session = __commonJS({
           server.forceShutdown();
           socket.end();
         }
-        handler(null, sessionId, done);
+        handler2(null, sessionId, done);
       });
     }
     module2.exports = withSession;
@@ -75206,8 +76182,8 @@ var require_buildkit = __commonJS({
         });
       }
       if (status.warnings && status.warnings.length > 0) {
-        status.warnings.forEach(function(warning) {
-          var msg = Buffer.from(warning.short).toString(ENCODING_UTF8);
+        status.warnings.forEach(function(warning2) {
+          var msg = Buffer.from(warning2.short).toString(ENCODING_UTF8);
           lines.push("WARNING: " + msg);
         });
       }
@@ -75382,21 +76358,21 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.createImage = function(auth, opts, callback) {
+    Docker2.prototype.createImage = function(auth2, opts, callback) {
       var self2 = this;
       if (!callback && typeof opts === "function") {
         callback = opts;
-        opts = auth;
-        auth = opts.authconfig || void 0;
+        opts = auth2;
+        auth2 = opts.authconfig || void 0;
       } else if (!callback && !opts) {
-        opts = auth;
-        auth = opts.authconfig;
+        opts = auth2;
+        auth2 = opts.authconfig;
       }
       var optsf = {
         path: "/images/create?",
         method: "POST",
         options: opts,
-        authconfig: auth,
+        authconfig: auth2,
         abortSignal: opts.abortSignal,
         isStream: true,
         statusCodes: {
@@ -76148,20 +77124,20 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.createService = function(auth, opts, callback) {
+    Docker2.prototype.createService = function(auth2, opts, callback) {
       if (!callback && typeof opts === "function") {
         callback = opts;
-        opts = auth;
-        auth = opts.authconfig || void 0;
+        opts = auth2;
+        auth2 = opts.authconfig || void 0;
       } else if (!opts && !callback) {
-        opts = auth;
+        opts = auth2;
       }
       var self2 = this;
       var optsf = {
         path: "/services/create",
         method: "POST",
         options: opts,
-        authconfig: auth,
+        authconfig: auth2,
         abortSignal: opts && opts.abortSignal,
         statusCodes: {
           200: true,
@@ -76440,24 +77416,24 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.pull = function(repoTag, opts, callback, auth) {
+    Docker2.prototype.pull = function(repoTag, opts, callback, auth2) {
       var args = util.processArgs(opts, callback);
       var imageSrc = util.parseRepositoryTag(repoTag);
       args.opts.fromImage = imageSrc.repository;
       args.opts.tag = imageSrc.tag || "latest";
       var argsf = [args.opts, args.callback];
-      if (auth) {
-        argsf = [auth, args.opts, args.callback];
+      if (auth2) {
+        argsf = [auth2, args.opts, args.callback];
       }
       return this.createImage.apply(this, argsf);
     };
-    Docker2.prototype.pullAll = function(repoTag, opts, callback, auth) {
+    Docker2.prototype.pullAll = function(repoTag, opts, callback, auth2) {
       var args = util.processArgs(opts, callback);
       var imageSrc = util.parseRepositoryTag(repoTag);
       args.opts.fromImage = imageSrc.repository;
       var argsf = [args.opts, args.callback];
-      if (auth) {
-        argsf = [auth, args.opts, args.callback];
+      if (auth2) {
+        argsf = [auth2, args.opts, args.callback];
       }
       return this.createImage.apply(this, argsf);
     };
@@ -76478,14 +77454,14 @@ var require_docker = __commonJS({
         startOptions = {};
       }
       var hub = new EventEmitter();
-      function handler(err, container) {
+      function handler2(err, container) {
         if (err) return callback(err, null, container);
         hub.emit("container", container);
         container.attach({
           stream: true,
           stdout: true,
           stderr: true
-        }, function handler2(err2, stream) {
+        }, function handler3(err2, stream) {
           if (err2) return callback(err2, null, container);
           hub.emit("stream", stream);
           if (streamo) {
@@ -76534,7 +77510,7 @@ var require_docker = __commonJS({
         "VolumesFrom": []
       };
       extend(optsc, createOptions);
-      this.createContainer(optsc, handler);
+      this.createContainer(optsc, handler2);
       return hub;
     };
     Docker2.prototype.runPromise = function(image, cmd, streamo, createOptions, startOptions) {
@@ -76751,6 +77727,282 @@ var require_docker = __commonJS({
     Docker2.Node = Node;
     Docker2.Exec = Exec;
     module2.exports = Docker2;
+  }
+});
+
+// src/sources/image-export.ts
+async function readImageExport(stream, opts) {
+  const jsons = /* @__PURE__ */ new Map();
+  const links = /* @__PURE__ */ new Map();
+  const layers = /* @__PURE__ */ new Map();
+  const layerStreams = [];
+  const extract = (0, import_tar_stream2.extract)();
+  const startLayer = (name, size) => {
+    const raw = new import_node_stream3.PassThrough({ highWaterMark: ENTRY_BUFFER });
+    const context3 = provisionalContext(name, opts.diffIds);
+    const result = (async () => {
+      const tar = await decompressedTar(raw, `layer ${name} of ${opts.what}`);
+      const identified = context3.descriptor.diffId === void 0 ? identifyByHash(tar, context3, opts.diffIds) : tar;
+      return opts.read(context3, identified);
+    })();
+    result.catch((err) => extract.destroy(err));
+    layers.set(name, { context: context3, size, result });
+    layerStreams.push(raw);
+    return raw;
+  };
+  extract.on("entry", (header, body, next) => {
+    body.on("error", () => void 0);
+    const name = normaliseMemberName(header.name);
+    if (header.type === "symlink" || header.type === "link") {
+      const target = memberLinkTarget({
+        name,
+        type: header.type === "symlink" ? "symlink" : "hardlink",
+        offset: 0,
+        size: 0,
+        linkTarget: header.linkname
+      });
+      if (target !== void 0) links.set(name, target);
+    }
+    const isFile = header.type === "file" || header.type === "contiguous-file";
+    const mayBeLayer = isFile && LAYER_NAME.test(name);
+    const mayBeJson = isFile && header.size <= MAX_JSON_BYTES;
+    if (!mayBeLayer && !mayBeJson) {
+      body.on("end", next);
+      body.resume();
+      return;
+    }
+    pumpEntry(body, name, header.size, mayBeLayer, mayBeJson, jsons, startLayer, next);
+  });
+  await new Promise((resolve2, reject) => {
+    extract.on("finish", resolve2);
+    extract.on("error", (err) => {
+      stream.destroy();
+      for (const raw of layerStreams) if (!raw.writableEnded) raw.destroy();
+      reject(isGateError(err) ? err : corruptExport(opts.what, err));
+    });
+    stream.on("error", (err) => extract.destroy(err));
+    stream.pipe(extract);
+  });
+  const files = exportFiles(opts.what, jsons, links, layers);
+  const resolved = await resolveImageFiles(files, "docker", void 0, { platform: opts.platform });
+  const results = [];
+  for (const [index, layer] of resolved.layers.entries()) {
+    const inFlight = layers.get(files.canonical(layer.path));
+    let result;
+    let context3;
+    if (inFlight) {
+      result = await inFlight.result;
+      context3 = inFlight.context;
+    } else {
+      context3 = { index, descriptor: { ...layer.descriptor } };
+      const tar = await decompressedTar(await files.open(layer.path), `layer ${layer.path} of ${opts.what}`);
+      result = await opts.read(context3, tar);
+    }
+    context3.index = index;
+    Object.assign(context3.descriptor, layer.descriptor);
+    results.push(result);
+  }
+  return { results, config: resolved.config, layers: resolved.layers.map((l) => l.descriptor) };
+}
+function pumpEntry(body, name, size, mayBeLayer, mayBeJson, jsons, startLayer, next) {
+  let mode = "undecided";
+  const jsonChunks = [];
+  let raw;
+  let detached = false;
+  body.on("data", (data) => {
+    const chunk = data;
+    if (mode === "undecided") {
+      const looksJson = chunk[0] === 123 || chunk[0] === 91;
+      if (mayBeJson && looksJson) mode = "json";
+      else if (mayBeLayer) {
+        mode = "layer";
+        raw = startLayer(name, size);
+        raw.on("drain", () => body.resume());
+        raw.on("close", () => {
+          if (!raw.writableFinished) {
+            detached = true;
+            body.resume();
+          }
+        });
+      } else mode = "skip";
+    }
+    if (mode === "json") jsonChunks.push(chunk);
+    else if (mode === "layer" && !detached && !raw.write(chunk)) body.pause();
+  });
+  body.on("end", () => {
+    if (mode === "json") jsons.set(name, Buffer.concat(jsonChunks));
+    else if (mode === "layer" && !detached) raw.end();
+    else if (mode === "undecided" && mayBeJson) jsons.set(name, Buffer.alloc(0));
+    next();
+  });
+}
+function provisionalContext(name, diffIds) {
+  const blobDigest = digestOfBlobPath(name);
+  const podman = PODMAN_LAYER.exec(name);
+  const named = podman ? `sha256:${podman[1]}` : blobDigest;
+  const diffId = named !== void 0 && diffIds.includes(named) ? named : void 0;
+  return {
+    index: diffId !== void 0 ? diffIds.indexOf(diffId) : -1,
+    descriptor: { digest: named ?? name, ...diffId !== void 0 && { diffId } }
+  };
+}
+function identifyByHash(tar, context3, diffIds) {
+  const hash = (0, import_node_crypto2.createHash)("sha256");
+  const digestKnown = context3.descriptor.digest.startsWith("sha256:");
+  const hasher = new import_node_stream3.Transform({
+    transform(chunk, _enc, cb) {
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+    flush(cb) {
+      const diffId = `sha256:${hash.digest("hex")}`;
+      context3.descriptor.diffId = diffId;
+      if (!digestKnown) context3.descriptor.digest = diffId;
+      if (diffIds.includes(diffId)) context3.index = diffIds.indexOf(diffId);
+      cb();
+    }
+  });
+  tar.on("error", (err) => hasher.destroy(err));
+  hasher.on("close", () => {
+    if (!hasher.writableFinished) tar.destroy();
+  });
+  return tar.pipe(hasher);
+}
+function exportFiles(what, jsons, links, layers) {
+  const canonical2 = (path) => {
+    let p = normaliseMemberName(path);
+    for (let hops = 0; links.has(p) && hops < MAX_LINK_HOPS2; hops++) p = links.get(p);
+    return p;
+  };
+  return {
+    location: `the export of ${what}`,
+    canonical: canonical2,
+    sizeOf: async (path) => {
+      const p = canonical2(path);
+      return jsons.get(p)?.length ?? layers.get(p)?.size;
+    },
+    readSmall: async (path) => jsons.get(canonical2(path)),
+    open: async (path) => {
+      const bytes = jsons.get(canonical2(path));
+      if (!bytes) throw corruptExport(what, new Error(`${path} was streamed once and cannot be read again`));
+      return import_node_stream3.Readable.from([bytes], { objectMode: false });
+    }
+  };
+}
+function corruptExport(what, err) {
+  return new GateError(
+    "CORRUPT_ARCHIVE",
+    `the export of ${what} is damaged or was cut short: ${messageOf(err)}`,
+    "retry; if it persists, check the engine (docker save IMAGE | tar t)"
+  );
+}
+var import_node_crypto2, import_node_stream3, import_tar_stream2, LAYER_NAME, PODMAN_LAYER, ENTRY_BUFFER, MAX_LINK_HOPS2;
+var init_image_export = __esm({
+  "src/sources/image-export.ts"() {
+    "use strict";
+    import_node_crypto2 = require("node:crypto");
+    import_node_stream3 = require("node:stream");
+    import_tar_stream2 = __toESM(require_tar_stream());
+    init_errors();
+    init_config();
+    init_decompress();
+    init_file_image();
+    init_resolved_image();
+    init_tar_index();
+    LAYER_NAME = /(^|\/)layer\.tar$|^blobs\/[a-z0-9]+\/[a-f0-9]{32,}$|^[a-f0-9]{64}\.tar$/;
+    PODMAN_LAYER = /^([a-f0-9]{64})\.tar$/;
+    ENTRY_BUFFER = 1 << 20;
+    MAX_LINK_HOPS2 = 8;
+  }
+});
+
+// src/sources/daemon.ts
+var daemon_exports = {};
+__export(daemon_exports, {
+  daemonError: () => daemonError,
+  openDaemonImage: () => openDaemonImage
+});
+async function openDaemonImage(source, opts, docker = new import_dockerode.default()) {
+  const name = source.reference;
+  const info2 = await docker.getImage(name).inspect().catch((err) => {
+    throw daemonError(err, source);
+  });
+  const platform2 = normalisePlatform({
+    os: info2.Os || "linux",
+    architecture: info2.Architecture || "amd64",
+    ...info2.Variant && { variant: info2.Variant }
+  });
+  const where = `image ${name} in the Docker engine at ${dockerHost()}`;
+  if (opts.platform && !platformMatches(opts.platform, platform2)) throw platformNotFound(where, opts.platform, [platform2]);
+  const diffIds = info2.RootFS?.Layers ?? [];
+  const config = {
+    env: parseEnv(info2.Config?.Env),
+    labels: parseLabels(info2.Config?.Labels),
+    // inspect has no history; the export's config (readLayers) carries it
+    history: [],
+    diffIds,
+    os: platform2.os,
+    architecture: platform2.architecture,
+    ...platform2.variant && { variant: platform2.variant }
+  };
+  const repoDigest = info2.RepoDigests?.[0]?.split("@")[1];
+  return {
+    source: source.raw,
+    kind: "docker-daemon",
+    ref: name,
+    digest: repoDigest ?? info2.Id,
+    platform: platform2,
+    config,
+    layers: diffIds.map((d) => ({ digest: d, diffId: d })),
+    async readLayers(read) {
+      const stream = await docker.getImage(info2.Id).get().catch((err) => {
+        throw daemonError(err, source);
+      });
+      const out = await readImageExport(stream, {
+        what: `image ${name} (${formatPlatform(platform2)}) in the Docker engine`,
+        platform: platform2,
+        diffIds,
+        read
+      });
+      return { results: out.results, config: out.config };
+    }
+  };
+}
+function dockerHost() {
+  return process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : "unix:///var/run/docker.sock (DOCKER_HOST unset)";
+}
+function daemonError(err, source) {
+  const e = err;
+  if (e.statusCode === 404) {
+    return new GateError(
+      "IMAGE_NOT_FOUND",
+      `image "${source.reference}" is not in the Docker engine at ${dockerHost()}`,
+      "build, pull or load it first (`docker images` lists what is there), or check the name"
+    );
+  }
+  if (e.code !== void 0 && UNREACHABLE_CODES.has(e.code)) {
+    return new GateError(
+      "DAEMON_UNREACHABLE",
+      `cannot reach the Docker engine at ${dockerHost()} to read ${source.raw}: ${messageOf(err)}`,
+      "start the Docker daemon, or set DOCKER_HOST to its socket (e.g. unix:///var/run/docker.sock)"
+    );
+  }
+  return new GateError(
+    "DAEMON_UNREACHABLE",
+    `the Docker engine at ${dockerHost()} failed to provide ${source.raw}: ${messageOf(err)}`,
+    "check the engine (docker info) and retry"
+  );
+}
+var import_dockerode, UNREACHABLE_CODES;
+var init_daemon = __esm({
+  "src/sources/daemon.ts"() {
+    "use strict";
+    import_dockerode = __toESM(require_docker());
+    init_errors();
+    init_config();
+    init_image_export();
+    init_platform();
+    UNREACHABLE_CODES = /* @__PURE__ */ new Set(["ECONNREFUSED", "ENOENT", "EACCES", "EPERM", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "ECONNRESET"]);
   }
 });
 
@@ -77584,7 +78836,7 @@ var require_Collection = __commonJS({
       });
     }
     var isEmptyPath = (path) => path == null || typeof path === "object" && !!path[Symbol.iterator]().next().done;
-    var Collection = class extends Node.NodeBase {
+    var Collection2 = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
         Object.defineProperty(this, "schema", {
@@ -77691,7 +78943,7 @@ var require_Collection = __commonJS({
         }
       }
     };
-    exports2.Collection = Collection;
+    exports2.Collection = Collection2;
     exports2.collectionFromPath = collectionFromPath;
     exports2.isEmptyPath = isEmptyPath;
   }
@@ -77702,12 +78954,12 @@ var require_stringifyComment = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyComment.js"(exports2) {
     "use strict";
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
-    function indentComment(comment, indent) {
-      if (/^\n+$/.test(comment))
-        return comment.substring(1);
-      return indent ? comment.replace(/^(?! *$)/gm, indent) : comment;
+    function indentComment(comment2, indent) {
+      if (/^\n+$/.test(comment2))
+        return comment2.substring(1);
+      return indent ? comment2.replace(/^(?! *$)/gm, indent) : comment2;
     }
-    var lineComment = (str, indent, comment) => str.endsWith("\n") ? indentComment(comment, indent) : comment.includes("\n") ? "\n" + indentComment(comment, indent) : (str.endsWith(" ") ? "" : " ") + comment;
+    var lineComment = (str, indent, comment2) => str.endsWith("\n") ? indentComment(comment2, indent) : comment2.includes("\n") ? "\n" + indentComment(comment2, indent) : (str.endsWith(" ") ? "" : " ") + comment2;
     exports2.indentComment = indentComment;
     exports2.lineComment = lineComment;
     exports2.stringifyComment = stringifyComment;
@@ -77991,7 +79243,7 @@ ${indent}`) + "'";
     } catch {
       blockEndNewlines = /\n+(?!\n|$)/g;
     }
-    function blockString({ comment, type, value }, ctx, onComment, onChompKeep) {
+    function blockString({ comment: comment2, type, value }, ctx, onComment, onChompKeep) {
       const { blockQuote, commentString, lineWidth } = ctx.options;
       if (!blockQuote || /\n[\t ]+$/.test(value)) {
         return quotedString2(value, ctx);
@@ -78043,8 +79295,8 @@ ${indent}`) + "'";
       }
       const indentSize = indent ? "2" : "1";
       let header = (startWithSpace ? indentSize : "") + chomp;
-      if (comment) {
-        header += " " + commentString(comment.replace(/ ?[\r\n]+/g, " "));
+      if (comment2) {
+        header += " " + commentString(comment2.replace(/ ?[\r\n]+/g, " "));
         if (onComment)
           onComment();
       }
@@ -78399,12 +79651,12 @@ var require_log = __commonJS({
       if (logLevel === "debug")
         console.log(...messages);
     }
-    function warn(logLevel, warning) {
+    function warn(logLevel, warning2) {
       if (logLevel === "debug" || logLevel === "warn") {
         if (typeof node_process.emitWarning === "function")
-          node_process.emitWarning(warning);
+          node_process.emitWarning(warning2);
         else
-          console.warn(warning);
+          console.warn(warning2);
       }
     }
     exports2.debug = debug2;
@@ -78419,7 +79671,7 @@ var require_merge = __commonJS({
     var identity2 = require_identity();
     var Scalar = require_Scalar();
     var MERGE_KEY = "<<";
-    var merge = {
+    var merge2 = {
       identify: (value) => value === MERGE_KEY || typeof value === "symbol" && value.description === MERGE_KEY,
       default: "key",
       tag: "tag:yaml.org,2002:merge",
@@ -78429,7 +79681,7 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge.identify(key) || identity2.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge.tag && tag.default);
+    var isMergeKey = (ctx, key) => (merge2.identify(key) || identity2.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge2.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge2.tag && tag.default);
     function addMergeToJSMap(ctx, map, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity2.isSeq(source))
@@ -78468,7 +79720,7 @@ var require_merge = __commonJS({
     }
     exports2.addMergeToJSMap = addMergeToJSMap;
     exports2.isMergeKey = isMergeKey;
-    exports2.merge = merge;
+    exports2.merge = merge2;
   }
 });
 
@@ -78477,15 +79729,15 @@ var require_addPairToJSMap = __commonJS({
   "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports2) {
     "use strict";
     var log = require_log();
-    var merge = require_merge();
+    var merge2 = require_merge();
     var stringify = require_stringify();
     var identity2 = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map, { key, value }) {
       if (identity2.isNode(key) && key.addToJSMap)
         key.addToJSMap(ctx, map, value);
-      else if (merge.isMergeKey(ctx, key))
-        merge.addMergeToJSMap(ctx, map, value);
+      else if (merge2.isMergeKey(ctx, key))
+        merge2.addMergeToJSMap(ctx, map, value);
       else {
         const jsKey = toJS.toJS(key, "", ctx);
         if (map instanceof Map) {
@@ -78588,20 +79840,20 @@ var require_stringifyCollection = __commonJS({
       const stringify2 = flow ? stringifyFlowCollection : stringifyBlockCollection;
       return stringify2(collection, ctx, options);
     }
-    function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
+    function stringifyBlockCollection({ comment: comment2, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
       const { indent, options: { commentString } } = ctx;
       const itemCtx = Object.assign({}, ctx, { indent: itemIndent, type: null });
       let chompKeep = false;
       const lines = [];
       for (let i = 0; i < items.length; ++i) {
         const item = items[i];
-        let comment2 = null;
+        let comment3 = null;
         if (identity2.isNode(item)) {
           if (!chompKeep && item.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item.commentBefore, chompKeep);
           if (item.comment)
-            comment2 = item.comment;
+            comment3 = item.comment;
         } else if (identity2.isPair(item)) {
           const ik = identity2.isNode(item.key) ? item.key : null;
           if (ik) {
@@ -78611,10 +79863,10 @@ var require_stringifyCollection = __commonJS({
           }
         }
         chompKeep = false;
-        let str2 = stringify.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
-        if (comment2)
-          str2 += stringifyComment.lineComment(str2, itemIndent, commentString(comment2));
-        if (chompKeep && comment2)
+        let str2 = stringify.stringify(item, itemCtx, () => comment3 = null, () => chompKeep = true);
+        if (comment3)
+          str2 += stringifyComment.lineComment(str2, itemIndent, commentString(comment3));
+        if (chompKeep && comment3)
           chompKeep = false;
         lines.push(blockItemPrefix + str2);
       }
@@ -78629,8 +79881,8 @@ var require_stringifyCollection = __commonJS({
 ${indent}${line}` : "\n";
         }
       }
-      if (comment) {
-        str += "\n" + stringifyComment.indentComment(commentString(comment), indent);
+      if (comment2) {
+        str += "\n" + stringifyComment.indentComment(commentString(comment2), indent);
         if (onComment)
           onComment();
       } else if (chompKeep && onChompKeep)
@@ -78650,13 +79902,13 @@ ${indent}${line}` : "\n";
       const lines = [];
       for (let i = 0; i < items.length; ++i) {
         const item = items[i];
-        let comment = null;
+        let comment2 = null;
         if (identity2.isNode(item)) {
           if (item.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item.commentBefore, false);
           if (item.comment)
-            comment = item.comment;
+            comment2 = item.comment;
         } else if (identity2.isPair(item)) {
           const ik = identity2.isNode(item.key) ? item.key : null;
           if (ik) {
@@ -78669,16 +79921,16 @@ ${indent}${line}` : "\n";
           const iv = identity2.isNode(item.value) ? item.value : null;
           if (iv) {
             if (iv.comment)
-              comment = iv.comment;
+              comment2 = iv.comment;
             if (iv.commentBefore)
               reqNewline = true;
           } else if (item.value == null && ik?.comment) {
-            comment = ik.comment;
+            comment2 = ik.comment;
           }
         }
-        if (comment)
+        if (comment2)
           reqNewline = true;
-        let str = stringify.stringify(item, itemCtx, () => comment = null);
+        let str = stringify.stringify(item, itemCtx, () => comment2 = null);
         reqNewline || (reqNewline = lines.length > linesAtValue || str.includes("\n"));
         if (i < items.length - 1) {
           str += ",";
@@ -78690,8 +79942,8 @@ ${indent}${line}` : "\n";
             str += ",";
           }
         }
-        if (comment)
-          str += stringifyComment.lineComment(str, itemIndent, commentString(comment));
+        if (comment2)
+          str += stringifyComment.lineComment(str, itemIndent, commentString(comment2));
         lines.push(str);
         linesAtValue = lines.length;
       }
@@ -78715,11 +79967,11 @@ ${indent}${end}`;
         }
       }
     }
-    function addCommentBefore({ indent, options: { commentString } }, lines, comment, chompKeep) {
-      if (comment && chompKeep)
-        comment = comment.replace(/^\n+/, "");
-      if (comment) {
-        const ic = stringifyComment.indentComment(commentString(comment), indent);
+    function addCommentBefore({ indent, options: { commentString } }, lines, comment2, chompKeep) {
+      if (comment2 && chompKeep)
+        comment2 = comment2.replace(/^\n+/, "");
+      if (comment2) {
+        const ic = stringifyComment.indentComment(commentString(comment2), indent);
         lines.push(ic.trimStart());
       }
     }
@@ -78733,7 +79985,7 @@ var require_YAMLMap = __commonJS({
     "use strict";
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
-    var Collection = require_Collection();
+    var Collection2 = require_Collection();
     var identity2 = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
@@ -78749,7 +80001,7 @@ var require_YAMLMap = __commonJS({
       }
       return void 0;
     }
-    var YAMLMap = class extends Collection.Collection {
+    var YAMLMap = class extends Collection2.Collection {
       static get tagName() {
         return "tag:yaml.org,2002:map";
       }
@@ -78899,11 +80151,11 @@ var require_YAMLSeq = __commonJS({
     "use strict";
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
-    var Collection = require_Collection();
+    var Collection2 = require_Collection();
     var identity2 = require_identity();
     var Scalar = require_Scalar();
     var toJS = require_toJS();
-    var YAMLSeq = class extends Collection.Collection {
+    var YAMLSeq = class extends Collection2.Collection {
       static get tagName() {
         return "tag:yaml.org,2002:seq";
       }
@@ -79339,7 +80591,7 @@ var require_binary = __commonJS({
           return src;
         }
       },
-      stringify({ comment, type, value }, ctx, onComment, onChompKeep) {
+      stringify({ comment: comment2, type, value }, ctx, onComment, onChompKeep) {
         if (!value)
           return "";
         const buf = value;
@@ -79364,7 +80616,7 @@ var require_binary = __commonJS({
           }
           str = lines.join(type === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
         }
-        return stringifyString.stringifyString({ comment, type, value: str }, ctx, onComment, onChompKeep);
+        return stringifyString.stringifyString({ comment: comment2, type, value: str }, ctx, onComment, onChompKeep);
       }
     };
     exports2.binary = binary;
@@ -79876,7 +81128,7 @@ var require_schema3 = __commonJS({
     var bool4 = require_bool2();
     var float = require_float3();
     var int = require_int2();
-    var merge = require_merge();
+    var merge2 = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
     var set = require_set();
@@ -79896,7 +81148,7 @@ var require_schema3 = __commonJS({
       float.floatExp,
       float.float,
       binary.binary,
-      merge.merge,
+      merge2.merge,
       omap.omap,
       pairs.pairs,
       set.set,
@@ -79922,7 +81174,7 @@ var require_tags = __commonJS({
     var schema = require_schema();
     var schema$1 = require_schema2();
     var binary = require_binary();
-    var merge = require_merge();
+    var merge2 = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
     var schema$2 = require_schema3();
@@ -79947,7 +81199,7 @@ var require_tags = __commonJS({
       intOct: int.intOct,
       intTime: timestamp.intTime,
       map: map.map,
-      merge: merge.merge,
+      merge: merge2.merge,
       null: _null.nullTag,
       omap: omap.omap,
       pairs: pairs.pairs,
@@ -79957,7 +81209,7 @@ var require_tags = __commonJS({
     };
     var coreKnownTags = {
       "tag:yaml.org,2002:binary": binary.binary,
-      "tag:yaml.org,2002:merge": merge.merge,
+      "tag:yaml.org,2002:merge": merge2.merge,
       "tag:yaml.org,2002:omap": omap.omap,
       "tag:yaml.org,2002:pairs": pairs.pairs,
       "tag:yaml.org,2002:set": set.set,
@@ -79966,7 +81218,7 @@ var require_tags = __commonJS({
     function getTags(customTags, schemaName, addMergeTag) {
       const schemaTags = schemas.get(schemaName);
       if (schemaTags && !customTags) {
-        return addMergeTag && !schemaTags.includes(merge.merge) ? schemaTags.concat(merge.merge) : schemaTags.slice();
+        return addMergeTag && !schemaTags.includes(merge2.merge) ? schemaTags.concat(merge2.merge) : schemaTags.slice();
       }
       let tags = schemaTags;
       if (!tags) {
@@ -79984,7 +81236,7 @@ var require_tags = __commonJS({
         tags = customTags(tags.slice());
       }
       if (addMergeTag)
-        tags = tags.concat(merge.merge);
+        tags = tags.concat(merge2.merge);
       return tags.reduce((tags2, tag) => {
         const tagObj = typeof tag === "string" ? tagsByName[tag] : tag;
         if (!tagObj) {
@@ -80013,11 +81265,11 @@ var require_Schema = __commonJS({
     var tags = require_tags();
     var sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
     var Schema = class _Schema {
-      constructor({ compat, customTags, merge, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
+      constructor({ compat, customTags, merge: merge2, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
         this.compat = Array.isArray(compat) ? tags.getTags(compat, "compat") : compat ? tags.getTags(null, compat) : null;
         this.name = typeof schema === "string" && schema || "core";
         this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
-        this.tags = tags.getTags(customTags, this.name, merge);
+        this.tags = tags.getTags(customTags, this.name, merge2);
         this.toStringOptions = toStringDefaults ?? null;
         Object.defineProperty(this, identity2.MAP, { value: map.map });
         Object.defineProperty(this, identity2.SCALAR, { value: string.string });
@@ -80119,7 +81371,7 @@ var require_Document = __commonJS({
   "node_modules/yaml/dist/doc/Document.js"(exports2) {
     "use strict";
     var Alias = require_Alias();
-    var Collection = require_Collection();
+    var Collection2 = require_Collection();
     var identity2 = require_identity();
     var Pair = require_Pair();
     var toJS = require_toJS();
@@ -80270,7 +81522,7 @@ var require_Document = __commonJS({
        * @returns `true` if the item was found and removed.
        */
       deleteIn(path) {
-        if (Collection.isEmptyPath(path)) {
+        if (Collection2.isEmptyPath(path)) {
           if (this.contents == null)
             return false;
           this.contents = null;
@@ -80292,7 +81544,7 @@ var require_Document = __commonJS({
        * `true` (collections are always returned intact).
        */
       getIn(path, keepScalar) {
-        if (Collection.isEmptyPath(path))
+        if (Collection2.isEmptyPath(path))
           return !keepScalar && identity2.isScalar(this.contents) ? this.contents.value : this.contents;
         return identity2.isCollection(this.contents) ? this.contents.getIn(path, keepScalar) : void 0;
       }
@@ -80306,7 +81558,7 @@ var require_Document = __commonJS({
        * Checks if the document includes a value at `path`.
        */
       hasIn(path) {
-        if (Collection.isEmptyPath(path))
+        if (Collection2.isEmptyPath(path))
           return this.contents !== void 0;
         return identity2.isCollection(this.contents) ? this.contents.hasIn(path) : false;
       }
@@ -80316,7 +81568,7 @@ var require_Document = __commonJS({
        */
       set(key, value) {
         if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, [key], value);
+          this.contents = Collection2.collectionFromPath(this.schema, [key], value);
         } else if (assertCollection(this.contents)) {
           this.contents.set(key, value);
         }
@@ -80326,10 +81578,10 @@ var require_Document = __commonJS({
        * boolean to add/remove the item from the set.
        */
       setIn(path, value) {
-        if (Collection.isEmptyPath(path)) {
+        if (Collection2.isEmptyPath(path)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path), value);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path), value);
         } else if (assertCollection(this.contents)) {
           this.contents.setIn(path, value);
         }
@@ -80496,7 +81748,7 @@ var require_resolve_props = __commonJS({
       let spaceBefore = false;
       let atNewline = startOnNewline;
       let hasSpace = startOnNewline;
-      let comment = "";
+      let comment2 = "";
       let commentSep = "";
       let hasNewline = false;
       let reqSpace = false;
@@ -80530,18 +81782,18 @@ var require_resolve_props = __commonJS({
             if (!hasSpace)
               onError(token, "MISSING_CHAR", "Comments must be separated from other tokens by white space characters");
             const cb = token.source.substring(1) || " ";
-            if (!comment)
-              comment = cb;
+            if (!comment2)
+              comment2 = cb;
             else
-              comment += commentSep + cb;
+              comment2 += commentSep + cb;
             commentSep = "";
             atNewline = false;
             break;
           }
           case "newline":
             if (atNewline) {
-              if (comment)
-                comment += token.source;
+              if (comment2)
+                comment2 += token.source;
               else if (!found || indicator !== "seq-item-ind")
                 spaceBefore = true;
             } else
@@ -80609,7 +81861,7 @@ var require_resolve_props = __commonJS({
         comma,
         found,
         spaceBefore,
-        comment,
+        comment: comment2,
         hasNewline,
         anchor,
         tag,
@@ -80717,10 +81969,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep, value } = collItem;
+        const { start, key, sep: sep2, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep?.[0],
+          next: key ?? sep2?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -80734,7 +81986,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep) {
+          if (!keyProps.anchor && !keyProps.tag && !sep2) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map.comment)
@@ -80758,7 +82010,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep ?? [], {
+        const valueProps = resolveProps.resolveProps(sep2 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -80774,7 +82026,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep, null, valueProps, onError);
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep2, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -80862,10 +82114,10 @@ var require_resolve_end = __commonJS({
   "node_modules/yaml/dist/compose/resolve-end.js"(exports2) {
     "use strict";
     function resolveEnd(end, offset, reqSpace, onError) {
-      let comment = "";
+      let comment2 = "";
       if (end) {
         let hasSpace = false;
-        let sep = "";
+        let sep2 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -80876,16 +82128,16 @@ var require_resolve_end = __commonJS({
               if (reqSpace && !hasSpace)
                 onError(token, "MISSING_CHAR", "Comments must be separated from other tokens by white space characters");
               const cb = source.substring(1) || " ";
-              if (!comment)
-                comment = cb;
+              if (!comment2)
+                comment2 = cb;
               else
-                comment += sep + cb;
-              sep = "";
+                comment2 += sep2 + cb;
+              sep2 = "";
               break;
             }
             case "newline":
-              if (comment)
-                sep += source;
+              if (comment2)
+                sep2 += source;
               hasSpace = true;
               break;
             default:
@@ -80894,7 +82146,7 @@ var require_resolve_end = __commonJS({
           offset += source.length;
         }
       }
-      return { comment, offset };
+      return { comment: comment2, offset };
     }
     exports2.resolveEnd = resolveEnd;
   }
@@ -80928,18 +82180,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep, value } = collItem;
+        const { start, key, sep: sep2, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep?.[0],
+          next: key ?? sep2?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep && !value) {
+          if (!props.anchor && !props.tag && !sep2 && !value) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -80993,8 +82245,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
+        if (!isMap2 && !sep2 && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -81006,7 +82258,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep ?? [], {
+          const valueProps = resolveProps.resolveProps(sep2 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -81017,8 +82269,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap2 && !props.found && ctx.options.strict) {
-              if (sep)
-                for (const st of sep) {
+              if (sep2)
+                for (const st of sep2) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -81035,7 +82287,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -81215,7 +82467,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value = "";
-      let sep = "";
+      let sep2 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
@@ -81232,24 +82484,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep + indent.slice(trimIndent) + content;
-          sep = "\n";
+          value += sep2 + indent.slice(trimIndent) + content;
+          sep2 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep === " ")
-            sep = "\n";
-          else if (!prevMoreIndented && sep === "\n")
-            sep = "\n\n";
-          value += sep + indent.slice(trimIndent) + content;
-          sep = "\n";
+          if (sep2 === " ")
+            sep2 = "\n";
+          else if (!prevMoreIndented && sep2 === "\n")
+            sep2 = "\n\n";
+          value += sep2 + indent.slice(trimIndent) + content;
+          sep2 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep === "\n")
+          if (sep2 === "\n")
             value += "\n";
           else
-            sep = "\n";
+            sep2 = "\n";
         } else {
-          value += sep + content;
-          sep = " ";
+          value += sep2 + content;
+          sep2 = " ";
           prevMoreIndented = false;
         }
       }
@@ -81293,7 +82545,7 @@ var require_resolve_block_scalar = __commonJS({
       if (error2 !== -1)
         onError(error2, "UNEXPECTED_TOKEN", `Block scalar header includes extra characters: ${source}`);
       let hasSpace = false;
-      let comment = "";
+      let comment2 = "";
       let length = source.length;
       for (let i = 1; i < props.length; ++i) {
         const token = props[i];
@@ -81310,7 +82562,7 @@ var require_resolve_block_scalar = __commonJS({
               onError(token, "MISSING_CHAR", message);
             }
             length += token.source.length;
-            comment = token.source.substring(1);
+            comment2 = token.source.substring(1);
             break;
           case "error":
             onError(token, "UNEXPECTED_TOKEN", token.message);
@@ -81326,7 +82578,7 @@ var require_resolve_block_scalar = __commonJS({
           }
         }
       }
-      return { mode, indent, chomp, comment, length };
+      return { mode, indent, chomp, comment: comment2, length };
     }
     function splitLines(source) {
       const split = source.split(/\n( *)/);
@@ -81432,25 +82684,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep = " ";
+      let sep2 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep === "\n")
-            res += sep;
+          if (sep2 === "\n")
+            res += sep2;
           else
-            sep = "\n";
+            sep2 = "\n";
         } else {
-          res += sep + lm;
-          sep = " ";
+          res += sep2 + lm;
+          sep2 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep + (match?.[1] ?? "");
+      return res + sep2 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -81572,7 +82824,7 @@ var require_compose_scalar = __commonJS({
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
     function composeScalar(ctx, token, tagToken, onError) {
-      const { value, type, comment, range } = token.type === "block-scalar" ? resolveBlockScalar.resolveBlockScalar(ctx, token, onError) : resolveFlowScalar.resolveFlowScalar(token, ctx.options.strict, onError);
+      const { value, type, comment: comment2, range } = token.type === "block-scalar" ? resolveBlockScalar.resolveBlockScalar(ctx, token, onError) : resolveFlowScalar.resolveFlowScalar(token, ctx.options.strict, onError);
       const tagName = tagToken ? ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg)) : null;
       let tag;
       if (ctx.options.stringKeys && ctx.atKey) {
@@ -81600,8 +82852,8 @@ var require_compose_scalar = __commonJS({
         scalar.tag = tagName;
       if (tag.format)
         scalar.format = tag.format;
-      if (comment)
-        scalar.comment = comment;
+      if (comment2)
+        scalar.comment = comment2;
       return scalar;
     }
     function findScalarTagByName(schema, value, tagName, tagToken, onError) {
@@ -81687,7 +82939,7 @@ var require_compose_node = __commonJS({
     var CN = { composeNode, composeEmptyNode };
     function composeNode(ctx, token, props, onError) {
       const atKey = ctx.atKey;
-      const { spaceBefore, comment, anchor, tag } = props;
+      const { spaceBefore, comment: comment2, anchor, tag } = props;
       let node;
       let isSrcToken = true;
       switch (token.type) {
@@ -81731,17 +82983,17 @@ var require_compose_node = __commonJS({
       }
       if (spaceBefore)
         node.spaceBefore = true;
-      if (comment) {
+      if (comment2) {
         if (token.type === "scalar" && token.source === "")
-          node.comment = comment;
+          node.comment = comment2;
         else
-          node.commentBefore = comment;
+          node.commentBefore = comment2;
       }
       if (ctx.options.keepSourceTokens && isSrcToken)
         node.srcToken = token;
       return node;
     }
-    function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment, anchor, tag, end }, onError) {
+    function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment: comment2, anchor, tag, end }, onError) {
       const token = {
         type: "scalar",
         offset: utilEmptyScalarPosition.emptyScalarPosition(offset, before, pos),
@@ -81756,8 +83008,8 @@ var require_compose_node = __commonJS({
       }
       if (spaceBefore)
         node.spaceBefore = true;
-      if (comment) {
-        node.comment = comment;
+      if (comment2) {
+        node.comment = comment2;
         node.range[2] = end;
       }
       return node;
@@ -81843,14 +83095,14 @@ var require_composer = __commonJS({
       return [offset, offset + (typeof source === "string" ? source.length : 1)];
     }
     function parsePrelude(prelude) {
-      let comment = "";
+      let comment2 = "";
       let atComment = false;
       let afterEmptyLine = false;
       for (let i = 0; i < prelude.length; ++i) {
         const source = prelude[i];
         switch (source[0]) {
           case "#":
-            comment += (comment === "" ? "" : afterEmptyLine ? "\n\n" : "\n") + (source.substring(1) || " ");
+            comment2 += (comment2 === "" ? "" : afterEmptyLine ? "\n\n" : "\n") + (source.substring(1) || " ");
             atComment = true;
             afterEmptyLine = false;
             break;
@@ -81865,7 +83117,7 @@ var require_composer = __commonJS({
             atComment = false;
         }
       }
-      return { comment, afterEmptyLine };
+      return { comment: comment2, afterEmptyLine };
     }
     var Composer = class {
       constructor(options = {}) {
@@ -81874,9 +83126,9 @@ var require_composer = __commonJS({
         this.prelude = [];
         this.errors = [];
         this.warnings = [];
-        this.onError = (source, code, message, warning) => {
+        this.onError = (source, code, message, warning2) => {
           const pos = getErrorPos(source);
-          if (warning)
+          if (warning2)
             this.warnings.push(new errors.YAMLWarning(pos, code, message));
           else
             this.errors.push(new errors.YAMLParseError(pos, code, message));
@@ -81885,25 +83137,25 @@ var require_composer = __commonJS({
         this.options = options;
       }
       decorate(doc, afterDoc) {
-        const { comment, afterEmptyLine } = parsePrelude(this.prelude);
-        if (comment) {
+        const { comment: comment2, afterEmptyLine } = parsePrelude(this.prelude);
+        if (comment2) {
           const dc = doc.contents;
           if (afterDoc) {
             doc.comment = doc.comment ? `${doc.comment}
-${comment}` : comment;
+${comment2}` : comment2;
           } else if (afterEmptyLine || doc.directives.docStart || !dc) {
-            doc.commentBefore = comment;
+            doc.commentBefore = comment2;
           } else if (identity2.isCollection(dc) && !dc.flow && dc.items.length > 0) {
             let it = dc.items[0];
             if (identity2.isPair(it))
               it = it.key;
             const cb = it.commentBefore;
-            it.commentBefore = cb ? `${comment}
-${cb}` : comment;
+            it.commentBefore = cb ? `${comment2}
+${cb}` : comment2;
           } else {
             const cb = dc.commentBefore;
-            dc.commentBefore = cb ? `${comment}
-${cb}` : comment;
+            dc.commentBefore = cb ? `${comment2}
+${cb}` : comment2;
           }
         }
         if (afterDoc) {
@@ -81949,10 +83201,10 @@ ${cb}` : comment;
           console.dir(token, { depth: null });
         switch (token.type) {
           case "directive":
-            this.directives.add(token.source, (offset, message, warning) => {
+            this.directives.add(token.source, (offset, message, warning2) => {
               const pos = getErrorPos(token);
               pos[0] += offset;
-              this.onError(pos, "BAD_DIRECTIVE", message, warning);
+              this.onError(pos, "BAD_DIRECTIVE", message, warning2);
             });
             this.prelude.push(token.source);
             this.atDirectives = true;
@@ -82059,15 +83311,15 @@ var require_cst_scalar = __commonJS({
       }
       return null;
     }
-    function createScalarToken(value, context) {
-      const { implicitKey = false, indent, inFlow = false, offset = -1, type = "PLAIN" } = context;
+    function createScalarToken(value, context3) {
+      const { implicitKey = false, indent, inFlow = false, offset = -1, type = "PLAIN" } = context3;
       const source = stringifyString.stringifyString({ type, value }, {
         implicitKey,
         indent: indent > 0 ? " ".repeat(indent) : "",
         inFlow,
         options: { blockQuote: true, lineWidth: -1 }
       });
-      const end = context.end ?? [
+      const end = context3.end ?? [
         { type: "newline", offset: -1, indent, source: "\n" }
       ];
       switch (source[0]) {
@@ -82091,8 +83343,8 @@ var require_cst_scalar = __commonJS({
           return { type: "scalar", offset, indent, source, end };
       }
     }
-    function setScalarValue(token, value, context = {}) {
-      let { afterKey = false, implicitKey = false, inFlow = false, type } = context;
+    function setScalarValue(token, value, context3 = {}) {
+      let { afterKey = false, implicitKey = false, inFlow = false, type } = context3;
       let indent = "indent" in token ? token.indent : null;
       if (afterKey && typeof indent === "number")
         indent += 2;
@@ -82260,14 +83512,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep, value }) {
+    function stringifyItem({ start, key, sep: sep2, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep)
-        for (const st of sep)
+      if (sep2)
+        for (const st of sep2)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -83434,18 +84686,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep;
+          let sep2;
           if (scalar.end) {
-            sep = scalar.end;
-            sep.push(this.sourceToken);
+            sep2 = scalar.end;
+            sep2.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep = [this.sourceToken];
+            sep2 = [this.sourceToken];
           const map = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep }]
+            items: [{ start, key: scalar, sep: sep2 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map;
@@ -83598,15 +84850,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep = it.sep;
-                  sep.push(this.sourceToken);
+                  const sep2 = it.sep;
+                  sep2.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep }]
+                    items: [{ start: start2, key, sep: sep2 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -83800,13 +85052,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep = fc.end.splice(1, fc.end.length);
-            sep.push(this.sourceToken);
+            const sep2 = fc.end.splice(1, fc.end.length);
+            sep2.push(this.sourceToken);
             const map = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep }]
+              items: [{ start, key: fc, sep: sep2 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map;
@@ -83984,7 +85236,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse(src, reviver, options) {
+    function parse3(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -83994,7 +85246,7 @@ var require_public_api = __commonJS({
       const doc = parseDocument3(src, options);
       if (!doc)
         return null;
-      doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
+      doc.warnings.forEach((warning2) => log.warn(doc.options.logLevel, warning2));
       if (doc.errors.length > 0) {
         if (doc.options.logLevel !== "silent")
           throw doc.errors[0];
@@ -84025,7 +85277,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse;
+    exports2.parse = parse3;
     exports2.parseAllDocuments = parseAllDocuments;
     exports2.parseDocument = parseDocument3;
     exports2.stringify = stringify;
@@ -84084,13 +85336,785 @@ var require_dist = __commonJS({
   }
 });
 
+// node_modules/@actions/github/node_modules/@actions/http-client/lib/proxy.js
+var require_proxy = __commonJS({
+  "node_modules/@actions/github/node_modules/@actions/http-client/lib/proxy.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.getProxyUrl = getProxyUrl2;
+    exports2.checkBypass = checkBypass;
+    function getProxyUrl2(reqUrl) {
+      const usingSsl = reqUrl.protocol === "https:";
+      if (checkBypass(reqUrl)) {
+        return void 0;
+      }
+      const proxyVar = (() => {
+        if (usingSsl) {
+          return process.env["https_proxy"] || process.env["HTTPS_PROXY"];
+        } else {
+          return process.env["http_proxy"] || process.env["HTTP_PROXY"];
+        }
+      })();
+      if (proxyVar) {
+        try {
+          return new DecodedURL(proxyVar);
+        } catch (_a) {
+          if (!proxyVar.startsWith("http://") && !proxyVar.startsWith("https://"))
+            return new DecodedURL(`http://${proxyVar}`);
+        }
+      } else {
+        return void 0;
+      }
+    }
+    function checkBypass(reqUrl) {
+      if (!reqUrl.hostname) {
+        return false;
+      }
+      const reqHost = reqUrl.hostname;
+      if (isLoopbackAddress(reqHost)) {
+        return true;
+      }
+      const noProxy = process.env["no_proxy"] || process.env["NO_PROXY"] || "";
+      if (!noProxy) {
+        return false;
+      }
+      let reqPort;
+      if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+      } else if (reqUrl.protocol === "http:") {
+        reqPort = 80;
+      } else if (reqUrl.protocol === "https:") {
+        reqPort = 443;
+      }
+      const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+      if (typeof reqPort === "number") {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+      }
+      for (const upperNoProxyItem of noProxy.split(",").map((x) => x.trim().toUpperCase()).filter((x) => x)) {
+        if (upperNoProxyItem === "*" || upperReqHosts.some((x) => x === upperNoProxyItem || x.endsWith(`.${upperNoProxyItem}`) || upperNoProxyItem.startsWith(".") && x.endsWith(`${upperNoProxyItem}`))) {
+          return true;
+        }
+      }
+      return false;
+    }
+    function isLoopbackAddress(host) {
+      const hostLower = host.toLowerCase();
+      return hostLower === "localhost" || hostLower.startsWith("127.") || hostLower.startsWith("[::1]") || hostLower.startsWith("[0:0:0:0:0:0:0:1]");
+    }
+    var DecodedURL = class extends URL {
+      constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+      }
+      get username() {
+        return this._decodedUsername;
+      }
+      get password() {
+        return this._decodedPassword;
+      }
+    };
+  }
+});
+
+// node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
+var require_lib3 = __commonJS({
+  "node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js"(exports2) {
+    "use strict";
+    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      var desc = Object.getOwnPropertyDescriptor(m, k);
+      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+        desc = { enumerable: true, get: function() {
+          return m[k];
+        } };
+      }
+      Object.defineProperty(o, k2, desc);
+    }) : (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      o[k2] = m[k];
+    }));
+    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v) {
+      Object.defineProperty(o, "default", { enumerable: true, value: v });
+    }) : function(o, v) {
+      o["default"] = v;
+    });
+    var __importStar = exports2 && exports2.__importStar || /* @__PURE__ */ (function() {
+      var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function(o2) {
+          var ar = [];
+          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
+          return ar;
+        };
+        return ownKeys(o);
+      };
+      return function(mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) {
+          for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        }
+        __setModuleDefault(result, mod);
+        return result;
+      };
+    })();
+    var __awaiter4 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
+      function adopt(value) {
+        return value instanceof P ? value : new P(function(resolve2) {
+          resolve2(value);
+        });
+      }
+      return new (P || (P = Promise))(function(resolve2, reject) {
+        function fulfilled(value) {
+          try {
+            step(generator.next(value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function rejected(value) {
+          try {
+            step(generator["throw"](value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function step(result) {
+          result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+        }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+      });
+    };
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.HttpClient = exports2.HttpClientResponse = exports2.HttpClientError = exports2.MediaTypes = exports2.Headers = exports2.HttpCodes = void 0;
+    exports2.getProxyUrl = getProxyUrl2;
+    exports2.isHttps = isHttps;
+    var http = __importStar(require("http"));
+    var https = __importStar(require("https"));
+    var pm = __importStar(require_proxy());
+    var tunnel2 = __importStar(require_tunnel2());
+    var undici_1 = require_undici();
+    var HttpCodes2;
+    (function(HttpCodes3) {
+      HttpCodes3[HttpCodes3["OK"] = 200] = "OK";
+      HttpCodes3[HttpCodes3["MultipleChoices"] = 300] = "MultipleChoices";
+      HttpCodes3[HttpCodes3["MovedPermanently"] = 301] = "MovedPermanently";
+      HttpCodes3[HttpCodes3["ResourceMoved"] = 302] = "ResourceMoved";
+      HttpCodes3[HttpCodes3["SeeOther"] = 303] = "SeeOther";
+      HttpCodes3[HttpCodes3["NotModified"] = 304] = "NotModified";
+      HttpCodes3[HttpCodes3["UseProxy"] = 305] = "UseProxy";
+      HttpCodes3[HttpCodes3["SwitchProxy"] = 306] = "SwitchProxy";
+      HttpCodes3[HttpCodes3["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+      HttpCodes3[HttpCodes3["PermanentRedirect"] = 308] = "PermanentRedirect";
+      HttpCodes3[HttpCodes3["BadRequest"] = 400] = "BadRequest";
+      HttpCodes3[HttpCodes3["Unauthorized"] = 401] = "Unauthorized";
+      HttpCodes3[HttpCodes3["PaymentRequired"] = 402] = "PaymentRequired";
+      HttpCodes3[HttpCodes3["Forbidden"] = 403] = "Forbidden";
+      HttpCodes3[HttpCodes3["NotFound"] = 404] = "NotFound";
+      HttpCodes3[HttpCodes3["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+      HttpCodes3[HttpCodes3["NotAcceptable"] = 406] = "NotAcceptable";
+      HttpCodes3[HttpCodes3["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+      HttpCodes3[HttpCodes3["RequestTimeout"] = 408] = "RequestTimeout";
+      HttpCodes3[HttpCodes3["Conflict"] = 409] = "Conflict";
+      HttpCodes3[HttpCodes3["Gone"] = 410] = "Gone";
+      HttpCodes3[HttpCodes3["TooManyRequests"] = 429] = "TooManyRequests";
+      HttpCodes3[HttpCodes3["InternalServerError"] = 500] = "InternalServerError";
+      HttpCodes3[HttpCodes3["NotImplemented"] = 501] = "NotImplemented";
+      HttpCodes3[HttpCodes3["BadGateway"] = 502] = "BadGateway";
+      HttpCodes3[HttpCodes3["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+      HttpCodes3[HttpCodes3["GatewayTimeout"] = 504] = "GatewayTimeout";
+    })(HttpCodes2 || (exports2.HttpCodes = HttpCodes2 = {}));
+    var Headers2;
+    (function(Headers3) {
+      Headers3["Accept"] = "accept";
+      Headers3["ContentType"] = "content-type";
+    })(Headers2 || (exports2.Headers = Headers2 = {}));
+    var MediaTypes2;
+    (function(MediaTypes3) {
+      MediaTypes3["ApplicationJson"] = "application/json";
+    })(MediaTypes2 || (exports2.MediaTypes = MediaTypes2 = {}));
+    function getProxyUrl2(serverUrl) {
+      const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+      return proxyUrl ? proxyUrl.href : "";
+    }
+    var HttpRedirectCodes2 = [
+      HttpCodes2.MovedPermanently,
+      HttpCodes2.ResourceMoved,
+      HttpCodes2.SeeOther,
+      HttpCodes2.TemporaryRedirect,
+      HttpCodes2.PermanentRedirect
+    ];
+    var HttpResponseRetryCodes2 = [
+      HttpCodes2.BadGateway,
+      HttpCodes2.ServiceUnavailable,
+      HttpCodes2.GatewayTimeout
+    ];
+    var RetryableHttpVerbs = ["OPTIONS", "GET", "DELETE", "HEAD"];
+    var ExponentialBackoffCeiling = 10;
+    var ExponentialBackoffTimeSlice = 5;
+    var HttpClientError = class _HttpClientError extends Error {
+      constructor(message, statusCode) {
+        super(message);
+        this.name = "HttpClientError";
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, _HttpClientError.prototype);
+      }
+    };
+    exports2.HttpClientError = HttpClientError;
+    var HttpClientResponse = class {
+      constructor(message) {
+        this.message = message;
+      }
+      readBody() {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return new Promise((resolve2) => __awaiter4(this, void 0, void 0, function* () {
+            let output = Buffer.alloc(0);
+            this.message.on("data", (chunk) => {
+              output = Buffer.concat([output, chunk]);
+            });
+            this.message.on("end", () => {
+              resolve2(output.toString());
+            });
+          }));
+        });
+      }
+      readBodyBuffer() {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return new Promise((resolve2) => __awaiter4(this, void 0, void 0, function* () {
+            const chunks = [];
+            this.message.on("data", (chunk) => {
+              chunks.push(chunk);
+            });
+            this.message.on("end", () => {
+              resolve2(Buffer.concat(chunks));
+            });
+          }));
+        });
+      }
+    };
+    exports2.HttpClientResponse = HttpClientResponse;
+    function isHttps(requestUrl) {
+      const parsedUrl = new URL(requestUrl);
+      return parsedUrl.protocol === "https:";
+    }
+    var HttpClient3 = class {
+      constructor(userAgent2, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent2);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+          if (requestOptions.ignoreSslError != null) {
+            this._ignoreSslError = requestOptions.ignoreSslError;
+          }
+          this._socketTimeout = requestOptions.socketTimeout;
+          if (requestOptions.allowRedirects != null) {
+            this._allowRedirects = requestOptions.allowRedirects;
+          }
+          if (requestOptions.allowRedirectDowngrade != null) {
+            this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+          }
+          if (requestOptions.maxRedirects != null) {
+            this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+          }
+          if (requestOptions.keepAlive != null) {
+            this._keepAlive = requestOptions.keepAlive;
+          }
+          if (requestOptions.allowRetries != null) {
+            this._allowRetries = requestOptions.allowRetries;
+          }
+          if (requestOptions.maxRetries != null) {
+            this._maxRetries = requestOptions.maxRetries;
+          }
+        }
+      }
+      options(requestUrl, additionalHeaders) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return this.request("OPTIONS", requestUrl, null, additionalHeaders || {});
+        });
+      }
+      get(requestUrl, additionalHeaders) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return this.request("GET", requestUrl, null, additionalHeaders || {});
+        });
+      }
+      del(requestUrl, additionalHeaders) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return this.request("DELETE", requestUrl, null, additionalHeaders || {});
+        });
+      }
+      post(requestUrl, data, additionalHeaders) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return this.request("POST", requestUrl, data, additionalHeaders || {});
+        });
+      }
+      patch(requestUrl, data, additionalHeaders) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return this.request("PATCH", requestUrl, data, additionalHeaders || {});
+        });
+      }
+      put(requestUrl, data, additionalHeaders) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return this.request("PUT", requestUrl, data, additionalHeaders || {});
+        });
+      }
+      head(requestUrl, additionalHeaders) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return this.request("HEAD", requestUrl, null, additionalHeaders || {});
+        });
+      }
+      sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+      }
+      /**
+       * Gets a typed object from an endpoint
+       * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+       */
+      getJson(requestUrl_1) {
+        return __awaiter4(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+          additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes2.ApplicationJson);
+          const res = yield this.get(requestUrl, additionalHeaders);
+          return this._processResponse(res, this.requestOptions);
+        });
+      }
+      postJson(requestUrl_1, obj_1) {
+        return __awaiter4(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+          const data = JSON.stringify(obj, null, 2);
+          additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes2.ApplicationJson);
+          additionalHeaders[Headers2.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes2.ApplicationJson);
+          const res = yield this.post(requestUrl, data, additionalHeaders);
+          return this._processResponse(res, this.requestOptions);
+        });
+      }
+      putJson(requestUrl_1, obj_1) {
+        return __awaiter4(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+          const data = JSON.stringify(obj, null, 2);
+          additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes2.ApplicationJson);
+          additionalHeaders[Headers2.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes2.ApplicationJson);
+          const res = yield this.put(requestUrl, data, additionalHeaders);
+          return this._processResponse(res, this.requestOptions);
+        });
+      }
+      patchJson(requestUrl_1, obj_1) {
+        return __awaiter4(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+          const data = JSON.stringify(obj, null, 2);
+          additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes2.ApplicationJson);
+          additionalHeaders[Headers2.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes2.ApplicationJson);
+          const res = yield this.patch(requestUrl, data, additionalHeaders);
+          return this._processResponse(res, this.requestOptions);
+        });
+      }
+      /**
+       * Makes a raw http request.
+       * All other methods such as get, post, patch, and request ultimately call this.
+       * Prefer get, del, post and patch
+       */
+      request(verb, requestUrl, data, headers) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          if (this._disposed) {
+            throw new Error("Client has already been disposed.");
+          }
+          const parsedUrl = new URL(requestUrl);
+          let info2 = this._prepareRequest(verb, parsedUrl, headers);
+          const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb) ? this._maxRetries + 1 : 1;
+          let numTries = 0;
+          let response;
+          do {
+            response = yield this.requestRaw(info2, data);
+            if (response && response.message && response.message.statusCode === HttpCodes2.Unauthorized) {
+              let authenticationHandler;
+              for (const handler2 of this.handlers) {
+                if (handler2.canHandleAuthentication(response)) {
+                  authenticationHandler = handler2;
+                  break;
+                }
+              }
+              if (authenticationHandler) {
+                return authenticationHandler.handleAuthentication(this, info2, data);
+              } else {
+                return response;
+              }
+            }
+            let redirectsRemaining = this._maxRedirects;
+            while (response.message.statusCode && HttpRedirectCodes2.includes(response.message.statusCode) && this._allowRedirects && redirectsRemaining > 0) {
+              const redirectUrl = response.message.headers["location"];
+              if (!redirectUrl) {
+                break;
+              }
+              const parsedRedirectUrl = new URL(redirectUrl);
+              if (parsedUrl.protocol === "https:" && parsedUrl.protocol !== parsedRedirectUrl.protocol && !this._allowRedirectDowngrade) {
+                throw new Error("Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.");
+              }
+              yield response.readBody();
+              if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                for (const header in headers) {
+                  if (header.toLowerCase() === "authorization") {
+                    delete headers[header];
+                  }
+                }
+              }
+              info2 = this._prepareRequest(verb, parsedRedirectUrl, headers);
+              response = yield this.requestRaw(info2, data);
+              redirectsRemaining--;
+            }
+            if (!response.message.statusCode || !HttpResponseRetryCodes2.includes(response.message.statusCode)) {
+              return response;
+            }
+            numTries += 1;
+            if (numTries < maxTries) {
+              yield response.readBody();
+              yield this._performExponentialBackoff(numTries);
+            }
+          } while (numTries < maxTries);
+          return response;
+        });
+      }
+      /**
+       * Needs to be called if keepAlive is set to true in request options.
+       */
+      dispose() {
+        if (this._agent) {
+          this._agent.destroy();
+        }
+        this._disposed = true;
+      }
+      /**
+       * Raw request.
+       * @param info
+       * @param data
+       */
+      requestRaw(info2, data) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return new Promise((resolve2, reject) => {
+            function callbackForResult(err, res) {
+              if (err) {
+                reject(err);
+              } else if (!res) {
+                reject(new Error("Unknown error"));
+              } else {
+                resolve2(res);
+              }
+            }
+            this.requestRawWithCallback(info2, data, callbackForResult);
+          });
+        });
+      }
+      /**
+       * Raw request with callback.
+       * @param info
+       * @param data
+       * @param onResult
+       */
+      requestRawWithCallback(info2, data, onResult) {
+        if (typeof data === "string") {
+          if (!info2.options.headers) {
+            info2.options.headers = {};
+          }
+          info2.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8");
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+          if (!callbackCalled) {
+            callbackCalled = true;
+            onResult(err, res);
+          }
+        }
+        const req = info2.httpModule.request(info2.options, (msg) => {
+          const res = new HttpClientResponse(msg);
+          handleResult(void 0, res);
+        });
+        let socket;
+        req.on("socket", (sock) => {
+          socket = sock;
+        });
+        req.setTimeout(this._socketTimeout || 3 * 6e4, () => {
+          if (socket) {
+            socket.end();
+          }
+          handleResult(new Error(`Request timeout: ${info2.options.path}`));
+        });
+        req.on("error", function(err) {
+          handleResult(err);
+        });
+        if (data && typeof data === "string") {
+          req.write(data, "utf8");
+        }
+        if (data && typeof data !== "string") {
+          data.on("close", function() {
+            req.end();
+          });
+          data.pipe(req);
+        } else {
+          req.end();
+        }
+      }
+      /**
+       * Gets an http agent. This function is useful when you need an http agent that handles
+       * routing through a proxy server - depending upon the url and proxy environment variables.
+       * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+       */
+      getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+      }
+      getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+          return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+      }
+      _prepareRequest(method, requestUrl, headers) {
+        const info2 = {};
+        info2.parsedUrl = requestUrl;
+        const usingSsl = info2.parsedUrl.protocol === "https:";
+        info2.httpModule = usingSsl ? https : http;
+        const defaultPort = usingSsl ? 443 : 80;
+        info2.options = {};
+        info2.options.host = info2.parsedUrl.hostname;
+        info2.options.port = info2.parsedUrl.port ? parseInt(info2.parsedUrl.port) : defaultPort;
+        info2.options.path = (info2.parsedUrl.pathname || "") + (info2.parsedUrl.search || "");
+        info2.options.method = method;
+        info2.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+          info2.options.headers["user-agent"] = this.userAgent;
+        }
+        info2.options.agent = this._getAgent(info2.parsedUrl);
+        if (this.handlers) {
+          for (const handler2 of this.handlers) {
+            handler2.prepareRequest(info2.options);
+          }
+        }
+        return info2;
+      }
+      _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+          return Object.assign({}, lowercaseKeys2(this.requestOptions.headers), lowercaseKeys2(headers || {}));
+        }
+        return lowercaseKeys2(headers || {});
+      }
+      /**
+       * Gets an existing header value or returns a default.
+       * Handles converting number header values to strings since HTTP headers must be strings.
+       * Note: This returns string | string[] since some headers can have multiple values.
+       * For headers that must always be a single string (like Content-Type), use the
+       * specialized _getExistingOrDefaultContentTypeHeader method instead.
+       */
+      _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+          const headerValue = lowercaseKeys2(this.requestOptions.headers)[header];
+          if (headerValue) {
+            clientHeader = typeof headerValue === "number" ? headerValue.toString() : headerValue;
+          }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== void 0) {
+          return typeof additionalValue === "number" ? additionalValue.toString() : additionalValue;
+        }
+        if (clientHeader !== void 0) {
+          return clientHeader;
+        }
+        return _default;
+      }
+      /**
+       * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+       * Always returns a single string (not an array) since Content-Type should be a single value.
+       * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+       * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+       * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+       */
+      _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+          const headerValue = lowercaseKeys2(this.requestOptions.headers)[Headers2.ContentType];
+          if (headerValue) {
+            if (typeof headerValue === "number") {
+              clientHeader = String(headerValue);
+            } else if (Array.isArray(headerValue)) {
+              clientHeader = headerValue.join(", ");
+            } else {
+              clientHeader = headerValue;
+            }
+          }
+        }
+        const additionalValue = additionalHeaders[Headers2.ContentType];
+        if (additionalValue !== void 0) {
+          if (typeof additionalValue === "number") {
+            return String(additionalValue);
+          } else if (Array.isArray(additionalValue)) {
+            return additionalValue.join(", ");
+          } else {
+            return additionalValue;
+          }
+        }
+        if (clientHeader !== void 0) {
+          return clientHeader;
+        }
+        return _default;
+      }
+      _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+          agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+          agent = this._agent;
+        }
+        if (agent) {
+          return agent;
+        }
+        const usingSsl = parsedUrl.protocol === "https:";
+        let maxSockets = 100;
+        if (this.requestOptions) {
+          maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+        }
+        if (proxyUrl && proxyUrl.hostname) {
+          const agentOptions = {
+            maxSockets,
+            keepAlive: this._keepAlive,
+            proxy: Object.assign(Object.assign({}, (proxyUrl.username || proxyUrl.password) && {
+              proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+            }), { host: proxyUrl.hostname, port: proxyUrl.port })
+          };
+          let tunnelAgent;
+          const overHttps = proxyUrl.protocol === "https:";
+          if (usingSsl) {
+            tunnelAgent = overHttps ? tunnel2.httpsOverHttps : tunnel2.httpsOverHttp;
+          } else {
+            tunnelAgent = overHttps ? tunnel2.httpOverHttps : tunnel2.httpOverHttp;
+          }
+          agent = tunnelAgent(agentOptions);
+          this._proxyAgent = agent;
+        }
+        if (!agent) {
+          const options = { keepAlive: this._keepAlive, maxSockets };
+          agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+          this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+          agent.options = Object.assign(agent.options || {}, {
+            rejectUnauthorized: false
+          });
+        }
+        return agent;
+      }
+      _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+          proxyAgent = this._proxyAgentDispatcher;
+        }
+        if (proxyAgent) {
+          return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === "https:";
+        proxyAgent = new undici_1.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, (proxyUrl.username || proxyUrl.password) && {
+          token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString("base64")}`
+        }));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+          proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+            rejectUnauthorized: false
+          });
+        }
+        return proxyAgent;
+      }
+      _getUserAgentWithOrchestrationId(userAgent2) {
+        const baseUserAgent = userAgent2 || "actions/http-client";
+        const orchId = process.env["ACTIONS_ORCHESTRATION_ID"];
+        if (orchId) {
+          const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, "_");
+          return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+      }
+      _performExponentialBackoff(retryNumber) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+          const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+          return new Promise((resolve2) => setTimeout(() => resolve2(), ms));
+        });
+      }
+      _processResponse(res, options) {
+        return __awaiter4(this, void 0, void 0, function* () {
+          return new Promise((resolve2, reject) => __awaiter4(this, void 0, void 0, function* () {
+            const statusCode = res.message.statusCode || 0;
+            const response = {
+              statusCode,
+              result: null,
+              headers: {}
+            };
+            if (statusCode === HttpCodes2.NotFound) {
+              resolve2(response);
+            }
+            function dateTimeDeserializer(key, value) {
+              if (typeof value === "string") {
+                const a = new Date(value);
+                if (!isNaN(a.valueOf())) {
+                  return a;
+                }
+              }
+              return value;
+            }
+            let obj;
+            let contents;
+            try {
+              contents = yield res.readBody();
+              if (contents && contents.length > 0) {
+                if (options && options.deserializeDates) {
+                  obj = JSON.parse(contents, dateTimeDeserializer);
+                } else {
+                  obj = JSON.parse(contents);
+                }
+                response.result = obj;
+              }
+              response.headers = res.message.headers;
+            } catch (err) {
+            }
+            if (statusCode > 299) {
+              let msg;
+              if (obj && obj.message) {
+                msg = obj.message;
+              } else if (contents && contents.length > 0) {
+                msg = contents;
+              } else {
+                msg = `Failed request: (${statusCode})`;
+              }
+              const err = new HttpClientError(msg, statusCode);
+              err.result = response.result;
+              reject(err);
+            } else {
+              resolve2(response);
+            }
+          }));
+        });
+      }
+    };
+    exports2.HttpClient = HttpClient3;
+    var lowercaseKeys2 = (obj) => Object.keys(obj).reduce((c, k) => (c[k.toLowerCase()] = obj[k], c), {});
+  }
+});
+
 // src/action/main.ts
 var main_exports = {};
 __export(main_exports, {
   runAction: () => runAction
 });
 module.exports = __toCommonJS(main_exports);
-var import_node_fs7 = require("node:fs");
+var import_node_fs8 = require("node:fs");
 
 // node_modules/@actions/core/lib/command.js
 var os = __toESM(require("os"), 1);
@@ -84122,6 +86146,9 @@ function toCommandProperties(annotationProperties) {
 function issueCommand(command, properties, message) {
   const cmd = new Command(command, properties, message);
   process.stdout.write(cmd.toString() + os.EOL);
+}
+function issue(name, message = "") {
+  issueCommand(name, {}, message);
 }
 var CMD_STRING = "::";
 var Command = class {
@@ -84551,6 +86578,33 @@ var platform = import_os2.default.platform();
 var arch = import_os2.default.arch();
 
 // node_modules/@actions/core/lib/core.js
+var __awaiter2 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve2) {
+      resolve2(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve2, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result) {
+      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
 var ExitCode;
 (function(ExitCode2) {
   ExitCode2[ExitCode2["Success"] = 0] = "Success";
@@ -84574,32 +86628,33 @@ function setFailed(message) {
 function error(message, properties = {}) {
   issueCommand("error", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
-
-// src/common/errors.ts
-var GateError = class extends Error {
-  constructor(code, message, hint) {
-    super(message);
-    this.code = code;
-    this.hint = hint;
-    this.name = "GateError";
-  }
-  code;
-  hint;
-  exitCode = 2;
-  /** One line for a terminal or a workflow log. */
-  toLine() {
-    return this.hint ? `${this.message} (${this.hint})` : this.message;
-  }
-};
-function isGateError(e) {
-  return e instanceof GateError;
+function warning(message, properties = {}) {
+  issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
-function messageOf(e) {
-  if (e instanceof Error) return e.message;
-  return String(e);
+function info(message) {
+  process.stdout.write(message + os4.EOL);
+}
+function startGroup(name) {
+  issue("group", name);
+}
+function endGroup() {
+  issue("endgroup");
+}
+function group(name, fn) {
+  return __awaiter2(this, void 0, void 0, function* () {
+    startGroup(name);
+    let result;
+    try {
+      result = yield fn();
+    } finally {
+      endGroup();
+    }
+    return result;
+  });
 }
 
 // src/common/driver-version.ts
+init_errors();
 var DRIVER_RE = /^\d{1,4}(\.\d{1,4}){0,3}$/;
 function isDriverVersion(s) {
   return DRIVER_RE.test(s);
@@ -84635,6 +86690,9 @@ function maxDriver(versions) {
   for (const v of versions) if (best === void 0 || compareDriver(v, best) > 0) best = v;
   return best;
 }
+
+// src/action/main.ts
+init_errors();
 
 // src/common/dotted-version.ts
 function numericPrefix(v) {
@@ -84703,12 +86761,12 @@ function parseRequire(name, value) {
     const start = offset;
     offset += token.length + 1;
     if (token === "") continue;
-    const group = [];
+    const group2 = [];
     let position = 0;
     for (const term of token.split(",")) {
       if (term === "") continue;
       const r = parseTerm(term);
-      if ("condition" in r) group.push(r.condition);
+      if ("condition" in r) group2.push(r.condition);
       else {
         invalid.push({ group: expr.alternatives.length, position, raw: term, reason: r.reason });
         expr.errors.push(`invalid expression "${term}": ${r.reason}`);
@@ -84720,7 +86778,7 @@ function parseRequire(name, value) {
       expr.unevaluated = value.slice(start);
       break;
     }
-    expr.alternatives.push(group);
+    expr.alternatives.push(group2);
   }
   if (invalid.length) expr.invalidTerms = invalid;
   return expr;
@@ -85498,6 +87556,7 @@ var evidenceInterest = (path, _size) => {
 // src/layers/analyse-layer.ts
 var import_node_stream = require("node:stream");
 var import_tar_stream = __toESM(require_tar_stream());
+init_errors();
 
 // src/layers/paths.ts
 function normaliseEntryName(raw) {
@@ -85630,12 +87689,12 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
     });
   });
   await new Promise((resolve2, reject) => {
-    const fail = (err) => {
+    const fail2 = (err) => {
       if (callerError !== void 0) return reject(callerError);
       reject(isGateError(err) ? err : corruptLayer(layer, err));
     };
     extract.on("finish", resolve2);
-    extract.on("error", fail);
+    extract.on("error", fail2);
     tar.on("data", (chunk) => {
       tarBytes += chunk.length;
     });
@@ -86170,1124 +88229,23 @@ function consistencyFindings(needs) {
   return findings;
 }
 
-// src/sources/daemon.ts
-var import_dockerode = __toESM(require_docker());
-
-// src/sources/config.ts
-var import_node_crypto = require("node:crypto");
-var MAX_JSON_BYTES = 8 * 1024 * 1024;
-function parseJsonDocument(bytes, where) {
-  if (bytes.length > MAX_JSON_BYTES) {
-    throw new GateError(
-      "LIMIT_EXCEEDED",
-      `${where} is ${bytes.length} bytes, more than the ${MAX_JSON_BYTES}-byte limit for image metadata`,
-      "this is not a normal image config or manifest; check the archive"
-    );
-  }
-  try {
-    return JSON.parse(bytes.toString("utf8"));
-  } catch (err) {
-    throw new GateError("CORRUPT_ARCHIVE", `${where} is not valid JSON: ${messageOf(err)}`, "the archive is damaged; re-create it");
-  }
-}
-function isRecord(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function sha256Digest(bytes) {
-  return `sha256:${(0, import_node_crypto.createHash)("sha256").update(bytes).digest("hex")}`;
-}
-function parseEnv(list) {
-  const env = {};
-  if (!Array.isArray(list)) return env;
-  for (const item of list) {
-    if (typeof item !== "string") continue;
-    const eq = item.indexOf("=");
-    if (eq <= 0) continue;
-    env[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return env;
-}
-function parseLabels(v) {
-  const out = {};
-  if (!isRecord(v)) return out;
-  for (const [k, value] of Object.entries(v)) if (typeof value === "string") out[k] = value;
-  return out;
-}
-function history(v) {
-  if (!Array.isArray(v)) return [];
-  return v.filter(isRecord).map((h) => ({
-    ...typeof h.created_by === "string" && { created_by: h.created_by },
-    ...h.empty_layer === true && { empty_layer: true },
-    ...typeof h.comment === "string" && { comment: h.comment },
-    ...typeof h.created === "string" && { created: h.created }
-  }));
-}
-function parseImageConfig(bytes, where) {
-  const doc = parseJsonDocument(bytes, where);
-  if (!isRecord(doc)) throw new GateError("CORRUPT_ARCHIVE", `${where} is not an image config (not a JSON object)`);
-  const inner = isRecord(doc.config) ? doc.config : {};
-  const rootfs = isRecord(doc.rootfs) ? doc.rootfs : {};
-  const diffIds = Array.isArray(rootfs.diff_ids) ? rootfs.diff_ids.filter((d) => typeof d === "string") : [];
-  return {
-    env: parseEnv(inner.Env),
-    labels: parseLabels(inner.Labels),
-    history: history(doc.history),
-    diffIds,
-    ...typeof doc.os === "string" && { os: doc.os },
-    ...typeof doc.architecture === "string" && { architecture: doc.architecture },
-    ...typeof doc.variant === "string" && { variant: doc.variant }
-  };
-}
-function configPlatform(config) {
-  return {
-    os: config.os || "linux",
-    architecture: config.architecture || "amd64",
-    ...config.variant && { variant: config.variant }
-  };
-}
-
-// src/sources/image-export.ts
-var import_node_crypto2 = require("node:crypto");
-var import_node_stream3 = require("node:stream");
-var import_tar_stream2 = __toESM(require_tar_stream());
-
-// src/sources/decompress.ts
-var import_node_child_process = require("node:child_process");
-var import_node_stream2 = require("node:stream");
-var zlib = __toESM(require("node:zlib"));
-var INFLATE_CHUNK = 256 * 1024;
-var SNIFF_BYTES = 6;
-function sniffCompression(head) {
-  if (head.length >= 2 && head[0] === 31 && head[1] === 139) return "gzip";
-  if (head.length >= 4 && head.readUInt32LE(0) === 4247762216) return "zstd";
-  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([253, 55, 122, 88, 90, 0]))) return "xz";
-  if (head.length >= 3 && head.subarray(0, 3).toString("latin1") === "BZh") return "bzip2";
-  return "tar";
-}
-async function decompressedTar(blob, what) {
-  const { head, stream } = await peek(blob, SNIFF_BYTES);
-  const compression = sniffCompression(head);
-  switch (compression) {
-    case "tar":
-      return stream;
-    case "gzip":
-      return through(stream, zlib.createGunzip({ chunkSize: INFLATE_CHUNK }), what, "gzip");
-    case "zstd":
-      return zstdDecompress(stream, what);
-    default:
-      stream.destroy();
-      throw new GateError(
-        "CORRUPT_LAYER",
-        `${what} is ${compression}-compressed, which image layers do not use and cuda-gate cannot read`,
-        "rebuild or re-push the image with gzip or zstd layers"
-      );
-  }
-}
-async function peek(src, n) {
-  return new Promise((resolve2, reject) => {
-    const chunks = [];
-    let length = 0;
-    const cleanup = () => {
-      src.off("readable", onReadable);
-      src.off("end", onEnd);
-      src.off("error", onError);
-    };
-    const onReadable = () => {
-      let chunk;
-      while ((chunk = src.read()) !== null) {
-        chunks.push(chunk);
-        length += chunk.length;
-        if (length >= n) {
-          cleanup();
-          const head = Buffer.concat(chunks, length);
-          src.unshift(head);
-          resolve2({ head, stream: src });
-          return;
-        }
-      }
-    };
-    const onEnd = () => {
-      cleanup();
-      const head = Buffer.concat(chunks, length);
-      resolve2({ head, stream: import_node_stream2.Readable.from(length > 0 ? [head] : [], { objectMode: false }) });
-    };
-    const onError = (err) => {
-      cleanup();
-      reject(err);
-    };
-    src.on("readable", onReadable);
-    src.on("end", onEnd);
-    src.on("error", onError);
-  });
-}
-function through(src, decoder, what, format) {
-  const out = new import_node_stream2.PassThrough({ highWaterMark: INFLATE_CHUNK });
-  src.on("error", (err) => out.destroy(err));
-  decoder.on("error", (err) => out.destroy(corruptLayer2(what, format, err)));
-  out.on("close", () => {
-    if (!out.readableEnded) {
-      src.destroy();
-      decoder.destroy();
-    }
-  });
-  src.pipe(decoder).pipe(out);
-  return out;
-}
-function zstdDecompress(src, what) {
-  const createZstdDecompress2 = zlib.createZstdDecompress;
-  if (typeof createZstdDecompress2 === "function") {
-    return through(src, createZstdDecompress2({ chunkSize: INFLATE_CHUNK }), what, "zstd");
-  }
-  return zstdProcess(src, what);
-}
-function zstdProcess(src, what) {
-  const out = new import_node_stream2.PassThrough({ highWaterMark: INFLATE_CHUNK });
-  const child = (0, import_node_child_process.spawn)("zstd", ["-dcq"], { stdio: ["pipe", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (d) => {
-    if (stderr.length < 4096) stderr += d.toString();
-  });
-  child.on("error", (err) => {
-    src.destroy();
-    out.destroy(
-      err.code === "ENOENT" ? new GateError(
-        "CORRUPT_LAYER",
-        `${what} is zstd-compressed, and this Node.js (${process.version}) cannot decompress zstd`,
-        "run on Node.js >= 22.15 (the action uses node24) or install the zstd program (apt-get install zstd)"
-      ) : corruptLayer2(what, "zstd", err)
-    );
-  });
-  child.stdin.on("error", () => void 0);
-  src.on("error", (err) => {
-    child.kill();
-    out.destroy(err);
-  });
-  child.on("close", (code) => {
-    if (code === 0) out.end();
-    else if (!out.destroyed) out.destroy(corruptLayer2(what, "zstd", new Error(stderr.trim() || `zstd exited ${code}`)));
-  });
-  out.on("close", () => {
-    if (!out.readableEnded) {
-      child.kill();
-      src.destroy();
-    }
-  });
-  src.pipe(child.stdin);
-  child.stdout.pipe(out, { end: false });
-  return out;
-}
-function corruptLayer2(what, format, err) {
-  if (isGateError(err)) return err;
-  return new GateError(
-    "CORRUPT_LAYER",
-    `${what} cannot be decompressed (${format}): ${messageOf(err)}`,
-    "the blob is damaged or truncated; rebuild, re-save or re-pull the image"
-  );
-}
-
-// src/sources/file-image.ts
-var import_promises3 = require("node:fs/promises");
-
-// src/sources/image-files.ts
-var import_node_fs = require("node:fs");
-var import_promises2 = require("node:fs/promises");
-var import_node_path = require("node:path");
-
-// src/sources/tar-index.ts
-var import_promises = require("node:fs/promises");
-var BLOCK = 512;
-var MAX_META_BYTES = 1024 * 1024;
-async function indexTarFile(path) {
-  const file = await (0, import_promises.open)(path, "r");
-  try {
-    const { size: fileSize } = await file.stat();
-    return await walk(file, fileSize, path);
-  } finally {
-    await file.close();
-  }
-}
-async function walk(file, fileSize, path) {
-  const members = /* @__PURE__ */ new Map();
-  const header = Buffer.alloc(BLOCK);
-  let pos = 0;
-  let longName;
-  let longLink;
-  let pax = {};
-  let globalPax = {};
-  if (fileSize === 0) throw notATar(path, "it is empty");
-  if (fileSize < BLOCK) {
-    const { bytesRead } = await file.read(header, 0, fileSize, 0);
-    throw notATar(path, describeNonTar(header.subarray(0, bytesRead)));
-  }
-  let ended = false;
-  while (pos + BLOCK <= fileSize) {
-    await readExactly(file, header, pos, path);
-    if (isZeroBlock(header)) {
-      ended = true;
-      break;
-    }
-    if (!checksumOk(header)) {
-      if (pos === 0) throw notATar(path, describeNonTar(header));
-      throw corrupt(path, `bad tar header at byte ${pos}`);
-    }
-    const typeflag = String.fromCharCode(header[156] || 48);
-    const size = parseNumber(header, 124, 12);
-    const bodyStart = pos + BLOCK;
-    const bodyEnd = bodyStart + size;
-    if (size < 0 || bodyEnd > fileSize) {
-      throw corrupt(path, `it is truncated: an entry at byte ${pos} needs ${size} bytes, the file ends at ${fileSize}`);
-    }
-    pos = bodyStart + Math.ceil(size / BLOCK) * BLOCK;
-    if (typeflag === "L" || typeflag === "K" || typeflag === "x" || typeflag === "g") {
-      if (size > MAX_META_BYTES) throw corrupt(path, `a ${size}-byte tar metadata record at byte ${bodyStart}`);
-      const body = Buffer.alloc(size);
-      await readExactly(file, body, bodyStart, path);
-      if (typeflag === "L") longName = cString(body, 0, size);
-      else if (typeflag === "K") longLink = cString(body, 0, size);
-      else if (typeflag === "x") pax = parsePax(body);
-      else globalPax = { ...globalPax, ...parsePax(body) };
-      continue;
-    }
-    const attrs = { ...globalPax, ...pax };
-    let name = attrs.path ?? longName ?? headerName(header);
-    const linkTarget = attrs.linkpath ?? longLink ?? cString(header, 157, 100);
-    const realSize = attrs.size !== void 0 ? Number.parseInt(attrs.size, 10) : size;
-    if (attrs.size !== void 0) {
-      if (!(realSize >= 0) || bodyStart + realSize > fileSize) {
-        throw corrupt(path, `it is truncated: an entry at byte ${bodyStart - BLOCK} needs ${realSize} bytes`);
-      }
-      pos = bodyStart + Math.ceil(realSize / BLOCK) * BLOCK;
-    }
-    longName = longLink = void 0;
-    pax = {};
-    let type = memberType(typeflag);
-    if (type === "file" && name.endsWith("/")) type = "dir";
-    name = normaliseMemberName(name);
-    if (name === "") continue;
-    members.set(name, {
-      name,
-      type,
-      offset: bodyStart,
-      size: type === "file" ? realSize : 0,
-      ...(type === "symlink" || type === "hardlink") && { linkTarget }
-    });
-  }
-  if (!ended && pos !== fileSize) throw corrupt(path, `it ends unexpectedly at byte ${fileSize}`);
-  if (members.size === 0) throw notATar(path, "it holds no files");
-  return members;
-}
-async function readExactly(file, buf, position, path) {
-  const { bytesRead } = await file.read(buf, 0, buf.length, position);
-  if (bytesRead !== buf.length) throw corrupt(path, `it ends unexpectedly at byte ${position + bytesRead}`);
-}
-function memberType(typeflag) {
-  switch (typeflag) {
-    case "0":
-    case "7":
-      return "file";
-    case "1":
-      return "hardlink";
-    case "2":
-      return "symlink";
-    case "5":
-      return "dir";
-    default:
-      return "other";
-  }
-}
-function headerName(h) {
-  const name = cString(h, 0, 100);
-  const isPosixUstar = h.toString("latin1", 257, 263) === "ustar\0";
-  const prefix = isPosixUstar ? cString(h, 345, 155) : "";
-  return prefix ? `${prefix}/${name}` : name;
-}
-function normaliseMemberName(name) {
-  const out = [];
-  for (const part of name.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") out.pop();
-    else out.push(part);
-  }
-  return out.join("/");
-}
-function memberLinkTarget(member) {
-  if (member.linkTarget === void 0) return void 0;
-  if (member.type === "hardlink" || member.linkTarget.startsWith("/")) return normaliseMemberName(member.linkTarget);
-  const slash = member.name.lastIndexOf("/");
-  return normaliseMemberName(slash < 0 ? member.linkTarget : `${member.name.slice(0, slash)}/${member.linkTarget}`);
-}
-function cString(buf, start, length) {
-  const end = buf.indexOf(0, start);
-  return buf.toString("utf8", start, end < 0 || end > start + length ? start + length : end);
-}
-function parseNumber(buf, start, length) {
-  if (buf[start] & 128) {
-    let value = buf[start] & 127;
-    for (let i = start + 1; i < start + length; i++) value = value * 256 + buf[i];
-    return value;
-  }
-  const text2 = buf.toString("latin1", start, start + length).replace(/[\0 ]+/g, " ").trim();
-  if (text2 === "") return 0;
-  return /^[0-7]+$/.test(text2) ? Number.parseInt(text2, 8) : -1;
-}
-function checksumOk(h) {
-  const stored = parseNumber(h, 148, 8);
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const byte = i >= 148 && i < 156 ? 32 : h[i];
-    unsigned += byte;
-    signed += byte > 127 ? byte - 256 : byte;
-  }
-  return stored === unsigned || stored === signed;
-}
-function isZeroBlock(h) {
-  for (let i = 0; i < BLOCK; i++) if (h[i] !== 0) return false;
-  return true;
-}
-function parsePax(body) {
-  const out = {};
-  let at = 0;
-  while (at < body.length) {
-    const space = body.indexOf(32, at);
-    if (space < 0) break;
-    const len = Number.parseInt(body.toString("latin1", at, space), 10);
-    if (!(len > 0) || at + len > body.length) break;
-    const record = body.toString("utf8", space + 1, at + len - 1);
-    const eq = record.indexOf("=");
-    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
-    at += len;
-  }
-  return out;
-}
-function describeNonTar(head) {
-  if (head.length >= 2 && head[0] === 31 && head[1] === 139) return "it is gzip-compressed (decompress it first: gunzip)";
-  if (head.length >= 4 && head.readUInt32LE(0) === 4247762216) return "it is zstd-compressed (decompress it first: zstd -d)";
-  return "it is not a tar archive";
-}
-function notATar(path, why) {
-  return new GateError(
-    "NOT_AN_IMAGE",
-    `${path} is not an image archive: ${why}`,
-    "give a file written by `docker save`, `podman save` or `skopeo copy \u2026 docker-archive:/oci-archive:`"
-  );
-}
-function corrupt(path, why) {
-  return new GateError("CORRUPT_ARCHIVE", `archive ${path} is damaged: ${why}`, "write it again (e.g. `docker save -o`)");
-}
-
-// src/sources/image-files.ts
-var READ_CHUNK = 1 << 20;
-var MAX_LINK_HOPS = 8;
-async function readJson2(files, path) {
-  const bytes = await files.readSmall(path);
-  return bytes === void 0 ? void 0 : parseJsonDocument(bytes, `${path} in ${files.location}`);
-}
-function blobPath(digest, where) {
-  const m = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-fA-F0-9]{32,})$/.exec(digest);
-  if (!m) throw new GateError("CORRUPT_ARCHIVE", `${where} refers to a blob by a malformed digest "${digest}"`);
-  return `blobs/${m[1]}/${m[2]}`;
-}
-async function tarFileImageFiles(archivePath) {
-  const members = await indexTarFile(archivePath);
-  const member = (path) => {
-    let current = members.get(normaliseMemberName(path));
-    for (let hops = 0; current && current.type !== "file"; hops++) {
-      const target = memberLinkTarget(current);
-      if (hops >= MAX_LINK_HOPS || target === void 0) return void 0;
-      current = members.get(target);
-    }
-    return current;
-  };
-  return {
-    location: archivePath,
-    sizeOf: async (path) => member(path)?.size,
-    async readSmall(path) {
-      const m = member(path);
-      if (!m) return void 0;
-      if (m.size > MAX_JSON_BYTES) return Buffer.alloc(MAX_JSON_BYTES + 1);
-      return readRange(archivePath, m.offset, m.size);
-    },
-    async open(path) {
-      const m = member(path);
-      if (!m) throw missing(archivePath, path);
-      return (0, import_node_fs.createReadStream)(archivePath, { start: m.offset, end: m.offset + m.size - 1, highWaterMark: READ_CHUNK });
-    }
-  };
-}
-function directoryImageFiles(dir) {
-  const full = (path) => (0, import_node_path.join)(dir, normaliseMemberName(path));
-  const sizeOf = async (path) => {
-    try {
-      const s = await (0, import_promises2.stat)(full(path));
-      return s.isFile() ? s.size : void 0;
-    } catch {
-      return void 0;
-    }
-  };
-  return {
-    location: dir,
-    sizeOf,
-    async readSmall(path) {
-      const size = await sizeOf(path);
-      if (size === void 0) return void 0;
-      if (size > MAX_JSON_BYTES) return Buffer.alloc(MAX_JSON_BYTES + 1);
-      return readRange(full(path), 0, size);
-    },
-    async open(path) {
-      if (await sizeOf(path) === void 0) throw missing(dir, path);
-      return (0, import_node_fs.createReadStream)(full(path), { highWaterMark: READ_CHUNK });
-    }
-  };
-}
-async function readRange(file, offset, size) {
-  if (size === 0) return Buffer.alloc(0);
-  const chunks = [];
-  for await (const chunk of (0, import_node_fs.createReadStream)(file, { start: offset, end: offset + size - 1 })) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-function missing(location, path) {
-  return new GateError(
-    "CORRUPT_ARCHIVE",
-    `${location} lacks ${path}, which its manifest lists`,
-    "the archive or layout is incomplete; write it again"
-  );
-}
-
-// src/sources/names.ts
-function canonicalName(name) {
-  let n = name.trim();
-  for (const prefix of ["docker.io/", "index.docker.io/", "localhost/"]) {
-    if (n.startsWith(prefix)) n = n.slice(prefix.length);
-  }
-  if (n.startsWith("library/")) n = n.slice("library/".length);
-  const lastSlash = n.lastIndexOf("/");
-  if (!n.includes("@") && !n.slice(lastSlash + 1).includes(":")) n += ":latest";
-  return n;
-}
-function nameMatches(wanted, recorded) {
-  if (wanted === recorded) return true;
-  if (canonicalName(wanted) === canonicalName(recorded)) return true;
-  return !recorded.includes(":") && !recorded.includes("/") && canonicalName(wanted).endsWith(`:${recorded}`);
-}
-function archiveIndex(reference) {
-  const m = reference === void 0 ? null : /^@(\d+)$/.exec(reference);
-  return m ? Number.parseInt(m[1], 10) : void 0;
-}
-
-// src/sources/platform.ts
-var DEFAULT_PLATFORM = { os: "linux", architecture: "amd64" };
-var ARCH_ALIASES = {
-  x86_64: "amd64",
-  "x86-64": "amd64",
-  aarch64: "arm64",
-  armhf: "arm",
-  armel: "arm",
-  i386: "386",
-  i686: "386"
-};
-var ATTESTATION_TYPE = "attestation-manifest";
-function parsePlatform(text2) {
-  const parts = text2.trim().toLowerCase().split("/");
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === "")) {
-    throw new GateError(
-      "BAD_ARGUMENT",
-      `bad platform "${text2}"`,
-      "write it as OS/ARCH or OS/ARCH/VARIANT, e.g. linux/amd64 or linux/arm64/v8"
-    );
-  }
-  const [os5, architecture, variant] = parts;
-  return normalisePlatform({ os: os5, architecture, ...variant !== void 0 && { variant } });
-}
-function normalisePlatform(p) {
-  const os5 = p.os.toLowerCase();
-  const architecture = ARCH_ALIASES[p.architecture.toLowerCase()] ?? p.architecture.toLowerCase();
-  const variant = p.variant ? p.variant.toLowerCase() : void 0;
-  return { os: os5, architecture, ...variant && { variant } };
-}
-function formatPlatform(p) {
-  return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
-}
-function platformMatches(want, have) {
-  const w = normalisePlatform(want);
-  const h = normalisePlatform(have);
-  if (w.os !== h.os || w.architecture !== h.architecture) return false;
-  if (!w.variant) return true;
-  return variantOf(w) === variantOf(h);
-}
-function variantOf(p) {
-  if (p.variant) return p.variant;
-  return p.architecture === "arm64" ? "v8" : void 0;
-}
-function descriptorPlatform(d) {
-  const p = d.platform;
-  if (!p || typeof p.os !== "string" || typeof p.architecture !== "string") return void 0;
-  return normalisePlatform({
-    os: p.os,
-    architecture: p.architecture,
-    ...typeof p.variant === "string" && { variant: p.variant }
-  });
-}
-function isAttestation(d) {
-  if (d.annotations?.["vnd.docker.reference.type"] === ATTESTATION_TYPE) return true;
-  const p = descriptorPlatform(d);
-  return p?.os === "unknown" && p.architecture === "unknown";
-}
-function platformNotFound(where, want, present) {
-  const list = present.length > 0 ? present.map(formatPlatform).join(", ") : "none";
-  return new GateError(
-    "PLATFORM_NOT_FOUND",
-    `${where} has no image for ${formatPlatform(want)}; platforms present: ${list}`,
-    "pick one of them with --platform (action input: platform)"
-  );
-}
-
-// src/sources/resolved-image.ts
-function digestOfBlobPath(path) {
-  const m = /^(?:\.\/)?blobs\/([a-z0-9]+)\/([a-f0-9]{32,})$/.exec(path);
-  return m ? `${m[1]}:${m[2]}` : void 0;
-}
-
-// src/sources/docker-manifest.ts
-var DOCKER_MANIFEST = "manifest.json";
-async function resolveDockerManifest(files, reference, want) {
-  const where = `${DOCKER_MANIFEST} in ${files.location}`;
-  const items = parseManifestItems(await readJson2(files, DOCKER_MANIFEST), where);
-  const item = pickItem(items, reference, files.location);
-  const configBytes = await files.readSmall(item.Config);
-  if (configBytes === void 0) throw incomplete(files, item.Config);
-  const config = parseImageConfig(configBytes, `image config ${item.Config} in ${files.location}`);
-  const platform2 = configPlatform(config);
-  if (want && !platformMatches(want, platform2)) throw platformNotFound(files.location, want, [platform2]);
-  if (config.diffIds.length !== item.Layers.length) {
-    throw new GateError(
-      "CORRUPT_ARCHIVE",
-      `${where} lists ${item.Layers.length} layers but the image config has ${config.diffIds.length} diff_ids`,
-      "the archive is inconsistent; write it again"
-    );
-  }
-  const layers = [];
-  for (const [i, path] of item.Layers.entries()) {
-    const size = await files.sizeOf(path);
-    if (size === void 0) throw incomplete(files, path);
-    const diffId = config.diffIds[i];
-    layers.push({ path, descriptor: { digest: digestOfBlobPath(path) ?? diffId, diffId, size } });
-  }
-  return { configBytes, config, platform: platform2, layers, ...item.RepoTags[0] !== void 0 && { name: item.RepoTags[0] } };
-}
-function parseManifestItems(doc, where) {
-  if (!Array.isArray(doc) || doc.length === 0) {
-    throw new GateError("CORRUPT_ARCHIVE", `${where} is not a list of images`, "the archive is damaged; write it again");
-  }
-  return doc.map((raw, i) => {
-    const ok = isRecord(raw) && typeof raw.Config === "string" && Array.isArray(raw.Layers) && raw.Layers.every((l) => typeof l === "string");
-    if (!ok) throw new GateError("CORRUPT_ARCHIVE", `${where}: entry ${i} lacks Config or Layers`);
-    const tags = Array.isArray(raw.RepoTags) ? raw.RepoTags.filter((t) => typeof t === "string") : [];
-    return { Config: raw.Config, RepoTags: tags, Layers: raw.Layers };
-  });
-}
-function pickItem(items, reference, location) {
-  if (reference === void 0) return items[0];
-  const index = archiveIndex(reference);
-  const found = index !== void 0 ? items[index] : items.find((it) => it.RepoTags.some((tag) => nameMatches(reference, tag)));
-  if (found) return found;
-  const present = items.flatMap((it, i) => it.RepoTags.length > 0 ? it.RepoTags : [`@${i}`]);
-  throw new GateError(
-    "IMAGE_NOT_FOUND",
-    `${location} has no image "${reference}"; it holds: ${present.join(", ")}`,
-    "name one of those after the path (docker-archive:PATH:NAME), or leave the name out to take the first"
-  );
-}
-function incomplete(files, path) {
-  return new GateError(
-    "CORRUPT_ARCHIVE",
-    `${files.location} lacks ${path}, which ${DOCKER_MANIFEST} lists`,
-    "the archive is incomplete; write it again"
-  );
-}
-
-// src/sources/in-order.ts
-async function mapInOrder(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const index = next++;
-      try {
-        results[index] = await fn(items[index], index);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}
-
-// src/sources/oci-index.ts
-var OCI_INDEX = "index.json";
-var INDEX_TYPES = /* @__PURE__ */ new Set([
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json"
-]);
-var MANIFEST_TYPES = /* @__PURE__ */ new Set([
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.v2+json"
-]);
-var REF_NAME = "org.opencontainers.image.ref.name";
-var CONTAINERD_NAME = "io.containerd.image.name";
-var MAX_INDEX_DEPTH = 4;
-async function resolveOciImage(files, reference, want) {
-  const where = `${OCI_INDEX} in ${files.location}`;
-  const index = await readJson2(files, OCI_INDEX);
-  if (!isRecord(index)) throw new GateError("CORRUPT_ARCHIVE", `${where} is not an OCI image index`);
-  const named = pickByReference(descriptorsOf(index, where), reference, files.location);
-  const candidates = [];
-  await collectManifests(files, named, 0, candidates);
-  if (candidates.length === 0) {
-    throw new GateError("NOT_AN_IMAGE", `${where} lists no image manifests`, "this layout holds no container image");
-  }
-  const loaded = /* @__PURE__ */ new Map();
-  const load = async (c) => {
-    let m = loaded.get(c.descriptor.digest);
-    if (!m) {
-      m = await loadManifest(files, c.descriptor);
-      loaded.set(c.descriptor.digest, m);
-    }
-    return m;
-  };
-  const platformOf = async (c) => c.platform ?? configPlatform((await load(c)).config);
-  let chosen;
-  if (!want && candidates.length === 1) chosen = candidates[0];
-  else {
-    const target = want ?? DEFAULT_PLATFORM;
-    for (const c of candidates) {
-      if (platformMatches(target, await platformOf(c))) {
-        chosen = c;
-        break;
-      }
-    }
-    if (!chosen) {
-      const present = await Promise.all(candidates.map(platformOf));
-      throw platformNotFound(files.location, target, present);
-    }
-  }
-  const manifest = await load(chosen);
-  const platform2 = configPlatform(manifest.config);
-  if (want && !platformMatches(want, platform2)) throw platformNotFound(files.location, want, [platform2]);
-  const diffIds = manifest.config.diffIds;
-  const layers = [];
-  for (const [i, layer] of manifest.layers.entries()) {
-    const path = blobPath(layer.digest, `manifest ${chosen.descriptor.digest}`);
-    if (await files.sizeOf(path) === void 0) throw missingBlob(files, layer.digest, "layer");
-    layers.push({
-      path,
-      descriptor: {
-        digest: layer.digest,
-        ...diffIds.length === manifest.layers.length && { diffId: diffIds[i] },
-        ...layer.size !== void 0 && { size: layer.size },
-        ...layer.mediaType !== void 0 && { mediaType: layer.mediaType }
-      }
-    });
-  }
-  return {
-    manifestDigest: chosen.descriptor.digest,
-    configBytes: manifest.configBytes,
-    config: manifest.config,
-    platform: platform2,
-    layers,
-    ...chosen.name !== void 0 && { name: chosen.name }
-  };
-}
-function descriptorsOf(doc, where) {
-  const list = doc.manifests ?? [];
-  if (!Array.isArray(list)) throw new GateError("CORRUPT_ARCHIVE", `${where}: "manifests" is not a list`);
-  return list.filter(
-    (d) => isRecord(d) && typeof d.digest === "string"
-  );
-}
-function namesOf(d) {
-  const names = [d.annotations?.[REF_NAME], d.annotations?.[CONTAINERD_NAME]];
-  return names.filter((n) => typeof n === "string" && n !== "");
-}
-function pickByReference(all, reference, location) {
-  if (reference === void 0) return all;
-  const index = archiveIndex(reference);
-  const found = index !== void 0 ? all.slice(index, index + 1) : all.filter((d) => namesOf(d).some((n) => nameMatches(reference, n)));
-  if (found.length > 0) return found;
-  const present = [...new Set(all.flatMap(namesOf))];
-  throw new GateError(
-    "IMAGE_NOT_FOUND",
-    `${location} has no image named "${reference}"; names present: ${present.length > 0 ? present.join(", ") : "none"}`,
-    "use one of those names after the path, or leave the name out"
-  );
-}
-async function collectManifests(files, descriptors, depth, out, name) {
-  for (const d of descriptors) {
-    if (isAttestation(d)) continue;
-    const ownName = namesOf(d)[0] ?? name;
-    if (d.mediaType !== void 0 && INDEX_TYPES.has(d.mediaType)) {
-      if (depth >= MAX_INDEX_DEPTH) {
-        throw new GateError("CORRUPT_ARCHIVE", `${files.location}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
-      }
-      const path = blobPath(d.digest, `${OCI_INDEX} in ${files.location}`);
-      const nested = await readJson2(files, path);
-      if (nested === void 0) continue;
-      if (!isRecord(nested)) throw new GateError("CORRUPT_ARCHIVE", `index ${d.digest} in ${files.location} is not an index`);
-      await collectManifests(files, descriptorsOf(nested, `index ${d.digest}`), depth + 1, out, ownName);
-      continue;
-    }
-    if (d.mediaType !== void 0 && !MANIFEST_TYPES.has(d.mediaType)) continue;
-    const platform2 = descriptorPlatform(d);
-    out.push({ descriptor: d, ...platform2 && { platform: platform2 }, ...ownName !== void 0 && { name: ownName } });
-  }
-}
-async function loadManifest(files, d) {
-  const manifest = await readJson2(files, blobPath(d.digest, `${OCI_INDEX} in ${files.location}`));
-  if (manifest === void 0) throw missingBlob(files, d.digest, "manifest");
-  if (!isRecord(manifest) || !isRecord(manifest.config) || typeof manifest.config.digest !== "string") {
-    throw new GateError("CORRUPT_ARCHIVE", `manifest ${d.digest} in ${files.location} has no config`);
-  }
-  const configDigest = manifest.config.digest;
-  const configBytes = await files.readSmall(blobPath(configDigest, `manifest ${d.digest}`));
-  if (configBytes === void 0) throw missingBlob(files, configDigest, "config");
-  const config = parseImageConfig(configBytes, `image config ${configDigest} in ${files.location}`);
-  const layers = Array.isArray(manifest.layers) ? manifest.layers.filter((l) => isRecord(l) && typeof l.digest === "string") : [];
-  return { config, configBytes, layers };
-}
-function missingBlob(files, digest, what) {
-  return new GateError(
-    "CORRUPT_ARCHIVE",
-    `${files.location} lacks the ${what} blob ${digest}`,
-    "the archive or layout is incomplete (a platform that was never pulled?); write it again"
-  );
-}
-
-// src/sources/file-image.ts
-var LAYER_CONCURRENCY = 2;
-async function resolveImageFiles(files, prefer, reference, opts) {
-  const order = prefer === "docker" ? ["docker", "oci"] : ["oci", "docker"];
-  for (const layout of order) {
-    const marker = layout === "docker" ? DOCKER_MANIFEST : OCI_INDEX;
-    if (await files.sizeOf(marker) === void 0) continue;
-    return layout === "docker" ? resolveDockerManifest(files, reference, opts.platform) : resolveOciImage(files, reference, opts.platform);
-  }
-  throw new GateError(
-    "NOT_AN_IMAGE",
-    `${files.location} is not an image archive: it has neither ${DOCKER_MANIFEST} nor ${OCI_INDEX}`,
-    "give a file written by `docker save`, `podman save` or `skopeo copy`, or an OCI layout"
-  );
-}
-function imageFromResolved(source, files, resolved) {
-  const { config, platform: platform2 } = resolved;
-  return {
-    source: source.raw,
-    kind: source.kind,
-    ref: source.reference ?? resolved.name ?? source.path ?? source.raw,
-    digest: resolved.manifestDigest ?? sha256Digest(resolved.configBytes),
-    platform: platform2,
-    config,
-    layers: resolved.layers.map((l) => ({ ...l.descriptor })),
-    async readLayers(read) {
-      const results = await mapInOrder(resolved.layers, LAYER_CONCURRENCY, async (layer, index) => {
-        const blob = await files.open(layer.path);
-        const tar = await decompressedTar(blob, `layer ${layer.descriptor.digest} of ${files.location}`);
-        return read({ index, descriptor: { ...layer.descriptor } }, tar);
-      });
-      return { results, config };
-    }
-  };
-}
-async function openFileSource(source, opts, shape) {
-  await checkInputPath(source.path, shape.holder === "tar" ? "file" : "dir", source);
-  const files = shape.holder === "tar" ? await tarFileImageFiles(source.path) : directoryImageFiles(source.path);
-  return imageFromResolved(source, files, await resolveImageFiles(files, shape.prefer, source.reference, opts));
-}
-async function checkInputPath(path, expect, source) {
-  let isDir;
-  try {
-    isDir = (await (0, import_promises3.stat)(path)).isDirectory();
-  } catch (err) {
-    const code = err.code;
-    if (code === "ENOENT" || code === "ENOTDIR") {
-      throw new GateError(
-        "FILE_NOT_FOUND",
-        `${path} does not exist (source ${source.raw})`,
-        expect === "file" ? "check the path; write the archive with `docker save -o PATH IMAGE`" : "check the path of the OCI layout directory"
-      );
-    }
-    throw new GateError("FILE_NOT_FOUND", `cannot read ${path} (source ${source.raw}): ${messageOf(err)}`);
-  }
-  if (expect === "file" && isDir) {
-    throw new GateError("NOT_AN_IMAGE", `${path} is a directory, not an image archive`, `for an OCI layout directory use oci:${path}`);
-  }
-  if (expect === "dir" && !isDir) {
-    throw new GateError(
-      "NOT_AN_IMAGE",
-      `${path} is a file, not an OCI layout directory`,
-      `for a tar use oci-archive:${path} or docker-archive:${path}`
-    );
-  }
-}
-
-// src/sources/image-export.ts
-var LAYER_NAME = /(^|\/)layer\.tar$|^blobs\/[a-z0-9]+\/[a-f0-9]{32,}$|^[a-f0-9]{64}\.tar$/;
-var PODMAN_LAYER = /^([a-f0-9]{64})\.tar$/;
-var ENTRY_BUFFER = 1 << 20;
-var MAX_LINK_HOPS2 = 8;
-async function readImageExport(stream, opts) {
-  const jsons = /* @__PURE__ */ new Map();
-  const links = /* @__PURE__ */ new Map();
-  const layers = /* @__PURE__ */ new Map();
-  const layerStreams = [];
-  const extract = (0, import_tar_stream2.extract)();
-  const startLayer = (name, size) => {
-    const raw = new import_node_stream3.PassThrough({ highWaterMark: ENTRY_BUFFER });
-    const context = provisionalContext(name, opts.diffIds);
-    const result = (async () => {
-      const tar = await decompressedTar(raw, `layer ${name} of ${opts.what}`);
-      const identified = context.descriptor.diffId === void 0 ? identifyByHash(tar, context, opts.diffIds) : tar;
-      return opts.read(context, identified);
-    })();
-    result.catch((err) => extract.destroy(err));
-    layers.set(name, { context, size, result });
-    layerStreams.push(raw);
-    return raw;
-  };
-  extract.on("entry", (header, body, next) => {
-    body.on("error", () => void 0);
-    const name = normaliseMemberName(header.name);
-    if (header.type === "symlink" || header.type === "link") {
-      const target = memberLinkTarget({
-        name,
-        type: header.type === "symlink" ? "symlink" : "hardlink",
-        offset: 0,
-        size: 0,
-        linkTarget: header.linkname
-      });
-      if (target !== void 0) links.set(name, target);
-    }
-    const isFile = header.type === "file" || header.type === "contiguous-file";
-    const mayBeLayer = isFile && LAYER_NAME.test(name);
-    const mayBeJson = isFile && header.size <= MAX_JSON_BYTES;
-    if (!mayBeLayer && !mayBeJson) {
-      body.on("end", next);
-      body.resume();
-      return;
-    }
-    pumpEntry(body, name, header.size, mayBeLayer, mayBeJson, jsons, startLayer, next);
-  });
-  await new Promise((resolve2, reject) => {
-    extract.on("finish", resolve2);
-    extract.on("error", (err) => {
-      stream.destroy();
-      for (const raw of layerStreams) if (!raw.writableEnded) raw.destroy();
-      reject(isGateError(err) ? err : corruptExport(opts.what, err));
-    });
-    stream.on("error", (err) => extract.destroy(err));
-    stream.pipe(extract);
-  });
-  const files = exportFiles(opts.what, jsons, links, layers);
-  const resolved = await resolveImageFiles(files, "docker", void 0, { platform: opts.platform });
-  const results = [];
-  for (const [index, layer] of resolved.layers.entries()) {
-    const inFlight = layers.get(files.canonical(layer.path));
-    let result;
-    let context;
-    if (inFlight) {
-      result = await inFlight.result;
-      context = inFlight.context;
-    } else {
-      context = { index, descriptor: { ...layer.descriptor } };
-      const tar = await decompressedTar(await files.open(layer.path), `layer ${layer.path} of ${opts.what}`);
-      result = await opts.read(context, tar);
-    }
-    context.index = index;
-    Object.assign(context.descriptor, layer.descriptor);
-    results.push(result);
-  }
-  return { results, config: resolved.config, layers: resolved.layers.map((l) => l.descriptor) };
-}
-function pumpEntry(body, name, size, mayBeLayer, mayBeJson, jsons, startLayer, next) {
-  let mode = "undecided";
-  const jsonChunks = [];
-  let raw;
-  let detached = false;
-  body.on("data", (data) => {
-    const chunk = data;
-    if (mode === "undecided") {
-      const looksJson = chunk[0] === 123 || chunk[0] === 91;
-      if (mayBeJson && looksJson) mode = "json";
-      else if (mayBeLayer) {
-        mode = "layer";
-        raw = startLayer(name, size);
-        raw.on("drain", () => body.resume());
-        raw.on("close", () => {
-          if (!raw.writableFinished) {
-            detached = true;
-            body.resume();
-          }
-        });
-      } else mode = "skip";
-    }
-    if (mode === "json") jsonChunks.push(chunk);
-    else if (mode === "layer" && !detached && !raw.write(chunk)) body.pause();
-  });
-  body.on("end", () => {
-    if (mode === "json") jsons.set(name, Buffer.concat(jsonChunks));
-    else if (mode === "layer" && !detached) raw.end();
-    else if (mode === "undecided" && mayBeJson) jsons.set(name, Buffer.alloc(0));
-    next();
-  });
-}
-function provisionalContext(name, diffIds) {
-  const blobDigest = digestOfBlobPath(name);
-  const podman = PODMAN_LAYER.exec(name);
-  const named = podman ? `sha256:${podman[1]}` : blobDigest;
-  const diffId = named !== void 0 && diffIds.includes(named) ? named : void 0;
-  return {
-    index: diffId !== void 0 ? diffIds.indexOf(diffId) : -1,
-    descriptor: { digest: named ?? name, ...diffId !== void 0 && { diffId } }
-  };
-}
-function identifyByHash(tar, context, diffIds) {
-  const hash = (0, import_node_crypto2.createHash)("sha256");
-  const digestKnown = context.descriptor.digest.startsWith("sha256:");
-  const hasher = new import_node_stream3.Transform({
-    transform(chunk, _enc, cb) {
-      hash.update(chunk);
-      cb(null, chunk);
-    },
-    flush(cb) {
-      const diffId = `sha256:${hash.digest("hex")}`;
-      context.descriptor.diffId = diffId;
-      if (!digestKnown) context.descriptor.digest = diffId;
-      if (diffIds.includes(diffId)) context.index = diffIds.indexOf(diffId);
-      cb();
-    }
-  });
-  tar.on("error", (err) => hasher.destroy(err));
-  hasher.on("close", () => {
-    if (!hasher.writableFinished) tar.destroy();
-  });
-  return tar.pipe(hasher);
-}
-function exportFiles(what, jsons, links, layers) {
-  const canonical2 = (path) => {
-    let p = normaliseMemberName(path);
-    for (let hops = 0; links.has(p) && hops < MAX_LINK_HOPS2; hops++) p = links.get(p);
-    return p;
-  };
-  return {
-    location: `the export of ${what}`,
-    canonical: canonical2,
-    sizeOf: async (path) => {
-      const p = canonical2(path);
-      return jsons.get(p)?.length ?? layers.get(p)?.size;
-    },
-    readSmall: async (path) => jsons.get(canonical2(path)),
-    open: async (path) => {
-      const bytes = jsons.get(canonical2(path));
-      if (!bytes) throw corruptExport(what, new Error(`${path} was streamed once and cannot be read again`));
-      return import_node_stream3.Readable.from([bytes], { objectMode: false });
-    }
-  };
-}
-function corruptExport(what, err) {
-  return new GateError(
-    "CORRUPT_ARCHIVE",
-    `the export of ${what} is damaged or was cut short: ${messageOf(err)}`,
-    "retry; if it persists, check the engine (docker save IMAGE | tar t)"
-  );
-}
-
-// src/sources/daemon.ts
-var UNREACHABLE_CODES = /* @__PURE__ */ new Set(["ECONNREFUSED", "ENOENT", "EACCES", "EPERM", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "ECONNRESET"]);
-async function openDaemonImage(source, opts, docker = new import_dockerode.default()) {
-  const name = source.reference;
-  const info = await docker.getImage(name).inspect().catch((err) => {
-    throw daemonError(err, source);
-  });
-  const platform2 = normalisePlatform({
-    os: info.Os || "linux",
-    architecture: info.Architecture || "amd64",
-    ...info.Variant && { variant: info.Variant }
-  });
-  const where = `image ${name} in the Docker engine at ${dockerHost()}`;
-  if (opts.platform && !platformMatches(opts.platform, platform2)) throw platformNotFound(where, opts.platform, [platform2]);
-  const diffIds = info.RootFS?.Layers ?? [];
-  const config = {
-    env: parseEnv(info.Config?.Env),
-    labels: parseLabels(info.Config?.Labels),
-    // inspect has no history; the export's config (readLayers) carries it
-    history: [],
-    diffIds,
-    os: platform2.os,
-    architecture: platform2.architecture,
-    ...platform2.variant && { variant: platform2.variant }
-  };
-  const repoDigest = info.RepoDigests?.[0]?.split("@")[1];
-  return {
-    source: source.raw,
-    kind: "docker-daemon",
-    ref: name,
-    digest: repoDigest ?? info.Id,
-    platform: platform2,
-    config,
-    layers: diffIds.map((d) => ({ digest: d, diffId: d })),
-    async readLayers(read) {
-      const stream = await docker.getImage(info.Id).get().catch((err) => {
-        throw daemonError(err, source);
-      });
-      const out = await readImageExport(stream, {
-        what: `image ${name} (${formatPlatform(platform2)}) in the Docker engine`,
-        platform: platform2,
-        diffIds,
-        read
-      });
-      return { results: out.results, config: out.config };
-    }
-  };
-}
-function dockerHost() {
-  return process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : "unix:///var/run/docker.sock (DOCKER_HOST unset)";
-}
-function daemonError(err, source) {
-  const e = err;
-  if (e.statusCode === 404) {
-    return new GateError(
-      "IMAGE_NOT_FOUND",
-      `image "${source.reference}" is not in the Docker engine at ${dockerHost()}`,
-      "build, pull or load it first (`docker images` lists what is there), or check the name"
-    );
-  }
-  if (e.code !== void 0 && UNREACHABLE_CODES.has(e.code)) {
-    return new GateError(
-      "DAEMON_UNREACHABLE",
-      `cannot reach the Docker engine at ${dockerHost()} to read ${source.raw}: ${messageOf(err)}`,
-      "start the Docker daemon, or set DOCKER_HOST to its socket (e.g. unix:///var/run/docker.sock)"
-    );
-  }
-  return new GateError(
-    "DAEMON_UNREACHABLE",
-    `the Docker engine at ${dockerHost()} failed to provide ${source.raw}: ${messageOf(err)}`,
-    "check the engine (docker info) and retry"
-  );
-}
+// src/sources/open.ts
+init_errors();
 
 // src/sources/docker-archive.ts
+init_file_image();
 function openDockerArchive(source, opts) {
   return openFileSource(source, opts, { holder: "tar", prefer: "docker" });
 }
 
 // src/sources/oci-archive.ts
+init_file_image();
 function openOciArchive(source, opts) {
   return openFileSource(source, opts, { holder: "tar", prefer: "oci" });
 }
 
 // src/sources/oci-layout.ts
+init_file_image();
 function openOciLayout(source, opts) {
   return openFileSource(source, opts, { holder: "dir", prefer: "oci" });
 }
@@ -87295,8 +88253,10 @@ function openOciLayout(source, opts) {
 // src/sources/open.ts
 async function openImage(source, opts = {}) {
   switch (source.kind) {
-    case "docker-daemon":
-      return openDaemonImage({ ...source, reference: required(source, source.reference) }, opts);
+    case "docker-daemon": {
+      const { openDaemonImage: openDaemonImage2 } = await Promise.resolve().then(() => (init_daemon(), daemon_exports));
+      return openDaemonImage2({ ...source, reference: required(source, source.reference) }, opts);
+    }
     case "docker-archive":
       return openDockerArchive({ ...source, path: required(source, source.path) }, opts);
     case "oci-archive":
@@ -87321,6 +88281,7 @@ function required(source, value) {
 
 // src/sources/ref.ts
 var import_node_fs2 = require("node:fs");
+init_errors();
 var PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
 var DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
 var DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?|\\[[0-9a-fA-F:]+\\](?::[0-9]+)?)`;
@@ -87438,9 +88399,9 @@ function evaluateRequire(expr, host) {
 function evalWithBrand(expr, host, brand2) {
   if (expr.alternatives.length === 0) return "true";
   let sawUnknown = false;
-  for (const group of expr.alternatives) {
+  for (const group2 of expr.alternatives) {
     let g = "true";
-    for (const term of group) {
+    for (const term of group2) {
       const t = evalTerm(term, host, brand2);
       if (t === "false") {
         g = "false";
@@ -87812,10 +88773,12 @@ async function analyseImage(source, opts) {
 // src/matrix/load.ts
 var import_node_fs5 = require("node:fs");
 var import_node_path3 = require("node:path");
+init_errors();
 
 // src/matrix/locate.ts
 var import_node_fs3 = require("node:fs");
 var import_node_path2 = require("node:path");
+init_errors();
 var MATRIX_DIR_ENV = "CUDA_GATE_MATRIX_DIR";
 function findMatrixDir(explicit) {
   if (explicit) return (0, import_node_path2.resolve)(explicit);
@@ -88015,6 +88978,7 @@ var META_FILE = "meta.yaml";
 // src/matrix/yaml-file.ts
 var import_node_fs4 = require("node:fs");
 var import_yaml = __toESM(require_dist());
+init_errors();
 function readYamlFile(absPath, display) {
   let src;
   try {
@@ -88312,10 +89276,189 @@ function stripControl(s) {
   return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, "");
 }
 
+// src/report/diff.ts
+function diffImages(baseline, current) {
+  const changes = [];
+  const add = (kind, text2, direction) => changes.push({ image: current.source, baseline: baseline.source, kind, text: text2, direction });
+  const floor = driverChange("driver floor", baseline.requirement.minDriver, current.requirement.minDriver);
+  if (floor) add("driver-floor", floor.text, floor.direction);
+  const compatFloor = driverChange("minor-version compatibility floor", baseline.requirement.minorCompatDriver, current.requirement.minorCompatDriver);
+  if (compatFloor) add("driver-floor", compatFloor.text, compatFloor.direction);
+  const runtime = runtimeChange(baseline.cuda?.runtime, current.cuda?.runtime, floor?.direction ?? "neutral");
+  if (runtime) add("runtime", runtime.text, runtime.direction);
+  for (const c of majorChanges(baseline, current)) add("cuda-major", c.text, c.direction);
+  for (const c of componentChanges(baseline.evidence, current.evidence)) add(c.kind, c.text, c.direction);
+  const fc = forwardCompatChange(baseline, current);
+  if (fc) add("forward-compat", fc.text, fc.direction);
+  for (const c of gpuCodeChanges(gpuCodeOf(baseline), gpuCodeOf(current))) add("gpu-code", c.text, c.direction);
+  return changes;
+}
+function driverChange(what, before, after) {
+  if (before === after) return void 0;
+  if (!before && after) return { text: `sets a ${what} of ${after} (the baseline had none)`, direction: "worse" };
+  if (before && !after) return { text: `removes the ${what} (was ${before})`, direction: "better" };
+  if (!before || !after) return void 0;
+  const order = isDriverVersion(before) && isDriverVersion(after) ? compareDriver(after, before) : 0;
+  if (order > 0) return { text: `raises the ${what} from ${before} to ${after}`, direction: "worse" };
+  if (order < 0) return { text: `lowers the ${what} from ${before} to ${after}`, direction: "better" };
+  return void 0;
+}
+function runtimeChange(before, after, floorDirection) {
+  if (before === after) return void 0;
+  if (!before && after) return { text: `adds a CUDA runtime (${after})`, direction: floorDirection === "neutral" ? "worse" : floorDirection };
+  if (before && !after) return { text: `removes the CUDA runtime (was ${before})`, direction: floorDirection === "neutral" ? "better" : floorDirection };
+  if (!before || !after || compareVersions(before, after) === 0) return void 0;
+  return { text: `moves the CUDA runtime from ${before} to ${after}`, direction: floorDirection };
+}
+function majorChanges(baseline, current) {
+  const out = [];
+  const before = baseline.cuda?.major;
+  const after = current.cuda?.major;
+  if (before !== void 0 && after !== void 0 && before !== after) {
+    out.push({
+      text: `moves from CUDA ${before} to CUDA ${after}, another major (minor-version compatibility never crosses a major)`,
+      direction: after > before ? "worse" : "better"
+    });
+  }
+  const mixedBefore = baseline.requirement.majors.length > 1;
+  const mixedAfter = current.requirement.majors.length > 1;
+  if (mixedAfter && !mixedBefore) out.push({ text: `now mixes CUDA majors ${current.requirement.majors.join(" and ")}`, direction: "worse" });
+  if (mixedBefore && !mixedAfter) out.push({ text: `no longer mixes CUDA majors (was ${baseline.requirement.majors.join(" and ")})`, direction: "better" });
+  return out;
+}
+var COMPONENT_NAMES = {
+  cudnn: "cuDNN",
+  nccl: "NCCL",
+  cublas: "cuBLAS",
+  cublasLt: "cuBLAS",
+  // ships in the same package as libcublas: one component for a reviewer
+  cufft: "cuFFT",
+  curand: "cuRAND",
+  cusparse: "cuSPARSE",
+  cusolver: "cuSOLVER",
+  nvrtc: "NVRTC",
+  nvjitlink: "nvJitLink",
+  "pip-package": "pip package",
+  "driver-lib": "the driver's own libcuda"
+};
+function componentsOf(evidence) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const e of evidence) {
+    const label = COMPONENT_NAMES[e.kind];
+    if (!label) continue;
+    const name = e.kind === "pip-package" ? e.component ?? e.package ?? label : label;
+    const id = e.kind === "pip-package" ? `pip:${name}` : name;
+    const g = groups.get(id) ?? { name, kind: e.kind, items: [] };
+    g.items.push(e);
+    groups.set(id, g);
+  }
+  const out = /* @__PURE__ */ new Map();
+  for (const [id, g] of groups) out.set(id, { name: g.name, kind: g.kind, versions: bestVersions(g.items) });
+  return out;
+}
+function bestVersions(items) {
+  const tier = (e) => e.from === "config" ? 1 : 0;
+  const top = Math.min(...items.map(tier));
+  const versions = items.filter((e) => tier(e) === top && e.version).map((e) => e.version);
+  const kept = [];
+  for (const v of [...new Set(versions)].sort((a, b) => versionParts(b).length - versionParts(a).length)) {
+    if (!kept.some((k) => sameVersion(k, v))) kept.push(v);
+  }
+  return kept.sort(compareVersions);
+}
+function sameVersion(a, b) {
+  const x = versionParts(a);
+  const y = versionParts(b);
+  if (!x.length || !y.length) return a === b;
+  const n = Math.min(x.length, y.length);
+  return x.slice(0, n).every((p, i) => p === y[i]);
+}
+function sameVersions(a, b) {
+  return a.length === b.length && a.every((v, i) => sameVersion(v, b[i]));
+}
+function versionText(c) {
+  return c.versions.length ? `${c.name} ${c.versions.join(" + ")}` : c.name;
+}
+function addedDirection(kind) {
+  return kind === "driver-lib" ? "worse" : "neutral";
+}
+function componentChanges(before, after) {
+  const was = componentsOf(before);
+  const now = componentsOf(after);
+  const out = [];
+  const rank = (c) => Object.keys(COMPONENT_NAMES).indexOf(c.kind);
+  for (const [id, c] of now) {
+    const old = was.get(id);
+    if (!old) out.push({ kind: "component-added", text: `adds ${versionText(c)}`, direction: addedDirection(c.kind), rank: rank(c) });
+    else if (old.versions.length && c.versions.length && !sameVersions(old.versions, c.versions)) {
+      out.push({ kind: "component-changed", text: `changes ${c.name} from ${old.versions.join(" + ")} to ${c.versions.join(" + ")}`, direction: "neutral", rank: rank(c) });
+    }
+  }
+  for (const [id, c] of was) {
+    if (!now.has(id)) {
+      const direction = addedDirection(c.kind) === "worse" ? "better" : "neutral";
+      out.push({ kind: "component-removed", text: `drops ${c.name}${c.versions.length ? ` (was ${c.versions.join(" + ")})` : ""}`, direction, rank: rank(c) });
+    }
+  }
+  return out.sort((a, b) => a.rank - b.rank).map(({ rank: _rank, ...c }) => c);
+}
+function forwardCompatChange(baseline, current) {
+  const before = baseline.requirement.forwardCompat;
+  const after = current.requirement.forwardCompat;
+  const describe2 = (fc) => [fc.compatDriver ? `libcuda ${fc.compatDriver}` : void 0, fc.cuda ? `for CUDA ${fc.cuda}` : void 0].filter(Boolean).join(" ");
+  if (!before && after) return { text: `adds forward-compat libs${describe2(after) ? ` (${describe2(after)})` : ""}`, direction: "better" };
+  if (before && !after) return { text: `drops the forward-compat libs${describe2(before) ? ` (were ${describe2(before)})` : ""}`, direction: "worse" };
+  if (before && after && before.compatDriver && after.compatDriver && before.compatDriver !== after.compatDriver) {
+    return { text: `changes the forward-compat libs from libcuda ${before.compatDriver} to ${after.compatDriver}`, direction: "neutral" };
+  }
+  return void 0;
+}
+function gpuCodeOf(img) {
+  return img.requirement.gpuCode;
+}
+function gpuCodeChanges(before, after) {
+  if (!before || !after) return [];
+  const out = [];
+  for (const [field, label] of [["sass", "SASS for"], ["ptx", "PTX"]]) {
+    const was = new Set(before[field] ?? []);
+    const now = new Set(after[field] ?? []);
+    const dropped = [...was].filter((a) => !now.has(a)).sort(byArch);
+    const added = [...now].filter((a) => !was.has(a)).sort(byArch);
+    if (dropped.length) out.push({ text: `drops ${label} ${dropped.join(", ")}`, direction: "worse" });
+    if (added.length) out.push({ text: `adds ${label} ${added.join(", ")}`, direction: "better" });
+  }
+  return out.sort((a, b) => a.direction === b.direction ? 0 : a.direction === "worse" ? -1 : 1);
+}
+function byArch(a, b) {
+  const n = (s) => Number.parseInt(s.replace(/\D+/g, ""), 10) || 0;
+  return n(a) - n(b) || a.localeCompare(b);
+}
+var CHANGE_MARK = { worse: "\u2B06\uFE0F", better: "\u2B07\uFE0F", neutral: "\u2194\uFE0F" };
+var MAX_LISTED = 25;
+function renderChanges(changes) {
+  if (!changes.length) return "";
+  const byImage = /* @__PURE__ */ new Map();
+  for (const c of changes) byImage.set(c.image, [...byImage.get(c.image) ?? [], c]);
+  const lines = [];
+  const grouped = byImage.size > 1;
+  for (const [image, list] of byImage) {
+    const indent = grouped ? "  " : "";
+    if (grouped) lines.push(`- ${mdCode(image)} (against ${mdCode(list[0].baseline)})`);
+    for (const c of list.slice(0, MAX_LISTED)) lines.push(`${indent}- ${CHANGE_MARK[c.direction]} ${md(c.text)}`);
+    if (list.length > MAX_LISTED) lines.push(`${indent}- \u2026 and ${list.length - MAX_LISTED} more (see the JSON report)`);
+  }
+  if (!grouped) {
+    const only = changes[0];
+    lines.unshift(`${mdCode(only.image)} against ${mdCode(only.baseline)}:`, "");
+  }
+  lines.push("", `<sub>${CHANGE_MARK.worse} harder to deploy \xB7 ${CHANGE_MARK.better} easier \xB7 ${CHANGE_MARK.neutral} neither</sub>`);
+  return lines.join("\n");
+}
+
 // src/report/markdown.ts
 var VERDICT_ICON = { pass: "\u2705", caveat: "\u26A0\uFE0F", fail: "\u274C" };
 function renderMarkdown(report, opts = {}) {
-  const head = [headline(report), "", verdictTable(report), ""].join("\n");
+  const head = [headline(report), "", ...changesSection(report), verdictTable(report), ""].join("\n");
   if (opts.details === false) return head + footer(report);
   const parts = [head];
   let size = head.length;
@@ -88344,14 +89487,18 @@ function headline(report) {
   const what = s.verdict === "pass" ? "every image runs on every target" : `${s.fail} failing, ${s.caveat} with caveats, ${s.pass} passing`;
   return `### ${icon} cuda-gate: ${what}`;
 }
+function changesSection(report) {
+  if (!report.changes?.length) return [];
+  return ["#### What this PR changes", "", renderChanges(report.changes), "", "#### Verdicts", ""];
+}
 function verdictTable(report) {
   const head = `| Image | CUDA | Needs driver | ${report.targets.map((t) => `${md(t.name)}<br><sub>${md(t.driver)}${t.gpu ? ` \xB7 ${md(t.gpu.input)}` : ""}</sub>`).join(" | ")} |`;
-  const sep = `|---|---|---|${report.targets.map(() => "---").join("|")}|`;
+  const sep2 = `|---|---|---|${report.targets.map(() => "---").join("|")}|`;
   const rows = report.images.map((img) => {
     const cells = report.targets.map((t) => cell(report.results.find((r) => r.image === img.source && r.target === t.name)));
     return `| ${mdCode(img.source)} | ${md(img.cuda?.release ?? img.cuda?.runtime ?? (img.requirement.majors.map((m) => `${m}.x`).join(" + ") || "\u2014"))} | ${md(img.requirement.minDriver ?? img.requirement.minorCompatDriver ?? "\u2014")} | ${cells.join(" | ")} |`;
   });
-  return [head, sep, ...rows].join("\n");
+  return [head, sep2, ...rows].join("\n");
 }
 function cell(r) {
   if (!r) return "\u2014";
@@ -88392,11 +89539,16 @@ function footer(report) {
 `;
 }
 
+// src/action/main.ts
+init_platform();
+
 // src/targets/load.ts
 var import_node_fs6 = require("node:fs");
 var import_yaml2 = __toESM(require_dist());
+init_errors();
 
 // src/targets/gpu.ts
+init_errors();
 var CC_RE = /^(?:sm_?)?(\d{1,2})\.?(\d)$/i;
 function resolveTargetGpu(matrix, input, where) {
   const name = input.trim();
@@ -88457,7 +89609,7 @@ function parseTargets(text2, file, matrix) {
     const offset = node?.range?.[0];
     return offset === void 0 ? file : `${file}:${lines.linePos(offset).line}`;
   };
-  const fail = (node, what, fix) => {
+  const fail2 = (node, what, fix) => {
     throw new GateError("BAD_TARGETS", `${at(node)}: ${what}`, fix);
   };
   if (doc.errors.length) {
@@ -88470,37 +89622,37 @@ function parseTargets(text2, file, matrix) {
     );
   }
   const root = doc.contents;
-  if (!(0, import_yaml2.isMap)(root)) fail(root, 'expected a mapping with a "targets:" key', 'start the file with "targets:"');
+  if (!(0, import_yaml2.isMap)(root)) fail2(root, 'expected a mapping with a "targets:" key', 'start the file with "targets:"');
   const top = root;
-  checkKeys(top, TOP_KEYS, "top-level", fail);
+  checkKeys(top, TOP_KEYS, "top-level", fail2);
   const targetsNode = top.get("targets", true);
   if (!targetsNode || !(0, import_yaml2.isMap)(targetsNode) || targetsNode.items.length === 0) {
-    fail(targetsNode ?? top, '"targets:" must map target names to { driver, gpu, forward-compat }', "e.g.\ntargets:\n  prod-a100: { driver: 535.104.05, gpu: A100 }");
+    fail2(targetsNode ?? top, '"targets:" must map target names to { driver, gpu, forward-compat }', "e.g.\ntargets:\n  prod-a100: { driver: 535.104.05, gpu: A100 }");
   }
   const targets = [];
   for (const pair of targetsNode.items) {
     const name = scalarText(pair.key);
-    if (!name) fail(pair.key, "a target name must be a plain string", "e.g. prod-a100:");
+    if (!name) fail2(pair.key, "a target name must be a plain string", "e.g. prod-a100:");
     const body = pair.value;
     if (!(0, import_yaml2.isMap)(body)) {
-      fail(body ?? pair.key, `target "${name}" must be a mapping`, `e.g. ${name}: { driver: 535.104.05, gpu: A100 }`);
+      fail2(body ?? pair.key, `target "${name}" must be a mapping`, `e.g. ${name}: { driver: 535.104.05, gpu: A100 }`);
     }
     const map = body;
-    checkKeys(map, TARGET_KEYS, `target "${name}"`, fail);
+    checkKeys(map, TARGET_KEYS, `target "${name}"`, fail2);
     const driverNode = map.get("driver", true);
     const driver2 = scalarText(driverNode);
-    if (driver2 === void 0) fail(map, `target "${name}" has no driver`, "add the host driver as nvidia-smi prints it, e.g. driver: 535.104.05");
+    if (driver2 === void 0) fail2(map, `target "${name}" has no driver`, "add the host driver as nvidia-smi prints it, e.g. driver: 535.104.05");
     if (!isDriverVersion(driver2)) {
-      fail(driverNode, `target "${name}": driver "${driver2}" is not an NVIDIA driver version`, "write it as nvidia-smi prints it, e.g. 535.104.05 (quote it if your editor reformats numbers)");
+      fail2(driverNode, `target "${name}": driver "${driver2}" is not an NVIDIA driver version`, "write it as nvidia-smi prints it, e.g. 535.104.05 (quote it if your editor reformats numbers)");
     }
     const gpuNode = map.get("gpu", true);
     const gpuText = scalarText(gpuNode);
-    if (gpuNode && gpuText === void 0) fail(gpuNode, `target "${name}": gpu must be a string`, 'e.g. gpu: A100 or gpu: "8.0"');
+    if (gpuNode && gpuText === void 0) fail2(gpuNode, `target "${name}": gpu must be a string`, 'e.g. gpu: A100 or gpu: "8.0"');
     const fcNode = map.get("forward-compat", true);
-    const forwardCompat = fcNode ? parseBool(scalarText(fcNode), () => fail(fcNode, `target "${name}": forward-compat must be true or false`, "write forward-compat: true")) : false;
+    const forwardCompat = fcNode ? parseBool(scalarText(fcNode), () => fail2(fcNode, `target "${name}": forward-compat must be true or false`, "write forward-compat: true")) : false;
     const osNode = map.get("os", true);
     const os5 = osNode ? scalarText(osNode) : "linux";
-    if (os5 !== "linux" && os5 !== "windows") fail(osNode, `target "${name}": os must be linux or windows`, "write os: linux");
+    if (os5 !== "linux" && os5 !== "windows") fail2(osNode, `target "${name}": os must be linux or windows`, "write os: linux");
     targets.push({
       name,
       driver: driver2,
@@ -88513,19 +89665,19 @@ function parseTargets(text2, file, matrix) {
   const policy = {};
   const policyNode = top.get("policy", true);
   if (policyNode) {
-    if (!(0, import_yaml2.isMap)(policyNode)) fail(policyNode, '"policy:" must be a mapping', "e.g. policy: { fail-on: fail, no-cuda: warn }");
+    if (!(0, import_yaml2.isMap)(policyNode)) fail2(policyNode, '"policy:" must be a mapping', "e.g. policy: { fail-on: fail, no-cuda: warn }");
     const pm = policyNode;
-    checkKeys(pm, POLICY_KEYS, "policy", fail);
+    checkKeys(pm, POLICY_KEYS, "policy", fail2);
     const failOnNode = pm.get("fail-on", true);
     if (failOnNode) {
       const v = scalarText(failOnNode);
-      if (!FAIL_ON.includes(v)) fail(failOnNode, `policy fail-on "${v}" is not one of ${FAIL_ON.join(", ")}`, "e.g. fail-on: fail");
+      if (!FAIL_ON.includes(v)) fail2(failOnNode, `policy fail-on "${v}" is not one of ${FAIL_ON.join(", ")}`, "e.g. fail-on: fail");
       policy.failOn = v;
     }
     const noCudaNode = pm.get("no-cuda", true);
     if (noCudaNode) {
       const v = scalarText(noCudaNode);
-      if (!NO_CUDA.includes(v)) fail(noCudaNode, `policy no-cuda "${v}" is not one of ${NO_CUDA.join(", ")}`, "e.g. no-cuda: warn");
+      if (!NO_CUDA.includes(v)) fail2(noCudaNode, `policy no-cuda "${v}" is not one of ${NO_CUDA.join(", ")}`, "e.g. no-cuda: warn");
       policy.noCuda = v;
     }
   }
@@ -88550,11 +89702,11 @@ function parseBool(v, onError) {
   if (v === "false" || v === "False" || v === "no") return false;
   return onError();
 }
-function checkKeys(map, allowed, what, fail) {
+function checkKeys(map, allowed, what, fail2) {
   for (const pair of map.items) {
     const key = scalarText(pair.key);
     if (!key || !allowed.includes(key)) {
-      fail(pair.key, `unknown key "${key}" in ${what}`, `allowed keys: ${allowed.join(", ")}`);
+      fail2(pair.key, `unknown key "${key}" in ${what}`, `allowed keys: ${allowed.join(", ")}`);
     }
   }
 }
@@ -88562,7 +89714,4711 @@ function checkKeys(map, allowed, what, fail) {
 // src/targets/types.ts
 var DEFAULT_POLICY = { failOn: "fail", noCuda: "warn" };
 
+// src/action/annotations.ts
+var ANNOTATIONS_PER_LEVEL = 10;
+var TITLE_TARGETS = 4;
+function buildAnnotations(report, dockerfile) {
+  const parsed = dockerfile ? parseDockerfile(dockerfile.text) : void 0;
+  const errors = [];
+  const warnings = [];
+  for (const img of report.images) {
+    const results = report.results.filter((r) => r.image === img.source);
+    const failing = results.filter((r) => r.verdict === "fail");
+    const caveats = results.filter((r) => r.verdict === "caveat");
+    if (!failing.length && !caveats.length) continue;
+    const worst = failing.length ? "fail" : "caveat";
+    const worstResults = failing.length ? failing : caveats;
+    const reason = worstReason(worstResults, worst);
+    const annotation = {
+      // a caveat that fails the gate (fail-on: caveat) is an error, so the annotation agrees with the check
+      level: worst === "fail" || report.policy.failOn === "caveat" ? "error" : "warning",
+      title: `cuda-gate: ${oneLine(img.source)} ${worst === "fail" ? "fails" : "has caveats"} on ${targetList(worstResults)}`,
+      message: messageFor(reason, worst === "fail" ? caveats : [])
+    };
+    if (dockerfile && parsed) {
+      annotation.file = dockerfile.path.replace(/^\.\//, "");
+      const line = anchorLine(parsed, reason, img);
+      if (line !== void 0) annotation.startLine = line;
+    }
+    (annotation.level === "error" ? errors : warnings).push(annotation);
+  }
+  return [...capped(errors, "error"), ...capped(warnings, "warning")];
+}
+function worstReason(results, verdict) {
+  for (const r of results) {
+    const reason = r.reasons.find((x) => x.verdict === verdict);
+    if (reason) return reason;
+  }
+  return results.find((r) => r.reasons.length)?.reasons[0];
+}
+function targetList(results) {
+  const names = results.map((r) => oneLine(r.target));
+  if (names.length <= TITLE_TARGETS) return names.join(", ");
+  return `${names.slice(0, TITLE_TARGETS).join(", ")} and ${names.length - TITLE_TARGETS} more targets`;
+}
+function messageFor(reason, alsoCaveats) {
+  const lines = [];
+  if (reason) {
+    lines.push(`${reason.code}: ${oneLine(reason.message)}`);
+    if (reason.remedy) lines.push(`Fix: ${oneLine(reason.remedy)}`);
+  } else {
+    lines.push("See the job summary for the reasons.");
+  }
+  if (alsoCaveats.length) {
+    const codes = [...new Set(alsoCaveats.flatMap((r) => r.reasons.filter((x) => x.verdict === "caveat").map((x) => x.code)))];
+    lines.push(`Also caveats on ${targetList(alsoCaveats)}${codes.length ? ` (${codes.join(", ")})` : ""}.`);
+  }
+  return lines.join("\n");
+}
+function capped(list, level) {
+  if (list.length <= ANNOTATIONS_PER_LEVEL) return list;
+  const kept = list.slice(0, ANNOTATIONS_PER_LEVEL - 1);
+  const more = list.length - kept.length;
+  const verb = level === "error" ? "fail" : "have caveats";
+  return [
+    ...kept,
+    {
+      level,
+      title: `cuda-gate: \u2026 and ${more} more images ${verb}`,
+      message: `\u2026 and ${more} more images ${verb} (see the job summary for each image, its reasons and the fix).`
+    }
+  ];
+}
+function oneLine(s) {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, " ").replace(/ {2,}/g, " ").trim();
+}
+var IMPACT = ["cudart", "cuda-version", "nvidia-require", "cuda-compat", "cudnn", "nccl", "cublas", "cuda-package", "pip-package"];
+var REASON_KINDS = {
+  REQUIRE_UNSATISFIED: ["nvidia-require", "cuda-version"],
+  REQUIRE_INVALID: ["nvidia-require"],
+  REQUIRE_UNCERTAIN: ["nvidia-require"],
+  FORWARD_COMPAT: ["cuda-compat"],
+  DRIVER_LIBS_IN_IMAGE: ["driver-lib"]
+};
+function anchorLine(df, reason, img) {
+  const origins = [...reason?.origin ?? [], ...evidenceOrigins(img.evidence, reason?.code)];
+  for (const o of origins) {
+    const line = o.instruction ? findDockerfileLine(df, o.instruction) : void 0;
+    if (line !== void 0) return line;
+  }
+  for (const o of origins) {
+    const line = o.key ? findConfigKeyLine(df, o.key) : void 0;
+    if (line !== void 0) return line;
+  }
+  return finalBaseLine(df);
+}
+function evidenceOrigins(evidence, code) {
+  const order = [...code ? REASON_KINDS[code] ?? [] : [], ...IMPACT];
+  const rank = (e) => {
+    const i = order.indexOf(e.kind);
+    return (i < 0 ? order.length : i) * 3 + (e.from === "file" ? 0 : e.from === "package" ? 1 : 2);
+  };
+  return [...evidence].sort((a, b) => rank(a) - rank(b)).map((e) => ({ key: e.key, instruction: e.instruction }));
+}
+var DIRECTIVE = /^#\s*([A-Za-z][A-Za-z0-9]*)\s*=\s*(.*?)\s*$/;
+var HEREDOC = /<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\2/g;
+function parseDockerfile(text2) {
+  const lines = text2.split(/\r?\n/);
+  let escape = "\\";
+  let i = 0;
+  for (; i < lines.length; i++) {
+    const m = DIRECTIVE.exec(lines[i].trim());
+    if (!m) break;
+    if (m[1].toLowerCase() === "escape" && (m[2] === "`" || m[2] === "\\")) escape = m[2];
+  }
+  const continued = new RegExp(`${escape === "\\" ? "\\\\" : "`"}[ \\t]*$`);
+  const stages = [];
+  const skippable = (s) => s.trim() === "" || s.trimStart().startsWith("#");
+  while (i < lines.length) {
+    if (skippable(lines[i])) {
+      i++;
+      continue;
+    }
+    const line = i + 1;
+    let joined = "";
+    let current = lines[i];
+    for (; ; ) {
+      if (!continued.test(current)) {
+        joined += current;
+        i++;
+        break;
+      }
+      joined += current.replace(continued, "");
+      i++;
+      while (i < lines.length && skippable(lines[i])) i++;
+      if (i >= lines.length) break;
+      current = lines[i];
+    }
+    const m = /^\s*(\S+)\s*(.*)$/s.exec(joined);
+    if (!m) continue;
+    const keyword = m[1].toUpperCase();
+    const args = m[2].trim();
+    const bodies = [];
+    if (keyword === "RUN" || keyword === "COPY" || keyword === "ADD") {
+      for (const h of args.matchAll(HEREDOC)) {
+        const isEnd = (s) => (h[1] ? s.replace(/^\t+/, "") : s) === h[3];
+        const end = lines.findIndex((s, k) => k >= i && isEnd(s));
+        if (end < 0) break;
+        bodies.push(lines.slice(i, end).join("\n"));
+        i = end + 1;
+      }
+    }
+    if (keyword === "FROM") {
+      const words = args.split(/\s+/).filter((w) => !w.startsWith("--"));
+      stages.push({ base: words[0] ?? "", name: words[1]?.toUpperCase() === "AS" ? words[2]?.toLowerCase() : void 0, fromLine: line, instructions: [] });
+      continue;
+    }
+    stages[stages.length - 1]?.instructions.push({ keyword, args, heredoc: bodies.join("\n"), line });
+  }
+  return { stages };
+}
+function finalChain(df) {
+  const chain = [];
+  let index = df.stages.length - 1;
+  while (index >= 0) {
+    const stage = df.stages[index];
+    chain.unshift(stage);
+    const base = stage.base.toLowerCase();
+    const parent = df.stages.slice(0, index).map((s) => s.name).lastIndexOf(base);
+    index = parent;
+  }
+  return chain;
+}
+function finalBaseLine(df) {
+  return finalChain(df)[0]?.fromLine;
+}
+function findDockerfileLine(df, historyInstruction) {
+  const parsed = typeof df === "string" ? parseDockerfile(df) : df;
+  const wanted = historyForm(historyInstruction);
+  if (!wanted) return void 0;
+  let best;
+  for (const stage of finalChain(parsed)) {
+    for (const ins of stage.instructions) {
+      if (ins.keyword !== wanted.keyword) continue;
+      const score = matchScore(wanted, ins);
+      if (score > 0 && (!best || score > best.score)) best = { line: ins.line, score };
+    }
+  }
+  return best?.line;
+}
+function findConfigKeyLine(df, configKey) {
+  const parsed = typeof df === "string" ? parseDockerfile(df) : df;
+  const m = /^(env|label):(.+)$/.exec(configKey);
+  if (!m) return void 0;
+  const keyword = m[1].toUpperCase();
+  let found;
+  for (const stage of finalChain(parsed)) {
+    for (const ins of stage.instructions) {
+      if (ins.keyword === keyword && keysSet(ins.args).includes(m[2])) found = ins.line;
+    }
+  }
+  return found;
+}
+function keysSet(args) {
+  const words = shellWords(args);
+  if (words.length && !words[0].includes("=")) return [words[0]];
+  return words.filter((w) => w.includes("=")).map((w) => w.slice(0, w.indexOf("=")));
+}
+function shellWords(s) {
+  const words = [];
+  let word = "";
+  let quote = "";
+  let inWord = false;
+  for (let k = 0; k < s.length; k++) {
+    const c = s[k];
+    if (quote) {
+      if (c === quote) quote = "";
+      else if (c === "\\" && quote === '"' && k + 1 < s.length) word += s[++k];
+      else word += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(word);
+      word = "";
+      inWord = false;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(word);
+  return words;
+}
+var LEGACY_COPY = /^(?:file|dir|multi):\S+ in (.+?)\s*$/;
+var BUILD_ARGS = /^\|(\d+)\s+/;
+var SHELL_C = /^\/\S*?(?:ba|da|z)?sh(?:\s+-[A-Za-z]+(?:\s+[a-z]+)?)*?\s+-c\s+/;
+function historyForm(instruction) {
+  const text2 = instructionOf(instruction);
+  const m = /^\s*(\S+)\s*(.*)$/s.exec(text2.startsWith("/") ? `RUN ${text2}` : text2);
+  if (!m) return void 0;
+  const keyword = m[1].toUpperCase();
+  let rest = m[2].trim();
+  if (keyword === "RUN") {
+    const args = BUILD_ARGS.exec(rest);
+    if (args) {
+      const words = rest.slice(args[0].length).split(/ +/);
+      rest = words.slice(Number(args[1])).join(" ");
+    }
+    if (rest.startsWith("/")) rest = rest.replace(SHELL_C, "");
+    return { keyword, tokens: runTokens(rest) };
+  }
+  if (keyword === "COPY" || keyword === "ADD") {
+    const legacy = LEGACY_COPY.exec(rest);
+    if (legacy) return { keyword, legacyDest: normalisePath2(legacy[1]), tokens: [] };
+    return { keyword, tokens: copyTokens(rest) };
+  }
+  return { keyword, tokens: runTokens(rest) };
+}
+function matchScore(wanted, ins) {
+  if (wanted.keyword === "COPY" || wanted.keyword === "ADD") {
+    const mine2 = copyTokens(ins.args);
+    const dest = mine2[mine2.length - 1];
+    if (dest === void 0) return 0;
+    if (wanted.legacyDest !== void 0) return destMatches(dest, wanted.legacyDest) ? dest === wanted.legacyDest ? 1 : 0.8 : 0;
+    const theirDest = wanted.tokens[wanted.tokens.length - 1];
+    if (theirDest === void 0 || !destMatches(dest, theirDest)) return 0;
+    const score2 = overlap(wanted.tokens.slice(0, -1), mine2.slice(0, -1), true);
+    return score2 >= 0.5 ? score2 : 0;
+  }
+  const mine = runTokens(`${stripRunFlags(ins.args)} ${ins.heredoc}`);
+  const score = overlap(wanted.tokens, mine, false);
+  return score >= 0.85 ? score : 0;
+}
+function overlap(theirs, mine, variablesMatchAny) {
+  if (!theirs.length && !mine.length) return 1;
+  const pool = new Set(theirs);
+  let hits = 0;
+  for (const t of new Set(mine)) {
+    if (pool.has(t)) {
+      pool.delete(t);
+      hits++;
+    } else if (variablesMatchAny && t.includes("$") && pool.size) {
+      hits++;
+    }
+  }
+  return 2 * hits / (new Set(theirs).size + new Set(mine).size);
+}
+function destMatches(mine, theirs) {
+  if (mine.includes("$")) return true;
+  if (mine === theirs) return true;
+  return !mine.startsWith("/") && (mine === "." || theirs.endsWith(`/${mine}`));
+}
+function normalisePath2(p) {
+  const t = p.trim();
+  if (!t) return t;
+  return (t.replace(/\/+$/, "") || "/").replace(/^\.\/(?=.)/, "");
+}
+function stripRunFlags(args) {
+  return args.replace(/^(?:--\S+\s+)*/, "");
+}
+function runTokens(command) {
+  const exec = execForm(command);
+  const text2 = exec ? exec.join(" ") : command;
+  return text2.replace(/\$([A-Za-z_][A-Za-z0-9_]*)/g, "${$1}").split(/\s+|&&|\|\||;|\|/).map((t) => t.replace(/^["']+|["']+$/g, "")).filter((t) => t && t !== "\\");
+}
+function copyTokens(args) {
+  const exec = execForm(args.replace(/^(?:--\S+\s+)*/, ""));
+  const words = exec ?? shellWords(args).filter((w) => !w.startsWith("--"));
+  return words.map(normalisePath2);
+}
+function execForm(args) {
+  const t = args.trim();
+  if (!t.startsWith("[")) return void 0;
+  try {
+    const v = JSON.parse(t);
+    return Array.isArray(v) && v.every((x) => typeof x === "string") ? v : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
+// src/action/comment-body.ts
+var COMMENT_BUDGET = 6e4;
+function escapeKey(key) {
+  return key.replace(/[%"<>\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+}
+function markerFor(key) {
+  return `<!-- cuda-gate:comment key="${escapeKey(key)}" -->`;
+}
+function fitsBudget(text2, budget = COMMENT_BUDGET) {
+  return text2.length <= budget && Buffer.byteLength(text2, "utf8") <= budget;
+}
+function renderCommentBody(report, opts) {
+  const marker = markerFor(opts.key);
+  const compose = (markdown) => `${marker}
+${markdown}`;
+  for (const maxChars of [COMMENT_BUDGET - marker.length - 1, 4e4, 2e4]) {
+    const body = compose(renderMarkdown(report, { maxChars, fullReportUrl: opts.runUrl }));
+    if (fitsBudget(body)) return body;
+  }
+  const tableOnly = compose(renderMarkdown(report, { details: false }) + seeSummary("Details are", opts.runUrl));
+  if (fitsBudget(tableOnly)) return tableOnly;
+  const truncated = compose(truncatedTable(report, opts.runUrl));
+  if (fitsBudget(truncated)) return truncated;
+  const s = report.summary;
+  return compose(`### cuda-gate: ${s.fail} failing, ${s.caveat} with caveats, ${s.pass} passing
+${seeSummary("The results are", opts.runUrl)}`);
+}
+function seeSummary(what, runUrl2) {
+  return `
+_${what} in the job summary${runUrl2 ? `: ${runUrl2}` : ""}._
+`;
+}
+var SEVERITY = { fail: 0, caveat: 1, pass: 2 };
+function worstVerdict(report, img) {
+  return report.results.filter((r) => r.image === img.source).reduce((worst, r) => SEVERITY[r.verdict] < SEVERITY[worst] ? r.verdict : worst, "pass");
+}
+function truncatedTable(report, runUrl2) {
+  const ranked = report.images.map((img, index) => ({ img, index, verdict: worstVerdict(report, img) })).sort((a, b) => SEVERITY[a.verdict] - SEVERITY[b.verdict] || a.index - b.index);
+  const render = (kept) => {
+    const shown = ranked.slice(0, kept);
+    const sources = new Set(shown.map((x) => x.img.source));
+    const partial = {
+      ...report,
+      images: shown.map((x) => x.img),
+      results: report.results.filter((r) => sources.has(r.image))
+    };
+    const rest = ranked.slice(kept);
+    const counts = ["fail", "caveat", "pass"].map((v) => [v, rest.filter((x) => x.verdict === v).length]).filter(([, n]) => n > 0).map(([v, n]) => `${n} ${v}`).join(", ");
+    const more = rest.length ? `
+\u2026 ${rest.length} more image${rest.length > 1 ? "s" : ""} (${counts}) \u2014 see the job summary${runUrl2 ? `: ${runUrl2}` : ""}
+` : "";
+    return renderMarkdown(partial, { details: false }) + more;
+  };
+  let lo = 0;
+  let hi = ranked.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fitsBudget(render(mid), COMMENT_BUDGET - 200)) lo = mid;
+    else hi = mid - 1;
+  }
+  return render(lo);
+}
+function resolvedBody(body, state) {
+  const banner = state === "pass" ? "\u2705 **Resolved** \u2014 every image now runs on every target." : "\u2705 **Resolved** \u2014 nothing fails any more; the caveats below remain.";
+  const newline = body.indexOf("\n");
+  const [marker, rest] = newline < 0 ? [body, ""] : [body.slice(0, newline), body.slice(newline + 1)];
+  return `${marker}
+${banner}
+
+${rest}`;
+}
+
+// src/action/comment.ts
+function failureOf(e) {
+  return typeof e === "object" && e !== null ? e : {};
+}
+var sameText = (a, b) => (a ?? "").replace(/\r\n/g, "\n") === b.replace(/\r\n/g, "\n");
+async function syncStickyComment(client, pr, comment2, log) {
+  if (comment2.mode === "never") return { action: "skipped", reason: "comment: never" };
+  const marker = markerFor(comment2.key);
+  const body = comment2.body.startsWith(marker) ? comment2.body : `${marker}
+${comment2.body}`;
+  const where = { owner: pr.owner, repo: pr.repo };
+  const findPrevious = async () => {
+    const pages = client.paginate.iterator(client.rest.issues.listComments, { ...where, issue_number: pr.number, per_page: 100 });
+    for await (const { data } of pages) {
+      const found = data.find((c) => c.user?.type === "Bot" && (c.body ?? "").includes(marker));
+      if (found) return found;
+    }
+    return void 0;
+  };
+  try {
+    const previous = await findPrevious();
+    const wanted = desiredBody(comment2, body, previous !== void 0);
+    if (wanted === void 0) {
+      return { action: "skipped", reason: comment2.mode === "on-failure" ? "the gate did not fail" : "every image passes" };
+    }
+    const isResolved = wanted !== body;
+    if (previous) {
+      if (sameText(previous.body, wanted)) return { action: "unchanged", id: previous.id, url: previous.html_url };
+      const { data } = await client.rest.issues.updateComment({ ...where, comment_id: previous.id, body: wanted });
+      return { action: isResolved ? "resolved" : "updated", id: data.id, url: data.html_url };
+    }
+    const created = await createOnce(client, pr, wanted, findPrevious);
+    return { action: "created", id: created.id, url: created.html_url };
+  } catch (e) {
+    const why = unpostable(e, pr.number);
+    if (why === void 0) throw e;
+    log.warning(why);
+    return { action: "skipped", reason: failureOf(e).message };
+  }
+}
+function desiredBody(comment2, body, exists2) {
+  const failing = comment2.state === "fail" || comment2.gatePassed === false;
+  switch (comment2.mode) {
+    case "always":
+      return body;
+    case "on-failure":
+      if (failing) return body;
+      return exists2 ? resolvedBody(body, comment2.state) : void 0;
+    case "auto":
+      if (comment2.state !== "pass") return body;
+      return exists2 ? resolvedBody(body, comment2.state) : void 0;
+    case "never":
+      return void 0;
+  }
+}
+async function createOnce(client, pr, body, findPrevious) {
+  const post = async () => (await client.rest.issues.createComment({ owner: pr.owner, repo: pr.repo, issue_number: pr.number, body })).data;
+  try {
+    return await post();
+  } catch (e) {
+    if ((failureOf(e).status ?? 0) < 500) throw e;
+    await new Promise((resolve2) => setTimeout(resolve2, 1e3));
+    return await findPrevious() ?? await post();
+  }
+}
+function unpostable(e, number) {
+  const { status, message = "", response } = failureOf(e);
+  const rateLimited = /rate limit/i.test(message) || response?.headers?.["x-ratelimit-remaining"] === "0";
+  if (status === 403 && !rateLimited || status === 404) {
+    return `cuda-gate: cannot comment on PR #${number}: the token lacks \`pull-requests: write\` (fork PRs get a read-only token) \u2014 results are in the job summary`;
+  }
+  if (status === 422 && /too long/i.test(message)) {
+    return `cuda-gate: GitHub refused the PR comment as too long (${message}) \u2014 results are in the job summary`;
+  }
+  return void 0;
+}
+
+// src/action/github.ts
+var import_node_fs7 = require("node:fs");
+
+// node_modules/@actions/github/lib/context.js
+var import_fs2 = require("fs");
+var import_os3 = require("os");
+var Context = class {
+  /**
+   * Hydrate the context from the environment
+   */
+  constructor() {
+    var _a, _b, _c;
+    this.payload = {};
+    if (process.env.GITHUB_EVENT_PATH) {
+      if ((0, import_fs2.existsSync)(process.env.GITHUB_EVENT_PATH)) {
+        this.payload = JSON.parse((0, import_fs2.readFileSync)(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
+      } else {
+        const path = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${import_os3.EOL}`);
+      }
+    }
+    this.eventName = process.env.GITHUB_EVENT_NAME;
+    this.sha = process.env.GITHUB_SHA;
+    this.ref = process.env.GITHUB_REF;
+    this.workflow = process.env.GITHUB_WORKFLOW;
+    this.action = process.env.GITHUB_ACTION;
+    this.actor = process.env.GITHUB_ACTOR;
+    this.job = process.env.GITHUB_JOB;
+    this.runAttempt = parseInt(process.env.GITHUB_RUN_ATTEMPT, 10);
+    this.runNumber = parseInt(process.env.GITHUB_RUN_NUMBER, 10);
+    this.runId = parseInt(process.env.GITHUB_RUN_ID, 10);
+    this.apiUrl = (_a = process.env.GITHUB_API_URL) !== null && _a !== void 0 ? _a : `https://api.github.com`;
+    this.serverUrl = (_b = process.env.GITHUB_SERVER_URL) !== null && _b !== void 0 ? _b : `https://github.com`;
+    this.graphqlUrl = (_c = process.env.GITHUB_GRAPHQL_URL) !== null && _c !== void 0 ? _c : `https://api.github.com/graphql`;
+  }
+  get issue() {
+    const payload = this.payload;
+    return Object.assign(Object.assign({}, this.repo), { number: (payload.issue || payload.pull_request || payload).number });
+  }
+  get repo() {
+    if (process.env.GITHUB_REPOSITORY) {
+      const [owner, repo] = process.env.GITHUB_REPOSITORY.split("/");
+      return { owner, repo };
+    }
+    if (this.payload.repository) {
+      return {
+        owner: this.payload.repository.owner.login,
+        repo: this.payload.repository.name
+      };
+    }
+    throw new Error("context.repo requires a GITHUB_REPOSITORY environment variable like 'owner/repo'");
+  }
+};
+
+// node_modules/@actions/github/lib/internal/utils.js
+var httpClient = __toESM(require_lib3(), 1);
+var import_undici2 = __toESM(require_undici(), 1);
+var __awaiter3 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve2) {
+      resolve2(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve2, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result) {
+      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
+function getAuthString(token, options) {
+  if (!token && !options.auth) {
+    throw new Error("Parameter token or opts.auth is required");
+  } else if (token && options.auth) {
+    throw new Error("Parameters token and opts.auth may not both be specified");
+  }
+  return typeof options.auth === "string" ? options.auth : `token ${token}`;
+}
+function getProxyAgent(destinationUrl) {
+  const hc = new httpClient.HttpClient();
+  return hc.getAgent(destinationUrl);
+}
+function getProxyAgentDispatcher(destinationUrl) {
+  const hc = new httpClient.HttpClient();
+  return hc.getAgentDispatcher(destinationUrl);
+}
+function getProxyFetch(destinationUrl) {
+  const httpDispatcher = getProxyAgentDispatcher(destinationUrl);
+  const proxyFetch = (url, opts) => __awaiter3(this, void 0, void 0, function* () {
+    return (0, import_undici2.fetch)(url, Object.assign(Object.assign({}, opts), { dispatcher: httpDispatcher }));
+  });
+  return proxyFetch;
+}
+function getApiBaseUrl() {
+  return process.env["GITHUB_API_URL"] || "https://api.github.com";
+}
+function getUserAgentWithOrchestrationId(baseUserAgent) {
+  var _a;
+  const orchId = (_a = process.env["ACTIONS_ORCHESTRATION_ID"]) === null || _a === void 0 ? void 0 : _a.trim();
+  if (orchId) {
+    const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, "_");
+    const tag = `actions_orchestration_id/${sanitizedId}`;
+    if (baseUserAgent === null || baseUserAgent === void 0 ? void 0 : baseUserAgent.includes(tag))
+      return baseUserAgent;
+    const ua = baseUserAgent ? `${baseUserAgent} ` : "";
+    return `${ua}${tag}`;
+  }
+  return baseUserAgent;
+}
+
+// node_modules/universal-user-agent/index.js
+function getUserAgent() {
+  if (typeof navigator === "object" && "userAgent" in navigator) {
+    return navigator.userAgent;
+  }
+  if (typeof process === "object" && process.version !== void 0) {
+    return `Node.js/${process.version.substr(1)} (${process.platform}; ${process.arch})`;
+  }
+  return "<environment undetectable>";
+}
+
+// node_modules/before-after-hook/lib/register.js
+function register(state, name, method, options) {
+  if (typeof method !== "function") {
+    throw new Error("method for before hook must be a function");
+  }
+  if (!options) {
+    options = {};
+  }
+  if (Array.isArray(name)) {
+    return name.reverse().reduce((callback, name2) => {
+      return register.bind(null, state, name2, callback, options);
+    }, method)();
+  }
+  return Promise.resolve().then(() => {
+    if (!state.registry[name]) {
+      return method(options);
+    }
+    return state.registry[name].reduce((method2, registered) => {
+      return registered.hook.bind(null, method2, options);
+    }, method)();
+  });
+}
+
+// node_modules/before-after-hook/lib/add.js
+function addHook(state, kind, name, hook2) {
+  const orig = hook2;
+  if (!state.registry[name]) {
+    state.registry[name] = [];
+  }
+  if (kind === "before") {
+    hook2 = (method, options) => {
+      return Promise.resolve().then(orig.bind(null, options)).then(method.bind(null, options));
+    };
+  }
+  if (kind === "after") {
+    hook2 = (method, options) => {
+      let result;
+      return Promise.resolve().then(method.bind(null, options)).then((result_) => {
+        result = result_;
+        return orig(result, options);
+      }).then(() => {
+        return result;
+      });
+    };
+  }
+  if (kind === "error") {
+    hook2 = (method, options) => {
+      return Promise.resolve().then(method.bind(null, options)).catch((error2) => {
+        return orig(error2, options);
+      });
+    };
+  }
+  state.registry[name].push({
+    hook: hook2,
+    orig
+  });
+}
+
+// node_modules/before-after-hook/lib/remove.js
+function removeHook(state, name, method) {
+  if (!state.registry[name]) {
+    return;
+  }
+  const index = state.registry[name].map((registered) => {
+    return registered.orig;
+  }).indexOf(method);
+  if (index === -1) {
+    return;
+  }
+  state.registry[name].splice(index, 1);
+}
+
+// node_modules/before-after-hook/index.js
+var bind = Function.bind;
+var bindable = bind.bind(bind);
+function bindApi(hook2, state, name) {
+  const removeHookRef = bindable(removeHook, null).apply(
+    null,
+    name ? [state, name] : [state]
+  );
+  hook2.api = { remove: removeHookRef };
+  hook2.remove = removeHookRef;
+  ["before", "error", "after", "wrap"].forEach((kind) => {
+    const args = name ? [state, kind, name] : [state, kind];
+    hook2[kind] = hook2.api[kind] = bindable(addHook, null).apply(null, args);
+  });
+}
+function Singular() {
+  const singularHookName = /* @__PURE__ */ Symbol("Singular");
+  const singularHookState = {
+    registry: {}
+  };
+  const singularHook = register.bind(null, singularHookState, singularHookName);
+  bindApi(singularHook, singularHookState, singularHookName);
+  return singularHook;
+}
+function Collection() {
+  const state = {
+    registry: {}
+  };
+  const hook2 = register.bind(null, state);
+  bindApi(hook2, state);
+  return hook2;
+}
+var before_after_hook_default = { Singular, Collection };
+
+// node_modules/@octokit/endpoint/dist-bundle/index.js
+var VERSION = "0.0.0-development";
+var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
+var DEFAULTS = {
+  method: "GET",
+  baseUrl: "https://api.github.com",
+  headers: {
+    accept: "application/vnd.github.v3+json",
+    "user-agent": userAgent
+  },
+  mediaType: {
+    format: ""
+  }
+};
+function lowercaseKeys(object) {
+  if (!object) {
+    return {};
+  }
+  return Object.keys(object).reduce((newObj, key) => {
+    newObj[key.toLowerCase()] = object[key];
+    return newObj;
+  }, {});
+}
+function isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+function mergeDeep(defaults2, options) {
+  const result = Object.assign({}, defaults2);
+  Object.keys(options).forEach((key) => {
+    if (isPlainObject(options[key])) {
+      if (!(key in defaults2)) Object.assign(result, { [key]: options[key] });
+      else result[key] = mergeDeep(defaults2[key], options[key]);
+    } else {
+      Object.assign(result, { [key]: options[key] });
+    }
+  });
+  return result;
+}
+function removeUndefinedProperties(obj) {
+  for (const key in obj) {
+    if (obj[key] === void 0) {
+      delete obj[key];
+    }
+  }
+  return obj;
+}
+function merge(defaults2, route, options) {
+  if (typeof route === "string") {
+    let [method, url] = route.split(" ");
+    options = Object.assign(url ? { method, url } : { url: method }, options);
+  } else {
+    options = Object.assign({}, route);
+  }
+  options.headers = lowercaseKeys(options.headers);
+  removeUndefinedProperties(options);
+  removeUndefinedProperties(options.headers);
+  const mergedOptions = mergeDeep(defaults2 || {}, options);
+  if (options.url === "/graphql") {
+    if (defaults2 && defaults2.mediaType.previews?.length) {
+      mergedOptions.mediaType.previews = defaults2.mediaType.previews.filter(
+        (preview) => !mergedOptions.mediaType.previews.includes(preview)
+      ).concat(mergedOptions.mediaType.previews);
+    }
+    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
+  }
+  return mergedOptions;
+}
+function addQueryParameters(url, parameters) {
+  const separator = /\?/.test(url) ? "&" : "?";
+  const names = Object.keys(parameters);
+  if (names.length === 0) {
+    return url;
+  }
+  return url + separator + names.map((name) => {
+    if (name === "q") {
+      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
+    }
+    return `${name}=${encodeURIComponent(parameters[name])}`;
+  }).join("&");
+}
+var urlVariableRegex = /\{[^{}}]+\}/g;
+function removeNonChars(variableName) {
+  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
+}
+function extractUrlVariableNames(url) {
+  const matches = url.match(urlVariableRegex);
+  if (!matches) {
+    return [];
+  }
+  return matches.map(removeNonChars).reduce((a, b) => a.concat(b), []);
+}
+function omit(object, keysToOmit) {
+  const result = { __proto__: null };
+  for (const key of Object.keys(object)) {
+    if (keysToOmit.indexOf(key) === -1) {
+      result[key] = object[key];
+    }
+  }
+  return result;
+}
+function encodeReserved(str) {
+  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+    if (!/%[0-9A-Fa-f]/.test(part)) {
+      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
+    }
+    return part;
+  }).join("");
+}
+function encodeUnreserved(str) {
+  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
+    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+  });
+}
+function encodeValue(operator, value, key) {
+  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
+  if (key) {
+    return encodeUnreserved(key) + "=" + value;
+  } else {
+    return value;
+  }
+}
+function isDefined(value) {
+  return value !== void 0 && value !== null;
+}
+function isKeyOperator(operator) {
+  return operator === ";" || operator === "&" || operator === "?";
+}
+function getValues(context3, operator, key, modifier) {
+  var value = context3[key], result = [];
+  if (isDefined(value) && value !== "") {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+      value = value.toString();
+      if (modifier && modifier !== "*") {
+        value = value.substring(0, parseInt(modifier, 10));
+      }
+      result.push(
+        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+      );
+    } else {
+      if (modifier === "*") {
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            result.push(
+              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+            );
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              result.push(encodeValue(operator, value[k], k));
+            }
+          });
+        }
+      } else {
+        const tmp = [];
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            tmp.push(encodeValue(operator, value2));
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              tmp.push(encodeUnreserved(k));
+              tmp.push(encodeValue(operator, value[k].toString()));
+            }
+          });
+        }
+        if (isKeyOperator(operator)) {
+          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
+        } else if (tmp.length !== 0) {
+          result.push(tmp.join(","));
+        }
+      }
+    }
+  } else {
+    if (operator === ";") {
+      if (isDefined(value)) {
+        result.push(encodeUnreserved(key));
+      }
+    } else if (value === "" && (operator === "&" || operator === "?")) {
+      result.push(encodeUnreserved(key) + "=");
+    } else if (value === "") {
+      result.push("");
+    }
+  }
+  return result;
+}
+function parseUrl(template) {
+  return {
+    expand: expand.bind(null, template)
+  };
+}
+function expand(template, context3) {
+  var operators = ["+", "#", ".", "/", ";", "?", "&"];
+  template = template.replace(
+    /\{([^\{\}]+)\}|([^\{\}]+)/g,
+    function(_, expression, literal) {
+      if (expression) {
+        let operator = "";
+        const values = [];
+        if (operators.indexOf(expression.charAt(0)) !== -1) {
+          operator = expression.charAt(0);
+          expression = expression.substr(1);
+        }
+        expression.split(/,/g).forEach(function(variable) {
+          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
+          values.push(getValues(context3, operator, tmp[1], tmp[2] || tmp[3]));
+        });
+        if (operator && operator !== "+") {
+          var separator = ",";
+          if (operator === "?") {
+            separator = "&";
+          } else if (operator !== "#") {
+            separator = operator;
+          }
+          return (values.length !== 0 ? operator : "") + values.join(separator);
+        } else {
+          return values.join(",");
+        }
+      } else {
+        return encodeReserved(literal);
+      }
+    }
+  );
+  if (template === "/") {
+    return template;
+  } else {
+    return template.replace(/\/$/, "");
+  }
+}
+function parse(options) {
+  let method = options.method.toUpperCase();
+  let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
+  let headers = Object.assign({}, options.headers);
+  let body;
+  let parameters = omit(options, [
+    "method",
+    "baseUrl",
+    "url",
+    "headers",
+    "request",
+    "mediaType"
+  ]);
+  const urlVariableNames = extractUrlVariableNames(url);
+  url = parseUrl(url).expand(parameters);
+  if (!/^http/.test(url)) {
+    url = options.baseUrl + url;
+  }
+  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
+  const remainingParameters = omit(parameters, omittedParameters);
+  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
+  if (!isBinaryRequest) {
+    if (options.mediaType.format) {
+      headers.accept = headers.accept.split(/,/).map(
+        (format) => format.replace(
+          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
+          `application/vnd$1$2.${options.mediaType.format}`
+        )
+      ).join(",");
+    }
+    if (url.endsWith("/graphql")) {
+      if (options.mediaType.previews?.length) {
+        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
+        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
+          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
+          return `application/vnd.github.${preview}-preview${format}`;
+        }).join(",");
+      }
+    }
+  }
+  if (["GET", "HEAD"].includes(method)) {
+    url = addQueryParameters(url, remainingParameters);
+  } else {
+    if ("data" in remainingParameters) {
+      body = remainingParameters.data;
+    } else {
+      if (Object.keys(remainingParameters).length) {
+        body = remainingParameters;
+      }
+    }
+  }
+  if (!headers["content-type"] && typeof body !== "undefined") {
+    headers["content-type"] = "application/json; charset=utf-8";
+  }
+  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
+    body = "";
+  }
+  return Object.assign(
+    { method, url, headers },
+    typeof body !== "undefined" ? { body } : null,
+    options.request ? { request: options.request } : null
+  );
+}
+function endpointWithDefaults(defaults2, route, options) {
+  return parse(merge(defaults2, route, options));
+}
+function withDefaults(oldDefaults, newDefaults) {
+  const DEFAULTS2 = merge(oldDefaults, newDefaults);
+  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
+  return Object.assign(endpoint2, {
+    DEFAULTS: DEFAULTS2,
+    defaults: withDefaults.bind(null, DEFAULTS2),
+    merge: merge.bind(null, DEFAULTS2),
+    parse
+  });
+}
+var endpoint = withDefaults(null, DEFAULTS);
+
+// node_modules/content-type/dist/index.js
+var SP = 32;
+var HTAB = 9;
+var SEMI = 59;
+var EQ = 61;
+var DQUOTE = 34;
+var BSLASH = 92;
+var COMMA = 44;
+var LOWER_CASE = 1;
+var OWS = 2;
+var SEMI_FLAG = 4;
+var COMMA_FLAG = 8;
+var TOKEN_FLAG = 16;
+var NON_ASCII = 65280;
+var CASE_FLAGS = LOWER_CASE | NON_ASCII;
+var CHAR_MAP = new Uint8Array(256);
+CHAR_MAP[HTAB] |= OWS;
+CHAR_MAP[SP] |= OWS;
+CHAR_MAP[SEMI] |= SEMI_FLAG;
+CHAR_MAP[COMMA] |= COMMA_FLAG;
+for (let code = 128; code <= 255; code++) {
+  CHAR_MAP[code] |= LOWER_CASE;
+}
+for (const char of "!#$%&'*+-.^_`|~") {
+  CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
+}
+for (let code = 48; code <= 57; code++) {
+  CHAR_MAP[code] |= TOKEN_FLAG;
+}
+for (let code = 65; code <= 90; code++) {
+  CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
+}
+for (let code = 97; code <= 122; code++) {
+  CHAR_MAP[code] |= TOKEN_FLAG;
+}
+var NullObject = /* @__PURE__ */ (() => {
+  const C = function() {
+  };
+  C.prototype = /* @__PURE__ */ Object.create(null);
+  return C;
+})();
+function parse2(header, options) {
+  const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
+  const len = header.length;
+  let valueStart = options?.start ?? 0;
+  while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
+    valueStart++;
+  }
+  let index = valueStart;
+  let typeFlags = 0;
+  let whitespace = -1;
+  let stop = options?.parameters === false ? COMMA_FLAG : 0;
+  while (index < len) {
+    const code = header.charCodeAt(index);
+    const flags = CHAR_MAP[code];
+    if ((flags & stopFlags) !== 0) {
+      stop |= flags & COMMA_FLAG;
+      break;
+    }
+    if ((flags & OWS) !== 0) {
+      if (whitespace === -1)
+        whitespace = index;
+    } else {
+      whitespace = -1;
+    }
+    typeFlags |= code & NON_ASCII | flags;
+    index++;
+  }
+  const valueEnd = whitespace === -1 ? index : whitespace;
+  const value = header.slice(valueStart, valueEnd);
+  const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+  if (index === len || stop !== 0) {
+    return { type, index, parameters: new NullObject() };
+  }
+  return parseParameters(header, type, index, len, stopFlags);
+}
+function parseParameters(header, type, index, len, stopFlags) {
+  const parameters = new NullObject();
+  parameter: while (index < len) {
+    index++;
+    while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+      index++;
+    }
+    const keyStart = index;
+    let keyFlags = 0;
+    let keyWhitespace = -1;
+    while (index < len) {
+      const code = header.charCodeAt(index);
+      const flags = CHAR_MAP[code];
+      if ((flags & stopFlags) !== 0) {
+        if ((flags & COMMA_FLAG) !== 0)
+          break parameter;
+        continue parameter;
+      }
+      if (code === EQ) {
+        const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
+        const value = header.slice(keyStart, keyEnd);
+        const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+        index++;
+        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+          index++;
+        }
+        if (index < len && header.charCodeAt(index) === DQUOTE) {
+          const quotedStart = ++index;
+          let escaped = false;
+          while (index < len) {
+            const code2 = header.charCodeAt(index);
+            if (code2 === DQUOTE) {
+              if (parameters[key] === void 0) {
+                parameters[key] = escaped ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
+              }
+              index++;
+              let stop2 = 0;
+              while (index < len) {
+                const code3 = header.charCodeAt(index);
+                const flags2 = CHAR_MAP[code3];
+                if ((flags2 & stopFlags) !== 0) {
+                  stop2 = flags2 & COMMA_FLAG;
+                  break;
+                }
+                index++;
+              }
+              if (stop2 !== 0)
+                break parameter;
+              continue parameter;
+            }
+            if (code2 === BSLASH && index + 1 < len) {
+              escaped = true;
+              index += 2;
+              continue;
+            }
+            index++;
+          }
+          continue parameter;
+        }
+        const valueStart = index;
+        let stop = 0;
+        let valueWhitespace = -1;
+        while (index < len) {
+          const code2 = header.charCodeAt(index);
+          const flags2 = CHAR_MAP[code2];
+          if ((flags2 & stopFlags) !== 0) {
+            stop = flags2 & COMMA_FLAG;
+            break;
+          }
+          if ((flags2 & OWS) !== 0) {
+            if (valueWhitespace === -1)
+              valueWhitespace = index;
+          } else {
+            valueWhitespace = -1;
+          }
+          index++;
+        }
+        if (parameters[key] === void 0) {
+          const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
+          parameters[key] = header.slice(valueStart, valueEnd);
+        }
+        if (stop !== 0)
+          break parameter;
+        continue parameter;
+      }
+      if ((flags & OWS) !== 0) {
+        if (keyWhitespace === -1)
+          keyWhitespace = index;
+      } else {
+        keyWhitespace = -1;
+      }
+      keyFlags |= code & NON_ASCII | flags;
+      index++;
+    }
+  }
+  return { type, index, parameters };
+}
+function unescapeQuotedPairs(str, start, end) {
+  let result = "";
+  for (let index = start; index < end; index++) {
+    if (str.charCodeAt(index) === BSLASH) {
+      result += str.slice(start, index);
+      start = ++index;
+    }
+  }
+  return result + str.slice(start, end);
+}
+
+// node_modules/json-with-bigint/json-with-bigint.js
+var intRegex = /^-?\d+$/;
+var noiseValue = /^-?\d+n+$/;
+var originalStringify = JSON.stringify;
+var originalParse = JSON.parse;
+var customFormat = /^-?\d+n$/;
+var bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
+var noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
+var isUnstringifiable = (val) => val === void 0 || typeof val === "function" || typeof val === "symbol";
+var isRawJSON = (val) => val !== null && typeof val === "object" && val.constructor && val.constructor.name === "RawJSON";
+var stringifyIteratively = (rootValue, replacer, spaceParam) => {
+  let space = "";
+  if (typeof spaceParam === "number") {
+    space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
+  } else if (typeof spaceParam === "string") {
+    space = spaceParam.slice(0, 10);
+  }
+  const isFunctionReplacer = typeof replacer === "function";
+  const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
+  const prepareVal = (parent, key, val) => {
+    const isObject = val !== null && typeof val === "object";
+    const hasToJSON = isObject && typeof val.toJSON === "function";
+    if (hasToJSON) {
+      val = val.toJSON(key);
+    }
+    const isNoise = typeof val === "string" && noiseValue.test(val);
+    if (isNoise) return val + "n";
+    const isBigInt = typeof val === "bigint";
+    if (isBigInt) {
+      const supportsRawJSON = "rawJSON" in JSON;
+      if (supportsRawJSON) return JSON.rawJSON(val.toString());
+      return val.toString() + "n";
+    }
+    if (isFunctionReplacer) {
+      val = replacer.call(parent, key, val);
+    }
+    const isPostReplacerObject = val !== null && typeof val === "object";
+    if (isPostReplacerObject) {
+      const isPrimitiveWrapper = val instanceof Number || val instanceof String || val instanceof Boolean;
+      if (isPrimitiveWrapper) {
+        val = val.valueOf();
+      }
+    }
+    return val;
+  };
+  const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
+  if (isUnstringifiable(rootProcessed)) {
+    return void 0;
+  }
+  const isRootPrimitive = rootProcessed === null || typeof rootProcessed !== "object";
+  const isRootNativeRawJSON = isRawJSON(rootProcessed);
+  if (isRootPrimitive || isRootNativeRawJSON) {
+    return originalStringify(rootProcessed);
+  }
+  const chunks = [];
+  let level = 0;
+  const stack = [
+    {
+      parent: { "": rootProcessed },
+      key: "",
+      val: rootProcessed,
+      isArray: Array.isArray(rootProcessed),
+      keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
+      index: 0,
+      first: true
+    }
+  ];
+  const visited = new WeakSet([rootProcessed]);
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+    if (node.index === 0) {
+      chunks.push(node.isArray ? "[" : "{");
+      level++;
+    }
+    let isDone = false;
+    if (node.isArray) {
+      if (node.index < node.val.length) {
+        if (!node.first) chunks.push(",");
+        if (space) chunks.push("\n" + space.repeat(level));
+        const childRaw = node.val[node.index];
+        const childVal = prepareVal(node.val, String(node.index), childRaw);
+        if (isUnstringifiable(childVal)) {
+          chunks.push("null");
+          node.first = false;
+          node.index++;
+        } else {
+          const isComplexObject = childVal !== null && typeof childVal === "object";
+          const isNativeRaw = isRawJSON(childVal);
+          if (isComplexObject && !isNativeRaw) {
+            if (visited.has(childVal)) {
+              throw new TypeError("Converting circular structure to JSON");
+            }
+            visited.add(childVal);
+            stack.push({
+              parent: node.val,
+              key: String(node.index),
+              val: childVal,
+              isArray: Array.isArray(childVal),
+              keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+              index: 0,
+              first: true
+            });
+            node.first = false;
+            node.index++;
+          } else {
+            chunks.push(originalStringify(childVal));
+            node.first = false;
+            node.index++;
+          }
+        }
+      } else {
+        isDone = true;
+      }
+    } else {
+      while (node.index < node.keys.length) {
+        const k = node.keys[node.index++];
+        const isFilteredOutByArray = propertyList && !propertyList.has(k);
+        if (isFilteredOutByArray) continue;
+        const childRaw = node.val[k];
+        const childVal = prepareVal(node.val, k, childRaw);
+        if (isUnstringifiable(childVal)) continue;
+        if (!node.first) chunks.push(",");
+        if (space) {
+          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
+        } else {
+          chunks.push(originalStringify(k) + ":");
+        }
+        const isComplexObject = childVal !== null && typeof childVal === "object";
+        const isNativeRaw = isRawJSON(childVal);
+        if (isComplexObject && !isNativeRaw) {
+          if (visited.has(childVal)) {
+            throw new TypeError("Converting circular structure to JSON");
+          }
+          visited.add(childVal);
+          stack.push({
+            parent: node.val,
+            key: k,
+            val: childVal,
+            isArray: Array.isArray(childVal),
+            keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+            index: 0,
+            first: true
+          });
+          node.first = false;
+          break;
+        } else {
+          chunks.push(originalStringify(childVal));
+          node.first = false;
+        }
+      }
+      const isNodeFullyProcessed = node.index >= node.keys.length && stack[stack.length - 1] === node;
+      if (isNodeFullyProcessed) {
+        isDone = true;
+      }
+    }
+    if (isDone) {
+      level--;
+      if (!node.first && space) chunks.push("\n" + space.repeat(level));
+      chunks.push(node.isArray ? "]" : "}");
+      visited.delete(node.val);
+      stack.pop();
+    }
+  }
+  return chunks.join("");
+};
+var JSONStringify = (value, replacer, space) => {
+  try {
+    const supportsRawJSON = "rawJSON" in JSON;
+    if (supportsRawJSON) {
+      return originalStringify(
+        value,
+        (key, val) => {
+          if (typeof val === "bigint") return JSON.rawJSON(val.toString());
+          const hasFunctionReplacer = typeof replacer === "function";
+          if (hasFunctionReplacer) return replacer(key, val);
+          const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
+          if (isKeyInArrayReplacer) return val;
+          return val;
+        },
+        space
+      );
+    }
+    if (!value) return originalStringify(value, replacer, space);
+    const convertedToCustomJSON = originalStringify(
+      value,
+      (key, val) => {
+        const isNoise = typeof val === "string" && noiseValue.test(val);
+        if (isNoise) return val.toString() + "n";
+        if (typeof val === "bigint") return val.toString() + "n";
+        const hasFunctionReplacer = typeof replacer === "function";
+        if (hasFunctionReplacer) return replacer(key, val);
+        const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
+        if (isKeyInArrayReplacer) return val;
+        return val;
+      },
+      space
+    );
+    const processedJSON = convertedToCustomJSON.replace(
+      bigIntsStringify,
+      "$1$2$3"
+    );
+    const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3");
+    return denoisedJSON;
+  } catch (error2) {
+    if (error2 instanceof RangeError) {
+      const convertedJSON = stringifyIteratively(value, replacer, space);
+      if (convertedJSON === void 0) return void 0;
+      const supportsRawJSON = "rawJSON" in JSON;
+      if (supportsRawJSON) return convertedJSON;
+      const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
+      return processedJSON.replace(noiseStringify, "$1$2$3");
+    }
+    throw error2;
+  }
+};
+var featureCache = /* @__PURE__ */ new Map();
+var isContextSourceSupported = () => {
+  const parseFingerprint = JSON.parse.toString();
+  if (featureCache.has(parseFingerprint)) {
+    return featureCache.get(parseFingerprint);
+  }
+  try {
+    const result = JSON.parse(
+      "1",
+      (_, __, context3) => !!context3?.source && context3.source === "1"
+    );
+    featureCache.set(parseFingerprint, result);
+    return result;
+  } catch {
+    featureCache.set(parseFingerprint, false);
+    return false;
+  }
+};
+var convertMarkedBigIntsReviver = (key, value, context3, userReviver) => {
+  const isCustomFormatBigInt = typeof value === "string" && customFormat.test(value);
+  if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
+  const isNoiseValue = typeof value === "string" && noiseValue.test(value);
+  if (isNoiseValue) return value.slice(0, -1);
+  const hasUserReviver = typeof userReviver === "function";
+  if (!hasUserReviver) return value;
+  return userReviver(key, value, context3);
+};
+var JSONParseV2 = (text2, reviver) => {
+  return JSON.parse(text2, (key, value, context3) => {
+    const isNumber = typeof value === "number";
+    const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
+    const isBigNumber = isNumber && isOutOfBounds;
+    const isInt = context3 && intRegex.test(context3.source);
+    const isBigInt = isBigNumber && isInt;
+    if (isBigInt) return BigInt(context3.source);
+    const hasCustomReviver = typeof reviver === "function";
+    if (!hasCustomReviver) return value;
+    return reviver(key, value, context3);
+  });
+};
+var MAX_INT = Number.MAX_SAFE_INTEGER.toString();
+var MAX_DIGITS = MAX_INT.length;
+var stringsOrLargeNumbers = /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
+var noiseValueWithQuotes = /^"-?\d+n+"$/;
+var applyReviverIteratively = (parsed, userReviver) => {
+  const rootHolder = { "": parsed };
+  const stack = [{ parent: rootHolder, key: "", visited: false }];
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+    if (!node.visited) {
+      node.visited = true;
+      const value = node.parent[node.key];
+      const isComplexObject = value !== null && typeof value === "object";
+      if (isComplexObject) {
+        const keys = Object.keys(value);
+        for (let i = keys.length - 1; i >= 0; i--) {
+          stack.push({ parent: value, key: keys[i], visited: false });
+        }
+      }
+    } else {
+      const { parent, key } = node;
+      let value = parent[key];
+      if (typeof value === "string") {
+        const isCustomFormatBigInt = customFormat.test(value);
+        if (isCustomFormatBigInt) {
+          value = BigInt(value.slice(0, -1));
+        } else {
+          const isNoise = noiseValue.test(value);
+          if (isNoise) value = value.slice(0, -1);
+        }
+      }
+      const hasUserReviver = typeof userReviver === "function";
+      if (hasUserReviver) {
+        value = userReviver.call(parent, key, value);
+      }
+      const isDeleted = value === void 0;
+      if (isDeleted) {
+        delete parent[key];
+      } else {
+        parent[key] = value;
+      }
+      stack.pop();
+    }
+  }
+  return rootHolder[""];
+};
+var serializeBigInts = (text2) => {
+  return text2.replace(
+    stringsOrLargeNumbers,
+    (match, digits, fractional, exponential) => {
+      const isString = match[0] === '"';
+      const isNoise = isString && noiseValueWithQuotes.test(match);
+      if (isNoise) return match.substring(0, match.length - 1) + 'n"';
+      const hasFractionalOrExponential = fractional || exponential;
+      const isLessThanMaxSafeInt = digits && (digits.length < MAX_DIGITS || digits.length === MAX_DIGITS && digits <= MAX_INT);
+      const isStandardValue = isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
+      if (isStandardValue) return match;
+      return '"' + match + 'n"';
+    }
+  );
+};
+var JSONParse = (text2, reviver) => {
+  if (!text2) return originalParse(text2, reviver);
+  try {
+    if (isContextSourceSupported()) return JSONParseV2(text2, reviver);
+    const serializedData = serializeBigInts(text2);
+    return originalParse(
+      serializedData,
+      (key, value, context3) => convertMarkedBigIntsReviver(key, value, context3, reviver)
+    );
+  } catch (error2) {
+    if (error2 instanceof RangeError) {
+      const serializedData = serializeBigInts(text2);
+      const parsed = originalParse(serializedData);
+      return applyReviverIteratively(parsed, reviver);
+    }
+    throw error2;
+  }
+};
+
+// node_modules/@octokit/request-error/dist-src/index.js
+var RequestError = class extends Error {
+  name;
+  /**
+   * http status code
+   */
+  status;
+  /**
+   * Request options that lead to the error.
+   */
+  request;
+  /**
+   * Response object if a response was received
+   */
+  response;
+  constructor(message, statusCode, options) {
+    super(message, { cause: options.cause });
+    this.name = "HttpError";
+    this.status = Number.parseInt(statusCode);
+    if (Number.isNaN(this.status)) {
+      this.status = 0;
+    }
+    if ("response" in options) {
+      this.response = options.response;
+    }
+    const requestCopy = Object.assign({}, options.request);
+    if (options.request.headers.authorization) {
+      requestCopy.headers = Object.assign({}, options.request.headers, {
+        authorization: options.request.headers.authorization.replace(
+          /(?<! ) .*$/,
+          " [REDACTED]"
+        )
+      });
+    }
+    requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
+    this.request = requestCopy;
+  }
+};
+
+// node_modules/@octokit/request/dist-bundle/index.js
+var VERSION2 = "10.0.16";
+var defaults_default = {
+  headers: {
+    "user-agent": `octokit-request.js/${VERSION2} ${getUserAgent()}`
+  }
+};
+function isPlainObject2(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+var noop = () => "";
+async function fetchWrapper(requestOptions) {
+  const fetch3 = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch3) {
+    throw new Error(
+      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
+    );
+  }
+  const log = requestOptions.request?.log || console;
+  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
+  const body = isPlainObject2(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
+  const requestHeaders = Object.fromEntries(
+    Object.entries(requestOptions.headers).map(([name, value]) => [
+      name,
+      String(value)
+    ])
+  );
+  let fetchResponse;
+  try {
+    fetchResponse = await fetch3(requestOptions.url, {
+      method: requestOptions.method,
+      body,
+      redirect: requestOptions.request?.redirect,
+      headers: requestHeaders,
+      signal: requestOptions.request?.signal,
+      // duplex must be set if request.body is ReadableStream or Async Iterables.
+      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
+      ...requestOptions.body && { duplex: "half" }
+    });
+  } catch (error2) {
+    let message = "Unknown Error";
+    if (error2 instanceof Error) {
+      if (error2.name === "AbortError") {
+        error2.status = 500;
+        throw error2;
+      }
+      message = error2.message;
+      if (error2.name === "TypeError" && "cause" in error2) {
+        if (error2.cause instanceof Error) {
+          message = error2.cause.message;
+        } else if (typeof error2.cause === "string") {
+          message = error2.cause;
+        }
+      }
+    }
+    const requestError = new RequestError(message, 500, {
+      request: requestOptions
+    });
+    requestError.cause = error2;
+    throw requestError;
+  }
+  const status = fetchResponse.status;
+  const url = fetchResponse.url;
+  const responseHeaders = {};
+  for (const [key, value] of fetchResponse.headers) {
+    responseHeaders[key] = value;
+  }
+  const octokitResponse = {
+    url,
+    status,
+    headers: responseHeaders,
+    data: ""
+  };
+  if ("deprecation" in responseHeaders) {
+    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches && matches.pop();
+    log.warn(
+      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
+    );
+  }
+  if (status === 204 || status === 205) {
+    return octokitResponse;
+  }
+  if (requestOptions.method === "HEAD") {
+    if (status < 400) {
+      return octokitResponse;
+    }
+    throw new RequestError(fetchResponse.statusText, status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status === 304) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError("Not modified", status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status >= 400) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
+  return octokitResponse;
+}
+async function getResponseData(response) {
+  const contentType = response.headers.get("content-type");
+  if (!contentType) {
+    return response.text().catch(noop);
+  }
+  const mimetype = parse2(contentType);
+  if (isJSONResponse(mimetype)) {
+    let text2 = "";
+    try {
+      text2 = await response.text();
+      return JSONParse(text2);
+    } catch (err) {
+      return text2;
+    }
+  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
+  // (RFC 2046) and must never be decoded as text, even when the response
+  // carries a (misleading) `charset=utf-8` parameter — see #751.
+  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
+    return response.text().catch(noop);
+  } else {
+    return response.arrayBuffer().catch(
+      /* v8 ignore next -- @preserve */
+      () => new ArrayBuffer(0)
+    );
+  }
+}
+function isJSONResponse(mimetype) {
+  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
+}
+function toErrorMessage(data) {
+  if (typeof data === "string") {
+    return data;
+  }
+  if (data instanceof ArrayBuffer) {
+    return "Unknown error";
+  }
+  if (typeof data === "object" && data !== null && "message" in data) {
+    const objectData = data;
+    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
+    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
+  }
+  return `Unknown error: ${JSON.stringify(data)}`;
+}
+function withDefaults2(oldEndpoint, newDefaults) {
+  const endpoint2 = oldEndpoint.defaults(newDefaults);
+  const newApi = function(route, parameters) {
+    const endpointOptions = endpoint2.merge(route, parameters);
+    if (!endpointOptions.request || !endpointOptions.request.hook) {
+      return fetchWrapper(endpoint2.parse(endpointOptions));
+    }
+    const request2 = (route2, parameters2) => {
+      return fetchWrapper(
+        endpoint2.parse(endpoint2.merge(route2, parameters2))
+      );
+    };
+    Object.assign(request2, {
+      endpoint: endpoint2,
+      defaults: withDefaults2.bind(null, endpoint2)
+    });
+    return endpointOptions.request.hook(request2, endpointOptions);
+  };
+  return Object.assign(newApi, {
+    endpoint: endpoint2,
+    defaults: withDefaults2.bind(null, endpoint2)
+  });
+}
+var request = withDefaults2(endpoint, defaults_default);
+
+// node_modules/@octokit/graphql/dist-bundle/index.js
+var VERSION3 = "0.0.0-development";
+function _buildMessageForResponseErrors(data) {
+  return `Request failed due to following response errors:
+` + data.errors.map((e) => ` - ${e.message}`).join("\n");
+}
+var GraphqlResponseError = class extends Error {
+  constructor(request2, headers, response) {
+    super(_buildMessageForResponseErrors(response));
+    this.request = request2;
+    this.headers = headers;
+    this.response = response;
+    this.errors = response.errors;
+    this.data = response.data;
+    if (Error.captureStackTrace) {
+      Error.captureStackTrace(this, this.constructor);
+    }
+  }
+  request;
+  headers;
+  response;
+  name = "GraphqlResponseError";
+  errors;
+  data;
+};
+var NON_VARIABLE_OPTIONS = [
+  "method",
+  "baseUrl",
+  "url",
+  "headers",
+  "request",
+  "query",
+  "mediaType",
+  "operationName"
+];
+var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
+var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
+function graphql(request2, query, options) {
+  if (options) {
+    if (typeof query === "string" && "query" in options) {
+      return Promise.reject(
+        new Error(`[@octokit/graphql] "query" cannot be used as variable name`)
+      );
+    }
+    for (const key in options) {
+      if (!FORBIDDEN_VARIABLE_OPTIONS.includes(key)) continue;
+      return Promise.reject(
+        new Error(
+          `[@octokit/graphql] "${key}" cannot be used as variable name`
+        )
+      );
+    }
+  }
+  const parsedOptions = typeof query === "string" ? Object.assign({ query }, options) : query;
+  const requestOptions = Object.keys(
+    parsedOptions
+  ).reduce((result, key) => {
+    if (NON_VARIABLE_OPTIONS.includes(key)) {
+      result[key] = parsedOptions[key];
+      return result;
+    }
+    if (!result.variables) {
+      result.variables = {};
+    }
+    result.variables[key] = parsedOptions[key];
+    return result;
+  }, {});
+  const baseUrl2 = parsedOptions.baseUrl || request2.endpoint.DEFAULTS.baseUrl;
+  if (GHES_V3_SUFFIX_REGEX.test(baseUrl2)) {
+    requestOptions.url = baseUrl2.replace(GHES_V3_SUFFIX_REGEX, "/api/graphql");
+  }
+  return request2(requestOptions).then((response) => {
+    if (response.data.errors) {
+      const headers = {};
+      for (const key of Object.keys(response.headers)) {
+        headers[key] = response.headers[key];
+      }
+      throw new GraphqlResponseError(
+        requestOptions,
+        headers,
+        response.data
+      );
+    }
+    return response.data.data;
+  });
+}
+function withDefaults3(request2, newDefaults) {
+  const newRequest = request2.defaults(newDefaults);
+  const newApi = (query, options) => {
+    return graphql(newRequest, query, options);
+  };
+  return Object.assign(newApi, {
+    defaults: withDefaults3.bind(null, newRequest),
+    endpoint: newRequest.endpoint
+  });
+}
+var graphql2 = withDefaults3(request, {
+  headers: {
+    "user-agent": `octokit-graphql.js/${VERSION3} ${getUserAgent()}`
+  },
+  method: "POST",
+  url: "/graphql"
+});
+function withCustomRequest(customRequest) {
+  return withDefaults3(customRequest, {
+    method: "POST",
+    url: "/graphql"
+  });
+}
+
+// node_modules/@octokit/auth-token/dist-bundle/index.js
+var b64url = "(?:[a-zA-Z0-9_-]+)";
+var sep = "\\.";
+var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
+var isJWT = jwtRE.test.bind(jwtRE);
+async function auth(token) {
+  const isApp = isJWT(token);
+  const isInstallation = token.startsWith("v1.") || token.startsWith("ghs_");
+  const isUserToServer = token.startsWith("ghu_");
+  const tokenType = isApp ? "app" : isInstallation ? "installation" : isUserToServer ? "user-to-server" : "oauth";
+  return {
+    type: "token",
+    token,
+    tokenType
+  };
+}
+function withAuthorizationPrefix(token) {
+  if (token.split(/\./).length === 3) {
+    return `bearer ${token}`;
+  }
+  return `token ${token}`;
+}
+async function hook(token, request2, route, parameters) {
+  const endpoint2 = request2.endpoint.merge(
+    route,
+    parameters
+  );
+  endpoint2.headers.authorization = withAuthorizationPrefix(token);
+  return request2(endpoint2);
+}
+var createTokenAuth = function createTokenAuth2(token) {
+  if (!token) {
+    throw new Error("[@octokit/auth-token] No token passed to createTokenAuth");
+  }
+  if (typeof token !== "string") {
+    throw new Error(
+      "[@octokit/auth-token] Token passed to createTokenAuth is not a string"
+    );
+  }
+  token = token.replace(/^(token|bearer) +/i, "");
+  return Object.assign(auth.bind(null, token), {
+    hook: hook.bind(null, token)
+  });
+};
+
+// node_modules/@octokit/core/dist-src/version.js
+var VERSION4 = "7.0.8";
+
+// node_modules/@octokit/core/dist-src/index.js
+var noop2 = () => {
+};
+var consoleWarn = console.warn.bind(console);
+var consoleError = console.error.bind(console);
+function createLogger(logger = {}) {
+  if (typeof logger.debug !== "function") {
+    logger.debug = noop2;
+  }
+  if (typeof logger.info !== "function") {
+    logger.info = noop2;
+  }
+  if (typeof logger.warn !== "function") {
+    logger.warn = consoleWarn;
+  }
+  if (typeof logger.error !== "function") {
+    logger.error = consoleError;
+  }
+  return logger;
+}
+var userAgentTrail = `octokit-core.js/${VERSION4} ${getUserAgent()}`;
+var Octokit = class {
+  static VERSION = VERSION4;
+  static defaults(defaults2) {
+    const OctokitWithDefaults = class extends this {
+      constructor(...args) {
+        const options = args[0] || {};
+        if (typeof defaults2 === "function") {
+          super(defaults2(options));
+          return;
+        }
+        super(
+          Object.assign(
+            {},
+            defaults2,
+            options,
+            options.userAgent && defaults2.userAgent ? {
+              userAgent: `${options.userAgent} ${defaults2.userAgent}`
+            } : null
+          )
+        );
+      }
+    };
+    return OctokitWithDefaults;
+  }
+  static plugins = [];
+  /**
+   * Attach a plugin (or many) to your Octokit instance.
+   *
+   * @example
+   * const API = Octokit.plugin(plugin1, plugin2, plugin3, ...)
+   */
+  static plugin(...newPlugins) {
+    const currentPlugins = this.plugins;
+    const NewOctokit = class extends this {
+      static plugins = currentPlugins.concat(
+        newPlugins.filter((plugin) => !currentPlugins.includes(plugin))
+      );
+    };
+    return NewOctokit;
+  }
+  constructor(options = {}) {
+    const hook2 = new before_after_hook_default.Collection();
+    const requestDefaults = {
+      baseUrl: request.endpoint.DEFAULTS.baseUrl,
+      headers: {},
+      request: Object.assign({}, options.request, {
+        // @ts-ignore internal usage only, no need to type
+        hook: hook2.bind(null, "request")
+      }),
+      mediaType: {
+        previews: [],
+        format: ""
+      }
+    };
+    requestDefaults.headers["user-agent"] = options.userAgent ? `${options.userAgent} ${userAgentTrail}` : userAgentTrail;
+    if (options.baseUrl) {
+      requestDefaults.baseUrl = options.baseUrl;
+    }
+    if (options.previews) {
+      requestDefaults.mediaType.previews = options.previews;
+    }
+    if (options.timeZone) {
+      requestDefaults.headers["time-zone"] = options.timeZone;
+    }
+    this.request = request.defaults(requestDefaults);
+    this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
+    this.log = createLogger(options.log);
+    this.hook = hook2;
+    if (!options.authStrategy) {
+      if (!options.auth) {
+        this.auth = async () => ({
+          type: "unauthenticated"
+        });
+      } else {
+        const auth2 = createTokenAuth(options.auth);
+        hook2.wrap("request", auth2.hook);
+        this.auth = auth2;
+      }
+    } else {
+      const { authStrategy, ...otherOptions } = options;
+      const auth2 = authStrategy(
+        Object.assign(
+          {
+            request: this.request,
+            log: this.log,
+            // we pass the current octokit instance as well as its constructor options
+            // to allow for authentication strategies that return a new octokit instance
+            // that shares the same internal state as the current one. The original
+            // requirement for this was the "event-octokit" authentication strategy
+            // of https://github.com/probot/octokit-auth-probot.
+            octokit: this,
+            octokitOptions: otherOptions
+          },
+          options.auth
+        )
+      );
+      hook2.wrap("request", auth2.hook);
+      this.auth = auth2;
+    }
+    const classConstructor = this.constructor;
+    for (let i = 0; i < classConstructor.plugins.length; ++i) {
+      Object.assign(this, classConstructor.plugins[i](this, options));
+    }
+  }
+  // assigned during constructor
+  request;
+  graphql;
+  log;
+  hook;
+  // TODO: type `octokit.auth` based on passed options.authStrategy
+  auth;
+};
+
+// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+var VERSION5 = "17.0.0";
+
+// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+var Endpoints = {
+  actions: {
+    addCustomLabelsToSelfHostedRunnerForOrg: [
+      "POST /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    addCustomLabelsToSelfHostedRunnerForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    addRepoAccessToSelfHostedRunnerGroupInOrg: [
+      "PUT /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgVariable: [
+      "PUT /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
+    ],
+    approveWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/approve"
+    ],
+    cancelWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel"
+    ],
+    createEnvironmentVariable: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/variables"
+    ],
+    createHostedRunnerForOrg: ["POST /orgs/{org}/actions/hosted-runners"],
+    createOrUpdateEnvironmentSecret: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    createOrUpdateOrgSecret: ["PUT /orgs/{org}/actions/secrets/{secret_name}"],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}"
+    ],
+    createOrgVariable: ["POST /orgs/{org}/actions/variables"],
+    createRegistrationTokenForOrg: [
+      "POST /orgs/{org}/actions/runners/registration-token"
+    ],
+    createRegistrationTokenForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/registration-token"
+    ],
+    createRemoveTokenForOrg: ["POST /orgs/{org}/actions/runners/remove-token"],
+    createRemoveTokenForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/remove-token"
+    ],
+    createRepoVariable: ["POST /repos/{owner}/{repo}/actions/variables"],
+    createWorkflowDispatch: [
+      "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches"
+    ],
+    deleteActionsCacheById: [
+      "DELETE /repos/{owner}/{repo}/actions/caches/{cache_id}"
+    ],
+    deleteActionsCacheByKey: [
+      "DELETE /repos/{owner}/{repo}/actions/caches{?key,ref}"
+    ],
+    deleteArtifact: [
+      "DELETE /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"
+    ],
+    deleteCustomImageFromOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
+    ],
+    deleteCustomImageVersionFromOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
+    ],
+    deleteEnvironmentSecret: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    deleteEnvironmentVariable: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    deleteHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/actions/secrets/{secret_name}"],
+    deleteOrgVariable: ["DELETE /orgs/{org}/actions/variables/{name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/actions/secrets/{secret_name}"
+    ],
+    deleteRepoVariable: [
+      "DELETE /repos/{owner}/{repo}/actions/variables/{name}"
+    ],
+    deleteSelfHostedRunnerFromOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}"
+    ],
+    deleteSelfHostedRunnerFromRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}"
+    ],
+    deleteWorkflowRun: ["DELETE /repos/{owner}/{repo}/actions/runs/{run_id}"],
+    deleteWorkflowRunLogs: [
+      "DELETE /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
+    ],
+    disableSelectedRepositoryGithubActionsOrganization: [
+      "DELETE /orgs/{org}/actions/permissions/repositories/{repository_id}"
+    ],
+    disableWorkflow: [
+      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"
+    ],
+    downloadArtifact: [
+      "GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}"
+    ],
+    downloadJobLogsForWorkflowRun: [
+      "GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs"
+    ],
+    downloadWorkflowRunAttemptLogs: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/logs"
+    ],
+    downloadWorkflowRunLogs: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
+    ],
+    enableSelectedRepositoryGithubActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/repositories/{repository_id}"
+    ],
+    enableWorkflow: [
+      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"
+    ],
+    forceCancelWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/force-cancel"
+    ],
+    generateRunnerJitconfigForOrg: [
+      "POST /orgs/{org}/actions/runners/generate-jitconfig"
+    ],
+    generateRunnerJitconfigForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig"
+    ],
+    getActionsCacheList: ["GET /repos/{owner}/{repo}/actions/caches"],
+    getActionsCacheUsage: ["GET /repos/{owner}/{repo}/actions/cache/usage"],
+    getActionsCacheUsageByRepoForOrg: [
+      "GET /orgs/{org}/actions/cache/usage-by-repository"
+    ],
+    getActionsCacheUsageForOrg: ["GET /orgs/{org}/actions/cache/usage"],
+    getAllowedActionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/selected-actions"
+    ],
+    getAllowedActionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/selected-actions"
+    ],
+    getArtifact: ["GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"],
+    getCustomImageForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
+    ],
+    getCustomImageVersionForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
+    ],
+    getCustomOidcSubClaimForRepo: [
+      "GET /repos/{owner}/{repo}/actions/oidc/customization/sub"
+    ],
+    getEnvironmentPublicKey: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key"
+    ],
+    getEnvironmentSecret: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    getEnvironmentVariable: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    getGithubActionsDefaultWorkflowPermissionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/workflow"
+    ],
+    getGithubActionsDefaultWorkflowPermissionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/workflow"
+    ],
+    getGithubActionsPermissionsOrganization: [
+      "GET /orgs/{org}/actions/permissions"
+    ],
+    getGithubActionsPermissionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions"
+    ],
+    getHostedRunnerForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    getHostedRunnersGithubOwnedImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/github-owned"
+    ],
+    getHostedRunnersLimitsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/limits"
+    ],
+    getHostedRunnersMachineSpecsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/machine-sizes"
+    ],
+    getHostedRunnersPartnerImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/partner"
+    ],
+    getHostedRunnersPlatformsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/platforms"
+    ],
+    getJobForWorkflowRun: ["GET /repos/{owner}/{repo}/actions/jobs/{job_id}"],
+    getOrgPublicKey: ["GET /orgs/{org}/actions/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/actions/secrets/{secret_name}"],
+    getOrgVariable: ["GET /orgs/{org}/actions/variables/{name}"],
+    getPendingDeploymentsForRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
+    ],
+    getRepoPermissions: [
+      "GET /repos/{owner}/{repo}/actions/permissions",
+      {},
+      { renamed: ["actions", "getGithubActionsPermissionsRepository"] }
+    ],
+    getRepoPublicKey: ["GET /repos/{owner}/{repo}/actions/secrets/public-key"],
+    getRepoSecret: ["GET /repos/{owner}/{repo}/actions/secrets/{secret_name}"],
+    getRepoVariable: ["GET /repos/{owner}/{repo}/actions/variables/{name}"],
+    getReviewsForRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals"
+    ],
+    getSelfHostedRunnerForOrg: ["GET /orgs/{org}/actions/runners/{runner_id}"],
+    getSelfHostedRunnerForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}"
+    ],
+    getWorkflow: ["GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}"],
+    getWorkflowAccessToRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/access"
+    ],
+    getWorkflowRun: ["GET /repos/{owner}/{repo}/actions/runs/{run_id}"],
+    getWorkflowRunAttempt: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}"
+    ],
+    getWorkflowRunUsage: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/timing"
+    ],
+    getWorkflowUsage: [
+      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/timing"
+    ],
+    listArtifactsForRepo: ["GET /repos/{owner}/{repo}/actions/artifacts"],
+    listCustomImageVersionsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions"
+    ],
+    listCustomImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom"
+    ],
+    listEnvironmentSecrets: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets"
+    ],
+    listEnvironmentVariables: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables"
+    ],
+    listGithubHostedRunnersInGroupForOrg: [
+      "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/hosted-runners"
+    ],
+    listHostedRunnersForOrg: ["GET /orgs/{org}/actions/hosted-runners"],
+    listJobsForWorkflowRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs"
+    ],
+    listJobsForWorkflowRunAttempt: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs"
+    ],
+    listLabelsForSelfHostedRunnerForOrg: [
+      "GET /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    listLabelsForSelfHostedRunnerForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    listOrgSecrets: ["GET /orgs/{org}/actions/secrets"],
+    listOrgVariables: ["GET /orgs/{org}/actions/variables"],
+    listRepoOrganizationSecrets: [
+      "GET /repos/{owner}/{repo}/actions/organization-secrets"
+    ],
+    listRepoOrganizationVariables: [
+      "GET /repos/{owner}/{repo}/actions/organization-variables"
+    ],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/actions/secrets"],
+    listRepoVariables: ["GET /repos/{owner}/{repo}/actions/variables"],
+    listRepoWorkflows: ["GET /repos/{owner}/{repo}/actions/workflows"],
+    listRunnerApplicationsForOrg: ["GET /orgs/{org}/actions/runners/downloads"],
+    listRunnerApplicationsForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/downloads"
+    ],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/actions/secrets/{secret_name}/repositories"
+    ],
+    listSelectedReposForOrgVariable: [
+      "GET /orgs/{org}/actions/variables/{name}/repositories"
+    ],
+    listSelectedRepositoriesEnabledGithubActionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/repositories"
+    ],
+    listSelfHostedRunnersForOrg: ["GET /orgs/{org}/actions/runners"],
+    listSelfHostedRunnersForRepo: ["GET /repos/{owner}/{repo}/actions/runners"],
+    listWorkflowRunArtifacts: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"
+    ],
+    listWorkflowRuns: [
+      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"
+    ],
+    listWorkflowRunsForRepo: ["GET /repos/{owner}/{repo}/actions/runs"],
+    reRunJobForWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun"
+    ],
+    reRunWorkflow: ["POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun"],
+    reRunWorkflowFailedJobs: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs"
+    ],
+    removeAllCustomLabelsFromSelfHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    removeAllCustomLabelsFromSelfHostedRunnerForRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    removeCustomLabelFromSelfHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels/{name}"
+    ],
+    removeCustomLabelFromSelfHostedRunnerForRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels/{name}"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    removeSelectedRepoFromOrgVariable: [
+      "DELETE /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
+    ],
+    reviewCustomGatesForRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule"
+    ],
+    reviewPendingDeploymentsForRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
+    ],
+    setAllowedActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/selected-actions"
+    ],
+    setAllowedActionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/selected-actions"
+    ],
+    setCustomLabelsForSelfHostedRunnerForOrg: [
+      "PUT /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    setCustomLabelsForSelfHostedRunnerForRepo: [
+      "PUT /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    setCustomOidcSubClaimForRepo: [
+      "PUT /repos/{owner}/{repo}/actions/oidc/customization/sub"
+    ],
+    setGithubActionsDefaultWorkflowPermissionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/workflow"
+    ],
+    setGithubActionsDefaultWorkflowPermissionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/workflow"
+    ],
+    setGithubActionsPermissionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions"
+    ],
+    setGithubActionsPermissionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories"
+    ],
+    setSelectedReposForOrgVariable: [
+      "PUT /orgs/{org}/actions/variables/{name}/repositories"
+    ],
+    setSelectedRepositoriesEnabledGithubActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/repositories"
+    ],
+    setWorkflowAccessToRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/access"
+    ],
+    updateEnvironmentVariable: [
+      "PATCH /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    updateHostedRunnerForOrg: [
+      "PATCH /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    updateOrgVariable: ["PATCH /orgs/{org}/actions/variables/{name}"],
+    updateRepoVariable: [
+      "PATCH /repos/{owner}/{repo}/actions/variables/{name}"
+    ]
+  },
+  activity: {
+    checkRepoIsStarredByAuthenticatedUser: ["GET /user/starred/{owner}/{repo}"],
+    deleteRepoSubscription: ["DELETE /repos/{owner}/{repo}/subscription"],
+    deleteThreadSubscription: [
+      "DELETE /notifications/threads/{thread_id}/subscription"
+    ],
+    getFeeds: ["GET /feeds"],
+    getRepoSubscription: ["GET /repos/{owner}/{repo}/subscription"],
+    getThread: ["GET /notifications/threads/{thread_id}"],
+    getThreadSubscriptionForAuthenticatedUser: [
+      "GET /notifications/threads/{thread_id}/subscription"
+    ],
+    listEventsForAuthenticatedUser: ["GET /users/{username}/events"],
+    listNotificationsForAuthenticatedUser: ["GET /notifications"],
+    listOrgEventsForAuthenticatedUser: [
+      "GET /users/{username}/events/orgs/{org}"
+    ],
+    listPublicEvents: ["GET /events"],
+    listPublicEventsForRepoNetwork: ["GET /networks/{owner}/{repo}/events"],
+    listPublicEventsForUser: ["GET /users/{username}/events/public"],
+    listPublicOrgEvents: ["GET /orgs/{org}/events"],
+    listReceivedEventsForUser: ["GET /users/{username}/received_events"],
+    listReceivedPublicEventsForUser: [
+      "GET /users/{username}/received_events/public"
+    ],
+    listRepoEvents: ["GET /repos/{owner}/{repo}/events"],
+    listRepoNotificationsForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/notifications"
+    ],
+    listReposStarredByAuthenticatedUser: ["GET /user/starred"],
+    listReposStarredByUser: ["GET /users/{username}/starred"],
+    listReposWatchedByUser: ["GET /users/{username}/subscriptions"],
+    listStargazersForRepo: ["GET /repos/{owner}/{repo}/stargazers"],
+    listWatchedReposForAuthenticatedUser: ["GET /user/subscriptions"],
+    listWatchersForRepo: ["GET /repos/{owner}/{repo}/subscribers"],
+    markNotificationsAsRead: ["PUT /notifications"],
+    markRepoNotificationsAsRead: ["PUT /repos/{owner}/{repo}/notifications"],
+    markThreadAsDone: ["DELETE /notifications/threads/{thread_id}"],
+    markThreadAsRead: ["PATCH /notifications/threads/{thread_id}"],
+    setRepoSubscription: ["PUT /repos/{owner}/{repo}/subscription"],
+    setThreadSubscription: [
+      "PUT /notifications/threads/{thread_id}/subscription"
+    ],
+    starRepoForAuthenticatedUser: ["PUT /user/starred/{owner}/{repo}"],
+    unstarRepoForAuthenticatedUser: ["DELETE /user/starred/{owner}/{repo}"]
+  },
+  apps: {
+    addRepoToInstallation: [
+      "PUT /user/installations/{installation_id}/repositories/{repository_id}",
+      {},
+      { renamed: ["apps", "addRepoToInstallationForAuthenticatedUser"] }
+    ],
+    addRepoToInstallationForAuthenticatedUser: [
+      "PUT /user/installations/{installation_id}/repositories/{repository_id}"
+    ],
+    checkToken: ["POST /applications/{client_id}/token"],
+    createFromManifest: ["POST /app-manifests/{code}/conversions"],
+    createInstallationAccessToken: [
+      "POST /app/installations/{installation_id}/access_tokens"
+    ],
+    deleteAuthorization: ["DELETE /applications/{client_id}/grant"],
+    deleteInstallation: ["DELETE /app/installations/{installation_id}"],
+    deleteToken: ["DELETE /applications/{client_id}/token"],
+    getAuthenticated: ["GET /app"],
+    getBySlug: ["GET /apps/{app_slug}"],
+    getInstallation: ["GET /app/installations/{installation_id}"],
+    getOrgInstallation: ["GET /orgs/{org}/installation"],
+    getRepoInstallation: ["GET /repos/{owner}/{repo}/installation"],
+    getSubscriptionPlanForAccount: [
+      "GET /marketplace_listing/accounts/{account_id}"
+    ],
+    getSubscriptionPlanForAccountStubbed: [
+      "GET /marketplace_listing/stubbed/accounts/{account_id}"
+    ],
+    getUserInstallation: ["GET /users/{username}/installation"],
+    getWebhookConfigForApp: ["GET /app/hook/config"],
+    getWebhookDelivery: ["GET /app/hook/deliveries/{delivery_id}"],
+    listAccountsForPlan: ["GET /marketplace_listing/plans/{plan_id}/accounts"],
+    listAccountsForPlanStubbed: [
+      "GET /marketplace_listing/stubbed/plans/{plan_id}/accounts"
+    ],
+    listInstallationReposForAuthenticatedUser: [
+      "GET /user/installations/{installation_id}/repositories"
+    ],
+    listInstallationRequestsForAuthenticatedApp: [
+      "GET /app/installation-requests"
+    ],
+    listInstallations: ["GET /app/installations"],
+    listInstallationsForAuthenticatedUser: ["GET /user/installations"],
+    listPlans: ["GET /marketplace_listing/plans"],
+    listPlansStubbed: ["GET /marketplace_listing/stubbed/plans"],
+    listReposAccessibleToInstallation: ["GET /installation/repositories"],
+    listSubscriptionsForAuthenticatedUser: ["GET /user/marketplace_purchases"],
+    listSubscriptionsForAuthenticatedUserStubbed: [
+      "GET /user/marketplace_purchases/stubbed"
+    ],
+    listWebhookDeliveries: ["GET /app/hook/deliveries"],
+    redeliverWebhookDelivery: [
+      "POST /app/hook/deliveries/{delivery_id}/attempts"
+    ],
+    removeRepoFromInstallation: [
+      "DELETE /user/installations/{installation_id}/repositories/{repository_id}",
+      {},
+      { renamed: ["apps", "removeRepoFromInstallationForAuthenticatedUser"] }
+    ],
+    removeRepoFromInstallationForAuthenticatedUser: [
+      "DELETE /user/installations/{installation_id}/repositories/{repository_id}"
+    ],
+    resetToken: ["PATCH /applications/{client_id}/token"],
+    revokeInstallationAccessToken: ["DELETE /installation/token"],
+    scopeToken: ["POST /applications/{client_id}/token/scoped"],
+    suspendInstallation: ["PUT /app/installations/{installation_id}/suspended"],
+    unsuspendInstallation: [
+      "DELETE /app/installations/{installation_id}/suspended"
+    ],
+    updateWebhookConfigForApp: ["PATCH /app/hook/config"]
+  },
+  billing: {
+    getGithubActionsBillingOrg: ["GET /orgs/{org}/settings/billing/actions"],
+    getGithubActionsBillingUser: [
+      "GET /users/{username}/settings/billing/actions"
+    ],
+    getGithubBillingPremiumRequestUsageReportOrg: [
+      "GET /organizations/{org}/settings/billing/premium_request/usage"
+    ],
+    getGithubBillingPremiumRequestUsageReportUser: [
+      "GET /users/{username}/settings/billing/premium_request/usage"
+    ],
+    getGithubBillingUsageReportOrg: [
+      "GET /organizations/{org}/settings/billing/usage"
+    ],
+    getGithubBillingUsageReportUser: [
+      "GET /users/{username}/settings/billing/usage"
+    ],
+    getGithubPackagesBillingOrg: ["GET /orgs/{org}/settings/billing/packages"],
+    getGithubPackagesBillingUser: [
+      "GET /users/{username}/settings/billing/packages"
+    ],
+    getSharedStorageBillingOrg: [
+      "GET /orgs/{org}/settings/billing/shared-storage"
+    ],
+    getSharedStorageBillingUser: [
+      "GET /users/{username}/settings/billing/shared-storage"
+    ]
+  },
+  campaigns: {
+    createCampaign: ["POST /orgs/{org}/campaigns"],
+    deleteCampaign: ["DELETE /orgs/{org}/campaigns/{campaign_number}"],
+    getCampaignSummary: ["GET /orgs/{org}/campaigns/{campaign_number}"],
+    listOrgCampaigns: ["GET /orgs/{org}/campaigns"],
+    updateCampaign: ["PATCH /orgs/{org}/campaigns/{campaign_number}"]
+  },
+  checks: {
+    create: ["POST /repos/{owner}/{repo}/check-runs"],
+    createSuite: ["POST /repos/{owner}/{repo}/check-suites"],
+    get: ["GET /repos/{owner}/{repo}/check-runs/{check_run_id}"],
+    getSuite: ["GET /repos/{owner}/{repo}/check-suites/{check_suite_id}"],
+    listAnnotations: [
+      "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations"
+    ],
+    listForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-runs"],
+    listForSuite: [
+      "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs"
+    ],
+    listSuitesForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-suites"],
+    rerequestRun: [
+      "POST /repos/{owner}/{repo}/check-runs/{check_run_id}/rerequest"
+    ],
+    rerequestSuite: [
+      "POST /repos/{owner}/{repo}/check-suites/{check_suite_id}/rerequest"
+    ],
+    setSuitesPreferences: [
+      "PATCH /repos/{owner}/{repo}/check-suites/preferences"
+    ],
+    update: ["PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"]
+  },
+  codeScanning: {
+    commitAutofix: [
+      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix/commits"
+    ],
+    createAutofix: [
+      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
+    ],
+    createVariantAnalysis: [
+      "POST /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses"
+    ],
+    deleteAnalysis: [
+      "DELETE /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}{?confirm_delete}"
+    ],
+    deleteCodeqlDatabase: [
+      "DELETE /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
+    ],
+    getAlert: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}",
+      {},
+      { renamedParameters: { alert_id: "alert_number" } }
+    ],
+    getAnalysis: [
+      "GET /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}"
+    ],
+    getAutofix: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
+    ],
+    getCodeqlDatabase: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
+    ],
+    getDefaultSetup: ["GET /repos/{owner}/{repo}/code-scanning/default-setup"],
+    getSarif: ["GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}"],
+    getVariantAnalysis: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}"
+    ],
+    getVariantAnalysisRepoTask: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}/repos/{repo_owner}/{repo_name}"
+    ],
+    listAlertInstances: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances"
+    ],
+    listAlertsForOrg: ["GET /orgs/{org}/code-scanning/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/code-scanning/alerts"],
+    listAlertsInstances: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances",
+      {},
+      { renamed: ["codeScanning", "listAlertInstances"] }
+    ],
+    listCodeqlDatabases: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases"
+    ],
+    listRecentAnalyses: ["GET /repos/{owner}/{repo}/code-scanning/analyses"],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}"
+    ],
+    updateDefaultSetup: [
+      "PATCH /repos/{owner}/{repo}/code-scanning/default-setup"
+    ],
+    uploadSarif: ["POST /repos/{owner}/{repo}/code-scanning/sarifs"]
+  },
+  codeSecurity: {
+    attachConfiguration: [
+      "POST /orgs/{org}/code-security/configurations/{configuration_id}/attach"
+    ],
+    attachEnterpriseConfiguration: [
+      "POST /enterprises/{enterprise}/code-security/configurations/{configuration_id}/attach"
+    ],
+    createConfiguration: ["POST /orgs/{org}/code-security/configurations"],
+    createConfigurationForEnterprise: [
+      "POST /enterprises/{enterprise}/code-security/configurations"
+    ],
+    deleteConfiguration: [
+      "DELETE /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    deleteConfigurationForEnterprise: [
+      "DELETE /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ],
+    detachConfiguration: [
+      "DELETE /orgs/{org}/code-security/configurations/detach"
+    ],
+    getConfiguration: [
+      "GET /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    getConfigurationForRepository: [
+      "GET /repos/{owner}/{repo}/code-security-configuration"
+    ],
+    getConfigurationsForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations"
+    ],
+    getConfigurationsForOrg: ["GET /orgs/{org}/code-security/configurations"],
+    getDefaultConfigurations: [
+      "GET /orgs/{org}/code-security/configurations/defaults"
+    ],
+    getDefaultConfigurationsForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations/defaults"
+    ],
+    getRepositoriesForConfiguration: [
+      "GET /orgs/{org}/code-security/configurations/{configuration_id}/repositories"
+    ],
+    getRepositoriesForEnterpriseConfiguration: [
+      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}/repositories"
+    ],
+    getSingleConfigurationForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ],
+    setConfigurationAsDefault: [
+      "PUT /orgs/{org}/code-security/configurations/{configuration_id}/defaults"
+    ],
+    setConfigurationAsDefaultForEnterprise: [
+      "PUT /enterprises/{enterprise}/code-security/configurations/{configuration_id}/defaults"
+    ],
+    updateConfiguration: [
+      "PATCH /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    updateEnterpriseConfiguration: [
+      "PATCH /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ]
+  },
+  codesOfConduct: {
+    getAllCodesOfConduct: ["GET /codes_of_conduct"],
+    getConductCode: ["GET /codes_of_conduct/{key}"]
+  },
+  codespaces: {
+    addRepositoryForSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    checkPermissionsForDevcontainer: [
+      "GET /repos/{owner}/{repo}/codespaces/permissions_check"
+    ],
+    codespaceMachinesForAuthenticatedUser: [
+      "GET /user/codespaces/{codespace_name}/machines"
+    ],
+    createForAuthenticatedUser: ["POST /user/codespaces"],
+    createOrUpdateOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}"
+    ],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    createOrUpdateSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}"
+    ],
+    createWithPrForAuthenticatedUser: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/codespaces"
+    ],
+    createWithRepoForAuthenticatedUser: [
+      "POST /repos/{owner}/{repo}/codespaces"
+    ],
+    deleteForAuthenticatedUser: ["DELETE /user/codespaces/{codespace_name}"],
+    deleteFromOrganization: [
+      "DELETE /orgs/{org}/members/{username}/codespaces/{codespace_name}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/codespaces/secrets/{secret_name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    deleteSecretForAuthenticatedUser: [
+      "DELETE /user/codespaces/secrets/{secret_name}"
+    ],
+    exportForAuthenticatedUser: [
+      "POST /user/codespaces/{codespace_name}/exports"
+    ],
+    getCodespacesForUserInOrg: [
+      "GET /orgs/{org}/members/{username}/codespaces"
+    ],
+    getExportDetailsForAuthenticatedUser: [
+      "GET /user/codespaces/{codespace_name}/exports/{export_id}"
+    ],
+    getForAuthenticatedUser: ["GET /user/codespaces/{codespace_name}"],
+    getOrgPublicKey: ["GET /orgs/{org}/codespaces/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/codespaces/secrets/{secret_name}"],
+    getPublicKeyForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/public-key"
+    ],
+    getRepoPublicKey: [
+      "GET /repos/{owner}/{repo}/codespaces/secrets/public-key"
+    ],
+    getRepoSecret: [
+      "GET /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    getSecretForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/{secret_name}"
+    ],
+    listDevcontainersInRepositoryForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/devcontainers"
+    ],
+    listForAuthenticatedUser: ["GET /user/codespaces"],
+    listInOrganization: [
+      "GET /orgs/{org}/codespaces",
+      {},
+      { renamedParameters: { org_id: "org" } }
+    ],
+    listInRepositoryForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces"
+    ],
+    listOrgSecrets: ["GET /orgs/{org}/codespaces/secrets"],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/codespaces/secrets"],
+    listRepositoriesForSecretForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/{secret_name}/repositories"
+    ],
+    listSecretsForAuthenticatedUser: ["GET /user/codespaces/secrets"],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
+    ],
+    preFlightWithRepoForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/new"
+    ],
+    publishForAuthenticatedUser: [
+      "POST /user/codespaces/{codespace_name}/publish"
+    ],
+    removeRepositoryForSecretForAuthenticatedUser: [
+      "DELETE /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    repoMachinesForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/machines"
+    ],
+    setRepositoriesForSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}/repositories"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
+    ],
+    startForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/start"],
+    stopForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/stop"],
+    stopInOrganization: [
+      "POST /orgs/{org}/members/{username}/codespaces/{codespace_name}/stop"
+    ],
+    updateForAuthenticatedUser: ["PATCH /user/codespaces/{codespace_name}"]
+  },
+  copilot: {
+    addCopilotSeatsForTeams: [
+      "POST /orgs/{org}/copilot/billing/selected_teams"
+    ],
+    addCopilotSeatsForUsers: [
+      "POST /orgs/{org}/copilot/billing/selected_users"
+    ],
+    cancelCopilotSeatAssignmentForTeams: [
+      "DELETE /orgs/{org}/copilot/billing/selected_teams"
+    ],
+    cancelCopilotSeatAssignmentForUsers: [
+      "DELETE /orgs/{org}/copilot/billing/selected_users"
+    ],
+    copilotMetricsForOrganization: ["GET /orgs/{org}/copilot/metrics"],
+    copilotMetricsForTeam: ["GET /orgs/{org}/team/{team_slug}/copilot/metrics"],
+    getCopilotOrganizationDetails: ["GET /orgs/{org}/copilot/billing"],
+    getCopilotSeatDetailsForUser: [
+      "GET /orgs/{org}/members/{username}/copilot"
+    ],
+    listCopilotSeats: ["GET /orgs/{org}/copilot/billing/seats"]
+  },
+  credentials: { revoke: ["POST /credentials/revoke"] },
+  dependabot: {
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    createOrUpdateOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}"
+    ],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/dependabot/secrets/{secret_name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    getAlert: ["GET /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"],
+    getOrgPublicKey: ["GET /orgs/{org}/dependabot/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/dependabot/secrets/{secret_name}"],
+    getRepoPublicKey: [
+      "GET /repos/{owner}/{repo}/dependabot/secrets/public-key"
+    ],
+    getRepoSecret: [
+      "GET /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    listAlertsForEnterprise: [
+      "GET /enterprises/{enterprise}/dependabot/alerts"
+    ],
+    listAlertsForOrg: ["GET /orgs/{org}/dependabot/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/dependabot/alerts"],
+    listOrgSecrets: ["GET /orgs/{org}/dependabot/secrets"],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/dependabot/secrets"],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    repositoryAccessForOrg: [
+      "GET /organizations/{org}/dependabot/repository-access"
+    ],
+    setRepositoryAccessDefaultLevel: [
+      "PUT /organizations/{org}/dependabot/repository-access/default-level"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
+    ],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"
+    ],
+    updateRepositoryAccessForOrg: [
+      "PATCH /organizations/{org}/dependabot/repository-access"
+    ]
+  },
+  dependencyGraph: {
+    createRepositorySnapshot: [
+      "POST /repos/{owner}/{repo}/dependency-graph/snapshots"
+    ],
+    diffRange: [
+      "GET /repos/{owner}/{repo}/dependency-graph/compare/{basehead}"
+    ],
+    exportSbom: ["GET /repos/{owner}/{repo}/dependency-graph/sbom"]
+  },
+  emojis: { get: ["GET /emojis"] },
+  enterpriseTeamMemberships: {
+    add: [
+      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ],
+    bulkAdd: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/add"
+    ],
+    bulkRemove: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/remove"
+    ],
+    get: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ],
+    list: ["GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships"],
+    remove: [
+      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ]
+  },
+  enterpriseTeamOrganizations: {
+    add: [
+      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    bulkAdd: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/add"
+    ],
+    bulkRemove: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/remove"
+    ],
+    delete: [
+      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    getAssignment: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    getAssignments: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations"
+    ]
+  },
+  enterpriseTeams: {
+    create: ["POST /enterprises/{enterprise}/teams"],
+    delete: ["DELETE /enterprises/{enterprise}/teams/{team_slug}"],
+    get: ["GET /enterprises/{enterprise}/teams/{team_slug}"],
+    list: ["GET /enterprises/{enterprise}/teams"],
+    update: ["PATCH /enterprises/{enterprise}/teams/{team_slug}"]
+  },
+  gists: {
+    checkIsStarred: ["GET /gists/{gist_id}/star"],
+    create: ["POST /gists"],
+    createComment: ["POST /gists/{gist_id}/comments"],
+    delete: ["DELETE /gists/{gist_id}"],
+    deleteComment: ["DELETE /gists/{gist_id}/comments/{comment_id}"],
+    fork: ["POST /gists/{gist_id}/forks"],
+    get: ["GET /gists/{gist_id}"],
+    getComment: ["GET /gists/{gist_id}/comments/{comment_id}"],
+    getRevision: ["GET /gists/{gist_id}/{sha}"],
+    list: ["GET /gists"],
+    listComments: ["GET /gists/{gist_id}/comments"],
+    listCommits: ["GET /gists/{gist_id}/commits"],
+    listForUser: ["GET /users/{username}/gists"],
+    listForks: ["GET /gists/{gist_id}/forks"],
+    listPublic: ["GET /gists/public"],
+    listStarred: ["GET /gists/starred"],
+    star: ["PUT /gists/{gist_id}/star"],
+    unstar: ["DELETE /gists/{gist_id}/star"],
+    update: ["PATCH /gists/{gist_id}"],
+    updateComment: ["PATCH /gists/{gist_id}/comments/{comment_id}"]
+  },
+  git: {
+    createBlob: ["POST /repos/{owner}/{repo}/git/blobs"],
+    createCommit: ["POST /repos/{owner}/{repo}/git/commits"],
+    createRef: ["POST /repos/{owner}/{repo}/git/refs"],
+    createTag: ["POST /repos/{owner}/{repo}/git/tags"],
+    createTree: ["POST /repos/{owner}/{repo}/git/trees"],
+    deleteRef: ["DELETE /repos/{owner}/{repo}/git/refs/{ref}"],
+    getBlob: ["GET /repos/{owner}/{repo}/git/blobs/{file_sha}"],
+    getCommit: ["GET /repos/{owner}/{repo}/git/commits/{commit_sha}"],
+    getRef: ["GET /repos/{owner}/{repo}/git/ref/{ref}"],
+    getTag: ["GET /repos/{owner}/{repo}/git/tags/{tag_sha}"],
+    getTree: ["GET /repos/{owner}/{repo}/git/trees/{tree_sha}"],
+    listMatchingRefs: ["GET /repos/{owner}/{repo}/git/matching-refs/{ref}"],
+    updateRef: ["PATCH /repos/{owner}/{repo}/git/refs/{ref}"]
+  },
+  gitignore: {
+    getAllTemplates: ["GET /gitignore/templates"],
+    getTemplate: ["GET /gitignore/templates/{name}"]
+  },
+  hostedCompute: {
+    createNetworkConfigurationForOrg: [
+      "POST /orgs/{org}/settings/network-configurations"
+    ],
+    deleteNetworkConfigurationFromOrg: [
+      "DELETE /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ],
+    getNetworkConfigurationForOrg: [
+      "GET /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ],
+    getNetworkSettingsForOrg: [
+      "GET /orgs/{org}/settings/network-settings/{network_settings_id}"
+    ],
+    listNetworkConfigurationsForOrg: [
+      "GET /orgs/{org}/settings/network-configurations"
+    ],
+    updateNetworkConfigurationForOrg: [
+      "PATCH /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ]
+  },
+  interactions: {
+    getRestrictionsForAuthenticatedUser: ["GET /user/interaction-limits"],
+    getRestrictionsForOrg: ["GET /orgs/{org}/interaction-limits"],
+    getRestrictionsForRepo: ["GET /repos/{owner}/{repo}/interaction-limits"],
+    getRestrictionsForYourPublicRepos: [
+      "GET /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "getRestrictionsForAuthenticatedUser"] }
+    ],
+    removeRestrictionsForAuthenticatedUser: ["DELETE /user/interaction-limits"],
+    removeRestrictionsForOrg: ["DELETE /orgs/{org}/interaction-limits"],
+    removeRestrictionsForRepo: [
+      "DELETE /repos/{owner}/{repo}/interaction-limits"
+    ],
+    removeRestrictionsForYourPublicRepos: [
+      "DELETE /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "removeRestrictionsForAuthenticatedUser"] }
+    ],
+    setRestrictionsForAuthenticatedUser: ["PUT /user/interaction-limits"],
+    setRestrictionsForOrg: ["PUT /orgs/{org}/interaction-limits"],
+    setRestrictionsForRepo: ["PUT /repos/{owner}/{repo}/interaction-limits"],
+    setRestrictionsForYourPublicRepos: [
+      "PUT /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "setRestrictionsForAuthenticatedUser"] }
+    ]
+  },
+  issues: {
+    addAssignees: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/assignees"
+    ],
+    addBlockedByDependency: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
+    ],
+    addLabels: ["POST /repos/{owner}/{repo}/issues/{issue_number}/labels"],
+    addSubIssue: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
+    ],
+    checkUserCanBeAssigned: ["GET /repos/{owner}/{repo}/assignees/{assignee}"],
+    checkUserCanBeAssignedToIssue: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/assignees/{assignee}"
+    ],
+    create: ["POST /repos/{owner}/{repo}/issues"],
+    createComment: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
+    ],
+    createLabel: ["POST /repos/{owner}/{repo}/labels"],
+    createMilestone: ["POST /repos/{owner}/{repo}/milestones"],
+    deleteComment: [
+      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}"
+    ],
+    deleteLabel: ["DELETE /repos/{owner}/{repo}/labels/{name}"],
+    deleteMilestone: [
+      "DELETE /repos/{owner}/{repo}/milestones/{milestone_number}"
+    ],
+    get: ["GET /repos/{owner}/{repo}/issues/{issue_number}"],
+    getComment: ["GET /repos/{owner}/{repo}/issues/comments/{comment_id}"],
+    getEvent: ["GET /repos/{owner}/{repo}/issues/events/{event_id}"],
+    getLabel: ["GET /repos/{owner}/{repo}/labels/{name}"],
+    getMilestone: ["GET /repos/{owner}/{repo}/milestones/{milestone_number}"],
+    getParent: ["GET /repos/{owner}/{repo}/issues/{issue_number}/parent"],
+    list: ["GET /issues"],
+    listAssignees: ["GET /repos/{owner}/{repo}/assignees"],
+    listComments: ["GET /repos/{owner}/{repo}/issues/{issue_number}/comments"],
+    listCommentsForRepo: ["GET /repos/{owner}/{repo}/issues/comments"],
+    listDependenciesBlockedBy: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
+    ],
+    listDependenciesBlocking: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking"
+    ],
+    listEvents: ["GET /repos/{owner}/{repo}/issues/{issue_number}/events"],
+    listEventsForRepo: ["GET /repos/{owner}/{repo}/issues/events"],
+    listEventsForTimeline: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline"
+    ],
+    listForAuthenticatedUser: ["GET /user/issues"],
+    listForOrg: ["GET /orgs/{org}/issues"],
+    listForRepo: ["GET /repos/{owner}/{repo}/issues"],
+    listLabelsForMilestone: [
+      "GET /repos/{owner}/{repo}/milestones/{milestone_number}/labels"
+    ],
+    listLabelsForRepo: ["GET /repos/{owner}/{repo}/labels"],
+    listLabelsOnIssue: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/labels"
+    ],
+    listMilestones: ["GET /repos/{owner}/{repo}/milestones"],
+    listSubIssues: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
+    ],
+    lock: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/lock"],
+    removeAllLabels: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels"
+    ],
+    removeAssignees: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/assignees"
+    ],
+    removeDependencyBlockedBy: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by/{issue_id}"
+    ],
+    removeLabel: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"
+    ],
+    removeSubIssue: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/sub_issue"
+    ],
+    reprioritizeSubIssue: [
+      "PATCH /repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority"
+    ],
+    setLabels: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/labels"],
+    unlock: ["DELETE /repos/{owner}/{repo}/issues/{issue_number}/lock"],
+    update: ["PATCH /repos/{owner}/{repo}/issues/{issue_number}"],
+    updateComment: ["PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"],
+    updateLabel: ["PATCH /repos/{owner}/{repo}/labels/{name}"],
+    updateMilestone: [
+      "PATCH /repos/{owner}/{repo}/milestones/{milestone_number}"
+    ]
+  },
+  licenses: {
+    get: ["GET /licenses/{license}"],
+    getAllCommonlyUsed: ["GET /licenses"],
+    getForRepo: ["GET /repos/{owner}/{repo}/license"]
+  },
+  markdown: {
+    render: ["POST /markdown"],
+    renderRaw: [
+      "POST /markdown/raw",
+      { headers: { "content-type": "text/plain; charset=utf-8" } }
+    ]
+  },
+  meta: {
+    get: ["GET /meta"],
+    getAllVersions: ["GET /versions"],
+    getOctocat: ["GET /octocat"],
+    getZen: ["GET /zen"],
+    root: ["GET /"]
+  },
+  migrations: {
+    deleteArchiveForAuthenticatedUser: [
+      "DELETE /user/migrations/{migration_id}/archive"
+    ],
+    deleteArchiveForOrg: [
+      "DELETE /orgs/{org}/migrations/{migration_id}/archive"
+    ],
+    downloadArchiveForOrg: [
+      "GET /orgs/{org}/migrations/{migration_id}/archive"
+    ],
+    getArchiveForAuthenticatedUser: [
+      "GET /user/migrations/{migration_id}/archive"
+    ],
+    getStatusForAuthenticatedUser: ["GET /user/migrations/{migration_id}"],
+    getStatusForOrg: ["GET /orgs/{org}/migrations/{migration_id}"],
+    listForAuthenticatedUser: ["GET /user/migrations"],
+    listForOrg: ["GET /orgs/{org}/migrations"],
+    listReposForAuthenticatedUser: [
+      "GET /user/migrations/{migration_id}/repositories"
+    ],
+    listReposForOrg: ["GET /orgs/{org}/migrations/{migration_id}/repositories"],
+    listReposForUser: [
+      "GET /user/migrations/{migration_id}/repositories",
+      {},
+      { renamed: ["migrations", "listReposForAuthenticatedUser"] }
+    ],
+    startForAuthenticatedUser: ["POST /user/migrations"],
+    startForOrg: ["POST /orgs/{org}/migrations"],
+    unlockRepoForAuthenticatedUser: [
+      "DELETE /user/migrations/{migration_id}/repos/{repo_name}/lock"
+    ],
+    unlockRepoForOrg: [
+      "DELETE /orgs/{org}/migrations/{migration_id}/repos/{repo_name}/lock"
+    ]
+  },
+  oidc: {
+    getOidcCustomSubTemplateForOrg: [
+      "GET /orgs/{org}/actions/oidc/customization/sub"
+    ],
+    updateOidcCustomSubTemplateForOrg: [
+      "PUT /orgs/{org}/actions/oidc/customization/sub"
+    ]
+  },
+  orgs: {
+    addSecurityManagerTeam: [
+      "PUT /orgs/{org}/security-managers/teams/{team_slug}",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.addSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#add-a-security-manager-team"
+      }
+    ],
+    assignTeamToOrgRole: [
+      "PUT /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
+    ],
+    assignUserToOrgRole: [
+      "PUT /orgs/{org}/organization-roles/users/{username}/{role_id}"
+    ],
+    blockUser: ["PUT /orgs/{org}/blocks/{username}"],
+    cancelInvitation: ["DELETE /orgs/{org}/invitations/{invitation_id}"],
+    checkBlockedUser: ["GET /orgs/{org}/blocks/{username}"],
+    checkMembershipForUser: ["GET /orgs/{org}/members/{username}"],
+    checkPublicMembershipForUser: ["GET /orgs/{org}/public_members/{username}"],
+    convertMemberToOutsideCollaborator: [
+      "PUT /orgs/{org}/outside_collaborators/{username}"
+    ],
+    createArtifactStorageRecord: [
+      "POST /orgs/{org}/artifacts/metadata/storage-record"
+    ],
+    createInvitation: ["POST /orgs/{org}/invitations"],
+    createIssueType: ["POST /orgs/{org}/issue-types"],
+    createWebhook: ["POST /orgs/{org}/hooks"],
+    customPropertiesForOrgsCreateOrUpdateOrganizationValues: [
+      "PATCH /organizations/{org}/org-properties/values"
+    ],
+    customPropertiesForOrgsGetOrganizationValues: [
+      "GET /organizations/{org}/org-properties/values"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationDefinition: [
+      "PUT /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationDefinitions: [
+      "PATCH /orgs/{org}/properties/schema"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationValues: [
+      "PATCH /orgs/{org}/properties/values"
+    ],
+    customPropertiesForReposDeleteOrganizationDefinition: [
+      "DELETE /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposGetOrganizationDefinition: [
+      "GET /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposGetOrganizationDefinitions: [
+      "GET /orgs/{org}/properties/schema"
+    ],
+    customPropertiesForReposGetOrganizationValues: [
+      "GET /orgs/{org}/properties/values"
+    ],
+    delete: ["DELETE /orgs/{org}"],
+    deleteAttestationsBulk: ["POST /orgs/{org}/attestations/delete-request"],
+    deleteAttestationsById: [
+      "DELETE /orgs/{org}/attestations/{attestation_id}"
+    ],
+    deleteAttestationsBySubjectDigest: [
+      "DELETE /orgs/{org}/attestations/digest/{subject_digest}"
+    ],
+    deleteIssueType: ["DELETE /orgs/{org}/issue-types/{issue_type_id}"],
+    deleteWebhook: ["DELETE /orgs/{org}/hooks/{hook_id}"],
+    disableSelectedRepositoryImmutableReleasesOrganization: [
+      "DELETE /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
+    ],
+    enableSelectedRepositoryImmutableReleasesOrganization: [
+      "PUT /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
+    ],
+    get: ["GET /orgs/{org}"],
+    getImmutableReleasesSettings: [
+      "GET /orgs/{org}/settings/immutable-releases"
+    ],
+    getImmutableReleasesSettingsRepositories: [
+      "GET /orgs/{org}/settings/immutable-releases/repositories"
+    ],
+    getMembershipForAuthenticatedUser: ["GET /user/memberships/orgs/{org}"],
+    getMembershipForUser: ["GET /orgs/{org}/memberships/{username}"],
+    getOrgRole: ["GET /orgs/{org}/organization-roles/{role_id}"],
+    getOrgRulesetHistory: ["GET /orgs/{org}/rulesets/{ruleset_id}/history"],
+    getOrgRulesetVersion: [
+      "GET /orgs/{org}/rulesets/{ruleset_id}/history/{version_id}"
+    ],
+    getWebhook: ["GET /orgs/{org}/hooks/{hook_id}"],
+    getWebhookConfigForOrg: ["GET /orgs/{org}/hooks/{hook_id}/config"],
+    getWebhookDelivery: [
+      "GET /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}"
+    ],
+    list: ["GET /organizations"],
+    listAppInstallations: ["GET /orgs/{org}/installations"],
+    listArtifactStorageRecords: [
+      "GET /orgs/{org}/artifacts/{subject_digest}/metadata/storage-records"
+    ],
+    listAttestationRepositories: ["GET /orgs/{org}/attestations/repositories"],
+    listAttestations: ["GET /orgs/{org}/attestations/{subject_digest}"],
+    listAttestationsBulk: [
+      "POST /orgs/{org}/attestations/bulk-list{?per_page,before,after}"
+    ],
+    listBlockedUsers: ["GET /orgs/{org}/blocks"],
+    listFailedInvitations: ["GET /orgs/{org}/failed_invitations"],
+    listForAuthenticatedUser: ["GET /user/orgs"],
+    listForUser: ["GET /users/{username}/orgs"],
+    listInvitationTeams: ["GET /orgs/{org}/invitations/{invitation_id}/teams"],
+    listIssueTypes: ["GET /orgs/{org}/issue-types"],
+    listMembers: ["GET /orgs/{org}/members"],
+    listMembershipsForAuthenticatedUser: ["GET /user/memberships/orgs"],
+    listOrgRoleTeams: ["GET /orgs/{org}/organization-roles/{role_id}/teams"],
+    listOrgRoleUsers: ["GET /orgs/{org}/organization-roles/{role_id}/users"],
+    listOrgRoles: ["GET /orgs/{org}/organization-roles"],
+    listOrganizationFineGrainedPermissions: [
+      "GET /orgs/{org}/organization-fine-grained-permissions"
+    ],
+    listOutsideCollaborators: ["GET /orgs/{org}/outside_collaborators"],
+    listPatGrantRepositories: [
+      "GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories"
+    ],
+    listPatGrantRequestRepositories: [
+      "GET /orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories"
+    ],
+    listPatGrantRequests: ["GET /orgs/{org}/personal-access-token-requests"],
+    listPatGrants: ["GET /orgs/{org}/personal-access-tokens"],
+    listPendingInvitations: ["GET /orgs/{org}/invitations"],
+    listPublicMembers: ["GET /orgs/{org}/public_members"],
+    listSecurityManagerTeams: [
+      "GET /orgs/{org}/security-managers",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.listSecurityManagerTeams() is deprecated, see https://docs.github.com/rest/orgs/security-managers#list-security-manager-teams"
+      }
+    ],
+    listWebhookDeliveries: ["GET /orgs/{org}/hooks/{hook_id}/deliveries"],
+    listWebhooks: ["GET /orgs/{org}/hooks"],
+    pingWebhook: ["POST /orgs/{org}/hooks/{hook_id}/pings"],
+    redeliverWebhookDelivery: [
+      "POST /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+    ],
+    removeMember: ["DELETE /orgs/{org}/members/{username}"],
+    removeMembershipForUser: ["DELETE /orgs/{org}/memberships/{username}"],
+    removeOutsideCollaborator: [
+      "DELETE /orgs/{org}/outside_collaborators/{username}"
+    ],
+    removePublicMembershipForAuthenticatedUser: [
+      "DELETE /orgs/{org}/public_members/{username}"
+    ],
+    removeSecurityManagerTeam: [
+      "DELETE /orgs/{org}/security-managers/teams/{team_slug}",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.removeSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#remove-a-security-manager-team"
+      }
+    ],
+    reviewPatGrantRequest: [
+      "POST /orgs/{org}/personal-access-token-requests/{pat_request_id}"
+    ],
+    reviewPatGrantRequestsInBulk: [
+      "POST /orgs/{org}/personal-access-token-requests"
+    ],
+    revokeAllOrgRolesTeam: [
+      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}"
+    ],
+    revokeAllOrgRolesUser: [
+      "DELETE /orgs/{org}/organization-roles/users/{username}"
+    ],
+    revokeOrgRoleTeam: [
+      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
+    ],
+    revokeOrgRoleUser: [
+      "DELETE /orgs/{org}/organization-roles/users/{username}/{role_id}"
+    ],
+    setImmutableReleasesSettings: [
+      "PUT /orgs/{org}/settings/immutable-releases"
+    ],
+    setImmutableReleasesSettingsRepositories: [
+      "PUT /orgs/{org}/settings/immutable-releases/repositories"
+    ],
+    setMembershipForUser: ["PUT /orgs/{org}/memberships/{username}"],
+    setPublicMembershipForAuthenticatedUser: [
+      "PUT /orgs/{org}/public_members/{username}"
+    ],
+    unblockUser: ["DELETE /orgs/{org}/blocks/{username}"],
+    update: ["PATCH /orgs/{org}"],
+    updateIssueType: ["PUT /orgs/{org}/issue-types/{issue_type_id}"],
+    updateMembershipForAuthenticatedUser: [
+      "PATCH /user/memberships/orgs/{org}"
+    ],
+    updatePatAccess: ["POST /orgs/{org}/personal-access-tokens/{pat_id}"],
+    updatePatAccesses: ["POST /orgs/{org}/personal-access-tokens"],
+    updateWebhook: ["PATCH /orgs/{org}/hooks/{hook_id}"],
+    updateWebhookConfigForOrg: ["PATCH /orgs/{org}/hooks/{hook_id}/config"]
+  },
+  packages: {
+    deletePackageForAuthenticatedUser: [
+      "DELETE /user/packages/{package_type}/{package_name}"
+    ],
+    deletePackageForOrg: [
+      "DELETE /orgs/{org}/packages/{package_type}/{package_name}"
+    ],
+    deletePackageForUser: [
+      "DELETE /users/{username}/packages/{package_type}/{package_name}"
+    ],
+    deletePackageVersionForAuthenticatedUser: [
+      "DELETE /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    deletePackageVersionForOrg: [
+      "DELETE /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    deletePackageVersionForUser: [
+      "DELETE /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getAllPackageVersionsForAPackageOwnedByAnOrg: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions",
+      {},
+      { renamed: ["packages", "getAllPackageVersionsForPackageOwnedByOrg"] }
+    ],
+    getAllPackageVersionsForAPackageOwnedByTheAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions",
+      {},
+      {
+        renamed: [
+          "packages",
+          "getAllPackageVersionsForPackageOwnedByAuthenticatedUser"
+        ]
+      }
+    ],
+    getAllPackageVersionsForPackageOwnedByAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions"
+    ],
+    getAllPackageVersionsForPackageOwnedByOrg: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions"
+    ],
+    getAllPackageVersionsForPackageOwnedByUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}/versions"
+    ],
+    getPackageForAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}"
+    ],
+    getPackageForOrganization: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}"
+    ],
+    getPackageForUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}"
+    ],
+    getPackageVersionForAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getPackageVersionForOrganization: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getPackageVersionForUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    listDockerMigrationConflictingPackagesForAuthenticatedUser: [
+      "GET /user/docker/conflicts"
+    ],
+    listDockerMigrationConflictingPackagesForOrganization: [
+      "GET /orgs/{org}/docker/conflicts"
+    ],
+    listDockerMigrationConflictingPackagesForUser: [
+      "GET /users/{username}/docker/conflicts"
+    ],
+    listPackagesForAuthenticatedUser: ["GET /user/packages"],
+    listPackagesForOrganization: ["GET /orgs/{org}/packages"],
+    listPackagesForUser: ["GET /users/{username}/packages"],
+    restorePackageForAuthenticatedUser: [
+      "POST /user/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageForOrg: [
+      "POST /orgs/{org}/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageForUser: [
+      "POST /users/{username}/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageVersionForAuthenticatedUser: [
+      "POST /user/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ],
+    restorePackageVersionForOrg: [
+      "POST /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ],
+    restorePackageVersionForUser: [
+      "POST /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ]
+  },
+  privateRegistries: {
+    createOrgPrivateRegistry: ["POST /orgs/{org}/private-registries"],
+    deleteOrgPrivateRegistry: [
+      "DELETE /orgs/{org}/private-registries/{secret_name}"
+    ],
+    getOrgPrivateRegistry: ["GET /orgs/{org}/private-registries/{secret_name}"],
+    getOrgPublicKey: ["GET /orgs/{org}/private-registries/public-key"],
+    listOrgPrivateRegistries: ["GET /orgs/{org}/private-registries"],
+    updateOrgPrivateRegistry: [
+      "PATCH /orgs/{org}/private-registries/{secret_name}"
+    ]
+  },
+  projects: {
+    addItemForOrg: ["POST /orgs/{org}/projectsV2/{project_number}/items"],
+    addItemForUser: [
+      "POST /users/{username}/projectsV2/{project_number}/items"
+    ],
+    deleteItemForOrg: [
+      "DELETE /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    deleteItemForUser: [
+      "DELETE /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    getFieldForOrg: [
+      "GET /orgs/{org}/projectsV2/{project_number}/fields/{field_id}"
+    ],
+    getFieldForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/fields/{field_id}"
+    ],
+    getForOrg: ["GET /orgs/{org}/projectsV2/{project_number}"],
+    getForUser: ["GET /users/{username}/projectsV2/{project_number}"],
+    getOrgItem: ["GET /orgs/{org}/projectsV2/{project_number}/items/{item_id}"],
+    getUserItem: [
+      "GET /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    listFieldsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/fields"],
+    listFieldsForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/fields"
+    ],
+    listForOrg: ["GET /orgs/{org}/projectsV2"],
+    listForUser: ["GET /users/{username}/projectsV2"],
+    listItemsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/items"],
+    listItemsForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/items"
+    ],
+    updateItemForOrg: [
+      "PATCH /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    updateItemForUser: [
+      "PATCH /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ]
+  },
+  pulls: {
+    checkIfMerged: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
+    create: ["POST /repos/{owner}/{repo}/pulls"],
+    createReplyForReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies"
+    ],
+    createReview: ["POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
+    createReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments"
+    ],
+    deletePendingReview: [
+      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    deleteReviewComment: [
+      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}"
+    ],
+    dismissReview: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals"
+    ],
+    get: ["GET /repos/{owner}/{repo}/pulls/{pull_number}"],
+    getReview: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    getReviewComment: ["GET /repos/{owner}/{repo}/pulls/comments/{comment_id}"],
+    list: ["GET /repos/{owner}/{repo}/pulls"],
+    listCommentsForReview: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments"
+    ],
+    listCommits: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/commits"],
+    listFiles: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/files"],
+    listRequestedReviewers: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    listReviewComments: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments"
+    ],
+    listReviewCommentsForRepo: ["GET /repos/{owner}/{repo}/pulls/comments"],
+    listReviews: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
+    merge: ["PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
+    removeRequestedReviewers: [
+      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    requestReviewers: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    submitReview: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/events"
+    ],
+    update: ["PATCH /repos/{owner}/{repo}/pulls/{pull_number}"],
+    updateBranch: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch"
+    ],
+    updateReview: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    updateReviewComment: [
+      "PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}"
+    ]
+  },
+  rateLimit: { get: ["GET /rate_limit"] },
+  reactions: {
+    createForCommitComment: [
+      "POST /repos/{owner}/{repo}/comments/{comment_id}/reactions"
+    ],
+    createForIssue: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/reactions"
+    ],
+    createForIssueComment: [
+      "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
+    ],
+    createForPullRequestReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
+    ],
+    createForRelease: [
+      "POST /repos/{owner}/{repo}/releases/{release_id}/reactions"
+    ],
+    createForTeamDiscussionCommentInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
+    ],
+    createForTeamDiscussionInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
+    ],
+    deleteForCommitComment: [
+      "DELETE /repos/{owner}/{repo}/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForIssue: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/reactions/{reaction_id}"
+    ],
+    deleteForIssueComment: [
+      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForPullRequestComment: [
+      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForRelease: [
+      "DELETE /repos/{owner}/{repo}/releases/{release_id}/reactions/{reaction_id}"
+    ],
+    deleteForTeamDiscussion: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions/{reaction_id}"
+    ],
+    deleteForTeamDiscussionComment: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions/{reaction_id}"
+    ],
+    listForCommitComment: [
+      "GET /repos/{owner}/{repo}/comments/{comment_id}/reactions"
+    ],
+    listForIssue: ["GET /repos/{owner}/{repo}/issues/{issue_number}/reactions"],
+    listForIssueComment: [
+      "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
+    ],
+    listForPullRequestReviewComment: [
+      "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
+    ],
+    listForRelease: [
+      "GET /repos/{owner}/{repo}/releases/{release_id}/reactions"
+    ],
+    listForTeamDiscussionCommentInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
+    ],
+    listForTeamDiscussionInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
+    ]
+  },
+  repos: {
+    acceptInvitation: [
+      "PATCH /user/repository_invitations/{invitation_id}",
+      {},
+      { renamed: ["repos", "acceptInvitationForAuthenticatedUser"] }
+    ],
+    acceptInvitationForAuthenticatedUser: [
+      "PATCH /user/repository_invitations/{invitation_id}"
+    ],
+    addAppAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    addCollaborator: ["PUT /repos/{owner}/{repo}/collaborators/{username}"],
+    addStatusCheckContexts: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    addTeamAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    addUserAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    cancelPagesDeployment: [
+      "POST /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}/cancel"
+    ],
+    checkAutomatedSecurityFixes: [
+      "GET /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    checkCollaborator: ["GET /repos/{owner}/{repo}/collaborators/{username}"],
+    checkImmutableReleases: ["GET /repos/{owner}/{repo}/immutable-releases"],
+    checkPrivateVulnerabilityReporting: [
+      "GET /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    checkVulnerabilityAlerts: [
+      "GET /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    codeownersErrors: ["GET /repos/{owner}/{repo}/codeowners/errors"],
+    compareCommits: ["GET /repos/{owner}/{repo}/compare/{base}...{head}"],
+    compareCommitsWithBasehead: [
+      "GET /repos/{owner}/{repo}/compare/{basehead}"
+    ],
+    createAttestation: ["POST /repos/{owner}/{repo}/attestations"],
+    createAutolink: ["POST /repos/{owner}/{repo}/autolinks"],
+    createCommitComment: [
+      "POST /repos/{owner}/{repo}/commits/{commit_sha}/comments"
+    ],
+    createCommitSignatureProtection: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    createCommitStatus: ["POST /repos/{owner}/{repo}/statuses/{sha}"],
+    createDeployKey: ["POST /repos/{owner}/{repo}/keys"],
+    createDeployment: ["POST /repos/{owner}/{repo}/deployments"],
+    createDeploymentBranchPolicy: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
+    ],
+    createDeploymentProtectionRule: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
+    ],
+    createDeploymentStatus: [
+      "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+    ],
+    createDispatchEvent: ["POST /repos/{owner}/{repo}/dispatches"],
+    createForAuthenticatedUser: ["POST /user/repos"],
+    createFork: ["POST /repos/{owner}/{repo}/forks"],
+    createInOrg: ["POST /orgs/{org}/repos"],
+    createOrUpdateEnvironment: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    createOrUpdateFileContents: ["PUT /repos/{owner}/{repo}/contents/{path}"],
+    createOrgRuleset: ["POST /orgs/{org}/rulesets"],
+    createPagesDeployment: ["POST /repos/{owner}/{repo}/pages/deployments"],
+    createPagesSite: ["POST /repos/{owner}/{repo}/pages"],
+    createRelease: ["POST /repos/{owner}/{repo}/releases"],
+    createRepoRuleset: ["POST /repos/{owner}/{repo}/rulesets"],
+    createUsingTemplate: [
+      "POST /repos/{template_owner}/{template_repo}/generate"
+    ],
+    createWebhook: ["POST /repos/{owner}/{repo}/hooks"],
+    customPropertiesForReposCreateOrUpdateRepositoryValues: [
+      "PATCH /repos/{owner}/{repo}/properties/values"
+    ],
+    customPropertiesForReposGetRepositoryValues: [
+      "GET /repos/{owner}/{repo}/properties/values"
+    ],
+    declineInvitation: [
+      "DELETE /user/repository_invitations/{invitation_id}",
+      {},
+      { renamed: ["repos", "declineInvitationForAuthenticatedUser"] }
+    ],
+    declineInvitationForAuthenticatedUser: [
+      "DELETE /user/repository_invitations/{invitation_id}"
+    ],
+    delete: ["DELETE /repos/{owner}/{repo}"],
+    deleteAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
+    ],
+    deleteAdminBranchProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    deleteAnEnvironment: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    deleteAutolink: ["DELETE /repos/{owner}/{repo}/autolinks/{autolink_id}"],
+    deleteBranchProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    deleteCommitComment: ["DELETE /repos/{owner}/{repo}/comments/{comment_id}"],
+    deleteCommitSignatureProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    deleteDeployKey: ["DELETE /repos/{owner}/{repo}/keys/{key_id}"],
+    deleteDeployment: [
+      "DELETE /repos/{owner}/{repo}/deployments/{deployment_id}"
+    ],
+    deleteDeploymentBranchPolicy: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    deleteFile: ["DELETE /repos/{owner}/{repo}/contents/{path}"],
+    deleteInvitation: [
+      "DELETE /repos/{owner}/{repo}/invitations/{invitation_id}"
+    ],
+    deleteOrgRuleset: ["DELETE /orgs/{org}/rulesets/{ruleset_id}"],
+    deletePagesSite: ["DELETE /repos/{owner}/{repo}/pages"],
+    deletePullRequestReviewProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    deleteRelease: ["DELETE /repos/{owner}/{repo}/releases/{release_id}"],
+    deleteReleaseAsset: [
+      "DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}"
+    ],
+    deleteRepoRuleset: ["DELETE /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    deleteWebhook: ["DELETE /repos/{owner}/{repo}/hooks/{hook_id}"],
+    disableAutomatedSecurityFixes: [
+      "DELETE /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    disableDeploymentProtectionRule: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
+    ],
+    disableImmutableReleases: [
+      "DELETE /repos/{owner}/{repo}/immutable-releases"
+    ],
+    disablePrivateVulnerabilityReporting: [
+      "DELETE /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    disableVulnerabilityAlerts: [
+      "DELETE /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    downloadArchive: [
+      "GET /repos/{owner}/{repo}/zipball/{ref}",
+      {},
+      { renamed: ["repos", "downloadZipballArchive"] }
+    ],
+    downloadTarballArchive: ["GET /repos/{owner}/{repo}/tarball/{ref}"],
+    downloadZipballArchive: ["GET /repos/{owner}/{repo}/zipball/{ref}"],
+    enableAutomatedSecurityFixes: [
+      "PUT /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    enableImmutableReleases: ["PUT /repos/{owner}/{repo}/immutable-releases"],
+    enablePrivateVulnerabilityReporting: [
+      "PUT /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    enableVulnerabilityAlerts: [
+      "PUT /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    generateReleaseNotes: [
+      "POST /repos/{owner}/{repo}/releases/generate-notes"
+    ],
+    get: ["GET /repos/{owner}/{repo}"],
+    getAccessRestrictions: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
+    ],
+    getAdminBranchProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    getAllDeploymentProtectionRules: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
+    ],
+    getAllEnvironments: ["GET /repos/{owner}/{repo}/environments"],
+    getAllStatusCheckContexts: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts"
+    ],
+    getAllTopics: ["GET /repos/{owner}/{repo}/topics"],
+    getAppsWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps"
+    ],
+    getAutolink: ["GET /repos/{owner}/{repo}/autolinks/{autolink_id}"],
+    getBranch: ["GET /repos/{owner}/{repo}/branches/{branch}"],
+    getBranchProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    getBranchRules: ["GET /repos/{owner}/{repo}/rules/branches/{branch}"],
+    getClones: ["GET /repos/{owner}/{repo}/traffic/clones"],
+    getCodeFrequencyStats: ["GET /repos/{owner}/{repo}/stats/code_frequency"],
+    getCollaboratorPermissionLevel: [
+      "GET /repos/{owner}/{repo}/collaborators/{username}/permission"
+    ],
+    getCombinedStatusForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/status"],
+    getCommit: ["GET /repos/{owner}/{repo}/commits/{ref}"],
+    getCommitActivityStats: ["GET /repos/{owner}/{repo}/stats/commit_activity"],
+    getCommitComment: ["GET /repos/{owner}/{repo}/comments/{comment_id}"],
+    getCommitSignatureProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    getCommunityProfileMetrics: ["GET /repos/{owner}/{repo}/community/profile"],
+    getContent: ["GET /repos/{owner}/{repo}/contents/{path}"],
+    getContributorsStats: ["GET /repos/{owner}/{repo}/stats/contributors"],
+    getCustomDeploymentProtectionRule: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
+    ],
+    getDeployKey: ["GET /repos/{owner}/{repo}/keys/{key_id}"],
+    getDeployment: ["GET /repos/{owner}/{repo}/deployments/{deployment_id}"],
+    getDeploymentBranchPolicy: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    getDeploymentStatus: [
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses/{status_id}"
+    ],
+    getEnvironment: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    getLatestPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/latest"],
+    getLatestRelease: ["GET /repos/{owner}/{repo}/releases/latest"],
+    getOrgRuleSuite: ["GET /orgs/{org}/rulesets/rule-suites/{rule_suite_id}"],
+    getOrgRuleSuites: ["GET /orgs/{org}/rulesets/rule-suites"],
+    getOrgRuleset: ["GET /orgs/{org}/rulesets/{ruleset_id}"],
+    getOrgRulesets: ["GET /orgs/{org}/rulesets"],
+    getPages: ["GET /repos/{owner}/{repo}/pages"],
+    getPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/{build_id}"],
+    getPagesDeployment: [
+      "GET /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}"
+    ],
+    getPagesHealthCheck: ["GET /repos/{owner}/{repo}/pages/health"],
+    getParticipationStats: ["GET /repos/{owner}/{repo}/stats/participation"],
+    getPullRequestReviewProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    getPunchCardStats: ["GET /repos/{owner}/{repo}/stats/punch_card"],
+    getReadme: ["GET /repos/{owner}/{repo}/readme"],
+    getReadmeInDirectory: ["GET /repos/{owner}/{repo}/readme/{dir}"],
+    getRelease: ["GET /repos/{owner}/{repo}/releases/{release_id}"],
+    getReleaseAsset: ["GET /repos/{owner}/{repo}/releases/assets/{asset_id}"],
+    getReleaseByTag: ["GET /repos/{owner}/{repo}/releases/tags/{tag}"],
+    getRepoRuleSuite: [
+      "GET /repos/{owner}/{repo}/rulesets/rule-suites/{rule_suite_id}"
+    ],
+    getRepoRuleSuites: ["GET /repos/{owner}/{repo}/rulesets/rule-suites"],
+    getRepoRuleset: ["GET /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    getRepoRulesetHistory: [
+      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history"
+    ],
+    getRepoRulesetVersion: [
+      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history/{version_id}"
+    ],
+    getRepoRulesets: ["GET /repos/{owner}/{repo}/rulesets"],
+    getStatusChecksProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    getTeamsWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams"
+    ],
+    getTopPaths: ["GET /repos/{owner}/{repo}/traffic/popular/paths"],
+    getTopReferrers: ["GET /repos/{owner}/{repo}/traffic/popular/referrers"],
+    getUsersWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users"
+    ],
+    getViews: ["GET /repos/{owner}/{repo}/traffic/views"],
+    getWebhook: ["GET /repos/{owner}/{repo}/hooks/{hook_id}"],
+    getWebhookConfigForRepo: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/config"
+    ],
+    getWebhookDelivery: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}"
+    ],
+    listActivities: ["GET /repos/{owner}/{repo}/activity"],
+    listAttestations: [
+      "GET /repos/{owner}/{repo}/attestations/{subject_digest}"
+    ],
+    listAutolinks: ["GET /repos/{owner}/{repo}/autolinks"],
+    listBranches: ["GET /repos/{owner}/{repo}/branches"],
+    listBranchesForHeadCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/branches-where-head"
+    ],
+    listCollaborators: ["GET /repos/{owner}/{repo}/collaborators"],
+    listCommentsForCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments"
+    ],
+    listCommitCommentsForRepo: ["GET /repos/{owner}/{repo}/comments"],
+    listCommitStatusesForRef: [
+      "GET /repos/{owner}/{repo}/commits/{ref}/statuses"
+    ],
+    listCommits: ["GET /repos/{owner}/{repo}/commits"],
+    listContributors: ["GET /repos/{owner}/{repo}/contributors"],
+    listCustomDeploymentRuleIntegrations: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/apps"
+    ],
+    listDeployKeys: ["GET /repos/{owner}/{repo}/keys"],
+    listDeploymentBranchPolicies: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
+    ],
+    listDeploymentStatuses: [
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+    ],
+    listDeployments: ["GET /repos/{owner}/{repo}/deployments"],
+    listForAuthenticatedUser: ["GET /user/repos"],
+    listForOrg: ["GET /orgs/{org}/repos"],
+    listForUser: ["GET /users/{username}/repos"],
+    listForks: ["GET /repos/{owner}/{repo}/forks"],
+    listInvitations: ["GET /repos/{owner}/{repo}/invitations"],
+    listInvitationsForAuthenticatedUser: ["GET /user/repository_invitations"],
+    listLanguages: ["GET /repos/{owner}/{repo}/languages"],
+    listPagesBuilds: ["GET /repos/{owner}/{repo}/pages/builds"],
+    listPublic: ["GET /repositories"],
+    listPullRequestsAssociatedWithCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls"
+    ],
+    listReleaseAssets: [
+      "GET /repos/{owner}/{repo}/releases/{release_id}/assets"
+    ],
+    listReleases: ["GET /repos/{owner}/{repo}/releases"],
+    listTags: ["GET /repos/{owner}/{repo}/tags"],
+    listTeams: ["GET /repos/{owner}/{repo}/teams"],
+    listWebhookDeliveries: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries"
+    ],
+    listWebhooks: ["GET /repos/{owner}/{repo}/hooks"],
+    merge: ["POST /repos/{owner}/{repo}/merges"],
+    mergeUpstream: ["POST /repos/{owner}/{repo}/merge-upstream"],
+    pingWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/pings"],
+    redeliverWebhookDelivery: [
+      "POST /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+    ],
+    removeAppAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    removeCollaborator: [
+      "DELETE /repos/{owner}/{repo}/collaborators/{username}"
+    ],
+    removeStatusCheckContexts: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    removeStatusCheckProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    removeTeamAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    removeUserAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    renameBranch: ["POST /repos/{owner}/{repo}/branches/{branch}/rename"],
+    replaceAllTopics: ["PUT /repos/{owner}/{repo}/topics"],
+    requestPagesBuild: ["POST /repos/{owner}/{repo}/pages/builds"],
+    setAdminBranchProtection: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    setAppAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    setStatusCheckContexts: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    setTeamAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    setUserAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    testPushWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/tests"],
+    transfer: ["POST /repos/{owner}/{repo}/transfer"],
+    update: ["PATCH /repos/{owner}/{repo}"],
+    updateBranchProtection: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    updateCommitComment: ["PATCH /repos/{owner}/{repo}/comments/{comment_id}"],
+    updateDeploymentBranchPolicy: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    updateInformationAboutPagesSite: ["PUT /repos/{owner}/{repo}/pages"],
+    updateInvitation: [
+      "PATCH /repos/{owner}/{repo}/invitations/{invitation_id}"
+    ],
+    updateOrgRuleset: ["PUT /orgs/{org}/rulesets/{ruleset_id}"],
+    updatePullRequestReviewProtection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    updateRelease: ["PATCH /repos/{owner}/{repo}/releases/{release_id}"],
+    updateReleaseAsset: [
+      "PATCH /repos/{owner}/{repo}/releases/assets/{asset_id}"
+    ],
+    updateRepoRuleset: ["PUT /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    updateStatusCheckPotection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks",
+      {},
+      { renamed: ["repos", "updateStatusCheckProtection"] }
+    ],
+    updateStatusCheckProtection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    updateWebhook: ["PATCH /repos/{owner}/{repo}/hooks/{hook_id}"],
+    updateWebhookConfigForRepo: [
+      "PATCH /repos/{owner}/{repo}/hooks/{hook_id}/config"
+    ],
+    uploadReleaseAsset: [
+      "POST /repos/{owner}/{repo}/releases/{release_id}/assets{?name,label}",
+      { baseUrl: "https://uploads.github.com" }
+    ]
+  },
+  search: {
+    code: ["GET /search/code"],
+    commits: ["GET /search/commits"],
+    issuesAndPullRequests: ["GET /search/issues"],
+    labels: ["GET /search/labels"],
+    repos: ["GET /search/repositories"],
+    topics: ["GET /search/topics"],
+    users: ["GET /search/users"]
+  },
+  secretScanning: {
+    createPushProtectionBypass: [
+      "POST /repos/{owner}/{repo}/secret-scanning/push-protection-bypasses"
+    ],
+    getAlert: [
+      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
+    ],
+    getScanHistory: ["GET /repos/{owner}/{repo}/secret-scanning/scan-history"],
+    listAlertsForOrg: ["GET /orgs/{org}/secret-scanning/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/secret-scanning/alerts"],
+    listLocationsForAlert: [
+      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations"
+    ],
+    listOrgPatternConfigs: [
+      "GET /orgs/{org}/secret-scanning/pattern-configurations"
+    ],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
+    ],
+    updateOrgPatternConfigs: [
+      "PATCH /orgs/{org}/secret-scanning/pattern-configurations"
+    ]
+  },
+  securityAdvisories: {
+    createFork: [
+      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/forks"
+    ],
+    createPrivateVulnerabilityReport: [
+      "POST /repos/{owner}/{repo}/security-advisories/reports"
+    ],
+    createRepositoryAdvisory: [
+      "POST /repos/{owner}/{repo}/security-advisories"
+    ],
+    createRepositoryAdvisoryCveRequest: [
+      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/cve"
+    ],
+    getGlobalAdvisory: ["GET /advisories/{ghsa_id}"],
+    getRepositoryAdvisory: [
+      "GET /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
+    ],
+    listGlobalAdvisories: ["GET /advisories"],
+    listOrgRepositoryAdvisories: ["GET /orgs/{org}/security-advisories"],
+    listRepositoryAdvisories: ["GET /repos/{owner}/{repo}/security-advisories"],
+    updateRepositoryAdvisory: [
+      "PATCH /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
+    ]
+  },
+  teams: {
+    addOrUpdateMembershipForUserInOrg: [
+      "PUT /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    addOrUpdateRepoPermissionsInOrg: [
+      "PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    checkPermissionsForRepoInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    create: ["POST /orgs/{org}/teams"],
+    createDiscussionCommentInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
+    ],
+    createDiscussionInOrg: ["POST /orgs/{org}/teams/{team_slug}/discussions"],
+    deleteDiscussionCommentInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    deleteDiscussionInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    deleteInOrg: ["DELETE /orgs/{org}/teams/{team_slug}"],
+    getByName: ["GET /orgs/{org}/teams/{team_slug}"],
+    getDiscussionCommentInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    getDiscussionInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    getMembershipForUserInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    list: ["GET /orgs/{org}/teams"],
+    listChildInOrg: ["GET /orgs/{org}/teams/{team_slug}/teams"],
+    listDiscussionCommentsInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
+    ],
+    listDiscussionsInOrg: ["GET /orgs/{org}/teams/{team_slug}/discussions"],
+    listForAuthenticatedUser: ["GET /user/teams"],
+    listMembersInOrg: ["GET /orgs/{org}/teams/{team_slug}/members"],
+    listPendingInvitationsInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/invitations"
+    ],
+    listReposInOrg: ["GET /orgs/{org}/teams/{team_slug}/repos"],
+    removeMembershipForUserInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    removeRepoInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    updateDiscussionCommentInOrg: [
+      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    updateDiscussionInOrg: [
+      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    updateInOrg: ["PATCH /orgs/{org}/teams/{team_slug}"]
+  },
+  users: {
+    addEmailForAuthenticated: [
+      "POST /user/emails",
+      {},
+      { renamed: ["users", "addEmailForAuthenticatedUser"] }
+    ],
+    addEmailForAuthenticatedUser: ["POST /user/emails"],
+    addSocialAccountForAuthenticatedUser: ["POST /user/social_accounts"],
+    block: ["PUT /user/blocks/{username}"],
+    checkBlocked: ["GET /user/blocks/{username}"],
+    checkFollowingForUser: ["GET /users/{username}/following/{target_user}"],
+    checkPersonIsFollowedByAuthenticated: ["GET /user/following/{username}"],
+    createGpgKeyForAuthenticated: [
+      "POST /user/gpg_keys",
+      {},
+      { renamed: ["users", "createGpgKeyForAuthenticatedUser"] }
+    ],
+    createGpgKeyForAuthenticatedUser: ["POST /user/gpg_keys"],
+    createPublicSshKeyForAuthenticated: [
+      "POST /user/keys",
+      {},
+      { renamed: ["users", "createPublicSshKeyForAuthenticatedUser"] }
+    ],
+    createPublicSshKeyForAuthenticatedUser: ["POST /user/keys"],
+    createSshSigningKeyForAuthenticatedUser: ["POST /user/ssh_signing_keys"],
+    deleteAttestationsBulk: [
+      "POST /users/{username}/attestations/delete-request"
+    ],
+    deleteAttestationsById: [
+      "DELETE /users/{username}/attestations/{attestation_id}"
+    ],
+    deleteAttestationsBySubjectDigest: [
+      "DELETE /users/{username}/attestations/digest/{subject_digest}"
+    ],
+    deleteEmailForAuthenticated: [
+      "DELETE /user/emails",
+      {},
+      { renamed: ["users", "deleteEmailForAuthenticatedUser"] }
+    ],
+    deleteEmailForAuthenticatedUser: ["DELETE /user/emails"],
+    deleteGpgKeyForAuthenticated: [
+      "DELETE /user/gpg_keys/{gpg_key_id}",
+      {},
+      { renamed: ["users", "deleteGpgKeyForAuthenticatedUser"] }
+    ],
+    deleteGpgKeyForAuthenticatedUser: ["DELETE /user/gpg_keys/{gpg_key_id}"],
+    deletePublicSshKeyForAuthenticated: [
+      "DELETE /user/keys/{key_id}",
+      {},
+      { renamed: ["users", "deletePublicSshKeyForAuthenticatedUser"] }
+    ],
+    deletePublicSshKeyForAuthenticatedUser: ["DELETE /user/keys/{key_id}"],
+    deleteSocialAccountForAuthenticatedUser: ["DELETE /user/social_accounts"],
+    deleteSshSigningKeyForAuthenticatedUser: [
+      "DELETE /user/ssh_signing_keys/{ssh_signing_key_id}"
+    ],
+    follow: ["PUT /user/following/{username}"],
+    getAuthenticated: ["GET /user"],
+    getById: ["GET /user/{account_id}"],
+    getByUsername: ["GET /users/{username}"],
+    getContextForUser: ["GET /users/{username}/hovercard"],
+    getGpgKeyForAuthenticated: [
+      "GET /user/gpg_keys/{gpg_key_id}",
+      {},
+      { renamed: ["users", "getGpgKeyForAuthenticatedUser"] }
+    ],
+    getGpgKeyForAuthenticatedUser: ["GET /user/gpg_keys/{gpg_key_id}"],
+    getPublicSshKeyForAuthenticated: [
+      "GET /user/keys/{key_id}",
+      {},
+      { renamed: ["users", "getPublicSshKeyForAuthenticatedUser"] }
+    ],
+    getPublicSshKeyForAuthenticatedUser: ["GET /user/keys/{key_id}"],
+    getSshSigningKeyForAuthenticatedUser: [
+      "GET /user/ssh_signing_keys/{ssh_signing_key_id}"
+    ],
+    list: ["GET /users"],
+    listAttestations: ["GET /users/{username}/attestations/{subject_digest}"],
+    listAttestationsBulk: [
+      "POST /users/{username}/attestations/bulk-list{?per_page,before,after}"
+    ],
+    listBlockedByAuthenticated: [
+      "GET /user/blocks",
+      {},
+      { renamed: ["users", "listBlockedByAuthenticatedUser"] }
+    ],
+    listBlockedByAuthenticatedUser: ["GET /user/blocks"],
+    listEmailsForAuthenticated: [
+      "GET /user/emails",
+      {},
+      { renamed: ["users", "listEmailsForAuthenticatedUser"] }
+    ],
+    listEmailsForAuthenticatedUser: ["GET /user/emails"],
+    listFollowedByAuthenticated: [
+      "GET /user/following",
+      {},
+      { renamed: ["users", "listFollowedByAuthenticatedUser"] }
+    ],
+    listFollowedByAuthenticatedUser: ["GET /user/following"],
+    listFollowersForAuthenticatedUser: ["GET /user/followers"],
+    listFollowersForUser: ["GET /users/{username}/followers"],
+    listFollowingForUser: ["GET /users/{username}/following"],
+    listGpgKeysForAuthenticated: [
+      "GET /user/gpg_keys",
+      {},
+      { renamed: ["users", "listGpgKeysForAuthenticatedUser"] }
+    ],
+    listGpgKeysForAuthenticatedUser: ["GET /user/gpg_keys"],
+    listGpgKeysForUser: ["GET /users/{username}/gpg_keys"],
+    listPublicEmailsForAuthenticated: [
+      "GET /user/public_emails",
+      {},
+      { renamed: ["users", "listPublicEmailsForAuthenticatedUser"] }
+    ],
+    listPublicEmailsForAuthenticatedUser: ["GET /user/public_emails"],
+    listPublicKeysForUser: ["GET /users/{username}/keys"],
+    listPublicSshKeysForAuthenticated: [
+      "GET /user/keys",
+      {},
+      { renamed: ["users", "listPublicSshKeysForAuthenticatedUser"] }
+    ],
+    listPublicSshKeysForAuthenticatedUser: ["GET /user/keys"],
+    listSocialAccountsForAuthenticatedUser: ["GET /user/social_accounts"],
+    listSocialAccountsForUser: ["GET /users/{username}/social_accounts"],
+    listSshSigningKeysForAuthenticatedUser: ["GET /user/ssh_signing_keys"],
+    listSshSigningKeysForUser: ["GET /users/{username}/ssh_signing_keys"],
+    setPrimaryEmailVisibilityForAuthenticated: [
+      "PATCH /user/email/visibility",
+      {},
+      { renamed: ["users", "setPrimaryEmailVisibilityForAuthenticatedUser"] }
+    ],
+    setPrimaryEmailVisibilityForAuthenticatedUser: [
+      "PATCH /user/email/visibility"
+    ],
+    unblock: ["DELETE /user/blocks/{username}"],
+    unfollow: ["DELETE /user/following/{username}"],
+    updateAuthenticated: ["PATCH /user"]
+  }
+};
+var endpoints_default = Endpoints;
+
+// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+var endpointMethodsMap = /* @__PURE__ */ new Map();
+for (const [scope, endpoints] of Object.entries(endpoints_default)) {
+  for (const [methodName, endpoint2] of Object.entries(endpoints)) {
+    const [route, defaults2, decorations] = endpoint2;
+    const [method, url] = route.split(/ /);
+    const endpointDefaults = Object.assign(
+      {
+        method,
+        url
+      },
+      defaults2
+    );
+    if (!endpointMethodsMap.has(scope)) {
+      endpointMethodsMap.set(scope, /* @__PURE__ */ new Map());
+    }
+    endpointMethodsMap.get(scope).set(methodName, {
+      scope,
+      methodName,
+      endpointDefaults,
+      decorations
+    });
+  }
+}
+var handler = {
+  has({ scope }, methodName) {
+    return endpointMethodsMap.get(scope).has(methodName);
+  },
+  getOwnPropertyDescriptor(target, methodName) {
+    return {
+      value: this.get(target, methodName),
+      // ensures method is in the cache
+      configurable: true,
+      writable: true,
+      enumerable: true
+    };
+  },
+  defineProperty(target, methodName, descriptor) {
+    Object.defineProperty(target.cache, methodName, descriptor);
+    return true;
+  },
+  deleteProperty(target, methodName) {
+    delete target.cache[methodName];
+    return true;
+  },
+  ownKeys({ scope }) {
+    return [...endpointMethodsMap.get(scope).keys()];
+  },
+  set(target, methodName, value) {
+    return target.cache[methodName] = value;
+  },
+  get({ octokit, scope, cache: cache2 }, methodName) {
+    if (cache2[methodName]) {
+      return cache2[methodName];
+    }
+    const method = endpointMethodsMap.get(scope).get(methodName);
+    if (!method) {
+      return void 0;
+    }
+    const { endpointDefaults, decorations } = method;
+    if (decorations) {
+      cache2[methodName] = decorate(
+        octokit,
+        scope,
+        methodName,
+        endpointDefaults,
+        decorations
+      );
+    } else {
+      cache2[methodName] = octokit.request.defaults(endpointDefaults);
+    }
+    return cache2[methodName];
+  }
+};
+function endpointsToMethods(octokit) {
+  const newMethods = {};
+  for (const scope of endpointMethodsMap.keys()) {
+    newMethods[scope] = new Proxy({ octokit, scope, cache: {} }, handler);
+  }
+  return newMethods;
+}
+function decorate(octokit, scope, methodName, defaults2, decorations) {
+  const requestWithDefaults = octokit.request.defaults(defaults2);
+  function withDecorations(...args) {
+    let options = requestWithDefaults.endpoint.merge(...args);
+    if (decorations.mapToData) {
+      options = Object.assign({}, options, {
+        data: options[decorations.mapToData],
+        [decorations.mapToData]: void 0
+      });
+      return requestWithDefaults(options);
+    }
+    if (decorations.renamed) {
+      const [newScope, newMethodName] = decorations.renamed;
+      octokit.log.warn(
+        `octokit.${scope}.${methodName}() has been renamed to octokit.${newScope}.${newMethodName}()`
+      );
+    }
+    if (decorations.deprecated) {
+      octokit.log.warn(decorations.deprecated);
+    }
+    if (decorations.renamedParameters) {
+      const options2 = requestWithDefaults.endpoint.merge(...args);
+      for (const [name, alias] of Object.entries(
+        decorations.renamedParameters
+      )) {
+        if (name in options2) {
+          octokit.log.warn(
+            `"${name}" parameter is deprecated for "octokit.${scope}.${methodName}()". Use "${alias}" instead`
+          );
+          if (!(alias in options2)) {
+            options2[alias] = options2[name];
+          }
+          delete options2[name];
+        }
+      }
+      return requestWithDefaults(options2);
+    }
+    return requestWithDefaults(...args);
+  }
+  return Object.assign(withDecorations, requestWithDefaults);
+}
+
+// node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+function restEndpointMethods(octokit) {
+  const api = endpointsToMethods(octokit);
+  return {
+    rest: api
+  };
+}
+restEndpointMethods.VERSION = VERSION5;
+function legacyRestEndpointMethods(octokit) {
+  const api = endpointsToMethods(octokit);
+  return {
+    ...api,
+    rest: api
+  };
+}
+legacyRestEndpointMethods.VERSION = VERSION5;
+
+// node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+var VERSION6 = "0.0.0-development";
+function normalizePaginatedListResponse(response) {
+  if (!response.data) {
+    return {
+      ...response,
+      data: []
+    };
+  }
+  const responseNeedsNormalization = ("total_count" in response.data || "total_commits" in response.data) && !("url" in response.data);
+  if (!responseNeedsNormalization) return response;
+  const incompleteResults = response.data.incomplete_results;
+  const repositorySelection = response.data.repository_selection;
+  const totalCount = response.data.total_count;
+  const totalCommits = response.data.total_commits;
+  delete response.data.incomplete_results;
+  delete response.data.repository_selection;
+  delete response.data.total_count;
+  delete response.data.total_commits;
+  const namespaceKey = Object.keys(response.data)[0];
+  const data = response.data[namespaceKey];
+  response.data = data;
+  if (typeof incompleteResults !== "undefined") {
+    response.data.incomplete_results = incompleteResults;
+  }
+  if (typeof repositorySelection !== "undefined") {
+    response.data.repository_selection = repositorySelection;
+  }
+  response.data.total_count = totalCount;
+  response.data.total_commits = totalCommits;
+  return response;
+}
+function iterator(octokit, route, parameters) {
+  const options = typeof route === "function" ? route.endpoint(parameters) : octokit.request.endpoint(route, parameters);
+  const requestMethod = typeof route === "function" ? route : octokit.request;
+  const method = options.method;
+  const headers = options.headers;
+  let url = options.url;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      async next() {
+        if (!url) return { done: true };
+        try {
+          const response = await requestMethod({ method, url, headers });
+          const normalizedResponse = normalizePaginatedListResponse(response);
+          url = ((normalizedResponse.headers.link || "").match(
+            /<([^<>]+)>;\s*rel="next"/
+          ) || [])[1];
+          if (!url && "total_commits" in normalizedResponse.data) {
+            const parsedUrl = new URL(normalizedResponse.url);
+            const params = parsedUrl.searchParams;
+            const page = parseInt(params.get("page") || "1", 10);
+            const per_page = parseInt(params.get("per_page") || "250", 10);
+            if (page * per_page < normalizedResponse.data.total_commits) {
+              params.set("page", String(page + 1));
+              url = parsedUrl.toString();
+            }
+          }
+          return { value: normalizedResponse };
+        } catch (error2) {
+          if (error2.status !== 409) throw error2;
+          url = "";
+          return {
+            value: {
+              status: 200,
+              headers: {},
+              data: []
+            }
+          };
+        }
+      }
+    })
+  };
+}
+function paginate(octokit, route, parameters, mapFn) {
+  if (typeof parameters === "function") {
+    mapFn = parameters;
+    parameters = void 0;
+  }
+  return gather(
+    octokit,
+    [],
+    iterator(octokit, route, parameters)[Symbol.asyncIterator](),
+    mapFn
+  );
+}
+function gather(octokit, results, iterator2, mapFn) {
+  return iterator2.next().then((result) => {
+    if (result.done) {
+      return results;
+    }
+    let earlyExit = false;
+    function done() {
+      earlyExit = true;
+    }
+    results = results.concat(
+      mapFn ? mapFn(result.value, done) : result.value.data
+    );
+    if (earlyExit) {
+      return results;
+    }
+    return gather(octokit, results, iterator2, mapFn);
+  });
+}
+var composePaginateRest = Object.assign(paginate, {
+  iterator
+});
+function paginateRest(octokit) {
+  return {
+    paginate: Object.assign(paginate.bind(null, octokit), {
+      iterator: iterator.bind(null, octokit)
+    })
+  };
+}
+paginateRest.VERSION = VERSION6;
+
+// node_modules/@actions/github/lib/utils.js
+var context = new Context();
+var baseUrl = getApiBaseUrl();
+var defaults = {
+  baseUrl,
+  request: {
+    agent: getProxyAgent(baseUrl),
+    fetch: getProxyFetch(baseUrl)
+  }
+};
+var GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
+function getOctokitOptions(token, options) {
+  const opts = Object.assign({}, options || {});
+  const auth2 = getAuthString(token, opts);
+  if (auth2) {
+    opts.auth = auth2;
+  }
+  const userAgent2 = getUserAgentWithOrchestrationId(opts.userAgent);
+  if (userAgent2) {
+    opts.userAgent = userAgent2;
+  }
+  return opts;
+}
+
+// node_modules/@actions/github/lib/github.js
+var context2 = new Context();
+function getOctokit(token, options, ...additionalPlugins) {
+  const GitHubWithPlugins = GitHub.plugin(...additionalPlugins);
+  return new GitHubWithPlugins(getOctokitOptions(token, options));
+}
+
+// src/action/github.ts
+var MAX_TRIES = 3;
+var MAX_WAIT_S = 60;
+var SECONDARY_LIMIT_DEFAULT_WAIT_S = 60;
+var IDEMPOTENT = /* @__PURE__ */ new Set(["GET", "HEAD", "PUT", "PATCH", "DELETE"]);
+function retryDelay(error2, method, attempt) {
+  const e = error2 ?? {};
+  const status = e.status;
+  const headers = e.response?.headers ?? {};
+  const retryAfter = Number(headers["retry-after"]);
+  const text2 = `${e.message ?? ""} ${JSON.stringify(e.response?.data ?? "")}`.toLowerCase();
+  if ((status === 403 || status === 429) && (text2.includes("secondary rate limit") || headers["retry-after"] !== void 0)) {
+    return Number.isFinite(retryAfter) ? retryAfter : SECONDARY_LIMIT_DEFAULT_WAIT_S;
+  }
+  if (status !== void 0 && status >= 500 && IDEMPOTENT.has(method.toUpperCase())) {
+    return Number.isFinite(retryAfter) ? retryAfter : 2 ** (attempt - 1);
+  }
+  return void 0;
+}
+function createClient(token) {
+  const client = getOctokit(token);
+  client.hook.wrap("request", async (request2, options) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request2(options);
+      } catch (e) {
+        const wait = retryDelay(e, String(options.method), attempt);
+        if (wait === void 0 || attempt >= MAX_TRIES || wait > MAX_WAIT_S) throw e;
+        await new Promise((resolve2) => setTimeout(resolve2, wait * 1e3));
+      }
+    }
+  });
+  return client;
+}
+function pullRequestContext(env = process.env) {
+  const eventName = env.GITHUB_EVENT_NAME;
+  if (eventName !== "pull_request" && eventName !== "pull_request_target") return void 0;
+  if (!env.GITHUB_EVENT_PATH) return void 0;
+  let payload;
+  try {
+    payload = JSON.parse((0, import_node_fs7.readFileSync)(env.GITHUB_EVENT_PATH, "utf8"));
+  } catch {
+    return void 0;
+  }
+  const pr = payload.pull_request;
+  const number = pr?.number;
+  if (typeof number !== "number" || !Number.isSafeInteger(number) || number <= 0) return void 0;
+  const fullName = env.GITHUB_REPOSITORY || (typeof payload.repository?.full_name === "string" ? payload.repository.full_name : "");
+  const [owner, repo, ...rest] = fullName.split("/");
+  if (!owner || !repo || rest.length) return void 0;
+  const headRepo = pr?.head?.repo?.full_name;
+  return {
+    owner,
+    repo,
+    number,
+    // a deleted fork leaves head.repo null: still not this repository
+    isFork: typeof headRepo !== "string" || headRepo.toLowerCase() !== fullName.toLowerCase(),
+    headSha: typeof pr?.head?.sha === "string" ? pr.head.sha : "",
+    eventName
+  };
+}
+function runUrl(env = process.env) {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = env;
+  if (!server || !repository || !runId) return void 0;
+  return `${server.replace(/\/+$/, "")}/${repository}/actions/runs/${runId}`;
+}
+
 // src/action/inputs.ts
+init_errors();
 function readInput(name, env = process.env) {
   return (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
 }
@@ -88607,45 +94463,117 @@ function getInputs(env = process.env) {
 }
 
 // src/action/main.ts
+var SUMMARY_BUDGET = 9e5;
 async function runAction() {
+  let inputs;
   try {
-    const inputs = getInputs();
+    inputs = getInputs();
     if (inputs.githubToken) setSecret(inputs.githubToken);
-    const matrix = loadMatrix();
-    let targets;
-    let policy = { ...DEFAULT_POLICY };
-    if (inputs.driver) {
-      targets = [adHocTarget({ driver: inputs.driver, gpu: inputs.gpu, forwardCompat: inputs.forwardCompat }, matrix)];
-    } else {
-      const loaded = loadTargetsFile(inputs.targets, matrix);
-      targets = loaded.targets;
-      policy = { ...policy, ...loaded.policy };
-    }
-    if (inputs.failOn) policy.failOn = inputs.failOn;
-    if (inputs.noCuda) policy.noCuda = inputs.noCuda;
-    const report = await checkImages({
-      sources: inputs.images,
-      targets,
-      policy,
-      matrix,
-      platform: inputs.platform ? parsePlatform(inputs.platform) : void 0
-    });
-    (0, import_node_fs7.writeFileSync)(inputs.reportPath, JSON.stringify(report, null, 2));
-    const markdown = renderMarkdown(report, { maxChars: 9e5 });
-    await summary.addRaw(markdown).write();
-    setOutput("verdict", report.summary.verdict);
-    setOutput("failed-count", report.summary.fail);
-    setOutput("caveat-count", report.summary.caveat);
-    setOutput("min-driver", maxDriver(report.images.map((i) => i.requirement.minDriver).filter((d) => !!d)) ?? "");
-    setOutput("report", inputs.reportPath);
-    setOutput("summary-markdown", markdown);
-    if (!report.summary.gatePassed) {
-      const worst = report.results.find((r) => r.verdict === report.summary.verdict);
-      setFailed(`cuda-gate: ${worst ? `${worst.image} \xD7 ${worst.target}: ${worst.verdict} \u2014 ${worst.reasons[0]?.code ?? ""}` : "gate failed"}`);
-    }
   } catch (e) {
-    setFailed(isGateError(e) ? `cuda-gate: ${e.toLine()}` : `cuda-gate: internal error: ${messageOf(e)}`);
+    fail(e);
+    return;
   }
+  let report;
+  try {
+    report = await gate(inputs);
+  } catch (e) {
+    fail(e);
+    return;
+  }
+  await publish(inputs, report);
+}
+async function gate(inputs) {
+  const matrix = loadMatrix();
+  const { targets, policy } = resolveTargets(inputs, matrix);
+  const platform2 = inputs.platform ? parsePlatform(inputs.platform) : void 0;
+  const report = await group(
+    `cuda-gate: checking ${inputs.images.length} image(s) against ${targets.length} target(s)`,
+    () => checkImages({ sources: inputs.images, targets, policy, matrix, platform: platform2, onProgress: (p) => p.phase === "open" && info(`reading ${p.image}`) })
+  );
+  if (inputs.baselineImages.length) {
+    const baseline = await group("cuda-gate: reading the baseline images", async () => {
+      const out = [];
+      for (const source of inputs.baselineImages) out.push((await analyseImage(source, { matrix, platform: platform2 })).image);
+      return out;
+    });
+    report.changes = report.images.flatMap((img, i) => baseline[i] ? diffImages(baseline[i], img) : []);
+  }
+  return report;
+}
+function resolveTargets(inputs, matrix) {
+  let targets;
+  let policy = { ...DEFAULT_POLICY };
+  if (inputs.driver) {
+    targets = [adHocTarget({ driver: inputs.driver, gpu: inputs.gpu, forwardCompat: inputs.forwardCompat }, matrix)];
+  } else {
+    const loaded = loadTargetsFile(inputs.targets, matrix);
+    targets = loaded.targets;
+    policy = { ...policy, ...loaded.policy };
+  }
+  if (inputs.failOn) policy.failOn = inputs.failOn;
+  if (inputs.noCuda) policy.noCuda = inputs.noCuda;
+  return { targets, policy };
+}
+async function publish(inputs, report) {
+  const url = runUrl();
+  (0, import_node_fs8.writeFileSync)(inputs.reportPath, JSON.stringify(report, null, 2));
+  const markdown = renderMarkdown(report, { maxChars: SUMMARY_BUDGET, fullReportUrl: url });
+  try {
+    await summary.addRaw(markdown).write();
+  } catch (e) {
+    warning(`cuda-gate: could not write the job summary: ${messageOf(e)}`);
+  }
+  const dockerfile = inputs.dockerfile ?? ((0, import_node_fs8.existsSync)("Dockerfile") ? "Dockerfile" : void 0);
+  const dockerfileText = dockerfile && (0, import_node_fs8.existsSync)(dockerfile) ? (0, import_node_fs8.readFileSync)(dockerfile, "utf8") : void 0;
+  for (const a of buildAnnotations(report, dockerfile && dockerfileText !== void 0 ? { path: dockerfile, text: dockerfileText } : void 0)) {
+    const props = { title: a.title, file: a.file, startLine: a.startLine };
+    if (a.level === "error") error(a.message, props);
+    else warning(a.message, props);
+  }
+  await comment(inputs, report, url);
+  setOutput("verdict", report.summary.verdict);
+  setOutput("failed-count", report.summary.fail);
+  setOutput("caveat-count", report.summary.caveat);
+  setOutput("min-driver", maxDriver(report.images.map((i) => i.requirement.minDriver).filter((d) => !!d)) ?? "");
+  setOutput("report", inputs.reportPath);
+  setOutput("summary-markdown", markdown);
+  if (!report.summary.gatePassed) {
+    const worst = report.results.find((r) => r.verdict === report.summary.verdict);
+    const why = worst?.reasons.find((r) => r.verdict === worst.verdict) ?? worst?.reasons[0];
+    setFailed(
+      `cuda-gate: ${report.summary.fail} failing, ${report.summary.caveat} with caveats (fail-on: ${report.policy.failOn}). Worst: ${worst?.image} on ${worst?.target}: ${worst?.verdict}${why ? ` \u2014 ${why.code}: ${why.message}` : ""}`
+    );
+  } else {
+    info(`cuda-gate: gate passed (${report.summary.pass} pass, ${report.summary.caveat} caveat, ${report.summary.fail} fail; fail-on: ${report.policy.failOn})`);
+  }
+}
+async function comment(inputs, report, url) {
+  if (inputs.comment === "never") return;
+  const pr = pullRequestContext();
+  if (!pr) {
+    info("cuda-gate: not a pull_request event: no PR comment (the job summary has the results)");
+    return;
+  }
+  if (!inputs.githubToken) {
+    warning("cuda-gate: no github-token: no PR comment (the job summary has the results)");
+    return;
+  }
+  try {
+    const body = renderCommentBody(report, { key: inputs.commentKey, runUrl: url });
+    const result = await syncStickyComment(createClient(inputs.githubToken), pr, {
+      key: inputs.commentKey,
+      mode: inputs.comment,
+      state: report.summary.verdict,
+      gatePassed: report.summary.gatePassed,
+      body
+    }, { info, warning });
+    info(`cuda-gate: PR comment ${result.action}${result.url ? `: ${result.url}` : ""}${result.reason ? ` (${result.reason})` : ""}`);
+  } catch (e) {
+    warning(`cuda-gate: could not update the PR comment: ${messageOf(e)}`);
+  }
+}
+function fail(e) {
+  setFailed(isGateError(e) ? `cuda-gate: ${e.toLine()}` : `cuda-gate: internal error: ${messageOf(e)} (please report this)`);
 }
 void runAction();
 // Annotate the CommonJS export names for ESM import in node:

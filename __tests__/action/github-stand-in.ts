@@ -56,6 +56,8 @@ export interface ScriptedFailure {
   headers?: Record<string, string>;
   /** how many matching requests get it (default 1) */
   times?: number;
+  /** carry the request out, then answer with the failure: a gateway error after the write landed */
+  afterApplying?: boolean;
 }
 
 const DOCS = 'https://docs.github.com/rest';
@@ -224,8 +226,13 @@ export class GitHubStandIn {
     if (failure) {
       failure.times = (failure.times ?? 1) - 1;
       if (failure.times <= 0) this.scripted.splice(this.scripted.indexOf(failure), 1);
+      if (failure.afterApplying) this.serve(req, url, token, () => undefined);
       return send(failure.status, failure.body, failure.headers);
     }
+    this.serve(req, url, token, send);
+  }
+
+  private serve(req: RecordedRequest, url: URL, token: string, send: (status: number, payload: unknown, headers?: Record<string, string>) => void): void {
 
     const notFound = () => send(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
     // GitHub's pagination links address the repository by numeric id
