@@ -76,6 +76,14 @@ describe('transient GitHub failures', () => {
     expect(run.code).toBe(1);
   });
 
+  test('a connection reset on the listing is retried like a 5xx', async () => {
+    github.script(failures.connectionReset('GET'));
+    const run = await check(FAILING);
+    expect(calls()).toEqual(['GET 0', 'GET 200', 'POST 201']);
+    expect(ours()).toHaveLength(1);
+    expect(commands(run, 'warning')).toEqual([]);
+  });
+
   test('a 502 on create: the action looks before posting again, and posts once the comment is not there', async () => {
     github.script(failures.badGateway('POST'));
     await check(FAILING);

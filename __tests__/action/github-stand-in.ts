@@ -58,6 +58,8 @@ export interface ScriptedFailure {
   times?: number;
   /** carry the request out, then answer with the failure: a gateway error after the write landed */
   afterApplying?: boolean;
+  /** no answer at all: the connection is reset (status and body are ignored) */
+  reset?: boolean;
 }
 
 const DOCS = 'https://docs.github.com/rest';
@@ -104,6 +106,7 @@ export const failures = {
       status: '403',
     },
   }),
+  connectionReset: (method?: string, times = 1): ScriptedFailure => ({ method, status: 0, times, body: '', reset: true }),
   badGateway: (method?: string, times = 1): ScriptedFailure => ({
     method,
     status: 502,
@@ -211,13 +214,13 @@ export class GitHubStandIn {
       res.end(text);
     };
     try {
-      this.route(record, url, send);
+      this.route(record, url, res, send);
     } catch (e) {
       send(500, { message: `stand-in bug: ${(e as Error).message}` });
     }
   }
 
-  private route(req: RecordedRequest, url: URL, send: (status: number, payload: unknown, headers?: Record<string, string>) => void): void {
+  private route(req: RecordedRequest, url: URL, res: ServerResponse, send: (status: number, payload: unknown, headers?: Record<string, string>) => void): void {
     const auth = String(req.headers.authorization ?? '');
     const token = auth.replace(/^(token|bearer)\s+/i, '');
     if (!token) return send(401, { message: 'Requires authentication', documentation_url: DOCS, status: '401' });
@@ -227,6 +230,7 @@ export class GitHubStandIn {
       failure.times = (failure.times ?? 1) - 1;
       if (failure.times <= 0) this.scripted.splice(this.scripted.indexOf(failure), 1);
       if (failure.afterApplying) this.serve(req, url, token, () => undefined);
+      if (failure.reset) return void res.socket?.destroy();
       return send(failure.status, failure.body, failure.headers);
     }
     this.serve(req, url, token, send);
