@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ANNOTATIONS_PER_LEVEL, buildAnnotations, formatWorkflowCommand } from '../../src/action/annotations';
 import { checkImages } from '../../src/engine/check';
 import { loadMatrix } from '../../src/matrix/load';
+import type { Evidence } from '../../src/evidence/types';
 import type { Report, ReportImage } from '../../src/report/types';
 import { loadTargetsFile } from '../../src/targets/load';
 import { DEFAULT_POLICY } from '../../src/targets/types';
@@ -83,6 +84,10 @@ function reason(over: Partial<Reason> = {}): Reason {
   return { code: 'DRIVER_TOO_OLD', verdict: 'fail', message: 'CUDA 12.4 needs driver >= 550.54.15', remedy: 'upgrade the driver', ...over };
 }
 
+function ev(kind: Evidence['kind'], instruction: string): Evidence {
+  return { kind, from: 'file', path: '/x', instruction, confidence: 'exact' };
+}
+
 function report(images: ReportImage[], results: Result[], failOn: Report['policy']['failOn'] = 'fail'): Report {
   return {
     schemaVersion: 1,
@@ -152,6 +157,12 @@ describe('annotations from hand-built reports', () => {
     const r = report([img], [{ image: 'a', target: 't', verdict: 'fail', reasons: [reason()] }]);
     const text = 'FROM ubuntu\nRUN apt-get install -y libnccl2\nRUN apt-get install -y cuda-cudart-12-4\n';
     expect(buildAnnotations(r, { path: 'Dockerfile', text })[0].startLine).toBe(3);
+  });
+
+  test("other evidence from this Dockerfile does not pull the anchor away from the reason's own (base image) origin", () => {
+    const img = image('a', { evidence: [ev('pip-package', 'RUN pip install torch')] });
+    const r = report([img], [{ image: 'a', target: 't', verdict: 'fail', reasons: [reason({ origin: [{ instruction: 'RUN apt-get install -y cuda-cudart-12-4', key: 'env:NV_CUDA_CUDART_VERSION' }] })] }]);
+    expect(buildAnnotations(r, { path: 'Dockerfile', text: 'FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04\nRUN pip install torch\n' })[0].startLine).toBe(1);
   });
 
   test('a Dockerfile without FROM still names the file', () => {

@@ -147,7 +147,8 @@ const REASON_KINDS: Partial<Record<ReasonCode, EvidenceKind[]>> = {
 };
 
 function anchorLine(df: ParsedDockerfile, reason: Reason | undefined, img: ReportImage): number | undefined {
-  const origins = [...(reason?.origin ?? []), ...evidenceOrigins(img.evidence, reason?.code)];
+  // the reason's own evidence decides; other evidence only stands in when a reason cites none
+  const origins = reason?.origin?.length ? reason.origin : evidenceOrigins(img.evidence, reason?.code);
   // the layer that installed it is the line to change; a config key second; the base image when neither is ours
   for (const o of origins) {
     const line = o.instruction ? findDockerfileLine(df, o.instruction) : undefined;
