@@ -69194,11 +69194,12 @@ function parseTargets(text2, file, matrix) {
   return { targets, policy };
 }
 function adHocTarget(flags, matrix) {
+  const labels = flags.labels ?? { driver: "--driver", gpu: "--gpu" };
   const driver2 = flags.driver.trim();
   if (!isDriverVersion(driver2)) {
-    throw new GateError("BAD_DRIVER_VERSION", `--driver "${driver2}" is not an NVIDIA driver version`, "write it as nvidia-smi prints it, e.g. --driver 535.104.05");
+    throw new GateError("BAD_DRIVER_VERSION", `${labels.driver} "${driver2}" is not an NVIDIA driver version`, "write it as nvidia-smi prints it, e.g. 535.104.05");
   }
-  const gpu = flags.gpu?.trim() ? resolveTargetGpu(matrix, flags.gpu, "--gpu") : void 0;
+  const gpu = flags.gpu?.trim() ? resolveTargetGpu(matrix, flags.gpu, labels.gpu) : void 0;
   const name = flags.name ?? [`driver ${driver2}`, gpu ? gpu.input : void 0].filter(Boolean).join(" ");
   return { name, driver: driver2, gpu, forwardCompat: !!flags.forwardCompat, os: "linux", origin: "--driver" };
 }

@@ -89684,11 +89684,12 @@ function parseTargets(text2, file, matrix) {
   return { targets, policy };
 }
 function adHocTarget(flags, matrix) {
+  const labels = flags.labels ?? { driver: "--driver", gpu: "--gpu" };
   const driver2 = flags.driver.trim();
   if (!isDriverVersion(driver2)) {
-    throw new GateError("BAD_DRIVER_VERSION", `--driver "${driver2}" is not an NVIDIA driver version`, "write it as nvidia-smi prints it, e.g. --driver 535.104.05");
+    throw new GateError("BAD_DRIVER_VERSION", `${labels.driver} "${driver2}" is not an NVIDIA driver version`, "write it as nvidia-smi prints it, e.g. 535.104.05");
   }
-  const gpu = flags.gpu?.trim() ? resolveTargetGpu(matrix, flags.gpu, "--gpu") : void 0;
+  const gpu = flags.gpu?.trim() ? resolveTargetGpu(matrix, flags.gpu, labels.gpu) : void 0;
   const name = flags.name ?? [`driver ${driver2}`, gpu ? gpu.input : void 0].filter(Boolean).join(" ");
   return { name, driver: driver2, gpu, forwardCompat: !!flags.forwardCompat, os: "linux", origin: "--driver" };
 }
@@ -89714,107 +89715,7 @@ function checkKeys(map, allowed, what, fail2) {
 // src/targets/types.ts
 var DEFAULT_POLICY = { failOn: "fail", noCuda: "warn" };
 
-// src/action/annotations.ts
-var ANNOTATIONS_PER_LEVEL = 10;
-var TITLE_TARGETS = 4;
-function buildAnnotations(report, dockerfile) {
-  const parsed = dockerfile ? parseDockerfile(dockerfile.text) : void 0;
-  const errors = [];
-  const warnings = [];
-  for (const img of report.images) {
-    const results = report.results.filter((r) => r.image === img.source);
-    const failing = results.filter((r) => r.verdict === "fail");
-    const caveats = results.filter((r) => r.verdict === "caveat");
-    if (!failing.length && !caveats.length) continue;
-    const worst = failing.length ? "fail" : "caveat";
-    const worstResults = failing.length ? failing : caveats;
-    const reason = worstReason(worstResults, worst);
-    const annotation = {
-      // a caveat that fails the gate (fail-on: caveat) is an error, so the annotation agrees with the check
-      level: worst === "fail" || report.policy.failOn === "caveat" ? "error" : "warning",
-      title: `cuda-gate: ${oneLine(img.source)} ${worst === "fail" ? "fails" : "has caveats"} on ${targetList(worstResults)}`,
-      message: messageFor(reason, worst === "fail" ? caveats : [])
-    };
-    if (dockerfile && parsed) {
-      annotation.file = dockerfile.path.replace(/^\.\//, "");
-      const line = anchorLine(parsed, reason, img);
-      if (line !== void 0) annotation.startLine = line;
-    }
-    (annotation.level === "error" ? errors : warnings).push(annotation);
-  }
-  return [...capped(errors, "error"), ...capped(warnings, "warning")];
-}
-function worstReason(results, verdict) {
-  for (const r of results) {
-    const reason = r.reasons.find((x) => x.verdict === verdict);
-    if (reason) return reason;
-  }
-  return results.find((r) => r.reasons.length)?.reasons[0];
-}
-function targetList(results) {
-  const names = results.map((r) => oneLine(r.target));
-  if (names.length <= TITLE_TARGETS) return names.join(", ");
-  return `${names.slice(0, TITLE_TARGETS).join(", ")} and ${names.length - TITLE_TARGETS} more targets`;
-}
-function messageFor(reason, alsoCaveats) {
-  const lines = [];
-  if (reason) {
-    lines.push(`${reason.code}: ${oneLine(reason.message)}`);
-    if (reason.remedy) lines.push(`Fix: ${oneLine(reason.remedy)}`);
-  } else {
-    lines.push("See the job summary for the reasons.");
-  }
-  if (alsoCaveats.length) {
-    const codes = [...new Set(alsoCaveats.flatMap((r) => r.reasons.filter((x) => x.verdict === "caveat").map((x) => x.code)))];
-    lines.push(`Also caveats on ${targetList(alsoCaveats)}${codes.length ? ` (${codes.join(", ")})` : ""}.`);
-  }
-  return lines.join("\n");
-}
-function capped(list, level) {
-  if (list.length <= ANNOTATIONS_PER_LEVEL) return list;
-  const kept = list.slice(0, ANNOTATIONS_PER_LEVEL - 1);
-  const more = list.length - kept.length;
-  const verb = level === "error" ? "fail" : "have caveats";
-  return [
-    ...kept,
-    {
-      level,
-      title: `cuda-gate: \u2026 and ${more} more images ${verb}`,
-      message: `\u2026 and ${more} more images ${verb} (see the job summary for each image, its reasons and the fix).`
-    }
-  ];
-}
-function oneLine(s) {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, " ").replace(/ {2,}/g, " ").trim();
-}
-var IMPACT = ["cudart", "cuda-version", "nvidia-require", "cuda-compat", "cudnn", "nccl", "cublas", "cuda-package", "pip-package"];
-var REASON_KINDS = {
-  REQUIRE_UNSATISFIED: ["nvidia-require", "cuda-version"],
-  REQUIRE_INVALID: ["nvidia-require"],
-  REQUIRE_UNCERTAIN: ["nvidia-require"],
-  FORWARD_COMPAT: ["cuda-compat"],
-  DRIVER_LIBS_IN_IMAGE: ["driver-lib"]
-};
-function anchorLine(df, reason, img) {
-  const origins = [...reason?.origin ?? [], ...evidenceOrigins(img.evidence, reason?.code)];
-  for (const o of origins) {
-    const line = o.instruction ? findDockerfileLine(df, o.instruction) : void 0;
-    if (line !== void 0) return line;
-  }
-  for (const o of origins) {
-    const line = o.key ? findConfigKeyLine(df, o.key) : void 0;
-    if (line !== void 0) return line;
-  }
-  return finalBaseLine(df);
-}
-function evidenceOrigins(evidence, code) {
-  const order = [...code ? REASON_KINDS[code] ?? [] : [], ...IMPACT];
-  const rank = (e) => {
-    const i = order.indexOf(e.kind);
-    return (i < 0 ? order.length : i) * 3 + (e.from === "file" ? 0 : e.from === "package" ? 1 : 2);
-  };
-  return [...evidence].sort((a, b) => rank(a) - rank(b)).map((e) => ({ key: e.key, instruction: e.instruction }));
-}
+// src/action/dockerfile.ts
 var DIRECTIVE = /^#\s*([A-Za-z][A-Za-z0-9]*)\s*=\s*(.*?)\s*$/;
 var HEREDOC = /<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\2/g;
 function parseDockerfile(text2) {
@@ -90031,6 +89932,108 @@ function execForm(args) {
   } catch {
     return void 0;
   }
+}
+
+// src/action/annotations.ts
+var ANNOTATIONS_PER_LEVEL = 10;
+var TITLE_TARGETS = 4;
+function buildAnnotations(report, dockerfile) {
+  const parsed = dockerfile ? parseDockerfile(dockerfile.text) : void 0;
+  const errors = [];
+  const warnings = [];
+  for (const img of report.images) {
+    const results = report.results.filter((r) => r.image === img.source);
+    const failing = results.filter((r) => r.verdict === "fail");
+    const caveats = results.filter((r) => r.verdict === "caveat");
+    if (!failing.length && !caveats.length) continue;
+    const worst = failing.length ? "fail" : "caveat";
+    const worstResults = failing.length ? failing : caveats;
+    const reason = worstReason(worstResults, worst);
+    const annotation = {
+      // a caveat that fails the gate (fail-on: caveat) is an error, so the annotation agrees with the check
+      level: worst === "fail" || report.policy.failOn === "caveat" ? "error" : "warning",
+      title: `cuda-gate: ${oneLine(img.source)} ${worst === "fail" ? "fails" : "has caveats"} on ${targetList(worstResults)}`,
+      message: messageFor(reason, worst === "fail" ? caveats : [])
+    };
+    if (dockerfile && parsed) {
+      annotation.file = dockerfile.path.replace(/^\.\//, "");
+      const line = anchorLine(parsed, reason, img);
+      if (line !== void 0) annotation.startLine = line;
+    }
+    (annotation.level === "error" ? errors : warnings).push(annotation);
+  }
+  return [...capped(errors, "error"), ...capped(warnings, "warning")];
+}
+function worstReason(results, verdict) {
+  for (const r of results) {
+    const reason = r.reasons.find((x) => x.verdict === verdict);
+    if (reason) return reason;
+  }
+  return results.find((r) => r.reasons.length)?.reasons[0];
+}
+function targetList(results) {
+  const names = results.map((r) => oneLine(r.target));
+  if (names.length <= TITLE_TARGETS) return names.join(", ");
+  return `${names.slice(0, TITLE_TARGETS).join(", ")} and ${names.length - TITLE_TARGETS} more targets`;
+}
+function messageFor(reason, alsoCaveats) {
+  const lines = [];
+  if (reason) {
+    lines.push(`${reason.code}: ${oneLine(reason.message)}`);
+    if (reason.remedy) lines.push(`Fix: ${oneLine(reason.remedy)}`);
+  } else {
+    lines.push("See the job summary for the reasons.");
+  }
+  if (alsoCaveats.length) {
+    const codes = [...new Set(alsoCaveats.flatMap((r) => r.reasons.filter((x) => x.verdict === "caveat").map((x) => x.code)))];
+    lines.push(`Also caveats on ${targetList(alsoCaveats)}${codes.length ? ` (${codes.join(", ")})` : ""}.`);
+  }
+  return lines.join("\n");
+}
+function capped(list, level) {
+  if (list.length <= ANNOTATIONS_PER_LEVEL) return list;
+  const kept = list.slice(0, ANNOTATIONS_PER_LEVEL - 1);
+  const more = list.length - kept.length;
+  const verb = level === "error" ? "fail" : "have caveats";
+  return [
+    ...kept,
+    {
+      level,
+      title: `cuda-gate: \u2026 and ${more} more images ${verb}`,
+      message: `\u2026 and ${more} more images ${verb} (see the job summary for each image, its reasons and the fix).`
+    }
+  ];
+}
+function oneLine(s) {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, " ").replace(/ {2,}/g, " ").trim();
+}
+var IMPACT = ["cudart", "cuda-version", "nvidia-require", "cuda-compat", "cudnn", "nccl", "cublas", "cuda-package", "pip-package"];
+var REASON_KINDS = {
+  REQUIRE_UNSATISFIED: ["nvidia-require", "cuda-version"],
+  REQUIRE_INVALID: ["nvidia-require"],
+  REQUIRE_UNCERTAIN: ["nvidia-require"],
+  FORWARD_COMPAT: ["cuda-compat"],
+  DRIVER_LIBS_IN_IMAGE: ["driver-lib"]
+};
+function anchorLine(df, reason, img) {
+  const origins = reason?.origin?.length ? reason.origin : evidenceOrigins(img.evidence, reason?.code);
+  for (const o of origins) {
+    const line = o.instruction ? findDockerfileLine(df, o.instruction) : void 0;
+    if (line !== void 0) return line;
+  }
+  for (const o of origins) {
+    const line = o.key ? findConfigKeyLine(df, o.key) : void 0;
+    if (line !== void 0) return line;
+  }
+  return finalBaseLine(df);
+}
+function evidenceOrigins(evidence, code) {
+  const order = [...code ? REASON_KINDS[code] ?? [] : [], ...IMPACT];
+  const rank = (e) => {
+    const i = order.indexOf(e.kind);
+    return (i < 0 ? order.length : i) * 3 + (e.from === "file" ? 0 : e.from === "package" ? 1 : 2);
+  };
+  return [...evidence].sort((a, b) => rank(a) - rank(b)).map((e) => ({ key: e.key, instruction: e.instruction }));
 }
 
 // src/action/comment-body.ts
@@ -94504,7 +94507,7 @@ function resolveTargets(inputs, matrix) {
   let targets;
   let policy = { ...DEFAULT_POLICY };
   if (inputs.driver) {
-    targets = [adHocTarget({ driver: inputs.driver, gpu: inputs.gpu, forwardCompat: inputs.forwardCompat }, matrix)];
+    targets = [adHocTarget({ driver: inputs.driver, gpu: inputs.gpu, forwardCompat: inputs.forwardCompat, labels: { driver: 'input "driver"', gpu: 'input "gpu"' } }, matrix)];
   } else {
     const loaded = loadTargetsFile(inputs.targets, matrix);
     targets = loaded.targets;

@@ -65,7 +65,7 @@ function resolveTargets(inputs: Inputs, matrix: Matrix): { targets: Target[]; po
   let targets: Target[];
   let policy: Policy = { ...DEFAULT_POLICY };
   if (inputs.driver) {
-    targets = [adHocTarget({ driver: inputs.driver, gpu: inputs.gpu, forwardCompat: inputs.forwardCompat }, matrix)];
+    targets = [adHocTarget({ driver: inputs.driver, gpu: inputs.gpu, forwardCompat: inputs.forwardCompat, labels: { driver: 'input "driver"', gpu: 'input "gpu"' } }, matrix)];
   } else {
     const loaded = loadTargetsFile(inputs.targets, matrix);
     targets = loaded.targets;

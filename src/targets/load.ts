@@ -126,15 +126,18 @@ export interface AdHocTarget {
   gpu?: string;
   forwardCompat?: boolean;
   name?: string;
+  /** how errors name the inputs: "--driver" for the CLI, 'input "driver"' for the action */
+  labels?: { driver: string; gpu: string };
 }
 
 /** A single target from --driver/--gpu/--forward-compat (or the action's driver/gpu inputs). */
 export function adHocTarget(flags: AdHocTarget, matrix: Matrix): Target {
+  const labels = flags.labels ?? { driver: '--driver', gpu: '--gpu' };
   const driver = flags.driver.trim();
   if (!isDriverVersion(driver)) {
-    throw new GateError('BAD_DRIVER_VERSION', `--driver "${driver}" is not an NVIDIA driver version`, 'write it as nvidia-smi prints it, e.g. --driver 535.104.05');
+    throw new GateError('BAD_DRIVER_VERSION', `${labels.driver} "${driver}" is not an NVIDIA driver version`, 'write it as nvidia-smi prints it, e.g. 535.104.05');
   }
-  const gpu = flags.gpu?.trim() ? resolveTargetGpu(matrix, flags.gpu, '--gpu') : undefined;
+  const gpu = flags.gpu?.trim() ? resolveTargetGpu(matrix, flags.gpu, labels.gpu) : undefined;
   const name = flags.name ?? [`driver ${driver}`, gpu ? gpu.input : undefined].filter(Boolean).join(' ');
   return { name, driver, gpu, forwardCompat: !!flags.forwardCompat, os: 'linux', origin: '--driver' };
 }

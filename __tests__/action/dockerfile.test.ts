@@ -3,7 +3,7 @@
  * instruction differently (shell prefixes, build-arg prefixes, `# buildkit`, legacy `COPY dir:<hash> in /dest`,
  * continuation lines, flags, heredocs), and only the stages that make up the final image count.
  */
-import { finalBaseLine, findConfigKeyLine, findDockerfileLine, parseDockerfile } from '../../src/action/annotations';
+import { finalBaseLine, findConfigKeyLine, findDockerfileLine, parseDockerfile } from '../../src/action/dockerfile';
 
 const dockerfile = [
   '# syntax=docker/dockerfile:1.7', // 1
