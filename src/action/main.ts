@@ -14,6 +14,7 @@ import { renderMarkdown } from '../report/markdown';
 import type { Report } from '../report/types';
 import { parsePlatform } from '../sources/platform';
 import { adHocTarget, loadTargetsFile } from '../targets/load';
+import { probeHost, probeTargets } from '../targets/probe';
 import { DEFAULT_POLICY, type Policy, type Target } from '../targets/types';
 import { buildAnnotations } from './annotations';
 import { renderCommentBody } from './comment-body';
@@ -45,7 +46,7 @@ export async function runAction(): Promise<void> {
 
 async function gate(inputs: Inputs): Promise<Report> {
   const matrix = loadMatrix();
-  const { targets, policy } = resolveTargets(inputs, matrix);
+  const { targets, policy } = await resolveTargets(inputs, matrix);
   const platform = inputs.platform ? parsePlatform(inputs.platform) : undefined;
   const report = await core.group(`cuda-gate: checking ${inputs.images.length} image(s) against ${targets.length} target(s)`, () =>
     checkImages({ sources: inputs.images, targets, policy, matrix, platform, onProgress: (p) => p.phase === 'open' && core.info(`reading ${p.image}`) }),
@@ -61,11 +62,16 @@ async function gate(inputs: Inputs): Promise<Report> {
   return report;
 }
 
-function resolveTargets(inputs: Inputs, matrix: Matrix): { targets: Target[]; policy: Policy } {
+async function resolveTargets(inputs: Inputs, matrix: Matrix): Promise<{ targets: Target[]; policy: Policy }> {
   let targets: Target[];
   let policy: Policy = { ...DEFAULT_POLICY };
   if (inputs.driver) {
     targets = [adHocTarget({ driver: inputs.driver, gpu: inputs.gpu, forwardCompat: inputs.forwardCompat, labels: { driver: 'input "driver"', gpu: 'input "gpu"' } }, matrix)];
+  } else if (inputs.targets === 'probe') {
+    // self-hosted GPU runner: judge against the machine the job runs on
+    const probe = await probeHost();
+    targets = probeTargets(probe, matrix);
+    core.info(`cuda-gate: probed ${probe.host}: driver ${probe.driver}${probe.gpus.length ? `, ${probe.gpus.map((g) => g.name).join(', ')}` : ''} (${probe.via})`);
   } else {
     const loaded = loadTargetsFile(inputs.targets, matrix);
     targets = loaded.targets;

@@ -21,7 +21,13 @@ export interface CheckArgs {
   matrixDir?: string;
 }
 
-export type CliArgs = CheckArgs | { command: 'help' } | { command: 'version' };
+export interface ProbeArgs {
+  command: 'probe';
+  format: 'yaml' | 'json';
+  matrixDir?: string;
+}
+
+export type CliArgs = CheckArgs | ProbeArgs | { command: 'help' } | { command: 'version' };
 
 const FORMATS: readonly Format[] = ['text', 'json', 'markdown'];
 const FAIL_ON: readonly FailOn[] = ['fail', 'caveat', 'never'];
@@ -36,13 +42,16 @@ SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at D
          oci-archive:PATH[:REF] | oci:DIR[:REF]   OCI image layout (tar or directory)
          docker://HOST/REPO:TAG                   a registry (not built yet)
 
-Targets default to .github/cuda-targets.yml when it exists.
+       cuda-gate probe [--format yaml|json]      print a target entry for this machine (driver, GPU)
+
+Targets default to .github/cuda-targets.yml when it exists; --targets probe uses this machine.
 Exit codes: 0 gate passed, 1 gate failed (a result at or above --fail-on), 2 bad input or unreadable image.`;
 
 export function parseCliArgs(argv: string[]): CliArgs {
   if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') return { command: 'help' };
   if (argv[0] === '--version' || argv[0] === 'version') return { command: 'version' };
   const [command, ...rest] = argv;
+  if (command === 'probe') return parseProbeArgs(rest);
   if (command !== 'check') {
     throw new GateError('BAD_ARGUMENT', `unknown command "${command}"`, 'run: cuda-gate check SOURCE... --driver VER (see cuda-gate --help)');
   }
@@ -94,4 +103,16 @@ export function parseCliArgs(argv: string[]): CliArgs {
     quiet: !!v.quiet,
     matrixDir: v.matrix as string | undefined,
   };
+}
+
+function parseProbeArgs(rest: string[]): ProbeArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, strict: true, options: { format: { type: 'string', short: 'f', default: 'yaml' }, matrix: { type: 'string' } } });
+  } catch (e) {
+    throw new GateError('BAD_ARGUMENT', (e as Error).message.split('\n')[0], 'usage: cuda-gate probe [--format yaml|json]');
+  }
+  const format = parsed.values.format as string;
+  if (format !== 'yaml' && format !== 'json') throw new GateError('BAD_ARGUMENT', `--format "${format}" is not one of yaml, json`, 'e.g. cuda-gate probe --format json');
+  return { command: 'probe', format, matrixDir: parsed.values.matrix as string | undefined };
 }

@@ -8,6 +8,7 @@ import { renderText } from '../report/text';
 import { TOOL_VERSION } from '../report/build';
 import { parsePlatform } from '../sources/platform';
 import { adHocTarget, loadTargetsFile } from '../targets/load';
+import { probeHost, probeTargets, probeYaml } from '../targets/probe';
 import { DEFAULT_POLICY, type Policy, type Target } from '../targets/types';
 import { parseCliArgs, USAGE, type CheckArgs } from './args';
 
@@ -29,6 +30,7 @@ export async function run(argv: string[], io: CliIO = { out: process.stdout, err
       io.out.write(`cuda-gate ${TOOL_VERSION}\n`);
       return 0;
     }
+    if (args.command === 'probe') return await probe(args.format, args.matrixDir, io);
     return await check(args, io);
   } catch (e) {
     if (isGateError(e)) {
@@ -47,6 +49,8 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
   let policy: Policy = { ...DEFAULT_POLICY };
   if (args.driver) {
     targets = [adHocTarget({ driver: args.driver, gpu: args.gpu, forwardCompat: args.forwardCompat }, matrix)];
+  } else if (args.targets === 'probe') {
+    targets = probeTargets(await probeHost(), matrix);
   } else {
     const file = args.targets ?? (existsSync(DEFAULT_TARGETS) ? DEFAULT_TARGETS : undefined);
     if (!file) {
@@ -69,6 +73,14 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
   if (args.output) writeFileSync(args.output, text);
   else io.out.write(text);
   return report.summary.gatePassed ? 0 : 1;
+}
+
+async function probe(format: 'yaml' | 'json', matrixDir: string | undefined, io: CliIO): Promise<number> {
+  const matrix = loadMatrix(matrixDir);
+  const result = await probeHost();
+  const targets = probeTargets(result, matrix);
+  io.out.write(format === 'json' ? `${JSON.stringify({ probe: result, targets }, null, 2)}\n` : probeYaml(result, targets));
+  return 0;
 }
 
 function progressPrinter(err: NodeJS.WritableStream): (p: Progress) => void {
