@@ -12,8 +12,9 @@ describe('evidenceInterest', () => {
     'usr/local/cuda-12.4/compat/libcuda.so.550.54.15',
     'usr/lib/x86_64-linux-gnu/libcuda.so.1',
     'libcudart.so.12',
-  ])('records %s without reading it', (path) => {
-    expect(evidenceInterest(path, 1 << 20)).toEqual({});
+  ])('records %s without reading it (the fatbin scan looks at it in passing)', (path) => {
+    expect(evidenceInterest(path, 1 << 20)).toEqual({ scan: 'fatbin' });
+    expect(evidenceInterest(path, 100)).toEqual({});
   });
 
   test.each([
@@ -37,10 +38,7 @@ describe('evidenceInterest', () => {
     'usr/local/cuda-12.4/targets/x86_64-linux/lib/stubs/libcuda.so',
     'usr/local/cuda-12.4/targets/x86_64-linux/lib/stubs/libcublas.so',
     'usr/local/cuda-12.4/targets/x86_64-linux/lib/libcudart_static.a',
-    'usr/lib/x86_64-linux-gnu/libc.so.6',
-    'usr/lib/x86_64-linux-gnu/libcurl.so.4',
     'usr/lib/x86_64-linux-gnu/libcudart.so.12.txt',
-    'usr/local/lib/python3.11/site-packages/torch/lib/libtorch_cuda.so',
     'var/lib/dpkg/status-old',
     'var/lib/dpkg/status.d/libc6.md5sums',
     'var/lib/dpkg/info/libc6.list',
@@ -54,6 +52,18 @@ describe('evidenceInterest', () => {
     expect(evidenceInterest(path, 100)).toBeUndefined();
   });
 
+  test.each([
+    'usr/local/cuda-12.4/targets/x86_64-linux/lib/libcublasLt.so.12.4.5.8',
+    'usr/lib/x86_64-linux-gnu/libc.so.6',
+    'usr/local/lib/python3.11/site-packages/torch/lib/libtorch_cuda.so',
+    'usr/local/lib/python3.11/site-packages/vllm/_C.abi3.so',
+    'usr/local/bin/llama-server',
+    'opt/app/server',
+  ])('scans %s for fatbins when it is big enough, and keeps it either way', (path) => {
+    expect(evidenceInterest(path, 1 << 20)).toEqual({ scan: 'fatbin' });
+    expect(evidenceInterest(path, 100)).toEqual({});
+  });
+
   test('is cheap enough to ask for every entry of a large image', () => {
     const paths: string[] = [];
     for (let i = 0; i < 300_000; i++) {
@@ -63,7 +73,8 @@ describe('evidenceInterest', () => {
     let kept = 0;
     for (const p of paths) if (evidenceInterest(p, 100)) kept++;
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    expect(kept).toBe(0);
+    // only the shared objects: kept for the fatbin scan
+    expect(kept).toBe(100_000);
     expect(ms).toBeLessThan(1000);
   });
 });

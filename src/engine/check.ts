@@ -10,6 +10,7 @@ import { mergeLayers } from '../layers/merge';
 import type { LayerResult } from '../layers/types';
 import type { Matrix } from '../matrix/types';
 import { buildReport } from '../report/build';
+import { reportGpuCode } from '../report/gpu-code';
 import type { Report, ReportImage } from '../report/types';
 import { deriveRequirement } from '../requirement/derive';
 import type { ImageRequirement } from '../requirement/types';
@@ -95,6 +96,7 @@ export async function analyseImage(source: string, opts: Pick<CheckOptions, 'mat
           : undefined,
         require: requirement.require.expressions.map((e) => ({ name: e.name, value: e.raw, synthesized: e.synthesized || undefined, errors: e.errors.length ? e.errors : undefined })),
         requireDisabled: requirement.require.disabled,
+        gpuCode: reportGpuCode(requirement.gpuCode),
       },
       evidence: detected.evidence,
       findings: requirement.findings,

@@ -8,6 +8,7 @@ import type { ImageConfig } from '../sources/types';
 import { configEvidence } from './config-evidence';
 import { cudaVersionFileEvidence } from './cuda-version-files';
 import { dpkgEvidence } from './dpkg-status';
+import { gpuCodeEvidence } from './gpu-code';
 import { libraryEvidence } from './library-files';
 import { collectRequirements } from './nvidia-require';
 import type { DetectorOutput } from './origin';
@@ -25,6 +26,7 @@ const FILE_DETECTORS: ((view: FileSystemView) => DetectorOutput)[] = [
   cudaVersionFileEvidence,
   dpkgEvidence,
   pipDistInfoEvidence,
+  gpuCodeEvidence,
 ];
 
 /** A key equal for items that say exactly the same thing from the same place. */

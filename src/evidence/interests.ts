@@ -5,6 +5,7 @@
 import type { Interest, InterestFn } from '../layers/types';
 import { VERSION_FILE_MAX_BYTES, VERSION_FILE_RE } from './cuda-version-files';
 import { DPKG_MAX_BYTES, isDpkgStatusPath } from './dpkg-status';
+import { FATBIN_SCAN_MIN_BYTES, mayCarryDeviceCode } from './gpu-code';
 import { isStubPath, LIBCUDA_RE, LIBRARY_RE } from './library-files';
 import { DIST_INFO_SUFFIX, METADATA_MAX_BYTES } from './pip-dist-info';
 
@@ -12,8 +13,9 @@ const RECORD: Interest = Object.freeze({});
 const VERSION_FILE: Interest = Object.freeze({ content: VERSION_FILE_MAX_BYTES });
 const DPKG: Interest = Object.freeze({ content: DPKG_MAX_BYTES });
 const METADATA: Interest = Object.freeze({ content: METADATA_MAX_BYTES });
+const FATBIN_SCAN: Interest = Object.freeze({ scan: 'fatbin' });
 
-export const evidenceInterest: InterestFn = (path: string, _size: number): Interest | undefined => {
+export const evidenceInterest: InterestFn = (path: string, size: number): Interest | undefined => {
   if (path.charCodeAt(0) === 118 /* v */ && path.startsWith('var/lib/dpkg/status')) {
     return isDpkgStatusPath(path) ? DPKG : undefined;
   }
@@ -22,7 +24,7 @@ export const evidenceInterest: InterestFn = (path: string, _size: number): Inter
   switch (base.charCodeAt(0)) {
     case 108: // l: libcudart.so.12, libcuda.so.550.54.15, …
       if (base.startsWith('lib') && base.includes('.so') && (LIBRARY_RE.test(base) || LIBCUDA_RE.test(base))) {
-        return isStubPath(path) ? undefined : RECORD;
+        return isStubPath(path) ? undefined : binary(size);
       }
       break;
     case 77: // M: <name>-<version>.dist-info/METADATA
@@ -32,6 +34,12 @@ export const evidenceInterest: InterestFn = (path: string, _size: number): Inter
       if (base === 'version.json' || base === 'version.txt') return VERSION_FILE_RE.test(path) ? VERSION_FILE : undefined;
       break;
   }
+  // binaries are kept even when too small to scan: a file at the same path in an upper layer must replace them
+  if (mayCarryDeviceCode(path, base)) return isStubPath(path) ? undefined : binary(size);
   // the dist-info directory itself (its name carries name and version), when the walker keeps directories
   return base.endsWith(DIST_INFO_SUFFIX) ? RECORD : undefined;
 };
+
+function binary(size: number): Interest {
+  return size >= FATBIN_SCAN_MIN_BYTES ? FATBIN_SCAN : RECORD;
+}

@@ -1,6 +1,7 @@
 /**
  * One layer tar -> LayerResult. Headers are walked with tar-stream; a body is read only when a detector asked for
  * its content, and then only up to a cap, so a multi-GB layer costs what its headers cost plus the small files kept.
+ * Bodies a detector asked to scan for fatbins pass through the scanner as they drain, never held.
  */
 import { finished, type Readable } from 'node:stream';
 import { extract as tarExtract, type ExtractEvents, type Header } from 'tar-stream';
@@ -9,6 +10,7 @@ import { extract as tarExtract, type ExtractEvents, type Header } from 'tar-stre
 type EntryBody = ExtractEvents['entry'][1];
 import { GateError, isGateError, messageOf } from '../common/errors';
 import type { Finding } from '../common/findings';
+import { FatbinScanner } from './fatbin-scan';
 import { basenameOf, dirnameOf, displayPath, joinPath, normaliseEntryName } from './paths';
 import type { InterestFn, LayerEntry, LayerResult } from './types';
 
@@ -120,10 +122,26 @@ export async function analyseLayer(
     if (!wanted) return drain();
     const entry: LayerEntry = { path, type: 'file', size };
     entries.push(entry);
-    if (wanted.content === undefined || wanted.content <= 0) return drain();
+    // the scan rides on the chunks that pass anyway: no copy, no buffering
+    const scanner = wanted.scan === 'fatbin' && size > 0 ? new FatbinScanner(size) : undefined;
+    const keepGpuCode = (): void => {
+      const found = scanner?.result();
+      if (found) entry.gpuCode = found;
+    };
+    if (scanner) body.on('data', (chunk) => scanner.push(chunk as Buffer));
+    if (wanted.content === undefined || wanted.content <= 0) {
+      if (!scanner) return drain();
+      body.on('end', () => {
+        keepGpuCode();
+        done();
+      });
+      body.resume();
+      return;
+    }
 
     const cap = Math.min(wanted.content, limits.maxFileContentBytes, contentBudget);
     readHead(body, cap, (head, truncated) => {
+      keepGpuCode();
       contentBudget -= head.length;
       entry.content = new TextDecoder('utf-8').decode(head, { stream: truncated });
       if (truncated) {

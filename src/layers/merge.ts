@@ -52,6 +52,8 @@ export function mergeLayers(results: LayerResult[], history: HistoryEntry[]): Fi
         const target = lookup(root, entry.linkTarget)?.entry;
         const content = target?.type === 'hardlink' ? (hardlinkTargets.get(target) ?? target) : target;
         if (content) hardlinkTargets.set(entry, content);
+        // the link is the same file: it carries the same device code, even once the target path is deleted
+        if (content?.gpuCode) entry.gpuCode = content.gpuCode;
       }
     }
     return {

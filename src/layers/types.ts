@@ -4,6 +4,9 @@
  * merging applies each layer's whiteouts to the layers below it only, then overlays its entries.
  */
 import type { Finding } from '../common/findings';
+import type { GpuCode } from './fatbin-scan';
+
+export type { GpuCode, PtxCode } from './fatbin-scan';
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
 
@@ -11,6 +14,12 @@ export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
 export interface Interest {
   /** read up to this many bytes of the body as UTF-8 text (larger files are truncated and a finding is added) */
   content?: number;
+  /**
+   * 'fatbin': stream the body through the fatbin scanner while it drains (nothing buffered); ELF files and static
+   * archives only, decided from their first bytes. The entry is kept whatever is found, so that it still replaces
+   * a lower layer's file at the same path.
+   */
+  scan?: 'fatbin';
 }
 
 /** Asked once per tar entry path (normalised, no leading slash); undefined = not interesting. */
@@ -26,6 +35,8 @@ export interface LayerEntry {
   /** UTF-8 text of the body, when an Interest asked for content */
   content?: string;
   contentTruncated?: boolean;
+  /** CUDA device code found by the fatbin scan; absent when none was found (or no scan was asked for) */
+  gpuCode?: GpuCode;
 }
 
 export interface LayerResult {

@@ -9,7 +9,7 @@ import { GateError } from '../common/errors';
 import { compareVersions, majorMinor, versionParts } from '../common/dotted-version';
 import { compactName } from './gpu-names';
 import { findMatrixDir } from './locate';
-import { ARCHS, DRIVERS, GPUS, LIBRARIES, MAJORS, META_FIELDS, META_FILE, TABLES, TOOLKITS } from './schema';
+import { ARCHS, DRIVERS, GPUS, LIBRARIES, MAJORS, META_FIELDS, META_FILE, PTX, TABLES, TOOLKITS } from './schema';
 import type { FieldSpec, Row, TableSpec } from './schema';
 import type {
   DriverBranch,
@@ -18,6 +18,7 @@ import type {
   MajorCompat,
   Matrix,
   MatrixMeta,
+  PtxIsaRelease,
   ToolkitArchChange,
   ToolkitRelease,
 } from './types';
@@ -81,6 +82,7 @@ function readMatrix(dir: string): Matrix {
     toolkitArchs: rows<ToolkitArchChange>(ARCHS)
       .map((a) => ({ ...a, added: a.added ?? [], removed: a.removed ?? [], deprecated: a.deprecated ?? [] }))
       .sort((a, b) => compareVersions(a.toolkit, b.toolkit)),
+    ptxIsa: rows<PtxIsaRelease>(PTX).sort((a, b) => compareVersions(a.isa, b.isa)),
   };
   return deepFreeze(matrix);
 }
@@ -258,6 +260,7 @@ function checkAcrossRows(tables: Map<TableSpec, CheckedRow[]>, problems: string[
   unique(get(LIBRARIES), (r) => [`${String(r.library).toLowerCase()} ${r.sonameMajor}`], 'library', problems);
   // a name or alias must lead to exactly one GPU
   unique(get(GPUS), (r) => [r.name as string, ...((r.aliases as string[]) ?? [])].map(compactName), 'name', problems);
+  unique(get(PTX), (r) => [r.isa as string], 'isa', problems);
 
   const majors = new Set(get(MAJORS).map((c) => c.row.major as number));
   const branches = new Set(get(DRIVERS).map((c) => c.row.branch as number));

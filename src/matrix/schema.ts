@@ -178,5 +178,17 @@ export const LIBRARIES: TableSpec = {
   },
 };
 
-export const TABLES = [TOOLKITS, MAJORS, DRIVERS, GPUS, ARCHS, LIBRARIES] as const;
+export const PTX: TableSpec = {
+  file: 'ptx.yaml',
+  list: 'ptxIsa',
+  idField: 'isa',
+  fields: {
+    isa: { check: f.pattern(/^\d+\.\d+$/, 'a PTX ISA version like "9.0"'), required: true },
+    cuda: { check: f.cudaMinor, required: true },
+    driverBranch: { check: f.positiveInt },
+    ...sourced,
+  },
+};
+
+export const TABLES = [TOOLKITS, MAJORS, DRIVERS, GPUS, ARCHS, LIBRARIES, PTX] as const;
 export const META_FILE = 'meta.yaml';

@@ -91,6 +91,16 @@ export interface LibraryRule extends SourcedRow {
   cudaMajors: number[];
 }
 
+/** A PTX ISA version and the CUDA release that introduced it: PTX that a driver older than that release cannot JIT. */
+export interface PtxIsaRelease extends SourcedRow {
+  /** PTX ISA version as `.version` writes it: "9.0" */
+  isa: string;
+  /** CUDA toolkit minor that writes it: "13.0" */
+  cuda: string;
+  /** driver branch NVIDIA's PTX release history names for it ("driver r580"), where it names one */
+  driverBranch?: number;
+}
+
 export interface MatrixMeta {
   /** data version, bumped on every change to matrix/ */
   version: string;
@@ -110,4 +120,6 @@ export interface Matrix {
   libraries: LibraryRule[];
   /** ascending by toolkit; always set by loadMatrix (optional only so hand-built test matrices need not carry it) */
   toolkitArchs?: ToolkitArchChange[];
+  /** ascending by ISA version; always set by loadMatrix (optional for hand-built test matrices) */
+  ptxIsa?: PtxIsaRelease[];
 }

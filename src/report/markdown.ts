@@ -1,6 +1,7 @@
 /** Markdown rendering (job summary, PR comment, --format markdown). Every image-derived string goes through md(). */
 import { renderChanges } from './diff';
 import { md, mdCode } from './escape';
+import { gpuCodeLine } from './gpu-code';
 import type { Report, ReportImage } from './types';
 import type { Result, Verdict } from '../verdict/types';
 
@@ -83,6 +84,8 @@ export function imageDetails(img: ReportImage, results: Result[]): string {
     '',
     `**Requirement:** driver ≥ ${md(req.minDriver ?? '—')}${req.minorCompatDriver ? ` (minor-version compatibility ≥ ${md(req.minorCompatDriver)})` : ''}${req.forwardCompat ? `; forward-compat libs ${md(req.forwardCompat.compatDriver ?? '')} for CUDA ${md(req.forwardCompat.cuda ?? '?')}` : ''}`,
   );
+  const gpu = gpuCodeLine(req.gpuCode);
+  if (gpu) lines.push('', `**GPU code:** ${md(gpu)}`);
   if (img.evidence.length) {
     lines.push('', '| Evidence | Version | Where | Layer |', '|---|---|---|---|');
     for (const e of img.evidence.slice(0, 30)) {

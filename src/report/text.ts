@@ -1,6 +1,7 @@
 /** Plain-text rendering for terminals: a verdict table, then reasons and evidence per image. */
 import { changeLines } from './diff';
 import { term } from './escape';
+import { gpuCodeLine } from './gpu-code';
 import type { Report, ReportImage } from './types';
 import type { Verdict } from '../verdict/types';
 
@@ -37,6 +38,8 @@ export function renderText(report: Report, opts: { evidence?: boolean } = {}): s
         if (reason.remedy) out.push(...wrap(`fix: ${term(reason.remedy)}`, 4));
       }
     }
+    const gpu = gpuCodeLine(img.requirement.gpuCode);
+    if (gpu) out.push(...wrap(`GPU code: ${term(gpu)}`, 2));
     if (opts.evidence !== false && img.evidence.length) {
       out.push('  evidence:');
       for (const e of img.evidence.slice(0, 40)) {

@@ -13,6 +13,27 @@ export interface ReportNeed {
   unconfirmed: boolean;
 }
 
+/** GPU code found in the image's binaries (fatbins, framework build info); absent when none was found. */
+export interface ReportGpuCode {
+  /** union over the binaries: ["sm_80", "sm_90"] */
+  sass: string[];
+  /** ["compute_90"] */
+  ptx: string[];
+  binaries: {
+    path: string;
+    layerIndex?: number;
+    instruction?: string;
+    sass: string[];
+    ptx: string[];
+    /** PTX ISA versions of its PTX entries */
+    ptxIsa?: string[];
+    /** "fatbin", or where a framework's build info was read */
+    source: string;
+  }[];
+  /** the most demanding PTX: the driver a GPU covered only by PTX needs to JIT it */
+  ptxJit?: { isa?: string; cuda?: string; minDriver?: string; beyondKnown?: boolean; unconfirmed?: boolean };
+}
+
 export interface ReportImage {
   source: string;
   ref: string;
@@ -27,6 +48,7 @@ export interface ReportImage {
     forwardCompat?: { compatDriver?: string; cuda?: string; branches: number[] };
     require: { name: string; value: string; synthesized?: boolean; errors?: string[] }[];
     requireDisabled: boolean;
+    gpuCode?: ReportGpuCode;
   };
   evidence: Evidence[];
   findings: Finding[];

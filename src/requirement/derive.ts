@@ -10,6 +10,7 @@ import type { Evidence } from '../evidence/types';
 import type { RequireExpression } from '../evidence/nvidia-require-types';
 import { libraryCudaMajor, majorCompat, releasesInFamily, resolveRelease } from '../matrix/queries';
 import type { Matrix, ToolkitRelease } from '../matrix/types';
+import { deriveGpuCode } from './gpu-code';
 import type { CudaNeed, ForwardCompatProvision, ImageRequirement, NeedLevel } from './types';
 
 export interface RequirementInput {
@@ -21,7 +22,7 @@ export interface RequirementInput {
 /** Kinds whose `version` is a cudart-style component version that maps to a release. */
 const RELEASE_VERSION_KINDS = new Set(['cudart', 'cuda-version']);
 /** Kinds that say nothing about which CUDA the image needs. */
-const NOT_A_NEED = new Set(['cuda-compat', 'nvidia-require', 'nvidia-disable-require', 'driver-lib']);
+const NOT_A_NEED = new Set(['cuda-compat', 'nvidia-require', 'nvidia-disable-require', 'driver-lib', 'gpu-code']);
 
 export function deriveRequirement(input: RequirementInput, matrix: Matrix): ImageRequirement {
   const needs = new Map<string, CudaNeed>();
@@ -50,9 +51,11 @@ export function deriveRequirement(input: RequirementInput, matrix: Matrix): Imag
     : undefined;
 
   const forwardCompat = forwardCompatProvision(input.evidence, matrix);
+  const gpuCode = deriveGpuCode(input.evidence, matrix);
   const hasCuda =
     list.length > 0 ||
     !!forwardCompat ||
+    !!gpuCode ||
     input.require.expressions.some((e) => !e.synthesized && e.alternatives.length > 0);
 
   return {
@@ -66,6 +69,7 @@ export function deriveRequirement(input: RequirementInput, matrix: Matrix): Imag
     require: input.require,
     // empty placeholders (left by building with the NVIDIA runtime) are hidden by the toolkit's mounts
     driverLibs: input.evidence.filter((e) => e.kind === 'driver-lib' && !e.emptyFile),
+    ...(gpuCode && { gpuCode }),
     findings: [...(input.findings ?? []), ...consistencyFindings(list)],
   };
 }

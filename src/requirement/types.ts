@@ -2,6 +2,7 @@
 import type { Finding } from '../common/findings';
 import type { Evidence } from '../evidence/types';
 import type { RequireExpression } from '../evidence/nvidia-require-types';
+import type { GpuCodeRequirement } from './gpu-code';
 
 /** How precisely a CUDA need is known. */
 export type NeedLevel = 'release' | 'family' | 'major';
@@ -50,5 +51,7 @@ export interface ImageRequirement {
   require: { expressions: RequireExpression[]; disabled: boolean; disableRaw?: string };
   /** driver libraries (libcuda) baked into the image outside a compat dir: they can shadow the host's */
   driverLibs: Evidence[];
+  /** the GPU code its binaries carry; undefined when no device code was found (GPUs are then not judged) */
+  gpuCode?: GpuCodeRequirement;
   findings: Finding[];
 }

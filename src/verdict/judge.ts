@@ -9,6 +9,7 @@ import type { Matrix } from '../matrix/types';
 import type { CudaNeed, ImageRequirement } from '../requirement/types';
 import type { Policy, Target } from '../targets/types';
 import { describeEvidence, listBranches, originOf, strongest } from './describe';
+import { checkGpuCode } from './gpu-checks';
 import { evaluateRequire, type HostProperties } from './nvidia-require-eval';
 import { type Reason, type Result, type Verdict, worse } from './types';
 
@@ -33,6 +34,7 @@ export function judge(input: JudgeInput, matrix: Matrix): Result {
     reasons.push(...checkDriverLibs(req));
   }
   reasons.push(...checkGpuDriver(target));
+  reasons.push(...checkGpuCode(req, target, matrix));
 
   const verdict = reasons.reduce<Verdict>((v, r) => worse(v, r.verdict), 'pass');
   return { image: input.image, target: target.name, verdict, reasons: sortReasons(reasons) };

@@ -1,0 +1,274 @@
+/**
+ * Finds CUDA fatbinaries in a file body as it streams past, without holding the file: the GPU code a shared object or
+ * executable carries (SASS cubins per sm_XY, PTX per compute_XY with its ISA version).
+ *
+ * A fatbin container starts with the 8 bytes `50 ED 55 BA 01 00 10 00` (magic 0xBA55ED50, version 1, header size 16)
+ * and a u64 `fatSize`; then entries, each a header (kind, header size, payload size, arch, flags; 64 bytes and more)
+ * followed by its payload. The scan looks for the signature anywhere in the body — NVIDIA's own libraries keep
+ * fatbins in `.rodata`, not only in `.nv_fatbin` — reads the headers and skips the payloads unread. It holds a carry
+ * of < 8 bytes between chunks and at most one header (<= 80 bytes): memory does not grow with the file.
+ * Layout: research image-internals.md §5.2–5.5 (verified against nvcc 13.0 output).
+ */
+
+export interface PtxCode {
+  /** "compute_90", "compute_90a" */
+  arch: string;
+  /** PTX ISA version of the entry ("9.0" = CUDA 13.0) */
+  isa?: string;
+}
+
+/** Device code found in one file; sorted, no repeats. */
+export interface GpuCode {
+  /** "sm_80", "sm_90a", "sm_100f" */
+  sass: string[];
+  ptx: PtxCode[];
+}
+
+const SIGNATURE = Buffer.from([0x50, 0xed, 0x55, 0xba, 0x01, 0x00, 0x10, 0x00]);
+const CONTAINER_HEADER_BYTES = 16;
+const ENTRY_HEADER_BYTES = 64;
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+const AR_MAGIC = Buffer.from('!<arch>\n', 'latin1');
+/** bytes needed to tell an ELF file or a static archive from anything else */
+const MAGIC_BYTES = AR_MAGIC.length;
+
+const KIND_PTX = 1;
+const KIND_ELF = 2;
+const MAX_ENTRY_HEADER_BYTES = 4096;
+const MIN_ARCH = 10;
+const MAX_ARCH = 200;
+const FLAG_ARCH_SPECIFIC = 0x100000; // sm_90a
+const FLAG_FAMILY_SPECIFIC = 0x200000; // sm_100f
+const TWO_32 = 2 ** 32;
+const EMPTY = Buffer.alloc(0);
+
+type State =
+  /** deciding from the first bytes whether the body is an ELF file or an archive */
+  | { name: 'magic' }
+  /** not a binary: the rest of the body is ignored */
+  | { name: 'off' }
+  | { name: 'scan' }
+  /** collecting a container or entry header; headerDone decides what follows */
+  | { name: 'header'; bytes: Buffer; filled: number; kind: 'container' | 'entry' }
+  /** skipping an entry's payload (and header bytes beyond the first 64) */
+  | { name: 'skip'; left: number };
+
+export class FatbinScanner {
+  private state: State = { name: 'magic' };
+  /** the first bytes, until the magic decision */
+  private head = EMPTY;
+  /** bytes at the end of the last chunk that may begin a signature cut by the chunk boundary (< 8 bytes) */
+  private carry = EMPTY;
+  /** bytes from the current chunk's start to the body's end (when the size is known): bounds what a container claims */
+  private left: number;
+  /** bytes of the current container after the entry being read */
+  private containerLeft = 0;
+  /** the container header, kept until the container's first entry proves it real (for re-scanning on garbage) */
+  private pendingContainer?: Buffer;
+  private readonly sass = new Set<string>();
+  private readonly ptx = new Map<string, PtxCode>();
+
+  /** `size`: the body's length when known (tar header), so a container cannot claim more than is left */
+  constructor(size?: number) {
+    this.left = size ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.state.name === 'off' || chunk.length === 0) return;
+    this.consume(chunk);
+    this.left = Math.max(0, this.left - chunk.length);
+  }
+
+  /** What was found; undefined when the body carries no device code (or is not a binary). */
+  result(): GpuCode | undefined {
+    if (this.sass.size === 0 && this.ptx.size === 0) return undefined;
+    return {
+      sass: [...this.sass].sort(compareArch),
+      ptx: [...this.ptx.values()].sort((a, b) => compareArch(a.arch, b.arch) || (a.isa ?? '').localeCompare(b.isa ?? '')),
+    };
+  }
+
+  private consume(chunk: Buffer): void {
+    let pos = 0;
+    while (pos < chunk.length) {
+      const s = this.state;
+      switch (s.name) {
+        case 'off':
+          return;
+        case 'magic':
+          pos = this.readMagic(chunk, pos);
+          break;
+        case 'scan':
+          pos = this.scan(chunk, pos);
+          break;
+        case 'header': {
+          const n = Math.min(s.bytes.length - s.filled, chunk.length - pos);
+          chunk.copy(s.bytes, s.filled, pos, pos + n);
+          s.filled += n;
+          pos += n;
+          if (s.filled === s.bytes.length) this.headerDone(s.bytes, s.kind);
+          break;
+        }
+        case 'skip': {
+          const n = Math.min(s.left, chunk.length - pos);
+          s.left -= n;
+          pos += n;
+          if (s.left === 0) this.nextEntry();
+          break;
+        }
+      }
+    }
+  }
+
+  private readMagic(chunk: Buffer, pos: number): number {
+    const n = Math.min(MAGIC_BYTES - this.head.length, chunk.length - pos);
+    this.head = Buffer.concat([this.head, chunk.subarray(pos, pos + n)]);
+    const elf = startsWith(this.head, ELF_MAGIC);
+    const ar = startsWith(this.head, AR_MAGIC);
+    if (!elf && !ar) {
+      this.state = { name: 'off' };
+      return chunk.length;
+    }
+    // an ELF file is decided after 4 bytes, an archive after 8; the head bytes cannot start a fatbin
+    if ((elf && this.head.length >= ELF_MAGIC.length) || this.head.length === MAGIC_BYTES) this.state = { name: 'scan' };
+    return pos + n;
+  }
+
+  /** Looks for the signature from `pos`; returns where scanning stopped. */
+  private scan(chunk: Buffer, pos: number): number {
+    const carried = this.carry;
+    this.carry = EMPTY;
+    if (carried.length) {
+      // a signature cut by the chunk boundary: search the carry plus the first bytes of this chunk
+      const joined = Buffer.concat([carried, chunk.subarray(pos, pos + SIGNATURE.length - 1)]);
+      const at = joined.indexOf(SIGNATURE);
+      // a match starting inside this chunk is found by the search below
+      if (at >= 0 && at < carried.length) {
+        this.startContainer(Buffer.from(carried.subarray(at)));
+        return pos;
+      }
+    }
+    const at = chunk.indexOf(SIGNATURE, pos);
+    if (at >= 0) {
+      this.startContainer(EMPTY);
+      return at;
+    }
+    // keep the last 7 bytes seen, which may span several tiny chunks
+    const rest = chunk.subarray(pos);
+    const tail = rest.length >= SIGNATURE.length - 1 ? rest : Buffer.concat([carried, rest]);
+    this.carry = Buffer.from(tail.subarray(Math.max(0, tail.length - (SIGNATURE.length - 1))));
+    return chunk.length;
+  }
+
+  /** A signature starts here; `already` holds its first bytes when they came from the carry. */
+  private startContainer(already: Buffer): void {
+    const bytes = Buffer.alloc(CONTAINER_HEADER_BYTES);
+    already.copy(bytes);
+    this.state = { name: 'header', bytes, filled: already.length, kind: 'container' };
+  }
+
+  private headerDone(bytes: Buffer, kind: 'container' | 'entry'): void {
+    if (kind === 'container') {
+      const fatSize = u64(bytes, 8);
+      // `left` counts from the chunk's start, so the bound is loose by up to one chunk: a sanity check, never too tight
+      if (fatSize < ENTRY_HEADER_BYTES || fatSize > this.left) return this.garbage(bytes);
+      this.containerLeft = fatSize;
+      this.pendingContainer = Buffer.from(bytes);
+      this.state = { name: 'header', bytes: Buffer.alloc(ENTRY_HEADER_BYTES), filled: 0, kind: 'entry' };
+      return;
+    }
+    const entry = parseEntry(bytes);
+    if (!entry || entry.headerSize + entry.payloadSize > this.containerLeft) {
+      const container = this.pendingContainer;
+      this.pendingContainer = undefined;
+      return this.garbage(container ? Buffer.concat([container, bytes]) : bytes);
+    }
+    this.pendingContainer = undefined;
+    this.record(entry);
+    this.containerLeft -= entry.headerSize + entry.payloadSize;
+    const skip = entry.headerSize - ENTRY_HEADER_BYTES + entry.payloadSize;
+    if (skip > 0) this.state = { name: 'skip', left: skip };
+    else this.nextEntry();
+  }
+
+  private nextEntry(): void {
+    if (this.containerLeft >= ENTRY_HEADER_BYTES) {
+      this.state = { name: 'header', bytes: Buffer.alloc(ENTRY_HEADER_BYTES), filled: 0, kind: 'entry' };
+    } else {
+      // containers end exactly after their last entry; the next one (if any) is found by scanning
+      this.containerLeft = 0;
+      this.state = { name: 'scan' };
+    }
+  }
+
+  /** Not a fatbin after all: scan again the header bytes read since the signature, past its first byte. */
+  private garbage(consumed: Buffer): void {
+    this.containerLeft = 0;
+    this.state = { name: 'scan' };
+    this.carry = EMPTY;
+    const again = Buffer.from(consumed.subarray(1));
+    // these bytes lie before the current chunk's end: widen the bound while they are read again
+    this.left += again.length;
+    this.consume(again);
+    this.left -= again.length;
+  }
+
+  private record(entry: EntryHeader): void {
+    const suffix = entry.flags & FLAG_ARCH_SPECIFIC ? 'a' : entry.flags & FLAG_FAMILY_SPECIFIC ? 'f' : '';
+    if (entry.kind === KIND_ELF) {
+      this.sass.add(`sm_${entry.arch}${suffix}`);
+    } else {
+      const arch = `compute_${entry.arch}${suffix}`;
+      const isa = `${entry.major}.${entry.minor}`;
+      this.ptx.set(`${arch} ${isa}`, { arch, isa });
+    }
+  }
+}
+
+interface EntryHeader {
+  kind: number;
+  headerSize: number;
+  payloadSize: number;
+  minor: number;
+  major: number;
+  arch: number;
+  /** low 32 bits of the u64 flags: every bit read is below 2^32 */
+  flags: number;
+}
+
+/** The 64-byte entry header, or undefined when it cannot be one. */
+function parseEntry(b: Buffer): EntryHeader | undefined {
+  const kind = b.readUInt16LE(0);
+  const headerSize = b.readUInt32LE(4);
+  const payloadSize = u64(b, 8);
+  const arch = b.readUInt32LE(0x1c);
+  if (kind !== KIND_PTX && kind !== KIND_ELF) return undefined;
+  if (headerSize % 8 !== 0 || headerSize < ENTRY_HEADER_BYTES || headerSize > MAX_ENTRY_HEADER_BYTES) return undefined;
+  if (arch < MIN_ARCH || arch > MAX_ARCH) return undefined;
+  return {
+    kind,
+    headerSize,
+    payloadSize,
+    minor: b.readUInt16LE(0x18),
+    major: b.readUInt16LE(0x1a),
+    arch,
+    flags: b.readUInt32LE(0x28),
+  };
+}
+
+/** A u64 as a number; values beyond 2^53 (never a real size) become Infinity so every bound check rejects them. */
+function u64(b: Buffer, at: number): number {
+  const high = b.readUInt32LE(at + 4);
+  return high >= 2 ** 21 ? Infinity : high * TWO_32 + b.readUInt32LE(at);
+}
+
+function startsWith(bytes: Buffer, prefix: Buffer): boolean {
+  const n = Math.min(bytes.length, prefix.length);
+  return bytes.subarray(0, n).equals(prefix.subarray(0, n));
+}
+
+/** sm_75 < sm_80 < sm_90 < sm_90a < sm_100 < sm_100a < sm_100f */
+export function compareArch(a: string, b: string): number {
+  const num = (s: string) => Number(/\d+/.exec(s)?.[0] ?? 0);
+  return num(a) - num(b) || a.localeCompare(b);
+}

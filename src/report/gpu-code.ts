@@ -1,0 +1,38 @@
+/** The GPU code part of a report: what the JSON carries and the one line text and markdown show per image. */
+import type { GpuCodeRequirement } from '../requirement/gpu-code';
+import type { ReportGpuCode } from './types';
+
+export function reportGpuCode(code: GpuCodeRequirement | undefined): ReportGpuCode | undefined {
+  if (!code) return undefined;
+  return {
+    sass: code.sass,
+    ptx: code.ptx,
+    binaries: code.binaries.map((b) => ({
+      path: b.path,
+      ...(b.layerIndex !== undefined && { layerIndex: b.layerIndex }),
+      ...(b.instruction !== undefined && { instruction: b.instruction }),
+      sass: b.sass,
+      ptx: b.ptx,
+      ...(b.ptxIsa && { ptxIsa: b.ptxIsa }),
+      source: b.source,
+    })),
+    ...(code.ptxJit && {
+      ptxJit: {
+        ...(code.ptxJit.isa !== undefined && { isa: code.ptxJit.isa }),
+        ...(code.ptxJit.cuda !== undefined && { cuda: code.ptxJit.cuda }),
+        ...(code.ptxJit.minDriver !== undefined && { minDriver: code.ptxJit.minDriver }),
+        ...(code.ptxJit.beyondKnown && { beyondKnown: true }),
+        ...(code.ptxJit.unconfirmed && { unconfirmed: true }),
+      },
+    }),
+  };
+}
+
+/** "SASS sm_80, sm_90 · PTX compute_90 (3 binaries)"; undefined when the scan found no device code. */
+export function gpuCodeLine(code: ReportGpuCode | undefined): string | undefined {
+  if (!code) return undefined;
+  const parts = [code.sass.length ? `SASS ${code.sass.join(', ')}` : 'no SASS', code.ptx.length ? `PTX ${code.ptx.join(', ')}` : 'no PTX'];
+  const n = code.binaries.length;
+  const jit = code.ptxJit?.minDriver ? `; JIT of its PTX needs driver >= ${code.ptxJit.minDriver}` : '';
+  return `${parts.join(' · ')} (${n} binar${n === 1 ? 'y' : 'ies'})${jit}`;
+}

@@ -1,0 +1,269 @@
+/**
+ * The image's GPU code against the target's GPU. Per binary that carries device code: SASS for the GPU runs as is;
+ * else PTX the GPU can take is JIT-compiled at first launch (a caveat), which fails when the driver is older than the
+ * toolkit that wrote the PTX; else there is no kernel at all. Separately, the image's CUDA toolkit may not target
+ * the GPU's architecture at all (dropped, or newer than the toolkit). Images where no device code was found are not
+ * judged per binary: nothing is known, and saying nothing beats crying wolf.
+ */
+import { compareDriver } from '../common/driver-version';
+import { compareVersions, majorMinor } from '../common/dotted-version';
+import { cudaForDriver, releasesInFamily, smTargetsForToolkit } from '../matrix/queries';
+import type { Matrix, ToolkitArchChange } from '../matrix/types';
+import { ccText, parseArch, parseComputeCapability, runsOn, smName, type ComputeCapability, type GpuArch } from '../requirement/gpu-arch';
+import type { GpuBinary, PtxJitDriver } from '../requirement/gpu-code';
+import type { ImageRequirement } from '../requirement/types';
+import type { Target } from '../targets/types';
+import { describeEvidence, originOf, shorten } from './describe';
+import type { Reason } from './types';
+
+/** Binaries named in a message before "and N more". */
+const NAMED = 3;
+
+export function checkGpuCode(req: ImageRequirement, target: Target, matrix: Matrix): Reason[] {
+  const cc = target.gpu ? parseComputeCapability(target.gpu.computeCapability) : undefined;
+  if (!target.gpu || !cc) return [];
+  const gpu = gpuLabel(target, cc);
+  const binaries = req.gpuCode?.binaries ?? [];
+
+  const toolkit = toolkitSupport(req, cc, matrix);
+  if (toolkit?.state === 'too-old') return [tooOldForToolkit(toolkit, gpu, cc, binaries, req, matrix)];
+  if (!binaries.length) return toolkit?.state === 'too-new' ? [tooNewForToolkit(toolkit, gpu, cc, req)] : [];
+
+  const routes = binaries.map((b) => routeOf(b, cc, target.driver));
+  const reasons: Reason[] = [];
+  const none = routes.filter((r) => r.kind === 'none');
+  if (none.length) reasons.push(noKernel(none, gpu, cc, matrix));
+  const stale = routes.filter((r) => r.kind === 'jit' && r.driverTooOld).sort(byJitDriver);
+  if (stale.length) reasons.push(jitNeedsNewerDriver(stale, gpu, cc, target, matrix));
+  const jit = routes.filter((r) => r.kind === 'jit' && !r.driverTooOld).sort(byJitDriver);
+  if (jit.length) reasons.push(jitCaveat(jit, gpu, cc));
+  return reasons;
+}
+
+// ---- per binary ----------------------------------------------------------------------------------------------
+
+interface Route {
+  binary: GpuBinary;
+  kind: 'sass' | 'jit' | 'none';
+  /** the PTX the driver would JIT: the newest the GPU can take */
+  ptx?: GpuArch;
+  driverTooOld?: boolean;
+}
+
+function routeOf(binary: GpuBinary, cc: ComputeCapability, driver: string): Route {
+  if (archs(binary.sass, 'sass').some((a) => runsOn(a, cc))) return { binary, kind: 'sass' };
+  const ptx = archs(binary.ptx, 'ptx').filter((a) => runsOn(a, cc)).pop();
+  if (!ptx) return { binary, kind: 'none' };
+  const needed = binary.ptxJit?.minDriver;
+  return { binary, kind: 'jit', ptx, driverTooOld: needed !== undefined && compareDriver(driver, needed) < 0 };
+}
+
+function archs(list: string[], kind: GpuArch['kind']): GpuArch[] {
+  return list.map((s) => parseArch(s, kind)).filter((a): a is GpuArch => a !== undefined);
+}
+
+/** the PTX that needs the newest driver first */
+function byJitDriver(a: Route, b: Route): number {
+  const da = a.binary.ptxJit?.minDriver ?? '0';
+  const db = b.binary.ptxJit?.minDriver ?? '0';
+  return compareDriver(db, da) || (a.binary.path < b.binary.path ? -1 : 1);
+}
+
+function noKernel(routes: Route[], gpu: string, cc: ComputeCapability, matrix: Matrix): Reason {
+  const first = routes[0].binary;
+  const carried = describeCode(first);
+  const newest = archs(first.sass, 'sass').concat(archs(first.ptx, 'ptx')).pop();
+  const gpuIsNewer = newest !== undefined && (newest.major < cc.major || (newest.major === cc.major && newest.minor < cc.minor));
+  const sm = smName(cc);
+  const build = `-gencode arch=compute_${cc.major}${cc.minor},code=${sm}`;
+  const firstToolkit = firstToolkitFor(cc, matrix);
+  const remedy = gpuIsNewer
+    ? `rebuild ${binaryName(first)} with ${build} (CUDA >= ${firstToolkit ?? '?'} targets ${sm}), or add PTX (code=compute_XY) the driver can JIT; for prebuilt packages use a build made with CUDA >= ${firstToolkit ?? 'the first toolkit that targets the GPU'}${firstToolkit ? ` (for PyTorch a +cu${firstToolkit.replace('.', '')} or later wheel)` : ''}`
+    : `rebuild ${binaryName(first)} with ${build} added, or deploy it on the GPUs it was built for (${carried})`;
+  return {
+    code: 'NO_KERNEL_FOR_GPU',
+    verdict: 'fail',
+    message: `${where(first)} carries ${carried}; ${gpu} is ${sm} and none of it runs there: kernel launches fail with "no kernel image is available for execution on the device"${more(routes, 'without a kernel for it')}`,
+    remedy,
+    origin: originOf(routes.map((r) => r.binary.evidence)),
+  };
+}
+
+function jitNeedsNewerDriver(routes: Route[], gpu: string, cc: ComputeCapability, target: Target, matrix: Matrix): Reason {
+  const { binary, ptx } = routes[0];
+  const jit = binary.ptxJit!;
+  const host = cudaForDriver(matrix, target.driver);
+  const sm = smName(cc);
+  return {
+    code: 'PTX_JIT_NEEDS_NEWER_DRIVER',
+    verdict: 'fail',
+    message: `${where(binary)} has no SASS for ${gpu} (${sm}) and reaches it only through its PTX ${archLabel(ptx!)} (${ptxOrigin(jit)}); driver ${target.driver} (CUDA ${host.cuda}) is older than that toolkit and cannot JIT it: launches fail with "the provided PTX was compiled with an unsupported toolchain" — minor-version compatibility does not cover PTX${jit.unconfirmed ? ' (the matrix row for this PTX version is unconfirmed)' : ''}${more(routes, 'whose PTX needs a newer driver')}`,
+    remedy: `upgrade the host driver to >= ${jit.minDriver}${jit.beyondKnown ? ' (at least; this PTX is newer than the matrix knows)' : ''}, or rebuild ${binaryName(binary)} with SASS for the GPU (-gencode arch=compute_${cc.major}${cc.minor},code=${sm}), or with CUDA <= ${host.cuda} so its PTX is one the driver can JIT`,
+    origin: originOf(routes.map((r) => r.binary.evidence)),
+  };
+}
+
+function jitCaveat(routes: Route[], gpu: string, cc: ComputeCapability): Reason {
+  const { binary, ptx } = routes[0];
+  const jit = binary.ptxJit;
+  const sm = smName(cc);
+  const unknown = !jit?.minDriver
+    ? '; which toolkit wrote the PTX is unknown, so whether this driver can JIT it is not checked'
+    : jit.beyondKnown
+      ? `; its PTX ISA ${jit.isa} is newer than the matrix knows, so the driver is only known to be new enough for older PTX`
+      : '';
+  return {
+    code: 'PTX_JIT',
+    verdict: 'caveat',
+    message: `${where(binary)} has no SASS for ${gpu} (${sm}): the driver JIT-compiles its PTX ${archLabel(ptx!)}${jit?.minDriver && !jit.beyondKnown ? ` (${ptxOrigin(jit)})` : ''} at first launch, which slows start-up (minutes for large libraries) and may run slower than native SASS; the result is cached in the JIT cache (~/.nv/ComputeCache, CUDA_CACHE_PATH / CUDA_CACHE_MAXSIZE)${unknown}${more(routes, 'JIT-compiled as well')}`,
+    remedy: `add SASS for the GPU (-gencode arch=compute_${cc.major}${cc.minor},code=${sm}), or keep the JIT cache on a persistent volume (CUDA_CACHE_PATH) large enough for it (CUDA_CACHE_MAXSIZE)`,
+    origin: originOf(routes.map((r) => r.binary.evidence)),
+  };
+}
+
+function ptxOrigin(jit: PtxJitDriver): string {
+  const isa = jit.isa ? `PTX ISA ${jit.isa}` : 'PTX';
+  const by = jit.cuda ? `written by CUDA ${jit.cuda}` : 'from a toolkit the matrix does not know';
+  return `${isa}, ${by}${jit.minDriver ? `, needs driver >= ${jit.minDriver}` : ''}`;
+}
+
+// ---- the image's toolkit against the GPU ----------------------------------------------------------------------
+
+interface ToolkitSupport {
+  state: 'ok' | 'too-old' | 'too-new';
+  /** toolkit minor of the image: "13.0" */
+  toolkit: string;
+  /** the archs.yaml row that removed the GPU's code (too-old) */
+  row?: ToolkitArchChange;
+}
+
+/** Whether any sm target of the image's toolkit runs on the GPU; else which side it falls off. */
+function toolkitSupport(req: ImageRequirement, cc: ComputeCapability, matrix: Matrix): ToolkitSupport | undefined {
+  const toolkit = imageToolkit(req);
+  if (!toolkit || !matrix.toolkitArchs?.length) return undefined;
+  const targets = archs(smTargetsForToolkit(matrix, toolkit), 'sass');
+  if (!targets.length) return undefined;
+  if (targets.some((t) => runsOn(t, cc))) return { state: 'ok', toolkit };
+  const older = targets.every((t) => t.major > cc.major || (t.major === cc.major && t.minor > cc.minor));
+  if (!older) return { state: 'too-new', toolkit };
+  const row = [...matrix.toolkitArchs]
+    .reverse()
+    .find((r) => compareVersions(r.toolkit, toolkit) <= 0 && r.removed.some((sm) => sameGpu(sm, cc)));
+  return { state: 'too-old', toolkit, row };
+}
+
+function sameGpu(sm: string, cc: ComputeCapability): boolean {
+  const a = parseArch(sm, 'sass');
+  return !!a && a.suffix === '' && runsOn(a, cc);
+}
+
+/** the runtime the image ships (or declares); else its newest CUDA need more precise than a major */
+function imageToolkit(req: ImageRequirement): string | undefined {
+  if (req.runtime) return majorMinor(req.runtime.version);
+  const need = [...req.needs].reverse().find((n) => n.level !== 'major');
+  return need ? majorMinor(need.cuda) : undefined;
+}
+
+function runtimeWhere(req: ImageRequirement): { text: string; origin: Reason['origin'] } {
+  const evidence = req.needs.flatMap((n) => n.evidence);
+  const ev =
+    evidence.find((e) => e.kind === 'cudart' && req.runtime && e.version === req.runtime.version) ??
+    evidence.find((e) => e.kind === 'cudart' || e.kind === 'cuda-version') ??
+    evidence[0];
+  return { text: ev ? ` (${describeEvidence(ev)})` : '', origin: ev ? originOf([ev]) : undefined };
+}
+
+function tooOldForToolkit(
+  support: ToolkitSupport,
+  gpu: string,
+  cc: ComputeCapability,
+  binaries: GpuBinary[],
+  req: ImageRequirement,
+  matrix: Matrix,
+): Reason {
+  const sm = smName(cc);
+  const removedIn = support.row?.toolkit;
+  const lastFamily = removedIn ? lastFamilyBefore(removedIn, matrix) : undefined;
+  const runtime = runtimeWhere(req);
+  const lacking = binaries.filter((b) => routeOf(b, cc, '0').kind === 'none').length;
+  const unconfirmed = support.row && !support.row.confirmed;
+  return {
+    code: 'GPU_UNSUPPORTED_BY_TOOLKIT',
+    verdict: unconfirmed ? 'caveat' : 'fail',
+    message: `the image's CUDA ${support.toolkit}${runtime.text} no longer targets ${gpu} (${sm}, compute capability ${ccText(cc)})${removedIn ? `: ${sm} was removed in CUDA ${removedIn}` : ''}, so its CUDA libraries carry no kernels for it${lacking ? `; ${lacking} of the image's ${binaries.length} binar${binaries.length === 1 ? 'y' : 'ies'} with device code lack${lacking === 1 ? 's' : ''} a kernel for it as well` : ''}${unconfirmed ? ' (the matrix row for this removal is unconfirmed)' : ''}`,
+    remedy: `build the image on CUDA ${lastFamily ? `<= ${lastFamily}` : `older than ${removedIn ?? support.toolkit}`} for ${gpu} hosts, or deploy it on a newer GPU (compute capability >= ${minTarget(support.toolkit, matrix) ?? '?'})`,
+    origin: runtime.origin,
+  };
+}
+
+function tooNewForToolkit(support: ToolkitSupport, gpu: string, cc: ComputeCapability, req: ImageRequirement): Reason {
+  const sm = smName(cc);
+  const runtime = runtimeWhere(req);
+  return {
+    code: 'GPU_UNSUPPORTED_BY_TOOLKIT',
+    verdict: 'fail',
+    message: `the image's CUDA ${support.toolkit}${runtime.text} predates ${gpu} (${sm}, compute capability ${ccText(cc)}) and cannot compile for it; its kernels run there only if they carry PTX the driver can JIT, and no device code was found in the image to show that`,
+    remedy: `rebuild on a CUDA version that targets ${sm}, or make sure every CUDA binary carries PTX (-gencode arch=compute_XY,code=compute_XY)`,
+    origin: runtime.origin,
+  };
+}
+
+/** The first toolkit minor whose sm targets run on the GPU ("12.8" for sm_100). */
+function firstToolkitFor(cc: ComputeCapability, matrix: Matrix): string | undefined {
+  for (const row of matrix.toolkitArchs ?? []) {
+    if (row.added.some((sm) => sameGpu(sm, cc))) return row.toolkit;
+  }
+  return undefined;
+}
+
+/** The newest toolkit minor of the matrix released before `toolkit` ("12.9" before "13.0"). */
+function lastFamilyBefore(toolkit: string, matrix: Matrix): string | undefined {
+  const families = matrix.releases.map((r) => majorMinor(r.version)!).filter((f) => compareVersions(f, toolkit) < 0);
+  const last = families.sort(compareVersions).pop();
+  return last && releasesInFamily(matrix, last).length ? last : undefined;
+}
+
+function minTarget(toolkit: string, matrix: Matrix): string | undefined {
+  const first = archs(smTargetsForToolkit(matrix, toolkit), 'sass')[0];
+  return first ? `${first.major}.${first.minor}` : undefined;
+}
+
+// ---- wording --------------------------------------------------------------------------------------------------
+
+/** "B200 (Blackwell)" or "a GPU of compute capability 8.6" */
+function gpuLabel(target: Target, cc: ComputeCapability): string {
+  const g = target.gpu!;
+  if (g.gpu) return `${g.gpu.name} (${g.gpu.architecture})`;
+  return `a GPU of compute capability ${ccText(cc)}`;
+}
+
+function binaryName(b: GpuBinary): string {
+  return b.path.slice(b.path.lastIndexOf('/') + 1) || b.path;
+}
+
+/** "/usr/lib/libk.so (layer 3, `RUN pip install …`)" */
+function where(b: GpuBinary): string {
+  const loc = [b.layerIndex !== undefined ? `layer ${b.layerIndex + 1}` : undefined, b.instruction ? `\`${shorten(b.instruction, 70)}\`` : undefined]
+    .filter(Boolean)
+    .join(', ');
+  const what = b.source === 'fatbin' ? b.path : `${b.path} (build info: ${b.source})`;
+  return loc ? `${what} (${loc})` : what;
+}
+
+function describeCode(b: GpuBinary): string {
+  const sass = b.sass.length ? `SASS ${b.sass.join(', ')}` : 'no SASS';
+  const ptx = b.ptx.length ? `PTX ${b.ptx.join(', ')}` : 'no PTX';
+  return `${sass} and ${ptx}`;
+}
+
+function archLabel(a: GpuArch): string {
+  return `compute_${a.major}${a.minor}${a.suffix}`;
+}
+
+function more(routes: Route[], what: string): string {
+  const rest = routes.slice(1);
+  if (!rest.length) return '';
+  const named = rest.slice(0, NAMED).map((r) => r.binary.path);
+  const extra = rest.length - named.length;
+  return `; ${rest.length} more binar${rest.length === 1 ? 'y' : 'ies'} ${what}: ${named.join(', ')}${extra > 0 ? ` and ${extra} more` : ''}`;
+}
