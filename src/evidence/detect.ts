@@ -5,6 +5,8 @@
 import type { Finding } from '../common/findings';
 import type { FileSystemView } from '../layers/types';
 import type { ImageConfig } from '../sources/types';
+import type { Matrix } from '../matrix/types';
+import { condaMetaEvidence } from './conda-meta';
 import { configEvidence } from './config-evidence';
 import { cudaVersionFileEvidence } from './cuda-version-files';
 import { dpkgEvidence } from './dpkg-status';
@@ -13,6 +15,8 @@ import { libraryEvidence } from './library-files';
 import { collectRequirements } from './nvidia-require';
 import type { DetectorOutput } from './origin';
 import { pipDistInfoEvidence } from './pip-dist-info';
+import { pipFrameworkEvidence } from './pip-frameworks';
+import { pixiEvidence } from './pixi';
 import type { Evidence } from './types';
 
 export interface DetectedEvidence {
@@ -26,6 +30,8 @@ const FILE_DETECTORS: ((view: FileSystemView) => DetectorOutput)[] = [
   cudaVersionFileEvidence,
   dpkgEvidence,
   pipDistInfoEvidence,
+  condaMetaEvidence,
+  pixiEvidence,
   gpuCodeEvidence,
 ];
 
@@ -56,7 +62,8 @@ function cmp(a: string | undefined, b: string | undefined): number {
   return a < b ? -1 : 1;
 }
 
-export function detectEvidence(config: ImageConfig, view: FileSystemView): DetectedEvidence {
+/** `matrix` answers what a framework's files do not say (onnxruntime-gpu's CUDA); default: the bundled matrix. */
+export function detectEvidence(config: ImageConfig, view: FileSystemView, matrix?: Matrix): DetectedEvidence {
   const requirements = collectRequirements(config);
   const findings: Finding[] = [];
   const all: Evidence[] = [...configEvidence(config)];
@@ -83,7 +90,7 @@ export function detectEvidence(config: ImageConfig, view: FileSystemView): Detec
     });
   }
 
-  for (const detector of FILE_DETECTORS) {
+  for (const detector of [...FILE_DETECTORS, (v: FileSystemView) => pipFrameworkEvidence(v, matrix)]) {
     const out = detector(view);
     all.push(...out.evidence);
     findings.push(...out.findings);

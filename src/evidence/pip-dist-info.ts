@@ -12,6 +12,24 @@ import type { Evidence, EvidenceKind } from './types';
 
 export const DIST_INFO_SUFFIX = '.dist-info';
 export const METADATA_MAX_BYTES = 64 * 1024;
+/** RECORD of a toolkit wheel: one line per file, a few dozen files */
+export const RECORD_MAX_BYTES = 16 * 1024;
+
+/**
+ * RECORD of an nvidia-* wheel without a -cuNN suffix (CUDA 13 style: nvidia-cublas 13.1.0.3, nvidia-cufft 12.0.0.61):
+ * its version need not be the CUDA version, but its files live in `nvidia/cu13/lib`, which is.
+ */
+export function isToolkitWheelRecordPath(path: string): boolean {
+  if (!path.endsWith(`${DIST_INFO_SUFFIX}/RECORD`)) return false;
+  const dir = basename(dirname(path));
+  return dir.startsWith('nvidia_') && !/_cu\d+-/.test(dir);
+}
+
+/** "nvidia/cu13/lib/libcublas.so.13,sha256=…" in RECORD -> "13" */
+export function cudaFromRecord(text: string): string | undefined {
+  const m = /^nvidia\/cu(\d{2})\//m.exec(text);
+  return m ? String(Number(m[1])) : undefined;
+}
 
 /** PEP 503 normalisation: lower case, runs of -_. become "-". */
 export function normalizeDistName(name: string): string {
@@ -92,7 +110,7 @@ export function classifyWheel(name: string, version: string): WheelFacts | undef
 }
 
 export function pipDistInfoEvidence(view: FileSystemView): DetectorOutput {
-  const dirs = new Map<string, { dir?: FileEntry; metadata?: FileEntry }>();
+  const dirs = new Map<string, { dir?: FileEntry; metadata?: FileEntry; record?: FileEntry }>();
   for (const e of view.entries()) {
     const base = basename(e.path);
     if (base.endsWith(DIST_INFO_SUFFIX)) {
@@ -106,12 +124,18 @@ export function pipDistInfoEvidence(view: FileSystemView): DetectorOutput {
       const d = dirs.get(parent) ?? {};
       d.metadata = e;
       dirs.set(parent, d);
+    } else if (base === 'RECORD') {
+      const parent = dirname(e.path);
+      if (!parent.endsWith(DIST_INFO_SUFFIX)) continue;
+      const d = dirs.get(parent) ?? {};
+      d.record = e;
+      dirs.set(parent, d);
     }
   }
 
   const evidence: Evidence[] = [];
   const findings: Finding[] = [];
-  for (const [dir, { dir: dirEntry, metadata }] of dirs) {
+  for (const [dir, { dir: dirEntry, metadata, record }] of dirs) {
     const parsed = parseDistInfoDirName(basename(dir));
     if (!parsed || !parsed.name.startsWith('nvidia-')) continue;
     let { name, version } = parsed;
@@ -133,7 +157,13 @@ export function pipDistInfoEvidence(view: FileSystemView): DetectorOutput {
       version = md.version ?? version;
       confirmed = !!(md.name || md.version);
     }
-    const facts = classifyWheel(name, version);
+    let facts = classifyWheel(name, version);
+    const recordText = record ? contentEntry(view, record)?.content : undefined;
+    const recordCuda = recordText !== undefined ? cudaFromRecord(recordText) : undefined;
+    if (recordCuda && !facts?.cuda) {
+      // CUDA 13 math-library wheels: the nvidia/cu13/ directory their files go to names the CUDA major
+      facts = facts ? { ...facts, cuda: recordCuda } : { kind: 'pip-package', component: name.replace(/^nvidia-/, ''), cuda: recordCuda };
+    }
     if (!facts) continue;
     const from = meta ?? metadata ?? dirEntry;
     if (!from) continue;

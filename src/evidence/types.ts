@@ -20,6 +20,8 @@ export type EvidenceKind =
   | 'nvidia-disable-require'
   | 'cuda-package' // any other NVIDIA CUDA package / env (NV_*) that pins a CUDA version
   | 'pip-package' // a pip wheel carrying CUDA (nvidia-*-cuXX, torch+cuXXX, …)
+  | 'framework' // a Python framework build (torch, tensorflow, jax, cupy, …, pip or conda) and the CUDA it was built for
+  | 'cuda-system-requirement' // a declared minimum driver CUDA (conda `__cuda >=12`, pixi system-requirements): not a need
   | 'gpu-code' // a binary (shared object, executable) carrying CUDA device code: SASS and PTX from its fatbins
   | 'driver-lib'; // the host driver's libcuda baked into the image (outside compat/): it shadows the driver the toolkit mounts
 
@@ -50,6 +52,8 @@ export interface Evidence {
   sonameMajor?: number;
   /** which part of the stack, finer than `kind`: "libcudnn_ops", "nvtx", "npp", "cudart-dev", a pip stem */
   component?: string;
+  /** framework items: the cuDNN version (often the major only) the build was made with */
+  cudnn?: string;
   /** GPU code a build carries, as its own build info lists it (TensorFlow's cuda_compute_capabilities) */
   gpuArchs?: { sass: string[]; ptx: string[]; source: string };
   /** gpu-code: the PTX ISA versions of the binary's PTX entries ("9.0" = written by CUDA 13.0), ascending */

@@ -9,10 +9,11 @@ import { GateError } from '../common/errors';
 import { compareVersions, majorMinor, versionParts } from '../common/dotted-version';
 import { compactName } from './gpu-names';
 import { findMatrixDir } from './locate';
-import { ARCHS, DRIVERS, GPUS, LIBRARIES, MAJORS, META_FIELDS, META_FILE, PTX, TABLES, TOOLKITS } from './schema';
+import { ARCHS, DRIVERS, FRAMEWORKS, GPUS, LIBRARIES, MAJORS, META_FIELDS, META_FILE, PTX, TABLES, TOOLKITS } from './schema';
 import type { FieldSpec, Row, TableSpec } from './schema';
 import type {
   DriverBranch,
+  FrameworkBuild,
   Gpu,
   LibraryRule,
   MajorCompat,
@@ -82,6 +83,9 @@ function readMatrix(dir: string): Matrix {
     toolkitArchs: rows<ToolkitArchChange>(ARCHS)
       .map((a) => ({ ...a, added: a.added ?? [], removed: a.removed ?? [], deprecated: a.deprecated ?? [] }))
       .sort((a, b) => compareVersions(a.toolkit, b.toolkit)),
+    frameworks: rows<FrameworkBuild>(FRAMEWORKS).sort(
+      (a, b) => a.package.localeCompare(b.package) || compareVersions(a.from ?? '0', b.from ?? '0'),
+    ),
     ptxIsa: rows<PtxIsaRelease>(PTX).sort((a, b) => compareVersions(a.isa, b.isa)),
   };
   return deepFreeze(matrix);
@@ -260,6 +264,8 @@ function checkAcrossRows(tables: Map<TableSpec, CheckedRow[]>, problems: string[
   unique(get(LIBRARIES), (r) => [`${String(r.library).toLowerCase()} ${r.sonameMajor}`], 'library', problems);
   // a name or alias must lead to exactly one GPU
   unique(get(GPUS), (r) => [r.name as string, ...((r.aliases as string[]) ?? [])].map(compactName), 'name', problems);
+
+  frameworkRangesDisjoint(get(FRAMEWORKS), problems);
   unique(get(PTX), (r) => [r.isa as string], 'isa', problems);
 
   const majors = new Set(get(MAJORS).map((c) => c.row.major as number));
@@ -283,6 +289,26 @@ function checkAcrossRows(tables: Map<TableSpec, CheckedRow[]>, problems: string[
   for (const { row, at } of get(DRIVERS)) {
     if (row.confirmed && !families.has(row.cuda as string)) {
       problems.push(`${at('cuda')}: cuda "${row.cuda}" has no release in toolkits.yaml (mark the row confirmed: false if that is right)`);
+    }
+  }
+}
+
+/** Two rows of one package covering the same release would make the answer depend on row order. */
+function frameworkRangesDisjoint(rows: CheckedRow[], problems: string[]): void {
+  const byPackage = new Map<string, CheckedRow[]>();
+  for (const c of rows) {
+    const list = byPackage.get(c.row.package as string) ?? [];
+    list.push(c);
+    byPackage.set(c.row.package as string, list);
+  }
+  for (const list of byPackage.values()) {
+    const sorted = [...list].sort((a, b) => compareVersions((a.row.from as string) ?? '0', (b.row.from as string) ?? '0'));
+    for (let i = 1; i < sorted.length; i++) {
+      const prev = sorted[i - 1].row;
+      const cur = sorted[i];
+      if (prev.below === undefined || compareVersions(prev.below as string, (cur.row.from as string) ?? '0') > 0) {
+        problems.push(`${cur.at('from')}: from "${cur.row.from ?? '(none)'}" overlaps the ${prev.package} row from "${prev.from ?? '(none)'}"${prev.below ? ` below "${prev.below}"` : ''}`);
+      }
     }
   }
 }

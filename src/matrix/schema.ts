@@ -3,7 +3,7 @@
  * together. Checks across rows and files live in load.ts.
  */
 import { compareDriver, driverBranch } from '../common/driver-version';
-import { majorMinor } from '../common/dotted-version';
+import { compareVersions, majorMinor } from '../common/dotted-version';
 import * as f from './fields';
 import type { Check } from './fields';
 
@@ -178,6 +178,30 @@ export const LIBRARIES: TableSpec = {
   },
 };
 
+/** "2.16", "1.19.0": a framework release a row's version range starts or ends at */
+const frameworkVersion = f.pattern(/^\d+(\.\d+){0,3}$/, 'a release version like "2.16" or "1.19.0"');
+
+export const FRAMEWORKS: TableSpec = {
+  file: 'frameworks.yaml',
+  list: 'frameworks',
+  idField: 'package',
+  fields: {
+    package: { check: f.pattern(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'a normalised distribution name like onnxruntime-gpu'), required: true },
+    from: { check: frameworkVersion },
+    below: { check: frameworkVersion },
+    cuda: { check: f.pattern(/^\d+(\.\d+)?$/, 'a CUDA version "12" or "12.1"'), required: true },
+    cudnn: { check: f.pattern(/^\d+(\.\d+)?$/, 'a cuDNN version "9" or "8.9"') },
+    ...sourced,
+  },
+  rowCheck: (row) => {
+    if (row.from === undefined && row.below === undefined) return [['from', 'is missing: a row needs from, below or both']];
+    if (row.from !== undefined && row.below !== undefined && compareVersions(row.from as string, row.below as string) >= 0) {
+      return [['below', `"${row.below}" is not above from "${row.from}"`]];
+    }
+    return [];
+  },
+};
+
 export const PTX: TableSpec = {
   file: 'ptx.yaml',
   list: 'ptxIsa',
@@ -190,5 +214,5 @@ export const PTX: TableSpec = {
   },
 };
 
-export const TABLES = [TOOLKITS, MAJORS, DRIVERS, GPUS, ARCHS, LIBRARIES, PTX] as const;
+export const TABLES = [TOOLKITS, MAJORS, DRIVERS, GPUS, ARCHS, LIBRARIES, FRAMEWORKS, PTX] as const;
 export const META_FILE = 'meta.yaml';

@@ -91,6 +91,23 @@ export interface LibraryRule extends SourcedRow {
   cudaMajors: number[];
 }
 
+/**
+ * Which CUDA a Python framework release was built for, where its files do not say (no `+cuXYZ` tag, no generated
+ * build-info file): the PyPI wheel of onnxruntime-gpu 1.19+ is for CUDA 12, TensorFlow 2.16 was tested with 12.3.
+ */
+export interface FrameworkBuild extends SourcedRow {
+  /** normalised distribution name (PEP 503): "onnxruntime-gpu", "tensorflow", "vllm" */
+  package: string;
+  /** first release the row covers (inclusive); absent = every release below `below` */
+  from?: string;
+  /** first release the row no longer covers (exclusive); absent = open-ended */
+  below?: string;
+  /** CUDA the build is for: "12" (any 12.x) or "12.3" */
+  cuda: string;
+  /** cuDNN the build is for: "9" or "8.9" */
+  cudnn?: string;
+}
+
 /** A PTX ISA version and the CUDA release that introduced it: PTX that a driver older than that release cannot JIT. */
 export interface PtxIsaRelease extends SourcedRow {
   /** PTX ISA version as `.version` writes it: "9.0" */
@@ -120,6 +137,8 @@ export interface Matrix {
   libraries: LibraryRule[];
   /** ascending by toolkit; always set by loadMatrix (optional only so hand-built test matrices need not carry it) */
   toolkitArchs?: ToolkitArchChange[];
+  /** by package, then ascending `from`; always set by loadMatrix (optional for hand-built test matrices) */
+  frameworks?: FrameworkBuild[];
   /** ascending by ISA version; always set by loadMatrix (optional for hand-built test matrices) */
   ptxIsa?: PtxIsaRelease[];
 }

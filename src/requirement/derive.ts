@@ -22,7 +22,7 @@ export interface RequirementInput {
 /** Kinds whose `version` is a cudart-style component version that maps to a release. */
 const RELEASE_VERSION_KINDS = new Set(['cudart', 'cuda-version']);
 /** Kinds that say nothing about which CUDA the image needs. */
-const NOT_A_NEED = new Set(['cuda-compat', 'nvidia-require', 'nvidia-disable-require', 'driver-lib', 'gpu-code']);
+const NOT_A_NEED = new Set(['cuda-compat', 'nvidia-require', 'nvidia-disable-require', 'driver-lib', 'gpu-code', 'cuda-system-requirement']);
 
 export function deriveRequirement(input: RequirementInput, matrix: Matrix): ImageRequirement {
   const needs = new Map<string, CudaNeed>();
@@ -51,10 +51,12 @@ export function deriveRequirement(input: RequirementInput, matrix: Matrix): Imag
     : undefined;
 
   const forwardCompat = forwardCompatProvision(input.evidence, matrix);
+  const declaredCuda = declaredCudaOf(input.evidence);
   const gpuCode = deriveGpuCode(input.evidence, matrix);
   const hasCuda =
     list.length > 0 ||
     !!forwardCompat ||
+    !!declaredCuda ||
     !!gpuCode ||
     input.require.expressions.some((e) => !e.synthesized && e.alternatives.length > 0);
 
@@ -69,6 +71,7 @@ export function deriveRequirement(input: RequirementInput, matrix: Matrix): Imag
     require: input.require,
     // empty placeholders (left by building with the NVIDIA runtime) are hidden by the toolkit's mounts
     driverLibs: input.evidence.filter((e) => e.kind === 'driver-lib' && !e.emptyFile),
+    ...(declaredCuda && { declaredCuda }),
     ...(gpuCode && { gpuCode }),
     findings: [...(input.findings ?? []), ...consistencyFindings(list)],
   };
@@ -158,6 +161,18 @@ function forwardCompatProvision(evidence: Evidence[], matrix: Matrix): ForwardCo
   const sets = releases.map((r) => new Set(r.forwardCompatBranches ?? []));
   const branches = sets.length ? [...sets[0]].filter((b) => sets.every((s) => s.has(b))).sort((a, b) => a - b) : [];
   return { compatDriver, cuda: family, branches, evidence: compat };
+}
+
+/**
+ * The highest minimum driver CUDA the image declares (conda `__cuda >=12`, pixi system-requirements), with the
+ * items that declare it. A declaration is not a need: it says what the author or the package claims the driver
+ * must report, which the verdict checks on its own.
+ */
+function declaredCudaOf(evidence: Evidence[]): ImageRequirement['declaredCuda'] {
+  const declared = evidence.filter((e) => e.kind === 'cuda-system-requirement' && e.cuda && versionParts(e.cuda).length);
+  if (!declared.length) return undefined;
+  const cuda = declared.map((e) => versionParts(e.cuda!).join('.')).sort(compareVersions).pop()!;
+  return { cuda, evidence: declared.filter((e) => compareVersions(e.cuda!, cuda) === 0) };
 }
 
 function consistencyFindings(needs: CudaNeed[]): Finding[] {

@@ -51,6 +51,8 @@ export interface ImageRequirement {
   require: { expressions: RequireExpression[]; disabled: boolean; disableRaw?: string };
   /** driver libraries (libcuda) baked into the image outside a compat dir: they can shadow the host's */
   driverLibs: Evidence[];
+  /** the highest minimum CUDA the image declares its driver must report (conda `__cuda`, pixi system-requirements) */
+  declaredCuda?: { cuda: string; evidence: Evidence[] };
   /** the GPU code its binaries carry; undefined when no device code was found (GPUs are then not judged) */
   gpuCode?: GpuCodeRequirement;
   findings: Finding[];
