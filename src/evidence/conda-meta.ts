@@ -150,7 +150,7 @@ export function classifyCondaRecord(r: CondaRecord): RecordFacts | undefined {
       kind: 'cuda-version',
       cuda,
       confidence: 'exact',
-      detail: `the env's cuda-version metapackage: every CUDA package in it is built for CUDA ${cuda}`,
+      detail: `cuda-version metapackage: the CUDA packages of the env are built for CUDA ${cuda}`,
     };
   }
   const tk = TOOLKIT_VERSIONED[r.name];
@@ -239,14 +239,14 @@ function recordEvidence(r: CondaRecord, entry: FileEntry, path: string): Evidenc
   const facts = classifyCondaRecord(r);
   if (facts) {
     const { kind, detail, ...rest } = facts;
-    const build: BuildFacts = { package: r.name, version: r.version, ...rest, value, detail: detail ? `${where}: ${detail}` : where };
+    const build: BuildFacts = { package: r.name, version: r.version, ...rest, value, detail: detail ? `${detail} (${where})` : where };
     out.push(buildEvidence(build, entry, { kind, path, component: r.name }));
   }
   for (const req of cudaSystemRequirements(r)) {
     const ev = buildEvidence(
       {
+        // no version: the item is the requirement, not the package (whose own item carries its version)
         package: r.name,
-        version: r.version,
         cuda: req.cuda,
         confidence: 'declared',
         value: req.spec,
