@@ -9,6 +9,7 @@
  * of < 8 bytes between chunks and at most one header (<= 80 bytes): memory does not grow with the file.
  * Layout: research image-internals.md §5.2–5.5 (verified against nvcc 13.0 output).
  */
+import { compareVersions } from '../common/dotted-version';
 
 export interface PtxCode {
   /** "compute_90", "compute_90a" */
@@ -25,6 +26,7 @@ export interface GpuCode {
 }
 
 const SIGNATURE = Buffer.from([0x50, 0xed, 0x55, 0xba, 0x01, 0x00, 0x10, 0x00]);
+const SIGNATURE_TAIL = SIGNATURE.subarray(1);
 const CONTAINER_HEADER_BYTES = 16;
 const ENTRY_HEADER_BYTES = 64;
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
@@ -84,7 +86,7 @@ export class FatbinScanner {
     if (this.sass.size === 0 && this.ptx.size === 0) return undefined;
     return {
       sass: [...this.sass].sort(compareArch),
-      ptx: [...this.ptx.values()].sort((a, b) => compareArch(a.arch, b.arch) || (a.isa ?? '').localeCompare(b.isa ?? '')),
+      ptx: [...this.ptx.values()].sort((a, b) => compareArch(a.arch, b.arch) || compareVersions(a.isa ?? '0', b.isa ?? '0')),
     };
   }
 
@@ -148,7 +150,7 @@ export class FatbinScanner {
         return pos;
       }
     }
-    const at = chunk.indexOf(SIGNATURE, pos);
+    const at = findSignature(chunk, pos);
     if (at >= 0) {
       this.startContainer(EMPTY);
       return at;
@@ -260,6 +262,18 @@ function parseEntry(b: Buffer): EntryHeader | undefined {
 function u64(b: Buffer, at: number): number {
   const high = b.readUInt32LE(at + 4);
   return high >= 2 ** 21 ? Infinity : high * TWO_32 + b.readUInt32LE(at);
+}
+
+/**
+ * Where the signature starts at or after `from`, or -1. Searches for its last 7 bytes, which begin with the rare 0xED,
+ * then checks the 0x50 before: an 8-byte needle starting with 0x50 (common in x86 code) and ending with 0x00 makes
+ * Buffer.indexOf ~10x slower on real binaries (1.1 vs 14 GB/s, measured).
+ */
+function findSignature(chunk: Buffer, from: number): number {
+  for (let at = chunk.indexOf(SIGNATURE_TAIL, from + 1); at >= 0; at = chunk.indexOf(SIGNATURE_TAIL, at + 1)) {
+    if (chunk[at - 1] === SIGNATURE[0]) return at - 1;
+  }
+  return -1;
 }
 
 function startsWith(bytes: Buffer, prefix: Buffer): boolean {

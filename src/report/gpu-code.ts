@@ -1,4 +1,5 @@
 /** The GPU code part of a report: what the JSON carries and the one line text and markdown show per image. */
+import type { Evidence } from '../evidence/types';
 import type { GpuCodeRequirement } from '../requirement/gpu-code';
 import type { ReportGpuCode } from './types';
 
@@ -35,4 +36,11 @@ export function gpuCodeLine(code: ReportGpuCode | undefined): string | undefined
   const n = code.binaries.length;
   const jit = code.ptxJit?.minDriver ? `; JIT of its PTX needs driver >= ${code.ptxJit.minDriver}` : '';
   return `${parts.join(' · ')} (${n} binar${n === 1 ? 'y' : 'ies'})${jit}`;
+}
+
+/** What an evidence item's build or binary carries, for the version column: "sm_80, sm_90 · compute_90". */
+export function gpuArchsOf(e: Evidence): string | undefined {
+  const a = e.gpuArchs;
+  if (!a || (!a.sass.length && !a.ptx.length)) return undefined;
+  return [a.sass.join(', '), a.ptx.join(', ')].filter(Boolean).join(' · ');
 }

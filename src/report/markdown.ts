@@ -1,7 +1,7 @@
 /** Markdown rendering (job summary, PR comment, --format markdown). Every image-derived string goes through md(). */
 import { renderChanges } from './diff';
 import { md, mdCode } from './escape';
-import { gpuCodeLine } from './gpu-code';
+import { gpuArchsOf, gpuCodeLine } from './gpu-code';
 import type { Report, ReportImage } from './types';
 import type { Result, Verdict } from '../verdict/types';
 
@@ -91,7 +91,7 @@ export function imageDetails(img: ReportImage, results: Result[]): string {
     for (const e of img.evidence.slice(0, 30)) {
       const where = e.from === 'config' ? e.key : e.from === 'package' ? `${e.package ?? ''} (${e.path ?? ''})` : e.path;
       const layer = e.layerIndex !== undefined ? `${e.layerIndex + 1}${e.instruction ? ` ${mdCode(e.instruction.slice(0, 80))}` : ''}` : '';
-      lines.push(`| ${md(e.kind)} | ${md(e.version ?? '')}${e.cuda ? ` (CUDA ${md(e.cuda)})` : ''} | ${mdCode(where)} | ${layer} |`);
+      lines.push(`| ${md(e.kind)} | ${md(e.version ?? gpuArchsOf(e) ?? '')}${e.cuda ? ` (CUDA ${md(e.cuda)})` : ''} | ${mdCode(where)} | ${layer} |`);
     }
     if (img.evidence.length > 30) lines.push(`| … | ${img.evidence.length - 30} more | | |`);
   }

@@ -79,7 +79,7 @@ function noKernel(routes: Route[], gpu: string, cc: ComputeCapability, matrix: M
   const firstToolkit = firstToolkitFor(cc, matrix);
   const remedy = gpuIsNewer
     ? `rebuild ${binaryName(first)} with ${build} (CUDA >= ${firstToolkit ?? '?'} targets ${sm}), or add PTX (code=compute_XY) the driver can JIT; for prebuilt packages use a build made with CUDA >= ${firstToolkit ?? 'the first toolkit that targets the GPU'}${firstToolkit ? ` (for PyTorch a +cu${firstToolkit.replace('.', '')} or later wheel)` : ''}`
-    : `rebuild ${binaryName(first)} with ${build} added, or deploy it on the GPUs it was built for (${carried})`;
+    : `rebuild ${binaryName(first)} with ${build} added, or deploy it on the GPUs it was built for (${[...first.sass, ...first.ptx].join(', ')})`;
   return {
     code: 'NO_KERNEL_FOR_GPU',
     verdict: 'fail',
@@ -97,7 +97,7 @@ function jitNeedsNewerDriver(routes: Route[], gpu: string, cc: ComputeCapability
   return {
     code: 'PTX_JIT_NEEDS_NEWER_DRIVER',
     verdict: 'fail',
-    message: `${where(binary)} has no SASS for ${gpu} (${sm}) and reaches it only through its PTX ${archLabel(ptx!)} (${ptxOrigin(jit)}); driver ${target.driver} (CUDA ${host.cuda}) is older than that toolkit and cannot JIT it: launches fail with "the provided PTX was compiled with an unsupported toolchain" — minor-version compatibility does not cover PTX${jit.unconfirmed ? ' (the matrix row for this PTX version is unconfirmed)' : ''}${more(routes, 'whose PTX needs a newer driver')}`,
+    message: `${where(binary)} has no SASS for ${gpuWithSm(gpu, cc)} and reaches it only through its PTX ${archLabel(ptx!)} (${ptxOrigin(jit)}); driver ${target.driver} (CUDA ${host.cuda}) is older than that toolkit and cannot JIT it: launches fail with "the provided PTX was compiled with an unsupported toolchain" — minor-version compatibility does not cover PTX${jit.unconfirmed ? ' (the matrix row for this PTX version is unconfirmed)' : ''}${more(routes, 'whose PTX needs a newer driver')}`,
     remedy: `upgrade the host driver to >= ${jit.minDriver}${jit.beyondKnown ? ' (at least; this PTX is newer than the matrix knows)' : ''}, or rebuild ${binaryName(binary)} with SASS for the GPU (-gencode arch=compute_${cc.major}${cc.minor},code=${sm}), or with CUDA <= ${host.cuda} so its PTX is one the driver can JIT`,
     origin: originOf(routes.map((r) => r.binary.evidence)),
   };
@@ -115,7 +115,7 @@ function jitCaveat(routes: Route[], gpu: string, cc: ComputeCapability): Reason 
   return {
     code: 'PTX_JIT',
     verdict: 'caveat',
-    message: `${where(binary)} has no SASS for ${gpu} (${sm}): the driver JIT-compiles its PTX ${archLabel(ptx!)}${jit?.minDriver && !jit.beyondKnown ? ` (${ptxOrigin(jit)})` : ''} at first launch, which slows start-up (minutes for large libraries) and may run slower than native SASS; the result is cached in the JIT cache (~/.nv/ComputeCache, CUDA_CACHE_PATH / CUDA_CACHE_MAXSIZE)${unknown}${more(routes, 'JIT-compiled as well')}`,
+    message: `${where(binary)} has no SASS for ${gpuWithSm(gpu, cc)}: the driver JIT-compiles its PTX ${archLabel(ptx!)}${jit?.minDriver && !jit.beyondKnown ? ` (${ptxOrigin(jit)})` : ''} at first launch, which slows start-up (minutes for large libraries) and may run slower than native SASS; the result is cached in the JIT cache (~/.nv/ComputeCache, CUDA_CACHE_PATH / CUDA_CACHE_MAXSIZE)${unknown}${more(routes, 'JIT-compiled as well')}`,
     remedy: `add SASS for the GPU (-gencode arch=compute_${cc.major}${cc.minor},code=${sm}), or keep the JIT cache on a persistent volume (CUDA_CACHE_PATH) large enough for it (CUDA_CACHE_MAXSIZE)`,
     origin: originOf(routes.map((r) => r.binary.evidence)),
   };
@@ -170,7 +170,13 @@ function runtimeWhere(req: ImageRequirement): { text: string; origin: Reason['or
     evidence.find((e) => e.kind === 'cudart' && req.runtime && e.version === req.runtime.version) ??
     evidence.find((e) => e.kind === 'cudart' || e.kind === 'cuda-version') ??
     evidence[0];
-  return { text: ev ? ` (${describeEvidence(ev)})` : '', origin: ev ? originOf([ev]) : undefined };
+  return { text: ev ? ` — ${describeEvidence(ev)} —` : '', origin: ev ? originOf([ev]) : undefined };
+}
+
+function lackingText(lacking: number, total: number): string {
+  if (!lacking) return '';
+  if (lacking === total) return total === 1 ? "; the image's one binary with device code has none either" : `; none of the image's ${total} binaries with device code has one either`;
+  return `; ${lacking} of the image's ${total} binaries with device code lack one as well`;
 }
 
 function tooOldForToolkit(
@@ -190,7 +196,7 @@ function tooOldForToolkit(
   return {
     code: 'GPU_UNSUPPORTED_BY_TOOLKIT',
     verdict: unconfirmed ? 'caveat' : 'fail',
-    message: `the image's CUDA ${support.toolkit}${runtime.text} no longer targets ${gpu} (${sm}, compute capability ${ccText(cc)})${removedIn ? `: ${sm} was removed in CUDA ${removedIn}` : ''}, so its CUDA libraries carry no kernels for it${lacking ? `; ${lacking} of the image's ${binaries.length} binar${binaries.length === 1 ? 'y' : 'ies'} with device code lack${lacking === 1 ? 's' : ''} a kernel for it as well` : ''}${unconfirmed ? ' (the matrix row for this removal is unconfirmed)' : ''}`,
+    message: `the image's CUDA ${support.toolkit}${runtime.text} no longer targets ${gpuWithSm(gpu, cc)}, compute capability ${ccText(cc)}${removedIn ? `: ${sm} was removed in CUDA ${removedIn}` : ''}, so its CUDA libraries carry no kernels for it${lackingText(lacking, binaries.length)}${unconfirmed ? ' (the matrix row for this removal is unconfirmed)' : ''}`,
     remedy: `build the image on CUDA ${lastFamily ? `<= ${lastFamily}` : `older than ${removedIn ?? support.toolkit}`} for ${gpu} hosts, or deploy it on a newer GPU (compute capability >= ${minTarget(support.toolkit, matrix) ?? '?'})`,
     origin: runtime.origin,
   };
@@ -202,7 +208,7 @@ function tooNewForToolkit(support: ToolkitSupport, gpu: string, cc: ComputeCapab
   return {
     code: 'GPU_UNSUPPORTED_BY_TOOLKIT',
     verdict: 'fail',
-    message: `the image's CUDA ${support.toolkit}${runtime.text} predates ${gpu} (${sm}, compute capability ${ccText(cc)}) and cannot compile for it; its kernels run there only if they carry PTX the driver can JIT, and no device code was found in the image to show that`,
+    message: `the image's CUDA ${support.toolkit}${runtime.text} predates ${gpuWithSm(gpu, cc)}, compute capability ${ccText(cc)}, and cannot compile for it; its kernels run there only if they carry PTX the driver can JIT, and no device code was found in the image to show that`,
     remedy: `rebuild on a CUDA version that targets ${sm}, or make sure every CUDA binary carries PTX (-gencode arch=compute_XY,code=compute_XY)`,
     origin: runtime.origin,
   };
@@ -235,6 +241,11 @@ function gpuLabel(target: Target, cc: ComputeCapability): string {
   const g = target.gpu!;
   if (g.gpu) return `${g.gpu.name} (${g.gpu.architecture})`;
   return `a GPU of compute capability ${ccText(cc)}`;
+}
+
+/** "T4 (Turing, sm_75)" */
+function gpuWithSm(gpu: string, cc: ComputeCapability): string {
+  return gpu.endsWith(')') ? `${gpu.slice(0, -1)}, ${smName(cc)})` : `${gpu} (${smName(cc)})`;
 }
 
 function binaryName(b: GpuBinary): string {
