@@ -172,3 +172,22 @@ describe('driver libraries baked into the image', () => {
     expect(verdictOf([cudart('12.2.140'), libcuda(true)], { driver: '550.54.15' }).verdict).toBe('pass');
   });
 });
+
+describe('a CUDA floor declared by the environment (conda __cuda, pixi system-requirements)', () => {
+  const declared = (cuda: string): Evidence => ({
+    kind: 'cuda-system-requirement', cuda, value: `__cuda >=${cuda}`, from: 'file', path: '/opt/conda/conda-meta/pytorch-2.5.1-cuda126_py312.json', confidence: 'declared', detail: 'conda dependency of pytorch',
+  });
+  test('a driver reporting a lower CUDA fails, naming the declaration', () => {
+    const r = verdictOf([cudart('12.6.77'), declared('12.6')], { driver: '550.54.15' });
+    const reason = r.reasons.find((x) => x.code === 'DECLARED_CUDA_UNSATISFIED');
+    expect(reason?.verdict).toBe('fail');
+    expect(reason?.message).toContain('__cuda >=12.6');
+    expect(reason?.message).toContain('12.4');
+  });
+  test('a driver reporting that CUDA or newer is fine', () => {
+    expect(codes(verdictOf([cudart('12.6.77'), declared('12.6')], { driver: '560.35.03' }))).not.toContain('DECLARED_CUDA_UNSATISFIED');
+  });
+  test('a declaration alone makes the image a CUDA image', () => {
+    expect(codes(verdictOf([declared('12')], { driver: '470.82.01' }))).toEqual(['DECLARED_CUDA_UNSATISFIED']);
+  });
+});

@@ -72,7 +72,7 @@ export async function analyseImage(source: string, opts: Pick<CheckOptions, 'mat
     return result;
   });
   const view = mergeLayers(layerResults, config.history);
-  const detected = detectEvidence(config, view);
+  const detected = detectEvidence(config, view, opts.matrix);
   const findings: Finding[] = [...view.findings, ...detected.findings];
   const requirement = deriveRequirement({ evidence: detected.evidence, require: detected.requirements, findings }, opts.matrix);
   opts.onProgress?.({ image: source, phase: 'done' });
@@ -97,6 +97,7 @@ export async function analyseImage(source: string, opts: Pick<CheckOptions, 'mat
         require: requirement.require.expressions.map((e) => ({ name: e.name, value: e.raw, synthesized: e.synthesized || undefined, errors: e.errors.length ? e.errors : undefined })),
         requireDisabled: requirement.require.disabled,
         gpuCode: reportGpuCode(requirement.gpuCode),
+        declaredCuda: requirement.declaredCuda?.cuda,
       },
       evidence: detected.evidence,
       findings: requirement.findings,

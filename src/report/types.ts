@@ -49,6 +49,8 @@ export interface ReportImage {
     require: { name: string; value: string; synthesized?: boolean; errors?: string[] }[];
     requireDisabled: boolean;
     gpuCode?: ReportGpuCode;
+    /** the minimum CUDA the image's conda/pixi environment declares its driver must report */
+    declaredCuda?: string;
   };
   evidence: Evidence[];
   findings: Finding[];

@@ -32,6 +32,7 @@ export function judge(input: JudgeInput, matrix: Matrix): Result {
     reasons.push(...checkDriver(req, target, host.cuda, matrix));
     reasons.push(...checkMixedMajors(req));
     reasons.push(...checkDriverLibs(req));
+    reasons.push(...checkDeclaredCuda(req, target, host.cuda, host.beyondKnown));
   }
   reasons.push(...checkGpuDriver(target));
   reasons.push(...checkGpuCode(req, target, matrix));
@@ -280,6 +281,22 @@ function checkMixedMajors(req: ImageRequirement): Reason[] {
       message: `the image carries components of ${req.majors.length} CUDA majors — ${byMajor.join('; ')}; a library built for one major does not load the other major's runtime`,
       remedy: `keep one CUDA major: use the CUDA ${req.majors[req.majors.length - 1]} builds of every component (e.g. libcudnn9-cuda-${req.majors[req.majors.length - 1]}, nvidia-*-cu${req.majors[req.majors.length - 1]} wheels), or remove the unused toolkit`,
       origin: originOf(req.needs.filter((n) => n.major !== req.majors[req.majors.length - 1]).flatMap((n) => n.evidence)),
+    },
+  ];
+}
+
+/** conda `__cuda >=X` / pixi system-requirements: the environment was solved for a driver reporting CUDA >= X. */
+function checkDeclaredCuda(req: ImageRequirement, target: Target, hostCuda: string, beyondKnown: boolean): Reason[] {
+  const declared = req.declaredCuda;
+  if (!declared || beyondKnown || compareVersions(hostCuda, declared.cuda) >= 0) return [];
+  const ev = strongest(declared.evidence)!;
+  return [
+    {
+      code: 'DECLARED_CUDA_UNSATISFIED',
+      verdict: 'fail',
+      message: `the image's environment declares that the driver must support CUDA >= ${declared.cuda} (${ev.value ?? ''}${ev.detail ? `, ${ev.detail}` : ''}; ${describeEvidence(ev)}); ${target.name}'s driver ${target.driver} supports CUDA ${hostCuda}`,
+      remedy: `upgrade the host driver to one that supports CUDA ${declared.cuda}, or re-solve the environment for CUDA ${hostCuda} (e.g. pin cuda-version=${hostCuda} / set system-requirements cuda = "${hostCuda}")`,
+      origin: originOf(declared.evidence),
     },
   ];
 }

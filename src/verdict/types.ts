@@ -19,7 +19,8 @@ export type ReasonCode =
   | 'NO_CUDA_FOUND'
   | 'UNKNOWN_CUDA_RELEASE'
   | 'UNCONFIRMED_MATRIX_ROW'
-  | 'DRIVER_LIBS_IN_IMAGE';
+  | 'DRIVER_LIBS_IN_IMAGE'
+  | 'DECLARED_CUDA_UNSATISFIED';
 
 /** Where a reason's evidence came from, for reports and annotations. */
 export interface ReasonOrigin {
