@@ -71,8 +71,10 @@ export interface ReadBack {
 
 /** Streams every layer of `image` through analyseLayer and merges them, as the engine will. */
 export async function readBack(image: Image, interest: InterestFn = EVERYTHING): Promise<ReadBack> {
-  const { results, config } = await image.readLayers((layer, tar: Readable) => analyseLayer(tar, layer.descriptor, interest));
-  return { results, config, view: mergeLayers(results, config.history) };
+  const read = await image.readLayers((layer, tar: Readable) => analyseLayer(tar, layer.descriptor, interest));
+  // nothing is skipped here, so every slot holds a result
+  const results = read.results as LayerResult[];
+  return { results, config: read.config, view: mergeLayers(results, read.config.history) };
 }
 
 /** A LayerResult without what legitimately differs between formats (the stored blob's digest). */

@@ -71,7 +71,8 @@ export async function analyseImage(source: string, opts: Pick<CheckOptions, 'mat
     opts.onProgress?.({ image: source, phase: 'layer', layer: done, layers: image.layers.length, bytes });
     return result;
   });
-  const view = mergeLayers(layerResults, config.history);
+  // no layer is skipped yet, so every slot holds a result
+  const view = mergeLayers(layerResults as LayerResult[], config.history);
   const detected = detectEvidence(config, view, opts.matrix);
   const findings: Finding[] = [...view.findings, ...detected.findings];
   const requirement = deriveRequirement({ evidence: detected.evidence, require: detected.requirements, findings }, opts.matrix);

@@ -66,8 +66,17 @@ export interface LayerContext {
 /** Streams one decompressed layer tar and produces a per-layer result (the layers stage decides what). */
 export type LayerReader<T> = (layer: LayerContext, tar: Readable) => Promise<T>;
 
+export interface ReadLayersOptions {
+  /**
+   * Layers the caller already has a result for (the per-layer cache): they are not opened or read, and their
+   * slot in `results` is undefined. A daemon export cannot seek, so there skipping only saves the analysis —
+   * unless every layer is skipped, when no export happens at all.
+   */
+  skip?: (layer: LayerContext) => boolean;
+}
+
 export interface ReadLayersOutcome<T> {
-  /** one result per layer, base first (manifest order) */
+  /** one result per layer, base first (manifest order); undefined for skipped layers */
   results: T[];
   /** the config as the layer read found it (the daemon's export carries the full history); else the same as Image.config */
   config: ImageConfig;
@@ -89,7 +98,7 @@ export interface Image {
    * may read layers in any order or in parallel; a layer's stream must be consumed or destroyed by `read`.
    * Errors name the image and the layer (GateError CORRUPT_LAYER / CORRUPT_ARCHIVE).
    */
-  readLayers<T>(read: LayerReader<T>): Promise<ReadLayersOutcome<T>>;
+  readLayers<T>(read: LayerReader<T>, opts?: ReadLayersOptions): Promise<ReadLayersOutcome<T | undefined>>;
 }
 
 export interface OpenOptions {
