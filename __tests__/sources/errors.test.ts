@@ -124,13 +124,6 @@ describe('errors from files', () => {
     await expect(openImage(parseSourceRef(`docker-archive:${ociTar}`))).resolves.toMatchObject({ kind: 'docker-archive' });
     await expect(openImage(parseSourceRef(`oci-archive:${archive}`))).resolves.toMatchObject({ kind: 'oci-archive' });
   });
-
-  test('a registry source is refused for now with a GateError saying so', async () => {
-    expect(await failure('docker://ghcr.io/org/app:1')).toMatchObject({
-      code: 'BAD_SOURCE_REF',
-      message: expect.stringContaining('registry source not implemented yet'),
-    });
-  });
 });
 
 describeWithEngines('errors from the Docker engine', ['docker'], () => {

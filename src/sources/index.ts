@@ -5,3 +5,4 @@ export { openImage } from './open';
 export { DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformMatches } from './platform';
 export { sniffCompression, decompressedTar, type Compression } from './decompress';
 export { parseImageConfig, parseEnv, MAX_JSON_BYTES } from './config';
+export { registryStats, resetRegistryStats, type RegistryStats } from './registry/stats';

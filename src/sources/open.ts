@@ -18,18 +18,17 @@ export async function openImage(source: SourceRef, opts: OpenOptions = {}): Prom
       return openOciArchive({ ...source, path: required(source, source.path) }, opts);
     case 'oci':
       return openOciLayout({ ...source, path: required(source, source.path) }, opts);
-    case 'docker':
-      throw new GateError(
-        'BAD_SOURCE_REF',
-        `cannot read ${source.raw}: registry source not implemented yet`,
-        'pull it first (docker pull) and use docker-daemon:, or `skopeo copy` it to an oci-archive:',
-      );
+    case 'docker': {
+      // loaded on demand, like the daemon: most runs read files
+      const { openRegistryImage } = await import('./registry/registry-image');
+      return openRegistryImage({ ...source, reference: required(source, source.reference) }, opts);
+    }
   }
 }
 
 function required(source: SourceRef, value: string | undefined): string {
   if (value === undefined || value === '') {
-    const what = source.kind === 'docker-daemon' ? 'image' : 'path';
+    const what = source.kind === 'docker-daemon' || source.kind === 'docker' ? 'image' : 'path';
     throw new GateError('BAD_SOURCE_REF', `bad image source "${source.raw}": it names no ${what}`);
   }
   return value;

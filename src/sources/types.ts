@@ -101,7 +101,20 @@ export interface Image {
   readLayers<T>(read: LayerReader<T>, opts?: ReadLayersOptions): Promise<ReadLayersOutcome<T | undefined>>;
 }
 
+/** How a `docker://` source reaches its registry. The CLI and the action fill it from flags and inputs. */
+export interface RegistryOptions {
+  /** hosts (`host` or `host:port`) spoken to over plain HTTP; loopback hosts always are */
+  insecure?: string[];
+  /** used for ghcr.io when no credentials are configured for it (the action's GITHUB_TOKEN) */
+  token?: string;
+  /** a Docker config directory (as DOCKER_CONFIG) or a config.json file holding credentials */
+  dockerConfig?: string;
+  /** layer blobs downloaded at once (default 3) */
+  concurrency?: number;
+}
+
 export interface OpenOptions {
   /** requested platform for multi-platform images; default linux/amd64 */
   platform?: Platform;
+  registry?: RegistryOptions;
 }
