@@ -17,7 +17,8 @@ const common = {
   logLevel: 'warning',
   // optional native helpers of ssh2 (pulled in by dockerode): never used for unix/tcp DOCKER_HOST
   external: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
-  define: { 'process.env.CUDA_GATE_BUNDLED': '"1"' },
+  define: { 'process.env.CUDA_GATE_BUNDLED': '"1"', 'import.meta.url': 'importMetaUrl' },
+  inject: ['scripts/import-meta-url.mjs'],
 };
 await build({ ...common, entryPoints: { index: 'src/action/main.ts' }, outdir });
 await build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir, banner: { js: '#!/usr/bin/env node' } });

@@ -7,8 +7,11 @@ import { GateError } from '../common/errors';
 import type { FailOn, NoCudaPolicy } from '../targets/types';
 
 export type CommentMode = 'auto' | 'always' | 'on-failure' | 'never';
+/** check: gate the images; aggregate: merge the JSON reports of other jobs (matrix legs) into one verdict */
+export type ActionMode = 'check' | 'aggregate';
 
 export interface Inputs {
+  mode: ActionMode;
   images: string[];
   targets: string;
   driver?: string;
@@ -23,6 +26,10 @@ export interface Inputs {
   githubToken: string;
   reportPath: string;
   dockerfile?: string;
+  /** aggregate mode: report files (globs, directories) and artifact:NAME-PATTERN lines */
+  reports: string[];
+  /** check mode: upload the JSON report as an artifact of this name */
+  reportArtifact?: string;
 }
 
 export function readInput(name: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -55,11 +62,17 @@ export function listInput(value: string): string[] {
 
 export function getInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
   const get = (n: string) => readInput(n, env);
+  const mode = oneOf<ActionMode>('mode', get('mode'), ['check', 'aggregate'], 'check')!;
   const images = listInput(get('images'));
-  if (!images.length) {
+  const reports = listInput(get('reports'));
+  if (mode === 'aggregate' && !reports.length) {
+    throw new GateError('BAD_ARGUMENT', 'input "reports" is empty (mode: aggregate)', 'list the legs\' report files, e.g. reports: reports/**/*.json');
+  }
+  if (mode === 'check' && !images.length) {
     throw new GateError('BAD_ARGUMENT', 'input "images" is empty', 'list one image per line, e.g. images: docker-daemon:app:pr-${{ github.event.number }}');
   }
   return {
+    mode,
     images,
     targets: get('targets') || '.github/cuda-targets.yml',
     driver: get('driver') || undefined,
@@ -74,5 +87,7 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     githubToken: get('github-token'),
     reportPath: get('report-path') || 'cuda-gate-report.json',
     dockerfile: get('dockerfile') || undefined,
+    reports,
+    reportArtifact: get('report-artifact') || undefined,
   };
 }

@@ -16,11 +16,13 @@ import { parsePlatform } from '../sources/platform';
 import { adHocTarget, loadTargetsFile } from '../targets/load';
 import { probeHost, probeTargets } from '../targets/probe';
 import { DEFAULT_POLICY, type Policy, type Target } from '../targets/types';
+import { runAggregate } from './aggregate';
 import { buildAnnotations } from './annotations';
 import { renderCommentBody } from './comment-body';
 import { syncStickyComment } from './comment';
 import { createClient, pullRequestContext, runUrl } from './github';
 import { getInputs, type Inputs } from './inputs';
+import { uploadReportArtifact } from './report-artifact';
 
 /** GitHub drops a whole step summary over 1 MiB: keep well under it. */
 const SUMMARY_BUDGET = 900_000;
@@ -34,6 +36,10 @@ export async function runAction(): Promise<void> {
     fail(e);
     return;
   }
+  if (inputs.mode === 'aggregate') {
+    await runAggregate(inputs);
+    return;
+  }
   let report: Report;
   try {
     report = await gate(inputs);
@@ -42,6 +48,7 @@ export async function runAction(): Promise<void> {
     return;
   }
   await publish(inputs, report);
+  if (inputs.reportArtifact) await uploadReportArtifact(inputs.reportArtifact, inputs.reportPath);
 }
 
 async function gate(inputs: Inputs): Promise<Report> {

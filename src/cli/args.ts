@@ -43,6 +43,8 @@ SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at D
          docker://HOST/REPO:TAG                   a registry (not built yet)
 
        cuda-gate probe [--format yaml|json]      print a target entry for this machine (driver, GPU)
+       cuda-gate merge REPORT.json... [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]
+                                                 one report and one verdict from several runs' JSON reports
 
 Targets default to .github/cuda-targets.yml when it exists; --targets probe uses this machine.
 Exit codes: 0 gate passed, 1 gate failed (a result at or above --fail-on), 2 bad input or unreadable image.`;

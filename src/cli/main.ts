@@ -11,6 +11,7 @@ import { adHocTarget, loadTargetsFile } from '../targets/load';
 import { probeHost, probeTargets, probeYaml } from '../targets/probe';
 import { DEFAULT_POLICY, type Policy, type Target } from '../targets/types';
 import { parseCliArgs, USAGE, type CheckArgs } from './args';
+import { parseMergeArgs, runMerge } from './merge';
 
 const DEFAULT_TARGETS = '.github/cuda-targets.yml';
 
@@ -21,6 +22,7 @@ export interface CliIO {
 
 export async function run(argv: string[], io: CliIO = { out: process.stdout, err: process.stderr }): Promise<number> {
   try {
+    if (argv[0] === 'merge') return runMerge(parseMergeArgs(argv.slice(1)), io.out);
     const args = parseCliArgs(argv);
     if (args.command === 'help') {
       io.out.write(`${USAGE}\n`);

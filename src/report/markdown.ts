@@ -17,7 +17,7 @@ export interface MarkdownOptions {
 }
 
 export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): string {
-  const head = [headline(report), '', ...changesSection(report), verdictTable(report), ''].join('\n');
+  const head = [headline(report), '', ...notesSection(report), ...changesSection(report), verdictTable(report), ''].join('\n');
   if (opts.details === false) return head + footer(report);
   const parts = [head];
   let size = head.length;
@@ -45,6 +45,12 @@ function headline(report: Report): string {
   const icon = s.gatePassed ? (s.verdict === 'pass' ? '✅' : '⚠️') : '❌';
   const what = s.verdict === 'pass' ? 'every image runs on every target' : `${s.fail} failing, ${s.caveat} with caveats, ${s.pass} passing`;
   return `### ${icon} cuda-gate: ${what}`;
+}
+
+/** How the report was put together (a merge of several): above the table, never left to the JSON alone. */
+function notesSection(report: Report): string[] {
+  if (!report.notes?.length) return [];
+  return [...report.notes.map((n) => `> **Note:** ${md(n)}`), ''];
 }
 
 /** What the PR changed against baseline-images: first, because it is what the reviewer is deciding on. */
@@ -101,5 +107,6 @@ export function imageDetails(img: ReportImage, results: Result[]): string {
 }
 
 function footer(report: Report): string {
-  return `\n<sub>cuda-gate ${md(report.tool.version)} · matrix ${md(report.matrix.version)} · fail-on: ${md(report.policy.failOn)}</sub>\n`;
+  const merged = report.mergedFrom ? ` · merged from ${report.mergedFrom.length} report${report.mergedFrom.length > 1 ? 's' : ''}` : '';
+  return `\n<sub>cuda-gate ${md(report.tool.version)} · matrix ${md(report.matrix.version)} · fail-on: ${md(report.policy.failOn)}${merged}</sub>\n`;
 }

@@ -10,7 +10,9 @@ const ICON: Record<Verdict, string> = { pass: '✓', caveat: '!', fail: '✗' };
 
 export function renderText(report: Report, opts: { evidence?: boolean } = {}): string {
   const out: string[] = [];
-  out.push(`cuda-gate ${report.tool.version} · matrix ${report.matrix.version} (${report.matrix.date})`, '');
+  const merged = report.mergedFrom ? ` · merged from ${report.mergedFrom.length} report${report.mergedFrom.length > 1 ? 's' : ''}` : '';
+  out.push(`cuda-gate ${report.tool.version} · matrix ${report.matrix.version} (${report.matrix.date})${merged}`, '');
+  if (report.notes?.length) out.push(...report.notes.flatMap((n) => wrap(`note: ${term(n)}`, 0)), '');
   if (report.changes?.length) out.push('What this change does to the CUDA stack:', ...changeLines(report.changes).map((l) => term(l)), '');
 
   const header = ['IMAGE', 'CUDA', 'NEEDS DRIVER', ...report.targets.map((t) => `${t.name}`)];

@@ -56,6 +56,8 @@ export interface ReportImage {
   findings: Finding[];
   layers: { index: number; digest: string; instruction?: string; entries: number; bytes: number }[];
   scan: { mode: 'full' | 'config'; layersRead: number; bytesRead: number; seconds: number };
+  /** merged reports: the other source strings this same image (digest and platform) was gated under */
+  aliases?: string[];
 }
 
 export interface ReportTarget {
@@ -91,4 +93,18 @@ export interface Report {
   summary: { pass: number; caveat: number; fail: number; verdict: Verdict; gatePassed: boolean };
   /** what the PR changed against baseline-images, when given */
   changes?: Change[];
+  /** what a reader must know about how this report was put together (merged reports: version mismatches, renamed rows) */
+  notes?: string[];
+  /** a merged report: the reports it was merged from, in order */
+  mergedFrom?: MergedReportSource[];
+}
+
+/** One report a merged report was made from. */
+export interface MergedReportSource {
+  /** the file (or artifact/file) it was read from */
+  name: string;
+  tool: string;
+  matrix: string;
+  images: number;
+  targets: number;
 }

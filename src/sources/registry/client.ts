@@ -48,7 +48,8 @@ export class RegistryClient {
   /** GET a manifest (tag or digest) with the media types we read in `accept`; a 2xx response. */
   async manifest(reference: string, accept: string): Promise<HttpResponse> {
     countManifestGet();
-    const res = await this.get(`manifests/${encodeURIComponent(reference)}`, { accept }, `fetching manifest ${reference}`);
+    // tags and digests were checked against the reference grammar: nothing in them needs escaping
+    const res = await this.get(`manifests/${reference}`, { accept }, `fetching manifest ${reference}`);
     if (res.status === 404) {
       const said = await registryErrorText(res);
       const missingRepo = said?.startsWith('NAME_UNKNOWN') === true;

@@ -135,7 +135,8 @@ export async function send(req: HttpRequest, policy: SchemePolicy): Promise<Http
     }
     let res: HttpResponse;
     try {
-      res = await exchange({ ...req, url, ...(authorization !== undefined && { authorization }) });
+      const { authorization: _original, ...rest } = req;
+      res = await exchange({ ...rest, url, ...(authorization !== undefined && { authorization }) });
     } catch (err) {
       // remember which host failed: after a redirect it is not the registry's
       if (typeof err === 'object' && err !== null) Object.assign(err, { requestUrl: url });

@@ -1,0 +1,133 @@
+/**
+ * mode: aggregate — the job after the matrix: reads the legs' JSON reports, merges them, and gives the one verdict:
+ * one job summary, one sticky PR comment, the same outputs as a check, and one pass or fail by fail-on. This is
+ * the job to make the required status check. Bundle-only (it loads @actions/core and @actions/artifact).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as core from '@actions/core';
+import { maxDriver } from '../common/driver-version';
+import { GateError, isGateError, messageOf } from '../common/errors';
+import { renderMarkdown } from '../report/markdown';
+import { mergeReports, type NamedReport } from '../report/merge';
+import { parseReport } from '../report/parse-report';
+import type { Report } from '../report/types';
+import { renderCommentBody } from './comment-body';
+import { syncStickyComment } from './comment';
+import { createClient, pullRequestContext, runUrl } from './github';
+import type { Inputs } from './inputs';
+import { downloadReportArtifacts } from './report-artifact';
+import { matchReportFiles } from './report-files';
+
+/** GitHub drops a whole step summary over 1 MiB: keep well under it (as a check does). */
+const SUMMARY_BUDGET = 900_000;
+const ARTIFACT_PREFIX = 'artifact:';
+
+export async function runAggregate(inputs: Inputs): Promise<void> {
+  let report: Report;
+  try {
+    const reports = await core.group('cuda-gate: reading the reports to merge', () => readReports(inputs));
+    report = mergeReports(reports, { failOn: inputs.failOn });
+  } catch (e) {
+    core.setFailed(isGateError(e) ? `cuda-gate: ${e.toLine()}` : `cuda-gate: internal error: ${messageOf(e)} (please report this)`);
+    return;
+  }
+  await publishMerged(inputs, report);
+}
+
+/** Every report the `reports` lines name, read and checked; none at all is an error, never a green gate. */
+async function readReports(inputs: Inputs): Promise<NamedReport[]> {
+  const globs = inputs.reports.filter((r) => !r.startsWith(ARTIFACT_PREFIX));
+  const artifactPatterns = inputs.reports.filter((r) => r.startsWith(ARTIFACT_PREFIX)).map((r) => r.slice(ARTIFACT_PREFIX.length).trim());
+
+  const files: { path: string; name: string }[] = [];
+  const { files: matched, unmatched } = matchReportFiles(globs, process.cwd(), [inputs.reportPath]);
+  files.push(...matched);
+  for (const pattern of unmatched) core.warning(`cuda-gate: reports: "${pattern}" matched no file`);
+
+  const downloadDir = join(process.env.RUNNER_TEMP || process.cwd(), 'cuda-gate-reports');
+  for (const pattern of artifactPatterns) {
+    const downloaded = await downloadReportArtifacts(pattern, downloadDir);
+    if (downloaded.available && !downloaded.files.length) core.warning(`cuda-gate: reports: no artifact of this run matches "${pattern}"`);
+    files.push(...downloaded.files);
+  }
+
+  if (!files.length) {
+    throw new GateError(
+      'BAD_ARGUMENT',
+      `no report to merge: reports (${inputs.reports.join(', ')}) matched nothing`,
+      'did every leg write its report-path and upload it, and did actions/download-artifact run before this step?',
+    );
+  }
+  return files.map(({ path, name }) => {
+    core.info(`reading ${name}`);
+    let text: string;
+    try {
+      text = readFileSync(resolve(path), 'utf8');
+    } catch (e) {
+      throw new GateError('BAD_REPORT', `cannot read report ${name}: ${messageOf(e)}`);
+    }
+    return { name, report: parseReport(text, name) };
+  });
+}
+
+async function publishMerged(inputs: Inputs, report: Report): Promise<void> {
+  const url = runUrl();
+  writeFileSync(inputs.reportPath, JSON.stringify(report, null, 2));
+  // notes say what the merge had to decide (versions, renamed rows): on the run page too, not only in the summary
+  for (const note of report.notes ?? []) core.notice(`cuda-gate: ${note}`, { title: 'cuda-gate merge' });
+  const markdown = renderMarkdown(report, { maxChars: SUMMARY_BUDGET, fullReportUrl: url });
+  try {
+    await core.summary.addRaw(markdown).write();
+  } catch (e) {
+    core.warning(`cuda-gate: could not write the job summary: ${messageOf(e)}`);
+  }
+
+  await comment(inputs, report, url);
+
+  const s = report.summary;
+  core.setOutput('verdict', s.verdict);
+  core.setOutput('failed-count', s.fail);
+  core.setOutput('caveat-count', s.caveat);
+  core.setOutput('min-driver', maxDriver(report.images.map((i) => i.requirement.minDriver).filter((d): d is string => !!d)) ?? '');
+  core.setOutput('report', inputs.reportPath);
+  core.setOutput('summary-markdown', markdown);
+
+  const merged = `${report.mergedFrom?.length ?? 0} report(s), ${report.images.length} image(s), ${report.targets.length} target(s)`;
+  if (!s.gatePassed) {
+    const worst = report.results.find((r) => r.verdict === s.verdict);
+    const why = worst?.reasons.find((r) => r.verdict === worst.verdict) ?? worst?.reasons[0];
+    core.setFailed(
+      `cuda-gate: ${s.fail} failing, ${s.caveat} with caveats over ${merged} (fail-on: ${report.policy.failOn}). Worst: ${worst?.image} on ${worst?.target}: ${worst?.verdict}${why ? ` — ${why.code}: ${why.message}` : ''}`,
+    );
+  } else {
+    core.info(`cuda-gate: gate passed over ${merged} (${s.pass} pass, ${s.caveat} caveat, ${s.fail} fail; fail-on: ${report.policy.failOn})`);
+  }
+}
+
+/** The one sticky comment for the whole matrix: the same rules as a check's (comment, comment-key). */
+async function comment(inputs: Inputs, report: Report, url: string | undefined): Promise<void> {
+  if (inputs.comment === 'never') return;
+  const pr = pullRequestContext();
+  if (!pr) {
+    core.info('cuda-gate: not a pull_request event: no PR comment (the job summary has the results)');
+    return;
+  }
+  if (!inputs.githubToken) {
+    core.warning('cuda-gate: no github-token: no PR comment (the job summary has the results)');
+    return;
+  }
+  try {
+    const body = renderCommentBody(report, { key: inputs.commentKey, runUrl: url });
+    const result = await syncStickyComment(
+      createClient(inputs.githubToken),
+      pr,
+      { key: inputs.commentKey, mode: inputs.comment, state: report.summary.verdict, gatePassed: report.summary.gatePassed, body },
+      { info: core.info, warning: core.warning },
+    );
+    core.info(`cuda-gate: PR comment ${result.action}${result.url ? `: ${result.url}` : ''}${result.reason ? ` (${result.reason})` : ''}`);
+  } catch (e) {
+    // the verdict and the summary stand whatever happens to the comment
+    core.warning(`cuda-gate: could not update the PR comment: ${messageOf(e)}`);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The report files the aggregate mode reads: `reports:` lines as globs (`*`, `?`, `**`), plain files, or directories
+ * (every .json beneath). Node 20 has no fs.glob, and the few patterns a workflow writes need no library.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+
+export interface ReportFile {
+  /** absolute path */
+  path: string;
+  /** what messages call it: relative to the workspace when inside it */
+  name: string;
+}
+
+export interface Matched {
+  files: ReportFile[];
+  /** patterns that matched nothing, for a warning */
+  unmatched: string[];
+}
+
+const WILDCARD = /[*?]/;
+
+/**
+ * Files matching any of `patterns`, each once: in the order of the patterns, sorted by name within one (the first
+ * report names a shared row); `exclude` (the aggregate's own output) never.
+ */
+export function matchReportFiles(patterns: string[], cwd: string, exclude: string[] = []): Matched {
+  const skip = new Set(exclude.map((p) => resolve(cwd, p)));
+  const found = new Map<string, ReportFile>();
+  const unmatched: string[] = [];
+  for (const pattern of patterns) {
+    const paths = expand(pattern, cwd).filter((p) => !skip.has(p));
+    if (!paths.length) unmatched.push(pattern);
+    const named = paths.map((path) => ({ path, name: displayName(path, cwd) })).sort((a, b) => a.name.localeCompare(b.name));
+    for (const file of named) if (!found.has(file.path)) found.set(file.path, file);
+  }
+  return { files: [...found.values()], unmatched };
+}
+
+function expand(pattern: string, cwd: string): string[] {
+  const absolute = resolve(cwd, pattern.replace(/\\/g, '/'));
+  if (!WILDCARD.test(pattern)) {
+    if (!existsSync(absolute)) return [];
+    return statSync(absolute).isDirectory() ? walk(absolute).filter((p) => p.toLowerCase().endsWith('.json')) : [absolute];
+  }
+  const segments = absolute.split(sep);
+  const firstWild = segments.findIndex((s) => WILDCARD.test(s));
+  const base = segments.slice(0, firstWild).join(sep) || sep;
+  if (!existsSync(base) || !statSync(base).isDirectory()) return [];
+  const regex = globRegex(absolute.split(sep).join('/'));
+  return walk(base).filter((p) => regex.test(p.split(sep).join('/')));
+}
+
+/** `**` any number of directories, `*` and `?` within one path segment. */
+export function globRegex(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*' && glob[i + 1] === '*') {
+      const slash = glob[i + 2] === '/';
+      out += slash ? '(?:[^/]*/)*' : '.*';
+      i += slash ? 2 : 1;
+    } else if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
+}
+
+/** Every regular file beneath `dir`, without following symlinked directories or entering .git. */
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== '.git') out.push(...walk(path));
+    } else if (entry.isFile()) out.push(path);
+  }
+  return out;
+}
+
+function displayName(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : path;
+}
