@@ -43,6 +43,16 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 ));
 var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
 
+// scripts/import-meta-url.mjs
+var import_node_url, importMetaUrl;
+var init_import_meta_url = __esm({
+  "scripts/import-meta-url.mjs"() {
+    "use strict";
+    import_node_url = require("node:url");
+    importMetaUrl = (0, import_node_url.pathToFileURL)(__filename).href;
+  }
+});
+
 // src/common/errors.ts
 function isGateError(e) {
   return e instanceof GateError;
@@ -55,6 +65,7 @@ var GateError;
 var init_errors = __esm({
   "src/common/errors.ts"() {
     "use strict";
+    init_import_meta_url();
     GateError = class extends Error {
       constructor(code, message, hint) {
         super(message);
@@ -73,10 +84,11 @@ var init_errors = __esm({
   }
 });
 
-// node_modules/yaml/dist/nodes/identity.js
+// ../../work/main/node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
-  "node_modules/yaml/dist/nodes/identity.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/identity.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
     var DOC = /* @__PURE__ */ Symbol.for("yaml.document");
     var MAP = /* @__PURE__ */ Symbol.for("yaml.map");
@@ -130,10 +142,11 @@ var require_identity = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/visit.js
+// ../../work/main/node_modules/yaml/dist/visit.js
 var require_visit = __commonJS({
-  "node_modules/yaml/dist/visit.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/visit.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
@@ -288,10 +301,11 @@ var require_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/directives.js
+// ../../work/main/node_modules/yaml/dist/doc/directives.js
 var require_directives = __commonJS({
-  "node_modules/yaml/dist/doc/directives.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/doc/directives.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     var visit = require_visit();
     var escapeChars = {
@@ -459,10 +473,11 @@ var require_directives = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/anchors.js
+// ../../work/main/node_modules/yaml/dist/doc/anchors.js
 var require_anchors = __commonJS({
-  "node_modules/yaml/dist/doc/anchors.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/doc/anchors.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     var visit = require_visit();
     function anchorIsValid(anchor) {
@@ -529,10 +544,11 @@ var require_anchors = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/applyReviver.js
+// ../../work/main/node_modules/yaml/dist/doc/applyReviver.js
 var require_applyReviver = __commonJS({
-  "node_modules/yaml/dist/doc/applyReviver.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/doc/applyReviver.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     function applyReviver(reviver, obj, key, val) {
       if (val && typeof val === "object") {
         if (Array.isArray(val)) {
@@ -579,10 +595,11 @@ var require_applyReviver = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/toJS.js
+// ../../work/main/node_modules/yaml/dist/nodes/toJS.js
 var require_toJS = __commonJS({
-  "node_modules/yaml/dist/nodes/toJS.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/toJS.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     function toJS(value, arg, ctx) {
       if (Array.isArray(value))
@@ -609,10 +626,11 @@ var require_toJS = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Node.js
+// ../../work/main/node_modules/yaml/dist/nodes/Node.js
 var require_Node = __commonJS({
-  "node_modules/yaml/dist/nodes/Node.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/Node.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var applyReviver = require_applyReviver();
     var identity2 = require_identity();
     var toJS = require_toJS();
@@ -650,10 +668,11 @@ var require_Node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Alias.js
+// ../../work/main/node_modules/yaml/dist/nodes/Alias.js
 var require_Alias = __commonJS({
-  "node_modules/yaml/dist/nodes/Alias.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/Alias.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var anchors = require_anchors();
     var visit = require_visit();
     var identity2 = require_identity();
@@ -768,10 +787,11 @@ var require_Alias = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Scalar.js
+// ../../work/main/node_modules/yaml/dist/nodes/Scalar.js
 var require_Scalar = __commonJS({
-  "node_modules/yaml/dist/nodes/Scalar.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/Scalar.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
@@ -798,10 +818,11 @@ var require_Scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/createNode.js
+// ../../work/main/node_modules/yaml/dist/doc/createNode.js
 var require_createNode = __commonJS({
-  "node_modules/yaml/dist/doc/createNode.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/doc/createNode.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var Alias = require_Alias();
     var identity2 = require_identity();
     var Scalar = require_Scalar();
@@ -873,10 +894,11 @@ var require_createNode = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Collection.js
+// ../../work/main/node_modules/yaml/dist/nodes/Collection.js
 var require_Collection = __commonJS({
-  "node_modules/yaml/dist/nodes/Collection.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/Collection.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var createNode = require_createNode();
     var identity2 = require_identity();
     var Node = require_Node();
@@ -1016,10 +1038,11 @@ var require_Collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyComment.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyComment.js
 var require_stringifyComment = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyComment.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyComment.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment, indent) {
       if (/^\n+$/.test(comment))
@@ -1033,10 +1056,11 @@ var require_stringifyComment = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/foldFlowLines.js
+// ../../work/main/node_modules/yaml/dist/stringify/foldFlowLines.js
 var require_foldFlowLines = __commonJS({
-  "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
@@ -1169,10 +1193,11 @@ ${indent}${text2.slice(fold + 1, end2)}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyString.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyString.js
 var require_stringifyString = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyString.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyString.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var Scalar = require_Scalar();
     var foldFlowLines = require_foldFlowLines();
     var getFoldOptions = (ctx, isBlock) => ({
@@ -1452,10 +1477,11 @@ ${indent}`);
   }
 });
 
-// node_modules/yaml/dist/stringify/stringify.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringify.js
 var require_stringify = __commonJS({
-  "node_modules/yaml/dist/stringify/stringify.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringify.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var anchors = require_anchors();
     var identity2 = require_identity();
     var stringifyComment = require_stringifyComment();
@@ -1576,10 +1602,11 @@ ${ctx.indent}${str}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyPair.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyPair.js
 var require_stringifyPair = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyPair.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyPair.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     var Scalar = require_Scalar();
     var stringify = require_stringify();
@@ -1709,10 +1736,11 @@ ${ctx.indent}`;
   }
 });
 
-// node_modules/yaml/dist/log.js
+// ../../work/main/node_modules/yaml/dist/log.js
 var require_log = __commonJS({
-  "node_modules/yaml/dist/log.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/log.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var node_process = require("process");
     function debug(logLevel, ...messages) {
       if (logLevel === "debug")
@@ -1731,10 +1759,11 @@ var require_log = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/merge.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/merge.js
 var require_merge = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     var Scalar = require_Scalar();
     var MERGE_KEY = "<<";
@@ -1791,10 +1820,11 @@ var require_merge = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/addPairToJSMap.js
+// ../../work/main/node_modules/yaml/dist/nodes/addPairToJSMap.js
 var require_addPairToJSMap = __commonJS({
-  "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var log = require_log();
     var merge = require_merge();
     var stringify = require_stringify();
@@ -1855,10 +1885,11 @@ var require_addPairToJSMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Pair.js
+// ../../work/main/node_modules/yaml/dist/nodes/Pair.js
 var require_Pair = __commonJS({
-  "node_modules/yaml/dist/nodes/Pair.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/Pair.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
     var addPairToJSMap = require_addPairToJSMap();
@@ -1895,10 +1926,11 @@ var require_Pair = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyCollection.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyCollection.js
 var require_stringifyCollection = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
@@ -2046,10 +2078,11 @@ ${indent}${end}`;
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLMap.js
+// ../../work/main/node_modules/yaml/dist/nodes/YAMLMap.js
 var require_YAMLMap = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLMap.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/YAMLMap.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
     var Collection = require_Collection();
@@ -2190,10 +2223,11 @@ var require_YAMLMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/map.js
+// ../../work/main/node_modules/yaml/dist/schema/common/map.js
 var require_map = __commonJS({
-  "node_modules/yaml/dist/schema/common/map.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/common/map.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     var YAMLMap = require_YAMLMap();
     var map = {
@@ -2212,10 +2246,11 @@ var require_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLSeq.js
+// ../../work/main/node_modules/yaml/dist/nodes/YAMLSeq.js
 var require_YAMLSeq = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLSeq.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
     var Collection = require_Collection();
@@ -2328,10 +2363,11 @@ var require_YAMLSeq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/seq.js
+// ../../work/main/node_modules/yaml/dist/schema/common/seq.js
 var require_seq = __commonJS({
-  "node_modules/yaml/dist/schema/common/seq.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/common/seq.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     var YAMLSeq = require_YAMLSeq();
     var seq = {
@@ -2350,10 +2386,11 @@ var require_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/string.js
+// ../../work/main/node_modules/yaml/dist/schema/common/string.js
 var require_string = __commonJS({
-  "node_modules/yaml/dist/schema/common/string.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/common/string.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var stringifyString = require_stringifyString();
     var string = {
       identify: (value) => typeof value === "string",
@@ -2369,10 +2406,11 @@ var require_string = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/null.js
+// ../../work/main/node_modules/yaml/dist/schema/common/null.js
 var require_null = __commonJS({
-  "node_modules/yaml/dist/schema/common/null.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/common/null.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var Scalar = require_Scalar();
     var nullTag = {
       identify: (value) => value == null,
@@ -2387,10 +2425,11 @@ var require_null = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/bool.js
+// ../../work/main/node_modules/yaml/dist/schema/core/bool.js
 var require_bool = __commonJS({
-  "node_modules/yaml/dist/schema/core/bool.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/core/bool.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var Scalar = require_Scalar();
     var boolTag = {
       identify: (value) => typeof value === "boolean",
@@ -2411,10 +2450,11 @@ var require_bool = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyNumber.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyNumber.js
 var require_stringifyNumber = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     function stringifyNumber({ format, minFractionDigits, tag, value }) {
       if (typeof value === "bigint")
         return String(value);
@@ -2438,10 +2478,11 @@ var require_stringifyNumber = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/float.js
+// ../../work/main/node_modules/yaml/dist/schema/core/float.js
 var require_float = __commonJS({
-  "node_modules/yaml/dist/schema/core/float.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/core/float.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
     var floatNaN = {
@@ -2484,10 +2525,11 @@ var require_float = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/int.js
+// ../../work/main/node_modules/yaml/dist/schema/core/int.js
 var require_int = __commonJS({
-  "node_modules/yaml/dist/schema/core/int.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/core/int.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
     var intResolve = (str, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix);
@@ -2529,10 +2571,11 @@ var require_int = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/schema.js
+// ../../work/main/node_modules/yaml/dist/schema/core/schema.js
 var require_schema = __commonJS({
-  "node_modules/yaml/dist/schema/core/schema.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/core/schema.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var map = require_map();
     var _null = require_null();
     var seq = require_seq();
@@ -2557,10 +2600,11 @@ var require_schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/json/schema.js
+// ../../work/main/node_modules/yaml/dist/schema/json/schema.js
 var require_schema2 = __commonJS({
-  "node_modules/yaml/dist/schema/json/schema.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/json/schema.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var Scalar = require_Scalar();
     var map = require_map();
     var seq = require_seq();
@@ -2624,10 +2668,11 @@ var require_schema2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/binary.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/binary.js
 var require_binary = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var node_buffer = require("buffer");
     var Scalar = require_Scalar();
     var stringifyString = require_stringifyString();
@@ -2690,10 +2735,11 @@ var require_binary = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/pairs.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js
 var require_pairs = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
@@ -2768,10 +2814,11 @@ ${cn.comment}` : item.comment;
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/omap.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/omap.js
 var require_omap = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     var toJS = require_toJS();
     var YAMLMap = require_YAMLMap();
@@ -2846,10 +2893,11 @@ var require_omap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/bool.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/bool.js
 var require_bool2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var Scalar = require_Scalar();
     function boolStringify({ value, source }, ctx) {
       const boolObj = value ? trueTag : falseTag;
@@ -2878,10 +2926,11 @@ var require_bool2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/float.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/float.js
 var require_float2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
     var floatNaN = {
@@ -2927,10 +2976,11 @@ var require_float2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/int.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/int.js
 var require_int2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
     function intResolve(str, offset, radix, { intAsBigInt }) {
@@ -3006,10 +3056,11 @@ var require_int2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/set.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/set.js
 var require_set = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
@@ -3095,10 +3146,11 @@ var require_set = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
 var require_timestamp = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var stringifyNumber = require_stringifyNumber();
     function parseSexagesimal(str, asBigInt) {
       const sign = str[0];
@@ -3183,10 +3235,11 @@ var require_timestamp = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/schema.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/schema.js
 var require_schema3 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var map = require_map();
     var _null = require_null();
     var seq = require_seq();
@@ -3227,10 +3280,11 @@ var require_schema3 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/tags.js
+// ../../work/main/node_modules/yaml/dist/schema/tags.js
 var require_tags = __commonJS({
-  "node_modules/yaml/dist/schema/tags.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/tags.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var map = require_map();
     var _null = require_null();
     var seq = require_seq();
@@ -3321,10 +3375,11 @@ var require_tags = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/Schema.js
+// ../../work/main/node_modules/yaml/dist/schema/Schema.js
 var require_Schema = __commonJS({
-  "node_modules/yaml/dist/schema/Schema.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/Schema.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     var map = require_map();
     var seq = require_seq();
@@ -3353,10 +3408,11 @@ var require_Schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyDocument.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyDocument.js
 var require_stringifyDocument = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
@@ -3433,10 +3489,11 @@ var require_stringifyDocument = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/Document.js
+// ../../work/main/node_modules/yaml/dist/doc/Document.js
 var require_Document = __commonJS({
-  "node_modules/yaml/dist/doc/Document.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/doc/Document.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var Alias = require_Alias();
     var Collection = require_Collection();
     var identity2 = require_identity();
@@ -3742,10 +3799,11 @@ var require_Document = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/errors.js
+// ../../work/main/node_modules/yaml/dist/errors.js
 var require_errors = __commonJS({
-  "node_modules/yaml/dist/errors.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/errors.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var YAMLError = class extends Error {
       constructor(name, pos, code, message) {
         super();
@@ -3807,10 +3865,11 @@ ${pointer}
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-props.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-props.js
 var require_resolve_props = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-props.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-props.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
       let spaceBefore = false;
       let atNewline = startOnNewline;
@@ -3941,10 +4000,11 @@ var require_resolve_props = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-contains-newline.js
+// ../../work/main/node_modules/yaml/dist/compose/util-contains-newline.js
 var require_util_contains_newline = __commonJS({
-  "node_modules/yaml/dist/compose/util-contains-newline.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/util-contains-newline.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     function containsNewline(key) {
       if (!key)
         return null;
@@ -3983,10 +4043,11 @@ var require_util_contains_newline = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-flow-indent-check.js
+// ../../work/main/node_modules/yaml/dist/compose/util-flow-indent-check.js
 var require_util_flow_indent_check = __commonJS({
-  "node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var utilContainsNewline = require_util_contains_newline();
     function flowIndentCheck(indent, fc, onError) {
       if (fc?.type === "flow-collection") {
@@ -4001,10 +4062,11 @@ var require_util_flow_indent_check = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-map-includes.js
+// ../../work/main/node_modules/yaml/dist/compose/util-map-includes.js
 var require_util_map_includes = __commonJS({
-  "node_modules/yaml/dist/compose/util-map-includes.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/util-map-includes.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     function mapIncludes(ctx, items, search) {
       const { uniqueKeys } = ctx.options;
@@ -4017,10 +4079,11 @@ var require_util_map_includes = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-map.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-block-map.js
 var require_resolve_block_map = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-map.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-block-map.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
     var resolveProps = require_resolve_props();
@@ -4125,10 +4188,11 @@ var require_resolve_block_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-seq.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-block-seq.js
 var require_resolve_block_seq = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-seq.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var YAMLSeq = require_YAMLSeq();
     var resolveProps = require_resolve_props();
     var utilFlowIndentCheck = require_util_flow_indent_check();
@@ -4176,10 +4240,11 @@ var require_resolve_block_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-end.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-end.js
 var require_resolve_end = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-end.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-end.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     function resolveEnd(end, offset, reqSpace, onError) {
       let comment = "";
       if (end) {
@@ -4219,10 +4284,11 @@ var require_resolve_end = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-collection.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-flow-collection.js
 var require_resolve_flow_collection = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
@@ -4413,10 +4479,11 @@ var require_resolve_flow_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-collection.js
+// ../../work/main/node_modules/yaml/dist/compose/compose-collection.js
 var require_compose_collection = __commonJS({
-  "node_modules/yaml/dist/compose/compose-collection.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/compose-collection.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     var Scalar = require_Scalar();
     var YAMLMap = require_YAMLMap();
@@ -4478,10 +4545,11 @@ var require_compose_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-scalar.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-block-scalar.js
 var require_resolve_block_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
       const start = scalar.offset;
@@ -4661,10 +4729,11 @@ var require_resolve_block_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-scalar.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-flow-scalar.js
 var require_resolve_flow_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
     function resolveFlowScalar(scalar, strict, onError) {
@@ -4882,10 +4951,11 @@ var require_resolve_flow_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-scalar.js
+// ../../work/main/node_modules/yaml/dist/compose/compose-scalar.js
 var require_compose_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/compose-scalar.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/compose-scalar.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var identity2 = require_identity();
     var Scalar = require_Scalar();
     var resolveBlockScalar = require_resolve_block_scalar();
@@ -4963,10 +5033,11 @@ var require_compose_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-empty-scalar-position.js
+// ../../work/main/node_modules/yaml/dist/compose/util-empty-scalar-position.js
 var require_util_empty_scalar_position = __commonJS({
-  "node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     function emptyScalarPosition(offset, before, pos) {
       if (before) {
         pos ?? (pos = before.length);
@@ -4993,10 +5064,11 @@ var require_util_empty_scalar_position = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-node.js
+// ../../work/main/node_modules/yaml/dist/compose/compose-node.js
 var require_compose_node = __commonJS({
-  "node_modules/yaml/dist/compose/compose-node.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/compose-node.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var Alias = require_Alias();
     var identity2 = require_identity();
     var composeCollection = require_compose_collection();
@@ -5099,10 +5171,11 @@ var require_compose_node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-doc.js
+// ../../work/main/node_modules/yaml/dist/compose/compose-doc.js
 var require_compose_doc = __commonJS({
-  "node_modules/yaml/dist/compose/compose-doc.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/compose-doc.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var Document = require_Document();
     var composeNode = require_compose_node();
     var resolveEnd = require_resolve_end();
@@ -5142,10 +5215,11 @@ var require_compose_doc = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/composer.js
+// ../../work/main/node_modules/yaml/dist/compose/composer.js
 var require_composer = __commonJS({
-  "node_modules/yaml/dist/compose/composer.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/composer.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var node_process = require("process");
     var directives = require_directives();
     var Document = require_Document();
@@ -5350,10 +5424,11 @@ ${end.comment}` : end.comment;
   }
 });
 
-// node_modules/yaml/dist/parse/cst-scalar.js
+// ../../work/main/node_modules/yaml/dist/parse/cst-scalar.js
 var require_cst_scalar = __commonJS({
-  "node_modules/yaml/dist/parse/cst-scalar.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/cst-scalar.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
     var errors = require_errors();
@@ -5535,10 +5610,11 @@ var require_cst_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-stringify.js
+// ../../work/main/node_modules/yaml/dist/parse/cst-stringify.js
 var require_cst_stringify = __commonJS({
-  "node_modules/yaml/dist/parse/cst-stringify.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/cst-stringify.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
       switch (token.type) {
@@ -5596,10 +5672,11 @@ var require_cst_stringify = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-visit.js
+// ../../work/main/node_modules/yaml/dist/parse/cst-visit.js
 var require_cst_visit = __commonJS({
-  "node_modules/yaml/dist/parse/cst-visit.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/cst-visit.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove item");
@@ -5658,10 +5735,11 @@ var require_cst_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst.js
+// ../../work/main/node_modules/yaml/dist/parse/cst.js
 var require_cst = __commonJS({
-  "node_modules/yaml/dist/parse/cst.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/cst.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var cstScalar = require_cst_scalar();
     var cstStringify = require_cst_stringify();
     var cstVisit = require_cst_visit();
@@ -5760,10 +5838,11 @@ var require_cst = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/lexer.js
+// ../../work/main/node_modules/yaml/dist/parse/lexer.js
 var require_lexer = __commonJS({
-  "node_modules/yaml/dist/parse/lexer.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/lexer.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var cst = require_cst();
     function isEmpty(ch) {
       switch (ch) {
@@ -6349,10 +6428,11 @@ var require_lexer = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/line-counter.js
+// ../../work/main/node_modules/yaml/dist/parse/line-counter.js
 var require_line_counter = __commonJS({
-  "node_modules/yaml/dist/parse/line-counter.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/line-counter.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var LineCounter3 = class {
       constructor() {
         this.lineStarts = [];
@@ -6380,10 +6460,11 @@ var require_line_counter = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/parser.js
+// ../../work/main/node_modules/yaml/dist/parse/parser.js
 var require_parser = __commonJS({
-  "node_modules/yaml/dist/parse/parser.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/parser.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var node_process = require("process");
     var cst = require_cst();
     var lexer = require_lexer();
@@ -7254,10 +7335,11 @@ var require_parser = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/public-api.js
+// ../../work/main/node_modules/yaml/dist/public-api.js
 var require_public_api = __commonJS({
-  "node_modules/yaml/dist/public-api.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/public-api.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var composer = require_composer();
     var Document = require_Document();
     var errors = require_errors();
@@ -7351,10 +7433,11 @@ var require_public_api = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/index.js
+// ../../work/main/node_modules/yaml/dist/index.js
 var require_dist = __commonJS({
-  "node_modules/yaml/dist/index.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/index.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var composer = require_composer();
     var Document = require_Document();
     var Schema = require_Schema();
@@ -7403,16 +7486,18 @@ var require_dist = __commonJS({
   }
 });
 
-// node_modules/events-universal/default.js
+// ../../work/main/node_modules/events-universal/default.js
 var require_default = __commonJS({
-  "node_modules/events-universal/default.js"(exports2, module2) {
+  "../../work/main/node_modules/events-universal/default.js"(exports2, module2) {
+    init_import_meta_url();
     module2.exports = require("events");
   }
 });
 
-// node_modules/fast-fifo/fixed-size.js
+// ../../work/main/node_modules/fast-fifo/fixed-size.js
 var require_fixed_size = __commonJS({
-  "node_modules/fast-fifo/fixed-size.js"(exports2, module2) {
+  "../../work/main/node_modules/fast-fifo/fixed-size.js"(exports2, module2) {
+    init_import_meta_url();
     module2.exports = class FixedFIFO {
       constructor(hwm) {
         if (!(hwm > 0) || (hwm - 1 & hwm) !== 0) throw new Error("Max size for a FixedFIFO should be a power of two");
@@ -7450,9 +7535,10 @@ var require_fixed_size = __commonJS({
   }
 });
 
-// node_modules/fast-fifo/index.js
+// ../../work/main/node_modules/fast-fifo/index.js
 var require_fast_fifo = __commonJS({
-  "node_modules/fast-fifo/index.js"(exports2, module2) {
+  "../../work/main/node_modules/fast-fifo/index.js"(exports2, module2) {
+    init_import_meta_url();
     var FixedFIFO = require_fixed_size();
     module2.exports = class FastFIFO {
       constructor(hwm) {
@@ -7497,9 +7583,10 @@ var require_fast_fifo = __commonJS({
   }
 });
 
-// node_modules/b4a/index.js
+// ../../work/main/node_modules/b4a/index.js
 var require_b4a = __commonJS({
-  "node_modules/b4a/index.js"(exports2, module2) {
+  "../../work/main/node_modules/b4a/index.js"(exports2, module2) {
+    init_import_meta_url();
     function isBuffer(value) {
       return Buffer.isBuffer(value) || value instanceof Uint8Array;
     }
@@ -7658,9 +7745,10 @@ var require_b4a = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/pass-through-decoder.js
+// ../../work/main/node_modules/text-decoder/lib/pass-through-decoder.js
 var require_pass_through_decoder = __commonJS({
-  "node_modules/text-decoder/lib/pass-through-decoder.js"(exports2, module2) {
+  "../../work/main/node_modules/text-decoder/lib/pass-through-decoder.js"(exports2, module2) {
+    init_import_meta_url();
     var b4a = require_b4a();
     module2.exports = class PassThroughDecoder {
       constructor(encoding) {
@@ -7679,9 +7767,10 @@ var require_pass_through_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/utf8-decoder.js
+// ../../work/main/node_modules/text-decoder/lib/utf8-decoder.js
 var require_utf8_decoder = __commonJS({
-  "node_modules/text-decoder/lib/utf8-decoder.js"(exports2, module2) {
+  "../../work/main/node_modules/text-decoder/lib/utf8-decoder.js"(exports2, module2) {
+    init_import_meta_url();
     var b4a = require_b4a();
     module2.exports = class UTF8Decoder {
       constructor() {
@@ -7826,9 +7915,10 @@ var require_utf8_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/index.js
+// ../../work/main/node_modules/text-decoder/index.js
 var require_text_decoder = __commonJS({
-  "node_modules/text-decoder/index.js"(exports2, module2) {
+  "../../work/main/node_modules/text-decoder/index.js"(exports2, module2) {
+    init_import_meta_url();
     var PassThroughDecoder = require_pass_through_decoder();
     var UTF8Decoder = require_utf8_decoder();
     module2.exports = class TextDecoder {
@@ -7888,9 +7978,10 @@ var require_text_decoder = __commonJS({
   }
 });
 
-// node_modules/streamx/lib/errors.js
+// ../../work/main/node_modules/streamx/lib/errors.js
 var require_errors2 = __commonJS({
-  "node_modules/streamx/lib/errors.js"(exports2, module2) {
+  "../../work/main/node_modules/streamx/lib/errors.js"(exports2, module2) {
+    init_import_meta_url();
     module2.exports = class StreamError extends Error {
       constructor(msg, code, fn = StreamError) {
         super(msg);
@@ -7930,9 +8021,10 @@ var require_errors2 = __commonJS({
   }
 });
 
-// node_modules/streamx/index.js
+// ../../work/main/node_modules/streamx/index.js
 var require_streamx = __commonJS({
-  "node_modules/streamx/index.js"(exports2, module2) {
+  "../../work/main/node_modules/streamx/index.js"(exports2, module2) {
+    init_import_meta_url();
     var { EventEmitter } = require_default();
     var FIFO = require_fast_fifo();
     var TextDecoder2 = require_text_decoder();
@@ -8545,7 +8637,7 @@ var require_streamx = __commonJS({
         }
       }
       static deferred(fn, opts) {
-        const out = new PassThrough3(opts);
+        const out = new PassThrough4(opts);
         fn().then((src) => {
           if (src === null) return out.end();
           if (out.destroying) return;
@@ -8825,7 +8917,7 @@ var require_streamx = __commonJS({
         this._flush(transformAfterFlush.bind(this));
       }
     };
-    var PassThrough3 = class extends Transform2 {
+    var PassThrough4 = class extends Transform2 {
     };
     function transformAfterFlush(err, data) {
       const cb = this._transformState.afterFinal;
@@ -8956,14 +9048,15 @@ var require_streamx = __commonJS({
       Duplex,
       Transform: Transform2,
       // Export PassThrough for compatibility with Node.js core's stream module
-      PassThrough: PassThrough3
+      PassThrough: PassThrough4
     };
   }
 });
 
-// node_modules/tar-stream/headers.js
+// ../../work/main/node_modules/tar-stream/headers.js
 var require_headers = __commonJS({
-  "node_modules/tar-stream/headers.js"(exports2) {
+  "../../work/main/node_modules/tar-stream/headers.js"(exports2) {
+    init_import_meta_url();
     var b4a = require_b4a();
     var ZEROS = "0000000000000000000";
     var SEVENS = "7777777777777777777";
@@ -9223,9 +9316,10 @@ var require_headers = __commonJS({
   }
 });
 
-// node_modules/tar-stream/extract.js
+// ../../work/main/node_modules/tar-stream/extract.js
 var require_extract = __commonJS({
-  "node_modules/tar-stream/extract.js"(exports2, module2) {
+  "../../work/main/node_modules/tar-stream/extract.js"(exports2, module2) {
+    init_import_meta_url();
     var { Writable, Readable: Readable3, getStreamError } = require_streamx();
     var FIFO = require_fast_fifo();
     var b4a = require_b4a();
@@ -9567,9 +9661,10 @@ var require_extract = __commonJS({
   }
 });
 
-// node_modules/tar-stream/constants.js
+// ../../work/main/node_modules/tar-stream/constants.js
 var require_constants = __commonJS({
-  "node_modules/tar-stream/constants.js"(exports2, module2) {
+  "../../work/main/node_modules/tar-stream/constants.js"(exports2, module2) {
+    init_import_meta_url();
     var constants = {
       // just for envs without fs
       S_IFMT: 61440,
@@ -9587,9 +9682,10 @@ var require_constants = __commonJS({
   }
 });
 
-// node_modules/tar-stream/pack.js
+// ../../work/main/node_modules/tar-stream/pack.js
 var require_pack = __commonJS({
-  "node_modules/tar-stream/pack.js"(exports2, module2) {
+  "../../work/main/node_modules/tar-stream/pack.js"(exports2, module2) {
+    init_import_meta_url();
     var { Readable: Readable3, Writable, getStreamError } = require_streamx();
     var b4a = require_b4a();
     var constants = require_constants();
@@ -9821,9 +9917,10 @@ var require_pack = __commonJS({
   }
 });
 
-// node_modules/tar-stream/index.js
+// ../../work/main/node_modules/tar-stream/index.js
 var require_tar_stream = __commonJS({
-  "node_modules/tar-stream/index.js"(exports2) {
+  "../../work/main/node_modules/tar-stream/index.js"(exports2) {
+    init_import_meta_url();
     exports2.extract = require_extract();
     exports2.pack = require_pack();
   }
@@ -9903,6 +10000,7 @@ var import_node_crypto, MAX_JSON_BYTES;
 var init_config = __esm({
   "src/sources/config.ts"() {
     "use strict";
+    init_import_meta_url();
     import_node_crypto = require("node:crypto");
     init_errors();
     MAX_JSON_BYTES = 8 * 1024 * 1024;
@@ -10041,6 +10139,7 @@ var import_node_child_process, import_node_stream2, zlib, INFLATE_CHUNK, SNIFF_B
 var init_decompress = __esm({
   "src/sources/decompress.ts"() {
     "use strict";
+    init_import_meta_url();
     import_node_child_process = require("node:child_process");
     import_node_stream2 = require("node:stream");
     zlib = __toESM(require("node:zlib"));
@@ -10233,6 +10332,7 @@ var import_promises, BLOCK, MAX_META_BYTES;
 var init_tar_index = __esm({
   "src/sources/tar-index.ts"() {
     "use strict";
+    init_import_meta_url();
     import_promises = require("node:fs/promises");
     init_errors();
     BLOCK = 512;
@@ -10319,6 +10419,7 @@ var import_node_fs4, import_promises2, import_node_path3, READ_CHUNK, MAX_LINK_H
 var init_image_files = __esm({
   "src/sources/image-files.ts"() {
     "use strict";
+    init_import_meta_url();
     import_node_fs4 = require("node:fs");
     import_promises2 = require("node:fs/promises");
     import_node_path3 = require("node:path");
@@ -10353,6 +10454,7 @@ function archiveIndex(reference) {
 var init_names = __esm({
   "src/sources/names.ts"() {
     "use strict";
+    init_import_meta_url();
   }
 });
 
@@ -10415,6 +10517,7 @@ var DEFAULT_PLATFORM, ARCH_ALIASES, ATTESTATION_TYPE;
 var init_platform = __esm({
   "src/sources/platform.ts"() {
     "use strict";
+    init_import_meta_url();
     init_errors();
     DEFAULT_PLATFORM = { os: "linux", architecture: "amd64" };
     ARCH_ALIASES = {
@@ -10438,6 +10541,7 @@ function digestOfBlobPath(path) {
 var init_resolved_image = __esm({
   "src/sources/resolved-image.ts"() {
     "use strict";
+    init_import_meta_url();
   }
 });
 
@@ -10501,6 +10605,7 @@ var DOCKER_MANIFEST;
 var init_docker_manifest = __esm({
   "src/sources/docker-manifest.ts"() {
     "use strict";
+    init_import_meta_url();
     init_errors();
     init_config();
     init_image_files();
@@ -10533,6 +10638,7 @@ async function mapInOrder(items, limit, fn) {
 var init_in_order = __esm({
   "src/sources/in-order.ts"() {
     "use strict";
+    init_import_meta_url();
   }
 });
 
@@ -10666,6 +10772,7 @@ var OCI_INDEX, INDEX_TYPES, MANIFEST_TYPES, REF_NAME, CONTAINERD_NAME, MAX_INDEX
 var init_oci_index = __esm({
   "src/sources/oci-index.ts"() {
     "use strict";
+    init_import_meta_url();
     init_errors();
     init_config();
     init_image_files();
@@ -10755,6 +10862,7 @@ var import_promises3, LAYER_CONCURRENCY;
 var init_file_image = __esm({
   "src/sources/file-image.ts"() {
     "use strict";
+    init_import_meta_url();
     import_promises3 = require("node:fs/promises");
     init_errors();
     init_config();
@@ -10767,9 +10875,10 @@ var init_file_image = __esm({
   }
 });
 
-// node_modules/docker-modem/lib/utils.js
+// ../../work/main/node_modules/docker-modem/lib/utils.js
 var require_utils = __commonJS({
-  "node_modules/docker-modem/lib/utils.js"(exports2, module2) {
+  "../../work/main/node_modules/docker-modem/lib/utils.js"(exports2, module2) {
+    init_import_meta_url();
     var arr = [];
     var each = arr.forEach;
     var slice = arr.slice;
@@ -10793,9 +10902,10 @@ var require_utils = __commonJS({
   }
 });
 
-// node_modules/docker-modem/lib/http.js
+// ../../work/main/node_modules/docker-modem/lib/http.js
 var require_http = __commonJS({
-  "node_modules/docker-modem/lib/http.js"(exports2, module2) {
+  "../../work/main/node_modules/docker-modem/lib/http.js"(exports2, module2) {
+    init_import_meta_url();
     var nativeHttps = require("https");
     var nativeHttp = require("http");
     var url = require("url");
@@ -10867,9 +10977,10 @@ var require_http = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/errors.js
+// ../../work/main/node_modules/asn1/lib/ber/errors.js
 var require_errors3 = __commonJS({
-  "node_modules/asn1/lib/ber/errors.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/ber/errors.js"(exports2, module2) {
+    init_import_meta_url();
     module2.exports = {
       newInvalidAsn1Error: function(msg) {
         var e = new Error();
@@ -10881,9 +10992,10 @@ var require_errors3 = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/types.js
+// ../../work/main/node_modules/asn1/lib/ber/types.js
 var require_types = __commonJS({
-  "node_modules/asn1/lib/ber/types.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/ber/types.js"(exports2, module2) {
+    init_import_meta_url();
     module2.exports = {
       EOC: 0,
       Boolean: 1,
@@ -10921,10 +11033,11 @@ var require_types = __commonJS({
   }
 });
 
-// node_modules/safer-buffer/safer.js
+// ../../work/main/node_modules/safer-buffer/safer.js
 var require_safer = __commonJS({
-  "node_modules/safer-buffer/safer.js"(exports2, module2) {
+  "../../work/main/node_modules/safer-buffer/safer.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var buffer = require("buffer");
     var Buffer2 = buffer.Buffer;
     var safer = {};
@@ -10989,9 +11102,10 @@ var require_safer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/reader.js
+// ../../work/main/node_modules/asn1/lib/ber/reader.js
 var require_reader = __commonJS({
-  "node_modules/asn1/lib/ber/reader.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/ber/reader.js"(exports2, module2) {
+    init_import_meta_url();
     var assert = require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -11154,9 +11268,10 @@ var require_reader = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/writer.js
+// ../../work/main/node_modules/asn1/lib/ber/writer.js
 var require_writer = __commonJS({
-  "node_modules/asn1/lib/ber/writer.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/ber/writer.js"(exports2, module2) {
+    init_import_meta_url();
     var assert = require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -11397,9 +11512,10 @@ var require_writer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/index.js
+// ../../work/main/node_modules/asn1/lib/ber/index.js
 var require_ber = __commonJS({
-  "node_modules/asn1/lib/ber/index.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/ber/index.js"(exports2, module2) {
+    init_import_meta_url();
     var errors = require_errors3();
     var types = require_types();
     var Reader = require_reader();
@@ -11421,9 +11537,10 @@ var require_ber = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/index.js
+// ../../work/main/node_modules/asn1/lib/index.js
 var require_lib = __commonJS({
-  "node_modules/asn1/lib/index.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/index.js"(exports2, module2) {
+    init_import_meta_url();
     var Ber = require_ber();
     module2.exports = {
       Ber,
@@ -11433,9 +11550,10 @@ var require_lib = __commonJS({
   }
 });
 
-// node_modules/tweetnacl/nacl-fast.js
+// ../../work/main/node_modules/tweetnacl/nacl-fast.js
 var require_nacl_fast = __commonJS({
-  "node_modules/tweetnacl/nacl-fast.js"(exports2, module2) {
+  "../../work/main/node_modules/tweetnacl/nacl-fast.js"(exports2, module2) {
+    init_import_meta_url();
     (function(nacl) {
       "use strict";
       var gf = function(init) {
@@ -13653,10 +13771,11 @@ var require_nacl_fast = __commonJS({
   }
 });
 
-// node_modules/bcrypt-pbkdf/index.js
+// ../../work/main/node_modules/bcrypt-pbkdf/index.js
 var require_bcrypt_pbkdf = __commonJS({
-  "node_modules/bcrypt-pbkdf/index.js"(exports2, module2) {
+  "../../work/main/node_modules/bcrypt-pbkdf/index.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var crypto_hash_sha512 = require_nacl_fast().lowlevel.crypto_hash;
     var BLF_J = 0;
     var Blowfish = function() {
@@ -14906,10 +15025,11 @@ var require_bcrypt_pbkdf = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/constants.js
+// ../../work/main/node_modules/ssh2/lib/protocol/constants.js
 var require_constants2 = __commonJS({
-  "node_modules/ssh2/lib/protocol/constants.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/constants.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var crypto = require("crypto");
     var cpuInfo;
     try {
@@ -15298,10 +15418,11 @@ var require_constants2 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/utils.js
+// ../../work/main/node_modules/ssh2/lib/protocol/utils.js
 var require_utils2 = __commonJS({
-  "node_modules/ssh2/lib/protocol/utils.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/utils.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var Ber = require_lib().Ber;
     var DISCONNECT_REASON;
     var FastBuffer = Buffer[Symbol.species];
@@ -15615,9 +15736,10 @@ var require_utils2 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto/poly1305.js
+// ../../work/main/node_modules/ssh2/lib/protocol/crypto/poly1305.js
 var require_poly1305 = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports2, module2) {
+    init_import_meta_url();
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
       if (typeof __filename !== "undefined") _scriptDir = _scriptDir || __filename;
@@ -16043,10 +16165,11 @@ var require_poly1305 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto.js
+// ../../work/main/node_modules/ssh2/lib/protocol/crypto.js
 var require_crypto = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/crypto.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var {
       createCipheriv,
       createDecipheriv,
@@ -16376,12 +16499,12 @@ var require_crypto = __commonJS({
         this._dead = false;
         const discardLen = enc.cipherInfo.discardLen;
         if (discardLen) {
-          let discard = DISCARD_CACHE.get(discardLen);
-          if (discard === void 0) {
-            discard = Buffer.alloc(discardLen);
-            DISCARD_CACHE.set(discardLen, discard);
+          let discard2 = DISCARD_CACHE.get(discardLen);
+          if (discard2 === void 0) {
+            discard2 = Buffer.alloc(discardLen);
+            DISCARD_CACHE.set(discardLen, discard2);
           }
-          this._cipherInstance.update(discard);
+          this._cipherInstance.update(discard2);
         }
       }
       free() {
@@ -16976,12 +17099,12 @@ var require_crypto = __commonJS({
         this._macInstance = null;
         const discardLen = dec.decipherInfo.discardLen;
         if (discardLen) {
-          let discard = DISCARD_CACHE.get(discardLen);
-          if (discard === void 0) {
-            discard = Buffer.alloc(discardLen);
-            DISCARD_CACHE.set(discardLen, discard);
+          let discard2 = DISCARD_CACHE.get(discardLen);
+          if (discard2 === void 0) {
+            discard2 = Buffer.alloc(discardLen);
+            DISCARD_CACHE.set(discardLen, discard2);
           }
-          this._decipherInstance.update(discard);
+          this._decipherInstance.update(discard2);
         }
       }
       free() {
@@ -17367,14 +17490,15 @@ var require_crypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/keyParser.js
+// ../../work/main/node_modules/ssh2/lib/protocol/keyParser.js
 var require_keyParser = __commonJS({
-  "node_modules/ssh2/lib/protocol/keyParser.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/keyParser.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash3,
+      createHash: createHash5,
       createHmac,
       createSign,
       createVerify,
@@ -18062,11 +18186,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash3("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash5("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash3("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash5("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -18231,8 +18355,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash3("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash3("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash5("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash5("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -18272,7 +18396,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac(
           "sha1",
-          createHash3("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash5("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac) {
           if (encrypted) {
@@ -18608,15 +18732,16 @@ ${formatted}-----END ${type} KEY-----`;
   }
 });
 
-// node_modules/ssh2/lib/agent.js
+// ../../work/main/node_modules/ssh2/lib/agent.js
 var require_agent = __commonJS({
-  "node_modules/ssh2/lib/agent.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/agent.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var { Socket } = require("net");
     var { Duplex } = require("stream");
     var { resolve: resolve2 } = require("path");
-    var { readFile } = require("fs");
-    var { execFile: execFile2, spawn: spawn2 } = require("child_process");
+    var { readFile: readFile2 } = require("fs");
+    var { execFile: execFile2, spawn: spawn3 } = require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
       makeBufferParser,
@@ -18793,7 +18918,7 @@ var require_agent = __commonJS({
             return cb(new Error("Unexpected multiple agent requests"));
           this.buffer = null;
           let error;
-          const proc = this.proc = spawn2(EXEPATH, [data.length]);
+          const proc = this.proc = spawn3(EXEPATH, [data.length]);
           proc.stdout.on("data", (data2) => {
             this.push(data2);
           });
@@ -18833,7 +18958,7 @@ var require_agent = __commonJS({
           cb = once(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile(socketPath, function readCygsocket(err, data) {
+          readFile2(socketPath, function readCygsocket(err, data) {
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
@@ -18842,7 +18967,7 @@ var require_agent = __commonJS({
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile(socketPath, readCygsocket);
+                readFile2(socketPath, readCygsocket);
               });
               return;
             }
@@ -19436,10 +19561,11 @@ var require_agent = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/zlib.js
+// ../../work/main/node_modules/ssh2/lib/protocol/zlib.js
 var require_zlib = __commonJS({
-  "node_modules/ssh2/lib/protocol/zlib.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/zlib.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var { kMaxLength } = require("buffer");
     var {
       createInflate,
@@ -19660,10 +19786,11 @@ var require_zlib = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.misc.js
+// ../../work/main/node_modules/ssh2/lib/protocol/handlers.misc.js
 var require_handlers_misc = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.misc.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/handlers.misc.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var {
       bufferSlice,
       bufferParser,
@@ -20567,10 +20694,11 @@ var require_handlers_misc = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.js
+// ../../work/main/node_modules/ssh2/lib/protocol/handlers.js
 var require_handlers = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/handlers.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var MESSAGE_HANDLERS = new Array(256);
     [
       require_kex().HANDLERS,
@@ -20586,15 +20714,16 @@ var require_handlers = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/kex.js
+// ../../work/main/node_modules/ssh2/lib/protocol/kex.js
 var require_kex = __commonJS({
-  "node_modules/ssh2/lib/protocol/kex.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/kex.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var {
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash3,
+      createHash: createHash5,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -21020,7 +21149,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash = createHash3(this.hashName);
+          const hash = createHash5(this.hashName);
           hashString(hash, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash, isServer ? this._remoteKexinit : this._kexinit);
@@ -22028,9 +22157,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash3(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash5(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash3(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash5(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended = Buffer.allocUnsafe(digest.length + chunk.length);
           extended.set(digest, 0);
           extended.set(chunk, digest.length);
@@ -22173,9 +22302,9 @@ var require_kex = __commonJS({
   }
 });
 
-// node_modules/ssh2/package.json
+// ../../work/main/node_modules/ssh2/package.json
 var require_package = __commonJS({
-  "node_modules/ssh2/package.json"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/package.json"(exports2, module2) {
     module2.exports = {
       name: "ssh2",
       version: "1.17.0",
@@ -22228,10 +22357,11 @@ var require_package = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/Protocol.js
+// ../../work/main/node_modules/ssh2/lib/protocol/Protocol.js
 var require_Protocol = __commonJS({
-  "node_modules/ssh2/lib/protocol/Protocol.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/Protocol.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var { inspect } = require("util");
     var { bindingAvailable, NullCipher, NullDecipher } = require_crypto();
     var {
@@ -23793,10 +23923,11 @@ var require_Protocol = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/node-fs-compat.js
+// ../../work/main/node_modules/ssh2/lib/protocol/node-fs-compat.js
 var require_node_fs_compat = __commonJS({
-  "node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var assert = require("assert");
     var { inspect } = require("util");
     function addNumericalSeparator(val) {
@@ -23890,10 +24021,11 @@ ${suffix}`;
   }
 });
 
-// node_modules/ssh2/lib/protocol/SFTP.js
+// ../../work/main/node_modules/ssh2/lib/protocol/SFTP.js
 var require_SFTP = __commonJS({
-  "node_modules/ssh2/lib/protocol/SFTP.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/SFTP.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var EventEmitter = require("events");
     var fs = require("fs");
     var { constants } = fs;
@@ -26214,7 +26346,7 @@ var require_SFTP = __commonJS({
               case "statvfs@openssh.com":
               case "fstatvfs@openssh.com": {
                 const biOpt = sftp._biOpt;
-                const stats = {
+                const stats2 = {
                   f_bsize: bufferParser.readUInt64BE(biOpt),
                   f_frsize: bufferParser.readUInt64BE(biOpt),
                   f_blocks: bufferParser.readUInt64BE(biOpt),
@@ -26227,7 +26359,7 @@ var require_SFTP = __commonJS({
                   f_flag: bufferParser.readUInt64BE(biOpt),
                   f_namemax: bufferParser.readUInt64BE(biOpt)
                 };
-                if (stats.f_namemax === void 0)
+                if (stats2.f_namemax === void 0)
                   break;
                 if (sftp._debug) {
                   sftp._debug(
@@ -26236,7 +26368,7 @@ var require_SFTP = __commonJS({
                 }
                 bufferParser.clear();
                 if (typeof req.cb === "function")
-                  req.cb(void 0, stats);
+                  req.cb(void 0, stats2);
                 return;
               }
               case "limits@openssh.com": {
@@ -26944,10 +27076,11 @@ var require_SFTP = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/Channel.js
+// ../../work/main/node_modules/ssh2/lib/Channel.js
 var require_Channel = __commonJS({
-  "node_modules/ssh2/lib/Channel.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/Channel.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var {
       Duplex: DuplexStream,
       Readable: ReadableStream,
@@ -27180,10 +27313,11 @@ var require_Channel = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/utils.js
+// ../../work/main/node_modules/ssh2/lib/utils.js
 var require_utils3 = __commonJS({
-  "node_modules/ssh2/lib/utils.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/utils.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var { SFTP } = require_SFTP();
     var MAX_CHANNEL = 2 ** 32 - 1;
     function onChannelOpenFailure(self2, recipient, info, cb) {
@@ -27460,12 +27594,13 @@ var require_utils3 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/client.js
+// ../../work/main/node_modules/ssh2/lib/client.js
 var require_client = __commonJS({
-  "node_modules/ssh2/lib/client.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/client.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var {
-      createHash: createHash3,
+      createHash: createHash5,
       getHashes,
       randomFillSync
     } = require("crypto");
@@ -27687,7 +27822,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash3(hashAlgo).update(key).digest("hex");
+              key = createHash5(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -29269,10 +29404,11 @@ var require_client = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/http-agents.js
+// ../../work/main/node_modules/ssh2/lib/http-agents.js
 var require_http_agents = __commonJS({
-  "node_modules/ssh2/lib/http-agents.js"(exports2) {
+  "../../work/main/node_modules/ssh2/lib/http-agents.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var { Agent: HttpAgent } = require("http");
     var { Agent: HttpsAgent } = require("https");
     var { connect: tlsConnect } = require("tls");
@@ -29341,10 +29477,11 @@ var require_http_agents = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/server.js
+// ../../work/main/node_modules/ssh2/lib/server.js
 var require_server = __commonJS({
-  "node_modules/ssh2/lib/server.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/server.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var { Server: netServer } = require("net");
     var EventEmitter = require("events");
     var { listenerCount } = EventEmitter;
@@ -30517,10 +30654,11 @@ var require_server = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/keygen.js
+// ../../work/main/node_modules/ssh2/lib/keygen.js
 var require_keygen = __commonJS({
-  "node_modules/ssh2/lib/keygen.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/keygen.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var {
       createCipheriv,
       generateKeyPair: generateKeyPair_,
@@ -30939,10 +31077,11 @@ var require_keygen = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/index.js
+// ../../work/main/node_modules/ssh2/lib/index.js
 var require_lib2 = __commonJS({
-  "node_modules/ssh2/lib/index.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/index.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var {
       AgentProtocol,
       BaseAgent,
@@ -30987,14 +31126,15 @@ var require_lib2 = __commonJS({
   }
 });
 
-// node_modules/docker-modem/lib/ssh.js
+// ../../work/main/node_modules/docker-modem/lib/ssh.js
 var require_ssh = __commonJS({
-  "node_modules/docker-modem/lib/ssh.js"(exports2, module2) {
+  "../../work/main/node_modules/docker-modem/lib/ssh.js"(exports2, module2) {
+    init_import_meta_url();
     var Client = require_lib2().Client;
-    var http = require("http");
+    var http2 = require("http");
     module2.exports = function(opt) {
       var conn = new Client();
-      var agent = new http.Agent();
+      var agent = new http2.Agent();
       agent.createConnection = function(options, fn) {
         try {
           conn.once("ready", function() {
@@ -31033,17 +31173,19 @@ var require_ssh = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/stream.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/stream.js
 var require_stream = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/stream.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/stream.js"(exports2, module2) {
+    init_import_meta_url();
     module2.exports = require("stream");
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/buffer_list.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/buffer_list.js
 var require_buffer_list = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/buffer_list.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/buffer_list.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     function ownKeys(object, enumerableOnly) {
       var keys = Object.keys(object);
       if (Object.getOwnPropertySymbols) {
@@ -31164,7 +31306,7 @@ var require_buffer_list = __commonJS({
         }
       }, {
         key: "join",
-        value: function join4(s) {
+        value: function join5(s) {
           if (this.length === 0) return "";
           var p = this.head;
           var ret = "" + p.data;
@@ -31282,10 +31424,11 @@ var require_buffer_list = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/destroy.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/destroy.js
 var require_destroy = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/destroy.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/destroy.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     function destroy(err, cb) {
       var _this = this;
       var readableDestroyed = this._readableState && this._readableState.destroyed;
@@ -31371,10 +31514,11 @@ var require_destroy = __commonJS({
   }
 });
 
-// node_modules/readable-stream/errors.js
+// ../../work/main/node_modules/readable-stream/errors.js
 var require_errors4 = __commonJS({
-  "node_modules/readable-stream/errors.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/errors.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var codes = {};
     function createErrorType(code, message, Base) {
       if (!Base) {
@@ -31471,10 +31615,11 @@ var require_errors4 = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/state.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/state.js
 var require_state = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/state.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/state.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var ERR_INVALID_OPT_VALUE = require_errors4().codes.ERR_INVALID_OPT_VALUE;
     function highWaterMarkFrom(options, isDuplex, duplexKey) {
       return options.highWaterMark != null ? options.highWaterMark : isDuplex ? options[duplexKey] : null;
@@ -31496,9 +31641,10 @@ var require_state = __commonJS({
   }
 });
 
-// node_modules/inherits/inherits_browser.js
+// ../../work/main/node_modules/inherits/inherits_browser.js
 var require_inherits_browser = __commonJS({
-  "node_modules/inherits/inherits_browser.js"(exports2, module2) {
+  "../../work/main/node_modules/inherits/inherits_browser.js"(exports2, module2) {
+    init_import_meta_url();
     if (typeof Object.create === "function") {
       module2.exports = function inherits(ctor, superCtor) {
         if (superCtor) {
@@ -31528,9 +31674,10 @@ var require_inherits_browser = __commonJS({
   }
 });
 
-// node_modules/inherits/inherits.js
+// ../../work/main/node_modules/inherits/inherits.js
 var require_inherits = __commonJS({
-  "node_modules/inherits/inherits.js"(exports2, module2) {
+  "../../work/main/node_modules/inherits/inherits.js"(exports2, module2) {
+    init_import_meta_url();
     try {
       util = require("util");
       if (typeof util.inherits !== "function") throw "";
@@ -31542,17 +31689,19 @@ var require_inherits = __commonJS({
   }
 });
 
-// node_modules/util-deprecate/node.js
+// ../../work/main/node_modules/util-deprecate/node.js
 var require_node = __commonJS({
-  "node_modules/util-deprecate/node.js"(exports2, module2) {
+  "../../work/main/node_modules/util-deprecate/node.js"(exports2, module2) {
+    init_import_meta_url();
     module2.exports = require("util").deprecate;
   }
 });
 
-// node_modules/readable-stream/lib/_stream_writable.js
+// ../../work/main/node_modules/readable-stream/lib/_stream_writable.js
 var require_stream_writable = __commonJS({
-  "node_modules/readable-stream/lib/_stream_writable.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/_stream_writable.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = Writable;
     function CorkedRequest(state) {
       var _this = this;
@@ -32020,10 +32169,11 @@ var require_stream_writable = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/_stream_duplex.js
+// ../../work/main/node_modules/readable-stream/lib/_stream_duplex.js
 var require_stream_duplex = __commonJS({
-  "node_modules/readable-stream/lib/_stream_duplex.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/_stream_duplex.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var objectKeys = Object.keys || function(obj) {
       var keys2 = [];
       for (var key in obj) keys2.push(key);
@@ -32113,9 +32263,10 @@ var require_stream_duplex = __commonJS({
   }
 });
 
-// node_modules/safe-buffer/index.js
+// ../../work/main/node_modules/safe-buffer/index.js
 var require_safe_buffer = __commonJS({
-  "node_modules/safe-buffer/index.js"(exports2, module2) {
+  "../../work/main/node_modules/safe-buffer/index.js"(exports2, module2) {
+    init_import_meta_url();
     var buffer = require("buffer");
     var Buffer2 = buffer.Buffer;
     function copyProps(src, dst) {
@@ -32171,10 +32322,11 @@ var require_safe_buffer = __commonJS({
   }
 });
 
-// node_modules/string_decoder/lib/string_decoder.js
+// ../../work/main/node_modules/string_decoder/lib/string_decoder.js
 var require_string_decoder = __commonJS({
-  "node_modules/string_decoder/lib/string_decoder.js"(exports2) {
+  "../../work/main/node_modules/string_decoder/lib/string_decoder.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var Buffer2 = require_safe_buffer().Buffer;
     var isEncoding = Buffer2.isEncoding || function(encoding) {
       encoding = "" + encoding;
@@ -32409,10 +32561,11 @@ var require_string_decoder = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/end-of-stream.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/end-of-stream.js
 var require_end_of_stream = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/end-of-stream.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/end-of-stream.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var ERR_STREAM_PREMATURE_CLOSE = require_errors4().codes.ERR_STREAM_PREMATURE_CLOSE;
     function once(callback) {
       var called = false;
@@ -32498,10 +32651,11 @@ var require_end_of_stream = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/async_iterator.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/async_iterator.js
 var require_async_iterator = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/async_iterator.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/async_iterator.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var _Object$setPrototypeO;
     function _defineProperty(obj, key, value) {
       key = _toPropertyKey(key);
@@ -32681,10 +32835,11 @@ var require_async_iterator = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/from.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/from.js
 var require_from = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/from.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/from.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     function asyncGeneratorStep(gen, resolve2, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
@@ -32802,10 +32957,11 @@ var require_from = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/_stream_readable.js
+// ../../work/main/node_modules/readable-stream/lib/_stream_readable.js
 var require_stream_readable = __commonJS({
-  "node_modules/readable-stream/lib/_stream_readable.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/_stream_readable.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = Readable3;
     var Duplex;
     Readable3.ReadableState = ReadableState;
@@ -33535,10 +33691,11 @@ var require_stream_readable = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/_stream_transform.js
+// ../../work/main/node_modules/readable-stream/lib/_stream_transform.js
 var require_stream_transform = __commonJS({
-  "node_modules/readable-stream/lib/_stream_transform.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/_stream_transform.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = Transform2;
     var _require$codes = require_errors4().codes;
     var ERR_METHOD_NOT_IMPLEMENTED = _require$codes.ERR_METHOD_NOT_IMPLEMENTED;
@@ -33636,27 +33793,29 @@ var require_stream_transform = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/_stream_passthrough.js
+// ../../work/main/node_modules/readable-stream/lib/_stream_passthrough.js
 var require_stream_passthrough = __commonJS({
-  "node_modules/readable-stream/lib/_stream_passthrough.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/_stream_passthrough.js"(exports2, module2) {
     "use strict";
-    module2.exports = PassThrough3;
+    init_import_meta_url();
+    module2.exports = PassThrough4;
     var Transform2 = require_stream_transform();
-    require_inherits()(PassThrough3, Transform2);
-    function PassThrough3(options) {
-      if (!(this instanceof PassThrough3)) return new PassThrough3(options);
+    require_inherits()(PassThrough4, Transform2);
+    function PassThrough4(options) {
+      if (!(this instanceof PassThrough4)) return new PassThrough4(options);
       Transform2.call(this, options);
     }
-    PassThrough3.prototype._transform = function(chunk, encoding, cb) {
+    PassThrough4.prototype._transform = function(chunk, encoding, cb) {
       cb(null, chunk);
     };
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/pipeline.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/pipeline.js
 var require_pipeline = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/pipeline.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/pipeline.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var eos;
     function once(callback) {
       var called = false;
@@ -33738,9 +33897,10 @@ var require_pipeline = __commonJS({
   }
 });
 
-// node_modules/readable-stream/readable.js
+// ../../work/main/node_modules/readable-stream/readable.js
 var require_readable = __commonJS({
-  "node_modules/readable-stream/readable.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/readable.js"(exports2, module2) {
+    init_import_meta_url();
     var Stream = require("stream");
     if (process.env.READABLE_STREAM === "disable" && Stream) {
       module2.exports = Stream.Readable;
@@ -33760,9 +33920,10 @@ var require_readable = __commonJS({
   }
 });
 
-// node_modules/docker-modem/lib/http_duplex.js
+// ../../work/main/node_modules/docker-modem/lib/http_duplex.js
 var require_http_duplex = __commonJS({
-  "node_modules/docker-modem/lib/http_duplex.js"(exports2, module2) {
+  "../../work/main/node_modules/docker-modem/lib/http_duplex.js"(exports2, module2) {
+    init_import_meta_url();
     module2.exports = HttpDuplex;
     var util = require("util");
     var stream = require_readable();
@@ -33808,9 +33969,10 @@ var require_http_duplex = __commonJS({
   }
 });
 
-// node_modules/ms/index.js
+// ../../work/main/node_modules/ms/index.js
 var require_ms = __commonJS({
-  "node_modules/ms/index.js"(exports2, module2) {
+  "../../work/main/node_modules/ms/index.js"(exports2, module2) {
+    init_import_meta_url();
     var s = 1e3;
     var m = s * 60;
     var h = m * 60;
@@ -33924,9 +34086,10 @@ var require_ms = __commonJS({
   }
 });
 
-// node_modules/debug/src/common.js
+// ../../work/main/node_modules/debug/src/common.js
 var require_common = __commonJS({
-  "node_modules/debug/src/common.js"(exports2, module2) {
+  "../../work/main/node_modules/debug/src/common.js"(exports2, module2) {
+    init_import_meta_url();
     function setup(env) {
       createDebug.debug = createDebug;
       createDebug.default = createDebug;
@@ -34101,9 +34264,10 @@ var require_common = __commonJS({
   }
 });
 
-// node_modules/debug/src/browser.js
+// ../../work/main/node_modules/debug/src/browser.js
 var require_browser = __commonJS({
-  "node_modules/debug/src/browser.js"(exports2, module2) {
+  "../../work/main/node_modules/debug/src/browser.js"(exports2, module2) {
+    init_import_meta_url();
     exports2.formatArgs = formatArgs;
     exports2.save = save;
     exports2.load = load;
@@ -34271,10 +34435,11 @@ var require_browser = __commonJS({
   }
 });
 
-// node_modules/has-flag/index.js
+// ../../work/main/node_modules/has-flag/index.js
 var require_has_flag = __commonJS({
-  "node_modules/has-flag/index.js"(exports2, module2) {
+  "../../work/main/node_modules/has-flag/index.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = (flag, argv = process.argv) => {
       const prefix = flag.startsWith("-") ? "" : flag.length === 1 ? "-" : "--";
       const position = argv.indexOf(prefix + flag);
@@ -34284,10 +34449,11 @@ var require_has_flag = __commonJS({
   }
 });
 
-// node_modules/supports-color/index.js
+// ../../work/main/node_modules/supports-color/index.js
 var require_supports_color = __commonJS({
-  "node_modules/supports-color/index.js"(exports2, module2) {
+  "../../work/main/node_modules/supports-color/index.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var os = require("os");
     var tty = require("tty");
     var hasFlag = require_has_flag();
@@ -34386,9 +34552,10 @@ var require_supports_color = __commonJS({
   }
 });
 
-// node_modules/debug/src/node.js
+// ../../work/main/node_modules/debug/src/node.js
 var require_node2 = __commonJS({
-  "node_modules/debug/src/node.js"(exports2, module2) {
+  "../../work/main/node_modules/debug/src/node.js"(exports2, module2) {
+    init_import_meta_url();
     var tty = require("tty");
     var util = require("util");
     exports2.init = init;
@@ -34560,9 +34727,10 @@ var require_node2 = __commonJS({
   }
 });
 
-// node_modules/debug/src/index.js
+// ../../work/main/node_modules/debug/src/index.js
 var require_src = __commonJS({
-  "node_modules/debug/src/index.js"(exports2, module2) {
+  "../../work/main/node_modules/debug/src/index.js"(exports2, module2) {
+    init_import_meta_url();
     if (typeof process === "undefined" || process.type === "renderer" || process.browser === true || process.__nwjs) {
       module2.exports = require_browser();
     } else {
@@ -34571,9 +34739,10 @@ var require_src = __commonJS({
   }
 });
 
-// node_modules/split-ca/index.js
+// ../../work/main/node_modules/split-ca/index.js
 var require_split_ca = __commonJS({
-  "node_modules/split-ca/index.js"(exports2, module2) {
+  "../../work/main/node_modules/split-ca/index.js"(exports2, module2) {
+    init_import_meta_url();
     var fs = require("fs");
     module2.exports = function(filepath, split, encoding) {
       split = typeof split !== "undefined" ? split : "\n";
@@ -34602,11 +34771,12 @@ var require_split_ca = __commonJS({
   }
 });
 
-// node_modules/docker-modem/lib/modem.js
+// ../../work/main/node_modules/docker-modem/lib/modem.js
 var require_modem = __commonJS({
-  "node_modules/docker-modem/lib/modem.js"(exports2, module2) {
+  "../../work/main/node_modules/docker-modem/lib/modem.js"(exports2, module2) {
+    init_import_meta_url();
     var querystring = require("querystring");
-    var http = require_http();
+    var http2 = require_http();
     var fs = require("fs");
     var path = require("path");
     var url = require("url");
@@ -34826,7 +34996,7 @@ var require_modem = __commonJS({
       }) : options;
       var req = null;
       try {
-        req = http[self2.protocol === "ssh" ? "http" : self2.protocol].request(opts, function() {
+        req = http2[self2.protocol === "ssh" ? "http" : self2.protocol].request(opts, function() {
         });
       } catch (e) {
         callback(e);
@@ -35077,10 +35247,11 @@ var require_modem = __commonJS({
   }
 });
 
-// node_modules/@balena/dockerignore/ignore.js
+// ../../work/main/node_modules/@balena/dockerignore/ignore.js
 var require_ignore = __commonJS({
-  "node_modules/@balena/dockerignore/ignore.js"(exports2, module2) {
+  "../../work/main/node_modules/@balena/dockerignore/ignore.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var path = require("path");
     var factory = (options) => new IgnoreBase(options);
     factory.default = factory;
@@ -35291,10 +35462,11 @@ var require_ignore = __commonJS({
   }
 });
 
-// node_modules/chownr/chownr.js
+// ../../work/main/node_modules/chownr/chownr.js
 var require_chownr = __commonJS({
-  "node_modules/chownr/chownr.js"(exports2, module2) {
+  "../../work/main/node_modules/chownr/chownr.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var fs = require("fs");
     var path = require("path");
     var LCHOWN = fs.lchown ? "lchown" : "chown";
@@ -35343,11 +35515,11 @@ var require_chownr = __commonJS({
     };
     var chownrKid = (p, child, uid, gid, cb) => {
       if (typeof child === "string")
-        return fs.lstat(path.resolve(p, child), (er, stats) => {
+        return fs.lstat(path.resolve(p, child), (er, stats2) => {
           if (er)
             return cb(er.code !== "ENOENT" ? er : null);
-          stats.name = child;
-          chownrKid(p, stats, uid, gid, cb);
+          stats2.name = child;
+          chownrKid(p, stats2, uid, gid, cb);
         });
       if (child.isDirectory()) {
         chownr(path.resolve(p, child.name), uid, gid, (er) => {
@@ -35387,9 +35559,9 @@ var require_chownr = __commonJS({
     var chownrKidSync = (p, child, uid, gid) => {
       if (typeof child === "string") {
         try {
-          const stats = fs.lstatSync(path.resolve(p, child));
-          stats.name = child;
-          child = stats;
+          const stats2 = fs.lstatSync(path.resolve(p, child));
+          stats2.name = child;
+          child = stats2;
         } catch (er) {
           if (er.code === "ENOENT")
             return;
@@ -35422,10 +35594,11 @@ var require_chownr = __commonJS({
   }
 });
 
-// node_modules/bl/BufferList.js
+// ../../work/main/node_modules/bl/BufferList.js
 var require_BufferList = __commonJS({
-  "node_modules/bl/BufferList.js"(exports2, module2) {
+  "../../work/main/node_modules/bl/BufferList.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var { Buffer: Buffer2 } = require("buffer");
     var symbol = /* @__PURE__ */ Symbol.for("BufferList");
     function BufferList(buf) {
@@ -35724,10 +35897,11 @@ var require_BufferList = __commonJS({
   }
 });
 
-// node_modules/bl/bl.js
+// ../../work/main/node_modules/bl/bl.js
 var require_bl = __commonJS({
-  "node_modules/bl/bl.js"(exports2, module2) {
+  "../../work/main/node_modules/bl/bl.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var DuplexStream = require_readable().Duplex;
     var inherits = require_inherits();
     var BufferList = require_BufferList();
@@ -35795,9 +35969,10 @@ var require_bl = __commonJS({
   }
 });
 
-// node_modules/tar-fs/node_modules/tar-stream/headers.js
+// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/headers.js
 var require_headers2 = __commonJS({
-  "node_modules/tar-fs/node_modules/tar-stream/headers.js"(exports2) {
+  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/headers.js"(exports2) {
+    init_import_meta_url();
     var alloc = Buffer.alloc;
     var ZEROS = "0000000000000000000";
     var SEVENS = "7777777777777777777";
@@ -36034,14 +36209,15 @@ var require_headers2 = __commonJS({
   }
 });
 
-// node_modules/tar-fs/node_modules/tar-stream/extract.js
+// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/extract.js
 var require_extract2 = __commonJS({
-  "node_modules/tar-fs/node_modules/tar-stream/extract.js"(exports2, module2) {
+  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/extract.js"(exports2, module2) {
+    init_import_meta_url();
     var util = require("util");
     var bl = require_bl();
     var headers = require_headers2();
     var Writable = require_readable().Writable;
-    var PassThrough3 = require_readable().PassThrough;
+    var PassThrough4 = require_readable().PassThrough;
     var noop = function() {
     };
     var overflow = function(size) {
@@ -36063,9 +36239,9 @@ var require_extract2 = __commonJS({
     var Source = function(self2, offset) {
       this._parent = self2;
       this.offset = offset;
-      PassThrough3.call(this, { autoDestroy: false });
+      PassThrough4.call(this, { autoDestroy: false });
     };
-    util.inherits(Source, PassThrough3);
+    util.inherits(Source, PassThrough4);
     Source.prototype.destroy = function(err) {
       this._parent.destroy(err);
     };
@@ -36250,16 +36426,18 @@ var require_extract2 = __commonJS({
   }
 });
 
-// node_modules/fs-constants/index.js
+// ../../work/main/node_modules/fs-constants/index.js
 var require_fs_constants = __commonJS({
-  "node_modules/fs-constants/index.js"(exports2, module2) {
+  "../../work/main/node_modules/fs-constants/index.js"(exports2, module2) {
+    init_import_meta_url();
     module2.exports = require("fs").constants || require("constants");
   }
 });
 
-// node_modules/wrappy/wrappy.js
+// ../../work/main/node_modules/wrappy/wrappy.js
 var require_wrappy = __commonJS({
-  "node_modules/wrappy/wrappy.js"(exports2, module2) {
+  "../../work/main/node_modules/wrappy/wrappy.js"(exports2, module2) {
+    init_import_meta_url();
     module2.exports = wrappy;
     function wrappy(fn, cb) {
       if (fn && cb) return wrappy(fn)(cb);
@@ -36287,9 +36465,10 @@ var require_wrappy = __commonJS({
   }
 });
 
-// node_modules/once/once.js
+// ../../work/main/node_modules/once/once.js
 var require_once = __commonJS({
-  "node_modules/once/once.js"(exports2, module2) {
+  "../../work/main/node_modules/once/once.js"(exports2, module2) {
+    init_import_meta_url();
     var wrappy = require_wrappy();
     module2.exports = wrappy(once);
     module2.exports.strict = wrappy(onceStrict);
@@ -36331,9 +36510,10 @@ var require_once = __commonJS({
   }
 });
 
-// node_modules/end-of-stream/index.js
+// ../../work/main/node_modules/end-of-stream/index.js
 var require_end_of_stream2 = __commonJS({
-  "node_modules/end-of-stream/index.js"(exports2, module2) {
+  "../../work/main/node_modules/end-of-stream/index.js"(exports2, module2) {
+    init_import_meta_url();
     var once = require_once();
     var noop = function() {
     };
@@ -36414,9 +36594,10 @@ var require_end_of_stream2 = __commonJS({
   }
 });
 
-// node_modules/tar-fs/node_modules/tar-stream/pack.js
+// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/pack.js
 var require_pack2 = __commonJS({
-  "node_modules/tar-fs/node_modules/tar-stream/pack.js"(exports2, module2) {
+  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/pack.js"(exports2, module2) {
+    init_import_meta_url();
     var constants = require_fs_constants();
     var eos = require_end_of_stream2();
     var inherits = require_inherits();
@@ -36629,17 +36810,19 @@ var require_pack2 = __commonJS({
   }
 });
 
-// node_modules/tar-fs/node_modules/tar-stream/index.js
+// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/index.js
 var require_tar_stream2 = __commonJS({
-  "node_modules/tar-fs/node_modules/tar-stream/index.js"(exports2) {
+  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/index.js"(exports2) {
+    init_import_meta_url();
     exports2.extract = require_extract2();
     exports2.pack = require_pack2();
   }
 });
 
-// node_modules/pump/index.js
+// ../../work/main/node_modules/pump/index.js
 var require_pump = __commonJS({
-  "node_modules/pump/index.js"(exports2, module2) {
+  "../../work/main/node_modules/pump/index.js"(exports2, module2) {
+    init_import_meta_url();
     var once = require_once();
     var eos = require_end_of_stream2();
     var fs;
@@ -36712,9 +36895,10 @@ var require_pump = __commonJS({
   }
 });
 
-// node_modules/mkdirp-classic/index.js
+// ../../work/main/node_modules/mkdirp-classic/index.js
 var require_mkdirp_classic = __commonJS({
-  "node_modules/mkdirp-classic/index.js"(exports2, module2) {
+  "../../work/main/node_modules/mkdirp-classic/index.js"(exports2, module2) {
+    init_import_meta_url();
     var path = require("path");
     var fs = require("fs");
     var _0777 = parseInt("0777", 8);
@@ -36751,8 +36935,8 @@ var require_mkdirp_classic = __commonJS({
           // there already.  If so, then hooray!  If not, then something
           // is borked.
           default:
-            xfs.stat(p, function(er2, stat3) {
-              if (er2 || !stat3.isDirectory()) cb(er, made);
+            xfs.stat(p, function(er2, stat4) {
+              if (er2 || !stat4.isDirectory()) cb(er, made);
               else cb(null, made);
             });
             break;
@@ -36783,13 +36967,13 @@ var require_mkdirp_classic = __commonJS({
           // there already.  If so, then hooray!  If not, then something
           // is borked.
           default:
-            var stat3;
+            var stat4;
             try {
-              stat3 = xfs.statSync(p);
+              stat4 = xfs.statSync(p);
             } catch (err1) {
               throw err0;
             }
-            if (!stat3.isDirectory()) throw err0;
+            if (!stat4.isDirectory()) throw err0;
             break;
         }
       }
@@ -36798,9 +36982,10 @@ var require_mkdirp_classic = __commonJS({
   }
 });
 
-// node_modules/tar-fs/index.js
+// ../../work/main/node_modules/tar-fs/index.js
 var require_tar_fs = __commonJS({
-  "node_modules/tar-fs/index.js"(exports2) {
+  "../../work/main/node_modules/tar-fs/index.js"(exports2) {
+    init_import_meta_url();
     var chownr = require_chownr();
     var tar = require_tar_stream2();
     var pump = require_pump();
@@ -36817,7 +37002,7 @@ var require_tar_fs = __commonJS({
     var normalize = !win32 ? echo : function(name) {
       return name.replace(/\\/g, "/").replace(/[:?<>|]/g, "_");
     };
-    var statAll = function(fs2, stat3, cwd, ignore2, entries, sort) {
+    var statAll = function(fs2, stat4, cwd, ignore2, entries, sort) {
       var queue = entries || ["."];
       for (var i = 0; i < queue.length; i++) {
         if (!inCwd(path.resolve(cwd, queue[i]), cwd)) throw new Error(queue[i] + " is not a valid path");
@@ -36826,16 +37011,16 @@ var require_tar_fs = __commonJS({
         if (!queue.length) return callback();
         var next = queue.shift();
         var nextAbs = path.join(cwd, next);
-        stat3.call(fs2, nextAbs, function(err, stat4) {
+        stat4.call(fs2, nextAbs, function(err, stat5) {
           if (err) return callback(err);
-          if (!stat4.isDirectory()) return callback(null, next, stat4);
+          if (!stat5.isDirectory()) return callback(null, next, stat5);
           fs2.readdir(nextAbs, function(err2, files) {
             if (err2) return callback(err2);
             if (sort) files.sort();
             for (var i2 = 0; i2 < files.length; i2++) {
               if (!ignore2(path.join(cwd, next, files[i2]))) queue.push(path.join(next, files[i2]));
             }
-            callback(null, next, stat4);
+            callback(null, next, stat5);
           });
         });
       };
@@ -36880,36 +37065,36 @@ var require_tar_fs = __commonJS({
           pack.entry(header, onnextentry);
         });
       };
-      var onstat = function(err, filename, stat3) {
+      var onstat = function(err, filename, stat4) {
         if (err) return pack.destroy(err);
         if (!filename) {
           if (opts.finalize !== false) pack.finalize();
           return finish(pack);
         }
-        if (stat3.isSocket()) return onnextentry();
+        if (stat4.isSocket()) return onnextentry();
         var header = {
           name: normalize(filename),
-          mode: (stat3.mode | (stat3.isDirectory() ? dmode : fmode)) & umask,
-          mtime: stat3.mtime,
-          size: stat3.size,
+          mode: (stat4.mode | (stat4.isDirectory() ? dmode : fmode)) & umask,
+          mtime: stat4.mtime,
+          size: stat4.size,
           type: "file",
-          uid: stat3.uid,
-          gid: stat3.gid
+          uid: stat4.uid,
+          gid: stat4.gid
         };
-        if (stat3.isDirectory()) {
+        if (stat4.isDirectory()) {
           header.size = 0;
           header.type = "directory";
           header = map(header) || header;
           return pack.entry(header, onnextentry);
         }
-        if (stat3.isSymbolicLink()) {
+        if (stat4.isSymbolicLink()) {
           header.size = 0;
           header.type = "symlink";
           header = map(header) || header;
           return onsymlink(filename, header);
         }
         header = map(header) || header;
-        if (!stat3.isFile()) {
+        if (!stat4.isFile()) {
           if (strict) return pack.destroy(new Error("unsupported type for " + filename));
           return onnextentry();
         }
@@ -36998,7 +37183,7 @@ var require_tar_fs = __commonJS({
           stream.resume();
           return next();
         }
-        var stat3 = function(err) {
+        var stat4 = function(err) {
           if (err) return next(err);
           if (path.join(name, ".") === path.join(cwd, ".")) return next();
           utimes(name, header, function(err2) {
@@ -37015,7 +37200,7 @@ var require_tar_fs = __commonJS({
             validateNotSymlink(xfs, dst, path.resolve(cwd), function(err, valid) {
               if (err) return next(err);
               if (!valid) return next(new Error(name + " is not a valid symlink"));
-              xfs.symlink(header.linkname, name, stat3);
+              xfs.symlink(header.linkname, name, stat4);
             });
           });
         };
@@ -37030,7 +37215,7 @@ var require_tar_fs = __commonJS({
                   stream = xfs.createReadStream(srcpath);
                   return onfile();
                 }
-                stat3(err2);
+                stat4(err2);
               });
             });
           });
@@ -37049,7 +37234,7 @@ var require_tar_fs = __commonJS({
             });
             pump(rs, ws, function(err2) {
               if (err2) return next(err2);
-              ws.on("close", stat3);
+              ws.on("close", stat4);
             });
           }
         };
@@ -37060,7 +37245,7 @@ var require_tar_fs = __commonJS({
             own,
             uid: header.uid,
             gid: header.gid
-          }, stat3);
+          }, stat4);
         }
         var dir = path.dirname(name);
         validate(xfs, dir, path.join(cwd, "."), function(err, valid) {
@@ -37123,9 +37308,10 @@ var require_tar_fs = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/util.js
+// ../../work/main/node_modules/dockerode/lib/util.js
 var require_util = __commonJS({
-  "node_modules/dockerode/lib/util.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/util.js"(exports2, module2) {
+    init_import_meta_url();
     var DockerIgnore = require_ignore();
     var fs = require("fs");
     var path = require("path");
@@ -37205,9 +37391,10 @@ var require_util = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/exec.js
+// ../../work/main/node_modules/dockerode/lib/exec.js
 var require_exec = __commonJS({
-  "node_modules/dockerode/lib/exec.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/exec.js"(exports2, module2) {
+    init_import_meta_url();
     var util = require_util();
     var Exec = function(modem, id) {
       this.modem = modem;
@@ -37315,9 +37502,10 @@ var require_exec = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/container.js
+// ../../work/main/node_modules/dockerode/lib/container.js
 var require_container = __commonJS({
-  "node_modules/dockerode/lib/container.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/container.js"(exports2, module2) {
+    init_import_meta_url();
     var extend = require_util().extend;
     var Exec = require_exec();
     var util = require_util();
@@ -38189,9 +38377,10 @@ var require_container = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/image.js
+// ../../work/main/node_modules/dockerode/lib/image.js
 var require_image = __commonJS({
-  "node_modules/dockerode/lib/image.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/image.js"(exports2, module2) {
+    init_import_meta_url();
     var util = require_util();
     var Image = function(modem, name) {
       this.modem = modem;
@@ -38414,9 +38603,10 @@ var require_image = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/volume.js
+// ../../work/main/node_modules/dockerode/lib/volume.js
 var require_volume = __commonJS({
-  "node_modules/dockerode/lib/volume.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/volume.js"(exports2, module2) {
+    init_import_meta_url();
     var util = require_util();
     var Volume = function(modem, name) {
       this.modem = modem;
@@ -38487,9 +38677,10 @@ var require_volume = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/network.js
+// ../../work/main/node_modules/dockerode/lib/network.js
 var require_network = __commonJS({
-  "node_modules/dockerode/lib/network.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/network.js"(exports2, module2) {
+    init_import_meta_url();
     var util = require_util();
     var Network = function(modem, id) {
       this.modem = modem;
@@ -38621,9 +38812,10 @@ var require_network = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/service.js
+// ../../work/main/node_modules/dockerode/lib/service.js
 var require_service = __commonJS({
-  "node_modules/dockerode/lib/service.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/service.js"(exports2, module2) {
+    init_import_meta_url();
     var util = require_util();
     var Service = function(modem, id) {
       this.modem = modem;
@@ -38764,9 +38956,10 @@ var require_service = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/plugin.js
+// ../../work/main/node_modules/dockerode/lib/plugin.js
 var require_plugin = __commonJS({
-  "node_modules/dockerode/lib/plugin.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/plugin.js"(exports2, module2) {
+    init_import_meta_url();
     var util = require_util();
     var Plugin = function(modem, name, remote) {
       this.modem = modem;
@@ -39055,9 +39248,10 @@ var require_plugin = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/secret.js
+// ../../work/main/node_modules/dockerode/lib/secret.js
 var require_secret = __commonJS({
-  "node_modules/dockerode/lib/secret.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/secret.js"(exports2, module2) {
+    init_import_meta_url();
     var util = require_util();
     var Secret = function(modem, id) {
       this.modem = modem;
@@ -39160,9 +39354,10 @@ var require_secret = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/config.js
+// ../../work/main/node_modules/dockerode/lib/config.js
 var require_config = __commonJS({
-  "node_modules/dockerode/lib/config.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/config.js"(exports2, module2) {
+    init_import_meta_url();
     var util = require_util();
     var Config = function(modem, id) {
       this.modem = modem;
@@ -39265,9 +39460,10 @@ var require_config = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/task.js
+// ../../work/main/node_modules/dockerode/lib/task.js
 var require_task = __commonJS({
-  "node_modules/dockerode/lib/task.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/task.js"(exports2, module2) {
+    init_import_meta_url();
     var util = require_util();
     var Task = function(modem, id) {
       this.modem = modem;
@@ -39343,9 +39539,10 @@ var require_task = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/node.js
+// ../../work/main/node_modules/dockerode/lib/node.js
 var require_node3 = __commonJS({
-  "node_modules/dockerode/lib/node.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/node.js"(exports2, module2) {
+    init_import_meta_url();
     var util = require_util();
     var Node = function(modem, id) {
       this.modem = modem;
@@ -39447,10 +39644,11 @@ var require_node3 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/constants.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/constants.js
 var require_constants3 = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/constants.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/constants.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH = exports2.DEFAULT_MAX_SEND_MESSAGE_LENGTH = exports2.Propagate = exports2.LogVerbosity = exports2.Status = void 0;
     var Status;
@@ -39493,9 +39691,9 @@ var require_constants3 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/package.json
+// ../../work/main/node_modules/@grpc/grpc-js/package.json
 var require_package2 = __commonJS({
-  "node_modules/@grpc/grpc-js/package.json"(exports2, module2) {
+  "../../work/main/node_modules/@grpc/grpc-js/package.json"(exports2, module2) {
     module2.exports = {
       name: "@grpc/grpc-js",
       version: "1.14.7",
@@ -39588,10 +39786,11 @@ var require_package2 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/logging.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/logging.js
 var require_logging = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/logging.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/logging.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var _a;
     var _b;
     var _c;
@@ -39696,10 +39895,11 @@ var require_logging = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/error.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/error.js
 var require_error = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/error.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/error.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.getErrorMessage = getErrorMessage;
     exports2.getErrorCode = getErrorCode;
@@ -39720,10 +39920,11 @@ var require_error = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/metadata.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/metadata.js
 var require_metadata = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/metadata.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/metadata.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.Metadata = void 0;
     var logging_1 = require_logging();
@@ -39971,10 +40172,11 @@ var require_metadata = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/call-credentials.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/call-credentials.js
 var require_call_credentials = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/call-credentials.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/call-credentials.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.CallCredentials = void 0;
     exports2.isEmptyCallCredentials = isEmptyCallCredentials;
@@ -40114,10 +40316,11 @@ var require_call_credentials = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/tls-helpers.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/tls-helpers.js
 var require_tls_helpers = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/tls-helpers.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/tls-helpers.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.CIPHER_SUITES = void 0;
     exports2.getDefaultRootsData = getDefaultRootsData;
@@ -40137,10 +40340,11 @@ var require_tls_helpers = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/uri-parser.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/uri-parser.js
 var require_uri_parser = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/uri-parser.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/uri-parser.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.parseUri = parseUri;
     exports2.splitHostPort = splitHostPort;
@@ -40250,10 +40454,11 @@ var require_uri_parser = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolver.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver.js
 var require_resolver = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolver.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.CHANNEL_ARGS_CONFIG_SELECTOR_KEY = void 0;
     exports2.registerResolver = registerResolver;
@@ -40302,10 +40507,11 @@ var require_resolver = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/channel-credentials.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/channel-credentials.js
 var require_channel_credentials = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/channel-credentials.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/channel-credentials.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.ChannelCredentials = void 0;
     exports2.createCertificateProviderChannelCredentials = createCertificateProviderChannelCredentials;
@@ -40699,10 +40905,11 @@ var require_channel_credentials = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer.js
 var require_load_balancer = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.createChildChannelControlHelper = createChildChannelControlHelper;
     exports2.registerLoadBalancerType = registerLoadBalancerType;
@@ -40790,10 +40997,11 @@ var require_load_balancer = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/service-config.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/service-config.js
 var require_service_config = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/service-config.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/service-config.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.validateRetryThrottling = validateRetryThrottling;
     exports2.validateServiceConfig = validateServiceConfig;
@@ -41133,10 +41341,11 @@ var require_service_config = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/connectivity-state.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/connectivity-state.js
 var require_connectivity_state = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/connectivity-state.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/connectivity-state.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.ConnectivityState = void 0;
     var ConnectivityState;
@@ -41150,10 +41359,11 @@ var require_connectivity_state = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/picker.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/picker.js
 var require_picker = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/picker.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/picker.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.QueuePicker = exports2.UnavailablePicker = exports2.PickResultType = void 0;
     var metadata_1 = require_metadata();
@@ -41211,10 +41421,11 @@ var require_picker = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/backoff-timeout.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/backoff-timeout.js
 var require_backoff_timeout = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/backoff-timeout.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/backoff-timeout.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.BackoffTimeout = void 0;
     var constants_1 = require_constants3();
@@ -41368,10 +41579,11 @@ var require_backoff_timeout = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js
 var require_load_balancer_child_handler = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.ChildLoadBalancerHandler = void 0;
     var load_balancer_1 = require_load_balancer();
@@ -41498,10 +41710,11 @@ var require_load_balancer_child_handler = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js
 var require_resolving_load_balancer = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.ResolvingLoadBalancer = void 0;
     exports2.getDefaultConfigSelector = getDefaultConfigSelector;
@@ -41754,10 +41967,11 @@ var require_resolving_load_balancer = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/channel-options.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/channel-options.js
 var require_channel_options = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/channel-options.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/channel-options.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.recognizedOptions = void 0;
     exports2.channelOptionsEqual = channelOptionsEqual;
@@ -41812,10 +42026,11 @@ var require_channel_options = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/subchannel-address.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-address.js
 var require_subchannel_address = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/subchannel-address.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-address.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.EndpointMap = void 0;
     exports2.isTcpSubchannelAddress = isTcpSubchannelAddress;
@@ -41997,10 +42212,11 @@ var require_subchannel_address = __commonJS({
   }
 });
 
-// node_modules/@js-sdsl/ordered-map/dist/cjs/index.js
+// ../../work/main/node_modules/@js-sdsl/ordered-map/dist/cjs/index.js
 var require_cjs = __commonJS({
-  "node_modules/@js-sdsl/ordered-map/dist/cjs/index.js"(exports2) {
+  "../../work/main/node_modules/@js-sdsl/ordered-map/dist/cjs/index.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "t", {
       value: true
     });
@@ -42791,10 +43007,11 @@ var require_cjs = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/admin.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/admin.js
 var require_admin = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/admin.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/admin.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.registerAdminService = registerAdminService;
     exports2.addAdminServicesToServer = addAdminServicesToServer;
@@ -42810,10 +43027,11 @@ var require_admin = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/call.js
 var require_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/call.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.ClientDuplexStreamImpl = exports2.ClientWritableStreamImpl = exports2.ClientReadableStreamImpl = exports2.ClientUnaryCallImpl = void 0;
     exports2.callErrorFromStatus = callErrorFromStatus;
@@ -42947,10 +43165,11 @@ ${callerStack}`;
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/call-interface.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/call-interface.js
 var require_call_interface = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/call-interface.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/call-interface.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.InterceptingListenerImpl = void 0;
     exports2.statusOrFromValue = statusOrFromValue;
@@ -43031,10 +43250,11 @@ var require_call_interface = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/client-interceptors.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/client-interceptors.js
 var require_client_interceptors = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/client-interceptors.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/client-interceptors.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.InterceptingCall = exports2.RequesterBuilder = exports2.ListenerBuilder = exports2.InterceptorConfigurationError = void 0;
     exports2.getInterceptingCall = getInterceptingCall;
@@ -43384,10 +43604,11 @@ var require_client_interceptors = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/client.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/client.js
 var require_client2 = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/client.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/client.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.Client = void 0;
     var call_1 = require_call();
@@ -43758,10 +43979,11 @@ var require_client2 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/make-client.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/make-client.js
 var require_make_client = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/make-client.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/make-client.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.makeClientConstructor = makeClientConstructor;
     exports2.loadPackageDefinition = loadPackageDefinition;
@@ -43853,9 +44075,10 @@ var require_make_client = __commonJS({
   }
 });
 
-// node_modules/lodash.camelcase/index.js
+// ../../work/main/node_modules/lodash.camelcase/index.js
 var require_lodash = __commonJS({
-  "node_modules/lodash.camelcase/index.js"(exports2, module2) {
+  "../../work/main/node_modules/lodash.camelcase/index.js"(exports2, module2) {
+    init_import_meta_url();
     var INFINITY = 1 / 0;
     var symbolTag = "[object Symbol]";
     var reAsciiWord = /[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+/g;
@@ -44228,10 +44451,11 @@ var require_lodash = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/aspromise/index.js
+// ../../work/main/node_modules/@protobufjs/aspromise/index.js
 var require_aspromise = __commonJS({
-  "node_modules/@protobufjs/aspromise/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/aspromise/index.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = asPromise;
     function asPromise(fn, ctx) {
       var params = new Array(arguments.length - 1), offset = 0, index = 2, pending = true;
@@ -44264,10 +44488,11 @@ var require_aspromise = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/base64/index.js
+// ../../work/main/node_modules/@protobufjs/base64/index.js
 var require_base64 = __commonJS({
-  "node_modules/@protobufjs/base64/index.js"(exports2) {
+  "../../work/main/node_modules/@protobufjs/base64/index.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var base64 = exports2;
     base64.length = function length(string) {
       var p = string.length;
@@ -44364,10 +44589,11 @@ var require_base64 = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/eventemitter/index.js
+// ../../work/main/node_modules/@protobufjs/eventemitter/index.js
 var require_eventemitter = __commonJS({
-  "node_modules/@protobufjs/eventemitter/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/eventemitter/index.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = EventEmitter;
     function EventEmitter() {
       this._listeners = /* @__PURE__ */ Object.create(null);
@@ -44412,10 +44638,11 @@ var require_eventemitter = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/float/index.js
+// ../../work/main/node_modules/@protobufjs/float/index.js
 var require_float3 = __commonJS({
-  "node_modules/@protobufjs/float/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/float/index.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = factory(factory);
     function factory(exports3) {
       if (typeof Float32Array !== "undefined") (function() {
@@ -44606,10 +44833,11 @@ var require_float3 = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/utf8/index.js
+// ../../work/main/node_modules/@protobufjs/utf8/index.js
 var require_utf8 = __commonJS({
-  "node_modules/@protobufjs/utf8/index.js"(exports2) {
+  "../../work/main/node_modules/@protobufjs/utf8/index.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var utf8 = exports2;
     var replacementCharCode = 65533;
     utf8.length = function utf8_length(string) {
@@ -44691,10 +44919,11 @@ var require_utf8 = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/pool/index.js
+// ../../work/main/node_modules/@protobufjs/pool/index.js
 var require_pool = __commonJS({
-  "node_modules/@protobufjs/pool/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/pool/index.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = pool;
     function pool(alloc, slice, size) {
       var SIZE = size || 8192;
@@ -44717,10 +44946,11 @@ var require_pool = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/longbits.js
+// ../../work/main/node_modules/protobufjs/src/util/longbits.js
 var require_longbits = __commonJS({
-  "node_modules/protobufjs/src/util/longbits.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/util/longbits.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = LongBits;
     var util = require_minimal();
     function LongBits(lo, hi) {
@@ -44819,9 +45049,10 @@ var require_longbits = __commonJS({
   }
 });
 
-// node_modules/long/umd/index.js
+// ../../work/main/node_modules/long/umd/index.js
 var require_umd = __commonJS({
-  "node_modules/long/umd/index.js"(exports2, module2) {
+  "../../work/main/node_modules/long/umd/index.js"(exports2, module2) {
+    init_import_meta_url();
     (function(global2, factory) {
       function preferDefault(exports3) {
         return exports3.default || exports3;
@@ -45797,10 +46028,11 @@ var require_umd = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/minimal.js
+// ../../work/main/node_modules/protobufjs/src/util/minimal.js
 var require_minimal = __commonJS({
-  "node_modules/protobufjs/src/util/minimal.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/util/minimal.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var util = exports2;
     util.asPromise = require_aspromise();
     util.base64 = require_base64();
@@ -45830,7 +46062,7 @@ var require_minimal = __commonJS({
     util.isString = function isString(value) {
       return typeof value === "string" || value instanceof String;
     };
-    util.isObject = function isObject(value) {
+    util.isObject = function isObject2(value) {
       return value && typeof value === "object";
     };
     util.isset = /**
@@ -45998,10 +46230,11 @@ var require_minimal = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/writer.js
+// ../../work/main/node_modules/protobufjs/src/writer.js
 var require_writer2 = __commonJS({
-  "node_modules/protobufjs/src/writer.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/writer.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = Writer;
     var util = require_minimal();
     var BufferWriter;
@@ -46190,10 +46423,11 @@ var require_writer2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/writer_buffer.js
+// ../../work/main/node_modules/protobufjs/src/writer_buffer.js
 var require_writer_buffer = __commonJS({
-  "node_modules/protobufjs/src/writer_buffer.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/writer_buffer.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = BufferWriter;
     var Writer = require_writer2();
     (BufferWriter.prototype = Object.create(Writer.prototype)).constructor = BufferWriter;
@@ -46240,10 +46474,11 @@ var require_writer_buffer = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/reader.js
+// ../../work/main/node_modules/protobufjs/src/reader.js
 var require_reader2 = __commonJS({
-  "node_modules/protobufjs/src/reader.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/reader.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = Reader;
     var util = require_minimal();
     var BufferReader;
@@ -46486,10 +46721,11 @@ var require_reader2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/reader_buffer.js
+// ../../work/main/node_modules/protobufjs/src/reader_buffer.js
 var require_reader_buffer = __commonJS({
-  "node_modules/protobufjs/src/reader_buffer.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/reader_buffer.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = BufferReader;
     var Reader = require_reader2();
     (BufferReader.prototype = Object.create(Reader.prototype)).constructor = BufferReader;
@@ -46509,10 +46745,11 @@ var require_reader_buffer = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/rpc/service.js
+// ../../work/main/node_modules/protobufjs/src/rpc/service.js
 var require_service2 = __commonJS({
-  "node_modules/protobufjs/src/rpc/service.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/rpc/service.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = Service;
     var util = require_minimal();
     (Service.prototype = Object.create(util.EventEmitter.prototype)).constructor = Service;
@@ -46584,27 +46821,30 @@ var require_service2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/rpc.js
+// ../../work/main/node_modules/protobufjs/src/rpc.js
 var require_rpc = __commonJS({
-  "node_modules/protobufjs/src/rpc.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/rpc.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var rpc = exports2;
     rpc.Service = require_service2();
   }
 });
 
-// node_modules/protobufjs/src/roots.js
+// ../../work/main/node_modules/protobufjs/src/roots.js
 var require_roots = __commonJS({
-  "node_modules/protobufjs/src/roots.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/roots.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = /* @__PURE__ */ Object.create(null);
   }
 });
 
-// node_modules/protobufjs/src/index-minimal.js
+// ../../work/main/node_modules/protobufjs/src/index-minimal.js
 var require_index_minimal = __commonJS({
-  "node_modules/protobufjs/src/index-minimal.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/index-minimal.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var protobuf = exports2;
     protobuf.build = "minimal";
     protobuf.Writer = require_writer2();
@@ -46624,10 +46864,11 @@ var require_index_minimal = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/codegen/index.js
+// ../../work/main/node_modules/@protobufjs/codegen/index.js
 var require_codegen = __commonJS({
-  "node_modules/@protobufjs/codegen/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/codegen/index.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = codegen;
     var reservedRe = /^(?:do|if|in|for|let|new|try|var|case|else|enum|eval|false|null|this|true|void|with|break|catch|class|const|super|throw|while|yield|delete|export|import|public|return|static|switch|typeof|default|extends|finally|package|private|continue|debugger|function|arguments|interface|protected|implements|instanceof)$/;
     function codegen(functionParams, functionName) {
@@ -46697,10 +46938,11 @@ var require_codegen = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/fetch/util/fs.js
+// ../../work/main/node_modules/@protobufjs/fetch/util/fs.js
 var require_fs = __commonJS({
-  "node_modules/@protobufjs/fetch/util/fs.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/fetch/util/fs.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var fs = null;
     try {
       fs = require(
@@ -46715,10 +46957,11 @@ var require_fs = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/fetch/index.js
+// ../../work/main/node_modules/@protobufjs/fetch/index.js
 var require_fetch = __commonJS({
-  "node_modules/@protobufjs/fetch/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/fetch/index.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = fetch2;
     var asPromise = require_aspromise();
     var fs = require_fs();
@@ -46765,10 +47008,11 @@ var require_fetch = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/path/index.js
+// ../../work/main/node_modules/@protobufjs/path/index.js
 var require_path = __commonJS({
-  "node_modules/@protobufjs/path/index.js"(exports2) {
+  "../../work/main/node_modules/@protobufjs/path/index.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var path = exports2;
     var isAbsolute2 = (
       /**
@@ -46819,10 +47063,11 @@ var require_path = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/patterns.js
+// ../../work/main/node_modules/protobufjs/src/util/patterns.js
 var require_patterns = __commonJS({
-  "node_modules/protobufjs/src/util/patterns.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/util/patterns.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var patterns = exports2;
     patterns.numberRe = /^(?![eE])[0-9]*(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?$/;
     patterns.typeRefRe = /^(?:\.?[a-zA-Z_][a-zA-Z_0-9]*)(?:\.[a-zA-Z_][a-zA-Z_0-9]*)*$/;
@@ -46830,10 +47075,11 @@ var require_patterns = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/fs.js
+// ../../work/main/node_modules/protobufjs/src/util/fs.js
 var require_fs2 = __commonJS({
-  "node_modules/protobufjs/src/util/fs.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/util/fs.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var fs = null;
     try {
       fs = require(
@@ -46848,10 +47094,11 @@ var require_fs2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/namespace.js
+// ../../work/main/node_modules/protobufjs/src/namespace.js
 var require_namespace = __commonJS({
-  "node_modules/protobufjs/src/namespace.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/namespace.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = Namespace;
     var ReflectionObject = require_object();
     ((Namespace.prototype = Object.create(ReflectionObject.prototype)).constructor = Namespace).className = "Namespace";
@@ -47127,10 +47374,11 @@ var require_namespace = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/mapfield.js
+// ../../work/main/node_modules/protobufjs/src/mapfield.js
 var require_mapfield = __commonJS({
-  "node_modules/protobufjs/src/mapfield.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/mapfield.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = MapField;
     var Field = require_field();
     ((MapField.prototype = Object.create(Field.prototype)).constructor = MapField).className = "MapField";
@@ -47183,10 +47431,11 @@ var require_mapfield = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/method.js
+// ../../work/main/node_modules/protobufjs/src/method.js
 var require_method = __commonJS({
-  "node_modules/protobufjs/src/method.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/method.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = Method;
     var ReflectionObject = require_object();
     ((Method.prototype = Object.create(ReflectionObject.prototype)).constructor = Method).className = "Method";
@@ -47251,10 +47500,11 @@ var require_method = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/service.js
+// ../../work/main/node_modules/protobufjs/src/service.js
 var require_service3 = __commonJS({
-  "node_modules/protobufjs/src/service.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/service.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = Service;
     var Namespace = require_namespace();
     ((Service.prototype = Object.create(Namespace.prototype)).constructor = Service).className = "Service";
@@ -47364,10 +47614,11 @@ var require_service3 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/message.js
+// ../../work/main/node_modules/protobufjs/src/message.js
 var require_message = __commonJS({
-  "node_modules/protobufjs/src/message.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/message.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = Message;
     var util = require_minimal();
     function Message(properties) {
@@ -47409,10 +47660,11 @@ var require_message = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/decoder.js
+// ../../work/main/node_modules/protobufjs/src/decoder.js
 var require_decoder = __commonJS({
-  "node_modules/protobufjs/src/decoder.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/decoder.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = decoder;
     var Enum = require_enum();
     var types = require_types2();
@@ -47464,10 +47716,11 @@ var require_decoder = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/verifier.js
+// ../../work/main/node_modules/protobufjs/src/verifier.js
 var require_verifier = __commonJS({
-  "node_modules/protobufjs/src/verifier.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/verifier.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = verifier;
     var Enum = require_enum();
     var util = require_util2();
@@ -47569,10 +47822,11 @@ var require_verifier = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/converter.js
+// ../../work/main/node_modules/protobufjs/src/converter.js
 var require_converter = __commonJS({
-  "node_modules/protobufjs/src/converter.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/converter.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var converter = exports2;
     var Enum = require_enum();
     var util = require_util2();
@@ -47776,10 +48030,11 @@ var require_converter = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/wrappers.js
+// ../../work/main/node_modules/protobufjs/src/wrappers.js
 var require_wrappers = __commonJS({
-  "node_modules/protobufjs/src/wrappers.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/wrappers.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var wrappers = exports2;
     var Message = require_message();
     var util = require_minimal();
@@ -47836,10 +48091,11 @@ var require_wrappers = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/type.js
+// ../../work/main/node_modules/protobufjs/src/type.js
 var require_type = __commonJS({
-  "node_modules/protobufjs/src/type.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/type.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = Type;
     var Namespace = require_namespace();
     ((Type.prototype = Object.create(Namespace.prototype)).constructor = Type).className = "Type";
@@ -48189,10 +48445,11 @@ var require_type = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/root.js
+// ../../work/main/node_modules/protobufjs/src/root.js
 var require_root = __commonJS({
-  "node_modules/protobufjs/src/root.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/root.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = Root;
     var Namespace = require_namespace();
     ((Root.prototype = Object.create(Namespace.prototype)).constructor = Root).className = "Root";
@@ -48445,10 +48702,11 @@ var require_root = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util.js
+// ../../work/main/node_modules/protobufjs/src/util.js
 var require_util2 = __commonJS({
-  "node_modules/protobufjs/src/util.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/util.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var util = module2.exports = require_minimal();
     var roots = require_roots();
     var Type;
@@ -48567,10 +48825,11 @@ var require_util2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/types.js
+// ../../work/main/node_modules/protobufjs/src/types.js
 var require_types2 = __commonJS({
-  "node_modules/protobufjs/src/types.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/types.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var types = exports2;
     var util = require_util2();
     var s = [
@@ -48746,10 +49005,11 @@ var require_types2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/field.js
+// ../../work/main/node_modules/protobufjs/src/field.js
 var require_field = __commonJS({
-  "node_modules/protobufjs/src/field.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/field.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = Field;
     var ReflectionObject = require_object();
     ((Field.prototype = Object.create(ReflectionObject.prototype)).constructor = Field).className = "Field";
@@ -48943,10 +49203,11 @@ var require_field = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/oneof.js
+// ../../work/main/node_modules/protobufjs/src/oneof.js
 var require_oneof = __commonJS({
-  "node_modules/protobufjs/src/oneof.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/oneof.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = OneOf;
     var ReflectionObject = require_object();
     ((OneOf.prototype = Object.create(ReflectionObject.prototype)).constructor = OneOf).className = "OneOf";
@@ -49051,10 +49312,11 @@ var require_oneof = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/object.js
+// ../../work/main/node_modules/protobufjs/src/object.js
 var require_object = __commonJS({
-  "node_modules/protobufjs/src/object.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/object.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = ReflectionObject;
     ReflectionObject.className = "ReflectionObject";
     var OneOf = require_oneof();
@@ -49255,10 +49517,11 @@ var require_object = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/enum.js
+// ../../work/main/node_modules/protobufjs/src/enum.js
 var require_enum = __commonJS({
-  "node_modules/protobufjs/src/enum.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/enum.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = Enum;
     var ReflectionObject = require_object();
     ((Enum.prototype = Object.create(ReflectionObject.prototype)).constructor = Enum).className = "Enum";
@@ -49366,10 +49629,11 @@ var require_enum = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/encoder.js
+// ../../work/main/node_modules/protobufjs/src/encoder.js
 var require_encoder = __commonJS({
-  "node_modules/protobufjs/src/encoder.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/encoder.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = encoder;
     var Enum = require_enum();
     var types = require_types2();
@@ -49415,10 +49679,11 @@ var require_encoder = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/index-light.js
+// ../../work/main/node_modules/protobufjs/src/index-light.js
 var require_index_light = __commonJS({
-  "node_modules/protobufjs/src/index-light.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/index-light.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var protobuf = module2.exports = require_index_minimal();
     protobuf.build = "light";
     function load(filename, root, callback) {
@@ -49461,10 +49726,11 @@ var require_index_light = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/tokenize.js
+// ../../work/main/node_modules/protobufjs/src/tokenize.js
 var require_tokenize = __commonJS({
-  "node_modules/protobufjs/src/tokenize.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/tokenize.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = tokenize;
     var delimRe = /[\s{}=;:[\],'"()<>]/g;
     var stringDoubleRe = /(?:"([^"\\]*(?:\\.[^"\\]*)*)")/g;
@@ -49708,10 +49974,11 @@ var require_tokenize = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/parse.js
+// ../../work/main/node_modules/protobufjs/src/parse.js
 var require_parse = __commonJS({
-  "node_modules/protobufjs/src/parse.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/parse.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = parse;
     parse.filename = null;
     parse.defaults = { keepCase: false };
@@ -50449,10 +50716,11 @@ var require_parse = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/common.js
+// ../../work/main/node_modules/protobufjs/src/common.js
 var require_common2 = __commonJS({
-  "node_modules/protobufjs/src/common.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/common.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = common;
     var commonRe = /\/|\./;
     function common(name, json) {
@@ -50781,10 +51049,11 @@ var require_common2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/index.js
+// ../../work/main/node_modules/protobufjs/src/index.js
 var require_src2 = __commonJS({
-  "node_modules/protobufjs/src/index.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/index.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var protobuf = module2.exports = require_index_light();
     protobuf.build = "full";
     protobuf.tokenize = require_tokenize();
@@ -50794,17 +51063,18 @@ var require_src2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/index.js
+// ../../work/main/node_modules/protobufjs/index.js
 var require_protobufjs = __commonJS({
-  "node_modules/protobufjs/index.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/index.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     module2.exports = require_src2();
   }
 });
 
-// node_modules/protobufjs/google/protobuf/descriptor.json
+// ../../work/main/node_modules/protobufjs/google/protobuf/descriptor.json
 var require_descriptor = __commonJS({
-  "node_modules/protobufjs/google/protobuf/descriptor.json"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/google/protobuf/descriptor.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -52190,10 +52460,11 @@ var require_descriptor = __commonJS({
   }
 });
 
-// node_modules/protobufjs/ext/descriptor/index.js
+// ../../work/main/node_modules/protobufjs/ext/descriptor/index.js
 var require_descriptor2 = __commonJS({
-  "node_modules/protobufjs/ext/descriptor/index.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/ext/descriptor/index.js"(exports2, module2) {
     "use strict";
+    init_import_meta_url();
     var $protobuf = require_protobufjs();
     module2.exports = exports2 = $protobuf.descriptor = $protobuf.Root.fromJSON(require_descriptor()).lookup(".google.protobuf");
     var Namespace = $protobuf.Namespace;
@@ -52781,9 +53052,9 @@ var require_descriptor2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/google/protobuf/api.json
+// ../../work/main/node_modules/protobufjs/google/protobuf/api.json
 var require_api = __commonJS({
-  "node_modules/protobufjs/google/protobuf/api.json"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/google/protobuf/api.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -52905,9 +53176,9 @@ var require_api = __commonJS({
   }
 });
 
-// node_modules/protobufjs/google/protobuf/source_context.json
+// ../../work/main/node_modules/protobufjs/google/protobuf/source_context.json
 var require_source_context = __commonJS({
-  "node_modules/protobufjs/google/protobuf/source_context.json"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/google/protobuf/source_context.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -52931,9 +53202,9 @@ var require_source_context = __commonJS({
   }
 });
 
-// node_modules/protobufjs/google/protobuf/type.json
+// ../../work/main/node_modules/protobufjs/google/protobuf/type.json
 var require_type2 = __commonJS({
-  "node_modules/protobufjs/google/protobuf/type.json"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/google/protobuf/type.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -53139,10 +53410,11 @@ var require_type2 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js
+// ../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js
 var require_util3 = __commonJS({
-  "node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.addCommonProtos = exports2.loadProtosWithOptionsSync = exports2.loadProtosWithOptions = void 0;
     var fs = require("fs");
@@ -53209,10 +53481,11 @@ var require_util3 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js
+// ../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js
 var require_src3 = __commonJS({
-  "node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.loadFileDescriptorSetFromObject = exports2.loadFileDescriptorSetFromBuffer = exports2.fromJSON = exports2.loadSync = exports2.load = exports2.IdempotencyLevel = exports2.isAnyExtension = exports2.Long = void 0;
     var camelCase = require_lodash();
@@ -53399,10 +53672,11 @@ var require_src3 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/channelz.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/channelz.js
 var require_channelz = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/channelz.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/channelz.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.registerChannelzSocket = exports2.registerChannelzServer = exports2.registerChannelzSubchannel = exports2.registerChannelzChannel = exports2.ChannelzCallTrackerStub = exports2.ChannelzCallTracker = exports2.ChannelzChildrenTrackerStub = exports2.ChannelzChildrenTracker = exports2.ChannelzTrace = exports2.ChannelzTraceStub = void 0;
     exports2.unregisterChannelzRef = unregisterChannelzRef;
@@ -53984,10 +54258,11 @@ var require_channelz = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/call-number.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/call-number.js
 var require_call_number = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/call-number.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/call-number.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.getNextCallNumber = getNextCallNumber;
     var nextCallNumber = 0;
@@ -53997,10 +54272,11 @@ var require_call_number = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/compression-algorithms.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/compression-algorithms.js
 var require_compression_algorithms = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/compression-algorithms.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/compression-algorithms.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.CompressionAlgorithms = void 0;
     var CompressionAlgorithms;
@@ -54012,10 +54288,11 @@ var require_compression_algorithms = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/filter.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/filter.js
 var require_filter = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/filter.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/filter.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.BaseFilter = void 0;
     var BaseFilter = class {
@@ -54039,10 +54316,11 @@ var require_filter = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/compression-filter.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/compression-filter.js
 var require_compression_filter = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/compression-filter.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/compression-filter.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.CompressionFilterFactory = exports2.CompressionFilter = void 0;
     var zlib2 = require("zlib");
@@ -54308,10 +54586,11 @@ var require_compression_filter = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/control-plane-status.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/control-plane-status.js
 var require_control_plane_status = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/control-plane-status.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/control-plane-status.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.restrictControlPlaneStatusCode = restrictControlPlaneStatusCode;
     var constants_1 = require_constants3();
@@ -54338,10 +54617,11 @@ var require_control_plane_status = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/deadline.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/deadline.js
 var require_deadline = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/deadline.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/deadline.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.minDeadline = minDeadline;
     exports2.getDeadlineTimeoutString = getDeadlineTimeoutString;
@@ -54411,10 +54691,11 @@ var require_deadline = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/filter-stack.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/filter-stack.js
 var require_filter_stack = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/filter-stack.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/filter-stack.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.FilterStackFactory = exports2.FilterStack = void 0;
     var FilterStack = class {
@@ -54482,10 +54763,11 @@ var require_filter_stack = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js
 var require_single_subchannel_channel = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.SingleSubchannelChannel = void 0;
     var call_number_1 = require_call_number();
@@ -54695,10 +54977,11 @@ var require_single_subchannel_channel = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/subchannel.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel.js
 var require_subchannel = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/subchannel.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.Subchannel = void 0;
     var connectivity_state_1 = require_connectivity_state();
@@ -55041,10 +55324,11 @@ var require_subchannel = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/environment.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/environment.js
 var require_environment = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/environment.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/environment.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var _a;
     var _b;
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -55054,10 +55338,11 @@ var require_environment = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolver-dns.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-dns.js
 var require_resolver_dns = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolver-dns.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-dns.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.DEFAULT_PORT = void 0;
     exports2.setup = setup;
@@ -55342,10 +55627,11 @@ var require_resolver_dns = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/http_proxy.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/http_proxy.js
 var require_http_proxy = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/http_proxy.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/http_proxy.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.parseCIDR = parseCIDR;
     exports2.mapProxyName = mapProxyName;
@@ -55353,7 +55639,7 @@ var require_http_proxy = __commonJS({
     var logging_1 = require_logging();
     var constants_1 = require_constants3();
     var net_1 = require("net");
-    var http = require("http");
+    var http2 = require("http");
     var logging = require_logging();
     var subchannel_address_1 = require_subchannel_address();
     var uri_parser_1 = require_uri_parser();
@@ -55534,7 +55820,7 @@ var require_http_proxy = __commonJS({
       const proxyAddressString = (0, subchannel_address_1.subchannelAddressToString)(address);
       trace("Using proxy " + proxyAddressString + " to connect to " + options.path);
       return new Promise((resolve2, reject) => {
-        const request = http.request(options);
+        const request = http2.request(options);
         request.once("connect", (res, socket, head) => {
           request.removeAllListeners();
           socket.removeAllListeners();
@@ -55561,10 +55847,11 @@ var require_http_proxy = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/stream-decoder.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/stream-decoder.js
 var require_stream_decoder = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/stream-decoder.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/stream-decoder.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.StreamDecoder = void 0;
     var ReadState;
@@ -55646,10 +55933,11 @@ var require_stream_decoder = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/subchannel-call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-call.js
 var require_subchannel_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/subchannel-call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-call.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.Http2SubchannelCall = void 0;
     var http2 = require("http2");
@@ -56099,10 +56387,11 @@ var require_subchannel_call = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/transport.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/transport.js
 var require_transport = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/transport.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/transport.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.Http2SubchannelConnector = void 0;
     var http2 = require("http2");
@@ -56677,10 +56966,11 @@ var require_transport = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/subchannel-pool.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-pool.js
 var require_subchannel_pool = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/subchannel-pool.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-pool.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.SubchannelPool = void 0;
     exports2.getSubchannelPool = getSubchannelPool;
@@ -56775,10 +57065,11 @@ var require_subchannel_pool = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancing-call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancing-call.js
 var require_load_balancing_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancing-call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancing-call.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.LoadBalancingCall = void 0;
     var call_credentials_1 = require_call_credentials();
@@ -57041,10 +57332,11 @@ var require_load_balancing_call = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolving-call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-call.js
 var require_resolving_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolving-call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-call.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.ResolvingCall = void 0;
     var call_credentials_1 = require_call_credentials();
@@ -57351,10 +57643,11 @@ var require_resolving_call = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/retrying-call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/retrying-call.js
 var require_retrying_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/retrying-call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/retrying-call.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.RetryingCall = exports2.MessageBufferTracker = exports2.RetryThrottler = void 0;
     var constants_1 = require_constants3();
@@ -58018,10 +58311,11 @@ var require_retrying_call = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/subchannel-interface.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-interface.js
 var require_subchannel_interface = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/subchannel-interface.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-interface.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.BaseSubchannelWrapper = void 0;
     var BaseSubchannelWrapper = class {
@@ -58117,10 +58411,11 @@ var require_subchannel_interface = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/internal-channel.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/internal-channel.js
 var require_internal_channel = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/internal-channel.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/internal-channel.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.InternalChannel = exports2.SUBCHANNEL_ARGS_EXCLUDE_KEY_PREFIX = void 0;
     var channel_credentials_1 = require_channel_credentials();
@@ -58684,10 +58979,11 @@ var require_internal_channel = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/channel.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/channel.js
 var require_channel = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/channel.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/channel.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.ChannelImplementation = void 0;
     var channel_credentials_1 = require_channel_credentials();
@@ -58741,10 +59037,11 @@ var require_channel = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/server-call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/server-call.js
 var require_server_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/server-call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/server-call.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.ServerDuplexStreamImpl = exports2.ServerWritableStreamImpl = exports2.ServerReadableStreamImpl = exports2.ServerUnaryCallImpl = void 0;
     exports2.serverErrorToStatus = serverErrorToStatus;
@@ -58950,10 +59247,11 @@ var require_server_call = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/server-credentials.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/server-credentials.js
 var require_server_credentials = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/server-credentials.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/server-credentials.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.ServerCredentials = void 0;
     exports2.createCertificateProviderServerCredentials = createCertificateProviderServerCredentials;
@@ -59240,10 +59538,11 @@ var require_server_credentials = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/duration.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/duration.js
 var require_duration = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/duration.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/duration.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.durationMessageToDuration = durationMessageToDuration;
     exports2.msToDuration = msToDuration;
@@ -59301,10 +59600,11 @@ var require_duration = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/orca.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/orca.js
 var require_orca = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/orca.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/orca.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.OrcaOobMetricsSubchannelWrapper = exports2.GRPC_METRICS_HEADER = exports2.ServerMetricRecorder = exports2.PerRequestMetricRecorder = void 0;
     exports2.createOrcaClient = createOrcaClient;
@@ -59596,10 +59896,11 @@ var require_orca = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/server-interceptors.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/server-interceptors.js
 var require_server_interceptors = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/server-interceptors.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/server-interceptors.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.BaseServerInterceptingCall = exports2.ServerInterceptingCall = exports2.ResponderBuilder = exports2.ServerListenerBuilder = void 0;
     exports2.isInterceptingServerListener = isInterceptingServerListener;
@@ -60368,10 +60669,11 @@ var require_server_interceptors = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/server.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/server.js
 var require_server2 = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/server.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/server.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var __runInitializers = exports2 && exports2.__runInitializers || function(thisArg, initializers, value) {
       var useValue = arguments.length > 2;
       for (var i = 0; i < initializers.length; i++) {
@@ -61843,10 +62145,11 @@ var require_server2 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/status-builder.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/status-builder.js
 var require_status_builder = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/status-builder.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/status-builder.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.StatusBuilder = void 0;
     var StatusBuilder = class {
@@ -61897,10 +62200,11 @@ var require_status_builder = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js
 var require_load_balancer_pick_first = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.LeafLoadBalancer = exports2.PickFirstLoadBalancer = exports2.PickFirstLoadBalancingConfig = void 0;
     exports2.shuffled = shuffled;
@@ -62316,10 +62620,11 @@ var require_load_balancer_pick_first = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/certificate-provider.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/certificate-provider.js
 var require_certificate_provider = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/certificate-provider.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/certificate-provider.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.FileWatcherCertificateProvider = void 0;
     var fs = require("fs");
@@ -62439,10 +62744,11 @@ var require_certificate_provider = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/experimental.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/experimental.js
 var require_experimental = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/experimental.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/experimental.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.SUBCHANNEL_ARGS_EXCLUDE_KEY_PREFIX = exports2.createCertificateProviderChannelCredentials = exports2.FileWatcherCertificateProvider = exports2.createCertificateProviderServerCredentials = exports2.createServerCredentialsWithInterceptors = exports2.BaseSubchannelWrapper = exports2.registerAdminService = exports2.FilterStackFactory = exports2.BaseFilter = exports2.statusOrFromError = exports2.statusOrFromValue = exports2.PickResultType = exports2.QueuePicker = exports2.UnavailablePicker = exports2.ChildLoadBalancerHandler = exports2.EndpointMap = exports2.endpointHasAddress = exports2.endpointToString = exports2.subchannelAddressToString = exports2.LeafLoadBalancer = exports2.isLoadBalancerNameRegistered = exports2.parseLoadBalancingConfig = exports2.selectLbConfigFromList = exports2.registerLoadBalancerType = exports2.createChildChannelControlHelper = exports2.BackoffTimeout = exports2.parseDuration = exports2.durationToMs = exports2.splitHostPort = exports2.uriToString = exports2.CHANNEL_ARGS_CONFIG_SELECTOR_KEY = exports2.createResolver = exports2.registerResolver = exports2.log = exports2.trace = void 0;
     var logging_1 = require_logging();
@@ -62572,10 +62878,11 @@ var require_experimental = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolver-uds.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-uds.js
 var require_resolver_uds = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolver-uds.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-uds.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.setup = setup;
     var resolver_1 = require_resolver();
@@ -62612,10 +62919,11 @@ var require_resolver_uds = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolver-ip.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-ip.js
 var require_resolver_ip = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolver-ip.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-ip.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.setup = setup;
     var net_1 = require("net");
@@ -62703,10 +63011,11 @@ var require_resolver_ip = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js
 var require_load_balancer_round_robin = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.RoundRobinLoadBalancer = void 0;
     exports2.setup = setup;
@@ -62878,10 +63187,11 @@ var require_load_balancer_round_robin = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js
 var require_load_balancer_outlier_detection = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     var _a;
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.OutlierDetectionLoadBalancer = exports2.OutlierDetectionLoadBalancingConfig = void 0;
@@ -63375,10 +63685,11 @@ var require_load_balancer_outlier_detection = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/priority-queue.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/priority-queue.js
 var require_priority_queue = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/priority-queue.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/priority-queue.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.PriorityQueue = void 0;
     var top = 0;
@@ -63479,10 +63790,11 @@ var require_priority_queue = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js
 var require_load_balancer_weighted_round_robin = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.WeightedRoundRobinLoadBalancingConfig = void 0;
     exports2.setup = setup;
@@ -63831,10 +64143,11 @@ var require_load_balancer_weighted_round_robin = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/index.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/index.js
 var require_src4 = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/index.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/index.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.experimental = exports2.ServerMetricRecorder = exports2.ServerInterceptingCall = exports2.ResponderBuilder = exports2.ServerListenerBuilder = exports2.addAdminServicesToServer = exports2.getChannelzHandlers = exports2.getChannelzServiceDefinition = exports2.InterceptorConfigurationError = exports2.InterceptingCall = exports2.RequesterBuilder = exports2.ListenerBuilder = exports2.StatusBuilder = exports2.getClientChannel = exports2.ServerCredentials = exports2.Server = exports2.setLogVerbosity = exports2.setLogger = exports2.load = exports2.loadObject = exports2.CallCredentials = exports2.ChannelCredentials = exports2.waitForClientReady = exports2.closeClient = exports2.Channel = exports2.makeGenericClientConstructor = exports2.makeClientConstructor = exports2.loadPackageDefinition = exports2.Client = exports2.compressionAlgorithms = exports2.propagate = exports2.connectivityState = exports2.status = exports2.logVerbosity = exports2.Metadata = exports2.credentials = void 0;
     var call_credentials_1 = require_call_credentials();
@@ -64013,10 +64326,11 @@ var require_src4 = __commonJS({
   }
 });
 
-// node_modules/@grpc/proto-loader/build/src/util.js
+// ../../work/main/node_modules/@grpc/proto-loader/build/src/util.js
 var require_util4 = __commonJS({
-  "node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
+  "../../work/main/node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.addCommonProtos = exports2.loadProtosWithOptionsSync = exports2.loadProtosWithOptions = void 0;
     var fs = require("fs");
@@ -64083,10 +64397,11 @@ var require_util4 = __commonJS({
   }
 });
 
-// node_modules/@grpc/proto-loader/build/src/index.js
+// ../../work/main/node_modules/@grpc/proto-loader/build/src/index.js
 var require_src5 = __commonJS({
-  "node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
+  "../../work/main/node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
     "use strict";
+    init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.loadFileDescriptorSetFromObject = exports2.loadFileDescriptorSetFromBuffer = exports2.fromJSON = exports2.loadSync = exports2.load = exports2.IdempotencyLevel = exports2.isAnyExtension = exports2.Long = void 0;
     var camelCase = require_lodash();
@@ -64271,9 +64586,10 @@ var require_src5 = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/session.js
+// ../../work/main/node_modules/dockerode/lib/session.js
 var require_session = __commonJS({
-  "node_modules/dockerode/lib/session.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/session.js"(exports2, module2) {
+    init_import_meta_url();
     var grpc = require_src4();
     var protoLoader = require_src5();
     var path = require("path");
@@ -64329,9 +64645,10 @@ var require_session = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/buildkit.js
+// ../../work/main/node_modules/dockerode/lib/buildkit.js
 var require_buildkit = __commonJS({
-  "node_modules/dockerode/lib/buildkit.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/buildkit.js"(exports2, module2) {
+    init_import_meta_url();
     var protobuf = require_protobufjs();
     var path = require("path");
     var BUILDKIT_TRACE_ID = "moby.buildkit.trace";
@@ -64505,9 +64822,10 @@ var require_buildkit = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/docker.js
+// ../../work/main/node_modules/dockerode/lib/docker.js
 var require_docker = __commonJS({
-  "node_modules/dockerode/lib/docker.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/docker.js"(exports2, module2) {
+    init_import_meta_url();
     var EventEmitter = require("events").EventEmitter;
     var Modem = require_modem();
     var Container = require_container();
@@ -66117,6 +66435,7 @@ var import_node_crypto2, import_node_stream3, import_tar_stream2, LAYER_NAME, PO
 var init_image_export = __esm({
   "src/sources/image-export.ts"() {
     "use strict";
+    init_import_meta_url();
     import_node_crypto2 = require("node:crypto");
     import_node_stream3 = require("node:stream");
     import_tar_stream2 = __toESM(require_tar_stream());
@@ -66214,6 +66533,7 @@ var import_dockerode, UNREACHABLE_CODES;
 var init_daemon = __esm({
   "src/sources/daemon.ts"() {
     "use strict";
+    init_import_meta_url();
     import_dockerode = __toESM(require_docker());
     init_errors();
     init_config();
@@ -66223,16 +66543,1299 @@ var init_daemon = __esm({
   }
 });
 
+// src/sources/registry/reference.ts
+function parseRegistryReference(reference) {
+  let rest = reference;
+  let digest;
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest)) {
+      throw new GateError(
+        "BAD_SOURCE_REF",
+        `"${reference}" names digest ${digest}, which cuda-gate cannot verify`,
+        "use a sha256 (or sha512) digest in lower-case hex, as `docker buildx imagetools inspect` prints it"
+      );
+    }
+  }
+  let tag;
+  const colon = rest.lastIndexOf(":");
+  if (colon > rest.lastIndexOf("/")) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  const slash = rest.indexOf("/");
+  const first = slash < 0 ? "" : rest.slice(0, slash);
+  const hasRegistry = first !== "" && (first.includes(".") || first.includes(":") || first.startsWith("[") || first === "localhost");
+  let registry = hasRegistry ? first.toLowerCase() : DOCKER_HUB;
+  let repository = hasRegistry ? rest.slice(slash + 1) : rest;
+  if (HUB_ALIASES.has(registry)) registry = DOCKER_HUB;
+  if (registry === DOCKER_HUB && !repository.includes("/")) repository = `library/${repository}`;
+  if (tag === void 0 && digest === void 0) tag = "latest";
+  return {
+    registry,
+    apiHost: registry === DOCKER_HUB ? DOCKER_HUB_API : registry,
+    repository,
+    ...tag !== void 0 && { tag },
+    ...digest !== void 0 && { digest },
+    manifestRef: digest ?? tag
+  };
+}
+function formatReference(ref) {
+  return `${ref.registry}/${ref.repository}${ref.tag !== void 0 ? `:${ref.tag}` : ""}${ref.digest !== void 0 ? `@${ref.digest}` : ""}`;
+}
+function isVerifiableDigest(digest) {
+  return DIGEST.test(digest);
+}
+function registryOfKey(key) {
+  let host = key.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, "");
+  const slash = host.indexOf("/");
+  if (slash >= 0) host = host.slice(0, slash);
+  return HUB_ALIASES.has(host) ? DOCKER_HUB : host;
+}
+function hostnameOf(hostPort) {
+  if (hostPort.startsWith("[")) return hostPort.slice(1, hostPort.indexOf("]"));
+  const colon = hostPort.lastIndexOf(":");
+  return colon >= 0 && !hostPort.slice(0, colon).includes(":") ? hostPort.slice(0, colon) : hostPort;
+}
+var DOCKER_HUB, DOCKER_HUB_API, DOCKER_HUB_CONFIG_KEY, HUB_ALIASES, DIGEST;
+var init_reference = __esm({
+  "src/sources/registry/reference.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    DOCKER_HUB = "docker.io";
+    DOCKER_HUB_API = "registry-1.docker.io";
+    DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/";
+    HUB_ALIASES = /* @__PURE__ */ new Set([DOCKER_HUB, "index.docker.io", DOCKER_HUB_API]);
+    DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+  }
+});
+
+// src/sources/registry/stats.ts
+function emptyStats() {
+  return { requests: 0, manifestGets: 0, blobGets: 0, layerGets: 0, blobGetsByDigest: {}, retries: 0 };
+}
+function countRequest() {
+  stats.requests++;
+}
+function countManifestGet() {
+  stats.manifestGets++;
+}
+function countBlobGet(digest, layer) {
+  stats.blobGets++;
+  if (layer) stats.layerGets++;
+  stats.blobGetsByDigest[digest] = (stats.blobGetsByDigest[digest] ?? 0) + 1;
+}
+function countRetry() {
+  stats.retries++;
+}
+var stats;
+var init_stats = __esm({
+  "src/sources/registry/stats.ts"() {
+    "use strict";
+    init_import_meta_url();
+    stats = emptyStats();
+  }
+});
+
+// src/sources/registry/http.ts
+function isLoopback(hostname2) {
+  const h = hostname2.toLowerCase();
+  return h === "localhost" || h === "::1" || (0, import_node_net.isIPv4)(h) && h.startsWith("127.");
+}
+async function send(req, policy) {
+  let url = req.url;
+  let authorization = req.authorization;
+  for (let hop = 0; ; hop++) {
+    if (!policy.allows(url)) {
+      throw new GateError(
+        "REGISTRY_ERROR",
+        `refusing to fetch ${url.origin}${hop > 0 ? ` (a redirect from ${req.url.host})` : ""} over plain HTTP`,
+        `only loopback hosts and hosts listed as insecure registries are read over HTTP; list ${url.host} as insecure if it is trusted`
+      );
+    }
+    let res;
+    try {
+      res = await exchange({ ...req, url, ...authorization !== void 0 && { authorization } });
+    } catch (err) {
+      if (typeof err === "object" && err !== null) Object.assign(err, { requestUrl: url });
+      throw err;
+    }
+    const location = res.headers.location;
+    if (req.method !== "GET" || !REDIRECTS.has(res.status) || location === void 0) return res;
+    discard(res);
+    if (hop >= MAX_REDIRECTS) {
+      throw new GateError("REGISTRY_ERROR", `${req.url.host} redirected ${req.url.pathname} more than ${MAX_REDIRECTS} times`);
+    }
+    const next = new URL(location, url);
+    if (next.origin !== url.origin) authorization = void 0;
+    url = next;
+  }
+}
+function exchange(req) {
+  countRequest();
+  return new Promise((resolve2, reject) => {
+    const headers = { "user-agent": "cuda-gate", ...req.headers };
+    if (req.authorization !== void 0) headers.authorization = req.authorization;
+    if (req.body !== void 0) headers["content-length"] = String(Buffer.byteLength(req.body));
+    const lib = req.url.protocol === "https:" ? import_node_https.default : import_node_http.default;
+    const request = lib.request(req.url, { method: req.method, headers });
+    let response;
+    const watchdog = new Watchdog(req.idleMs, () => {
+      const err = new IdleTimeoutError(req.url, req.idleMs);
+      if (response) response.destroy(err);
+      request.destroy(err);
+    });
+    request.on("response", (res) => {
+      response = res;
+      res.on("close", () => watchdog.stop());
+      resolve2({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url, watchdog });
+    });
+    request.on("error", (err) => {
+      if (response) {
+        if (!response.destroyed) response.destroy(err);
+        return;
+      }
+      watchdog.stop();
+      reject(err);
+    });
+    request.end(req.body);
+  });
+}
+function discard(res) {
+  res.watchdog.stop();
+  res.body.on("error", () => void 0);
+  res.body.resume();
+}
+async function readCapped(res, cap, tooBig2) {
+  const declared2 = Number(res.headers["content-length"]);
+  if (Number.isFinite(declared2) && declared2 > cap) {
+    res.body.destroy();
+    throw tooBig2(declared2);
+  }
+  const chunks = [];
+  let length = 0;
+  for await (const chunk of res.body) {
+    res.watchdog.kick();
+    length += chunk.length;
+    if (length > cap) {
+      res.body.destroy();
+      throw tooBig2(length);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, length);
+}
+var import_node_http, import_node_https, import_node_net, REDIRECTS, MAX_REDIRECTS, IdleTimeoutError, Watchdog, SchemePolicy;
+var init_http = __esm({
+  "src/sources/registry/http.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_http = __toESM(require("node:http"));
+    import_node_https = __toESM(require("node:https"));
+    import_node_net = require("node:net");
+    init_errors();
+    init_reference();
+    init_stats();
+    REDIRECTS = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
+    MAX_REDIRECTS = 5;
+    IdleTimeoutError = class extends Error {
+      constructor(url, idleMs) {
+        super(`no data from ${url.host} for ${idleMs / 1e3} s`);
+        this.url = url;
+        this.idleMs = idleMs;
+      }
+      url;
+      idleMs;
+      code = "CG_IDLE_TIMEOUT";
+    };
+    Watchdog = class {
+      constructor(idleMs, onIdle) {
+        this.idleMs = idleMs;
+        this.onIdle = onIdle;
+        this.arm();
+      }
+      idleMs;
+      onIdle;
+      timer;
+      paused = false;
+      stopped = false;
+      kick() {
+        if (!this.paused && !this.stopped) this.arm();
+      }
+      pause() {
+        this.paused = true;
+        this.clear();
+      }
+      resume() {
+        this.paused = false;
+        this.kick();
+      }
+      stop() {
+        this.stopped = true;
+        this.clear();
+      }
+      arm() {
+        this.clear();
+        this.timer = setTimeout(() => {
+          this.stopped = true;
+          this.onIdle();
+        }, this.idleMs);
+      }
+      clear() {
+        if (this.timer !== void 0) clearTimeout(this.timer);
+        this.timer = void 0;
+      }
+    };
+    SchemePolicy = class {
+      insecure;
+      constructor(insecure = []) {
+        this.insecure = new Set(insecure.map((h) => h.trim().toLowerCase()).filter((h) => h !== ""));
+      }
+      /** The scheme to reach a registry host[:port] with. */
+      schemeFor(hostPort) {
+        return this.allowsHttp(hostPort) ? "http:" : "https:";
+      }
+      allows(url) {
+        return url.protocol === "https:" || url.protocol === "http:" && this.allowsHttp(url.host);
+      }
+      allowsHttp(hostPort) {
+        const host = hostPort.toLowerCase();
+        return isLoopback(hostnameOf(host)) || this.insecure.has(host) || this.insecure.has(hostnameOf(host));
+      }
+    };
+  }
+});
+
+// src/sources/registry/retry.ts
+function isTransient(err) {
+  const code = err?.code;
+  return typeof code === "string" && TRANSIENT_CODES.has(code);
+}
+function backoffMs(tuning, retry) {
+  return tuning.baseDelayMs * 2 ** (retry - 1);
+}
+function sleep(ms) {
+  return new Promise((resolve2) => setTimeout(resolve2, ms));
+}
+function retryAfterMs(res, now = Date.now()) {
+  const value = res.headers["retry-after"];
+  if (typeof value !== "string" || value.trim() === "") return void 0;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1e3;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? void 0 : Math.max(0, at - now);
+}
+async function sendWithRetries(req, policy, tuning) {
+  for (let attempt = 1; ; attempt++) {
+    const last = attempt >= tuning.tries;
+    let res;
+    try {
+      res = await send(req, policy);
+    } catch (err) {
+      if (err instanceof GateError || last || !isTransient(err)) throw err;
+      countRetry();
+      await sleep(backoffMs(tuning, attempt));
+      continue;
+    }
+    if (last || !RETRIED_STATUS.has(res.status)) return res;
+    const asked = retryAfterMs(res);
+    if (asked !== void 0 && asked > tuning.maxRetryAfterMs) return res;
+    discard(res);
+    countRetry();
+    await sleep(Math.max(asked ?? 0, backoffMs(tuning, attempt)));
+  }
+}
+var DEFAULT_TUNING, RETRIED_STATUS, TRANSIENT_CODES;
+var init_retry = __esm({
+  "src/sources/registry/retry.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_http();
+    init_stats();
+    DEFAULT_TUNING = { tries: 4, baseDelayMs: 500, maxRetryAfterMs: 6e4, idleMs: 3e4 };
+    RETRIED_STATUS = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
+    TRANSIENT_CODES = /* @__PURE__ */ new Set([
+      "ECONNRESET",
+      "EPIPE",
+      "ETIMEDOUT",
+      "ECONNABORTED",
+      "EAI_AGAIN",
+      "CG_IDLE_TIMEOUT",
+      "CG_PREMATURE_END",
+      "ERR_STREAM_PREMATURE_CLOSE"
+    ]);
+  }
+});
+
+// src/sources/registry/errors.ts
+function networkError(err, host, where2, doing) {
+  if (isGateError(err)) return err;
+  const e = err;
+  const at = e.requestUrl?.host ?? host;
+  const code = typeof e.code === "string" ? e.code : "";
+  if (code === "ECONNREFUSED") {
+    return new GateError(
+      "REGISTRY_ERROR",
+      `cannot connect to the registry at ${at} (connection refused) while ${doing} for ${where2}`,
+      "check the host and port in the reference; is the registry running?"
+    );
+  }
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+    return new GateError(
+      "REGISTRY_ERROR",
+      `cannot resolve the registry host ${at} while ${doing} for ${where2}`,
+      "check the host name in the reference and the machine's DNS"
+    );
+  }
+  if (TLS_CODE.test(code)) {
+    return new GateError(
+      "REGISTRY_ERROR",
+      `TLS failed with ${at} while ${doing} for ${where2}: ${messageOf(err)}`,
+      "a registry serving plain HTTP must be listed as insecure; one with a private CA needs NODE_EXTRA_CA_CERTS"
+    );
+  }
+  if (code === "CG_IDLE_TIMEOUT") {
+    return new GateError(
+      "REGISTRY_ERROR",
+      `${messageOf(err)} while ${doing} for ${where2}, after retries`,
+      "the registry or the network stalled; retry later"
+    );
+  }
+  return new GateError(
+    "REGISTRY_ERROR",
+    `network error with ${at} while ${doing} for ${where2}: ${messageOf(err)}${code && !messageOf(err).includes(code) ? ` (${code})` : ""}`,
+    "retry later; if it persists check the network path to the registry"
+  );
+}
+async function registryErrorText(res) {
+  let bytes;
+  try {
+    bytes = await readCapped(res, ERROR_BODY_CAP, () => new Error("too big"));
+  } catch {
+    return void 0;
+  }
+  try {
+    const doc = JSON.parse(bytes.toString("utf8"));
+    const first = Array.isArray(doc.errors) ? doc.errors[0] : void 0;
+    if (first) {
+      const parts = [first.code, first.message].filter((p) => typeof p === "string" && p !== "");
+      if (parts.length > 0) return parts.join(": ").slice(0, 300);
+    }
+  } catch {
+  }
+  return void 0;
+}
+function statusError(res, said, where2, doing) {
+  const detail = said ? `: ${said}` : "";
+  if (res.status === 429) {
+    const after = retryAfterMs(res);
+    return new GateError(
+      "REGISTRY_ERROR",
+      `${res.url.host} is rate-limiting requests (HTTP 429) while ${doing} for ${where2}${after !== void 0 ? `; it asks to wait ${Math.ceil(after / 1e3)} s` : ""}${detail}`,
+      "retry later, or log in to the registry (docker login): anonymous pulls get the lowest limits"
+    );
+  }
+  return new GateError(
+    "REGISTRY_ERROR",
+    `${res.url.host} answered HTTP ${res.status} while ${doing} for ${where2}${detail}`,
+    res.status >= 500 ? "the registry is failing; retry later" : "check the reference and the registry"
+  );
+}
+var ERROR_BODY_CAP, TLS_CODE;
+var init_errors2 = __esm({
+  "src/sources/registry/errors.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_http();
+    init_retry();
+    ERROR_BODY_CAP = 64 * 1024;
+    TLS_CODE = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_MISMATCH)/;
+  }
+});
+
+// src/sources/registry/blob-download.ts
+function downloadBlob(client, blob, what) {
+  const out = new import_node_stream4.PassThrough({ highWaterMark: STREAM_BUFFER });
+  out.on("error", () => void 0);
+  let readerDone = false;
+  let wake;
+  let failure;
+  const drained = () => new Promise((resolve2) => {
+    const done2 = () => {
+      out.off("drain", done2);
+      out.off("close", done2);
+      wake = void 0;
+      resolve2();
+    };
+    wake = done2;
+    out.on("drain", done2);
+    out.on("close", done2);
+  });
+  const transfer = async () => {
+    const algorithm = blob.digest.slice(0, blob.digest.indexOf(":"));
+    const hash = (0, import_node_crypto3.createHash)(algorithm);
+    let received = 0;
+    for (let attempt = 1; ; attempt++) {
+      const res = await client.blob(blob.digest, what, { layer: true, ...received > 0 && { range: `bytes=${received}-` } });
+      let skip = received > 0 ? alreadyReceived(res, received, what) : 0;
+      try {
+        for await (const chunk of res.body) {
+          res.watchdog.kick();
+          let bytes = chunk;
+          if (skip > 0) {
+            const dropped = Math.min(skip, bytes.length);
+            skip -= dropped;
+            bytes = bytes.subarray(dropped);
+            if (bytes.length === 0) continue;
+          }
+          received += bytes.length;
+          if (blob.size !== void 0 && received > blob.size) throw sizeMismatch(what, blob, `more than ${blob.size} bytes`);
+          hash.update(bytes);
+          if (!readerDone && !out.destroyed && !out.write(bytes)) {
+            res.watchdog.pause();
+            await drained();
+            res.watchdog.resume();
+          }
+        }
+        if (skip > 0 || blob.size !== void 0 && received < blob.size) throw new PrematureEnd(`the connection ended after ${received} bytes`);
+        break;
+      } catch (err) {
+        res.body.destroy();
+        if (isGateError(err)) throw err;
+        if (!isTransient(err) || attempt >= client.tuning.tries) throw brokenTransfer(client, err, what, received, attempt);
+        countRetry();
+        await sleep(backoffMs(client.tuning, attempt));
+      }
+    }
+    const actual = `${algorithm}:${hash.digest("hex")}`;
+    if (actual !== blob.digest) {
+      throw new GateError(
+        "DIGEST_MISMATCH",
+        `${what}: the registry sent ${received} bytes whose digest is ${actual}`,
+        "the registry's copy is corrupt or was tampered with; do not trust this image, push it again"
+      );
+    }
+    if (blob.size !== void 0 && received !== blob.size) throw sizeMismatch(what, blob, `${received} bytes`);
+  };
+  const done = transfer().then(
+    () => {
+      if (!out.destroyed) out.end();
+    },
+    (err) => {
+      failure = isGateError(err) ? err : networkError(err, client.ref.apiHost, client.where, `downloading ${what}`);
+      out.destroy(failure);
+    }
+  );
+  return {
+    stream: out,
+    async settle() {
+      readerDone = true;
+      wake?.();
+      await done;
+      if (!out.destroyed) out.destroy();
+      return failure;
+    }
+  };
+}
+function alreadyReceived(res, received, what) {
+  if (res.status !== 206) return received;
+  const range = /^bytes (\d+)-/.exec(String(res.headers["content-range"] ?? ""));
+  if (range && Number(range[1]) === received) return 0;
+  res.body.destroy();
+  throw new GateError(
+    "REGISTRY_ERROR",
+    `resuming ${what} at byte ${received}, the registry answered with range "${res.headers["content-range"] ?? ""}"`,
+    "retry; if it persists the registry mishandles Range requests"
+  );
+}
+function brokenTransfer(client, err, what, received, attempts) {
+  const base = networkError(err, client.ref.apiHost, client.where, `downloading ${what}`);
+  return new GateError(
+    "REGISTRY_ERROR",
+    `the download of ${what} broke after ${received} bytes and ${attempts} attempt${attempts === 1 ? "" : "s"}: ${messageOf(err)}`,
+    base.hint
+  );
+}
+function sizeMismatch(what, blob, got) {
+  return new GateError(
+    "DIGEST_MISMATCH",
+    `${what}: the registry sent ${got}, but the manifest gives its size as ${blob.size}`,
+    "the registry's copy is corrupt or was tampered with; do not trust this image, push it again"
+  );
+}
+var import_node_crypto3, import_node_stream4, STREAM_BUFFER, PrematureEnd;
+var init_blob_download = __esm({
+  "src/sources/registry/blob-download.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto3 = require("node:crypto");
+    import_node_stream4 = require("node:stream");
+    init_errors();
+    init_errors2();
+    init_retry();
+    init_stats();
+    STREAM_BUFFER = 1024 * 1024;
+    PrematureEnd = class extends Error {
+      code = "CG_PREMATURE_END";
+    };
+  }
+});
+
+// src/sources/registry/auth.ts
+function parseChallenges(header) {
+  const out = [];
+  let current;
+  let i = 0;
+  const skip = (chars) => {
+    while (i < header.length && chars.includes(header[i])) i++;
+  };
+  const token = () => {
+    const start = i;
+    while (i < header.length && TOKEN_CHAR.test(header[i])) i++;
+    return header.slice(start, i);
+  };
+  const quoted = () => {
+    let value = "";
+    for (i++; i < header.length && header[i] !== '"'; i++) {
+      if (header[i] === "\\" && i + 1 < header.length) i++;
+      value += header[i];
+    }
+    i++;
+    return value;
+  };
+  while (i < header.length) {
+    skip(" 	,");
+    const word = token();
+    if (word === "") {
+      i++;
+      continue;
+    }
+    skip(" 	");
+    if (header[i] === "=" && current) {
+      i++;
+      skip(" 	");
+      current.params[word.toLowerCase()] = header[i] === '"' ? quoted() : token();
+    } else {
+      current = { scheme: word.toLowerCase(), params: {} };
+      out.push(current);
+    }
+  }
+  return out;
+}
+function basicToken(username, password) {
+  return Buffer.from(`${username}:${password}`).toString("base64");
+}
+function needsCredentials(registry, repository, where2, detail) {
+  return new GateError(
+    "AUTH_FAILED",
+    `${where2} needs credentials: ${registry} refused anonymous access to ${repository} (or it does not exist)${detail}`,
+    `run docker login ${registry} or set up ~/.docker/config.json (DOCKER_CONFIG); in GitHub Actions log in with docker/login-action before this step`
+  );
+}
+var TOKEN_CHAR, TOKEN_RESPONSE_CAP, DEFAULT_TOKEN_SECONDS, CLIENT_ID, Authenticator;
+var init_auth = __esm({
+  "src/sources/registry/auth.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_errors2();
+    init_http();
+    init_retry();
+    TOKEN_CHAR = /[!#$%&'*+.^_`|~0-9A-Za-z-]/;
+    TOKEN_RESPONSE_CAP = 1024 * 1024;
+    DEFAULT_TOKEN_SECONDS = 60;
+    CLIENT_ID = "cuda-gate";
+    Authenticator = class {
+      constructor(ctx) {
+        this.ctx = ctx;
+      }
+      ctx;
+      header;
+      scheme;
+      tokenScopes = [];
+      tokenExpiresAt = 0;
+      /** For requests to the registry's own origin. */
+      authorization() {
+        return this.header;
+      }
+      /**
+       * Answers a 401's challenge. True when there is a new Authorization worth retrying with; false when what we sent
+       * is all we have (the caller then reports the 401 through `refused`).
+       */
+      async answer(challengeHeader) {
+        const challenges = parseChallenges(challengeHeader ?? "");
+        const bearer = challenges.find((c) => c.scheme === "bearer");
+        const basic = challenges.find((c) => c.scheme === "basic");
+        if (bearer) return this.answerBearer(bearer);
+        if (basic) return this.answerBasic();
+        return false;
+      }
+      /** The AUTH_FAILED for a request refused after `answer` had nothing more to offer. */
+      async refused(status, said) {
+        const credential = await this.ctx.credential();
+        const { registry, repository, where: where2 } = this.ctx;
+        const detail = said ? ` (${said})` : "";
+        if (status === 403) {
+          return new GateError(
+            "AUTH_FAILED",
+            `${registry} denied access to ${repository} for ${where2}${credential ? ` with the credentials from ${credential.from}` : ""}${detail}`,
+            credential ? "those credentials lack pull access to that repository; for ghcr.io with GITHUB_TOKEN grant the workflow `packages: read` and the repository access to the package" : `run docker login ${registry} with an account that may pull it`
+          );
+        }
+        if (!credential) return needsCredentials(registry, repository, where2, detail);
+        return new GateError(
+          "AUTH_FAILED",
+          `${registry} rejected the credentials from ${credential.from} for ${repository} (${where2})${detail}`,
+          `log in again (docker login ${registry}); the password or token may have expired or lack pull access`
+        );
+      }
+      async answerBasic() {
+        const credential = await this.ctx.credential();
+        if (!credential) throw needsCredentials(this.ctx.registry, this.ctx.repository, this.ctx.where, "");
+        if (credential.kind !== "basic") {
+          throw new GateError(
+            "AUTH_FAILED",
+            `${this.ctx.registry} asks for a user name and password, but ${credential.from} holds a token`,
+            `run docker login ${this.ctx.registry} with a user name and password`
+          );
+        }
+        if (this.scheme === "basic") return false;
+        this.scheme = "basic";
+        this.header = `Basic ${basicToken(credential.username, credential.password)}`;
+        return true;
+      }
+      async answerBearer(challenge) {
+        const credential = await this.ctx.credential();
+        if (credential?.kind === "registry-token") {
+          if (this.scheme === "bearer") return false;
+          this.scheme = "bearer";
+          this.header = `Bearer ${credential.token}`;
+          return true;
+        }
+        const asked = (challenge.params.scope ?? "").split(" ").filter((s) => s !== "");
+        const wanted = asked.length > 0 ? asked : [`repository:${this.ctx.repository}:pull`];
+        const covered = wanted.every((s) => this.tokenScopes.includes(s));
+        if (this.scheme === "bearer" && covered && Date.now() < this.tokenExpiresAt) return false;
+        const scopes = [...wanted, ...this.tokenScopes.filter((s) => !wanted.includes(s))];
+        const { token, seconds } = await this.fetchToken(challenge, scopes, credential);
+        this.scheme = "bearer";
+        this.header = `Bearer ${token}`;
+        this.tokenScopes = scopes;
+        this.tokenExpiresAt = Date.now() + Math.max(0, seconds - 5) * 1e3;
+        return true;
+      }
+      async fetchToken(challenge, scopes, credential) {
+        const { registry, where: where2, policy, tuning } = this.ctx;
+        const realm = challenge.params.realm;
+        let url;
+        try {
+          url = new URL(realm ?? "");
+        } catch {
+          throw new GateError("REGISTRY_ERROR", `${registry} asked for a bearer token without a usable realm ("${realm ?? ""}") for ${where2}`);
+        }
+        if (url.protocol !== "https:" && url.protocol !== "http:") {
+          throw new GateError("REGISTRY_ERROR", `${registry} named a token realm that is not an http(s) URL for ${where2}`);
+        }
+        const service = challenge.params.service;
+        const refresh = credential?.kind === "identity-token";
+        let body;
+        const headers = { accept: "application/json" };
+        let authorization;
+        if (refresh) {
+          const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: credential.token, client_id: CLIENT_ID });
+          if (service) form.set("service", service);
+          form.set("scope", scopes.join(" "));
+          body = form.toString();
+          headers["content-type"] = "application/x-www-form-urlencoded";
+        } else {
+          if (service) url.searchParams.set("service", service);
+          for (const scope of scopes) url.searchParams.append("scope", scope);
+          if (credential?.kind === "basic") {
+            if (credential.username) url.searchParams.set("account", credential.username);
+            authorization = `Basic ${basicToken(credential.username, credential.password)}`;
+          }
+        }
+        const doing = `getting a token from ${url.host}`;
+        const res = await sendWithRetries(
+          { method: refresh ? "POST" : "GET", url, headers, ...body !== void 0 && { body }, ...authorization && { authorization }, idleMs: tuning.idleMs },
+          policy,
+          tuning
+        ).catch((err) => {
+          throw networkError(err, url.host, where2, doing);
+        });
+        if (res.status === 401 || res.status === 403) {
+          const said = await registryErrorText(res);
+          if (!credential) throw needsCredentials(registry, this.ctx.repository, where2, said ? ` (${said})` : "");
+          throw new GateError(
+            "AUTH_FAILED",
+            `the token service ${url.host} rejected the credentials from ${credential.from} for ${registry} (${where2})${said ? ` (${said})` : ""}`,
+            `log in again (docker login ${registry}); the password or token may have expired`
+          );
+        }
+        if (res.status !== 200) throw statusError(res, await registryErrorText(res), where2, doing);
+        let doc;
+        try {
+          const bytes = await readCapped(res, TOKEN_RESPONSE_CAP, () => new Error("token response too large"));
+          doc = JSON.parse(bytes.toString("utf8"));
+        } catch (err) {
+          discard(res);
+          throw new GateError("REGISTRY_ERROR", `the token service ${url.host} sent an unreadable answer for ${where2}: ${err.message}`);
+        }
+        const token = typeof doc.token === "string" && doc.token !== "" ? doc.token : doc.access_token;
+        if (typeof token !== "string" || token === "") {
+          throw new GateError("REGISTRY_ERROR", `the token service ${url.host} answered without a token for ${where2}`);
+        }
+        const seconds = typeof doc.expires_in === "number" && doc.expires_in > 0 ? doc.expires_in : DEFAULT_TOKEN_SECONDS;
+        return { token, seconds };
+      }
+    };
+  }
+});
+
+// src/sources/registry/client.ts
+var AUTH_ROUNDS, RegistryClient;
+var init_client = __esm({
+  "src/sources/registry/client.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_auth();
+    init_errors2();
+    init_http();
+    init_reference();
+    init_retry();
+    init_stats();
+    AUTH_ROUNDS = 2;
+    RegistryClient = class {
+      constructor(ref, where2, opts) {
+        this.ref = ref;
+        this.where = where2;
+        this.opts = opts;
+        this.base = new URL(`${opts.policy.schemeFor(ref.apiHost)}//${ref.apiHost}/v2/${ref.repository}/`);
+        this.auth = new Authenticator({
+          registry: ref.registry,
+          repository: ref.repository,
+          where: where2,
+          policy: opts.policy,
+          tuning: opts.tuning,
+          credential: opts.credential
+        });
+      }
+      ref;
+      where;
+      opts;
+      auth;
+      base;
+      get tuning() {
+        return this.opts.tuning;
+      }
+      /** GET a manifest (tag or digest) with the media types we read in `accept`; a 2xx response. */
+      async manifest(reference, accept) {
+        countManifestGet();
+        const res = await this.get(`manifests/${encodeURIComponent(reference)}`, { accept }, `fetching manifest ${reference}`);
+        if (res.status === 404) {
+          const said = await registryErrorText(res);
+          const missingRepo = said?.startsWith("NAME_UNKNOWN") === true;
+          throw new GateError(
+            "IMAGE_NOT_FOUND",
+            missingRepo ? `${this.where}: ${this.ref.registry} has no repository ${this.ref.repository}` : `${this.where}: ${this.ref.registry}/${this.ref.repository} has no ${isVerifiableDigest(reference) ? "manifest" : "tag"} ${reference}`,
+            `check the name (${formatReference(this.ref)}); \`skopeo list-tags docker://${this.ref.registry}/${this.ref.repository}\` lists the tags`
+          );
+        }
+        return this.ok(res, `fetching manifest ${reference}`);
+      }
+      /** GET a blob by digest, optionally a byte range of it (a resumed download); a 2xx response. */
+      async blob(digest, what, opts) {
+        countBlobGet(digest, opts.layer);
+        const doing = `downloading ${what}`;
+        const res = await this.get(`blobs/${digest}`, opts.range !== void 0 ? { range: opts.range } : {}, doing);
+        if (res.status === 404) {
+          const said = await registryErrorText(res);
+          throw new GateError(
+            "REGISTRY_ERROR",
+            `${this.ref.registry}/${this.ref.repository} lacks ${what}, which its manifest lists (${this.where})${said ? `: ${said}` : ""}`,
+            "the image in the registry is incomplete; push it again"
+          );
+        }
+        return this.ok(res, doing);
+      }
+      /** GET under /v2/<repo>/, answering auth challenges; returns 2xx and 404 responses, throws for the rest. */
+      async get(path, headers, doing) {
+        const url = new URL(path, this.base);
+        for (let round = 0; ; round++) {
+          const authorization = this.auth.authorization();
+          const res = await sendWithRetries(
+            { method: "GET", url, headers, ...authorization !== void 0 && { authorization }, idleMs: this.opts.tuning.idleMs },
+            this.opts.policy,
+            this.opts.tuning
+          ).catch((err) => {
+            throw networkError(err, this.ref.apiHost, this.where, doing);
+          });
+          if (res.status === 401 && round < AUTH_ROUNDS) {
+            const challenge = res.headers["www-authenticate"];
+            discard(res);
+            if (await this.auth.answer(typeof challenge === "string" ? challenge : void 0)) continue;
+            throw await this.auth.refused(401, void 0);
+          }
+          return res;
+        }
+      }
+      async ok(res, doing) {
+        if (res.status >= 200 && res.status < 300) return res;
+        const said = await registryErrorText(res);
+        if (res.status === 401 || res.status === 403) throw await this.auth.refused(res.status, said);
+        throw statusError(res, said, this.where, doing);
+      }
+    };
+  }
+});
+
+// src/sources/registry/credentials.ts
+async function findCredential(registry, repository, sources = {}) {
+  for (const file of await configFiles(sources)) {
+    const found = await fromConfigFile(file, registry, repository, sources.env ?? process.env);
+    if (found) return found;
+  }
+  if (registry === GHCR && sources.githubToken) {
+    return { kind: "basic", username: GITHUB_TOKEN_USER, password: sources.githubToken, from: "the GitHub token" };
+  }
+  return void 0;
+}
+async function configFiles(sources) {
+  const env = sources.env ?? process.env;
+  const files = [];
+  if (sources.dockerConfig) files.push(await configJsonIn(sources.dockerConfig));
+  if (env.REGISTRY_AUTH_FILE) files.push(env.REGISTRY_AUTH_FILE);
+  if (!sources.dockerConfig) files.push((0, import_node_path4.join)(env.DOCKER_CONFIG || (0, import_node_path4.join)(sources.home ?? (0, import_node_os.homedir)(), ".docker"), "config.json"));
+  return files;
+}
+async function configJsonIn(path) {
+  const isDir = await (0, import_promises4.stat)(path).then((s) => s.isDirectory(), () => false);
+  return isDir ? (0, import_node_path4.join)(path, "config.json") : path;
+}
+async function fromConfigFile(file, registry, repository, env) {
+  let bytes;
+  try {
+    bytes = await (0, import_promises4.readFile)(file);
+  } catch (err) {
+    const code = err.code;
+    if (code === "ENOENT" || code === "ENOTDIR") return void 0;
+    throw badConfig(file, messageOf(err));
+  }
+  let doc;
+  try {
+    doc = parseJsonDocument(bytes, file);
+  } catch (err) {
+    throw badConfig(file, messageOf(err));
+  }
+  if (!isRecord(doc)) throw badConfig(file, "it is not a JSON object");
+  const helper = helperFor(doc, registry);
+  if (helper !== void 0) {
+    const found = await fromHelper(helper, registry, env);
+    if (found) return found;
+  }
+  const entry = authsEntry(doc.auths, registry, repository);
+  return entry ? fromAuthsEntry(entry.value, `${entry.key} in ${file}`, file) : void 0;
+}
+function helperFor(doc, registry) {
+  if (isRecord(doc.credHelpers)) {
+    for (const [key, name] of Object.entries(doc.credHelpers)) {
+      if (typeof name === "string" && name !== "" && registryOfKey(key) === registry) return name;
+    }
+  }
+  return typeof doc.credsStore === "string" && doc.credsStore !== "" ? doc.credsStore : void 0;
+}
+function authsEntry(auths, registry, repository) {
+  if (!isRecord(auths)) return void 0;
+  const image = `${registry}/${repository}`;
+  let best;
+  for (const [key, value] of Object.entries(auths)) {
+    if (!isRecord(value)) continue;
+    const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(key);
+    const bare = key.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/\/+$/, "");
+    const path = bare.includes("/") ? bare.slice(bare.indexOf("/") + 1) : "";
+    let specificity;
+    if (hasScheme || path === "") {
+      if (registryOfKey(key) !== registry) continue;
+      specificity = 0;
+    } else {
+      const namespace = `${registryOfKey(bare)}/${path}`;
+      if (image !== namespace && !image.startsWith(`${namespace}/`)) continue;
+      specificity = namespace.length;
+    }
+    if (!best || specificity > best.specificity) best = { key, value, specificity };
+  }
+  return best;
+}
+function fromAuthsEntry(entry, from, file) {
+  const str = (v) => typeof v === "string" && v !== "" ? v : void 0;
+  const identity2 = str(entry.identitytoken);
+  if (identity2) return { kind: "identity-token", token: identity2, from };
+  const registryToken = str(entry.registrytoken);
+  if (registryToken) return { kind: "registry-token", token: registryToken, from };
+  const auth = str(entry.auth);
+  if (auth) {
+    const decoded = Buffer.from(auth, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon <= 0) throw badConfig(file, `the "auth" of ${from.split(" in ")[0]} is not base64 of USER:PASSWORD`);
+    return { kind: "basic", username: decoded.slice(0, colon), password: decoded.slice(colon + 1), from };
+  }
+  const username = str(entry.username);
+  const password = str(entry.password);
+  if (username && password) return { kind: "basic", username, password, from };
+  return void 0;
+}
+async function fromHelper(name, registry, env) {
+  const program = `docker-credential-${name}`;
+  const serverUrl = registry === DOCKER_HUB ? DOCKER_HUB_CONFIG_KEY : registry;
+  const out = await runHelper(program, serverUrl, env);
+  if (out === void 0) return void 0;
+  let doc;
+  try {
+    doc = JSON.parse(out);
+  } catch {
+    throw new GateError("AUTH_FAILED", `the credential helper ${program} printed something other than JSON for ${registry}`, "check the helper (run `docker login` again)");
+  }
+  if (!isRecord(doc) || typeof doc.Secret !== "string" || doc.Secret === "") return void 0;
+  const from = `the credential helper ${program}`;
+  if (doc.Username === IDENTITY_TOKEN_USER) return { kind: "identity-token", token: doc.Secret, from };
+  return { kind: "basic", username: typeof doc.Username === "string" ? doc.Username : "", password: doc.Secret, from };
+}
+function runHelper(program, serverUrl, env) {
+  return new Promise((resolve2, reject) => {
+    const child = (0, import_node_child_process2.spawn)(program, ["get"], { env, stdio: ["pipe", "pipe", "pipe"], timeout: HELPER_TIMEOUT_MS });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => stdout += d.toString());
+    child.stderr.on("data", (d) => {
+      if (stderr.length < 1e3) stderr += d.toString();
+    });
+    child.stdin.on("error", () => void 0);
+    child.on("error", (err) => {
+      if (err.code === "ENOENT") resolve2(void 0);
+      else reject(new GateError("AUTH_FAILED", `cannot run the credential helper ${program}: ${err.message}`));
+    });
+    child.on("close", (code, signal) => {
+      if (code === 0) return resolve2(stdout);
+      const said = `${stdout} ${stderr}`.trim();
+      if (/credentials not found/i.test(said)) return resolve2(void 0);
+      reject(
+        new GateError(
+          "AUTH_FAILED",
+          `the credential helper ${program} failed for ${serverUrl} (${signal ?? `exit ${code}`}): ${said.split("\n")[0].slice(0, 200)}`,
+          "run `docker login` for that registry again, or fix the helper named in config.json"
+        )
+      );
+    });
+    child.stdin.end(serverUrl);
+  });
+}
+function badConfig(file, why) {
+  return new GateError("AUTH_FAILED", `cannot read registry credentials from ${file}: ${why}`, "fix or remove that file (docker login rewrites it)");
+}
+var import_node_child_process2, import_promises4, import_node_os, import_node_path4, GHCR, GITHUB_TOKEN_USER, IDENTITY_TOKEN_USER, HELPER_TIMEOUT_MS;
+var init_credentials = __esm({
+  "src/sources/registry/credentials.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_child_process2 = require("node:child_process");
+    import_promises4 = require("node:fs/promises");
+    import_node_os = require("node:os");
+    import_node_path4 = require("node:path");
+    init_errors();
+    init_config();
+    init_reference();
+    GHCR = "ghcr.io";
+    GITHUB_TOKEN_USER = "x-access-token";
+    IDENTITY_TOKEN_USER = "<token>";
+    HELPER_TIMEOUT_MS = 3e4;
+  }
+});
+
+// src/sources/registry/manifests.ts
+async function resolveRegistryImage(client, want) {
+  const { ref } = client;
+  const top = await fetchManifest(client, ref.manifestRef, ref.digest);
+  if (MANIFEST_TYPES2.has(top.mediaType)) return loadImage(client, top, want);
+  if (!INDEX_TYPES2.has(top.mediaType)) throw notAnImage(client, top);
+  const candidates = [];
+  await collectManifests2(client, top, 0, candidates);
+  const where2 = `${client.where} (index ${top.digest})`;
+  if (candidates.length === 0) throw new GateError("NOT_AN_IMAGE", `${where2} lists no image manifests`, "the tag holds no container image");
+  const loaded = /* @__PURE__ */ new Map();
+  const load = (c) => {
+    let m = loaded.get(c.descriptor.digest);
+    if (!m) {
+      m = fetchManifest(client, c.descriptor.digest, c.descriptor.digest).then((fetched) => loadImage(client, fetched, void 0));
+      loaded.set(c.descriptor.digest, m);
+    }
+    return m;
+  };
+  const platformOf = async (c) => c.platform ?? (await load(c)).platform;
+  let chosen;
+  const target = want ?? DEFAULT_PLATFORM;
+  if (!want && candidates.length === 1) chosen = candidates[0];
+  else {
+    for (const c of candidates) {
+      if (platformMatches(target, await platformOf(c))) {
+        chosen = c;
+        break;
+      }
+    }
+  }
+  if (!chosen) throw platformNotFound(where2, target, await Promise.all(candidates.map(platformOf)));
+  const image = await load(chosen);
+  if (want && !platformMatches(want, image.platform)) throw platformNotFound(client.where, want, [image.platform]);
+  return image;
+}
+async function fetchManifest(client, reference, expected) {
+  const what = `manifest ${reference} of ${client.where}`;
+  const res = await client.manifest(reference, MANIFEST_ACCEPT);
+  const bytes = await readCapped(res, MAX_JSON_BYTES, (n) => tooBig(what, n));
+  const headerDigest = res.headers["docker-content-digest"];
+  const claimed = typeof headerDigest === "string" && isVerifiableDigest(headerDigest.trim()) ? headerDigest.trim() : void 0;
+  for (const digest of [expected, claimed]) {
+    if (digest === void 0) continue;
+    const actual = digestOf(bytes, digest);
+    if (actual !== digest) {
+      throw new GateError(
+        "DIGEST_MISMATCH",
+        `${what}: the registry sent a manifest whose digest is ${actual}, not ${digest}${digest === claimed && digest !== expected ? " (its Docker-Content-Digest)" : ""}`,
+        "the registry or something between it and this machine altered the manifest; do not trust this image"
+      );
+    }
+  }
+  const doc = parseJsonDocument(bytes, what);
+  if (!isRecord(doc)) throw new GateError("REGISTRY_ERROR", `${what} is not a JSON object`);
+  const contentType = String(res.headers["content-type"] ?? "").split(";")[0].trim();
+  const mediaType = typeof doc.mediaType === "string" && doc.mediaType !== "" ? doc.mediaType : contentType;
+  if (doc.schemaVersion === 1 || mediaType.startsWith("application/vnd.docker.distribution.manifest.v1")) {
+    throw new GateError(
+      "NOT_AN_IMAGE",
+      `${what} is a Docker schema 1 manifest, which cuda-gate does not read`,
+      "push the image again with a current Docker, buildx or skopeo (they write schema 2 or OCI manifests)"
+    );
+  }
+  return { digest: expected ?? claimed ?? digestOf(bytes, "sha256:"), mediaType, doc };
+}
+async function collectManifests2(client, index, depth, out) {
+  const list = Array.isArray(index.doc.manifests) ? index.doc.manifests : [];
+  for (const raw of list) {
+    if (!isRecord(raw) || typeof raw.digest !== "string") continue;
+    const d = raw;
+    if (isAttestation(d)) continue;
+    if (d.mediaType !== void 0 && INDEX_TYPES2.has(d.mediaType)) {
+      if (depth >= MAX_INDEX_DEPTH2) {
+        throw new GateError("REGISTRY_ERROR", `${client.where}: image indexes nested deeper than ${MAX_INDEX_DEPTH2}`);
+      }
+      checkDigest(client, d.digest, `index ${index.digest}`);
+      await collectManifests2(client, await fetchManifest(client, d.digest, d.digest), depth + 1, out);
+      continue;
+    }
+    if (d.mediaType !== void 0 && !MANIFEST_TYPES2.has(d.mediaType)) continue;
+    checkDigest(client, d.digest, `index ${index.digest}`);
+    const platform = descriptorPlatform(d);
+    out.push({ descriptor: d, ...platform && { platform } });
+  }
+}
+async function loadImage(client, manifest, want) {
+  const what = `manifest ${manifest.digest} of ${client.where}`;
+  if (!MANIFEST_TYPES2.has(manifest.mediaType)) throw notAnImage(client, manifest);
+  const configDescriptor = manifest.doc.config;
+  if (!isRecord(configDescriptor) || typeof configDescriptor.digest !== "string") {
+    throw new GateError("REGISTRY_ERROR", `${what} has no config`);
+  }
+  const configType = configDescriptor.mediaType;
+  if (typeof configType === "string" && !CONFIG_TYPES.has(configType)) {
+    throw new GateError(
+      "NOT_AN_IMAGE",
+      `${what} is an artifact (config ${configType}), not a container image`,
+      "point cuda-gate at a container image"
+    );
+  }
+  const configDigest = checkDigest(client, configDescriptor.digest, what);
+  const configWhat = `image config ${configDigest} of ${client.where}`;
+  const configBytes = await fetchSmallBlob(client, configDigest, typeof configDescriptor.size === "number" ? configDescriptor.size : void 0, configWhat);
+  const config = parseImageConfig(configBytes, configWhat);
+  const platform = configPlatform(config);
+  if (want && !platformMatches(want, platform)) throw platformNotFound(client.where, want, [platform]);
+  const rawLayers = Array.isArray(manifest.doc.layers) ? manifest.doc.layers : [];
+  const layers = rawLayers.map((l, i) => {
+    if (!isRecord(l) || typeof l.digest !== "string") throw new GateError("REGISTRY_ERROR", `${what}: layer ${i} has no digest`);
+    return {
+      digest: checkDigest(client, l.digest, what),
+      ...config.diffIds.length === rawLayers.length && { diffId: config.diffIds[i] },
+      ...typeof l.size === "number" && { size: l.size },
+      ...typeof l.mediaType === "string" && { mediaType: l.mediaType }
+    };
+  });
+  return { manifestDigest: manifest.digest, configDigest, config, platform, layers };
+}
+async function fetchSmallBlob(client, digest, size, what) {
+  if (size !== void 0 && size > MAX_JSON_BYTES) throw tooBig(what, size);
+  const res = await client.blob(digest, what, { layer: false });
+  const bytes = await readCapped(res, MAX_JSON_BYTES, (n) => tooBig(what, n));
+  const actual = digestOf(bytes, digest);
+  if (actual !== digest) {
+    throw new GateError(
+      "DIGEST_MISMATCH",
+      `${what}: the registry sent bytes whose digest is ${actual}`,
+      "the registry's copy is corrupt or was tampered with; push the image again"
+    );
+  }
+  return bytes;
+}
+function checkDigest(client, digest, where2) {
+  if (!isVerifiableDigest(digest)) {
+    throw new GateError(
+      "REGISTRY_ERROR",
+      `${where2} (${client.where}) refers to "${digest.slice(0, 100)}", which is not a sha256 or sha512 digest cuda-gate can verify`
+    );
+  }
+  return digest;
+}
+function digestOf(bytes, like) {
+  const algorithm = like.slice(0, like.indexOf(":"));
+  return `${algorithm}:${(0, import_node_crypto4.createHash)(algorithm).update(bytes).digest("hex")}`;
+}
+function notAnImage(client, m) {
+  return new GateError(
+    "NOT_AN_IMAGE",
+    `${formatReference(client.ref)} (${client.where}) is ${m.mediaType ? `a ${m.mediaType}` : "a document without a media type"}, not an image manifest or index`,
+    "point cuda-gate at a container image"
+  );
+}
+function tooBig(what, bytes) {
+  return new GateError(
+    "LIMIT_EXCEEDED",
+    `${what} is ${bytes} bytes, more than the ${MAX_JSON_BYTES}-byte limit for image metadata`,
+    "this is not a normal image config or manifest; check the reference"
+  );
+}
+var import_node_crypto4, OCI_INDEX2, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST2, INDEX_TYPES2, MANIFEST_TYPES2, CONFIG_TYPES, MANIFEST_ACCEPT, MAX_INDEX_DEPTH2;
+var init_manifests = __esm({
+  "src/sources/registry/manifests.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_node_crypto4 = require("node:crypto");
+    init_errors();
+    init_config();
+    init_platform();
+    init_http();
+    init_reference();
+    OCI_INDEX2 = "application/vnd.oci.image.index.v1+json";
+    DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
+    OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    DOCKER_MANIFEST2 = "application/vnd.docker.distribution.manifest.v2+json";
+    INDEX_TYPES2 = /* @__PURE__ */ new Set([OCI_INDEX2, DOCKER_LIST]);
+    MANIFEST_TYPES2 = /* @__PURE__ */ new Set([OCI_MANIFEST, DOCKER_MANIFEST2]);
+    CONFIG_TYPES = /* @__PURE__ */ new Set(["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"]);
+    MANIFEST_ACCEPT = [OCI_INDEX2, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST2].join(", ");
+    MAX_INDEX_DEPTH2 = 4;
+  }
+});
+
+// src/sources/registry/registry-image.ts
+var registry_image_exports = {};
+__export(registry_image_exports, {
+  REGISTRY_LAYER_CONCURRENCY: () => REGISTRY_LAYER_CONCURRENCY,
+  openRegistryImage: () => openRegistryImage
+});
+async function openRegistryImage(source, opts = {}, tuning = DEFAULT_TUNING) {
+  const ref = parseRegistryReference(source.reference);
+  const registryOpts = opts.registry ?? {};
+  const concurrency = registryOpts.concurrency ?? REGISTRY_LAYER_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new GateError("BAD_ARGUMENT", `registry concurrency must be a whole number of at least 1, not ${concurrency}`);
+  }
+  let credential;
+  const client = new RegistryClient(ref, source.raw, {
+    policy: new SchemePolicy(registryOpts.insecure),
+    tuning,
+    // looked up once, and only when the registry asks: anonymous pulls never run a credential helper
+    credential: () => credential ??= findCredential(ref.registry, ref.repository, {
+      ...registryOpts.dockerConfig !== void 0 && { dockerConfig: registryOpts.dockerConfig },
+      ...registryOpts.token !== void 0 && { githubToken: registryOpts.token }
+    })
+  });
+  const resolved = await resolveRegistryImage(client, opts.platform);
+  const { config, platform } = resolved;
+  return {
+    source: source.raw,
+    kind: "docker",
+    ref: source.reference,
+    digest: resolved.manifestDigest,
+    platform,
+    config,
+    layers: resolved.layers.map((l) => ({ ...l })),
+    async readLayers(read, readOpts) {
+      const results = await mapInOrder(resolved.layers, concurrency, async (descriptor, index) => {
+        const layer = { index, descriptor: { ...descriptor } };
+        if (readOpts?.skip?.(layer)) return void 0;
+        const what = `layer ${descriptor.digest} of ${source.raw}`;
+        const download = downloadBlob(client, descriptor, what);
+        let result;
+        try {
+          const tar = await decompressedTar(download.stream, what);
+          result = await read(layer, tar);
+        } catch (err) {
+          throw await download.settle() ?? err;
+        }
+        const failure = await download.settle();
+        if (failure) throw failure;
+        return result;
+      });
+      return { results, config };
+    }
+  };
+}
+var REGISTRY_LAYER_CONCURRENCY;
+var init_registry_image = __esm({
+  "src/sources/registry/registry-image.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors();
+    init_decompress();
+    init_in_order();
+    init_blob_download();
+    init_client();
+    init_credentials();
+    init_http();
+    init_manifests();
+    init_reference();
+    init_retry();
+    REGISTRY_LAYER_CONCURRENCY = 3;
+  }
+});
+
 // src/cli/main.ts
 var main_exports = {};
 __export(main_exports, {
   run: () => run
 });
 module.exports = __toCommonJS(main_exports);
-var import_node_fs8 = require("node:fs");
+init_import_meta_url();
+var import_node_fs9 = require("node:fs");
 init_errors();
 
+// src/engine/check.ts
+init_import_meta_url();
+
+// src/evidence/detect.ts
+init_import_meta_url();
+
+// src/evidence/conda-meta.ts
+init_import_meta_url();
+
+// src/common/dotted-version.ts
+init_import_meta_url();
+
 // src/common/driver-version.ts
+init_import_meta_url();
 init_errors();
 var DRIVER_RE = /^\d{1,4}(\.\d{1,4}){0,3}$/;
 function isDriverVersion(s) {
@@ -66292,6 +67895,7 @@ function majorOf(v) {
 }
 
 // src/evidence/cuda-tags.ts
+init_import_meta_url();
 function cudaFromDigits(digits) {
   if (!/^\d{2,3}$/.test(digits)) return void 0;
   if (digits.length === 2 && Number(digits) >= 10 && Number(digits) <= 20) return String(Number(digits));
@@ -66333,7 +67937,11 @@ function cudnnFromCondaBuild(build) {
   return m ? m[1] : void 0;
 }
 
+// src/evidence/framework-item.ts
+init_import_meta_url();
+
 // src/evidence/origin.ts
+init_import_meta_url();
 function originOf(entry) {
   const o = { path: `/${entry.path}`, layer: entry.layerDigest, layerIndex: entry.layerIndex };
   if (entry.instruction !== void 0) o.instruction = entry.instruction;
@@ -66377,6 +67985,7 @@ function buildEvidence(facts, entry, opts = {}) {
 }
 
 // src/evidence/match-spec.ts
+init_import_meta_url();
 function parseMatchSpec(spec) {
   const m = /^\s*([A-Za-z0-9_][A-Za-z0-9_.-]*)\s*(.*?)\s*$/.exec(spec);
   if (!m) return void 0;
@@ -66603,7 +68212,11 @@ function recordEvidence(r, entry, path) {
   return out;
 }
 
+// src/evidence/config-evidence.ts
+init_import_meta_url();
+
 // src/evidence/nvidia-require.ts
+init_import_meta_url();
 var OPERATORS = ["=", "!=", "<", "<=", ">", ">="];
 var PROPERTIES = ["cuda", "driver", "arch", "brand"];
 var OP_CHARS = "<>=!";
@@ -66724,6 +68337,7 @@ function collectRequirements(config) {
 }
 
 // src/evidence/package-names.ts
+init_import_meta_url();
 function upstreamVersion(v) {
   let s = v.trim();
   const colon = s.indexOf(":");
@@ -66918,6 +68532,7 @@ function configEvidence(config) {
 }
 
 // src/evidence/cuda-version-files.ts
+init_import_meta_url();
 var VERSION_FILE_RE = /^usr\/local\/cuda[^/]*\/version\.(json|txt)$/;
 var VERSION_FILE_MAX_BYTES = 256 * 1024;
 var JSON_COMPONENTS = {
@@ -67015,6 +68630,7 @@ function readTxt(real, evidence, findings) {
 }
 
 // src/evidence/dpkg-status.ts
+init_import_meta_url();
 var DPKG_STATUS = "var/lib/dpkg/status";
 var DPKG_STATUS_D = "var/lib/dpkg/status.d/";
 var DPKG_MAX_BYTES = 32 * 1024 * 1024;
@@ -67106,6 +68722,7 @@ function packageEvidence(packages, real, path) {
 }
 
 // src/evidence/gpu-code.ts
+init_import_meta_url();
 function gpuCodeEvidence(view) {
   const evidence = [];
   for (const entry of view.entries()) {
@@ -67147,6 +68764,7 @@ function isVersionSuffix(name, from) {
 }
 
 // src/evidence/library-files.ts
+init_import_meta_url();
 var LIBRARY_RE = /^lib(cudart|cublasLt|cublas|cufftw|cufft|curand|cusparse|cusolverMg|cusolver|nvrtc-builtins|nvrtc|nvJitLink|cudnn(?:_[A-Za-z0-9_]+)?|nccl)(?:-[0-9a-f]{8})?\.so((?:\.\d+){0,4})$/;
 var LIBCUDA_RE = /^libcuda\.so((?:\.\d+){0,4})$/;
 var STEM_KIND = {
@@ -67251,6 +68869,7 @@ function describe(name, real, fromReal) {
 }
 
 // src/evidence/pip-dist-info.ts
+init_import_meta_url();
 var DIST_INFO_SUFFIX = ".dist-info";
 var METADATA_MAX_BYTES = 64 * 1024;
 var RECORD_MAX_BYTES = 16 * 1024;
@@ -67395,12 +69014,17 @@ function pipDistInfoEvidence(view) {
   return { evidence, findings };
 }
 
+// src/evidence/pip-frameworks.ts
+init_import_meta_url();
+
 // src/matrix/load.ts
+init_import_meta_url();
 var import_node_fs3 = require("node:fs");
 var import_node_path2 = require("node:path");
 init_errors();
 
 // src/matrix/gpu-names.ts
+init_import_meta_url();
 function nameTokens(name) {
   const tokens = name.toLowerCase().split(/[\s_-]+/).filter(Boolean);
   while (tokens[0] === "nvidia") tokens.shift();
@@ -67425,6 +69049,7 @@ function editDistance(a, b) {
 }
 
 // src/matrix/locate.ts
+init_import_meta_url();
 var import_node_fs = require("node:fs");
 var import_node_path = require("node:path");
 init_errors();
@@ -67445,7 +69070,11 @@ function findMatrixDir(explicit) {
   );
 }
 
+// src/matrix/schema.ts
+init_import_meta_url();
+
 // src/matrix/fields.ts
+init_import_meta_url();
 function show(value) {
   const text2 = JSON.stringify(value) ?? String(value);
   return text2.length > 60 ? `${text2.slice(0, 57)}...` : text2;
@@ -67657,6 +69286,7 @@ var TABLES = [TOOLKITS, MAJORS, DRIVERS, GPUS, ARCHS, LIBRARIES, FRAMEWORKS2, PT
 var META_FILE = "meta.yaml";
 
 // src/matrix/yaml-file.ts
+init_import_meta_url();
 var import_node_fs2 = require("node:fs");
 var import_yaml = __toESM(require_dist());
 init_errors();
@@ -67950,7 +69580,14 @@ function deepFreeze(value) {
   return value;
 }
 
+// src/evidence/paddle.ts
+init_import_meta_url();
+
+// src/evidence/site-packages.ts
+init_import_meta_url();
+
 // src/evidence/requires-dist.ts
+init_import_meta_url();
 function metadataHeaders(text2) {
   const out = [];
   for (const line of text2.split("\n")) {
@@ -68130,7 +69767,11 @@ function paddleEvidence(sp) {
   return { evidence, findings: [] };
 }
 
+// src/evidence/tensorflow.ts
+init_import_meta_url();
+
 // src/matrix/framework-queries.ts
+init_import_meta_url();
 function frameworkBuild(m, pkg, version) {
   const v = numericPrefix(version);
   if (v === void 0) return void 0;
@@ -68226,6 +69867,7 @@ function tensorflowEvidence(sp, matrix) {
 }
 
 // src/evidence/torch.ts
+init_import_meta_url();
 function field(text2, name) {
   const re = new RegExp(`^${name}(?:\\s*:\\s*[A-Za-z_.\\[\\]]+)?\\s*=\\s*(None|'([^'\\n]*)'|"([^"\\n]*)")[ \\t]*\\r?$`, "m");
   const m = re.exec(text2);
@@ -68312,6 +69954,7 @@ function fromVersionPy(vp, flavour, distVersion) {
 }
 
 // src/evidence/wheel-frameworks.ts
+init_import_meta_url();
 function handledElsewhere(name) {
   return name === "torch" || name.startsWith("nvidia-") || name.startsWith("tensorflow") || name.startsWith("tf-nightly") || name === "intel-tensorflow" || name.startsWith("paddlepaddle");
 }
@@ -68404,6 +70047,7 @@ function pipFrameworkEvidence(view, matrix) {
 }
 
 // src/evidence/pixi.ts
+init_import_meta_url();
 var PIXI_MANIFEST_MAX_BYTES = 64 * 1024;
 var PIXI_ENV_RECORD_MAX_BYTES = 16 * 1024;
 function isPixiManifestPath(path) {
@@ -68623,6 +70267,7 @@ function detectEvidence(config, view, matrix) {
 }
 
 // src/evidence/interests.ts
+init_import_meta_url();
 var RECORD = Object.freeze({});
 var VERSION_FILE = Object.freeze({ content: VERSION_FILE_MAX_BYTES });
 var DPKG = Object.freeze({ content: DPKG_MAX_BYTES });
@@ -68674,11 +70319,13 @@ function binary(size) {
 }
 
 // src/layers/analyse-layer.ts
+init_import_meta_url();
 var import_node_stream = require("node:stream");
 var import_tar_stream = __toESM(require_tar_stream());
 init_errors();
 
 // src/layers/fatbin-scan.ts
+init_import_meta_url();
 var SIGNATURE = Buffer.from([80, 237, 85, 186, 1, 0, 16, 0]);
 var SIGNATURE_TAIL = SIGNATURE.subarray(1);
 var CONTAINER_HEADER_BYTES = 16;
@@ -68886,6 +70533,7 @@ function compareArch(a, b) {
 }
 
 // src/layers/paths.ts
+init_import_meta_url();
 function normaliseEntryName(raw) {
   const out = [];
   let escapes = false;
@@ -69080,7 +70728,11 @@ function corruptLayer(layer, err) {
   );
 }
 
+// src/layers/merge.ts
+init_import_meta_url();
+
 // src/layers/history.ts
+init_import_meta_url();
 var NOP_PREFIX = /^\/bin\/sh -c #\(nop\)\s*/;
 var SHELL_PREFIX = /^\/bin\/sh -c /;
 var ARGS_SHELL_PREFIX = /^\|\d+ .*? \/bin\/sh -c /;
@@ -69234,7 +70886,11 @@ function collect(root) {
   return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 }
 
+// src/report/build.ts
+init_import_meta_url();
+
 // src/matrix/queries.ts
+init_import_meta_url();
 function canonical(version) {
   const parts = versionParts(version);
   return parts.length ? parts.join(".") : void 0;
@@ -69396,9 +71052,13 @@ function compareSm(a, b) {
 }
 
 // src/verdict/types.ts
+init_import_meta_url();
 var RANK = { pass: 0, caveat: 1, fail: 2 };
 function worse(a, b) {
   return RANK[a] >= RANK[b] ? a : b;
+}
+function verdictRank(v) {
+  return RANK[v];
 }
 
 // src/report/build.ts
@@ -69434,6 +71094,7 @@ function gatePasses(verdict, failOn) {
 }
 
 // src/report/gpu-code.ts
+init_import_meta_url();
 function reportGpuCode(code) {
   if (!code) return void 0;
   return {
@@ -69472,7 +71133,14 @@ function gpuArchsOf(e) {
   return [a.sass.join(", "), a.ptx.join(", ")].filter(Boolean).join(" \xB7 ");
 }
 
+// src/requirement/derive.ts
+init_import_meta_url();
+
+// src/requirement/gpu-code.ts
+init_import_meta_url();
+
 // src/matrix/ptx.ts
+init_import_meta_url();
 function ptxJitDriverForIsa(m, isa) {
   const rows = m.ptxIsa ?? [];
   const canonical2 = versionParts(isa).join(".");
@@ -69510,6 +71178,7 @@ function lowestDriverRelease(releases) {
 }
 
 // src/requirement/gpu-arch.ts
+init_import_meta_url();
 var TARGET_FORM = /^(sm|compute)_(\d{1,2})(\d)([af]?)$/;
 var CC_FORM2 = /^(\d{1,2})\.(\d)$/;
 function parseArch(text2, kind) {
@@ -69741,21 +71410,25 @@ function consistencyFindings(needs) {
 }
 
 // src/sources/open.ts
+init_import_meta_url();
 init_errors();
 
 // src/sources/docker-archive.ts
+init_import_meta_url();
 init_file_image();
 function openDockerArchive(source, opts) {
   return openFileSource(source, opts, { holder: "tar", prefer: "docker" });
 }
 
 // src/sources/oci-archive.ts
+init_import_meta_url();
 init_file_image();
 function openOciArchive(source, opts) {
   return openFileSource(source, opts, { holder: "tar", prefer: "oci" });
 }
 
 // src/sources/oci-layout.ts
+init_import_meta_url();
 init_file_image();
 function openOciLayout(source, opts) {
   return openFileSource(source, opts, { holder: "dir", prefer: "oci" });
@@ -69774,23 +71447,22 @@ async function openImage(source, opts = {}) {
       return openOciArchive({ ...source, path: required(source, source.path) }, opts);
     case "oci":
       return openOciLayout({ ...source, path: required(source, source.path) }, opts);
-    case "docker":
-      throw new GateError(
-        "BAD_SOURCE_REF",
-        `cannot read ${source.raw}: registry source not implemented yet`,
-        "pull it first (docker pull) and use docker-daemon:, or `skopeo copy` it to an oci-archive:"
-      );
+    case "docker": {
+      const { openRegistryImage: openRegistryImage2 } = await Promise.resolve().then(() => (init_registry_image(), registry_image_exports));
+      return openRegistryImage2({ ...source, reference: required(source, source.reference) }, opts);
+    }
   }
 }
 function required(source, value) {
   if (value === void 0 || value === "") {
-    const what = source.kind === "docker-daemon" ? "image" : "path";
+    const what = source.kind === "docker-daemon" || source.kind === "docker" ? "image" : "path";
     throw new GateError("BAD_SOURCE_REF", `bad image source "${source.raw}": it names no ${what}`);
   }
   return value;
 }
 
 // src/sources/ref.ts
+init_import_meta_url();
 var import_node_fs5 = require("node:fs");
 init_errors();
 var PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
@@ -69798,8 +71470,8 @@ var DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
 var DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?|\\[[0-9a-fA-F:]+\\](?::[0-9]+)?)`;
 var NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
 var TAG = "[\\w][\\w.-]{0,127}";
-var DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
-var DOCKER_REFERENCE = new RegExp(`^${NAME}(?::${TAG})?(?:@${DIGEST})?$`);
+var DIGEST2 = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+var DOCKER_REFERENCE = new RegExp(`^${NAME}(?::${TAG})?(?:@${DIGEST2})?$`);
 var ARCHIVE_INDEX = /^@\d+$/;
 var OCI_REF_NAME = /^[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:\/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*$/;
 var PREFIXED = {
@@ -69860,7 +71532,11 @@ function badRef(raw, why) {
   return new GateError("BAD_SOURCE_REF", `bad image source "${raw}": ${why}`, FORMS);
 }
 
+// src/verdict/judge.ts
+init_import_meta_url();
+
 // src/verdict/describe.ts
+init_import_meta_url();
 function describeEvidence(ev) {
   if (ev.from === "config") return `${ev.key ?? "config"}=${ev.value ?? ev.version ?? ""}`.replace(/^env:/, "");
   const where2 = ev.path ?? ev.package ?? "";
@@ -69896,6 +71572,7 @@ function listBranches(branches) {
 }
 
 // src/verdict/gpu-checks.ts
+init_import_meta_url();
 var NAMED = 3;
 function checkGpuCode(req, target, matrix) {
   const cc = target.gpu ? parseComputeCapability(target.gpu.computeCapability) : void 0;
@@ -70082,6 +71759,7 @@ function more(routes, what) {
 }
 
 // src/verdict/nvidia-require-eval.ts
+init_import_meta_url();
 var ALL_BRANDS = ["tesla", "nvidia", "nvidiartx", "geforce", "geforcertx", "quadro", "quadrortx", "titan", "titanrtx", "grid", "nvs", "vapps", "vpc", "vcs", "vws", "cloudgaming", "unknown"];
 function evaluateRequire(expr, host) {
   const brands = host.brands.length ? host.brands : ALL_BRANDS;
@@ -70485,7 +72163,14 @@ async function analyseImage(source, opts) {
   };
 }
 
+// src/report/markdown.ts
+init_import_meta_url();
+
+// src/report/diff.ts
+init_import_meta_url();
+
 // src/report/escape.ts
+init_import_meta_url();
 var MD_SPECIAL = {
   "&": "&amp;",
   "<": "&lt;",
@@ -70528,14 +72213,14 @@ function renderChanges(changes) {
   const byImage = /* @__PURE__ */ new Map();
   for (const c of changes) byImage.set(c.image, [...byImage.get(c.image) ?? [], c]);
   const lines = [];
-  const grouped = byImage.size > 1;
+  const grouped2 = byImage.size > 1;
   for (const [image, list] of byImage) {
-    const indent = grouped ? "  " : "";
-    if (grouped) lines.push(`- ${mdCode(image)} (against ${mdCode(list[0].baseline)})`);
+    const indent = grouped2 ? "  " : "";
+    if (grouped2) lines.push(`- ${mdCode(image)} (against ${mdCode(list[0].baseline)})`);
     for (const c of list.slice(0, MAX_LISTED)) lines.push(`${indent}- ${CHANGE_MARK[c.direction]} ${md(c.text)}`);
     if (list.length > MAX_LISTED) lines.push(`${indent}- \u2026 and ${list.length - MAX_LISTED} more (see the JSON report)`);
   }
-  if (!grouped) {
+  if (!grouped2) {
     const only = changes[0];
     lines.unshift(`${mdCode(only.image)} against ${mdCode(only.baseline)}:`, "");
   }
@@ -70559,7 +72244,7 @@ function changeLines(changes) {
 // src/report/markdown.ts
 var VERDICT_ICON = { pass: "\u2705", caveat: "\u26A0\uFE0F", fail: "\u274C" };
 function renderMarkdown(report, opts = {}) {
-  const head = [headline(report), "", ...changesSection(report), verdictTable(report), ""].join("\n");
+  const head = [headline(report), "", ...notesSection(report), ...changesSection(report), verdictTable(report), ""].join("\n");
   if (opts.details === false) return head + footer(report);
   const parts = [head];
   let size = head.length;
@@ -70587,6 +72272,10 @@ function headline(report) {
   const icon = s.gatePassed ? s.verdict === "pass" ? "\u2705" : "\u26A0\uFE0F" : "\u274C";
   const what = s.verdict === "pass" ? "every image runs on every target" : `${s.fail} failing, ${s.caveat} with caveats, ${s.pass} passing`;
   return `### ${icon} cuda-gate: ${what}`;
+}
+function notesSection(report) {
+  if (!report.notes?.length) return [];
+  return [...report.notes.map((n) => `> **Note:** ${md(n)}`), ""];
 }
 function changesSection(report) {
   if (!report.changes?.length) return [];
@@ -70637,17 +72326,21 @@ function imageDetails(img, results) {
   return lines.join("\n");
 }
 function footer(report) {
+  const merged = report.mergedFrom ? ` \xB7 merged from ${report.mergedFrom.length} report${report.mergedFrom.length > 1 ? "s" : ""}` : "";
   return `
-<sub>cuda-gate ${md(report.tool.version)} \xB7 matrix ${md(report.matrix.version)} \xB7 fail-on: ${md(report.policy.failOn)}</sub>
+<sub>cuda-gate ${md(report.tool.version)} \xB7 matrix ${md(report.matrix.version)} \xB7 fail-on: ${md(report.policy.failOn)}${merged}</sub>
 `;
 }
 
 // src/report/text.ts
+init_import_meta_url();
 var MARK = { pass: "pass", caveat: "CAVEAT", fail: "FAIL" };
 var ICON = { pass: "\u2713", caveat: "!", fail: "\u2717" };
 function renderText(report, opts = {}) {
   const out = [];
-  out.push(`cuda-gate ${report.tool.version} \xB7 matrix ${report.matrix.version} (${report.matrix.date})`, "");
+  const merged = report.mergedFrom ? ` \xB7 merged from ${report.mergedFrom.length} report${report.mergedFrom.length > 1 ? "s" : ""}` : "";
+  out.push(`cuda-gate ${report.tool.version} \xB7 matrix ${report.matrix.version} (${report.matrix.date})${merged}`, "");
+  if (report.notes?.length) out.push(...report.notes.flatMap((n) => wrap(`note: ${term(n)}`, 0)), "");
   if (report.changes?.length) out.push("What this change does to the CUDA stack:", ...changeLines(report.changes).map((l) => term(l)), "");
   const header = ["IMAGE", "CUDA", "NEEDS DRIVER", ...report.targets.map((t) => `${t.name}`)];
   const sub = ["", "", "", ...report.targets.map((t) => `${t.driver}${t.gpu ? ` ${t.gpu.input}` : ""}`)];
@@ -70721,11 +72414,13 @@ function wrap(text2, indent, width = 110) {
 init_platform();
 
 // src/targets/load.ts
+init_import_meta_url();
 var import_node_fs6 = require("node:fs");
 var import_yaml2 = __toESM(require_dist());
 init_errors();
 
 // src/targets/gpu.ts
+init_import_meta_url();
 init_errors();
 var CC_RE = /^(?:sm_?)?(\d{1,2})\.?(\d)$/i;
 function resolveTargetGpu(matrix, input, where2) {
@@ -70891,16 +72586,17 @@ function checkKeys(map, allowed, what, fail) {
 }
 
 // src/targets/probe.ts
-var import_node_child_process2 = require("node:child_process");
+init_import_meta_url();
+var import_node_child_process3 = require("node:child_process");
 var import_node_fs7 = require("node:fs");
-var import_node_os = require("node:os");
+var import_node_os2 = require("node:os");
 var import_node_util = require("node:util");
 init_errors();
-var execFileAsync = (0, import_node_util.promisify)(import_node_child_process2.execFile);
+var execFileAsync = (0, import_node_util.promisify)(import_node_child_process3.execFile);
 var defaultDeps = {
   run: async (cmd, args) => (await execFileAsync(cmd, args, { timeout: 2e4 })).stdout,
   procVersionPath: "/proc/driver/nvidia/version",
-  host: (0, import_node_os.hostname)()
+  host: (0, import_node_os2.hostname)()
 };
 async function probeHost(deps = {}) {
   const d = { ...defaultDeps, ...deps };
@@ -70975,9 +72671,11 @@ function probeYaml(probe2, targets) {
 }
 
 // src/targets/types.ts
+init_import_meta_url();
 var DEFAULT_POLICY = { failOn: "fail", noCuda: "warn" };
 
 // src/cli/args.ts
+init_import_meta_url();
 var import_node_util2 = require("node:util");
 init_errors();
 var FORMATS = ["text", "json", "markdown"];
@@ -70993,6 +72691,8 @@ SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at D
          docker://HOST/REPO:TAG                   a registry (not built yet)
 
        cuda-gate probe [--format yaml|json]      print a target entry for this machine (driver, GPU)
+       cuda-gate merge REPORT.json... [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]
+                                                 one report and one verdict from several runs' JSON reports
 
 Targets default to .github/cuda-targets.yml when it exists; --targets probe uses this machine.
 Exit codes: 0 gate passed, 1 gate failed (a result at or above --fail-on), 2 bad input or unreadable image.`;
@@ -71065,10 +72765,348 @@ function parseProbeArgs(rest) {
   return { command: "probe", format, matrixDir: parsed.values.matrix };
 }
 
+// src/cli/merge.ts
+init_import_meta_url();
+var import_node_fs8 = require("node:fs");
+var import_node_util3 = require("node:util");
+init_errors();
+
+// src/report/merge.ts
+init_import_meta_url();
+init_errors();
+var FAIL_ON_STRICTNESS = { never: 0, fail: 1, caveat: 2 };
+var NO_CUDA_STRICTNESS = { pass: 0, warn: 1, fail: 2 };
+function mergeReports(inputs, opts = {}) {
+  if (!inputs.length) throw new GateError("BAD_ARGUMENT", "no reports to merge", "give at least one JSON report");
+  const labels = shortNames(inputs.map((i) => i.name));
+  const notes = /* @__PURE__ */ new Set();
+  for (const note of versionNotes(inputs)) notes.add(note);
+  for (const { name, report } of inputs) for (const note of report.notes ?? []) notes.add(`${name}: ${note}`);
+  const images = new ImageRows(notes);
+  const targets = new TargetColumns(notes);
+  const results = /* @__PURE__ */ new Map();
+  const changes = /* @__PURE__ */ new Map();
+  inputs.forEach(({ name, report }, i) => {
+    const from = { name, label: labels[i] };
+    const imageName = /* @__PURE__ */ new Map();
+    for (const img of report.images) if (!imageName.has(img.source)) imageName.set(img.source, images.add(img, from));
+    const targetName = /* @__PURE__ */ new Map();
+    for (const t of report.targets) if (!targetName.has(t.name)) targetName.set(t.name, targets.add(t, from));
+    for (const r of report.results) {
+      const merged = { ...r, image: imageName.get(r.image) ?? r.image, target: targetName.get(r.target) ?? r.target };
+      const key = `${merged.image}\0${merged.target}`;
+      const earlier = results.get(key);
+      if (!earlier) results.set(key, merged);
+      else if (earlier.verdict !== merged.verdict) {
+        notes.add(`${merged.image} on ${merged.target} is ${earlier.verdict} in one report and ${merged.verdict} in ${name}: the worse verdict counts`);
+        if (verdictRank(merged.verdict) > verdictRank(earlier.verdict)) results.set(key, merged);
+      }
+    }
+    for (const c of report.changes ?? []) {
+      const change = { ...c, image: imageName.get(c.image) ?? c.image };
+      changes.set(`${change.image}\0${change.kind}\0${change.text}`, change);
+    }
+  });
+  const imageOrder = new Map(images.rows.map((img, i) => [img.source, i]));
+  const targetOrder = new Map(targets.columns.map((t, i) => [t.target.name, i]));
+  const ordered = [...results.values()].sort(
+    (a, b) => imageOrder.get(a.image) - imageOrder.get(b.image) || targetOrder.get(a.target) - targetOrder.get(b.target)
+  );
+  const pairs = images.rows.length * targets.columns.length;
+  if (ordered.length < pairs) {
+    notes.add(`${pairs - ordered.length} of ${pairs} image \xD7 target pairs were judged by none of the reports (\u2014 in the table)`);
+  }
+  const policy = mergedPolicy(inputs, opts, notes);
+  const count = (v) => ordered.filter((r) => r.verdict === v).length;
+  const verdict = ordered.reduce((v, r) => worse(v, r.verdict), "pass");
+  return {
+    schemaVersion: 1,
+    tool: { name: "cuda-gate", version: TOOL_VERSION },
+    matrix: newestMatrix(inputs),
+    policy,
+    targets: targets.columns.map((c) => c.target),
+    images: images.rows,
+    results: ordered,
+    summary: { pass: count("pass"), caveat: count("caveat"), fail: count("fail"), verdict, gatePassed: gatePasses(verdict, policy.failOn) },
+    ...changes.size ? { changes: [...changes.values()] } : {},
+    ...notes.size ? { notes: [...notes] } : {},
+    mergedFrom: inputs.map(({ name, report }) => ({
+      name,
+      tool: report.tool.version,
+      matrix: report.matrix.version,
+      images: report.images.length,
+      targets: report.targets.length
+    }))
+  };
+}
+var ImageRows = class {
+  constructor(notes) {
+    this.notes = notes;
+  }
+  notes;
+  rows = [];
+  byIdentity = /* @__PURE__ */ new Map();
+  bySource = /* @__PURE__ */ new Map();
+  /** Adds an image (or finds its row) and returns the source string its results are keyed by. */
+  add(img, from) {
+    const identity2 = img.digest ? `${img.digest} ${img.platform}` : void 0;
+    const same = identity2 ? this.byIdentity.get(identity2) : void 0;
+    if (same) {
+      if (img.source !== same.source && !same.aliases?.includes(img.source)) {
+        same.aliases = [...same.aliases ?? [], img.source];
+        this.notes.add(`${img.source} (${from.name}) is the same image as ${same.source} (${shortDigest(img.digest)}, ${img.platform}): one row`);
+      }
+      return same.source;
+    }
+    const clash = this.bySource.get(img.source);
+    const source = clash ? freeName(img.source, from.label, this.bySource) : img.source;
+    const row = { ...img, source };
+    if (clash) {
+      const why = !img.digest || !clash.row.digest ? "without a digest on both they cannot be told to be the same" : img.digest === clash.row.digest ? `their platforms differ (${clash.row.platform}, ${img.platform})` : "their digests differ";
+      this.notes.add(`${clash.from.name} and ${from.name} both gated an image called ${img.source}, and ${why}: the one from ${from.name} is shown as ${source}`);
+    }
+    this.rows.push(row);
+    this.bySource.set(source, { row, from });
+    if (identity2) this.byIdentity.set(identity2, row);
+    return source;
+  }
+};
+var TargetColumns = class {
+  constructor(notes) {
+    this.notes = notes;
+  }
+  notes;
+  columns = [];
+  byName = /* @__PURE__ */ new Map();
+  add(t, from) {
+    const same = this.columns.find((c) => c.original === t.name && sameTarget(c.target, t));
+    if (same) return same.target.name;
+    const clash = this.columns.find((c) => c.original === t.name);
+    const name = this.byName.has(t.name) ? freeName(t.name, from.label, this.byName) : t.name;
+    if (clash) {
+      this.notes.add(
+        `target ${t.name} differs between reports \u2014 ${describeTarget(clash.target)} in ${clash.from.name}, ${describeTarget(t)} in ${from.name}: both are kept, the second as ${name}`
+      );
+    }
+    this.columns.push({ original: t.name, target: { ...t, name }, from });
+    this.byName.set(name, true);
+    return name;
+  }
+};
+function sameTarget(a, b) {
+  const key = (t) => [t.driver, t.gpu?.computeCapability ?? "", t.gpu?.name ?? t.gpu?.input ?? "", t.forwardCompat, t.os].join("\0");
+  return key(a) === key(b);
+}
+function describeTarget(t) {
+  return `driver ${t.driver}${t.gpu ? `, GPU ${t.gpu.input}` : ""}${t.forwardCompat ? ", forward-compat" : ""}${t.os !== "linux" ? `, ${t.os}` : ""}`;
+}
+function freeName(name, label, taken) {
+  let candidate = `${name} (${label})`;
+  for (let n = 2; taken.has(candidate); n++) candidate = `${name} (${label} #${n})`;
+  return candidate;
+}
+function shortDigest(digest) {
+  const [algorithm, hex = ""] = digest.split(":");
+  return hex ? `${algorithm}:${hex.slice(0, 12)}` : digest;
+}
+function shortNames(names) {
+  const parts = names.map((n) => n.split(/[\\/]+/).filter(Boolean));
+  const shortest = Math.min(...parts.map((p) => p.length));
+  const sharedAt = (pick) => parts.every((p) => pick(p) === pick(parts[0]));
+  let head = 0;
+  let tail = 0;
+  while (names.length > 1 && shortest - head - tail > 1 && sharedAt((p) => p[head])) head++;
+  while (names.length > 1 && shortest - head - tail > 1 && sharedAt((p) => p[p.length - 1 - tail])) tail++;
+  return parts.map((p, i) => p.slice(head, p.length - tail).join("/").replace(/\.json$/i, "") || names[i]);
+}
+function grouped(inputs, valueOf2) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const { name, report } of inputs) groups.set(valueOf2(report), [...groups.get(valueOf2(report)) ?? [], name]);
+  return groups;
+}
+var listGroups = (groups) => [...groups].map(([value, names]) => `${value} (${names.join(", ")})`).join("; ");
+function versionNotes(inputs) {
+  const notes = [];
+  const tools = grouped(inputs, (r) => r.tool.version);
+  if (tools.size > 1) {
+    notes.push(`the reports were written by different cuda-gate versions \u2014 ${listGroups(tools)}; merged by ${TOOL_VERSION}: their verdicts may rest on different rules`);
+  } else if (!tools.has(TOOL_VERSION)) {
+    notes.push(`the reports were written by cuda-gate ${[...tools.keys()][0]} and merged by cuda-gate ${TOOL_VERSION}`);
+  }
+  const matrices = grouped(inputs, (r) => `${r.matrix.version} (${r.matrix.date})`);
+  if (matrices.size > 1) {
+    notes.push(`the reports were judged against different compatibility matrices \u2014 ${listGroups(matrices)}: their verdicts may rest on different facts; the footer shows the newest`);
+  }
+  return notes;
+}
+function newestMatrix(inputs) {
+  return inputs.map((i) => i.report.matrix).reduce((newest, m) => m.date > newest.date ? m : newest);
+}
+function mergedPolicy(inputs, opts, notes) {
+  const failOns = grouped(inputs, (r) => r.policy.failOn);
+  const strictest = [...failOns.keys()].reduce((a, b) => FAIL_ON_STRICTNESS[b] > FAIL_ON_STRICTNESS[a] ? b : a);
+  const failOn = opts.failOn ?? strictest;
+  if (failOns.size > 1) {
+    notes.add(
+      `the reports were gated with different fail-on \u2014 ${listGroups(failOns)}: the merged gate uses ${failOn}${opts.failOn ? " (set for the merge)" : " (the strictest)"}`
+    );
+  }
+  const noCudas = grouped(inputs, (r) => r.policy.noCuda);
+  const noCuda2 = [...noCudas.keys()].reduce((a, b) => NO_CUDA_STRICTNESS[b] > NO_CUDA_STRICTNESS[a] ? b : a);
+  if (noCudas.size > 1) {
+    notes.add(`the reports were judged with different no-cuda policies \u2014 ${listGroups(noCudas)}: each result keeps the policy it was judged with`);
+  }
+  return { failOn, noCuda: noCuda2 };
+}
+
+// src/report/parse-report.ts
+init_import_meta_url();
+init_errors();
+var VERDICTS = ["pass", "caveat", "fail"];
+var FAIL_ON3 = ["fail", "caveat", "never"];
+var NO_CUDA3 = ["pass", "warn", "fail"];
+var HINT = "give the JSON report a cuda-gate check wrote (--format json, or the action's report-path) with schemaVersion 1";
+function isObject(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function parseReport(text2, name) {
+  let doc;
+  try {
+    doc = JSON.parse(text2.replace(/^\uFEFF/, ""));
+  } catch (e) {
+    throw new GateError("BAD_REPORT", `${name} is not JSON: ${messageOf(e)}`, HINT);
+  }
+  const bad = (what) => {
+    throw new GateError("BAD_REPORT", `${name} is not a cuda-gate report: ${what}`, HINT);
+  };
+  if (!isObject(doc)) return bad("expected a JSON object");
+  if (doc.schemaVersion !== 1) {
+    return typeof doc.schemaVersion === "number" ? bad(`schemaVersion ${doc.schemaVersion}, and this cuda-gate reads schemaVersion 1 (use the cuda-gate that wrote it)`) : bad("schemaVersion is missing");
+  }
+  const field2 = (obj, key, path, type, optional = false) => {
+    const v = obj[key];
+    if (v === void 0 && optional) return v;
+    const ok = type === "array" ? Array.isArray(v) : type === "object" ? isObject(v) : typeof v === type;
+    if (!ok) bad(`${path}${key} ${v === void 0 ? "is missing" : "has the wrong type"} (expected ${type === "array" || type === "object" ? `an ${type}` : `a ${type}`})`);
+    return v;
+  };
+  const oneOf2 = (obj, key, path, allowed) => {
+    if (!allowed.includes(obj[key])) bad(`${path}${key} is ${JSON.stringify(obj[key])}, not one of ${allowed.join(", ")}`);
+  };
+  const each = (list, path, check2) => {
+    list.forEach((item, i) => {
+      const at = `${path}[${i}].`;
+      if (!isObject(item)) bad(`${path}[${i}] is not an object`);
+      check2(item, at);
+    });
+  };
+  const tool = field2(doc, "tool", "", "object");
+  if (tool.name !== "cuda-gate") bad(`tool.name is ${JSON.stringify(tool.name)}, not "cuda-gate"`);
+  field2(tool, "version", "tool.", "string");
+  const matrix = field2(doc, "matrix", "", "object");
+  field2(matrix, "version", "matrix.", "string");
+  field2(matrix, "date", "matrix.", "string");
+  const policy = field2(doc, "policy", "", "object");
+  oneOf2(policy, "failOn", "policy.", FAIL_ON3);
+  oneOf2(policy, "noCuda", "policy.", NO_CUDA3);
+  const targetNames = /* @__PURE__ */ new Set();
+  each(field2(doc, "targets", "", "array"), "targets", (t, at) => {
+    targetNames.add(field2(t, "name", at, "string"));
+    field2(t, "driver", at, "string");
+    field2(t, "cuda", at, "string");
+    field2(t, "forwardCompat", at, "boolean");
+    field2(t, "os", at, "string");
+    field2(t, "gpu", at, "object", true);
+  });
+  const sources = /* @__PURE__ */ new Set();
+  each(field2(doc, "images", "", "array"), "images", (img, at) => {
+    sources.add(field2(img, "source", at, "string"));
+    field2(img, "ref", at, "string");
+    field2(img, "platform", at, "string");
+    field2(img, "digest", at, "string", true);
+    if (img.cuda !== null) field2(img, "cuda", at, "object");
+    const req = field2(img, "requirement", at, "object");
+    field2(req, "majors", `${at}requirement.`, "array");
+    field2(req, "needs", `${at}requirement.`, "array");
+    field2(req, "require", `${at}requirement.`, "array");
+    field2(req, "minDriver", `${at}requirement.`, "string", true);
+    field2(img, "evidence", at, "array");
+    field2(img, "findings", at, "array");
+    field2(img, "layers", at, "array");
+  });
+  each(field2(doc, "results", "", "array"), "results", (r, at) => {
+    const image = field2(r, "image", at, "string");
+    const target = field2(r, "target", at, "string");
+    if (!sources.has(image)) bad(`${at}image "${image}" is not one of the report's images`);
+    if (!targetNames.has(target)) bad(`${at}target "${target}" is not one of the report's targets`);
+    oneOf2(r, "verdict", at, VERDICTS);
+    each(field2(r, "reasons", at, "array"), `${at}reasons`, (reason, rat) => {
+      field2(reason, "code", rat, "string");
+      field2(reason, "message", rat, "string");
+      oneOf2(reason, "verdict", rat, VERDICTS);
+    });
+  });
+  const summary = field2(doc, "summary", "", "object");
+  oneOf2(summary, "verdict", "summary.", VERDICTS);
+  field2(doc, "changes", "", "array", true);
+  field2(doc, "notes", "", "array", true);
+  return doc;
+}
+
+// src/cli/merge.ts
+var FORMATS2 = ["text", "json", "markdown"];
+var FAIL_ON4 = ["fail", "caveat", "never"];
+var USAGE_HINT = "usage: cuda-gate merge REPORT.json... [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]";
+function parseMergeArgs(argv) {
+  let parsed;
+  try {
+    parsed = (0, import_node_util3.parseArgs)({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        format: { type: "string", short: "f", default: "text" },
+        output: { type: "string", short: "o" },
+        "fail-on": { type: "string" }
+      }
+    });
+  } catch (e) {
+    throw new GateError("BAD_ARGUMENT", e.message.split("\n")[0], USAGE_HINT);
+  }
+  const v = parsed.values;
+  if (!parsed.positionals.length) throw new GateError("BAD_ARGUMENT", "merge: no report given", "e.g. cuda-gate merge reports/*/cuda-gate-report.json");
+  const format = v.format;
+  if (!FORMATS2.includes(format)) throw new GateError("BAD_ARGUMENT", `--format "${format}" is not one of ${FORMATS2.join(", ")}`, "e.g. --format json");
+  const failOn = v["fail-on"];
+  if (failOn !== void 0 && !FAIL_ON4.includes(failOn)) {
+    throw new GateError("BAD_ARGUMENT", `--fail-on "${failOn}" is not one of ${FAIL_ON4.join(", ")}`, "e.g. --fail-on caveat");
+  }
+  return { command: "merge", reports: parsed.positionals, format, output: v.output, failOn };
+}
+function runMerge(args, out) {
+  const inputs = args.reports.map((file) => ({ name: file, report: parseReport(readReportFile(file), file) }));
+  const report = mergeReports(inputs, { failOn: args.failOn });
+  const text2 = args.format === "json" ? `${JSON.stringify(report, null, 2)}
+` : args.format === "markdown" ? renderMarkdown(report) : renderText(report);
+  if (args.output) (0, import_node_fs8.writeFileSync)(args.output, text2);
+  else out.write(text2);
+  return report.summary.gatePassed ? 0 : 1;
+}
+function readReportFile(file) {
+  try {
+    return (0, import_node_fs8.readFileSync)(file, "utf8");
+  } catch (e) {
+    const code = e.code;
+    if (code === "ENOENT") throw new GateError("FILE_NOT_FOUND", `report ${file} does not exist`, "give the path of a JSON report a cuda-gate check wrote");
+    throw new GateError("BAD_REPORT", `cannot read report ${file}: ${messageOf(e)}`, "give the path of a JSON report file");
+  }
+}
+
 // src/cli/main.ts
 var DEFAULT_TARGETS = ".github/cuda-targets.yml";
 async function run(argv, io = { out: process.stdout, err: process.stderr }) {
   try {
+    if (argv[0] === "merge") return runMerge(parseMergeArgs(argv.slice(1)), io.out);
     const args = parseCliArgs(argv);
     if (args.command === "help") {
       io.out.write(`${USAGE}
@@ -71104,7 +73142,7 @@ async function check(args, io) {
   } else if (args.targets === "probe") {
     targets = probeTargets(await probeHost(), matrix);
   } else {
-    const file = args.targets ?? ((0, import_node_fs8.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
+    const file = args.targets ?? ((0, import_node_fs9.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
     if (!file) {
       throw new GateError("BAD_ARGUMENT", `no targets: ${DEFAULT_TARGETS} does not exist and neither --targets nor --driver was given`, "pass --driver 535.104.05 [--gpu A100] or --targets FILE");
     }
@@ -71120,7 +73158,7 @@ async function check(args, io) {
   progress?.({ image: "", phase: "done" });
   const text2 = args.format === "json" ? `${JSON.stringify(report, null, 2)}
 ` : args.format === "markdown" ? renderMarkdown(report) : renderText(report);
-  if (args.output) (0, import_node_fs8.writeFileSync)(args.output, text2);
+  if (args.output) (0, import_node_fs9.writeFileSync)(args.output, text2);
   else io.out.write(text2);
   return report.summary.gatePassed ? 0 : 1;
 }
