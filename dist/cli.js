@@ -66658,7 +66658,8 @@ async function send(req, policy) {
     }
     let res;
     try {
-      res = await exchange({ ...req, url, ...authorization !== void 0 && { authorization } });
+      const { authorization: _original, ...rest } = req;
+      res = await exchange({ ...rest, url, ...authorization !== void 0 && { authorization } });
     } catch (err) {
       if (typeof err === "object" && err !== null) Object.assign(err, { requestUrl: url });
       throw err;
@@ -67336,7 +67337,7 @@ var init_client = __esm({
       /** GET a manifest (tag or digest) with the media types we read in `accept`; a 2xx response. */
       async manifest(reference, accept) {
         countManifestGet();
-        const res = await this.get(`manifests/${encodeURIComponent(reference)}`, { accept }, `fetching manifest ${reference}`);
+        const res = await this.get(`manifests/${reference}`, { accept }, `fetching manifest ${reference}`);
         if (res.status === 404) {
           const said = await registryErrorText(res);
           const missingRepo = said?.startsWith("NAME_UNKNOWN") === true;
