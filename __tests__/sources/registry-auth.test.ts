@@ -166,6 +166,25 @@ describe('Bearer token flow (stub registry)', () => {
     expect(stub.requests('/blobs/').filter((r) => r.headers.authorization === 'Bearer t2').length).toBe(1 + written.layerDigests.length);
   });
 
+  test('parallel layer downloads meeting an expired token share one new token', async () => {
+    stub.tokenAuth = { token: 't1', extraTokens: ['t2'] };
+    const layers = new Set(written.layerDigests.map((d) => `/blobs/${d}`));
+    stub.fault = (req, res) => {
+      if (req.path.startsWith('/token')) {
+        // the first token lives 1 s: expired by the time the layers are asked for
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(req.n === 1 ? { token: 't1', expires_in: 1 } : { token: 't2' }));
+        return true;
+      }
+      if ([...layers].some((l) => req.path.endsWith(l)) && req.headers.authorization === 'Bearer t1') {
+        res.writeHead(401, { 'www-authenticate': `Bearer realm="${stub.origin}/token",service="stub-registry",scope="repository:${REPO}:pull"` }).end();
+        return true;
+      }
+      return false;
+    };
+    await expectSameAsReference(await open(emptyConfig()));
+    expect(stub.requests('/token')).toHaveLength(2);
+  });
+
   test('blob GETs redirected to another origin carry no Authorization there', async () => {
     stub.tokenAuth = { token: 'secret-token' };
     stub.blobRedirect = cdn.origin;

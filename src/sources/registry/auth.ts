@@ -46,6 +46,12 @@ export function parseChallenges(header: string): Challenge[] {
     i++;
     return value;
   };
+  // unquoted values should be tokens, but realms like https://x/token are sent bare: read to the next comma
+  const bare = (): string => {
+    const start = i;
+    while (i < header.length && header[i] !== ',') i++;
+    return header.slice(start, i).trim();
+  };
   while (i < header.length) {
     skip(' \t,');
     const word = token();
@@ -57,7 +63,7 @@ export function parseChallenges(header: string): Challenge[] {
     if (header[i] === '=' && current) {
       i++;
       skip(' \t');
-      current.params[word.toLowerCase()] = header[i] === '"' ? quoted() : token();
+      current.params[word.toLowerCase()] = header[i] === '"' ? quoted() : bare();
     } else {
       current = { scheme: word.toLowerCase(), params: {} };
       out.push(current);
@@ -83,6 +89,7 @@ export class Authenticator {
   private scheme: 'basic' | 'bearer' | undefined;
   private tokenScopes: string[] = [];
   private tokenExpiresAt = 0;
+  private pending: Promise<boolean> | undefined;
 
   constructor(private readonly ctx: AuthContext) {}
 
@@ -92,16 +99,23 @@ export class Authenticator {
   }
 
   /**
-   * Answers a 401's challenge. True when there is a new Authorization worth retrying with; false when what we sent
-   * is all we have (the caller then reports the 401 through `refused`).
+   * Answers a 401's challenge to a request sent with `sentWith`. True when there is a new Authorization worth
+   * retrying with; false when what we sent is all we have (the caller then reports the 401 through `refused`).
    */
-  async answer(challengeHeader: string | undefined): Promise<boolean> {
+  async answer(challengeHeader: string | undefined, sentWith: string | undefined): Promise<boolean> {
+    // parallel layer downloads meet the same challenge: one of them fetches the token, the others wait for it
+    while (this.pending) await this.pending.catch(() => undefined);
+    if (this.header !== sentWith) return true;
     const challenges = parseChallenges(challengeHeader ?? '');
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     const basic = challenges.find((c) => c.scheme === 'basic');
-    if (bearer) return this.answerBearer(bearer);
-    if (basic) return this.answerBasic();
-    return false;
+    const answering = bearer ? this.answerBearer(bearer) : basic ? this.answerBasic() : Promise.resolve(false);
+    this.pending = answering;
+    try {
+      return await answering;
+    } finally {
+      this.pending = undefined;
+    }
   }
 
   /** The AUTH_FAILED for a request refused after `answer` had nothing more to offer. */

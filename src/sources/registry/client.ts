@@ -95,7 +95,7 @@ export class RegistryClient {
       if (res.status === 401 && round < AUTH_ROUNDS) {
         const challenge = res.headers['www-authenticate'];
         discard(res);
-        if (await this.auth.answer(typeof challenge === 'string' ? challenge : undefined)) continue;
+        if (await this.auth.answer(typeof challenge === 'string' ? challenge : undefined, authorization)) continue;
         throw await this.auth.refused(401, undefined);
       }
       return res;

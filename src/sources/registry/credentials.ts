@@ -164,7 +164,9 @@ async function fromHelper(name: string, registry: string, env: NodeJS.ProcessEnv
 /** stdout of the helper, or undefined when it is not installed or has nothing for this registry. */
 function runHelper(program: string, serverUrl: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, ['get'], { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: HELPER_TIMEOUT_MS });
+    const child = spawn(program, ['get'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // spawn's own `timeout` outlives a helper that was never found (no 'exit' follows ENOENT): keep our own
+    const timer = setTimeout(() => child.kill(), HELPER_TIMEOUT_MS);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -173,11 +175,13 @@ function runHelper(program: string, serverUrl: string, env: NodeJS.ProcessEnv): 
     });
     child.stdin.on('error', () => undefined);
     child.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
       // a helper named in config.json but not installed (a config copied from a desktop): same as no credential
       if (err.code === 'ENOENT') resolve(undefined);
       else reject(new GateError('AUTH_FAILED', `cannot run the credential helper ${program}: ${err.message}`));
     });
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       if (code === 0) return resolve(stdout);
       const said = `${stdout} ${stderr}`.trim();
       // the helpers' protocol: "credentials not found in native keychain" on stdout, exit 1
