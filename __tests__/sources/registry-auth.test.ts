@@ -185,6 +185,18 @@ describe('Bearer token flow (stub registry)', () => {
     expect(stub.requests('/token')).toHaveLength(2);
   });
 
+  test('a 403 is AUTH_FAILED saying access was denied', async () => {
+    stub.fault = (req, res) => {
+      if (!req.path.includes('/manifests/')) return false;
+      res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] }));
+      return true;
+    };
+    const err = await failure(() => open(emptyConfig()));
+    expect(err.code).toBe('AUTH_FAILED');
+    expect(err.message).toContain(`denied access to ${REPO}`);
+    expect(err.message).toContain('DENIED: requested access to the resource is denied');
+  });
+
   test('blob GETs redirected to another origin carry no Authorization there', async () => {
     stub.tokenAuth = { token: 'secret-token' };
     stub.blobRedirect = cdn.origin;

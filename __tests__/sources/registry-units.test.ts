@@ -119,6 +119,18 @@ describe('retryAfterMs', () => {
 });
 
 describe('network failures said as such', () => {
+  test.each([
+    ['ECONNREFUSED', 'connection refused', 'is the registry running'],
+    ['ENOTFOUND', 'cannot resolve the registry host', 'DNS'],
+    ['CERT_HAS_EXPIRED', 'TLS failed', 'NODE_EXTRA_CA_CERTS'],
+    ['ECONNRESET', 'network error', 'retry later'],
+  ])('%s', (code, said, hint) => {
+    const err = networkError(Object.assign(new Error(`boom ${code}`), { code }), 'r.example:5000', 'docker://r.example:5000/a:1', 'fetching manifest 1');
+    expect(err).toMatchObject({ code: 'REGISTRY_ERROR', message: expect.stringContaining(said), hint: expect.stringContaining(hint) });
+    expect(err.message).toContain('r.example:5000');
+    expect(err.message).toContain('docker://r.example:5000/a:1');
+  });
+
   test('TLS spoken to a plain-HTTP server is a REGISTRY_ERROR that says TLS and how to fix it', async () => {
     const server = createServer((_req, res) => res.end('plain'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

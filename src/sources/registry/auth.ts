@@ -174,7 +174,7 @@ export class Authenticator {
     this.scheme = 'bearer';
     this.header = `Bearer ${token}`;
     this.tokenScopes = scopes;
-    // renew a little early rather than race the expiry
+    // a 401 for covered scopes before this is a refusal; after it, the token (nearly) expired and is renewed
     this.tokenExpiresAt = Date.now() + Math.max(0, seconds - 5) * 1000;
     return true;
   }

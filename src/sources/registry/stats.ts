@@ -6,11 +6,11 @@ export interface RegistryStats {
   /** every HTTP request sent, redirects and token requests included */
   requests: number;
   manifestGets: number;
-  /** GETs of blobs: configs and layers, retries and resumed downloads included */
+  /** blob fetches, configs and layers: each resumed download counts again; HTTP retries of one are in `retries` */
   blobGets: number;
-  /** the blob GETs that were for layers */
+  /** the blob fetches that were for layers */
   layerGets: number;
-  /** blob GETs per digest */
+  /** blob fetches per digest */
   blobGetsByDigest: Record<string, number>;
   /** requests sent again after a failure (429, 5xx, reset, timeout), resumed downloads included */
   retries: number;
