@@ -4,6 +4,7 @@
  * tests set real INPUT_* variables.
  */
 import { GateError } from '../common/errors';
+import type { ScanMode } from '../engine/check';
 import type { FailOn, NoCudaPolicy } from '../targets/types';
 
 export type CommentMode = 'auto' | 'always' | 'on-failure' | 'never';
@@ -26,6 +27,10 @@ export interface Inputs {
   githubToken: string;
   reportPath: string;
   dockerfile?: string;
+  /** full: config and files; config: the image config alone (no layer read) */
+  scan: ScanMode;
+  /** keep per-layer analyses between runs with the Actions cache (default true) */
+  cache: boolean;
   /** aggregate mode: report files (globs, directories) and artifact:NAME-PATTERN lines */
   reports: string[];
   /** check mode: upload the JSON report as an artifact of this name */
@@ -87,6 +92,8 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     githubToken: get('github-token'),
     reportPath: get('report-path') || 'cuda-gate-report.json',
     dockerfile: get('dockerfile') || undefined,
+    scan: oneOf<ScanMode>('scan', get('scan'), ['full', 'config'], 'full')!,
+    cache: get('cache') ? bool('cache', get('cache')) : true,
     reports,
     reportArtifact: get('report-artifact') || undefined,
   };

@@ -22,6 +22,7 @@ import { renderCommentBody } from './comment-body';
 import { syncStickyComment } from './comment';
 import { createClient, pullRequestContext, runUrl } from './github';
 import { getInputs, type Inputs } from './inputs';
+import { ActionLayerCache } from './layer-cache';
 import { uploadReportArtifact } from './report-artifact';
 
 /** GitHub drops a whole step summary over 1 MiB: keep well under it. */
@@ -41,32 +42,37 @@ export async function runAction(): Promise<void> {
     return;
   }
   let report: Report;
+  let layerCache: ActionLayerCache | undefined;
   try {
-    report = await gate(inputs);
+    ({ report, layerCache } = await gate(inputs));
   } catch (e) {
     fail(e);
     return;
   }
   await publish(inputs, report);
+  await layerCache?.save();
   if (inputs.reportArtifact) await uploadReportArtifact(inputs.reportArtifact, inputs.reportPath);
 }
 
-async function gate(inputs: Inputs): Promise<Report> {
+async function gate(inputs: Inputs): Promise<{ report: Report; layerCache?: ActionLayerCache }> {
   const matrix = loadMatrix();
   const { targets, policy } = await resolveTargets(inputs, matrix);
   const platform = inputs.platform ? parsePlatform(inputs.platform) : undefined;
+  // --scan config opens no layer: nothing to restore or save
+  const layerCache = inputs.cache && inputs.scan === 'full' ? await ActionLayerCache.restore({ matrix, log: core }) : undefined;
+  const scan = { scan: inputs.scan, cache: layerCache?.cache };
   const report = await core.group(`cuda-gate: checking ${inputs.images.length} image(s) against ${targets.length} target(s)`, () =>
-    checkImages({ sources: inputs.images, targets, policy, matrix, platform, onProgress: (p) => p.phase === 'open' && core.info(`reading ${p.image}`) }),
+    checkImages({ sources: inputs.images, targets, policy, matrix, platform, ...scan, onProgress: (p) => p.phase === 'open' && core.info(`reading ${p.image}`) }),
   );
   if (inputs.baselineImages.length) {
     const baseline = await core.group('cuda-gate: reading the baseline images', async () => {
       const out = [];
-      for (const source of inputs.baselineImages) out.push((await analyseImage(source, { matrix, platform })).image);
+      for (const source of inputs.baselineImages) out.push((await analyseImage(source, { matrix, platform, ...scan })).image);
       return out;
     });
     report.changes = report.images.flatMap((img, i) => (baseline[i] ? diffImages(baseline[i], img) : []));
   }
-  return report;
+  return { report, layerCache };
 }
 
 async function resolveTargets(inputs: Inputs, matrix: Matrix): Promise<{ targets: Target[]; policy: Policy }> {

@@ -1,6 +1,7 @@
 /** argv -> typed CLI options. Every mistake is a GateError naming the flag and the fix. */
 import { parseArgs } from 'node:util';
 import { GateError } from '../common/errors';
+import type { ScanMode } from '../engine/check';
 import type { FailOn, NoCudaPolicy } from '../targets/types';
 
 export type Format = 'text' | 'json' | 'markdown';
@@ -19,6 +20,10 @@ export interface CheckArgs {
   platform?: string;
   quiet: boolean;
   matrixDir?: string;
+  scan: ScanMode;
+  /** per-layer cache directory (default $XDG_CACHE_HOME/cuda-gate or ~/.cache/cuda-gate) */
+  cacheDir?: string;
+  noCache: boolean;
 }
 
 export interface ProbeArgs {
@@ -32,10 +37,12 @@ export type CliArgs = CheckArgs | ProbeArgs | { command: 'help' } | { command: '
 const FORMATS: readonly Format[] = ['text', 'json', 'markdown'];
 const FAIL_ON: readonly FailOn[] = ['fail', 'caveat', 'never'];
 const NO_CUDA: readonly NoCudaPolicy[] = ['pass', 'warn', 'fail'];
+const SCAN: readonly ScanMode[] = ['full', 'config'];
 
 export const USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --driver VER [--gpu GPU] [--forward-compat]]
                        [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]
                        [--no-cuda pass|warn|fail] [--platform OS/ARCH] [--quiet]
+                       [--scan full|config] [--cache-dir DIR | --no-cache]
 
 SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at DOCKER_HOST
          docker-archive:PATH[:REF]                docker save / podman save tar
@@ -47,6 +54,9 @@ SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at D
                                                  one report and one verdict from several runs' JSON reports
 
 Targets default to .github/cuda-targets.yml when it exists; --targets probe uses this machine.
+--scan config reads the image config alone (env, labels, NVIDIA_REQUIRE_*): no layer is opened, so libraries,
+packages and GPU code are not checked. Layer analyses are cached per layer in --cache-dir (default
+$XDG_CACHE_HOME/cuda-gate or ~/.cache/cuda-gate): a rescan reads only layers it has not seen.
 Exit codes: 0 gate passed, 1 gate failed (a result at or above --fail-on), 2 bad input or unreadable image.`;
 
 export function parseCliArgs(argv: string[]): CliArgs {
@@ -75,6 +85,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
         platform: { type: 'string' },
         quiet: { type: 'boolean', short: 'q', default: false },
         matrix: { type: 'string' },
+        scan: { type: 'string', default: 'full' },
+        'cache-dir': { type: 'string' },
+        'no-cache': { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -90,6 +103,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (failOn !== undefined && !FAIL_ON.includes(failOn as FailOn)) throw new GateError('BAD_ARGUMENT', `--fail-on "${failOn}" is not one of ${FAIL_ON.join(', ')}`, 'e.g. --fail-on caveat');
   const noCuda = v['no-cuda'] as string | undefined;
   if (noCuda !== undefined && !NO_CUDA.includes(noCuda as NoCudaPolicy)) throw new GateError('BAD_ARGUMENT', `--no-cuda "${noCuda}" is not one of ${NO_CUDA.join(', ')}`, 'e.g. --no-cuda fail');
+  const scan = v.scan as string;
+  if (!SCAN.includes(scan as ScanMode)) throw new GateError('BAD_ARGUMENT', `--scan "${scan}" is not one of ${SCAN.join(', ')}`, 'e.g. --scan config');
+  if (v['cache-dir'] !== undefined && v['no-cache']) throw new GateError('BAD_ARGUMENT', '--cache-dir and --no-cache are exclusive', 'give one of them');
+  if (v['cache-dir'] === '') throw new GateError('BAD_ARGUMENT', '--cache-dir is empty', 'e.g. --cache-dir .cache/cuda-gate');
   return {
     command: 'check',
     sources: parsed.positionals,
@@ -104,6 +121,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
     platform: v.platform as string | undefined,
     quiet: !!v.quiet,
     matrixDir: v.matrix as string | undefined,
+    scan: scan as ScanMode,
+    cacheDir: v['cache-dir'] as string | undefined,
+    noCache: !!v['no-cache'],
   };
 }
 

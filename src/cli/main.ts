@@ -1,7 +1,10 @@
 /** The CLI shell: argv -> engine -> stdout/file, exit code 0 (passed), 1 (gate failed), 2 (bad input). */
 import { existsSync, writeFileSync } from 'node:fs';
+import { openLayerCache, type CacheLog, type LayerCache } from '../cache/layer-cache';
 import { isGateError, GateError, messageOf } from '../common/errors';
+import { layerCacheVersion } from '../engine/cache-version';
 import { checkImages, type Progress } from '../engine/check';
+import type { Matrix } from '../matrix/types';
 import { loadMatrix } from '../matrix/load';
 import { renderMarkdown } from '../report/markdown';
 import { renderText } from '../report/text';
@@ -67,7 +70,8 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
   const platform = args.platform ? parsePlatform(args.platform) : undefined;
 
   const progress = !args.quiet && io.err.isTTY ? progressPrinter(io.err) : undefined;
-  const report = await checkImages({ sources: args.sources, targets, policy, matrix, platform, onProgress: progress });
+  const cache = cacheFor(args, matrix, io);
+  const report = await checkImages({ sources: args.sources, targets, policy, matrix, platform, onProgress: progress, scan: args.scan, cache });
   progress?.({ image: '', phase: 'done' });
 
   const text =
@@ -83,6 +87,18 @@ async function probe(format: 'yaml' | 'json', matrixDir: string | undefined, io:
   const targets = probeTargets(result, matrix);
   io.out.write(format === 'json' ? `${JSON.stringify({ probe: result, targets }, null, 2)}\n` : probeYaml(result, targets));
   return 0;
+}
+
+/** No cache for --no-cache, nor for --scan config (it reads no layer); a cache that cannot be opened only warns. */
+function cacheFor(args: CheckArgs, matrix: Matrix, io: CliIO): LayerCache | undefined {
+  if (args.noCache || args.scan === 'config') return undefined;
+  const log: CacheLog = {
+    debug: (m) => {
+      if (process.env.CUDA_GATE_DEBUG) io.err.write(`cuda-gate: debug: ${m}\n`);
+    },
+    warn: (m) => io.err.write(`cuda-gate: warning: ${m}\n`),
+  };
+  return openLayerCache({ dir: args.cacheDir, version: layerCacheVersion(matrix), log });
 }
 
 function progressPrinter(err: NodeJS.WritableStream): (p: Progress) => void {

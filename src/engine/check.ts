@@ -2,12 +2,11 @@
  * The one pipeline both shells run: source -> layers -> evidence -> requirement -> verdict -> report.
  * This module only composes the stages; each stage's logic lives in its own folder.
  */
+import type { LayerCache } from '../cache/layer-cache';
+import { messageOf } from '../common/errors';
 import type { Finding } from '../common/findings';
 import { detectEvidence } from '../evidence/detect';
-import { evidenceInterest } from '../evidence/interests';
-import { analyseLayer } from '../layers/analyse-layer';
 import { mergeLayers } from '../layers/merge';
-import type { LayerResult } from '../layers/types';
 import type { Matrix } from '../matrix/types';
 import { buildReport } from '../report/build';
 import { reportGpuCode } from '../report/gpu-code';
@@ -20,6 +19,7 @@ import type { Platform } from '../sources/types';
 import type { Policy, Target } from '../targets/types';
 import { judge } from '../verdict/judge';
 import type { Result } from '../verdict/types';
+import { readLayersThroughCache, type LayersRead } from './cached-layers';
 
 export interface Progress {
   image: string;
@@ -29,6 +29,9 @@ export interface Progress {
   bytes?: number;
 }
 
+/** full: config and files; config: the image config alone, no layer opened (fast, and says what it did not check) */
+export type ScanMode = 'full' | 'config';
+
 export interface CheckOptions {
   sources: string[];
   targets: Target[];
@@ -36,7 +39,18 @@ export interface CheckOptions {
   matrix: Matrix;
   platform?: Platform;
   onProgress?: (p: Progress) => void;
+  /** default full */
+  scan?: ScanMode;
+  /** per-layer cache (openLayerCache); none: every layer is read */
+  cache?: LayerCache;
 }
+
+/** Shown on every image checked with --scan config, so nobody mistakes its verdict for a full one. */
+export const FILES_NOT_READ: Finding = Object.freeze({
+  code: 'FILES_NOT_READ',
+  severity: 'warning',
+  message: 'files were not read (--scan config): libraries, packages and GPU code are not checked; the verdict rests on the image config (env, labels, NVIDIA_REQUIRE_*) alone',
+});
 
 export interface AnalysedImage {
   image: ReportImage;
@@ -53,28 +67,29 @@ export async function checkImages(opts: CheckOptions): Promise<Report> {
       results.push(judge({ image: source, requirement: analysed.requirement, target, policy: opts.policy }, opts.matrix));
     }
   }
+  pruneCache(opts.cache);
   return buildReport(images, results, opts.targets, opts.policy, opts.matrix);
 }
 
-export async function analyseImage(source: string, opts: Pick<CheckOptions, 'matrix' | 'platform' | 'onProgress'>): Promise<AnalysedImage> {
+export async function analyseImage(
+  source: string,
+  opts: Pick<CheckOptions, 'matrix' | 'platform' | 'onProgress' | 'scan' | 'cache'>,
+): Promise<AnalysedImage> {
   const started = Date.now();
   const ref = parseSourceRef(source);
   opts.onProgress?.({ image: source, phase: 'open' });
   const image = await openImage(ref, { platform: opts.platform });
-  let bytes = 0;
-  let done = 0;
-  const { results: layerResults, config } = await image.readLayers<LayerResult>(async (layer, tar) => {
-    // pass the descriptor itself: a daemon export may only learn the layer digest at the end of its stream
-    const result = await analyseLayer(tar, layer.descriptor, evidenceInterest);
-    bytes += result.tarBytes;
-    done++;
-    opts.onProgress?.({ image: source, phase: 'layer', layer: done, layers: image.layers.length, bytes });
-    return result;
-  });
-  // no layer is skipped yet, so every slot holds a result
-  const view = mergeLayers(layerResults as LayerResult[], config.history);
-  const detected = detectEvidence(config, view, opts.matrix);
-  const findings: Finding[] = [...view.findings, ...detected.findings];
+  const mode = opts.scan ?? 'full';
+  const read: LayersRead =
+    mode === 'config'
+      ? { results: [], config: image.config, layersRead: 0, layersFromCache: 0, bytesRead: 0 }
+      : await readLayersThroughCache(image, {
+          cache: opts.cache,
+          onLayer: (layer, bytes) => opts.onProgress?.({ image: source, phase: 'layer', layer, layers: image.layers.length, bytes }),
+        });
+  const view = mergeLayers(read.results, read.config.history);
+  const detected = detectEvidence(read.config, view, opts.matrix);
+  const findings: Finding[] = [...(mode === 'config' ? [{ ...FILES_NOT_READ }] : []), ...view.findings, ...detected.findings];
   const requirement = deriveRequirement({ evidence: detected.evidence, require: detected.requirements, findings }, opts.matrix);
   opts.onProgress?.({ image: source, phase: 'done' });
 
@@ -103,7 +118,23 @@ export async function analyseImage(source: string, opts: Pick<CheckOptions, 'mat
       evidence: detected.evidence,
       findings: requirement.findings,
       layers: view.layers.map((l) => ({ index: l.index, digest: l.digest, instruction: l.instruction, entries: l.entryCount, bytes: l.tarBytes })),
-      scan: { mode: 'full', layersRead: layerResults.length, bytesRead: bytes, seconds: (Date.now() - started) / 1000 },
+      scan: {
+        mode,
+        layersRead: read.layersRead,
+        layersFromCache: read.layersFromCache,
+        bytesRead: read.bytesRead,
+        seconds: (Date.now() - started) / 1000,
+      },
     },
   };
+}
+
+/** Once per run, after every image: keeps the cache under its size bound. Never fails the check. */
+function pruneCache(cache: LayerCache | undefined): void {
+  if (!cache) return;
+  try {
+    cache.prune();
+  } catch (err) {
+    cache.log.debug(`cache: pruning ${cache.dir} failed: ${messageOf(err)}`);
+  }
 }

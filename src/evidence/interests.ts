@@ -12,6 +12,28 @@ import { DIST_INFO_SUFFIX, isToolkitWheelRecordPath, METADATA_MAX_BYTES, RECORD_
 import { isPixiEnvRecordPath, isPixiManifestPath, PIXI_ENV_RECORD_MAX_BYTES, PIXI_MANIFEST_MAX_BYTES } from './pixi';
 import { isModuleFilePath, MODULE_FILE_MAX_BYTES } from './site-packages';
 
+/**
+ * Bump when what evidenceInterest keeps changes (a new path, a new rule): per-layer caches key on it, and a stale
+ * entry would hide the change. Caps are listed below and need no bump.
+ */
+export const ANALYSIS_VERSION = 1;
+
+/** Everything here that decides what a layer's analysis keeps; hashed into the per-layer cache's version key. */
+export const INTEREST_FINGERPRINT = Object.freeze({
+  version: ANALYSIS_VERSION,
+  caps: {
+    versionFile: VERSION_FILE_MAX_BYTES,
+    dpkg: DPKG_MAX_BYTES,
+    metadata: METADATA_MAX_BYTES,
+    moduleFile: MODULE_FILE_MAX_BYTES,
+    wheelRecord: RECORD_MAX_BYTES,
+    condaRecord: CONDA_META_MAX_BYTES,
+    pixiManifest: PIXI_MANIFEST_MAX_BYTES,
+    pixiEnvRecord: PIXI_ENV_RECORD_MAX_BYTES,
+    fatbinScanMin: FATBIN_SCAN_MIN_BYTES,
+  },
+});
+
 const RECORD: Interest = Object.freeze({});
 const VERSION_FILE: Interest = Object.freeze({ content: VERSION_FILE_MAX_BYTES });
 const DPKG: Interest = Object.freeze({ content: DPKG_MAX_BYTES });

@@ -27,6 +27,12 @@ export interface LayerLimits {
   maxLayerContentBytes: number;
 }
 
+/**
+ * Bump when the walker (whiteouts, links, paths, the fatbin scanner) or the LayerResult it returns changes what is
+ * kept: per-layer caches key on it, and a stale entry would hide the change.
+ */
+export const LAYER_ANALYSIS_VERSION = 1;
+
 export const DEFAULT_LAYER_LIMITS: LayerLimits = {
   maxFileContentBytes: 16 * 1024 * 1024,
   maxLayerContentBytes: 64 * 1024 * 1024,

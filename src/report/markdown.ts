@@ -2,6 +2,7 @@
 import { renderChanges } from './diff';
 import { md, mdCode } from './escape';
 import { gpuArchsOf, gpuCodeLine } from './gpu-code';
+import { scanConfigNote } from './scan-note';
 import type { Report, ReportImage } from './types';
 import type { Result, Verdict } from '../verdict/types';
 
@@ -17,7 +18,7 @@ export interface MarkdownOptions {
 }
 
 export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): string {
-  const head = [headline(report), '', ...notesSection(report), ...changesSection(report), verdictTable(report), ''].join('\n');
+  const head = [headline(report), '', ...notesSection(report), ...scanNoteSection(report), ...changesSection(report), verdictTable(report), ''].join('\n');
   if (opts.details === false) return head + footer(report);
   const parts = [head];
   let size = head.length;
@@ -51,6 +52,12 @@ function headline(report: Report): string {
 function notesSection(report: Report): string[] {
   if (!report.notes?.length) return [];
   return [...report.notes.map((n) => `> **Note:** ${md(n)}`), ''];
+}
+
+/** --scan config: the verdicts rest on the config alone; said above the table, where nobody misses it. */
+function scanNoteSection(report: Report): string[] {
+  const note = scanConfigNote(report);
+  return note ? [`> ⚠️ ${md(note.charAt(0).toUpperCase() + note.slice(1))}`, ''] : [];
 }
 
 /** What the PR changed against baseline-images: first, because it is what the reviewer is deciding on. */

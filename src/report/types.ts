@@ -55,7 +55,12 @@ export interface ReportImage {
   evidence: Evidence[];
   findings: Finding[];
   layers: { index: number; digest: string; instruction?: string; entries: number; bytes: number }[];
-  scan: { mode: 'full' | 'config'; layersRead: number; bytesRead: number; seconds: number };
+  /**
+   * How the image was read. mode config: no layer opened (a FILES_NOT_READ finding says so). layersRead: layers
+   * opened and analysed; layersFromCache: layers whose analysis came from the per-layer cache; bytesRead: their
+   * uncompressed tar bytes (layers read only).
+   */
+  scan: { mode: 'full' | 'config'; layersRead: number; layersFromCache?: number; bytesRead: number; seconds: number };
   /** merged reports: the other source strings this same image (digest and platform) was gated under */
   aliases?: string[];
 }

@@ -55,7 +55,13 @@ export async function openDaemonImage(
     platform,
     config,
     layers: diffIds.map((d) => ({ digest: d, diffId: d })),
-    async readLayers(read) {
+    async readLayers(read, opts) {
+      const skip = opts?.skip;
+      const known = diffIds.map((diffId, index) => ({ index, descriptor: { digest: diffId, diffId } }));
+      // Every layer already analysed: inspect gave env, labels and diffIDs, so nothing needs exporting.
+      if (skip && known.length > 0 && known.every((layer) => skip(layer))) {
+        return { results: known.map(() => undefined), config };
+      }
       // Export by ID: the tag may move between inspect and export, the ID cannot.
       const stream = await docker
         .getImage(info.Id)
@@ -68,6 +74,7 @@ export async function openDaemonImage(
         platform,
         diffIds,
         read,
+        skip,
       });
       return { results: out.results, config: out.config };
     },

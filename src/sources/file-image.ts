@@ -53,11 +53,14 @@ export function imageFromResolved(source: SourceRef, files: ImageFiles, resolved
     platform,
     config,
     layers: resolved.layers.map((l) => ({ ...l.descriptor })),
-    async readLayers(read) {
+    async readLayers(read, opts) {
       const results = await mapInOrder(resolved.layers, LAYER_CONCURRENCY, async (layer, index) => {
+        const context = { index, descriptor: { ...layer.descriptor } };
+        // a layer the caller already has is never opened: its blob is not read at all
+        if (opts?.skip?.(context)) return undefined;
         const blob = await files.open(layer.path);
         const tar = await decompressedTar(blob, `layer ${layer.descriptor.digest} of ${files.location}`);
-        return read({ index, descriptor: { ...layer.descriptor } }, tar);
+        return read(context, tar);
       });
       return { results, config };
     },

@@ -32,9 +32,15 @@ export interface ExportReadOptions<T> {
   /** diffIDs the engine reported, base first: a layer named by one is identified before the manifest arrives */
   diffIds: string[];
   read: LayerReader<T>;
+  /**
+   * Layers the caller already has. An export cannot seek, so a skipped layer's bytes still pass, unread. It is asked
+   * with what is known when the layer starts: a legacy `<id>/layer.tar` is then only its name (index -1, no diffId).
+   */
+  skip?: (layer: LayerContext) => boolean;
 }
 
 export interface ExportReadResult<T> {
+  /** one per layer, base first; undefined for skipped layers (the overloads below say when there can be any) */
   results: T[];
   config: ImageConfig;
   layers: LayerDescriptor[];
@@ -43,10 +49,13 @@ export interface ExportReadResult<T> {
 interface LayerInFlight<T> {
   context: LayerContext;
   size: number;
-  result: Promise<T>;
+  /** undefined once drained unread (skipped) */
+  result: Promise<T | undefined>;
 }
 
-export async function readImageExport<T>(stream: Readable, opts: ExportReadOptions<T>): Promise<ExportReadResult<T>> {
+export async function readImageExport<T>(stream: Readable, opts: ExportReadOptions<T> & { skip?: undefined }): Promise<ExportReadResult<T>>;
+export async function readImageExport<T>(stream: Readable, opts: ExportReadOptions<T>): Promise<ExportReadResult<T | undefined>>;
+export async function readImageExport<T>(stream: Readable, opts: ExportReadOptions<T>): Promise<ExportReadResult<T | undefined>> {
   const jsons = new Map<string, Buffer>();
   const links = new Map<string, string>();
   const layers = new Map<string, LayerInFlight<T>>();
@@ -56,6 +65,13 @@ export async function readImageExport<T>(stream: Readable, opts: ExportReadOptio
   const startLayer = (name: string, size: number): PassThrough => {
     const raw = new PassThrough({ highWaterMark: ENTRY_BUFFER });
     const context = provisionalContext(name, opts.diffIds);
+    if (opts.skip?.(context)) {
+      // not decompressed, hashed or parsed: the bytes flow straight through
+      raw.resume();
+      layers.set(name, { context, size, result: Promise.resolve(undefined) });
+      layerStreams.push(raw);
+      return raw;
+    }
     const result = (async () => {
       const tar = await decompressedTar(raw, `layer ${name} of ${opts.what}`);
       const identified = context.descriptor.diffId === undefined ? identifyByHash(tar, context, opts.diffIds) : tar;
@@ -107,10 +123,10 @@ export async function readImageExport<T>(stream: Readable, opts: ExportReadOptio
 
   const files = exportFiles(opts.what, jsons, links, layers);
   const resolved = await resolveImageFiles(files, 'docker', undefined, { platform: opts.platform });
-  const results: T[] = [];
+  const results: (T | undefined)[] = [];
   for (const [index, layer] of resolved.layers.entries()) {
     const inFlight = layers.get(files.canonical(layer.path));
-    let result: T;
+    let result: T | undefined;
     let context: LayerContext;
     if (inFlight) {
       result = await inFlight.result;
@@ -118,8 +134,11 @@ export async function readImageExport<T>(stream: Readable, opts: ExportReadOptio
     } else {
       // A tiny layer whose first byte looked like JSON was kept in memory: read it now.
       context = { index, descriptor: { ...layer.descriptor } };
-      const tar = await decompressedTar(await files.open(layer.path), `layer ${layer.path} of ${opts.what}`);
-      result = await opts.read(context, tar);
+      if (opts.skip?.(context)) result = undefined;
+      else {
+        const tar = await decompressedTar(await files.open(layer.path), `layer ${layer.path} of ${opts.what}`);
+        result = await opts.read(context, tar);
+      }
     }
     context.index = index;
     Object.assign(context.descriptor, layer.descriptor);

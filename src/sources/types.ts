@@ -70,7 +70,8 @@ export interface ReadLayersOptions {
   /**
    * Layers the caller already has a result for (the per-layer cache): they are not opened or read, and their
    * slot in `results` is undefined. A daemon export cannot seek, so there skipping only saves the analysis —
-   * unless every layer is skipped, when no export happens at all.
+   * unless every layer is skipped, when no export happens at all. A context `skip` said yes to is, like a read one,
+   * complete (index, descriptor) when readLayers returns: the caller names the cached result after it.
    */
   skip?: (layer: LayerContext) => boolean;
 }

@@ -1,0 +1,80 @@
+/**
+ * A daemon export in the Docker >= 25 layout (what GitHub's runners produce; the dockerd of the integration tests
+ * writes the legacy one): layers the cache holds pass through the stream unread — named by their diffID when
+ * stored uncompressed, or, when a containerd store keeps them compressed, recognised by the blob name a previous
+ * export gave them.
+ */
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { openLayerCache, type LayerCache } from '../../src/cache/layer-cache';
+import { layerCacheVersion } from '../../src/engine/cache-version';
+import { readLayersThroughCache } from '../../src/engine/cached-layers';
+import { mergeLayers } from '../../src/layers/merge';
+import { loadMatrix } from '../../src/matrix/load';
+import { readImageExport } from '../../src/sources/image-export';
+import type { Image } from '../../src/sources/types';
+import { probeReads, type ReadProbe } from '../cache/probes';
+import { writeDocker25Archive } from '../helpers/archives';
+import { CUDA_FIXTURE } from '../helpers/cuda-fixture';
+import { writeOciImage, type ImageSpec } from '../helpers/oci-layout';
+import { tempDir } from '../helpers/tmp';
+
+const matrix = loadMatrix();
+const platform = { os: 'linux', architecture: 'amd64' };
+
+/** What the daemon source gives: inspect's config (no history) and an export streamed from `archive`. */
+async function exportedImage(spec: ImageSpec, name: string): Promise<Image> {
+  const dir = tempDir('cg-export-');
+  const written = await writeOciImage(join(dir, 'layout'), spec, name);
+  const archive = join(dir, 'export.tar');
+  await writeDocker25Archive(join(dir, 'layout'), archive, `cg/${name}:1`);
+  const diffIds = written.diffIds;
+  return {
+    source: `docker-daemon:cg/${name}:1`,
+    kind: 'docker-daemon',
+    ref: `cg/${name}:1`,
+    digest: written.configDigest,
+    platform,
+    config: { env: spec.env ?? {}, labels: spec.labels ?? {}, history: [], diffIds },
+    layers: diffIds.map((d) => ({ digest: d, diffId: d })),
+    readLayers: (read, opts) => readImageExport(createReadStream(archive), { what: name, platform, diffIds, read, skip: opts?.skip }),
+  };
+}
+
+const top = (text: string): ImageSpec['layers'][number] => ({ 'etc/': { dir: true }, 'etc/new.conf': text });
+
+let probe: ReadProbe;
+beforeEach(() => {
+  probe = probeReads();
+});
+afterEach(() => probe.restore());
+
+const newCache = (): LayerCache => openLayerCache({ dir: tempDir('cg-cache-'), version: layerCacheVersion(matrix) })!;
+
+describe.each([
+  ['uncompressed blobs (named by their diffID)', false],
+  ['compressed blobs (containerd store)', true],
+])('Docker >= 25 export with %s', (_what, gzip) => {
+  test('cached layers pass unread; only the new top layer of a rebuild is analysed; results match a cold read', async () => {
+    const v1 = await exportedImage({ ...CUDA_FIXTURE, gzip }, 'v1');
+    const v2 = await exportedImage({ ...CUDA_FIXTURE, gzip, layers: [...CUDA_FIXTURE.layers.slice(0, 2), top('changed')] }, 'v2');
+    const cache = newCache();
+
+    const cold = await readLayersThroughCache(v1, { cache });
+    expect(probe.analysed).toBe(3);
+    expect(cold.config.history).toHaveLength(CUDA_FIXTURE.history!.length);
+
+    probe.reset();
+    const warm = await readLayersThroughCache(v1, { cache });
+    expect({ analysed: probe.analysed, opened: probe.opened }).toEqual({ analysed: 0, opened: 0 });
+    expect(warm).toMatchObject({ layersRead: 0, layersFromCache: 3 });
+    expect(warm.results).toEqual(cold.results);
+    expect(warm.config.history).toEqual(cold.config.history);
+
+    probe.reset();
+    const rebuilt = await readLayersThroughCache(v2, { cache });
+    expect({ analysed: probe.analysed, opened: probe.opened }).toEqual({ analysed: 1, opened: 1 });
+    const uncached = await readLayersThroughCache(v2, {});
+    expect(mergeLayers(rebuilt.results, rebuilt.config.history).entries()).toEqual(mergeLayers(uncached.results, uncached.config.history).entries());
+  });
+});
