@@ -60,7 +60,8 @@ async function gate(inputs: Inputs): Promise<{ report: Report; layerCache?: Acti
   const platform = inputs.platform ? parsePlatform(inputs.platform) : undefined;
   // --scan config opens no layer: nothing to restore or save
   const layerCache = inputs.cache && inputs.scan === 'full' ? await ActionLayerCache.restore({ matrix, log: core }) : undefined;
-  const scan = { scan: inputs.scan, cache: layerCache?.cache };
+  // the action's token reaches ghcr.io when no docker login configured it
+  const scan = { scan: inputs.scan, cache: layerCache?.cache, registry: { token: inputs.githubToken || undefined } };
   const report = await core.group(`cuda-gate: checking ${inputs.images.length} image(s) against ${targets.length} target(s)`, () =>
     checkImages({ sources: inputs.images, targets, policy, matrix, platform, ...scan, onProgress: (p) => p.phase === 'open' && core.info(`reading ${p.image}`) }),
   );

@@ -24,6 +24,8 @@ export interface CheckArgs {
   /** per-layer cache directory (default $XDG_CACHE_HOME/cuda-gate or ~/.cache/cuda-gate) */
   cacheDir?: string;
   noCache: boolean;
+  /** registry hosts spoken to over plain HTTP (loopback always is) */
+  insecureRegistries: string[];
 }
 
 export interface ProbeArgs {
@@ -42,12 +44,14 @@ const SCAN: readonly ScanMode[] = ['full', 'config'];
 export const USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --driver VER [--gpu GPU] [--forward-compat]]
                        [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]
                        [--no-cuda pass|warn|fail] [--platform OS/ARCH] [--quiet]
-                       [--scan full|config] [--cache-dir DIR | --no-cache]
+                       [--scan full|config] [--cache-dir DIR | --no-cache] [--insecure-registry HOST]...
 
 SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at DOCKER_HOST
          docker-archive:PATH[:REF]                docker save / podman save tar
          oci-archive:PATH[:REF] | oci:DIR[:REF]   OCI image layout (tar or directory)
-         docker://HOST/REPO:TAG                   a registry (not built yet)
+         docker://HOST/REPO:TAG|@sha256:…         a registry, no daemon (credentials: ~/.docker/config.json;
+                                                  ghcr.io also takes $GITHUB_TOKEN; plain HTTP only for
+                                                  loopback or --insecure-registry HOST[:PORT])
 
        cuda-gate probe [--format yaml|json]      print a target entry for this machine (driver, GPU)
        cuda-gate merge REPORT.json... [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]
@@ -88,6 +92,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
         scan: { type: 'string', default: 'full' },
         'cache-dir': { type: 'string' },
         'no-cache': { type: 'boolean', default: false },
+        'insecure-registry': { type: 'string', multiple: true },
       },
     });
   } catch (e) {
@@ -124,6 +129,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     scan: scan as ScanMode,
     cacheDir: v['cache-dir'] as string | undefined,
     noCache: !!v['no-cache'],
+    insecureRegistries: (v['insecure-registry'] as string[] | undefined) ?? [],
   };
 }
 

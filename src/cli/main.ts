@@ -71,7 +71,8 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
 
   const progress = !args.quiet && io.err.isTTY ? progressPrinter(io.err) : undefined;
   const cache = cacheFor(args, matrix, io);
-  const report = await checkImages({ sources: args.sources, targets, policy, matrix, platform, onProgress: progress, scan: args.scan, cache });
+  const registry = { insecure: args.insecureRegistries, token: process.env.GITHUB_TOKEN || undefined };
+  const report = await checkImages({ sources: args.sources, targets, policy, matrix, platform, onProgress: progress, scan: args.scan, cache, registry });
   progress?.({ image: '', phase: 'done' });
 
   const text =

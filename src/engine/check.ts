@@ -15,7 +15,7 @@ import { deriveRequirement } from '../requirement/derive';
 import type { ImageRequirement } from '../requirement/types';
 import { openImage } from '../sources/open';
 import { parseSourceRef } from '../sources/ref';
-import type { Platform } from '../sources/types';
+import type { Platform, RegistryOptions } from '../sources/types';
 import type { Policy, Target } from '../targets/types';
 import { judge } from '../verdict/judge';
 import type { Result } from '../verdict/types';
@@ -43,6 +43,8 @@ export interface CheckOptions {
   scan?: ScanMode;
   /** per-layer cache (openLayerCache); none: every layer is read */
   cache?: LayerCache;
+  /** how docker:// sources reach their registry */
+  registry?: RegistryOptions;
 }
 
 /** Shown on every image checked with --scan config, so nobody mistakes its verdict for a full one. */
@@ -73,12 +75,12 @@ export async function checkImages(opts: CheckOptions): Promise<Report> {
 
 export async function analyseImage(
   source: string,
-  opts: Pick<CheckOptions, 'matrix' | 'platform' | 'onProgress' | 'scan' | 'cache'>,
+  opts: Pick<CheckOptions, 'matrix' | 'platform' | 'onProgress' | 'scan' | 'cache' | 'registry'>,
 ): Promise<AnalysedImage> {
   const started = Date.now();
   const ref = parseSourceRef(source);
   opts.onProgress?.({ image: source, phase: 'open' });
-  const image = await openImage(ref, { platform: opts.platform });
+  const image = await openImage(ref, { platform: opts.platform, registry: opts.registry });
   const mode = opts.scan ?? 'full';
   const read: LayersRead =
     mode === 'config'
