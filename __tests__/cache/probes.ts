@@ -8,7 +8,6 @@ import * as decompressModule from '../../src/sources/decompress';
 import type { Report, ReportImage } from '../../src/report/types';
 
 // dockerode has no types for its internal modules; Image#get is the export (`docker save`) call
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const DockerodeImage = require('dockerode/lib/image') as { prototype: { get: (...args: unknown[]) => unknown } };
 
 export interface ReadProbe {

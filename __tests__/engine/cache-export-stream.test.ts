@@ -4,7 +4,7 @@
  * stored uncompressed, or, when a containerd store keeps them compressed, recognised by the blob name a previous
  * export gave them.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openLayerCache, type LayerCache } from '../../src/cache/layer-cache';
 import { layerCacheVersion } from '../../src/engine/cache-version';
@@ -23,7 +23,7 @@ const matrix = loadMatrix();
 const platform = { os: 'linux', architecture: 'amd64' };
 
 /** What the daemon source gives: inspect's config (no history) and an export streamed from `archive`. */
-async function exportedImage(spec: ImageSpec, name: string): Promise<Image> {
+async function exportedImage(spec: ImageSpec, name: string): Promise<Image & { blobs: string[] }> {
   const dir = tempDir('cg-export-');
   const written = await writeOciImage(join(dir, 'layout'), spec, name);
   const archive = join(dir, 'export.tar');
@@ -38,6 +38,7 @@ async function exportedImage(spec: ImageSpec, name: string): Promise<Image> {
     config: { env: spec.env ?? {}, labels: spec.labels ?? {}, history: [], diffIds },
     layers: diffIds.map((d) => ({ digest: d, diffId: d })),
     readLayers: (read, opts) => readImageExport(createReadStream(archive), { what: name, platform, diffIds, read, skip: opts?.skip }),
+    blobs: written.layerDigests,
   };
 }
 
@@ -77,4 +78,20 @@ describe.each([
     const uncached = await readLayersThroughCache(v2, {});
     expect(mergeLayers(rebuilt.results, rebuilt.config.history).entries()).toEqual(mergeLayers(uncached.results, uncached.config.history).entries());
   });
+});
+
+test('an export name remembered for the wrong layer costs a second read, never a wrong result', async () => {
+  const image = await exportedImage({ ...CUDA_FIXTURE, gzip: true }, 'stale');
+  const cache = newCache();
+  const cold = await readLayersThroughCache(image, { cache });
+  // the base layer's entry is lost, and its blob name now points at the second layer (which is cached)
+  const layerDir = join(cache.dir, 'layers', cache.version);
+  rmSync(join(layerDir, readdirSync(layerDir).find((f) => f.startsWith(image.layers[0].diffId!.replace(':', '-')))!));
+  cache.putAlias(image.blobs[0], image.layers[1].diffId!);
+
+  probe.reset();
+  const again = await readLayersThroughCache(image, { cache });
+  expect(again.results).toEqual(cold.results);
+  expect(again).toMatchObject({ layersRead: 3, layersFromCache: 0 });
+  expect(probe.analysed).toBe(3);
 });

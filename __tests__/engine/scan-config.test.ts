@@ -21,7 +21,6 @@ import { describeWithEngines } from '../helpers/engines';
 import { writeOciImage, type WrittenImage } from '../helpers/oci-layout';
 import { tempDir } from '../helpers/tmp';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const DockerodeImage = require('dockerode/lib/image') as { prototype: { get: (...args: unknown[]) => unknown } };
 
 const matrix = loadMatrix();

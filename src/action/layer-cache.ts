@@ -77,7 +77,7 @@ export class ActionLayerCache {
     if (service) {
       try {
         restoredKey = await (await service()).restoreCache([dir], keys.primaryKey, keys.restoreKeys);
-        opts.log.info(restoredKey ? `cuda-gate: layer cache restored (${restoredKey})` : 'cuda-gate: no saved layer cache yet: every layer is read this time');
+        opts.log.info(restoredKey ? `cuda-gate: layer cache restored (${restoredKey})` : 'cuda-gate: no layer cache restored: every layer is read this time');
       } catch (err) {
         opts.log.warning(`cuda-gate: could not restore the layer cache: ${messageOf(err)}; every layer is read`);
       }
