@@ -111,8 +111,10 @@ export function formatRequire(expr: RequireExpression): string {
     for (const t of bad) terms.splice(Math.min(t.position, terms.length), 0, t.raw);
     return terms.length ? terms.join(',') : ',';
   });
-  // a leading empty group only stands for the comma-only group that begins the unevaluated tail
-  if (expr.unevaluated !== undefined && groups.length === 1 && expr.alternatives[0].length === 0) groups.pop();
+  // a leading empty group only stands for the comma-only group that begins the unevaluated tail — unless it holds
+  // rejected terms, which were written as a group of their own
+  const leadingRejected = (expr.invalidTerms ?? []).some((t) => t.group === 0);
+  if (expr.unevaluated !== undefined && groups.length === 1 && expr.alternatives[0].length === 0 && !leadingRejected) groups.pop();
   if (expr.unevaluated !== undefined) groups.push(expr.unevaluated);
   return groups.join(' ');
 }

@@ -71,8 +71,16 @@ export async function analyseLayer(
     entryCount++;
     // when the parser fails it destroys the current body with the same error, reported once via `extract`
     body.on('error', ignore);
+    // tar-stream decodes a size field that is neither octal nor base-256 (first byte 0x81-0xfe) as null, takes null
+    // for a valid size and then waits for the end of a body that never comes: a hostile header must not hang the gate
+    if (typeof header.size !== 'number' || !(header.size >= 0)) {
+      extract.destroy(new Error(`entry "${header.name}" has an unreadable size field`));
+      return;
+    }
     const done = (): void => next();
     const drain = (): void => {
+      // tar-stream never ends a directory's body when its header claims a size (a hostile tar can): do not wait
+      if (header.type === 'directory') return done();
       body.on('end', done);
       body.resume();
     };

@@ -46,8 +46,8 @@ export function mergeLayers(results: LayerResult[], history: HistoryEntry[]): Fi
       };
       const node = ensure(root, entry.path, index);
       node.entry = entry;
-      // a file or link where a lower layer had a directory replaces the whole subtree
-      node.children = undefined;
+      // a file or link where a lower layer had a directory replaces the whole subtree; a directory merges with it
+      if (entry.type !== 'dir') node.children = undefined;
       if (entry.type === 'hardlink' && entry.linkTarget !== undefined) {
         const target = lookup(root, entry.linkTarget)?.entry;
         const content = target?.type === 'hardlink' ? (hardlinkTargets.get(target) ?? target) : target;
@@ -114,7 +114,7 @@ function lookup(root: Node, path: string): Node | undefined {
 function ensure(root: Node, path: string, layerIndex: number): Node {
   let node = root;
   for (const part of splitPath(path)) {
-    if (node.entry && node.entry.layerIndex < layerIndex) node.entry = undefined;
+    if (node.entry && node.entry.layerIndex < layerIndex && node.entry.type !== 'dir') node.entry = undefined;
     node.children ??= new Map();
     let child = node.children.get(part);
     if (!child) {
