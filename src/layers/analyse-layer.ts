@@ -30,8 +30,9 @@ export interface LayerLimits {
 /**
  * Bump when the walker (whiteouts, links, paths, the fatbin scanner) or the LayerResult it returns changes what is
  * kept: per-layer caches key on it, and a stale entry would hide the change.
+ * 2: the fatbin scanner bounds a container by the bytes that follow it exactly (was: rounded to the chunk).
  */
-export const LAYER_ANALYSIS_VERSION = 1;
+export const LAYER_ANALYSIS_VERSION = 2;
 
 export const DEFAULT_LAYER_LIMITS: LayerLimits = {
   maxFileContentBytes: 16 * 1024 * 1024,

@@ -61,7 +61,11 @@ export class FatbinScanner {
   private head = EMPTY;
   /** bytes at the end of the last chunk that may begin a signature cut by the chunk boundary (< 8 bytes) */
   private carry = EMPTY;
-  /** bytes from the current chunk's start to the body's end (when the size is known): bounds what a container claims */
+  /**
+   * bytes of the body not consumed yet (when the size is known): bounds what a container claims. Exact, not rounded
+   * to chunk boundaries, so that a container claiming more than the file holds is judged the same however the body
+   * is chunked (a registry stream and a local archive cut the same layer differently).
+   */
   private left: number;
   /** bytes of the current container after the entry being read */
   private containerLeft = 0;
@@ -78,7 +82,6 @@ export class FatbinScanner {
   push(chunk: Buffer): void {
     if (this.state.name === 'off' || chunk.length === 0) return;
     this.consume(chunk);
-    this.left = Math.max(0, this.left - chunk.length);
   }
 
   /** What was found; undefined when the body carries no device code (or is not a binary). */
@@ -97,17 +100,25 @@ export class FatbinScanner {
       switch (s.name) {
         case 'off':
           return;
-        case 'magic':
-          pos = this.readMagic(chunk, pos);
+        case 'magic': {
+          const next = this.readMagic(chunk, pos);
+          this.left -= next - pos;
+          pos = next;
           break;
-        case 'scan':
-          pos = this.scan(chunk, pos);
+        }
+        case 'scan': {
+          const next = this.scan(chunk, pos);
+          this.left -= next - pos;
+          pos = next;
           break;
+        }
         case 'header': {
           const n = Math.min(s.bytes.length - s.filled, chunk.length - pos);
           chunk.copy(s.bytes, s.filled, pos, pos + n);
           s.filled += n;
           pos += n;
+          // before headerDone: a container header is checked against what follows it
+          this.left -= n;
           if (s.filled === s.bytes.length) this.headerDone(s.bytes, s.kind);
           break;
         }
@@ -115,6 +126,7 @@ export class FatbinScanner {
           const n = Math.min(s.left, chunk.length - pos);
           s.left -= n;
           pos += n;
+          this.left -= n;
           if (s.left === 0) this.nextEntry();
           break;
         }
@@ -172,7 +184,7 @@ export class FatbinScanner {
   private headerDone(bytes: Buffer, kind: 'container' | 'entry'): void {
     if (kind === 'container') {
       const fatSize = u64(bytes, 8);
-      // `left` counts from the chunk's start, so the bound is loose by up to one chunk: a sanity check, never too tight
+      // `left` is what follows this header in the body: a real container always fits
       if (fatSize < ENTRY_HEADER_BYTES || fatSize > this.left) return this.garbage(bytes);
       this.containerLeft = fatSize;
       this.pendingContainer = Buffer.from(bytes);
@@ -209,10 +221,9 @@ export class FatbinScanner {
     this.state = { name: 'scan' };
     this.carry = EMPTY;
     const again = Buffer.from(consumed.subarray(1));
-    // these bytes lie before the current chunk's end: widen the bound while they are read again
+    // these bytes were counted once already: consume() counts them again as it re-reads them
     this.left += again.length;
     this.consume(again);
-    this.left -= again.length;
   }
 
   private record(entry: EntryHeader): void {
