@@ -11,6 +11,14 @@ type EntryBody = ExtractEvents['entry'][1];
 import { GateError, isGateError, messageOf } from '../common/errors';
 import type { Finding } from '../common/findings';
 import { FatbinScanner } from './fatbin-scan';
+import {
+  decompressedCap,
+  formatBytes,
+  LIMIT_DECOMPRESSED_BYTES,
+  LIMIT_ENTRIES,
+  LIMIT_PATH_LENGTH,
+  type DecompressionLimits,
+} from './limits';
 import { basenameOf, dirnameOf, displayPath, joinPath, normaliseEntryName } from './paths';
 import type { InterestFn, LayerEntry, LayerResult } from './types';
 
@@ -18,25 +26,37 @@ import type { InterestFn, LayerEntry, LayerResult } from './types';
 export interface LayerIdentity {
   digest: string;
   diffId?: string;
+  /** the stored blob's declared size (LayerDescriptor.size): the decompression ratio is measured against it */
+  size?: number;
 }
 
-export interface LayerLimits {
+export interface LayerLimits extends DecompressionLimits {
   /** most bytes of one file body kept, whatever an Interest asks for */
   maxFileContentBytes: number;
   /** most content bytes kept for one layer in total */
   maxLayerContentBytes: number;
+  /** tar entries read from one layer; the rest of the layer is not read */
+  maxEntries: number;
+  /** longest entry name or link target, in UTF-8 bytes (Linux PATH_MAX); longer entries are skipped */
+  maxPathBytes: number;
 }
 
 /**
  * Bump when the walker (whiteouts, links, paths, the fatbin scanner) or the LayerResult it returns changes what is
  * kept: per-layer caches key on it, and a stale entry would hide the change.
  * 2: the fatbin scanner bounds a container by the bytes that follow it exactly (was: rounded to the chunk).
+ * 3: limits on decompressed bytes, entries and path length; NUL names skipped.
  */
-export const LAYER_ANALYSIS_VERSION = 2;
+export const LAYER_ANALYSIS_VERSION = 3;
 
 export const DEFAULT_LAYER_LIMITS: LayerLimits = {
   maxFileContentBytes: 16 * 1024 * 1024,
   maxLayerContentBytes: 64 * 1024 * 1024,
+  maxEntries: 2_000_000,
+  maxPathBytes: 4096,
+  maxDecompressionRatio: 200,
+  decompressedFloorBytes: 256 * 1024 * 1024,
+  maxDecompressedBytes: 64 * 1024 * 1024 * 1024,
 };
 
 const OPAQUE_MARKER = '.wh..wh..opq';
@@ -59,6 +79,11 @@ export async function analyseLayer(
   let contentBudget = limits.maxLayerContentBytes;
   // An exception from the interest callback is a bug in a detector, not a corrupt layer: keep it apart.
   let callerError: unknown;
+  // set once a limit stops the read: the parser is torn down on purpose, and what was read so far is the result
+  let stopped = false;
+  let finishRead: () => void = ignore;
+  let longPaths = 0;
+  let nulPaths = 0;
 
   // allowUnknownFormat: old (pre-POSIX) tars have no "ustar" magic; tar-stream's typings omit the option
   const extract = tarExtract({ allowUnknownFormat: true } as Parameters<typeof tarExtract>[0]);
@@ -68,7 +93,23 @@ export async function analyseLayer(
     findings.push({ code, severity: 'warning', message, ...(path !== undefined && { path: displayPath(path) }) });
   };
 
+  /** Stops reading the layer (the source is released) and keeps what was analysed so far. */
+  const stop = (code: string, message: string): void => {
+    if (stopped) return;
+    stopped = true;
+    findings.push({ code, severity: 'error', message });
+    tar.unpipe(extract);
+    tar.destroy();
+    extract.destroy();
+    finishRead();
+  };
+
   extract.on('entry', (header: Header, body: EntryBody, next: (err?: Error | null) => void) => {
+    if (entryCount >= limits.maxEntries) {
+      body.on('error', ignore);
+      stop(LIMIT_ENTRIES, `layer has more than ${limits.maxEntries} entries; the rest of it was not read`);
+      return;
+    }
     entryCount++;
     // when the parser fails it destroys the current body with the same error, reported once via `extract`
     body.on('error', ignore);
@@ -86,6 +127,15 @@ export async function analyseLayer(
       body.resume();
     };
 
+    // a NUL cannot be in a real file name (a PAX or GNU long name can carry one): no filesystem would extract it
+    if (header.name.includes('\0') || (header.linkname ?? '').includes('\0')) {
+      nulPaths++;
+      return drain();
+    }
+    if (Buffer.byteLength(header.name) > limits.maxPathBytes || Buffer.byteLength(header.linkname ?? '') > limits.maxPathBytes) {
+      longPaths++;
+      return drain();
+    }
     const { path, escapes } = normaliseEntryName(header.name);
     if (escapes) {
       note('PATH_OUTSIDE_ROOT', `entry "${header.name}" climbs above the image root and was ignored`);
@@ -168,7 +218,10 @@ export async function analyseLayer(
   });
 
   await new Promise<void>((resolve, reject) => {
+    finishRead = resolve;
+    const byteCap = decompressedCap(limits, layer.size);
     const fail = (err: unknown): void => {
+      if (stopped) return resolve();
       if (callerError !== undefined) return reject(callerError);
       reject(isGateError(err) ? err : corruptLayer(layer, err));
     };
@@ -176,13 +229,29 @@ export async function analyseLayer(
     extract.on('error', fail);
     tar.on('data', (chunk: Buffer) => {
       tarBytes += chunk.length;
+      if (tarBytes > byteCap) {
+        const declared = layer.size !== undefined ? ` from a ${formatBytes(layer.size)} blob` : '';
+        stop(
+          LIMIT_DECOMPRESSED_BYTES,
+          `layer decompresses to more than ${formatBytes(byteCap)}${declared} (limit: ${limits.maxDecompressionRatio}x the blob, at least ${formatBytes(limits.decompressedFloorBytes)}, at most ${formatBytes(limits.maxDecompressedBytes)}); the rest of it was not read`,
+        );
+      }
     });
     // A source that ends early or fails must not leave the parser waiting for bytes that never come.
     finished(tar, (err) => {
-      if (err) extract.destroy(err);
+      if (err && !stopped) extract.destroy(err);
     });
     tar.pipe(extract);
   });
+
+  if (longPaths > 0) {
+    findings.push({
+      code: LIMIT_PATH_LENGTH,
+      severity: 'error',
+      message: `${longPaths} entr${longPaths === 1 ? 'y has a name or link target' : 'ies have names or link targets'} longer than ${limits.maxPathBytes} bytes; skipped`,
+    });
+  }
+  if (nulPaths > 0) note('PATH_NUL_BYTE', `${nulPaths} entr${nulPaths === 1 ? 'y has' : 'ies have'} a NUL byte in the name or link target; skipped`);
 
   return {
     digest: layer.digest,

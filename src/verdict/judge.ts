@@ -10,6 +10,7 @@ import type { CudaNeed, ImageRequirement } from '../requirement/types';
 import type { Policy, Target } from '../targets/types';
 import { describeEvidence, listBranches, originOf, strongest } from './describe';
 import { checkGpuCode } from './gpu-checks';
+import { checkScanComplete } from './scan-checks';
 import { evaluateRequire, type HostProperties } from './nvidia-require-eval';
 import { type Reason, type Result, type Verdict, worse } from './types';
 
@@ -36,6 +37,7 @@ export function judge(input: JudgeInput, matrix: Matrix): Result {
   }
   reasons.push(...checkGpuDriver(target));
   reasons.push(...checkGpuCode(req, target, matrix));
+  reasons.push(...checkScanComplete(req.findings));
 
   const verdict = reasons.reduce<Verdict>((v, r) => worse(v, r.verdict), 'pass');
   return { image: input.image, target: target.name, verdict, reasons: sortReasons(reasons) };

@@ -20,7 +20,8 @@ export type ReasonCode =
   | 'UNKNOWN_CUDA_RELEASE'
   | 'UNCONFIRMED_MATRIX_ROW'
   | 'DRIVER_LIBS_IN_IMAGE'
-  | 'DECLARED_CUDA_UNSATISFIED';
+  | 'DECLARED_CUDA_UNSATISFIED'
+  | 'SCAN_INCOMPLETE';
 
 /** Where a reason's evidence came from, for reports and annotations. */
 export interface ReasonOrigin {

@@ -1,0 +1,46 @@
+/**
+ * What a layer may cost before the reader stops. Layers come from pull requests: a gzip bomb, a tar of millions of
+ * empty entries or a 1 MB path must not take the gate down, and must not pass either. A limit hit is an error
+ * finding on the layer (codes LIMIT_*), which the verdict turns into SCAN_INCOMPLETE.
+ */
+import type { Finding } from '../common/findings';
+
+/** Error findings with this prefix mean some of the image was not read. */
+export const LIMIT_PREFIX = 'LIMIT_';
+export const LIMIT_DECOMPRESSED_BYTES = 'LIMIT_DECOMPRESSED_BYTES';
+export const LIMIT_ENTRIES = 'LIMIT_ENTRIES';
+export const LIMIT_PATH_LENGTH = 'LIMIT_PATH_LENGTH';
+
+export interface DecompressionLimits {
+  /** decompressed tar bytes per byte of the stored (compressed) blob; real layers are 2-5:1, gzip tops out near 1000:1 */
+  maxDecompressionRatio: number;
+  /** the ratio never caps a layer below this, so a small, well-compressed layer is always read */
+  decompressedFloorBytes: number;
+  /** no layer is read past this, whatever its declared size (and when no size is declared) */
+  maxDecompressedBytes: number;
+}
+
+/**
+ * Most tar bytes read from a layer whose stored blob is `declaredSize` bytes. An uncompressed blob never reaches a
+ * ratio cap (its tar is its size), so no compression check is needed here.
+ */
+export function decompressedCap(limits: DecompressionLimits, declaredSize: number | undefined): number {
+  if (declaredSize === undefined || !(declaredSize > 0)) return limits.maxDecompressedBytes;
+  const byRatio = Math.max(declaredSize * limits.maxDecompressionRatio, limits.decompressedFloorBytes);
+  return Math.min(byRatio, limits.maxDecompressedBytes);
+}
+
+/** A finding that says part of the image was not read: the image must not pass on what was. */
+export function isScanIncomplete(finding: Finding): boolean {
+  return finding.severity === 'error' && finding.code.startsWith(LIMIT_PREFIX);
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${Number.isInteger(n) ? n : n.toFixed(1)} ${units[i]}`;
+}
