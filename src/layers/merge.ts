@@ -6,7 +6,7 @@
 import type { Finding } from '../common/findings';
 import type { HistoryEntry } from '../sources/types';
 import { layerInstructions } from './history';
-import { displayPath, joinPath, normalisePath, splitPath } from './paths';
+import { displayPath, normalisePath, splitPath } from './paths';
 import type { FileEntry, FileSystemView, LayerInfo, LayerResult } from './types';
 
 /** Linux's limit on symlinks followed while resolving one path (MAXSYMLINKS). */
@@ -133,26 +133,43 @@ function remove(root: Node, path: string): void {
   lookup(root, parts.join('/'))?.children?.delete(name);
 }
 
-/** Resolves symlinks in every component of `path`; undefined after too many hops (a loop). */
+/**
+ * Resolves symlinks in every component of `path`; undefined after too many hops (a loop). Linear in the components
+ * walked: a hostile link target can be megabytes of "../" (a pax linkpath), so the walk keeps the node it stands on
+ * instead of looking each prefix up from the root, and a stack instead of shift()/unshift(...) (quadratic, and a
+ * spread of that many arguments overflows the call stack).
+ */
 function followSymlinks(root: Node, path: string): string | undefined {
-  const pending = splitPath(normalisePath(path));
+  // components still to walk, the next one last
+  const pending = splitPath(normalisePath(path)).reverse();
   const resolved: string[] = [];
+  // nodes[i] is the node of resolved[0..i) (undefined once the walk has left the kept tree); nodes[0] is the root
+  const nodes: (Node | undefined)[] = [root];
   let hops = 0;
   while (pending.length > 0) {
-    const part = pending.shift()!;
+    const part = pending.pop()!;
     if (part === '' || part === '.') continue;
     if (part === '..') {
-      resolved.pop();
+      if (resolved.length > 0) {
+        resolved.pop();
+        nodes.pop();
+      }
       continue;
     }
-    const entry = lookup(root, joinPath(resolved.join('/'), part))?.entry;
+    const node = nodes[nodes.length - 1]?.children?.get(part);
+    const entry = node?.entry;
     if (entry?.type === 'symlink' && entry.linkTarget !== undefined) {
       if (++hops > MAX_SYMLINK_HOPS) return undefined;
-      if (entry.linkTarget.startsWith('/')) resolved.length = 0;
-      pending.unshift(...entry.linkTarget.split('/'));
+      if (entry.linkTarget.startsWith('/')) {
+        resolved.length = 0;
+        nodes.length = 1;
+      }
+      const target = entry.linkTarget.split('/');
+      for (let i = target.length - 1; i >= 0; i--) pending.push(target[i]);
       continue;
     }
     resolved.push(part);
+    nodes.push(node);
   }
   return resolved.join('/');
 }
