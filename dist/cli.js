@@ -76,9 +76,14 @@ var init_errors = __esm({
       code;
       hint;
       exitCode = 2;
-      /** One line for a terminal or a workflow log. */
+      /**
+       * One line for a terminal or a workflow log. Messages quote input (a YAML error's source line, a tar entry name
+       * from the image): line breaks fold to spaces and other control characters show as \xNN, so none can end the line,
+       * move the cursor or recolour the terminal.
+       */
       toLine() {
-        return this.hint ? `${this.message} (${this.hint})` : this.message;
+        const line = this.hint ? `${this.message} (${this.hint})` : this.message;
+        return line.replace(/[ \t]*[\r\n\u2028\u2029][ \t\r\n\u2028\u2029]*/g, " ").replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
       }
     };
   }
@@ -69493,7 +69498,11 @@ var FatbinScanner = class {
   head = EMPTY;
   /** bytes at the end of the last chunk that may begin a signature cut by the chunk boundary (< 8 bytes) */
   carry = EMPTY;
-  /** bytes from the current chunk's start to the body's end (when the size is known): bounds what a container claims */
+  /**
+   * bytes of the body not consumed yet (when the size is known): bounds what a container claims. Exact, not rounded
+   * to chunk boundaries, so that a container claiming more than the file holds is judged the same however the body
+   * is chunked (a registry stream and a local archive cut the same layer differently).
+   */
   left;
   /** bytes of the current container after the entry being read */
   containerLeft = 0;
@@ -69508,7 +69517,6 @@ var FatbinScanner = class {
   push(chunk) {
     if (this.state.name === "off" || chunk.length === 0) return;
     this.consume(chunk);
-    this.left = Math.max(0, this.left - chunk.length);
   }
   /** What was found; undefined when the body carries no device code (or is not a binary). */
   result() {
@@ -69525,17 +69533,24 @@ var FatbinScanner = class {
       switch (s.name) {
         case "off":
           return;
-        case "magic":
-          pos = this.readMagic(chunk, pos);
+        case "magic": {
+          const next = this.readMagic(chunk, pos);
+          this.left -= next - pos;
+          pos = next;
           break;
-        case "scan":
-          pos = this.scan(chunk, pos);
+        }
+        case "scan": {
+          const next = this.scan(chunk, pos);
+          this.left -= next - pos;
+          pos = next;
           break;
+        }
         case "header": {
           const n = Math.min(s.bytes.length - s.filled, chunk.length - pos);
           chunk.copy(s.bytes, s.filled, pos, pos + n);
           s.filled += n;
           pos += n;
+          this.left -= n;
           if (s.filled === s.bytes.length) this.headerDone(s.bytes, s.kind);
           break;
         }
@@ -69543,6 +69558,7 @@ var FatbinScanner = class {
           const n = Math.min(s.left, chunk.length - pos);
           s.left -= n;
           pos += n;
+          this.left -= n;
           if (s.left === 0) this.nextEntry();
           break;
         }
@@ -69627,7 +69643,6 @@ var FatbinScanner = class {
     const again = Buffer.from(consumed.subarray(1));
     this.left += again.length;
     this.consume(again);
-    this.left -= again.length;
   }
   record(entry) {
     const suffix = entry.flags & FLAG_ARCH_SPECIFIC ? "a" : entry.flags & FLAG_FAMILY_SPECIFIC ? "f" : "";
@@ -69677,6 +69692,30 @@ function compareArch(a, b) {
   return num(a) - num(b) || a.localeCompare(b);
 }
 
+// src/layers/limits.ts
+init_import_meta_url();
+var LIMIT_PREFIX = "LIMIT_";
+var LIMIT_DECOMPRESSED_BYTES = "LIMIT_DECOMPRESSED_BYTES";
+var LIMIT_ENTRIES = "LIMIT_ENTRIES";
+var LIMIT_PATH_LENGTH = "LIMIT_PATH_LENGTH";
+function decompressedCap(limits, declaredSize) {
+  if (declaredSize === void 0 || !(declaredSize > 0)) return limits.maxDecompressedBytes;
+  const byRatio = Math.max(declaredSize * limits.maxDecompressionRatio, limits.decompressedFloorBytes);
+  return Math.min(byRatio, limits.maxDecompressedBytes);
+}
+function isScanIncomplete(finding) {
+  return finding.severity === "error" && finding.code.startsWith(LIMIT_PREFIX);
+}
+function formatBytes(n) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${Number.isInteger(n) ? n : n.toFixed(1)} ${units[i]}`;
+}
+
 // src/layers/paths.ts
 init_import_meta_url();
 function normaliseEntryName(raw) {
@@ -69720,10 +69759,15 @@ function displayPath(path) {
 }
 
 // src/layers/analyse-layer.ts
-var LAYER_ANALYSIS_VERSION = 1;
+var LAYER_ANALYSIS_VERSION = 3;
 var DEFAULT_LAYER_LIMITS = {
   maxFileContentBytes: 16 * 1024 * 1024,
-  maxLayerContentBytes: 64 * 1024 * 1024
+  maxLayerContentBytes: 64 * 1024 * 1024,
+  maxEntries: 2e6,
+  maxPathBytes: 4096,
+  maxDecompressionRatio: 200,
+  decompressedFloorBytes: 256 * 1024 * 1024,
+  maxDecompressedBytes: 64 * 1024 * 1024 * 1024
 };
 var OPAQUE_MARKER = ".wh..wh..opq";
 var WHITEOUT_PREFIX = ".wh.";
@@ -69737,11 +69781,29 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
   let tarBytes = 0;
   let contentBudget = limits.maxLayerContentBytes;
   let callerError;
+  let stopped = false;
+  let finishRead = ignore;
+  let longPaths = 0;
+  let nulPaths = 0;
   const extract = (0, import_tar_stream.extract)({ allowUnknownFormat: true });
   const note = (code, message, path) => {
     findings.push({ code, severity: "warning", message, ...path !== void 0 && { path: displayPath(path) } });
   };
+  const stop = (code, message) => {
+    if (stopped) return;
+    stopped = true;
+    findings.push({ code, severity: "error", message });
+    tar.unpipe(extract);
+    tar.destroy();
+    extract.destroy();
+    finishRead();
+  };
   extract.on("entry", (header, body, next) => {
+    if (entryCount >= limits.maxEntries) {
+      body.on("error", ignore);
+      stop(LIMIT_ENTRIES, `layer has more than ${limits.maxEntries} entries; the rest of it was not read`);
+      return;
+    }
     entryCount++;
     body.on("error", ignore);
     if (typeof header.size !== "number" || !(header.size >= 0)) {
@@ -69754,6 +69816,14 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
       body.on("end", done);
       body.resume();
     };
+    if (header.name.includes("\0") || (header.linkname ?? "").includes("\0")) {
+      nulPaths++;
+      return drain();
+    }
+    if (Buffer.byteLength(header.name) > limits.maxPathBytes || Buffer.byteLength(header.linkname ?? "") > limits.maxPathBytes) {
+      longPaths++;
+      return drain();
+    }
     const { path, escapes } = normaliseEntryName(header.name);
     if (escapes) {
       note("PATH_OUTSIDE_ROOT", `entry "${header.name}" climbs above the image root and was ignored`);
@@ -69830,7 +69900,10 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
     });
   });
   await new Promise((resolve2, reject) => {
+    finishRead = resolve2;
+    const byteCap = decompressedCap(limits, layer.size);
     const fail = (err) => {
+      if (stopped) return resolve2();
       if (callerError !== void 0) return reject(callerError);
       reject(isGateError(err) ? err : corruptLayer(layer, err));
     };
@@ -69838,12 +69911,27 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
     extract.on("error", fail);
     tar.on("data", (chunk) => {
       tarBytes += chunk.length;
+      if (tarBytes > byteCap) {
+        const declared2 = layer.size !== void 0 ? ` from a ${formatBytes(layer.size)} blob` : "";
+        stop(
+          LIMIT_DECOMPRESSED_BYTES,
+          `layer decompresses to more than ${formatBytes(byteCap)}${declared2} (limit: ${limits.maxDecompressionRatio}x the blob, at least ${formatBytes(limits.decompressedFloorBytes)}, at most ${formatBytes(limits.maxDecompressedBytes)}); the rest of it was not read`
+        );
+      }
     });
     (0, import_node_stream.finished)(tar, (err) => {
-      if (err) extract.destroy(err);
+      if (err && !stopped) extract.destroy(err);
     });
     tar.pipe(extract);
   });
+  if (longPaths > 0) {
+    findings.push({
+      code: LIMIT_PATH_LENGTH,
+      severity: "error",
+      message: `${longPaths} entr${longPaths === 1 ? "y has a name or link target" : "ies have names or link targets"} longer than ${limits.maxPathBytes} bytes; skipped`
+    });
+  }
+  if (nulPaths > 0) note("PATH_NUL_BYTE", `${nulPaths} entr${nulPaths === 1 ? "y has" : "ies have"} a NUL byte in the name or link target; skipped`);
   return {
     digest: layer.digest,
     ...layer.diffId !== void 0 && { diffId: layer.diffId },
@@ -71422,24 +71510,34 @@ function remove2(root, path) {
   lookup(root, parts.join("/"))?.children?.delete(name);
 }
 function followSymlinks(root, path) {
-  const pending = splitPath(normalisePath(path));
+  const pending = splitPath(normalisePath(path)).reverse();
   const resolved = [];
+  const nodes = [root];
   let hops = 0;
   while (pending.length > 0) {
-    const part = pending.shift();
+    const part = pending.pop();
     if (part === "" || part === ".") continue;
     if (part === "..") {
-      resolved.pop();
+      if (resolved.length > 0) {
+        resolved.pop();
+        nodes.pop();
+      }
       continue;
     }
-    const entry = lookup(root, joinPath(resolved.join("/"), part))?.entry;
+    const node = nodes[nodes.length - 1]?.children?.get(part);
+    const entry = node?.entry;
     if (entry?.type === "symlink" && entry.linkTarget !== void 0) {
       if (++hops > MAX_SYMLINK_HOPS) return void 0;
-      if (entry.linkTarget.startsWith("/")) resolved.length = 0;
-      pending.unshift(...entry.linkTarget.split("/"));
+      if (entry.linkTarget.startsWith("/")) {
+        resolved.length = 0;
+        nodes.length = 1;
+      }
+      const target = entry.linkTarget.split("/");
+      for (let i = target.length - 1; i >= 0; i--) pending.push(target[i]);
       continue;
     }
     resolved.push(part);
+    nodes.push(node);
   }
   return resolved.join("/");
 }
@@ -72118,6 +72216,26 @@ function more(routes, what) {
   return `; ${rest.length} more binar${rest.length === 1 ? "y" : "ies"} ${what}: ${named.join(", ")}${extra > 0 ? ` and ${extra} more` : ""}`;
 }
 
+// src/verdict/scan-checks.ts
+init_import_meta_url();
+function checkScanComplete(findings) {
+  const hits = findings.filter(isScanIncomplete);
+  if (hits.length === 0) return [];
+  const first = hits[0];
+  const where2 = first.layer !== void 0 ? `layer ${first.layer}` : "a layer";
+  const more2 = hits.length > 1 ? ` (and ${hits.length - 1} more limit hit${hits.length > 2 ? "s" : ""})` : "";
+  const l = DEFAULT_LAYER_LIMITS;
+  return [
+    {
+      code: "SCAN_INCOMPLETE",
+      verdict: "fail",
+      message: `the image was not read completely: ${where2} hit ${first.code}: ${first.message}${more2}; a verdict on the part that was read could hide what the rest holds`,
+      remedy: `check the image; if the layer is legitimate, report it (limits: ${l.maxDecompressionRatio}x the compressed blob but at least ${formatBytes(l.decompressedFloorBytes)} and at most ${formatBytes(l.maxDecompressedBytes)} decompressed, ${l.maxEntries} entries per layer, ${l.maxPathBytes}-byte paths)`,
+      origin: hits.map((f) => ({ ...f.layer !== void 0 && { layer: f.layer }, ...f.path !== void 0 && { path: f.path } }))
+    }
+  ];
+}
+
 // src/verdict/nvidia-require-eval.ts
 init_import_meta_url();
 var ALL_BRANDS = ["tesla", "nvidia", "nvidiartx", "geforce", "geforcertx", "quadro", "quadrortx", "titan", "titanrtx", "grid", "nvs", "vapps", "vpc", "vcs", "vws", "cloudgaming", "unknown"];
@@ -72203,6 +72321,7 @@ function judge(input, matrix) {
   }
   reasons.push(...checkGpuDriver(target));
   reasons.push(...checkGpuCode(req, target, matrix));
+  reasons.push(...checkScanComplete(req.findings));
   const verdict = reasons.reduce((v, r) => worse(v, r.verdict), "pass");
   return { image: input.image, target: target.name, verdict, reasons: sortReasons(reasons) };
 }
