@@ -36,11 +36,14 @@ export function mdCode(s: string | undefined): string {
   return s === undefined || s === '' ? '' : `<code>${md(s)}</code>`;
 }
 
-/** Text for a terminal: C0/C1 control characters (ESC sequences, BEL, CR) shown as \xNN, never interpreted. */
+/**
+ * Text for a terminal: C0/C1 control characters (ESC sequences, BEL, CR, LF) shown as \xNN, never interpreted —
+ * a line break from the image must not start a line of its own (a forged "gate passed").
+ */
 export function term(s: string | number | undefined): string {
   if (s === undefined) return '';
   // eslint-disable-next-line no-control-regex
-  return String(s).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return String(s).replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** Text for a workflow command (annotations): the runner's own escaping of %, CR, LF, plus control chars. */

@@ -50,7 +50,8 @@ export function renderText(report: Report, opts: { evidence?: boolean } = {}): s
       for (const e of img.evidence.slice(0, 40)) {
         const where = e.from === 'config' ? `${e.key}${e.kind === 'nvidia-require' && e.value ? `=${e.value.slice(0, 40)}${e.value.length > 40 ? '…' : ''}` : ''}` : e.from === 'package' ? `package ${e.package ?? ''} (${e.path ?? ''})` : e.path;
         const layer = e.layerIndex !== undefined ? ` [layer ${e.layerIndex + 1}${e.instruction ? `: ${e.instruction.slice(0, 60)}` : ''}]` : '';
-        out.push(`    ${e.kind} ${e.version ?? gpuArchsOf(e) ?? ''}${e.cuda ? ` (CUDA ${e.cuda})` : ''}  ${term(where ?? '')}${term(layer)}`);
+        // versions come from the image too (a wheel's directory name, a conda package's file name)
+        out.push(`    ${term(`${e.kind} ${e.version ?? gpuArchsOf(e) ?? ''}${e.cuda ? ` (CUDA ${e.cuda})` : ''}`)}  ${term(where ?? '')}${term(layer)}`);
       }
       if (img.evidence.length > 40) out.push(`    … ${img.evidence.length - 40} more (use --format json)`);
     }
