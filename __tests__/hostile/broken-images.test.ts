@@ -160,7 +160,7 @@ describe('odd but readable images: a verdict, with a finding where something was
     p.on('data', (c) => {
       chunks.push(c as Buffer);
     });
-    const ended = new Promise((resolve) => p.on('end', resolve));
+    const ended = new Promise<void>((resolve) => p.on('end', () => resolve()));
     p.entry({ name: CUDART }, Buffer.from('one'));
     p.entry({ name: 'usr/local/cuda-12.4/lib64/libcudart.so.12' }, Buffer.from('a file first'));
     p.entry({ name: 'usr/local/cuda-12.4/lib64/libcudart.so.12', type: 'symlink', linkname: 'libcudart.so.12.4.127' });
