@@ -7,6 +7,7 @@ import { GateError, type ErrorCode } from '../../src/common/errors';
 
 export const SEED = 42;
 export const RUNS = 300;
+/** FUZZ_SEED / FUZZ_RUNS override both for a deeper local run, e.g. FUZZ_SEED=7 FUZZ_RUNS=5000 npx jest __tests__/fuzz */
 export const FUZZ = { seed: Number(process.env.FUZZ_SEED ?? SEED), numRuns: Number(process.env.FUZZ_RUNS ?? RUNS) } as const;
 
 /** Per call of a pure parser; generous against a loaded CI machine, tight against anything super-linear. */
