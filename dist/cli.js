@@ -72787,7 +72787,7 @@ function mdCode(s) {
 }
 function term(s) {
   if (s === void 0) return "";
-  return String(s).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return String(s).replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 function stripControl(s) {
   return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, "");
@@ -72976,7 +72976,7 @@ function renderText(report, opts = {}) {
       for (const e of img.evidence.slice(0, 40)) {
         const where2 = e.from === "config" ? `${e.key}${e.kind === "nvidia-require" && e.value ? `=${e.value.slice(0, 40)}${e.value.length > 40 ? "\u2026" : ""}` : ""}` : e.from === "package" ? `package ${e.package ?? ""} (${e.path ?? ""})` : e.path;
         const layer = e.layerIndex !== void 0 ? ` [layer ${e.layerIndex + 1}${e.instruction ? `: ${e.instruction.slice(0, 60)}` : ""}]` : "";
-        out.push(`    ${e.kind} ${e.version ?? gpuArchsOf(e) ?? ""}${e.cuda ? ` (CUDA ${e.cuda})` : ""}  ${term(where2 ?? "")}${term(layer)}`);
+        out.push(`    ${term(`${e.kind} ${e.version ?? gpuArchsOf(e) ?? ""}${e.cuda ? ` (CUDA ${e.cuda})` : ""}`)}  ${term(where2 ?? "")}${term(layer)}`);
       }
       if (img.evidence.length > 40) out.push(`    \u2026 ${img.evidence.length - 40} more (use --format json)`);
     }
