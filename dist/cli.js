@@ -69703,8 +69703,9 @@ function decompressedCap(limits, declaredSize) {
   const byRatio = Math.max(declaredSize * limits.maxDecompressionRatio, limits.decompressedFloorBytes);
   return Math.min(byRatio, limits.maxDecompressedBytes);
 }
+var LAYER_TRUNCATED = "LAYER_TRUNCATED";
 function isScanIncomplete(finding) {
-  return finding.severity === "error" && finding.code.startsWith(LIMIT_PREFIX);
+  return finding.severity === "error" && (finding.code.startsWith(LIMIT_PREFIX) || finding.code === LAYER_TRUNCATED);
 }
 function formatBytes(n) {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -69759,7 +69760,7 @@ function displayPath(path) {
 }
 
 // src/layers/analyse-layer.ts
-var LAYER_ANALYSIS_VERSION = 3;
+var LAYER_ANALYSIS_VERSION = 4;
 var DEFAULT_LAYER_LIMITS = {
   maxFileContentBytes: 16 * 1024 * 1024,
   maxLayerContentBytes: 64 * 1024 * 1024,
@@ -69785,6 +69786,7 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
   let finishRead = ignore;
   let longPaths = 0;
   let nulPaths = 0;
+  let tail = Buffer.alloc(0);
   const extract = (0, import_tar_stream.extract)({ allowUnknownFormat: true });
   const note = (code, message, path) => {
     findings.push({ code, severity: "warning", message, ...path !== void 0 && { path: displayPath(path) } });
@@ -69911,6 +69913,7 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
     extract.on("error", fail);
     tar.on("data", (chunk) => {
       tarBytes += chunk.length;
+      tail = chunk.length >= END_MARKER_BYTES ? chunk.subarray(chunk.length - END_MARKER_BYTES) : Buffer.concat([tail, chunk]).subarray(-END_MARKER_BYTES);
       if (tarBytes > byteCap) {
         const declared2 = layer.size !== void 0 ? ` from a ${formatBytes(layer.size)} blob` : "";
         stop(
@@ -69924,6 +69927,13 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
     });
     tar.pipe(extract);
   });
+  if (!stopped && !isEndMarker(tail)) {
+    findings.push({
+      code: LAYER_TRUNCATED,
+      severity: "error",
+      message: `the layer tar ends after ${tarBytes} bytes without the end-of-archive marker: it was cut short (or is not a tar), so files may be missing`
+    });
+  }
   if (longPaths > 0) {
     findings.push({
       code: LIMIT_PATH_LENGTH,
@@ -69942,6 +69952,10 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
     opaqueDirs,
     findings: findings.map((f) => ({ ...f, layer: layer.digest }))
   };
+}
+var END_MARKER_BYTES = 1024;
+function isEndMarker(tail) {
+  return tail.length === END_MARKER_BYTES && tail.every((b) => b === 0);
 }
 function readHead(body, cap, onEnd) {
   const chunks = [];

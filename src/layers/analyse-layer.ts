@@ -14,6 +14,7 @@ import { FatbinScanner } from './fatbin-scan';
 import {
   decompressedCap,
   formatBytes,
+  LAYER_TRUNCATED,
   LIMIT_DECOMPRESSED_BYTES,
   LIMIT_ENTRIES,
   LIMIT_PATH_LENGTH,
@@ -47,7 +48,7 @@ export interface LayerLimits extends DecompressionLimits {
  * 2: the fatbin scanner bounds a container by the bytes that follow it exactly (was: rounded to the chunk).
  * 3: limits on decompressed bytes, entries and path length; NUL names skipped.
  */
-export const LAYER_ANALYSIS_VERSION = 3;
+export const LAYER_ANALYSIS_VERSION = 4;
 
 export const DEFAULT_LAYER_LIMITS: LayerLimits = {
   maxFileContentBytes: 16 * 1024 * 1024,
@@ -84,6 +85,8 @@ export async function analyseLayer(
   let finishRead: () => void = ignore;
   let longPaths = 0;
   let nulPaths = 0;
+  // the last bytes of the tar: every writer ends a tar with two zero blocks; a tar cut at an entry boundary does not
+  let tail: Buffer = Buffer.alloc(0);
 
   // allowUnknownFormat: old (pre-POSIX) tars have no "ustar" magic; tar-stream's typings omit the option
   const extract = tarExtract({ allowUnknownFormat: true } as Parameters<typeof tarExtract>[0]);
@@ -229,6 +232,7 @@ export async function analyseLayer(
     extract.on('error', fail);
     tar.on('data', (chunk: Buffer) => {
       tarBytes += chunk.length;
+      tail = chunk.length >= END_MARKER_BYTES ? chunk.subarray(chunk.length - END_MARKER_BYTES) : Buffer.concat([tail, chunk]).subarray(-END_MARKER_BYTES);
       if (tarBytes > byteCap) {
         const declared = layer.size !== undefined ? ` from a ${formatBytes(layer.size)} blob` : '';
         stop(
@@ -244,6 +248,13 @@ export async function analyseLayer(
     tar.pipe(extract);
   });
 
+  if (!stopped && !isEndMarker(tail)) {
+    findings.push({
+      code: LAYER_TRUNCATED,
+      severity: 'error',
+      message: `the layer tar ends after ${tarBytes} bytes without the end-of-archive marker: it was cut short (or is not a tar), so files may be missing`,
+    });
+  }
   if (longPaths > 0) {
     findings.push({
       code: LIMIT_PATH_LENGTH,
@@ -263,6 +274,13 @@ export async function analyseLayer(
     opaqueDirs,
     findings: findings.map((f) => ({ ...f, layer: layer.digest })),
   };
+}
+
+/** Two 512-byte zero blocks close every tar (POSIX); GNU tar pads further with zeros. */
+const END_MARKER_BYTES = 1024;
+
+function isEndMarker(tail: Buffer): boolean {
+  return tail.length === END_MARKER_BYTES && tail.every((b) => b === 0);
 }
 
 /** Keeps the first `cap` bytes of a body and drains the rest, so a huge file never sits in memory. */

@@ -31,8 +31,11 @@ export function decompressedCap(limits: DecompressionLimits, declaredSize: numbe
 }
 
 /** A finding that says part of the image was not read: the image must not pass on what was. */
+/** A layer tar that ends without its end-of-archive marker: cut short, so the read is incomplete. */
+export const LAYER_TRUNCATED = 'LAYER_TRUNCATED';
+
 export function isScanIncomplete(finding: Finding): boolean {
-  return finding.severity === 'error' && finding.code.startsWith(LIMIT_PREFIX);
+  return finding.severity === 'error' && (finding.code.startsWith(LIMIT_PREFIX) || finding.code === LAYER_TRUNCATED);
 }
 
 export function formatBytes(n: number): string {
