@@ -12,9 +12,8 @@ import { renderMarkdown } from '../report/markdown';
 import { mergeReports, type NamedReport } from '../report/merge';
 import { parseReport } from '../report/parse-report';
 import type { Report } from '../report/types';
-import { renderCommentBody } from './comment-body';
-import { syncStickyComment } from './comment';
-import { createClient, pullRequestContext, runUrl } from './github';
+import { publishComment } from './publish-comment';
+import { runUrl } from './github';
 import type { Inputs } from './inputs';
 import { downloadReportArtifacts } from './report-artifact';
 import { matchReportFiles } from './report-files';
@@ -83,7 +82,7 @@ async function publishMerged(inputs: Inputs, report: Report): Promise<void> {
     core.warning(`cuda-gate: could not write the job summary: ${messageOf(e)}`);
   }
 
-  await comment(inputs, report, url);
+  await publishComment(inputs, report, url);
 
   const s = report.summary;
   core.setOutput('verdict', s.verdict);
@@ -105,29 +104,3 @@ async function publishMerged(inputs: Inputs, report: Report): Promise<void> {
   }
 }
 
-/** The one sticky comment for the whole matrix: the same rules as a check's (comment, comment-key). */
-async function comment(inputs: Inputs, report: Report, url: string | undefined): Promise<void> {
-  if (inputs.comment === 'never') return;
-  const pr = pullRequestContext();
-  if (!pr) {
-    core.info('cuda-gate: not a pull_request event: no PR comment (the job summary has the results)');
-    return;
-  }
-  if (!inputs.githubToken) {
-    core.warning('cuda-gate: no github-token: no PR comment (the job summary has the results)');
-    return;
-  }
-  try {
-    const body = renderCommentBody(report, { key: inputs.commentKey, runUrl: url });
-    const result = await syncStickyComment(
-      createClient(inputs.githubToken),
-      pr,
-      { key: inputs.commentKey, mode: inputs.comment, state: report.summary.verdict, gatePassed: report.summary.gatePassed, body },
-      { info: core.info, warning: core.warning },
-    );
-    core.info(`cuda-gate: PR comment ${result.action}${result.url ? `: ${result.url}` : ''}${result.reason ? ` (${result.reason})` : ''}`);
-  } catch (e) {
-    // the verdict and the summary stand whatever happens to the comment
-    core.warning(`cuda-gate: could not update the PR comment: ${messageOf(e)}`);
-  }
-}

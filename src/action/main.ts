@@ -18,9 +18,8 @@ import { probeHost, probeTargets } from '../targets/probe';
 import { DEFAULT_POLICY, type Policy, type Target } from '../targets/types';
 import { runAggregate } from './aggregate';
 import { buildAnnotations } from './annotations';
-import { renderCommentBody } from './comment-body';
-import { syncStickyComment } from './comment';
-import { createClient, pullRequestContext, runUrl } from './github';
+import { publishComment } from './publish-comment';
+import { runUrl } from './github';
 import { getInputs, type Inputs } from './inputs';
 import { ActionLayerCache } from './layer-cache';
 import { uploadReportArtifact } from './report-artifact';
@@ -114,7 +113,7 @@ async function publish(inputs: Inputs, report: Report): Promise<void> {
     else core.warning(a.message, props);
   }
 
-  await comment(inputs, report, url);
+  await publishComment(inputs, report, url);
 
   core.setOutput('verdict', report.summary.verdict);
   core.setOutput('failed-count', report.summary.fail);
@@ -131,33 +130,6 @@ async function publish(inputs: Inputs, report: Report): Promise<void> {
     );
   } else {
     core.info(`cuda-gate: gate passed (${report.summary.pass} pass, ${report.summary.caveat} caveat, ${report.summary.fail} fail; fail-on: ${report.policy.failOn})`);
-  }
-}
-
-async function comment(inputs: Inputs, report: Report, url: string | undefined): Promise<void> {
-  if (inputs.comment === 'never') return;
-  const pr = pullRequestContext();
-  if (!pr) {
-    core.info('cuda-gate: not a pull_request event: no PR comment (the job summary has the results)');
-    return;
-  }
-  if (!inputs.githubToken) {
-    core.warning('cuda-gate: no github-token: no PR comment (the job summary has the results)');
-    return;
-  }
-  try {
-    const body = renderCommentBody(report, { key: inputs.commentKey, runUrl: url });
-    const result = await syncStickyComment(createClient(inputs.githubToken), pr, {
-      key: inputs.commentKey,
-      mode: inputs.comment,
-      state: report.summary.verdict,
-      gatePassed: report.summary.gatePassed,
-      body,
-    }, { info: core.info, warning: core.warning });
-    core.info(`cuda-gate: PR comment ${result.action}${result.url ? `: ${result.url}` : ''}${result.reason ? ` (${result.reason})` : ''}`);
-  } catch (e) {
-    // the verdict and the summary stand whatever happens to the comment
-    core.warning(`cuda-gate: could not update the PR comment: ${messageOf(e)}`);
   }
 }
 
