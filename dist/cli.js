@@ -72690,6 +72690,11 @@ function asLayer(result, layer) {
 }
 
 // src/engine/check.ts
+var NO_LAYERS = Object.freeze({
+  code: "NO_LAYERS",
+  severity: "warning",
+  message: "the image has no layers: it carries no files, so only its config (env, labels) was judged"
+});
 var FILES_NOT_READ = Object.freeze({
   code: "FILES_NOT_READ",
   severity: "warning",
@@ -72720,7 +72725,12 @@ async function analyseImage(source, opts) {
   });
   const view = mergeLayers(read.results, read.config.history);
   const detected = detectEvidence(read.config, view, opts.matrix);
-  const findings = [...mode === "config" ? [{ ...FILES_NOT_READ }] : [], ...view.findings, ...detected.findings];
+  const findings = [
+    ...mode === "config" ? [{ ...FILES_NOT_READ }] : [],
+    ...image.layers.length === 0 ? [{ ...NO_LAYERS }] : [],
+    ...view.findings,
+    ...detected.findings
+  ];
   const requirement = deriveRequirement({ evidence: detected.evidence, require: detected.requirements, findings }, opts.matrix);
   opts.onProgress?.({ image: source, phase: "done" });
   const platform = [image.platform.os, image.platform.architecture, image.platform.variant].filter(Boolean).join("/");

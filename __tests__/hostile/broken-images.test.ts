@@ -152,6 +152,8 @@ describe('odd but readable images: a verdict, with a finding where something was
     const report = JSON.parse(r.stdout);
     expect(report.images[0].layers).toEqual([]);
     expect(report.images[0].evidence.map((e: { from: string }) => e.from)).toEqual(['config', 'config']);
+    // not a silent pass: the report says nothing but the config was there to read
+    expect(report.images[0].findings.map((f: { code: string }) => f.code)).toContain('NO_LAYERS');
   });
 
   test('duplicate entries: the last one wins, as when the layer is unpacked', async () => {

@@ -47,6 +47,13 @@ export interface CheckOptions {
   registry?: RegistryOptions;
 }
 
+/** An image without layers has no files: whatever it is judged on comes from its config, and the report says so. */
+export const NO_LAYERS: Finding = Object.freeze({
+  code: 'NO_LAYERS',
+  severity: 'warning',
+  message: 'the image has no layers: it carries no files, so only its config (env, labels) was judged',
+});
+
 /** Shown on every image checked with --scan config, so nobody mistakes its verdict for a full one. */
 export const FILES_NOT_READ: Finding = Object.freeze({
   code: 'FILES_NOT_READ',
@@ -91,7 +98,12 @@ export async function analyseImage(
         });
   const view = mergeLayers(read.results, read.config.history);
   const detected = detectEvidence(read.config, view, opts.matrix);
-  const findings: Finding[] = [...(mode === 'config' ? [{ ...FILES_NOT_READ }] : []), ...view.findings, ...detected.findings];
+  const findings: Finding[] = [
+    ...(mode === 'config' ? [{ ...FILES_NOT_READ }] : []),
+    ...(image.layers.length === 0 ? [{ ...NO_LAYERS }] : []),
+    ...view.findings,
+    ...detected.findings,
+  ];
   const requirement = deriveRequirement({ evidence: detected.evidence, require: detected.requirements, findings }, opts.matrix);
   opts.onProgress?.({ image: source, phase: 'done' });
 
