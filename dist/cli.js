@@ -10647,6 +10647,22 @@ var init_in_order = __esm({
   }
 });
 
+// src/sources/media-types.ts
+var OCI_INDEX_TYPE, DOCKER_LIST_TYPE, OCI_MANIFEST_TYPE, DOCKER_MANIFEST_TYPE, INDEX_TYPES, MANIFEST_TYPES, MAX_INDEX_DEPTH;
+var init_media_types = __esm({
+  "src/sources/media-types.ts"() {
+    "use strict";
+    init_import_meta_url();
+    OCI_INDEX_TYPE = "application/vnd.oci.image.index.v1+json";
+    DOCKER_LIST_TYPE = "application/vnd.docker.distribution.manifest.list.v2+json";
+    OCI_MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";
+    DOCKER_MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json";
+    INDEX_TYPES = /* @__PURE__ */ new Set([OCI_INDEX_TYPE, DOCKER_LIST_TYPE]);
+    MANIFEST_TYPES = /* @__PURE__ */ new Set([OCI_MANIFEST_TYPE, DOCKER_MANIFEST_TYPE]);
+    MAX_INDEX_DEPTH = 4;
+  }
+});
+
 // src/sources/oci-index.ts
 async function resolveOciImage(files, reference, want) {
   const where2 = `${OCI_INDEX} in ${files.location}`;
@@ -10773,7 +10789,7 @@ function missingBlob(files, digest, what) {
     "the archive or layout is incomplete (a platform that was never pulled?); write it again"
   );
 }
-var OCI_INDEX, INDEX_TYPES, MANIFEST_TYPES, REF_NAME, CONTAINERD_NAME, MAX_INDEX_DEPTH;
+var OCI_INDEX, REF_NAME, CONTAINERD_NAME;
 var init_oci_index = __esm({
   "src/sources/oci-index.ts"() {
     "use strict";
@@ -10783,18 +10799,10 @@ var init_oci_index = __esm({
     init_image_files();
     init_names();
     init_platform();
+    init_media_types();
     OCI_INDEX = "index.json";
-    INDEX_TYPES = /* @__PURE__ */ new Set([
-      "application/vnd.oci.image.index.v1+json",
-      "application/vnd.docker.distribution.manifest.list.v2+json"
-    ]);
-    MANIFEST_TYPES = /* @__PURE__ */ new Set([
-      "application/vnd.oci.image.manifest.v1+json",
-      "application/vnd.docker.distribution.manifest.v2+json"
-    ]);
     REF_NAME = "org.opencontainers.image.ref.name";
     CONTAINERD_NAME = "io.containerd.image.name";
-    MAX_INDEX_DEPTH = 4;
   }
 });
 
@@ -67598,8 +67606,8 @@ var init_credentials = __esm({
 async function resolveRegistryImage(client, want) {
   const { ref } = client;
   const top = await fetchManifest(client, ref.manifestRef, ref.digest);
-  if (MANIFEST_TYPES2.has(top.mediaType)) return loadImage(client, top, want);
-  if (!INDEX_TYPES2.has(top.mediaType)) throw notAnImage(client, top);
+  if (MANIFEST_TYPES.has(top.mediaType)) return loadImage(client, top, want);
+  if (!INDEX_TYPES.has(top.mediaType)) throw notAnImage(client, top);
   const candidates = [];
   await collectManifests2(client, top, 0, candidates);
   const where2 = `${client.where} (index ${top.digest})`;
@@ -67666,15 +67674,15 @@ async function collectManifests2(client, index, depth, out) {
     if (!isRecord(raw) || typeof raw.digest !== "string") continue;
     const d = raw;
     if (isAttestation(d)) continue;
-    if (d.mediaType !== void 0 && INDEX_TYPES2.has(d.mediaType)) {
-      if (depth >= MAX_INDEX_DEPTH2) {
-        throw new GateError("REGISTRY_ERROR", `${client.where}: image indexes nested deeper than ${MAX_INDEX_DEPTH2}`);
+    if (d.mediaType !== void 0 && INDEX_TYPES.has(d.mediaType)) {
+      if (depth >= MAX_INDEX_DEPTH) {
+        throw new GateError("REGISTRY_ERROR", `${client.where}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
       }
       checkDigest(client, d.digest, `index ${index.digest}`);
       await collectManifests2(client, await fetchManifest(client, d.digest, d.digest), depth + 1, out);
       continue;
     }
-    if (d.mediaType !== void 0 && !MANIFEST_TYPES2.has(d.mediaType)) continue;
+    if (d.mediaType !== void 0 && !MANIFEST_TYPES.has(d.mediaType)) continue;
     checkDigest(client, d.digest, `index ${index.digest}`);
     const platform = descriptorPlatform(d);
     out.push({ descriptor: d, ...platform && { platform } });
@@ -67682,7 +67690,7 @@ async function collectManifests2(client, index, depth, out) {
 }
 async function loadImage(client, manifest, want) {
   const what = `manifest ${manifest.digest} of ${client.where}`;
-  if (!MANIFEST_TYPES2.has(manifest.mediaType)) throw notAnImage(client, manifest);
+  if (!MANIFEST_TYPES.has(manifest.mediaType)) throw notAnImage(client, manifest);
   const configDescriptor = manifest.doc.config;
   if (!isRecord(configDescriptor) || typeof configDescriptor.digest !== "string") {
     throw new GateError("REGISTRY_ERROR", `${what} has no config`);
@@ -67754,7 +67762,7 @@ function tooBig(what, bytes) {
     "this is not a normal image config or manifest; check the reference"
   );
 }
-var import_node_crypto6, OCI_INDEX2, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST2, INDEX_TYPES2, MANIFEST_TYPES2, CONFIG_TYPES, MANIFEST_ACCEPT, MAX_INDEX_DEPTH2;
+var import_node_crypto6, CONFIG_TYPES, MANIFEST_ACCEPT;
 var init_manifests = __esm({
   "src/sources/registry/manifests.ts"() {
     "use strict";
@@ -67763,17 +67771,11 @@ var init_manifests = __esm({
     init_errors();
     init_config();
     init_platform();
+    init_media_types();
     init_http();
     init_reference();
-    OCI_INDEX2 = "application/vnd.oci.image.index.v1+json";
-    DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
-    OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-    DOCKER_MANIFEST2 = "application/vnd.docker.distribution.manifest.v2+json";
-    INDEX_TYPES2 = /* @__PURE__ */ new Set([OCI_INDEX2, DOCKER_LIST]);
-    MANIFEST_TYPES2 = /* @__PURE__ */ new Set([OCI_MANIFEST, DOCKER_MANIFEST2]);
     CONFIG_TYPES = /* @__PURE__ */ new Set(["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"]);
-    MANIFEST_ACCEPT = [OCI_INDEX2, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST2].join(", ");
-    MAX_INDEX_DEPTH2 = 4;
+    MANIFEST_ACCEPT = [OCI_INDEX_TYPE, DOCKER_LIST_TYPE, OCI_MANIFEST_TYPE, DOCKER_MANIFEST_TYPE].join(", ");
   }
 });
 

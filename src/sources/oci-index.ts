@@ -15,29 +15,12 @@ import {
 } from './platform';
 import type { ResolvedImage, ResolvedLayer } from './resolved-image';
 import type { ImageConfig, Platform } from './types';
+import { INDEX_TYPES, MANIFEST_TYPES, MAX_INDEX_DEPTH, type Descriptor } from './media-types';
 
 export const OCI_INDEX = 'index.json';
 
-const INDEX_TYPES = new Set([
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-]);
-const MANIFEST_TYPES = new Set([
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-]);
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const CONTAINERD_NAME = 'io.containerd.image.name';
-/** Nested indexes are legal; real ones go two deep. Bound it so a cyclic archive cannot spin. */
-const MAX_INDEX_DEPTH = 4;
-
-interface Descriptor {
-  mediaType?: string;
-  digest: string;
-  size?: number;
-  platform?: unknown;
-  annotations?: Record<string, string>;
-}
 
 /** An image manifest found in the index, with what we learn about it on the way. */
 interface Candidate {

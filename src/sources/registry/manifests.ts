@@ -8,29 +8,23 @@ import { GateError } from '../../common/errors';
 import { MAX_JSON_BYTES, configPlatform, isRecord, parseImageConfig, parseJsonDocument } from '../config';
 import { DEFAULT_PLATFORM, descriptorPlatform, isAttestation, platformMatches, platformNotFound } from '../platform';
 import type { ImageConfig, LayerDescriptor, Platform } from '../types';
+import {
+  DOCKER_LIST_TYPE,
+  DOCKER_MANIFEST_TYPE,
+  INDEX_TYPES,
+  MANIFEST_TYPES,
+  MAX_INDEX_DEPTH,
+  OCI_INDEX_TYPE,
+  OCI_MANIFEST_TYPE,
+  type Descriptor,
+} from '../media-types';
 import type { RegistryClient } from './client';
 import { readCapped } from './http';
 import { formatReference, isVerifiableDigest } from './reference';
 
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
-const INDEX_TYPES = new Set([OCI_INDEX, DOCKER_LIST]);
-const MANIFEST_TYPES = new Set([OCI_MANIFEST, DOCKER_MANIFEST]);
 const CONFIG_TYPES = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);
 /** Indexes first: with a manifest type first, some registries would pick one platform's manifest for us. */
-export const MANIFEST_ACCEPT = [OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST].join(', ');
-/** Nested indexes are legal; real ones go two deep. Bounded so a cyclic graph cannot spin. */
-const MAX_INDEX_DEPTH = 4;
-
-interface Descriptor {
-  mediaType?: string;
-  digest: string;
-  size?: number;
-  platform?: unknown;
-  annotations?: Record<string, string>;
-}
+export const MANIFEST_ACCEPT = [OCI_INDEX_TYPE, DOCKER_LIST_TYPE, OCI_MANIFEST_TYPE, DOCKER_MANIFEST_TYPE].join(', ');
 
 export interface FetchedManifest {
   digest: string;
