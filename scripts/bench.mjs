@@ -4,22 +4,25 @@
 // registry, then times: the floors (`docker save IMG > /dev/null`; `cat ARCHIVE > /dev/null`; every blob fetched
 // with curl and gunzipped to /dev/null) and cuda-gate on the daemon, the archive and the registry — cold (empty
 // cache), warm (after rebuilding only the top layer), and `--scan config` — with each run's peak RSS.
-// Prints a table, writes bench-results/bench-<date>.json. Not part of the tests.
-// Options: BENCH_LIB_MB (default 1600), BENCH_SMALL_FILES (default 4000), BENCH_KEEP=1 keeps the work dir.
-import { execFileSync, spawnSync } from 'node:child_process';
+// Then the seek-path / parallel-gzip section (scripts/bench-seek.mjs: a >= 4 GB hand-written docker-archive, seek
+// path vs `--no-seek` vs `cat`, cold and warm page cache; a gzip oci-archive, `--jobs 1` vs `--jobs 2`; no dockerd).
+// Prints tables, writes bench-results/bench-<date>.json. Not part of the tests.
+// Options: BENCH_ONLY=seek (only the seek section) or BENCH_ONLY=engines (only the dockerd/registry part);
+// BENCH_LIB_MB (default 1600), BENCH_SMALL_FILES (default 4000), BENCH_KEEP=1 keeps the work dir; the seek
+// section's own sizes are listed in scripts/bench-seek.mjs.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, gate, ROOT, sh, timed } from './bench-common.mjs';
+import { fillerPool } from './bench-image.mjs';
+import { printSeekSection, seekSection } from './bench-seek.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const LIB_MB = Number(process.env.BENCH_LIB_MB ?? 1600);
 const SMALL_FILES = Number(process.env.BENCH_SMALL_FILES ?? 4000);
-const CLI = join(ROOT, 'dist/cli.js');
-const RSS_PRELOAD = join(ROOT, 'scripts/bench-rss.cjs');
-
-const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY && ONLY !== 'seek' && ONLY !== 'engines') throw new Error(`BENCH_ONLY=${ONLY}: expected seek or engines`);
 
 function ensureEngines() {
   if (process.env.DOCKER_HOST && process.env.TEST_REGISTRY) return () => {};
@@ -28,13 +31,6 @@ function ensureEngines() {
   const [dockerHost, registry, engDir] = out.stdout.trim().split(/\s+/);
   Object.assign(process.env, { DOCKER_HOST: dockerHost, TEST_REGISTRY: registry });
   return () => spawnSync('bash', ['-c', `ENG_DIR=${engDir}; ENG_PIDS=($(pgrep -f "$ENG_DIR")); . "${ROOT}/scripts/engines.sh"; stop_engines`], { stdio: 'ignore' });
-}
-
-/** Library-like filler: half random, half zero per 256-byte block (gzip ~2:1, like real .so files). */
-function fillerPool() {
-  const pool = randomBytes(4 << 20);
-  for (let i = 0; i < pool.length; i += 256) pool.fill(0, i + 128, i + 256);
-  return pool;
 }
 
 async function writeLargeLib(path, mb, fatbins) {
@@ -107,25 +103,6 @@ async function buildContext(dir, topMarker) {
   );
 }
 
-/** Runs a command, returns wall seconds and (for node commands) peak RSS in MB. */
-function timed(cmd, args, { env = {}, shell = false } = {}) {
-  const rssFile = join(tmpdir(), `cg-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  const started = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, {
-    env: { ...process.env, ...env, BENCH_RSS_FILE: rssFile, NODE_OPTIONS: `--require ${RSS_PRELOAD}` },
-    stdio: ['ignore', 'ignore', 'pipe'],
-    shell,
-    maxBuffer: 64 << 20,
-  });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  const rssMb = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) / 1024 : undefined;
-  rmSync(rssFile, { force: true });
-  return { seconds, rssMb };
-}
-
-const gate = (source, extra = []) => ['check', source, '--driver', '550.54.15', '--gpu', 'H100', '--format', 'json', '-q', ...extra];
-
 function registryFloor(repoRef) {
   const [host, rest] = [repoRef.slice(0, repoRef.indexOf('/')), repoRef.slice(repoRef.indexOf('/') + 1)];
   const [name, tag] = rest.split(':');
@@ -137,11 +114,11 @@ function registryFloor(repoRef) {
   return timed('bash', ['-c', script]);
 }
 
-async function main() {
+/** The dockerd / registry part: the image built by `docker build`, read from the daemon, an archive, the registry. */
+async function enginesSection(work, results) {
   const stopEngines = ensureEngines();
-  const work = mkdtempSync(join(tmpdir(), 'cg-bench-'));
   const registry = process.env.TEST_REGISTRY;
-  const results = { date: new Date().toISOString(), machine: { cores: (await import('node:os')).cpus().length, node: process.version }, runs: {} };
+  results.runs = {};
   const step = (label) => process.stderr.write(`\n== ${label}\n`);
   try {
     step(`building a CUDA-like image (${LIB_MB} MB library + 400 MB + ${SMALL_FILES} small files)`);
@@ -219,14 +196,28 @@ async function main() {
       console.log(`${t.run.padEnd(38)} ${t.ratio.toFixed(2).padStart(6)}×  ${t.against.padEnd(35)} ${t.rssMb ? `${t.rssMb.toFixed(0)} MB`.padStart(9) : ''}`);
     }
     console.log('\nfloors, for scale:', Object.entries(r).filter(([k]) => k.startsWith('floor')).map(([k, v]) => `${k}: ${v.seconds.toFixed(2)} s`).join('; '));
+  } finally {
+    spawnSync('docker', ['rmi', '-f', 'cuda-gate-bench/app:v1', 'cuda-gate-bench/app:v2'], { stdio: 'ignore' });
+    stopEngines();
+  }
+}
+
+async function main() {
+  const work = mkdtempSync(join(tmpdir(), 'cg-bench-'));
+  const results = { date: new Date().toISOString(), machine: { cores: cpus().length, node: process.version } };
+  try {
+    if (ONLY !== 'seek') await enginesSection(work, results);
+    if (ONLY !== 'engines') {
+      const section = await seekSection({ work, results });
+      console.log(printSeekSection(section, results.machine));
+    }
     mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
     const out = join(ROOT, 'bench-results', `bench-${results.date.slice(0, 19).replace(/[:T]/g, '-')}.json`);
     writeFileSync(out, JSON.stringify(results, null, 2));
     console.log(`\nwritten: ${out}`);
   } finally {
-    spawnSync('docker', ['rmi', '-f', 'cuda-gate-bench/app:v1', 'cuda-gate-bench/app:v2'], { stdio: 'ignore' });
     if (!process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });
-    stopEngines();
+    else console.log(`kept: ${work}`);
   }
 }
 
