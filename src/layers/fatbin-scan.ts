@@ -84,6 +84,51 @@ export class FatbinScanner {
     this.consume(chunk);
   }
 
+  /*
+   * Random access (fatbin-seek.ts): a driver that can seek feeds only some byte ranges of the body. Each call below
+   * keeps `left` exact, so the bytes it does feed are judged exactly as when the whole body streams past.
+   */
+
+  /** The body is not a binary (decided by its first bytes): the rest is ignored, a driver may stop reading. */
+  done(): boolean {
+    return this.state.name === 'off';
+  }
+
+  /** Bytes from here on that the scanner ignores anyway (an entry's payload): a driver may skip() them unread. */
+  skippable(): number {
+    return this.state.name === 'skip' ? this.state.left : 0;
+  }
+
+  /** Consumes n <= skippable() bytes without their data. */
+  skip(n: number): void {
+    const s = this.state;
+    if (s.name !== 'skip' || n < 0 || n > s.left) throw new RangeError(`skip(${n}) beyond ${this.skippable()} skippable bytes`);
+    s.left -= n;
+    this.left -= n;
+    if (s.left === 0) this.nextEntry();
+  }
+
+  /** Bytes missing from the container or entry header being collected (0 when none): all a driver need read next. */
+  headerLeft(): number {
+    return this.state.name === 'header' ? this.state.bytes.length - this.state.filled : 0;
+  }
+
+  /** Inside a container (collecting a header or skipping a payload): a driver keeps feeding past a section's end. */
+  inContainer(): boolean {
+    return this.state.name === 'header' || this.state.name === 'skip';
+  }
+
+  /**
+   * The next n bytes of the body will not be shown (between scanned sections). Only while scanning for a signature:
+   * the carry is dropped, since a signature cut by a gap is not one the driver vouches for.
+   */
+  gap(n: number): void {
+    if (this.state.name === 'off' || n === 0) return;
+    if (this.state.name !== 'scan' || n < 0) throw new Error(`gap(${n}) while in state ${this.state.name}`);
+    this.carry = EMPTY;
+    this.left -= n;
+  }
+
   /** What was found; undefined when the body carries no device code (or is not a binary). */
   result(): GpuCode | undefined {
     if (this.sass.size === 0 && this.ptx.size === 0) return undefined;

@@ -1,0 +1,187 @@
+/**
+ * The fatbin scan of fatbin-scan.ts for a file body that can be read at any offset (an uncompressed layer lying in a
+ * file): instead of streaming every byte, read the ELF header, the section header table and .shstrtab, then only the
+ * sections that can hold fatbins, and in those only the container and entry headers — payloads are skipped unread.
+ *
+ * Same answer as streaming the whole body through FatbinScanner: the bytes fed are fed in body order, the skipped
+ * ones through the scanner's skip()/gap(), which keep its bookkeeping exact. What it cannot see are signatures
+ * outside the fed ranges, so the assumption is that fatbin containers live in the candidate sections (isCandidate:
+ * loaded non-code data, which the CUDA runtime can point at) — true of every CUDA library checked (CUDA 13 toolkit,
+ * cuBLAS, cuDNN, cuFFT, cuSPARSE(Lt), NCCL, PyTorch). Anything not a plain ELF64 LE section layout is streamed whole
+ * (payloads still skipped), which is identical by construction.
+ */
+import { FatbinScanner, type GpuCode } from './fatbin-scan';
+
+/** reads up to `length` bytes at `position` (0 = the file body's first byte) into buffer[0..]; resolves bytes read */
+export type ReadAt = (buffer: Buffer, position: number, length: number) => Promise<number>;
+
+/** the scanner decides ELF / archive / neither from these */
+const MAGIC_BYTES = 8;
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+const ELF_HEADER_BYTES = 64;
+const SECTION_HEADER_BYTES = 64;
+const ELFCLASS64 = 2;
+const ELFDATA2LSB = 1;
+const SHT_NULL = 0;
+const SHT_PROGBITS = 1;
+const SHT_NOBITS = 8;
+const SHF_ALLOC = 0x2;
+const SHF_EXECINSTR = 0x4;
+/** a real .shstrtab is a few hundred bytes; a huge one means a damaged table */
+const MAX_SHSTRTAB_BYTES = 1 << 20;
+const MAX_READ = 1 << 20;
+/**
+ * First read when scanning for a signature, doubled up to MAX_READ while nothing is found. Small because in
+ * .nv_fatbin the next container starts right after the last one: a big read there would mostly be its payload.
+ */
+const FIRST_SCAN_READ = 1024;
+/** fed past a section's end, so a signature starting in its last bytes is completed as streaming would */
+const SIGNATURE_TAIL = 7;
+
+/**
+ * GPU code in the file body of `size` bytes, reading only the ELF header, section table and fatbin-bearing sections
+ * (payloads skipped). Same answer as streaming the whole body through FatbinScanner.
+ */
+export async function scanFatbinsAt(readAt: ReadAt, size: number): Promise<GpuCode | undefined> {
+  const scanner = new FatbinScanner(size);
+  const feeder = new Feeder(readAt, size, scanner);
+  const head = await feeder.read(0, Math.min(MAGIC_BYTES, size));
+  // exactly what streaming shows first: the scanner decides ELF / archive / not a binary from these
+  scanner.push(head);
+  if (scanner.done() || size <= MAGIC_BYTES) return scanner.result();
+  const sections = head.subarray(0, ELF_MAGIC.length).equals(ELF_MAGIC) ? await candidateSections(feeder, size) : undefined;
+  if (!sections) {
+    // static archive, ELF32, big-endian, no or damaged section table...: the whole body
+    await feeder.feed(MAGIC_BYTES, size);
+    return scanner.result();
+  }
+  let pos = MAGIC_BYTES;
+  for (const section of sections) {
+    // a container running past the previous section may already have carried us beyond this one's start
+    if (section.start > pos) {
+      scanner.gap(section.start - pos);
+      pos = section.start;
+    }
+    pos = await feeder.feed(pos, Math.min(size, section.end + SIGNATURE_TAIL));
+  }
+  return scanner.result();
+}
+
+interface Range {
+  start: number;
+  /** exclusive */
+  end: number;
+}
+
+/**
+ * Whether a section can hold fatbins. By name: .nv_fatbin and __nv_relfatbin (nvcc, clang), anything *fatbin*, and
+ * (large-model) read-only or writable data. By flags: any loaded, non-executable PROGBITS section, since NVIDIA's own
+ * libraries put containers wherever they like — .rodata (libcupti.so.13), .ldata (libcufft.so.12),
+ * .cask_resource (libcublasLt.so.13, libcusparseLt.so.0, libcudnn_engines_precompiled.so.9) — and a blob embedded as
+ * a non-const array (`xxd -i`) lands in .data. Left out: code (.text), non-loaded sections (.debug*, .comment) and
+ * the dynamic linker's tables (symbols, strings, relocations: other section types).
+ */
+export function isCandidate(name: string, type: number, flags: number): boolean {
+  if (/fatbin/i.test(name) || /^\.l?(ro)?data/.test(name)) return true;
+  return type === SHT_PROGBITS && (flags & SHF_ALLOC) !== 0 && (flags & SHF_EXECINSTR) === 0;
+}
+
+/** The candidate sections' file ranges in file order, or undefined when the file is not one this path trusts. */
+async function candidateSections(feeder: Feeder, size: number): Promise<Range[] | undefined> {
+  if (size < ELF_HEADER_BYTES) return undefined;
+  const eh = await feeder.read(0, ELF_HEADER_BYTES);
+  if (eh[4] !== ELFCLASS64 || eh[5] !== ELFDATA2LSB) return undefined;
+  const shoff = u64(eh, 0x28);
+  const shentsize = eh.readUInt16LE(0x3a);
+  const shnum = eh.readUInt16LE(0x3c);
+  const shstrndx = eh.readUInt16LE(0x3e);
+  // shnum 0 with a table is extended numbering; shstrndx SHN_XINDEX (0xffff) is always >= shnum: both fall back
+  if (shoff < ELF_HEADER_BYTES || shnum === 0 || shentsize !== SECTION_HEADER_BYTES || shstrndx >= shnum) return undefined;
+  if (shoff + shnum * SECTION_HEADER_BYTES > size) return undefined;
+  const table = await feeder.read(shoff, shnum * SECTION_HEADER_BYTES);
+  const sections = Array.from({ length: shnum }, (_, i) => {
+    const at = i * SECTION_HEADER_BYTES;
+    return {
+      name: table.readUInt32LE(at),
+      type: table.readUInt32LE(at + 4),
+      // the low word of the u64 sh_flags holds every flag read here
+      flags: table.readUInt32LE(at + 8),
+      offset: u64(table, at + 0x18),
+      size: u64(table, at + 0x20),
+    };
+  });
+  const strtab = sections[shstrndx];
+  if (strtab.type === SHT_NOBITS || strtab.size > MAX_SHSTRTAB_BYTES || strtab.offset + strtab.size > size) return undefined;
+  const names = await feeder.read(strtab.offset, strtab.size);
+  const ranges: Range[] = [];
+  for (const s of sections) {
+    // NOBITS (.bss) occupies no file bytes
+    if (s.type === SHT_NULL || s.type === SHT_NOBITS || s.size === 0) continue;
+    const nul = s.name < names.length ? names.indexOf(0, s.name) : -1;
+    if (nul < 0) return undefined;
+    if (!isCandidate(names.toString('latin1', s.name, nul), s.type, s.flags)) continue;
+    if (s.offset + s.size > size) return undefined;
+    ranges.push({ start: s.offset, end: s.offset + s.size });
+  }
+  ranges.sort((a, b) => a.start - b.start);
+  for (let i = 1; i < ranges.length; i++) if (ranges[i].start < ranges[i - 1].end) return undefined;
+  return ranges;
+}
+
+/** Reads the body for a scanner: bounded by `size`, payloads skipped instead of read. */
+class Feeder {
+  private readonly chunk = Buffer.alloc(MAX_READ);
+
+  constructor(
+    private readonly readAt: ReadAt,
+    private readonly size: number,
+    private readonly scanner: FatbinScanner,
+  ) {}
+
+  /**
+   * Feeds the body from `pos` to at least `end`, and on while the scanner is inside a container (a container's
+   * entries may run past a section's end, as streaming would follow them). Returns where feeding stopped.
+   */
+  async feed(pos: number, end: number): Promise<number> {
+    let scanRead = FIRST_SCAN_READ;
+    while (pos < this.size) {
+      const skip = Math.min(this.scanner.skippable(), this.size - pos);
+      if (skip > 0) {
+        this.scanner.skip(skip);
+        pos += skip;
+        scanRead = FIRST_SCAN_READ;
+        continue;
+      }
+      const header = this.scanner.headerLeft();
+      if (header === 0 && pos >= end) break;
+      let n: number;
+      if (header > 0) {
+        n = header;
+      } else {
+        n = Math.min(scanRead, end - pos);
+        scanRead = Math.min(2 * scanRead, MAX_READ);
+      }
+      n = Math.min(n, this.size - pos);
+      this.scanner.push(await this.read(pos, n, this.chunk));
+      pos += n;
+    }
+    return pos;
+  }
+
+  /** exactly `length` bytes at `position` (into `into` when given; the scanner keeps no reference to pushed chunks) */
+  async read(position: number, length: number, into = Buffer.alloc(length)): Promise<Buffer> {
+    let got = 0;
+    while (got < length) {
+      const n = await this.readAt(got === 0 ? into : into.subarray(got), position + got, length - got);
+      if (n <= 0) throw new Error(`file body ends at ${position + got}, before its ${this.size} bytes`);
+      got += n;
+    }
+    return into.subarray(0, length);
+  }
+}
+
+/** A u64 as a number; values beyond 2^53 (never a real offset) become Infinity so every bound check rejects them. */
+function u64(b: Buffer, at: number): number {
+  const high = b.readUInt32LE(at + 4);
+  return high >= 2 ** 21 ? Infinity : high * 2 ** 32 + b.readUInt32LE(at);
+}
