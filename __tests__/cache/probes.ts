@@ -1,9 +1,10 @@
 /**
- * What a scan really touched, counted where it happens: layers analysed (analyseLayer), layer blobs opened and
- * decompressed (decompressedTar: every source goes through it for a layer it reads), and daemon exports
- * (dockerode's Image#get). Each count fails its test if the cache's protection is removed.
+ * What a scan really touched, counted where it happens: layers analysed (analyseLayer streaming, analyseLayerAt by
+ * offset), layer blobs opened (decompressedTar, which every streamed layer goes through, or the seek path), and
+ * daemon exports (dockerode's Image#get). Each count fails its test if the cache's protection is removed.
  */
 import * as analyseModule from '../../src/layers/analyse-layer';
+import * as analyseAtModule from '../../src/layers/analyse-layer-at';
 import * as decompressModule from '../../src/sources/decompress';
 import type { Report, ReportImage } from '../../src/report/types';
 
@@ -20,23 +21,24 @@ export interface ReadProbe {
 
 export function probeReads(): ReadProbe {
   const analyse = jest.spyOn(analyseModule, 'analyseLayer');
+  const analyseAt = jest.spyOn(analyseAtModule, 'analyseLayerAt');
   const open = jest.spyOn(decompressModule, 'decompressedTar');
   const exp = jest.spyOn(DockerodeImage.prototype, 'get');
   return {
     get analysed() {
-      return analyse.mock.calls.length;
+      return analyse.mock.calls.length + analyseAt.mock.calls.length;
     },
     get opened() {
-      return open.mock.calls.length;
+      return open.mock.calls.length + analyseAt.mock.calls.length;
     },
     get exports() {
       return exp.mock.calls.length;
     },
     reset() {
-      for (const s of [analyse, open, exp]) s.mockClear();
+      for (const s of [analyse, analyseAt, open, exp]) s.mockClear();
     },
     restore() {
-      for (const s of [analyse, open, exp]) s.mockRestore();
+      for (const s of [analyse, analyseAt, open, exp]) s.mockRestore();
     },
   };
 }

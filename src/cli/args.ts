@@ -26,6 +26,10 @@ export interface CheckArgs {
   noCache: boolean;
   /** registry hosts spoken to over plain HTTP (loopback always is) */
   insecureRegistries: string[];
+  /** --no-seek: stream every layer byte even where an archive could be read by offset */
+  noSeek: boolean;
+  /** --jobs: layers of an archive or layout read at once */
+  jobs?: number;
 }
 
 export interface ProbeArgs {
@@ -45,6 +49,7 @@ export const USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --drive
                        [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]
                        [--no-cuda pass|warn|fail] [--platform OS/ARCH] [--quiet]
                        [--scan full|config] [--cache-dir DIR | --no-cache] [--insecure-registry HOST]...
+                       [--jobs N] [--no-seek]
 
 SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at DOCKER_HOST
          docker-archive:PATH[:REF]                docker save / podman save tar
@@ -61,6 +66,9 @@ Targets default to .github/cuda-targets.yml when it exists; --targets probe uses
 --scan config reads the image config alone (env, labels, NVIDIA_REQUIRE_*): no layer is opened, so libraries,
 packages and GPU code are not checked. Layer analyses are cached per layer in --cache-dir (default
 $XDG_CACHE_HOME/cuda-gate or ~/.cache/cuda-gate): a rescan reads only layers it has not seen.
+Uncompressed layers in archives and layouts are read by offset (headers, the few files detectors need, and the
+fatbin headers of binaries); --no-seek streams every byte instead (same result, slower). --jobs N reads N layers of
+an archive or layout at once (default: the CPU count, at most 8).
 Exit codes: 0 gate passed, 1 gate failed (a result at or above --fail-on), 2 bad input or unreadable image.`;
 
 export function parseCliArgs(argv: string[]): CliArgs {
@@ -93,6 +101,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
         'cache-dir': { type: 'string' },
         'no-cache': { type: 'boolean', default: false },
         'insecure-registry': { type: 'string', multiple: true },
+        jobs: { type: 'string', short: 'j' },
+        'no-seek': { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -111,6 +121,11 @@ export function parseCliArgs(argv: string[]): CliArgs {
   const scan = v.scan as string;
   if (!SCAN.includes(scan as ScanMode)) throw new GateError('BAD_ARGUMENT', `--scan "${scan}" is not one of ${SCAN.join(', ')}`, 'e.g. --scan config');
   if (v['cache-dir'] !== undefined && v['no-cache']) throw new GateError('BAD_ARGUMENT', '--cache-dir and --no-cache are exclusive', 'give one of them');
+  const jobsText = v.jobs as string | undefined;
+  const jobs = jobsText === undefined ? undefined : Number(jobsText);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
+    throw new GateError('BAD_ARGUMENT', `--jobs "${jobsText}" is not a whole number from 1 to 64`, 'e.g. --jobs 2');
+  }
   if (v['cache-dir'] === '') throw new GateError('BAD_ARGUMENT', '--cache-dir is empty', 'e.g. --cache-dir .cache/cuda-gate');
   return {
     command: 'check',
@@ -130,6 +145,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     cacheDir: v['cache-dir'] as string | undefined,
     noCache: !!v['no-cache'],
     insecureRegistries: (v['insecure-registry'] as string[] | undefined) ?? [],
+    noSeek: !!v['no-seek'],
+    ...(jobs !== undefined && { jobs }),
   };
 }
 

@@ -72,7 +72,7 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
   const progress = !args.quiet && io.err.isTTY ? progressPrinter(io.err) : undefined;
   const cache = cacheFor(args, matrix, io);
   const registry = { insecure: args.insecureRegistries, token: process.env.GITHUB_TOKEN || undefined };
-  const report = await checkImages({ sources: args.sources, targets, policy, matrix, platform, onProgress: progress, scan: args.scan, cache, registry });
+  const report = await checkImages({ sources: args.sources, targets, policy, matrix, platform, onProgress: progress, scan: args.scan, cache, registry, seek: !args.noSeek, jobs: args.jobs });
   progress?.({ image: '', phase: 'done' });
 
   const text =

@@ -7,8 +7,18 @@ import type { LayerCache } from '../cache/layer-cache';
 import { layerKey } from '../cache/keys';
 import { evidenceInterest } from '../evidence/interests';
 import { analyseLayer } from '../layers/analyse-layer';
+import { analyseLayerAt } from '../layers/analyse-layer-at';
 import type { LayerResult } from '../layers/types';
-import type { HistoryEntry, Image, ImageConfig, LayerContext, LayerDescriptor, LayerReader } from '../sources/types';
+import type {
+  HistoryEntry,
+  Image,
+  ImageConfig,
+  LayerContext,
+  LayerDescriptor,
+  LayerReader,
+  ReadLayersOptions,
+  SeekableLayerReader,
+} from '../sources/types';
 
 export interface LayersRead {
   /** one per layer, base first */
@@ -25,6 +35,10 @@ export interface ReadThroughCacheOptions {
   cache?: LayerCache;
   /** after each layer analysed: how many so far, and their bytes */
   onLayer?: (done: number, bytes: number) => void;
+  /** read uncompressed layers held in files by offset (default); false streams every byte, as other sources do */
+  seek?: boolean;
+  /** layers read at once by file sources (default: CPU count, at most 8) */
+  jobs?: number;
 }
 
 interface FreshLayer {
@@ -55,15 +69,21 @@ export async function readLayersThroughCache(image: Image, opts: ReadThroughCach
 
   const fresh: FreshLayer[] = [];
   let bytes = 0;
-  const read: LayerReader<LayerResult> = async (layer, tar) => {
-    const nameBefore = layer.descriptor.diffId === undefined ? layer.descriptor.digest : undefined;
-    // the descriptor itself: a daemon export may only learn the layer digest at the end of its stream
-    const result = await analyseLayer(tar, layer.descriptor, evidenceInterest);
+  const analysed = (nameBefore: string | undefined, result: LayerResult): LayerResult => {
     fresh.push({ result, nameBefore });
     bytes += result.tarBytes;
     opts.onLayer?.(fresh.length, bytes);
     return result;
   };
+  const read: LayerReader<LayerResult> = async (layer, tar) => {
+    const nameBefore = layer.descriptor.diffId === undefined ? layer.descriptor.digest : undefined;
+    // the descriptor itself: a daemon export may only learn the layer digest at the end of its stream
+    return analysed(nameBefore, await analyseLayer(tar, layer.descriptor, evidenceInterest));
+  };
+  // file sources know their layers up front: no name to learn on the way
+  const seek: SeekableLayerReader<LayerResult> = async (layer, tar) =>
+    analysed(undefined, await analyseLayerAt(tar, layer.descriptor, evidenceInterest));
+  const how: ReadLayersOptions<LayerResult> = { ...(opts.seek !== false && { seek }), ...(opts.jobs !== undefined && { jobs: opts.jobs }) };
   const keyOf = (d: LayerDescriptor): string => d.diffId ?? cache?.getAlias(d.digest) ?? d.digest;
   // kept: by the end of the read the source has completed them (index, the digest it knows the layer by)
   const skipped: LayerContext[] = [];
@@ -73,14 +93,14 @@ export async function readLayersThroughCache(image: Image, opts: ReadThroughCach
     return hit;
   };
 
-  let outcome = await image.readLayers(read, cached.size > 0 ? { skip } : undefined);
+  let outcome = await image.readLayers(read, cached.size > 0 ? { ...how, skip } : how);
   let filled = fillFromCache(outcome.results, namesOf(image.layers, skipped), keys, cached);
   if (filled.missing > 0) {
     // A source skipped a layer the cache cannot answer for (an export name that pointed elsewhere): read it all.
     cache?.log.debug(`cache: ${filled.missing} skipped layer(s) of ${image.source} are not in the cache; reading every layer`);
     fresh.length = 0;
     bytes = 0;
-    outcome = await image.readLayers(read);
+    outcome = await image.readLayers(read, how);
     filled = fillFromCache(outcome.results, image.layers, keys, new Map());
   }
 

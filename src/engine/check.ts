@@ -45,6 +45,10 @@ export interface CheckOptions {
   cache?: LayerCache;
   /** how docker:// sources reach their registry */
   registry?: RegistryOptions;
+  /** read uncompressed layers in archives and layouts by offset (default true); false streams every byte */
+  seek?: boolean;
+  /** layers read at once from archives and layouts (default: CPU count, at most 8) */
+  jobs?: number;
 }
 
 /** An image without layers has no files: whatever it is judged on comes from its config, and the report says so. */
@@ -82,7 +86,7 @@ export async function checkImages(opts: CheckOptions): Promise<Report> {
 
 export async function analyseImage(
   source: string,
-  opts: Pick<CheckOptions, 'matrix' | 'platform' | 'onProgress' | 'scan' | 'cache' | 'registry'>,
+  opts: Pick<CheckOptions, 'matrix' | 'platform' | 'onProgress' | 'scan' | 'cache' | 'registry' | 'seek' | 'jobs'>,
 ): Promise<AnalysedImage> {
   const started = Date.now();
   const ref = parseSourceRef(source);
@@ -94,6 +98,8 @@ export async function analyseImage(
       ? { results: [], config: image.config, layersRead: 0, layersFromCache: 0, bytesRead: 0 }
       : await readLayersThroughCache(image, {
           cache: opts.cache,
+          seek: opts.seek,
+          jobs: opts.jobs,
           onLayer: (layer, bytes) => opts.onProgress?.({ image: source, phase: 'layer', layer, layers: image.layers.length, bytes }),
         });
   const view = mergeLayers(read.results, read.config.history);

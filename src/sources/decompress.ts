@@ -12,7 +12,7 @@ export type Compression = 'gzip' | 'zstd' | 'xz' | 'bzip2' | 'tar';
 
 /** zlib's default 16 KiB output chunks halve inflate throughput (research §6.1). */
 const INFLATE_CHUNK = 256 * 1024;
-const SNIFF_BYTES = 6;
+export const SNIFF_BYTES = 6;
 
 export function sniffCompression(head: Buffer): Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';

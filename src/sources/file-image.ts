@@ -3,18 +3,23 @@
  * front by offset; each layer body is streamed only when readLayers runs, at most two at a time.
  */
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { GateError, messageOf } from '../common/errors';
 import { sha256Digest } from './config';
-import { decompressedTar } from './decompress';
+import { decompressedTar, sniffCompression, SNIFF_BYTES } from './decompress';
 import { DOCKER_MANIFEST, resolveDockerManifest } from './docker-manifest';
-import { directoryImageFiles, tarFileImageFiles, type ImageFiles } from './image-files';
+import { directoryImageFiles, tarFileImageFiles, type ImageFiles, type RandomAccessFile } from './image-files';
 import { mapInOrder } from './in-order';
 import { OCI_INDEX, resolveOciImage } from './oci-index';
 import type { ResolvedImage } from './resolved-image';
 import type { Image, OpenOptions, SourceRef } from './types';
 
-/** Two layers in flight use both cores of a standard runner for decompression; more only adds memory. */
-export const LAYER_CONCURRENCY = 2;
+/** Layers read at once: gzip inflates on one core per layer, so one layer per core, and no more than this. */
+const MAX_LAYER_JOBS = 8;
+
+export function defaultLayerJobs(): number {
+  return Math.max(1, Math.min(availableParallelism(), MAX_LAYER_JOBS));
+}
 
 type Layout = 'docker' | 'oci';
 
@@ -54,17 +59,33 @@ export function imageFromResolved(source: SourceRef, files: ImageFiles, resolved
     config,
     layers: resolved.layers.map((l) => ({ ...l.descriptor })),
     async readLayers(read, opts) {
-      const results = await mapInOrder(resolved.layers, LAYER_CONCURRENCY, async (layer, index) => {
+      const jobs = opts?.jobs ?? defaultLayerJobs();
+      const results = await mapInOrder(resolved.layers, jobs, async (layer, index) => {
         const context = { index, descriptor: { ...layer.descriptor } };
         // a layer the caller already has is never opened: its blob is not read at all
         if (opts?.skip?.(context)) return undefined;
-        const blob = await files.open(layer.path);
-        const tar = await decompressedTar(blob, `layer ${layer.descriptor.digest} of ${files.location}`);
-        return read(context, tar);
+        const what = `layer ${layer.descriptor.digest} of ${files.location}`;
+        if (opts?.seek && files.openAt) {
+          const blob = await files.openAt(layer.path);
+          try {
+            // an uncompressed blob is read by offset; a compressed one can only be streamed
+            if (await isPlainTar(blob)) return await opts.seek(context, blob);
+            return await read(context, await decompressedTar(blob.stream(), what));
+          } finally {
+            await blob.close();
+          }
+        }
+        return read(context, await decompressedTar(await files.open(layer.path), what));
       });
       return { results, config };
     },
   };
+}
+
+async function isPlainTar(blob: RandomAccessFile): Promise<boolean> {
+  const head = Buffer.alloc(SNIFF_BYTES);
+  const n = await blob.read(head, 0, SNIFF_BYTES);
+  return sniffCompression(head.subarray(0, n)) === 'tar';
 }
 
 /** How a file-backed source kind is held and which manifest it speaks first. */

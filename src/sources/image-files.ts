@@ -3,9 +3,9 @@
  * index) or a directory. docker-archive, oci-archive and oci: all resolve manifests and blobs through this.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open as openFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { GateError } from '../common/errors';
 import { MAX_JSON_BYTES, parseJsonDocument } from './config';
 import { indexTarFile, memberLinkTarget, normaliseMemberName, type TarMember } from './tar-index';
@@ -24,6 +24,17 @@ export interface ImageFiles {
   readSmall(path: string): Promise<Buffer | undefined>;
   /** streams the file's bytes; the caller must consume or destroy the stream */
   open(path: string): Promise<Readable>;
+  /** the file for reads at any offset (absent where the bytes stream past once, as in a daemon export); close it */
+  openAt?(path: string): Promise<RandomAccessFile>;
+}
+
+/** One file of an archive or layout, read by offset (positions relative to the file's first byte). */
+export interface RandomAccessFile {
+  readonly size: number;
+  read(buffer: Buffer, position: number, length: number): Promise<number>;
+  /** the whole file as a stream (its own descriptor: closing this handle does not end it) */
+  stream(): Readable;
+  close(): Promise<void>;
 }
 
 /** Parsed JSON at `path`, or undefined if the file is absent. */
@@ -66,6 +77,11 @@ export async function tarFileImageFiles(archivePath: string): Promise<ImageFiles
       if (!m) throw missing(archivePath, path);
       return createReadStream(archivePath, { start: m.offset, end: m.offset + m.size - 1, highWaterMark: READ_CHUNK });
     },
+    async openAt(path) {
+      const m = member(path);
+      if (!m) throw missing(archivePath, path);
+      return randomAccess(archivePath, m.offset, m.size);
+    },
   };
 }
 
@@ -94,6 +110,27 @@ export function directoryImageFiles(dir: string): ImageFiles {
       if ((await sizeOf(path)) === undefined) throw missing(dir, path);
       return createReadStream(full(path), { highWaterMark: READ_CHUNK });
     },
+    async openAt(path) {
+      const size = await sizeOf(path);
+      if (size === undefined) throw missing(dir, path);
+      return randomAccess(full(path), 0, size);
+    },
+  };
+}
+
+/** Bytes [offset, offset + size) of `file`, read by position through one descriptor. */
+async function randomAccess(file: string, offset: number, size: number): Promise<RandomAccessFile> {
+  const handle = await openFile(file, 'r');
+  return {
+    size,
+    async read(buffer, position, length) {
+      const n = Math.min(length, size - position);
+      if (n <= 0) return 0;
+      return (await handle.read(buffer, 0, n, offset + position)).bytesRead;
+    },
+    stream: () =>
+      size === 0 ? Readable.from([], { objectMode: false }) : createReadStream(file, { start: offset, end: offset + size - 1, highWaterMark: READ_CHUNK }),
+    close: () => handle.close(),
   };
 }
 

@@ -66,7 +66,30 @@ export interface LayerContext {
 /** Streams one decompressed layer tar and produces a per-layer result (the layers stage decides what). */
 export type LayerReader<T> = (layer: LayerContext, tar: Readable) => Promise<T>;
 
-export interface ReadLayersOptions {
+/**
+ * An uncompressed layer tar lying in a file (a `docker save` archive, an OCI layout or archive whose layers are not
+ * compressed): readable at any offset, so a reader can seek past the bodies it does not need.
+ */
+export interface SeekableTar {
+  /** bytes of the tar */
+  readonly size: number;
+  /** reads up to `length` bytes at `position` (0 = the tar's first byte) into `buffer` from its start; resolves the count */
+  read(buffer: Buffer, position: number, length: number): Promise<number>;
+  /** the same tar as a stream, for the streaming reader */
+  stream(): Readable;
+}
+
+/** Reads one layer by offset (see SeekableTar); produces the same result a LayerReader would. */
+export type SeekableLayerReader<T> = (layer: LayerContext, tar: SeekableTar) => Promise<T>;
+
+export interface ReadLayersOptions<T = unknown> {
+  /**
+   * Used instead of the LayerReader for a layer the source holds as an uncompressed tar in a file (archives and
+   * layouts); the source opens the file once and closes it when this resolves. Sources without such layers ignore it.
+   */
+  seek?: SeekableLayerReader<T>;
+  /** layers read at once by file sources (archives, layouts); default: the machine's CPU count, at most 8 */
+  jobs?: number;
   /**
    * Layers the caller already has a result for (the per-layer cache): they are not opened or read, and their
    * slot in `results` is undefined. A daemon export cannot seek, so there skipping only saves the analysis —
@@ -99,7 +122,7 @@ export interface Image {
    * may read layers in any order or in parallel; a layer's stream must be consumed or destroyed by `read`.
    * Errors name the image and the layer (GateError CORRUPT_LAYER / CORRUPT_ARCHIVE).
    */
-  readLayers<T>(read: LayerReader<T>, opts?: ReadLayersOptions): Promise<ReadLayersOutcome<T | undefined>>;
+  readLayers<T>(read: LayerReader<T>, opts?: ReadLayersOptions<T>): Promise<ReadLayersOutcome<T | undefined>>;
 }
 
 /** How a `docker://` source reaches its registry. The CLI and the action fill it from flags and inputs. */
