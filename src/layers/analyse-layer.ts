@@ -40,8 +40,10 @@ export interface LayerLimits extends DecompressionLimits, EntryLimits {
  * kept: per-layer caches key on it, and a stale entry would hide the change.
  * 2: the fatbin scanner bounds a container by the bytes that follow it exactly (was: rounded to the chunk).
  * 3: limits on decompressed bytes, entries and path length; NUL names skipped.
+ * 4: a tar without its end-of-archive marker is LAYER_TRUNCATED.
+ * 5: a tar ends at its end-of-archive marker (entries after it are not the layer's; tarBytes stops there).
  */
-export const LAYER_ANALYSIS_VERSION = 4;
+export const LAYER_ANALYSIS_VERSION = 5;
 
 export const DEFAULT_LAYER_LIMITS: LayerLimits = {
   maxFileContentBytes: 16 * 1024 * 1024,
