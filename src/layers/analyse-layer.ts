@@ -19,7 +19,7 @@ import {
 } from './limits';
 import { LayerCollector, type EntryLimits, type LayerIdentity } from './layer-collector';
 import { TarEndWatch } from './tar-end';
-import type { TarEntryHeader } from './tar-headers';
+import type { TarEntryHeader } from '../sources/tar-headers';
 import type { InterestFn, LayerResult } from './types';
 
 export type { LayerIdentity } from './layer-collector';
