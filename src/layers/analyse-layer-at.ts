@@ -62,7 +62,8 @@ async function walk(tar: SeekableTar, layer: LayerIdentity, interest: InterestFn
     }
     if (step.kind === 'skip') continue;
     if (step.kind === 'meta') {
-      if (pos + step.size > tar.size) throw new NotSeekable(`a metadata record at byte ${pos} runs past the end`);
+      if (step.size === 0) throw new NotSeekable(`an empty metadata record at byte ${pos - TAR_BLOCK}`);
+      if (pos + step.size + step.padding > tar.size) throw new NotSeekable(`a metadata record at byte ${pos} runs past the end`);
       headers.meta(Buffer.from(await reader.at(pos, step.size)));
       pos += step.size + step.padding;
       continue;

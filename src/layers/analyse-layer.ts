@@ -127,8 +127,9 @@ export async function analyseLayer(
         linkname: header.linkname ?? null,
         size: header.size,
         type: (header.type ?? null) as TarEntryHeader['type'],
-        devmajor: header.devmajor ?? 0,
-        devminor: header.devminor ?? 0,
+        // tar-stream decodes an unreadable device number as null: not 0/0, so not a whiteout
+        devmajor: header.devmajor ?? Number.NaN,
+        devminor: header.devminor ?? Number.NaN,
       });
     } catch (err) {
       callerError = err;

@@ -106,6 +106,8 @@ export class LayerCollector {
         return undefined;
       case 'file':
       case 'contiguous-file':
+        // an old tar's directory: a "file" whose name ends in "/" (Go's reader, hence Docker, makes it a directory)
+        if (header.name.endsWith('/')) return undefined;
         break;
       default:
         return undefined;

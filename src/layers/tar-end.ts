@@ -28,7 +28,12 @@ export class TarEndWatch extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     if (this.state === 'ended') return callback();
     if (this.state === 'blind') return callback(null, chunk);
-    const endAt = this.follow(chunk);
+    let endAt: number;
+    try {
+      endAt = this.follow(chunk);
+    } catch (err) {
+      return callback(err as Error);
+    }
     if (endAt < 0) return callback(null, chunk);
     this.push(chunk.subarray(0, endAt));
     this.state = 'ended';
@@ -54,6 +59,7 @@ export class TarEndWatch extends Transform {
       pos += n;
       if (this.filled < this.gathered.length) continue;
       if (this.state === 'meta') {
+        // a pax record tar-stream would loop on is damage: the layer fails instead of hanging
         this.headers.meta(this.gathered);
         this.skipThen(this.metaPadding);
         continue;
@@ -73,6 +79,11 @@ export class TarEndWatch extends Transform {
           this.filled = 0;
           break;
         case 'meta':
+          // tar-stream loses its place after an empty record: not followed (and not stopped early)
+          if (step.size === 0) {
+            this.state = 'blind';
+            return -1;
+          }
           this.state = 'meta';
           this.gathered = Buffer.alloc(step.size);
           this.filled = 0;

@@ -37,11 +37,14 @@ export interface TarEntryHeader {
 export class TarFormatError extends Error {}
 
 export type TarStep =
-  /** a zero block (or one tar-stream takes for one), or an empty metadata record: nothing to do */
+  /** a zero block (or one tar-stream takes for one): nothing to do */
   | { kind: 'skip' }
   /** the second consecutive all-zero block: the archive ends after it */
   | { kind: 'end' }
-  /** a pax or GNU long-name record: its `size` body bytes go to `meta()`, then `padding` bytes are skipped */
+  /**
+   * a pax or GNU long-name record: its `size` body bytes go to `meta()`, then `padding` bytes are skipped. An empty
+   * one (size 0) changes nothing here, but tar-stream loses its place after one: layer readers do not follow it.
+   */
   | { kind: 'meta'; size: number; padding: number }
   /** an entry; `skip` body bytes (with padding) follow the header before the next one */
   | { kind: 'entry'; header: TarEntryHeader; skip: number };
@@ -69,17 +72,15 @@ export class TarHeaderSequence {
     if (sum === 8 * 32) return { kind: 'skip' };
     if (sum !== decodeNumber(block, 148, 8)) throw new TarFormatError('bad header checksum');
 
-    let typeflag = block[156] === 0 ? 0 : block[156] - 48;
+    // an old tar's directory (typeflag NUL, name ending in "/") stays a file here, body and all, as tar-stream reads
+    // it; the entry rules drop such names (LayerCollector), the archive index makes them directories
+    const typeflag = block[156] === 0 ? 0 : block[156] - 48;
     let name = decodeString(block, 0, 100);
     if (block.toString('latin1', 257, 263) === 'ustar\0' && block[345] !== 0) name = `${decodeString(block, 345, 155)}/${name}`;
-    // old tars mark directories with a trailing slash
-    if (typeflag === 0 && name.endsWith('/')) typeflag = 5;
     const size = decodeNumber(block, 124, 12);
     const meta = META_TYPES[typeflag];
     if (meta !== undefined) {
       if (!(size >= 0) || size > MAX_META_BYTES) throw new TarFormatError(`a ${size}-byte tar metadata record`);
-      // tar-stream never decodes an empty record: it changes nothing
-      if (size === 0) return { kind: 'skip' };
       this.pendingMeta = meta;
       return { kind: 'meta', size, padding: padding(size) };
     }
@@ -105,8 +106,13 @@ export class TarHeaderSequence {
     return { kind: 'entry', header, skip: body };
   }
 
-  /** The body of the record the last `meta` step announced. */
+  /** The body of the record the last `meta` step announced. Throws TarFormatError for a pax record tar-stream would loop on. */
   meta(body: Buffer): void {
+    if (body.length === 0) {
+      // tar-stream never decodes an empty record
+      this.pendingMeta = undefined;
+      return;
+    }
     switch (this.pendingMeta) {
       case 'gnu-long-path':
         this.longPath = decodeString(body, 0, body.length);
@@ -185,7 +191,10 @@ function decodeNumber(buf: Buffer, start: number, length: number): number {
   return Number.parseInt(field.toString('utf8', from, end), 8);
 }
 
-/** pax records "<len> <key>=<value>\n"; stops at the first malformed one, as tar-stream does. */
+/**
+ * pax records "<len> <key>=<value>\n"; stops at the first malformed one, as tar-stream does. A negative length sends
+ * tar-stream round in circles (it slices from the end, and may never advance): refused as damage instead.
+ */
 function decodePax(body: Buffer): Record<string, string> {
   const out: Record<string, string> = {};
   let rest = body;
@@ -194,7 +203,8 @@ function decodePax(body: Buffer): Record<string, string> {
     while (space < rest.length && rest[space] !== 32) space++;
     const len = Number.parseInt(rest.toString('utf8', 0, space), 10);
     if (!len) return out;
-    const record = rest.toString('utf8', space + 1, len - 1);
+    if (len < 0) throw new TarFormatError(`a pax record of length ${len}`);
+    const record = rest.subarray(space + 1, len - 1).toString('utf8');
     const eq = record.indexOf('=');
     if (eq === -1) return out;
     out[record.slice(0, eq)] = record.slice(eq + 1);
