@@ -5,10 +5,10 @@
  */
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { pack } from 'tar-stream';
 import { GateError } from '../../src/common/errors';
 import { analyseLayer } from '../../src/layers/analyse-layer';
 import type { InterestFn, LayerResult } from '../../src/layers/types';
+import { corrupted, damage, ELF_FATBIN, packed, pad, rawArchive, rawHeader, spec } from '../helpers/tar-arbitraries';
 import { FUZZ, settlesWithin } from './bounded';
 
 const DIGEST = 'sha256:fuzzlayer';
@@ -63,166 +63,8 @@ function expectClean(r: LayerResult): void {
   for (const f of r.findings) expect(f.layer).toBe(DIGEST);
 }
 
-// ---- archives written by tar-stream: valid tars with hostile names ----------------------------------------------
-
-const component = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('usr', 'lib', 'a', 'libcudart.so.12', 'x.so', '.wh.a', '.wh..wh..opq', '.wh.', '.wh..wh.plnk', 'ünï', '\u202e', 'sp ace') },
-  { weight: 2, arbitrary: fc.constantFrom('..', '.', '') },
-  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }).map((s) => s.replace(/[/\0]/g, '_')) },
-  { weight: 1, arbitrary: fc.nat(300).map((n) => 'n'.repeat(n + 1)) },
-);
-const entryName = fc
-  .tuple(fc.constantFrom('', '/', './', '../', '//'), fc.array(component, { minLength: 1, maxLength: 6 }))
-  .map(([lead, parts]) => lead + parts.join('/'))
-  .filter((n) => n.length > 0);
-
-const ELF_FATBIN = Buffer.concat([
-  Buffer.from([0x7f, 0x45, 0x4c, 0x46]),
-  Buffer.alloc(60),
-  Buffer.from([0x50, 0xed, 0x55, 0xba, 0x01, 0x00, 0x10, 0x00]),
-  Buffer.alloc(200, 0xab),
-]);
-const body = fc.oneof(fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)), fc.constant(ELF_FATBIN), fc.constant(Buffer.alloc(0)));
-
-interface Spec {
-  name: string;
-  kind: 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'fifo';
-  body: Buffer;
-  link: string;
-  dev: [number, number];
-}
-const spec: fc.Arbitrary<Spec> = fc.record({
-  // a small pool of names so the same path appears twice in one layer
-  name: fc.oneof(entryName, fc.constantFrom('usr/lib/x.so', 'usr/lib/x.so', 'etc/a')),
-  kind: fc.constantFrom('file', 'file', 'directory', 'symlink', 'link', 'character-device', 'fifo'),
-  body,
-  link: fc.oneof(entryName, fc.constantFrom('', '/', '..', '../../etc/passwd', 'usr/lib/x.so')),
-  dev: fc.constantFrom<[number, number]>([0, 0], [1, 3]),
-});
-
-async function packed(specs: Spec[]): Promise<Buffer> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c) => {
-    chunks.push(c as Buffer);
-  });
-  const ended = new Promise<void>((resolve, reject) => {
-    p.on('end', resolve);
-    p.on('error', reject);
-  });
-  for (const s of specs) {
-    const header: Parameters<ReturnType<typeof pack>['entry']>[0] = { name: s.name, type: s.kind, mode: 0o644, mtime: new Date(0) };
-    await new Promise<void>((resolve, reject) => {
-      const cb = (err?: Error | null) => (err ? reject(err) : resolve());
-      if (s.kind === 'file') p.entry({ ...header, size: s.body.length }, s.body, cb);
-      else if (s.kind === 'symlink' || s.kind === 'link') p.entry({ ...header, linkname: s.link }, cb);
-      else if (s.kind === 'character-device') p.entry({ ...header, devmajor: s.dev[0], devminor: s.dev[1] }, cb);
-      else p.entry(header, cb);
-    });
-  }
-  p.finalize();
-  await ended;
-  return Buffer.concat(chunks);
-}
-
+/** Chunk sizes a source stream might deliver in (empty: the whole tar at once). */
 const chunkSizes = fc.array(fc.integer({ min: 1, max: 700 }), { maxLength: 4 });
-
-// ---- archives written byte by byte: what tar-stream's packer would never produce ---------------------------------
-
-const octal = (n: number, width: number) => n.toString(8).padStart(width - 1, '0') + '\0';
-
-/** One ustar header; `name` may be any bytes (non-UTF-8 included); the checksum is right unless `badSum`. */
-function rawHeader(o: { name: Buffer; type: string; size?: number; link?: Buffer; sizeField?: Buffer; badSum?: boolean }): Buffer {
-  const h = Buffer.alloc(512);
-  o.name.copy(h, 0, 0, 100);
-  h.write(octal(0o644, 8), 100, 'latin1');
-  h.write(octal(0, 8), 108, 'latin1');
-  h.write(octal(0, 8), 116, 'latin1');
-  (o.sizeField ?? Buffer.from(octal(o.size ?? 0, 12), 'latin1')).copy(h, 124, 0, 12);
-  h.write(octal(0, 12), 136, 'latin1');
-  h.write(o.type, 156, 'latin1');
-  o.link?.copy(h, 157, 0, 100);
-  h.write('ustar\u000000', 257, 'latin1');
-  h.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(octal(o.badSum ? sum + 1 : sum, 7) + ' ', 148, 'latin1');
-  return h;
-}
-
-const pad = (b: Buffer) => Buffer.concat([b, Buffer.alloc((512 - (b.length % 512)) % 512)]);
-
-/** NUL-free bytes, mostly invalid UTF-8 (0x80-0xff), with slashes and dots for structure. */
-const rawName = fc
-  .array(fc.oneof(fc.integer({ min: 0x80, max: 0xff }), fc.constantFrom(0x2f, 0x2e, 0x61)), { minLength: 1, maxLength: 100 })
-  .map((b) => Buffer.from(b));
-
-const rawEntry = fc
-  .record({
-    name: rawName,
-    type: fc.constantFrom('0', '1', '2', '3', '5', '6', '7', 'g', 'x', 'L', 'K', 'Z', '\0'),
-    payload: fc.uint8Array({ maxLength: 600 }).map((b) => Buffer.from(b)),
-    link: rawName,
-    sizeField: fc.option(
-      fc.oneof(
-        fc.constantFrom('77777777777\0', '99999999999\0', '-1\0', '           \0', 'abc', '\u0080\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u00ff\u00ff\u00ff\u00ff').map((s) => Buffer.from(s, 'latin1')),
-        fc.uint8Array({ minLength: 12, maxLength: 12 }).map((b) => Buffer.from(b)),
-      ),
-      { nil: undefined },
-    ),
-    badSum: fc.boolean(),
-  })
-  .map((e) => Buffer.concat([rawHeader({ ...e, size: e.payload.length }), pad(e.payload)]));
-
-/** Long-name and pax records that claim things: paths with "..", sizes that are negative, huge or not numbers. */
-const paxRecord = fc
-  .tuple(fc.constantFrom('path', 'linkpath', 'size', 'mtime', 'x'), fc.constantFrom('../../etc', '/abs/x.so', '-5', '1e999', '99999999999999999999', 'NaN', '', 'a'.repeat(300)))
-  .map(([k, v]) => {
-    const line = ` ${k}=${v}\n`;
-    let len = line.length + 1;
-    while (String(len).length + line.length !== len) len++;
-    return Buffer.from(`${len}${line}`);
-  });
-const paxEntry = fc
-  .tuple(fc.constantFrom('x', 'g', 'L'), paxRecord, rawEntry)
-  .map(([type, rec, next]) => Buffer.concat([rawHeader({ name: Buffer.from('PaxHeader'), type, size: rec.length }), pad(rec), next]));
-
-const rawArchive = fc
-  .tuple(fc.array(fc.oneof(rawEntry, paxEntry), { minLength: 1, maxLength: 5 }), fc.constantFrom(0, 512, 1024))
-  .map(([entries, end]) => Buffer.concat([...entries, Buffer.alloc(end)]));
-
-// ---- corruption of valid archives ---------------------------------------------------------------------------------
-
-type Damage = (b: Buffer, r: number[]) => Buffer;
-// uniform in [0, 1): fc.double crowds its values near 0, which would put every cut at the start
-const fraction = fc.nat(0xffff).map((n) => n / 0x10000);
-const pick = (r: number, n: number) => (n === 0 ? 0 : Math.floor(r * n) % n);
-const DAMAGE: Record<string, Damage> = {
-  truncate: (b, [r]) => b.subarray(0, pick(r, b.length)),
-  'flip bytes': (b, r) => {
-    const c = Buffer.from(b);
-    for (const x of r) if (c.length) c[pick(x, c.length)] ^= 1 + pick(x * 7, 255);
-    return c;
-  },
-  'break a header checksum': (b, [r]) => {
-    const c = Buffer.from(b);
-    const block = pick(r, Math.max(1, c.length / 512)) * 512;
-    if (block + 150 < c.length) c[block + 150] ^= 0x0f;
-    return c;
-  },
-  'insert garbage': (b, [r, s]) => {
-    const at = pick(r, b.length + 1);
-    return Buffer.concat([b.subarray(0, at), Buffer.alloc(1 + pick(s, 700), 0x41), b.subarray(at)]);
-  },
-  'zero a range': (b, [r, s]) => {
-    const c = Buffer.from(b);
-    const at = pick(r, c.length + 1);
-    c.fill(0, at, Math.min(c.length, at + 1 + pick(s, 1024)));
-    return c;
-  },
-  'append trailing garbage': (b, [r]) => Buffer.concat([b, Buffer.alloc(1 + pick(r, 1500), 0x7a)]),
-};
-const damage = fc.tuple(fc.constantFrom(...Object.keys(DAMAGE)), fc.array(fraction, { minLength: 2, maxLength: 6 }));
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -263,9 +105,7 @@ describe('analyseLayer on hostile and broken layer tars', () => {
   test('corrupted valid tars (truncated, flipped, zeroed, spliced) never crash or hang', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(spec, { minLength: 1, maxLength: 6 }), fc.array(damage, { minLength: 1, maxLength: 3 }), chunkSizes, async (specs, damages, sizes) => {
-        let bytes = await packed(specs);
-        for (const [kind, r] of damages) bytes = DAMAGE[kind](bytes, r);
-        await analyse(bytes, sizes);
+        await analyse(await corrupted({ specs, damages }), sizes);
       }),
       FUZZ,
     );

@@ -1,9 +1,9 @@
 /**
  * fast-check generators of layer tars: valid ones written by tar-stream (hostile names, links, whiteouts,
  * duplicates), hand-written headers (non-UTF-8 names, bad checksums, absurd sizes, pax and GNU long names), and
- * corruptions of valid ones (truncated, flipped, zeroed, spliced). The same generators as
- * __tests__/fuzz/analyse-layer.test.ts (kept here so that more than one suite can draw from them), plus headers whose
- * fields are random bytes under a correct checksum, which reach the decoders instead of the checksum test.
+ * corruptions of valid ones (truncated, flipped, zeroed, spliced), shared by __tests__/fuzz/analyse-layer.test.ts and
+ * __tests__/layers/seek-equals-stream.test.ts; plus headers whose fields are random bytes under a correct checksum,
+ * which reach the decoders instead of the checksum test.
  */
 import fc from 'fast-check';
 import { pack } from 'tar-stream';
