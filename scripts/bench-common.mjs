@@ -12,9 +12,58 @@ const RSS_PRELOAD = join(ROOT, 'scripts/bench-rss.cjs');
 
 export const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
 
-/** Runs a command, returns wall seconds, the exit status and (for node commands) peak RSS in MB. */
+const TICK = 100; // USER_HZ: the unit of /proc/stat and /proc/self/stat times
+
+/** Busy CPU ticks of the whole machine (all cores; idle, iowait and steal left out), or undefined off Linux. */
+function machineBusyTicks() {
+  try {
+    const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return user + nice + system + irq + softirq;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU ticks of this process's waited-for children (cutime + cstime), or undefined off Linux. */
+function childrenTicks() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[13]) + Number(fields[14]);
+  } catch {
+    return undefined;
+  }
+}
+
+const sleepMs = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Waits (up to `maxSeconds`) until the rest of the machine is quiet — less than `cores` cores busy over half a
+ * second — so that other people's builds and tests on a shared machine do not land in a timing. Returns how long it
+ * waited and whether it got quiet.
+ */
+export function waitForQuiet({ maxSeconds = Number(process.env.BENCH_QUIET_WAIT ?? 180), cores = 0.15 } = {}) {
+  const started = Date.now();
+  for (;;) {
+    const before = machineBusyTicks();
+    if (before === undefined) return { waitedSeconds: 0, quiet: undefined };
+    sleepMs(500);
+    const busyCores = (machineBusyTicks() - before) / TICK / 0.5;
+    const waitedSeconds = (Date.now() - started) / 1000;
+    if (busyCores < cores) return { waitedSeconds, quiet: true };
+    if (waitedSeconds >= maxSeconds) return { waitedSeconds, quiet: false, busyCores };
+    sleepMs(1500);
+  }
+}
+
+/**
+ * Runs a command, returns wall seconds, the exit status, (for node commands) peak RSS in MB, and othersCpuSeconds:
+ * CPU the rest of the machine used meanwhile (busy time of all cores minus the command's own), a measure of noise.
+ */
 export function timed(cmd, args, { env = {}, shell = false, okStatus = [0, 1] } = {}) {
   const rssFile = join(tmpdir(), `cg-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const busyBefore = machineBusyTicks();
+  const childBefore = childrenTicks();
   const started = process.hrtime.bigint();
   const r = spawnSync(cmd, args, {
     env: { ...process.env, ...env, BENCH_RSS_FILE: rssFile, NODE_OPTIONS: `--require ${RSS_PRELOAD}` },
@@ -23,10 +72,14 @@ export function timed(cmd, args, { env = {}, shell = false, okStatus = [0, 1] } 
     maxBuffer: 64 << 20,
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const busy = machineBusyTicks() - busyBefore;
+  const own = childrenTicks() - childBefore;
+  const othersCpuSeconds = Number.isFinite(busy - own) ? Math.max(0, busy - own) / TICK : undefined;
+  const cpuSeconds = Number.isFinite(own) ? own / TICK : undefined;
   if (!okStatus.includes(r.status)) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   const rssMb = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) / 1024 : undefined;
   rmSync(rssFile, { force: true });
-  return { seconds, rssMb, status: r.status };
+  return { seconds, rssMb, status: r.status, cpuSeconds, othersCpuSeconds };
 }
 
 export function median(xs) {

@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, statSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliAccepts, CLI, dropFromPageCache, gate, median, residentFraction, ROOT, timed } from './bench-common.mjs';
+import { cliAccepts, CLI, dropFromPageCache, gate, median, residentFraction, ROOT, sh, timed, waitForQuiet } from './bench-common.mjs';
 import {
   checkElfWithBinutils,
   elfEntry,
@@ -158,8 +158,25 @@ function sameEvidence(a, b) {
   return { same: differing.length === 0, differing, bytesRead: [x.bytesRead, y.bytesRead], counts: x.images.map((i) => ({ evidence: i.evidence.length, findings: i.findings.length })) };
 }
 
+/** The kernel read-ahead of the disk holding `dir` (KiB), best effort: a cold seek reads at least this much per miss. */
+function readAheadKb(dir) {
+  try {
+    const dev = sh('df', ['--output=source', dir]).trim().split('\n').pop().replace(/^\/dev\//, '');
+    for (const p of [`/sys/class/block/${dev}/queue/read_ahead_kb`, `/sys/class/block/${dev}/../queue/read_ahead_kb`]) {
+      try {
+        return Number(readFileSync(p, 'utf8'));
+      } catch {
+        /* next */
+      }
+    }
+  } catch {
+    /* not Linux, or no df */
+  }
+  return undefined;
+}
+
 export async function seekSection({ work, results, log = (s) => process.stderr.write(`${s}\n`) }) {
-  const section = (results.seek = { sizes: SIZES, runs: {}, table: [] });
+  const section = (results.seek = { sizes: SIZES, runs: {}, table: [], readAheadKb: readAheadKb(work) });
   const flags = { noSeek: cliAccepts(['--no-seek']), jobs: cliAccepts(['--jobs', '2']) };
   section.flags = flags;
   if (!flags.noSeek) log(`   NOTE: ${CLI} does not accept --no-seek: the streaming-path rows are skipped (rebuild with npm run package)`);
@@ -188,44 +205,46 @@ export async function seekSection({ work, results, log = (s) => process.stderr.w
   const cacheDir = join(work, 'seek-cache');
   const src = `docker-archive:${archive}`;
   const reports = {};
-  const cold = () => {
-    dropFromPageCache(archive);
-    const resident = residentFraction(archive);
-    if (resident !== undefined && resident > 0.01) throw new Error(`dropping the archive from the page cache did not work: ${(resident * 100).toFixed(0)} % resident`);
+  const dropCold = (file) => {
+    dropFromPageCache(file);
+    const resident = residentFraction(file);
+    if (resident !== undefined && resident > 0.01) throw new Error(`dropping ${file} from the page cache did not work: ${(resident * 100).toFixed(0)} % resident`);
   };
   const runs = section.runs;
   const record = (name, r) => {
     (runs[name] ??= []).push(r);
-    log(`   ${name} … ${r.seconds.toFixed(2)} s${r.rssMb ? `, ${r.rssMb.toFixed(0)} MB RSS` : ''}`);
+    const noise = r.othersCpuSeconds > 0.05 * r.seconds ? `, others used ${r.othersCpuSeconds.toFixed(1)} CPU-s meanwhile` : '';
+    const waited = r.quiet === false ? ' (machine never got quiet)' : r.waitedSeconds > 5 ? ` (waited ${r.waitedSeconds.toFixed(0)} s for quiet)` : '';
+    log(`   ${name} … ${r.seconds.toFixed(2)} s${r.rssMb ? `, ${r.rssMb.toFixed(0)} MB RSS` : ''}${noise}${waited}`);
   };
-  const gateRun = (name, extra) => {
+  /** a timing taken once the rest of the machine is quiet; `cold`: the file's pages dropped right before */
+  const measure = (cmd, args, { coldFile } = {}) => {
+    const q = waitForQuiet();
+    if (coldFile) dropCold(coldFile);
+    return { ...timed(cmd, args), quiet: q.quiet, waitedSeconds: q.waitedSeconds };
+  };
+  const gateRun = (name, extra, cold) => {
     rmSync(cacheDir, { recursive: true, force: true });
     const report = join(work, `report-${name.replace(/[^a-z0-9]+/gi, '-')}.json`);
-    const r = timed(process.execPath, [CLI, ...gate(src, ['--cache-dir', cacheDir, '--output', report, ...extra])]);
+    const r = measure(process.execPath, [CLI, ...gate(src, ['--cache-dir', cacheDir, '--output', report, ...extra])], { coldFile: cold && archive });
     reports[name] = report;
     record(name, r);
   };
-  const catRun = (name) => record(name, timed('bash', ['-c', `cat '${archive}' > /dev/null`]));
+  const catRun = (name, cold) => record(name, measure('bash', ['-c', `cat '${archive}' > /dev/null`], { coldFile: cold && archive }));
 
   for (let rep = 1; rep <= SIZES.repeat; rep++) {
     log(`   -- round ${rep}/${SIZES.repeat}`);
     // what every run pays before reading a layer: node start, the bundle, the archive's index, the config
-    record('--scan config (start-up floor)', timed(process.execPath, [CLI, ...gate(src, ['--scan', 'config', '--no-cache'])]));
-    cold();
-    catRun('cat, cold');
-    cold();
-    gateRun('seek, cold', []);
+    record('--scan config (start-up floor)', measure(process.execPath, [CLI, ...gate(src, ['--scan', 'config', '--no-cache'])]));
+    catRun('cat, cold', true);
+    gateRun('seek, cold', [], true);
     section.seekColdResident ??= residentFraction(archive);
-    if (flags.noSeek) {
-      cold();
-      gateRun('stream, cold', ['--no-seek']);
-    }
-    catRun('cat (warming)');
+    if (flags.noSeek) gateRun('stream, cold', ['--no-seek'], true);
+    timed('bash', ['-c', `cat '${archive}' > /dev/null`]);
     catRun('cat, warm');
     gateRun('seek, warm', []);
     if (flags.noSeek) gateRun('stream, warm', ['--no-seek']);
   }
-  delete runs['cat (warming)'];
   if (flags.noSeek) {
     section.evidenceCheck = sameEvidence(reports['seek, warm'], reports['stream, warm']);
     section.evidenceCheckCold = sameEvidence(reports['seek, cold'], reports['stream, cold']);
@@ -249,14 +268,14 @@ export async function seekSection({ work, results, log = (s) => process.stderr.w
   const jobsRun = (jobs) => {
     rmSync(cacheDir, { recursive: true, force: true });
     const report = join(work, `report-jobs${jobs}.json`);
-    const r = timed(process.execPath, [CLI, ...gate(ociSrc, ['--cache-dir', cacheDir, '--output', report, ...(flags.jobs ? ['--jobs', String(jobs)] : [])])]);
+    const r = measure(process.execPath, [CLI, ...gate(ociSrc, ['--cache-dir', cacheDir, '--output', report, ...(flags.jobs ? ['--jobs', String(jobs)] : [])])]);
     reports[`jobs ${jobs}`] = report;
     record(flags.jobs ? `gzip oci-archive, --jobs ${jobs}` : 'gzip oci-archive, no --jobs flag', r);
   };
   timed('bash', ['-c', `cat '${oci}' > /dev/null`]);
-  record('gzip oci-archive: cat, warm', timed('bash', ['-c', `cat '${oci}' > /dev/null`]));
+  record('gzip oci-archive: cat, warm', measure('bash', ['-c', `cat '${oci}' > /dev/null`]));
   const ranges = ociWritten.layers.map((l) => `${l.offset}:${l.size}`);
-  const inflate = (n) => record(`gzip oci-archive: node gunzip, ${n} layer(s) at once`, timed(process.execPath, [join(ROOT, 'scripts/bench-gunzip.mjs'), oci, String(n), ...ranges]));
+  const inflate = (n) => record(`gzip oci-archive: node gunzip, ${n} layer(s) at once`, measure(process.execPath, [join(ROOT, 'scripts/bench-gunzip.mjs'), oci, String(n), ...ranges]));
   if (flags.jobs) {
     for (let rep = 1; rep <= SIZES.repeat; rep++) {
       inflate(1);
@@ -271,9 +290,16 @@ export async function seekSection({ work, results, log = (s) => process.stderr.w
   if (!process.env.BENCH_KEEP) rmSync(oci, { force: true });
 
   // ---- table
-  const m = (name) => (runs[name] ? { seconds: median(runs[name].map((r) => r.seconds)), rssMb: Math.max(...runs[name].map((r) => r.rssMb ?? 0)) || undefined, all: runs[name].map((r) => r.seconds) } : undefined);
-  const row = (run, x, y, against, cache) => x && y && section.table.push({ run, ratio: x.seconds / y.seconds, seconds: x.seconds, against, againstSeconds: y.seconds, cache, rssMb: x.rssMb });
-  const speedup = (run, before, after, against) => before && after && section.table.push({ run, ratio: before.seconds / after.seconds, seconds: after.seconds, against, againstSeconds: before.seconds, cache: 'warm', rssMb: after.rssMb, speedup: true });
+  const m = (name) => {
+    const rs = runs[name];
+    if (!rs) return undefined;
+    const med = (f) => (rs.every((r) => r[f] !== undefined) ? median(rs.map((r) => r[f])) : undefined);
+    return { seconds: med('seconds'), cpuSeconds: med('cpuSeconds'), othersCpuSeconds: med('othersCpuSeconds'), rssMb: Math.max(...rs.map((r) => r.rssMb ?? 0)) || undefined, all: rs.map((r) => r.seconds) };
+  };
+  const push = (run, x, y, against, cache, speedup) =>
+    x && y && section.table.push({ run, ratio: speedup ? y.seconds / x.seconds : x.seconds / y.seconds, seconds: x.seconds, against, againstSeconds: y.seconds, cache, rssMb: x.rssMb, cpuSeconds: x.cpuSeconds, othersCpuSeconds: Math.max(x.othersCpuSeconds ?? 0, y.othersCpuSeconds ?? 0), ...(speedup && { speedup }) });
+  const row = (run, x, y, against, cache) => push(run, x, y, against, cache, false);
+  const speedup = (run, before, after, against) => push(run, after, before, against, 'warm', true);
   row('docker-archive, seek path', m('seek, cold'), m('cat, cold'), 'cat ARCHIVE > /dev/null', 'cold');
   row('docker-archive, seek path', m('seek, warm'), m('cat, warm'), 'cat ARCHIVE > /dev/null', 'warm');
   row('docker-archive, seek path', m('seek, cold'), m('stream, cold'), 'streaming path (--no-seek)', 'cold');
@@ -303,10 +329,12 @@ export function printSeekSection(section, machine) {
   lines.push(`docker-archive ${(a.bytes / 1e9).toFixed(2)} GB uncompressed (${a.layers} layers, ${a.fatbinContainers} fatbin containers); gzip oci-archive ${(section.ociArchive.bytes / 1e9).toFixed(2)} GB (${(section.ociArchive.uncompressedBytes / 1e9).toFixed(2)} GB uncompressed, ${section.ociArchive.layers} layers).`);
   lines.push(`cold = the archive's pages dropped (fadvise DONTNEED, checked with fincore) before each run; warm = the whole archive in the page cache. Medians of ${section.sizes.repeat} runs.\n`);
   lines.push('ratio = seconds ÷ against-seconds (lower is better), except speed-up rows = against-seconds ÷ seconds (higher is better).\n');
-  lines.push('| run | page cache | ratio | against | seconds (median) | against, seconds | peak RSS |');
-  lines.push('|---|---|---|---|---|---|---|');
+  lines.push('CPU-s: user+sys of the run itself (median); others\' CPU-s: what the rest of the machine used meanwhile (median, the larger of the two sides) — noise on a shared machine.\n');
+  lines.push('| run | page cache | ratio | against | seconds (median) | against, seconds | CPU-s | others\' CPU-s | peak RSS |');
+  lines.push('|---|---|---|---|---|---|---|---|---|');
+  const f = (x, d = 2) => (x === undefined ? '' : x.toFixed(d));
   for (const t of section.table) {
-    lines.push(`| ${t.run} | ${t.cache} | ${t.ratio.toFixed(3)}× | ${t.against} | ${t.seconds.toFixed(2)} | ${t.againstSeconds.toFixed(2)} | ${t.rssMb ? `${t.rssMb.toFixed(0)} MB` : ''} |`);
+    lines.push(`| ${t.run} | ${t.cache} | ${t.ratio.toFixed(3)}× | ${t.against} | ${f(t.seconds)} | ${f(t.againstSeconds)} | ${f(t.cpuSeconds)} | ${f(t.othersCpuSeconds, 1)} | ${t.rssMb ? `${t.rssMb.toFixed(0)} MB` : ''} |`);
   }
   if (section.jobsSpeedup) lines.push(`\n--jobs 2 speed-up over --jobs 1: ${section.jobsSpeedup.toFixed(2)}× (goal >= 1.6× on 2 cores)`);
   const ev = section.evidenceCheck;
@@ -318,6 +346,6 @@ export function printSeekSection(section, machine) {
   const jv = section.jobsEvidenceCheck;
   if (jv) lines.push(`--jobs 1 vs --jobs 2 reports: ${jv.same ? 'IDENTICAL' : `DIFFER in ${jv.differing.join(', ')}`}`);
   if (!section.flags.jobs) lines.push('--jobs: not timed (this build has no --jobs)');
-  if (section.seekColdResident !== undefined) lines.push(`after a cold seek run ${(section.seekColdResident * 100).toFixed(1)} % of the docker-archive was in the page cache (kernel read-ahead included)`);
+  if (section.seekColdResident !== undefined) lines.push(`after a cold seek run ${(section.seekColdResident * 100).toFixed(1)} % of the docker-archive was in the page cache (kernel read-ahead included; read_ahead_kb ${section.readAheadKb ?? '?'})`);
   return lines.join('\n');
 }
