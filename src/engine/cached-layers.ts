@@ -7,7 +7,7 @@ import type { LayerCache } from '../cache/layer-cache';
 import { layerKey } from '../cache/keys';
 import { evidenceInterest } from '../evidence/interests';
 import { analyseLayer } from '../layers/analyse-layer';
-import { analyseLayerAt } from '../layers/analyse-layer-at';
+import { analyseLayerAt, type SeekReadStats } from '../layers/analyse-layer-at';
 import type { LayerResult } from '../layers/types';
 import type {
   HistoryEntry,
@@ -29,6 +29,8 @@ export interface LayersRead {
   layersFromCache: number;
   /** uncompressed tar bytes of the layers read */
   bytesRead: number;
+  /** the layers read by offset, and the bytes actually read from their files */
+  byOffset: { layers: number; bytesRead: number };
 }
 
 export interface ReadThroughCacheOptions {
@@ -81,8 +83,17 @@ export async function readLayersThroughCache(image: Image, opts: ReadThroughCach
     return analysed(nameBefore, await analyseLayer(tar, layer.descriptor, evidenceInterest));
   };
   // file sources know their layers up front: no name to learn on the way
-  const seek: SeekableLayerReader<LayerResult> = async (layer, tar) =>
-    analysed(undefined, await analyseLayerAt(tar, layer.descriptor, evidenceInterest));
+  const byOffset = { layers: 0, bytesRead: 0 };
+  const seek: SeekableLayerReader<LayerResult> = async (layer, tar) => {
+    const stats: SeekReadStats = { bytesRead: 0 };
+    const result = await analyseLayerAt(tar, layer.descriptor, evidenceInterest, undefined, stats);
+    // a layer handed to the streaming reader was read whole
+    if (stats.streamedBecause === undefined) {
+      byOffset.layers++;
+      byOffset.bytesRead += stats.bytesRead;
+    }
+    return analysed(undefined, result);
+  };
   const how: ReadLayersOptions<LayerResult> = { ...(opts.seek !== false && { seek }), ...(opts.jobs !== undefined && { jobs: opts.jobs }) };
   const keyOf = (d: LayerDescriptor): string => d.diffId ?? cache?.getAlias(d.digest) ?? d.digest;
   // kept: by the end of the read the source has completed them (index, the digest it knows the layer by)
@@ -100,6 +111,7 @@ export async function readLayersThroughCache(image: Image, opts: ReadThroughCach
     cache?.log.debug(`cache: ${filled.missing} skipped layer(s) of ${image.source} are not in the cache; reading every layer`);
     fresh.length = 0;
     bytes = 0;
+    byOffset.layers = byOffset.bytesRead = 0;
     outcome = await image.readLayers(read, how);
     filled = fillFromCache(outcome.results, image.layers, keys, new Map());
   }
@@ -119,6 +131,7 @@ export async function readLayersThroughCache(image: Image, opts: ReadThroughCach
     layersRead: filled.results.length - filled.fromCache,
     layersFromCache: filled.fromCache,
     bytesRead: bytes,
+    byOffset,
   };
 }
 

@@ -95,7 +95,7 @@ export async function analyseImage(
   const mode = opts.scan ?? 'full';
   const read: LayersRead =
     mode === 'config'
-      ? { results: [], config: image.config, layersRead: 0, layersFromCache: 0, bytesRead: 0 }
+      ? { results: [], config: image.config, layersRead: 0, layersFromCache: 0, bytesRead: 0, byOffset: { layers: 0, bytesRead: 0 } }
       : await readLayersThroughCache(image, {
           cache: opts.cache,
           seek: opts.seek,
@@ -143,6 +143,7 @@ export async function analyseImage(
         layersRead: read.layersRead,
         layersFromCache: read.layersFromCache,
         bytesRead: read.bytesRead,
+        ...(read.byOffset.layers > 0 && { byOffset: { ...read.byOffset } }),
         seconds: (Date.now() - started) / 1000,
       },
     },

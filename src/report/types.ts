@@ -60,7 +60,15 @@ export interface ReportImage {
    * opened and analysed; layersFromCache: layers whose analysis came from the per-layer cache; bytesRead: their
    * uncompressed tar bytes (layers read only).
    */
-  scan: { mode: 'full' | 'config'; layersRead: number; layersFromCache?: number; bytesRead: number; seconds: number };
+  scan: {
+    mode: 'full' | 'config';
+    layersRead: number;
+    layersFromCache?: number;
+    bytesRead: number;
+    /** layers of the read that were read by offset (uncompressed, in a file), and the bytes those reads took */
+    byOffset?: { layers: number; bytesRead: number };
+    seconds: number;
+  };
   /** merged reports: the other source strings this same image (digest and platform) was gated under */
   aliases?: string[];
 }
