@@ -146,6 +146,7 @@ function evidenceOf(reportFile) {
     images: r.images.map((i) => ({ evidence: i.evidence, findings: i.findings, requirement: i.requirement, layers: i.layers.map(({ index, digest, entries }) => ({ index, digest, entries })) })),
     results: r.results,
     bytesRead: r.images.map((i) => i.scan.bytesRead),
+    byOffset: r.images.map((i) => i.scan.byOffset),
   };
 }
 
@@ -155,7 +156,7 @@ function sameEvidence(a, b) {
   const parts = ['evidence', 'findings', 'requirement', 'layers'];
   const differing = parts.filter((p) => JSON.stringify(x.images.map((i) => i[p])) !== JSON.stringify(y.images.map((i) => i[p])));
   if (JSON.stringify(x.results) !== JSON.stringify(y.results)) differing.push('results');
-  return { same: differing.length === 0, differing, bytesRead: [x.bytesRead, y.bytesRead], counts: x.images.map((i) => ({ evidence: i.evidence.length, findings: i.findings.length })) };
+  return { same: differing.length === 0, differing, bytesRead: [x.bytesRead, y.bytesRead], byOffset: [x.byOffset, y.byOffset], counts: x.images.map((i) => ({ evidence: i.evidence.length, findings: i.findings.length })) };
 }
 
 /** The kernel read-ahead of the disk holding `dir` (KiB), best effort: a cold seek reads at least this much per miss. */
@@ -341,6 +342,8 @@ export function printSeekSection(section, machine) {
   if (ev) {
     const verdict = (c) => (c.same ? 'IDENTICAL' : `DIFFER in ${c.differing.join(', ')}`);
     lines.push(`seek vs streaming reports (evidence, findings, requirement, layers, results): warm runs ${verdict(ev)}, cold runs ${verdict(section.evidenceCheckCold)} (${ev.counts.map((c) => `${c.evidence} evidence, ${c.findings} findings`).join('; ')}); scan.bytesRead seek ${ev.bytesRead[0].join(',')} vs streaming ${ev.bytesRead[1].join(',')}`);
+    const off = (b) => (b ? `${b.layers} layers read by offset, ${(b.bytesRead / 1e6).toFixed(1)} MB read` : 'none read by offset');
+    lines.push(`scan.byOffset: seek ${ev.byOffset[0].map(off).join('; ')} — streaming ${ev.byOffset[1].map(off).join('; ')}`);
   }
   else lines.push('seek vs streaming reports: not compared (this build has no --no-seek)');
   const jv = section.jobsEvidenceCheck;
