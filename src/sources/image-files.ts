@@ -2,7 +2,7 @@
  * The files of an image archive or layout, whatever holds them: a tar file on disk (read by offset, via the header
  * index) or a directory. docker-archive, oci-archive and oci: all resolve manifests and blobs through this.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readSync } from 'node:fs';
 import { open as openFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -123,10 +123,13 @@ async function randomAccess(file: string, offset: number, size: number): Promise
   const handle = await openFile(file, 'r');
   return {
     size,
+    // Synchronous on purpose: a seek read is a few hundred bytes, and a trip through libuv's thread pool costs far
+    // more than the copy. Measured on the bench's 4.4 GB archive (17,700 reads): 2.7 s async against 1.0 s with the
+    // page cache warm, 3.7-4.5 s against 2.8 s cold.
     async read(buffer, position, length) {
       const n = Math.min(length, size - position);
       if (n <= 0) return 0;
-      return (await handle.read(buffer, 0, n, offset + position)).bytesRead;
+      return readSync(handle.fd, buffer, 0, n, offset + position);
     },
     stream: () =>
       size === 0 ? Readable.from([], { objectMode: false }) : createReadStream(file, { start: offset, end: offset + size - 1, highWaterMark: READ_CHUNK }),
