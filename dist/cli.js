@@ -1227,7 +1227,7 @@ var require_streamx = __commonJS({
         }
       }
     };
-    var Readable3 = class _Readable extends Stream {
+    var Readable4 = class _Readable extends Stream {
       constructor(opts) {
         super(opts);
         this._duplexState |= OPENING | WRITE_DONE | READ_READ_AHEAD;
@@ -1438,7 +1438,7 @@ var require_streamx = __commonJS({
         return this;
       }
     };
-    var Duplex = class extends Readable3 {
+    var Duplex = class extends Readable4 {
       // and Writable
       constructor(opts) {
         super(opts);
@@ -1476,7 +1476,7 @@ var require_streamx = __commonJS({
         return this;
       }
     };
-    var Transform2 = class extends Duplex {
+    var Transform3 = class extends Duplex {
       constructor(opts) {
         super(opts);
         this._transformState = new TransformState(this);
@@ -1520,7 +1520,7 @@ var require_streamx = __commonJS({
         this._flush(transformAfterFlush.bind(this));
       }
     };
-    var PassThrough4 = class extends Transform2 {
+    var PassThrough4 = class extends Transform3 {
     };
     function transformAfterFlush(err, data) {
       const cb = this._transformState.afterFinal;
@@ -1647,9 +1647,9 @@ var require_streamx = __commonJS({
       getStreamError,
       Stream,
       Writable,
-      Readable: Readable3,
+      Readable: Readable4,
       Duplex,
-      Transform: Transform2,
+      Transform: Transform3,
       // Export PassThrough for compatibility with Node.js core's stream module
       PassThrough: PassThrough4
     };
@@ -1686,7 +1686,7 @@ var require_headers = __commonJS({
       }
       return b4a.from(result);
     };
-    exports2.decodePax = function decodePax(buf) {
+    exports2.decodePax = function decodePax2(buf) {
       const result = {};
       while (buf.length) {
         let i = 0;
@@ -1923,7 +1923,7 @@ var require_headers = __commonJS({
 var require_extract = __commonJS({
   "node_modules/tar-stream/extract.js"(exports2, module2) {
     init_import_meta_url();
-    var { Writable, Readable: Readable3, getStreamError } = require_streamx();
+    var { Writable, Readable: Readable4, getStreamError } = require_streamx();
     var FIFO = require_fast_fifo();
     var b4a = require_b4a();
     var headers = require_headers();
@@ -1971,7 +1971,7 @@ var require_extract = __commonJS({
         return buf.subarray(this._offset, this._offset += size);
       }
     };
-    var Source = class extends Readable3 {
+    var Source = class extends Readable4 {
       constructor(self2, header, offset) {
         super();
         this.header = header;
@@ -2120,13 +2120,13 @@ var require_extract = __commonJS({
         const buf = this._buffer.shiftFirst(this._missing);
         if (buf === null) return false;
         this._missing -= buf.byteLength;
-        const drained = this._stream.push(buf);
+        const drained2 = this._stream.push(buf);
         if (this._missing === 0) {
           this._stream.push(null);
-          if (drained) this._stream._detach();
-          return drained && this._locked === false;
+          if (drained2) this._stream._detach();
+          return drained2 && this._locked === false;
         }
-        return drained;
+        return drained2;
       }
       _createStream() {
         return new Source(this, this._header, this._offset);
@@ -2289,7 +2289,7 @@ var require_constants = __commonJS({
 var require_pack = __commonJS({
   "node_modules/tar-stream/pack.js"(exports2, module2) {
     init_import_meta_url();
-    var { Readable: Readable3, Writable, getStreamError } = require_streamx();
+    var { Readable: Readable4, Writable, getStreamError } = require_streamx();
     var b4a = require_b4a();
     var constants2 = require_constants();
     var headers = require_headers();
@@ -2382,7 +2382,7 @@ var require_pack = __commonJS({
         cb();
       }
     };
-    var Pack = class extends Readable3 {
+    var Pack = class extends Readable4 {
       constructor(opts) {
         super(opts);
         this._drain = noop;
@@ -2526,6 +2526,152 @@ var require_tar_stream = __commonJS({
     init_import_meta_url();
     exports2.extract = require_extract();
     exports2.pack = require_pack();
+  }
+});
+
+// src/sources/tar-headers.ts
+function padding(size) {
+  const over = size % TAR_BLOCK;
+  return over === 0 ? 0 : TAR_BLOCK - over;
+}
+function isAllZero(block) {
+  for (let i = 0; i < block.length; i++) if (block[i] !== 0) return false;
+  return true;
+}
+function checksumOf(block) {
+  let sum = 8 * 32;
+  for (let i = 0; i < 148; i++) sum += block[i];
+  for (let i = 156; i < TAR_BLOCK; i++) sum += block[i];
+  return sum;
+}
+function decodeString(buf, start, length) {
+  let end = start;
+  while (end < start + length && buf[end] !== 0) end++;
+  return buf.toString("utf8", start, end);
+}
+function decodeNumber(buf, start, length) {
+  const field2 = buf.subarray(start, start + length);
+  if (field2[0] & 128) {
+    if (field2[0] !== 128 && field2[0] !== 255) return Number.NaN;
+    const positive = field2[0] === 128;
+    let value = 0;
+    for (let i = 1; i < field2.length; i++) value = value * 256 + (positive ? field2[i] : 255 - field2[i]);
+    return positive ? value : -value;
+  }
+  let from = 0;
+  while (from < field2.length && field2[from] === 32) from++;
+  let end = field2.indexOf(32, from);
+  if (end < 0) end = field2.length;
+  while (from < end && field2[from] === 0) from++;
+  if (end === from) return 0;
+  return Number.parseInt(field2.toString("utf8", from, end), 8);
+}
+function decodePax(body) {
+  const out = {};
+  let rest = body;
+  while (rest.length > 0) {
+    let space = 0;
+    while (space < rest.length && rest[space] !== 32) space++;
+    const len = Number.parseInt(rest.toString("utf8", 0, space), 10);
+    if (!len) return out;
+    if (len < 0) throw new TarFormatError(`a pax record of length ${len}`);
+    const record = rest.subarray(space + 1, len - 1).toString("utf8");
+    const eq = record.indexOf("=");
+    if (eq === -1) return out;
+    out[record.slice(0, eq)] = record.slice(eq + 1);
+    rest = rest.subarray(len);
+  }
+  return out;
+}
+var TAR_BLOCK, MAX_META_BYTES, TarFormatError, TarHeaderSequence, ENTRY_TYPES2, META_TYPES;
+var init_tar_headers = __esm({
+  "src/sources/tar-headers.ts"() {
+    "use strict";
+    init_import_meta_url();
+    TAR_BLOCK = 512;
+    MAX_META_BYTES = 4 * 1024 * 1024;
+    TarFormatError = class extends Error {
+    };
+    TarHeaderSequence = class {
+      zeros = 0;
+      pendingMeta;
+      longPath;
+      longLink;
+      pax;
+      paxGlobal;
+      /** Decodes the block at a header position. Throws TarFormatError where tar-stream would fail. */
+      step(block) {
+        if (isAllZero(block)) {
+          this.zeros++;
+          return this.zeros === 2 ? { kind: "end" } : { kind: "skip" };
+        }
+        this.zeros = 0;
+        const sum = checksumOf(block);
+        if (sum === 8 * 32) return { kind: "skip" };
+        if (sum !== decodeNumber(block, 148, 8)) throw new TarFormatError("bad header checksum");
+        const typeflag = block[156] === 0 ? 0 : block[156] - 48;
+        let name = decodeString(block, 0, 100);
+        if (block.toString("latin1", 257, 263) === "ustar\0" && block[345] !== 0) name = `${decodeString(block, 345, 155)}/${name}`;
+        const size = decodeNumber(block, 124, 12);
+        const meta = META_TYPES[typeflag];
+        if (meta !== void 0) {
+          if (!(size >= 0) || size > MAX_META_BYTES) throw new TarFormatError(`a ${size}-byte tar metadata record`);
+          this.pendingMeta = meta;
+          return { kind: "meta", size, padding: padding(size) };
+        }
+        const header = {
+          name,
+          linkname: block[157] === 0 ? null : decodeString(block, 157, 100),
+          size,
+          type: ENTRY_TYPES2[typeflag] ?? null,
+          devmajor: decodeNumber(block, 329, 8),
+          devminor: decodeNumber(block, 337, 8)
+        };
+        if (this.longPath) header.name = this.longPath;
+        if (this.longLink) header.linkname = this.longLink;
+        if (this.pax) {
+          if (this.pax.path) header.name = this.pax.path;
+          if (this.pax.linkpath) header.linkname = this.pax.linkpath;
+          if (this.pax.size) header.size = Number.parseInt(this.pax.size, 10);
+        }
+        this.longPath = this.longLink = this.pax = void 0;
+        const body = header.type === "directory" || !(header.size > 0) ? 0 : header.size + padding(header.size);
+        return { kind: "entry", header, skip: body };
+      }
+      /** The body of the record the last `meta` step announced. Throws TarFormatError for a pax record tar-stream would loop on. */
+      meta(body) {
+        if (body.length === 0) {
+          this.pendingMeta = void 0;
+          return;
+        }
+        switch (this.pendingMeta) {
+          case "gnu-long-path":
+            this.longPath = decodeString(body, 0, body.length);
+            break;
+          case "gnu-long-link-path":
+            this.longLink = decodeString(body, 0, body.length);
+            break;
+          case "pax-global-header":
+            this.paxGlobal = decodePax(body);
+            break;
+          case "pax-header":
+            this.pax = { ...this.paxGlobal, ...decodePax(body) };
+            break;
+        }
+        this.pendingMeta = void 0;
+      }
+    };
+    ENTRY_TYPES2 = {
+      0: "file",
+      1: "link",
+      2: "symlink",
+      3: "character-device",
+      4: "block-device",
+      5: "directory",
+      6: "fifo",
+      7: "contiguous-file"
+    };
+    META_TYPES = { 72: "pax-header", 55: "pax-global-header", 27: "gnu-long-link-path", 28: "gnu-long-path", 30: "gnu-long-path" };
   }
 });
 
@@ -10065,7 +10211,7 @@ async function peek(src, n) {
     const onEnd = () => {
       cleanup();
       const head = Buffer.concat(chunks, length);
-      resolve2({ head, stream: import_node_stream2.Readable.from(length > 0 ? [head] : [], { objectMode: false }) });
+      resolve2({ head, stream: import_node_stream3.Readable.from(length > 0 ? [head] : [], { objectMode: false }) });
     };
     const onError = (err) => {
       cleanup();
@@ -10077,7 +10223,7 @@ async function peek(src, n) {
   });
 }
 function through(src, decoder, what, format) {
-  const out = new import_node_stream2.PassThrough({ highWaterMark: INFLATE_CHUNK });
+  const out = new import_node_stream3.PassThrough({ highWaterMark: INFLATE_CHUNK });
   src.on("error", (err) => out.destroy(err));
   decoder.on("error", (err) => out.destroy(corruptLayer2(what, format, err)));
   out.on("close", () => {
@@ -10097,7 +10243,7 @@ function zstdDecompress(src, what) {
   return zstdProcess(src, what);
 }
 function zstdProcess(src, what) {
-  const out = new import_node_stream2.PassThrough({ highWaterMark: INFLATE_CHUNK });
+  const out = new import_node_stream3.PassThrough({ highWaterMark: INFLATE_CHUNK });
   const child = (0, import_node_child_process.spawn)("zstd", ["-dcq"], { stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => {
@@ -10140,13 +10286,13 @@ function corruptLayer2(what, format, err) {
     "the blob is damaged or truncated; rebuild, re-save or re-pull the image"
   );
 }
-var import_node_child_process, import_node_stream2, zlib, INFLATE_CHUNK, SNIFF_BYTES;
+var import_node_child_process, import_node_stream3, zlib, INFLATE_CHUNK, SNIFF_BYTES;
 var init_decompress = __esm({
   "src/sources/decompress.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process = require("node:child_process");
-    import_node_stream2 = require("node:stream");
+    import_node_stream3 = require("node:stream");
     zlib = __toESM(require("node:zlib"));
     init_errors();
     INFLATE_CHUNK = 256 * 1024;
@@ -10166,71 +10312,55 @@ async function indexTarFile(path) {
 }
 async function walk2(file, fileSize, path) {
   const members = /* @__PURE__ */ new Map();
-  const header = Buffer.alloc(BLOCK);
+  const block = Buffer.alloc(TAR_BLOCK);
+  const headers = new TarHeaderSequence();
   let pos = 0;
-  let longName;
-  let longLink;
-  let pax = {};
-  let globalPax = {};
   if (fileSize === 0) throw notATar(path, "it is empty");
-  if (fileSize < BLOCK) {
-    const { bytesRead } = await file.read(header, 0, fileSize, 0);
-    throw notATar(path, describeNonTar(header.subarray(0, bytesRead)));
+  if (fileSize < TAR_BLOCK) {
+    const { bytesRead } = await file.read(block, 0, fileSize, 0);
+    throw notATar(path, describeNonTar(block.subarray(0, bytesRead)));
   }
   let ended = false;
-  while (pos + BLOCK <= fileSize) {
-    await readExactly(file, header, pos, path);
-    if (isZeroBlock(header)) {
+  while (pos + TAR_BLOCK <= fileSize) {
+    await readExactly(file, block, pos, path);
+    let step;
+    try {
+      step = headers.step(block);
+    } catch (err) {
+      if (!(err instanceof TarFormatError)) throw err;
+      if (pos === 0) throw notATar(path, describeNonTar(block));
+      throw corrupt(path, `bad tar header at byte ${pos}`);
+    }
+    const bodyStart = pos + TAR_BLOCK;
+    pos = bodyStart;
+    if (step.kind === "end") {
       ended = true;
       break;
     }
-    if (!checksumOk(header)) {
-      if (pos === 0) throw notATar(path, describeNonTar(header));
-      throw corrupt(path, `bad tar header at byte ${pos}`);
-    }
-    const typeflag = String.fromCharCode(header[156] || 48);
-    const size = parseNumber(header, 124, 12);
-    const bodyStart = pos + BLOCK;
-    const bodyEnd = bodyStart + size;
-    if (size < 0 || bodyEnd > fileSize) {
-      throw corrupt(path, `it is truncated: an entry at byte ${pos} needs ${size} bytes, the file ends at ${fileSize}`);
-    }
-    pos = bodyStart + Math.ceil(size / BLOCK) * BLOCK;
-    if (typeflag === "L" || typeflag === "K" || typeflag === "x" || typeflag === "g") {
-      if (size > MAX_META_BYTES) throw corrupt(path, `a ${size}-byte tar metadata record at byte ${bodyStart}`);
-      const body = Buffer.alloc(size);
+    if (step.kind === "skip") continue;
+    if (step.kind === "meta") {
+      if (bodyStart + step.size > fileSize) throw truncated(path, bodyStart, step.size, fileSize);
+      const body = Buffer.alloc(step.size);
       await readExactly(file, body, bodyStart, path);
-      if (typeflag === "L") longName = cString(body, 0, size);
-      else if (typeflag === "K") longLink = cString(body, 0, size);
-      else if (typeflag === "x") pax = parsePax(body);
-      else globalPax = { ...globalPax, ...parsePax(body) };
+      headers.meta(body);
+      pos = bodyStart + step.size + step.padding;
       continue;
     }
-    const attrs = { ...globalPax, ...pax };
-    let name = attrs.path ?? longName ?? headerName(header);
-    const linkTarget = attrs.linkpath ?? longLink ?? cString(header, 157, 100);
-    const realSize = attrs.size !== void 0 ? Number.parseInt(attrs.size, 10) : size;
-    if (attrs.size !== void 0) {
-      if (!(realSize >= 0) || bodyStart + realSize > fileSize) {
-        throw corrupt(path, `it is truncated: an entry at byte ${bodyStart - BLOCK} needs ${realSize} bytes`);
-      }
-      pos = bodyStart + Math.ceil(realSize / BLOCK) * BLOCK;
-    }
-    longName = longLink = void 0;
-    pax = {};
-    let type = memberType(typeflag);
-    if (type === "file" && name.endsWith("/")) type = "dir";
-    name = normaliseMemberName(name);
+    const { header, skip } = step;
+    if (!(header.size >= 0) || bodyStart + header.size > fileSize) throw truncated(path, bodyStart, header.size, fileSize);
+    pos = bodyStart + skip;
+    const type = header.type === "file" && header.name.endsWith("/") ? "dir" : memberType(header.type);
+    const name = normaliseMemberName(header.name);
     if (name === "") continue;
     members.set(name, {
       name,
       type,
       offset: bodyStart,
-      size: type === "file" ? realSize : 0,
-      ...(type === "symlink" || type === "hardlink") && { linkTarget }
+      size: type === "file" ? header.size : 0,
+      ...(type === "symlink" || type === "hardlink") && { linkTarget: header.linkname ?? "" }
     });
   }
-  if (!ended && pos !== fileSize) throw corrupt(path, `it ends unexpectedly at byte ${fileSize}`);
+  if (!ended && pos !== fileSize) throw corrupt(path, `it ends unexpectedly at byte ${Math.min(pos, fileSize)}`);
   if (members.size === 0) throw notATar(path, "it holds no files");
   return members;
 }
@@ -10238,26 +10368,20 @@ async function readExactly(file, buf, position, path) {
   const { bytesRead } = await file.read(buf, 0, buf.length, position);
   if (bytesRead !== buf.length) throw corrupt(path, `it ends unexpectedly at byte ${position + bytesRead}`);
 }
-function memberType(typeflag) {
-  switch (typeflag) {
-    case "0":
-    case "7":
+function memberType(type) {
+  switch (type) {
+    case "file":
+    case "contiguous-file":
       return "file";
-    case "1":
+    case "link":
       return "hardlink";
-    case "2":
+    case "symlink":
       return "symlink";
-    case "5":
+    case "directory":
       return "dir";
     default:
       return "other";
   }
-}
-function headerName(h) {
-  const name = cString(h, 0, 100);
-  const isPosixUstar = h.toString("latin1", 257, 263) === "ustar\0";
-  const prefix = isPosixUstar ? cString(h, 345, 155) : "";
-  return prefix ? `${prefix}/${name}` : name;
 }
 function normaliseMemberName(name) {
   const out = [];
@@ -10274,50 +10398,6 @@ function memberLinkTarget(member) {
   const slash = member.name.lastIndexOf("/");
   return normaliseMemberName(slash < 0 ? member.linkTarget : `${member.name.slice(0, slash)}/${member.linkTarget}`);
 }
-function cString(buf, start, length) {
-  const end = buf.indexOf(0, start);
-  return buf.toString("utf8", start, end < 0 || end > start + length ? start + length : end);
-}
-function parseNumber(buf, start, length) {
-  if (buf[start] & 128) {
-    let value = buf[start] & 127;
-    for (let i = start + 1; i < start + length; i++) value = value * 256 + buf[i];
-    return value;
-  }
-  const text2 = buf.toString("latin1", start, start + length).replace(/[\0 ]+/g, " ").trim();
-  if (text2 === "") return 0;
-  return /^[0-7]+$/.test(text2) ? Number.parseInt(text2, 8) : -1;
-}
-function checksumOk(h) {
-  const stored = parseNumber(h, 148, 8);
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const byte = i >= 148 && i < 156 ? 32 : h[i];
-    unsigned += byte;
-    signed += byte > 127 ? byte - 256 : byte;
-  }
-  return stored === unsigned || stored === signed;
-}
-function isZeroBlock(h) {
-  for (let i = 0; i < BLOCK; i++) if (h[i] !== 0) return false;
-  return true;
-}
-function parsePax(body) {
-  const out = {};
-  let at = 0;
-  while (at < body.length) {
-    const space = body.indexOf(32, at);
-    if (space < 0) break;
-    const len = Number.parseInt(body.toString("latin1", at, space), 10);
-    if (!(len > 0) || at + len > body.length) break;
-    const record = body.toString("utf8", space + 1, at + len - 1);
-    const eq = record.indexOf("=");
-    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
-    at += len;
-  }
-  return out;
-}
 function describeNonTar(head) {
   if (head.length >= 2 && head[0] === 31 && head[1] === 139) return "it is gzip-compressed (decompress it first: gunzip)";
   if (head.length >= 4 && head.readUInt32LE(0) === 4247762216) return "it is zstd-compressed (decompress it first: zstd -d)";
@@ -10330,18 +10410,20 @@ function notATar(path, why) {
     "give a file written by `docker save`, `podman save` or `skopeo copy \u2026 docker-archive:/oci-archive:`"
   );
 }
+function truncated(path, bodyStart, size, fileSize) {
+  return corrupt(path, `it is truncated: an entry at byte ${bodyStart - TAR_BLOCK} needs ${size} bytes, the file ends at ${fileSize}`);
+}
 function corrupt(path, why) {
   return new GateError("CORRUPT_ARCHIVE", `archive ${path} is damaged: ${why}`, "write it again (e.g. `docker save -o`)");
 }
-var import_promises, BLOCK, MAX_META_BYTES;
+var import_promises;
 var init_tar_index = __esm({
   "src/sources/tar-index.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises = require("node:fs/promises");
     init_errors();
-    BLOCK = 512;
-    MAX_META_BYTES = 1024 * 1024;
+    init_tar_headers();
   }
 });
 
@@ -10379,6 +10461,11 @@ async function tarFileImageFiles(archivePath) {
       const m = member(path);
       if (!m) throw missing(archivePath, path);
       return (0, import_node_fs7.createReadStream)(archivePath, { start: m.offset, end: m.offset + m.size - 1, highWaterMark: READ_CHUNK });
+    },
+    async openAt(path) {
+      const m = member(path);
+      if (!m) throw missing(archivePath, path);
+      return randomAccess(archivePath, m.offset, m.size);
     }
   };
 }
@@ -10404,7 +10491,28 @@ function directoryImageFiles(dir) {
     async open(path) {
       if (await sizeOf(path) === void 0) throw missing(dir, path);
       return (0, import_node_fs7.createReadStream)(full(path), { highWaterMark: READ_CHUNK });
+    },
+    async openAt(path) {
+      const size = await sizeOf(path);
+      if (size === void 0) throw missing(dir, path);
+      return randomAccess(full(path), 0, size);
     }
+  };
+}
+async function randomAccess(file, offset, size) {
+  const handle = await (0, import_promises2.open)(file, "r");
+  return {
+    size,
+    // Synchronous on purpose: a seek read is a few hundred bytes, and a trip through libuv's thread pool costs far
+    // more than the copy. Measured on the bench's 4.4 GB archive (17,700 reads): 2.7 s async against 1.0 s with the
+    // page cache warm, 3.7-4.5 s against 2.8 s cold.
+    async read(buffer, position, length) {
+      const n = Math.min(length, size - position);
+      if (n <= 0) return 0;
+      return (0, import_node_fs7.readSync)(handle.fd, buffer, 0, n, offset + position);
+    },
+    stream: () => size === 0 ? import_node_stream4.Readable.from([], { objectMode: false }) : (0, import_node_fs7.createReadStream)(file, { start: offset, end: offset + size - 1, highWaterMark: READ_CHUNK }),
+    close: () => handle.close()
   };
 }
 async function readRange(file, offset, size) {
@@ -10420,7 +10528,7 @@ function missing(location, path) {
     "the archive or layout is incomplete; write it again"
   );
 }
-var import_node_fs7, import_promises2, import_node_path7, READ_CHUNK, MAX_LINK_HOPS;
+var import_node_fs7, import_promises2, import_node_path7, import_node_stream4, READ_CHUNK, MAX_LINK_HOPS;
 var init_image_files = __esm({
   "src/sources/image-files.ts"() {
     "use strict";
@@ -10428,6 +10536,7 @@ var init_image_files = __esm({
     import_node_fs7 = require("node:fs");
     import_promises2 = require("node:fs/promises");
     import_node_path7 = require("node:path");
+    import_node_stream4 = require("node:stream");
     init_errors();
     init_config();
     init_tar_index();
@@ -10807,6 +10916,9 @@ var init_oci_index = __esm({
 });
 
 // src/sources/file-image.ts
+function defaultLayerJobs() {
+  return Math.max(1, Math.min((0, import_node_os2.availableParallelism)(), MAX_LAYER_JOBS));
+}
 async function resolveImageFiles(files, prefer, reference, opts) {
   const order = prefer === "docker" ? ["docker", "oci"] : ["oci", "docker"];
   for (const layout of order) {
@@ -10831,16 +10943,30 @@ function imageFromResolved(source, files, resolved) {
     config,
     layers: resolved.layers.map((l) => ({ ...l.descriptor })),
     async readLayers(read, opts) {
-      const results = await mapInOrder(resolved.layers, LAYER_CONCURRENCY, async (layer, index) => {
+      const jobs = opts?.jobs ?? defaultLayerJobs();
+      const results = await mapInOrder(resolved.layers, jobs, async (layer, index) => {
         const context = { index, descriptor: { ...layer.descriptor } };
         if (opts?.skip?.(context)) return void 0;
-        const blob = await files.open(layer.path);
-        const tar = await decompressedTar(blob, `layer ${layer.descriptor.digest} of ${files.location}`);
-        return read(context, tar);
+        const what = `layer ${layer.descriptor.digest} of ${files.location}`;
+        if (opts?.seek && files.openAt) {
+          const blob = await files.openAt(layer.path);
+          try {
+            if (await isPlainTar(blob)) return await opts.seek(context, blob);
+            return await read(context, await decompressedTar(blob.stream(), what));
+          } finally {
+            await blob.close();
+          }
+        }
+        return read(context, await decompressedTar(await files.open(layer.path), what));
       });
       return { results, config };
     }
   };
+}
+async function isPlainTar(blob) {
+  const head = Buffer.alloc(SNIFF_BYTES);
+  const n = await blob.read(head, 0, SNIFF_BYTES);
+  return sniffCompression(head.subarray(0, n)) === "tar";
 }
 async function openFileSource(source, opts, shape) {
   await checkInputPath(source.path, shape.holder === "tar" ? "file" : "dir", source);
@@ -10873,12 +10999,13 @@ async function checkInputPath(path, expect, source) {
     );
   }
 }
-var import_promises3, LAYER_CONCURRENCY;
+var import_promises3, import_node_os2, MAX_LAYER_JOBS;
 var init_file_image = __esm({
   "src/sources/file-image.ts"() {
     "use strict";
     init_import_meta_url();
     import_promises3 = require("node:fs/promises");
+    import_node_os2 = require("node:os");
     init_errors();
     init_config();
     init_decompress();
@@ -10886,7 +11013,7 @@ var init_file_image = __esm({
     init_image_files();
     init_in_order();
     init_oci_index();
-    LAYER_CONCURRENCY = 2;
+    MAX_LAYER_JOBS = 8;
   }
 });
 
@@ -18537,14 +18664,14 @@ ${formatted}-----END ${type} KEY-----`;
         let dataStart = 0;
         let comment = "";
         while (m = RE_HEADER.exec(body)) {
-          const headerName2 = m[1];
+          const headerName = m[1];
           const headerValue = m[2].replace(RE_HEADER_ENDS, "");
           if (headerValue.length > 1024) {
             RE_HEADER.lastIndex = 0;
             return new Error("Malformed RFC4716 public key");
           }
           dataStart = RE_HEADER.lastIndex;
-          if (headerName2.toLowerCase() === "comment") {
+          if (headerName.toLowerCase() === "comment") {
             comment = headerValue;
             if (comment.length > 1 && comment.charCodeAt(0) === 34 && comment.charCodeAt(comment.length - 1) === 34) {
               comment = comment.slice(1, -1);
@@ -30985,11 +31112,11 @@ var require_keygen = __commonJS({
           const checkInt = randomBytes2(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
-          let padding = [];
-          for (let i = 1; (privBlobLen + padding.length) % blockLen; ++i)
-            padding.push(i & 255);
-          padding = Buffer.from(padding);
-          let privBlob = Buffer.allocUnsafe(privBlobLen + padding.length);
+          let padding2 = [];
+          for (let i = 1; (privBlobLen + padding2.length) % blockLen; ++i)
+            padding2.push(i & 255);
+          padding2 = Buffer.from(padding2);
+          let privBlob = Buffer.allocUnsafe(privBlobLen + padding2.length);
           let extra;
           {
             let pos = 0;
@@ -30998,7 +31125,7 @@ var require_keygen = __commonJS({
             privBlob.set(parsed.priv, pos += 4);
             privBlob.writeUInt32BE(commentBin.length, pos += parsed.priv.length);
             privBlob.set(commentBin, pos += 4);
-            privBlob.set(padding, pos += commentBin.length);
+            privBlob.set(padding2, pos += commentBin.length);
           }
           if (encrypted) {
             const options = { authTagLength: encrypted.cipher.authLen };
@@ -32195,9 +32322,9 @@ var require_stream_duplex = __commonJS({
       return keys2;
     };
     module2.exports = Duplex;
-    var Readable3 = require_stream_readable();
+    var Readable4 = require_stream_readable();
     var Writable = require_stream_writable();
-    require_inherits()(Duplex, Readable3);
+    require_inherits()(Duplex, Readable4);
     {
       keys = objectKeys(Writable.prototype);
       for (v = 0; v < keys.length; v++) {
@@ -32210,7 +32337,7 @@ var require_stream_duplex = __commonJS({
     var v;
     function Duplex(options) {
       if (!(this instanceof Duplex)) return new Duplex(options);
-      Readable3.call(this, options);
+      Readable4.call(this, options);
       Writable.call(this, options);
       this.allowHalfOpen = true;
       if (options) {
@@ -32929,14 +33056,14 @@ var require_from = __commonJS({
       return (hint === "string" ? String : Number)(input);
     }
     var ERR_INVALID_ARG_TYPE = require_errors4().codes.ERR_INVALID_ARG_TYPE;
-    function from(Readable3, iterable, opts) {
+    function from(Readable4, iterable, opts) {
       var iterator;
       if (iterable && typeof iterable.next === "function") {
         iterator = iterable;
       } else if (iterable && iterable[Symbol.asyncIterator]) iterator = iterable[Symbol.asyncIterator]();
       else if (iterable && iterable[Symbol.iterator]) iterator = iterable[Symbol.iterator]();
       else throw new ERR_INVALID_ARG_TYPE("iterable", ["Iterable"], iterable);
-      var readable = new Readable3(_objectSpread({
+      var readable = new Readable4(_objectSpread({
         objectMode: true
       }, opts));
       var reading = false;
@@ -32977,9 +33104,9 @@ var require_stream_readable = __commonJS({
   "node_modules/readable-stream/lib/_stream_readable.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    module2.exports = Readable3;
+    module2.exports = Readable4;
     var Duplex;
-    Readable3.ReadableState = ReadableState;
+    Readable4.ReadableState = ReadableState;
     var EE = require("events").EventEmitter;
     var EElistenerCount = function EElistenerCount2(emitter, type) {
       return emitter.listeners(type).length;
@@ -33014,7 +33141,7 @@ var require_stream_readable = __commonJS({
     var StringDecoder;
     var createReadableStreamAsyncIterator;
     var from;
-    require_inherits()(Readable3, Stream);
+    require_inherits()(Readable4, Stream);
     var errorOrDestroy = destroyImpl.errorOrDestroy;
     var kProxyEvents = ["error", "close", "destroy", "pause", "resume"];
     function prependListener(emitter, event, fn) {
@@ -33058,9 +33185,9 @@ var require_stream_readable = __commonJS({
         this.encoding = options.encoding;
       }
     }
-    function Readable3(options) {
+    function Readable4(options) {
       Duplex = Duplex || require_stream_duplex();
-      if (!(this instanceof Readable3)) return new Readable3(options);
+      if (!(this instanceof Readable4)) return new Readable4(options);
       var isDuplex = this instanceof Duplex;
       this._readableState = new ReadableState(options, this, isDuplex);
       this.readable = true;
@@ -33070,7 +33197,7 @@ var require_stream_readable = __commonJS({
       }
       Stream.call(this);
     }
-    Object.defineProperty(Readable3.prototype, "destroyed", {
+    Object.defineProperty(Readable4.prototype, "destroyed", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -33088,12 +33215,12 @@ var require_stream_readable = __commonJS({
         this._readableState.destroyed = value;
       }
     });
-    Readable3.prototype.destroy = destroyImpl.destroy;
-    Readable3.prototype._undestroy = destroyImpl.undestroy;
-    Readable3.prototype._destroy = function(err, cb) {
+    Readable4.prototype.destroy = destroyImpl.destroy;
+    Readable4.prototype._undestroy = destroyImpl.undestroy;
+    Readable4.prototype._destroy = function(err, cb) {
       cb(err);
     };
-    Readable3.prototype.push = function(chunk, encoding) {
+    Readable4.prototype.push = function(chunk, encoding) {
       var state = this._readableState;
       var skipChunkCheck;
       if (!state.objectMode) {
@@ -33110,7 +33237,7 @@ var require_stream_readable = __commonJS({
       }
       return readableAddChunk(this, chunk, encoding, false, skipChunkCheck);
     };
-    Readable3.prototype.unshift = function(chunk) {
+    Readable4.prototype.unshift = function(chunk) {
       return readableAddChunk(this, chunk, null, true, false);
     };
     function readableAddChunk(stream, chunk, encoding, addToFront, skipChunkCheck) {
@@ -33171,10 +33298,10 @@ var require_stream_readable = __commonJS({
       }
       return er;
     }
-    Readable3.prototype.isPaused = function() {
+    Readable4.prototype.isPaused = function() {
       return this._readableState.flowing === false;
     };
-    Readable3.prototype.setEncoding = function(enc) {
+    Readable4.prototype.setEncoding = function(enc) {
       if (!StringDecoder) StringDecoder = require_string_decoder().StringDecoder;
       var decoder = new StringDecoder(enc);
       this._readableState.decoder = decoder;
@@ -33220,7 +33347,7 @@ var require_stream_readable = __commonJS({
       }
       return state.length;
     }
-    Readable3.prototype.read = function(n) {
+    Readable4.prototype.read = function(n) {
       debug("read", n);
       n = parseInt(n, 10);
       var state = this._readableState;
@@ -33329,10 +33456,10 @@ var require_stream_readable = __commonJS({
       }
       state.readingMore = false;
     }
-    Readable3.prototype._read = function(n) {
+    Readable4.prototype._read = function(n) {
       errorOrDestroy(this, new ERR_METHOD_NOT_IMPLEMENTED("_read()"));
     };
-    Readable3.prototype.pipe = function(dest, pipeOpts) {
+    Readable4.prototype.pipe = function(dest, pipeOpts) {
       var src = this;
       var state = this._readableState;
       switch (state.pipesCount) {
@@ -33435,7 +33562,7 @@ var require_stream_readable = __commonJS({
         }
       };
     }
-    Readable3.prototype.unpipe = function(dest) {
+    Readable4.prototype.unpipe = function(dest) {
       var state = this._readableState;
       var unpipeInfo = {
         hasUnpiped: false
@@ -33469,7 +33596,7 @@ var require_stream_readable = __commonJS({
       dest.emit("unpipe", this, unpipeInfo);
       return this;
     };
-    Readable3.prototype.on = function(ev, fn) {
+    Readable4.prototype.on = function(ev, fn) {
       var res = Stream.prototype.on.call(this, ev, fn);
       var state = this._readableState;
       if (ev === "data") {
@@ -33490,15 +33617,15 @@ var require_stream_readable = __commonJS({
       }
       return res;
     };
-    Readable3.prototype.addListener = Readable3.prototype.on;
-    Readable3.prototype.removeListener = function(ev, fn) {
+    Readable4.prototype.addListener = Readable4.prototype.on;
+    Readable4.prototype.removeListener = function(ev, fn) {
       var res = Stream.prototype.removeListener.call(this, ev, fn);
       if (ev === "readable") {
         process.nextTick(updateReadableListening, this);
       }
       return res;
     };
-    Readable3.prototype.removeAllListeners = function(ev) {
+    Readable4.prototype.removeAllListeners = function(ev) {
       var res = Stream.prototype.removeAllListeners.apply(this, arguments);
       if (ev === "readable" || ev === void 0) {
         process.nextTick(updateReadableListening, this);
@@ -33518,7 +33645,7 @@ var require_stream_readable = __commonJS({
       debug("readable nexttick read 0");
       self2.read(0);
     }
-    Readable3.prototype.resume = function() {
+    Readable4.prototype.resume = function() {
       var state = this._readableState;
       if (!state.flowing) {
         debug("resume");
@@ -33544,7 +33671,7 @@ var require_stream_readable = __commonJS({
       flow(stream);
       if (state.flowing && !state.reading) stream.read(0);
     }
-    Readable3.prototype.pause = function() {
+    Readable4.prototype.pause = function() {
       debug("call pause flowing=%j", this._readableState.flowing);
       if (this._readableState.flowing !== false) {
         debug("pause");
@@ -33559,7 +33686,7 @@ var require_stream_readable = __commonJS({
       debug("flow", state.flowing);
       while (state.flowing && stream.read() !== null) ;
     }
-    Readable3.prototype.wrap = function(stream) {
+    Readable4.prototype.wrap = function(stream) {
       var _this = this;
       var state = this._readableState;
       var paused = false;
@@ -33604,14 +33731,14 @@ var require_stream_readable = __commonJS({
       return this;
     };
     if (typeof Symbol === "function") {
-      Readable3.prototype[Symbol.asyncIterator] = function() {
+      Readable4.prototype[Symbol.asyncIterator] = function() {
         if (createReadableStreamAsyncIterator === void 0) {
           createReadableStreamAsyncIterator = require_async_iterator();
         }
         return createReadableStreamAsyncIterator(this);
       };
     }
-    Object.defineProperty(Readable3.prototype, "readableHighWaterMark", {
+    Object.defineProperty(Readable4.prototype, "readableHighWaterMark", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -33620,7 +33747,7 @@ var require_stream_readable = __commonJS({
         return this._readableState.highWaterMark;
       }
     });
-    Object.defineProperty(Readable3.prototype, "readableBuffer", {
+    Object.defineProperty(Readable4.prototype, "readableBuffer", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -33629,7 +33756,7 @@ var require_stream_readable = __commonJS({
         return this._readableState && this._readableState.buffer;
       }
     });
-    Object.defineProperty(Readable3.prototype, "readableFlowing", {
+    Object.defineProperty(Readable4.prototype, "readableFlowing", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -33643,8 +33770,8 @@ var require_stream_readable = __commonJS({
         }
       }
     });
-    Readable3._fromList = fromList;
-    Object.defineProperty(Readable3.prototype, "readableLength", {
+    Readable4._fromList = fromList;
+    Object.defineProperty(Readable4.prototype, "readableLength", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -33690,11 +33817,11 @@ var require_stream_readable = __commonJS({
       }
     }
     if (typeof Symbol === "function") {
-      Readable3.from = function(iterable, opts) {
+      Readable4.from = function(iterable, opts) {
         if (from === void 0) {
           from = require_from();
         }
-        return from(Readable3, iterable, opts);
+        return from(Readable4, iterable, opts);
       };
     }
     function indexOf(xs, x) {
@@ -33711,14 +33838,14 @@ var require_stream_transform = __commonJS({
   "node_modules/readable-stream/lib/_stream_transform.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    module2.exports = Transform2;
+    module2.exports = Transform3;
     var _require$codes = require_errors4().codes;
     var ERR_METHOD_NOT_IMPLEMENTED = _require$codes.ERR_METHOD_NOT_IMPLEMENTED;
     var ERR_MULTIPLE_CALLBACK = _require$codes.ERR_MULTIPLE_CALLBACK;
     var ERR_TRANSFORM_ALREADY_TRANSFORMING = _require$codes.ERR_TRANSFORM_ALREADY_TRANSFORMING;
     var ERR_TRANSFORM_WITH_LENGTH_0 = _require$codes.ERR_TRANSFORM_WITH_LENGTH_0;
     var Duplex = require_stream_duplex();
-    require_inherits()(Transform2, Duplex);
+    require_inherits()(Transform3, Duplex);
     function afterTransform(er, data) {
       var ts = this._transformState;
       ts.transforming = false;
@@ -33737,8 +33864,8 @@ var require_stream_transform = __commonJS({
         this._read(rs.highWaterMark);
       }
     }
-    function Transform2(options) {
-      if (!(this instanceof Transform2)) return new Transform2(options);
+    function Transform3(options) {
+      if (!(this instanceof Transform3)) return new Transform3(options);
       Duplex.call(this, options);
       this._transformState = {
         afterTransform: afterTransform.bind(this),
@@ -33766,14 +33893,14 @@ var require_stream_transform = __commonJS({
         done(this, null, null);
       }
     }
-    Transform2.prototype.push = function(chunk, encoding) {
+    Transform3.prototype.push = function(chunk, encoding) {
       this._transformState.needTransform = false;
       return Duplex.prototype.push.call(this, chunk, encoding);
     };
-    Transform2.prototype._transform = function(chunk, encoding, cb) {
+    Transform3.prototype._transform = function(chunk, encoding, cb) {
       cb(new ERR_METHOD_NOT_IMPLEMENTED("_transform()"));
     };
-    Transform2.prototype._write = function(chunk, encoding, cb) {
+    Transform3.prototype._write = function(chunk, encoding, cb) {
       var ts = this._transformState;
       ts.writecb = cb;
       ts.writechunk = chunk;
@@ -33783,7 +33910,7 @@ var require_stream_transform = __commonJS({
         if (ts.needTransform || rs.needReadable || rs.length < rs.highWaterMark) this._read(rs.highWaterMark);
       }
     };
-    Transform2.prototype._read = function(n) {
+    Transform3.prototype._read = function(n) {
       var ts = this._transformState;
       if (ts.writechunk !== null && !ts.transforming) {
         ts.transforming = true;
@@ -33792,7 +33919,7 @@ var require_stream_transform = __commonJS({
         ts.needTransform = true;
       }
     };
-    Transform2.prototype._destroy = function(err, cb) {
+    Transform3.prototype._destroy = function(err, cb) {
       Duplex.prototype._destroy.call(this, err, function(err2) {
         cb(err2);
       });
@@ -33814,11 +33941,11 @@ var require_stream_passthrough = __commonJS({
     "use strict";
     init_import_meta_url();
     module2.exports = PassThrough4;
-    var Transform2 = require_stream_transform();
-    require_inherits()(PassThrough4, Transform2);
+    var Transform3 = require_stream_transform();
+    require_inherits()(PassThrough4, Transform3);
     function PassThrough4(options) {
       if (!(this instanceof PassThrough4)) return new PassThrough4(options);
-      Transform2.call(this, options);
+      Transform3.call(this, options);
     }
     PassThrough4.prototype._transform = function(chunk, encoding, cb) {
       cb(null, chunk);
@@ -36617,7 +36744,7 @@ var require_pack2 = __commonJS({
     var eos = require_end_of_stream2();
     var inherits = require_inherits();
     var alloc = Buffer.alloc;
-    var Readable3 = require_readable().Readable;
+    var Readable4 = require_readable().Readable;
     var Writable = require_readable().Writable;
     var StringDecoder = require("string_decoder").StringDecoder;
     var headers = require_headers2();
@@ -36693,14 +36820,14 @@ var require_pack2 = __commonJS({
     };
     var Pack = function(opts) {
       if (!(this instanceof Pack)) return new Pack(opts);
-      Readable3.call(this, opts);
+      Readable4.call(this, opts);
       this._drain = noop;
       this._finalized = false;
       this._finalizing = false;
       this._destroyed = false;
       this._stream = null;
     };
-    inherits(Pack, Readable3);
+    inherits(Pack, Readable4);
     Pack.prototype.entry = function(header, buffer, callback) {
       if (this._stream) throw new Error("already piping an entry");
       if (this._finalized || this._destroyed) return;
@@ -50075,7 +50202,7 @@ var require_parse = __commonJS({
             return false;
         }
         try {
-          return parseNumber2(
+          return parseNumber(
             token2,
             /* insideTryCatch */
             true
@@ -50126,7 +50253,7 @@ var require_parse = __commonJS({
           }
         );
       }
-      function parseNumber2(token2, insideTryCatch) {
+      function parseNumber(token2, insideTryCatch) {
         var sign = 1;
         if (token2.charAt(0) === "-") {
           sign = -1;
@@ -66288,7 +66415,7 @@ async function readImageExport(stream, opts) {
   const layerStreams = [];
   const extract = (0, import_tar_stream2.extract)();
   const startLayer = (name, size) => {
-    const raw = new import_node_stream3.PassThrough({ highWaterMark: ENTRY_BUFFER });
+    const raw = new import_node_stream5.PassThrough({ highWaterMark: ENTRY_BUFFER });
     const context = provisionalContext(name, opts.diffIds);
     if (opts.skip?.(context)) {
       raw.resume();
@@ -66408,7 +66535,7 @@ function provisionalContext(name, diffIds) {
 function identifyByHash(tar, context, diffIds) {
   const hash = (0, import_node_crypto4.createHash)("sha256");
   const digestKnown = context.descriptor.digest.startsWith("sha256:");
-  const hasher = new import_node_stream3.Transform({
+  const hasher = new import_node_stream5.Transform({
     transform(chunk, _enc, cb) {
       hash.update(chunk);
       cb(null, chunk);
@@ -66444,7 +66571,7 @@ function exportFiles(what, jsons, links, layers) {
     open: async (path) => {
       const bytes = jsons.get(canonical2(path));
       if (!bytes) throw corruptExport(what, new Error(`${path} was streamed once and cannot be read again`));
-      return import_node_stream3.Readable.from([bytes], { objectMode: false });
+      return import_node_stream5.Readable.from([bytes], { objectMode: false });
     }
   };
 }
@@ -66455,13 +66582,13 @@ function corruptExport(what, err) {
     "retry; if it persists, check the engine (docker save IMAGE | tar t)"
   );
 }
-var import_node_crypto4, import_node_stream3, import_tar_stream2, LAYER_NAME, PODMAN_LAYER, ENTRY_BUFFER, MAX_LINK_HOPS2;
+var import_node_crypto4, import_node_stream5, import_tar_stream2, LAYER_NAME, PODMAN_LAYER, ENTRY_BUFFER, MAX_LINK_HOPS2;
 var init_image_export = __esm({
   "src/sources/image-export.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto4 = require("node:crypto");
-    import_node_stream3 = require("node:stream");
+    import_node_stream5 = require("node:stream");
     import_tar_stream2 = __toESM(require_tar_stream());
     init_errors();
     init_config();
@@ -66990,12 +67117,12 @@ var init_errors2 = __esm({
 
 // src/sources/registry/blob-download.ts
 function downloadBlob(client, blob, what) {
-  const out = new import_node_stream4.PassThrough({ highWaterMark: STREAM_BUFFER });
+  const out = new import_node_stream6.PassThrough({ highWaterMark: STREAM_BUFFER });
   out.on("error", () => void 0);
   let readerDone = false;
   let wake;
   let failure;
-  const drained = () => new Promise((resolve2) => {
+  const drained2 = () => new Promise((resolve2) => {
     const done2 = () => {
       out.off("drain", done2);
       out.off("close", done2);
@@ -67028,7 +67155,7 @@ function downloadBlob(client, blob, what) {
           hash.update(bytes);
           if (!readerDone && !out.destroyed && !out.write(bytes)) {
             res.watchdog.pause();
-            await drained();
+            await drained2();
             res.watchdog.resume();
           }
         }
@@ -67098,13 +67225,13 @@ function sizeMismatch(what, blob, got) {
     "the registry's copy is corrupt or was tampered with; do not trust this image, push it again"
   );
 }
-var import_node_crypto5, import_node_stream4, STREAM_BUFFER, PrematureEnd;
+var import_node_crypto5, import_node_stream6, STREAM_BUFFER, PrematureEnd;
 var init_blob_download = __esm({
   "src/sources/registry/blob-download.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto5 = require("node:crypto");
-    import_node_stream4 = require("node:stream");
+    import_node_stream6 = require("node:stream");
     init_errors();
     init_errors2();
     init_retry();
@@ -67453,7 +67580,7 @@ async function configFiles(sources) {
   const files = [];
   if (sources.dockerConfig) files.push(await configJsonIn(sources.dockerConfig));
   if (env.REGISTRY_AUTH_FILE) files.push(env.REGISTRY_AUTH_FILE);
-  if (!sources.dockerConfig) files.push((0, import_node_path8.join)(env.DOCKER_CONFIG || (0, import_node_path8.join)(sources.home ?? (0, import_node_os2.homedir)(), ".docker"), "config.json"));
+  if (!sources.dockerConfig) files.push((0, import_node_path8.join)(env.DOCKER_CONFIG || (0, import_node_path8.join)(sources.home ?? (0, import_node_os3.homedir)(), ".docker"), "config.json"));
   return files;
 }
 async function configJsonIn(path) {
@@ -67583,14 +67710,14 @@ function runHelper(program, serverUrl, env) {
 function badConfig(file, why) {
   return new GateError("AUTH_FAILED", `cannot read registry credentials from ${file}: ${why}`, "fix or remove that file (docker login rewrites it)");
 }
-var import_node_child_process2, import_promises4, import_node_os2, import_node_path8, GHCR, GITHUB_TOKEN_USER, IDENTITY_TOKEN_USER, HELPER_TIMEOUT_MS;
+var import_node_child_process2, import_promises4, import_node_os3, import_node_path8, GHCR, GITHUB_TOKEN_USER, IDENTITY_TOKEN_USER, HELPER_TIMEOUT_MS;
 var init_credentials = __esm({
   "src/sources/registry/credentials.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process2 = require("node:child_process");
     import_promises4 = require("node:fs/promises");
-    import_node_os2 = require("node:os");
+    import_node_os3 = require("node:os");
     import_node_path8 = require("node:path");
     init_errors();
     init_config();
@@ -69472,7 +69599,7 @@ function binary(size) {
 
 // src/layers/analyse-layer.ts
 init_import_meta_url();
-var import_node_stream = require("node:stream");
+var import_node_stream2 = require("node:stream");
 var import_tar_stream = __toESM(require_tar_stream());
 init_errors();
 
@@ -69519,6 +69646,44 @@ var FatbinScanner = class {
   push(chunk) {
     if (this.state.name === "off" || chunk.length === 0) return;
     this.consume(chunk);
+  }
+  /*
+   * Random access (fatbin-seek.ts): a driver that can seek feeds only some byte ranges of the body. Each call below
+   * keeps `left` exact, so the bytes it does feed are judged exactly as when the whole body streams past.
+   */
+  /** The body is not a binary (decided by its first bytes): the rest is ignored, a driver may stop reading. */
+  done() {
+    return this.state.name === "off";
+  }
+  /** Bytes from here on that the scanner ignores anyway (an entry's payload): a driver may skip() them unread. */
+  skippable() {
+    return this.state.name === "skip" ? this.state.left : 0;
+  }
+  /** Consumes n <= skippable() bytes without their data. */
+  skip(n) {
+    const s = this.state;
+    if (s.name !== "skip" || n < 0 || n > s.left) throw new RangeError(`skip(${n}) beyond ${this.skippable()} skippable bytes`);
+    s.left -= n;
+    this.left -= n;
+    if (s.left === 0) this.nextEntry();
+  }
+  /** Bytes missing from the container or entry header being collected (0 when none): all a driver need read next. */
+  headerLeft() {
+    return this.state.name === "header" ? this.state.bytes.length - this.state.filled : 0;
+  }
+  /** Inside a container (collecting a header or skipping a payload): a driver keeps feeding past a section's end. */
+  inContainer() {
+    return this.state.name === "header" || this.state.name === "skip";
+  }
+  /**
+   * The next n bytes of the body will not be shown (between scanned sections). Only while scanning for a signature:
+   * the carry is dropped, since a signature cut by a gap is not one the driver vouches for.
+   */
+  gap(n) {
+    if (this.state.name === "off" || n === 0) return;
+    if (this.state.name !== "scan" || n < 0) throw new Error(`gap(${n}) while in state ${this.state.name}`);
+    this.carry = EMPTY;
+    this.left -= n;
   }
   /** What was found; undefined when the body carries no device code (or is not a binary). */
   result() {
@@ -69719,6 +69884,9 @@ function formatBytes(n) {
   return `${Number.isInteger(n) ? n : n.toFixed(1)} ${units[i]}`;
 }
 
+// src/layers/layer-collector.ts
+init_import_meta_url();
+
 // src/layers/paths.ts
 init_import_meta_url();
 function normaliseEntryName(raw) {
@@ -69761,8 +69929,249 @@ function displayPath(path) {
   return `/${path}`;
 }
 
+// src/layers/layer-collector.ts
+var OPAQUE_MARKER = ".wh..wh..opq";
+var WHITEOUT_PREFIX = ".wh.";
+var AUFS_META_PREFIX = ".wh..wh.";
+var LayerCollector = class {
+  constructor(interest, limits) {
+    this.interest = interest;
+    this.limits = limits;
+    this.contentBudget = limits.maxLayerContentBytes;
+  }
+  interest;
+  limits;
+  entryCount = 0;
+  entries = [];
+  whiteouts = [];
+  opaqueDirs = [];
+  findings = [];
+  contentBudget;
+  longPaths = 0;
+  nulPaths = 0;
+  /**
+   * Counts the entry and records what it means for the layer; returns what to read of its body (undefined: skip it).
+   * The size must already be known to be valid. An exception from the interest callback propagates.
+   */
+  admit(header) {
+    this.entryCount++;
+    const linkname = header.linkname ?? "";
+    if (header.name.includes("\0") || linkname.includes("\0")) {
+      this.nulPaths++;
+      return void 0;
+    }
+    if (Buffer.byteLength(header.name) > this.limits.maxPathBytes || Buffer.byteLength(linkname) > this.limits.maxPathBytes) {
+      this.longPaths++;
+      return void 0;
+    }
+    const { path, escapes } = normaliseEntryName(header.name);
+    if (escapes) {
+      this.note("PATH_OUTSIDE_ROOT", `entry "${header.name}" climbs above the image root and was ignored`);
+      return void 0;
+    }
+    const base = basenameOf(path);
+    if (base.startsWith(WHITEOUT_PREFIX)) {
+      const dir = dirnameOf(path);
+      if (base === OPAQUE_MARKER) this.opaqueDirs.push(dir);
+      else if (base === WHITEOUT_PREFIX) this.note("INVALID_WHITEOUT", `bare whiteout "${header.name}" ignored`, path);
+      else if (!base.startsWith(AUFS_META_PREFIX)) this.whiteouts.push(joinPath(dir, base.slice(WHITEOUT_PREFIX.length)));
+      return void 0;
+    }
+    if (path === "" || path.includes(`/${AUFS_META_PREFIX}`) || path.startsWith(AUFS_META_PREFIX)) return void 0;
+    switch (header.type) {
+      case "symlink":
+        this.entries.push({ path, type: "symlink", size: 0, linkTarget: linkname });
+        return void 0;
+      case "link": {
+        const target = normaliseEntryName(linkname);
+        if (target.escapes || target.path === "") {
+          this.note("PATH_OUTSIDE_ROOT", `hardlink "${header.name}" -> "${header.linkname}" leaves the image root; ignored`);
+        } else {
+          this.entries.push({ path, type: "hardlink", size: header.size, linkTarget: target.path });
+        }
+        return void 0;
+      }
+      case "character-device":
+        if (header.devmajor === 0 && header.devminor === 0) this.whiteouts.push(path);
+        return void 0;
+      case "file":
+      case "contiguous-file":
+        if (header.name.endsWith("/")) return void 0;
+        break;
+      default:
+        return void 0;
+    }
+    const size = header.size;
+    const wanted = this.interest(path, size);
+    if (!wanted) return void 0;
+    const entry = { path, type: "file", size };
+    this.entries.push(entry);
+    const scan = wanted.scan === "fatbin" && size > 0;
+    if (wanted.content === void 0 || wanted.content <= 0) return { entry, scan };
+    return { entry, scan, contentCap: Math.min(wanted.content, this.limits.maxFileContentBytes, this.contentBudget) };
+  }
+  /** The first bytes of a body the plan asked content of; `truncated` when the body had more than `head`. */
+  keepContent(plan, head, truncated2) {
+    const { entry } = plan;
+    this.contentBudget -= head.length;
+    entry.content = new TextDecoder("utf-8").decode(head, { stream: truncated2 });
+    if (truncated2) {
+      entry.contentTruncated = true;
+      this.note("CONTENT_TRUNCATED", `${displayPath(entry.path)} is ${entry.size} bytes; only the first ${plan.contentCap} were read`, entry.path);
+    }
+  }
+  keepGpuCode(plan, found) {
+    if (found) plan.entry.gpuCode = found;
+  }
+  /** A limit stopped the read: an error finding; what was read so far is the result. */
+  stopped(code, message) {
+    this.findings.push({ code, severity: "error", message });
+  }
+  /** The layer's result. `endMarker`: whether the tar ended with its end-of-archive marker (ignored once stopped). */
+  result(layer, tarBytes, end) {
+    const findings = [...this.findings];
+    if (!end.stopped && !end.endMarker) {
+      findings.push({
+        code: LAYER_TRUNCATED,
+        severity: "error",
+        message: `the layer tar ends after ${tarBytes} bytes without the end-of-archive marker: it was cut short (or is not a tar), so files may be missing`
+      });
+    }
+    if (this.longPaths > 0) {
+      findings.push({
+        code: LIMIT_PATH_LENGTH,
+        severity: "error",
+        message: `${this.longPaths} entr${this.longPaths === 1 ? "y has a name or link target" : "ies have names or link targets"} longer than ${this.limits.maxPathBytes} bytes; skipped`
+      });
+    }
+    if (this.nulPaths > 0) {
+      const n = this.nulPaths;
+      findings.push({ code: "PATH_NUL_BYTE", severity: "warning", message: `${n} entr${n === 1 ? "y has" : "ies have"} a NUL byte in the name or link target; skipped` });
+    }
+    return {
+      digest: layer.digest,
+      ...layer.diffId !== void 0 && { diffId: layer.diffId },
+      entryCount: this.entryCount,
+      tarBytes,
+      entries: this.entries,
+      whiteouts: this.whiteouts,
+      opaqueDirs: this.opaqueDirs,
+      findings: findings.map((f) => ({ ...f, layer: layer.digest }))
+    };
+  }
+  // the layer is stamped on findings at the end, when its digest is final
+  note(code, message, path) {
+    this.findings.push({ code, severity: "warning", message, ...path !== void 0 && { path: displayPath(path) } });
+  }
+};
+
+// src/layers/tar-end.ts
+init_import_meta_url();
+var import_node_stream = require("node:stream");
+init_tar_headers();
+var TarEndWatch = class extends import_node_stream.Transform {
+  /** set once the marker has passed: the source may be released */
+  ended = false;
+  headers = new TarHeaderSequence();
+  state = "header";
+  /** header or metadata bytes being gathered */
+  gathered = Buffer.alloc(TAR_BLOCK);
+  filled = 0;
+  /** bytes left in the current 'skip' or 'meta' state */
+  left = 0;
+  metaPadding = 0;
+  constructor() {
+    super({ highWaterMark: 256 * 1024 });
+  }
+  _transform(chunk, _encoding, callback) {
+    if (this.state === "ended") return callback();
+    if (this.state === "blind") return callback(null, chunk);
+    let endAt;
+    try {
+      endAt = this.follow(chunk);
+    } catch (err) {
+      return callback(err);
+    }
+    if (endAt < 0) return callback(null, chunk);
+    this.push(chunk.subarray(0, endAt));
+    this.state = "ended";
+    this.ended = true;
+    this.push(null);
+    callback();
+  }
+  /** Walks the framing through `chunk`; returns where the archive ends in it, or -1. */
+  follow(chunk) {
+    let pos = 0;
+    while (pos < chunk.length) {
+      if (this.state === "skip") {
+        const n2 = Math.min(this.left, chunk.length - pos);
+        pos += n2;
+        this.left -= n2;
+        if (this.left === 0) this.expectHeader();
+        continue;
+      }
+      const n = Math.min(this.gathered.length - this.filled, chunk.length - pos);
+      chunk.copy(this.gathered, this.filled, pos, pos + n);
+      this.filled += n;
+      pos += n;
+      if (this.filled < this.gathered.length) continue;
+      if (this.state === "meta") {
+        this.headers.meta(this.gathered);
+        this.skipThen(this.metaPadding);
+        continue;
+      }
+      let step;
+      try {
+        step = this.headers.step(this.gathered);
+      } catch (err) {
+        if (!(err instanceof TarFormatError)) throw err;
+        this.state = "blind";
+        return -1;
+      }
+      switch (step.kind) {
+        case "end":
+          return pos;
+        case "skip":
+          this.filled = 0;
+          break;
+        case "meta":
+          if (step.size === 0) {
+            this.state = "blind";
+            return -1;
+          }
+          this.state = "meta";
+          this.gathered = Buffer.alloc(step.size);
+          this.filled = 0;
+          this.metaPadding = step.padding;
+          break;
+        case "entry":
+          if (!(step.header.size >= 0)) {
+            this.state = "blind";
+            return -1;
+          }
+          this.skipThen(step.skip);
+          break;
+      }
+    }
+    return -1;
+  }
+  skipThen(bytes) {
+    if (bytes > 0) {
+      this.state = "skip";
+      this.left = bytes;
+    } else {
+      this.expectHeader();
+    }
+  }
+  expectHeader() {
+    this.state = "header";
+    if (this.gathered.length !== TAR_BLOCK) this.gathered = Buffer.alloc(TAR_BLOCK);
+    this.filled = 0;
+  }
+};
+
 // src/layers/analyse-layer.ts
-var LAYER_ANALYSIS_VERSION = 4;
+var LAYER_ANALYSIS_VERSION = 5;
 var DEFAULT_LAYER_LIMITS = {
   maxFileContentBytes: 16 * 1024 * 1024,
   maxLayerContentBytes: 64 * 1024 * 1024,
@@ -69772,45 +70181,39 @@ var DEFAULT_LAYER_LIMITS = {
   decompressedFloorBytes: 256 * 1024 * 1024,
   maxDecompressedBytes: 64 * 1024 * 1024 * 1024
 };
-var OPAQUE_MARKER = ".wh..wh..opq";
-var WHITEOUT_PREFIX = ".wh.";
-var AUFS_META_PREFIX = ".wh..wh.";
 async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS) {
-  const entries = [];
-  const whiteouts = [];
-  const opaqueDirs = [];
-  const findings = [];
-  let entryCount = 0;
+  const collector = new LayerCollector(interest, limits);
   let tarBytes = 0;
-  let contentBudget = limits.maxLayerContentBytes;
   let callerError;
   let stopped = false;
   let finishRead = ignore;
-  let longPaths = 0;
-  let nulPaths = 0;
   let tail = Buffer.alloc(0);
+  const framed = new TarEndWatch();
   const extract = (0, import_tar_stream.extract)({ allowUnknownFormat: true });
-  const note = (code, message, path) => {
-    findings.push({ code, severity: "warning", message, ...path !== void 0 && { path: displayPath(path) } });
+  const identifiedByBytes = layer.diffId === void 0;
+  const release = () => {
+    tar.unpipe?.(framed);
+    tar.destroy();
   };
   const stop = (code, message) => {
     if (stopped) return;
     stopped = true;
-    findings.push({ code, severity: "error", message });
-    tar.unpipe(extract);
-    tar.destroy();
+    collector.stopped(code, message);
+    release();
+    framed.unpipe(extract);
+    framed.destroy();
     extract.destroy();
     finishRead();
   };
   extract.on("entry", (header, body, next) => {
-    if (entryCount >= limits.maxEntries) {
+    if (collector.entryCount >= limits.maxEntries) {
       body.on("error", ignore);
       stop(LIMIT_ENTRIES, `layer has more than ${limits.maxEntries} entries; the rest of it was not read`);
       return;
     }
-    entryCount++;
     body.on("error", ignore);
     if (typeof header.size !== "number" || !(header.size >= 0)) {
+      collector.entryCount++;
       extract.destroy(new Error(`entry "${header.name}" has an unreadable size field`));
       return;
     }
@@ -69820,86 +70223,38 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
       body.on("end", done);
       body.resume();
     };
-    if (header.name.includes("\0") || (header.linkname ?? "").includes("\0")) {
-      nulPaths++;
-      return drain();
-    }
-    if (Buffer.byteLength(header.name) > limits.maxPathBytes || Buffer.byteLength(header.linkname ?? "") > limits.maxPathBytes) {
-      longPaths++;
-      return drain();
-    }
-    const { path, escapes } = normaliseEntryName(header.name);
-    if (escapes) {
-      note("PATH_OUTSIDE_ROOT", `entry "${header.name}" climbs above the image root and was ignored`);
-      return drain();
-    }
-    const base = basenameOf(path);
-    if (base.startsWith(WHITEOUT_PREFIX)) {
-      const dir = dirnameOf(path);
-      if (base === OPAQUE_MARKER) opaqueDirs.push(dir);
-      else if (base === WHITEOUT_PREFIX) note("INVALID_WHITEOUT", `bare whiteout "${header.name}" ignored`, path);
-      else if (!base.startsWith(AUFS_META_PREFIX)) whiteouts.push(joinPath(dir, base.slice(WHITEOUT_PREFIX.length)));
-      return drain();
-    }
-    if (path === "" || path.includes(`/${AUFS_META_PREFIX}`) || path.startsWith(AUFS_META_PREFIX)) return drain();
-    switch (header.type) {
-      case "symlink":
-        entries.push({ path, type: "symlink", size: 0, linkTarget: header.linkname ?? "" });
-        return drain();
-      case "link": {
-        const target = normaliseEntryName(header.linkname ?? "");
-        if (target.escapes || target.path === "") {
-          note("PATH_OUTSIDE_ROOT", `hardlink "${header.name}" -> "${header.linkname}" leaves the image root; ignored`);
-        } else {
-          entries.push({ path, type: "hardlink", size: header.size ?? 0, linkTarget: target.path });
-        }
-        return drain();
-      }
-      case "character-device":
-        if (header.devmajor === 0 && header.devminor === 0) whiteouts.push(path);
-        return drain();
-      case "file":
-      case "contiguous-file":
-        break;
-      default:
-        return drain();
-    }
-    const size = header.size ?? 0;
-    let wanted;
+    let plan;
     try {
-      wanted = interest(path, size);
+      plan = collector.admit({
+        name: header.name,
+        linkname: header.linkname ?? null,
+        size: header.size,
+        type: header.type ?? null,
+        // tar-stream decodes an unreadable device number as null: not 0/0, so not a whiteout
+        devmajor: header.devmajor ?? Number.NaN,
+        devminor: header.devminor ?? Number.NaN
+      });
     } catch (err) {
       callerError = err;
       extract.destroy(err);
       return;
     }
-    if (!wanted) return drain();
-    const entry = { path, type: "file", size };
-    entries.push(entry);
-    const scanner = wanted.scan === "fatbin" && size > 0 ? new FatbinScanner(size) : void 0;
-    const keepGpuCode = () => {
-      const found = scanner?.result();
-      if (found) entry.gpuCode = found;
-    };
+    if (!plan) return drain();
+    const wanted = plan;
+    const scanner = wanted.scan ? new FatbinScanner(header.size) : void 0;
     if (scanner) body.on("data", (chunk) => scanner.push(chunk));
-    if (wanted.content === void 0 || wanted.content <= 0) {
+    if (wanted.contentCap === void 0) {
       if (!scanner) return drain();
       body.on("end", () => {
-        keepGpuCode();
+        collector.keepGpuCode(wanted, scanner.result());
         done();
       });
       body.resume();
       return;
     }
-    const cap = Math.min(wanted.content, limits.maxFileContentBytes, contentBudget);
-    readHead(body, cap, (head, truncated) => {
-      keepGpuCode();
-      contentBudget -= head.length;
-      entry.content = new TextDecoder("utf-8").decode(head, { stream: truncated });
-      if (truncated) {
-        entry.contentTruncated = true;
-        note("CONTENT_TRUNCATED", `${displayPath(path)} is ${size} bytes; only the first ${cap} were read`, path);
-      }
+    readHead(body, wanted.contentCap, (head, truncated2) => {
+      collector.keepGpuCode(wanted, scanner?.result());
+      collector.keepContent(wanted, head, truncated2);
       done();
     });
   });
@@ -69913,7 +70268,7 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
     };
     extract.on("finish", resolve2);
     extract.on("error", fail);
-    tar.on("data", (chunk) => {
+    framed.on("data", (chunk) => {
       tarBytes += chunk.length;
       tail = chunk.length >= END_MARKER_BYTES ? chunk.subarray(chunk.length - END_MARKER_BYTES) : Buffer.concat([tail, chunk]).subarray(-END_MARKER_BYTES);
       if (tarBytes > byteCap) {
@@ -69924,36 +70279,17 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
         );
       }
     });
-    (0, import_node_stream.finished)(tar, (err) => {
-      if (err && !stopped) extract.destroy(err);
+    framed.on("end", () => {
+      if (framed.ended && !identifiedByBytes) release();
     });
-    tar.pipe(extract);
+    (0, import_node_stream2.finished)(tar, (err) => {
+      if (err && !stopped && !framed.ended) extract.destroy(err);
+    });
+    framed.on("error", (err) => extract.destroy(err));
+    tar.pipe(framed).pipe(extract);
   });
-  if (!stopped && !isEndMarker(tail)) {
-    findings.push({
-      code: LAYER_TRUNCATED,
-      severity: "error",
-      message: `the layer tar ends after ${tarBytes} bytes without the end-of-archive marker: it was cut short (or is not a tar), so files may be missing`
-    });
-  }
-  if (longPaths > 0) {
-    findings.push({
-      code: LIMIT_PATH_LENGTH,
-      severity: "error",
-      message: `${longPaths} entr${longPaths === 1 ? "y has a name or link target" : "ies have names or link targets"} longer than ${limits.maxPathBytes} bytes; skipped`
-    });
-  }
-  if (nulPaths > 0) note("PATH_NUL_BYTE", `${nulPaths} entr${nulPaths === 1 ? "y has" : "ies have"} a NUL byte in the name or link target; skipped`);
-  return {
-    digest: layer.digest,
-    ...layer.diffId !== void 0 && { diffId: layer.diffId },
-    entryCount,
-    tarBytes,
-    entries,
-    whiteouts,
-    opaqueDirs,
-    findings: findings.map((f) => ({ ...f, layer: layer.digest }))
-  };
+  if (framed.ended && identifiedByBytes && !stopped) await drained(tar);
+  return collector.result(layer, tarBytes, { stopped, endMarker: isEndMarker(tail) });
 }
 var END_MARKER_BYTES = 1024;
 function isEndMarker(tail) {
@@ -69974,6 +70310,10 @@ function readHead(body, cap, onEnd) {
   body.on("end", () => onEnd(Buffer.concat(chunks, kept), seen > kept));
 }
 function ignore() {
+}
+function drained(tar) {
+  if (tar.readableEnded || tar.destroyed) return Promise.resolve();
+  return new Promise((resolve2) => (0, import_node_stream2.finished)(tar, () => resolve2()));
 }
 function corruptLayer(layer, err) {
   return new GateError(
@@ -71559,11 +71899,11 @@ function followSymlinks(root, path) {
 }
 function collect(root) {
   const out = [];
-  const walk3 = (node) => {
+  const walk4 = (node) => {
     if (node.entry) out.push(node.entry);
-    if (node.children) for (const child of node.children.values()) walk3(child);
+    if (node.children) for (const child of node.children.values()) walk4(child);
   };
-  walk3(root);
+  walk4(root);
   return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 }
 
@@ -72600,6 +72940,260 @@ function checkGpuDriver(target) {
 
 // src/engine/cached-layers.ts
 init_import_meta_url();
+
+// src/layers/analyse-layer-at.ts
+init_import_meta_url();
+init_errors();
+
+// src/layers/fatbin-seek.ts
+init_import_meta_url();
+var MAGIC_BYTES2 = 8;
+var ELF_MAGIC2 = Buffer.from([127, 69, 76, 70]);
+var ELF_HEADER_BYTES = 64;
+var SECTION_HEADER_BYTES = 64;
+var ELFCLASS64 = 2;
+var ELFDATA2LSB = 1;
+var SHT_NULL = 0;
+var SHT_PROGBITS = 1;
+var SHT_NOBITS = 8;
+var SHF_ALLOC = 2;
+var SHF_EXECINSTR = 4;
+var MAX_SHSTRTAB_BYTES = 1 << 20;
+var MAX_READ = 1 << 20;
+var FIRST_SCAN_READ = 1024;
+var SIGNATURE_TAIL2 = 7;
+async function scanFatbinsAt(readAt, size) {
+  const scanner = new FatbinScanner(size);
+  const feeder = new Feeder(readAt, size, scanner);
+  const head = await feeder.read(0, Math.min(MAGIC_BYTES2, size));
+  scanner.push(head);
+  if (scanner.done() || size <= MAGIC_BYTES2) return scanner.result();
+  const sections = head.subarray(0, ELF_MAGIC2.length).equals(ELF_MAGIC2) ? await candidateSections(feeder, size) : void 0;
+  if (!sections) {
+    await feeder.feed(MAGIC_BYTES2, size);
+    return scanner.result();
+  }
+  let pos = MAGIC_BYTES2;
+  for (const section of sections) {
+    if (section.start > pos) {
+      scanner.gap(section.start - pos);
+      pos = section.start;
+    }
+    pos = await feeder.feed(pos, Math.min(size, section.end + SIGNATURE_TAIL2));
+  }
+  return scanner.result();
+}
+function isCandidate(name, type, flags) {
+  if (/fatbin/i.test(name) || /^\.l?(ro)?data/.test(name)) return true;
+  return type === SHT_PROGBITS && (flags & SHF_ALLOC) !== 0 && (flags & SHF_EXECINSTR) === 0;
+}
+async function candidateSections(feeder, size) {
+  if (size < ELF_HEADER_BYTES) return void 0;
+  const eh = await feeder.read(0, ELF_HEADER_BYTES);
+  if (eh[4] !== ELFCLASS64 || eh[5] !== ELFDATA2LSB) return void 0;
+  const shoff = u642(eh, 40);
+  const shentsize = eh.readUInt16LE(58);
+  const shnum = eh.readUInt16LE(60);
+  const shstrndx = eh.readUInt16LE(62);
+  if (shoff < ELF_HEADER_BYTES || shnum === 0 || shentsize !== SECTION_HEADER_BYTES || shstrndx >= shnum) return void 0;
+  if (shoff + shnum * SECTION_HEADER_BYTES > size) return void 0;
+  const table2 = await feeder.read(shoff, shnum * SECTION_HEADER_BYTES);
+  const sections = Array.from({ length: shnum }, (_, i) => {
+    const at = i * SECTION_HEADER_BYTES;
+    return {
+      name: table2.readUInt32LE(at),
+      type: table2.readUInt32LE(at + 4),
+      // the low word of the u64 sh_flags holds every flag read here
+      flags: table2.readUInt32LE(at + 8),
+      offset: u642(table2, at + 24),
+      size: u642(table2, at + 32)
+    };
+  });
+  const strtab = sections[shstrndx];
+  if (strtab.type === SHT_NOBITS || strtab.size > MAX_SHSTRTAB_BYTES || strtab.offset + strtab.size > size) return void 0;
+  const names = await feeder.read(strtab.offset, strtab.size);
+  const ranges = [];
+  for (const s of sections) {
+    if (s.type === SHT_NULL || s.type === SHT_NOBITS || s.size === 0) continue;
+    const nul = s.name < names.length ? names.indexOf(0, s.name) : -1;
+    if (nul < 0) return void 0;
+    if (!isCandidate(names.toString("latin1", s.name, nul), s.type, s.flags)) continue;
+    if (s.offset + s.size > size) return void 0;
+    ranges.push({ start: s.offset, end: s.offset + s.size });
+  }
+  ranges.sort((a, b) => a.start - b.start);
+  for (let i = 1; i < ranges.length; i++) if (ranges[i].start < ranges[i - 1].end) return void 0;
+  return ranges;
+}
+var Feeder = class {
+  constructor(readAt, size, scanner) {
+    this.readAt = readAt;
+    this.size = size;
+    this.scanner = scanner;
+  }
+  readAt;
+  size;
+  scanner;
+  chunk = Buffer.alloc(MAX_READ);
+  /**
+   * Feeds the body from `pos` to at least `end`, and on while the scanner is inside a container (a container's
+   * entries may run past a section's end, as streaming would follow them). Returns where feeding stopped.
+   */
+  async feed(pos, end) {
+    let scanRead = FIRST_SCAN_READ;
+    while (pos < this.size) {
+      const skip = Math.min(this.scanner.skippable(), this.size - pos);
+      if (skip > 0) {
+        this.scanner.skip(skip);
+        pos += skip;
+        scanRead = FIRST_SCAN_READ;
+        continue;
+      }
+      const header = this.scanner.headerLeft();
+      if (header === 0 && pos >= end) break;
+      let n;
+      if (header > 0) {
+        n = header;
+      } else {
+        n = Math.min(scanRead, end - pos);
+        scanRead = Math.min(2 * scanRead, MAX_READ);
+      }
+      n = Math.min(n, this.size - pos);
+      this.scanner.push(await this.read(pos, n, this.chunk));
+      pos += n;
+    }
+    return pos;
+  }
+  /** exactly `length` bytes at `position` (into `into` when given; the scanner keeps no reference to pushed chunks) */
+  async read(position, length, into = Buffer.alloc(length)) {
+    let got = 0;
+    while (got < length) {
+      const n = await this.readAt(got === 0 ? into : into.subarray(got), position + got, length - got);
+      if (n <= 0) throw new Error(`file body ends at ${position + got}, before its ${this.size} bytes`);
+      got += n;
+    }
+    return into.subarray(0, length);
+  }
+};
+function u642(b, at) {
+  const high = b.readUInt32LE(at + 4);
+  return high >= 2 ** 21 ? Infinity : high * 2 ** 32 + b.readUInt32LE(at);
+}
+
+// src/layers/analyse-layer-at.ts
+init_tar_headers();
+var WINDOW_BYTES = 64 * 1024;
+var END_MARKER_BYTES2 = 2 * TAR_BLOCK;
+var NotSeekable = class extends Error {
+};
+async function analyseLayerAt(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS, stats2 = { bytesRead: 0 }) {
+  try {
+    return await walk3(tar, layer, interest, limits, stats2);
+  } catch (err) {
+    if (!(err instanceof NotSeekable || err instanceof TarFormatError)) throw err;
+    stats2.streamedBecause = err.message;
+    return analyseLayer(tar.stream(), layer, interest, limits);
+  }
+}
+async function walk3(tar, layer, interest, limits, stats2) {
+  if (tar.size > decompressedCap(limits, layer.size)) throw new NotSeekable("the tar is larger than the decompressed-bytes limit");
+  const reader = new WindowReader(tar, layer, stats2);
+  const collector = new LayerCollector(interest, limits);
+  const headers = new TarHeaderSequence();
+  let pos = 0;
+  let ended = false;
+  while (pos < tar.size) {
+    if (pos + TAR_BLOCK > tar.size) throw new NotSeekable(`the tar ends inside a header at byte ${pos}`);
+    const step = headers.step(await reader.at(pos, TAR_BLOCK));
+    pos += TAR_BLOCK;
+    if (step.kind === "end") {
+      ended = true;
+      break;
+    }
+    if (step.kind === "skip") continue;
+    if (step.kind === "meta") {
+      if (step.size === 0) throw new NotSeekable(`an empty metadata record at byte ${pos - TAR_BLOCK}`);
+      if (pos + step.size + step.padding > tar.size) throw new NotSeekable(`a metadata record at byte ${pos} runs past the end`);
+      headers.meta(Buffer.from(await reader.at(pos, step.size)));
+      pos += step.size + step.padding;
+      continue;
+    }
+    const { header, skip } = step;
+    if (!(header.size >= 0)) throw new NotSeekable(`entry "${header.name}" has an unreadable size`);
+    if (collector.entryCount >= limits.maxEntries) throw new NotSeekable("the layer has more entries than the limit");
+    if (pos + skip > tar.size) throw new NotSeekable(`entry "${header.name}" runs past the end of the tar`);
+    const plan = collector.admit(header);
+    if (plan) await readBody(reader, collector, plan, pos, header.size);
+    pos += skip;
+  }
+  const endMarker = ended || await reader.isZeroTail();
+  const tarBytes = ended ? pos : tar.size;
+  return collector.result(layer, tarBytes, { stopped: false, endMarker });
+}
+async function readBody(reader, collector, plan, start, size) {
+  if (plan.scan) {
+    const readAt = (buffer, position, length) => reader.readInto(buffer, start + position, Math.max(0, Math.min(length, size - position)));
+    collector.keepGpuCode(plan, await scanFatbinsAt(readAt, size));
+  }
+  if (plan.contentCap !== void 0) {
+    const kept = Math.min(plan.contentCap, size);
+    collector.keepContent(plan, Buffer.from(await reader.at(start, kept)), size > kept);
+  }
+}
+var WindowReader = class {
+  constructor(tar, layer, stats2) {
+    this.tar = tar;
+    this.layer = layer;
+    this.stats = stats2;
+  }
+  tar;
+  layer;
+  stats;
+  window = Buffer.alloc(0);
+  windowStart = 0;
+  /** `length` bytes at `position`; the buffer is valid until the next call. */
+  async at(position, length) {
+    const from = position - this.windowStart;
+    if (from >= 0 && from + length <= this.window.length) return this.window.subarray(from, from + length);
+    const want = Math.min(Math.max(length, WINDOW_BYTES), this.tar.size - position);
+    const buffer = Buffer.allocUnsafe(want);
+    const got = await this.readInto(buffer, position, want);
+    if (got < length) throw this.short(position + got);
+    this.window = buffer.subarray(0, got);
+    this.windowStart = position;
+    return this.window.subarray(0, length);
+  }
+  /** Reads up to `length` bytes (fewer only at the end of the tar). */
+  async readInto(buffer, position, length) {
+    let got = 0;
+    while (got < length) {
+      let n;
+      try {
+        n = await this.tar.read(got === 0 ? buffer : buffer.subarray(got), position + got, length - got);
+      } catch (err) {
+        throw new GateError("CORRUPT_LAYER", `layer ${this.layer.digest} cannot be read: ${messageOf(err)}`, "check the file is readable and write it again");
+      }
+      if (n <= 0) break;
+      got += n;
+    }
+    this.stats.bytesRead += got;
+    return got;
+  }
+  async isZeroTail() {
+    if (this.tar.size < END_MARKER_BYTES2) return false;
+    const tail = await this.at(this.tar.size - END_MARKER_BYTES2, END_MARKER_BYTES2);
+    return tail.every((b) => b === 0);
+  }
+  short(at) {
+    return new GateError(
+      "CORRUPT_LAYER",
+      `layer ${this.layer.digest} ends at byte ${at}, before its declared ${this.tar.size} bytes (the file changed while it was read?)`,
+      "write the archive again"
+    );
+  }
+};
+
+// src/engine/cached-layers.ts
 async function readLayersThroughCache(image, opts) {
   const { cache: cache2 } = opts;
   const keys = image.layers.map(layerKey);
@@ -72618,14 +73212,27 @@ async function readLayersThroughCache(image, opts) {
   }
   const fresh = [];
   let bytes = 0;
-  const read = async (layer, tar) => {
-    const nameBefore = layer.descriptor.diffId === void 0 ? layer.descriptor.digest : void 0;
-    const result = await analyseLayer(tar, layer.descriptor, evidenceInterest);
+  const analysed = (nameBefore, result) => {
     fresh.push({ result, nameBefore });
     bytes += result.tarBytes;
     opts.onLayer?.(fresh.length, bytes);
     return result;
   };
+  const read = async (layer, tar) => {
+    const nameBefore = layer.descriptor.diffId === void 0 ? layer.descriptor.digest : void 0;
+    return analysed(nameBefore, await analyseLayer(tar, layer.descriptor, evidenceInterest));
+  };
+  const byOffset = { layers: 0, bytesRead: 0 };
+  const seek = async (layer, tar) => {
+    const stats2 = { bytesRead: 0 };
+    const result = await analyseLayerAt(tar, layer.descriptor, evidenceInterest, void 0, stats2);
+    if (stats2.streamedBecause === void 0) {
+      byOffset.layers++;
+      byOffset.bytesRead += stats2.bytesRead;
+    }
+    return analysed(void 0, result);
+  };
+  const how = { ...opts.seek !== false && { seek }, ...opts.jobs !== void 0 && { jobs: opts.jobs } };
   const keyOf = (d) => d.diffId ?? cache2?.getAlias(d.digest) ?? d.digest;
   const skipped = [];
   const skip = (layer) => {
@@ -72633,13 +73240,14 @@ async function readLayersThroughCache(image, opts) {
     if (hit) skipped.push(layer);
     return hit;
   };
-  let outcome = await image.readLayers(read, cached.size > 0 ? { skip } : void 0);
+  let outcome = await image.readLayers(read, cached.size > 0 ? { ...how, skip } : how);
   let filled = fillFromCache(outcome.results, namesOf2(image.layers, skipped), keys, cached);
   if (filled.missing > 0) {
     cache2?.log.debug(`cache: ${filled.missing} skipped layer(s) of ${image.source} are not in the cache; reading every layer`);
     fresh.length = 0;
     bytes = 0;
-    outcome = await image.readLayers(read);
+    byOffset.layers = byOffset.bytesRead = 0;
+    outcome = await image.readLayers(read, how);
     filled = fillFromCache(outcome.results, image.layers, keys, /* @__PURE__ */ new Map());
   }
   if (cache2) {
@@ -72655,7 +73263,8 @@ async function readLayersThroughCache(image, opts) {
     config: outcome.config.history.length === 0 && cachedHistory !== void 0 ? { ...outcome.config, history: cachedHistory } : outcome.config,
     layersRead: filled.results.length - filled.fromCache,
     layersFromCache: filled.fromCache,
-    bytesRead: bytes
+    bytesRead: bytes,
+    byOffset
   };
 }
 function namesOf2(layers, skipped) {
@@ -72721,8 +73330,10 @@ async function analyseImage(source, opts) {
   opts.onProgress?.({ image: source, phase: "open" });
   const image = await openImage(ref, { platform: opts.platform, registry: opts.registry });
   const mode = opts.scan ?? "full";
-  const read = mode === "config" ? { results: [], config: image.config, layersRead: 0, layersFromCache: 0, bytesRead: 0 } : await readLayersThroughCache(image, {
+  const read = mode === "config" ? { results: [], config: image.config, layersRead: 0, layersFromCache: 0, bytesRead: 0, byOffset: { layers: 0, bytesRead: 0 } } : await readLayersThroughCache(image, {
     cache: opts.cache,
+    seek: opts.seek,
+    jobs: opts.jobs,
     onLayer: (layer, bytes) => opts.onProgress?.({ image: source, phase: "layer", layer, layers: image.layers.length, bytes })
   });
   const view = mergeLayers(read.results, read.config.history);
@@ -72763,6 +73374,7 @@ async function analyseImage(source, opts) {
         layersRead: read.layersRead,
         layersFromCache: read.layersFromCache,
         bytesRead: read.bytesRead,
+        ...read.byOffset.layers > 0 && { byOffset: { ...read.byOffset } },
         seconds: (Date.now() - started) / 1e3
       }
     }
@@ -73218,14 +73830,14 @@ function checkKeys(map, allowed, what, fail) {
 init_import_meta_url();
 var import_node_child_process3 = require("node:child_process");
 var import_node_fs10 = require("node:fs");
-var import_node_os3 = require("node:os");
+var import_node_os4 = require("node:os");
 var import_node_util = require("node:util");
 init_errors();
 var execFileAsync = (0, import_node_util.promisify)(import_node_child_process3.execFile);
 var defaultDeps = {
   run: async (cmd, args) => (await execFileAsync(cmd, args, { timeout: 2e4 })).stdout,
   procVersionPath: "/proc/driver/nvidia/version",
-  host: (0, import_node_os3.hostname)()
+  host: (0, import_node_os4.hostname)()
 };
 async function probeHost(deps = {}) {
   const d = { ...defaultDeps, ...deps };
@@ -73315,6 +73927,7 @@ var USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --driver VER [--
                        [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]
                        [--no-cuda pass|warn|fail] [--platform OS/ARCH] [--quiet]
                        [--scan full|config] [--cache-dir DIR | --no-cache] [--insecure-registry HOST]...
+                       [--jobs N] [--no-seek]
 
 SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at DOCKER_HOST
          docker-archive:PATH[:REF]                docker save / podman save tar
@@ -73331,6 +73944,9 @@ Targets default to .github/cuda-targets.yml when it exists; --targets probe uses
 --scan config reads the image config alone (env, labels, NVIDIA_REQUIRE_*): no layer is opened, so libraries,
 packages and GPU code are not checked. Layer analyses are cached per layer in --cache-dir (default
 $XDG_CACHE_HOME/cuda-gate or ~/.cache/cuda-gate): a rescan reads only layers it has not seen.
+Uncompressed layers in archives and layouts are read by offset (headers, the few files detectors need, and the
+fatbin headers of binaries); --no-seek streams every byte instead (same result, slower). --jobs N reads N layers of
+an archive or layout at once (default: the CPU count, at most 8).
 Exit codes: 0 gate passed, 1 gate failed (a result at or above --fail-on), 2 bad input or unreadable image.`;
 function parseCliArgs(argv) {
   if (argv.length === 0 || argv[0] === "help" || argv[0] === "--help" || argv[0] === "-h") return { command: "help" };
@@ -73361,7 +73977,9 @@ function parseCliArgs(argv) {
         scan: { type: "string", default: "full" },
         "cache-dir": { type: "string" },
         "no-cache": { type: "boolean", default: false },
-        "insecure-registry": { type: "string", multiple: true }
+        "insecure-registry": { type: "string", multiple: true },
+        jobs: { type: "string", short: "j" },
+        "no-seek": { type: "boolean", default: false }
       }
     });
   } catch (e) {
@@ -73380,6 +73998,11 @@ function parseCliArgs(argv) {
   const scan = v.scan;
   if (!SCAN.includes(scan)) throw new GateError("BAD_ARGUMENT", `--scan "${scan}" is not one of ${SCAN.join(", ")}`, "e.g. --scan config");
   if (v["cache-dir"] !== void 0 && v["no-cache"]) throw new GateError("BAD_ARGUMENT", "--cache-dir and --no-cache are exclusive", "give one of them");
+  const jobsText = v.jobs;
+  const jobs = jobsText === void 0 ? void 0 : Number(jobsText);
+  if (jobs !== void 0 && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
+    throw new GateError("BAD_ARGUMENT", `--jobs "${jobsText}" is not a whole number from 1 to 64`, "e.g. --jobs 2");
+  }
   if (v["cache-dir"] === "") throw new GateError("BAD_ARGUMENT", "--cache-dir is empty", "e.g. --cache-dir .cache/cuda-gate");
   return {
     command: "check",
@@ -73398,7 +74021,9 @@ function parseCliArgs(argv) {
     scan,
     cacheDir: v["cache-dir"],
     noCache: !!v["no-cache"],
-    insecureRegistries: v["insecure-registry"] ?? []
+    insecureRegistries: v["insecure-registry"] ?? [],
+    noSeek: !!v["no-seek"],
+    ...jobs !== void 0 && { jobs }
   };
 }
 function parseProbeArgs(rest) {
@@ -73804,7 +74429,7 @@ async function check(args, io) {
   const progress = !args.quiet && io.err.isTTY ? progressPrinter(io.err) : void 0;
   const cache2 = cacheFor(args, matrix, io);
   const registry = { insecure: args.insecureRegistries, token: process.env.GITHUB_TOKEN || void 0 };
-  const report = await checkImages({ sources: args.sources, targets, policy, matrix, platform, onProgress: progress, scan: args.scan, cache: cache2, registry });
+  const report = await checkImages({ sources: args.sources, targets, policy, matrix, platform, onProgress: progress, scan: args.scan, cache: cache2, registry, seek: !args.noSeek, jobs: args.jobs });
   progress?.({ image: "", phase: "done" });
   const text2 = args.format === "json" ? `${JSON.stringify(report, null, 2)}
 ` : args.format === "markdown" ? renderMarkdown(report) : renderText(report);
