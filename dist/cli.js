@@ -10096,7 +10096,7 @@ function isRecord(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 function sha256Digest(bytes) {
-  return `sha256:${(0, import_node_crypto3.createHash)("sha256").update(bytes).digest("hex")}`;
+  return `sha256:${(0, import_node_crypto4.createHash)("sha256").update(bytes).digest("hex")}`;
 }
 function parseEnv(list) {
   const env = {};
@@ -10147,12 +10147,12 @@ function configPlatform(config) {
     ...config.variant && { variant: config.variant }
   };
 }
-var import_node_crypto3, MAX_JSON_BYTES;
+var import_node_crypto4, MAX_JSON_BYTES;
 var init_config = __esm({
   "src/sources/config.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto3 = require("node:crypto");
+    import_node_crypto4 = require("node:crypto");
     init_errors();
     MAX_JSON_BYTES = 8 * 1024 * 1024;
   }
@@ -10470,7 +10470,7 @@ async function tarFileImageFiles(archivePath) {
   };
 }
 function directoryImageFiles(dir) {
-  const full = (path) => (0, import_node_path7.join)(dir, normaliseMemberName(path));
+  const full = (path) => (0, import_node_path8.join)(dir, normaliseMemberName(path));
   const sizeOf = async (path) => {
     try {
       const s = await (0, import_promises2.stat)(full(path));
@@ -10528,14 +10528,14 @@ function missing(location, path) {
     "the archive or layout is incomplete; write it again"
   );
 }
-var import_node_fs7, import_promises2, import_node_path7, import_node_stream4, READ_CHUNK, MAX_LINK_HOPS;
+var import_node_fs7, import_promises2, import_node_path8, import_node_stream4, READ_CHUNK, MAX_LINK_HOPS;
 var init_image_files = __esm({
   "src/sources/image-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs7 = require("node:fs");
     import_promises2 = require("node:fs/promises");
-    import_node_path7 = require("node:path");
+    import_node_path8 = require("node:path");
     import_node_stream4 = require("node:stream");
     init_errors();
     init_config();
@@ -17640,7 +17640,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash6,
+      createHash: createHash7,
       createHmac,
       createSign,
       createVerify,
@@ -18328,11 +18328,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash6("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash7("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash6("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash7("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -18497,8 +18497,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash6("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash6("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash7("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash7("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -18538,7 +18538,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac(
           "sha1",
-          createHash6("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash7("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac) {
           if (encrypted) {
@@ -20865,7 +20865,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash6,
+      createHash: createHash7,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -21291,7 +21291,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash = createHash6(this.hashName);
+          const hash = createHash7(this.hashName);
           hashString(hash, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash, isServer ? this._remoteKexinit : this._kexinit);
@@ -22299,9 +22299,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash6(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash7(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash6(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash7(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended = Buffer.allocUnsafe(digest.length + chunk.length);
           extended.set(digest, 0);
           extended.set(chunk, digest.length);
@@ -27742,7 +27742,7 @@ var require_client = __commonJS({
     "use strict";
     init_import_meta_url();
     var {
-      createHash: createHash6,
+      createHash: createHash7,
       getHashes,
       randomFillSync
     } = require("crypto");
@@ -27964,7 +27964,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash6(hashAlgo).update(key).digest("hex");
+              key = createHash7(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -31448,7 +31448,7 @@ var require_buffer_list = __commonJS({
         }
       }, {
         key: "join",
-        value: function join8(s) {
+        value: function join9(s) {
           if (this.length === 0) return "";
           var p = this.head;
           var ret = "" + p.data;
@@ -66533,7 +66533,7 @@ function provisionalContext(name, diffIds) {
   };
 }
 function identifyByHash(tar, context, diffIds) {
-  const hash = (0, import_node_crypto4.createHash)("sha256");
+  const hash = (0, import_node_crypto5.createHash)("sha256");
   const digestKnown = context.descriptor.digest.startsWith("sha256:");
   const hasher = new import_node_stream5.Transform({
     transform(chunk, _enc, cb) {
@@ -66582,12 +66582,12 @@ function corruptExport(what, err) {
     "retry; if it persists, check the engine (docker save IMAGE | tar t)"
   );
 }
-var import_node_crypto4, import_node_stream5, import_tar_stream2, LAYER_NAME, PODMAN_LAYER, ENTRY_BUFFER, MAX_LINK_HOPS2;
+var import_node_crypto5, import_node_stream5, import_tar_stream2, LAYER_NAME, PODMAN_LAYER, ENTRY_BUFFER, MAX_LINK_HOPS2;
 var init_image_export = __esm({
   "src/sources/image-export.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto4 = require("node:crypto");
+    import_node_crypto5 = require("node:crypto");
     import_node_stream5 = require("node:stream");
     import_tar_stream2 = __toESM(require_tar_stream());
     init_errors();
@@ -67135,7 +67135,7 @@ function downloadBlob(client, blob, what) {
   });
   const transfer = async () => {
     const algorithm = blob.digest.slice(0, blob.digest.indexOf(":"));
-    const hash = (0, import_node_crypto5.createHash)(algorithm);
+    const hash = (0, import_node_crypto6.createHash)(algorithm);
     let received = 0;
     for (let attempt = 1; ; attempt++) {
       const res = await client.blob(blob.digest, what, { layer: true, ...received > 0 && { range: `bytes=${received}-` } });
@@ -67225,12 +67225,12 @@ function sizeMismatch(what, blob, got) {
     "the registry's copy is corrupt or was tampered with; do not trust this image, push it again"
   );
 }
-var import_node_crypto5, import_node_stream6, STREAM_BUFFER, PrematureEnd;
+var import_node_crypto6, import_node_stream6, STREAM_BUFFER, PrematureEnd;
 var init_blob_download = __esm({
   "src/sources/registry/blob-download.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto5 = require("node:crypto");
+    import_node_crypto6 = require("node:crypto");
     import_node_stream6 = require("node:stream");
     init_errors();
     init_errors2();
@@ -67580,12 +67580,12 @@ async function configFiles(sources) {
   const files = [];
   if (sources.dockerConfig) files.push(await configJsonIn(sources.dockerConfig));
   if (env.REGISTRY_AUTH_FILE) files.push(env.REGISTRY_AUTH_FILE);
-  if (!sources.dockerConfig) files.push((0, import_node_path8.join)(env.DOCKER_CONFIG || (0, import_node_path8.join)(sources.home ?? (0, import_node_os3.homedir)(), ".docker"), "config.json"));
+  if (!sources.dockerConfig) files.push((0, import_node_path9.join)(env.DOCKER_CONFIG || (0, import_node_path9.join)(sources.home ?? (0, import_node_os3.homedir)(), ".docker"), "config.json"));
   return files;
 }
 async function configJsonIn(path) {
   const isDir = await (0, import_promises4.stat)(path).then((s) => s.isDirectory(), () => false);
-  return isDir ? (0, import_node_path8.join)(path, "config.json") : path;
+  return isDir ? (0, import_node_path9.join)(path, "config.json") : path;
 }
 async function fromConfigFile(file, registry, repository, env) {
   let bytes;
@@ -67710,7 +67710,7 @@ function runHelper(program, serverUrl, env) {
 function badConfig(file, why) {
   return new GateError("AUTH_FAILED", `cannot read registry credentials from ${file}: ${why}`, "fix or remove that file (docker login rewrites it)");
 }
-var import_node_child_process2, import_promises4, import_node_os3, import_node_path8, GHCR, GITHUB_TOKEN_USER, IDENTITY_TOKEN_USER, HELPER_TIMEOUT_MS;
+var import_node_child_process2, import_promises4, import_node_os3, import_node_path9, GHCR, GITHUB_TOKEN_USER, IDENTITY_TOKEN_USER, HELPER_TIMEOUT_MS;
 var init_credentials = __esm({
   "src/sources/registry/credentials.ts"() {
     "use strict";
@@ -67718,7 +67718,7 @@ var init_credentials = __esm({
     import_node_child_process2 = require("node:child_process");
     import_promises4 = require("node:fs/promises");
     import_node_os3 = require("node:os");
-    import_node_path8 = require("node:path");
+    import_node_path9 = require("node:path");
     init_errors();
     init_config();
     init_reference();
@@ -67873,7 +67873,7 @@ function checkDigest(client, digest, where2) {
 }
 function digestOf(bytes, like) {
   const algorithm = like.slice(0, like.indexOf(":"));
-  return `${algorithm}:${(0, import_node_crypto6.createHash)(algorithm).update(bytes).digest("hex")}`;
+  return `${algorithm}:${(0, import_node_crypto7.createHash)(algorithm).update(bytes).digest("hex")}`;
 }
 function notAnImage(client, m) {
   return new GateError(
@@ -67889,12 +67889,12 @@ function tooBig(what, bytes) {
     "this is not a normal image config or manifest; check the reference"
   );
 }
-var import_node_crypto6, CONFIG_TYPES, MANIFEST_ACCEPT;
+var import_node_crypto7, CONFIG_TYPES, MANIFEST_ACCEPT;
 var init_manifests = __esm({
   "src/sources/registry/manifests.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_crypto6 = require("node:crypto");
+    import_node_crypto7 = require("node:crypto");
     init_errors();
     init_config();
     init_platform();
@@ -70817,7 +70817,7 @@ init_import_meta_url();
 // src/matrix/load.ts
 init_import_meta_url();
 var import_node_fs6 = require("node:fs");
-var import_node_path6 = require("node:path");
+var import_node_path7 = require("node:path");
 init_errors();
 
 // src/matrix/locate.ts
@@ -71059,7 +71059,9 @@ var META_FILE = "meta.yaml";
 
 // src/matrix/yaml-file.ts
 init_import_meta_url();
+var import_node_crypto3 = require("node:crypto");
 var import_node_fs5 = require("node:fs");
+var import_node_path6 = require("node:path");
 var import_yaml = __toESM(require_dist());
 init_errors();
 function readYamlFile(absPath, display) {
@@ -71070,8 +71072,16 @@ function readYamlFile(absPath, display) {
     const code = e.code;
     return { ok: false, problem: code === "ENOENT" ? `${display}: file not found` : `${display}: ${messageOf(e)}` };
   }
-  const lineCounter = new import_yaml.LineCounter();
-  const doc = (0, import_yaml.parseDocument)(src, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const known = snapshotOf(src);
+  if (known !== void 0) {
+    let parsed;
+    const lineOf = (path) => {
+      parsed ??= parseYaml(src);
+      return lineOfPath(parsed.doc, parsed.lineCounter, path);
+    };
+    return { ok: true, file: { display, data: structuredClone(known), lineOf } };
+  }
+  const { doc, lineCounter } = parseYaml(src);
   if (doc.errors.length) {
     const err = doc.errors[0];
     const line = lineCounter.linePos(err.pos[0]).line;
@@ -71084,6 +71094,24 @@ function readYamlFile(absPath, display) {
     return { ok: false, problem: `${display}: ${messageOf(e)}` };
   }
   return { ok: true, file: { display, data, lineOf: (path) => lineOfPath(doc, lineCounter, path) } };
+}
+function parseYaml(src) {
+  const lineCounter = new import_yaml.LineCounter();
+  return { doc: (0, import_yaml.parseDocument)(src, { lineCounter, uniqueKeys: true, prettyErrors: false }), lineCounter };
+}
+var MATRIX_SNAPSHOT_FILE = "matrix-snapshot.json";
+var snapshot;
+function snapshotOf(src) {
+  if (snapshot === void 0) snapshot = loadSnapshot();
+  return snapshot?.get((0, import_node_crypto3.createHash)("sha256").update(src).digest("hex"));
+}
+function loadSnapshot() {
+  try {
+    const entries = JSON.parse((0, import_node_fs5.readFileSync)((0, import_node_path6.join)(__dirname, MATRIX_SNAPSHOT_FILE), "utf8"));
+    return new Map(Object.entries(entries));
+  } catch {
+    return null;
+  }
 }
 function lineOfPath(doc, lineCounter, path) {
   for (let n = path.length; n >= 0; n--) {
@@ -71144,9 +71172,9 @@ function readMatrix(dir) {
   return deepFreeze(matrix);
 }
 function displayPath2(dir, file) {
-  const abs = (0, import_node_path6.join)(dir, file);
-  const rel = (0, import_node_path6.relative)(process.cwd(), abs);
-  return rel && !rel.startsWith("..") && !(0, import_node_path6.isAbsolute)(rel) ? rel : abs;
+  const abs = (0, import_node_path7.join)(dir, file);
+  const rel = (0, import_node_path7.relative)(process.cwd(), abs);
+  return rel && !rel.startsWith("..") && !(0, import_node_path7.isAbsolute)(rel) ? rel : abs;
 }
 function checkFileSet(dir, problems) {
   const expected = [META_FILE, ...TABLES.map((t) => t.file)];
@@ -71163,7 +71191,7 @@ function checkFileSet(dir, problems) {
   }
 }
 function readMeta(dir, problems) {
-  const res = readYamlFile((0, import_node_path6.join)(dir, META_FILE), displayPath2(dir, META_FILE));
+  const res = readYamlFile((0, import_node_path7.join)(dir, META_FILE), displayPath2(dir, META_FILE));
   if (!res.ok) {
     problems.push(res.problem);
     return void 0;
@@ -71179,7 +71207,7 @@ function readMeta(dir, problems) {
   return problems.length === before ? data : void 0;
 }
 function readTable(dir, spec, problems) {
-  const res = readYamlFile((0, import_node_path6.join)(dir, spec.file), displayPath2(dir, spec.file));
+  const res = readYamlFile((0, import_node_path7.join)(dir, spec.file), displayPath2(dir, spec.file));
   if (!res.ok) {
     problems.push(res.problem);
     return [];
@@ -71336,8 +71364,8 @@ function unique(rows, keys, field2, problems) {
   for (const { row, at } of rows) {
     for (const key of new Set(keys(row))) {
       const first = seen.get(key);
-      if (first !== void 0) problems.push(`${at(field2)}: ${field2} "${key}" repeats ${first}`);
-      else seen.set(key, at());
+      if (first !== void 0) problems.push(`${at(field2)}: ${field2} "${key}" repeats ${first()}`);
+      else seen.set(key, at);
     }
   }
 }

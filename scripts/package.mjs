@@ -1,7 +1,10 @@
-// Bundles the action (dist/index.js) and the CLI (dist/cli.js) with esbuild.
+// Bundles the action (dist/index.js) and the CLI (dist/cli.js) with esbuild, and snapshots the parsed matrix.
 // --check rebuilds into a temp dir and fails when the committed dist/ differs (CI runs this).
+import assert from 'node:assert';
+import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,6 +25,24 @@ const common = {
 };
 await build({ ...common, entryPoints: { index: 'src/action/main.ts' }, outdir });
 await build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir, banner: { js: '#!/usr/bin/env node' } });
+writeMatrixSnapshot(join(outdir, 'matrix-snapshot.json'));
+
+/**
+ * The shipped matrix, parsed, keyed by the SHA-256 of each file's text (src/matrix/yaml-file.ts reads it): start-up
+ * skips the YAML parser. Parsed exactly as at run time; a value JSON cannot carry stops the build.
+ */
+function writeMatrixSnapshot(out) {
+  const snapshot = {};
+  for (const name of readdirSync('matrix').filter((n) => n.endsWith('.yaml')).sort()) {
+    const text = readFileSync(join('matrix', name), 'utf8');
+    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+    if (doc.errors.length) throw new Error(`matrix/${name}: ${doc.errors[0].message}`);
+    const data = doc.toJS();
+    assert.deepStrictEqual(JSON.parse(JSON.stringify(data)), data, `matrix/${name} holds a value JSON cannot carry`);
+    snapshot[createHash('sha256').update(text).digest('hex')] = data;
+  }
+  writeFileSync(out, `${JSON.stringify(snapshot)}\n`);
+}
 
 if (check) {
   const names = readdirSync(outdir);

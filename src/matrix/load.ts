@@ -314,12 +314,13 @@ function frameworkRangesDisjoint(rows: CheckedRow[], problems: string[]): void {
 }
 
 function unique(rows: CheckedRow[], keys: (r: Row) => string[], field: string, problems: string[]): void {
-  const seen = new Map<string, string>();
+  // where a key was first seen is only worked out for a repeat: finding a line parses the YAML
+  const seen = new Map<string, CheckedRow['at']>();
   for (const { row, at } of rows) {
     for (const key of new Set(keys(row))) {
       const first = seen.get(key);
-      if (first !== undefined) problems.push(`${at(field)}: ${field} "${key}" repeats ${first}`);
-      else seen.set(key, at());
+      if (first !== undefined) problems.push(`${at(field)}: ${field} "${key}" repeats ${first()}`);
+      else seen.set(key, at);
     }
   }
 }
