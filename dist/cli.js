@@ -10295,7 +10295,7 @@ var init_decompress = __esm({
     import_node_stream3 = require("node:stream");
     zlib = __toESM(require("node:zlib"));
     init_errors();
-    INFLATE_CHUNK = 256 * 1024;
+    INFLATE_CHUNK = 1024 * 1024;
     SNIFF_BYTES = 6;
   }
 });
