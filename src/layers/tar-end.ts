@@ -59,7 +59,7 @@ export class TarEndWatch extends Transform {
       pos += n;
       if (this.filled < this.gathered.length) continue;
       if (this.state === 'meta') {
-        // a pax record tar-stream would loop on is damage: the layer fails instead of hanging
+        // a pax record of negative length is damage (tar-stream would slice it from the end): the layer fails
         this.headers.meta(this.gathered);
         this.skipThen(this.metaPadding);
         continue;

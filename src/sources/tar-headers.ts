@@ -106,7 +106,7 @@ export class TarHeaderSequence {
     return { kind: 'entry', header, skip: body };
   }
 
-  /** The body of the record the last `meta` step announced. Throws TarFormatError for a pax record tar-stream would loop on. */
+  /** The body of the record the last `meta` step announced. Throws TarFormatError for a pax record of negative length. */
   meta(body: Buffer): void {
     if (body.length === 0) {
       // tar-stream never decodes an empty record
@@ -192,8 +192,9 @@ function decodeNumber(buf: Buffer, start: number, length: number): number {
 }
 
 /**
- * pax records "<len> <key>=<value>\n"; stops at the first malformed one, as tar-stream does. A negative length sends
- * tar-stream round in circles (it slices from the end, and may never advance): refused as damage instead.
+ * pax records "<len> <key>=<value>\n"; stops at the first malformed one, as tar-stream does. A negative length makes
+ * tar-stream slice the record from the end of the body (a different name than any other reader sees): refused as
+ * damage instead.
  */
 function decodePax(body: Buffer): Record<string, string> {
   const out: Record<string, string> = {};
