@@ -2638,7 +2638,7 @@ var init_tar_headers = __esm({
         const body = header.type === "directory" || !(header.size > 0) ? 0 : header.size + padding(header.size);
         return { kind: "entry", header, skip: body };
       }
-      /** The body of the record the last `meta` step announced. Throws TarFormatError for a pax record tar-stream would loop on. */
+      /** The body of the record the last `meta` step announced. Throws TarFormatError for a pax record of negative length. */
       meta(body) {
         if (body.length === 0) {
           this.pendingMeta = void 0;
