@@ -73161,7 +73161,13 @@ async function walk3(tar, layer, interest, limits, stats2) {
 async function readBody(reader, collector, plan, start, size) {
   if (plan.scan) {
     const readAt = (buffer, position, length) => reader.readInto(buffer, start + position, Math.max(0, Math.min(length, size - position)));
-    collector.keepGpuCode(plan, await scanFatbinsAt(readAt, size));
+    let found;
+    try {
+      found = await scanFatbinsAt(readAt, size);
+    } catch (err) {
+      throw isGateError(err) ? err : reader.damaged(`${plan.entry.path}: ${messageOf(err)}`);
+    }
+    collector.keepGpuCode(plan, found);
   }
   if (plan.contentCap !== void 0) {
     const kept = Math.min(plan.contentCap, size);
@@ -73211,6 +73217,9 @@ var WindowReader = class {
     if (this.tar.size < END_MARKER_BYTES2) return false;
     const tail = await this.at(this.tar.size - END_MARKER_BYTES2, END_MARKER_BYTES2);
     return tail.every((b) => b === 0);
+  }
+  damaged(why) {
+    return new GateError("CORRUPT_LAYER", `layer ${this.layer.digest} cannot be read: ${why}`, "write the archive again");
   }
   short(at) {
     return new GateError(

@@ -5,7 +5,7 @@
  * and limits are the streaming reader's own (LayerCollector, TarHeaderSequence), so the result is the same; a tar
  * this reader cannot follow exactly (damage, a limit hit midway) is handed to the streaming reader whole.
  */
-import { GateError, messageOf } from '../common/errors';
+import { GateError, isGateError, messageOf } from '../common/errors';
 import type { SeekableTar } from '../sources/types';
 import { analyseLayer, DEFAULT_LAYER_LIMITS, type LayerLimits } from './analyse-layer';
 import { scanFatbinsAt } from './fatbin-seek';
@@ -86,7 +86,14 @@ async function readBody(reader: WindowReader, collector: LayerCollector, plan: B
   if (plan.scan) {
     const readAt = (buffer: Buffer, position: number, length: number): Promise<number> =>
       reader.readInto(buffer, start + position, Math.max(0, Math.min(length, size - position)));
-    collector.keepGpuCode(plan, await scanFatbinsAt(readAt, size));
+    let found;
+    try {
+      found = await scanFatbinsAt(readAt, size);
+    } catch (err) {
+      // the body ended before its size: the file shrank under us
+      throw isGateError(err) ? err : reader.damaged(`${plan.entry.path}: ${messageOf(err)}`);
+    }
+    collector.keepGpuCode(plan, found);
   }
   if (plan.contentCap !== undefined) {
     const kept = Math.min(plan.contentCap, size);
@@ -139,6 +146,10 @@ class WindowReader {
     if (this.tar.size < END_MARKER_BYTES) return false;
     const tail = await this.at(this.tar.size - END_MARKER_BYTES, END_MARKER_BYTES);
     return tail.every((b) => b === 0);
+  }
+
+  damaged(why: string): GateError {
+    return new GateError('CORRUPT_LAYER', `layer ${this.layer.digest} cannot be read: ${why}`, 'write the archive again');
   }
 
   private short(at: number): GateError {
