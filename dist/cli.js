@@ -68953,7 +68953,7 @@ function gpuCodeEvidence(view) {
       from: "file",
       ...originOf(entry),
       confidence: "exact",
-      gpuArchs: { sass: [...code.sass], ptx, source: "fatbin" },
+      gpuArchs: { sass: [...code.sass], ptx, source: "fatbin", ...code.size && { size: { ...code.size } } },
       ...isa.length && { ptxIsa: isa }
     });
   }
@@ -69619,6 +69619,7 @@ var MIN_ARCH = 10;
 var MAX_ARCH = 200;
 var FLAG_ARCH_SPECIFIC = 1048576;
 var FLAG_FAMILY_SPECIFIC = 2097152;
+var FLAGS_COMPRESSED = 8192 | 32768;
 var TWO_32 = 2 ** 32;
 var EMPTY = Buffer.alloc(0);
 var FatbinScanner = class {
@@ -69639,6 +69640,7 @@ var FatbinScanner = class {
   pendingContainer;
   sass = /* @__PURE__ */ new Set();
   ptx = /* @__PURE__ */ new Map();
+  size = { entries: 0, bytes: 0, compressed: 0 };
   /** `size`: the body's length when known (tar header), so a container cannot claim more than is left */
   constructor(size) {
     this.left = size ?? Number.MAX_SAFE_INTEGER;
@@ -69690,7 +69692,8 @@ var FatbinScanner = class {
     if (this.sass.size === 0 && this.ptx.size === 0) return void 0;
     return {
       sass: [...this.sass].sort(compareArch),
-      ptx: [...this.ptx.values()].sort((a, b) => compareArch(a.arch, b.arch) || compareVersions(a.isa ?? "0", b.isa ?? "0"))
+      ptx: [...this.ptx.values()].sort((a, b) => compareArch(a.arch, b.arch) || compareVersions(a.isa ?? "0", b.isa ?? "0")),
+      size: { ...this.size }
     };
   }
   consume(chunk) {
@@ -69812,6 +69815,9 @@ var FatbinScanner = class {
     this.consume(again);
   }
   record(entry) {
+    this.size.entries++;
+    this.size.bytes += entry.payloadSize;
+    if (entry.flags & FLAGS_COMPRESSED) this.size.compressed++;
     const suffix = entry.flags & FLAG_ARCH_SPECIFIC ? "a" : entry.flags & FLAG_FAMILY_SPECIFIC ? "f" : "";
     if (entry.kind === KIND_ELF) {
       this.sass.add(`sm_${entry.arch}${suffix}`);
@@ -70171,7 +70177,7 @@ var TarEndWatch = class extends import_node_stream.Transform {
 };
 
 // src/layers/analyse-layer.ts
-var LAYER_ANALYSIS_VERSION = 5;
+var LAYER_ANALYSIS_VERSION = 6;
 var DEFAULT_LAYER_LIMITS = {
   maxFileContentBytes: 16 * 1024 * 1024,
   maxLayerContentBytes: 64 * 1024 * 1024,
@@ -72079,6 +72085,7 @@ function deriveGpuCode(evidence, matrix) {
       ptx,
       ...ev.ptxIsa?.length && { ptxIsa: [...ev.ptxIsa].sort(compareVersions) },
       source: archs2.source,
+      ...archs2.size && { size: archs2.size },
       evidence: ev
     };
     const jit = ptx.length ? ptxJitOf(binary2, ev, matrix) : void 0;
@@ -72426,8 +72433,10 @@ function checkGpuCode(req, target, matrix) {
   if (!binaries.length) return toolkit?.state === "too-new" ? [tooNewForToolkit(toolkit, gpu, cc, req)] : [];
   const routes = binaries.map((b) => routeOf(b, cc, target.driver));
   const reasons = [];
-  const none = routes.filter((r) => r.kind === "none");
+  const none = routes.filter((r) => r.kind === "none" && !isRuntimeHelperOnly(r.binary));
   if (none.length) reasons.push(noKernel(none, gpu, cc, matrix));
+  const helpers = routes.filter((r) => r.kind === "none" && isRuntimeHelperOnly(r.binary));
+  if (helpers.length) reasons.push(helperOnly(helpers, gpu, cc));
   const stale = routes.filter((r) => r.kind === "jit" && r.driverTooOld).sort(byJitDriver);
   if (stale.length) reasons.push(jitNeedsNewerDriver(stale, gpu, cc, target, matrix));
   const jit = routes.filter((r) => r.kind === "jit" && !r.driverTooOld).sort(byJitDriver);
@@ -72463,6 +72472,22 @@ function noKernel(routes, gpu, cc, matrix) {
     verdict: "fail",
     message: `${where(first)} carries ${carried}; ${gpu} is ${sm} and none of it runs there: kernel launches fail with "no kernel image is available for execution on the device"${more(routes, "without a kernel for it")}`,
     remedy,
+    origin: originOf2(routes.map((r) => r.binary.evidence))
+  };
+}
+var RUNTIME_HELPER_MAX_BYTES = 2048;
+function isRuntimeHelperOnly(binary2) {
+  const size = binary2.size;
+  return size !== void 0 && binary2.ptx.length === 0 && size.entries === 1 && size.compressed === 0 && size.bytes <= RUNTIME_HELPER_MAX_BYTES;
+}
+function helperOnly(routes, gpu, cc) {
+  const first = routes[0].binary;
+  const sm = smName(cc);
+  return {
+    code: "RUNTIME_HELPER_ONLY",
+    verdict: "caveat",
+    message: `${where(first)} carries only ${first.size.bytes} bytes of device code (${describeCode(first)}): the size of the CUDA runtime's own helper module that cudart_static links into binaries, not kernels of its own; ${gpu} is ${sm} and cannot run it \u2014 harmless unless the binary launches kernels itself${more(routes, "with only that module")}`,
+    remedy: `nothing if ${binaryName(first)} launches no kernels of its own (a wrapper such as libcufftw); otherwise rebuild it with -gencode arch=compute_${cc.major}${cc.minor},code=${sm}`,
     origin: originOf2(routes.map((r) => r.binary.evidence))
   };
 }

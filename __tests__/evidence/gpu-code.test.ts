@@ -57,7 +57,7 @@ describe('gpuCodeEvidence', () => {
     );
     const evidence = gpuCodeEvidence(view).evidence;
     expect(evidence.map((e) => e.path)).toEqual(['/srv/liba-copy.so', '/usr/lib/liba.so']);
-    expect(evidence[0].gpuArchs).toEqual({ sass: ['sm_86'], ptx: [], source: 'fatbin' });
+    expect(evidence[0].gpuArchs).toMatchObject({ sass: ['sm_86'], ptx: [], source: 'fatbin' });
     expect(evidence[0].ptxIsa).toBeUndefined();
   });
 });

@@ -33,7 +33,7 @@ describe('fatbin scan while analysing a layer', () => {
       'usr/lib/notes.so.txt': 'not a binary',
     });
     expect(r.entries).toEqual([
-      { path: 'usr/lib/libmulti.so', type: 'file', size: fixture('libmulti.so').length, gpuCode: MULTI },
+      { path: 'usr/lib/libmulti.so', type: 'file', size: fixture('libmulti.so').length, gpuCode: expect.objectContaining(MULTI) },
       { path: 'usr/lib/libplain.so.1', type: 'file', size: 4004 },
       { path: 'usr/lib/notes.so.txt', type: 'file', size: 12 },
     ]);
@@ -113,7 +113,7 @@ test('a 1.5 GB shared object streamed through analyseLayer: the fatbin in its mi
     ['usr/lib/libhuge.so', MULTI.sass],
     ['usr/lib/libsmall.so', ['sm_80']],
   ]);
-  expect(r.entries[0].gpuCode).toEqual(MULTI);
+  expect(r.entries[0].gpuCode).toMatchObject(MULTI);
   expect(r.tarBytes).toBeGreaterThan(1536 * MiB);
   // reported, not asserted: the time depends on the machine
   process.stdout.write(`1.5 GB layer scanned in ${seconds.toFixed(1)} s\n`);

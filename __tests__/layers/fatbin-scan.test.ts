@@ -58,14 +58,14 @@ describe('fatbin scanner on nvcc 13.0 libraries', () => {
   });
 
   test('libmulti.so: SASS for six architectures and compute_120 PTX of ISA 9.0 (what nvcc 13.0 writes)', () => {
-    expect(scan(fixture('libmulti.so'))).toEqual({
+    expect(scan(fixture('libmulti.so'))).toMatchObject({
       sass: ['sm_75', 'sm_80', 'sm_86', 'sm_90', 'sm_100', 'sm_120'],
       ptx: [{ arch: 'compute_120', isa: '9.0' }],
     });
   });
 
   test('libsm90a.so: the arch-specific flag gives sm_90a', () => {
-    expect(scan(fixture('libsm90a.so'))).toEqual({ sass: ['sm_90a'], ptx: [] });
+    expect(scan(fixture('libsm90a.so'))).toMatchObject({ sass: ['sm_90a'], ptx: [] });
   });
 
   test.each(Object.keys(expected))('%s: 1-byte, 7-byte and 64 KiB chunks give identical results', (name) => {
@@ -97,7 +97,7 @@ describe('what is and is not scanned', () => {
 
   test('a static archive (!<arch>) is scanned', () => {
     const ar = Buffer.concat([Buffer.from('!<arch>\n'), Buffer.alloc(60, 0x20), container([{ kind: 2, arch: 80 }])]);
-    expect(scan(ar, 3)).toEqual({ sass: ['sm_80'], ptx: [] });
+    expect(scan(ar, 3)).toMatchObject({ sass: ['sm_80'], ptx: [] });
   });
 
   test('several containers, entries repeated across them, suffixes from the flags', () => {
@@ -106,14 +106,14 @@ describe('what is and is not scanned', () => {
       Buffer.alloc(40),
       container([{ kind: 2, arch: 100, flags: 0x1200011, headerSize: 112 }, { kind: 2, arch: 90, flags: 0x100011 }]),
     );
-    expect(scan(bytes, 5)).toEqual({ sass: ['sm_90a', 'sm_100f'], ptx: [{ arch: 'compute_90a', isa: '9.0' }] });
+    expect(scan(bytes, 5)).toMatchObject({ sass: ['sm_90a', 'sm_100f'], ptx: [{ arch: 'compute_90a', isa: '9.0' }] });
   });
 
   test('payloads are skipped unread: a signature inside a payload is not a container', () => {
     const inner = container([{ kind: 2, arch: 61 }]);
     const outer = container([{ kind: 2, arch: 80, payload: inner.length + 8 }]);
     inner.copy(outer, 16 + 64 + 4);
-    expect(scan(elf(outer))).toEqual({ sass: ['sm_80'], ptx: [] });
+    expect(scan(elf(outer))).toMatchObject({ sass: ['sm_80'], ptx: [] });
   });
 });
 
@@ -122,7 +122,7 @@ describe('garbage never throws and never hides a real fatbin', () => {
     const real = container([{ kind: 2, arch: 86 }]);
     for (const fakeLen of [8, 12, 16, 40]) {
       const fake = Buffer.concat([SIGNATURE, Buffer.alloc(fakeLen - 8, 0xff)]);
-      for (const chunk of [1, 7, 65536]) expect(scan(elf(fake, real), chunk)).toEqual({ sass: ['sm_86'], ptx: [] });
+      for (const chunk of [1, 7, 65536]) expect(scan(elf(fake, real), chunk)).toMatchObject({ sass: ['sm_86'], ptx: [] });
     }
   });
 
@@ -132,7 +132,7 @@ describe('garbage never throws and never hides a real fatbin', () => {
     bogus.writeUInt16LE(7, 16); // kind 7: not PTX, not ELF
     // the real container starts inside the bogus one's entry header
     const bytes = elf(Buffer.concat([bogus.subarray(0, 20), real]));
-    expect(scan(bytes, 3)).toEqual({ sass: ['sm_89'], ptx: [] });
+    expect(scan(bytes, 3)).toMatchObject({ sass: ['sm_89'], ptx: [] });
   });
 
   test.each([
@@ -170,5 +170,27 @@ describe('garbage never throws and never hides a real fatbin', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('how much device code a file holds', () => {
+  test('every entry counts (repeats across containers too), with its payload bytes and whether it is compressed', () => {
+    const bytes = elf(
+      container([{ kind: 2, arch: 75, payload: 1448 }]),
+      container([
+        { kind: 2, arch: 75, payload: 4000, flags: 0x8000 },
+        { kind: 1, arch: 90, payload: 800, isa: [9, 0], flags: 0x2000 },
+      ]),
+    );
+    for (const chunk of [1, 7, 65536]) {
+      expect(scan(bytes, chunk)?.size).toEqual({ entries: 3, bytes: 1448 + 4000 + 800, compressed: 2 });
+    }
+  });
+
+  test("nvcc's own output: the cudart_static helper module sits beside the library's kernels", () => {
+    const code = scan(fixture('libmulti.so'))!;
+    // more entries than archs: the helper's sm_75 cubin repeats an arch the kernels also carry
+    expect(code.size!.entries).toBeGreaterThan(code.sass.length + code.ptx.length);
+    expect(code.size!.bytes).toBeGreaterThan(0);
   });
 });

@@ -267,3 +267,45 @@ describe('matrix/ptx.yaml: PTX ISA -> the toolkit that wrote it -> the driver th
     expect(ptxJitDriverForIsa(matrix, '10.0')).toMatchObject({ minDriver: '615', beyondKnown: true, unconfirmed: true });
   });
 });
+
+describe("the CUDA runtime's own helper module is not a library's kernels", () => {
+  // libcufftw.so.12 in NVIDIA's cuFFT wheel: one uncompressed 1,904-byte sm_75 cubin, no PTX (cudart_static's module)
+  const sized = (path: string, sass: string[], size: { entries: number; bytes: number; compressed: number }): Evidence => {
+    const ev = binary(path, sass);
+    return { ...ev, gpuArchs: { ...ev.gpuArchs!, size } };
+  };
+  const CUFFTW = sized('/usr/local/lib/python3.11/site-packages/nvidia/cu13/lib/libcufftw.so.12', ['sm_75'], { entries: 1, bytes: 1904, compressed: 0 });
+  const all = (evidence: Evidence[], gpu: string) => judgeOn(evidence, gpu).reasons;
+
+  test('a binary holding only that module is a caveat on a GPU it cannot run on, not NO_KERNEL_FOR_GPU', () => {
+    const reasons = all([cudart('13.0.88'), CUFFTW], 'B200');
+    expect(reasons.map((r) => r.code)).not.toContain('NO_KERNEL_FOR_GPU');
+    const helper = reasons.find((r) => r.code === 'RUNTIME_HELPER_ONLY');
+    expect(helper).toMatchObject({ verdict: 'caveat', message: expect.stringContaining('1904 bytes') });
+    expect(helper?.message).toContain('libcufftw.so.12');
+    // and on a GPU it does run on, nothing is said
+    expect(all([cudart('13.0.88'), CUFFTW], 'T4').map((r) => r.code)).not.toContain('RUNTIME_HELPER_ONLY');
+  });
+
+  test.each([
+    ['the smallest real kernel (2,856-byte sm_75 cubin)', { entries: 1, bytes: 2856, compressed: 0 }],
+    ['a compressed cubin (real kernels shrink below the helper size)', { entries: 1, bytes: 900, compressed: 1 }],
+    ['two small entries', { entries: 2, bytes: 1800, compressed: 0 }],
+  ])('%s still fails with NO_KERNEL_FOR_GPU', (_what, size) => {
+    const codesOn = all([cudart('13.0.88'), sized('/opt/app/libmine.so', ['sm_75'], size)], 'B200').map((r) => r.code);
+    expect(codesOn).toContain('NO_KERNEL_FOR_GPU');
+    expect(codesOn).not.toContain('RUNTIME_HELPER_ONLY');
+  });
+
+  test('a binary of unknown size (framework build info, old cache entries) is judged as kernels', () => {
+    expect(codes([cudart('13.0.88'), binary('/opt/app/libold.so', ['sm_75'])], 'B200')).toContain('NO_KERNEL_FOR_GPU');
+  });
+
+  test('a real kernel beside the helper still fails, and names the real binary', () => {
+    const reasons = all([cudart('13.0.88'), CUFFTW, binary('/opt/app/libsass_sm80_only.so', ['sm_80'])], 'B200');
+    const fail = reasons.find((r) => r.code === 'NO_KERNEL_FOR_GPU');
+    expect(fail?.message).toContain('libsass_sm80_only.so');
+    expect(fail?.message).not.toContain('libcufftw');
+    expect(reasons.map((r) => r.code)).toContain('RUNTIME_HELPER_ONLY');
+  });
+});

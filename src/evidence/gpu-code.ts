@@ -19,7 +19,7 @@ export function gpuCodeEvidence(view: FileSystemView): DetectorOutput {
       from: 'file',
       ...originOf(entry),
       confidence: 'exact',
-      gpuArchs: { sass: [...code.sass], ptx, source: 'fatbin' },
+      gpuArchs: { sass: [...code.sass], ptx, source: 'fatbin', ...(code.size && { size: { ...code.size } }) },
       ...(isa.length && { ptxIsa: isa }),
     });
   }

@@ -2,6 +2,8 @@
  * Stage 3 — evidence: each thing found in the config or the files that says something about the CUDA stack,
  * with where it was found. Evidence states facts about the image; judging them against the matrix is stage 4.
  */
+import type { DeviceCodeSize } from '../layers/fatbin-scan';
+
 export type EvidenceKind =
   | 'cuda-version' // CUDA_VERSION env, version.json / version.txt: the toolkit release the image declares or ships
   | 'cudart'
@@ -55,7 +57,7 @@ export interface Evidence {
   /** framework items: the cuDNN version (often the major only) the build was made with */
   cudnn?: string;
   /** GPU code a build carries, as its own build info lists it (TensorFlow's cuda_compute_capabilities) */
-  gpuArchs?: { sass: string[]; ptx: string[]; source: string };
+  gpuArchs?: { sass: string[]; ptx: string[]; source: string; size?: DeviceCodeSize };
   /** gpu-code: the PTX ISA versions of the binary's PTX entries ("9.0" = written by CUDA 13.0), ascending */
   ptxIsa?: string[];
 }

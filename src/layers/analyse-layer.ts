@@ -42,8 +42,9 @@ export interface LayerLimits extends DecompressionLimits, EntryLimits {
  * 3: limits on decompressed bytes, entries and path length; NUL names skipped.
  * 4: a tar without its end-of-archive marker is LAYER_TRUNCATED.
  * 5: a tar ends at its end-of-archive marker (entries after it are not the layer's; tarBytes stops there).
+ * 6: GpuCode carries the size of the device code found.
  */
-export const LAYER_ANALYSIS_VERSION = 5;
+export const LAYER_ANALYSIS_VERSION = 6;
 
 export const DEFAULT_LAYER_LIMITS: LayerLimits = {
   maxFileContentBytes: 16 * 1024 * 1024,

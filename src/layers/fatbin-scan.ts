@@ -18,11 +18,20 @@ export interface PtxCode {
   isa?: string;
 }
 
+/** How much device code a file holds: every entry found (repeats counted), their payload bytes, how many compressed. */
+export interface DeviceCodeSize {
+  entries: number;
+  bytes: number;
+  compressed: number;
+}
+
 /** Device code found in one file; sorted, no repeats. */
 export interface GpuCode {
   /** "sm_80", "sm_90a", "sm_100f" */
   sass: string[];
   ptx: PtxCode[];
+  /** lets the verdict tell the CUDA runtime's own tiny helper module (linked into every binary) from real kernels */
+  size?: DeviceCodeSize;
 }
 
 const SIGNATURE = Buffer.from([0x50, 0xed, 0x55, 0xba, 0x01, 0x00, 0x10, 0x00]);
@@ -41,6 +50,7 @@ const MIN_ARCH = 10;
 const MAX_ARCH = 200;
 const FLAG_ARCH_SPECIFIC = 0x100000; // sm_90a
 const FLAG_FAMILY_SPECIFIC = 0x200000; // sm_100f
+const FLAGS_COMPRESSED = 0x2000 | 0x8000; // LZ4-style, zstd (research §5.3)
 const TWO_32 = 2 ** 32;
 const EMPTY = Buffer.alloc(0);
 
@@ -73,6 +83,7 @@ export class FatbinScanner {
   private pendingContainer?: Buffer;
   private readonly sass = new Set<string>();
   private readonly ptx = new Map<string, PtxCode>();
+  private readonly size: DeviceCodeSize = { entries: 0, bytes: 0, compressed: 0 };
 
   /** `size`: the body's length when known (tar header), so a container cannot claim more than is left */
   constructor(size?: number) {
@@ -135,6 +146,7 @@ export class FatbinScanner {
     return {
       sass: [...this.sass].sort(compareArch),
       ptx: [...this.ptx.values()].sort((a, b) => compareArch(a.arch, b.arch) || compareVersions(a.isa ?? '0', b.isa ?? '0')),
+      size: { ...this.size },
     };
   }
 
@@ -272,6 +284,9 @@ export class FatbinScanner {
   }
 
   private record(entry: EntryHeader): void {
+    this.size.entries++;
+    this.size.bytes += entry.payloadSize;
+    if (entry.flags & FLAGS_COMPRESSED) this.size.compressed++;
     const suffix = entry.flags & FLAG_ARCH_SPECIFIC ? 'a' : entry.flags & FLAG_FAMILY_SPECIFIC ? 'f' : '';
     if (entry.kind === KIND_ELF) {
       this.sass.add(`sm_${entry.arch}${suffix}`);

@@ -6,6 +6,7 @@
 import { compareDriver } from '../common/driver-version';
 import { compareVersions } from '../common/dotted-version';
 import type { Evidence } from '../evidence/types';
+import type { DeviceCodeSize } from '../layers/fatbin-scan';
 import { ptxJitDriverForIsa, ptxJitDriverForToolkit, type PtxJitDriver } from '../matrix/ptx';
 import type { Matrix } from '../matrix/types';
 import { compareArchs, normaliseArchs, parseArch } from './gpu-arch';
@@ -26,6 +27,8 @@ export interface GpuBinary {
   ptxIsa?: string[];
   /** "fatbin" (read from the file), or what the framework's build info was read from */
   source: string;
+  /** how much device code the file holds (fatbins only) */
+  size?: DeviceCodeSize;
   /** the driver its PTX needs to be JIT-compiled (the newest ISA, or the toolkit the framework was built with) */
   ptxJit?: PtxJitDriver;
   evidence: Evidence;
@@ -59,6 +62,7 @@ export function deriveGpuCode(evidence: Evidence[], matrix: Matrix): GpuCodeRequ
       ptx,
       ...(ev.ptxIsa?.length && { ptxIsa: [...ev.ptxIsa].sort(compareVersions) }),
       source: archs.source,
+      ...(archs.size && { size: archs.size }),
       evidence: ev,
     };
     const jit = ptx.length ? ptxJitOf(binary, ev, matrix) : undefined;

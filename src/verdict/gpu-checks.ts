@@ -31,8 +31,10 @@ export function checkGpuCode(req: ImageRequirement, target: Target, matrix: Matr
 
   const routes = binaries.map((b) => routeOf(b, cc, target.driver));
   const reasons: Reason[] = [];
-  const none = routes.filter((r) => r.kind === 'none');
+  const none = routes.filter((r) => r.kind === 'none' && !isRuntimeHelperOnly(r.binary));
   if (none.length) reasons.push(noKernel(none, gpu, cc, matrix));
+  const helpers = routes.filter((r) => r.kind === 'none' && isRuntimeHelperOnly(r.binary));
+  if (helpers.length) reasons.push(helperOnly(helpers, gpu, cc));
   const stale = routes.filter((r) => r.kind === 'jit' && r.driverTooOld).sort(byJitDriver);
   if (stale.length) reasons.push(jitNeedsNewerDriver(stale, gpu, cc, target, matrix));
   const jit = routes.filter((r) => r.kind === 'jit' && !r.driverTooOld).sort(byJitDriver);
@@ -85,6 +87,33 @@ function noKernel(routes: Route[], gpu: string, cc: ComputeCapability, matrix: M
     verdict: 'fail',
     message: `${where(first)} carries ${carried}; ${gpu} is ${sm} and none of it runs there: kernel launches fail with "no kernel image is available for execution on the device"${more(routes, 'without a kernel for it')}`,
     remedy,
+    origin: originOf(routes.map((r) => r.binary.evidence)),
+  };
+}
+
+/**
+ * Every binary linked with cudart_static carries the runtime's own small module: one uncompressed cubin of
+ * 1,448 bytes (nvcc 13.0, sm_75) to 1,904 bytes (libcufftw.so.12 in NVIDIA's cuFFT wheel), with no PTX. A binary
+ * whose only device code is that module (libcufftw: an FFTW wrapper whose kernels live in libcufft) launches no
+ * kernel of its own; the smallest real kernel, `p[threadIdx.x] = 1`, is a 2,856-byte cubin for sm_75 (both measured
+ * with this machine's nvcc). Compressed or several entries: judged as kernels.
+ */
+const RUNTIME_HELPER_MAX_BYTES = 2048;
+
+function isRuntimeHelperOnly(binary: GpuBinary): boolean {
+  const size = binary.size;
+  return size !== undefined && binary.ptx.length === 0 && size.entries === 1 && size.compressed === 0 && size.bytes <= RUNTIME_HELPER_MAX_BYTES;
+}
+
+/** Cautious, not silent: a tiny kernel of the binary's own would fail the same way. */
+function helperOnly(routes: Route[], gpu: string, cc: ComputeCapability): Reason {
+  const first = routes[0].binary;
+  const sm = smName(cc);
+  return {
+    code: 'RUNTIME_HELPER_ONLY',
+    verdict: 'caveat',
+    message: `${where(first)} carries only ${first.size!.bytes} bytes of device code (${describeCode(first)}): the size of the CUDA runtime's own helper module that cudart_static links into binaries, not kernels of its own; ${gpu} is ${sm} and cannot run it — harmless unless the binary launches kernels itself${more(routes, 'with only that module')}`,
+    remedy: `nothing if ${binaryName(first)} launches no kernels of its own (a wrapper such as libcufftw); otherwise rebuild it with -gencode arch=compute_${cc.major}${cc.minor},code=${sm}`,
     origin: originOf(routes.map((r) => r.binary.evidence)),
   };
 }
