@@ -9,7 +9,7 @@ import { loadMatrix } from '../../src/matrix/load';
 import type { Evidence } from '../../src/evidence/types';
 import type { Report, ReportImage } from '../../src/report/types';
 import { loadTargetsFile } from '../../src/targets/load';
-import { DEFAULT_POLICY } from '../../src/targets/types';
+import { DEFAULT_POLICY } from '../../src/verdict/target';
 import type { Reason, Result } from '../../src/verdict/types';
 
 const ROOT = join(__dirname, '../..');

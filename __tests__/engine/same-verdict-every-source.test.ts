@@ -9,7 +9,7 @@ import { analyseImage } from '../../src/engine/check';
 import type { Evidence } from '../../src/evidence/types';
 import { loadMatrix } from '../../src/matrix/load';
 import { adHocTarget } from '../../src/targets/load';
-import { DEFAULT_POLICY } from '../../src/targets/types';
+import { DEFAULT_POLICY } from '../../src/verdict/target';
 import { judge } from '../../src/verdict/judge';
 import { writeDocker25Archive } from '../helpers/archives';
 import { removeImages, run, saveImage, skopeoCopy, uniqueTag } from '../helpers/docker-cli';

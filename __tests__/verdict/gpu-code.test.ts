@@ -7,7 +7,7 @@ import { loadMatrix } from '../../src/matrix/load';
 import { ptxJitDriverForIsa } from '../../src/matrix/ptx';
 import { deriveRequirement } from '../../src/requirement/derive';
 import { adHocTarget } from '../../src/targets/load';
-import { DEFAULT_POLICY } from '../../src/targets/types';
+import { DEFAULT_POLICY } from '../../src/verdict/target';
 import { judge } from '../../src/verdict/judge';
 import type { Reason } from '../../src/verdict/types';
 

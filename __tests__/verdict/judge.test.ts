@@ -4,7 +4,7 @@ import { parseRequire } from '../../src/evidence/nvidia-require';
 import { loadMatrix } from '../../src/matrix/load';
 import { deriveRequirement } from '../../src/requirement/derive';
 import { adHocTarget } from '../../src/targets/load';
-import { DEFAULT_POLICY, type Policy } from '../../src/targets/types';
+import { DEFAULT_POLICY, type Policy } from '../../src/verdict/target';
 import { judge } from '../../src/verdict/judge';
 import type { RequireExpression } from '../../src/evidence/nvidia-require-types';
 import { REQUIRE_12_4_1, REQUIRE_13_0_0 } from '../fixtures/nvidia-require-strings';

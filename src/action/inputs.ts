@@ -5,7 +5,7 @@
  */
 import { GateError } from '../common/errors';
 import type { ScanMode } from '../engine/check';
-import type { FailOn, NoCudaPolicy } from '../targets/types';
+import type { FailOn, NoCudaPolicy } from '../verdict/target';
 
 export type CommentMode = 'auto' | 'always' | 'on-failure' | 'never';
 /** check: gate the images; aggregate: merge the JSON reports of other jobs (matrix legs) into one verdict */

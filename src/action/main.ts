@@ -15,7 +15,7 @@ import type { Report } from '../report/types';
 import { parsePlatform } from '../sources/platform';
 import { adHocTarget, loadTargetsFile } from '../targets/load';
 import { probeHost, probeTargets } from '../targets/probe';
-import { DEFAULT_POLICY, type Policy, type Target } from '../targets/types';
+import { DEFAULT_POLICY, type Policy, type Target } from '../verdict/target';
 import { runAggregate } from './aggregate';
 import { buildAnnotations } from './annotations';
 import { publishComment } from './publish-comment';

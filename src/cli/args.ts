@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { GateError } from '../common/errors';
 import type { ScanMode } from '../engine/check';
-import type { FailOn, NoCudaPolicy } from '../targets/types';
+import type { FailOn, NoCudaPolicy } from '../verdict/target';
 
 export type Format = 'text' | 'json' | 'markdown';
 

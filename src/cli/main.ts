@@ -12,7 +12,7 @@ import { TOOL_VERSION } from '../report/build';
 import { parsePlatform } from '../sources/platform';
 import { adHocTarget, loadTargetsFile } from '../targets/load';
 import { probeHost, probeTargets, probeYaml } from '../targets/probe';
-import { DEFAULT_POLICY, type Policy, type Target } from '../targets/types';
+import { DEFAULT_POLICY, type Policy, type Target } from '../verdict/target';
 import { parseCliArgs, USAGE, type CheckArgs } from './args';
 import { parseMergeArgs, runMerge } from './merge';
 

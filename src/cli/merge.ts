@@ -9,7 +9,7 @@ import { renderMarkdown } from '../report/markdown';
 import { mergeReports } from '../report/merge';
 import { parseReport } from '../report/parse-report';
 import { renderText } from '../report/text';
-import type { FailOn } from '../targets/types';
+import type { FailOn } from '../verdict/target';
 import type { Format } from './args';
 
 export interface MergeArgs {

@@ -16,7 +16,7 @@ import type { ImageRequirement } from '../requirement/types';
 import { openImage } from '../sources/open';
 import { parseSourceRef } from '../sources/ref';
 import type { Platform, RegistryOptions } from '../sources/types';
-import type { Policy, Target } from '../targets/types';
+import type { Policy, Target } from '../verdict/target';
 import { judge } from '../verdict/judge';
 import type { Result } from '../verdict/types';
 import { readLayersThroughCache, type LayersRead } from './cached-layers';

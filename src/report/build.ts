@@ -1,7 +1,7 @@
 /** Assembles the JSON report from per-image analysis and per-target results. */
 import { cudaForDriver } from '../matrix/queries';
 import type { Matrix } from '../matrix/types';
-import type { Policy, Target } from '../targets/types';
+import type { Policy, Target } from '../verdict/target';
 import type { Result, Verdict } from '../verdict/types';
 import { worse } from '../verdict/types';
 import type { Report, ReportImage, ReportTarget } from './types';

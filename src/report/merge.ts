@@ -6,7 +6,7 @@
  * renderers show above the table.
  */
 import { GateError } from '../common/errors';
-import type { FailOn, NoCudaPolicy } from '../targets/types';
+import type { FailOn, NoCudaPolicy } from '../verdict/target';
 import { verdictRank, worse, type Result, type Verdict } from '../verdict/types';
 import { gatePasses, TOOL_VERSION } from './build';
 import type { Change, Report, ReportImage, ReportTarget } from './types';

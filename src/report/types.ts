@@ -1,7 +1,7 @@
 /** Stage 6 — the JSON report (contract: design.md; fields may be added, never removed or renamed). */
 import type { Finding } from '../common/findings';
 import type { Evidence } from '../evidence/types';
-import type { FailOn, NoCudaPolicy } from '../targets/types';
+import type { FailOn, NoCudaPolicy } from '../verdict/target';
 import type { Result, Verdict } from '../verdict/types';
 
 export interface ReportNeed {

@@ -8,7 +8,7 @@ import { GateError, messageOf } from '../common/errors';
 import { isDriverVersion } from '../common/driver-version';
 import type { Matrix } from '../matrix/types';
 import { resolveTargetGpu } from './gpu';
-import type { FailOn, NoCudaPolicy, Policy, Target } from './types';
+import type { FailOn, NoCudaPolicy, Policy, Target } from '../verdict/target';
 
 const TARGET_KEYS = ['driver', 'gpu', 'forward-compat', 'os'] as const;
 const POLICY_KEYS = ['fail-on', 'no-cuda'] as const;

@@ -12,7 +12,7 @@ import type { Matrix, ToolkitArchChange } from '../matrix/types';
 import { ccText, parseArch, parseComputeCapability, runsOn, smName, type ComputeCapability, type GpuArch } from '../requirement/gpu-arch';
 import type { GpuBinary, PtxJitDriver } from '../requirement/gpu-code';
 import type { ImageRequirement } from '../requirement/types';
-import type { Target } from '../targets/types';
+import type { Target } from './target';
 import { describeEvidence, originOf, shorten } from './describe';
 import type { Reason } from './types';
 

@@ -7,7 +7,7 @@ import { compareVersions, majorMinor } from '../common/dotted-version';
 import { cudaForDriver, majorCompat, releasesInFamily } from '../matrix/queries';
 import type { Matrix } from '../matrix/types';
 import type { CudaNeed, ImageRequirement } from '../requirement/types';
-import type { Policy, Target } from '../targets/types';
+import type { Policy, Target } from './target';
 import { describeEvidence, listBranches, originOf, strongest } from './describe';
 import { checkGpuCode } from './gpu-checks';
 import { checkScanComplete } from './scan-checks';

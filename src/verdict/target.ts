@@ -1,4 +1,5 @@
-/** Deployment targets: the hosts an image must run on (driver, GPU, forward compatibility). */
+/** What a verdict is judged against: a deployment target (driver, GPU, forward compatibility) and the policy. The
+ * targets/ folder reads them from files, flags and the host; the verdict and the report only need their shape. */
 import type { Gpu } from '../matrix/types';
 
 export type FailOn = 'fail' | 'caveat' | 'never';
