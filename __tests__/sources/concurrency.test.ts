@@ -1,7 +1,9 @@
-/** Layers may be read in parallel, but never more than two at once, and results always come back base first. */
+/** Layers may be read in parallel, but never more than asked (--jobs) at once, and results always come back base first. */
 import { join } from 'node:path';
 import { mapInOrder } from '../../src/sources/in-order';
 import { openImage } from '../../src/sources/open';
+import { defaultLayerJobs } from '../../src/sources/file-image';
+import { layersInFlight } from '../helpers/layer-concurrency';
 import { writeOciImage } from '../helpers/oci-layout';
 import { tempDir } from '../helpers/tmp';
 
@@ -34,22 +36,13 @@ describe('mapInOrder', () => {
 });
 
 describe('Image.readLayers over files', () => {
-  test('reads layers two at a time and returns results in manifest order', async () => {
+  test('reads at most --jobs layers at a time (default: the CPU count) and returns results in manifest order', async () => {
     const dir = join(tempDir(), 'oci');
     await writeOciImage(dir, { layers: [0, 1, 2, 3, 4].map((i) => ({ [`f${i}`]: String(i) })) });
     const image = await openImage({ raw: `oci:${dir}`, kind: 'oci', path: dir });
-    let inFlight = 0;
-    let most = 0;
-    const { results } = await image.readLayers(async (layer, tar) => {
-      most = Math.max(most, ++inFlight);
-      const ended = new Promise((r) => tar.on('end', r));
-      tar.resume();
-      await sleep(layer.index === 0 ? 40 : 5); // the base layer finishes last
-      await ended;
-      inFlight--;
-      return layer.index;
-    });
-    expect(results).toEqual([0, 1, 2, 3, 4]);
-    expect(most).toBe(2);
+    const delays = { base: 40, others: 5 };
+    expect(await layersInFlight(image, delays, { jobs: 2 })).toEqual({ most: 2, results: [0, 1, 2, 3, 4] });
+    expect(await layersInFlight(image, delays, { jobs: 1 })).toEqual({ most: 1, results: [0, 1, 2, 3, 4] });
+    expect(await layersInFlight(image, delays)).toEqual({ most: Math.min(defaultLayerJobs(), 5), results: [0, 1, 2, 3, 4] });
   });
 });

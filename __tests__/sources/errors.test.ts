@@ -12,16 +12,13 @@ import { buildImage, removeImages, uniqueTag } from '../helpers/docker-cli';
 import { describeWithEngines } from '../helpers/engines';
 import { OciLayoutWriter, writeOciImage } from '../helpers/oci-layout';
 import { tempDir } from '../helpers/tmp';
+import { gateErrorOf } from '../helpers/gate-error';
 
 async function failure(raw: string, opts: OpenOptions = {}, read = false): Promise<GateError> {
-  try {
+  return gateErrorOf(async () => {
     const image = await openImage(parseSourceRef(raw), opts);
     if (read) await readBack(image);
-  } catch (err) {
-    expect(err).toBeInstanceOf(GateError);
-    return err as GateError;
-  }
-  throw new Error(`${raw} did not fail`);
+  });
 }
 
 describe('errors from files', () => {

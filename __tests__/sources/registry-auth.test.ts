@@ -6,7 +6,6 @@
  */
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GateError } from '../../src/common/errors';
 import { openImage } from '../../src/sources/open';
 import { parseSourceRef } from '../../src/sources/ref';
 import { openRegistryImage } from '../../src/sources/registry/registry-image';
@@ -17,6 +16,7 @@ import { writeOciImage, type WrittenImage } from '../helpers/oci-layout';
 import { describeWithRegistry, push, startRegistry, uniqueRepo, type LocalRegistry } from '../helpers/registry';
 import { RegistryStub } from '../helpers/registry-stub';
 import { tempDir } from '../helpers/tmp';
+import { gateErrorOf } from '../helpers/gate-error';
 
 const FAST: Tuning = { tries: 3, baseDelayMs: 10, maxRetryAfterMs: 5000, idleMs: 2000 };
 const REPO = 'org/cuda';
@@ -33,15 +33,6 @@ beforeAll(async () => {
   reference = await readBack(await openImage(parseSourceRef(`oci:${ociDir}:v1`)));
 });
 
-async function failure(run: () => Promise<unknown>): Promise<GateError> {
-  try {
-    await run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(GateError);
-    return err as GateError;
-  }
-  throw new Error('it did not fail');
-}
 
 async function expectSameAsReference(image: Image): Promise<void> {
   const got = await readBack(image);
@@ -114,7 +105,7 @@ describe('Bearer token flow (stub registry)', () => {
   test('rejected credentials are AUTH_FAILED naming where they came from, never what they are', async () => {
     stub.tokenAuth = { token: 'user-token', basic: `${USER}:right` };
     const config = dockerConfig({ auths: { [stub.host]: { username: USER, password: PASSWORD } } });
-    const err = await failure(() => open({ dockerConfig: config }));
+    const err = await gateErrorOf(() => open({ dockerConfig: config }));
     expect(err.code).toBe('AUTH_FAILED');
     expect(err.message).toContain('rejected the credentials');
     expect(err.message).toContain(join(config, 'config.json'));
@@ -125,7 +116,7 @@ describe('Bearer token flow (stub registry)', () => {
 
   test('a realm that wants credentials when none are configured: AUTH_FAILED saying to docker login', async () => {
     stub.tokenAuth = { token: 'user-token', basic: `${USER}:${PASSWORD}` };
-    const err = await failure(() => open(emptyConfig()));
+    const err = await gateErrorOf(() => open(emptyConfig()));
     expect(err.code).toBe('AUTH_FAILED');
     expect(err.message).toContain('needs credentials');
     expect(err.hint).toContain(`docker login ${stub.host}`);
@@ -191,7 +182,7 @@ describe('Bearer token flow (stub registry)', () => {
       res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] }));
       return true;
     };
-    const err = await failure(() => open(emptyConfig()));
+    const err = await gateErrorOf(() => open(emptyConfig()));
     expect(err.code).toBe('AUTH_FAILED');
     expect(err.message).toContain(`denied access to ${REPO}`);
     expect(err.message).toContain('DENIED: requested access to the resource is denied');
@@ -261,7 +252,7 @@ describeWithRegistry(
     });
 
     test('without credentials: AUTH_FAILED naming the image and saying to docker login that host', async () => {
-      const err = await failure(() => openImage(parseSourceRef(`docker://${name}`), { registry: { dockerConfig: dockerConfig({}) } }));
+      const err = await gateErrorOf(() => openImage(parseSourceRef(`docker://${name}`), { registry: { dockerConfig: dockerConfig({}) } }));
       expect(err.code).toBe('AUTH_FAILED');
       expect(err.message).toContain(`docker://${name} needs credentials`);
       expect(err.hint).toContain(`docker login ${registry.host}`);
@@ -269,7 +260,7 @@ describeWithRegistry(
 
     test('a wrong password: AUTH_FAILED saying the credentials were rejected, without the password', async () => {
       const dir = dockerConfig({ auths: { [registry.host]: { auth: basic(USER, 'wrong-password') } } });
-      const err = await failure(() => openImage(parseSourceRef(`docker://${name}`), { registry: { dockerConfig: dir } }));
+      const err = await gateErrorOf(() => openImage(parseSourceRef(`docker://${name}`), { registry: { dockerConfig: dir } }));
       expect(err.code).toBe('AUTH_FAILED');
       expect(err.message).toContain('rejected the credentials');
       expect(err.toLine()).not.toContain('wrong-password');

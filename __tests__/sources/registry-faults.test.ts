@@ -4,7 +4,6 @@
  * what cannot be healed ends in a GateError naming the image and the layer, and a tampered blob never passes.
  */
 import { join } from 'node:path';
-import { GateError } from '../../src/common/errors';
 import { openImage } from '../../src/sources/open';
 import { parseSourceRef } from '../../src/sources/ref';
 import { openRegistryImage } from '../../src/sources/registry/registry-image';
@@ -15,6 +14,7 @@ import { CUDA_FIXTURE, contentOf, readBack, type ReadBack } from '../helpers/cud
 import { writeOciImage, type WrittenImage } from '../helpers/oci-layout';
 import { breakAfter, RegistryStub } from '../helpers/registry-stub';
 import { tempDir } from '../helpers/tmp';
+import { gateErrorOf } from '../helpers/gate-error';
 
 /** Short delays so retries cost milliseconds here; the defaults are for real networks. */
 const FAST: Tuning = { tries: 4, baseDelayMs: 10, maxRetryAfterMs: 5000, idleMs: 300 };
@@ -30,15 +30,6 @@ function open(tag = 'v1', opts: OpenOptions = {}, tuning: Tuning = FAST): Promis
   return openRegistryImage({ raw, kind: 'docker', reference: raw.slice('docker://'.length) }, opts, tuning);
 }
 
-async function failure(run: () => Promise<unknown>): Promise<GateError> {
-  try {
-    await run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(GateError);
-    return err as GateError;
-  }
-  throw new Error('it did not fail');
-}
 
 const layerPath = (i: number): string => `/blobs/${written.layerDigests[i]}`;
 
@@ -117,7 +108,7 @@ describe('transient failures are retried', () => {
       res.writeHead(429, { 'retry-after': '3600' }).end();
       return true;
     };
-    const err = await failure(() => open());
+    const err = await gateErrorOf(() => open());
     expect(err.code).toBe('REGISTRY_ERROR');
     expect(err.message).toContain('rate-limiting');
     expect(err.message).toContain('3600 s');
@@ -131,7 +122,7 @@ describe('transient failures are retried', () => {
       res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: 'maintenance' }] }));
       return true;
     };
-    const err = await failure(() => open());
+    const err = await gateErrorOf(() => open());
     expect(err.code).toBe('REGISTRY_ERROR');
     expect(err.message).toContain('HTTP 503');
     expect(err.message).toContain('UNAVAILABLE: maintenance');
@@ -186,7 +177,7 @@ describe('a layer broken mid-stream is resumed where it stopped', () => {
       return true;
     };
     const image = await open();
-    const err = await failure(() => readBack(image));
+    const err = await gateErrorOf(() => readBack(image));
     expect(err.code).toBe('REGISTRY_ERROR');
     expect(err.message).toContain(`layer ${written.layerDigests[2]} of docker://${stub.host}/${REPO}:v1`);
     expect(err.message).toMatch(/broke after \d+ bytes and 4 attempts/);
@@ -214,7 +205,7 @@ describe('stalls end in a clear error, not a hang', () => {
     };
     const image = await open();
     const started = Date.now();
-    const err = await failure(() => readBack(image));
+    const err = await gateErrorOf(() => readBack(image));
     expect(err.code).toBe('REGISTRY_ERROR');
     expect(err.message).toContain(`layer ${written.layerDigests[1]}`);
     expect(err.message).toContain('no data from');
@@ -232,7 +223,7 @@ describe('digests are verified', () => {
     bad[Math.floor(bad.length / 2)] ^= 0xff;
     stub.replaceBlob(digest, bad);
     try {
-      const err = await failure(async () => readBack(await open()));
+      const err = await gateErrorOf(async () => readBack(await open()));
       expect(err.code).toBe('DIGEST_MISMATCH');
       expect(err.message).toContain(`layer ${digest} of docker://${stub.host}/${REPO}:v1`);
     } finally {
@@ -249,7 +240,7 @@ describe('digests are verified', () => {
     let finished = 0;
     try {
       const image = await open('plain');
-      const err = await failure(() =>
+      const err = await gateErrorOf(() =>
         image.readLayers(async (layer, tar) => {
           // a reader that has what it wants after the first chunk, as a header-only scan might
           await new Promise((resolve) => tar.once('data', resolve));
@@ -274,7 +265,7 @@ describe('digests are verified', () => {
       res.end(body);
       return true;
     };
-    expect(await failure(() => open())).toMatchObject({ code: 'DIGEST_MISMATCH', message: expect.stringContaining(`sha256:${'0'.repeat(64)}`) });
+    expect(await gateErrorOf(() => open())).toMatchObject({ code: 'DIGEST_MISMATCH', message: expect.stringContaining(`sha256:${'0'.repeat(64)}`) });
   });
 
   test('pulled by digest, a manifest must hash to that digest', async () => {
@@ -286,7 +277,7 @@ describe('digests are verified', () => {
       return true;
     };
     const raw = `docker://${stub.host}/${REPO}@${other}`;
-    const err = await failure(() => openRegistryImage({ raw, kind: 'docker', reference: raw.slice(9) }, {}, FAST));
+    const err = await gateErrorOf(() => openRegistryImage({ raw, kind: 'docker', reference: raw.slice(9) }, {}, FAST));
     expect(err.code).toBe('DIGEST_MISMATCH');
     expect(err.message).toContain(written.manifest.digest);
   });
@@ -300,7 +291,7 @@ describe('what the registry answers that is not an image', () => {
       res.end(JSON.stringify({ schemaVersion: 1, name: REPO, tag: 'v1', fsLayers: [] }));
       return true;
     };
-    const err = await failure(() => open());
+    const err = await gateErrorOf(() => open());
     expect(err.code).toBe('NOT_AN_IMAGE');
     expect(err.message).toContain('schema 1');
   });
@@ -312,11 +303,11 @@ describe('what the registry answers that is not an image', () => {
       res.write('{');
       return true;
     };
-    expect(await failure(() => open())).toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    expect(await gateErrorOf(() => open())).toMatchObject({ code: 'LIMIT_EXCEEDED' });
   });
 
   test('an unknown tag is IMAGE_NOT_FOUND naming the tag and how to list tags', async () => {
-    const err = await failure(() => open('nope'));
+    const err = await gateErrorOf(() => open('nope'));
     expect(err.code).toBe('IMAGE_NOT_FOUND');
     expect(err.message).toContain('has no tag nope');
     expect(err.hint).toContain('skopeo list-tags');
@@ -324,7 +315,7 @@ describe('what the registry answers that is not an image', () => {
 
   test('a redirect to a plain-HTTP host that is not loopback is refused before connecting', async () => {
     stub.blobRedirect = 'http://registry-cdn.example';
-    const err = await failure(async () => readBack(await open()));
+    const err = await gateErrorOf(async () => readBack(await open()));
     expect(err.code).toBe('REGISTRY_ERROR');
     expect(err.message).toContain('refusing to fetch http://registry-cdn.example');
     expect(err.message).toContain('over plain HTTP');

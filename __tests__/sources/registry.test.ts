@@ -6,7 +6,6 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GateError } from '../../src/common/errors';
 import { analyseImage } from '../../src/engine/check';
 import type { Evidence } from '../../src/evidence/types';
 import { loadMatrix } from '../../src/matrix/load';
@@ -20,22 +19,14 @@ import { skopeoCopy } from '../helpers/docker-cli';
 import { OciLayoutWriter, writeOciImage, type WrittenImage } from '../helpers/oci-layout';
 import { blobDataPath, describeWithRegistry, push, startRegistry, uniqueRepo, type LocalRegistry } from '../helpers/registry';
 import { tempDir } from '../helpers/tmp';
+import { gateErrorOf } from '../helpers/gate-error';
+import { layersInFlight } from '../helpers/layer-concurrency';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function open(raw: string, opts: OpenOptions = {}): Promise<Image> {
   return openImage(parseSourceRef(raw), opts);
 }
 
-async function failure(run: () => Promise<unknown>): Promise<GateError> {
-  try {
-    await run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(GateError);
-    return err as GateError;
-  }
-  throw new Error('it did not fail');
-}
 
 /** Evidence without the layer digest, which legitimately differs when a transport recompresses. */
 const portable = (ev: Evidence[]): unknown[] => ev.map(({ layer: _layer, ...rest }) => rest);
@@ -152,34 +143,34 @@ describeWithRegistry('docker:// from a real registry', () => {
   });
 
   test('a platform the index lacks is PLATFORM_NOT_FOUND listing those present, attestations left out', async () => {
-    const err = await failure(() => open(`docker://${multi}`, { platform: parsePlatform('linux/s390x') }));
+    const err = await gateErrorOf(() => open(`docker://${multi}`, { platform: parsePlatform('linux/s390x') }));
     expect(err.code).toBe('PLATFORM_NOT_FOUND');
     expect(err.message).toContain('platforms present: linux/amd64, linux/arm64');
     expect(err.message).not.toContain('unknown');
   });
 
   test('a single-platform image asked for another platform is PLATFORM_NOT_FOUND', async () => {
-    const err = await failure(() => open(`docker://${pushed['oci (gzip)']}`, { platform: parsePlatform('linux/arm64') }));
+    const err = await gateErrorOf(() => open(`docker://${pushed['oci (gzip)']}`, { platform: parsePlatform('linux/arm64') }));
     expect(err.code).toBe('PLATFORM_NOT_FOUND');
     expect(err.message).toContain('linux/amd64');
   });
 
   test('a tag that is not there is IMAGE_NOT_FOUND naming it', async () => {
     const raw = `docker://${pushed['oci (gzip)'].replace(/:1$/, ':no-such-tag')}`;
-    const err = await failure(() => open(raw));
+    const err = await gateErrorOf(() => open(raw));
     expect(err.code).toBe('IMAGE_NOT_FOUND');
     expect(err.message).toContain(raw);
     expect(err.message).toContain('no-such-tag');
   });
 
   test('a repository that is not there is IMAGE_NOT_FOUND too', async () => {
-    const err = await failure(() => open(`docker://${host}/${uniqueRepo('never-pushed')}:1`));
+    const err = await gateErrorOf(() => open(`docker://${host}/${uniqueRepo('never-pushed')}:1`));
     expect(err.code).toBe('IMAGE_NOT_FOUND');
   });
 
   test('a port nothing listens on is REGISTRY_ERROR naming host:port, at once', async () => {
     const started = Date.now();
-    const err = await failure(() => open('docker://127.0.0.1:1/org/app:1'));
+    const err = await gateErrorOf(() => open('docker://127.0.0.1:1/org/app:1'));
     expect(err.code).toBe('REGISTRY_ERROR');
     expect(err.message).toContain('127.0.0.1:1');
     expect(err.message).toContain('connection refused');
@@ -206,21 +197,7 @@ describeWithRegistry('docker:// from a real registry', () => {
   });
 
   test('layers download in parallel, bounded by the concurrency option, and results come back in order', async () => {
-    const measure = async (opts: OpenOptions): Promise<{ most: number; results: unknown[] }> => {
-      const image = await open(`docker://${fiveLayers}`, opts);
-      let inFlight = 0;
-      let most = 0;
-      const { results } = await image.readLayers(async (layer, tar) => {
-        most = Math.max(most, ++inFlight);
-        const ended = new Promise((r) => tar.on('end', r));
-        tar.resume();
-        await sleep(layer.index === 0 ? 60 : 10); // the base layer finishes last
-        await ended;
-        inFlight--;
-        return layer.index;
-      });
-      return { most, results };
-    };
+    const measure = async (opts: OpenOptions) => layersInFlight(await open(`docker://${fiveLayers}`, opts), { base: 60, others: 10 });
     expect(await measure({})).toEqual({ most: 3, results: [0, 1, 2, 3, 4] });
     expect(await measure({ registry: { concurrency: 1 } })).toEqual({ most: 1, results: [0, 1, 2, 3, 4] });
   });
@@ -252,7 +229,7 @@ describeWithRegistry(
       const bytes = Buffer.from(originals.get(layers[2]) as Buffer);
       bytes[4] ^= 0xff; // gzip MTIME: gunzip ignores it, the digest does not
       writeFileSync(blobDataPath(registry, layers[2]), bytes);
-      const err = await failure(async () => readBack(await open(`docker://${name}`)));
+      const err = await gateErrorOf(async () => readBack(await open(`docker://${name}`)));
       expect(err.code).toBe('DIGEST_MISMATCH');
       expect(err.message).toContain(`layer ${layers[2]} of docker://${name}`);
     });
@@ -261,7 +238,7 @@ describeWithRegistry(
       const bytes = Buffer.from(originals.get(layers[0]) as Buffer);
       bytes[Math.floor(bytes.length / 2)] ^= 0xff;
       writeFileSync(blobDataPath(registry, layers[0]), bytes);
-      const err = await failure(async () => readBack(await open(`docker://${name}`)));
+      const err = await gateErrorOf(async () => readBack(await open(`docker://${name}`)));
       expect(err.code).toBe('DIGEST_MISMATCH');
       expect(err.message).toContain(`layer ${layers[0]}`);
     });
