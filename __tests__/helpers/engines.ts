@@ -23,7 +23,11 @@ export function missingEngines(needs: Need[]): string | undefined {
 
 /** `describe` when the engines are there; otherwise `describe.skip` with a warning saying how to run it. */
 export function describeWithEngines(name: string, needs: Need[], fn: () => void): void {
-  const why = missingEngines(needs);
+  describeUnless(missingEngines(needs), name, fn);
+}
+
+/** `describe` when nothing is missing (`why` undefined); otherwise `describe.skip`, saying why and how to run it. */
+export function describeUnless(why: string | undefined, name: string, fn: () => void): void {
   if (why === undefined) {
     describe(name, fn);
     return;

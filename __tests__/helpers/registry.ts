@@ -9,7 +9,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { run, skopeoCopy } from './docker-cli';
-import { missingEngines } from './engines';
+import { describeUnless, missingEngines } from './engines';
 import { tempDir } from './tmp';
 
 function onPath(tool: string): boolean {
@@ -29,15 +29,7 @@ export function missingRegistry(own = false): string | undefined {
 
 /** `describe` when a registry and skopeo are here; otherwise `describe.skip` with a warning saying how to run it. */
 export function describeWithRegistry(name: string, fn: () => void, opts: { own?: boolean } = {}): void {
-  const why = missingRegistry(opts.own);
-  if (why === undefined) {
-    describe(name, fn);
-    return;
-  }
-  const message = `SKIPPED integration suite "${name}": ${why}. Run \`npm test\` (scripts/test.sh starts dockerd and a registry).`;
-  console.warn(message);
-  process.stderr.write(`\n${message}\n`);
-  describe.skip(name, fn);
+  describeUnless(missingRegistry(opts.own), name, fn);
 }
 
 let counter = 0;
