@@ -2,6 +2,7 @@
  * Path arithmetic for paths inside an image. Every path the layers stage stores is "normalised": relative to the
  * image root, no leading "/" or "./", no "//", no "." or ".." components, no trailing "/". The root itself is "".
  */
+import { normaliseMemberName } from '../sources/tar-index';
 
 /** A tar entry name normalised, or `escapes: true` when its ".." components climb above the root. */
 export interface NormalisedName {
@@ -28,16 +29,8 @@ export function normaliseEntryName(raw: string): NormalisedName {
   return { path: out.join('/'), escapes };
 }
 
-/** Normalises a path the way the kernel does inside a chroot: ".." at the root stays at the root. */
-export function normalisePath(raw: string): string {
-  const out: string[] = [];
-  for (const part of raw.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  return out.join('/');
-}
+/** Normalises a path the way the kernel does inside a chroot: ".." at the root stays at the root (as archive members). */
+export const normalisePath = normaliseMemberName;
 
 /** Parent directory of a normalised path ("" for a top-level name and for the root). */
 export function dirnameOf(path: string): string {
