@@ -2675,6 +2675,133 @@ var init_tar_headers = __esm({
   }
 });
 
+// src/sources/tar-index.ts
+async function indexTarFile(path) {
+  const file = await (0, import_promises.open)(path, "r");
+  try {
+    const { size: fileSize } = await file.stat();
+    return await walk2(file, fileSize, path);
+  } finally {
+    await file.close();
+  }
+}
+async function walk2(file, fileSize, path) {
+  const members = /* @__PURE__ */ new Map();
+  const block = Buffer.alloc(TAR_BLOCK);
+  const headers = new TarHeaderSequence();
+  let pos = 0;
+  if (fileSize === 0) throw notATar(path, "it is empty");
+  if (fileSize < TAR_BLOCK) {
+    const { bytesRead } = await file.read(block, 0, fileSize, 0);
+    throw notATar(path, describeNonTar(block.subarray(0, bytesRead)));
+  }
+  let ended = false;
+  while (pos + TAR_BLOCK <= fileSize) {
+    await readExactly(file, block, pos, path);
+    let step;
+    try {
+      step = headers.step(block);
+    } catch (err) {
+      if (!(err instanceof TarFormatError)) throw err;
+      if (pos === 0) throw notATar(path, describeNonTar(block));
+      throw corrupt(path, `bad tar header at byte ${pos}`);
+    }
+    const bodyStart = pos + TAR_BLOCK;
+    pos = bodyStart;
+    if (step.kind === "end") {
+      ended = true;
+      break;
+    }
+    if (step.kind === "skip") continue;
+    if (step.kind === "meta") {
+      if (bodyStart + step.size > fileSize) throw truncated(path, bodyStart, step.size, fileSize);
+      const body = Buffer.alloc(step.size);
+      await readExactly(file, body, bodyStart, path);
+      headers.meta(body);
+      pos = bodyStart + step.size + step.padding;
+      continue;
+    }
+    const { header, skip } = step;
+    if (!(header.size >= 0) || bodyStart + header.size > fileSize) throw truncated(path, bodyStart, header.size, fileSize);
+    pos = bodyStart + skip;
+    const type = header.type === "file" && header.name.endsWith("/") ? "dir" : memberType(header.type);
+    const name = normaliseMemberName(header.name);
+    if (name === "") continue;
+    members.set(name, {
+      name,
+      type,
+      offset: bodyStart,
+      size: type === "file" ? header.size : 0,
+      ...(type === "symlink" || type === "hardlink") && { linkTarget: header.linkname ?? "" }
+    });
+  }
+  if (!ended && pos !== fileSize) throw corrupt(path, `it ends unexpectedly at byte ${Math.min(pos, fileSize)}`);
+  if (members.size === 0) throw notATar(path, "it holds no files");
+  return members;
+}
+async function readExactly(file, buf, position, path) {
+  const { bytesRead } = await file.read(buf, 0, buf.length, position);
+  if (bytesRead !== buf.length) throw corrupt(path, `it ends unexpectedly at byte ${position + bytesRead}`);
+}
+function memberType(type) {
+  switch (type) {
+    case "file":
+    case "contiguous-file":
+      return "file";
+    case "link":
+      return "hardlink";
+    case "symlink":
+      return "symlink";
+    case "directory":
+      return "dir";
+    default:
+      return "other";
+  }
+}
+function normaliseMemberName(name) {
+  const out = [];
+  for (const part of name.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return out.join("/");
+}
+function memberLinkTarget(member) {
+  if (member.linkTarget === void 0) return void 0;
+  if (member.type === "hardlink" || member.linkTarget.startsWith("/")) return normaliseMemberName(member.linkTarget);
+  const slash = member.name.lastIndexOf("/");
+  return normaliseMemberName(slash < 0 ? member.linkTarget : `${member.name.slice(0, slash)}/${member.linkTarget}`);
+}
+function describeNonTar(head) {
+  if (head.length >= 2 && head[0] === 31 && head[1] === 139) return "it is gzip-compressed (decompress it first: gunzip)";
+  if (head.length >= 4 && head.readUInt32LE(0) === 4247762216) return "it is zstd-compressed (decompress it first: zstd -d)";
+  return "it is not a tar archive";
+}
+function notATar(path, why) {
+  return new GateError(
+    "NOT_AN_IMAGE",
+    `${path} is not an image archive: ${why}`,
+    "give a file written by `docker save`, `podman save` or `skopeo copy \u2026 docker-archive:/oci-archive:`"
+  );
+}
+function truncated(path, bodyStart, size, fileSize) {
+  return corrupt(path, `it is truncated: an entry at byte ${bodyStart - TAR_BLOCK} needs ${size} bytes, the file ends at ${fileSize}`);
+}
+function corrupt(path, why) {
+  return new GateError("CORRUPT_ARCHIVE", `archive ${path} is damaged: ${why}`, "write it again (e.g. `docker save -o`)");
+}
+var import_promises;
+var init_tar_index = __esm({
+  "src/sources/tar-index.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises = require("node:fs/promises");
+    init_errors();
+    init_tar_headers();
+  }
+});
+
 // node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
   "node_modules/yaml/dist/nodes/identity.js"(exports2) {
@@ -10297,133 +10424,6 @@ var init_decompress = __esm({
     init_errors();
     INFLATE_CHUNK = 1024 * 1024;
     SNIFF_BYTES = 6;
-  }
-});
-
-// src/sources/tar-index.ts
-async function indexTarFile(path) {
-  const file = await (0, import_promises.open)(path, "r");
-  try {
-    const { size: fileSize } = await file.stat();
-    return await walk2(file, fileSize, path);
-  } finally {
-    await file.close();
-  }
-}
-async function walk2(file, fileSize, path) {
-  const members = /* @__PURE__ */ new Map();
-  const block = Buffer.alloc(TAR_BLOCK);
-  const headers = new TarHeaderSequence();
-  let pos = 0;
-  if (fileSize === 0) throw notATar(path, "it is empty");
-  if (fileSize < TAR_BLOCK) {
-    const { bytesRead } = await file.read(block, 0, fileSize, 0);
-    throw notATar(path, describeNonTar(block.subarray(0, bytesRead)));
-  }
-  let ended = false;
-  while (pos + TAR_BLOCK <= fileSize) {
-    await readExactly(file, block, pos, path);
-    let step;
-    try {
-      step = headers.step(block);
-    } catch (err) {
-      if (!(err instanceof TarFormatError)) throw err;
-      if (pos === 0) throw notATar(path, describeNonTar(block));
-      throw corrupt(path, `bad tar header at byte ${pos}`);
-    }
-    const bodyStart = pos + TAR_BLOCK;
-    pos = bodyStart;
-    if (step.kind === "end") {
-      ended = true;
-      break;
-    }
-    if (step.kind === "skip") continue;
-    if (step.kind === "meta") {
-      if (bodyStart + step.size > fileSize) throw truncated(path, bodyStart, step.size, fileSize);
-      const body = Buffer.alloc(step.size);
-      await readExactly(file, body, bodyStart, path);
-      headers.meta(body);
-      pos = bodyStart + step.size + step.padding;
-      continue;
-    }
-    const { header, skip } = step;
-    if (!(header.size >= 0) || bodyStart + header.size > fileSize) throw truncated(path, bodyStart, header.size, fileSize);
-    pos = bodyStart + skip;
-    const type = header.type === "file" && header.name.endsWith("/") ? "dir" : memberType(header.type);
-    const name = normaliseMemberName(header.name);
-    if (name === "") continue;
-    members.set(name, {
-      name,
-      type,
-      offset: bodyStart,
-      size: type === "file" ? header.size : 0,
-      ...(type === "symlink" || type === "hardlink") && { linkTarget: header.linkname ?? "" }
-    });
-  }
-  if (!ended && pos !== fileSize) throw corrupt(path, `it ends unexpectedly at byte ${Math.min(pos, fileSize)}`);
-  if (members.size === 0) throw notATar(path, "it holds no files");
-  return members;
-}
-async function readExactly(file, buf, position, path) {
-  const { bytesRead } = await file.read(buf, 0, buf.length, position);
-  if (bytesRead !== buf.length) throw corrupt(path, `it ends unexpectedly at byte ${position + bytesRead}`);
-}
-function memberType(type) {
-  switch (type) {
-    case "file":
-    case "contiguous-file":
-      return "file";
-    case "link":
-      return "hardlink";
-    case "symlink":
-      return "symlink";
-    case "directory":
-      return "dir";
-    default:
-      return "other";
-  }
-}
-function normaliseMemberName(name) {
-  const out = [];
-  for (const part of name.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") out.pop();
-    else out.push(part);
-  }
-  return out.join("/");
-}
-function memberLinkTarget(member) {
-  if (member.linkTarget === void 0) return void 0;
-  if (member.type === "hardlink" || member.linkTarget.startsWith("/")) return normaliseMemberName(member.linkTarget);
-  const slash = member.name.lastIndexOf("/");
-  return normaliseMemberName(slash < 0 ? member.linkTarget : `${member.name.slice(0, slash)}/${member.linkTarget}`);
-}
-function describeNonTar(head) {
-  if (head.length >= 2 && head[0] === 31 && head[1] === 139) return "it is gzip-compressed (decompress it first: gunzip)";
-  if (head.length >= 4 && head.readUInt32LE(0) === 4247762216) return "it is zstd-compressed (decompress it first: zstd -d)";
-  return "it is not a tar archive";
-}
-function notATar(path, why) {
-  return new GateError(
-    "NOT_AN_IMAGE",
-    `${path} is not an image archive: ${why}`,
-    "give a file written by `docker save`, `podman save` or `skopeo copy \u2026 docker-archive:/oci-archive:`"
-  );
-}
-function truncated(path, bodyStart, size, fileSize) {
-  return corrupt(path, `it is truncated: an entry at byte ${bodyStart - TAR_BLOCK} needs ${size} bytes, the file ends at ${fileSize}`);
-}
-function corrupt(path, why) {
-  return new GateError("CORRUPT_ARCHIVE", `archive ${path} is damaged: ${why}`, "write it again (e.g. `docker save -o`)");
-}
-var import_promises;
-var init_tar_index = __esm({
-  "src/sources/tar-index.ts"() {
-    "use strict";
-    init_import_meta_url();
-    import_promises = require("node:fs/promises");
-    init_errors();
-    init_tar_headers();
   }
 });
 
@@ -69895,6 +69895,7 @@ init_import_meta_url();
 
 // src/layers/paths.ts
 init_import_meta_url();
+init_tar_index();
 function normaliseEntryName(raw) {
   const out = [];
   let escapes = false;
@@ -69909,15 +69910,7 @@ function normaliseEntryName(raw) {
   }
   return { path: out.join("/"), escapes };
 }
-function normalisePath(raw) {
-  const out = [];
-  for (const part of raw.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") out.pop();
-    else out.push(part);
-  }
-  return out.join("/");
-}
+var normalisePath = normaliseMemberName;
 function dirnameOf(path) {
   const slash = path.lastIndexOf("/");
   return slash < 0 ? "" : path.slice(0, slash);
@@ -73973,7 +73966,7 @@ function probeYaml(probe2, targets) {
   return lines.join("\n") + "\n";
 }
 
-// src/targets/types.ts
+// src/verdict/target.ts
 init_import_meta_url();
 var DEFAULT_POLICY = { failOn: "fail", noCuda: "warn" };
 
