@@ -148,25 +148,27 @@ export function parseGoBool(s: string): boolean | undefined {
   return undefined;
 }
 
-const SEMVER_ID = '[0-9A-Za-z-]+';
-const GO_SEMVER = new RegExp(
-  `^(0|[1-9]\\d*)(?:\\.(0|[1-9]\\d*)(?:\\.(0|[1-9]\\d*)(?:-(${SEMVER_ID}(?:\\.${SEMVER_ID})*))?(?:\\+${SEMVER_ID}(?:\\.${SEMVER_ID})*)?)?)?$`,
-);
-const UINT32_MAX = 4294967295;
+/** Masterminds/semver v3 (v3.5.0, vendored by the toolkit) with CoerceNewVersion = true: the loose pattern */
+const LOOSE_SEMVER = /^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?(\+([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?$/;
+const SEMVER_MAX_LEN = 256;
+const UINT64_MAX = (1n << 64n) - 1n;
+const UINT32_MAX = (1n << 32n) - 1n;
 
 /**
- * The toolkit's parseMajorMinorVersion: "v" + version must be valid for golang.org/x/mod/semver (shorthands "12" and
- * "12.4" allowed, no leading zeros, prerelease/build only after a full triple), major and minor must fit uint32.
+ * The toolkit's parseMajorMinorVersion (internal/config/image/cuda_image.go@d34b3046): semver.NewVersion (loose
+ * pattern, at most 256 bytes, parts parsed as uint64, numeric prerelease identifiers without leading zeros), then
+ * major and minor must fit uint32. Leading zeros in major/minor/patch are accepted ("012.4" is 12.4).
  */
 export function legacyMajorMinor(cudaVersion: string): string | undefined {
-  const v = cudaVersion.startsWith('v') ? cudaVersion.slice(1) : cudaVersion;
-  const m = GO_SEMVER.exec(v);
+  if (cudaVersion.length > SEMVER_MAX_LEN) return undefined;
+  const m = LOOSE_SEMVER.exec(cudaVersion);
   if (!m) return undefined;
-  if (m[4] && m[4].split('.').some((id) => /^0\d+$/.test(id))) return undefined;
-  const major = Number(m[1]);
-  const minor = m[2] === undefined ? 0 : Number(m[2]);
+  const part = (s: string | undefined) => (s === undefined ? 0n : BigInt(s.replace(/^\./, '')));
+  const [major, minor, patch] = [part(m[1]), part(m[2]), part(m[3])];
+  if (major > UINT64_MAX || minor > UINT64_MAX || patch > UINT64_MAX) return undefined;
+  if (m[5] !== undefined && m[5].split('.').some((id) => /^[0-9]+$/.test(id) && id.length > 1 && id[0] === '0')) return undefined;
   if (major > UINT32_MAX || minor > UINT32_MAX) return undefined;
-  return `${m[1]}.${m[2] ?? '0'}`;
+  return `${major}.${minor}`;
 }
 
 export function collectRequirements(config: ImageConfig): CollectedRequirements {

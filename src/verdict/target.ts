@@ -5,6 +5,15 @@ import type { Gpu } from '../matrix/types';
 export type FailOn = 'fail' | 'caveat' | 'never';
 export type NoCudaPolicy = 'pass' | 'warn' | 'fail';
 
+/**
+ * How the host's container runtime hands the GPU to the container. `legacy`: the nvidia-container-runtime-hook /
+ * `docker run --gpus` path, where libnvidia-container evaluates NVIDIA_REQUIRE_* and refuses to start a container
+ * that fails them. `cdi`: CDI / jit-cdi injection (the default of nvidia-container-toolkit >= 1.18's `nvidia` runtime
+ * and of GPU Operator >= v25.10), which evaluates nothing: the container starts and meets the driver at cuInit.
+ */
+export type ContainerRuntime = 'legacy' | 'cdi';
+export const CONTAINER_RUNTIMES: readonly ContainerRuntime[] = ['legacy', 'cdi'];
+
 export interface Policy {
   failOn: FailOn;
   noCuda: NoCudaPolicy;
@@ -34,6 +43,8 @@ export interface Target {
   /** the host can use an image's cuda-compat libraries (data-center GPUs, toolkit configured for it) */
   forwardCompat: boolean;
   os: 'linux' | 'windows';
+  /** the container runtime; undefined = not stated: both are judged and the worse is reported */
+  runtime?: ContainerRuntime;
   /** where it was declared: "file:line" or "--driver" */
   origin: string;
 }
