@@ -283,11 +283,14 @@ describe('legacy images (CUDA_VERSION without NVIDIA_REQUIRE_CUDA)', () => {
     ['v12.4.1', '12.4'],
     ['12.4.1-rc.1+build.5', '12.4'],
     ['0.9', '0.9'],
-  ])('CUDA_VERSION %s gives cuda>=%s, as golang.org/x/mod/semver reads it', (v, mm) => {
+    // Masterminds/semver v3 NewVersion (coerce mode) accepts leading zeros and a prerelease after any part
+    ['12.04', '12.4'],
+    ['12.4-rc1', '12.4'],
+  ])('CUDA_VERSION %s gives cuda>=%s, as Masterminds/semver v3 (the toolkit\'s parser) reads it', (v, mm) => {
     expect(legacyMajorMinor(v)).toBe(mm);
   });
 
-  test.each(['12.04', 'abc', '12.4.1.2', '12.4-rc1', '12.4.1-rc.01', 'vv12', ' 12.4', '99999999999.0'])(
+  test.each(['abc', '12.4.1.2', '12.4.1-rc.01', 'vv12', ' 12.4', '99999999999.0'])(
     'CUDA_VERSION %p is rejected by the toolkit: the synthesised requirement carries an error',
     (v) => {
       expect(legacyMajorMinor(v)).toBeUndefined();

@@ -93,22 +93,29 @@ describe('the CUDA version a driver supports', () => {
     expect(cudaForDriver(m, '535.104.05').branch?.branch).toBe(535);
   });
 
-  test('an unlisted branch gets the newest release whose minimum driver it meets', () => {
+  test('an unlisted branch reports what the nearest listed branch below it does, unconfirmed', () => {
     const r = cudaForDriver(m, '600.10');
-    expect(r).toMatchObject({ cuda: '13.2', beyondKnown: false });
-    expect(r.release?.version).toBe('13.2.2');
+    expect(r).toMatchObject({ cuda: '13.2', beyondKnown: false, confirmed: false });
+    expect(r.branch?.branch).toBe(595);
   });
 
-  test('a driver older than its branch\'s first toolkit falls back to an older CUDA', () => {
-    // R470 first appears with 11.4 GA at 470.42.01
-    expect(cudaForDriver(m, '470.10.01').cuda).toBe('11.3');
+  test.each([
+    // every driver of a branch reports the branch's CUDA version, early drivers released before that toolkit too
+    ['550.40.07', '12.4'],
+    ['525.60.11', '12.0'],
+    ['520.56.06', '11.8'],
+    ['440.26', '10.2'],
+    ['470.10.01', '11.4'],
+  ])('early driver %s of its branch reports CUDA %s', (driver, cuda) => {
+    expect(cudaForDriver(m, driver)).toMatchObject({ cuda, belowKnown: false });
   });
 
   test('a driver newer than every known branch is flagged beyondKnown', () => {
-    expect(cudaForDriver(m, '700.10.01')).toMatchObject({ cuda: '13.4', beyondKnown: true });
+    const newest = m.driverBranches[m.driverBranches.length - 1];
+    expect(cudaForDriver(m, '900.10.01')).toMatchObject({ cuda: newest.cuda, beyondKnown: true });
   });
 
-  test('a driver older than every release supports none of them', () => {
+  test('a driver older than every CUDA 9 era branch reports no CUDA version: 0.0', () => {
     expect(cudaForDriver(m, '375.26')).toMatchObject({ belowKnown: true, cuda: '0.0' });
   });
 

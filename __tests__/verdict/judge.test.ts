@@ -40,8 +40,11 @@ describe('CUDA runtime against the host driver', () => {
     expect(r.reasons[0].message).toContain('550.54.15');
     expect(r.reasons[0].message).toContain('535.104.05');
   });
-  test('one patch below the 12.x floor fails, at the floor is a caveat', () => {
-    expect(verdictOf([cudart('12.0.146')], { driver: '525.60.12' }).verdict).toBe('fail');
+  test('below the 12.x floor branch fails; inside R525 but below 525.60.13 is a caveat (Table 2 says >= 525); at the floor a caveat', () => {
+    expect(verdictOf([cudart('12.0.146')], { driver: '520.61.05' }).verdict).toBe('fail');
+    const early = verdictOf([cudart('12.0.146')], { driver: '525.60.11' });
+    expect(early.verdict).toBe('caveat');
+    expect(early.reasons.find((x) => x.code === 'MINOR_VERSION_COMPAT')!.message).toContain('525.60.13');
     expect(verdictOf([cudart('12.0.146')], { driver: '525.60.13' }).verdict).toBe('caveat');
   });
   test('CUDA 12 on R470 fails with a message naming the file, the layer and the needed driver, and a remedy', () => {
@@ -119,8 +122,10 @@ describe('NVIDIA_REQUIRE_CUDA decides whether docker run starts the container', 
     const r = verdictOf([cudart('13.0.48')], { driver: '560.35.03', gpu: 'H100' }, { require: [parseRequire('NVIDIA_REQUIRE_CUDA', REQUIRE_13_0_0)] });
     expect(codes(r)).toContain('REQUIRE_UNSATISFIED');
   });
-  test('a requirement with an invalid term fails: the runtime rejects the expression', () => {
-    const r = verdictOf([cudart('12.4.127')], { driver: '550.54.15' }, { require: [parseRequire('NVIDIA_REQUIRE_CUDA', 'cuda>=12.4 driver>=r535')] });
+  test('an invalid term fails only when dsl.c reaches it: after a satisfied alternative it is never read', () => {
+    const req = { require: [parseRequire('NVIDIA_REQUIRE_CUDA', 'cuda>=12.4 driver>=r535')] };
+    expect(codes(verdictOf([cudart('12.4.127')], { driver: '550.54.15' }, req))).not.toContain('REQUIRE_INVALID');
+    const r = verdictOf([cudart('12.3.101')], { driver: '545.23.08' }, req);
     expect(codes(r)).toContain('REQUIRE_INVALID');
     expect(r.verdict).toBe('fail');
   });

@@ -2,7 +2,7 @@
  * Questions the other stages ask the matrix. Pure functions over a loaded Matrix; where the matrix cannot answer
  * exactly they answer cautiously (a whole family, the higher driver) and say so.
  */
-import { compareDriver, parseDriverVersion } from '../common/driver-version';
+import { parseDriverVersion } from '../common/driver-version';
 import { compareVersions, majorMinor, versionParts } from '../common/dotted-version';
 import { compactName, editDistance, nameTokens, startsWithName } from './gpu-names';
 import type { DriverBranch, Gpu, LibraryRule, MajorCompat, Matrix, SourcedRow, ToolkitRelease } from './types';
@@ -72,10 +72,8 @@ export function resolveRelease(m: Matrix, version: string): ResolvedRelease {
 export interface DriverCuda {
   /** highest CUDA major.minor the driver supports, as nvidia-smi prints it; "0.0" when belowKnown */
   cuda: string;
-  /** the branch row that answered, when the driver's branch is listed */
+  /** the branch row that answered: the driver's own, or (confirmed: false) the nearest listed branch below it */
   branch?: DriverBranch;
-  /** the release that answered, when the branch is not listed (newest release the driver meets) */
-  release?: ToolkitRelease;
   /** the driver is newer than every branch the matrix knows: it supports at least `cuda`, maybe more */
   beyondKnown: boolean;
   /** the driver is older than every release in the matrix: it supports none of them */
@@ -87,9 +85,11 @@ export interface DriverCuda {
 const NO_KNOWN_CUDA = '0.0';
 
 /**
- * The CUDA version a driver supports: its branch row when the branch is listed and the driver meets that CUDA
- * minor's oldest release; otherwise the newest release whose minimum driver it meets. Throws BAD_DRIVER_VERSION for
- * a malformed version.
+ * The CUDA version a driver reports (nvmlSystemGetCudaDriverVersion, what nvidia-smi prints and what
+ * libnvidia-container compares `cuda>=` with). It is a property of the driver branch: every driver of a branch
+ * reports the same value, early ones too (550.40.07 reports 12.4 although the 12.4 toolkit names 550.54.14). A branch
+ * the matrix does not list reports what the nearest listed branch below it does (cautious: a lower version fails
+ * more `cuda>=` checks), marked unconfirmed. Throws BAD_DRIVER_VERSION for a malformed version.
  */
 export function cudaForDriver(m: Matrix, driver: string): DriverCuda {
   const parts = parseDriverVersion(driver);
@@ -97,23 +97,10 @@ export function cudaForDriver(m: Matrix, driver: string): DriverCuda {
   const beyondKnown = newestBranch === undefined || parts[0] > newestBranch.branch;
 
   const row = m.driverBranches.find((b) => b.branch === parts[0]);
-  if (row) {
-    // an early driver of a branch may predate the branch's first toolkit (384.59 vs CUDA 9.0's 384.81)
-    const floor = m.releases
-      .filter((r) => majorMinor(r.version) === row.cuda)
-      .map((r) => r.linuxDriver)
-      .sort(compareDriver)[0];
-    if (floor === undefined || compareDriver(driver, floor) >= 0) {
-      return { cuda: row.cuda, branch: row, beyondKnown, belowKnown: false, confirmed: row.confirmed };
-    }
-  }
-  let best: ToolkitRelease | undefined;
-  for (const r of m.releases) {
-    if (compareDriver(r.linuxDriver, driver) <= 0 && (!best || compareVersions(r.version, best.version) > 0)) best = r;
-  }
-  if (!best) return { cuda: NO_KNOWN_CUDA, beyondKnown, belowKnown: true, confirmed: true };
-  const cuda = majorMinor(best.version) ?? best.version;
-  return { cuda, release: best, beyondKnown, belowKnown: false, confirmed: best.confirmed };
+  if (row) return { cuda: row.cuda, branch: row, beyondKnown, belowKnown: row.cuda === NO_KNOWN_CUDA, confirmed: row.confirmed };
+  const below = [...m.driverBranches].reverse().find((b) => b.branch < parts[0]);
+  if (!below) return { cuda: NO_KNOWN_CUDA, beyondKnown, belowKnown: true, confirmed: true };
+  return { cuda: below.cuda, branch: below, beyondKnown, belowKnown: below.cuda === NO_KNOWN_CUDA, confirmed: false };
 }
 
 /** A GPU found by name, or a GPU known only by the compute capability the user gave. */

@@ -89,6 +89,7 @@ export const MAJORS: TableSpec = {
     major: { check: f.positiveInt, required: true },
     minorVersionCompat: { check: f.bool, required: true },
     minorCompatFloor: { check: f.driver },
+    minorCompatBranch: { check: f.positiveInt },
     windowsMinorCompatFloor: { check: f.driver },
     ...sourced,
   },

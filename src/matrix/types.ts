@@ -40,6 +40,11 @@ export interface MajorCompat extends SourcedRow {
   minorVersionCompat: boolean;
   /** lowest Linux driver that runs any release of this major through minor-version compatibility */
   minorCompatFloor?: string;
+  /**
+   * The driver branch NVIDIA's current Table 2 names (">= 525"): a driver of this branch below minorCompatFloor is
+   * inside NVIDIA's statement but below the cautious floor, so it is judged a caveat, not a failure.
+   */
+  minorCompatBranch?: number;
   windowsMinorCompatFloor?: string;
 }
 

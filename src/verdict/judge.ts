@@ -4,7 +4,7 @@
  */
 import { compareDriver, driverBranch } from '../common/driver-version';
 import { compareVersions, majorMinor } from '../common/dotted-version';
-import { cudaForDriver, majorCompat, releasesInFamily } from '../matrix/queries';
+import { cudaForDriver, majorCompat, releasesInFamily, type DriverCuda } from '../matrix/queries';
 import type { Matrix } from '../matrix/types';
 import type { CudaNeed, ImageRequirement } from '../requirement/types';
 import type { Policy, Target } from './target';
@@ -23,24 +23,32 @@ export interface JudgeInput {
 
 export function judge(input: JudgeInput, matrix: Matrix): Result {
   const { requirement: req, target, policy } = input;
-  const reasons: Reason[] = [];
   const host = cudaForDriver(matrix, target.driver);
 
+  // what the container meets once it has started: the same under both runtimes
+  const started: Reason[] = [];
   if (!req.hasCuda) {
-    reasons.push(noCuda(policy));
+    started.push(noCuda(policy));
   } else {
-    reasons.push(...checkRequire(req, target, host.cuda, host.beyondKnown));
-    reasons.push(...checkDriver(req, target, host.cuda, matrix));
-    reasons.push(...checkMixedMajors(req));
-    reasons.push(...checkDriverLibs(req));
-    reasons.push(...checkDeclaredCuda(req, target, host.cuda, host.beyondKnown));
+    started.push(...checkDriver(req, target, host.cuda, matrix));
+    started.push(...checkMixedMajors(req));
+    started.push(...checkDriverLibs(req));
+    started.push(...checkDeclaredCuda(req, target, host.cuda, host.beyondKnown));
   }
-  reasons.push(...checkGpuDriver(target));
-  reasons.push(...checkGpuCode(req, target, matrix));
-  reasons.push(...checkScanComplete(req.findings));
+  started.push(...checkGpuDriver(target));
+  started.push(...checkGpuCode(req, target, matrix));
+  started.push(...checkScanComplete(req.findings));
 
+  // step 1 of a start: the legacy hook's NVIDIA_REQUIRE_* check (a CDI runtime makes none)
+  const atStart = target.runtime === 'cdi' ? [] : checkRequire(req, target, host, matrix, started);
+  const reasons = [...atStart, ...started];
   const verdict = reasons.reduce<Verdict>((v, r) => worse(v, r.verdict), 'pass');
-  return { image: input.image, target: target.name, verdict, reasons: sortReasons(reasons) };
+  const result: Result = { image: input.image, target: target.name, verdict, reasons: sortReasons(reasons) };
+  if (target.runtime === undefined) {
+    const cdi = started.reduce<Verdict>((v, r) => worse(v, r.verdict), 'pass');
+    result.runtimes = { legacy: verdict, cdi, ...(verdict !== cdi && { decidedBy: 'legacy' as const }) };
+  }
+  return result;
 }
 
 function sortReasons(reasons: Reason[]): Reason[] {
@@ -59,46 +67,78 @@ function noCuda(policy: Policy): Reason {
   };
 }
 
-// ---- NVIDIA_REQUIRE_* ---------------------------------------------------------------------------------------
+// ---- NVIDIA_REQUIRE_* (the legacy runtime hook) -------------------------------------------------------------
 
-function checkRequire(req: ImageRequirement, target: Target, hostCuda: string, beyondKnown: boolean): Reason[] {
+/** What happens on a CDI runtime, which starts the container without looking at NVIDIA_REQUIRE_*. */
+function cdiOutcome(started: Reason[]): { text: string; runs: boolean } {
+  const has = (code: string) => started.some((r) => r.code === code && r.verdict !== 'pass');
+  if (has('DRIVER_TOO_OLD')) return { text: 'it starts and then fails at CUDA initialisation (the driver is too old for its CUDA runtime)', runs: false };
+  if (started.some((r) => r.verdict === 'fail')) return { text: 'it starts, and the other reasons below decide whether it runs', runs: false };
+  if (has('FORWARD_COMPAT')) return { text: 'it starts and runs through forward compatibility', runs: true };
+  if (has('MINOR_VERSION_COMPAT')) return { text: 'it starts and runs through minor-version compatibility', runs: true };
+  return { text: 'it starts and runs', runs: true };
+}
+
+const LEGACY = '`docker run --gpus` (the legacy NVIDIA runtime hook)';
+const CDI = 'on a CDI runtime (nvidia-container-toolkit >= 1.18 `nvidia` runtime, GPU Operator >= v25.10) nothing is checked at start and';
+
+function checkRequire(req: ImageRequirement, target: Target, host: DriverCuda, matrix: Matrix, started: Reason[]): Reason[] {
   if (req.require.disabled) return [];
   const props: HostProperties = {
-    cuda: hostCuda,
+    cuda: host.cuda,
     driver: target.driver,
     arch: target.gpu?.computeCapability,
     brands: target.gpu?.brands ?? [],
   };
+  const archs = [...new Set(matrix.gpus.map((g) => g.computeCapability))];
+  const cdi = cdiOutcome(started);
+  const cdiNote = target.runtime === undefined ? `; ${CDI} ${cdi.text}` : '';
+  const reported = `driver ${target.driver} reports CUDA ${host.cuda}${host.beyondKnown ? ' or later' : ''}${host.confirmed ? '' : ' (branch not in the matrix: taken from the branch below it)'}${target.gpu ? `, ${target.gpu.input}` : ''}`;
   const out: Reason[] = [];
   for (const expr of req.require.expressions) {
     const origin = [{ key: `env:${expr.name}` }];
     const source = expr.synthesized ? `${expr.name} (implied by CUDA_VERSION: the image sets no NVIDIA_REQUIRE_CUDA)` : expr.name;
-    if (expr.errors.length) {
+    if (expr.synthesized && expr.errors.length) {
       out.push({
         code: 'REQUIRE_INVALID',
         verdict: 'fail',
-        message: `${expr.name} has terms the NVIDIA container runtime rejects (${expr.errors.slice(0, 3).join('; ')}): \`docker run --gpus\` fails with "requirement error: invalid expression"`,
-        remedy: `fix ${expr.name} (terms look like cuda>=12.4 or brand=tesla,driver>=535,driver<536) or set NVIDIA_DISABLE_REQUIRE=true`,
-        origin,
+        runtime: 'legacy',
+        message: `${LEGACY} fails before starting the container: ${expr.errors[0]}${cdiNote}`,
+        remedy: 'set CUDA_VERSION to the toolkit version the image carries (e.g. 12.4.1), or set NVIDIA_REQUIRE_CUDA (the hook then does not read CUDA_VERSION)',
+        origin: [{ key: 'env:CUDA_VERSION' }],
       });
       continue;
     }
-    const outcome = evaluateRequire(expr, props);
-    if (outcome.truth === 'false') {
+    const outcome = evaluateRequire(expr, props, archs);
+    if (outcome.truth === 'invalid') {
+      out.push({
+        code: 'REQUIRE_INVALID',
+        verdict: 'fail',
+        runtime: 'legacy',
+        message: `${LEGACY} refuses to start the container: evaluating ${expr.name} on ${reported}, libnvidia-container reaches the term "${outcome.invalidTerm}" and rejects it (${outcome.invalidReason}) — "requirement error: invalid expression"${cdiNote}`,
+        remedy: `fix ${expr.name} (terms look like cuda>=12.4 or brand=tesla,driver>=535,driver<536)${cdi.runs ? ', or set NVIDIA_DISABLE_REQUIRE=true in the image' : ''}`,
+        origin,
+      });
+    } else if (outcome.truth === 'false' && !host.beyondKnown) {
       out.push({
         code: 'REQUIRE_UNSATISFIED',
         verdict: 'fail',
-        message: `the NVIDIA container runtime refuses to start the container: ${source} is not satisfied by driver ${target.driver} (reports CUDA ${hostCuda}${beyondKnown ? ' or later' : ''}${target.gpu ? `, ${target.gpu.input}` : ''}) — "unsatisfied condition: ${outcome.failedToken}"`,
-        remedy: requireRemedy(expr.raw, outcome.failedToken),
+        runtime: 'legacy',
+        message: `${LEGACY} refuses to start the container: ${source} is not satisfied — ${reported}: "${outcome.message}"${cdiNote}`,
+        remedy: requireRemedy(expr.raw, matrix, cdi.runs, outcome.failedToken),
         origin,
       });
-    } else if (outcome.truth === 'unknown') {
+    } else if (outcome.truth !== 'true') {
       const brands = outcome.passingBrands ?? [];
+      const why = outcome.truth === 'false'
+        ? `driver ${target.driver} is newer than every branch the matrix knows, so the CUDA version it reports (at least ${host.cuda}) is not known exactly`
+        : `the outcome depends on ${target.gpu ? `the NVML brand of ${target.gpu.input}, which the matrix does not pin down` : 'the GPU, and the target names none'}${brands.length ? ` (satisfied for brand ${brands.join(', ')})` : ''}`;
       out.push({
         code: 'REQUIRE_UNCERTAIN',
         verdict: 'caveat',
-        message: `${source} is satisfied by driver ${target.driver} only for some GPUs${brands.length ? ` (NVML brand ${brands.join(', ')})` : ''}; the target names ${target.gpu ? `${target.gpu.input}, whose brand the matrix does not pin down` : 'no GPU'}`,
-        remedy: target.gpu ? `upgrade the driver so that the first condition (${expr.raw.trim().split(/\s+/)[0]}) holds` : 'add gpu: to the target so the check can be decided',
+        runtime: 'legacy',
+        message: `whether ${LEGACY} starts the container is open: ${source} on ${reported}: ${why}${cdiNote}`,
+        remedy: target.gpu ? `upgrade the driver so that the first condition (${expr.raw.trim().split(/\s+/)[0]}) holds, or update cuda-gate` : 'add gpu: to the target so the check can be decided',
         origin,
       });
     }
@@ -106,31 +146,38 @@ function checkRequire(req: ImageRequirement, target: Target, hostCuda: string, b
   return out;
 }
 
-function requireRemedy(raw: string, failedToken?: string): string {
+function requireRemedy(raw: string, matrix: Matrix, runsWithoutCheck: boolean, failedToken?: string): string {
   const cuda = /^cuda>=(\d+(?:\.\d+)*)$/i.exec(failedToken ?? '');
-  const base = cuda
-    ? `upgrade the host driver to one that supports CUDA ${cuda[1]}, or build on an older CUDA image`
+  const branch = cuda ? matrix.driverBranches.find((b) => compareVersions(b.cuda, cuda[1]) >= 0) : undefined;
+  const upgrade = cuda
+    ? `upgrade the host driver to one whose branch reports CUDA >= ${cuda[1]}${branch ? ` (R${branch.branch} or later)` : ''}, or build on an older CUDA image`
     : `change the host so that ${failedToken ?? raw} holds, or rebuild the image`;
-  return `${base}; if minor-version or forward compatibility is intended, set NVIDIA_DISABLE_REQUIRE=true in the image (the runtime then skips this check)`;
+  // disabling the check only helps when the image would run without it (minor-version or forward compatibility)
+  return runsWithoutCheck
+    ? `${upgrade}; or, since the image runs on this driver once started, set NVIDIA_DISABLE_REQUIRE=true in the image or use a CDI runtime`
+    : upgrade;
 }
 
 // ---- CUDA runtime vs driver ----------------------------------------------------------------------------------
 
-type NeedState = 'ok' | 'minor-compat' | 'too-old' | 'unknown';
+type NeedState = 'ok' | 'minor-compat' | 'minor-compat-branch' | 'too-old' | 'unknown';
 
 function needState(need: CudaNeed, driver: string, matrix: Matrix): NeedState {
   const floor = majorCompat(matrix, need.major);
   const aboveFloor = floor?.minorVersionCompat && floor.minorCompatFloor ? compareDriver(driver, floor.minorCompatFloor) >= 0 : undefined;
+  // Table 2 names a branch (">= 525"); a driver of that branch below the cautious patch-level floor is a caveat
+  const inFloorBranch = aboveFloor === false && floor?.minorCompatBranch !== undefined && driverBranch(driver) === floor.minorCompatBranch;
+  const belowFloor: NeedState = inFloorBranch ? 'minor-compat-branch' : 'too-old';
   if (need.unknown) {
-    if (need.lowerBoundDriver && compareDriver(driver, need.lowerBoundDriver) < 0 && aboveFloor !== true) return 'too-old';
+    if (need.lowerBoundDriver && compareDriver(driver, need.lowerBoundDriver) < 0 && aboveFloor !== true) return belowFloor;
     return 'unknown';
   }
   if (need.minDriver) {
     if (compareDriver(driver, need.minDriver) >= 0) return 'ok';
-    return aboveFloor ? 'minor-compat' : 'too-old';
+    return aboveFloor ? 'minor-compat' : belowFloor;
   }
   // major-only need: the major's compatibility floor, or the first release of the major where there is none
-  if (aboveFloor !== undefined) return aboveFloor ? 'ok' : 'too-old';
+  if (aboveFloor !== undefined) return aboveFloor ? 'ok' : belowFloor;
   const first = matrix.releases.find((r) => Number(r.version.split('.')[0]) === need.major);
   return first && compareDriver(driver, first.linuxDriver) < 0 ? 'too-old' : 'ok';
 }
@@ -149,7 +196,9 @@ function checkDriver(req: ImageRequirement, target: Target, hostCuda: string, ma
     out.push(tooOldOrForwardCompat(tooOld, req, target, hostCuda, matrix));
   } else {
     const mvc = pick('minor-compat');
-    if (mvc) out.push(minorCompatReason(mvc, req, target));
+    const branchOnly = pick('minor-compat-branch');
+    if (branchOnly) out.push(minorCompatBranchReason(branchOnly, target, matrix));
+    else if (mvc) out.push(minorCompatReason(mvc, req, target));
   }
   const unknown = pick('unknown');
   if (unknown) {
@@ -197,6 +246,17 @@ function minorCompatReason(need: CudaNeed, req: ImageRequirement, target: Target
   };
 }
 
+function minorCompatBranchReason(need: CudaNeed, target: Target, matrix: Matrix): Reason {
+  const floor = majorCompat(matrix, need.major)!;
+  return {
+    code: 'MINOR_VERSION_COMPAT',
+    verdict: 'caveat',
+    message: `${needLabel(need)} from ${describeEvidence(strongest(need.evidence)!)} runs on ${target.name}'s ${target.driver} only through minor-version compatibility, and that driver is below ${floor.minorCompatFloor}, the floor older release notes and NVIDIA's cuDNN matrix give for CUDA ${need.major}.x; NVIDIA's current Table 2 says only ">= ${floor.minorCompatBranch}", which it meets — unconfirmed either way`,
+    remedy: `upgrade the host driver to >= ${floor.minorCompatFloor} to be inside every NVIDIA statement${need.minDriver ? ` (>= ${need.minDriver} for full CUDA ${majorMinor(need.cuda) ?? need.cuda} support)` : ''}`,
+    origin: originOf(need.evidence),
+  };
+}
+
 function tooOldOrForwardCompat(need: CudaNeed, req: ImageRequirement, target: Target, hostCuda: string, matrix: Matrix): Reason {
   const ev = strongest(need.evidence)!;
   const floor = majorCompat(matrix, need.major);
@@ -227,7 +287,7 @@ function tooOldOrForwardCompat(need: CudaNeed, req: ImageRequirement, target: Ta
   return {
     code: 'DRIVER_TOO_OLD',
     verdict: 'fail',
-    message: `${needLabel(need)} from ${describeEvidence(ev)} needs driver >= ${needed}${mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0 ? ` (>= ${mvcFloor} with minor-version compatibility)` : ''}; ${target.name} has ${target.driver} (CUDA ${hostCuda})${need.unknown ? `; CUDA ${need.cuda} itself is not in the matrix` : ''}${fc.why ? `; forward compatibility does not apply: ${fc.why}` : ''}`,
+    message: `${needLabel(need)} from ${describeEvidence(ev)} needs driver >= ${needed} — below it the CUDA runtime refuses the driver at initialisation ("CUDA driver version is insufficient for CUDA runtime version")${mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0 ? ` (>= ${mvcFloor} with minor-version compatibility)` : ''}; ${target.name} has ${target.driver} (CUDA ${hostCuda})${need.unknown ? `; CUDA ${need.cuda} itself is not in the matrix` : ''}${fc.why ? `; forward compatibility does not apply: ${fc.why}` : ''}`,
     remedy: parts.join(', '),
     origin: originOf(need.evidence),
   };

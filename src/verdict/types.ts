@@ -1,4 +1,5 @@
 /** Stage 5 — one image against one target: pass, caveat or fail, with reasons a tired engineer reads at a glance. */
+import type { ContainerRuntime } from './target';
 
 export type Verdict = 'pass' | 'caveat' | 'fail';
 
@@ -41,6 +42,8 @@ export interface Reason {
   /** how to fix it */
   remedy?: string;
   origin?: ReasonOrigin[];
+  /** the reason holds only under this container runtime (NVIDIA_REQUIRE_* is checked by the legacy hook alone) */
+  runtime?: ContainerRuntime;
 }
 
 export interface Result {
@@ -49,6 +52,11 @@ export interface Result {
   target: string;
   verdict: Verdict;
   reasons: Reason[];
+  /**
+   * When the target does not say which container runtime it uses, the verdict under each: `verdict` is the worse,
+   * and `decidedBy` names the runtime whose verdict it is when the two differ.
+   */
+  runtimes?: { legacy: Verdict; cdi: Verdict; decidedBy?: ContainerRuntime };
 }
 
 const RANK: Record<Verdict, number> = { pass: 0, caveat: 1, fail: 2 };
