@@ -85,6 +85,36 @@ policy:
     expect(errorOf(() => parse('targets:\n  a: { driver: 535.104.05 }\n  a: { driver: 470.82.01 }\n')).code).toBe('BAD_TARGETS');
   });
 
+  test('runtime: legacy and runtime: cdi are read; a target without the key leaves it unstated', () => {
+    const { targets } = parse(`targets:
+  docker-host:
+    driver: 535.104.05
+    runtime: legacy
+  k8s: { driver: 570.124.06, gpu: H100, runtime: cdi }
+  unknown: { driver: 550.54.15 }
+`);
+    expect(targets.map((t) => t.runtime)).toEqual(['legacy', 'cdi', undefined]);
+    expect('runtime' in targets[2]).toBe(false);
+  });
+
+  test('an unknown runtime names the file, the line, the values and the fix', () => {
+    const e = errorOf(() => parse('targets:\n  a:\n    driver: 535.104.05\n    runtime: containerd\n'));
+    expect(e.code).toBe('BAD_TARGETS');
+    expect(e.toLine()).toContain('.github/cuda-targets.yml:4: target "a": runtime "containerd" is not one of legacy, cdi');
+    expect(e.toLine()).toContain('runtime: cdi');
+    expect(e.toLine()).toContain('runtime: legacy');
+  });
+
+  test('runtime is lower case only, not empty, and a string', () => {
+    expect(errorOf(() => parse('targets:\n  a: { driver: 535.104.05, runtime: CDI }\n')).toLine()).toMatch(/:2: target "a": runtime "CDI" is not one of legacy, cdi/);
+    expect(errorOf(() => parse('targets:\n  a:\n    driver: 535.104.05\n    runtime:\n')).toLine()).toMatch(/:4: target "a": runtime is empty.*leave it out to judge both/);
+    expect(errorOf(() => parse('targets:\n  a:\n    driver: 535.104.05\n    runtime: [cdi]\n')).toLine()).toMatch(/:4: target "a": runtime must be a string/);
+  });
+
+  test('the unknown-key error lists runtime among the allowed keys', () => {
+    expect(errorOf(() => parse('targets:\n  a: { driver: 535.104.05, runtimes: cdi }\n')).toLine()).toContain('driver, gpu, forward-compat, os, runtime');
+  });
+
   test('a missing file names the path', () => {
     const e = errorOf(() => loadTargetsFile('/nonexistent/cuda-targets.yml', matrix));
     expect(e.code).toBe('FILE_NOT_FOUND');
@@ -96,6 +126,21 @@ describe('ad-hoc target from flags', () => {
   test('driver and GPU flags make one target', () => {
     const t = adHocTarget({ driver: '550.54.15', gpu: 'h100', forwardCompat: true }, matrix);
     expect(t).toMatchObject({ driver: '550.54.15', forwardCompat: true, gpu: { computeCapability: '9.0' } });
+  });
+  test('--runtime reaches the target; left out (or empty) it stays unstated', () => {
+    expect(adHocTarget({ driver: '550.54.15', runtime: 'cdi' }, matrix).runtime).toBe('cdi');
+    expect(adHocTarget({ driver: '550.54.15', runtime: 'legacy' }, matrix).runtime).toBe('legacy');
+    expect(adHocTarget({ driver: '550.54.15' }, matrix).runtime).toBeUndefined();
+    expect(adHocTarget({ driver: '550.54.15', runtime: ' ' }, matrix).runtime).toBeUndefined();
+  });
+  test('a bad runtime is named by the label of where it came from, with the fix', () => {
+    const cli = errorOf(() => adHocTarget({ driver: '550.54.15', runtime: 'docker' }, matrix));
+    expect(cli.code).toBe('BAD_ARGUMENT');
+    expect(cli.toLine()).toContain('--runtime "docker" is not one of legacy, cdi');
+    expect(cli.toLine()).toContain('--runtime cdi');
+    const action = errorOf(() => adHocTarget({ driver: '550.54.15', runtime: 'Legacy', labels: { driver: 'input "driver"', gpu: 'input "gpu"', runtime: 'input "runtime"' } }, matrix));
+    expect(action.toLine()).toContain('input "runtime" "Legacy" is not one of legacy, cdi');
+    expect(action.toLine()).toContain('runtime: legacy');
   });
   test('a bad --driver is named', () => {
     const e = errorOf(() => adHocTarget({ driver: 'latest' }, matrix));

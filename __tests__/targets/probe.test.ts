@@ -35,6 +35,17 @@ test('identical GPUs make one target, named after the host, that the targets loa
   expect(again[0]).toMatchObject({ name: 'gpu-runner-7', driver: '550.54.15', gpu: { computeCapability: '9.0' } });
 });
 
+test('the probe leaves the runtime unstated and suggests it as a comment the loader accepts once uncommented', async () => {
+  const probe = await probeHost({ run: async () => H100_SMI, host: 'gpu-runner-7', procVersionPath: '/nonexistent' });
+  const targets = probeTargets(probe, matrix);
+  expect(targets[0].runtime).toBeUndefined();
+  const yaml = probeYaml(probe, targets);
+  expect(yaml).toContain('    # runtime: cdi   # or legacy (docker run --gpus); unset = judge both\n');
+  expect(parseTargets(yaml, 'probe.yml', matrix).targets[0].runtime).toBeUndefined();
+  const uncommented = yaml.replace('    # runtime: cdi', '    runtime: cdi');
+  expect(parseTargets(uncommented, 'probe.yml', matrix).targets[0].runtime).toBe('cdi');
+});
+
 test('an old driver without compute_cap is asked again without it', async () => {
   const calls: string[][] = [];
   const run = async (_cmd: string, args: string[]) => {

@@ -5,7 +5,7 @@
  */
 import { GateError } from '../common/errors';
 import type { ScanMode } from '../engine/check';
-import type { FailOn, NoCudaPolicy } from '../verdict/target';
+import { CONTAINER_RUNTIMES, type ContainerRuntime, type FailOn, type NoCudaPolicy } from '../verdict/target';
 
 export type CommentMode = 'auto' | 'always' | 'on-failure' | 'never';
 /** check: gate the images; aggregate: merge the JSON reports of other jobs (matrix legs) into one verdict */
@@ -18,6 +18,8 @@ export interface Inputs {
   driver?: string;
   gpu?: string;
   forwardCompat: boolean;
+  /** with driver: the ad-hoc target's container runtime; undefined = judge both */
+  runtime?: ContainerRuntime;
   failOn?: FailOn;
   noCuda?: NoCudaPolicy;
   comment: CommentMode;
@@ -76,6 +78,10 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
   if (mode === 'check' && !images.length) {
     throw new GateError('BAD_ARGUMENT', 'input "images" is empty', 'list one image per line, e.g. images: docker-daemon:app:pr-${{ github.event.number }}');
   }
+  const runtime = oneOf<ContainerRuntime>('runtime', get('runtime'), CONTAINER_RUNTIMES);
+  if (runtime && !get('driver')) {
+    throw new GateError('BAD_ARGUMENT', `input "runtime" (${runtime}) needs input "driver"`, 'set driver: too, or state the runtime per target in the targets file (runtime: cdi)');
+  }
   return {
     mode,
     images,
@@ -83,6 +89,7 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     driver: get('driver') || undefined,
     gpu: get('gpu') || undefined,
     forwardCompat: bool('forward-compat', get('forward-compat')),
+    ...(runtime && { runtime }),
     failOn: oneOf<FailOn>('fail-on', get('fail-on'), ['fail', 'caveat', 'never']),
     noCuda: oneOf<NoCudaPolicy>('no-cuda', get('no-cuda'), ['pass', 'warn', 'fail']),
     comment: oneOf<CommentMode>('comment', get('comment'), ['auto', 'always', 'on-failure', 'never'], 'auto')!,

@@ -79,7 +79,7 @@ async function resolveTargets(inputs: Inputs, matrix: Matrix): Promise<{ targets
   let targets: Target[];
   let policy: Policy = { ...DEFAULT_POLICY };
   if (inputs.driver) {
-    targets = [adHocTarget({ driver: inputs.driver, gpu: inputs.gpu, forwardCompat: inputs.forwardCompat, labels: { driver: 'input "driver"', gpu: 'input "gpu"' } }, matrix)];
+    targets = [adHocTarget({ driver: inputs.driver, gpu: inputs.gpu, forwardCompat: inputs.forwardCompat, runtime: inputs.runtime, labels: { driver: 'input "driver"', gpu: 'input "gpu"', runtime: 'input "runtime"' } }, matrix)];
   } else if (inputs.targets === 'probe') {
     // self-hosted GPU runner: judge against the machine the job runs on
     const probe = await probeHost();

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { GateError } from '../common/errors';
 import type { ScanMode } from '../engine/check';
-import type { FailOn, NoCudaPolicy } from '../verdict/target';
+import { CONTAINER_RUNTIMES, type ContainerRuntime, type FailOn, type NoCudaPolicy } from '../verdict/target';
 
 export type Format = 'text' | 'json' | 'markdown';
 
@@ -13,6 +13,8 @@ export interface CheckArgs {
   driver?: string;
   gpu?: string;
   forwardCompat: boolean;
+  /** --runtime: the ad-hoc target's container runtime; undefined = judge both */
+  runtime?: ContainerRuntime;
   format: Format;
   output?: string;
   failOn?: FailOn;
@@ -45,7 +47,8 @@ const FAIL_ON: readonly FailOn[] = ['fail', 'caveat', 'never'];
 const NO_CUDA: readonly NoCudaPolicy[] = ['pass', 'warn', 'fail'];
 const SCAN: readonly ScanMode[] = ['full', 'config'];
 
-export const USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --driver VER [--gpu GPU] [--forward-compat]]
+export const USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --driver VER [--gpu GPU] [--forward-compat]
+                                                   [--runtime legacy|cdi]]
                        [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]
                        [--no-cuda pass|warn|fail] [--platform OS/ARCH] [--quiet]
                        [--scan full|config] [--cache-dir DIR | --no-cache] [--insecure-registry HOST]...
@@ -63,6 +66,9 @@ SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at D
                                                  one report and one verdict from several runs' JSON reports
 
 Targets default to .github/cuda-targets.yml when it exists; --targets probe uses this machine.
+--runtime says how the --driver host starts GPU containers: legacy (docker run --gpus: NVIDIA_REQUIRE_* is checked
+and can refuse the start) or cdi (CDI / jit-cdi, the default of nvidia-container-toolkit >= 1.18: nothing is
+checked, the image meets the driver at CUDA initialisation); left out, both are judged and the worse reported.
 --scan config reads the image config alone (env, labels, NVIDIA_REQUIRE_*): no layer is opened, so libraries,
 packages and GPU code are not checked. Layer analyses are cached per layer in --cache-dir (default
 $XDG_CACHE_HOME/cuda-gate or ~/.cache/cuda-gate): a rescan reads only layers it has not seen.
@@ -90,6 +96,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
         driver: { type: 'string' },
         gpu: { type: 'string' },
         'forward-compat': { type: 'boolean', default: false },
+        runtime: { type: 'string' },
         format: { type: 'string', short: 'f', default: 'text' },
         output: { type: 'string', short: 'o' },
         'fail-on': { type: 'string' },
@@ -112,6 +119,13 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (!parsed.positionals.length) throw new GateError('BAD_ARGUMENT', 'check: no image given', 'e.g. cuda-gate check docker-archive:app.tar --driver 535.104.05');
   if (v.targets && v.driver) throw new GateError('BAD_ARGUMENT', '--targets and --driver are exclusive', 'use a targets file for several targets, or --driver for one');
   if ((v.gpu || v['forward-compat']) && !v.driver) throw new GateError('BAD_ARGUMENT', '--gpu and --forward-compat need --driver', 'e.g. --driver 535.104.05 --gpu A100');
+  const runtime = v.runtime as string | undefined;
+  if (runtime !== undefined && !v.driver) {
+    throw new GateError('BAD_ARGUMENT', '--runtime needs --driver', 'e.g. --driver 535.104.05 --runtime cdi; a targets file states it per target (runtime: cdi)');
+  }
+  if (runtime !== undefined && !CONTAINER_RUNTIMES.includes(runtime as ContainerRuntime)) {
+    throw new GateError('BAD_ARGUMENT', `--runtime "${runtime}" is not one of ${CONTAINER_RUNTIMES.join(', ')}`, 'e.g. --runtime cdi (CDI / jit-cdi) or --runtime legacy (docker run --gpus); leave it out to judge both');
+  }
   const format = v.format as string;
   if (!FORMATS.includes(format as Format)) throw new GateError('BAD_ARGUMENT', `--format "${format}" is not one of ${FORMATS.join(', ')}`, 'e.g. --format json');
   const failOn = v['fail-on'] as string | undefined;
@@ -134,6 +148,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     driver: v.driver as string | undefined,
     gpu: v.gpu as string | undefined,
     forwardCompat: !!v['forward-compat'],
+    ...(runtime !== undefined && { runtime: runtime as ContainerRuntime }),
     format: format as Format,
     output: v.output as string | undefined,
     failOn: failOn as FailOn | undefined,

@@ -53,7 +53,7 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
   let targets: Target[];
   let policy: Policy = { ...DEFAULT_POLICY };
   if (args.driver) {
-    targets = [adHocTarget({ driver: args.driver, gpu: args.gpu, forwardCompat: args.forwardCompat }, matrix)];
+    targets = [adHocTarget({ driver: args.driver, gpu: args.gpu, forwardCompat: args.forwardCompat, runtime: args.runtime }, matrix)];
   } else if (args.targets === 'probe') {
     targets = probeTargets(await probeHost(), matrix);
   } else {

@@ -8,9 +8,9 @@ import { GateError, messageOf } from '../common/errors';
 import { isDriverVersion } from '../common/driver-version';
 import type { Matrix } from '../matrix/types';
 import { resolveTargetGpu } from './gpu';
-import type { FailOn, NoCudaPolicy, Policy, Target } from '../verdict/target';
+import { CONTAINER_RUNTIMES, type ContainerRuntime, type FailOn, type NoCudaPolicy, type Policy, type Target } from '../verdict/target';
 
-const TARGET_KEYS = ['driver', 'gpu', 'forward-compat', 'os'] as const;
+const TARGET_KEYS = ['driver', 'gpu', 'forward-compat', 'os', 'runtime'] as const;
 const POLICY_KEYS = ['fail-on', 'no-cuda'] as const;
 const TOP_KEYS = ['targets', 'policy'] as const;
 const FAIL_ON: readonly FailOn[] = ['fail', 'caveat', 'never'];
@@ -89,12 +89,19 @@ export function parseTargets(text: string, file: string, matrix: Matrix): Target
     const osNode = map.get('os', true) as Node | undefined;
     const os = osNode ? scalarText(osNode) : 'linux';
     if (os !== 'linux' && os !== 'windows') fail(osNode, `target "${name}": os must be linux or windows`, 'write os: linux');
+    const runtimeNode = map.get('runtime', true) as Node | undefined;
+    const runtimeText = runtimeNode ? scalarText(runtimeNode) : undefined;
+    if (runtimeNode && !isContainerRuntime(runtimeText)) {
+      const what = runtimeText === undefined ? 'must be a string' : runtimeText === '' ? 'is empty' : `"${runtimeText}" is not one of ${CONTAINER_RUNTIMES.join(', ')}`;
+      fail(runtimeNode, `target "${name}": runtime ${what}`, runtimeFix('runtime: '));
+    }
     targets.push({
       name: name as string,
       driver: driver as string,
       gpu: gpuText ? resolveTargetGpu(matrix, gpuText, `${at(gpuNode)}: target "${name}"`) : undefined,
       forwardCompat,
       os: os as 'linux' | 'windows',
+      ...(runtimeText !== undefined && { runtime: runtimeText as ContainerRuntime }),
       origin: at(pair.key),
     });
   }
@@ -125,12 +132,14 @@ export interface AdHocTarget {
   driver: string;
   gpu?: string;
   forwardCompat?: boolean;
+  /** legacy | cdi; undefined (or empty) = not stated, both are judged. Validated here too: callers pass text. */
+  runtime?: string;
   name?: string;
   /** how errors name the inputs: "--driver" for the CLI, 'input "driver"' for the action */
-  labels?: { driver: string; gpu: string };
+  labels?: { driver: string; gpu: string; runtime?: string };
 }
 
-/** A single target from --driver/--gpu/--forward-compat (or the action's driver/gpu inputs). */
+/** A single target from --driver/--gpu/--forward-compat/--runtime (or the action's driver/gpu/… inputs). */
 export function adHocTarget(flags: AdHocTarget, matrix: Matrix): Target {
   const labels = flags.labels ?? { driver: '--driver', gpu: '--gpu' };
   const driver = flags.driver.trim();
@@ -138,8 +147,23 @@ export function adHocTarget(flags: AdHocTarget, matrix: Matrix): Target {
     throw new GateError('BAD_DRIVER_VERSION', `${labels.driver} "${driver}" is not an NVIDIA driver version`, 'write it as nvidia-smi prints it, e.g. 535.104.05');
   }
   const gpu = flags.gpu?.trim() ? resolveTargetGpu(matrix, flags.gpu, labels.gpu) : undefined;
+  const runtimeText = flags.runtime?.trim() || undefined;
+  const runtimeLabel = labels.runtime ?? '--runtime';
+  if (runtimeText !== undefined && !isContainerRuntime(runtimeText)) {
+    throw new GateError('BAD_ARGUMENT', `${runtimeLabel} "${runtimeText}" is not one of ${CONTAINER_RUNTIMES.join(', ')}`, runtimeFix(runtimeLabel === '--runtime' ? '--runtime ' : 'runtime: '));
+  }
+  const runtime = runtimeText as ContainerRuntime | undefined;
   const name = flags.name ?? [`driver ${driver}`, gpu ? gpu.input : undefined].filter(Boolean).join(' ');
-  return { name, driver, gpu, forwardCompat: !!flags.forwardCompat, os: 'linux', origin: '--driver' };
+  return { name, driver, gpu, forwardCompat: !!flags.forwardCompat, os: 'linux', ...(runtime && { runtime }), origin: '--driver' };
+}
+
+/** The fix for a bad runtime value, written as the place it came from writes it ("runtime: " or "--runtime "). */
+export function runtimeFix(prefix: string): string {
+  return `write ${prefix}cdi (CDI / jit-cdi injection, the default of nvidia-container-toolkit >= 1.18 and GPU Operator >= v25.10) or ${prefix}legacy (docker run --gpus), in lower case; leave it out to judge both`;
+}
+
+export function isContainerRuntime(v: string | undefined): v is ContainerRuntime {
+  return v !== undefined && (CONTAINER_RUNTIMES as readonly string[]).includes(v);
 }
 
 function scalarText(node: Node | null | undefined): string | undefined {

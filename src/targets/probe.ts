@@ -122,6 +122,8 @@ export function probeYaml(probe: ProbeResult, targets: Target[]): string {
     lines.push(`    driver: "${t.driver}"`);
     if (t.gpu) lines.push(`    gpu: "${t.gpu.gpu?.name ?? t.gpu.computeCapability}"${seen ? `   # ${seen.name}${seen.computeCapability ? `, compute capability ${seen.computeCapability}` : ''}` : ''}`);
     lines.push('    # forward-compat: true   # only if this host runs images with cuda-compat libs (data-center GPUs)');
+    // the probe cannot tell how containers are started here: the runtime stays unstated (both judged)
+    lines.push('    # runtime: cdi   # or legacy (docker run --gpus); unset = judge both');
   }
   return lines.join('\n') + '\n';
 }
