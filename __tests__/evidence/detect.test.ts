@@ -76,7 +76,7 @@ describe('detectEvidence', () => {
   });
 
   test('an unreadable CUDA_VERSION in a legacy image is an error finding', () => {
-    const { findings } = detectEvidence(fakeConfig({ CUDA_VERSION: '12.04' }), fakeView([]));
+    const { findings } = detectEvidence(fakeConfig({ CUDA_VERSION: 'foo' }), fakeView([]));
     expect(findings).toEqual([expect.objectContaining({ code: 'CUDA_VERSION_UNREADABLE', severity: 'error' })]);
   });
 

@@ -94,7 +94,7 @@ describe('evaluateRequire', () => {
       fc.property(fc.oneof(anyText, expressionText), host, (raw, h) => {
         const x = parseRequire('NVIDIA_REQUIRE_CUDA', raw);
         const first = timed(() => evaluateRequire(x, h));
-        expect(['true', 'false', 'unknown']).toContain(first.truth);
+        expect(['true', 'false', 'invalid', 'unknown']).toContain(first.truth);
         // a fresh parse and a copied host: nothing is cached or mutated between calls
         expect(evaluateRequire(parseRequire('NVIDIA_REQUIRE_CUDA', raw), structuredClone(h))).toEqual(first);
         expect(x).toEqual(parseRequire('NVIDIA_REQUIRE_CUDA', raw));

@@ -160,7 +160,8 @@ describe('the terminal text', () => {
     const lines = renderText(report).split('\n');
     for (const l of lines) if (l.includes('line2')) expect(l).toContain('line1');
     // the one verdict line is the renderer's
-    expect(lines.filter((l) => /^gate (passed|FAILED)/.test(l))).toEqual(['gate FAILED: 2 fail, 0 caveat, 0 pass (fail-on: fail)']);
+    // (the hostile term sits after `cuda>=12.4`, which R550 satisfies: dsl.c never reads it there, so that target is a caveat)
+    expect(lines.filter((l) => /^gate (passed|FAILED)/.test(l))).toEqual(['gate FAILED: 1 fail, 1 caveat, 0 pass (fail-on: fail)']);
   });
 });
 

@@ -18,6 +18,7 @@ export function reportTarget(t: Target, matrix: Matrix): ReportTarget {
       : undefined,
     forwardCompat: t.forwardCompat,
     os: t.os,
+    ...(t.runtime && { runtime: t.runtime }),
   };
 }
 

@@ -81,6 +81,8 @@ export interface ReportTarget {
   gpu?: { input: string; name?: string; computeCapability: string; architecture?: string; datacenter?: boolean };
   forwardCompat: boolean;
   os: string;
+  /** the container runtime the target declared (legacy | cdi); absent: not stated, both were judged */
+  runtime?: string;
 }
 
 /** One thing a pull request changed relative to the baseline image (baseline-images input). */
