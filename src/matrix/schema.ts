@@ -136,6 +136,7 @@ export const GPUS: TableSpec = {
     segment: { check: f.oneOf(GPU_SEGMENTS), required: true },
     datacenter: { check: f.bool, required: true },
     brands: { check: f.listOf(f.brand), required: true },
+    brandSource: { check: f.text, source: true },
     firstDriverBranch: { check: f.positiveInt },
     lastDriverBranch: { check: f.positiveInt },
     ...sourced,

@@ -72,6 +72,8 @@ export interface Gpu extends SourcedRow {
   datacenter: boolean;
   /** values `brand=` in NVIDIA_REQUIRE_CUDA may match for this GPU (lower case) */
   brands: string[];
+  /** where the brand strings were read (public nvidia-smi -q outputs); absent while `brands` is a hedge */
+  brandSource?: string;
   firstDriverBranch?: number;
   lastDriverBranch?: number;
   /** market segment; absent for a GPU known only by its compute capability */
