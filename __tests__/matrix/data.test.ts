@@ -61,11 +61,16 @@ test('only data-center parts are forward-compat eligible', () => {
   for (const g of m.gpus) if (g.datacenter) expect({ gpu: g.name, segment: g.segment }).toEqual({ gpu: g.name, segment: 'datacenter' });
 });
 
-test('brand values are marked unconfirmed wherever a GPU lists any', () => {
+test('brand values count as known only where a public nvidia-smi output is cited (brandSource); the rest stay hedged', () => {
   for (const g of m.gpus.filter((x) => x.brands.length)) {
-    expect({ gpu: g.name, unconfirmed: g.unconfirmedFields?.includes('brands') || !g.confirmed }).toEqual({
-      gpu: g.name,
-      unconfirmed: true,
-    });
+    const confirmed = !g.unconfirmedFields?.includes('brands') && g.confirmed;
+    expect({ gpu: g.name, confirmed, cited: confirmed ? !!g.brandSource : false }).toEqual({ gpu: g.name, confirmed, cited: confirmed });
   }
+  // the facts the issue names: V100/P40 report Tesla, T4/H100/GH200 report NVIDIA (libnvidia-container < 1.9: Unknown)
+  const brands = (name: string) => m.gpus.find((g) => g.name.endsWith(name))!.brands;
+  expect(brands('V100')).toEqual(['tesla']);
+  expect(brands('P40')).toEqual(['tesla']);
+  expect(brands('H100')).toEqual(['nvidia', 'unknown']);
+  expect(brands('GH200')).toEqual(['nvidia', 'unknown']);
+  expect(brands('T4')).toContain('nvidia');
 });

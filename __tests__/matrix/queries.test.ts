@@ -154,7 +154,7 @@ describe('GPUs', () => {
       computeCapability: '8.0',
       architecture: 'Ampere',
       datacenter: true,
-      brands: ['tesla', 'nvidia'],
+      brands: ['tesla', 'nvidia', 'unknown'],
       firstDriverBranch: 450,
     });
     expect(findGpu(m, 'Tesla K80')).toMatchObject({ computeCapability: '3.7', lastDriverBranch: 470 });
