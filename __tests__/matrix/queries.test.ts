@@ -181,13 +181,13 @@ describe('GPUs', () => {
   });
 
   test('an unknown or ambiguous name is not guessed', () => {
-    expect(findGpu(m, 'A10G')).toBeUndefined();
+    expect(findGpu(m, 'A10X')).toBeUndefined();
     expect(findGpu(m, 'RTX 6000')).toBeUndefined();
     expect(findGpu(m, 'Tesla')).toBeUndefined();
   });
 
   test('close names are suggested for an unknown one', () => {
-    expect(suggestGpus(m, 'A10G')).toContain('A10');
+    expect(suggestGpus(m, 'A10X')).toContain('A10');
     expect(suggestGpus(m, 'H10')).toContain('H100');
     expect(suggestGpus(m, 'RTX 6000').length).toBeGreaterThan(0);
     expect(suggestGpus(m, 'RTX 6000').length).toBeLessThanOrEqual(3);

@@ -139,6 +139,8 @@ export const GPUS: TableSpec = {
     brandSource: { check: f.text, source: true },
     firstDriverBranch: { check: f.positiveInt },
     lastDriverBranch: { check: f.positiveInt },
+    minDriver: { check: f.driver },
+    minDriverSource: { check: f.text, source: true },
     ...sourced,
   },
   rowCheck: (row) => {
@@ -147,6 +149,12 @@ export const GPUS: TableSpec = {
     const last = row.lastDriverBranch as number | undefined;
     if (first !== undefined && last !== undefined && first > last) {
       problems.push(['firstDriverBranch', `${first} is newer than lastDriverBranch ${last}`]);
+    }
+    if (row.minDriver !== undefined) {
+      const floor = driverBranch(row.minDriver as string);
+      if (row.minDriverSource === undefined) problems.push(['minDriverSource', 'is missing: minDriver needs a source']);
+      if (first !== undefined && floor < first) problems.push(['minDriver', `"${row.minDriver}" is older than firstDriverBranch ${first}`]);
+      if (last !== undefined && floor > last) problems.push(['minDriver', `"${row.minDriver}" is newer than lastDriverBranch ${last}`]);
     }
     if (row.datacenter === true && row.segment !== 'datacenter') {
       problems.push(['datacenter', `is true but segment is ${row.segment}`]);

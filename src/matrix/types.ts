@@ -76,6 +76,13 @@ export interface Gpu extends SourcedRow {
   brandSource?: string;
   firstDriverBranch?: number;
   lastDriverBranch?: number;
+  /**
+   * A floor of this GPU (SKU) above its architecture's first branch: a branch ("595") or a full driver version
+   * ("595.58.03"), compared part by part. Cloud and OEM SKUs publish such floors.
+   */
+  minDriver?: string;
+  /** where minDriver was read (required with it) */
+  minDriverSource?: string;
   /** market segment; absent for a GPU known only by its compute capability */
   segment?: GpuSegment;
 }

@@ -391,6 +391,18 @@ function checkGpuDriver(target: Target): Reason[] {
       },
     ];
   }
+  // a per-GPU (SKU) floor above the architecture's first branch, e.g. a cloud SKU's published minimum driver
+  if (gpu.minDriver !== undefined && compareDriver(target.driver, gpu.minDriver) < 0) {
+    const floor = gpu.minDriver.includes('.') ? `driver ${gpu.minDriver}` : `driver branch R${gpu.minDriver}`;
+    return [
+      {
+        code: 'GPU_UNSUPPORTED_BY_DRIVER',
+        verdict: 'fail',
+        message: `${gpu.name} needs ${floor} or later (${gpu.minDriverSource ?? 'matrix/gpus.yaml'}); ${target.name} has ${target.driver}`,
+        remedy: `upgrade the host driver to ${floor} or later`,
+      },
+    ];
+  }
   if (gpu.lastDriverBranch !== undefined && branch > gpu.lastDriverBranch) {
     return [
       {
