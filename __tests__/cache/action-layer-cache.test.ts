@@ -6,12 +6,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ActionLayerCache, cacheServiceMissing, layerCacheKeys, type ActionLog, type CacheService } from '../../src/action/layer-cache';
 import { getInputs } from '../../src/action/inputs';
-import { loadMatrix } from '../../src/matrix/load';
+import { layerCacheVersion } from '../../src/engine/cache-version';
 import { TOOL_VERSION } from '../../src/report/build';
 import type { LayerResult } from '../../src/layers/types';
 import { tempDir } from '../helpers/tmp';
 
-const matrix = loadMatrix();
 const SERVICE_ENV = { ACTIONS_CACHE_URL: 'https://cache.example/', ACTIONS_RUNTIME_TOKEN: 't', RUNNER_OS: 'Linux', GITHUB_RUN_ID: '4242' };
 const LAYER: LayerResult = { digest: `sha256:${'a'.repeat(64)}`, entryCount: 0, tarBytes: 1024, entries: [], whiteouts: [], opaqueDirs: [], findings: [] };
 
@@ -38,9 +37,13 @@ function service(over: Partial<CacheService> = {}): CacheService & { saved: stri
   };
 }
 
-test('keys: cuda-gate-layers-<os>-<tool version>-<matrix version>-<run id>, restored by the prefix', () => {
-  const keys = layerCacheKeys('2025.06', { RUNNER_OS: 'Linux', GITHUB_RUN_ID: '77' }, '1.2.3');
-  expect(keys).toEqual({ primaryKey: 'cuda-gate-layers-linux-1.2.3-2025.06-77', restoreKeys: ['cuda-gate-layers-linux-1.2.3-2025.06-'] });
+test('keys: cuda-gate-layers-<os>-<tool version>-<analysis version>-<run id>, restored by the prefix; no matrix in them', () => {
+  const keys = layerCacheKeys({ RUNNER_OS: 'Linux', GITHUB_RUN_ID: '77' }, '1.2.3');
+  const analysis = layerCacheVersion('1.2.3');
+  expect(analysis).toMatch(/^v-[0-9a-f]{16}$/);
+  expect(keys).toEqual({ primaryKey: `cuda-gate-layers-linux-1.2.3-${analysis}-77`, restoreKeys: [`cuda-gate-layers-linux-1.2.3-${analysis}-`] });
+  // another tool version is another analysis: its own key
+  expect(layerCacheKeys({ RUNNER_OS: 'Linux', GITHUB_RUN_ID: '77' }, '1.2.4').primaryKey).not.toBe(keys.primaryKey);
 });
 
 test('without ACTIONS_CACHE_URL or a runtime token there is no service: said as info, the cache still works for the job', async () => {
@@ -48,7 +51,7 @@ test('without ACTIONS_CACHE_URL or a runtime token there is no service: said as 
   expect(cacheServiceMissing({ ACTIONS_RESULTS_URL: 'x' })).toMatch(/ACTIONS_RUNTIME_TOKEN/);
   const l = log();
   const fake = service();
-  const c = await ActionLayerCache.restore({ matrix, log: l, env: {}, dir: tempDir(), service: async () => fake });
+  const c = await ActionLayerCache.restore({ log: l, env: {}, dir: tempDir(), service: async () => fake });
   expect(c.cache).toBeDefined();
   c.cache!.put(LAYER.digest, LAYER);
   await c.save();
@@ -61,8 +64,8 @@ test('without ACTIONS_CACHE_URL or a runtime token there is no service: said as 
 test('restores by key and prefix, then saves under this run\'s key when layers were added', async () => {
   const l = log();
   const fake = service();
-  const c = await ActionLayerCache.restore({ matrix, log: l, env: SERVICE_ENV, dir: tempDir(), service: async () => fake });
-  const prefix = `cuda-gate-layers-linux-${TOOL_VERSION}-${matrix.meta.version}-`;
+  const c = await ActionLayerCache.restore({ log: l, env: SERVICE_ENV, dir: tempDir(), service: async () => fake });
+  const prefix = `cuda-gate-layers-linux-${TOOL_VERSION}-${layerCacheVersion()}-`;
   expect(fake.restored).toEqual([[`${prefix}4242`, prefix]]);
   c.cache!.put(LAYER.digest, LAYER);
   await c.save();
@@ -71,10 +74,10 @@ test('restores by key and prefix, then saves under this run\'s key when layers w
 
 test('nothing is saved when every layer came from the cache, nor when this run\'s key was restored', async () => {
   const fake = service();
-  const unchanged = await ActionLayerCache.restore({ matrix, log: log(), env: SERVICE_ENV, dir: tempDir(), service: async () => fake });
+  const unchanged = await ActionLayerCache.restore({ log: log(), env: SERVICE_ENV, dir: tempDir(), service: async () => fake });
   await unchanged.save();
   const sameRun = service({ restoreCache: async (_p, key) => key });
-  const rerun = await ActionLayerCache.restore({ matrix, log: log(), env: SERVICE_ENV, dir: tempDir(), service: async () => sameRun });
+  const rerun = await ActionLayerCache.restore({ log: log(), env: SERVICE_ENV, dir: tempDir(), service: async () => sameRun });
   rerun.cache!.put(LAYER.digest, LAYER);
   await rerun.save();
   expect([...fake.saved, ...sameRun.saved]).toEqual([]);
@@ -90,7 +93,7 @@ test('a failing service (restore, save, loading the module) is a warning, never 
       throw new Error('upload reset');
     },
   });
-  const c = await ActionLayerCache.restore({ matrix, log: l, env: SERVICE_ENV, dir: tempDir(), service: async () => broken });
+  const c = await ActionLayerCache.restore({ log: l, env: SERVICE_ENV, dir: tempDir(), service: async () => broken });
   c.cache!.put(LAYER.digest, LAYER);
   await expect(c.save()).resolves.toBeUndefined();
   expect(l.lines.filter((x) => x.startsWith('warning'))).toEqual([
@@ -99,7 +102,7 @@ test('a failing service (restore, save, loading the module) is a warning, never 
   ]);
 
   const l2 = log();
-  const unloadable = await ActionLayerCache.restore({ matrix, log: l2, env: SERVICE_ENV, dir: tempDir(), service: () => Promise.reject(new Error('no module')) });
+  const unloadable = await ActionLayerCache.restore({ log: l2, env: SERVICE_ENV, dir: tempDir(), service: () => Promise.reject(new Error('no module')) });
   expect(unloadable.cache).toBeDefined();
   expect(l2.lines.join('\n')).toMatch(/warning: .*could not restore the layer cache: no module/);
 });
@@ -111,7 +114,7 @@ test('another job of the run saving the same key first is only info', async () =
       throw Object.assign(new Error('Unable to reserve cache with key'), { name: 'ReserveCacheError' });
     },
   });
-  const c = await ActionLayerCache.restore({ matrix, log: l, env: SERVICE_ENV, dir: tempDir(), service: async () => taken });
+  const c = await ActionLayerCache.restore({ log: l, env: SERVICE_ENV, dir: tempDir(), service: async () => taken });
   c.cache!.put(LAYER.digest, LAYER);
   await c.save();
   expect(l.lines.filter((x) => x.startsWith('warning'))).toEqual([]);
@@ -123,7 +126,7 @@ test('a cache directory that cannot be made: a warning, no cache, nothing saved'
   const fake = service();
   const file = join(tempDir(), 'a-file');
   writeFileSync(file, '');
-  const c = await ActionLayerCache.restore({ matrix, log: l, env: SERVICE_ENV, dir: join(file, 'cache'), service: async () => fake });
+  const c = await ActionLayerCache.restore({ log: l, env: SERVICE_ENV, dir: join(file, 'cache'), service: async () => fake });
   expect(c.cache).toBeUndefined();
   await c.save();
   expect(fake.saved).toEqual([]);

@@ -84,7 +84,7 @@ describeWithEngines('per-layer cache over every source kind', ['docker', 'skopeo
   });
   afterEach(() => probe.restore());
 
-  const newCache = (): LayerCache => openLayerCache({ dir: tempDir('cg-cache-'), version: layerCacheVersion(matrix) })!;
+  const newCache = (): LayerCache => openLayerCache({ dir: tempDir('cg-cache-'), version: layerCacheVersion() })!;
   const verdicts = (requirement: Parameters<typeof judge>[0]['requirement']) =>
     targets.map((t) => {
       const r = judge({ image: 'x', requirement, target: t, policy: DEFAULT_POLICY }, matrix);

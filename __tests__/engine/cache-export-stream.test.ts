@@ -10,7 +10,6 @@ import { openLayerCache, type LayerCache } from '../../src/cache/layer-cache';
 import { layerCacheVersion } from '../../src/engine/cache-version';
 import { readLayersThroughCache } from '../../src/engine/cached-layers';
 import { mergeLayers } from '../../src/layers/merge';
-import { loadMatrix } from '../../src/matrix/load';
 import { readImageExport } from '../../src/sources/image-export';
 import type { Image } from '../../src/sources/types';
 import { probeReads, type ReadProbe } from '../cache/probes';
@@ -19,7 +18,6 @@ import { CUDA_FIXTURE } from '../helpers/cuda-fixture';
 import { writeOciImage, type ImageSpec } from '../helpers/oci-layout';
 import { tempDir } from '../helpers/tmp';
 
-const matrix = loadMatrix();
 const platform = { os: 'linux', architecture: 'amd64' };
 
 /** What the daemon source gives: inspect's config (no history) and an export streamed from `archive`. */
@@ -50,7 +48,7 @@ beforeEach(() => {
 });
 afterEach(() => probe.restore());
 
-const newCache = (): LayerCache => openLayerCache({ dir: tempDir('cg-cache-'), version: layerCacheVersion(matrix) })!;
+const newCache = (): LayerCache => openLayerCache({ dir: tempDir('cg-cache-'), version: layerCacheVersion() })!;
 
 describe.each([
   ['uncompressed blobs (named by their diffID)', false],

@@ -156,10 +156,14 @@ describe('PTX', () => {
 
   test('a PTX ISA newer than the matrix: fail below the newest known toolkit driver, else a caveat saying so', () => {
     const ev = binary('/a.so', [], ['compute_80'], ['9.9']);
-    expect(codes([ev], 'A100', '580.95.05')).toEqual(['PTX_JIT_NEEDS_NEWER_DRIVER']);
+    const [failed] = gpuReasons([ev], 'A100', '580.95.05');
+    expect(failed.code).toBe('PTX_JIT_NEEDS_NEWER_DRIVER');
+    const fresh = `PTX ISA 9.9 is newer than this matrix (${matrix.meta.date}): upgrade cuda-gate or add a matrix override (--matrix-overrides)`;
+    expect(failed.message).toContain(fresh);
     const [caveat] = gpuReasons([ev], 'A100', '620.10');
     expect(caveat.code).toBe('PTX_JIT');
-    expect(caveat.message).toContain('newer than the matrix knows');
+    expect(caveat.verdict).toBe('caveat');
+    expect(caveat.message).toContain(fresh);
   });
 
   test('one binary whose PTX needs a newer driver, another the driver can JIT: both reasons', () => {

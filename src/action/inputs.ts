@@ -37,6 +37,8 @@ export interface Inputs {
   reports: string[];
   /** check mode: upload the JSON report as an artifact of this name */
   reportArtifact?: string;
+  /** matrix overrides files merged over the shipped matrix, after the targets file's own (matrix-overrides:) */
+  matrixOverrides: string[];
 }
 
 export function readInput(name: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -103,5 +105,6 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     cache: get('cache') ? bool('cache', get('cache')) : true,
     reports,
     reportArtifact: get('report-artifact') || undefined,
+    matrixOverrides: listInput(get('matrix-overrides')),
   };
 }

@@ -8,7 +8,6 @@ import { openLayerCache, type LayerCache } from '../cache/layer-cache';
 import { defaultCacheDir } from '../cache/location';
 import { messageOf } from '../common/errors';
 import { layerCacheVersion } from '../engine/cache-version';
-import type { Matrix } from '../matrix/types';
 import { TOOL_VERSION } from '../report/build';
 
 export interface ActionLog {
@@ -25,14 +24,18 @@ export interface CacheService {
 
 export interface LayerCacheKeys {
   primaryKey: string;
-  /** prefix: the newest cache of an earlier run with the same tool and matrix */
+  /** prefix: the newest cache of an earlier run with the same tool and layer analysis */
   restoreKeys: string[];
 }
 
-/** `cuda-gate-layers-<os>-<tool version>-<matrix version>-<run id>`: one save per run, restored by prefix. */
-export function layerCacheKeys(matrixVersion: string, env: NodeJS.ProcessEnv = process.env, toolVersion: string = TOOL_VERSION): LayerCacheKeys {
+/**
+ * `cuda-gate-layers-<os>-<tool version>-<analysis version>-<run id>`: one save per run, restored by prefix. The
+ * analysis version is layerCacheVersion (engine/cache-version.ts); the matrix is not in the key: no cached layer
+ * analysis reads it, so a matrix data update restores the same cache.
+ */
+export function layerCacheKeys(env: NodeJS.ProcessEnv = process.env, toolVersion: string = TOOL_VERSION): LayerCacheKeys {
   const os = (env.RUNNER_OS || process.platform).toLowerCase();
-  const prefix = `cuda-gate-layers-${os}-${toolVersion}-${matrixVersion}-`;
+  const prefix = `cuda-gate-layers-${os}-${toolVersion}-${layerCacheVersion(toolVersion)}-`;
   return { primaryKey: `${prefix}${env.GITHUB_RUN_ID || 'local'}`, restoreKeys: [prefix] };
 }
 
@@ -46,7 +49,6 @@ export function cacheServiceMissing(env: NodeJS.ProcessEnv = process.env): strin
 const loadService = async (): Promise<CacheService> => import('@actions/cache');
 
 export interface RestoreOptions {
-  matrix: Matrix;
   log: ActionLog;
   env?: NodeJS.ProcessEnv;
   /** default: @actions/cache */
@@ -70,7 +72,7 @@ export class ActionLayerCache {
   static async restore(opts: RestoreOptions): Promise<ActionLayerCache> {
     const env = opts.env ?? process.env;
     const dir = opts.dir ?? defaultCacheDir(env);
-    const keys = layerCacheKeys(opts.matrix.meta.version, env);
+    const keys = layerCacheKeys(env);
     const missing = cacheServiceMissing(env);
     const service = missing === undefined ? (opts.service ?? loadService) : undefined;
     let restoredKey: string | undefined;
@@ -86,7 +88,7 @@ export class ActionLayerCache {
     }
     const cache = openLayerCache({
       dir,
-      version: layerCacheVersion(opts.matrix),
+      version: layerCacheVersion(),
       env,
       log: { debug: opts.log.debug, warn: (m) => opts.log.warning(`cuda-gate: ${m}`) },
     });

@@ -8,6 +8,7 @@ import { maxDriver } from '../common/driver-version';
 import { isGateError, messageOf } from '../common/errors';
 import { analyseImage, checkImages } from '../engine/check';
 import { loadMatrix } from '../matrix/load';
+import { loadMatrixWithOverrides } from '../matrix/overrides';
 import type { Matrix } from '../matrix/types';
 import { diffImages } from '../report/diff';
 import { renderMarkdown } from '../report/markdown';
@@ -54,11 +55,11 @@ export async function runAction(): Promise<void> {
 }
 
 async function gate(inputs: Inputs): Promise<{ report: Report; layerCache?: ActionLayerCache }> {
-  const matrix = loadMatrix();
-  const { targets, policy } = await resolveTargets(inputs, matrix);
+  const { targets, policy, matrix } = await resolveTargets(inputs);
+  if (matrix.overrides?.length) core.info(`cuda-gate: ${matrix.overrides.length} matrix override row(s) merged over matrix ${matrix.meta.version}`);
   const platform = inputs.platform ? parsePlatform(inputs.platform) : undefined;
   // --scan config opens no layer: nothing to restore or save
-  const layerCache = inputs.cache && inputs.scan === 'full' ? await ActionLayerCache.restore({ matrix, log: core }) : undefined;
+  const layerCache = inputs.cache && inputs.scan === 'full' ? await ActionLayerCache.restore({ log: core }) : undefined;
   // the action's token reaches ghcr.io when no docker login configured it
   const scan = { scan: inputs.scan, cache: layerCache?.cache, registry: { token: inputs.githubToken || undefined } };
   const report = await core.group(`cuda-gate: checking ${inputs.images.length} image(s) against ${targets.length} target(s)`, () =>
@@ -75,24 +76,33 @@ async function gate(inputs: Inputs): Promise<{ report: Report; layerCache?: Acti
   return { report, layerCache };
 }
 
-async function resolveTargets(inputs: Inputs, matrix: Matrix): Promise<{ targets: Target[]; policy: Policy }> {
+async function resolveTargets(inputs: Inputs): Promise<{ targets: Target[]; policy: Policy; matrix: Matrix }> {
+  // the targets file's matrix-overrides first, the matrix-overrides input over them
+  const matrixFor = (fromFile: string[]): Matrix => {
+    const files = [...fromFile, ...inputs.matrixOverrides];
+    return files.length ? loadMatrixWithOverrides(files) : loadMatrix();
+  };
+  let matrix: Matrix;
   let targets: Target[];
   let policy: Policy = { ...DEFAULT_POLICY };
   if (inputs.driver) {
+    matrix = matrixFor([]);
     targets = [adHocTarget({ driver: inputs.driver, gpu: inputs.gpu, forwardCompat: inputs.forwardCompat, runtime: inputs.runtime, labels: { driver: 'input "driver"', gpu: 'input "gpu"', runtime: 'input "runtime"' } }, matrix)];
   } else if (inputs.targets === 'probe') {
     // self-hosted GPU runner: judge against the machine the job runs on
+    matrix = matrixFor([]);
     const probe = await probeHost();
     targets = probeTargets(probe, matrix);
     core.info(`cuda-gate: probed ${probe.host}: driver ${probe.driver}${probe.gpus.length ? `, ${probe.gpus.map((g) => g.name).join(', ')}` : ''} (${probe.via})`);
   } else {
-    const loaded = loadTargetsFile(inputs.targets, matrix);
+    const loaded = loadTargetsFile(inputs.targets, matrixFor);
+    matrix = loaded.matrix;
     targets = loaded.targets;
     policy = { ...policy, ...loaded.policy };
   }
   if (inputs.failOn) policy.failOn = inputs.failOn;
   if (inputs.noCuda) policy.noCuda = inputs.noCuda;
-  return { targets, policy };
+  return { targets, policy, matrix };
 }
 
 async function publish(inputs: Inputs, report: Report): Promise<void> {

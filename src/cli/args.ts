@@ -22,6 +22,8 @@ export interface CheckArgs {
   platform?: string;
   quiet: boolean;
   matrixDir?: string;
+  /** --matrix-overrides FILE (repeatable): rows merged over the shipped matrix, after the targets file's own */
+  matrixOverrides: string[];
   scan: ScanMode;
   /** per-layer cache directory (default $XDG_CACHE_HOME/cuda-gate or ~/.cache/cuda-gate) */
   cacheDir?: string;
@@ -52,7 +54,7 @@ export const USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --drive
                        [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]
                        [--no-cuda pass|warn|fail] [--platform OS/ARCH] [--quiet]
                        [--scan full|config] [--cache-dir DIR | --no-cache] [--insecure-registry HOST]...
-                       [--jobs N] [--no-seek]
+                       [--jobs N] [--no-seek] [--matrix-overrides FILE]
 
 SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at DOCKER_HOST
          docker-archive:PATH[:REF]                docker save / podman save tar
@@ -75,6 +77,9 @@ $XDG_CACHE_HOME/cuda-gate or ~/.cache/cuda-gate): a rescan reads only layers it 
 Uncompressed layers in archives and layouts are read by offset (headers, the few files detectors need, and the
 fatbin headers of binaries); --no-seek streams every byte instead (same result, slower). --jobs N reads N layers of
 an archive or layout at once (default: the CPU count, at most 8).
+--matrix-overrides FILE merges your own matrix rows (same tables and fields as matrix/*.yaml, each with source:)
+over the shipped matrix: a new CUDA release, GPU or driver branch before cuda-gate ships it; a row with a shipped
+row's id replaces it. A targets file may name one too (matrix-overrides: PATH); this flag's rows win over its.
 Exit codes: 0 gate passed, 1 gate failed (a result at or above --fail-on), 2 bad input or unreadable image.`;
 
 export function parseCliArgs(argv: string[]): CliArgs {
@@ -110,6 +115,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
         'insecure-registry': { type: 'string', multiple: true },
         jobs: { type: 'string', short: 'j' },
         'no-seek': { type: 'boolean', default: false },
+        'matrix-overrides': { type: 'string', multiple: true },
       },
     });
   } catch (e) {
@@ -140,6 +146,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
     throw new GateError('BAD_ARGUMENT', `--jobs "${jobsText}" is not a whole number from 1 to 64`, 'e.g. --jobs 2');
   }
+  const matrixOverrides = (v['matrix-overrides'] as string[] | undefined) ?? [];
+  if (matrixOverrides.some((f) => !f.trim())) throw new GateError('BAD_ARGUMENT', '--matrix-overrides is empty', 'e.g. --matrix-overrides .github/cuda-matrix-overrides.yml');
   if (v['cache-dir'] === '') throw new GateError('BAD_ARGUMENT', '--cache-dir is empty', 'e.g. --cache-dir .cache/cuda-gate');
   return {
     command: 'check',
@@ -156,6 +164,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     platform: v.platform as string | undefined,
     quiet: !!v.quiet,
     matrixDir: v.matrix as string | undefined,
+    matrixOverrides,
     scan: scan as ScanMode,
     cacheDir: v['cache-dir'] as string | undefined,
     noCache: !!v['no-cache'],

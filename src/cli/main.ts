@@ -6,6 +6,7 @@ import { layerCacheVersion } from '../engine/cache-version';
 import { checkImages, type Progress } from '../engine/check';
 import type { Matrix } from '../matrix/types';
 import { loadMatrix } from '../matrix/load';
+import { loadMatrixWithOverrides } from '../matrix/overrides';
 import { renderMarkdown } from '../report/markdown';
 import { renderText } from '../report/text';
 import { TOOL_VERSION } from '../report/build';
@@ -49,19 +50,27 @@ export async function run(argv: string[], io: CliIO = { out: process.stdout, err
 }
 
 async function check(args: CheckArgs, io: CliIO): Promise<number> {
-  const matrix = loadMatrix(args.matrixDir);
+  // the targets file's matrix-overrides first, --matrix-overrides over them
+  const matrixFor = (fromFile: string[]): Matrix => {
+    const files = [...fromFile, ...args.matrixOverrides];
+    return files.length ? loadMatrixWithOverrides(files, args.matrixDir) : loadMatrix(args.matrixDir);
+  };
+  let matrix: Matrix;
   let targets: Target[];
   let policy: Policy = { ...DEFAULT_POLICY };
   if (args.driver) {
+    matrix = matrixFor([]);
     targets = [adHocTarget({ driver: args.driver, gpu: args.gpu, forwardCompat: args.forwardCompat, runtime: args.runtime }, matrix)];
   } else if (args.targets === 'probe') {
+    matrix = matrixFor([]);
     targets = probeTargets(await probeHost(), matrix);
   } else {
     const file = args.targets ?? (existsSync(DEFAULT_TARGETS) ? DEFAULT_TARGETS : undefined);
     if (!file) {
       throw new GateError('BAD_ARGUMENT', `no targets: ${DEFAULT_TARGETS} does not exist and neither --targets nor --driver was given`, 'pass --driver 535.104.05 [--gpu A100] or --targets FILE');
     }
-    const loaded = loadTargetsFile(file, matrix);
+    const loaded = loadTargetsFile(file, matrixFor);
+    matrix = loaded.matrix;
     targets = loaded.targets;
     policy = { ...policy, ...loaded.policy };
   }
@@ -70,7 +79,7 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
   const platform = args.platform ? parsePlatform(args.platform) : undefined;
 
   const progress = !args.quiet && io.err.isTTY ? progressPrinter(io.err) : undefined;
-  const cache = cacheFor(args, matrix, io);
+  const cache = cacheFor(args, io);
   const registry = { insecure: args.insecureRegistries, token: process.env.GITHUB_TOKEN || undefined };
   const report = await checkImages({ sources: args.sources, targets, policy, matrix, platform, onProgress: progress, scan: args.scan, cache, registry, seek: !args.noSeek, jobs: args.jobs });
   progress?.({ image: '', phase: 'done' });
@@ -91,7 +100,7 @@ async function probe(format: 'yaml' | 'json', matrixDir: string | undefined, io:
 }
 
 /** No cache for --no-cache, nor for --scan config (it reads no layer); a cache that cannot be opened only warns. */
-function cacheFor(args: CheckArgs, matrix: Matrix, io: CliIO): LayerCache | undefined {
+function cacheFor(args: CheckArgs, io: CliIO): LayerCache | undefined {
   if (args.noCache || args.scan === 'config') return undefined;
   const log: CacheLog = {
     debug: (m) => {
@@ -99,7 +108,7 @@ function cacheFor(args: CheckArgs, matrix: Matrix, io: CliIO): LayerCache | unde
     },
     warn: (m) => io.err.write(`cuda-gate: warning: ${m}\n`),
   };
-  return openLayerCache({ dir: args.cacheDir, version: layerCacheVersion(matrix), log });
+  return openLayerCache({ dir: args.cacheDir, version: layerCacheVersion(), log });
 }
 
 function progressPrinter(err: NodeJS.WritableStream): (p: Progress) => void {

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'UNKNOWN_GPU'
   | 'BAD_DRIVER_VERSION'
   | 'BAD_MATRIX'
+  | 'BAD_MATRIX_OVERRIDES'
   | 'REGISTRY_ERROR'
   | 'AUTH_FAILED'
   | 'DIGEST_MISMATCH'

@@ -1,17 +1,21 @@
 /**
- * The per-layer cache's version key: everything a cached layer analysis depends on. Any change (a release, new
- * matrix data, a detector that keeps other files, a new cap) files new results apart from the old ones.
+ * The per-layer cache's version key: everything a cached layer analysis depends on — the tool, the layer walker, the
+ * read limits, what the detectors keep. Any change files new results apart from the old ones.
+ *
+ * The matrix is deliberately not part of it: a layer's analysis (its entries, the few file contents detectors keep,
+ * the GPU code of its fatbins, the image history) never reads the matrix. Everything the matrix decides (which CUDA
+ * a library or framework means, driver floors, verdicts) runs after the cache, on the merged layers, on every run,
+ * so a data-only matrix update (or a user's matrix overrides) keeps every user's cache warm. A layer analysis that
+ * starts to read the matrix must add what it reads here, explicitly.
  */
 import { versionKey } from '../cache/keys';
 import { INTEREST_FINGERPRINT } from '../evidence/interests';
 import { DEFAULT_LAYER_LIMITS, LAYER_ANALYSIS_VERSION } from '../layers/analyse-layer';
-import type { Matrix } from '../matrix/types';
 import { TOOL_VERSION } from '../report/build';
 
-export function layerCacheVersion(matrix: Matrix, toolVersion: string = TOOL_VERSION): string {
+export function layerCacheVersion(toolVersion: string = TOOL_VERSION): string {
   return versionKey({
     tool: toolVersion,
-    matrix: matrix.meta.version,
     walker: LAYER_ANALYSIS_VERSION,
     limits: DEFAULT_LAYER_LIMITS,
     interest: INTEREST_FINGERPRINT,

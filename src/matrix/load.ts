@@ -19,6 +19,7 @@ import type {
   MajorCompat,
   Matrix,
   MatrixMeta,
+  MatrixOverride,
   PtxIsaRelease,
   ToolkitArchChange,
   ToolkitRelease,
@@ -50,8 +51,19 @@ export function loadMatrix(dir?: string): Matrix {
   return matrix;
 }
 
+/**
+ * Merges rows into the shipped tables before the checks across rows and files run, so merged rows meet the same
+ * checks as shipped ones (user overrides, overrides.ts); returns what it merged. Called only on clean shipped data.
+ */
+export type TableMerge = (tables: Map<TableSpec, CheckedRow[]>, problems: string[]) => MatrixOverride[];
+
+/** The matrix of `dir` (as loadMatrix finds it) with `merge` applied: read afresh, never cached. */
+export function readMatrixMerged(dir: string | undefined, merge: TableMerge): Matrix {
+  return readMatrix(findMatrixDir(dir), merge);
+}
+
 /** A row that passed its checks, and where it is, for checks across rows. */
-interface CheckedRow {
+export interface CheckedRow {
   row: Row;
   /** "matrix/gpus.yaml:12: row 3 (A100)" plus, given a field, that field's line */
   at: (field?: string) => string;
@@ -60,18 +72,20 @@ interface CheckedRow {
 /** A bare word (no spaces) in a source field names an entry of the file's `sources:` map. */
 const SOURCE_KEY = /^[A-Za-z0-9][\w.-]*$/;
 
-function readMatrix(dir: string): Matrix {
+function readMatrix(dir: string, merge?: TableMerge): Matrix {
   const problems: string[] = [];
   checkFileSet(dir, problems);
   const meta = readMeta(dir, problems);
   const tables = new Map<TableSpec, CheckedRow[]>();
   for (const spec of TABLES) tables.set(spec, readTable(dir, spec, problems));
+  const overrides = merge && !problems.length ? merge(tables, problems) : undefined;
   if (!problems.length) checkAcrossRows(tables, problems);
   if (problems.length || !meta) throw new BadMatrixError(problems);
 
   const rows = <T>(spec: TableSpec) => tables.get(spec)!.map((c) => c.row as unknown as T);
   const matrix: Matrix = {
     meta,
+    ...(overrides?.length ? { overrides } : {}),
     releases: rows<ToolkitRelease>(TOOLKITS)
       .map((r) => ({ ...r, cudart: r.cudart ?? [] }))
       .sort((a, b) => compareVersions(a.version, b.version)),
@@ -161,7 +175,7 @@ function readTable(dir: string, spec: TableSpec, problems: string[]): CheckedRow
   return checked;
 }
 
-function readSources(file: YamlFile, value: unknown, problems: string[]): Record<string, string> {
+export function readSources(file: YamlFile, value: unknown, problems: string[]): Record<string, string> {
   if (value === undefined) return {};
   const at = (key?: string) => `${file.display}:${file.lineOf(key ? ['sources', key] : ['sources'])}`;
   if (!isMapping(value)) {
@@ -177,7 +191,7 @@ function readSources(file: YamlFile, value: unknown, problems: string[]): Record
   return sources;
 }
 
-function checkRow(
+export function checkRow(
   file: YamlFile,
   spec: TableSpec,
   sources: Record<string, string>,
@@ -325,7 +339,7 @@ function unique(rows: CheckedRow[], keys: (r: Row) => string[], field: string, p
   }
 }
 
-function isMapping(v: unknown): v is Record<string, unknown> {
+export function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

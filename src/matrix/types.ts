@@ -140,8 +140,24 @@ export interface MatrixMeta {
   note?: string;
 }
 
+/** One row of a user's matrix overrides file (--matrix-overrides) merged over the shipped matrix. */
+export interface MatrixOverride {
+  /** the overrides file, as given */
+  file: string;
+  /** the table's key in the file: releases, majors, branches, gpus, toolkitArchs, libraries, frameworks, ptxIsa */
+  table: string;
+  /** the row's id: version, major, branch, GPU name, toolkit, "library sonameMajor", "package from" or isa */
+  id: string;
+  /** replaced: a shipped row with the same id was set aside; added: a new id */
+  action: 'added' | 'replaced';
+  /** the row's source (a key of the file's sources: resolved to its text) */
+  source: string;
+}
+
 export interface Matrix {
   meta: MatrixMeta;
+  /** rows of user overrides files merged over the shipped data, in the order applied; absent when none */
+  overrides?: MatrixOverride[];
   /** ascending by version */
   releases: ToolkitRelease[];
   majors: MajorCompat[];

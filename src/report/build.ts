@@ -28,7 +28,11 @@ export function buildReport(images: ReportImage[], results: Result[], targets: T
   return {
     schemaVersion: 1,
     tool: { name: 'cuda-gate', version: TOOL_VERSION },
-    matrix: { version: matrix.meta.version, date: matrix.meta.date },
+    matrix: {
+      version: matrix.meta.version,
+      date: matrix.meta.date,
+      ...(matrix.overrides?.length ? { overrides: matrix.overrides.map((o) => ({ ...o })) } : {}),
+    },
     policy: { failOn: policy.failOn, noCuda: policy.noCuda },
     targets: targets.map((t) => reportTarget(t, matrix)),
     images,

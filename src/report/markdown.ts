@@ -2,6 +2,7 @@
 import { renderChanges } from './diff';
 import { md, mdCode } from './escape';
 import { gpuArchsOf, gpuCodeLine } from './gpu-code';
+import { overridesNote } from './overrides-note';
 import { scanConfigNote } from './scan-note';
 import type { Report, ReportImage } from './types';
 import type { Result, Verdict } from '../verdict/types';
@@ -18,7 +19,7 @@ export interface MarkdownOptions {
 }
 
 export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): string {
-  const head = [headline(report), '', ...notesSection(report), ...scanNoteSection(report), ...changesSection(report), verdictTable(report), ''].join('\n');
+  const head = [headline(report), '', ...notesSection(report), ...overridesSection(report), ...scanNoteSection(report), ...changesSection(report), verdictTable(report), ''].join('\n');
   if (opts.details === false) return head + footer(report);
   const parts = [head];
   let size = head.length;
@@ -52,6 +53,12 @@ function headline(report: Report): string {
 function notesSection(report: Report): string[] {
   if (!report.notes?.length) return [];
   return [...report.notes.map((n) => `> **Note:** ${md(n)}`), ''];
+}
+
+/** The user's matrix overrides: above the table (and so in the PR comment, however short it has to be). */
+function overridesSection(report: Report): string[] {
+  const note = overridesNote(report);
+  return note ? [`> ℹ️ **Matrix overrides:** ${md(note)}`, ''] : [];
 }
 
 /** --scan config: the verdicts rest on the config alone; said above the table, where nobody misses it. */
@@ -115,5 +122,7 @@ export function imageDetails(img: ReportImage, results: Result[]): string {
 
 function footer(report: Report): string {
   const merged = report.mergedFrom ? ` · merged from ${report.mergedFrom.length} report${report.mergedFrom.length > 1 ? 's' : ''}` : '';
-  return `\n<sub>cuda-gate ${md(report.tool.version)} · matrix ${md(report.matrix.version)} · fail-on: ${md(report.policy.failOn)}${merged}</sub>\n`;
+  const n = report.matrix.overrides?.length ?? 0;
+  const overridden = n ? ` + ${n} override row${n > 1 ? 's' : ''}` : '';
+  return `\n<sub>cuda-gate ${md(report.tool.version)} · matrix ${md(report.matrix.version)}${overridden} · fail-on: ${md(report.policy.failOn)}${merged}</sub>\n`;
 }

@@ -6,6 +6,7 @@
  * renderers show above the table.
  */
 import { GateError } from '../common/errors';
+import type { MatrixOverride } from '../matrix/types';
 import type { FailOn, NoCudaPolicy } from '../verdict/target';
 import { verdictRank, worse, type Result, type Verdict } from '../verdict/types';
 import { gatePasses, TOOL_VERSION } from './build';
@@ -77,7 +78,7 @@ export function mergeReports(inputs: NamedReport[], opts: MergeOptions = {}): Re
   return {
     schemaVersion: 1,
     tool: { name: 'cuda-gate', version: TOOL_VERSION },
-    matrix: newestMatrix(inputs),
+    matrix: mergedMatrix(inputs),
     policy,
     targets: targets.columns.map((c) => c.target),
     images: images.rows,
@@ -218,11 +219,28 @@ function versionNotes(inputs: NamedReport[]): string[] {
   if (matrices.size > 1) {
     notes.push(`the reports were judged against different compatibility matrices — ${listGroups(matrices)}: their verdicts may rest on different facts; the footer shows the newest`);
   }
+  const overrides = grouped(inputs, (r) => {
+    const rows = r.matrix.overrides ?? [];
+    return rows.length ? rows.map((o) => `${o.table} ${o.id} (${o.action}, ${o.file})`).join(', ') : 'no matrix overrides';
+  });
+  if (overrides.size > 1) {
+    notes.push(`the reports used different matrix overrides — ${listGroups(overrides)}: their verdicts may rest on different facts; the merged report lists every override row`);
+  }
   return notes;
 }
 
 function newestMatrix(inputs: NamedReport[]): Report['matrix'] {
   return inputs.map((i) => i.report.matrix).reduce((newest, m) => (m.date > newest.date ? m : newest));
+}
+
+/** The newest matrix, with every override row any report used (each once). */
+function mergedMatrix(inputs: NamedReport[]): Report['matrix'] {
+  const { overrides: _newestOnly, ...matrix } = newestMatrix(inputs);
+  const rows = new Map<string, MatrixOverride>();
+  for (const { report } of inputs) {
+    for (const o of report.matrix.overrides ?? []) rows.set(JSON.stringify([o.file, o.table, o.id, o.action, o.source]), o);
+  }
+  return rows.size ? { ...matrix, overrides: [...rows.values()] } : matrix;
 }
 
 /** The strictest fail-on and no-cuda of the reports, unless the caller sets fail-on; a disagreement is noted. */

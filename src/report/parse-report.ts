@@ -60,6 +60,11 @@ export function parseReport(text: string, name: string): Report {
   const matrix = field(doc, 'matrix', '', 'object') as Json;
   field(matrix, 'version', 'matrix.', 'string');
   field(matrix, 'date', 'matrix.', 'string');
+  const overrides = field(matrix, 'overrides', 'matrix.', 'array', true) as unknown[] | undefined;
+  each(overrides ?? [], 'matrix.overrides', (o, at) => {
+    for (const key of ['file', 'table', 'id', 'source']) field(o, key, at, 'string');
+    oneOf(o, 'action', at, ['added', 'replaced']);
+  });
   const policy = field(doc, 'policy', '', 'object') as Json;
   oneOf(policy, 'failOn', 'policy.', FAIL_ON);
   oneOf(policy, 'noCuda', 'policy.', NO_CUDA);

@@ -2,6 +2,7 @@
 import { changeLines } from './diff';
 import { term } from './escape';
 import { gpuArchsOf, gpuCodeLine } from './gpu-code';
+import { overridesNote } from './overrides-note';
 import { scanConfigNote } from './scan-note';
 import type { Report, ReportImage } from './types';
 import type { Verdict } from '../verdict/types';
@@ -12,8 +13,11 @@ const ICON: Record<Verdict, string> = { pass: '✓', caveat: '!', fail: '✗' };
 export function renderText(report: Report, opts: { evidence?: boolean } = {}): string {
   const out: string[] = [];
   const merged = report.mergedFrom ? ` · merged from ${report.mergedFrom.length} report${report.mergedFrom.length > 1 ? 's' : ''}` : '';
-  out.push(`cuda-gate ${report.tool.version} · matrix ${report.matrix.version} (${report.matrix.date})${merged}`, '');
+  const overrides = overridesNote(report);
+  const overridden = overrides ? ` + ${report.matrix.overrides!.length} override row${report.matrix.overrides!.length > 1 ? 's' : ''}` : '';
+  out.push(`cuda-gate ${report.tool.version} · matrix ${report.matrix.version} (${report.matrix.date})${term(overridden)}${merged}`, '');
   if (report.notes?.length) out.push(...report.notes.flatMap((n) => wrap(`note: ${term(n)}`, 0)), '');
+  if (overrides) out.push(...wrap(`note: ${term(overrides)}`, 0), '');
   const configOnly = scanConfigNote(report);
   if (configOnly) out.push(...wrap(`! ${configOnly}`, 0), '');
   if (report.changes?.length) out.push('What this change does to the CUDA stack:', ...changeLines(report.changes).map((l) => term(l)), '');

@@ -1,6 +1,7 @@
 /** Stage 6 — the JSON report (contract: design.md; fields may be added, never removed or renamed). */
 import type { Finding } from '../common/findings';
 import type { Evidence } from '../evidence/types';
+import type { MatrixOverride } from '../matrix/types';
 import type { FailOn, NoCudaPolicy } from '../verdict/target';
 import type { Result, Verdict } from '../verdict/types';
 
@@ -100,7 +101,8 @@ export interface Change {
 export interface Report {
   schemaVersion: 1;
   tool: { name: 'cuda-gate'; version: string };
-  matrix: { version: string; date: string };
+  /** the shipped matrix's data version and date; `overrides`: the user's rows merged over it, when any */
+  matrix: { version: string; date: string; overrides?: MatrixOverride[] };
   policy: { failOn: FailOn; noCuda: NoCudaPolicy };
   targets: ReportTarget[];
   images: ReportImage[];

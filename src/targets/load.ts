@@ -2,26 +2,39 @@
  * The targets file (.github/cuda-targets.yml) and the ad-hoc --driver/--gpu flags, validated into Target[].
  * Every scalar is read as text (YAML "failsafe" schema): `driver: 535.10` must not become the number 535.1.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { GateError, messageOf } from '../common/errors';
 import { isDriverVersion } from '../common/driver-version';
+import { loadMatrixWithOverrides } from '../matrix/overrides';
 import type { Matrix } from '../matrix/types';
 import { resolveTargetGpu } from './gpu';
 import { CONTAINER_RUNTIMES, type ContainerRuntime, type FailOn, type NoCudaPolicy, type Policy, type Target } from '../verdict/target';
 
 const TARGET_KEYS = ['driver', 'gpu', 'forward-compat', 'os', 'runtime'] as const;
 const POLICY_KEYS = ['fail-on', 'no-cuda'] as const;
-const TOP_KEYS = ['targets', 'policy'] as const;
+const TOP_KEYS = ['targets', 'policy', 'matrix-overrides'] as const;
 const FAIL_ON: readonly FailOn[] = ['fail', 'caveat', 'never'];
 const NO_CUDA: readonly NoCudaPolicy[] = ['pass', 'warn', 'fail'];
 
 export interface TargetsFile {
   targets: Target[];
   policy: Partial<Policy>;
+  /** the matrix the targets were resolved with, and are to be judged with: the file's matrix-overrides merged in */
+  matrix: Matrix;
+  /** `matrix-overrides:`, the path resolved against the targets file's directory */
+  matrixOverrides?: string;
 }
 
-export function loadTargetsFile(path: string, matrix: Matrix): TargetsFile {
+/**
+ * The matrix for a list of overrides files, in the order they apply (none: the shipped matrix). A targets file's
+ * `matrix-overrides:` comes first, so the caller's own (--matrix-overrides) win over it. A plain Matrix instead: used
+ * as it is, or the shipped matrix with the file's overrides when it names some.
+ */
+export type MatrixFor = (overrides: string[]) => Matrix;
+
+export function loadTargetsFile(path: string, matrix: Matrix | MatrixFor): TargetsFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -36,7 +49,7 @@ export function loadTargetsFile(path: string, matrix: Matrix): TargetsFile {
   return parseTargets(text, path, matrix);
 }
 
-export function parseTargets(text: string, file: string, matrix: Matrix): TargetsFile {
+export function parseTargets(text: string, file: string, matrixOrFor: Matrix | MatrixFor): TargetsFile {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, schema: 'failsafe', uniqueKeys: true, prettyErrors: false });
   const at = (node: Node | null | undefined): string => {
@@ -60,6 +73,21 @@ export function parseTargets(text: string, file: string, matrix: Matrix): Target
   if (!isMap(root)) fail(root, 'expected a mapping with a "targets:" key', 'start the file with "targets:"');
   const top = root as YAMLMap;
   checkKeys(top, TOP_KEYS, 'top-level', fail);
+
+  // read before the targets: their GPU names may be ones the overrides add
+  const overridesNode = top.get('matrix-overrides', true) as Node | undefined;
+  let matrixOverrides: string | undefined;
+  if (overridesNode) {
+    const path = scalarText(overridesNode);
+    if (!path) fail(overridesNode, '"matrix-overrides:" must be the path of a YAML file', 'e.g. matrix-overrides: cuda-matrix-overrides.yml (relative to this file)');
+    matrixOverrides = isAbsolute(path as string) ? (path as string) : join(dirname(file), path as string);
+    if (!existsSync(matrixOverrides)) {
+      fail(overridesNode, `matrix-overrides file ${path} not found (looked for ${matrixOverrides})`, 'the path is relative to the targets file; create it (README "Matrix overrides") or remove the key');
+    }
+  }
+  const overrideList = matrixOverrides !== undefined ? [matrixOverrides] : [];
+  const matrix =
+    typeof matrixOrFor === 'function' ? matrixOrFor(overrideList) : overrideList.length ? loadMatrixWithOverrides(overrideList) : matrixOrFor;
 
   const targetsNode = top.get('targets', true) as Node | undefined;
   if (!targetsNode || !isMap(targetsNode) || targetsNode.items.length === 0) {
@@ -125,7 +153,7 @@ export function parseTargets(text: string, file: string, matrix: Matrix): Target
       policy.noCuda = v as NoCudaPolicy;
     }
   }
-  return { targets, policy };
+  return { targets, policy, matrix, ...(matrixOverrides !== undefined && { matrixOverrides }) };
 }
 
 export interface AdHocTarget {

@@ -8,6 +8,7 @@
 import { compareDriver } from '../common/driver-version';
 import { compareVersions, majorMinor } from '../common/dotted-version';
 import { cudaForDriver, releasesInFamily, smTargetsForToolkit } from '../matrix/queries';
+import { ptxNewerThanMatrix } from '../matrix/freshness';
 import type { Matrix, ToolkitArchChange } from '../matrix/types';
 import { ccText, parseArch, parseComputeCapability, runsOn, smName, type ComputeCapability, type GpuArch } from '../requirement/gpu-arch';
 import type { GpuBinary, PtxJitDriver } from '../requirement/gpu-code';
@@ -38,7 +39,7 @@ export function checkGpuCode(req: ImageRequirement, target: Target, matrix: Matr
   const stale = routes.filter((r) => r.kind === 'jit' && r.driverTooOld).sort(byJitDriver);
   if (stale.length) reasons.push(jitNeedsNewerDriver(stale, gpu, cc, target, matrix));
   const jit = routes.filter((r) => r.kind === 'jit' && !r.driverTooOld).sort(byJitDriver);
-  if (jit.length) reasons.push(jitCaveat(jit, gpu, cc));
+  if (jit.length) reasons.push(jitCaveat(jit, gpu, cc, matrix));
   return reasons;
 }
 
@@ -126,20 +127,20 @@ function jitNeedsNewerDriver(routes: Route[], gpu: string, cc: ComputeCapability
   return {
     code: 'PTX_JIT_NEEDS_NEWER_DRIVER',
     verdict: 'fail',
-    message: `${where(binary)} has no SASS for ${gpuWithSm(gpu, cc)} and reaches it only through its PTX ${archLabel(ptx!)} (${ptxOrigin(jit)}); driver ${target.driver} (CUDA ${host.cuda}) is older than that toolkit and cannot JIT it: launches fail with "the provided PTX was compiled with an unsupported toolchain" — minor-version compatibility does not cover PTX${jit.unconfirmed ? ' (the matrix row for this PTX version is unconfirmed)' : ''}${more(routes, 'whose PTX needs a newer driver')}`,
+    message: `${where(binary)} has no SASS for ${gpuWithSm(gpu, cc)} and reaches it only through its PTX ${archLabel(ptx!)} (${ptxOrigin(jit)}); driver ${target.driver} (CUDA ${host.cuda}) is older than that toolkit and cannot JIT it: launches fail with "the provided PTX was compiled with an unsupported toolchain" — minor-version compatibility does not cover PTX${jit.unconfirmed && !jit.beyondKnown ? ' (the matrix row for this PTX version is unconfirmed)' : ''}${jit.beyondKnown ? `; ${ptxNewerThanMatrix(matrix, jit.isa) ?? `its PTX is newer than this matrix (${matrix.meta.date})`}` : ''}${more(routes, 'whose PTX needs a newer driver')}`,
     remedy: `upgrade the host driver to >= ${jit.minDriver}${jit.beyondKnown ? ' (at least; this PTX is newer than the matrix knows)' : ''}, or rebuild ${binaryName(binary)} with SASS for the GPU (-gencode arch=compute_${cc.major}${cc.minor},code=${sm}), or with CUDA <= ${host.cuda} so its PTX is one the driver can JIT`,
     origin: originOf(routes.map((r) => r.binary.evidence)),
   };
 }
 
-function jitCaveat(routes: Route[], gpu: string, cc: ComputeCapability): Reason {
+function jitCaveat(routes: Route[], gpu: string, cc: ComputeCapability, matrix: Matrix): Reason {
   const { binary, ptx } = routes[0];
   const jit = binary.ptxJit;
   const sm = smName(cc);
   const unknown = !jit?.minDriver
     ? '; which toolkit wrote the PTX is unknown, so whether this driver can JIT it is not checked'
     : jit.beyondKnown
-      ? `; its PTX ISA ${jit.isa} is newer than the matrix knows, so the driver is only known to be new enough for older PTX`
+      ? `; ${ptxNewerThanMatrix(matrix, jit.isa) ?? `its PTX ISA ${jit.isa} is newer than this matrix (${matrix.meta.date})`}; the driver is only known to be new enough for older PTX`
       : '';
   return {
     code: 'PTX_JIT',

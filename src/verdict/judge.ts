@@ -5,6 +5,7 @@
 import { compareDriver, driverBranch } from '../common/driver-version';
 import { compareVersions, majorMinor } from '../common/dotted-version';
 import { cudaForDriver, majorCompat, releasesInFamily, type DriverCuda } from '../matrix/queries';
+import { cudaNewerThanMatrix } from '../matrix/freshness';
 import type { Matrix } from '../matrix/types';
 import type { CudaNeed, ImageRequirement } from '../requirement/types';
 import type { Policy, Target } from './target';
@@ -202,11 +203,17 @@ function checkDriver(req: ImageRequirement, target: Target, hostCuda: string, ma
   }
   const unknown = pick('unknown');
   if (unknown) {
+    // newer than every release the matrix knows: a stale matrix, said as such (still a caveat)
+    const newer = cudaNewerThanMatrix(matrix, unknown.cuda);
+    const bound = unknown.lowerBoundDriver;
+    const meets = bound !== undefined && compareDriver(target.driver, bound) >= 0;
     out.push({
       code: 'UNKNOWN_CUDA_RELEASE',
       verdict: 'caveat',
-      message: `CUDA ${unknown.cuda} (${describeEvidence(strongest(unknown.evidence)!)}) is not in the compatibility matrix, so its driver requirement is unknown${unknown.lowerBoundDriver ? `; it needs at least ${unknown.lowerBoundDriver}, which ${target.driver} meets` : ''}`,
-      remedy: 'update cuda-gate (newer matrix), or check the release notes of this CUDA version for its minimum driver',
+      message: `${newer ? `${newer}. ` : ''}CUDA ${unknown.cuda} (${describeEvidence(strongest(unknown.evidence)!)}) is not in the compatibility matrix, so its driver requirement is unknown${bound ? `; it needs at least ${bound}, ${meets ? `which ${target.driver} meets` : `above ${target.driver} (at best minor-version compatibility)`}` : ''}`,
+      remedy: newer
+        ? 'upgrade cuda-gate (a newer matrix), or add the release with its minimum driver from its release notes in a matrix override (--matrix-overrides FILE, or matrix-overrides: in the targets file)'
+        : 'update cuda-gate (newer matrix), or check the release notes of this CUDA version for its minimum driver',
       origin: originOf(unknown.evidence),
     });
   }
