@@ -142,6 +142,30 @@ describe('a broken matrix is refused with file, line, row and field', () => {
     expect(problemsOf(dir)).toEqual([expect.stringMatching(/libraries\.yaml:\d+: unknown top-level key "librarys"/)]);
   });
 
+  test('archs.yaml holds three lists; another top-level key is rejected once, naming them', () => {
+    const dir = matrixWith('archs.yaml', (t) => `${t}\nfamilys: []\n`);
+    expect(problemsOf(dir)).toEqual([
+      expect.stringMatching(/archs\.yaml:\d+: unknown top-level key "familys" \(expected toolkitArchs, families, aliases, sources\)$/),
+    ]);
+  });
+
+  test('a compute capability in two families is rejected', () => {
+    const dir = matrixWith('archs.yaml', (t) => t.replace('members: ["11.0"]', 'members: ["10.3", "11.0"]'));
+    expect(problemsOf(dir)).toEqual([expect.stringMatching(/archs\.yaml:\d+: row 2 \(sm_11x\): members "10\.3" repeats .*row 1 \(sm_10x\)/)]);
+  });
+
+  test('family members out of order are rejected', () => {
+    const dir = matrixWith('archs.yaml', (t) => t.replace('members: ["12.0", "12.1"]', 'members: ["12.1", "12.0"]'));
+    expect(problemsOf(dir)).toEqual([expect.stringMatching(/row 3 \(sm_12x\): members are not ascending/)]);
+  });
+
+  test('an alias to a target of another suffix, or to an old name, is rejected', () => {
+    const suffix = matrixWith('archs.yaml', (t) => t.replace('to: sm_110a', 'to: sm_110'));
+    expect(problemsOf(suffix)).toEqual([expect.stringMatching(/archs\.yaml:\d+: row 2 \(sm_101a\): to "sm_110" has another suffix than from "sm_101a"$/)]);
+    const chain = matrixWith('archs.yaml', (t) => t.replace('aliases:\n', 'aliases:\n  - from: sm_102\n    to: sm_101\n    source: thor-rename\n    confirmed: true\n'));
+    expect(problemsOf(chain)).toEqual([expect.stringMatching(/archs\.yaml:\d+: row 1 \(sm_102\): to "sm_101" is itself an old name/)]);
+  });
+
   test('a bad data date in meta.yaml is rejected', () => {
     const dir = matrixWith('meta.yaml', (t) => t.replace(/date: "[^"]+"/, 'date: "2026-13-45"'));
     expect(problemsOf(dir)).toEqual([expect.stringMatching(/meta\.yaml:\d+: date "2026-13-45" is not a date YYYY-MM-DD/)]);

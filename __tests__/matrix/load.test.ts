@@ -16,6 +16,8 @@ function allRows(): [string, SourcedRow][] {
     ...m.gpus.map((r): [string, SourcedRow] => [`gpu ${r.name}`, r]),
     ...m.libraries.map((r): [string, SourcedRow] => [`library ${r.library} ${r.sonameMajor}`, r]),
     ...(m.toolkitArchs ?? []).map((r): [string, SourcedRow] => [`archs ${r.toolkit}`, r]),
+    ...(m.archFamilies ?? []).map((r): [string, SourcedRow] => [`family ${r.family}`, r]),
+    ...(m.archAliases ?? []).map((r): [string, SourcedRow] => [`alias ${r.from}`, r]),
   ];
 }
 

@@ -9,9 +9,11 @@ import { GateError } from '../common/errors';
 import { compareVersions, majorMinor, versionParts } from '../common/dotted-version';
 import { compactName } from './gpu-names';
 import { findMatrixDir } from './locate';
-import { ARCHS, DRIVERS, FRAMEWORKS, GPUS, LIBRARIES, MAJORS, META_FIELDS, META_FILE, PTX, TABLES, TOOLKITS } from './schema';
+import { ARCH_ALIASES, ARCH_FAMILIES, ARCHS, DRIVERS, FRAMEWORKS, GPUS, LIBRARIES, MAJORS, META_FIELDS, META_FILE, PTX, TABLES, TOOLKITS } from './schema';
 import type { FieldSpec, Row, TableSpec } from './schema';
 import type {
+  ArchAlias,
+  ArchFamily,
   DriverBranch,
   FrameworkBuild,
   Gpu,
@@ -97,6 +99,8 @@ function readMatrix(dir: string, merge?: TableMerge): Matrix {
     toolkitArchs: rows<ToolkitArchChange>(ARCHS)
       .map((a) => ({ ...a, added: a.added ?? [], removed: a.removed ?? [], deprecated: a.deprecated ?? [] }))
       .sort((a, b) => compareVersions(a.toolkit, b.toolkit)),
+    archFamilies: rows<ArchFamily>(ARCH_FAMILIES),
+    archAliases: rows<ArchAlias>(ARCH_ALIASES),
     frameworks: rows<FrameworkBuild>(FRAMEWORKS).sort(
       (a, b) => a.package.localeCompare(b.package) || compareVersions(a.from ?? '0', b.from ?? '0'),
     ),
@@ -113,7 +117,7 @@ function displayPath(dir: string, file: string): string {
 
 /** A misspelt file name would otherwise be silently ignored. */
 function checkFileSet(dir: string, problems: string[]): void {
-  const expected = [META_FILE, ...TABLES.map((t) => t.file)];
+  const expected = [...new Set([META_FILE, ...TABLES.map((t) => t.file)])];
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -145,23 +149,27 @@ function readMeta(dir: string, problems: string[]): MatrixMeta | undefined {
 }
 
 function readTable(dir: string, spec: TableSpec, problems: string[]): CheckedRow[] {
+  // several tables may share a file (archs.yaml): its own problems (unreadable, top level, sources) are reported once
+  const sharing = TABLES.filter((t) => t.file === spec.file);
+  const fileProblems = sharing[0] === spec ? problems : [];
+  const lists = sharing.map((t) => t.list);
   const res = readYamlFile(join(dir, spec.file), displayPath(dir, spec.file));
   if (!res.ok) {
-    problems.push(res.problem);
+    fileProblems.push(res.problem);
     return [];
   }
   const { file } = res;
   const top = file.data;
   if (!isMapping(top)) {
-    problems.push(`${file.display}: expected a mapping with "${spec.list}:" (and optionally "sources:") at the top`);
+    fileProblems.push(`${file.display}: expected a mapping with ${lists.map((l) => `"${l}:"`).join(', ')} (and optionally "sources:") at the top`);
     return [];
   }
   for (const key of Object.keys(top)) {
-    if (key !== spec.list && key !== 'sources') {
-      problems.push(`${file.display}:${file.lineOf([key])}: unknown top-level key "${key}" (expected ${spec.list}, sources)`);
+    if (!lists.includes(key) && key !== 'sources') {
+      fileProblems.push(`${file.display}:${file.lineOf([key])}: unknown top-level key "${key}" (expected ${[...lists, 'sources'].join(', ')})`);
     }
   }
-  const sources = readSources(file, top.sources, problems);
+  const sources = readSources(file, top.sources, fileProblems);
   const list = top[spec.list];
   if (!Array.isArray(list) || list.length === 0) {
     problems.push(`${file.display}:${file.lineOf([spec.list])}: "${spec.list}" must be a non-empty list of rows`);
@@ -280,6 +288,13 @@ function checkAcrossRows(tables: Map<TableSpec, CheckedRow[]>, problems: string[
   unique(get(GPUS), (r) => [r.name as string, ...((r.aliases as string[]) ?? [])].map(compactName), 'name', problems);
 
   frameworkRangesDisjoint(get(FRAMEWORKS), problems);
+  // a compute capability in two families, or a name aliased twice, would make the answer depend on row order
+  unique(get(ARCH_FAMILIES), (r) => r.members as string[], 'members', problems);
+  unique(get(ARCH_ALIASES), (r) => [r.from as string], 'from', problems);
+  const aliased = new Set(get(ARCH_ALIASES).map((c) => c.row.from as string));
+  for (const { row, at } of get(ARCH_ALIASES)) {
+    if (aliased.has(row.to as string)) problems.push(`${at('to')}: to "${row.to}" is itself an old name (aliases must not chain)`);
+  }
   unique(get(PTX), (r) => [r.isa as string], 'isa', problems);
 
   const majors = new Set(get(MAJORS).map((c) => c.row.major as number));

@@ -150,12 +150,16 @@ function byLongestPrefix(m: Matrix, tokens: string[]): FoundGpu | undefined {
   return best && !tie ? { ...best.gpu, catalogued: true, matchedBy: 'prefix' } : undefined;
 }
 
-/** Compute capabilities the matrix knows: of catalogued GPUs, and of every sm target a toolkit adds. */
+/**
+ * Compute capabilities the matrix knows: of catalogued GPUs, and of every sm target a toolkit adds (an old name as the
+ * target it names: sm_101 is 11.0, there is no GPU of compute capability 10.1).
+ */
 function knownComputeCapabilities(m: Matrix): Set<string> {
   const known = new Set(m.gpus.map((g) => g.computeCapability));
+  const renamed = new Map((m.archAliases ?? []).map((a) => [a.from, a.to]));
   for (const change of m.toolkitArchs ?? []) {
     for (const sm of change.added) {
-      const cc = smComputeCapability(sm);
+      const cc = smComputeCapability(renamed.get(sm) ?? sm);
       if (cc) known.add(cc);
     }
   }

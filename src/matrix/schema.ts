@@ -176,6 +176,50 @@ export const ARCHS: TableSpec = {
   },
 };
 
+/** The families and aliases tables share archs.yaml (and its `sources:`) with toolkitArchs. */
+export const ARCH_FAMILIES: TableSpec = {
+  file: 'archs.yaml',
+  list: 'families',
+  idField: 'family',
+  fields: {
+    family: { check: f.pattern(/^sm_\d+x$/, 'a family name like sm_10x'), required: true },
+    members: { check: f.listOf(f.computeCapability, { nonEmpty: true }), required: true },
+    ...sourced,
+  },
+  rowCheck: (row) => {
+    const members = row.members as string[];
+    const cc = (s: string) => s.split('.').map(Number);
+    for (let i = 1; i < members.length; i++) {
+      const [a, b] = [cc(members[i - 1]), cc(members[i])];
+      if (a[0] > b[0] || (a[0] === b[0] && a[1] >= b[1])) return [['members', `are not ascending: "${members[i]}" follows "${members[i - 1]}"`]];
+    }
+    return [];
+  },
+};
+
+export const ARCH_ALIASES: TableSpec = {
+  file: 'archs.yaml',
+  list: 'aliases',
+  idField: 'from',
+  fields: {
+    from: { check: f.smTarget, required: true },
+    to: { check: f.smTarget, required: true },
+    usedFrom: { check: f.cudaMinor },
+    usedThrough: { check: f.cudaMinor },
+    ...sourced,
+  },
+  rowCheck: (row) => {
+    const suffix = (s: string) => /[af]?$/.exec(s)![0];
+    const problems: FieldProblem[] = [];
+    if (row.from === row.to) problems.push(['to', `is the same target as from "${row.from}"`]);
+    else if (suffix(row.from as string) !== suffix(row.to as string)) problems.push(['to', `"${row.to}" has another suffix than from "${row.from}"`]);
+    if (row.usedFrom !== undefined && row.usedThrough !== undefined && compareVersions(row.usedFrom as string, row.usedThrough as string) > 0) {
+      problems.push(['usedThrough', `"${row.usedThrough}" is older than usedFrom "${row.usedFrom}"`]);
+    }
+    return problems;
+  },
+};
+
 export const LIBRARIES: TableSpec = {
   file: 'libraries.yaml',
   list: 'libraries',
@@ -224,5 +268,5 @@ export const PTX: TableSpec = {
   },
 };
 
-export const TABLES = [TOOLKITS, MAJORS, DRIVERS, GPUS, ARCHS, LIBRARIES, FRAMEWORKS, PTX] as const;
+export const TABLES = [TOOLKITS, MAJORS, DRIVERS, GPUS, ARCHS, ARCH_FAMILIES, ARCH_ALIASES, LIBRARIES, FRAMEWORKS, PTX] as const;
 export const META_FILE = 'meta.yaml';

@@ -97,6 +97,28 @@ export interface ToolkitArchChange extends SourcedRow {
   deprecated: string[];
 }
 
+/**
+ * An architecture family (research field-2026-12 §1.3; LLVM NVPTX.td `SMFamilies`): family-specific code (sm_XYf,
+ * compute_XYf) for member X.Y runs on every member of the same family with an equal or higher minor.
+ */
+export interface ArchFamily extends SourcedRow {
+  /** "sm_10x" */
+  family: string;
+  /** member compute capabilities, ascending: ["10.0", "10.3", "10.7"] */
+  members: string[];
+}
+
+/** An old name of a GPU target: sm_101 was Thor's name through CUDA 12.9, sm_110 from 13.0 (same hardware). */
+export interface ArchAlias extends SourcedRow {
+  /** the old name: "sm_101", "sm_101a", "sm_101f" (compute_XY follows) */
+  from: string;
+  /** what it names: "sm_110" */
+  to: string;
+  /** first and last toolkit minor that wrote the old name */
+  usedFrom?: string;
+  usedThrough?: string;
+}
+
 /** Which CUDA major a library's soname major implies ("libcublas.so.12" -> CUDA 12). */
 export interface LibraryRule extends SourcedRow {
   /** evidence kind the rule applies to: cudart, cublas, nvrtc, … */
@@ -167,6 +189,10 @@ export interface Matrix {
   libraries: LibraryRule[];
   /** ascending by toolkit; always set by loadMatrix (optional only so hand-built test matrices need not carry it) */
   toolkitArchs?: ToolkitArchChange[];
+  /** archs.yaml `families:`; always set by loadMatrix (optional for hand-built test matrices) */
+  archFamilies?: ArchFamily[];
+  /** archs.yaml `aliases:`; always set by loadMatrix (optional for hand-built test matrices) */
+  archAliases?: ArchAlias[];
   /** by package, then ascending `from`; always set by loadMatrix (optional for hand-built test matrices) */
   frameworks?: FrameworkBuild[];
   /** ascending by ISA version; always set by loadMatrix (optional for hand-built test matrices) */

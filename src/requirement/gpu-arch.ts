@@ -1,9 +1,15 @@
 /**
- * GPU code targets ("sm_90a", "compute_120") and which GPUs they run on — CUDA's binary-compatibility rules
- * (research cuda-matrix.md §6): SASS sm_XY runs on compute capability X.y with y >= Y; sm_XYa only on exactly X.Y;
- * sm_XYf on X.y with y >= Y (its family). PTX compute_XY is JIT-compiled for any X'.y' >= X.Y; compute_XYa only for
- * exactly X.Y; compute_XYf within the family.
+ * GPU code targets ("sm_90a", "compute_120") and which GPUs they run on — CUDA's binary-compatibility rules, with the
+ * families and old target names read from matrix/archs.yaml (an ArchRules):
+ * - an old name means the target it was renamed to: sm_101 (CUDA 12.8/12.9) is Thor's sm_110, compute capability
+ *   11.0, not a "10.1";
+ * - SASS sm_XY runs on compute capability X.y with y >= Y (NVIDIA Blackwell Compatibility Guide §1.2: "same major
+ *   revision and same or higher minor revision"); sm_XYa only on exactly X.Y;
+ * - sm_XYf / compute_XYf run on the members of X.Y's family with an equal or higher minor (sm_100f on 10.0, 10.3,
+ *   10.7; sm_103f not on 10.0); a target whose family the matrix does not list, only on X.Y (cautious);
+ * - PTX compute_XY is JIT-compiled for any X'.y' >= X.Y; compute_XYa only for exactly X.Y.
  */
+import type { Matrix } from '../matrix/types';
 
 export interface GpuArch {
   kind: 'sass' | 'ptx';
@@ -59,12 +65,64 @@ function compareCc(a: ComputeCapability, b: ComputeCapability): number {
   return a.major - b.major || a.minor - b.minor;
 }
 
+/** The matrix's architecture families and old target names, as runsOn reads them. */
+export interface ArchRules {
+  /** each family's member compute capabilities, ascending */
+  families: readonly (readonly ComputeCapability[])[];
+  /** old target (suffix included) -> the target it names; applies to SASS and PTX alike */
+  aliases: readonly { from: Omit<GpuArch, 'kind'>; to: Omit<GpuArch, 'kind'> }[];
+}
+
+/** No families, no aliases: family code runs only on its own compute capability. For matrices without archs rows. */
+export const NO_ARCH_RULES: ArchRules = Object.freeze({ families: [], aliases: [] });
+
+const rulesCache = new WeakMap<object, ArchRules>();
+
+/** The ArchRules of a matrix (archs.yaml `families:` and `aliases:`), built once per matrix. */
+export function archRules(matrix: Pick<Matrix, 'archFamilies' | 'archAliases'>): ArchRules {
+  let rules = rulesCache.get(matrix);
+  if (!rules) {
+    const families = (matrix.archFamilies ?? []).map((f) =>
+      f.members.map(parseComputeCapability).filter((cc): cc is ComputeCapability => cc !== undefined).sort(compareCc),
+    );
+    const aliases = (matrix.archAliases ?? []).flatMap((a) => {
+      const from = parseArch(a.from, 'sass');
+      const to = parseArch(a.to, 'sass');
+      return from && to ? [{ from: ccAndSuffix(from), to: ccAndSuffix(to) }] : [];
+    });
+    rules = { families, aliases };
+    rulesCache.set(matrix, rules);
+  }
+  return rules;
+}
+
+function ccAndSuffix(a: GpuArch): Omit<GpuArch, 'kind'> {
+  return { major: a.major, minor: a.minor, suffix: a.suffix };
+}
+
+/** The target an arch names today: sm_101 -> sm_110, compute_101f -> compute_110f; others unchanged. */
+export function canonicalArch(arch: GpuArch, rules: ArchRules): GpuArch {
+  const alias = rules.aliases.find((x) => x.from.suffix === arch.suffix && compareCc(x.from, arch) === 0);
+  return alias ? { kind: arch.kind, ...alias.to } : arch;
+}
+
+/** The family a compute capability belongs to, if the matrix lists one. */
+export function familyOf(cc: ComputeCapability, rules: ArchRules): readonly ComputeCapability[] | undefined {
+  return rules.families.find((f) => f.some((m) => compareCc(m, cc) === 0));
+}
+
 /** Whether code for `arch` runs on a GPU of capability `cc` (SASS directly, PTX after a JIT). */
-export function runsOn(arch: GpuArch, cc: ComputeCapability): boolean {
-  if (arch.suffix === 'a') return compareCc(arch, cc) === 0;
-  if (arch.kind === 'ptx' && arch.suffix === '') return compareCc(arch, cc) <= 0;
-  // SASS and family PTX stay within the major
-  return arch.major === cc.major && arch.minor <= cc.minor;
+export function runsOn(arch: GpuArch, cc: ComputeCapability, rules: ArchRules): boolean {
+  const a = canonicalArch(arch, rules);
+  if (a.suffix === 'a') return compareCc(a, cc) === 0;
+  if (a.suffix === 'f') {
+    const family = familyOf(a, rules);
+    if (!family) return compareCc(a, cc) === 0;
+    return compareCc(a, cc) <= 0 && family.some((m) => compareCc(m, cc) === 0);
+  }
+  if (a.kind === 'ptx') return compareCc(a, cc) <= 0;
+  // SASS stays within its major
+  return a.major === cc.major && a.minor <= cc.minor;
 }
 
 /** sm_75 < sm_80 < sm_90 < sm_90a < sm_100 < sm_100a < sm_100f; SASS before PTX of the same arch */

@@ -10,7 +10,19 @@ import { compareVersions, majorMinor } from '../common/dotted-version';
 import { cudaForDriver, releasesInFamily, smTargetsForToolkit } from '../matrix/queries';
 import { ptxNewerThanMatrix } from '../matrix/freshness';
 import type { Matrix, ToolkitArchChange } from '../matrix/types';
-import { ccText, parseArch, parseComputeCapability, runsOn, smName, type ComputeCapability, type GpuArch } from '../requirement/gpu-arch';
+import {
+  archName,
+  archRules,
+  canonicalArch,
+  ccText,
+  parseArch,
+  parseComputeCapability,
+  runsOn,
+  smName,
+  type ArchRules,
+  type ComputeCapability,
+  type GpuArch,
+} from '../requirement/gpu-arch';
 import type { GpuBinary, PtxJitDriver } from '../requirement/gpu-code';
 import type { ImageRequirement } from '../requirement/types';
 import type { Target } from './target';
@@ -25,17 +37,18 @@ export function checkGpuCode(req: ImageRequirement, target: Target, matrix: Matr
   if (!target.gpu || !cc) return [];
   const gpu = gpuLabel(target, cc);
   const binaries = req.gpuCode?.binaries ?? [];
+  const rules = archRules(matrix);
 
-  const toolkit = toolkitSupport(req, cc, matrix);
-  if (toolkit?.state === 'too-old') return [tooOldForToolkit(toolkit, gpu, cc, binaries, req, matrix)];
+  const toolkit = toolkitSupport(req, cc, matrix, rules);
+  if (toolkit?.state === 'too-old') return [tooOldForToolkit(toolkit, gpu, cc, binaries, req, matrix, rules)];
   if (!binaries.length) return toolkit?.state === 'too-new' ? [tooNewForToolkit(toolkit, gpu, cc, req)] : [];
 
-  const routes = binaries.map((b) => routeOf(b, cc, target.driver));
+  const routes = binaries.map((b) => routeOf(b, cc, target.driver, rules));
   const reasons: Reason[] = [];
   const none = routes.filter((r) => r.kind === 'none' && !isRuntimeHelperOnly(r.binary));
-  if (none.length) reasons.push(noKernel(none, gpu, cc, matrix));
+  if (none.length) reasons.push(noKernel(none, gpu, cc, matrix, rules));
   const helpers = routes.filter((r) => r.kind === 'none' && isRuntimeHelperOnly(r.binary));
-  if (helpers.length) reasons.push(helperOnly(helpers, gpu, cc));
+  if (helpers.length) reasons.push(helperOnly(helpers, gpu, cc, rules));
   const stale = routes.filter((r) => r.kind === 'jit' && r.driverTooOld).sort(byJitDriver);
   if (stale.length) reasons.push(jitNeedsNewerDriver(stale, gpu, cc, target, matrix));
   const jit = routes.filter((r) => r.kind === 'jit' && !r.driverTooOld).sort(byJitDriver);
@@ -53,9 +66,9 @@ interface Route {
   driverTooOld?: boolean;
 }
 
-function routeOf(binary: GpuBinary, cc: ComputeCapability, driver: string): Route {
-  if (archs(binary.sass, 'sass').some((a) => runsOn(a, cc))) return { binary, kind: 'sass' };
-  const ptx = archs(binary.ptx, 'ptx').filter((a) => runsOn(a, cc)).pop();
+function routeOf(binary: GpuBinary, cc: ComputeCapability, driver: string, rules: ArchRules): Route {
+  if (archs(binary.sass, 'sass').some((a) => runsOn(a, cc, rules))) return { binary, kind: 'sass' };
+  const ptx = archs(binary.ptx, 'ptx').filter((a) => runsOn(a, cc, rules)).pop();
   if (!ptx) return { binary, kind: 'none' };
   const needed = binary.ptxJit?.minDriver;
   return { binary, kind: 'jit', ptx, driverTooOld: needed !== undefined && compareDriver(driver, needed) < 0 };
@@ -72,16 +85,17 @@ function byJitDriver(a: Route, b: Route): number {
   return compareDriver(db, da) || (a.binary.path < b.binary.path ? -1 : 1);
 }
 
-function noKernel(routes: Route[], gpu: string, cc: ComputeCapability, matrix: Matrix): Reason {
+function noKernel(routes: Route[], gpu: string, cc: ComputeCapability, matrix: Matrix, rules: ArchRules): Reason {
   const first = routes[0].binary;
-  const carried = describeCode(first);
-  const newest = archs(first.sass, 'sass').concat(archs(first.ptx, 'ptx')).pop();
-  const gpuIsNewer = newest !== undefined && (newest.major < cc.major || (newest.major === cc.major && newest.minor < cc.minor));
+  const carried = describeCode(first, rules);
+  // an old name counts as the target it names (sm_101 is Thor's sm_110)
+  const all = archs(first.sass, 'sass').concat(archs(first.ptx, 'ptx')).map((a) => canonicalArch(a, rules));
+  const gpuIsNewer = all.length > 0 && all.every((a) => a.major < cc.major || (a.major === cc.major && a.minor < cc.minor));
   const sm = smName(cc);
   const build = `-gencode arch=compute_${cc.major}${cc.minor},code=${sm}`;
-  const firstToolkit = firstToolkitFor(cc, matrix);
+  const firstToolkit = firstToolkitFor(cc, matrix, rules);
   const remedy = gpuIsNewer
-    ? `rebuild ${binaryName(first)} with ${build} (CUDA >= ${firstToolkit ?? '?'} targets ${sm}), or add PTX (code=compute_XY) the driver can JIT; for prebuilt packages use a build made with CUDA >= ${firstToolkit ?? 'the first toolkit that targets the GPU'}${firstToolkit ? ` (for PyTorch a +cu${firstToolkit.replace('.', '')} or later wheel)` : ''}`
+    ? `rebuild ${binaryName(first)} with ${build} (CUDA >= ${firstToolkit ?? '?'} targets ${sm}${oldNames(cc, matrix)}), or add PTX (code=compute_XY) the driver can JIT; for prebuilt packages use a build made with CUDA >= ${firstToolkit ?? 'the first toolkit that targets the GPU'}${firstToolkit ? ` (for PyTorch a +cu${firstToolkit.replace('.', '')} or later wheel)` : ''}`
     : `rebuild ${binaryName(first)} with ${build} added, or deploy it on the GPUs it was built for (${[...first.sass, ...first.ptx].join(', ')})`;
   return {
     code: 'NO_KERNEL_FOR_GPU',
@@ -107,13 +121,13 @@ function isRuntimeHelperOnly(binary: GpuBinary): boolean {
 }
 
 /** Cautious, not silent: a tiny kernel of the binary's own would fail the same way. */
-function helperOnly(routes: Route[], gpu: string, cc: ComputeCapability): Reason {
+function helperOnly(routes: Route[], gpu: string, cc: ComputeCapability, rules: ArchRules): Reason {
   const first = routes[0].binary;
   const sm = smName(cc);
   return {
     code: 'RUNTIME_HELPER_ONLY',
     verdict: 'caveat',
-    message: `${where(first)} carries only ${first.size!.bytes} bytes of device code (${describeCode(first)}): the size of the CUDA runtime's own helper module that cudart_static links into binaries, not kernels of its own; ${gpu} is ${sm} and cannot run it — harmless unless the binary launches kernels itself${more(routes, 'with only that module')}`,
+    message: `${where(first)} carries only ${first.size!.bytes} bytes of device code (${describeCode(first, rules)}): the size of the CUDA runtime's own helper module that cudart_static links into binaries, not kernels of its own; ${gpu} is ${sm} and cannot run it — harmless unless the binary launches kernels itself${more(routes, 'with only that module')}`,
     remedy: `nothing if ${binaryName(first)} launches no kernels of its own (a wrapper such as libcufftw); otherwise rebuild it with -gencode arch=compute_${cc.major}${cc.minor},code=${sm}`,
     origin: originOf(routes.map((r) => r.binary.evidence)),
   };
@@ -168,23 +182,23 @@ interface ToolkitSupport {
 }
 
 /** Whether any sm target of the image's toolkit runs on the GPU; else which side it falls off. */
-function toolkitSupport(req: ImageRequirement, cc: ComputeCapability, matrix: Matrix): ToolkitSupport | undefined {
+function toolkitSupport(req: ImageRequirement, cc: ComputeCapability, matrix: Matrix, rules: ArchRules): ToolkitSupport | undefined {
   const toolkit = imageToolkit(req);
   if (!toolkit || !matrix.toolkitArchs?.length) return undefined;
   const targets = archs(smTargetsForToolkit(matrix, toolkit), 'sass');
   if (!targets.length) return undefined;
-  if (targets.some((t) => runsOn(t, cc))) return { state: 'ok', toolkit };
-  const older = targets.every((t) => t.major > cc.major || (t.major === cc.major && t.minor > cc.minor));
+  if (targets.some((t) => runsOn(t, cc, rules))) return { state: 'ok', toolkit };
+  const older = targets.map((t) => canonicalArch(t, rules)).every((t) => t.major > cc.major || (t.major === cc.major && t.minor > cc.minor));
   if (!older) return { state: 'too-new', toolkit };
   const row = [...matrix.toolkitArchs]
     .reverse()
-    .find((r) => compareVersions(r.toolkit, toolkit) <= 0 && r.removed.some((sm) => sameGpu(sm, cc)));
+    .find((r) => compareVersions(r.toolkit, toolkit) <= 0 && r.removed.some((sm) => sameGpu(sm, cc, rules)));
   return { state: 'too-old', toolkit, row };
 }
 
-function sameGpu(sm: string, cc: ComputeCapability): boolean {
+function sameGpu(sm: string, cc: ComputeCapability, rules: ArchRules): boolean {
   const a = parseArch(sm, 'sass');
-  return !!a && a.suffix === '' && runsOn(a, cc);
+  return !!a && a.suffix === '' && runsOn(a, cc, rules);
 }
 
 /** the runtime the image ships (or declares); else its newest CUDA need more precise than a major */
@@ -216,12 +230,13 @@ function tooOldForToolkit(
   binaries: GpuBinary[],
   req: ImageRequirement,
   matrix: Matrix,
+  rules: ArchRules,
 ): Reason {
   const sm = smName(cc);
   const removedIn = support.row?.toolkit;
   const lastFamily = removedIn ? lastFamilyBefore(removedIn, matrix) : undefined;
   const runtime = runtimeWhere(req);
-  const lacking = binaries.filter((b) => routeOf(b, cc, '0').kind === 'none').length;
+  const lacking = binaries.filter((b) => routeOf(b, cc, '0', rules).kind === 'none').length;
   const unconfirmed = support.row && !support.row.confirmed;
   return {
     code: 'GPU_UNSUPPORTED_BY_TOOLKIT',
@@ -245,11 +260,23 @@ function tooNewForToolkit(support: ToolkitSupport, gpu: string, cc: ComputeCapab
 }
 
 /** The first toolkit minor whose sm targets run on the GPU ("12.8" for sm_100). */
-function firstToolkitFor(cc: ComputeCapability, matrix: Matrix): string | undefined {
+function firstToolkitFor(cc: ComputeCapability, matrix: Matrix, rules: ArchRules): string | undefined {
   for (const row of matrix.toolkitArchs ?? []) {
-    if (row.added.some((sm) => sameGpu(sm, cc))) return row.toolkit;
+    if (row.added.some((sm) => sameGpu(sm, cc, rules))) return row.toolkit;
   }
   return undefined;
+}
+
+/** "; CUDA 12.8-12.9 call it sm_101": the GPU's target under an old name, for a rebuild remedy. */
+function oldNames(cc: ComputeCapability, matrix: Matrix): string {
+  const sm = smName(cc);
+  const old = (matrix.archAliases ?? []).filter((a) => a.to === sm);
+  return old
+    .map((a) => {
+      const range = a.usedFrom && a.usedThrough ? (a.usedFrom === a.usedThrough ? `CUDA ${a.usedFrom}` : `CUDA ${a.usedFrom}-${a.usedThrough}`) : 'older toolkits';
+      return `; ${range} call it ${a.from}`;
+    })
+    .join('');
 }
 
 /** The newest toolkit minor of the matrix released before `toolkit` ("12.9" before "13.0"). */
@@ -291,10 +318,18 @@ function where(b: GpuBinary): string {
   return loc ? `${what} (${loc})` : what;
 }
 
-function describeCode(b: GpuBinary): string {
-  const sass = b.sass.length ? `SASS ${b.sass.join(', ')}` : 'no SASS';
-  const ptx = b.ptx.length ? `PTX ${b.ptx.join(', ')}` : 'no PTX';
+function describeCode(b: GpuBinary, rules: ArchRules): string {
+  const sass = b.sass.length ? `SASS ${b.sass.map((s) => withNewName(s, 'sass', rules)).join(', ')}` : 'no SASS';
+  const ptx = b.ptx.length ? `PTX ${b.ptx.map((s) => withNewName(s, 'ptx', rules)).join(', ')}` : 'no PTX';
   return `${sass} and ${ptx}`;
+}
+
+/** "sm_101 (now sm_110)" for an old name, else the name as found */
+function withNewName(name: string, kind: GpuArch['kind'], rules: ArchRules): string {
+  const a = parseArch(name, kind);
+  if (!a) return name;
+  const now = canonicalArch(a, rules);
+  return now === a ? name : `${name} (now ${archName(now)})`;
 }
 
 function archLabel(a: GpuArch): string {
