@@ -69,7 +69,9 @@ async function judgeImage(name: string, layers: LayerSpec[], env: Record<string,
     }
     return r;
   };
-  return { analysed, verdict: (h) => get(h).verdict, codes: (h) => get(h).reasons.map((r) => r.code) };
+  // DRIVER_BRANCH_EOL (an EOL host branch, informational) is left out: these tests are about the CUDA stack
+  const codes = (h: HostName) => get(h).reasons.filter((r) => r.code !== 'DRIVER_BRANCH_EOL').map((r) => r.code);
+  return { analysed, verdict: (h) => get(h).verdict, codes };
 }
 
 const INSTRUCTIONS = ['ADD rootfs.tar.xz / # python:3.11-slim', 'RUN pip install --no-cache-dir -r requirements.txt', 'COPY . /app'];
@@ -207,7 +209,9 @@ describe('pip: torch 2.14.0+cu130 with NVIDIA\'s CUDA 13 wheels (nvidia/cu13/lib
     expect(img.analysed.requirement.majors).toEqual([13]);
     expect(img.codes('h100r570')).toContain('DRIVER_TOO_OLD');
     expect(img.codes('h100r580ga')).toEqual(['MINOR_VERSION_COMPAT']);
-    expect(img.verdict('b200r580')).toBe('pass');
+    // torch's "13.0" names only the family, whose highest minimum is 13.0 Update 3's (580.126.20, unconfirmed):
+    // 580.95.05 runs it through minor-version compatibility
+    expect(img.codes('b200r580')).toEqual(['MINOR_VERSION_COMPAT']);
   });
 });
 

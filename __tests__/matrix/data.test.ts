@@ -16,12 +16,21 @@ test('a newer release never needs an older driver than the release before it', (
   }
 });
 
-test('every release before CUDA 13 names its Windows driver; from 13 on there is none', () => {
+test('every confirmed release before CUDA 13 names its Windows driver; from 13 on there is none', () => {
   for (const r of m.releases) {
-    expect({ release: r.version, windows: r.windowsDriver !== undefined }).toEqual({
-      release: r.version,
-      windows: Number(r.version.split('.')[0]) < 13,
-    });
+    const before13 = Number(r.version.split('.')[0]) < 13;
+    // a release without a Table 3 row read (12.8.2, 12.9.2) has no Windows driver either
+    if (before13 && !r.confirmed) continue;
+    expect({ release: r.version, windows: r.windowsDriver !== undefined }).toEqual({ release: r.version, windows: before13 });
+  }
+});
+
+test('a branch-only release names the branch of its stand-in driver, and that branch is in drivers.yaml', () => {
+  const branchOnly = m.releases.filter((r) => r.linuxDriverBranch !== undefined);
+  expect(branchOnly.map((r) => r.version)).toEqual(['13.4.1', '13.4.2', '13.4.3', '13.5.0']);
+  for (const r of branchOnly) {
+    expect(Number(r.linuxDriver.split('.')[0])).toBe(r.linuxDriverBranch);
+    expect(m.driverBranches.some((b) => b.branch === r.linuxDriverBranch)).toBe(true);
   }
 });
 

@@ -121,8 +121,13 @@ describe('a broken matrix is refused with file, line, row and field', () => {
   });
 
   test('unconfirmedFields may only name fields the row has', () => {
-    const dir = matrixWith('toolkits.yaml', (t) => t.replace('unconfirmedFields: [cudart]', 'unconfirmedFields: [cudrat]'));
-    expect(problemsOf(dir)).toEqual([expect.stringMatching(/\(13\.0\.2\): unconfirmedFields names "cudrat"/)]);
+    const dir = matrixWith('toolkits.yaml', (t) => t.replace('unconfirmedFields: [compatDriver]', 'unconfirmedFields: [compatDrvier]'));
+    expect(problemsOf(dir)).toEqual([expect.stringMatching(/\(13\.3\.1\): unconfirmedFields names "compatDrvier"/)]);
+  });
+
+  test("a branch-only release whose linuxDriver is not of its linuxDriverBranch is rejected", () => {
+    const dir = matrixWith('toolkits.yaml', (t) => t.replace('linuxDriverBranch: 620', 'linuxDriverBranch: 615'));
+    expect(problemsOf(dir)).toEqual([expect.stringMatching(/\(13\.5\.0\): linuxDriverBranch 615 is not the branch of linuxDriver "620\.70\.06"/)]);
   });
 
   test('a missing matrix file is reported by name', () => {

@@ -45,10 +45,10 @@ describe('loading the real matrix', () => {
     expect([...branches].sort((a, b) => a - b)).toEqual(branches);
   });
 
-  test('the release table runs from CUDA 9.0 to 13.4 with every driver a valid version', () => {
+  test('the release table runs from CUDA 9.0 to 13.5 with every driver a valid version', () => {
     const m = loadMatrix();
     expect(m.releases[0].version).toBe('9.0.76');
-    expect(m.releases[m.releases.length - 1].version).toBe('13.4.2');
+    expect(m.releases[m.releases.length - 1].version).toBe('13.5.0');
     for (const r of m.releases) expect(isDriverVersion(r.linuxDriver)).toBe(true);
   });
 

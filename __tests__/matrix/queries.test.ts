@@ -56,14 +56,16 @@ describe('releases', () => {
   });
 
   test('the latest release is the newest in the table', () => {
-    expect(latestRelease(m)?.version).toBe('13.4.2');
+    expect(latestRelease(m)?.version).toBe('13.5.0');
   });
 
   test('releases the research could not confirm are marked so', () => {
-    for (const v of ['12.3.2', '13.3.0', '13.3.1', '13.4.1', '13.4.2']) expect(releaseByVersion(m, v)?.confirmed).toBe(false);
-    const u2 = releaseByVersion(m, '13.0.2')!;
-    expect(isConfirmed(u2, 'linuxDriver')).toBe(true);
-    expect(isConfirmed(u2, 'cudart')).toBe(false);
+    for (const v of ['12.3.2', '12.8.2', '12.9.2', '13.0.3', '13.1.2', '13.4.1', '13.4.2', '13.4.3', '13.5.0']) {
+      expect({ v, confirmed: releaseByVersion(m, v)?.confirmed }).toEqual({ v, confirmed: false });
+    }
+    const u1 = releaseByVersion(m, '13.3.1')!;
+    expect(isConfirmed(u1, 'linuxDriver')).toBe(true);
+    expect(isConfirmed(u1, 'compatDriver')).toBe(false);
   });
 });
 

@@ -145,7 +145,8 @@ describe('PTX', () => {
 
   test('the image runtime can be fine while its PTX is too new for the driver', () => {
     const r = judgeOn([cudart('12.9.79'), PTX75], 'T4', '575.57.08');
-    expect(r.reasons.map((x) => x.code)).toEqual(['PTX_JIT_NEEDS_NEWER_DRIVER']);
+    // R575 is past its end of life: an informational pass reason beside the failure
+    expect(r.reasons.map((x) => x.code)).toEqual(['PTX_JIT_NEEDS_NEWER_DRIVER', 'DRIVER_BRANCH_EOL']);
   });
 
   test('a PTX ISA the toolkit table lacks (8.6 = CUDA 12.7) falls back to the driver branch the PTX history names', () => {
@@ -160,7 +161,7 @@ describe('PTX', () => {
     expect(failed.code).toBe('PTX_JIT_NEEDS_NEWER_DRIVER');
     const fresh = `PTX ISA 9.9 is newer than this matrix (${matrix.meta.date}): upgrade cuda-gate or add a matrix override (--matrix-overrides)`;
     expect(failed.message).toContain(fresh);
-    const [caveat] = gpuReasons([ev], 'A100', '620.10');
+    const [caveat] = gpuReasons([ev], 'A100', '620.70.06');
     expect(caveat.code).toBe('PTX_JIT');
     expect(caveat.verdict).toBe('caveat');
     expect(caveat.message).toContain(fresh);
@@ -256,19 +257,20 @@ describe('matrix/ptx.yaml: PTX ISA -> the toolkit that wrote it -> the driver th
     ['8.5', '12.5', '555.42.02'],
     ['8.4', '12.4', '550.54.14'],
     ['7.8', '11.8', '520.61.05'],
-    ['9.4', '13.4', '615'],
+    ['9.4', '13.4', '615.71.09'],
+    ['9.5', '13.5', '620.70.06'],
   ])('PTX ISA %s: CUDA %s, driver >= %s', (isa, cuda, driver) => {
     expect(ptxJitDriverForIsa(matrix, isa)).toMatchObject({ isa, cuda, minDriver: driver, beyondKnown: false });
   });
 
   test('rows the research could not confirm are flagged', () => {
-    expect(ptxJitDriverForIsa(matrix, '9.2')).toMatchObject({ cuda: '13.2', unconfirmed: true });
+    expect(ptxJitDriverForIsa(matrix, '9.5')).toMatchObject({ cuda: '13.5', unconfirmed: true });
     expect(ptxJitDriverForIsa(matrix, '9.0').unconfirmed).toBe(false);
   });
 
   test('PTX older than the history needs no particular driver; one newer than it needs at least the newest known', () => {
     expect(ptxJitDriverForIsa(matrix, '1.4')).toEqual({ isa: '1.4', beyondKnown: false, unconfirmed: false });
-    expect(ptxJitDriverForIsa(matrix, '10.0')).toMatchObject({ minDriver: '615', beyondKnown: true, unconfirmed: true });
+    expect(ptxJitDriverForIsa(matrix, '10.0')).toMatchObject({ minDriver: '620.70.06', beyondKnown: true, unconfirmed: true });
   });
 });
 

@@ -36,7 +36,8 @@ describe('CUDA runtime against the host driver', () => {
   test('a driver between the 12.x floor and the release minimum is a minor-version-compat caveat', () => {
     const r = verdictOf([cudart('12.4.127')], { driver: '535.104.05' });
     expect(r.verdict).toBe('caveat');
-    expect(codes(r)).toEqual(['MINOR_VERSION_COMPAT']);
+    // R535 is past its end of life as of the matrix date: informational, never the verdict
+    expect(codes(r)).toEqual(['MINOR_VERSION_COMPAT', 'DRIVER_BRANCH_EOL']);
     expect(r.reasons[0].message).toContain('550.54.15');
     expect(r.reasons[0].message).toContain('535.104.05');
   });
@@ -64,7 +65,7 @@ describe('CUDA runtime against the host driver', () => {
     expect(codes(r)).toContain('DRIVER_TOO_OLD');
   });
   test('CUDA 11.8 on 450.80.02 runs through minor-version compatibility', () => {
-    expect(codes(verdictOf([cudart('11.8.89')], { driver: '450.80.02' }))).toEqual(['MINOR_VERSION_COMPAT']);
+    expect(codes(verdictOf([cudart('11.8.89')], { driver: '450.80.02' }))).toEqual(['MINOR_VERSION_COMPAT', 'DRIVER_BRANCH_EOL']);
   });
   test('the newest runtime in the image decides', () => {
     const r = verdictOf([cudart('11.8.89'), cudart('12.8.90')], { driver: '560.35.03' });
@@ -97,7 +98,7 @@ describe('forward compatibility', () => {
   test('CUDA 13.0 compat libs on R535 data-center hosts', () => {
     const r = verdictOf([cudart('13.0.48'), compat('580.65.06', '13.0')], { driver: '535.104.05', gpu: 'H100', forwardCompat: true });
     expect(r.verdict).toBe('caveat');
-    expect(codes(r)).toEqual(['FORWARD_COMPAT']);
+    expect(codes(r)).toEqual(['FORWARD_COMPAT', 'DRIVER_BRANCH_EOL']);
   });
 });
 
@@ -141,7 +142,7 @@ describe('consistency and unknowns', () => {
     expect(verdictOf([], { driver: '550.54.15' }).verdict).toBe('caveat');
     expect(verdictOf([], { driver: '550.54.15' }, { policy: { failOn: 'fail', noCuda: 'fail' } }).verdict).toBe('fail');
     expect(verdictOf([], { driver: '550.54.15' }, { policy: { failOn: 'fail', noCuda: 'pass' } }).verdict).toBe('pass');
-    expect(codes(verdictOf([], { driver: '550.54.15' }))).toEqual(['NO_CUDA_FOUND']);
+    expect(codes(verdictOf([], { driver: '550.54.15' }))).toEqual(['NO_CUDA_FOUND', 'DRIVER_BRANCH_EOL']);
   });
   test('a CUDA version the matrix does not know is a caveat, never a pass', () => {
     const r = verdictOf([cudart('12.7.33')], { driver: '580.95.05' });
@@ -171,7 +172,7 @@ describe('driver libraries baked into the image', () => {
   });
   test('a real libcuda outside a compat dir is a caveat', () => {
     const r = verdictOf([cudart('12.2.140'), libcuda(false)], { driver: '550.54.15' });
-    expect(codes(r)).toEqual(['DRIVER_LIBS_IN_IMAGE']);
+    expect(codes(r)).toEqual(['DRIVER_LIBS_IN_IMAGE', 'DRIVER_BRANCH_EOL']);
   });
   test('an empty placeholder left by the NVIDIA runtime is not', () => {
     expect(verdictOf([cudart('12.2.140'), libcuda(true)], { driver: '550.54.15' }).verdict).toBe('pass');

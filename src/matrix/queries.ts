@@ -47,6 +47,25 @@ export function majorCompat(m: Matrix, major: number): MajorCompat | undefined {
   return m.majors.find((x) => x.major === major);
 }
 
+/**
+ * The release among `versions` whose minimum driver is `driver` and for which NVIDIA names only a driver branch
+ * (linuxDriverBranch): its linuxDriver is then a stand-in, which messages must say.
+ */
+export function branchOnlyRelease(m: Matrix, versions: readonly string[], driver: string): ToolkitRelease | undefined {
+  return m.releases.find((r) => r.linuxDriverBranch !== undefined && r.linuxDriver === driver && versions.includes(r.version));
+}
+
+/** Whether a branch is past its end of life as of `asOf` (YYYY-MM-DD, the matrix date): "reached", or an earlier month. */
+export function branchPastEol(branch: DriverBranch, asOf: string): boolean {
+  if (branch.eol === undefined) return false;
+  return branch.eol === 'reached' || branch.eol < asOf.slice(0, 7);
+}
+
+/** The newest long-term support or production branch not past its end of life as of `asOf`. */
+export function newestSupportedBranch(m: Matrix, asOf: string): DriverBranch | undefined {
+  return [...m.driverBranches].reverse().find((b) => (b.kind === 'LTSB' || b.kind === 'PB') && !branchPastEol(b, asOf));
+}
+
 export interface ResolvedRelease {
   /** ascending; more than one when only the family is known: take the highest driver (cautious) */
   releases: ToolkitRelease[];

@@ -50,6 +50,7 @@ export const TOOLKITS: TableSpec = {
     version: { check: f.cudaPatch, required: true },
     label: { check: f.text, required: true },
     linuxDriver: { check: f.driver, required: true },
+    linuxDriverBranch: { check: f.positiveInt },
     windowsDriver: { check: f.driver },
     cudart: { check: f.listOf(f.cudaPatch) },
     forwardCompatBranches: { check: f.listOf(f.positiveInt) },
@@ -66,6 +67,10 @@ export const TOOLKITS: TableSpec = {
       if (majorMinor(c) !== family) problems.push(['cudart', `"${c}" is not a CUDA ${family} component version`]);
     }
     const ownBranch = driverBranch(row.linuxDriver as string);
+    // a branch-only release's linuxDriver stands in for its branch: it must be a driver of that branch
+    if (row.linuxDriverBranch !== undefined && row.linuxDriverBranch !== ownBranch) {
+      problems.push(['linuxDriverBranch', `${row.linuxDriverBranch} is not the branch of linuxDriver "${row.linuxDriver}"`]);
+    }
     const fc = row.forwardCompatBranches as number[] | undefined;
     // forward compatibility runs a newer toolkit on an older branch, never on its own or a newer one
     for (const b of fc ?? []) {

@@ -22,8 +22,13 @@ export interface ToolkitRelease extends SourcedRow {
   label: string;
   /** cudart component versions this release ships ("12.4.127"); empty when not known */
   cudart: string[];
-  /** minimum Linux x86_64 driver (release notes Table 3) */
+  /**
+   * minimum Linux x86_64 driver (release notes Table 3). Where NVIDIA names only a driver branch (from CUDA 13.4 on),
+   * the cautious stand-in: the first public driver of that branch found (`linuxDriverBranch` says so)
+   */
   linuxDriver: string;
+  /** set where NVIDIA names only this driver branch for the release, no minimum driver ("R615") */
+  linuxDriverBranch?: number;
   windowsDriver?: string;
   /** driver branches NVIDIA's own images accept with forward compatibility (NVIDIA_REQUIRE_CUDA brand groups) */
   forwardCompatBranches?: number[];

@@ -4,7 +4,15 @@
  */
 import { compareDriver, driverBranch } from '../common/driver-version';
 import { compareVersions, majorMinor } from '../common/dotted-version';
-import { cudaForDriver, majorCompat, releasesInFamily, type DriverCuda } from '../matrix/queries';
+import {
+  branchOnlyRelease,
+  branchPastEol,
+  cudaForDriver,
+  majorCompat,
+  newestSupportedBranch,
+  releasesInFamily,
+  type DriverCuda,
+} from '../matrix/queries';
 import { cudaNewerThanMatrix } from '../matrix/freshness';
 import type { Matrix } from '../matrix/types';
 import type { CudaNeed, ImageRequirement } from '../requirement/types';
@@ -39,6 +47,7 @@ export function judge(input: JudgeInput, matrix: Matrix): Result {
   started.push(...checkGpuDriver(target));
   started.push(...checkGpuCode(req, target, matrix));
   started.push(...checkScanComplete(req.findings));
+  started.push(...checkBranchEol(target, matrix));
 
   // step 1 of a start: the legacy hook's NVIDIA_REQUIRE_* check (a CDI runtime makes none)
   const atStart = target.runtime === 'cdi' ? [] : checkRequire(req, target, host, matrix, started);
@@ -94,7 +103,7 @@ function checkRequire(req: ImageRequirement, target: Target, host: DriverCuda, m
   const archs = [...new Set(matrix.gpus.map((g) => g.computeCapability))];
   const cdi = cdiOutcome(started);
   const cdiNote = target.runtime === undefined ? `; ${CDI} ${cdi.text}` : '';
-  const reported = `driver ${target.driver} reports CUDA ${host.cuda}${host.beyondKnown ? ' or later' : ''}${host.confirmed ? '' : ' (branch not in the matrix: taken from the branch below it)'}${target.gpu ? `, ${target.gpu.input}` : ''}`;
+  const reported = `driver ${target.driver} reports CUDA ${host.cuda}${host.beyondKnown ? ' or later' : ''}${host.confirmed ? '' : host.branch?.branch === driverBranch(target.driver) ? ' (an unconfirmed matrix row)' : ' (branch not in the matrix: taken from the branch below it)'}${target.gpu ? `, ${target.gpu.input}` : ''}`;
   const out: Reason[] = [];
   for (const expr of req.require.expressions) {
     const origin = [{ key: `env:${expr.name}` }];
@@ -199,7 +208,7 @@ function checkDriver(req: ImageRequirement, target: Target, hostCuda: string, ma
     const mvc = pick('minor-compat');
     const branchOnly = pick('minor-compat-branch');
     if (branchOnly) out.push(minorCompatBranchReason(branchOnly, target, matrix));
-    else if (mvc) out.push(minorCompatReason(mvc, req, target));
+    else if (mvc) out.push(minorCompatReason(mvc, req, target, matrix));
   }
   const unknown = pick('unknown');
   if (unknown) {
@@ -227,7 +236,7 @@ function checkDriver(req: ImageRequirement, target: Target, hostCuda: string, ma
         out.push({
           code: 'UNCONFIRMED_MATRIX_ROW',
           verdict: 'caveat',
-          message: `CUDA ${shaky.need.cuda} maps to release ${shaky.need.releases.join('/')} through a matrix row that is not confirmed; another ${majorMinor(shaky.need.cuda)} update needs driver ${familyMax}, above ${target.driver}`,
+          message: `CUDA ${shaky.need.cuda} maps to release ${shaky.need.releases.join('/')} through a matrix row that is not confirmed; another ${majorMinor(shaky.need.cuda)} update needs driver ${floorText(familyMax, releasesInFamily(matrix, majorMinor(shaky.need.cuda) ?? shaky.need.cuda).map((r) => r.version), matrix)}, above ${target.driver}`,
           remedy: `use a driver >= ${familyMax} to be safe`,
           origin: originOf(shaky.need.evidence),
         });
@@ -242,13 +251,23 @@ function needLabel(need: CudaNeed): string {
   return `CUDA ${need.cuda}${need.level === 'major' ? '.x' : ''}${release}`;
 }
 
-function minorCompatReason(need: CudaNeed, req: ImageRequirement, target: Target): Reason {
+/**
+ * A release's minimum driver as messages print it. From CUDA 13.4 NVIDIA names only a driver branch; the matrix's
+ * driver is then the branch's first public driver found, and the text says so.
+ */
+function floorText(driver: string, releases: readonly string[], matrix: Matrix): string {
+  const row = branchOnlyRelease(matrix, releases, driver);
+  return row ? `R${row.linuxDriverBranch} (NVIDIA names only the branch; ${driver} is its first public driver found)` : driver;
+}
+
+function minorCompatReason(need: CudaNeed, req: ImageRequirement, target: Target, matrix: Matrix): Reason {
   const ev = strongest(need.evidence)!;
+  const wanted = floorText(need.minDriver!, need.releases, matrix);
   return {
     code: 'MINOR_VERSION_COMPAT',
     verdict: 'caveat',
-    message: `${needLabel(need)} from ${describeEvidence(ev)} wants driver >= ${need.minDriver}; ${target.name} has ${target.driver}, which runs it only through minor-version compatibility (>= ${req.minorCompatDriver ?? '?'}): no PTX JIT of newer PTX, and APIs that need a newer driver return cudaErrorCallRequiresNewerDriver`,
-    remedy: `upgrade the host driver to >= ${need.minDriver} for full CUDA ${majorMinor(need.cuda) ?? need.cuda} support, or make sure the image ships SASS for the target GPU (no PTX JIT)`,
+    message: `${needLabel(need)} from ${describeEvidence(ev)} wants driver >= ${wanted}; ${target.name} has ${target.driver}, which runs it only through minor-version compatibility (>= ${req.minorCompatDriver ?? '?'}): no PTX JIT of newer PTX, and APIs that need a newer driver return cudaErrorCallRequiresNewerDriver`,
+    remedy: `upgrade the host driver to >= ${wanted} for full CUDA ${majorMinor(need.cuda) ?? need.cuda} support, or make sure the image ships SASS for the target GPU (no PTX JIT)`,
     origin: originOf(need.evidence),
   };
 }
@@ -259,7 +278,7 @@ function minorCompatBranchReason(need: CudaNeed, target: Target, matrix: Matrix)
     code: 'MINOR_VERSION_COMPAT',
     verdict: 'caveat',
     message: `${needLabel(need)} from ${describeEvidence(strongest(need.evidence)!)} runs on ${target.name}'s ${target.driver} only through minor-version compatibility, and that driver is below ${floor.minorCompatFloor}, the floor older release notes and NVIDIA's cuDNN matrix give for CUDA ${need.major}.x; NVIDIA's current Table 2 says only ">= ${floor.minorCompatBranch}", which it meets — unconfirmed either way`,
-    remedy: `upgrade the host driver to >= ${floor.minorCompatFloor} to be inside every NVIDIA statement${need.minDriver ? ` (>= ${need.minDriver} for full CUDA ${majorMinor(need.cuda) ?? need.cuda} support)` : ''}`,
+    remedy: `upgrade the host driver to >= ${floor.minorCompatFloor} to be inside every NVIDIA statement${need.minDriver ? ` (>= ${floorText(need.minDriver, need.releases, matrix)} for full CUDA ${majorMinor(need.cuda) ?? need.cuda} support)` : ''}`,
     origin: originOf(need.evidence),
   };
 }
@@ -269,6 +288,8 @@ function tooOldOrForwardCompat(need: CudaNeed, req: ImageRequirement, target: Ta
   const floor = majorCompat(matrix, need.major);
   const mvcFloor = floor?.minorVersionCompat ? floor.minorCompatFloor : undefined;
   const needed = need.minDriver ?? need.lowerBoundDriver ?? mvcFloor;
+  const neededText = needed === undefined ? needed : floorText(needed, need.releases, matrix);
+  const fullText = need.minDriver === undefined ? undefined : floorText(need.minDriver, need.releases, matrix);
   const fc = forwardCompatFor(need, req, target);
   const branch = driverBranch(target.driver);
 
@@ -276,14 +297,14 @@ function tooOldOrForwardCompat(need: CudaNeed, req: ImageRequirement, target: Ta
     return {
       code: 'FORWARD_COMPAT',
       verdict: 'caveat',
-      message: `${needLabel(need)} needs driver >= ${mvcFloor ?? needed}, above ${target.name}'s ${target.driver}; it runs only through the image's forward-compatibility libraries (libcuda ${req.forwardCompat?.compatDriver ?? '?'}) on driver branch R${branch}${fc.note ? `; ${fc.note}` : ''}`,
-      remedy: `forward compatibility works on data-center GPUs only, needs the NVIDIA Container Toolkit to mount the compat libs (cuda-compat mode / enable-cuda-compat hook), and some features (e.g. IPC, graphics interop) need the newer kernel driver; upgrading the host to >= ${needed} removes the dependency`,
+      message: `${needLabel(need)} needs driver >= ${mvcFloor ?? neededText}, above ${target.name}'s ${target.driver}; it runs only through the image's forward-compatibility libraries (libcuda ${req.forwardCompat?.compatDriver ?? '?'}) on driver branch R${branch}${fc.note ? `; ${fc.note}` : ''}`,
+      remedy: `forward compatibility works on data-center GPUs only, needs the NVIDIA Container Toolkit to mount the compat libs (cuda-compat mode / enable-cuda-compat hook), and some features (e.g. IPC, graphics interop) need the newer kernel driver; upgrading the host to >= ${neededText} removes the dependency`,
       origin: originOf([...need.evidence, ...(req.forwardCompat?.evidence ?? [])]),
     };
   }
-  const parts = [`upgrade the host driver to >= ${needed}`];
+  const parts = [`upgrade the host driver to >= ${neededText}`];
   if (mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0) {
-    parts[0] = `upgrade the host driver to >= ${mvcFloor} (minor-version compatibility; >= ${need.minDriver} for full CUDA ${majorMinor(need.cuda) ?? need.cuda})`;
+    parts[0] = `upgrade the host driver to >= ${mvcFloor} (minor-version compatibility; >= ${fullText} for full CUDA ${majorMinor(need.cuda) ?? need.cuda})`;
   }
   parts.push(`or rebuild the image on CUDA <= ${hostCuda} (what driver ${target.driver} supports)`);
   if (fc.hint) parts.push(fc.hint);
@@ -294,7 +315,7 @@ function tooOldOrForwardCompat(need: CudaNeed, req: ImageRequirement, target: Ta
   return {
     code: 'DRIVER_TOO_OLD',
     verdict: 'fail',
-    message: `${needLabel(need)} from ${describeEvidence(ev)} needs driver >= ${needed} — below it the CUDA runtime refuses the driver at initialisation ("CUDA driver version is insufficient for CUDA runtime version")${mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0 ? ` (>= ${mvcFloor} with minor-version compatibility)` : ''}; ${target.name} has ${target.driver} (CUDA ${hostCuda})${need.unknown ? `; CUDA ${need.cuda} itself is not in the matrix` : ''}${fc.why ? `; forward compatibility does not apply: ${fc.why}` : ''}`,
+    message: `${needLabel(need)} from ${describeEvidence(ev)} needs driver >= ${neededText} — below it the CUDA runtime refuses the driver at initialisation ("CUDA driver version is insufficient for CUDA runtime version")${mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0 ? ` (>= ${mvcFloor} with minor-version compatibility)` : ''}; ${target.name} has ${target.driver} (CUDA ${hostCuda})${need.unknown ? `; CUDA ${need.cuda} itself is not in the matrix` : ''}${fc.why ? `; forward compatibility does not apply: ${fc.why}` : ''}`,
     remedy: parts.join(', '),
     origin: originOf(need.evidence),
   };
@@ -380,6 +401,23 @@ function checkDriverLibs(req: ImageRequirement): Reason[] {
       message: `the image carries the driver's own library ${describeEvidence(first)}${req.driverLibs.length > 1 ? ` and ${req.driverLibs.length - 1} more` : ''}: on a host whose kernel driver differs it can shadow the library the NVIDIA container toolkit mounts and fail with "CUDA driver version is insufficient" or a version mismatch`,
       remedy: 'remove libcuda.so* from the image (install cuda-compat for forward compatibility instead) and let the container toolkit mount the host driver',
       origin: originOf(req.driverLibs),
+    },
+  ];
+}
+
+/** Informational: the target's driver branch is past its end of life as of the matrix date (not the wall clock). */
+function checkBranchEol(target: Target, matrix: Matrix): Reason[] {
+  const branch = matrix.driverBranches.find((b) => b.branch === driverBranch(target.driver));
+  if (!branch || !branchPastEol(branch, matrix.meta.date)) return [];
+  const next = newestSupportedBranch(matrix, matrix.meta.date);
+  return [
+    {
+      code: 'DRIVER_BRANCH_EOL',
+      verdict: 'pass',
+      message: `R${branch.branch} reached end of life${branch.eol === 'reached' ? '' : ` (${branch.eol})`}: NVIDIA no longer ships fixes for it`,
+      remedy: next
+        ? `upgrade the host driver to a branch NVIDIA still supports: R${next.branch} (${next.kind}${next.eol ? `, end of life ${next.eol}` : ''})`
+        : 'upgrade the host driver to a branch NVIDIA still supports',
     },
   ];
 }

@@ -23,7 +23,8 @@ export type ReasonCode =
   | 'UNCONFIRMED_MATRIX_ROW'
   | 'DRIVER_LIBS_IN_IMAGE'
   | 'DECLARED_CUDA_UNSATISFIED'
-  | 'SCAN_INCOMPLETE';
+  | 'SCAN_INCOMPLETE'
+  | 'DRIVER_BRANCH_EOL';
 
 /** Where a reason's evidence came from, for reports and annotations. */
 export interface ReasonOrigin {
