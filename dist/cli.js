@@ -205,7 +205,7 @@ var require_b4a = __commonJS({
     function allocUnsafeSlow(size) {
       return Buffer.allocUnsafeSlow(size);
     }
-    function byteLength(string, encoding) {
+    function byteLength2(string, encoding) {
       return Buffer.byteLength(string, encoding);
     }
     function compare2(a, b) {
@@ -311,7 +311,7 @@ var require_b4a = __commonJS({
       alloc,
       allocUnsafe,
       allocUnsafeSlow,
-      byteLength,
+      byteLength: byteLength2,
       compare: compare2,
       concat,
       copy,
@@ -721,7 +721,7 @@ var require_streamx = __commonJS({
     var WRITE_DROP_DATA = WRITE_FINISHING | WRITE_DONE | DESTROY_STATUS;
     var asyncIterator = Symbol.asyncIterator || /* @__PURE__ */ Symbol("asyncIterator");
     var WritableState = class {
-      constructor(stream, { highWaterMark = 16384, map = null, mapWritable, byteLength, byteLengthWritable } = {}) {
+      constructor(stream, { highWaterMark = 16384, map = null, mapWritable, byteLength: byteLength2, byteLengthWritable } = {}) {
         this.stream = stream;
         this.queue = new FIFO();
         this.highWaterMark = highWaterMark;
@@ -729,7 +729,7 @@ var require_streamx = __commonJS({
         this.error = null;
         this.pipeline = null;
         this.drains = null;
-        this.byteLength = byteLengthWritable || byteLength || defaultByteLength;
+        this.byteLength = byteLengthWritable || byteLength2 || defaultByteLength;
         this.map = mapWritable || map;
         this.afterWrite = afterWrite.bind(this);
         this.afterUpdateNextTick = updateWriteNT.bind(this);
@@ -827,7 +827,7 @@ var require_streamx = __commonJS({
       }
     };
     var ReadableState = class {
-      constructor(stream, { highWaterMark = 16384, map = null, mapReadable, byteLength, byteLengthReadable } = {}) {
+      constructor(stream, { highWaterMark = 16384, map = null, mapReadable, byteLength: byteLength2, byteLengthReadable } = {}) {
         this.stream = stream;
         this.queue = new FIFO();
         this.highWaterMark = highWaterMark === 0 ? 1 : highWaterMark;
@@ -835,7 +835,7 @@ var require_streamx = __commonJS({
         this.readAhead = highWaterMark > 0;
         this.error = null;
         this.pipeline = null;
-        this.byteLength = byteLengthReadable || byteLength || defaultByteLength;
+        this.byteLength = byteLengthReadable || byteLength2 || defaultByteLength;
         this.map = mapReadable || map;
         this.pipeTo = null;
         this.afterRead = afterRead.bind(this);
@@ -1342,8 +1342,8 @@ var require_streamx = __commonJS({
             return this;
           },
           next() {
-            return new Promise(function(resolve2, reject) {
-              promiseResolve = resolve2;
+            return new Promise(function(resolve3, reject) {
+              promiseResolve = resolve3;
               promiseReject = reject;
               const data = stream.read();
               if (data !== null) ondata(data);
@@ -1376,11 +1376,11 @@ var require_streamx = __commonJS({
         }
         function destroy(err) {
           stream.destroy(err);
-          return new Promise((resolve2, reject) => {
-            if (stream._duplexState & DESTROYED) return resolve2({ value: void 0, done: true });
+          return new Promise((resolve3, reject) => {
+            if (stream._duplexState & DESTROYED) return resolve3({ value: void 0, done: true });
             stream.once("close", function() {
               if (err) reject(err);
-              else resolve2({ value: void 0, done: true });
+              else resolve3({ value: void 0, done: true });
             });
           });
         }
@@ -1424,8 +1424,8 @@ var require_streamx = __commonJS({
         const writes = pending + (ws._duplexState & WRITE_WRITING ? 1 : 0);
         if (writes === 0) return Promise.resolve(true);
         if (state.drains === null) state.drains = [];
-        return new Promise((resolve2) => {
-          state.drains.push({ writes, resolve: resolve2 });
+        return new Promise((resolve3) => {
+          state.drains.push({ writes, resolve: resolve3 });
         });
       }
       write(data) {
@@ -1530,10 +1530,10 @@ var require_streamx = __commonJS({
       cb(null);
     }
     function pipelinePromise(...streams) {
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve3, reject) => {
         return pipeline(...streams, (err) => {
           if (err) return reject(err);
-          resolve2();
+          resolve3();
         });
       });
     }
@@ -2205,16 +2205,16 @@ var require_extract = __commonJS({
           entryCallback = null;
           cb(err);
         }
-        function onnext(resolve2, reject) {
+        function onnext(resolve3, reject) {
           if (error) {
             return reject(error);
           }
           if (entryStream) {
-            resolve2({ value: entryStream, done: false });
+            resolve3({ value: entryStream, done: false });
             entryStream = null;
             return;
           }
-          promiseResolve = resolve2;
+          promiseResolve = resolve3;
           promiseReject = reject;
           consumeCallback(null);
           if (extract._finished && promiseResolve) {
@@ -2242,11 +2242,11 @@ var require_extract = __commonJS({
         function destroy(err) {
           extract.destroy(err);
           consumeCallback(err);
-          return new Promise((resolve2, reject) => {
-            if (extract.destroyed) return resolve2({ value: void 0, done: true });
+          return new Promise((resolve3, reject) => {
+            if (extract.destroyed) return resolve3({ value: void 0, done: true });
             extract.once("close", function() {
               if (err) reject(err);
-              else resolve2({ value: void 0, done: true });
+              else resolve3({ value: void 0, done: true });
             });
           });
         }
@@ -5298,7 +5298,7 @@ var require_schema = __commonJS({
     var _null = require_null();
     var seq = require_seq();
     var string = require_string();
-    var bool3 = require_bool();
+    var bool2 = require_bool();
     var float = require_float();
     var int = require_int();
     var schema = [
@@ -5306,7 +5306,7 @@ var require_schema = __commonJS({
       seq.seq,
       string.string,
       _null.nullTag,
-      bool3.boolTag,
+      bool2.boolTag,
       int.intOct,
       int.int,
       int.intHex,
@@ -5963,7 +5963,7 @@ var require_schema3 = __commonJS({
     var seq = require_seq();
     var string = require_string();
     var binary2 = require_binary();
-    var bool3 = require_bool2();
+    var bool2 = require_bool2();
     var float = require_float2();
     var int = require_int2();
     var merge = require_merge();
@@ -5976,8 +5976,8 @@ var require_schema3 = __commonJS({
       seq.seq,
       string.string,
       _null.nullTag,
-      bool3.trueTag,
-      bool3.falseTag,
+      bool2.trueTag,
+      bool2.falseTag,
       int.intBin,
       int.intOct,
       int.int,
@@ -6007,7 +6007,7 @@ var require_tags = __commonJS({
     var _null = require_null();
     var seq = require_seq();
     var string = require_string();
-    var bool3 = require_bool();
+    var bool2 = require_bool();
     var float = require_float();
     var int = require_int();
     var schema = require_schema();
@@ -6028,7 +6028,7 @@ var require_tags = __commonJS({
     ]);
     var tagsByName = {
       binary: binary2.binary,
-      bool: bool3.boolTag,
+      bool: bool2.boolTag,
       float: float.float,
       floatExp: float.floatExp,
       floatNaN: float.floatNaN,
@@ -10313,7 +10313,7 @@ async function decompressedTar(blob, what) {
   }
 }
 async function peek(src, n) {
-  return new Promise((resolve2, reject) => {
+  return new Promise((resolve3, reject) => {
     const chunks = [];
     let length = 0;
     const cleanup = () => {
@@ -10330,7 +10330,7 @@ async function peek(src, n) {
           cleanup();
           const head = Buffer.concat(chunks, length);
           src.unshift(head);
-          resolve2({ head, stream: src });
+          resolve3({ head, stream: src });
           return;
         }
       }
@@ -10338,7 +10338,7 @@ async function peek(src, n) {
     const onEnd = () => {
       cleanup();
       const head = Buffer.concat(chunks, length);
-      resolve2({ head, stream: import_node_stream3.Readable.from(length > 0 ? [head] : [], { objectMode: false }) });
+      resolve3({ head, stream: import_node_stream3.Readable.from(length > 0 ? [head] : [], { objectMode: false }) });
     };
     const onError = (err) => {
       cleanup();
@@ -10587,7 +10587,7 @@ function parsePlatform(text2) {
 }
 function normalisePlatform(p) {
   const os = p.os.toLowerCase();
-  const architecture = ARCH_ALIASES[p.architecture.toLowerCase()] ?? p.architecture.toLowerCase();
+  const architecture = ARCH_ALIASES2[p.architecture.toLowerCase()] ?? p.architecture.toLowerCase();
   const variant = p.variant ? p.variant.toLowerCase() : void 0;
   return { os, architecture, ...variant && { variant } };
 }
@@ -10627,14 +10627,14 @@ function platformNotFound(where2, want, present) {
     "pick one of them with --platform (action input: platform)"
   );
 }
-var DEFAULT_PLATFORM, ARCH_ALIASES, ATTESTATION_TYPE;
+var DEFAULT_PLATFORM, ARCH_ALIASES2, ATTESTATION_TYPE;
 var init_platform = __esm({
   "src/sources/platform.ts"() {
     "use strict";
     init_import_meta_url();
     init_errors();
     DEFAULT_PLATFORM = { os: "linux", architecture: "amd64" };
-    ARCH_ALIASES = {
+    ARCH_ALIASES2 = {
       x86_64: "amd64",
       "x86-64": "amd64",
       aarch64: "arm64",
@@ -17609,7 +17609,7 @@ var require_crypto = __commonJS({
       MAC_INFO,
       bindingAvailable: !!binding,
       init: (() => {
-        return new Promise(async (resolve2, reject) => {
+        return new Promise(async (resolve3, reject) => {
           try {
             POLY1305_WASM_MODULE = await require_poly1305()();
             POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
@@ -17621,7 +17621,7 @@ var require_crypto = __commonJS({
           } catch (ex) {
             return reject(ex);
           }
-          resolve2();
+          resolve3();
         });
       })(),
       NullCipher,
@@ -18881,7 +18881,7 @@ var require_agent = __commonJS({
     init_import_meta_url();
     var { Socket } = require("net");
     var { Duplex } = require("stream");
-    var { resolve: resolve2 } = require("path");
+    var { resolve: resolve3 } = require("path");
     var { readFile: readFile2 } = require("fs");
     var { execFile: execFile2, spawn: spawn3 } = require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
@@ -19017,7 +19017,7 @@ var require_agent = __commonJS({
       const RET_ERR_BINSTDIN = 13;
       const RET_ERR_BINSTDOUT = 14;
       const RET_ERR_BADLEN = 15;
-      const EXEPATH = resolve2(__dirname, "..", "util/pagent.exe");
+      const EXEPATH = resolve3(__dirname, "..", "util/pagent.exe");
       const ERROR = {
         [RET_ERR_BADARGS]: new Error("Invalid pagent.exe arguments"),
         [RET_ERR_UNAVAILABLE]: new Error("Pageant is not running"),
@@ -31448,7 +31448,7 @@ var require_buffer_list = __commonJS({
         }
       }, {
         key: "join",
-        value: function join9(s) {
+        value: function join10(s) {
           if (this.length === 0) return "";
           var p = this.head;
           var ret = "" + p.data;
@@ -32837,14 +32837,14 @@ var require_async_iterator = __commonJS({
       };
     }
     function readAndResolve(iter) {
-      var resolve2 = iter[kLastResolve];
-      if (resolve2 !== null) {
+      var resolve3 = iter[kLastResolve];
+      if (resolve3 !== null) {
         var data = iter[kStream].read();
         if (data !== null) {
           iter[kLastPromise] = null;
           iter[kLastResolve] = null;
           iter[kLastReject] = null;
-          resolve2(createIterResult(data, false));
+          resolve3(createIterResult(data, false));
         }
       }
     }
@@ -32852,13 +32852,13 @@ var require_async_iterator = __commonJS({
       process.nextTick(readAndResolve, iter);
     }
     function wrapForNext(lastPromise, iter) {
-      return function(resolve2, reject) {
+      return function(resolve3, reject) {
         lastPromise.then(function() {
           if (iter[kEnded]) {
-            resolve2(createIterResult(void 0, true));
+            resolve3(createIterResult(void 0, true));
             return;
           }
-          iter[kHandlePromise](resolve2, reject);
+          iter[kHandlePromise](resolve3, reject);
         }, reject);
       };
     }
@@ -32878,12 +32878,12 @@ var require_async_iterator = __commonJS({
           return Promise.resolve(createIterResult(void 0, true));
         }
         if (this[kStream].destroyed) {
-          return new Promise(function(resolve2, reject) {
+          return new Promise(function(resolve3, reject) {
             process.nextTick(function() {
               if (_this[kError]) {
                 reject(_this[kError]);
               } else {
-                resolve2(createIterResult(void 0, true));
+                resolve3(createIterResult(void 0, true));
               }
             });
           });
@@ -32906,13 +32906,13 @@ var require_async_iterator = __commonJS({
       return this;
     }), _defineProperty(_Object$setPrototypeO, "return", function _return() {
       var _this2 = this;
-      return new Promise(function(resolve2, reject) {
+      return new Promise(function(resolve3, reject) {
         _this2[kStream].destroy(null, function(err) {
           if (err) {
             reject(err);
             return;
           }
-          resolve2(createIterResult(void 0, true));
+          resolve3(createIterResult(void 0, true));
         });
       });
     }), _Object$setPrototypeO), AsyncIteratorPrototype);
@@ -32934,15 +32934,15 @@ var require_async_iterator = __commonJS({
         value: stream._readableState.endEmitted,
         writable: true
       }), _defineProperty(_Object$create, kHandlePromise, {
-        value: function value(resolve2, reject) {
+        value: function value(resolve3, reject) {
           var data = iterator[kStream].read();
           if (data) {
             iterator[kLastPromise] = null;
             iterator[kLastResolve] = null;
             iterator[kLastReject] = null;
-            resolve2(createIterResult(data, false));
+            resolve3(createIterResult(data, false));
           } else {
-            iterator[kLastResolve] = resolve2;
+            iterator[kLastResolve] = resolve3;
             iterator[kLastReject] = reject;
           }
         },
@@ -32961,12 +32961,12 @@ var require_async_iterator = __commonJS({
           iterator[kError] = err;
           return;
         }
-        var resolve2 = iterator[kLastResolve];
-        if (resolve2 !== null) {
+        var resolve3 = iterator[kLastResolve];
+        if (resolve3 !== null) {
           iterator[kLastPromise] = null;
           iterator[kLastResolve] = null;
           iterator[kLastReject] = null;
-          resolve2(createIterResult(void 0, true));
+          resolve3(createIterResult(void 0, true));
         }
         iterator[kEnded] = true;
       });
@@ -32982,7 +32982,7 @@ var require_from = __commonJS({
   "node_modules/readable-stream/lib/internal/streams/from.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    function asyncGeneratorStep(gen, resolve2, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve3, reject, _next, _throw, key, arg) {
       try {
         var info = gen[key](arg);
         var value = info.value;
@@ -32991,7 +32991,7 @@ var require_from = __commonJS({
         return;
       }
       if (info.done) {
-        resolve2(value);
+        resolve3(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -32999,13 +32999,13 @@ var require_from = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve2, reject) {
+        return new Promise(function(resolve3, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve2, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve3, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve2, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve3, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -34980,11 +34980,11 @@ var require_modem = __commonJS({
       return opts;
     };
     var findDefaultUnixSocket = function() {
-      return new Promise(function(resolve2) {
+      return new Promise(function(resolve3) {
         var userDockerSocket = path.join(os.homedir(), ".docker", "run", "docker.sock");
         fs.access(userDockerSocket, function(err) {
-          if (err) resolve2("/var/run/docker.sock");
-          else resolve2(userDockerSocket);
+          if (err) resolve3("/var/run/docker.sock");
+          else resolve3(userDockerSocket);
         });
       });
     };
@@ -36018,8 +36018,8 @@ var require_BufferList = __commonJS({
       for (const m in methods) {
         (function(m2) {
           if (methods[m2] === null) {
-            BufferList.prototype[m2] = function(offset, byteLength) {
-              return this.slice(offset, offset + byteLength)[m2](0, byteLength);
+            BufferList.prototype[m2] = function(offset, byteLength2) {
+              return this.slice(offset, offset + byteLength2)[m2](0, byteLength2);
             };
           } else {
             BufferList.prototype[m2] = function(offset = 0) {
@@ -37566,12 +37566,12 @@ var require_exec = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -37596,12 +37596,12 @@ var require_exec = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -37625,12 +37625,12 @@ var require_exec = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -37696,12 +37696,12 @@ var require_container = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -37726,12 +37726,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -37757,12 +37757,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -37786,12 +37786,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -37814,12 +37814,12 @@ var require_container = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -37843,12 +37843,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -37874,12 +37874,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -37907,12 +37907,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -37936,12 +37936,12 @@ var require_container = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -37968,12 +37968,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -37998,12 +37998,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38029,12 +38029,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38061,12 +38061,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(new Exec(self2.modem, data.Id));
+            resolve3(new Exec(self2.modem, data.Id));
           });
         });
       } else {
@@ -38094,12 +38094,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38126,12 +38126,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38157,12 +38157,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38188,12 +38188,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38218,12 +38218,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38250,12 +38250,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, stream) {
             if (err) {
               return reject(err);
             }
-            resolve2(stream);
+            resolve3(stream);
           });
         });
       } else {
@@ -38280,12 +38280,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38312,12 +38312,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38343,12 +38343,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38374,12 +38374,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38405,12 +38405,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38437,12 +38437,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38467,12 +38467,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38501,12 +38501,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38545,12 +38545,12 @@ var require_image = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38574,12 +38574,12 @@ var require_image = __commonJS({
         authconfig: args.opts ? args.opts.authconfig : void 0
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(fopts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38601,12 +38601,12 @@ var require_image = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38628,12 +38628,12 @@ var require_image = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38665,12 +38665,12 @@ var require_image = __commonJS({
       };
       delete optsf.options.authconfig;
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38697,12 +38697,12 @@ var require_image = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38727,12 +38727,12 @@ var require_image = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38771,12 +38771,12 @@ var require_volume = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38801,12 +38801,12 @@ var require_volume = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38845,12 +38845,12 @@ var require_network = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38876,12 +38876,12 @@ var require_network = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38906,12 +38906,12 @@ var require_network = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38936,12 +38936,12 @@ var require_network = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -38980,12 +38980,12 @@ var require_service = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39009,12 +39009,12 @@ var require_service = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39049,12 +39049,12 @@ var require_service = __commonJS({
         options: opts
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39080,12 +39080,12 @@ var require_service = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39125,12 +39125,12 @@ var require_plugin = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39154,12 +39154,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39185,12 +39185,12 @@ var require_plugin = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39222,12 +39222,12 @@ var require_plugin = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39250,12 +39250,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39278,12 +39278,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39307,12 +39307,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39337,12 +39337,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39372,12 +39372,12 @@ var require_plugin = __commonJS({
         options: opts
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39417,12 +39417,12 @@ var require_secret = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39448,12 +39448,12 @@ var require_secret = __commonJS({
         options: opts
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39478,12 +39478,12 @@ var require_secret = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39523,12 +39523,12 @@ var require_config = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39553,12 +39553,12 @@ var require_config = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39584,12 +39584,12 @@ var require_config = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39631,12 +39631,12 @@ var require_task = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39663,12 +39663,12 @@ var require_task = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39707,12 +39707,12 @@ var require_node3 = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39739,12 +39739,12 @@ var require_node3 = __commonJS({
         options: opts
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -39768,12 +39768,12 @@ var require_node3 = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -40348,7 +40348,7 @@ var require_call_credentials = __commonJS({
           if (isCurrentOauth2Client(googleCredentials)) {
             getHeaders = googleCredentials.getRequestHeaders(options.service_url);
           } else {
-            getHeaders = new Promise((resolve2, reject) => {
+            getHeaders = new Promise((resolve3, reject) => {
               googleCredentials.getRequestMetadata(options.service_url, (err, headers) => {
                 if (err) {
                   reject(err);
@@ -40358,7 +40358,7 @@ var require_call_credentials = __commonJS({
                   reject(new Error("Headers not set by metadata plugin"));
                   return;
                 }
-                resolve2(headers);
+                resolve3(headers);
               });
             });
           }
@@ -40414,10 +40414,10 @@ var require_call_credentials = __commonJS({
         this.metadataGenerator = metadataGenerator;
       }
       generateMetadata(options) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           this.metadataGenerator(options, (err, metadata) => {
             if (metadata !== void 0) {
-              resolve2(metadata);
+              resolve3(metadata);
             } else {
               reject(err);
             }
@@ -40806,14 +40806,14 @@ var require_channel_credentials = __commonJS({
       }
       connect(socket) {
         const tlsConnectOptions = Object.assign({ socket }, this.connectionOptions);
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           const tlsSocket = (0, tls_1.connect)(tlsConnectOptions, () => {
             var _a;
             if (((_a = this.connectionOptions.rejectUnauthorized) !== null && _a !== void 0 ? _a : true) && !tlsSocket.authorized) {
               reject(tlsSocket.authorizationError);
               return;
             }
-            resolve2({
+            resolve3({
               socket: tlsSocket,
               secure: true
             });
@@ -40932,8 +40932,8 @@ var require_channel_credentials = __commonJS({
         if (this.hasReceivedUpdates()) {
           return Promise.resolve(this.getLatestSecureContext());
         } else {
-          return new Promise((resolve2) => {
-            this.secureContextWatchers.push(resolve2);
+          return new Promise((resolve3) => {
+            this.secureContextWatchers.push(resolve3);
           });
         }
       }
@@ -40966,7 +40966,7 @@ var require_channel_credentials = __commonJS({
         this.callCredentials = callCredentials;
       }
       connect(socket) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           const secureContext = this.parent.getLatestSecureContext();
           if (!secureContext) {
             reject(new Error("Failed to load credentials"));
@@ -40991,7 +40991,7 @@ var require_channel_credentials = __commonJS({
               reject(tlsSocket.authorizationError);
               return;
             }
-            resolve2({
+            resolve3({
               socket: tlsSocket,
               secure: true
             });
@@ -44603,7 +44603,7 @@ var require_aspromise = __commonJS({
       var params = new Array(arguments.length - 1), offset = 0, index = 2, pending = true;
       while (index < arguments.length)
         params[offset++] = arguments[index++];
-      return new Promise(function executor(resolve2, reject) {
+      return new Promise(function executor(resolve3, reject) {
         params[offset] = function callback(err) {
           if (pending) {
             pending = false;
@@ -44613,7 +44613,7 @@ var require_aspromise = __commonJS({
               var params2 = new Array(arguments.length - 1), offset2 = 0;
               while (offset2 < params2.length)
                 params2[offset2++] = arguments[offset2];
-              resolve2.apply(null, params2);
+              resolve3.apply(null, params2);
             }
           }
         };
@@ -47156,13 +47156,13 @@ var require_path = __commonJS({
     "use strict";
     init_import_meta_url();
     var path = exports2;
-    var isAbsolute2 = (
+    var isAbsolute4 = (
       /**
        * Tests if the specified path is absolute.
        * @param {string} path Path to test
        * @returns {boolean} `true` if path is absolute
        */
-      path.isAbsolute = function isAbsolute3(path2) {
+      path.isAbsolute = function isAbsolute5(path2) {
         return /^(?:\/|\w+:)/.test(path2);
       }
     );
@@ -47174,7 +47174,7 @@ var require_path = __commonJS({
        */
       path.normalize = function normalize2(path2) {
         path2 = path2.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
-        var parts = path2.split("/"), absolute = isAbsolute2(path2), prefix = "";
+        var parts = path2.split("/"), absolute = isAbsolute4(path2), prefix = "";
         if (absolute)
           prefix = parts.shift() + "/";
         for (var i = 0; i < parts.length; ) {
@@ -47193,10 +47193,10 @@ var require_path = __commonJS({
         return prefix + parts.join("/");
       }
     );
-    path.resolve = function resolve2(originPath, includePath, alreadyNormalized) {
+    path.resolve = function resolve3(originPath, includePath, alreadyNormalized) {
       if (!alreadyNormalized)
         includePath = normalize(includePath);
-      if (isAbsolute2(includePath))
+      if (isAbsolute4(includePath))
         return includePath;
       if (!alreadyNormalized)
         originPath = normalize(originPath);
@@ -47554,7 +47554,7 @@ var require_mapfield = __commonJS({
         keepComments ? this.comment : void 0
       ]);
     };
-    MapField.prototype.resolve = function resolve2() {
+    MapField.prototype.resolve = function resolve3() {
       if (this.resolved)
         return this;
       if (types.mapKey[this.keyType] === void 0)
@@ -47632,7 +47632,7 @@ var require_method = __commonJS({
         this.parsedOptions
       ]);
     };
-    Method.prototype.resolve = function resolve2() {
+    Method.prototype.resolve = function resolve3() {
       if (this.resolved)
         return this;
       this.resolvedRequestType = this.parent.lookupType(this.requestType);
@@ -49261,7 +49261,7 @@ var require_field = __commonJS({
         keepComments ? this.comment : void 0
       ]);
     };
-    Field.prototype.resolve = function resolve2() {
+    Field.prototype.resolve = function resolve3() {
       if (this.resolved)
         return this;
       if ((this.typeDefault = types.defaults[this.type]) === void 0) {
@@ -49536,7 +49536,7 @@ var require_object = __commonJS({
       this.parent = null;
       this.resolved = false;
     };
-    ReflectionObject.prototype.resolve = function resolve2() {
+    ReflectionObject.prototype.resolve = function resolve3() {
       if (this.resolved)
         return this;
       if (this.root instanceof Root)
@@ -54524,18 +54524,18 @@ var require_compression_filter = __commonJS({
         this.maxRecvMessageLength = maxRecvMessageLength;
       }
       compressMessage(message) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           zlib2.deflate(message, (err, output) => {
             if (err) {
               reject(err);
             } else {
-              resolve2(output);
+              resolve3(output);
             }
           });
         });
       }
       decompressMessage(message) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           let totalLength = 0;
           const messageParts = [];
           const decompresser = zlib2.createInflate();
@@ -54557,7 +54557,7 @@ var require_compression_filter = __commonJS({
             }
           });
           decompresser.on("end", () => {
-            resolve2(Buffer.concat(messageParts));
+            resolve3(Buffer.concat(messageParts));
           });
           decompresser.write(message);
           decompresser.end();
@@ -54570,18 +54570,18 @@ var require_compression_filter = __commonJS({
         this.maxRecvMessageLength = maxRecvMessageLength;
       }
       compressMessage(message) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           zlib2.gzip(message, (err, output) => {
             if (err) {
               reject(err);
             } else {
-              resolve2(output);
+              resolve3(output);
             }
           });
         });
       }
       decompressMessage(message) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           let totalLength = 0;
           const messageParts = [];
           const decompresser = zlib2.createGunzip();
@@ -54603,7 +54603,7 @@ var require_compression_filter = __commonJS({
             }
           });
           decompresser.on("end", () => {
-            resolve2(Buffer.concat(messageParts));
+            resolve3(Buffer.concat(messageParts));
           });
           decompresser.write(message);
           decompresser.end();
@@ -55961,7 +55961,7 @@ var require_http_proxy = __commonJS({
       options.headers = headers;
       const proxyAddressString = (0, subchannel_address_1.subchannelAddressToString)(address);
       trace("Using proxy " + proxyAddressString + " to connect to " + options.path);
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve3, reject) => {
         const request = http2.request(options);
         request.once("connect", (res, socket, head) => {
           request.removeAllListeners();
@@ -55972,7 +55972,7 @@ var require_http_proxy = __commonJS({
               socket.unshift(head);
             }
             trace("Successfully established a plaintext connection to " + options.path + " through proxy " + proxyAddressString);
-            resolve2(socket);
+            resolve3(socket);
           } else {
             (0, logging_1.log)(constants_1.LogVerbosity.ERROR, "Failed to connect to " + options.path + " through proxy " + proxyAddressString + " with status " + res.statusCode);
             reject();
@@ -56963,7 +56963,7 @@ var require_transport = __commonJS({
         if (secureConnectResult.socket.closed) {
           return Promise.reject("Connection closed before starting HTTP/2 handshake");
         }
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           var _a, _b, _c, _d, _e, _f, _g, _h;
           let remoteName = null;
           let realTarget = this.channelTarget;
@@ -57034,7 +57034,7 @@ var require_transport = __commonJS({
             session.removeAllListeners();
             secureConnectResult.socket.removeListener("close", closeHandler);
             secureConnectResult.socket.removeListener("error", errorHandler);
-            resolve2(new Http2Transport(session, address, options, remoteName));
+            resolve3(new Http2Transport(session, address, options, remoteName));
             this.session = null;
           });
           session.once("close", closeHandler);
@@ -57048,7 +57048,7 @@ var require_transport = __commonJS({
           if (proxiedSocket) {
             return proxiedSocket;
           } else {
-            return new Promise((resolve2, reject) => {
+            return new Promise((resolve3, reject) => {
               const closeCallback = () => {
                 reject(new Error("Socket closed"));
               };
@@ -57058,7 +57058,7 @@ var require_transport = __commonJS({
               const socket = net.connect(address, () => {
                 socket.removeListener("close", closeCallback);
                 socket.removeListener("error", errorCallback);
-                resolve2(socket);
+                resolve3(socket);
               });
               socket.once("close", closeCallback);
               socket.once("error", errorCallback);
@@ -60504,10 +60504,10 @@ var require_server_interceptors = __commonJS({
        */
       serializeMessage(value) {
         const messageBuffer = this.handler.serialize(value);
-        const byteLength = messageBuffer.byteLength;
-        const output = Buffer.allocUnsafe(byteLength + 5);
+        const byteLength2 = messageBuffer.byteLength;
+        const output = Buffer.allocUnsafe(byteLength2 + 5);
         output.writeUInt8(0, 0);
-        output.writeUInt32BE(byteLength, 1);
+        output.writeUInt32BE(byteLength2, 1);
         messageBuffer.copy(output, 5);
         return output;
       }
@@ -60522,7 +60522,7 @@ var require_server_interceptors = __commonJS({
           } else {
             decompresser = zlib2.createGunzip();
           }
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             let totalLength = 0;
             const messageParts = [];
             decompresser.on("error", (error) => {
@@ -60543,7 +60543,7 @@ var require_server_interceptors = __commonJS({
               }
             });
             decompresser.on("end", () => {
-              resolve2(Buffer.concat(messageParts));
+              resolve3(Buffer.concat(messageParts));
             });
             decompresser.write(messageContents);
             decompresser.end();
@@ -61155,10 +61155,10 @@ var require_server2 = __commonJS({
         bindOneAddress(address, boundPortObject) {
           this.trace("Attempting to bind " + (0, subchannel_address_1.subchannelAddressToString)(address));
           const http2Server = this.createHttp2Server(boundPortObject.credentials);
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             const onError = (err) => {
               this.trace("Failed to bind " + (0, subchannel_address_1.subchannelAddressToString)(address) + " with error " + err.message);
-              resolve2({
+              resolve3({
                 port: "port" in address ? address.port : 1,
                 error: err.message
               });
@@ -61186,7 +61186,7 @@ var require_server2 = __commonJS({
               });
               boundPortObject.listeningServers.add(http2Server);
               this.trace("Successfully bound " + (0, subchannel_address_1.subchannelAddressToString)(boundSubchannelAddress));
-              resolve2({
+              resolve3({
                 port: "port" in boundSubchannelAddress ? boundSubchannelAddress.port : 1
               });
               http2Server.removeListener("error", onError);
@@ -61239,7 +61239,7 @@ var require_server2 = __commonJS({
           }
         }
         resolvePort(port) {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             let seenResolution = false;
             const resolverListener = (endpointList, attributes, serviceConfig, resolutionNote) => {
               if (seenResolution) {
@@ -61255,7 +61255,7 @@ var require_server2 = __commonJS({
                 reject(new Error(`No addresses resolved for port ${port}`));
                 return true;
               }
-              resolve2(addressList);
+              resolve3(addressList);
               return true;
             };
             const resolver = (0, resolver_1.createResolver)(port, resolverListener, this.options);
@@ -65020,12 +65020,12 @@ var require_docker = __commonJS({
       };
       delete opts.authconfig;
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(self2.getContainer(data.Id));
+            resolve3(self2.getContainer(data.Id));
           });
         });
       } else {
@@ -65058,12 +65058,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65091,12 +65091,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65127,12 +65127,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65155,12 +65155,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65225,12 +65225,12 @@ var require_docker = __commonJS({
         }
       }
       if (callback === void 0) {
-        return new self2.modem.Promise(function(resolve2, reject) {
+        return new self2.modem.Promise(function(resolve3, reject) {
           dialWithSession(function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65289,12 +65289,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65318,12 +65318,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65348,12 +65348,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65376,12 +65376,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65407,12 +65407,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65435,12 +65435,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65467,12 +65467,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(self2.getSecret(data.ID));
+            resolve3(self2.getSecret(data.ID));
           });
         });
       } else {
@@ -65500,12 +65500,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(self2.getConfig(data.ID));
+            resolve3(self2.getConfig(data.ID));
           });
         });
       } else {
@@ -65529,12 +65529,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65557,12 +65557,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65587,12 +65587,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(self2.getPlugin(args.opts.name));
+            resolve3(self2.getPlugin(args.opts.name));
           });
         });
       } else {
@@ -65616,12 +65616,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65644,12 +65644,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65671,12 +65671,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65699,12 +65699,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65727,12 +65727,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65755,12 +65755,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65786,12 +65786,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(self2.getVolume(data.Name));
+            resolve3(self2.getVolume(data.Name));
           });
         });
       } else {
@@ -65823,12 +65823,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(self2.getService(data.ID || data.Id));
+            resolve3(self2.getService(data.ID || data.Id));
           });
         });
       } else {
@@ -65853,12 +65853,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65884,12 +65884,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(self2.getNetwork(data.Id));
+            resolve3(self2.getNetwork(data.Id));
           });
         });
       } else {
@@ -65914,12 +65914,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65942,12 +65942,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65969,12 +65969,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -65996,12 +65996,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -66023,12 +66023,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -66050,12 +66050,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -66079,12 +66079,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -66211,7 +66211,7 @@ var require_docker = __commonJS({
       };
       extend(optsc, createOptions);
       var containero;
-      return new this.modem.Promise(function(resolve2, reject) {
+      return new this.modem.Promise(function(resolve3, reject) {
         self2.createContainer(optsc).then(function(container) {
           containero = container;
           return container.attach({
@@ -66244,7 +66244,7 @@ var require_docker = __commonJS({
         }).then(function(data) {
           return containero.wait();
         }).then(function(data) {
-          resolve2([data, containero]);
+          resolve3([data, containero]);
         }).catch(function(err) {
           reject(err);
         });
@@ -66265,12 +66265,12 @@ var require_docker = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -66294,12 +66294,12 @@ var require_docker = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -66322,12 +66322,12 @@ var require_docker = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -66351,12 +66351,12 @@ var require_docker = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -66379,12 +66379,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve2, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve2(data);
+            resolve3(data);
           });
         });
       } else {
@@ -66456,8 +66456,8 @@ async function readImageExport(stream, opts) {
     }
     pumpEntry(body, name, header.size, mayBeLayer, mayBeJson, jsons, startLayer, next);
   });
-  await new Promise((resolve2, reject) => {
-    extract.on("finish", resolve2);
+  await new Promise((resolve3, reject) => {
+    extract.on("finish", resolve3);
     extract.on("error", (err) => {
       stream.destroy();
       for (const raw of layerStreams) if (!raw.writableEnded) raw.destroy();
@@ -66834,7 +66834,7 @@ async function send(req, policy) {
 }
 function exchange(req) {
   countRequest();
-  return new Promise((resolve2, reject) => {
+  return new Promise((resolve3, reject) => {
     const headers = { "user-agent": "cuda-gate", ...req.headers };
     if (req.authorization !== void 0) headers.authorization = req.authorization;
     if (req.body !== void 0) headers["content-length"] = String(Buffer.byteLength(req.body));
@@ -66849,7 +66849,7 @@ function exchange(req) {
     request.on("response", (res) => {
       response = res;
       res.on("close", () => watchdog.stop());
-      resolve2({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url, watchdog });
+      resolve3({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url, watchdog });
     });
     request.on("error", (err) => {
       if (response) {
@@ -66976,7 +66976,7 @@ function backoffMs(tuning, retry) {
   return tuning.baseDelayMs * 2 ** (retry - 1);
 }
 function sleep(ms) {
-  return new Promise((resolve2) => setTimeout(resolve2, ms));
+  return new Promise((resolve3) => setTimeout(resolve3, ms));
 }
 function retryAfterMs(res, now = Date.now()) {
   const value = res.headers["retry-after"];
@@ -67122,12 +67122,12 @@ function downloadBlob(client, blob, what) {
   let readerDone = false;
   let wake;
   let failure;
-  const drained2 = () => new Promise((resolve2) => {
+  const drained2 = () => new Promise((resolve3) => {
     const done2 = () => {
       out.off("drain", done2);
       out.off("close", done2);
       wake = void 0;
-      resolve2();
+      resolve3();
     };
     wake = done2;
     out.on("drain", done2);
@@ -67676,7 +67676,7 @@ async function fromHelper(name, registry, env) {
   return { kind: "basic", username: typeof doc.Username === "string" ? doc.Username : "", password: doc.Secret, from };
 }
 function runHelper(program, serverUrl, env) {
-  return new Promise((resolve2, reject) => {
+  return new Promise((resolve3, reject) => {
     const child = (0, import_node_child_process2.spawn)(program, ["get"], { env, stdio: ["pipe", "pipe", "pipe"] });
     const timer = setTimeout(() => child.kill(), HELPER_TIMEOUT_MS);
     let stdout = "";
@@ -67688,14 +67688,14 @@ function runHelper(program, serverUrl, env) {
     child.stdin.on("error", () => void 0);
     child.on("error", (err) => {
       clearTimeout(timer);
-      if (err.code === "ENOENT") resolve2(void 0);
+      if (err.code === "ENOENT") resolve3(void 0);
       else reject(new GateError("AUTH_FAILED", `cannot run the credential helper ${program}: ${err.message}`));
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) return resolve2(stdout);
+      if (code === 0) return resolve3(stdout);
       const said = `${stdout} ${stderr}`.trim();
-      if (/credentials not found/i.test(said)) return resolve2(void 0);
+      if (/credentials not found/i.test(said)) return resolve3(void 0);
       reject(
         new GateError(
           "AUTH_FAILED",
@@ -70257,15 +70257,15 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
       done();
     });
   });
-  await new Promise((resolve2, reject) => {
-    finishRead = resolve2;
+  await new Promise((resolve3, reject) => {
+    finishRead = resolve3;
     const byteCap = decompressedCap(limits, layer.size);
     const fail = (err) => {
-      if (stopped) return resolve2();
+      if (stopped) return resolve3();
       if (callerError !== void 0) return reject(callerError);
       reject(isGateError(err) ? err : corruptLayer(layer, err));
     };
-    extract.on("finish", resolve2);
+    extract.on("finish", resolve3);
     extract.on("error", fail);
     framed.on("data", (chunk) => {
       tarBytes += chunk.length;
@@ -70312,7 +70312,7 @@ function ignore() {
 }
 function drained(tar) {
   if (tar.readableEnded || tar.destroyed) return Promise.resolve();
-  return new Promise((resolve2) => (0, import_node_stream2.finished)(tar, () => resolve2()));
+  return new Promise((resolve3) => (0, import_node_stream2.finished)(tar, () => resolve3()));
 }
 function corruptLayer(layer, err) {
   return new GateError(
@@ -70376,6 +70376,16 @@ function releasesInFamily(m, family) {
 function majorCompat(m, major) {
   return m.majors.find((x) => x.major === major);
 }
+function branchOnlyRelease(m, versions, driver2) {
+  return m.releases.find((r) => r.linuxDriverBranch !== void 0 && r.linuxDriver === driver2 && versions.includes(r.version));
+}
+function branchPastEol(branch, asOf) {
+  if (branch.eol === void 0) return false;
+  return branch.eol === "reached" || branch.eol < asOf.slice(0, 7);
+}
+function newestSupportedBranch(m, asOf) {
+  return [...m.driverBranches].reverse().find((b) => (b.kind === "LTSB" || b.kind === "PB") && !branchPastEol(b, asOf));
+}
 function resolveRelease(m, version) {
   const release = releaseByVersion(m, version);
   if (release) return { releases: [release], exact: true, by: "release" };
@@ -70390,19 +70400,10 @@ function cudaForDriver(m, driver2) {
   const newestBranch = m.driverBranches[m.driverBranches.length - 1];
   const beyondKnown = newestBranch === void 0 || parts[0] > newestBranch.branch;
   const row = m.driverBranches.find((b) => b.branch === parts[0]);
-  if (row) {
-    const floor = m.releases.filter((r) => majorMinor(r.version) === row.cuda).map((r) => r.linuxDriver).sort(compareDriver)[0];
-    if (floor === void 0 || compareDriver(driver2, floor) >= 0) {
-      return { cuda: row.cuda, branch: row, beyondKnown, belowKnown: false, confirmed: row.confirmed };
-    }
-  }
-  let best;
-  for (const r of m.releases) {
-    if (compareDriver(r.linuxDriver, driver2) <= 0 && (!best || compareVersions(r.version, best.version) > 0)) best = r;
-  }
-  if (!best) return { cuda: NO_KNOWN_CUDA, beyondKnown, belowKnown: true, confirmed: true };
-  const cuda = majorMinor(best.version) ?? best.version;
-  return { cuda, release: best, beyondKnown, belowKnown: false, confirmed: best.confirmed };
+  if (row) return { cuda: row.cuda, branch: row, beyondKnown, belowKnown: row.cuda === NO_KNOWN_CUDA, confirmed: row.confirmed };
+  const below = [...m.driverBranches].reverse().find((b) => b.branch < parts[0]);
+  if (!below) return { cuda: NO_KNOWN_CUDA, beyondKnown, belowKnown: true, confirmed: true };
+  return { cuda: below.cuda, branch: below, beyondKnown, belowKnown: below.cuda === NO_KNOWN_CUDA, confirmed: false };
 }
 var CC_FORM = /^(\d{1,2})\.(\d)$/;
 var SM_FORM = /^sm_?(\d{1,2})(\d)$/i;
@@ -70437,9 +70438,10 @@ function byLongestPrefix(m, tokens) {
 }
 function knownComputeCapabilities(m) {
   const known = new Set(m.gpus.map((g) => g.computeCapability));
+  const renamed = new Map((m.archAliases ?? []).map((a) => [a.from, a.to]));
   for (const change of m.toolkitArchs ?? []) {
     for (const sm of change.added) {
-      const cc = smComputeCapability(sm);
+      const cc = smComputeCapability(renamed.get(sm) ?? sm);
       if (cc) known.add(cc);
     }
   }
@@ -70533,7 +70535,8 @@ function reportTarget(t, matrix) {
     cuda: cudaForDriver(matrix, t.driver).cuda,
     gpu: t.gpu ? { input: t.gpu.input, name: t.gpu.gpu?.name, computeCapability: t.gpu.computeCapability, architecture: t.gpu.architecture, datacenter: t.gpu.datacenter } : void 0,
     forwardCompat: t.forwardCompat,
-    os: t.os
+    os: t.os,
+    ...t.runtime && { runtime: t.runtime }
   };
 }
 function buildReport(images, results, targets, policy, matrix) {
@@ -70542,7 +70545,11 @@ function buildReport(images, results, targets, policy, matrix) {
   return {
     schemaVersion: 1,
     tool: { name: "cuda-gate", version: TOOL_VERSION },
-    matrix: { version: matrix.meta.version, date: matrix.meta.date },
+    matrix: {
+      version: matrix.meta.version,
+      date: matrix.meta.date,
+      ...matrix.overrides?.length ? { overrides: matrix.overrides.map((o) => ({ ...o })) } : {}
+    },
     policy: { failOn: policy.failOn, noCuda: policy.noCuda },
     targets: targets.map((t) => reportTarget(t, matrix)),
     images,
@@ -70557,10 +70564,9 @@ function gatePasses(verdict, failOn) {
 }
 
 // src/engine/cache-version.ts
-function layerCacheVersion(matrix, toolVersion = TOOL_VERSION) {
+function layerCacheVersion(toolVersion = TOOL_VERSION) {
   return versionKey({
     tool: toolVersion,
-    matrix: matrix.meta.version,
     walker: LAYER_ANALYSIS_VERSION,
     limits: DEFAULT_LAYER_LIMITS,
     interest: INTEREST_FINGERPRINT
@@ -70653,20 +70659,20 @@ function parseGoBool(s) {
   if (GO_FALSE.has(s)) return false;
   return void 0;
 }
-var SEMVER_ID = "[0-9A-Za-z-]+";
-var GO_SEMVER = new RegExp(
-  `^(0|[1-9]\\d*)(?:\\.(0|[1-9]\\d*)(?:\\.(0|[1-9]\\d*)(?:-(${SEMVER_ID}(?:\\.${SEMVER_ID})*))?(?:\\+${SEMVER_ID}(?:\\.${SEMVER_ID})*)?)?)?$`
-);
-var UINT32_MAX = 4294967295;
+var LOOSE_SEMVER = /^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?(\+([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?$/;
+var SEMVER_MAX_LEN = 256;
+var UINT64_MAX = (1n << 64n) - 1n;
+var UINT32_MAX = (1n << 32n) - 1n;
 function legacyMajorMinor(cudaVersion) {
-  const v = cudaVersion.startsWith("v") ? cudaVersion.slice(1) : cudaVersion;
-  const m = GO_SEMVER.exec(v);
+  if (cudaVersion.length > SEMVER_MAX_LEN) return void 0;
+  const m = LOOSE_SEMVER.exec(cudaVersion);
   if (!m) return void 0;
-  if (m[4] && m[4].split(".").some((id) => /^0\d+$/.test(id))) return void 0;
-  const major = Number(m[1]);
-  const minor = m[2] === void 0 ? 0 : Number(m[2]);
+  const part = (s) => s === void 0 ? 0n : BigInt(s.replace(/^\./, ""));
+  const [major, minor, patch] = [part(m[1]), part(m[2]), part(m[3])];
+  if (major > UINT64_MAX || minor > UINT64_MAX || patch > UINT64_MAX) return void 0;
+  if (m[5] !== void 0 && m[5].split(".").some((id) => /^[0-9]+$/.test(id) && id.length > 1 && id[0] === "0")) return void 0;
   if (major > UINT32_MAX || minor > UINT32_MAX) return void 0;
-  return `${m[1]}.${m[2] ?? "0"}`;
+  return `${major}.${minor}`;
 }
 function collectRequirements(config) {
   const env = config.env;
@@ -70904,6 +70910,7 @@ var TOOLKITS = {
     version: { check: cudaPatch, required: true },
     label: { check: text, required: true },
     linuxDriver: { check: driver, required: true },
+    linuxDriverBranch: { check: positiveInt },
     windowsDriver: { check: driver },
     cudart: { check: listOf(cudaPatch) },
     forwardCompatBranches: { check: listOf(positiveInt) },
@@ -70920,6 +70927,9 @@ var TOOLKITS = {
       if (majorMinor(c) !== family) problems.push(["cudart", `"${c}" is not a CUDA ${family} component version`]);
     }
     const ownBranch = driverBranch(row.linuxDriver);
+    if (row.linuxDriverBranch !== void 0 && row.linuxDriverBranch !== ownBranch) {
+      problems.push(["linuxDriverBranch", `${row.linuxDriverBranch} is not the branch of linuxDriver "${row.linuxDriver}"`]);
+    }
     const fc = row.forwardCompatBranches;
     for (const b of fc ?? []) {
       if (b >= ownBranch) problems.push(["forwardCompatBranches", `${b} is not older than the release's own branch ${ownBranch}`]);
@@ -70941,6 +70951,7 @@ var MAJORS = {
     major: { check: positiveInt, required: true },
     minorVersionCompat: { check: bool, required: true },
     minorCompatFloor: { check: driver },
+    minorCompatBranch: { check: positiveInt },
     windowsMinorCompatFloor: { check: driver },
     ...sourced
   },
@@ -70981,8 +70992,11 @@ var GPUS = {
     segment: { check: oneOf(GPU_SEGMENTS), required: true },
     datacenter: { check: bool, required: true },
     brands: { check: listOf(brand), required: true },
+    brandSource: { check: text, source: true },
     firstDriverBranch: { check: positiveInt },
     lastDriverBranch: { check: positiveInt },
+    minDriver: { check: driver },
+    minDriverSource: { check: text, source: true },
     ...sourced
   },
   rowCheck: (row) => {
@@ -70991,6 +71005,12 @@ var GPUS = {
     const last = row.lastDriverBranch;
     if (first !== void 0 && last !== void 0 && first > last) {
       problems.push(["firstDriverBranch", `${first} is newer than lastDriverBranch ${last}`]);
+    }
+    if (row.minDriver !== void 0) {
+      const floor = driverBranch(row.minDriver);
+      if (row.minDriverSource === void 0) problems.push(["minDriverSource", "is missing: minDriver needs a source"]);
+      if (first !== void 0 && floor < first) problems.push(["minDriver", `"${row.minDriver}" is older than firstDriverBranch ${first}`]);
+      if (last !== void 0 && floor > last) problems.push(["minDriver", `"${row.minDriver}" is newer than lastDriverBranch ${last}`]);
     }
     if (row.datacenter === true && row.segment !== "datacenter") {
       problems.push(["datacenter", `is true but segment is ${row.segment}`]);
@@ -71008,6 +71028,47 @@ var ARCHS = {
     removed: { check: listOf(smTarget) },
     deprecated: { check: listOf(smTarget) },
     ...sourced
+  }
+};
+var ARCH_FAMILIES = {
+  file: "archs.yaml",
+  list: "families",
+  idField: "family",
+  fields: {
+    family: { check: pattern(/^sm_\d+x$/, "a family name like sm_10x"), required: true },
+    members: { check: listOf(computeCapability, { nonEmpty: true }), required: true },
+    ...sourced
+  },
+  rowCheck: (row) => {
+    const members = row.members;
+    const cc = (s) => s.split(".").map(Number);
+    for (let i = 1; i < members.length; i++) {
+      const [a, b] = [cc(members[i - 1]), cc(members[i])];
+      if (a[0] > b[0] || a[0] === b[0] && a[1] >= b[1]) return [["members", `are not ascending: "${members[i]}" follows "${members[i - 1]}"`]];
+    }
+    return [];
+  }
+};
+var ARCH_ALIASES = {
+  file: "archs.yaml",
+  list: "aliases",
+  idField: "from",
+  fields: {
+    from: { check: smTarget, required: true },
+    to: { check: smTarget, required: true },
+    usedFrom: { check: cudaMinor },
+    usedThrough: { check: cudaMinor },
+    ...sourced
+  },
+  rowCheck: (row) => {
+    const suffix = (s) => /[af]?$/.exec(s)[0];
+    const problems = [];
+    if (row.from === row.to) problems.push(["to", `is the same target as from "${row.from}"`]);
+    else if (suffix(row.from) !== suffix(row.to)) problems.push(["to", `"${row.to}" has another suffix than from "${row.from}"`]);
+    if (row.usedFrom !== void 0 && row.usedThrough !== void 0 && compareVersions(row.usedFrom, row.usedThrough) > 0) {
+      problems.push(["usedThrough", `"${row.usedThrough}" is older than usedFrom "${row.usedFrom}"`]);
+    }
+    return problems;
   }
 };
 var LIBRARIES = {
@@ -71053,7 +71114,7 @@ var PTX = {
     ...sourced
   }
 };
-var TABLES = [TOOLKITS, MAJORS, DRIVERS, GPUS, ARCHS, LIBRARIES, FRAMEWORKS2, PTX];
+var TABLES = [TOOLKITS, MAJORS, DRIVERS, GPUS, ARCHS, ARCH_FAMILIES, ARCH_ALIASES, LIBRARIES, FRAMEWORKS2, PTX];
 var META_FILE = "meta.yaml";
 
 // src/matrix/yaml-file.ts
@@ -71144,18 +71205,23 @@ function loadMatrix(dir) {
   }
   return matrix;
 }
+function readMatrixMerged(dir, merge) {
+  return readMatrix(findMatrixDir(dir), merge);
+}
 var SOURCE_KEY = /^[A-Za-z0-9][\w.-]*$/;
-function readMatrix(dir) {
+function readMatrix(dir, merge) {
   const problems = [];
   checkFileSet(dir, problems);
   const meta = readMeta(dir, problems);
   const tables = /* @__PURE__ */ new Map();
   for (const spec of TABLES) tables.set(spec, readTable(dir, spec, problems));
+  const overrides = merge && !problems.length ? merge(tables, problems) : void 0;
   if (!problems.length) checkAcrossRows(tables, problems);
   if (problems.length || !meta) throw new BadMatrixError(problems);
   const rows = (spec) => tables.get(spec).map((c) => c.row);
   const matrix = {
     meta,
+    ...overrides?.length ? { overrides } : {},
     releases: rows(TOOLKITS).map((r) => ({ ...r, cudart: r.cudart ?? [] })).sort((a, b) => compareVersions(a.version, b.version)),
     majors: rows(MAJORS).sort((a, b) => a.major - b.major),
     driverBranches: rows(DRIVERS).sort((a, b) => a.branch - b.branch),
@@ -71163,6 +71229,8 @@ function readMatrix(dir) {
     libraries: rows(LIBRARIES),
     // stable sort: rows of one toolkit keep their file order
     toolkitArchs: rows(ARCHS).map((a) => ({ ...a, added: a.added ?? [], removed: a.removed ?? [], deprecated: a.deprecated ?? [] })).sort((a, b) => compareVersions(a.toolkit, b.toolkit)),
+    archFamilies: rows(ARCH_FAMILIES),
+    archAliases: rows(ARCH_ALIASES),
     frameworks: rows(FRAMEWORKS2).sort(
       (a, b) => a.package.localeCompare(b.package) || compareVersions(a.from ?? "0", b.from ?? "0")
     ),
@@ -71176,7 +71244,7 @@ function displayPath2(dir, file) {
   return rel && !rel.startsWith("..") && !(0, import_node_path7.isAbsolute)(rel) ? rel : abs;
 }
 function checkFileSet(dir, problems) {
-  const expected = [META_FILE, ...TABLES.map((t) => t.file)];
+  const expected = [.../* @__PURE__ */ new Set([META_FILE, ...TABLES.map((t) => t.file)])];
   let names;
   try {
     names = (0, import_node_fs6.readdirSync)(dir);
@@ -71206,23 +71274,26 @@ function readMeta(dir, problems) {
   return problems.length === before ? data : void 0;
 }
 function readTable(dir, spec, problems) {
+  const sharing = TABLES.filter((t) => t.file === spec.file);
+  const fileProblems = sharing[0] === spec ? problems : [];
+  const lists = sharing.map((t) => t.list);
   const res = readYamlFile((0, import_node_path7.join)(dir, spec.file), displayPath2(dir, spec.file));
   if (!res.ok) {
-    problems.push(res.problem);
+    fileProblems.push(res.problem);
     return [];
   }
   const { file } = res;
   const top = file.data;
   if (!isMapping(top)) {
-    problems.push(`${file.display}: expected a mapping with "${spec.list}:" (and optionally "sources:") at the top`);
+    fileProblems.push(`${file.display}: expected a mapping with ${lists.map((l) => `"${l}:"`).join(", ")} (and optionally "sources:") at the top`);
     return [];
   }
   for (const key of Object.keys(top)) {
-    if (key !== spec.list && key !== "sources") {
-      problems.push(`${file.display}:${file.lineOf([key])}: unknown top-level key "${key}" (expected ${spec.list}, sources)`);
+    if (!lists.includes(key) && key !== "sources") {
+      fileProblems.push(`${file.display}:${file.lineOf([key])}: unknown top-level key "${key}" (expected ${[...lists, "sources"].join(", ")})`);
     }
   }
-  const sources = readSources(file, top.sources, problems);
+  const sources = readSources(file, top.sources, fileProblems);
   const list = top[spec.list];
   if (!Array.isArray(list) || list.length === 0) {
     problems.push(`${file.display}:${file.lineOf([spec.list])}: "${spec.list}" must be a non-empty list of rows`);
@@ -71317,6 +71388,12 @@ function checkAcrossRows(tables, problems) {
   unique(get(LIBRARIES), (r) => [`${String(r.library).toLowerCase()} ${r.sonameMajor}`], "library", problems);
   unique(get(GPUS), (r) => [r.name, ...r.aliases ?? []].map(compactName), "name", problems);
   frameworkRangesDisjoint(get(FRAMEWORKS2), problems);
+  unique(get(ARCH_FAMILIES), (r) => r.members, "members", problems);
+  unique(get(ARCH_ALIASES), (r) => [r.from], "from", problems);
+  const aliased = new Set(get(ARCH_ALIASES).map((c) => c.row.from));
+  for (const { row, at } of get(ARCH_ALIASES)) {
+    if (aliased.has(row.to)) problems.push(`${at("to")}: to "${row.to}" is itself an old name (aliases must not chain)`);
+  }
   unique(get(PTX), (r) => [r.isa], "isa", problems);
   const majors = new Set(get(MAJORS).map((c) => c.row.major));
   const branches = new Set(get(DRIVERS).map((c) => c.row.branch));
@@ -71449,13 +71526,13 @@ function valueOf(text2, key, value) {
 }
 function parseTfBuildInfo(text2) {
   const out = {};
-  const bool3 = (key) => {
+  const bool2 = (key) => {
     const m = valueOf(text2, key, "(True|False)");
     return m ? m[1] === "True" : void 0;
   };
   const str = (key) => valueOf(text2, key, `['"]([^'"\\n]*)['"]`)?.[1];
-  out.isCudaBuild = bool3("is_cuda_build");
-  out.isRocmBuild = bool3("is_rocm_build");
+  out.isCudaBuild = bool2("is_cuda_build");
+  out.isRocmBuild = bool2("is_rocm_build");
   out.cudaVersion = str("cuda_version") ?? str("cuda_version_number");
   out.cudnnVersion = str("cudnn_version") ?? str("cudnn_version_number");
   const caps = valueOf(text2, "cuda_compute_capabilities", "\\[([^\\]]{0,2000})\\]");
@@ -72047,10 +72124,44 @@ function ccText(cc) {
 function compareCc(a, b) {
   return a.major - b.major || a.minor - b.minor;
 }
-function runsOn(arch, cc) {
-  if (arch.suffix === "a") return compareCc(arch, cc) === 0;
-  if (arch.kind === "ptx" && arch.suffix === "") return compareCc(arch, cc) <= 0;
-  return arch.major === cc.major && arch.minor <= cc.minor;
+var NO_ARCH_RULES = Object.freeze({ families: [], aliases: [] });
+var rulesCache = /* @__PURE__ */ new WeakMap();
+function archRules(matrix) {
+  let rules = rulesCache.get(matrix);
+  if (!rules) {
+    const families = (matrix.archFamilies ?? []).map(
+      (f) => f.members.map(parseComputeCapability).filter((cc) => cc !== void 0).sort(compareCc)
+    );
+    const aliases = (matrix.archAliases ?? []).flatMap((a) => {
+      const from = parseArch(a.from, "sass");
+      const to = parseArch(a.to, "sass");
+      return from && to ? [{ from: ccAndSuffix(from), to: ccAndSuffix(to) }] : [];
+    });
+    rules = { families, aliases };
+    rulesCache.set(matrix, rules);
+  }
+  return rules;
+}
+function ccAndSuffix(a) {
+  return { major: a.major, minor: a.minor, suffix: a.suffix };
+}
+function canonicalArch(arch, rules) {
+  const alias = rules.aliases.find((x) => x.from.suffix === arch.suffix && compareCc(x.from, arch) === 0);
+  return alias ? { kind: arch.kind, ...alias.to } : arch;
+}
+function familyOf(cc, rules) {
+  return rules.families.find((f) => f.some((m) => compareCc(m, cc) === 0));
+}
+function runsOn(arch, cc, rules) {
+  const a = canonicalArch(arch, rules);
+  if (a.suffix === "a") return compareCc(a, cc) === 0;
+  if (a.suffix === "f") {
+    const family = familyOf(a, rules);
+    if (!family) return compareCc(a, cc) === 0;
+    return compareCc(a, cc) <= 0 && family.some((m) => compareCc(m, cc) === 0);
+  }
+  if (a.kind === "ptx") return compareCc(a, cc) <= 0;
+  return a.major === cc.major && a.minor <= cc.minor;
 }
 function compareArchs(a, b) {
   return compareCc(a, b) || a.suffix.localeCompare(b.suffix) || (a.kind === b.kind ? 0 : a.kind === "sass" ? -1 : 1);
@@ -72377,6 +72488,22 @@ function badRef(raw, why) {
 // src/verdict/judge.ts
 init_import_meta_url();
 
+// src/matrix/freshness.ts
+init_import_meta_url();
+var FRESHNESS_FIX = "upgrade cuda-gate or add a matrix override (--matrix-overrides)";
+function cudaNewerThanMatrix(m, cuda) {
+  const newest = m.releases.reduce((a, r) => a === void 0 || compareVersions(r.version, a) > 0 ? r.version : a, void 0);
+  const family = majorMinor(cuda) ?? cuda;
+  if (newest === void 0 || compareVersions(family, majorMinor(newest) ?? newest) <= 0) return void 0;
+  return `CUDA ${family} is newer than this matrix (${m.meta.date}): ${FRESHNESS_FIX}`;
+}
+function ptxNewerThanMatrix(m, isa) {
+  const rows = m.ptxIsa ?? [];
+  const newest = rows.reduce((a, r) => a === void 0 || compareVersions(r.isa, a) > 0 ? r.isa : a, void 0);
+  if (isa === void 0 || newest === void 0 || compareVersions(isa, newest) <= 0) return void 0;
+  return `PTX ISA ${isa} is newer than this matrix (${m.meta.date}): ${FRESHNESS_FIX}`;
+}
+
 // src/verdict/describe.ts
 init_import_meta_url();
 function describeEvidence(ev) {
@@ -72421,24 +72548,25 @@ function checkGpuCode(req, target, matrix) {
   if (!target.gpu || !cc) return [];
   const gpu = gpuLabel(target, cc);
   const binaries = req.gpuCode?.binaries ?? [];
-  const toolkit = toolkitSupport(req, cc, matrix);
-  if (toolkit?.state === "too-old") return [tooOldForToolkit(toolkit, gpu, cc, binaries, req, matrix)];
+  const rules = archRules(matrix);
+  const toolkit = toolkitSupport(req, cc, matrix, rules);
+  if (toolkit?.state === "too-old") return [tooOldForToolkit(toolkit, gpu, cc, binaries, req, matrix, rules)];
   if (!binaries.length) return toolkit?.state === "too-new" ? [tooNewForToolkit(toolkit, gpu, cc, req)] : [];
-  const routes = binaries.map((b) => routeOf(b, cc, target.driver));
+  const routes = binaries.map((b) => routeOf(b, cc, target.driver, rules));
   const reasons = [];
   const none = routes.filter((r) => r.kind === "none" && !isRuntimeHelperOnly(r.binary));
-  if (none.length) reasons.push(noKernel(none, gpu, cc, matrix));
+  if (none.length) reasons.push(noKernel(none, gpu, cc, matrix, rules));
   const helpers = routes.filter((r) => r.kind === "none" && isRuntimeHelperOnly(r.binary));
-  if (helpers.length) reasons.push(helperOnly(helpers, gpu, cc));
+  if (helpers.length) reasons.push(helperOnly(helpers, gpu, cc, rules));
   const stale = routes.filter((r) => r.kind === "jit" && r.driverTooOld).sort(byJitDriver);
   if (stale.length) reasons.push(jitNeedsNewerDriver(stale, gpu, cc, target, matrix));
   const jit = routes.filter((r) => r.kind === "jit" && !r.driverTooOld).sort(byJitDriver);
-  if (jit.length) reasons.push(jitCaveat(jit, gpu, cc));
+  if (jit.length) reasons.push(jitCaveat(jit, gpu, cc, matrix));
   return reasons;
 }
-function routeOf(binary2, cc, driver2) {
-  if (archs(binary2.sass, "sass").some((a) => runsOn(a, cc))) return { binary: binary2, kind: "sass" };
-  const ptx = archs(binary2.ptx, "ptx").filter((a) => runsOn(a, cc)).pop();
+function routeOf(binary2, cc, driver2, rules) {
+  if (archs(binary2.sass, "sass").some((a) => runsOn(a, cc, rules))) return { binary: binary2, kind: "sass" };
+  const ptx = archs(binary2.ptx, "ptx").filter((a) => runsOn(a, cc, rules)).pop();
   if (!ptx) return { binary: binary2, kind: "none" };
   const needed = binary2.ptxJit?.minDriver;
   return { binary: binary2, kind: "jit", ptx, driverTooOld: needed !== void 0 && compareDriver(driver2, needed) < 0 };
@@ -72451,15 +72579,15 @@ function byJitDriver(a, b) {
   const db = b.binary.ptxJit?.minDriver ?? "0";
   return compareDriver(db, da) || (a.binary.path < b.binary.path ? -1 : 1);
 }
-function noKernel(routes, gpu, cc, matrix) {
+function noKernel(routes, gpu, cc, matrix, rules) {
   const first = routes[0].binary;
-  const carried = describeCode(first);
-  const newest = archs(first.sass, "sass").concat(archs(first.ptx, "ptx")).pop();
-  const gpuIsNewer = newest !== void 0 && (newest.major < cc.major || newest.major === cc.major && newest.minor < cc.minor);
+  const carried = describeCode(first, rules);
+  const all = archs(first.sass, "sass").concat(archs(first.ptx, "ptx")).map((a) => canonicalArch(a, rules));
+  const gpuIsNewer = all.length > 0 && all.every((a) => a.major < cc.major || a.major === cc.major && a.minor < cc.minor);
   const sm = smName(cc);
   const build = `-gencode arch=compute_${cc.major}${cc.minor},code=${sm}`;
-  const firstToolkit = firstToolkitFor(cc, matrix);
-  const remedy = gpuIsNewer ? `rebuild ${binaryName(first)} with ${build} (CUDA >= ${firstToolkit ?? "?"} targets ${sm}), or add PTX (code=compute_XY) the driver can JIT; for prebuilt packages use a build made with CUDA >= ${firstToolkit ?? "the first toolkit that targets the GPU"}${firstToolkit ? ` (for PyTorch a +cu${firstToolkit.replace(".", "")} or later wheel)` : ""}` : `rebuild ${binaryName(first)} with ${build} added, or deploy it on the GPUs it was built for (${[...first.sass, ...first.ptx].join(", ")})`;
+  const firstToolkit = firstToolkitFor(cc, matrix, rules);
+  const remedy = gpuIsNewer ? `rebuild ${binaryName(first)} with ${build} (CUDA >= ${firstToolkit ?? "?"} targets ${sm}${oldNames(cc, matrix)}), or add PTX (code=compute_XY) the driver can JIT; for prebuilt packages use a build made with CUDA >= ${firstToolkit ?? "the first toolkit that targets the GPU"}${firstToolkit ? ` (for PyTorch a +cu${firstToolkit.replace(".", "")} or later wheel)` : ""}` : `rebuild ${binaryName(first)} with ${build} added, or deploy it on the GPUs it was built for (${[...first.sass, ...first.ptx].join(", ")})`;
   return {
     code: "NO_KERNEL_FOR_GPU",
     verdict: "fail",
@@ -72473,13 +72601,13 @@ function isRuntimeHelperOnly(binary2) {
   const size = binary2.size;
   return size !== void 0 && binary2.ptx.length === 0 && size.entries === 1 && size.compressed === 0 && size.bytes <= RUNTIME_HELPER_MAX_BYTES;
 }
-function helperOnly(routes, gpu, cc) {
+function helperOnly(routes, gpu, cc, rules) {
   const first = routes[0].binary;
   const sm = smName(cc);
   return {
     code: "RUNTIME_HELPER_ONLY",
     verdict: "caveat",
-    message: `${where(first)} carries only ${first.size.bytes} bytes of device code (${describeCode(first)}): the size of the CUDA runtime's own helper module that cudart_static links into binaries, not kernels of its own; ${gpu} is ${sm} and cannot run it \u2014 harmless unless the binary launches kernels itself${more(routes, "with only that module")}`,
+    message: `${where(first)} carries only ${first.size.bytes} bytes of device code (${describeCode(first, rules)}): the size of the CUDA runtime's own helper module that cudart_static links into binaries, not kernels of its own; ${gpu} is ${sm} and cannot run it \u2014 harmless unless the binary launches kernels itself${more(routes, "with only that module")}`,
     remedy: `nothing if ${binaryName(first)} launches no kernels of its own (a wrapper such as libcufftw); otherwise rebuild it with -gencode arch=compute_${cc.major}${cc.minor},code=${sm}`,
     origin: originOf2(routes.map((r) => r.binary.evidence))
   };
@@ -72492,16 +72620,16 @@ function jitNeedsNewerDriver(routes, gpu, cc, target, matrix) {
   return {
     code: "PTX_JIT_NEEDS_NEWER_DRIVER",
     verdict: "fail",
-    message: `${where(binary2)} has no SASS for ${gpuWithSm(gpu, cc)} and reaches it only through its PTX ${archLabel(ptx)} (${ptxOrigin(jit)}); driver ${target.driver} (CUDA ${host.cuda}) is older than that toolkit and cannot JIT it: launches fail with "the provided PTX was compiled with an unsupported toolchain" \u2014 minor-version compatibility does not cover PTX${jit.unconfirmed ? " (the matrix row for this PTX version is unconfirmed)" : ""}${more(routes, "whose PTX needs a newer driver")}`,
+    message: `${where(binary2)} has no SASS for ${gpuWithSm(gpu, cc)} and reaches it only through its PTX ${archLabel(ptx)} (${ptxOrigin(jit)}); driver ${target.driver} (CUDA ${host.cuda}) is older than that toolkit and cannot JIT it: launches fail with "the provided PTX was compiled with an unsupported toolchain" \u2014 minor-version compatibility does not cover PTX${jit.unconfirmed && !jit.beyondKnown ? " (the matrix row for this PTX version is unconfirmed)" : ""}${jit.beyondKnown ? `; ${ptxNewerThanMatrix(matrix, jit.isa) ?? `its PTX is newer than this matrix (${matrix.meta.date})`}` : ""}${more(routes, "whose PTX needs a newer driver")}`,
     remedy: `upgrade the host driver to >= ${jit.minDriver}${jit.beyondKnown ? " (at least; this PTX is newer than the matrix knows)" : ""}, or rebuild ${binaryName(binary2)} with SASS for the GPU (-gencode arch=compute_${cc.major}${cc.minor},code=${sm}), or with CUDA <= ${host.cuda} so its PTX is one the driver can JIT`,
     origin: originOf2(routes.map((r) => r.binary.evidence))
   };
 }
-function jitCaveat(routes, gpu, cc) {
+function jitCaveat(routes, gpu, cc, matrix) {
   const { binary: binary2, ptx } = routes[0];
   const jit = binary2.ptxJit;
   const sm = smName(cc);
-  const unknown = !jit?.minDriver ? "; which toolkit wrote the PTX is unknown, so whether this driver can JIT it is not checked" : jit.beyondKnown ? `; its PTX ISA ${jit.isa} is newer than the matrix knows, so the driver is only known to be new enough for older PTX` : "";
+  const unknown = !jit?.minDriver ? "; which toolkit wrote the PTX is unknown, so whether this driver can JIT it is not checked" : jit.beyondKnown ? `; ${ptxNewerThanMatrix(matrix, jit.isa) ?? `its PTX ISA ${jit.isa} is newer than this matrix (${matrix.meta.date})`}; the driver is only known to be new enough for older PTX` : "";
   return {
     code: "PTX_JIT",
     verdict: "caveat",
@@ -72515,20 +72643,20 @@ function ptxOrigin(jit) {
   const by = jit.cuda ? `written by CUDA ${jit.cuda}` : "from a toolkit the matrix does not know";
   return `${isa}, ${by}${jit.minDriver ? `, needs driver >= ${jit.minDriver}` : ""}`;
 }
-function toolkitSupport(req, cc, matrix) {
+function toolkitSupport(req, cc, matrix, rules) {
   const toolkit = imageToolkit(req);
   if (!toolkit || !matrix.toolkitArchs?.length) return void 0;
   const targets = archs(smTargetsForToolkit(matrix, toolkit), "sass");
   if (!targets.length) return void 0;
-  if (targets.some((t) => runsOn(t, cc))) return { state: "ok", toolkit };
-  const older = targets.every((t) => t.major > cc.major || t.major === cc.major && t.minor > cc.minor);
+  if (targets.some((t) => runsOn(t, cc, rules))) return { state: "ok", toolkit };
+  const older = targets.map((t) => canonicalArch(t, rules)).every((t) => t.major > cc.major || t.major === cc.major && t.minor > cc.minor);
   if (!older) return { state: "too-new", toolkit };
-  const row = [...matrix.toolkitArchs].reverse().find((r) => compareVersions(r.toolkit, toolkit) <= 0 && r.removed.some((sm) => sameGpu(sm, cc)));
+  const row = [...matrix.toolkitArchs].reverse().find((r) => compareVersions(r.toolkit, toolkit) <= 0 && r.removed.some((sm) => sameGpu(sm, cc, rules)));
   return { state: "too-old", toolkit, row };
 }
-function sameGpu(sm, cc) {
+function sameGpu(sm, cc, rules) {
   const a = parseArch(sm, "sass");
-  return !!a && a.suffix === "" && runsOn(a, cc);
+  return !!a && a.suffix === "" && runsOn(a, cc, rules);
 }
 function imageToolkit(req) {
   if (req.runtime) return majorMinor(req.runtime.version);
@@ -72545,12 +72673,12 @@ function lackingText(lacking, total) {
   if (lacking === total) return total === 1 ? "; the image's one binary with device code has none either" : `; none of the image's ${total} binaries with device code has one either`;
   return `; ${lacking} of the image's ${total} binaries with device code lack one as well`;
 }
-function tooOldForToolkit(support, gpu, cc, binaries, req, matrix) {
+function tooOldForToolkit(support, gpu, cc, binaries, req, matrix, rules) {
   const sm = smName(cc);
   const removedIn = support.row?.toolkit;
   const lastFamily = removedIn ? lastFamilyBefore(removedIn, matrix) : void 0;
   const runtime = runtimeWhere(req);
-  const lacking = binaries.filter((b) => routeOf(b, cc, "0").kind === "none").length;
+  const lacking = binaries.filter((b) => routeOf(b, cc, "0", rules).kind === "none").length;
   const unconfirmed = support.row && !support.row.confirmed;
   return {
     code: "GPU_UNSUPPORTED_BY_TOOLKIT",
@@ -72571,11 +72699,19 @@ function tooNewForToolkit(support, gpu, cc, req) {
     origin: runtime.origin
   };
 }
-function firstToolkitFor(cc, matrix) {
+function firstToolkitFor(cc, matrix, rules) {
   for (const row of matrix.toolkitArchs ?? []) {
-    if (row.added.some((sm) => sameGpu(sm, cc))) return row.toolkit;
+    if (row.added.some((sm) => sameGpu(sm, cc, rules))) return row.toolkit;
   }
   return void 0;
+}
+function oldNames(cc, matrix) {
+  const sm = smName(cc);
+  const old = (matrix.archAliases ?? []).filter((a) => a.to === sm);
+  return old.map((a) => {
+    const range = a.usedFrom && a.usedThrough ? a.usedFrom === a.usedThrough ? `CUDA ${a.usedFrom}` : `CUDA ${a.usedFrom}-${a.usedThrough}` : "older toolkits";
+    return `; ${range} call it ${a.from}`;
+  }).join("");
 }
 function lastFamilyBefore(toolkit, matrix) {
   const families = matrix.releases.map((r) => majorMinor(r.version)).filter((f) => compareVersions(f, toolkit) < 0);
@@ -72602,10 +72738,16 @@ function where(b) {
   const what = b.source === "fatbin" ? b.path : `${b.path} (build info: ${b.source})`;
   return loc ? `${what} (${loc})` : what;
 }
-function describeCode(b) {
-  const sass = b.sass.length ? `SASS ${b.sass.join(", ")}` : "no SASS";
-  const ptx = b.ptx.length ? `PTX ${b.ptx.join(", ")}` : "no PTX";
+function describeCode(b, rules) {
+  const sass = b.sass.length ? `SASS ${b.sass.map((s) => withNewName(s, "sass", rules)).join(", ")}` : "no SASS";
+  const ptx = b.ptx.length ? `PTX ${b.ptx.map((s) => withNewName(s, "ptx", rules)).join(", ")}` : "no PTX";
   return `${sass} and ${ptx}`;
+}
+function withNewName(name, kind, rules) {
+  const a = parseArch(name, kind);
+  if (!a) return name;
+  const now = canonicalArch(a, rules);
+  return now === a ? name : `${name} (now ${archName(now)})`;
 }
 function archLabel(a) {
   return `compute_${a.major}${a.minor}${a.suffix}`;
@@ -72640,92 +72782,177 @@ function checkScanComplete(findings) {
 
 // src/verdict/nvidia-require-eval.ts
 init_import_meta_url();
-var ALL_BRANDS = ["tesla", "nvidia", "nvidiartx", "geforce", "geforcertx", "quadro", "quadrortx", "titan", "titanrtx", "grid", "nvs", "vapps", "vpc", "vcs", "vws", "cloudgaming", "unknown"];
-function evaluateRequire(expr, host) {
-  const brands = host.brands.length ? host.brands : ALL_BRANDS;
-  const passing = brands.filter((b) => evalWithBrand(expr, host, b) === "true");
-  const unknownArch = brands.some((b) => evalWithBrand(expr, host, b) === "unknown");
-  if (!unknownArch && passing.length === brands.length) return { truth: "true" };
-  if (!unknownArch && passing.length === 0) {
-    return { truth: "false", failedToken: expr.raw.trim().split(/\s+/)[0] };
-  }
-  return { truth: "unknown", passingBrands: passing };
+
+// src/verdict/dsl.ts
+init_import_meta_url();
+var OPERATORS2 = [
+  { str: "=", cmp: "EQUAL" },
+  { str: "!=", cmp: "NOT_EQUAL" },
+  { str: "<", cmp: "LESS" },
+  { str: "<=", cmp: "LESS_EQUAL" },
+  { str: ">", cmp: "GREATER" },
+  { str: ">=", cmp: "GREATER_EQUAL" }
+];
+var OP_CHARS2 = "<>=!";
+var EXPR_MAX = 128;
+var UINTMAX_MAX2 = (1n << 64n) - 1n;
+var CUDA_REQUIRE_GREATER = "cuda>=";
+function span(s, from, chars) {
+  let i = from;
+  while (i < s.length && chars.includes(s[i])) i++;
+  return i;
 }
-function evalWithBrand(expr, host, brand2) {
-  if (expr.alternatives.length === 0) return "true";
-  let sawUnknown = false;
-  for (const group of expr.alternatives) {
-    let g = "true";
-    for (const term2 of group) {
-      const t = evalTerm(term2, host, brand2);
-      if (t === "false") {
-        g = "false";
+function strtoumax(s, start) {
+  let end = start;
+  while (end < s.length && s[end] >= "0" && s[end] <= "9") end++;
+  if (end === start) return [0n, start];
+  const v = BigInt(s.slice(start, end));
+  return [v > UINTMAX_MAX2 ? UINTMAX_MAX2 : v, end];
+}
+var DIGITS_AND_DOTS = /^[0-9.]*$/;
+function compareVersion(v1, cmp2, v2) {
+  if (!DIGITS_AND_DOTS.test(v1) || !DIGITS_AND_DOTS.test(v2)) return -1;
+  let i = 0;
+  let j = 0;
+  while (i < v1.length && j < v2.length) {
+    const [n1, e1] = strtoumax(v1, i);
+    if (n1 === UINTMAX_MAX2 || e1 === i) return -1;
+    const [n2, e2] = strtoumax(v2, j);
+    if (n2 === UINTMAX_MAX2 || e2 === j) return -1;
+    if (n1 !== n2) {
+      if (cmp2 === "EQUAL") return false;
+      if (cmp2 === "NOT_EQUAL") return true;
+      if (cmp2 === "LESS" || cmp2 === "LESS_EQUAL") return n1 < n2;
+      return n1 > n2;
+    }
+    i = span(v1, e1, ".");
+    j = span(v2, e2, ".");
+  }
+  const rest1 = span(v1, i, ".0") < v1.length;
+  const rest2 = span(v2, j, ".0") < v2.length;
+  if (cmp2 === "NOT_EQUAL") return rest1 || rest2;
+  if (cmp2 === "EQUAL" || cmp2 === "LESS_EQUAL" || cmp2 === "GREATER_EQUAL") {
+    if (!rest1 && !rest2) return true;
+    if (cmp2 === "EQUAL") return false;
+  }
+  if (cmp2 === "LESS" || cmp2 === "LESS_EQUAL") return !rest1 && rest2;
+  return rest1 && !rest2;
+}
+function asciiLower2(s) {
+  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+function compareString(s1, cmp2, s2) {
+  if (cmp2 === "EQUAL") return asciiLower2(s1) === asciiLower2(s2);
+  if (cmp2 === "NOT_EQUAL") return asciiLower2(s1) !== asciiLower2(s2);
+  return -1;
+}
+var RULES = {
+  cuda: (h, cmp2, v) => h.cuda === void 0 ? true : compareVersion(h.cuda, cmp2, v),
+  driver: (h, cmp2, v) => h.driver === void 0 ? true : compareVersion(h.driver, cmp2, v),
+  arch: (h, cmp2, v) => h.device === void 0 ? true : compareVersion(h.device.arch, cmp2, v),
+  brand: (h, cmp2, v) => h.device?.brand === void 0 ? true : compareString(h.device.brand, cmp2, v)
+};
+function byteLength(s) {
+  return Buffer.byteLength(s, "utf8");
+}
+function evaluateRule(expr, host) {
+  const n = indexOfAny(expr, OP_CHARS2);
+  if (n === 0) return [-1, "no property name before the operator"];
+  const runEnd = span(expr, n, OP_CHARS2);
+  const run2 = expr.slice(n, runEnd);
+  if (run2.length === 0) return [-1, "no operator (one of = != < <= > >=)"];
+  const op = OPERATORS2.find((o) => o.str.startsWith(run2));
+  if (!op) return [-1, `"${run2}" is not an operator (one of = != < <= > >=)`];
+  const value = expr.slice(runEnd);
+  if (value === "") return [-1, "no value after the operator"];
+  const name = expr.slice(0, n);
+  const rule = RULES[asciiLower2(name)];
+  if (!rule) return [-1, `unknown property "${name}" (cuda, driver, arch or brand)`];
+  const ret = rule(host, op.cmp, value);
+  if (ret === -1) {
+    return [-1, asciiLower2(name) === "brand" ? "brand takes only = or !=" : "a version is digits and dots, each part a number below 2^64-1"];
+  }
+  if (ret === false && byteLength(`${name} ${op.str} ${value}`) >= EXPR_MAX) {
+    return [-1, `the term is too long for libnvidia-container's ${EXPR_MAX}-byte message buffer`];
+  }
+  return [ret];
+}
+function indexOfAny(s, chars) {
+  let i = 0;
+  while (i < s.length && !chars.includes(s[i])) i++;
+  return i;
+}
+function dslEvaluate(predicate, host) {
+  let ret = true;
+  for (const orExpr of predicate.split(" ")) {
+    if (orExpr === "") continue;
+    let brokeOnFalse = false;
+    for (const andExpr of orExpr.split(",")) {
+      if (andExpr === "") continue;
+      const [r, why] = evaluateRule(andExpr, host);
+      if (r === -1) return { kind: "invalid", term: andExpr, reason: why ?? "invalid expression" };
+      ret = r;
+      if (!ret) {
+        brokeOnFalse = true;
         break;
       }
-      if (t === "unknown") g = "unknown";
     }
-    if (g === "true") return "true";
-    if (g === "unknown") sawUnknown = true;
+    if (!brokeOnFalse) break;
   }
-  return sawUnknown ? "unknown" : "false";
+  if (ret) return { kind: "satisfied" };
+  const firstToken = predicate.split(" ")[0];
+  const message = firstToken.startsWith(CUDA_REQUIRE_GREATER) ? `unsatisfied condition: ${firstToken}, please update your driver to a newer version, or use an earlier cuda container` : `unsatisfied condition: ${firstToken}`;
+  return { kind: "unsatisfied", message, firstToken };
 }
-function evalTerm(term2, host, brand2) {
-  switch (term2.property) {
-    case "cuda":
-      return bool2(compareOp(cmpVersion(host.cuda, term2.value), term2.op));
-    case "driver":
-      return bool2(compareOp(cmpVersion(host.driver, term2.value), term2.op));
-    case "arch":
-      return host.arch === void 0 ? "unknown" : bool2(compareOp(cmpVersion(host.arch, term2.value), term2.op));
-    case "brand": {
-      const eq = brand2.toLowerCase() === term2.value.toLowerCase();
-      return bool2(term2.op === "=" ? eq : !eq);
+
+// src/verdict/nvidia-require-eval.ts
+var ALL_BRANDS = ["tesla", "quadro", "nvs", "grid", "geforce", "titan", "nvidia", "nvidiartx", "geforcertx", "quadrortx", "titanrtx", "vapps", "vpc", "vcs", "vws", "cloudgaming", "unknown"];
+function evaluateRequire(expr, host, archCandidates = []) {
+  const brands = host.brands.length ? host.brands : ALL_BRANDS;
+  const archs2 = host.arch !== void 0 ? [host.arch] : archCandidates.length ? archCandidates : ["0.0"];
+  const outcomes = [];
+  for (const brand2 of brands) {
+    for (const arch of archs2) {
+      outcomes.push({ brand: brand2, out: dslEvaluate(expr.raw, { cuda: host.cuda, driver: host.driver, device: { arch, brand: brand2 } }) });
     }
   }
-}
-function cmpVersion(a, b) {
-  const p = (s) => s.split(".").map((x) => Number.parseInt(x, 10) || 0);
-  return compareParts(p(a), p(b));
-}
-function compareOp(c, op) {
-  switch (op) {
-    case "=":
-      return c === 0;
-    case "!=":
-      return c !== 0;
-    case "<":
-      return c < 0;
-    case "<=":
-      return c <= 0;
-    case ">":
-      return c > 0;
-    case ">=":
-      return c >= 0;
+  const kinds = new Set(outcomes.map((o) => o.out.kind));
+  if (kinds.size === 1) {
+    const first = outcomes[0].out;
+    if (first.kind === "satisfied") return { truth: "true" };
+    if (first.kind === "unsatisfied") return { truth: "false", message: first.message, failedToken: first.firstToken };
+    return { truth: "invalid", invalidTerm: first.term, invalidReason: first.reason };
   }
-}
-function bool2(b) {
-  return b ? "true" : "false";
+  const passingBrands = brands.filter((b) => outcomes.filter((o) => o.brand === b).every((o) => o.out.kind === "satisfied"));
+  return { truth: "unknown", passingBrands };
 }
 
 // src/verdict/judge.ts
 function judge(input, matrix) {
   const { requirement: req, target, policy } = input;
-  const reasons = [];
   const host = cudaForDriver(matrix, target.driver);
+  const started = [];
   if (!req.hasCuda) {
-    reasons.push(noCuda(policy));
+    started.push(noCuda(policy));
   } else {
-    reasons.push(...checkRequire(req, target, host.cuda, host.beyondKnown));
-    reasons.push(...checkDriver(req, target, host.cuda, matrix));
-    reasons.push(...checkMixedMajors(req));
-    reasons.push(...checkDriverLibs(req));
-    reasons.push(...checkDeclaredCuda(req, target, host.cuda, host.beyondKnown));
+    started.push(...checkDriver(req, target, host.cuda, matrix));
+    started.push(...checkMixedMajors(req));
+    started.push(...checkDriverLibs(req));
+    started.push(...checkDeclaredCuda(req, target, host.cuda, host.beyondKnown));
   }
-  reasons.push(...checkGpuDriver(target));
-  reasons.push(...checkGpuCode(req, target, matrix));
-  reasons.push(...checkScanComplete(req.findings));
+  started.push(...checkGpuDriver(target));
+  started.push(...checkGpuCode(req, target, matrix));
+  started.push(...checkScanComplete(req.findings));
+  started.push(...checkBranchEol(target, matrix));
+  const atStart = target.runtime === "cdi" ? [] : checkRequire(req, target, host, matrix, started);
+  const reasons = [...atStart, ...started];
   const verdict = reasons.reduce((v, r) => worse(v, r.verdict), "pass");
-  return { image: input.image, target: target.name, verdict, reasons: sortReasons(reasons) };
+  const result = { image: input.image, target: target.name, verdict, reasons: sortReasons(reasons) };
+  if (target.runtime === void 0) {
+    const cdi = started.reduce((v, r) => worse(v, r.verdict), "pass");
+    result.runtimes = { legacy: verdict, cdi, ...verdict !== cdi && { decidedBy: "legacy" } };
+  }
+  return result;
 }
 function sortReasons(reasons) {
   const rank = { fail: 0, caveat: 1, pass: 2 };
@@ -72740,67 +72967,97 @@ function noCuda(policy) {
     remedy: "if the image should use the GPU, check that the CUDA libraries made it into the final stage; if it is CPU-only, set no-cuda: pass for it"
   };
 }
-function checkRequire(req, target, hostCuda, beyondKnown) {
+function cdiOutcome(started) {
+  const has = (code) => started.some((r) => r.code === code && r.verdict !== "pass");
+  if (has("DRIVER_TOO_OLD")) return { text: "it starts and then fails at CUDA initialisation (the driver is too old for its CUDA runtime)", runs: false };
+  if (started.some((r) => r.verdict === "fail")) return { text: "it starts, and the other reasons below decide whether it runs", runs: false };
+  if (has("FORWARD_COMPAT")) return { text: "it starts and runs through forward compatibility", runs: true };
+  if (has("MINOR_VERSION_COMPAT")) return { text: "it starts and runs through minor-version compatibility", runs: true };
+  return { text: "it starts and runs", runs: true };
+}
+var LEGACY = "`docker run --gpus` (the legacy NVIDIA runtime hook)";
+var CDI = "on a CDI runtime (nvidia-container-toolkit >= 1.18 `nvidia` runtime, GPU Operator >= v25.10) nothing is checked at start and";
+function checkRequire(req, target, host, matrix, started) {
   if (req.require.disabled) return [];
   const props = {
-    cuda: hostCuda,
+    cuda: host.cuda,
     driver: target.driver,
     arch: target.gpu?.computeCapability,
     brands: target.gpu?.brands ?? []
   };
+  const archs2 = [...new Set(matrix.gpus.map((g) => g.computeCapability))];
+  const cdi = cdiOutcome(started);
+  const cdiNote = target.runtime === void 0 ? `; ${CDI} ${cdi.text}` : "";
+  const reported = `driver ${target.driver} reports CUDA ${host.cuda}${host.beyondKnown ? " or later" : ""}${host.confirmed ? "" : host.branch?.branch === driverBranch(target.driver) ? " (an unconfirmed matrix row)" : " (branch not in the matrix: taken from the branch below it)"}${target.gpu ? `, ${target.gpu.input}` : ""}`;
   const out = [];
   for (const expr of req.require.expressions) {
     const origin = [{ key: `env:${expr.name}` }];
     const source = expr.synthesized ? `${expr.name} (implied by CUDA_VERSION: the image sets no NVIDIA_REQUIRE_CUDA)` : expr.name;
-    if (expr.errors.length) {
+    if (expr.synthesized && expr.errors.length) {
       out.push({
         code: "REQUIRE_INVALID",
         verdict: "fail",
-        message: `${expr.name} has terms the NVIDIA container runtime rejects (${expr.errors.slice(0, 3).join("; ")}): \`docker run --gpus\` fails with "requirement error: invalid expression"`,
-        remedy: `fix ${expr.name} (terms look like cuda>=12.4 or brand=tesla,driver>=535,driver<536) or set NVIDIA_DISABLE_REQUIRE=true`,
-        origin
+        runtime: "legacy",
+        message: `${LEGACY} fails before starting the container: ${expr.errors[0]}${cdiNote}`,
+        remedy: "set CUDA_VERSION to the toolkit version the image carries (e.g. 12.4.1), or set NVIDIA_REQUIRE_CUDA (the hook then does not read CUDA_VERSION)",
+        origin: [{ key: "env:CUDA_VERSION" }]
       });
       continue;
     }
-    const outcome = evaluateRequire(expr, props);
-    if (outcome.truth === "false") {
+    const outcome = evaluateRequire(expr, props, archs2);
+    if (outcome.truth === "invalid") {
+      out.push({
+        code: "REQUIRE_INVALID",
+        verdict: "fail",
+        runtime: "legacy",
+        message: `${LEGACY} refuses to start the container: evaluating ${expr.name} on ${reported}, libnvidia-container reaches the term "${outcome.invalidTerm}" and rejects it (${outcome.invalidReason}) \u2014 "requirement error: invalid expression"${cdiNote}`,
+        remedy: `fix ${expr.name} (terms look like cuda>=12.4 or brand=tesla,driver>=535,driver<536)${cdi.runs ? ", or set NVIDIA_DISABLE_REQUIRE=true in the image" : ""}`,
+        origin
+      });
+    } else if (outcome.truth === "false" && !host.beyondKnown) {
       out.push({
         code: "REQUIRE_UNSATISFIED",
         verdict: "fail",
-        message: `the NVIDIA container runtime refuses to start the container: ${source} is not satisfied by driver ${target.driver} (reports CUDA ${hostCuda}${beyondKnown ? " or later" : ""}${target.gpu ? `, ${target.gpu.input}` : ""}) \u2014 "unsatisfied condition: ${outcome.failedToken}"`,
-        remedy: requireRemedy(expr.raw, outcome.failedToken),
+        runtime: "legacy",
+        message: `${LEGACY} refuses to start the container: ${source} is not satisfied \u2014 ${reported}: "${outcome.message}"${cdiNote}`,
+        remedy: requireRemedy(expr.raw, matrix, cdi.runs, outcome.failedToken),
         origin
       });
-    } else if (outcome.truth === "unknown") {
+    } else if (outcome.truth !== "true") {
       const brands = outcome.passingBrands ?? [];
+      const why = outcome.truth === "false" ? `driver ${target.driver} is newer than every branch the matrix knows, so the CUDA version it reports (at least ${host.cuda}) is not known exactly` : `the outcome depends on ${target.gpu ? `the NVML brand of ${target.gpu.input}, which the matrix does not pin down` : "the GPU, and the target names none"}${brands.length ? ` (satisfied for brand ${brands.join(", ")})` : ""}`;
       out.push({
         code: "REQUIRE_UNCERTAIN",
         verdict: "caveat",
-        message: `${source} is satisfied by driver ${target.driver} only for some GPUs${brands.length ? ` (NVML brand ${brands.join(", ")})` : ""}; the target names ${target.gpu ? `${target.gpu.input}, whose brand the matrix does not pin down` : "no GPU"}`,
-        remedy: target.gpu ? `upgrade the driver so that the first condition (${expr.raw.trim().split(/\s+/)[0]}) holds` : "add gpu: to the target so the check can be decided",
+        runtime: "legacy",
+        message: `whether ${LEGACY} starts the container is open: ${source} on ${reported}: ${why}${cdiNote}`,
+        remedy: target.gpu ? `upgrade the driver so that the first condition (${expr.raw.trim().split(/\s+/)[0]}) holds, or update cuda-gate` : "add gpu: to the target so the check can be decided",
         origin
       });
     }
   }
   return out;
 }
-function requireRemedy(raw, failedToken) {
+function requireRemedy(raw, matrix, runsWithoutCheck, failedToken) {
   const cuda = /^cuda>=(\d+(?:\.\d+)*)$/i.exec(failedToken ?? "");
-  const base = cuda ? `upgrade the host driver to one that supports CUDA ${cuda[1]}, or build on an older CUDA image` : `change the host so that ${failedToken ?? raw} holds, or rebuild the image`;
-  return `${base}; if minor-version or forward compatibility is intended, set NVIDIA_DISABLE_REQUIRE=true in the image (the runtime then skips this check)`;
+  const branch = cuda ? matrix.driverBranches.find((b) => compareVersions(b.cuda, cuda[1]) >= 0) : void 0;
+  const upgrade = cuda ? `upgrade the host driver to one whose branch reports CUDA >= ${cuda[1]}${branch ? ` (R${branch.branch} or later)` : ""}, or build on an older CUDA image` : `change the host so that ${failedToken ?? raw} holds, or rebuild the image`;
+  return runsWithoutCheck ? `${upgrade}; or, since the image runs on this driver once started, set NVIDIA_DISABLE_REQUIRE=true in the image or use a CDI runtime` : upgrade;
 }
 function needState(need, driver2, matrix) {
   const floor = majorCompat(matrix, need.major);
   const aboveFloor = floor?.minorVersionCompat && floor.minorCompatFloor ? compareDriver(driver2, floor.minorCompatFloor) >= 0 : void 0;
+  const inFloorBranch = aboveFloor === false && floor?.minorCompatBranch !== void 0 && driverBranch(driver2) === floor.minorCompatBranch;
+  const belowFloor = inFloorBranch ? "minor-compat-branch" : "too-old";
   if (need.unknown) {
-    if (need.lowerBoundDriver && compareDriver(driver2, need.lowerBoundDriver) < 0 && aboveFloor !== true) return "too-old";
+    if (need.lowerBoundDriver && compareDriver(driver2, need.lowerBoundDriver) < 0 && aboveFloor !== true) return belowFloor;
     return "unknown";
   }
   if (need.minDriver) {
     if (compareDriver(driver2, need.minDriver) >= 0) return "ok";
-    return aboveFloor ? "minor-compat" : "too-old";
+    return aboveFloor ? "minor-compat" : belowFloor;
   }
-  if (aboveFloor !== void 0) return aboveFloor ? "ok" : "too-old";
+  if (aboveFloor !== void 0) return aboveFloor ? "ok" : belowFloor;
   const first = matrix.releases.find((r) => Number(r.version.split(".")[0]) === need.major);
   return first && compareDriver(driver2, first.linuxDriver) < 0 ? "too-old" : "ok";
 }
@@ -72813,15 +73070,20 @@ function checkDriver(req, target, hostCuda, matrix) {
     out.push(tooOldOrForwardCompat(tooOld, req, target, hostCuda, matrix));
   } else {
     const mvc = pick("minor-compat");
-    if (mvc) out.push(minorCompatReason(mvc, req, target));
+    const branchOnly = pick("minor-compat-branch");
+    if (branchOnly) out.push(minorCompatBranchReason(branchOnly, target, matrix));
+    else if (mvc) out.push(minorCompatReason(mvc, req, target, matrix));
   }
   const unknown = pick("unknown");
   if (unknown) {
+    const newer = cudaNewerThanMatrix(matrix, unknown.cuda);
+    const bound = unknown.lowerBoundDriver;
+    const meets = bound !== void 0 && compareDriver(target.driver, bound) >= 0;
     out.push({
       code: "UNKNOWN_CUDA_RELEASE",
       verdict: "caveat",
-      message: `CUDA ${unknown.cuda} (${describeEvidence(strongest(unknown.evidence))}) is not in the compatibility matrix, so its driver requirement is unknown${unknown.lowerBoundDriver ? `; it needs at least ${unknown.lowerBoundDriver}, which ${target.driver} meets` : ""}`,
-      remedy: "update cuda-gate (newer matrix), or check the release notes of this CUDA version for its minimum driver",
+      message: `${newer ? `${newer}. ` : ""}CUDA ${unknown.cuda} (${describeEvidence(strongest(unknown.evidence))}) is not in the compatibility matrix, so its driver requirement is unknown${bound ? `; it needs at least ${bound}, ${meets ? `which ${target.driver} meets` : `above ${target.driver} (at best minor-version compatibility)`}` : ""}`,
+      remedy: newer ? "upgrade cuda-gate (a newer matrix), or add the release with its minimum driver from its release notes in a matrix override (--matrix-overrides FILE, or matrix-overrides: in the targets file)" : "update cuda-gate (newer matrix), or check the release notes of this CUDA version for its minimum driver",
       origin: originOf2(unknown.evidence)
     });
   }
@@ -72833,7 +73095,7 @@ function checkDriver(req, target, hostCuda, matrix) {
         out.push({
           code: "UNCONFIRMED_MATRIX_ROW",
           verdict: "caveat",
-          message: `CUDA ${shaky.need.cuda} maps to release ${shaky.need.releases.join("/")} through a matrix row that is not confirmed; another ${majorMinor(shaky.need.cuda)} update needs driver ${familyMax}, above ${target.driver}`,
+          message: `CUDA ${shaky.need.cuda} maps to release ${shaky.need.releases.join("/")} through a matrix row that is not confirmed; another ${majorMinor(shaky.need.cuda)} update needs driver ${floorText(familyMax, releasesInFamily(matrix, majorMinor(shaky.need.cuda) ?? shaky.need.cuda).map((r) => r.version), matrix)}, above ${target.driver}`,
           remedy: `use a driver >= ${familyMax} to be safe`,
           origin: originOf2(shaky.need.evidence)
         });
@@ -72846,13 +73108,28 @@ function needLabel(need) {
   const release = need.releases.length === 1 ? ` (release ${need.releases[0]})` : "";
   return `CUDA ${need.cuda}${need.level === "major" ? ".x" : ""}${release}`;
 }
-function minorCompatReason(need, req, target) {
+function floorText(driver2, releases, matrix) {
+  const row = branchOnlyRelease(matrix, releases, driver2);
+  return row ? `R${row.linuxDriverBranch} (NVIDIA names only the branch; ${driver2} is its first public driver found)` : driver2;
+}
+function minorCompatReason(need, req, target, matrix) {
   const ev = strongest(need.evidence);
+  const wanted = floorText(need.minDriver, need.releases, matrix);
   return {
     code: "MINOR_VERSION_COMPAT",
     verdict: "caveat",
-    message: `${needLabel(need)} from ${describeEvidence(ev)} wants driver >= ${need.minDriver}; ${target.name} has ${target.driver}, which runs it only through minor-version compatibility (>= ${req.minorCompatDriver ?? "?"}): no PTX JIT of newer PTX, and APIs that need a newer driver return cudaErrorCallRequiresNewerDriver`,
-    remedy: `upgrade the host driver to >= ${need.minDriver} for full CUDA ${majorMinor(need.cuda) ?? need.cuda} support, or make sure the image ships SASS for the target GPU (no PTX JIT)`,
+    message: `${needLabel(need)} from ${describeEvidence(ev)} wants driver >= ${wanted}; ${target.name} has ${target.driver}, which runs it only through minor-version compatibility (>= ${req.minorCompatDriver ?? "?"}): no PTX JIT of newer PTX, and APIs that need a newer driver return cudaErrorCallRequiresNewerDriver`,
+    remedy: `upgrade the host driver to >= ${wanted} for full CUDA ${majorMinor(need.cuda) ?? need.cuda} support, or make sure the image ships SASS for the target GPU (no PTX JIT)`,
+    origin: originOf2(need.evidence)
+  };
+}
+function minorCompatBranchReason(need, target, matrix) {
+  const floor = majorCompat(matrix, need.major);
+  return {
+    code: "MINOR_VERSION_COMPAT",
+    verdict: "caveat",
+    message: `${needLabel(need)} from ${describeEvidence(strongest(need.evidence))} runs on ${target.name}'s ${target.driver} only through minor-version compatibility, and that driver is below ${floor.minorCompatFloor}, the floor older release notes and NVIDIA's cuDNN matrix give for CUDA ${need.major}.x; NVIDIA's current Table 2 says only ">= ${floor.minorCompatBranch}", which it meets \u2014 unconfirmed either way`,
+    remedy: `upgrade the host driver to >= ${floor.minorCompatFloor} to be inside every NVIDIA statement${need.minDriver ? ` (>= ${floorText(need.minDriver, need.releases, matrix)} for full CUDA ${majorMinor(need.cuda) ?? need.cuda} support)` : ""}`,
     origin: originOf2(need.evidence)
   };
 }
@@ -72861,20 +73138,22 @@ function tooOldOrForwardCompat(need, req, target, hostCuda, matrix) {
   const floor = majorCompat(matrix, need.major);
   const mvcFloor = floor?.minorVersionCompat ? floor.minorCompatFloor : void 0;
   const needed = need.minDriver ?? need.lowerBoundDriver ?? mvcFloor;
+  const neededText = needed === void 0 ? needed : floorText(needed, need.releases, matrix);
+  const fullText = need.minDriver === void 0 ? void 0 : floorText(need.minDriver, need.releases, matrix);
   const fc = forwardCompatFor(need, req, target);
   const branch = driverBranch(target.driver);
   if (fc.ok) {
     return {
       code: "FORWARD_COMPAT",
       verdict: "caveat",
-      message: `${needLabel(need)} needs driver >= ${mvcFloor ?? needed}, above ${target.name}'s ${target.driver}; it runs only through the image's forward-compatibility libraries (libcuda ${req.forwardCompat?.compatDriver ?? "?"}) on driver branch R${branch}${fc.note ? `; ${fc.note}` : ""}`,
-      remedy: `forward compatibility works on data-center GPUs only, needs the NVIDIA Container Toolkit to mount the compat libs (cuda-compat mode / enable-cuda-compat hook), and some features (e.g. IPC, graphics interop) need the newer kernel driver; upgrading the host to >= ${needed} removes the dependency`,
+      message: `${needLabel(need)} needs driver >= ${mvcFloor ?? neededText}, above ${target.name}'s ${target.driver}; it runs only through the image's forward-compatibility libraries (libcuda ${req.forwardCompat?.compatDriver ?? "?"}) on driver branch R${branch}${fc.note ? `; ${fc.note}` : ""}`,
+      remedy: `forward compatibility works on data-center GPUs only, needs the NVIDIA Container Toolkit to mount the compat libs (cuda-compat mode / enable-cuda-compat hook), and some features (e.g. IPC, graphics interop) need the newer kernel driver; upgrading the host to >= ${neededText} removes the dependency`,
       origin: originOf2([...need.evidence, ...req.forwardCompat?.evidence ?? []])
     };
   }
-  const parts = [`upgrade the host driver to >= ${needed}`];
+  const parts = [`upgrade the host driver to >= ${neededText}`];
   if (mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0) {
-    parts[0] = `upgrade the host driver to >= ${mvcFloor} (minor-version compatibility; >= ${need.minDriver} for full CUDA ${majorMinor(need.cuda) ?? need.cuda})`;
+    parts[0] = `upgrade the host driver to >= ${mvcFloor} (minor-version compatibility; >= ${fullText} for full CUDA ${majorMinor(need.cuda) ?? need.cuda})`;
   }
   parts.push(`or rebuild the image on CUDA <= ${hostCuda} (what driver ${target.driver} supports)`);
   if (fc.hint) parts.push(fc.hint);
@@ -72885,7 +73164,7 @@ function tooOldOrForwardCompat(need, req, target, hostCuda, matrix) {
   return {
     code: "DRIVER_TOO_OLD",
     verdict: "fail",
-    message: `${needLabel(need)} from ${describeEvidence(ev)} needs driver >= ${needed}${mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0 ? ` (>= ${mvcFloor} with minor-version compatibility)` : ""}; ${target.name} has ${target.driver} (CUDA ${hostCuda})${need.unknown ? `; CUDA ${need.cuda} itself is not in the matrix` : ""}${fc.why ? `; forward compatibility does not apply: ${fc.why}` : ""}`,
+    message: `${needLabel(need)} from ${describeEvidence(ev)} needs driver >= ${neededText} \u2014 below it the CUDA runtime refuses the driver at initialisation ("CUDA driver version is insufficient for CUDA runtime version")${mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0 ? ` (>= ${mvcFloor} with minor-version compatibility)` : ""}; ${target.name} has ${target.driver} (CUDA ${hostCuda})${need.unknown ? `; CUDA ${need.cuda} itself is not in the matrix` : ""}${fc.why ? `; forward compatibility does not apply: ${fc.why}` : ""}`,
     remedy: parts.join(", "),
     origin: originOf2(need.evidence)
   };
@@ -72957,6 +73236,19 @@ function checkDriverLibs(req) {
     }
   ];
 }
+function checkBranchEol(target, matrix) {
+  const branch = matrix.driverBranches.find((b) => b.branch === driverBranch(target.driver));
+  if (!branch || !branchPastEol(branch, matrix.meta.date)) return [];
+  const next = newestSupportedBranch(matrix, matrix.meta.date);
+  return [
+    {
+      code: "DRIVER_BRANCH_EOL",
+      verdict: "pass",
+      message: `R${branch.branch} reached end of life${branch.eol === "reached" ? "" : ` (${branch.eol})`}: NVIDIA no longer ships fixes for it`,
+      remedy: next ? `upgrade the host driver to a branch NVIDIA still supports: R${next.branch} (${next.kind}${next.eol ? `, end of life ${next.eol}` : ""})` : "upgrade the host driver to a branch NVIDIA still supports"
+    }
+  ];
+}
 function checkGpuDriver(target) {
   const gpu = target.gpu?.gpu;
   if (!gpu) return [];
@@ -72968,6 +73260,17 @@ function checkGpuDriver(target) {
         verdict: "fail",
         message: `${gpu.name} (${gpu.architecture}, compute capability ${gpu.computeCapability}) needs driver branch R${gpu.firstDriverBranch} or later; ${target.name} has ${target.driver}`,
         remedy: `upgrade the host driver to branch R${gpu.firstDriverBranch} or later`
+      }
+    ];
+  }
+  if (gpu.minDriver !== void 0 && compareDriver(target.driver, gpu.minDriver) < 0) {
+    const floor = gpu.minDriver.includes(".") ? `driver ${gpu.minDriver}` : `driver branch R${gpu.minDriver}`;
+    return [
+      {
+        code: "GPU_UNSUPPORTED_BY_DRIVER",
+        verdict: "fail",
+        message: `${gpu.name} needs ${floor} or later (${gpu.minDriverSource ?? "matrix/gpus.yaml"}); ${target.name} has ${target.driver}`,
+        remedy: `upgrade the host driver to ${floor} or later`
       }
     ];
   }
@@ -73444,6 +73747,141 @@ function pruneCache2(cache2) {
   }
 }
 
+// src/matrix/overrides.ts
+init_import_meta_url();
+var import_node_path10 = require("node:path");
+init_errors();
+var OVERRIDES_HINT = `an overrides file holds rows of the matrix/*.yaml tables (${TABLES.map((t) => t.list).join(", ")}), each with the fields of its table and a source: (README "Matrix overrides")`;
+var BadMatrixOverridesError = class extends GateError {
+  constructor(problems) {
+    const shown = problems.slice(0, 3).join("; ");
+    const more2 = problems.length > 3 ? `; and ${problems.length - 3} more` : "";
+    super("BAD_MATRIX_OVERRIDES", problems.length === 1 ? problems[0] : `${problems.length} problems in the matrix overrides: ${shown}${more2}`, OVERRIDES_HINT);
+    this.problems = problems;
+  }
+  problems;
+};
+function loadMatrixWithOverrides(files, matrixDir) {
+  let merged = false;
+  try {
+    return readMatrixMerged(matrixDir, (tables, problems) => {
+      merged = true;
+      return mergeOverrides(files, tables, problems);
+    });
+  } catch (e) {
+    if (merged && e instanceof BadMatrixError) throw new BadMatrixOverridesError(e.problems);
+    throw e;
+  }
+}
+var SOURCE_KEY2 = /^[A-Za-z0-9][\w.-]*$/;
+var INHERITS_SOURCE = ["componentSource", "lifecycleSource"];
+var ROW_KEY = {
+  releases: (r) => versionParts(String(r.version)).join("."),
+  gpus: (r) => compactName(String(r.name)),
+  libraries: (r) => `${String(r.library).toLowerCase()} ${String(r.sonameMajor)}`,
+  frameworks: (r) => `${String(r.package)} ${r.from === void 0 ? "" : String(r.from)}`
+};
+var rowKey = (spec, r) => (ROW_KEY[spec.list] ?? ((x) => String(x[spec.idField])))(r);
+function rowId(spec, r) {
+  if (spec.list === "libraries") return `${String(r.library)} ${String(r.sonameMajor)}`;
+  if (spec.list === "frameworks") return `${String(r.package)}${r.from !== void 0 ? ` >=${String(r.from)}` : ""}${r.below !== void 0 ? ` <${String(r.below)}` : ""}`;
+  return String(r[spec.idField]);
+}
+function displayPath3(file) {
+  const rel = (0, import_node_path10.relative)(process.cwd(), (0, import_node_path10.resolve)(file));
+  return rel && !rel.startsWith("..") && !(0, import_node_path10.isAbsolute)(rel) ? rel : file;
+}
+function overrideSpec(spec) {
+  const fields = { ...spec.fields };
+  for (const name of ["source", "confirmed"]) if (fields[name]) fields[name] = { ...fields[name], required: false };
+  return { ...spec, fields };
+}
+function mergeOverrides(files, tables, problems) {
+  const shipped = /* @__PURE__ */ new Map();
+  for (const [spec, rows] of tables) shipped.set(spec, new Set(rows.map((c) => rowKey(spec, c.row))));
+  const applied = [];
+  for (const path of files) {
+    const display = displayPath3(path);
+    const res = readYamlFile((0, import_node_path10.resolve)(path), display);
+    if (!res.ok) {
+      problems.push(res.problem.replace(/: file not found$/, ": matrix overrides file not found"));
+      continue;
+    }
+    const { file } = res;
+    const top = file.data;
+    const lists = TABLES.map((t) => t.list);
+    if (!isMapping(top)) {
+      problems.push(`${display}:${file.lineOf([])}: expected a mapping of tables (${lists.join(", ")}; and optionally sources) at the top`);
+      continue;
+    }
+    const before = problems.length;
+    for (const key of Object.keys(top)) {
+      if (key === "sources" || lists.includes(key)) continue;
+      const hint = key === "meta" || key === "version" ? " (the matrix version and date are not overridden)" : "";
+      problems.push(`${display}:${file.lineOf([key])}: unknown top-level key "${key}"${hint} (expected ${[...lists, "sources"].join(", ")})`);
+    }
+    const sources = readSources(file, top.sources, problems);
+    let rowsInFile = 0;
+    for (const spec of TABLES) {
+      const list = top[spec.list];
+      if (list === void 0) continue;
+      if (!Array.isArray(list) || list.length === 0) {
+        problems.push(`${display}:${file.lineOf([spec.list])}: "${spec.list}" must be a non-empty list of rows`);
+        continue;
+      }
+      const checked = [];
+      list.forEach((raw, i) => {
+        rowsInFile++;
+        const row = checkOverrideRow(file, spec, sources, raw, i, problems);
+        if (row) checked.push(row);
+      });
+      if (checked.length !== list.length) continue;
+      const keys = new Set(checked.map((c) => rowKey(spec, c.row)));
+      const rows = tables.get(spec) ?? [];
+      tables.set(spec, [...rows.filter((c) => !keys.has(rowKey(spec, c.row))), ...checked]);
+      const earlier = applied.filter((o) => o.table === spec.list && keys.has(o.key));
+      for (const o of earlier) applied.splice(applied.indexOf(o), 1);
+      const seen = /* @__PURE__ */ new Set();
+      for (const c of checked) {
+        const key = rowKey(spec, c.row);
+        if (seen.has(key) && spec.list === "toolkitArchs") continue;
+        seen.add(key);
+        applied.push({
+          file: display,
+          table: spec.list,
+          id: rowId(spec, c.row),
+          action: shipped.get(spec)?.has(key) ? "replaced" : "added",
+          source: String(c.row.source),
+          key
+        });
+      }
+    }
+    if (rowsInFile === 0 && problems.length === before) {
+      problems.push(`${display}:${file.lineOf([])}: no override rows (add a table such as releases: or gpus: with at least one row)`);
+    }
+  }
+  return applied.map(({ key: _key, ...o }) => o);
+}
+function checkOverrideRow(file, spec, sources, raw, index, problems) {
+  if (isMapping(raw) && (raw.source === void 0 || raw.source === null)) {
+    const idValue = raw[spec.idField];
+    const id = typeof idValue === "string" || typeof idValue === "number" ? String(idValue) : "?";
+    problems.push(
+      `${file.display}:${file.lineOf([spec.list, index])}: ${spec.list} row ${index + 1} (${id}): source is missing: every override row says where its facts come from \u2014 add source: with a URL or document (or a key of sources:)`
+    );
+    return void 0;
+  }
+  let row = raw;
+  if (isMapping(raw)) {
+    const filled = { ...raw };
+    if (filled.confirmed === void 0 && spec.fields.confirmed) filled.confirmed = true;
+    const resolvable = typeof raw.source !== "string" || !SOURCE_KEY2.test(raw.source) || raw.source in sources;
+    for (const name of INHERITS_SOURCE) if (resolvable && spec.fields[name] && filled[name] === void 0) filled[name] = raw.source;
+    row = filled;
+  }
+  return checkRow(file, overrideSpec(spec), sources, row, index, problems);
+}
+
 // src/report/markdown.ts
 init_import_meta_url();
 
@@ -73522,6 +73960,20 @@ function changeLines(changes) {
   return lines;
 }
 
+// src/report/overrides-note.ts
+init_import_meta_url();
+var SHOWN = 12;
+var MAX_CHARS = 1500;
+function overridesNote(report) {
+  const rows = report.matrix.overrides;
+  if (!rows?.length) return void 0;
+  const files = [...new Set(rows.map((o) => o.file))];
+  const named = rows.slice(0, SHOWN).map((o) => `${o.table} ${o.id} (${o.action})`);
+  const more2 = rows.length > SHOWN ? `, and ${rows.length - SHOWN} more` : "";
+  const note = `matrix overrides used (${files.join(", ")}): ${rows.length} row${rows.length > 1 ? "s" : ""} merged over matrix ${report.matrix.version} \u2014 ${named.join(", ")}${more2}; verdicts rest on these rows too`;
+  return note.length > MAX_CHARS ? `${note.slice(0, MAX_CHARS - 1)}\u2026` : note;
+}
+
 // src/report/scan-note.ts
 init_import_meta_url();
 function scanConfigNote(report) {
@@ -73534,7 +73986,7 @@ function scanConfigNote(report) {
 // src/report/markdown.ts
 var VERDICT_ICON = { pass: "\u2705", caveat: "\u26A0\uFE0F", fail: "\u274C" };
 function renderMarkdown(report, opts = {}) {
-  const head = [headline(report), "", ...notesSection(report), ...scanNoteSection(report), ...changesSection(report), verdictTable(report), ""].join("\n");
+  const head = [headline(report), "", ...notesSection(report), ...overridesSection(report), ...scanNoteSection(report), ...changesSection(report), verdictTable(report), ""].join("\n");
   if (opts.details === false) return head + footer(report);
   const parts = [head];
   let size = head.length;
@@ -73566,6 +74018,10 @@ function headline(report) {
 function notesSection(report) {
   if (!report.notes?.length) return [];
   return [...report.notes.map((n) => `> **Note:** ${md(n)}`), ""];
+}
+function overridesSection(report) {
+  const note = overridesNote(report);
+  return note ? [`> \u2139\uFE0F **Matrix overrides:** ${md(note)}`, ""] : [];
 }
 function scanNoteSection(report) {
   const note = scanConfigNote(report);
@@ -73621,8 +74077,10 @@ function imageDetails(img, results) {
 }
 function footer(report) {
   const merged = report.mergedFrom ? ` \xB7 merged from ${report.mergedFrom.length} report${report.mergedFrom.length > 1 ? "s" : ""}` : "";
+  const n = report.matrix.overrides?.length ?? 0;
+  const overridden = n ? ` + ${n} override row${n > 1 ? "s" : ""}` : "";
   return `
-<sub>cuda-gate ${md(report.tool.version)} \xB7 matrix ${md(report.matrix.version)} \xB7 fail-on: ${md(report.policy.failOn)}${merged}</sub>
+<sub>cuda-gate ${md(report.tool.version)} \xB7 matrix ${md(report.matrix.version)}${overridden} \xB7 fail-on: ${md(report.policy.failOn)}${merged}</sub>
 `;
 }
 
@@ -73633,8 +74091,11 @@ var ICON = { pass: "\u2713", caveat: "!", fail: "\u2717" };
 function renderText(report, opts = {}) {
   const out = [];
   const merged = report.mergedFrom ? ` \xB7 merged from ${report.mergedFrom.length} report${report.mergedFrom.length > 1 ? "s" : ""}` : "";
-  out.push(`cuda-gate ${report.tool.version} \xB7 matrix ${report.matrix.version} (${report.matrix.date})${merged}`, "");
+  const overrides = overridesNote(report);
+  const overridden = overrides ? ` + ${report.matrix.overrides.length} override row${report.matrix.overrides.length > 1 ? "s" : ""}` : "";
+  out.push(`cuda-gate ${report.tool.version} \xB7 matrix ${report.matrix.version} (${report.matrix.date})${term(overridden)}${merged}`, "");
   if (report.notes?.length) out.push(...report.notes.flatMap((n) => wrap(`note: ${term(n)}`, 0)), "");
+  if (overrides) out.push(...wrap(`note: ${term(overrides)}`, 0), "");
   const configOnly = scanConfigNote(report);
   if (configOnly) out.push(...wrap(`! ${configOnly}`, 0), "");
   if (report.changes?.length) out.push("What this change does to the CUDA stack:", ...changeLines(report.changes).map((l) => term(l)), "");
@@ -73712,6 +74173,7 @@ init_platform();
 // src/targets/load.ts
 init_import_meta_url();
 var import_node_fs9 = require("node:fs");
+var import_node_path11 = require("node:path");
 var import_yaml2 = __toESM(require_dist());
 init_errors();
 
@@ -73751,10 +74213,15 @@ function resolveTargetGpu(matrix, input, where2) {
   );
 }
 
+// src/verdict/target.ts
+init_import_meta_url();
+var CONTAINER_RUNTIMES = ["legacy", "cdi"];
+var DEFAULT_POLICY = { failOn: "fail", noCuda: "warn" };
+
 // src/targets/load.ts
-var TARGET_KEYS = ["driver", "gpu", "forward-compat", "os"];
+var TARGET_KEYS = ["driver", "gpu", "forward-compat", "os", "runtime"];
 var POLICY_KEYS = ["fail-on", "no-cuda"];
-var TOP_KEYS = ["targets", "policy"];
+var TOP_KEYS = ["targets", "policy", "matrix-overrides"];
 var FAIL_ON = ["fail", "caveat", "never"];
 var NO_CUDA = ["pass", "warn", "fail"];
 function loadTargetsFile(path, matrix) {
@@ -73771,7 +74238,7 @@ function loadTargetsFile(path, matrix) {
   }
   return parseTargets(text2, path, matrix);
 }
-function parseTargets(text2, file, matrix) {
+function parseTargets(text2, file, matrixOrFor) {
   const lines = new import_yaml2.LineCounter();
   const doc = (0, import_yaml2.parseDocument)(text2, { lineCounter: lines, schema: "failsafe", uniqueKeys: true, prettyErrors: false });
   const at = (node) => {
@@ -73794,6 +74261,18 @@ function parseTargets(text2, file, matrix) {
   if (!(0, import_yaml2.isMap)(root)) fail(root, 'expected a mapping with a "targets:" key', 'start the file with "targets:"');
   const top = root;
   checkKeys(top, TOP_KEYS, "top-level", fail);
+  const overridesNode = top.get("matrix-overrides", true);
+  let matrixOverrides;
+  if (overridesNode) {
+    const path = scalarText(overridesNode);
+    if (!path) fail(overridesNode, '"matrix-overrides:" must be the path of a YAML file', "e.g. matrix-overrides: cuda-matrix-overrides.yml (relative to this file)");
+    matrixOverrides = (0, import_node_path11.isAbsolute)(path) ? path : (0, import_node_path11.join)((0, import_node_path11.dirname)(file), path);
+    if (!(0, import_node_fs9.existsSync)(matrixOverrides)) {
+      fail(overridesNode, `matrix-overrides file ${path} not found (looked for ${matrixOverrides})`, 'the path is relative to the targets file; create it (README "Matrix overrides") or remove the key');
+    }
+  }
+  const overrideList = matrixOverrides !== void 0 ? [matrixOverrides] : [];
+  const matrix = typeof matrixOrFor === "function" ? matrixOrFor(overrideList) : overrideList.length ? loadMatrixWithOverrides(overrideList) : matrixOrFor;
   const targetsNode = top.get("targets", true);
   if (!targetsNode || !(0, import_yaml2.isMap)(targetsNode) || targetsNode.items.length === 0) {
     fail(targetsNode ?? top, '"targets:" must map target names to { driver, gpu, forward-compat }', "e.g.\ntargets:\n  prod-a100: { driver: 535.104.05, gpu: A100 }");
@@ -73822,12 +74301,19 @@ function parseTargets(text2, file, matrix) {
     const osNode = map.get("os", true);
     const os = osNode ? scalarText(osNode) : "linux";
     if (os !== "linux" && os !== "windows") fail(osNode, `target "${name}": os must be linux or windows`, "write os: linux");
+    const runtimeNode = map.get("runtime", true);
+    const runtimeText = runtimeNode ? scalarText(runtimeNode) : void 0;
+    if (runtimeNode && !isContainerRuntime(runtimeText)) {
+      const what = runtimeText === void 0 ? "must be a string" : runtimeText === "" ? "is empty" : `"${runtimeText}" is not one of ${CONTAINER_RUNTIMES.join(", ")}`;
+      fail(runtimeNode, `target "${name}": runtime ${what}`, runtimeFix("runtime: "));
+    }
     targets.push({
       name,
       driver: driver2,
       gpu: gpuText ? resolveTargetGpu(matrix, gpuText, `${at(gpuNode)}: target "${name}"`) : void 0,
       forwardCompat,
       os,
+      ...runtimeText !== void 0 && { runtime: runtimeText },
       origin: at(pair.key)
     });
   }
@@ -73850,7 +74336,7 @@ function parseTargets(text2, file, matrix) {
       policy.noCuda = v;
     }
   }
-  return { targets, policy };
+  return { targets, policy, matrix, ...matrixOverrides !== void 0 && { matrixOverrides } };
 }
 function adHocTarget(flags, matrix) {
   const labels = flags.labels ?? { driver: "--driver", gpu: "--gpu" };
@@ -73859,8 +74345,20 @@ function adHocTarget(flags, matrix) {
     throw new GateError("BAD_DRIVER_VERSION", `${labels.driver} "${driver2}" is not an NVIDIA driver version`, "write it as nvidia-smi prints it, e.g. 535.104.05");
   }
   const gpu = flags.gpu?.trim() ? resolveTargetGpu(matrix, flags.gpu, labels.gpu) : void 0;
+  const runtimeText = flags.runtime?.trim() || void 0;
+  const runtimeLabel = labels.runtime ?? "--runtime";
+  if (runtimeText !== void 0 && !isContainerRuntime(runtimeText)) {
+    throw new GateError("BAD_ARGUMENT", `${runtimeLabel} "${runtimeText}" is not one of ${CONTAINER_RUNTIMES.join(", ")}`, runtimeFix(runtimeLabel === "--runtime" ? "--runtime " : "runtime: "));
+  }
+  const runtime = runtimeText;
   const name = flags.name ?? [`driver ${driver2}`, gpu ? gpu.input : void 0].filter(Boolean).join(" ");
-  return { name, driver: driver2, gpu, forwardCompat: !!flags.forwardCompat, os: "linux", origin: "--driver" };
+  return { name, driver: driver2, gpu, forwardCompat: !!flags.forwardCompat, os: "linux", ...runtime && { runtime }, origin: "--driver" };
+}
+function runtimeFix(prefix) {
+  return `write ${prefix}cdi (CDI / jit-cdi injection, the default of nvidia-container-toolkit >= 1.18 and GPU Operator >= v25.10) or ${prefix}legacy (docker run --gpus), in lower case; leave it out to judge both`;
+}
+function isContainerRuntime(v) {
+  return v !== void 0 && CONTAINER_RUNTIMES.includes(v);
 }
 function scalarText(node) {
   if (!node || !(0, import_yaml2.isScalar)(node)) return void 0;
@@ -73962,13 +74460,10 @@ function probeYaml(probe2, targets) {
     lines.push(`    driver: "${t.driver}"`);
     if (t.gpu) lines.push(`    gpu: "${t.gpu.gpu?.name ?? t.gpu.computeCapability}"${seen ? `   # ${seen.name}${seen.computeCapability ? `, compute capability ${seen.computeCapability}` : ""}` : ""}`);
     lines.push("    # forward-compat: true   # only if this host runs images with cuda-compat libs (data-center GPUs)");
+    lines.push("    # runtime: cdi   # or legacy (docker run --gpus); unset = judge both");
   }
   return lines.join("\n") + "\n";
 }
-
-// src/verdict/target.ts
-init_import_meta_url();
-var DEFAULT_POLICY = { failOn: "fail", noCuda: "warn" };
 
 // src/cli/args.ts
 init_import_meta_url();
@@ -73978,11 +74473,12 @@ var FORMATS = ["text", "json", "markdown"];
 var FAIL_ON2 = ["fail", "caveat", "never"];
 var NO_CUDA2 = ["pass", "warn", "fail"];
 var SCAN = ["full", "config"];
-var USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --driver VER [--gpu GPU] [--forward-compat]]
+var USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --driver VER [--gpu GPU] [--forward-compat]
+                                                   [--runtime legacy|cdi]]
                        [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]
                        [--no-cuda pass|warn|fail] [--platform OS/ARCH] [--quiet]
                        [--scan full|config] [--cache-dir DIR | --no-cache] [--insecure-registry HOST]...
-                       [--jobs N] [--no-seek]
+                       [--jobs N] [--no-seek] [--matrix-overrides FILE]
 
 SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at DOCKER_HOST
          docker-archive:PATH[:REF]                docker save / podman save tar
@@ -73996,12 +74492,18 @@ SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at D
                                                  one report and one verdict from several runs' JSON reports
 
 Targets default to .github/cuda-targets.yml when it exists; --targets probe uses this machine.
+--runtime says how the --driver host starts GPU containers: legacy (docker run --gpus: NVIDIA_REQUIRE_* is checked
+and can refuse the start) or cdi (CDI / jit-cdi, the default of nvidia-container-toolkit >= 1.18: nothing is
+checked, the image meets the driver at CUDA initialisation); left out, both are judged and the worse reported.
 --scan config reads the image config alone (env, labels, NVIDIA_REQUIRE_*): no layer is opened, so libraries,
 packages and GPU code are not checked. Layer analyses are cached per layer in --cache-dir (default
 $XDG_CACHE_HOME/cuda-gate or ~/.cache/cuda-gate): a rescan reads only layers it has not seen.
 Uncompressed layers in archives and layouts are read by offset (headers, the few files detectors need, and the
 fatbin headers of binaries); --no-seek streams every byte instead (same result, slower). --jobs N reads N layers of
 an archive or layout at once (default: the CPU count, at most 8).
+--matrix-overrides FILE merges your own matrix rows (same tables and fields as matrix/*.yaml, each with source:)
+over the shipped matrix: a new CUDA release, GPU or driver branch before cuda-gate ships it; a row with a shipped
+row's id replaces it. A targets file may name one too (matrix-overrides: PATH); this flag's rows win over its.
 Exit codes: 0 gate passed, 1 gate failed (a result at or above --fail-on), 2 bad input or unreadable image.`;
 function parseCliArgs(argv) {
   if (argv.length === 0 || argv[0] === "help" || argv[0] === "--help" || argv[0] === "-h") return { command: "help" };
@@ -74022,6 +74524,7 @@ function parseCliArgs(argv) {
         driver: { type: "string" },
         gpu: { type: "string" },
         "forward-compat": { type: "boolean", default: false },
+        runtime: { type: "string" },
         format: { type: "string", short: "f", default: "text" },
         output: { type: "string", short: "o" },
         "fail-on": { type: "string" },
@@ -74034,7 +74537,8 @@ function parseCliArgs(argv) {
         "no-cache": { type: "boolean", default: false },
         "insecure-registry": { type: "string", multiple: true },
         jobs: { type: "string", short: "j" },
-        "no-seek": { type: "boolean", default: false }
+        "no-seek": { type: "boolean", default: false },
+        "matrix-overrides": { type: "string", multiple: true }
       }
     });
   } catch (e) {
@@ -74044,6 +74548,13 @@ function parseCliArgs(argv) {
   if (!parsed.positionals.length) throw new GateError("BAD_ARGUMENT", "check: no image given", "e.g. cuda-gate check docker-archive:app.tar --driver 535.104.05");
   if (v.targets && v.driver) throw new GateError("BAD_ARGUMENT", "--targets and --driver are exclusive", "use a targets file for several targets, or --driver for one");
   if ((v.gpu || v["forward-compat"]) && !v.driver) throw new GateError("BAD_ARGUMENT", "--gpu and --forward-compat need --driver", "e.g. --driver 535.104.05 --gpu A100");
+  const runtime = v.runtime;
+  if (runtime !== void 0 && !v.driver) {
+    throw new GateError("BAD_ARGUMENT", "--runtime needs --driver", "e.g. --driver 535.104.05 --runtime cdi; a targets file states it per target (runtime: cdi)");
+  }
+  if (runtime !== void 0 && !CONTAINER_RUNTIMES.includes(runtime)) {
+    throw new GateError("BAD_ARGUMENT", `--runtime "${runtime}" is not one of ${CONTAINER_RUNTIMES.join(", ")}`, "e.g. --runtime cdi (CDI / jit-cdi) or --runtime legacy (docker run --gpus); leave it out to judge both");
+  }
   const format = v.format;
   if (!FORMATS.includes(format)) throw new GateError("BAD_ARGUMENT", `--format "${format}" is not one of ${FORMATS.join(", ")}`, "e.g. --format json");
   const failOn = v["fail-on"];
@@ -74058,6 +74569,8 @@ function parseCliArgs(argv) {
   if (jobs !== void 0 && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
     throw new GateError("BAD_ARGUMENT", `--jobs "${jobsText}" is not a whole number from 1 to 64`, "e.g. --jobs 2");
   }
+  const matrixOverrides = v["matrix-overrides"] ?? [];
+  if (matrixOverrides.some((f) => !f.trim())) throw new GateError("BAD_ARGUMENT", "--matrix-overrides is empty", "e.g. --matrix-overrides .github/cuda-matrix-overrides.yml");
   if (v["cache-dir"] === "") throw new GateError("BAD_ARGUMENT", "--cache-dir is empty", "e.g. --cache-dir .cache/cuda-gate");
   return {
     command: "check",
@@ -74066,6 +74579,7 @@ function parseCliArgs(argv) {
     driver: v.driver,
     gpu: v.gpu,
     forwardCompat: !!v["forward-compat"],
+    ...runtime !== void 0 && { runtime },
     format,
     output: v.output,
     failOn,
@@ -74073,6 +74587,7 @@ function parseCliArgs(argv) {
     platform: v.platform,
     quiet: !!v.quiet,
     matrixDir: v.matrix,
+    matrixOverrides,
     scan,
     cacheDir: v["cache-dir"],
     noCache: !!v["no-cache"],
@@ -74150,7 +74665,7 @@ function mergeReports(inputs, opts = {}) {
   return {
     schemaVersion: 1,
     tool: { name: "cuda-gate", version: TOOL_VERSION },
-    matrix: newestMatrix(inputs),
+    matrix: mergedMatrix(inputs),
     policy,
     targets: targets.columns.map((c) => c.target),
     images: images.rows,
@@ -74265,10 +74780,25 @@ function versionNotes(inputs) {
   if (matrices.size > 1) {
     notes.push(`the reports were judged against different compatibility matrices \u2014 ${listGroups(matrices)}: their verdicts may rest on different facts; the footer shows the newest`);
   }
+  const overrides = grouped(inputs, (r) => {
+    const rows = r.matrix.overrides ?? [];
+    return rows.length ? rows.map((o) => `${o.table} ${o.id} (${o.action}, ${o.file})`).join(", ") : "no matrix overrides";
+  });
+  if (overrides.size > 1) {
+    notes.push(`the reports used different matrix overrides \u2014 ${listGroups(overrides)}: their verdicts may rest on different facts; the merged report lists every override row`);
+  }
   return notes;
 }
 function newestMatrix(inputs) {
   return inputs.map((i) => i.report.matrix).reduce((newest, m) => m.date > newest.date ? m : newest);
+}
+function mergedMatrix(inputs) {
+  const { overrides: _newestOnly, ...matrix } = newestMatrix(inputs);
+  const rows = /* @__PURE__ */ new Map();
+  for (const { report } of inputs) {
+    for (const o of report.matrix.overrides ?? []) rows.set(JSON.stringify([o.file, o.table, o.id, o.action, o.source]), o);
+  }
+  return rows.size ? { ...matrix, overrides: [...rows.values()] } : matrix;
 }
 function mergedPolicy(inputs, opts, notes) {
   const failOns = grouped(inputs, (r) => r.policy.failOn);
@@ -74334,6 +74864,11 @@ function parseReport(text2, name) {
   const matrix = field2(doc, "matrix", "", "object");
   field2(matrix, "version", "matrix.", "string");
   field2(matrix, "date", "matrix.", "string");
+  const overrides = field2(matrix, "overrides", "matrix.", "array", true);
+  each(overrides ?? [], "matrix.overrides", (o, at) => {
+    for (const key of ["file", "table", "id", "source"]) field2(o, key, at, "string");
+    oneOf2(o, "action", at, ["added", "replaced"]);
+  });
   const policy = field2(doc, "policy", "", "object");
   oneOf2(policy, "failOn", "policy.", FAIL_ON3);
   oneOf2(policy, "noCuda", "policy.", NO_CUDA3);
@@ -74462,19 +74997,26 @@ async function run(argv, io = { out: process.stdout, err: process.stderr }) {
   }
 }
 async function check(args, io) {
-  const matrix = loadMatrix(args.matrixDir);
+  const matrixFor = (fromFile) => {
+    const files = [...fromFile, ...args.matrixOverrides];
+    return files.length ? loadMatrixWithOverrides(files, args.matrixDir) : loadMatrix(args.matrixDir);
+  };
+  let matrix;
   let targets;
   let policy = { ...DEFAULT_POLICY };
   if (args.driver) {
-    targets = [adHocTarget({ driver: args.driver, gpu: args.gpu, forwardCompat: args.forwardCompat }, matrix)];
+    matrix = matrixFor([]);
+    targets = [adHocTarget({ driver: args.driver, gpu: args.gpu, forwardCompat: args.forwardCompat, runtime: args.runtime }, matrix)];
   } else if (args.targets === "probe") {
+    matrix = matrixFor([]);
     targets = probeTargets(await probeHost(), matrix);
   } else {
     const file = args.targets ?? ((0, import_node_fs12.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
     if (!file) {
       throw new GateError("BAD_ARGUMENT", `no targets: ${DEFAULT_TARGETS} does not exist and neither --targets nor --driver was given`, "pass --driver 535.104.05 [--gpu A100] or --targets FILE");
     }
-    const loaded = loadTargetsFile(file, matrix);
+    const loaded = loadTargetsFile(file, matrixFor);
+    matrix = loaded.matrix;
     targets = loaded.targets;
     policy = { ...policy, ...loaded.policy };
   }
@@ -74482,7 +75024,7 @@ async function check(args, io) {
   if (args.noCuda) policy.noCuda = args.noCuda;
   const platform = args.platform ? parsePlatform(args.platform) : void 0;
   const progress = !args.quiet && io.err.isTTY ? progressPrinter(io.err) : void 0;
-  const cache2 = cacheFor(args, matrix, io);
+  const cache2 = cacheFor(args, io);
   const registry = { insecure: args.insecureRegistries, token: process.env.GITHUB_TOKEN || void 0 };
   const report = await checkImages({ sources: args.sources, targets, policy, matrix, platform, onProgress: progress, scan: args.scan, cache: cache2, registry, seek: !args.noSeek, jobs: args.jobs });
   progress?.({ image: "", phase: "done" });
@@ -74500,7 +75042,7 @@ async function probe(format, matrixDir, io) {
 ` : probeYaml(result, targets));
   return 0;
 }
-function cacheFor(args, matrix, io) {
+function cacheFor(args, io) {
   if (args.noCache || args.scan === "config") return void 0;
   const log = {
     debug: (m) => {
@@ -74510,7 +75052,7 @@ function cacheFor(args, matrix, io) {
     warn: (m) => io.err.write(`cuda-gate: warning: ${m}
 `)
   };
-  return openLayerCache({ dir: args.cacheDir, version: layerCacheVersion(matrix), log });
+  return openLayerCache({ dir: args.cacheDir, version: layerCacheVersion(), log });
 }
 function progressPrinter(err) {
   return (p) => {
