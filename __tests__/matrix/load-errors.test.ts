@@ -54,7 +54,7 @@ describe('a broken matrix is refused with file, line, row and field', () => {
 
   test('a release row without a source is rejected', () => {
     const dir = matrixWith('toolkits.yaml', (t) =>
-      t.replace(/(version: "11\.8\.0"[\s\S]*?)    source: table3\n/, '$1'),
+      t.replace(/(version: "11\.8\.0"[\s\S]*?) {4}source: table3\n/, '$1'),
     );
     expect(problemsOf(dir)).toEqual([expect.stringMatching(/toolkits\.yaml:\d+: row \d+ \(11\.8\.0\): source is missing$/)]);
   });

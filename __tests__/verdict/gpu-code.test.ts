@@ -15,7 +15,7 @@ const matrix = loadMatrix();
 const DRIVER = '580.95.05';
 const GPU_CODES = new Set(['NO_KERNEL_FOR_GPU', 'PTX_JIT', 'PTX_JIT_NEEDS_NEWER_DRIVER', 'GPU_UNSUPPORTED_BY_TOOLKIT']);
 
-let layer = 0;
+const layer = 0;
 function binary(path: string, sass: string[], ptx: string[] = [], ptxIsa?: string[]): Evidence {
   return {
     kind: 'gpu-code',
