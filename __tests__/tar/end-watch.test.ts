@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { createGzip, gzipSync } from 'node:zlib';
 import { analyseLayer } from '../../src/layers/analyse-layer';
-import { TarEndWatch } from '../../src/layers/tar-end';
+import { TarEndWatch } from '../../src/tar/end-watch';
 import type { InterestFn } from '../../src/layers/types';
 import { decompressedTar } from '../../src/sources/decompress';
 import { packLayer } from '../helpers/layer-tar';

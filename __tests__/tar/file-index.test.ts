@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { indexTarFile } from '../../src/sources/tar-index';
+import { indexTarFile } from '../../src/tar/file-index';
 import { tempDir } from '../helpers/tmp';
 
 const LONG_DIR = `site-packages/${'nvidia_cuda_runtime_cu12-12.4.127.dist-info/'.repeat(3)}`;

@@ -11,7 +11,7 @@ import { analyseLayer, DEFAULT_LAYER_LIMITS, type LayerLimits } from './analyse-
 import { scanFatbinsAt } from './fatbin-seek';
 import { LayerCollector, type BodyPlan, type LayerIdentity } from './layer-collector';
 import { decompressedCap } from './limits';
-import { TAR_BLOCK, TarFormatError, TarHeaderSequence } from '../sources/tar-headers';
+import { TAR_BLOCK, TarFormatError, TarHeaderSequence } from '../tar/headers';
 import type { InterestFn, LayerResult } from './types';
 
 /** Read-ahead for headers: a layer of small files yields dozens of headers per read. */

@@ -18,8 +18,8 @@ import {
   type DecompressionLimits,
 } from './limits';
 import { LayerCollector, type EntryLimits, type LayerIdentity } from './layer-collector';
-import { TarEndWatch } from './tar-end';
-import type { TarEntryHeader } from '../sources/tar-headers';
+import { TarEndWatch } from '../tar/end-watch';
+import type { TarEntryHeader } from '../tar/headers';
 import type { InterestFn, LayerResult } from './types';
 
 export type { LayerIdentity } from './layer-collector';

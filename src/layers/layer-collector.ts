@@ -7,7 +7,7 @@ import type { Finding } from '../common/findings';
 import type { GpuCode } from './fatbin-scan';
 import { LAYER_TRUNCATED, LIMIT_PATH_LENGTH } from './limits';
 import { basenameOf, dirnameOf, displayPath, joinPath, normaliseEntryName } from './paths';
-import type { TarEntryHeader } from '../sources/tar-headers';
+import type { TarEntryHeader } from '../tar/headers';
 import type { InterestFn, LayerEntry, LayerResult } from './types';
 
 /** The limits the collector applies (LayerLimits in analyse-layer.ts holds them all). */

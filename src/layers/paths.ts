@@ -2,7 +2,7 @@
  * Path arithmetic for paths inside an image. Every path the layers stage stores is "normalised": relative to the
  * image root, no leading "/" or "./", no "//", no "." or ".." components, no trailing "/". The root itself is "".
  */
-import { normaliseMemberName } from '../sources/tar-index';
+import { normaliseMemberName } from '../tar/file-index';
 
 /** A tar entry name normalised, or `escapes: true` when its ".." components climb above the root. */
 export interface NormalisedName {

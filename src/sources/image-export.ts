@@ -13,7 +13,7 @@ import { decompressedTar } from './decompress';
 import { resolveImageFiles } from './file-image';
 import type { ImageFiles } from './image-files';
 import { digestOfBlobPath } from './resolved-image';
-import { memberLinkTarget, normaliseMemberName } from './tar-index';
+import { memberLinkTarget, normaliseMemberName } from '../tar/file-index';
 import type { ImageConfig, LayerContext, LayerDescriptor, LayerReader, Platform } from './types';
 
 type EntryBody = ExtractEvents['entry'][1];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GateError } from '../common/errors';
 import { MAX_JSON_BYTES, parseJsonDocument } from './config';
-import { indexTarFile, memberLinkTarget, normaliseMemberName, type TarMember } from './tar-index';
+import { indexTarFile, memberLinkTarget, normaliseMemberName, type TarMember } from '../tar/file-index';
 
 /** Large reads from disk: 1 MiB chunks keep syscalls off the profile (research §6). */
 const READ_CHUNK = 1 << 20;

@@ -5,7 +5,7 @@
  * passed on and the tar parser reports the damage.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { TAR_BLOCK, TarHeaderSequence, TarFormatError } from '../sources/tar-headers';
+import { TAR_BLOCK, TarHeaderSequence, TarFormatError } from './headers';
 
 type State = 'header' | 'meta' | 'skip' | 'blind' | 'ended';
 

@@ -5,7 +5,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { GateError } from '../common/errors';
-import { TAR_BLOCK, TarFormatError, TarHeaderSequence, type TarEntryType } from './tar-headers';
+import { TAR_BLOCK, TarFormatError, TarHeaderSequence, type TarEntryType } from './headers';
 
 export type TarMemberType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
 
