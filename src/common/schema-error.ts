@@ -9,6 +9,11 @@
  * A schema may carry its own message for a check (`z.string().refine(isDigest, 'is not a digest')`, or
  * `{ error: '…' }`): it is used as is, after the place. Values quoted from the input are cut short; GateError.toLine
  * makes them inert on a terminal.
+ *
+ * Edges whose users know a place better than a path (a YAML file's `file:line`, a flag, an action input) give the
+ * whole sentence and its own fix with `say(sentence, fix)` in the schema's error map, and a `place` for the problem
+ * in the context: `.github/cuda-targets.yml:4: target "a": runtime "CDI" is not one of legacy, cdi (write …)`.
+ * `schemaProblems` lists every problem (an unknown key each), for loaders that report all of them at once.
  */
 import type { z } from 'zod';
 import { GateError, type ErrorCode } from './errors';
@@ -18,8 +23,33 @@ export interface SchemaContext {
   what: string;
   /** the GateError code a malformed document of this input is (CORRUPT_ARCHIVE, REGISTRY_ERROR, BAD_TARGETS …) */
   code: ErrorCode;
-  /** what the user can do about it */
+  /** what the user can do about it (a sentence given with its own fix, `say`, keeps that one) */
   fix?: string;
+  /**
+   * Where a problem is, when the user finds it by something else than its path: "file:line" from the YAML nodes,
+   * "file:line: row 3 (12.4.1)". Undefined for a problem: `what` names it, as without `place`.
+   */
+  place?: (problem: SchemaProblem) => string | undefined;
+  /** Which of several problems to report (default: the first zod found), e.g. the first in the file. */
+  pick?: (problems: SchemaProblem[]) => SchemaProblem;
+}
+
+/** One thing wrong with a document: an issue of zod's, or one unknown key of an issue that lists several. */
+export interface SchemaProblem {
+  /** where in the document (for an unknown key: the key itself) */
+  path: PathKey[];
+  /** zod's issue code: invalid_type, invalid_value, unrecognized_keys, custom … */
+  code: Issue['code'];
+  /** the sentence: the schema's own (`say`), or else worded here relative to `path` */
+  message: string;
+  /** true: `message` is a whole sentence a schema gave with `say` */
+  own: boolean;
+  /** the fix the schema gave with the sentence */
+  fix?: string;
+  /** a custom issue's params (`ctx.addIssue({ code: 'custom', params })`) */
+  params?: Record<string, unknown>;
+  /** the issue, untouched */
+  issue: Issue;
 }
 
 type Issue = z.core.$ZodIssue;
@@ -34,19 +64,88 @@ export function parseWithSchema<S extends z.ZodType>(schema: S, value: unknown, 
   throw schemaError(parsed.error, value, ctx);
 }
 
-/** The first issue of `error` (found checking `value`) as a GateError. */
+/** The first issue of `error` (found checking `value`; `ctx.pick` may choose another) as a GateError. */
 export function schemaError(error: z.ZodError, value: unknown, ctx: SchemaContext): GateError {
-  return new GateError(ctx.code, `${ctx.what}${describeIssue(firstIssue(error.issues), value)}`, ctx.fix);
+  const problems = schemaProblems(error.issues, value);
+  return problemError(ctx.pick ? ctx.pick(problems) : problems[0], ctx);
 }
 
-/** A union's own issue says only "Invalid input": the first branch's first issue says what was wrong. */
-function firstIssue(issues: readonly Issue[]): Issue {
-  const issue = issues[0];
-  if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.errors[0].length > 0) {
-    const inner = firstIssue(issue.errors[0]);
-    return { ...inner, path: [...issue.path, ...inner.path] } as Issue;
+/** A problem as the GateError a user reads: the place (or the input), the sentence, the fix. */
+export function problemError(problem: SchemaProblem, ctx: SchemaContext): GateError {
+  const head = ctx.place?.(problem) ?? ctx.what;
+  // a sentence of the schema's own follows the place; one worded here begins with its path (": Layers[2] …")
+  const tail = problem.own ? `: ${problem.message}` : problem.message;
+  const message = head === '' ? tail.replace(/^:? /, '') : `${head}${tail}`;
+  return new GateError(ctx.code, message, problem.fix ?? ctx.fix);
+}
+
+/**
+ * A schema's own sentence for an issue, and the fix when it has one of its own: the error map of a field returns
+ * it (`z.enum(FORMATS, { error: (iss) => say(`--format "${iss.input}" is not one of …`, 'e.g. --format json') })`).
+ */
+export function say(sentence: string, fix?: string): string {
+  return OWN + JSON.stringify(fix === undefined ? { sentence } : { sentence, fix });
+}
+
+/** For an object's unknown keys, which zod reports in one issue: a sentence (and fix) per key. */
+export function sayPerKey(keys: readonly PathKey[], sentence: (key: string) => string, fix?: (key: string) => string): string {
+  const perKey: Record<string, { sentence: string; fix?: string }> = {};
+  for (const key of keys.map(String)) perKey[key] = fix ? { sentence: sentence(key), fix: fix(key) } : { sentence: sentence(key) };
+  return OWN + JSON.stringify({ sentence: sentence(String(keys[0])), perKey });
+}
+
+/** Marks a message given with `say`: text a zod message never starts with, then JSON (the sentence may quote input). */
+const OWN = '\u0000cuda-gate:say\u0000';
+
+interface Said {
+  sentence: string;
+  fix?: string;
+  perKey?: Record<string, { sentence: string; fix?: string }>;
+}
+
+function said(message: string): Said | undefined {
+  return message.startsWith(OWN) ? (JSON.parse(message.slice(OWN.length)) as Said) : undefined;
+}
+
+/**
+ * Every problem of a failed parse of `value`, in the order zod found them. An unknown-keys issue whose schema said a
+ * sentence per key is one problem per key (path: the key); a record's invalid key is the problem its key schema
+ * found; a union's issue is its first branch's.
+ */
+export function schemaProblems(issues: readonly Issue[], value?: unknown): SchemaProblem[] {
+  const problems: SchemaProblem[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.errors[0].length > 0) {
+      problems.push(...schemaProblems(issue.errors[0].map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as Issue), value));
+      continue;
+    }
+    if (issue.code === 'invalid_key' && !said(issue.message) && issue.issues.length > 0) {
+      const inner = schemaProblems(issue.issues, issue.path.length ? issue.path[issue.path.length - 1] : undefined)[0];
+      if (inner.own) {
+        problems.push({ ...inner, path: [...issue.path], issue });
+        continue;
+      }
+    }
+    const own = said(issue.message);
+    const params = issue.code === 'custom' ? (issue.params as Record<string, unknown> | undefined) : undefined;
+    if (issue.code === 'unrecognized_keys' && own?.perKey) {
+      for (const key of issue.keys) {
+        const k = own.perKey[key];
+        problems.push({ path: [...issue.path, key], code: issue.code, message: k.sentence, own: true, ...(k.fix !== undefined && { fix: k.fix }), issue });
+      }
+      continue;
+    }
+    problems.push({
+      path: [...issue.path],
+      code: issue.code,
+      message: own ? own.sentence : describeIssue(issue, value),
+      own: own !== undefined,
+      ...(own?.fix !== undefined && { fix: own.fix }),
+      ...(params && { params }),
+      issue,
+    });
   }
-  return issue;
+  return problems;
 }
 
 /** What follows the input's name: `: Layers[2] should be a string, not 3`, ` should be an object, not null`. */
@@ -54,6 +153,8 @@ function describeIssue(issue: Issue, root: unknown): string {
   const place = formatPath(issue.path);
   const subject = place === '' ? '' : `: ${place}`;
   const found = valueAt(root, issue.path);
+  // a message the schema gave ({ error: 'is not an OCI image index' }, a refine's) says it best
+  if (!isZodDefault(issue.message)) return `${subject} ${issue.message}`;
   switch (issue.code) {
     case 'invalid_type': {
       const expected = typeName(issue.expected);
@@ -65,7 +166,7 @@ function describeIssue(issue: Issue, root: unknown): string {
     case 'unrecognized_keys':
       return `${subject} has unknown key${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
     default:
-      return isZodDefault(issue.message) ? `${subject}: ${issue.message.toLowerCase()}` : `${subject} ${issue.message}`;
+      return `${subject}: ${issue.message.toLowerCase()}`;
   }
 }
 

@@ -1,22 +1,22 @@
 /**
  * The targets file (.github/cuda-targets.yml) and the ad-hoc --driver/--gpu flags, validated into Target[].
  * Every scalar is read as text (YAML "failsafe" schema): `driver: 535.10` must not become the number 535.1.
+ *
+ * The file's shape is TARGETS_FILE (a zod schema); the YAML document is kept only to say at which line of the file
+ * a problem is. What needs the matrix (GPU names) or the disk (the matrix-overrides file) is checked after it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { z } from 'zod';
 import { GateError, messageOf } from '../common/errors';
 import { isDriverVersion } from '../common/driver-version';
+import { parseWithSchema, say, sayPerKey, type SchemaProblem } from '../common/schema-error';
 import { loadMatrixWithOverrides } from '../matrix/overrides';
 import type { Matrix } from '../matrix/types';
+import { FAIL_ON_VALUES, NO_CUDA_VALUES, type Policy } from '../model/policy';
+import { CONTAINER_RUNTIMES, TARGET_OSES, type ContainerRuntime, type Target } from '../model/target';
 import { resolveTargetGpu } from './gpu';
-import { CONTAINER_RUNTIMES, type ContainerRuntime, type FailOn, type NoCudaPolicy, type Policy, type Target } from '../verdict/target';
-
-const TARGET_KEYS = ['driver', 'gpu', 'forward-compat', 'os', 'runtime'] as const;
-const POLICY_KEYS = ['fail-on', 'no-cuda'] as const;
-const TOP_KEYS = ['targets', 'policy', 'matrix-overrides'] as const;
-const FAIL_ON: readonly FailOn[] = ['fail', 'caveat', 'never'];
-const NO_CUDA: readonly NoCudaPolicy[] = ['pass', 'warn', 'fail'];
 
 export interface TargetsFile {
   targets: Target[];
@@ -33,6 +33,108 @@ export interface TargetsFile {
  * as it is, or the shipped matrix with the file's overrides when it names some.
  */
 export type MatrixFor = (overrides: string[]) => Matrix;
+
+// ---- the schema ------------------------------------------------------------------------------------------------
+
+/** A value of the file as the user wrote it, for messages: text as is, anything else by its YAML kind. */
+function shown(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'symbol') return v.description ?? 'an alias';
+  if (Array.isArray(v)) return 'a list';
+  return v === null || v === undefined ? String(v) : 'a mapping';
+}
+
+/** `target "a"`, from the path of an issue inside targets.a */
+const targetOf = (path: readonly PropertyKey[] = []): string => `target "${String(path[1])}"`;
+
+type Path = readonly PropertyKey[] | undefined;
+
+/** A mapping with these keys only: an unknown key is named with `what` holds it, a value of another kind is `notAMapping`. */
+function closedMapping<S extends z.ZodRawShape>(shape: S, what: (path: Path) => string, notAMapping: (path: Path) => string, fix: (path: Path) => string) {
+  const allowed = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? sayPerKey(iss.keys, (key) => `unknown key "${key}" in ${what(iss.path)}`, () => `allowed keys: ${allowed.join(', ')}`)
+        : say(notAMapping(iss.path), fix(iss.path)),
+  });
+}
+
+const DRIVER_FIX = 'write it as nvidia-smi prints it, e.g. 535.104.05 (quote it if your editor reformats numbers)';
+const MATRIX_OVERRIDES_FIX = 'e.g. matrix-overrides: cuda-matrix-overrides.yml (relative to this file)';
+/** how forward-compat may be written: the first three mean true */
+const BOOLEAN_WORDS = ['true', 'True', 'yes', 'false', 'False', 'no'] as const;
+
+const TARGET = closedMapping(
+  {
+    driver: z
+      .string({
+        error: (iss) =>
+          iss.input === undefined
+            ? say(`${targetOf(iss.path)} has no driver`, 'add the host driver as nvidia-smi prints it, e.g. driver: 535.104.05')
+            : say(`${targetOf(iss.path)}: driver must be a string, not ${shown(iss.input)}`, DRIVER_FIX),
+      })
+      .refine(isDriverVersion, { error: (iss) => say(`${targetOf(iss.path)}: driver "${shown(iss.input)}" is not an NVIDIA driver version`, DRIVER_FIX) }),
+    gpu: z.string({ error: (iss) => say(`${targetOf(iss.path)}: gpu must be a string`, 'e.g. gpu: A100 or gpu: "8.0"') }).optional(),
+    'forward-compat': z
+      .enum(BOOLEAN_WORDS, { error: (iss) => say(`${targetOf(iss.path)}: forward-compat must be true or false`, 'write forward-compat: true') })
+      .transform((v) => BOOLEAN_WORDS.indexOf(v) < 3)
+      .optional(),
+    os: z.enum(TARGET_OSES, { error: (iss) => say(`${targetOf(iss.path)}: os must be linux or windows`, 'write os: linux') }).optional(),
+    runtime: z
+      .enum(CONTAINER_RUNTIMES, {
+        error: (iss) => {
+          const v = iss.input;
+          const what = typeof v !== 'string' ? 'must be a string' : v === '' ? 'is empty' : `"${v}" is not one of ${CONTAINER_RUNTIMES.join(', ')}`;
+          return say(`${targetOf(iss.path)}: runtime ${what}`, runtimeFix('runtime: '));
+        },
+      })
+      .optional(),
+  },
+  targetOf,
+  (path) => `${targetOf(path)} must be a mapping`,
+  (path = []) => `e.g. ${String(path[1])}: { driver: 535.104.05, gpu: A100 }`,
+);
+
+const TARGETS_SHAPE = 'must map target names to { driver, gpu, forward-compat }';
+const TARGETS_FIX = 'e.g.\ntargets:\n  prod-a100: { driver: 535.104.05, gpu: A100 }';
+
+const POLICY = closedMapping(
+  {
+    'fail-on': z
+      .enum(FAIL_ON_VALUES, { error: (iss) => say(`policy fail-on "${shown(iss.input)}" is not one of ${FAIL_ON_VALUES.join(', ')}`, 'e.g. fail-on: fail') })
+      .optional(),
+    'no-cuda': z
+      .enum(NO_CUDA_VALUES, { error: (iss) => say(`policy no-cuda "${shown(iss.input)}" is not one of ${NO_CUDA_VALUES.join(', ')}`, 'e.g. no-cuda: warn') })
+      .optional(),
+  },
+  () => 'policy',
+  () => '"policy:" must be a mapping',
+  () => 'e.g. policy: { fail-on: fail, no-cuda: warn }',
+);
+
+/** The targets file as its YAML reads (every scalar a string), before GPU names are looked up. */
+export const TARGETS_FILE = closedMapping(
+  {
+    targets: z
+      .record(z.string().min(1, { error: () => say('a target name must be a plain string', 'e.g. prod-a100:') }), TARGET, {
+        // a bad name is said by the key's schema
+        error: (iss) => (iss.code === 'invalid_key' ? undefined : say(`"targets:" ${TARGETS_SHAPE}`, TARGETS_FIX)),
+      })
+      .refine((targets) => Object.keys(targets).length > 0, { error: () => say(`"targets:" ${TARGETS_SHAPE}`, TARGETS_FIX) }),
+    policy: POLICY.optional(),
+    'matrix-overrides': z
+      .string({ error: () => say('"matrix-overrides:" must be the path of a YAML file', MATRIX_OVERRIDES_FIX) })
+      .min(1, { error: () => say('"matrix-overrides:" must be the path of a YAML file', MATRIX_OVERRIDES_FIX) })
+      .optional(),
+  },
+  () => 'top-level',
+  () => 'expected a mapping with a "targets:" key',
+  () => 'start the file with "targets:"',
+);
+export type TargetsFileData = z.output<typeof TARGETS_FILE>;
+
+// ---- reading a file ---------------------------------------------------------------------------------------------
 
 export function loadTargetsFile(path: string, matrix: Matrix | MatrixFor): TargetsFile {
   let text: string;
@@ -56,10 +158,6 @@ export function parseTargets(text: string, file: string, matrixOrFor: Matrix | M
     const offset = node?.range?.[0];
     return offset === undefined ? file : `${file}:${lines.linePos(offset).line}`;
   };
-  const fail = (node: Node | null | undefined, what: string, fix: string): never => {
-    throw new GateError('BAD_TARGETS', `${at(node)}: ${what}`, fix);
-  };
-
   if (doc.errors.length) {
     const e = doc.errors[0];
     const line = e.pos?.[0] !== undefined ? lines.linePos(e.pos[0]).line : undefined;
@@ -69,92 +167,121 @@ export function parseTargets(text: string, file: string, matrixOrFor: Matrix | M
       'fix the YAML syntax (indentation, unclosed brackets or quotes)',
     );
   }
-  const root = doc.contents;
-  if (!isMap(root)) fail(root, 'expected a mapping with a "targets:" key', 'start the file with "targets:"');
-  const top = root as YAMLMap;
-  checkKeys(top, TOP_KEYS, 'top-level', fail);
+
+  const data = parseWithSchema(TARGETS_FILE, yamlData(doc.contents, at), {
+    what: file,
+    code: 'BAD_TARGETS',
+    place: (problem) => at(problemNode(doc, problem)),
+    pick: (problems) => firstInFile(problems, (p) => {
+      const offset = problemNode(doc, p)?.range?.[0];
+      return offset === undefined ? 0 : lines.linePos(offset).line;
+    }),
+  });
 
   // read before the targets: their GPU names may be ones the overrides add
-  const overridesNode = top.get('matrix-overrides', true) as Node | undefined;
   let matrixOverrides: string | undefined;
-  if (overridesNode) {
-    const path = scalarText(overridesNode);
-    if (!path) fail(overridesNode, '"matrix-overrides:" must be the path of a YAML file', 'e.g. matrix-overrides: cuda-matrix-overrides.yml (relative to this file)');
-    matrixOverrides = isAbsolute(path as string) ? (path as string) : join(dirname(file), path as string);
+  const path = data['matrix-overrides'];
+  if (path !== undefined) {
+    matrixOverrides = isAbsolute(path) ? path : join(dirname(file), path);
     if (!existsSync(matrixOverrides)) {
-      fail(overridesNode, `matrix-overrides file ${path} not found (looked for ${matrixOverrides})`, 'the path is relative to the targets file; create it (README "Matrix overrides") or remove the key');
+      throw new GateError(
+        'BAD_TARGETS',
+        `${at(nodeAt(doc, ['matrix-overrides']))}: matrix-overrides file ${path} not found (looked for ${matrixOverrides})`,
+        'the path is relative to the targets file; create it (README "Matrix overrides") or remove the key',
+      );
     }
   }
   const overrideList = matrixOverrides !== undefined ? [matrixOverrides] : [];
   const matrix =
     typeof matrixOrFor === 'function' ? matrixOrFor(overrideList) : overrideList.length ? loadMatrixWithOverrides(overrideList) : matrixOrFor;
 
-  const targetsNode = top.get('targets', true) as Node | undefined;
-  if (!targetsNode || !isMap(targetsNode) || targetsNode.items.length === 0) {
-    fail(targetsNode ?? top, '"targets:" must map target names to { driver, gpu, forward-compat }', 'e.g.\ntargets:\n  prod-a100: { driver: 535.104.05, gpu: A100 }');
-  }
-  const targets: Target[] = [];
-  for (const pair of (targetsNode as YAMLMap).items as Pair<Node, Node>[]) {
-    const name = scalarText(pair.key);
-    if (!name) fail(pair.key, 'a target name must be a plain string', 'e.g. prod-a100:');
-    const body = pair.value;
-    if (!isMap(body)) {
-      fail(body ?? pair.key, `target "${name}" must be a mapping`, `e.g. ${name}: { driver: 535.104.05, gpu: A100 }`);
-    }
-    const map = body as YAMLMap;
-    checkKeys(map, TARGET_KEYS, `target "${name}"`, fail);
-    const driverNode = map.get('driver', true) as Node | undefined;
-    const driver = scalarText(driverNode);
-    if (driver === undefined) fail(map, `target "${name}" has no driver`, 'add the host driver as nvidia-smi prints it, e.g. driver: 535.104.05');
-    if (!isDriverVersion(driver as string)) {
-      fail(driverNode, `target "${name}": driver "${driver}" is not an NVIDIA driver version`, 'write it as nvidia-smi prints it, e.g. 535.104.05 (quote it if your editor reformats numbers)');
-    }
-    const gpuNode = map.get('gpu', true) as Node | undefined;
-    const gpuText = scalarText(gpuNode);
-    if (gpuNode && gpuText === undefined) fail(gpuNode, `target "${name}": gpu must be a string`, 'e.g. gpu: A100 or gpu: "8.0"');
-    const fcNode = map.get('forward-compat', true) as Node | undefined;
-    const forwardCompat = fcNode ? parseBool(scalarText(fcNode), () => fail(fcNode, `target "${name}": forward-compat must be true or false`, 'write forward-compat: true')) : false;
-    const osNode = map.get('os', true) as Node | undefined;
-    const os = osNode ? scalarText(osNode) : 'linux';
-    if (os !== 'linux' && os !== 'windows') fail(osNode, `target "${name}": os must be linux or windows`, 'write os: linux');
-    const runtimeNode = map.get('runtime', true) as Node | undefined;
-    const runtimeText = runtimeNode ? scalarText(runtimeNode) : undefined;
-    if (runtimeNode && !isContainerRuntime(runtimeText)) {
-      const what = runtimeText === undefined ? 'must be a string' : runtimeText === '' ? 'is empty' : `"${runtimeText}" is not one of ${CONTAINER_RUNTIMES.join(', ')}`;
-      fail(runtimeNode, `target "${name}": runtime ${what}`, runtimeFix('runtime: '));
-    }
-    targets.push({
-      name: name as string,
-      driver: driver as string,
-      gpu: gpuText ? resolveTargetGpu(matrix, gpuText, `${at(gpuNode)}: target "${name}"`) : undefined,
-      forwardCompat,
-      os: os as 'linux' | 'windows',
-      ...(runtimeText !== undefined && { runtime: runtimeText as ContainerRuntime }),
-      origin: at(pair.key),
-    });
-  }
-
+  const targets = Object.entries(data.targets).map(([name, t]): Target => {
+    const gpuNode = nodeAt(doc, ['targets', name, 'gpu']);
+    return {
+      name,
+      driver: t.driver,
+      gpu: t.gpu ? resolveTargetGpu(matrix, t.gpu, `${at(gpuNode)}: target "${name}"`) : undefined,
+      forwardCompat: t['forward-compat'] ?? false,
+      os: t.os ?? 'linux',
+      ...(t.runtime !== undefined && { runtime: t.runtime }),
+      origin: at(nodeAt(doc, ['targets', name], 'key')),
+    };
+  });
   const policy: Partial<Policy> = {};
-  const policyNode = top.get('policy', true) as Node | undefined;
-  if (policyNode) {
-    if (!isMap(policyNode)) fail(policyNode, '"policy:" must be a mapping', 'e.g. policy: { fail-on: fail, no-cuda: warn }');
-    const pm = policyNode as YAMLMap;
-    checkKeys(pm, POLICY_KEYS, 'policy', fail);
-    const failOnNode = pm.get('fail-on', true) as Node | undefined;
-    if (failOnNode) {
-      const v = scalarText(failOnNode);
-      if (!FAIL_ON.includes(v as FailOn)) fail(failOnNode, `policy fail-on "${v}" is not one of ${FAIL_ON.join(', ')}`, 'e.g. fail-on: fail');
-      policy.failOn = v as FailOn;
-    }
-    const noCudaNode = pm.get('no-cuda', true) as Node | undefined;
-    if (noCudaNode) {
-      const v = scalarText(noCudaNode);
-      if (!NO_CUDA.includes(v as NoCudaPolicy)) fail(noCudaNode, `policy no-cuda "${v}" is not one of ${NO_CUDA.join(', ')}`, 'e.g. no-cuda: warn');
-      policy.noCuda = v as NoCudaPolicy;
-    }
-  }
+  if (data.policy?.['fail-on'] !== undefined) policy.failOn = data.policy['fail-on'];
+  if (data.policy?.['no-cuda'] !== undefined) policy.noCuda = data.policy['no-cuda'];
   return { targets, policy, matrix, ...(matrixOverrides !== undefined && { matrixOverrides }) };
 }
+
+/**
+ * The document as data for the schema: mappings as objects (keys and scalars as trimmed text), sequences as arrays.
+ * An alias stays an alias (a symbol no schema accepts): it is never expanded, so an alias bomb costs nothing. A key
+ * that is not plain text (a sequence, a mapping, an alias) has no place in this file.
+ */
+function yamlData(node: Node | null | undefined, at: (node: Node | null | undefined) => string): unknown {
+  if (node === null || node === undefined) return undefined;
+  if (isScalar(node)) return scalarText(node);
+  if (isAlias(node)) return Symbol(`an alias (*${node.source})`);
+  if (isSeq(node)) return node.items.map((item) => yamlData(item as Node | null, at));
+  if (isMap(node)) {
+    const out: Record<string, unknown> = {};
+    for (const pair of node.items as Pair<Node | null, Node | null>[]) {
+      const key = pair.key;
+      if (!isScalar(key)) {
+        throw new GateError('BAD_TARGETS', `${at(key ?? node)}: a key must be plain text, not ${key ? shown(yamlData(key, at)) : 'empty'}`, 'write keys as plain names, e.g. prod-a100:');
+      }
+      // defineProperty: a key named __proto__ is a key like any other
+      Object.defineProperty(out, scalarText(key) ?? '', { value: yamlData(pair.value, at), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  return undefined;
+}
+
+function scalarText(node: Node): string | undefined {
+  const v = isScalar(node) ? node.value : undefined;
+  return typeof v === 'string' ? v.trim() : v === null || v === undefined ? undefined : String(v);
+}
+
+/** The node at a path of the data (the key's node with `which: 'key'`); undefined where the path ends. */
+function nodeAt(doc: Document, path: readonly PropertyKey[], which: 'value' | 'key' = 'value'): Node | undefined {
+  let node: Node | null | undefined = doc.contents;
+  let key: Node | null | undefined;
+  for (const step of path) {
+    if (isMap(node)) {
+      const pair: Pair<Node | null, Node | null> | undefined = (node.items as Pair<Node | null, Node | null>[]).find((p) => isScalar(p.key) && scalarText(p.key) === String(step));
+      if (!pair) return undefined;
+      key = pair.key;
+      node = pair.value;
+    } else if (isSeq(node) && typeof step === 'number') {
+      key = undefined;
+      node = node.items[step] as Node | null;
+    } else {
+      return undefined;
+    }
+  }
+  return (which === 'key' ? key : (node ?? key)) ?? undefined;
+}
+
+/** The node a problem is about: the key itself for an unknown key, the value for a bad one, else the nearest parent. */
+function problemNode(doc: Document, problem: SchemaProblem): Node | undefined {
+  if (problem.code === 'unrecognized_keys' || problem.code === 'invalid_key') return nodeAt(doc, problem.path, 'key');
+  for (let n = problem.path.length; n >= 0; n--) {
+    const node = nodeAt(doc, problem.path.slice(0, n));
+    if (node) return node;
+  }
+  return undefined;
+}
+
+/** The problem on the first line; on one line an unknown key before the values beside it, else zod's order. */
+function firstInFile(problems: SchemaProblem[], line: (p: SchemaProblem) => number): SchemaProblem {
+  const rank = (p: SchemaProblem) => line(p) * 2 + (p.code === 'unrecognized_keys' ? 0 : 1);
+  let best = problems[0];
+  for (const p of problems) if (rank(p) < rank(best)) best = p;
+  return best;
+}
+
+// ---- one target from flags or inputs ----------------------------------------------------------------------------
 
 export interface AdHocTarget {
   driver: string;
@@ -167,20 +294,29 @@ export interface AdHocTarget {
   labels?: { driver: string; gpu: string; runtime?: string };
 }
 
+const AD_HOC_DRIVER_FIX = 'write it as nvidia-smi prints it, e.g. 535.104.05';
+
 /** A single target from --driver/--gpu/--forward-compat/--runtime (or the action's driver/gpu/… inputs). */
 export function adHocTarget(flags: AdHocTarget, matrix: Matrix): Target {
   const labels = flags.labels ?? { driver: '--driver', gpu: '--gpu' };
-  const driver = flags.driver.trim();
-  if (!isDriverVersion(driver)) {
-    throw new GateError('BAD_DRIVER_VERSION', `${labels.driver} "${driver}" is not an NVIDIA driver version`, 'write it as nvidia-smi prints it, e.g. 535.104.05');
-  }
-  const gpu = flags.gpu?.trim() ? resolveTargetGpu(matrix, flags.gpu, labels.gpu) : undefined;
-  const runtimeText = flags.runtime?.trim() || undefined;
   const runtimeLabel = labels.runtime ?? '--runtime';
-  if (runtimeText !== undefined && !isContainerRuntime(runtimeText)) {
-    throw new GateError('BAD_ARGUMENT', `${runtimeLabel} "${runtimeText}" is not one of ${CONTAINER_RUNTIMES.join(', ')}`, runtimeFix(runtimeLabel === '--runtime' ? '--runtime ' : 'runtime: '));
-  }
-  const runtime = runtimeText as ContainerRuntime | undefined;
+  // the labels are the place: the flag or input the value came from
+  const driver = parseWithSchema(
+    z.string().refine(isDriverVersion, { error: (iss) => say(`${labels.driver} "${String(iss.input)}" is not an NVIDIA driver version`, AD_HOC_DRIVER_FIX) }),
+    flags.driver.trim(),
+    { what: '', code: 'BAD_DRIVER_VERSION' },
+  );
+  const gpu = flags.gpu?.trim() ? resolveTargetGpu(matrix, flags.gpu, labels.gpu) : undefined;
+  const runtime = parseWithSchema(
+    z
+      .enum(CONTAINER_RUNTIMES, {
+        error: (iss) =>
+          say(`${runtimeLabel} "${String(iss.input)}" is not one of ${CONTAINER_RUNTIMES.join(', ')}`, runtimeFix(runtimeLabel === '--runtime' ? '--runtime ' : 'runtime: ')),
+      })
+      .optional(),
+    flags.runtime?.trim() || undefined,
+    { what: '', code: 'BAD_ARGUMENT' },
+  );
   const name = flags.name ?? [`driver ${driver}`, gpu ? gpu.input : undefined].filter(Boolean).join(' ');
   return { name, driver, gpu, forwardCompat: !!flags.forwardCompat, os: 'linux', ...(runtime && { runtime }), origin: '--driver' };
 }
@@ -192,30 +328,4 @@ export function runtimeFix(prefix: string): string {
 
 export function isContainerRuntime(v: string | undefined): v is ContainerRuntime {
   return v !== undefined && (CONTAINER_RUNTIMES as readonly string[]).includes(v);
-}
-
-function scalarText(node: Node | null | undefined): string | undefined {
-  if (!node || !isScalar(node)) return undefined;
-  const v = node.value;
-  return typeof v === 'string' ? v.trim() : v === null || v === undefined ? undefined : String(v);
-}
-
-function parseBool(v: string | undefined, onError: () => never): boolean {
-  if (v === 'true' || v === 'True' || v === 'yes') return true;
-  if (v === 'false' || v === 'False' || v === 'no') return false;
-  return onError();
-}
-
-function checkKeys(
-  map: YAMLMap,
-  allowed: readonly string[],
-  what: string,
-  fail: (node: Node | null | undefined, what: string, fix: string) => never,
-): void {
-  for (const pair of map.items as Pair<Node, Node>[]) {
-    const key = scalarText(pair.key);
-    if (!key || !allowed.includes(key)) {
-      fail(pair.key, `unknown key "${key}" in ${what}`, `allowed keys: ${allowed.join(', ')}`);
-    }
-  }
 }
