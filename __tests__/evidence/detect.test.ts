@@ -1,6 +1,9 @@
 import { detectEvidence } from '../../src/evidence/detect';
+import { loadMatrix } from '../../src/matrix/load';
 import { fakeConfig, fakeView } from './fake-view';
 import { REQUIRE_12_4_1 } from '../fixtures/nvidia-require-strings';
+
+const matrix = loadMatrix();
 
 const T = 'usr/local/cuda-12.4/targets/x86_64-linux/lib';
 const NCCL_STANZA = 'Package: libnccl2\nStatus: hold ok installed\nVersion: 2.21.5-1+cuda12.4\n';
@@ -31,7 +34,7 @@ function image() {
 describe('detectEvidence', () => {
   test('config evidence comes first, then file and package evidence by path', () => {
     const { config, view } = image();
-    const { evidence } = detectEvidence(config, view);
+    const { evidence } = detectEvidence(config, view, matrix);
     expect(evidence.map((e) => e.key ?? e.path)).toEqual([
       'env:CUDA_VERSION',
       'env:NVIDIA_REQUIRE_CUDA',
@@ -47,47 +50,47 @@ describe('detectEvidence', () => {
 
   test('file evidence carries the layer digest, index and instruction of the entry that holds it', () => {
     const { config, view } = image();
-    const cudnn = detectEvidence(config, view).evidence.find((e) => e.from === 'package' && e.kind === 'cudnn');
+    const cudnn = detectEvidence(config, view, matrix).evidence.find((e) => e.from === 'package' && e.kind === 'cudnn');
     expect(cudnn).toMatchObject({ layer: 'sha256:dddd', layerIndex: 3, instruction: 'COPY . /app' });
   });
 
   test('identical items are reported once', () => {
     const { config, view } = image();
-    expect(detectEvidence(config, view).evidence.filter((e) => e.package === 'libnccl2')).toHaveLength(1);
+    expect(detectEvidence(config, view, matrix).evidence.filter((e) => e.package === 'libnccl2')).toHaveLength(1);
   });
 
   test('the same inputs give the same output', () => {
     const a = image();
     const b = image();
-    expect(detectEvidence(a.config, a.view)).toEqual(detectEvidence(b.config, b.view));
+    expect(detectEvidence(a.config, a.view, matrix)).toEqual(detectEvidence(b.config, b.view, matrix));
   });
 
   test('requirements are collected with the evidence', () => {
     const { config, view } = image();
-    const { requirements } = detectEvidence(config, view);
+    const { requirements } = detectEvidence(config, view, matrix);
     expect(requirements.disabled).toBe(false);
     expect(requirements.expressions.map((e) => [e.name, e.alternatives.length, e.errors.length])).toEqual([['NVIDIA_REQUIRE_CUDA', 31, 0]]);
   });
 
   test('a legacy image gets the synthesised cuda>=X.Y as inferred evidence too', () => {
-    const { evidence, requirements } = detectEvidence(fakeConfig({ CUDA_VERSION: '11.8.0' }), fakeView([]));
+    const { evidence, requirements } = detectEvidence(fakeConfig({ CUDA_VERSION: '11.8.0' }), fakeView([]), matrix);
     expect(requirements.expressions).toEqual([expect.objectContaining({ raw: 'cuda>=11.8', synthesized: true })]);
     expect(evidence).toContainEqual(expect.objectContaining({ kind: 'nvidia-require', key: 'env:CUDA_VERSION', value: 'cuda>=11.8', confidence: 'inferred' }));
   });
 
   test('an unreadable CUDA_VERSION in a legacy image is an error finding', () => {
-    const { findings } = detectEvidence(fakeConfig({ CUDA_VERSION: 'foo' }), fakeView([]));
+    const { findings } = detectEvidence(fakeConfig({ CUDA_VERSION: 'foo' }), fakeView([]), matrix);
     expect(findings).toEqual([expect.objectContaining({ code: 'CUDA_VERSION_UNREADABLE', severity: 'error' })]);
   });
 
   test('an NVIDIA_DISABLE_REQUIRE Go cannot read is a warning finding', () => {
-    const { findings, requirements } = detectEvidence(fakeConfig({ NVIDIA_DISABLE_REQUIRE: 'yes' }), fakeView([]));
+    const { findings, requirements } = detectEvidence(fakeConfig({ NVIDIA_DISABLE_REQUIRE: 'yes' }), fakeView([]), matrix);
     expect(requirements).toMatchObject({ disabled: false, disableRaw: 'yes', disableInvalid: true });
     expect(findings).toEqual([expect.objectContaining({ code: 'NVIDIA_DISABLE_REQUIRE_INVALID', severity: 'warning' })]);
   });
 
   test('an image without CUDA has no evidence and no findings', () => {
-    const out = detectEvidence(fakeConfig({ PATH: '/usr/bin' }), fakeView([{ path: 'var/lib/dpkg/status', content: 'Package: libc6\nStatus: install ok installed\nVersion: 2.35\n' }]));
+    const out = detectEvidence(fakeConfig({ PATH: '/usr/bin' }), fakeView([{ path: 'var/lib/dpkg/status', content: 'Package: libc6\nStatus: install ok installed\nVersion: 2.35\n' }]), matrix);
     expect(out).toEqual({ evidence: [], findings: [], requirements: { expressions: [], disabled: false } });
   });
 });

@@ -10,6 +10,7 @@ import type { Finding } from '../common/findings';
 import type { FileEntry, FileSystemView } from '../layers/types';
 import { cudnnFromCondaBuild, flavourFromCondaBuild } from './cuda-tags';
 import { buildEvidence, CPU_ONLY, type BuildFacts } from './framework-item';
+import type { Detector } from './detector';
 import { lowerBound, parseMatchSpec } from './match-spec';
 import { basename, contentEntry, dirname, type DetectorOutput } from './origin';
 import type { Evidence, EvidenceKind } from './types';
@@ -27,6 +28,19 @@ const MAX_SPECS = 400;
 export function isCondaMetaRecordPath(path: string): boolean {
   return path.endsWith('.json') && basename(dirname(path)) === CONDA_META_DIR;
 }
+
+export const condaMetaDetector: Detector = {
+  id: 'conda-meta',
+  version: 1,
+  interests: [
+    {
+      what: '<prefix>/conda-meta/<name>-<version>-<build>.json: the name always counts, the JSON only when small enough to read whole',
+      select: { nameSuffix: '.json', dir: [CONDA_META_DIR] },
+      keep: { content: CONDA_META_MAX_BYTES, whole: true },
+    },
+  ],
+  detect: ({ view }) => condaMetaEvidence(view),
+};
 
 export interface CondaRecord {
   name: string;

@@ -5,11 +5,27 @@
 import { majorMinor, numericPrefix } from '../common/dotted-version';
 import type { Finding } from '../common/findings';
 import type { FileEntry, FileSystemView } from '../layers/types';
+import type { Detector } from './detector';
 import { contentEntry, originOf, type DetectorOutput } from './origin';
 import type { Evidence, EvidenceKind } from './types';
 
 export const VERSION_FILE_RE = /^usr\/local\/cuda[^/]*\/version\.(json|txt)$/;
 export const VERSION_FILE_MAX_BYTES = 256 * 1024;
+
+export const cudaVersionFileDetector: Detector = {
+  id: 'cuda-version-files',
+  version: 1,
+  interests: [
+    {
+      what: "the toolkit's version.json / version.txt under /usr/local/cuda*",
+      select: { name: ['version.json', 'version.txt'] },
+      claims: true,
+      where: { pathRe: VERSION_FILE_RE },
+      keep: { content: VERSION_FILE_MAX_BYTES },
+    },
+  ],
+  detect: ({ view }) => cudaVersionFileEvidence(view),
+};
 
 /** version.json keys of runtime components, and their kinds. */
 const JSON_COMPONENTS: Record<string, EvidenceKind> = {

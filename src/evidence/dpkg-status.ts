@@ -5,6 +5,7 @@
  */
 import type { Finding } from '../common/findings';
 import type { FileEntry, FileSystemView } from '../layers/types';
+import type { Detector } from './detector';
 import { contentEntry, originOf, type DetectorOutput } from './origin';
 import { classifyPackage } from './package-names';
 import type { Evidence } from './types';
@@ -13,13 +14,27 @@ export const DPKG_STATUS = 'var/lib/dpkg/status';
 export const DPKG_STATUS_D = 'var/lib/dpkg/status.d/';
 export const DPKG_MAX_BYTES = 32 * 1024 * 1024;
 
+/** status itself, or status.d/<name> (distroless keeps <pkg>.md5sums next to each <pkg>: not a status file) */
+export const DPKG_STATUS_RE = /^var\/lib\/dpkg\/status(?:\.d\/(?![^/]*\.md5sums$)[^/]+)?$/;
+
 export function isDpkgStatusPath(path: string): boolean {
-  if (path === DPKG_STATUS) return true;
-  if (!path.startsWith(DPKG_STATUS_D)) return false;
-  const name = path.slice(DPKG_STATUS_D.length);
-  // distroless keeps <pkg>.md5sums next to each <pkg>
-  return name.length > 0 && !name.includes('/') && !name.endsWith('.md5sums');
+  return DPKG_STATUS_RE.test(path);
 }
+
+export const dpkgDetector: Detector = {
+  id: 'dpkg-status',
+  version: 1,
+  interests: [
+    {
+      what: 'the dpkg status database (status, distroless status.d/*)',
+      select: { pathPrefix: [DPKG_STATUS] },
+      claims: true,
+      where: { pathRe: DPKG_STATUS_RE },
+      keep: { content: DPKG_MAX_BYTES },
+    },
+  ],
+  detect: ({ view }) => dpkgEvidence(view),
+};
 
 export interface DpkgPackage {
   package: string;

@@ -6,6 +6,8 @@
  * package, anywhere else it is a driver library baked into the image.
  */
 import type { FileEntry, FileSystemView } from '../layers/types';
+import type { Detector, PathInterest } from './detector';
+import { FATBIN_SCAN_MIN_BYTES, STUB_RE } from './gpu-code';
 import { basename, contentEntry, originOf, type DetectorOutput } from './origin';
 import type { Evidence, EvidenceKind } from './types';
 
@@ -34,7 +36,7 @@ const STEM_KIND: Record<string, EvidenceKind> = {
 const TOOLKIT_VERSIONED = new Set(['cudart', 'nvrtc', 'nvrtc-builtins', 'nvJitLink']);
 
 export function isStubPath(path: string): boolean {
-  return path.startsWith('stubs/') || path.includes('/stubs/');
+  return STUB_RE.test(path);
 }
 
 function isCompatPath(path: string): boolean {
@@ -50,6 +52,22 @@ function cudaFromPath(path: string): string | undefined {
 function isCandidateName(base: string): boolean {
   return base.startsWith('lib') && base.includes('.so') && (LIBRARY_RE.test(base) || LIBCUDA_RE.test(base));
 }
+
+/** Kept by name (the version is in it), and scanned for fatbins on the way (cuDNN, cuBLASLt carry device code). */
+const LIBRARY_FILES: PathInterest = {
+  what: "CUDA runtime libraries (libcudart, libcublas, libcudnn*, libnccl, …) and the driver's libcuda",
+  select: { namePrefix: 'lib', nameHas: '.so', nameRe: new RegExp(`${LIBRARY_RE.source}|${LIBCUDA_RE.source}`) },
+  claims: true,
+  where: { pathNotRe: STUB_RE },
+  keep: { fatbinFrom: FATBIN_SCAN_MIN_BYTES },
+};
+
+export const libraryDetector: Detector = {
+  id: 'library-files',
+  version: 1,
+  interests: [LIBRARY_FILES],
+  detect: ({ view }) => libraryEvidence(view),
+};
 
 function partsOf(suffix: string): string[] {
   return suffix ? suffix.slice(1).split('.') : [];

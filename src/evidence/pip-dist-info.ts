@@ -7,6 +7,7 @@
 import { majorMinor, majorOf } from '../common/dotted-version';
 import type { Finding } from '../common/findings';
 import type { FileEntry, FileSystemView } from '../layers/types';
+import type { Detector, PathInterest } from './detector';
 import { basename, contentEntry, dirname, originOf, type DetectorOutput } from './origin';
 import type { Evidence, EvidenceKind } from './types';
 
@@ -19,11 +20,39 @@ export const RECORD_MAX_BYTES = 16 * 1024;
  * RECORD of an nvidia-* wheel without a -cuNN suffix (CUDA 13 style: nvidia-cublas 13.1.0.3, nvidia-cufft 12.0.0.61):
  * its version need not be the CUDA version, but its files live in `nvidia/cu13/lib`, which is.
  */
+export const TOOLKIT_WHEEL_RECORD_RE = /(?:^|\/)(?![^/]*_cu\d+-)nvidia_[^/]*\.dist-info\/RECORD$/;
+
 export function isToolkitWheelRecordPath(path: string): boolean {
-  if (!path.endsWith(`${DIST_INFO_SUFFIX}/RECORD`)) return false;
-  const dir = basename(dirname(path));
-  return dir.startsWith('nvidia_') && !/_cu\d+-/.test(dir);
+  return TOOLKIT_WHEEL_RECORD_RE.test(path);
 }
+
+/** `<name>-<version>.dist-info` itself (its name carries name and version), when the walker keeps directories. */
+export const DIST_INFO_DIR: PathInterest = Object.freeze({ what: 'dist-info directories (name and version)', select: { nameSuffix: DIST_INFO_SUFFIX }, keep: {} });
+/** Name:, Version:, Requires-Dist: of any installed distribution */
+export const DIST_INFO_METADATA: PathInterest = Object.freeze({
+  what: 'dist-info METADATA',
+  select: { name: ['METADATA'] },
+  claims: true,
+  where: { pathRe: /\.dist-info\/METADATA$/ },
+  keep: { content: METADATA_MAX_BYTES },
+});
+
+export const pipDistInfoDetector: Detector = {
+  id: 'pip-dist-info',
+  version: 1,
+  interests: [
+    DIST_INFO_DIR,
+    DIST_INFO_METADATA,
+    {
+      what: 'RECORD of an unsuffixed (CUDA 13 style) nvidia-* wheel: its files name nvidia/cu13/',
+      select: { name: ['RECORD'] },
+      claims: true,
+      where: { pathRe: TOOLKIT_WHEEL_RECORD_RE },
+      keep: { content: RECORD_MAX_BYTES },
+    },
+  ],
+  detect: ({ view }) => pipDistInfoEvidence(view),
+};
 
 /** "nvidia/cu13/lib/libcublas.so.13,sha256=…" in RECORD -> "13" */
 export function cudaFromRecord(text: string): string | undefined {

@@ -6,33 +6,22 @@
  */
 import type { Finding } from '../common/findings';
 import type { FileSystemView } from '../layers/types';
-import { loadMatrix } from '../matrix/load';
 import type { Matrix } from '../matrix/types';
+import type { Detector } from './detector';
 import type { DetectorOutput } from './origin';
 import { paddleEvidence } from './paddle';
-import { collectSitePackages } from './site-packages';
+import { DIST_INFO_DIR, DIST_INFO_METADATA } from './pip-dist-info';
+import { collectSitePackages, MODULE_FILE_MAX_BYTES, MODULE_FILE_NAMES, MODULE_FILE_RE } from './site-packages';
 import { tensorflowEvidence } from './tensorflow';
 import { torchEvidence } from './torch';
 import type { Evidence } from './types';
 import { namedWheelEvidence } from './wheel-frameworks';
 
-/** The bundled matrix, or none (frameworks whose CUDA only the matrix knows are then listed without it). */
-function defaultMatrix(): Matrix | undefined {
-  try {
-    return loadMatrix();
-  } catch {
-    return undefined;
-  }
-}
-
-/** `matrix`: the one the run uses; without it, the bundled one. */
-export function pipFrameworkEvidence(view: FileSystemView, matrix?: Matrix): DetectorOutput {
+/** `matrix`: the one the run uses (frameworks whose CUDA only the matrix knows: onnxruntime-gpu, vllm). */
+export function pipFrameworkEvidence(view: FileSystemView, matrix: Matrix): DetectorOutput {
   const evidence: Evidence[] = [];
   const findings: Finding[] = [];
-  const sites = collectSitePackages(view);
-  if (!sites.length) return { evidence, findings };
-  matrix ??= defaultMatrix();
-  for (const sp of sites) {
+  for (const sp of collectSitePackages(view)) {
     for (const out of [torchEvidence(sp), tensorflowEvidence(sp, matrix), paddleEvidence(sp)]) {
       evidence.push(...out.evidence);
       findings.push(...out.findings);
@@ -41,3 +30,20 @@ export function pipFrameworkEvidence(view: FileSystemView, matrix?: Matrix): Det
   }
   return { evidence, findings };
 }
+
+export const pipFrameworkDetector: Detector = {
+  id: 'pip-frameworks',
+  version: 1,
+  interests: [
+    DIST_INFO_DIR,
+    DIST_INFO_METADATA,
+    {
+      what: 'generated build files: torch/version.py, tensorflow/python/platform/build_info.py, paddle/version/__init__.py',
+      select: { name: MODULE_FILE_NAMES },
+      claims: true,
+      where: { pathRe: MODULE_FILE_RE },
+      keep: { content: MODULE_FILE_MAX_BYTES },
+    },
+  ],
+  detect: ({ view, matrix }) => pipFrameworkEvidence(view, matrix),
+};

@@ -8,24 +8,50 @@
  */
 import type { Finding } from '../common/findings';
 import type { FileEntry, FileSystemView } from '../layers/types';
+import type { Detector } from './detector';
 import { lowerBound, parseMatchSpec } from './match-spec';
 import { basename, contentEntry, dirname, originOf, type DetectorOutput } from './origin';
-import { sitePackagesOf } from './site-packages';
 import type { Evidence } from './types';
 
 export const PIXI_MANIFEST_MAX_BYTES = 64 * 1024;
 export const PIXI_ENV_RECORD_MAX_BYTES = 16 * 1024;
 
+/** a pyproject.toml inside installed packages or node_modules is a package's, not the project's manifest */
+const NOT_PROJECT_RE = /(?:^|\/)(?:site|dist)-packages\/|node_modules\//;
+
 /** pixi.toml anywhere; pyproject.toml outside installed packages (a project's own manifest). */
 export function isPixiManifestPath(path: string): boolean {
   const base = basename(path);
   if (base === 'pixi.toml') return true;
-  return base === 'pyproject.toml' && sitePackagesOf(path) === undefined && !path.includes('node_modules/');
+  return base === 'pyproject.toml' && !NOT_PROJECT_RE.test(path);
 }
 
 export function isPixiEnvRecordPath(path: string): boolean {
   return path.endsWith('/conda-meta/pixi') || path === 'conda-meta/pixi';
 }
+
+export const pixiDetector: Detector = {
+  id: 'pixi',
+  version: 1,
+  interests: [
+    { what: 'pixi.toml', select: { name: ['pixi.toml'] }, claims: true, keep: { content: PIXI_MANIFEST_MAX_BYTES } },
+    {
+      what: "a project's pyproject.toml ([tool.pixi.system-requirements])",
+      select: { name: ['pyproject.toml'] },
+      claims: true,
+      where: { pathNotRe: NOT_PROJECT_RE },
+      keep: { content: PIXI_MANIFEST_MAX_BYTES },
+    },
+    {
+      what: "pixi's environment record <env>/conda-meta/pixi",
+      select: { name: ['pixi'] },
+      claims: true,
+      where: { dir: ['conda-meta'] },
+      keep: { content: PIXI_ENV_RECORD_MAX_BYTES },
+    },
+  ],
+  detect: ({ view }) => pixiEvidence(view),
+};
 
 export interface DeclaredCuda {
   /** the minimum as written ("12", "12.0") */

@@ -71,7 +71,7 @@ export function archsFromCapabilities(caps: string[], source: string): NonNullab
 
 const CPU_DISTS = new Set(['tensorflow-cpu', 'tf-nightly-cpu']);
 
-export function tensorflowEvidence(sp: SitePackages, matrix?: Matrix): DetectorOutput {
+export function tensorflowEvidence(sp: SitePackages, matrix: Matrix): DetectorOutput {
   const evidence: Evidence[] = [];
   const buildInfo = sp.modules.tensorflowBuildInfo;
   const dists = distsNamed(sp, TENSORFLOW_DISTS);
@@ -105,7 +105,7 @@ export function tensorflowEvidence(sp: SitePackages, matrix?: Matrix): DetectorO
       evidence.push(buildEvidence({ ...base, noCuda: CPU_ONLY, confidence: 'exact', value: dist.name }, dist.entry, { path: dist.path }));
       continue;
     }
-    const row = matrix && !dist.name.startsWith('tf-nightly') ? frameworkBuild(matrix, 'tensorflow', dist.version) : undefined;
+    const row = !dist.name.startsWith('tf-nightly') ? frameworkBuild(matrix, 'tensorflow', dist.version) : undefined;
     const facts: BuildFacts = row
       ? {
           ...base,

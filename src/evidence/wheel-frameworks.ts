@@ -22,12 +22,12 @@ interface NamedFacts extends BuildFacts {
 }
 
 /** What an installed distribution says about CUDA by its name/version; undefined when nothing. */
-export function namedWheelFacts(dist: Pick<Dist, 'name' | 'version' | 'requires'>, matrix?: Matrix): NamedFacts | undefined {
+export function namedWheelFacts(dist: Pick<Dist, 'name' | 'version' | 'requires'>, matrix: Matrix): NamedFacts | undefined {
   const { name, version } = dist;
   if (handledElsewhere(name)) return undefined;
   const base = { package: name, version, kind: 'framework' as EvidenceKind };
   const byMatrix = (): NamedFacts => {
-    const row = matrix ? frameworkBuild(matrix, name, version) : undefined;
+    const row = frameworkBuild(matrix, name, version);
     if (!row) {
       return { ...base, confidence: 'inferred', detail: `the CUDA of ${name} ${version} is not in matrix/frameworks.yaml` };
     }
@@ -85,7 +85,7 @@ export function namedWheelFacts(dist: Pick<Dist, 'name' | 'version' | 'requires'
   return undefined;
 }
 
-export function namedWheelEvidence(dists: Iterable<Dist>, matrix?: Matrix): Evidence[] {
+export function namedWheelEvidence(dists: Iterable<Dist>, matrix: Matrix): Evidence[] {
   const out: Evidence[] = [];
   for (const dist of dists) {
     const facts = namedWheelFacts(dist, matrix);
