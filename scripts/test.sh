@@ -12,6 +12,7 @@ if [ -z "${DOCKER_HOST:-}" ] || [ -z "${TEST_REGISTRY:-}" ]; then
   start_engines
 fi
 
+node scripts/gen-version.mjs
 npx tsc --noEmit -p tsconfig.json
 node scripts/package.mjs --check
 npx jest --ci "$@"

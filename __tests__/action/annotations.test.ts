@@ -6,10 +6,9 @@ import { join } from 'node:path';
 import { ANNOTATIONS_PER_LEVEL, buildAnnotations, formatWorkflowCommand } from '../../src/action/annotations';
 import { checkImages } from '../../src/engine/check';
 import { loadMatrix } from '../../src/matrix/load';
-import type { Evidence } from '../../src/evidence/types';
-import type { Report, ReportImage } from '../../src/report/types';
+import type { Report, ReportEvidence, ReportImage } from '../../src/report/types';
 import { loadTargetsFile } from '../../src/targets/load';
-import { DEFAULT_POLICY } from '../../src/verdict/target';
+import { DEFAULT_POLICY } from '../../src/model/policy';
 import type { Reason, Result } from '../../src/verdict/types';
 
 const ROOT = join(__dirname, '../..');
@@ -84,7 +83,7 @@ function reason(over: Partial<Reason> = {}): Reason {
   return { code: 'DRIVER_TOO_OLD', verdict: 'fail', message: 'CUDA 12.4 needs driver >= 550.54.15', remedy: 'upgrade the driver', ...over };
 }
 
-function ev(kind: Evidence['kind'], instruction: string): Evidence {
+function ev(kind: ReportEvidence['kind'], instruction: string): ReportEvidence {
   return { kind, from: 'file', path: '/x', instruction, confidence: 'exact' };
 }
 

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { COMMENT_LIMIT, fitsBudget, markerFor, renderCommentBody, resolvedBody } from '../../src/action/comment-body';
 import type { Report } from '../../src/report/types';
-import type { Verdict } from '../../src/verdict/types';
+import type { Verdict } from '../../src/model/verdict';
 import { ROOT } from './run-action';
 
 /** The example image against the example fleet (4 targets), as the bundled CLI reports it. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ActionLayerCache, cacheServiceMissing, layerCacheKeys, type ActionLog, type CacheService } from '../../src/action/layer-cache';
 import { getInputs } from '../../src/action/inputs';
 import { layerCacheVersion } from '../../src/engine/cache-version';
-import { TOOL_VERSION } from '../../src/report/build';
+import { TOOL_VERSION } from '../../src/model/tool-version';
 import type { LayerResult } from '../../src/layers/types';
 import { tempDir } from '../helpers/tmp';
 

@@ -30,7 +30,8 @@ import type { ImageConfig } from '../../src/sources/types';
 import { adHocTarget } from '../../src/targets/load';
 import { compareVersion, dslEvaluate, type DslHost } from '../../src/verdict/dsl';
 import { judge } from '../../src/verdict/judge';
-import { DEFAULT_POLICY, type ContainerRuntime } from '../../src/verdict/target';
+import { DEFAULT_POLICY } from '../../src/model/policy';
+import type { ContainerRuntime } from '../../src/model/target';
 import { REQUIRE_12_4_1 } from '../fixtures/nvidia-require-strings';
 import {
   COLLECT_CASES,
@@ -158,10 +159,10 @@ describe('derived from dsl.c / configure.c / the toolkit parser', () => {
 describe('runtime', () => {
   const matrix = loadMatrix();
   const cudart = (version: string): Evidence => ({
-    kind: 'cudart', version, cuda: version, from: 'file', path: `/usr/local/cuda/lib64/libcudart.so.${version}`, layerIndex: 0, layer: 'sha256:l0', instruction: 'COPY rootfs/ /', confidence: 'exact',
+    kind: 'cudart', version, cuda: version, from: 'file', path: `/usr/local/cuda/lib64/libcudart.so.${version}`, layerIndex: 0, confidence: 'exact',
   });
   function run(env: Record<string, string>, evidence: Evidence[], driver: string, runtime?: ContainerRuntime) {
-    const requirement = deriveRequirement({ evidence, require: collectRequirements(config(env)) }, matrix);
+    const requirement = deriveRequirement({ evidence, require: collectRequirements(config(env)), layers: [{ digest: 'sha256:l0', instruction: 'COPY rootfs/ /' }] }, matrix);
     const target = { ...adHocTarget({ driver }, matrix), runtime };
     if (runtime === undefined) delete target.runtime;
     return judge({ image: 'img', requirement, target, policy: DEFAULT_POLICY }, matrix);

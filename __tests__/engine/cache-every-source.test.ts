@@ -11,7 +11,7 @@ import { layerCacheVersion } from '../../src/engine/cache-version';
 import { analyseImage } from '../../src/engine/check';
 import { loadMatrix } from '../../src/matrix/load';
 import { adHocTarget } from '../../src/targets/load';
-import { DEFAULT_POLICY } from '../../src/verdict/target';
+import { DEFAULT_POLICY } from '../../src/model/policy';
 import { judge } from '../../src/verdict/judge';
 import { comparable, probeReads, type ReadProbe } from '../cache/probes';
 import { removeImages, run, saveImage, skopeoCopy, uniqueTag } from '../helpers/docker-cli';

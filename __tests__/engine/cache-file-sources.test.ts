@@ -12,7 +12,7 @@ import { analyseImage, checkImages } from '../../src/engine/check';
 import { loadMatrix } from '../../src/matrix/load';
 import type { Matrix } from '../../src/matrix/types';
 import { adHocTarget } from '../../src/targets/load';
-import { DEFAULT_POLICY } from '../../src/verdict/target';
+import { DEFAULT_POLICY } from '../../src/model/policy';
 import { comparable, comparableReport, probeReads, type ReadProbe } from '../cache/probes';
 import { tarDirectory, writeDocker25Archive } from '../helpers/archives';
 import { CUDA_FIXTURE } from '../helpers/cuda-fixture';

@@ -11,7 +11,7 @@ import { md } from '../../src/report/escape';
 import { renderMarkdown } from '../../src/report/markdown';
 import { renderText } from '../../src/report/text';
 import { adHocTarget } from '../../src/targets/load';
-import { DEFAULT_POLICY } from '../../src/verdict/target';
+import { DEFAULT_POLICY } from '../../src/model/policy';
 import { judge } from '../../src/verdict/judge';
 import type { LayerSpec } from '../helpers/layer-tar';
 import { writeOciImage } from '../helpers/oci-layout';

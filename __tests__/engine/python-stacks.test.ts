@@ -6,7 +6,7 @@
 import { analyseImage } from '../../src/engine/check';
 import { loadMatrix } from '../../src/matrix/load';
 import { adHocTarget } from '../../src/targets/load';
-import { DEFAULT_POLICY } from '../../src/verdict/target';
+import { DEFAULT_POLICY } from '../../src/model/policy';
 import { judge } from '../../src/verdict/judge';
 import type { Result } from '../../src/verdict/types';
 import {

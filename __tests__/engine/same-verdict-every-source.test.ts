@@ -6,10 +6,10 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyseImage } from '../../src/engine/check';
-import type { Evidence } from '../../src/evidence/types';
+import type { ReportEvidence } from '../../src/report/types';
 import { loadMatrix } from '../../src/matrix/load';
 import { adHocTarget } from '../../src/targets/load';
-import { DEFAULT_POLICY } from '../../src/verdict/target';
+import { DEFAULT_POLICY } from '../../src/model/policy';
 import { judge } from '../../src/verdict/judge';
 import { writeDocker25Archive } from '../helpers/archives';
 import { removeImages, run, saveImage, skopeoCopy, uniqueTag } from '../helpers/docker-cli';
@@ -30,7 +30,7 @@ const targets = [
 ];
 
 /** Evidence without what legitimately differs between transports (blob digests of re-compressed layers). */
-const portable = (ev: Evidence[]) => ev.map(({ layer: _layer, ...rest }) => rest);
+const portable = (ev: ReportEvidence[]) => ev.map(({ layer: _layer, ...rest }) => rest);
 
 const describeIfCuda = haveCuda ? describeWithEngines : (name: string, _needs: unknown, fn: () => void) => describe.skip(name, fn);
 

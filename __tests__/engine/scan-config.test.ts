@@ -11,7 +11,7 @@ import { renderMarkdown } from '../../src/report/markdown';
 import { renderText } from '../../src/report/text';
 import type { Report } from '../../src/report/types';
 import { adHocTarget } from '../../src/targets/load';
-import { DEFAULT_POLICY } from '../../src/verdict/target';
+import { DEFAULT_POLICY } from '../../src/model/policy';
 import { probeReads, type ReadProbe } from '../cache/probes';
 import { runCli } from '../cli/run-cli';
 import { tarDirectory, writeDocker25Archive } from '../helpers/archives';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { analyseImage } from '../../src/engine/check';
 import { loadMatrix } from '../../src/matrix/load';
 import { adHocTarget } from '../../src/targets/load';
-import { DEFAULT_POLICY } from '../../src/verdict/target';
+import { DEFAULT_POLICY } from '../../src/model/policy';
 import { judge } from '../../src/verdict/judge';
 import { loadArchive, removeImages, skopeoCopy, uniqueTag } from '../helpers/docker-cli';
 import { describeWithEngines } from '../helpers/engines';

@@ -13,7 +13,7 @@ import type { InterestFn, LayerResult } from '../../src/layers/types';
 import { loadMatrix } from '../../src/matrix/load';
 import { decompressedTar } from '../../src/sources/decompress';
 import { adHocTarget } from '../../src/targets/load';
-import { DEFAULT_POLICY } from '../../src/verdict/target';
+import { DEFAULT_POLICY } from '../../src/model/policy';
 import { judge } from '../../src/verdict/judge';
 import { packLayer, type LayerSpec } from '../helpers/layer-tar';
 import { writeOciImage } from '../helpers/oci-layout';

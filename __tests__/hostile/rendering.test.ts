@@ -12,7 +12,7 @@ import { renderMarkdown } from '../../src/report/markdown';
 import { renderText } from '../../src/report/text';
 import type { Report } from '../../src/report/types';
 import { adHocTarget } from '../../src/targets/load';
-import { DEFAULT_POLICY } from '../../src/verdict/target';
+import { DEFAULT_POLICY } from '../../src/model/policy';
 import { writeOciImage } from '../helpers/oci-layout';
 import { tempDir } from '../helpers/tmp';
 

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { FatbinScanner, type GpuCode } from '../../src/layers/fatbin-scan';
+import type { GpuCode } from '../../src/model/gpu-code';
+import { FatbinScanner } from '../../src/layers/fatbin-scan';
 
 const DIR = join(__dirname, '../fixtures/fatbin');
 const expected = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8')) as Record<string, { sass: string[]; ptx: string[] }>;

@@ -7,7 +7,8 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { FatbinScanner, type GpuCode } from '../../src/layers/fatbin-scan';
+import type { GpuCode } from '../../src/model/gpu-code';
+import { FatbinScanner } from '../../src/layers/fatbin-scan';
 import { isCandidate, scanFatbinsAt, type ReadAt } from '../../src/layers/fatbin-seek';
 
 const DIR = join(__dirname, '../fixtures/fatbin');

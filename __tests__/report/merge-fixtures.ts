@@ -1,7 +1,8 @@
 /** Small hand-made reports for the merge tests: one image row or target column is one line of a test. */
-import { TOOL_VERSION } from '../../src/report/build';
+import { TOOL_VERSION } from '../../src/model/tool-version';
 import type { Report, ReportImage, ReportTarget } from '../../src/report/types';
-import type { Result, Verdict } from '../../src/verdict/types';
+import type { Verdict } from '../../src/model/verdict';
+import type { Result } from '../../src/verdict/types';
 
 export const DIGEST_A = `sha256:${'a'.repeat(64)}`;
 export const DIGEST_B = `sha256:${'b'.repeat(64)}`;

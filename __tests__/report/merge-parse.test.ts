@@ -4,7 +4,7 @@ import { checkImages } from '../../src/engine/check';
 import { loadMatrix } from '../../src/matrix/load';
 import { parseReport } from '../../src/report/parse-report';
 import { loadTargetsFile } from '../../src/targets/load';
-import { DEFAULT_POLICY } from '../../src/verdict/target';
+import { DEFAULT_POLICY } from '../../src/model/policy';
 import { DIGEST_A, image, report, target } from './merge-fixtures';
 
 const FILE = 'reports/leg-2/cuda-gate-report.json';

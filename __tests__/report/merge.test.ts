@@ -1,6 +1,6 @@
 /** The pure merge of several reports (matrix legs) into one: rows, columns, results, summary, notes. */
 import { GateError } from '../../src/common/errors';
-import { TOOL_VERSION } from '../../src/report/build';
+import { TOOL_VERSION } from '../../src/model/tool-version';
 import { renderMarkdown } from '../../src/report/markdown';
 import { mergeReports, shortNames } from '../../src/report/merge';
 import { renderText } from '../../src/report/text';

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyseImage } from '../../src/engine/check';
-import type { Evidence } from '../../src/evidence/types';
+import type { ReportEvidence } from '../../src/report/types';
 import { loadMatrix } from '../../src/matrix/load';
 import { openImage } from '../../src/sources/open';
 import { parsePlatform } from '../../src/sources/platform';
@@ -29,7 +29,7 @@ function open(raw: string, opts: OpenOptions = {}): Promise<Image> {
 
 
 /** Evidence without the layer digest, which legitimately differs when a transport recompresses. */
-const portable = (ev: Evidence[]): unknown[] => ev.map(({ layer: _layer, ...rest }) => rest);
+const portable = (ev: ReportEvidence[]): unknown[] => ev.map(({ layer: _layer, ...rest }) => rest);
 
 describeWithRegistry('docker:// from a real registry', () => {
   const host = process.env.TEST_REGISTRY as string;

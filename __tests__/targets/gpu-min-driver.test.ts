@@ -7,7 +7,7 @@ import { loadMatrix } from '../../src/matrix/load';
 import { deriveRequirement } from '../../src/requirement/derive';
 import { adHocTarget } from '../../src/targets/load';
 import { judge } from '../../src/verdict/judge';
-import { DEFAULT_POLICY } from '../../src/verdict/target';
+import { DEFAULT_POLICY } from '../../src/model/policy';
 
 const matrix = loadMatrix();
 const cudart = (version: string): Evidence => ({

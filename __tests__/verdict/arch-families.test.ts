@@ -14,7 +14,7 @@ import type { Matrix } from '../../src/matrix/types';
 import { deriveRequirement } from '../../src/requirement/derive';
 import { archRules, NO_ARCH_RULES, parseArch, parseComputeCapability, runsOn } from '../../src/requirement/gpu-arch';
 import { adHocTarget } from '../../src/targets/load';
-import { DEFAULT_POLICY } from '../../src/verdict/target';
+import { DEFAULT_POLICY } from '../../src/model/policy';
 import { judge } from '../../src/verdict/judge';
 import type { Reason } from '../../src/verdict/types';
 
@@ -28,9 +28,7 @@ function binary(path: string, sass: string[], ptx: string[] = []): Evidence {
     kind: 'gpu-code',
     from: 'file',
     path,
-    layer: 'sha256:l0',
     layerIndex: 0,
-    instruction: 'RUN pip install my-kernels',
     confidence: 'exact',
     gpuArchs: { sass, ptx, source: 'fatbin' },
     ...(ptx.length && { ptxIsa: ['8.8'] }),
@@ -38,7 +36,7 @@ function binary(path: string, sass: string[], ptx: string[] = []): Evidence {
 }
 
 function gpuReasons(evidence: Evidence[], gpu: string, m: Matrix = matrix): Reason[] {
-  const requirement = deriveRequirement({ evidence, require: { expressions: [], disabled: false } }, m);
+  const requirement = deriveRequirement({ evidence, require: { expressions: [], disabled: false }, layers: [{ digest: 'sha256:l0', instruction: 'RUN pip install my-kernels' }] }, m);
   const result = judge({ image: 'img', requirement, target: adHocTarget({ driver: DRIVER, gpu }, m), policy: DEFAULT_POLICY }, m);
   return result.reasons.filter((r) => GPU_CODES.has(r.code));
 }

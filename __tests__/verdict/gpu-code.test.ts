@@ -7,7 +7,7 @@ import { loadMatrix } from '../../src/matrix/load';
 import { ptxJitDriverForIsa } from '../../src/matrix/ptx';
 import { deriveRequirement } from '../../src/requirement/derive';
 import { adHocTarget } from '../../src/targets/load';
-import { DEFAULT_POLICY } from '../../src/verdict/target';
+import { DEFAULT_POLICY } from '../../src/model/policy';
 import { judge } from '../../src/verdict/judge';
 import type { Reason } from '../../src/verdict/types';
 
@@ -21,9 +21,7 @@ function binary(path: string, sass: string[], ptx: string[] = [], ptxIsa?: strin
     kind: 'gpu-code',
     from: 'file',
     path,
-    layer: `sha256:l${layer}`,
     layerIndex: layer,
-    instruction: 'RUN pip install my-kernels',
     confidence: 'exact',
     gpuArchs: { sass, ptx, source: 'fatbin' },
     ...(ptxIsa && { ptxIsa }),
@@ -39,7 +37,7 @@ const SM90A = binary('/opt/app/libsm90a.so', ['sm_90a']);
 const MULTI = binary('/opt/app/libmulti.so', ['sm_75', 'sm_80', 'sm_86', 'sm_90', 'sm_100', 'sm_120'], ['compute_120'], ['9.0']);
 
 function judgeOn(evidence: Evidence[], gpu: string | undefined, driver = DRIVER) {
-  const requirement = deriveRequirement({ evidence, require: { expressions: [], disabled: false } }, matrix);
+  const requirement = deriveRequirement({ evidence, require: { expressions: [], disabled: false }, layers: [{ digest: `sha256:l${layer}`, instruction: 'RUN pip install my-kernels' }] }, matrix);
   return judge({ image: 'img', requirement, target: adHocTarget({ driver, gpu }, matrix), policy: DEFAULT_POLICY }, matrix);
 }
 const gpuReasons = (evidence: Evidence[], gpu: string | undefined, driver = DRIVER): Reason[] =>

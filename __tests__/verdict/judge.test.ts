@@ -4,15 +4,17 @@ import { parseRequire } from '../../src/evidence/nvidia-require';
 import { loadMatrix } from '../../src/matrix/load';
 import { deriveRequirement } from '../../src/requirement/derive';
 import { adHocTarget } from '../../src/targets/load';
-import { DEFAULT_POLICY, type Policy } from '../../src/verdict/target';
+import { DEFAULT_POLICY, type Policy } from '../../src/model/policy';
 import { judge } from '../../src/verdict/judge';
 import type { RequireExpression } from '../../src/evidence/nvidia-require-types';
 import { REQUIRE_12_4_1, REQUIRE_13_0_0 } from '../fixtures/nvidia-require-strings';
 
 const matrix = loadMatrix();
+/** the image's layer list the evidence's layerIndex points into */
+const LAYERS = [{ digest: 'sha256:l0', instruction: 'COPY rootfs/ /' }];
 
 const cudart = (version: string, path = `/usr/local/cuda/lib64/libcudart.so.${version}`): Evidence => ({
-  kind: 'cudart', version, cuda: version, from: 'file', path, layerIndex: 0, layer: 'sha256:l0', instruction: 'COPY rootfs/ /', confidence: 'exact',
+  kind: 'cudart', version, cuda: version, from: 'file', path, layerIndex: 0, confidence: 'exact',
 });
 const compat = (driver: string, cuda: string): Evidence => ({
   kind: 'cuda-compat', version: driver, cuda, from: 'file', path: `/usr/local/cuda-${cuda}/compat/libcuda.so.${driver}`, layerIndex: 0, confidence: 'exact',
@@ -24,7 +26,7 @@ function verdictOf(
   t: { driver: string; gpu?: string; forwardCompat?: boolean },
   opts: { require?: RequireExpression[]; disabled?: boolean; policy?: Policy } = {},
 ) {
-  const req = deriveRequirement({ evidence, require: { expressions: opts.require ?? [], disabled: !!opts.disabled } }, matrix);
+  const req = deriveRequirement({ evidence, require: { expressions: opts.require ?? [], disabled: !!opts.disabled }, layers: LAYERS }, matrix);
   return judge({ image: 'img', requirement: req, target: adHocTarget(t, matrix), policy: opts.policy ?? DEFAULT_POLICY }, matrix);
 }
 const codes = (r: ReturnType<typeof verdictOf>) => r.reasons.map((x) => x.code);

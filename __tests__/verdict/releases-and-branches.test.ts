@@ -9,16 +9,16 @@ import type { Matrix } from '../../src/matrix/types';
 import { deriveRequirement } from '../../src/requirement/derive';
 import { adHocTarget } from '../../src/targets/load';
 import { judge } from '../../src/verdict/judge';
-import { DEFAULT_POLICY } from '../../src/verdict/target';
+import { DEFAULT_POLICY } from '../../src/model/policy';
 
 const matrix = loadMatrix();
 
 const cudart = (version: string): Evidence => ({
-  kind: 'cudart', version, cuda: version, from: 'file', path: `/usr/local/cuda/lib64/libcudart.so.${version}`, layerIndex: 0, layer: 'sha256:l0', confidence: 'exact',
+  kind: 'cudart', version, cuda: version, from: 'file', path: `/usr/local/cuda/lib64/libcudart.so.${version}`, layerIndex: 0, confidence: 'exact',
 });
 
 function check(m: Matrix, version: string, driver: string) {
-  const requirement = deriveRequirement({ evidence: [cudart(version)], require: { expressions: [], disabled: false } }, m);
+  const requirement = deriveRequirement({ evidence: [cudart(version)], require: { expressions: [], disabled: false }, layers: [{ digest: 'sha256:l0' }] }, m);
   const result = judge({ image: 'img', requirement, target: adHocTarget({ driver }, m), policy: DEFAULT_POLICY }, m);
   return { requirement, result, reason: (code: string) => result.reasons.find((r) => r.code === code) };
 }

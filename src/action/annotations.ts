@@ -5,8 +5,11 @@
  * job summary. Pure: main.ts hands the result to @actions/core, which applies the workflow-command escaping.
  */
 import type { Evidence, EvidenceKind } from '../evidence/types';
-import type { Report, ReportImage } from '../report/types';
-import type { Reason, ReasonCode, ReasonOrigin, Result, Verdict } from '../verdict/types';
+import type { Report, ReportEvidence, ReportImage } from '../report/types';
+import { sanitizeControl } from '../common/control-chars';
+import type { ShownProvenance } from '../model/provenance';
+import type { Verdict } from '../model/verdict';
+import type { Reason, ReasonCode, Result } from '../verdict/types';
 import { ParsedDockerfile, finalBaseLine, findConfigKeyLine, findDockerfileLine, parseDockerfile } from './dockerfile';
 
 export interface Annotation {
@@ -106,13 +109,9 @@ function capped(list: Annotation[], level: Annotation['level']): Annotation[] {
  * the runner's %/CR/LF escaping is applied on top by @actions/core (or formatWorkflowCommand).
  */
 export function oneLine(s: string): string {
-  return (
-    s
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, ' ')
-      .replace(/ {2,}/g, ' ')
-      .trim()
-  );
+  return sanitizeControl(s, { as: 'space' })
+    .replace(/ {2,}/g, ' ')
+    .trim();
 }
 
 /** The runner's command syntax, escaped as @actions/core does: for tests and tools that print commands themselves. */
@@ -161,7 +160,7 @@ function anchorLine(df: ParsedDockerfile, reason: Reason | undefined, img: Repor
   return finalBaseLine(df);
 }
 
-function evidenceOrigins(evidence: Evidence[], code: ReasonCode | undefined): ReasonOrigin[] {
+function evidenceOrigins(evidence: ReportEvidence[], code: ReasonCode | undefined): ShownProvenance[] {
   const order = [...(code ? (REASON_KINDS[code] ?? []) : []), ...IMPACT];
   const rank = (e: Evidence) => {
     const i = order.indexOf(e.kind);

@@ -4,7 +4,8 @@
  */
 import { renderMarkdown } from '../report/markdown';
 import type { Report, ReportImage } from '../report/types';
-import type { Verdict } from '../verdict/types';
+import { sanitizeControl } from '../common/control-chars';
+import { worst, worstFirst, type Verdict } from '../model/verdict';
 
 /** GitHub rejects a comment body over this many characters (422 "body is too long"). */
 export const COMMENT_LIMIT = 65_536;
@@ -16,8 +17,7 @@ export const COMMENT_BUDGET = 60_000;
 
 /** Characters that could end the HTML comment or its quoted value, percent-encoded. */
 function escapeKey(key: string): string {
-  // eslint-disable-next-line no-control-regex
-  return key.replace(/[%"<>\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return sanitizeControl(key, { as: 'percent', ascii: true, also: '%"<>' });
 }
 
 /** The hidden first line that marks the comment of one `comment-key`; distinct keys never match each other. */
@@ -57,12 +57,8 @@ function seeSummary(what: string, runUrl: string | undefined): string {
   return `\n_${what} in the job summary${runUrl ? `: ${runUrl}` : ''}._\n`;
 }
 
-const SEVERITY: Record<Verdict, number> = { fail: 0, caveat: 1, pass: 2 };
-
 function worstVerdict(report: Report, img: ReportImage): Verdict {
-  return report.results
-    .filter((r) => r.image === img.source)
-    .reduce<Verdict>((worst, r) => (SEVERITY[r.verdict] < SEVERITY[worst] ? r.verdict : worst), 'pass');
+  return worst(report.results.filter((r) => r.image === img.source).map((r) => r.verdict));
 }
 
 /**
@@ -72,7 +68,7 @@ function worstVerdict(report: Report, img: ReportImage): Verdict {
 function truncatedTable(report: Report, runUrl: string | undefined): string {
   const ranked = report.images
     .map((img, index) => ({ img, index, verdict: worstVerdict(report, img) }))
-    .sort((a, b) => SEVERITY[a.verdict] - SEVERITY[b.verdict] || a.index - b.index);
+    .sort((a, b) => worstFirst(a.verdict, b.verdict) || a.index - b.index);
   const render = (kept: number): string => {
     const shown = ranked.slice(0, kept);
     const sources = new Set(shown.map((x) => x.img.source));

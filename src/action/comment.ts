@@ -3,7 +3,7 @@
  * place, left alone when nothing changed, and marked resolved once the problem is gone. Best effort: a token that
  * may not comment gets a warning, never a failed gate. The Octokit is passed in (types only are imported here).
  */
-import type { Verdict } from '../verdict/types';
+import type { Verdict } from '../model/verdict';
 import { markerFor, resolvedBody } from './comment-body';
 import type { GitHubClient, PullRequestContext } from './github';
 import type { CommentMode } from './inputs';

@@ -8,7 +8,7 @@ import { openLayerCache, type LayerCache } from '../cache/layer-cache';
 import { defaultCacheDir } from '../cache/location';
 import { messageOf } from '../common/errors';
 import { layerCacheVersion } from '../engine/cache-version';
-import { TOOL_VERSION } from '../report/build';
+import { TOOL_VERSION } from '../model/tool-version';
 
 export interface ActionLog {
   info(message: string): void;

@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { GateError } from '../common/errors';
 import type { ScanMode } from '../engine/check';
-import { CONTAINER_RUNTIMES, type ContainerRuntime, type FailOn, type NoCudaPolicy } from '../verdict/target';
+import { FAIL_ON_VALUES as FAIL_ON, NO_CUDA_VALUES as NO_CUDA, type FailOn, type NoCudaPolicy } from '../model/policy';
+import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../model/target';
 
 export type Format = 'text' | 'json' | 'markdown';
 
@@ -45,8 +46,6 @@ export interface ProbeArgs {
 export type CliArgs = CheckArgs | ProbeArgs | { command: 'help' } | { command: 'version' };
 
 const FORMATS: readonly Format[] = ['text', 'json', 'markdown'];
-const FAIL_ON: readonly FailOn[] = ['fail', 'caveat', 'never'];
-const NO_CUDA: readonly NoCudaPolicy[] = ['pass', 'warn', 'fail'];
 const SCAN: readonly ScanMode[] = ['full', 'config'];
 
 export const USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --driver VER [--gpu GPU] [--forward-compat]

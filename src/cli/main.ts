@@ -9,11 +9,12 @@ import { loadMatrix } from '../matrix/load';
 import { loadMatrixWithOverrides } from '../matrix/overrides';
 import { renderMarkdown } from '../report/markdown';
 import { renderText } from '../report/text';
-import { TOOL_VERSION } from '../report/build';
+import { TOOL_VERSION } from '../model/tool-version';
 import { parsePlatform } from '../sources/platform';
 import { adHocTarget, loadTargetsFile } from '../targets/load';
 import { probeHost, probeTargets, probeYaml } from '../targets/probe';
-import { DEFAULT_POLICY, type Policy, type Target } from '../verdict/target';
+import { DEFAULT_POLICY, type Policy } from '../model/policy';
+import type { Target } from '../model/target';
 import { parseCliArgs, USAGE, type CheckArgs } from './args';
 import { parseMergeArgs, runMerge } from './merge';
 

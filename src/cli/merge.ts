@@ -9,7 +9,7 @@ import { renderMarkdown } from '../report/markdown';
 import { mergeReports } from '../report/merge';
 import { parseReport } from '../report/parse-report';
 import { renderText } from '../report/text';
-import type { FailOn } from '../verdict/target';
+import { FAIL_ON_VALUES as FAIL_ON, type FailOn } from '../model/policy';
 import type { Format } from './args';
 
 export interface MergeArgs {
@@ -21,7 +21,6 @@ export interface MergeArgs {
 }
 
 const FORMATS: readonly Format[] = ['text', 'json', 'markdown'];
-const FAIL_ON: readonly FailOn[] = ['fail', 'caveat', 'never'];
 const USAGE_HINT = 'usage: cuda-gate merge REPORT.json... [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]';
 
 export function parseMergeArgs(argv: string[]): MergeArgs {

@@ -2,6 +2,8 @@
  * Errors that reach a user. Each names the input that was wrong and how to fix it; the CLI and the action turn
  * them into one line and exit code 2. Anything else escaping the engine is a bug and is reported as such.
  */
+import { sanitizeControl } from './control-chars';
+
 export type ErrorCode =
   | 'BAD_ARGUMENT'
   | 'BAD_SOURCE_REF'
@@ -42,12 +44,7 @@ export class GateError extends Error {
    */
   toLine(): string {
     const line = this.hint ? `${this.message} (${this.hint})` : this.message;
-    return (
-      line
-        .replace(/[ \t]*[\r\n\u2028\u2029][ \t\r\n\u2028\u2029]*/g, ' ')
-        // eslint-disable-next-line no-control-regex
-        .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
-    );
+    return sanitizeControl(line.replace(/[ \t]*[\r\n\u2028\u2029][ \t\r\n\u2028\u2029]*/g, ' '), { as: 'escape' });
   }
 }
 

@@ -14,7 +14,7 @@ import { versionKey } from '../cache/keys';
 import { detectorFingerprint, type Detector } from '../evidence/detector';
 import { DETECTORS } from '../evidence/detectors';
 import { DEFAULT_LAYER_LIMITS, LAYER_ANALYSIS_VERSION } from '../layers/analyse-layer';
-import { TOOL_VERSION } from '../report/build';
+import { TOOL_VERSION } from '../model/tool-version';
 
 /** `detectors`: the declarations whose interests decide what a layer keeps (other than the shipped ones: tests). */
 export function layerCacheVersion(toolVersion: string = TOOL_VERSION, detectors: readonly Detector[] = DETECTORS): string {

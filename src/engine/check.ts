@@ -16,7 +16,9 @@ import type { ImageRequirement } from '../requirement/types';
 import { openImage } from '../sources/open';
 import { parseSourceRef } from '../sources/ref';
 import type { Platform, RegistryOptions } from '../sources/types';
-import type { Policy, Target } from '../verdict/target';
+import type { Policy } from '../model/policy';
+import { showProvenance } from '../model/provenance';
+import type { Target } from '../model/target';
 import { judge } from '../verdict/judge';
 import type { Result } from '../verdict/types';
 import { readLayersThroughCache, type LayersRead } from './cached-layers';
@@ -110,7 +112,10 @@ export async function analyseImage(
     ...view.findings,
     ...detected.findings,
   ];
-  const requirement = deriveRequirement({ evidence: detected.evidence, require: detected.requirements, findings }, opts.matrix);
+  const requirement = deriveRequirement(
+    { evidence: detected.evidence, require: detected.requirements, findings, layers: view.layers, ...(read.limits && { scanLimits: read.limits }) },
+    opts.matrix,
+  );
   opts.onProgress?.({ image: source, phase: 'done' });
 
   const platform = [image.platform.os, image.platform.architecture, image.platform.variant].filter(Boolean).join('/');
@@ -132,10 +137,11 @@ export async function analyseImage(
           : undefined,
         require: requirement.require.expressions.map((e) => ({ name: e.name, value: e.raw, synthesized: e.synthesized || undefined, errors: e.errors.length ? e.errors : undefined })),
         requireDisabled: requirement.require.disabled,
-        gpuCode: reportGpuCode(requirement.gpuCode),
+        gpuCode: reportGpuCode(requirement.gpuCode, view.layers),
         declaredCuda: requirement.declaredCuda?.cuda,
       },
-      evidence: detected.evidence,
+      // the JSON carries each item's layer digest and instruction: looked up here, at the report's edge
+      evidence: detected.evidence.map((e) => showProvenance(e, view.layers)),
       findings: requirement.findings,
       layers: view.layers.map((l) => ({ index: l.index, digest: l.digest, instruction: l.instruction, entries: l.entryCount, bytes: l.tarBytes })),
       scan: {

@@ -1,14 +1,11 @@
-/** Where a file's evidence came from: its absolute path in the image and the layer that put it there. */
+/** Where a file's evidence came from: its absolute path in the image and the index of the layer that put it there. */
 import type { Finding } from '../common/findings';
 import type { FileEntry, FileSystemView } from '../layers/types';
+import type { Provenance } from '../model/provenance';
 import type { Evidence } from './types';
 
-export type Origin = Pick<Evidence, 'path' | 'layer' | 'layerIndex' | 'instruction'>;
-
-export function originOf(entry: FileEntry): Origin {
-  const o: Origin = { path: `/${entry.path}`, layer: entry.layerDigest, layerIndex: entry.layerIndex };
-  if (entry.instruction !== undefined) o.instruction = entry.instruction;
-  return o;
+export function originOf(entry: FileEntry): Provenance {
+  return { path: `/${entry.path}`, layerIndex: entry.layerIndex };
 }
 
 export function basename(path: string): string {

@@ -2,21 +2,13 @@
  * Stage 3 — evidence: each thing found in the config or the files that says something about the CUDA stack,
  * with where it was found. Evidence states facts about the image; judging them against the matrix is stage 4.
  */
-import type { DeviceCodeSize } from '../layers/fatbin-scan';
+import type { CudaComponentKind } from '../model/cuda-components';
+import type { GpuArchs } from '../model/gpu-code';
+import type { Provenance } from '../model/provenance';
 
 export type EvidenceKind =
   | 'cuda-version' // CUDA_VERSION env, version.json / version.txt: the toolkit release the image declares or ships
-  | 'cudart'
-  | 'cublas'
-  | 'cublasLt'
-  | 'cufft'
-  | 'curand'
-  | 'cusparse'
-  | 'cusolver'
-  | 'nvrtc'
-  | 'nvjitlink'
-  | 'cudnn'
-  | 'nccl'
+  | CudaComponentKind // cudart, cuBLAS, cuDNN, NCCL, …: the CUDA component table (model/cuda-components.ts)
   | 'cuda-compat' // forward-compat libcuda (files under /usr/local/cuda*/compat or the cuda-compat-X-Y package)
   | 'nvidia-require' // an NVIDIA_REQUIRE_* env var
   | 'nvidia-disable-require'
@@ -27,22 +19,16 @@ export type EvidenceKind =
   | 'gpu-code' // a binary (shared object, executable) carrying CUDA device code: SASS and PTX from its fatbins
   | 'driver-lib'; // the host driver's libcuda baked into the image (outside compat/): it shadows the driver the toolkit mounts
 
-export interface Evidence {
+/** Where it was found: `path` (files), `key` (config), `layerIndex` (the layer that put the file there). */
+export interface Evidence extends Provenance {
   kind: EvidenceKind;
   /** version of the component itself (cudart 12.4.127, cuDNN 9.1.0.70, NCCL 2.21.5, compat libcuda 550.54.15) */
   version?: string;
   /** CUDA version (major, or major.minor[.patch]) the item implies or was built for */
   cuda?: string;
   from: 'config' | 'file' | 'package';
-  /** config source: "env:CUDA_VERSION", "label:com.nvidia.cudnn.version" */
-  key?: string;
-  /** file the evidence was read from (absolute, as in the image) */
-  path?: string;
   /** package name for from: 'package' */
   package?: string;
-  layer?: string;
-  layerIndex?: number;
-  instruction?: string;
   /** exact: read from a versioned file or package DB; declared: what env/labels claim; inferred: derived (e.g. soname major only) */
   confidence: 'exact' | 'declared' | 'inferred';
   /** raw value (the NVIDIA_REQUIRE_* string, the env value) */
@@ -57,7 +43,7 @@ export interface Evidence {
   /** framework items: the cuDNN version (often the major only) the build was made with */
   cudnn?: string;
   /** GPU code a build carries, as its own build info lists it (TensorFlow's cuda_compute_capabilities) */
-  gpuArchs?: { sass: string[]; ptx: string[]; source: string; size?: DeviceCodeSize };
+  gpuArchs?: GpuArchs;
   /** gpu-code: the PTX ISA versions of the binary's PTX entries ("9.0" = written by CUDA 13.0), ascending */
   ptxIsa?: string[];
 }

@@ -10,29 +10,7 @@
  * Layout: research image-internals.md §5.2–5.5 (verified against nvcc 13.0 output).
  */
 import { compareVersions } from '../common/dotted-version';
-
-export interface PtxCode {
-  /** "compute_90", "compute_90a" */
-  arch: string;
-  /** PTX ISA version of the entry ("9.0" = CUDA 13.0) */
-  isa?: string;
-}
-
-/** How much device code a file holds: every entry found (repeats counted), their payload bytes, how many compressed. */
-export interface DeviceCodeSize {
-  entries: number;
-  bytes: number;
-  compressed: number;
-}
-
-/** Device code found in one file; sorted, no repeats. */
-export interface GpuCode {
-  /** "sm_80", "sm_90a", "sm_100f" */
-  sass: string[];
-  ptx: PtxCode[];
-  /** lets the verdict tell the CUDA runtime's own tiny helper module (linked into every binary) from real kernels */
-  size?: DeviceCodeSize;
-}
+import { compareArchNames, type DeviceCodeSize, type GpuCode, type PtxCode } from '../model/gpu-code';
 
 const SIGNATURE = Buffer.from([0x50, 0xed, 0x55, 0xba, 0x01, 0x00, 0x10, 0x00]);
 const SIGNATURE_TAIL = SIGNATURE.subarray(1);
@@ -144,8 +122,8 @@ export class FatbinScanner {
   result(): GpuCode | undefined {
     if (this.sass.size === 0 && this.ptx.size === 0) return undefined;
     return {
-      sass: [...this.sass].sort(compareArch),
-      ptx: [...this.ptx.values()].sort((a, b) => compareArch(a.arch, b.arch) || compareVersions(a.isa ?? '0', b.isa ?? '0')),
+      sass: [...this.sass].sort(compareArchNames),
+      ptx: [...this.ptx.values()].sort((a, b) => compareArchNames(a.arch, b.arch) || compareVersions(a.isa ?? '0', b.isa ?? '0')),
       size: { ...this.size },
     };
   }
@@ -350,10 +328,4 @@ function findSignature(chunk: Buffer, from: number): number {
 function startsWith(bytes: Buffer, prefix: Buffer): boolean {
   const n = Math.min(bytes.length, prefix.length);
   return bytes.subarray(0, n).equals(prefix.subarray(0, n));
-}
-
-/** sm_75 < sm_80 < sm_90 < sm_90a < sm_100 < sm_100a < sm_100f */
-export function compareArch(a: string, b: string): number {
-  const num = (s: string) => Number(/\d+/.exec(s)?.[0] ?? 0);
-  return num(a) - num(b) || a.localeCompare(b);
 }

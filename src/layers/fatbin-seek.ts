@@ -10,7 +10,8 @@
  * cuBLAS, cuDNN, cuFFT, cuSPARSE(Lt), NCCL, PyTorch). Anything not a plain ELF64 LE section layout is streamed whole
  * (payloads still skipped), which is identical by construction.
  */
-import { FatbinScanner, type GpuCode } from './fatbin-scan';
+import type { GpuCode } from '../model/gpu-code';
+import { FatbinScanner } from './fatbin-scan';
 
 /** reads up to `length` bytes at `position` (0 = the file body's first byte) into buffer[0..]; resolves bytes read */
 export type ReadAt = (buffer: Buffer, position: number, length: number) => Promise<number>;

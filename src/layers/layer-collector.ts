@@ -4,7 +4,7 @@
  * A reader walks the tar, asks `admit` what to do with each entry's body, and reports back what it read.
  */
 import type { Finding } from '../common/findings';
-import type { GpuCode } from './fatbin-scan';
+import type { GpuCode } from '../model/gpu-code';
 import { LAYER_TRUNCATED, LIMIT_PATH_LENGTH } from './limits';
 import { basenameOf, dirnameOf, displayPath, joinPath, normaliseEntryName } from './paths';
 import type { TarEntryHeader } from '../tar/headers';

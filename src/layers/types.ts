@@ -4,9 +4,7 @@
  * merging applies each layer's whiteouts to the layers below it only, then overlays its entries.
  */
 import type { Finding } from '../common/findings';
-import type { GpuCode } from './fatbin-scan';
-
-export type { GpuCode, PtxCode } from './fatbin-scan';
+import type { GpuCode } from '../model/gpu-code';
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
 

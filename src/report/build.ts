@@ -1,12 +1,12 @@
 /** Assembles the JSON report from per-image analysis and per-target results. */
 import { cudaForDriver } from '../matrix/queries';
 import type { Matrix } from '../matrix/types';
-import type { Policy, Target } from '../verdict/target';
-import type { Result, Verdict } from '../verdict/types';
-import { worse } from '../verdict/types';
+import { gatePasses, type Policy } from '../model/policy';
+import type { Target } from '../model/target';
+import { TOOL_VERSION } from '../model/tool-version';
+import { worst, type Verdict } from '../model/verdict';
+import type { Result } from '../verdict/types';
 import type { Report, ReportImage, ReportTarget } from './types';
-
-export const TOOL_VERSION = '0.1.0';
 
 export function reportTarget(t: Target, matrix: Matrix): ReportTarget {
   return {
@@ -24,7 +24,7 @@ export function reportTarget(t: Target, matrix: Matrix): ReportTarget {
 
 export function buildReport(images: ReportImage[], results: Result[], targets: Target[], policy: Policy, matrix: Matrix): Report {
   const count = (v: Verdict) => results.filter((r) => r.verdict === v).length;
-  const verdict = results.reduce<Verdict>((v, r) => worse(v, r.verdict), 'pass');
+  const verdict = worst(results.map((r) => r.verdict));
   return {
     schemaVersion: 1,
     tool: { name: 'cuda-gate', version: TOOL_VERSION },
@@ -39,11 +39,4 @@ export function buildReport(images: ReportImage[], results: Result[], targets: T
     results,
     summary: { pass: count('pass'), caveat: count('caveat'), fail: count('fail'), verdict, gatePassed: gatePasses(verdict, policy.failOn) },
   };
-}
-
-/** The gate fails when any result is at or above fail-on. */
-export function gatePasses(verdict: Verdict, failOn: Policy['failOn']): boolean {
-  if (failOn === 'never') return true;
-  if (failOn === 'caveat') return verdict === 'pass';
-  return verdict !== 'fail';
 }

@@ -6,16 +6,12 @@
 import { compareVersions, versionParts } from '../common/dotted-version';
 import { compareDriver, isDriverVersion } from '../common/driver-version';
 import type { Evidence, EvidenceKind } from '../evidence/types';
+import { CUDA_COMPONENTS } from '../model/cuda-components';
+import { compareArchNames, type GpuTargets } from '../model/gpu-code';
 import { md, mdCode } from './escape';
 import type { Change, ReportImage } from './types';
 
 type Direction = Change['direction'];
-
-/** GPU code the image carries; the field arrives with the GPU-architecture scan, so it is read optionally. */
-interface GpuCode {
-  sass?: string[];
-  ptx?: string[];
-}
 
 export function diffImages(baseline: ReportImage, current: ReportImage): Change[] {
   const changes: Change[] = [];
@@ -35,7 +31,7 @@ export function diffImages(baseline: ReportImage, current: ReportImage): Change[
 
   const fc = forwardCompatChange(baseline, current);
   if (fc) add('forward-compat', fc.text, fc.direction);
-  for (const c of gpuCodeChanges(gpuCodeOf(baseline), gpuCodeOf(current))) add('gpu-code', c.text, c.direction);
+  for (const c of gpuCodeChanges(baseline.requirement.gpuCode, current.requirement.gpuCode)) add('gpu-code', c.text, c.direction);
   return changes;
 }
 
@@ -85,17 +81,9 @@ function majorChanges(baseline: ReportImage, current: ReportImage): Described[] 
 // ---------------------------------------------------------------------------------------------------------------
 // Components: one entry per kind (per wheel for pip packages), whatever mix of env, files and packages said so
 
+/** The CUDA component table in its order (the runtime has a change of its own), then pip wheels and driver libraries. */
 const COMPONENT_NAMES: Partial<Record<EvidenceKind, string>> = {
-  cudnn: 'cuDNN',
-  nccl: 'NCCL',
-  cublas: 'cuBLAS',
-  cublasLt: 'cuBLAS', // ships in the same package as libcublas: one component for a reviewer
-  cufft: 'cuFFT',
-  curand: 'cuRAND',
-  cusparse: 'cuSPARSE',
-  cusolver: 'cuSOLVER',
-  nvrtc: 'NVRTC',
-  nvjitlink: 'nvJitLink',
+  ...Object.fromEntries(CUDA_COMPONENTS.filter((c) => c.kind !== 'cudart').map((c) => [c.kind, c.name])),
   'pip-package': 'pip package',
   'driver-lib': "the driver's own libcuda",
 };
@@ -195,29 +183,20 @@ function forwardCompatChange(baseline: ReportImage, current: ReportImage): Descr
   return undefined;
 }
 
-function gpuCodeOf(img: ReportImage): GpuCode | undefined {
-  return (img.requirement as { gpuCode?: GpuCode }).gpuCode;
-}
-
-/** Dropping SASS or PTX can leave a GPU without a kernel; adding them can only help. Unknown on either side: silent. */
-function gpuCodeChanges(before: GpuCode | undefined, after: GpuCode | undefined): Described[] {
+/** Older reports carry no gpuCode, or lists only in part. Dropping SASS or PTX can leave a GPU without a kernel; adding them can only help. Unknown on either side: silent. */
+function gpuCodeChanges(before: Partial<GpuTargets> | undefined, after: Partial<GpuTargets> | undefined): Described[] {
   if (!before || !after) return [];
   const out: Described[] = [];
   for (const [field, label] of [['sass', 'SASS for'], ['ptx', 'PTX']] as const) {
     const was = new Set(before[field] ?? []);
     const now = new Set(after[field] ?? []);
-    const dropped = [...was].filter((a) => !now.has(a)).sort(byArch);
-    const added = [...now].filter((a) => !was.has(a)).sort(byArch);
+    const dropped = [...was].filter((a) => !now.has(a)).sort(compareArchNames);
+    const added = [...now].filter((a) => !was.has(a)).sort(compareArchNames);
     if (dropped.length) out.push({ text: `drops ${label} ${dropped.join(', ')}`, direction: 'worse' });
     if (added.length) out.push({ text: `adds ${label} ${added.join(', ')}`, direction: 'better' });
   }
   // a reviewer reads the losses first
   return out.sort((a, b) => (a.direction === b.direction ? 0 : a.direction === 'worse' ? -1 : 1));
-}
-
-function byArch(a: string, b: string): number {
-  const n = (s: string) => Number.parseInt(s.replace(/\D+/g, ''), 10) || 0;
-  return n(a) - n(b) || a.localeCompare(b);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

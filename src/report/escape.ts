@@ -2,6 +2,7 @@
  * Image content is untrusted: labels, env values, paths and instructions come from the pull request under test.
  * Everything drawn from an image goes through these before it is rendered, so it shows as inert text.
  */
+import { sanitizeControl } from '../common/control-chars';
 
 const MD_SPECIAL: Record<string, string> = {
   '&': '&amp;',
@@ -42,8 +43,7 @@ export function mdCode(s: string | undefined): string {
  */
 export function term(s: string | number | undefined): string {
   if (s === undefined) return '';
-  // eslint-disable-next-line no-control-regex
-  return String(s).replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return sanitizeControl(String(s), { as: 'escape', keep: '\t' });
 }
 
 /** Text for a workflow command (annotations): the runner's own escaping of %, CR, LF, plus control chars. */
@@ -51,7 +51,7 @@ export function workflowCommandText(s: string): string {
   return stripControl(s).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
+/** Removed: controls other than tab, CR and LF (md() folds those, workflow commands escape them); U+2028/9 stay. */
 function stripControl(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
+  return sanitizeControl(s, { as: 'strip', keep: '\t\n\r', lineSeparators: false });
 }

@@ -1,9 +1,11 @@
 /** The GPU code part of a report: what the JSON carries and the one line text and markdown show per image. */
 import type { Evidence } from '../evidence/types';
+import type { ImageLayer } from '../model/provenance';
 import type { GpuCodeRequirement } from '../requirement/gpu-code';
 import type { ReportGpuCode } from './types';
 
-export function reportGpuCode(code: GpuCodeRequirement | undefined): ReportGpuCode | undefined {
+/** `layers`: the image's layer list, where each binary's instruction is looked up. */
+export function reportGpuCode(code: GpuCodeRequirement | undefined, layers: readonly ImageLayer[]): ReportGpuCode | undefined {
   if (!code) return undefined;
   return {
     sass: code.sass,
@@ -11,7 +13,7 @@ export function reportGpuCode(code: GpuCodeRequirement | undefined): ReportGpuCo
     binaries: code.binaries.map((b) => ({
       path: b.path,
       ...(b.layerIndex !== undefined && { layerIndex: b.layerIndex }),
-      ...(b.instruction !== undefined && { instruction: b.instruction }),
+      ...(b.layerIndex !== undefined && layers[b.layerIndex]?.instruction !== undefined && { instruction: layers[b.layerIndex].instruction }),
       sass: b.sass,
       ptx: b.ptx,
       ...(b.ptxIsa && { ptxIsa: b.ptxIsa }),

@@ -5,7 +5,8 @@ import { gpuArchsOf, gpuCodeLine } from './gpu-code';
 import { overridesNote } from './overrides-note';
 import { scanConfigNote } from './scan-note';
 import type { Report, ReportImage } from './types';
-import type { Result, Verdict } from '../verdict/types';
+import { worst as worstOf, type Verdict } from '../model/verdict';
+import type { Result } from '../verdict/types';
 
 export const VERDICT_ICON: Record<Verdict, string> = { pass: '✅', caveat: '⚠️', fail: '❌' };
 
@@ -91,7 +92,7 @@ function cell(r: Result | undefined): string {
 
 export function imageDetails(img: ReportImage, results: Result[]): string {
   const lines: string[] = [];
-  const worst = results.reduce<Verdict>((v, r) => (r.verdict === 'fail' || (r.verdict === 'caveat' && v === 'pass') ? r.verdict : v), 'pass');
+  const worst = worstOf(results.map((r) => r.verdict));
   lines.push(`<details${worst === 'fail' ? ' open' : ''}><summary>${VERDICT_ICON[worst]} ${md(img.source)}${img.ref && img.ref !== img.source ? ` (${md(img.ref)})` : ''}</summary>`, '');
   for (const r of results) {
     for (const reason of r.reasons) {

@@ -7,9 +7,10 @@
  */
 import { GateError } from '../common/errors';
 import type { MatrixOverride } from '../matrix/types';
-import type { FailOn, NoCudaPolicy } from '../verdict/target';
-import { verdictRank, worse, type Result, type Verdict } from '../verdict/types';
-import { gatePasses, TOOL_VERSION } from './build';
+import { failOnStrictness, gatePasses, noCudaStrictness, type FailOn, type NoCudaPolicy } from '../model/policy';
+import { TOOL_VERSION } from '../model/tool-version';
+import { verdictRank, worst, type Verdict } from '../model/verdict';
+import type { Result } from '../verdict/types';
 import type { Change, Report, ReportImage, ReportTarget } from './types';
 
 export interface NamedReport {
@@ -22,9 +23,6 @@ export interface MergeOptions {
   /** overrides the reports' own fail-on (default: the strictest of them) */
   failOn?: FailOn;
 }
-
-const FAIL_ON_STRICTNESS: Record<FailOn, number> = { never: 0, fail: 1, caveat: 2 };
-const NO_CUDA_STRICTNESS: Record<NoCudaPolicy, number> = { pass: 0, warn: 1, fail: 2 };
 
 export function mergeReports(inputs: NamedReport[], opts: MergeOptions = {}): Report {
   if (!inputs.length) throw new GateError('BAD_ARGUMENT', 'no reports to merge', 'give at least one JSON report');
@@ -74,7 +72,7 @@ export function mergeReports(inputs: NamedReport[], opts: MergeOptions = {}): Re
 
   const policy = mergedPolicy(inputs, opts, notes);
   const count = (v: Verdict) => ordered.filter((r) => r.verdict === v).length;
-  const verdict = ordered.reduce<Verdict>((v, r) => worse(v, r.verdict), 'pass');
+  const verdict = worst(ordered.map((r) => r.verdict));
   return {
     schemaVersion: 1,
     tool: { name: 'cuda-gate', version: TOOL_VERSION },
@@ -246,7 +244,7 @@ function mergedMatrix(inputs: NamedReport[]): Report['matrix'] {
 /** The strictest fail-on and no-cuda of the reports, unless the caller sets fail-on; a disagreement is noted. */
 function mergedPolicy(inputs: NamedReport[], opts: MergeOptions, notes: Set<string>): Report['policy'] {
   const failOns = grouped(inputs, (r) => r.policy.failOn);
-  const strictest = [...failOns.keys()].reduce((a, b) => (FAIL_ON_STRICTNESS[b as FailOn] > FAIL_ON_STRICTNESS[a as FailOn] ? b : a)) as FailOn;
+  const strictest = [...failOns.keys()].reduce((a, b) => (failOnStrictness(b as FailOn) > failOnStrictness(a as FailOn) ? b : a)) as FailOn;
   const failOn = opts.failOn ?? strictest;
   if (failOns.size > 1) {
     notes.add(
@@ -254,7 +252,7 @@ function mergedPolicy(inputs: NamedReport[], opts: MergeOptions, notes: Set<stri
     );
   }
   const noCudas = grouped(inputs, (r) => r.policy.noCuda);
-  const noCuda = [...noCudas.keys()].reduce((a, b) => (NO_CUDA_STRICTNESS[b as NoCudaPolicy] > NO_CUDA_STRICTNESS[a as NoCudaPolicy] ? b : a)) as NoCudaPolicy;
+  const noCuda = [...noCudas.keys()].reduce((a, b) => (noCudaStrictness(b as NoCudaPolicy) > noCudaStrictness(a as NoCudaPolicy) ? b : a)) as NoCudaPolicy;
   if (noCudas.size > 1) {
     notes.add(`the reports were judged with different no-cuda policies — ${listGroups(noCudas)}: each result keeps the policy it was judged with`);
   }

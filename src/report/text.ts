@@ -5,7 +5,7 @@ import { gpuArchsOf, gpuCodeLine } from './gpu-code';
 import { overridesNote } from './overrides-note';
 import { scanConfigNote } from './scan-note';
 import type { Report, ReportImage } from './types';
-import type { Verdict } from '../verdict/types';
+import type { Verdict } from '../model/verdict';
 
 const MARK: Record<Verdict, string> = { pass: 'pass', caveat: 'CAVEAT', fail: 'FAIL' };
 const ICON: Record<Verdict, string> = { pass: '✓', caveat: '!', fail: '✗' };

@@ -2,8 +2,11 @@
 import type { Finding } from '../common/findings';
 import type { Evidence } from '../evidence/types';
 import type { MatrixOverride } from '../matrix/types';
-import type { FailOn, NoCudaPolicy } from '../verdict/target';
-import type { Result, Verdict } from '../verdict/types';
+import type { GpuTargets } from '../model/gpu-code';
+import type { FailOn, NoCudaPolicy } from '../model/policy';
+import type { Provenance, ShownProvenance } from '../model/provenance';
+import type { Verdict } from '../model/verdict';
+import type { Result } from '../verdict/types';
 
 export interface ReportNeed {
   cuda: string;
@@ -14,23 +17,20 @@ export interface ReportNeed {
   unconfirmed: boolean;
 }
 
-/** GPU code found in the image's binaries (fatbins, framework build info); absent when none was found. */
-export interface ReportGpuCode {
-  /** union over the binaries: ["sm_80", "sm_90"] */
-  sass: string[];
-  /** ["compute_90"] */
-  ptx: string[];
-  binaries: {
-    path: string;
-    layerIndex?: number;
-    instruction?: string;
-    sass: string[];
-    ptx: string[];
-    /** PTX ISA versions of its PTX entries */
-    ptxIsa?: string[];
-    /** "fatbin", or where a framework's build info was read */
-    source: string;
-  }[];
+/** Evidence as the report shows it: its layer's digest and instruction looked up in the image's layer list. */
+export type ReportEvidence = Evidence & ShownProvenance;
+
+/** One binary with GPU code (its layer's instruction looked up); `source`: "fatbin", or where a framework's build info was read. */
+export interface ReportGpuBinary extends Provenance, Pick<ShownProvenance, 'instruction'>, GpuTargets {
+  path: string;
+  /** PTX ISA versions of its PTX entries */
+  ptxIsa?: string[];
+  source: string;
+}
+
+/** GPU code found in the image's binaries (fatbins, framework build info); absent when none was found. sass, ptx: the union over the binaries. */
+export interface ReportGpuCode extends GpuTargets {
+  binaries: ReportGpuBinary[];
   /** the most demanding PTX: the driver a GPU covered only by PTX needs to JIT it */
   ptxJit?: { isa?: string; cuda?: string; minDriver?: string; beyondKnown?: boolean; unconfirmed?: boolean };
 }
@@ -53,7 +53,7 @@ export interface ReportImage {
     /** the minimum CUDA the image's conda/pixi environment declares its driver must report */
     declaredCuda?: string;
   };
-  evidence: Evidence[];
+  evidence: ReportEvidence[];
   findings: Finding[];
   layers: { index: number; digest: string; instruction?: string; entries: number; bytes: number }[];
   /**

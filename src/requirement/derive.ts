@@ -7,6 +7,8 @@ import { compareDriver, maxDriver } from '../common/driver-version';
 import { compareVersions, majorMinor, versionParts } from '../common/dotted-version';
 import type { Finding } from '../common/findings';
 import type { Evidence } from '../evidence/types';
+import type { LayerLimits } from '../layers/analyse-layer';
+import type { ImageLayer } from '../model/provenance';
 import type { RequireExpression } from '../evidence/nvidia-require-types';
 import { libraryCudaMajor, majorCompat, releasesInFamily, resolveRelease } from '../matrix/queries';
 import type { Matrix, ToolkitRelease } from '../matrix/types';
@@ -17,6 +19,10 @@ export interface RequirementInput {
   evidence: Evidence[];
   require: { expressions: RequireExpression[]; disabled: boolean; disableRaw?: string };
   findings?: Finding[];
+  /** the image's layer list, where evidence's layerIndex is looked up (digest, instruction) */
+  layers?: readonly ImageLayer[];
+  /** the limits the layer reader applied, when layers were read */
+  scanLimits?: LayerLimits;
 }
 
 /** Kinds whose `version` is a cudart-style component version that maps to a release. */
@@ -74,6 +80,8 @@ export function deriveRequirement(input: RequirementInput, matrix: Matrix): Imag
     ...(declaredCuda && { declaredCuda }),
     ...(gpuCode && { gpuCode }),
     findings: [...(input.findings ?? []), ...consistencyFindings(list)],
+    layers: input.layers ?? [],
+    ...(input.scanLimits && { scanLimits: input.scanLimits }),
   };
 }
 

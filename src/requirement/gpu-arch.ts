@@ -10,6 +10,7 @@
  * - PTX compute_XY is JIT-compiled for any X'.y' >= X.Y; compute_XYa only for exactly X.Y.
  */
 import type { Matrix } from '../matrix/types';
+import { compareArchNames } from '../model/gpu-code';
 
 export interface GpuArch {
   kind: 'sass' | 'ptx';
@@ -125,13 +126,8 @@ export function runsOn(arch: GpuArch, cc: ComputeCapability, rules: ArchRules): 
   return a.major === cc.major && a.minor <= cc.minor;
 }
 
-/** sm_75 < sm_80 < sm_90 < sm_90a < sm_100 < sm_100a < sm_100f; SASS before PTX of the same arch */
-export function compareArchs(a: GpuArch, b: GpuArch): number {
-  return compareCc(a, b) || a.suffix.localeCompare(b.suffix) || (a.kind === b.kind ? 0 : a.kind === 'sass' ? -1 : 1);
-}
-
 /** Parses, drops what is not a target, sorts and removes repeats. */
 export function normaliseArchs(list: readonly string[], kind: GpuArch['kind']): string[] {
   const parsed = list.map((s) => parseArch(s, kind)).filter((a): a is GpuArch => a !== undefined && a.kind === kind);
-  return [...new Set(parsed.sort(compareArchs).map(archName))];
+  return [...new Set(parsed.map(archName))].sort(compareArchNames);
 }

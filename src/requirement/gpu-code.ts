@@ -6,38 +6,27 @@
 import { compareDriver } from '../common/driver-version';
 import { compareVersions } from '../common/dotted-version';
 import type { Evidence } from '../evidence/types';
-import type { DeviceCodeSize } from '../layers/fatbin-scan';
+import { compareArchNames, type GpuArchs, type GpuTargets } from '../model/gpu-code';
+import type { Provenance } from '../model/provenance';
 import { ptxJitDriverForIsa, ptxJitDriverForToolkit, type PtxJitDriver } from '../matrix/ptx';
 import type { Matrix } from '../matrix/types';
-import { compareArchs, normaliseArchs, parseArch } from './gpu-arch';
+import { normaliseArchs } from './gpu-arch';
 
 export type { PtxJitDriver } from '../matrix/ptx';
 
-export interface GpuBinary {
+/** `source`: "fatbin" (read from the file), or what the framework's build info was read from; `size`: fatbins only. */
+export interface GpuBinary extends Provenance, GpuArchs {
   /** absolute path in the image; for a framework without one, its package name */
   path: string;
-  layer?: string;
-  layerIndex?: number;
-  instruction?: string;
-  /** "sm_80", "sm_90a", ascending */
-  sass: string[];
-  /** "compute_90", ascending */
-  ptx: string[];
   /** PTX ISA versions of its PTX entries, ascending */
   ptxIsa?: string[];
-  /** "fatbin" (read from the file), or what the framework's build info was read from */
-  source: string;
-  /** how much device code the file holds (fatbins only) */
-  size?: DeviceCodeSize;
   /** the driver its PTX needs to be JIT-compiled (the newest ISA, or the toolkit the framework was built with) */
   ptxJit?: PtxJitDriver;
   evidence: Evidence;
 }
 
-export interface GpuCodeRequirement {
-  /** union over the binaries, ascending */
-  sass: string[];
-  ptx: string[];
+/** sass, ptx: the union over the binaries */
+export interface GpuCodeRequirement extends GpuTargets {
   /** ordered by path */
   binaries: GpuBinary[];
   /** the most demanding PTX: the driver a GPU that only PTX covers needs */
@@ -55,9 +44,7 @@ export function deriveGpuCode(evidence: Evidence[], matrix: Matrix): GpuCodeRequ
     if (!sass.length && !ptx.length) continue;
     const binary: GpuBinary = {
       path: ev.path ?? ev.package ?? ev.key ?? ev.kind,
-      ...(ev.layer !== undefined && { layer: ev.layer }),
       ...(ev.layerIndex !== undefined && { layerIndex: ev.layerIndex }),
-      ...(ev.instruction !== undefined && { instruction: ev.instruction }),
       sass,
       ptx,
       ...(ev.ptxIsa?.length && { ptxIsa: [...ev.ptxIsa].sort(compareVersions) }),
@@ -72,8 +59,8 @@ export function deriveGpuCode(evidence: Evidence[], matrix: Matrix): GpuCodeRequ
   if (!binaries.length) return undefined;
   binaries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
-    sass: union(binaries.map((b) => b.sass), 'sass'),
-    ptx: union(binaries.map((b) => b.ptx), 'ptx'),
+    sass: union(binaries.map((b) => b.sass)),
+    ptx: union(binaries.map((b) => b.ptx)),
     binaries,
     ptxJit: mostDemanding(binaries.map((b) => b.ptxJit).filter((j): j is PtxJitDriver => j !== undefined)),
   };
@@ -96,7 +83,6 @@ function mostDemanding(list: PtxJitDriver[]): PtxJitDriver | undefined {
   }, undefined);
 }
 
-function union(lists: string[][], kind: 'sass' | 'ptx'): string[] {
-  const all = [...new Set(lists.flat())];
-  return all.sort((a, b) => compareArchs(parseArch(a, kind)!, parseArch(b, kind)!));
+function union(lists: string[][]): string[] {
+  return [...new Set(lists.flat())].sort(compareArchNames);
 }

@@ -2,6 +2,8 @@
 import type { Finding } from '../common/findings';
 import type { Evidence } from '../evidence/types';
 import type { RequireExpression } from '../evidence/nvidia-require-types';
+import type { LayerLimits } from '../layers/analyse-layer';
+import type { ImageLayer } from '../model/provenance';
 import type { GpuCodeRequirement } from './gpu-code';
 
 /** How precisely a CUDA need is known. */
@@ -56,4 +58,8 @@ export interface ImageRequirement {
   /** the GPU code its binaries carry; undefined when no device code was found (GPUs are then not judged) */
   gpuCode?: GpuCodeRequirement;
   findings: Finding[];
+  /** the image's layer list: where a reason looks up the layer (digest, instruction) of its evidence */
+  layers: readonly ImageLayer[];
+  /** the limits the layer reader applied (a SCAN_INCOMPLETE reason quotes them); absent when no layer was read */
+  scanLimits?: LayerLimits;
 }

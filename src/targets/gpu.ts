@@ -1,7 +1,7 @@
 import { GateError } from '../common/errors';
 import { findGpu, suggestGpus } from '../matrix/queries';
 import type { Matrix } from '../matrix/types';
-import type { TargetGpu } from '../verdict/target';
+import type { TargetGpu } from '../model/target';
 
 const CC_RE = /^(?:sm_?)?(\d{1,2})\.?(\d)$/i;
 

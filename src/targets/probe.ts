@@ -12,7 +12,7 @@ import { isDriverVersion } from '../common/driver-version';
 import { findGpu } from '../matrix/queries';
 import type { Matrix } from '../matrix/types';
 import { resolveTargetGpu } from './gpu';
-import type { Target } from '../verdict/target';
+import type { Target } from '../model/target';
 
 const execFileAsync = promisify(execFile);
 

@@ -1,15 +1,20 @@
 /** Short, human descriptions of evidence for reason messages. */
 import type { Evidence } from '../evidence/types';
-import type { ReasonOrigin } from './types';
+import { showProvenance, type ImageLayer, type Provenance, type ShownProvenance } from '../model/provenance';
 
-export function describeEvidence(ev: Evidence): string {
+export function describeEvidence(ev: Evidence, layers: readonly ImageLayer[]): string {
   if (ev.from === 'config') return `${ev.key ?? 'config'}=${ev.value ?? ev.version ?? ''}`.replace(/^env:/, '');
   const where = ev.path ?? ev.package ?? '';
   const what = ev.from === 'package' && ev.package ? `package ${ev.package} ${ev.version ?? ''}`.trim() : where;
-  const layer = ev.layerIndex !== undefined ? `layer ${ev.layerIndex + 1}` : undefined;
-  const instr = ev.instruction ? `\`${shorten(ev.instruction, 70)}\`` : undefined;
-  const loc = [ev.from === 'package' ? ev.path : undefined, layer, instr].filter(Boolean).join(', ');
+  const loc = [ev.from === 'package' ? ev.path : undefined, ...layerWords(ev, layers)].filter(Boolean).join(', ');
   return loc ? `${what} (${loc})` : what;
+}
+
+/** ["layer 3", "`RUN pip install …`"]: the layer's number and its instruction, looked up in the image's layer list */
+export function layerWords(p: Provenance, layers: readonly ImageLayer[]): string[] {
+  if (p.layerIndex === undefined) return [];
+  const instruction = layers[p.layerIndex]?.instruction;
+  return [`layer ${p.layerIndex + 1}`, ...(instruction ? [`\`${shorten(instruction, 70)}\``] : [])];
 }
 
 /** The most telling evidence first: shipped files and packages before what the config declares. */
@@ -18,11 +23,11 @@ export function strongest(evidence: Evidence[]): Evidence | undefined {
   return [...evidence].sort((a, b) => rank(a) - rank(b))[0];
 }
 
-export function originOf(evidence: Evidence[]): ReasonOrigin[] {
+export function originOf(evidence: Evidence[], layers: readonly ImageLayer[]): ShownProvenance[] {
   const seen = new Set<string>();
-  const out: ReasonOrigin[] = [];
+  const out: ShownProvenance[] = [];
   for (const e of evidence) {
-    const o: ReasonOrigin = { path: e.path, key: e.key, layer: e.layer, layerIndex: e.layerIndex, instruction: e.instruction };
+    const o = showProvenance({ path: e.path, key: e.key, layerIndex: e.layerIndex }, layers);
     const k = JSON.stringify(o);
     if (!seen.has(k)) {
       seen.add(k);

@@ -25,8 +25,9 @@ import {
 } from '../requirement/gpu-arch';
 import type { GpuBinary, PtxJitDriver } from '../requirement/gpu-code';
 import type { ImageRequirement } from '../requirement/types';
-import type { Target } from './target';
-import { describeEvidence, originOf, shorten } from './describe';
+import type { ImageLayer } from '../model/provenance';
+import type { Target } from '../model/target';
+import { describeEvidence, layerWords, originOf } from './describe';
 import type { Reason } from './types';
 
 /** Binaries named in a message before "and N more". */
@@ -46,13 +47,13 @@ export function checkGpuCode(req: ImageRequirement, target: Target, matrix: Matr
   const routes = binaries.map((b) => routeOf(b, cc, target.driver, rules));
   const reasons: Reason[] = [];
   const none = routes.filter((r) => r.kind === 'none' && !isRuntimeHelperOnly(r.binary));
-  if (none.length) reasons.push(noKernel(none, gpu, cc, matrix, rules));
+  if (none.length) reasons.push(noKernel(none, gpu, cc, matrix, rules, req.layers));
   const helpers = routes.filter((r) => r.kind === 'none' && isRuntimeHelperOnly(r.binary));
-  if (helpers.length) reasons.push(helperOnly(helpers, gpu, cc, rules));
+  if (helpers.length) reasons.push(helperOnly(helpers, gpu, cc, rules, req.layers));
   const stale = routes.filter((r) => r.kind === 'jit' && r.driverTooOld).sort(byJitDriver);
-  if (stale.length) reasons.push(jitNeedsNewerDriver(stale, gpu, cc, target, matrix));
+  if (stale.length) reasons.push(jitNeedsNewerDriver(stale, gpu, cc, target, matrix, req.layers));
   const jit = routes.filter((r) => r.kind === 'jit' && !r.driverTooOld).sort(byJitDriver);
-  if (jit.length) reasons.push(jitCaveat(jit, gpu, cc, matrix));
+  if (jit.length) reasons.push(jitCaveat(jit, gpu, cc, matrix, req.layers));
   return reasons;
 }
 
@@ -85,7 +86,7 @@ function byJitDriver(a: Route, b: Route): number {
   return compareDriver(db, da) || (a.binary.path < b.binary.path ? -1 : 1);
 }
 
-function noKernel(routes: Route[], gpu: string, cc: ComputeCapability, matrix: Matrix, rules: ArchRules): Reason {
+function noKernel(routes: Route[], gpu: string, cc: ComputeCapability, matrix: Matrix, rules: ArchRules, layers: readonly ImageLayer[]): Reason {
   const first = routes[0].binary;
   const carried = describeCode(first, rules);
   // an old name counts as the target it names (sm_101 is Thor's sm_110)
@@ -100,9 +101,9 @@ function noKernel(routes: Route[], gpu: string, cc: ComputeCapability, matrix: M
   return {
     code: 'NO_KERNEL_FOR_GPU',
     verdict: 'fail',
-    message: `${where(first)} carries ${carried}; ${gpu} is ${sm} and none of it runs there: kernel launches fail with "no kernel image is available for execution on the device"${more(routes, 'without a kernel for it')}`,
+    message: `${where(first, layers)} carries ${carried}; ${gpu} is ${sm} and none of it runs there: kernel launches fail with "no kernel image is available for execution on the device"${more(routes, 'without a kernel for it')}`,
     remedy,
-    origin: originOf(routes.map((r) => r.binary.evidence)),
+    origin: originOf(routes.map((r) => r.binary.evidence), layers),
   };
 }
 
@@ -121,19 +122,19 @@ function isRuntimeHelperOnly(binary: GpuBinary): boolean {
 }
 
 /** Cautious, not silent: a tiny kernel of the binary's own would fail the same way. */
-function helperOnly(routes: Route[], gpu: string, cc: ComputeCapability, rules: ArchRules): Reason {
+function helperOnly(routes: Route[], gpu: string, cc: ComputeCapability, rules: ArchRules, layers: readonly ImageLayer[]): Reason {
   const first = routes[0].binary;
   const sm = smName(cc);
   return {
     code: 'RUNTIME_HELPER_ONLY',
     verdict: 'caveat',
-    message: `${where(first)} carries only ${first.size!.bytes} bytes of device code (${describeCode(first, rules)}): the size of the CUDA runtime's own helper module that cudart_static links into binaries, not kernels of its own; ${gpu} is ${sm} and cannot run it — harmless unless the binary launches kernels itself${more(routes, 'with only that module')}`,
+    message: `${where(first, layers)} carries only ${first.size!.bytes} bytes of device code (${describeCode(first, rules)}): the size of the CUDA runtime's own helper module that cudart_static links into binaries, not kernels of its own; ${gpu} is ${sm} and cannot run it — harmless unless the binary launches kernels itself${more(routes, 'with only that module')}`,
     remedy: `nothing if ${binaryName(first)} launches no kernels of its own (a wrapper such as libcufftw); otherwise rebuild it with -gencode arch=compute_${cc.major}${cc.minor},code=${sm}`,
-    origin: originOf(routes.map((r) => r.binary.evidence)),
+    origin: originOf(routes.map((r) => r.binary.evidence), layers),
   };
 }
 
-function jitNeedsNewerDriver(routes: Route[], gpu: string, cc: ComputeCapability, target: Target, matrix: Matrix): Reason {
+function jitNeedsNewerDriver(routes: Route[], gpu: string, cc: ComputeCapability, target: Target, matrix: Matrix, layers: readonly ImageLayer[]): Reason {
   const { binary, ptx } = routes[0];
   const jit = binary.ptxJit!;
   const host = cudaForDriver(matrix, target.driver);
@@ -141,13 +142,13 @@ function jitNeedsNewerDriver(routes: Route[], gpu: string, cc: ComputeCapability
   return {
     code: 'PTX_JIT_NEEDS_NEWER_DRIVER',
     verdict: 'fail',
-    message: `${where(binary)} has no SASS for ${gpuWithSm(gpu, cc)} and reaches it only through its PTX ${archLabel(ptx!)} (${ptxOrigin(jit)}); driver ${target.driver} (CUDA ${host.cuda}) is older than that toolkit and cannot JIT it: launches fail with "the provided PTX was compiled with an unsupported toolchain" — minor-version compatibility does not cover PTX${jit.unconfirmed && !jit.beyondKnown ? ' (the matrix row for this PTX version is unconfirmed)' : ''}${jit.beyondKnown ? `; ${ptxNewerThanMatrix(matrix, jit.isa) ?? `its PTX is newer than this matrix (${matrix.meta.date})`}` : ''}${more(routes, 'whose PTX needs a newer driver')}`,
+    message: `${where(binary, layers)} has no SASS for ${gpuWithSm(gpu, cc)} and reaches it only through its PTX ${archLabel(ptx!)} (${ptxOrigin(jit)}); driver ${target.driver} (CUDA ${host.cuda}) is older than that toolkit and cannot JIT it: launches fail with "the provided PTX was compiled with an unsupported toolchain" — minor-version compatibility does not cover PTX${jit.unconfirmed && !jit.beyondKnown ? ' (the matrix row for this PTX version is unconfirmed)' : ''}${jit.beyondKnown ? `; ${ptxNewerThanMatrix(matrix, jit.isa) ?? `its PTX is newer than this matrix (${matrix.meta.date})`}` : ''}${more(routes, 'whose PTX needs a newer driver')}`,
     remedy: `upgrade the host driver to >= ${jit.minDriver}${jit.beyondKnown ? ' (at least; this PTX is newer than the matrix knows)' : ''}, or rebuild ${binaryName(binary)} with SASS for the GPU (-gencode arch=compute_${cc.major}${cc.minor},code=${sm}), or with CUDA <= ${host.cuda} so its PTX is one the driver can JIT`,
-    origin: originOf(routes.map((r) => r.binary.evidence)),
+    origin: originOf(routes.map((r) => r.binary.evidence), layers),
   };
 }
 
-function jitCaveat(routes: Route[], gpu: string, cc: ComputeCapability, matrix: Matrix): Reason {
+function jitCaveat(routes: Route[], gpu: string, cc: ComputeCapability, matrix: Matrix, layers: readonly ImageLayer[]): Reason {
   const { binary, ptx } = routes[0];
   const jit = binary.ptxJit;
   const sm = smName(cc);
@@ -159,9 +160,9 @@ function jitCaveat(routes: Route[], gpu: string, cc: ComputeCapability, matrix: 
   return {
     code: 'PTX_JIT',
     verdict: 'caveat',
-    message: `${where(binary)} has no SASS for ${gpuWithSm(gpu, cc)}: the driver JIT-compiles its PTX ${archLabel(ptx!)}${jit?.minDriver && !jit.beyondKnown ? ` (${ptxOrigin(jit)})` : ''} at first launch, which slows start-up (minutes for large libraries) and may run slower than native SASS; the result is cached in the JIT cache (~/.nv/ComputeCache, CUDA_CACHE_PATH / CUDA_CACHE_MAXSIZE)${unknown}${more(routes, 'JIT-compiled as well')}`,
+    message: `${where(binary, layers)} has no SASS for ${gpuWithSm(gpu, cc)}: the driver JIT-compiles its PTX ${archLabel(ptx!)}${jit?.minDriver && !jit.beyondKnown ? ` (${ptxOrigin(jit)})` : ''} at first launch, which slows start-up (minutes for large libraries) and may run slower than native SASS; the result is cached in the JIT cache (~/.nv/ComputeCache, CUDA_CACHE_PATH / CUDA_CACHE_MAXSIZE)${unknown}${more(routes, 'JIT-compiled as well')}`,
     remedy: `add SASS for the GPU (-gencode arch=compute_${cc.major}${cc.minor},code=${sm}), or keep the JIT cache on a persistent volume (CUDA_CACHE_PATH) large enough for it (CUDA_CACHE_MAXSIZE)`,
-    origin: originOf(routes.map((r) => r.binary.evidence)),
+    origin: originOf(routes.map((r) => r.binary.evidence), layers),
   };
 }
 
@@ -214,7 +215,7 @@ function runtimeWhere(req: ImageRequirement): { text: string; origin: Reason['or
     evidence.find((e) => e.kind === 'cudart' && req.runtime && e.version === req.runtime.version) ??
     evidence.find((e) => e.kind === 'cudart' || e.kind === 'cuda-version') ??
     evidence[0];
-  return { text: ev ? ` — ${describeEvidence(ev)} —` : '', origin: ev ? originOf([ev]) : undefined };
+  return { text: ev ? ` — ${describeEvidence(ev, req.layers)} —` : '', origin: ev ? originOf([ev], req.layers) : undefined };
 }
 
 function lackingText(lacking: number, total: number): string {
@@ -310,10 +311,8 @@ function binaryName(b: GpuBinary): string {
 }
 
 /** "/usr/lib/libk.so (layer 3, `RUN pip install …`)" */
-function where(b: GpuBinary): string {
-  const loc = [b.layerIndex !== undefined ? `layer ${b.layerIndex + 1}` : undefined, b.instruction ? `\`${shorten(b.instruction, 70)}\`` : undefined]
-    .filter(Boolean)
-    .join(', ');
+function where(b: GpuBinary, layers: readonly ImageLayer[]): string {
+  const loc = layerWords(b, layers).join(', ');
   const what = b.source === 'fatbin' ? b.path : `${b.path} (build info: ${b.source})`;
   return loc ? `${what} (${loc})` : what;
 }

@@ -16,12 +16,14 @@ import {
 import { cudaNewerThanMatrix } from '../matrix/freshness';
 import type { Matrix } from '../matrix/types';
 import type { CudaNeed, ImageRequirement } from '../requirement/types';
-import type { Policy, Target } from './target';
+import type { Policy } from '../model/policy';
+import type { Target } from '../model/target';
+import { worse, worstFirst, type Verdict } from '../model/verdict';
 import { describeEvidence, listBranches, originOf, strongest } from './describe';
 import { checkGpuCode } from './gpu-checks';
 import { checkScanComplete } from './scan-checks';
 import { evaluateRequire, type HostProperties } from './nvidia-require-eval';
-import { type Reason, type Result, type Verdict, worse } from './types';
+import type { Reason, Result } from './types';
 
 export interface JudgeInput {
   image: string;
@@ -46,7 +48,7 @@ export function judge(input: JudgeInput, matrix: Matrix): Result {
   }
   started.push(...checkGpuDriver(target));
   started.push(...checkGpuCode(req, target, matrix));
-  started.push(...checkScanComplete(req.findings));
+  started.push(...checkScanComplete(req.findings, req.scanLimits));
   started.push(...checkBranchEol(target, matrix));
 
   // step 1 of a start: the legacy hook's NVIDIA_REQUIRE_* check (a CDI runtime makes none)
@@ -62,8 +64,7 @@ export function judge(input: JudgeInput, matrix: Matrix): Result {
 }
 
 function sortReasons(reasons: Reason[]): Reason[] {
-  const rank = { fail: 0, caveat: 1, pass: 2 } as const;
-  return [...reasons].sort((a, b) => rank[a.verdict] - rank[b.verdict]);
+  return [...reasons].sort((a, b) => worstFirst(a.verdict, b.verdict));
 }
 
 function noCuda(policy: Policy): Reason {
@@ -207,7 +208,7 @@ function checkDriver(req: ImageRequirement, target: Target, hostCuda: string, ma
   } else {
     const mvc = pick('minor-compat');
     const branchOnly = pick('minor-compat-branch');
-    if (branchOnly) out.push(minorCompatBranchReason(branchOnly, target, matrix));
+    if (branchOnly) out.push(minorCompatBranchReason(branchOnly, req, target, matrix));
     else if (mvc) out.push(minorCompatReason(mvc, req, target, matrix));
   }
   const unknown = pick('unknown');
@@ -219,11 +220,11 @@ function checkDriver(req: ImageRequirement, target: Target, hostCuda: string, ma
     out.push({
       code: 'UNKNOWN_CUDA_RELEASE',
       verdict: 'caveat',
-      message: `${newer ? `${newer}. ` : ''}CUDA ${unknown.cuda} (${describeEvidence(strongest(unknown.evidence)!)}) is not in the compatibility matrix, so its driver requirement is unknown${bound ? `; it needs at least ${bound}, ${meets ? `which ${target.driver} meets` : `above ${target.driver} (at best minor-version compatibility)`}` : ''}`,
+      message: `${newer ? `${newer}. ` : ''}CUDA ${unknown.cuda} (${describeEvidence(strongest(unknown.evidence)!, req.layers)}) is not in the compatibility matrix, so its driver requirement is unknown${bound ? `; it needs at least ${bound}, ${meets ? `which ${target.driver} meets` : `above ${target.driver} (at best minor-version compatibility)`}` : ''}`,
       remedy: newer
         ? 'upgrade cuda-gate (a newer matrix), or add the release with its minimum driver from its release notes in a matrix override (--matrix-overrides FILE, or matrix-overrides: in the targets file)'
         : 'update cuda-gate (newer matrix), or check the release notes of this CUDA version for its minimum driver',
-      origin: originOf(unknown.evidence),
+      origin: originOf(unknown.evidence, req.layers),
     });
   }
   if (!tooOld && !out.some((r) => r.verdict !== 'pass')) {
@@ -238,7 +239,7 @@ function checkDriver(req: ImageRequirement, target: Target, hostCuda: string, ma
           verdict: 'caveat',
           message: `CUDA ${shaky.need.cuda} maps to release ${shaky.need.releases.join('/')} through a matrix row that is not confirmed; another ${majorMinor(shaky.need.cuda)} update needs driver ${floorText(familyMax, releasesInFamily(matrix, majorMinor(shaky.need.cuda) ?? shaky.need.cuda).map((r) => r.version), matrix)}, above ${target.driver}`,
           remedy: `use a driver >= ${familyMax} to be safe`,
-          origin: originOf(shaky.need.evidence),
+          origin: originOf(shaky.need.evidence, req.layers),
         });
       }
     }
@@ -266,20 +267,20 @@ function minorCompatReason(need: CudaNeed, req: ImageRequirement, target: Target
   return {
     code: 'MINOR_VERSION_COMPAT',
     verdict: 'caveat',
-    message: `${needLabel(need)} from ${describeEvidence(ev)} wants driver >= ${wanted}; ${target.name} has ${target.driver}, which runs it only through minor-version compatibility (>= ${req.minorCompatDriver ?? '?'}): no PTX JIT of newer PTX, and APIs that need a newer driver return cudaErrorCallRequiresNewerDriver`,
+    message: `${needLabel(need)} from ${describeEvidence(ev, req.layers)} wants driver >= ${wanted}; ${target.name} has ${target.driver}, which runs it only through minor-version compatibility (>= ${req.minorCompatDriver ?? '?'}): no PTX JIT of newer PTX, and APIs that need a newer driver return cudaErrorCallRequiresNewerDriver`,
     remedy: `upgrade the host driver to >= ${wanted} for full CUDA ${majorMinor(need.cuda) ?? need.cuda} support, or make sure the image ships SASS for the target GPU (no PTX JIT)`,
-    origin: originOf(need.evidence),
+    origin: originOf(need.evidence, req.layers),
   };
 }
 
-function minorCompatBranchReason(need: CudaNeed, target: Target, matrix: Matrix): Reason {
+function minorCompatBranchReason(need: CudaNeed, req: ImageRequirement, target: Target, matrix: Matrix): Reason {
   const floor = majorCompat(matrix, need.major)!;
   return {
     code: 'MINOR_VERSION_COMPAT',
     verdict: 'caveat',
-    message: `${needLabel(need)} from ${describeEvidence(strongest(need.evidence)!)} runs on ${target.name}'s ${target.driver} only through minor-version compatibility, and that driver is below ${floor.minorCompatFloor}, the floor older release notes and NVIDIA's cuDNN matrix give for CUDA ${need.major}.x; NVIDIA's current Table 2 says only ">= ${floor.minorCompatBranch}", which it meets — unconfirmed either way`,
+    message: `${needLabel(need)} from ${describeEvidence(strongest(need.evidence)!, req.layers)} runs on ${target.name}'s ${target.driver} only through minor-version compatibility, and that driver is below ${floor.minorCompatFloor}, the floor older release notes and NVIDIA's cuDNN matrix give for CUDA ${need.major}.x; NVIDIA's current Table 2 says only ">= ${floor.minorCompatBranch}", which it meets — unconfirmed either way`,
     remedy: `upgrade the host driver to >= ${floor.minorCompatFloor} to be inside every NVIDIA statement${need.minDriver ? ` (>= ${floorText(need.minDriver, need.releases, matrix)} for full CUDA ${majorMinor(need.cuda) ?? need.cuda} support)` : ''}`,
-    origin: originOf(need.evidence),
+    origin: originOf(need.evidence, req.layers),
   };
 }
 
@@ -299,7 +300,7 @@ function tooOldOrForwardCompat(need: CudaNeed, req: ImageRequirement, target: Ta
       verdict: 'caveat',
       message: `${needLabel(need)} needs driver >= ${mvcFloor ?? neededText}, above ${target.name}'s ${target.driver}; it runs only through the image's forward-compatibility libraries (libcuda ${req.forwardCompat?.compatDriver ?? '?'}) on driver branch R${branch}${fc.note ? `; ${fc.note}` : ''}`,
       remedy: `forward compatibility works on data-center GPUs only, needs the NVIDIA Container Toolkit to mount the compat libs (cuda-compat mode / enable-cuda-compat hook), and some features (e.g. IPC, graphics interop) need the newer kernel driver; upgrading the host to >= ${neededText} removes the dependency`,
-      origin: originOf([...need.evidence, ...(req.forwardCompat?.evidence ?? [])]),
+      origin: originOf([...need.evidence, ...(req.forwardCompat?.evidence ?? [])], req.layers),
     };
   }
   const parts = [`upgrade the host driver to >= ${neededText}`];
@@ -315,9 +316,9 @@ function tooOldOrForwardCompat(need: CudaNeed, req: ImageRequirement, target: Ta
   return {
     code: 'DRIVER_TOO_OLD',
     verdict: 'fail',
-    message: `${needLabel(need)} from ${describeEvidence(ev)} needs driver >= ${neededText} — below it the CUDA runtime refuses the driver at initialisation ("CUDA driver version is insufficient for CUDA runtime version")${mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0 ? ` (>= ${mvcFloor} with minor-version compatibility)` : ''}; ${target.name} has ${target.driver} (CUDA ${hostCuda})${need.unknown ? `; CUDA ${need.cuda} itself is not in the matrix` : ''}${fc.why ? `; forward compatibility does not apply: ${fc.why}` : ''}`,
+    message: `${needLabel(need)} from ${describeEvidence(ev, req.layers)} needs driver >= ${neededText} — below it the CUDA runtime refuses the driver at initialisation ("CUDA driver version is insufficient for CUDA runtime version")${mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0 ? ` (>= ${mvcFloor} with minor-version compatibility)` : ''}; ${target.name} has ${target.driver} (CUDA ${hostCuda})${need.unknown ? `; CUDA ${need.cuda} itself is not in the matrix` : ''}${fc.why ? `; forward compatibility does not apply: ${fc.why}` : ''}`,
     remedy: parts.join(', '),
-    origin: originOf(need.evidence),
+    origin: originOf(need.evidence, req.layers),
   };
 }
 
@@ -362,7 +363,7 @@ function checkMixedMajors(req: ImageRequirement): Reason[] {
   if (req.majors.length < 2) return [];
   const byMajor = req.majors.map((m) => {
     const ev = req.needs.filter((n) => n.major === m).flatMap((n) => n.evidence);
-    return `CUDA ${m}: ${describeEvidence(strongest(ev)!)}`;
+    return `CUDA ${m}: ${describeEvidence(strongest(ev)!, req.layers)}`;
   });
   return [
     {
@@ -370,7 +371,7 @@ function checkMixedMajors(req: ImageRequirement): Reason[] {
       verdict: 'caveat',
       message: `the image carries components of ${req.majors.length} CUDA majors — ${byMajor.join('; ')}; a library built for one major does not load the other major's runtime`,
       remedy: `keep one CUDA major: use the CUDA ${req.majors[req.majors.length - 1]} builds of every component (e.g. libcudnn9-cuda-${req.majors[req.majors.length - 1]}, nvidia-*-cu${req.majors[req.majors.length - 1]} wheels), or remove the unused toolkit`,
-      origin: originOf(req.needs.filter((n) => n.major !== req.majors[req.majors.length - 1]).flatMap((n) => n.evidence)),
+      origin: originOf(req.needs.filter((n) => n.major !== req.majors[req.majors.length - 1]).flatMap((n) => n.evidence), req.layers),
     },
   ];
 }
@@ -384,9 +385,9 @@ function checkDeclaredCuda(req: ImageRequirement, target: Target, hostCuda: stri
     {
       code: 'DECLARED_CUDA_UNSATISFIED',
       verdict: 'fail',
-      message: `the image's environment declares that the driver must support CUDA >= ${declared.cuda} (${ev.value ?? ''}${ev.detail ? `, ${ev.detail}` : ''}; ${describeEvidence(ev)}); ${target.name}'s driver ${target.driver} supports CUDA ${hostCuda}`,
+      message: `the image's environment declares that the driver must support CUDA >= ${declared.cuda} (${ev.value ?? ''}${ev.detail ? `, ${ev.detail}` : ''}; ${describeEvidence(ev, req.layers)}); ${target.name}'s driver ${target.driver} supports CUDA ${hostCuda}`,
       remedy: `upgrade the host driver to one that supports CUDA ${declared.cuda}, or re-solve the environment for CUDA ${hostCuda} (e.g. pin cuda-version=${hostCuda} / set system-requirements cuda = "${hostCuda}")`,
-      origin: originOf(declared.evidence),
+      origin: originOf(declared.evidence, req.layers),
     },
   ];
 }
@@ -398,9 +399,9 @@ function checkDriverLibs(req: ImageRequirement): Reason[] {
     {
       code: 'DRIVER_LIBS_IN_IMAGE',
       verdict: 'caveat',
-      message: `the image carries the driver's own library ${describeEvidence(first)}${req.driverLibs.length > 1 ? ` and ${req.driverLibs.length - 1} more` : ''}: on a host whose kernel driver differs it can shadow the library the NVIDIA container toolkit mounts and fail with "CUDA driver version is insufficient" or a version mismatch`,
+      message: `the image carries the driver's own library ${describeEvidence(first, req.layers)}${req.driverLibs.length > 1 ? ` and ${req.driverLibs.length - 1} more` : ''}: on a host whose kernel driver differs it can shadow the library the NVIDIA container toolkit mounts and fail with "CUDA driver version is insufficient" or a version mismatch`,
       remedy: 'remove libcuda.so* from the image (install cuda-compat for forward compatibility instead) and let the container toolkit mount the host driver',
-      origin: originOf(req.driverLibs),
+      origin: originOf(req.driverLibs, req.layers),
     },
   ];
 }

@@ -1,7 +1,7 @@
 /** Stage 5 — one image against one target: pass, caveat or fail, with reasons a tired engineer reads at a glance. */
-import type { ContainerRuntime } from './target';
-
-export type Verdict = 'pass' | 'caveat' | 'fail';
+import type { Verdict } from '../model/verdict';
+import type { ShownProvenance } from '../model/provenance';
+import type { ContainerRuntime } from '../model/target';
 
 /** Stable reason codes (README documents each; add, never rename). */
 export type ReasonCode =
@@ -26,14 +26,6 @@ export type ReasonCode =
   | 'SCAN_INCOMPLETE'
   | 'DRIVER_BRANCH_EOL';
 
-/** Where a reason's evidence came from, for reports and annotations. */
-export interface ReasonOrigin {
-  path?: string;
-  key?: string;
-  layer?: string;
-  layerIndex?: number;
-  instruction?: string;
-}
 
 export interface Reason {
   code: ReasonCode;
@@ -42,7 +34,8 @@ export interface Reason {
   message: string;
   /** how to fix it */
   remedy?: string;
-  origin?: ReasonOrigin[];
+  /** where its evidence came from, each layer looked up in the image's layer list */
+  origin?: ShownProvenance[];
   /** the reason holds only under this container runtime (NVIDIA_REQUIRE_* is checked by the legacy hook alone) */
   runtime?: ContainerRuntime;
 }
@@ -58,14 +51,4 @@ export interface Result {
    * and `decidedBy` names the runtime whose verdict it is when the two differ.
    */
   runtimes?: { legacy: Verdict; cdi: Verdict; decidedBy?: ContainerRuntime };
-}
-
-const RANK: Record<Verdict, number> = { pass: 0, caveat: 1, fail: 2 };
-
-export function worse(a: Verdict, b: Verdict): Verdict {
-  return RANK[a] >= RANK[b] ? a : b;
-}
-
-export function verdictRank(v: Verdict): number {
-  return RANK[v];
 }
