@@ -1,15 +1,20 @@
 /**
  * The action's inputs, typed and validated at the edge. Read exactly as the runner passes them (INPUT_<NAME>
  * environment variables, as @actions/core's getInput does) so this module has no dependency on the toolkit and
- * tests set real INPUT_* variables.
+ * tests set real INPUT_* variables. INPUTS (a zod schema) checks the text of every input; an empty input is unset.
  */
-import { GateError } from '../common/errors';
+import { z } from 'zod';
+import { parseWithSchema, say } from '../common/schema-error';
 import type { ScanMode } from '../engine/check';
-import { CONTAINER_RUNTIMES, type ContainerRuntime, type FailOn, type NoCudaPolicy } from '../verdict/target';
+import { FAIL_ON_VALUES, NO_CUDA_VALUES, type FailOn, type NoCudaPolicy } from '../model/policy';
+import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../model/target';
 
-export type CommentMode = 'auto' | 'always' | 'on-failure' | 'never';
+export const COMMENT_MODES = ['auto', 'always', 'on-failure', 'never'] as const;
+export type CommentMode = (typeof COMMENT_MODES)[number];
 /** check: gate the images; aggregate: merge the JSON reports of other jobs (matrix legs) into one verdict */
-export type ActionMode = 'check' | 'aggregate';
+export const ACTION_MODES = ['check', 'aggregate'] as const;
+export type ActionMode = (typeof ACTION_MODES)[number];
+const SCAN_MODES = ['full', 'config'] as const satisfies readonly ScanMode[];
 
 export interface Inputs {
   mode: ActionMode;
@@ -45,21 +50,6 @@ export function readInput(name: string, env: NodeJS.ProcessEnv = process.env): s
   return (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
 }
 
-function oneOf<T extends string>(name: string, value: string, allowed: readonly T[], fallback?: T): T | undefined {
-  if (!value) return fallback;
-  if (!allowed.includes(value as T)) {
-    throw new GateError('BAD_ARGUMENT', `input "${name}": "${value}" is not one of ${allowed.join(', ')}`, `set ${name}: ${allowed[0]}`);
-  }
-  return value as T;
-}
-
-function bool(name: string, value: string): boolean {
-  if (!value) return false;
-  if (['true', 'True', 'TRUE'].includes(value)) return true;
-  if (['false', 'False', 'FALSE'].includes(value)) return false;
-  throw new GateError('BAD_ARGUMENT', `input "${name}": "${value}" is not a boolean`, `set ${name}: true or false`);
-}
-
 /** Multiline or comma-separated list; blank lines and # comments dropped. */
 export function listInput(value: string): string[] {
   return value
@@ -69,42 +59,96 @@ export function listInput(value: string): string[] {
     .filter(Boolean);
 }
 
+/** An input left empty is unset: its default applies. */
+const unset = (v: unknown) => (v === '' ? undefined : v);
+
+/** One of `values`, or unset. */
+function choice<const T extends readonly [string, ...string[]]>(name: string, values: T) {
+  return z.preprocess(
+    unset,
+    z.enum(values, { error: (iss) => say(`input "${name}": "${String(iss.input)}" is not one of ${values.join(', ')}`, `set ${name}: ${values[0]}`) }).optional(),
+  );
+}
+
+/** true or false as YAML 1.2 core writes them, or unset. */
+function boolean(name: string) {
+  return z.preprocess(
+    unset,
+    z
+      .enum(['true', 'True', 'TRUE', 'false', 'False', 'FALSE'], { error: (iss) => say(`input "${name}": "${String(iss.input)}" is not a boolean`, `set ${name}: true or false`) })
+      .transform((v) => v.toLowerCase() === 'true')
+      .optional(),
+  );
+}
+
+const text = z.string();
+const optionalText = z.string().transform((v) => v || undefined);
+const list = z.string().transform(listInput);
+
+/** Every input of action.yml, as text (trimmed; empty = unset), each checked alone. */
+const INPUT_TEXTS = z.object({
+    mode: choice('mode', ACTION_MODES),
+    images: list,
+    reports: list,
+    targets: optionalText,
+    driver: optionalText,
+    gpu: optionalText,
+    'forward-compat': boolean('forward-compat'),
+    runtime: choice('runtime', CONTAINER_RUNTIMES),
+    'fail-on': choice('fail-on', FAIL_ON_VALUES),
+    'no-cuda': choice('no-cuda', NO_CUDA_VALUES),
+    comment: choice('comment', COMMENT_MODES),
+    'comment-key': text,
+    'baseline-images': list,
+    platform: optionalText,
+    'github-token': text,
+    'report-path': optionalText,
+    dockerfile: optionalText,
+    scan: choice('scan', SCAN_MODES),
+    cache: boolean('cache'),
+    'report-artifact': optionalText,
+    'matrix-overrides': list,
+  });
+
+/** The inputs, checked together and typed. */
+export const INPUTS = INPUT_TEXTS
+  .superRefine((v, ctx) => {
+    const problem = (sentence: string, fix: string) => ctx.addIssue({ code: 'custom', message: say(sentence, fix) });
+    const mode = v.mode ?? 'check';
+    if (mode === 'aggregate' && !v.reports.length) problem('input "reports" is empty (mode: aggregate)', "list the legs' report files, e.g. reports: reports/**/*.json");
+    if (mode === 'check' && !v.images.length) problem('input "images" is empty', 'list one image per line, e.g. images: docker-daemon:app:pr-${{ github.event.number }}');
+    if (v.runtime && !v.driver) {
+      problem(`input "runtime" (${v.runtime}) needs input "driver"`, 'set driver: too, or state the runtime per target in the targets file (runtime: cdi)');
+    }
+  })
+  .transform(
+    (v): Inputs => ({
+      mode: v.mode ?? 'check',
+      images: v.images,
+      targets: v.targets ?? '.github/cuda-targets.yml',
+      driver: v.driver,
+      gpu: v.gpu,
+      forwardCompat: v['forward-compat'] ?? false,
+      ...(v.runtime && { runtime: v.runtime }),
+      failOn: v['fail-on'],
+      noCuda: v['no-cuda'],
+      comment: v.comment ?? 'auto',
+      commentKey: v['comment-key'],
+      baselineImages: v['baseline-images'],
+      platform: v.platform,
+      githubToken: v['github-token'],
+      reportPath: v['report-path'] ?? 'cuda-gate-report.json',
+      dockerfile: v.dockerfile,
+      scan: v.scan ?? 'full',
+      cache: v.cache ?? true,
+      reports: v.reports,
+      reportArtifact: v['report-artifact'],
+      matrixOverrides: v['matrix-overrides'],
+    }),
+  );
+
 export function getInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
-  const get = (n: string) => readInput(n, env);
-  const mode = oneOf<ActionMode>('mode', get('mode'), ['check', 'aggregate'], 'check')!;
-  const images = listInput(get('images'));
-  const reports = listInput(get('reports'));
-  if (mode === 'aggregate' && !reports.length) {
-    throw new GateError('BAD_ARGUMENT', 'input "reports" is empty (mode: aggregate)', 'list the legs\' report files, e.g. reports: reports/**/*.json');
-  }
-  if (mode === 'check' && !images.length) {
-    throw new GateError('BAD_ARGUMENT', 'input "images" is empty', 'list one image per line, e.g. images: docker-daemon:app:pr-${{ github.event.number }}');
-  }
-  const runtime = oneOf<ContainerRuntime>('runtime', get('runtime'), CONTAINER_RUNTIMES);
-  if (runtime && !get('driver')) {
-    throw new GateError('BAD_ARGUMENT', `input "runtime" (${runtime}) needs input "driver"`, 'set driver: too, or state the runtime per target in the targets file (runtime: cdi)');
-  }
-  return {
-    mode,
-    images,
-    targets: get('targets') || '.github/cuda-targets.yml',
-    driver: get('driver') || undefined,
-    gpu: get('gpu') || undefined,
-    forwardCompat: bool('forward-compat', get('forward-compat')),
-    ...(runtime && { runtime }),
-    failOn: oneOf<FailOn>('fail-on', get('fail-on'), ['fail', 'caveat', 'never']),
-    noCuda: oneOf<NoCudaPolicy>('no-cuda', get('no-cuda'), ['pass', 'warn', 'fail']),
-    comment: oneOf<CommentMode>('comment', get('comment'), ['auto', 'always', 'on-failure', 'never'], 'auto')!,
-    commentKey: get('comment-key'),
-    baselineImages: listInput(get('baseline-images')),
-    platform: get('platform') || undefined,
-    githubToken: get('github-token'),
-    reportPath: get('report-path') || 'cuda-gate-report.json',
-    dockerfile: get('dockerfile') || undefined,
-    scan: oneOf<ScanMode>('scan', get('scan'), ['full', 'config'], 'full')!,
-    cache: get('cache') ? bool('cache', get('cache')) : true,
-    reports,
-    reportArtifact: get('report-artifact') || undefined,
-    matrixOverrides: listInput(get('matrix-overrides')),
-  };
+  const raw = Object.fromEntries(Object.keys(INPUT_TEXTS.shape).map((name) => [name, readInput(name, env)]));
+  // the sentence names the input; the fix says what to set
+  return parseWithSchema(INPUTS, raw, { what: '', code: 'BAD_ARGUMENT' });
 }

@@ -1,11 +1,18 @@
-/** argv -> typed CLI options. Every mistake is a GateError naming the flag and the fix. */
+/**
+ * argv -> typed CLI options. Node's parseArgs splits the flags; CHECK_FLAGS (a zod schema) checks which go together
+ * and then their values. Every mistake is a GateError naming the flag and the fix.
+ */
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { GateError } from '../common/errors';
+import { parseWithSchema, say } from '../common/schema-error';
 import type { ScanMode } from '../engine/check';
-import { FAIL_ON_VALUES as FAIL_ON, NO_CUDA_VALUES as NO_CUDA, type FailOn, type NoCudaPolicy } from '../model/policy';
+import { FAIL_ON_VALUES, NO_CUDA_VALUES, type FailOn, type NoCudaPolicy } from '../model/policy';
 import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../model/target';
 
-export type Format = 'text' | 'json' | 'markdown';
+export const FORMATS = ['text', 'json', 'markdown'] as const;
+export type Format = (typeof FORMATS)[number];
+const SCAN_MODES = ['full', 'config'] as const satisfies readonly ScanMode[];
 
 export interface CheckArgs {
   command: 'check';
@@ -45,8 +52,6 @@ export interface ProbeArgs {
 
 export type CliArgs = CheckArgs | ProbeArgs | { command: 'help' } | { command: 'version' };
 
-const FORMATS: readonly Format[] = ['text', 'json', 'markdown'];
-const SCAN: readonly ScanMode[] = ['full', 'config'];
 
 export const USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --driver VER [--gpu GPU] [--forward-compat]
                                                    [--runtime legacy|cdi]]
@@ -120,58 +125,108 @@ export function parseCliArgs(argv: string[]): CliArgs {
   } catch (e) {
     throw new GateError('BAD_ARGUMENT', (e as Error).message.split('\n')[0], 'see cuda-gate --help');
   }
-  const v = parsed.values;
-  if (!parsed.positionals.length) throw new GateError('BAD_ARGUMENT', 'check: no image given', 'e.g. cuda-gate check docker-archive:app.tar --driver 535.104.05');
-  if (v.targets && v.driver) throw new GateError('BAD_ARGUMENT', '--targets and --driver are exclusive', 'use a targets file for several targets, or --driver for one');
-  if ((v.gpu || v['forward-compat']) && !v.driver) throw new GateError('BAD_ARGUMENT', '--gpu and --forward-compat need --driver', 'e.g. --driver 535.104.05 --gpu A100');
-  const runtime = v.runtime as string | undefined;
-  if (runtime !== undefined && !v.driver) {
-    throw new GateError('BAD_ARGUMENT', '--runtime needs --driver', 'e.g. --driver 535.104.05 --runtime cdi; a targets file states it per target (runtime: cdi)');
-  }
-  if (runtime !== undefined && !CONTAINER_RUNTIMES.includes(runtime as ContainerRuntime)) {
-    throw new GateError('BAD_ARGUMENT', `--runtime "${runtime}" is not one of ${CONTAINER_RUNTIMES.join(', ')}`, 'e.g. --runtime cdi (CDI / jit-cdi) or --runtime legacy (docker run --gpus); leave it out to judge both');
-  }
-  const format = v.format as string;
-  if (!FORMATS.includes(format as Format)) throw new GateError('BAD_ARGUMENT', `--format "${format}" is not one of ${FORMATS.join(', ')}`, 'e.g. --format json');
-  const failOn = v['fail-on'] as string | undefined;
-  if (failOn !== undefined && !FAIL_ON.includes(failOn as FailOn)) throw new GateError('BAD_ARGUMENT', `--fail-on "${failOn}" is not one of ${FAIL_ON.join(', ')}`, 'e.g. --fail-on caveat');
-  const noCuda = v['no-cuda'] as string | undefined;
-  if (noCuda !== undefined && !NO_CUDA.includes(noCuda as NoCudaPolicy)) throw new GateError('BAD_ARGUMENT', `--no-cuda "${noCuda}" is not one of ${NO_CUDA.join(', ')}`, 'e.g. --no-cuda fail');
-  const scan = v.scan as string;
-  if (!SCAN.includes(scan as ScanMode)) throw new GateError('BAD_ARGUMENT', `--scan "${scan}" is not one of ${SCAN.join(', ')}`, 'e.g. --scan config');
-  if (v['cache-dir'] !== undefined && v['no-cache']) throw new GateError('BAD_ARGUMENT', '--cache-dir and --no-cache are exclusive', 'give one of them');
-  const jobsText = v.jobs as string | undefined;
-  const jobs = jobsText === undefined ? undefined : Number(jobsText);
-  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
-    throw new GateError('BAD_ARGUMENT', `--jobs "${jobsText}" is not a whole number from 1 to 64`, 'e.g. --jobs 2');
-  }
-  const matrixOverrides = (v['matrix-overrides'] as string[] | undefined) ?? [];
-  if (matrixOverrides.some((f) => !f.trim())) throw new GateError('BAD_ARGUMENT', '--matrix-overrides is empty', 'e.g. --matrix-overrides .github/cuda-matrix-overrides.yml');
-  if (v['cache-dir'] === '') throw new GateError('BAD_ARGUMENT', '--cache-dir is empty', 'e.g. --cache-dir .cache/cuda-gate');
-  return {
-    command: 'check',
-    sources: parsed.positionals,
-    targets: v.targets as string | undefined,
-    driver: v.driver as string | undefined,
-    gpu: v.gpu as string | undefined,
-    forwardCompat: !!v['forward-compat'],
-    ...(runtime !== undefined && { runtime: runtime as ContainerRuntime }),
-    format: format as Format,
-    output: v.output as string | undefined,
-    failOn: failOn as FailOn | undefined,
-    noCuda: noCuda as NoCudaPolicy | undefined,
-    platform: v.platform as string | undefined,
-    quiet: !!v.quiet,
-    matrixDir: v.matrix as string | undefined,
-    matrixOverrides,
-    scan: scan as ScanMode,
-    cacheDir: v['cache-dir'] as string | undefined,
-    noCache: !!v['no-cache'],
-    insecureRegistries: (v['insecure-registry'] as string[] | undefined) ?? [],
-    noSeek: !!v['no-seek'],
-    ...(jobs !== undefined && { jobs }),
-  };
+  // the flag names each problem itself: the message is the sentence alone
+  return parseWithSchema(CHECK_FLAGS, { sources: parsed.positionals, ...parsed.values }, { what: '', code: 'BAD_ARGUMENT' });
 }
+
+/** `--format "yaml" is not one of text, json, markdown (e.g. --format json)` */
+export function flagChoice<const T extends readonly [string, ...string[]]>(flag: string, values: T, example: string) {
+  return z.enum(values, { error: (iss) => say(`${flag} "${String(iss.input)}" is not one of ${values.join(', ')}`, example) });
+}
+
+export const FORMAT_FLAG = flagChoice('--format', FORMATS, 'e.g. --format json');
+export const FAIL_ON_FLAG = flagChoice('--fail-on', FAIL_ON_VALUES, 'e.g. --fail-on caveat');
+
+const relation = (sentence: string, fix: string) => ({ code: 'custom' as const, message: say(sentence, fix) });
+
+/** Which flags `check` was given, and which go together: checked before their values. */
+const CHECK_FLAG_SET = z
+  .looseObject({
+    sources: z.array(z.string()).min(1, { error: () => say('check: no image given', 'e.g. cuda-gate check docker-archive:app.tar --driver 535.104.05') }),
+    targets: z.string().optional(),
+    driver: z.string().optional(),
+    gpu: z.string().optional(),
+    'forward-compat': z.boolean().optional(),
+    runtime: z.string().optional(),
+    'cache-dir': z.string().optional(),
+    'no-cache': z.boolean().optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.targets && v.driver) ctx.addIssue(relation('--targets and --driver are exclusive', 'use a targets file for several targets, or --driver for one'));
+    if ((v.gpu || v['forward-compat']) && !v.driver) ctx.addIssue(relation('--gpu and --forward-compat need --driver', 'e.g. --driver 535.104.05 --gpu A100'));
+    if (v.runtime !== undefined && !v.driver) {
+      ctx.addIssue(relation('--runtime needs --driver', 'e.g. --driver 535.104.05 --runtime cdi; a targets file states it per target (runtime: cdi)'));
+    }
+    if (v['cache-dir'] !== undefined && v['no-cache']) ctx.addIssue(relation('--cache-dir and --no-cache are exclusive', 'give one of them'));
+  });
+
+const isJobs = (text: string) => Number.isInteger(Number(text)) && Number(text) >= 1 && Number(text) <= 64;
+
+/** The values of `check`'s flags, in the order they are checked, and the CheckArgs they make. */
+const CHECK_FLAG_VALUES = z
+  .object({
+    sources: z.array(z.string()),
+    targets: z.string().optional(),
+    driver: z.string().optional(),
+    gpu: z.string().optional(),
+    'forward-compat': z.boolean(),
+    runtime: flagChoice('--runtime', CONTAINER_RUNTIMES, 'e.g. --runtime cdi (CDI / jit-cdi) or --runtime legacy (docker run --gpus); leave it out to judge both').optional(),
+    format: FORMAT_FLAG,
+    output: z.string().optional(),
+    'fail-on': FAIL_ON_FLAG.optional(),
+    'no-cuda': flagChoice('--no-cuda', NO_CUDA_VALUES, 'e.g. --no-cuda fail').optional(),
+    platform: z.string().optional(),
+    quiet: z.boolean(),
+    matrix: z.string().optional(),
+    scan: flagChoice('--scan', SCAN_MODES, 'e.g. --scan config'),
+    'no-cache': z.boolean(),
+    'insecure-registry': z.array(z.string()).default([]),
+    jobs: z
+      .string()
+      .refine(isJobs, { error: (iss) => say(`--jobs "${String(iss.input)}" is not a whole number from 1 to 64`, 'e.g. --jobs 2') })
+      .transform(Number)
+      .optional(),
+    'no-seek': z.boolean(),
+    'matrix-overrides': z
+      .array(z.string().refine((f) => f.trim() !== '', { error: () => say('--matrix-overrides is empty', 'e.g. --matrix-overrides .github/cuda-matrix-overrides.yml') }))
+      .default([]),
+    'cache-dir': z.string().min(1, { error: () => say('--cache-dir is empty', 'e.g. --cache-dir .cache/cuda-gate') }).optional(),
+  })
+  .transform(
+    (v): CheckArgs => ({
+      command: 'check',
+      sources: v.sources,
+      targets: v.targets,
+      driver: v.driver,
+      gpu: v.gpu,
+      forwardCompat: v['forward-compat'],
+      ...(v.runtime !== undefined && { runtime: v.runtime }),
+      format: v.format,
+      output: v.output,
+      failOn: v['fail-on'],
+      noCuda: v['no-cuda'],
+      platform: v.platform,
+      quiet: v.quiet,
+      matrixDir: v.matrix,
+      matrixOverrides: v['matrix-overrides'],
+      scan: v.scan,
+      cacheDir: v['cache-dir'],
+      noCache: v['no-cache'],
+      insecureRegistries: v['insecure-registry'],
+      noSeek: v['no-seek'],
+      ...(v.jobs !== undefined && { jobs: v.jobs }),
+    }),
+  );
+
+/** `check`'s flags after parseArgs: which go together, then each value. */
+export const CHECK_FLAGS = CHECK_FLAG_SET.pipe(CHECK_FLAG_VALUES);
+
+const PROBE_FLAGS = z
+  .object({
+    format: flagChoice('--format', ['yaml', 'json'], 'e.g. cuda-gate probe --format json'),
+    matrix: z.string().optional(),
+  })
+  .transform((v): ProbeArgs => ({ command: 'probe', format: v.format, matrixDir: v.matrix }));
 
 function parseProbeArgs(rest: string[]): ProbeArgs {
   let parsed;
@@ -180,7 +235,5 @@ function parseProbeArgs(rest: string[]): ProbeArgs {
   } catch (e) {
     throw new GateError('BAD_ARGUMENT', (e as Error).message.split('\n')[0], 'usage: cuda-gate probe [--format yaml|json]');
   }
-  const format = parsed.values.format as string;
-  if (format !== 'yaml' && format !== 'json') throw new GateError('BAD_ARGUMENT', `--format "${format}" is not one of yaml, json`, 'e.g. cuda-gate probe --format json');
-  return { command: 'probe', format, matrixDir: parsed.values.matrix as string | undefined };
+  return parseWithSchema(PROBE_FLAGS, parsed.values, { what: '', code: 'BAD_ARGUMENT' });
 }

@@ -4,13 +4,15 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { GateError, messageOf } from '../common/errors';
+import { parseWithSchema, say } from '../common/schema-error';
 import { renderMarkdown } from '../report/markdown';
 import { mergeReports } from '../report/merge';
 import { parseReport } from '../report/parse-report';
 import { renderText } from '../report/text';
-import { FAIL_ON_VALUES as FAIL_ON, type FailOn } from '../model/policy';
-import type { Format } from './args';
+import type { FailOn } from '../model/policy';
+import { FAIL_ON_FLAG, FORMAT_FLAG, type Format } from './args';
 
 export interface MergeArgs {
   command: 'merge';
@@ -20,7 +22,6 @@ export interface MergeArgs {
   failOn?: FailOn;
 }
 
-const FORMATS: readonly Format[] = ['text', 'json', 'markdown'];
 const USAGE_HINT = 'usage: cuda-gate merge REPORT.json... [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]';
 
 export function parseMergeArgs(argv: string[]): MergeArgs {
@@ -39,16 +40,18 @@ export function parseMergeArgs(argv: string[]): MergeArgs {
   } catch (e) {
     throw new GateError('BAD_ARGUMENT', (e as Error).message.split('\n')[0], USAGE_HINT);
   }
-  const v = parsed.values;
-  if (!parsed.positionals.length) throw new GateError('BAD_ARGUMENT', 'merge: no report given', 'e.g. cuda-gate merge reports/*/cuda-gate-report.json');
-  const format = v.format as string;
-  if (!FORMATS.includes(format as Format)) throw new GateError('BAD_ARGUMENT', `--format "${format}" is not one of ${FORMATS.join(', ')}`, 'e.g. --format json');
-  const failOn = v['fail-on'] as string | undefined;
-  if (failOn !== undefined && !FAIL_ON.includes(failOn as FailOn)) {
-    throw new GateError('BAD_ARGUMENT', `--fail-on "${failOn}" is not one of ${FAIL_ON.join(', ')}`, 'e.g. --fail-on caveat');
-  }
-  return { command: 'merge', reports: parsed.positionals, format: format as Format, output: v.output as string | undefined, failOn: failOn as FailOn | undefined };
+  return parseWithSchema(MERGE_FLAGS, { reports: parsed.positionals, ...parsed.values }, { what: '', code: 'BAD_ARGUMENT' });
 }
+
+/** `merge`'s flags after parseArgs, checked (each sentence names its flag) into MergeArgs. */
+const MERGE_FLAGS = z
+  .object({
+    reports: z.array(z.string()).min(1, { error: () => say('merge: no report given', 'e.g. cuda-gate merge reports/*/cuda-gate-report.json') }),
+    format: FORMAT_FLAG,
+    output: z.string().optional(),
+    'fail-on': FAIL_ON_FLAG.optional(),
+  })
+  .transform((v): MergeArgs => ({ command: 'merge', reports: v.reports, format: v.format, output: v.output, failOn: v['fail-on'] }));
 
 /** Reads, checks and merges the reports, writes the result, and returns the exit status. */
 export function runMerge(args: MergeArgs, out: NodeJS.WritableStream): number {
