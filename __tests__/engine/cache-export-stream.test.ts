@@ -35,7 +35,7 @@ async function exportedImage(spec: ImageSpec, name: string): Promise<Image & { b
     platform,
     config: { env: spec.env ?? {}, labels: spec.labels ?? {}, history: [], diffIds },
     layers: diffIds.map((d) => ({ digest: d, diffId: d })),
-    readLayers: (read, opts) => readImageExport(createReadStream(archive), { what: name, platform, diffIds, read, skip: opts?.skip }),
+    readLayers: (read, opts) => readImageExport(createReadStream(archive), { what: name, platform, diffIds, read, only: opts?.only, aliases: opts?.aliases }),
     blobs: written.layerDigests,
   };
 }

@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { analyseLayer } from '../../src/layers/analyse-layer';
 import { mergeLayers } from '../../src/layers/merge';
+import { namedLayer } from '../../src/layers/named';
 import type { FileSystemView, InterestFn, LayerResult } from '../../src/layers/types';
 import type { Image, ImageConfig } from '../../src/sources/types';
 import type { ImageSpec } from './oci-layout';
@@ -72,8 +73,8 @@ export interface ReadBack {
 /** Streams every layer of `image` through analyseLayer and merges them, as the engine will. */
 export async function readBack(image: Image, interest: InterestFn = EVERYTHING): Promise<ReadBack> {
   const read = await image.readLayers((layer, tar: Readable) => analyseLayer(tar, layer.descriptor, interest));
-  // nothing is skipped here, so every slot holds a result
-  const results = read.results as LayerResult[];
+  // nothing is left out here, so every slot holds a result; each named after the layer's final descriptor, as the engine does
+  const results = read.results.map((r, i) => namedLayer(r as LayerResult, read.layers[i]));
   return { results, config: read.config, view: mergeLayers(results, read.config.history) };
 }
 

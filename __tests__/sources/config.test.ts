@@ -30,6 +30,17 @@ describe('parseImageConfig', () => {
     expect(parseImageConfig(bytes({ config: { Env: null, Labels: null } }), 'c')).toMatchObject({ env: {}, labels: {}, history: [], diffIds: [] });
   });
 
+  test('a config with Env and no Labels (or the reverse) keeps what it has', () => {
+    expect(parseImageConfig(bytes({ config: { Env: ['CUDA_VERSION=12.4.127'] } }), 'c')).toMatchObject({ env: { CUDA_VERSION: '12.4.127' }, labels: {} });
+    expect(parseImageConfig(bytes({ config: { Labels: { a: 'b' } } }), 'c')).toMatchObject({ env: {}, labels: { a: 'b' } });
+  });
+
+  test('diff_ids that are not all strings are CORRUPT_ARCHIVE naming the place: a dropped one would pair layers with the wrong diffID', () => {
+    expect(() => parseImageConfig(bytes({ rootfs: { diff_ids: ['sha256:aa', 5] } }), 'image config sha256:cc in app.tar')).toThrow(
+      expect.objectContaining({ code: 'CORRUPT_ARCHIVE', message: 'image config sha256:cc in app.tar: rootfs.diff_ids[1] should be a string, not 5' }),
+    );
+  });
+
   test('a later duplicate env entry wins; values may contain "="', () => {
     expect(parseEnv(['A=1', 'B=x=y', 'A=2', 'junk'])).toEqual({ A: '2', B: 'x=y' });
   });

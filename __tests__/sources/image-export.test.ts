@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { analyseLayer } from '../../src/layers/analyse-layer';
+import { namedLayer } from '../../src/layers/named';
 import type { LayerResult } from '../../src/layers/types';
 import { readImageExport } from '../../src/sources/image-export';
 import { openImage } from '../../src/sources/open';
@@ -31,7 +32,8 @@ async function readExport(path: string, diffIds: string[]) {
       return result;
     },
   });
-  return { ...out, seen };
+  // each result named after its layer's final descriptor (the manifest comes last), as the engine does
+  return { ...out, results: out.results.map((r, i) => namedLayer(r, out.layers[i])), seen };
 }
 
 describe('readImageExport', () => {

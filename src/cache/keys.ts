@@ -4,13 +4,9 @@
  * registry, and whatever compression it was stored with, so all of them share one entry.
  */
 import { createHash } from 'node:crypto';
-import type { LayerDescriptor } from '../sources/types';
+export { layerKey } from '../sources/types';
 
 const DIGEST = /^([a-z0-9]+):([a-f0-9]{32,128})$/;
-
-export function layerKey(layer: Pick<LayerDescriptor, 'digest' | 'diffId'>): string {
-  return layer.diffId ?? layer.digest;
-}
 
 /** `sha256:<hex>` -> `sha256-<hex>`; undefined for anything that is not a plain digest (never a path from outside). */
 export function digestFileName(digest: string): string | undefined {

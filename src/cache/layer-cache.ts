@@ -43,6 +43,12 @@ export interface LayerCacheOptions {
   log?: CacheLog;
 }
 
+/** What the cache holds of an image's layers (LayerCache.lookup). */
+export interface CacheLookup {
+  found: ReadonlyMap<string, LayerResult>;
+  missing: string[];
+}
+
 type EntryKind = 'layer' | 'history' | 'alias';
 
 interface EntryDoc {
@@ -69,6 +75,21 @@ export class LayerCache {
     this.version = opts.version;
     this.maxBytes = opts.maxBytes ?? DEFAULT_MAX_CACHE_BYTES;
     this.log = opts.log ?? SILENT;
+  }
+
+  /**
+   * Asked once per image: the cached analyses of the layers with these keys (diffID, else blob digest), and the keys
+   * it has none for — in the order given, without repeats — which are the layers to read.
+   */
+  lookup(keys: readonly string[]): CacheLookup {
+    const found = new Map<string, LayerResult>();
+    const missing: string[] = [];
+    for (const key of new Set(keys)) {
+      const hit = this.get(key);
+      if (hit) found.set(key, hit);
+      else missing.push(key);
+    }
+    return { found, missing };
   }
 
   /** The analysis of the layer with this key (diffID, else blob digest), if cached for this version. */

@@ -1,23 +1,27 @@
 /**
- * Reads an image's layers through the per-layer cache: every layer is looked up first, the source is told to skip
- * the ones the cache holds (never opened: archives and layouts do not read them, a daemon with all of them cached
- * does not even export), and what had to be read is stored for next time.
+ * Reads an image's layers through the per-layer cache, in three steps that pass data, nothing else:
+ * 1. the cache is asked once which of the image's layer keys it holds and which it lacks;
+ * 2. the source analyses only the lacking ones (never opened otherwise: archives and layouts do not read them, a
+ *    registry does not fetch them, a daemon with all of them cached does not even export) and returns the final
+ *    descriptor of every layer beside each fresh analysis;
+ * 3. cached and fresh analyses are merged in manifest order, each named after its final descriptor, and what was
+ *    read is stored for next time under the key its read verified.
  */
 import type { LayerCache } from '../cache/layer-cache';
-import { layerKey } from '../cache/keys';
 import { evidenceInterest } from '../evidence/interests';
-import { analyseLayer } from '../layers/analyse-layer';
+import { analyseLayer, DEFAULT_LAYER_LIMITS, type LayerLimits } from '../layers/analyse-layer';
 import { analyseLayerAt, type SeekReadStats } from '../layers/analyse-layer-at';
+import { namedLayer } from '../layers/named';
 import type { LayerResult } from '../layers/types';
-import type {
-  HistoryEntry,
-  Image,
-  ImageConfig,
-  LayerContext,
-  LayerDescriptor,
-  LayerReader,
-  ReadLayersOptions,
-  SeekableLayerReader,
+import {
+  layerKey,
+  type HistoryEntry,
+  type Image,
+  type ImageConfig,
+  type LayerReader,
+  type ReadLayersOptions,
+  type ReadLayersOutcome,
+  type SeekableLayerReader,
 } from '../sources/types';
 
 export interface LayersRead {
@@ -31,6 +35,8 @@ export interface LayersRead {
   bytesRead: number;
   /** the layers read by offset, and the bytes actually read from their files */
   byOffset: { layers: number; bytesRead: number };
+  /** the limits the layer reader applied (the cache key covers them: cached results were read under the same); absent when no layer was read */
+  limits?: LayerLimits;
 }
 
 export interface ReadThroughCacheOptions {
@@ -43,136 +49,115 @@ export interface ReadThroughCacheOptions {
   jobs?: number;
 }
 
-interface FreshLayer {
-  result: LayerResult;
-  /** what the source called the layer before reading told its diffID (legacy `<v1 id>/layer.tar`) */
-  nameBefore?: string;
-}
-
 export async function readLayersThroughCache(image: Image, opts: ReadThroughCacheOptions): Promise<LayersRead> {
   const { cache } = opts;
-  const keys = image.layers.map(layerKey);
-  const cached = new Map<string, LayerResult>();
-  if (cache) {
-    for (const key of keys) {
-      if (cached.has(key)) continue;
-      const hit = cache.get(key);
-      if (hit) cached.set(key, hit);
-    }
-  }
+  const limits = DEFAULT_LAYER_LIMITS;
+  const { found, missing } = cache ? cache.lookup(image.layers.map(layerKey)) : { found: new Map<string, LayerResult>(), missing: undefined };
 
+  // undefined: every layer
+  let only: readonly string[] | undefined = missing;
   let cachedHistory: HistoryEntry[] | undefined;
-  if (cache && keys.length > 0 && keys.every((k) => cached.has(k)) && image.config.history.length === 0) {
+  if (cache && image.layers.length > 0 && missing?.length === 0 && image.config.history.length === 0) {
     // Nothing left to read, but this config has no history (a daemon's inspect lacks it): take it from the cache,
     // else read the top layer, whose export brings the config with its history.
     cachedHistory = image.digest !== undefined ? cache.getHistory(image.digest) : undefined;
-    if (cachedHistory === undefined) cached.delete(keys[keys.length - 1]);
+    if (cachedHistory === undefined) only = [layerKey(image.layers[image.layers.length - 1])];
   }
 
-  const fresh: FreshLayer[] = [];
-  let bytes = 0;
-  const analysed = (nameBefore: string | undefined, result: LayerResult): LayerResult => {
-    fresh.push({ result, nameBefore });
-    bytes += result.tarBytes;
-    opts.onLayer?.(fresh.length, bytes);
+  let reader = layerReader(opts, limits);
+  let outcome = await image.readLayers(
+    reader.read,
+    reader.request({ ...(only && { only }), ...(cache && { aliases: { get: (name: string) => cache.getAlias(name) } }) }),
+  );
+  let merged = merge(outcome, found);
+  if (merged.unanswered > 0) {
+    // Only an export stream gets here, and only through `aliases`: it let a layer pass unread because an earlier
+    // export's entry of the same name was a layer the cache holds, and its manifest — which comes after the layers
+    // and cannot be waited for, the stream cannot be rewound — says the name now stands for a layer the cache lacks.
+    // The layer's bytes are gone: read the image again, trusting no name this time.
+    cache?.log.debug(`cache: ${merged.unanswered} layer(s) of ${image.source} passed unread under a stale export name; reading every layer`);
+    reader = layerReader(opts, limits);
+    outcome = await image.readLayers(reader.read, reader.request({}));
+    merged = merge(outcome, new Map());
+  }
+  if (cache) remember(cache, image, outcome, found);
+
+  const config = outcome.config.history.length === 0 && cachedHistory !== undefined ? { ...outcome.config, history: cachedHistory } : outcome.config;
+  return {
+    results: merged.results,
+    config,
+    layersRead: merged.results.length - merged.fromCache,
+    layersFromCache: merged.fromCache,
+    bytesRead: reader.bytes,
+    byOffset: reader.byOffset,
+    limits,
+  };
+}
+
+/** The readers a source is handed: the analysis itself, counting layers and bytes as it goes. */
+function layerReader(opts: ReadThroughCacheOptions, limits: LayerLimits) {
+  const counts = { layers: 0, bytes: 0, byOffset: { layers: 0, bytesRead: 0 } };
+  const done = (result: LayerResult): LayerResult => {
+    counts.layers++;
+    counts.bytes += result.tarBytes;
+    opts.onLayer?.(counts.layers, counts.bytes);
     return result;
   };
-  const read: LayerReader<LayerResult> = async (layer, tar) => {
-    const nameBefore = layer.descriptor.diffId === undefined ? layer.descriptor.digest : undefined;
-    // the descriptor itself: a daemon export may only learn the layer digest at the end of its stream
-    return analysed(nameBefore, await analyseLayer(tar, layer.descriptor, evidenceInterest));
-  };
-  // file sources know their layers up front: no name to learn on the way
-  const byOffset = { layers: 0, bytesRead: 0 };
+  const read: LayerReader<LayerResult> = async (layer, tar) => done(await analyseLayer(tar, layer.descriptor, evidenceInterest, limits));
   const seek: SeekableLayerReader<LayerResult> = async (layer, tar) => {
     const stats: SeekReadStats = { bytesRead: 0 };
-    const result = await analyseLayerAt(tar, layer.descriptor, evidenceInterest, undefined, stats);
+    const result = await analyseLayerAt(tar, layer.descriptor, evidenceInterest, limits, stats);
     // a layer handed to the streaming reader was read whole
     if (stats.streamedBecause === undefined) {
-      byOffset.layers++;
-      byOffset.bytesRead += stats.bytesRead;
+      counts.byOffset.layers++;
+      counts.byOffset.bytesRead += stats.bytesRead;
     }
-    return analysed(undefined, result);
+    return done(result);
   };
-  const how: ReadLayersOptions<LayerResult> = { ...(opts.seek !== false && { seek }), ...(opts.jobs !== undefined && { jobs: opts.jobs }) };
-  const keyOf = (d: LayerDescriptor): string => d.diffId ?? cache?.getAlias(d.digest) ?? d.digest;
-  // kept: by the end of the read the source has completed them (index, the digest it knows the layer by)
-  const skipped: LayerContext[] = [];
-  const skip = (layer: LayerContext): boolean => {
-    const hit = cached.has(keyOf(layer.descriptor));
-    if (hit) skipped.push(layer);
-    return hit;
-  };
-
-  let outcome = await image.readLayers(read, cached.size > 0 ? { ...how, skip } : how);
-  let filled = fillFromCache(outcome.results, namesOf(image.layers, skipped), keys, cached);
-  if (filled.missing > 0) {
-    // A source skipped a layer the cache cannot answer for (an export name that pointed elsewhere): read it all.
-    cache?.log.debug(`cache: ${filled.missing} skipped layer(s) of ${image.source} are not in the cache; reading every layer`);
-    fresh.length = 0;
-    bytes = 0;
-    byOffset.layers = byOffset.bytesRead = 0;
-    outcome = await image.readLayers(read, how);
-    filled = fillFromCache(outcome.results, image.layers, keys, new Map());
-  }
-
-  if (cache) {
-    for (const { result, nameBefore } of fresh) {
-      const key = layerKey(result);
-      if (!cached.has(key)) cache.put(key, result);
-      if (nameBefore !== undefined && result.diffId !== undefined && nameBefore !== result.diffId) cache.putAlias(nameBefore, result.diffId);
-    }
-    if (fresh.length > 0 && image.digest !== undefined) cache.putHistory(image.digest, outcome.config.history);
-  }
-
   return {
-    results: filled.results,
-    config: outcome.config.history.length === 0 && cachedHistory !== undefined ? { ...outcome.config, history: cachedHistory } : outcome.config,
-    layersRead: filled.results.length - filled.fromCache,
-    layersFromCache: filled.fromCache,
-    bytesRead: bytes,
-    byOffset,
+    read,
+    get bytes() {
+      return counts.bytes;
+    },
+    byOffset: counts.byOffset,
+    request: (what: Pick<ReadLayersOptions, 'only' | 'aliases'>): ReadLayersOptions<LayerResult> => ({
+      ...what,
+      ...(opts.seek !== false && { seek }),
+      ...(opts.jobs !== undefined && { jobs: opts.jobs }),
+    }),
   };
 }
 
-/** Each layer as the source named it: what a skipped context ended up with, else the image's descriptor. */
-function namesOf(layers: LayerDescriptor[], skipped: LayerContext[]): LayerDescriptor[] {
-  const named = [...layers];
-  for (const ctx of skipped) if (ctx.index >= 0 && ctx.index < named.length) named[ctx.index] = ctx.descriptor;
-  return named;
-}
-
-function fillFromCache(
-  slots: (LayerResult | undefined)[],
-  layers: LayerDescriptor[],
-  keys: string[],
-  cached: Map<string, LayerResult>,
-): { results: LayerResult[]; fromCache: number; missing: number } {
+/** Every layer's analysis in manifest order — fresh, else cached under its final key — named after its final descriptor. */
+function merge(
+  outcome: ReadLayersOutcome<LayerResult>,
+  cached: ReadonlyMap<string, LayerResult>,
+): { results: LayerResult[]; fromCache: number; unanswered: number } {
   const results: LayerResult[] = [];
   let fromCache = 0;
-  let missing = 0;
-  slots.forEach((slot, i) => {
-    if (slot !== undefined) {
-      results.push(slot);
-      return;
+  let unanswered = 0;
+  outcome.layers.forEach((layer, i) => {
+    const fresh = outcome.results[i];
+    const analysis = fresh ?? cached.get(layerKey(layer));
+    if (analysis === undefined) unanswered++;
+    else {
+      if (fresh === undefined) fromCache++;
+      results.push(namedLayer(analysis, layer));
     }
-    const hit = keys[i] !== undefined ? cached.get(keys[i]) : undefined;
-    if (hit === undefined) {
-      missing++;
-      return;
-    }
-    results.push(asLayer(hit, layers[i]));
-    fromCache++;
   });
-  return { results, fromCache, missing };
+  return { results, fromCache, unanswered };
 }
 
-/** A cached result as this source names the layer (the entry may come from another source, or other compression). */
-function asLayer(result: LayerResult, layer: LayerDescriptor): LayerResult {
-  return {
-    ...result,
-    digest: layer.digest,
-    ...(layer.diffId !== undefined && { diffId: layer.diffId }),
-    findings: result.findings.map((f) => (f.layer !== undefined ? { ...f, layer: layer.digest } : f)),
-  };
+/** Stores what was read, keyed by what the read verified; export names and the config history beside. */
+function remember(cache: LayerCache, image: Image, outcome: ReadLayersOutcome<LayerResult>, cached: ReadonlyMap<string, LayerResult>): void {
+  let fresh = 0;
+  outcome.layers.forEach((layer, i) => {
+    const analysis = outcome.results[i];
+    if (analysis === undefined) return;
+    fresh++;
+    const key = layerKey(layer);
+    if (!cached.has(key)) cache.put(key, namedLayer(analysis, layer));
+    if (layer.exportName !== undefined && layer.diffId !== undefined && layer.exportName !== layer.diffId) cache.putAlias(layer.exportName, layer.diffId);
+  });
+  if (fresh > 0 && image.digest !== undefined) cache.putHistory(image.digest, outcome.config.history);
 }

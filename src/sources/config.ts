@@ -3,8 +3,10 @@
  * size-capped before parsing: they are small by nature, and a huge one means a wrong file or a hostile archive.
  */
 import { createHash } from 'node:crypto';
-import { GateError, messageOf } from '../common/errors';
-import type { HistoryEntry, ImageConfig, Platform } from './types';
+import { GateError, messageOf, type ErrorCode } from '../common/errors';
+import { parseWithSchema } from '../common/schema-error';
+import { ImageConfigSchema } from './schemas';
+import type { ImageConfig, Platform } from './types';
 
 export const MAX_JSON_BYTES = 8 * 1024 * 1024;
 
@@ -53,31 +55,29 @@ export function parseLabels(v: unknown): Record<string, string> {
   return out;
 }
 
-function history(v: unknown): HistoryEntry[] {
-  if (!Array.isArray(v)) return [];
-  return v.filter(isRecord).map((h) => ({
-    ...(typeof h.created_by === 'string' && { created_by: h.created_by }),
-    ...(h.empty_layer === true && { empty_layer: true }),
-    ...(typeof h.comment === 'string' && { comment: h.comment }),
-    ...(typeof h.created === 'string' && { created: h.created }),
-  }));
-}
-
-/** The OCI/Docker image config (`{architecture, os, config: {Env, Labels}, rootfs: {diff_ids}, history}`). */
-export function parseImageConfig(bytes: Buffer, where: string): ImageConfig {
-  const doc = parseJsonDocument(bytes, where);
-  if (!isRecord(doc)) throw new GateError('CORRUPT_ARCHIVE', `${where} is not an image config (not a JSON object)`);
-  const inner = isRecord(doc.config) ? doc.config : {};
-  const rootfs = isRecord(doc.rootfs) ? doc.rootfs : {};
-  const diffIds = Array.isArray(rootfs.diff_ids) ? rootfs.diff_ids.filter((d): d is string => typeof d === 'string') : [];
+/**
+ * The OCI/Docker image config (`{architecture, os, config: {Env, Labels}, rootfs: {diff_ids}, history}`). `code`:
+ * what a malformed one is (CORRUPT_ARCHIVE from a file, REGISTRY_ERROR from a registry).
+ */
+export function parseImageConfig(bytes: Buffer, where: string, code: ErrorCode = 'CORRUPT_ARCHIVE'): ImageConfig {
+  const doc = parseWithSchema(ImageConfigSchema, parseJsonDocument(bytes, where), {
+    what: where,
+    code,
+    fix: 'this is not a usable image config; rebuild or re-export the image',
+  });
   return {
-    env: parseEnv(inner.Env),
-    labels: parseLabels(inner.Labels),
-    history: history(doc.history),
-    diffIds,
-    ...(typeof doc.os === 'string' && { os: doc.os }),
-    ...(typeof doc.architecture === 'string' && { architecture: doc.architecture }),
-    ...(typeof doc.variant === 'string' && { variant: doc.variant }),
+    env: parseEnv(doc.config?.Env),
+    labels: parseLabels(doc.config?.Labels),
+    history: doc.history.map((h) => ({
+      ...(h.created_by !== undefined && { created_by: h.created_by }),
+      ...(h.empty_layer === true && { empty_layer: true }),
+      ...(h.comment !== undefined && { comment: h.comment }),
+      ...(h.created !== undefined && { created: h.created }),
+    })),
+    diffIds: doc.rootfs?.diff_ids ?? [],
+    ...(doc.os !== undefined && { os: doc.os }),
+    ...(doc.architecture !== undefined && { architecture: doc.architecture }),
+    ...(doc.variant !== undefined && { variant: doc.variant }),
   };
 }
 

@@ -56,11 +56,9 @@ export async function openDaemonImage(
     config,
     layers: diffIds.map((d) => ({ digest: d, diffId: d })),
     async readLayers(read, opts) {
-      const skip = opts?.skip;
-      const known = diffIds.map((diffId, index) => ({ index, descriptor: { digest: diffId, diffId } }));
-      // Every layer already analysed: inspect gave env, labels and diffIDs, so nothing needs exporting.
-      if (skip && known.length > 0 && known.every((layer) => skip(layer))) {
-        return { results: known.map(() => undefined), config };
+      // Nothing asked for: inspect gave env, labels and diffIDs, so nothing needs exporting.
+      if (opts?.only !== undefined && opts.only.length === 0 && diffIds.length > 0) {
+        return { layers: diffIds.map((diffId, index) => ({ digest: diffId, diffId, index })), results: diffIds.map(() => undefined), config };
       }
       // Export by ID: the tag may move between inspect and export, the ID cannot.
       const stream = await docker
@@ -69,14 +67,14 @@ export async function openDaemonImage(
         .catch((err: unknown) => {
           throw daemonError(err, source);
         });
-      const out = await readImageExport(stream as Readable, {
+      return readImageExport(stream as Readable, {
         what: `image ${name} (${formatPlatform(platform)}) in the Docker engine`,
         platform,
         diffIds,
         read,
-        skip,
+        ...(opts?.only !== undefined && { only: opts.only }),
+        ...(opts?.aliases !== undefined && { aliases: opts.aliases }),
       });
-      return { results: out.results, config: out.config };
     },
   };
 }

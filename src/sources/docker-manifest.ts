@@ -4,18 +4,16 @@
  * `<id>/layer.tar` symlinks beside them).
  */
 import { GateError } from '../common/errors';
-import { configPlatform, isRecord, parseImageConfig } from './config';
+import { parseWithSchema } from '../common/schema-error';
+import { configPlatform, parseImageConfig } from './config';
 import { readJson, type ImageFiles } from './image-files';
 import { archiveIndex, nameMatches } from './names';
 import { platformMatches, platformNotFound } from './platform';
 import { digestOfBlobPath, type ResolvedImage, type ResolvedLayer } from './resolved-image';
+import { DockerArchiveManifestSchema, type DockerArchiveItem } from './schemas';
 import type { Platform } from './types';
 
-interface ManifestItem {
-  Config: string;
-  RepoTags: string[];
-  Layers: string[];
-}
+type ManifestItem = DockerArchiveItem;
 
 export const DOCKER_MANIFEST = 'manifest.json';
 
@@ -53,19 +51,7 @@ export async function resolveDockerManifest(
 }
 
 export function parseManifestItems(doc: unknown, where: string): ManifestItem[] {
-  if (!Array.isArray(doc) || doc.length === 0) {
-    throw new GateError('CORRUPT_ARCHIVE', `${where} is not a list of images`, 'the archive is damaged; write it again');
-  }
-  return doc.map((raw, i) => {
-    const ok =
-      isRecord(raw) &&
-      typeof raw.Config === 'string' &&
-      Array.isArray(raw.Layers) &&
-      raw.Layers.every((l) => typeof l === 'string');
-    if (!ok) throw new GateError('CORRUPT_ARCHIVE', `${where}: entry ${i} lacks Config or Layers`);
-    const tags = Array.isArray(raw.RepoTags) ? raw.RepoTags.filter((t): t is string => typeof t === 'string') : [];
-    return { Config: raw.Config as string, RepoTags: tags, Layers: raw.Layers as string[] };
-  });
+  return parseWithSchema(DockerArchiveManifestSchema, doc, { what: where, code: 'CORRUPT_ARCHIVE', fix: 'the archive is damaged; write it again' });
 }
 
 function pickItem(items: ManifestItem[], reference: string | undefined, location: string): ManifestItem {

@@ -12,7 +12,7 @@ import { directoryImageFiles, tarFileImageFiles, type ImageFiles, type RandomAcc
 import { mapInOrder } from './in-order';
 import { OCI_INDEX, resolveOciImage } from './oci-index';
 import type { ResolvedImage } from './resolved-image';
-import type { Image, OpenOptions, SourceRef } from './types';
+import { layerKey, type Image, type OpenOptions, type SourceRef } from './types';
 
 /** Layers read at once: gzip inflates on one core per layer, so one layer per core, and no more than this. */
 const MAX_LAYER_JOBS = 8;
@@ -60,10 +60,11 @@ export function imageFromResolved(source: SourceRef, files: ImageFiles, resolved
     layers: resolved.layers.map((l) => ({ ...l.descriptor })),
     async readLayers(read, opts) {
       const jobs = opts?.jobs ?? defaultLayerJobs();
+      const only = opts?.only !== undefined ? new Set(opts.only) : undefined;
       const results = await mapInOrder(resolved.layers, jobs, async (layer, index) => {
+        // a layer the caller does not ask for is never opened: its blob is not read at all
+        if (only !== undefined && !only.has(layerKey(layer.descriptor))) return undefined;
         const context = { index, descriptor: { ...layer.descriptor } };
-        // a layer the caller already has is never opened: its blob is not read at all
-        if (opts?.skip?.(context)) return undefined;
         const what = `layer ${layer.descriptor.digest} of ${files.location}`;
         if (opts?.seek && files.openAt) {
           const blob = await files.openAt(layer.path);
@@ -77,7 +78,8 @@ export function imageFromResolved(source: SourceRef, files: ImageFiles, resolved
         }
         return read(context, await decompressedTar(await files.open(layer.path), what));
       });
-      return { results, config };
+      // a file source knows every layer up front: the descriptors it started with are final
+      return { layers: resolved.layers.map((l, index) => ({ ...l.descriptor, index })), results, config };
     },
   };
 }

@@ -14,7 +14,7 @@ import { resolveImageFiles } from './file-image';
 import type { ImageFiles } from './image-files';
 import { digestOfBlobPath } from './resolved-image';
 import { memberLinkTarget, normaliseMemberName } from '../tar/file-index';
-import type { ImageConfig, LayerContext, LayerDescriptor, LayerReader, Platform } from './types';
+import { layerKey, type LayerContext, type LayerReader, type Platform, type ReadLayerDescriptor, type ReadLayersOptions, type ReadLayersOutcome } from './types';
 
 type EntryBody = ExtractEvents['entry'][1];
 
@@ -33,54 +33,57 @@ export interface ExportReadOptions<T> {
   diffIds: string[];
   read: LayerReader<T>;
   /**
-   * Layers the caller already has. An export cannot seek, so a skipped layer's bytes still pass, unread. It is asked
-   * with what is known when the layer starts: a legacy `<id>/layer.tar` is then only its name (index -1, no diffId).
+   * As ReadLayersOptions.only. An export cannot seek, so a layer left out still passes, its bytes unread — when the
+   * export tells which layer it is before its bytes: by an entry name that is its diffID, or one `aliases` knows.
    */
-  skip?: (layer: LayerContext) => boolean;
+  only?: readonly string[];
+  aliases?: ReadLayersOptions['aliases'];
 }
 
-export interface ExportReadResult<T> {
-  /** one per layer, base first; undefined for skipped layers (the overloads below say when there can be any) */
-  results: T[];
-  config: ImageConfig;
-  layers: LayerDescriptor[];
-}
+/** The final descriptor of every layer with its result (ReadLayersOutcome), and the export's own image config. */
+export type ExportReadResult<T> = ReadLayersOutcome<T>;
 
-interface LayerInFlight<T> {
-  context: LayerContext;
+/** A layer entry of the stream, as it passed: what its name said, and its analysis unless it passed unread. */
+interface LayerEntry<T> {
   size: number;
-  /** undefined once drained unread (skipped) */
-  result: Promise<T | undefined>;
+  /** what the entry name told when the layer started (index -1 and no diffId when it told nothing) */
+  named: LayerContext;
+  /** the reader's result, and the diffID the bytes hashed to when the name did not give it; absent: passed unread */
+  analysed?: Promise<{ result: T; hashed?: string }>;
 }
 
-export async function readImageExport<T>(stream: Readable, opts: ExportReadOptions<T> & { skip?: undefined }): Promise<ExportReadResult<T>>;
-export async function readImageExport<T>(stream: Readable, opts: ExportReadOptions<T>): Promise<ExportReadResult<T | undefined>>;
-export async function readImageExport<T>(stream: Readable, opts: ExportReadOptions<T>): Promise<ExportReadResult<T | undefined>> {
+/** Without `only`, every layer is analysed: every slot of `results` holds a result. */
+export async function readImageExport<T>(stream: Readable, opts: ExportReadOptions<T> & { only?: undefined }): Promise<Omit<ExportReadResult<T>, 'results'> & { results: T[] }>;
+export async function readImageExport<T>(stream: Readable, opts: ExportReadOptions<T>): Promise<ExportReadResult<T>>;
+export async function readImageExport<T>(stream: Readable, opts: ExportReadOptions<T>): Promise<ExportReadResult<T>> {
   const jsons = new Map<string, Buffer>();
   const links = new Map<string, string>();
-  const layers = new Map<string, LayerInFlight<T>>();
+  const layers = new Map<string, LayerEntry<T>>();
   const layerStreams: PassThrough[] = [];
+  const only = opts.only !== undefined ? new Set(opts.only) : undefined;
   const extract = tarExtract();
 
   const startLayer = (name: string, size: number): PassThrough => {
     const raw = new PassThrough({ highWaterMark: ENTRY_BUFFER });
-    const context = provisionalContext(name, opts.diffIds);
-    if (opts.skip?.(context)) {
+    layerStreams.push(raw);
+    const named = provisionalContext(name, opts.diffIds);
+    const key = named.descriptor.diffId ?? opts.aliases?.get(named.descriptor.digest);
+    if (only !== undefined && key !== undefined && !only.has(key)) {
       // not decompressed, hashed or parsed: the bytes flow straight through
       raw.resume();
-      layers.set(name, { context, size, result: Promise.resolve(undefined) });
-      layerStreams.push(raw);
+      layers.set(name, { size, named });
       return raw;
     }
-    const result = (async () => {
+    const analysed = (async () => {
       const tar = await decompressedTar(raw, `layer ${name} of ${opts.what}`);
-      const identified = context.descriptor.diffId === undefined ? identifyByHash(tar, context, opts.diffIds) : tar;
-      return opts.read(context, identified);
+      if (named.descriptor.diffId !== undefined) return { result: await opts.read(named, tar) };
+      const hashing = hashedOnTheWay(tar);
+      const result = await opts.read(named, hashing.stream);
+      return { result, hashed: await hashing.done() };
     })();
     // Fail fast: a bad layer stops the export instead of reading the rest of it first.
-    result.catch((err: unknown) => extract.destroy(err as Error));
-    layers.set(name, { context, size, result });
-    layerStreams.push(raw);
+    analysed.catch((err: unknown) => extract.destroy(err as Error));
+    layers.set(name, { size, named, analysed });
     return raw;
   };
 
@@ -121,30 +124,35 @@ export async function readImageExport<T>(stream: Readable, opts: ExportReadOptio
     stream.pipe(extract);
   });
 
+  // The manifest came last (Docker >= 25 writes it after the blobs): only now is each layer's place known.
   const files = exportFiles(opts.what, jsons, links, layers);
   const resolved = await resolveImageFiles(files, 'docker', undefined, { platform: opts.platform });
+  const final: ReadLayerDescriptor[] = [];
   const results: (T | undefined)[] = [];
   for (const [index, layer] of resolved.layers.entries()) {
-    const inFlight = layers.get(files.canonical(layer.path));
+    const entry = layers.get(files.canonical(layer.path));
     let result: T | undefined;
-    let context: LayerContext;
-    if (inFlight) {
-      result = await inFlight.result;
-      context = inFlight.context;
-    } else {
+    let hashed: string | undefined;
+    if (entry?.analysed) ({ result, hashed } = await entry.analysed);
+    else if (!entry && (only === undefined || only.has(layerKey(layer.descriptor)))) {
       // A tiny layer whose first byte looked like JSON was kept in memory: read it now.
-      context = { index, descriptor: { ...layer.descriptor } };
-      if (opts.skip?.(context)) result = undefined;
-      else {
-        const tar = await decompressedTar(await files.open(layer.path), `layer ${layer.path} of ${opts.what}`);
-        result = await opts.read(context, tar);
-      }
+      const tar = await decompressedTar(await files.open(layer.path), `layer ${layer.path} of ${opts.what}`);
+      result = await opts.read({ index, descriptor: { ...layer.descriptor } }, tar);
     }
-    context.index = index;
-    Object.assign(context.descriptor, layer.descriptor);
+    const declared = layer.descriptor.diffId;
+    if (hashed !== undefined && declared !== undefined && hashed !== declared) {
+      throw new GateError(
+        'CORRUPT_ARCHIVE',
+        `the export of ${opts.what} is inconsistent: layer ${layer.path} hashes to ${hashed}, but its image config lists ${declared}`,
+        'retry; if it persists, check the engine (docker save IMAGE | tar t)',
+      );
+    }
+    // a name that did not carry the diffID (legacy `<v1 id>/layer.tar`, a compressed blob) is worth remembering
+    const exportName = entry?.analysed && entry.named.descriptor.diffId === undefined ? entry.named.descriptor.digest : undefined;
+    final.push({ ...layer.descriptor, ...(hashed !== undefined && { diffId: hashed }), index, ...(exportName !== undefined && { exportName }) });
     results.push(result);
   }
-  return { results, config: resolved.config, layers: resolved.layers.map((l) => l.descriptor) };
+  return { layers: final, results, config: resolved.config };
 }
 
 /**
@@ -209,31 +217,36 @@ function provisionalContext(name: string, diffIds: string[]): LayerContext {
 }
 
 /**
- * Hashes the uncompressed tar on its way to the reader (≈400 MB/s, faster than the engine streams). When it ends,
- * the layer's diffID is known, and with it the digest (legacy layouts) and the index: all set on the context
- * before the reader sees the end of its stream.
+ * Hashes the uncompressed tar on its way to the reader (≈400 MB/s, faster than the engine streams): `done` gives the
+ * layer's diffID once the reader has consumed it all, or undefined when the reader stopped early (a limit hit).
  */
-function identifyByHash(tar: Readable, context: LayerContext, diffIds: string[]): Readable {
+function hashedOnTheWay(tar: Readable): { stream: Readable; done(): Promise<string | undefined> } {
   const hash = createHash('sha256');
-  const digestKnown = context.descriptor.digest.startsWith('sha256:');
+  let diffId: ((value: string | undefined) => void) | undefined;
+  const hashed = new Promise<string | undefined>((resolve) => (diffId = resolve));
   const hasher = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
       cb(null, chunk);
     },
     flush(cb) {
-      const diffId = `sha256:${hash.digest('hex')}`;
-      context.descriptor.diffId = diffId;
-      if (!digestKnown) context.descriptor.digest = diffId;
-      if (diffIds.includes(diffId)) context.index = diffIds.indexOf(diffId);
+      diffId?.(`sha256:${hash.digest('hex')}`);
       cb();
     },
   });
   tar.on('error', (err) => hasher.destroy(err));
   hasher.on('close', () => {
     if (!hasher.writableFinished) tar.destroy();
+    diffId?.(undefined);
   });
-  return tar.pipe(hasher);
+  return {
+    stream: tar.pipe(hasher),
+    done() {
+      // a reader that returned without reading to the end is done with the stream: its hash is not the layer's
+      if (!hasher.writableFinished && !hasher.destroyed) hasher.destroy();
+      return hashed;
+    },
+  };
 }
 
 /** What the export held, as ImageFiles, so manifest.json / index.json resolve exactly as they do for archives. */

@@ -10,10 +10,4 @@ export const MANIFEST_TYPES: ReadonlySet<string> = new Set([OCI_MANIFEST_TYPE, D
 /** Nested indexes are legal; real ones go two deep. Bounded so a cyclic graph cannot spin. */
 export const MAX_INDEX_DEPTH = 4;
 
-export interface Descriptor {
-  mediaType?: string;
-  digest: string;
-  size?: number;
-  platform?: unknown;
-  annotations?: Record<string, string>;
-}
+export type { Descriptor } from './schemas';

@@ -70,7 +70,7 @@ export function descriptorPlatform(d: { platform?: unknown }): Platform | undefi
 }
 
 /** BuildKit provenance/SBOM entries in an index: `unknown/unknown`, marked by an annotation. Never an image. */
-export function isAttestation(d: { platform?: unknown; annotations?: Record<string, string> }): boolean {
+export function isAttestation(d: { platform?: unknown; annotations?: Record<string, unknown> | null }): boolean {
   if (d.annotations?.['vnd.docker.reference.type'] === ATTESTATION_TYPE) return true;
   const p = descriptorPlatform(d);
   return p?.os === 'unknown' && p.architecture === 'unknown';

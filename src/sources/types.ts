@@ -53,14 +53,39 @@ export interface LayerDescriptor {
 }
 
 /**
- * Which layer a LayerReader is given. File sources know it up front. A daemon export may name a layer only once
- * its bytes are hashed (the legacy `<id>/layer.tar` layout) or once manifest.json arrives after the blobs: then
- * `index` is -1 and `descriptor.digest` the entry name at first, and both are filled in on this same object before
- * the tar stream ends — so read the descriptor after consuming the stream (analyseLayer does).
+ * What a layer is filed under, in the per-layer cache and in ReadLayersOptions.only: its diffID when known (the same
+ * whatever the transport or compression), else the digest it is stored under.
+ */
+export type LayerKey = string;
+
+export function layerKey(layer: Pick<LayerDescriptor, 'digest' | 'diffId'>): LayerKey {
+  return layer.diffId ?? layer.digest;
+}
+
+/**
+ * A layer as the read found it: its final, complete descriptor. Returned by readLayers (never changed afterwards);
+ * the diffID is the one its bytes hashed to where the source hashed them, else the one the image config declares.
+ */
+export interface ReadLayerDescriptor extends LayerDescriptor {
+  /** position in the manifest, base = 0 */
+  index: number;
+  /**
+   * Only on a layer analysed from an export stream whose entry name did not carry its diffID (a legacy
+   * `<v1 id>/layer.tar`, a compressed Docker >= 25 blob): that name. The same name is the same layer next time, so a
+   * caller may remember it (ReadLayersOptions.aliases) and let a later read pass the layer by unread.
+   */
+  exportName?: string;
+}
+
+/**
+ * What a reader is told about the layer it is given, when reading starts. File and registry sources know the layer
+ * up front, so this is final. An export stream may not: `index` is -1 and `descriptor.digest` the entry name until
+ * its manifest arrives (after the layer blobs, in Docker >= 25), and `diffId` is absent until the bytes are hashed.
+ * It is never updated: the final descriptor comes back in ReadLayersOutcome.layers.
  */
 export interface LayerContext {
-  index: number;
-  descriptor: LayerDescriptor;
+  readonly index: number;
+  readonly descriptor: Readonly<LayerDescriptor>;
 }
 
 /** Streams one decompressed layer tar and produces a per-layer result (the layers stage decides what). */
@@ -91,17 +116,25 @@ export interface ReadLayersOptions<T = unknown> {
   /** layers read at once by file sources (archives, layouts); default: the machine's CPU count, at most 8 */
   jobs?: number;
   /**
-   * Layers the caller already has a result for (the per-layer cache): they are not opened or read, and their
-   * slot in `results` is undefined. A daemon export cannot seek, so there skipping only saves the analysis —
-   * unless every layer is skipped, when no export happens at all. A context `skip` said yes to is, like a read one,
-   * complete (index, descriptor) when readLayers returns: the caller names the cached result after it.
+   * The keys (layerKey) of the layers to analyse; absent: every layer. The others are not opened: archives and
+   * layouts do not read them, a registry does not fetch them, a daemon export (which cannot seek) lets their bytes
+   * pass unread — and exports nothing at all when this is empty.
    */
-  skip?: (layer: LayerContext) => boolean;
+  only?: readonly LayerKey[];
+  /**
+   * Export entry names an earlier read met layers under -> the diffID each turned out to have (ReadLayerDescriptor
+   * .exportName). Lets an export stream tell a layer named `<v1 id>/layer.tar` is one `only` leaves out before its
+   * bytes arrive. Only export streams use it; nothing trusts it beyond that: the final descriptors come from the
+   * export's manifest, so a layer passed by under a stale name is reported as not analysed.
+   */
+  aliases?: { get(exportName: string): string | undefined };
 }
 
 export interface ReadLayersOutcome<T> {
-  /** one result per layer, base first (manifest order); undefined for skipped layers */
-  results: T[];
+  /** the final descriptor of every layer, base first (manifest order) */
+  layers: ReadLayerDescriptor[];
+  /** results[i] is the analysis of layers[i]; undefined where `only` left the layer out */
+  results: (T | undefined)[];
   /** the config as the layer read found it (the daemon's export carries the full history); else the same as Image.config */
   config: ImageConfig;
 }
@@ -116,13 +149,15 @@ export interface Image {
   digest?: string;
   platform: Platform;
   config: ImageConfig;
+  /** as the source knows them before reading: from the manifest (files, registries) or inspect (daemon) */
   layers: LayerDescriptor[];
   /**
-   * Streams every layer through `read` and returns the results in manifest (base-first) order. Implementations
-   * may read layers in any order or in parallel; a layer's stream must be consumed or destroyed by `read`.
-   * Errors name the image and the layer (GateError CORRUPT_LAYER / CORRUPT_ARCHIVE).
+   * Streams the layers `only` names (all by default) through `read` and returns every layer's final descriptor with
+   * its result, in manifest (base-first) order. Implementations may read layers in any order or in parallel; a
+   * layer's stream must be consumed or destroyed by `read`. Errors name the image and the layer (GateError
+   * CORRUPT_LAYER / CORRUPT_ARCHIVE).
    */
-  readLayers<T>(read: LayerReader<T>, opts?: ReadLayersOptions<T>): Promise<ReadLayersOutcome<T | undefined>>;
+  readLayers<T>(read: LayerReader<T>, opts?: ReadLayersOptions<T>): Promise<ReadLayersOutcome<T>>;
 }
 
 /** How a `docker://` source reaches its registry. The CLI and the action fill it from flags and inputs. */

@@ -1,30 +1,23 @@
 /**
- * Tag or digest -> one image manifest and its config: the manifest asked for with every current media type (a
- * registry asked without them downgrades to schema 1), digests checked, indexes / manifest lists descended to the
- * requested platform (attestations and artifacts skipped), every document size-capped before parsing.
+ * Tag or digest -> one image manifest and its config, through the shared resolver (resolve-image.ts) over the
+ * registry's blobs: the manifest asked for with every current media type (a registry asked without them downgrades
+ * to schema 1), every manifest and config checked against its digest and size-capped before parsing, digests
+ * refused unless cuda-gate can verify them.
  */
 import { createHash } from 'node:crypto';
 import { GateError } from '../../common/errors';
-import { MAX_JSON_BYTES, configPlatform, isRecord, parseImageConfig, parseJsonDocument } from '../config';
-import { DEFAULT_PLATFORM, descriptorPlatform, isAttestation, platformMatches, platformNotFound } from '../platform';
-import type { ImageConfig, LayerDescriptor, Platform } from '../types';
-import {
-  DOCKER_LIST_TYPE,
-  DOCKER_MANIFEST_TYPE,
-  INDEX_TYPES,
-  MANIFEST_TYPES,
-  MAX_INDEX_DEPTH,
-  OCI_INDEX_TYPE,
-  OCI_MANIFEST_TYPE,
-  type Descriptor,
-} from '../media-types';
+import { MAX_JSON_BYTES, isRecord, parseJsonDocument } from '../config';
+import { DOCKER_LIST_TYPE, DOCKER_MANIFEST_TYPE, INDEX_TYPES, MANIFEST_TYPES, OCI_INDEX_TYPE, OCI_MANIFEST_TYPE } from '../media-types';
+import { indexEntries, resolveImage, type BlobStore, type ResolvedManifest } from '../resolve-image';
 import type { RegistryClient } from './client';
 import { readCapped } from './http';
 import { formatReference, isVerifiableDigest } from './reference';
+import type { Platform } from '../types';
 
-const CONFIG_TYPES = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);
 /** Indexes first: with a manifest type first, some registries would pick one platform's manifest for us. */
 export const MANIFEST_ACCEPT = [OCI_INDEX_TYPE, DOCKER_LIST_TYPE, OCI_MANIFEST_TYPE, DOCKER_MANIFEST_TYPE].join(', ');
+
+const DAMAGED_FIX = 'the registry sent a document that is not what the OCI distribution spec says; check the image and the registry';
 
 export interface FetchedManifest {
   digest: string;
@@ -32,58 +25,30 @@ export interface FetchedManifest {
   doc: Record<string, unknown>;
 }
 
-export interface RegistryImageManifest {
-  manifestDigest: string;
-  configDigest: string;
-  config: ImageConfig;
-  platform: Platform;
-  /** base first; diffId from the config when it lists one per layer */
-  layers: LayerDescriptor[];
-}
-
-interface Candidate {
-  descriptor: Descriptor;
-  platform?: Platform;
-}
+export type RegistryImageManifest = ResolvedManifest;
 
 export async function resolveRegistryImage(client: RegistryClient, want: Platform | undefined): Promise<RegistryImageManifest> {
-  const { ref } = client;
-  const top = await fetchManifest(client, ref.manifestRef, ref.digest);
-  if (MANIFEST_TYPES.has(top.mediaType)) return loadImage(client, top, want);
+  const store = registryStore(client);
+  const top = await fetchManifest(client, client.ref.manifestRef, client.ref.digest);
+  if (MANIFEST_TYPES.has(top.mediaType)) return resolveImage(store, { manifest: top }, want);
   if (!INDEX_TYPES.has(top.mediaType)) throw notAnImage(client, top);
-
-  const candidates: Candidate[] = [];
-  await collectManifests(client, top, 0, candidates);
   const where = `${client.where} (index ${top.digest})`;
-  if (candidates.length === 0) throw new GateError('NOT_AN_IMAGE', `${where} lists no image manifests`, 'the tag holds no container image');
+  return resolveImage(store, { index: indexEntries(store, top.doc, where), where, platformsWhere: where, emptyHint: 'the tag holds no container image' }, want);
+}
 
-  const loaded = new Map<string, Promise<RegistryImageManifest>>();
-  const load = (c: Candidate): Promise<RegistryImageManifest> => {
-    let m = loaded.get(c.descriptor.digest);
-    if (!m) {
-      m = fetchManifest(client, c.descriptor.digest, c.descriptor.digest).then((fetched) => loadImage(client, fetched, undefined));
-      loaded.set(c.descriptor.digest, m);
-    }
-    return m;
+/** A repository of the registry as the resolver's blob store: everything fetched is verified against its digest. */
+function registryStore(client: RegistryClient): BlobStore {
+  return {
+    location: client.where,
+    preposition: 'of',
+    damaged: 'REGISTRY_ERROR',
+    damagedFix: DAMAGED_FIX,
+    getManifest: (digest) => fetchManifest(client, digest, digest),
+    getBlob: (digest, size, what) => fetchSmallBlob(client, digest, size, what),
+    checkDigest: (digest, where) => checkDigest(client, digest, where),
+    // the client reports a blob or manifest the registry lacks itself (IMAGE_NOT_FOUND, REGISTRY_ERROR)
+    missing: (what, digest) => new GateError('REGISTRY_ERROR', `${client.where} lacks the ${what} ${digest}`),
   };
-  // an entry without a platform is rare; its config says what it is
-  const platformOf = async (c: Candidate): Promise<Platform> => c.platform ?? (await load(c)).platform;
-
-  let chosen: Candidate | undefined;
-  const target = want ?? DEFAULT_PLATFORM;
-  if (!want && candidates.length === 1) chosen = candidates[0];
-  else {
-    for (const c of candidates) {
-      if (platformMatches(target, await platformOf(c))) {
-        chosen = c;
-        break;
-      }
-    }
-  }
-  if (!chosen) throw platformNotFound(where, target, await Promise.all(candidates.map(platformOf)));
-  const image = await load(chosen);
-  if (want && !platformMatches(want, image.platform)) throw platformNotFound(client.where, want, [image.platform]);
-  return image;
 }
 
 /** GET + cap + digest check + parse. `expected` is the digest the manifest must have (when asked by digest). */
@@ -118,63 +83,6 @@ export async function fetchManifest(client: RegistryClient, reference: string, e
   return { digest: expected ?? claimed ?? digestOf(bytes, 'sha256:'), mediaType, doc };
 }
 
-async function collectManifests(client: RegistryClient, index: FetchedManifest, depth: number, out: Candidate[]): Promise<void> {
-  const list = Array.isArray(index.doc.manifests) ? index.doc.manifests : [];
-  for (const raw of list) {
-    if (!isRecord(raw) || typeof raw.digest !== 'string') continue;
-    const d = raw as unknown as Descriptor;
-    if (isAttestation(d)) continue;
-    if (d.mediaType !== undefined && INDEX_TYPES.has(d.mediaType)) {
-      if (depth >= MAX_INDEX_DEPTH) {
-        throw new GateError('REGISTRY_ERROR', `${client.where}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
-      }
-      checkDigest(client, d.digest, `index ${index.digest}`);
-      await collectManifests(client, await fetchManifest(client, d.digest, d.digest), depth + 1, out);
-      continue;
-    }
-    // unknown media types (signatures, artifacts) must not be an error (image-index.md); a missing one is a manifest
-    if (d.mediaType !== undefined && !MANIFEST_TYPES.has(d.mediaType)) continue;
-    checkDigest(client, d.digest, `index ${index.digest}`);
-    const platform = descriptorPlatform(d);
-    out.push({ descriptor: d, ...(platform && { platform }) });
-  }
-}
-
-async function loadImage(client: RegistryClient, manifest: FetchedManifest, want: Platform | undefined): Promise<RegistryImageManifest> {
-  const what = `manifest ${manifest.digest} of ${client.where}`;
-  if (!MANIFEST_TYPES.has(manifest.mediaType)) throw notAnImage(client, manifest);
-  const configDescriptor = manifest.doc.config;
-  if (!isRecord(configDescriptor) || typeof configDescriptor.digest !== 'string') {
-    throw new GateError('REGISTRY_ERROR', `${what} has no config`);
-  }
-  const configType = configDescriptor.mediaType;
-  if (typeof configType === 'string' && !CONFIG_TYPES.has(configType)) {
-    throw new GateError(
-      'NOT_AN_IMAGE',
-      `${what} is an artifact (config ${configType}), not a container image`,
-      'point cuda-gate at a container image',
-    );
-  }
-  const configDigest = checkDigest(client, configDescriptor.digest, what);
-  const configWhat = `image config ${configDigest} of ${client.where}`;
-  const configBytes = await fetchSmallBlob(client, configDigest, typeof configDescriptor.size === 'number' ? configDescriptor.size : undefined, configWhat);
-  const config = parseImageConfig(configBytes, configWhat);
-  const platform = configPlatform(config);
-  if (want && !platformMatches(want, platform)) throw platformNotFound(client.where, want, [platform]);
-
-  const rawLayers = Array.isArray(manifest.doc.layers) ? manifest.doc.layers : [];
-  const layers: LayerDescriptor[] = rawLayers.map((l, i) => {
-    if (!isRecord(l) || typeof l.digest !== 'string') throw new GateError('REGISTRY_ERROR', `${what}: layer ${i} has no digest`);
-    return {
-      digest: checkDigest(client, l.digest, what),
-      ...(config.diffIds.length === rawLayers.length && { diffId: config.diffIds[i] }),
-      ...(typeof l.size === 'number' && { size: l.size }),
-      ...(typeof l.mediaType === 'string' && { mediaType: l.mediaType }),
-    };
-  });
-  return { manifestDigest: manifest.digest, configDigest, config, platform, layers };
-}
-
 /** A config-sized blob, whole: capped, then verified against its digest. */
 async function fetchSmallBlob(client: RegistryClient, digest: string, size: number | undefined, what: string): Promise<Buffer> {
   if (size !== undefined && size > MAX_JSON_BYTES) throw tooBig(what, size);
@@ -196,7 +104,7 @@ function checkDigest(client: RegistryClient, digest: string, where: string): str
   if (!isVerifiableDigest(digest)) {
     throw new GateError(
       'REGISTRY_ERROR',
-      `${where} (${client.where}) refers to "${digest.slice(0, 100)}", which is not a sha256 or sha512 digest cuda-gate can verify`,
+      `${where}${where.includes(client.where) ? '' : ` (${client.where})`} refers to "${digest.slice(0, 100)}", which is not a sha256 or sha512 digest cuda-gate can verify`,
     );
   }
   return digest;

@@ -6,7 +6,7 @@
 import { GateError } from '../../common/errors';
 import { decompressedTar } from '../decompress';
 import { mapInOrder } from '../in-order';
-import type { Image, LayerContext, OpenOptions, SourceRef } from '../types';
+import { layerKey, type Image, type LayerContext, type OpenOptions, type SourceRef } from '../types';
 import { downloadBlob } from './blob-download';
 import { RegistryClient } from './client';
 import { findCredential, type Credential } from './credentials';
@@ -52,9 +52,11 @@ export async function openRegistryImage(
     config,
     layers: resolved.layers.map((l) => ({ ...l })),
     async readLayers(read, readOpts) {
+      const only = readOpts?.only !== undefined ? new Set(readOpts.only) : undefined;
       const results = await mapInOrder(resolved.layers, concurrency, async (descriptor, index) => {
+        // a layer the caller does not ask for is never fetched
+        if (only !== undefined && !only.has(layerKey(descriptor))) return undefined;
         const layer: LayerContext = { index, descriptor: { ...descriptor } };
-        if (readOpts?.skip?.(layer)) return undefined;
         const what = `layer ${descriptor.digest} of ${source.raw}`;
         const download = downloadBlob(client, descriptor, what);
         let result;
@@ -69,7 +71,8 @@ export async function openRegistryImage(
         if (failure) throw failure;
         return result;
       });
-      return { results, config };
+      // the manifest named every layer by the digest its blob was verified against: these descriptors are final
+      return { layers: resolved.layers.map((l, i) => ({ ...l, index: i })), results, config };
     },
   };
 }
