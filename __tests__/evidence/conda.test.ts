@@ -1,9 +1,11 @@
-import { classifyCondaRecord, condaMetaEvidence, parseRecordFileName, parseRecordJson } from '../../src/evidence/conda-meta';
+import { classifyCondaRecord, condaMetaEvidence as condaMetaEvidenceOf, parseRecordFileName, parseRecordJson } from '../../src/evidence/conda-meta';
 import { evidenceInterest } from '../../src/evidence/interests';
 import { lowerBound, parseMatchSpec } from '../../src/evidence/match-spec';
 import type { Evidence } from '../../src/evidence/types';
-import { fakeView, type FakeEntry } from './fake-view';
+import { fakeView, shown, type FakeEntry } from './fake-view';
 import { CONDA_FORGE_CUDA129, condaRecord, condaRecordName, PYTORCH_CHANNEL_CUDA118, type CondaRecordSpec } from './python-stack-fixtures';
+
+const condaMetaEvidence = shown(condaMetaEvidenceOf);
 
 function env(prefix: string, records: CondaRecordSpec[], opts: { readLargerThan?: number } = {}): FakeEntry[] {
   const limit = opts.readLargerThan ?? 64 * 1024;

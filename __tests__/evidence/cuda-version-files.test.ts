@@ -1,5 +1,7 @@
-import { cudaVersionFileEvidence } from '../../src/evidence/cuda-version-files';
-import { fakeView } from './fake-view';
+import { cudaVersionFileEvidence as cudaVersionFileEvidenceOf } from '../../src/evidence/cuda-version-files';
+import { fakeView, shown } from './fake-view';
+
+const cudaVersionFileEvidence = shown(cudaVersionFileEvidenceOf);
 
 /** Shape of /usr/local/cuda-12.4/version.json as the CUDA 12.4.1 packages install it (abridged). */
 const VERSION_JSON_12_4_1 = `{

@@ -1,7 +1,9 @@
-import { detectEvidence } from '../../src/evidence/detect';
+import { detectEvidence as detectEvidenceOf } from '../../src/evidence/detect';
 import { loadMatrix } from '../../src/matrix/load';
-import { fakeConfig, fakeView } from './fake-view';
+import { fakeConfig, fakeView, showLayers } from './fake-view';
 import { REQUIRE_12_4_1 } from '../fixtures/nvidia-require-strings';
+
+const detectEvidence: typeof detectEvidenceOf = (config, view, matrix) => showLayers(detectEvidenceOf(config, view, matrix), view);
 
 const matrix = loadMatrix();
 

@@ -1,6 +1,8 @@
-import { dpkgEvidence, parseDpkgStatus } from '../../src/evidence/dpkg-status';
+import { dpkgEvidence as dpkgEvidenceOf, parseDpkgStatus } from '../../src/evidence/dpkg-status';
 import { classifyPackage } from '../../src/evidence/package-names';
-import { fakeView } from './fake-view';
+import { fakeView, shown } from './fake-view';
+
+const dpkgEvidence = shown(dpkgEvidenceOf);
 
 /** A /var/lib/dpkg/status as an nvidia/cuda 12.4.1 cudnn runtime image has it, with a few leftovers (abridged). */
 const STATUS = `Package: libc6

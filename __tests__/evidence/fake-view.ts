@@ -2,7 +2,9 @@
  * A tiny in-memory FileSystemView for the evidence tests: entries as the layers stage would hand them over, with
  * symlink and hardlink resolution (relative and absolute targets, links in directories, bounded hops).
  */
+import type { Evidence } from '../../src/evidence/types';
 import type { EntryType, FileEntry, FileSystemView, LayerInfo } from '../../src/layers/types';
+import { showProvenance, type ShownProvenance } from '../../src/model/provenance';
 import type { ImageConfig } from '../../src/sources/types';
 
 export interface FakeEntry {
@@ -94,4 +96,16 @@ export function fakeView(list: FakeEntry[]): FileSystemView {
 
 export function fakeConfig(env: Record<string, string> = {}, labels: Record<string, string> = {}): ImageConfig {
   return { env, labels, history: [], diffIds: [] };
+}
+
+/** Evidence as the report shows it: each item's layer digest and instruction looked up in the view's layer list. */
+export function showLayers<T extends { evidence: Evidence[] }>(out: T, view: FileSystemView): T & { evidence: (Evidence & ShownProvenance)[] } {
+  return { ...out, evidence: out.evidence.map((e) => showProvenance(e, view.layers)) };
+}
+
+/** A file detector whose evidence is shown as the report shows it (showLayers). */
+export function shown<A extends unknown[], T extends { evidence: Evidence[] }>(
+  detect: (view: FileSystemView, ...rest: A) => T,
+): (view: FileSystemView, ...rest: A) => T & { evidence: (Evidence & ShownProvenance)[] } {
+  return (view, ...rest) => showLayers(detect(view, ...rest), view);
 }

@@ -1,7 +1,10 @@
 /** gpu-code evidence: one item per binary the layer scan found device code in, and which paths get scanned. */
-import { gpuCodeEvidence, mayCarryDeviceCode } from '../../src/evidence/gpu-code';
+import { gpuCodeEvidence as gpuCodeEvidenceOf, mayCarryDeviceCode } from '../../src/evidence/gpu-code';
 import { mergeLayers } from '../../src/layers/merge';
 import type { LayerEntry, LayerResult } from '../../src/layers/types';
+import { shown } from './fake-view';
+
+const gpuCodeEvidence = shown(gpuCodeEvidenceOf);
 
 const layer = (digest: string, entries: LayerEntry[], whiteouts: string[] = []): LayerResult => ({
   digest,

@@ -1,6 +1,8 @@
-import { libraryEvidence } from '../../src/evidence/library-files';
+import { libraryEvidence as libraryEvidenceOf } from '../../src/evidence/library-files';
 import type { Evidence } from '../../src/evidence/types';
-import { fakeView, type FakeEntry } from './fake-view';
+import { fakeView, shown, type FakeEntry } from './fake-view';
+
+const libraryEvidence = shown(libraryEvidenceOf);
 
 const T = 'usr/local/cuda-12.4/targets/x86_64-linux/lib';
 

@@ -1,5 +1,7 @@
-import { classifyWheel, parseDistInfoDirName, parseMetadata, pipDistInfoEvidence } from '../../src/evidence/pip-dist-info';
-import { fakeView, type FakeEntry } from './fake-view';
+import { classifyWheel, parseDistInfoDirName, parseMetadata, pipDistInfoEvidence as pipDistInfoEvidenceOf } from '../../src/evidence/pip-dist-info';
+import { fakeView, shown, type FakeEntry } from './fake-view';
+
+const pipDistInfoEvidence = shown(pipDistInfoEvidenceOf);
 
 const SP = 'usr/local/lib/python3.11/site-packages';
 

@@ -1,9 +1,9 @@
-import { detectEvidence } from '../../src/evidence/detect';
+import { detectEvidence as detectEvidenceOf } from '../../src/evidence/detect';
 import { evidenceInterest } from '../../src/evidence/interests';
-import { pipFrameworkEvidence } from '../../src/evidence/pip-frameworks';
+import { pipFrameworkEvidence as pipFrameworkEvidenceOf } from '../../src/evidence/pip-frameworks';
 import type { Evidence } from '../../src/evidence/types';
 import { loadMatrix } from '../../src/matrix/load';
-import { fakeConfig, fakeView, type FakeEntry } from './fake-view';
+import { fakeConfig, fakeView, shown, showLayers, type FakeEntry } from './fake-view';
 import {
   metadata,
   PADDLE_VERSION_PY,
@@ -18,6 +18,9 @@ import {
   TORCH_280_CU128_VERSION_PY,
   TORCH_280_PYPI_METADATA,
 } from './python-stack-fixtures';
+
+const pipFrameworkEvidence = shown(pipFrameworkEvidenceOf);
+const detectEvidence: typeof detectEvidenceOf = (config, view, matrix) => showLayers(detectEvidenceOf(config, view, matrix), view);
 
 const matrix = loadMatrix();
 const SP = 'usr/local/lib/python3.11/site-packages';

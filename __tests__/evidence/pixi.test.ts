@@ -1,7 +1,9 @@
 import { evidenceInterest } from '../../src/evidence/interests';
-import { pixiEvidence, pixiSystemRequirements } from '../../src/evidence/pixi';
-import { fakeView } from './fake-view';
+import { pixiEvidence as pixiEvidenceOf, pixiSystemRequirements } from '../../src/evidence/pixi';
+import { fakeView, shown } from './fake-view';
 import { PIXI_TOML_CUDA12, pixiEnvRecord, PYPROJECT_PIXI_FEATURE } from './python-stack-fixtures';
+
+const pixiEvidence = shown(pixiEvidenceOf);
 
 describe('pixi system requirements', () => {
   test('pixi.toml [system-requirements] cuda = "12": a declared floor on the driver\'s CUDA', () => {

@@ -8,6 +8,7 @@
 import { majorMinor, majorOf } from '../common/dotted-version';
 import type { Finding } from '../common/findings';
 import type { FileEntry, FileSystemView } from '../layers/types';
+import { isToolkitVersioned, KIND_BY_CONDA } from '../model/cuda-components';
 import { cudnnFromCondaBuild, flavourFromCondaBuild } from './cuda-tags';
 import { buildEvidence, CPU_ONLY, type BuildFacts } from './framework-item';
 import type { Detector } from './detector';
@@ -88,25 +89,6 @@ export function parseRecordJson(text: string): Partial<CondaRecord> | undefined 
   }
 }
 
-/** CUDA runtime packages whose version starts with the CUDA major.minor (cuda-cudart 12.9.79). */
-const TOOLKIT_VERSIONED: Record<string, EvidenceKind> = {
-  'cuda-cudart': 'cudart',
-  cudatoolkit: 'cudart',
-  'cuda-nvrtc': 'nvrtc',
-  libnvjitlink: 'nvjitlink',
-};
-
-/** Libraries with versions of their own: their CUDA comes from the build string or the `cuda-version` pin. */
-const OWN_VERSIONED: Record<string, EvidenceKind> = {
-  libcublas: 'cublas',
-  libcufft: 'cufft',
-  libcurand: 'curand',
-  libcusparse: 'cusparse',
-  libcusolver: 'cusolver',
-  cudnn: 'cudnn',
-  nccl: 'nccl',
-};
-
 /** Frameworks conda-forge, anaconda and the pytorch channel build per CUDA version. */
 const FRAMEWORKS = new Set([
   'pytorch',
@@ -167,12 +149,15 @@ export function classifyCondaRecord(r: CondaRecord): RecordFacts | undefined {
       detail: `cuda-version metapackage: the CUDA packages of the env are built for CUDA ${cuda}`,
     };
   }
-  const tk = TOOLKIT_VERSIONED[r.name];
+  // CUDA component packages (model/cuda-components.ts): cuda-cudart 12.9.79's version starts with the CUDA
+  // major.minor; libcublas, cudnn, nccl … have versions of their own, their CUDA comes from the build string or pin
+  const component = KIND_BY_CONDA[r.name];
+  const tk = component && isToolkitVersioned(component) ? component : undefined;
   if (tk) {
     const cuda = majorMinor(r.version);
     return cuda ? { kind: tk, cuda, confidence: 'exact' } : { kind: tk, confidence: 'inferred' };
   }
-  const own = OWN_VERSIONED[r.name];
+  const own = component;
   if (own) {
     const cuda = buildCuda ?? pinned;
     return cuda ? { kind: own, cuda, confidence: 'exact' } : { kind: own, confidence: 'inferred' };

@@ -5,9 +5,10 @@
 import { majorMinor, numericPrefix } from '../common/dotted-version';
 import type { Finding } from '../common/findings';
 import type { FileEntry, FileSystemView } from '../layers/types';
+import { isToolkitVersioned, KIND_BY_VERSION_JSON } from '../model/cuda-components';
 import type { Detector } from './detector';
 import { contentEntry, originOf, type DetectorOutput } from './origin';
-import type { Evidence, EvidenceKind } from './types';
+import type { Evidence } from './types';
 
 export const VERSION_FILE_RE = /^usr\/local\/cuda[^/]*\/version\.(json|txt)$/;
 export const VERSION_FILE_MAX_BYTES = 256 * 1024;
@@ -25,18 +26,6 @@ export const cudaVersionFileDetector: Detector = {
     },
   ],
   detect: ({ view }) => cudaVersionFileEvidence(view),
-};
-
-/** version.json keys of runtime components, and their kinds. */
-const JSON_COMPONENTS: Record<string, EvidenceKind> = {
-  cuda_cudart: 'cudart',
-  cuda_nvrtc: 'nvrtc',
-  libcublas: 'cublas',
-  libcufft: 'cufft',
-  libcurand: 'curand',
-  libcusolver: 'cusolver',
-  libcusparse: 'cusparse',
-  libnvjitlink: 'nvjitlink',
 };
 
 const DOTTED = /^\d+(?:\.\d+)*$/;
@@ -94,10 +83,10 @@ function readJson(real: FileEntry, evidence: Evidence[], findings: Finding[]): v
   const release = versionOf(obj.cuda);
   if (release) evidence.push({ kind: 'cuda-version', version: release, cuda: release, from: 'file', ...origin, confidence: 'exact', component: 'cuda' });
   else findings.push(badFile(real, 'has no "cuda": {"version": …} entry'));
-  for (const key of Object.keys(JSON_COMPONENTS).sort()) {
+  for (const key of Object.keys(KIND_BY_VERSION_JSON).sort()) {
     const version = versionOf(obj[key]);
     if (!version) continue;
-    const kind = JSON_COMPONENTS[key];
+    const kind = KIND_BY_VERSION_JSON[key];
     const ev: Evidence = {
       kind,
       version,
@@ -108,7 +97,7 @@ function readJson(real: FileEntry, evidence: Evidence[], findings: Finding[]): v
       component: key,
       detail: 'listed in version.json (the release manifest); the library itself may not be installed',
     };
-    if (kind === 'cudart' || kind === 'nvrtc' || kind === 'nvjitlink') {
+    if (isToolkitVersioned(kind)) {
       const mm = majorMinor(version);
       if (mm) ev.cuda = mm;
     }

@@ -6,34 +6,18 @@
  * package, anywhere else it is a driver library baked into the image.
  */
 import type { FileEntry, FileSystemView } from '../layers/types';
+import { isToolkitVersioned, kindOfLibrary, libraryStemPattern } from '../model/cuda-components';
 import type { Detector, PathInterest } from './detector';
 import { FATBIN_SCAN_MIN_BYTES, STUB_RE } from './gpu-code';
 import { basename, contentEntry, originOf, type DetectorOutput } from './origin';
 import type { Evidence, EvidenceKind } from './types';
 
-/** stem, then an optional auditwheel hash (torch/lib/libcudart-d0da41ae.so.11.0), then the version after ".so" */
-export const LIBRARY_RE =
-  /^lib(cudart|cublasLt|cublas|cufftw|cufft|curand|cusparse|cusolverMg|cusolver|nvrtc-builtins|nvrtc|nvJitLink|cudnn(?:_[A-Za-z0-9_]+)?|nccl)(?:-[0-9a-f]{8})?\.so((?:\.\d+){0,4})$/;
+/**
+ * stem (the CUDA component table's library stems), then an optional auditwheel hash
+ * (torch/lib/libcudart-d0da41ae.so.11.0), then the version after ".so"
+ */
+export const LIBRARY_RE = new RegExp(`^lib(${libraryStemPattern()})(?:-[0-9a-f]{8})?\\.so((?:\\.\\d+){0,4})$`);
 export const LIBCUDA_RE = /^libcuda\.so((?:\.\d+){0,4})$/;
-
-const STEM_KIND: Record<string, EvidenceKind> = {
-  cudart: 'cudart',
-  cublas: 'cublas',
-  cublasLt: 'cublasLt',
-  cufft: 'cufft',
-  cufftw: 'cufft',
-  curand: 'curand',
-  cusparse: 'cusparse',
-  cusolver: 'cusolver',
-  cusolverMg: 'cusolver',
-  nvrtc: 'nvrtc',
-  'nvrtc-builtins': 'nvrtc',
-  nvJitLink: 'nvjitlink',
-  nccl: 'nccl',
-};
-
-/** Libraries whose full version starts with the CUDA major.minor they belong to (libcudart.so.12.4.127). */
-const TOOLKIT_VERSIONED = new Set(['cudart', 'nvrtc', 'nvrtc-builtins', 'nvJitLink']);
 
 export function isStubPath(path: string): boolean {
   return STUB_RE.test(path);
@@ -131,14 +115,15 @@ function describe(name: string, real: FileEntry, fromReal: boolean): Evidence | 
   const m = LIBRARY_RE.exec(name);
   if (!m) return undefined;
   const stem = m[1];
-  const kind: EvidenceKind = stem.startsWith('cudnn') ? 'cudnn' : STEM_KIND[stem];
+  const kind: EvidenceKind = kindOfLibrary(stem)!;
   const parts = partsOf(m[2]);
   const ev: Evidence = { kind, from: 'file', ...origin, confidence: 'inferred', component: `lib${stem}` };
   if (parts.length) ev.sonameMajor = Number(parts[0]);
   if (parts.length >= 3) {
     ev.version = parts.join('.');
     if (fromReal) ev.confidence = 'exact';
-    if (TOOLKIT_VERSIONED.has(stem)) ev.cuda = `${parts[0]}.${parts[1]}`;
+    // libcudart.so.12.4.127: the version starts with the CUDA major.minor it belongs to
+    if (isToolkitVersioned(kind)) ev.cuda = `${parts[0]}.${parts[1]}`;
   } else if (parts.length) {
     // libcudart.so.12, libcudart.so.11.0, libnvrtc.so.11.2: soname-style names say the major only
     ev.version = parts[0];

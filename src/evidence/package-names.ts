@@ -5,6 +5,7 @@
  * conventions, not compatibility facts: nothing here says which driver a version needs.
  */
 import { numericPrefix } from '../common/dotted-version';
+import { KIND_BY_DEB } from '../model/cuda-components';
 import type { EvidenceKind } from './types';
 
 export interface PackageFacts {
@@ -54,18 +55,6 @@ export function parsePackageSpec(spec: string): { name: string; version?: string
   return { name: s };
 }
 
-/** Runtime library packages, `<stem>-M-m`, and the kind of their library. */
-const RUNTIME_STEMS: Record<string, EvidenceKind> = {
-  'cuda-cudart': 'cudart',
-  'cuda-nvrtc': 'nvrtc',
-  libcublas: 'cublas',
-  libcufft: 'cufft',
-  libcurand: 'curand',
-  libcusparse: 'cusparse',
-  libcusolver: 'cusolver',
-  libnvjitlink: 'nvjitlink',
-};
-
 /** Driver packages whose files include libcuda.so (Ubuntu, Debian, RHEL). */
 const DRIVER_LIB_RE = /^(?:libnvidia-compute-\d+(?:-server)?|libcuda1|nvidia-driver-cuda-libs)$/;
 
@@ -104,8 +93,9 @@ export function classifyPackage(rawName: string, rawVersion?: string): PackageFa
   if (DRIVER_LIB_RE.test(name)) return facts('driver-lib', name, undefined);
 
   m = /^(.+)-(\d+)-(\d+)$/.exec(name);
-  if (m && RUNTIME_STEMS[m[1]]) {
-    const kind = RUNTIME_STEMS[m[1]];
+  // runtime library packages, `<stem>-M-m` (the CUDA component table's deb stems)
+  if (m && KIND_BY_DEB[m[1]]) {
+    const kind = KIND_BY_DEB[m[1]];
     return facts(kind, kind, `${m[2]}.${m[3]}`);
   }
 

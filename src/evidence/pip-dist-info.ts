@@ -7,6 +7,7 @@
 import { majorMinor, majorOf } from '../common/dotted-version';
 import type { Finding } from '../common/findings';
 import type { FileEntry, FileSystemView } from '../layers/types';
+import { isToolkitVersioned, KIND_BY_PIP } from '../model/cuda-components';
 import type { Detector, PathInterest } from './detector';
 import { basename, contentEntry, dirname, originOf, type DetectorOutput } from './origin';
 import type { Evidence, EvidenceKind } from './types';
@@ -88,19 +89,6 @@ export function parseMetadata(text: string): { name?: string; version?: string }
   return out;
 }
 
-const STEM_KIND: Record<string, EvidenceKind> = {
-  'cuda-runtime': 'cudart',
-  'cuda-nvrtc': 'nvrtc',
-  nvjitlink: 'nvjitlink',
-  cublas: 'cublas',
-  cufft: 'cufft',
-  curand: 'curand',
-  cusparse: 'cusparse',
-  cusolver: 'cusolver',
-  cudnn: 'cudnn',
-  nccl: 'nccl',
-};
-
 /** Unsuffixed (CUDA 13 style) toolkit wheels whose version starts with the CUDA version (nvidia-cuda-* 13.0.96). */
 function followsToolkitVersion(stem: string): boolean {
   return stem.startsWith('cuda-') || stem === 'nvjitlink' || stem === 'nvvm' || stem === 'nvtx';
@@ -122,7 +110,7 @@ export function classifyWheel(name: string, version: string): WheelFacts | undef
   const m = /^nvidia-(.+?)(?:-cu(\d+))?$/.exec(name);
   if (!m) return undefined;
   const stem = m[1];
-  const kind = STEM_KIND[stem];
+  const kind = KIND_BY_PIP[stem];
   let cuda: string | undefined;
   if (m[2]) cuda = cudaFromSuffix(m[2]);
   else if (followsToolkitVersion(stem)) {
@@ -130,7 +118,7 @@ export function classifyWheel(name: string, version: string): WheelFacts | undef
     if (major !== undefined) cuda = String(major);
   }
   // cudart/nvrtc/nvJitLink versions start with the CUDA major.minor (12.1.105): more precise than the suffix
-  if ((kind === 'cudart' || kind === 'nvrtc' || kind === 'nvjitlink') && cuda !== undefined && majorOf(version) === majorOf(cuda)) {
+  if (kind && isToolkitVersioned(kind) && cuda !== undefined && majorOf(version) === majorOf(cuda)) {
     cuda = majorMinor(version) ?? cuda;
   }
   if (kind) return cuda === undefined ? { kind, component: stem } : { kind, component: stem, cuda };

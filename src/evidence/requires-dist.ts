@@ -6,6 +6,7 @@
  *   cuda-toolkit[cublas,cudart,…]==13.0.2; platform_system == "Linux"      (CUDA 13 builds)
  */
 import { majorMinor, majorOf } from '../common/dotted-version';
+import { cudaComponent } from '../model/cuda-components';
 import { normalizeDistName } from './pip-dist-info';
 
 export interface Requirement {
@@ -55,7 +56,7 @@ export function requiresDist(text: string): Requirement[] {
 }
 
 /** Runtime wheels whose version starts with the CUDA major.minor (12.4.127 -> 12.4), cudart first. */
-const TOOLKIT_VERSIONED = [/^nvidia-cuda-runtime(?:-cu(\d+))?$/, /^nvidia-cuda-nvrtc(?:-cu(\d+))?$/];
+const TOOLKIT_VERSIONED = (['cudart', 'nvrtc'] as const).map((kind) => new RegExp(`^nvidia-${cudaComponent(kind)!.pip}(?:-cu(\\d+))?$`));
 
 /**
  * The CUDA a wheel was built for, from what it pins: the cudart / NVRTC wheel (major.minor), the `cuda-toolkit`

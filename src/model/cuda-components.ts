@@ -52,8 +52,21 @@ function index(names: (c: Row) => readonly (string | undefined)[]): Readonly<Rec
   return out;
 }
 
-/** library file stem ("cublasLt", "nvrtc-builtins") -> kind; cuDNN's sub-libraries are `subLibraries` rows */
-export const KIND_BY_LIBRARY = index((c) => c.libraries);
+const KIND_BY_LIBRARY = index((c) => c.libraries);
+
+/** library file stem ("cublasLt", "nvrtc-builtins", "cudnn_ops") -> kind */
+export function kindOfLibrary(stem: string): CudaComponentKind | undefined {
+  return KIND_BY_LIBRARY[stem] ?? CUDA_COMPONENTS.find((c) => 'subLibraries' in c && c.libraries.some((l) => stem.startsWith(`${l}_`)))?.kind;
+}
+
+/** The library stems as regex alternatives, longest first; a `subLibraries` row adds `_<part>`. */
+export function libraryStemPattern(): string {
+  const stems = CUDA_COMPONENTS.flatMap((c) => c.libraries.map((l) => ({ l, sub: 'subLibraries' in c })));
+  return stems
+    .sort((a, b) => b.l.length - a.l.length)
+    .map(({ l, sub }) => (sub ? `${l}(?:_[A-Za-z0-9_]+)?` : l))
+    .join('|');
+}
 /** Debian/RPM runtime package stem ("cuda-cudart" of cuda-cudart-12-4) -> kind */
 export const KIND_BY_DEB = index((c) => ['deb' in c ? c.deb : undefined]);
 export const KIND_BY_CONDA = index((c) => c.conda);
