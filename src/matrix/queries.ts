@@ -4,6 +4,7 @@
  */
 import { parseDriverVersion } from '../common/driver-version';
 import { compareVersions, majorMinor, versionParts } from '../common/dotted-version';
+import { compareArchNames } from '../model/gpu-code';
 import { compactName, editDistance, nameTokens, startsWithName } from './gpu-names';
 import type { DriverBranch, Gpu, LibraryRule, MajorCompat, Matrix, SourcedRow, ToolkitRelease } from './types';
 
@@ -261,11 +262,5 @@ export function smTargetsForToolkit(m: Matrix, toolkit: string): string[] {
     for (const sm of change.removed) targets.delete(sm);
     for (const sm of change.added) targets.add(sm);
   }
-  return [...targets].sort(compareSm);
-}
-
-/** sm_90 < sm_90a < sm_100 < sm_100a < sm_100f */
-function compareSm(a: string, b: string): number {
-  const num = (s: string) => Number(/\d+/.exec(s)?.[0] ?? 0);
-  return num(a) - num(b) || a.localeCompare(b);
+  return [...targets].sort(compareArchNames);
 }
