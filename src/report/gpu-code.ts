@@ -1,6 +1,6 @@
 /** The GPU code part of a report: what the JSON carries and the one line text and markdown show per image. */
 import type { Evidence } from '../evidence/types';
-import type { ImageLayer } from '../model/provenance';
+import { showProvenance, type ImageLayer } from '../model/provenance';
 import type { GpuCodeRequirement } from '../requirement/gpu-code';
 import type { ReportGpuCode } from './types';
 
@@ -10,15 +10,19 @@ export function reportGpuCode(code: GpuCodeRequirement | undefined, layers: read
   return {
     sass: code.sass,
     ptx: code.ptx,
-    binaries: code.binaries.map((b) => ({
-      path: b.path,
-      ...(b.layerIndex !== undefined && { layerIndex: b.layerIndex }),
-      ...(b.layerIndex !== undefined && layers[b.layerIndex]?.instruction !== undefined && { instruction: layers[b.layerIndex].instruction }),
-      sass: b.sass,
-      ptx: b.ptx,
-      ...(b.ptxIsa && { ptxIsa: b.ptxIsa }),
-      source: b.source,
-    })),
+    // the JSON names each binary's layer by index and instruction (no digest)
+    binaries: code.binaries.map((b) => {
+      const { instruction } = showProvenance(b, layers);
+      return {
+        path: b.path,
+        ...(b.layerIndex !== undefined && { layerIndex: b.layerIndex }),
+        ...(instruction !== undefined && { instruction }),
+        sass: b.sass,
+        ptx: b.ptx,
+        ...(b.ptxIsa && { ptxIsa: b.ptxIsa }),
+        source: b.source,
+      };
+    }),
     ...(code.ptxJit && {
       ptxJit: {
         ...(code.ptxJit.isa !== undefined && { isa: code.ptxJit.isa }),
