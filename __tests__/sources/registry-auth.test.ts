@@ -176,6 +176,24 @@ describe('Bearer token flow (stub registry)', () => {
     expect(stub.requests('/token')).toHaveLength(2);
   });
 
+  test.each([
+    ['null', 'null', 'is not a JSON object'],
+    ['a list', '["t"]', 'is not a JSON object'],
+    ['an object without a token', '{"token":5,"expires_in":"soon"}', 'answered without a token'],
+  ])('a token answer that is %s is REGISTRY_ERROR naming the token service, never an internal error', async (_what, body, said) => {
+    stub.tokenAuth = { token: 'never-sent' };
+    stub.fault = (req, res) => {
+      if (!req.path.startsWith('/token')) return false;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      return true;
+    };
+    const err = await gateErrorOf(() => open(emptyConfig()));
+    expect(err.code).toBe('REGISTRY_ERROR');
+    expect(err.message).toContain(`token service ${stub.host}`);
+    expect(err.message).toContain(said);
+    expect(err.message).toContain(`docker://${stub.host}/${REPO}:v1`);
+  });
+
   test('a 403 is AUTH_FAILED saying access was denied', async () => {
     stub.fault = (req, res) => {
       if (!req.path.includes('/manifests/')) return false;

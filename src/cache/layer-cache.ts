@@ -9,14 +9,16 @@
  */
 import { accessSync, constants, mkdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { messageOf } from '../common/errors';
+import { schemaError } from '../common/schema-error';
 import type { LayerResult } from '../layers/types';
 import type { HistoryEntry } from '../sources/types';
 import { readEntryFile, writeEntryFile } from './entry-file';
 import { digestFileName, sha256Hex } from './keys';
 import { defaultCacheDir } from './location';
 import { pruneCache, type PruneOutcome } from './prune';
-import { isHistory, isLayerResult } from './shapes';
+import { AliasSchema, HistorySchema, LayerResultSchema } from './shapes';
 
 /** Bump when the layout of entry files changes. */
 const ENTRY_FORMAT = 1;
@@ -51,12 +53,17 @@ export interface CacheLookup {
 
 type EntryKind = 'layer' | 'history' | 'alias';
 
-interface EntryDoc {
-  format: number;
+/** The envelope of every entry file: which cache format, kind and key it belongs to, and the value. */
+const EntryDocSchema = z.object({
+  format: z.number(),
+  kind: z.string(),
+  key: z.string(),
+  version: z.string().optional(),
+  value: z.unknown(),
+});
+
+interface EntryDoc extends z.input<typeof EntryDocSchema> {
   kind: EntryKind;
-  key: string;
-  version?: string;
-  value: unknown;
 }
 
 const SILENT: CacheLog = { debug: () => undefined, warn: () => undefined };
@@ -96,8 +103,7 @@ export class LayerCache {
   get(key: string): LayerResult | undefined {
     const name = digestFileName(key);
     if (name === undefined) return undefined;
-    const value = this.read(join(this.dir, 'layers', this.version, name), 'layer', key, isLayerResult);
-    return value as LayerResult | undefined;
+    return this.read(join(this.dir, 'layers', this.version, name), 'layer', key, LayerResultSchema);
   }
 
   put(key: string, result: LayerResult): void {
@@ -110,7 +116,7 @@ export class LayerCache {
   getHistory(imageDigest: string): HistoryEntry[] | undefined {
     const name = digestFileName(imageDigest);
     if (name === undefined) return undefined;
-    return this.read(join(this.dir, 'images', name), 'history', imageDigest, isHistory) as HistoryEntry[] | undefined;
+    return this.read(join(this.dir, 'images', name), 'history', imageDigest, HistorySchema);
   }
 
   putHistory(imageDigest: string, history: HistoryEntry[]): void {
@@ -124,8 +130,7 @@ export class LayerCache {
    * `<v1 id>/layer.tar`, and the v1 id is a hash over the layer chain: the same name is the same layer next time.
    */
   getAlias(name: string): string | undefined {
-    const value = this.read(join(this.dir, 'aliases', sha256Hex(name)), 'alias', name, (v) => typeof v === 'string' && digestFileName(v) !== undefined);
-    return value as string | undefined;
+    return this.read(join(this.dir, 'aliases', sha256Hex(name)), 'alias', name, AliasSchema);
   }
 
   putAlias(name: string, diffId: string): void {
@@ -140,32 +145,33 @@ export class LayerCache {
     return outcome;
   }
 
-  private read(base: string, kind: EntryKind, key: string, valid: (v: unknown) => boolean): unknown {
+  /** The value of the entry at `base` if it is one of this cache's, filed under `key`, of the shape `schema` checks. */
+  private read<S extends z.ZodType>(base: string, kind: EntryKind, key: string, schema: S): z.output<S> | undefined {
     const got = readEntryFile(base);
     if (got.state === 'missing') {
       this.stats.misses++;
       return undefined;
     }
-    const doc = got.state === 'found' ? (got.doc as Partial<EntryDoc> | null) : undefined;
-    const problem =
-      got.state === 'unreadable'
-        ? got.why
-        : !doc || typeof doc !== 'object' || doc.format !== ENTRY_FORMAT || doc.kind !== kind
-          ? 'not an entry of this cache format'
-          : doc.key !== key || (kind === 'layer' && doc.version !== this.version)
-            ? 'filed under another key or version'
-            : !valid(doc.value)
-              ? 'malformed contents'
-              : undefined;
-    if (problem !== undefined) {
-      this.stats.misses++;
-      this.stats.unreadable++;
-      this.log.debug(`cache: ignoring ${got.path} (${problem}); treated as a miss`);
-      return undefined;
+    let problem: string;
+    if (got.state === 'unreadable') problem = got.why;
+    else {
+      const doc = EntryDocSchema.safeParse(got.doc);
+      if (!doc.success || doc.data.format !== ENTRY_FORMAT || doc.data.kind !== kind) problem = 'not an entry of this cache format';
+      else if (doc.data.key !== key || (kind === 'layer' && doc.data.version !== this.version)) problem = 'filed under another key or version';
+      else {
+        const value = schema.safeParse(doc.data.value);
+        if (value.success) {
+          this.stats.hits++;
+          touch(got.path);
+          return value.data;
+        }
+        problem = `malformed contents: ${schemaError(value.error, doc.data.value, { what: 'the entry', code: 'CORRUPT_ARCHIVE' }).message}`;
+      }
     }
-    this.stats.hits++;
-    touch(got.path);
-    return doc!.value;
+    this.stats.misses++;
+    this.stats.unreadable++;
+    this.log.debug(`cache: ignoring ${got.path} (${problem}); treated as a miss`);
+    return undefined;
   }
 
   private write(base: string, doc: EntryDoc): void {

@@ -1,60 +1,61 @@
 /**
- * Cache files come from disk, possibly from another version or a damaged write: check their shape before anything
- * downstream trusts them. A file that fails is a miss, never an error.
+ * Cache files come from disk, possibly from another version or a damaged write: their contents are checked with
+ * these zod schemas before anything downstream trusts them. A file that fails is a miss, never an error.
+ *
+ * Fields the schemas do not name are kept as they are (loose objects): an entry is what a layer read produced, and a
+ * field added to LayerResult later must not be dropped on the way through the cache. The `satisfies` clauses make
+ * the compiler say when LayerResult gains a required field the schema does not check.
  */
-import type { EntryType, LayerResult } from '../layers/types';
+import { z } from 'zod';
+import type { Finding } from '../common/findings';
+import type { EntryType, LayerEntry, LayerResult } from '../layers/types';
 import type { HistoryEntry } from '../sources/types';
 
-const ENTRY_TYPES: ReadonlySet<EntryType> = new Set(['file', 'dir', 'symlink', 'hardlink', 'other']);
+const count = z.number().nonnegative().finite();
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
-const optional = (v: unknown, test: (x: unknown) => boolean): boolean => v === undefined || test(v);
-const isString = (v: unknown): v is string => typeof v === 'string';
+const GpuCodeSchema = z.looseObject({
+  sass: z.array(z.string()),
+  ptx: z.array(z.looseObject({ arch: z.string(), isa: z.string().optional() })),
+  size: z.looseObject({ entries: count, bytes: count, compressed: count }).optional(),
+});
 
-export function isLayerResult(v: unknown): v is LayerResult {
-  if (!isObject(v)) return false;
-  return (
-    isString(v.digest) &&
-    optional(v.diffId, isString) &&
-    isCount(v.entryCount) &&
-    isCount(v.tarBytes) &&
-    isStringList(v.whiteouts) &&
-    isStringList(v.opaqueDirs) &&
-    Array.isArray(v.entries) &&
-    v.entries.every(isLayerEntry) &&
-    Array.isArray(v.findings) &&
-    v.findings.every((f) => isObject(f) && isString(f.code) && isString(f.message) && isString(f.severity))
-  );
-}
+const LayerEntrySchema = z.looseObject({
+  path: z.string(),
+  type: z.enum(['file', 'dir', 'symlink', 'hardlink', 'other'] satisfies readonly EntryType[]),
+  size: count,
+  linkTarget: z.string().optional(),
+  content: z.string().optional(),
+  contentTruncated: z.boolean().optional(),
+  gpuCode: GpuCodeSchema.optional(),
+}) satisfies z.ZodType<LayerEntry>;
 
-function isLayerEntry(v: unknown): boolean {
-  return (
-    isObject(v) &&
-    isString(v.path) &&
-    ENTRY_TYPES.has(v.type as EntryType) &&
-    isCount(v.size) &&
-    optional(v.linkTarget, isString) &&
-    optional(v.content, isString) &&
-    optional(v.gpuCode, isGpuCode)
-  );
-}
+const FindingSchema = z.looseObject({
+  code: z.string(),
+  severity: z.enum(['info', 'warning', 'error']),
+  message: z.string(),
+  layer: z.string().optional(),
+  path: z.string().optional(),
+}) satisfies z.ZodType<Finding>;
 
-function isGpuCode(v: unknown): boolean {
-  return isObject(v) && isStringList(v.sass) && Array.isArray(v.ptx) && v.ptx.every((p) => isObject(p) && isString(p.arch) && optional(p.isa, isString));
-}
+export const LayerResultSchema = z.looseObject({
+  digest: z.string(),
+  diffId: z.string().optional(),
+  entryCount: count,
+  tarBytes: count,
+  entries: z.array(LayerEntrySchema),
+  whiteouts: z.array(z.string()),
+  opaqueDirs: z.array(z.string()),
+  findings: z.array(FindingSchema),
+}) satisfies z.ZodType<LayerResult>;
 
-export function isHistory(v: unknown): v is HistoryEntry[] {
-  return (
-    Array.isArray(v) &&
-    v.every(
-      (h) =>
-        isObject(h) &&
-        optional(h.created_by, isString) &&
-        optional(h.empty_layer, (x) => typeof x === 'boolean') &&
-        optional(h.comment, isString) &&
-        optional(h.created, isString),
-    )
-  );
-}
+export const HistorySchema = z.array(
+  z.looseObject({
+    created_by: z.string().optional(),
+    empty_layer: z.boolean().optional(),
+    comment: z.string().optional(),
+    created: z.string().optional(),
+  }),
+) satisfies z.ZodType<HistoryEntry[]>;
+
+/** An export name's diffID: a plain digest, nothing that could be a path. */
+export const AliasSchema = z.string().regex(/^[a-z0-9]+:[a-f0-9]{32,128}$/);

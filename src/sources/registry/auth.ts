@@ -4,7 +4,9 @@
  * refresh-token POST for identity tokens), sent as `Bearer`; `Basic realm=…` -> Basic on every request.
  * A later 401 asking for a scope the token lacks (or after the token expired) fetches a new one.
  */
+import { z } from 'zod';
 import { GateError } from '../../common/errors';
+import { parseWithSchema } from '../../common/schema-error';
 import type { Credential } from './credentials';
 import { networkError, registryErrorText, statusError } from './errors';
 import { discard, readCapped, type SchemePolicy } from './http';
@@ -16,6 +18,19 @@ export interface Challenge {
   /** parameter names lower-case */
   params: Record<string, string>;
 }
+
+/**
+ * A token endpoint's answer (distribution token spec): `token` or OAuth2's `access_token`, and `expires_in`. A field
+ * of another type is as good as absent (the answer says nothing usable there); the answer itself must be an object.
+ */
+const TokenResponseSchema = z.object(
+  {
+    token: z.string().optional().catch(undefined),
+    access_token: z.string().optional().catch(undefined),
+    expires_in: z.number().optional().catch(undefined),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'is not a JSON object' : undefined) },
+);
 
 const TOKEN_CHAR = /[!#$%&'*+.^_`|~0-9A-Za-z-]/;
 const TOKEN_RESPONSE_CAP = 1024 * 1024;
@@ -229,20 +244,25 @@ export class Authenticator {
       );
     }
     if (res.status !== 200) throw statusError(res, await registryErrorText(res), where, doing);
-    let doc: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    let answer: unknown;
     try {
       const bytes = await readCapped(res, TOKEN_RESPONSE_CAP, () => new Error('token response too large'));
-      doc = JSON.parse(bytes.toString('utf8')) as typeof doc;
+      answer = JSON.parse(bytes.toString('utf8')) as unknown;
     } catch (err) {
       discard(res);
       throw new GateError('REGISTRY_ERROR', `the token service ${url.host} sent an unreadable answer for ${where}: ${(err as Error).message}`);
     }
+    const doc = parseWithSchema(TokenResponseSchema, answer, {
+      what: `the answer of the token service ${url.host} for ${where}`,
+      code: 'REGISTRY_ERROR',
+      fix: 'the registry\'s token service is misbehaving; retry later, or check the registry',
+    });
     // some registries set access_token instead of token
-    const token = typeof doc.token === 'string' && doc.token !== '' ? doc.token : doc.access_token;
-    if (typeof token !== 'string' || token === '') {
+    const token = doc.token || doc.access_token;
+    if (token === undefined || token === '') {
       throw new GateError('REGISTRY_ERROR', `the token service ${url.host} answered without a token for ${where}`);
     }
-    const seconds = typeof doc.expires_in === 'number' && doc.expires_in > 0 ? doc.expires_in : DEFAULT_TOKEN_SECONDS;
+    const seconds = doc.expires_in !== undefined && doc.expires_in > 0 ? doc.expires_in : DEFAULT_TOKEN_SECONDS;
     return { token, seconds };
   }
 }

@@ -2,6 +2,7 @@
  * What went wrong talking to a registry, said as a GateError that names the image and what to do. Registry error
  * bodies (`{"errors":[{"code","message"}]}`) are quoted briefly; credentials never appear in any message.
  */
+import { z } from 'zod';
 import { GateError, isGateError, messageOf } from '../../common/errors';
 import { readCapped, type HttpResponse } from './http';
 import { retryAfterMs } from './retry';
@@ -63,18 +64,24 @@ export async function registryErrorText(res: HttpResponse): Promise<string | und
   } catch {
     return undefined;
   }
+  let doc: unknown;
   try {
-    const doc = JSON.parse(bytes.toString('utf8')) as { errors?: { code?: unknown; message?: unknown }[] };
-    const first = Array.isArray(doc.errors) ? doc.errors[0] : undefined;
-    if (first) {
-      const parts = [first.code, first.message].filter((p): p is string => typeof p === 'string' && p !== '');
-      if (parts.length > 0) return parts.join(': ').slice(0, 300);
-    }
+    doc = JSON.parse(bytes.toString('utf8'));
   } catch {
     // not JSON: say nothing rather than quote an HTML page
+    return undefined;
   }
-  return undefined;
+  // an error body is a courtesy: one of another shape is quoted as nothing, never an error of its own
+  const parsed = ErrorBodySchema.safeParse(doc);
+  const first = parsed.success ? parsed.data.errors[0] : undefined;
+  const parts = [first?.code, first?.message].filter((p): p is string => p !== undefined && p !== '');
+  return parts.length > 0 ? parts.join(': ').slice(0, 300) : undefined;
 }
+
+/** The distribution spec's error body: `{"errors": [{"code", "message", "detail"}]}`. */
+const ErrorBodySchema = z.object({
+  errors: z.array(z.object({ code: z.string().optional().catch(undefined), message: z.string().optional().catch(undefined) })).min(1),
+});
 
 /** A status the registry answered that no retry fixed, other than 401/403/404 (which the caller words). */
 export function statusError(res: HttpResponse, said: string | undefined, where: string, doing: string): GateError {
