@@ -62,6 +62,24 @@ describe('LayerCache', () => {
     expect(layerKey({ digest: BLOB })).toBe(BLOB);
   });
 
+  test('lookup, asked once per image, gives the cached analyses and the keys it lacks, in order, without repeats', () => {
+    const cache = new LayerCache({ dir: tempDir(), version: 'v-test' });
+    const other = `sha256:${'c'.repeat(64)}`;
+    cache.put(DIFF_ID, result());
+    const { found, missing } = cache.lookup([other, DIFF_ID, BLOB, other]);
+    expect([...found.keys()]).toEqual([DIFF_ID]);
+    expect(found.get(DIFF_ID)).toEqual(result());
+    expect(missing).toEqual([other, BLOB]);
+    expect(cache.stats).toMatchObject({ hits: 1, misses: 2 });
+  });
+
+  test('a cached result keeps fields the schema does not name (a field added later is not lost through the cache)', () => {
+    const cache = new LayerCache({ dir: tempDir(), version: 'v-test' });
+    const later = { ...result(), addedLater: { x: 1 } } as LayerResult;
+    cache.put(DIFF_ID, later);
+    expect(cache.get(DIFF_ID)).toEqual(later);
+  });
+
   test('an unknown key is a miss', () => {
     const cache = new LayerCache({ dir: tempDir(), version: 'v-test' });
     expect(cache.get(DIFF_ID)).toBeUndefined();
@@ -86,6 +104,8 @@ describe('LayerCache', () => {
     ['truncated JSON', '{"format":1,"kind":"layer","key":"sha'],
     ['JSON of another shape', JSON.stringify({ hello: 'world' })],
     ['an entry whose result is malformed', JSON.stringify({ format: 1, kind: 'layer', key: DIFF_ID, version: 'v-test', value: { digest: 1, entries: 'no' } })],
+    ['an entry whose finding has an unknown severity', JSON.stringify({ format: 1, kind: 'layer', key: DIFF_ID, version: 'v-test', value: result({ findings: [{ code: 'X', severity: 'fatal' as 'error', message: 'm' }] }) })],
+    ['null', 'null'],
     ['an entry filed under another key', JSON.stringify({ format: 1, kind: 'layer', key: BLOB, version: 'v-test', value: result() })],
     ['an empty file', ''],
   ])('a corrupt entry (%s) is a miss with a debug note, never an error', (_what, text) => {

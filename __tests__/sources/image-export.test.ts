@@ -2,6 +2,7 @@
  * The single-pass export reader (what the daemon path uses) over export streams of every layout, including the
  * Docker >= 25 one whose blobs come before manifest.json and the containerd-store one with compressed blobs.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,6 +13,7 @@ import { readImageExport } from '../../src/sources/image-export';
 import { openImage } from '../../src/sources/open';
 import type { LayerContext } from '../../src/sources/types';
 import { writeDocker25Archive, writeTar } from '../helpers/archives';
+import { packLayer } from '../helpers/layer-tar';
 import { CUDA_FIXTURE, EVERYTHING, contentOf, readBack } from '../helpers/cuda-fixture';
 import { skopeoCopy } from '../helpers/docker-cli';
 import { describeWithEngines } from '../helpers/engines';
@@ -34,6 +36,16 @@ async function readExport(path: string, diffIds: string[]) {
   });
   // each result named after its layer's final descriptor (the manifest comes last), as the engine does
   return { ...out, results: out.results.map((r, i) => namedLayer(r, out.layers[i])), seen };
+}
+
+/** A legacy `docker save` of one layer, named `0123abcd/layer.tar`, whose config lists `diffId` for it. */
+function legacyExport(tar: Buffer, diffId: string) {
+  const config = { architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [diffId] }, history: [{ created_by: 'COPY . /' }] };
+  return [
+    { name: '0123abcd/layer.tar', body: tar },
+    { name: 'cfg.json', body: JSON.stringify(config) },
+    { name: 'manifest.json', body: JSON.stringify([{ Config: 'cfg.json', RepoTags: ['legacy:1'], Layers: ['0123abcd/layer.tar'] }]) },
+  ];
 }
 
 describe('readImageExport', () => {
@@ -84,6 +96,42 @@ describe('readImageExport', () => {
       },
     });
     expect(out.results).toEqual(['skipped', 'skipped', 'skipped']);
+  });
+
+  test('a legacy layer named by its v1 id comes back with the diffID its bytes hash to, and that name as data', async () => {
+    const tar = await packLayer({ 'etc/v': 'legacy' });
+    const diffId = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
+    const archive = join(dir, 'legacy.tar');
+    await writeTar(archive, legacyExport(tar, diffId));
+    const got = await readExport(archive, [diffId]);
+    expect(got.layers).toEqual([{ digest: diffId, diffId, size: tar.length, index: 0, exportName: '0123abcd/layer.tar' }]);
+    expect(got.results[0]).toMatchObject({ digest: diffId, diffId });
+    // a reader meets the layer before the manifest says what it is: by its entry name, with no diffID yet
+    expect(got.seen).toEqual([{ index: -1, digest: '0123abcd/layer.tar' }]);
+  });
+
+  test('a layer whose bytes hash to another diffID than the image config lists is CORRUPT_ARCHIVE, never cached under the wrong key', async () => {
+    const tar = await packLayer({ 'etc/v': 'lying' });
+    const listed = `sha256:${'a'.repeat(64)}`;
+    const archive = join(dir, 'lying.tar');
+    await writeTar(archive, legacyExport(tar, listed));
+    await expect(readExport(archive, [listed])).rejects.toMatchObject({ code: 'CORRUPT_ARCHIVE', message: expect.stringContaining(`but its image config lists ${listed}`) });
+  });
+
+  test('a layer left out (only) whose name is its diffID passes unread; its final descriptor still comes back', async () => {
+    const out = await readImageExport(createReadStream(join(dir, 'docker25.tar')), {
+      what: 'x',
+      platform: PLATFORM,
+      diffIds: written.diffIds,
+      only: [written.diffIds[1]],
+      read: async (layer, tar) => {
+        tar.resume();
+        await new Promise((r) => tar.on('end', r));
+        return layer.index;
+      },
+    });
+    expect(out.results).toEqual([undefined, 1, undefined]);
+    expect(out.layers.map((l) => l.diffId)).toEqual(written.diffIds);
   });
 
   test('an export without manifest.json or index.json is NOT_AN_IMAGE', async () => {
