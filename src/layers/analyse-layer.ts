@@ -77,8 +77,8 @@ export async function analyseLayer(
   // allowUnknownFormat: old (pre-POSIX) tars have no "ustar" magic; tar-stream's typings omit the option
   const extract = tarExtract({ allowUnknownFormat: true } as Parameters<typeof tarExtract>[0]);
 
-  // A source that names the layer by hashing its bytes (a daemon export, a compressed blob there) needs them all,
-  // diffID unknown until then: after the marker, the rest is drained through the watcher (it drops it) for it.
+  // A layer handed over without a diffID is one its source identifies by hashing its bytes (an export's legacy or
+  // compressed layer): the hash needs them all, so after the marker the rest is drained through the watcher (it drops it).
   const identifiedByBytes = layer.diffId === undefined;
   const release = (): void => {
     // tar-stream's own streams (used by tests) have no unpipe

@@ -26,7 +26,11 @@ export interface BodyPlan {
   contentCap?: number;
 }
 
-/** Which layer is being read. Read again when the tar ends: a daemon export may name its layer only then. */
+/**
+ * Which layer is being read, as the source knows it when reading starts (LayerContext.descriptor): for a layer an
+ * export names only by its entry, the digest is that name and there is no diffID. The result carries it; the engine
+ * names the result after the layer's final descriptor, which the source returns once the read is done (layers/named.ts).
+ */
 export interface LayerIdentity {
   digest: string;
   diffId?: string;
