@@ -71,10 +71,10 @@ export async function readLayersThroughCache(image: Image, opts: ReadThroughCach
   );
   let merged = merge(outcome, found);
   if (merged.unanswered > 0) {
-    // Only an export stream gets here, and only through `aliases`: it let a layer pass unread because an earlier
-    // export's entry of the same name was a layer the cache holds, and its manifest — which comes after the layers
-    // and cannot be waited for, the stream cannot be rewound — says the name now stands for a layer the cache lacks.
-    // The layer's bytes are gone: read the image again, trusting no name this time.
+    // The one case that needs a second read. Only an export stream gets here, and only through `aliases`: it let a
+    // layer pass unread because an earlier export's entry of the same name was a layer the cache holds, and the
+    // export's manifest, which arrives after the layers, says the name now stands for a layer the cache lacks. A
+    // stream cannot be rewound and those bytes are gone: read the image again, trusting no name this time.
     cache?.log.debug(`cache: ${merged.unanswered} layer(s) of ${image.source} passed unread under a stale export name; reading every layer`);
     reader = layerReader(opts, limits);
     outcome = await image.readLayers(reader.read, reader.request({}));
