@@ -1,7 +1,8 @@
 /**
  * Installed Debian/Ubuntu packages: /var/lib/dpkg/status (stanzas of "Field: value" lines separated by blank lines),
  * and distroless images' /var/lib/dpkg/status.d/<name> files (same format, one package each, often without a
- * Status field). What the package names say about CUDA is in package-names.ts.
+ * Status field). What the package names (and, for Debian's own CUDA packages, versions and Source) say about CUDA
+ * is in package-names.ts.
  */
 import type { Finding } from '../common/findings';
 import type { FileEntry, FileSystemView } from '../layers/types';
@@ -122,11 +123,12 @@ function packageEvidence(packages: DpkgPackage[], real: FileEntry, path: string)
   const out: Evidence[] = [];
   const origin = { ...originOf(real), path: `/${path}` };
   for (const p of packages) {
-    const facts = classifyPackage(p.package, p.version);
+    const facts = classifyPackage(p.package, p.version, p.source);
     if (!facts) continue;
     const ev: Evidence = { kind: facts.kind, from: 'package', package: p.package, ...origin, confidence: 'exact', component: facts.component };
     if (facts.version) ev.version = facts.version;
     if (facts.cuda) ev.cuda = facts.cuda;
+    if (facts.sonameMajor !== undefined) ev.sonameMajor = facts.sonameMajor;
     if (p.version) ev.value = p.version;
     if (facts.kind === 'driver-lib') {
       ev.detail = `${p.package} installs the driver's libcuda.so into the image, where it shadows the host driver the NVIDIA container toolkit mounts`;

@@ -1,7 +1,7 @@
 /**
  * The CUDA libraries the tool names, one row each: the evidence kind, what a reviewer calls it, the library file
  * stems (lib<stem>.so.*) and the package names NVIDIA ships it under (deb/rpm `<deb>-M-m`, conda, `nvidia-<pip>`
- * wheels, the toolkit's version.json key). Naming only: which driver a version needs lives in matrix/.
+ * wheels, the toolkit's version.json key), and the names Debian/Ubuntu's own nvidia-cuda-toolkit ships it under. Naming only: which driver a version needs lives in matrix/.
  * Rows are in the order a reviewer reads components: cuDNN and NCCL, the math libraries, then the runtime pieces.
  */
 
@@ -17,6 +17,11 @@ export interface CudaComponent {
   toolkitVersioned: boolean;
   /** Debian/RPM runtime package stem, named `<deb>-M-m` after the CUDA version */
   deb?: string;
+  /**
+   * Debian/Ubuntu's own runtime package stems (source package nvidia-cuda-toolkit), named `<stem><soname>` after
+   * the library's soname, not the CUDA version: libcudart12, libcudart11.0, libcufft11, libnvrtc-builtins12.4
+   */
+  debian?: readonly string[];
   /** conda package names */
   conda: readonly string[];
   /** the wheel stem: nvidia-<pip>[-cuNN] */
@@ -28,17 +33,17 @@ export interface CudaComponent {
 export const CUDA_COMPONENTS = [
   { kind: 'cudnn', name: 'cuDNN', libraries: ['cudnn'], subLibraries: true, toolkitVersioned: false, conda: ['cudnn'], pip: 'cudnn' },
   { kind: 'nccl', name: 'NCCL', libraries: ['nccl'], toolkitVersioned: false, conda: ['nccl'], pip: 'nccl' },
-  { kind: 'cublas', name: 'cuBLAS', libraries: ['cublas'], toolkitVersioned: false, deb: 'libcublas', conda: ['libcublas'], pip: 'cublas', versionJson: 'libcublas' },
+  { kind: 'cublas', name: 'cuBLAS', libraries: ['cublas'], toolkitVersioned: false, deb: 'libcublas', debian: ['libcublas'], conda: ['libcublas'], pip: 'cublas', versionJson: 'libcublas' },
   // ships in the same packages as libcublas: one component for a reviewer
-  { kind: 'cublasLt', name: 'cuBLAS', libraries: ['cublasLt'], toolkitVersioned: false, conda: [] },
-  { kind: 'cufft', name: 'cuFFT', libraries: ['cufft', 'cufftw'], toolkitVersioned: false, deb: 'libcufft', conda: ['libcufft'], pip: 'cufft', versionJson: 'libcufft' },
-  { kind: 'curand', name: 'cuRAND', libraries: ['curand'], toolkitVersioned: false, deb: 'libcurand', conda: ['libcurand'], pip: 'curand', versionJson: 'libcurand' },
-  { kind: 'cusparse', name: 'cuSPARSE', libraries: ['cusparse'], toolkitVersioned: false, deb: 'libcusparse', conda: ['libcusparse'], pip: 'cusparse', versionJson: 'libcusparse' },
-  { kind: 'cusolver', name: 'cuSOLVER', libraries: ['cusolver', 'cusolverMg'], toolkitVersioned: false, deb: 'libcusolver', conda: ['libcusolver'], pip: 'cusolver', versionJson: 'libcusolver' },
-  { kind: 'nvrtc', name: 'NVRTC', libraries: ['nvrtc', 'nvrtc-builtins'], toolkitVersioned: true, deb: 'cuda-nvrtc', conda: ['cuda-nvrtc'], pip: 'cuda-nvrtc', versionJson: 'cuda_nvrtc' },
-  { kind: 'nvjitlink', name: 'nvJitLink', libraries: ['nvJitLink'], toolkitVersioned: true, deb: 'libnvjitlink', conda: ['libnvjitlink'], pip: 'nvjitlink', versionJson: 'libnvjitlink' },
+  { kind: 'cublasLt', name: 'cuBLAS', libraries: ['cublasLt'], toolkitVersioned: false, debian: ['libcublaslt'], conda: [] },
+  { kind: 'cufft', name: 'cuFFT', libraries: ['cufft', 'cufftw'], toolkitVersioned: false, deb: 'libcufft', debian: ['libcufft', 'libcufftw'], conda: ['libcufft'], pip: 'cufft', versionJson: 'libcufft' },
+  { kind: 'curand', name: 'cuRAND', libraries: ['curand'], toolkitVersioned: false, deb: 'libcurand', debian: ['libcurand'], conda: ['libcurand'], pip: 'curand', versionJson: 'libcurand' },
+  { kind: 'cusparse', name: 'cuSPARSE', libraries: ['cusparse'], toolkitVersioned: false, deb: 'libcusparse', debian: ['libcusparse'], conda: ['libcusparse'], pip: 'cusparse', versionJson: 'libcusparse' },
+  { kind: 'cusolver', name: 'cuSOLVER', libraries: ['cusolver', 'cusolverMg'], toolkitVersioned: false, deb: 'libcusolver', debian: ['libcusolver', 'libcusolvermg'], conda: ['libcusolver'], pip: 'cusolver', versionJson: 'libcusolver' },
+  { kind: 'nvrtc', name: 'NVRTC', libraries: ['nvrtc', 'nvrtc-builtins'], toolkitVersioned: true, deb: 'cuda-nvrtc', debian: ['libnvrtc', 'libnvrtc-builtins'], conda: ['cuda-nvrtc'], pip: 'cuda-nvrtc', versionJson: 'cuda_nvrtc' },
+  { kind: 'nvjitlink', name: 'nvJitLink', libraries: ['nvJitLink'], toolkitVersioned: true, deb: 'libnvjitlink', debian: ['libnvjitlink'], conda: ['libnvjitlink'], pip: 'nvjitlink', versionJson: 'libnvjitlink' },
   // cudatoolkit: the one conda package of CUDA <= 11 (its version is the toolkit's)
-  { kind: 'cudart', name: 'CUDA runtime', libraries: ['cudart'], toolkitVersioned: true, deb: 'cuda-cudart', conda: ['cuda-cudart', 'cudatoolkit'], pip: 'cuda-runtime', versionJson: 'cuda_cudart' },
+  { kind: 'cudart', name: 'CUDA runtime', libraries: ['cudart'], toolkitVersioned: true, deb: 'cuda-cudart', debian: ['libcudart'], conda: ['cuda-cudart', 'cudatoolkit'], pip: 'cuda-runtime', versionJson: 'cuda_cudart' },
 ] as const satisfies readonly CudaComponent[];
 
 export type CudaComponentKind = (typeof CUDA_COMPONENTS)[number]['kind'];
@@ -69,6 +74,8 @@ export function libraryStemPattern(): string {
 }
 /** Debian/RPM runtime package stem ("cuda-cudart" of cuda-cudart-12-4) -> kind */
 export const KIND_BY_DEB = index((c) => ['deb' in c ? c.deb : undefined]);
+/** Debian/Ubuntu's own package stem ("libcudart" of libcudart12, "libcublaslt" of libcublaslt12) -> kind */
+export const KIND_BY_DEBIAN = index((c) => ('debian' in c ? c.debian : []));
 export const KIND_BY_CONDA = index((c) => c.conda);
 /** wheel stem ("cuda-runtime" of nvidia-cuda-runtime-cu12) -> kind */
 export const KIND_BY_PIP = index((c) => ['pip' in c ? c.pip : undefined]);
