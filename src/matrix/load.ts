@@ -1,31 +1,39 @@
 /**
- * Loads matrix/*.yaml into a Matrix: every row checked against schema.ts, every problem reported with file, line,
- * row and field, all problems at once (so one edit-run cycle fixes them all). The result is frozen and cached per
- * directory: it is read once per process and shared by every stage.
+ * Loads matrix/*.yaml into a Matrix: every file checked against its schemas (schema.ts), every problem reported with
+ * file, line, row and field, all problems at once (so one edit-run cycle fixes them all). The result is frozen and
+ * cached per directory: it is read once per process and shared by every stage.
  */
 import { readdirSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
+import { z } from 'zod';
 import { GateError } from '../common/errors';
 import { compareVersions, majorMinor, versionParts } from '../common/dotted-version';
+import { schemaProblems, unknownKeysFirst, type SchemaProblem } from '../common/schema-error';
 import { compactName } from './gpu-names';
 import { findMatrixDir } from './locate';
-import { ARCH_ALIASES, ARCH_FAMILIES, ARCHS, DRIVERS, FRAMEWORKS, GPUS, LIBRARIES, MAJORS, META_FIELDS, META_FILE, PTX, TABLES, TOOLKITS } from './schema';
-import type { FieldSpec, Row, TableSpec } from './schema';
-import type {
-  ArchAlias,
-  ArchFamily,
-  DriverBranch,
-  FrameworkBuild,
-  Gpu,
-  LibraryRule,
-  MajorCompat,
-  Matrix,
-  MatrixMeta,
-  MatrixOverride,
-  PtxIsaRelease,
-  ToolkitArchChange,
-  ToolkitRelease,
-} from './types';
+import {
+  ARCH_ALIASES,
+  ARCH_FAMILIES,
+  ARCHS,
+  DRIVERS,
+  fileSchema,
+  FRAMEWORKS,
+  GPUS,
+  LIBRARIES,
+  MAJORS,
+  META,
+  META_FILE,
+  PTX,
+  rowSchema,
+  SOURCE_KEY,
+  sourceFields,
+  SOURCES,
+  TABLES,
+  TOOLKITS,
+  type AnyTable,
+  type RowOf,
+} from './schema';
+import type { Matrix, MatrixMeta, MatrixOverride } from './types';
 import { readYamlFile, type YamlFile } from './yaml-file';
 
 /** Thrown for any problem in the matrix data; `problems` lists every one found. */
@@ -57,7 +65,7 @@ export function loadMatrix(dir?: string): Matrix {
  * Merges rows into the shipped tables before the checks across rows and files run, so merged rows meet the same
  * checks as shipped ones (user overrides, overrides.ts); returns what it merged. Called only on clean shipped data.
  */
-export type TableMerge = (tables: Map<TableSpec, CheckedRow[]>, problems: string[]) => MatrixOverride[];
+export type TableMerge = (tables: Tables, problems: string[]) => MatrixOverride[];
 
 /** The matrix of `dir` (as loadMatrix finds it) with `merge` applied: read afresh, never cached. */
 export function readMatrixMerged(dir: string | undefined, merge: TableMerge): Matrix {
@@ -65,46 +73,65 @@ export function readMatrixMerged(dir: string | undefined, merge: TableMerge): Ma
 }
 
 /** A row that passed its checks, and where it is, for checks across rows. */
-export interface CheckedRow {
+export interface CheckedRow<Row = unknown> {
   row: Row;
   /** "matrix/gpus.yaml:12: row 3 (A100)" plus, given a field, that field's line */
   at: (field?: string) => string;
 }
 
-/** A bare word (no spaces) in a source field names an entry of the file's `sources:` map. */
-const SOURCE_KEY = /^[A-Za-z0-9][\w.-]*$/;
+/** The checked rows of every table, in file order (and, merged, override rows after the shipped ones). */
+export class Tables {
+  private readonly rows = new Map<AnyTable, CheckedRow[]>();
+
+  get<T extends AnyTable>(spec: T): CheckedRow<RowOf<T>>[] {
+    // set() stores a table's own rows under it
+    return (this.rows.get(spec) ?? []) as CheckedRow<RowOf<T>>[];
+  }
+
+  set<T extends AnyTable>(spec: T, rows: CheckedRow<RowOf<T>>[]): void {
+    this.rows.set(spec, rows);
+  }
+}
+
+/** The matrix files and the tables each holds (archs.yaml holds three, sharing its `sources:`). */
+const FILES = [...new Set(TABLES.map((t) => t.file))].map((file) => ({ file, tables: TABLES.filter((t) => t.file === file) as AnyTable[] }));
 
 function readMatrix(dir: string, merge?: TableMerge): Matrix {
   const problems: string[] = [];
   checkFileSet(dir, problems);
   const meta = readMeta(dir, problems);
-  const tables = new Map<TableSpec, CheckedRow[]>();
-  for (const spec of TABLES) tables.set(spec, readTable(dir, spec, problems));
+  const tables = new Tables();
+  for (const { file, tables: specs } of FILES) {
+    const res = readYamlFile(join(dir, file), displayPath(dir, file));
+    if (!res.ok) {
+      problems.push(res.problem);
+      continue;
+    }
+    const sources = checkTop(res.file, specs, problems);
+    for (const spec of specs) {
+      const list = isMapping(res.file.data) ? res.file.data[spec.list] : undefined;
+      tables.set(spec, Array.isArray(list) ? checkRows(res.file, spec, list, rowSchema(spec), sources ?? {}, problems) : []);
+    }
+  }
   const overrides = merge && !problems.length ? merge(tables, problems) : undefined;
   if (!problems.length) checkAcrossRows(tables, problems);
   if (problems.length || !meta) throw new BadMatrixError(problems);
 
-  const rows = <T>(spec: TableSpec) => tables.get(spec)!.map((c) => c.row as unknown as T);
+  const rows = <T extends AnyTable>(spec: T) => tables.get(spec).map((c) => c.row);
   const matrix: Matrix = {
     meta,
     ...(overrides?.length ? { overrides } : {}),
-    releases: rows<ToolkitRelease>(TOOLKITS)
-      .map((r) => ({ ...r, cudart: r.cudart ?? [] }))
-      .sort((a, b) => compareVersions(a.version, b.version)),
-    majors: rows<MajorCompat>(MAJORS).sort((a, b) => a.major - b.major),
-    driverBranches: rows<DriverBranch>(DRIVERS).sort((a, b) => a.branch - b.branch),
-    gpus: rows<Gpu>(GPUS).map((g) => ({ ...g, aliases: g.aliases ?? [] })),
-    libraries: rows<LibraryRule>(LIBRARIES),
+    releases: rows(TOOLKITS).sort((a, b) => compareVersions(a.version, b.version)),
+    majors: rows(MAJORS).sort((a, b) => a.major - b.major),
+    driverBranches: rows(DRIVERS).sort((a, b) => a.branch - b.branch),
+    gpus: rows(GPUS),
+    libraries: rows(LIBRARIES),
     // stable sort: rows of one toolkit keep their file order
-    toolkitArchs: rows<ToolkitArchChange>(ARCHS)
-      .map((a) => ({ ...a, added: a.added ?? [], removed: a.removed ?? [], deprecated: a.deprecated ?? [] }))
-      .sort((a, b) => compareVersions(a.toolkit, b.toolkit)),
-    archFamilies: rows<ArchFamily>(ARCH_FAMILIES),
-    archAliases: rows<ArchAlias>(ARCH_ALIASES),
-    frameworks: rows<FrameworkBuild>(FRAMEWORKS).sort(
-      (a, b) => a.package.localeCompare(b.package) || compareVersions(a.from ?? '0', b.from ?? '0'),
-    ),
-    ptxIsa: rows<PtxIsaRelease>(PTX).sort((a, b) => compareVersions(a.isa, b.isa)),
+    toolkitArchs: rows(ARCHS).sort((a, b) => compareVersions(a.toolkit, b.toolkit)),
+    archFamilies: rows(ARCH_FAMILIES),
+    archAliases: rows(ARCH_ALIASES),
+    frameworks: rows(FRAMEWORKS).sort((a, b) => a.package.localeCompare(b.package) || compareVersions(a.from ?? '0', b.from ?? '0')),
+    ptxIsa: rows(PTX).sort((a, b) => compareVersions(a.isa, b.isa)),
   };
   return deepFreeze(matrix);
 }
@@ -117,7 +144,7 @@ function displayPath(dir: string, file: string): string {
 
 /** A misspelt file name would otherwise be silently ignored. */
 function checkFileSet(dir: string, problems: string[]): void {
-  const expected = [...new Set([META_FILE, ...TABLES.map((t) => t.file)])];
+  const expected = [META_FILE, ...FILES.map((f) => f.file)];
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -137,212 +164,176 @@ function readMeta(dir: string, problems: string[]): MatrixMeta | undefined {
     problems.push(res.problem);
     return undefined;
   }
-  const { file } = res;
-  const data = file.data;
-  if (!isMapping(data)) {
-    problems.push(`${file.display}: expected a mapping with ${Object.keys(META_FIELDS).join(', ')}`);
-    return undefined;
-  }
-  const before = problems.length;
-  checkFields(data, META_FIELDS, {}, (field) => `${file.display}:${file.lineOf(field ? [field] : [])}`, problems);
-  return problems.length === before ? (data as unknown as MatrixMeta) : undefined;
+  return check(res.file, META, res.file.data, [], problems);
 }
 
-function readTable(dir: string, spec: TableSpec, problems: string[]): CheckedRow[] {
-  // several tables may share a file (archs.yaml): its own problems (unreadable, top level, sources) are reported once
-  const sharing = TABLES.filter((t) => t.file === spec.file);
-  const fileProblems = sharing[0] === spec ? problems : [];
-  const lists = sharing.map((t) => t.list);
-  const res = readYamlFile(join(dir, spec.file), displayPath(dir, spec.file));
-  if (!res.ok) {
-    fileProblems.push(res.problem);
-    return [];
-  }
-  const { file } = res;
-  const top = file.data;
-  if (!isMapping(top)) {
-    fileProblems.push(`${file.display}: expected a mapping with ${lists.map((l) => `"${l}:"`).join(', ')} (and optionally "sources:") at the top`);
-    return [];
-  }
-  for (const key of Object.keys(top)) {
-    if (!lists.includes(key) && key !== 'sources') {
-      fileProblems.push(`${file.display}:${file.lineOf([key])}: unknown top-level key "${key}" (expected ${[...lists, 'sources'].join(', ')})`);
-    }
-  }
-  const sources = readSources(file, top.sources, fileProblems);
-  const list = top[spec.list];
-  if (!Array.isArray(list) || list.length === 0) {
-    problems.push(`${file.display}:${file.lineOf([spec.list])}: "${spec.list}" must be a non-empty list of rows`);
-    return [];
-  }
-  const checked: CheckedRow[] = [];
-  list.forEach((raw, i) => {
-    const row = checkRow(file, spec, sources, raw, i, problems);
-    if (row) checked.push(row);
-  });
-  return checked;
+/** How a problem of a matrix file is worded: overrides files give the top level's line and name a row's table. */
+export interface Wording {
+  /** `file:line:` also for a problem with the top level (the shipped files: `file:`) */
+  rootLine?: boolean;
 }
 
-export function readSources(file: YamlFile, value: unknown, problems: string[]): Record<string, string> {
-  if (value === undefined) return {};
-  const at = (key?: string) => `${file.display}:${file.lineOf(key ? ['sources', key] : ['sources'])}`;
-  if (!isMapping(value)) {
-    problems.push(`${at()}: "sources" must map short keys to source texts`);
-    return {};
+/**
+ * `file:line: row 3 (12.4.1): linuxDriver "550.54.x" is not a driver version`: where a problem of `file` is, found
+ * from its path (`at`: the path of the value checked, within the file), and what it is.
+ */
+export function describeProblem(file: YamlFile, problem: SchemaProblem, at: readonly PropertyKey[] = [], wording: Wording = {}): string {
+  const path = [...at, ...problem.path];
+  const [list, index] = path;
+  const spec = TABLES.find((t) => t.list === list) as AnyTable | undefined;
+  if (spec && typeof index === 'number') {
+    const rows = isMapping(file.data) ? file.data[spec.list] : undefined;
+    const raw: unknown = Array.isArray(rows) ? rows[index] : undefined;
+    const idValue = isMapping(raw) ? raw[spec.idField] : undefined;
+    const id = typeof idValue === 'string' || typeof idValue === 'number' ? String(idValue) : '?';
+    // a problem with a field is at the field's line (also for an item of a list field)
+    const table = problem.params?.namesTable ? `${spec.list} ` : '';
+    return `${file.display}:${file.lineOf(path.slice(0, 3) as (string | number)[])}: ${table}row ${index + 1} (${id}): ${problem.message}`;
   }
+  if (path.length === 0 && !wording.rootLine) return `${file.display}: ${problem.message}`;
+  return `${file.display}:${file.lineOf(path as (string | number)[])}: ${problem.message}`;
+}
+
+/** `value` (at `at` in `file`) checked with `schema`: the output, or undefined with every problem reported. */
+function check<S extends z.ZodType>(file: YamlFile, schema: S, value: unknown, at: (string | number)[], problems: string[], wording: Wording = {}): z.output<S> | undefined {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const problem of unknownKeysFirst(schemaProblems(parsed.error.issues, value))) problems.push(describeProblem(file, problem, at, wording));
+  return undefined;
+}
+
+/**
+ * The top level of a matrix file holding `tables` (fileSchema): its problems reported; the sources its rows may cite
+ * (those of its `sources:` that are well formed), or undefined when the file is not a mapping at all.
+ */
+export function checkTop(file: YamlFile, tables: readonly AnyTable[], problems: string[], opts: { overrides?: boolean } = {}): Record<string, string> | undefined {
+  check(file, fileSchema(tables, opts), file.data, [], problems, { rootLine: opts.overrides });
+  if (!isMapping(file.data)) return undefined;
   const sources: Record<string, string> = {};
-  for (const [key, text] of Object.entries(value)) {
-    if (!SOURCE_KEY.test(key)) problems.push(`${at(key)}: sources key "${key}" must be one word`);
-    else if (typeof text !== 'string' || !text.trim()) problems.push(`${at(key)}: sources.${key} must be a non-empty text`);
-    else sources[key] = text;
+  if (isMapping(file.data.sources)) {
+    for (const [key, text] of Object.entries(file.data.sources)) {
+      const value = SOURCES.valueType.safeParse(text);
+      if (SOURCES.keyType.safeParse(key).success && value.success) sources[key] = value.data;
+    }
   }
   return sources;
 }
 
-export function checkRow(
+/**
+ * The rows of one table's `list` in `file`, each checked with `schema` (rowSchema, or an overrides variant), and its
+ * source keys resolved against the file's `sources`.
+ */
+export function checkRows<T extends AnyTable>(
   file: YamlFile,
-  spec: TableSpec,
-  sources: Record<string, string>,
-  raw: unknown,
-  index: number,
+  spec: T,
+  list: readonly unknown[],
+  schema: z.ZodType<RowOf<T>>,
+  sources: Readonly<Record<string, string>>,
   problems: string[],
-): CheckedRow | undefined {
-  const idValue = isMapping(raw) ? raw[spec.idField] : undefined;
-  const id = typeof idValue === 'string' || typeof idValue === 'number' ? String(idValue) : '?';
-  const at = (field?: string) =>
-    `${file.display}:${file.lineOf(field ? [spec.list, index, field] : [spec.list, index])}: row ${index + 1} (${id})`;
-  if (!isMapping(raw)) {
-    problems.push(`${at()}: is not a mapping of fields`);
-    return undefined;
-  }
-  const before = problems.length;
-  const row = checkFields(raw, spec.fields, sources, at, problems);
-  if (problems.length === before && spec.rowCheck) {
-    for (const [field, phrase] of spec.rowCheck(row)) problems.push(`${at(field)}: ${field} ${phrase}`);
-  }
-  return problems.length === before ? { row, at } : undefined;
+): CheckedRow<RowOf<T>>[] {
+  const checked: CheckedRow<RowOf<T>>[] = [];
+  const cited = sourceFields(spec);
+  const rows = check(file, z.array(schema), list, [spec.list], problems);
+  rows?.forEach((row, index) => {
+    const raw = list[index];
+    const idValue = isMapping(raw) ? raw[spec.idField] : undefined;
+    const id = typeof idValue === 'string' || typeof idValue === 'number' ? String(idValue) : '?';
+    const at = (field?: string) => `${file.display}:${file.lineOf(field ? [spec.list, index, field] : [spec.list, index])}: row ${index + 1} (${id})`;
+    const resolved = resolveSources(row as Record<string, unknown>, cited, sources, at, problems);
+    if (resolved) checked.push({ row: resolved as RowOf<T>, at });
+  });
+  return checked;
 }
 
-/** Checks each field of one mapping; returns a copy with source keys replaced by their texts. */
-function checkFields(
-  raw: Record<string, unknown>,
-  fields: Record<string, FieldSpec>,
-  sources: Record<string, string>,
+/**
+ * A row's source keys (a bare word in a source field) replaced by the texts of the file's `sources:`; undefined,
+ * with the problems reported, when it cites a key the file lacks (once per key: an override row's `source` also
+ * stands in the fields it covers).
+ */
+function resolveSources(
+  row: Record<string, unknown>,
+  fields: readonly string[],
+  sources: Readonly<Record<string, string>>,
   at: (field?: string) => string,
   problems: string[],
-): Row {
-  const row: Row = {};
-  for (const key of Object.keys(raw)) {
-    if (!(key in fields)) {
-      problems.push(`${at(key)}: unknown field "${key}" (known: ${Object.keys(fields).join(', ')})`);
+): Record<string, unknown> | undefined {
+  const resolved = { ...row };
+  const missing = new Set<string>();
+  for (const field of fields) {
+    const value = row[field];
+    if (typeof value !== 'string' || !SOURCE_KEY.test(value)) continue;
+    if (Object.hasOwn(sources, value)) {
+      resolved[field] = sources[value];
+    } else if (!missing.has(value)) {
+      missing.add(value);
+      const known = Object.keys(sources);
+      problems.push(`${at(field)}: ${field} "${value}" is not a key of sources:${known.length ? ` (known: ${known.join(', ')})` : ''}`);
     }
   }
-  for (const [name, spec] of Object.entries(fields)) {
-    const value = raw[name];
-    if (value === undefined || value === null) {
-      if (value === null) problems.push(`${at(name)}: ${name} is empty (leave the field out instead)`);
-      else if (spec.required) problems.push(`${at()}: ${name} is missing`);
-      continue;
-    }
-    const problem = spec.check(value);
-    if (problem) {
-      problems.push(`${at(name)}: ${name} ${problem}`);
-      continue;
-    }
-    if (spec.source && typeof value === 'string' && SOURCE_KEY.test(value)) {
-      const text = sources[value];
-      if (text === undefined) {
-        const known = Object.keys(sources);
-        problems.push(
-          `${at(name)}: ${name} "${value}" is not a key of sources:${known.length ? ` (known: ${known.join(', ')})` : ''}`,
-        );
-        continue;
-      }
-      row[name] = text;
-    } else {
-      row[name] = value;
-    }
-  }
-  const unconfirmed = raw.unconfirmedFields;
-  if (Array.isArray(unconfirmed)) {
-    for (const field of unconfirmed) {
-      if (typeof field === 'string' && (!(field in fields) || raw[field] === undefined || field in SOURCED_META)) {
-        problems.push(`${at('unconfirmedFields')}: unconfirmedFields names "${field}", which is not a fact field of this row`);
-      }
-    }
-  }
-  return row;
+  return missing.size ? undefined : resolved;
 }
 
-/** Fields about a row rather than facts in it: they cannot be "unconfirmed". */
-const SOURCED_META: Record<string, true> = { source: true, confirmed: true, note: true, unconfirmedFields: true };
-
 /** Uniqueness and references between rows and files. */
-function checkAcrossRows(tables: Map<TableSpec, CheckedRow[]>, problems: string[]): void {
-  const get = (spec: TableSpec) => tables.get(spec) ?? [];
-  unique(get(TOOLKITS), (r) => [versionParts(r.version as string).join('.')], 'version', problems);
-  unique(get(MAJORS), (r) => [String(r.major)], 'major', problems);
-  unique(get(DRIVERS), (r) => [String(r.branch)], 'branch', problems);
-  unique(get(LIBRARIES), (r) => [`${String(r.library).toLowerCase()} ${r.sonameMajor}`], 'library', problems);
+function checkAcrossRows(tables: Tables, problems: string[]): void {
+  unique(tables.get(TOOLKITS), (r) => [versionParts(r.version).join('.')], 'version', problems);
+  unique(tables.get(MAJORS), (r) => [String(r.major)], 'major', problems);
+  unique(tables.get(DRIVERS), (r) => [String(r.branch)], 'branch', problems);
+  unique(tables.get(LIBRARIES), (r) => [`${r.library.toLowerCase()} ${r.sonameMajor}`], 'library', problems);
   // a name or alias must lead to exactly one GPU
-  unique(get(GPUS), (r) => [r.name as string, ...((r.aliases as string[]) ?? [])].map(compactName), 'name', problems);
+  unique(tables.get(GPUS), (r) => [r.name, ...r.aliases].map(compactName), 'name', problems);
 
-  frameworkRangesDisjoint(get(FRAMEWORKS), problems);
+  frameworkRangesDisjoint(tables.get(FRAMEWORKS), problems);
   // a compute capability in two families, or a name aliased twice, would make the answer depend on row order
-  unique(get(ARCH_FAMILIES), (r) => r.members as string[], 'members', problems);
-  unique(get(ARCH_ALIASES), (r) => [r.from as string], 'from', problems);
-  const aliased = new Set(get(ARCH_ALIASES).map((c) => c.row.from as string));
-  for (const { row, at } of get(ARCH_ALIASES)) {
-    if (aliased.has(row.to as string)) problems.push(`${at('to')}: to "${row.to}" is itself an old name (aliases must not chain)`);
+  unique(tables.get(ARCH_FAMILIES), (r) => r.members, 'members', problems);
+  unique(tables.get(ARCH_ALIASES), (r) => [r.from], 'from', problems);
+  const aliased = new Set(tables.get(ARCH_ALIASES).map((c) => c.row.from));
+  for (const { row, at } of tables.get(ARCH_ALIASES)) {
+    if (aliased.has(row.to)) problems.push(`${at('to')}: to "${row.to}" is itself an old name (aliases must not chain)`);
   }
-  unique(get(PTX), (r) => [r.isa as string], 'isa', problems);
+  unique(tables.get(PTX), (r) => [r.isa], 'isa', problems);
 
-  const majors = new Set(get(MAJORS).map((c) => c.row.major as number));
-  const branches = new Set(get(DRIVERS).map((c) => c.row.branch as number));
-  const families = new Set(get(TOOLKITS).map((c) => majorMinor(c.row.version as string)));
+  const majors = new Set(tables.get(MAJORS).map((c) => c.row.major));
+  const branches = new Set(tables.get(DRIVERS).map((c) => c.row.branch));
+  const families = new Set(tables.get(TOOLKITS).map((c) => majorMinor(c.row.version)));
 
-  for (const { row, at } of get(TOOLKITS)) {
-    const major = versionParts(row.version as string)[0];
+  for (const { row, at } of tables.get(TOOLKITS)) {
+    const major = versionParts(row.version)[0];
     if (!majors.has(major)) problems.push(`${at('version')}: version has no CUDA ${major} row in majors.yaml`);
-    for (const b of (row.forwardCompatBranches as number[] | undefined) ?? []) {
+    for (const b of row.forwardCompatBranches ?? []) {
       if (!branches.has(b)) problems.push(`${at('forwardCompatBranches')}: forwardCompatBranches ${b} is not a branch in drivers.yaml`);
     }
   }
-  for (const { row, at } of get(GPUS)) {
-    for (const field of ['firstDriverBranch', 'lastDriverBranch']) {
-      const b = row[field] as number | undefined;
+  for (const { row, at } of tables.get(GPUS)) {
+    for (const field of ['firstDriverBranch', 'lastDriverBranch'] as const) {
+      const b = row[field];
       if (b !== undefined && !branches.has(b)) problems.push(`${at(field)}: ${field} ${b} is not a branch in drivers.yaml`);
     }
   }
   // a confirmed branch must point at a CUDA minor the toolkit table knows
-  for (const { row, at } of get(DRIVERS)) {
-    if (row.confirmed && !families.has(row.cuda as string)) {
+  for (const { row, at } of tables.get(DRIVERS)) {
+    if (row.confirmed && !families.has(row.cuda)) {
       problems.push(`${at('cuda')}: cuda "${row.cuda}" has no release in toolkits.yaml (mark the row confirmed: false if that is right)`);
     }
   }
 }
 
 /** Two rows of one package covering the same release would make the answer depend on row order. */
-function frameworkRangesDisjoint(rows: CheckedRow[], problems: string[]): void {
-  const byPackage = new Map<string, CheckedRow[]>();
-  for (const c of rows) {
-    const list = byPackage.get(c.row.package as string) ?? [];
-    list.push(c);
-    byPackage.set(c.row.package as string, list);
-  }
+function frameworkRangesDisjoint(rows: CheckedRow<RowOf<typeof FRAMEWORKS>>[], problems: string[]): void {
+  const byPackage = new Map<string, CheckedRow<RowOf<typeof FRAMEWORKS>>[]>();
+  for (const c of rows) byPackage.set(c.row.package, [...(byPackage.get(c.row.package) ?? []), c]);
   for (const list of byPackage.values()) {
-    const sorted = [...list].sort((a, b) => compareVersions((a.row.from as string) ?? '0', (b.row.from as string) ?? '0'));
+    const sorted = [...list].sort((a, b) => compareVersions(a.row.from ?? '0', b.row.from ?? '0'));
     for (let i = 1; i < sorted.length; i++) {
       const prev = sorted[i - 1].row;
       const cur = sorted[i];
-      if (prev.below === undefined || compareVersions(prev.below as string, (cur.row.from as string) ?? '0') > 0) {
+      if (prev.below === undefined || compareVersions(prev.below, cur.row.from ?? '0') > 0) {
         problems.push(`${cur.at('from')}: from "${cur.row.from ?? '(none)'}" overlaps the ${prev.package} row from "${prev.from ?? '(none)'}"${prev.below ? ` below "${prev.below}"` : ''}`);
       }
     }
   }
 }
 
-function unique(rows: CheckedRow[], keys: (r: Row) => string[], field: string, problems: string[]): void {
+function unique<Row>(rows: CheckedRow<Row>[], keys: (r: Row) => string[], field: string, problems: string[]): void {
   // where a key was first seen is only worked out for a repeat: finding a line parses the YAML
   const seen = new Map<string, CheckedRow['at']>();
   for (const { row, at } of rows) {

@@ -7,12 +7,12 @@
  * any problem is a BAD_MATRIX_OVERRIDES error naming the overrides file and line.
  */
 import { isAbsolute, relative, resolve } from 'node:path';
+import { z } from 'zod';
 import { GateError } from '../common/errors';
-import { versionParts } from '../common/dotted-version';
-import { compactName } from './gpu-names';
-import { BadMatrixError, checkRow, isMapping, readMatrixMerged, readSources, type CheckedRow } from './load';
-import { TABLES, type FieldSpec, type Row, type TableSpec } from './schema';
-import type { Matrix, MatrixOverride } from './types';
+import { say } from '../common/schema-error';
+import { BadMatrixError, checkRows, checkTop, isMapping, readMatrixMerged, type CheckedRow, type Tables } from './load';
+import { rowKey, rowLabel, rowSchema, TABLES, type AnyTable, type RowOf } from './schema';
+import type { Matrix, MatrixOverride, SourcedRow } from './types';
 import { readYamlFile } from './yaml-file';
 
 export const OVERRIDES_HINT = `an overrides file holds rows of the matrix/*.yaml tables (${TABLES.map((t) => t.list).join(', ')}), each with the fields of its table and a source: (README "Matrix overrides")`;
@@ -43,26 +43,38 @@ export function loadMatrixWithOverrides(files: readonly string[], matrixDir?: st
   }
 }
 
-/** A bare word in a source field names an entry of the file's `sources:` (as in matrix/*.yaml). */
-const SOURCE_KEY = /^[A-Za-z0-9][\w.-]*$/;
-
 /** Fields that say where a part of a row was read: an override row's `source` covers them unless it says otherwise. */
 const INHERITS_SOURCE = ['componentSource', 'lifecycleSource'] as const;
 
-/** The id a row is replaced by: two rows with one id are one fact (the keys the matrix keeps unique). */
-const ROW_KEY: Record<string, (r: Row) => string> = {
-  releases: (r) => versionParts(String(r.version)).join('.'),
-  gpus: (r) => compactName(String(r.name)),
-  libraries: (r) => `${String(r.library).toLowerCase()} ${String(r.sonameMajor)}`,
-  frameworks: (r) => `${String(r.package)} ${r.from === undefined ? '' : String(r.from)}`,
-};
-const rowKey = (spec: TableSpec, r: Row): string => (ROW_KEY[spec.list] ?? ((x: Row) => String(x[spec.idField])))(r);
+const MISSING_SOURCE =
+  'source is missing: every override row says where its facts come from — add source: with a URL or document (or a key of sources:)';
 
-/** How the report names a row. */
-function rowId(spec: TableSpec, r: Row): string {
-  if (spec.list === 'libraries') return `${String(r.library)} ${String(r.sonameMajor)}`;
-  if (spec.list === 'frameworks') return `${String(r.package)}${r.from !== undefined ? ` >=${String(r.from)}` : ''}${r.below !== undefined ? ` <${String(r.below)}` : ''}`;
-  return String(r[spec.idField]);
+/**
+ * A row of an overrides file: the table's row, where `confirmed` may be left out (true: the user vouches for it) and
+ * `source` also stands in the table's other source fields. `source` itself is required, with its own sentence.
+ */
+function overrideRowSchema<T extends AnyTable>(spec: T) {
+  let schema = overrideRows.get(spec);
+  if (!schema) overrideRows.set(spec, (schema = buildOverrideRowSchema(spec)));
+  return schema as z.ZodType<RowOf<T>>;
+}
+
+const overrideRows = new WeakMap<AnyTable, z.ZodType>();
+
+function buildOverrideRowSchema(spec: AnyTable) {
+  const fields = Object.keys(spec.fields);
+  return z.preprocess((raw, ctx) => {
+    if (!isMapping(raw)) return raw;
+    if (raw.source === undefined || raw.source === null) {
+      // the sentence names the table: "gpus row 1 (RTX 9090): source is missing: …"
+      ctx.addIssue({ code: 'custom', message: say(MISSING_SOURCE), params: { namesTable: true } });
+      return raw;
+    }
+    const filled: Record<string, unknown> = { ...raw };
+    if (filled.confirmed === undefined && fields.includes('confirmed')) filled.confirmed = true;
+    for (const name of INHERITS_SOURCE) if (fields.includes(name) && filled[name] === undefined) filled[name] = raw.source;
+    return filled;
+  }, rowSchema(spec));
 }
 
 function displayPath(file: string): string {
@@ -70,16 +82,9 @@ function displayPath(file: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
-/** An override row may leave `confirmed` out (the user vouches for it: true); `source` is checked before. */
-function overrideSpec(spec: TableSpec): TableSpec {
-  const fields: Record<string, FieldSpec> = { ...spec.fields };
-  for (const name of ['source', 'confirmed']) if (fields[name]) fields[name] = { ...fields[name], required: false };
-  return { ...spec, fields };
-}
-
-function mergeOverrides(files: readonly string[], tables: Map<TableSpec, CheckedRow[]>, problems: string[]): MatrixOverride[] {
-  const shipped = new Map<TableSpec, Set<string>>();
-  for (const [spec, rows] of tables) shipped.set(spec, new Set(rows.map((c) => rowKey(spec, c.row))));
+function mergeOverrides(files: readonly string[], tables: Tables, problems: string[]): MatrixOverride[] {
+  const shipped = new Map<AnyTable, Set<string>>();
+  for (const spec of TABLES) shipped.set(spec, new Set(tables.get(spec).map((c) => rowKey(spec, c.row))));
   const applied: (MatrixOverride & { key: string })[] = [];
   for (const path of files) {
     const display = displayPath(path);
@@ -89,38 +94,19 @@ function mergeOverrides(files: readonly string[], tables: Map<TableSpec, Checked
       continue;
     }
     const { file } = res;
-    const top = file.data;
-    const lists = TABLES.map((t) => t.list);
-    if (!isMapping(top)) {
-      problems.push(`${display}:${file.lineOf([])}: expected a mapping of tables (${lists.join(', ')}; and optionally sources) at the top`);
-      continue;
-    }
     const before = problems.length;
-    for (const key of Object.keys(top)) {
-      if (key === 'sources' || lists.includes(key)) continue;
-      const hint = key === 'meta' || key === 'version' ? ' (the matrix version and date are not overridden)' : '';
-      problems.push(`${display}:${file.lineOf([key])}: unknown top-level key "${key}"${hint} (expected ${[...lists, 'sources'].join(', ')})`);
-    }
-    const sources = readSources(file, top.sources, problems);
+    const sources = checkTop(file, TABLES, problems, { overrides: true });
+    if (!sources || !isMapping(file.data)) continue;
     let rowsInFile = 0;
-    for (const spec of TABLES) {
-      const list = top[spec.list];
-      if (list === undefined) continue;
-      if (!Array.isArray(list) || list.length === 0) {
-        problems.push(`${display}:${file.lineOf([spec.list])}: "${spec.list}" must be a non-empty list of rows`);
-        continue;
-      }
-      const checked: CheckedRow[] = [];
-      list.forEach((raw: unknown, i: number) => {
-        rowsInFile++;
-        const row = checkOverrideRow(file, spec, sources, raw, i, problems);
-        if (row) checked.push(row);
-      });
+    for (const spec of TABLES as readonly AnyTable[]) {
+      const list = file.data[spec.list];
+      if (!Array.isArray(list) || list.length === 0) continue;
+      rowsInFile += list.length;
+      const checked: CheckedRow<SourcedRow>[] = checkRows(file, spec, list, overrideRowSchema(spec), sources, problems);
       if (checked.length !== list.length) continue;
       // every row of an id replaces every earlier row of that id (toolkitArchs may hold several rows of one toolkit)
       const keys = new Set(checked.map((c) => rowKey(spec, c.row)));
-      const rows = tables.get(spec) ?? [];
-      tables.set(spec, [...rows.filter((c) => !keys.has(rowKey(spec, c.row))), ...checked]);
+      tables.set(spec, [...tables.get(spec).filter((c) => !keys.has(rowKey(spec, c.row))), ...checked]);
       const earlier = applied.filter((o) => o.table === spec.list && keys.has(o.key));
       for (const o of earlier) applied.splice(applied.indexOf(o), 1);
       const seen = new Set<string>();
@@ -131,9 +117,9 @@ function mergeOverrides(files: readonly string[], tables: Map<TableSpec, Checked
         applied.push({
           file: display,
           table: spec.list,
-          id: rowId(spec, c.row),
+          id: rowLabel(spec, c.row),
           action: shipped.get(spec)?.has(key) ? 'replaced' : 'added',
-          source: String(c.row.source),
+          source: c.row.source,
           key,
         });
       }
@@ -143,32 +129,4 @@ function mergeOverrides(files: readonly string[], tables: Map<TableSpec, Checked
     }
   }
   return applied.map(({ key: _key, ...o }) => o);
-}
-
-function checkOverrideRow(
-  file: Parameters<typeof checkRow>[0],
-  spec: TableSpec,
-  sources: Record<string, string>,
-  raw: unknown,
-  index: number,
-  problems: string[],
-): CheckedRow | undefined {
-  if (isMapping(raw) && (raw.source === undefined || raw.source === null)) {
-    const idValue = raw[spec.idField];
-    const id = typeof idValue === 'string' || typeof idValue === 'number' ? String(idValue) : '?';
-    problems.push(
-      `${file.display}:${file.lineOf([spec.list, index])}: ${spec.list} row ${index + 1} (${id}): source is missing: every override row says where its facts come from — add source: with a URL or document (or a key of sources:)`,
-    );
-    return undefined;
-  }
-  let row = raw;
-  if (isMapping(raw)) {
-    const filled: Record<string, unknown> = { ...raw };
-    if (filled.confirmed === undefined && spec.fields.confirmed) filled.confirmed = true;
-    // a source key that is not in sources: is reported once, for source
-    const resolvable = typeof raw.source !== 'string' || !SOURCE_KEY.test(raw.source) || raw.source in sources;
-    for (const name of INHERITS_SOURCE) if (resolvable && spec.fields[name] && filled[name] === undefined) filled[name] = raw.source;
-    row = filled;
-  }
-  return checkRow(file, overrideSpec(spec), sources, row, index, problems);
 }
