@@ -66,7 +66,9 @@ const unset = (v: unknown) => (v === '' ? undefined : v);
 function choice<const T extends readonly [string, ...string[]]>(name: string, values: T) {
   return z.preprocess(
     unset,
-    z.enum(values, { error: (iss) => say(`input "${name}": "${String(iss.input)}" is not one of ${values.join(', ')}`, `set ${name}: ${values[0]}`) }).optional(),
+    z
+      .enum(values, { error: (iss) => say(`input "${name}": "${String(iss.input)}" is not one of ${values.join(', ')}`, `set ${name}: ${values[0]}`) })
+      .optional(),
   );
 }
 
@@ -75,7 +77,9 @@ function boolean(name: string) {
   return z.preprocess(
     unset,
     z
-      .enum(['true', 'True', 'TRUE', 'false', 'False', 'FALSE'], { error: (iss) => say(`input "${name}": "${String(iss.input)}" is not a boolean`, `set ${name}: true or false`) })
+      .enum(['true', 'True', 'TRUE', 'false', 'False', 'FALSE'], {
+        error: (iss) => say(`input "${name}": "${String(iss.input)}" is not a boolean`, `set ${name}: true or false`),
+      })
       .transform((v) => v.toLowerCase() === 'true')
       .optional(),
   );
@@ -87,68 +91,84 @@ const list = z.string().transform(listInput);
 
 /** Every input of action.yml, as text (trimmed; empty = unset), each checked alone. */
 const INPUT_TEXTS = z.object({
-    mode: choice('mode', ACTION_MODES),
-    images: list,
-    reports: list,
-    targets: optionalText,
-    driver: optionalText,
-    gpu: optionalText,
-    'forward-compat': boolean('forward-compat'),
-    runtime: choice('runtime', CONTAINER_RUNTIMES),
-    'fail-on': choice('fail-on', FAIL_ON_VALUES),
-    'no-cuda': choice('no-cuda', NO_CUDA_VALUES),
-    comment: choice('comment', COMMENT_MODES),
-    'comment-key': text,
-    'baseline-images': list,
-    platform: optionalText,
-    'github-token': text,
-    'report-path': optionalText,
-    dockerfile: optionalText,
-    scan: choice('scan', SCAN_MODES),
-    cache: boolean('cache'),
-    'report-artifact': optionalText,
-    'matrix-overrides': list,
-  });
+  mode: choice('mode', ACTION_MODES),
+  images: list,
+  reports: list,
+  targets: optionalText,
+  driver: optionalText,
+  gpu: optionalText,
+  'forward-compat': boolean('forward-compat'),
+  runtime: choice('runtime', CONTAINER_RUNTIMES),
+  'fail-on': choice('fail-on', FAIL_ON_VALUES),
+  'no-cuda': choice('no-cuda', NO_CUDA_VALUES),
+  comment: choice('comment', COMMENT_MODES),
+  'comment-key': text,
+  'baseline-images': list,
+  platform: optionalText,
+  'github-token': text,
+  'report-path': optionalText,
+  dockerfile: optionalText,
+  scan: choice('scan', SCAN_MODES),
+  cache: boolean('cache'),
+  'report-artifact': optionalText,
+  'matrix-overrides': list,
+});
 
-/** The inputs, checked together and typed. */
-export const INPUTS = INPUT_TEXTS
-  .superRefine((v, ctx) => {
-    const problem = (sentence: string, fix: string) => ctx.addIssue({ code: 'custom', message: say(sentence, fix) });
-    const mode = v.mode ?? 'check';
-    if (mode === 'aggregate' && !v.reports.length) problem('input "reports" is empty (mode: aggregate)', "list the legs' report files, e.g. reports: reports/**/*.json");
-    if (mode === 'check' && !v.images.length) problem('input "images" is empty', 'list one image per line, e.g. images: docker-daemon:app:pr-${{ github.event.number }}');
-    if (v.runtime && !v.driver) {
-      problem(`input "runtime" (${v.runtime}) needs input "driver"`, 'set driver: too, or state the runtime per target in the targets file (runtime: cdi)');
-    }
-  })
-  .transform(
-    (v): Inputs => ({
-      mode: v.mode ?? 'check',
-      images: v.images,
-      targets: v.targets ?? '.github/cuda-targets.yml',
-      driver: v.driver,
-      gpu: v.gpu,
-      forwardCompat: v['forward-compat'] ?? false,
-      ...(v.runtime && { runtime: v.runtime }),
-      failOn: v['fail-on'],
-      noCuda: v['no-cuda'],
-      comment: v.comment ?? 'auto',
-      commentKey: v['comment-key'],
-      baselineImages: v['baseline-images'],
-      platform: v.platform,
-      githubToken: v['github-token'],
-      reportPath: v['report-path'] ?? 'cuda-gate-report.json',
-      dockerfile: v.dockerfile,
-      scan: v.scan ?? 'full',
-      cache: v.cache ?? true,
-      reports: v.reports,
-      reportArtifact: v['report-artifact'],
-      matrixOverrides: v['matrix-overrides'],
-    }),
-  );
+/** What the mode needs (images to check, or reports to merge): checked before any other input. */
+const INPUT_MODE = z.looseObject({ mode: choice('mode', ACTION_MODES), images: z.string(), reports: z.string() }).superRefine((v, ctx) => {
+  const mode = v.mode ?? 'check';
+  if (mode === 'aggregate' && !listInput(v.reports).length) {
+    ctx.addIssue({
+      code: 'custom',
+      message: say('input "reports" is empty (mode: aggregate)', "list the legs' report files, e.g. reports: reports/**/*.json"),
+    });
+  }
+  if (mode === 'check' && !listInput(v.images).length) {
+    ctx.addIssue({
+      code: 'custom',
+      message: say('input "images" is empty', 'list one image per line, e.g. images: docker-daemon:app:pr-${{ github.event.number }}'),
+    });
+  }
+});
+
+/** The inputs, checked and typed (after INPUT_MODE): each value, then the ones that go together. */
+export const INPUTS = INPUT_TEXTS.superRefine((v, ctx) => {
+  if (v.runtime && !v.driver) {
+    ctx.addIssue({
+      code: 'custom',
+      message: say(
+        `input "runtime" (${v.runtime}) needs input "driver"`,
+        'set driver: too, or state the runtime per target in the targets file (runtime: cdi)',
+      ),
+    });
+  }
+}).transform((v): Inputs => ({
+  mode: v.mode ?? 'check',
+  images: v.images,
+  targets: v.targets ?? '.github/cuda-targets.yml',
+  driver: v.driver,
+  gpu: v.gpu,
+  forwardCompat: v['forward-compat'] ?? false,
+  ...(v.runtime && { runtime: v.runtime }),
+  failOn: v['fail-on'],
+  noCuda: v['no-cuda'],
+  comment: v.comment ?? 'auto',
+  commentKey: v['comment-key'],
+  baselineImages: v['baseline-images'],
+  platform: v.platform,
+  githubToken: v['github-token'],
+  reportPath: v['report-path'] ?? 'cuda-gate-report.json',
+  dockerfile: v.dockerfile,
+  scan: v.scan ?? 'full',
+  cache: v.cache ?? true,
+  reports: v.reports,
+  reportArtifact: v['report-artifact'],
+  matrixOverrides: v['matrix-overrides'],
+}));
 
 export function getInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
   const raw = Object.fromEntries(Object.keys(INPUT_TEXTS.shape).map((name) => [name, readInput(name, env)]));
   // the sentence names the input; the fix says what to set
+  parseWithSchema(INPUT_MODE, raw, { what: '', code: 'BAD_ARGUMENT' });
   return parseWithSchema(INPUTS, raw, { what: '', code: 'BAD_ARGUMENT' });
 }

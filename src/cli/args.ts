@@ -52,7 +52,6 @@ export interface ProbeArgs {
 
 export type CliArgs = CheckArgs | ProbeArgs | { command: 'help' } | { command: 'version' };
 
-
 export const USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --driver VER [--gpu GPU] [--forward-compat]
                                                    [--runtime legacy|cdi]]
                        [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]
@@ -170,7 +169,11 @@ const CHECK_FLAG_VALUES = z
     driver: z.string().optional(),
     gpu: z.string().optional(),
     'forward-compat': z.boolean(),
-    runtime: flagChoice('--runtime', CONTAINER_RUNTIMES, 'e.g. --runtime cdi (CDI / jit-cdi) or --runtime legacy (docker run --gpus); leave it out to judge both').optional(),
+    runtime: flagChoice(
+      '--runtime',
+      CONTAINER_RUNTIMES,
+      'e.g. --runtime cdi (CDI / jit-cdi) or --runtime legacy (docker run --gpus); leave it out to judge both',
+    ).optional(),
     format: FORMAT_FLAG,
     output: z.string().optional(),
     'fail-on': FAIL_ON_FLAG.optional(),
@@ -188,35 +191,40 @@ const CHECK_FLAG_VALUES = z
       .optional(),
     'no-seek': z.boolean(),
     'matrix-overrides': z
-      .array(z.string().refine((f) => f.trim() !== '', { error: () => say('--matrix-overrides is empty', 'e.g. --matrix-overrides .github/cuda-matrix-overrides.yml') }))
+      .array(
+        z
+          .string()
+          .refine((f) => f.trim() !== '', { error: () => say('--matrix-overrides is empty', 'e.g. --matrix-overrides .github/cuda-matrix-overrides.yml') }),
+      )
       .default([]),
-    'cache-dir': z.string().min(1, { error: () => say('--cache-dir is empty', 'e.g. --cache-dir .cache/cuda-gate') }).optional(),
+    'cache-dir': z
+      .string()
+      .min(1, { error: () => say('--cache-dir is empty', 'e.g. --cache-dir .cache/cuda-gate') })
+      .optional(),
   })
-  .transform(
-    (v): CheckArgs => ({
-      command: 'check',
-      sources: v.sources,
-      targets: v.targets,
-      driver: v.driver,
-      gpu: v.gpu,
-      forwardCompat: v['forward-compat'],
-      ...(v.runtime !== undefined && { runtime: v.runtime }),
-      format: v.format,
-      output: v.output,
-      failOn: v['fail-on'],
-      noCuda: v['no-cuda'],
-      platform: v.platform,
-      quiet: v.quiet,
-      matrixDir: v.matrix,
-      matrixOverrides: v['matrix-overrides'],
-      scan: v.scan,
-      cacheDir: v['cache-dir'],
-      noCache: v['no-cache'],
-      insecureRegistries: v['insecure-registry'],
-      noSeek: v['no-seek'],
-      ...(v.jobs !== undefined && { jobs: v.jobs }),
-    }),
-  );
+  .transform((v): CheckArgs => ({
+    command: 'check',
+    sources: v.sources,
+    targets: v.targets,
+    driver: v.driver,
+    gpu: v.gpu,
+    forwardCompat: v['forward-compat'],
+    ...(v.runtime !== undefined && { runtime: v.runtime }),
+    format: v.format,
+    output: v.output,
+    failOn: v['fail-on'],
+    noCuda: v['no-cuda'],
+    platform: v.platform,
+    quiet: v.quiet,
+    matrixDir: v.matrix,
+    matrixOverrides: v['matrix-overrides'],
+    scan: v.scan,
+    cacheDir: v['cache-dir'],
+    noCache: v['no-cache'],
+    insecureRegistries: v['insecure-registry'],
+    noSeek: v['no-seek'],
+    ...(v.jobs !== undefined && { jobs: v.jobs }),
+  }));
 
 /** `check`'s flags after parseArgs: which go together, then each value. */
 export const CHECK_FLAGS = CHECK_FLAG_SET.pipe(CHECK_FLAG_VALUES);

@@ -116,13 +116,18 @@ export function schemaProblems(issues: readonly Issue[], value?: unknown): Schem
   const problems: SchemaProblem[] = [];
   for (const issue of issues) {
     if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.errors[0].length > 0) {
-      problems.push(...schemaProblems(issue.errors[0].map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as Issue), value));
+      problems.push(
+        ...schemaProblems(
+          issue.errors[0].map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as Issue),
+          value,
+        ),
+      );
       continue;
     }
     if (issue.code === 'invalid_key' && !said(issue.message) && issue.issues.length > 0) {
       const inner = schemaProblems(issue.issues, issue.path.length ? issue.path[issue.path.length - 1] : undefined)[0];
       if (inner.own) {
-        problems.push({ ...inner, path: [...issue.path], issue });
+        problems.push({ ...inner, path: [...issue.path], code: issue.code, issue });
         continue;
       }
     }
@@ -146,6 +151,26 @@ export function schemaProblems(issues: readonly Issue[], value?: unknown): Schem
     });
   }
   return problems;
+}
+
+/**
+ * The problems with an object's keys before the problems with its values (zod reports unknown keys last), as a
+ * reader goes through a file: "unknown key "gpus"" before "has no driver" for the same target.
+ */
+export function unknownKeysFirst(problems: readonly SchemaProblem[]): SchemaProblem[] {
+  const out: SchemaProblem[] = [];
+  for (const problem of problems) {
+    if (problem.code !== 'unrecognized_keys') {
+      out.push(problem);
+      continue;
+    }
+    const object = problem.issue.path;
+    const within = (p: SchemaProblem) => p.code !== 'unrecognized_keys' && object.every((key, i) => p.path[i] === key);
+    const first = out.findIndex(within);
+    if (first === -1) out.push(problem);
+    else out.splice(first, 0, problem);
+  }
+  return out;
 }
 
 /** What follows the input's name: `: Layers[2] should be a string, not 3`, ` should be an object, not null`. */

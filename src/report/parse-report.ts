@@ -11,7 +11,7 @@ import { FAIL_ON_VALUES, NO_CUDA_VALUES } from '../model/policy';
 import { VERDICTS } from '../model/verdict';
 import type { Report } from './types';
 
-const HINT = 'give the JSON report a cuda-gate check wrote (--format json, or the action\'s report-path) with schemaVersion 1';
+const HINT = "give the JSON report a cuda-gate check wrote (--format json, or the action's report-path) with schemaVersion 1";
 
 type Kind = 'a string' | 'a boolean' | 'an object' | 'an array';
 type Path = readonly PropertyKey[] | undefined;
@@ -37,7 +37,11 @@ export const REPORT_SCHEMA = z
     {
       schemaVersion: z.literal(1, {
         error: (iss) =>
-          say(typeof iss.input === 'number' ? `schemaVersion ${iss.input}, and this cuda-gate reads schemaVersion 1 (use the cuda-gate that wrote it)` : 'schemaVersion is missing'),
+          say(
+            typeof iss.input === 'number'
+              ? `schemaVersion ${iss.input}, and this cuda-gate reads schemaVersion 1 (use the cuda-gate that wrote it)`
+              : 'schemaVersion is missing',
+          ),
       }),
       tool: object({
         name: z.literal('cuda-gate', { error: (iss) => say(`tool.name is ${JSON.stringify(iss.input)}, not "cuda-gate"`) }),
@@ -82,8 +86,10 @@ export const REPORT_SCHEMA = z
     const sources = new Set(report.images.map((i) => i.source));
     const targets = new Set(report.targets.map((t) => t.name));
     report.results.forEach((r, i) => {
-      if (!sources.has(r.image)) ctx.addIssue({ code: 'custom', path: ['results', i, 'image'], message: say(`results[${i}].image "${r.image}" is not one of the report's images`) });
-      if (!targets.has(r.target)) ctx.addIssue({ code: 'custom', path: ['results', i, 'target'], message: say(`results[${i}].target "${r.target}" is not one of the report's targets`) });
+      if (!sources.has(r.image))
+        ctx.addIssue({ code: 'custom', path: ['results', i, 'image'], message: say(`results[${i}].image "${r.image}" is not one of the report's images`) });
+      if (!targets.has(r.target))
+        ctx.addIssue({ code: 'custom', path: ['results', i, 'target'], message: say(`results[${i}].target "${r.target}" is not one of the report's targets`) });
     });
   });
 

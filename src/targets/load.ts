@@ -11,7 +11,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Docum
 import { z } from 'zod';
 import { GateError, messageOf } from '../common/errors';
 import { isDriverVersion } from '../common/driver-version';
-import { parseWithSchema, say, sayPerKey, type SchemaProblem } from '../common/schema-error';
+import { parseWithSchema, say, sayPerKey, unknownKeysFirst, type SchemaProblem } from '../common/schema-error';
 import { loadMatrixWithOverrides } from '../matrix/overrides';
 import type { Matrix } from '../matrix/types';
 import { FAIL_ON_VALUES, NO_CUDA_VALUES, type Policy } from '../model/policy';
@@ -45,17 +45,26 @@ function shown(v: unknown): string {
 }
 
 /** `target "a"`, from the path of an issue inside targets.a */
-const targetOf = (path: readonly PropertyKey[] = []): string => `target "${String(path[1])}"`;
+const targetOf = (path: readonly PropertyKey[] = []): string => `target "${keyText(String(path[1]))}"`;
 
 type Path = readonly PropertyKey[] | undefined;
 
 /** A mapping with these keys only: an unknown key is named with `what` holds it, a value of another kind is `notAMapping`. */
-function closedMapping<S extends z.ZodRawShape>(shape: S, what: (path: Path) => string, notAMapping: (path: Path) => string, fix: (path: Path) => string) {
-  const allowed = Object.keys(shape);
+function closedMapping<S extends z.ZodRawShape>(
+  shape: S,
+  what: (path: Path) => string,
+  notAMapping: (path: Path) => string,
+  fix: (path: Path) => string,
+  allowed: readonly string[] = Object.keys(shape),
+) {
   return z.strictObject(shape, {
     error: (iss) =>
       iss.code === 'unrecognized_keys'
-        ? sayPerKey(iss.keys, (key) => `unknown key "${key}" in ${what(iss.path)}`, () => `allowed keys: ${allowed.join(', ')}`)
+        ? sayPerKey(
+            iss.keys,
+            (key) => `unknown key "${keyText(key)}" in ${what(iss.path)}`,
+            () => `allowed keys: ${allowed.join(', ')}`,
+          )
         : say(notAMapping(iss.path), fix(iss.path)),
   });
 }
@@ -113,24 +122,28 @@ const POLICY = closedMapping(
   () => 'e.g. policy: { fail-on: fail, no-cuda: warn }',
 );
 
-/** The targets file as its YAML reads (every scalar a string), before GPU names are looked up. */
+/**
+ * The targets file as its YAML reads (every scalar a string), before GPU names are looked up. Keys in the order the
+ * file is checked: matrix-overrides first (the targets' GPU names may be ones it adds), then the targets, the policy.
+ */
 export const TARGETS_FILE = closedMapping(
   {
+    'matrix-overrides': z
+      .string({ error: () => say('"matrix-overrides:" must be the path of a YAML file', MATRIX_OVERRIDES_FIX) })
+      .min(1, { error: () => say('"matrix-overrides:" must be the path of a YAML file', MATRIX_OVERRIDES_FIX) })
+      .optional(),
     targets: z
-      .record(z.string().min(1, { error: () => say('a target name must be a plain string', 'e.g. prod-a100:') }), TARGET, {
+      .record(z.string().regex(/^[^\0]/, { error: () => say('a target name must be a plain string', 'e.g. prod-a100:') }), TARGET, {
         // a bad name is said by the key's schema
         error: (iss) => (iss.code === 'invalid_key' ? undefined : say(`"targets:" ${TARGETS_SHAPE}`, TARGETS_FIX)),
       })
       .refine((targets) => Object.keys(targets).length > 0, { error: () => say(`"targets:" ${TARGETS_SHAPE}`, TARGETS_FIX) }),
     policy: POLICY.optional(),
-    'matrix-overrides': z
-      .string({ error: () => say('"matrix-overrides:" must be the path of a YAML file', MATRIX_OVERRIDES_FIX) })
-      .min(1, { error: () => say('"matrix-overrides:" must be the path of a YAML file', MATRIX_OVERRIDES_FIX) })
-      .optional(),
   },
   () => 'top-level',
   () => 'expected a mapping with a "targets:" key',
   () => 'start the file with "targets:"',
+  ['targets', 'policy', 'matrix-overrides'],
 );
 export type TargetsFileData = z.output<typeof TARGETS_FILE>;
 
@@ -168,14 +181,12 @@ export function parseTargets(text: string, file: string, matrixOrFor: Matrix | M
     );
   }
 
-  const data = parseWithSchema(TARGETS_FILE, yamlData(doc.contents, at), {
+  const data = parseWithSchema(TARGETS_FILE, yamlData(doc.contents), {
     what: file,
     code: 'BAD_TARGETS',
     place: (problem) => at(problemNode(doc, problem)),
-    pick: (problems) => firstInFile(problems, (p) => {
-      const offset = problemNode(doc, p)?.range?.[0];
-      return offset === undefined ? 0 : lines.linePos(offset).line;
-    }),
+    // the first problem met reading the file top-down, an object's keys before its values
+    pick: (problems) => unknownKeysFirst(problems)[0],
   });
 
   // read before the targets: their GPU names may be ones the overrides add
@@ -192,8 +203,7 @@ export function parseTargets(text: string, file: string, matrixOrFor: Matrix | M
     }
   }
   const overrideList = matrixOverrides !== undefined ? [matrixOverrides] : [];
-  const matrix =
-    typeof matrixOrFor === 'function' ? matrixOrFor(overrideList) : overrideList.length ? loadMatrixWithOverrides(overrideList) : matrixOrFor;
+  const matrix = typeof matrixOrFor === 'function' ? matrixOrFor(overrideList) : overrideList.length ? loadMatrixWithOverrides(overrideList) : matrixOrFor;
 
   const targets = Object.entries(data.targets).map(([name, t]): Target => {
     const gpuNode = nodeAt(doc, ['targets', name, 'gpu']);
@@ -215,27 +225,35 @@ export function parseTargets(text: string, file: string, matrixOrFor: Matrix | M
 
 /**
  * The document as data for the schema: mappings as objects (keys and scalars as trimmed text), sequences as arrays.
- * An alias stays an alias (a symbol no schema accepts): it is never expanded, so an alias bomb costs nothing. A key
- * that is not plain text (a sequence, a mapping, an alias) has no place in this file.
+ * An alias stays an alias (a symbol no schema accepts): it is never expanded, so an alias bomb costs nothing.
  */
-function yamlData(node: Node | null | undefined, at: (node: Node | null | undefined) => string): unknown {
+function yamlData(node: Node | null | undefined): unknown {
   if (node === null || node === undefined) return undefined;
   if (isScalar(node)) return scalarText(node);
   if (isAlias(node)) return Symbol(`an alias (*${node.source})`);
-  if (isSeq(node)) return node.items.map((item) => yamlData(item as Node | null, at));
+  if (isSeq(node)) return node.items.map((item) => yamlData(item as Node | null));
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
     for (const pair of node.items as Pair<Node | null, Node | null>[]) {
-      const key = pair.key;
-      if (!isScalar(key)) {
-        throw new GateError('BAD_TARGETS', `${at(key ?? node)}: a key must be plain text, not ${key ? shown(yamlData(key, at)) : 'empty'}`, 'write keys as plain names, e.g. prod-a100:');
-      }
       // defineProperty: a key named __proto__ is a key like any other
-      Object.defineProperty(out, scalarText(key) ?? '', { value: yamlData(pair.value, at), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, keyOf(pair.key), { value: yamlData(pair.value), enumerable: true, writable: true, configurable: true });
     }
     return out;
   }
   return undefined;
+}
+
+/**
+ * A mapping key as data: its text, or for a key that is not plain text (a sequence, a mapping, an alias: `? [a]`)
+ * NUL and its YAML, which no target name or known key matches; keyText shows it.
+ */
+function keyOf(node: Node | null): string {
+  if (isScalar(node)) return scalarText(node) ?? '';
+  return `\0${node === null ? '' : String(node)}`;
+}
+
+function keyText(key: string): string {
+  return key.startsWith('\0') ? key.slice(1) : key;
 }
 
 function scalarText(node: Node): string | undefined {
@@ -249,7 +267,7 @@ function nodeAt(doc: Document, path: readonly PropertyKey[], which: 'value' | 'k
   let key: Node | null | undefined;
   for (const step of path) {
     if (isMap(node)) {
-      const pair: Pair<Node | null, Node | null> | undefined = (node.items as Pair<Node | null, Node | null>[]).find((p) => isScalar(p.key) && scalarText(p.key) === String(step));
+      const pair: Pair<Node | null, Node | null> | undefined = (node.items as Pair<Node | null, Node | null>[]).find((p) => keyOf(p.key) === String(step));
       if (!pair) return undefined;
       key = pair.key;
       node = pair.value;
@@ -271,14 +289,6 @@ function problemNode(doc: Document, problem: SchemaProblem): Node | undefined {
     if (node) return node;
   }
   return undefined;
-}
-
-/** The problem on the first line; on one line an unknown key before the values beside it, else zod's order. */
-function firstInFile(problems: SchemaProblem[], line: (p: SchemaProblem) => number): SchemaProblem {
-  const rank = (p: SchemaProblem) => line(p) * 2 + (p.code === 'unrecognized_keys' ? 0 : 1);
-  let best = problems[0];
-  for (const p of problems) if (rank(p) < rank(best)) best = p;
-  return best;
 }
 
 // ---- one target from flags or inputs ----------------------------------------------------------------------------
@@ -311,7 +321,10 @@ export function adHocTarget(flags: AdHocTarget, matrix: Matrix): Target {
     z
       .enum(CONTAINER_RUNTIMES, {
         error: (iss) =>
-          say(`${runtimeLabel} "${String(iss.input)}" is not one of ${CONTAINER_RUNTIMES.join(', ')}`, runtimeFix(runtimeLabel === '--runtime' ? '--runtime ' : 'runtime: ')),
+          say(
+            `${runtimeLabel} "${String(iss.input)}" is not one of ${CONTAINER_RUNTIMES.join(', ')}`,
+            runtimeFix(runtimeLabel === '--runtime' ? '--runtime ' : 'runtime: '),
+          ),
       })
       .optional(),
     flags.runtime?.trim() || undefined,
