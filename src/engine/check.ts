@@ -113,7 +113,15 @@ export async function analyseImage(
     ...detected.findings,
   ];
   const requirement = deriveRequirement(
-    { evidence: detected.evidence, require: detected.requirements, findings, layers: view.layers, ...(read.limits && { scanLimits: read.limits }) },
+    {
+      evidence: detected.evidence,
+      require: detected.requirements,
+      findings,
+      layers: view.layers,
+      ...(read.limits && { scanLimits: read.limits }),
+      // step 2 of a start: the dynamic loader over the final filesystem (nothing to resolve without files)
+      ...(mode !== 'config' && { loader: { view, env: read.config.env, architecture: read.config.architecture ?? image.platform.architecture } }),
+    },
     opts.matrix,
   );
   opts.onProgress?.({ image: source, phase: 'done' });

@@ -13,6 +13,17 @@ import { pipDistInfoDetector } from './pip-dist-info';
 import { pipFrameworkDetector } from './pip-frameworks';
 import { pixiDetector } from './pixi';
 
+/**
+ * The loader's search path (requirement/loader.ts): /etc/ld.so.conf and the files it includes, kept with their text.
+ * No evidence of their own.
+ */
+const ldSoConfDetector: Detector = {
+  id: 'ld-so-conf',
+  version: 1,
+  interests: [{ what: 'the dynamic loader configuration (ld.so.conf, ld.so.conf.d/*)', select: { pathPrefix: ['etc/ld.so.conf'] }, keep: { content: 16384 } }],
+  detect: () => ({ evidence: [], findings: [] }),
+};
+
 /** In the order they run (evidence equal under the final sort keeps it). */
 export const DETECTORS: readonly Detector[] = Object.freeze([
   configDetector,
@@ -24,6 +35,7 @@ export const DETECTORS: readonly Detector[] = Object.freeze([
   pixiDetector,
   gpuCodeDetector,
   pipFrameworkDetector,
+  ldSoConfDetector,
 ]);
 
 checkDetectors(DETECTORS);

@@ -17,7 +17,8 @@ export type EvidenceKind =
   | 'framework' // a Python framework build (torch, tensorflow, jax, cupy, …, pip or conda) and the CUDA it was built for
   | 'cuda-system-requirement' // a declared minimum driver CUDA (conda `__cuda >=12`, pixi system-requirements): not a need
   | 'gpu-code' // a binary (shared object, executable) carrying CUDA device code: SASS and PTX from its fatbins
-  | 'driver-lib'; // the host driver's libcuda baked into the image (outside compat/): it shadows the driver the toolkit mounts
+  | 'driver-lib' // the host driver's libcuda baked into the image (outside compat/): it shadows the driver the toolkit mounts
+  | 'dt-needed'; // a binary's DT_NEEDED CUDA library (component: its kind; sonameMajor): the CUDA major the binary itself needs
 
 /** Where it was found: `path` (files), `key` (config), `layerIndex` (the layer that put the file there). */
 export interface Evidence extends Provenance {

@@ -20,6 +20,7 @@ import {
   FRAMEWORKS,
   GPUS,
   LIBRARIES,
+  HOST_LIBS,
   MAJORS,
   META,
   META_FILE,
@@ -132,6 +133,7 @@ function readMatrix(dir: string, merge?: TableMerge): Matrix {
     archAliases: rows(ARCH_ALIASES),
     frameworks: rows(FRAMEWORKS).sort((a, b) => a.package.localeCompare(b.package) || compareVersions(a.from ?? '0', b.from ?? '0')),
     ptxIsa: rows(PTX).sort((a, b) => compareVersions(a.isa, b.isa)),
+    hostLibs: rows(HOST_LIBS),
   };
   return deepFreeze(matrix);
 }
@@ -291,6 +293,7 @@ function checkAcrossRows(tables: Tables, problems: string[]): void {
     if (aliased.has(row.to)) problems.push(`${at('to')}: to "${row.to}" is itself an old name (aliases must not chain)`);
   }
   unique(tables.get(PTX), (r) => [r.isa], 'isa', problems);
+  unique(tables.get(HOST_LIBS), (r) => [r.library], 'library', problems);
 
   const majors = new Set(tables.get(MAJORS).map((c) => c.row.major));
   const branches = new Set(tables.get(DRIVERS).map((c) => c.row.branch));

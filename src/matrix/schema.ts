@@ -439,7 +439,25 @@ export const PTX = table({
   complete: asIs,
 });
 
-export const TABLES = [TOOLKITS, MAJORS, DRIVERS, GPUS, ARCHS, ARCH_FAMILIES, ARCH_ALIASES, LIBRARIES, FRAMEWORKS, PTX] as const;
+/**
+ * A driver library the NVIDIA container runtime mounts from the host (libnvidia-container's utility and compute
+ * lists): present at run time whatever the image holds.
+ */
+export const HOST_LIBS = table({
+  file: 'host-libs.yaml',
+  list: 'hostLibs',
+  idField: 'library',
+  fields: {
+    /** the name prefix the runtime looks the library up by: "libcuda.so" (DT_NEEDED libcuda.so.1 matches) */
+    library: f.pattern(/^lib[A-Za-z0-9_+-]+\.so$/, 'a library name prefix like libcuda.so'),
+    /** the NVIDIA_DRIVER_CAPABILITIES value that mounts it */
+    capability: f.pattern(/^(utility|compute)$/, 'utility or compute'),
+    ...sourced,
+  },
+  complete: asIs,
+});
+
+export const TABLES = [TOOLKITS, MAJORS, DRIVERS, GPUS, ARCHS, ARCH_FAMILIES, ARCH_ALIASES, LIBRARIES, FRAMEWORKS, PTX, HOST_LIBS] as const;
 export const META_FILE = 'meta.yaml';
 
 /** The fields every row shares. */

@@ -15,6 +15,7 @@ import type {
   FRAMEWORKS,
   GPU_SEGMENTS,
   GPUS,
+  HOST_LIBS,
   LIBRARIES,
   MAJORS,
   META,
@@ -54,6 +55,8 @@ export type ArchAlias = RowOf<typeof ARCH_ALIASES>;
 
 /** Which CUDA major a library's soname major implies ("libcublas.so.12" -> CUDA 12). */
 export type LibraryRule = RowOf<typeof LIBRARIES>;
+/** A driver library the container runtime mounts from the host. */
+export type HostLib = RowOf<typeof HOST_LIBS>;
 
 /**
  * Which CUDA a Python framework release was built for, where its files do not say (no `+cuXYZ` tag, no generated
@@ -102,4 +105,6 @@ export interface Matrix {
   frameworks?: FrameworkBuild[];
   /** ascending by ISA version; always set by loadMatrix (optional for hand-built test matrices) */
   ptxIsa?: PtxIsaRelease[];
+  /** host-libs.yaml: the driver libraries the container runtime mounts; always set by loadMatrix (optional for hand-built test matrices) */
+  hostLibs?: HostLib[];
 }

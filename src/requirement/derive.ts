@@ -13,6 +13,7 @@ import type { RequireExpression } from '../evidence/nvidia-require-types';
 import { libraryCudaMajor, majorCompat, releasesInFamily, resolveRelease } from '../matrix/queries';
 import type { Matrix, ToolkitRelease } from '../matrix/types';
 import { deriveGpuCode } from './gpu-code';
+import { analyseLoader, type LoaderInput } from './loader';
 import type { CudaNeed, ForwardCompatProvision, ImageRequirement, NeedLevel } from './types';
 
 export interface RequirementInput {
@@ -23,6 +24,8 @@ export interface RequirementInput {
   layers?: readonly ImageLayer[];
   /** the limits the layer reader applied, when layers were read */
   scanLimits?: LayerLimits;
+  /** the final filesystem and env for the dynamic-loader model (absent with --scan config) */
+  loader?: Omit<LoaderInput, 'hostLibs'>;
 }
 
 /** Kinds whose `version` is a cudart-style component version that maps to a release. */
@@ -42,7 +45,9 @@ export function deriveRequirement(input: RequirementInput, matrix: Matrix): Imag
     need.evidence.push(ev);
   };
 
-  for (const ev of input.evidence) {
+  const loader = input.loader ? analyseLoader({ ...input.loader, hostLibs: matrix.hostLibs ?? [] }) : undefined;
+  // a binary's own DT_NEEDED sonames (libcudart.so.13) pin its CUDA major, even with no cudart file in the image
+  for (const ev of [...input.evidence, ...(loader?.needs ?? [])]) {
     if (NOT_A_NEED.has(ev.kind)) continue;
     const claim = cudaClaim(ev, matrix);
     if (claim) add(claim.cuda, claim.level, ev);
@@ -64,6 +69,7 @@ export function deriveRequirement(input: RequirementInput, matrix: Matrix): Imag
     !!forwardCompat ||
     !!declaredCuda ||
     !!gpuCode ||
+    !!loader?.missing.length ||
     input.require.expressions.some((e) => !e.synthesized && e.alternatives.length > 0);
 
   return {
@@ -79,6 +85,7 @@ export function deriveRequirement(input: RequirementInput, matrix: Matrix): Imag
     driverLibs: input.evidence.filter((e) => e.kind === 'driver-lib' && !e.emptyFile),
     ...(declaredCuda && { declaredCuda }),
     ...(gpuCode && { gpuCode }),
+    ...(loader && { loader }),
     findings: [...(input.findings ?? []), ...consistencyFindings(list)],
     layers: input.layers ?? [],
     ...(input.scanLimits && { scanLimits: input.scanLimits }),
@@ -102,7 +109,7 @@ function cudaClaim(ev: Evidence, matrix: Matrix): { cuda: string; level: NeedLev
     if (parts.length === 1) return { cuda: String(parts[0]), level: 'major' };
   }
   if (ev.sonameMajor !== undefined) {
-    const majors = libraryCudaMajor(matrix, ev.kind, ev.sonameMajor);
+    const majors = libraryCudaMajor(matrix, ev.kind === 'dt-needed' ? ev.component ?? '' : ev.kind, ev.sonameMajor);
     if (majors && majors.length === 1) return { cuda: String(majors[0]), level: 'major' };
   }
   return undefined;

@@ -5,6 +5,7 @@ import type { RequireExpression } from '../evidence/nvidia-require-types';
 import type { LayerLimits } from '../layers/analyse-layer';
 import type { ImageLayer } from '../model/provenance';
 import type { GpuCodeRequirement } from './gpu-code';
+import type { LoaderModel } from './loader';
 
 /** How precisely a CUDA need is known. */
 export type NeedLevel = 'release' | 'family' | 'major';
@@ -55,6 +56,8 @@ export interface ImageRequirement {
   driverLibs: Evidence[];
   /** the highest minimum CUDA the image declares its driver must report (conda `__cuda`, pixi system-requirements) */
   declaredCuda?: { cuda: string; evidence: Evidence[] };
+  /** step 2 of a start, the dynamic loader: missing CUDA libraries, image libcuda that shadows the host's, the load graph; absent when no file was read */
+  loader?: LoaderModel;
   /** the GPU code its binaries carry; undefined when no device code was found (GPUs are then not judged) */
   gpuCode?: GpuCodeRequirement;
   findings: Finding[];

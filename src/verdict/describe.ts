@@ -6,6 +6,7 @@ export function describeEvidence(ev: Evidence, layers: readonly ImageLayer[]): s
   if (ev.from === 'config') return `${ev.key ?? 'config'}=${ev.value ?? ev.version ?? ''}`.replace(/^env:/, '');
   const where = ev.path ?? ev.package ?? '';
   const what = ev.from === 'package' && ev.package ? `package ${ev.package} ${ev.version ?? ''}`.trim() : where;
+  if (ev.kind === 'dt-needed') return `${where} (${[ev.detail, ...layerWords(ev, layers)].filter(Boolean).join(', ')})`;
   const loc = [ev.from === 'package' ? ev.path : undefined, ...layerWords(ev, layers)].filter(Boolean).join(', ');
   return loc ? `${what} (${loc})` : what;
 }

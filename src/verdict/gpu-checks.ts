@@ -28,6 +28,7 @@ import type { ImageRequirement } from '../requirement/types';
 import type { ImageLayer } from '../model/provenance';
 import type { Target } from '../model/target';
 import { describeEvidence, layerWords, originOf } from './describe';
+import { reachText } from './loader-checks';
 import type { Reason } from './types';
 
 /** Binaries named in a message before "and N more". */
@@ -37,7 +38,8 @@ export function checkGpuCode(req: ImageRequirement, target: Target, matrix: Matr
   const cc = target.gpu ? parseComputeCapability(target.gpu.computeCapability) : undefined;
   if (!target.gpu || !cc) return [];
   const gpu = gpuLabel(target, cc);
-  const binaries = req.gpuCode?.binaries ?? [];
+  // the binaries the application loads first (the load graph), each with the chain that reaches it
+  const binaries = attribute(req.gpuCode?.binaries ?? [], req);
   const rules = archRules(matrix);
 
   const toolkit = toolkitSupport(req, cc, matrix, rules);
@@ -310,9 +312,23 @@ function binaryName(b: GpuBinary): string {
   return b.path.slice(b.path.lastIndexOf('/') + 1) || b.path;
 }
 
-/** "/usr/lib/libk.so (layer 3, `RUN pip install …`)" */
-function where(b: GpuBinary, layers: readonly ImageLayer[]): string {
-  const loc = layerWords(b, layers).join(', ');
+/** A binary with how the application reaches it: "loaded as _C.so → libtorch_cuda.so", or "not linked by anything found". */
+type Attributed = GpuBinary & { reach?: string };
+
+/** Reached binaries first (stable: path order within), each carrying its reach text. */
+function attribute(binaries: GpuBinary[], req: ImageRequirement): Attributed[] {
+  if (!req.loader) return binaries;
+  const out = binaries.map((b) => {
+    const reach = reachText(b.path, req);
+    return reach ? { ...b, reach } : b;
+  });
+  const reached = (b: GpuBinary) => (req.loader!.chains[b.path] ? 0 : 1);
+  return out.map((b, i) => ({ b, i })).sort((x, y) => reached(x.b) - reached(y.b) || x.i - y.i).map((x) => x.b);
+}
+
+/** "/usr/lib/libk.so (layer 3, `RUN pip install …`; loaded as app → libk.so)" */
+function where(b: Attributed, layers: readonly ImageLayer[]): string {
+  const loc = [layerWords(b, layers).join(', '), b.reach].filter(Boolean).join('; ');
   const what = b.source === 'fatbin' ? b.path : `${b.path} (build info: ${b.source})`;
   return loc ? `${what} (${loc})` : what;
 }

@@ -21,6 +21,7 @@ import type { Target } from '../model/target';
 import { worse, worstFirst, type Verdict } from '../model/verdict';
 import { describeEvidence, listBranches, originOf, strongest } from './describe';
 import { checkGpuCode } from './gpu-checks';
+import { checkLoader } from './loader-checks';
 import { checkScanComplete } from './scan-checks';
 import { evaluateRequire, type HostProperties } from './nvidia-require-eval';
 import type { Reason, Result } from './types';
@@ -38,12 +39,15 @@ export function judge(input: JudgeInput, matrix: Matrix): Result {
 
   // what the container meets once it has started: the same under both runtimes
   const started: Reason[] = [];
+  // step 2, the dynamic loader: missing CUDA libraries, an image libcuda.so.1 picked before the host's
+  const loader = checkLoader(req, target, matrix);
+  started.push(...loader.reasons);
   if (!req.hasCuda) {
     started.push(noCuda(policy));
   } else {
     started.push(...checkDriver(req, target, host.cuda, matrix));
     started.push(...checkMixedMajors(req));
-    started.push(...checkDriverLibs(req));
+    started.push(...checkDriverLibs(req, loader.decided));
     started.push(...checkDeclaredCuda(req, target, host.cuda, host.beyondKnown));
   }
   started.push(...checkGpuDriver(target));
@@ -392,16 +396,18 @@ function checkDeclaredCuda(req: ImageRequirement, target: Target, hostCuda: stri
   ];
 }
 
-function checkDriverLibs(req: ImageRequirement): Reason[] {
-  if (!req.driverLibs.length) return [];
-  const first = req.driverLibs[0];
+/** `decided`: libraries the loader check judged (pass or fail); the caveat stays for those it could not decide. */
+function checkDriverLibs(req: ImageRequirement, decided: ReadonlySet<string> = new Set()): Reason[] {
+  const libs = req.driverLibs.filter((e) => e.path === undefined || !(decided.has(e.path) || decided.has(`${e.path.slice(0, e.path.lastIndexOf('/'))}/`)));
+  if (!libs.length) return [];
+  const first = libs[0];
   return [
     {
       code: 'DRIVER_LIBS_IN_IMAGE',
       verdict: 'caveat',
-      message: `the image carries the driver's own library ${describeEvidence(first, req.layers)}${req.driverLibs.length > 1 ? ` and ${req.driverLibs.length - 1} more` : ''}: on a host whose kernel driver differs it can shadow the library the NVIDIA container toolkit mounts and fail with "CUDA driver version is insufficient" or a version mismatch`,
+      message: `the image carries the driver's own library ${describeEvidence(first, req.layers)}${libs.length > 1 ? ` and ${libs.length - 1} more` : ''}: on a host whose kernel driver differs it can shadow the library the NVIDIA container toolkit mounts and fail with "CUDA driver version is insufficient" or a version mismatch`,
       remedy: 'remove libcuda.so* from the image (install cuda-compat for forward compatibility instead) and let the container toolkit mount the host driver',
-      origin: originOf(req.driverLibs, req.layers),
+      origin: originOf(libs, req.layers),
     },
   ];
 }
