@@ -33,7 +33,14 @@ describe('fatbin scan while analysing a layer', () => {
       'usr/lib/notes.so.txt': 'not a binary',
     });
     expect(r.entries).toEqual([
-      { path: 'usr/lib/libmulti.so', type: 'file', size: fixture('libmulti.so').length, gpuCode: expect.objectContaining(MULTI) },
+      {
+        path: 'usr/lib/libmulti.so',
+        type: 'file',
+        size: fixture('libmulti.so').length,
+        gpuCode: expect.objectContaining(MULTI),
+        // the ELF dynamic section is read in passing (issue 16)
+        dynamic: { needed: ['libcudart.so.13', 'libstdc++.so.6', 'libgcc_s.so.1', 'libc.so.6'], rpath: [], runpath: [] },
+      },
       { path: 'usr/lib/libplain.so.1', type: 'file', size: 4004 },
       { path: 'usr/lib/notes.so.txt', type: 'file', size: 12 },
     ]);

@@ -27,6 +27,15 @@ const LayerEntrySchema = z.looseObject({
   content: z.string().optional(),
   contentTruncated: z.boolean().optional(),
   gpuCode: GpuCodeSchema.optional(),
+  relocatableGpuCode: GpuCodeSchema.optional(),
+  dynamic: z
+    .looseObject({
+      soname: z.string().optional(),
+      needed: z.array(z.string()),
+      rpath: z.array(z.string()),
+      runpath: z.array(z.string()),
+    })
+    .optional(),
 }) satisfies z.ZodType<LayerEntry>;
 
 const FindingSchema = z.looseObject({

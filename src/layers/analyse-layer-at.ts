@@ -8,7 +8,7 @@
 import { GateError, isGateError, messageOf } from '../common/errors';
 import type { SeekableTar } from '../sources/types';
 import { analyseLayer, DEFAULT_LAYER_LIMITS, type LayerLimits } from './analyse-layer';
-import { scanFatbinsAt } from './fatbin-seek';
+import { scanBinaryAt } from './fatbin-seek';
 import { LayerCollector, type BodyPlan, type LayerIdentity } from './layer-collector';
 import { decompressedCap } from './limits';
 import { TAR_BLOCK, TarFormatError, TarHeaderSequence } from '../tar/headers';
@@ -88,12 +88,12 @@ async function readBody(reader: WindowReader, collector: LayerCollector, plan: B
       reader.readInto(buffer, start + position, Math.max(0, Math.min(length, size - position)));
     let found;
     try {
-      found = await scanFatbinsAt(readAt, size);
+      found = await scanBinaryAt(readAt, size);
     } catch (err) {
       // the body ended before its size: the file shrank under us
       throw isGateError(err) ? err : reader.damaged(`${plan.entry.path}: ${messageOf(err)}`);
     }
-    collector.keepGpuCode(plan, found);
+    collector.keepBinary(plan, found);
   }
   if (plan.contentCap !== undefined) {
     const kept = Math.min(plan.contentCap, size);

@@ -9,14 +9,8 @@ import { extract as tarExtract, type ExtractEvents, type Header } from 'tar-stre
 /** tar-stream's entry body (a streamx Readable) */
 type EntryBody = ExtractEvents['entry'][1];
 import { GateError, isGateError, messageOf } from '../common/errors';
-import { FatbinScanner } from './fatbin-scan';
-import {
-  decompressedCap,
-  formatBytes,
-  LIMIT_DECOMPRESSED_BYTES,
-  LIMIT_ENTRIES,
-  type DecompressionLimits,
-} from './limits';
+import { BinaryScanner } from './fatbin-scan';
+import { decompressedCap, formatBytes, LIMIT_DECOMPRESSED_BYTES, LIMIT_ENTRIES, type DecompressionLimits } from './limits';
 import { LayerCollector, type EntryLimits, type LayerIdentity } from './layer-collector';
 import { TarEndWatch } from '../tar/end-watch';
 import type { TarEntryHeader } from '../tar/headers';
@@ -43,8 +37,10 @@ export interface LayerLimits extends DecompressionLimits, EntryLimits {
  * 4: a tar without its end-of-archive marker is LAYER_TRUNCATED.
  * 5: a tar ends at its end-of-archive marker (entries after it are not the layer's; tarBytes stops there).
  * 6: GpuCode carries the size of the device code found.
+ * 7: scanned ELF files carry their dynamic section (`dynamic`); device code in __nv_relfatbin (relocatable, never
+ *    registered by the CUDA runtime) is `relocatableGpuCode`, no longer `gpuCode`.
  */
-export const LAYER_ANALYSIS_VERSION = 6;
+export const LAYER_ANALYSIS_VERSION = 7;
 
 export const DEFAULT_LAYER_LIMITS: LayerLimits = {
   maxFileContentBytes: 16 * 1024 * 1024,
@@ -140,19 +136,19 @@ export async function analyseLayer(
     if (!plan) return drain();
     const wanted = plan;
     // the scan rides on the chunks that pass anyway: no copy, no buffering
-    const scanner = wanted.scan ? new FatbinScanner(header.size) : undefined;
+    const scanner = wanted.scan ? new BinaryScanner(header.size) : undefined;
     if (scanner) body.on('data', (chunk) => scanner.push(chunk as Buffer));
     if (wanted.contentCap === undefined) {
       if (!scanner) return drain();
       body.on('end', () => {
-        collector.keepGpuCode(wanted, scanner.result());
+        collector.keepBinary(wanted, scanner.result());
         done();
       });
       body.resume();
       return;
     }
     readHead(body, wanted.contentCap, (head, truncated) => {
-      collector.keepGpuCode(wanted, scanner?.result());
+      if (scanner) collector.keepBinary(wanted, scanner.result());
       collector.keepContent(wanted, head, truncated);
       done();
     });

@@ -11,6 +11,8 @@
  */
 import { compareVersions } from '../common/dotted-version';
 import { compareArchNames, type DeviceCodeSize, type GpuCode, type PtxCode } from '../model/gpu-code';
+import { ElfStream } from './elf';
+import type { DynamicInfo } from './types';
 
 const SIGNATURE = Buffer.from([0x50, 0xed, 0x55, 0xba, 0x01, 0x00, 0x10, 0x00]);
 const SIGNATURE_TAIL = SIGNATURE.subarray(1);
@@ -62,10 +64,22 @@ export class FatbinScanner {
   private readonly sass = new Set<string>();
   private readonly ptx = new Map<string, PtxCode>();
   private readonly size: DeviceCodeSize = { entries: 0, bytes: 0, compressed: 0 };
+  /** the body's length (or the largest safe integer): `total - left` is the body offset of the next byte */
+  private readonly total: number;
+  /** body offset of the container being read */
+  private containerStart = 0;
+  /** every entry found with its container's offset (only when asked to locate; undefined once over the cap) */
+  private located?: LocatedEntry[];
 
-  /** `size`: the body's length when known (tar header), so a container cannot claim more than is left */
-  constructor(size?: number) {
+  /**
+   * `size`: the body's length when known (tar header), so a container cannot claim more than is left.
+   * `locate`: remember where each entry's container starts, so that result(ranges) can leave out code in given
+   * ranges (relocatable device code, which the CUDA runtime never registers).
+   */
+  constructor(size?: number, options: { locate?: boolean } = {}) {
     this.left = size ?? Number.MAX_SAFE_INTEGER;
+    this.total = this.left;
+    if (options.locate) this.located = [];
   }
 
   push(chunk: Buffer): void {
@@ -120,12 +134,28 @@ export class FatbinScanner {
 
   /** What was found; undefined when the body carries no device code (or is not a binary). */
   result(): GpuCode | undefined {
-    if (this.sass.size === 0 && this.ptx.size === 0) return undefined;
-    return {
-      sass: [...this.sass].sort(compareArchNames),
-      ptx: [...this.ptx.values()].sort((a, b) => compareArchNames(a.arch, b.arch) || compareVersions(a.isa ?? '0', b.isa ?? '0')),
-      size: { ...this.size },
-    };
+    return gpuCode(this.sass, this.ptx, this.size);
+  }
+
+  /**
+   * What was found, split by where each container starts: in one of `relocatable` (body ranges [start, end) of
+   * __nv_relfatbin sections) or elsewhere (what the CUDA runtime registers). Without ranges, or when the scanner was
+   * not asked to locate (or found more entries than it keeps), everything is registered, as result() says.
+   */
+  split(relocatable: Array<[number, number]> | undefined): { registered?: GpuCode; relocatable?: GpuCode } {
+    const all = this.result();
+    if (!all || !relocatable || relocatable.length === 0 || !this.located) return all ? { registered: all } : {};
+    const parts = [
+      { sass: new Set<string>(), ptx: new Map<string, PtxCode>(), size: { entries: 0, bytes: 0, compressed: 0 } },
+      { sass: new Set<string>(), ptx: new Map<string, PtxCode>(), size: { entries: 0, bytes: 0, compressed: 0 } },
+    ];
+    for (const e of this.located) {
+      const part = parts[relocatable.some(([start, end]) => start <= e.at && e.at < end) ? 1 : 0];
+      addEntry(part.sass, part.ptx, part.size, e.entry);
+    }
+    const registered = gpuCode(parts[0].sass, parts[0].ptx, parts[0].size);
+    const reloc = gpuCode(parts[1].sass, parts[1].ptx, parts[1].size);
+    return { ...(registered && { registered }), ...(reloc && { relocatable: reloc }) };
   }
 
   private consume(chunk: Buffer): void {
@@ -185,6 +215,8 @@ export class FatbinScanner {
 
   /** Looks for the signature from `pos`; returns where scanning stopped. */
   private scan(chunk: Buffer, pos: number): number {
+    // the body offset of chunk[pos]: consume() counts these bytes off `left` only after this returns
+    const here = this.total - this.left;
     const carried = this.carry;
     this.carry = EMPTY;
     if (carried.length) {
@@ -193,12 +225,14 @@ export class FatbinScanner {
       const at = joined.indexOf(SIGNATURE);
       // a match starting inside this chunk is found by the search below
       if (at >= 0 && at < carried.length) {
+        this.containerStart = here - carried.length + at;
         this.startContainer(Buffer.from(carried.subarray(at)));
         return pos;
       }
     }
     const at = findSignature(chunk, pos);
     if (at >= 0) {
+      this.containerStart = here + (at - pos);
       this.startContainer(EMPTY);
       return at;
     }
@@ -262,18 +296,44 @@ export class FatbinScanner {
   }
 
   private record(entry: EntryHeader): void {
-    this.size.entries++;
-    this.size.bytes += entry.payloadSize;
-    if (entry.flags & FLAGS_COMPRESSED) this.size.compressed++;
-    const suffix = entry.flags & FLAG_ARCH_SPECIFIC ? 'a' : entry.flags & FLAG_FAMILY_SPECIFIC ? 'f' : '';
-    if (entry.kind === KIND_ELF) {
-      this.sass.add(`sm_${entry.arch}${suffix}`);
-    } else {
-      const arch = `compute_${entry.arch}${suffix}`;
-      const isa = `${entry.major}.${entry.minor}`;
-      this.ptx.set(`${arch} ${isa}`, { arch, isa });
+    addEntry(this.sass, this.ptx, this.size, entry);
+    if (this.located) {
+      if (this.located.length < MAX_LOCATED_ENTRIES) this.located.push({ at: this.containerStart, entry });
+      else this.located = undefined;
     }
   }
+}
+
+/** entries remembered with their container's offset: libtorch_cuda.so has a few ten thousand */
+const MAX_LOCATED_ENTRIES = 1 << 18;
+
+interface LocatedEntry {
+  /** body offset of the entry's container */
+  at: number;
+  entry: EntryHeader;
+}
+
+function addEntry(sass: Set<string>, ptx: Map<string, PtxCode>, size: DeviceCodeSize, entry: EntryHeader): void {
+  size.entries++;
+  size.bytes += entry.payloadSize;
+  if (entry.flags & FLAGS_COMPRESSED) size.compressed++;
+  const suffix = entry.flags & FLAG_ARCH_SPECIFIC ? 'a' : entry.flags & FLAG_FAMILY_SPECIFIC ? 'f' : '';
+  if (entry.kind === KIND_ELF) {
+    sass.add(`sm_${entry.arch}${suffix}`);
+  } else {
+    const arch = `compute_${entry.arch}${suffix}`;
+    const isa = `${entry.major}.${entry.minor}`;
+    ptx.set(`${arch} ${isa}`, { arch, isa });
+  }
+}
+
+function gpuCode(sass: Set<string>, ptx: Map<string, PtxCode>, size: DeviceCodeSize): GpuCode | undefined {
+  if (sass.size === 0 && ptx.size === 0) return undefined;
+  return {
+    sass: [...sass].sort(compareArchNames),
+    ptx: [...ptx.values()].sort((a, b) => compareArchNames(a.arch, b.arch) || compareVersions(a.isa ?? '0', b.isa ?? '0')),
+    size: { ...size },
+  };
 }
 
 interface EntryHeader {
@@ -328,4 +388,44 @@ function findSignature(chunk: Buffer, from: number): number {
 function startsWith(bytes: Buffer, prefix: Buffer): boolean {
   const n = Math.min(bytes.length, prefix.length);
   return bytes.subarray(0, n).equals(prefix.subarray(0, n));
+}
+
+/** What a scanned binary carries: launchable device code, relocatable device code apart, its dynamic section. */
+export interface BinaryFacts {
+  /** what the CUDA runtime registers (everything but __nv_relfatbin) */
+  gpuCode?: GpuCode;
+  /** relocatable device code (__nv_relfatbin): never registered, never launchable */
+  relocatableGpuCode?: GpuCode;
+  dynamic?: DynamicInfo;
+}
+
+/**
+ * The streaming reader's scan of one body: the fatbin scan (every container located) and, for an ELF file, what
+ * ElfStream keeps in passing (the dynamic section, the section table that says which containers are relocatable).
+ * Same answer as scanBinaryAt (fatbin-seek.ts) reading the same body by offset.
+ */
+export class BinaryScanner {
+  private readonly fatbins: FatbinScanner;
+  private readonly elf: ElfStream;
+
+  constructor(size: number) {
+    this.fatbins = new FatbinScanner(size, { locate: true });
+    // anything not an ELF file turns it off after its first bytes
+    this.elf = new ElfStream(size);
+  }
+
+  push(chunk: Buffer): void {
+    this.fatbins.push(chunk);
+    this.elf.push(chunk);
+  }
+
+  result(): BinaryFacts {
+    const elf = this.elf.result();
+    const split = this.fatbins.split(elf.relocatable);
+    return {
+      ...(split.registered && { gpuCode: split.registered }),
+      ...(split.relocatable && { relocatableGpuCode: split.relocatable }),
+      ...(elf.dynamic && { dynamic: elf.dynamic }),
+    };
+  }
 }

@@ -11,7 +11,8 @@
  * (payloads still skipped), which is identical by construction.
  */
 import type { GpuCode } from '../model/gpu-code';
-import { FatbinScanner } from './fatbin-scan';
+import { dynamicAt, parseElfHeader, relocatableAt, relocatableAtFromHeader, type RawSection } from './elf';
+import { FatbinScanner, type BinaryFacts } from './fatbin-scan';
 
 /** reads up to `length` bytes at `position` (0 = the file body's first byte) into buffer[0..]; resolves bytes read */
 export type ReadAt = (buffer: Buffer, position: number, length: number) => Promise<number>;
@@ -44,17 +45,60 @@ const SIGNATURE_TAIL = 7;
  * (payloads skipped). Same answer as streaming the whole body through FatbinScanner.
  */
 export async function scanFatbinsAt(readAt: ReadAt, size: number): Promise<GpuCode | undefined> {
-  const scanner = new FatbinScanner(size);
+  return (await scanAt(readAt, size, false)).scanner.result();
+}
+
+/**
+ * What a binary carries, by offset: its launchable device code (what the CUDA runtime registers), its relocatable
+ * device code (__nv_relfatbin) apart, and its ELF dynamic section. The same answer as BinaryScanner streaming the body.
+ */
+export async function scanBinaryAt(readAt: ReadAt, size: number): Promise<BinaryFacts> {
+  const { scanner, elf } = await scanAt(readAt, size, true);
+  if (!elf) return factsOf(scanner.split(undefined), undefined);
+  // the section table read for the candidates names the relocatable sections at no extra read
+  const relocatable = elf.table
+    ? await relocatableAt(readAt, elf.table.header, elf.table.sections, size, elf.table.names)
+    : await relocatableAtFromHeader(readAt, elf.head, size);
+  const dynamic = await dynamicAt(readAt, elf.head, size);
+  return factsOf(scanner.split(relocatable), dynamic);
+}
+
+function factsOf(split: ReturnType<FatbinScanner['split']>, dynamic: BinaryFacts['dynamic']): BinaryFacts {
+  return {
+    ...(split.registered && { gpuCode: split.registered }),
+    ...(split.relocatable && { relocatableGpuCode: split.relocatable }),
+    ...(dynamic && { dynamic }),
+  };
+}
+
+interface SectionTable {
+  header: NonNullable<ReturnType<typeof parseElfHeader>>;
+  sections: RawSection[];
+  names: { offset: number; bytes: Buffer };
+}
+
+interface ScanAt {
+  scanner: FatbinScanner;
+  /** for an ELF file: its first bytes (the ELF header) and, when the candidates came from it, its section table */
+  elf?: { head: Buffer; table?: SectionTable };
+}
+
+async function scanAt(readAt: ReadAt, size: number, locate: boolean): Promise<ScanAt> {
+  const scanner = new FatbinScanner(size, { locate });
   const feeder = new Feeder(readAt, size, scanner);
   const head = await feeder.read(0, Math.min(MAGIC_BYTES, size));
   // exactly what streaming shows first: the scanner decides ELF / archive / not a binary from these
   scanner.push(head);
-  if (scanner.done() || size <= MAGIC_BYTES) return scanner.result();
-  const sections = head.subarray(0, ELF_MAGIC.length).equals(ELF_MAGIC) ? await candidateSections(feeder, size) : undefined;
+  const isElf = head.length >= ELF_MAGIC.length && head.subarray(0, ELF_MAGIC.length).equals(ELF_MAGIC);
+  if (scanner.done() || size <= MAGIC_BYTES) return { scanner };
+  const found = isElf ? await candidateSections(feeder, size) : undefined;
+  const elfHead = found?.header ?? (isElf ? await feeder.read(0, Math.min(ELF_HEADER_BYTES, size)).then((b) => Buffer.from(b)) : undefined);
+  const elf = elfHead ? { head: elfHead, ...(found?.table && { table: found.table }) } : undefined;
+  const sections = found?.ranges;
   if (!sections) {
     // static archive, ELF32, big-endian, no or damaged section table...: the whole body
     await feeder.feed(MAGIC_BYTES, size);
-    return scanner.result();
+    return { scanner, ...(elf && { elf }) };
   }
   let pos = MAGIC_BYTES;
   for (const section of sections) {
@@ -65,7 +109,7 @@ export async function scanFatbinsAt(readAt: ReadAt, size: number): Promise<GpuCo
     }
     pos = await feeder.feed(pos, Math.min(size, section.end + SIGNATURE_TAIL));
   }
-  return scanner.result();
+  return { scanner, ...(elf && { elf }) };
 }
 
 interface Range {
@@ -87,18 +131,22 @@ export function isCandidate(name: string, type: number, flags: number): boolean 
   return type === SHT_PROGBITS && (flags & SHF_ALLOC) !== 0 && (flags & SHF_EXECINSTR) === 0;
 }
 
-/** The candidate sections' file ranges in file order, or undefined when the file is not one this path trusts. */
-async function candidateSections(feeder: Feeder, size: number): Promise<Range[] | undefined> {
+/**
+ * The candidate sections' file ranges in file order (undefined when the file is not one this path trusts), with the
+ * ELF header and the section table read for them.
+ */
+async function candidateSections(feeder: Feeder, size: number): Promise<{ header?: Buffer; ranges?: Range[]; table?: SectionTable } | undefined> {
   if (size < ELF_HEADER_BYTES) return undefined;
-  const eh = await feeder.read(0, ELF_HEADER_BYTES);
-  if (eh[4] !== ELFCLASS64 || eh[5] !== ELFDATA2LSB) return undefined;
+  const eh = Buffer.from(await feeder.read(0, ELF_HEADER_BYTES));
+  const header = parseElfHeader(eh);
+  if (eh[4] !== ELFCLASS64 || eh[5] !== ELFDATA2LSB || !header) return { header: eh };
   const shoff = u64(eh, 0x28);
   const shentsize = eh.readUInt16LE(0x3a);
   const shnum = eh.readUInt16LE(0x3c);
   const shstrndx = eh.readUInt16LE(0x3e);
   // shnum 0 with a table is extended numbering; shstrndx SHN_XINDEX (0xffff) is always >= shnum: both fall back
-  if (shoff < ELF_HEADER_BYTES || shnum === 0 || shentsize !== SECTION_HEADER_BYTES || shstrndx >= shnum) return undefined;
-  if (shoff + shnum * SECTION_HEADER_BYTES > size) return undefined;
+  if (shoff < ELF_HEADER_BYTES || shnum === 0 || shentsize !== SECTION_HEADER_BYTES || shstrndx >= shnum) return { header: eh };
+  if (shoff + shnum * SECTION_HEADER_BYTES > size) return { header: eh };
   const table = await feeder.read(shoff, shnum * SECTION_HEADER_BYTES);
   const sections = Array.from({ length: shnum }, (_, i) => {
     const at = i * SECTION_HEADER_BYTES;
@@ -112,21 +160,22 @@ async function candidateSections(feeder: Feeder, size: number): Promise<Range[] 
     };
   });
   const strtab = sections[shstrndx];
-  if (strtab.type === SHT_NOBITS || strtab.size > MAX_SHSTRTAB_BYTES || strtab.offset + strtab.size > size) return undefined;
-  const names = await feeder.read(strtab.offset, strtab.size);
+  if (strtab.type === SHT_NOBITS || strtab.size > MAX_SHSTRTAB_BYTES || strtab.offset + strtab.size > size) return { header: eh };
+  const names = Buffer.from(await feeder.read(strtab.offset, strtab.size));
+  const sectionTable: SectionTable = { header, sections: sections.map((s) => ({ ...s })), names: { offset: strtab.offset, bytes: names } };
   const ranges: Range[] = [];
   for (const s of sections) {
     // NOBITS (.bss) occupies no file bytes
     if (s.type === SHT_NULL || s.type === SHT_NOBITS || s.size === 0) continue;
     const nul = s.name < names.length ? names.indexOf(0, s.name) : -1;
-    if (nul < 0) return undefined;
+    if (nul < 0) return { header: eh, table: sectionTable };
     if (!isCandidate(names.toString('latin1', s.name, nul), s.type, s.flags)) continue;
-    if (s.offset + s.size > size) return undefined;
+    if (s.offset + s.size > size) return { header: eh, table: sectionTable };
     ranges.push({ start: s.offset, end: s.offset + s.size });
   }
   ranges.sort((a, b) => a.start - b.start);
-  for (let i = 1; i < ranges.length; i++) if (ranges[i].start < ranges[i - 1].end) return undefined;
-  return ranges;
+  for (let i = 1; i < ranges.length; i++) if (ranges[i].start < ranges[i - 1].end) return { header: eh, table: sectionTable };
+  return { header: eh, ranges, table: sectionTable };
 }
 
 /** Reads the body for a scanner: bounded by `size`, payloads skipped instead of read. */

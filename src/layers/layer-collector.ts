@@ -5,6 +5,7 @@
  */
 import type { Finding } from '../common/findings';
 import type { GpuCode } from '../model/gpu-code';
+import type { BinaryFacts } from './fatbin-scan';
 import { LAYER_TRUNCATED, LIMIT_PATH_LENGTH } from './limits';
 import { basenameOf, dirnameOf, displayPath, joinPath, normaliseEntryName } from './paths';
 import type { TarEntryHeader } from '../tar/headers';
@@ -142,6 +143,13 @@ export class LayerCollector {
     if (found) plan.entry.gpuCode = found;
   }
 
+  /** What the binary scan found: launchable device code, relocatable device code apart, the ELF dynamic section. */
+  keepBinary(plan: BodyPlan, found: BinaryFacts): void {
+    this.keepGpuCode(plan, found.gpuCode);
+    if (found.relocatableGpuCode) plan.entry.relocatableGpuCode = found.relocatableGpuCode;
+    if (found.dynamic) plan.entry.dynamic = found.dynamic;
+  }
+
   /** A limit stopped the read: an error finding; what was read so far is the result. */
   stopped(code: string, message: string): void {
     this.findings.push({ code, severity: 'error', message });
@@ -166,7 +174,11 @@ export class LayerCollector {
     }
     if (this.nulPaths > 0) {
       const n = this.nulPaths;
-      findings.push({ code: 'PATH_NUL_BYTE', severity: 'warning', message: `${n} entr${n === 1 ? 'y has' : 'ies have'} a NUL byte in the name or link target; skipped` });
+      findings.push({
+        code: 'PATH_NUL_BYTE',
+        severity: 'warning',
+        message: `${n} entr${n === 1 ? 'y has' : 'ies have'} a NUL byte in the name or link target; skipped`,
+      });
     }
     return {
       digest: layer.digest,

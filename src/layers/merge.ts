@@ -54,6 +54,8 @@ export function mergeLayers(results: LayerResult[], history: HistoryEntry[]): Fi
         if (content) hardlinkTargets.set(entry, content);
         // the link is the same file: it carries the same device code, even once the target path is deleted
         if (content?.gpuCode) entry.gpuCode = content.gpuCode;
+        if (content?.relocatableGpuCode) entry.relocatableGpuCode = content.relocatableGpuCode;
+        if (content?.dynamic) entry.dynamic = content.dynamic;
       }
     }
     return {

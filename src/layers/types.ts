@@ -33,8 +33,30 @@ export interface LayerEntry {
   /** UTF-8 text of the body, when an Interest asked for content */
   content?: string;
   contentTruncated?: boolean;
-  /** CUDA device code found by the fatbin scan; absent when none was found (or no scan was asked for) */
+  /**
+   * CUDA device code found by the fatbin scan that the CUDA runtime registers (launchable); absent when none was found
+   * (or no scan was asked for). Relocatable device code (__nv_relfatbin) is never here.
+   */
   gpuCode?: GpuCode;
+  /**
+   * Relocatable device code (nvcc -rdc, in __nv_relfatbin): kept for device linking, never registered by the CUDA
+   * runtime, so never launchable. Data only: nothing may count it as runnable GPU code.
+   */
+  relocatableGpuCode?: GpuCode;
+  /** the ELF dynamic section, for every scanned ELF file whose dynamic section was read */
+  dynamic?: DynamicInfo;
+}
+
+/**
+ * An ELF file's dynamic section as the dynamic loader reads it. Strings are raw: $ORIGIN, $LIB and $PLATFORM are
+ * expanded by the consumer. rpath/runpath are each DT_RPATH/DT_RUNPATH split on ':' (entries in file order).
+ */
+export interface DynamicInfo {
+  soname?: string;
+  /** DT_NEEDED, in order */
+  needed: string[];
+  rpath: string[];
+  runpath: string[];
 }
 
 export interface LayerResult {
