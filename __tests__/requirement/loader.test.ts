@@ -191,4 +191,16 @@ describe('reasons', () => {
     expect(offPath.reasons.map((x) => x.code)).toContain('DRIVER_LIBS_IN_IMAGE');
     expect(offPath.reasons.map((x) => x.code)).not.toContain('DRIVER_LIB_MISMATCH');
   });
+  test('NO_KERNEL_FOR_GPU names the binary a root reaches, with its chain, before one nothing links', () => {
+    const kern: Evidence = { kind: 'gpu-code', from: 'file', path: '/opt/app/lib/libkern.so', layerIndex: 0, confidence: 'exact', gpuArchs: { sass: ['sm_90'], ptx: [], source: 'fatbin' } };
+    const stray: Evidence = { ...kern, path: '/opt/a/libstray.so' };
+    const { result } = verdict(
+      [...LIBC, ...CUDART13, { path: 'opt/app/bin/app', dynamic: dyn('app') }, { path: 'opt/app/lib/libkern.so', dynamic: dyn('libkern.so') }, { path: 'opt/a/libstray.so', dynamic: { needed: [], rpath: [], runpath: [] } }],
+      { driver: '580.65.06', gpu: 'RTX 4090' },
+      [kern, stray],
+    );
+    const r = result.reasons.find((x) => x.code === 'NO_KERNEL_FOR_GPU')!;
+    expect(r.message.startsWith('/opt/app/lib/libkern.so (layer 1')).toBe(true);
+    expect(r.message).toContain('loaded as app → libkern.so');
+  });
 });
