@@ -20,8 +20,12 @@ import { tempDir } from '../helpers/tmp';
 const matrix = loadMatrix();
 const fixture = (name: string) => readFileSync(join(__dirname, '../fixtures/fatbin', name));
 
+// a CUDA 13.0 runtime, where ld.so finds it as NVIDIA's images arrange it: the nvcc 13.0 libraries below link
+// libcudart.so.13 (without it they could not load at all: CUDA_LIBRARY_MISSING)
 const base: LayerSpec = {
-  'usr/local/cuda-12.9/targets/x86_64-linux/lib/libcudart.so.12.9.79': 'elf',
+  'usr/local/cuda-13.0/targets/x86_64-linux/lib/libcudart.so.13.0.48': 'elf',
+  'usr/local/cuda-13.0/targets/x86_64-linux/lib/libcudart.so.13': { symlink: 'libcudart.so.13.0.48' },
+  'etc/ld.so.conf.d/000_cuda.conf': '/usr/local/cuda-13.0/targets/x86_64-linux/lib\n',
 };
 const app: LayerSpec = {
   'opt/app/lib/libmulti.so': fixture('libmulti.so'),
@@ -72,7 +76,7 @@ describe('GPU code read from an image', () => {
     });
     // the JSON form survives a round trip unchanged
     expect(JSON.parse(JSON.stringify(img.requirement.gpuCode))).toEqual(img.requirement.gpuCode);
-    expect(requirement.runtime?.version).toBe('12.9.79');
+    expect(requirement.runtime?.version).toBe('13.0.48');
   });
 
   test('verdicts per GPU: sm_90a only on Hopper, PTX JIT where only PTX covers, and the driver that JIT needs', async () => {
@@ -83,8 +87,10 @@ describe('GPU code read from an image', () => {
     };
     expect(on('H100')).toEqual({ verdict: 'caveat', codes: ['PTX_JIT'] }); // ptxapp has only compute_75
     expect(on('A100')).toEqual({ verdict: 'fail', codes: ['NO_KERNEL_FOR_GPU', 'PTX_JIT'] }); // libsm90a
-    expect(on('T4', '575.57.08')).toEqual({ verdict: 'fail', codes: ['NO_KERNEL_FOR_GPU', 'PTX_JIT_NEEDS_NEWER_DRIVER'] });
-    expect(on('V100')).toEqual({ verdict: 'fail', codes: ['NO_KERNEL_FOR_GPU'] });
+    // R575 reports CUDA 12.9: the CUDA 13.0 runtime itself is refused, and its PTX could not be JIT-compiled either
+    expect(on('T4', '575.57.08')).toEqual({ verdict: 'fail', codes: ['DRIVER_TOO_OLD', 'NO_KERNEL_FOR_GPU', 'PTX_JIT_NEEDS_NEWER_DRIVER'] });
+    // CUDA 13 dropped Volta: the toolkit itself is the first reason
+    expect(on('V100')).toEqual({ verdict: 'fail', codes: ['GPU_UNSUPPORTED_BY_TOOLKIT'] });
   });
 
   test('text and markdown show one GPU code line per image', async () => {
@@ -109,10 +115,13 @@ describe('each nvcc fixture in its own image, against the GPUs of the catalogue'
     ['libmulti.so', '580.95.05', ['', '', '', '', '', '', '']],
     ['libptx_compute75.so', '580.95.05', ['PTX_JIT', 'PTX_JIT', 'PTX_JIT', 'PTX_JIT', 'PTX_JIT', 'PTX_JIT', 'PTX_JIT']],
     // CUDA 12.9's driver cannot JIT PTX ISA 9.0 (B200 and RTX 5090 need R570+, which 575 is)
-    ['libptx_compute75.so', '575.57.08', Array(7).fill('PTX_JIT_NEEDS_NEWER_DRIVER')],
-    ['libsass80_ptx90.so', '575.57.08', [NK, '', '', '', 'PTX_JIT_NEEDS_NEWER_DRIVER', 'PTX_JIT_NEEDS_NEWER_DRIVER', 'PTX_JIT_NEEDS_NEWER_DRIVER']],
+    // and the CUDA 13 runtime they link refuses R575 at initialisation (DRIVER_TOO_OLD) before any kernel
+    ['libptx_compute75.so', '575.57.08', Array(7).fill('DRIVER_TOO_OLD,PTX_JIT_NEEDS_NEWER_DRIVER')],
+    ['libsass80_ptx90.so', '575.57.08', [`DRIVER_TOO_OLD,${NK}`, 'DRIVER_TOO_OLD', 'DRIVER_TOO_OLD', 'DRIVER_TOO_OLD', 'DRIVER_TOO_OLD,PTX_JIT_NEEDS_NEWER_DRIVER', 'DRIVER_TOO_OLD,PTX_JIT_NEEDS_NEWER_DRIVER', 'DRIVER_TOO_OLD,PTX_JIT_NEEDS_NEWER_DRIVER']],
   ])('%s on driver %s', async (lib, driver, want) => {
-    const source = await image([{ [`usr/local/lib/${lib}`]: fixture(lib) }], lib.replace(/\W/g, '-'));
+    // the CUDA 13 runtime the nvcc 13.0 libraries link (DT_NEEDED libcudart.so.13), where ld.so finds it: without it
+    // they cannot load at all (CUDA_LIBRARY_MISSING), which is not what this table is about
+    const source = await image([{ [`usr/local/lib/${lib}`]: fixture(lib), 'usr/lib/libcudart.so.13': 'elf' }], lib.replace(/\W/g, '-'));
     const { requirement } = await analyseImage(source, { matrix });
     // R575 is past its end of life: the informational DRIVER_BRANCH_EOL is left out, these are GPU-code verdicts
     const got = GPUS.map((gpu) => judge({ image: source, requirement, target: adHocTarget({ driver, gpu }, matrix), policy: DEFAULT_POLICY }, matrix).reasons.map((r) => r.code).filter((c) => c !== 'DRIVER_BRANCH_EOL').join(','));
