@@ -112,6 +112,8 @@ export function residentFraction(file) {
 
 /** Whether the built CLI accepts `args` (e.g. ['--no-seek'], ['--jobs', '2']): an unknown option is a parse error. */
 export function cliAccepts(args) {
-  const r = spawnSync(process.execPath, [CLI, 'check', 'docker-archive:/nonexistent/cuda-gate-bench.tar', '--driver', '550.54.15', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, 'check', 'docker-archive:/nonexistent/cuda-gate-bench.tar', '--driver', '550.54.15', ...args], {
+    encoding: 'utf8',
+  });
   return !/unknown option|unexpected argument/i.test(r.stderr);
 }

@@ -121,7 +121,14 @@ export function* layerTar(entries) {
 /** A small file entry from a string or Buffer. */
 export function fileEntry(path, content, mode) {
   const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
-  return { path, size: bytes.length, mode, body: function* () { yield bytes; } };
+  return {
+    path,
+    size: bytes.length,
+    mode,
+    body: function* () {
+      yield bytes;
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -417,10 +424,25 @@ export function writeDockerArchive(path, { layers, tag, env = [], onLayer = () =
     onLayer(i, d);
     return { mediaType: LAYER_TAR, ...d };
   });
-  const config = { mediaType: OCI_CONFIG, ...w.jsonBlob(imageConfig(descs.map((d) => d.digest), env)) };
+  const config = {
+    mediaType: OCI_CONFIG,
+    ...w.jsonBlob(
+      imageConfig(
+        descs.map((d) => d.digest),
+        env,
+      ),
+    ),
+  };
   const manifest = { mediaType: OCI_MANIFEST, ...w.jsonBlob({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: descs }) };
   const blob = (d) => `blobs/sha256/${d.digest.slice(7)}`;
-  w.file('index.json', JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ ...manifest, annotations: { 'io.containerd.image.name': `docker.io/${tag}`, 'org.opencontainers.image.ref.name': tag.split(':')[1] } }] }));
+  w.file(
+    'index.json',
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_INDEX,
+      manifests: [{ ...manifest, annotations: { 'io.containerd.image.name': `docker.io/${tag}`, 'org.opencontainers.image.ref.name': tag.split(':')[1] } }],
+    }),
+  );
   w.file('manifest.json', JSON.stringify([{ Config: blob(config), RepoTags: [tag], Layers: descs.map(blob) }]));
   w.file('oci-layout', JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   w.file('repositories', JSON.stringify({ [tag.split(':')[0]]: { [tag.split(':')[1]]: descs.at(-1).digest.slice(7) } }));
@@ -476,9 +498,20 @@ export async function writeOciGzipArchive(path, { layers, ref, work, env = [], l
     rmSync(l.file, { force: true });
   }
   const descs = gz.map((l) => ({ mediaType: LAYER_GZIP, digest: l.digest, size: l.size }));
-  const config = { mediaType: OCI_CONFIG, ...w.jsonBlob(imageConfig(gz.map((l) => l.diffId), env)) };
+  const config = {
+    mediaType: OCI_CONFIG,
+    ...w.jsonBlob(
+      imageConfig(
+        gz.map((l) => l.diffId),
+        env,
+      ),
+    ),
+  };
   const manifest = { mediaType: OCI_MANIFEST, ...w.jsonBlob({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: descs }) };
-  w.file('index.json', JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ ...manifest, annotations: { 'org.opencontainers.image.ref.name': ref } }] }));
+  w.file(
+    'index.json',
+    JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ ...manifest, annotations: { 'org.opencontainers.image.ref.name': ref } }] }),
+  );
   w.close();
   return { bytes: w.pos, layers: gz.map(({ digest, size, tarBytes, offset }) => ({ digest, size, tarBytes, offset })) };
 }

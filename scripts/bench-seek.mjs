@@ -44,7 +44,8 @@ const CUDA_LIB = 'usr/local/cuda-12.4/targets/x86_64-linux/lib';
 const SITE = 'usr/lib/python3/dist-packages';
 
 function dpkgStatus() {
-  const stanza = (name, version) => `Package: ${name}\nStatus: install ok installed\nPriority: optional\nSection: libs\nInstalled-Size: 1024\nMaintainer: bench <bench@example.com>\nArchitecture: amd64\nVersion: ${version}\nDescription: ${name} for the cuda-gate benchmark\n`;
+  const stanza = (name, version) =>
+    `Package: ${name}\nStatus: install ok installed\nPriority: optional\nSection: libs\nInstalled-Size: 1024\nMaintainer: bench <bench@example.com>\nArchitecture: amd64\nVersion: ${version}\nDescription: ${name} for the cuda-gate benchmark\n`;
   const cuda = [
     ['cuda-cudart-12-4', '12.4.127-1'],
     ['libcublas-12-4', '12.4.5.8-1'],
@@ -98,7 +99,10 @@ function dockerArchiveLayers(work) {
       { path: `${CUDA_LIB}/libcublasLt.so.12`, symlink: 'libcublasLt.so.12.4.5.8' },
       elfEntry(`${CUDA_LIB}/libcudart.so.12.4.127`, { textBytes: 560_000, rodataBytes: 140_000 }),
       { path: `${CUDA_LIB}/libcudart.so.12`, symlink: 'libcudart.so.12.4.127' },
-      fileEntry('usr/local/cuda-12.4/version.json', JSON.stringify({ cuda: { name: 'CUDA SDK', version: '12.4.1' }, cuda_cudart: { name: 'CUDA Runtime (cudart)', version: '12.4.127' } }, null, 2)),
+      fileEntry(
+        'usr/local/cuda-12.4/version.json',
+        JSON.stringify({ cuda: { name: 'CUDA SDK', version: '12.4.1' }, cuda_cudart: { name: 'CUDA Runtime (cudart)', version: '12.4.127' } }, null, 2),
+      ),
       elfEntry('usr/lib/x86_64-linux-gnu/libcudnn_engines_precompiled.so.9.1.0', { textBytes: 16 * MB, rodataBytes: 8 * MB, fatbin: cudnnFatbin }),
     ],
     [elfEntry('opt/conda/lib/python3.10/site-packages/torch/lib/libtorch_cpu.so', { textBytes: elfMb * MB - 64 * MB, rodataBytes: 64 * MB })],
@@ -136,14 +140,21 @@ function selfCheck(work, log) {
   if (count !== fatbin.containers) throw new Error(`the .nv_fatbin holds ${count} containers, ${fatbin.containers} were written`);
   rmSync(file);
   rmSync(out);
-  log(`   self-check: readelf/objcopy read the generated ELF (${sections.match(/Number of section headers:\s+(\d+)/)?.[1]} sections) and its .nv_fatbin (${got.length} B, ${count} containers: ${archs.join(' ')})`);
+  log(
+    `   self-check: readelf/objcopy read the generated ELF (${sections.match(/Number of section headers:\s+(\d+)/)?.[1]} sections) and its .nv_fatbin (${got.length} B, ${count} containers: ${archs.join(' ')})`,
+  );
 }
 
 /** The parts of a report both read paths must agree on. */
 function evidenceOf(reportFile) {
   const r = JSON.parse(readFileSync(reportFile, 'utf8'));
   return {
-    images: r.images.map((i) => ({ evidence: i.evidence, findings: i.findings, requirement: i.requirement, layers: i.layers.map(({ index, digest, entries }) => ({ index, digest, entries })) })),
+    images: r.images.map((i) => ({
+      evidence: i.evidence,
+      findings: i.findings,
+      requirement: i.requirement,
+      layers: i.layers.map(({ index, digest, entries }) => ({ index, digest, entries })),
+    })),
     results: r.results,
     bytesRead: r.images.map((i) => i.scan.bytesRead),
     byOffset: r.images.map((i) => i.scan.byOffset),
@@ -156,13 +167,23 @@ function sameEvidence(a, b) {
   const parts = ['evidence', 'findings', 'requirement', 'layers'];
   const differing = parts.filter((p) => JSON.stringify(x.images.map((i) => i[p])) !== JSON.stringify(y.images.map((i) => i[p])));
   if (JSON.stringify(x.results) !== JSON.stringify(y.results)) differing.push('results');
-  return { same: differing.length === 0, differing, bytesRead: [x.bytesRead, y.bytesRead], byOffset: [x.byOffset, y.byOffset], counts: x.images.map((i) => ({ evidence: i.evidence.length, findings: i.findings.length })) };
+  return {
+    same: differing.length === 0,
+    differing,
+    bytesRead: [x.bytesRead, y.bytesRead],
+    byOffset: [x.byOffset, y.byOffset],
+    counts: x.images.map((i) => ({ evidence: i.evidence.length, findings: i.findings.length })),
+  };
 }
 
 /** The kernel read-ahead of the disk holding `dir` (KiB), best effort: a cold seek reads at least this much per miss. */
 function readAheadKb(dir) {
   try {
-    const dev = sh('df', ['--output=source', dir]).trim().split('\n').pop().replace(/^\/dev\//, '');
+    const dev = sh('df', ['--output=source', dir])
+      .trim()
+      .split('\n')
+      .pop()
+      .replace(/^\/dev\//, '');
     for (const p of [`/sys/class/block/${dev}/queue/read_ahead_kb`, `/sys/class/block/${dev}/../queue/read_ahead_kb`]) {
       try {
         return Number(readFileSync(p, 'utf8'));
@@ -189,10 +210,13 @@ export async function seekSection({ work, results, log = (s) => process.stderr.w
   const planned = SIZES.libMb + 400 + SIZES.elfMb + SIZES.dataMb + SIZES.smallFiles * 0.06 + 100;
   const free = Number(statfsSync(work).bavail) * Number(statfsSync(work).bsize);
   const gzipPlanned = SIZES.gzipLayers * SIZES.gzipLayerMb * 1.1;
-  if (free < (planned + gzipPlanned) * MB * 1.1) throw new Error(`need ~${((planned + gzipPlanned) / 1024).toFixed(1)} GB free in ${work}, have ${(free / 2 ** 30).toFixed(1)} GB`);
+  if (free < (planned + gzipPlanned) * MB * 1.1)
+    throw new Error(`need ~${((planned + gzipPlanned) / 1024).toFixed(1)} GB free in ${work}, have ${(free / 2 ** 30).toFixed(1)} GB`);
   const archive = join(work, 'seek-bench.tar');
   let t0 = Date.now();
-  log(`\n== seek path: writing a docker-archive (${SIZES.libMb} MB fatbin library, ${SIZES.elfMb} MB non-CUDA ELF, ${SIZES.dataMb} MB data, ${SIZES.smallFiles} small files)`);
+  log(
+    `\n== seek path: writing a docker-archive (${SIZES.libMb} MB fatbin library, ${SIZES.elfMb} MB non-CUDA ELF, ${SIZES.dataMb} MB data, ${SIZES.smallFiles} small files)`,
+  );
   const { layers, containers } = dockerArchiveLayers(work);
   const written = writeDockerArchive(archive, {
     layers,
@@ -209,7 +233,8 @@ export async function seekSection({ work, results, log = (s) => process.stderr.w
   const dropCold = (file) => {
     dropFromPageCache(file);
     const resident = residentFraction(file);
-    if (resident !== undefined && resident > 0.01) throw new Error(`dropping ${file} from the page cache did not work: ${(resident * 100).toFixed(0)} % resident`);
+    if (resident !== undefined && resident > 0.01)
+      throw new Error(`dropping ${file} from the page cache did not work: ${(resident * 100).toFixed(0)} % resident`);
   };
   const runs = section.runs;
   const record = (name, r) => {
@@ -250,7 +275,8 @@ export async function seekSection({ work, results, log = (s) => process.stderr.w
     section.evidenceCheck = sameEvidence(reports['seek, warm'], reports['stream, warm']);
     section.evidenceCheckCold = sameEvidence(reports['seek, cold'], reports['stream, cold']);
   }
-  if (section.seekColdResident !== undefined) log(`   after a cold seek run ${(section.seekColdResident * 100).toFixed(1)} % of the archive was in the page cache (read-ahead included)`);
+  if (section.seekColdResident !== undefined)
+    log(`   after a cold seek run ${(section.seekColdResident * 100).toFixed(1)} % of the archive was in the page cache (read-ahead included)`);
 
   // ---- gzip oci-archive, --jobs 1 vs 2
   if (!process.env.BENCH_KEEP) rmSync(archive, { force: true });
@@ -264,7 +290,9 @@ export async function seekSection({ work, results, log = (s) => process.stderr.w
     uncompressedBytes: ociWritten.layers.reduce((n, l) => n + l.tarBytes, 0),
     writeSeconds: (Date.now() - t0) / 1000,
   };
-  log(`   ${(ociWritten.bytes / 1e9).toFixed(2)} GB gzip (${(section.ociArchive.uncompressedBytes / 1e9).toFixed(2)} GB uncompressed), written in ${section.ociArchive.writeSeconds.toFixed(0)} s`);
+  log(
+    `   ${(ociWritten.bytes / 1e9).toFixed(2)} GB gzip (${(section.ociArchive.uncompressedBytes / 1e9).toFixed(2)} GB uncompressed), written in ${section.ociArchive.writeSeconds.toFixed(0)} s`,
+  );
   const ociSrc = `oci-archive:${oci}`;
   const jobsRun = (jobs) => {
     rmSync(cacheDir, { recursive: true, force: true });
@@ -276,7 +304,11 @@ export async function seekSection({ work, results, log = (s) => process.stderr.w
   timed('bash', ['-c', `cat '${oci}' > /dev/null`]);
   record('gzip oci-archive: cat, warm', measure('bash', ['-c', `cat '${oci}' > /dev/null`]));
   const ranges = ociWritten.layers.map((l) => `${l.offset}:${l.size}`);
-  const inflate = (n) => record(`gzip oci-archive: node gunzip, ${n} layer(s) at once`, measure(process.execPath, [join(ROOT, 'scripts/bench-gunzip.mjs'), oci, String(n), ...ranges]));
+  const inflate = (n) =>
+    record(
+      `gzip oci-archive: node gunzip, ${n} layer(s) at once`,
+      measure(process.execPath, [join(ROOT, 'scripts/bench-gunzip.mjs'), oci, String(n), ...ranges]),
+    );
   if (flags.jobs) {
     for (let rep = 1; rep <= SIZES.repeat; rep++) {
       inflate(1);
@@ -295,10 +327,29 @@ export async function seekSection({ work, results, log = (s) => process.stderr.w
     const rs = runs[name];
     if (!rs) return undefined;
     const med = (f) => (rs.every((r) => r[f] !== undefined) ? median(rs.map((r) => r[f])) : undefined);
-    return { seconds: med('seconds'), cpuSeconds: med('cpuSeconds'), othersCpuSeconds: med('othersCpuSeconds'), rssMb: Math.max(...rs.map((r) => r.rssMb ?? 0)) || undefined, all: rs.map((r) => r.seconds) };
+    return {
+      seconds: med('seconds'),
+      cpuSeconds: med('cpuSeconds'),
+      othersCpuSeconds: med('othersCpuSeconds'),
+      rssMb: Math.max(...rs.map((r) => r.rssMb ?? 0)) || undefined,
+      all: rs.map((r) => r.seconds),
+    };
   };
   const push = (run, x, y, against, cache, speedup) =>
-    x && y && section.table.push({ run, ratio: speedup ? y.seconds / x.seconds : x.seconds / y.seconds, seconds: x.seconds, against, againstSeconds: y.seconds, cache, rssMb: x.rssMb, cpuSeconds: x.cpuSeconds, othersCpuSeconds: Math.max(x.othersCpuSeconds ?? 0, y.othersCpuSeconds ?? 0), ...(speedup && { speedup }) });
+    x &&
+    y &&
+    section.table.push({
+      run,
+      ratio: speedup ? y.seconds / x.seconds : x.seconds / y.seconds,
+      seconds: x.seconds,
+      against,
+      againstSeconds: y.seconds,
+      cache,
+      rssMb: x.rssMb,
+      cpuSeconds: x.cpuSeconds,
+      othersCpuSeconds: Math.max(x.othersCpuSeconds ?? 0, y.othersCpuSeconds ?? 0),
+      ...(speedup && { speedup }),
+    });
   const row = (run, x, y, against, cache) => push(run, x, y, against, cache, false);
   const speedup = (run, before, after, against) => push(run, after, before, against, 'warm', true);
   row('docker-archive, seek path', m('seek, cold'), m('cat, cold'), 'cat ARCHIVE > /dev/null', 'cold');
@@ -313,7 +364,12 @@ export async function seekSection({ work, results, log = (s) => process.stderr.w
   row('gzip oci-archive, --jobs 1', m('gzip oci-archive, --jobs 1'), nodeInflate1, 'node zlib gunzip of every layer, 1 at once', 'warm');
   row('gzip oci-archive, --jobs 2', m('gzip oci-archive, --jobs 2'), nodeInflate2, 'node zlib gunzip of every layer, 2 at once', 'warm');
   // speed-ups: the slower time over the faster one (> 1 is faster)
-  speedup('gzip oci-archive, --jobs 2 speed-up', m('gzip oci-archive, --jobs 1'), m('gzip oci-archive, --jobs 2'), '--jobs 1 (time of --jobs 1 ÷ time of --jobs 2)');
+  speedup(
+    'gzip oci-archive, --jobs 2 speed-up',
+    m('gzip oci-archive, --jobs 1'),
+    m('gzip oci-archive, --jobs 2'),
+    '--jobs 1 (time of --jobs 1 ÷ time of --jobs 2)',
+  );
   speedup('node zlib gunzip, 2 at once: speed-up', nodeInflate1, nodeInflate2, '1 at once (what this machine allows)');
   const j1 = m('gzip oci-archive, --jobs 1');
   const j2 = m('gzip oci-archive, --jobs 2');
@@ -327,28 +383,40 @@ export function printSeekSection(section, machine) {
   const lines = [];
   const a = section.dockerArchive;
   lines.push(`\n### Seek path and parallel gzip — ${machine.cores} cores, ${machine.node}`);
-  lines.push(`docker-archive ${(a.bytes / 1e9).toFixed(2)} GB uncompressed (${a.layers} layers, ${a.fatbinContainers} fatbin containers); gzip oci-archive ${(section.ociArchive.bytes / 1e9).toFixed(2)} GB (${(section.ociArchive.uncompressedBytes / 1e9).toFixed(2)} GB uncompressed, ${section.ociArchive.layers} layers).`);
-  lines.push(`cold = the archive's pages dropped (fadvise DONTNEED, checked with fincore) before each run; warm = the whole archive in the page cache. Medians of ${section.sizes.repeat} runs.\n`);
+  lines.push(
+    `docker-archive ${(a.bytes / 1e9).toFixed(2)} GB uncompressed (${a.layers} layers, ${a.fatbinContainers} fatbin containers); gzip oci-archive ${(section.ociArchive.bytes / 1e9).toFixed(2)} GB (${(section.ociArchive.uncompressedBytes / 1e9).toFixed(2)} GB uncompressed, ${section.ociArchive.layers} layers).`,
+  );
+  lines.push(
+    `cold = the archive's pages dropped (fadvise DONTNEED, checked with fincore) before each run; warm = the whole archive in the page cache. Medians of ${section.sizes.repeat} runs.\n`,
+  );
   lines.push('ratio = seconds ÷ against-seconds (lower is better), except speed-up rows = against-seconds ÷ seconds (higher is better).\n');
-  lines.push('CPU-s: user+sys of the run itself (median); others\' CPU-s: what the rest of the machine used meanwhile (median, the larger of the two sides) — noise on a shared machine.\n');
-  lines.push('| run | page cache | ratio | against | seconds (median) | against, seconds | CPU-s | others\' CPU-s | peak RSS |');
+  lines.push(
+    "CPU-s: user+sys of the run itself (median); others' CPU-s: what the rest of the machine used meanwhile (median, the larger of the two sides) — noise on a shared machine.\n",
+  );
+  lines.push("| run | page cache | ratio | against | seconds (median) | against, seconds | CPU-s | others' CPU-s | peak RSS |");
   lines.push('|---|---|---|---|---|---|---|---|---|');
   const f = (x, d = 2) => (x === undefined ? '' : x.toFixed(d));
   for (const t of section.table) {
-    lines.push(`| ${t.run} | ${t.cache} | ${t.ratio.toFixed(3)}× | ${t.against} | ${f(t.seconds)} | ${f(t.againstSeconds)} | ${f(t.cpuSeconds)} | ${f(t.othersCpuSeconds, 1)} | ${t.rssMb ? `${t.rssMb.toFixed(0)} MB` : ''} |`);
+    lines.push(
+      `| ${t.run} | ${t.cache} | ${t.ratio.toFixed(3)}× | ${t.against} | ${f(t.seconds)} | ${f(t.againstSeconds)} | ${f(t.cpuSeconds)} | ${f(t.othersCpuSeconds, 1)} | ${t.rssMb ? `${t.rssMb.toFixed(0)} MB` : ''} |`,
+    );
   }
   if (section.jobsSpeedup) lines.push(`\n--jobs 2 speed-up over --jobs 1: ${section.jobsSpeedup.toFixed(2)}× (goal >= 1.6× on 2 cores)`);
   const ev = section.evidenceCheck;
   if (ev) {
     const verdict = (c) => (c.same ? 'IDENTICAL' : `DIFFER in ${c.differing.join(', ')}`);
-    lines.push(`seek vs streaming reports (evidence, findings, requirement, layers, results): warm runs ${verdict(ev)}, cold runs ${verdict(section.evidenceCheckCold)} (${ev.counts.map((c) => `${c.evidence} evidence, ${c.findings} findings`).join('; ')}); scan.bytesRead seek ${ev.bytesRead[0].join(',')} vs streaming ${ev.bytesRead[1].join(',')}`);
+    lines.push(
+      `seek vs streaming reports (evidence, findings, requirement, layers, results): warm runs ${verdict(ev)}, cold runs ${verdict(section.evidenceCheckCold)} (${ev.counts.map((c) => `${c.evidence} evidence, ${c.findings} findings`).join('; ')}); scan.bytesRead seek ${ev.bytesRead[0].join(',')} vs streaming ${ev.bytesRead[1].join(',')}`,
+    );
     const off = (b) => (b ? `${b.layers} layers read by offset, ${(b.bytesRead / 1e6).toFixed(1)} MB read` : 'none read by offset');
     lines.push(`scan.byOffset: seek ${ev.byOffset[0].map(off).join('; ')} — streaming ${ev.byOffset[1].map(off).join('; ')}`);
-  }
-  else lines.push('seek vs streaming reports: not compared (this build has no --no-seek)');
+  } else lines.push('seek vs streaming reports: not compared (this build has no --no-seek)');
   const jv = section.jobsEvidenceCheck;
   if (jv) lines.push(`--jobs 1 vs --jobs 2 reports: ${jv.same ? 'IDENTICAL' : `DIFFER in ${jv.differing.join(', ')}`}`);
   if (!section.flags.jobs) lines.push('--jobs: not timed (this build has no --jobs)');
-  if (section.seekColdResident !== undefined) lines.push(`after a cold seek run ${(section.seekColdResident * 100).toFixed(1)} % of the docker-archive was in the page cache (kernel read-ahead included; read_ahead_kb ${section.readAheadKb ?? '?'})`);
+  if (section.seekColdResident !== undefined)
+    lines.push(
+      `after a cold seek run ${(section.seekColdResident * 100).toFixed(1)} % of the docker-archive was in the page cache (kernel read-ahead included; read_ahead_kb ${section.readAheadKb ?? '?'})`,
+    );
   return lines.join('\n');
 }

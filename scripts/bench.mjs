@@ -26,11 +26,15 @@ if (ONLY && ONLY !== 'seek' && ONLY !== 'engines') throw new Error(`BENCH_ONLY=$
 
 function ensureEngines() {
   if (process.env.DOCKER_HOST && process.env.TEST_REGISTRY) return () => {};
-  const out = spawnSync('bash', ['-c', `. "${ROOT}/scripts/engines.sh" && start_engines >&2 && echo "$DOCKER_HOST $TEST_REGISTRY $ENG_DIR" && disown -a`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = spawnSync('bash', ['-c', `. "${ROOT}/scripts/engines.sh" && start_engines >&2 && echo "$DOCKER_HOST $TEST_REGISTRY $ENG_DIR" && disown -a`], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (out.status !== 0) throw new Error('could not start dockerd and the registry (scripts/engines.sh)');
   const [dockerHost, registry, engDir] = out.stdout.trim().split(/\s+/);
   Object.assign(process.env, { DOCKER_HOST: dockerHost, TEST_REGISTRY: registry });
-  return () => spawnSync('bash', ['-c', `ENG_DIR=${engDir}; ENG_PIDS=($(pgrep -f "$ENG_DIR")); . "${ROOT}/scripts/engines.sh"; stop_engines`], { stdio: 'ignore' });
+  return () =>
+    spawnSync('bash', ['-c', `ENG_DIR=${engDir}; ENG_PIDS=($(pgrep -f "$ENG_DIR")); . "${ROOT}/scripts/engines.sh"; stop_engines`], { stdio: 'ignore' });
 }
 
 async function writeLargeLib(path, mb, fatbins) {
@@ -84,7 +88,10 @@ async function buildContext(dir, topMarker) {
     mkdirSync(join(sp, 'nvidia_cudnn_cu12-9.1.0.70.dist-info'), { recursive: true });
     writeFileSync(join(sp, 'nvidia_cudnn_cu12-9.1.0.70.dist-info/METADATA'), 'Metadata-Version: 2.1\nName: nvidia-cudnn-cu12\nVersion: 9.1.0.70\n');
     mkdirSync(join(rootfs, 'var/lib/dpkg'), { recursive: true });
-    writeFileSync(join(rootfs, 'var/lib/dpkg/status'), 'Package: cuda-cudart-12-4\nStatus: install ok installed\nVersion: 12.4.127-1\n\nPackage: libnccl2\nStatus: install ok installed\nVersion: 2.21.5-1+cuda12.4\n');
+    writeFileSync(
+      join(rootfs, 'var/lib/dpkg/status'),
+      'Package: cuda-cudart-12-4\nStatus: install ok installed\nVersion: 12.4.127-1\n\nPackage: libnccl2\nStatus: install ok installed\nVersion: 2.21.5-1+cuda12.4\n',
+    );
   }
   mkdirSync(join(dir, 'top'), { recursive: true });
   writeFileSync(join(dir, 'top/serve.py'), `print(${JSON.stringify(topMarker)})\n`);
@@ -128,7 +135,10 @@ async function enginesSection(work, results) {
     const archive = join(work, 'app-v1.tar');
     sh('docker', ['save', '-o', archive, 'cuda-gate-bench/app:v1']);
     const imageBytes = statSync(archive).size;
-    results.image = { bytes: imageBytes, layers: JSON.parse(sh('docker', ['image', 'inspect', '--format', '{{json .RootFS.Layers}}', 'cuda-gate-bench/app:v1'])).length };
+    results.image = {
+      bytes: imageBytes,
+      layers: JSON.parse(sh('docker', ['image', 'inspect', '--format', '{{json .RootFS.Layers}}', 'cuda-gate-bench/app:v1'])).length,
+    };
     step('pushing to the loopback registry (gzip)');
     sh('skopeo', ['copy', '-q', '--dest-tls-verify=false', `docker-archive:${archive}`, `docker://${registry}/bench/app:v1`]);
 
@@ -188,14 +198,26 @@ async function enginesSection(work, results) {
       ['registry, --scan config', r['scan config: registry'], r['floor: curl + gunzip blobs']],
     ];
     const floorName = (f) => Object.entries(r).find(([, v]) => v === f)?.[0] ?? '';
-    results.table = rows.map(([name, x, floor]) => ({ run: name, seconds: x.seconds, ratio: x.seconds / floor.seconds, against: floorName(floor), rssMb: x.rssMb }));
+    results.table = rows.map(([name, x, floor]) => ({
+      run: name,
+      seconds: x.seconds,
+      ratio: x.seconds / floor.seconds,
+      against: floorName(floor),
+      rssMb: x.rssMb,
+    }));
     console.log(`\ncuda-gate benchmark — image ${(imageBytes / 1e9).toFixed(2)} GB uncompressed, ${results.machine.cores} cores, ${process.version}`);
     console.log('(page cache warm: the archive was just written; the daemon exports from its own store)\n');
     console.log(`${'run'.padEnd(38)} ${'ratio'.padStart(7)}  against${' '.repeat(28)} ${'peak RSS'.padStart(9)}`);
     for (const t of results.table) {
       console.log(`${t.run.padEnd(38)} ${t.ratio.toFixed(2).padStart(6)}×  ${t.against.padEnd(35)} ${t.rssMb ? `${t.rssMb.toFixed(0)} MB`.padStart(9) : ''}`);
     }
-    console.log('\nfloors, for scale:', Object.entries(r).filter(([k]) => k.startsWith('floor')).map(([k, v]) => `${k}: ${v.seconds.toFixed(2)} s`).join('; '));
+    console.log(
+      '\nfloors, for scale:',
+      Object.entries(r)
+        .filter(([k]) => k.startsWith('floor'))
+        .map(([k, v]) => `${k}: ${v.seconds.toFixed(2)} s`)
+        .join('; '),
+    );
   } finally {
     spawnSync('docker', ['rmi', '-f', 'cuda-gate-bench/app:v1', 'cuda-gate-bench/app:v2'], { stdio: 'ignore' });
     stopEngines();

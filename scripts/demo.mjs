@@ -6,4 +6,4 @@ const args = ['dist/cli.js', 'check', 'docker-archive:examples/images/cuda12.4-a
 console.log(`$ node ${args.join(' ')}\n`);
 const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
 if (r.status === 1) console.log('\n(exit code 1: the gate failed — as intended for this example: see edge-t4)');
-process.exit(r.status === 0 || r.status === 1 ? 0 : r.status ?? 2);
+process.exit(r.status === 0 || r.status === 1 ? 0 : (r.status ?? 2));

@@ -27,8 +27,14 @@ function tarOf(entries) {
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 const elfStub = (what) => `\x7fELF placeholder for ${what}\n`;
 
-const REQUIRE_12_4 = ['cuda>=12.4', ...[470, 525, 535].flatMap((d) =>
-  ['tesla', 'unknown', 'nvidia', 'nvidiartx', 'geforce', 'geforcertx', 'quadro', 'quadrortx', 'titan', 'titanrtx'].map((b) => `brand=${b},driver>=${d},driver<${d + 1}`))].join(' ');
+const REQUIRE_12_4 = [
+  'cuda>=12.4',
+  ...[470, 525, 535].flatMap((d) =>
+    ['tesla', 'unknown', 'nvidia', 'nvidiartx', 'geforce', 'geforcertx', 'quadro', 'quadrortx', 'titan', 'titanrtx'].map(
+      (b) => `brand=${b},driver>=${d},driver<${d + 1}`,
+    ),
+  ),
+].join(' ');
 
 const dpkgStanza = (pkg, version, extra = '') =>
   `Package: ${pkg}\nStatus: install ok installed\nPriority: optional\nSection: devel\nArchitecture: amd64\nVersion: ${version}\n${extra}Description: ${pkg}\n`;
@@ -123,7 +129,11 @@ const diffIds = layerTars.map((t) => `sha256:${sha(t)}`);
 const config = {
   architecture: 'amd64',
   os: 'linux',
-  config: { Env: env, Cmd: ['python3', '/app/serve.py'], Labels: { maintainer: 'NVIDIA CORPORATION <cudatools@nvidia.com>', 'com.nvidia.cudnn.version': '9.1.0.70-1' } },
+  config: {
+    Env: env,
+    Cmd: ['python3', '/app/serve.py'],
+    Labels: { maintainer: 'NVIDIA CORPORATION <cudatools@nvidia.com>', 'com.nvidia.cudnn.version': '9.1.0.70-1' },
+  },
   rootfs: { type: 'layers', diff_ids: diffIds },
   history: [
     nop('ENV NVARCH=x86_64'),
@@ -152,7 +162,7 @@ const outer = [
   ]),
   { name: configName, body: configJson },
   { name: 'manifest.json', body: JSON.stringify(manifest) },
-  { name: 'repositories', body: JSON.stringify({ 'example/cuda-app': { '12.4': layerDirs[layerDirs.length - 1] } }) },
+  { name: 'repositories', body: JSON.stringify({ 'example/cuda-app': { 12.4: layerDirs[layerDirs.length - 1] } }) },
 ];
 mkdirSync('examples/images', { recursive: true });
 writeFileSync('examples/images/cuda12.4-app.tar', await tarOf(outer));

@@ -33,7 +33,9 @@ writeMatrixSnapshot(join(outdir, 'matrix-snapshot.json'));
  */
 function writeMatrixSnapshot(out) {
   const snapshot = {};
-  for (const name of readdirSync('matrix').filter((n) => n.endsWith('.yaml')).sort()) {
+  for (const name of readdirSync('matrix')
+    .filter((n) => n.endsWith('.yaml'))
+    .sort()) {
     const text = readFileSync(join('matrix', name), 'utf8');
     const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
     if (doc.errors.length) throw new Error(`matrix/${name}: ${doc.errors[0].message}`);

@@ -14,5 +14,8 @@ fi
 
 node scripts/gen-version.mjs
 npx tsc --noEmit -p tsconfig.json
+# lint and format: ESLint (eslint.config.mjs) and Prettier (.prettierrc.json) over the code, tests and scripts
+npx eslint src __tests__ scripts
+npx prettier --check src __tests__ scripts
 node scripts/package.mjs --check
 npx jest --ci "$@"

@@ -29,8 +29,22 @@ function step(run: string, job: string, inputs: Record<string, string>): Promise
 
 test('legs upload their reports as artifacts and the aggregate downloads them by pattern: one comment, one verdict', async () => {
   const legs = await Promise.all([
-    step('run-1', 'leg-l4', { images: EXAMPLE_ARCHIVE, driver: '550.54.15', gpu: 'L4', comment: 'never', 'fail-on': 'never', 'report-artifact': 'cuda-gate-report-l4' }),
-    step('run-1', 'leg-t4', { images: EXAMPLE_ARCHIVE, driver: '470.82.01', gpu: 'T4', comment: 'never', 'fail-on': 'never', 'report-artifact': 'cuda-gate-report-t4' }),
+    step('run-1', 'leg-l4', {
+      images: EXAMPLE_ARCHIVE,
+      driver: '550.54.15',
+      gpu: 'L4',
+      comment: 'never',
+      'fail-on': 'never',
+      'report-artifact': 'cuda-gate-report-l4',
+    }),
+    step('run-1', 'leg-t4', {
+      images: EXAMPLE_ARCHIVE,
+      driver: '470.82.01',
+      gpu: 'T4',
+      comment: 'never',
+      'fail-on': 'never',
+      'report-artifact': 'cuda-gate-report-t4',
+    }),
     // another run's artifact is not this run's report
     step('run-0', 'leg-old', { images: EXAMPLE_ARCHIVE, driver: '535.104.05', comment: 'never', 'report-artifact': 'cuda-gate-report-old' }),
   ]);
@@ -45,7 +59,10 @@ test('legs upload their reports as artifacts and the aggregate downloads them by
   expect(run.code).toBe(1);
   expect(run.stdout).toContain('cuda-gate: downloaded artifact "cuda-gate-report-l4"');
   const merged = JSON.parse(readFileSync(run.outputs.report, 'utf8'));
-  expect(merged.mergedFrom.map((m: { name: string }) => m.name)).toEqual(['cuda-gate-report-l4/cuda-gate-report.json', 'cuda-gate-report-t4/cuda-gate-report.json']);
+  expect(merged.mergedFrom.map((m: { name: string }) => m.name)).toEqual([
+    'cuda-gate-report-l4/cuda-gate-report.json',
+    'cuda-gate-report-t4/cuda-gate-report.json',
+  ]);
   expect(merged.targets.map((t: { name: string }) => t.name)).toEqual(['driver 550.54.15 L4', 'driver 470.82.01 T4']);
   expect(merged.summary).toMatchObject({ pass: 1, fail: 1, verdict: 'fail', gatePassed: false });
   expect(github.commentsOn(PR_NUMBER)).toHaveLength(1);

@@ -30,17 +30,23 @@ test('** crosses directories, * and ? stay within one', () => {
     'reports/cuda-gate-inference/nested/extra.json',
     'reports/cuda-gate-trainer/cuda-gate-report.json',
   ]);
-  expect(names(['reports/*/cuda-gate-report.json'])).toEqual(['reports/cuda-gate-inference/cuda-gate-report.json', 'reports/cuda-gate-trainer/cuda-gate-report.json']);
+  expect(names(['reports/*/cuda-gate-report.json'])).toEqual([
+    'reports/cuda-gate-inference/cuda-gate-report.json',
+    'reports/cuda-gate-trainer/cuda-gate-report.json',
+  ]);
   expect(names(['reports/cuda-gate-?rainer/*.json'])).toEqual(['reports/cuda-gate-trainer/cuda-gate-report.json']);
 });
 
 test('a directory means every .json beneath it; a plain path is that file', () => {
-  expect(names(['reports/cuda-gate-inference'])).toEqual(['reports/cuda-gate-inference/cuda-gate-report.json', 'reports/cuda-gate-inference/nested/extra.json']);
+  expect(names(['reports/cuda-gate-inference'])).toEqual([
+    'reports/cuda-gate-inference/cuda-gate-report.json',
+    'reports/cuda-gate-inference/nested/extra.json',
+  ]);
   expect(names(['single.json'])).toEqual(['single.json']);
   expect(names([join(root, 'single.json')])).toEqual(['single.json']);
 });
 
-test('patterns keep their order, each file is read once, and the aggregate\'s own output is never an input', () => {
+test("patterns keep their order, each file is read once, and the aggregate's own output is never an input", () => {
   expect(names(['single.json', 'reports/cuda-gate-trainer', '*.json'], ['cuda-gate-report.json'])).toEqual([
     'single.json',
     'reports/cuda-gate-trainer/cuda-gate-report.json',

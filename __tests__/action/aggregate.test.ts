@@ -79,10 +79,10 @@ describe('legs', () => {
     expect(report).toMatchObject({ schemaVersion: 1, images: [{ source: ociSource }], summary: { verdict: 'pass' } });
   });
 
-  test('report-artifact without the runner\'s artifact service warns, keeps the report file, and passes', async () => {
+  test("report-artifact without the runner's artifact service warns, keeps the report file, and passes", async () => {
     const run = await leg('artifact', join(dir, 'artifact-leg'), { images: EXAMPLE_ARCHIVE, driver: '550.54.15', 'report-artifact': 'cuda-gate-artifact' });
     expect(run.code).toBe(0);
-    expect(commands(run, 'warning')).toContainEqual(expect.stringContaining('report-artifact: the runner\'s artifact service is not available'));
+    expect(commands(run, 'warning')).toContainEqual(expect.stringContaining("report-artifact: the runner's artifact service is not available"));
     expect(JSON.parse(readFileSync(run.outputs.report, 'utf8')).summary.verdict).toBe('pass');
   });
 });
@@ -101,7 +101,9 @@ describe('the aggregate', () => {
     expect(body).toContain(`<code>docker-archive&#58;${join(dir, 'copy.tar')}</code>`);
     // the example archive is the copy's image: no row of its own, a note instead
     expect(body).not.toContain('<code>docker-archive&#58;examples/images/cuda12.4-app.tar</code>');
-    expect(body).toContain(`docker-archive&#58;examples/images/cuda12.4-app.tar (${passingDir}/inference-l4/cuda-gate-report.json) is the same image as docker-archive&#58;${join(dir, 'copy.tar')}`);
+    expect(body).toContain(
+      `docker-archive&#58;examples/images/cuda12.4-app.tar (${passingDir}/inference-l4/cuda-gate-report.json) is the same image as docker-archive&#58;${join(dir, 'copy.tar')}`,
+    );
     for (const column of ['driver 550.54.15 L4', 'driver 560.35.03 RTX 4090', 'driver 535.104.05 A100', 'driver 470.82.01 T4']) expect(body).toContain(column);
     expect(body).toContain('merged from 4 reports');
 
@@ -114,7 +116,11 @@ describe('the aggregate', () => {
     expect(merged.mergedFrom).toHaveLength(4);
     expect(run.outputs['summary-markdown'].trim()).toBe(run.summary.trim());
     expect(run.summary).toMatch(/^### ❌ cuda-gate: 1 failing/);
-    expect(commands(run, 'error')).toEqual([expect.stringMatching(/^cuda-gate: 1 failing, 0 with caveats over 4 report\(s\), 2 image\(s\), 4 target\(s\) \(fail-on: fail\)\. Worst: .* on driver 470\.82\.01 T4: fail — DRIVER_TOO_OLD/)]);
+    expect(commands(run, 'error')).toEqual([
+      expect.stringMatching(
+        /^cuda-gate: 1 failing, 0 with caveats over 4 report\(s\), 2 image\(s\), 4 target\(s\) \(fail-on: fail\)\. Worst: .* on driver 470\.82\.01 T4: fail — DRIVER_TOO_OLD/,
+      ),
+    ]);
   });
 
   test('a passing set passes the aggregate; the sticky comment from the failing run is edited in place and marked resolved', async () => {
@@ -194,7 +200,7 @@ describe('aggregate inputs', () => {
     expect(github.requests).toEqual([]);
   });
 
-  test('artifact: patterns without the runner\'s artifact service warn and fall back to the files listed', async () => {
+  test("artifact: patterns without the runner's artifact service warn and fall back to the files listed", async () => {
     const run = await aggregate({ reports: `artifact:cuda-gate-*\n${passingDir}`, comment: 'never' });
     expect(run.code).toBe(0);
     expect(commands(run, 'warning')).toContainEqual(expect.stringContaining('"artifact:cuda-gate-*" needs the runner\'s artifact service'));

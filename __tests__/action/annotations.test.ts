@@ -39,7 +39,13 @@ describe('annotations for the example image (engine report)', () => {
   });
 
   test('the cudart layer came from the base image: anchored on the final stage FROM line', () => {
-    const text = ['FROM nvidia/cuda:12.4.1-devel-ubuntu22.04 AS build', 'RUN make', '', 'FROM nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04', 'COPY . /app'].join('\n');
+    const text = [
+      'FROM nvidia/cuda:12.4.1-devel-ubuntu22.04 AS build',
+      'RUN make',
+      '',
+      'FROM nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04',
+      'COPY . /app',
+    ].join('\n');
     const [a] = buildAnnotations(report, { path: './docker/Dockerfile', text });
     expect(a).toMatchObject({ file: 'docker/Dockerfile', startLine: 4 });
   });
@@ -130,7 +136,11 @@ describe('annotations from hand-built reports', () => {
   });
 
   test('with fail-on: caveat a caveat fails the gate, so its annotation is an error', () => {
-    const r = report([image('a')], [{ image: 'a', target: 't', verdict: 'caveat', reasons: [reason({ verdict: 'caveat', code: 'FORWARD_COMPAT' })] }], 'caveat');
+    const r = report(
+      [image('a')],
+      [{ image: 'a', target: 't', verdict: 'caveat', reasons: [reason({ verdict: 'caveat', code: 'FORWARD_COMPAT' })] }],
+      'caveat',
+    );
     expect(buildAnnotations(r)[0].level).toBe('error');
   });
 
@@ -141,7 +151,10 @@ describe('annotations from hand-built reports', () => {
         { kind: 'nvidia-require', from: 'config', key: 'env:NVIDIA_REQUIRE_CUDA', value: 'cuda>=12.4', confidence: 'declared' },
       ],
     });
-    const r = report([img], [{ image: 'a', target: 't', verdict: 'fail', reasons: [reason({ code: 'REQUIRE_UNSATISFIED', origin: [{ key: 'env:NVIDIA_REQUIRE_CUDA' }] })] }]);
+    const r = report(
+      [img],
+      [{ image: 'a', target: 't', verdict: 'fail', reasons: [reason({ code: 'REQUIRE_UNSATISFIED', origin: [{ key: 'env:NVIDIA_REQUIRE_CUDA' }] })] }],
+    );
     const text = 'FROM ubuntu\nENV NVIDIA_REQUIRE_CUDA="cuda>=12.4"\nRUN true\n';
     expect(buildAnnotations(r, { path: 'Dockerfile', text })[0].startLine).toBe(2);
   });
@@ -160,7 +173,17 @@ describe('annotations from hand-built reports', () => {
 
   test("other evidence from this Dockerfile does not pull the anchor away from the reason's own (base image) origin", () => {
     const img = image('a', { evidence: [ev('pip-package', 'RUN pip install torch')] });
-    const r = report([img], [{ image: 'a', target: 't', verdict: 'fail', reasons: [reason({ origin: [{ instruction: 'RUN apt-get install -y cuda-cudart-12-4', key: 'env:NV_CUDA_CUDART_VERSION' }] })] }]);
+    const r = report(
+      [img],
+      [
+        {
+          image: 'a',
+          target: 't',
+          verdict: 'fail',
+          reasons: [reason({ origin: [{ instruction: 'RUN apt-get install -y cuda-cudart-12-4', key: 'env:NV_CUDA_CUDART_VERSION' }] })],
+        },
+      ],
+    );
     expect(buildAnnotations(r, { path: 'Dockerfile', text: 'FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04\nRUN pip install torch\n' })[0].startLine).toBe(1);
   });
 
@@ -175,7 +198,9 @@ describe('annotations from hand-built reports', () => {
     const images = Array.from({ length: 13 }, (_, i) => image(`img-${i}`));
     const results: Result[] = images.flatMap((img, i) => [
       { image: img.source, target: 't', verdict: 'fail' as const, reasons: [reason()] },
-      ...(i < 2 ? [] : [{ image: img.source, target: 'u', verdict: 'caveat' as const, reasons: [reason({ verdict: 'caveat', code: 'MINOR_VERSION_COMPAT' })] }]),
+      ...(i < 2
+        ? []
+        : [{ image: img.source, target: 'u', verdict: 'caveat' as const, reasons: [reason({ verdict: 'caveat', code: 'MINOR_VERSION_COMPAT' })] }]),
     ]);
     // two more that only have caveats
     images.push(image('cav-1'), image('cav-2'));

@@ -7,10 +7,14 @@ import { ROOT } from './run-action';
 
 /** The example image against the example fleet (4 targets), as the bundled CLI reports it. */
 function exampleReport(): Report {
-  const r = spawnSync(process.execPath, ['dist/cli.js', 'check', 'docker-archive:examples/images/cuda12.4-app.tar', '--targets', 'examples/cuda-targets.yml', '--format', 'json'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['dist/cli.js', 'check', 'docker-archive:examples/images/cuda12.4-app.tar', '--targets', 'examples/cuda-targets.yml', '--format', 'json'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
   return JSON.parse(r.stdout) as Report;
 }
 
@@ -58,7 +62,11 @@ describe('renderCommentBody', () => {
   });
 
   test('details go first when the report is large; every row of the table stays', () => {
-    const report = manyImages(150, (i) => `docker-archive:images/service-${i}.tar`, (i) => i % 10 === 0);
+    const report = manyImages(
+      150,
+      (i) => `docker-archive:images/service-${i}.tar`,
+      (i) => i % 10 === 0,
+    );
     const body = renderCommentBody(report, { key: '', runUrl: RUN });
     expect(fitsBudget(body)).toBe(true);
     expect(body.match(/^\| <code>docker-archive/gm)).toHaveLength(150);
@@ -66,7 +74,11 @@ describe('renderCommentBody', () => {
   });
 
   test('hundreds of images: rows are cut, failing ones kept first, with a line counting the rest', () => {
-    const report = manyImages(800, (i) => `docker-archive:/builds/monorepo/services/inference-worker-${i}/image-cuda12.4-ubuntu22.04.tar`, (i) => i % 100 === 7);
+    const report = manyImages(
+      800,
+      (i) => `docker-archive:/builds/monorepo/services/inference-worker-${i}/image-cuda12.4-ubuntu22.04.tar`,
+      (i) => i % 100 === 7,
+    );
     const body = renderCommentBody(report, { key: '', runUrl: RUN });
     expect(body.length).toBeLessThan(COMMENT_LIMIT);
     expect(fitsBudget(body)).toBe(true);
@@ -77,7 +89,9 @@ describe('renderCommentBody', () => {
     expect(rows.length).toBeGreaterThan(50);
     expect(rows.length).toBeLessThan(800);
     expect(rows.slice(0, 8).every((row) => row.includes('❌ fail'))).toBe(true);
-    expect(body).toMatch(new RegExp(`\\n… ${800 - rows.length} more images \\(${800 - rows.length} pass\\) — see the job summary: ${RUN.replace(/[/.]/g, '\\$&')}\\n`));
+    expect(body).toMatch(
+      new RegExp(`\\n… ${800 - rows.length} more images \\(${800 - rows.length} pass\\) — see the job summary: ${RUN.replace(/[/.]/g, '\\$&')}\\n`),
+    );
   });
 
   test('multi-byte names are budgeted in UTF-8 bytes as well as characters', () => {

@@ -113,7 +113,11 @@ describe('transient GitHub failures', () => {
       method: 'GET',
       status: 403,
       headers: { 'x-ratelimit-remaining': '0' },
-      body: { message: 'API rate limit exceeded for installation ID 31415926.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api', status: '403' },
+      body: {
+        message: 'API rate limit exceeded for installation ID 31415926.',
+        documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+        status: '403',
+      },
     });
     const run = await check(FAILING);
     expect(run.code).toBe(1);

@@ -16,8 +16,7 @@ import { tempDir } from '../helpers/tmp';
 const ROOT = join(__dirname, '../..');
 const EXAMPLE = `docker-archive:${join(ROOT, 'examples/images/cuda12.4-app.tar')}`;
 
-const dpkg = (pkgs: [string, string][]) =>
-  pkgs.map(([p, v]) => `Package: ${p}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${v}\n`).join('\n');
+const dpkg = (pkgs: [string, string][]) => pkgs.map(([p, v]) => `Package: ${p}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${v}\n`).join('\n');
 
 describe('diff of engine reports: a CUDA 12.1 / cuDNN 8 base branch against the CUDA 12.4 example', () => {
   const matrix = loadMatrix();
@@ -72,12 +71,19 @@ describe('diff of engine reports: a CUDA 12.1 / cuDNN 8 base branch against the 
   });
 
   test('forward-compat libs added', () => {
-    expect(changes.find((c) => c.kind === 'forward-compat')).toMatchObject({ direction: 'better', text: 'adds forward-compat libs (libcuda 550.54.15 for CUDA 12.4)' });
+    expect(changes.find((c) => c.kind === 'forward-compat')).toMatchObject({
+      direction: 'better',
+      text: 'adds forward-compat libs (libcuda 550.54.15 for CUDA 12.4)',
+    });
   });
 
   test('the reverse diff says the opposite: floor lowered, NCCL dropped', () => {
     const back = diffImages(current, baseline);
-    expect(back[0]).toMatchObject({ kind: 'driver-floor', direction: 'better', text: `lowers the driver floor from 550.54.15 to ${baseline.requirement.minDriver}` });
+    expect(back[0]).toMatchObject({
+      kind: 'driver-floor',
+      direction: 'better',
+      text: `lowers the driver floor from 550.54.15 to ${baseline.requirement.minDriver}`,
+    });
     expect(back.find((c) => c.kind === 'component-removed' && c.text.startsWith('drops NCCL'))?.text).toBe('drops NCCL (was 2.21.5)');
     expect(back.find((c) => c.kind === 'forward-compat')?.direction).toBe('worse');
   });
@@ -112,7 +118,13 @@ describe('diff of hand-built report images', () => {
   test('driver floors compare numerically: 535.104.05 is above 535.54.03', () => {
     const changes = diffImages(image(), image({ requirement: { minDriver: '535.104.05' } }));
     expect(changes).toEqual([
-      { image: 'docker-daemon:app:pr', baseline: 'docker-daemon:app:pr', kind: 'driver-floor', text: 'raises the driver floor from 535.54.03 to 535.104.05', direction: 'worse' },
+      {
+        image: 'docker-daemon:app:pr',
+        baseline: 'docker-daemon:app:pr',
+        kind: 'driver-floor',
+        text: 'raises the driver floor from 535.54.03 to 535.104.05',
+        direction: 'worse',
+      },
     ]);
     expect(diffImages(image({ requirement: { minDriver: '535.104.05' } }), image())[0].text).toBe('lowers the driver floor from 535.104.05 to 535.54.03');
   });
@@ -151,8 +163,12 @@ describe('diff of hand-built report images', () => {
   });
 
   test('NCCL dropped, cuDNN added, pip wheels per package', () => {
-    const before = image({ evidence: [ev({ kind: 'nccl', version: '2.18.3' }), ev({ kind: 'pip-package', component: 'nvidia-cublas-cu12', version: '12.1.3.1' })] });
-    const after = image({ evidence: [ev({ kind: 'cudnn', version: '9.1.0' }), ev({ kind: 'pip-package', component: 'nvidia-cublas-cu12', version: '12.4.5.8' })] });
+    const before = image({
+      evidence: [ev({ kind: 'nccl', version: '2.18.3' }), ev({ kind: 'pip-package', component: 'nvidia-cublas-cu12', version: '12.1.3.1' })],
+    });
+    const after = image({
+      evidence: [ev({ kind: 'cudnn', version: '9.1.0' }), ev({ kind: 'pip-package', component: 'nvidia-cublas-cu12', version: '12.4.5.8' })],
+    });
     expect(diffImages(before, after).map((c) => [c.kind, c.text, c.direction])).toEqual([
       ['component-added', 'adds cuDNN 9.1.0', 'neutral'],
       ['component-removed', 'drops NCCL (was 2.18.3)', 'neutral'],
@@ -204,10 +220,21 @@ describe('diff of hand-built report images', () => {
 // ---------------------------------------------------------------------------------------------------------------
 
 describe('rendering', () => {
-  const change = (over: Partial<Change>): Change => ({ image: 'app:pr', baseline: 'app:main', kind: 'driver-floor', text: 'raises the driver floor from 525.60.13 to 550.54.15', direction: 'worse', ...over });
+  const change = (over: Partial<Change>): Change => ({
+    image: 'app:pr',
+    baseline: 'app:main',
+    kind: 'driver-floor',
+    text: 'raises the driver floor from 525.60.13 to 550.54.15',
+    direction: 'worse',
+    ...over,
+  });
 
   test('one image: a list with direction marks', () => {
-    const md = renderChanges([change({}), change({ kind: 'component-added', text: 'adds cuDNN 9.1.0.70', direction: 'neutral' }), change({ kind: 'gpu-code', text: 'adds PTX compute_90', direction: 'better' })]);
+    const md = renderChanges([
+      change({}),
+      change({ kind: 'component-added', text: 'adds cuDNN 9.1.0.70', direction: 'neutral' }),
+      change({ kind: 'gpu-code', text: 'adds PTX compute_90', direction: 'better' }),
+    ]);
     expect(md).toContain('- ⬆️ raises the driver floor from 525.60.13 to 550.54.15');
     expect(md).toContain('- ↔️ adds cuDNN 9.1.0.70');
     expect(md).toContain('- ⬇️ adds PTX compute&#95;90');

@@ -30,7 +30,12 @@ describe('findDockerfileLine', () => {
   });
 
   test('the raw history forms match too: /bin/sh -c, #(nop), BuildKit suffix and build-arg prefix', () => {
-    expect(findDockerfileLine(dockerfile, '/bin/sh -c apt-get update && apt-get install -y --no-install-recommends cuda-cudart-12-4=${NV_CUDA_CUDART_VERSION} cuda-compat-12-4')).toBe(7);
+    expect(
+      findDockerfileLine(
+        dockerfile,
+        '/bin/sh -c apt-get update && apt-get install -y --no-install-recommends cuda-cudart-12-4=${NV_CUDA_CUDART_VERSION} cuda-compat-12-4',
+      ),
+    ).toBe(7);
     expect(findDockerfileLine(dockerfile, 'RUN /bin/sh -c pip install -r requirements.txt # buildkit')).toBe(14);
     expect(findDockerfileLine(dockerfile, 'RUN |2 PIP_INDEX=https://x TORCH=2.3 /bin/sh -c pip install -r requirements.txt # buildkit')).toBe(14);
     expect(findDockerfileLine(dockerfile, '|1 PIP_INDEX=https://x /bin/sh -c pip install -r requirements.txt')).toBe(14);
@@ -50,7 +55,9 @@ describe('findDockerfileLine', () => {
   });
 
   test('an instruction that is not in the Dockerfile (a base-image layer) has no line', () => {
-    expect(findDockerfileLine(dockerfile, 'RUN apt-get install -y --no-install-recommends libcublas-12-4=${NV_LIBCUBLAS_VERSION} ${NV_LIBNCCL_PACKAGE}')).toBeUndefined();
+    expect(
+      findDockerfileLine(dockerfile, 'RUN apt-get install -y --no-install-recommends libcublas-12-4=${NV_LIBCUBLAS_VERSION} ${NV_LIBNCCL_PACKAGE}'),
+    ).toBeUndefined();
     expect(findDockerfileLine(dockerfile, 'ADD file:0123abcd in / ')).toBeUndefined();
   });
 
@@ -120,7 +127,15 @@ describe('findConfigKeyLine', () => {
 
 describe('finalBaseLine', () => {
   test('the FROM of the final stage, following FROM <stage> back to the external base', () => {
-    const df = ['# syntax=docker/dockerfile:1', 'FROM --platform=$BUILDPLATFORM golang AS tools', 'RUN go build', 'FROM nvidia/cuda:12.4.1-base-ubuntu22.04 AS base', 'RUN true', 'FROM base', 'COPY --from=tools /go/bin/x /x'].join('\n');
+    const df = [
+      '# syntax=docker/dockerfile:1',
+      'FROM --platform=$BUILDPLATFORM golang AS tools',
+      'RUN go build',
+      'FROM nvidia/cuda:12.4.1-base-ubuntu22.04 AS base',
+      'RUN true',
+      'FROM base',
+      'COPY --from=tools /go/bin/x /x',
+    ].join('\n');
     expect(finalBaseLine(parseDockerfile(df))).toBe(4);
     expect(finalBaseLine(parseDockerfile('FROM a AS one\nFROM b\n'))).toBe(2);
   });

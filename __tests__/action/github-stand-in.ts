@@ -237,7 +237,6 @@ export class GitHubStandIn {
   }
 
   private serve(req: RecordedRequest, url: URL, token: string, send: (status: number, payload: unknown, headers?: Record<string, string>) => void): void {
-
     const notFound = () => send(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
     // GitHub's pagination links address the repository by numeric id
     const path = req.path.replace(new RegExp(`^/repositories/${this.repositoryId}/`), `/repos/${this.repository}/`);
@@ -344,8 +343,8 @@ function bodyOf(req: RecordedRequest): string | undefined {
 }
 
 const TOO_LONG_BODY = {
-    message: 'Validation Failed',
-    errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }],
-    documentation_url: `${DOCS}/issues/comments#create-an-issue-comment`,
-    status: '422',
+  message: 'Validation Failed',
+  errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }],
+  documentation_url: `${DOCS}/issues/comments#create-an-issue-comment`,
+  status: '422',
 };

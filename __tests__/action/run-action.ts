@@ -151,5 +151,11 @@ export function commands(run: ActionRun, kind: 'warning' | 'error'): string[] {
   return run.stdout
     .split('\n')
     .filter((l) => l.startsWith(`::${kind}`))
-    .map((l) => l.replace(/^::\w+[^:]*::/, '').replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%'));
+    .map((l) =>
+      l
+        .replace(/^::\w+[^:]*::/, '')
+        .replace(/%0A/g, '\n')
+        .replace(/%0D/g, '\r')
+        .replace(/%25/g, '%'),
+    );
 }

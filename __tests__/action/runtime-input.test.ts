@@ -40,7 +40,13 @@ test('runtime without driver is refused rather than silently ignored', () => {
 test('the input reaches the ad-hoc target as the action builds it', () => {
   const inputs = getInputs(env({ INPUT_RUNTIME: 'cdi', INPUT_GPU: 'H100' }));
   const target = adHocTarget(
-    { driver: inputs.driver!, gpu: inputs.gpu, forwardCompat: inputs.forwardCompat, runtime: inputs.runtime, labels: { driver: 'input "driver"', gpu: 'input "gpu"', runtime: 'input "runtime"' } },
+    {
+      driver: inputs.driver!,
+      gpu: inputs.gpu,
+      forwardCompat: inputs.forwardCompat,
+      runtime: inputs.runtime,
+      labels: { driver: 'input "driver"', gpu: 'input "gpu"', runtime: 'input "runtime"' },
+    },
     loadMatrix(),
   );
   expect(target).toMatchObject({ driver: '550.54.15', runtime: 'cdi', gpu: { computeCapability: '9.0' } });

@@ -61,7 +61,7 @@ test('without ACTIONS_CACHE_URL or a runtime token there is no service: said as 
   expect(l.lines.join('\n')).toMatch(/cache service is not available/);
 });
 
-test('restores by key and prefix, then saves under this run\'s key when layers were added', async () => {
+test("restores by key and prefix, then saves under this run's key when layers were added", async () => {
   const l = log();
   const fake = service();
   const c = await ActionLayerCache.restore({ log: l, env: SERVICE_ENV, dir: tempDir(), service: async () => fake });
@@ -72,7 +72,7 @@ test('restores by key and prefix, then saves under this run\'s key when layers w
   expect(fake.saved).toEqual([`${prefix}4242`]);
 });
 
-test('nothing is saved when every layer came from the cache, nor when this run\'s key was restored', async () => {
+test("nothing is saved when every layer came from the cache, nor when this run's key was restored", async () => {
   const fake = service();
   const unchanged = await ActionLayerCache.restore({ log: log(), env: SERVICE_ENV, dir: tempDir(), service: async () => fake });
   await unchanged.save();

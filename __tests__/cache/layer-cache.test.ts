@@ -18,7 +18,12 @@ function result(over: Partial<LayerResult> = {}): LayerResult {
     entryCount: 3,
     tarBytes: 4096,
     entries: [
-      { path: 'usr/local/cuda-12.4/lib64/libcudart.so.12.4.127', type: 'file', size: 10, gpuCode: { sass: ['sm_80'], ptx: [{ arch: 'compute_90', isa: '8.4' }] } },
+      {
+        path: 'usr/local/cuda-12.4/lib64/libcudart.so.12.4.127',
+        type: 'file',
+        size: 10,
+        gpuCode: { sass: ['sm_80'], ptx: [{ arch: 'compute_90', isa: '8.4' }] },
+      },
       { path: 'usr/local/cuda', type: 'symlink', size: 0, linkTarget: 'cuda-12.4' },
       { path: 'usr/local/cuda-12.4/version.json', type: 'file', size: 40, content: '{"cuda":{"version":"12.4.1"}}' },
     ],
@@ -104,7 +109,16 @@ describe('LayerCache', () => {
     ['truncated JSON', '{"format":1,"kind":"layer","key":"sha'],
     ['JSON of another shape', JSON.stringify({ hello: 'world' })],
     ['an entry whose result is malformed', JSON.stringify({ format: 1, kind: 'layer', key: DIFF_ID, version: 'v-test', value: { digest: 1, entries: 'no' } })],
-    ['an entry whose finding has an unknown severity', JSON.stringify({ format: 1, kind: 'layer', key: DIFF_ID, version: 'v-test', value: result({ findings: [{ code: 'X', severity: 'fatal' as 'error', message: 'm' }] }) })],
+    [
+      'an entry whose finding has an unknown severity',
+      JSON.stringify({
+        format: 1,
+        kind: 'layer',
+        key: DIFF_ID,
+        version: 'v-test',
+        value: result({ findings: [{ code: 'X', severity: 'fatal' as 'error', message: 'm' }] }),
+      }),
+    ],
     ['null', 'null'],
     ['an entry filed under another key', JSON.stringify({ format: 1, kind: 'layer', key: BLOB, version: 'v-test', value: result() })],
     ['an empty file', ''],
@@ -127,7 +141,12 @@ describe('LayerCache', () => {
   test('a large result is stored gzipped and read back; a damaged gzip is a miss', () => {
     const dir = tempDir();
     const cache = new LayerCache({ dir, version: 'v-test' });
-    const entries = Array.from({ length: 2000 }, (_, i) => ({ path: `usr/lib/x86_64-linux-gnu/libfoo.so.${i}`, type: 'symlink' as const, size: 0, linkTarget: `libfoo.so.${i}.0` }));
+    const entries = Array.from({ length: 2000 }, (_, i) => ({
+      path: `usr/lib/x86_64-linux-gnu/libfoo.so.${i}`,
+      type: 'symlink' as const,
+      size: 0,
+      linkTarget: `libfoo.so.${i}.0`,
+    }));
     cache.put(DIFF_ID, result({ entries }));
     const file = join(dir, 'layers', 'v-test', `sha256-${'a'.repeat(64)}.json.gz`);
     expect(existsSync(file)).toBe(true);
@@ -160,7 +179,10 @@ describe('LayerCache', () => {
 
   test('config histories are filed by image digest, export names by name; both read back', () => {
     const cache = new LayerCache({ dir: tempDir(), version: 'v-test' });
-    const history = [{ created_by: 'COPY . /', created: '2024-01-01T00:00:00Z' }, { created_by: 'ENV A=1', empty_layer: true }];
+    const history = [
+      { created_by: 'COPY . /', created: '2024-01-01T00:00:00Z' },
+      { created_by: 'ENV A=1', empty_layer: true },
+    ];
     cache.putHistory(BLOB, history);
     expect(cache.getHistory(BLOB)).toEqual(history);
     expect(cache.getHistory(DIFF_ID)).toBeUndefined();

@@ -50,7 +50,13 @@ test('a gzip error inside a layer names the layer', async () => {
   const layer = gzipSync(await tarOf({ 'usr/lib/libcudart.so.12.4.127': 'x' }));
   const broken = Buffer.from(layer);
   broken.fill(0x41, 20, broken.length - 10); // keep the gzip magic, destroy the deflate stream
-  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Env: [] }, rootfs: { type: 'layers', diff_ids: ['sha256:' + 'a'.repeat(64)] }, history: [{ created_by: 'COPY . /' }] });
+  const config = JSON.stringify({
+    architecture: 'amd64',
+    os: 'linux',
+    config: { Env: [] },
+    rootfs: { type: 'layers', diff_ids: ['sha256:' + 'a'.repeat(64)] },
+    history: [{ created_by: 'COPY . /' }],
+  });
   const p = join(dir, 'badgzip.tar');
   writeFileSync(
     p,

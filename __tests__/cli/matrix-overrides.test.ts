@@ -79,7 +79,9 @@ test('an override adding the release (and its driver branch) turns UNKNOWN_CUDA_
 
   const text = await runCli('check', image, '--driver', '640.10.01', '--no-cache', '--matrix-overrides', overrides);
   expect(text.stdout).toContain(`matrix ${shipped.meta.version} (${shipped.meta.date}) + 3 override rows`);
-  expect(text.stdout.replace(/\s+/g, ' ')).toMatch(/note: matrix overrides used \(.*overrides\.yml\): 3 rows merged over matrix .* releases 13\.9\.0 \(added\), branches 640 \(added\), gpus RTX 9090 \(added\)/);
+  expect(text.stdout.replace(/\s+/g, ' ')).toMatch(
+    /note: matrix overrides used \(.*overrides\.yml\): 3 rows merged over matrix .* releases 13\.9\.0 \(added\), branches 640 \(added\), gpus RTX 9090 \(added\)/,
+  );
   const md = await runCli('check', image, '--driver', '640.10.01', '--no-cache', '--format', 'markdown', '--matrix-overrides', overrides);
   expect(md.stdout).toMatch(/> ℹ️ \*\*Matrix overrides:\*\* matrix overrides used/);
   expect(md.stdout).toContain('+ 3 override rows · fail-on');

@@ -24,7 +24,12 @@ test('--runtime legacy and --runtime cdi are read; left out, the runtime is unst
 });
 
 test('an unknown --runtime is bad input naming the value and the fix', async () => {
-  expectOneLineError(await runCli('check', EXAMPLE, '--driver', '550.54.15', '--runtime', 'CDI'), '--runtime "CDI" is not one of legacy, cdi', '--runtime cdi', '--runtime legacy');
+  expectOneLineError(
+    await runCli('check', EXAMPLE, '--driver', '550.54.15', '--runtime', 'CDI'),
+    '--runtime "CDI" is not one of legacy, cdi',
+    '--runtime cdi',
+    '--runtime legacy',
+  );
   expectOneLineError(await runCli('check', EXAMPLE, '--driver', '550.54.15', '--runtime', 'podman'), '"podman"');
 });
 

@@ -159,10 +159,19 @@ describe('derived from dsl.c / configure.c / the toolkit parser', () => {
 describe('runtime', () => {
   const matrix = loadMatrix();
   const cudart = (version: string): Evidence => ({
-    kind: 'cudart', version, cuda: version, from: 'file', path: `/usr/local/cuda/lib64/libcudart.so.${version}`, layerIndex: 0, confidence: 'exact',
+    kind: 'cudart',
+    version,
+    cuda: version,
+    from: 'file',
+    path: `/usr/local/cuda/lib64/libcudart.so.${version}`,
+    layerIndex: 0,
+    confidence: 'exact',
   });
   function run(env: Record<string, string>, evidence: Evidence[], driver: string, runtime?: ContainerRuntime) {
-    const requirement = deriveRequirement({ evidence, require: collectRequirements(config(env)), layers: [{ digest: 'sha256:l0', instruction: 'COPY rootfs/ /' }] }, matrix);
+    const requirement = deriveRequirement(
+      { evidence, require: collectRequirements(config(env)), layers: [{ digest: 'sha256:l0', instruction: 'COPY rootfs/ /' }] },
+      matrix,
+    );
     const target = { ...adHocTarget({ driver }, matrix), runtime };
     if (runtime === undefined) delete target.runtime;
     return judge({ image: 'img', requirement, target, policy: DEFAULT_POLICY }, matrix);

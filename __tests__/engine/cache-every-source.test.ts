@@ -19,7 +19,10 @@ import { describeWithEngines } from '../helpers/engines';
 import { tempDir } from '../helpers/tmp';
 
 const matrix = loadMatrix();
-const targets = [adHocTarget({ driver: '550.54.15', gpu: 'A100', name: 'r550' }, matrix), adHocTarget({ driver: '470.82.01', gpu: 'T4', name: 'r470' }, matrix)];
+const targets = [
+  adHocTarget({ driver: '550.54.15', gpu: 'A100', name: 'r550' }, matrix),
+  adHocTarget({ driver: '470.82.01', gpu: 'T4', name: 'r470' }, matrix),
+];
 const KERNELS = readFileSync(join(__dirname, '../fixtures/fatbin/libsass_sm80.so'));
 
 /** `docker build` of a context holding `files` (text or bytes) and this Dockerfile. */
@@ -46,15 +49,11 @@ describeWithEngines('per-layer cache over every source kind', ['docker', 'skopeo
 
   beforeAll(async () => {
     // two lower layers (the CUDA runtime, a library with device code), then an ENV: shared by both apps
-    await build(
-      base,
-      'FROM scratch\nCOPY cuda/ /usr/local/cuda-12.4/\nCOPY lib/ /usr/lib/\nENV CUDA_VERSION=12.4.127 NVIDIA_REQUIRE_CUDA="cuda>=12.4"\n',
-      {
-        'cuda/version.json': '{"cuda":{"name":"CUDA SDK","version":"12.4.1"}}',
-        'cuda/lib64/libcudart.so.12.4.127': 'not really an ELF: cudart 12.4.127',
-        'lib/libkernels.so': KERNELS,
-      },
-    );
+    await build(base, 'FROM scratch\nCOPY cuda/ /usr/local/cuda-12.4/\nCOPY lib/ /usr/lib/\nENV CUDA_VERSION=12.4.127 NVIDIA_REQUIRE_CUDA="cuda>=12.4"\n', {
+      'cuda/version.json': '{"cuda":{"name":"CUDA SDK","version":"12.4.1"}}',
+      'cuda/lib64/libcudart.so.12.4.127': 'not really an ELF: cudart 12.4.127',
+      'lib/libkernels.so': KERNELS,
+    });
     for (const [tag, text] of [
       [first, 'first'],
       [second, 'second'],
@@ -106,7 +105,11 @@ describeWithEngines('per-layer cache over every source kind', ['docker', 'skopeo
     expect(comparable(warm.image)).toEqual(comparable(cold.image));
     expect(verdicts(warm.requirement)).toEqual(verdicts(cold.requirement));
     // the instructions come back too (a daemon's inspect has no history: it is cached by image digest)
-    expect(warm.image.layers.map((l) => l.instruction)).toEqual([expect.stringMatching(/^COPY dir:/), expect.stringMatching(/^COPY dir:/), expect.stringMatching(/^COPY file:/)]);
+    expect(warm.image.layers.map((l) => l.instruction)).toEqual([
+      expect.stringMatching(/^COPY dir:/),
+      expect.stringMatching(/^COPY dir:/),
+      expect.stringMatching(/^COPY file:/),
+    ]);
   });
 
   test.each(KINDS)('%s: an image sharing its lower layers with a cached one reads only its new top layer', async (kind) => {

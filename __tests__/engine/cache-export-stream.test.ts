@@ -84,7 +84,12 @@ test('an export name remembered for the wrong layer costs a second read, never a
   const cold = await readLayersThroughCache(image, { cache });
   // the base layer's entry is lost, and its blob name now points at the second layer (which is cached)
   const layerDir = join(cache.dir, 'layers', cache.version);
-  rmSync(join(layerDir, readdirSync(layerDir).find((f) => f.startsWith(image.layers[0].diffId!.replace(':', '-')))!));
+  rmSync(
+    join(
+      layerDir,
+      readdirSync(layerDir).find((f) => f.startsWith(image.layers[0].diffId!.replace(':', '-')))!,
+    ),
+  );
   cache.putAlias(image.blobs[0], image.layers[1].diffId!);
 
   probe.reset();

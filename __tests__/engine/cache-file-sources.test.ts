@@ -46,7 +46,11 @@ async function writeAllFormats(spec: ImageSpec, name: string): Promise<Written> 
   return {
     image,
     layoutDir,
-    sources: { oci: `oci:${layoutDir}:${name}`, 'oci-archive': `oci-archive:${join(dir, 'oci.tar')}`, 'docker-archive': `docker-archive:${join(dir, 'docker25.tar')}` },
+    sources: {
+      oci: `oci:${layoutDir}:${name}`,
+      'oci-archive': `oci-archive:${join(dir, 'oci.tar')}`,
+      'docker-archive': `docker-archive:${join(dir, 'docker25.tar')}`,
+    },
   };
 }
 
@@ -174,7 +178,8 @@ describe('per-layer cache: keys and versions', () => {
   test('several images in one run share the cache: the second pays only for its new layer; verdicts unchanged', async () => {
     const cache = newCache();
     const targets = [adHocTarget({ driver: '550.54.15', gpu: 'A100' }, matrix), adHocTarget({ driver: '470.82.01', gpu: 'T4', name: 'old' }, matrix)];
-    const run = (c?: LayerCache) => checkImages({ sources: [v1.sources['oci-archive'], v2.sources['oci-archive']], targets, policy: DEFAULT_POLICY, matrix, cache: c });
+    const run = (c?: LayerCache) =>
+      checkImages({ sources: [v1.sources['oci-archive'], v2.sources['oci-archive']], targets, policy: DEFAULT_POLICY, matrix, cache: c });
     const cold = await run(cache);
     expect(cold.images.map((i) => [i.scan.layersRead, i.scan.layersFromCache])).toEqual([
       [3, 0],

@@ -67,7 +67,15 @@ describe('GPU code read from an image', () => {
       sass: ['sm_75', 'sm_80', 'sm_86', 'sm_90', 'sm_90a', 'sm_100', 'sm_120'],
       ptx: ['compute_75', 'compute_120'],
       binaries: [
-        { path: '/opt/app/lib/libmulti.so', layerIndex: 1, instruction: 'COPY layer1 /', sass: ['sm_75', 'sm_80', 'sm_86', 'sm_90', 'sm_100', 'sm_120'], ptx: ['compute_120'], ptxIsa: ['9.0'], source: 'fatbin' },
+        {
+          path: '/opt/app/lib/libmulti.so',
+          layerIndex: 1,
+          instruction: 'COPY layer1 /',
+          sass: ['sm_75', 'sm_80', 'sm_86', 'sm_90', 'sm_100', 'sm_120'],
+          ptx: ['compute_120'],
+          ptxIsa: ['9.0'],
+          source: 'fatbin',
+        },
         { path: '/opt/app/lib/libsm90a.so', layerIndex: 1, instruction: 'COPY layer1 /', sass: ['sm_90a'], ptx: [], source: 'fatbin' },
         { path: '/srv/copy/libsm90a-link.so', layerIndex: 1, instruction: 'COPY layer1 /', sass: ['sm_90a'], ptx: [], source: 'fatbin' },
         { path: '/usr/local/bin/ptxapp', layerIndex: 1, instruction: 'COPY layer1 /', sass: [], ptx: ['compute_75'], ptxIsa: ['9.0'], source: 'fatbin' },
@@ -94,7 +102,12 @@ describe('GPU code read from an image', () => {
   });
 
   test('text and markdown show one GPU code line per image', async () => {
-    const report = await checkImages({ sources: [source], targets: [adHocTarget({ driver: '580.95.05', gpu: 'H100' }, matrix)], policy: DEFAULT_POLICY, matrix });
+    const report = await checkImages({
+      sources: [source],
+      targets: [adHocTarget({ driver: '580.95.05', gpu: 'H100' }, matrix)],
+      policy: DEFAULT_POLICY,
+      matrix,
+    });
     const line = 'SASS sm_75, sm_80, sm_86, sm_90, sm_90a, sm_100, sm_120 · PTX compute_75, compute_120 (4 binaries); JIT of its PTX needs driver >= 580.65.06';
     // text wraps long lines
     expect(renderText(report).replace(/\s+/g, ' ')).toContain(`GPU code: ${line}`);
@@ -117,14 +130,31 @@ describe('each nvcc fixture in its own image, against the GPUs of the catalogue'
     // CUDA 12.9's driver cannot JIT PTX ISA 9.0 (B200 and RTX 5090 need R570+, which 575 is)
     // and the CUDA 13 runtime they link refuses R575 at initialisation (DRIVER_TOO_OLD) before any kernel
     ['libptx_compute75.so', '575.57.08', Array(7).fill('DRIVER_TOO_OLD,PTX_JIT_NEEDS_NEWER_DRIVER')],
-    ['libsass80_ptx90.so', '575.57.08', [`DRIVER_TOO_OLD,${NK}`, 'DRIVER_TOO_OLD', 'DRIVER_TOO_OLD', 'DRIVER_TOO_OLD', 'DRIVER_TOO_OLD,PTX_JIT_NEEDS_NEWER_DRIVER', 'DRIVER_TOO_OLD,PTX_JIT_NEEDS_NEWER_DRIVER', 'DRIVER_TOO_OLD,PTX_JIT_NEEDS_NEWER_DRIVER']],
+    [
+      'libsass80_ptx90.so',
+      '575.57.08',
+      [
+        `DRIVER_TOO_OLD,${NK}`,
+        'DRIVER_TOO_OLD',
+        'DRIVER_TOO_OLD',
+        'DRIVER_TOO_OLD',
+        'DRIVER_TOO_OLD,PTX_JIT_NEEDS_NEWER_DRIVER',
+        'DRIVER_TOO_OLD,PTX_JIT_NEEDS_NEWER_DRIVER',
+        'DRIVER_TOO_OLD,PTX_JIT_NEEDS_NEWER_DRIVER',
+      ],
+    ],
   ])('%s on driver %s', async (lib, driver, want) => {
     // the CUDA 13 runtime the nvcc 13.0 libraries link (DT_NEEDED libcudart.so.13), where ld.so finds it: without it
     // they cannot load at all (CUDA_LIBRARY_MISSING), which is not what this table is about
     const source = await image([{ [`usr/local/lib/${lib}`]: fixture(lib), 'usr/lib/libcudart.so.13': 'elf' }], lib.replace(/\W/g, '-'));
     const { requirement } = await analyseImage(source, { matrix });
     // R575 is past its end of life: the informational DRIVER_BRANCH_EOL is left out, these are GPU-code verdicts
-    const got = GPUS.map((gpu) => judge({ image: source, requirement, target: adHocTarget({ driver, gpu }, matrix), policy: DEFAULT_POLICY }, matrix).reasons.map((r) => r.code).filter((c) => c !== 'DRIVER_BRANCH_EOL').join(','));
+    const got = GPUS.map((gpu) =>
+      judge({ image: source, requirement, target: adHocTarget({ driver, gpu }, matrix), policy: DEFAULT_POLICY }, matrix)
+        .reasons.map((r) => r.code)
+        .filter((c) => c !== 'DRIVER_BRANCH_EOL')
+        .join(','),
+    );
     expect(Object.fromEntries(GPUS.map((g, i) => [g, got[i]]))).toEqual(Object.fromEntries(GPUS.map((g, i) => [g, want[i]])));
   });
 });

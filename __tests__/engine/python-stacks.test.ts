@@ -70,7 +70,10 @@ async function judgeImage(name: string, layers: LayerSpec[], env: Record<string,
     return r;
   };
   // DRIVER_BRANCH_EOL (an EOL host branch, informational) is left out: these tests are about the CUDA stack
-  const codes = (h: HostName) => get(h).reasons.filter((r) => r.code !== 'DRIVER_BRANCH_EOL').map((r) => r.code);
+  const codes = (h: HostName) =>
+    get(h)
+      .reasons.filter((r) => r.code !== 'DRIVER_BRANCH_EOL')
+      .map((r) => r.code);
   return { analysed, verdict: (h) => get(h).verdict, codes };
 }
 
@@ -97,7 +100,10 @@ function nvidiaWheel(sp: string, name: string, version: string, libs: string[] =
 /** `pip install torch==2.4.0 --index-url https://download.pytorch.org/whl/cu121` */
 function torchCu121(sp: string): LayerSpec {
   return {
-    ...wheel(sp, 'torch-2.4.0+cu121.dist-info', TORCH_240_CU121_METADATA, { 'torch/version.py': TORCH_240_CU121_VERSION_PY, 'torch/lib/libtorch_cuda.so': ELF }),
+    ...wheel(sp, 'torch-2.4.0+cu121.dist-info', TORCH_240_CU121_METADATA, {
+      'torch/version.py': TORCH_240_CU121_VERSION_PY,
+      'torch/lib/libtorch_cuda.so': ELF,
+    }),
     ...nvidiaWheel(sp, 'nvidia-cuda-runtime-cu12', '12.1.105', ['nvidia/cuda_runtime/lib/libcudart.so.12']),
     ...nvidiaWheel(sp, 'nvidia-cuda-nvrtc-cu12', '12.1.105', ['nvidia/cuda_nvrtc/lib/libnvrtc.so.12']),
     ...nvidiaWheel(sp, 'nvidia-cudnn-cu12', '9.1.0.70', ['nvidia/cudnn/lib/libcudnn.so.9']),
@@ -153,7 +159,7 @@ describe('pip: torch 2.4.0+cu121 with its NVIDIA wheels (python:3.11 image)', ()
   });
 });
 
-describe('pip: the PyPI default torch 2.8.0 (CUDA 12.8) in Ubuntu\'s dist-packages', () => {
+describe("pip: the PyPI default torch 2.8.0 (CUDA 12.8) in Ubuntu's dist-packages", () => {
   const SP = 'usr/local/lib/python3.12/dist-packages';
   let img: Judged;
   beforeAll(async () => {
@@ -181,7 +187,7 @@ describe('pip: the PyPI default torch 2.8.0 (CUDA 12.8) in Ubuntu\'s dist-packag
   });
 });
 
-describe('pip: torch 2.14.0+cu130 with NVIDIA\'s CUDA 13 wheels (nvidia/cu13/lib, no -cu13 suffix)', () => {
+describe("pip: torch 2.14.0+cu130 with NVIDIA's CUDA 13 wheels (nvidia/cu13/lib, no -cu13 suffix)", () => {
   test('CUDA 13 needs R580: R570 is too old even with minor-version compatibility, R580 GA runs it through it', async () => {
     const SP = 'usr/local/lib/python3.12/site-packages';
     const record = (files: string[]) => files.map((f) => `${f},sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,1000`).join('\n') + '\n';
@@ -258,9 +264,14 @@ describe('pip: tensorflow[and-cuda] 2.16.1', () => {
     img = await judgeImage('tf216', [
       DEBIAN,
       {
-        ...wheel(SP, 'tensorflow-2.16.1.dist-info', metadata('tensorflow', '2.16.1', ['absl-py>=1.0.0', 'nvidia-cuda-runtime-cu12==12.3.101; extra == "and-cuda"']), {
-          'tensorflow/python/platform/build_info.py': TF_2161_BUILD_INFO,
-        }),
+        ...wheel(
+          SP,
+          'tensorflow-2.16.1.dist-info',
+          metadata('tensorflow', '2.16.1', ['absl-py>=1.0.0', 'nvidia-cuda-runtime-cu12==12.3.101; extra == "and-cuda"']),
+          {
+            'tensorflow/python/platform/build_info.py': TF_2161_BUILD_INFO,
+          },
+        ),
         ...nvidiaWheel(SP, 'nvidia-cuda-runtime-cu12', '12.3.101', ['nvidia/cuda_runtime/lib/libcudart.so.12']),
         ...nvidiaWheel(SP, 'nvidia-cudnn-cu12', '8.9.7.29', ['nvidia/cudnn/lib/libcudnn.so.8']),
         ...nvidiaWheel(SP, 'nvidia-cublas-cu12', '12.3.4.1', ['nvidia/cublas/lib/libcublas.so.12']),
@@ -270,7 +281,12 @@ describe('pip: tensorflow[and-cuda] 2.16.1', () => {
 
   test('build_info.py gives CUDA 12.3, cuDNN 8 and the GPU code, which the GPU checks use', () => {
     const tf = img.analysed.image.evidence.find((e) => e.kind === 'framework')!;
-    expect(tf).toMatchObject({ package: 'tensorflow', cuda: '12.3', cudnn: '8', gpuArchs: { sass: ['sm_50', 'sm_60', 'sm_70', 'sm_80'], ptx: ['compute_90'] } });
+    expect(tf).toMatchObject({
+      package: 'tensorflow',
+      cuda: '12.3',
+      cudnn: '8',
+      gpuArchs: { sass: ['sm_50', 'sm_60', 'sm_70', 'sm_80'], ptx: ['compute_90'] },
+    });
     expect(img.analysed.requirement.gpuCode?.ptx).toEqual(['compute_90']);
     expect(img.analysed.requirement.minDriver).toBe('545.23.08');
   });
@@ -363,13 +379,16 @@ describe('conda: micromamba /opt/conda with conda-forge pytorch for CUDA 12.9', 
   });
 });
 
-describe('conda: the pytorch channel\'s CUDA 11.8 build with cudatoolkit 11.8 (conda-era pytorch image)', () => {
+describe("conda: the pytorch channel's CUDA 11.8 build with cudatoolkit 11.8 (conda-era pytorch image)", () => {
   test('CUDA 11.8: R525 passes, R470 runs it through minor-version compatibility', async () => {
     const img = await judgeImage(
       'conda-cuda118',
       [
         { 'etc/os-release': 'ID=ubuntu\nVERSION_ID="20.04"\n' },
-        condaEnv('opt/conda', PYTORCH_CHANNEL_CUDA118, { 'opt/conda/lib/libcudart.so.11.8.89': ELF, 'opt/conda/lib/libcudart.so.11.0': { symlink: 'libcudart.so.11.8.89' } }),
+        condaEnv('opt/conda', PYTORCH_CHANNEL_CUDA118, {
+          'opt/conda/lib/libcudart.so.11.8.89': ELF,
+          'opt/conda/lib/libcudart.so.11.0': { symlink: 'libcudart.so.11.8.89' },
+        }),
       ],
       { PATH: '/opt/conda/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', PYTORCH_VERSION: 'v2.0.1' },
     );

@@ -24,7 +24,10 @@ import { tempDir } from '../helpers/tmp';
 const DockerodeImage = require('dockerode/lib/image') as { prototype: { get: (...args: unknown[]) => unknown } };
 
 const matrix = loadMatrix();
-const targets = [adHocTarget({ driver: '550.54.15', gpu: 'A100', name: 'r550' }, matrix), adHocTarget({ driver: '470.82.01', gpu: 'T4', name: 'r470' }, matrix)];
+const targets = [
+  adHocTarget({ driver: '550.54.15', gpu: 'A100', name: 'r550' }, matrix),
+  adHocTarget({ driver: '470.82.01', gpu: 'T4', name: 'r470' }, matrix),
+];
 
 let layout: string;
 let written: WrittenImage;
@@ -39,7 +42,11 @@ beforeAll(async () => {
   await writeDocker25Archive(layout, join(dir, 'docker25.tar'), 'cg/app:1');
   // every layer blob is now garbage: reading any of them fails (the archives above were written before)
   for (const d of written.layerDigests) writeFileSync(join(layout, 'blobs', 'sha256', d.slice('sha256:'.length)), 'not a layer');
-  Object.assign(sources, { oci: `oci:${layout}:app`, 'oci-archive': `oci-archive:${join(dir, 'oci.tar')}`, 'docker-archive': `docker-archive:${join(dir, 'docker25.tar')}` });
+  Object.assign(sources, {
+    oci: `oci:${layout}:app`,
+    'oci-archive': `oci-archive:${join(dir, 'oci.tar')}`,
+    'docker-archive': `docker-archive:${join(dir, 'docker25.tar')}`,
+  });
 });
 beforeEach(() => {
   probe = probeReads();
@@ -59,7 +66,9 @@ describe('--scan config over files', () => {
     expect(image.evidence.every((e) => e.from === 'config')).toBe(true);
     expect(image.evidence.map((e) => e.key)).toEqual(expect.arrayContaining(['env:CUDA_VERSION', 'env:NVIDIA_REQUIRE_CUDA']));
     expect(requirement.majors).toEqual([12]);
-    expect(image.findings).toContainEqual(expect.objectContaining({ code: 'FILES_NOT_READ', message: expect.stringContaining('files were not read (--scan config)') }));
+    expect(image.findings).toContainEqual(
+      expect.objectContaining({ code: 'FILES_NOT_READ', message: expect.stringContaining('files were not read (--scan config)') }),
+    );
   });
 
   test.each(['oci-archive', 'docker-archive'])('%s: no layer is opened', async (kind) => {
@@ -69,7 +78,13 @@ describe('--scan config over files', () => {
   });
 
   test('every image of a config scan carries the note; the renderers show it above the verdicts', async () => {
-    const report: Report = await checkImages({ sources: [sources['oci-archive'], sources['docker-archive']], targets, policy: DEFAULT_POLICY, matrix, scan: 'config' });
+    const report: Report = await checkImages({
+      sources: [sources['oci-archive'], sources['docker-archive']],
+      targets,
+      policy: DEFAULT_POLICY,
+      matrix,
+      scan: 'config',
+    });
     for (const img of report.images) {
       expect(img.scan.mode).toBe('config');
       expect(img.findings.filter((f) => f.code === FILES_NOT_READ.code)).toHaveLength(1);
@@ -134,7 +149,9 @@ describe('cuda-gate check --scan config', () => {
 
 describeWithEngines('--scan config over the daemon', ['docker'], () => {
   const tag = uniqueTag('scan-config');
-  beforeAll(() => buildImage(tag, { 'usr/local/cuda-12.4/lib64/libcudart.so.12.4.127': 'cudart' }, 'ENV CUDA_VERSION=12.4.127 NVIDIA_REQUIRE_CUDA="cuda>=12.4"'));
+  beforeAll(() =>
+    buildImage(tag, { 'usr/local/cuda-12.4/lib64/libcudart.so.12.4.127': 'cudart' }, 'ENV CUDA_VERSION=12.4.127 NVIDIA_REQUIRE_CUDA="cuda>=12.4"'),
+  );
   afterAll(() => removeImages(tag));
 
   test('inspect alone answers: an export that would throw is never asked for', async () => {

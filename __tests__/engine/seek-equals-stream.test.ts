@@ -45,7 +45,8 @@ const REAL_LIBS = ['libcupti.so.13', 'libcudart.so.13'].filter((l) => existsSync
 const DIST_INFOS = existsSync(join(CUDA, 'dist-info'))
   ? readdirSync(join(CUDA, 'dist-info')).filter((d) => /^nvidia_cuda_(runtime|cupti)-/.test(d) && existsSync(join(CUDA, 'dist-info', d, 'METADATA')))
   : [];
-if (REAL_LIBS.length < 2) console.warn(`seek-equals-stream: NVIDIA libraries absent from ${CUDA}/lib64 (have: ${REAL_LIBS.join(', ') || 'none'}); that image holds what is there`);
+if (REAL_LIBS.length < 2)
+  console.warn(`seek-equals-stream: NVIDIA libraries absent from ${CUDA}/lib64 (have: ${REAL_LIBS.join(', ') || 'none'}); that image holds what is there`);
 
 // ---- the images ------------------------------------------------------------------------------------------------------
 
@@ -101,11 +102,16 @@ const IMAGES: Record<string, ImageSpec> = {
     layers: [
       DEBIAN,
       {
-        ...wheel(SP, 'torch-2.4.0+cu121.dist-info', TORCH_240_CU121_METADATA, { 'torch/version.py': TORCH_240_CU121_VERSION_PY, 'torch/lib/libtorch_cuda.so': ELF }),
+        ...wheel(SP, 'torch-2.4.0+cu121.dist-info', TORCH_240_CU121_METADATA, {
+          'torch/version.py': TORCH_240_CU121_VERSION_PY,
+          'torch/lib/libtorch_cuda.so': ELF,
+        }),
         ...nvidiaWheel(SP, 'nvidia-cuda-runtime-cu12', '12.1.105', ['nvidia/cuda_runtime/lib/libcudart.so.12']),
         ...nvidiaWheel(SP, 'nvidia-cudnn-cu12', '9.1.0.70', ['nvidia/cudnn/lib/libcudnn.so.9']),
         ...nvidiaWheel(SP, 'nvidia-cublas-cu12', '12.1.3.1', ['nvidia/cublas/lib/libcublas.so.12', 'nvidia/cublas/lib/libcublasLt.so.12']),
-        ...wheel(SP, 'tensorflow-2.16.1.dist-info', metadata('tensorflow', '2.16.1', ['absl-py>=1.0.0']), { 'tensorflow/python/platform/build_info.py': TF_2161_BUILD_INFO }),
+        ...wheel(SP, 'tensorflow-2.16.1.dist-info', metadata('tensorflow', '2.16.1', ['absl-py>=1.0.0']), {
+          'tensorflow/python/platform/build_info.py': TF_2161_BUILD_INFO,
+        }),
       },
     ],
   },
@@ -116,7 +122,10 @@ const IMAGES: Record<string, ImageSpec> = {
   pixi: {
     layers: [
       { 'etc/os-release': 'ID=ubuntu\nVERSION_ID="24.04"\n' },
-      { ...condaEnv('app/.pixi/envs/prod', cuda129Files('app/.pixi/envs/prod')), 'app/.pixi/envs/prod/conda-meta/pixi': pixiEnvRecord('prod', ['__glibc >=2.28', '__cuda >=12']) },
+      {
+        ...condaEnv('app/.pixi/envs/prod', cuda129Files('app/.pixi/envs/prod')),
+        'app/.pixi/envs/prod/conda-meta/pixi': pixiEnvRecord('prod', ['__glibc >=2.28', '__cuda >=12']),
+      },
       { 'app/pixi.toml': PIXI_TOML_CUDA12.replace('cuda = "12"', 'cuda = "12.4"'), 'app/train.py': 'import torch\n' },
     ],
   },
@@ -308,7 +317,11 @@ describe('layers that end oddly (an oci layout of hand-made blobs)', () => {
   test('a layer cut mid-body: the same CORRUPT_LAYER error both ways (the seek path hands it to the streaming reader)', async () => {
     const whole = await packLayer({ [CUDART]: 'x'.repeat(3000) });
     const source = layoutOfBlobs('cut', [await packLayer({ 'etc/os-release': 'ID=debian\n' }), whole.subarray(0, 1500)]);
-    const errorOf = (seek: boolean) => analyseImage(source, { matrix, seek, jobs: 1 }).then(() => undefined, (e: Error & { code?: string }) => ({ code: e.code, message: e.message }));
+    const errorOf = (seek: boolean) =>
+      analyseImage(source, { matrix, seek, jobs: 1 }).then(
+        () => undefined,
+        (e: Error & { code?: string }) => ({ code: e.code, message: e.message }),
+      );
     streamSpy.mockClear();
     seeks = [];
     const withSeek = await errorOf(true);

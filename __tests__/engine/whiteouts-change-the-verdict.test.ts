@@ -52,10 +52,7 @@ describe('whiteouts and opaque directories', () => {
   });
 
   test('a file re-added in the same layer as the opaque marker still counts', async () => {
-    const { image } = await verdictFor(
-      [base, { 'opt/cuda-12.8/lib/.wh..wh..opq': '', 'opt/cuda-12.8/lib/libcudart.so.12.8.57': 'elf' }],
-      'opaque-readd',
-    );
+    const { image } = await verdictFor([base, { 'opt/cuda-12.8/lib/.wh..wh..opq': '', 'opt/cuda-12.8/lib/libcudart.so.12.8.57': 'elf' }], 'opaque-readd');
     expect(image.cuda?.runtime).toBe('12.8.57');
   });
 

@@ -67,7 +67,7 @@ describe('conda-meta records', () => {
     expect(out.evidence.find((e) => e.package === 'pytorch')?.cuda).toBe('12.9');
   });
 
-  test('the pytorch channel\'s CUDA 11.8 build and anaconda\'s cudatoolkit 11.8.0 (conda-era images)', () => {
+  test("the pytorch channel's CUDA 11.8 build and anaconda's cudatoolkit 11.8.0 (conda-era images)", () => {
     const out = condaMetaEvidence(fakeView(env('opt/conda', PYTORCH_CHANNEL_CUDA118)));
     expect(out.evidence.map((e) => [e.kind, e.package, e.version, e.cuda, e.cudnn])).toEqual([
       ['cudart', 'cudatoolkit', '11.8.0', '11.8', undefined],
@@ -97,7 +97,13 @@ describe('conda-meta records', () => {
   });
 
   test('a head cut short still yields its depends', () => {
-    const text = condaRecord({ name: 'jaxlib', version: '0.6.0', build: 'cuda126py313h1234567_200', depends: ['__cuda >=12.6', 'cuda-version >=12.6,<13'], files: 3000 });
+    const text = condaRecord({
+      name: 'jaxlib',
+      version: '0.6.0',
+      build: 'cuda126py313h1234567_200',
+      depends: ['__cuda >=12.6', 'cuda-version >=12.6,<13'],
+      files: 3000,
+    });
     expect(parseRecordJson(text.slice(0, 4096))).toEqual({ depends: ['__cuda >=12.6', 'cuda-version >=12.6,<13'], constrains: [] });
   });
 
@@ -127,8 +133,16 @@ describe('conda naming', () => {
   });
 
   test('a package with a cuda build string but no dedicated rule is a cuda-package; cuda-nvcc is versioned like the toolkit', () => {
-    expect(classifyCondaRecord({ name: 'faiss-gpu', version: '1.9.0', build: 'py3.12_h0123456_cuda12.4_0' })).toEqual({ kind: 'cuda-package', cuda: '12.4', confidence: 'exact' });
-    expect(classifyCondaRecord({ name: 'cuda-nvcc', version: '12.9.86', build: 'hcdd1206_1' })).toEqual({ kind: 'cuda-package', cuda: '12.9', confidence: 'exact' });
+    expect(classifyCondaRecord({ name: 'faiss-gpu', version: '1.9.0', build: 'py3.12_h0123456_cuda12.4_0' })).toEqual({
+      kind: 'cuda-package',
+      cuda: '12.4',
+      confidence: 'exact',
+    });
+    expect(classifyCondaRecord({ name: 'cuda-nvcc', version: '12.9.86', build: 'hcdd1206_1' })).toEqual({
+      kind: 'cuda-package',
+      cuda: '12.9',
+      confidence: 'exact',
+    });
     expect(classifyCondaRecord({ name: 'cuda-compat', version: '12.9.1', build: 'h8c9c3d8_0' })).toBeUndefined();
     expect(classifyCondaRecord({ name: 'numpy', version: '2.3.1', build: 'py313h17eae1a_0' })).toBeUndefined();
   });

@@ -200,7 +200,9 @@ describe('config values as other tools may write them', () => {
 
   test('env vars that pin nothing are ignored', () => {
     expect(
-      configEvidence(fakeConfig({ NV_LIBNCCL_PACKAGE_NAME: 'libnccl2', NV_CUDNN_PACKAGE_NAME: 'libcudnn9-cuda-12', NVARCH: 'sbsa', NV_SOMETHING_PACKAGE: 'curl' })),
+      configEvidence(
+        fakeConfig({ NV_LIBNCCL_PACKAGE_NAME: 'libnccl2', NV_CUDNN_PACKAGE_NAME: 'libcudnn9-cuda-12', NVARCH: 'sbsa', NV_SOMETHING_PACKAGE: 'curl' }),
+      ),
     ).toEqual([]);
   });
 

@@ -72,7 +72,9 @@ describe('the toolkit version files', () => {
   test('broken JSON is a finding, not an exception', () => {
     const out = cudaVersionFileEvidence(fakeView([{ path: 'usr/local/cuda-12.4/version.json', content: '{"cuda": {"version": "12.4.1"' }]));
     expect(out.evidence).toEqual([]);
-    expect(out.findings).toEqual([expect.objectContaining({ code: 'EVIDENCE_BAD_VERSION_FILE', severity: 'warning', path: '/usr/local/cuda-12.4/version.json' })]);
+    expect(out.findings).toEqual([
+      expect.objectContaining({ code: 'EVIDENCE_BAD_VERSION_FILE', severity: 'warning', path: '/usr/local/cuda-12.4/version.json' }),
+    ]);
     expect(out.findings[0].message).toContain('not valid JSON');
   });
 

@@ -28,7 +28,11 @@ function image() {
     { path: 'usr/local/cuda-12.4/compat/libcuda.so.550.54.15', layer: 1 },
     // the same stanza twice: identical evidence is reported once
     { path: 'var/lib/dpkg/status', content: `${NCCL_STANZA}\n${NCCL_STANZA}`, layer: 1 },
-    { path: 'app/venv/lib/python3.12/site-packages/nvidia_cudnn_cu12-9.1.0.70.dist-info/METADATA', content: 'Name: nvidia-cudnn-cu12\nVersion: 9.1.0.70\n', layer: 3 },
+    {
+      path: 'app/venv/lib/python3.12/site-packages/nvidia_cudnn_cu12-9.1.0.70.dist-info/METADATA',
+      content: 'Name: nvidia-cudnn-cu12\nVersion: 9.1.0.70\n',
+      layer: 3,
+    },
   ]);
   return { config, view };
 }
@@ -92,7 +96,11 @@ describe('detectEvidence', () => {
   });
 
   test('an image without CUDA has no evidence and no findings', () => {
-    const out = detectEvidence(fakeConfig({ PATH: '/usr/bin' }), fakeView([{ path: 'var/lib/dpkg/status', content: 'Package: libc6\nStatus: install ok installed\nVersion: 2.35\n' }]), matrix);
+    const out = detectEvidence(
+      fakeConfig({ PATH: '/usr/bin' }),
+      fakeView([{ path: 'var/lib/dpkg/status', content: 'Package: libc6\nStatus: install ok installed\nVersion: 2.35\n' }]),
+      matrix,
+    );
     expect(out).toEqual({ evidence: [], findings: [], requirements: { expressions: [], disabled: false } });
   });
 });

@@ -166,9 +166,20 @@ describe("an image with Debian's PyTorch (python3-torch-cuda, libgloo-cuda-0, li
   });
 
   test('the checks above would see the old misreading ("CUDA 0" from libgloo-cuda-0)', () => {
-    const cuda0: Evidence = { kind: 'cuda-package', component: 'libgloo', cuda: '0', from: 'package', package: 'libgloo-cuda-0', path: '/var/lib/dpkg/status', layerIndex: 0, confidence: 'exact' };
+    const cuda0: Evidence = {
+      kind: 'cuda-package',
+      component: 'libgloo',
+      cuda: '0',
+      from: 'package',
+      package: 'libgloo-cuda-0',
+      path: '/var/lib/dpkg/status',
+      layerIndex: 0,
+      confidence: 'exact',
+    };
     const req = deriveRequirement({ evidence: [...image.evidence, cuda0], require: { expressions: [], disabled: false }, layers: LAYERS }, matrix);
-    const codes = judge({ image: 'x', requirement: req, target: adHocTarget({ driver: '550.54.15' }, matrix), policy: DEFAULT_POLICY }, matrix).reasons.map((r) => r.code);
+    const codes = judge({ image: 'x', requirement: req, target: adHocTarget({ driver: '550.54.15' }, matrix), policy: DEFAULT_POLICY }, matrix).reasons.map(
+      (r) => r.code,
+    );
     expect(codes).toEqual(expect.arrayContaining(['MIXED_CUDA_MAJORS', 'UNKNOWN_CUDA_RELEASE']));
   });
 });
@@ -217,16 +228,36 @@ describe('package names ending in a number', () => {
 describe("Debian/Ubuntu's CUDA package names and versions", () => {
   test.each([
     // bookworm non-free (nvidia-cuda-toolkit 11.8.0-5~deb12u1): a stable update's revision has its own "~"
-    ['libcudart11.0', '11.8.89~11.8.0-5~deb12u1', 'nvidia-cuda-toolkit (11.8.0-5~deb12u1)', { kind: 'cudart', version: '11.8.89', cuda: '11.8.0', sonameMajor: 11 }],
-    ['libcufft10', '11.1.1+~10.9.0.58~11.8.0-5~deb12u1', 'nvidia-cuda-toolkit (11.8.0-5~deb12u1)', { kind: 'cufft', version: '10.9.0.58', cuda: '11.8.0', sonameMajor: 10 }],
-    ['libnvrtc11.2', '11.8.89~11.8.0-5~deb12u1', 'nvidia-cuda-toolkit (11.8.0-5~deb12u1)', { kind: 'nvrtc', version: '11.8.89', cuda: '11.8.0', sonameMajor: 11 }],
+    [
+      'libcudart11.0',
+      '11.8.89~11.8.0-5~deb12u1',
+      'nvidia-cuda-toolkit (11.8.0-5~deb12u1)',
+      { kind: 'cudart', version: '11.8.89', cuda: '11.8.0', sonameMajor: 11 },
+    ],
+    [
+      'libcufft10',
+      '11.1.1+~10.9.0.58~11.8.0-5~deb12u1',
+      'nvidia-cuda-toolkit (11.8.0-5~deb12u1)',
+      { kind: 'cufft', version: '10.9.0.58', cuda: '11.8.0', sonameMajor: 10 },
+    ],
+    [
+      'libnvrtc11.2',
+      '11.8.89~11.8.0-5~deb12u1',
+      'nvidia-cuda-toolkit (11.8.0-5~deb12u1)',
+      { kind: 'nvrtc', version: '11.8.89', cuda: '11.8.0', sonameMajor: 11 },
+    ],
     // trixie non-free (nvidia-cuda-toolkit 12.4.1-2)
     ['libnvrtc-builtins12.4', '12.4.127~12.4.1-2', 'nvidia-cuda-toolkit (12.4.1-2)', { kind: 'nvrtc', version: '12.4.127', cuda: '12.4.1', sonameMajor: 12 }],
     ['libcusolvermg11', '11.6.1.9~12.4.1-2', 'nvidia-cuda-toolkit (12.4.1-2)', { kind: 'cusolver', version: '11.6.1.9', cuda: '12.4.1', sonameMajor: 11 }],
     ['libnvjitlink12', '12.4.127~12.4.1-2', 'nvidia-cuda-toolkit (12.4.1-2)', { kind: 'nvjitlink', version: '12.4.127', cuda: '12.4.1', sonameMajor: 12 }],
     // any other binary of the nvidia-cuda-toolkit source is a CUDA package of the release
     ['libnppc12', '12.2.5.30~12.4.1-2', 'nvidia-cuda-toolkit (12.4.1-2)', { kind: 'cuda-package', component: 'libnppc', version: '12.2.5.30', cuda: '12.4.1' }],
-    ['nvidia-cuda-dev', '12.4.127~12.4.1-2', 'nvidia-cuda-toolkit (12.4.1-2)', { kind: 'cuda-package', component: 'nvidia-cuda-dev', version: '12.4.127', cuda: '12.4.1' }],
+    [
+      'nvidia-cuda-dev',
+      '12.4.127~12.4.1-2',
+      'nvidia-cuda-toolkit (12.4.1-2)',
+      { kind: 'cuda-package', component: 'nvidia-cuda-dev', version: '12.4.127', cuda: '12.4.1' },
+    ],
     ['nvidia-cuda-toolkit-doc', '12.4.1-2', 'nvidia-cuda-toolkit', { kind: 'cuda-package', version: '12.4.1', cuda: '12.4.1' }],
     // the driver library of Debian's Tesla branches
     ['libnvidia-tesla-535-cuda1', '535.216.03-3~deb12u1', 'nvidia-graphics-drivers-tesla-535', { kind: 'driver-lib', version: '535.216.03' }],
@@ -237,7 +268,16 @@ describe("Debian/Ubuntu's CUDA package names and versions", () => {
   test('a runtime library name without a Debian version keeps its soname major for the matrix rules', () => {
     const facts = classifyPackage('libcublas12', '12.4.5.8-1');
     expect(facts).toEqual({ kind: 'cublas', component: 'cublas', version: '12.4.5.8', sonameMajor: 12 });
-    const ev: Evidence = { kind: 'cublas', version: '12.4.5.8', sonameMajor: 12, from: 'package', package: 'libcublas12', path: '/var/lib/dpkg/status', layerIndex: 0, confidence: 'exact' };
+    const ev: Evidence = {
+      kind: 'cublas',
+      version: '12.4.5.8',
+      sonameMajor: 12,
+      from: 'package',
+      package: 'libcublas12',
+      path: '/var/lib/dpkg/status',
+      layerIndex: 0,
+      confidence: 'exact',
+    };
     const req = deriveRequirement({ evidence: [ev], require: { expressions: [], disabled: false }, layers: LAYERS }, matrix);
     expect(req.needs).toEqual([expect.objectContaining({ cuda: '12', level: 'major', unknown: false })]);
   });

@@ -201,12 +201,14 @@ describe('package names', () => {
     expect(classifyPackage(name, version)).toMatchObject(expected);
   });
 
-  test.each([['libcups2', '2.4.1-1'], ['libcurl3-gnutls', '7.81.0-1'], ['cuda-keyring', '1.1-1'], ['python3-numpy', '1:1.21.5-1']])(
-    '%s is not a CUDA package',
-    (name, version) => {
-      expect(classifyPackage(name, version)).toBeUndefined();
-    },
-  );
+  test.each([
+    ['libcups2', '2.4.1-1'],
+    ['libcurl3-gnutls', '7.81.0-1'],
+    ['cuda-keyring', '1.1-1'],
+    ['python3-numpy', '1:1.21.5-1'],
+  ])('%s is not a CUDA package', (name, version) => {
+    expect(classifyPackage(name, version)).toBeUndefined();
+  });
 });
 
 describe('distroless status.d', () => {
@@ -220,7 +222,13 @@ describe('distroless status.d', () => {
       ]),
     );
     expect(out.evidence).toEqual([
-      expect.objectContaining({ kind: 'cudnn', package: 'libcudnn9-cuda-12', version: '9.1.0.70', cuda: '12', path: '/var/lib/dpkg/status.d/libcudnn9-cuda-12' }),
+      expect.objectContaining({
+        kind: 'cudnn',
+        package: 'libcudnn9-cuda-12',
+        version: '9.1.0.70',
+        cuda: '12',
+        path: '/var/lib/dpkg/status.d/libcudnn9-cuda-12',
+      }),
     ]);
   });
 
@@ -232,7 +240,8 @@ describe('distroless status.d', () => {
 
 describe('damaged status files', () => {
   test('malformed stanzas are skipped, the rest still read', () => {
-    const text = 'Package: libnccl2\nStatus: install ok installed\nthis line is not a field\nVersion: 2.21.5-1+cuda12.4\n\nVersion: 1\nStatus: install ok installed\n\nPackage: cuda-cudart-12-4\r\nStatus: install ok installed\r\nVersion: 12.4.127-1\r\n';
+    const text =
+      'Package: libnccl2\nStatus: install ok installed\nthis line is not a field\nVersion: 2.21.5-1+cuda12.4\n\nVersion: 1\nStatus: install ok installed\n\nPackage: cuda-cudart-12-4\r\nStatus: install ok installed\r\nVersion: 12.4.127-1\r\n';
     expect(parseDpkgStatus(text).map((p) => p.package)).toEqual(['cuda-cudart-12-4']);
   });
 

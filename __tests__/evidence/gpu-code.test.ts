@@ -16,7 +16,14 @@ const layer = (digest: string, entries: LayerEntry[], whiteouts: string[] = []):
   findings: [],
 });
 
-const multi = { sass: ['sm_80', 'sm_90'], ptx: [{ arch: 'compute_90', isa: '8.4' }, { arch: 'compute_90', isa: '9.0' }, { arch: 'compute_120', isa: '9.0' }] };
+const multi = {
+  sass: ['sm_80', 'sm_90'],
+  ptx: [
+    { arch: 'compute_90', isa: '8.4' },
+    { arch: 'compute_90', isa: '9.0' },
+    { arch: 'compute_120', isa: '9.0' },
+  ],
+};
 
 describe('gpuCodeEvidence', () => {
   test('one item per binary with device code, with where it came from; symlinks and plain files add nothing', () => {

@@ -68,7 +68,13 @@ describe('evidenceInterest', () => {
   test('keeps only the shared objects out of a large image listing', () => {
     const paths: string[] = [];
     for (let i = 0; i < 300_000; i++) {
-      paths.push(i % 3 === 0 ? `usr/lib/python3/dist-packages/pkg${i}/module_${i}.py` : i % 3 === 1 ? `usr/share/locale/x${i}/LC_MESSAGES/libc.mo` : `usr/lib/x86_64-linux-gnu/lib${i}.so.1`);
+      paths.push(
+        i % 3 === 0
+          ? `usr/lib/python3/dist-packages/pkg${i}/module_${i}.py`
+          : i % 3 === 1
+            ? `usr/share/locale/x${i}/LC_MESSAGES/libc.mo`
+            : `usr/lib/x86_64-linux-gnu/lib${i}.so.1`,
+      );
     }
     let kept = 0;
     for (const p of paths) if (evidenceInterest(p, 100)) kept++;

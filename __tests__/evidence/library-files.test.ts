@@ -44,10 +44,12 @@ describe('CUDA libraries found as files', () => {
   });
 
   test('a symlink loop yields nothing', () => {
-    expect(scan([
-      { path: 'lib/libcudart.so.12', link: 'libcudart.so.13' },
-      { path: 'lib/libcudart.so.13', link: 'libcudart.so.12' },
-    ])).toEqual([]);
+    expect(
+      scan([
+        { path: 'lib/libcudart.so.12', link: 'libcudart.so.13' },
+        { path: 'lib/libcudart.so.13', link: 'libcudart.so.12' },
+      ]),
+    ).toEqual([]);
   });
 
   test('link-time stubs and static archives are not runtime libraries', () => {
@@ -81,23 +83,25 @@ describe('CUDA libraries found as files', () => {
       { path: 'usr/lib/x86_64-linux-gnu/libcudnn_engines_precompiled.so.9.1.0' },
     ]);
     const rows = ev.map((e) => [e.component, e.kind, e.version, e.cuda ?? null, e.sonameMajor, e.confidence]);
-    expect(rows).toEqual(expect.arrayContaining([
-      ['libcublas', 'cublas', '12.4.5.8', null, 12, 'exact'],
-      ['libcublasLt', 'cublasLt', '12.4.5.8', null, 12, 'exact'],
-      ['libcufft', 'cufft', '11.2.1.3', null, 11, 'exact'],
-      ['libcufftw', 'cufft', '11.2.1.3', null, 11, 'exact'],
-      ['libcurand', 'curand', '10.3.5.147', null, 10, 'exact'],
-      ['libcusparse', 'cusparse', '12.3.1.170', null, 12, 'exact'],
-      ['libcusolver', 'cusolver', '11.6.1.9', null, 11, 'exact'],
-      ['libcusolverMg', 'cusolver', '11.6.1.9', null, 11, 'exact'],
-      ['libnvrtc', 'nvrtc', '12.4.127', '12.4', 12, 'exact'],
-      ['libnvrtc-builtins', 'nvrtc', '12.4.127', '12.4', 12, 'exact'],
-      ['libnvJitLink', 'nvjitlink', '12.4.127', '12.4', 12, 'exact'],
-      ['libnccl', 'nccl', '2.21.5', null, 2, 'exact'],
-      ['libcudnn', 'cudnn', '9.1.0', null, 9, 'exact'],
-      ['libcudnn_ops', 'cudnn', '9.1.0', null, 9, 'exact'],
-      ['libcudnn_engines_precompiled', 'cudnn', '9.1.0', null, 9, 'exact'],
-    ]));
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        ['libcublas', 'cublas', '12.4.5.8', null, 12, 'exact'],
+        ['libcublasLt', 'cublasLt', '12.4.5.8', null, 12, 'exact'],
+        ['libcufft', 'cufft', '11.2.1.3', null, 11, 'exact'],
+        ['libcufftw', 'cufft', '11.2.1.3', null, 11, 'exact'],
+        ['libcurand', 'curand', '10.3.5.147', null, 10, 'exact'],
+        ['libcusparse', 'cusparse', '12.3.1.170', null, 12, 'exact'],
+        ['libcusolver', 'cusolver', '11.6.1.9', null, 11, 'exact'],
+        ['libcusolverMg', 'cusolver', '11.6.1.9', null, 11, 'exact'],
+        ['libnvrtc', 'nvrtc', '12.4.127', '12.4', 12, 'exact'],
+        ['libnvrtc-builtins', 'nvrtc', '12.4.127', '12.4', 12, 'exact'],
+        ['libnvJitLink', 'nvjitlink', '12.4.127', '12.4', 12, 'exact'],
+        ['libnccl', 'nccl', '2.21.5', null, 2, 'exact'],
+        ['libcudnn', 'cudnn', '9.1.0', null, 9, 'exact'],
+        ['libcudnn_ops', 'cudnn', '9.1.0', null, 9, 'exact'],
+        ['libcudnn_engines_precompiled', 'cudnn', '9.1.0', null, 9, 'exact'],
+      ]),
+    );
     expect(rows).toHaveLength(15);
   });
 
@@ -157,10 +161,7 @@ describe('CUDA libraries found as files', () => {
   });
 
   test('a link to a file with an unrelated name takes the link name, inferred', () => {
-    const [ev] = scan([
-      { path: 'app/lib/libcudart.so.12.4.127', link: '../blobs/3f9a' },
-      { path: 'app/blobs/3f9a' },
-    ]);
+    const [ev] = scan([{ path: 'app/lib/libcudart.so.12.4.127', link: '../blobs/3f9a' }, { path: 'app/blobs/3f9a' }]);
     expect(ev).toMatchObject({ kind: 'cudart', version: '12.4.127', confidence: 'inferred', path: '/app/blobs/3f9a' });
     expect(ev.detail).toContain('link name');
   });

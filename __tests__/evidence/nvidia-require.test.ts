@@ -1,11 +1,5 @@
 import fc from 'fast-check';
-import {
-  collectRequirements,
-  formatRequire,
-  legacyMajorMinor,
-  parseGoBool,
-  parseRequire,
-} from '../../src/evidence/nvidia-require';
+import { collectRequirements, formatRequire, legacyMajorMinor, parseGoBool, parseRequire } from '../../src/evidence/nvidia-require';
 import { fakeConfig } from './fake-view';
 import { REQUIRE_11_8_0, REQUIRE_12_4_1, REQUIRE_12_8_1, REQUIRE_13_0_0 } from '../fixtures/nvidia-require-strings';
 
@@ -48,9 +42,7 @@ describe("NVIDIA's own NVIDIA_REQUIRE_CUDA strings", () => {
   });
 
   test('the arm64 11.8 string is a single condition', () => {
-    expect(parseRequire('NVIDIA_REQUIRE_CUDA', 'cuda>=11.8').alternatives).toEqual([
-      [{ property: 'cuda', op: '>=', value: '11.8', raw: 'cuda>=11.8' }],
-    ]);
+    expect(parseRequire('NVIDIA_REQUIRE_CUDA', 'cuda>=11.8').alternatives).toEqual([[{ property: 'cuda', op: '>=', value: '11.8', raw: 'cuda>=11.8' }]]);
   });
 });
 
@@ -137,13 +129,10 @@ describe('the libnvidia-container grammar', () => {
 });
 
 describe('formatRequire', () => {
-  test.each([REQUIRE_11_8_0, REQUIRE_12_4_1, REQUIRE_12_8_1, REQUIRE_13_0_0, '', 'cuda>=12 ,', ',', 'Cuda>=12  brand=x,,arch>=.1'])(
-    'round-trips %#',
-    (raw) => {
-      const x = parseRequire('NVIDIA_REQUIRE_CUDA', raw);
-      expect(parseRequire('NVIDIA_REQUIRE_CUDA', formatRequire(x))).toEqual(x);
-    },
-  );
+  test.each([REQUIRE_11_8_0, REQUIRE_12_4_1, REQUIRE_12_8_1, REQUIRE_13_0_0, '', 'cuda>=12 ,', ',', 'Cuda>=12  brand=x,,arch>=.1'])('round-trips %#', (raw) => {
+    const x = parseRequire('NVIDIA_REQUIRE_CUDA', raw);
+    expect(parseRequire('NVIDIA_REQUIRE_CUDA', formatRequire(x))).toEqual(x);
+  });
 
   test('rebuilds text from the alternatives when raw no longer matches them', () => {
     const x = parseRequire('X', 'cuda>=12.4 brand=tesla,driver>=535');
@@ -286,7 +275,7 @@ describe('legacy images (CUDA_VERSION without NVIDIA_REQUIRE_CUDA)', () => {
     // Masterminds/semver v3 NewVersion (coerce mode) accepts leading zeros and a prerelease after any part
     ['12.04', '12.4'],
     ['12.4-rc1', '12.4'],
-  ])('CUDA_VERSION %s gives cuda>=%s, as Masterminds/semver v3 (the toolkit\'s parser) reads it', (v, mm) => {
+  ])("CUDA_VERSION %s gives cuda>=%s, as Masterminds/semver v3 (the toolkit's parser) reads it", (v, mm) => {
     expect(legacyMajorMinor(v)).toBe(mm);
   });
 

@@ -88,7 +88,9 @@ describe('pip dist-info directories', () => {
 
   test('without METADATA, the directory name alone is used and that is said', () => {
     const out = pipDistInfoEvidence(fakeView([{ path: `${SP}/nvidia_nccl_cu12-2.21.5.dist-info`, type: 'dir' }]));
-    expect(out.evidence).toEqual([expect.objectContaining({ kind: 'nccl', version: '2.21.5', cuda: '12', detail: expect.stringContaining('METADATA not read') })]);
+    expect(out.evidence).toEqual([
+      expect.objectContaining({ kind: 'nccl', version: '2.21.5', cuda: '12', detail: expect.stringContaining('METADATA not read') }),
+    ]);
   });
 
   test('METADATA wins over a directory name that disagrees, with a finding', () => {
@@ -98,7 +100,9 @@ describe('pip dist-info directories', () => {
   });
 
   test('METADATA files outside a dist-info directory are ignored', () => {
-    const out = pipDistInfoEvidence(fakeView([{ path: `${SP}/nvidia_cudnn_cu12-9.1.0.70.egg-info/METADATA`, content: metadata('nvidia-cudnn-cu12', '9.1.0.70') }]));
+    const out = pipDistInfoEvidence(
+      fakeView([{ path: `${SP}/nvidia_cudnn_cu12-9.1.0.70.egg-info/METADATA`, content: metadata('nvidia-cudnn-cu12', '9.1.0.70') }]),
+    );
     expect(out.evidence).toEqual([]);
   });
 });

@@ -60,7 +60,7 @@ describe('Requires-Dist', () => {
     expect(reqs.some((r) => r.name === 'nvidia-cuda-runtime-cu11')).toBe(false);
   });
 
-  test('tensorflow[and-cuda]\'s NVIDIA wheels are an extra: not a claim about the installed build', () => {
+  test("tensorflow[and-cuda]'s NVIDIA wheels are an extra: not a claim about the installed build", () => {
     const tf = metadata('tensorflow', '2.17.0', ['nvidia-cuda-runtime-cu12==12.3.101; extra == "and-cuda"']);
     expect(cudaFromRequirements(requiresDist(tf))).toBeUndefined();
   });
@@ -109,7 +109,11 @@ describe('CUDA 13 nvidia-* wheels without a -cuNN suffix', () => {
     const out = pipDistInfoEvidence(
       fakeView([
         { path: `${SP}/nvidia_cublas-13.1.0.3.dist-info/METADATA`, content: metadata('nvidia-cublas', '13.1.0.3') },
-        { path: `${SP}/nvidia_cublas-13.1.0.3.dist-info/RECORD`, content: 'nvidia/cu13/lib/libcublas.so.13,sha256=abc,123\nnvidia/cu13/lib/libcublasLt.so.13,sha256=def,456\nnvidia_cublas-13.1.0.3.dist-info/METADATA,,\n' },
+        {
+          path: `${SP}/nvidia_cublas-13.1.0.3.dist-info/RECORD`,
+          content:
+            'nvidia/cu13/lib/libcublas.so.13,sha256=abc,123\nnvidia/cu13/lib/libcublasLt.so.13,sha256=def,456\nnvidia_cublas-13.1.0.3.dist-info/METADATA,,\n',
+        },
         { path: `${SP}/nvidia_cufft-12.0.0.61.dist-info/METADATA`, content: metadata('nvidia-cufft', '12.0.0.61') },
         { path: `${SP}/nvidia_cufft-12.0.0.61.dist-info/RECORD`, content: 'nvidia/cu13/lib/libcufft.so.12,sha256=abc,123\n' },
         { path: `${SP}/nvidia_cuda_runtime-13.0.96.dist-info/METADATA`, content: metadata('nvidia-cuda-runtime', '13.0.96') },

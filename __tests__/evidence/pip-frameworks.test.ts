@@ -83,13 +83,19 @@ describe('torch', () => {
   });
 
   test('a CPU build (+cpu, cuda = None) is listed as CPU-only and carries no CUDA', () => {
-    const items = frameworks([dist('torch-2.8.0+cpu.dist-info', metadata('torch', '2.8.0+cpu', ['filelock'])), file('torch/version.py', TORCH_280_CPU_VERSION_PY)]);
+    const items = frameworks([
+      dist('torch-2.8.0+cpu.dist-info', metadata('torch', '2.8.0+cpu', ['filelock'])),
+      file('torch/version.py', TORCH_280_CPU_VERSION_PY),
+    ]);
     expect(items.map(brief)).toEqual([['torch', '2.8.0+cpu', undefined, 'CPU-only build']]);
     expect(items[0].value).toBe('cuda: Optional[str] = None');
   });
 
   test('a ROCm build is not a CUDA build either', () => {
-    const vp = TORCH_280_CPU_VERSION_PY.replace("'2.8.0+cpu'", "'2.8.0+rocm6.4'").replace('hip: Optional[str] = None', "hip: Optional[str] = '6.4.43483-a187df25c'");
+    const vp = TORCH_280_CPU_VERSION_PY.replace("'2.8.0+cpu'", "'2.8.0+rocm6.4'").replace(
+      'hip: Optional[str] = None',
+      "hip: Optional[str] = '6.4.43483-a187df25c'",
+    );
     expect(frameworks([dist('torch-2.8.0+rocm6.4.dist-info', metadata('torch', '2.8.0+rocm6.4')), file('torch/version.py', vp)]).map(brief)).toEqual([
       ['torch', '2.8.0+rocm6.4', undefined, 'ROCm build (no CUDA)'],
     ]);
@@ -128,7 +134,10 @@ describe('torch', () => {
 
 describe('tensorflow', () => {
   test('TF 2.16 build_info.py: CUDA 12.3, cuDNN 8, and the GPU code it carries', () => {
-    const items = frameworks([dist('tensorflow-2.16.1.dist-info', metadata('tensorflow', '2.16.1')), file('tensorflow/python/platform/build_info.py', TF_2161_BUILD_INFO)]);
+    const items = frameworks([
+      dist('tensorflow-2.16.1.dist-info', metadata('tensorflow', '2.16.1')),
+      file('tensorflow/python/platform/build_info.py', TF_2161_BUILD_INFO),
+    ]);
     expect(items).toEqual([
       expect.objectContaining({
         kind: 'framework',
@@ -144,15 +153,22 @@ describe('tensorflow', () => {
   });
 
   test('a three-part cuda_version (12.5.1) is the 12.5 family; is_cuda_build False is CPU-only', () => {
-    const tf218 = TF_2161_BUILD_INFO.replace("('cuda_version', '12.3')", "('cuda_version', '12.5.1')").replace("('cudnn_version', '8')", "('cudnn_version', '9')");
+    const tf218 = TF_2161_BUILD_INFO.replace("('cuda_version', '12.3')", "('cuda_version', '12.5.1')").replace(
+      "('cudnn_version', '8')",
+      "('cudnn_version', '9')",
+    );
     expect(frameworks([file('tensorflow/python/platform/build_info.py', tf218)]).map((e) => [e.cuda, e.cudnn])).toEqual([['12.5', '9']]);
-    expect(frameworks([dist('tensorflow_cpu-2.16.1.dist-info', metadata('tensorflow-cpu', '2.16.1')), file('tensorflow/python/platform/build_info.py', TF_CPU_BUILD_INFO)]).map(brief)).toEqual([
-      ['tensorflow-cpu', '2.16.1', undefined, 'CPU-only build'],
-    ]);
+    expect(
+      frameworks([
+        dist('tensorflow_cpu-2.16.1.dist-info', metadata('tensorflow-cpu', '2.16.1')),
+        file('tensorflow/python/platform/build_info.py', TF_CPU_BUILD_INFO),
+      ]).map(brief),
+    ).toEqual([['tensorflow-cpu', '2.16.1', undefined, 'CPU-only build']]);
   });
 
   test('a dict-style build_info (older generator) reads the same', () => {
-    const text = "build_info = {'cuda_version': '11.2', 'cudnn_version': '8', 'cuda_compute_capabilities': ['sm_35', 'sm_86', 'compute_86'], 'is_cuda_build': True}\n";
+    const text =
+      "build_info = {'cuda_version': '11.2', 'cudnn_version': '8', 'cuda_compute_capabilities': ['sm_35', 'sm_86', 'compute_86'], 'is_cuda_build': True}\n";
     expect(frameworks([file('tensorflow/python/platform/build_info.py', text)]).map((e) => [e.cuda, e.gpuArchs?.ptx])).toEqual([['11.2', ['compute_86']]]);
   });
 
@@ -178,7 +194,9 @@ describe('wheels named for their CUDA', () => {
   });
 
   test('the old monolithic jaxlib wheel: +cuda12.cudnn89', () => {
-    expect(frameworks([dist('jaxlib-0.4.23+cuda12.cudnn89.dist-info', metadata('jaxlib', '0.4.23+cuda12.cudnn89'))]).map((e) => [e.cuda, e.cudnn])).toEqual([['12', '8.9']]);
+    expect(frameworks([dist('jaxlib-0.4.23+cuda12.cudnn89.dist-info', metadata('jaxlib', '0.4.23+cuda12.cudnn89'))]).map((e) => [e.cuda, e.cudnn])).toEqual([
+      ['12', '8.9'],
+    ]);
   });
 
   test('cupy-cuda12x / cupy-cuda11x / per-minor cupy-cuda102', () => {
@@ -205,7 +223,10 @@ describe('wheels named for their CUDA', () => {
   });
 
   test('onnxruntime-gpu with a matrix that does not know it: listed without a CUDA', () => {
-    const out = pipFrameworkEvidence(fakeView([dist('onnxruntime_gpu-1.20.1.dist-info', metadata('onnxruntime-gpu', '1.20.1'))]), { ...matrix, frameworks: [] });
+    const out = pipFrameworkEvidence(fakeView([dist('onnxruntime_gpu-1.20.1.dist-info', metadata('onnxruntime-gpu', '1.20.1'))]), {
+      ...matrix,
+      frameworks: [],
+    });
     expect(out.evidence.map((e) => [e.cuda, e.detail])).toEqual([[undefined, 'the CUDA of onnxruntime-gpu 1.20.1 is not in matrix/frameworks.yaml']]);
   });
 
@@ -224,21 +245,27 @@ describe('wheels named for their CUDA', () => {
 
   test('vllm: a +cu118 wheel from the GitHub release, the untagged PyPI wheel from the matrix', () => {
     expect(frameworks([dist('vllm-0.7.3+cu118.dist-info', metadata('vllm', '0.7.3+cu118'))]).map((e) => e.cuda)).toEqual(['11.8']);
-    expect(frameworks([dist('vllm-0.5.3.post1.dist-info', metadata('vllm', '0.5.3.post1'))]).map((e) => [e.cuda, e.confidence])).toEqual([['12.1', 'inferred']]);
+    expect(frameworks([dist('vllm-0.5.3.post1.dist-info', metadata('vllm', '0.5.3.post1'))]).map((e) => [e.cuda, e.confidence])).toEqual([
+      ['12.1', 'inferred'],
+    ]);
   });
 
   test('paddlepaddle-gpu: paddle/version/__init__.py decides, else the .postNNN suffix', () => {
-    expect(frameworks([dist('paddlepaddle_gpu-2.6.1.dist-info', metadata('paddlepaddle-gpu', '2.6.1')), file('paddle/version/__init__.py', PADDLE_VERSION_PY)]).map((e) => [e.cuda, e.cudnn])).toEqual([
-      ['12.0', '8.9.1'],
-    ]);
-    expect(frameworks([dist('paddlepaddle_gpu-2.6.1.post117.dist-info', metadata('paddlepaddle-gpu', '2.6.1.post117'))]).map((e) => [e.cuda, e.confidence])).toEqual([['11.7', 'inferred']]);
+    expect(
+      frameworks([dist('paddlepaddle_gpu-2.6.1.dist-info', metadata('paddlepaddle-gpu', '2.6.1')), file('paddle/version/__init__.py', PADDLE_VERSION_PY)]).map(
+        (e) => [e.cuda, e.cudnn],
+      ),
+    ).toEqual([['12.0', '8.9.1']]);
+    expect(
+      frameworks([dist('paddlepaddle_gpu-2.6.1.post117.dist-info', metadata('paddlepaddle-gpu', '2.6.1.post117'))]).map((e) => [e.cuda, e.confidence]),
+    ).toEqual([['11.7', 'inferred']]);
     const cpu = PADDLE_VERSION_PY.replace("cuda_version    = '12.0'", "cuda_version    = 'False'");
     expect(frameworks([dist('paddlepaddle-2.6.1.dist-info', metadata('paddlepaddle', '2.6.1')), file('paddle/version/__init__.py', cpu)]).map(brief)).toEqual([
       ['paddlepaddle', '2.6.1', undefined, 'CPU-only build'],
     ]);
   });
 
-  test('any other wheel with a +cuXYZ tag (xformers, torchvision) and NVIDIA\'s cuda-toolkit / cuda-bindings wheels', () => {
+  test("any other wheel with a +cuXYZ tag (xformers, torchvision) and NVIDIA's cuda-toolkit / cuda-bindings wheels", () => {
     const items = frameworks([
       dist('xformers-0.0.28.post1+cu121.dist-info', metadata('xformers', '0.0.28.post1+cu121')),
       dist('cuda_toolkit-13.0.2.dist-info', metadata('cuda-toolkit', '13.0.2')),

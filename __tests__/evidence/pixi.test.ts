@@ -29,11 +29,14 @@ describe('pixi system requirements', () => {
     expect(pixiSystemRequirements(PYPROJECT_PIXI_FEATURE, true)).toEqual([{ cuda: '12.4', feature: 'gpu', line: 'cuda = "12.4"' }]);
     const out = pixiEvidence(fakeView([{ path: 'srv/serve/pyproject.toml', content: PYPROJECT_PIXI_FEATURE }]));
     expect(out.evidence.map((e) => [e.cuda, e.detail])).toEqual([
-      ['12.4', 'pixi [tool.pixi.feature.gpu.system-requirements] cuda = "12.4": the project declares its environments using feature gpu need a driver that reports CUDA >= 12.4'],
+      [
+        '12.4',
+        'pixi [tool.pixi.feature.gpu.system-requirements] cuda = "12.4": the project declares its environments using feature gpu need a driver that reports CUDA >= 12.4',
+      ],
     ]);
   });
 
-  test('dotted keys and inline tables; a plain pyproject.toml [system-requirements] is not pixi\'s', () => {
+  test("dotted keys and inline tables; a plain pyproject.toml [system-requirements] is not pixi's", () => {
     expect(pixiSystemRequirements('system-requirements.cuda = "12.0"\n', false).map((d) => d.cuda)).toEqual(['12.0']);
     expect(pixiSystemRequirements('[feature.gpu]\nsystem-requirements = { cuda = "12", libc = "2.28" }\n', false)).toEqual([
       { cuda: '12', feature: 'gpu', line: 'system-requirements = { cuda = "12", libc = "2.28" }' },
@@ -44,7 +47,7 @@ describe('pixi system requirements', () => {
     expect(pixiSystemRequirements('# [system-requirements]\n[system-requirements]\ncuda = "not a version"\n', false)).toEqual([]);
   });
 
-  test('pixi\'s environment record: minimum_supported_platform requirements are declared; what it resolved for is not', () => {
+  test("pixi's environment record: minimum_supported_platform requirements are declared; what it resolved for is not", () => {
     const out = pixiEvidence(
       fakeView([
         { path: 'app/.pixi/envs/prod/conda-meta/pixi', content: pixiEnvRecord('prod', ['__glibc >=2.28', '__cuda >=12']) },
@@ -66,7 +69,7 @@ describe('pixi system requirements', () => {
     expect(out.findings.map((f) => f.code)).toEqual(['EVIDENCE_PIXI_RECORD_UNREADABLE']);
   });
 
-  test('the walker reads manifests and env records, bounded; installed packages\' pyproject.toml files are not asked for', () => {
+  test("the walker reads manifests and env records, bounded; installed packages' pyproject.toml files are not asked for", () => {
     expect(evidenceInterest('app/pixi.toml', 800)).toEqual({ content: 64 * 1024 });
     expect(evidenceInterest('app/pyproject.toml', 800)).toEqual({ content: 64 * 1024 });
     expect(evidenceInterest('app/.pixi/envs/default/conda-meta/pixi', 300)).toEqual({ content: 16 * 1024 });

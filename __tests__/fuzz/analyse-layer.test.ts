@@ -76,7 +76,9 @@ describe('analyseLayer on hostile and broken layer tars', () => {
         // tar-stream wrote it, so it reads back: a valid tar is never rejected
         expect('result' in out).toBe(true);
         if (!('result' in out)) return;
-        const climbs = specs.some((s) => s.name.split('/').reduce((depth, c) => (depth < 0 ? depth : c === '..' ? depth - 1 : c === '' || c === '.' ? depth : depth + 1), 0) < 0);
+        const climbs = specs.some(
+          (s) => s.name.split('/').reduce((depth, c) => (depth < 0 ? depth : c === '..' ? depth - 1 : c === '' || c === '.' ? depth : depth + 1), 0) < 0,
+        );
         if (climbs) expect(out.result.findings.map((f) => f.code)).toContain('PATH_OUTSIDE_ROOT');
       }),
       FUZZ,
@@ -104,22 +106,31 @@ describe('analyseLayer on hostile and broken layer tars', () => {
 
   test('corrupted valid tars (truncated, flipped, zeroed, spliced) never crash or hang', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(spec, { minLength: 1, maxLength: 6 }), fc.array(damage, { minLength: 1, maxLength: 3 }), chunkSizes, async (specs, damages, sizes) => {
-        await analyse(await corrupted({ specs, damages }), sizes);
-      }),
+      fc.asyncProperty(
+        fc.array(spec, { minLength: 1, maxLength: 6 }),
+        fc.array(damage, { minLength: 1, maxLength: 3 }),
+        chunkSizes,
+        async (specs, damages, sizes) => {
+          await analyse(await corrupted({ specs, damages }), sizes);
+        },
+      ),
       FUZZ,
     );
   });
 
   test('random bytes, and gzip or zstd frames handed over undecompressed, are rejected as a corrupt layer', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ minLength: 512, maxLength: 4096 }), fc.constantFrom([], [0x1f, 0x8b, 0x08], [0x28, 0xb5, 0x2f, 0xfd]), async (data, magic) => {
-        const bytes = Buffer.from(data);
-        Buffer.from(magic).copy(bytes);
-        const out = await analyse(bytes);
-        // one block of random bytes has a valid header checksum with odds far below 1 in 300
-        expect('error' in out).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 512, maxLength: 4096 }),
+        fc.constantFrom([], [0x1f, 0x8b, 0x08], [0x28, 0xb5, 0x2f, 0xfd]),
+        async (data, magic) => {
+          const bytes = Buffer.from(data);
+          Buffer.from(magic).copy(bytes);
+          const out = await analyse(bytes);
+          // one block of random bytes has a valid header checksum with odds far below 1 in 300
+          expect('error' in out).toBe(true);
+        },
+      ),
       FUZZ,
     );
   });

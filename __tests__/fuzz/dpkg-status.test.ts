@@ -8,7 +8,15 @@ import { FUZZ, timed } from './bounded';
 
 const word = fc.string({ unit: fc.constantFrom(...'abcz019.+-~:'.split('')), minLength: 1, maxLength: 12 });
 const fieldName = fc.constantFrom('Package', 'package', 'PACKAGE ', 'Version', 'Status', 'Source', 'Architecture', 'Description', 'Depends', 'X-Junk', '');
-const status = fc.constantFrom('install ok installed', 'hold ok installed', 'deinstall ok config-files', 'install ok half-installed', 'install  ok installed', 'installed', '');
+const status = fc.constantFrom(
+  'install ok installed',
+  'hold ok installed',
+  'deinstall ok config-files',
+  'install ok half-installed',
+  'install  ok installed',
+  'installed',
+  '',
+);
 const line = fc.oneof(
   fc.tuple(fieldName, fc.constantFrom(':', ': ', ' : ', '::'), fc.oneof(word, status, fc.string({ unit: 'binary', maxLength: 20 }))).map((t) => t.join('')),
   fc.tuple(fc.constantFrom(' ', '\t', ' .'), fc.string({ maxLength: 20 })).map((t) => t.join('')), // continuation

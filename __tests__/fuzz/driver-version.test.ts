@@ -47,7 +47,10 @@ describe('parseDriverVersion', () => {
   });
 
   test('the generated versions are all accepted (the generator below is honest)', () => {
-    fc.assert(fc.property(driver, (d) => expect(isDriverVersion(d)).toBe(true)), FUZZ);
+    fc.assert(
+      fc.property(driver, (d) => expect(isDriverVersion(d)).toBe(true)),
+      FUZZ,
+    );
   });
 });
 

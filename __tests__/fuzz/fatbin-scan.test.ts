@@ -61,13 +61,11 @@ const mangled = fc
   });
 
 /** Random bytes behind an ELF magic (anything else is not scanned at all), sometimes seeded with signatures. */
-const randomBinary = fc
-  .tuple(fc.uint8Array({ maxLength: 3000 }), fc.array(fraction, { maxLength: 6 }))
-  .map(([data, spots]) => {
-    const bytes = Buffer.concat([ELF, Buffer.from(data)]);
-    for (const f of spots) SIGNATURE.copy(bytes, Math.min(ELF.length + at(f, data.length), Math.max(0, bytes.length - SIGNATURE.length)));
-    return bytes;
-  });
+const randomBinary = fc.tuple(fc.uint8Array({ maxLength: 3000 }), fc.array(fraction, { maxLength: 6 })).map(([data, spots]) => {
+  const bytes = Buffer.concat([ELF, Buffer.from(data)]);
+  for (const f of spots) SIGNATURE.copy(bytes, Math.min(ELF.length + at(f, data.length), Math.max(0, bytes.length - SIGNATURE.length)));
+  return bytes;
+});
 
 const chunking = fc.array(fc.integer({ min: 1, max: 9000 }), { minLength: 1, maxLength: 8 });
 

@@ -33,14 +33,16 @@ const layer = fc
     opaqueDirs: fc.array(fc.oneof(path, fc.constant('')), { maxLength: 1 }),
   })
   .map((l) => l);
-const stack = fc.array(layer, { minLength: 1, maxLength: 5 }).map((layers) =>
-  layers.map(
-    (l, i): LayerResult => ({ digest: `sha256:l${i}`, entryCount: l.entries.length, tarBytes: 0, findings: [], ...l }),
-  ),
-);
+const stack = fc
+  .array(layer, { minLength: 1, maxLength: 5 })
+  .map((layers) => layers.map((l, i): LayerResult => ({ digest: `sha256:l${i}`, entryCount: l.entries.length, tarBytes: 0, findings: [], ...l })));
 
 const under = (p: string, dir: string) => dir === '' || p === dir || p.startsWith(`${dir}/`);
-const ancestors = (p: string) => p.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+const ancestors = (p: string) =>
+  p
+    .split('/')
+    .slice(0, -1)
+    .map((_, i, parts) => parts.slice(0, i + 1).join('/'));
 
 /**
  * The reference: a flat map path -> (type, layer), applied layer by layer. Per the OCI image spec, a layer's
@@ -145,7 +147,17 @@ describe('mergeLayers on random layer stacks', () => {
     ['a megabyte of nested names', `${'d/'.repeat(350_000)}x`],
   ])('a symlink whose target is %s resolves in linear time, without throwing', (_what, target) => {
     const view = mergeLayers(
-      [{ digest: 'sha256:x', entryCount: 1, tarBytes: 0, findings: [], whiteouts: [], opaqueDirs: [], entries: [{ path: 'a/b', type: 'symlink', size: 0, linkTarget: target }] }],
+      [
+        {
+          digest: 'sha256:x',
+          entryCount: 1,
+          tarBytes: 0,
+          findings: [],
+          whiteouts: [],
+          opaqueDirs: [],
+          entries: [{ path: 'a/b', type: 'symlink', size: 0, linkTarget: target }],
+        },
+      ],
       [],
     );
     timed(() => view.resolve('a/b/c'), 1000);
@@ -153,7 +165,17 @@ describe('mergeLayers on random layer stacks', () => {
 
   test('a loop through a long run of ".." is reported as a loop', () => {
     const view = mergeLayers(
-      [{ digest: 'sha256:x', entryCount: 1, tarBytes: 0, findings: [], whiteouts: [], opaqueDirs: [], entries: [{ path: 'a/b', type: 'symlink', size: 0, linkTarget: `${'../'.repeat(5000)}a/b/c` }] }],
+      [
+        {
+          digest: 'sha256:x',
+          entryCount: 1,
+          tarBytes: 0,
+          findings: [],
+          whiteouts: [],
+          opaqueDirs: [],
+          entries: [{ path: 'a/b', type: 'symlink', size: 0, linkTarget: `${'../'.repeat(5000)}a/b/c` }],
+        },
+      ],
       [],
     );
     expect(view.resolve('a/b/c')).toBeUndefined();

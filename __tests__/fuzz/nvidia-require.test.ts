@@ -28,7 +28,18 @@ const validTerm = fc.oneof(
   fc.tuple(spelled('brand'), fc.constantFrom('=', '!='), fc.constantFrom('tesla', 'Quadro', 'nvidiartx', 'x=y')).map((t) => t.join('')),
 );
 /** Terms libnvidia-container rejects; none holds a space or a comma, so each stays one term. */
-const invalidTerm = fc.constantFrom('gpu>=8.0', 'cuda==12', 'driver>=r535', '>=12', 'cuda12', 'cuda>=', 'brand>=tesla', 'arch>=.5', 'cuda>=1<2', 'driver>=99999999999999999999');
+const invalidTerm = fc.constantFrom(
+  'gpu>=8.0',
+  'cuda==12',
+  'driver>=r535',
+  '>=12',
+  'cuda12',
+  'cuda>=',
+  'brand>=tesla',
+  'arch>=.5',
+  'cuda>=1<2',
+  'driver>=99999999999999999999',
+);
 const group = fc.array(fc.oneof({ weight: 2, arbitrary: validTerm }, { weight: 1, arbitrary: invalidTerm }), { minLength: 1, maxLength: 3 });
 /** Text of a well-formed value: groups, with an optional comma-only group and an ignored tail after it. */
 const expressionText = fc
@@ -47,7 +58,7 @@ describe('parseRequire and formatRequire take any env value', () => {
     );
   });
 
-  test('parseRequire stays within its time budget on values up to 50,000 characters (NVIDIA\'s longest is ~3,000)', () => {
+  test("parseRequire stays within its time budget on values up to 50,000 characters (NVIDIA's longest is ~3,000)", () => {
     fc.assert(
       fc.property(longText, (raw) => {
         timed(() => parseRequire('NVIDIA_REQUIRE_CUDA', raw));

@@ -13,11 +13,71 @@ const matrix = loadMatrix();
 const FILE = '.github/cuda-targets.yml';
 const CODES = ['BAD_TARGETS', 'UNKNOWN_GPU', 'BAD_DRIVER_VERSION'] as const;
 
-const key = fc.constantFrom('targets', 'policy', 'driver', 'gpu', 'forward-compat', 'os', 'fail-on', 'no-cuda', 'prod-a100', 'edge', '"quoted"', '? complex', '<<', '&anchor driver', '*anchor', '!!str driver', '');
+const key = fc.constantFrom(
+  'targets',
+  'policy',
+  'driver',
+  'gpu',
+  'forward-compat',
+  'os',
+  'fail-on',
+  'no-cuda',
+  'prod-a100',
+  'edge',
+  '"quoted"',
+  '? complex',
+  '<<',
+  '&anchor driver',
+  '*anchor',
+  '!!str driver',
+  '',
+);
 const scalar = fc.constantFrom(
-  '535.104.05', '470.82.01', '535.10', '"550.54.15"', "'560.35.03'", '5.5.5.5.5', 'r535', '', '~', 'null', 'A100', 'T4', '"8.0"', 'sm_90', 'Z9000',
-  'true', 'no', 'yes', 'fail', 'caveat', 'never', 'warn', 'linux', 'windows', '[1, 2]', '{ driver: 535.104.05 }', '*anchor', '&anchor x', '!!binary aGk=',
-  '|', '>-', '"unterminated', "'it''s'", '{', ']', '@', '`', '%YAML 1.2', '---', '...', '#comment', '\t', '\u0000', '\u202e', '💥',
+  '535.104.05',
+  '470.82.01',
+  '535.10',
+  '"550.54.15"',
+  "'560.35.03'",
+  '5.5.5.5.5',
+  'r535',
+  '',
+  '~',
+  'null',
+  'A100',
+  'T4',
+  '"8.0"',
+  'sm_90',
+  'Z9000',
+  'true',
+  'no',
+  'yes',
+  'fail',
+  'caveat',
+  'never',
+  'warn',
+  'linux',
+  'windows',
+  '[1, 2]',
+  '{ driver: 535.104.05 }',
+  '*anchor',
+  '&anchor x',
+  '!!binary aGk=',
+  '|',
+  '>-',
+  '"unterminated',
+  "'it''s'",
+  '{',
+  ']',
+  '@',
+  '`',
+  '%YAML 1.2',
+  '---',
+  '...',
+  '#comment',
+  '\t',
+  '\u0000',
+  '\u202e',
+  '💥',
 );
 const indent = fc.constantFrom('', '  ', '    ', '\t', ' ', '      ');
 const line = fc.oneof(
@@ -91,7 +151,17 @@ describe('parseTargets on arbitrary text', () => {
   });
 
   test('an alias bomb is read without expanding it', () => {
-    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 12 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`), 'targets: { t: { driver: 535.104.05 } }'].join('\n');
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...Array.from(
+        { length: 12 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(',')}]`,
+      ),
+      'targets: { t: { driver: 535.104.05 } }',
+    ].join('\n');
     const r = timed(() => gateErrorOr(() => parseTargets(bomb, FILE, matrix), CODES));
     expect('error' in r && r.error.message).toMatch(/unknown key "a"/);
   });

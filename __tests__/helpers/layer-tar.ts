@@ -4,13 +4,7 @@
  */
 import { pack } from 'tar-stream';
 
-export type LayerEntrySpec =
-  | string
-  | Buffer
-  | { symlink: string }
-  | { hardlink: string }
-  | { dir: true }
-  | { charDevice: [major: number, minor: number] };
+export type LayerEntrySpec = string | Buffer | { symlink: string } | { hardlink: string } | { dir: true } | { charDevice: [major: number, minor: number] };
 
 /** path -> entry, in tar order. A key "a/.wh.b" is a whiteout, "a/.wh..wh..opq" an opaque marker (value ""). */
 export type LayerSpec = Record<string, LayerEntrySpec>;

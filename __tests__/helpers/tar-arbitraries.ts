@@ -12,7 +12,10 @@ import { withChecksum } from './raw-tar';
 // ---- archives written by tar-stream: valid tars with hostile names ----------------------------------------------
 
 const component = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('usr', 'lib', 'a', 'libcudart.so.12', 'x.so', '.wh.a', '.wh..wh..opq', '.wh.', '.wh..wh.plnk', 'ünï', '\u202e', 'sp ace') },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom('usr', 'lib', 'a', 'libcudart.so.12', 'x.so', '.wh.a', '.wh..wh..opq', '.wh.', '.wh..wh.plnk', 'ünï', '\u202e', 'sp ace'),
+  },
   { weight: 2, arbitrary: fc.constantFrom('..', '.', '') },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }).map((s) => s.replace(/[/\0]/g, '_')) },
   { weight: 1, arbitrary: fc.nat(300).map((n) => 'n'.repeat(n + 1)) },
@@ -29,7 +32,11 @@ export const ELF_FATBIN = Buffer.concat([
   Buffer.from([0x50, 0xed, 0x55, 0xba, 0x01, 0x00, 0x10, 0x00]),
   Buffer.alloc(200, 0xab),
 ]);
-const body = fc.oneof(fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)), fc.constant(ELF_FATBIN), fc.constant(Buffer.alloc(0)));
+const body = fc.oneof(
+  fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+  fc.constant(ELF_FATBIN),
+  fc.constant(Buffer.alloc(0)),
+);
 
 export interface Spec {
   name: string;
@@ -111,7 +118,16 @@ const rawEntry = fc
     link: rawName,
     sizeField: fc.option(
       fc.oneof(
-        fc.constantFrom('77777777777\0', '99999999999\0', '-1\0', '           \0', 'abc', '\u0080\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u00ff\u00ff\u00ff\u00ff').map((s) => Buffer.from(s, 'latin1')),
+        fc
+          .constantFrom(
+            '77777777777\0',
+            '99999999999\0',
+            '-1\0',
+            '           \0',
+            'abc',
+            '\u0080\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u00ff\u00ff\u00ff\u00ff',
+          )
+          .map((s) => Buffer.from(s, 'latin1')),
         fc.uint8Array({ minLength: 12, maxLength: 12 }).map((b) => Buffer.from(b)),
       ),
       { nil: undefined },
@@ -122,7 +138,10 @@ const rawEntry = fc
 
 /** Long-name and pax records that claim things: paths with "..", sizes that are negative, huge or not numbers. */
 const paxRecord = fc
-  .tuple(fc.constantFrom('path', 'linkpath', 'size', 'mtime', 'x'), fc.constantFrom('../../etc', '/abs/x.so', '-5', '1e999', '99999999999999999999', 'NaN', '', 'a'.repeat(300)))
+  .tuple(
+    fc.constantFrom('path', 'linkpath', 'size', 'mtime', 'x'),
+    fc.constantFrom('../../etc', '/abs/x.so', '-5', '1e999', '99999999999999999999', 'NaN', '', 'a'.repeat(300)),
+  )
   .map(([k, v]) => {
     const line = ` ${k}=${v}\n`;
     let len = line.length + 1;
@@ -208,7 +227,10 @@ const mutatedHeader = fc
     field: fc.constantFrom(...Object.keys(FIELDS)),
     fill: fc.array(fieldByte, { minLength: 1, maxLength: 12 }),
     type: fc.constantFrom('0', '1', '2', '3', '5', 'x', 'g', 'L', 'K', '\0', 'S'),
-    payload: fc.oneof(fc.constant(Buffer.alloc(0)), fc.uint8Array({ minLength: 1, maxLength: 700 }).map((b) => Buffer.from(b))),
+    payload: fc.oneof(
+      fc.constant(Buffer.alloc(0)),
+      fc.uint8Array({ minLength: 1, maxLength: 700 }).map((b) => Buffer.from(b)),
+    ),
   })
   .map(({ field, fill, type, payload }) => {
     const h = Buffer.alloc(512);

@@ -124,7 +124,12 @@ describe('entries and names', () => {
 
   it('skips names longer than the path cap, with one finding per layer that counts them', async () => {
     const long = `a/${'x'.repeat(5000)}`;
-    const result = await layerOf({ [long]: 'x', [`${long}y`]: 'y', [`b/${'z'.repeat(4000)}`]: 'kept', [`c/${'w'.repeat(200)}`]: { symlink: 'q'.repeat(5000) } });
+    const result = await layerOf({
+      [long]: 'x',
+      [`${long}y`]: 'y',
+      [`b/${'z'.repeat(4000)}`]: 'kept',
+      [`c/${'w'.repeat(200)}`]: { symlink: 'q'.repeat(5000) },
+    });
     expect(result.entries.map((e) => e.path)).toEqual([`b/${'z'.repeat(4000)}`]);
     const hits = errors(result);
     expect(hits.map((f) => f.code)).toEqual(['LIMIT_PATH_LENGTH']);
@@ -147,14 +152,14 @@ describe('entries and names', () => {
   });
 
   it('drops entries that climb above the root; absolute symlink targets resolve inside the image', async () => {
-    const result = await layerOf({ '../../etc/passwd': 'root', 'usr/lib/real.json': '{}', 'lib': { symlink: '/usr/lib' }, 'h': { hardlink: '../../x' } });
+    const result = await layerOf({ '../../etc/passwd': 'root', 'usr/lib/real.json': '{}', lib: { symlink: '/usr/lib' }, h: { hardlink: '../../x' } });
     expect(result.entries.map((e) => e.path).sort()).toEqual(['lib', 'usr/lib/real.json']);
     expect(result.findings.map((f) => f.code)).toEqual(['PATH_OUTSIDE_ROOT', 'PATH_OUTSIDE_ROOT']);
     expect(mergeLayers([result], []).resolve('lib/real.json')?.path).toBe('usr/lib/real.json');
   });
 
   it('reports a symlink loop as a finding when it is followed, and does not hang', async () => {
-    const view = mergeLayers([await layerOf({ 'a': { symlink: 'b' }, 'b': { symlink: '/a' }, 'c': { symlink: 'c/x' } })], []);
+    const view = mergeLayers([await layerOf({ a: { symlink: 'b' }, b: { symlink: '/a' }, c: { symlink: 'c/x' } })], []);
     expect(view.resolve('a')).toBeUndefined();
     expect(view.resolve('c/y')).toBeUndefined();
     expect(view.findings.filter((f) => f.code === 'SYMLINK_LOOP').map((f) => f.path)).toEqual(['/a', '/c/y']);

@@ -34,7 +34,13 @@ function imageWithLayer(bytes: Buffer, mediaType = LAYER_TAR): { source: string;
   const w = new OciLayoutWriter(dir);
   const layer = w.blob(bytes, mediaType);
   const config = w.json(
-    { architecture: 'amd64', os: 'linux', config: { Env: ['CUDA_VERSION=12.4.1'] }, rootfs: { type: 'layers', diff_ids: [layer.digest] }, history: [{ created_by: 'COPY . /' }] },
+    {
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Env: ['CUDA_VERSION=12.4.1'] },
+      rootfs: { type: 'layers', diff_ids: [layer.digest] },
+      history: [{ created_by: 'COPY . /' }],
+    },
     OCI_CONFIG,
   );
   const manifest = w.json({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: [layer] }, OCI_MANIFEST);

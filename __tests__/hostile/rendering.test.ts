@@ -60,7 +60,12 @@ beforeAll(async () => {
           [`opt/${SEGMENT}/lib/libcublas.so.12.4.5.8`]: 'elf',
           // a wheel's version comes from its directory name, a conda package's from its file name
           [`usr/lib/python3/site-packages/nvidia_cudnn_cu12-9.1.0.70${SEGMENT}.dist-info/METADATA`]: `Name: nvidia-cudnn-cu12\nVersion: 9.1.0.70${ALL}\n`,
-          [`opt/conda/conda-meta/cudatoolkit-11.8.0${SEGMENT}-h123.json`]: JSON.stringify({ name: 'cudatoolkit', version: `11.8.0${ALL}`, build: 'h123', depends: [`__cuda >=11.8${ALL}`] }),
+          [`opt/conda/conda-meta/cudatoolkit-11.8.0${SEGMENT}-h123.json`]: JSON.stringify({
+            name: 'cudatoolkit',
+            version: `11.8.0${ALL}`,
+            build: 'h123',
+            depends: [`__cuda >=11.8${ALL}`],
+          }),
         },
       ],
       history: [{ created_by: `RUN ${ALL} # buildkit` }, { created_by: `/bin/sh -c #(nop) COPY file:${ALL} in /opt` }],
@@ -85,7 +90,11 @@ test('the hostile strings reach every renderer (or the checks below would prove 
   for (const h of ['onerror', 'javascript', 'org/team', 'cuda-gate:comment', 'pwned', '[31mred', 'line1']) expect(sources).toContain(h);
   expect(renderMarkdown(report)).toContain('onerror=alert(1)');
   expect(renderText(report)).toContain('onerror=alert(1)');
-  expect(buildAnnotations(report, DOCKERFILE).map((a) => a.message + a.title).join()).toContain('onerror=alert(1)');
+  expect(
+    buildAnnotations(report, DOCKERFILE)
+      .map((a) => a.message + a.title)
+      .join(),
+  ).toContain('onerror=alert(1)');
 });
 
 describe.each([

@@ -12,7 +12,12 @@ import { packLayer } from '../helpers/layer-tar';
 
 /** a real nvcc-built library with device code (scripts/make-fatbin-fixtures.sh) */
 const FIXTURES = join(__dirname, '../fixtures/fatbin');
-const LIB = readFileSync(join(FIXTURES, readdirSync(FIXTURES).find((n) => n.endsWith('.so'))!));
+const LIB = readFileSync(
+  join(
+    FIXTURES,
+    readdirSync(FIXTURES).find((n) => n.endsWith('.so'))!,
+  ),
+);
 const LAYER = { digest: 'sha256:seek', diffId: 'sha256:seek' };
 const scanSo: InterestFn = (path) => (path.endsWith('.so') ? { scan: 'fatbin' } : { content: 64 });
 

@@ -19,9 +19,7 @@ describe('analyseLayer', () => {
       'usr/bin/bash': 'ELF...',
       'usr/local/cuda-12.4/lib64/': { dir: true },
     });
-    expect(r.entries).toEqual([
-      { path: 'usr/local/cuda-12.4/version.json', type: 'file', size: 29, content: '{"cuda":{"version":"12.4.1"}}' },
-    ]);
+    expect(r.entries).toEqual([{ path: 'usr/local/cuda-12.4/version.json', type: 'file', size: 29, content: '{"cuda":{"version":"12.4.1"}}' }]);
     expect(r.entryCount).toBe(3);
     expect(r.digest).toBe('sha256:layer0');
   });
@@ -74,9 +72,7 @@ describe('analyseLayer', () => {
     const r = await analyse({ 'usr/lib/libcudart.so.12': big, 'usr/lib/libcudart.so.13': 'after' });
     expect(r.entries[0]).toMatchObject({ size: 200_000, content: 'x'.repeat(64), contentTruncated: true });
     expect(r.entries[1]).toMatchObject({ content: 'after' });
-    expect(r.findings).toEqual([
-      expect.objectContaining({ code: 'CONTENT_TRUNCATED', path: '/usr/lib/libcudart.so.12', layer: 'sha256:layer0' }),
-    ]);
+    expect(r.findings).toEqual([expect.objectContaining({ code: 'CONTENT_TRUNCATED', path: '/usr/lib/libcudart.so.12', layer: 'sha256:layer0' })]);
   });
 
   test('does not cut a UTF-8 character in half at the cap', async () => {

@@ -103,9 +103,15 @@ describe('what is and is not scanned', () => {
 
   test('several containers, entries repeated across them, suffixes from the flags', () => {
     const bytes = elf(
-      container([{ kind: 2, arch: 90, flags: 0x100011 }, { kind: 1, arch: 90, flags: 0x100011, headerSize: 80, isa: [9, 0] }]),
+      container([
+        { kind: 2, arch: 90, flags: 0x100011 },
+        { kind: 1, arch: 90, flags: 0x100011, headerSize: 80, isa: [9, 0] },
+      ]),
       Buffer.alloc(40),
-      container([{ kind: 2, arch: 100, flags: 0x1200011, headerSize: 112 }, { kind: 2, arch: 90, flags: 0x100011 }]),
+      container([
+        { kind: 2, arch: 100, flags: 0x1200011, headerSize: 112 },
+        { kind: 2, arch: 90, flags: 0x100011 },
+      ]),
     );
     expect(scan(bytes, 5)).toMatchObject({ sass: ['sm_90a', 'sm_100f'], ptx: [{ arch: 'compute_90a', isa: '9.0' }] });
   });
@@ -164,11 +170,16 @@ describe('garbage never throws and never hides a real fatbin', () => {
 
   test('random bytes and random signature splices never throw', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 600 }), fc.array(fc.nat(600), { maxLength: 6 }), fc.integer({ min: 1, max: 64 }), (data, spots, chunk) => {
-        const bytes = elf(Buffer.from(data));
-        for (const at of spots) SIGNATURE.copy(bytes, Math.min(64 + at, Math.max(0, bytes.length - 8)));
-        expect(() => scan(bytes, chunk)).not.toThrow();
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 600 }),
+        fc.array(fc.nat(600), { maxLength: 6 }),
+        fc.integer({ min: 1, max: 64 }),
+        (data, spots, chunk) => {
+          const bytes = elf(Buffer.from(data));
+          for (const at of spots) SIGNATURE.copy(bytes, Math.min(64 + at, Math.max(0, bytes.length - 8)));
+          expect(() => scan(bytes, chunk)).not.toThrow();
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -298,12 +298,7 @@ describe('scanFatbinsAt on synthetic ELF files', () => {
   });
 
   test('random garbage with containers planted in candidate sections: same answer as streaming', async () => {
-    const pool = [
-      ...multi,
-      ...sm90a,
-      container([{ kind: 1, arch: 75, headerSize: 80 }]),
-      container([{ kind: 2, arch: 121, flags: 0x100011, payload: 3000 }]),
-    ];
+    const pool = [...multi, ...sm90a, container([{ kind: 1, arch: 75, headerSize: 80 }]), container([{ kind: 2, arch: 121, flags: 0x100011, payload: 3000 }])];
     const names = ['.nv_fatbin', '.rodata', '.data', '.cask_resource', '.lrodata.x', '.text', '.comment', '.eh_frame'];
     const candidate = (name: string) => name !== '.text' && name !== '.comment';
     const sectionArb = fc.record({
@@ -405,7 +400,7 @@ describe('FatbinScanner random-access API', () => {
       for (const chunk of [1, 7, 4096]) {
         const s = new FatbinScanner(body.length);
         let skipped = 0;
-        for (let at = 0; at < body.length; ) {
+        for (let at = 0; at < body.length;) {
           const skip = s.skippable();
           if (skip > 0) {
             s.skip(skip);

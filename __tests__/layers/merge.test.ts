@@ -9,9 +9,7 @@ import { packLayer, type LayerSpec } from '../helpers/layer-tar';
 const interest: InterestFn = () => ({ content: 1024 });
 
 async function layers(...specs: LayerSpec[]): Promise<LayerResult[]> {
-  return Promise.all(
-    specs.map(async (spec, i) => analyseLayer(Readable.from([await packLayer(spec)]), { digest: `sha256:l${i}` }, interest)),
-  );
+  return Promise.all(specs.map(async (spec, i) => analyseLayer(Readable.from([await packLayer(spec)]), { digest: `sha256:l${i}` }, interest)));
 }
 
 async function merged(...specs: LayerSpec[]): Promise<FileSystemView> {
@@ -98,12 +96,12 @@ describe('mergeLayers', () => {
   });
 
   test('absolute symlinks resolve inside the image, never on the host', async () => {
-    const fs = await merged({ 'etc/passwd': 'image', 'link': { symlink: '/../../etc/passwd' } });
+    const fs = await merged({ 'etc/passwd': 'image', link: { symlink: '/../../etc/passwd' } });
     expect(fs.resolve('link')?.content).toBe('image');
   });
 
   test('a symlink loop resolves to undefined and is reported once', async () => {
-    const fs = await merged({ 'a': { symlink: 'b' }, 'b': { symlink: 'a' } });
+    const fs = await merged({ a: { symlink: 'b' }, b: { symlink: 'a' } });
     expect(fs.resolve('a')).toBeUndefined();
     expect(fs.resolve('a')).toBeUndefined();
     expect(fs.findings.filter((f) => f.code === 'SYMLINK_LOOP')).toHaveLength(1);
@@ -118,19 +116,14 @@ describe('mergeLayers', () => {
   });
 
   test('a hardlink keeps its content after a later layer deletes the target path', async () => {
-    const fs = await merged(
-      { 'pkgs/lib.so': 'shared inode', 'lib/lib.so': { hardlink: 'pkgs/lib.so' } },
-      { '.wh.pkgs': '' },
-    );
+    const fs = await merged({ 'pkgs/lib.so': 'shared inode', 'lib/lib.so': { hardlink: 'pkgs/lib.so' } }, { '.wh.pkgs': '' });
     expect(fs.resolve('lib/lib.so')?.content).toBe('shared inode');
   });
 
   test('a hardlink whose target was not kept resolves to the link itself', async () => {
     const results = await Promise.all([
-      analyseLayer(
-        Readable.from([await packLayer({ 'pkgs/x': 'boring', 'lib/libcudart.so.12': { hardlink: 'pkgs/x' } })]),
-        { digest: 'sha256:l0' },
-        (p) => (p.startsWith('lib/') ? {} : undefined),
+      analyseLayer(Readable.from([await packLayer({ 'pkgs/x': 'boring', 'lib/libcudart.so.12': { hardlink: 'pkgs/x' } })]), { digest: 'sha256:l0' }, (p) =>
+        p.startsWith('lib/') ? {} : undefined,
       ),
     ]);
     const fs = mergeLayers(results, []);

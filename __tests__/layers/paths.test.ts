@@ -1,10 +1,4 @@
-import {
-  basenameOf,
-  dirnameOf,
-  normaliseEntryName,
-  normalisePath,
-  resolveLinkTarget,
-} from '../../src/layers/paths';
+import { basenameOf, dirnameOf, normaliseEntryName, normalisePath, resolveLinkTarget } from '../../src/layers/paths';
 
 describe('layer paths', () => {
   test.each([

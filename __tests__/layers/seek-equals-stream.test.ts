@@ -30,7 +30,8 @@ const FATBIN_LIBS = Object.keys(JSON.parse(readFileSync(join(FIXTURES, 'expected
 const CUPTI = '/usr/local/cuda/lib64/libcupti.so.13';
 const CUDART = '/usr/local/cuda/lib64/libcudart.so.13';
 const REAL_LIBS = [CUPTI, CUDART].filter((p) => existsSync(p));
-if (REAL_LIBS.length < 2) console.warn(`seek-equals-stream: ${[CUPTI, CUDART].filter((p) => !existsSync(p)).join(', ')} absent; the real-library cases use what is there`);
+if (REAL_LIBS.length < 2)
+  console.warn(`seek-equals-stream: ${[CUPTI, CUDART].filter((p) => !existsSync(p)).join(', ')} absent; the real-library cases use what is there`);
 
 /** Detectors' stand-in: the head of every regular file, and every one through the fatbin scan. */
 const EVERYTHING: InterestFn = () => ({ content: 4096, scan: 'fatbin' });
@@ -254,7 +255,12 @@ describe('well-formed layer tars: the seek reader reads them by offset and gives
         END,
       ]),
     );
-    expect(r.entries.map((e) => e.path)).toEqual(['usr/local/cuda-11.8/version.txt', 'usr/lib/libcudart.so.11.0', 'usr/lib/libcudart.so.11.8.89', 'usr/lib/hard']);
+    expect(r.entries.map((e) => e.path)).toEqual([
+      'usr/local/cuda-11.8/version.txt',
+      'usr/lib/libcudart.so.11.0',
+      'usr/lib/libcudart.so.11.8.89',
+      'usr/lib/hard',
+    ]);
   });
 
   test('directories claiming a size (no body follows them, as tar-stream reads it), with and without a trailing slash', async () => {
@@ -297,7 +303,7 @@ describe('well-formed layer tars: the seek reader reads them by offset and gives
             'usr/local/cuda-12.4/lib64/libcudart.so': { symlink: '/usr/local/cuda-12.4/lib64/libcudart.so.12' },
             'usr/lib/dangling': { symlink: 'nowhere' },
             'usr/lib/up': { symlink: '../../../../etc' },
-            'lib': { symlink: 'usr/lib' },
+            lib: { symlink: 'usr/lib' },
             '../escape': { symlink: 'x' },
           })
         ).subarray(0, -END.length),
@@ -680,7 +686,9 @@ async function agree(tar: Buffer, interest: InterestFn, tally: Tally, noDiffId =
 }
 
 const RUNS = { ...FUZZ, numRuns: Number(process.env.FUZZ_RUNS ?? 200) };
-const interestArb = fc.constantFrom(evidenceInterest, EVERYTHING, (path: string) => (path.endsWith('.so') ? { content: 64, scan: 'fatbin' as const } : { content: 64 }));
+const interestArb = fc.constantFrom(evidenceInterest, EVERYTHING, (path: string) =>
+  path.endsWith('.so') ? { content: 64, scan: 'fatbin' as const } : { content: 64 },
+);
 const newTally = (): Tally => ({ runs: 0, seeked: 0 });
 const report = (name: string, t: Tally) => process.stderr.write(`seek-equals-stream ${name}: ${t.runs} runs, ${t.seeked} read by offset\n`);
 

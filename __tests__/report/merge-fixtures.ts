@@ -44,12 +44,7 @@ export function result(img: string, tgt: string, verdict: Verdict): Result {
 }
 
 /** A report of `images` × `targets` with the given verdicts (default pass), as a check would write it. */
-export function report(
-  images: ReportImage[],
-  targets: ReportTarget[],
-  verdicts: Record<string, Verdict> = {},
-  extra: Partial<Report> = {},
-): Report {
+export function report(images: ReportImage[], targets: ReportTarget[], verdicts: Record<string, Verdict> = {}, extra: Partial<Report> = {}): Report {
   const results = images.flatMap((i) => targets.map((t) => result(i.source, t.name, verdicts[`${i.source} ${t.name}`] ?? 'pass')));
   return {
     schemaVersion: 1,

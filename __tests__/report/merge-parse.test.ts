@@ -26,7 +26,12 @@ const valid = () => JSON.parse(JSON.stringify(report([image('app', DIGEST_A)], [
 test('a report the engine wrote is read back unchanged', async () => {
   const matrix = loadMatrix();
   const { targets, policy } = loadTargetsFile('examples/cuda-targets.yml', matrix);
-  const written = await checkImages({ sources: ['docker-archive:examples/images/cuda12.4-app.tar'], targets, policy: { ...DEFAULT_POLICY, ...policy }, matrix });
+  const written = await checkImages({
+    sources: ['docker-archive:examples/images/cuda12.4-app.tar'],
+    targets,
+    policy: { ...DEFAULT_POLICY, ...policy },
+    matrix,
+  });
   const text = JSON.stringify(written, null, 2);
   expect(parseReport(text, FILE)).toEqual(JSON.parse(text));
 });

@@ -14,7 +14,10 @@ describe('images × targets', () => {
   test('legs with different images and targets become one table of every image against every target', () => {
     const merged = mergeReports([
       { name: 'legs/trainer.json', report: report([image('docker-daemon:trainer', DIGEST_A)], [L4, T4], { 'docker-daemon:trainer edge-t4': 'fail' }) },
-      { name: 'legs/inference.json', report: report([image('docker-daemon:inference', DIGEST_B)], [L4, A100], { 'docker-daemon:inference prod-a100': 'caveat' }) },
+      {
+        name: 'legs/inference.json',
+        report: report([image('docker-daemon:inference', DIGEST_B)], [L4, A100], { 'docker-daemon:inference prod-a100': 'caveat' }),
+      },
     ]);
     expect(merged.images.map((i) => i.source)).toEqual(['docker-daemon:trainer', 'docker-daemon:inference']);
     expect(merged.targets.map((t) => t.name)).toEqual(['inference-l4', 'edge-t4', 'prod-a100']);
@@ -51,8 +54,13 @@ describe('the same image gated by several legs', () => {
     ]);
     expect(merged.images).toHaveLength(1);
     expect(merged.images[0]).toMatchObject({ source: 'docker-archive:app.tar', aliases: ['docker-archive:/tmp/copy.tar'] });
-    expect(merged.results.map((r) => `${r.image} ${r.target} ${r.verdict}`)).toEqual(['docker-archive:app.tar inference-l4 pass', 'docker-archive:app.tar edge-t4 fail']);
-    expect(merged.notes).toEqual([expect.stringContaining('docker-archive:/tmp/copy.tar (b.json) is the same image as docker-archive:app.tar (sha256:aaaaaaaaaaaa, linux/amd64): one row')]);
+    expect(merged.results.map((r) => `${r.image} ${r.target} ${r.verdict}`)).toEqual([
+      'docker-archive:app.tar inference-l4 pass',
+      'docker-archive:app.tar edge-t4 fail',
+    ]);
+    expect(merged.notes).toEqual([
+      expect.stringContaining('docker-archive:/tmp/copy.tar (b.json) is the same image as docker-archive:app.tar (sha256:aaaaaaaaaaaa, linux/amd64): one row'),
+    ]);
   });
 
   test('the same source and digest in two legs (one image, several driver legs) is one row without a note', () => {
@@ -77,11 +85,18 @@ describe('the same image gated by several legs', () => {
   test('different images under one source string (each leg built app:candidate) are both kept, the second renamed', () => {
     const merged = mergeReports([
       { name: 'reports/cuda-11/cuda-gate-report.json', report: report([image('docker-daemon:app:candidate', DIGEST_A)], [L4]) },
-      { name: 'reports/cuda-12/cuda-gate-report.json', report: report([image('docker-daemon:app:candidate', DIGEST_B)], [L4], { 'docker-daemon:app:candidate inference-l4': 'fail' }) },
+      {
+        name: 'reports/cuda-12/cuda-gate-report.json',
+        report: report([image('docker-daemon:app:candidate', DIGEST_B)], [L4], { 'docker-daemon:app:candidate inference-l4': 'fail' }),
+      },
     ]);
     expect(merged.images.map((i) => i.source)).toEqual(['docker-daemon:app:candidate', 'docker-daemon:app:candidate (cuda-12)']);
     expect(merged.results.map((r) => `${r.image}: ${r.verdict}`)).toEqual(['docker-daemon:app:candidate: pass', 'docker-daemon:app:candidate (cuda-12): fail']);
-    expect(merged.notes).toEqual([expect.stringMatching(/both gated an image called docker-daemon:app:candidate, and their digests differ: .* shown as docker-daemon:app:candidate \(cuda-12\)/)]);
+    expect(merged.notes).toEqual([
+      expect.stringMatching(
+        /both gated an image called docker-daemon:app:candidate, and their digests differ: .* shown as docker-daemon:app:candidate \(cuda-12\)/,
+      ),
+    ]);
   });
 
   test('without digests the same source string cannot be proved the same image: two rows, and the note says why', () => {
@@ -145,7 +160,9 @@ describe('policy', () => {
     ]);
     expect(merged.policy.failOn).toBe('caveat');
     expect(merged.summary.gatePassed).toBe(false);
-    expect(merged.notes).toContain('the reports were gated with different fail-on — fail (a.json); caveat (b.json): the merged gate uses caveat (the strictest)');
+    expect(merged.notes).toContain(
+      'the reports were gated with different fail-on — fail (a.json); caveat (b.json): the merged gate uses caveat (the strictest)',
+    );
   });
 
   test('fail-on given to the merge overrides the reports', () => {
@@ -158,7 +175,12 @@ describe('policy', () => {
 
 describe('versions', () => {
   test('reports of another cuda-gate or matrix version are merged with a visible note, in markdown and text', () => {
-    const old = report([image('old', DIGEST_B)], [L4], {}, { tool: { name: 'cuda-gate', version: '0.0.9' }, matrix: { version: '2026.10.01', date: '2026-10-01' } });
+    const old = report(
+      [image('old', DIGEST_B)],
+      [L4],
+      {},
+      { tool: { name: 'cuda-gate', version: '0.0.9' }, matrix: { version: '2026.10.01', date: '2026-10-01' } },
+    );
     const merged = mergeReports([
       { name: 'new.json', report: report([image('new', DIGEST_A)], [L4]) },
       { name: 'old.json', report: old },
@@ -174,7 +196,9 @@ describe('versions', () => {
 
   test('reports all from one older cuda-gate say so', () => {
     const old = report([image('a', DIGEST_A)], [L4], {}, { tool: { name: 'cuda-gate', version: '0.0.9' } });
-    expect(mergeReports([{ name: 'a.json', report: old }]).notes).toEqual([`the reports were written by cuda-gate 0.0.9 and merged by cuda-gate ${TOOL_VERSION}`]);
+    expect(mergeReports([{ name: 'a.json', report: old }]).notes).toEqual([
+      `the reports were written by cuda-gate 0.0.9 and merged by cuda-gate ${TOOL_VERSION}`,
+    ]);
   });
 
   test('a merged report merged again keeps the notes of the first merge, naming where they came from', () => {
@@ -189,7 +213,13 @@ describe('versions', () => {
 
 describe('changes (baseline-images) and rendering', () => {
   test('changes are carried over, re-keyed to the merged row, each once', () => {
-    const change = { image: 'copy', baseline: 'base', kind: 'runtime' as const, text: 'moves the CUDA runtime from 12.1.105 to 12.4.127', direction: 'worse' as const };
+    const change = {
+      image: 'copy',
+      baseline: 'base',
+      kind: 'runtime' as const,
+      text: 'moves the CUDA runtime from 12.1.105 to 12.4.127',
+      direction: 'worse' as const,
+    };
     const merged = mergeReports([
       { name: 'a.json', report: report([image('app', DIGEST_A)], [L4], {}, { changes: [{ ...change, image: 'app' }] }) },
       { name: 'b.json', report: report([image('copy', DIGEST_A)], [T4], {}, { changes: [change] }) },

@@ -24,7 +24,9 @@ function withOverrides(rows: MatrixOverride[] | undefined, name = 'docker-archiv
 test('text and markdown say overrides were used, and which rows; nothing is said without them', () => {
   const text = renderText(withOverrides(ROWS)).replace(/\s+/g, ' ');
   expect(text).toContain('matrix 2026.11.23 (2026-11-23) + 2 override rows');
-  expect(text).toContain('note: matrix overrides used (.github/cuda-matrix.yml): 2 rows merged over matrix 2026.11.23 — releases 13.9.0 (added), gpus A100 (replaced)');
+  expect(text).toContain(
+    'note: matrix overrides used (.github/cuda-matrix.yml): 2 rows merged over matrix 2026.11.23 — releases 13.9.0 (added), gpus A100 (replaced)',
+  );
   const md = renderMarkdown(withOverrides(ROWS));
   expect(md).toMatch(/^> ℹ️ \*\*Matrix overrides:\*\* matrix overrides used .*releases 13\.9\.0 \(added\), gpus A100 \(replaced\)/m);
   expect(md).toContain('matrix 2026.11.23 + 2 override rows · fail-on');

@@ -11,14 +11,20 @@ describe('parseImageConfig', () => {
         variant: 'v8',
         config: { Env: ['PATH=/usr/bin', 'CUDA_VERSION=12.4.127'], Labels: { a: 'b', n: 1 } },
         rootfs: { type: 'layers', diff_ids: ['sha256:aa', 'sha256:bb'] },
-        history: [{ created_by: 'COPY . /', created: '2024-01-01T00:00:00Z' }, { created_by: 'ENV A=1', empty_layer: true }],
+        history: [
+          { created_by: 'COPY . /', created: '2024-01-01T00:00:00Z' },
+          { created_by: 'ENV A=1', empty_layer: true },
+        ],
       }),
       'config.json',
     );
     expect(config).toEqual({
       env: { PATH: '/usr/bin', CUDA_VERSION: '12.4.127' },
       labels: { a: 'b' },
-      history: [{ created_by: 'COPY . /', created: '2024-01-01T00:00:00Z' }, { created_by: 'ENV A=1', empty_layer: true }],
+      history: [
+        { created_by: 'COPY . /', created: '2024-01-01T00:00:00Z' },
+        { created_by: 'ENV A=1', empty_layer: true },
+      ],
       diffIds: ['sha256:aa', 'sha256:bb'],
       os: 'linux',
       architecture: 'arm64',

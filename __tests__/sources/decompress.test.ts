@@ -56,9 +56,7 @@ describe('decompressedTar', () => {
   });
 
   test('an xz layer is refused with a clear CORRUPT_LAYER', async () => {
-    const err = await decompressedTar(Readable.from([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0, 1, 2])]), 'layer sha256:xz').catch(
-      (e: unknown) => e,
-    );
+    const err = await decompressedTar(Readable.from([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0, 1, 2])]), 'layer sha256:xz').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'CORRUPT_LAYER', message: expect.stringContaining('xz') });
   });
 

@@ -79,9 +79,7 @@ describeWithEngines('one image, every source format', ['docker', 'skopeo'], () =
     const image = await open(sources[name]);
     const got = await readBack(image);
     expect(got.results.map(contentOf)).toEqual(reference.results.map(contentOf));
-    expect(got.view.entries()).toEqual(
-      reference.view.entries().map((e) => ({ ...e, layerDigest: got.results[e.layerIndex].digest })),
-    );
+    expect(got.view.entries()).toEqual(reference.view.entries().map((e) => ({ ...e, layerDigest: got.results[e.layerIndex].digest })));
     expect(got.config).toEqual(reference.config);
     expect(image.config.env).toEqual(reference.config.env);
     expect(image.config.labels).toEqual(reference.config.labels);
@@ -91,16 +89,14 @@ describeWithEngines('one image, every source format', ['docker', 'skopeo'], () =
     expect(got.results.map((r) => r.digest)).toEqual(image.layers.map((l) => l.digest));
   });
 
-  test.each([
-    'docker-archive (podman/skopeo layout)',
-    'docker-archive (Docker >= 25 layout)',
-    'docker-archive (legacy docker save)',
-    'docker daemon',
-  ])('%s names uncompressed layers by their diffID', async (name) => {
-    const image = await open(sources[name]);
-    const got = await readBack(image);
-    expect(got.results.map((r) => r.digest)).toEqual(written.diffIds);
-  });
+  test.each(['docker-archive (podman/skopeo layout)', 'docker-archive (Docker >= 25 layout)', 'docker-archive (legacy docker save)', 'docker daemon'])(
+    '%s names uncompressed layers by their diffID',
+    async (name) => {
+      const image = await open(sources[name]);
+      const got = await readBack(image);
+      expect(got.results.map((r) => r.digest)).toEqual(written.diffIds);
+    },
+  );
 
   test('compressed blobs keep their stored digest as the layer digest', async () => {
     const image = await open(sources['oci-archive (skopeo, gzip layers)']);

@@ -115,7 +115,10 @@ describe('readImageExport', () => {
     const listed = `sha256:${'a'.repeat(64)}`;
     const archive = join(dir, 'lying.tar');
     await writeTar(archive, legacyExport(tar, listed));
-    await expect(readExport(archive, [listed])).rejects.toMatchObject({ code: 'CORRUPT_ARCHIVE', message: expect.stringContaining(`but its image config lists ${listed}`) });
+    await expect(readExport(archive, [listed])).rejects.toMatchObject({
+      code: 'CORRUPT_ARCHIVE',
+      message: expect.stringContaining(`but its image config lists ${listed}`),
+    });
   });
 
   test('a layer left out (only) whose name is its diffID passes unread; its final descriptor still comes back', async () => {

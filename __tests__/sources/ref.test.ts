@@ -14,10 +14,7 @@ describe('parseSourceRef', () => {
     ['localhost:5000/team/app:pr-42', { kind: 'docker-daemon', reference: 'localhost:5000/team/app:pr-42' }],
     ['docker-daemon:app:1', { kind: 'docker-daemon', reference: 'app:1' }],
     ['docker://ghcr.io/org/app:1', { kind: 'docker', reference: 'ghcr.io/org/app:1' }],
-    [
-      `docker://nvcr.io/nvidia/pytorch@sha256:${'a'.repeat(64)}`,
-      { kind: 'docker', reference: `nvcr.io/nvidia/pytorch@sha256:${'a'.repeat(64)}` },
-    ],
+    [`docker://nvcr.io/nvidia/pytorch@sha256:${'a'.repeat(64)}`, { kind: 'docker', reference: `nvcr.io/nvidia/pytorch@sha256:${'a'.repeat(64)}` }],
     ['docker-archive:build/app.tar', { kind: 'docker-archive', path: 'build/app.tar' }],
     ['docker-archive:build/app.tar:app:pr-42', { kind: 'docker-archive', path: 'build/app.tar', reference: 'app:pr-42' }],
     ['docker-archive:multi.tar:@1', { kind: 'docker-archive', path: 'multi.tar', reference: '@1' }],

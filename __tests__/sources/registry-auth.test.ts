@@ -33,7 +33,6 @@ beforeAll(async () => {
   reference = await readBack(await openImage(parseSourceRef(`oci:${ociDir}:v1`)));
 });
 
-
 async function expectSameAsReference(image: Image): Promise<void> {
   const got = await readBack(image);
   expect(got.results.map(contentOf)).toEqual(reference.results.map(contentOf));
@@ -197,7 +196,9 @@ describe('Bearer token flow (stub registry)', () => {
   test('a 403 is AUTH_FAILED saying access was denied', async () => {
     stub.fault = (req, res) => {
       if (!req.path.includes('/manifests/')) return false;
-      res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] }));
+      res
+        .writeHead(403, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] }));
       return true;
     };
     const err = await gateErrorOf(() => open(emptyConfig()));
@@ -221,10 +222,7 @@ describe('Bearer token flow (stub registry)', () => {
     const bin = tempDir('cg-helper-');
     const asked = join(bin, 'asked');
     const helper = join(bin, 'docker-credential-cgtest');
-    writeFileSync(
-      helper,
-      `#!/bin/sh\n[ "$1" = get ] || exit 2\ncat > ${asked}\nprintf '%s' '{"ServerURL":"x","Username":"${USER}","Secret":"${PASSWORD}"}'\n`,
-    );
+    writeFileSync(helper, `#!/bin/sh\n[ "$1" = get ] || exit 2\ncat > ${asked}\nprintf '%s' '{"ServerURL":"x","Username":"${USER}","Secret":"${PASSWORD}"}'\n`);
     chmodSync(helper, 0o755);
     const config = dockerConfig({ credsStore: 'cgtest', auths: { [stub.host]: {} } });
     const path = process.env.PATH;

@@ -30,7 +30,6 @@ function open(tag = 'v1', opts: OpenOptions = {}, tuning: Tuning = FAST): Promis
   return openRegistryImage({ raw, kind: 'docker', reference: raw.slice('docker://'.length) }, opts, tuning);
 }
 
-
 const layerPath = (i: number): string => `/blobs/${written.layerDigests[i]}`;
 
 beforeAll(async () => {

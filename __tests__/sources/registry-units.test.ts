@@ -61,9 +61,7 @@ describe('registryOfKey (config.json keys, helper server URLs)', () => {
 
 describe('parseChallenges', () => {
   test('Docker Hub style Bearer', () => {
-    expect(
-      parseChallenges('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ubuntu:pull"'),
-    ).toEqual([
+    expect(parseChallenges('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ubuntu:pull"')).toEqual([
       {
         scheme: 'bearer',
         params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/ubuntu:pull' },

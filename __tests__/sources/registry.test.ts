@@ -22,11 +22,9 @@ import { tempDir } from '../helpers/tmp';
 import { gateErrorOf } from '../helpers/gate-error';
 import { layersInFlight } from '../helpers/layer-concurrency';
 
-
 function open(raw: string, opts: OpenOptions = {}): Promise<Image> {
   return openImage(parseSourceRef(raw), opts);
 }
-
 
 /** Evidence without the layer digest, which legitimately differs when a transport recompresses. */
 const portable = (ev: ReportEvidence[]): unknown[] => ev.map(({ layer: _layer, ...rest }) => rest);
@@ -180,11 +178,14 @@ describeWithRegistry('docker:// from a real registry', () => {
   test('skipped layers are never fetched', async () => {
     const image = await open(`docker://${pushed['oci (gzip)']}`);
     resetRegistryStats();
-    const read = await image.readLayers(async (layer, tar) => {
-      tar.resume();
-      await new Promise((r) => tar.on('end', r));
-      return layer.index;
-    }, { only: [layerKey(image.layers[1])] });
+    const read = await image.readLayers(
+      async (layer, tar) => {
+        tar.resume();
+        await new Promise((r) => tar.on('end', r));
+        return layer.index;
+      },
+      { only: [layerKey(image.layers[1])] },
+    );
     expect(read.results).toEqual([undefined, 1, undefined]);
     const stats = registryStats();
     expect(stats.layerGets).toBe(1);

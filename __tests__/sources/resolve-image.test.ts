@@ -48,8 +48,18 @@ class MemoryStore implements BlobStore {
 
 function image(store: MemoryStore, arch: string, opts: { configType?: string; layers?: unknown[] } = {}): Descriptor {
   const layer = { mediaType: LAYER, digest: digestOf(`layer-${arch}`), size: 10 };
-  const config = store.put({ architecture: arch, os: 'linux', config: { Env: [`ARCH=${arch}`] }, rootfs: { type: 'layers', diff_ids: [digestOf(`diff-${arch}`)] } });
-  const manifest = store.put({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: opts.configType ?? OCI_CONFIG, digest: config, size: 1 }, layers: opts.layers ?? [layer] });
+  const config = store.put({
+    architecture: arch,
+    os: 'linux',
+    config: { Env: [`ARCH=${arch}`] },
+    rootfs: { type: 'layers', diff_ids: [digestOf(`diff-${arch}`)] },
+  });
+  const manifest = store.put({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: opts.configType ?? OCI_CONFIG, digest: config, size: 1 },
+    layers: opts.layers ?? [layer],
+  });
   return { mediaType: OCI_MANIFEST, digest: manifest, platform: { os: 'linux', architecture: arch } };
 }
 
@@ -61,8 +71,15 @@ describe('resolveImage', () => {
     const amd = image(store, 'amd64');
     const arm = image(store, 'arm64');
     const attestation = { mediaType: OCI_MANIFEST, digest: digestOf('att'), platform: { os: 'unknown', architecture: 'unknown' } };
-    const nested = store.put({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [attestation, arm, { mediaType: 'application/vnd.cncf.helm.config', digest: digestOf('chart') }] });
-    const got = await resolveImage(store, from([amd, { mediaType: OCI_INDEX, digest: nested, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }]), { os: 'linux', architecture: 'arm64' });
+    const nested = store.put({
+      schemaVersion: 2,
+      mediaType: OCI_INDEX,
+      manifests: [attestation, arm, { mediaType: 'application/vnd.cncf.helm.config', digest: digestOf('chart') }],
+    });
+    const got = await resolveImage(store, from([amd, { mediaType: OCI_INDEX, digest: nested, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }]), {
+      os: 'linux',
+      architecture: 'arm64',
+    });
     expect(got.platform).toEqual({ os: 'linux', architecture: 'arm64' });
     expect(got.config.env).toEqual({ ARCH: 'arm64' });
     expect(got.layers).toEqual([{ digest: digestOf('layer-arm64'), diffId: digestOf('diff-arm64'), size: 10, mediaType: LAYER }]);
@@ -82,12 +99,18 @@ describe('resolveImage', () => {
     const entries = indexEntries(store, { manifests: [{ mediaType: OCI_MANIFEST }, 'junk', null] }, 'index.json in mem');
     expect(entries).toEqual([]);
     expect(indexEntries(store, { manifests: null }, 'index.json in mem')).toEqual([]);
-    await expect(resolveImage(store, from(entries), undefined)).rejects.toMatchObject({ code: 'NOT_AN_IMAGE', message: 'index.json in mem lists no image manifests', hint: 'no image here' });
+    await expect(resolveImage(store, from(entries), undefined)).rejects.toMatchObject({
+      code: 'NOT_AN_IMAGE',
+      message: 'index.json in mem lists no image manifests',
+      hint: 'no image here',
+    });
   });
 
-  test('documents of the wrong shape are the store\'s GateError naming the document and the place', async () => {
+  test("documents of the wrong shape are the store's GateError naming the document and the place", async () => {
     const store = new MemoryStore();
-    expect(() => indexEntries(store, [], 'index.json in mem')).toThrow(expect.objectContaining({ code: 'CORRUPT_ARCHIVE', message: 'index.json in mem is not an OCI image index' }));
+    expect(() => indexEntries(store, [], 'index.json in mem')).toThrow(
+      expect.objectContaining({ code: 'CORRUPT_ARCHIVE', message: 'index.json in mem is not an OCI image index' }),
+    );
     expect(() => indexEntries(store, { manifests: 'x' }, 'index.json in mem')).toThrow(
       expect.objectContaining({ message: 'index.json in mem: manifests should be a list, not "x"', hint: 'write it again' }),
     );
@@ -109,7 +132,7 @@ describe('resolveImage', () => {
     });
   });
 
-  test('a manifest listed but absent is the store\'s missing-blob error', async () => {
+  test("a manifest listed but absent is the store's missing-blob error", async () => {
     const store = new MemoryStore();
     const gone = { mediaType: OCI_MANIFEST, digest: digestOf('gone'), platform: { os: 'linux', architecture: 'amd64' } };
     expect(await gateErrorOf(() => resolveImage(store, from([gone]), undefined))).toMatchObject({ message: `mem lacks the manifest blob ${gone.digest}` });

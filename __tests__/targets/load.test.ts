@@ -106,8 +106,12 @@ policy:
   });
 
   test('runtime is lower case only, not empty, and a string', () => {
-    expect(errorOf(() => parse('targets:\n  a: { driver: 535.104.05, runtime: CDI }\n')).toLine()).toMatch(/:2: target "a": runtime "CDI" is not one of legacy, cdi/);
-    expect(errorOf(() => parse('targets:\n  a:\n    driver: 535.104.05\n    runtime:\n')).toLine()).toMatch(/:4: target "a": runtime is empty.*leave it out to judge both/);
+    expect(errorOf(() => parse('targets:\n  a: { driver: 535.104.05, runtime: CDI }\n')).toLine()).toMatch(
+      /:2: target "a": runtime "CDI" is not one of legacy, cdi/,
+    );
+    expect(errorOf(() => parse('targets:\n  a:\n    driver: 535.104.05\n    runtime:\n')).toLine()).toMatch(
+      /:4: target "a": runtime is empty.*leave it out to judge both/,
+    );
     expect(errorOf(() => parse('targets:\n  a:\n    driver: 535.104.05\n    runtime: [cdi]\n')).toLine()).toMatch(/:4: target "a": runtime must be a string/);
   });
 
@@ -138,7 +142,9 @@ describe('ad-hoc target from flags', () => {
     expect(cli.code).toBe('BAD_ARGUMENT');
     expect(cli.toLine()).toContain('--runtime "docker" is not one of legacy, cdi');
     expect(cli.toLine()).toContain('--runtime cdi');
-    const action = errorOf(() => adHocTarget({ driver: '550.54.15', runtime: 'Legacy', labels: { driver: 'input "driver"', gpu: 'input "gpu"', runtime: 'input "runtime"' } }, matrix));
+    const action = errorOf(() =>
+      adHocTarget({ driver: '550.54.15', runtime: 'Legacy', labels: { driver: 'input "driver"', gpu: 'input "gpu"', runtime: 'input "runtime"' } }, matrix),
+    );
     expect(action.toLine()).toContain('input "runtime" "Legacy" is not one of legacy, cdi');
     expect(action.toLine()).toContain('runtime: legacy');
   });

@@ -65,14 +65,17 @@ test('a bad matrix-overrides value is BAD_TARGETS at its line; a bad file is BAD
   expect(list.message).toMatch(/^t\.yml:1: "matrix-overrides:" must be the path of a YAML file/);
 
   const { dir, file: broken } = targetsDir('matrix-overrides: bad.yml\ntargets:\n  a: { driver: 550.54.15 }\n');
-  writeFileSync(join(dir, '.github', 'bad.yml'), 'gpus:\n  - { name: X1, computeCapability: "9.0", architecture: Hopper, segment: datacenter, datacenter: true, brands: [nvidia] }\n');
+  writeFileSync(
+    join(dir, '.github', 'bad.yml'),
+    'gpus:\n  - { name: X1, computeCapability: "9.0", architecture: Hopper, segment: datacenter, datacenter: true, brands: [nvidia] }\n',
+  );
   const bad = errorOf(() => loadTargetsFile(broken, matrix));
   expect(bad.code).toBe('BAD_MATRIX_OVERRIDES');
   expect(bad.message).toMatch(/bad\.yml:2: gpus row 1 \(X1\): source is missing/);
 });
 
 test('the action input matrix-overrides: one file per line (or comma-separated)', () => {
-  const env = { 'INPUT_IMAGES': 'app:pr', 'INPUT_MATRIX-OVERRIDES': '.github/cuda-matrix.yml\n# a comment\nmore.yml' };
+  const env = { INPUT_IMAGES: 'app:pr', 'INPUT_MATRIX-OVERRIDES': '.github/cuda-matrix.yml\n# a comment\nmore.yml' };
   expect(getInputs(env).matrixOverrides).toEqual(['.github/cuda-matrix.yml', 'more.yml']);
   expect(getInputs({ INPUT_IMAGES: 'app:pr' }).matrixOverrides).toEqual([]);
 });

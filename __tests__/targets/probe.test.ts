@@ -11,8 +11,10 @@ import { parseTargets } from '../../src/targets/load';
 const matrix = loadMatrix();
 const dir = mkdtempSync(join(tmpdir(), 'cg-probe-'));
 const H100_SMI = '550.54.15, NVIDIA H100 80GB HBM3, 9.0\n550.54.15, NVIDIA H100 80GB HBM3, 9.0\n';
-const PROC_PROPRIETARY = 'NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.104.05  Sat Aug 19 01:15:15 UTC 2023\nGCC version:  gcc version 12.3.0 (Ubuntu 12.3.0-1ubuntu1~22.04)\n';
-const PROC_OPEN = 'NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  570.124.06  Release Build  (dvs-builder@U16-I3-B03-4-3)  Tue Mar 11 07:06:51 UTC 2025\n';
+const PROC_PROPRIETARY =
+  'NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.104.05  Sat Aug 19 01:15:15 UTC 2023\nGCC version:  gcc version 12.3.0 (Ubuntu 12.3.0-1ubuntu1~22.04)\n';
+const PROC_OPEN =
+  'NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  570.124.06  Release Build  (dvs-builder@U16-I3-B03-4-3)  Tue Mar 11 07:06:51 UTC 2025\n';
 
 test('nvidia-smi query lines give driver, GPU name and compute capability', () => {
   expect(parseQueryGpu(H100_SMI)).toEqual([
@@ -70,7 +72,9 @@ test('without nvidia-smi the kernel module version still gives the driver (no GP
 test('no NVIDIA driver at all is a clear error, not a guess', async () => {
   const enoent = Object.assign(new Error('spawn nvidia-smi ENOENT'), { code: 'ENOENT' });
   await expect(probeHost({ run: async () => Promise.reject(enoent), host: 'h', procVersionPath: '/nonexistent/version' })).rejects.toThrow(GateError);
-  await expect(probeHost({ run: async () => Promise.reject(enoent), host: 'h', procVersionPath: '/nonexistent/version' })).rejects.toThrow(/no NVIDIA driver on this machine.*nvidia-smi is not on PATH/);
+  await expect(probeHost({ run: async () => Promise.reject(enoent), host: 'h', procVersionPath: '/nonexistent/version' })).rejects.toThrow(
+    /no NVIDIA driver on this machine.*nvidia-smi is not on PATH/,
+  );
 });
 
 describe('the bundled CLI with a real nvidia-smi executable on PATH', () => {

@@ -36,7 +36,10 @@ function binary(path: string, sass: string[], ptx: string[] = []): Evidence {
 }
 
 function gpuReasons(evidence: Evidence[], gpu: string, m: Matrix = matrix): Reason[] {
-  const requirement = deriveRequirement({ evidence, require: { expressions: [], disabled: false }, layers: [{ digest: 'sha256:l0', instruction: 'RUN pip install my-kernels' }] }, m);
+  const requirement = deriveRequirement(
+    { evidence, require: { expressions: [], disabled: false }, layers: [{ digest: 'sha256:l0', instruction: 'RUN pip install my-kernels' }] },
+    m,
+  );
   const result = judge({ image: 'img', requirement, target: adHocTarget({ driver: DRIVER, gpu }, m), policy: DEFAULT_POLICY }, m);
   return result.reasons.filter((r) => GPU_CODES.has(r.code));
 }

@@ -28,7 +28,13 @@ function binary(path: string, sass: string[], ptx: string[] = [], ptxIsa?: strin
   };
 }
 const cudart = (version: string): Evidence => ({
-  kind: 'cudart', version, cuda: version, from: 'file', path: `/usr/local/cuda/lib64/libcudart.so.${version}`, layerIndex: 0, confidence: 'exact',
+  kind: 'cudart',
+  version,
+  cuda: version,
+  from: 'file',
+  path: `/usr/local/cuda/lib64/libcudart.so.${version}`,
+  layerIndex: 0,
+  confidence: 'exact',
 });
 
 const SM80 = binary('/opt/app/libsass_sm80.so', ['sm_80']);
@@ -37,7 +43,10 @@ const SM90A = binary('/opt/app/libsm90a.so', ['sm_90a']);
 const MULTI = binary('/opt/app/libmulti.so', ['sm_75', 'sm_80', 'sm_86', 'sm_90', 'sm_100', 'sm_120'], ['compute_120'], ['9.0']);
 
 function judgeOn(evidence: Evidence[], gpu: string | undefined, driver = DRIVER) {
-  const requirement = deriveRequirement({ evidence, require: { expressions: [], disabled: false }, layers: [{ digest: `sha256:l${layer}`, instruction: 'RUN pip install my-kernels' }] }, matrix);
+  const requirement = deriveRequirement(
+    { evidence, require: { expressions: [], disabled: false }, layers: [{ digest: `sha256:l${layer}`, instruction: 'RUN pip install my-kernels' }] },
+    matrix,
+  );
   return judge({ image: 'img', requirement, target: adHocTarget({ driver, gpu }, matrix), policy: DEFAULT_POLICY }, matrix);
 }
 const gpuReasons = (evidence: Evidence[], gpu: string | undefined, driver = DRIVER): Reason[] =>

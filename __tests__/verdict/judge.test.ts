@@ -14,12 +14,32 @@ const matrix = loadMatrix();
 const LAYERS = [{ digest: 'sha256:l0', instruction: 'COPY rootfs/ /' }];
 
 const cudart = (version: string, path = `/usr/local/cuda/lib64/libcudart.so.${version}`): Evidence => ({
-  kind: 'cudart', version, cuda: version, from: 'file', path, layerIndex: 0, confidence: 'exact',
+  kind: 'cudart',
+  version,
+  cuda: version,
+  from: 'file',
+  path,
+  layerIndex: 0,
+  confidence: 'exact',
 });
 const compat = (driver: string, cuda: string): Evidence => ({
-  kind: 'cuda-compat', version: driver, cuda, from: 'file', path: `/usr/local/cuda-${cuda}/compat/libcuda.so.${driver}`, layerIndex: 0, confidence: 'exact',
+  kind: 'cuda-compat',
+  version: driver,
+  cuda,
+  from: 'file',
+  path: `/usr/local/cuda-${cuda}/compat/libcuda.so.${driver}`,
+  layerIndex: 0,
+  confidence: 'exact',
 });
-const cudnnFor = (cuda: string): Evidence => ({ kind: 'cudnn', version: '8.9.6.50', cuda, from: 'package', package: 'libcudnn8', path: '/var/lib/dpkg/status', confidence: 'exact' });
+const cudnnFor = (cuda: string): Evidence => ({
+  kind: 'cudnn',
+  version: '8.9.6.50',
+  cuda,
+  from: 'package',
+  package: 'libcudnn8',
+  path: '/var/lib/dpkg/status',
+  confidence: 'exact',
+});
 
 function verdictOf(
   evidence: Evidence[],
@@ -170,7 +190,12 @@ describe('GPU against driver branch', () => {
 
 describe('driver libraries baked into the image', () => {
   const libcuda = (size0: boolean): Evidence => ({
-    kind: 'driver-lib', version: '535.104.05', from: 'file', path: '/usr/lib/x86_64-linux-gnu/libcuda.so.535.104.05', confidence: 'exact', emptyFile: size0 || undefined,
+    kind: 'driver-lib',
+    version: '535.104.05',
+    from: 'file',
+    path: '/usr/lib/x86_64-linux-gnu/libcuda.so.535.104.05',
+    confidence: 'exact',
+    emptyFile: size0 || undefined,
   });
   test('a real libcuda outside a compat dir is a caveat', () => {
     const r = verdictOf([cudart('12.2.140'), libcuda(false)], { driver: '550.54.15' });
@@ -183,7 +208,13 @@ describe('driver libraries baked into the image', () => {
 
 describe('a CUDA floor declared by the environment (conda __cuda, pixi system-requirements)', () => {
   const declared = (cuda: string): Evidence => ({
-    kind: 'cuda-system-requirement', cuda, value: `__cuda >=${cuda}`, from: 'file', path: '/opt/conda/conda-meta/pytorch-2.5.1-cuda126_py312.json', confidence: 'declared', detail: 'conda dependency of pytorch',
+    kind: 'cuda-system-requirement',
+    cuda,
+    value: `__cuda >=${cuda}`,
+    from: 'file',
+    path: '/opt/conda/conda-meta/pytorch-2.5.1-cuda126_py312.json',
+    confidence: 'declared',
+    detail: 'conda dependency of pytorch',
   });
   test('a driver reporting a lower CUDA fails, naming the declaration', () => {
     const r = verdictOf([cudart('12.6.77'), declared('12.6')], { driver: '550.54.15' });

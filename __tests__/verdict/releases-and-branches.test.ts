@@ -14,7 +14,13 @@ import { DEFAULT_POLICY } from '../../src/model/policy';
 const matrix = loadMatrix();
 
 const cudart = (version: string): Evidence => ({
-  kind: 'cudart', version, cuda: version, from: 'file', path: `/usr/local/cuda/lib64/libcudart.so.${version}`, layerIndex: 0, confidence: 'exact',
+  kind: 'cudart',
+  version,
+  cuda: version,
+  from: 'file',
+  path: `/usr/local/cuda/lib64/libcudart.so.${version}`,
+  layerIndex: 0,
+  confidence: 'exact',
 });
 
 function check(m: Matrix, version: string, driver: string) {

@@ -103,4 +103,3 @@ async function publishMerged(inputs: Inputs, report: Report): Promise<void> {
     core.info(`cuda-gate: gate passed over ${merged} (${s.pass} pass, ${s.caveat} caveat, ${s.fail} fail; fail-on: ${report.policy.failOn})`);
   }
 }
-

@@ -109,9 +109,7 @@ function capped(list: Annotation[], level: Annotation['level']): Annotation[] {
  * the runner's %/CR/LF escaping is applied on top by @actions/core (or formatWorkflowCommand).
  */
 export function oneLine(s: string): string {
-  return sanitizeControl(s, { as: 'space' })
-    .replace(/ {2,}/g, ' ')
-    .trim();
+  return sanitizeControl(s, { as: 'space' }).replace(/ {2,}/g, ' ').trim();
 }
 
 /** The runner's command syntax, escaped as @actions/core does: for tests and tools that print commands themselves. */

@@ -105,9 +105,7 @@ function truncatedTable(report: Report, runUrl: string | undefined): string {
  */
 export function resolvedBody(body: string, state: Verdict): string {
   const banner =
-    state === 'pass'
-      ? '✅ **Resolved** — every image now runs on every target.'
-      : '✅ **Resolved** — nothing fails any more; the caveats below remain.';
+    state === 'pass' ? '✅ **Resolved** — every image now runs on every target.' : '✅ **Resolved** — nothing fails any more; the caveats below remain.';
   const newline = body.indexOf('\n');
   const [marker, rest] = newline < 0 ? [body, ''] : [body.slice(0, newline), body.slice(newline + 1)];
   return `${marker}\n${banner}\n\n${rest}`;

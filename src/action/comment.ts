@@ -52,12 +52,7 @@ function failureOf(e: unknown): HttpFailure {
 
 const sameText = (a: string | null | undefined, b: string) => (a ?? '').replace(/\r\n/g, '\n') === b.replace(/\r\n/g, '\n');
 
-export async function syncStickyComment(
-  client: GitHubClient,
-  pr: PullRequest,
-  comment: StickyComment,
-  log: CommentLog,
-): Promise<CommentOutcome> {
+export async function syncStickyComment(client: GitHubClient, pr: PullRequest, comment: StickyComment, log: CommentLog): Promise<CommentOutcome> {
   if (comment.mode === 'never') return { action: 'skipped', reason: 'comment: never' };
   const marker = markerFor(comment.key);
   const body = comment.body.startsWith(marker) ? comment.body : `${marker}\n${comment.body}`;
@@ -116,12 +111,7 @@ function desiredBody(comment: StickyComment, body: string, exists: boolean): str
  * POST is not retried blindly: after a 5xx or a reset the comment may have been created anyway, so look for it
  * first and post again only when it is not there.
  */
-async function createOnce(
-  client: GitHubClient,
-  pr: PullRequest,
-  body: string,
-  findPrevious: () => Promise<PostedComment | undefined>,
-): Promise<PostedComment> {
+async function createOnce(client: GitHubClient, pr: PullRequest, body: string, findPrevious: () => Promise<PostedComment | undefined>): Promise<PostedComment> {
   const post = async () => (await client.rest.issues.createComment({ owner: pr.owner, repo: pr.repo, issue_number: pr.number, body })).data;
   try {
     return await post();

@@ -96,7 +96,10 @@ function finalChain(df: ParsedDockerfile): DockerfileStage[] {
     const stage = df.stages[index];
     chain.unshift(stage);
     const base = stage.base.toLowerCase();
-    const parent = df.stages.slice(0, index).map((s) => s.name).lastIndexOf(base);
+    const parent = df.stages
+      .slice(0, index)
+      .map((s) => s.name)
+      .lastIndexOf(base);
     index = parent;
   }
   return chain;

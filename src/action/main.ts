@@ -64,7 +64,15 @@ async function gate(inputs: Inputs): Promise<{ report: Report; layerCache?: Acti
   // the action's token reaches ghcr.io when no docker login configured it
   const scan = { scan: inputs.scan, cache: layerCache?.cache, registry: { token: inputs.githubToken || undefined } };
   const report = await core.group(`cuda-gate: checking ${inputs.images.length} image(s) against ${targets.length} target(s)`, () =>
-    checkImages({ sources: inputs.images, targets, policy, matrix, platform, ...scan, onProgress: (p) => p.phase === 'open' && core.info(`reading ${p.image}`) }),
+    checkImages({
+      sources: inputs.images,
+      targets,
+      policy,
+      matrix,
+      platform,
+      ...scan,
+      onProgress: (p) => p.phase === 'open' && core.info(`reading ${p.image}`),
+    }),
   );
   if (inputs.baselineImages.length) {
     const baseline = await core.group('cuda-gate: reading the baseline images', async () => {
@@ -88,13 +96,26 @@ async function resolveTargets(inputs: Inputs): Promise<{ targets: Target[]; poli
   let policy: Policy = { ...DEFAULT_POLICY };
   if (inputs.driver) {
     matrix = matrixFor([]);
-    targets = [adHocTarget({ driver: inputs.driver, gpu: inputs.gpu, forwardCompat: inputs.forwardCompat, runtime: inputs.runtime, labels: { driver: 'input "driver"', gpu: 'input "gpu"', runtime: 'input "runtime"' } }, matrix)];
+    targets = [
+      adHocTarget(
+        {
+          driver: inputs.driver,
+          gpu: inputs.gpu,
+          forwardCompat: inputs.forwardCompat,
+          runtime: inputs.runtime,
+          labels: { driver: 'input "driver"', gpu: 'input "gpu"', runtime: 'input "runtime"' },
+        },
+        matrix,
+      ),
+    ];
   } else if (inputs.targets === 'probe') {
     // self-hosted GPU runner: judge against the machine the job runs on
     matrix = matrixFor([]);
     const probe = await probeHost();
     targets = probeTargets(probe, matrix);
-    core.info(`cuda-gate: probed ${probe.host}: driver ${probe.driver}${probe.gpus.length ? `, ${probe.gpus.map((g) => g.name).join(', ')}` : ''} (${probe.via})`);
+    core.info(
+      `cuda-gate: probed ${probe.host}: driver ${probe.driver}${probe.gpus.length ? `, ${probe.gpus.map((g) => g.name).join(', ')}` : ''} (${probe.via})`,
+    );
   } else {
     const loaded = loadTargetsFile(inputs.targets, matrixFor);
     matrix = loaded.matrix;
@@ -140,7 +161,9 @@ async function publish(inputs: Inputs, report: Report): Promise<void> {
       `cuda-gate: ${report.summary.fail} failing, ${report.summary.caveat} with caveats (fail-on: ${report.policy.failOn}). Worst: ${worst?.image} on ${worst?.target}: ${worst?.verdict}${why ? ` — ${why.code}: ${why.message}` : ''}`,
     );
   } else {
-    core.info(`cuda-gate: gate passed (${report.summary.pass} pass, ${report.summary.caveat} caveat, ${report.summary.fail} fail; fail-on: ${report.policy.failOn})`);
+    core.info(
+      `cuda-gate: gate passed (${report.summary.pass} pass, ${report.summary.caveat} caveat, ${report.summary.fail} fail; fail-on: ${report.policy.failOn})`,
+    );
   }
 }
 

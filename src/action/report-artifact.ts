@@ -88,7 +88,14 @@ export async function downloadReportArtifacts(pattern: string, into: string): Pr
     for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
       if (!entry.isFile() || !entry.name.toLowerCase().endsWith('.json')) continue;
       const path = join(entry.parentPath ?? dir, entry.name);
-      files.push({ artifact: artifact.name, path, name: `${artifact.name}/${path.slice(dir.length + 1).split('\\').join('/')}` });
+      files.push({
+        artifact: artifact.name,
+        path,
+        name: `${artifact.name}/${path
+          .slice(dir.length + 1)
+          .split('\\')
+          .join('/')}`,
+      });
     }
   }
   return { files, available: true };

@@ -68,7 +68,11 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
   } else {
     const file = args.targets ?? (existsSync(DEFAULT_TARGETS) ? DEFAULT_TARGETS : undefined);
     if (!file) {
-      throw new GateError('BAD_ARGUMENT', `no targets: ${DEFAULT_TARGETS} does not exist and neither --targets nor --driver was given`, 'pass --driver 535.104.05 [--gpu A100] or --targets FILE');
+      throw new GateError(
+        'BAD_ARGUMENT',
+        `no targets: ${DEFAULT_TARGETS} does not exist and neither --targets nor --driver was given`,
+        'pass --driver 535.104.05 [--gpu A100] or --targets FILE',
+      );
     }
     const loaded = loadTargetsFile(file, matrixFor);
     matrix = loaded.matrix;
@@ -82,11 +86,22 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
   const progress = !args.quiet && io.err.isTTY ? progressPrinter(io.err) : undefined;
   const cache = cacheFor(args, io);
   const registry = { insecure: args.insecureRegistries, token: process.env.GITHUB_TOKEN || undefined };
-  const report = await checkImages({ sources: args.sources, targets, policy, matrix, platform, onProgress: progress, scan: args.scan, cache, registry, seek: !args.noSeek, jobs: args.jobs });
+  const report = await checkImages({
+    sources: args.sources,
+    targets,
+    policy,
+    matrix,
+    platform,
+    onProgress: progress,
+    scan: args.scan,
+    cache,
+    registry,
+    seek: !args.noSeek,
+    jobs: args.jobs,
+  });
   progress?.({ image: '', phase: 'done' });
 
-  const text =
-    args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : args.format === 'markdown' ? renderMarkdown(report) : renderText(report);
+  const text = args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : args.format === 'markdown' ? renderMarkdown(report) : renderText(report);
   if (args.output) writeFileSync(args.output, text);
   else io.out.write(text);
   return report.summary.gatePassed ? 0 : 1;

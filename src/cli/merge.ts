@@ -57,8 +57,7 @@ const MERGE_FLAGS = z
 export function runMerge(args: MergeArgs, out: NodeJS.WritableStream): number {
   const inputs = args.reports.map((file) => ({ name: file, report: parseReport(readReportFile(file), file) }));
   const report = mergeReports(inputs, { failOn: args.failOn });
-  const text =
-    args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : args.format === 'markdown' ? renderMarkdown(report) : renderText(report);
+  const text = args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : args.format === 'markdown' ? renderMarkdown(report) : renderText(report);
   if (args.output) writeFileSync(args.output, text);
   else out.write(text);
   return report.summary.gatePassed ? 0 : 1;

@@ -64,7 +64,8 @@ export const NO_LAYERS: Finding = Object.freeze({
 export const FILES_NOT_READ: Finding = Object.freeze({
   code: 'FILES_NOT_READ',
   severity: 'warning',
-  message: 'files were not read (--scan config): libraries, packages and GPU code are not checked; the verdict rests on the image config (env, labels, NVIDIA_REQUIRE_*) alone',
+  message:
+    'files were not read (--scan config): libraries, packages and GPU code are not checked; the verdict rests on the image config (env, labels, NVIDIA_REQUIRE_*) alone',
 });
 
 export interface AnalysedImage {
@@ -139,11 +140,23 @@ export async function analyseImage(
         minDriver: requirement.minDriver,
         minorCompatDriver: requirement.minorCompatDriver,
         majors: requirement.majors,
-        needs: requirement.needs.map((n) => ({ cuda: n.cuda, level: n.level, releases: n.releases, minDriver: n.minDriver, unknown: n.unknown, unconfirmed: n.unconfirmed })),
+        needs: requirement.needs.map((n) => ({
+          cuda: n.cuda,
+          level: n.level,
+          releases: n.releases,
+          minDriver: n.minDriver,
+          unknown: n.unknown,
+          unconfirmed: n.unconfirmed,
+        })),
         forwardCompat: requirement.forwardCompat
           ? { compatDriver: requirement.forwardCompat.compatDriver, cuda: requirement.forwardCompat.cuda, branches: requirement.forwardCompat.branches }
           : undefined,
-        require: requirement.require.expressions.map((e) => ({ name: e.name, value: e.raw, synthesized: e.synthesized || undefined, errors: e.errors.length ? e.errors : undefined })),
+        require: requirement.require.expressions.map((e) => ({
+          name: e.name,
+          value: e.raw,
+          synthesized: e.synthesized || undefined,
+          errors: e.errors.length ? e.errors : undefined,
+        })),
         requireDisabled: requirement.require.disabled,
         gpuCode: reportGpuCode(requirement.gpuCode, view.layers),
         declaredCuda: requirement.declaredCuda?.cuda,

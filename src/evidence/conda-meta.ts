@@ -186,7 +186,10 @@ export function classifyCondaRecord(r: CondaRecord): RecordFacts | undefined {
 /** `__cuda` specs of a record: the driver CUDA it requires (depends) or accepts (constrains). */
 function cudaSystemRequirements(r: CondaRecord): { spec: string; where: 'depends on' | 'constrains'; cuda?: string }[] {
   const out: { spec: string; where: 'depends on' | 'constrains'; cuda?: string }[] = [];
-  for (const [list, where] of [[r.depends, 'depends on'], [r.constrains, 'constrains']] as const) {
+  for (const [list, where] of [
+    [r.depends, 'depends on'],
+    [r.constrains, 'constrains'],
+  ] as const) {
     for (const s of list ?? []) {
       const spec = parseMatchSpec(s);
       if (spec?.name !== '__cuda') continue;

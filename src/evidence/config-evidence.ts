@@ -149,4 +149,3 @@ export function configEvidence(config: ImageConfig): Evidence[] {
   }
   return out;
 }
-

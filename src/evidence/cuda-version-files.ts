@@ -40,7 +40,13 @@ export function cudaVersionFileEvidence(view: FileSystemView): DetectorOutput {
     if (!real || seen.has(real.path)) continue;
     seen.add(real.path);
     if (real.content === undefined) {
-      findings.push({ code: 'EVIDENCE_UNREAD', severity: 'info', message: `/${real.path} was not read, so the CUDA version it states is unknown`, layer: real.layerDigest, path: `/${real.path}` });
+      findings.push({
+        code: 'EVIDENCE_UNREAD',
+        severity: 'info',
+        message: `/${real.path} was not read, so the CUDA version it states is unknown`,
+        layer: real.layerDigest,
+        path: `/${real.path}`,
+      });
       continue;
     }
     if (e.path.endsWith('.json')) readJson(real, evidence, findings);

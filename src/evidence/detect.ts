@@ -20,7 +20,11 @@ export interface DetectedEvidence {
 /** A key equal for items that say exactly the same thing from the same place. */
 function identity(ev: Evidence): string {
   const o = ev as unknown as Record<string, unknown>;
-  return JSON.stringify(Object.keys(o).sort().map((k) => [k, o[k]]));
+  return JSON.stringify(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]]),
+  );
 }
 
 const FROM_RANK: Record<Evidence['from'], number> = { config: 0, file: 1, package: 1 };

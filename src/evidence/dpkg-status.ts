@@ -110,7 +110,13 @@ export function dpkgEvidence(view: FileSystemView): DetectorOutput {
     const real = contentEntry(view, e);
     if (!real) continue;
     if (real.content === undefined) {
-      findings.push({ code: 'EVIDENCE_UNREAD', severity: 'info', message: `/${e.path} was not read, so installed packages are unknown`, layer: real.layerDigest, path: `/${e.path}` });
+      findings.push({
+        code: 'EVIDENCE_UNREAD',
+        severity: 'info',
+        message: `/${e.path} was not read, so installed packages are unknown`,
+        layer: real.layerDigest,
+        path: `/${e.path}`,
+      });
       continue;
     }
     const packages = parseDpkgStatus(real.content, { statusOptional: e.path !== DPKG_STATUS, truncated: real.contentTruncated });

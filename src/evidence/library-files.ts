@@ -104,7 +104,7 @@ function describe(name: string, real: FileEntry, fromReal: boolean): Evidence | 
       confidence,
       component: 'libcuda',
       detail:
-        'libcuda.so belongs to the host driver: the NVIDIA container toolkit mounts the host\'s copy at run time, and a copy baked into the image can shadow it or mismatch the host kernel module' +
+        "libcuda.so belongs to the host driver: the NVIDIA container toolkit mounts the host's copy at run time, and a copy baked into the image can shadow it or mismatch the host kernel module" +
         (real.size === 0 ? ' (this one is empty: a placeholder left by building with the NVIDIA runtime)' : ''),
     };
     if (version) ev.version = version;

@@ -120,8 +120,7 @@ export function formatRequire(expr: RequireExpression): string {
 }
 
 function sameParse(a: RequireExpression, b: RequireExpression): boolean {
-  const strip = (x: RequireExpression) =>
-    JSON.stringify([x.alternatives, x.errors, x.invalidTerms ?? null, x.unevaluated ?? null]);
+  const strip = (x: RequireExpression) => JSON.stringify([x.alternatives, x.errors, x.invalidTerms ?? null, x.unevaluated ?? null]);
   return strip(a) === strip(b);
 }
 

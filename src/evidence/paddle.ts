@@ -48,9 +48,19 @@ export function paddleEvidence(sp: SitePackages): DetectorOutput {
     let facts: BuildFacts;
     if (dist.name === 'paddlepaddle') facts = { ...base, noCuda: CPU_ONLY, confidence: 'inferred', value: dist.name };
     else if (cuda) {
-      facts = { ...base, cuda, confidence: 'inferred', value: dist.version, detail: `the .post${post![1]} suffix of Paddle's CUDA wheels names the CUDA version` };
+      facts = {
+        ...base,
+        cuda,
+        confidence: 'inferred',
+        value: dist.version,
+        detail: `the .post${post![1]} suffix of Paddle's CUDA wheels names the CUDA version`,
+      };
     } else {
-      facts = { ...base, confidence: 'inferred', detail: 'which CUDA this paddlepaddle-gpu was built for is not known: no paddle/version/__init__.py read, no .postNNN suffix' };
+      facts = {
+        ...base,
+        confidence: 'inferred',
+        detail: 'which CUDA this paddlepaddle-gpu was built for is not known: no paddle/version/__init__.py read, no .postNNN suffix',
+      };
     }
     evidence.push(buildEvidence(facts, dist.entry, { path: dist.path }));
   }

@@ -28,7 +28,11 @@ export function isToolkitWheelRecordPath(path: string): boolean {
 }
 
 /** `<name>-<version>.dist-info` itself (its name carries name and version), when the walker keeps directories. */
-export const DIST_INFO_DIR: PathInterest = Object.freeze({ what: 'dist-info directories (name and version)', select: { nameSuffix: DIST_INFO_SUFFIX }, keep: {} });
+export const DIST_INFO_DIR: PathInterest = Object.freeze({
+  what: 'dist-info directories (name and version)',
+  select: { nameSuffix: DIST_INFO_SUFFIX },
+  keep: {},
+});
 /** Name:, Version:, Requires-Dist: of any installed distribution */
 export const DIST_INFO_METADATA: PathInterest = Object.freeze({
   what: 'dist-info METADATA',

@@ -114,7 +114,11 @@ export function tensorflowEvidence(sp: SitePackages, matrix: Matrix): DetectorOu
           confidence: 'inferred',
           detail: `tensorflow/python/platform/build_info.py was not read; TensorFlow ${dist.version} was tested with CUDA ${row.cuda}${row.cudnn ? `, cuDNN ${row.cudnn}` : ''} (matrix/frameworks.yaml${row.confirmed ? '' : ', unconfirmed'})`,
         }
-      : { ...base, confidence: 'inferred', detail: 'which CUDA this TensorFlow was built for is not known: build_info.py was not read and the matrix has no row for this release' };
+      : {
+          ...base,
+          confidence: 'inferred',
+          detail: 'which CUDA this TensorFlow was built for is not known: build_info.py was not read and the matrix has no row for this release',
+        };
     evidence.push(buildEvidence(facts, dist.entry, { path: dist.path }));
   }
   return { evidence, findings: [] };

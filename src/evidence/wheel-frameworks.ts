@@ -13,8 +13,14 @@ import type { Evidence, EvidenceKind } from './types';
 
 /** Names handled by the dedicated readers (torch.ts, tensorflow.ts, paddle.ts, pip-dist-info.ts). */
 function handledElsewhere(name: string): boolean {
-  return name === 'torch' || name.startsWith('nvidia-') || name.startsWith('tensorflow') || name.startsWith('tf-nightly') ||
-    name === 'intel-tensorflow' || name.startsWith('paddlepaddle');
+  return (
+    name === 'torch' ||
+    name.startsWith('nvidia-') ||
+    name.startsWith('tensorflow') ||
+    name.startsWith('tf-nightly') ||
+    name === 'intel-tensorflow' ||
+    name.startsWith('paddlepaddle')
+  );
 }
 
 interface NamedFacts extends BuildFacts {
@@ -71,7 +77,9 @@ export function namedWheelFacts(dist: Pick<Dist, 'name' | 'version' | 'requires'
   }
   if (name === 'cuda-bindings' || name === 'cuda-python') {
     const major = majorOf(version);
-    return major !== undefined && major >= 11 ? { ...base, kind: 'pip-package', cuda: String(major), confidence: 'exact', value: `${name} ${version}` } : undefined;
+    return major !== undefined && major >= 11
+      ? { ...base, kind: 'pip-package', cuda: String(major), confidence: 'exact', value: `${name} ${version}` }
+      : undefined;
   }
 
   const flavour = flavourFromLocalTag(version);

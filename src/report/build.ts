@@ -14,7 +14,13 @@ export function reportTarget(t: Target, matrix: Matrix): ReportTarget {
     driver: t.driver,
     cuda: cudaForDriver(matrix, t.driver).cuda,
     gpu: t.gpu
-      ? { input: t.gpu.input, name: t.gpu.gpu?.name, computeCapability: t.gpu.computeCapability, architecture: t.gpu.architecture, datacenter: t.gpu.datacenter }
+      ? {
+          input: t.gpu.input,
+          name: t.gpu.gpu?.name,
+          computeCapability: t.gpu.computeCapability,
+          architecture: t.gpu.architecture,
+          datacenter: t.gpu.datacenter,
+        }
       : undefined,
     forwardCompat: t.forwardCompat,
     os: t.os,

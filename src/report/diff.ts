@@ -154,7 +154,12 @@ function componentChanges(before: Evidence[], after: Evidence[]): (Described & {
     const old = was.get(id);
     if (!old) out.push({ kind: 'component-added', text: `adds ${versionText(c)}`, direction: addedDirection(c.kind), rank: rank(c) });
     else if (old.versions.length && c.versions.length && !sameVersions(old.versions, c.versions)) {
-      out.push({ kind: 'component-changed', text: `changes ${c.name} from ${old.versions.join(' + ')} to ${c.versions.join(' + ')}`, direction: 'neutral', rank: rank(c) });
+      out.push({
+        kind: 'component-changed',
+        text: `changes ${c.name} from ${old.versions.join(' + ')} to ${c.versions.join(' + ')}`,
+        direction: 'neutral',
+        rank: rank(c),
+      });
     }
   }
   for (const [id, c] of was) {
@@ -187,7 +192,10 @@ function forwardCompatChange(baseline: ReportImage, current: ReportImage): Descr
 function gpuCodeChanges(before: Partial<GpuTargets> | undefined, after: Partial<GpuTargets> | undefined): Described[] {
   if (!before || !after) return [];
   const out: Described[] = [];
-  for (const [field, label] of [['sass', 'SASS for'], ['ptx', 'PTX']] as const) {
+  for (const [field, label] of [
+    ['sass', 'SASS for'],
+    ['ptx', 'PTX'],
+  ] as const) {
     const was = new Set(before[field] ?? []);
     const now = new Set(after[field] ?? []);
     const dropped = [...was].filter((a) => !now.has(a)).sort(compareArchNames);

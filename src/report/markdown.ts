@@ -20,14 +20,26 @@ export interface MarkdownOptions {
 }
 
 export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): string {
-  const head = [headline(report), '', ...notesSection(report), ...overridesSection(report), ...scanNoteSection(report), ...changesSection(report), verdictTable(report), ''].join('\n');
+  const head = [
+    headline(report),
+    '',
+    ...notesSection(report),
+    ...overridesSection(report),
+    ...scanNoteSection(report),
+    ...changesSection(report),
+    verdictTable(report),
+    '',
+  ].join('\n');
   if (opts.details === false) return head + footer(report);
   const parts = [head];
   let size = head.length;
   const max = opts.maxChars ?? Infinity;
   let cut = 0;
   for (const img of report.images) {
-    const section = imageDetails(img, report.results.filter((r) => r.image === img.source));
+    const section = imageDetails(
+      img,
+      report.results.filter((r) => r.image === img.source),
+    );
     if (size + section.length + 400 > max) {
       cut++;
       continue;
@@ -36,9 +48,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
     size += section.length;
   }
   if (cut) {
-    parts.push(
-      `_Details of ${cut} image${cut > 1 ? 's' : ''} left out to fit.${opts.fullReportUrl ? ` Full report: ${opts.fullReportUrl}` : ''}_\n`,
-    );
+    parts.push(`_Details of ${cut} image${cut > 1 ? 's' : ''} left out to fit.${opts.fullReportUrl ? ` Full report: ${opts.fullReportUrl}` : ''}_\n`);
   }
   return parts.join('\n') + footer(report);
 }
@@ -93,7 +103,10 @@ function cell(r: Result | undefined): string {
 export function imageDetails(img: ReportImage, results: Result[]): string {
   const lines: string[] = [];
   const worst = worstOf(results.map((r) => r.verdict));
-  lines.push(`<details${worst === 'fail' ? ' open' : ''}><summary>${VERDICT_ICON[worst]} ${md(img.source)}${img.ref && img.ref !== img.source ? ` (${md(img.ref)})` : ''}</summary>`, '');
+  lines.push(
+    `<details${worst === 'fail' ? ' open' : ''}><summary>${VERDICT_ICON[worst]} ${md(img.source)}${img.ref && img.ref !== img.source ? ` (${md(img.ref)})` : ''}</summary>`,
+    '',
+  );
   for (const r of results) {
     for (const reason of r.reasons) {
       lines.push(`- ${VERDICT_ICON[reason.verdict]} **${md(r.target)}** — ${mdCode(reason.code)}: ${md(reason.message)}`);

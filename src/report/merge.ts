@@ -122,12 +122,15 @@ class ImageRows {
     const source = clash ? freeName(img.source, from.label, this.bySource) : img.source;
     const row: ReportImage = { ...img, source };
     if (clash) {
-      const why = !img.digest || !clash.row.digest
-        ? 'without a digest on both they cannot be told to be the same'
-        : img.digest === clash.row.digest
-          ? `their platforms differ (${clash.row.platform}, ${img.platform})`
-          : 'their digests differ';
-      this.notes.add(`${clash.from.name} and ${from.name} both gated an image called ${img.source}, and ${why}: the one from ${from.name} is shown as ${source}`);
+      const why =
+        !img.digest || !clash.row.digest
+          ? 'without a digest on both they cannot be told to be the same'
+          : img.digest === clash.row.digest
+            ? `their platforms differ (${clash.row.platform}, ${img.platform})`
+            : 'their digests differ';
+      this.notes.add(
+        `${clash.from.name} and ${from.name} both gated an image called ${img.source}, and ${why}: the one from ${from.name} is shown as ${source}`,
+      );
     }
     this.rows.push(row);
     this.bySource.set(source, { row, from });
@@ -193,7 +196,13 @@ export function shortNames(names: string[]): string[] {
   let tail = 0;
   while (names.length > 1 && shortest - head - tail > 1 && sharedAt((p) => p[head])) head++;
   while (names.length > 1 && shortest - head - tail > 1 && sharedAt((p) => p[p.length - 1 - tail])) tail++;
-  return parts.map((p, i) => p.slice(head, p.length - tail).join('/').replace(/\.json$/i, '') || names[i]);
+  return parts.map(
+    (p, i) =>
+      p
+        .slice(head, p.length - tail)
+        .join('/')
+        .replace(/\.json$/i, '') || names[i],
+  );
 }
 
 /** Which report said what, for notes: "0.1.0 (a.json, b.json), 0.2.0 (c.json)". */
@@ -209,20 +218,26 @@ function versionNotes(inputs: NamedReport[]): string[] {
   const notes: string[] = [];
   const tools = grouped(inputs, (r) => r.tool.version);
   if (tools.size > 1) {
-    notes.push(`the reports were written by different cuda-gate versions — ${listGroups(tools)}; merged by ${TOOL_VERSION}: their verdicts may rest on different rules`);
+    notes.push(
+      `the reports were written by different cuda-gate versions — ${listGroups(tools)}; merged by ${TOOL_VERSION}: their verdicts may rest on different rules`,
+    );
   } else if (!tools.has(TOOL_VERSION)) {
     notes.push(`the reports were written by cuda-gate ${[...tools.keys()][0]} and merged by cuda-gate ${TOOL_VERSION}`);
   }
   const matrices = grouped(inputs, (r) => `${r.matrix.version} (${r.matrix.date})`);
   if (matrices.size > 1) {
-    notes.push(`the reports were judged against different compatibility matrices — ${listGroups(matrices)}: their verdicts may rest on different facts; the footer shows the newest`);
+    notes.push(
+      `the reports were judged against different compatibility matrices — ${listGroups(matrices)}: their verdicts may rest on different facts; the footer shows the newest`,
+    );
   }
   const overrides = grouped(inputs, (r) => {
     const rows = r.matrix.overrides ?? [];
     return rows.length ? rows.map((o) => `${o.table} ${o.id} (${o.action}, ${o.file})`).join(', ') : 'no matrix overrides';
   });
   if (overrides.size > 1) {
-    notes.push(`the reports used different matrix overrides — ${listGroups(overrides)}: their verdicts may rest on different facts; the merged report lists every override row`);
+    notes.push(
+      `the reports used different matrix overrides — ${listGroups(overrides)}: their verdicts may rest on different facts; the merged report lists every override row`,
+    );
   }
   return notes;
 }

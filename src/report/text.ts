@@ -52,7 +52,12 @@ export function renderText(report: Report, opts: { evidence?: boolean } = {}): s
     if (opts.evidence !== false && img.evidence.length) {
       out.push('  evidence:');
       for (const e of img.evidence.slice(0, 40)) {
-        const where = e.from === 'config' ? `${e.key}${e.kind === 'nvidia-require' && e.value ? `=${e.value.slice(0, 40)}${e.value.length > 40 ? '…' : ''}` : ''}` : e.from === 'package' ? `package ${e.package ?? ''} (${e.path ?? ''})` : e.path;
+        const where =
+          e.from === 'config'
+            ? `${e.key}${e.kind === 'nvidia-require' && e.value ? `=${e.value.slice(0, 40)}${e.value.length > 40 ? '…' : ''}` : ''}`
+            : e.from === 'package'
+              ? `package ${e.package ?? ''} (${e.path ?? ''})`
+              : e.path;
         const layer = e.layerIndex !== undefined ? ` [layer ${e.layerIndex + 1}${e.instruction ? `: ${e.instruction.slice(0, 60)}` : ''}]` : '';
         // versions come from the image too (a wheel's directory name, a conda package's file name)
         out.push(`    ${term(`${e.kind} ${e.version ?? gpuArchsOf(e) ?? ''}${e.cuda ? ` (CUDA ${e.cuda})` : ''}`)}  ${term(where ?? '')}${term(layer)}`);
@@ -63,9 +68,7 @@ export function renderText(report: Report, opts: { evidence?: boolean } = {}): s
     out.push('');
   }
   const s = report.summary;
-  out.push(
-    `gate ${s.gatePassed ? 'passed' : 'FAILED'}: ${s.fail} fail, ${s.caveat} caveat, ${s.pass} pass (fail-on: ${report.policy.failOn})`,
-  );
+  out.push(`gate ${s.gatePassed ? 'passed' : 'FAILED'}: ${s.fail} fail, ${s.caveat} caveat, ${s.pass} pass (fail-on: ${report.policy.failOn})`);
   return out.join('\n') + '\n';
 }
 
@@ -78,7 +81,12 @@ function driverCell(img: ReportImage): string {
 function table(rows: string[][]): string[] {
   const cells = rows.map((r) => r.map((c) => term(c)));
   const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
-  return cells.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+  return cells.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 function wrap(text: string, indent: number, width = 110): string[] {

@@ -57,9 +57,7 @@ export function deriveRequirement(input: RequirementInput, matrix: Matrix): Imag
   const majors = [...new Set(list.map((n) => n.major))].sort((a, b) => a - b);
   const minDriver = maxDriver(list.map((n) => n.minDriver).filter((d): d is string => !!d));
   const floors = majors.map((m) => majorCompat(matrix, m));
-  const minorCompatDriver = floors.every((f) => f?.minorVersionCompat && f.minorCompatFloor)
-    ? maxDriver(floors.map((f) => f!.minorCompatFloor!))
-    : undefined;
+  const minorCompatDriver = floors.every((f) => f?.minorVersionCompat && f.minorCompatFloor) ? maxDriver(floors.map((f) => f!.minorCompatFloor!)) : undefined;
 
   const forwardCompat = forwardCompatProvision(input.evidence, matrix);
   const declaredCuda = declaredCudaOf(input.evidence);
@@ -109,7 +107,7 @@ function cudaClaim(ev: Evidence, matrix: Matrix): { cuda: string; level: NeedLev
     if (parts.length === 1) return { cuda: String(parts[0]), level: 'major' };
   }
   if (ev.sonameMajor !== undefined) {
-    const majors = libraryCudaMajor(matrix, ev.kind === 'dt-needed' ? ev.component ?? '' : ev.kind, ev.sonameMajor);
+    const majors = libraryCudaMajor(matrix, ev.kind === 'dt-needed' ? (ev.component ?? '') : ev.kind, ev.sonameMajor);
     if (majors && majors.length === 1) return { cuda: String(majors[0]), level: 'major' };
   }
   return undefined;
@@ -147,9 +145,7 @@ function lowerBound(cuda: string, matrix: Matrix): string | undefined {
 
 function runtimeOf(evidence: Evidence[], needs: CudaNeed[]): ImageRequirement['runtime'] {
   const pick = (kind: string) =>
-    evidence
-      .filter((e) => e.kind === kind && e.version && versionParts(e.version).length >= 2)
-      .sort((a, b) => compareVersions(b.version!, a.version!))[0];
+    evidence.filter((e) => e.kind === kind && e.version && versionParts(e.version).length >= 2).sort((a, b) => compareVersions(b.version!, a.version!))[0];
   const ev = pick('cudart') ?? pick('cuda-version');
   if (!ev?.version) return undefined;
   const version = versionParts(ev.version).join('.');
@@ -170,7 +166,7 @@ function forwardCompatProvision(evidence: Evidence[], matrix: Matrix): ForwardCo
     .filter((c): c is string => !!c)
     .sort(compareVersions)
     .pop();
-  const family = cuda ? majorMinor(cuda) ?? cuda : undefined;
+  const family = cuda ? (majorMinor(cuda) ?? cuda) : undefined;
   const releases = family ? releasesInFamily(matrix, family) : [];
   // A branch counts only when every release of the family accepts it: cautious.
   const sets = releases.map((r) => new Set(r.forwardCompatBranches ?? []));
@@ -186,7 +182,10 @@ function forwardCompatProvision(evidence: Evidence[], matrix: Matrix): ForwardCo
 function declaredCudaOf(evidence: Evidence[]): ImageRequirement['declaredCuda'] {
   const declared = evidence.filter((e) => e.kind === 'cuda-system-requirement' && e.cuda && versionParts(e.cuda).length);
   if (!declared.length) return undefined;
-  const cuda = declared.map((e) => versionParts(e.cuda!).join('.')).sort(compareVersions).pop()!;
+  const cuda = declared
+    .map((e) => versionParts(e.cuda!).join('.'))
+    .sort(compareVersions)
+    .pop()!;
   return { cuda, evidence: declared.filter((e) => compareVersions(e.cuda!, cuda) === 0) };
 }
 
@@ -194,7 +193,10 @@ function consistencyFindings(needs: CudaNeed[]): Finding[] {
   const findings: Finding[] = [];
   const declared = needs.filter((n) => n.evidence.every((e) => e.from === 'config'));
   const shipped = needs.filter((n) => n.evidence.some((e) => e.from !== 'config') && n.level !== 'major');
-  const newestShipped = shipped.map((n) => majorMinor(n.cuda) ?? n.cuda).sort(compareVersions).pop();
+  const newestShipped = shipped
+    .map((n) => majorMinor(n.cuda) ?? n.cuda)
+    .sort(compareVersions)
+    .pop();
   for (const d of declared) {
     const fam = majorMinor(d.cuda);
     if (fam && newestShipped && compareVersions(fam, newestShipped) !== 0 && d.level !== 'major') {

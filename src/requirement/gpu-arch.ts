@@ -84,7 +84,10 @@ export function archRules(matrix: Pick<Matrix, 'archFamilies' | 'archAliases'>):
   let rules = rulesCache.get(matrix);
   if (!rules) {
     const families = (matrix.archFamilies ?? []).map((f) =>
-      f.members.map(parseComputeCapability).filter((cc): cc is ComputeCapability => cc !== undefined).sort(compareCc),
+      f.members
+        .map(parseComputeCapability)
+        .filter((cc): cc is ComputeCapability => cc !== undefined)
+        .sort(compareCc),
     );
     const aliases = (matrix.archAliases ?? []).flatMap((a) => {
       const from = parseArch(a.from, 'sass');

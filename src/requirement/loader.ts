@@ -115,7 +115,11 @@ function archOf(a: string | undefined): Arch {
   return ARCHES[a ?? 'amd64'] ?? ARCHES.amd64;
 }
 
-const norm = (p: string) => p.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\/{2,}/g, '/');
+const norm = (p: string) =>
+  p
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '')
+    .replace(/\/{2,}/g, '/');
 const abs = (p: string) => `/${norm(p)}`;
 const dirOf = (p: string) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
 const baseOf = (p: string) => p.slice(p.lastIndexOf('/') + 1);
@@ -177,7 +181,10 @@ function parseConf(text: string): { dirs: string[]; includes: string[] } {
 }
 
 function globToRe(glob: string): RegExp {
-  const esc = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  const esc = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
   return new RegExp(`^${esc}$`);
 }
 
@@ -206,7 +213,10 @@ function confDirs(view: LoaderInput['view']): { dirs: SearchDir[]; files: string
         continue;
       }
       const re = globToRe(pattern);
-      const matched = entries.filter((e) => re.test(e.path)).map((e) => e.path).sort();
+      const matched = entries
+        .filter((e) => re.test(e.path))
+        .map((e) => e.path)
+        .sort();
       for (const m of matched) read(m, depth + 1);
     }
   };
@@ -214,7 +224,11 @@ function confDirs(view: LoaderInput['view']): { dirs: SearchDir[]; files: string
   // without /etc/ld.so.conf ldconfig reads no conf.d file; a prebuilt ld.so.cache may still list them: read them
   if (!files.length) {
     const re = globToRe('etc/ld.so.conf.d/*.conf');
-    for (const m of entries.filter((e) => re.test(e.path)).map((e) => e.path).sort()) read(m, 1);
+    for (const m of entries
+      .filter((e) => re.test(e.path))
+      .map((e) => e.path)
+      .sort())
+      read(m, 1);
   }
   return { dirs, files };
 }
@@ -243,13 +257,9 @@ export function analyseLoader(input: LoaderInput): LoaderModel {
     .split(/[:;]/)
     .filter((d) => d.startsWith('/'))
     .map((d) => ({ dir: norm(d), from: 'LD_LIBRARY_PATH' }));
-  const defaults: SearchDir[] = [
-    `lib/${arch.triplet}`,
-    `usr/lib/${arch.triplet}`,
-    ...(arch.bits64 ? ['lib64', 'usr/lib64'] : []),
-    'lib',
-    'usr/lib',
-  ].map((dir) => ({ dir, from: 'default' }));
+  const defaults: SearchDir[] = [`lib/${arch.triplet}`, `usr/lib/${arch.triplet}`, ...(arch.bits64 ? ['lib64', 'usr/lib64'] : []), 'lib', 'usr/lib'].map(
+    (dir) => ({ dir, from: 'default' }),
+  );
   // the container's library directory, where libnvidia-container mounts the host's driver libraries
   const hasDir = (d: string) => all.some((e) => e.path.startsWith(`${d}/`));
   const hostDir = hasDir(`usr/lib/${arch.triplet}`) ? `usr/lib/${arch.triplet}` : arch.bits64 && hasDir('usr/lib64') ? 'usr/lib64' : `usr/lib/${arch.triplet}`;
@@ -321,7 +331,10 @@ export function analyseLoader(input: LoaderInput): LoaderModel {
   const missing = new Map<string, MissingLibrary>();
   const needs = new Map<string, Evidence>();
   const elsewhereOf = (name: string) =>
-    all.filter((e) => baseOf(e.path) === name && (e.type !== 'dir')).map((e) => abs(e.path)).slice(0, 3);
+    all
+      .filter((e) => baseOf(e.path) === name && e.type !== 'dir')
+      .map((e) => abs(e.path))
+      .slice(0, 3);
 
   const otherMajorsOf = (name: string) => {
     const prefix = /^(.+?\.so\.)/.exec(name)?.[1];
@@ -438,7 +451,7 @@ export function analyseLoader(input: LoaderInput): LoaderModel {
       });
     };
     // libcudart dlopens libcuda.so.1: LD_LIBRARY_PATH, then the cache (ld.so.conf order), the host's dir winning its place
-    for (const d of ldLibraryPath) if (fileAt(`${d.dir}/${name}`)) return add(`${d.dir}/${name}`, 'LD_LIBRARY_PATH'), out;
+    for (const d of ldLibraryPath) if (fileAt(`${d.dir}/${name}`)) return (add(`${d.dir}/${name}`, 'LD_LIBRARY_PATH'), out);
     for (const d of cacheOrder) {
       if (d.dir === hostDir) break;
       if (fileAt(`${d.dir}/${name}`)) {
@@ -449,7 +462,10 @@ export function analyseLoader(input: LoaderInput): LoaderModel {
     // a binary whose RPATH/RUNPATH holds libcuda.so.1 (a copied driver library, a compat dir)
     for (const o of objects) {
       const dyn = o.dynamic!;
-      for (const [list, what] of [[dyn.runpath.length ? [] : dyn.rpath, 'RPATH'], [dyn.runpath, 'RUNPATH']] as const) {
+      for (const [list, what] of [
+        [dyn.runpath.length ? [] : dyn.rpath, 'RPATH'],
+        [dyn.runpath, 'RUNPATH'],
+      ] as const) {
         for (const r of list) {
           for (const dir of expand(r, dirOf(o.path), arch)) {
             if (fileAt(`${dir}/${name}`)) add(`${dir}/${name}`, `${what} of /${o.path}`);

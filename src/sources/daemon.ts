@@ -13,11 +13,7 @@ import type { Image, ImageConfig, OpenOptions, SourceRef } from './types';
 /** Socket-level failures: the engine is not there (or not ours to talk to), whatever the image. */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'ECONNRESET']);
 
-export async function openDaemonImage(
-  source: SourceRef & { reference: string },
-  opts: OpenOptions,
-  docker: Docker = new Docker(),
-): Promise<Image> {
+export async function openDaemonImage(source: SourceRef & { reference: string }, opts: OpenOptions, docker: Docker = new Docker()): Promise<Image> {
   const name = source.reference;
   const info = await docker
     .getImage(name)

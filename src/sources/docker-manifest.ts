@@ -17,11 +17,7 @@ type ManifestItem = DockerArchiveItem;
 
 export const DOCKER_MANIFEST = 'manifest.json';
 
-export async function resolveDockerManifest(
-  files: ImageFiles,
-  reference: string | undefined,
-  want: Platform | undefined,
-): Promise<ResolvedImage> {
+export async function resolveDockerManifest(files: ImageFiles, reference: string | undefined, want: Platform | undefined): Promise<ResolvedImage> {
   const where = `${DOCKER_MANIFEST} in ${files.location}`;
   const items = parseManifestItems(await readJson(files, DOCKER_MANIFEST), where);
   const item = pickItem(items, reference, files.location);
@@ -57,8 +53,7 @@ export function parseManifestItems(doc: unknown, where: string): ManifestItem[] 
 function pickItem(items: ManifestItem[], reference: string | undefined, location: string): ManifestItem {
   if (reference === undefined) return items[0];
   const index = archiveIndex(reference);
-  const found =
-    index !== undefined ? items[index] : items.find((it) => it.RepoTags.some((tag) => nameMatches(reference, tag)));
+  const found = index !== undefined ? items[index] : items.find((it) => it.RepoTags.some((tag) => nameMatches(reference, tag)));
   if (found) return found;
   const present = items.flatMap((it, i) => (it.RepoTags.length > 0 ? it.RepoTags : [`@${i}`]));
   throw new GateError(
@@ -69,9 +64,5 @@ function pickItem(items: ManifestItem[], reference: string | undefined, location
 }
 
 function incomplete(files: ImageFiles, path: string): GateError {
-  return new GateError(
-    'CORRUPT_ARCHIVE',
-    `${files.location} lacks ${path}, which ${DOCKER_MANIFEST} lists`,
-    'the archive is incomplete; write it again',
-  );
+  return new GateError('CORRUPT_ARCHIVE', `${files.location} lacks ${path}, which ${DOCKER_MANIFEST} lists`, 'the archive is incomplete; write it again');
 }

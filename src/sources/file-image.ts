@@ -27,19 +27,12 @@ type Layout = 'docker' | 'oci';
  * Resolves the image in `files`, trying the layout the source kind names first: a Docker >= 25 save carries both
  * manifest.json and index.json, and people pass an OCI tar as docker-archive (or the reverse) often enough.
  */
-export async function resolveImageFiles(
-  files: ImageFiles,
-  prefer: Layout,
-  reference: string | undefined,
-  opts: OpenOptions,
-): Promise<ResolvedImage> {
+export async function resolveImageFiles(files: ImageFiles, prefer: Layout, reference: string | undefined, opts: OpenOptions): Promise<ResolvedImage> {
   const order: Layout[] = prefer === 'docker' ? ['docker', 'oci'] : ['oci', 'docker'];
   for (const layout of order) {
     const marker = layout === 'docker' ? DOCKER_MANIFEST : OCI_INDEX;
     if ((await files.sizeOf(marker)) === undefined) continue;
-    return layout === 'docker'
-      ? resolveDockerManifest(files, reference, opts.platform)
-      : resolveOciImage(files, reference, opts.platform);
+    return layout === 'docker' ? resolveDockerManifest(files, reference, opts.platform) : resolveOciImage(files, reference, opts.platform);
   }
   throw new GateError(
     'NOT_AN_IMAGE',
@@ -114,9 +107,7 @@ export async function checkInputPath(path: string, expect: 'file' | 'dir', sourc
       throw new GateError(
         'FILE_NOT_FOUND',
         `${path} does not exist (source ${source.raw})`,
-        expect === 'file'
-          ? 'check the path; write the archive with `docker save -o PATH IMAGE`'
-          : 'check the path of the OCI layout directory',
+        expect === 'file' ? 'check the path; write the archive with `docker save -o PATH IMAGE`' : 'check the path of the OCI layout directory',
       );
     }
     throw new GateError('FILE_NOT_FOUND', `cannot read ${path} (source ${source.raw}): ${messageOf(err)}`);
@@ -125,10 +116,6 @@ export async function checkInputPath(path: string, expect: 'file' | 'dir', sourc
     throw new GateError('NOT_AN_IMAGE', `${path} is a directory, not an image archive`, `for an OCI layout directory use oci:${path}`);
   }
   if (expect === 'dir' && !isDir) {
-    throw new GateError(
-      'NOT_AN_IMAGE',
-      `${path} is a file, not an OCI layout directory`,
-      `for a tar use oci-archive:${path} or docker-archive:${path}`,
-    );
+    throw new GateError('NOT_AN_IMAGE', `${path} is a file, not an OCI layout directory`, `for a tar use oci-archive:${path} or docker-archive:${path}`);
   }
 }

@@ -14,7 +14,15 @@ import { resolveImageFiles } from './file-image';
 import type { ImageFiles } from './image-files';
 import { digestOfBlobPath } from './resolved-image';
 import { memberLinkTarget, normaliseMemberName } from '../tar/file-index';
-import { layerKey, type LayerContext, type LayerReader, type Platform, type ReadLayerDescriptor, type ReadLayersOptions, type ReadLayersOutcome } from './types';
+import {
+  layerKey,
+  type LayerContext,
+  type LayerReader,
+  type Platform,
+  type ReadLayerDescriptor,
+  type ReadLayersOptions,
+  type ReadLayersOutcome,
+} from './types';
 
 type EntryBody = ExtractEvents['entry'][1];
 
@@ -53,7 +61,10 @@ interface LayerEntry<T> {
 }
 
 /** Without `only`, every layer is analysed: every slot of `results` holds a result. */
-export async function readImageExport<T>(stream: Readable, opts: ExportReadOptions<T> & { only?: undefined }): Promise<Omit<ExportReadResult<T>, 'results'> & { results: T[] }>;
+export async function readImageExport<T>(
+  stream: Readable,
+  opts: ExportReadOptions<T> & { only?: undefined },
+): Promise<Omit<ExportReadResult<T>, 'results'> & { results: T[] }>;
 export async function readImageExport<T>(stream: Readable, opts: ExportReadOptions<T>): Promise<ExportReadResult<T>>;
 export async function readImageExport<T>(stream: Readable, opts: ExportReadOptions<T>): Promise<ExportReadResult<T>> {
   const jsons = new Map<string, Buffer>();

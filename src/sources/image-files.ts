@@ -145,9 +145,5 @@ async function readRange(file: string, offset: number, size: number): Promise<Bu
 }
 
 function missing(location: string, path: string): GateError {
-  return new GateError(
-    'CORRUPT_ARCHIVE',
-    `${location} lacks ${path}, which its manifest lists`,
-    'the archive or layout is incomplete; write it again',
-  );
+  return new GateError('CORRUPT_ARCHIVE', `${location} lacks ${path}, which its manifest lists`, 'the archive or layout is incomplete; write it again');
 }

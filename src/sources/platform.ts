@@ -23,11 +23,7 @@ const ATTESTATION_TYPE = 'attestation-manifest';
 export function parsePlatform(text: string): Platform {
   const parts = text.trim().toLowerCase().split('/');
   if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) {
-    throw new GateError(
-      'BAD_ARGUMENT',
-      `bad platform "${text}"`,
-      'write it as OS/ARCH or OS/ARCH/VARIANT, e.g. linux/amd64 or linux/arm64/v8',
-    );
+    throw new GateError('BAD_ARGUMENT', `bad platform "${text}"`, 'write it as OS/ARCH or OS/ARCH/VARIANT, e.g. linux/amd64 or linux/arm64/v8');
   }
   const [os, architecture, variant] = parts;
   return normalisePlatform({ os, architecture, ...(variant !== undefined && { variant }) });

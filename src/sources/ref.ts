@@ -31,8 +31,7 @@ const PREFIXED: Record<string, SourceKind> = {
 const UNSUPPORTED_TRANSPORTS = ['dir', 'containers-storage', 'ostree', 'sif', 'tarball'];
 
 const FORMS =
-  'use docker-daemon:NAME[:TAG] (or a bare NAME[:TAG]), docker-archive:PATH[:REF], oci-archive:PATH[:REF], ' +
-  'oci:DIR[:REF] or docker://HOST/REPO:TAG';
+  'use docker-daemon:NAME[:TAG] (or a bare NAME[:TAG]), docker-archive:PATH[:REF], oci-archive:PATH[:REF], ' + 'oci:DIR[:REF] or docker://HOST/REPO:TAG';
 
 export function isDockerReference(s: string): boolean {
   return s.length <= 255 + 128 + 80 && DOCKER_REFERENCE.test(s);
@@ -67,12 +66,7 @@ export function parseSourceRef(raw: string, exists: (path: string) => boolean = 
   return { raw, kind: 'docker-daemon', reference: text };
 }
 
-function splitPathAndReference(
-  raw: string,
-  kind: SourceKind,
-  rest: string,
-  exists: (path: string) => boolean,
-): { path: string; reference?: string } {
+function splitPathAndReference(raw: string, kind: SourceKind, rest: string, exists: (path: string) => boolean): { path: string; reference?: string } {
   if (rest === '') throw badRef(raw, `${kind}: needs a path`);
   if (exists(rest)) return { path: rest };
 

@@ -11,15 +11,7 @@ export const TAR_BLOCK = 512;
 export const MAX_META_BYTES = 4 * 1024 * 1024;
 
 /** tar-stream's type names, which the entry rules switch on */
-export type TarEntryType =
-  | 'file'
-  | 'link'
-  | 'symlink'
-  | 'character-device'
-  | 'block-device'
-  | 'directory'
-  | 'fifo'
-  | 'contiguous-file';
+export type TarEntryType = 'file' | 'link' | 'symlink' | 'character-device' | 'block-device' | 'directory' | 'fifo' | 'contiguous-file';
 
 export interface TarEntryHeader {
   name: string;

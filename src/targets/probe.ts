@@ -120,7 +120,10 @@ export function probeYaml(probe: ProbeResult, targets: Target[]): string {
     const seen = probe.gpus.find((g) => t.gpu && (g.computeCapability === t.gpu.computeCapability || g.name === t.gpu.input));
     lines.push(`  ${t.name}:`);
     lines.push(`    driver: "${t.driver}"`);
-    if (t.gpu) lines.push(`    gpu: "${t.gpu.gpu?.name ?? t.gpu.computeCapability}"${seen ? `   # ${seen.name}${seen.computeCapability ? `, compute capability ${seen.computeCapability}` : ''}` : ''}`);
+    if (t.gpu)
+      lines.push(
+        `    gpu: "${t.gpu.gpu?.name ?? t.gpu.computeCapability}"${seen ? `   # ${seen.name}${seen.computeCapability ? `, compute capability ${seen.computeCapability}` : ''}` : ''}`,
+      );
     lines.push('    # forward-compat: true   # only if this host runs images with cuda-compat libs (data-center GPUs)');
     // the probe cannot tell how containers are started here: the runtime stays unstated (both judged)
     lines.push('    # runtime: cdi   # or legacy (docker run --gpus); unset = judge both');

@@ -71,7 +71,9 @@ interface Route {
 
 function routeOf(binary: GpuBinary, cc: ComputeCapability, driver: string, rules: ArchRules): Route {
   if (archs(binary.sass, 'sass').some((a) => runsOn(a, cc, rules))) return { binary, kind: 'sass' };
-  const ptx = archs(binary.ptx, 'ptx').filter((a) => runsOn(a, cc, rules)).pop();
+  const ptx = archs(binary.ptx, 'ptx')
+    .filter((a) => runsOn(a, cc, rules))
+    .pop();
   if (!ptx) return { binary, kind: 'none' };
   const needed = binary.ptxJit?.minDriver;
   return { binary, kind: 'jit', ptx, driverTooOld: needed !== undefined && compareDriver(driver, needed) < 0 };
@@ -92,7 +94,9 @@ function noKernel(routes: Route[], gpu: string, cc: ComputeCapability, matrix: M
   const first = routes[0].binary;
   const carried = describeCode(first, rules);
   // an old name counts as the target it names (sm_101 is Thor's sm_110)
-  const all = archs(first.sass, 'sass').concat(archs(first.ptx, 'ptx')).map((a) => canonicalArch(a, rules));
+  const all = archs(first.sass, 'sass')
+    .concat(archs(first.ptx, 'ptx'))
+    .map((a) => canonicalArch(a, rules));
   const gpuIsNewer = all.length > 0 && all.every((a) => a.major < cc.major || (a.major === cc.major && a.minor < cc.minor));
   const sm = smName(cc);
   const build = `-gencode arch=compute_${cc.major}${cc.minor},code=${sm}`;
@@ -105,7 +109,10 @@ function noKernel(routes: Route[], gpu: string, cc: ComputeCapability, matrix: M
     verdict: 'fail',
     message: `${where(first, layers)} carries ${carried}; ${gpu} is ${sm} and none of it runs there: kernel launches fail with "no kernel image is available for execution on the device"${more(routes, 'without a kernel for it')}`,
     remedy,
-    origin: originOf(routes.map((r) => r.binary.evidence), layers),
+    origin: originOf(
+      routes.map((r) => r.binary.evidence),
+      layers,
+    ),
   };
 }
 
@@ -132,7 +139,10 @@ function helperOnly(routes: Route[], gpu: string, cc: ComputeCapability, rules: 
     verdict: 'caveat',
     message: `${where(first, layers)} carries only ${first.size!.bytes} bytes of device code (${describeCode(first, rules)}): the size of the CUDA runtime's own helper module that cudart_static links into binaries, not kernels of its own; ${gpu} is ${sm} and cannot run it — harmless unless the binary launches kernels itself${more(routes, 'with only that module')}`,
     remedy: `nothing if ${binaryName(first)} launches no kernels of its own (a wrapper such as libcufftw); otherwise rebuild it with -gencode arch=compute_${cc.major}${cc.minor},code=${sm}`,
-    origin: originOf(routes.map((r) => r.binary.evidence), layers),
+    origin: originOf(
+      routes.map((r) => r.binary.evidence),
+      layers,
+    ),
   };
 }
 
@@ -146,7 +156,10 @@ function jitNeedsNewerDriver(routes: Route[], gpu: string, cc: ComputeCapability
     verdict: 'fail',
     message: `${where(binary, layers)} has no SASS for ${gpuWithSm(gpu, cc)} and reaches it only through its PTX ${archLabel(ptx!)} (${ptxOrigin(jit)}); driver ${target.driver} (CUDA ${host.cuda}) is older than that toolkit and cannot JIT it: launches fail with "the provided PTX was compiled with an unsupported toolchain" — minor-version compatibility does not cover PTX${jit.unconfirmed && !jit.beyondKnown ? ' (the matrix row for this PTX version is unconfirmed)' : ''}${jit.beyondKnown ? `; ${ptxNewerThanMatrix(matrix, jit.isa) ?? `its PTX is newer than this matrix (${matrix.meta.date})`}` : ''}${more(routes, 'whose PTX needs a newer driver')}`,
     remedy: `upgrade the host driver to >= ${jit.minDriver}${jit.beyondKnown ? ' (at least; this PTX is newer than the matrix knows)' : ''}, or rebuild ${binaryName(binary)} with SASS for the GPU (-gencode arch=compute_${cc.major}${cc.minor},code=${sm}), or with CUDA <= ${host.cuda} so its PTX is one the driver can JIT`,
-    origin: originOf(routes.map((r) => r.binary.evidence), layers),
+    origin: originOf(
+      routes.map((r) => r.binary.evidence),
+      layers,
+    ),
   };
 }
 
@@ -164,7 +177,10 @@ function jitCaveat(routes: Route[], gpu: string, cc: ComputeCapability, matrix: 
     verdict: 'caveat',
     message: `${where(binary, layers)} has no SASS for ${gpuWithSm(gpu, cc)}: the driver JIT-compiles its PTX ${archLabel(ptx!)}${jit?.minDriver && !jit.beyondKnown ? ` (${ptxOrigin(jit)})` : ''} at first launch, which slows start-up (minutes for large libraries) and may run slower than native SASS; the result is cached in the JIT cache (~/.nv/ComputeCache, CUDA_CACHE_PATH / CUDA_CACHE_MAXSIZE)${unknown}${more(routes, 'JIT-compiled as well')}`,
     remedy: `add SASS for the GPU (-gencode arch=compute_${cc.major}${cc.minor},code=${sm}), or keep the JIT cache on a persistent volume (CUDA_CACHE_PATH) large enough for it (CUDA_CACHE_MAXSIZE)`,
-    origin: originOf(routes.map((r) => r.binary.evidence), layers),
+    origin: originOf(
+      routes.map((r) => r.binary.evidence),
+      layers,
+    ),
   };
 }
 
@@ -193,9 +209,7 @@ function toolkitSupport(req: ImageRequirement, cc: ComputeCapability, matrix: Ma
   if (targets.some((t) => runsOn(t, cc, rules))) return { state: 'ok', toolkit };
   const older = targets.map((t) => canonicalArch(t, rules)).every((t) => t.major > cc.major || (t.major === cc.major && t.minor > cc.minor));
   if (!older) return { state: 'too-new', toolkit };
-  const row = [...matrix.toolkitArchs]
-    .reverse()
-    .find((r) => compareVersions(r.toolkit, toolkit) <= 0 && r.removed.some((sm) => sameGpu(sm, cc, rules)));
+  const row = [...matrix.toolkitArchs].reverse().find((r) => compareVersions(r.toolkit, toolkit) <= 0 && r.removed.some((sm) => sameGpu(sm, cc, rules)));
   return { state: 'too-old', toolkit, row };
 }
 
@@ -222,7 +236,10 @@ function runtimeWhere(req: ImageRequirement): { text: string; origin: Reason['or
 
 function lackingText(lacking: number, total: number): string {
   if (!lacking) return '';
-  if (lacking === total) return total === 1 ? "; the image's one binary with device code has none either" : `; none of the image's ${total} binaries with device code has one either`;
+  if (lacking === total)
+    return total === 1
+      ? "; the image's one binary with device code has none either"
+      : `; none of the image's ${total} binaries with device code has one either`;
   return `; ${lacking} of the image's ${total} binaries with device code lack one as well`;
 }
 
@@ -276,7 +293,8 @@ function oldNames(cc: ComputeCapability, matrix: Matrix): string {
   const old = (matrix.archAliases ?? []).filter((a) => a.to === sm);
   return old
     .map((a) => {
-      const range = a.usedFrom && a.usedThrough ? (a.usedFrom === a.usedThrough ? `CUDA ${a.usedFrom}` : `CUDA ${a.usedFrom}-${a.usedThrough}`) : 'older toolkits';
+      const range =
+        a.usedFrom && a.usedThrough ? (a.usedFrom === a.usedThrough ? `CUDA ${a.usedFrom}` : `CUDA ${a.usedFrom}-${a.usedThrough}`) : 'older toolkits';
       return `; ${range} call it ${a.from}`;
     })
     .join('');
@@ -323,7 +341,10 @@ function attribute(binaries: GpuBinary[], req: ImageRequirement): Attributed[] {
     return reach ? { ...b, reach } : b;
   });
   const reached = (b: GpuBinary) => (req.loader!.chains[b.path] ? 0 : 1);
-  return out.map((b, i) => ({ b, i })).sort((x, y) => reached(x.b) - reached(y.b) || x.i - y.i).map((x) => x.b);
+  return out
+    .map((b, i) => ({ b, i }))
+    .sort((x, y) => reached(x.b) - reached(y.b) || x.i - y.i)
+    .map((x) => x.b);
 }
 
 /** "/usr/lib/libk.so (layer 3, `RUN pip install …`; loaded as app → libk.so)" */

@@ -4,15 +4,7 @@
  */
 import { compareDriver, driverBranch } from '../common/driver-version';
 import { compareVersions, majorMinor } from '../common/dotted-version';
-import {
-  branchOnlyRelease,
-  branchPastEol,
-  cudaForDriver,
-  majorCompat,
-  newestSupportedBranch,
-  releasesInFamily,
-  type DriverCuda,
-} from '../matrix/queries';
+import { branchOnlyRelease, branchPastEol, cudaForDriver, majorCompat, newestSupportedBranch, releasesInFamily, type DriverCuda } from '../matrix/queries';
 import { cudaNewerThanMatrix } from '../matrix/freshness';
 import type { Matrix } from '../matrix/types';
 import type { CudaNeed, ImageRequirement } from '../requirement/types';
@@ -77,8 +69,7 @@ function noCuda(policy: Policy): Reason {
     code: 'NO_CUDA_FOUND',
     verdict,
     message: 'no CUDA runtime, library, package or NVIDIA_REQUIRE_* found in the image config or files',
-    remedy:
-      'if the image should use the GPU, check that the CUDA libraries made it into the final stage; if it is CPU-only, set no-cuda: pass for it',
+    remedy: 'if the image should use the GPU, check that the CUDA libraries made it into the final stage; if it is CPU-only, set no-cuda: pass for it',
   };
 }
 
@@ -119,7 +110,8 @@ function checkRequire(req: ImageRequirement, target: Target, host: DriverCuda, m
         verdict: 'fail',
         runtime: 'legacy',
         message: `${LEGACY} fails before starting the container: ${expr.errors[0]}${cdiNote}`,
-        remedy: 'set CUDA_VERSION to the toolkit version the image carries (e.g. 12.4.1), or set NVIDIA_REQUIRE_CUDA (the hook then does not read CUDA_VERSION)',
+        remedy:
+          'set CUDA_VERSION to the toolkit version the image carries (e.g. 12.4.1), or set NVIDIA_REQUIRE_CUDA (the hook then does not read CUDA_VERSION)',
         origin: [{ key: 'env:CUDA_VERSION' }],
       });
       continue;
@@ -145,15 +137,18 @@ function checkRequire(req: ImageRequirement, target: Target, host: DriverCuda, m
       });
     } else if (outcome.truth !== 'true') {
       const brands = outcome.passingBrands ?? [];
-      const why = outcome.truth === 'false'
-        ? `driver ${target.driver} is newer than every branch the matrix knows, so the CUDA version it reports (at least ${host.cuda}) is not known exactly`
-        : `the outcome depends on ${target.gpu ? `the NVML brand of ${target.gpu.input}, which the matrix does not pin down` : 'the GPU, and the target names none'}${brands.length ? ` (satisfied for brand ${brands.join(', ')})` : ''}`;
+      const why =
+        outcome.truth === 'false'
+          ? `driver ${target.driver} is newer than every branch the matrix knows, so the CUDA version it reports (at least ${host.cuda}) is not known exactly`
+          : `the outcome depends on ${target.gpu ? `the NVML brand of ${target.gpu.input}, which the matrix does not pin down` : 'the GPU, and the target names none'}${brands.length ? ` (satisfied for brand ${brands.join(', ')})` : ''}`;
       out.push({
         code: 'REQUIRE_UNCERTAIN',
         verdict: 'caveat',
         runtime: 'legacy',
         message: `whether ${LEGACY} starts the container is open: ${source} on ${reported}: ${why}${cdiNote}`,
-        remedy: target.gpu ? `upgrade the driver so that the first condition (${expr.raw.trim().split(/\s+/)[0]}) holds, or update cuda-gate` : 'add gpu: to the target so the check can be decided',
+        remedy: target.gpu
+          ? `upgrade the driver so that the first condition (${expr.raw.trim().split(/\s+/)[0]}) holds, or update cuda-gate`
+          : 'add gpu: to the target so the check can be decided',
         origin,
       });
     }
@@ -241,7 +236,11 @@ function checkDriver(req: ImageRequirement, target: Target, hostCuda: string, ma
         out.push({
           code: 'UNCONFIRMED_MATRIX_ROW',
           verdict: 'caveat',
-          message: `CUDA ${shaky.need.cuda} maps to release ${shaky.need.releases.join('/')} through a matrix row that is not confirmed; another ${majorMinor(shaky.need.cuda)} update needs driver ${floorText(familyMax, releasesInFamily(matrix, majorMinor(shaky.need.cuda) ?? shaky.need.cuda).map((r) => r.version), matrix)}, above ${target.driver}`,
+          message: `CUDA ${shaky.need.cuda} maps to release ${shaky.need.releases.join('/')} through a matrix row that is not confirmed; another ${majorMinor(shaky.need.cuda)} update needs driver ${floorText(
+            familyMax,
+            releasesInFamily(matrix, majorMinor(shaky.need.cuda) ?? shaky.need.cuda).map((r) => r.version),
+            matrix,
+          )}, above ${target.driver}`,
           remedy: `use a driver >= ${familyMax} to be safe`,
           origin: originOf(shaky.need.evidence, req.layers),
         });
@@ -315,7 +314,9 @@ function tooOldOrForwardCompat(need: CudaNeed, req: ImageRequirement, target: Ta
   if (fc.hint) parts.push(fc.hint);
   const releasesFc = releasesInFamily(matrix, majorMinor(need.cuda) ?? need.cuda)[0]?.forwardCompatBranches ?? [];
   if (!req.forwardCompat && releasesFc.includes(branch)) {
-    parts.push(`or install cuda-compat-${need.cuda.split('.').slice(0, 2).join('-')} in the image and set forward-compat: true (data-center GPUs on ${listBranches(releasesFc)})`);
+    parts.push(
+      `or install cuda-compat-${need.cuda.split('.').slice(0, 2).join('-')} in the image and set forward-compat: true (data-center GPUs on ${listBranches(releasesFc)})`,
+    );
   }
   return {
     code: 'DRIVER_TOO_OLD',
@@ -356,7 +357,11 @@ function forwardCompatFor(need: CudaNeed, req: ImageRequirement, target: Target)
     return { ok: false, why: `${target.gpu.input} is not a data-center GPU (forward compatibility fails with cudaErrorCompatNotSupportedOnDevice)` };
   }
   if (!target.forwardCompat) {
-    return { ok: false, why: `the target does not declare forward-compat: true`, hint: `or set forward-compat: true on ${target.name} if the host's container toolkit mounts the image's compat libs (data-center GPU)` };
+    return {
+      ok: false,
+      why: `the target does not declare forward-compat: true`,
+      hint: `or set forward-compat: true on ${target.name} if the host's container toolkit mounts the image's compat libs (data-center GPU)`,
+    };
   }
   return { ok: true, note: target.gpu ? undefined : 'the target names no GPU: forward compatibility needs a data-center GPU' };
 }
@@ -375,7 +380,10 @@ function checkMixedMajors(req: ImageRequirement): Reason[] {
       verdict: 'caveat',
       message: `the image carries components of ${req.majors.length} CUDA majors — ${byMajor.join('; ')}; a library built for one major does not load the other major's runtime`,
       remedy: `keep one CUDA major: use the CUDA ${req.majors[req.majors.length - 1]} builds of every component (e.g. libcudnn9-cuda-${req.majors[req.majors.length - 1]}, nvidia-*-cu${req.majors[req.majors.length - 1]} wheels), or remove the unused toolkit`,
-      origin: originOf(req.needs.filter((n) => n.major !== req.majors[req.majors.length - 1]).flatMap((n) => n.evidence), req.layers),
+      origin: originOf(
+        req.needs.filter((n) => n.major !== req.majors[req.majors.length - 1]).flatMap((n) => n.evidence),
+        req.layers,
+      ),
     },
   ];
 }

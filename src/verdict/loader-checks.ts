@@ -72,13 +72,18 @@ function checkMissing(list: MissingLibrary[], req: ImageRequirement, matrix: Mat
   const first = ranked[0];
   const fail = nowhere.length > 0;
   const how = first.chain ? `; loaded as ${chainText(first.chain)}` : "; not linked by anything found (may be dlopen'ed)";
-  const others = first.otherMajors.length ? `; the image has ${first.otherMajors.join(', ')} — another major, which a binary linked against ${first.soname} cannot use` : '';
+  const others = first.otherMajors.length
+    ? `; the image has ${first.otherMajors.join(', ')} — another major, which a binary linked against ${first.soname} cannot use`
+    : '';
   const found = first.elsewhere.length
     ? `is not on the loader's search path (the image has it at ${first.elsewhere.join(', ')}): it loads only if the application preloads it by full path (PyTorch does for nvidia-* wheels)`
     : 'resolves nowhere — not in its RPATH/RUNPATH, LD_LIBRARY_PATH, the ld.so.conf directories or the default directories, and the NVIDIA container runtime mounts only the driver libraries';
   const rest = ranked.slice(1);
   const more = rest.length
-    ? `; ${rest.length} more: ${rest.slice(0, NAMED).map((m) => `${m.binary} needs ${m.soname}`).join(', ')}${rest.length > NAMED ? ` and ${rest.length - NAMED} more` : ''}`
+    ? `; ${rest.length} more: ${rest
+        .slice(0, NAMED)
+        .map((m) => `${m.binary} needs ${m.soname}`)
+        .join(', ')}${rest.length > NAMED ? ` and ${rest.length - NAMED} more` : ''}`
     : '';
   return {
     code: 'CUDA_LIBRARY_MISSING',
@@ -94,7 +99,7 @@ function fixFor(m: MissingLibrary, req: ImageRequirement, matrix: Matrix): strin
   const c = cudaComponent(m.kind);
   const soMajor = sonameMajorOf(m.soname);
   const majors = soMajor !== undefined ? libraryCudaMajor(matrix, m.kind, soMajor) : undefined;
-  const major = majors?.length === 1 ? majors[0] : req.runtime?.major ?? req.majors[req.majors.length - 1];
+  const major = majors?.length === 1 ? majors[0] : (req.runtime?.major ?? req.majors[req.majors.length - 1]);
   const runtimeMinor = req.runtime && req.runtime.major === major ? majorMinor(req.runtime.version)?.split('.')[1] : undefined;
   const tag = major === undefined ? undefined : runtimeMinor !== undefined ? `${major}.${runtimeMinor}.x` : `${major}.y.z`;
   const options: string[] = [];
@@ -148,7 +153,12 @@ function judgeShadow(s: DriverShadow, req: ImageRequirement, target: Target): { 
   if (branch === hostBranch) return { decided: false };
   const eligible = req.forwardCompat?.branches ?? [];
   if (!eligible.includes(hostBranch)) {
-    return { decided: true, reason: mismatch(`(forward-compatibility package${req.forwardCompat?.cuda ? ` for CUDA ${req.forwardCompat.cuda}` : ''}) does not support forward compatibility on R${hostBranch}${eligible.length ? ` (only ${eligible.map((b) => `R${b}`).join(', ')})` : ''}`) };
+    return {
+      decided: true,
+      reason: mismatch(
+        `(forward-compatibility package${req.forwardCompat?.cuda ? ` for CUDA ${req.forwardCompat.cuda}` : ''}) does not support forward compatibility on R${hostBranch}${eligible.length ? ` (only ${eligible.map((b) => `R${b}`).join(', ')})` : ''}`,
+      ),
+    };
   }
   // data-center (or unnamed) GPU, newer compat lib on an eligible branch: FORWARD_COMPAT decides
   return { decided: true };

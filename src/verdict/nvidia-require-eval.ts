@@ -21,7 +21,25 @@ export interface HostProperties {
 export type Truth = 'true' | 'false' | 'invalid' | 'unknown';
 
 /** Every brand string libnvidia-container reports: the pre-1.9 names, the newer ones, and "unknown". */
-export const ALL_BRANDS = ['tesla', 'quadro', 'nvs', 'grid', 'geforce', 'titan', 'nvidia', 'nvidiartx', 'geforcertx', 'quadrortx', 'titanrtx', 'vapps', 'vpc', 'vcs', 'vws', 'cloudgaming', 'unknown'];
+export const ALL_BRANDS = [
+  'tesla',
+  'quadro',
+  'nvs',
+  'grid',
+  'geforce',
+  'titan',
+  'nvidia',
+  'nvidiartx',
+  'geforcertx',
+  'quadrortx',
+  'titanrtx',
+  'vapps',
+  'vpc',
+  'vcs',
+  'vws',
+  'cloudgaming',
+  'unknown',
+];
 
 export interface RequireOutcome {
   truth: Truth;

@@ -29,7 +29,6 @@ export type ReasonCode =
   | 'COMPAT_ON_UNSUPPORTED_GPU'
   | 'DRIVER_LIB_MISMATCH';
 
-
 export interface Reason {
   code: ReasonCode;
   verdict: Verdict;

@@ -255,7 +255,7 @@ export class Authenticator {
     const doc = parseWithSchema(TokenResponseSchema, answer, {
       what: `the answer of the token service ${url.host} for ${where}`,
       code: 'REGISTRY_ERROR',
-      fix: 'the registry\'s token service is misbehaving; retry later, or check the registry',
+      fix: "the registry's token service is misbehaving; retry later, or check the registry",
     });
     // some registries set access_token instead of token
     const token = doc.token || doc.access_token;

@@ -94,7 +94,7 @@ export function downloadBlob(client: RegistryClient, blob: { digest: string; siz
       throw new GateError(
         'DIGEST_MISMATCH',
         `${what}: the registry sent ${received} bytes whose digest is ${actual}`,
-        'the registry\'s copy is corrupt or was tampered with; do not trust this image, push it again',
+        "the registry's copy is corrupt or was tampered with; do not trust this image, push it again",
       );
     }
     if (blob.size !== undefined && received !== blob.size) throw sizeMismatch(what, blob, `${received} bytes`);
@@ -148,6 +148,6 @@ function sizeMismatch(what: string, blob: { digest: string; size?: number }, got
   return new GateError(
     'DIGEST_MISMATCH',
     `${what}: the registry sent ${got}, but the manifest gives its size as ${blob.size}`,
-    'the registry\'s copy is corrupt or was tampered with; do not trust this image, push it again',
+    "the registry's copy is corrupt or was tampered with; do not trust this image, push it again",
   );
 }

@@ -57,7 +57,10 @@ async function configFiles(sources: CredentialSources): Promise<string[]> {
 }
 
 async function configJsonIn(path: string): Promise<string> {
-  const isDir = await stat(path).then((s) => s.isDirectory(), () => false);
+  const isDir = await stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   return isDir ? join(path, 'config.json') : path;
 }
 
@@ -153,7 +156,11 @@ async function fromHelper(name: string, registry: string, env: NodeJS.ProcessEnv
   try {
     doc = JSON.parse(out);
   } catch {
-    throw new GateError('AUTH_FAILED', `the credential helper ${program} printed something other than JSON for ${registry}`, 'check the helper (run `docker login` again)');
+    throw new GateError(
+      'AUTH_FAILED',
+      `the credential helper ${program} printed something other than JSON for ${registry}`,
+      'check the helper (run `docker login` again)',
+    );
   }
   if (!isRecord(doc) || typeof doc.Secret !== 'string' || doc.Secret === '') return undefined;
   const from = `the credential helper ${program}`;

@@ -32,7 +32,7 @@ export function networkError(err: unknown, host: string, where: string, doing: s
     return new GateError(
       'REGISTRY_ERROR',
       `cannot resolve the registry host ${at} while ${doing} for ${where}`,
-      'check the host name in the reference and the machine\'s DNS',
+      "check the host name in the reference and the machine's DNS",
     );
   }
   if (TLS_CODE.test(code)) {
@@ -43,11 +43,7 @@ export function networkError(err: unknown, host: string, where: string, doing: s
     );
   }
   if (code === 'CG_IDLE_TIMEOUT') {
-    return new GateError(
-      'REGISTRY_ERROR',
-      `${messageOf(err)} while ${doing} for ${where}, after retries`,
-      'the registry or the network stalled; retry later',
-    );
+    return new GateError('REGISTRY_ERROR', `${messageOf(err)} while ${doing} for ${where}, after retries`, 'the registry or the network stalled; retry later');
   }
   return new GateError(
     'REGISTRY_ERROR',

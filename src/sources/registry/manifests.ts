@@ -71,7 +71,9 @@ export async function fetchManifest(client: RegistryClient, reference: string, e
   }
   const doc = parseJsonDocument(bytes, what);
   if (!isRecord(doc)) throw new GateError('REGISTRY_ERROR', `${what} is not a JSON object`);
-  const contentType = String(res.headers['content-type'] ?? '').split(';')[0].trim();
+  const contentType = String(res.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim();
   const mediaType = typeof doc.mediaType === 'string' && doc.mediaType !== '' ? doc.mediaType : contentType;
   if (doc.schemaVersion === 1 || mediaType.startsWith('application/vnd.docker.distribution.manifest.v1')) {
     throw new GateError(
@@ -93,7 +95,7 @@ async function fetchSmallBlob(client: RegistryClient, digest: string, size: numb
     throw new GateError(
       'DIGEST_MISMATCH',
       `${what}: the registry sent bytes whose digest is ${actual}`,
-      'the registry\'s copy is corrupt or was tampered with; push the image again',
+      "the registry's copy is corrupt or was tampered with; push the image again",
     );
   }
   return bytes;

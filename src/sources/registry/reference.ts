@@ -84,7 +84,10 @@ export function isVerifiableDigest(digest: string): boolean {
  * aliases folded (`https://index.docker.io/v1/` -> `docker.io`).
  */
 export function registryOfKey(key: string): string {
-  let host = key.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, '');
+  let host = key
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//, '');
   const slash = host.indexOf('/');
   if (slash >= 0) host = host.slice(0, slash);
   return HUB_ALIASES.has(host) ? DOCKER_HUB : host;

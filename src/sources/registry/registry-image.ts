@@ -18,11 +18,7 @@ import { DEFAULT_TUNING, type Tuning } from './retry';
 /** Three blobs in flight: two to keep both cores of a standard runner decompressing, one on the wire. */
 export const REGISTRY_LAYER_CONCURRENCY = 3;
 
-export async function openRegistryImage(
-  source: SourceRef & { reference: string },
-  opts: OpenOptions = {},
-  tuning: Tuning = DEFAULT_TUNING,
-): Promise<Image> {
+export async function openRegistryImage(source: SourceRef & { reference: string }, opts: OpenOptions = {}, tuning: Tuning = DEFAULT_TUNING): Promise<Image> {
   const ref = parseRegistryReference(source.reference);
   const registryOpts = opts.registry ?? {};
   const concurrency = registryOpts.concurrency ?? REGISTRY_LAYER_CONCURRENCY;
