@@ -4,6 +4,7 @@
  * registry, and whatever compression it was stored with, so all of them share one entry.
  */
 import { createHash } from 'node:crypto';
+import { stableJson } from '../common/stable-json';
 export { layerKey } from '../sources/types';
 
 const DIGEST = /^([a-z0-9]+):([a-f0-9]{32,128})$/;
@@ -21,16 +22,4 @@ export function versionKey(parts: Record<string, unknown>): string {
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-/** JSON with object keys sorted at every level, so the same parts always hash the same. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

@@ -9,6 +9,7 @@ import type { FileSystemView, Interest, InterestFn } from '../layers/types';
 import type { Matrix } from '../matrix/types';
 import type { ImageConfig } from '../sources/types';
 import type { DetectorOutput } from './origin';
+import { stableJson } from '../common/stable-json';
 
 /** What every detector is handed: the matrix comes from here, never loaded by a detector itself. */
 export interface DetectorContext {
@@ -313,18 +314,6 @@ function regexText(re: RegExp | undefined): string | undefined {
 function testData(t: EntryTest | undefined): Record<string, unknown> | undefined {
   if (!t) return undefined;
   return { ...t, nameRe: regexText(t.nameRe), pathRe: regexText(t.pathRe), pathNotRe: regexText(t.pathNotRe) };
-}
-
-/** JSON with object keys sorted and undefined members dropped, so equal declarations always hash the same. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /**
