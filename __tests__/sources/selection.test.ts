@@ -108,6 +108,13 @@ describe('several images in one archive or layout', () => {
     expect(await fileNames(await open(`docker-archive:${archive}:@1`))).toEqual(['from-b']);
   });
 
+  test('docker-archive: a tag two manifest entries carry picks the LAST, as `docker load` leaves the tag there', async () => {
+    const twice = join(dir, 'same-tag.tar');
+    await writeDocker25Archive(layout, twice, ['team/app:a', 'team/app:a']);
+    expect(await fileNames(await open(`docker-archive:${twice}:team/app:a`))).toEqual(['from-b']);
+    expect(await fileNames(await open(`docker-archive:${twice}:@0`))).toEqual(['from-a']);
+  });
+
   test('an unknown name is IMAGE_NOT_FOUND listing the names present', async () => {
     await expect(open(`docker-archive:${archive}:team/app:c`)).rejects.toMatchObject({
       code: 'IMAGE_NOT_FOUND',

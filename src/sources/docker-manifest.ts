@@ -53,7 +53,10 @@ export function parseManifestItems(doc: unknown, where: string): ManifestItem[] 
 function pickItem(items: ManifestItem[], reference: string | undefined, location: string): ManifestItem {
   if (reference === undefined) return items[0];
   const index = archiveIndex(reference);
-  const found = index !== undefined ? items[index] : items.find((it) => it.RepoTags.some((tag) => nameMatches(reference, tag)));
+  // `docker load` applies the entries in order, each tagging its image, so a tag two entries carry ends on the LAST
+  // one: that is the image the name stands for after a load, and the one judged here (an earlier entry with the same
+  // tag is a decoy a load leaves untagged).
+  const found = index !== undefined ? items[index] : [...items].reverse().find((it) => it.RepoTags.some((tag) => nameMatches(reference, tag)));
   if (found) return found;
   const present = items.flatMap((it, i) => (it.RepoTags.length > 0 ? it.RepoTags : [`@${i}`]));
   throw new GateError(
