@@ -294,3 +294,25 @@ describe('reasons', () => {
     expect(r.message).toContain('loaded as app → libkern.so');
   });
 });
+
+describe('the entrypoint is the first root', () => {
+  test('a command name found on the image PATH heads the roots; without an entrypoint it is one root among others', () => {
+    const specs: Spec[] = [
+      ...LIBC,
+      ...CUDART13,
+      { path: 'opt/app/bin/app', dynamic: dyn('app') },
+      { path: 'opt/tools/bin/other', dynamic: dyn('app') },
+      { path: 'opt/app/lib/libkern.so', dynamic: dyn('libkern.so') },
+    ];
+    const plain = analyseLoader({ view: viewOf(specs), env: {}, architecture: 'amd64', hostLibs: matrix.hostLibs! });
+    expect(plain.roots[0]).toBe('/opt/app/bin/app');
+    const viaPath = analyseLoader({
+      view: viewOf(specs),
+      env: { PATH: '/usr/bin:/opt/tools/bin' },
+      architecture: 'amd64',
+      hostLibs: matrix.hostLibs!,
+      entrypoint: ['other', '--serve'],
+    });
+    expect(viaPath.roots[0]).toBe('/opt/tools/bin/other');
+  });
+});

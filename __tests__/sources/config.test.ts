@@ -63,3 +63,12 @@ describe('parseImageConfig', () => {
     );
   });
 });
+
+describe('what the container runs', () => {
+  const parse = (config: unknown) => parseImageConfig(Buffer.from(JSON.stringify({ config, rootfs: { type: 'layers', diff_ids: [] } })), 'config');
+  test('Entrypoint then Cmd, as the runtime joins them; non-string parts dropped; none when neither is set', () => {
+    expect(parse({ Entrypoint: ['/usr/bin/python3', '-m'], Cmd: ['server'] }).entrypoint).toEqual(['/usr/bin/python3', '-m', 'server']);
+    expect(parse({ Cmd: ['python', 7, null, 'app.py'] }).entrypoint).toEqual(['python', 'app.py']);
+    expect(parse({ Entrypoint: null, Cmd: 'not-a-list' }).entrypoint).toBeUndefined();
+  });
+});

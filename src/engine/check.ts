@@ -121,7 +121,9 @@ export async function analyseImage(
       layers: view.layers,
       ...(read.limits && { scanLimits: read.limits }),
       // step 2 of a start: the dynamic loader over the final filesystem (nothing to resolve without files)
-      ...(mode !== 'config' && { loader: { view, env: read.config.env, architecture: read.config.architecture ?? image.platform.architecture } }),
+      ...(mode !== 'config' && {
+        loader: { view, env: read.config.env, architecture: read.config.architecture ?? image.platform.architecture, entrypoint: read.config.entrypoint },
+      }),
     },
     opts.matrix,
   );

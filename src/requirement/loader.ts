@@ -321,10 +321,20 @@ export function analyseLoader(input: LoaderInput): LoaderModel {
   };
 
   const roots = objects.filter((o) => isRoot(o.path)).map((o) => o.path);
+  // the entrypoint's words: an absolute path, or a command name found on the image's PATH as a shell would
+  const pathDirs = (input.env.PATH ?? '').split(':').filter((d) => d.startsWith('/'));
   for (const word of input.entrypoint ?? []) {
-    if (!word.startsWith('/')) continue;
-    const f = fileAt(norm(word));
-    if (f && isObject(f) && !roots.includes(f.path)) roots.unshift(f.path);
+    const candidates = word.startsWith('/') ? [word] : word.includes('/') ? [] : pathDirs.map((d) => `${d}/${word}`);
+    for (const c of candidates) {
+      const f = fileAt(norm(c));
+      if (f && isObject(f)) {
+        // the program the container runs heads the roots (attribution names its chain first)
+        const at = roots.indexOf(f.path);
+        if (at >= 0) roots.splice(at, 1);
+        roots.unshift(f.path);
+        break;
+      }
+    }
   }
 
   const chains: Record<string, string[]> = {};

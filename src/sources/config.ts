@@ -55,6 +55,13 @@ export function parseLabels(v: unknown): Record<string, string> {
   return out;
 }
 
+/** Entrypoint + Cmd as the runtime joins them; non-string parts (images are untidy) are dropped, nothing is run. */
+function entrypointOf(entrypoint: unknown, cmd: unknown): { entrypoint?: string[] } {
+  const words = (v: unknown) => (Array.isArray(v) ? v.filter((w): w is string => typeof w === 'string') : []);
+  const all = [...words(entrypoint), ...words(cmd)];
+  return all.length ? { entrypoint: all } : {};
+}
+
 /**
  * The OCI/Docker image config (`{architecture, os, config: {Env, Labels}, rootfs: {diff_ids}, history}`). `code`:
  * what a malformed one is (CORRUPT_ARCHIVE from a file, REGISTRY_ERROR from a registry).
@@ -78,6 +85,7 @@ export function parseImageConfig(bytes: Buffer, where: string, code: ErrorCode =
     ...(doc.os !== undefined && { os: doc.os }),
     ...(doc.architecture !== undefined && { architecture: doc.architecture }),
     ...(doc.variant !== undefined && { variant: doc.variant }),
+    ...entrypointOf(doc.config?.Entrypoint, doc.config?.Cmd),
   };
 }
 

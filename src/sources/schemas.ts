@@ -59,7 +59,10 @@ export const ImageConfigSchema = z.object({
   os: stringOrNothing,
   architecture: stringOrNothing,
   variant: stringOrNothing,
-  config: z.object({ Env: z.unknown().optional(), Labels: z.unknown().optional() }).nullish().catch(undefined),
+  config: z
+    .object({ Env: z.unknown().optional(), Labels: z.unknown().optional(), Entrypoint: z.unknown().optional(), Cmd: z.unknown().optional() })
+    .nullish()
+    .catch(undefined),
   rootfs: z.object({ diff_ids: z.array(z.string()).nullish() }).nullish(),
   history: z
     .array(z.unknown())

@@ -41,6 +41,8 @@ export interface ImageConfig {
   os?: string;
   architecture?: string;
   variant?: string;
+  /** config.Entrypoint then config.Cmd (strings only): what the container runs, a root of the loader's graph */
+  entrypoint?: string[];
 }
 
 export interface LayerDescriptor {
