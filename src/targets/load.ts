@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { isAlias, isDocument, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import { z } from 'zod';
 import { GateError, messageOf } from '../common/errors';
 import { isDriverVersion } from '../common/driver-version';
@@ -164,9 +164,22 @@ export function loadTargetsFile(path: string, matrix: Matrix | MatrixFor): Targe
   return parseTargets(text, path, matrix);
 }
 
+/** A targets file is a few hundred bytes; the YAML parser is linear but not fast (about 70 ms per 1,000 targets). */
+export const MAX_TARGETS_FILE_BYTES = 1024 * 1024;
+/** Every target is judged against every image: a report of more is not one anyone reads. */
+export const MAX_TARGETS = 10_000;
+
 export function parseTargets(text: string, file: string, matrixOrFor: Matrix | MatrixFor): TargetsFile {
+  if (Buffer.byteLength(text, 'utf8') > MAX_TARGETS_FILE_BYTES) {
+    throw new GateError(
+      'BAD_TARGETS',
+      `${file}: ${Buffer.byteLength(text, 'utf8')} bytes, more than the ${MAX_TARGETS_FILE_BYTES}-byte limit for a targets file`,
+      `list at most ${MAX_TARGETS} targets; a targets file is a few hundred bytes`,
+    );
+  }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, schema: 'failsafe', uniqueKeys: true, prettyErrors: false });
+  // the library's own duplicate-key check compares every key with every earlier one (quadratic): uniqueKeys() below is linear
+  const doc = parseDocument(text, { lineCounter: lines, schema: 'failsafe', uniqueKeys: false, prettyErrors: false });
   const at = (node: Node | null | undefined): string => {
     const offset = node?.range?.[0];
     return offset === undefined ? file : `${file}:${lines.linePos(offset).line}`;
@@ -179,6 +192,26 @@ export function parseTargets(text: string, file: string, matrixOrFor: Matrix | M
       `${line ? `${file}:${line}` : file}: not valid YAML: ${e.message.split('\n')[0]}`,
       'fix the YAML syntax (indentation, unclosed brackets or quotes)',
     );
+  }
+  const duplicate = firstDuplicateKey(doc.contents);
+  if (duplicate) {
+    throw new GateError(
+      'BAD_TARGETS',
+      `${at(duplicate.key)}: not valid YAML: Map keys must be unique ("${keyText(keyOf(duplicate.key)).slice(0, 100)}" is also at line ${lines.linePos(duplicate.first.range?.[0] ?? 0).line})`,
+      'give each key once; the same target name twice is one name for two targets',
+    );
+  }
+  const targetsNode = isMap(doc.contents) ? doc.contents.get('targets', true) : undefined;
+  if (isMap(targetsNode) && targetsNode.items.length > MAX_TARGETS) {
+    throw new GateError(
+      'BAD_TARGETS',
+      `${at(targetsNode)}: ${targetsNode.items.length} targets, more than the limit of ${MAX_TARGETS}`,
+      'list the drivers and GPUs you deploy to; split a larger fleet into several targets files and runs',
+    );
+  }
+  const targetPairs = new Map<string, Pair<Node | null, Node | null>>();
+  if (isMap(targetsNode)) {
+    for (const pair of targetsNode.items as Pair<Node | null, Node | null>[]) targetPairs.set(keyOf(pair.key), pair);
   }
 
   const data = parseWithSchema(TARGETS_FILE, yamlData(doc.contents), {
@@ -206,7 +239,9 @@ export function parseTargets(text: string, file: string, matrixOrFor: Matrix | M
   const matrix = typeof matrixOrFor === 'function' ? matrixOrFor(overrideList) : overrideList.length ? loadMatrixWithOverrides(overrideList) : matrixOrFor;
 
   const targets = Object.entries(data.targets).map(([name, t]): Target => {
-    const gpuNode = nodeAt(doc, ['targets', name, 'gpu']);
+    // looked up by name once, not by a walk of the mapping per target (quadratic in the targets)
+    const pair = targetPairs.get(name);
+    const gpuNode = isMap(pair?.value) ? nodeAt(pair.value, ['gpu']) : undefined;
     return {
       name,
       driver: t.driver,
@@ -214,7 +249,7 @@ export function parseTargets(text: string, file: string, matrixOrFor: Matrix | M
       forwardCompat: t['forward-compat'] ?? false,
       os: t.os ?? 'linux',
       ...(t.runtime !== undefined && { runtime: t.runtime }),
-      origin: at(nodeAt(doc, ['targets', name], 'key')),
+      origin: at(pair?.key),
     };
   });
   const policy: Partial<Policy> = {};
@@ -261,9 +296,39 @@ function scalarText(node: Node): string | undefined {
   return typeof v === 'string' ? v.trim() : v === null || v === undefined ? undefined : String(v);
 }
 
+/**
+ * The first key (in the file) that an earlier key of the same mapping equals, as YAML compares them: scalars by
+ * value, other nodes by identity. One Map per mapping: linear in the document.
+ */
+function firstDuplicateKey(root: Node | null | undefined): { key: Node; first: Node } | undefined {
+  let found: { key: Node; first: Node } | undefined;
+  const offset = (n: Node): number => n.range?.[0] ?? Infinity;
+  const stack: Array<Node | null | undefined> = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isSeq(node)) {
+      for (const item of node.items) stack.push(item as Node | null);
+    } else if (isMap(node)) {
+      const seen = new Map<unknown, Node>();
+      for (const pair of node.items as Pair<Node | null, Node | null>[]) {
+        const key = pair.key;
+        if (key !== null) {
+          const id = isScalar(key) ? key.value : key;
+          const first = seen.get(id);
+          if (first === undefined) seen.set(id, key);
+          else if (!found || offset(key) < offset(found.key)) found = { key, first };
+          stack.push(key);
+        }
+        stack.push(pair.value);
+      }
+    }
+  }
+  return found;
+}
+
 /** The node at a path of the data (the key's node with `which: 'key'`); undefined where the path ends. */
-function nodeAt(doc: Document, path: readonly PropertyKey[], which: 'value' | 'key' = 'value'): Node | undefined {
-  let node: Node | null | undefined = doc.contents;
+function nodeAt(from: Document | Node, path: readonly PropertyKey[], which: 'value' | 'key' = 'value'): Node | undefined {
+  let node: Node | null | undefined = isDocument(from) ? from.contents : from;
   let key: Node | null | undefined;
   for (const step of path) {
     if (isMap(node)) {
