@@ -1,14 +1,13 @@
 /** The CLI shell: argv -> engine -> stdout/file, exit code 0 (passed), 1 (gate failed), 2 (bad input). */
 import { existsSync, writeFileSync } from 'node:fs';
 import { openLayerCache, type CacheLog, type LayerCache } from '../cache/layer-cache';
+import { inertToRunner, sanitizeControl } from '../common/control-chars';
 import { isGateError, GateError, messageOf } from '../common/errors';
 import { layerCacheVersion } from '../engine/cache-version';
 import { checkImages, type Progress } from '../engine/check';
 import type { Matrix } from '../matrix/types';
 import { loadMatrix } from '../matrix/load';
 import { loadMatrixWithOverrides } from '../matrix/overrides';
-import { renderMarkdown } from '../report/markdown';
-import { renderText } from '../report/text';
 import { TOOL_VERSION } from '../model/tool-version';
 import { parsePlatform } from '../sources/platform';
 import { adHocTarget, loadTargetsFile } from '../targets/load';
@@ -16,7 +15,7 @@ import { probeHost, probeTargets, probeYaml } from '../targets/probe';
 import { DEFAULT_POLICY, type Policy } from '../model/policy';
 import type { Target } from '../model/target';
 import { parseCliArgs, USAGE, type CheckArgs } from './args';
-import { parseMergeArgs, runMerge } from './merge';
+import { parseMergeArgs, renderReport, runMerge } from './merge';
 
 const DEFAULT_TARGETS = '.github/cuda-targets.yml';
 
@@ -41,13 +40,21 @@ export async function run(argv: string[], io: CliIO = { out: process.stdout, err
     return await check(args, io);
   } catch (e) {
     if (isGateError(e)) {
-      io.err.write(`cuda-gate: error: ${e.toLine()}\n`);
+      say(io.err, `cuda-gate: error: ${e.toLine()}`);
       return e.exitCode;
     }
-    io.err.write(`cuda-gate: internal error: ${messageOf(e)} (please report this with the command line you ran)\n`);
+    say(io.err, `cuda-gate: internal error: ${messageOf(e)} (please report this with the command line you ran)`);
     if (process.env.CUDA_GATE_DEBUG) io.err.write(`${(e as Error)?.stack ?? ''}\n`);
     return 2;
   }
+}
+
+/**
+ * One line on stderr. Messages quote input (paths and names from the image): control characters show as \xNN, and
+ * in a `run:` step no part of it can become a workflow command (`##[error]…` anywhere in a line is one).
+ */
+function say(err: NodeJS.WritableStream, line: string): void {
+  err.write(`${inertToRunner(sanitizeControl(line, { as: 'escape' }))}\n`);
 }
 
 async function check(args: CheckArgs, io: CliIO): Promise<number> {
@@ -101,7 +108,7 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
   });
   progress?.({ image: '', phase: 'done' });
 
-  const text = args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : args.format === 'markdown' ? renderMarkdown(report) : renderText(report);
+  const text = renderReport(report, args.format);
   if (args.output) writeFileSync(args.output, text);
   else io.out.write(text);
   return report.summary.gatePassed ? 0 : 1;
@@ -120,9 +127,9 @@ function cacheFor(args: CheckArgs, io: CliIO): LayerCache | undefined {
   if (args.noCache || args.scan === 'config') return undefined;
   const log: CacheLog = {
     debug: (m) => {
-      if (process.env.CUDA_GATE_DEBUG) io.err.write(`cuda-gate: debug: ${m}\n`);
+      if (process.env.CUDA_GATE_DEBUG) say(io.err, `cuda-gate: debug: ${m}`);
     },
-    warn: (m) => io.err.write(`cuda-gate: warning: ${m}\n`),
+    warn: (m) => say(io.err, `cuda-gate: warning: ${m}`),
   };
   return openLayerCache({ dir: args.cacheDir, version: layerCacheVersion(), log });
 }

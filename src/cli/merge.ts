@@ -5,12 +5,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { inertToRunner } from '../common/control-chars';
 import { GateError, messageOf } from '../common/errors';
 import { parseWithSchema, say } from '../common/schema-error';
 import { renderMarkdown } from '../report/markdown';
 import { mergeReports } from '../report/merge';
 import { parseReport } from '../report/parse-report';
 import { renderText } from '../report/text';
+import type { Report } from '../report/types';
 import type { FailOn } from '../model/policy';
 import { FAIL_ON_FLAG, FORMAT_FLAG, type Format } from './args';
 
@@ -57,10 +59,19 @@ const MERGE_FLAGS = z
 export function runMerge(args: MergeArgs, out: NodeJS.WritableStream): number {
   const inputs = args.reports.map((file) => ({ name: file, report: parseReport(readReportFile(file), file) }));
   const report = mergeReports(inputs, { failOn: args.failOn });
-  const text = args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : args.format === 'markdown' ? renderMarkdown(report) : renderText(report);
+  const text = renderReport(report, args.format);
   if (args.output) writeFileSync(args.output, text);
   else out.write(text);
   return report.summary.gatePassed ? 0 : 1;
+}
+
+/**
+ * A report as `check` and `merge` print it. In a `run:` step the runner reads stdout: text and markdown escape what
+ * could start a workflow command, and JSON writes `#` of a `##[` as `\u0023` (the same string to a JSON reader).
+ */
+export function renderReport(report: Report, format: Format): string {
+  if (format === 'json') return `${JSON.stringify(report, null, 2).replace(/##\[/g, '#\\u0023[')}\n`;
+  return inertToRunner(format === 'markdown' ? renderMarkdown(report) : renderText(report));
 }
 
 function readReportFile(file: string): string {

@@ -49,3 +49,20 @@ export function sanitizeControl(s: string, o: ControlCharOptions): string {
       return s.replace(re, ' ');
   }
 }
+
+/**
+ * Whitespace the GitHub Actions runner trims before it looks for `::` (.NET `TrimStart()`: `char.IsWhiteSpace`, a
+ * subset of JavaScript's `\s` plus U+0085).
+ */
+const RUNNER_LEADING_SPACE = '[\\s\\u0085]*';
+
+/**
+ * Text printed to a log the GitHub Actions runner reads (a `run:` step's stdout/stderr), made inert: the runner
+ * executes a line as a workflow command when, after its leading whitespace, it starts with `::` (`::error::…`,
+ * `::add-mask::…`, `::stop-commands::…`), or when it contains `##[` anywhere (the legacy `##[error]…` form) —
+ * indenting a line does not help. Such a line gets `:\x3a` for its leading `::` and `#\x23[` for every `##[`,
+ * as a reader of the terminal text sees other escaped characters. For output that never means to issue a command.
+ */
+export function inertToRunner(text: string): string {
+  return text.replace(new RegExp(`(^|[\\r\\n])(${RUNNER_LEADING_SPACE})::`, 'g'), '$1$2:\\x3a').replace(/##\[/g, '#\\x23[');
+}

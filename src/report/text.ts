@@ -1,4 +1,9 @@
-/** Plain-text rendering for terminals: a verdict table, then reasons and evidence per image. */
+/**
+ * Plain-text rendering for terminals: a verdict table, then reasons and evidence per image. Every string of the
+ * report goes through term() — `merge` renders reports read from files, so even the tool and matrix versions and the
+ * reason codes are input — and the whole text through inertToRunner(): in a `run:` step the runner reads it, and a
+ * line (however wrapped or indented) must never start a workflow command. */
+import { inertToRunner } from '../common/control-chars';
 import { changeLines } from './diff';
 import { term } from './escape';
 import { gpuArchsOf, gpuCodeLine } from './gpu-code';
@@ -15,7 +20,7 @@ export function renderText(report: Report, opts: { evidence?: boolean } = {}): s
   const merged = report.mergedFrom ? ` · merged from ${report.mergedFrom.length} report${report.mergedFrom.length > 1 ? 's' : ''}` : '';
   const overrides = overridesNote(report);
   const overridden = overrides ? ` + ${report.matrix.overrides!.length} override row${report.matrix.overrides!.length > 1 ? 's' : ''}` : '';
-  out.push(`cuda-gate ${report.tool.version} · matrix ${report.matrix.version} (${report.matrix.date})${term(overridden)}${merged}`, '');
+  out.push(`cuda-gate ${term(report.tool.version)} · matrix ${term(report.matrix.version)} (${term(report.matrix.date)})${term(overridden)}${merged}`, '');
   if (report.notes?.length) out.push(...report.notes.flatMap((n) => wrap(`note: ${term(n)}`, 0)), '');
   if (overrides) out.push(...wrap(`note: ${term(overrides)}`, 0), '');
   const configOnly = scanConfigNote(report);
@@ -42,7 +47,7 @@ export function renderText(report: Report, opts: { evidence?: boolean } = {}): s
     if (!withReasons.length) out.push('  runs on every target');
     for (const r of withReasons) {
       for (const reason of r.reasons) {
-        out.push(`  ${ICON[reason.verdict]} ${term(r.target)}: ${reason.code}`);
+        out.push(`  ${ICON[reason.verdict]} ${term(r.target)}: ${term(reason.code)}`);
         out.push(...wrap(term(reason.message), 4));
         if (reason.remedy) out.push(...wrap(`fix: ${term(reason.remedy)}`, 4));
       }
@@ -68,8 +73,8 @@ export function renderText(report: Report, opts: { evidence?: boolean } = {}): s
     out.push('');
   }
   const s = report.summary;
-  out.push(`gate ${s.gatePassed ? 'passed' : 'FAILED'}: ${s.fail} fail, ${s.caveat} caveat, ${s.pass} pass (fail-on: ${report.policy.failOn})`);
-  return out.join('\n') + '\n';
+  out.push(`gate ${s.gatePassed ? 'passed' : 'FAILED'}: ${s.fail} fail, ${s.caveat} caveat, ${s.pass} pass (fail-on: ${term(report.policy.failOn)})`);
+  return inertToRunner(out.join('\n') + '\n');
 }
 
 function driverCell(img: ReportImage): string {
