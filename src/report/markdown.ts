@@ -1,4 +1,5 @@
 /** Markdown rendering (job summary, PR comment, --format markdown). Every image-derived string goes through md(). */
+import { indexResults } from './cells';
 import { renderChanges } from './diff';
 import { md, mdCode } from './escape';
 import { gpuArchsOf, gpuCodeLine } from './gpu-code';
@@ -35,11 +36,9 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
   let size = head.length;
   const max = opts.maxChars ?? Infinity;
   let cut = 0;
+  const results = indexResults(report);
   for (const img of report.images) {
-    const section = imageDetails(
-      img,
-      report.results.filter((r) => r.image === img.source),
-    );
+    const section = imageDetails(img, results.ofImage(img.source));
     if (size + section.length + 400 > max) {
       cut++;
       continue;
@@ -87,8 +86,9 @@ function changesSection(report: Report): string[] {
 export function verdictTable(report: Report): string {
   const head = `| Image | CUDA | Needs driver | ${report.targets.map((t) => `${md(t.name)}<br><sub>${md(t.driver)}${t.gpu ? ` · ${md(t.gpu.input)}` : ''}</sub>`).join(' | ')} |`;
   const sep = `|---|---|---|${report.targets.map(() => '---').join('|')}|`;
+  const results = indexResults(report);
   const rows = report.images.map((img) => {
-    const cells = report.targets.map((t) => cell(report.results.find((r) => r.image === img.source && r.target === t.name)));
+    const cells = report.targets.map((t) => cell(results.cell(img.source, t.name)));
     return `| ${mdCode(img.source)} | ${md(img.cuda?.release ?? img.cuda?.runtime ?? (img.requirement.majors.map((m) => `${m}.x`).join(' + ') || '—'))} | ${md(img.requirement.minDriver ?? img.requirement.minorCompatDriver ?? '—')} | ${cells.join(' | ')} |`;
   });
   return [head, sep, ...rows].join('\n');

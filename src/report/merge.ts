@@ -139,24 +139,35 @@ class ImageRows {
   }
 }
 
+interface Column {
+  original: string;
+  target: ReportTarget;
+  from: Origin;
+}
+
 /** One column per target: the same name and the same definition is the same target. */
 class TargetColumns {
-  readonly columns: { original: string; target: ReportTarget; from: Origin }[] = [];
+  readonly columns: Column[] = [];
   private readonly byName = new Map<string, unknown>();
+  /** the columns of each name as the reports wrote it, in order: a lookup per target, never a search of every column */
+  private readonly byOriginal = new Map<string, Column[]>();
 
   constructor(private readonly notes: Set<string>) {}
 
   add(t: ReportTarget, from: Origin): string {
-    const same = this.columns.find((c) => c.original === t.name && sameTarget(c.target, t));
+    const sameName = this.byOriginal.get(t.name) ?? [];
+    const same = sameName.find((c) => sameTarget(c.target, t));
     if (same) return same.target.name;
-    const clash = this.columns.find((c) => c.original === t.name);
+    const clash = sameName[0];
     const name = this.byName.has(t.name) ? freeName(t.name, from.label, this.byName) : t.name;
     if (clash) {
       this.notes.add(
         `target ${t.name} differs between reports — ${describeTarget(clash.target)} in ${clash.from.name}, ${describeTarget(t)} in ${from.name}: both are kept, the second as ${name}`,
       );
     }
-    this.columns.push({ original: t.name, target: { ...t, name }, from });
+    const column: Column = { original: t.name, target: { ...t, name }, from };
+    this.columns.push(column);
+    this.byOriginal.set(t.name, [...sameName, column]);
     this.byName.set(name, true);
     return name;
   }
