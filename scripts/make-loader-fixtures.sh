@@ -45,6 +45,9 @@ gcc -shared -fPIC -Wl,-soname,libcublas.so.13 -o "$src/libcublas.so.13" "$src/cu
 ln -sf libcublas.so.13 "$src/libcublas.so"
 gcc -shared -fPIC -o "$OUT/libneeds_cublas.so" "$src/uses_cublas.c" -L"$src" -L"$OUT" -lcublas -lkern \
   -Wl,-rpath-link,/usr/local/cuda/lib64
+# libstatic.so: nvcc's default static CUDA runtime (no DT_NEEDED libcudart): only its PTX ISA says which CUDA built it
+"$NVCC" -shared -Xcompiler -fPIC -cudart static -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=compute_90 \
+  -o "$OUT/libstatic.so" "$src/k.cu"
 # librelonly.so: relocatable device code (-rdc) never device-linked: PTX only in __nv_relfatbin, no .nv_fatbin —
 # the CUDA runtime registers nothing from it, so no kernel of it can launch
 "$NVCC" -c -rdc=true -Xcompiler -fPIC -gencode arch=compute_80,code=compute_80 -o "$src/rel.o" "$src/k.cu"
@@ -60,9 +63,10 @@ const out = process.argv[2];
 const device = {
   'libkern.so': { registered: { sass: ['sm_80'], ptx: ['compute_90'] } },
   'librelonly.so': { registered: { sass: [], ptx: [] }, relocatable: { ptx: ['compute_80'] } },
+  'libstatic.so': { registered: { sass: ['sm_80'], ptx: ['compute_90'] } },
 };
 const expected = {};
-for (const f of ['libkern.so', 'app', 'app-rpath', 'libneeds_cublas.so', 'librelonly.so']) {
+for (const f of ['libkern.so', 'app', 'app-rpath', 'libneeds_cublas.so', 'librelonly.so', 'libstatic.so']) {
   const d = execFileSync('readelf', ['-d', `${out}/${f}`], { encoding: 'utf8' });
   const all = (tag) => [...d.matchAll(new RegExp(`\\(${tag}\\)\\s+[^\\[]*\\[([^\\]]*)\\]`, 'g'))].map((m) => m[1]);
   const split = (v) => v.flatMap((x) => x.split(':'));
@@ -70,5 +74,5 @@ for (const f of ['libkern.so', 'app', 'app-rpath', 'libneeds_cublas.so', 'librel
 }
 writeFileSync(`${out}/expected.json`, JSON.stringify(expected, null, 2) + '\n');
 JS
-for f in libkern.so app app-rpath libneeds_cublas.so librelonly.so; do echo "== $f"; readelf -d "$OUT/$f" | grep -E "NEEDED|SONAME|RPATH|RUNPATH"; done
+for f in libkern.so app app-rpath libneeds_cublas.so librelonly.so libstatic.so; do echo "== $f"; readelf -d "$OUT/$f" | grep -E "NEEDED|SONAME|RPATH|RUNPATH"; done
 ls -la "$OUT"

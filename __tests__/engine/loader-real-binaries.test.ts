@@ -71,6 +71,14 @@ describe('real binaries through the layer reader and the loader model', () => {
     expect(r.reasons.map((x) => x.code)).toContain('DRIVER_TOO_OLD');
   });
 
+  test('a library with the static CUDA runtime (no DT_NEEDED libcudart) is judged by the CUDA its PTX ISA names: CUDA 13 on R550 is too old, on R580 it runs', async () => {
+    const source = await image([{ 'opt/app/lib/libstatic.so': fixture('libstatic.so') }], 'static-cudart');
+    const old = await verdictOn(source, '550.54.15', 'A100');
+    const tooOld = old.reasons.find((x) => x.code === 'DRIVER_TOO_OLD');
+    expect(tooOld?.message).toContain('libstatic.so');
+    expect((await verdictOn(source, '580.95.05', 'A100')).reasons.filter((x) => x.verdict === 'fail')).toEqual([]);
+  });
+
   test('relocatable device code only (-rdc, never device-linked) is no kernel: on an A100 nothing can launch from it', async () => {
     const rel = await analyseImage(await image([cudaRuntime, { 'opt/app/lib/librelonly.so': fixture('librelonly.so') }], 'relonly'), { matrix });
     expect([...(rel.requirement.gpuCode?.sass ?? []), ...(rel.requirement.gpuCode?.ptx ?? [])]).toEqual([]);

@@ -18,6 +18,7 @@ export type EvidenceKind =
   | 'cuda-system-requirement' // a declared minimum driver CUDA (conda `__cuda >=12`, pixi system-requirements): not a need
   | 'gpu-code' // a binary (shared object, executable) carrying CUDA device code: SASS and PTX from its fatbins
   | 'driver-lib' // the host driver's libcuda baked into the image (outside compat/): it shadows the driver the toolkit mounts
+  | 'ptx-isa' // a binary's PTX ISA version when it links no shared CUDA runtime: the CUDA major of its static runtime
   | 'dt-needed'; // a binary's DT_NEEDED CUDA library (component: its kind; sonameMajor): the CUDA major the binary itself needs
 
 /** Where it was found: `path` (files), `key` (config), `layerIndex` (the layer that put the file there). */

@@ -13,6 +13,7 @@ import type { RequireExpression } from '../evidence/nvidia-require-types';
 import { libraryCudaMajor, majorCompat, releasesInFamily, resolveRelease } from '../matrix/queries';
 import type { Matrix, ToolkitRelease } from '../matrix/types';
 import { deriveGpuCode } from './gpu-code';
+import { ptxJitDriverForIsa } from '../matrix/ptx';
 import { analyseLoader, type LoaderInput } from './loader';
 import type { CudaNeed, ForwardCompatProvision, ImageRequirement, NeedLevel } from './types';
 
@@ -51,6 +52,16 @@ export function deriveRequirement(input: RequirementInput, matrix: Matrix): Imag
     if (NOT_A_NEED.has(ev.kind)) continue;
     const claim = cudaClaim(ev, matrix);
     if (claim) add(claim.cuda, claim.level, ev);
+  }
+  // a binary with device code that links no CUDA runtime (nvcc's default -cudart static) carries the runtime of the
+  // toolkit that built it: its PTX ISA version names that toolkit, so its CUDA major is a need of its own
+  const linksRuntime = new Set((loader?.needs ?? []).filter((e) => e.component === 'cudart').map((e) => e.path));
+  for (const ev of input.evidence) {
+    if (ev.kind !== 'gpu-code' || ev.from !== 'file' || !ev.path || linksRuntime.has(ev.path) || !ev.ptxIsa?.length || !loader) continue;
+    const newest = [...ev.ptxIsa].sort(compareVersions).at(-1)!;
+    const cuda = ptxJitDriverForIsa(matrix, newest).cuda;
+    if (cuda)
+      add(String(versionParts(cuda)[0]), 'major', { ...ev, kind: 'ptx-isa', detail: `PTX ISA ${newest} (CUDA ${cuda}), no shared CUDA runtime linked` });
   }
 
   const list = [...needs.values()].sort((a, b) => compareVersions(a.cuda, b.cuda) || levelRank(a.level) - levelRank(b.level));
