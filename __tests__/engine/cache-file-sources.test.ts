@@ -1,8 +1,8 @@
 /**
  * The per-layer cache over the file sources, with images written by hand (no engine needed): oci layout dir,
  * oci-archive, docker-archive (Docker >= 25 layout). A warm rescan opens no layer and gives the same report; a
- * rebuild that shares its lower layers opens only its new one; the cache is shared across formats and
- * compressions (keyed by diffID); a corrupt entry is a miss; a version change invalidates.
+ * rebuild written to another file reads all of it (a local file's diffIDs are claims: entries are keyed by the file);
+ * a corrupt entry is a miss; a version change invalidates.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -89,13 +89,14 @@ describe.each(['oci', 'oci-archive', 'docker-archive'] as const)('per-layer cach
     expect(warm.requirement).toEqual(cold.requirement);
   });
 
-  test('a rebuild sharing its lower layers with a cached image reads only its new top layer', async () => {
+  // issue 17: a local file's diffIDs are claims (its blobs are not hashed), so its entries are keyed by the file itself
+  test('a rebuild written to another file reads every layer: shared lower layers are only claimed to be the same', async () => {
     const cache = newCache();
     await analyseImage(v1.sources[kind], { matrix, cache });
     probe.reset();
     const rebuilt = await analyseImage(v2.sources[kind], { matrix, cache });
-    expect({ opened: probe.opened, analysed: probe.analysed }).toEqual({ opened: 1, analysed: 1 });
-    expect(rebuilt.image.scan).toMatchObject({ layersRead: 1, layersFromCache: 2 });
+    expect({ opened: probe.opened, analysed: probe.analysed }).toEqual({ opened: 3, analysed: 3 });
+    expect(rebuilt.image.scan).toMatchObject({ layersRead: 3, layersFromCache: 0 });
     const uncached = await analyseImage(v2.sources[kind], { matrix });
     expect(comparable(rebuilt.image)).toEqual(comparable(uncached.image));
   });
@@ -125,7 +126,7 @@ describe.each(['oci', 'oci-archive', 'docker-archive'] as const)('per-layer cach
 });
 
 describe('per-layer cache: keys and versions', () => {
-  test('the cache is shared across formats and compressions: a gzip layout fills it, an uncompressed copy reads nothing', async () => {
+  test('local files do not share entries: an uncompressed copy of a cached gzip layout is read (its diffIDs are claims)', async () => {
     const plain = await writeAllFormats({ ...V1, gzip: false }, 'plain');
     expect(plain.image.layerDigests).not.toEqual(v1.image.layerDigests);
     expect(plain.image.diffIds).toEqual(v1.image.diffIds);
@@ -133,21 +134,18 @@ describe('per-layer cache: keys and versions', () => {
     await analyseImage(v1.sources.oci, { matrix, cache });
     probe.reset();
     const fromCache = await analyseImage(plain.sources['docker-archive'], { matrix, cache });
-    expect(probe.opened).toBe(0);
-    // the cached results are named as this source names its layers
+    expect(probe.opened).toBe(3);
     const uncached = await analyseImage(plain.sources['docker-archive'], { matrix });
     expect(comparable(fromCache.image)).toEqual(comparable(uncached.image));
     expect(fromCache.image.layers.map((l) => l.digest)).toEqual(plain.image.layerDigests);
   });
 
-  test('an oci layout whose layer blobs are now garbage still scans warm: the cache never opens them', async () => {
+  test('an oci layout whose layer blobs were rewritten is read again: an entry serves only the unchanged file', async () => {
     const copy = await writeAllFormats(V1, 'garbage');
     const cache = newCache();
-    const cold = await analyseImage(copy.sources.oci, { matrix, cache });
+    await analyseImage(copy.sources.oci, { matrix, cache });
     for (const d of copy.image.layerDigests) writeFileSync(join(copy.layoutDir, 'blobs', 'sha256', d.slice('sha256:'.length)), 'not a layer');
-    const warm = await analyseImage(copy.sources.oci, { matrix, cache });
-    expect(comparable(warm.image)).toEqual(comparable(cold.image));
-    await expect(analyseImage(copy.sources.oci, { matrix })).rejects.toMatchObject({ code: 'CORRUPT_LAYER' });
+    await expect(analyseImage(copy.sources.oci, { matrix, cache })).rejects.toMatchObject({ code: 'CORRUPT_LAYER' });
   });
 
   test('a tool version bump invalidates every entry; new matrix data does not (layer analysis never reads it)', async () => {
@@ -175,7 +173,7 @@ describe('per-layer cache: keys and versions', () => {
     expect(layerCacheVersion.length).toBe(0); // no matrix parameter: nothing of the matrix can reach the key
   });
 
-  test('several images in one run share the cache: the second pays only for its new layer; verdicts unchanged', async () => {
+  test('several images in one run: each local file is read once, the warm run opens nothing; verdicts unchanged', async () => {
     const cache = newCache();
     const targets = [adHocTarget({ driver: '550.54.15', gpu: 'A100' }, matrix), adHocTarget({ driver: '470.82.01', gpu: 'T4', name: 'old' }, matrix)];
     const run = (c?: LayerCache) =>
@@ -183,7 +181,7 @@ describe('per-layer cache: keys and versions', () => {
     const cold = await run(cache);
     expect(cold.images.map((i) => [i.scan.layersRead, i.scan.layersFromCache])).toEqual([
       [3, 0],
-      [1, 2],
+      [3, 0],
     ]);
     probe.reset();
     const warm = await run(cache);

@@ -6,20 +6,34 @@
  *    descriptor of every layer beside each fresh analysis;
  * 3. cached and fresh analyses are merged in manifest order, each named after its final descriptor, and what was
  *    read is stored for next time under the key its read verified.
+ *
+ * The key (cacheKeys) is never a digest the image merely claims: a hit skips reading the layer, so the key must name
+ * bytes nobody inside the image can swap. A registry layer is keyed by its blob digest (every fetched blob is hashed
+ * and checked against it, so the registry serves exactly those bytes under it, fetched or not); a daemon layer by the
+ * diffID the engine computed itself when it loaded or built the layer. A local file (archive, layout) is not hashed —
+ * the seek reader skips bodies — so its config's diffIDs and blob names are claims: its layers are keyed by the file's
+ * own identity on this machine (device, inode, size, mtime, ctime: what no image content sets), which a rescan of the
+ * same unchanged file hits and nothing else does.
  */
+import { realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { sha256Hex } from '../cache/keys';
 import type { LayerCache } from '../cache/layer-cache';
 import { evidenceInterest } from '../evidence/interests';
 import { analyseLayer, DEFAULT_LAYER_LIMITS, type LayerLimits } from '../layers/analyse-layer';
 import { analyseLayerAt, type SeekReadStats } from '../layers/analyse-layer-at';
 import { namedLayer } from '../layers/named';
 import type { LayerResult } from '../layers/types';
+import { parseSourceRef } from '../sources/ref';
 import {
   layerKey,
   type HistoryEntry,
   type Image,
   type ImageConfig,
+  type LayerDescriptor,
   type LayerReader,
   type ReadLayersOptions,
+  type ReadLayerDescriptor,
   type ReadLayersOutcome,
   type SeekableLayerReader,
 } from '../sources/types';
@@ -52,7 +66,10 @@ export interface ReadThroughCacheOptions {
 export async function readLayersThroughCache(image: Image, opts: ReadThroughCacheOptions): Promise<LayersRead> {
   const { cache } = opts;
   const limits = DEFAULT_LAYER_LIMITS;
-  const { found, missing } = cache ? cache.lookup(image.layers.map(layerKey)) : { found: new Map<string, LayerResult>(), missing: undefined };
+  const keys = cache ? cacheKeys(image) : [];
+  const { found } = cache ? cache.lookup(keys.filter((k): k is string => k !== undefined)) : { found: new Map<string, LayerResult>() };
+  // the layers to read, by the key a source selects them by (which may be a claim: it only chooses what to read)
+  const missing = cache ? [...new Set(image.layers.filter((_, i) => !found.has(keys[i] ?? '')).map(layerKey))] : undefined;
 
   // undefined: every layer
   let only: readonly string[] | undefined = missing;
@@ -69,7 +86,8 @@ export async function readLayersThroughCache(image: Image, opts: ReadThroughCach
     reader.read,
     reader.request({ ...(only && { only }), ...(cache && { aliases: { get: (name: string) => cache.getAlias(name) } }) }),
   );
-  let merged = merge(outcome, found);
+  const keyOf = finalKeys(image, keys);
+  let merged = merge(outcome, found, keyOf);
   if (merged.unanswered > 0) {
     // The one case that needs a second read. Only an export stream gets here, and only through `aliases`: it let a
     // layer pass unread because an earlier export's entry of the same name was a layer the cache holds, and the
@@ -78,9 +96,9 @@ export async function readLayersThroughCache(image: Image, opts: ReadThroughCach
     cache?.log.debug(`cache: ${merged.unanswered} layer(s) of ${image.source} passed unread under a stale export name; reading every layer`);
     reader = layerReader(opts, limits);
     outcome = await image.readLayers(reader.read, reader.request({}));
-    merged = merge(outcome, new Map());
+    merged = merge(outcome, new Map(), keyOf);
   }
-  if (cache) remember(cache, image, outcome, found);
+  if (cache) remember(cache, image, outcome, found, keyOf);
 
   const config = outcome.config.history.length === 0 && cachedHistory !== undefined ? { ...outcome.config, history: cachedHistory } : outcome.config;
   return {
@@ -132,13 +150,15 @@ function layerReader(opts: ReadThroughCacheOptions, limits: LayerLimits) {
 function merge(
   outcome: ReadLayersOutcome<LayerResult>,
   cached: ReadonlyMap<string, LayerResult>,
+  keyOf: KeyOf,
 ): { results: LayerResult[]; fromCache: number; unanswered: number } {
   const results: LayerResult[] = [];
   let fromCache = 0;
   let unanswered = 0;
   outcome.layers.forEach((layer, i) => {
     const fresh = outcome.results[i];
-    const analysis = fresh ?? cached.get(layerKey(layer));
+    const key = keyOf(layer, i);
+    const analysis = fresh ?? (key !== undefined ? cached.get(key) : undefined);
     if (analysis === undefined) unanswered++;
     else {
       if (fresh === undefined) fromCache++;
@@ -149,15 +169,81 @@ function merge(
 }
 
 /** Stores what was read, keyed by what the read verified; export names and the config history beside. */
-function remember(cache: LayerCache, image: Image, outcome: ReadLayersOutcome<LayerResult>, cached: ReadonlyMap<string, LayerResult>): void {
+function remember(cache: LayerCache, image: Image, outcome: ReadLayersOutcome<LayerResult>, cached: ReadonlyMap<string, LayerResult>, keyOf: KeyOf): void {
   let fresh = 0;
   outcome.layers.forEach((layer, i) => {
     const analysis = outcome.results[i];
     if (analysis === undefined) return;
     fresh++;
-    const key = layerKey(layer);
-    if (!cached.has(key)) cache.put(key, namedLayer(analysis, layer));
+    const key = keyOf(layer, i);
+    if (key !== undefined && !cached.has(key)) cache.put(key, namedLayer(analysis, layer));
     if (layer.exportName !== undefined && layer.diffId !== undefined && layer.exportName !== layer.diffId) cache.putAlias(layer.exportName, layer.diffId);
   });
   if (fresh > 0 && image.digest !== undefined) cache.putHistory(image.digest, outcome.config.history);
+}
+
+/** The verified cache key of a final layer (its position in the manifest beside it); undefined: never cached. */
+type KeyOf = (layer: ReadLayerDescriptor, index: number) => string | undefined;
+
+/**
+ * The cache key of each of the image's layers, or undefined where none can be verified (see the head comment):
+ * registry blob digest, daemon diffID, else the local file's identity.
+ */
+export function cacheKeys(image: Image): (string | undefined)[] {
+  switch (image.kind) {
+    case 'docker':
+      return image.layers.map((l) => l.digest);
+    case 'docker-daemon':
+      return image.layers.map(layerKey);
+    default:
+      return localKeys(image);
+  }
+}
+
+/**
+ * The keys of the final layers: a daemon export's descriptors are only final after the read (their diffIDs hashed
+ * from the bytes where the export carried them); every other source knew its layers up front, in manifest order.
+ */
+function finalKeys(image: Image, keys: readonly (string | undefined)[]): KeyOf {
+  if (image.kind === 'docker-daemon') return (layer) => layerKey(layer);
+  return (_, index) => keys[index];
+}
+
+/**
+ * A layer of a local archive or layout, keyed by where it lies on this machine and that file's state: the archive
+ * tar itself, or in a layout directory the layer's blob file together with index.json and manifest.json (which
+ * decide which blob the image's layer is). Any rewrite changes the inode, size, mtime or ctime, and none of these
+ * can be chosen from inside the image. Files that cannot be stat'ed give no key: the layer is read, never cached.
+ */
+function localKeys(image: Image): (string | undefined)[] {
+  let path: string | undefined;
+  try {
+    path = parseSourceRef(image.source).path;
+  } catch {
+    path = undefined;
+  }
+  if (path === undefined) return image.layers.map(() => undefined);
+  const root = identity(path);
+  if (root === undefined) return image.layers.map(() => undefined);
+  if (!root.dir) return image.layers.map((layer, index) => localKey(image, [root.id], layer, index));
+  const resolution = ['index.json', 'manifest.json'].map((name) => identity(join(path, name))?.id ?? `${name}: absent`);
+  return image.layers.map((layer, index) => {
+    const m = /^([a-z0-9]+):([a-f0-9]+)$/.exec(layer.digest);
+    const blob = m ? identity(join(path, 'blobs', m[1], m[2])) : undefined;
+    return blob && !blob.dir ? localKey(image, [...resolution, blob.id], layer, index) : undefined;
+  });
+}
+
+function localKey(image: Image, files: string[], layer: LayerDescriptor, index: number): string {
+  const text = JSON.stringify({ files, reference: image.ref, digest: layer.digest, diffId: layer.diffId ?? null, index });
+  return `local:${sha256Hex(text)}`;
+}
+
+function identity(path: string): { id: string; dir: boolean } | undefined {
+  try {
+    const st = statSync(path, { bigint: true });
+    return { id: [realpathSync(path), st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].join(' '), dir: st.isDirectory() };
+  } catch {
+    return undefined;
+  }
 }
