@@ -84,13 +84,20 @@ export async function resolveImage(store: BlobStore, from: ResolveFrom, want: Pl
   if ('manifest' in from) return loadImage(store, from.manifest, want);
 
   const candidates: Candidate[] = [];
-  await collectManifests(store, from.index, from.where, 0, candidates);
+  await collectManifests(store, from.index, from.where, 0, { out: candidates, seen: new Set(), entries: 0 });
   if (candidates.length === 0) throw new GateError('NOT_AN_IMAGE', `${from.where} lists no image manifests`, from.emptyHint);
 
   const loaded = new Map<string, Promise<ResolvedManifest>>();
   const load = (c: Candidate): Promise<ResolvedManifest> => {
     let m = loaded.get(c.descriptor.digest);
     if (!m) {
+      if (loaded.size >= MAX_INDEXES) {
+        throw new GateError(
+          store.damaged,
+          `${store.location}: more than ${MAX_INDEXES} image manifests to read to learn their platforms (${from.where})`,
+          `${store.damagedFix}; a real index gives each image's platform`,
+        );
+      }
       m = store.getManifest(c.descriptor.digest).then((stored) => {
         if (stored === undefined) throw store.missing('manifest', c.descriptor.digest);
         return loadImage(store, stored, undefined);
@@ -134,24 +141,58 @@ export function namesOf(d: Descriptor): string[] {
   return names.filter((n): n is string => typeof n === 'string' && n !== '');
 }
 
-async function collectManifests(store: BlobStore, descriptors: Descriptor[], where: string, depth: number, out: Candidate[], name?: string): Promise<void> {
+/**
+ * What a walk of the index graph may cost. Indexes may list each other (a cycle) or one index many times: each index
+ * is read once (by digest), and the entries examined over the whole walk are capped, so a 20 KB layout cannot make
+ * a billion visits nor a registry answer thousands of requests.
+ */
+export const MAX_INDEXES = 64;
+export const MAX_INDEX_ENTRIES = 10_000;
+
+interface Walk {
+  out: Candidate[];
+  /** the digests of the indexes read (or being read): one listed again adds nothing */
+  seen: Set<string>;
+  /** entries examined so far, over every index */
+  entries: number;
+}
+
+async function collectManifests(store: BlobStore, descriptors: Descriptor[], where: string, depth: number, walk: Walk, name?: string): Promise<void> {
   for (const d of descriptors) {
+    if (++walk.entries > MAX_INDEX_ENTRIES) {
+      throw new GateError(
+        store.damaged,
+        `${store.location}: its image indexes list more than ${MAX_INDEX_ENTRIES} entries (at ${where})`,
+        `${store.damagedFix}; a real image index lists a few platforms`,
+      );
+    }
     if (isAttestation(d)) continue;
     const ownName = namesOf(d)[0] ?? name;
     if (d.mediaType !== undefined && INDEX_TYPES.has(d.mediaType)) {
+      const digest = store.checkDigest(d.digest, where);
+      // read already (listed twice, or an index that lists an index above it): nothing new there
+      if (walk.seen.has(digest)) continue;
       if (depth >= MAX_INDEX_DEPTH) throw new GateError(store.damaged, `${store.location}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
-      const nested = await store.getManifest(store.checkDigest(d.digest, where));
+      if (walk.seen.size >= MAX_INDEXES) {
+        throw new GateError(
+          store.damaged,
+          `${store.location}: more than ${MAX_INDEXES} image indexes to read (at ${where})`,
+          `${store.damagedFix}; a real image nests one or two indexes`,
+        );
+      }
+      walk.seen.add(digest);
+      const nested = await store.getManifest(digest);
       // The containerd store exports indexes whose blobs were never pulled (moby#49473): nothing to read there.
       if (nested === undefined) continue;
       const nestedWhere = `index ${d.digest} ${store.preposition} ${store.location}`;
-      await collectManifests(store, indexEntries(store, nested.doc, nestedWhere), nestedWhere, depth + 1, out, ownName);
+      await collectManifests(store, indexEntries(store, nested.doc, nestedWhere), nestedWhere, depth + 1, walk, ownName);
       continue;
     }
     // Unknown media types (artifacts, signatures) must not be an error (image-index.md); a missing one is a manifest.
     if (d.mediaType !== undefined && !MANIFEST_TYPES.has(d.mediaType)) continue;
     store.checkDigest(d.digest, where);
     const platform = descriptorPlatform(d);
-    out.push({ descriptor: d, ...(platform && { platform }), ...(ownName !== undefined && { name: ownName }) });
+    walk.out.push({ descriptor: d, ...(platform && { platform }), ...(ownName !== undefined && { name: ownName }) });
   }
 }
 
