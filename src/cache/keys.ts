@@ -1,7 +1,7 @@
 /**
- * What a cache entry is filed under. A layer is known by its diffID (sha256 of the uncompressed tar) when the source
- * knows it, else by its blob digest: the diffID is the same whether the layer comes from a daemon, an archive or a
- * registry, and whatever compression it was stored with, so all of them share one entry.
+ * What a cache entry is filed under: a digest-shaped key (`sha256:…`, or `local:<hex>` for a local file's identity).
+ * Which key a layer gets — only one the run verified, never a diffID the image config merely claims — is decided by
+ * cacheKeys in src/engine/cached-layers.ts.
  */
 import { createHash } from 'node:crypto';
 import { stableJson } from '../common/stable-json';
