@@ -22,8 +22,21 @@ export function parseJsonDocument(bytes: Buffer, where: string): unknown {
   try {
     return JSON.parse(bytes.toString('utf8')) as unknown;
   } catch (err) {
-    throw new GateError('CORRUPT_ARCHIVE', `${where} is not valid JSON: ${messageOf(err)}`, 'the archive is damaged; re-create it');
+    throw new GateError('CORRUPT_ARCHIVE', `${where} is not valid JSON (${notJson(bytes, messageOf(err))})`, 'the archive is damaged; re-create it');
   }
+}
+
+/**
+ * What is wrong, without quoting the bytes (JSON.parse's message quotes them): the document may be any file a
+ * hostile layout points at, so the message says its size, where parsing stopped and what kind of data it is.
+ */
+function notJson(bytes: Buffer, parseError: string): string {
+  if (bytes.length === 0) return 'empty';
+  const at = /at position (\d+)/.exec(parseError)?.[1];
+  const head = bytes.subarray(0, 512);
+  const kind =
+    head[0] === 0x1f && head[1] === 0x8b ? 'gzip data' : head.every((b) => b >= 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) ? 'text' : 'binary data';
+  return `${bytes.length} bytes of ${kind}${at !== undefined ? `, unreadable at byte ${at}` : ''}`;
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {

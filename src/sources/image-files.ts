@@ -3,8 +3,8 @@
  * index) or a directory. docker-archive, oci-archive and oci: all resolve manifests and blobs through this.
  */
 import { createReadStream, readSync } from 'node:fs';
-import { open as openFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open as openFile, realpath, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { GateError } from '../common/errors';
 import { MAX_JSON_BYTES, parseJsonDocument } from './config';
@@ -89,31 +89,47 @@ export function directoryImageFiles(dir: string): ImageFiles {
   // Only names we built ourselves (index.json, blobs/<alg>/<hex>) reach here; still, never leave the directory.
   // normaliseMemberName drops leading ".." so no path can leave the directory
   const full = (path: string): string => join(dir, normaliseMemberName(path));
-  const sizeOf = async (path: string): Promise<number | undefined> => {
+  let root: Promise<string> | undefined;
+  /**
+   * The file's real path and size, or undefined if there is no such file. The layout comes from the pull request: a
+   * blob (or blobs/ itself) that is a symbolic link must not lead out of the directory to a file of the host.
+   */
+  const find = async (path: string): Promise<{ real: string; size: number } | undefined> => {
+    let real: string;
     try {
-      const s = await stat(full(path));
-      return s.isFile() ? s.size : undefined;
+      real = await realpath(full(path));
     } catch {
       return undefined;
     }
+    const base = await (root ??= realpath(dir));
+    if (!real.startsWith(base + sep)) {
+      throw new GateError(
+        'CORRUPT_ARCHIVE',
+        `${path} in ${dir} is a symbolic link to a file outside the layout`,
+        'an OCI layout keeps its blobs as files inside it; write the layout again (skopeo copy, docker buildx --output type=oci)',
+      );
+    }
+    const s = await stat(real).catch(() => undefined);
+    return s?.isFile() ? { real, size: s.size } : undefined;
   };
   return {
     location: dir,
-    sizeOf,
+    sizeOf: async (path) => (await find(path))?.size,
     async readSmall(path) {
-      const size = await sizeOf(path);
-      if (size === undefined) return undefined;
-      if (size > MAX_JSON_BYTES) return Buffer.alloc(MAX_JSON_BYTES + 1);
-      return readRange(full(path), 0, size);
+      const f = await find(path);
+      if (f === undefined) return undefined;
+      if (f.size > MAX_JSON_BYTES) return Buffer.alloc(MAX_JSON_BYTES + 1);
+      return readRange(f.real, 0, f.size);
     },
     async open(path) {
-      if ((await sizeOf(path)) === undefined) throw missing(dir, path);
-      return createReadStream(full(path), { highWaterMark: READ_CHUNK });
+      const f = await find(path);
+      if (f === undefined) throw missing(dir, path);
+      return createReadStream(f.real, { highWaterMark: READ_CHUNK });
     },
     async openAt(path) {
-      const size = await sizeOf(path);
-      if (size === undefined) throw missing(dir, path);
-      return randomAccess(full(path), 0, size);
+      const f = await find(path);
+      if (f === undefined) throw missing(dir, path);
+      return randomAccess(f.real, 0, f.size);
     },
   };
 }
