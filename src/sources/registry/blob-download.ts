@@ -10,7 +10,8 @@ import { GateError, isGateError, messageOf } from '../../common/errors';
 import type { RegistryClient } from './client';
 import { networkError } from './errors';
 import type { HttpResponse } from './http';
-import { backoffMs, isTransient, sleep } from './retry';
+import { asBodyMismatch, isRetryable } from './body';
+import { backoffMs, sleep } from './retry';
 import { countRetry } from './stats';
 
 /** A fast network outruns the decompressor; a small buffer keeps memory flat and lets backpressure work. */
@@ -59,9 +60,12 @@ export function downloadBlob(client: RegistryClient, blob: { digest: string; siz
     for (let attempt = 1; ; attempt++) {
       const res = await client.blob(blob.digest, what, { layer: true, ...(received > 0 && { range: `bytes=${received}-` }) });
       let skip = received > 0 ? alreadyReceived(res, received, what) : 0;
+      /** bytes of this response, for a Content-Length it breaks */
+      let got = 0;
       try {
         for await (const chunk of res.body as AsyncIterable<Buffer>) {
           res.watchdog.kick();
+          got += chunk.length;
           let bytes = chunk;
           if (skip > 0) {
             const dropped = Math.min(skip, bytes.length);
@@ -81,10 +85,11 @@ export function downloadBlob(client: RegistryClient, blob: { digest: string; siz
         // a connection closed cleanly short of the blob's size is a broken transfer, not the blob's end
         if (skip > 0 || (blob.size !== undefined && received < blob.size)) throw new PrematureEnd(`the connection ended after ${received} bytes`);
         break;
-      } catch (err) {
+      } catch (caught) {
         res.body.destroy();
-        if (isGateError(err)) throw err;
-        if (!isTransient(err) || attempt >= client.tuning.tries) throw brokenTransfer(client, err, what, received, attempt);
+        if (isGateError(caught)) throw caught;
+        const err = asBodyMismatch(res, caught, got);
+        if (!isRetryable(err) || attempt >= client.tuning.tries) throw brokenTransfer(client, err, what, received, attempt);
         countRetry();
         await sleep(backoffMs(client.tuning, attempt));
       }

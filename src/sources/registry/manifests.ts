@@ -10,7 +10,7 @@ import { MAX_JSON_BYTES, isRecord, parseJsonDocument } from '../config';
 import { DOCKER_LIST_TYPE, DOCKER_MANIFEST_TYPE, INDEX_TYPES, MANIFEST_TYPES, OCI_INDEX_TYPE, OCI_MANIFEST_TYPE } from '../media-types';
 import { indexEntries, resolveImage, type BlobStore, type ResolvedManifest } from '../resolve-image';
 import type { RegistryClient } from './client';
-import { readCapped } from './http';
+import { readWhole } from './body';
 import { formatReference, isVerifiableDigest } from './reference';
 import type { Platform } from '../types';
 
@@ -54,8 +54,13 @@ function registryStore(client: RegistryClient): BlobStore {
 /** GET + cap + digest check + parse. `expected` is the digest the manifest must have (when asked by digest). */
 export async function fetchManifest(client: RegistryClient, reference: string, expected: string | undefined): Promise<FetchedManifest> {
   const what = `manifest ${reference} of ${client.where}`;
-  const res = await client.manifest(reference, MANIFEST_ACCEPT);
-  const bytes = await readCapped(res, MAX_JSON_BYTES, (n) => tooBig(what, n));
+  const { res, bytes } = await readWhole(
+    client,
+    what,
+    MAX_JSON_BYTES,
+    (n) => tooBig(what, n),
+    () => client.manifest(reference, MANIFEST_ACCEPT),
+  );
   const headerDigest = res.headers['docker-content-digest'];
   const claimed = typeof headerDigest === 'string' && isVerifiableDigest(headerDigest.trim()) ? headerDigest.trim() : undefined;
   for (const digest of [expected, claimed]) {
@@ -88,8 +93,13 @@ export async function fetchManifest(client: RegistryClient, reference: string, e
 /** A config-sized blob, whole: capped, then verified against its digest. */
 async function fetchSmallBlob(client: RegistryClient, digest: string, size: number | undefined, what: string): Promise<Buffer> {
   if (size !== undefined && size > MAX_JSON_BYTES) throw tooBig(what, size);
-  const res = await client.blob(digest, what, { layer: false });
-  const bytes = await readCapped(res, MAX_JSON_BYTES, (n) => tooBig(what, n));
+  const { bytes } = await readWhole(
+    client,
+    what,
+    MAX_JSON_BYTES,
+    (n) => tooBig(what, n),
+    () => client.blob(digest, what, { layer: false }),
+  );
   const actual = digestOf(bytes, digest);
   if (actual !== digest) {
     throw new GateError(
