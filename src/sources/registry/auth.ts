@@ -10,7 +10,7 @@ import { parseWithSchema } from '../../common/schema-error';
 import type { Credential } from './credentials';
 import { networkError, registryErrorText, statusError } from './errors';
 import { discard, readCapped, type SchemePolicy } from './http';
-import { sendWithRetries, type Tuning } from './retry';
+import { REQUEST_DEADLINE_MS, sendWithRetries, type Tuning } from './retry';
 
 export interface Challenge {
   /** lower-case: `bearer`, `basic` */
@@ -228,7 +228,15 @@ export class Authenticator {
 
     const doing = `getting a token from ${url.host}`;
     const res = await sendWithRetries(
-      { method: refresh ? 'POST' : 'GET', url, headers, ...(body !== undefined && { body }), ...(authorization && { authorization }), idleMs: tuning.idleMs },
+      {
+        method: refresh ? 'POST' : 'GET',
+        url,
+        headers,
+        ...(body !== undefined && { body }),
+        ...(authorization && { authorization }),
+        idleMs: tuning.idleMs,
+        deadlineMs: tuning.requestDeadlineMs ?? REQUEST_DEADLINE_MS,
+      },
       policy,
       tuning,
     ).catch((err: unknown) => {

@@ -6,9 +6,9 @@ import { GateError } from '../../common/errors';
 import { Authenticator } from './auth';
 import type { Credential } from './credentials';
 import { networkError, registryErrorText, statusError } from './errors';
-import { discard, type HttpResponse, type SchemePolicy } from './http';
+import { DeadlineError, discard, type HttpResponse, type SchemePolicy, type Watchdog } from './http';
 import { formatReference, isVerifiableDigest, type RegistryReference } from './reference';
-import { sendWithRetries, type Tuning } from './retry';
+import { BLOB_DEADLINE_MS, REQUEST_DEADLINE_MS, RetryBudget, sendWithRetries, type Tuning } from './retry';
 import { countBlobGet, countManifestGet } from './stats';
 
 /** Rounds of 401 -> new Authorization per request: the first challenge, then one re-challenge (new scope, expiry). */
@@ -23,6 +23,10 @@ export interface ClientOptions {
 export class RegistryClient {
   private readonly auth: Authenticator;
   private readonly base: URL;
+  /** the retries this image may still make, over every request and blob */
+  readonly retryBudget: RetryBudget;
+  /** the watchdogs of each layer's exchanges so far: their active time is what the layer's deadline has used */
+  private readonly layerTime = new Map<string, Watchdog[]>();
 
   constructor(
     readonly ref: RegistryReference,
@@ -30,6 +34,7 @@ export class RegistryClient {
     readonly where: string,
     private readonly opts: ClientOptions,
   ) {
+    this.retryBudget = new RetryBudget(opts.tuning);
     this.base = new URL(`${opts.policy.schemeFor(ref.apiHost)}//${ref.apiHost}/v2/${ref.repository}/`);
     this.auth = new Authenticator({
       registry: ref.registry,
@@ -64,11 +69,24 @@ export class RegistryClient {
     return this.ok(res, `fetching manifest ${reference}`);
   }
 
-  /** GET a blob by digest, optionally a byte range of it (a resumed download); a 2xx response. */
+  /**
+   * GET a blob by digest, optionally a byte range of it (a resumed download); a 2xx response. A layer's exchanges
+   * share its deadline (tuning.blobDeadlineMs, the time its reader held back not counted); a small blob has the
+   * request deadline.
+   */
   async blob(digest: string, what: string, opts: { layer: boolean; range?: string }): Promise<HttpResponse> {
     countBlobGet(digest, opts.layer);
     const doing = `downloading ${what}`;
-    const res = await this.get(`blobs/${digest}`, opts.range !== undefined ? { range: opts.range } : {}, doing);
+    let deadlineMs: number | undefined;
+    if (opts.layer) {
+      // one deadline for the whole layer: a resumed download gets what its earlier attempts left
+      const limit = this.opts.tuning.blobDeadlineMs ?? BLOB_DEADLINE_MS;
+      const spent = (this.layerTime.get(digest) ?? []).reduce((sum, w) => sum + w.activeMs(), 0);
+      if (spent >= limit) throw networkError(new DeadlineError(new URL(`blobs/${digest}`, this.base), limit), this.ref.apiHost, this.where, doing);
+      deadlineMs = limit - spent;
+    }
+    const res = await this.get(`blobs/${digest}`, opts.range !== undefined ? { range: opts.range } : {}, doing, deadlineMs);
+    if (opts.layer) this.layerTime.set(digest, [...(this.layerTime.get(digest) ?? []), res.watchdog]);
     if (res.status === 404) {
       const said = await registryErrorText(res);
       throw new GateError(
@@ -81,14 +99,23 @@ export class RegistryClient {
   }
 
   /** GET under /v2/<repo>/, answering auth challenges; returns 2xx and 404 responses, throws for the rest. */
-  private async get(path: string, headers: Record<string, string>, doing: string): Promise<HttpResponse> {
+  private async get(path: string, headers: Record<string, string>, doing: string, deadlineMs?: number): Promise<HttpResponse> {
     const url = new URL(path, this.base);
+    const { tuning } = this.opts;
     for (let round = 0; ; round++) {
       const authorization = this.auth.authorization();
       const res = await sendWithRetries(
-        { method: 'GET', url, headers, ...(authorization !== undefined && { authorization }), idleMs: this.opts.tuning.idleMs },
+        {
+          method: 'GET',
+          url,
+          headers,
+          ...(authorization !== undefined && { authorization }),
+          idleMs: tuning.idleMs,
+          deadlineMs: deadlineMs ?? tuning.requestDeadlineMs ?? REQUEST_DEADLINE_MS,
+        },
         this.opts.policy,
-        this.opts.tuning,
+        tuning,
+        this.retryBudget,
       ).catch((err: unknown) => {
         throw networkError(err, this.ref.apiHost, this.where, doing);
       });

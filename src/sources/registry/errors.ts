@@ -42,6 +42,20 @@ export function networkError(err: unknown, host: string, where: string, doing: s
       'a registry serving plain HTTP must be listed as insecure; one with a private CA needs NODE_EXTRA_CA_CERTS',
     );
   }
+  if (code === 'CG_DEADLINE') {
+    return new GateError(
+      'REGISTRY_ERROR',
+      `${messageOf(err)} while ${doing} for ${where}`,
+      'the registry or the network is too slow; retry later (a layer may take CUDA_GATE_BLOB_DEADLINE_S seconds, default 3600)',
+    );
+  }
+  if (code === 'CG_RETRY_BUDGET') {
+    return new GateError(
+      'REGISTRY_ERROR',
+      `${messageOf(err)}, while ${doing} for ${where}`,
+      'retry later, or log in to the registry (docker login): anonymous pulls get the lowest limits',
+    );
+  }
   if (code === 'CG_IDLE_TIMEOUT') {
     return new GateError('REGISTRY_ERROR', `${messageOf(err)} while ${doing} for ${where}, after retries`, 'the registry or the network stalled; retry later');
   }

@@ -22,6 +22,11 @@ export interface HttpRequest {
   body?: string;
   /** the exchange fails when nothing arrives for this long (while the reader is not the one holding back) */
   idleMs: number;
+  /**
+   * the exchange fails when it has taken this long in all, body included, however steadily bytes trickle in (time
+   * the reader holds back is not counted); none when undefined
+   */
+  deadlineMs?: number;
 }
 
 export interface HttpResponse {
@@ -44,20 +49,38 @@ export class IdleTimeoutError extends Error {
   }
 }
 
+/** Raised (as the stream's error) when a request and its body have not finished within `deadlineMs`. */
+export class DeadlineError extends Error {
+  readonly code = 'CG_DEADLINE';
+  constructor(
+    readonly url: URL,
+    readonly deadlineMs: number,
+  ) {
+    super(`${url.host} had not finished sending after ${deadlineMs / 1000} s (bytes trickling in too slowly)`);
+  }
+}
+
 /**
- * Times out a request that receives nothing. Readers kick it per chunk, and pause it while they wait on their own
- * consumer (backpressure is not a stalled registry).
+ * Times out a request that receives nothing, and (with a deadline) one that takes too long in all. Readers kick it
+ * per chunk, and pause it while they wait on their own consumer (backpressure is not a stalled registry): paused
+ * time counts toward neither limit.
  */
 export class Watchdog {
   private timer: NodeJS.Timeout | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
   private paused = false;
   private stopped = false;
+  /** active (unpaused) time before the current stretch */
+  private spentMs = 0;
+  private activeSince = Date.now();
 
   constructor(
     private readonly idleMs: number,
     private readonly onIdle: () => void,
+    private readonly deadline?: { ms: number; onDeadline: () => void },
   ) {
     this.arm();
+    this.armDeadline();
   }
 
   kick(): void {
@@ -65,31 +88,57 @@ export class Watchdog {
   }
 
   pause(): void {
+    if (this.paused || this.stopped) return;
     this.paused = true;
+    this.spentMs += Date.now() - this.activeSince;
     this.clear();
   }
 
   resume(): void {
+    if (!this.paused || this.stopped) return;
     this.paused = false;
+    this.activeSince = Date.now();
     this.kick();
+    this.armDeadline();
   }
 
   stop(): void {
+    if (!this.stopped && !this.paused) this.spentMs += Date.now() - this.activeSince;
     this.stopped = true;
     this.clear();
   }
 
+  /** Time the exchange has been active (not paused), so far or until it stopped. */
+  activeMs(): number {
+    return this.spentMs + (this.stopped || this.paused ? 0 : Date.now() - this.activeSince);
+  }
+
   private arm(): void {
-    this.clear();
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.stopped = true;
+      this.stop();
       this.onIdle();
     }, this.idleMs);
   }
 
+  private armDeadline(): void {
+    const deadline = this.deadline;
+    if (!deadline) return;
+    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = setTimeout(
+      () => {
+        this.stop();
+        deadline.onDeadline();
+      },
+      Math.max(0, deadline.ms - this.spentMs),
+    );
+  }
+
   private clear(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
     this.timer = undefined;
+    this.deadlineTimer = undefined;
   }
 }
 
@@ -163,11 +212,16 @@ function exchange(req: HttpRequest): Promise<HttpResponse> {
     const lib = req.url.protocol === 'https:' ? https : http;
     const request = lib.request(req.url, { method: req.method, headers });
     let response: http.IncomingMessage | undefined;
-    const watchdog = new Watchdog(req.idleMs, () => {
-      const err = new IdleTimeoutError(req.url, req.idleMs);
+    const fail = (err: Error): void => {
       if (response) response.destroy(err);
       request.destroy(err);
-    });
+    };
+    const deadlineMs = req.deadlineMs;
+    const watchdog = new Watchdog(
+      req.idleMs,
+      () => fail(new IdleTimeoutError(req.url, req.idleMs)),
+      deadlineMs !== undefined ? { ms: deadlineMs, onDeadline: () => fail(new DeadlineError(req.url, deadlineMs)) } : undefined,
+    );
     request.on('response', (res) => {
       response = res;
       res.on('close', () => watchdog.stop());

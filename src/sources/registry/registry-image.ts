@@ -13,12 +13,12 @@ import { findCredential, type Credential } from './credentials';
 import { SchemePolicy } from './http';
 import { resolveRegistryImage } from './manifests';
 import { parseRegistryReference } from './reference';
-import { DEFAULT_TUNING, type Tuning } from './retry';
+import { tuningFromEnv, type Tuning } from './retry';
 
 /** Three blobs in flight: two to keep both cores of a standard runner decompressing, one on the wire. */
 export const REGISTRY_LAYER_CONCURRENCY = 3;
 
-export async function openRegistryImage(source: SourceRef & { reference: string }, opts: OpenOptions = {}, tuning: Tuning = DEFAULT_TUNING): Promise<Image> {
+export async function openRegistryImage(source: SourceRef & { reference: string }, opts: OpenOptions = {}, tuning: Tuning = tuningFromEnv()): Promise<Image> {
   const ref = parseRegistryReference(source.reference);
   const registryOpts = opts.registry ?? {};
   const concurrency = registryOpts.concurrency ?? REGISTRY_LAYER_CONCURRENCY;
