@@ -34,9 +34,14 @@ describe('mergeLayers', () => {
     expect(fs.entries()).toEqual([]);
   });
 
-  test('a whiteout does not delete a file added in the same layer', async () => {
-    const fs = await merged({ 'etc/a.conf': 'old' }, { 'etc/a.conf': 'new', 'etc/.wh.a.conf': '' });
-    expect(fs.get('etc/a.conf')).toMatchObject({ content: 'new', layerIndex: 1 });
+  test('a whiteout before a file of its own layer deletes only the lower one; after it, deletes both (moby, containerd)', async () => {
+    // moby's UnpackLayer and containerd's applyNaive RemoveAll the path when they meet the whiteout: what the same
+    // layer wrote before it goes too (overlay snapshotters fail the pull instead); what comes after it stands
+    const before = await merged({ 'etc/a.conf': 'old' }, { 'etc/.wh.a.conf': '', 'etc/a.conf': 'new' });
+    expect(before.get('etc/a.conf')).toMatchObject({ content: 'new', layerIndex: 1 });
+    const after = await merged({ 'etc/a.conf': 'old', 'opt/d/x': 'x' }, { 'etc/a.conf': 'new', 'etc/.wh.a.conf': '', 'opt/d/y': 'y', 'opt/.wh.d': '' });
+    expect(after.get('etc/a.conf')).toBeUndefined();
+    expect(after.entries().map((e) => e.path)).toEqual([]);
   });
 
   test('an opaque directory hides lower children but keeps its own layer’s', async () => {

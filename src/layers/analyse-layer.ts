@@ -1,19 +1,18 @@
 /**
- * One layer tar -> LayerResult. Headers are walked with tar-stream; a body is read only when a detector asked for
+ * One layer tar -> LayerResult. Headers are walked with tar/extract.ts (Go's archive/tar rules, tar/headers.ts); a body is read only when a detector asked for
  * its content, and then only up to a cap, so a multi-GB layer costs what its headers cost plus the small files kept.
  * Bodies a detector asked to scan for fatbins pass through the scanner as they drain, never held.
  */
 import { finished, type Readable } from 'node:stream';
-import { extract as tarExtract, type ExtractEvents, type Header } from 'tar-stream';
-
-/** tar-stream's entry body (a streamx Readable) */
-type EntryBody = ExtractEvents['entry'][1];
 import { GateError, isGateError, messageOf } from '../common/errors';
 import { BinaryScanner } from './fatbin-scan';
 import { decompressedCap, formatBytes, LIMIT_DECOMPRESSED_BYTES, LIMIT_ENTRIES, type DecompressionLimits } from './limits';
 import { LayerCollector, type EntryLimits, type LayerIdentity } from './layer-collector';
 import { TarEndWatch } from '../tar/end-watch';
+import { TarExtract } from '../tar/extract';
 import type { TarEntryHeader } from '../tar/headers';
+
+type EntryBody = Readable;
 import type { InterestFn, LayerResult } from './types';
 
 export type { LayerIdentity } from './layer-collector';
@@ -39,8 +38,10 @@ export interface LayerLimits extends DecompressionLimits, EntryLimits {
  * 6: GpuCode carries the size of the device code found.
  * 7: scanned ELF files carry their dynamic section (`dynamic`); device code in __nv_relfatbin (relocatable, never
  *    registered by the CUDA runtime) is `relocatableGpuCode`, no longer `gpuCode`.
+ * 8: headers decoded as Go's archive/tar does (GNU long names over pax, no global pax, STAR, header-only types,
+ *    pax sparse names); a whiteout deletes what its own layer wrote before it; aufs names skipped at the root only.
  */
-export const LAYER_ANALYSIS_VERSION = 7;
+export const LAYER_ANALYSIS_VERSION = 8;
 
 export const DEFAULT_LAYER_LIMITS: LayerLimits = {
   maxFileContentBytes: 16 * 1024 * 1024,
@@ -70,14 +71,13 @@ export async function analyseLayer(
 
   // the tar ends at its end-of-archive marker (as Docker reads it): the rest of the source is never read
   const framed = new TarEndWatch();
-  // allowUnknownFormat: old (pre-POSIX) tars have no "ustar" magic; tar-stream's typings omit the option
-  const extract = tarExtract({ allowUnknownFormat: true } as Parameters<typeof tarExtract>[0]);
+  const extract = new TarExtract();
 
   // A layer handed over without a diffID is one its source identifies by hashing its bytes (an export's legacy or
   // compressed layer): the hash needs them all, so after the marker the rest is drained through the watcher (it drops it).
   const identifiedByBytes = layer.diffId === undefined;
   const release = (): void => {
-    // tar-stream's own streams (used by tests) have no unpipe
+    // streams of other libraries (used by tests) may have no unpipe
     (tar as Partial<Readable>).unpipe?.(framed);
     tar.destroy();
   };
@@ -94,7 +94,7 @@ export async function analyseLayer(
     finishRead();
   };
 
-  extract.on('entry', (header: Header, body: EntryBody, next: (err?: Error | null) => void) => {
+  extract.on('entry', (header: TarEntryHeader, body: EntryBody, next: (err?: Error | null) => void) => {
     if (collector.entryCount >= limits.maxEntries) {
       body.on('error', ignore);
       stop(LIMIT_ENTRIES, `layer has more than ${limits.maxEntries} entries; the rest of it was not read`);
@@ -102,32 +102,21 @@ export async function analyseLayer(
     }
     // when the parser fails it destroys the current body with the same error, reported once via `extract`
     body.on('error', ignore);
-    // tar-stream decodes a size field that is neither octal nor base-256 (first byte 0x81-0xfe) as null, takes null
-    // for a valid size and then waits for the end of a body that never comes: a hostile header must not hang the gate
-    if (typeof header.size !== 'number' || !(header.size >= 0)) {
+    // a size field that is neither octal nor base-256 is damage (Go: ErrHeader)
+    if (!(header.size >= 0)) {
       collector.entryCount++;
       extract.destroy(new Error(`entry "${header.name}" has an unreadable size field`));
       return;
     }
     const done = (): void => next();
     const drain = (): void => {
-      // tar-stream never ends a directory's body when its header claims a size (a hostile tar can): do not wait
-      if (header.type === 'directory') return done();
       body.on('end', done);
       body.resume();
     };
 
     let plan;
     try {
-      plan = collector.admit({
-        name: header.name,
-        linkname: header.linkname ?? null,
-        size: header.size,
-        type: (header.type ?? null) as TarEntryHeader['type'],
-        // tar-stream decodes an unreadable device number as null: not 0/0, so not a whiteout
-        devmajor: header.devmajor ?? Number.NaN,
-        devminor: header.devminor ?? Number.NaN,
-      });
+      plan = collector.admit(header);
     } catch (err) {
       callerError = err;
       extract.destroy(err as Error);

@@ -41,13 +41,18 @@ export interface LayerIdentity {
 
 const OPAQUE_MARKER = '.wh..wh..opq';
 const WHITEOUT_PREFIX = '.wh.';
-/** aufs keeps its own bookkeeping under `.wh..wh.plnk` and friends; none of it is image content. */
+/**
+ * aufs keeps its own bookkeeping under `.wh..wh.plnk` and friends at the layer root; moby's UnpackLayer skips every
+ * entry whose cleaned name starts with it (the root's own `.wh..wh..opq` apart). Below the root the prefix means
+ * nothing special: `a/.wh..wh.x` is a whiteout of `a/.wh.x`, and `a/.wh..wh.plnk/f` an ordinary file.
+ */
 const AUFS_META_PREFIX = '.wh..wh.';
 
 export class LayerCollector {
   entryCount = 0;
   private readonly entries: LayerEntry[] = [];
   private readonly whiteouts: string[] = [];
+  private readonly whiteoutAt = new Map<string, number>();
   private readonly opaqueDirs: string[] = [];
   private readonly findings: Finding[] = [];
   private contentBudget: number;
@@ -82,15 +87,16 @@ export class LayerCollector {
       this.note('PATH_OUTSIDE_ROOT', `entry "${header.name}" climbs above the image root and was ignored`);
       return undefined;
     }
+    if (path.startsWith(AUFS_META_PREFIX) && path !== OPAQUE_MARKER) return undefined;
     const base = basenameOf(path);
     if (base.startsWith(WHITEOUT_PREFIX)) {
       const dir = dirnameOf(path);
       if (base === OPAQUE_MARKER) this.opaqueDirs.push(dir);
       else if (base === WHITEOUT_PREFIX) this.note('INVALID_WHITEOUT', `bare whiteout "${header.name}" ignored`, path);
-      else if (!base.startsWith(AUFS_META_PREFIX)) this.whiteouts.push(joinPath(dir, base.slice(WHITEOUT_PREFIX.length)));
+      else this.whiteout(joinPath(dir, base.slice(WHITEOUT_PREFIX.length)));
       return undefined;
     }
-    if (path === '' || path.includes(`/${AUFS_META_PREFIX}`) || path.startsWith(AUFS_META_PREFIX)) return undefined;
+    if (path === '') return undefined;
 
     switch (header.type) {
       case 'symlink':
@@ -107,12 +113,11 @@ export class LayerCollector {
       }
       case 'character-device':
         // overlayfs represents a deletion as a 0/0 char device; some exporters leak it into layers
-        if (header.devmajor === 0 && header.devminor === 0) this.whiteouts.push(path);
+        if (header.devmajor === 0 && header.devminor === 0) this.whiteout(path);
         return undefined;
       case 'file':
       case 'contiguous-file':
-        // an old tar's directory: a "file" whose name ends in "/" (Go's reader, hence Docker, makes it a directory)
-        if (header.name.endsWith('/')) return undefined;
+        // typeflag '0' with a trailing "/" is a regular file at the cleaned name (Go makes only NUL a directory)
         break;
       default:
         return undefined;
@@ -123,9 +128,41 @@ export class LayerCollector {
     if (!wanted) return undefined;
     const entry: LayerEntry = { path, type: 'file', size };
     this.entries.push(entry);
+    if (header.sparse) {
+      // the body is the sparse encoding (fragments, and the map itself in format 1.0), not the file's bytes
+      if (wanted.scan === 'fatbin' || (wanted.content ?? 0) > 0) {
+        this.note('SPARSE_FILE_UNREAD', `${displayPath(path)} is stored as a GNU sparse file; its content was not read`, path);
+      }
+      return undefined;
+    }
     const scan = wanted.scan === 'fatbin' && size > 0;
     if (wanted.content === undefined || wanted.content <= 0) return { entry, scan };
     return { entry, scan, contentCap: Math.min(wanted.content, this.limits.maxFileContentBytes, this.contentBudget) };
+  }
+
+  /**
+   * A whiteout deletes the lower layers' path (merge.ts) and, as moby's and containerd's extractors remove it from
+   * the directory being unpacked, whatever this layer wrote there before it. Entries after it stand.
+   */
+  private whiteout(path: string): void {
+    this.whiteouts.push(path);
+    // applied in result(): the latest whiteout of each path, by how many entries were kept before it
+    this.whiteoutAt.set(path, this.entries.length);
+  }
+
+  /** The kept entries less those a later whiteout of the same layer deleted (linear in their path components). */
+  private survivors(): LayerEntry[] {
+    if (this.whiteoutAt.size === 0) return this.entries;
+    return this.entries.filter((entry, index) => {
+      let at = entry.path;
+      for (;;) {
+        const deletedAt = this.whiteoutAt.get(at);
+        if (deletedAt !== undefined && deletedAt > index) return false;
+        const slash = at.lastIndexOf('/');
+        if (slash < 0) return true;
+        at = at.slice(0, slash);
+      }
+    });
   }
 
   /** The first bytes of a body the plan asked content of; `truncated` when the body had more than `head`. */
@@ -185,7 +222,7 @@ export class LayerCollector {
       ...(layer.diffId !== undefined && { diffId: layer.diffId }),
       entryCount: this.entryCount,
       tarBytes,
-      entries: this.entries,
+      entries: this.survivors(),
       whiteouts: this.whiteouts,
       opaqueDirs: this.opaqueDirs,
       findings: findings.map((f) => ({ ...f, layer: layer.digest })),

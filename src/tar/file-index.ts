@@ -70,8 +70,8 @@ async function walk(file: FileHandle, fileSize: number, path: string): Promise<M
     const { header, skip } = step;
     if (!(header.size >= 0) || bodyStart + header.size > fileSize) throw truncated(path, bodyStart, header.size, fileSize);
     pos = bodyStart + skip;
-    // pre-POSIX tars mark directories with a trailing slash
-    const type = header.type === 'file' && header.name.endsWith('/') ? 'dir' : memberType(header.type);
+    // an old tar's directory (NUL typeflag, trailing "/") is already 'directory' (headers.ts, as Go reads it)
+    const type = memberType(header.type);
     const name = normaliseMemberName(header.name);
     if (name === '') continue;
     members.set(name, {

@@ -1,9 +1,17 @@
 /**
- * Tar headers one block at a time, decoded the way tar-stream (the streaming reader) decodes them, so that the seek
- * path, which reads headers by offset, sees the very entries the streaming path sees: same names (ustar prefix, GNU
- * long names, pax path/linkpath/size, global pax merged into the next pax record only), same types, same sizes.
- * Where the archive ends follows Go's archive/tar, which is what Docker and containerd extract layers with: two
- * all-zero blocks end it, and nothing after them is part of the layer.
+ * Tar headers one block at a time, decoded the way Go's archive/tar (what Docker, containerd and containers/storage
+ * extract layers with) decodes them; both layer readers (by offset, and streaming through tar/extract.ts) use it, so
+ * they see the same entries. Go's rules (src/archive/tar/reader.go, Reader.Next):
+ * - a GNU long name (`L`) / long link (`K`) wins over a pax `path` / `linkpath` on the same entry;
+ * - a pax global record (`g`) is an entry of its own (Docker ignores it): it names nothing, and it drops the long
+ *   names and pax record gathered before it;
+ * - an empty pax value keeps the header's field;
+ * - STAR headers (magic "ustar\0", "tar\0" at 508) have a 131-byte prefix (atime/ctime follow it);
+ * - typeflag NUL with a trailing "/" is a directory (old V7 tars); typeflag '0' with one stays a regular file;
+ * - links, devices, directories and fifos have no body, whatever their size field says;
+ * - a pax GNU sparse file (formats 0.0, 0.1, 1.0) is named by `GNU.sparse.name` and sized by `GNU.sparse.size` /
+ *   `realsize`; its body (the stored fragments, and the map itself in 1.0) is skipped by its stored size.
+ * Where the archive ends also follows Go: two all-zero blocks end it, and nothing after them is part of the layer.
  */
 
 export const TAR_BLOCK = 512;
@@ -23,6 +31,10 @@ export interface TarEntryHeader {
   type: TarEntryType | null;
   devmajor: number;
   devminor: number;
+  /** the raw typeflag byte (0 for an old tar's NUL) */
+  typeflag?: number;
+  /** a GNU sparse file: its body is the sparse encoding, not the file's bytes (size is the real size) */
+  sparse?: boolean;
 }
 
 /** A header block the tar cannot be read past: the seek path hands the layer to the streaming reader instead. */
@@ -39,7 +51,7 @@ export type TarStep =
    */
   | { kind: 'meta'; size: number; padding: number }
   /** an entry; `skip` body bytes (with padding) follow the header before the next one */
-  | { kind: 'entry'; header: TarEntryHeader; skip: number };
+  | { kind: 'entry'; header: TarEntryHeader; skip: number; stored: number };
 
 type MetaType = 'gnu-long-path' | 'gnu-long-link-path' | 'pax-header' | 'pax-global-header';
 
@@ -50,7 +62,6 @@ export class TarHeaderSequence {
   private longPath?: string;
   private longLink?: string;
   private pax?: Record<string, string>;
-  private paxGlobal?: Record<string, string>;
 
   /** Decodes the block at a header position. Throws TarFormatError where tar-stream would fail. */
   step(block: Buffer): TarStep {
@@ -62,13 +73,17 @@ export class TarHeaderSequence {
     const sum = checksumOf(block);
     // tar-stream skips a block whose bytes outside the checksum field are all zero
     if (sum === 8 * 32) return { kind: 'skip' };
-    if (sum !== decodeNumber(block, 148, 8)) throw new TarFormatError('bad header checksum');
+    const recorded = decodeNumber(block, 148, 8);
+    // Go accepts the sum of the bytes read as unsigned or as signed (old Sun tars)
+    if (sum !== recorded && signedChecksumOf(block) !== recorded) throw new TarFormatError('bad header checksum');
 
-    // an old tar's directory (typeflag NUL, name ending in "/") stays a file here, body and all, as tar-stream reads
-    // it; the entry rules drop such names (LayerCollector), the archive index makes them directories
     const typeflag = block[156] === 0 ? 0 : block[156] - 48;
     let name = decodeString(block, 0, 100);
-    if (block.toString('latin1', 257, 263) === 'ustar\0' && block[345] !== 0) name = `${decodeString(block, 345, 155)}/${name}`;
+    if (block.toString('latin1', 257, 263) === 'ustar\0' && block[345] !== 0) {
+      // STAR keeps atime and ctime after a 131-byte prefix; Go tells it by its trailer
+      const star = block.toString('latin1', 508, 512) === 'tar\0';
+      name = `${decodeString(block, 345, star ? 131 : 155)}/${name}`;
+    }
     const size = decodeNumber(block, 124, 12);
     const meta = META_TYPES[typeflag];
     if (meta !== undefined) {
@@ -84,18 +99,25 @@ export class TarHeaderSequence {
       type: ENTRY_TYPES[typeflag] ?? null,
       devmajor: decodeNumber(block, 329, 8),
       devminor: decodeNumber(block, 337, 8),
+      typeflag: block[156],
     };
+    const pax = this.pax;
+    // Go: pax records first, then the GNU long names over them
+    if (pax) {
+      if (pax.path) header.name = pax.path;
+      if (pax.linkpath) header.linkname = pax.linkpath;
+      if (pax.size) header.size = decodePaxSize(pax.size);
+    }
     if (this.longPath) header.name = this.longPath;
     if (this.longLink) header.linkname = this.longLink;
-    if (this.pax) {
-      if (this.pax.path) header.name = this.pax.path;
-      if (this.pax.linkpath) header.linkname = this.pax.linkpath;
-      if (this.pax.size) header.size = Number.parseInt(this.pax.size, 10);
-    }
     this.longPath = this.longLink = this.pax = undefined;
-    // tar-stream reads no body for a directory, whatever its size field claims
-    const body = header.type === 'directory' || !(header.size > 0) ? 0 : header.size + padding(header.size);
-    return { kind: 'entry', header, skip: body };
+    // an old tar's directory: typeflag NUL and a trailing slash (Go's TypeRegA rule; '0' with a slash stays a file)
+    if (typeflag === 0 && block[156] === 0 && header.name.endsWith('/')) header.type = 'directory';
+    // Go's header-only types carry no body, whatever the size says; the stored size frames the body
+    const stored = HEADER_ONLY.has(header.type) ? 0 : header.size;
+    if (pax && header.type === 'file') sparsePax(header, pax);
+    const body = !(stored > 0) ? 0 : stored + padding(stored);
+    return { kind: 'entry', header, skip: body, stored: body === 0 ? 0 : stored };
   }
 
   /** The body of the record the last `meta` step announced. Throws TarFormatError for a pax record of negative length. */
@@ -113,14 +135,39 @@ export class TarHeaderSequence {
         this.longLink = decodeString(body, 0, body.length);
         break;
       case 'pax-global-header':
-        this.paxGlobal = decodePax(body);
+        // Go returns a global record as an entry of its own (Docker skips it): nothing carries over to the next one
+        decodePax(body);
+        this.longPath = this.longLink = this.pax = undefined;
         break;
       case 'pax-header':
-        this.pax = { ...this.paxGlobal, ...decodePax(body) };
+        this.pax = decodePax(body);
         break;
     }
     this.pendingMeta = undefined;
   }
+}
+
+/** Go's isHeaderOnlyType: no body follows these headers */
+const HEADER_ONLY = new Set<TarEntryType | null>(['link', 'symlink', 'character-device', 'block-device', 'directory', 'fifo']);
+
+/** A pax size: decimal digits only (Go's ParseInt); anything else is unreadable (NaN). */
+function decodePaxSize(value: string): number {
+  return /^[0-9]+$/.test(value) ? Number.parseInt(value, 10) : Number.NaN;
+}
+
+/**
+ * Go's readGNUSparsePAXHeaders: versions 0.0 and 0.1 (a `GNU.sparse.map`, or major 0 minor 0/1) and 1.0 (the map
+ * at the start of the body). The real name and size replace the header's; an unknown version is a plain file.
+ */
+function sparsePax(header: TarEntryHeader, pax: Record<string, string>): void {
+  const major = pax['GNU.sparse.major'] ?? '';
+  const minor = pax['GNU.sparse.minor'] ?? '';
+  const known = (major === '0' && (minor === '0' || minor === '1')) || (major === '1' && minor === '0');
+  if (!known && (major !== '' || minor !== '' || !(pax['GNU.sparse.map'] || pax['GNU.sparse.offset']))) return;
+  header.sparse = true;
+  if (pax['GNU.sparse.name']) header.name = pax['GNU.sparse.name'];
+  const size = pax['GNU.sparse.size'] || pax['GNU.sparse.realsize'];
+  if (size) header.size = decodePaxSize(size);
 }
 
 const ENTRY_TYPES: Record<number, TarEntryType> = {
@@ -145,6 +192,13 @@ export function padding(size: number): number {
 export function isAllZero(block: Buffer): boolean {
   for (let i = 0; i < block.length; i++) if (block[i] !== 0) return false;
   return true;
+}
+
+function signedChecksumOf(block: Buffer): number {
+  let sum = 8 * 32;
+  for (let i = 0; i < 148; i++) sum += (block[i] << 24) >> 24;
+  for (let i = 156; i < TAR_BLOCK; i++) sum += (block[i] << 24) >> 24;
+  return sum;
 }
 
 function checksumOf(block: Buffer): number {
