@@ -34,3 +34,10 @@ test('the end marker is found however the stream is chunked', async () => {
   const result = await analyseLayer(Readable.from(chunks), layer, evidenceInterest);
   expect(result.findings.filter((f) => f.severity === 'error')).toEqual([]);
 });
+
+test('a zero-byte layer blob is an empty layer, not a truncated one (Go reads io.EOF at once; Docker applies nothing)', async () => {
+  const result = await analyseLayer(Readable.from([Buffer.alloc(0)]), layer, evidenceInterest);
+  expect(result.entries).toEqual([]);
+  expect(result.findings).toEqual([]);
+  expect(checkScanComplete(result.findings)).toEqual([]);
+});

@@ -57,6 +57,12 @@ describe('mergeLayers', () => {
     expect(fs.get('/etc/v')).toMatchObject({ content: 'two', layerIndex: 1, layerDigest: 'sha256:l1' });
   });
 
+  test('a plain file replacing a lower directory: nothing below it is left in the final view', async () => {
+    const fs = await merged({ 'usr/local/cuda/lib64/libcudart.so.12': 'x', 'usr/local/cuda/version.json': '{}' }, { 'usr/local/cuda': 'a file now' });
+    expect(fs.entries().map((e) => [e.path, e.type])).toEqual([['usr/local/cuda', 'file']]);
+    expect(fs.resolve('usr/local/cuda/lib64/libcudart.so.12')).toBeUndefined();
+  });
+
   test('a file replacing a lower directory removes what was under it', async () => {
     const fs = await merged({ 'usr/share/cuda/a': 'a' }, { 'usr/share/cuda': { symlink: '/opt/cuda' } });
     expect(fs.get('usr/share/cuda/a')).toBeUndefined();

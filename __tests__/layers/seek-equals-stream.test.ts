@@ -19,7 +19,7 @@ import type { InterestFn, LayerResult } from '../../src/layers/types';
 import type { SeekableTar } from '../../src/sources/types';
 import { FUZZ } from '../fuzz/bounded';
 import { packLayer, type LayerSpec } from '../helpers/layer-tar';
-import { base256, BLOCK, END, gnuLong, padded, paxHeader, rawEntry, rawHeader } from '../helpers/raw-tar';
+import { base256, BLOCK, END, gnuLong, padded, paxHeader, rawEntry, rawHeader, withChecksum } from '../helpers/raw-tar';
 import { corrupted, corruptedArchive, mutatedArchive, packed, rawArchive, spec } from '../helpers/tar-arbitraries';
 import { tempDir } from '../helpers/tmp';
 
@@ -497,7 +497,8 @@ describe('well-formed layer tars: the seek reader reads them by offset and gives
     for (const bytes of [Buffer.alloc(0), Buffer.alloc(BLOCK), Buffer.alloc(2 * BLOCK), Buffer.alloc(20 * BLOCK)]) await expectSeeks(bytes);
     const [empty] = await expectSeeks(Buffer.alloc(0));
     expect(empty).toMatchObject({ entryCount: 0, tarBytes: 0 });
-    expect(codes(empty)).toEqual(['LAYER_TRUNCATED']);
+    // Go's reader gives io.EOF at once on an empty stream: an empty layer (Docker applies nothing), not a cut one
+    expect(codes(empty)).toEqual([]);
   });
 
   test('exactly maxEntries entries, and a tar exactly at the decompressed-bytes cap, are read by offset', async () => {
@@ -743,5 +744,74 @@ describe('properties (fast-check, seed 42): the seek result is the streaming res
     );
     report('corrupted tars', t);
     expect(t.seeked).toBeGreaterThan(t.runs / 10);
+  });
+});
+
+describe("headers Go's archive/tar reads differently from tar-stream (issue 17): both readers follow Go", () => {
+  test('a STAR header: the prefix is 131 bytes, atime and ctime follow it (Go tells STAR by "tar\\0" at 508)', async () => {
+    const block = rawHeader({ name: 'libcudart.so.12', type: '0', size: 3, prefix: 'usr/lib' });
+    block.write(`${'0'.repeat(11)}\0${'1'.repeat(11)}\0`, 476, 'latin1');
+    block.write('tar\0', 508, 'latin1');
+    const [r] = await expectSeeks(Buffer.concat([withChecksum(block), padded(Buffer.from('elf')), END]));
+    expect(r.entries.map((e) => e.path)).toEqual(['usr/lib/libcudart.so.12']);
+  });
+
+  test("typeflag '0' with a trailing slash is a file; NUL with one is a directory, and no body follows it", async () => {
+    const [r] = await expectSeeks(
+      Buffer.concat([
+        rawEntry({ name: 'opt/as-file/', type: '0' }, 'abc'),
+        // Go: a directory is header-only, so the next header follows at once whatever the size field says
+        rawHeader({ name: 'opt/as-dir/', type: '\0', size: 700 }),
+        file('opt/as-dir/after', 'ok'),
+        END,
+      ]),
+    );
+    expect(r.entries.map((e) => [e.path, e.type, e.size])).toEqual([
+      ['opt/as-file', 'file', 3],
+      ['opt/as-dir/after', 'file', 2],
+    ]);
+  });
+
+  test('pax GNU sparse 1.0 and 0.1: GNU.sparse.name names the file, the stored body is skipped, its content is not read', async () => {
+    const map = Buffer.concat([padded(Buffer.from('1\n0\n5\n')), Buffer.from('hello')]);
+    const [r, all] = await expectSeeks(
+      Buffer.concat([
+        paxHeader({ 'GNU.sparse.major': '1', 'GNU.sparse.minor': '0', 'GNU.sparse.name': 'usr/local/cuda/version.json', 'GNU.sparse.realsize': '9000' }),
+        rawEntry({ name: 'usr/local/cuda/GNUSparseFile.0/version.json', type: '0' }, map),
+        paxHeader({ 'GNU.sparse.name': 'usr/lib/libcudart.so.12', 'GNU.sparse.map': '0,3', 'GNU.sparse.size': '4096' }),
+        rawEntry({ name: 'usr/lib/GNUSparseFile.0/libcudart.so.12', type: '0' }, 'elf'),
+        file('etc/ld.so.conf', '/opt/lib'),
+        END,
+      ]),
+    );
+    for (const x of [r, all]) {
+      expect(x.entries.map((e) => [e.path, e.size, e.content])).toEqual([
+        ['usr/local/cuda/version.json', 9000, undefined],
+        ['usr/lib/libcudart.so.12', 4096, undefined],
+        ['etc/ld.so.conf', 8, '/opt/lib'],
+      ]);
+    }
+    expect(codes(r)).toContain('SPARSE_FILE_UNREAD');
+  });
+
+  test('.wh..wh.* is aufs metadata only at the layer root (moby); below it, an ordinary whiteout / path', async () => {
+    const [, r] = await expectSeeks(
+      await packLayer({
+        '.wh..wh.plnk/123.libcudart.so': 'x',
+        'usr/.wh..wh.hidden': '',
+        'usr/.wh..wh.plnk/libcudart.so.12': 'y',
+        'opt/.wh..wh..opq': '',
+      }),
+    );
+    expect(r.whiteouts).toEqual(['usr/.wh.hidden']);
+    expect(r.opaqueDirs).toEqual(['opt']);
+    expect(r.entries.map((e) => e.path)).toEqual(['usr/.wh..wh.plnk/libcudart.so.12']);
+  });
+
+  test('a whiteout after a file of its own layer deletes it (and a subtree); one before it does not', async () => {
+    const [, r] = await expectSeeks(
+      await packLayer({ 'etc/.wh.b': '', 'etc/b': 'kept', 'etc/a': 'gone', 'etc/.wh.a': '', 'opt/d/x': 'gone', 'opt/.wh.d': '' }),
+    );
+    expect(r.entries.map((e) => e.path)).toEqual(['etc/b']);
   });
 });

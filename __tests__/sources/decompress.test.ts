@@ -26,6 +26,20 @@ describe('decompressedTar', () => {
     expect(sniffCompression(tar)).toBe('tar');
   });
 
+  test('a zstd stream opening with a skippable frame (0x184D2A50-5F) is zstd, not a tar', () => {
+    for (const low of [0x50, 0x5a, 0x5f]) {
+      const skippable = Buffer.from([low, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 1, 2, 3, 4]);
+      expect(sniffCompression(skippable)).toBe('zstd');
+    }
+    expect(sniffCompression(Buffer.from([0x60, 0x2a, 0x4d, 0x18, 0, 0]))).toBe('tar');
+  });
+
+  (hasZstd ? test : test.skip)('decompresses a zstd layer behind a skippable frame', async () => {
+    const z = spawnSync('zstd', ['-cq'], { input: tar }).stdout;
+    const frame = Buffer.concat([Buffer.from([0x5a, 0x2a, 0x4d, 0x18, 3, 0, 0, 0]), Buffer.from('abc'), z]);
+    expect((await collect(await decompressedTar(Readable.from([frame]), 'layer t'))).equals(tar)).toBe(true);
+  });
+
   test('passes a plain tar through unchanged', async () => {
     expect((await collect(await decompressedTar(Readable.from([tar]), 'layer t'))).equals(tar)).toBe(true);
   });

@@ -195,7 +195,8 @@ export class LayerCollector {
   /** The layer's result. `endMarker`: whether the tar ended with its end-of-archive marker (ignored once stopped). */
   result(layer: LayerIdentity, tarBytes: number, end: { stopped: boolean; endMarker: boolean }): LayerResult {
     const findings = [...this.findings];
-    if (!end.stopped && !end.endMarker) {
+    // a zero-byte tar is an empty layer, not a cut one: Go's reader gives io.EOF at once, Docker applies nothing
+    if (!end.stopped && !end.endMarker && tarBytes > 0) {
       findings.push({
         code: LAYER_TRUNCATED,
         severity: 'error',

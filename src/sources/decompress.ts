@@ -20,6 +20,8 @@ export const SNIFF_BYTES = 6;
 export function sniffCompression(head: Buffer): Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  // a zstd stream may open with skippable frames (magic 0x184D2A50-0x184D2A5F): decoders skip them, so it is zstd
+  if (head.length >= 4 && (head.readUInt32LE(0) & 0xfffffff0) === 0x184d2a50) return 'zstd';
   if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
   if (head.length >= 3 && head.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
   // Anything else goes to the tar parser, which accepts ustar, GNU and old-style headers and rejects the rest.
