@@ -20584,12 +20584,16 @@ function sanitizeControl(s, o) {
       return s.replace(re, " ");
   }
 }
-var patterns;
+function inertToRunner(text3) {
+  return text3.replace(new RegExp(`(^|[\\r\\n])(${RUNNER_LEADING_SPACE})::`, "g"), "$1$2:\\x3a").replace(/##\[/g, "#\\x23[");
+}
+var patterns, RUNNER_LEADING_SPACE;
 var init_control_chars = __esm({
   "src/common/control-chars.ts"() {
     "use strict";
     init_import_meta_url();
     patterns = /* @__PURE__ */ new Map();
+    RUNNER_LEADING_SPACE = "[\\s\\u0085]*";
   }
 });
 
@@ -20797,2447 +20801,20 @@ var init_types = __esm({
   }
 });
 
-// node_modules/events-universal/default.js
-var require_default = __commonJS({
-  "node_modules/events-universal/default.js"(exports2, module2) {
-    init_import_meta_url();
-    module2.exports = require("events");
-  }
-});
-
-// node_modules/fast-fifo/fixed-size.js
-var require_fixed_size = __commonJS({
-  "node_modules/fast-fifo/fixed-size.js"(exports2, module2) {
-    init_import_meta_url();
-    module2.exports = class FixedFIFO {
-      constructor(hwm) {
-        if (!(hwm > 0) || (hwm - 1 & hwm) !== 0) throw new Error("Max size for a FixedFIFO should be a power of two");
-        this.buffer = new Array(hwm);
-        this.mask = hwm - 1;
-        this.top = 0;
-        this.btm = 0;
-        this.next = null;
-      }
-      clear() {
-        this.top = this.btm = 0;
-        this.next = null;
-        this.buffer.fill(void 0);
-      }
-      push(data) {
-        if (this.buffer[this.top] !== void 0) return false;
-        this.buffer[this.top] = data;
-        this.top = this.top + 1 & this.mask;
-        return true;
-      }
-      shift() {
-        const last = this.buffer[this.btm];
-        if (last === void 0) return void 0;
-        this.buffer[this.btm] = void 0;
-        this.btm = this.btm + 1 & this.mask;
-        return last;
-      }
-      peek() {
-        return this.buffer[this.btm];
-      }
-      isEmpty() {
-        return this.buffer[this.btm] === void 0;
-      }
-    };
-  }
-});
-
-// node_modules/fast-fifo/index.js
-var require_fast_fifo = __commonJS({
-  "node_modules/fast-fifo/index.js"(exports2, module2) {
-    init_import_meta_url();
-    var FixedFIFO = require_fixed_size();
-    module2.exports = class FastFIFO {
-      constructor(hwm) {
-        this.hwm = hwm || 16;
-        this.head = new FixedFIFO(this.hwm);
-        this.tail = this.head;
-        this.length = 0;
-      }
-      clear() {
-        this.head = this.tail;
-        this.head.clear();
-        this.length = 0;
-      }
-      push(val) {
-        this.length++;
-        if (!this.head.push(val)) {
-          const prev = this.head;
-          this.head = prev.next = new FixedFIFO(2 * this.head.buffer.length);
-          this.head.push(val);
-        }
-      }
-      shift() {
-        if (this.length !== 0) this.length--;
-        const val = this.tail.shift();
-        if (val === void 0 && this.tail.next) {
-          const next = this.tail.next;
-          this.tail.next = null;
-          this.tail = next;
-          return this.tail.shift();
-        }
-        return val;
-      }
-      peek() {
-        const val = this.tail.peek();
-        if (val === void 0 && this.tail.next) return this.tail.next.peek();
-        return val;
-      }
-      isEmpty() {
-        return this.length === 0;
-      }
-    };
-  }
-});
-
-// node_modules/b4a/index.js
-var require_b4a = __commonJS({
-  "node_modules/b4a/index.js"(exports2, module2) {
-    init_import_meta_url();
-    function isBuffer(value) {
-      return Buffer.isBuffer(value) || value instanceof Uint8Array;
-    }
-    function isEncoding(encoding) {
-      return Buffer.isEncoding(encoding);
-    }
-    function alloc(size, fill2, encoding) {
-      return Buffer.alloc(size, fill2, encoding);
-    }
-    function allocUnsafe(size) {
-      return Buffer.allocUnsafe(size);
-    }
-    function allocUnsafeSlow(size) {
-      return Buffer.allocUnsafeSlow(size);
-    }
-    function byteLength2(string4, encoding) {
-      return Buffer.byteLength(string4, encoding);
-    }
-    function compare2(a, b) {
-      return Buffer.compare(a, b);
-    }
-    function concat(buffers, totalLength) {
-      return Buffer.concat(buffers, totalLength);
-    }
-    function copy(source, target, targetStart, start, end) {
-      return toBuffer(source).copy(target, targetStart, start, end);
-    }
-    function equals(a, b) {
-      return toBuffer(a).equals(b);
-    }
-    function fill(buffer, value, offset, end, encoding) {
-      return toBuffer(buffer).fill(value, offset, end, encoding);
-    }
-    function from(value, encodingOrOffset, length) {
-      return Buffer.from(value, encodingOrOffset, length);
-    }
-    function includes(buffer, value, byteOffset, encoding) {
-      return toBuffer(buffer).includes(value, byteOffset, encoding);
-    }
-    function indexOf(buffer, value, byfeOffset, encoding) {
-      return toBuffer(buffer).indexOf(value, byfeOffset, encoding);
-    }
-    function lastIndexOf(buffer, value, byteOffset, encoding) {
-      return toBuffer(buffer).lastIndexOf(value, byteOffset, encoding);
-    }
-    function swap16(buffer) {
-      return toBuffer(buffer).swap16();
-    }
-    function swap32(buffer) {
-      return toBuffer(buffer).swap32();
-    }
-    function swap64(buffer) {
-      return toBuffer(buffer).swap64();
-    }
-    function toBuffer(buffer) {
-      if (Buffer.isBuffer(buffer)) return buffer;
-      return Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-    }
-    function toString(buffer, encoding, start, end) {
-      return toBuffer(buffer).toString(encoding, start, end);
-    }
-    function toHex(buffer, start, end) {
-      return toBuffer(buffer).toString("hex", start, end);
-    }
-    function write(buffer, string4, offset, length, encoding) {
-      return toBuffer(buffer).write(string4, offset, length, encoding);
-    }
-    function readDoubleBE(buffer, offset) {
-      return toBuffer(buffer).readDoubleBE(offset);
-    }
-    function readDoubleLE(buffer, offset) {
-      return toBuffer(buffer).readDoubleLE(offset);
-    }
-    function readFloatBE(buffer, offset) {
-      return toBuffer(buffer).readFloatBE(offset);
-    }
-    function readFloatLE(buffer, offset) {
-      return toBuffer(buffer).readFloatLE(offset);
-    }
-    function readInt32BE(buffer, offset) {
-      return toBuffer(buffer).readInt32BE(offset);
-    }
-    function readInt32LE(buffer, offset) {
-      return toBuffer(buffer).readInt32LE(offset);
-    }
-    function readUInt32BE(buffer, offset) {
-      return toBuffer(buffer).readUInt32BE(offset);
-    }
-    function readUInt32LE(buffer, offset) {
-      return toBuffer(buffer).readUInt32LE(offset);
-    }
-    function writeDoubleBE(buffer, value, offset) {
-      return toBuffer(buffer).writeDoubleBE(value, offset);
-    }
-    function writeDoubleLE(buffer, value, offset) {
-      return toBuffer(buffer).writeDoubleLE(value, offset);
-    }
-    function writeFloatBE(buffer, value, offset) {
-      return toBuffer(buffer).writeFloatBE(value, offset);
-    }
-    function writeFloatLE(buffer, value, offset) {
-      return toBuffer(buffer).writeFloatLE(value, offset);
-    }
-    function writeInt32BE(buffer, value, offset) {
-      return toBuffer(buffer).writeInt32BE(value, offset);
-    }
-    function writeInt32LE(buffer, value, offset) {
-      return toBuffer(buffer).writeInt32LE(value, offset);
-    }
-    function writeUInt32BE(buffer, value, offset) {
-      return toBuffer(buffer).writeUInt32BE(value, offset);
-    }
-    function writeUInt32LE(buffer, value, offset) {
-      return toBuffer(buffer).writeUInt32LE(value, offset);
-    }
-    module2.exports = {
-      isBuffer,
-      isEncoding,
-      alloc,
-      allocUnsafe,
-      allocUnsafeSlow,
-      byteLength: byteLength2,
-      compare: compare2,
-      concat,
-      copy,
-      equals,
-      fill,
-      from,
-      includes,
-      indexOf,
-      lastIndexOf,
-      swap16,
-      swap32,
-      swap64,
-      toBuffer,
-      toString,
-      toHex,
-      write,
-      readDoubleBE,
-      readDoubleLE,
-      readFloatBE,
-      readFloatLE,
-      readInt32BE,
-      readInt32LE,
-      readUInt32BE,
-      readUInt32LE,
-      writeDoubleBE,
-      writeDoubleLE,
-      writeFloatBE,
-      writeFloatLE,
-      writeInt32BE,
-      writeInt32LE,
-      writeUInt32BE,
-      writeUInt32LE
-    };
-  }
-});
-
-// node_modules/text-decoder/lib/pass-through-decoder.js
-var require_pass_through_decoder = __commonJS({
-  "node_modules/text-decoder/lib/pass-through-decoder.js"(exports2, module2) {
-    init_import_meta_url();
-    var b4a = require_b4a();
-    module2.exports = class PassThroughDecoder {
-      constructor(encoding) {
-        this.encoding = encoding;
-      }
-      get remaining() {
-        return 0;
-      }
-      decode(data) {
-        return b4a.toString(data, this.encoding);
-      }
-      flush() {
-        return "";
-      }
-    };
-  }
-});
-
-// node_modules/text-decoder/lib/utf8-decoder.js
-var require_utf8_decoder = __commonJS({
-  "node_modules/text-decoder/lib/utf8-decoder.js"(exports2, module2) {
-    init_import_meta_url();
-    var b4a = require_b4a();
-    module2.exports = class UTF8Decoder {
-      constructor() {
-        this._reset();
-      }
-      get remaining() {
-        return this.bytesSeen;
-      }
-      decode(data) {
-        if (data.byteLength === 0) return "";
-        if (this.bytesNeeded === 0 && trailingIncomplete(data, 0) === 0) {
-          this.bytesSeen = trailingBytesSeen(data);
-          return b4a.toString(data, "utf8");
-        }
-        let result = "";
-        let start = 0;
-        if (this.bytesNeeded > 0) {
-          while (start < data.byteLength) {
-            const byte = data[start];
-            if (byte < this.lowerBoundary || byte > this.upperBoundary) {
-              result += "\uFFFD";
-              this._reset();
-              break;
-            }
-            this.lowerBoundary = 128;
-            this.upperBoundary = 191;
-            this.codePoint = this.codePoint << 6 | byte & 63;
-            this.bytesSeen++;
-            start++;
-            if (this.bytesSeen === this.bytesNeeded) {
-              result += String.fromCodePoint(this.codePoint);
-              this._reset();
-              break;
-            }
-          }
-          if (this.bytesNeeded > 0) return result;
-        }
-        const trailing = trailingIncomplete(data, start);
-        const end = data.byteLength - trailing;
-        if (end > start) result += b4a.toString(data, "utf8", start, end);
-        for (let i = end; i < data.byteLength; i++) {
-          const byte = data[i];
-          if (this.bytesNeeded === 0) {
-            if (byte <= 127) {
-              this.bytesSeen = 0;
-              result += String.fromCharCode(byte);
-            } else if (byte >= 194 && byte <= 223) {
-              this.bytesNeeded = 2;
-              this.bytesSeen = 1;
-              this.codePoint = byte & 31;
-            } else if (byte >= 224 && byte <= 239) {
-              if (byte === 224) this.lowerBoundary = 160;
-              else if (byte === 237) this.upperBoundary = 159;
-              this.bytesNeeded = 3;
-              this.bytesSeen = 1;
-              this.codePoint = byte & 15;
-            } else if (byte >= 240 && byte <= 244) {
-              if (byte === 240) this.lowerBoundary = 144;
-              else if (byte === 244) this.upperBoundary = 143;
-              this.bytesNeeded = 4;
-              this.bytesSeen = 1;
-              this.codePoint = byte & 7;
-            } else {
-              this.bytesSeen = 1;
-              result += "\uFFFD";
-            }
-            continue;
-          }
-          if (byte < this.lowerBoundary || byte > this.upperBoundary) {
-            result += "\uFFFD";
-            i--;
-            this._reset();
-            continue;
-          }
-          this.lowerBoundary = 128;
-          this.upperBoundary = 191;
-          this.codePoint = this.codePoint << 6 | byte & 63;
-          this.bytesSeen++;
-          if (this.bytesSeen === this.bytesNeeded) {
-            result += String.fromCodePoint(this.codePoint);
-            this._reset();
-          }
-        }
-        return result;
-      }
-      flush() {
-        const result = this.bytesNeeded > 0 ? "\uFFFD" : "";
-        this._reset();
-        return result;
-      }
-      _reset() {
-        this.codePoint = 0;
-        this.bytesNeeded = 0;
-        this.bytesSeen = 0;
-        this.lowerBoundary = 128;
-        this.upperBoundary = 191;
-      }
-    };
-    function trailingIncomplete(data, start) {
-      const len = data.byteLength;
-      if (len <= start) return 0;
-      const limit = Math.max(start, len - 4);
-      let i = len - 1;
-      while (i > limit && (data[i] & 192) === 128) i--;
-      if (i < start) return 0;
-      const byte = data[i];
-      let needed;
-      if (byte <= 127) return 0;
-      if (byte >= 194 && byte <= 223) needed = 2;
-      else if (byte >= 224 && byte <= 239) needed = 3;
-      else if (byte >= 240 && byte <= 244) needed = 4;
-      else return 0;
-      const available = len - i;
-      return available < needed ? available : 0;
-    }
-    function trailingBytesSeen(data) {
-      const len = data.byteLength;
-      if (len === 0) return 0;
-      const last = data[len - 1];
-      if (last <= 127) return 0;
-      if ((last & 192) !== 128) return 1;
-      const limit = Math.max(0, len - 4);
-      let i = len - 2;
-      while (i >= limit && (data[i] & 192) === 128) i--;
-      if (i < 0) return 1;
-      const first = data[i];
-      let needed;
-      if (first >= 194 && first <= 223) needed = 2;
-      else if (first >= 224 && first <= 239) needed = 3;
-      else if (first >= 240 && first <= 244) needed = 4;
-      else return 1;
-      if (len - i !== needed) return 1;
-      if (needed >= 3) {
-        const second = data[i + 1];
-        if (first === 224 && second < 160) return 1;
-        if (first === 237 && second > 159) return 1;
-        if (first === 240 && second < 144) return 1;
-        if (first === 244 && second > 143) return 1;
-      }
-      return 0;
-    }
-  }
-});
-
-// node_modules/text-decoder/index.js
-var require_text_decoder = __commonJS({
-  "node_modules/text-decoder/index.js"(exports2, module2) {
-    init_import_meta_url();
-    var PassThroughDecoder = require_pass_through_decoder();
-    var UTF8Decoder = require_utf8_decoder();
-    module2.exports = class TextDecoder {
-      constructor(encoding = "utf8") {
-        this.encoding = normalizeEncoding(encoding);
-        switch (this.encoding) {
-          case "utf8":
-            this.decoder = new UTF8Decoder();
-            break;
-          case "utf16le":
-          case "base64":
-            throw new Error("Unsupported encoding: " + this.encoding);
-          default:
-            this.decoder = new PassThroughDecoder(this.encoding);
-        }
-      }
-      get remaining() {
-        return this.decoder.remaining;
-      }
-      push(data) {
-        if (typeof data === "string") return data;
-        return this.decoder.decode(data);
-      }
-      // For Node.js compatibility
-      write(data) {
-        return this.push(data);
-      }
-      end(data) {
-        let result = "";
-        if (data) result = this.push(data);
-        result += this.decoder.flush();
-        return result;
-      }
-    };
-    function normalizeEncoding(encoding) {
-      encoding = encoding.toLowerCase();
-      switch (encoding) {
-        case "utf8":
-        case "utf-8":
-          return "utf8";
-        case "ucs2":
-        case "ucs-2":
-        case "utf16le":
-        case "utf-16le":
-          return "utf16le";
-        case "latin1":
-        case "binary":
-          return "latin1";
-        case "base64":
-        case "ascii":
-        case "hex":
-          return encoding;
-        default:
-          throw new Error("Unknown encoding: " + encoding);
-      }
-    }
-  }
-});
-
-// node_modules/streamx/lib/errors.js
-var require_errors = __commonJS({
-  "node_modules/streamx/lib/errors.js"(exports2, module2) {
-    init_import_meta_url();
-    module2.exports = class StreamError extends Error {
-      constructor(msg, code, fn = StreamError) {
-        super(msg);
-        this.code = code;
-        if (Error.captureStackTrace) {
-          Error.captureStackTrace(this, fn);
-        }
-      }
-      static isStreamDestroyed(err) {
-        return err && err.code === "STREAM_DESTROYED";
-      }
-      static isPrematureClose(err) {
-        return err && err.code === "PREMATURE_CLOSE";
-      }
-      static isAborted(err) {
-        return err && err.code === "ABORTED";
-      }
-      static isBadArgument(err) {
-        return err && err.code === "BAD_ARGUMENT";
-      }
-      get name() {
-        return "StreamError";
-      }
-      static STREAM_DESTROYED() {
-        return new StreamError("Stream was destroyed", "STREAM_DESTROYED", StreamError.STREAM_DESTROYED);
-      }
-      static PREMATURE_CLOSE(msg = "Premature close") {
-        return new StreamError(msg, "PREMATURE_CLOSE", StreamError.PREMATURE_CLOSE);
-      }
-      static ABORTED() {
-        return new StreamError("Stream aborted", "ABORTED", StreamError.ABORTED);
-      }
-      static BAD_ARGUMENT(msg = "Bad argument") {
-        return new StreamError(msg, "BAD_ARGUMENT", StreamError.BAD_ARGUMENT);
-      }
-    };
-  }
-});
-
-// node_modules/streamx/index.js
-var require_streamx = __commonJS({
-  "node_modules/streamx/index.js"(exports2, module2) {
-    init_import_meta_url();
-    var { EventEmitter } = require_default();
-    var FIFO = require_fast_fifo();
-    var TextDecoder2 = require_text_decoder();
-    var StreamError = require_errors();
-    var qmt = typeof queueMicrotask === "undefined" ? (fn) => global.process.nextTick(fn) : queueMicrotask;
-    var MAX = (1 << 29) - 1;
-    var OPENING = 1;
-    var PREDESTROYING = 2;
-    var DESTROYING = 4;
-    var DESTROYED = 8;
-    var NOT_OPENING = MAX ^ OPENING;
-    var NOT_PREDESTROYING = MAX ^ PREDESTROYING;
-    var READ_ACTIVE = 1 << 4;
-    var READ_UPDATING = 2 << 4;
-    var READ_PRIMARY = 4 << 4;
-    var READ_QUEUED = 8 << 4;
-    var READ_RESUMED = 16 << 4;
-    var READ_PIPE_DRAINED = 32 << 4;
-    var READ_ENDING = 64 << 4;
-    var READ_EMIT_DATA = 128 << 4;
-    var READ_EMIT_READABLE = 256 << 4;
-    var READ_EMITTED_READABLE = 512 << 4;
-    var READ_DONE = 1024 << 4;
-    var READ_NEXT_TICK = 2048 << 4;
-    var READ_NEEDS_PUSH = 4096 << 4;
-    var READ_READ_AHEAD = 8192 << 4;
-    var READ_FLOWING = READ_RESUMED | READ_PIPE_DRAINED;
-    var READ_ACTIVE_AND_NEEDS_PUSH = READ_ACTIVE | READ_NEEDS_PUSH;
-    var READ_PRIMARY_AND_ACTIVE = READ_PRIMARY | READ_ACTIVE;
-    var READ_EMIT_READABLE_AND_QUEUED = READ_EMIT_READABLE | READ_QUEUED;
-    var READ_RESUMED_READ_AHEAD = READ_RESUMED | READ_READ_AHEAD;
-    var READ_NOT_ACTIVE = MAX ^ READ_ACTIVE;
-    var READ_NON_PRIMARY = MAX ^ READ_PRIMARY;
-    var READ_NON_PRIMARY_AND_PUSHED = MAX ^ (READ_PRIMARY | READ_NEEDS_PUSH);
-    var READ_PUSHED = MAX ^ READ_NEEDS_PUSH;
-    var READ_PAUSED = MAX ^ READ_RESUMED;
-    var READ_NOT_QUEUED = MAX ^ (READ_QUEUED | READ_EMITTED_READABLE);
-    var READ_NOT_ENDING = MAX ^ READ_ENDING;
-    var READ_PIPE_NOT_DRAINED = MAX ^ READ_FLOWING;
-    var READ_NOT_NEXT_TICK = MAX ^ READ_NEXT_TICK;
-    var READ_NOT_UPDATING = MAX ^ READ_UPDATING;
-    var READ_NO_READ_AHEAD = MAX ^ READ_READ_AHEAD;
-    var READ_PAUSED_NO_READ_AHEAD = MAX ^ READ_RESUMED_READ_AHEAD;
-    var WRITE_ACTIVE = 1 << 18;
-    var WRITE_UPDATING = 2 << 18;
-    var WRITE_PRIMARY = 4 << 18;
-    var WRITE_QUEUED = 8 << 18;
-    var WRITE_UNDRAINED = 16 << 18;
-    var WRITE_DONE = 32 << 18;
-    var WRITE_EMIT_DRAIN = 64 << 18;
-    var WRITE_NEXT_TICK = 128 << 18;
-    var WRITE_WRITING = 256 << 18;
-    var WRITE_FINISHING = 512 << 18;
-    var WRITE_CORKED = 1024 << 18;
-    var WRITE_NOT_ACTIVE = MAX ^ (WRITE_ACTIVE | WRITE_WRITING);
-    var WRITE_NON_PRIMARY = MAX ^ WRITE_PRIMARY;
-    var WRITE_NOT_FINISHING = MAX ^ (WRITE_ACTIVE | WRITE_FINISHING);
-    var WRITE_DRAINED = MAX ^ WRITE_UNDRAINED;
-    var WRITE_NOT_QUEUED = MAX ^ WRITE_QUEUED;
-    var WRITE_NOT_NEXT_TICK = MAX ^ WRITE_NEXT_TICK;
-    var WRITE_NOT_UPDATING = MAX ^ WRITE_UPDATING;
-    var WRITE_NOT_CORKED = MAX ^ WRITE_CORKED;
-    var ACTIVE = READ_ACTIVE | WRITE_ACTIVE;
-    var NOT_ACTIVE = MAX ^ ACTIVE;
-    var DONE = READ_DONE | WRITE_DONE;
-    var DESTROY_STATUS = DESTROYING | DESTROYED | PREDESTROYING;
-    var OPEN_STATUS = DESTROY_STATUS | OPENING;
-    var AUTO_DESTROY = DESTROY_STATUS | DONE;
-    var NON_PRIMARY = WRITE_NON_PRIMARY & READ_NON_PRIMARY;
-    var ACTIVE_OR_TICKING = WRITE_NEXT_TICK | READ_NEXT_TICK;
-    var TICKING = ACTIVE_OR_TICKING & NOT_ACTIVE;
-    var IS_OPENING = OPEN_STATUS | TICKING;
-    var READ_PRIMARY_STATUS = OPEN_STATUS | READ_ENDING | READ_DONE;
-    var READ_STATUS = OPEN_STATUS | READ_DONE | READ_QUEUED;
-    var READ_ENDING_STATUS = OPEN_STATUS | READ_ENDING | READ_QUEUED;
-    var READ_READABLE_STATUS = OPEN_STATUS | READ_EMIT_READABLE | READ_QUEUED | READ_EMITTED_READABLE;
-    var SHOULD_NOT_READ = OPEN_STATUS | READ_ACTIVE | READ_ENDING | READ_DONE | READ_NEEDS_PUSH | READ_READ_AHEAD;
-    var READ_BACKPRESSURE_STATUS = DESTROY_STATUS | READ_ENDING | READ_DONE;
-    var READ_UPDATE_SYNC_STATUS = READ_UPDATING | OPEN_STATUS | READ_NEXT_TICK | READ_PRIMARY;
-    var READ_NEXT_TICK_OR_OPENING = READ_NEXT_TICK | OPENING;
-    var WRITE_PRIMARY_STATUS = OPEN_STATUS | WRITE_FINISHING | WRITE_DONE;
-    var WRITE_QUEUED_AND_UNDRAINED = WRITE_QUEUED | WRITE_UNDRAINED;
-    var WRITE_QUEUED_AND_ACTIVE = WRITE_QUEUED | WRITE_ACTIVE;
-    var WRITE_DRAIN_STATUS = WRITE_QUEUED | WRITE_UNDRAINED | OPEN_STATUS | WRITE_ACTIVE;
-    var WRITE_STATUS = OPEN_STATUS | WRITE_ACTIVE | WRITE_QUEUED | WRITE_CORKED;
-    var WRITE_PRIMARY_AND_ACTIVE = WRITE_PRIMARY | WRITE_ACTIVE;
-    var WRITE_ACTIVE_AND_WRITING = WRITE_ACTIVE | WRITE_WRITING;
-    var WRITE_FINISHING_STATUS = OPEN_STATUS | WRITE_FINISHING | WRITE_QUEUED_AND_ACTIVE | WRITE_DONE;
-    var WRITE_BACKPRESSURE_STATUS = WRITE_UNDRAINED | DESTROY_STATUS | WRITE_FINISHING | WRITE_DONE;
-    var WRITE_UPDATE_SYNC_STATUS = WRITE_UPDATING | OPEN_STATUS | WRITE_NEXT_TICK | WRITE_PRIMARY;
-    var WRITE_DROP_DATA = WRITE_FINISHING | WRITE_DONE | DESTROY_STATUS;
-    var asyncIterator = Symbol.asyncIterator || /* @__PURE__ */ Symbol("asyncIterator");
-    var WritableState = class {
-      constructor(stream, { highWaterMark = 16384, map: map2 = null, mapWritable, byteLength: byteLength2, byteLengthWritable } = {}) {
-        this.stream = stream;
-        this.queue = new FIFO();
-        this.highWaterMark = highWaterMark;
-        this.buffered = 0;
-        this.error = null;
-        this.pipeline = null;
-        this.drains = null;
-        this.byteLength = byteLengthWritable || byteLength2 || defaultByteLength;
-        this.map = mapWritable || map2;
-        this.afterWrite = afterWrite.bind(this);
-        this.afterUpdateNextTick = updateWriteNT.bind(this);
-      }
-      get ending() {
-        return (this.stream._duplexState & WRITE_FINISHING) !== 0;
-      }
-      get ended() {
-        return (this.stream._duplexState & WRITE_DONE) !== 0;
-      }
-      push(data) {
-        if ((this.stream._duplexState & WRITE_DROP_DATA) !== 0) return false;
-        if (this.map !== null) data = this.map(data);
-        this.buffered += this.byteLength(data);
-        this.queue.push(data);
-        if (this.buffered < this.highWaterMark) {
-          this.stream._duplexState |= WRITE_QUEUED;
-          return true;
-        }
-        this.stream._duplexState |= WRITE_QUEUED_AND_UNDRAINED;
-        return false;
-      }
-      shift() {
-        const data = this.queue.shift();
-        this.buffered -= this.byteLength(data);
-        if (this.buffered === 0) this.stream._duplexState &= WRITE_NOT_QUEUED;
-        return data;
-      }
-      end(data) {
-        if (typeof data === "function") {
-          this.stream.once("finish", data);
-        } else if (data !== void 0 && data !== null) {
-          this.push(data);
-        }
-        this.stream._duplexState = (this.stream._duplexState | WRITE_FINISHING) & WRITE_NON_PRIMARY;
-      }
-      autoBatch(data, cb) {
-        const buffer = [];
-        const stream = this.stream;
-        buffer.push(data);
-        while ((stream._duplexState & WRITE_STATUS) === WRITE_QUEUED_AND_ACTIVE) {
-          buffer.push(stream._writableState.shift());
-        }
-        if ((stream._duplexState & OPEN_STATUS) !== 0) return cb(null);
-        stream._writev(buffer, cb);
-      }
-      update() {
-        const stream = this.stream;
-        stream._duplexState |= WRITE_UPDATING;
-        do {
-          while ((stream._duplexState & WRITE_STATUS) === WRITE_QUEUED) {
-            const data = this.shift();
-            stream._duplexState |= WRITE_ACTIVE_AND_WRITING;
-            stream._write(data, this.afterWrite);
-          }
-          if ((stream._duplexState & WRITE_PRIMARY_AND_ACTIVE) === 0) this.updateNonPrimary();
-        } while (this.continueUpdate() === true);
-        stream._duplexState &= WRITE_NOT_UPDATING;
-      }
-      updateNonPrimary() {
-        const stream = this.stream;
-        if ((stream._duplexState & WRITE_FINISHING_STATUS) === WRITE_FINISHING) {
-          stream._duplexState = stream._duplexState | WRITE_ACTIVE;
-          stream._final(afterFinal.bind(this));
-          return;
-        }
-        if ((stream._duplexState & DESTROY_STATUS) === DESTROYING) {
-          if ((stream._duplexState & ACTIVE_OR_TICKING) === 0) {
-            stream._duplexState |= ACTIVE;
-            stream._destroy(afterDestroy.bind(this));
-          }
-          return;
-        }
-        if ((stream._duplexState & IS_OPENING) === OPENING) {
-          stream._duplexState = (stream._duplexState | ACTIVE) & NOT_OPENING;
-          stream._open(afterOpen.bind(this));
-        }
-      }
-      continueUpdate() {
-        if ((this.stream._duplexState & WRITE_NEXT_TICK) === 0) return false;
-        this.stream._duplexState &= WRITE_NOT_NEXT_TICK;
-        return true;
-      }
-      updateCallback() {
-        if ((this.stream._duplexState & WRITE_UPDATE_SYNC_STATUS) === WRITE_PRIMARY) {
-          this.update();
-        } else {
-          this.updateNextTick();
-        }
-      }
-      updateNextTick() {
-        if ((this.stream._duplexState & WRITE_NEXT_TICK) !== 0) return;
-        this.stream._duplexState |= WRITE_NEXT_TICK;
-        if ((this.stream._duplexState & WRITE_UPDATING) === 0) qmt(this.afterUpdateNextTick);
-      }
-    };
-    var ReadableState = class {
-      constructor(stream, { highWaterMark = 16384, map: map2 = null, mapReadable, byteLength: byteLength2, byteLengthReadable } = {}) {
-        this.stream = stream;
-        this.queue = new FIFO();
-        this.highWaterMark = highWaterMark === 0 ? 1 : highWaterMark;
-        this.buffered = 0;
-        this.readAhead = highWaterMark > 0;
-        this.error = null;
-        this.pipeline = null;
-        this.byteLength = byteLengthReadable || byteLength2 || defaultByteLength;
-        this.map = mapReadable || map2;
-        this.pipeTo = null;
-        this.afterRead = afterRead.bind(this);
-        this.afterUpdateNextTick = updateReadNT.bind(this);
-      }
-      get ending() {
-        return (this.stream._duplexState & READ_ENDING) !== 0;
-      }
-      get ended() {
-        return (this.stream._duplexState & READ_DONE) !== 0;
-      }
-      pipe(pipeTo, cb) {
-        if (this.pipeTo !== null) throw StreamError.BAD_ARGUMENT("Can only pipe to one destination");
-        if (typeof cb !== "function") cb = null;
-        this.stream._duplexState |= READ_PIPE_DRAINED;
-        this.pipeTo = pipeTo;
-        this.pipeline = new Pipeline(this.stream, pipeTo, cb);
-        if (cb) this.stream.on("error", noop);
-        if (isStreamx(pipeTo)) {
-          pipeTo._writableState.pipeline = this.pipeline;
-          if (cb) pipeTo.on("error", noop);
-          pipeTo.on("finish", this.pipeline.finished.bind(this.pipeline));
-        } else {
-          const onerror = this.pipeline.done.bind(this.pipeline, pipeTo);
-          const onclose = this.pipeline.done.bind(this.pipeline, pipeTo, null);
-          pipeTo.on("error", onerror);
-          pipeTo.on("close", onclose);
-          pipeTo.on("finish", this.pipeline.finished.bind(this.pipeline));
-        }
-        pipeTo.on("drain", afterDrain.bind(this));
-        this.stream.emit("piping", pipeTo);
-        pipeTo.emit("pipe", this.stream);
-      }
-      push(data) {
-        const stream = this.stream;
-        if (data === null) {
-          this.highWaterMark = 0;
-          stream._duplexState = (stream._duplexState | READ_ENDING) & READ_NON_PRIMARY_AND_PUSHED;
-          return false;
-        }
-        if (this.map !== null) {
-          data = this.map(data);
-          if (data === null) {
-            stream._duplexState &= READ_PUSHED;
-            return this.buffered < this.highWaterMark;
-          }
-        }
-        this.buffered += this.byteLength(data);
-        this.queue.push(data);
-        stream._duplexState = (stream._duplexState | READ_QUEUED) & READ_PUSHED;
-        return this.buffered < this.highWaterMark;
-      }
-      shift() {
-        const data = this.queue.shift();
-        this.buffered -= this.byteLength(data);
-        if (this.buffered === 0) {
-          this.stream._duplexState &= READ_NOT_QUEUED;
-        }
-        return data;
-      }
-      unshift(data) {
-        const pending = [this.map !== null ? this.map(data) : data];
-        while (this.buffered > 0) pending.push(this.shift());
-        for (let i = 0; i < pending.length - 1; i++) {
-          const data2 = pending[i];
-          this.buffered += this.byteLength(data2);
-          this.queue.push(data2);
-        }
-        this.push(pending[pending.length - 1]);
-      }
-      read() {
-        const stream = this.stream;
-        if ((stream._duplexState & READ_STATUS) === READ_QUEUED) {
-          const data = this.shift();
-          if (this.pipeTo !== null && this.pipeTo.write(data) === false) {
-            stream._duplexState &= READ_PIPE_NOT_DRAINED;
-          }
-          if ((stream._duplexState & READ_EMIT_DATA) !== 0) {
-            stream.emit("data", data);
-          }
-          return data;
-        }
-        if (this.readAhead === false) {
-          stream._duplexState |= READ_READ_AHEAD;
-          this.updateNextTick();
-        }
-        return null;
-      }
-      drain() {
-        const stream = this.stream;
-        while ((stream._duplexState & READ_STATUS) === READ_QUEUED && (stream._duplexState & READ_FLOWING) !== 0) {
-          const data = this.shift();
-          if (this.pipeTo !== null && this.pipeTo.write(data) === false) {
-            stream._duplexState &= READ_PIPE_NOT_DRAINED;
-          }
-          if ((stream._duplexState & READ_EMIT_DATA) !== 0) {
-            stream.emit("data", data);
-          }
-        }
-      }
-      update() {
-        const stream = this.stream;
-        stream._duplexState |= READ_UPDATING;
-        do {
-          this.drain();
-          while (this.buffered < this.highWaterMark && (stream._duplexState & SHOULD_NOT_READ) === READ_READ_AHEAD) {
-            stream._duplexState |= READ_ACTIVE_AND_NEEDS_PUSH;
-            stream._read(this.afterRead);
-            this.drain();
-          }
-          if ((stream._duplexState & READ_READABLE_STATUS) === READ_EMIT_READABLE_AND_QUEUED) {
-            stream._duplexState |= READ_EMITTED_READABLE;
-            stream.emit("readable");
-          }
-          if ((stream._duplexState & READ_PRIMARY_AND_ACTIVE) === 0) {
-            this.updateNonPrimary();
-          }
-        } while (this.continueUpdate() === true);
-        stream._duplexState &= READ_NOT_UPDATING;
-      }
-      updateNonPrimary() {
-        const stream = this.stream;
-        if ((stream._duplexState & READ_ENDING_STATUS) === READ_ENDING) {
-          stream._duplexState = (stream._duplexState | READ_DONE) & READ_NOT_ENDING;
-          stream.emit("end");
-          if ((stream._duplexState & AUTO_DESTROY) === DONE) {
-            stream._duplexState |= DESTROYING;
-          }
-          if (this.pipeTo !== null) {
-            this.pipeTo.end();
-          }
-        }
-        if ((stream._duplexState & DESTROY_STATUS) === DESTROYING) {
-          if ((stream._duplexState & ACTIVE_OR_TICKING) === 0) {
-            stream._duplexState |= ACTIVE;
-            stream._destroy(afterDestroy.bind(this));
-          }
-          return;
-        }
-        if ((stream._duplexState & IS_OPENING) === OPENING) {
-          stream._duplexState = (stream._duplexState | ACTIVE) & NOT_OPENING;
-          stream._open(afterOpen.bind(this));
-        }
-      }
-      continueUpdate() {
-        if ((this.stream._duplexState & READ_NEXT_TICK) === 0) return false;
-        this.stream._duplexState &= READ_NOT_NEXT_TICK;
-        return true;
-      }
-      updateCallback() {
-        if ((this.stream._duplexState & READ_UPDATE_SYNC_STATUS) === READ_PRIMARY) {
-          this.update();
-        } else {
-          this.updateNextTick();
-        }
-      }
-      updateNextTickIfOpen() {
-        if ((this.stream._duplexState & READ_NEXT_TICK_OR_OPENING) !== 0) return;
-        this.stream._duplexState |= READ_NEXT_TICK;
-        if ((this.stream._duplexState & READ_UPDATING) === 0) qmt(this.afterUpdateNextTick);
-      }
-      updateNextTick() {
-        if ((this.stream._duplexState & READ_NEXT_TICK) !== 0) return;
-        this.stream._duplexState |= READ_NEXT_TICK;
-        if ((this.stream._duplexState & READ_UPDATING) === 0) qmt(this.afterUpdateNextTick);
-      }
-    };
-    var TransformState = class {
-      constructor(stream) {
-        this.data = null;
-        this.afterTransform = afterTransform.bind(stream);
-        this.afterFinal = null;
-      }
-    };
-    var Pipeline = class {
-      constructor(src, dst, cb) {
-        this.from = src;
-        this.to = dst;
-        this.afterPipe = cb;
-        this.error = null;
-        this.pipeToFinished = false;
-      }
-      finished() {
-        this.pipeToFinished = true;
-      }
-      done(stream, err) {
-        if (err) this.error = err;
-        if (stream === this.to) {
-          this.to = null;
-          if (this.from !== null) {
-            if ((this.from._duplexState & READ_DONE) === 0 || !this.pipeToFinished) {
-              this.from.destroy(this.error || StreamError.PREMATURE_CLOSE("Writable stream closed"));
-            }
-            return;
-          }
-        }
-        if (stream === this.from) {
-          this.from = null;
-          if (this.to !== null) {
-            if ((stream._duplexState & READ_DONE) === 0) {
-              this.to.destroy(this.error || StreamError.PREMATURE_CLOSE("Readable stream closed"));
-            }
-            return;
-          }
-        }
-        if (this.afterPipe !== null) this.afterPipe(this.error);
-        this.to = this.from = this.afterPipe = null;
-      }
-    };
-    function afterDrain() {
-      this.stream._duplexState |= READ_PIPE_DRAINED;
-      this.updateCallback();
-    }
-    function afterFinal(err) {
-      const stream = this.stream;
-      if (err) stream.destroy(err);
-      if ((stream._duplexState & DESTROY_STATUS) === 0) {
-        stream._duplexState |= WRITE_DONE;
-        stream.emit("finish");
-      }
-      if ((stream._duplexState & AUTO_DESTROY) === DONE) {
-        stream._duplexState |= DESTROYING;
-      }
-      stream._duplexState &= WRITE_NOT_FINISHING;
-      if ((stream._duplexState & WRITE_UPDATING) === 0) {
-        this.update();
-      } else {
-        this.updateNextTick();
-      }
-    }
-    function afterDestroy(err) {
-      const stream = this.stream;
-      if (!err && !StreamError.isStreamDestroyed(this.error)) err = this.error;
-      if (err) stream.emit("error", err);
-      stream._duplexState |= DESTROYED;
-      stream.emit("close");
-      const rs = stream._readableState;
-      const ws = stream._writableState;
-      if (rs !== null && rs.pipeline !== null) {
-        rs.pipeline.done(stream, err);
-      }
-      if (ws !== null) {
-        while (ws.drains !== null && ws.drains.length > 0) {
-          ws.drains.shift().resolve(false);
-        }
-        if (ws.pipeline !== null) {
-          ws.pipeline.done(stream, err);
-        }
-      }
-    }
-    function afterWrite(err) {
-      const stream = this.stream;
-      if (err) stream.destroy(err);
-      stream._duplexState &= WRITE_NOT_ACTIVE;
-      if (this.drains !== null) tickDrains(this.drains);
-      if ((stream._duplexState & WRITE_DRAIN_STATUS) === WRITE_UNDRAINED) {
-        stream._duplexState &= WRITE_DRAINED;
-        if ((stream._duplexState & WRITE_EMIT_DRAIN) === WRITE_EMIT_DRAIN) {
-          stream.emit("drain");
-        }
-      }
-      this.updateCallback();
-    }
-    function afterRead(err) {
-      if (err) this.stream.destroy(err);
-      this.stream._duplexState &= READ_NOT_ACTIVE;
-      if (this.readAhead === false && (this.stream._duplexState & READ_RESUMED) === 0) {
-        this.stream._duplexState &= READ_NO_READ_AHEAD;
-      }
-      this.updateCallback();
-    }
-    function updateReadNT() {
-      if ((this.stream._duplexState & READ_UPDATING) === 0) {
-        this.stream._duplexState &= READ_NOT_NEXT_TICK;
-        this.update();
-      }
-    }
-    function updateWriteNT() {
-      if ((this.stream._duplexState & WRITE_UPDATING) === 0) {
-        this.stream._duplexState &= WRITE_NOT_NEXT_TICK;
-        this.update();
-      }
-    }
-    function tickDrains(drains) {
-      for (let i = 0; i < drains.length; i++) {
-        if (--drains[i].writes === 0) {
-          drains.shift().resolve(true);
-          i--;
-        }
-      }
-    }
-    function afterOpen(err) {
-      const stream = this.stream;
-      if (err) stream.destroy(err);
-      if ((stream._duplexState & DESTROYING) === 0) {
-        if ((stream._duplexState & READ_PRIMARY_STATUS) === 0) {
-          stream._duplexState |= READ_PRIMARY;
-        }
-        if ((stream._duplexState & WRITE_PRIMARY_STATUS) === 0) {
-          stream._duplexState |= WRITE_PRIMARY;
-        }
-        stream.emit("open");
-      }
-      stream._duplexState &= NOT_ACTIVE;
-      if (stream._writableState !== null) {
-        stream._writableState.updateCallback();
-      }
-      if (stream._readableState !== null) {
-        stream._readableState.updateCallback();
-      }
-    }
-    function afterTransform(err, data) {
-      if (data !== void 0 && data !== null) this.push(data);
-      this._writableState.afterWrite(err);
-    }
-    function newListener(name) {
-      if (this._readableState !== null) {
-        if (name === "data") {
-          this._duplexState |= READ_EMIT_DATA | READ_RESUMED_READ_AHEAD;
-          this._readableState.updateNextTick();
-        }
-        if (name === "readable") {
-          this._duplexState |= READ_EMIT_READABLE;
-          this._readableState.updateNextTick();
-        }
-      }
-      if (this._writableState !== null) {
-        if (name === "drain") {
-          this._duplexState |= WRITE_EMIT_DRAIN;
-          this._writableState.updateNextTick();
-        }
-      }
-    }
-    var Stream = class extends EventEmitter {
-      constructor(opts) {
-        super();
-        this._duplexState = 0;
-        this._readableState = null;
-        this._writableState = null;
-        if (opts) {
-          if (opts.open) this._open = opts.open;
-          if (opts.destroy) this._destroy = opts.destroy;
-          if (opts.predestroy) this._predestroy = opts.predestroy;
-          if (opts.signal) opts.signal.addEventListener("abort", abort.bind(this));
-        }
-        this.on("newListener", newListener);
-      }
-      _open(cb) {
-        cb(null);
-      }
-      _destroy(cb) {
-        cb(null);
-      }
-      _predestroy() {
-      }
-      get readable() {
-        return this._readableState !== null ? true : void 0;
-      }
-      get writable() {
-        return this._writableState !== null ? true : void 0;
-      }
-      get destroyed() {
-        return (this._duplexState & DESTROYED) !== 0;
-      }
-      get destroying() {
-        return (this._duplexState & DESTROY_STATUS) !== 0;
-      }
-      destroy(err) {
-        if ((this._duplexState & DESTROY_STATUS) === 0) {
-          if (!err) err = StreamError.STREAM_DESTROYED();
-          this._duplexState = (this._duplexState | DESTROYING) & NON_PRIMARY;
-          if (this._readableState !== null) {
-            this._readableState.highWaterMark = 0;
-            this._readableState.error = err;
-          }
-          if (this._writableState !== null) {
-            this._writableState.highWaterMark = 0;
-            this._writableState.error = err;
-          }
-          this._duplexState |= PREDESTROYING;
-          this._predestroy();
-          this._duplexState &= NOT_PREDESTROYING;
-          if (this._readableState !== null) {
-            this._readableState.updateNextTick();
-          }
-          if (this._writableState !== null) {
-            this._writableState.updateNextTick();
-          }
-        }
-      }
-    };
-    var Readable4 = class _Readable extends Stream {
-      constructor(opts) {
-        super(opts);
-        this._duplexState |= OPENING | WRITE_DONE | READ_READ_AHEAD;
-        this._readableState = new ReadableState(this, opts);
-        if (opts) {
-          if (this._readableState.readAhead === false) this._duplexState &= READ_NO_READ_AHEAD;
-          if (opts.read) this._read = opts.read;
-          if (opts.eagerOpen) this._readableState.updateNextTick();
-          if (opts.encoding) this.setEncoding(opts.encoding);
-        }
-      }
-      static deferred(fn, opts) {
-        const out = new PassThrough4(opts);
-        fn().then((src) => {
-          if (src === null) return out.end();
-          if (out.destroying) return;
-          pipeline(src, out, noop);
-        }).catch((err) => out.destroy(err));
-        return out;
-      }
-      setEncoding(encoding) {
-        const dec = new TextDecoder2(encoding);
-        const map2 = this._readableState.map || echo;
-        this._readableState.map = mapOrSkip;
-        return this;
-        function mapOrSkip(data) {
-          const next = dec.push(data);
-          return next === "" && (data.byteLength !== 0 || dec.remaining > 0) ? null : map2(next);
-        }
-      }
-      _read(cb) {
-        cb(null);
-      }
-      pipe(dest, cb) {
-        this._readableState.updateNextTick();
-        this._readableState.pipe(dest, cb);
-        return dest;
-      }
-      read() {
-        this._readableState.updateNextTick();
-        return this._readableState.read();
-      }
-      push(data) {
-        this._readableState.updateNextTickIfOpen();
-        return this._readableState.push(data);
-      }
-      unshift(data) {
-        this._readableState.updateNextTickIfOpen();
-        return this._readableState.unshift(data);
-      }
-      resume() {
-        this._duplexState |= READ_RESUMED_READ_AHEAD;
-        this._readableState.updateNextTick();
-        return this;
-      }
-      pause() {
-        this._duplexState &= this._readableState.readAhead === false ? READ_PAUSED_NO_READ_AHEAD : READ_PAUSED;
-        return this;
-      }
-      static _fromAsyncIterator(ite, opts) {
-        let destroy;
-        const rs = new _Readable({
-          ...opts,
-          read(cb) {
-            ite.next().then(push).then(cb.bind(null, null)).catch(cb);
-          },
-          predestroy() {
-            destroy = ite.return();
-          },
-          destroy(cb) {
-            if (!destroy) return cb(null);
-            destroy.then(cb.bind(null, null)).catch(cb);
-          }
-        });
-        return rs;
-        function push(data) {
-          if (data.done) rs.push(null);
-          else rs.push(data.value);
-        }
-      }
-      static from(data, opts) {
-        if (isReadStreamx(data)) return data;
-        if (data[asyncIterator]) return this._fromAsyncIterator(data[asyncIterator](), opts);
-        if (!Array.isArray(data)) data = data === void 0 ? [] : [data];
-        let i = 0;
-        return new _Readable({
-          ...opts,
-          read(cb) {
-            this.push(i === data.length ? null : data[i++]);
-            cb(null);
-          }
-        });
-      }
-      static isBackpressured(rs) {
-        return (rs._duplexState & READ_BACKPRESSURE_STATUS) !== 0 || rs._readableState.buffered >= rs._readableState.highWaterMark;
-      }
-      static isPaused(rs) {
-        return (rs._duplexState & READ_RESUMED) === 0;
-      }
-      [asyncIterator]() {
-        const stream = this;
-        let error62 = null;
-        let promiseResolve = null;
-        let promiseReject = null;
-        this.on("error", (err) => {
-          error62 = err;
-        });
-        this.on("readable", onreadable);
-        this.on("close", onclose);
-        return {
-          [asyncIterator]() {
-            return this;
-          },
-          next() {
-            return new Promise(function(resolve3, reject) {
-              promiseResolve = resolve3;
-              promiseReject = reject;
-              const data = stream.read();
-              if (data !== null) ondata(data);
-              else if ((stream._duplexState & DESTROYED) !== 0) ondata(null);
-            });
-          },
-          return() {
-            return destroy(null);
-          },
-          throw(err) {
-            return destroy(err);
-          }
-        };
-        function onreadable() {
-          if (promiseResolve !== null) ondata(stream.read());
-        }
-        function onclose() {
-          if (promiseResolve !== null) ondata(null);
-        }
-        function ondata(data) {
-          if (promiseReject === null) return;
-          if (error62) {
-            promiseReject(error62);
-          } else if (data === null && (stream._duplexState & READ_DONE) === 0) {
-            promiseReject(StreamError.STREAM_DESTROYED());
-          } else {
-            promiseResolve({ value: data, done: data === null });
-          }
-          promiseReject = promiseResolve = null;
-        }
-        function destroy(err) {
-          stream.destroy(err);
-          return new Promise((resolve3, reject) => {
-            if (stream._duplexState & DESTROYED) return resolve3({ value: void 0, done: true });
-            stream.once("close", function() {
-              if (err) reject(err);
-              else resolve3({ value: void 0, done: true });
-            });
-          });
-        }
-      }
-    };
-    var Writable = class extends Stream {
-      constructor(opts) {
-        super(opts);
-        this._duplexState |= OPENING | READ_DONE;
-        this._writableState = new WritableState(this, opts);
-        if (opts) {
-          if (opts.writev) this._writev = opts.writev;
-          if (opts.write) this._write = opts.write;
-          if (opts.final) this._final = opts.final;
-          if (opts.eagerOpen) this._writableState.updateNextTick();
-        }
-      }
-      cork() {
-        this._duplexState |= WRITE_CORKED;
-      }
-      uncork() {
-        this._duplexState &= WRITE_NOT_CORKED;
-        this._writableState.updateNextTick();
-      }
-      _writev(batch, cb) {
-        cb(null);
-      }
-      _write(data, cb) {
-        this._writableState.autoBatch(data, cb);
-      }
-      _final(cb) {
-        cb(null);
-      }
-      static isBackpressured(ws) {
-        return (ws._duplexState & WRITE_BACKPRESSURE_STATUS) !== 0;
-      }
-      static drained(ws) {
-        if (ws.destroyed) return Promise.resolve(false);
-        const state = ws._writableState;
-        const pending = isWritev(ws) ? Math.min(1, state.queue.length) : state.queue.length;
-        const writes = pending + (ws._duplexState & WRITE_WRITING ? 1 : 0);
-        if (writes === 0) return Promise.resolve(true);
-        if (state.drains === null) state.drains = [];
-        return new Promise((resolve3) => {
-          state.drains.push({ writes, resolve: resolve3 });
-        });
-      }
-      write(data) {
-        this._writableState.updateNextTick();
-        return this._writableState.push(data);
-      }
-      end(data) {
-        this._writableState.updateNextTick();
-        this._writableState.end(data);
-        return this;
-      }
-    };
-    var Duplex = class extends Readable4 {
-      // and Writable
-      constructor(opts) {
-        super(opts);
-        this._duplexState = OPENING | this._duplexState & READ_READ_AHEAD;
-        this._writableState = new WritableState(this, opts);
-        if (opts) {
-          if (opts.writev) this._writev = opts.writev;
-          if (opts.write) this._write = opts.write;
-          if (opts.final) this._final = opts.final;
-        }
-      }
-      cork() {
-        this._duplexState |= WRITE_CORKED;
-      }
-      uncork() {
-        this._duplexState &= WRITE_NOT_CORKED;
-        this._writableState.updateNextTick();
-      }
-      _writev(batch, cb) {
-        cb(null);
-      }
-      _write(data, cb) {
-        this._writableState.autoBatch(data, cb);
-      }
-      _final(cb) {
-        cb(null);
-      }
-      write(data) {
-        this._writableState.updateNextTick();
-        return this._writableState.push(data);
-      }
-      end(data) {
-        this._writableState.updateNextTick();
-        this._writableState.end(data);
-        return this;
-      }
-    };
-    var Transform3 = class extends Duplex {
-      constructor(opts) {
-        super(opts);
-        this._transformState = new TransformState(this);
-        if (opts) {
-          if (opts.transform) this._transform = opts.transform;
-          if (opts.flush) this._flush = opts.flush;
-        }
-      }
-      _write(data, cb) {
-        if (this._readableState.buffered >= this._readableState.highWaterMark) {
-          this._transformState.data = data;
-        } else {
-          this._transform(data, this._transformState.afterTransform);
-        }
-      }
-      _read(cb) {
-        if (this._transformState.data !== null) {
-          const data = this._transformState.data;
-          this._transformState.data = null;
-          cb(null);
-          this._transform(data, this._transformState.afterTransform);
-        } else {
-          cb(null);
-        }
-      }
-      destroy(err) {
-        super.destroy(err);
-        if (this._transformState.data !== null) {
-          this._transformState.data = null;
-          this._transformState.afterTransform();
-        }
-      }
-      _transform(data, cb) {
-        cb(null, data);
-      }
-      _flush(cb) {
-        cb(null);
-      }
-      _final(cb) {
-        this._transformState.afterFinal = cb;
-        this._flush(transformAfterFlush.bind(this));
-      }
-    };
-    var PassThrough4 = class extends Transform3 {
-    };
-    function transformAfterFlush(err, data) {
-      const cb = this._transformState.afterFinal;
-      if (err) return cb(err);
-      if (data !== null && data !== void 0) this.push(data);
-      this.push(null);
-      cb(null);
-    }
-    function pipelinePromise(...streams) {
-      return new Promise((resolve3, reject) => {
-        return pipeline(...streams, (err) => {
-          if (err) return reject(err);
-          resolve3();
-        });
-      });
-    }
-    function pipeline(stream, ...streams) {
-      const all2 = Array.isArray(stream) ? [...stream, ...streams] : [stream, ...streams];
-      const done = all2.length && typeof all2[all2.length - 1] === "function" ? all2.pop() : null;
-      if (all2.length < 2) throw StreamError.BAD_ARGUMENT("Pipeline requires at least 2 streams");
-      let src = all2[0];
-      let dest = null;
-      let error62 = null;
-      for (let i = 1; i < all2.length; i++) {
-        dest = all2[i];
-        if (isStreamx(src)) {
-          src.pipe(dest, onerror);
-        } else {
-          errorHandle(src, true, i > 1, onerror);
-          src.pipe(dest);
-        }
-        src = dest;
-      }
-      if (done) {
-        let fin = false;
-        const autoDestroy = isStreamx(dest) || !!(dest._writableState && dest._writableState.autoDestroy);
-        dest.on("error", (err) => {
-          if (error62 === null) error62 = err;
-        });
-        dest.on("finish", () => {
-          fin = true;
-          if (!autoDestroy) done(error62);
-        });
-        if (autoDestroy) {
-          dest.on("close", () => done(error62 || (fin ? null : StreamError.PREMATURE_CLOSE())));
-        }
-      }
-      return dest;
-      function errorHandle(s, rd, wr, onerror2) {
-        s.on("error", onerror2);
-        s.on("close", onclose);
-        function onclose() {
-          if (rd && s._readableState && !s._readableState.ended) {
-            return onerror2(StreamError.PREMATURE_CLOSE());
-          }
-          if (wr && s._writableState && !s._writableState.ended) {
-            return onerror2(StreamError.PREMATURE_CLOSE());
-          }
-        }
-      }
-      function onerror(err) {
-        if (!err || error62) return;
-        error62 = err;
-        for (const s of all2) {
-          s.destroy(err);
-        }
-      }
-    }
-    function echo(s) {
-      return s;
-    }
-    function isStream(stream) {
-      return !!stream._readableState || !!stream._writableState;
-    }
-    function isStreamx(stream) {
-      return typeof stream._duplexState === "number" && isStream(stream);
-    }
-    function isEnding(stream) {
-      return !!stream._readableState && stream._readableState.ending;
-    }
-    function isEnded(stream) {
-      return !!stream._readableState && stream._readableState.ended;
-    }
-    function isFinishing(stream) {
-      return !!stream._writableState && stream._writableState.ending;
-    }
-    function isFinished(stream) {
-      return !!stream._writableState && stream._writableState.ended;
-    }
-    function getStreamError(stream, opts = {}) {
-      const err = stream._readableState && stream._readableState.error || stream._writableState && stream._writableState.error;
-      return !opts.all && StreamError.isStreamDestroyed(err) ? null : err;
-    }
-    function isReadStreamx(stream) {
-      return isStreamx(stream) && stream.readable;
-    }
-    function isDisturbed(stream) {
-      return (stream._duplexState & OPENING) !== OPENING || (stream._duplexState & DESTROYING) === DESTROYING || (stream._duplexState & ACTIVE_OR_TICKING) !== 0;
-    }
-    function isTypedArray(data) {
-      return typeof data === "object" && data !== null && typeof data.byteLength === "number";
-    }
-    function defaultByteLength(data) {
-      return isTypedArray(data) ? data.byteLength : 1024;
-    }
-    function noop() {
-    }
-    function abort() {
-      this.destroy(StreamError.ABORTED());
-    }
-    function isWritev(s) {
-      return s._writev !== Writable.prototype._writev && s._writev !== Duplex.prototype._writev;
-    }
-    module2.exports = {
-      pipeline,
-      pipelinePromise,
-      isStream,
-      isStreamx,
-      isEnding,
-      isEnded,
-      isFinishing,
-      isFinished,
-      isDisturbed,
-      getStreamError,
-      Stream,
-      Writable,
-      Readable: Readable4,
-      Duplex,
-      Transform: Transform3,
-      // Export PassThrough for compatibility with Node.js core's stream module
-      PassThrough: PassThrough4
-    };
-  }
-});
-
-// node_modules/tar-stream/headers.js
-var require_headers = __commonJS({
-  "node_modules/tar-stream/headers.js"(exports2) {
-    init_import_meta_url();
-    var b4a = require_b4a();
-    var ZEROS = "0000000000000000000";
-    var SEVENS = "7777777777777777777";
-    var ZERO_OFFSET = "0".charCodeAt(0);
-    var USTAR_MAGIC = b4a.from([117, 115, 116, 97, 114, 0]);
-    var USTAR_VER = b4a.from([ZERO_OFFSET, ZERO_OFFSET]);
-    var GNU_MAGIC = b4a.from([117, 115, 116, 97, 114, 32]);
-    var GNU_VER = b4a.from([32, 0]);
-    var MASK = 4095;
-    var MAGIC_OFFSET = 257;
-    var VERSION_OFFSET = 263;
-    exports2.decodeLongPath = function decodeLongPath(buf, encoding) {
-      return decodeStr(buf, 0, buf.length, encoding);
-    };
-    exports2.encodePax = function encodePax(opts) {
-      let result = "";
-      if (opts.name) result += addLength(" path=" + opts.name + "\n");
-      if (opts.linkname) result += addLength(" linkpath=" + opts.linkname + "\n");
-      const pax = opts.pax;
-      if (pax) {
-        for (const key in pax) {
-          result += addLength(" " + key + "=" + pax[key] + "\n");
-        }
-      }
-      return b4a.from(result);
-    };
-    exports2.decodePax = function decodePax2(buf) {
-      const result = {};
-      while (buf.length) {
-        let i = 0;
-        while (i < buf.length && buf[i] !== 32) i++;
-        const len = parseInt(b4a.toString(buf.subarray(0, i)), 10);
-        if (!len) return result;
-        const b = b4a.toString(buf.subarray(i + 1, len - 1));
-        const keyIndex = b.indexOf("=");
-        if (keyIndex === -1) return result;
-        result[b.slice(0, keyIndex)] = b.slice(keyIndex + 1);
-        buf = buf.subarray(len);
-      }
-      return result;
-    };
-    exports2.encode = function encode3(opts) {
-      const buf = b4a.alloc(512);
-      let name = opts.name;
-      let prefix = "";
-      if (opts.typeflag === 5 && name[name.length - 1] !== "/") name += "/";
-      if (b4a.byteLength(name) !== name.length) return null;
-      while (b4a.byteLength(name) > 100) {
-        const i = name.indexOf("/");
-        if (i === -1) return null;
-        prefix += prefix ? "/" + name.slice(0, i) : name.slice(0, i);
-        name = name.slice(i + 1);
-      }
-      if (b4a.byteLength(name) > 100 || b4a.byteLength(prefix) > 155) return null;
-      if (opts.linkname && b4a.byteLength(opts.linkname) > 100) return null;
-      b4a.write(buf, name);
-      b4a.write(buf, encodeOct(opts.mode & MASK, 6), 100);
-      b4a.write(buf, encodeOct(opts.uid, 6), 108);
-      b4a.write(buf, encodeOct(opts.gid, 6), 116);
-      encodeSize(opts.size, buf, 124);
-      b4a.write(buf, encodeOct(opts.mtime.getTime() / 1e3 | 0, 11), 136);
-      buf[156] = ZERO_OFFSET + toTypeflag(opts.type);
-      if (opts.linkname) b4a.write(buf, opts.linkname, 157);
-      b4a.copy(USTAR_MAGIC, buf, MAGIC_OFFSET);
-      b4a.copy(USTAR_VER, buf, VERSION_OFFSET);
-      if (opts.uname) b4a.write(buf, opts.uname, 265);
-      if (opts.gname) b4a.write(buf, opts.gname, 297);
-      b4a.write(buf, encodeOct(opts.devmajor || 0, 6), 329);
-      b4a.write(buf, encodeOct(opts.devminor || 0, 6), 337);
-      if (prefix) b4a.write(buf, prefix, 345);
-      b4a.write(buf, encodeOct(cksum(buf), 6), 148);
-      return buf;
-    };
-    exports2.decode = function decode3(buf, filenameEncoding, allowUnknownFormat) {
-      let typeflag = buf[156] === 0 ? 0 : buf[156] - ZERO_OFFSET;
-      let name = decodeStr(buf, 0, 100, filenameEncoding);
-      const mode = decodeOct(buf, 100, 8);
-      const uid = decodeOct(buf, 108, 8);
-      const gid = decodeOct(buf, 116, 8);
-      const size = decodeOct(buf, 124, 12);
-      const mtime = decodeOct(buf, 136, 12);
-      const type = toType(typeflag);
-      const linkname = buf[157] === 0 ? null : decodeStr(buf, 157, 100, filenameEncoding);
-      const uname = decodeStr(buf, 265, 32);
-      const gname = decodeStr(buf, 297, 32);
-      const devmajor = decodeOct(buf, 329, 8);
-      const devminor = decodeOct(buf, 337, 8);
-      const c = cksum(buf);
-      if (c === 8 * 32) return null;
-      if (c !== decodeOct(buf, 148, 8)) throw new Error("Invalid tar header. Maybe the tar is corrupted or it needs to be gunzipped?");
-      if (isUSTAR(buf)) {
-        if (buf[345]) name = decodeStr(buf, 345, 155, filenameEncoding) + "/" + name;
-      } else if (isGNU(buf)) {
-      } else {
-        if (!allowUnknownFormat) {
-          throw new Error("Invalid tar header: unknown format.");
-        }
-      }
-      if (typeflag === 0 && name && name[name.length - 1] === "/") typeflag = 5;
-      return {
-        name,
-        mode,
-        uid,
-        gid,
-        size,
-        byteOffset: 0,
-        mtime: new Date(1e3 * mtime),
-        type,
-        linkname,
-        uname,
-        gname,
-        devmajor,
-        devminor,
-        pax: null
-      };
-    };
-    function isUSTAR(buf) {
-      return b4a.equals(USTAR_MAGIC, buf.subarray(MAGIC_OFFSET, MAGIC_OFFSET + 6));
-    }
-    function isGNU(buf) {
-      return b4a.equals(GNU_MAGIC, buf.subarray(MAGIC_OFFSET, MAGIC_OFFSET + 6)) && b4a.equals(GNU_VER, buf.subarray(VERSION_OFFSET, VERSION_OFFSET + 2));
-    }
-    function clamp(index2, len, defaultValue) {
-      if (typeof index2 !== "number") return defaultValue;
-      index2 = ~~index2;
-      if (index2 >= len) return len;
-      if (index2 >= 0) return index2;
-      index2 += len;
-      if (index2 >= 0) return index2;
-      return 0;
-    }
-    function toType(flag2) {
-      switch (flag2) {
-        case 0:
-          return "file";
-        case 1:
-          return "link";
-        case 2:
-          return "symlink";
-        case 3:
-          return "character-device";
-        case 4:
-          return "block-device";
-        case 5:
-          return "directory";
-        case 6:
-          return "fifo";
-        case 7:
-          return "contiguous-file";
-        case 72:
-          return "pax-header";
-        case 55:
-          return "pax-global-header";
-        case 27:
-          return "gnu-long-link-path";
-        case 28:
-        case 30:
-          return "gnu-long-path";
-      }
-      return null;
-    }
-    function toTypeflag(flag2) {
-      switch (flag2) {
-        case "file":
-          return 0;
-        case "link":
-          return 1;
-        case "symlink":
-          return 2;
-        case "character-device":
-          return 3;
-        case "block-device":
-          return 4;
-        case "directory":
-          return 5;
-        case "fifo":
-          return 6;
-        case "contiguous-file":
-          return 7;
-        case "pax-header":
-          return 72;
-      }
-      return 0;
-    }
-    function indexOf(block, num, offset, end) {
-      for (; offset < end; offset++) {
-        if (block[offset] === num) return offset;
-      }
-      return end;
-    }
-    function cksum(block) {
-      let sum = 8 * 32;
-      for (let i = 0; i < 148; i++) sum += block[i];
-      for (let j = 156; j < 512; j++) sum += block[j];
-      return sum;
-    }
-    function encodeOct(val, n) {
-      val = val.toString(8);
-      if (val.length > n) return SEVENS.slice(0, n) + " ";
-      return ZEROS.slice(0, n - val.length) + val + " ";
-    }
-    function encodeSizeBin(num, buf, off) {
-      buf[off] = 128;
-      for (let i = 11; i > 0; i--) {
-        buf[off + i] = num & 255;
-        num = Math.floor(num / 256);
-      }
-    }
-    function encodeSize(num, buf, off) {
-      if (num.toString(8).length > 11) {
-        encodeSizeBin(num, buf, off);
-      } else {
-        b4a.write(buf, encodeOct(num, 11), off);
-      }
-    }
-    function parse256(buf) {
-      let positive;
-      if (buf[0] === 128) positive = true;
-      else if (buf[0] === 255) positive = false;
-      else return null;
-      const tuple2 = [];
-      let i;
-      for (i = buf.length - 1; i > 0; i--) {
-        const byte = buf[i];
-        if (positive) tuple2.push(byte);
-        else tuple2.push(255 - byte);
-      }
-      let sum = 0;
-      const l = tuple2.length;
-      for (i = 0; i < l; i++) {
-        sum += tuple2[i] * Math.pow(256, i);
-      }
-      return positive ? sum : -1 * sum;
-    }
-    function decodeOct(val, offset, length) {
-      val = val.subarray(offset, offset + length);
-      offset = 0;
-      if (val[offset] & 128) {
-        return parse256(val);
-      } else {
-        while (offset < val.length && val[offset] === 32) offset++;
-        const end = clamp(indexOf(val, 32, offset, val.length), val.length, val.length);
-        while (offset < end && val[offset] === 0) offset++;
-        if (end === offset) return 0;
-        return parseInt(b4a.toString(val.subarray(offset, end)), 8);
-      }
-    }
-    function decodeStr(val, offset, length, encoding) {
-      return b4a.toString(val.subarray(offset, indexOf(val, 0, offset, offset + length)), encoding);
-    }
-    function addLength(str) {
-      const len = b4a.byteLength(str);
-      let digits = Math.floor(Math.log(len) / Math.log(10)) + 1;
-      if (len + digits >= Math.pow(10, digits)) digits++;
-      return len + digits + str;
-    }
-  }
-});
-
-// node_modules/tar-stream/extract.js
-var require_extract = __commonJS({
-  "node_modules/tar-stream/extract.js"(exports2, module2) {
-    init_import_meta_url();
-    var { Writable, Readable: Readable4, getStreamError } = require_streamx();
-    var FIFO = require_fast_fifo();
-    var b4a = require_b4a();
-    var headers = require_headers();
-    var EMPTY2 = b4a.alloc(0);
-    var MAX_HEADER_SIZE = 4 * 1024 * 1024;
-    var BufferList = class {
-      constructor() {
-        this.buffered = 0;
-        this.shifted = 0;
-        this.queue = new FIFO();
-        this._offset = 0;
-      }
-      push(buffer) {
-        this.buffered += buffer.byteLength;
-        this.queue.push(buffer);
-      }
-      shiftFirst(size) {
-        return this.buffered === 0 ? null : this._next(size);
-      }
-      shift(size) {
-        if (size > this.buffered) return null;
-        if (size === 0) return EMPTY2;
-        let chunk = this._next(size);
-        if (size === chunk.byteLength) return chunk;
-        const chunks = [chunk];
-        while ((size -= chunk.byteLength) > 0) {
-          chunk = this._next(size);
-          chunks.push(chunk);
-        }
-        return b4a.concat(chunks);
-      }
-      _next(size) {
-        const buf = this.queue.peek();
-        const rem = buf.byteLength - this._offset;
-        if (size >= rem) {
-          const sub = this._offset ? buf.subarray(this._offset, buf.byteLength) : buf;
-          this.queue.shift();
-          this._offset = 0;
-          this.buffered -= rem;
-          this.shifted += rem;
-          return sub;
-        }
-        this.buffered -= size;
-        this.shifted += size;
-        return buf.subarray(this._offset, this._offset += size);
-      }
-    };
-    var Source = class extends Readable4 {
-      constructor(self2, header, offset) {
-        super();
-        this.header = header;
-        this.offset = offset;
-        this._parent = self2;
-      }
-      _read(cb) {
-        if (this.header.size === 0) {
-          this.push(null);
-        }
-        if (this._parent._stream === this) {
-          this._parent._update();
-        }
-        cb(null);
-      }
-      _predestroy() {
-        this._parent.destroy(getStreamError(this));
-      }
-      _detach() {
-        if (this._parent._stream === this) {
-          this._parent._stream = null;
-          this._parent._missing = overflow(this.header.size);
-          this._parent._update();
-        }
-      }
-      _destroy(cb) {
-        this._detach();
-        cb(null);
-      }
-    };
-    var Extract = class extends Writable {
-      constructor(opts) {
-        super(opts);
-        if (!opts) opts = {};
-        this._buffer = new BufferList();
-        this._offset = 0;
-        this._header = null;
-        this._stream = null;
-        this._missing = 0;
-        this._longHeader = false;
-        this._callback = noop;
-        this._locked = false;
-        this._finished = false;
-        this._pax = null;
-        this._paxGlobal = null;
-        this._gnuLongPath = null;
-        this._gnuLongLinkPath = null;
-        this._filenameEncoding = opts.filenameEncoding || "utf-8";
-        this._allowUnknownFormat = !!opts.allowUnknownFormat;
-        this._unlockBound = this._unlock.bind(this);
-      }
-      _unlock(err) {
-        this._locked = false;
-        if (err) {
-          this.destroy(err);
-          this._continueWrite(err);
-          return;
-        }
-        this._update();
-      }
-      _consumeHeader() {
-        if (this._locked) return false;
-        this._offset = this._buffer.shifted;
-        try {
-          this._header = headers.decode(this._buffer.shift(512), this._filenameEncoding, this._allowUnknownFormat);
-        } catch (err) {
-          this._continueWrite(err);
-          return false;
-        }
-        if (!this._header) return true;
-        this._header.byteOffset = this._buffer.shifted;
-        switch (this._header.type) {
-          case "gnu-long-path":
-          case "gnu-long-link-path":
-          case "pax-global-header":
-          case "pax-header":
-            this._longHeader = true;
-            this._missing = this._header.size;
-            if (this._missing > MAX_HEADER_SIZE) {
-              this._continueWrite(new Error("Header exceeds max size"));
-              return false;
-            }
-            return true;
-        }
-        this._locked = true;
-        this._applyLongHeaders();
-        if (!(this._header.size >= 0)) {
-          this._continueWrite(new Error("Invalid header"));
-          return false;
-        }
-        if (this._header.size === 0 || this._header.type === "directory") {
-          this.emit("entry", this._header, this._createStream(), this._unlockBound);
-          return true;
-        }
-        this._stream = this._createStream();
-        this._missing = this._header.size;
-        this.emit("entry", this._header, this._stream, this._unlockBound);
-        return true;
-      }
-      _applyLongHeaders() {
-        if (this._gnuLongPath) {
-          this._header.name = this._gnuLongPath;
-          this._gnuLongPath = null;
-        }
-        if (this._gnuLongLinkPath) {
-          this._header.linkname = this._gnuLongLinkPath;
-          this._gnuLongLinkPath = null;
-        }
-        if (this._pax) {
-          if (this._pax.path) this._header.name = this._pax.path;
-          if (this._pax.linkpath) this._header.linkname = this._pax.linkpath;
-          if (this._pax.size) this._header.size = parseInt(this._pax.size, 10);
-          this._header.pax = this._pax;
-          this._pax = null;
-        }
-      }
-      _decodeLongHeader(buf) {
-        switch (this._header.type) {
-          case "gnu-long-path":
-            this._gnuLongPath = headers.decodeLongPath(buf, this._filenameEncoding);
-            break;
-          case "gnu-long-link-path":
-            this._gnuLongLinkPath = headers.decodeLongPath(buf, this._filenameEncoding);
-            break;
-          case "pax-global-header":
-            this._paxGlobal = headers.decodePax(buf);
-            break;
-          case "pax-header":
-            this._pax = this._paxGlobal === null ? headers.decodePax(buf) : Object.assign({}, this._paxGlobal, headers.decodePax(buf));
-            break;
-        }
-      }
-      _consumeLongHeader() {
-        this._longHeader = false;
-        this._missing = overflow(this._header.size);
-        const buf = this._buffer.shift(this._header.size);
-        try {
-          this._decodeLongHeader(buf);
-        } catch (err) {
-          this._continueWrite(err);
-          return false;
-        }
-        return true;
-      }
-      _consumeStream() {
-        const buf = this._buffer.shiftFirst(this._missing);
-        if (buf === null) return false;
-        this._missing -= buf.byteLength;
-        const drained2 = this._stream.push(buf);
-        if (this._missing === 0) {
-          this._stream.push(null);
-          if (drained2) this._stream._detach();
-          return drained2 && this._locked === false;
-        }
-        return drained2;
-      }
-      _createStream() {
-        return new Source(this, this._header, this._offset);
-      }
-      _update() {
-        while (this._buffer.buffered > 0 && !this.destroying) {
-          if (this._missing > 0) {
-            if (this._stream !== null) {
-              if (this._consumeStream() === false) return;
-              continue;
-            }
-            if (this._longHeader === true) {
-              if (this._missing > this._buffer.buffered) break;
-              if (this._consumeLongHeader() === false) return false;
-              continue;
-            }
-            const ignore2 = this._buffer.shiftFirst(this._missing);
-            if (ignore2 !== null) this._missing -= ignore2.byteLength;
-            continue;
-          }
-          if (this._buffer.buffered < 512) break;
-          if (this._stream !== null || this._consumeHeader() === false) return;
-        }
-        this._continueWrite(null);
-      }
-      _continueWrite(err) {
-        const cb = this._callback;
-        this._callback = noop;
-        cb(err);
-      }
-      _write(data, cb) {
-        this._callback = cb;
-        this._buffer.push(data);
-        this._update();
-      }
-      _final(cb) {
-        this._finished = this._missing === 0 && this._buffer.buffered === 0;
-        cb(this._finished ? null : new Error("Unexpected end of data"));
-      }
-      _predestroy() {
-        this._continueWrite(null);
-      }
-      _destroy(cb) {
-        if (this._stream) this._stream.destroy(getStreamError(this));
-        cb(null);
-      }
-      [Symbol.asyncIterator]() {
-        let error62 = null;
-        let promiseResolve = null;
-        let promiseReject = null;
-        let entryStream = null;
-        let entryCallback = null;
-        const extract = this;
-        this.on("entry", onentry);
-        this.on("error", (err) => {
-          error62 = err;
-        });
-        this.on("close", onclose);
-        return {
-          [Symbol.asyncIterator]() {
-            return this;
-          },
-          next() {
-            return new Promise(onnext);
-          },
-          return() {
-            return destroy(null);
-          },
-          throw(err) {
-            return destroy(err);
-          }
-        };
-        function consumeCallback(err) {
-          if (!entryCallback) return;
-          const cb = entryCallback;
-          entryCallback = null;
-          cb(err);
-        }
-        function onnext(resolve3, reject) {
-          if (error62) {
-            return reject(error62);
-          }
-          if (entryStream) {
-            resolve3({ value: entryStream, done: false });
-            entryStream = null;
-            return;
-          }
-          promiseResolve = resolve3;
-          promiseReject = reject;
-          consumeCallback(null);
-          if (extract._finished && promiseResolve) {
-            promiseResolve({ value: void 0, done: true });
-            promiseResolve = promiseReject = null;
-          }
-        }
-        function onentry(header, stream, callback) {
-          entryCallback = callback;
-          stream.on("error", noop);
-          if (promiseResolve) {
-            promiseResolve({ value: stream, done: false });
-            promiseResolve = promiseReject = null;
-          } else {
-            entryStream = stream;
-          }
-        }
-        function onclose() {
-          consumeCallback(error62);
-          if (!promiseResolve) return;
-          if (error62) promiseReject(error62);
-          else promiseResolve({ value: void 0, done: true });
-          promiseResolve = promiseReject = null;
-        }
-        function destroy(err) {
-          extract.destroy(err);
-          consumeCallback(err);
-          return new Promise((resolve3, reject) => {
-            if (extract.destroyed) return resolve3({ value: void 0, done: true });
-            extract.once("close", function() {
-              if (err) reject(err);
-              else resolve3({ value: void 0, done: true });
-            });
-          });
-        }
-      }
-    };
-    module2.exports = function extract(opts) {
-      return new Extract(opts);
-    };
-    function noop() {
-    }
-    function overflow(size) {
-      size &= 511;
-      return size && 512 - size;
-    }
-  }
-});
-
-// node_modules/tar-stream/constants.js
-var require_constants = __commonJS({
-  "node_modules/tar-stream/constants.js"(exports2, module2) {
-    init_import_meta_url();
-    var constants2 = {
-      // just for envs without fs
-      S_IFMT: 61440,
-      S_IFDIR: 16384,
-      S_IFCHR: 8192,
-      S_IFBLK: 24576,
-      S_IFIFO: 4096,
-      S_IFLNK: 40960
-    };
-    try {
-      module2.exports = require("fs").constants || constants2;
-    } catch {
-      module2.exports = constants2;
-    }
-  }
-});
-
-// node_modules/tar-stream/pack.js
-var require_pack = __commonJS({
-  "node_modules/tar-stream/pack.js"(exports2, module2) {
-    init_import_meta_url();
-    var { Readable: Readable4, Writable, getStreamError } = require_streamx();
-    var b4a = require_b4a();
-    var constants2 = require_constants();
-    var headers = require_headers();
-    var DMODE = 493;
-    var FMODE = 420;
-    var END_OF_TAR = b4a.alloc(1024);
-    var Sink = class extends Writable {
-      constructor(pack, header, callback) {
-        super({ mapWritable, eagerOpen: true });
-        this.written = 0;
-        this.header = header;
-        this._callback = callback;
-        this._linkname = null;
-        this._isLinkname = header.type === "symlink" && !header.linkname;
-        this._isVoid = header.type !== "file" && header.type !== "contiguous-file";
-        this._finished = false;
-        this._pack = pack;
-        this._openCallback = null;
-        if (this._pack._stream === null) this._pack._stream = this;
-        else this._pack._pending.push(this);
-      }
-      _open(cb) {
-        this._openCallback = cb;
-        if (this._pack._stream === this) this._continueOpen();
-      }
-      _continuePack(err) {
-        if (this._callback === null) return;
-        const callback = this._callback;
-        this._callback = null;
-        callback(err);
-      }
-      _continueOpen() {
-        if (this._pack._stream === null) this._pack._stream = this;
-        const cb = this._openCallback;
-        this._openCallback = null;
-        if (cb === null) return;
-        if (this._pack.destroying) return cb(new Error("pack stream destroyed"));
-        if (this._pack._finalized) return cb(new Error("pack stream is already finalized"));
-        this._pack._stream = this;
-        if (!this._isLinkname) {
-          this._pack._encode(this.header);
-        }
-        if (this._isVoid) {
-          this._finish();
-          this._continuePack(null);
-        }
-        cb(null);
-      }
-      _write(data, cb) {
-        if (this._isLinkname) {
-          this._linkname = this._linkname ? b4a.concat([this._linkname, data]) : data;
-          return cb(null);
-        }
-        if (this._isVoid) {
-          if (data.byteLength > 0) {
-            return cb(new Error("No body allowed for this entry"));
-          }
-          return cb();
-        }
-        this.written += data.byteLength;
-        if (this._pack.push(data)) return cb();
-        this._pack._drain = cb;
-      }
-      _finish() {
-        if (this._finished) return;
-        this._finished = true;
-        if (this._isLinkname) {
-          this.header.linkname = this._linkname ? b4a.toString(this._linkname, "utf-8") : "";
-          this._pack._encode(this.header);
-        }
-        overflow(this._pack, this.header.size);
-        this._pack._done(this);
-      }
-      _final(cb) {
-        if (this.written !== this.header.size) {
-          return cb(new Error("Size mismatch"));
-        }
-        this._finish();
-        cb(null);
-      }
-      _getError() {
-        return getStreamError(this) || new Error("tar entry destroyed");
-      }
-      _predestroy() {
-        this._pack.destroy(this._getError());
-      }
-      _destroy(cb) {
-        this._pack._done(this);
-        this._continuePack(this._finished ? null : this._getError());
-        cb();
-      }
-    };
-    var Pack = class extends Readable4 {
-      constructor(opts) {
-        super(opts);
-        this._drain = noop;
-        this._finalized = false;
-        this._finalizing = false;
-        this._pending = [];
-        this._stream = null;
-      }
-      entry(header, buffer, callback) {
-        if (this._finalized || this.destroying) throw new Error("already finalized or destroyed");
-        if (typeof buffer === "function") {
-          callback = buffer;
-          buffer = null;
-        }
-        if (!callback) callback = noop;
-        if (!header.size || header.type === "symlink") header.size = 0;
-        if (!header.type) header.type = modeToType(header.mode);
-        if (!header.mode) header.mode = header.type === "directory" ? DMODE : FMODE;
-        if (!header.uid) header.uid = 0;
-        if (!header.gid) header.gid = 0;
-        if (!header.mtime) header.mtime = /* @__PURE__ */ new Date();
-        if (typeof buffer === "string") buffer = b4a.from(buffer);
-        const sink = new Sink(this, header, callback);
-        if (b4a.isBuffer(buffer)) {
-          header.size = buffer.byteLength;
-          sink.write(buffer);
-          sink.end();
-          return sink;
-        }
-        if (sink._isVoid) {
-          return sink;
-        }
-        return sink;
-      }
-      finalize() {
-        if (this._stream || this._pending.length > 0) {
-          this._finalizing = true;
-          return;
-        }
-        if (this._finalized) return;
-        this._finalized = true;
-        this.push(END_OF_TAR);
-        this.push(null);
-      }
-      _done(stream) {
-        if (stream !== this._stream) return;
-        this._stream = null;
-        if (this._finalizing) this.finalize();
-        if (this._pending.length) this._pending.shift()._continueOpen();
-      }
-      _encode(header) {
-        if (!header.pax) {
-          const buf = headers.encode(header);
-          if (buf) {
-            this.push(buf);
-            return;
-          }
-        }
-        this._encodePax(header);
-      }
-      _encodePax(header) {
-        const paxHeader = headers.encodePax({
-          name: header.name,
-          linkname: header.linkname,
-          pax: header.pax
-        });
-        const newHeader = {
-          name: "PaxHeader",
-          mode: header.mode,
-          uid: header.uid,
-          gid: header.gid,
-          size: paxHeader.byteLength,
-          mtime: header.mtime,
-          type: "pax-header",
-          linkname: header.linkname && "PaxHeader",
-          uname: header.uname,
-          gname: header.gname,
-          devmajor: header.devmajor,
-          devminor: header.devminor
-        };
-        this.push(headers.encode(newHeader));
-        this.push(paxHeader);
-        overflow(this, paxHeader.byteLength);
-        newHeader.size = header.size;
-        newHeader.type = header.type;
-        this.push(headers.encode(newHeader));
-      }
-      _doDrain() {
-        const drain = this._drain;
-        this._drain = noop;
-        drain();
-      }
-      _predestroy() {
-        const err = getStreamError(this);
-        if (this._stream) this._stream.destroy(err);
-        while (this._pending.length) {
-          const stream = this._pending.shift();
-          stream.destroy(err);
-          stream._continueOpen();
-        }
-        this._doDrain();
-      }
-      _read(cb) {
-        this._doDrain();
-        cb();
-      }
-    };
-    module2.exports = function pack(opts) {
-      return new Pack(opts);
-    };
-    function modeToType(mode) {
-      switch (mode & constants2.S_IFMT) {
-        case constants2.S_IFBLK:
-          return "block-device";
-        case constants2.S_IFCHR:
-          return "character-device";
-        case constants2.S_IFDIR:
-          return "directory";
-        case constants2.S_IFIFO:
-          return "fifo";
-        case constants2.S_IFLNK:
-          return "symlink";
-      }
-      return "file";
-    }
-    function noop() {
-    }
-    function overflow(self2, size) {
-      size &= 511;
-      if (size) self2.push(END_OF_TAR.subarray(0, 512 - size));
-    }
-    function mapWritable(buf) {
-      return b4a.isBuffer(buf) ? buf : b4a.from(buf);
-    }
-  }
-});
-
-// node_modules/tar-stream/index.js
-var require_tar_stream = __commonJS({
-  "node_modules/tar-stream/index.js"(exports2) {
-    init_import_meta_url();
-    exports2.extract = require_extract();
-    exports2.pack = require_pack();
-  }
-});
-
 // src/tar/headers.ts
+function decodePaxSize(value) {
+  return /^[0-9]+$/.test(value) ? Number.parseInt(value, 10) : Number.NaN;
+}
+function sparsePax(header, pax) {
+  const major = pax["GNU.sparse.major"] ?? "";
+  const minor = pax["GNU.sparse.minor"] ?? "";
+  const known = major === "0" && (minor === "0" || minor === "1") || major === "1" && minor === "0";
+  if (!known && (major !== "" || minor !== "" || !(pax["GNU.sparse.map"] || pax["GNU.sparse.offset"]))) return;
+  header.sparse = true;
+  if (pax["GNU.sparse.name"]) header.name = pax["GNU.sparse.name"];
+  const size = pax["GNU.sparse.size"] || pax["GNU.sparse.realsize"];
+  if (size) header.size = decodePaxSize(size);
+}
 function padding(size) {
   const over = size % TAR_BLOCK;
   return over === 0 ? 0 : TAR_BLOCK - over;
@@ -23245,6 +20822,12 @@ function padding(size) {
 function isAllZero(block) {
   for (let i = 0; i < block.length; i++) if (block[i] !== 0) return false;
   return true;
+}
+function signedChecksumOf(block) {
+  let sum = 8 * 32;
+  for (let i = 0; i < 148; i++) sum += block[i] << 24 >> 24;
+  for (let i = 156; i < TAR_BLOCK; i++) sum += block[i] << 24 >> 24;
+  return sum;
 }
 function checksumOf(block) {
   let sum = 8 * 32;
@@ -23291,7 +20874,7 @@ function decodePax(body) {
   }
   return out;
 }
-var TAR_BLOCK, MAX_META_BYTES, TarFormatError, TarHeaderSequence, ENTRY_TYPES, META_TYPES;
+var TAR_BLOCK, MAX_META_BYTES, TarFormatError, TarHeaderSequence, HEADER_ONLY, ENTRY_TYPES, META_TYPES;
 var init_headers = __esm({
   "src/tar/headers.ts"() {
     "use strict";
@@ -23306,7 +20889,6 @@ var init_headers = __esm({
       longPath;
       longLink;
       pax;
-      paxGlobal;
       /** Decodes the block at a header position. Throws TarFormatError where tar-stream would fail. */
       step(block) {
         if (isAllZero(block)) {
@@ -23316,10 +20898,14 @@ var init_headers = __esm({
         this.zeros = 0;
         const sum = checksumOf(block);
         if (sum === 8 * 32) return { kind: "skip" };
-        if (sum !== decodeNumber(block, 148, 8)) throw new TarFormatError("bad header checksum");
+        const recorded = decodeNumber(block, 148, 8);
+        if (sum !== recorded && signedChecksumOf(block) !== recorded) throw new TarFormatError("bad header checksum");
         const typeflag = block[156] === 0 ? 0 : block[156] - 48;
         let name = decodeString(block, 0, 100);
-        if (block.toString("latin1", 257, 263) === "ustar\0" && block[345] !== 0) name = `${decodeString(block, 345, 155)}/${name}`;
+        if (block.toString("latin1", 257, 263) === "ustar\0" && block[345] !== 0) {
+          const star = block.toString("latin1", 508, 512) === "tar\0";
+          name = `${decodeString(block, 345, star ? 131 : 155)}/${name}`;
+        }
         const size = decodeNumber(block, 124, 12);
         const meta3 = META_TYPES[typeflag];
         if (meta3 !== void 0) {
@@ -23333,18 +20919,23 @@ var init_headers = __esm({
           size,
           type: ENTRY_TYPES[typeflag] ?? null,
           devmajor: decodeNumber(block, 329, 8),
-          devminor: decodeNumber(block, 337, 8)
+          devminor: decodeNumber(block, 337, 8),
+          typeflag: block[156]
         };
+        const pax = this.pax;
+        if (pax) {
+          if (pax.path) header.name = pax.path;
+          if (pax.linkpath) header.linkname = pax.linkpath;
+          if (pax.size) header.size = decodePaxSize(pax.size);
+        }
         if (this.longPath) header.name = this.longPath;
         if (this.longLink) header.linkname = this.longLink;
-        if (this.pax) {
-          if (this.pax.path) header.name = this.pax.path;
-          if (this.pax.linkpath) header.linkname = this.pax.linkpath;
-          if (this.pax.size) header.size = Number.parseInt(this.pax.size, 10);
-        }
         this.longPath = this.longLink = this.pax = void 0;
-        const body = header.type === "directory" || !(header.size > 0) ? 0 : header.size + padding(header.size);
-        return { kind: "entry", header, skip: body };
+        if (typeflag === 0 && block[156] === 0 && header.name.endsWith("/")) header.type = "directory";
+        const stored = HEADER_ONLY.has(header.type) ? 0 : header.size;
+        if (pax && header.type === "file") sparsePax(header, pax);
+        const body = !(stored > 0) ? 0 : stored + padding(stored);
+        return { kind: "entry", header, skip: body, stored: body === 0 ? 0 : stored };
       }
       /** The body of the record the last `meta` step announced. Throws TarFormatError for a pax record of negative length. */
       meta(body) {
@@ -23360,15 +20951,17 @@ var init_headers = __esm({
             this.longLink = decodeString(body, 0, body.length);
             break;
           case "pax-global-header":
-            this.paxGlobal = decodePax(body);
+            decodePax(body);
+            this.longPath = this.longLink = this.pax = void 0;
             break;
           case "pax-header":
-            this.pax = { ...this.paxGlobal, ...decodePax(body) };
+            this.pax = decodePax(body);
             break;
         }
         this.pendingMeta = void 0;
       }
     };
+    HEADER_ONLY = /* @__PURE__ */ new Set(["link", "symlink", "character-device", "block-device", "directory", "fifo"]);
     ENTRY_TYPES = {
       0: "file",
       1: "link",
@@ -23432,7 +21025,7 @@ async function walk2(file2, fileSize, path) {
     const { header, skip } = step;
     if (!(header.size >= 0) || bodyStart + header.size > fileSize) throw truncated(path, bodyStart, header.size, fileSize);
     pos = bodyStart + skip;
-    const type = header.type === "file" && header.name.endsWith("/") ? "dir" : memberType(header.type);
+    const type = memberType(header.type);
     const name = normaliseMemberName(header.name);
     if (name === "") continue;
     members2.set(name, {
@@ -23552,7 +21145,7 @@ var init_schemas3 = __esm({
       os: stringOrNothing,
       architecture: stringOrNothing,
       variant: stringOrNothing,
-      config: external_exports.object({ Env: external_exports.unknown().optional(), Labels: external_exports.unknown().optional() }).nullish().catch(void 0),
+      config: external_exports.object({ Env: external_exports.unknown().optional(), Labels: external_exports.unknown().optional(), Entrypoint: external_exports.unknown().optional(), Cmd: external_exports.unknown().optional() }).nullish().catch(void 0),
       rootfs: external_exports.object({ diff_ids: external_exports.array(external_exports.string()).nullish() }).nullish(),
       history: external_exports.array(external_exports.unknown()).nullish().catch(void 0).transform(
         (list2) => (list2 ?? []).flatMap((h) => {
@@ -23583,8 +21176,15 @@ function parseJsonDocument(bytes, where3) {
   try {
     return JSON.parse(bytes.toString("utf8"));
   } catch (err) {
-    throw new GateError("CORRUPT_ARCHIVE", `${where3} is not valid JSON: ${messageOf(err)}`, "the archive is damaged; re-create it");
+    throw new GateError("CORRUPT_ARCHIVE", `${where3} is not valid JSON (${notJson(bytes, messageOf(err))})`, "the archive is damaged; re-create it");
   }
+}
+function notJson(bytes, parseError) {
+  if (bytes.length === 0) return "empty";
+  const at2 = /at position (\d+)/.exec(parseError)?.[1];
+  const head = bytes.subarray(0, 512);
+  const kind = head[0] === 31 && head[1] === 139 ? "gzip data" : head.every((b) => b >= 32 || b === 9 || b === 10 || b === 13) ? "text" : "binary data";
+  return `${bytes.length} bytes of ${kind}${at2 !== void 0 ? `, unreadable at byte ${at2}` : ""}`;
 }
 function isRecord(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -23609,6 +21209,11 @@ function parseLabels(v) {
   for (const [k, value] of Object.entries(v)) if (typeof value === "string") out[k] = value;
   return out;
 }
+function entrypointOf(entrypoint, cmd) {
+  const words = (v) => Array.isArray(v) ? v.filter((w) => typeof w === "string") : [];
+  const all2 = [...words(entrypoint), ...words(cmd)];
+  return all2.length ? { entrypoint: all2 } : {};
+}
 function parseImageConfig(bytes, where3, code = "CORRUPT_ARCHIVE") {
   const doc = parseWithSchema(ImageConfigSchema, parseJsonDocument(bytes, where3), {
     what: where3,
@@ -23627,7 +21232,8 @@ function parseImageConfig(bytes, where3, code = "CORRUPT_ARCHIVE") {
     diffIds: doc.rootfs?.diff_ids ?? [],
     ...doc.os !== void 0 && { os: doc.os },
     ...doc.architecture !== void 0 && { architecture: doc.architecture },
-    ...doc.variant !== void 0 && { variant: doc.variant }
+    ...doc.variant !== void 0 && { variant: doc.variant },
+    ...entrypointOf(doc.config?.Entrypoint, doc.config?.Cmd)
   };
 }
 function configPlatform(config2) {
@@ -23654,6 +21260,7 @@ var init_config = __esm({
 function sniffCompression(head) {
   if (head.length >= 2 && head[0] === 31 && head[1] === 139) return "gzip";
   if (head.length >= 4 && head.readUInt32LE(0) === 4247762216) return "zstd";
+  if (head.length >= 4 && (head.readUInt32LE(0) & 4294967280) === 407710288) return "zstd";
   if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([253, 55, 122, 88, 90, 0]))) return "xz";
   if (head.length >= 3 && head.subarray(0, 3).toString("latin1") === "BZh") return "bzip2";
   return "tar";
@@ -23703,7 +21310,7 @@ async function peek(src, n) {
     const onEnd = () => {
       cleanup();
       const head = Buffer.concat(chunks, length);
-      resolve3({ head, stream: import_node_stream3.Readable.from(length > 0 ? [head] : [], { objectMode: false }) });
+      resolve3({ head, stream: import_node_stream4.Readable.from(length > 0 ? [head] : [], { objectMode: false }) });
     };
     const onError = (err) => {
       cleanup();
@@ -23715,7 +21322,7 @@ async function peek(src, n) {
   });
 }
 function through(src, decoder, what, format) {
-  const out = new import_node_stream3.PassThrough({ highWaterMark: INFLATE_CHUNK });
+  const out = new import_node_stream4.PassThrough({ highWaterMark: INFLATE_CHUNK });
   src.on("error", (err) => out.destroy(err));
   decoder.on("error", (err) => out.destroy(corruptLayer2(what, format, err)));
   out.on("close", () => {
@@ -23735,7 +21342,7 @@ function zstdDecompress(src, what) {
   return zstdProcess(src, what);
 }
 function zstdProcess(src, what) {
-  const out = new import_node_stream3.PassThrough({ highWaterMark: INFLATE_CHUNK });
+  const out = new import_node_stream4.PassThrough({ highWaterMark: INFLATE_CHUNK });
   const child = (0, import_node_child_process.spawn)("zstd", ["-dcq"], { stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => {
@@ -23778,13 +21385,13 @@ function corruptLayer2(what, format, err) {
     "the blob is damaged or truncated; rebuild, re-save or re-pull the image"
   );
 }
-var import_node_child_process, import_node_stream3, zlib, INFLATE_CHUNK, SNIFF_BYTES;
+var import_node_child_process, import_node_stream4, zlib, INFLATE_CHUNK, SNIFF_BYTES;
 var init_decompress = __esm({
   "src/sources/decompress.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_child_process = require("node:child_process");
-    import_node_stream3 = require("node:stream");
+    import_node_stream4 = require("node:stream");
     zlib = __toESM(require("node:zlib"));
     init_errors3();
     INFLATE_CHUNK = 1024 * 1024;
@@ -23836,31 +21443,43 @@ async function tarFileImageFiles(archivePath) {
 }
 function directoryImageFiles(dir) {
   const full = (path) => (0, import_node_path5.join)(dir, normaliseMemberName(path));
-  const sizeOf = async (path) => {
+  let root;
+  const find = async (path) => {
+    let real;
     try {
-      const s = await (0, import_promises2.stat)(full(path));
-      return s.isFile() ? s.size : void 0;
+      real = await (0, import_promises2.realpath)(full(path));
     } catch {
       return void 0;
     }
+    const base = await (root ??= (0, import_promises2.realpath)(dir));
+    if (!real.startsWith(base + import_node_path5.sep)) {
+      throw new GateError(
+        "CORRUPT_ARCHIVE",
+        `${path} in ${dir} is a symbolic link to a file outside the layout`,
+        "an OCI layout keeps its blobs as files inside it; write the layout again (skopeo copy, docker buildx --output type=oci)"
+      );
+    }
+    const s = await (0, import_promises2.stat)(real).catch(() => void 0);
+    return s?.isFile() ? { real, size: s.size } : void 0;
   };
   return {
     location: dir,
-    sizeOf,
+    sizeOf: async (path) => (await find(path))?.size,
     async readSmall(path) {
-      const size = await sizeOf(path);
-      if (size === void 0) return void 0;
-      if (size > MAX_JSON_BYTES) return Buffer.alloc(MAX_JSON_BYTES + 1);
-      return readRange(full(path), 0, size);
+      const f = await find(path);
+      if (f === void 0) return void 0;
+      if (f.size > MAX_JSON_BYTES) return Buffer.alloc(MAX_JSON_BYTES + 1);
+      return readRange(f.real, 0, f.size);
     },
     async open(path) {
-      if (await sizeOf(path) === void 0) throw missing(dir, path);
-      return (0, import_node_fs4.createReadStream)(full(path), { highWaterMark: READ_CHUNK });
+      const f = await find(path);
+      if (f === void 0) throw missing(dir, path);
+      return (0, import_node_fs4.createReadStream)(f.real, { highWaterMark: READ_CHUNK });
     },
     async openAt(path) {
-      const size = await sizeOf(path);
-      if (size === void 0) throw missing(dir, path);
-      return randomAccess(full(path), 0, size);
+      const f = await find(path);
+      if (f === void 0) throw missing(dir, path);
+      return randomAccess(f.real, 0, f.size);
     }
   };
 }
@@ -23876,7 +21495,7 @@ async function randomAccess(file2, offset, size) {
       if (n <= 0) return 0;
       return (0, import_node_fs4.readSync)(handle.fd, buffer, 0, n, offset + position);
     },
-    stream: () => size === 0 ? import_node_stream4.Readable.from([], { objectMode: false }) : (0, import_node_fs4.createReadStream)(file2, { start: offset, end: offset + size - 1, highWaterMark: READ_CHUNK }),
+    stream: () => size === 0 ? import_node_stream5.Readable.from([], { objectMode: false }) : (0, import_node_fs4.createReadStream)(file2, { start: offset, end: offset + size - 1, highWaterMark: READ_CHUNK }),
     close: () => handle.close()
   };
 }
@@ -23889,7 +21508,7 @@ async function readRange(file2, offset, size) {
 function missing(location, path) {
   return new GateError("CORRUPT_ARCHIVE", `${location} lacks ${path}, which its manifest lists`, "the archive or layout is incomplete; write it again");
 }
-var import_node_fs4, import_promises2, import_node_path5, import_node_stream4, READ_CHUNK, MAX_LINK_HOPS;
+var import_node_fs4, import_promises2, import_node_path5, import_node_stream5, READ_CHUNK, MAX_LINK_HOPS;
 var init_image_files = __esm({
   "src/sources/image-files.ts"() {
     "use strict";
@@ -23897,7 +21516,7 @@ var init_image_files = __esm({
     import_node_fs4 = require("node:fs");
     import_promises2 = require("node:fs/promises");
     import_node_path5 = require("node:path");
-    import_node_stream4 = require("node:stream");
+    import_node_stream5 = require("node:stream");
     init_errors3();
     init_config();
     init_file_index();
@@ -24048,7 +21667,7 @@ function parseManifestItems(doc, where3) {
 function pickItem(items, reference, location) {
   if (reference === void 0) return items[0];
   const index2 = archiveIndex(reference);
-  const found = index2 !== void 0 ? items[index2] : items.find((it) => it.RepoTags.some((tag) => nameMatches(reference, tag)));
+  const found = index2 !== void 0 ? items[index2] : [...items].reverse().find((it) => it.RepoTags.some((tag) => nameMatches(reference, tag)));
   if (found) return found;
   const present = items.flatMap((it, i) => it.RepoTags.length > 0 ? it.RepoTags : [`@${i}`]);
   throw new GateError(
@@ -24123,12 +21742,19 @@ var init_media_types = __esm({
 async function resolveImage(store, from, want) {
   if ("manifest" in from) return loadImage(store, from.manifest, want);
   const candidates = [];
-  await collectManifests(store, from.index, from.where, 0, candidates);
+  await collectManifests(store, from.index, from.where, 0, { out: candidates, seen: /* @__PURE__ */ new Set(), entries: 0 });
   if (candidates.length === 0) throw new GateError("NOT_AN_IMAGE", `${from.where} lists no image manifests`, from.emptyHint);
   const loaded = /* @__PURE__ */ new Map();
   const load = (c) => {
     let m = loaded.get(c.descriptor.digest);
     if (!m) {
+      if (loaded.size >= MAX_INDEXES) {
+        throw new GateError(
+          store.damaged,
+          `${store.location}: more than ${MAX_INDEXES} image manifests to read to learn their platforms (${from.where})`,
+          `${store.damagedFix}; a real index gives each image's platform`
+        );
+      }
       m = store.getManifest(c.descriptor.digest).then((stored) => {
         if (stored === void 0) throw store.missing("manifest", c.descriptor.digest);
         return loadImage(store, stored, void 0);
@@ -24165,22 +21791,39 @@ function namesOf(d) {
   const names = [d.annotations?.[REF_NAME], d.annotations?.[CONTAINERD_NAME]];
   return names.filter((n) => typeof n === "string" && n !== "");
 }
-async function collectManifests(store, descriptors, where3, depth, out, name) {
+async function collectManifests(store, descriptors, where3, depth, walk4, name) {
   for (const d of descriptors) {
+    if (++walk4.entries > MAX_INDEX_ENTRIES) {
+      throw new GateError(
+        store.damaged,
+        `${store.location}: its image indexes list more than ${MAX_INDEX_ENTRIES} entries (at ${where3})`,
+        `${store.damagedFix}; a real image index lists a few platforms`
+      );
+    }
     if (isAttestation(d)) continue;
     const ownName = namesOf(d)[0] ?? name;
     if (d.mediaType !== void 0 && INDEX_TYPES.has(d.mediaType)) {
+      const digest = store.checkDigest(d.digest, where3);
+      if (walk4.seen.has(digest)) continue;
       if (depth >= MAX_INDEX_DEPTH) throw new GateError(store.damaged, `${store.location}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
-      const nested = await store.getManifest(store.checkDigest(d.digest, where3));
+      if (walk4.seen.size >= MAX_INDEXES) {
+        throw new GateError(
+          store.damaged,
+          `${store.location}: more than ${MAX_INDEXES} image indexes to read (at ${where3})`,
+          `${store.damagedFix}; a real image nests one or two indexes`
+        );
+      }
+      walk4.seen.add(digest);
+      const nested = await store.getManifest(digest);
       if (nested === void 0) continue;
       const nestedWhere = `index ${d.digest} ${store.preposition} ${store.location}`;
-      await collectManifests(store, indexEntries(store, nested.doc, nestedWhere), nestedWhere, depth + 1, out, ownName);
+      await collectManifests(store, indexEntries(store, nested.doc, nestedWhere), nestedWhere, depth + 1, walk4, ownName);
       continue;
     }
     if (d.mediaType !== void 0 && !MANIFEST_TYPES.has(d.mediaType)) continue;
     store.checkDigest(d.digest, where3);
     const platform = descriptorPlatform(d);
-    out.push({ descriptor: d, ...platform && { platform }, ...ownName !== void 0 && { name: ownName } });
+    walk4.out.push({ descriptor: d, ...platform && { platform }, ...ownName !== void 0 && { name: ownName } });
   }
 }
 async function loadImage(store, manifest, want) {
@@ -24214,7 +21857,7 @@ async function loadImage(store, manifest, want) {
   }));
   return { manifestDigest: manifest.digest, configDigest, configBytes, config: config2, platform, layers };
 }
-var CONFIG_TYPES, REF_NAME, CONTAINERD_NAME;
+var CONFIG_TYPES, REF_NAME, CONTAINERD_NAME, MAX_INDEXES, MAX_INDEX_ENTRIES;
 var init_resolve_image = __esm({
   "src/sources/resolve-image.ts"() {
     "use strict";
@@ -24228,6 +21871,8 @@ var init_resolve_image = __esm({
     CONFIG_TYPES = /* @__PURE__ */ new Set(["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"]);
     REF_NAME = "org.opencontainers.image.ref.name";
     CONTAINERD_NAME = "io.containerd.image.name";
+    MAX_INDEXES = 64;
+    MAX_INDEX_ENTRIES = 1e4;
   }
 });
 
@@ -24511,7 +22156,7 @@ var require_http = __commonJS({
 });
 
 // node_modules/asn1/lib/ber/errors.js
-var require_errors2 = __commonJS({
+var require_errors = __commonJS({
   "node_modules/asn1/lib/ber/errors.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = {
@@ -24642,7 +22287,7 @@ var require_reader = __commonJS({
     var assert2 = require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
-    var errors = require_errors2();
+    var errors = require_errors();
     var newInvalidAsn1Error = errors.newInvalidAsn1Error;
     function Reader(data) {
       if (!data || !Buffer2.isBuffer(data))
@@ -24808,7 +22453,7 @@ var require_writer = __commonJS({
     var assert2 = require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
-    var errors = require_errors2();
+    var errors = require_errors();
     var newInvalidAsn1Error = errors.newInvalidAsn1Error;
     var DEFAULT_OPTS = {
       size: 1024,
@@ -25049,7 +22694,7 @@ var require_writer = __commonJS({
 var require_ber = __commonJS({
   "node_modules/asn1/lib/ber/index.js"(exports2, module2) {
     init_import_meta_url();
-    var errors = require_errors2();
+    var errors = require_errors();
     var types = require_types();
     var Reader = require_reader();
     var Writer = require_writer();
@@ -28559,7 +26204,7 @@ var require_bcrypt_pbkdf = __commonJS({
 });
 
 // node_modules/ssh2/lib/protocol/constants.js
-var require_constants2 = __commonJS({
+var require_constants = __commonJS({
   "node_modules/ssh2/lib/protocol/constants.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
@@ -29100,7 +26745,7 @@ var require_utils2 = __commonJS({
       doFatalError: (protocol, msg, level, reason) => {
         let err;
         if (DISCONNECT_REASON === void 0)
-          ({ DISCONNECT_REASON } = require_constants2());
+          ({ DISCONNECT_REASON } = require_constants());
         if (msg instanceof Error) {
           err = msg;
           if (typeof level !== "number")
@@ -31043,7 +28688,7 @@ var require_keyParser = __commonJS({
     var { Ber } = require_lib();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
     var { CIPHER_INFO } = require_crypto();
-    var { eddsaSupported, SUPPORTED_CIPHER } = require_constants2();
+    var { eddsaSupported, SUPPORTED_CIPHER } = require_constants();
     var {
       bufferSlice,
       makeBufferParser,
@@ -33336,7 +30981,7 @@ var require_handlers_misc = __commonJS({
       COMPAT,
       MESSAGE,
       TERMINAL_MODE
-    } = require_constants2();
+    } = require_constants();
     var {
       parseKey
     } = require_keyParser();
@@ -34273,7 +31918,7 @@ var require_kex = __commonJS({
       DEFAULT_COMPRESSION,
       DISCONNECT_REASON,
       MESSAGE
-    } = require_constants2();
+    } = require_constants();
     var {
       CIPHER_INFO,
       createCipher,
@@ -35904,7 +33549,7 @@ var require_Protocol = __commonJS({
       MESSAGE,
       SIGNALS,
       TERMINAL_MODE
-    } = require_constants2();
+    } = require_constants();
     var {
       DEFAULT_KEXINIT_CLIENT,
       DEFAULT_KEXINIT_SERVER,
@@ -40621,7 +38266,7 @@ var require_Channel = __commonJS({
     } = require("stream");
     var {
       CHANNEL_EXTENDED_DATATYPE: { STDERR }
-    } = require_constants2();
+    } = require_constants();
     var { bufferSlice } = require_utils2();
     var PACKET_SIZE = 32 * 1024;
     var MAX_WINDOW = 2 * 1024 * 1024;
@@ -41157,7 +38802,7 @@ var require_client = __commonJS({
       SUPPORTED_KEX,
       SUPPORTED_MAC,
       SUPPORTED_SERVER_HOST_KEY
-    } = require_constants2();
+    } = require_constants();
     var { init: cryptoInit } = require_crypto();
     var Protocol = require_Protocol();
     var { parseKey } = require_keyParser();
@@ -43032,7 +40677,7 @@ var require_server = __commonJS({
       SUPPORTED_KEX,
       SUPPORTED_MAC,
       SUPPORTED_SERVER_HOST_KEY
-    } = require_constants2();
+    } = require_constants();
     var { init: cryptoInit } = require_crypto();
     var { KexInit } = require_kex();
     var { parseKey } = require_keyParser();
@@ -44839,7 +42484,7 @@ var require_buffer_list = __commonJS({
         }
       }, {
         key: "join",
-        value: function join10(s) {
+        value: function join11(s) {
           if (this.length === 0) return "";
           var p = this.head;
           var ret = "" + p.data;
@@ -45048,7 +42693,7 @@ var require_destroy = __commonJS({
 });
 
 // node_modules/readable-stream/errors.js
-var require_errors3 = __commonJS({
+var require_errors2 = __commonJS({
   "node_modules/readable-stream/errors.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
@@ -45153,7 +42798,7 @@ var require_state = __commonJS({
   "node_modules/readable-stream/lib/internal/streams/state.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    var ERR_INVALID_OPT_VALUE = require_errors3().codes.ERR_INVALID_OPT_VALUE;
+    var ERR_INVALID_OPT_VALUE = require_errors2().codes.ERR_INVALID_OPT_VALUE;
     function highWaterMarkFrom(options, isDuplex, duplexKey) {
       return options.highWaterMark != null ? options.highWaterMark : isDuplex ? options[duplexKey] : null;
     }
@@ -45235,7 +42880,7 @@ var require_stream_writable = __commonJS({
   "node_modules/readable-stream/lib/_stream_writable.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    module2.exports = Writable;
+    module2.exports = Writable2;
     function CorkedRequest(state) {
       var _this = this;
       this.next = null;
@@ -45245,7 +42890,7 @@ var require_stream_writable = __commonJS({
       };
     }
     var Duplex;
-    Writable.WritableState = WritableState;
+    Writable2.WritableState = WritableState;
     var internalUtil = {
       deprecate: require_node()
     };
@@ -45262,7 +42907,7 @@ var require_stream_writable = __commonJS({
     var destroyImpl = require_destroy();
     var _require = require_state();
     var getHighWaterMark = _require.getHighWaterMark;
-    var _require$codes = require_errors3().codes;
+    var _require$codes = require_errors2().codes;
     var ERR_INVALID_ARG_TYPE = _require$codes.ERR_INVALID_ARG_TYPE;
     var ERR_METHOD_NOT_IMPLEMENTED = _require$codes.ERR_METHOD_NOT_IMPLEMENTED;
     var ERR_MULTIPLE_CALLBACK = _require$codes.ERR_MULTIPLE_CALLBACK;
@@ -45272,7 +42917,7 @@ var require_stream_writable = __commonJS({
     var ERR_STREAM_WRITE_AFTER_END = _require$codes.ERR_STREAM_WRITE_AFTER_END;
     var ERR_UNKNOWN_ENCODING = _require$codes.ERR_UNKNOWN_ENCODING;
     var errorOrDestroy = destroyImpl.errorOrDestroy;
-    require_inherits()(Writable, Stream);
+    require_inherits()(Writable2, Stream);
     function nop() {
     }
     function WritableState(options, stream, isDuplex) {
@@ -45333,10 +42978,10 @@ var require_stream_writable = __commonJS({
     var realHasInstance;
     if (typeof Symbol === "function" && Symbol.hasInstance && typeof Function.prototype[Symbol.hasInstance] === "function") {
       realHasInstance = Function.prototype[Symbol.hasInstance];
-      Object.defineProperty(Writable, Symbol.hasInstance, {
+      Object.defineProperty(Writable2, Symbol.hasInstance, {
         value: function value(object3) {
           if (realHasInstance.call(this, object3)) return true;
-          if (this !== Writable) return false;
+          if (this !== Writable2) return false;
           return object3 && object3._writableState instanceof WritableState;
         }
       });
@@ -45345,10 +42990,10 @@ var require_stream_writable = __commonJS({
         return object3 instanceof this;
       };
     }
-    function Writable(options) {
+    function Writable2(options) {
       Duplex = Duplex || require_stream_duplex();
       var isDuplex = this instanceof Duplex;
-      if (!isDuplex && !realHasInstance.call(Writable, this)) return new Writable(options);
+      if (!isDuplex && !realHasInstance.call(Writable2, this)) return new Writable2(options);
       this._writableState = new WritableState(options, this, isDuplex);
       this.writable = true;
       if (options) {
@@ -45359,7 +43004,7 @@ var require_stream_writable = __commonJS({
       }
       Stream.call(this);
     }
-    Writable.prototype.pipe = function() {
+    Writable2.prototype.pipe = function() {
       errorOrDestroy(this, new ERR_STREAM_CANNOT_PIPE());
     };
     function writeAfterEnd(stream, cb) {
@@ -45381,7 +43026,7 @@ var require_stream_writable = __commonJS({
       }
       return true;
     }
-    Writable.prototype.write = function(chunk, encoding, cb) {
+    Writable2.prototype.write = function(chunk, encoding, cb) {
       var state = this._writableState;
       var ret = false;
       var isBuf = !state.objectMode && _isUint8Array(chunk);
@@ -45402,23 +43047,23 @@ var require_stream_writable = __commonJS({
       }
       return ret;
     };
-    Writable.prototype.cork = function() {
+    Writable2.prototype.cork = function() {
       this._writableState.corked++;
     };
-    Writable.prototype.uncork = function() {
+    Writable2.prototype.uncork = function() {
       var state = this._writableState;
       if (state.corked) {
         state.corked--;
         if (!state.writing && !state.corked && !state.bufferProcessing && state.bufferedRequest) clearBuffer(this, state);
       }
     };
-    Writable.prototype.setDefaultEncoding = function setDefaultEncoding(encoding) {
+    Writable2.prototype.setDefaultEncoding = function setDefaultEncoding(encoding) {
       if (typeof encoding === "string") encoding = encoding.toLowerCase();
       if (!(["hex", "utf8", "utf-8", "ascii", "binary", "base64", "ucs2", "ucs-2", "utf16le", "utf-16le", "raw"].indexOf((encoding + "").toLowerCase()) > -1)) throw new ERR_UNKNOWN_ENCODING(encoding);
       this._writableState.defaultEncoding = encoding;
       return this;
     };
-    Object.defineProperty(Writable.prototype, "writableBuffer", {
+    Object.defineProperty(Writable2.prototype, "writableBuffer", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -45433,7 +43078,7 @@ var require_stream_writable = __commonJS({
       }
       return chunk;
     }
-    Object.defineProperty(Writable.prototype, "writableHighWaterMark", {
+    Object.defineProperty(Writable2.prototype, "writableHighWaterMark", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -45581,11 +43226,11 @@ var require_stream_writable = __commonJS({
       state.bufferedRequest = entry;
       state.bufferProcessing = false;
     }
-    Writable.prototype._write = function(chunk, encoding, cb) {
+    Writable2.prototype._write = function(chunk, encoding, cb) {
       cb(new ERR_METHOD_NOT_IMPLEMENTED("_write()"));
     };
-    Writable.prototype._writev = null;
-    Writable.prototype.end = function(chunk, encoding, cb) {
+    Writable2.prototype._writev = null;
+    Writable2.prototype.end = function(chunk, encoding, cb) {
       var state = this._writableState;
       if (typeof chunk === "function") {
         cb = chunk;
@@ -45603,7 +43248,7 @@ var require_stream_writable = __commonJS({
       if (!state.ending) endWritable(this, state, cb);
       return this;
     };
-    Object.defineProperty(Writable.prototype, "writableLength", {
+    Object.defineProperty(Writable2.prototype, "writableLength", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -45676,7 +43321,7 @@ var require_stream_writable = __commonJS({
       }
       state.corkedRequestsFree.next = corkReq;
     }
-    Object.defineProperty(Writable.prototype, "destroyed", {
+    Object.defineProperty(Writable2.prototype, "destroyed", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -45694,9 +43339,9 @@ var require_stream_writable = __commonJS({
         this._writableState.destroyed = value;
       }
     });
-    Writable.prototype.destroy = destroyImpl.destroy;
-    Writable.prototype._undestroy = destroyImpl.undestroy;
-    Writable.prototype._destroy = function(err, cb) {
+    Writable2.prototype.destroy = destroyImpl.destroy;
+    Writable2.prototype._undestroy = destroyImpl.undestroy;
+    Writable2.prototype._destroy = function(err, cb) {
       cb(err);
     };
   }
@@ -45713,14 +43358,14 @@ var require_stream_duplex = __commonJS({
       return keys2;
     };
     module2.exports = Duplex;
-    var Readable4 = require_stream_readable();
-    var Writable = require_stream_writable();
-    require_inherits()(Duplex, Readable4);
+    var Readable5 = require_stream_readable();
+    var Writable2 = require_stream_writable();
+    require_inherits()(Duplex, Readable5);
     {
-      keys = objectKeys(Writable.prototype);
+      keys = objectKeys(Writable2.prototype);
       for (v = 0; v < keys.length; v++) {
         method = keys[v];
-        if (!Duplex.prototype[method]) Duplex.prototype[method] = Writable.prototype[method];
+        if (!Duplex.prototype[method]) Duplex.prototype[method] = Writable2.prototype[method];
       }
     }
     var keys;
@@ -45728,8 +43373,8 @@ var require_stream_duplex = __commonJS({
     var v;
     function Duplex(options) {
       if (!(this instanceof Duplex)) return new Duplex(options);
-      Readable4.call(this, options);
-      Writable.call(this, options);
+      Readable5.call(this, options);
+      Writable2.call(this, options);
       this.allowHalfOpen = true;
       if (options) {
         if (options.readable === false) this.readable = false;
@@ -46099,7 +43744,7 @@ var require_end_of_stream = __commonJS({
   "node_modules/readable-stream/lib/internal/streams/end-of-stream.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    var ERR_STREAM_PREMATURE_CLOSE = require_errors3().codes.ERR_STREAM_PREMATURE_CLOSE;
+    var ERR_STREAM_PREMATURE_CLOSE = require_errors2().codes.ERR_STREAM_PREMATURE_CLOSE;
     function once(callback) {
       var called = false;
       return function() {
@@ -46446,15 +44091,15 @@ var require_from = __commonJS({
       }
       return (hint === "string" ? String : Number)(input2);
     }
-    var ERR_INVALID_ARG_TYPE = require_errors3().codes.ERR_INVALID_ARG_TYPE;
-    function from(Readable4, iterable, opts) {
+    var ERR_INVALID_ARG_TYPE = require_errors2().codes.ERR_INVALID_ARG_TYPE;
+    function from(Readable5, iterable, opts) {
       var iterator;
       if (iterable && typeof iterable.next === "function") {
         iterator = iterable;
       } else if (iterable && iterable[Symbol.asyncIterator]) iterator = iterable[Symbol.asyncIterator]();
       else if (iterable && iterable[Symbol.iterator]) iterator = iterable[Symbol.iterator]();
       else throw new ERR_INVALID_ARG_TYPE("iterable", ["Iterable"], iterable);
-      var readable = new Readable4(_objectSpread({
+      var readable = new Readable5(_objectSpread({
         objectMode: true
       }, opts));
       var reading = false;
@@ -46495,9 +44140,9 @@ var require_stream_readable = __commonJS({
   "node_modules/readable-stream/lib/_stream_readable.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    module2.exports = Readable4;
+    module2.exports = Readable5;
     var Duplex;
-    Readable4.ReadableState = ReadableState;
+    Readable5.ReadableState = ReadableState;
     var EE = require("events").EventEmitter;
     var EElistenerCount = function EElistenerCount2(emitter, type) {
       return emitter.listeners(type).length;
@@ -46524,7 +44169,7 @@ var require_stream_readable = __commonJS({
     var destroyImpl = require_destroy();
     var _require = require_state();
     var getHighWaterMark = _require.getHighWaterMark;
-    var _require$codes = require_errors3().codes;
+    var _require$codes = require_errors2().codes;
     var ERR_INVALID_ARG_TYPE = _require$codes.ERR_INVALID_ARG_TYPE;
     var ERR_STREAM_PUSH_AFTER_EOF = _require$codes.ERR_STREAM_PUSH_AFTER_EOF;
     var ERR_METHOD_NOT_IMPLEMENTED = _require$codes.ERR_METHOD_NOT_IMPLEMENTED;
@@ -46532,7 +44177,7 @@ var require_stream_readable = __commonJS({
     var StringDecoder;
     var createReadableStreamAsyncIterator;
     var from;
-    require_inherits()(Readable4, Stream);
+    require_inherits()(Readable5, Stream);
     var errorOrDestroy = destroyImpl.errorOrDestroy;
     var kProxyEvents = ["error", "close", "destroy", "pause", "resume"];
     function prependListener(emitter, event, fn) {
@@ -46576,9 +44221,9 @@ var require_stream_readable = __commonJS({
         this.encoding = options.encoding;
       }
     }
-    function Readable4(options) {
+    function Readable5(options) {
       Duplex = Duplex || require_stream_duplex();
-      if (!(this instanceof Readable4)) return new Readable4(options);
+      if (!(this instanceof Readable5)) return new Readable5(options);
       var isDuplex = this instanceof Duplex;
       this._readableState = new ReadableState(options, this, isDuplex);
       this.readable = true;
@@ -46588,7 +44233,7 @@ var require_stream_readable = __commonJS({
       }
       Stream.call(this);
     }
-    Object.defineProperty(Readable4.prototype, "destroyed", {
+    Object.defineProperty(Readable5.prototype, "destroyed", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -46606,12 +44251,12 @@ var require_stream_readable = __commonJS({
         this._readableState.destroyed = value;
       }
     });
-    Readable4.prototype.destroy = destroyImpl.destroy;
-    Readable4.prototype._undestroy = destroyImpl.undestroy;
-    Readable4.prototype._destroy = function(err, cb) {
+    Readable5.prototype.destroy = destroyImpl.destroy;
+    Readable5.prototype._undestroy = destroyImpl.undestroy;
+    Readable5.prototype._destroy = function(err, cb) {
       cb(err);
     };
-    Readable4.prototype.push = function(chunk, encoding) {
+    Readable5.prototype.push = function(chunk, encoding) {
       var state = this._readableState;
       var skipChunkCheck;
       if (!state.objectMode) {
@@ -46628,7 +44273,7 @@ var require_stream_readable = __commonJS({
       }
       return readableAddChunk(this, chunk, encoding, false, skipChunkCheck);
     };
-    Readable4.prototype.unshift = function(chunk) {
+    Readable5.prototype.unshift = function(chunk) {
       return readableAddChunk(this, chunk, null, true, false);
     };
     function readableAddChunk(stream, chunk, encoding, addToFront, skipChunkCheck) {
@@ -46689,10 +44334,10 @@ var require_stream_readable = __commonJS({
       }
       return er;
     }
-    Readable4.prototype.isPaused = function() {
+    Readable5.prototype.isPaused = function() {
       return this._readableState.flowing === false;
     };
-    Readable4.prototype.setEncoding = function(enc) {
+    Readable5.prototype.setEncoding = function(enc) {
       if (!StringDecoder) StringDecoder = require_string_decoder().StringDecoder;
       var decoder = new StringDecoder(enc);
       this._readableState.decoder = decoder;
@@ -46738,7 +44383,7 @@ var require_stream_readable = __commonJS({
       }
       return state.length;
     }
-    Readable4.prototype.read = function(n) {
+    Readable5.prototype.read = function(n) {
       debug("read", n);
       n = parseInt(n, 10);
       var state = this._readableState;
@@ -46847,10 +44492,10 @@ var require_stream_readable = __commonJS({
       }
       state.readingMore = false;
     }
-    Readable4.prototype._read = function(n) {
+    Readable5.prototype._read = function(n) {
       errorOrDestroy(this, new ERR_METHOD_NOT_IMPLEMENTED("_read()"));
     };
-    Readable4.prototype.pipe = function(dest, pipeOpts) {
+    Readable5.prototype.pipe = function(dest, pipeOpts) {
       var src = this;
       var state = this._readableState;
       switch (state.pipesCount) {
@@ -46953,7 +44598,7 @@ var require_stream_readable = __commonJS({
         }
       };
     }
-    Readable4.prototype.unpipe = function(dest) {
+    Readable5.prototype.unpipe = function(dest) {
       var state = this._readableState;
       var unpipeInfo = {
         hasUnpiped: false
@@ -46987,7 +44632,7 @@ var require_stream_readable = __commonJS({
       dest.emit("unpipe", this, unpipeInfo);
       return this;
     };
-    Readable4.prototype.on = function(ev, fn) {
+    Readable5.prototype.on = function(ev, fn) {
       var res = Stream.prototype.on.call(this, ev, fn);
       var state = this._readableState;
       if (ev === "data") {
@@ -47008,15 +44653,15 @@ var require_stream_readable = __commonJS({
       }
       return res;
     };
-    Readable4.prototype.addListener = Readable4.prototype.on;
-    Readable4.prototype.removeListener = function(ev, fn) {
+    Readable5.prototype.addListener = Readable5.prototype.on;
+    Readable5.prototype.removeListener = function(ev, fn) {
       var res = Stream.prototype.removeListener.call(this, ev, fn);
       if (ev === "readable") {
         process.nextTick(updateReadableListening, this);
       }
       return res;
     };
-    Readable4.prototype.removeAllListeners = function(ev) {
+    Readable5.prototype.removeAllListeners = function(ev) {
       var res = Stream.prototype.removeAllListeners.apply(this, arguments);
       if (ev === "readable" || ev === void 0) {
         process.nextTick(updateReadableListening, this);
@@ -47036,7 +44681,7 @@ var require_stream_readable = __commonJS({
       debug("readable nexttick read 0");
       self2.read(0);
     }
-    Readable4.prototype.resume = function() {
+    Readable5.prototype.resume = function() {
       var state = this._readableState;
       if (!state.flowing) {
         debug("resume");
@@ -47062,7 +44707,7 @@ var require_stream_readable = __commonJS({
       flow(stream);
       if (state.flowing && !state.reading) stream.read(0);
     }
-    Readable4.prototype.pause = function() {
+    Readable5.prototype.pause = function() {
       debug("call pause flowing=%j", this._readableState.flowing);
       if (this._readableState.flowing !== false) {
         debug("pause");
@@ -47077,7 +44722,7 @@ var require_stream_readable = __commonJS({
       debug("flow", state.flowing);
       while (state.flowing && stream.read() !== null) ;
     }
-    Readable4.prototype.wrap = function(stream) {
+    Readable5.prototype.wrap = function(stream) {
       var _this = this;
       var state = this._readableState;
       var paused = false;
@@ -47122,14 +44767,14 @@ var require_stream_readable = __commonJS({
       return this;
     };
     if (typeof Symbol === "function") {
-      Readable4.prototype[Symbol.asyncIterator] = function() {
+      Readable5.prototype[Symbol.asyncIterator] = function() {
         if (createReadableStreamAsyncIterator === void 0) {
           createReadableStreamAsyncIterator = require_async_iterator();
         }
         return createReadableStreamAsyncIterator(this);
       };
     }
-    Object.defineProperty(Readable4.prototype, "readableHighWaterMark", {
+    Object.defineProperty(Readable5.prototype, "readableHighWaterMark", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -47138,7 +44783,7 @@ var require_stream_readable = __commonJS({
         return this._readableState.highWaterMark;
       }
     });
-    Object.defineProperty(Readable4.prototype, "readableBuffer", {
+    Object.defineProperty(Readable5.prototype, "readableBuffer", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -47147,7 +44792,7 @@ var require_stream_readable = __commonJS({
         return this._readableState && this._readableState.buffer;
       }
     });
-    Object.defineProperty(Readable4.prototype, "readableFlowing", {
+    Object.defineProperty(Readable5.prototype, "readableFlowing", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -47161,8 +44806,8 @@ var require_stream_readable = __commonJS({
         }
       }
     });
-    Readable4._fromList = fromList;
-    Object.defineProperty(Readable4.prototype, "readableLength", {
+    Readable5._fromList = fromList;
+    Object.defineProperty(Readable5.prototype, "readableLength", {
       // making it explicit this property is not enumerable
       // because otherwise some prototype manipulation in
       // userland will fail
@@ -47208,11 +44853,11 @@ var require_stream_readable = __commonJS({
       }
     }
     if (typeof Symbol === "function") {
-      Readable4.from = function(iterable, opts) {
+      Readable5.from = function(iterable, opts) {
         if (from === void 0) {
           from = require_from();
         }
-        return from(Readable4, iterable, opts);
+        return from(Readable5, iterable, opts);
       };
     }
     function indexOf(xs, x) {
@@ -47230,7 +44875,7 @@ var require_stream_transform = __commonJS({
     "use strict";
     init_import_meta_url();
     module2.exports = Transform3;
-    var _require$codes = require_errors3().codes;
+    var _require$codes = require_errors2().codes;
     var ERR_METHOD_NOT_IMPLEMENTED = _require$codes.ERR_METHOD_NOT_IMPLEMENTED;
     var ERR_MULTIPLE_CALLBACK = _require$codes.ERR_MULTIPLE_CALLBACK;
     var ERR_TRANSFORM_ALREADY_TRANSFORMING = _require$codes.ERR_TRANSFORM_ALREADY_TRANSFORMING;
@@ -47358,7 +45003,7 @@ var require_pipeline = __commonJS({
         callback.apply(void 0, arguments);
       };
     }
-    var _require$codes = require_errors3().codes;
+    var _require$codes = require_errors2().codes;
     var ERR_MISSING_ARGS = _require$codes.ERR_MISSING_ARGS;
     var ERR_STREAM_DESTROYED = _require$codes.ERR_STREAM_DESTROYED;
     function noop(err) {
@@ -49503,7 +47148,7 @@ var require_bl = __commonJS({
 });
 
 // node_modules/tar-fs/node_modules/tar-stream/headers.js
-var require_headers2 = __commonJS({
+var require_headers = __commonJS({
   "node_modules/tar-fs/node_modules/tar-stream/headers.js"(exports2) {
     init_import_meta_url();
     var alloc = Buffer.alloc;
@@ -49743,13 +47388,13 @@ var require_headers2 = __commonJS({
 });
 
 // node_modules/tar-fs/node_modules/tar-stream/extract.js
-var require_extract2 = __commonJS({
+var require_extract = __commonJS({
   "node_modules/tar-fs/node_modules/tar-stream/extract.js"(exports2, module2) {
     init_import_meta_url();
     var util = require("util");
     var bl = require_bl();
-    var headers = require_headers2();
-    var Writable = require_readable().Writable;
+    var headers = require_headers();
+    var Writable2 = require_readable().Writable;
     var PassThrough4 = require_readable().PassThrough;
     var noop = function() {
     };
@@ -49780,7 +47425,7 @@ var require_extract2 = __commonJS({
     };
     var Extract = function(opts) {
       if (!(this instanceof Extract)) return new Extract(opts);
-      Writable.call(this, opts);
+      Writable2.call(this, opts);
       opts = opts || {};
       this._offset = 0;
       this._buffer = bl();
@@ -49904,7 +47549,7 @@ var require_extract2 = __commonJS({
       this._onheader = onheader;
       this._parse(512, onheader);
     };
-    util.inherits(Extract, Writable);
+    util.inherits(Extract, Writable2);
     Extract.prototype.destroy = function(err) {
       if (this._destroyed) return;
       this._destroyed = true;
@@ -50128,17 +47773,17 @@ var require_end_of_stream2 = __commonJS({
 });
 
 // node_modules/tar-fs/node_modules/tar-stream/pack.js
-var require_pack2 = __commonJS({
+var require_pack = __commonJS({
   "node_modules/tar-fs/node_modules/tar-stream/pack.js"(exports2, module2) {
     init_import_meta_url();
     var constants2 = require_fs_constants();
     var eos = require_end_of_stream2();
     var inherits = require_inherits();
     var alloc = Buffer.alloc;
-    var Readable4 = require_readable().Readable;
-    var Writable = require_readable().Writable;
+    var Readable5 = require_readable().Readable;
+    var Writable2 = require_readable().Writable;
     var StringDecoder = require("string_decoder").StringDecoder;
-    var headers = require_headers2();
+    var headers = require_headers();
     var DMODE = parseInt("755", 8);
     var FMODE = parseInt("644", 8);
     var END_OF_TAR = alloc(1024);
@@ -50164,12 +47809,12 @@ var require_pack2 = __commonJS({
       return "file";
     }
     var Sink = function(to) {
-      Writable.call(this);
+      Writable2.call(this);
       this.written = 0;
       this._to = to;
       this._destroyed = false;
     };
-    inherits(Sink, Writable);
+    inherits(Sink, Writable2);
     Sink.prototype._write = function(data, enc, cb) {
       this.written += data.length;
       if (this._to.push(data)) return cb();
@@ -50181,12 +47826,12 @@ var require_pack2 = __commonJS({
       this.emit("close");
     };
     var LinkSink = function() {
-      Writable.call(this);
+      Writable2.call(this);
       this.linkname = "";
       this._decoder = new StringDecoder("utf-8");
       this._destroyed = false;
     };
-    inherits(LinkSink, Writable);
+    inherits(LinkSink, Writable2);
     LinkSink.prototype._write = function(data, enc, cb) {
       this.linkname += this._decoder.write(data);
       cb();
@@ -50197,10 +47842,10 @@ var require_pack2 = __commonJS({
       this.emit("close");
     };
     var Void = function() {
-      Writable.call(this);
+      Writable2.call(this);
       this._destroyed = false;
     };
-    inherits(Void, Writable);
+    inherits(Void, Writable2);
     Void.prototype._write = function(data, enc, cb) {
       cb(new Error("No body allowed for this entry"));
     };
@@ -50211,14 +47856,14 @@ var require_pack2 = __commonJS({
     };
     var Pack = function(opts) {
       if (!(this instanceof Pack)) return new Pack(opts);
-      Readable4.call(this, opts);
+      Readable5.call(this, opts);
       this._drain = noop;
       this._finalized = false;
       this._finalizing = false;
       this._destroyed = false;
       this._stream = null;
     };
-    inherits(Pack, Readable4);
+    inherits(Pack, Readable5);
     Pack.prototype.entry = function(header, buffer, callback) {
       if (this._stream) throw new Error("already piping an entry");
       if (this._finalized || this._destroyed) return;
@@ -50344,11 +47989,11 @@ var require_pack2 = __commonJS({
 });
 
 // node_modules/tar-fs/node_modules/tar-stream/index.js
-var require_tar_stream2 = __commonJS({
+var require_tar_stream = __commonJS({
   "node_modules/tar-fs/node_modules/tar-stream/index.js"(exports2) {
     init_import_meta_url();
-    exports2.extract = require_extract2();
-    exports2.pack = require_pack2();
+    exports2.extract = require_extract();
+    exports2.pack = require_pack();
   }
 });
 
@@ -50520,7 +48165,7 @@ var require_tar_fs = __commonJS({
   "node_modules/tar-fs/index.js"(exports2) {
     init_import_meta_url();
     var chownr = require_chownr();
-    var tar = require_tar_stream2();
+    var tar = require_tar_stream();
     var pump = require_pump();
     var mkdirp = require_mkdirp_classic();
     var fs = require("fs");
@@ -53178,7 +50823,7 @@ var require_node3 = __commonJS({
 });
 
 // node_modules/@grpc/grpc-js/build/src/constants.js
-var require_constants3 = __commonJS({
+var require_constants2 = __commonJS({
   "node_modules/@grpc/grpc-js/build/src/constants.js"(exports2) {
     "use strict";
     init_import_meta_url();
@@ -53332,7 +50977,7 @@ var require_logging = __commonJS({
     exports2.log = exports2.setLoggerVerbosity = exports2.setLogger = exports2.getLogger = void 0;
     exports2.trace = trace;
     exports2.isTracerEnabled = isTracerEnabled;
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var process_1 = require("process");
     var clientVersion = require_package2().version;
     var DEFAULT_LOGGER = {
@@ -53461,7 +51106,7 @@ var require_metadata = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.Metadata = void 0;
     var logging_1 = require_logging();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var error_1 = require_error();
     var LEGAL_KEY_REGEX = /^[:0-9a-z_.-]+$/;
     var LEGAL_NON_BINARY_VALUE_REGEX = /^[ -~]*$/;
@@ -54054,7 +51699,7 @@ var require_channel_credentials = __commonJS({
     var uri_parser_1 = require_uri_parser();
     var resolver_1 = require_resolver();
     var logging_1 = require_logging();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     function verifyIsBufferOrNull(obj, friendlyName) {
       if (obj && !(obj instanceof Buffer)) {
         throw new TypeError(`${friendlyName}, if provided, must be a Buffer.`);
@@ -54453,7 +52098,7 @@ var require_load_balancer = __commonJS({
     exports2.getDefaultConfig = getDefaultConfig;
     exports2.selectLbConfigFromList = selectLbConfigFromList;
     var logging_1 = require_logging();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     function createChildChannelControlHelper(parent, overrides) {
       var _a3, _b, _c, _d, _e, _f, _g, _h, _j, _k;
       return {
@@ -54540,7 +52185,7 @@ var require_service_config = __commonJS({
     exports2.validateServiceConfig = validateServiceConfig;
     exports2.extractAndSelectServiceConfig = extractAndSelectServiceConfig;
     var os = require("os");
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var DURATION_REGEX = /^\d+(\.\d{1,9})?s$/;
     var CLIENT_LANGUAGE_STRING = "node";
     function validateName(obj) {
@@ -54900,7 +52545,7 @@ var require_picker = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.QueuePicker = exports2.UnavailablePicker = exports2.PickResultType = void 0;
     var metadata_1 = require_metadata();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var PickResultType;
     (function(PickResultType2) {
       PickResultType2[PickResultType2["COMPLETE"] = 0] = "COMPLETE";
@@ -54961,7 +52606,7 @@ var require_backoff_timeout = __commonJS({
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.BackoffTimeout = void 0;
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var logging = require_logging();
     var TRACER_NAME = "backoff";
     var INITIAL_BACKOFF_MS = 1e3;
@@ -55257,10 +52902,10 @@ var require_resolving_load_balancer = __commonJS({
     var resolver_1 = require_resolver();
     var picker_1 = require_picker();
     var backoff_timeout_1 = require_backoff_timeout();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var metadata_1 = require_metadata();
     var logging = require_logging();
-    var constants_2 = require_constants3();
+    var constants_2 = require_constants2();
     var uri_parser_1 = require_uri_parser();
     var load_balancer_child_handler_1 = require_load_balancer_child_handler();
     var TRACER_NAME = "resolving_load_balancer";
@@ -56570,7 +54215,7 @@ var require_call = __commonJS({
     exports2.callErrorFromStatus = callErrorFromStatus;
     var events_1 = require("events");
     var stream_1 = require("stream");
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     function callErrorFromStatus(status, callerStack) {
       const message = `${status.code} ${constants_1.Status[status.code]}: ${status.details}`;
       const error62 = new Error(message);
@@ -56793,7 +54438,7 @@ var require_client_interceptors = __commonJS({
     exports2.getInterceptingCall = getInterceptingCall;
     var metadata_1 = require_metadata();
     var call_interface_1 = require_call_interface();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var error_1 = require_error();
     var InterceptorConfigurationError = class _InterceptorConfigurationError extends Error {
       constructor(message) {
@@ -57147,7 +54792,7 @@ var require_client2 = __commonJS({
     var call_1 = require_call();
     var channel_1 = require_channel();
     var connectivity_state_1 = require_connectivity_state();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var metadata_1 = require_metadata();
     var client_interceptors_1 = require_client_interceptors();
     var CHANNEL_SYMBOL = /* @__PURE__ */ Symbol();
@@ -67220,7 +64865,7 @@ var require_channelz = __commonJS({
     var net_1 = require("net");
     var ordered_map_1 = require_cjs();
     var connectivity_state_1 = require_connectivity_state();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var subchannel_address_1 = require_subchannel_address();
     var admin_1 = require_admin();
     var make_client_1 = require_make_client();
@@ -67858,7 +65503,7 @@ var require_compression_filter = __commonJS({
     exports2.CompressionFilterFactory = exports2.CompressionFilter = void 0;
     var zlib2 = require("zlib");
     var compression_algorithms_1 = require_compression_algorithms();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var filter_1 = require_filter();
     var logging = require_logging();
     var isCompressionAlgorithmKey = (key) => {
@@ -68126,7 +65771,7 @@ var require_control_plane_status = __commonJS({
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.restrictControlPlaneStatusCode = restrictControlPlaneStatusCode;
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var INAPPROPRIATE_CONTROL_PLANE_CODES = [
       constants_1.Status.OK,
       constants_1.Status.INVALID_ARGUMENT,
@@ -68307,7 +65952,7 @@ var require_single_subchannel_channel = __commonJS({
     var channelz_1 = require_channelz();
     var compression_filter_1 = require_compression_filter();
     var connectivity_state_1 = require_connectivity_state();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var control_plane_status_1 = require_control_plane_status();
     var deadline_1 = require_deadline();
     var filter_stack_1 = require_filter_stack();
@@ -68520,7 +66165,7 @@ var require_subchannel = __commonJS({
     var connectivity_state_1 = require_connectivity_state();
     var backoff_timeout_1 = require_backoff_timeout();
     var logging = require_logging();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var uri_parser_1 = require_uri_parser();
     var subchannel_address_1 = require_subchannel_address();
     var channelz_1 = require_channelz();
@@ -68882,11 +66527,11 @@ var require_resolver_dns = __commonJS({
     var resolver_1 = require_resolver();
     var dns_1 = require("dns");
     var service_config_1 = require_service_config();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var call_interface_1 = require_call_interface();
     var metadata_1 = require_metadata();
     var logging = require_logging();
-    var constants_2 = require_constants3();
+    var constants_2 = require_constants2();
     var uri_parser_1 = require_uri_parser();
     var net_1 = require("net");
     var backoff_timeout_1 = require_backoff_timeout();
@@ -69170,7 +66815,7 @@ var require_http_proxy = __commonJS({
     exports2.mapProxyName = mapProxyName;
     exports2.getProxiedConnection = getProxiedConnection;
     var logging_1 = require_logging();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var net_1 = require("net");
     var http2 = require("http");
     var logging = require_logging();
@@ -69475,11 +67120,11 @@ var require_subchannel_call = __commonJS({
     exports2.Http2SubchannelCall = void 0;
     var http2 = require("http2");
     var os = require("os");
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var metadata_1 = require_metadata();
     var stream_decoder_1 = require_stream_decoder();
     var logging = require_logging();
-    var constants_2 = require_constants3();
+    var constants_2 = require_constants2();
     var TRACER_NAME = "subchannel_call";
     function getSystemErrorName(errno) {
       for (const [name, num] of Object.entries(os.constants.errno)) {
@@ -69930,7 +67575,7 @@ var require_transport = __commonJS({
     var http2 = require("http2");
     var tls_1 = require("tls");
     var channelz_1 = require_channelz();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var http_proxy_1 = require_http_proxy();
     var logging = require_logging();
     var resolver_1 = require_resolver();
@@ -70607,7 +68252,7 @@ var require_load_balancing_call = __commonJS({
     exports2.LoadBalancingCall = void 0;
     var call_credentials_1 = require_call_credentials();
     var connectivity_state_1 = require_connectivity_state();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var deadline_1 = require_deadline();
     var metadata_1 = require_metadata();
     var picker_1 = require_picker();
@@ -70873,7 +68518,7 @@ var require_resolving_call = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.ResolvingCall = void 0;
     var call_credentials_1 = require_call_credentials();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var deadline_1 = require_deadline();
     var metadata_1 = require_metadata();
     var logging = require_logging();
@@ -71183,7 +68828,7 @@ var require_retrying_call = __commonJS({
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.RetryingCall = exports2.MessageBufferTracker = exports2.RetryThrottler = void 0;
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var deadline_1 = require_deadline();
     var metadata_1 = require_metadata();
     var logging = require_logging();
@@ -71956,7 +69601,7 @@ var require_internal_channel = __commonJS({
     var subchannel_pool_1 = require_subchannel_pool();
     var picker_1 = require_picker();
     var metadata_1 = require_metadata();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var filter_stack_1 = require_filter_stack();
     var compression_filter_1 = require_compression_filter();
     var resolver_1 = require_resolver();
@@ -72580,7 +70225,7 @@ var require_server_call = __commonJS({
     exports2.serverErrorToStatus = serverErrorToStatus;
     var events_1 = require("events");
     var stream_1 = require("stream");
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var metadata_1 = require_metadata();
     function serverErrorToStatus(error62, overrideTrailers) {
       var _a3;
@@ -73146,7 +70791,7 @@ var require_orca = __commonJS({
     var duration_1 = require_duration();
     var channel_credentials_1 = require_channel_credentials();
     var subchannel_interface_1 = require_subchannel_interface();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var backoff_timeout_1 = require_backoff_timeout();
     var connectivity_state_1 = require_connectivity_state();
     var loadedOrcaProto = null;
@@ -73439,7 +71084,7 @@ var require_server_interceptors = __commonJS({
     exports2.isInterceptingServerListener = isInterceptingServerListener;
     exports2.getServerInterceptingCall = getServerInterceptingCall;
     var metadata_1 = require_metadata();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var http2 = require("http2");
     var error_1 = require_error();
     var zlib2 = require("zlib");
@@ -74250,7 +71895,7 @@ var require_server2 = __commonJS({
     exports2.Server = void 0;
     var http2 = require("http2");
     var util = require("util");
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var server_call_1 = require_server_call();
     var server_credentials_1 = require_server_credentials();
     var resolver_1 = require_resolver();
@@ -75747,7 +73392,7 @@ var require_load_balancer_pick_first = __commonJS({
     var picker_1 = require_picker();
     var subchannel_address_1 = require_subchannel_address();
     var logging = require_logging();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var subchannel_address_2 = require_subchannel_address();
     var net_1 = require("net");
     var call_interface_1 = require_call_interface();
@@ -76162,7 +73807,7 @@ var require_certificate_provider = __commonJS({
     exports2.FileWatcherCertificateProvider = void 0;
     var fs = require("fs");
     var logging = require_logging();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var util_1 = require("util");
     var TRACER_NAME = "certificate_provider";
     function trace(text3) {
@@ -76461,7 +74106,7 @@ var require_resolver_ip = __commonJS({
     exports2.setup = setup;
     var net_1 = require("net");
     var call_interface_1 = require_call_interface();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var metadata_1 = require_metadata();
     var resolver_1 = require_resolver();
     var subchannel_address_1 = require_subchannel_address();
@@ -76556,7 +74201,7 @@ var require_load_balancer_round_robin = __commonJS({
     var connectivity_state_1 = require_connectivity_state();
     var picker_1 = require_picker();
     var logging = require_logging();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var subchannel_address_1 = require_subchannel_address();
     var load_balancer_pick_first_1 = require_load_balancer_pick_first();
     var TRACER_NAME = "round_robin";
@@ -76730,7 +74375,7 @@ var require_load_balancer_outlier_detection = __commonJS({
     exports2.OutlierDetectionLoadBalancer = exports2.OutlierDetectionLoadBalancingConfig = void 0;
     exports2.setup = setup;
     var connectivity_state_1 = require_connectivity_state();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var duration_1 = require_duration();
     var experimental_1 = require_experimental();
     var load_balancer_1 = require_load_balancer();
@@ -77332,7 +74977,7 @@ var require_load_balancer_weighted_round_robin = __commonJS({
     exports2.WeightedRoundRobinLoadBalancingConfig = void 0;
     exports2.setup = setup;
     var connectivity_state_1 = require_connectivity_state();
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     var duration_1 = require_duration();
     var load_balancer_1 = require_load_balancer();
     var load_balancer_pick_first_1 = require_load_balancer_pick_first();
@@ -77707,7 +75352,7 @@ var require_src4 = __commonJS({
     Object.defineProperty(exports2, "Client", { enumerable: true, get: function() {
       return client_1.Client;
     } });
-    var constants_1 = require_constants3();
+    var constants_1 = require_constants2();
     Object.defineProperty(exports2, "logVerbosity", { enumerable: true, get: function() {
       return constants_1.LogVerbosity;
     } });
@@ -79798,6 +77443,2446 @@ var require_docker = __commonJS({
   }
 });
 
+// node_modules/events-universal/default.js
+var require_default = __commonJS({
+  "node_modules/events-universal/default.js"(exports2, module2) {
+    init_import_meta_url();
+    module2.exports = require("events");
+  }
+});
+
+// node_modules/fast-fifo/fixed-size.js
+var require_fixed_size = __commonJS({
+  "node_modules/fast-fifo/fixed-size.js"(exports2, module2) {
+    init_import_meta_url();
+    module2.exports = class FixedFIFO {
+      constructor(hwm) {
+        if (!(hwm > 0) || (hwm - 1 & hwm) !== 0) throw new Error("Max size for a FixedFIFO should be a power of two");
+        this.buffer = new Array(hwm);
+        this.mask = hwm - 1;
+        this.top = 0;
+        this.btm = 0;
+        this.next = null;
+      }
+      clear() {
+        this.top = this.btm = 0;
+        this.next = null;
+        this.buffer.fill(void 0);
+      }
+      push(data) {
+        if (this.buffer[this.top] !== void 0) return false;
+        this.buffer[this.top] = data;
+        this.top = this.top + 1 & this.mask;
+        return true;
+      }
+      shift() {
+        const last = this.buffer[this.btm];
+        if (last === void 0) return void 0;
+        this.buffer[this.btm] = void 0;
+        this.btm = this.btm + 1 & this.mask;
+        return last;
+      }
+      peek() {
+        return this.buffer[this.btm];
+      }
+      isEmpty() {
+        return this.buffer[this.btm] === void 0;
+      }
+    };
+  }
+});
+
+// node_modules/fast-fifo/index.js
+var require_fast_fifo = __commonJS({
+  "node_modules/fast-fifo/index.js"(exports2, module2) {
+    init_import_meta_url();
+    var FixedFIFO = require_fixed_size();
+    module2.exports = class FastFIFO {
+      constructor(hwm) {
+        this.hwm = hwm || 16;
+        this.head = new FixedFIFO(this.hwm);
+        this.tail = this.head;
+        this.length = 0;
+      }
+      clear() {
+        this.head = this.tail;
+        this.head.clear();
+        this.length = 0;
+      }
+      push(val) {
+        this.length++;
+        if (!this.head.push(val)) {
+          const prev = this.head;
+          this.head = prev.next = new FixedFIFO(2 * this.head.buffer.length);
+          this.head.push(val);
+        }
+      }
+      shift() {
+        if (this.length !== 0) this.length--;
+        const val = this.tail.shift();
+        if (val === void 0 && this.tail.next) {
+          const next = this.tail.next;
+          this.tail.next = null;
+          this.tail = next;
+          return this.tail.shift();
+        }
+        return val;
+      }
+      peek() {
+        const val = this.tail.peek();
+        if (val === void 0 && this.tail.next) return this.tail.next.peek();
+        return val;
+      }
+      isEmpty() {
+        return this.length === 0;
+      }
+    };
+  }
+});
+
+// node_modules/b4a/index.js
+var require_b4a = __commonJS({
+  "node_modules/b4a/index.js"(exports2, module2) {
+    init_import_meta_url();
+    function isBuffer(value) {
+      return Buffer.isBuffer(value) || value instanceof Uint8Array;
+    }
+    function isEncoding(encoding) {
+      return Buffer.isEncoding(encoding);
+    }
+    function alloc(size, fill2, encoding) {
+      return Buffer.alloc(size, fill2, encoding);
+    }
+    function allocUnsafe(size) {
+      return Buffer.allocUnsafe(size);
+    }
+    function allocUnsafeSlow(size) {
+      return Buffer.allocUnsafeSlow(size);
+    }
+    function byteLength2(string4, encoding) {
+      return Buffer.byteLength(string4, encoding);
+    }
+    function compare2(a, b) {
+      return Buffer.compare(a, b);
+    }
+    function concat(buffers, totalLength) {
+      return Buffer.concat(buffers, totalLength);
+    }
+    function copy(source, target, targetStart, start, end) {
+      return toBuffer(source).copy(target, targetStart, start, end);
+    }
+    function equals(a, b) {
+      return toBuffer(a).equals(b);
+    }
+    function fill(buffer, value, offset, end, encoding) {
+      return toBuffer(buffer).fill(value, offset, end, encoding);
+    }
+    function from(value, encodingOrOffset, length) {
+      return Buffer.from(value, encodingOrOffset, length);
+    }
+    function includes(buffer, value, byteOffset, encoding) {
+      return toBuffer(buffer).includes(value, byteOffset, encoding);
+    }
+    function indexOf(buffer, value, byfeOffset, encoding) {
+      return toBuffer(buffer).indexOf(value, byfeOffset, encoding);
+    }
+    function lastIndexOf(buffer, value, byteOffset, encoding) {
+      return toBuffer(buffer).lastIndexOf(value, byteOffset, encoding);
+    }
+    function swap16(buffer) {
+      return toBuffer(buffer).swap16();
+    }
+    function swap32(buffer) {
+      return toBuffer(buffer).swap32();
+    }
+    function swap64(buffer) {
+      return toBuffer(buffer).swap64();
+    }
+    function toBuffer(buffer) {
+      if (Buffer.isBuffer(buffer)) return buffer;
+      return Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    }
+    function toString(buffer, encoding, start, end) {
+      return toBuffer(buffer).toString(encoding, start, end);
+    }
+    function toHex(buffer, start, end) {
+      return toBuffer(buffer).toString("hex", start, end);
+    }
+    function write(buffer, string4, offset, length, encoding) {
+      return toBuffer(buffer).write(string4, offset, length, encoding);
+    }
+    function readDoubleBE(buffer, offset) {
+      return toBuffer(buffer).readDoubleBE(offset);
+    }
+    function readDoubleLE(buffer, offset) {
+      return toBuffer(buffer).readDoubleLE(offset);
+    }
+    function readFloatBE(buffer, offset) {
+      return toBuffer(buffer).readFloatBE(offset);
+    }
+    function readFloatLE(buffer, offset) {
+      return toBuffer(buffer).readFloatLE(offset);
+    }
+    function readInt32BE(buffer, offset) {
+      return toBuffer(buffer).readInt32BE(offset);
+    }
+    function readInt32LE(buffer, offset) {
+      return toBuffer(buffer).readInt32LE(offset);
+    }
+    function readUInt32BE(buffer, offset) {
+      return toBuffer(buffer).readUInt32BE(offset);
+    }
+    function readUInt32LE(buffer, offset) {
+      return toBuffer(buffer).readUInt32LE(offset);
+    }
+    function writeDoubleBE(buffer, value, offset) {
+      return toBuffer(buffer).writeDoubleBE(value, offset);
+    }
+    function writeDoubleLE(buffer, value, offset) {
+      return toBuffer(buffer).writeDoubleLE(value, offset);
+    }
+    function writeFloatBE(buffer, value, offset) {
+      return toBuffer(buffer).writeFloatBE(value, offset);
+    }
+    function writeFloatLE(buffer, value, offset) {
+      return toBuffer(buffer).writeFloatLE(value, offset);
+    }
+    function writeInt32BE(buffer, value, offset) {
+      return toBuffer(buffer).writeInt32BE(value, offset);
+    }
+    function writeInt32LE(buffer, value, offset) {
+      return toBuffer(buffer).writeInt32LE(value, offset);
+    }
+    function writeUInt32BE(buffer, value, offset) {
+      return toBuffer(buffer).writeUInt32BE(value, offset);
+    }
+    function writeUInt32LE(buffer, value, offset) {
+      return toBuffer(buffer).writeUInt32LE(value, offset);
+    }
+    module2.exports = {
+      isBuffer,
+      isEncoding,
+      alloc,
+      allocUnsafe,
+      allocUnsafeSlow,
+      byteLength: byteLength2,
+      compare: compare2,
+      concat,
+      copy,
+      equals,
+      fill,
+      from,
+      includes,
+      indexOf,
+      lastIndexOf,
+      swap16,
+      swap32,
+      swap64,
+      toBuffer,
+      toString,
+      toHex,
+      write,
+      readDoubleBE,
+      readDoubleLE,
+      readFloatBE,
+      readFloatLE,
+      readInt32BE,
+      readInt32LE,
+      readUInt32BE,
+      readUInt32LE,
+      writeDoubleBE,
+      writeDoubleLE,
+      writeFloatBE,
+      writeFloatLE,
+      writeInt32BE,
+      writeInt32LE,
+      writeUInt32BE,
+      writeUInt32LE
+    };
+  }
+});
+
+// node_modules/text-decoder/lib/pass-through-decoder.js
+var require_pass_through_decoder = __commonJS({
+  "node_modules/text-decoder/lib/pass-through-decoder.js"(exports2, module2) {
+    init_import_meta_url();
+    var b4a = require_b4a();
+    module2.exports = class PassThroughDecoder {
+      constructor(encoding) {
+        this.encoding = encoding;
+      }
+      get remaining() {
+        return 0;
+      }
+      decode(data) {
+        return b4a.toString(data, this.encoding);
+      }
+      flush() {
+        return "";
+      }
+    };
+  }
+});
+
+// node_modules/text-decoder/lib/utf8-decoder.js
+var require_utf8_decoder = __commonJS({
+  "node_modules/text-decoder/lib/utf8-decoder.js"(exports2, module2) {
+    init_import_meta_url();
+    var b4a = require_b4a();
+    module2.exports = class UTF8Decoder {
+      constructor() {
+        this._reset();
+      }
+      get remaining() {
+        return this.bytesSeen;
+      }
+      decode(data) {
+        if (data.byteLength === 0) return "";
+        if (this.bytesNeeded === 0 && trailingIncomplete(data, 0) === 0) {
+          this.bytesSeen = trailingBytesSeen(data);
+          return b4a.toString(data, "utf8");
+        }
+        let result = "";
+        let start = 0;
+        if (this.bytesNeeded > 0) {
+          while (start < data.byteLength) {
+            const byte = data[start];
+            if (byte < this.lowerBoundary || byte > this.upperBoundary) {
+              result += "\uFFFD";
+              this._reset();
+              break;
+            }
+            this.lowerBoundary = 128;
+            this.upperBoundary = 191;
+            this.codePoint = this.codePoint << 6 | byte & 63;
+            this.bytesSeen++;
+            start++;
+            if (this.bytesSeen === this.bytesNeeded) {
+              result += String.fromCodePoint(this.codePoint);
+              this._reset();
+              break;
+            }
+          }
+          if (this.bytesNeeded > 0) return result;
+        }
+        const trailing = trailingIncomplete(data, start);
+        const end = data.byteLength - trailing;
+        if (end > start) result += b4a.toString(data, "utf8", start, end);
+        for (let i = end; i < data.byteLength; i++) {
+          const byte = data[i];
+          if (this.bytesNeeded === 0) {
+            if (byte <= 127) {
+              this.bytesSeen = 0;
+              result += String.fromCharCode(byte);
+            } else if (byte >= 194 && byte <= 223) {
+              this.bytesNeeded = 2;
+              this.bytesSeen = 1;
+              this.codePoint = byte & 31;
+            } else if (byte >= 224 && byte <= 239) {
+              if (byte === 224) this.lowerBoundary = 160;
+              else if (byte === 237) this.upperBoundary = 159;
+              this.bytesNeeded = 3;
+              this.bytesSeen = 1;
+              this.codePoint = byte & 15;
+            } else if (byte >= 240 && byte <= 244) {
+              if (byte === 240) this.lowerBoundary = 144;
+              else if (byte === 244) this.upperBoundary = 143;
+              this.bytesNeeded = 4;
+              this.bytesSeen = 1;
+              this.codePoint = byte & 7;
+            } else {
+              this.bytesSeen = 1;
+              result += "\uFFFD";
+            }
+            continue;
+          }
+          if (byte < this.lowerBoundary || byte > this.upperBoundary) {
+            result += "\uFFFD";
+            i--;
+            this._reset();
+            continue;
+          }
+          this.lowerBoundary = 128;
+          this.upperBoundary = 191;
+          this.codePoint = this.codePoint << 6 | byte & 63;
+          this.bytesSeen++;
+          if (this.bytesSeen === this.bytesNeeded) {
+            result += String.fromCodePoint(this.codePoint);
+            this._reset();
+          }
+        }
+        return result;
+      }
+      flush() {
+        const result = this.bytesNeeded > 0 ? "\uFFFD" : "";
+        this._reset();
+        return result;
+      }
+      _reset() {
+        this.codePoint = 0;
+        this.bytesNeeded = 0;
+        this.bytesSeen = 0;
+        this.lowerBoundary = 128;
+        this.upperBoundary = 191;
+      }
+    };
+    function trailingIncomplete(data, start) {
+      const len = data.byteLength;
+      if (len <= start) return 0;
+      const limit = Math.max(start, len - 4);
+      let i = len - 1;
+      while (i > limit && (data[i] & 192) === 128) i--;
+      if (i < start) return 0;
+      const byte = data[i];
+      let needed;
+      if (byte <= 127) return 0;
+      if (byte >= 194 && byte <= 223) needed = 2;
+      else if (byte >= 224 && byte <= 239) needed = 3;
+      else if (byte >= 240 && byte <= 244) needed = 4;
+      else return 0;
+      const available = len - i;
+      return available < needed ? available : 0;
+    }
+    function trailingBytesSeen(data) {
+      const len = data.byteLength;
+      if (len === 0) return 0;
+      const last = data[len - 1];
+      if (last <= 127) return 0;
+      if ((last & 192) !== 128) return 1;
+      const limit = Math.max(0, len - 4);
+      let i = len - 2;
+      while (i >= limit && (data[i] & 192) === 128) i--;
+      if (i < 0) return 1;
+      const first = data[i];
+      let needed;
+      if (first >= 194 && first <= 223) needed = 2;
+      else if (first >= 224 && first <= 239) needed = 3;
+      else if (first >= 240 && first <= 244) needed = 4;
+      else return 1;
+      if (len - i !== needed) return 1;
+      if (needed >= 3) {
+        const second = data[i + 1];
+        if (first === 224 && second < 160) return 1;
+        if (first === 237 && second > 159) return 1;
+        if (first === 240 && second < 144) return 1;
+        if (first === 244 && second > 143) return 1;
+      }
+      return 0;
+    }
+  }
+});
+
+// node_modules/text-decoder/index.js
+var require_text_decoder = __commonJS({
+  "node_modules/text-decoder/index.js"(exports2, module2) {
+    init_import_meta_url();
+    var PassThroughDecoder = require_pass_through_decoder();
+    var UTF8Decoder = require_utf8_decoder();
+    module2.exports = class TextDecoder {
+      constructor(encoding = "utf8") {
+        this.encoding = normalizeEncoding(encoding);
+        switch (this.encoding) {
+          case "utf8":
+            this.decoder = new UTF8Decoder();
+            break;
+          case "utf16le":
+          case "base64":
+            throw new Error("Unsupported encoding: " + this.encoding);
+          default:
+            this.decoder = new PassThroughDecoder(this.encoding);
+        }
+      }
+      get remaining() {
+        return this.decoder.remaining;
+      }
+      push(data) {
+        if (typeof data === "string") return data;
+        return this.decoder.decode(data);
+      }
+      // For Node.js compatibility
+      write(data) {
+        return this.push(data);
+      }
+      end(data) {
+        let result = "";
+        if (data) result = this.push(data);
+        result += this.decoder.flush();
+        return result;
+      }
+    };
+    function normalizeEncoding(encoding) {
+      encoding = encoding.toLowerCase();
+      switch (encoding) {
+        case "utf8":
+        case "utf-8":
+          return "utf8";
+        case "ucs2":
+        case "ucs-2":
+        case "utf16le":
+        case "utf-16le":
+          return "utf16le";
+        case "latin1":
+        case "binary":
+          return "latin1";
+        case "base64":
+        case "ascii":
+        case "hex":
+          return encoding;
+        default:
+          throw new Error("Unknown encoding: " + encoding);
+      }
+    }
+  }
+});
+
+// node_modules/streamx/lib/errors.js
+var require_errors3 = __commonJS({
+  "node_modules/streamx/lib/errors.js"(exports2, module2) {
+    init_import_meta_url();
+    module2.exports = class StreamError extends Error {
+      constructor(msg, code, fn = StreamError) {
+        super(msg);
+        this.code = code;
+        if (Error.captureStackTrace) {
+          Error.captureStackTrace(this, fn);
+        }
+      }
+      static isStreamDestroyed(err) {
+        return err && err.code === "STREAM_DESTROYED";
+      }
+      static isPrematureClose(err) {
+        return err && err.code === "PREMATURE_CLOSE";
+      }
+      static isAborted(err) {
+        return err && err.code === "ABORTED";
+      }
+      static isBadArgument(err) {
+        return err && err.code === "BAD_ARGUMENT";
+      }
+      get name() {
+        return "StreamError";
+      }
+      static STREAM_DESTROYED() {
+        return new StreamError("Stream was destroyed", "STREAM_DESTROYED", StreamError.STREAM_DESTROYED);
+      }
+      static PREMATURE_CLOSE(msg = "Premature close") {
+        return new StreamError(msg, "PREMATURE_CLOSE", StreamError.PREMATURE_CLOSE);
+      }
+      static ABORTED() {
+        return new StreamError("Stream aborted", "ABORTED", StreamError.ABORTED);
+      }
+      static BAD_ARGUMENT(msg = "Bad argument") {
+        return new StreamError(msg, "BAD_ARGUMENT", StreamError.BAD_ARGUMENT);
+      }
+    };
+  }
+});
+
+// node_modules/streamx/index.js
+var require_streamx = __commonJS({
+  "node_modules/streamx/index.js"(exports2, module2) {
+    init_import_meta_url();
+    var { EventEmitter } = require_default();
+    var FIFO = require_fast_fifo();
+    var TextDecoder2 = require_text_decoder();
+    var StreamError = require_errors3();
+    var qmt = typeof queueMicrotask === "undefined" ? (fn) => global.process.nextTick(fn) : queueMicrotask;
+    var MAX = (1 << 29) - 1;
+    var OPENING = 1;
+    var PREDESTROYING = 2;
+    var DESTROYING = 4;
+    var DESTROYED = 8;
+    var NOT_OPENING = MAX ^ OPENING;
+    var NOT_PREDESTROYING = MAX ^ PREDESTROYING;
+    var READ_ACTIVE = 1 << 4;
+    var READ_UPDATING = 2 << 4;
+    var READ_PRIMARY = 4 << 4;
+    var READ_QUEUED = 8 << 4;
+    var READ_RESUMED = 16 << 4;
+    var READ_PIPE_DRAINED = 32 << 4;
+    var READ_ENDING = 64 << 4;
+    var READ_EMIT_DATA = 128 << 4;
+    var READ_EMIT_READABLE = 256 << 4;
+    var READ_EMITTED_READABLE = 512 << 4;
+    var READ_DONE = 1024 << 4;
+    var READ_NEXT_TICK = 2048 << 4;
+    var READ_NEEDS_PUSH = 4096 << 4;
+    var READ_READ_AHEAD = 8192 << 4;
+    var READ_FLOWING = READ_RESUMED | READ_PIPE_DRAINED;
+    var READ_ACTIVE_AND_NEEDS_PUSH = READ_ACTIVE | READ_NEEDS_PUSH;
+    var READ_PRIMARY_AND_ACTIVE = READ_PRIMARY | READ_ACTIVE;
+    var READ_EMIT_READABLE_AND_QUEUED = READ_EMIT_READABLE | READ_QUEUED;
+    var READ_RESUMED_READ_AHEAD = READ_RESUMED | READ_READ_AHEAD;
+    var READ_NOT_ACTIVE = MAX ^ READ_ACTIVE;
+    var READ_NON_PRIMARY = MAX ^ READ_PRIMARY;
+    var READ_NON_PRIMARY_AND_PUSHED = MAX ^ (READ_PRIMARY | READ_NEEDS_PUSH);
+    var READ_PUSHED = MAX ^ READ_NEEDS_PUSH;
+    var READ_PAUSED = MAX ^ READ_RESUMED;
+    var READ_NOT_QUEUED = MAX ^ (READ_QUEUED | READ_EMITTED_READABLE);
+    var READ_NOT_ENDING = MAX ^ READ_ENDING;
+    var READ_PIPE_NOT_DRAINED = MAX ^ READ_FLOWING;
+    var READ_NOT_NEXT_TICK = MAX ^ READ_NEXT_TICK;
+    var READ_NOT_UPDATING = MAX ^ READ_UPDATING;
+    var READ_NO_READ_AHEAD = MAX ^ READ_READ_AHEAD;
+    var READ_PAUSED_NO_READ_AHEAD = MAX ^ READ_RESUMED_READ_AHEAD;
+    var WRITE_ACTIVE = 1 << 18;
+    var WRITE_UPDATING = 2 << 18;
+    var WRITE_PRIMARY = 4 << 18;
+    var WRITE_QUEUED = 8 << 18;
+    var WRITE_UNDRAINED = 16 << 18;
+    var WRITE_DONE = 32 << 18;
+    var WRITE_EMIT_DRAIN = 64 << 18;
+    var WRITE_NEXT_TICK = 128 << 18;
+    var WRITE_WRITING = 256 << 18;
+    var WRITE_FINISHING = 512 << 18;
+    var WRITE_CORKED = 1024 << 18;
+    var WRITE_NOT_ACTIVE = MAX ^ (WRITE_ACTIVE | WRITE_WRITING);
+    var WRITE_NON_PRIMARY = MAX ^ WRITE_PRIMARY;
+    var WRITE_NOT_FINISHING = MAX ^ (WRITE_ACTIVE | WRITE_FINISHING);
+    var WRITE_DRAINED = MAX ^ WRITE_UNDRAINED;
+    var WRITE_NOT_QUEUED = MAX ^ WRITE_QUEUED;
+    var WRITE_NOT_NEXT_TICK = MAX ^ WRITE_NEXT_TICK;
+    var WRITE_NOT_UPDATING = MAX ^ WRITE_UPDATING;
+    var WRITE_NOT_CORKED = MAX ^ WRITE_CORKED;
+    var ACTIVE = READ_ACTIVE | WRITE_ACTIVE;
+    var NOT_ACTIVE = MAX ^ ACTIVE;
+    var DONE = READ_DONE | WRITE_DONE;
+    var DESTROY_STATUS = DESTROYING | DESTROYED | PREDESTROYING;
+    var OPEN_STATUS = DESTROY_STATUS | OPENING;
+    var AUTO_DESTROY = DESTROY_STATUS | DONE;
+    var NON_PRIMARY = WRITE_NON_PRIMARY & READ_NON_PRIMARY;
+    var ACTIVE_OR_TICKING = WRITE_NEXT_TICK | READ_NEXT_TICK;
+    var TICKING = ACTIVE_OR_TICKING & NOT_ACTIVE;
+    var IS_OPENING = OPEN_STATUS | TICKING;
+    var READ_PRIMARY_STATUS = OPEN_STATUS | READ_ENDING | READ_DONE;
+    var READ_STATUS = OPEN_STATUS | READ_DONE | READ_QUEUED;
+    var READ_ENDING_STATUS = OPEN_STATUS | READ_ENDING | READ_QUEUED;
+    var READ_READABLE_STATUS = OPEN_STATUS | READ_EMIT_READABLE | READ_QUEUED | READ_EMITTED_READABLE;
+    var SHOULD_NOT_READ = OPEN_STATUS | READ_ACTIVE | READ_ENDING | READ_DONE | READ_NEEDS_PUSH | READ_READ_AHEAD;
+    var READ_BACKPRESSURE_STATUS = DESTROY_STATUS | READ_ENDING | READ_DONE;
+    var READ_UPDATE_SYNC_STATUS = READ_UPDATING | OPEN_STATUS | READ_NEXT_TICK | READ_PRIMARY;
+    var READ_NEXT_TICK_OR_OPENING = READ_NEXT_TICK | OPENING;
+    var WRITE_PRIMARY_STATUS = OPEN_STATUS | WRITE_FINISHING | WRITE_DONE;
+    var WRITE_QUEUED_AND_UNDRAINED = WRITE_QUEUED | WRITE_UNDRAINED;
+    var WRITE_QUEUED_AND_ACTIVE = WRITE_QUEUED | WRITE_ACTIVE;
+    var WRITE_DRAIN_STATUS = WRITE_QUEUED | WRITE_UNDRAINED | OPEN_STATUS | WRITE_ACTIVE;
+    var WRITE_STATUS = OPEN_STATUS | WRITE_ACTIVE | WRITE_QUEUED | WRITE_CORKED;
+    var WRITE_PRIMARY_AND_ACTIVE = WRITE_PRIMARY | WRITE_ACTIVE;
+    var WRITE_ACTIVE_AND_WRITING = WRITE_ACTIVE | WRITE_WRITING;
+    var WRITE_FINISHING_STATUS = OPEN_STATUS | WRITE_FINISHING | WRITE_QUEUED_AND_ACTIVE | WRITE_DONE;
+    var WRITE_BACKPRESSURE_STATUS = WRITE_UNDRAINED | DESTROY_STATUS | WRITE_FINISHING | WRITE_DONE;
+    var WRITE_UPDATE_SYNC_STATUS = WRITE_UPDATING | OPEN_STATUS | WRITE_NEXT_TICK | WRITE_PRIMARY;
+    var WRITE_DROP_DATA = WRITE_FINISHING | WRITE_DONE | DESTROY_STATUS;
+    var asyncIterator = Symbol.asyncIterator || /* @__PURE__ */ Symbol("asyncIterator");
+    var WritableState = class {
+      constructor(stream, { highWaterMark = 16384, map: map2 = null, mapWritable, byteLength: byteLength2, byteLengthWritable } = {}) {
+        this.stream = stream;
+        this.queue = new FIFO();
+        this.highWaterMark = highWaterMark;
+        this.buffered = 0;
+        this.error = null;
+        this.pipeline = null;
+        this.drains = null;
+        this.byteLength = byteLengthWritable || byteLength2 || defaultByteLength;
+        this.map = mapWritable || map2;
+        this.afterWrite = afterWrite.bind(this);
+        this.afterUpdateNextTick = updateWriteNT.bind(this);
+      }
+      get ending() {
+        return (this.stream._duplexState & WRITE_FINISHING) !== 0;
+      }
+      get ended() {
+        return (this.stream._duplexState & WRITE_DONE) !== 0;
+      }
+      push(data) {
+        if ((this.stream._duplexState & WRITE_DROP_DATA) !== 0) return false;
+        if (this.map !== null) data = this.map(data);
+        this.buffered += this.byteLength(data);
+        this.queue.push(data);
+        if (this.buffered < this.highWaterMark) {
+          this.stream._duplexState |= WRITE_QUEUED;
+          return true;
+        }
+        this.stream._duplexState |= WRITE_QUEUED_AND_UNDRAINED;
+        return false;
+      }
+      shift() {
+        const data = this.queue.shift();
+        this.buffered -= this.byteLength(data);
+        if (this.buffered === 0) this.stream._duplexState &= WRITE_NOT_QUEUED;
+        return data;
+      }
+      end(data) {
+        if (typeof data === "function") {
+          this.stream.once("finish", data);
+        } else if (data !== void 0 && data !== null) {
+          this.push(data);
+        }
+        this.stream._duplexState = (this.stream._duplexState | WRITE_FINISHING) & WRITE_NON_PRIMARY;
+      }
+      autoBatch(data, cb) {
+        const buffer = [];
+        const stream = this.stream;
+        buffer.push(data);
+        while ((stream._duplexState & WRITE_STATUS) === WRITE_QUEUED_AND_ACTIVE) {
+          buffer.push(stream._writableState.shift());
+        }
+        if ((stream._duplexState & OPEN_STATUS) !== 0) return cb(null);
+        stream._writev(buffer, cb);
+      }
+      update() {
+        const stream = this.stream;
+        stream._duplexState |= WRITE_UPDATING;
+        do {
+          while ((stream._duplexState & WRITE_STATUS) === WRITE_QUEUED) {
+            const data = this.shift();
+            stream._duplexState |= WRITE_ACTIVE_AND_WRITING;
+            stream._write(data, this.afterWrite);
+          }
+          if ((stream._duplexState & WRITE_PRIMARY_AND_ACTIVE) === 0) this.updateNonPrimary();
+        } while (this.continueUpdate() === true);
+        stream._duplexState &= WRITE_NOT_UPDATING;
+      }
+      updateNonPrimary() {
+        const stream = this.stream;
+        if ((stream._duplexState & WRITE_FINISHING_STATUS) === WRITE_FINISHING) {
+          stream._duplexState = stream._duplexState | WRITE_ACTIVE;
+          stream._final(afterFinal.bind(this));
+          return;
+        }
+        if ((stream._duplexState & DESTROY_STATUS) === DESTROYING) {
+          if ((stream._duplexState & ACTIVE_OR_TICKING) === 0) {
+            stream._duplexState |= ACTIVE;
+            stream._destroy(afterDestroy.bind(this));
+          }
+          return;
+        }
+        if ((stream._duplexState & IS_OPENING) === OPENING) {
+          stream._duplexState = (stream._duplexState | ACTIVE) & NOT_OPENING;
+          stream._open(afterOpen.bind(this));
+        }
+      }
+      continueUpdate() {
+        if ((this.stream._duplexState & WRITE_NEXT_TICK) === 0) return false;
+        this.stream._duplexState &= WRITE_NOT_NEXT_TICK;
+        return true;
+      }
+      updateCallback() {
+        if ((this.stream._duplexState & WRITE_UPDATE_SYNC_STATUS) === WRITE_PRIMARY) {
+          this.update();
+        } else {
+          this.updateNextTick();
+        }
+      }
+      updateNextTick() {
+        if ((this.stream._duplexState & WRITE_NEXT_TICK) !== 0) return;
+        this.stream._duplexState |= WRITE_NEXT_TICK;
+        if ((this.stream._duplexState & WRITE_UPDATING) === 0) qmt(this.afterUpdateNextTick);
+      }
+    };
+    var ReadableState = class {
+      constructor(stream, { highWaterMark = 16384, map: map2 = null, mapReadable, byteLength: byteLength2, byteLengthReadable } = {}) {
+        this.stream = stream;
+        this.queue = new FIFO();
+        this.highWaterMark = highWaterMark === 0 ? 1 : highWaterMark;
+        this.buffered = 0;
+        this.readAhead = highWaterMark > 0;
+        this.error = null;
+        this.pipeline = null;
+        this.byteLength = byteLengthReadable || byteLength2 || defaultByteLength;
+        this.map = mapReadable || map2;
+        this.pipeTo = null;
+        this.afterRead = afterRead.bind(this);
+        this.afterUpdateNextTick = updateReadNT.bind(this);
+      }
+      get ending() {
+        return (this.stream._duplexState & READ_ENDING) !== 0;
+      }
+      get ended() {
+        return (this.stream._duplexState & READ_DONE) !== 0;
+      }
+      pipe(pipeTo, cb) {
+        if (this.pipeTo !== null) throw StreamError.BAD_ARGUMENT("Can only pipe to one destination");
+        if (typeof cb !== "function") cb = null;
+        this.stream._duplexState |= READ_PIPE_DRAINED;
+        this.pipeTo = pipeTo;
+        this.pipeline = new Pipeline(this.stream, pipeTo, cb);
+        if (cb) this.stream.on("error", noop);
+        if (isStreamx(pipeTo)) {
+          pipeTo._writableState.pipeline = this.pipeline;
+          if (cb) pipeTo.on("error", noop);
+          pipeTo.on("finish", this.pipeline.finished.bind(this.pipeline));
+        } else {
+          const onerror = this.pipeline.done.bind(this.pipeline, pipeTo);
+          const onclose = this.pipeline.done.bind(this.pipeline, pipeTo, null);
+          pipeTo.on("error", onerror);
+          pipeTo.on("close", onclose);
+          pipeTo.on("finish", this.pipeline.finished.bind(this.pipeline));
+        }
+        pipeTo.on("drain", afterDrain.bind(this));
+        this.stream.emit("piping", pipeTo);
+        pipeTo.emit("pipe", this.stream);
+      }
+      push(data) {
+        const stream = this.stream;
+        if (data === null) {
+          this.highWaterMark = 0;
+          stream._duplexState = (stream._duplexState | READ_ENDING) & READ_NON_PRIMARY_AND_PUSHED;
+          return false;
+        }
+        if (this.map !== null) {
+          data = this.map(data);
+          if (data === null) {
+            stream._duplexState &= READ_PUSHED;
+            return this.buffered < this.highWaterMark;
+          }
+        }
+        this.buffered += this.byteLength(data);
+        this.queue.push(data);
+        stream._duplexState = (stream._duplexState | READ_QUEUED) & READ_PUSHED;
+        return this.buffered < this.highWaterMark;
+      }
+      shift() {
+        const data = this.queue.shift();
+        this.buffered -= this.byteLength(data);
+        if (this.buffered === 0) {
+          this.stream._duplexState &= READ_NOT_QUEUED;
+        }
+        return data;
+      }
+      unshift(data) {
+        const pending = [this.map !== null ? this.map(data) : data];
+        while (this.buffered > 0) pending.push(this.shift());
+        for (let i = 0; i < pending.length - 1; i++) {
+          const data2 = pending[i];
+          this.buffered += this.byteLength(data2);
+          this.queue.push(data2);
+        }
+        this.push(pending[pending.length - 1]);
+      }
+      read() {
+        const stream = this.stream;
+        if ((stream._duplexState & READ_STATUS) === READ_QUEUED) {
+          const data = this.shift();
+          if (this.pipeTo !== null && this.pipeTo.write(data) === false) {
+            stream._duplexState &= READ_PIPE_NOT_DRAINED;
+          }
+          if ((stream._duplexState & READ_EMIT_DATA) !== 0) {
+            stream.emit("data", data);
+          }
+          return data;
+        }
+        if (this.readAhead === false) {
+          stream._duplexState |= READ_READ_AHEAD;
+          this.updateNextTick();
+        }
+        return null;
+      }
+      drain() {
+        const stream = this.stream;
+        while ((stream._duplexState & READ_STATUS) === READ_QUEUED && (stream._duplexState & READ_FLOWING) !== 0) {
+          const data = this.shift();
+          if (this.pipeTo !== null && this.pipeTo.write(data) === false) {
+            stream._duplexState &= READ_PIPE_NOT_DRAINED;
+          }
+          if ((stream._duplexState & READ_EMIT_DATA) !== 0) {
+            stream.emit("data", data);
+          }
+        }
+      }
+      update() {
+        const stream = this.stream;
+        stream._duplexState |= READ_UPDATING;
+        do {
+          this.drain();
+          while (this.buffered < this.highWaterMark && (stream._duplexState & SHOULD_NOT_READ) === READ_READ_AHEAD) {
+            stream._duplexState |= READ_ACTIVE_AND_NEEDS_PUSH;
+            stream._read(this.afterRead);
+            this.drain();
+          }
+          if ((stream._duplexState & READ_READABLE_STATUS) === READ_EMIT_READABLE_AND_QUEUED) {
+            stream._duplexState |= READ_EMITTED_READABLE;
+            stream.emit("readable");
+          }
+          if ((stream._duplexState & READ_PRIMARY_AND_ACTIVE) === 0) {
+            this.updateNonPrimary();
+          }
+        } while (this.continueUpdate() === true);
+        stream._duplexState &= READ_NOT_UPDATING;
+      }
+      updateNonPrimary() {
+        const stream = this.stream;
+        if ((stream._duplexState & READ_ENDING_STATUS) === READ_ENDING) {
+          stream._duplexState = (stream._duplexState | READ_DONE) & READ_NOT_ENDING;
+          stream.emit("end");
+          if ((stream._duplexState & AUTO_DESTROY) === DONE) {
+            stream._duplexState |= DESTROYING;
+          }
+          if (this.pipeTo !== null) {
+            this.pipeTo.end();
+          }
+        }
+        if ((stream._duplexState & DESTROY_STATUS) === DESTROYING) {
+          if ((stream._duplexState & ACTIVE_OR_TICKING) === 0) {
+            stream._duplexState |= ACTIVE;
+            stream._destroy(afterDestroy.bind(this));
+          }
+          return;
+        }
+        if ((stream._duplexState & IS_OPENING) === OPENING) {
+          stream._duplexState = (stream._duplexState | ACTIVE) & NOT_OPENING;
+          stream._open(afterOpen.bind(this));
+        }
+      }
+      continueUpdate() {
+        if ((this.stream._duplexState & READ_NEXT_TICK) === 0) return false;
+        this.stream._duplexState &= READ_NOT_NEXT_TICK;
+        return true;
+      }
+      updateCallback() {
+        if ((this.stream._duplexState & READ_UPDATE_SYNC_STATUS) === READ_PRIMARY) {
+          this.update();
+        } else {
+          this.updateNextTick();
+        }
+      }
+      updateNextTickIfOpen() {
+        if ((this.stream._duplexState & READ_NEXT_TICK_OR_OPENING) !== 0) return;
+        this.stream._duplexState |= READ_NEXT_TICK;
+        if ((this.stream._duplexState & READ_UPDATING) === 0) qmt(this.afterUpdateNextTick);
+      }
+      updateNextTick() {
+        if ((this.stream._duplexState & READ_NEXT_TICK) !== 0) return;
+        this.stream._duplexState |= READ_NEXT_TICK;
+        if ((this.stream._duplexState & READ_UPDATING) === 0) qmt(this.afterUpdateNextTick);
+      }
+    };
+    var TransformState = class {
+      constructor(stream) {
+        this.data = null;
+        this.afterTransform = afterTransform.bind(stream);
+        this.afterFinal = null;
+      }
+    };
+    var Pipeline = class {
+      constructor(src, dst, cb) {
+        this.from = src;
+        this.to = dst;
+        this.afterPipe = cb;
+        this.error = null;
+        this.pipeToFinished = false;
+      }
+      finished() {
+        this.pipeToFinished = true;
+      }
+      done(stream, err) {
+        if (err) this.error = err;
+        if (stream === this.to) {
+          this.to = null;
+          if (this.from !== null) {
+            if ((this.from._duplexState & READ_DONE) === 0 || !this.pipeToFinished) {
+              this.from.destroy(this.error || StreamError.PREMATURE_CLOSE("Writable stream closed"));
+            }
+            return;
+          }
+        }
+        if (stream === this.from) {
+          this.from = null;
+          if (this.to !== null) {
+            if ((stream._duplexState & READ_DONE) === 0) {
+              this.to.destroy(this.error || StreamError.PREMATURE_CLOSE("Readable stream closed"));
+            }
+            return;
+          }
+        }
+        if (this.afterPipe !== null) this.afterPipe(this.error);
+        this.to = this.from = this.afterPipe = null;
+      }
+    };
+    function afterDrain() {
+      this.stream._duplexState |= READ_PIPE_DRAINED;
+      this.updateCallback();
+    }
+    function afterFinal(err) {
+      const stream = this.stream;
+      if (err) stream.destroy(err);
+      if ((stream._duplexState & DESTROY_STATUS) === 0) {
+        stream._duplexState |= WRITE_DONE;
+        stream.emit("finish");
+      }
+      if ((stream._duplexState & AUTO_DESTROY) === DONE) {
+        stream._duplexState |= DESTROYING;
+      }
+      stream._duplexState &= WRITE_NOT_FINISHING;
+      if ((stream._duplexState & WRITE_UPDATING) === 0) {
+        this.update();
+      } else {
+        this.updateNextTick();
+      }
+    }
+    function afterDestroy(err) {
+      const stream = this.stream;
+      if (!err && !StreamError.isStreamDestroyed(this.error)) err = this.error;
+      if (err) stream.emit("error", err);
+      stream._duplexState |= DESTROYED;
+      stream.emit("close");
+      const rs = stream._readableState;
+      const ws = stream._writableState;
+      if (rs !== null && rs.pipeline !== null) {
+        rs.pipeline.done(stream, err);
+      }
+      if (ws !== null) {
+        while (ws.drains !== null && ws.drains.length > 0) {
+          ws.drains.shift().resolve(false);
+        }
+        if (ws.pipeline !== null) {
+          ws.pipeline.done(stream, err);
+        }
+      }
+    }
+    function afterWrite(err) {
+      const stream = this.stream;
+      if (err) stream.destroy(err);
+      stream._duplexState &= WRITE_NOT_ACTIVE;
+      if (this.drains !== null) tickDrains(this.drains);
+      if ((stream._duplexState & WRITE_DRAIN_STATUS) === WRITE_UNDRAINED) {
+        stream._duplexState &= WRITE_DRAINED;
+        if ((stream._duplexState & WRITE_EMIT_DRAIN) === WRITE_EMIT_DRAIN) {
+          stream.emit("drain");
+        }
+      }
+      this.updateCallback();
+    }
+    function afterRead(err) {
+      if (err) this.stream.destroy(err);
+      this.stream._duplexState &= READ_NOT_ACTIVE;
+      if (this.readAhead === false && (this.stream._duplexState & READ_RESUMED) === 0) {
+        this.stream._duplexState &= READ_NO_READ_AHEAD;
+      }
+      this.updateCallback();
+    }
+    function updateReadNT() {
+      if ((this.stream._duplexState & READ_UPDATING) === 0) {
+        this.stream._duplexState &= READ_NOT_NEXT_TICK;
+        this.update();
+      }
+    }
+    function updateWriteNT() {
+      if ((this.stream._duplexState & WRITE_UPDATING) === 0) {
+        this.stream._duplexState &= WRITE_NOT_NEXT_TICK;
+        this.update();
+      }
+    }
+    function tickDrains(drains) {
+      for (let i = 0; i < drains.length; i++) {
+        if (--drains[i].writes === 0) {
+          drains.shift().resolve(true);
+          i--;
+        }
+      }
+    }
+    function afterOpen(err) {
+      const stream = this.stream;
+      if (err) stream.destroy(err);
+      if ((stream._duplexState & DESTROYING) === 0) {
+        if ((stream._duplexState & READ_PRIMARY_STATUS) === 0) {
+          stream._duplexState |= READ_PRIMARY;
+        }
+        if ((stream._duplexState & WRITE_PRIMARY_STATUS) === 0) {
+          stream._duplexState |= WRITE_PRIMARY;
+        }
+        stream.emit("open");
+      }
+      stream._duplexState &= NOT_ACTIVE;
+      if (stream._writableState !== null) {
+        stream._writableState.updateCallback();
+      }
+      if (stream._readableState !== null) {
+        stream._readableState.updateCallback();
+      }
+    }
+    function afterTransform(err, data) {
+      if (data !== void 0 && data !== null) this.push(data);
+      this._writableState.afterWrite(err);
+    }
+    function newListener(name) {
+      if (this._readableState !== null) {
+        if (name === "data") {
+          this._duplexState |= READ_EMIT_DATA | READ_RESUMED_READ_AHEAD;
+          this._readableState.updateNextTick();
+        }
+        if (name === "readable") {
+          this._duplexState |= READ_EMIT_READABLE;
+          this._readableState.updateNextTick();
+        }
+      }
+      if (this._writableState !== null) {
+        if (name === "drain") {
+          this._duplexState |= WRITE_EMIT_DRAIN;
+          this._writableState.updateNextTick();
+        }
+      }
+    }
+    var Stream = class extends EventEmitter {
+      constructor(opts) {
+        super();
+        this._duplexState = 0;
+        this._readableState = null;
+        this._writableState = null;
+        if (opts) {
+          if (opts.open) this._open = opts.open;
+          if (opts.destroy) this._destroy = opts.destroy;
+          if (opts.predestroy) this._predestroy = opts.predestroy;
+          if (opts.signal) opts.signal.addEventListener("abort", abort.bind(this));
+        }
+        this.on("newListener", newListener);
+      }
+      _open(cb) {
+        cb(null);
+      }
+      _destroy(cb) {
+        cb(null);
+      }
+      _predestroy() {
+      }
+      get readable() {
+        return this._readableState !== null ? true : void 0;
+      }
+      get writable() {
+        return this._writableState !== null ? true : void 0;
+      }
+      get destroyed() {
+        return (this._duplexState & DESTROYED) !== 0;
+      }
+      get destroying() {
+        return (this._duplexState & DESTROY_STATUS) !== 0;
+      }
+      destroy(err) {
+        if ((this._duplexState & DESTROY_STATUS) === 0) {
+          if (!err) err = StreamError.STREAM_DESTROYED();
+          this._duplexState = (this._duplexState | DESTROYING) & NON_PRIMARY;
+          if (this._readableState !== null) {
+            this._readableState.highWaterMark = 0;
+            this._readableState.error = err;
+          }
+          if (this._writableState !== null) {
+            this._writableState.highWaterMark = 0;
+            this._writableState.error = err;
+          }
+          this._duplexState |= PREDESTROYING;
+          this._predestroy();
+          this._duplexState &= NOT_PREDESTROYING;
+          if (this._readableState !== null) {
+            this._readableState.updateNextTick();
+          }
+          if (this._writableState !== null) {
+            this._writableState.updateNextTick();
+          }
+        }
+      }
+    };
+    var Readable5 = class _Readable extends Stream {
+      constructor(opts) {
+        super(opts);
+        this._duplexState |= OPENING | WRITE_DONE | READ_READ_AHEAD;
+        this._readableState = new ReadableState(this, opts);
+        if (opts) {
+          if (this._readableState.readAhead === false) this._duplexState &= READ_NO_READ_AHEAD;
+          if (opts.read) this._read = opts.read;
+          if (opts.eagerOpen) this._readableState.updateNextTick();
+          if (opts.encoding) this.setEncoding(opts.encoding);
+        }
+      }
+      static deferred(fn, opts) {
+        const out = new PassThrough4(opts);
+        fn().then((src) => {
+          if (src === null) return out.end();
+          if (out.destroying) return;
+          pipeline(src, out, noop);
+        }).catch((err) => out.destroy(err));
+        return out;
+      }
+      setEncoding(encoding) {
+        const dec = new TextDecoder2(encoding);
+        const map2 = this._readableState.map || echo;
+        this._readableState.map = mapOrSkip;
+        return this;
+        function mapOrSkip(data) {
+          const next = dec.push(data);
+          return next === "" && (data.byteLength !== 0 || dec.remaining > 0) ? null : map2(next);
+        }
+      }
+      _read(cb) {
+        cb(null);
+      }
+      pipe(dest, cb) {
+        this._readableState.updateNextTick();
+        this._readableState.pipe(dest, cb);
+        return dest;
+      }
+      read() {
+        this._readableState.updateNextTick();
+        return this._readableState.read();
+      }
+      push(data) {
+        this._readableState.updateNextTickIfOpen();
+        return this._readableState.push(data);
+      }
+      unshift(data) {
+        this._readableState.updateNextTickIfOpen();
+        return this._readableState.unshift(data);
+      }
+      resume() {
+        this._duplexState |= READ_RESUMED_READ_AHEAD;
+        this._readableState.updateNextTick();
+        return this;
+      }
+      pause() {
+        this._duplexState &= this._readableState.readAhead === false ? READ_PAUSED_NO_READ_AHEAD : READ_PAUSED;
+        return this;
+      }
+      static _fromAsyncIterator(ite, opts) {
+        let destroy;
+        const rs = new _Readable({
+          ...opts,
+          read(cb) {
+            ite.next().then(push).then(cb.bind(null, null)).catch(cb);
+          },
+          predestroy() {
+            destroy = ite.return();
+          },
+          destroy(cb) {
+            if (!destroy) return cb(null);
+            destroy.then(cb.bind(null, null)).catch(cb);
+          }
+        });
+        return rs;
+        function push(data) {
+          if (data.done) rs.push(null);
+          else rs.push(data.value);
+        }
+      }
+      static from(data, opts) {
+        if (isReadStreamx(data)) return data;
+        if (data[asyncIterator]) return this._fromAsyncIterator(data[asyncIterator](), opts);
+        if (!Array.isArray(data)) data = data === void 0 ? [] : [data];
+        let i = 0;
+        return new _Readable({
+          ...opts,
+          read(cb) {
+            this.push(i === data.length ? null : data[i++]);
+            cb(null);
+          }
+        });
+      }
+      static isBackpressured(rs) {
+        return (rs._duplexState & READ_BACKPRESSURE_STATUS) !== 0 || rs._readableState.buffered >= rs._readableState.highWaterMark;
+      }
+      static isPaused(rs) {
+        return (rs._duplexState & READ_RESUMED) === 0;
+      }
+      [asyncIterator]() {
+        const stream = this;
+        let error62 = null;
+        let promiseResolve = null;
+        let promiseReject = null;
+        this.on("error", (err) => {
+          error62 = err;
+        });
+        this.on("readable", onreadable);
+        this.on("close", onclose);
+        return {
+          [asyncIterator]() {
+            return this;
+          },
+          next() {
+            return new Promise(function(resolve3, reject) {
+              promiseResolve = resolve3;
+              promiseReject = reject;
+              const data = stream.read();
+              if (data !== null) ondata(data);
+              else if ((stream._duplexState & DESTROYED) !== 0) ondata(null);
+            });
+          },
+          return() {
+            return destroy(null);
+          },
+          throw(err) {
+            return destroy(err);
+          }
+        };
+        function onreadable() {
+          if (promiseResolve !== null) ondata(stream.read());
+        }
+        function onclose() {
+          if (promiseResolve !== null) ondata(null);
+        }
+        function ondata(data) {
+          if (promiseReject === null) return;
+          if (error62) {
+            promiseReject(error62);
+          } else if (data === null && (stream._duplexState & READ_DONE) === 0) {
+            promiseReject(StreamError.STREAM_DESTROYED());
+          } else {
+            promiseResolve({ value: data, done: data === null });
+          }
+          promiseReject = promiseResolve = null;
+        }
+        function destroy(err) {
+          stream.destroy(err);
+          return new Promise((resolve3, reject) => {
+            if (stream._duplexState & DESTROYED) return resolve3({ value: void 0, done: true });
+            stream.once("close", function() {
+              if (err) reject(err);
+              else resolve3({ value: void 0, done: true });
+            });
+          });
+        }
+      }
+    };
+    var Writable2 = class extends Stream {
+      constructor(opts) {
+        super(opts);
+        this._duplexState |= OPENING | READ_DONE;
+        this._writableState = new WritableState(this, opts);
+        if (opts) {
+          if (opts.writev) this._writev = opts.writev;
+          if (opts.write) this._write = opts.write;
+          if (opts.final) this._final = opts.final;
+          if (opts.eagerOpen) this._writableState.updateNextTick();
+        }
+      }
+      cork() {
+        this._duplexState |= WRITE_CORKED;
+      }
+      uncork() {
+        this._duplexState &= WRITE_NOT_CORKED;
+        this._writableState.updateNextTick();
+      }
+      _writev(batch, cb) {
+        cb(null);
+      }
+      _write(data, cb) {
+        this._writableState.autoBatch(data, cb);
+      }
+      _final(cb) {
+        cb(null);
+      }
+      static isBackpressured(ws) {
+        return (ws._duplexState & WRITE_BACKPRESSURE_STATUS) !== 0;
+      }
+      static drained(ws) {
+        if (ws.destroyed) return Promise.resolve(false);
+        const state = ws._writableState;
+        const pending = isWritev(ws) ? Math.min(1, state.queue.length) : state.queue.length;
+        const writes = pending + (ws._duplexState & WRITE_WRITING ? 1 : 0);
+        if (writes === 0) return Promise.resolve(true);
+        if (state.drains === null) state.drains = [];
+        return new Promise((resolve3) => {
+          state.drains.push({ writes, resolve: resolve3 });
+        });
+      }
+      write(data) {
+        this._writableState.updateNextTick();
+        return this._writableState.push(data);
+      }
+      end(data) {
+        this._writableState.updateNextTick();
+        this._writableState.end(data);
+        return this;
+      }
+    };
+    var Duplex = class extends Readable5 {
+      // and Writable
+      constructor(opts) {
+        super(opts);
+        this._duplexState = OPENING | this._duplexState & READ_READ_AHEAD;
+        this._writableState = new WritableState(this, opts);
+        if (opts) {
+          if (opts.writev) this._writev = opts.writev;
+          if (opts.write) this._write = opts.write;
+          if (opts.final) this._final = opts.final;
+        }
+      }
+      cork() {
+        this._duplexState |= WRITE_CORKED;
+      }
+      uncork() {
+        this._duplexState &= WRITE_NOT_CORKED;
+        this._writableState.updateNextTick();
+      }
+      _writev(batch, cb) {
+        cb(null);
+      }
+      _write(data, cb) {
+        this._writableState.autoBatch(data, cb);
+      }
+      _final(cb) {
+        cb(null);
+      }
+      write(data) {
+        this._writableState.updateNextTick();
+        return this._writableState.push(data);
+      }
+      end(data) {
+        this._writableState.updateNextTick();
+        this._writableState.end(data);
+        return this;
+      }
+    };
+    var Transform3 = class extends Duplex {
+      constructor(opts) {
+        super(opts);
+        this._transformState = new TransformState(this);
+        if (opts) {
+          if (opts.transform) this._transform = opts.transform;
+          if (opts.flush) this._flush = opts.flush;
+        }
+      }
+      _write(data, cb) {
+        if (this._readableState.buffered >= this._readableState.highWaterMark) {
+          this._transformState.data = data;
+        } else {
+          this._transform(data, this._transformState.afterTransform);
+        }
+      }
+      _read(cb) {
+        if (this._transformState.data !== null) {
+          const data = this._transformState.data;
+          this._transformState.data = null;
+          cb(null);
+          this._transform(data, this._transformState.afterTransform);
+        } else {
+          cb(null);
+        }
+      }
+      destroy(err) {
+        super.destroy(err);
+        if (this._transformState.data !== null) {
+          this._transformState.data = null;
+          this._transformState.afterTransform();
+        }
+      }
+      _transform(data, cb) {
+        cb(null, data);
+      }
+      _flush(cb) {
+        cb(null);
+      }
+      _final(cb) {
+        this._transformState.afterFinal = cb;
+        this._flush(transformAfterFlush.bind(this));
+      }
+    };
+    var PassThrough4 = class extends Transform3 {
+    };
+    function transformAfterFlush(err, data) {
+      const cb = this._transformState.afterFinal;
+      if (err) return cb(err);
+      if (data !== null && data !== void 0) this.push(data);
+      this.push(null);
+      cb(null);
+    }
+    function pipelinePromise(...streams) {
+      return new Promise((resolve3, reject) => {
+        return pipeline(...streams, (err) => {
+          if (err) return reject(err);
+          resolve3();
+        });
+      });
+    }
+    function pipeline(stream, ...streams) {
+      const all2 = Array.isArray(stream) ? [...stream, ...streams] : [stream, ...streams];
+      const done = all2.length && typeof all2[all2.length - 1] === "function" ? all2.pop() : null;
+      if (all2.length < 2) throw StreamError.BAD_ARGUMENT("Pipeline requires at least 2 streams");
+      let src = all2[0];
+      let dest = null;
+      let error62 = null;
+      for (let i = 1; i < all2.length; i++) {
+        dest = all2[i];
+        if (isStreamx(src)) {
+          src.pipe(dest, onerror);
+        } else {
+          errorHandle(src, true, i > 1, onerror);
+          src.pipe(dest);
+        }
+        src = dest;
+      }
+      if (done) {
+        let fin = false;
+        const autoDestroy = isStreamx(dest) || !!(dest._writableState && dest._writableState.autoDestroy);
+        dest.on("error", (err) => {
+          if (error62 === null) error62 = err;
+        });
+        dest.on("finish", () => {
+          fin = true;
+          if (!autoDestroy) done(error62);
+        });
+        if (autoDestroy) {
+          dest.on("close", () => done(error62 || (fin ? null : StreamError.PREMATURE_CLOSE())));
+        }
+      }
+      return dest;
+      function errorHandle(s, rd, wr, onerror2) {
+        s.on("error", onerror2);
+        s.on("close", onclose);
+        function onclose() {
+          if (rd && s._readableState && !s._readableState.ended) {
+            return onerror2(StreamError.PREMATURE_CLOSE());
+          }
+          if (wr && s._writableState && !s._writableState.ended) {
+            return onerror2(StreamError.PREMATURE_CLOSE());
+          }
+        }
+      }
+      function onerror(err) {
+        if (!err || error62) return;
+        error62 = err;
+        for (const s of all2) {
+          s.destroy(err);
+        }
+      }
+    }
+    function echo(s) {
+      return s;
+    }
+    function isStream(stream) {
+      return !!stream._readableState || !!stream._writableState;
+    }
+    function isStreamx(stream) {
+      return typeof stream._duplexState === "number" && isStream(stream);
+    }
+    function isEnding(stream) {
+      return !!stream._readableState && stream._readableState.ending;
+    }
+    function isEnded(stream) {
+      return !!stream._readableState && stream._readableState.ended;
+    }
+    function isFinishing(stream) {
+      return !!stream._writableState && stream._writableState.ending;
+    }
+    function isFinished(stream) {
+      return !!stream._writableState && stream._writableState.ended;
+    }
+    function getStreamError(stream, opts = {}) {
+      const err = stream._readableState && stream._readableState.error || stream._writableState && stream._writableState.error;
+      return !opts.all && StreamError.isStreamDestroyed(err) ? null : err;
+    }
+    function isReadStreamx(stream) {
+      return isStreamx(stream) && stream.readable;
+    }
+    function isDisturbed(stream) {
+      return (stream._duplexState & OPENING) !== OPENING || (stream._duplexState & DESTROYING) === DESTROYING || (stream._duplexState & ACTIVE_OR_TICKING) !== 0;
+    }
+    function isTypedArray(data) {
+      return typeof data === "object" && data !== null && typeof data.byteLength === "number";
+    }
+    function defaultByteLength(data) {
+      return isTypedArray(data) ? data.byteLength : 1024;
+    }
+    function noop() {
+    }
+    function abort() {
+      this.destroy(StreamError.ABORTED());
+    }
+    function isWritev(s) {
+      return s._writev !== Writable2.prototype._writev && s._writev !== Duplex.prototype._writev;
+    }
+    module2.exports = {
+      pipeline,
+      pipelinePromise,
+      isStream,
+      isStreamx,
+      isEnding,
+      isEnded,
+      isFinishing,
+      isFinished,
+      isDisturbed,
+      getStreamError,
+      Stream,
+      Writable: Writable2,
+      Readable: Readable5,
+      Duplex,
+      Transform: Transform3,
+      // Export PassThrough for compatibility with Node.js core's stream module
+      PassThrough: PassThrough4
+    };
+  }
+});
+
+// node_modules/tar-stream/headers.js
+var require_headers2 = __commonJS({
+  "node_modules/tar-stream/headers.js"(exports2) {
+    init_import_meta_url();
+    var b4a = require_b4a();
+    var ZEROS = "0000000000000000000";
+    var SEVENS = "7777777777777777777";
+    var ZERO_OFFSET = "0".charCodeAt(0);
+    var USTAR_MAGIC = b4a.from([117, 115, 116, 97, 114, 0]);
+    var USTAR_VER = b4a.from([ZERO_OFFSET, ZERO_OFFSET]);
+    var GNU_MAGIC = b4a.from([117, 115, 116, 97, 114, 32]);
+    var GNU_VER = b4a.from([32, 0]);
+    var MASK = 4095;
+    var MAGIC_OFFSET = 257;
+    var VERSION_OFFSET = 263;
+    exports2.decodeLongPath = function decodeLongPath(buf, encoding) {
+      return decodeStr(buf, 0, buf.length, encoding);
+    };
+    exports2.encodePax = function encodePax(opts) {
+      let result = "";
+      if (opts.name) result += addLength(" path=" + opts.name + "\n");
+      if (opts.linkname) result += addLength(" linkpath=" + opts.linkname + "\n");
+      const pax = opts.pax;
+      if (pax) {
+        for (const key in pax) {
+          result += addLength(" " + key + "=" + pax[key] + "\n");
+        }
+      }
+      return b4a.from(result);
+    };
+    exports2.decodePax = function decodePax2(buf) {
+      const result = {};
+      while (buf.length) {
+        let i = 0;
+        while (i < buf.length && buf[i] !== 32) i++;
+        const len = parseInt(b4a.toString(buf.subarray(0, i)), 10);
+        if (!len) return result;
+        const b = b4a.toString(buf.subarray(i + 1, len - 1));
+        const keyIndex = b.indexOf("=");
+        if (keyIndex === -1) return result;
+        result[b.slice(0, keyIndex)] = b.slice(keyIndex + 1);
+        buf = buf.subarray(len);
+      }
+      return result;
+    };
+    exports2.encode = function encode3(opts) {
+      const buf = b4a.alloc(512);
+      let name = opts.name;
+      let prefix = "";
+      if (opts.typeflag === 5 && name[name.length - 1] !== "/") name += "/";
+      if (b4a.byteLength(name) !== name.length) return null;
+      while (b4a.byteLength(name) > 100) {
+        const i = name.indexOf("/");
+        if (i === -1) return null;
+        prefix += prefix ? "/" + name.slice(0, i) : name.slice(0, i);
+        name = name.slice(i + 1);
+      }
+      if (b4a.byteLength(name) > 100 || b4a.byteLength(prefix) > 155) return null;
+      if (opts.linkname && b4a.byteLength(opts.linkname) > 100) return null;
+      b4a.write(buf, name);
+      b4a.write(buf, encodeOct(opts.mode & MASK, 6), 100);
+      b4a.write(buf, encodeOct(opts.uid, 6), 108);
+      b4a.write(buf, encodeOct(opts.gid, 6), 116);
+      encodeSize(opts.size, buf, 124);
+      b4a.write(buf, encodeOct(opts.mtime.getTime() / 1e3 | 0, 11), 136);
+      buf[156] = ZERO_OFFSET + toTypeflag(opts.type);
+      if (opts.linkname) b4a.write(buf, opts.linkname, 157);
+      b4a.copy(USTAR_MAGIC, buf, MAGIC_OFFSET);
+      b4a.copy(USTAR_VER, buf, VERSION_OFFSET);
+      if (opts.uname) b4a.write(buf, opts.uname, 265);
+      if (opts.gname) b4a.write(buf, opts.gname, 297);
+      b4a.write(buf, encodeOct(opts.devmajor || 0, 6), 329);
+      b4a.write(buf, encodeOct(opts.devminor || 0, 6), 337);
+      if (prefix) b4a.write(buf, prefix, 345);
+      b4a.write(buf, encodeOct(cksum(buf), 6), 148);
+      return buf;
+    };
+    exports2.decode = function decode3(buf, filenameEncoding, allowUnknownFormat) {
+      let typeflag = buf[156] === 0 ? 0 : buf[156] - ZERO_OFFSET;
+      let name = decodeStr(buf, 0, 100, filenameEncoding);
+      const mode = decodeOct(buf, 100, 8);
+      const uid = decodeOct(buf, 108, 8);
+      const gid = decodeOct(buf, 116, 8);
+      const size = decodeOct(buf, 124, 12);
+      const mtime = decodeOct(buf, 136, 12);
+      const type = toType(typeflag);
+      const linkname = buf[157] === 0 ? null : decodeStr(buf, 157, 100, filenameEncoding);
+      const uname = decodeStr(buf, 265, 32);
+      const gname = decodeStr(buf, 297, 32);
+      const devmajor = decodeOct(buf, 329, 8);
+      const devminor = decodeOct(buf, 337, 8);
+      const c = cksum(buf);
+      if (c === 8 * 32) return null;
+      if (c !== decodeOct(buf, 148, 8)) throw new Error("Invalid tar header. Maybe the tar is corrupted or it needs to be gunzipped?");
+      if (isUSTAR(buf)) {
+        if (buf[345]) name = decodeStr(buf, 345, 155, filenameEncoding) + "/" + name;
+      } else if (isGNU(buf)) {
+      } else {
+        if (!allowUnknownFormat) {
+          throw new Error("Invalid tar header: unknown format.");
+        }
+      }
+      if (typeflag === 0 && name && name[name.length - 1] === "/") typeflag = 5;
+      return {
+        name,
+        mode,
+        uid,
+        gid,
+        size,
+        byteOffset: 0,
+        mtime: new Date(1e3 * mtime),
+        type,
+        linkname,
+        uname,
+        gname,
+        devmajor,
+        devminor,
+        pax: null
+      };
+    };
+    function isUSTAR(buf) {
+      return b4a.equals(USTAR_MAGIC, buf.subarray(MAGIC_OFFSET, MAGIC_OFFSET + 6));
+    }
+    function isGNU(buf) {
+      return b4a.equals(GNU_MAGIC, buf.subarray(MAGIC_OFFSET, MAGIC_OFFSET + 6)) && b4a.equals(GNU_VER, buf.subarray(VERSION_OFFSET, VERSION_OFFSET + 2));
+    }
+    function clamp(index2, len, defaultValue) {
+      if (typeof index2 !== "number") return defaultValue;
+      index2 = ~~index2;
+      if (index2 >= len) return len;
+      if (index2 >= 0) return index2;
+      index2 += len;
+      if (index2 >= 0) return index2;
+      return 0;
+    }
+    function toType(flag2) {
+      switch (flag2) {
+        case 0:
+          return "file";
+        case 1:
+          return "link";
+        case 2:
+          return "symlink";
+        case 3:
+          return "character-device";
+        case 4:
+          return "block-device";
+        case 5:
+          return "directory";
+        case 6:
+          return "fifo";
+        case 7:
+          return "contiguous-file";
+        case 72:
+          return "pax-header";
+        case 55:
+          return "pax-global-header";
+        case 27:
+          return "gnu-long-link-path";
+        case 28:
+        case 30:
+          return "gnu-long-path";
+      }
+      return null;
+    }
+    function toTypeflag(flag2) {
+      switch (flag2) {
+        case "file":
+          return 0;
+        case "link":
+          return 1;
+        case "symlink":
+          return 2;
+        case "character-device":
+          return 3;
+        case "block-device":
+          return 4;
+        case "directory":
+          return 5;
+        case "fifo":
+          return 6;
+        case "contiguous-file":
+          return 7;
+        case "pax-header":
+          return 72;
+      }
+      return 0;
+    }
+    function indexOf(block, num, offset, end) {
+      for (; offset < end; offset++) {
+        if (block[offset] === num) return offset;
+      }
+      return end;
+    }
+    function cksum(block) {
+      let sum = 8 * 32;
+      for (let i = 0; i < 148; i++) sum += block[i];
+      for (let j = 156; j < 512; j++) sum += block[j];
+      return sum;
+    }
+    function encodeOct(val, n) {
+      val = val.toString(8);
+      if (val.length > n) return SEVENS.slice(0, n) + " ";
+      return ZEROS.slice(0, n - val.length) + val + " ";
+    }
+    function encodeSizeBin(num, buf, off) {
+      buf[off] = 128;
+      for (let i = 11; i > 0; i--) {
+        buf[off + i] = num & 255;
+        num = Math.floor(num / 256);
+      }
+    }
+    function encodeSize(num, buf, off) {
+      if (num.toString(8).length > 11) {
+        encodeSizeBin(num, buf, off);
+      } else {
+        b4a.write(buf, encodeOct(num, 11), off);
+      }
+    }
+    function parse256(buf) {
+      let positive;
+      if (buf[0] === 128) positive = true;
+      else if (buf[0] === 255) positive = false;
+      else return null;
+      const tuple2 = [];
+      let i;
+      for (i = buf.length - 1; i > 0; i--) {
+        const byte = buf[i];
+        if (positive) tuple2.push(byte);
+        else tuple2.push(255 - byte);
+      }
+      let sum = 0;
+      const l = tuple2.length;
+      for (i = 0; i < l; i++) {
+        sum += tuple2[i] * Math.pow(256, i);
+      }
+      return positive ? sum : -1 * sum;
+    }
+    function decodeOct(val, offset, length) {
+      val = val.subarray(offset, offset + length);
+      offset = 0;
+      if (val[offset] & 128) {
+        return parse256(val);
+      } else {
+        while (offset < val.length && val[offset] === 32) offset++;
+        const end = clamp(indexOf(val, 32, offset, val.length), val.length, val.length);
+        while (offset < end && val[offset] === 0) offset++;
+        if (end === offset) return 0;
+        return parseInt(b4a.toString(val.subarray(offset, end)), 8);
+      }
+    }
+    function decodeStr(val, offset, length, encoding) {
+      return b4a.toString(val.subarray(offset, indexOf(val, 0, offset, offset + length)), encoding);
+    }
+    function addLength(str) {
+      const len = b4a.byteLength(str);
+      let digits = Math.floor(Math.log(len) / Math.log(10)) + 1;
+      if (len + digits >= Math.pow(10, digits)) digits++;
+      return len + digits + str;
+    }
+  }
+});
+
+// node_modules/tar-stream/extract.js
+var require_extract2 = __commonJS({
+  "node_modules/tar-stream/extract.js"(exports2, module2) {
+    init_import_meta_url();
+    var { Writable: Writable2, Readable: Readable5, getStreamError } = require_streamx();
+    var FIFO = require_fast_fifo();
+    var b4a = require_b4a();
+    var headers = require_headers2();
+    var EMPTY2 = b4a.alloc(0);
+    var MAX_HEADER_SIZE = 4 * 1024 * 1024;
+    var BufferList = class {
+      constructor() {
+        this.buffered = 0;
+        this.shifted = 0;
+        this.queue = new FIFO();
+        this._offset = 0;
+      }
+      push(buffer) {
+        this.buffered += buffer.byteLength;
+        this.queue.push(buffer);
+      }
+      shiftFirst(size) {
+        return this.buffered === 0 ? null : this._next(size);
+      }
+      shift(size) {
+        if (size > this.buffered) return null;
+        if (size === 0) return EMPTY2;
+        let chunk = this._next(size);
+        if (size === chunk.byteLength) return chunk;
+        const chunks = [chunk];
+        while ((size -= chunk.byteLength) > 0) {
+          chunk = this._next(size);
+          chunks.push(chunk);
+        }
+        return b4a.concat(chunks);
+      }
+      _next(size) {
+        const buf = this.queue.peek();
+        const rem = buf.byteLength - this._offset;
+        if (size >= rem) {
+          const sub = this._offset ? buf.subarray(this._offset, buf.byteLength) : buf;
+          this.queue.shift();
+          this._offset = 0;
+          this.buffered -= rem;
+          this.shifted += rem;
+          return sub;
+        }
+        this.buffered -= size;
+        this.shifted += size;
+        return buf.subarray(this._offset, this._offset += size);
+      }
+    };
+    var Source = class extends Readable5 {
+      constructor(self2, header, offset) {
+        super();
+        this.header = header;
+        this.offset = offset;
+        this._parent = self2;
+      }
+      _read(cb) {
+        if (this.header.size === 0) {
+          this.push(null);
+        }
+        if (this._parent._stream === this) {
+          this._parent._update();
+        }
+        cb(null);
+      }
+      _predestroy() {
+        this._parent.destroy(getStreamError(this));
+      }
+      _detach() {
+        if (this._parent._stream === this) {
+          this._parent._stream = null;
+          this._parent._missing = overflow(this.header.size);
+          this._parent._update();
+        }
+      }
+      _destroy(cb) {
+        this._detach();
+        cb(null);
+      }
+    };
+    var Extract = class extends Writable2 {
+      constructor(opts) {
+        super(opts);
+        if (!opts) opts = {};
+        this._buffer = new BufferList();
+        this._offset = 0;
+        this._header = null;
+        this._stream = null;
+        this._missing = 0;
+        this._longHeader = false;
+        this._callback = noop;
+        this._locked = false;
+        this._finished = false;
+        this._pax = null;
+        this._paxGlobal = null;
+        this._gnuLongPath = null;
+        this._gnuLongLinkPath = null;
+        this._filenameEncoding = opts.filenameEncoding || "utf-8";
+        this._allowUnknownFormat = !!opts.allowUnknownFormat;
+        this._unlockBound = this._unlock.bind(this);
+      }
+      _unlock(err) {
+        this._locked = false;
+        if (err) {
+          this.destroy(err);
+          this._continueWrite(err);
+          return;
+        }
+        this._update();
+      }
+      _consumeHeader() {
+        if (this._locked) return false;
+        this._offset = this._buffer.shifted;
+        try {
+          this._header = headers.decode(this._buffer.shift(512), this._filenameEncoding, this._allowUnknownFormat);
+        } catch (err) {
+          this._continueWrite(err);
+          return false;
+        }
+        if (!this._header) return true;
+        this._header.byteOffset = this._buffer.shifted;
+        switch (this._header.type) {
+          case "gnu-long-path":
+          case "gnu-long-link-path":
+          case "pax-global-header":
+          case "pax-header":
+            this._longHeader = true;
+            this._missing = this._header.size;
+            if (this._missing > MAX_HEADER_SIZE) {
+              this._continueWrite(new Error("Header exceeds max size"));
+              return false;
+            }
+            return true;
+        }
+        this._locked = true;
+        this._applyLongHeaders();
+        if (!(this._header.size >= 0)) {
+          this._continueWrite(new Error("Invalid header"));
+          return false;
+        }
+        if (this._header.size === 0 || this._header.type === "directory") {
+          this.emit("entry", this._header, this._createStream(), this._unlockBound);
+          return true;
+        }
+        this._stream = this._createStream();
+        this._missing = this._header.size;
+        this.emit("entry", this._header, this._stream, this._unlockBound);
+        return true;
+      }
+      _applyLongHeaders() {
+        if (this._gnuLongPath) {
+          this._header.name = this._gnuLongPath;
+          this._gnuLongPath = null;
+        }
+        if (this._gnuLongLinkPath) {
+          this._header.linkname = this._gnuLongLinkPath;
+          this._gnuLongLinkPath = null;
+        }
+        if (this._pax) {
+          if (this._pax.path) this._header.name = this._pax.path;
+          if (this._pax.linkpath) this._header.linkname = this._pax.linkpath;
+          if (this._pax.size) this._header.size = parseInt(this._pax.size, 10);
+          this._header.pax = this._pax;
+          this._pax = null;
+        }
+      }
+      _decodeLongHeader(buf) {
+        switch (this._header.type) {
+          case "gnu-long-path":
+            this._gnuLongPath = headers.decodeLongPath(buf, this._filenameEncoding);
+            break;
+          case "gnu-long-link-path":
+            this._gnuLongLinkPath = headers.decodeLongPath(buf, this._filenameEncoding);
+            break;
+          case "pax-global-header":
+            this._paxGlobal = headers.decodePax(buf);
+            break;
+          case "pax-header":
+            this._pax = this._paxGlobal === null ? headers.decodePax(buf) : Object.assign({}, this._paxGlobal, headers.decodePax(buf));
+            break;
+        }
+      }
+      _consumeLongHeader() {
+        this._longHeader = false;
+        this._missing = overflow(this._header.size);
+        const buf = this._buffer.shift(this._header.size);
+        try {
+          this._decodeLongHeader(buf);
+        } catch (err) {
+          this._continueWrite(err);
+          return false;
+        }
+        return true;
+      }
+      _consumeStream() {
+        const buf = this._buffer.shiftFirst(this._missing);
+        if (buf === null) return false;
+        this._missing -= buf.byteLength;
+        const drained2 = this._stream.push(buf);
+        if (this._missing === 0) {
+          this._stream.push(null);
+          if (drained2) this._stream._detach();
+          return drained2 && this._locked === false;
+        }
+        return drained2;
+      }
+      _createStream() {
+        return new Source(this, this._header, this._offset);
+      }
+      _update() {
+        while (this._buffer.buffered > 0 && !this.destroying) {
+          if (this._missing > 0) {
+            if (this._stream !== null) {
+              if (this._consumeStream() === false) return;
+              continue;
+            }
+            if (this._longHeader === true) {
+              if (this._missing > this._buffer.buffered) break;
+              if (this._consumeLongHeader() === false) return false;
+              continue;
+            }
+            const ignore2 = this._buffer.shiftFirst(this._missing);
+            if (ignore2 !== null) this._missing -= ignore2.byteLength;
+            continue;
+          }
+          if (this._buffer.buffered < 512) break;
+          if (this._stream !== null || this._consumeHeader() === false) return;
+        }
+        this._continueWrite(null);
+      }
+      _continueWrite(err) {
+        const cb = this._callback;
+        this._callback = noop;
+        cb(err);
+      }
+      _write(data, cb) {
+        this._callback = cb;
+        this._buffer.push(data);
+        this._update();
+      }
+      _final(cb) {
+        this._finished = this._missing === 0 && this._buffer.buffered === 0;
+        cb(this._finished ? null : new Error("Unexpected end of data"));
+      }
+      _predestroy() {
+        this._continueWrite(null);
+      }
+      _destroy(cb) {
+        if (this._stream) this._stream.destroy(getStreamError(this));
+        cb(null);
+      }
+      [Symbol.asyncIterator]() {
+        let error62 = null;
+        let promiseResolve = null;
+        let promiseReject = null;
+        let entryStream = null;
+        let entryCallback = null;
+        const extract = this;
+        this.on("entry", onentry);
+        this.on("error", (err) => {
+          error62 = err;
+        });
+        this.on("close", onclose);
+        return {
+          [Symbol.asyncIterator]() {
+            return this;
+          },
+          next() {
+            return new Promise(onnext);
+          },
+          return() {
+            return destroy(null);
+          },
+          throw(err) {
+            return destroy(err);
+          }
+        };
+        function consumeCallback(err) {
+          if (!entryCallback) return;
+          const cb = entryCallback;
+          entryCallback = null;
+          cb(err);
+        }
+        function onnext(resolve3, reject) {
+          if (error62) {
+            return reject(error62);
+          }
+          if (entryStream) {
+            resolve3({ value: entryStream, done: false });
+            entryStream = null;
+            return;
+          }
+          promiseResolve = resolve3;
+          promiseReject = reject;
+          consumeCallback(null);
+          if (extract._finished && promiseResolve) {
+            promiseResolve({ value: void 0, done: true });
+            promiseResolve = promiseReject = null;
+          }
+        }
+        function onentry(header, stream, callback) {
+          entryCallback = callback;
+          stream.on("error", noop);
+          if (promiseResolve) {
+            promiseResolve({ value: stream, done: false });
+            promiseResolve = promiseReject = null;
+          } else {
+            entryStream = stream;
+          }
+        }
+        function onclose() {
+          consumeCallback(error62);
+          if (!promiseResolve) return;
+          if (error62) promiseReject(error62);
+          else promiseResolve({ value: void 0, done: true });
+          promiseResolve = promiseReject = null;
+        }
+        function destroy(err) {
+          extract.destroy(err);
+          consumeCallback(err);
+          return new Promise((resolve3, reject) => {
+            if (extract.destroyed) return resolve3({ value: void 0, done: true });
+            extract.once("close", function() {
+              if (err) reject(err);
+              else resolve3({ value: void 0, done: true });
+            });
+          });
+        }
+      }
+    };
+    module2.exports = function extract(opts) {
+      return new Extract(opts);
+    };
+    function noop() {
+    }
+    function overflow(size) {
+      size &= 511;
+      return size && 512 - size;
+    }
+  }
+});
+
+// node_modules/tar-stream/constants.js
+var require_constants3 = __commonJS({
+  "node_modules/tar-stream/constants.js"(exports2, module2) {
+    init_import_meta_url();
+    var constants2 = {
+      // just for envs without fs
+      S_IFMT: 61440,
+      S_IFDIR: 16384,
+      S_IFCHR: 8192,
+      S_IFBLK: 24576,
+      S_IFIFO: 4096,
+      S_IFLNK: 40960
+    };
+    try {
+      module2.exports = require("fs").constants || constants2;
+    } catch {
+      module2.exports = constants2;
+    }
+  }
+});
+
+// node_modules/tar-stream/pack.js
+var require_pack2 = __commonJS({
+  "node_modules/tar-stream/pack.js"(exports2, module2) {
+    init_import_meta_url();
+    var { Readable: Readable5, Writable: Writable2, getStreamError } = require_streamx();
+    var b4a = require_b4a();
+    var constants2 = require_constants3();
+    var headers = require_headers2();
+    var DMODE = 493;
+    var FMODE = 420;
+    var END_OF_TAR = b4a.alloc(1024);
+    var Sink = class extends Writable2 {
+      constructor(pack, header, callback) {
+        super({ mapWritable, eagerOpen: true });
+        this.written = 0;
+        this.header = header;
+        this._callback = callback;
+        this._linkname = null;
+        this._isLinkname = header.type === "symlink" && !header.linkname;
+        this._isVoid = header.type !== "file" && header.type !== "contiguous-file";
+        this._finished = false;
+        this._pack = pack;
+        this._openCallback = null;
+        if (this._pack._stream === null) this._pack._stream = this;
+        else this._pack._pending.push(this);
+      }
+      _open(cb) {
+        this._openCallback = cb;
+        if (this._pack._stream === this) this._continueOpen();
+      }
+      _continuePack(err) {
+        if (this._callback === null) return;
+        const callback = this._callback;
+        this._callback = null;
+        callback(err);
+      }
+      _continueOpen() {
+        if (this._pack._stream === null) this._pack._stream = this;
+        const cb = this._openCallback;
+        this._openCallback = null;
+        if (cb === null) return;
+        if (this._pack.destroying) return cb(new Error("pack stream destroyed"));
+        if (this._pack._finalized) return cb(new Error("pack stream is already finalized"));
+        this._pack._stream = this;
+        if (!this._isLinkname) {
+          this._pack._encode(this.header);
+        }
+        if (this._isVoid) {
+          this._finish();
+          this._continuePack(null);
+        }
+        cb(null);
+      }
+      _write(data, cb) {
+        if (this._isLinkname) {
+          this._linkname = this._linkname ? b4a.concat([this._linkname, data]) : data;
+          return cb(null);
+        }
+        if (this._isVoid) {
+          if (data.byteLength > 0) {
+            return cb(new Error("No body allowed for this entry"));
+          }
+          return cb();
+        }
+        this.written += data.byteLength;
+        if (this._pack.push(data)) return cb();
+        this._pack._drain = cb;
+      }
+      _finish() {
+        if (this._finished) return;
+        this._finished = true;
+        if (this._isLinkname) {
+          this.header.linkname = this._linkname ? b4a.toString(this._linkname, "utf-8") : "";
+          this._pack._encode(this.header);
+        }
+        overflow(this._pack, this.header.size);
+        this._pack._done(this);
+      }
+      _final(cb) {
+        if (this.written !== this.header.size) {
+          return cb(new Error("Size mismatch"));
+        }
+        this._finish();
+        cb(null);
+      }
+      _getError() {
+        return getStreamError(this) || new Error("tar entry destroyed");
+      }
+      _predestroy() {
+        this._pack.destroy(this._getError());
+      }
+      _destroy(cb) {
+        this._pack._done(this);
+        this._continuePack(this._finished ? null : this._getError());
+        cb();
+      }
+    };
+    var Pack = class extends Readable5 {
+      constructor(opts) {
+        super(opts);
+        this._drain = noop;
+        this._finalized = false;
+        this._finalizing = false;
+        this._pending = [];
+        this._stream = null;
+      }
+      entry(header, buffer, callback) {
+        if (this._finalized || this.destroying) throw new Error("already finalized or destroyed");
+        if (typeof buffer === "function") {
+          callback = buffer;
+          buffer = null;
+        }
+        if (!callback) callback = noop;
+        if (!header.size || header.type === "symlink") header.size = 0;
+        if (!header.type) header.type = modeToType(header.mode);
+        if (!header.mode) header.mode = header.type === "directory" ? DMODE : FMODE;
+        if (!header.uid) header.uid = 0;
+        if (!header.gid) header.gid = 0;
+        if (!header.mtime) header.mtime = /* @__PURE__ */ new Date();
+        if (typeof buffer === "string") buffer = b4a.from(buffer);
+        const sink = new Sink(this, header, callback);
+        if (b4a.isBuffer(buffer)) {
+          header.size = buffer.byteLength;
+          sink.write(buffer);
+          sink.end();
+          return sink;
+        }
+        if (sink._isVoid) {
+          return sink;
+        }
+        return sink;
+      }
+      finalize() {
+        if (this._stream || this._pending.length > 0) {
+          this._finalizing = true;
+          return;
+        }
+        if (this._finalized) return;
+        this._finalized = true;
+        this.push(END_OF_TAR);
+        this.push(null);
+      }
+      _done(stream) {
+        if (stream !== this._stream) return;
+        this._stream = null;
+        if (this._finalizing) this.finalize();
+        if (this._pending.length) this._pending.shift()._continueOpen();
+      }
+      _encode(header) {
+        if (!header.pax) {
+          const buf = headers.encode(header);
+          if (buf) {
+            this.push(buf);
+            return;
+          }
+        }
+        this._encodePax(header);
+      }
+      _encodePax(header) {
+        const paxHeader = headers.encodePax({
+          name: header.name,
+          linkname: header.linkname,
+          pax: header.pax
+        });
+        const newHeader = {
+          name: "PaxHeader",
+          mode: header.mode,
+          uid: header.uid,
+          gid: header.gid,
+          size: paxHeader.byteLength,
+          mtime: header.mtime,
+          type: "pax-header",
+          linkname: header.linkname && "PaxHeader",
+          uname: header.uname,
+          gname: header.gname,
+          devmajor: header.devmajor,
+          devminor: header.devminor
+        };
+        this.push(headers.encode(newHeader));
+        this.push(paxHeader);
+        overflow(this, paxHeader.byteLength);
+        newHeader.size = header.size;
+        newHeader.type = header.type;
+        this.push(headers.encode(newHeader));
+      }
+      _doDrain() {
+        const drain = this._drain;
+        this._drain = noop;
+        drain();
+      }
+      _predestroy() {
+        const err = getStreamError(this);
+        if (this._stream) this._stream.destroy(err);
+        while (this._pending.length) {
+          const stream = this._pending.shift();
+          stream.destroy(err);
+          stream._continueOpen();
+        }
+        this._doDrain();
+      }
+      _read(cb) {
+        this._doDrain();
+        cb();
+      }
+    };
+    module2.exports = function pack(opts) {
+      return new Pack(opts);
+    };
+    function modeToType(mode) {
+      switch (mode & constants2.S_IFMT) {
+        case constants2.S_IFBLK:
+          return "block-device";
+        case constants2.S_IFCHR:
+          return "character-device";
+        case constants2.S_IFDIR:
+          return "directory";
+        case constants2.S_IFIFO:
+          return "fifo";
+        case constants2.S_IFLNK:
+          return "symlink";
+      }
+      return "file";
+    }
+    function noop() {
+    }
+    function overflow(self2, size) {
+      size &= 511;
+      if (size) self2.push(END_OF_TAR.subarray(0, 512 - size));
+    }
+    function mapWritable(buf) {
+      return b4a.isBuffer(buf) ? buf : b4a.from(buf);
+    }
+  }
+});
+
+// node_modules/tar-stream/index.js
+var require_tar_stream2 = __commonJS({
+  "node_modules/tar-stream/index.js"(exports2) {
+    init_import_meta_url();
+    exports2.extract = require_extract2();
+    exports2.pack = require_pack2();
+  }
+});
+
 // src/sources/image-export.ts
 async function readImageExport(stream, opts) {
   const jsons = /* @__PURE__ */ new Map();
@@ -79805,9 +79890,9 @@ async function readImageExport(stream, opts) {
   const layers = /* @__PURE__ */ new Map();
   const layerStreams = [];
   const only = opts.only !== void 0 ? new Set(opts.only) : void 0;
-  const extract = (0, import_tar_stream2.extract)();
+  const extract = (0, import_tar_stream.extract)();
   const startLayer = (name, size) => {
-    const raw = new import_node_stream5.PassThrough({ highWaterMark: ENTRY_BUFFER });
+    const raw = new import_node_stream6.PassThrough({ highWaterMark: ENTRY_BUFFER });
     layerStreams.push(raw);
     const named = provisionalContext(name, opts.diffIds);
     const key = named.descriptor.diffId ?? opts.aliases?.get(named.descriptor.digest);
@@ -79933,7 +80018,7 @@ function hashedOnTheWay(tar) {
   const hash2 = (0, import_node_crypto5.createHash)("sha256");
   let diffId;
   const hashed = new Promise((resolve3) => diffId = resolve3);
-  const hasher = new import_node_stream5.Transform({
+  const hasher = new import_node_stream6.Transform({
     transform(chunk, _enc, cb) {
       hash2.update(chunk);
       cb(null, chunk);
@@ -79973,7 +80058,7 @@ function exportFiles(what, jsons, links, layers) {
     open: async (path) => {
       const bytes = jsons.get(canonical2(path));
       if (!bytes) throw corruptExport(what, new Error(`${path} was streamed once and cannot be read again`));
-      return import_node_stream5.Readable.from([bytes], { objectMode: false });
+      return import_node_stream6.Readable.from([bytes], { objectMode: false });
     }
   };
 }
@@ -79984,14 +80069,14 @@ function corruptExport(what, err) {
     "retry; if it persists, check the engine (docker save IMAGE | tar t)"
   );
 }
-var import_node_crypto5, import_node_stream5, import_tar_stream2, LAYER_NAME, PODMAN_LAYER, ENTRY_BUFFER, MAX_LINK_HOPS2;
+var import_node_crypto5, import_node_stream6, import_tar_stream, LAYER_NAME, PODMAN_LAYER, ENTRY_BUFFER, MAX_LINK_HOPS2;
 var init_image_export = __esm({
   "src/sources/image-export.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto5 = require("node:crypto");
-    import_node_stream5 = require("node:stream");
-    import_tar_stream2 = __toESM(require_tar_stream());
+    import_node_stream6 = require("node:stream");
+    import_tar_stream = __toESM(require_tar_stream2());
     init_errors3();
     init_config();
     init_decompress();
@@ -80242,11 +80327,16 @@ function exchange(req) {
     const lib = req.url.protocol === "https:" ? import_node_https.default : import_node_http.default;
     const request = lib.request(req.url, { method: req.method, headers });
     let response;
-    const watchdog = new Watchdog(req.idleMs, () => {
-      const err = new IdleTimeoutError(req.url, req.idleMs);
+    const fail = (err) => {
       if (response) response.destroy(err);
       request.destroy(err);
-    });
+    };
+    const deadlineMs = req.deadlineMs;
+    const watchdog = new Watchdog(
+      req.idleMs,
+      () => fail(new IdleTimeoutError(req.url, req.idleMs)),
+      deadlineMs !== void 0 ? { ms: deadlineMs, onDeadline: () => fail(new DeadlineError(req.url, deadlineMs)) } : void 0
+    );
     request.on("response", (res) => {
       response = res;
       res.on("close", () => watchdog.stop());
@@ -80287,7 +80377,7 @@ async function readCapped(res, cap, tooBig2) {
   }
   return Buffer.concat(chunks, length);
 }
-var import_node_http, import_node_https, import_node_net, REDIRECTS, MAX_REDIRECTS, IdleTimeoutError, Watchdog, SchemePolicy;
+var import_node_http, import_node_https, import_node_net, REDIRECTS, MAX_REDIRECTS, IdleTimeoutError, DeadlineError, Watchdog, SchemePolicy;
 var init_http = __esm({
   "src/sources/registry/http.ts"() {
     "use strict";
@@ -80310,42 +80400,83 @@ var init_http = __esm({
       idleMs;
       code = "CG_IDLE_TIMEOUT";
     };
+    DeadlineError = class extends Error {
+      constructor(url2, deadlineMs) {
+        super(`${url2.host} had not finished sending after ${deadlineMs / 1e3} s (bytes trickling in too slowly)`);
+        this.url = url2;
+        this.deadlineMs = deadlineMs;
+      }
+      url;
+      deadlineMs;
+      code = "CG_DEADLINE";
+    };
     Watchdog = class {
-      constructor(idleMs, onIdle) {
+      constructor(idleMs, onIdle, deadline) {
         this.idleMs = idleMs;
         this.onIdle = onIdle;
+        this.deadline = deadline;
         this.arm();
+        this.armDeadline();
       }
       idleMs;
       onIdle;
+      deadline;
       timer;
+      deadlineTimer;
       paused = false;
       stopped = false;
+      /** active (unpaused) time before the current stretch */
+      spentMs = 0;
+      activeSince = Date.now();
       kick() {
         if (!this.paused && !this.stopped) this.arm();
       }
       pause() {
+        if (this.paused || this.stopped) return;
         this.paused = true;
+        this.spentMs += Date.now() - this.activeSince;
         this.clear();
       }
       resume() {
+        if (!this.paused || this.stopped) return;
         this.paused = false;
+        this.activeSince = Date.now();
         this.kick();
+        this.armDeadline();
       }
       stop() {
+        if (!this.stopped && !this.paused) this.spentMs += Date.now() - this.activeSince;
         this.stopped = true;
         this.clear();
       }
+      /** Time the exchange has been active (not paused), so far or until it stopped. */
+      activeMs() {
+        return this.spentMs + (this.stopped || this.paused ? 0 : Date.now() - this.activeSince);
+      }
       arm() {
-        this.clear();
+        if (this.timer !== void 0) clearTimeout(this.timer);
         this.timer = setTimeout(() => {
-          this.stopped = true;
+          this.stop();
           this.onIdle();
         }, this.idleMs);
       }
+      armDeadline() {
+        const deadline = this.deadline;
+        if (!deadline) return;
+        if (this.deadlineTimer !== void 0) clearTimeout(this.deadlineTimer);
+        this.deadlineTimer = setTimeout(
+          () => {
+            this.stop();
+            deadline.onDeadline();
+          },
+          Math.max(0, deadline.ms - this.spentMs)
+        );
+      }
       clear() {
         if (this.timer !== void 0) clearTimeout(this.timer);
+        if (this.deadlineTimer !== void 0) clearTimeout(this.deadlineTimer);
         this.timer = void 0;
+        this.deadlineTimer = void 0;
       }
     };
     SchemePolicy = class {
@@ -80369,6 +80500,18 @@ var init_http = __esm({
 });
 
 // src/sources/registry/retry.ts
+function tuningFromEnv(env = process.env) {
+  const raw = env.CUDA_GATE_BLOB_DEADLINE_S?.trim();
+  if (raw === void 0 || raw === "") return DEFAULT_TUNING;
+  if (!/^\d{1,7}$/.test(raw) || Number(raw) === 0) {
+    throw new GateError(
+      "BAD_ARGUMENT",
+      `CUDA_GATE_BLOB_DEADLINE_S is "${raw.slice(0, 40)}", not a whole number of seconds`,
+      "set it to e.g. 3600, or unset it"
+    );
+  }
+  return { ...DEFAULT_TUNING, blobDeadlineMs: Number(raw) * 1e3 };
+}
 function isTransient(err) {
   const code = err?.code;
   return typeof code === "string" && TRANSIENT_CODES.has(code);
@@ -80386,7 +80529,7 @@ function retryAfterMs(res, now = Date.now()) {
   const at2 = Date.parse(value);
   return Number.isNaN(at2) ? void 0 : Math.max(0, at2 - now);
 }
-async function sendWithRetries(req, policy, tuning) {
+async function sendWithRetries(req, policy, tuning, budget) {
   for (let attempt = 1; ; attempt++) {
     const last = attempt >= tuning.tries;
     let res;
@@ -80394,19 +80537,28 @@ async function sendWithRetries(req, policy, tuning) {
       res = await send(req, policy);
     } catch (err) {
       if (err instanceof GateError || last || !isTransient(err)) throw err;
+      const wait2 = backoffMs(tuning, attempt);
+      budget?.spend(wait2, `the connection to ${req.url.host} failed (${messageOf(err)})`);
       countRetry();
-      await sleep(backoffMs(tuning, attempt));
+      await sleep(wait2);
       continue;
     }
     if (last || !RETRIED_STATUS.has(res.status)) return res;
     const asked = retryAfterMs(res);
     if (asked !== void 0 && asked > tuning.maxRetryAfterMs) return res;
+    const wait = Math.max(asked ?? 0, backoffMs(tuning, attempt));
+    try {
+      budget?.spend(wait, `${res.url.host} answered HTTP ${res.status}${res.status === 429 ? " (rate limited)" : ""}`);
+    } catch (err) {
+      discard(res);
+      throw err;
+    }
     discard(res);
     countRetry();
-    await sleep(Math.max(asked ?? 0, backoffMs(tuning, attempt)));
+    await sleep(wait);
   }
 }
-var DEFAULT_TUNING, RETRIED_STATUS, TRANSIENT_CODES;
+var DEFAULT_TUNING, REQUEST_DEADLINE_MS, BLOB_DEADLINE_MS, RETRY_BUDGET, RetryBudgetSpent, RetryBudget, RETRIED_STATUS, TRANSIENT_CODES;
 var init_retry = __esm({
   "src/sources/registry/retry.ts"() {
     "use strict";
@@ -80415,6 +80567,32 @@ var init_retry = __esm({
     init_http();
     init_stats();
     DEFAULT_TUNING = { tries: 4, baseDelayMs: 500, maxRetryAfterMs: 6e4, idleMs: 3e4 };
+    REQUEST_DEADLINE_MS = 12e4;
+    BLOB_DEADLINE_MS = 60 * 6e4;
+    RETRY_BUDGET = { retries: 30, waitMs: 5 * 6e4 };
+    RetryBudgetSpent = class extends Error {
+      code = "CG_RETRY_BUDGET";
+    };
+    RetryBudget = class {
+      retries = 0;
+      waitedMs = 0;
+      maxRetries;
+      maxWaitMs;
+      constructor(tuning) {
+        this.maxRetries = tuning.retryBudget ?? RETRY_BUDGET.retries;
+        this.maxWaitMs = tuning.retryWaitBudgetMs ?? RETRY_BUDGET.waitMs;
+      }
+      /** Takes one retry after waiting `ms`, or throws RetryBudgetSpent saying why not (`failure`: what went wrong last). */
+      spend(ms, failure2) {
+        if (this.retries + 1 > this.maxRetries || this.waitedMs + ms > this.maxWaitMs) {
+          throw new RetryBudgetSpent(
+            `${failure2}, and the retry budget for this image is spent (${this.retries} retries, ${Math.round(this.waitedMs / 1e3)} s of waiting; at most ${this.maxRetries} and ${Math.round(this.maxWaitMs / 1e3)} s)`
+          );
+        }
+        this.retries++;
+        this.waitedMs += ms;
+      }
+    };
     RETRIED_STATUS = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
     TRANSIENT_CODES = /* @__PURE__ */ new Set([
       "ECONNRESET",
@@ -80454,6 +80632,20 @@ function networkError(err, host, where3, doing) {
       "REGISTRY_ERROR",
       `TLS failed with ${at2} while ${doing} for ${where3}: ${messageOf(err)}`,
       "a registry serving plain HTTP must be listed as insecure; one with a private CA needs NODE_EXTRA_CA_CERTS"
+    );
+  }
+  if (code === "CG_DEADLINE") {
+    return new GateError(
+      "REGISTRY_ERROR",
+      `${messageOf(err)} while ${doing} for ${where3}`,
+      "the registry or the network is too slow; retry later (a layer may take CUDA_GATE_BLOB_DEADLINE_S seconds, default 3600)"
+    );
+  }
+  if (code === "CG_RETRY_BUDGET") {
+    return new GateError(
+      "REGISTRY_ERROR",
+      `${messageOf(err)}, while ${doing} for ${where3}`,
+      "retry later, or log in to the registry (docker login): anonymous pulls get the lowest limits"
     );
   }
   if (code === "CG_IDLE_TIMEOUT") {
@@ -80516,9 +80708,68 @@ var init_errors4 = __esm({
   }
 });
 
+// src/sources/registry/body.ts
+function asBodyMismatch(res, err, received) {
+  if (isGateError(err) || err instanceof BodyMismatchError) return err;
+  const declared2 = Number(res.headers["content-length"]);
+  if (!Number.isFinite(declared2)) return err;
+  const code = err?.code;
+  if (typeof code === "string" && code.startsWith("HPE_")) {
+    return new BodyMismatchError(`${res.url.host} sent more bytes than the ${declared2} its Content-Length announced (${messageOf(err)})`);
+  }
+  if (messageOf(err) === "aborted" || code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE") {
+    const got = received !== void 0 ? `after ${received} of the ${declared2} bytes` : `before the ${declared2} bytes`;
+    return new BodyMismatchError(`${res.url.host} closed the connection ${got} its Content-Length announced`);
+  }
+  return err;
+}
+function isRetryable(err) {
+  return err instanceof BodyMismatchError || isTransient(err);
+}
+async function readWhole(client, what, cap, tooBig2, request) {
+  for (let attempt = 1; ; attempt++) {
+    const res = await request();
+    try {
+      const bytes = await readCapped(res, cap, tooBig2);
+      const declared2 = Number(res.headers["content-length"]);
+      if (Number.isFinite(declared2) && declared2 !== bytes.length) {
+        throw new BodyMismatchError(`${res.url.host} sent ${bytes.length} bytes where its Content-Length announced ${declared2}`);
+      }
+      return { res, bytes };
+    } catch (e) {
+      res.body.destroy();
+      const err = asBodyMismatch(res, e);
+      if (isGateError(err)) throw err;
+      if (!isRetryable(err) || attempt >= client.tuning.tries) {
+        throw new GateError(
+          "REGISTRY_ERROR",
+          `reading ${what} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${messageOf(err)}`,
+          "retry later; if it persists the registry (or a proxy in front of it) sends broken answers"
+        );
+      }
+      countRetry();
+      await sleep(backoffMs(client.tuning, attempt));
+    }
+  }
+}
+var BodyMismatchError;
+var init_body = __esm({
+  "src/sources/registry/body.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_errors3();
+    init_http();
+    init_retry();
+    init_stats();
+    BodyMismatchError = class extends Error {
+      code = "CG_BODY_MISMATCH";
+    };
+  }
+});
+
 // src/sources/registry/blob-download.ts
 function downloadBlob(client, blob, what) {
-  const out = new import_node_stream6.PassThrough({ highWaterMark: STREAM_BUFFER });
+  const out = new import_node_stream7.PassThrough({ highWaterMark: STREAM_BUFFER });
   out.on("error", () => void 0);
   let readerDone = false;
   let wake;
@@ -80541,9 +80792,11 @@ function downloadBlob(client, blob, what) {
     for (let attempt = 1; ; attempt++) {
       const res = await client.blob(blob.digest, what, { layer: true, ...received > 0 && { range: `bytes=${received}-` } });
       let skip = received > 0 ? alreadyReceived(res, received, what) : 0;
+      let got = 0;
       try {
         for await (const chunk of res.body) {
           res.watchdog.kick();
+          got += chunk.length;
           let bytes = chunk;
           if (skip > 0) {
             const dropped = Math.min(skip, bytes.length);
@@ -80562,10 +80815,11 @@ function downloadBlob(client, blob, what) {
         }
         if (skip > 0 || blob.size !== void 0 && received < blob.size) throw new PrematureEnd(`the connection ended after ${received} bytes`);
         break;
-      } catch (err) {
+      } catch (caught) {
         res.body.destroy();
-        if (isGateError(err)) throw err;
-        if (!isTransient(err) || attempt >= client.tuning.tries) throw brokenTransfer(client, err, what, received, attempt);
+        if (isGateError(caught)) throw caught;
+        const err = asBodyMismatch(res, caught, got);
+        if (!isRetryable(err) || attempt >= client.tuning.tries) throw brokenTransfer(client, err, what, received, attempt);
         countRetry();
         await sleep(backoffMs(client.tuning, attempt));
       }
@@ -80626,15 +80880,16 @@ function sizeMismatch(what, blob, got) {
     "the registry's copy is corrupt or was tampered with; do not trust this image, push it again"
   );
 }
-var import_node_crypto6, import_node_stream6, STREAM_BUFFER, PrematureEnd;
+var import_node_crypto6, import_node_stream7, STREAM_BUFFER, PrematureEnd;
 var init_blob_download = __esm({
   "src/sources/registry/blob-download.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto6 = require("node:crypto");
-    import_node_stream6 = require("node:stream");
+    import_node_stream7 = require("node:stream");
     init_errors3();
     init_errors4();
+    init_body();
     init_retry();
     init_stats();
     STREAM_BUFFER = 1024 * 1024;
@@ -80842,7 +81097,15 @@ var init_auth = __esm({
         }
         const doing = `getting a token from ${url2.host}`;
         const res = await sendWithRetries(
-          { method: refresh ? "POST" : "GET", url: url2, headers, ...body !== void 0 && { body }, ...authorization && { authorization }, idleMs: tuning.idleMs },
+          {
+            method: refresh ? "POST" : "GET",
+            url: url2,
+            headers,
+            ...body !== void 0 && { body },
+            ...authorization && { authorization },
+            idleMs: tuning.idleMs,
+            deadlineMs: tuning.requestDeadlineMs ?? REQUEST_DEADLINE_MS
+          },
           policy,
           tuning
         ).catch((err) => {
@@ -80901,6 +81164,7 @@ var init_client = __esm({
         this.ref = ref;
         this.where = where3;
         this.opts = opts;
+        this.retryBudget = new RetryBudget(opts.tuning);
         this.base = new URL(`${opts.policy.schemeFor(ref.apiHost)}//${ref.apiHost}/v2/${ref.repository}/`);
         this.auth = new Authenticator({
           registry: ref.registry,
@@ -80916,6 +81180,10 @@ var init_client = __esm({
       opts;
       auth;
       base;
+      /** the retries this image may still make, over every request and blob */
+      retryBudget;
+      /** the watchdogs of each layer's exchanges so far: their active time is what the layer's deadline has used */
+      layerTime = /* @__PURE__ */ new Map();
       get tuning() {
         return this.opts.tuning;
       }
@@ -80934,11 +81202,23 @@ var init_client = __esm({
         }
         return this.ok(res, `fetching manifest ${reference}`);
       }
-      /** GET a blob by digest, optionally a byte range of it (a resumed download); a 2xx response. */
+      /**
+       * GET a blob by digest, optionally a byte range of it (a resumed download); a 2xx response. A layer's exchanges
+       * share its deadline (tuning.blobDeadlineMs, the time its reader held back not counted); a small blob has the
+       * request deadline.
+       */
       async blob(digest, what, opts) {
         countBlobGet(digest, opts.layer);
         const doing = `downloading ${what}`;
-        const res = await this.get(`blobs/${digest}`, opts.range !== void 0 ? { range: opts.range } : {}, doing);
+        let deadlineMs;
+        if (opts.layer) {
+          const limit = this.opts.tuning.blobDeadlineMs ?? BLOB_DEADLINE_MS;
+          const spent = (this.layerTime.get(digest) ?? []).reduce((sum, w) => sum + w.activeMs(), 0);
+          if (spent >= limit) throw networkError(new DeadlineError(new URL(`blobs/${digest}`, this.base), limit), this.ref.apiHost, this.where, doing);
+          deadlineMs = limit - spent;
+        }
+        const res = await this.get(`blobs/${digest}`, opts.range !== void 0 ? { range: opts.range } : {}, doing, deadlineMs);
+        if (opts.layer) this.layerTime.set(digest, [...this.layerTime.get(digest) ?? [], res.watchdog]);
         if (res.status === 404) {
           const said2 = await registryErrorText(res);
           throw new GateError(
@@ -80950,14 +81230,23 @@ var init_client = __esm({
         return this.ok(res, doing);
       }
       /** GET under /v2/<repo>/, answering auth challenges; returns 2xx and 404 responses, throws for the rest. */
-      async get(path, headers, doing) {
+      async get(path, headers, doing, deadlineMs) {
         const url2 = new URL(path, this.base);
+        const { tuning } = this.opts;
         for (let round = 0; ; round++) {
           const authorization = this.auth.authorization();
           const res = await sendWithRetries(
-            { method: "GET", url: url2, headers, ...authorization !== void 0 && { authorization }, idleMs: this.opts.tuning.idleMs },
+            {
+              method: "GET",
+              url: url2,
+              headers,
+              ...authorization !== void 0 && { authorization },
+              idleMs: tuning.idleMs,
+              deadlineMs: deadlineMs ?? tuning.requestDeadlineMs ?? REQUEST_DEADLINE_MS
+            },
             this.opts.policy,
-            this.opts.tuning
+            tuning,
+            this.retryBudget
           ).catch((err) => {
             throw networkError(err, this.ref.apiHost, this.where, doing);
           });
@@ -81062,8 +81351,8 @@ function authsEntry(auths, registry2, repository) {
 }
 function fromAuthsEntry(entry, from, file2) {
   const str = (v) => typeof v === "string" && v !== "" ? v : void 0;
-  const identity2 = str(entry.identitytoken);
-  if (identity2) return { kind: "identity-token", token: identity2, from };
+  const identity3 = str(entry.identitytoken);
+  if (identity3) return { kind: "identity-token", token: identity3, from };
   const registryToken = str(entry.registrytoken);
   if (registryToken) return { kind: "registry-token", token: registryToken, from };
   const auth = str(entry.auth);
@@ -81176,8 +81465,13 @@ function registryStore(client) {
 }
 async function fetchManifest(client, reference, expected) {
   const what = `manifest ${reference} of ${client.where}`;
-  const res = await client.manifest(reference, MANIFEST_ACCEPT);
-  const bytes = await readCapped(res, MAX_JSON_BYTES, (n) => tooBig(what, n));
+  const { res, bytes } = await readWhole(
+    client,
+    what,
+    MAX_JSON_BYTES,
+    (n) => tooBig(what, n),
+    () => client.manifest(reference, MANIFEST_ACCEPT)
+  );
   const headerDigest = res.headers["docker-content-digest"];
   const claimed = typeof headerDigest === "string" && isVerifiableDigest(headerDigest.trim()) ? headerDigest.trim() : void 0;
   for (const digest of [expected, claimed]) {
@@ -81206,8 +81500,13 @@ async function fetchManifest(client, reference, expected) {
 }
 async function fetchSmallBlob(client, digest, size, what) {
   if (size !== void 0 && size > MAX_JSON_BYTES) throw tooBig(what, size);
-  const res = await client.blob(digest, what, { layer: false });
-  const bytes = await readCapped(res, MAX_JSON_BYTES, (n) => tooBig(what, n));
+  const { bytes } = await readWhole(
+    client,
+    what,
+    MAX_JSON_BYTES,
+    (n) => tooBig(what, n),
+    () => client.blob(digest, what, { layer: false })
+  );
   const actual = digestOf(bytes, digest);
   if (actual !== digest) {
     throw new GateError(
@@ -81255,7 +81554,7 @@ var init_manifests = __esm({
     init_config();
     init_media_types();
     init_resolve_image();
-    init_http();
+    init_body();
     init_reference();
     MANIFEST_ACCEPT = [OCI_INDEX_TYPE, DOCKER_LIST_TYPE, OCI_MANIFEST_TYPE, DOCKER_MANIFEST_TYPE].join(", ");
     DAMAGED_FIX2 = "the registry sent a document that is not what the OCI distribution spec says; check the image and the registry";
@@ -81268,7 +81567,7 @@ __export(registry_image_exports, {
   REGISTRY_LAYER_CONCURRENCY: () => REGISTRY_LAYER_CONCURRENCY,
   openRegistryImage: () => openRegistryImage
 });
-async function openRegistryImage(source, opts = {}, tuning = DEFAULT_TUNING) {
+async function openRegistryImage(source, opts = {}, tuning = tuningFromEnv()) {
   const ref = parseRegistryReference(source.reference);
   const registryOpts = opts.registry ?? {};
   const concurrency = registryOpts.concurrency ?? REGISTRY_LAYER_CONCURRENCY;
@@ -81350,7 +81649,7 @@ var require_identity = __commonJS({
     var SEQ = /* @__PURE__ */ Symbol.for("yaml.seq");
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
-    var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
+    var isDocument2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
     var isMap2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
     var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
     var isScalar2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
@@ -81386,7 +81685,7 @@ var require_identity = __commonJS({
     exports2.hasAnchor = hasAnchor;
     exports2.isAlias = isAlias2;
     exports2.isCollection = isCollection;
-    exports2.isDocument = isDocument;
+    exports2.isDocument = isDocument2;
     exports2.isMap = isMap2;
     exports2.isNode = isNode2;
     exports2.isPair = isPair;
@@ -81400,13 +81699,13 @@ var require_visit = __commonJS({
   "node_modules/yaml/dist/visit.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
     function visit2(node2, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity2.isDocument(node2)) {
+      if (identity3.isDocument(node2)) {
         const cd = visit_(null, node2.contents, visitor_, Object.freeze([node2]));
         if (cd === REMOVE)
           node2.contents = null;
@@ -81418,12 +81717,12 @@ var require_visit = __commonJS({
     visit2.REMOVE = REMOVE;
     function visit_(key, node2, visitor, path) {
       const ctrl = callVisitor(key, node2, visitor, path);
-      if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
+      if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
         replaceNode(key, path, ctrl);
         return visit_(key, ctrl, visitor, path);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity2.isCollection(node2)) {
+        if (identity3.isCollection(node2)) {
           path = Object.freeze(path.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
             const ci = visit_(i, node2.items[i], visitor, path);
@@ -81436,7 +81735,7 @@ var require_visit = __commonJS({
               i -= 1;
             }
           }
-        } else if (identity2.isPair(node2)) {
+        } else if (identity3.isPair(node2)) {
           path = Object.freeze(path.concat(node2));
           const ck = visit_("key", node2.key, visitor, path);
           if (ck === BREAK)
@@ -81454,7 +81753,7 @@ var require_visit = __commonJS({
     }
     async function visitAsync(node2, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity2.isDocument(node2)) {
+      if (identity3.isDocument(node2)) {
         const cd = await visitAsync_(null, node2.contents, visitor_, Object.freeze([node2]));
         if (cd === REMOVE)
           node2.contents = null;
@@ -81466,12 +81765,12 @@ var require_visit = __commonJS({
     visitAsync.REMOVE = REMOVE;
     async function visitAsync_(key, node2, visitor, path) {
       const ctrl = await callVisitor(key, node2, visitor, path);
-      if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
+      if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
         replaceNode(key, path, ctrl);
         return visitAsync_(key, ctrl, visitor, path);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity2.isCollection(node2)) {
+        if (identity3.isCollection(node2)) {
           path = Object.freeze(path.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
             const ci = await visitAsync_(i, node2.items[i], visitor, path);
@@ -81484,7 +81783,7 @@ var require_visit = __commonJS({
               i -= 1;
             }
           }
-        } else if (identity2.isPair(node2)) {
+        } else if (identity3.isPair(node2)) {
           path = Object.freeze(path.concat(node2));
           const ck = await visitAsync_("key", node2.key, visitor, path);
           if (ck === BREAK)
@@ -81521,31 +81820,31 @@ var require_visit = __commonJS({
     function callVisitor(key, node2, visitor, path) {
       if (typeof visitor === "function")
         return visitor(key, node2, path);
-      if (identity2.isMap(node2))
+      if (identity3.isMap(node2))
         return visitor.Map?.(key, node2, path);
-      if (identity2.isSeq(node2))
+      if (identity3.isSeq(node2))
         return visitor.Seq?.(key, node2, path);
-      if (identity2.isPair(node2))
+      if (identity3.isPair(node2))
         return visitor.Pair?.(key, node2, path);
-      if (identity2.isScalar(node2))
+      if (identity3.isScalar(node2))
         return visitor.Scalar?.(key, node2, path);
-      if (identity2.isAlias(node2))
+      if (identity3.isAlias(node2))
         return visitor.Alias?.(key, node2, path);
       return void 0;
     }
     function replaceNode(key, path, node2) {
       const parent = path[path.length - 1];
-      if (identity2.isCollection(parent)) {
+      if (identity3.isCollection(parent)) {
         parent.items[key] = node2;
-      } else if (identity2.isPair(parent)) {
+      } else if (identity3.isPair(parent)) {
         if (key === "key")
           parent.key = node2;
         else
           parent.value = node2;
-      } else if (identity2.isDocument(parent)) {
+      } else if (identity3.isDocument(parent)) {
         parent.contents = node2;
       } else {
-        const pt = identity2.isAlias(parent) ? "alias" : "scalar";
+        const pt = identity3.isAlias(parent) ? "alias" : "scalar";
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
@@ -81559,7 +81858,7 @@ var require_directives = __commonJS({
   "node_modules/yaml/dist/doc/directives.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var visit2 = require_visit();
     var escapeChars = {
       "!": "%21",
@@ -81702,10 +82001,10 @@ var require_directives = __commonJS({
         const lines = this.yaml.explicit ? [`%YAML ${this.yaml.version || "1.2"}`] : [];
         const tagEntries = Object.entries(this.tags);
         let tagNames;
-        if (doc && tagEntries.length > 0 && identity2.isNode(doc.contents)) {
+        if (doc && tagEntries.length > 0 && identity3.isNode(doc.contents)) {
           const tags = {};
           visit2.visit(doc.contents, (_key, node2) => {
-            if (identity2.isNode(node2) && node2.tag)
+            if (identity3.isNode(node2) && node2.tag)
               tags[node2.tag] = true;
           });
           tagNames = Object.keys(tags);
@@ -81731,7 +82030,7 @@ var require_anchors = __commonJS({
   "node_modules/yaml/dist/doc/anchors.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var visit2 = require_visit();
     function anchorIsValid(anchor2) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor2)) {
@@ -81778,7 +82077,7 @@ var require_anchors = __commonJS({
         setAnchors: () => {
           for (const source of aliasObjects) {
             const ref = sourceObjects.get(source);
-            if (typeof ref === "object" && ref.anchor && (identity2.isScalar(ref.node) || identity2.isCollection(ref.node))) {
+            if (typeof ref === "object" && ref.anchor && (identity3.isScalar(ref.node) || identity3.isCollection(ref.node))) {
               ref.node.anchor = ref.anchor;
             } else {
               const error62 = new Error("Failed to resolve repeated object (this should not happen)");
@@ -81853,12 +82152,12 @@ var require_toJS = __commonJS({
   "node_modules/yaml/dist/nodes/toJS.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     function toJS(value, arg, ctx) {
       if (Array.isArray(value))
         return value.map((v, i) => toJS(v, String(i), ctx));
       if (value && typeof value.toJSON === "function") {
-        if (!ctx || !identity2.hasAnchor(value))
+        if (!ctx || !identity3.hasAnchor(value))
           return value.toJSON(arg, ctx);
         const data = { aliasCount: 0, count: 1, res: void 0 };
         ctx.anchors.set(value, data);
@@ -81885,11 +82184,11 @@ var require_Node = __commonJS({
     "use strict";
     init_import_meta_url();
     var applyReviver = require_applyReviver();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var toJS = require_toJS();
     var NodeBase = class {
       constructor(type) {
-        Object.defineProperty(this, identity2.NODE_TYPE, { value: type });
+        Object.defineProperty(this, identity3.NODE_TYPE, { value: type });
       }
       /** Create a copy of this node.  */
       clone() {
@@ -81900,7 +82199,7 @@ var require_Node = __commonJS({
       }
       /** A plain JavaScript representation of this node. */
       toJS(doc, { mapAsMap, maxAliasCount, onAnchor, reviver } = {}) {
-        if (!identity2.isDocument(doc))
+        if (!identity3.isDocument(doc))
           throw new TypeError("A document argument is required");
         const ctx = {
           anchors: /* @__PURE__ */ new Map(),
@@ -81928,12 +82227,12 @@ var require_Alias = __commonJS({
     init_import_meta_url();
     var anchors = require_anchors();
     var visit2 = require_visit();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
     var Alias = class extends Node.NodeBase {
       constructor(source) {
-        super(identity2.ALIAS);
+        super(identity3.ALIAS);
         this.source = source;
         Object.defineProperty(this, "tag", {
           set() {
@@ -81955,7 +82254,7 @@ var require_Alias = __commonJS({
           nodes = [];
           visit2.visit(doc, {
             Node: (_key, node2) => {
-              if (identity2.isAlias(node2) || identity2.hasAnchor(node2))
+              if (identity3.isAlias(node2) || identity3.hasAnchor(node2))
                 nodes.push(node2);
             }
           });
@@ -82017,11 +82316,11 @@ var require_Alias = __commonJS({
       }
     };
     function getAliasCount(doc, node2, anchors2) {
-      if (identity2.isAlias(node2)) {
+      if (identity3.isAlias(node2)) {
         const source = node2.resolve(doc);
         const anchor2 = anchors2 && source && anchors2.get(source);
         return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
-      } else if (identity2.isCollection(node2)) {
+      } else if (identity3.isCollection(node2)) {
         let count2 = 0;
         for (const item2 of node2.items) {
           const c = getAliasCount(doc, item2, anchors2);
@@ -82029,7 +82328,7 @@ var require_Alias = __commonJS({
             count2 = c;
         }
         return count2;
-      } else if (identity2.isPair(node2)) {
+      } else if (identity3.isPair(node2)) {
         const kc = getAliasCount(doc, node2.key, anchors2);
         const vc = getAliasCount(doc, node2.value, anchors2);
         return Math.max(kc, vc);
@@ -82045,13 +82344,13 @@ var require_Scalar = __commonJS({
   "node_modules/yaml/dist/nodes/Scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
     var isScalarValue = (value) => !value || typeof value !== "function" && typeof value !== "object";
     var Scalar = class extends Node.NodeBase {
       constructor(value) {
-        super(identity2.SCALAR);
+        super(identity3.SCALAR);
         this.value = value;
       }
       toJSON(arg, ctx) {
@@ -82077,7 +82376,7 @@ var require_createNode = __commonJS({
     "use strict";
     init_import_meta_url();
     var Alias = require_Alias();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var Scalar = require_Scalar();
     var defaultTagPrefix = "tag:yaml.org,2002:";
     function findTagObject(value, tagName, tags) {
@@ -82091,12 +82390,12 @@ var require_createNode = __commonJS({
       return tags.find((t) => t.identify?.(value) && !t.format);
     }
     function createNode(value, tagName, ctx) {
-      if (identity2.isDocument(value))
+      if (identity3.isDocument(value))
         value = value.contents;
-      if (identity2.isNode(value))
+      if (identity3.isNode(value))
         return value;
-      if (identity2.isPair(value)) {
-        const map2 = ctx.schema[identity2.MAP].createNode?.(ctx.schema, null, ctx);
+      if (identity3.isPair(value)) {
+        const map2 = ctx.schema[identity3.MAP].createNode?.(ctx.schema, null, ctx);
         map2.items.push(value);
         return map2;
       }
@@ -82128,7 +82427,7 @@ var require_createNode = __commonJS({
             ref.node = node3;
           return node3;
         }
-        tagObj = value instanceof Map ? schema[identity2.MAP] : Symbol.iterator in Object(value) ? schema[identity2.SEQ] : schema[identity2.MAP];
+        tagObj = value instanceof Map ? schema[identity3.MAP] : Symbol.iterator in Object(value) ? schema[identity3.SEQ] : schema[identity3.MAP];
       }
       if (onTagObj) {
         onTagObj(tagObj);
@@ -82153,7 +82452,7 @@ var require_Collection = __commonJS({
     "use strict";
     init_import_meta_url();
     var createNode = require_createNode();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var Node = require_Node();
     function collectionFromPath(schema, path, value) {
       let v = value;
@@ -82197,7 +82496,7 @@ var require_Collection = __commonJS({
         const copy = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
         if (schema)
           copy.schema = schema;
-        copy.items = copy.items.map((it) => identity2.isNode(it) || identity2.isPair(it) ? it.clone(schema) : it);
+        copy.items = copy.items.map((it) => identity3.isNode(it) || identity3.isPair(it) ? it.clone(schema) : it);
         if (this.range)
           copy.range = this.range.slice();
         return copy;
@@ -82213,7 +82512,7 @@ var require_Collection = __commonJS({
         else {
           const [key, ...rest] = path;
           const node2 = this.get(key, true);
-          if (identity2.isCollection(node2))
+          if (identity3.isCollection(node2))
             node2.addIn(rest, value);
           else if (node2 === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
@@ -82230,7 +82529,7 @@ var require_Collection = __commonJS({
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
-        if (identity2.isCollection(node2))
+        if (identity3.isCollection(node2))
           return node2.deleteIn(rest);
         else
           throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
@@ -82244,16 +82543,16 @@ var require_Collection = __commonJS({
         const [key, ...rest] = path;
         const node2 = this.get(key, true);
         if (rest.length === 0)
-          return !keepScalar && identity2.isScalar(node2) ? node2.value : node2;
+          return !keepScalar && identity3.isScalar(node2) ? node2.value : node2;
         else
-          return identity2.isCollection(node2) ? node2.getIn(rest, keepScalar) : void 0;
+          return identity3.isCollection(node2) ? node2.getIn(rest, keepScalar) : void 0;
       }
       hasAllNullValues(allowScalar) {
         return this.items.every((node2) => {
-          if (!identity2.isPair(node2))
+          if (!identity3.isPair(node2))
             return false;
           const n = node2.value;
-          return n == null || allowScalar && identity2.isScalar(n) && n.value == null && !n.commentBefore && !n.comment && !n.tag;
+          return n == null || allowScalar && identity3.isScalar(n) && n.value == null && !n.commentBefore && !n.comment && !n.tag;
         });
       }
       /**
@@ -82264,7 +82563,7 @@ var require_Collection = __commonJS({
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
-        return identity2.isCollection(node2) ? node2.hasIn(rest) : false;
+        return identity3.isCollection(node2) ? node2.hasIn(rest) : false;
       }
       /**
        * Sets a value in this collection. For `!!set`, `value` needs to be a
@@ -82276,7 +82575,7 @@ var require_Collection = __commonJS({
           this.set(key, value);
         } else {
           const node2 = this.get(key, true);
-          if (identity2.isCollection(node2))
+          if (identity3.isCollection(node2))
             node2.setIn(rest, value);
           else if (node2 === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
@@ -82736,7 +83035,7 @@ var require_stringify = __commonJS({
     "use strict";
     init_import_meta_url();
     var anchors = require_anchors();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var stringifyComment = require_stringifyComment();
     var stringifyString = require_stringifyString();
     function createStringifyContext(doc, options) {
@@ -82789,7 +83088,7 @@ var require_stringify = __commonJS({
       }
       let tagObj = void 0;
       let obj;
-      if (identity2.isScalar(item2)) {
+      if (identity3.isScalar(item2)) {
         obj = item2.value;
         let match = tags.filter((t) => t.identify?.(obj));
         if (match.length > 1) {
@@ -82812,7 +83111,7 @@ var require_stringify = __commonJS({
       if (!doc.directives)
         return "";
       const props = [];
-      const anchor2 = (identity2.isScalar(node2) || identity2.isCollection(node2)) && node2.anchor;
+      const anchor2 = (identity3.isScalar(node2) || identity3.isCollection(node2)) && node2.anchor;
       if (anchor2 && anchors.anchorIsValid(anchor2)) {
         anchors$1.add(anchor2);
         props.push(`&${anchor2}`);
@@ -82823,9 +83122,9 @@ var require_stringify = __commonJS({
       return props.join(" ");
     }
     function stringify(item2, ctx, onComment, onChompKeep) {
-      if (identity2.isPair(item2))
+      if (identity3.isPair(item2))
         return item2.toString(ctx, onComment, onChompKeep);
-      if (identity2.isAlias(item2)) {
+      if (identity3.isAlias(item2)) {
         if (ctx.doc.directives)
           return item2.toString(ctx);
         if (ctx.resolvedAliases?.has(item2)) {
@@ -82839,15 +83138,15 @@ var require_stringify = __commonJS({
         }
       }
       let tagObj = void 0;
-      const node2 = identity2.isNode(item2) ? item2 : ctx.doc.createNode(item2, { onTagObj: (o) => tagObj = o });
+      const node2 = identity3.isNode(item2) ? item2 : ctx.doc.createNode(item2, { onTagObj: (o) => tagObj = o });
       tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node2));
       const props = stringifyProps(node2, tagObj, ctx);
       if (props.length > 0)
         ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1;
-      const str = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity2.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
+      const str = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity3.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
       if (!props)
         return str;
-      return identity2.isScalar(node2) || str[0] === "{" || str[0] === "[" ? `${props} ${str}` : `${props}
+      return identity3.isScalar(node2) || str[0] === "{" || str[0] === "[" ? `${props} ${str}` : `${props}
 ${ctx.indent}${str}`;
     }
     exports2.createStringifyContext = createStringifyContext;
@@ -82860,23 +83159,23 @@ var require_stringifyPair = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyPair.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var Scalar = require_Scalar();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
-      let keyComment = identity2.isNode(key) && key.comment || null;
+      let keyComment = identity3.isNode(key) && key.comment || null;
       if (simpleKeys) {
         if (keyComment) {
           throw new Error("With simple keys, key nodes cannot have comments");
         }
-        if (identity2.isCollection(key) || !identity2.isNode(key) && typeof key === "object") {
+        if (identity3.isCollection(key) || !identity3.isNode(key) && typeof key === "object") {
           const msg = "With simple keys, collection cannot be used as a key value";
           throw new Error(msg);
         }
       }
-      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity2.isCollection(key) || (identity2.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
+      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity3.isCollection(key) || (identity3.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
       ctx = Object.assign({}, ctx, {
         allNullValues: false,
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
@@ -82917,7 +83216,7 @@ ${indent}:`;
           str += stringifyComment.lineComment(str, ctx.indent, commentString(keyComment));
       }
       let vsb, vcb, valueComment;
-      if (identity2.isNode(value)) {
+      if (identity3.isNode(value)) {
         vsb = !!value.spaceBefore;
         vcb = value.commentBefore;
         valueComment = value.comment;
@@ -82929,10 +83228,10 @@ ${indent}:`;
           value = doc.createNode(value);
       }
       ctx.implicitKey = false;
-      if (!explicitKey && !keyComment && identity2.isScalar(value))
+      if (!explicitKey && !keyComment && identity3.isScalar(value))
         ctx.indentAtStart = str.length + 1;
       chompKeep = false;
-      if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity2.isSeq(value) && !value.flow && !value.tag && !value.anchor) {
+      if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity3.isSeq(value) && !value.flow && !value.tag && !value.anchor) {
         ctx.indent = ctx.indent.substring(2);
       }
       let valueCommentDone = false;
@@ -82952,7 +83251,7 @@ ${stringifyComment.indentComment(cs, ctx.indent)}`;
           ws += `
 ${ctx.indent}`;
         }
-      } else if (!explicitKey && identity2.isCollection(value)) {
+      } else if (!explicitKey && identity3.isCollection(value)) {
         const vs0 = valueStr[0];
         const nl0 = valueStr.indexOf("\n");
         const hasNewline = nl0 !== -1;
@@ -83017,7 +83316,7 @@ var require_merge = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var Scalar = require_Scalar();
     var MERGE_KEY = "<<";
     var merge4 = {
@@ -83030,10 +83329,10 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge4.identify(key) || identity2.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge4.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge4.tag && tag.default);
+    var isMergeKey = (ctx, key) => (merge4.identify(key) || identity3.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge4.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge4.tag && tag.default);
     function addMergeToJSMap(ctx, map2, value) {
       const source = resolveAliasValue(ctx, value);
-      if (identity2.isSeq(source))
+      if (identity3.isSeq(source))
         for (const it of source.items)
           mergeValue(ctx, map2, it);
       else if (Array.isArray(source))
@@ -83044,7 +83343,7 @@ var require_merge = __commonJS({
     }
     function mergeValue(ctx, map2, value) {
       const source = resolveAliasValue(ctx, value);
-      if (!identity2.isMap(source))
+      if (!identity3.isMap(source))
         throw new Error("Merge sources must be maps or map aliases");
       const srcMap = source.toJSON(null, ctx, Map);
       for (const [key, value2] of srcMap) {
@@ -83065,7 +83364,7 @@ var require_merge = __commonJS({
       return map2;
     }
     function resolveAliasValue(ctx, value) {
-      return ctx && identity2.isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
+      return ctx && identity3.isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
     }
     exports2.addMergeToJSMap = addMergeToJSMap;
     exports2.isMergeKey = isMergeKey;
@@ -83081,10 +83380,10 @@ var require_addPairToJSMap = __commonJS({
     var log = require_log();
     var merge4 = require_merge();
     var stringify = require_stringify();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map2, { key, value }) {
-      if (identity2.isNode(key) && key.addToJSMap)
+      if (identity3.isNode(key) && key.addToJSMap)
         key.addToJSMap(ctx, map2, value);
       else if (merge4.isMergeKey(ctx, key))
         merge4.addMergeToJSMap(ctx, map2, value);
@@ -83115,7 +83414,7 @@ var require_addPairToJSMap = __commonJS({
         return "";
       if (typeof jsKey !== "object")
         return String(jsKey);
-      if (identity2.isNode(key) && ctx?.doc) {
+      if (identity3.isNode(key) && ctx?.doc) {
         const strCtx = stringify.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node2 of ctx.anchors.keys())
@@ -83146,7 +83445,7 @@ var require_Pair = __commonJS({
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
     var addPairToJSMap = require_addPairToJSMap();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     function createPair(key, value, ctx) {
       const k = createNode.createNode(key, void 0, ctx);
       const v = createNode.createNode(value, void 0, ctx);
@@ -83154,15 +83453,15 @@ var require_Pair = __commonJS({
     }
     var Pair = class _Pair {
       constructor(key, value = null) {
-        Object.defineProperty(this, identity2.NODE_TYPE, { value: identity2.PAIR });
+        Object.defineProperty(this, identity3.NODE_TYPE, { value: identity3.PAIR });
         this.key = key;
         this.value = value;
       }
       clone(schema) {
         let { key, value } = this;
-        if (identity2.isNode(key))
+        if (identity3.isNode(key))
           key = key.clone(schema);
-        if (identity2.isNode(value))
+        if (identity3.isNode(value))
           value = value.clone(schema);
         return new _Pair(key, value);
       }
@@ -83184,7 +83483,7 @@ var require_stringifyCollection = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyCollection(collection, ctx, options) {
@@ -83200,14 +83499,14 @@ var require_stringifyCollection = __commonJS({
       for (let i = 0; i < items.length; ++i) {
         const item2 = items[i];
         let comment2 = null;
-        if (identity2.isNode(item2)) {
+        if (identity3.isNode(item2)) {
           if (!chompKeep && item2.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item2.commentBefore, chompKeep);
           if (item2.comment)
             comment2 = item2.comment;
-        } else if (identity2.isPair(item2)) {
-          const ik = identity2.isNode(item2.key) ? item2.key : null;
+        } else if (identity3.isPair(item2)) {
+          const ik = identity3.isNode(item2.key) ? item2.key : null;
           if (ik) {
             if (!chompKeep && ik.spaceBefore)
               lines.push("");
@@ -83255,14 +83554,14 @@ ${indent}${line}` : "\n";
       for (let i = 0; i < items.length; ++i) {
         const item2 = items[i];
         let comment = null;
-        if (identity2.isNode(item2)) {
+        if (identity3.isNode(item2)) {
           if (item2.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item2.commentBefore, false);
           if (item2.comment)
             comment = item2.comment;
-        } else if (identity2.isPair(item2)) {
-          const ik = identity2.isNode(item2.key) ? item2.key : null;
+        } else if (identity3.isPair(item2)) {
+          const ik = identity3.isNode(item2.key) ? item2.key : null;
           if (ik) {
             if (ik.spaceBefore)
               lines.push("");
@@ -83270,7 +83569,7 @@ ${indent}${line}` : "\n";
             if (ik.comment)
               reqNewline = true;
           }
-          const iv = identity2.isNode(item2.value) ? item2.value : null;
+          const iv = identity3.isNode(item2.value) ? item2.value : null;
           if (iv) {
             if (iv.comment)
               comment = iv.comment;
@@ -83339,16 +83638,16 @@ var require_YAMLMap = __commonJS({
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
     var Collection = require_Collection();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     function findPair(items, key) {
-      const k = identity2.isScalar(key) ? key.value : key;
+      const k = identity3.isScalar(key) ? key.value : key;
       for (const it of items) {
-        if (identity2.isPair(it)) {
+        if (identity3.isPair(it)) {
           if (it.key === key || it.key === k)
             return it;
-          if (identity2.isScalar(it.key) && it.key.value === k)
+          if (identity3.isScalar(it.key) && it.key.value === k)
             return it;
         }
       }
@@ -83359,7 +83658,7 @@ var require_YAMLMap = __commonJS({
         return "tag:yaml.org,2002:map";
       }
       constructor(schema) {
-        super(identity2.MAP, schema);
+        super(identity3.MAP, schema);
         this.items = [];
       }
       /**
@@ -83397,7 +83696,7 @@ var require_YAMLMap = __commonJS({
        */
       add(pair, overwrite) {
         let _pair;
-        if (identity2.isPair(pair))
+        if (identity3.isPair(pair))
           _pair = pair;
         else if (!pair || typeof pair !== "object" || !("key" in pair)) {
           _pair = new Pair.Pair(pair, pair?.value);
@@ -83408,7 +83707,7 @@ var require_YAMLMap = __commonJS({
         if (prev) {
           if (!overwrite)
             throw new Error(`Key ${_pair.key} already set`);
-          if (identity2.isScalar(prev.value) && Scalar.isScalarValue(_pair.value))
+          if (identity3.isScalar(prev.value) && Scalar.isScalarValue(_pair.value))
             prev.value.value = _pair.value;
           else
             prev.value = _pair.value;
@@ -83432,7 +83731,7 @@ var require_YAMLMap = __commonJS({
       get(key, keepScalar) {
         const it = findPair(this.items, key);
         const node2 = it?.value;
-        return (!keepScalar && identity2.isScalar(node2) ? node2.value : node2) ?? void 0;
+        return (!keepScalar && identity3.isScalar(node2) ? node2.value : node2) ?? void 0;
       }
       has(key) {
         return !!findPair(this.items, key);
@@ -83457,7 +83756,7 @@ var require_YAMLMap = __commonJS({
         if (!ctx)
           return JSON.stringify(this);
         for (const item2 of this.items) {
-          if (!identity2.isPair(item2))
+          if (!identity3.isPair(item2))
             throw new Error(`Map items must all be pairs; found ${JSON.stringify(item2)} instead`);
         }
         if (!ctx.allNullValues && this.hasAllNullValues(false))
@@ -83481,7 +83780,7 @@ var require_map = __commonJS({
   "node_modules/yaml/dist/schema/common/map.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var YAMLMap = require_YAMLMap();
     var map2 = {
       collection: "map",
@@ -83489,7 +83788,7 @@ var require_map = __commonJS({
       nodeClass: YAMLMap.YAMLMap,
       tag: "tag:yaml.org,2002:map",
       resolve(map3, onError) {
-        if (!identity2.isMap(map3))
+        if (!identity3.isMap(map3))
           onError("Expected a mapping for this tag");
         return map3;
       },
@@ -83507,7 +83806,7 @@ var require_YAMLSeq = __commonJS({
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
     var Collection = require_Collection();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var Scalar = require_Scalar();
     var toJS = require_toJS();
     var YAMLSeq = class extends Collection.Collection {
@@ -83515,7 +83814,7 @@ var require_YAMLSeq = __commonJS({
         return "tag:yaml.org,2002:seq";
       }
       constructor(schema) {
-        super(identity2.SEQ, schema);
+        super(identity3.SEQ, schema);
         this.items = [];
       }
       add(value) {
@@ -83541,7 +83840,7 @@ var require_YAMLSeq = __commonJS({
         if (typeof idx !== "number")
           return void 0;
         const it = this.items[idx];
-        return !keepScalar && identity2.isScalar(it) ? it.value : it;
+        return !keepScalar && identity3.isScalar(it) ? it.value : it;
       }
       /**
        * Checks if the collection includes a value with the key `key`.
@@ -83565,7 +83864,7 @@ var require_YAMLSeq = __commonJS({
         if (typeof idx !== "number")
           throw new Error(`Expected a valid index, not ${key}.`);
         const prev = this.items[idx];
-        if (identity2.isScalar(prev) && Scalar.isScalarValue(value))
+        if (identity3.isScalar(prev) && Scalar.isScalarValue(value))
           prev.value = value;
         else
           this.items[idx] = value;
@@ -83607,7 +83906,7 @@ var require_YAMLSeq = __commonJS({
       }
     };
     function asItemIndex(key) {
-      let idx = identity2.isScalar(key) ? key.value : key;
+      let idx = identity3.isScalar(key) ? key.value : key;
       if (idx && typeof idx === "string")
         idx = Number(idx);
       return typeof idx === "number" && Number.isInteger(idx) && idx >= 0 ? idx : null;
@@ -83621,7 +83920,7 @@ var require_seq = __commonJS({
   "node_modules/yaml/dist/schema/common/seq.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var YAMLSeq = require_YAMLSeq();
     var seq = {
       collection: "seq",
@@ -83629,7 +83928,7 @@ var require_seq = __commonJS({
       nodeClass: YAMLSeq.YAMLSeq,
       tag: "tag:yaml.org,2002:seq",
       resolve(seq2, onError) {
-        if (!identity2.isSeq(seq2))
+        if (!identity3.isSeq(seq2))
           onError("Expected a sequence for this tag");
         return seq2;
       },
@@ -83993,17 +84292,17 @@ var require_pairs = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     var YAMLSeq = require_YAMLSeq();
     function resolvePairs(seq, onError) {
-      if (identity2.isSeq(seq)) {
+      if (identity3.isSeq(seq)) {
         for (let i = 0; i < seq.items.length; ++i) {
           let item2 = seq.items[i];
-          if (identity2.isPair(item2))
+          if (identity3.isPair(item2))
             continue;
-          else if (identity2.isMap(item2)) {
+          else if (identity3.isMap(item2)) {
             if (item2.items.length > 1)
               onError("Each pair must have its own sequence indicator");
             const pair = item2.items[0] || new Pair.Pair(new Scalar.Scalar(null));
@@ -84017,7 +84316,7 @@ ${cn.comment}` : item2.comment;
             }
             item2 = pair;
           }
-          seq.items[i] = identity2.isPair(item2) ? item2 : new Pair.Pair(item2);
+          seq.items[i] = identity3.isPair(item2) ? item2 : new Pair.Pair(item2);
         }
       } else
         onError("Expected a sequence for this tag");
@@ -84072,7 +84371,7 @@ var require_omap = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var toJS = require_toJS();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -84099,7 +84398,7 @@ var require_omap = __commonJS({
           ctx.onCreate(map2);
         for (const pair of this.items) {
           let key, value;
-          if (identity2.isPair(pair)) {
+          if (identity3.isPair(pair)) {
             key = toJS.toJS(pair.key, "", ctx);
             value = toJS.toJS(pair.value, key, ctx);
           } else {
@@ -84129,7 +84428,7 @@ var require_omap = __commonJS({
         const pairs$1 = pairs.resolvePairs(seq, onError);
         const seenKeys = [];
         for (const { key } of pairs$1.items) {
-          if (identity2.isScalar(key)) {
+          if (identity3.isScalar(key)) {
             if (seenKeys.includes(key.value)) {
               onError(`Ordered maps must not include duplicate keys: ${key.value}`);
             } else {
@@ -84314,7 +84613,7 @@ var require_set = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
     var YAMLSet = class _YAMLSet extends YAMLMap.YAMLMap {
@@ -84324,7 +84623,7 @@ var require_set = __commonJS({
       }
       add(key) {
         let pair;
-        if (identity2.isPair(key))
+        if (identity3.isPair(key))
           pair = key;
         else if (key && typeof key === "object" && "key" in key && "value" in key && key.value === null)
           pair = new Pair.Pair(key.key, null);
@@ -84340,7 +84639,7 @@ var require_set = __commonJS({
        */
       get(key, keepPair) {
         const pair = YAMLMap.findPair(this.items, key);
-        return !keepPair && identity2.isPair(pair) ? identity2.isScalar(pair.key) ? pair.key.value : pair.key : pair;
+        return !keepPair && identity3.isPair(pair) ? identity3.isScalar(pair.key) ? pair.key.value : pair.key : pair;
       }
       set(key, value) {
         if (typeof value !== "boolean")
@@ -84384,7 +84683,7 @@ var require_set = __commonJS({
       tag: "tag:yaml.org,2002:set",
       createNode: (schema, iterable, ctx) => YAMLSet.from(schema, iterable, ctx),
       resolve(map2, onError) {
-        if (identity2.isMap(map2)) {
+        if (identity3.isMap(map2)) {
           if (map2.hasAllNullValues(true))
             return Object.assign(new YAMLSet(), map2);
           else
@@ -84633,7 +84932,7 @@ var require_Schema = __commonJS({
   "node_modules/yaml/dist/schema/Schema.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var map2 = require_map();
     var seq = require_seq();
     var string4 = require_string();
@@ -84646,9 +84945,9 @@ var require_Schema = __commonJS({
         this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
         this.tags = tags.getTags(customTags, this.name, merge4);
         this.toStringOptions = toStringDefaults ?? null;
-        Object.defineProperty(this, identity2.MAP, { value: map2.map });
-        Object.defineProperty(this, identity2.SCALAR, { value: string4.string });
-        Object.defineProperty(this, identity2.SEQ, { value: seq.seq });
+        Object.defineProperty(this, identity3.MAP, { value: map2.map });
+        Object.defineProperty(this, identity3.SCALAR, { value: string4.string });
+        Object.defineProperty(this, identity3.SEQ, { value: seq.seq });
         this.sortMapEntries = typeof sortMapEntries === "function" ? sortMapEntries : sortMapEntries === true ? sortMapEntriesByKey : null;
       }
       clone() {
@@ -84666,7 +84965,7 @@ var require_stringifyDocument = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyDocument(doc, options) {
@@ -84693,7 +84992,7 @@ var require_stringifyDocument = __commonJS({
       let chompKeep = false;
       let contentComment = null;
       if (doc.contents) {
-        if (identity2.isNode(doc.contents)) {
+        if (identity3.isNode(doc.contents)) {
           if (doc.contents.spaceBefore && hasDirectives)
             lines.push("");
           if (doc.contents.commentBefore) {
@@ -84749,7 +85048,7 @@ var require_Document = __commonJS({
     init_import_meta_url();
     var Alias = require_Alias();
     var Collection = require_Collection();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var Pair = require_Pair();
     var toJS = require_toJS();
     var Schema = require_Schema();
@@ -84764,7 +85063,7 @@ var require_Document = __commonJS({
         this.comment = null;
         this.errors = [];
         this.warnings = [];
-        Object.defineProperty(this, identity2.NODE_TYPE, { value: identity2.DOC });
+        Object.defineProperty(this, identity3.NODE_TYPE, { value: identity3.DOC });
         let _replacer = null;
         if (typeof replacer === "function" || Array.isArray(replacer)) {
           _replacer = replacer;
@@ -84800,7 +85099,7 @@ var require_Document = __commonJS({
        */
       clone() {
         const copy = Object.create(_Document.prototype, {
-          [identity2.NODE_TYPE]: { value: identity2.DOC }
+          [identity3.NODE_TYPE]: { value: identity3.DOC }
         });
         copy.commentBefore = this.commentBefore;
         copy.comment = this.comment;
@@ -84810,7 +85109,7 @@ var require_Document = __commonJS({
         if (this.directives)
           copy.directives = this.directives.clone();
         copy.schema = this.schema.clone();
-        copy.contents = identity2.isNode(this.contents) ? this.contents.clone(copy.schema) : this.contents;
+        copy.contents = identity3.isNode(this.contents) ? this.contents.clone(copy.schema) : this.contents;
         if (this.range)
           copy.range = this.range.slice();
         return copy;
@@ -84873,7 +85172,7 @@ var require_Document = __commonJS({
           sourceObjects
         };
         const node2 = createNode.createNode(value, tag, ctx);
-        if (flow && identity2.isCollection(node2))
+        if (flow && identity3.isCollection(node2))
           node2.flow = true;
         setAnchors();
         return node2;
@@ -84913,7 +85212,7 @@ var require_Document = __commonJS({
        * `true` (collections are always returned intact).
        */
       get(key, keepScalar) {
-        return identity2.isCollection(this.contents) ? this.contents.get(key, keepScalar) : void 0;
+        return identity3.isCollection(this.contents) ? this.contents.get(key, keepScalar) : void 0;
       }
       /**
        * Returns item at `path`, or `undefined` if not found. By default unwraps
@@ -84922,14 +85221,14 @@ var require_Document = __commonJS({
        */
       getIn(path, keepScalar) {
         if (Collection.isEmptyPath(path))
-          return !keepScalar && identity2.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity2.isCollection(this.contents) ? this.contents.getIn(path, keepScalar) : void 0;
+          return !keepScalar && identity3.isScalar(this.contents) ? this.contents.value : this.contents;
+        return identity3.isCollection(this.contents) ? this.contents.getIn(path, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
        */
       has(key) {
-        return identity2.isCollection(this.contents) ? this.contents.has(key) : false;
+        return identity3.isCollection(this.contents) ? this.contents.has(key) : false;
       }
       /**
        * Checks if the document includes a value at `path`.
@@ -84937,7 +85236,7 @@ var require_Document = __commonJS({
       hasIn(path) {
         if (Collection.isEmptyPath(path))
           return this.contents !== void 0;
-        return identity2.isCollection(this.contents) ? this.contents.hasIn(path) : false;
+        return identity3.isCollection(this.contents) ? this.contents.hasIn(path) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -85044,7 +85343,7 @@ var require_Document = __commonJS({
       }
     };
     function assertCollection(contents) {
-      if (identity2.isCollection(contents))
+      if (identity3.isCollection(contents))
         return true;
       throw new Error("Expected a YAML collection as document contents");
     }
@@ -85320,12 +85619,12 @@ var require_util_map_includes = __commonJS({
   "node_modules/yaml/dist/compose/util-map-includes.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     function mapIncludes(ctx, items, search) {
       const { uniqueKeys } = ctx.options;
       if (uniqueKeys === false)
         return false;
-      const isEqual = typeof uniqueKeys === "function" ? uniqueKeys : (a, b) => a === b || identity2.isScalar(a) && identity2.isScalar(b) && a.value === b.value;
+      const isEqual = typeof uniqueKeys === "function" ? uniqueKeys : (a, b) => a === b || identity3.isScalar(a) && identity3.isScalar(b) && a.value === b.value;
       return items.some((pair) => isEqual(pair.key, search));
     }
     exports2.mapIncludes = mapIncludes;
@@ -85352,10 +85651,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep, value } = collItem;
+        const { start, key, sep: sep2, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep?.[0],
+          next: key ?? sep2?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -85369,7 +85668,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep) {
+          if (!keyProps.anchor && !keyProps.tag && !sep2) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map2.comment)
@@ -85393,7 +85692,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep ?? [], {
+        const valueProps = resolveProps.resolveProps(sep2 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -85409,7 +85708,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep, null, valueProps, onError);
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep2, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -85502,7 +85801,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep = "";
+        let sep2 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -85516,13 +85815,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep + cb;
-              sep = "";
+                comment += sep2 + cb;
+              sep2 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep += source;
+                sep2 += source;
               hasSpace = true;
               break;
             default:
@@ -85542,7 +85841,7 @@ var require_resolve_flow_collection = __commonJS({
   "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -85566,18 +85865,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep, value } = collItem;
+        const { start, key, sep: sep2, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep?.[0],
+          next: key ?? sep2?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep && !value) {
+          if (!props.anchor && !props.tag && !sep2 && !value) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -85621,7 +85920,7 @@ var require_resolve_flow_collection = __commonJS({
             }
             if (prevItemComment) {
               let prev = coll.items[coll.items.length - 1];
-              if (identity2.isPair(prev))
+              if (identity3.isPair(prev))
                 prev = prev.value ?? prev.key;
               if (prev.comment)
                 prev.comment += "\n" + prevItemComment;
@@ -85631,8 +85930,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
+        if (!isMap2 && !sep2 && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -85644,7 +85943,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep ?? [], {
+          const valueProps = resolveProps.resolveProps(sep2 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -85655,8 +85954,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap2 && !props.found && ctx.options.strict) {
-              if (sep)
-                for (const st of sep) {
+              if (sep2)
+                for (const st of sep2) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -85673,7 +85972,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -85737,7 +86036,7 @@ var require_compose_collection = __commonJS({
   "node_modules/yaml/dist/compose/compose-collection.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var Scalar = require_Scalar();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -85787,7 +86086,7 @@ var require_compose_collection = __commonJS({
       }
       const coll = resolveCollection(CN, ctx, token, onError, tagName, tag);
       const res = tag.resolve?.(coll, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg), ctx.options) ?? coll;
-      const node2 = identity2.isNode(res) ? res : new Scalar.Scalar(res);
+      const node2 = identity3.isNode(res) ? res : new Scalar.Scalar(res);
       node2.range = coll.range;
       node2.tag = tagName;
       if (tag?.format)
@@ -85855,7 +86154,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value = "";
-      let sep = "";
+      let sep2 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
@@ -85872,24 +86171,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep + indent.slice(trimIndent) + content;
-          sep = "\n";
+          value += sep2 + indent.slice(trimIndent) + content;
+          sep2 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep === " ")
-            sep = "\n";
-          else if (!prevMoreIndented && sep === "\n")
-            sep = "\n\n";
-          value += sep + indent.slice(trimIndent) + content;
-          sep = "\n";
+          if (sep2 === " ")
+            sep2 = "\n";
+          else if (!prevMoreIndented && sep2 === "\n")
+            sep2 = "\n\n";
+          value += sep2 + indent.slice(trimIndent) + content;
+          sep2 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep === "\n")
+          if (sep2 === "\n")
             value += "\n";
           else
-            sep = "\n";
+            sep2 = "\n";
         } else {
-          value += sep + content;
-          sep = " ";
+          value += sep2 + content;
+          sep2 = " ";
           prevMoreIndented = false;
         }
       }
@@ -86073,25 +86372,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep = " ";
+      let sep2 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep === "\n")
-            res += sep;
+          if (sep2 === "\n")
+            res += sep2;
           else
-            sep = "\n";
+            sep2 = "\n";
         } else {
-          res += sep + lm;
-          sep = " ";
+          res += sep2 + lm;
+          sep2 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep + (match?.[1] ?? "");
+      return res + sep2 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -86209,7 +86508,7 @@ var require_compose_scalar = __commonJS({
   "node_modules/yaml/dist/compose/compose-scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var Scalar = require_Scalar();
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -86218,17 +86517,17 @@ var require_compose_scalar = __commonJS({
       const tagName = tagToken ? ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg)) : null;
       let tag;
       if (ctx.options.stringKeys && ctx.atKey) {
-        tag = ctx.schema[identity2.SCALAR];
+        tag = ctx.schema[identity3.SCALAR];
       } else if (tagName)
         tag = findScalarTagByName(ctx.schema, value, tagName, tagToken, onError);
       else if (token.type === "scalar")
         tag = findScalarTagByTest(ctx, value, token, onError);
       else
-        tag = ctx.schema[identity2.SCALAR];
+        tag = ctx.schema[identity3.SCALAR];
       let scalar;
       try {
         const res = tag.resolve(value, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
-        scalar = identity2.isScalar(res) ? res : new Scalar.Scalar(res);
+        scalar = identity3.isScalar(res) ? res : new Scalar.Scalar(res);
       } catch (error62) {
         const msg = error62 instanceof Error ? error62.message : String(error62);
         onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
@@ -86248,7 +86547,7 @@ var require_compose_scalar = __commonJS({
     }
     function findScalarTagByName(schema, value, tagName, tagToken, onError) {
       if (tagName === "!")
-        return schema[identity2.SCALAR];
+        return schema[identity3.SCALAR];
       const matchWithTest = [];
       for (const tag of schema.tags) {
         if (!tag.collection && tag.tag === tagName) {
@@ -86267,12 +86566,12 @@ var require_compose_scalar = __commonJS({
         return kt;
       }
       onError(tagToken, "TAG_RESOLVE_FAILED", `Unresolved tag: ${tagName}`, tagName !== "tag:yaml.org,2002:str");
-      return schema[identity2.SCALAR];
+      return schema[identity3.SCALAR];
     }
     function findScalarTagByTest({ atKey, directives, schema }, value, token, onError) {
-      const tag = schema.tags.find((tag2) => (tag2.default === true || atKey && tag2.default === "key") && tag2.test?.test(value)) || schema[identity2.SCALAR];
+      const tag = schema.tags.find((tag2) => (tag2.default === true || atKey && tag2.default === "key") && tag2.test?.test(value)) || schema[identity3.SCALAR];
       if (schema.compat) {
-        const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value)) ?? schema[identity2.SCALAR];
+        const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value)) ?? schema[identity3.SCALAR];
         if (tag.tag !== compat.tag) {
           const ts = directives.tagString(tag.tag);
           const cs = directives.tagString(compat.tag);
@@ -86323,7 +86622,7 @@ var require_compose_node = __commonJS({
     "use strict";
     init_import_meta_url();
     var Alias = require_Alias();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var composeCollection = require_compose_collection();
     var composeScalar = require_compose_scalar();
     var resolveEnd = require_resolve_end();
@@ -86369,7 +86668,7 @@ var require_compose_node = __commonJS({
       node2 ?? (node2 = composeEmptyNode(ctx, token.offset, void 0, null, props, onError));
       if (anchor2 && node2.anchor === "")
         onError(anchor2, "BAD_ALIAS", "Anchor cannot be an empty string");
-      if (atKey && ctx.options.stringKeys && (!identity2.isScalar(node2) || typeof node2.value !== "string" || node2.tag && node2.tag !== "tag:yaml.org,2002:str")) {
+      if (atKey && ctx.options.stringKeys && (!identity3.isScalar(node2) || typeof node2.value !== "string" || node2.tag && node2.tag !== "tag:yaml.org,2002:str")) {
         const msg = "With stringKeys, all keys must be strings";
         onError(tag ?? token, "NON_STRING_KEY", msg);
       }
@@ -86477,7 +86776,7 @@ var require_composer = __commonJS({
     var directives = require_directives();
     var Document = require_Document();
     var errors = require_errors4();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var composeDoc = require_compose_doc();
     var resolveEnd = require_resolve_end();
     function getErrorPos(src) {
@@ -86539,9 +86838,9 @@ var require_composer = __commonJS({
 ${comment}` : comment;
           } else if (afterEmptyLine || doc.directives.docStart || !dc) {
             doc.commentBefore = comment;
-          } else if (identity2.isCollection(dc) && !dc.flow && dc.items.length > 0) {
+          } else if (identity3.isCollection(dc) && !dc.flow && dc.items.length > 0) {
             let it = dc.items[0];
-            if (identity2.isPair(it))
+            if (identity3.isPair(it))
               it = it.key;
             const cb = it.commentBefore;
             it.commentBefore = cb ? `${comment}
@@ -86908,14 +87207,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep, value }) {
+    function stringifyItem({ start, key, sep: sep2, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep)
-        for (const st of sep)
+      if (sep2)
+        for (const st of sep2)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -88087,18 +88386,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep;
+          let sep2;
           if (scalar.end) {
-            sep = scalar.end;
-            sep.push(this.sourceToken);
+            sep2 = scalar.end;
+            sep2.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep = [this.sourceToken];
+            sep2 = [this.sourceToken];
           const map2 = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep }]
+            items: [{ start, key: scalar, sep: sep2 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map2;
@@ -88251,15 +88550,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep = it.sep;
-                  sep.push(this.sourceToken);
+                  const sep2 = it.sep;
+                  sep2.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep }]
+                    items: [{ start: start2, key, sep: sep2 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -88453,13 +88752,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep = fc.end.splice(1, fc.end.length);
-            sep.push(this.sourceToken);
+            const sep2 = fc.end.splice(1, fc.end.length);
+            sep2.push(this.sourceToken);
             const map2 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep }]
+              items: [{ start, key: fc, sep: sep2 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map2;
@@ -88597,7 +88896,7 @@ var require_public_api = __commonJS({
     var Document = require_Document();
     var errors = require_errors4();
     var log = require_log();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var lineCounter = require_line_counter();
     var parser = require_parser();
     function parseOptions(options) {
@@ -88675,7 +88974,7 @@ var require_public_api = __commonJS({
         if (!keepUndefined)
           return void 0;
       }
-      if (identity2.isDocument(value) && !_replacer)
+      if (identity3.isDocument(value) && !_replacer)
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
@@ -88696,7 +88995,7 @@ var require_dist = __commonJS({
     var Schema = require_Schema();
     var errors = require_errors4();
     var Alias = require_Alias();
-    var identity2 = require_identity();
+    var identity3 = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     var YAMLMap = require_YAMLMap();
@@ -88714,14 +89013,14 @@ var require_dist = __commonJS({
     exports2.YAMLParseError = errors.YAMLParseError;
     exports2.YAMLWarning = errors.YAMLWarning;
     exports2.Alias = Alias.Alias;
-    exports2.isAlias = identity2.isAlias;
-    exports2.isCollection = identity2.isCollection;
-    exports2.isDocument = identity2.isDocument;
-    exports2.isMap = identity2.isMap;
-    exports2.isNode = identity2.isNode;
-    exports2.isPair = identity2.isPair;
-    exports2.isScalar = identity2.isScalar;
-    exports2.isSeq = identity2.isSeq;
+    exports2.isAlias = identity3.isAlias;
+    exports2.isCollection = identity3.isCollection;
+    exports2.isDocument = identity3.isDocument;
+    exports2.isMap = identity3.isMap;
+    exports2.isNode = identity3.isNode;
+    exports2.isPair = identity3.isPair;
+    exports2.isScalar = identity3.isScalar;
+    exports2.isSeq = identity3.isSeq;
     exports2.Pair = Pair.Pair;
     exports2.Scalar = Scalar.Scalar;
     exports2.YAMLMap = YAMLMap.YAMLMap;
@@ -88746,7 +89045,7 @@ __export(main_exports, {
 });
 module.exports = __toCommonJS(main_exports);
 init_import_meta_url();
-var import_node_fs12 = require("node:fs");
+var import_node_fs13 = require("node:fs");
 
 // src/cache/layer-cache.ts
 init_import_meta_url();
@@ -88802,6 +89101,19 @@ function readEntryFile(base) {
 // src/cache/keys.ts
 init_import_meta_url();
 var import_node_crypto2 = require("node:crypto");
+
+// src/common/stable-json.ts
+init_import_meta_url();
+function stableJson(value) {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).filter(([, v]) => v !== void 0).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+// src/cache/keys.ts
 init_types();
 var DIGEST = /^([a-z0-9]+):([a-f0-9]{32,128})$/;
 function digestFileName(digest) {
@@ -88813,14 +89125,6 @@ function versionKey(parts) {
 }
 function sha256Hex(text3) {
   return (0, import_node_crypto2.createHash)("sha256").update(text3).digest("hex");
-}
-function stableJson(value) {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value).filter(([, v]) => v !== void 0).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
 }
 
 // src/cache/location.ts
@@ -89089,6 +89393,7 @@ function touch(path) {
 }
 
 // src/cli/main.ts
+init_control_chars();
 init_errors3();
 
 // src/engine/cache-version.ts
@@ -89284,14 +89589,6 @@ function testData(t) {
   if (!t) return void 0;
   return { ...t, nameRe: regexText(t.nameRe), pathRe: regexText(t.pathRe), pathNotRe: regexText(t.pathNotRe) };
 }
-function stableJson2(value) {
-  if (Array.isArray(value)) return `[${value.map(stableJson2).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value).filter(([, v]) => v !== void 0).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson2(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
 function detectorFingerprint(detectors) {
   const data = [...detectors].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0).map((d) => ({
     id: d.id,
@@ -89303,7 +89600,7 @@ function detectorFingerprint(detectors) {
       keep: { ...i.keep, whole: i.keep.whole === true }
     }))
   }));
-  return (0, import_node_crypto3.createHash)("sha256").update(stableJson2(data)).digest("hex");
+  return (0, import_node_crypto3.createHash)("sha256").update(stableJson(data)).digest("hex");
 }
 
 // src/evidence/detectors.ts
@@ -91397,8 +91694,7 @@ var DETECTOR_FINGERPRINT = detectorFingerprint(DETECTORS);
 
 // src/layers/analyse-layer.ts
 init_import_meta_url();
-var import_node_stream2 = require("node:stream");
-var import_tar_stream = __toESM(require_tar_stream());
+var import_node_stream3 = require("node:stream");
 init_errors3();
 
 // src/layers/fatbin-scan.ts
@@ -92307,6 +92603,7 @@ var LayerCollector = class {
   entryCount = 0;
   entries = [];
   whiteouts = [];
+  whiteoutAt = /* @__PURE__ */ new Map();
   opaqueDirs = [];
   findings = [];
   contentBudget;
@@ -92332,15 +92629,16 @@ var LayerCollector = class {
       this.note("PATH_OUTSIDE_ROOT", `entry "${header.name}" climbs above the image root and was ignored`);
       return void 0;
     }
+    if (path.startsWith(AUFS_META_PREFIX) && path !== OPAQUE_MARKER) return void 0;
     const base = basenameOf(path);
     if (base.startsWith(WHITEOUT_PREFIX)) {
       const dir = dirnameOf(path);
       if (base === OPAQUE_MARKER) this.opaqueDirs.push(dir);
       else if (base === WHITEOUT_PREFIX) this.note("INVALID_WHITEOUT", `bare whiteout "${header.name}" ignored`, path);
-      else if (!base.startsWith(AUFS_META_PREFIX)) this.whiteouts.push(joinPath(dir, base.slice(WHITEOUT_PREFIX.length)));
+      else this.whiteout(joinPath(dir, base.slice(WHITEOUT_PREFIX.length)));
       return void 0;
     }
-    if (path === "" || path.includes(`/${AUFS_META_PREFIX}`) || path.startsWith(AUFS_META_PREFIX)) return void 0;
+    if (path === "") return void 0;
     switch (header.type) {
       case "symlink":
         this.entries.push({ path, type: "symlink", size: 0, linkTarget: linkname });
@@ -92355,11 +92653,10 @@ var LayerCollector = class {
         return void 0;
       }
       case "character-device":
-        if (header.devmajor === 0 && header.devminor === 0) this.whiteouts.push(path);
+        if (header.devmajor === 0 && header.devminor === 0) this.whiteout(path);
         return void 0;
       case "file":
       case "contiguous-file":
-        if (header.name.endsWith("/")) return void 0;
         break;
       default:
         return void 0;
@@ -92369,9 +92666,37 @@ var LayerCollector = class {
     if (!wanted) return void 0;
     const entry = { path, type: "file", size };
     this.entries.push(entry);
+    if (header.sparse) {
+      if (wanted.scan === "fatbin" || (wanted.content ?? 0) > 0) {
+        this.note("SPARSE_FILE_UNREAD", `${displayPath(path)} is stored as a GNU sparse file; its content was not read`, path);
+      }
+      return void 0;
+    }
     const scan = wanted.scan === "fatbin" && size > 0;
     if (wanted.content === void 0 || wanted.content <= 0) return { entry, scan };
     return { entry, scan, contentCap: Math.min(wanted.content, this.limits.maxFileContentBytes, this.contentBudget) };
+  }
+  /**
+   * A whiteout deletes the lower layers' path (merge.ts) and, as moby's and containerd's extractors remove it from
+   * the directory being unpacked, whatever this layer wrote there before it. Entries after it stand.
+   */
+  whiteout(path) {
+    this.whiteouts.push(path);
+    this.whiteoutAt.set(path, this.entries.length);
+  }
+  /** The kept entries less those a later whiteout of the same layer deleted (linear in their path components). */
+  survivors() {
+    if (this.whiteoutAt.size === 0) return this.entries;
+    return this.entries.filter((entry, index2) => {
+      let at2 = entry.path;
+      for (; ; ) {
+        const deletedAt = this.whiteoutAt.get(at2);
+        if (deletedAt !== void 0 && deletedAt > index2) return false;
+        const slash = at2.lastIndexOf("/");
+        if (slash < 0) return true;
+        at2 = at2.slice(0, slash);
+      }
+    });
   }
   /** The first bytes of a body the plan asked content of; `truncated` when the body had more than `head`. */
   keepContent(plan, head, truncated2) {
@@ -92399,7 +92724,7 @@ var LayerCollector = class {
   /** The layer's result. `endMarker`: whether the tar ended with its end-of-archive marker (ignored once stopped). */
   result(layer, tarBytes, end) {
     const findings = [...this.findings];
-    if (!end.stopped && !end.endMarker) {
+    if (!end.stopped && !end.endMarker && tarBytes > 0) {
       findings.push({
         code: LAYER_TRUNCATED,
         severity: "error",
@@ -92426,7 +92751,7 @@ var LayerCollector = class {
       ...layer.diffId !== void 0 && { diffId: layer.diffId },
       entryCount: this.entryCount,
       tarBytes,
-      entries: this.entries,
+      entries: this.survivors(),
       whiteouts: this.whiteouts,
       opaqueDirs: this.opaqueDirs,
       findings: findings.map((f) => ({ ...f, layer: layer.digest }))
@@ -92543,8 +92868,177 @@ var TarEndWatch = class extends import_node_stream.Transform {
   }
 };
 
+// src/tar/extract.ts
+init_import_meta_url();
+var import_node_stream2 = require("node:stream");
+init_headers();
+var TarExtract = class extends import_node_stream2.Writable {
+  headers = new TarHeaderSequence();
+  state = "header";
+  gathered = Buffer.alloc(TAR_BLOCK);
+  filled = 0;
+  /** bytes left in 'body' / 'skip'; padding to skip after the body */
+  left = 0;
+  padAfter = 0;
+  body;
+  /** the consumer called next() before the body was read: drop the rest */
+  detached = false;
+  /** a write waiting for the consumer (body backpressure or next()) */
+  pending;
+  constructor() {
+    super({ highWaterMark: 256 * 1024 });
+  }
+  _write(chunk, _encoding, callback) {
+    this.pending = { chunk, callback };
+    this.pump();
+  }
+  _final(callback) {
+    if (this.state === "ended" || this.state === "header" && this.filled === 0) return callback();
+    callback(new Error("Unexpected end of data"));
+  }
+  _destroy(err, callback) {
+    if (this.body && !this.body.destroyed) this.body.destroy(err ?? void 0);
+    callback(err);
+  }
+  /** Works through the pending chunk until it is used up or the consumer must catch up. */
+  pumping = false;
+  /** pump() was asked for while it ran (a write, a read or next() from inside it): run it again */
+  again = false;
+  pump() {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        this.pumpChunk();
+      } while (this.again);
+    } finally {
+      this.pumping = false;
+    }
+  }
+  pumpChunk() {
+    const work = this.pending;
+    if (!work || this.state === "wait" || this.destroyed) return;
+    const { chunk } = work;
+    let pos = 0;
+    try {
+      while (pos < chunk.length) {
+        if (this.state === "ended") {
+          pos = chunk.length;
+          break;
+        }
+        if (this.state === "wait") break;
+        if (this.state === "skip") {
+          const n2 = Math.min(this.left, chunk.length - pos);
+          pos += n2;
+          this.left -= n2;
+          if (this.left === 0) this.state = "header";
+          continue;
+        }
+        if (this.state === "body") {
+          const n2 = Math.min(this.left, chunk.length - pos);
+          const part = chunk.subarray(pos, pos + n2);
+          pos += n2;
+          this.left -= n2;
+          const more2 = this.detached ? true : this.body.push(part);
+          if (this.left === 0) this.endBody();
+          if (!more2 && this.state === "body") {
+            work.chunk = chunk.subarray(pos);
+            return;
+          }
+          continue;
+        }
+        const n = Math.min(this.gathered.length - this.filled, chunk.length - pos);
+        chunk.copy(this.gathered, this.filled, pos, pos + n);
+        this.filled += n;
+        pos += n;
+        if (this.filled === this.gathered.length) this.onGathered();
+      }
+    } catch (err) {
+      this.pending = void 0;
+      work.callback(err);
+      return;
+    }
+    work.chunk = chunk.subarray(pos);
+    if (work.chunk.length === 0 || this.state === "ended") {
+      this.pending = void 0;
+      work.callback();
+    }
+  }
+  onGathered() {
+    if (this.state === "meta") {
+      this.headers.meta(this.gathered);
+      this.startSkip(this.padAfter);
+      return;
+    }
+    const step = this.headers.step(this.gathered);
+    this.filled = 0;
+    switch (step.kind) {
+      case "skip":
+        return;
+      case "end":
+        this.state = "ended";
+        return;
+      case "meta":
+        if (step.size === 0) {
+          this.headers.meta(Buffer.alloc(0));
+          return;
+        }
+        this.state = "meta";
+        this.gathered = Buffer.alloc(step.size);
+        this.padAfter = step.padding;
+        return;
+      case "entry":
+        this.startEntry(step.header, step.stored, step.skip);
+    }
+  }
+  startSkip(bytes) {
+    this.gathered = Buffer.alloc(TAR_BLOCK);
+    this.filled = 0;
+    this.left = bytes;
+    this.state = bytes > 0 ? "skip" : "header";
+  }
+  /** `stored`: body bytes as the tar holds them (0 for header-only types); `skip`: the same with padding */
+  startEntry(header, stored, skip) {
+    const bodyBytes = stored;
+    this.detached = false;
+    this.body = new import_node_stream2.Readable({ read: () => this.resumeBody() });
+    this.left = bodyBytes;
+    this.padAfter = skip - bodyBytes;
+    this.state = "body";
+    if (bodyBytes === 0) this.endBody();
+    this.emit("entry", header, this.body, (err) => this.next(err));
+  }
+  endBody() {
+    if (this.detached) return this.startSkip(this.padAfter);
+    this.body.push(null);
+    this.state = "wait";
+  }
+  next(err) {
+    if (err) {
+      this.destroy(err);
+      return;
+    }
+    if (this.state === "body") {
+      this.detached = true;
+      this.body?.destroy();
+      this.pump();
+      return;
+    }
+    if (this.state !== "wait") return;
+    this.startSkip(this.padAfter);
+    this.pump();
+  }
+  resumeBody() {
+    if (this.state === "body") this.pump();
+  }
+};
+
 // src/layers/analyse-layer.ts
-var LAYER_ANALYSIS_VERSION = 7;
+var LAYER_ANALYSIS_VERSION = 8;
 var DEFAULT_LAYER_LIMITS = {
   maxFileContentBytes: 16 * 1024 * 1024,
   maxLayerContentBytes: 64 * 1024 * 1024,
@@ -92562,7 +93056,7 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
   let finishRead = ignore;
   let tail = Buffer.alloc(0);
   const framed = new TarEndWatch();
-  const extract = (0, import_tar_stream.extract)({ allowUnknownFormat: true });
+  const extract = new TarExtract();
   const identifiedByBytes = layer.diffId === void 0;
   const release = () => {
     tar.unpipe?.(framed);
@@ -92585,28 +93079,19 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
       return;
     }
     body.on("error", ignore);
-    if (typeof header.size !== "number" || !(header.size >= 0)) {
+    if (!(header.size >= 0)) {
       collector.entryCount++;
       extract.destroy(new Error(`entry "${header.name}" has an unreadable size field`));
       return;
     }
     const done = () => next();
     const drain = () => {
-      if (header.type === "directory") return done();
       body.on("end", done);
       body.resume();
     };
     let plan;
     try {
-      plan = collector.admit({
-        name: header.name,
-        linkname: header.linkname ?? null,
-        size: header.size,
-        type: header.type ?? null,
-        // tar-stream decodes an unreadable device number as null: not 0/0, so not a whiteout
-        devmajor: header.devmajor ?? Number.NaN,
-        devminor: header.devminor ?? Number.NaN
-      });
+      plan = collector.admit(header);
     } catch (err) {
       callerError = err;
       extract.destroy(err);
@@ -92655,7 +93140,7 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
     framed.on("end", () => {
       if (framed.ended && !identifiedByBytes) release();
     });
-    (0, import_node_stream2.finished)(tar, (err) => {
+    (0, import_node_stream3.finished)(tar, (err) => {
       if (err && !stopped && !framed.ended) extract.destroy(err);
     });
     framed.on("error", (err) => extract.destroy(err));
@@ -92686,7 +93171,7 @@ function ignore() {
 }
 function drained(tar) {
   if (tar.readableEnded || tar.destroyed) return Promise.resolve();
-  return new Promise((resolve3) => (0, import_node_stream2.finished)(tar, () => resolve3()));
+  return new Promise((resolve3) => (0, import_node_stream3.finished)(tar, () => resolve3()));
 }
 function corruptLayer(layer, err) {
   return new GateError(
@@ -92826,7 +93311,7 @@ function mergeLayers(results, history) {
     };
   });
   const loopsReported = /* @__PURE__ */ new Set();
-  const realpath = (path) => {
+  const realpath2 = (path) => {
     const resolved = followSymlinks(root, path);
     if (resolved === void 0 && !loopsReported.has(path)) {
       loopsReported.add(path);
@@ -92843,9 +93328,9 @@ function mergeLayers(results, history) {
     layers,
     findings,
     get: (path) => lookup(root, normalisePath(path))?.entry,
-    realpath,
+    realpath: realpath2,
     resolve(path) {
-      const real = realpath(path);
+      const real = realpath2(path);
       if (real === void 0) return void 0;
       const entry = lookup(root, real)?.entry;
       if (entry?.type !== "hardlink") return entry;
@@ -93567,10 +94052,18 @@ function analyseLoader(input2) {
     return void 0;
   };
   const roots = objects.filter((o) => isRoot(o.path)).map((o) => o.path);
+  const pathDirs = (input2.env.PATH ?? "").split(":").filter((d) => d.startsWith("/"));
   for (const word of input2.entrypoint ?? []) {
-    if (!word.startsWith("/")) continue;
-    const f = fileAt(norm(word));
-    if (f && isObject2(f) && !roots.includes(f.path)) roots.unshift(f.path);
+    const candidates = word.startsWith("/") ? [word] : word.includes("/") ? [] : pathDirs.map((d) => `${d}/${word}`);
+    for (const c of candidates) {
+      const f = fileAt(norm(c));
+      if (f && isObject2(f)) {
+        const at2 = roots.indexOf(f.path);
+        if (at2 >= 0) roots.splice(at2, 1);
+        roots.unshift(f.path);
+        break;
+      }
+    }
   }
   const chains = {};
   const missing2 = /* @__PURE__ */ new Map();
@@ -93723,6 +94216,14 @@ function deriveRequirement(input2, matrix) {
     if (NOT_A_NEED.has(ev.kind)) continue;
     const claim2 = cudaClaim(ev, matrix);
     if (claim2) add(claim2.cuda, claim2.level, ev);
+  }
+  const linksRuntime = new Set((loader?.needs ?? []).filter((e) => e.component === "cudart").map((e) => e.path));
+  for (const ev of input2.evidence) {
+    if (ev.kind !== "gpu-code" || ev.from !== "file" || !ev.path || linksRuntime.has(ev.path) || !ev.ptxIsa?.length || !loader) continue;
+    const newest = [...ev.ptxIsa].sort(compareVersions).at(-1);
+    const cuda = ptxJitDriverForIsa(matrix, newest).cuda;
+    if (cuda)
+      add(String(versionParts(cuda)[0]), "major", { ...ev, kind: "ptx-isa", detail: `PTX ISA ${newest} (CUDA ${cuda}), no shared CUDA runtime linked` });
   }
   const list2 = [...needs.values()].sort((a, b) => compareVersions(a.cuda, b.cuda) || levelRank(a.level) - levelRank(b.level));
   const majors = [...new Set(list2.map((n) => n.major))].sort((a, b) => a - b);
@@ -94958,6 +95459,8 @@ function checkGpuDriver(target) {
 
 // src/engine/cached-layers.ts
 init_import_meta_url();
+var import_node_fs6 = require("node:fs");
+var import_node_path7 = require("node:path");
 
 // src/evidence/interests.ts
 init_import_meta_url();
@@ -95259,7 +95762,9 @@ init_types();
 async function readLayersThroughCache(image, opts) {
   const { cache: cache2 } = opts;
   const limits = DEFAULT_LAYER_LIMITS;
-  const { found, missing: missing2 } = cache2 ? cache2.lookup(image.layers.map(layerKey)) : { found: /* @__PURE__ */ new Map(), missing: void 0 };
+  const keys = cache2 ? cacheKeys(image) : [];
+  const { found } = cache2 ? cache2.lookup(keys.filter((k) => k !== void 0)) : { found: /* @__PURE__ */ new Map() };
+  const missing2 = cache2 ? [...new Set(image.layers.filter((_, i) => !found.has(keys[i] ?? "")).map(layerKey))] : void 0;
   let only = missing2;
   let cachedHistory;
   if (cache2 && image.layers.length > 0 && missing2?.length === 0 && image.config.history.length === 0) {
@@ -95271,14 +95776,15 @@ async function readLayersThroughCache(image, opts) {
     reader2.read,
     reader2.request({ ...only && { only }, ...cache2 && { aliases: { get: (name) => cache2.getAlias(name) } } })
   );
-  let merged = merge3(outcome, found);
+  const keyOf2 = finalKeys(image, keys);
+  let merged = merge3(outcome, found, keyOf2);
   if (merged.unanswered > 0) {
     cache2?.log.debug(`cache: ${merged.unanswered} layer(s) of ${image.source} passed unread under a stale export name; reading every layer`);
     reader2 = layerReader(opts, limits);
     outcome = await image.readLayers(reader2.read, reader2.request({}));
-    merged = merge3(outcome, /* @__PURE__ */ new Map());
+    merged = merge3(outcome, /* @__PURE__ */ new Map(), keyOf2);
   }
-  if (cache2) remember(cache2, image, outcome, found);
+  if (cache2) remember(cache2, image, outcome, found, keyOf2);
   const config2 = outcome.config.history.length === 0 && cachedHistory !== void 0 ? { ...outcome.config, history: cachedHistory } : outcome.config;
   return {
     results: merged.results,
@@ -95321,13 +95827,14 @@ function layerReader(opts, limits) {
     })
   };
 }
-function merge3(outcome, cached2) {
+function merge3(outcome, cached2, keyOf2) {
   const results = [];
   let fromCache = 0;
   let unanswered = 0;
   outcome.layers.forEach((layer, i) => {
     const fresh = outcome.results[i];
-    const analysis = fresh ?? cached2.get(layerKey(layer));
+    const key = keyOf2(layer, i);
+    const analysis = fresh ?? (key !== void 0 ? cached2.get(key) : void 0);
     if (analysis === void 0) unanswered++;
     else {
       if (fresh === void 0) fromCache++;
@@ -95336,17 +95843,61 @@ function merge3(outcome, cached2) {
   });
   return { results, fromCache, unanswered };
 }
-function remember(cache2, image, outcome, cached2) {
+function remember(cache2, image, outcome, cached2, keyOf2) {
   let fresh = 0;
   outcome.layers.forEach((layer, i) => {
     const analysis = outcome.results[i];
     if (analysis === void 0) return;
     fresh++;
-    const key = layerKey(layer);
-    if (!cached2.has(key)) cache2.put(key, namedLayer(analysis, layer));
+    const key = keyOf2(layer, i);
+    if (key !== void 0 && !cached2.has(key)) cache2.put(key, namedLayer(analysis, layer));
     if (layer.exportName !== void 0 && layer.diffId !== void 0 && layer.exportName !== layer.diffId) cache2.putAlias(layer.exportName, layer.diffId);
   });
   if (fresh > 0 && image.digest !== void 0) cache2.putHistory(image.digest, outcome.config.history);
+}
+function cacheKeys(image) {
+  switch (image.kind) {
+    case "docker":
+      return image.layers.map((l) => l.digest);
+    case "docker-daemon":
+      return image.layers.map(layerKey);
+    default:
+      return localKeys(image);
+  }
+}
+function finalKeys(image, keys) {
+  if (image.kind === "docker-daemon") return (layer) => layerKey(layer);
+  return (_, index2) => keys[index2];
+}
+function localKeys(image) {
+  let path;
+  try {
+    path = parseSourceRef(image.source).path;
+  } catch {
+    path = void 0;
+  }
+  if (path === void 0) return image.layers.map(() => void 0);
+  const root = identity2(path);
+  if (root === void 0) return image.layers.map(() => void 0);
+  if (!root.dir) return image.layers.map((layer, index2) => localKey(image, [root.id], layer, index2));
+  const resolution = ["index.json", "manifest.json"].map((name) => identity2((0, import_node_path7.join)(path, name))?.id ?? `${name}: absent`);
+  return image.layers.map((layer, index2) => {
+    const m = /^([a-z0-9]+):([a-f0-9]+)$/.exec(layer.digest);
+    const blob = m ? identity2((0, import_node_path7.join)(path, "blobs", m[1], m[2])) : void 0;
+    return blob && !blob.dir ? localKey(image, [...resolution, blob.id], layer, index2) : void 0;
+  });
+}
+function localKey(image, files, layer, index2) {
+  const text3 = JSON.stringify({ files, reference: image.ref, digest: layer.digest, diffId: layer.diffId ?? null, index: index2 });
+  return `local:${sha256Hex(text3)}`;
+}
+function identity2(path) {
+  try {
+    const st = (0, import_node_fs6.statSync)(path, { bigint: true });
+    return { id: [(0, import_node_fs6.realpathSync)(path), st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].join(" "), dir: st.isDirectory() };
+  } catch {
+    return void 0;
+  }
 }
 
 // src/engine/check.ts
@@ -95401,7 +95952,9 @@ async function analyseImage(source, opts) {
       layers: view.layers,
       ...read.limits && { scanLimits: read.limits },
       // step 2 of a start: the dynamic loader over the final filesystem (nothing to resolve without files)
-      ...mode !== "config" && { loader: { view, env: read.config.env, architecture: read.config.architecture ?? image.platform.architecture } }
+      ...mode !== "config" && {
+        loader: { view, env: read.config.env, architecture: read.config.architecture ?? image.platform.architecture, entrypoint: read.config.entrypoint }
+      }
     },
     opts.matrix
   );
@@ -95464,26 +96017,26 @@ function pruneCache2(cache2) {
 
 // src/matrix/load.ts
 init_import_meta_url();
-var import_node_fs8 = require("node:fs");
-var import_node_path9 = require("node:path");
+var import_node_fs9 = require("node:fs");
+var import_node_path10 = require("node:path");
 init_zod();
 init_errors3();
 init_schema_error();
 
 // src/matrix/locate.ts
 init_import_meta_url();
-var import_node_fs6 = require("node:fs");
-var import_node_path7 = require("node:path");
+var import_node_fs7 = require("node:fs");
+var import_node_path8 = require("node:path");
 init_errors3();
 var MATRIX_DIR_ENV = "CUDA_GATE_MATRIX_DIR";
 function findMatrixDir(explicit) {
-  if (explicit) return (0, import_node_path7.resolve)(explicit);
+  if (explicit) return (0, import_node_path8.resolve)(explicit);
   const fromEnv = process.env[MATRIX_DIR_ENV];
-  if (fromEnv) return (0, import_node_path7.resolve)(fromEnv);
-  for (let dir = __dirname; ; dir = (0, import_node_path7.dirname)(dir)) {
-    const candidate = (0, import_node_path7.join)(dir, "matrix");
-    if ((0, import_node_fs6.existsSync)((0, import_node_path7.join)(candidate, "toolkits.yaml"))) return candidate;
-    if ((0, import_node_path7.dirname)(dir) === dir) break;
+  if (fromEnv) return (0, import_node_path8.resolve)(fromEnv);
+  for (let dir = __dirname; ; dir = (0, import_node_path8.dirname)(dir)) {
+    const candidate = (0, import_node_path8.join)(dir, "matrix");
+    if ((0, import_node_fs7.existsSync)((0, import_node_path8.join)(candidate, "toolkits.yaml"))) return candidate;
+    if ((0, import_node_path8.dirname)(dir) === dir) break;
   }
   throw new GateError(
     "BAD_MATRIX",
@@ -95939,14 +96492,14 @@ function buildFileSchema(tables, opts) {
 // src/matrix/yaml-file.ts
 init_import_meta_url();
 var import_node_crypto8 = require("node:crypto");
-var import_node_fs7 = require("node:fs");
-var import_node_path8 = require("node:path");
+var import_node_fs8 = require("node:fs");
+var import_node_path9 = require("node:path");
 var import_yaml = __toESM(require_dist());
 init_errors3();
 function readYamlFile(absPath, display) {
   let src;
   try {
-    src = (0, import_node_fs7.readFileSync)(absPath, "utf8");
+    src = (0, import_node_fs8.readFileSync)(absPath, "utf8");
   } catch (e) {
     const code = e.code;
     return { ok: false, problem: code === "ENOENT" ? `${display}: file not found` : `${display}: ${messageOf(e)}` };
@@ -95986,7 +96539,7 @@ function snapshotOf(src) {
 }
 function loadSnapshot() {
   try {
-    const entries = JSON.parse((0, import_node_fs7.readFileSync)((0, import_node_path8.join)(__dirname, MATRIX_SNAPSHOT_FILE), "utf8"));
+    const entries = JSON.parse((0, import_node_fs8.readFileSync)((0, import_node_path9.join)(__dirname, MATRIX_SNAPSHOT_FILE), "utf8"));
     return new Map(Object.entries(entries));
   } catch {
     return null;
@@ -96043,7 +96596,7 @@ function readMatrix(dir, merge4) {
   const meta3 = readMeta(dir, problems);
   const tables = new Tables();
   for (const { file: file2, tables: specs } of FILES) {
-    const res = readYamlFile((0, import_node_path9.join)(dir, file2), displayPath2(dir, file2));
+    const res = readYamlFile((0, import_node_path10.join)(dir, file2), displayPath2(dir, file2));
     if (!res.ok) {
       problems.push(res.problem);
       continue;
@@ -96077,15 +96630,15 @@ function readMatrix(dir, merge4) {
   return deepFreeze(matrix);
 }
 function displayPath2(dir, file2) {
-  const abs2 = (0, import_node_path9.join)(dir, file2);
-  const rel = (0, import_node_path9.relative)(process.cwd(), abs2);
-  return rel && !rel.startsWith("..") && !(0, import_node_path9.isAbsolute)(rel) ? rel : abs2;
+  const abs2 = (0, import_node_path10.join)(dir, file2);
+  const rel = (0, import_node_path10.relative)(process.cwd(), abs2);
+  return rel && !rel.startsWith("..") && !(0, import_node_path10.isAbsolute)(rel) ? rel : abs2;
 }
 function checkFileSet(dir, problems) {
   const expected = [META_FILE, ...FILES.map((f) => f.file)];
   let names;
   try {
-    names = (0, import_node_fs8.readdirSync)(dir);
+    names = (0, import_node_fs9.readdirSync)(dir);
   } catch {
     throw new BadMatrixError([`${dir}: matrix directory not found`]);
   }
@@ -96096,7 +96649,7 @@ function checkFileSet(dir, problems) {
   }
 }
 function readMeta(dir, problems) {
-  const res = readYamlFile((0, import_node_path9.join)(dir, META_FILE), displayPath2(dir, META_FILE));
+  const res = readYamlFile((0, import_node_path10.join)(dir, META_FILE), displayPath2(dir, META_FILE));
   if (!res.ok) {
     problems.push(res.problem);
     return void 0;
@@ -96240,7 +96793,7 @@ function deepFreeze(value) {
 
 // src/matrix/overrides.ts
 init_import_meta_url();
-var import_node_path10 = require("node:path");
+var import_node_path11 = require("node:path");
 init_zod();
 init_errors3();
 init_schema_error();
@@ -96289,8 +96842,8 @@ function buildOverrideRowSchema(spec) {
   }, rowSchema(spec));
 }
 function displayPath3(file2) {
-  const rel = (0, import_node_path10.relative)(process.cwd(), (0, import_node_path10.resolve)(file2));
-  return rel && !rel.startsWith("..") && !(0, import_node_path10.isAbsolute)(rel) ? rel : file2;
+  const rel = (0, import_node_path11.relative)(process.cwd(), (0, import_node_path11.resolve)(file2));
+  return rel && !rel.startsWith("..") && !(0, import_node_path11.isAbsolute)(rel) ? rel : file2;
 }
 function mergeOverrides(files, tables, problems) {
   const shipped = /* @__PURE__ */ new Map();
@@ -96298,7 +96851,7 @@ function mergeOverrides(files, tables, problems) {
   const applied = [];
   for (const path of files) {
     const display = displayPath3(path);
-    const res = readYamlFile((0, import_node_path10.resolve)(path), display);
+    const res = readYamlFile((0, import_node_path11.resolve)(path), display);
     if (!res.ok) {
       problems.push(res.problem.replace(/: file not found$/, ": matrix overrides file not found"));
       continue;
@@ -96340,317 +96893,13 @@ function mergeOverrides(files, tables, problems) {
   return applied.map(({ key: _key, ...o }) => o);
 }
 
-// src/report/markdown.ts
-init_import_meta_url();
-
-// src/report/diff.ts
-init_import_meta_url();
-
-// src/report/escape.ts
-init_import_meta_url();
-init_control_chars();
-var MD_SPECIAL = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-  "|": "&#124;",
-  "`": "&#96;",
-  "*": "&#42;",
-  _: "&#95;",
-  "[": "&#91;",
-  "]": "&#93;",
-  "\\": "&#92;",
-  "#": "&#35;",
-  "!": "&#33;",
-  "~": "&#126;",
-  "@": "&#64;",
-  ":": "&#58;"
-};
-function md(s) {
-  if (s === void 0) return "";
-  return stripControl(String(s)).replace(/[\r\n\t]+/g, " ").replace(/[&<>"'|`*_[\]\\#!~@:]/g, (c) => MD_SPECIAL[c]);
-}
-function mdCode(s) {
-  return s === void 0 || s === "" ? "" : `<code>${md(s)}</code>`;
-}
-function term(s) {
-  if (s === void 0) return "";
-  return sanitizeControl(String(s), { as: "escape", keep: "	" });
-}
-function stripControl(s) {
-  return sanitizeControl(s, { as: "strip", keep: "	\n\r", lineSeparators: false });
-}
-
-// src/report/diff.ts
-var COMPONENT_NAMES = {
-  ...Object.fromEntries(CUDA_COMPONENTS.filter((c) => c.kind !== "cudart").map((c) => [c.kind, c.name])),
-  "pip-package": "pip package",
-  "driver-lib": "the driver's own libcuda"
-};
-var CHANGE_MARK = { worse: "\u2B06\uFE0F", better: "\u2B07\uFE0F", neutral: "\u2194\uFE0F" };
-var MAX_LISTED = 25;
-function renderChanges(changes) {
-  if (!changes.length) return "";
-  const byImage = /* @__PURE__ */ new Map();
-  for (const c of changes) byImage.set(c.image, [...byImage.get(c.image) ?? [], c]);
-  const lines = [];
-  const grouped2 = byImage.size > 1;
-  for (const [image, list2] of byImage) {
-    const indent = grouped2 ? "  " : "";
-    if (grouped2) lines.push(`- ${mdCode(image)} (against ${mdCode(list2[0].baseline)})`);
-    for (const c of list2.slice(0, MAX_LISTED)) lines.push(`${indent}- ${CHANGE_MARK[c.direction]} ${md(c.text)}`);
-    if (list2.length > MAX_LISTED) lines.push(`${indent}- \u2026 and ${list2.length - MAX_LISTED} more (see the JSON report)`);
-  }
-  if (!grouped2) {
-    const only = changes[0];
-    lines.unshift(`${mdCode(only.image)} against ${mdCode(only.baseline)}:`, "");
-  }
-  lines.push("", `<sub>${CHANGE_MARK.worse} harder to deploy \xB7 ${CHANGE_MARK.better} easier \xB7 ${CHANGE_MARK.neutral} neither</sub>`);
-  return lines.join("\n");
-}
-function changeLines(changes) {
-  const mark = { worse: "+", better: "-", neutral: "~" };
-  const lines = [];
-  let image;
-  for (const c of changes) {
-    if (c.image !== image) {
-      image = c.image;
-      lines.push(`${c.image} (against ${c.baseline}):`);
-    }
-    lines.push(`  ${mark[c.direction]} ${c.text}`);
-  }
-  return lines;
-}
-
-// src/report/overrides-note.ts
-init_import_meta_url();
-var SHOWN = 12;
-var MAX_CHARS = 1500;
-function overridesNote(report) {
-  const rows = report.matrix.overrides;
-  if (!rows?.length) return void 0;
-  const files = [...new Set(rows.map((o) => o.file))];
-  const named = rows.slice(0, SHOWN).map((o) => `${o.table} ${o.id} (${o.action})`);
-  const more2 = rows.length > SHOWN ? `, and ${rows.length - SHOWN} more` : "";
-  const note = `matrix overrides used (${files.join(", ")}): ${rows.length} row${rows.length > 1 ? "s" : ""} merged over matrix ${report.matrix.version} \u2014 ${named.join(", ")}${more2}; verdicts rest on these rows too`;
-  return note.length > MAX_CHARS ? `${note.slice(0, MAX_CHARS - 1)}\u2026` : note;
-}
-
-// src/report/scan-note.ts
-init_import_meta_url();
-function scanConfigNote(report) {
-  const configOnly = report.images.filter((img) => img.scan.mode === "config");
-  if (configOnly.length === 0) return void 0;
-  const which = configOnly.length === report.images.length ? "any image" : `${configOnly.length} of ${report.images.length} images`;
-  return `files were not read (--scan config) for ${which}: libraries, packages and GPU code are not checked; verdicts rest on the image config (env, labels, NVIDIA_REQUIRE_*) alone`;
-}
-
-// src/report/markdown.ts
-var VERDICT_ICON = { pass: "\u2705", caveat: "\u26A0\uFE0F", fail: "\u274C" };
-function renderMarkdown(report, opts = {}) {
-  const head = [
-    headline(report),
-    "",
-    ...notesSection(report),
-    ...overridesSection(report),
-    ...scanNoteSection(report),
-    ...changesSection(report),
-    verdictTable(report),
-    ""
-  ].join("\n");
-  if (opts.details === false) return head + footer(report);
-  const parts = [head];
-  let size = head.length;
-  const max = opts.maxChars ?? Infinity;
-  let cut = 0;
-  for (const img of report.images) {
-    const section = imageDetails(
-      img,
-      report.results.filter((r) => r.image === img.source)
-    );
-    if (size + section.length + 400 > max) {
-      cut++;
-      continue;
-    }
-    parts.push(section);
-    size += section.length;
-  }
-  if (cut) {
-    parts.push(`_Details of ${cut} image${cut > 1 ? "s" : ""} left out to fit.${opts.fullReportUrl ? ` Full report: ${opts.fullReportUrl}` : ""}_
-`);
-  }
-  return parts.join("\n") + footer(report);
-}
-function headline(report) {
-  const s = report.summary;
-  const icon = s.gatePassed ? s.verdict === "pass" ? "\u2705" : "\u26A0\uFE0F" : "\u274C";
-  const what = s.verdict === "pass" ? "every image runs on every target" : `${s.fail} failing, ${s.caveat} with caveats, ${s.pass} passing`;
-  return `### ${icon} cuda-gate: ${what}`;
-}
-function notesSection(report) {
-  if (!report.notes?.length) return [];
-  return [...report.notes.map((n) => `> **Note:** ${md(n)}`), ""];
-}
-function overridesSection(report) {
-  const note = overridesNote(report);
-  return note ? [`> \u2139\uFE0F **Matrix overrides:** ${md(note)}`, ""] : [];
-}
-function scanNoteSection(report) {
-  const note = scanConfigNote(report);
-  return note ? [`> \u26A0\uFE0F ${md(note.charAt(0).toUpperCase() + note.slice(1))}`, ""] : [];
-}
-function changesSection(report) {
-  if (!report.changes?.length) return [];
-  return ["#### What this PR changes", "", renderChanges(report.changes), "", "#### Verdicts", ""];
-}
-function verdictTable(report) {
-  const head = `| Image | CUDA | Needs driver | ${report.targets.map((t) => `${md(t.name)}<br><sub>${md(t.driver)}${t.gpu ? ` \xB7 ${md(t.gpu.input)}` : ""}</sub>`).join(" | ")} |`;
-  const sep = `|---|---|---|${report.targets.map(() => "---").join("|")}|`;
-  const rows = report.images.map((img) => {
-    const cells = report.targets.map((t) => cell(report.results.find((r) => r.image === img.source && r.target === t.name)));
-    return `| ${mdCode(img.source)} | ${md(img.cuda?.release ?? img.cuda?.runtime ?? (img.requirement.majors.map((m) => `${m}.x`).join(" + ") || "\u2014"))} | ${md(img.requirement.minDriver ?? img.requirement.minorCompatDriver ?? "\u2014")} | ${cells.join(" | ")} |`;
-  });
-  return [head, sep, ...rows].join("\n");
-}
-function cell(r) {
-  if (!r) return "\u2014";
-  const top = r.reasons.find((x) => x.verdict === r.verdict) ?? r.reasons[0];
-  return `${VERDICT_ICON[r.verdict]} ${r.verdict}${top && r.verdict !== "pass" ? `<br><sub>${md(top.code)}</sub>` : ""}`;
-}
-function imageDetails(img, results) {
-  const lines = [];
-  const worst2 = worst(results.map((r) => r.verdict));
-  lines.push(
-    `<details${worst2 === "fail" ? " open" : ""}><summary>${VERDICT_ICON[worst2]} ${md(img.source)}${img.ref && img.ref !== img.source ? ` (${md(img.ref)})` : ""}</summary>`,
-    ""
-  );
-  for (const r of results) {
-    for (const reason of r.reasons) {
-      lines.push(`- ${VERDICT_ICON[reason.verdict]} **${md(r.target)}** \u2014 ${mdCode(reason.code)}: ${md(reason.message)}`);
-      if (reason.remedy) lines.push(`  - **Fix:** ${md(reason.remedy)}`);
-    }
-  }
-  const req = img.requirement;
-  lines.push(
-    "",
-    `**Requirement:** driver \u2265 ${md(req.minDriver ?? "\u2014")}${req.minorCompatDriver ? ` (minor-version compatibility \u2265 ${md(req.minorCompatDriver)})` : ""}${req.forwardCompat ? `; forward-compat libs ${md(req.forwardCompat.compatDriver ?? "")} for CUDA ${md(req.forwardCompat.cuda ?? "?")}` : ""}`
-  );
-  const gpu = gpuCodeLine(req.gpuCode);
-  if (gpu) lines.push("", `**GPU code:** ${md(gpu)}`);
-  if (img.evidence.length) {
-    lines.push("", "| Evidence | Version | Where | Layer |", "|---|---|---|---|");
-    for (const e of img.evidence.slice(0, 30)) {
-      const where3 = e.from === "config" ? e.key : e.from === "package" ? `${e.package ?? ""} (${e.path ?? ""})` : e.path;
-      const layer = e.layerIndex !== void 0 ? `${e.layerIndex + 1}${e.instruction ? ` ${mdCode(e.instruction.slice(0, 80))}` : ""}` : "";
-      lines.push(`| ${md(e.kind)} | ${md(e.version ?? gpuArchsOf(e) ?? "")}${e.cuda ? ` (CUDA ${md(e.cuda)})` : ""} | ${mdCode(where3)} | ${layer} |`);
-    }
-    if (img.evidence.length > 30) lines.push(`| \u2026 | ${img.evidence.length - 30} more | | |`);
-  }
-  for (const f of img.findings) lines.push(`- _note:_ ${md(f.message)}`);
-  lines.push("", "</details>", "");
-  return lines.join("\n");
-}
-function footer(report) {
-  const merged = report.mergedFrom ? ` \xB7 merged from ${report.mergedFrom.length} report${report.mergedFrom.length > 1 ? "s" : ""}` : "";
-  const n = report.matrix.overrides?.length ?? 0;
-  const overridden = n ? ` + ${n} override row${n > 1 ? "s" : ""}` : "";
-  return `
-<sub>cuda-gate ${md(report.tool.version)} \xB7 matrix ${md(report.matrix.version)}${overridden} \xB7 fail-on: ${md(report.policy.failOn)}${merged}</sub>
-`;
-}
-
-// src/report/text.ts
-init_import_meta_url();
-var MARK = { pass: "pass", caveat: "CAVEAT", fail: "FAIL" };
-var ICON = { pass: "\u2713", caveat: "!", fail: "\u2717" };
-function renderText(report, opts = {}) {
-  const out = [];
-  const merged = report.mergedFrom ? ` \xB7 merged from ${report.mergedFrom.length} report${report.mergedFrom.length > 1 ? "s" : ""}` : "";
-  const overrides = overridesNote(report);
-  const overridden = overrides ? ` + ${report.matrix.overrides.length} override row${report.matrix.overrides.length > 1 ? "s" : ""}` : "";
-  out.push(`cuda-gate ${report.tool.version} \xB7 matrix ${report.matrix.version} (${report.matrix.date})${term(overridden)}${merged}`, "");
-  if (report.notes?.length) out.push(...report.notes.flatMap((n) => wrap(`note: ${term(n)}`, 0)), "");
-  if (overrides) out.push(...wrap(`note: ${term(overrides)}`, 0), "");
-  const configOnly = scanConfigNote(report);
-  if (configOnly) out.push(...wrap(`! ${configOnly}`, 0), "");
-  if (report.changes?.length) out.push("What this change does to the CUDA stack:", ...changeLines(report.changes).map((l) => term(l)), "");
-  const header = ["IMAGE", "CUDA", "NEEDS DRIVER", ...report.targets.map((t) => `${t.name}`)];
-  const sub = ["", "", "", ...report.targets.map((t) => `${t.driver}${t.gpu ? ` ${t.gpu.input}` : ""}`)];
-  const rows = report.images.map((img) => [
-    img.source,
-    img.cuda?.release ?? img.cuda?.runtime ?? (img.requirement.majors.length ? img.requirement.majors.map((m) => `${m}.x`).join("+") : "-"),
-    driverCell(img),
-    ...report.targets.map((t) => {
-      const r = report.results.find((x) => x.image === img.source && x.target === t.name);
-      return r ? MARK[r.verdict] : "-";
-    })
-  ]);
-  out.push(...table2([header, sub, ...rows]), "");
-  for (const img of report.images) {
-    const results = report.results.filter((r) => r.image === img.source);
-    const withReasons = results.filter((r) => r.reasons.length);
-    out.push(`${term(img.source)}${img.ref && img.ref !== img.source ? ` (${term(img.ref)})` : ""}`);
-    if (!withReasons.length) out.push("  runs on every target");
-    for (const r of withReasons) {
-      for (const reason of r.reasons) {
-        out.push(`  ${ICON[reason.verdict]} ${term(r.target)}: ${reason.code}`);
-        out.push(...wrap(term(reason.message), 4));
-        if (reason.remedy) out.push(...wrap(`fix: ${term(reason.remedy)}`, 4));
-      }
-    }
-    const gpu = gpuCodeLine(img.requirement.gpuCode);
-    if (gpu) out.push(...wrap(`GPU code: ${term(gpu)}`, 2));
-    if (opts.evidence !== false && img.evidence.length) {
-      out.push("  evidence:");
-      for (const e of img.evidence.slice(0, 40)) {
-        const where3 = e.from === "config" ? `${e.key}${e.kind === "nvidia-require" && e.value ? `=${e.value.slice(0, 40)}${e.value.length > 40 ? "\u2026" : ""}` : ""}` : e.from === "package" ? `package ${e.package ?? ""} (${e.path ?? ""})` : e.path;
-        const layer = e.layerIndex !== void 0 ? ` [layer ${e.layerIndex + 1}${e.instruction ? `: ${e.instruction.slice(0, 60)}` : ""}]` : "";
-        out.push(`    ${term(`${e.kind} ${e.version ?? gpuArchsOf(e) ?? ""}${e.cuda ? ` (CUDA ${e.cuda})` : ""}`)}  ${term(where3 ?? "")}${term(layer)}`);
-      }
-      if (img.evidence.length > 40) out.push(`    \u2026 ${img.evidence.length - 40} more (use --format json)`);
-    }
-    for (const f of img.findings) out.push(`  note: ${term(f.message)}`);
-    out.push("");
-  }
-  const s = report.summary;
-  out.push(`gate ${s.gatePassed ? "passed" : "FAILED"}: ${s.fail} fail, ${s.caveat} caveat, ${s.pass} pass (fail-on: ${report.policy.failOn})`);
-  return out.join("\n") + "\n";
-}
-function driverCell(img) {
-  const r = img.requirement;
-  if (!r.minDriver) return r.minorCompatDriver ? `>= ${r.minorCompatDriver}` : "-";
-  return r.minorCompatDriver && r.minorCompatDriver !== r.minDriver ? `${r.minDriver} (mvc ${r.minorCompatDriver})` : r.minDriver;
-}
-function table2(rows) {
-  const cells = rows.map((r) => r.map((c) => term(c)));
-  const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => [...r[i] ?? ""].length)));
-  return cells.map(
-    (r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()
-  );
-}
-function wrap(text3, indent, width = 110) {
-  const words = text3.split(" ");
-  const lines = [];
-  let line = "";
-  for (const w of words) {
-    if (line && line.length + w.length + 1 > width - indent) {
-      lines.push(line);
-      line = w;
-    } else line = line ? `${line} ${w}` : w;
-  }
-  if (line) lines.push(line);
-  return lines.map((l) => " ".repeat(indent) + l);
-}
-
 // src/cli/main.ts
 init_platform();
 
 // src/targets/load.ts
 init_import_meta_url();
-var import_node_fs9 = require("node:fs");
-var import_node_path11 = require("node:path");
+var import_node_fs10 = require("node:fs");
+var import_node_path12 = require("node:path");
 var import_yaml2 = __toESM(require_dist());
 init_zod();
 init_errors3();
@@ -96765,7 +97014,7 @@ var TARGETS_FILE = closedMapping(
 function loadTargetsFile(path, matrix) {
   let text3;
   try {
-    text3 = (0, import_node_fs9.readFileSync)(path, "utf8");
+    text3 = (0, import_node_fs10.readFileSync)(path, "utf8");
   } catch (e) {
     const code = e.code;
     throw new GateError(
@@ -96776,9 +97025,18 @@ function loadTargetsFile(path, matrix) {
   }
   return parseTargets(text3, path, matrix);
 }
+var MAX_TARGETS_FILE_BYTES = 1024 * 1024;
+var MAX_TARGETS = 1e4;
 function parseTargets(text3, file2, matrixOrFor) {
+  if (Buffer.byteLength(text3, "utf8") > MAX_TARGETS_FILE_BYTES) {
+    throw new GateError(
+      "BAD_TARGETS",
+      `${file2}: ${Buffer.byteLength(text3, "utf8")} bytes, more than the ${MAX_TARGETS_FILE_BYTES}-byte limit for a targets file`,
+      `list at most ${MAX_TARGETS} targets; a targets file is a few hundred bytes`
+    );
+  }
   const lines = new import_yaml2.LineCounter();
-  const doc = (0, import_yaml2.parseDocument)(text3, { lineCounter: lines, schema: "failsafe", uniqueKeys: true, prettyErrors: false });
+  const doc = (0, import_yaml2.parseDocument)(text3, { lineCounter: lines, schema: "failsafe", uniqueKeys: false, prettyErrors: false });
   const at2 = (node2) => {
     const offset = node2?.range?.[0];
     return offset === void 0 ? file2 : `${file2}:${lines.linePos(offset).line}`;
@@ -96792,6 +97050,26 @@ function parseTargets(text3, file2, matrixOrFor) {
       "fix the YAML syntax (indentation, unclosed brackets or quotes)"
     );
   }
+  const duplicate = firstDuplicateKey(doc.contents);
+  if (duplicate) {
+    throw new GateError(
+      "BAD_TARGETS",
+      `${at2(duplicate.key)}: not valid YAML: Map keys must be unique ("${keyText(keyOf(duplicate.key)).slice(0, 100)}" is also at line ${lines.linePos(duplicate.first.range?.[0] ?? 0).line})`,
+      "give each key once; the same target name twice is one name for two targets"
+    );
+  }
+  const targetsNode = (0, import_yaml2.isMap)(doc.contents) ? doc.contents.get("targets", true) : void 0;
+  if ((0, import_yaml2.isMap)(targetsNode) && targetsNode.items.length > MAX_TARGETS) {
+    throw new GateError(
+      "BAD_TARGETS",
+      `${at2(targetsNode)}: ${targetsNode.items.length} targets, more than the limit of ${MAX_TARGETS}`,
+      "list the drivers and GPUs you deploy to; split a larger fleet into several targets files and runs"
+    );
+  }
+  const targetPairs = /* @__PURE__ */ new Map();
+  if ((0, import_yaml2.isMap)(targetsNode)) {
+    for (const pair of targetsNode.items) targetPairs.set(keyOf(pair.key), pair);
+  }
   const data = parseWithSchema(TARGETS_FILE, yamlData(doc.contents), {
     what: file2,
     code: "BAD_TARGETS",
@@ -96802,8 +97080,8 @@ function parseTargets(text3, file2, matrixOrFor) {
   let matrixOverrides;
   const path = data["matrix-overrides"];
   if (path !== void 0) {
-    matrixOverrides = (0, import_node_path11.isAbsolute)(path) ? path : (0, import_node_path11.join)((0, import_node_path11.dirname)(file2), path);
-    if (!(0, import_node_fs9.existsSync)(matrixOverrides)) {
+    matrixOverrides = (0, import_node_path12.isAbsolute)(path) ? path : (0, import_node_path12.join)((0, import_node_path12.dirname)(file2), path);
+    if (!(0, import_node_fs10.existsSync)(matrixOverrides)) {
       throw new GateError(
         "BAD_TARGETS",
         `${at2(nodeAt(doc, ["matrix-overrides"]))}: matrix-overrides file ${path} not found (looked for ${matrixOverrides})`,
@@ -96814,7 +97092,8 @@ function parseTargets(text3, file2, matrixOrFor) {
   const overrideList = matrixOverrides !== void 0 ? [matrixOverrides] : [];
   const matrix = typeof matrixOrFor === "function" ? matrixOrFor(overrideList) : overrideList.length ? loadMatrixWithOverrides(overrideList) : matrixOrFor;
   const targets = Object.entries(data.targets).map(([name, t]) => {
-    const gpuNode = nodeAt(doc, ["targets", name, "gpu"]);
+    const pair = targetPairs.get(name);
+    const gpuNode = (0, import_yaml2.isMap)(pair?.value) ? nodeAt(pair.value, ["gpu"]) : void 0;
     return {
       name,
       driver: t.driver,
@@ -96822,7 +97101,7 @@ function parseTargets(text3, file2, matrixOrFor) {
       forwardCompat: t["forward-compat"] ?? false,
       os: t.os ?? "linux",
       ...t.runtime !== void 0 && { runtime: t.runtime },
-      origin: at2(nodeAt(doc, ["targets", name], "key"))
+      origin: at2(pair?.key)
     };
   });
   const policy = {};
@@ -96855,8 +97134,33 @@ function scalarText(node2) {
   const v = (0, import_yaml2.isScalar)(node2) ? node2.value : void 0;
   return typeof v === "string" ? v.trim() : v === null || v === void 0 ? void 0 : String(v);
 }
-function nodeAt(doc, path, which = "value") {
-  let node2 = doc.contents;
+function firstDuplicateKey(root) {
+  let found;
+  const offset = (n) => n.range?.[0] ?? Infinity;
+  const stack = [root];
+  while (stack.length > 0) {
+    const node2 = stack.pop();
+    if ((0, import_yaml2.isSeq)(node2)) {
+      for (const item2 of node2.items) stack.push(item2);
+    } else if ((0, import_yaml2.isMap)(node2)) {
+      const seen = /* @__PURE__ */ new Map();
+      for (const pair of node2.items) {
+        const key = pair.key;
+        if (key !== null) {
+          const id = (0, import_yaml2.isScalar)(key) ? key.value : key;
+          const first = seen.get(id);
+          if (first === void 0) seen.set(id, key);
+          else if (!found || offset(key) < offset(found.key)) found = { key, first };
+          stack.push(key);
+        }
+        stack.push(pair.value);
+      }
+    }
+  }
+  return found;
+}
+function nodeAt(from, path, which = "value") {
+  let node2 = (0, import_yaml2.isDocument)(from) ? from.contents : from;
   let key;
   for (const step of path) {
     if ((0, import_yaml2.isMap)(node2)) {
@@ -96911,7 +97215,7 @@ function runtimeFix(prefix) {
 // src/targets/probe.ts
 init_import_meta_url();
 var import_node_child_process3 = require("node:child_process");
-var import_node_fs10 = require("node:fs");
+var import_node_fs11 = require("node:fs");
 var import_node_os4 = require("node:os");
 var import_node_util = require("node:util");
 init_errors3();
@@ -96941,8 +97245,8 @@ async function probeHost(deps = {}) {
       }
     }
   }
-  if ((0, import_node_fs10.existsSync)(d.procVersionPath)) {
-    const driver2 = parseProcVersion((0, import_node_fs10.readFileSync)(d.procVersionPath, "utf8"));
+  if ((0, import_node_fs11.existsSync)(d.procVersionPath)) {
+    const driver2 = parseProcVersion((0, import_node_fs11.readFileSync)(d.procVersionPath, "utf8"));
     if (driver2) return { host: d.host, driver: driver2, gpus: [], via: "/proc/driver/nvidia/version" };
   }
   throw new GateError(
@@ -97169,11 +97473,253 @@ function parseProbeArgs(rest) {
 
 // src/cli/merge.ts
 init_import_meta_url();
-var import_node_fs11 = require("node:fs");
+var import_node_fs12 = require("node:fs");
 var import_node_util3 = require("node:util");
 init_zod();
+init_control_chars();
 init_errors3();
 init_schema_error();
+
+// src/report/markdown.ts
+init_import_meta_url();
+
+// src/report/cells.ts
+init_import_meta_url();
+function indexResults(report) {
+  const byImage = /* @__PURE__ */ new Map();
+  const lists = /* @__PURE__ */ new Map();
+  for (const r of report.results) {
+    let cells = byImage.get(r.image);
+    if (!cells) {
+      cells = /* @__PURE__ */ new Map();
+      byImage.set(r.image, cells);
+      lists.set(r.image, []);
+    }
+    if (!cells.has(r.target)) cells.set(r.target, r);
+    lists.get(r.image).push(r);
+  }
+  return {
+    cell: (image, target) => byImage.get(image)?.get(target),
+    ofImage: (image) => lists.get(image) ?? []
+  };
+}
+
+// src/report/diff.ts
+init_import_meta_url();
+
+// src/report/escape.ts
+init_import_meta_url();
+init_control_chars();
+var MD_SPECIAL = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+  "|": "&#124;",
+  "`": "&#96;",
+  "*": "&#42;",
+  _: "&#95;",
+  "[": "&#91;",
+  "]": "&#93;",
+  "\\": "&#92;",
+  "#": "&#35;",
+  "!": "&#33;",
+  "~": "&#126;",
+  "@": "&#64;",
+  ":": "&#58;"
+};
+function md(s) {
+  if (s === void 0) return "";
+  return stripControl(String(s)).replace(/[\r\n\t]+/g, " ").replace(/[&<>"'|`*_[\]\\#!~@:]/g, (c) => MD_SPECIAL[c]);
+}
+function mdCode(s) {
+  return s === void 0 || s === "" ? "" : `<code>${md(s)}</code>`;
+}
+function term(s) {
+  if (s === void 0) return "";
+  return sanitizeControl(String(s), { as: "escape", keep: "	" });
+}
+function stripControl(s) {
+  return sanitizeControl(s, { as: "strip", keep: "	\n\r", lineSeparators: false });
+}
+
+// src/report/diff.ts
+var COMPONENT_NAMES = {
+  ...Object.fromEntries(CUDA_COMPONENTS.filter((c) => c.kind !== "cudart").map((c) => [c.kind, c.name])),
+  "pip-package": "pip package",
+  "driver-lib": "the driver's own libcuda"
+};
+var CHANGE_MARK = { worse: "\u2B06\uFE0F", better: "\u2B07\uFE0F", neutral: "\u2194\uFE0F" };
+var MAX_LISTED = 25;
+function renderChanges(changes) {
+  if (!changes.length) return "";
+  const byImage = /* @__PURE__ */ new Map();
+  for (const c of changes) byImage.set(c.image, [...byImage.get(c.image) ?? [], c]);
+  const lines = [];
+  const grouped2 = byImage.size > 1;
+  for (const [image, list2] of byImage) {
+    const indent = grouped2 ? "  " : "";
+    if (grouped2) lines.push(`- ${mdCode(image)} (against ${mdCode(list2[0].baseline)})`);
+    for (const c of list2.slice(0, MAX_LISTED)) lines.push(`${indent}- ${CHANGE_MARK[c.direction]} ${md(c.text)}`);
+    if (list2.length > MAX_LISTED) lines.push(`${indent}- \u2026 and ${list2.length - MAX_LISTED} more (see the JSON report)`);
+  }
+  if (!grouped2) {
+    const only = changes[0];
+    lines.unshift(`${mdCode(only.image)} against ${mdCode(only.baseline)}:`, "");
+  }
+  lines.push("", `<sub>${CHANGE_MARK.worse} harder to deploy \xB7 ${CHANGE_MARK.better} easier \xB7 ${CHANGE_MARK.neutral} neither</sub>`);
+  return lines.join("\n");
+}
+function changeLines(changes) {
+  const mark = { worse: "+", better: "-", neutral: "~" };
+  const lines = [];
+  let image;
+  for (const c of changes) {
+    if (c.image !== image) {
+      image = c.image;
+      lines.push(`${c.image} (against ${c.baseline}):`);
+    }
+    lines.push(`  ${mark[c.direction]} ${c.text}`);
+  }
+  return lines;
+}
+
+// src/report/overrides-note.ts
+init_import_meta_url();
+var SHOWN = 12;
+var MAX_CHARS = 1500;
+function overridesNote(report) {
+  const rows = report.matrix.overrides;
+  if (!rows?.length) return void 0;
+  const files = [...new Set(rows.map((o) => o.file))];
+  const named = rows.slice(0, SHOWN).map((o) => `${o.table} ${o.id} (${o.action})`);
+  const more2 = rows.length > SHOWN ? `, and ${rows.length - SHOWN} more` : "";
+  const note = `matrix overrides used (${files.join(", ")}): ${rows.length} row${rows.length > 1 ? "s" : ""} merged over matrix ${report.matrix.version} \u2014 ${named.join(", ")}${more2}; verdicts rest on these rows too`;
+  return note.length > MAX_CHARS ? `${note.slice(0, MAX_CHARS - 1)}\u2026` : note;
+}
+
+// src/report/scan-note.ts
+init_import_meta_url();
+function scanConfigNote(report) {
+  const configOnly = report.images.filter((img) => img.scan.mode === "config");
+  if (configOnly.length === 0) return void 0;
+  const which = configOnly.length === report.images.length ? "any image" : `${configOnly.length} of ${report.images.length} images`;
+  return `files were not read (--scan config) for ${which}: libraries, packages and GPU code are not checked; verdicts rest on the image config (env, labels, NVIDIA_REQUIRE_*) alone`;
+}
+
+// src/report/markdown.ts
+var VERDICT_ICON = { pass: "\u2705", caveat: "\u26A0\uFE0F", fail: "\u274C" };
+function renderMarkdown(report, opts = {}) {
+  const head = [
+    headline(report),
+    "",
+    ...notesSection(report),
+    ...overridesSection(report),
+    ...scanNoteSection(report),
+    ...changesSection(report),
+    verdictTable(report),
+    ""
+  ].join("\n");
+  if (opts.details === false) return head + footer(report);
+  const parts = [head];
+  let size = head.length;
+  const max = opts.maxChars ?? Infinity;
+  let cut = 0;
+  const results = indexResults(report);
+  for (const img of report.images) {
+    const section = imageDetails(img, results.ofImage(img.source));
+    if (size + section.length + 400 > max) {
+      cut++;
+      continue;
+    }
+    parts.push(section);
+    size += section.length;
+  }
+  if (cut) {
+    parts.push(`_Details of ${cut} image${cut > 1 ? "s" : ""} left out to fit.${opts.fullReportUrl ? ` Full report: ${opts.fullReportUrl}` : ""}_
+`);
+  }
+  return parts.join("\n") + footer(report);
+}
+function headline(report) {
+  const s = report.summary;
+  const icon = s.gatePassed ? s.verdict === "pass" ? "\u2705" : "\u26A0\uFE0F" : "\u274C";
+  const what = s.verdict === "pass" ? "every image runs on every target" : `${s.fail} failing, ${s.caveat} with caveats, ${s.pass} passing`;
+  return `### ${icon} cuda-gate: ${what}`;
+}
+function notesSection(report) {
+  if (!report.notes?.length) return [];
+  return [...report.notes.map((n) => `> **Note:** ${md(n)}`), ""];
+}
+function overridesSection(report) {
+  const note = overridesNote(report);
+  return note ? [`> \u2139\uFE0F **Matrix overrides:** ${md(note)}`, ""] : [];
+}
+function scanNoteSection(report) {
+  const note = scanConfigNote(report);
+  return note ? [`> \u26A0\uFE0F ${md(note.charAt(0).toUpperCase() + note.slice(1))}`, ""] : [];
+}
+function changesSection(report) {
+  if (!report.changes?.length) return [];
+  return ["#### What this PR changes", "", renderChanges(report.changes), "", "#### Verdicts", ""];
+}
+function verdictTable(report) {
+  const head = `| Image | CUDA | Needs driver | ${report.targets.map((t) => `${md(t.name)}<br><sub>${md(t.driver)}${t.gpu ? ` \xB7 ${md(t.gpu.input)}` : ""}</sub>`).join(" | ")} |`;
+  const sep2 = `|---|---|---|${report.targets.map(() => "---").join("|")}|`;
+  const results = indexResults(report);
+  const rows = report.images.map((img) => {
+    const cells = report.targets.map((t) => cell(results.cell(img.source, t.name)));
+    return `| ${mdCode(img.source)} | ${md(img.cuda?.release ?? img.cuda?.runtime ?? (img.requirement.majors.map((m) => `${m}.x`).join(" + ") || "\u2014"))} | ${md(img.requirement.minDriver ?? img.requirement.minorCompatDriver ?? "\u2014")} | ${cells.join(" | ")} |`;
+  });
+  return [head, sep2, ...rows].join("\n");
+}
+function cell(r) {
+  if (!r) return "\u2014";
+  const top = r.reasons.find((x) => x.verdict === r.verdict) ?? r.reasons[0];
+  return `${VERDICT_ICON[r.verdict]} ${r.verdict}${top && r.verdict !== "pass" ? `<br><sub>${md(top.code)}</sub>` : ""}`;
+}
+function imageDetails(img, results) {
+  const lines = [];
+  const worst2 = worst(results.map((r) => r.verdict));
+  lines.push(
+    `<details${worst2 === "fail" ? " open" : ""}><summary>${VERDICT_ICON[worst2]} ${md(img.source)}${img.ref && img.ref !== img.source ? ` (${md(img.ref)})` : ""}</summary>`,
+    ""
+  );
+  for (const r of results) {
+    for (const reason of r.reasons) {
+      lines.push(`- ${VERDICT_ICON[reason.verdict]} **${md(r.target)}** \u2014 ${mdCode(reason.code)}: ${md(reason.message)}`);
+      if (reason.remedy) lines.push(`  - **Fix:** ${md(reason.remedy)}`);
+    }
+  }
+  const req = img.requirement;
+  lines.push(
+    "",
+    `**Requirement:** driver \u2265 ${md(req.minDriver ?? "\u2014")}${req.minorCompatDriver ? ` (minor-version compatibility \u2265 ${md(req.minorCompatDriver)})` : ""}${req.forwardCompat ? `; forward-compat libs ${md(req.forwardCompat.compatDriver ?? "")} for CUDA ${md(req.forwardCompat.cuda ?? "?")}` : ""}`
+  );
+  const gpu = gpuCodeLine(req.gpuCode);
+  if (gpu) lines.push("", `**GPU code:** ${md(gpu)}`);
+  if (img.evidence.length) {
+    lines.push("", "| Evidence | Version | Where | Layer |", "|---|---|---|---|");
+    for (const e of img.evidence.slice(0, 30)) {
+      const where3 = e.from === "config" ? e.key : e.from === "package" ? `${e.package ?? ""} (${e.path ?? ""})` : e.path;
+      const layer = e.layerIndex !== void 0 ? `${e.layerIndex + 1}${e.instruction ? ` ${mdCode(e.instruction.slice(0, 80))}` : ""}` : "";
+      lines.push(`| ${md(e.kind)} | ${md(e.version ?? gpuArchsOf(e) ?? "")}${e.cuda ? ` (CUDA ${md(e.cuda)})` : ""} | ${mdCode(where3)} | ${layer} |`);
+    }
+    if (img.evidence.length > 30) lines.push(`| \u2026 | ${img.evidence.length - 30} more | | |`);
+  }
+  for (const f of img.findings) lines.push(`- _note:_ ${md(f.message)}`);
+  lines.push("", "</details>", "");
+  return lines.join("\n");
+}
+function footer(report) {
+  const merged = report.mergedFrom ? ` \xB7 merged from ${report.mergedFrom.length} report${report.mergedFrom.length > 1 ? "s" : ""}` : "";
+  const n = report.matrix.overrides?.length ?? 0;
+  const overridden = n ? ` + ${n} override row${n > 1 ? "s" : ""}` : "";
+  return `
+<sub>cuda-gate ${md(report.tool.version)} \xB7 matrix ${md(report.matrix.version)}${overridden} \xB7 fail-on: ${md(report.policy.failOn)}${merged}</sub>
+`;
+}
 
 // src/report/merge.ts
 init_import_meta_url();
@@ -97251,8 +97797,8 @@ var ImageRows = class {
   bySource = /* @__PURE__ */ new Map();
   /** Adds an image (or finds its row) and returns the source string its results are keyed by. */
   add(img, from) {
-    const identity2 = img.digest ? `${img.digest} ${img.platform}` : void 0;
-    const same = identity2 ? this.byIdentity.get(identity2) : void 0;
+    const identity3 = img.digest ? `${img.digest} ${img.platform}` : void 0;
+    const same = identity3 ? this.byIdentity.get(identity3) : void 0;
     if (same) {
       if (img.source !== same.source && !same.aliases?.includes(img.source)) {
         same.aliases = [...same.aliases ?? [], img.source];
@@ -97271,7 +97817,7 @@ var ImageRows = class {
     }
     this.rows.push(row);
     this.bySource.set(source, { row, from });
-    if (identity2) this.byIdentity.set(identity2, row);
+    if (identity3) this.byIdentity.set(identity3, row);
     return source;
   }
 };
@@ -97282,17 +97828,22 @@ var TargetColumns = class {
   notes;
   columns = [];
   byName = /* @__PURE__ */ new Map();
+  /** the columns of each name as the reports wrote it, in order: a lookup per target, never a search of every column */
+  byOriginal = /* @__PURE__ */ new Map();
   add(t, from) {
-    const same = this.columns.find((c) => c.original === t.name && sameTarget(c.target, t));
+    const sameName = this.byOriginal.get(t.name) ?? [];
+    const same = sameName.find((c) => sameTarget(c.target, t));
     if (same) return same.target.name;
-    const clash = this.columns.find((c) => c.original === t.name);
+    const clash = sameName[0];
     const name = this.byName.has(t.name) ? freeName(t.name, from.label, this.byName) : t.name;
     if (clash) {
       this.notes.add(
         `target ${t.name} differs between reports \u2014 ${describeTarget(clash.target)} in ${clash.from.name}, ${describeTarget(t)} in ${from.name}: both are kept, the second as ${name}`
       );
     }
-    this.columns.push({ original: t.name, target: { ...t, name }, from });
+    const column = { original: t.name, target: { ...t, name }, from };
+    this.columns.push(column);
+    this.byOriginal.set(t.name, [...sameName, column]);
     this.byName.set(name, true);
     return name;
   }
@@ -97466,6 +98017,90 @@ function parseReport(text3, name) {
   return doc;
 }
 
+// src/report/text.ts
+init_import_meta_url();
+init_control_chars();
+var MARK = { pass: "pass", caveat: "CAVEAT", fail: "FAIL" };
+var ICON = { pass: "\u2713", caveat: "!", fail: "\u2717" };
+function renderText(report, opts = {}) {
+  const out = [];
+  const merged = report.mergedFrom ? ` \xB7 merged from ${report.mergedFrom.length} report${report.mergedFrom.length > 1 ? "s" : ""}` : "";
+  const overrides = overridesNote(report);
+  const overridden = overrides ? ` + ${report.matrix.overrides.length} override row${report.matrix.overrides.length > 1 ? "s" : ""}` : "";
+  out.push(`cuda-gate ${term(report.tool.version)} \xB7 matrix ${term(report.matrix.version)} (${term(report.matrix.date)})${term(overridden)}${merged}`, "");
+  if (report.notes?.length) out.push(...report.notes.flatMap((n) => wrap(`note: ${term(n)}`, 0)), "");
+  if (overrides) out.push(...wrap(`note: ${term(overrides)}`, 0), "");
+  const configOnly = scanConfigNote(report);
+  if (configOnly) out.push(...wrap(`! ${configOnly}`, 0), "");
+  if (report.changes?.length) out.push("What this change does to the CUDA stack:", ...changeLines(report.changes).map((l) => term(l)), "");
+  const header = ["IMAGE", "CUDA", "NEEDS DRIVER", ...report.targets.map((t) => `${t.name}`)];
+  const sub = ["", "", "", ...report.targets.map((t) => `${t.driver}${t.gpu ? ` ${t.gpu.input}` : ""}`)];
+  const rows = report.images.map((img) => [
+    img.source,
+    img.cuda?.release ?? img.cuda?.runtime ?? (img.requirement.majors.length ? img.requirement.majors.map((m) => `${m}.x`).join("+") : "-"),
+    driverCell(img),
+    ...report.targets.map((t) => {
+      const r = report.results.find((x) => x.image === img.source && x.target === t.name);
+      return r ? MARK[r.verdict] : "-";
+    })
+  ]);
+  out.push(...table2([header, sub, ...rows]), "");
+  for (const img of report.images) {
+    const results = report.results.filter((r) => r.image === img.source);
+    const withReasons = results.filter((r) => r.reasons.length);
+    out.push(`${term(img.source)}${img.ref && img.ref !== img.source ? ` (${term(img.ref)})` : ""}`);
+    if (!withReasons.length) out.push("  runs on every target");
+    for (const r of withReasons) {
+      for (const reason of r.reasons) {
+        out.push(`  ${ICON[reason.verdict]} ${term(r.target)}: ${term(reason.code)}`);
+        out.push(...wrap(term(reason.message), 4));
+        if (reason.remedy) out.push(...wrap(`fix: ${term(reason.remedy)}`, 4));
+      }
+    }
+    const gpu = gpuCodeLine(img.requirement.gpuCode);
+    if (gpu) out.push(...wrap(`GPU code: ${term(gpu)}`, 2));
+    if (opts.evidence !== false && img.evidence.length) {
+      out.push("  evidence:");
+      for (const e of img.evidence.slice(0, 40)) {
+        const where3 = e.from === "config" ? `${e.key}${e.kind === "nvidia-require" && e.value ? `=${e.value.slice(0, 40)}${e.value.length > 40 ? "\u2026" : ""}` : ""}` : e.from === "package" ? `package ${e.package ?? ""} (${e.path ?? ""})` : e.path;
+        const layer = e.layerIndex !== void 0 ? ` [layer ${e.layerIndex + 1}${e.instruction ? `: ${e.instruction.slice(0, 60)}` : ""}]` : "";
+        out.push(`    ${term(`${e.kind} ${e.version ?? gpuArchsOf(e) ?? ""}${e.cuda ? ` (CUDA ${e.cuda})` : ""}`)}  ${term(where3 ?? "")}${term(layer)}`);
+      }
+      if (img.evidence.length > 40) out.push(`    \u2026 ${img.evidence.length - 40} more (use --format json)`);
+    }
+    for (const f of img.findings) out.push(`  note: ${term(f.message)}`);
+    out.push("");
+  }
+  const s = report.summary;
+  out.push(`gate ${s.gatePassed ? "passed" : "FAILED"}: ${s.fail} fail, ${s.caveat} caveat, ${s.pass} pass (fail-on: ${term(report.policy.failOn)})`);
+  return inertToRunner(out.join("\n") + "\n");
+}
+function driverCell(img) {
+  const r = img.requirement;
+  if (!r.minDriver) return r.minorCompatDriver ? `>= ${r.minorCompatDriver}` : "-";
+  return r.minorCompatDriver && r.minorCompatDriver !== r.minDriver ? `${r.minDriver} (mvc ${r.minorCompatDriver})` : r.minDriver;
+}
+function table2(rows) {
+  const cells = rows.map((r) => r.map((c) => term(c)));
+  const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => [...r[i] ?? ""].length)));
+  return cells.map(
+    (r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()
+  );
+}
+function wrap(text3, indent, width = 110) {
+  const words = text3.split(" ");
+  const lines = [];
+  let line = "";
+  for (const w of words) {
+    if (line && line.length + w.length + 1 > width - indent) {
+      lines.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(line);
+  return lines.map((l) => " ".repeat(indent) + l);
+}
+
 // src/cli/merge.ts
 var USAGE_HINT = "usage: cuda-gate merge REPORT.json... [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]";
 function parseMergeArgs(argv) {
@@ -97495,15 +98130,19 @@ var MERGE_FLAGS = external_exports.object({
 function runMerge(args, out) {
   const inputs = args.reports.map((file2) => ({ name: file2, report: parseReport(readReportFile(file2), file2) }));
   const report = mergeReports(inputs, { failOn: args.failOn });
-  const text3 = args.format === "json" ? `${JSON.stringify(report, null, 2)}
-` : args.format === "markdown" ? renderMarkdown(report) : renderText(report);
-  if (args.output) (0, import_node_fs11.writeFileSync)(args.output, text3);
+  const text3 = renderReport(report, args.format);
+  if (args.output) (0, import_node_fs12.writeFileSync)(args.output, text3);
   else out.write(text3);
   return report.summary.gatePassed ? 0 : 1;
 }
+function renderReport(report, format) {
+  if (format === "json") return `${JSON.stringify(report, null, 2).replace(/##\[/g, "#\\u0023[")}
+`;
+  return inertToRunner(format === "markdown" ? renderMarkdown(report) : renderText(report));
+}
 function readReportFile(file2) {
   try {
-    return (0, import_node_fs11.readFileSync)(file2, "utf8");
+    return (0, import_node_fs12.readFileSync)(file2, "utf8");
   } catch (e) {
     const code = e.code;
     if (code === "ENOENT") throw new GateError("FILE_NOT_FOUND", `report ${file2} does not exist`, "give the path of a JSON report a cuda-gate check wrote");
@@ -97531,16 +98170,18 @@ async function run(argv, io = { out: process.stdout, err: process.stderr }) {
     return await check3(args, io);
   } catch (e) {
     if (isGateError(e)) {
-      io.err.write(`cuda-gate: error: ${e.toLine()}
-`);
+      say2(io.err, `cuda-gate: error: ${e.toLine()}`);
       return e.exitCode;
     }
-    io.err.write(`cuda-gate: internal error: ${messageOf(e)} (please report this with the command line you ran)
-`);
+    say2(io.err, `cuda-gate: internal error: ${messageOf(e)} (please report this with the command line you ran)`);
     if (process.env.CUDA_GATE_DEBUG) io.err.write(`${e?.stack ?? ""}
 `);
     return 2;
   }
+}
+function say2(err, line) {
+  err.write(`${inertToRunner(sanitizeControl(line, { as: "escape" }))}
+`);
 }
 async function check3(args, io) {
   const matrixFor = (fromFile) => {
@@ -97557,7 +98198,7 @@ async function check3(args, io) {
     matrix = matrixFor([]);
     targets = probeTargets(await probeHost(), matrix);
   } else {
-    const file2 = args.targets ?? ((0, import_node_fs12.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
+    const file2 = args.targets ?? ((0, import_node_fs13.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
     if (!file2) {
       throw new GateError(
         "BAD_ARGUMENT",
@@ -97590,9 +98231,8 @@ async function check3(args, io) {
     jobs: args.jobs
   });
   progress?.({ image: "", phase: "done" });
-  const text3 = args.format === "json" ? `${JSON.stringify(report, null, 2)}
-` : args.format === "markdown" ? renderMarkdown(report) : renderText(report);
-  if (args.output) (0, import_node_fs12.writeFileSync)(args.output, text3);
+  const text3 = renderReport(report, args.format);
+  if (args.output) (0, import_node_fs13.writeFileSync)(args.output, text3);
   else io.out.write(text3);
   return report.summary.gatePassed ? 0 : 1;
 }
@@ -97608,11 +98248,9 @@ function cacheFor(args, io) {
   if (args.noCache || args.scan === "config") return void 0;
   const log = {
     debug: (m) => {
-      if (process.env.CUDA_GATE_DEBUG) io.err.write(`cuda-gate: debug: ${m}
-`);
+      if (process.env.CUDA_GATE_DEBUG) say2(io.err, `cuda-gate: debug: ${m}`);
     },
-    warn: (m) => io.err.write(`cuda-gate: warning: ${m}
-`)
+    warn: (m) => say2(io.err, `cuda-gate: warning: ${m}`)
   };
   return openLayerCache({ dir: args.cacheDir, version: layerCacheVersion(), log });
 }
