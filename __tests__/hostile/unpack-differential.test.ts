@@ -12,8 +12,8 @@
  * a hardlink counts as a regular file with the size of what view.resolve() gives (umoci writes the link as a
  * second name of a regular file). Directory modes, owners and times are not compared.
  *
- * Found: a lower file or symlink replaced by an EMPTY directory in an upper layer stays in cuda-gate's view (umoci
- * leaves the directory) — pinned below with test.failing, and counted apart in the generated sequences.
+ * Found and fixed: a lower file or symlink replaced by an EMPTY directory in an upper layer stayed in cuda-gate's view
+ * (umoci leaves the directory); layers now record the directories they lay down (merge.ts drops what they replace).
  *
  * Excluded, with the reason:
  *  - a whiteout AFTER the file it deletes in the same layer: cuda-gate follows moby/containerd (the whiteout
@@ -263,35 +263,20 @@ describe('final view: cuda-gate vs umoci unpack', () => {
     };
     const sequences = fc.sample(fc.array(fc.array(opArb, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }), { seed: 20261202, numRuns: 30 });
     const disagreements: unknown[] = [];
-    let knownDirOverFile = 0;
     for (const seq of sequences) {
       const layers = seq.map(toLayer);
       const { umoci, gate } = await both(layers);
       if (JSON.stringify(umoci) !== JSON.stringify(gate)) {
         const keys = [...new Set([...Object.keys(umoci), ...Object.keys(gate)])].filter((k) => umoci[k] !== gate[k]);
-        // the known disagreement (see the header and the test.failing case): a lower file or symlink that an upper
-        // layer replaced by an empty directory stays in cuda-gate's view
-        const lastWrite = (k: string): LayerSpec[string] | undefined => [...layers].reverse().find((l) => k in l)?.[k];
-        const known = (k: string): boolean => {
-          const w = lastWrite(k);
-          return umoci[k] === undefined && gate[k] !== 'dir' && typeof w === 'object' && !Buffer.isBuffer(w) && 'dir' in w;
-        };
-        if (keys.every(known)) {
-          knownDirOverFile++;
-          continue;
-        }
         disagreements.push({ layers: JSON.stringify(layers), diff: keys.map((k) => `${k}: umoci=${umoci[k]} gate=${gate[k]}`) });
       }
     }
     expect(disagreements).toEqual([]);
-    expect(knownDirOverFile).toBeLessThan(sequences.length);
   });
 
-  // KNOWN DISAGREEMENT, pinned with test.failing until src/ is fixed: layer-collector.ts keeps no directory entries
-  // and mergeLayers only drops a lower non-directory when a CHILD path arrives (merge.ts `ensure`), so a file or
-  // symlink that an upper layer replaces by an EMPTY directory stays in cuda-gate's view; umoci (and moby) leave a
-  // directory. E.g. a lower usr/lib/libcudart.so.12 replaced by a directory of that name is still seen as the library.
-  (haveUmoci ? test.failing : test.skip)('a file or symlink replaced by an empty directory', async () => {
+  // found by this test: mergeLayers used to drop a lower non-directory only when a CHILD path arrived, so a lower
+  // usr/lib/libcudart.so.12 replaced by an empty directory of that name was still seen as the library
+  (haveUmoci ? test : test.skip)('a file or symlink replaced by an empty directory', async () => {
     await expectSame(
       { [`${LIB}/libcudart.so.12`]: 'cudart', [`${LIB}/libfoo.so.1`]: { symlink: 'libfoo.so.1.0' } },
       { 'usr/': { dir: true }, 'usr/lib/': { dir: true }, [`${LIB}/libcudart.so.12/`]: { dir: true }, [`${LIB}/libfoo.so.1/`]: { dir: true } },

@@ -54,6 +54,7 @@ export const LayerResultSchema = z.looseObject({
   entries: z.array(LayerEntrySchema),
   whiteouts: z.array(z.string()),
   opaqueDirs: z.array(z.string()),
+  dirs: z.array(z.string()).optional(),
   findings: z.array(FindingSchema),
 }) satisfies z.ZodType<LayerResult>;
 

@@ -41,7 +41,7 @@ export interface LayerLimits extends DecompressionLimits, EntryLimits {
  * 8: headers decoded as Go's archive/tar does (GNU long names over pax, no global pax, STAR, header-only types,
  *    pax sparse names); a whiteout deletes what its own layer wrote before it; aufs names skipped at the root only.
  */
-export const LAYER_ANALYSIS_VERSION = 8;
+export const LAYER_ANALYSIS_VERSION = 9;
 
 export const DEFAULT_LAYER_LIMITS: LayerLimits = {
   maxFileContentBytes: 16 * 1024 * 1024,

@@ -54,6 +54,8 @@ export class LayerCollector {
   private readonly whiteouts: string[] = [];
   private readonly whiteoutAt = new Map<string, number>();
   private readonly opaqueDirs: string[] = [];
+  /** directories this layer lays down: each replaces a lower layer's file or link at that path */
+  private readonly dirs: string[] = [];
   private readonly findings: Finding[] = [];
   private contentBudget: number;
   private longPaths = 0;
@@ -99,6 +101,9 @@ export class LayerCollector {
     if (path === '') return undefined;
 
     switch (header.type) {
+      case 'directory':
+        this.dirs.push(path);
+        return undefined;
       case 'symlink':
         this.entries.push({ path, type: 'symlink', size: 0, linkTarget: linkname });
         return undefined;
@@ -226,6 +231,7 @@ export class LayerCollector {
       entries: this.survivors(),
       whiteouts: this.whiteouts,
       opaqueDirs: this.opaqueDirs,
+      ...(this.dirs.length && { dirs: this.dirs }),
       findings: findings.map((f) => ({ ...f, layer: layer.digest })),
     };
   }

@@ -37,6 +37,12 @@ export function mergeLayers(results: LayerResult[], history: HistoryEntry[]): Fi
       }
     }
     for (const path of result.whiteouts) remove(root, path);
+    // a directory laid where a lower layer had a file or link replaces it, even with nothing below it (umoci and
+    // moby unpack it that way; found by the differential test)
+    for (const dir of result.dirs ?? []) {
+      const node = lookup(root, dir);
+      if (node?.entry && node.entry.type !== 'dir' && node.entry.layerIndex < index) node.entry = undefined;
+    }
     for (const layerEntry of result.entries) {
       const entry: FileEntry = {
         ...layerEntry,

@@ -72,6 +72,8 @@ export interface LayerResult {
   whiteouts: string[];
   /** directories whose lower-layer children are hidden by `.wh..wh..opq` */
   opaqueDirs: string[];
+  /** directories the layer lays down (a directory replaces a lower file or link at its path, as unpacking does) */
+  dirs?: string[];
   findings: Finding[];
 }
 
