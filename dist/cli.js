@@ -89243,6 +89243,7 @@ var LayerResultSchema = external_exports.looseObject({
   entries: external_exports.array(LayerEntrySchema),
   whiteouts: external_exports.array(external_exports.string()),
   opaqueDirs: external_exports.array(external_exports.string()),
+  dirs: external_exports.array(external_exports.string()).optional(),
   findings: external_exports.array(FindingSchema)
 });
 var HistorySchema = external_exports.array(
@@ -92605,6 +92606,8 @@ var LayerCollector = class {
   whiteouts = [];
   whiteoutAt = /* @__PURE__ */ new Map();
   opaqueDirs = [];
+  /** directories this layer lays down: each replaces a lower layer's file or link at that path */
+  dirs = [];
   findings = [];
   contentBudget;
   longPaths = 0;
@@ -92640,6 +92643,9 @@ var LayerCollector = class {
     }
     if (path === "") return void 0;
     switch (header.type) {
+      case "directory":
+        this.dirs.push(path);
+        return void 0;
       case "symlink":
         this.entries.push({ path, type: "symlink", size: 0, linkTarget: linkname });
         return void 0;
@@ -92754,6 +92760,7 @@ var LayerCollector = class {
       entries: this.survivors(),
       whiteouts: this.whiteouts,
       opaqueDirs: this.opaqueDirs,
+      ...this.dirs.length && { dirs: this.dirs },
       findings: findings.map((f) => ({ ...f, layer: layer.digest }))
     };
   }
@@ -93038,7 +93045,7 @@ var TarExtract = class extends import_node_stream2.Writable {
 };
 
 // src/layers/analyse-layer.ts
-var LAYER_ANALYSIS_VERSION = 8;
+var LAYER_ANALYSIS_VERSION = 9;
 var DEFAULT_LAYER_LIMITS = {
   maxFileContentBytes: 16 * 1024 * 1024,
   maxLayerContentBytes: 64 * 1024 * 1024,
@@ -93282,6 +93289,10 @@ function mergeLayers(results, history) {
       }
     }
     for (const path of result.whiteouts) remove2(root, path);
+    for (const dir of result.dirs ?? []) {
+      const node2 = lookup(root, dir);
+      if (node2?.entry && node2.entry.type !== "dir" && node2.entry.layerIndex < index2) node2.entry = void 0;
+    }
     for (const layerEntry of result.entries) {
       const entry = {
         ...layerEntry,
