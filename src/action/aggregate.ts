@@ -17,6 +17,7 @@ import { runUrl } from './github';
 import type { Inputs } from './inputs';
 import { downloadReportArtifacts } from './report-artifact';
 import { matchReportFiles } from './report-files';
+import { info } from './log';
 
 /** GitHub drops a whole step summary over 1 MiB: keep well under it (as a check does). */
 const SUMMARY_BUDGET = 900_000;
@@ -59,7 +60,7 @@ async function readReports(inputs: Inputs): Promise<NamedReport[]> {
     );
   }
   return files.map(({ path, name }) => {
-    core.info(`reading ${name}`);
+    info(`reading ${name}`);
     let text: string;
     try {
       text = readFileSync(resolve(path), 'utf8');
@@ -100,6 +101,6 @@ async function publishMerged(inputs: Inputs, report: Report): Promise<void> {
       `cuda-gate: ${s.fail} failing, ${s.caveat} with caveats over ${merged} (fail-on: ${report.policy.failOn}). Worst: ${worst?.image} on ${worst?.target}: ${worst?.verdict}${why ? ` — ${why.code}: ${why.message}` : ''}`,
     );
   } else {
-    core.info(`cuda-gate: gate passed over ${merged} (${s.pass} pass, ${s.caveat} caveat, ${s.fail} fail; fail-on: ${report.policy.failOn})`);
+    info(`cuda-gate: gate passed over ${merged} (${s.pass} pass, ${s.caveat} caveat, ${s.fail} fail; fail-on: ${report.policy.failOn})`);
   }
 }

@@ -25,6 +25,7 @@ import { runUrl } from './github';
 import { getInputs, type Inputs } from './inputs';
 import { ActionLayerCache } from './layer-cache';
 import { uploadReportArtifact } from './report-artifact';
+import { info } from './log';
 
 /** GitHub drops a whole step summary over 1 MiB: keep well under it. */
 const SUMMARY_BUDGET = 900_000;
@@ -57,7 +58,7 @@ export async function runAction(): Promise<void> {
 
 async function gate(inputs: Inputs): Promise<{ report: Report; layerCache?: ActionLayerCache }> {
   const { targets, policy, matrix } = await resolveTargets(inputs);
-  if (matrix.overrides?.length) core.info(`cuda-gate: ${matrix.overrides.length} matrix override row(s) merged over matrix ${matrix.meta.version}`);
+  if (matrix.overrides?.length) info(`cuda-gate: ${matrix.overrides.length} matrix override row(s) merged over matrix ${matrix.meta.version}`);
   const platform = inputs.platform ? parsePlatform(inputs.platform) : undefined;
   // --scan config opens no layer: nothing to restore or save
   const layerCache = inputs.cache && inputs.scan === 'full' ? await ActionLayerCache.restore({ log: core }) : undefined;
@@ -71,7 +72,7 @@ async function gate(inputs: Inputs): Promise<{ report: Report; layerCache?: Acti
       matrix,
       platform,
       ...scan,
-      onProgress: (p) => p.phase === 'open' && core.info(`reading ${p.image}`),
+      onProgress: (p) => p.phase === 'open' && info(`reading ${p.image}`),
     }),
   );
   if (inputs.baselineImages.length) {
@@ -113,9 +114,7 @@ async function resolveTargets(inputs: Inputs): Promise<{ targets: Target[]; poli
     matrix = matrixFor([]);
     const probe = await probeHost();
     targets = probeTargets(probe, matrix);
-    core.info(
-      `cuda-gate: probed ${probe.host}: driver ${probe.driver}${probe.gpus.length ? `, ${probe.gpus.map((g) => g.name).join(', ')}` : ''} (${probe.via})`,
-    );
+    info(`cuda-gate: probed ${probe.host}: driver ${probe.driver}${probe.gpus.length ? `, ${probe.gpus.map((g) => g.name).join(', ')}` : ''} (${probe.via})`);
   } else {
     const loaded = loadTargetsFile(inputs.targets, matrixFor);
     matrix = loaded.matrix;
@@ -161,7 +160,7 @@ async function publish(inputs: Inputs, report: Report): Promise<void> {
       `cuda-gate: ${report.summary.fail} failing, ${report.summary.caveat} with caveats (fail-on: ${report.policy.failOn}). Worst: ${worst?.image} on ${worst?.target}: ${worst?.verdict}${why ? ` — ${why.code}: ${why.message}` : ''}`,
     );
   } else {
-    core.info(
+    info(
       `cuda-gate: gate passed (${report.summary.pass} pass, ${report.summary.caveat} caveat, ${report.summary.fail} fail; fail-on: ${report.policy.failOn})`,
     );
   }

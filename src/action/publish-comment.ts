@@ -6,12 +6,13 @@ import { renderCommentBody } from './comment-body';
 import { syncStickyComment } from './comment';
 import { createClient, pullRequestContext } from './github';
 import type { Inputs } from './inputs';
+import { info } from './log';
 
 export async function publishComment(inputs: Inputs, report: Report, url: string | undefined): Promise<void> {
   if (inputs.comment === 'never') return;
   const pr = pullRequestContext();
   if (!pr) {
-    core.info('cuda-gate: not a pull_request event: no PR comment (the job summary has the results)');
+    info('cuda-gate: not a pull_request event: no PR comment (the job summary has the results)');
     return;
   }
   if (!inputs.githubToken) {
@@ -24,9 +25,9 @@ export async function publishComment(inputs: Inputs, report: Report, url: string
       createClient(inputs.githubToken),
       pr,
       { key: inputs.commentKey, mode: inputs.comment, state: report.summary.verdict, gatePassed: report.summary.gatePassed, body },
-      { info: core.info, warning: core.warning },
+      { info, warning: core.warning },
     );
-    core.info(`cuda-gate: PR comment ${result.action}${result.url ? `: ${result.url}` : ''}${result.reason ? ` (${result.reason})` : ''}`);
+    info(`cuda-gate: PR comment ${result.action}${result.url ? `: ${result.url}` : ''}${result.reason ? ` (${result.reason})` : ''}`);
   } catch (e) {
     // the verdict and the summary stand whatever happens to the comment
     core.warning(`cuda-gate: could not update the PR comment: ${messageOf(e)}`);

@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { messageOf } from '../common/errors';
 import { globRegex } from './report-files';
+import { info } from './log';
 
 /** The runner hands these to a JavaScript action's process; a local run or a container step may lack them. */
 export function artifactServiceAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -42,7 +43,7 @@ export async function uploadReportArtifact(name: string, reportPath: string): Pr
   try {
     const client = await artifactClient();
     const { id, size } = await client.uploadArtifact(name, [file], dirname(file));
-    core.info(`cuda-gate: report uploaded as artifact "${name}"${id !== undefined ? ` (id ${id}, ${size ?? '?'} bytes)` : ''}`);
+    info(`cuda-gate: report uploaded as artifact "${name}"${id !== undefined ? ` (id ${id}, ${size ?? '?'} bytes)` : ''}`);
   } catch (e) {
     if (unsupportedHere(e)) {
       core.warning(`cuda-gate: report-artifact: ${messageOf(e)}: the report stays at ${reportPath} — upload it with actions/upload-artifact`);
@@ -84,7 +85,7 @@ export async function downloadReportArtifacts(pattern: string, into: string): Pr
   for (const artifact of artifacts.filter((a) => wanted.test(a.name)).sort((a, b) => a.name.localeCompare(b.name))) {
     const dir = join(into, basename(artifact.name));
     await client.downloadArtifact(artifact.id, { path: dir });
-    core.info(`cuda-gate: downloaded artifact "${artifact.name}"`);
+    info(`cuda-gate: downloaded artifact "${artifact.name}"`);
     for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
       if (!entry.isFile() || !entry.name.toLowerCase().endsWith('.json')) continue;
       const path = join(entry.parentPath ?? dir, entry.name);
