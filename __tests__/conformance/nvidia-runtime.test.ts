@@ -49,6 +49,7 @@ import {
   type Outcome,
   type RequirementsCase,
 } from './cases';
+import { cudartFile } from '../helpers/evidence';
 
 const config = (env: Record<string, string>): ImageConfig => ({ env, labels: {}, history: [], diffIds: [] });
 
@@ -158,15 +159,7 @@ describe('derived from dsl.c / configure.c / the toolkit parser', () => {
 
 describe('runtime', () => {
   const matrix = loadMatrix();
-  const cudart = (version: string): Evidence => ({
-    kind: 'cudart',
-    version,
-    cuda: version,
-    from: 'file',
-    path: `/usr/local/cuda/lib64/libcudart.so.${version}`,
-    layerIndex: 0,
-    confidence: 'exact',
-  });
+  const cudart = cudartFile;
   function run(env: Record<string, string>, evidence: Evidence[], driver: string, runtime?: ContainerRuntime) {
     const requirement = deriveRequirement(
       { evidence, require: collectRequirements(config(env)), layers: [{ digest: 'sha256:l0', instruction: 'COPY rootfs/ /' }] },

@@ -2,23 +2,15 @@
  * A target GPU with a per-GPU minimum driver (matrix/gpus.yaml `minDriver`): the RTX PRO 4500 Blackwell Server
  * Edition (AWS G7) needs driver 595 or later although Blackwell's first branch is R570.
  */
-import type { Evidence } from '../../src/evidence/types';
 import { loadMatrix } from '../../src/matrix/load';
 import { deriveRequirement } from '../../src/requirement/derive';
 import { adHocTarget } from '../../src/targets/load';
 import { judge } from '../../src/verdict/judge';
 import { DEFAULT_POLICY } from '../../src/model/policy';
+import { cudartFile } from '../helpers/evidence';
 
 const matrix = loadMatrix();
-const cudart = (version: string): Evidence => ({
-  kind: 'cudart',
-  version,
-  cuda: version,
-  from: 'file',
-  path: `/usr/local/cuda/lib64/libcudart.so.${version}`,
-  layerIndex: 0,
-  confidence: 'exact',
-});
+const cudart = cudartFile;
 
 function reasonsOn(driver: string, gpu: string) {
   const requirement = deriveRequirement({ evidence: [cudart('12.8.90')], require: { expressions: [], disabled: false } }, matrix);

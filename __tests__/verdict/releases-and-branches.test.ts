@@ -2,7 +2,6 @@
  * Toolkit releases and driver branches of matrix/toolkits.yaml and drivers.yaml (issue 14): each test names the row
  * it rests on and shows, on a copy of the matrix without that row, that the answer changes.
  */
-import type { Evidence } from '../../src/evidence/types';
 import { loadMatrix } from '../../src/matrix/load';
 import { cudaForDriver } from '../../src/matrix/queries';
 import type { Matrix } from '../../src/matrix/types';
@@ -10,18 +9,11 @@ import { deriveRequirement } from '../../src/requirement/derive';
 import { adHocTarget } from '../../src/targets/load';
 import { judge } from '../../src/verdict/judge';
 import { DEFAULT_POLICY } from '../../src/model/policy';
+import { cudartFile } from '../helpers/evidence';
 
 const matrix = loadMatrix();
 
-const cudart = (version: string): Evidence => ({
-  kind: 'cudart',
-  version,
-  cuda: version,
-  from: 'file',
-  path: `/usr/local/cuda/lib64/libcudart.so.${version}`,
-  layerIndex: 0,
-  confidence: 'exact',
-});
+const cudart = cudartFile;
 
 function check(m: Matrix, version: string, driver: string) {
   const requirement = deriveRequirement({ evidence: [cudart(version)], require: { expressions: [], disabled: false }, layers: [{ digest: 'sha256:l0' }] }, m);
