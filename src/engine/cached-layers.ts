@@ -23,7 +23,7 @@ import { evidenceInterest } from '../evidence/interests';
 import { analyseLayer, DEFAULT_LAYER_LIMITS, type LayerLimits } from '../layers/analyse-layer';
 import { analyseLayerAt, type SeekReadStats } from '../layers/analyse-layer-at';
 import { namedLayer } from '../layers/named';
-import type { LayerResult } from '../layers/types';
+import type { InterestFn, LayerResult } from '../layers/types';
 import { parseSourceRef } from '../sources/ref';
 import {
   layerKey,
@@ -81,7 +81,7 @@ export async function readLayersThroughCache(image: Image, opts: ReadThroughCach
     if (cachedHistory === undefined) only = [layerKey(image.layers[image.layers.length - 1])];
   }
 
-  let reader = layerReader(opts, limits);
+  let reader = layerReader(opts, limits, evidenceInterest);
   let outcome = await image.readLayers(
     reader.read,
     reader.request({ ...(only && { only }), ...(cache && { aliases: { get: (name: string) => cache.getAlias(name) } }) }),
@@ -94,7 +94,7 @@ export async function readLayersThroughCache(image: Image, opts: ReadThroughCach
     // export's manifest, which arrives after the layers, says the name now stands for a layer the cache lacks. A
     // stream cannot be rewound and those bytes are gone: read the image again, trusting no name this time.
     cache?.log.debug(`cache: ${merged.unanswered} layer(s) of ${image.source} passed unread under a stale export name; reading every layer`);
-    reader = layerReader(opts, limits);
+    reader = layerReader(opts, limits, evidenceInterest);
     outcome = await image.readLayers(reader.read, reader.request({}));
     merged = merge(outcome, new Map(), keyOf);
   }
@@ -112,8 +112,26 @@ export async function readLayersThroughCache(image: Image, opts: ReadThroughCach
   };
 }
 
+/**
+ * Every layer read again, fresh and uncached, keeping what `interest` asks for (the link targets' second read,
+ * engine/link-targets.ts): results in manifest order, with the bytes read.
+ */
+export async function readLayersFor(
+  image: Image,
+  interest: InterestFn,
+  opts: Pick<ReadThroughCacheOptions, 'seek' | 'jobs'>,
+): Promise<{ results: (LayerResult | undefined)[]; bytesRead: number }> {
+  const reader = layerReader(opts, DEFAULT_LAYER_LIMITS, interest);
+  const outcome = await image.readLayers(reader.read, reader.request({}));
+  const results = outcome.layers.map((layer, i) => {
+    const result = outcome.results[i];
+    return result && namedLayer(result, layer);
+  });
+  return { results, bytesRead: reader.bytes };
+}
+
 /** The readers a source is handed: the analysis itself, counting layers and bytes as it goes. */
-function layerReader(opts: ReadThroughCacheOptions, limits: LayerLimits) {
+function layerReader(opts: Pick<ReadThroughCacheOptions, 'seek' | 'jobs' | 'onLayer'>, limits: LayerLimits, interest: InterestFn) {
   const counts = { layers: 0, bytes: 0, byOffset: { layers: 0, bytesRead: 0 } };
   const done = (result: LayerResult): LayerResult => {
     counts.layers++;
@@ -121,10 +139,10 @@ function layerReader(opts: ReadThroughCacheOptions, limits: LayerLimits) {
     opts.onLayer?.(counts.layers, counts.bytes);
     return result;
   };
-  const read: LayerReader<LayerResult> = async (layer, tar) => done(await analyseLayer(tar, layer.descriptor, evidenceInterest, limits));
+  const read: LayerReader<LayerResult> = async (layer, tar) => done(await analyseLayer(tar, layer.descriptor, interest, limits));
   const seek: SeekableLayerReader<LayerResult> = async (layer, tar) => {
     const stats: SeekReadStats = { bytesRead: 0 };
-    const result = await analyseLayerAt(tar, layer.descriptor, evidenceInterest, limits, stats);
+    const result = await analyseLayerAt(tar, layer.descriptor, interest, limits, stats);
     // a layer handed to the streaming reader was read whole
     if (stats.streamedBecause === undefined) {
       counts.byOffset.layers++;

@@ -6,7 +6,9 @@ import type { LayerCache } from '../cache/layer-cache';
 import { messageOf } from '../common/errors';
 import type { Finding } from '../common/findings';
 import { detectEvidence } from '../evidence/detect';
+import { evidenceInterest } from '../evidence/interests';
 import { mergeLayers } from '../layers/merge';
+import type { FileSystemView } from '../layers/types';
 import type { Matrix } from '../matrix/types';
 import { buildReport } from '../report/build';
 import { reportGpuCode } from '../report/gpu-code';
@@ -15,13 +17,14 @@ import { deriveRequirement } from '../requirement/derive';
 import type { ImageRequirement } from '../requirement/types';
 import { openImage } from '../sources/open';
 import { parseSourceRef } from '../sources/ref';
-import type { Platform, RegistryOptions } from '../sources/types';
+import type { Image, Platform, RegistryOptions } from '../sources/types';
 import type { Policy } from '../model/policy';
 import { showProvenance } from '../model/provenance';
 import type { Target } from '../model/target';
 import { judge } from '../verdict/judge';
 import type { Result } from '../verdict/types';
-import { readLayersThroughCache, type LayersRead } from './cached-layers';
+import { readLayersFor, readLayersThroughCache, type LayersRead } from './cached-layers';
+import { linkTargetInterest, unreadLinkTargets, withLinkTargets } from './link-targets';
 
 export interface Progress {
   image: string;
@@ -105,7 +108,7 @@ export async function analyseImage(
           jobs: opts.jobs,
           onLayer: (layer, bytes) => opts.onProgress?.({ image: source, phase: 'layer', layer, layers: image.layers.length, bytes }),
         });
-  const view = mergeLayers(read.results, read.config.history);
+  const view = await withLinkTargetsRead(image, read, opts);
   const detected = detectEvidence(read.config, view, opts.matrix);
   const findings: Finding[] = [
     ...(mode === 'config' ? [{ ...FILES_NOT_READ }] : []),
@@ -177,6 +180,22 @@ export async function analyseImage(
       },
     },
   };
+}
+
+/**
+ * The final filesystem; when interesting links lead to files the read did not keep (engine/link-targets.ts), the
+ * layers are read once more for those files, so that a library is seen under every name the image gives it.
+ */
+async function withLinkTargetsRead(image: Image, read: LayersRead, opts: Pick<CheckOptions, 'seek' | 'jobs'>): Promise<FileSystemView> {
+  const view = mergeLayers(read.results, read.config.history);
+  if (read.results.length === 0) return view;
+  const targets = unreadLinkTargets(view, evidenceInterest);
+  if (targets.byPath.size === 0) return view;
+  const second = await readLayersFor(image, linkTargetInterest(targets, evidenceInterest), opts);
+  read.bytesRead += second.bytesRead;
+  const merged = mergeLayers(withLinkTargets(read.results, second.results), read.config.history);
+  merged.findings.push(...targets.findings);
+  return merged;
 }
 
 /** Once per run, after every image: keeps the cache under its size bound. Never fails the check. */

@@ -11,6 +11,8 @@ import type { FileEntry, FileSystemView, LayerInfo, LayerResult } from './types'
 
 /** Linux's limit on symlinks followed while resolving one path (MAXSYMLINKS). */
 export const MAX_SYMLINK_HOPS = 40;
+/** SYMLINK_LOOP findings listed one by one; the rest are counted in one more. */
+export const MAX_LOOP_FINDINGS = 10;
 
 /** A directory-tree node: deleting a subtree (whiteout, opaque dir) is dropping one map entry. */
 interface Node {
@@ -75,16 +77,25 @@ export function mergeLayers(results: LayerResult[], history: HistoryEntry[]): Fi
   });
 
   const loopsReported = new Set<string>();
+  // tens of thousands of links in one chain would otherwise be as many findings: the first few, then one count
+  let loopsUnlisted: Finding | undefined;
   const realpath = (path: string): string | undefined => {
     const resolved = followSymlinks(root, path);
     if (resolved === undefined && !loopsReported.has(path)) {
       loopsReported.add(path);
-      findings.push({
-        code: 'SYMLINK_LOOP',
-        severity: 'warning',
-        message: `${displayPath(normalisePath(path))} does not resolve: more than ${MAX_SYMLINK_HOPS} symlinks (a loop)`,
-        path: displayPath(normalisePath(path)),
-      });
+      const shown = displayPath(normalisePath(path));
+      if (loopsReported.size <= MAX_LOOP_FINDINGS) {
+        findings.push({
+          code: 'SYMLINK_LOOP',
+          severity: 'warning',
+          message: `${shown} does not resolve: more than ${MAX_SYMLINK_HOPS} symlinks (a loop)`,
+          path: shown,
+        });
+      } else {
+        loopsUnlisted ??= findings[findings.push({ code: 'SYMLINK_LOOP', severity: 'warning', message: '' }) - 1];
+        const n = loopsReported.size - MAX_LOOP_FINDINGS;
+        loopsUnlisted.message = `${n} more path${n === 1 ? '' : 's'} do not resolve: more than ${MAX_SYMLINK_HOPS} symlinks (a loop or a chain too long)`;
+      }
     }
     return resolved;
   };
