@@ -10,7 +10,7 @@ import { parseWithSchema } from '../../common/schema-error';
 import type { Credential } from './credentials';
 import { networkError, registryErrorText, statusError } from './errors';
 import { discard, readCapped, type SchemePolicy } from './http';
-import { REQUEST_DEADLINE_MS, sendWithRetries, type Tuning } from './retry';
+import { REQUEST_DEADLINE_MS, sendWithRetries, type RetryBudget, type Tuning } from './retry';
 
 export interface Challenge {
   /** lower-case: `bearer`, `basic` */
@@ -95,6 +95,8 @@ export interface AuthContext {
   where: string;
   policy: SchemePolicy;
   tuning: Tuning;
+  /** the image's retry budget: token requests draw on it like every other request */
+  budget: RetryBudget;
   credential: () => Promise<Credential | undefined>;
 }
 
@@ -195,7 +197,7 @@ export class Authenticator {
   }
 
   private async fetchToken(challenge: Challenge, scopes: string[], credential: Credential | undefined): Promise<{ token: string; seconds: number }> {
-    const { registry, where, policy, tuning } = this.ctx;
+    const { registry, where, policy, tuning, budget } = this.ctx;
     const realm = challenge.params.realm;
     let url: URL;
     try {
@@ -239,6 +241,7 @@ export class Authenticator {
       },
       policy,
       tuning,
+      budget,
     ).catch((err: unknown) => {
       throw networkError(err, url.host, where, doing);
     });

@@ -11,8 +11,7 @@ import type { RegistryClient } from './client';
 import { networkError } from './errors';
 import type { HttpResponse } from './http';
 import { asBodyMismatch, isRetryable } from './body';
-import { backoffMs, sleep } from './retry';
-import { countRetry } from './stats';
+import { backoffMs, RetryBudgetSpent } from './retry';
 
 /** A fast network outruns the decompressor; a small buffer keeps memory flat and lets backpressure work. */
 const STREAM_BUFFER = 1024 * 1024;
@@ -90,8 +89,14 @@ export function downloadBlob(client: RegistryClient, blob: { digest: string; siz
         if (isGateError(caught)) throw caught;
         const err = asBodyMismatch(res, caught, got);
         if (!isRetryable(err) || attempt >= client.tuning.tries) throw brokenTransfer(client, err, what, received, attempt);
-        countRetry();
-        await sleep(backoffMs(client.tuning, attempt));
+        // a resume is a retry like any other: drawn from the image's budget, so a blob that breaks on every try
+        // cannot multiply `tries` by the requests each resume makes
+        try {
+          await client.retryBudget.retry(backoffMs(client.tuning, attempt), messageOf(err));
+        } catch (spent) {
+          if (spent instanceof RetryBudgetSpent) throw brokenTransfer(client, err, what, received, attempt, spent);
+          throw spent;
+        }
       }
     }
     const actual = `${algorithm}:${hash.digest('hex')}`;
@@ -140,11 +145,12 @@ function alreadyReceived(res: HttpResponse, received: number, what: string): num
   );
 }
 
-function brokenTransfer(client: RegistryClient, err: unknown, what: string, received: number, attempts: number): GateError {
+/** `said`: what to quote when it is not `err` itself (the spent budget, which quotes `err`); the hint is `err`'s. */
+function brokenTransfer(client: RegistryClient, err: unknown, what: string, received: number, attempts: number, said: unknown = err): GateError {
   const base = networkError(err, client.ref.apiHost, client.where, `downloading ${what}`);
   return new GateError(
     'REGISTRY_ERROR',
-    `the download of ${what} broke after ${received} bytes and ${attempts} attempt${attempts === 1 ? '' : 's'}: ${messageOf(err)}`,
+    `the download of ${what} broke after ${received} bytes and ${attempts} attempt${attempts === 1 ? '' : 's'}: ${messageOf(said)}`,
     base.hint,
   );
 }

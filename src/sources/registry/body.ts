@@ -6,8 +6,7 @@
 import { GateError, isGateError, messageOf } from '../../common/errors';
 import type { RegistryClient } from './client';
 import { readCapped, type HttpResponse } from './http';
-import { backoffMs, isTransient, sleep } from './retry';
-import { countRetry } from './stats';
+import { backoffMs, isTransient, RetryBudgetSpent } from './retry';
 
 export class BodyMismatchError extends Error {
   readonly code = 'CG_BODY_MISMATCH';
@@ -36,7 +35,8 @@ export function isRetryable(err: unknown): boolean {
 
 /**
  * A small document (manifest, config) read whole, the request sent again when the body breaks off or breaks its
- * Content-Length (within the client's `tries`); past that a REGISTRY_ERROR naming `what` (the blob and the image).
+ * Content-Length (within the client's `tries` and the image's retry budget); past that a REGISTRY_ERROR naming
+ * `what` (the blob and the image).
  */
 export async function readWhole(
   client: RegistryClient,
@@ -47,6 +47,7 @@ export async function readWhole(
 ): Promise<{ res: HttpResponse; bytes: Buffer }> {
   for (let attempt = 1; ; attempt++) {
     const res = await request();
+    let failure: unknown;
     try {
       const bytes = await readCapped(res, cap, tooBig);
       const declared = Number(res.headers['content-length']);
@@ -56,17 +57,20 @@ export async function readWhole(
       return { res, bytes };
     } catch (e) {
       res.body.destroy();
-      const err = asBodyMismatch(res, e);
-      if (isGateError(err)) throw err;
-      if (!isRetryable(err) || attempt >= client.tuning.tries) {
-        throw new GateError(
-          'REGISTRY_ERROR',
-          `reading ${what} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${messageOf(err)}`,
-          'retry later; if it persists the registry (or a proxy in front of it) sends broken answers',
-        );
-      }
-      countRetry();
-      await sleep(backoffMs(client.tuning, attempt));
+      failure = asBodyMismatch(res, e);
+    }
+    if (isGateError(failure)) throw failure;
+    try {
+      if (!isRetryable(failure) || attempt >= client.tuning.tries) throw failure;
+      await client.retryBudget.retry(backoffMs(client.tuning, attempt), messageOf(failure));
+    } catch (err) {
+      // RetryBudgetSpent says the last failure itself, and that the budget is why it stands
+      const said = err instanceof RetryBudgetSpent ? err : failure;
+      throw new GateError(
+        'REGISTRY_ERROR',
+        `reading ${what} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${messageOf(said)}`,
+        'retry later; if it persists the registry (or a proxy in front of it) sends broken answers',
+      );
     }
   }
 }

@@ -42,6 +42,7 @@ export class RegistryClient {
       where,
       policy: opts.policy,
       tuning: opts.tuning,
+      budget: this.retryBudget,
       credential: opts.credential,
     });
   }

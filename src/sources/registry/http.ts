@@ -240,11 +240,28 @@ function exchange(req: HttpRequest): Promise<HttpResponse> {
   });
 }
 
-/** Frees a response whose body nobody wants (so its socket can be reused or closed). */
+/** A discarded body is drained (so its socket can be reused) up to this many bytes and for this long, then dropped. */
+const DISCARD_BYTES = 64 * 1024;
+const DISCARD_MS = 2000;
+
+/**
+ * Frees a response whose body nobody wants. A short one is drained so its socket can be reused; one that goes on
+ * (a hostile 429 or redirect whose body never ends) is destroyed: read with no watchdog, it would hold the socket
+ * open and keep the process from exiting after the run.
+ */
 export function discard(res: HttpResponse): void {
   res.watchdog.stop();
-  res.body.on('error', () => undefined);
-  res.body.resume();
+  const body = res.body;
+  body.on('error', () => undefined);
+  if (body.destroyed || body.readableEnded) return;
+  let left = DISCARD_BYTES;
+  const timer = setTimeout(() => body.destroy(), DISCARD_MS);
+  body.on('close', () => clearTimeout(timer));
+  body.on('data', (chunk: Buffer) => {
+    left -= chunk.length;
+    if (left < 0) body.destroy();
+  });
+  body.resume();
 }
 
 /** Reads a small body whole, failing past `cap` bytes before buffering them. */

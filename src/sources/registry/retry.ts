@@ -82,6 +82,16 @@ export class RetryBudget {
     this.retries++;
     this.waitedMs += ms;
   }
+
+  /**
+   * The one way anything here retries: spends a retry of `ms` (throwing RetryBudgetSpent past the budget), counts it,
+   * then waits it out. A loop that waits without this would let a hostile registry multiply `tries` by the requests.
+   */
+  async retry(ms: number, failure: string): Promise<void> {
+    this.spend(ms, failure);
+    countRetry();
+    await sleep(ms);
+  }
 }
 
 const RETRIED_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -120,11 +130,11 @@ export function retryAfterMs(res: HttpResponse, now = Date.now()): number | unde
 }
 
 /**
- * Sends `req` up to `tuning.tries` times. Returns the last response (retryable statuses included, when tries run
- * out or Retry-After asks for too long) and throws the last network error; mapping either to a GateError is the
- * caller's, who knows what was being fetched.
+ * Sends `req` up to `tuning.tries` times, each retry drawn from the image's `budget`. Returns the last response
+ * (retryable statuses included, when tries run out or Retry-After asks for too long) and throws the last network
+ * error or RetryBudgetSpent; mapping either to a GateError is the caller's, who knows what was being fetched.
  */
-export async function sendWithRetries(req: HttpRequest, policy: SchemePolicy, tuning: Tuning, budget?: RetryBudget): Promise<HttpResponse> {
+export async function sendWithRetries(req: HttpRequest, policy: SchemePolicy, tuning: Tuning, budget: RetryBudget): Promise<HttpResponse> {
   for (let attempt = 1; ; attempt++) {
     const last = attempt >= tuning.tries;
     let res: HttpResponse;
@@ -132,24 +142,16 @@ export async function sendWithRetries(req: HttpRequest, policy: SchemePolicy, tu
       res = await send(req, policy);
     } catch (err) {
       if (err instanceof GateError || last || !isTransient(err)) throw err;
-      const wait = backoffMs(tuning, attempt);
-      budget?.spend(wait, `the connection to ${req.url.host} failed (${messageOf(err)})`);
-      countRetry();
-      await sleep(wait);
+      await budget.retry(backoffMs(tuning, attempt), `the connection to ${req.url.host} failed (${messageOf(err)})`);
       continue;
     }
     if (last || !RETRIED_STATUS.has(res.status)) return res;
     const asked = retryAfterMs(res);
     if (asked !== undefined && asked > tuning.maxRetryAfterMs) return res;
-    const wait = Math.max(asked ?? 0, backoffMs(tuning, attempt));
-    try {
-      budget?.spend(wait, `${res.url.host} answered HTTP ${res.status}${res.status === 429 ? ' (rate limited)' : ''}`);
-    } catch (err) {
-      discard(res);
-      throw err;
-    }
     discard(res);
-    countRetry();
-    await sleep(wait);
+    await budget.retry(
+      Math.max(asked ?? 0, backoffMs(tuning, attempt)),
+      `${res.url.host} answered HTTP ${res.status}${res.status === 429 ? ' (rate limited)' : ''}`,
+    );
   }
 }
