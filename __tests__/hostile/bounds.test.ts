@@ -136,12 +136,13 @@ describe('entries and names', () => {
     expect(hits[0].message).toMatch(/^3 entries .* longer than 4096 bytes/);
   });
 
-  it('skips a name with a NUL byte (a PAX path can carry one) with a finding', async () => {
+  it('fails a layer whose PAX path carries a NUL byte, as Go does (validPAXRecord: Docker cannot apply it)', async () => {
     // too long for a ustar name + prefix, so the packer writes a PAX path, which keeps the NUL
     const withNul = `${'d'.repeat(200)}/evil\0.json`;
-    const result = await layerOf({ [withNul]: '{}', 'ok.json': '{}' });
-    expect(result.entries.map((e) => e.path)).toEqual(['ok.json']);
-    expect(result.findings.map((f) => f.code)).toEqual(['PATH_NUL_BYTE']);
+    await expect(layerOf({ [withNul]: '{}', 'ok.json': '{}' })).rejects.toMatchObject({
+      code: 'CORRUPT_LAYER',
+      message: expect.stringContaining('a NUL in the path value'),
+    });
   });
 
   it('keeps a name that is not UTF-8, decoded with replacement characters, without throwing', async () => {

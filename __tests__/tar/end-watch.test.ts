@@ -58,13 +58,21 @@ describe('a layer tar ends at its end-of-archive marker', () => {
     expect(source.pulled()).toBeLessThan(blob.length / 4);
   });
 
-  test('a lone zero block inside the tar is skipped, as tar-stream and GNU tar -i do: later entries count', async () => {
+  test('a lone zero block followed by a header is damage, as Go reads it (readHeader: ErrHeader; Docker fails the layer)', async () => {
     const a = await packLayer({ 'a.txt': 'a' });
     const b = await packLayer({ 'b.txt': 'b' });
     // `a` without its two closing zero blocks, one zero block, then `b`
     const body = Buffer.concat([a.subarray(0, a.length - 1024), Buffer.alloc(512), b]);
-    const r = await analyseLayer(Readable.from([body]), KNOWN, everything);
-    expect(r.entries.map((e) => e.path)).toEqual(['a.txt', 'b.txt']);
+    await expect(analyseLayer(Readable.from([body]), KNOWN, everything)).rejects.toMatchObject({
+      code: 'CORRUPT_LAYER',
+      message: expect.stringContaining('a zero block followed by a header'),
+    });
+  });
+
+  test('a lone zero block at the end of the data is a complete archive (Go: io.EOF), not a truncated one', async () => {
+    const a = await packLayer({ 'a.txt': 'a' });
+    const r = await analyseLayer(Readable.from([a.subarray(0, a.length - 512)]), KNOWN, everything);
+    expect(r.entries.map((e) => e.path)).toEqual(['a.txt']);
     expect(r.findings).toEqual([]);
   });
 

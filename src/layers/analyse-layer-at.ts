@@ -76,8 +76,9 @@ async function walk(tar: SeekableTar, layer: LayerIdentity, interest: InterestFn
     if (plan) await readBody(reader, collector, plan, pos, header.size);
     pos += skip;
   }
-  // a tar without the marker: the streaming reader looks at its last bytes, and so does this one
-  const endMarker = ended || (await reader.isZeroTail());
+  // a tar without the marker: the streaming reader looks at its last bytes, and so does this one; the data ending
+  // right after one zero block is a complete archive (Go's readHeader: io.EOF)
+  const endMarker = ended || headers.endsHere || (await reader.isZeroTail());
   const tarBytes = ended ? pos : tar.size;
   return collector.result(layer, tarBytes, { stopped: false, endMarker });
 }

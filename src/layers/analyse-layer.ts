@@ -176,7 +176,8 @@ export async function analyseLayer(
   });
 
   if (framed.ended && identifiedByBytes && !stopped) await drained(tar);
-  return collector.result(layer, tarBytes, { stopped, endMarker: isEndMarker(tail) });
+  // Go's reader: EOF right after one zero block is a complete archive too (extract.complete)
+  return collector.result(layer, tarBytes, { stopped, endMarker: isEndMarker(tail) || extract.complete });
 }
 
 /** Two 512-byte zero blocks close every tar (POSIX); GNU tar pads further with zeros. */

@@ -58,14 +58,14 @@ export class TarEndWatch extends Transform {
       this.filled += n;
       pos += n;
       if (this.filled < this.gathered.length) continue;
-      if (this.state === 'meta') {
-        // a pax record of negative length is damage (tar-stream would slice it from the end): the layer fails
-        this.headers.meta(this.gathered);
-        this.skipThen(this.metaPadding);
-        continue;
-      }
+      // damage (TarFormatError): everything is passed on, and the tar parser fails the layer on the same block
       let step;
       try {
+        if (this.state === 'meta') {
+          this.headers.meta(this.gathered);
+          this.skipThen(this.metaPadding);
+          continue;
+        }
         step = this.headers.step(this.gathered);
       } catch (err) {
         if (!(err instanceof TarFormatError)) throw err;
@@ -79,10 +79,10 @@ export class TarEndWatch extends Transform {
           this.filled = 0;
           break;
         case 'meta':
-          // tar-stream loses its place after an empty record: not followed (and not stopped early)
           if (step.size === 0) {
-            this.state = 'blind';
-            return -1;
+            this.headers.meta(Buffer.alloc(0));
+            this.filled = 0;
+            break;
           }
           this.state = 'meta';
           this.gathered = Buffer.alloc(step.size);
@@ -90,11 +90,6 @@ export class TarEndWatch extends Transform {
           this.metaPadding = step.padding;
           break;
         case 'entry':
-          // an unreadable size stops the tar parser; nothing to follow after it
-          if (!(step.header.size >= 0)) {
-            this.state = 'blind';
-            return -1;
-          }
           this.skipThen(step.skip);
           break;
       }

@@ -5,7 +5,8 @@
  * and the seek reader decode the very same headers.
  *
  * Events: 'entry' (header, body, next) — call next() once done with the body (unread body bytes are dropped);
- * 'finish' at the end of the input; 'error' on damage ("Unexpected end of data" for a tar cut inside a record).
+ * 'finish' at the end of the input; 'error' on damage ("Unexpected end of data" for a tar cut inside a record, and
+ * TarFormatError where Go's reader fails: see headers.ts).
  */
 import { Readable, Writable } from 'node:stream';
 import { TAR_BLOCK, TarHeaderSequence, type TarEntryHeader } from './headers';
@@ -33,6 +34,14 @@ export class TarExtract extends Writable {
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
     this.pending = { chunk, callback };
     this.pump();
+  }
+
+  /**
+   * Whether the input ended where Go's reader sees a complete archive: after the two zero blocks, or right after one
+   * (readHeader: "exactly 1 block of zeros read and EOF" is io.EOF). Meaningful once 'finish' has been emitted.
+   */
+  get complete(): boolean {
+    return this.state === 'ended' || (this.state === 'header' && this.filled === 0 && this.headers.endsHere);
   }
 
   override _final(callback: (err?: Error | null) => void): void {

@@ -63,7 +63,12 @@ async function walk(file: FileHandle, fileSize: number, path: string): Promise<M
       if (bodyStart + step.size > fileSize) throw truncated(path, bodyStart, step.size, fileSize);
       const body = Buffer.alloc(step.size);
       await readExactly(file, body, bodyStart, path);
-      headers.meta(body);
+      try {
+        headers.meta(body);
+      } catch (err) {
+        if (!(err instanceof TarFormatError)) throw err;
+        throw corrupt(path, `bad tar record at byte ${bodyStart}: ${err.message}`);
+      }
       pos = bodyStart + step.size + step.padding;
       continue;
     }
