@@ -10,6 +10,9 @@
  * bytes, and resolves the dynamic entries' offsets against them when .dynamic is reached. A string it did not keep
  * makes the whole `dynamic` absent (never a partial list). ELFCLASS32/64 and both byte orders are read; a malformed
  * or truncated ELF gives no `dynamic`, never an exception.
+ *
+ * From the section table both readers also take where device code can be loaded from (fatbinPlacement): which fatbin
+ * containers count as launchable, which are relocatable, and which are never loaded (a decoy).
  */
 import type { DynamicInfo } from './types';
 
@@ -18,7 +21,10 @@ export type ReadAt = (buffer: Buffer, position: number, length: number) => Promi
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 const PT_LOAD = 1;
 const PT_DYNAMIC = 2;
+const SHT_PROGBITS = 1;
 const SHT_NOBITS = 8;
+const SHF_ALLOC = 0x2;
+const SHF_EXECINSTR = 0x4;
 const DT_NULL = 0;
 const DT_NEEDED = 1;
 const DT_STRTAB = 5;
@@ -63,18 +69,27 @@ interface Segment {
 export interface Section {
   name: string;
   type: number;
+  flags: number;
   offset: number;
   size: number;
 }
 
-/** The file ranges of relocatable device code, [start, end). */
+/** File ranges, [start, end). */
 export type Ranges = Array<[number, number]>;
+
+/** Where in an ELF file fatbin containers are loaded from (fatbinPlacement). */
+export interface FatbinPlacement {
+  /** __nv_relfatbin sections: a container starting in one is relocatable device code */
+  relocatable: Ranges;
+  /** sections a container must lie wholly inside to count as launchable */
+  loadable: Ranges;
+}
 
 /** What the loader and the runtime see of one ELF file. */
 export interface ElfFacts {
   dynamic?: DynamicInfo;
-  /** __nv_relfatbin sections; undefined when the section table or its names could not be read */
-  relocatable?: Ranges;
+  /** undefined when the section table or its names could not be read */
+  placement?: FatbinPlacement;
 }
 
 interface DynamicRefs {
@@ -291,7 +306,7 @@ export function nameSections(sections: RawSection[], names: Buffer): Section[] |
   for (const s of sections) {
     const nul = s.name < names.length ? names.indexOf(0, s.name) : -1;
     if (nul < 0) return undefined;
-    out.push({ name: names.toString('latin1', s.name, nul), type: s.type, offset: s.offset, size: s.size });
+    out.push({ name: names.toString('latin1', s.name, nul), type: s.type, flags: s.flags, offset: s.offset, size: s.size });
   }
   return out;
 }
@@ -301,8 +316,52 @@ export function isRelocatableSection(name: string): boolean {
   return /relfatbin/i.test(name);
 }
 
-export function relocatableRanges(sections: Section[]): Ranges {
-  return sections.filter((s) => s.type !== SHT_NOBITS && s.size > 0 && isRelocatableSection(s.name)).map((s) => [s.offset, s.offset + s.size]);
+/**
+ * Whether a section can hold fatbins, for the seek reader (fatbin-seek.ts), which reads only these. By name:
+ * .nv_fatbin and __nv_relfatbin (nvcc, clang), anything *fatbin*, and (large-model) read-only or writable data. By
+ * flags: any loaded, non-executable PROGBITS section, since NVIDIA's own libraries put containers wherever they like —
+ * .rodata (libcupti.so.13), .ldata (libcufft.so.12), .cask_resource (libcublasLt.so.13, libcusparseLt.so.0,
+ * libcudnn_engines_precompiled.so.9) — and a blob embedded as a non-const array (`xxd -i`) lands in .data. Left out:
+ * code (.text), non-loaded sections (.debug*, .comment) and the dynamic linker's tables (symbols, strings,
+ * relocations: other section types).
+ */
+export function isFatbinCandidate(name: string, type: number, flags: number): boolean {
+  if (/fatbin/i.test(name) || /^\.l?(ro)?data/.test(name)) return true;
+  return type === SHT_PROGBITS && (flags & SHF_ALLOC) !== 0 && (flags & SHF_EXECINSTR) === 0;
+}
+
+/**
+ * Sections whose containers count in a file that has a `.nv_fatbin`: there the CUDA runtime registers what the
+ * `.nvFatBinSegment` wrappers point at, all in .nv_fatbin. .cask_resource is NVIDIA's own, beside .nv_fatbin:
+ * libcublasLt loads kernels from it itself (its nvjet kernels are not in its .nv_fatbin); a decoy there needs a
+ * section of that name, as one in .nv_fatbin does.
+ */
+const REGISTERED_BESIDE_NV_FATBIN = new Set(['.nv_fatbin', '.cask_resource']);
+
+/**
+ * Where device code can be loaded from (research image-internals.md §5.1, §5.5). A container counts as launchable
+ * only when it lies wholly inside a section that is loaded (SHF_ALLOC) and that the seek reader reads
+ * (isFatbinCandidate: not code), and is not __nv_relfatbin; and when the file has a `.nv_fatbin` (an nvcc or clang
+ * build) only inside .nv_fatbin (or .cask_resource). A file without one (libcupti, libcheckpoint: fatbins in
+ * .rodata, loaded by the library itself) keeps every loaded data section. So a fatbin header planted in .rodata of
+ * an nvcc build, in a section that is never loaded, or after the last section, is never taken for a kernel.
+ *
+ * Relocatable objects (ET_REL, nvcc -c): SHF_ALLOC means the same there — the linker puts the section in a loaded
+ * segment — and .nv_fatbin keeps its name and its wrappers through the link, so the same rule holds. Offsets are the
+ * object file's own, which is what both readers see of it.
+ */
+export function fatbinPlacement(sections: Section[]): FatbinPlacement {
+  const withBytes = sections.filter((s) => s.type !== SHT_NOBITS && s.size > 0);
+  const range = (s: Section): [number, number] => [s.offset, s.offset + s.size];
+  const nvcc = withBytes.some((s) => s.name === '.nv_fatbin');
+  const loadable = withBytes.filter(
+    (s) =>
+      (s.flags & SHF_ALLOC) !== 0 &&
+      isFatbinCandidate(s.name, s.type, s.flags) &&
+      !isRelocatableSection(s.name) &&
+      (!nvcc || REGISTERED_BESIDE_NV_FATBIN.has(s.name)),
+  );
+  return { relocatable: withBytes.filter((s) => isRelocatableSection(s.name)).map(range), loadable: loadable.map(range) };
 }
 
 /** NUL-terminated string at `at` in `bytes`, or undefined when it has no NUL within MAX_STRING_BYTES. */
@@ -374,28 +433,28 @@ export async function dynamicAt(readAt: ReadAt, head: Buffer, fileSize: number):
   }
 }
 
-/** The relocatable ranges from a section table already read (the seek scanner reads it for its candidates). */
-export async function relocatableAt(
+/** The fatbin placement from a section table already read (the seek scanner reads it for its candidates). */
+export async function placementAt(
   readAt: ReadAt,
   h: ElfHeader,
   sections: RawSection[],
   fileSize: number,
   names?: { offset: number; bytes: Buffer },
-): Promise<Ranges | undefined> {
+): Promise<FatbinPlacement | undefined> {
   try {
     const nr = namesRange(h, sections, fileSize);
     if (!nr) return undefined;
     const bytes = names && names.offset === nr[0] && names.bytes.length === nr[1] - nr[0] ? names.bytes : await readExactly(readAt, nr[0], nr[1] - nr[0]);
     if (!bytes) return undefined;
     const named = nameSections(sections, bytes);
-    return named ? relocatableRanges(named) : undefined;
+    return named ? fatbinPlacement(named) : undefined;
   } catch {
     return undefined;
   }
 }
 
 /** The section table by offset (for files the seek scanner does not take apart itself). */
-export async function relocatableAtFromHeader(readAt: ReadAt, head: Buffer, fileSize: number): Promise<Ranges | undefined> {
+export async function placementAtFromHeader(readAt: ReadAt, head: Buffer, fileSize: number): Promise<FatbinPlacement | undefined> {
   try {
     const h = parseElfHeader(head);
     if (!h) return undefined;
@@ -403,7 +462,7 @@ export async function relocatableAtFromHeader(readAt: ReadAt, head: Buffer, file
     if (!sr) return undefined;
     const table = await readExactly(readAt, sr[0], sr[1] - sr[0]);
     if (!table) return undefined;
-    return await relocatableAt(readAt, h, parseSections(h, table), fileSize);
+    return await placementAt(readAt, h, parseSections(h, table), fileSize);
   } catch {
     return undefined;
   }
@@ -438,7 +497,7 @@ export class ElfStream {
   private dynamicDone = false;
   private sections?: RawSection[];
   private namesWindow?: { start: number; bytes: Buffer; have: number };
-  private relocatable?: Ranges;
+  private placement?: FatbinPlacement;
   /** the strings remembered: file offset of the first byte -> text */
   private readonly strings = new Map<number, string>();
   private stringBytes = 0;
@@ -470,7 +529,7 @@ export class ElfStream {
     if (this.off) return {};
     let dynamic: DynamicInfo | undefined;
     if (this.refs && this.dynamicDone) dynamic = buildDynamic(this.refs, (at) => this.lookup(at));
-    return { ...(dynamic && { dynamic }), ...(this.relocatable && { relocatable: this.relocatable }) };
+    return { ...(dynamic && { dynamic }), ...(this.placement && { placement: this.placement }) };
   }
 
   private capture(start: number, end: number, done: (bytes: Buffer) => void): void {
@@ -575,7 +634,7 @@ export class ElfStream {
 
   private onNames(names: Buffer): void {
     const named = nameSections(this.sections!, names);
-    if (named) this.relocatable = relocatableRanges(named);
+    if (named) this.placement = fatbinPlacement(named);
   }
 
   /** The string at a file offset: a remembered one, or the tail of one (linkers merge a string into a longer one's end). */

@@ -7,11 +7,14 @@
  * followed by its payload. The scan looks for the signature anywhere in the body — NVIDIA's own libraries keep
  * fatbins in `.rodata`, not only in `.nv_fatbin` — reads the headers and skips the payloads unread. It holds a carry
  * of < 8 bytes between chunks and at most one header (<= 80 bytes): memory does not grow with the file.
+ * Work is bounded per file (MAX_FATBIN_WORK signatures and entry headers): a body made of signatures would otherwise
+ * cost a header parse every 8 bytes (and the seek reader a read each).
  * Layout: research image-internals.md §5.2–5.5 (verified against nvcc 13.0 output).
  */
 import { compareVersions } from '../common/dotted-version';
 import { compareArchNames, type DeviceCodeSize, type GpuCode, type PtxCode } from '../model/gpu-code';
-import { ElfStream } from './elf';
+import { ElfStream, type FatbinPlacement } from './elf';
+import { MAX_FATBIN_WORK } from './limits';
 import type { DynamicInfo } from './types';
 
 const SIGNATURE = Buffer.from([0x50, 0xed, 0x55, 0xba, 0x01, 0x00, 0x10, 0x00]);
@@ -37,7 +40,7 @@ const EMPTY = Buffer.alloc(0);
 type State =
   /** deciding from the first bytes whether the body is an ELF file or an archive */
   | { name: 'magic' }
-  /** not a binary: the rest of the body is ignored */
+  /** not a binary, or the work budget is spent: the rest of the body is ignored */
   | { name: 'off' }
   | { name: 'scan' }
   /** collecting a container or entry header; headerDone decides what follows */
@@ -68,18 +71,30 @@ export class FatbinScanner {
   private readonly total: number;
   /** body offset of the container being read */
   private containerStart = 0;
-  /** every entry found with its container's offset (only when asked to locate; undefined once over the cap) */
+  /** body offset just past the container being read (its header's fatSize) */
+  private containerEnd = 0;
+  /** every entry found with its container's place (only when asked to locate; bounded by the budget) */
   private located?: LocatedEntry[];
+  /** signatures met and entry headers read so far, against `budget` */
+  private work = 0;
+  private readonly budget: number;
+  private exhausted = false;
 
   /**
    * `size`: the body's length when known (tar header), so a container cannot claim more than is left.
-   * `locate`: remember where each entry's container starts, so that result(ranges) can leave out code in given
-   * ranges (relocatable device code, which the CUDA runtime never registers).
+   * `locate`: remember where each entry's container lies, so that split() can tell what the runtime loads.
+   * `budget`: signatures met plus entry headers read before the scan gives up on the body (workLimitHit).
    */
-  constructor(size?: number, options: { locate?: boolean } = {}) {
+  constructor(size?: number, options: { locate?: boolean; budget?: number } = {}) {
     this.left = size ?? Number.MAX_SAFE_INTEGER;
     this.total = this.left;
+    this.budget = options.budget ?? MAX_FATBIN_WORK;
     if (options.locate) this.located = [];
+  }
+
+  /** The budget, when it ran out: the scan stopped there, and what it found is no account of the body. */
+  workLimitHit(): number | undefined {
+    return this.exhausted ? this.budget : undefined;
   }
 
   push(chunk: Buffer): void {
@@ -92,7 +107,7 @@ export class FatbinScanner {
    * keeps `left` exact, so the bytes it does feed are judged exactly as when the whole body streams past.
    */
 
-  /** The body is not a binary (decided by its first bytes): the rest is ignored, a driver may stop reading. */
+  /** The body is not a binary (decided by its first bytes), or the budget is spent: a driver may stop reading. */
   done(): boolean {
     return this.state.name === 'off';
   }
@@ -138,20 +153,23 @@ export class FatbinScanner {
   }
 
   /**
-   * What was found, split by where each container starts: in one of `relocatable` (body ranges [start, end) of
-   * __nv_relfatbin sections) or elsewhere (what the CUDA runtime registers). Without ranges, or when the scanner was
-   * not asked to locate (or found more entries than it keeps), everything is registered, as result() says.
+   * What was found, split by where each container lies (the ELF section table's `placement`): starting in
+   * __nv_relfatbin, relocatable; wholly inside a loadable section, registered (what the runtime loads); anywhere else
+   * (a decoy: never loaded), neither. Known limit: without a placement (no section table both readers can read —
+   * missing, damaged, names beyond the window — a static archive, or a scanner not asked to locate), everything
+   * found counts as registered, as result() says; a decoy in such a file is still credited.
    */
-  split(relocatable: Array<[number, number]> | undefined): { registered?: GpuCode; relocatable?: GpuCode } {
+  split(placement: FatbinPlacement | undefined): { registered?: GpuCode; relocatable?: GpuCode } {
     const all = this.result();
-    if (!all || !relocatable || relocatable.length === 0 || !this.located) return all ? { registered: all } : {};
+    if (!all || !placement || !this.located) return all ? { registered: all } : {};
     const parts = [
       { sass: new Set<string>(), ptx: new Map<string, PtxCode>(), size: { entries: 0, bytes: 0, compressed: 0 } },
       { sass: new Set<string>(), ptx: new Map<string, PtxCode>(), size: { entries: 0, bytes: 0, compressed: 0 } },
     ];
     for (const e of this.located) {
-      const part = parts[relocatable.some(([start, end]) => start <= e.at && e.at < end) ? 1 : 0];
-      addEntry(part.sass, part.ptx, part.size, e.entry);
+      const inside = ([start, end]: [number, number]) => start <= e.at && e.end <= end;
+      const part = placement.relocatable.some(([start, end]) => start <= e.at && e.at < end) ? 1 : placement.loadable.some(inside) ? 0 : -1;
+      if (part >= 0) addEntry(parts[part].sass, parts[part].ptx, parts[part].size, e.entry);
     }
     const registered = gpuCode(parts[0].sass, parts[0].ptx, parts[0].size);
     const reloc = gpuCode(parts[1].sass, parts[1].ptx, parts[1].size);
@@ -245,6 +263,7 @@ export class FatbinScanner {
 
   /** A signature starts here; `already` holds its first bytes when they came from the carry. */
   private startContainer(already: Buffer): void {
+    if (!this.spend()) return;
     const bytes = Buffer.alloc(CONTAINER_HEADER_BYTES);
     already.copy(bytes);
     this.state = { name: 'header', bytes, filled: already.length, kind: 'container' };
@@ -256,10 +275,12 @@ export class FatbinScanner {
       // `left` is what follows this header in the body: a real container always fits
       if (fatSize < ENTRY_HEADER_BYTES || fatSize > this.left) return this.garbage(bytes);
       this.containerLeft = fatSize;
+      this.containerEnd = this.containerStart + CONTAINER_HEADER_BYTES + fatSize;
       this.pendingContainer = Buffer.from(bytes);
       this.state = { name: 'header', bytes: Buffer.alloc(ENTRY_HEADER_BYTES), filled: 0, kind: 'entry' };
       return;
     }
+    if (!this.spend()) return;
     const entry = parseEntry(bytes);
     if (!entry || entry.headerSize + entry.payloadSize > this.containerLeft) {
       const container = this.pendingContainer;
@@ -295,21 +316,34 @@ export class FatbinScanner {
     this.consume(again);
   }
 
+  /**
+   * Counts one unit of work (a signature met, an entry header read); false, with the scan stopped, once the budget
+   * is spent. Both readers meet the same signatures and headers in the bytes they both read, so they stop at the same
+   * one.
+   */
+  private spend(): boolean {
+    if (this.work >= this.budget) {
+      this.exhausted = true;
+      this.state = { name: 'off' };
+      this.pendingContainer = undefined;
+      return false;
+    }
+    this.work++;
+    return true;
+  }
+
   private record(entry: EntryHeader): void {
     addEntry(this.sass, this.ptx, this.size, entry);
-    if (this.located) {
-      if (this.located.length < MAX_LOCATED_ENTRIES) this.located.push({ at: this.containerStart, entry });
-      else this.located = undefined;
-    }
+    // bounded by the budget: each entry was one unit of work
+    this.located?.push({ at: this.containerStart, end: this.containerEnd, entry });
   }
 }
-
-/** entries remembered with their container's offset: libtorch_cuda.so has a few ten thousand */
-const MAX_LOCATED_ENTRIES = 1 << 18;
 
 interface LocatedEntry {
   /** body offset of the entry's container */
   at: number;
+  /** body offset just past that container */
+  end: number;
   entry: EntryHeader;
 }
 
@@ -392,16 +426,37 @@ function startsWith(bytes: Buffer, prefix: Buffer): boolean {
 
 /** What a scanned binary carries: launchable device code, relocatable device code apart, its dynamic section. */
 export interface BinaryFacts {
-  /** what the CUDA runtime registers (everything but __nv_relfatbin) */
+  /** what the CUDA runtime loads (FatbinScanner.split: not __nv_relfatbin, not a container outside loaded sections) */
   gpuCode?: GpuCode;
   /** relocatable device code (__nv_relfatbin): never registered, never launchable */
   relocatableGpuCode?: GpuCode;
   dynamic?: DynamicInfo;
+  /**
+   * The fatbin scan gave up at this many signatures and entry headers (MAX_FATBIN_WORK): no device code is reported
+   * for the file, and the collector records LIMIT_FATBIN_WORK, which fails the image (SCAN_INCOMPLETE).
+   */
+  fatbinWorkLimit?: number;
+}
+
+/**
+ * The facts of a finished scan (both readers). A spent budget drops the device code: what was found by then is a
+ * part of the file, and which part can differ between the readers (the streaming one also meets signatures outside
+ * the sections the seek reader reads).
+ */
+export function binaryFacts(scanner: FatbinScanner, placement: FatbinPlacement | undefined, dynamic: DynamicInfo | undefined): BinaryFacts {
+  const limit = scanner.workLimitHit();
+  const split = limit === undefined ? scanner.split(placement) : {};
+  return {
+    ...(split.registered && { gpuCode: split.registered }),
+    ...(split.relocatable && { relocatableGpuCode: split.relocatable }),
+    ...(dynamic && { dynamic }),
+    ...(limit !== undefined && { fatbinWorkLimit: limit }),
+  };
 }
 
 /**
  * The streaming reader's scan of one body: the fatbin scan (every container located) and, for an ELF file, what
- * ElfStream keeps in passing (the dynamic section, the section table that says which containers are relocatable).
+ * ElfStream keeps in passing (the dynamic section, the section table that says where containers are loaded from).
  * Same answer as scanBinaryAt (fatbin-seek.ts) reading the same body by offset.
  */
 export class BinaryScanner {
@@ -421,11 +476,6 @@ export class BinaryScanner {
 
   result(): BinaryFacts {
     const elf = this.elf.result();
-    const split = this.fatbins.split(elf.relocatable);
-    return {
-      ...(split.registered && { gpuCode: split.registered }),
-      ...(split.relocatable && { relocatableGpuCode: split.relocatable }),
-      ...(elf.dynamic && { dynamic: elf.dynamic }),
-    };
+    return binaryFacts(this.fatbins, elf.placement, elf.dynamic);
   }
 }

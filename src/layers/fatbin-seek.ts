@@ -8,11 +8,16 @@
  * outside the fed ranges, so the assumption is that fatbin containers live in the candidate sections (isCandidate:
  * loaded non-code data, which the CUDA runtime can point at) — true of every CUDA library checked (CUDA 13 toolkit,
  * cuBLAS, cuDNN, cuFFT, cuSPARSE(Lt), NCCL, PyTorch). Anything not a plain ELF64 LE section layout is streamed whole
- * (payloads still skipped), which is identical by construction.
+ * (payloads still skipped), which is identical by construction. For launchable device code (scanBinaryAt) it is no
+ * assumption: a container counts only inside a loaded candidate section (elf.ts fatbinPlacement), which both read.
+ *
+ * The work budget (MAX_FATBIN_WORK) counts what each reader meets. Streaming also meets signatures outside the
+ * candidate sections, so a file with more than the budget of them there (a hostile file: real ones have none) hits
+ * LIMIT_FATBIN_WORK streamed and not by offset — the streaming answer is then the stricter one.
  */
 import type { GpuCode } from '../model/gpu-code';
-import { dynamicAt, parseElfHeader, relocatableAt, relocatableAtFromHeader, type RawSection } from './elf';
-import { FatbinScanner, type BinaryFacts } from './fatbin-scan';
+import { dynamicAt, isFatbinCandidate, parseElfHeader, placementAt, placementAtFromHeader, type RawSection } from './elf';
+import { binaryFacts, FatbinScanner, type BinaryFacts } from './fatbin-scan';
 
 /** reads up to `length` bytes at `position` (0 = the file body's first byte) into buffer[0..]; resolves bytes read */
 export type ReadAt = (buffer: Buffer, position: number, length: number) => Promise<number>;
@@ -25,10 +30,7 @@ const SECTION_HEADER_BYTES = 64;
 const ELFCLASS64 = 2;
 const ELFDATA2LSB = 1;
 const SHT_NULL = 0;
-const SHT_PROGBITS = 1;
 const SHT_NOBITS = 8;
-const SHF_ALLOC = 0x2;
-const SHF_EXECINSTR = 0x4;
 /** a real .shstrtab is a few hundred bytes; a huge one means a damaged table */
 const MAX_SHSTRTAB_BYTES = 1 << 20;
 const MAX_READ = 1 << 20;
@@ -37,12 +39,19 @@ const MAX_READ = 1 << 20;
  * .nv_fatbin the next container starts right after the last one: a big read there would mostly be its payload.
  */
 const FIRST_SCAN_READ = 1024;
+/**
+ * First read for a header (16 or 64 bytes) within a section, doubled up to MAX_READ while no payload is skipped: the
+ * bytes after a header are its payload (skipped in the same read) or, on garbage, where the next signature is looked
+ * for — a body of back-to-back signatures or payload-less containers would otherwise cost a read per header.
+ */
+const HEADER_READ = 256;
 /** fed past a section's end, so a signature starting in its last bytes is completed as streaming would */
 const SIGNATURE_TAIL = 7;
 
 /**
  * GPU code in the file body of `size` bytes, reading only the ELF header, section table and fatbin-bearing sections
- * (payloads skipped). Same answer as streaming the whole body through FatbinScanner.
+ * (payloads skipped). Same answer as streaming the whole body through FatbinScanner: every container found, wherever
+ * it lies, up to the work budget (what was found by then; scanBinaryAt reports a spent budget).
  */
 export async function scanFatbinsAt(readAt: ReadAt, size: number): Promise<GpuCode | undefined> {
   return (await scanAt(readAt, size, false)).scanner.result();
@@ -54,21 +63,13 @@ export async function scanFatbinsAt(readAt: ReadAt, size: number): Promise<GpuCo
  */
 export async function scanBinaryAt(readAt: ReadAt, size: number): Promise<BinaryFacts> {
   const { scanner, elf } = await scanAt(readAt, size, true);
-  if (!elf) return factsOf(scanner.split(undefined), undefined);
-  // the section table read for the candidates names the relocatable sections at no extra read
-  const relocatable = elf.table
-    ? await relocatableAt(readAt, elf.table.header, elf.table.sections, size, elf.table.names)
-    : await relocatableAtFromHeader(readAt, elf.head, size);
+  if (!elf) return binaryFacts(scanner, undefined, undefined);
+  // the section table read for the candidates says where containers are loaded from, at no extra read
+  const placement = elf.table
+    ? await placementAt(readAt, elf.table.header, elf.table.sections, size, elf.table.names)
+    : await placementAtFromHeader(readAt, elf.head, size);
   const dynamic = await dynamicAt(readAt, elf.head, size);
-  return factsOf(scanner.split(relocatable), dynamic);
-}
-
-function factsOf(split: ReturnType<FatbinScanner['split']>, dynamic: BinaryFacts['dynamic']): BinaryFacts {
-  return {
-    ...(split.registered && { gpuCode: split.registered }),
-    ...(split.relocatable && { relocatableGpuCode: split.relocatable }),
-    ...(dynamic && { dynamic }),
-  };
+  return binaryFacts(scanner, placement, dynamic);
 }
 
 interface SectionTable {
@@ -102,6 +103,7 @@ async function scanAt(readAt: ReadAt, size: number, locate: boolean): Promise<Sc
   }
   let pos = MAGIC_BYTES;
   for (const section of sections) {
+    if (scanner.done()) break;
     // a container running past the previous section may already have carried us beyond this one's start
     if (section.start > pos) {
       scanner.gap(section.start - pos);
@@ -118,18 +120,8 @@ interface Range {
   end: number;
 }
 
-/**
- * Whether a section can hold fatbins. By name: .nv_fatbin and __nv_relfatbin (nvcc, clang), anything *fatbin*, and
- * (large-model) read-only or writable data. By flags: any loaded, non-executable PROGBITS section, since NVIDIA's own
- * libraries put containers wherever they like — .rodata (libcupti.so.13), .ldata (libcufft.so.12),
- * .cask_resource (libcublasLt.so.13, libcusparseLt.so.0, libcudnn_engines_precompiled.so.9) — and a blob embedded as
- * a non-const array (`xxd -i`) lands in .data. Left out: code (.text), non-loaded sections (.debug*, .comment) and
- * the dynamic linker's tables (symbols, strings, relocations: other section types).
- */
-export function isCandidate(name: string, type: number, flags: number): boolean {
-  if (/fatbin/i.test(name) || /^\.l?(ro)?data/.test(name)) return true;
-  return type === SHT_PROGBITS && (flags & SHF_ALLOC) !== 0 && (flags & SHF_EXECINSTR) === 0;
-}
+/** Whether a section can hold fatbins (elf.ts isFatbinCandidate): only these are read. */
+export const isCandidate = isFatbinCandidate;
 
 /**
  * The candidate sections' file ranges in file order (undefined when the file is not one this path trusts), with the
@@ -194,19 +186,23 @@ class Feeder {
    */
   async feed(pos: number, end: number): Promise<number> {
     let scanRead = FIRST_SCAN_READ;
-    while (pos < this.size) {
+    let headerRead = HEADER_READ;
+    while (pos < this.size && !this.scanner.done()) {
       const skip = Math.min(this.scanner.skippable(), this.size - pos);
       if (skip > 0) {
         this.scanner.skip(skip);
         pos += skip;
         scanRead = FIRST_SCAN_READ;
+        headerRead = HEADER_READ;
         continue;
       }
       const header = this.scanner.headerLeft();
       if (header === 0 && pos >= end) break;
       let n: number;
       if (header > 0) {
-        n = header;
+        // more than the header only up to `end`: past it, only what a container followed there needs is read
+        n = Math.max(header, Math.min(headerRead, end - pos));
+        headerRead = Math.min(2 * headerRead, MAX_READ);
       } else {
         n = Math.min(scanRead, end - pos);
         scanRead = Math.min(2 * scanRead, MAX_READ);

@@ -6,7 +6,7 @@
 import type { Finding } from '../common/findings';
 import type { GpuCode } from '../model/gpu-code';
 import type { BinaryFacts } from './fatbin-scan';
-import { LAYER_TRUNCATED, LIMIT_PATH_LENGTH } from './limits';
+import { LAYER_TRUNCATED, LIMIT_FATBIN_WORK, LIMIT_PATH_LENGTH } from './limits';
 import { basenameOf, dirnameOf, displayPath, joinPath, normaliseEntryName } from './paths';
 import type { TarEntryHeader } from '../tar/headers';
 import type { InterestFn, LayerEntry, LayerResult } from './types';
@@ -185,11 +185,24 @@ export class LayerCollector {
     if (found) plan.entry.gpuCode = found;
   }
 
-  /** What the binary scan found: launchable device code, relocatable device code apart, the ELF dynamic section. */
+  /**
+   * What the binary scan found: launchable device code, relocatable device code apart, the ELF dynamic section. A
+   * scan that gave up (its work budget spent) is an error finding: the binary's device code is unknown, and an image
+   * must not pass on it (isScanIncomplete).
+   */
   keepBinary(plan: BodyPlan, found: BinaryFacts): void {
     this.keepGpuCode(plan, found.gpuCode);
     if (found.relocatableGpuCode) plan.entry.relocatableGpuCode = found.relocatableGpuCode;
     if (found.dynamic) plan.entry.dynamic = found.dynamic;
+    if (found.fatbinWorkLimit !== undefined) {
+      const path = plan.entry.path;
+      this.findings.push({
+        code: LIMIT_FATBIN_WORK,
+        severity: 'error',
+        message: `${displayPath(path)} holds more than ${found.fatbinWorkLimit} fatbin signatures and entry headers; its scan stopped there and none of its device code is counted`,
+        path: displayPath(path),
+      });
+    }
   }
 
   /** A limit stopped the read: an error finding; what was read so far is the result. */

@@ -10,6 +10,18 @@ export const LIMIT_PREFIX = 'LIMIT_';
 export const LIMIT_DECOMPRESSED_BYTES = 'LIMIT_DECOMPRESSED_BYTES';
 export const LIMIT_ENTRIES = 'LIMIT_ENTRIES';
 export const LIMIT_PATH_LENGTH = 'LIMIT_PATH_LENGTH';
+/** a binary held more fatbin signatures and entry headers than MAX_FATBIN_WORK; its device code is not reported */
+export const LIMIT_FATBIN_WORK = 'LIMIT_FATBIN_WORK';
+
+/**
+ * Fatbin signatures met plus entry headers read in one file before its scan gives up (2^18). Real libraries stay far
+ * below: the nvcc fixtures have 1-2 containers and 1-13 entries; libcupti.so.13 and libcheckpoint.so (CUDA 13.0,
+ * measured here) 3 containers, 33 entries; libcublasLt.so.13 holds ~2,775 containers (nvopen-tools) and
+ * libcublasLt.so.12.8 ~6,000 cubins; libtorch_cuda.so a few ten thousand entries — 5x under the limit. A body of
+ * back-to-back signatures reaches it within 2 MiB (one unit per 8 bytes) and a body of minimal containers within
+ * 11 MiB (two units per 80 bytes).
+ */
+export const MAX_FATBIN_WORK = 1 << 18;
 
 export interface DecompressionLimits {
   /** decompressed tar bytes per byte of the stored (compressed) blob; real layers are 2-5:1, gzip tops out near 1000:1 */

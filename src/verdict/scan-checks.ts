@@ -1,7 +1,7 @@
 /** Whether the image was read completely: a verdict on part of an image must not pass a required check. */
 import type { Finding } from '../common/findings';
 import type { LayerLimits } from '../layers/analyse-layer';
-import { formatBytes, isScanIncomplete } from '../layers/limits';
+import { formatBytes, isScanIncomplete, MAX_FATBIN_WORK } from '../layers/limits';
 import type { Reason } from './types';
 
 /** `limits`: what the layer reader applied to this image (quoted in the remedy), when layers were read. */
@@ -13,7 +13,7 @@ export function checkScanComplete(findings: readonly Finding[], limits?: LayerLi
   const more = hits.length > 1 ? ` (and ${hits.length - 1} more limit hit${hits.length > 2 ? 's' : ''})` : '';
   const l = limits;
   const quoted = l
-    ? ` (limits: ${l.maxDecompressionRatio}x the compressed blob but at least ${formatBytes(l.decompressedFloorBytes)} and at most ${formatBytes(l.maxDecompressedBytes)} decompressed, ${l.maxEntries} entries per layer, ${l.maxPathBytes}-byte paths)`
+    ? ` (limits: ${l.maxDecompressionRatio}x the compressed blob but at least ${formatBytes(l.decompressedFloorBytes)} and at most ${formatBytes(l.maxDecompressedBytes)} decompressed, ${l.maxEntries} entries per layer, ${l.maxPathBytes}-byte paths, ${MAX_FATBIN_WORK} fatbin signatures and entry headers per binary)`
     : '';
   return [
     {
