@@ -40,8 +40,11 @@ export interface LayerLimits extends DecompressionLimits, EntryLimits {
  *    registered by the CUDA runtime) is `relocatableGpuCode`, no longer `gpuCode`.
  * 8: headers decoded as Go's archive/tar does (GNU long names over pax, no global pax, STAR, header-only types,
  *    pax sparse names); a whiteout deletes what its own layer wrote before it; aufs names skipped at the root only.
+ * 9: a directory over a lower file replaces it (`dirs`).
+ * 10: malformed pax records and numeric fields fail the layer as Go's reader does; one zero block then EOF is a
+ *     complete tar; fatbins credited only where they can be registered (.nv_fatbin when present); LIMIT_FATBIN_WORK.
  */
-export const LAYER_ANALYSIS_VERSION = 9;
+export const LAYER_ANALYSIS_VERSION = 10;
 
 export const DEFAULT_LAYER_LIMITS: LayerLimits = {
   maxFileContentBytes: 16 * 1024 * 1024,
