@@ -164,7 +164,7 @@ describe('a file with .nv_fatbin (nvcc, clang): only .nv_fatbin (and .cask_resou
 
   test('.cask_resource beside .nv_fatbin counts (libcublasLt keeps kernels there and loads them itself)', async () => {
     const body = elf64([
-      { name: '.nv_fatbin', data: container(80) },
+      { name: '.nv_fatbin', data: container(80, 4096) },
       { name: '.cask_resource', data: container(90), flags: SHF_ALLOC | 0x10000000 },
       { name: '.rodata', data: container(100) },
     ]);
@@ -173,7 +173,7 @@ describe('a file with .nv_fatbin (nvcc, clang): only .nv_fatbin (and .cask_resou
 
   test('a .nv_fatbin that is never loaded credits nothing', async () => {
     const body = elf64([
-      { name: '.nv_fatbin', data: container(80), flags: 0 },
+      { name: '.nv_fatbin', data: container(80, 4096), flags: 0 },
       { name: '.rodata', data: container(90) },
     ]);
     expect(raw(body)).toEqual(['sm_80', 'sm_90']);
@@ -185,11 +185,31 @@ describe('a file with .nv_fatbin (nvcc, clang): only .nv_fatbin (and .cask_resou
     expect(fatbinPlacement([section('.rodata', 100), section('.nv_fatbin', 300), section('__nv_relfatbin', 500, 0)])).toEqual({
       relocatable: [[500, 600]],
       loadable: [[300, 400]],
+      selfLoaded: [[100, 200]],
+      registeredBy: [[300, 400]],
     });
     expect(fatbinPlacement([section('.rodata', 100), section('.bss', 200, SHF_ALLOC, SHT_NOBITS), section('.comment', 300, 0)])).toEqual({
       relocatable: [],
       loadable: [[100, 200]],
     });
+  });
+});
+
+describe('a library that loads its kernels itself: its .nv_fatbin holds only the CUDA runtime helper module', () => {
+  // cuFFT 11.2 (CUDA 12.4, Debian libcufft11): .nv_fatbin is one compressed 320-byte sm_52 entry; its 17,607
+  // containers lie in .data, loaded by the library itself
+  const data = (): Section => ({ name: '.data', data: Buffer.concat([container(80, 3000), container(90, 3000)]), flags: SHF_ALLOC | SHF_WRITE });
+
+  test('the containers in its data sections count', async () => {
+    const body = elf64([text(), { name: '.nv_fatbin', data: container(52, 320) }, data()]);
+    expect(sass((await credited(body)).gpuCode)).toEqual(['sm_52', 'sm_80', 'sm_90']);
+  });
+
+  test('not when its .nv_fatbin holds a kernel of its own (an nvcc build with a decoy)', async () => {
+    for (const own of [container(52, 2049), Buffer.concat([container(52, 320), container(61, 320)])]) {
+      const body = elf64([text(), { name: '.nv_fatbin', data: own }, data()]);
+      expect(sass((await credited(body)).gpuCode)).not.toContain('sm_80');
+    }
   });
 });
 

@@ -83,6 +83,12 @@ export interface FatbinPlacement {
   relocatable: Ranges;
   /** sections a container must lie wholly inside to count as launchable */
   loadable: Ranges;
+  /**
+   * In an nvcc/clang build: the other loaded data sections, whose containers count only when the file's .nv_fatbin
+   * (`registeredBy`) holds nothing but the CUDA runtime's own helper module — a library that loads its kernels itself
+   */
+  selfLoaded?: Ranges;
+  registeredBy?: Ranges;
 }
 
 /** What the loader and the runtime see of one ELF file. */
@@ -342,8 +348,10 @@ const REGISTERED_BESIDE_NV_FATBIN = new Set(['.nv_fatbin', '.cask_resource']);
  * Where device code can be loaded from (research image-internals.md §5.1, §5.5). A container counts as launchable
  * only when it lies wholly inside a section that is loaded (SHF_ALLOC) and that the seek reader reads
  * (isFatbinCandidate: not code), and is not __nv_relfatbin; and when the file has a `.nv_fatbin` (an nvcc or clang
- * build) only inside .nv_fatbin (or .cask_resource). A file without one (libcupti, libcheckpoint: fatbins in
- * .rodata, loaded by the library itself) keeps every loaded data section. So a fatbin header planted in .rodata of
+ * build) only inside .nv_fatbin (or .cask_resource) — unless its .nv_fatbin holds nothing but the CUDA runtime's
+ * helper module (cuFFT 11.2: one 320-byte sm_52 entry there, 17,607 containers in .data it loads itself), which the
+ * scanner decides (FatbinScanner.split). A file without one (libcupti, libcheckpoint: fatbins in .rodata, loaded by
+ * the library itself) keeps every loaded data section. So a fatbin header planted in .rodata of
  * an nvcc build, in a section that is never loaded, or after the last section, is never taken for a kernel.
  *
  * Relocatable objects (ET_REL, nvcc -c): SHF_ALLOC means the same there — the linker puts the section in a loaded
@@ -354,14 +362,15 @@ export function fatbinPlacement(sections: Section[]): FatbinPlacement {
   const withBytes = sections.filter((s) => s.type !== SHT_NOBITS && s.size > 0);
   const range = (s: Section): [number, number] => [s.offset, s.offset + s.size];
   const nvcc = withBytes.some((s) => s.name === '.nv_fatbin');
-  const loadable = withBytes.filter(
-    (s) =>
-      (s.flags & SHF_ALLOC) !== 0 &&
-      isFatbinCandidate(s.name, s.type, s.flags) &&
-      !isRelocatableSection(s.name) &&
-      (!nvcc || REGISTERED_BESIDE_NV_FATBIN.has(s.name)),
-  );
-  return { relocatable: withBytes.filter((s) => isRelocatableSection(s.name)).map(range), loadable: loadable.map(range) };
+  const candidates = withBytes.filter((s) => (s.flags & SHF_ALLOC) !== 0 && isFatbinCandidate(s.name, s.type, s.flags) && !isRelocatableSection(s.name));
+  const relocatable = withBytes.filter((s) => isRelocatableSection(s.name)).map(range);
+  if (!nvcc) return { relocatable, loadable: candidates.map(range) };
+  return {
+    relocatable,
+    loadable: candidates.filter((s) => REGISTERED_BESIDE_NV_FATBIN.has(s.name)).map(range),
+    selfLoaded: candidates.filter((s) => !REGISTERED_BESIDE_NV_FATBIN.has(s.name)).map(range),
+    registeredBy: withBytes.filter((s) => s.name === '.nv_fatbin').map(range),
+  };
 }
 
 /** NUL-terminated string at `at` in `bytes`, or undefined when it has no NUL within MAX_STRING_BYTES. */

@@ -12,8 +12,8 @@
  * Layout: research image-internals.md §5.2–5.5 (verified against nvcc 13.0 output).
  */
 import { compareVersions } from '../common/dotted-version';
-import { compareArchNames, type DeviceCodeSize, type GpuCode, type PtxCode } from '../model/gpu-code';
-import { ElfStream, type FatbinPlacement } from './elf';
+import { compareArchNames, RUNTIME_HELPER_MAX_BYTES, type DeviceCodeSize, type GpuCode, type PtxCode } from '../model/gpu-code';
+import { ElfStream, type FatbinPlacement, type Ranges } from './elf';
 import { MAX_FATBIN_WORK } from './limits';
 import type { DynamicInfo } from './types';
 
@@ -166,9 +166,13 @@ export class FatbinScanner {
       { sass: new Set<string>(), ptx: new Map<string, PtxCode>(), size: { entries: 0, bytes: 0, compressed: 0 } },
       { sass: new Set<string>(), ptx: new Map<string, PtxCode>(), size: { entries: 0, bytes: 0, compressed: 0 } },
     ];
+    const within = (ranges: Ranges | undefined, e: LocatedEntry) => ranges?.some(([start, end]) => start <= e.at && e.end <= end) ?? false;
+    // a library whose registered code is only the runtime's helper module loads its kernels itself (cuFFT: from .data)
+    const own = placement.registeredBy ? this.located.filter((e) => within(placement.registeredBy, e)) : [];
+    const selfLoading = own.length <= 1 && own.every((e) => e.entry.kind === KIND_ELF && e.entry.payloadSize <= RUNTIME_HELPER_MAX_BYTES);
     for (const e of this.located) {
-      const inside = ([start, end]: [number, number]) => start <= e.at && e.end <= end;
-      const part = placement.relocatable.some(([start, end]) => start <= e.at && e.at < end) ? 1 : placement.loadable.some(inside) ? 0 : -1;
+      const loadable = within(placement.loadable, e) || (selfLoading && within(placement.selfLoaded, e));
+      const part = placement.relocatable.some(([start, end]) => start <= e.at && e.at < end) ? 1 : loadable ? 0 : -1;
       if (part >= 0) addEntry(parts[part].sass, parts[part].ptx, parts[part].size, e.entry);
     }
     const registered = gpuCode(parts[0].sass, parts[0].ptx, parts[0].size);

@@ -52,3 +52,9 @@ export function compareArchNames(a: string, b: string): number {
   }
   return Number(x[2]) - Number(y[2]) || x[3].localeCompare(y[3]) || (x[1] === y[1] ? 0 : x[1] === 'sm' ? -1 : 1);
 }
+
+/**
+ * Every binary linked with cudart_static carries the runtime's own small module: one cubin of 1,448 bytes (nvcc 13.0,
+ * sm_75) to 1,904 bytes (libcufftw.so.12), no PTX; the smallest real kernel is a 2,856-byte cubin (both measured).
+ */
+export const RUNTIME_HELPER_MAX_BYTES = 2048;

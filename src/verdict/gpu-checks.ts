@@ -26,6 +26,7 @@ import {
 import type { GpuBinary, PtxJitDriver } from '../requirement/gpu-code';
 import type { ImageRequirement } from '../requirement/types';
 import type { ImageLayer } from '../model/provenance';
+import { RUNTIME_HELPER_MAX_BYTES } from '../model/gpu-code';
 import type { Target } from '../model/target';
 import { describeEvidence, layerWords, originOf } from './describe';
 import { reachText } from './loader-checks';
@@ -109,6 +110,7 @@ function noKernel(routes: Route[], gpu: string, cc: ComputeCapability, matrix: M
     verdict: 'fail',
     message: `${where(first, layers)} carries ${carried}; ${gpu} is ${sm} and none of it runs there: kernel launches fail with "no kernel image is available for execution on the device"${more(routes, 'without a kernel for it')}`,
     remedy,
+    facts: { needs: { gpuCode: sm }, has: { gpu, gpuCode: [...first.sass, ...first.ptx].join(' ') }, path: first.path },
     origin: originOf(
       routes.map((r) => r.binary.evidence),
       layers,
@@ -123,7 +125,6 @@ function noKernel(routes: Route[], gpu: string, cc: ComputeCapability, matrix: M
  * kernel of its own; the smallest real kernel, `p[threadIdx.x] = 1`, is a 2,856-byte cubin for sm_75 (both measured
  * with this machine's nvcc). Compressed or several entries: judged as kernels.
  */
-const RUNTIME_HELPER_MAX_BYTES = 2048;
 
 function isRuntimeHelperOnly(binary: GpuBinary): boolean {
   const size = binary.size;
@@ -155,6 +156,7 @@ function jitNeedsNewerDriver(routes: Route[], gpu: string, cc: ComputeCapability
     code: 'PTX_JIT_NEEDS_NEWER_DRIVER',
     verdict: 'fail',
     message: `${where(binary, layers)} has no SASS for ${gpuWithSm(gpu, cc)} and reaches it only through its PTX ${archLabel(ptx!)} (${ptxOrigin(jit)}); driver ${target.driver} (CUDA ${host.cuda}) is older than that toolkit and cannot JIT it: launches fail with "the provided PTX was compiled with an unsupported toolchain" — minor-version compatibility does not cover PTX${jit.unconfirmed && !jit.beyondKnown ? ' (the matrix row for this PTX version is unconfirmed)' : ''}${jit.beyondKnown ? `; ${ptxNewerThanMatrix(matrix, jit.isa) ?? `its PTX is newer than this matrix (${matrix.meta.date})`}` : ''}${more(routes, 'whose PTX needs a newer driver')}`,
+    facts: { needs: { driver: jit.minDriver, gpuCode: sm }, has: { driver: target.driver, cuda: host.cuda, gpu }, path: binary.path },
     remedy: `upgrade the host driver to >= ${jit.minDriver}${jit.beyondKnown ? ' (at least; this PTX is newer than the matrix knows)' : ''}, or rebuild ${binaryName(binary)} with SASS for the GPU (-gencode arch=compute_${cc.major}${cc.minor},code=${sm}), or with CUDA <= ${host.cuda} so its PTX is one the driver can JIT`,
     origin: originOf(
       routes.map((r) => r.binary.evidence),
