@@ -134,6 +134,7 @@ function checkRequire(req: ImageRequirement, target: Target, host: DriverCuda, m
         message: `${LEGACY} refuses to start the container: ${source} is not satisfied — ${reported}: "${outcome.message}"${cdiNote}`,
         remedy: requireRemedy(expr.raw, matrix, cdi.runs, outcome.failedToken),
         origin,
+        facts: { needs: { require: outcome.failedToken ?? expr.raw }, has: { driver: target.driver, cuda: host.cuda } },
       });
     } else if (outcome.truth !== 'true') {
       const brands = outcome.passingBrands ?? [];
@@ -273,6 +274,7 @@ function minorCompatReason(need: CudaNeed, req: ImageRequirement, target: Target
     message: `${needLabel(need)} from ${describeEvidence(ev, req.layers)} wants driver >= ${wanted}; ${target.name} has ${target.driver}, which runs it only through minor-version compatibility (>= ${req.minorCompatDriver ?? '?'}): no PTX JIT of newer PTX, and APIs that need a newer driver return cudaErrorCallRequiresNewerDriver`,
     remedy: `upgrade the host driver to >= ${wanted} for full CUDA ${majorMinor(need.cuda) ?? need.cuda} support, or make sure the image ships SASS for the target GPU (no PTX JIT)`,
     origin: originOf(need.evidence, req.layers),
+    facts: { needs: { driver: need.minDriver, cuda: need.cuda }, has: { driver: target.driver } },
   };
 }
 
@@ -284,6 +286,7 @@ function minorCompatBranchReason(need: CudaNeed, req: ImageRequirement, target: 
     message: `${needLabel(need)} from ${describeEvidence(strongest(need.evidence)!, req.layers)} runs on ${target.name}'s ${target.driver} only through minor-version compatibility, and that driver is below ${floor.minorCompatFloor}, the floor older release notes and NVIDIA's cuDNN matrix give for CUDA ${need.major}.x; NVIDIA's current Table 2 says only ">= ${floor.minorCompatBranch}", which it meets — unconfirmed either way`,
     remedy: `upgrade the host driver to >= ${floor.minorCompatFloor} to be inside every NVIDIA statement${need.minDriver ? ` (>= ${floorText(need.minDriver, need.releases, matrix)} for full CUDA ${majorMinor(need.cuda) ?? need.cuda} support)` : ''}`,
     origin: originOf(need.evidence, req.layers),
+    facts: { needs: { driver: floor.minorCompatFloor, cuda: need.cuda }, has: { driver: target.driver } },
   };
 }
 
@@ -304,6 +307,7 @@ function tooOldOrForwardCompat(need: CudaNeed, req: ImageRequirement, target: Ta
       message: `${needLabel(need)} needs driver >= ${mvcFloor ?? neededText}, above ${target.name}'s ${target.driver}; it runs only through the image's forward-compatibility libraries (libcuda ${req.forwardCompat?.compatDriver ?? '?'}) on driver branch R${branch}${fc.note ? `; ${fc.note}` : ''}`,
       remedy: `forward compatibility works on data-center GPUs only, needs the NVIDIA Container Toolkit to mount the compat libs (cuda-compat mode / enable-cuda-compat hook), and some features (e.g. IPC, graphics interop) need the newer kernel driver; upgrading the host to >= ${neededText} removes the dependency`,
       origin: originOf([...need.evidence, ...(req.forwardCompat?.evidence ?? [])], req.layers),
+      facts: { needs: { driver: mvcFloor ?? needed, cuda: need.cuda }, has: { driver: target.driver, cuda: hostCuda } },
     };
   }
   const parts = [`upgrade the host driver to >= ${neededText}`];
@@ -324,6 +328,10 @@ function tooOldOrForwardCompat(need: CudaNeed, req: ImageRequirement, target: Ta
     message: `${needLabel(need)} from ${describeEvidence(ev, req.layers)} needs driver >= ${neededText} — below it the CUDA runtime refuses the driver at initialisation ("CUDA driver version is insufficient for CUDA runtime version")${mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0 ? ` (>= ${mvcFloor} with minor-version compatibility)` : ''}; ${target.name} has ${target.driver} (CUDA ${hostCuda})${need.unknown ? `; CUDA ${need.cuda} itself is not in the matrix` : ''}${fc.why ? `; forward compatibility does not apply: ${fc.why}` : ''}`,
     remedy: parts.join(', '),
     origin: originOf(need.evidence, req.layers),
+    facts: {
+      needs: { driver: mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0 ? mvcFloor : needed, cuda: need.cuda },
+      has: { driver: target.driver, cuda: hostCuda },
+    },
   };
 }
 

@@ -40,6 +40,16 @@ export interface Reason {
   origin?: ShownProvenance[];
   /** the reason holds only under this container runtime (NVIDIA_REQUIRE_* is checked by the legacy hook alone) */
   runtime?: ContainerRuntime;
+  /** the facts the message is written from, for renderers that need them short (verdict/wording.ts) */
+  facts?: ReasonFacts;
+}
+
+/** What is needed and what the target has, as plain values (no prose): the JSON carries them beside the message. */
+export interface ReasonFacts {
+  needs?: { driver?: string; cuda?: string; gpuCode?: string; require?: string };
+  has?: { driver?: string; cuda?: string; gpu?: string; gpuCode?: string };
+  /** the binary or library the reason is about, as a path in the image */
+  path?: string;
 }
 
 export interface Result {
