@@ -162,8 +162,8 @@ describe('consistency and unknowns', () => {
   });
   test('no CUDA at all follows the no-cuda policy', () => {
     expect(verdictOf([], { driver: '550.54.15' }).verdict).toBe('caveat');
-    expect(verdictOf([], { driver: '550.54.15' }, { policy: { failOn: 'fail', noCuda: 'fail' } }).verdict).toBe('fail');
-    expect(verdictOf([], { driver: '550.54.15' }, { policy: { failOn: 'fail', noCuda: 'pass' } }).verdict).toBe('pass');
+    expect(verdictOf([], { driver: '550.54.15' }, { policy: { ...DEFAULT_POLICY, noCuda: 'fail' } }).verdict).toBe('fail');
+    expect(verdictOf([], { driver: '550.54.15' }, { policy: { ...DEFAULT_POLICY, noCuda: 'pass' } }).verdict).toBe('pass');
     expect(codes(verdictOf([], { driver: '550.54.15' }))).toEqual(['NO_CUDA_FOUND', 'DRIVER_BRANCH_EOL']);
   });
   test('a CUDA version the matrix does not know is a caveat, never a pass', () => {

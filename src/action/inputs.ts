@@ -27,6 +27,8 @@ export interface Inputs {
   runtime?: ContainerRuntime;
   failOn?: FailOn;
   noCuda?: NoCudaPolicy;
+  /** fail-on-new: only results worse than their baseline-images counterpart fail the gate */
+  failOnNew: boolean;
   comment: CommentMode;
   commentKey: string;
   baselineImages: string[];
@@ -101,6 +103,7 @@ const INPUT_TEXTS = z.object({
   runtime: choice('runtime', CONTAINER_RUNTIMES),
   'fail-on': choice('fail-on', FAIL_ON_VALUES),
   'no-cuda': choice('no-cuda', NO_CUDA_VALUES),
+  'fail-on-new': boolean('fail-on-new'),
   comment: choice('comment', COMMENT_MODES),
   'comment-key': text,
   'baseline-images': list,
@@ -152,6 +155,7 @@ export const INPUTS = INPUT_TEXTS.superRefine((v, ctx) => {
   ...(v.runtime && { runtime: v.runtime }),
   failOn: v['fail-on'],
   noCuda: v['no-cuda'],
+  failOnNew: v['fail-on-new'] ?? false,
   comment: v.comment ?? 'auto',
   commentKey: v['comment-key'],
   baselineImages: v['baseline-images'],

@@ -6,18 +6,20 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import { maxDriver } from '../common/driver-version';
 import { isGateError, messageOf } from '../common/errors';
-import { analyseImage, checkImages } from '../engine/check';
+import { compareWithBaselines } from '../engine/baseline';
+import { checkImages } from '../engine/check';
 import { loadMatrix } from '../matrix/load';
 import { loadMatrixWithOverrides } from '../matrix/overrides';
 import type { Matrix } from '../matrix/types';
-import { diffImages } from '../report/diff';
 import { renderMarkdown } from '../report/markdown';
+import { worsened } from '../report/transitions';
 import type { Report } from '../report/types';
 import { parsePlatform } from '../sources/platform';
 import { adHocTarget, loadTargetsFile } from '../targets/load';
 import { probeHost, probeTargets } from '../targets/probe';
 import { DEFAULT_POLICY, type Policy } from '../model/policy';
 import type { Target } from '../model/target';
+import { worst as worstOf } from '../model/verdict';
 import { runAggregate } from './aggregate';
 import { buildAnnotations } from './annotations';
 import { publishComment } from './publish-comment';
@@ -76,13 +78,14 @@ async function gate(inputs: Inputs): Promise<{ report: Report; layerCache?: Acti
     }),
   );
   if (inputs.baselineImages.length) {
-    const baseline = await core.group('cuda-gate: reading the baseline images', async () => {
-      const out = [];
-      for (const source of inputs.baselineImages) out.push((await analyseImage(source, { matrix, platform, ...scan })).image);
-      return out;
-    });
-    report.changes = report.images.flatMap((img, i) => (baseline[i] ? diffImages(baseline[i], img) : []));
+    // the base branch's images, judged on the same targets: what the PR changes, in the stack and in the verdicts
+    const compared = await core.group('cuda-gate: reading the baseline images', () =>
+      compareWithBaselines(report, inputs.baselineImages, { targets, policy, matrix, platform, ...scan }),
+    );
+    for (const w of compared.warnings) core.warning(`cuda-gate: ${w}`);
+    return { report: compared.report, layerCache };
   }
+  if (policy.failOnNew) core.warning('cuda-gate: fail-on-new has no effect without baseline-images: every image is new, and the gate fails as fail-on says');
   return { report, layerCache };
 }
 
@@ -123,6 +126,7 @@ async function resolveTargets(inputs: Inputs): Promise<{ targets: Target[]; poli
   }
   if (inputs.failOn) policy.failOn = inputs.failOn;
   if (inputs.noCuda) policy.noCuda = inputs.noCuda;
+  if (inputs.failOnNew) policy.failOnNew = true;
   return { targets, policy, matrix };
 }
 
@@ -154,10 +158,13 @@ async function publish(inputs: Inputs, report: Report): Promise<void> {
   core.setOutput('summary-markdown', markdown);
 
   if (!report.summary.gatePassed) {
-    const worst = report.results.find((r) => r.verdict === report.summary.verdict);
+    // fail-on-new: name a result that got worse than the base branch, not one that already failed there
+    const deciding = report.policy.failOnNew ? worsened(report) : report.results;
+    const worst = deciding.find((r) => r.verdict === worstOf(deciding.map((d) => d.verdict)));
     const why = worst?.reasons.find((r) => r.verdict === worst.verdict) ?? worst?.reasons[0];
+    const fresh = report.policy.failOnNew ? `; fail-on-new: ${report.summary.worsened ?? deciding.length} worse than the base branch` : '';
     core.setFailed(
-      `cuda-gate: ${report.summary.fail} failing, ${report.summary.caveat} with caveats (fail-on: ${report.policy.failOn}). Worst: ${worst?.image} on ${worst?.target}: ${worst?.verdict}${why ? ` — ${why.code}: ${why.message}` : ''}`,
+      `cuda-gate: ${report.summary.fail} failing, ${report.summary.caveat} with caveats (fail-on: ${report.policy.failOn}${fresh}). Worst: ${worst?.image} on ${worst?.target}: ${worst?.verdict}${why ? ` — ${why.code}: ${why.message}` : ''}`,
     );
   } else {
     info(

@@ -27,6 +27,10 @@ export interface CheckArgs {
   output?: string;
   failOn?: FailOn;
   noCuda?: NoCudaPolicy;
+  /** --baseline SOURCE (repeatable): the base branch's images, paired by position with the sources */
+  baselines: string[];
+  /** --fail-on-new: only results worse than their baseline fail the gate */
+  failOnNew: boolean;
   platform?: string;
   quiet: boolean;
   matrixDir?: string;
@@ -58,6 +62,7 @@ export const USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --drive
                        [--no-cuda pass|warn|fail] [--platform OS/ARCH] [--quiet]
                        [--scan full|config] [--cache-dir DIR | --no-cache] [--insecure-registry HOST]...
                        [--jobs N] [--no-seek] [--matrix-overrides FILE]
+                       [--baseline SOURCE]... [--fail-on-new]
 
 SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at DOCKER_HOST
          docker-archive:PATH[:REF]                docker save / podman save tar
@@ -83,7 +88,12 @@ an archive or layout at once (default: the CPU count, at most 8).
 --matrix-overrides FILE merges your own matrix rows (same tables and fields as matrix/*.yaml, each with source:)
 over the shipped matrix: a new CUDA release, GPU or driver branch before cuda-gate ships it; a row with a shipped
 row's id replaces it. A targets file may name one too (matrix-overrides: PATH); this flag's rows win over its.
-Exit codes: 0 gate passed, 1 gate failed (a result at or above --fail-on), 2 bad input or unreadable image.`;
+--baseline SOURCE (once per image, paired by position with the SOURCEs) judges the base branch's image too: the
+report says which verdicts change (transitions) and what the change does to the CUDA stack; a baseline that cannot
+be read is a warning and its image is judged as new. --fail-on-new then fails the gate only on results worse than
+their baseline (a result that already failed there and still fails does not): adopting the gate with known failures.
+Exit codes: 0 gate passed, 1 gate failed (a result at or above --fail-on; with --fail-on-new, a result worse than its
+baseline and at or above --fail-on), 2 bad input or unreadable image (an unreadable --baseline is only a warning).`;
 
 export function parseCliArgs(argv: string[]): CliArgs {
   if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') return { command: 'help' };
@@ -119,6 +129,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
         jobs: { type: 'string', short: 'j' },
         'no-seek': { type: 'boolean', default: false },
         'matrix-overrides': { type: 'string', multiple: true },
+        baseline: { type: 'string', multiple: true },
+        'fail-on-new': { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -149,6 +161,7 @@ const CHECK_FLAG_SET = z
     runtime: z.string().optional(),
     'cache-dir': z.string().optional(),
     'no-cache': z.boolean().optional(),
+    baseline: z.array(z.string()).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.targets && v.driver) ctx.addIssue(relation('--targets and --driver are exclusive', 'use a targets file for several targets, or --driver for one'));
@@ -157,6 +170,14 @@ const CHECK_FLAG_SET = z
       ctx.addIssue(relation('--runtime needs --driver', 'e.g. --driver 535.104.05 --runtime cdi; a targets file states it per target (runtime: cdi)'));
     }
     if (v['cache-dir'] !== undefined && v['no-cache']) ctx.addIssue(relation('--cache-dir and --no-cache are exclusive', 'give one of them'));
+    if (v.baseline && v.baseline.length > v.sources.length) {
+      ctx.addIssue(
+        relation(
+          `${v.baseline.length} --baseline images for ${v.sources.length} image(s)`,
+          'give at most one --baseline per image, in the order of the images (an image without one is judged as new)',
+        ),
+      );
+    }
   });
 
 const isJobs = (text: string) => Number.isInteger(Number(text)) && Number(text) >= 1 && Number(text) <= 64;
@@ -201,6 +222,10 @@ const CHECK_FLAG_VALUES = z
       .string()
       .min(1, { error: () => say('--cache-dir is empty', 'e.g. --cache-dir .cache/cuda-gate') })
       .optional(),
+    baseline: z
+      .array(z.string().refine((s) => s.trim() !== '', { error: () => say('--baseline is empty', 'e.g. --baseline docker-archive:base.tar') }))
+      .default([]),
+    'fail-on-new': z.boolean(),
   })
   .transform((v): CheckArgs => ({
     command: 'check',
@@ -214,6 +239,8 @@ const CHECK_FLAG_VALUES = z
     output: v.output,
     failOn: v['fail-on'],
     noCuda: v['no-cuda'],
+    baselines: v.baseline,
+    failOnNew: v['fail-on-new'],
     platform: v.platform,
     quiet: v.quiet,
     matrixDir: v.matrix,

@@ -4,6 +4,7 @@ import { openLayerCache, type CacheLog, type LayerCache } from '../cache/layer-c
 import { inertToRunner, sanitizeControl } from '../common/control-chars';
 import { isGateError, GateError, messageOf } from '../common/errors';
 import { layerCacheVersion } from '../engine/cache-version';
+import { compareWithBaselines } from '../engine/baseline';
 import { checkImages, type Progress } from '../engine/check';
 import type { Matrix } from '../matrix/types';
 import { loadMatrix } from '../matrix/load';
@@ -88,25 +89,25 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
   }
   if (args.failOn) policy.failOn = args.failOn;
   if (args.noCuda) policy.noCuda = args.noCuda;
+  if (args.failOnNew) policy.failOnNew = true;
   const platform = args.platform ? parsePlatform(args.platform) : undefined;
 
   const progress = !args.quiet && io.err.isTTY ? progressPrinter(io.err) : undefined;
   const cache = cacheFor(args, io);
   const registry = { insecure: args.insecureRegistries, token: process.env.GITHUB_TOKEN || undefined };
-  const report = await checkImages({
-    sources: args.sources,
-    targets,
-    policy,
-    matrix,
-    platform,
-    onProgress: progress,
-    scan: args.scan,
-    cache,
-    registry,
-    seek: !args.noSeek,
-    jobs: args.jobs,
-  });
+  const scan = { targets, policy, matrix, platform, onProgress: progress, scan: args.scan, cache, registry, seek: !args.noSeek, jobs: args.jobs };
+  let report = await checkImages({ sources: args.sources, ...scan });
+  const warnings: string[] = [];
+  if (args.baselines.length) {
+    // the base branch's images on the same targets: which verdicts change, and what the change does to the stack
+    const compared = await compareWithBaselines(report, args.baselines, scan);
+    warnings.push(...compared.warnings);
+    report = compared.report;
+  } else if (policy.failOnNew) {
+    warnings.push('--fail-on-new has no effect without --baseline: every image is new, and the gate fails as --fail-on says');
+  }
   progress?.({ image: '', phase: 'done' });
+  for (const w of warnings) say(io.err, `cuda-gate: warning: ${w}`);
 
   const text = renderReport(report, args.format);
   if (args.output) writeFileSync(args.output, text);

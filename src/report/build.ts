@@ -1,12 +1,13 @@
 /** Assembles the JSON report from per-image analysis and per-target results. */
 import { cudaForDriver } from '../matrix/queries';
 import type { Matrix } from '../matrix/types';
-import { gatePasses, type Policy } from '../model/policy';
+import { gatePassesWith, type Policy } from '../model/policy';
 import type { Target } from '../model/target';
 import { TOOL_VERSION } from '../model/tool-version';
 import { worst, type Verdict } from '../model/verdict';
 import type { Result } from '../verdict/types';
-import type { Report, ReportImage, ReportTarget } from './types';
+import { verdictTransitions, worsened, type BaselinePair } from './transitions';
+import type { Change, Report, ReportImage, ReportTarget } from './types';
 
 export function reportTarget(t: Target, matrix: Matrix): ReportTarget {
   return {
@@ -39,10 +40,47 @@ export function buildReport(images: ReportImage[], results: Result[], targets: T
       date: matrix.meta.date,
       ...(matrix.overrides?.length ? { overrides: matrix.overrides.map((o) => ({ ...o })) } : {}),
     },
-    policy: { failOn: policy.failOn, noCuda: policy.noCuda },
+    policy: { failOn: policy.failOn, noCuda: policy.noCuda, ...(policy.failOnNew && { failOnNew: true }) },
     targets: targets.map((t) => reportTarget(t, matrix)),
     images,
     results,
-    summary: { pass: count('pass'), caveat: count('caveat'), fail: count('fail'), verdict, gatePassed: gatePasses(verdict, policy.failOn) },
+    // no baseline yet: every image is new, and under fail-on-new a new image's failing results are what count
+    summary: { pass: count('pass'), caveat: count('caveat'), fail: count('fail'), verdict, gatePassed: gatePassesWith(policy, results, results) },
   };
+}
+
+/** The base branch's images, read and judged (engine/baseline.ts), for the report of the PR's images. */
+export interface BaselineComparison {
+  /** each current image whose baseline could be read, and that baseline's source */
+  pairs: BaselinePair[];
+  /** the baseline images' results on the same targets */
+  results: Result[];
+  /** what the PR changed in each pair's CUDA stack (report/diff.ts) */
+  changes: Change[];
+  /** baselines that could not be read: their images are judged as new */
+  missing: { image: string; baseline: string; message: string }[];
+}
+
+/**
+ * The report with its baselines: each compared image names its baseline, `changes`, `transitions` (verdicts that
+ * differ), `baselineMissing` and a note per unreadable baseline, `summary.worsened`, and gatePassed by the policy
+ * (fail-on-new: only results worse than their baseline count).
+ */
+export function withBaselines(report: Report, cmp: BaselineComparison): Report {
+  const baselineOf = new Map(cmp.pairs.map((p) => [p.image, p.baseline]));
+  const notes = [
+    ...(report.notes ?? []),
+    ...cmp.missing.map((m) => `the baseline image ${m.baseline} (for ${m.image}) could not be read, so ${m.image} is judged as a new image: ${m.message}`),
+  ];
+  const next: Report = {
+    ...report,
+    images: report.images.map((img) => (baselineOf.has(img.source) ? { ...img, baseline: baselineOf.get(img.source)! } : img)),
+    changes: cmp.changes,
+    transitions: verdictTransitions(report.results, cmp.results, cmp.pairs),
+    ...(cmp.missing.length && { baselineMissing: cmp.missing.map((m) => m.baseline) }),
+    ...(notes.length && { notes }),
+  };
+  const worse = worsened(next);
+  next.summary = { ...report.summary, worsened: worse.length, gatePassed: gatePassesWith(report.policy, report.results, worse) };
+  return next;
 }

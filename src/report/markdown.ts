@@ -5,6 +5,7 @@ import { md, mdCode } from './escape';
 import { gpuArchsOf, gpuCodeLine } from './gpu-code';
 import { overridesNote } from './overrides-note';
 import { scanConfigNote } from './scan-note';
+import { renderTransitionsMarkdown } from './transitions';
 import type { Report, ReportImage } from './types';
 import { worst as worstOf, type Verdict } from '../model/verdict';
 import type { Result } from '../verdict/types';
@@ -27,6 +28,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
     ...notesSection(report),
     ...overridesSection(report),
     ...scanNoteSection(report),
+    ...renderTransitionsMarkdown(report),
     ...changesSection(report),
     verdictTable(report),
     '',

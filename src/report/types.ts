@@ -72,6 +72,8 @@ export interface ReportImage {
   };
   /** merged reports: the other source strings this same image (digest and platform) was gated under */
   aliases?: string[];
+  /** the base branch's image it was compared with (baseline-images, --baseline), when that image could be read */
+  baseline?: string;
 }
 
 export interface ReportTarget {
@@ -84,6 +86,20 @@ export interface ReportTarget {
   os: string;
   /** the container runtime the target declared (legacy | cdi); absent: not stated, both were judged */
   runtime?: string;
+}
+
+/** One image × target whose verdict differs from its baseline's (the base branch's image on the same target). */
+export interface Transition {
+  /** current image's source string */
+  image: string;
+  baseline: string;
+  target: string;
+  /** the baseline's verdict */
+  from: Verdict;
+  /** the current image's verdict */
+  to: Verdict;
+  /** the decisive reason code of the new verdict: its first reason with that verdict (none for a plain pass) */
+  code?: string;
 }
 
 /** One thing a pull request changed relative to the baseline image (baseline-images input). */
@@ -103,13 +119,22 @@ export interface Report {
   tool: { name: 'cuda-gate'; version: string };
   /** the shipped matrix's data version and date; `overrides`: the user's rows merged over it, when any */
   matrix: { version: string; date: string; overrides?: MatrixOverride[] };
-  policy: { failOn: FailOn; noCuda: NoCudaPolicy };
+  /** failOnNew: set (true) when only results worse than their baseline fail the gate */
+  policy: { failOn: FailOn; noCuda: NoCudaPolicy; failOnNew?: boolean };
   targets: ReportTarget[];
   images: ReportImage[];
   results: Result[];
-  summary: { pass: number; caveat: number; fail: number; verdict: Verdict; gatePassed: boolean };
+  /**
+   * worsened: with baselines given, how many results got worse than their baseline (an image without a readable
+   * baseline counts each result that fails the policy); under fail-on-new only those decide gatePassed.
+   */
+  summary: { pass: number; caveat: number; fail: number; verdict: Verdict; gatePassed: boolean; worsened?: number };
   /** what the PR changed against baseline-images, when given */
   changes?: Change[];
+  /** the image × target verdicts that differ from the baseline's, when baselines were given (unchanged ones are left out) */
+  transitions?: Transition[];
+  /** baseline images that could not be read (the base branch never built one, …): their images are judged as new */
+  baselineMissing?: string[];
   /** what a reader must know about how this report was put together (merged reports: version mismatches, renamed rows) */
   notes?: string[];
   /** a merged report: the reports it was merged from, in order */
