@@ -27,9 +27,9 @@ var __export = (target, all2) => {
 };
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
-    for (let key of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(to, key) && key !== except)
-        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+    for (let key2 of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key2) && key2 !== except)
+        __defProp(to, key2, { get: () => from[key2], enumerable: !(desc = __getOwnPropDesc(from, key2)) || desc.enumerable });
   }
   return to;
 };
@@ -53,7 +53,7 @@ var init_import_meta_url = __esm({
   }
 });
 
-// node_modules/zod/v4/core/util.js
+// ../../work/main/node_modules/zod/v4/core/util.js
 var util_exports = {};
 __export(util_exports, {
   BIGINT_FORMAT_RANGES: () => BIGINT_FORMAT_RANGES,
@@ -181,9 +181,9 @@ function floatSafeRemainder(val, step) {
     return 0;
   return ratio - roundedRatio;
 }
-function defineLazy(object3, key, getter) {
+function defineLazy(object3, key2, getter) {
   let value = void 0;
-  Object.defineProperty(object3, key, {
+  Object.defineProperty(object3, key2, {
     get() {
       if (value === EVALUATING) {
         return void 0;
@@ -195,7 +195,7 @@ function defineLazy(object3, key, getter) {
       return value;
     },
     set(v) {
-      Object.defineProperty(object3, key, {
+      Object.defineProperty(object3, key2, {
         value: v
         // configurable: true,
       });
@@ -221,47 +221,47 @@ function rawShape(def) {
 function sourceShape(schema) {
   return rawShape(schema._zod.def) ?? schema._zod.def.shape;
 }
-function deferProp(target, key, getter) {
-  Object.defineProperty(target, key, {
+function deferProp(target, key2, getter) {
+  Object.defineProperty(target, key2, {
     get() {
       const value = getter();
-      assignProp(this, key, value);
+      assignProp(this, key2, value);
       return value;
     },
     enumerable: true,
     configurable: true
   });
 }
-function putProp(target, key, value) {
-  if (key in target)
-    assignProp(target, key, value);
+function putProp(target, key2, value) {
+  if (key2 in target)
+    assignProp(target, key2, value);
   else
-    target[key] = value;
+    target[key2] = value;
 }
 function mirrorShape(target, source, keys, wrap2) {
   const raw = sourceShape(source);
-  for (const key of keys) {
-    const desc = Object.getOwnPropertyDescriptor(raw, key);
+  for (const key2 of keys) {
+    const desc = Object.getOwnPropertyDescriptor(raw, key2);
     if (!desc.enumerable)
       continue;
     if (desc.get) {
-      deferProp(target, key, () => {
-        const value = source._zod.def.shape[key];
-        return wrap2 ? wrap2(value, key) : value;
+      deferProp(target, key2, () => {
+        const value = source._zod.def.shape[key2];
+        return wrap2 ? wrap2(value, key2) : value;
       });
     } else
-      putProp(target, key, wrap2 ? wrap2(desc.value, key) : desc.value);
+      putProp(target, key2, wrap2 ? wrap2(desc.value, key2) : desc.value);
   }
 }
 function mirrorProps(target, source) {
-  for (const key of Reflect.ownKeys(source)) {
-    const desc = Object.getOwnPropertyDescriptor(source, key);
+  for (const key2 of Reflect.ownKeys(source)) {
+    const desc = Object.getOwnPropertyDescriptor(source, key2);
     if (!desc.enumerable)
       continue;
     if (desc.get)
-      deferProp(target, key, () => source[key]);
+      deferProp(target, key2, () => source[key2]);
     else
-      putProp(target, key, desc.value);
+      putProp(target, key2, desc.value);
   }
 }
 function mergeDefs(...defs) {
@@ -278,11 +278,11 @@ function cloneDef(schema) {
 function getElementAtPath(obj, path) {
   if (!path)
     return obj;
-  return path.reduce((acc, key) => acc?.[key], obj);
+  return path.reduce((acc, key2) => acc?.[key2], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
-  const promises = keys.map((key) => promisesObj[key]);
+  const promises = keys.map((key2) => promisesObj[key2]);
   return Promise.all(promises).then((results) => {
     const resolvedObj = {};
     for (let i = 0; i < keys.length; i++) {
@@ -337,8 +337,8 @@ function shallowClone(o) {
 }
 function numKeys(data) {
   let keyCount = 0;
-  for (const key in data) {
-    if (Object.prototype.hasOwnProperty.call(data, key)) {
+  for (const key2 in data) {
+    if (Object.prototype.hasOwnProperty.call(data, key2)) {
       keyCount++;
     }
   }
@@ -428,12 +428,12 @@ function pick(schema, mask) {
 function maskedKeys(schema, mask) {
   const raw = sourceShape(schema);
   const keys = [];
-  for (const key of Reflect.ownKeys(mask)) {
-    if (!Object.getOwnPropertyDescriptor(raw, key)?.enumerable) {
-      throw new Error(`Unrecognized key: "${String(key)}"`);
+  for (const key2 of Reflect.ownKeys(mask)) {
+    if (!Object.getOwnPropertyDescriptor(raw, key2)?.enumerable) {
+      throw new Error(`Unrecognized key: "${String(key2)}"`);
     }
-    if (mask[key])
-      keys.push(key);
+    if (mask[key2])
+      keys.push(key2);
   }
   return keys;
 }
@@ -446,7 +446,7 @@ function omit(schema, mask) {
   }
   const omitted = new Set(maskedKeys(schema, mask));
   const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)).filter((key) => !omitted.has(key)));
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)).filter((key2) => !omitted.has(key2)));
   return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
 }
 function extend(schema, shape) {
@@ -457,8 +457,8 @@ function extend(schema, shape) {
   const hasChecks = checks && checks.length > 0;
   if (hasChecks) {
     const existingShape = sourceShape(schema);
-    for (const key of Reflect.ownKeys(shape)) {
-      if (Object.getOwnPropertyDescriptor(existingShape, key) !== void 0) {
+    for (const key2 of Reflect.ownKeys(shape)) {
+      if (Object.getOwnPropertyDescriptor(existingShape, key2) !== void 0) {
         throw new Error("Cannot overwrite keys on object schemas containing refinements. Use `.safeExtend()` instead.");
       }
     }
@@ -505,15 +505,15 @@ function partial(Class2, schema, mask, name = "partial") {
   }
   const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
   const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), Class2 && ((value, key) => selected && !selected.has(key) ? value : new Class2({ type: "optional", innerType: value })));
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), Class2 && ((value, key2) => selected && !selected.has(key2) ? value : new Class2({ type: "optional", innerType: value })));
   return clone(schema, mergeDefs(schema._zod.def, { shape: newShape, checks: [] }));
 }
 function required(Class2, schema, mask) {
   const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
   const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), (value, key) => (
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), (value, key2) => (
     // overwrite with non-optional
-    selected && !selected.has(key) ? value : new Class2({ type: "nonoptional", innerType: value })
+    selected && !selected.has(key2) ? value : new Class2({ type: "nonoptional", innerType: value })
   ));
   return clone(schema, mergeDefs(schema._zod.def, { shape: newShape }));
 }
@@ -695,46 +695,46 @@ function uint8ArrayToHex(bytes) {
   return Array.from(bytes).map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 function members(proto, table3) {
-  for (const key in table3) {
-    const desc = Object.getOwnPropertyDescriptor(table3, key);
+  for (const key2 in table3) {
+    const desc = Object.getOwnPropertyDescriptor(table3, key2);
     if (desc.get)
-      Object.defineProperty(proto, key, { ...desc, enumerable: false });
+      Object.defineProperty(proto, key2, { ...desc, enumerable: false });
     else
-      defineBound(proto, key, desc.value);
+      defineBound(proto, key2, desc.value);
   }
 }
-function own(inst, key, value, enumerable = true) {
-  Object.defineProperty(inst, key, { configurable: true, writable: true, enumerable, value });
+function own(inst, key2, value, enumerable = true) {
+  Object.defineProperty(inst, key2, { configurable: true, writable: true, enumerable, value });
   return value;
 }
-function hide(inst, key, value) {
-  return own(inst, key, value, false);
+function hide(inst, key2, value) {
+  return own(inst, key2, value, false);
 }
 // @__NO_SIDE_EFFECTS__
 function derived(computes, table3) {
-  for (const key in computes) {
-    const compute = computes[key];
-    Object.defineProperty(table3, key, {
+  for (const key2 in computes) {
+    const compute = computes[key2];
+    Object.defineProperty(table3, key2, {
       configurable: true,
       enumerable: true,
       get() {
-        return own(this, key, compute(this));
+        return own(this, key2, compute(this));
       },
       set(value) {
-        own(this, key, value);
+        own(this, key2, value);
       }
     });
   }
   return table3;
 }
-function defineBound(proto, key, fn) {
-  Object.defineProperty(proto, key, {
+function defineBound(proto, key2, fn) {
+  Object.defineProperty(proto, key2, {
     configurable: true,
     get() {
-      return this == null ? fn : own(this, key, fn.bind(this));
+      return this == null ? fn : own(this, key2, fn.bind(this));
     },
     set(value) {
-      own(this, key, value);
+      own(this, key2, value);
     }
   });
 }
@@ -742,53 +742,53 @@ function claim(inst, sentinel) {
   const proto = Object.getPrototypeOf(inst);
   return sentinel in proto ? void 0 : proto;
 }
-function defineLazyInternal(inst, key, compute) {
+function defineLazyInternal(inst, key2, compute) {
   const proto = Object.getPrototypeOf(inst._zod);
-  if (key in proto && installing !== inst._zod) {
+  if (key2 in proto && installing !== inst._zod) {
     installing = void 0;
     return;
   }
   installing = inst._zod;
-  Object.defineProperty(proto, key, {
+  Object.defineProperty(proto, key2, {
     configurable: true,
     get() {
-      Object.defineProperty(this, key, breaker);
+      Object.defineProperty(this, key2, breaker);
       const outer = broke;
       broke = false;
       try {
         const value = compute(this);
         if (broke)
-          delete this[key];
+          delete this[key2];
         else
-          Object.defineProperty(this, key, { configurable: true, writable: true, value });
+          Object.defineProperty(this, key2, { configurable: true, writable: true, value });
         broke = broke || outer;
         return value;
       } catch (err) {
-        delete this[key];
+        delete this[key2];
         broke = broke || outer;
         throw err;
       }
     },
     set(value) {
-      Object.defineProperty(this, key, { configurable: true, writable: true, value });
+      Object.defineProperty(this, key2, { configurable: true, writable: true, value });
     }
   });
 }
-function installLazyProp(inst, key, make, enumerable) {
-  const proto = claim(inst, key);
+function installLazyProp(inst, key2, make, enumerable) {
+  const proto = claim(inst, key2);
   if (!proto)
     return;
-  Object.defineProperty(proto, key, {
+  Object.defineProperty(proto, key2, {
     configurable: true,
     get() {
       const desc = { configurable: true, writable: true, enumerable, value: void 0 };
-      Object.defineProperty(this, key, desc);
+      Object.defineProperty(this, key2, desc);
       desc.value = make(this);
-      Object.defineProperty(this, key, desc);
+      Object.defineProperty(this, key2, desc);
       return desc.value;
     },
     set(value) {
-      Object.defineProperty(this, key, { configurable: true, writable: true, enumerable, value });
+      Object.defineProperty(this, key2, { configurable: true, writable: true, enumerable, value });
     }
   });
 }
@@ -799,7 +799,7 @@ function constantCatch(value) {
 }
 var Cached, EVALUATING, captureStackTrace, allowsEval, getParsedType, propertyKeyTypes, primitiveTypes, NUMBER_FORMAT_RANGES, BIGINT_FORMAT_RANGES, highSurrogate, Class, installing, broke, breaker, CONSTANT_CATCH;
 var init_util = __esm({
-  "node_modules/zod/v4/core/util.js"() {
+  "../../work/main/node_modules/zod/v4/core/util.js"() {
     init_import_meta_url();
     init_core();
     Cached = class {
@@ -915,7 +915,7 @@ var init_util = __esm({
   }
 });
 
-// node_modules/zod/v4/core/core.js
+// ../../work/main/node_modules/zod/v4/core/core.js
 function newError(Definition) {
   const E = _E;
   if (E) {
@@ -1018,7 +1018,7 @@ function config(newConfig) {
 }
 var _a, NEVER, _zodDesc, _E, $brand, $ZodAsyncError, $ZodEncodeError, globalConfig;
 var init_core = __esm({
-  "node_modules/zod/v4/core/core.js"() {
+  "../../work/main/node_modules/zod/v4/core/core.js"() {
     init_import_meta_url();
     init_util();
     NEVER = /* @__PURE__ */ Object.freeze({
@@ -1043,7 +1043,7 @@ var init_core = __esm({
   }
 });
 
-// node_modules/zod/v4/core/errors.js
+// ../../work/main/node_modules/zod/v4/core/errors.js
 function _getMessage() {
   const internals = this._zod;
   internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
@@ -1052,15 +1052,15 @@ function _getMessage() {
 function _setMessage(value) {
   this._zod.message = value;
 }
-function node(obj, key, make) {
-  if (!Object.prototype.hasOwnProperty.call(obj, key)) {
-    if (key === "__proto__") {
-      Object.defineProperty(obj, key, { value: make(), writable: true, enumerable: true, configurable: true });
+function node(obj, key2, make) {
+  if (!Object.prototype.hasOwnProperty.call(obj, key2)) {
+    if (key2 === "__proto__") {
+      Object.defineProperty(obj, key2, { value: make(), writable: true, enumerable: true, configurable: true });
     } else {
-      obj[key] = make();
+      obj[key2] = make();
     }
   }
-  return obj[key];
+  return obj[key2];
 }
 function flattenError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = {};
@@ -1201,7 +1201,7 @@ function prettifyError(error62) {
 }
 var _messageDesc, _issuesDesc, _installedToString, initializer, $ZodError, $ZodRealError;
 var init_errors = __esm({
-  "node_modules/zod/v4/core/errors.js"() {
+  "../../work/main/node_modules/zod/v4/core/errors.js"() {
     init_import_meta_url();
     init_core();
     init_util();
@@ -1243,7 +1243,7 @@ var init_errors = __esm({
   }
 });
 
-// node_modules/zod/v4/core/parse.js
+// ../../work/main/node_modules/zod/v4/core/parse.js
 function finalizeParams(callee, params) {
   return { callee: params?.callee ?? callee, Err: params?.Err };
 }
@@ -1283,7 +1283,7 @@ function validateFallback(schema, value, _ctx) {
 }
 var _parse, parse, _parseAsync, parseAsync, _safeParse, safeParse, _safeParseAsync, safeParseAsync, COMPILE_INVALID, COMPILE_FALLBACK, validate, validateAsync, _encode, encode, _decode, decode, _encodeAsync, encodeAsync, _decodeAsync, decodeAsync, _safeEncode, safeEncode, _safeDecode, safeDecode, _safeEncodeAsync, safeEncodeAsync, _safeDecodeAsync, safeDecodeAsync;
 var init_parse = __esm({
-  "node_modules/zod/v4/core/parse.js"() {
+  "../../work/main/node_modules/zod/v4/core/parse.js"() {
     init_import_meta_url();
     init_core();
     init_errors();
@@ -1412,7 +1412,7 @@ var init_parse = __esm({
   }
 });
 
-// node_modules/zod/v4/core/regexes.js
+// ../../work/main/node_modules/zod/v4/core/regexes.js
 var regexes_exports = {};
 __export(regexes_exports, {
   anyString: () => anyString,
@@ -1513,7 +1513,7 @@ function fixedBase64url(length) {
 }
 var cuid, cuid2, ulid, xid, ksuid, nanoid, duration, extendedDuration, guid, uuid, uuid4, uuid6, uuid7, email, html5Email, rfc5322Email, unicodeEmail, idnEmail, browserEmail, _emoji, ipv4, ipv6, mac, cidrv4, cidrv6, base64, base64url, hostname, domain, httpProtocol, e164, creditCard, currencyCode, iban, dateSource, date, anyString, string, bigint, integer, number, boolean, _null, _undefined, lowercase, uppercase, hex, md5_hex, md5_base64, md5_base64url, sha1_hex, sha1_base64, sha1_base64url, sha256_hex, sha256_base64, sha256_base64url, sha384_hex, sha384_base64, sha384_base64url, sha512_hex, sha512_base64, sha512_base64url;
 var init_regexes = __esm({
-  "node_modules/zod/v4/core/regexes.js"() {
+  "../../work/main/node_modules/zod/v4/core/regexes.js"() {
     init_import_meta_url();
     init_util();
     cuid = /^[cC][0-9a-z]{6,}$/;
@@ -1591,7 +1591,7 @@ var init_regexes = __esm({
   }
 });
 
-// node_modules/zod/v4/core/checks.js
+// ../../work/main/node_modules/zod/v4/core/checks.js
 function handleCheckPropertyResult(result, payload, property) {
   if (result.issues.length) {
     payload.issues.push(...prefixIssues(property, result.issues));
@@ -1599,7 +1599,7 @@ function handleCheckPropertyResult(result, payload, property) {
 }
 var $ZodCheck, _whenHasSize, _whenHasLength, numericOriginMap, $ZodCheckLessThan, $ZodCheckGreaterThan, $ZodCheckMultipleOf, $ZodCheckNumberFormat, $ZodCheckBigIntFormat, $ZodCheckMaxSize, $ZodCheckMinSize, $ZodCheckSizeEquals, $ZodCheckMaxLength, $ZodCheckMinLength, $ZodCheckLengthEquals, $ZodCheckStringFormat, $ZodCheckRegex, $ZodCheckLowerCase, $ZodCheckUpperCase, $ZodCheckIncludes, $ZodCheckStartsWith, $ZodCheckEndsWith, $ZodCheckProperty, $ZodCheckProperties, $ZodCheckMimeType, $ZodCheckOverwrite;
 var init_checks = __esm({
-  "node_modules/zod/v4/core/checks.js"() {
+  "../../work/main/node_modules/zod/v4/core/checks.js"() {
     init_import_meta_url();
     init_core();
     init_regexes();
@@ -2035,16 +2035,16 @@ var init_checks = __esm({
           payload.issues.push({ expected: "object", code: "invalid_type", input: payload.value, inst });
           return void 0;
         }
-        entries ?? (entries = Reflect.ownKeys(def.shape).map((key) => [key, def.shape[key]]));
+        entries ?? (entries = Reflect.ownKeys(def.shape).map((key2) => [key2, def.shape[key2]]));
         const input2 = payload.value;
         let proms;
-        for (const [key, schema] of entries) {
-          const result = schema._zod.run({ value: input2[key], issues: [] }, {});
+        for (const [key2, schema] of entries) {
+          const result = schema._zod.run({ value: input2[key2], issues: [] }, {});
           if (result instanceof Promise) {
             proms ?? (proms = []);
-            proms.push(result.then((result2) => handleCheckPropertyResult(result2, payload, key)));
+            proms.push(result.then((result2) => handleCheckPropertyResult(result2, payload, key2)));
           } else {
-            handleCheckPropertyResult(result, payload, key);
+            handleCheckPropertyResult(result, payload, key2);
           }
         }
         if (proms)
@@ -2076,10 +2076,10 @@ var init_checks = __esm({
   }
 });
 
-// node_modules/zod/v4/core/doc.js
+// ../../work/main/node_modules/zod/v4/core/doc.js
 var Doc;
 var init_doc = __esm({
-  "node_modules/zod/v4/core/doc.js"() {
+  "../../work/main/node_modules/zod/v4/core/doc.js"() {
     init_import_meta_url();
     Doc = class {
       constructor(args = [], closed = {}) {
@@ -2107,8 +2107,8 @@ var init_doc = __esm({
         const lines = content.split("\n").filter((x) => x);
         const minIndent = Math.min(...lines.map((x) => x.length - x.trimStart().length));
         const dedented = lines.map((x) => x.slice(minIndent)).map((x) => " ".repeat(this.indent * 2) + x);
-        for (const line of dedented) {
-          this.content.push(line);
+        for (const line2 of dedented) {
+          this.content.push(line2);
         }
       }
       compile() {
@@ -2123,10 +2123,10 @@ ${content.join("\n")}
   }
 });
 
-// node_modules/zod/v4/core/versions.js
+// ../../work/main/node_modules/zod/v4/core/versions.js
 var version;
 var init_versions = __esm({
-  "node_modules/zod/v4/core/versions.js"() {
+  "../../work/main/node_modules/zod/v4/core/versions.js"() {
     init_import_meta_url();
     version = {
       major: 4,
@@ -2136,7 +2136,7 @@ var init_versions = __esm({
   }
 });
 
-// node_modules/zod/v4/core/schemas.js
+// ../../work/main/node_modules/zod/v4/core/schemas.js
 async function validateAsync2(inst, value) {
   const ctx = { async: true };
   return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
@@ -2321,8 +2321,8 @@ function handleArrayResult(result, final, index2) {
   }
   final.value[index2] = result.value;
 }
-function handlePropertyResult(result, final, key, input2, optin, optout) {
-  const isPresent = key in input2;
+function handlePropertyResult(result, final, key2, input2, optin, optout) {
+  const isPresent = key2 in input2;
   const isOptionalOut = optout === "optional";
   if (!isPresent && isOptionalOut && optin === "optional") {
     return;
@@ -2331,7 +2331,7 @@ function handlePropertyResult(result, final, key, input2, optin, optout) {
     if (optin !== void 0 && isOptionalOut && !isPresent) {
       return;
     }
-    final.issues.push(...prefixIssues(key, result.issues));
+    final.issues.push(...prefixIssues(key2, result.issues));
   }
   if (!isPresent && optin === void 0) {
     if (!result.issues.length) {
@@ -2339,17 +2339,17 @@ function handlePropertyResult(result, final, key, input2, optin, optout) {
         code: "invalid_type",
         expected: "nonoptional",
         input: void 0,
-        path: [key]
+        path: [key2]
       });
     }
     return;
   }
   if (result.value === void 0) {
     if (isPresent || optin === "defaulted" && !isOptionalOut) {
-      final.value[key] = void 0;
+      final.value[key2] = void 0;
     }
   } else {
-    final.value[key] = result.value;
+    final.value[key2] = result.value;
   }
 }
 function normalizeDef(def) {
@@ -2381,28 +2381,28 @@ function handleCatchall(proms, input2, payload, ctx, def, inst, abortEarly) {
   const optin = _catchall.optin;
   const optout = _catchall.optout;
   let seen = 0;
-  for (const key in input2) {
+  for (const key2 in input2) {
     if (abortEarly && payload.issues.length !== seen) {
       if (aborted(payload, seen))
         break;
       seen = payload.issues.length;
     }
-    if (keySet.has(key))
+    if (keySet.has(key2))
       continue;
-    if (key === "__proto__") {
+    if (key2 === "__proto__") {
       if (t === "never")
-        unrecognized.push(key);
+        unrecognized.push(key2);
       continue;
     }
     if (t === "never") {
-      unrecognized.push(key);
+      unrecognized.push(key2);
       continue;
     }
-    const r = _catchall.run({ value: input2[key], issues: [] }, ctx);
+    const r = _catchall.run({ value: input2[key2], issues: [] }, ctx);
     if (r instanceof Promise) {
-      proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input2, optin, optout)));
+      proms.push(r.then((r2) => handlePropertyResult(r2, payload, key2, input2, optin, optout)));
     } else {
-      handlePropertyResult(r, payload, key, input2, optin, optout);
+      handlePropertyResult(r, payload, key2, input2, optin, optout);
     }
   }
   if (unrecognized.length) {
@@ -2509,21 +2509,21 @@ function mergeValues(a, b) {
   }
   if (isPlainObject(a) && isPlainObject(b)) {
     const bKeys = Object.keys(b);
-    const sharedKeys = Object.keys(a).filter((key) => bKeys.indexOf(key) !== -1);
+    const sharedKeys = Object.keys(a).filter((key2) => bKeys.indexOf(key2) !== -1);
     const newObj = { ...a, ...b };
     if (Object.prototype.hasOwnProperty.call(newObj, "__proto__"))
       delete newObj.__proto__;
-    for (const key of sharedKeys) {
-      if (key === "__proto__")
+    for (const key2 of sharedKeys) {
+      if (key2 === "__proto__")
         continue;
-      const sharedValue = mergeValues(a[key], b[key]);
+      const sharedValue = mergeValues(a[key2], b[key2]);
       if (!sharedValue.valid) {
         return {
           valid: false,
-          mergeErrorPath: [key, ...sharedValue.mergeErrorPath]
+          mergeErrorPath: [key2, ...sharedValue.mergeErrorPath]
         };
       }
-      newObj[key] = sharedValue.data;
+      newObj[key2] = sharedValue.data;
     }
     return { valid: true, data: newObj };
   }
@@ -2599,9 +2599,9 @@ function handleIntersectionResults(result, left, right) {
   result.value = merged.data;
   return result;
 }
-function getTupleOptStart(items, key) {
+function getTupleOptStart(items, key2) {
   for (let i = items.length - 1; i >= 0; i--) {
-    const omittable = key === "optin" ? items[i]._zod.optin !== void 0 : items[i]._zod.optout === "optional";
+    const omittable = key2 === "optin" ? items[i]._zod.optin !== void 0 : items[i]._zod.optout === "optional";
     if (!omittable)
       return i + 1;
   }
@@ -2639,10 +2639,10 @@ function handleTupleResults(itemResults, final, items, input2, optoutStart) {
   }
   return final;
 }
-function handleMapResult(keyResult, valueResult, final, key, input2, inst, ctx) {
+function handleMapResult(keyResult, valueResult, final, key2, input2, inst, ctx) {
   if (keyResult.issues.length) {
-    if (propertyKeyTypes.has(typeof key)) {
-      final.issues.push(...prefixIssues(key, keyResult.issues));
+    if (propertyKeyTypes.has(typeof key2)) {
+      final.issues.push(...prefixIssues(key2, keyResult.issues));
     } else {
       final.issues.push({
         code: "invalid_key",
@@ -2654,15 +2654,15 @@ function handleMapResult(keyResult, valueResult, final, key, input2, inst, ctx) 
     }
   }
   if (valueResult.issues.length) {
-    if (propertyKeyTypes.has(typeof key)) {
-      final.issues.push(...prefixIssues(key, valueResult.issues));
+    if (propertyKeyTypes.has(typeof key2)) {
+      final.issues.push(...prefixIssues(key2, valueResult.issues));
     } else {
       final.issues.push({
         origin: "map",
         code: "invalid_element",
         input: input2,
         inst,
-        key,
+        key: key2,
         issues: valueResult.issues.map((iss) => finalizeIssue(iss, ctx, config()))
       });
     }
@@ -2817,7 +2817,7 @@ function handleRefineResult(result, payload, input2, inst) {
 }
 var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID, $ZodEmail, URL_BAD_FORMAT, URL_UNPARSEABLE, asciiTabOrNewline, $ZodURL, $ZodEmoji, $ZodNanoID, $ZodCUID, $ZodCUID2, $ZodULID, $ZodXID, $ZodKSUID, $ZodISODateTime, $ZodISODate, $ZodISOTime, $ZodISODuration, $ZodIPv4, ipv6Alphabet, $ZodIPv6, $ZodMAC, $ZodCIDRv4, $ZodCIDRv6, base64Charset, $ZodBase64, base64urlCharset, $ZodBase64URL, $ZodE164, CC_SANITIZE, $ZodCreditCard, $ZodIBAN, $ZodJWT, $ZodCustomStringFormat, $ZodNumber, $ZodNumberFormat, $ZodBoolean, $ZodBigInt, $ZodBigIntFormat, $ZodSymbol, $ZodUndefined, $ZodNull, $ZodAny, $ZodUnknown, $ZodNever, $ZodVoid, $ZodDate, arraySize, mapSize, setSize, $ZodArray, NO_SYMBOL_KEYS, $ZodObject, $ZodObjectJIT, $ZodUnion, $ZodXor, $ZodDiscriminatedUnion, $ZodIntersection, $ZodTuple, $ZodRecord, $ZodMap, $ZodSet, $ZodEnum, $ZodLiteral, $ZodFile, $ZodTransform, $ZodOptional, $ZodExactOptional, $ZodNullable, $ZodDefault, $ZodPrefault, $ZodNonOptional, $ZodSuccess, $ZodCatch, $ZodNaN, $ZodPipe, $ZodCodec, $ZodPreprocess, $ZodReadonly, $ZodTemplateLiteral, $ZodFunction, $ZodPromise, $ZodLazy, $ZodCustom;
 var init_schemas = __esm({
-  "node_modules/zod/v4/core/schemas.js"() {
+  "../../work/main/node_modules/zod/v4/core/schemas.js"() {
     init_import_meta_url();
     init_checks();
     init_core();
@@ -3484,16 +3484,16 @@ var init_schemas = __esm({
       defineLazyInternal(inst, "propValues", (zod) => {
         const shape = zod.def.shape;
         const propValues = {};
-        for (const key in shape) {
-          const field2 = shape[key]._zod;
+        for (const key2 in shape) {
+          const field2 = shape[key2]._zod;
           if (field2.values) {
-            if (!Object.prototype.hasOwnProperty.call(propValues, key)) {
-              assignProp(propValues, key, /* @__PURE__ */ new Set());
+            if (!Object.prototype.hasOwnProperty.call(propValues, key2)) {
+              assignProp(propValues, key2, /* @__PURE__ */ new Set());
             }
             for (const v of field2.values)
-              propValues[key].add(v);
+              propValues[key2].add(v);
             if (field2.optin !== void 0)
-              propValues[key].add(void 0);
+              propValues[key2].add(void 0);
           }
         }
         return propValues;
@@ -3520,22 +3520,22 @@ var init_schemas = __esm({
         const shape = value.shape;
         const abortEarly = ctx?.abortEarly;
         let seen = payload.issues.length;
-        for (const key of value.allKeys) {
+        for (const key2 of value.allKeys) {
           if (abortEarly && payload.issues.length !== seen) {
             if (aborted(payload, seen))
               break;
             seen = payload.issues.length;
           }
-          if (key === "__proto__")
+          if (key2 === "__proto__")
             continue;
-          const el = shape[key];
+          const el = shape[key2];
           const optin = el._zod.optin;
           const optout = el._zod.optout;
-          const r = el._zod.run({ value: input2[key], issues: [] }, ctx);
+          const r = el._zod.run({ value: input2[key2], issues: [] }, ctx);
           if (r instanceof Promise) {
-            proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input2, optin, optout)));
+            proms.push(r.then((r2) => handlePropertyResult(r2, payload, key2, input2, optin, optout)));
           } else {
-            handlePropertyResult(r, payload, key, input2, optin, optout);
+            handlePropertyResult(r, payload, key2, input2, optin, optout);
           }
         }
         if (!catchall) {
@@ -3569,17 +3569,17 @@ var init_schemas = __esm({
         doc.write(`const input = payload.value;`);
         const ids = /* @__PURE__ */ Object.create(null);
         let counter = 0;
-        for (const key of normalized.allKeys) {
-          ids[key] = `key_${counter++}`;
+        for (const key2 of normalized.allKeys) {
+          ids[key2] = `key_${counter++}`;
         }
         doc.write(memo2 ? `const newResult = memo.alloc(inst, payload, {}, ctx);` : `const newResult = {};`);
-        for (const key of normalized.allKeys) {
-          if (key === "__proto__")
+        for (const key2 of normalized.allKeys) {
+          if (key2 === "__proto__")
             continue;
-          const id = ids[key];
-          const k = typeof key === "symbol" ? `syms[${syms.indexOf(key)}]` : esc(key);
+          const id = ids[key2];
+          const k = typeof key2 === "symbol" ? `syms[${syms.indexOf(key2)}]` : esc(key2);
           const isPresent = `${k} in input`;
-          const schema = shape[key];
+          const schema = shape[key2];
           const optin = schema?._zod?.optin;
           const isOptionalIn = optin !== void 0;
           const isOptionalOut = schema?._zod?.optout === "optional";
@@ -3928,12 +3928,12 @@ var init_schemas = __esm({
         if (values && !def.partial) {
           payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
           const recordKeys = /* @__PURE__ */ new Set();
-          for (const key of values) {
-            if (typeof key === "string" || typeof key === "number" || typeof key === "symbol") {
-              recordKeys.add(typeof key === "number" ? key.toString() : key);
-              if (key === "__proto__")
+          for (const key2 of values) {
+            if (typeof key2 === "string" || typeof key2 === "number" || typeof key2 === "symbol") {
+              recordKeys.add(typeof key2 === "number" ? key2.toString() : key2);
+              if (key2 === "__proto__")
                 continue;
-              const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+              const keyResult = def.keyType._zod.run({ value: key2, issues: [] }, ctx);
               if (keyResult instanceof Promise) {
                 throw new Error("Async schemas not supported in object keys currently");
               }
@@ -3942,8 +3942,8 @@ var init_schemas = __esm({
                   code: "invalid_key",
                   origin: "record",
                   issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
-                  input: key,
-                  path: [key],
+                  input: key2,
+                  path: [key2],
                   inst
                 });
                 continue;
@@ -3951,32 +3951,32 @@ var init_schemas = __esm({
               const outKey = keyResult.value;
               if (outKey === "__proto__")
                 continue;
-              const result = def.valueType._zod.run({ value: input2[key], issues: [] }, ctx);
+              const result = def.valueType._zod.run({ value: input2[key2], issues: [] }, ctx);
               if (result instanceof Promise) {
                 proms.push(result.then((result2) => {
                   if (result2.issues.length) {
-                    payload.issues.push(...prefixIssues(key, result2.issues));
+                    payload.issues.push(...prefixIssues(key2, result2.issues));
                   }
                   payload.value[outKey] = result2.value;
                 }));
               } else {
                 if (result.issues.length) {
-                  payload.issues.push(...prefixIssues(key, result.issues));
+                  payload.issues.push(...prefixIssues(key2, result.issues));
                 }
                 payload.value[outKey] = result.value;
               }
             }
           }
           let unrecognized;
-          for (const key in input2) {
-            if (!recordKeys.has(key)) {
+          for (const key2 in input2) {
+            if (!recordKeys.has(key2)) {
               if (def.mode === "loose") {
-                if (key === "__proto__")
+                if (key2 === "__proto__")
                   continue;
-                payload.value[key] = input2[key];
+                payload.value[key2] = input2[key2];
               } else {
                 unrecognized = unrecognized ?? [];
-                unrecognized.push(key);
+                unrecognized.push(key2);
               }
             }
           }
@@ -3992,18 +3992,18 @@ var init_schemas = __esm({
         } else {
           payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
           let unrecognized;
-          for (const key of Reflect.ownKeys(input2)) {
-            if (key === "__proto__")
+          for (const key2 of Reflect.ownKeys(input2)) {
+            if (key2 === "__proto__")
               continue;
-            if (!Object.prototype.propertyIsEnumerable.call(input2, key))
+            if (!Object.prototype.propertyIsEnumerable.call(input2, key2))
               continue;
-            let keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+            let keyResult = def.keyType._zod.run({ value: key2, issues: [] }, ctx);
             if (keyResult instanceof Promise) {
               throw new Error("Async schemas not supported in object keys currently");
             }
-            const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
+            const checkNumericKey = typeof key2 === "string" && number.test(key2) && keyResult.issues.length;
             if (checkNumericKey) {
-              const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
+              const retryResult = def.keyType._zod.run({ value: Number(key2), issues: [] }, ctx);
               if (retryResult instanceof Promise) {
                 throw new Error("Async schemas not supported in object keys currently");
               }
@@ -4013,17 +4013,17 @@ var init_schemas = __esm({
             }
             if (keyResult.issues.length) {
               if (def.mode === "loose") {
-                payload.value[key] = input2[key];
+                payload.value[key2] = input2[key2];
               } else if (values) {
                 unrecognized = unrecognized ?? [];
-                unrecognized.push(key);
+                unrecognized.push(key2);
               } else {
                 payload.issues.push({
                   code: "invalid_key",
                   origin: "record",
                   issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
-                  input: key,
-                  path: [key],
+                  input: key2,
+                  path: [key2],
                   inst
                 });
               }
@@ -4032,17 +4032,17 @@ var init_schemas = __esm({
             const outKey = keyResult.value;
             if (outKey === "__proto__")
               continue;
-            const result = def.valueType._zod.run({ value: input2[key], issues: [] }, ctx);
+            const result = def.valueType._zod.run({ value: input2[key2], issues: [] }, ctx);
             if (result instanceof Promise) {
               proms.push(result.then((result2) => {
                 if (result2.issues.length) {
-                  payload.issues.push(...prefixIssues(key, result2.issues));
+                  payload.issues.push(...prefixIssues(key2, result2.issues));
                 }
                 payload.value[outKey] = result2.value;
               }));
             } else {
               if (result.issues.length) {
-                payload.issues.push(...prefixIssues(key, result.issues));
+                payload.issues.push(...prefixIssues(key2, result.issues));
               }
               payload.value[outKey] = result.value;
             }
@@ -4082,20 +4082,20 @@ var init_schemas = __esm({
         payload.value = memo2 ? memo2.alloc(inst, payload, /* @__PURE__ */ new Map(), ctx) : /* @__PURE__ */ new Map();
         const abortEarly = ctx?.abortEarly;
         let seen = payload.issues.length;
-        for (const [key, value] of input2) {
+        for (const [key2, value] of input2) {
           if (abortEarly && payload.issues.length !== seen) {
             if (aborted(payload, seen))
               break;
             seen = payload.issues.length;
           }
-          const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+          const keyResult = def.keyType._zod.run({ value: key2, issues: [] }, ctx);
           const valueResult = def.valueType._zod.run({ value, issues: [] }, ctx);
           if (keyResult instanceof Promise || valueResult instanceof Promise) {
             proms.push(Promise.all([keyResult, valueResult]).then(([keyResult2, valueResult2]) => {
-              handleMapResult(keyResult2, valueResult2, payload, key, input2, inst, ctx);
+              handleMapResult(keyResult2, valueResult2, payload, key2, input2, inst, ctx);
             }));
           } else {
-            handleMapResult(keyResult, valueResult, payload, key, input2, inst, ctx);
+            handleMapResult(keyResult, valueResult, payload, key2, input2, inst, ctx);
           }
         }
         if (proms.length)
@@ -4592,7 +4592,7 @@ var init_schemas = __esm({
   }
 });
 
-// node_modules/zod/v4/core/memoizer.js
+// ../../work/main/node_modules/zod/v4/core/memoizer.js
 function isRef(value) {
   return value !== null && typeof value === "object";
 }
@@ -4616,8 +4616,8 @@ function isRecursive(inst, stack, resolve3) {
   };
   const shape = (sh, spread) => {
     let answer = NONE;
-    for (const key of Reflect.ownKeys(sh)) {
-      const desc = Object.getOwnPropertyDescriptor(sh, key);
+    for (const key2 of Reflect.ownKeys(sh)) {
+      const desc = Object.getOwnPropertyDescriptor(sh, key2);
       if (spread && !desc.enumerable)
         continue;
       const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve3) : NONE;
@@ -4713,8 +4713,8 @@ function isRecursive(inst, stack, resolve3) {
       break;
     default: {
       kind;
-      for (const key in def) {
-        const desc = Object.getOwnPropertyDescriptor(def, key);
+      for (const key2 in def) {
+        const desc = Object.getOwnPropertyDescriptor(def, key2);
         if (!desc || desc.get)
           continue;
         const value = desc.value;
@@ -4756,7 +4756,7 @@ function isBackEdge(ctx, value) {
 }
 var $ZodCyclicError, STATE, NO_ISSUES, recursive, NONE, ASSUMED, PROVEN, handoff, open, memo;
 var init_memoizer = __esm({
-  "node_modules/zod/v4/core/memoizer.js"() {
+  "../../work/main/node_modules/zod/v4/core/memoizer.js"() {
     init_import_meta_url();
     init_util();
     $ZodCyclicError = class extends Error {
@@ -4875,7 +4875,7 @@ var init_memoizer = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ar.js
+// ../../work/main/node_modules/zod/v4/locales/ar.js
 function ar_default() {
   return {
     localeError: error()
@@ -4883,7 +4883,7 @@ function ar_default() {
 }
 var error;
 var init_ar = __esm({
-  "node_modules/zod/v4/locales/ar.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ar.js"() {
     init_import_meta_url();
     init_util();
     error = () => {
@@ -4994,7 +4994,7 @@ var init_ar = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/az.js
+// ../../work/main/node_modules/zod/v4/locales/az.js
 function az_default() {
   return {
     localeError: error2()
@@ -5002,7 +5002,7 @@ function az_default() {
 }
 var error2;
 var init_az = __esm({
-  "node_modules/zod/v4/locales/az.js"() {
+  "../../work/main/node_modules/zod/v4/locales/az.js"() {
     init_import_meta_url();
     init_util();
     error2 = () => {
@@ -5112,7 +5112,7 @@ var init_az = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/be.js
+// ../../work/main/node_modules/zod/v4/locales/be.js
 function getBelarusianPlural(count2, one, few, many) {
   const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
@@ -5135,7 +5135,7 @@ function be_default() {
 }
 var error3;
 var init_be = __esm({
-  "node_modules/zod/v4/locales/be.js"() {
+  "../../work/main/node_modules/zod/v4/locales/be.js"() {
     init_import_meta_url();
     init_util();
     error3 = () => {
@@ -5288,7 +5288,7 @@ var init_be = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/bg.js
+// ../../work/main/node_modules/zod/v4/locales/bg.js
 function bg_default() {
   return {
     localeError: error4()
@@ -5296,7 +5296,7 @@ function bg_default() {
 }
 var error4;
 var init_bg = __esm({
-  "node_modules/zod/v4/locales/bg.js"() {
+  "../../work/main/node_modules/zod/v4/locales/bg.js"() {
     init_import_meta_url();
     init_util();
     error4 = () => {
@@ -5421,7 +5421,7 @@ var init_bg = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/bn.js
+// ../../work/main/node_modules/zod/v4/locales/bn.js
 function bn_default() {
   return {
     localeError: error5()
@@ -5429,7 +5429,7 @@ function bn_default() {
 }
 var error5;
 var init_bn = __esm({
-  "node_modules/zod/v4/locales/bn.js"() {
+  "../../work/main/node_modules/zod/v4/locales/bn.js"() {
     init_import_meta_url();
     init_util();
     error5 = () => {
@@ -5542,7 +5542,7 @@ var init_bn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ca.js
+// ../../work/main/node_modules/zod/v4/locales/ca.js
 function ca_default() {
   return {
     localeError: error6()
@@ -5550,7 +5550,7 @@ function ca_default() {
 }
 var error6;
 var init_ca = __esm({
-  "node_modules/zod/v4/locales/ca.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ca.js"() {
     init_import_meta_url();
     init_util();
     error6 = () => {
@@ -5663,7 +5663,7 @@ var init_ca = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ckb.js
+// ../../work/main/node_modules/zod/v4/locales/ckb.js
 function ckb_default() {
   return {
     localeError: error7()
@@ -5671,7 +5671,7 @@ function ckb_default() {
 }
 var error7;
 var init_ckb = __esm({
-  "node_modules/zod/v4/locales/ckb.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ckb.js"() {
     init_import_meta_url();
     init_util();
     error7 = () => {
@@ -5803,7 +5803,7 @@ var init_ckb = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/cs.js
+// ../../work/main/node_modules/zod/v4/locales/cs.js
 function cs_default() {
   return {
     localeError: error8()
@@ -5811,7 +5811,7 @@ function cs_default() {
 }
 var error8;
 var init_cs = __esm({
-  "node_modules/zod/v4/locales/cs.js"() {
+  "../../work/main/node_modules/zod/v4/locales/cs.js"() {
     init_import_meta_url();
     init_util();
     error8 = () => {
@@ -5927,7 +5927,7 @@ var init_cs = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/da.js
+// ../../work/main/node_modules/zod/v4/locales/da.js
 function da_default() {
   return {
     localeError: error9()
@@ -5935,7 +5935,7 @@ function da_default() {
 }
 var error9;
 var init_da = __esm({
-  "node_modules/zod/v4/locales/da.js"() {
+  "../../work/main/node_modules/zod/v4/locales/da.js"() {
     init_import_meta_url();
     init_util();
     error9 = () => {
@@ -6055,7 +6055,7 @@ var init_da = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/de.js
+// ../../work/main/node_modules/zod/v4/locales/de.js
 function de_default() {
   return {
     localeError: error10()
@@ -6063,7 +6063,7 @@ function de_default() {
 }
 var error10;
 var init_de = __esm({
-  "node_modules/zod/v4/locales/de.js"() {
+  "../../work/main/node_modules/zod/v4/locales/de.js"() {
     init_import_meta_url();
     init_util();
     error10 = () => {
@@ -6176,7 +6176,7 @@ var init_de = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/el.js
+// ../../work/main/node_modules/zod/v4/locales/el.js
 function el_default() {
   return {
     localeError: error11()
@@ -6184,7 +6184,7 @@ function el_default() {
 }
 var error11;
 var init_el = __esm({
-  "node_modules/zod/v4/locales/el.js"() {
+  "../../work/main/node_modules/zod/v4/locales/el.js"() {
     init_import_meta_url();
     init_util();
     error11 = () => {
@@ -6296,7 +6296,7 @@ var init_el = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/en.js
+// ../../work/main/node_modules/zod/v4/locales/en.js
 function en_default() {
   return {
     localeError: error12()
@@ -6304,7 +6304,7 @@ function en_default() {
 }
 var error12;
 var init_en = __esm({
-  "node_modules/zod/v4/locales/en.js"() {
+  "../../work/main/node_modules/zod/v4/locales/en.js"() {
     init_import_meta_url();
     init_util();
     error12 = () => {
@@ -6428,7 +6428,7 @@ var init_en = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/eo.js
+// ../../work/main/node_modules/zod/v4/locales/eo.js
 function eo_default() {
   return {
     localeError: error13()
@@ -6436,7 +6436,7 @@ function eo_default() {
 }
 var error13;
 var init_eo = __esm({
-  "node_modules/zod/v4/locales/eo.js"() {
+  "../../work/main/node_modules/zod/v4/locales/eo.js"() {
     init_import_meta_url();
     init_util();
     error13 = () => {
@@ -6550,7 +6550,7 @@ var init_eo = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/es.js
+// ../../work/main/node_modules/zod/v4/locales/es.js
 function es_default() {
   return {
     localeError: error14()
@@ -6558,7 +6558,7 @@ function es_default() {
 }
 var error14;
 var init_es = __esm({
-  "node_modules/zod/v4/locales/es.js"() {
+  "../../work/main/node_modules/zod/v4/locales/es.js"() {
     init_import_meta_url();
     init_util();
     error14 = () => {
@@ -6694,7 +6694,7 @@ var init_es = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fa.js
+// ../../work/main/node_modules/zod/v4/locales/fa.js
 function fa_default() {
   return {
     localeError: error15()
@@ -6702,7 +6702,7 @@ function fa_default() {
 }
 var error15;
 var init_fa = __esm({
-  "node_modules/zod/v4/locales/fa.js"() {
+  "../../work/main/node_modules/zod/v4/locales/fa.js"() {
     init_import_meta_url();
     init_util();
     error15 = () => {
@@ -6821,7 +6821,7 @@ var init_fa = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fi.js
+// ../../work/main/node_modules/zod/v4/locales/fi.js
 function fi_default() {
   return {
     localeError: error16()
@@ -6829,7 +6829,7 @@ function fi_default() {
 }
 var error16;
 var init_fi = __esm({
-  "node_modules/zod/v4/locales/fi.js"() {
+  "../../work/main/node_modules/zod/v4/locales/fi.js"() {
     init_import_meta_url();
     init_util();
     error16 = () => {
@@ -6946,7 +6946,7 @@ var init_fi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fr.js
+// ../../work/main/node_modules/zod/v4/locales/fr.js
 function fr_default() {
   return {
     localeError: error17()
@@ -6954,7 +6954,7 @@ function fr_default() {
 }
 var error17;
 var init_fr = __esm({
-  "node_modules/zod/v4/locales/fr.js"() {
+  "../../work/main/node_modules/zod/v4/locales/fr.js"() {
     init_import_meta_url();
     init_util();
     error17 = () => {
@@ -7083,7 +7083,7 @@ var init_fr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fr-CA.js
+// ../../work/main/node_modules/zod/v4/locales/fr-CA.js
 function fr_CA_default() {
   return {
     localeError: error18()
@@ -7091,7 +7091,7 @@ function fr_CA_default() {
 }
 var error18;
 var init_fr_CA = __esm({
-  "node_modules/zod/v4/locales/fr-CA.js"() {
+  "../../work/main/node_modules/zod/v4/locales/fr-CA.js"() {
     init_import_meta_url();
     init_util();
     error18 = () => {
@@ -7203,7 +7203,7 @@ var init_fr_CA = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/gu.js
+// ../../work/main/node_modules/zod/v4/locales/gu.js
 function gu_default() {
   return {
     localeError: error19()
@@ -7211,7 +7211,7 @@ function gu_default() {
 }
 var error19;
 var init_gu = __esm({
-  "node_modules/zod/v4/locales/gu.js"() {
+  "../../work/main/node_modules/zod/v4/locales/gu.js"() {
     init_import_meta_url();
     init_util();
     error19 = () => {
@@ -7324,7 +7324,7 @@ var init_gu = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/he.js
+// ../../work/main/node_modules/zod/v4/locales/he.js
 function he_default() {
   return {
     localeError: error20()
@@ -7332,7 +7332,7 @@ function he_default() {
 }
 var error20;
 var init_he = __esm({
-  "node_modules/zod/v4/locales/he.js"() {
+  "../../work/main/node_modules/zod/v4/locales/he.js"() {
     init_import_meta_url();
     init_util();
     error20 = () => {
@@ -7533,7 +7533,7 @@ var init_he = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hi.js
+// ../../work/main/node_modules/zod/v4/locales/hi.js
 function hi_default() {
   return {
     localeError: error21()
@@ -7541,7 +7541,7 @@ function hi_default() {
 }
 var error21;
 var init_hi = __esm({
-  "node_modules/zod/v4/locales/hi.js"() {
+  "../../work/main/node_modules/zod/v4/locales/hi.js"() {
     init_import_meta_url();
     init_util();
     error21 = () => {
@@ -7652,7 +7652,7 @@ var init_hi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hr.js
+// ../../work/main/node_modules/zod/v4/locales/hr.js
 function hr_default() {
   return {
     localeError: error22()
@@ -7660,7 +7660,7 @@ function hr_default() {
 }
 var error22;
 var init_hr = __esm({
-  "node_modules/zod/v4/locales/hr.js"() {
+  "../../work/main/node_modules/zod/v4/locales/hr.js"() {
     init_import_meta_url();
     init_util();
     error22 = () => {
@@ -7786,7 +7786,7 @@ var init_hr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hu.js
+// ../../work/main/node_modules/zod/v4/locales/hu.js
 function hu_default() {
   return {
     localeError: error23()
@@ -7794,7 +7794,7 @@ function hu_default() {
 }
 var error23;
 var init_hu = __esm({
-  "node_modules/zod/v4/locales/hu.js"() {
+  "../../work/main/node_modules/zod/v4/locales/hu.js"() {
     init_import_meta_url();
     init_util();
     error23 = () => {
@@ -7907,7 +7907,7 @@ var init_hu = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hy.js
+// ../../work/main/node_modules/zod/v4/locales/hy.js
 function getArmenianPlural(count2, one, many) {
   return Math.abs(count2) === 1 ? one : many;
 }
@@ -7925,7 +7925,7 @@ function hy_default() {
 }
 var error24;
 var init_hy = __esm({
-  "node_modules/zod/v4/locales/hy.js"() {
+  "../../work/main/node_modules/zod/v4/locales/hy.js"() {
     init_import_meta_url();
     init_util();
     error24 = () => {
@@ -8073,7 +8073,7 @@ var init_hy = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/id.js
+// ../../work/main/node_modules/zod/v4/locales/id.js
 function id_default() {
   return {
     localeError: error25()
@@ -8081,7 +8081,7 @@ function id_default() {
 }
 var error25;
 var init_id = __esm({
-  "node_modules/zod/v4/locales/id.js"() {
+  "../../work/main/node_modules/zod/v4/locales/id.js"() {
     init_import_meta_url();
     init_util();
     error25 = () => {
@@ -8192,7 +8192,7 @@ var init_id = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/is.js
+// ../../work/main/node_modules/zod/v4/locales/is.js
 function is_default() {
   return {
     localeError: error26()
@@ -8200,7 +8200,7 @@ function is_default() {
 }
 var error26;
 var init_is = __esm({
-  "node_modules/zod/v4/locales/is.js"() {
+  "../../work/main/node_modules/zod/v4/locales/is.js"() {
     init_import_meta_url();
     init_util();
     error26 = () => {
@@ -8314,7 +8314,7 @@ var init_is = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/it.js
+// ../../work/main/node_modules/zod/v4/locales/it.js
 function it_default() {
   return {
     localeError: error27()
@@ -8322,7 +8322,7 @@ function it_default() {
 }
 var error27;
 var init_it = __esm({
-  "node_modules/zod/v4/locales/it.js"() {
+  "../../work/main/node_modules/zod/v4/locales/it.js"() {
     init_import_meta_url();
     init_util();
     error27 = () => {
@@ -8435,7 +8435,7 @@ var init_it = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ja.js
+// ../../work/main/node_modules/zod/v4/locales/ja.js
 function ja_default() {
   return {
     localeError: error28()
@@ -8443,7 +8443,7 @@ function ja_default() {
 }
 var error28;
 var init_ja = __esm({
-  "node_modules/zod/v4/locales/ja.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ja.js"() {
     init_import_meta_url();
     init_util();
     error28 = () => {
@@ -8555,7 +8555,7 @@ var init_ja = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ka.js
+// ../../work/main/node_modules/zod/v4/locales/ka.js
 function ka_default() {
   return {
     localeError: error29()
@@ -8563,7 +8563,7 @@ function ka_default() {
 }
 var error29;
 var init_ka = __esm({
-  "node_modules/zod/v4/locales/ka.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ka.js"() {
     init_import_meta_url();
     init_util();
     error29 = () => {
@@ -8680,7 +8680,7 @@ var init_ka = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/km.js
+// ../../work/main/node_modules/zod/v4/locales/km.js
 function km_default() {
   return {
     localeError: error30()
@@ -8688,7 +8688,7 @@ function km_default() {
 }
 var error30;
 var init_km = __esm({
-  "node_modules/zod/v4/locales/km.js"() {
+  "../../work/main/node_modules/zod/v4/locales/km.js"() {
     init_import_meta_url();
     init_util();
     error30 = () => {
@@ -8803,18 +8803,18 @@ var init_km = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/kh.js
+// ../../work/main/node_modules/zod/v4/locales/kh.js
 function kh_default() {
   return km_default();
 }
 var init_kh = __esm({
-  "node_modules/zod/v4/locales/kh.js"() {
+  "../../work/main/node_modules/zod/v4/locales/kh.js"() {
     init_import_meta_url();
     init_km();
   }
 });
 
-// node_modules/zod/v4/locales/kn.js
+// ../../work/main/node_modules/zod/v4/locales/kn.js
 function kn_default() {
   return {
     localeError: error31()
@@ -8822,7 +8822,7 @@ function kn_default() {
 }
 var error31;
 var init_kn = __esm({
-  "node_modules/zod/v4/locales/kn.js"() {
+  "../../work/main/node_modules/zod/v4/locales/kn.js"() {
     init_import_meta_url();
     init_util();
     error31 = () => {
@@ -8937,7 +8937,7 @@ var init_kn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ko.js
+// ../../work/main/node_modules/zod/v4/locales/ko.js
 function ko_default() {
   return {
     localeError: error32()
@@ -8945,7 +8945,7 @@ function ko_default() {
 }
 var error32;
 var init_ko = __esm({
-  "node_modules/zod/v4/locales/ko.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ko.js"() {
     init_import_meta_url();
     init_util();
     error32 = () => {
@@ -9061,7 +9061,7 @@ var init_ko = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/lt.js
+// ../../work/main/node_modules/zod/v4/locales/lt.js
 function getUnitTypeFromNumber(number4) {
   const abs2 = Math.abs(number4);
   const last = abs2 % 10;
@@ -9079,7 +9079,7 @@ function lt_default() {
 }
 var capitalizeFirstCharacter, error33;
 var init_lt = __esm({
-  "node_modules/zod/v4/locales/lt.js"() {
+  "../../work/main/node_modules/zod/v4/locales/lt.js"() {
     init_import_meta_url();
     init_util();
     capitalizeFirstCharacter = (text3) => {
@@ -9276,7 +9276,7 @@ var init_lt = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/mk.js
+// ../../work/main/node_modules/zod/v4/locales/mk.js
 function mk_default() {
   return {
     localeError: error34()
@@ -9284,7 +9284,7 @@ function mk_default() {
 }
 var error34;
 var init_mk = __esm({
-  "node_modules/zod/v4/locales/mk.js"() {
+  "../../work/main/node_modules/zod/v4/locales/mk.js"() {
     init_import_meta_url();
     init_util();
     error34 = () => {
@@ -9398,7 +9398,7 @@ var init_mk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ms.js
+// ../../work/main/node_modules/zod/v4/locales/ms.js
 function ms_default() {
   return {
     localeError: error35()
@@ -9406,7 +9406,7 @@ function ms_default() {
 }
 var error35;
 var init_ms = __esm({
-  "node_modules/zod/v4/locales/ms.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ms.js"() {
     init_import_meta_url();
     init_util();
     error35 = () => {
@@ -9518,7 +9518,7 @@ var init_ms = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ne.js
+// ../../work/main/node_modules/zod/v4/locales/ne.js
 function ne_default() {
   return {
     localeError: error36()
@@ -9526,7 +9526,7 @@ function ne_default() {
 }
 var error36;
 var init_ne = __esm({
-  "node_modules/zod/v4/locales/ne.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ne.js"() {
     init_import_meta_url();
     init_util();
     error36 = () => {
@@ -9637,7 +9637,7 @@ var init_ne = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/nl.js
+// ../../work/main/node_modules/zod/v4/locales/nl.js
 function nl_default() {
   return {
     localeError: error37()
@@ -9645,7 +9645,7 @@ function nl_default() {
 }
 var error37;
 var init_nl = __esm({
-  "node_modules/zod/v4/locales/nl.js"() {
+  "../../work/main/node_modules/zod/v4/locales/nl.js"() {
     init_import_meta_url();
     init_util();
     error37 = () => {
@@ -9760,7 +9760,7 @@ var init_nl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/nn.js
+// ../../work/main/node_modules/zod/v4/locales/nn.js
 function nn_default() {
   return {
     localeError: error38()
@@ -9768,7 +9768,7 @@ function nn_default() {
 }
 var error38;
 var init_nn = __esm({
-  "node_modules/zod/v4/locales/nn.js"() {
+  "../../work/main/node_modules/zod/v4/locales/nn.js"() {
     init_import_meta_url();
     init_util();
     error38 = () => {
@@ -9881,7 +9881,7 @@ var init_nn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/no.js
+// ../../work/main/node_modules/zod/v4/locales/no.js
 function no_default() {
   return {
     localeError: error39()
@@ -9889,7 +9889,7 @@ function no_default() {
 }
 var error39;
 var init_no = __esm({
-  "node_modules/zod/v4/locales/no.js"() {
+  "../../work/main/node_modules/zod/v4/locales/no.js"() {
     init_import_meta_url();
     init_util();
     error39 = () => {
@@ -10002,7 +10002,7 @@ var init_no = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ota.js
+// ../../work/main/node_modules/zod/v4/locales/ota.js
 function ota_default() {
   return {
     localeError: error40()
@@ -10010,7 +10010,7 @@ function ota_default() {
 }
 var error40;
 var init_ota = __esm({
-  "node_modules/zod/v4/locales/ota.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ota.js"() {
     init_import_meta_url();
     init_util();
     error40 = () => {
@@ -10124,7 +10124,7 @@ var init_ota = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ps.js
+// ../../work/main/node_modules/zod/v4/locales/ps.js
 function ps_default() {
   return {
     localeError: error41()
@@ -10132,7 +10132,7 @@ function ps_default() {
 }
 var error41;
 var init_ps = __esm({
-  "node_modules/zod/v4/locales/ps.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ps.js"() {
     init_import_meta_url();
     init_util();
     error41 = () => {
@@ -10251,7 +10251,7 @@ var init_ps = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pl.js
+// ../../work/main/node_modules/zod/v4/locales/pl.js
 function pl_default() {
   return {
     localeError: error42()
@@ -10259,7 +10259,7 @@ function pl_default() {
 }
 var error42;
 var init_pl = __esm({
-  "node_modules/zod/v4/locales/pl.js"() {
+  "../../work/main/node_modules/zod/v4/locales/pl.js"() {
     init_import_meta_url();
     init_util();
     error42 = () => {
@@ -10373,7 +10373,7 @@ var init_pl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pt.js
+// ../../work/main/node_modules/zod/v4/locales/pt.js
 function pt_default() {
   return {
     localeError: error43()
@@ -10381,7 +10381,7 @@ function pt_default() {
 }
 var error43;
 var init_pt = __esm({
-  "node_modules/zod/v4/locales/pt.js"() {
+  "../../work/main/node_modules/zod/v4/locales/pt.js"() {
     init_import_meta_url();
     init_util();
     error43 = () => {
@@ -10524,7 +10524,7 @@ var init_pt = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pt-BR.js
+// ../../work/main/node_modules/zod/v4/locales/pt-BR.js
 function pt_BR_default() {
   return {
     localeError: error44()
@@ -10532,7 +10532,7 @@ function pt_BR_default() {
 }
 var error44;
 var init_pt_BR = __esm({
-  "node_modules/zod/v4/locales/pt-BR.js"() {
+  "../../work/main/node_modules/zod/v4/locales/pt-BR.js"() {
     init_import_meta_url();
     init_util();
     error44 = () => {
@@ -10676,7 +10676,7 @@ var init_pt_BR = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ro.js
+// ../../work/main/node_modules/zod/v4/locales/ro.js
 function ro_default() {
   return {
     localeError: error45()
@@ -10684,7 +10684,7 @@ function ro_default() {
 }
 var error45;
 var init_ro = __esm({
-  "node_modules/zod/v4/locales/ro.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ro.js"() {
     init_import_meta_url();
     init_util();
     error45 = () => {
@@ -10806,7 +10806,7 @@ var init_ro = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ru.js
+// ../../work/main/node_modules/zod/v4/locales/ru.js
 function getRussianPlural(count2, one, few, many) {
   const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
@@ -10829,7 +10829,7 @@ function ru_default() {
 }
 var error46;
 var init_ru = __esm({
-  "node_modules/zod/v4/locales/ru.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ru.js"() {
     init_import_meta_url();
     init_util();
     error46 = () => {
@@ -10982,7 +10982,7 @@ var init_ru = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sk.js
+// ../../work/main/node_modules/zod/v4/locales/sk.js
 function sk_default() {
   return {
     localeError: error47()
@@ -10990,7 +10990,7 @@ function sk_default() {
 }
 var error47;
 var init_sk = __esm({
-  "node_modules/zod/v4/locales/sk.js"() {
+  "../../work/main/node_modules/zod/v4/locales/sk.js"() {
     init_import_meta_url();
     init_util();
     error47 = () => {
@@ -11106,7 +11106,7 @@ var init_sk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sl.js
+// ../../work/main/node_modules/zod/v4/locales/sl.js
 function sl_default() {
   return {
     localeError: error48()
@@ -11114,7 +11114,7 @@ function sl_default() {
 }
 var error48;
 var init_sl = __esm({
-  "node_modules/zod/v4/locales/sl.js"() {
+  "../../work/main/node_modules/zod/v4/locales/sl.js"() {
     init_import_meta_url();
     init_util();
     error48 = () => {
@@ -11228,7 +11228,7 @@ var init_sl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sv.js
+// ../../work/main/node_modules/zod/v4/locales/sv.js
 function sv_default() {
   return {
     localeError: error49()
@@ -11236,7 +11236,7 @@ function sv_default() {
 }
 var error49;
 var init_sv = __esm({
-  "node_modules/zod/v4/locales/sv.js"() {
+  "../../work/main/node_modules/zod/v4/locales/sv.js"() {
     init_import_meta_url();
     init_util();
     error49 = () => {
@@ -11351,7 +11351,7 @@ var init_sv = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ta.js
+// ../../work/main/node_modules/zod/v4/locales/ta.js
 function ta_default() {
   return {
     localeError: error50()
@@ -11359,7 +11359,7 @@ function ta_default() {
 }
 var error50;
 var init_ta = __esm({
-  "node_modules/zod/v4/locales/ta.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ta.js"() {
     init_import_meta_url();
     init_util();
     error50 = () => {
@@ -11474,7 +11474,7 @@ var init_ta = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tg.js
+// ../../work/main/node_modules/zod/v4/locales/tg.js
 function tg_default() {
   return {
     localeError: error51()
@@ -11482,7 +11482,7 @@ function tg_default() {
 }
 var error51;
 var init_tg = __esm({
-  "node_modules/zod/v4/locales/tg.js"() {
+  "../../work/main/node_modules/zod/v4/locales/tg.js"() {
     init_import_meta_url();
     init_util();
     error51 = () => {
@@ -11598,7 +11598,7 @@ var init_tg = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/th.js
+// ../../work/main/node_modules/zod/v4/locales/th.js
 function th_default() {
   return {
     localeError: error52()
@@ -11606,7 +11606,7 @@ function th_default() {
 }
 var error52;
 var init_th = __esm({
-  "node_modules/zod/v4/locales/th.js"() {
+  "../../work/main/node_modules/zod/v4/locales/th.js"() {
     init_import_meta_url();
     init_util();
     error52 = () => {
@@ -11721,7 +11721,7 @@ var init_th = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tk.js
+// ../../work/main/node_modules/zod/v4/locales/tk.js
 function tk_default() {
   return {
     localeError: error53()
@@ -11729,7 +11729,7 @@ function tk_default() {
 }
 var error53;
 var init_tk = __esm({
-  "node_modules/zod/v4/locales/tk.js"() {
+  "../../work/main/node_modules/zod/v4/locales/tk.js"() {
     init_import_meta_url();
     init_util();
     error53 = () => {
@@ -11836,7 +11836,7 @@ var init_tk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tr.js
+// ../../work/main/node_modules/zod/v4/locales/tr.js
 function tr_default() {
   return {
     localeError: error54()
@@ -11844,7 +11844,7 @@ function tr_default() {
 }
 var error54;
 var init_tr = __esm({
-  "node_modules/zod/v4/locales/tr.js"() {
+  "../../work/main/node_modules/zod/v4/locales/tr.js"() {
     init_import_meta_url();
     init_util();
     error54 = () => {
@@ -11954,7 +11954,7 @@ var init_tr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/uk.js
+// ../../work/main/node_modules/zod/v4/locales/uk.js
 function uk_default() {
   return {
     localeError: error55()
@@ -11962,7 +11962,7 @@ function uk_default() {
 }
 var error55;
 var init_uk = __esm({
-  "node_modules/zod/v4/locales/uk.js"() {
+  "../../work/main/node_modules/zod/v4/locales/uk.js"() {
     init_import_meta_url();
     init_util();
     error55 = () => {
@@ -12075,18 +12075,18 @@ var init_uk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ua.js
+// ../../work/main/node_modules/zod/v4/locales/ua.js
 function ua_default() {
   return uk_default();
 }
 var init_ua = __esm({
-  "node_modules/zod/v4/locales/ua.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ua.js"() {
     init_import_meta_url();
     init_uk();
   }
 });
 
-// node_modules/zod/v4/locales/ur.js
+// ../../work/main/node_modules/zod/v4/locales/ur.js
 function ur_default() {
   return {
     localeError: error56()
@@ -12094,7 +12094,7 @@ function ur_default() {
 }
 var error56;
 var init_ur = __esm({
-  "node_modules/zod/v4/locales/ur.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ur.js"() {
     init_import_meta_url();
     init_util();
     error56 = () => {
@@ -12209,7 +12209,7 @@ var init_ur = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/uz.js
+// ../../work/main/node_modules/zod/v4/locales/uz.js
 function uz_default() {
   return {
     localeError: error57()
@@ -12217,7 +12217,7 @@ function uz_default() {
 }
 var error57;
 var init_uz = __esm({
-  "node_modules/zod/v4/locales/uz.js"() {
+  "../../work/main/node_modules/zod/v4/locales/uz.js"() {
     init_import_meta_url();
     init_util();
     error57 = () => {
@@ -12330,7 +12330,7 @@ var init_uz = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/vi.js
+// ../../work/main/node_modules/zod/v4/locales/vi.js
 function vi_default() {
   return {
     localeError: error58()
@@ -12338,7 +12338,7 @@ function vi_default() {
 }
 var error58;
 var init_vi = __esm({
-  "node_modules/zod/v4/locales/vi.js"() {
+  "../../work/main/node_modules/zod/v4/locales/vi.js"() {
     init_import_meta_url();
     init_util();
     error58 = () => {
@@ -12451,7 +12451,7 @@ var init_vi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/zh-CN.js
+// ../../work/main/node_modules/zod/v4/locales/zh-CN.js
 function zh_CN_default() {
   return {
     localeError: error59()
@@ -12459,7 +12459,7 @@ function zh_CN_default() {
 }
 var error59;
 var init_zh_CN = __esm({
-  "node_modules/zod/v4/locales/zh-CN.js"() {
+  "../../work/main/node_modules/zod/v4/locales/zh-CN.js"() {
     init_import_meta_url();
     init_util();
     error59 = () => {
@@ -12573,7 +12573,7 @@ var init_zh_CN = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/zh-TW.js
+// ../../work/main/node_modules/zod/v4/locales/zh-TW.js
 function zh_TW_default() {
   return {
     localeError: error60()
@@ -12581,7 +12581,7 @@ function zh_TW_default() {
 }
 var error60;
 var init_zh_TW = __esm({
-  "node_modules/zod/v4/locales/zh-TW.js"() {
+  "../../work/main/node_modules/zod/v4/locales/zh-TW.js"() {
     init_import_meta_url();
     init_util();
     error60 = () => {
@@ -12693,7 +12693,7 @@ var init_zh_TW = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/yo.js
+// ../../work/main/node_modules/zod/v4/locales/yo.js
 function yo_default() {
   return {
     localeError: error61()
@@ -12701,7 +12701,7 @@ function yo_default() {
 }
 var error61;
 var init_yo = __esm({
-  "node_modules/zod/v4/locales/yo.js"() {
+  "../../work/main/node_modules/zod/v4/locales/yo.js"() {
     init_import_meta_url();
     init_util();
     error61 = () => {
@@ -12813,7 +12813,7 @@ var init_yo = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/index.js
+// ../../work/main/node_modules/zod/v4/locales/index.js
 var locales_exports = {};
 __export(locales_exports, {
   ar: () => ar_default,
@@ -12881,7 +12881,7 @@ __export(locales_exports, {
   zhTW: () => zh_TW_default
 });
 var init_locales = __esm({
-  "node_modules/zod/v4/locales/index.js"() {
+  "../../work/main/node_modules/zod/v4/locales/index.js"() {
     init_import_meta_url();
     init_ar();
     init_az();
@@ -12949,13 +12949,13 @@ var init_locales = __esm({
   }
 });
 
-// node_modules/zod/v4/core/registries.js
+// ../../work/main/node_modules/zod/v4/core/registries.js
 function registry() {
   return new $ZodRegistry();
 }
 var _a2, $output, $input, $ZodRegistry, globalRegistry;
 var init_registries = __esm({
-  "node_modules/zod/v4/core/registries.js"() {
+  "../../work/main/node_modules/zod/v4/core/registries.js"() {
     init_import_meta_url();
     $output = /* @__PURE__ */ Symbol("ZodOutput");
     $input = /* @__PURE__ */ Symbol("ZodInput");
@@ -13004,7 +13004,7 @@ var init_registries = __esm({
   }
 });
 
-// node_modules/zod/v4/core/compile.js
+// ../../work/main/node_modules/zod/v4/core/compile.js
 function compileValidator(schema, parser) {
   try {
     return compileFn(schema, { assertOnly: true });
@@ -13354,11 +13354,11 @@ function generatePropertiesChecks(doc, ctx, def, accessor) {
   }
   doc.write(`if (${accessor} == null) return INVALID;`);
   const shape = def.shape;
-  for (const key of Reflect.ownKeys(shape)) {
-    const keyExpr = typeof key === "symbol" ? addConstant(ctx, key) : esc(key);
+  for (const key2 of Reflect.ownKeys(shape)) {
+    const keyExpr = typeof key2 === "symbol" ? addConstant(ctx, key2) : esc(key2);
     const inputVar = newVar(ctx);
     doc.write(`const ${inputVar} = ${accessor}[${keyExpr}];`);
-    compileChild(doc, ctx, shape[key], inputVar, false);
+    compileChild(doc, ctx, shape[key2], inputVar, false);
   }
 }
 function generatePropertyCheck(doc, ctx, def, accessor) {
@@ -13725,9 +13725,9 @@ function generateObjectCheck(doc, ctx, schema, accessor, buildsValue = true) {
     throw new ZodCompileUnsupportedError('object shape key "__proto__"');
   }
   const propOutputs = /* @__PURE__ */ new Map();
-  for (const key of allKeys) {
-    const propSchema = propShape[key];
-    const kx = keyExpr(key);
+  for (const key2 of allKeys) {
+    const propSchema = propShape[key2];
+    const kx = keyExpr(key2);
     const inputVar = newVar(ctx);
     doc.write(`const ${inputVar} = ${accessor}[${kx}];`);
     if (propSchema._zod.optin !== void 0) {
@@ -13748,14 +13748,14 @@ function generateObjectCheck(doc, ctx, schema, accessor, buildsValue = true) {
       } else {
         doc.write(`if (${outputVar2} === INVALID) return INVALID;`);
       }
-      propOutputs.set(key, outputVar2);
+      propOutputs.set(key2, outputVar2);
     } else {
       if (requiresPresenceCheck(propSchema)) {
         doc.write(`if (!(${kx} in ${accessor})) return INVALID;`);
       }
       const outputAccessor = compileChild(doc, ctx, propSchema, inputVar, buildsValue);
       if (outputAccessor !== null)
-        propOutputs.set(key, outputAccessor);
+        propOutputs.set(key2, outputAccessor);
     }
   }
   const catchall = def.catchall;
@@ -14176,9 +14176,9 @@ function generateTupleCheck(doc, ctx, schema, accessor) {
   }
   return outputVar;
 }
-function getTupleOptStart2(items, key) {
+function getTupleOptStart2(items, key2) {
   for (let i = items.length - 1; i >= 0; i--) {
-    const omittable = key === "optin" ? items[i]._zod.optin !== void 0 : items[i]._zod.optout === "optional";
+    const omittable = key2 === "optin" ? items[i]._zod.optin !== void 0 : items[i]._zod.optout === "optional";
     if (!omittable)
       return i + 1;
   }
@@ -14308,16 +14308,16 @@ function generateRecordCheck(doc, ctx, schema, accessor) {
   const keyValues = recordDef.partial ? void 0 : def.keyType._zod.values;
   if (keyValues) {
     const inputKeys = [];
-    for (const key of keyValues) {
-      if (!(typeof key === "string" || typeof key === "number" || typeof key === "symbol")) {
-        throw new ZodCompileUnsupportedError(`record key value ${String(key)}`);
+    for (const key2 of keyValues) {
+      if (!(typeof key2 === "string" || typeof key2 === "number" || typeof key2 === "symbol")) {
+        throw new ZodCompileUnsupportedError(`record key value ${String(key2)}`);
       }
-      const inputKey = typeof key === "number" ? key.toString() : key;
+      const inputKey = typeof key2 === "number" ? key2.toString() : key2;
       if (inputKey === "__proto__") {
         throw new ZodCompileUnsupportedError('record key "__proto__"');
       }
       inputKeys.push(inputKey);
-      const keyConst = addConstant(ctx, key);
+      const keyConst = addConstant(ctx, key2);
       const outKey = generateCheck(doc, ctx, def.keyType, keyConst);
       const valueVar = newVar(ctx);
       doc.write(`const ${valueVar} = ${accessor}[${literalPropertyKey(ctx, inputKey)}];`);
@@ -14395,10 +14395,10 @@ function emitOwnKeys(doc, ctx, accessor, kVar, body, onSymbol) {
   });
   doc.write(`}`);
 }
-function literalPropertyKey(ctx, key) {
-  if (typeof key === "string")
-    return esc(key);
-  return addConstant(ctx, key);
+function literalPropertyKey(ctx, key2) {
+  if (typeof key2 === "string")
+    return esc(key2);
+  return addConstant(ctx, key2);
 }
 function generateMapCheck(doc, ctx, schema, accessor) {
   const def = schema._zod.def;
@@ -14566,7 +14566,7 @@ function generateTransformCheck(doc, ctx, schema, accessor) {
 }
 var INVALID, FALLBACK_FLAG, ZodCompileAsyncError, ZodCompileUnsupportedError, WHEN_DEFAULTED_CHECKS, PATTERN_IS_COMPLETE;
 var init_compile = __esm({
-  "node_modules/zod/v4/core/compile.js"() {
+  "../../work/main/node_modules/zod/v4/core/compile.js"() {
     init_import_meta_url();
     init_core();
     init_doc();
@@ -14626,7 +14626,7 @@ var init_compile = __esm({
   }
 });
 
-// node_modules/zod/v4/core/api.js
+// ../../work/main/node_modules/zod/v4/core/api.js
 function snapshotChecks(def) {
   if (def.checks)
     def.checks = [...def.checks];
@@ -15679,7 +15679,7 @@ function _stringFormat(Class2, format, fnOrRegex, _params = {}) {
 }
 var TimePrecision;
 var init_api = __esm({
-  "node_modules/zod/v4/core/api.js"() {
+  "../../work/main/node_modules/zod/v4/core/api.js"() {
     init_import_meta_url();
     init_checks();
     init_registries();
@@ -15695,12 +15695,12 @@ var init_api = __esm({
   }
 });
 
-// node_modules/zod/v4/core/to-json-schema.js
+// ../../work/main/node_modules/zod/v4/core/to-json-schema.js
 function assignProps(target, ...sources) {
   for (const source of sources) {
-    for (const key of Reflect.ownKeys(source)) {
-      if (Object.prototype.propertyIsEnumerable.call(source, key)) {
-        assignProp(target, key, source[key]);
+    for (const key2 of Reflect.ownKeys(source)) {
+      if (Object.prototype.propertyIsEnumerable.call(source, key2)) {
+        assignProp(target, key2, source[key2]);
       }
     }
   }
@@ -15846,8 +15846,8 @@ function extractDefs(ctx, schema) {
     if (defId)
       seen.defId = defId;
     const schema2 = seen.schema;
-    for (const key in schema2) {
-      delete schema2[key];
+    for (const key2 in schema2) {
+      delete schema2[key2];
     }
     schema2.$ref = ref;
   };
@@ -15926,8 +15926,8 @@ function foldObjects(members2) {
   for (const member of members2) {
     if (typeof member !== "object" || member.type !== "object")
       return null;
-    for (const key in member) {
-      if (!FOLDABLE_KEYS.has(key))
+    for (const key2 in member) {
+      if (!FOLDABLE_KEYS.has(key2))
         return null;
     }
     objects.push(member);
@@ -15935,22 +15935,22 @@ function foldObjects(members2) {
   const properties = {};
   const required3 = /* @__PURE__ */ new Set();
   for (const object3 of objects) {
-    for (const key in object3.properties) {
-      if (Object.prototype.hasOwnProperty.call(properties, key))
+    for (const key2 in object3.properties) {
+      if (Object.prototype.hasOwnProperty.call(properties, key2))
         continue;
       const parts = [];
       for (const other of objects) {
-        const part = other.properties?.[key] ?? undeclaredConstraint(other);
+        const part = other.properties?.[key2] ?? undeclaredConstraint(other);
         if (part === null || part === void 0)
           continue;
         if (!parts.some((seen) => JSON.stringify(seen) === JSON.stringify(part)))
           parts.push(part);
       }
       const merged = parts.length === 1 ? parts[0] : foldObjects(parts) ?? { allOf: parts };
-      assignProp(properties, key, merged);
+      assignProp(properties, key2, merged);
     }
-    for (const key of object3.required ?? [])
-      required3.add(key);
+    for (const key2 of object3.required ?? [])
+      required3.add(key2);
   }
   const folded = { type: "object", properties };
   if (required3.size)
@@ -15975,8 +15975,8 @@ function foldIntersection(json2) {
   const allOf = json2.allOf;
   if (!Array.isArray(allOf) || allOf.length < 2)
     return;
-  for (const key of FOLDABLE_KEYS)
-    if (key in json2)
+  for (const key2 of FOLDABLE_KEYS)
+    if (key2 in json2)
       return;
   const unions = allOf.filter((m) => UNION_KEYS.some((k) => Array.isArray(m[k])));
   let folded = null;
@@ -16023,20 +16023,20 @@ function finalize(ctx, schema) {
       assignProps(schema2, _cached);
       const isParentRef = zodSchema._zod.parent === ref;
       if (isParentRef) {
-        for (const key in schema2) {
-          if (key === "$ref" || key === "allOf")
+        for (const key2 in schema2) {
+          if (key2 === "$ref" || key2 === "allOf")
             continue;
-          if (!(key in _cached)) {
-            delete schema2[key];
+          if (!(key2 in _cached)) {
+            delete schema2[key2];
           }
         }
       }
       if (refSchema.$ref && refSeen.def) {
-        for (const key in schema2) {
-          if (key === "$ref" || key === "allOf")
+        for (const key2 in schema2) {
+          if (key2 === "$ref" || key2 === "allOf")
             continue;
-          if (key in refSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(refSeen.def[key])) {
-            delete schema2[key];
+          if (key2 in refSeen.def && JSON.stringify(schema2[key2]) === JSON.stringify(refSeen.def[key2])) {
+            delete schema2[key2];
           }
         }
       }
@@ -16048,11 +16048,11 @@ function finalize(ctx, schema) {
       if (parentSeen?.schema.$ref) {
         schema2.$ref = parentSeen.schema.$ref;
         if (parentSeen.def) {
-          for (const key in schema2) {
-            if (key === "$ref" || key === "allOf")
+          for (const key2 in schema2) {
+            if (key2 === "$ref" || key2 === "allOf")
               continue;
-            if (key in parentSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(parentSeen.def[key])) {
-              delete schema2[key];
+            if (key2 in parentSeen.def && JSON.stringify(schema2[key2]) === JSON.stringify(parentSeen.def[key2])) {
+              delete schema2[key2];
             }
           }
         }
@@ -16185,8 +16185,8 @@ function isTransforming(_schema, _ctx) {
     return isTransforming(def.in, ctx) || isTransforming(def.out, ctx);
   }
   if (def.type === "object") {
-    for (const key in def.shape) {
-      if (isTransforming(def.shape[key], ctx))
+    for (const key2 in def.shape) {
+      if (isTransforming(def.shape[key2], ctx))
         return true;
     }
     return false;
@@ -16211,7 +16211,7 @@ function isTransforming(_schema, _ctx) {
 }
 var FOLDABLE_KEYS, UNION_KEYS, createToJSONSchemaMethod, createStandardJSONSchemaMethod;
 var init_to_json_schema = __esm({
-  "node_modules/zod/v4/core/to-json-schema.js"() {
+  "../../work/main/node_modules/zod/v4/core/to-json-schema.js"() {
     init_import_meta_url();
     init_registries();
     init_util();
@@ -16233,7 +16233,7 @@ var init_to_json_schema = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema-processors.js
+// ../../work/main/node_modules/zod/v4/core/json-schema-processors.js
 function aggregateChecks(schema) {
   const agg = {};
   const def = schema._zod.def;
@@ -16364,9 +16364,9 @@ function toJSONSchema(input2, params) {
     };
     ctx2.external = external;
     for (const entry of registry2._idmap.entries()) {
-      const [key, schema] = entry;
+      const [key2, schema] = entry;
       extractDefs(ctx2, schema);
-      assignProp(schemas, key, finalize(ctx2, schema));
+      assignProp(schemas, key2, finalize(ctx2, schema));
     }
     if (Object.keys(defs).length > 0) {
       const defsSegment = ctx2.target === "draft-2020-12" ? "$defs" : "definitions";
@@ -16383,19 +16383,19 @@ function toJSONSchema(input2, params) {
 }
 var narrowMin, narrowMax, narrowBoth, addDivisor, addPattern, intersectMime, setFormat, minContributor, maxContributor, formatContributor, contributors, formatMap, exactPatterns, exactPattern, stringProcessor, numberProcessor, booleanProcessor, bigintProcessor, symbolProcessor, nullProcessor, undefinedProcessor, voidProcessor, neverProcessor, anyProcessor, unknownProcessor, dateProcessor, enumProcessor, literalProcessor, nanProcessor, templateLiteralProcessor, fileProcessor, successProcessor, customProcessor, functionProcessor, transformProcessor, mapProcessor, setProcessor, arrayProcessor, objectProcessor, unionProcessor, intersectionProcessor, tupleProcessor, pendingRecords, recordProcessor, nullableProcessor, nonoptionalProcessor, UNREPRESENTABLE_DEFAULT, defaultProcessor, prefaultProcessor, catchProcessor, pipeProcessor, readonlyProcessor, promiseProcessor, optionalProcessor, lazyProcessor, allProcessors;
 var init_json_schema_processors = __esm({
-  "node_modules/zod/v4/core/json-schema-processors.js"() {
+  "../../work/main/node_modules/zod/v4/core/json-schema-processors.js"() {
     init_import_meta_url();
     init_regexes();
     init_schemas();
     init_to_json_schema();
     init_util();
-    narrowMin = (agg, key, value) => {
-      if (agg[key] === void 0 || value > agg[key])
-        agg[key] = value;
+    narrowMin = (agg, key2, value) => {
+      if (agg[key2] === void 0 || value > agg[key2])
+        agg[key2] = value;
     };
-    narrowMax = (agg, key, value) => {
-      if (agg[key] === void 0 || value < agg[key])
-        agg[key] = value;
+    narrowMax = (agg, key2, value) => {
+      if (agg[key2] === void 0 || value < agg[key2])
+        agg[key2] = value;
     };
     narrowBoth = (agg, value) => {
       narrowMin(agg, "minimum", value);
@@ -16695,17 +16695,17 @@ var init_json_schema_processors = __esm({
       }
       json2.type = "object";
       json2.properties = {};
-      for (const key in shape) {
-        assignProp(json2.properties, key, processSchema(shape[key], ctx, {
+      for (const key2 in shape) {
+        assignProp(json2.properties, key2, processSchema(shape[key2], ctx, {
           ...params,
-          path: [...params.path, "properties", key]
+          path: [...params.path, "properties", key2]
         }));
       }
       const requiredKeys = [];
-      for (const key of Object.keys(shape)) {
-        const field2 = def.shape[key];
+      for (const key2 of Object.keys(shape)) {
+        const field2 = def.shape[key2];
         if (ctx.io === "input" ? inputOptin(field2) === void 0 : field2._zod.optout === void 0) {
-          requiredKeys.push(key);
+          requiredKeys.push(key2);
         }
       }
       if (requiredKeys.length > 0) {
@@ -16991,10 +16991,10 @@ var init_json_schema_processors = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema-generator.js
+// ../../work/main/node_modules/zod/v4/core/json-schema-generator.js
 var JSONSchemaGenerator;
 var init_json_schema_generator = __esm({
-  "node_modules/zod/v4/core/json-schema-generator.js"() {
+  "../../work/main/node_modules/zod/v4/core/json-schema-generator.js"() {
     init_import_meta_url();
     init_json_schema_processors();
     init_to_json_schema();
@@ -17077,15 +17077,15 @@ var init_json_schema_generator = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema.js
+// ../../work/main/node_modules/zod/v4/core/json-schema.js
 var json_schema_exports = {};
 var init_json_schema = __esm({
-  "node_modules/zod/v4/core/json-schema.js"() {
+  "../../work/main/node_modules/zod/v4/core/json-schema.js"() {
     init_import_meta_url();
   }
 });
 
-// node_modules/zod/v4/core/index.js
+// ../../work/main/node_modules/zod/v4/core/index.js
 var core_exports2 = {};
 __export(core_exports2, {
   $ZodAny: () => $ZodAny,
@@ -17402,7 +17402,7 @@ __export(core_exports2, {
   withParser: () => withParser
 });
 var init_core2 = __esm({
-  "node_modules/zod/v4/core/index.js"() {
+  "../../work/main/node_modules/zod/v4/core/index.js"() {
     init_import_meta_url();
     init_core();
     init_parse();
@@ -17426,7 +17426,7 @@ var init_core2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/checks.js
+// ../../work/main/node_modules/zod/v4/classic/checks.js
 var checks_exports2 = {};
 __export(checks_exports2, {
   endsWith: () => _endsWith,
@@ -17461,30 +17461,30 @@ __export(checks_exports2, {
   uppercase: () => _uppercase
 });
 var init_checks2 = __esm({
-  "node_modules/zod/v4/classic/checks.js"() {
+  "../../work/main/node_modules/zod/v4/classic/checks.js"() {
     init_import_meta_url();
     init_core2();
   }
 });
 
-// node_modules/zod/v4/classic/errors.js
-function _lazyMethod(proto, key, make) {
-  Object.defineProperty(proto, key, {
+// ../../work/main/node_modules/zod/v4/classic/errors.js
+function _lazyMethod(proto, key2, make) {
+  Object.defineProperty(proto, key2, {
     configurable: true,
     enumerable: false,
     get() {
       const value = make(this);
-      Object.defineProperty(this, key, { value, configurable: true, writable: true });
+      Object.defineProperty(this, key2, { value, configurable: true, writable: true });
       return value;
     },
     set(value) {
-      Object.defineProperty(this, key, { value, configurable: true, writable: true });
+      Object.defineProperty(this, key2, { value, configurable: true, writable: true });
     }
   });
 }
 var _installedErrorProtos, initializer2, ZodError, ZodRealError;
 var init_errors2 = __esm({
-  "node_modules/zod/v4/classic/errors.js"() {
+  "../../work/main/node_modules/zod/v4/classic/errors.js"() {
     init_import_meta_url();
     init_core2();
     init_core2();
@@ -17522,10 +17522,10 @@ var init_errors2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/parse.js
+// ../../work/main/node_modules/zod/v4/classic/parse.js
 var parse2, parseAsync2, safeParse2, safeParseAsync2, encode2, decode2, encodeAsync2, decodeAsync2, safeEncode2, safeDecode2, safeEncodeAsync2, safeDecodeAsync2;
 var init_parse2 = __esm({
-  "node_modules/zod/v4/classic/parse.js"() {
+  "../../work/main/node_modules/zod/v4/classic/parse.js"() {
     init_import_meta_url();
     init_core2();
     init_errors2();
@@ -17545,7 +17545,7 @@ var init_parse2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/schemas.js
+// ../../work/main/node_modules/zod/v4/classic/schemas.js
 var schemas_exports2 = {};
 __export(schemas_exports2, {
   ZodAny: () => ZodAny,
@@ -18219,7 +18219,7 @@ function preprocess(fn, schema) {
 }
 var ZodType, _ZodString, ZodString, ZodStringFormat, ZodISODateTime, ZodISODate, ZodISOTime, ZodISODuration, ZodEmail, ZodGUID, ZodUUID, ZodURL, ZodEmoji, ZodNanoID, ZodCUID, ZodCUID2, ZodULID, ZodXID, ZodKSUID, ZodIPv4, ZodMAC, ZodIPv6, ZodCIDRv4, ZodCIDRv6, ZodBase64, ZodBase64URL, ZodE164, ZodCreditCard, ZodIBAN, ZodJWT, ZodCustomStringFormat, ZodNumber, ZodNumberFormat, ZodBoolean, ZodBigInt, ZodBigIntFormat, ZodSymbol, ZodUndefined, ZodNull, ZodAny, ZodUnknown, ZodNever, ZodVoid, ZodDate, ZodArray, ZodObject, ZodUnion, ZodXor, ZodDiscriminatedUnion, ZodIntersection, ZodTuple, ZodRecord, ZodMap, ZodSet, ZodEnum, ZodLiteral, ZodFile, ZodTransform, ZodOptional, ZodExactOptional, ZodNullable, ZodDefault, ZodPrefault, ZodNonOptional, ZodSuccess, ZodCatch, ZodNaN, ZodPipe, ZodCodec, ZodPreprocess, ZodReadonly, ZodTemplateLiteral, ZodLazy, ZodPromise, ZodFunction, ZodCustom, describe2, meta2, ZodInstanceOf, stringbool;
 var init_schemas2 = __esm({
-  "node_modules/zod/v4/classic/schemas.js"() {
+  "../../work/main/node_modules/zod/v4/classic/schemas.js"() {
     init_import_meta_url();
     init_core2();
     init_core2();
@@ -19203,7 +19203,7 @@ var init_schemas2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/compat.js
+// ../../work/main/node_modules/zod/v4/classic/compat.js
 function setErrorMap(map2) {
   config({
     customError: map2
@@ -19214,7 +19214,7 @@ function getErrorMap() {
 }
 var ZodIssueCode, ZodFirstPartyTypeKind;
 var init_compat = __esm({
-  "node_modules/zod/v4/classic/compat.js"() {
+  "../../work/main/node_modules/zod/v4/classic/compat.js"() {
     init_import_meta_url();
     init_core2();
     ZodIssueCode = {
@@ -19235,7 +19235,7 @@ var init_compat = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/iso.js
+// ../../work/main/node_modules/zod/v4/classic/iso.js
 var iso_exports = {};
 __export(iso_exports, {
   ZodISODate: () => ZodISODate,
@@ -19260,7 +19260,7 @@ function duration2(params) {
   return _isoDuration(ZodISODuration, params);
 }
 var init_iso = __esm({
-  "node_modules/zod/v4/classic/iso.js"() {
+  "../../work/main/node_modules/zod/v4/classic/iso.js"() {
     init_import_meta_url();
     init_core2();
     init_schemas2();
@@ -19268,7 +19268,7 @@ var init_iso = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/from-json-schema.js
+// ../../work/main/node_modules/zod/v4/classic/from-json-schema.js
 function detectVersion(schema, defaultTarget) {
   const $schema = schema.$schema;
   if ($schema === "https://json-schema.org/draft/2020-12/schema") {
@@ -19298,11 +19298,11 @@ function resolveRef(ref, ctx) {
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
   if (path[0] === defsKey) {
-    const key = path[1] === void 0 ? void 0 : decodeJSONPointerSegment(path[1]);
-    if (!key || !ctx.defs[key]) {
+    const key2 = path[1] === void 0 ? void 0 : decodeJSONPointerSegment(path[1]);
+    if (!key2 || !ctx.defs[key2]) {
       throw new Error(`Reference not found: ${ref}`);
     }
-    return ctx.defs[key];
+    return ctx.defs[key2];
   }
   throw new Error(`Reference not found: ${ref}`);
 }
@@ -19337,16 +19337,16 @@ function checkObjectGuards(objectSchema, guards) {
       });
     }
     if (guards.keySchema) {
-      for (const key of keys) {
-        const result = guards.keySchema.safeParse(key);
+      for (const key2 of keys) {
+        const result = guards.keySchema.safeParse(key2);
         if (result.success)
           continue;
         payload.issues.push({
           code: "invalid_key",
           origin: "record",
           issues: result.error.issues,
-          input: key,
-          path: [key],
+          input: key2,
+          path: [key2],
           continue: true
         });
       }
@@ -19371,20 +19371,20 @@ function canonicalKey(value, seen) {
     if (Array.isArray(value)) {
       const parts2 = [];
       for (const item2 of value) {
-        const key = canonicalKey(item2, seen);
-        if (key === null)
+        const key2 = canonicalKey(item2, seen);
+        if (key2 === null)
           return null;
-        parts2.push(key);
+        parts2.push(key2);
       }
       return `a${parts2.length}:[${parts2.join(",")}]`;
     }
     const keys = Object.keys(value).sort();
     const parts = [];
     for (const k of keys) {
-      const key = canonicalKey(value[k], seen);
-      if (key === null)
+      const key2 = canonicalKey(value[k], seen);
+      if (key2 === null)
         return null;
-      parts.push(`${k.length}:${k}=${key}`);
+      parts.push(`${k.length}:${k}=${key2}`);
     }
     return `o${parts.length}:{${parts.join(",")}}`;
   } finally {
@@ -19398,10 +19398,10 @@ function containsRef(value) {
     return value.some(containsRef);
   if (typeof value.$ref === "string")
     return true;
-  return Object.entries(value).some(([key, sub]) => {
-    if (SCHEMA_KEYWORDS.has(key))
+  return Object.entries(value).some(([key2, sub]) => {
+    if (SCHEMA_KEYWORDS.has(key2))
       return containsRef(sub);
-    if (!SCHEMA_MAP_KEYWORDS.has(key) || typeof sub !== "object" || sub === null)
+    if (!SCHEMA_MAP_KEYWORDS.has(key2) || typeof sub !== "object" || sub === null)
       return false;
     return Object.values(sub).some(containsRef);
   });
@@ -19417,12 +19417,12 @@ function checkArrayGuards(arraySchema, guards) {
     if (guards.uniqueItems === true) {
       const firstSeen = /* @__PURE__ */ new Map();
       for (let i = 0; i < items.length; i++) {
-        const key = canonicalKey(items[i], /* @__PURE__ */ new Set());
-        if (key === null)
+        const key2 = canonicalKey(items[i], /* @__PURE__ */ new Set());
+        if (key2 === null)
           continue;
-        const first = firstSeen.get(key);
+        const first = firstSeen.get(key2);
         if (first === void 0) {
-          firstSeen.set(key, i);
+          firstSeen.set(key2, i);
           continue;
         }
         payload.issues.push({
@@ -19660,9 +19660,9 @@ function convertBaseSchema(schema, ctx) {
       const properties = schema.properties || {};
       const requiredSet = new Set(schema.required || []);
       const additionalSchema = typeof schema.additionalProperties === "object" ? convertSchema(schema.additionalProperties, ctx) : void 0;
-      for (const [key, propSchema] of Object.entries(properties)) {
+      for (const [key2, propSchema] of Object.entries(properties)) {
         const propZodSchema = convertSchema(propSchema, ctx);
-        assignProp(shape, key, requiredSet.has(key) ? propZodSchema : propZodSchema.optional());
+        assignProp(shape, key2, requiredSet.has(key2) ? propZodSchema : propZodSchema.optional());
       }
       if (schema.patternProperties) {
         const patternProps = schema.patternProperties;
@@ -19697,12 +19697,12 @@ function convertBaseSchema(schema, ctx) {
             if (!isPlainObject(payload.value))
               return;
             const unrecognized = [];
-            for (const key of Object.keys(payload.value)) {
-              if (propertyKeys.includes(key))
+            for (const key2 of Object.keys(payload.value)) {
+              if (propertyKeys.includes(key2))
                 continue;
-              if (patterns2.some((regex) => regex.test(key)))
+              if (patterns2.some((regex) => regex.test(key2)))
                 continue;
-              unrecognized.push(key);
+              unrecognized.push(key2);
             }
             if (unrecognized.length) {
               payload.issues.push({
@@ -19833,38 +19833,38 @@ function convertSchema(schema, ctx) {
   }
   const extraMeta = {};
   const coreMetadataKeys = ["$id", "id", "$comment", "$anchor", "$vocabulary", "$dynamicRef", "$dynamicAnchor"];
-  for (const key of coreMetadataKeys) {
-    if (key in schema) {
-      extraMeta[key] = schema[key];
+  for (const key2 of coreMetadataKeys) {
+    if (key2 in schema) {
+      extraMeta[key2] = schema[key2];
     }
   }
   const contentMetadataKeys = ["contentEncoding", "contentMediaType", "contentSchema"];
-  for (const key of contentMetadataKeys) {
-    if (key in schema) {
-      extraMeta[key] = schema[key];
+  for (const key2 of contentMetadataKeys) {
+    if (key2 in schema) {
+      extraMeta[key2] = schema[key2];
     }
   }
   if (schema.type === "object" && schema.$ref === void 0) {
     if (schema.propertyNames !== void 0 && !containsRef(schema.propertyNames)) {
       extraMeta.propertyNames = schema.propertyNames;
     }
-    for (const key of ["minProperties", "maxProperties"]) {
-      if (schema[key] !== void 0)
-        extraMeta[key] = schema[key];
+    for (const key2 of ["minProperties", "maxProperties"]) {
+      if (schema[key2] !== void 0)
+        extraMeta[key2] = schema[key2];
     }
   }
   if (schema.type === "array" && schema.$ref === void 0) {
     if (schema.contains !== void 0 && !containsRef(schema.contains)) {
       extraMeta.contains = schema.contains;
     }
-    for (const key of ["uniqueItems", "minContains", "maxContains"]) {
-      if (schema[key] !== void 0)
-        extraMeta[key] = schema[key];
+    for (const key2 of ["uniqueItems", "minContains", "maxContains"]) {
+      if (schema[key2] !== void 0)
+        extraMeta[key2] = schema[key2];
     }
   }
-  for (const key of Object.keys(schema)) {
-    if (!RECOGNIZED_KEYS.has(key)) {
-      assignProp(extraMeta, key, schema[key]);
+  for (const key2 of Object.keys(schema)) {
+    if (!RECOGNIZED_KEYS.has(key2)) {
+      assignProp(extraMeta, key2, schema[key2]);
     }
   }
   if (Object.keys(extraMeta).length > 0) {
@@ -19899,7 +19899,7 @@ function fromJSONSchema(schema, params) {
 }
 var z, RECOGNIZED_KEYS, SCHEMA_KEYWORDS, SCHEMA_MAP_KEYWORDS, fullTime;
 var init_from_json_schema = __esm({
-  "node_modules/zod/v4/classic/from-json-schema.js"() {
+  "../../work/main/node_modules/zod/v4/classic/from-json-schema.js"() {
     init_import_meta_url();
     init_registries();
     init_util();
@@ -20012,7 +20012,7 @@ var init_from_json_schema = __esm({
   }
 });
 
-// node_modules/zod/v4/core/visit.js
+// ../../work/main/node_modules/zod/v4/core/visit.js
 function visit(schema, fnOrHandlers) {
   const fn = typeof fnOrHandlers === "function" ? fnOrHandlers : (node2, rewritten) => {
     const h = fnOrHandlers[node2._zod.def.type];
@@ -20167,7 +20167,7 @@ function visit(schema, fnOrHandlers) {
 }
 var RESOLVING;
 var init_visit = __esm({
-  "node_modules/zod/v4/core/visit.js"() {
+  "../../work/main/node_modules/zod/v4/core/visit.js"() {
     init_import_meta_url();
     init_schemas();
     init_util();
@@ -20175,7 +20175,7 @@ var init_visit = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/deep-partial.js
+// ../../work/main/node_modules/zod/v4/classic/deep-partial.js
 function deepPartial(schema) {
   return visit(schema, {
     object: (s) => s.partial(),
@@ -20187,14 +20187,14 @@ function deepPartial(schema) {
   });
 }
 var init_deep_partial = __esm({
-  "node_modules/zod/v4/classic/deep-partial.js"() {
+  "../../work/main/node_modules/zod/v4/classic/deep-partial.js"() {
     init_import_meta_url();
     init_visit();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/in-out.js
+// ../../work/main/node_modules/zod/v4/classic/in-out.js
 function withChecks(side, checks) {
   if (!checks?.length)
     return side;
@@ -20224,7 +20224,7 @@ function output(schema) {
   });
 }
 var init_in_out = __esm({
-  "node_modules/zod/v4/classic/in-out.js"() {
+  "../../work/main/node_modules/zod/v4/classic/in-out.js"() {
     init_import_meta_url();
     init_util();
     init_visit();
@@ -20232,7 +20232,7 @@ var init_in_out = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/coerce.js
+// ../../work/main/node_modules/zod/v4/classic/coerce.js
 var coerce_exports = {};
 __export(coerce_exports, {
   bigint: () => bigint3,
@@ -20257,14 +20257,14 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 var init_coerce = __esm({
-  "node_modules/zod/v4/classic/coerce.js"() {
+  "../../work/main/node_modules/zod/v4/classic/coerce.js"() {
     init_import_meta_url();
     init_core2();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/external.js
+// ../../work/main/node_modules/zod/v4/classic/external.js
 var external_exports = {};
 __export(external_exports, {
   $brand: () => $brand,
@@ -20527,7 +20527,7 @@ __export(external_exports, {
   xor: () => xor
 });
 var init_external = __esm({
-  "node_modules/zod/v4/classic/external.js"() {
+  "../../work/main/node_modules/zod/v4/classic/external.js"() {
     init_import_meta_url();
     init_core2();
     init_schemas2();
@@ -20547,9 +20547,9 @@ var init_external = __esm({
   }
 });
 
-// node_modules/zod/index.js
+// ../../work/main/node_modules/zod/index.js
 var init_zod = __esm({
-  "node_modules/zod/index.js"() {
+  "../../work/main/node_modules/zod/index.js"() {
     init_import_meta_url();
     init_external();
     init_external();
@@ -20558,8 +20558,8 @@ var init_zod = __esm({
 
 // src/common/control-chars.ts
 function pattern(o) {
-  const key = JSON.stringify([o.as === "space", o.keep ?? "", o.ascii ?? false, o.lineSeparators ?? true, o.also ?? ""]);
-  let re = patterns.get(key);
+  const key2 = JSON.stringify([o.as === "space", o.keep ?? "", o.ascii ?? false, o.lineSeparators ?? true, o.also ?? ""]);
+  let re = patterns.get(key2);
   if (!re) {
     let set2 = "";
     for (let c = 0; c < 32; c++) if (!o.keep?.includes(String.fromCharCode(c))) set2 += `\\u${c.toString(16).padStart(4, "0")}`;
@@ -20567,7 +20567,7 @@ function pattern(o) {
     if (!o.ascii) set2 += `\\u0080-\\u009f\\u202a-\\u202e\\u2066-\\u2069${o.lineSeparators === false ? "" : "\\u2028\\u2029"}`;
     set2 += (o.also ?? "").replace(/[\\\]^-]/g, "\\$&");
     re = new RegExp(`[${set2}]${o.as === "space" ? "+" : ""}`, "g");
-    patterns.set(key, re);
+    patterns.set(key2, re);
   }
   return re;
 }
@@ -20627,8 +20627,8 @@ var init_errors3 = __esm({
        * move the cursor or recolour the terminal.
        */
       toLine() {
-        const line = this.hint ? `${this.message} (${this.hint})` : this.message;
-        return sanitizeControl(line.replace(/[ \t]*[\r\n\u2028\u2029][ \t\r\n\u2028\u2029]*/g, " "), { as: "escape" });
+        const line2 = this.hint ? `${this.message} (${this.hint})` : this.message;
+        return sanitizeControl(line2.replace(/[ \t]*[\r\n\u2028\u2029][ \t\r\n\u2028\u2029]*/g, " "), { as: "escape" });
       }
     };
   }
@@ -20655,7 +20655,7 @@ function say(sentence, fix) {
 }
 function sayPerKey(keys, sentence, fix) {
   const perKey = {};
-  for (const key of keys.map(String)) perKey[key] = fix ? { sentence: sentence(key), fix: fix(key) } : { sentence: sentence(key) };
+  for (const key2 of keys.map(String)) perKey[key2] = fix ? { sentence: sentence(key2), fix: fix(key2) } : { sentence: sentence(key2) };
   return OWN + JSON.stringify({ sentence: sentence(String(keys[0])), perKey });
 }
 function said(message) {
@@ -20683,9 +20683,9 @@ function schemaProblems(issues, value) {
     const own2 = said(issue2.message);
     const params = issue2.code === "custom" ? issue2.params : void 0;
     if (issue2.code === "unrecognized_keys" && own2?.perKey) {
-      for (const key of issue2.keys) {
-        const k = own2.perKey[key];
-        problems.push({ path: [...issue2.path, key], code: issue2.code, message: k.sentence, own: true, ...k.fix !== void 0 && { fix: k.fix }, issue: issue2 });
+      for (const key2 of issue2.keys) {
+        const k = own2.perKey[key2];
+        problems.push({ path: [...issue2.path, key2], code: issue2.code, message: k.sentence, own: true, ...k.fix !== void 0 && { fix: k.fix }, issue: issue2 });
       }
       continue;
     }
@@ -20709,7 +20709,7 @@ function unknownKeysFirst(problems) {
       continue;
     }
     const object3 = problem.issue.path;
-    const within = (p) => p.code !== "unrecognized_keys" && object3.every((key, i) => p.path[i] === key);
+    const within = (p) => p.code !== "unrecognized_keys" && object3.every((key2, i) => p.path[i] === key2);
     const first = out.findIndex(within);
     if (first === -1) out.push(problem);
     else out.splice(first, 0, problem);
@@ -20740,18 +20740,18 @@ function isZodDefault(message) {
 }
 function formatPath(path) {
   let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else if (typeof key === "string" && /^[A-Za-z_$][\w$-]*$/.test(key)) out += out === "" ? key : `.${key}`;
-    else out += `[${JSON.stringify(String(key))}]`;
+  for (const key2 of path) {
+    if (typeof key2 === "number") out += `[${key2}]`;
+    else if (typeof key2 === "string" && /^[A-Za-z_$][\w$-]*$/.test(key2)) out += out === "" ? key2 : `.${key2}`;
+    else out += `[${JSON.stringify(String(key2))}]`;
   }
   return out;
 }
 function valueAt(root, path) {
   let v = root;
-  for (const key of path) {
+  for (const key2 of path) {
     if (v === null || typeof v !== "object") return void 0;
-    v = v[key];
+    v = v[key2];
   }
   return v;
 }
@@ -20802,18 +20802,118 @@ var init_types = __esm({
 });
 
 // src/tar/headers.ts
-function decodePaxSize(value) {
-  return /^[0-9]+$/.test(value) ? Number.parseInt(value, 10) : Number.NaN;
+function formatOf(block) {
+  let recorded;
+  try {
+    recorded = parseOctal(block, 148, 8, "checksum");
+  } catch {
+    throw new TarFormatError("bad header checksum (not an octal number)");
+  }
+  if (recorded !== checksumOf(block) && recorded !== signedChecksumOf(block)) throw new TarFormatError("bad header checksum");
+  const magic = block.toString("latin1", 257, 263);
+  if (magic === "ustar\0") return block.toString("latin1", 508, 512) === "tar\0" ? "star" : "ustar";
+  if (magic === "ustar " && block.toString("latin1", 263, 265) === " \0") return "gnu";
+  return "v7";
 }
-function sparsePax(header, pax) {
-  const major = pax["GNU.sparse.major"] ?? "";
-  const minor = pax["GNU.sparse.minor"] ?? "";
-  const known = major === "0" && (minor === "0" || minor === "1") || major === "1" && minor === "0";
-  if (!known && (major !== "" || minor !== "" || !(pax["GNU.sparse.map"] || pax["GNU.sparse.offset"]))) return;
+function readHeader(block, format) {
+  const size = parseNumeric(block, 124, 12, "size");
+  parseNumeric(block, 100, 8, "mode");
+  parseNumeric(block, 108, 8, "uid");
+  parseNumeric(block, 116, 8, "gid");
+  parseNumeric(block, 136, 12, "mtime");
+  let name = decodeString(block, 0, 100);
+  if (format === "v7") return { name, size, devmajor: 0, devminor: 0 };
+  const devmajor = parseNumeric(block, 329, 8, "devmajor");
+  const devminor = parseNumeric(block, 337, 8, "devminor");
+  let prefix = "";
+  if (format === "ustar") prefix = decodeString(block, 345, 155);
+  if (format === "star") {
+    prefix = decodeString(block, 345, 131);
+    parseNumeric(block, 476, 12, "atime");
+    parseNumeric(block, 488, 12, "ctime");
+  }
+  if (format === "gnu" && !(gnuTimeParses(block, 345) && gnuTimeParses(block, 357))) {
+    let end = 345;
+    while (end < 500 && block[end] !== 0) end++;
+    if (block.subarray(345, end).every((b) => b < 128)) prefix = block.toString("latin1", 345, end);
+  }
+  if (prefix !== "") name = `${prefix}/${name}`;
+  return { name, size, devmajor, devminor };
+}
+function gnuTimeParses(block, start) {
+  if (block[start] === 0) return true;
+  try {
+    parseNumeric(block, start, 12, "time");
+    return true;
+  } catch {
+    return false;
+  }
+}
+function oldGnuSparse(header, block, format, stored) {
+  if (format !== "gnu") throw new TarFormatError(`old GNU sparse entry "${header.name}" in a non-GNU header`);
+  let size;
+  const entries = [];
+  try {
+    size = parseNumeric(block, 483, 12, "sparse real size");
+    for (let i = 0; i < 4; i++) {
+      const at2 = 386 + i * 24;
+      if (block[at2] === 0) break;
+      entries.push({ offset: parseNumeric(block, at2, 12, "sparse offset"), length: parseNumeric(block, at2 + 12, 12, "sparse length") });
+    }
+  } catch (err) {
+    if (!(err instanceof FieldError)) throw err;
+    throw new TarFormatError(`old GNU sparse entry "${header.name}" has an unreadable ${err.message}`);
+  }
+  if (block[482] > 0) throw new TarFormatError(`old GNU sparse entry "${header.name}" continues its map in extension headers`);
+  checkSparse(header.name, entries, size, stored);
+  header.size = size;
   header.sparse = true;
-  if (pax["GNU.sparse.name"]) header.name = pax["GNU.sparse.name"];
-  const size = pax["GNU.sparse.size"] || pax["GNU.sparse.realsize"];
-  if (size) header.size = decodePaxSize(size);
+}
+function sparsePax(header, pax, headerOnly, stored) {
+  const major = pax.get("GNU.sparse.major") ?? "";
+  const minor = pax.get("GNU.sparse.minor") ?? "";
+  let is1x0;
+  if (major === "0" && (minor === "0" || minor === "1")) is1x0 = false;
+  else if (major === "1" && minor === "0") is1x0 = true;
+  else if (major !== "" || minor !== "") return;
+  else if (pax.get("GNU.sparse.map")) is1x0 = false;
+  else return;
+  if (pax.get("GNU.sparse.name")) header.name = pax.get("GNU.sparse.name");
+  const size = pax.get("GNU.sparse.size") || pax.get("GNU.sparse.realsize");
+  if (size) header.size = paxInt(size, "GNU.sparse.size");
+  if (headerOnly) throw new TarFormatError(`entry "${header.name}" without a body has a GNU sparse map`);
+  if (is1x0) {
+    if (stored < TAR_BLOCK) throw new TarFormatError(`sparse entry "${header.name}" is too short for its GNU sparse 1.0 map`);
+    if (header.size < 0) throw new TarFormatError(`sparse entry "${header.name}" has a negative size`);
+  } else {
+    checkSparse(header.name, sparseMap0x1(header.name, pax), header.size, stored);
+  }
+  header.sparse = true;
+}
+function sparseMap0x1(name, pax) {
+  const count2 = goParseInt(pax.get("GNU.sparse.numblocks") ?? "");
+  if (count2 === void 0 || count2 < 0) throw new TarFormatError(`sparse entry "${name}" has no valid GNU.sparse.numblocks`);
+  const map2 = pax.get("GNU.sparse.map") ?? "";
+  const fields = map2 === "" ? [] : map2.split(",");
+  if (fields.length !== 2 * count2) throw new TarFormatError(`sparse entry "${name}": GNU.sparse.map has ${fields.length} numbers for ${count2} blocks`);
+  const entries = [];
+  for (let i = 0; i < fields.length; i += 2) {
+    entries.push({ offset: paxInt(fields[i], "GNU.sparse.map"), length: paxInt(fields[i + 1], "GNU.sparse.map") });
+  }
+  return entries;
+}
+function checkSparse(name, entries, size, stored) {
+  if (size < 0) throw new TarFormatError(`sparse entry "${name}" has a negative size`);
+  let end = 0;
+  let data = 0;
+  for (const { offset, length } of entries) {
+    if (offset < 0 || length < 0 || offset + length > size || end > offset) {
+      throw new TarFormatError(`sparse entry "${name}" has a fragment (${offset}, ${length}) out of order or outside its ${size} bytes`);
+    }
+    end = offset + length;
+    data += length;
+  }
+  if (data !== stored) throw new TarFormatError(`sparse entry "${name}" stores ${stored} bytes for ${data} bytes of fragments`);
 }
 function padding(size) {
   const over = size % TAR_BLOCK;
@@ -20840,48 +20940,105 @@ function decodeString(buf, start, length) {
   while (end < start + length && buf[end] !== 0) end++;
   return buf.toString("utf8", start, end);
 }
-function decodeNumber(buf, start, length) {
-  const field2 = buf.subarray(start, start + length);
-  if (field2[0] & 128) {
-    if (field2[0] !== 128 && field2[0] !== 255) return Number.NaN;
-    const positive = field2[0] === 128;
-    let value = 0;
-    for (let i = 1; i < field2.length; i++) value = value * 256 + (positive ? field2[i] : 255 - field2[i]);
-    return positive ? value : -value;
+function parseNumeric(buf, start, length, field2) {
+  if (!(buf[start] & 128)) return parseOctal(buf, start, length, field2);
+  const inv = buf[start] & 64 ? 255 : 0;
+  let x = 0n;
+  for (let i = 0; i < length; i++) {
+    let c = buf[start + i] ^ inv;
+    if (i === 0) c &= 127;
+    if (x >> 56n > 0n) throw new FieldError(`${field2} field (base-256, over 63 bits)`);
+    x = x << 8n | BigInt(c);
   }
-  let from = 0;
-  while (from < field2.length && field2[from] === 32) from++;
-  let end = field2.indexOf(32, from);
-  if (end < 0) end = field2.length;
-  while (from < end && field2[from] === 0) from++;
-  if (end === from) return 0;
-  return Number.parseInt(field2.toString("utf8", from, end), 8);
+  if (x >> 63n > 0n) throw new FieldError(`${field2} field (base-256, over 63 bits)`);
+  return Number(inv ? -x - 1n : x);
 }
-function decodePax(body) {
-  const out = {};
-  let rest = body;
-  while (rest.length > 0) {
-    let space = 0;
-    while (space < rest.length && rest[space] !== 32) space++;
-    const len = Number.parseInt(rest.toString("utf8", 0, space), 10);
-    if (!len) return out;
-    if (len < 0) throw new TarFormatError(`a pax record of length ${len}`);
-    const record2 = rest.subarray(space + 1, len - 1).toString("utf8");
-    const eq = record2.indexOf("=");
-    if (eq === -1) return out;
-    out[record2.slice(0, eq)] = record2.slice(eq + 1);
-    rest = rest.subarray(len);
+function parseOctal(buf, start, length, field2) {
+  let from = start;
+  let end = start + length;
+  while (from < end && (buf[from] === 32 || buf[from] === 0)) from++;
+  while (end > from && (buf[end - 1] === 32 || buf[end - 1] === 0)) end--;
+  if (from === end) return 0;
+  const nul = buf.indexOf(0, from);
+  if (nul >= 0 && nul < end) end = nul;
+  let value = 0;
+  for (let i = from; i < end; i++) {
+    const digit = buf[i] - 48;
+    if (digit < 0 || digit > 7) throw new FieldError(`${field2} field (not an octal number)`);
+    value = value * 8 + digit;
   }
-  return out;
+  return value;
 }
-var TAR_BLOCK, MAX_META_BYTES, TarFormatError, TarHeaderSequence, HEADER_ONLY, ENTRY_TYPES, META_TYPES;
+function goParseInt(s) {
+  const m = /^([+-]?)([0-9]+)$/.exec(s);
+  if (!m) return void 0;
+  const magnitude = BigInt(m[2]);
+  const limit = m[1] === "-" ? 1n << 63n : (1n << 63n) - 1n;
+  if (magnitude > limit) return void 0;
+  return Number(m[1] === "-" ? -magnitude : magnitude);
+}
+function paxInt(value, key2) {
+  const n = goParseInt(value);
+  if (n === void 0) throw new TarFormatError(`pax record ${key2}=${JSON.stringify(value)} is not a decimal integer`);
+  return n;
+}
+function validPaxTime(value) {
+  const dot = value.indexOf(".");
+  const seconds = dot < 0 ? value : value.slice(0, dot);
+  return goParseInt(seconds) !== void 0 && (dot < 0 || /^[0-9]*$/.test(value.slice(dot + 1)));
+}
+function mergePax(pax) {
+  for (const [key2, value] of pax) {
+    if (value === "") continue;
+    const ok = ["uid", "gid", "size"].includes(key2) ? goParseInt(value) !== void 0 : ["atime", "mtime", "ctime"].includes(key2) ? validPaxTime(value) : true;
+    if (!ok) throw new TarFormatError(`pax record ${key2}=${JSON.stringify(value)} is not a valid number`);
+  }
+}
+function parsePax(body) {
+  const records = /* @__PURE__ */ new Map();
+  const sparseMap = [];
+  let at2 = 0;
+  while (at2 < body.length) {
+    const fail = (why) => {
+      throw new TarFormatError(`malformed pax record at byte ${at2} of its header: ${why}`);
+    };
+    const space = body.indexOf(32, at2);
+    if (space < 0) fail("no space after the length");
+    const length = goParseInt(body.toString("latin1", at2, space));
+    if (length === void 0) fail("the length is not a decimal number");
+    if (length < 5 || length > body.length - at2) fail(`length ${length} is outside the record set`);
+    const end = at2 + length;
+    if (end <= space + 1) fail(`length ${length} ends inside its own digits`);
+    if (body[end - 1] !== 10) fail("no newline at the end");
+    const eq = body.indexOf(61, space + 1);
+    if (eq < 0 || eq >= end - 1) fail("no '=' after the key");
+    const key2 = body.toString("utf8", space + 1, eq);
+    const value = body.toString("utf8", eq + 1, end - 1);
+    if (key2 === "") fail("an empty key");
+    if (key2.includes("\0")) fail("a NUL in the key");
+    if (NUL_VALUE_KEYS.has(key2) && value.includes("\0")) fail(`a NUL in the ${key2} value`);
+    if (key2 === "GNU.sparse.offset" || key2 === "GNU.sparse.numbytes") {
+      const expected = sparseMap.length % 2 === 0 ? "GNU.sparse.offset" : "GNU.sparse.numbytes";
+      if (key2 !== expected || value.includes(",")) fail(`${key2} out of order or holding a comma`);
+      sparseMap.push(value);
+    } else {
+      records.set(key2, value);
+    }
+    at2 = end;
+  }
+  if (sparseMap.length > 0) records.set("GNU.sparse.map", sparseMap.join(","));
+  return records;
+}
+var TAR_BLOCK, MAX_META_BYTES, TarFormatError, FieldError, TarHeaderSequence, HEADER_ONLY, HEADER_ONLY_FLAGS, ENTRY_TYPES, META_TYPES, NUL_VALUE_KEYS;
 var init_headers = __esm({
   "src/tar/headers.ts"() {
     "use strict";
     init_import_meta_url();
     TAR_BLOCK = 512;
-    MAX_META_BYTES = 4 * 1024 * 1024;
+    MAX_META_BYTES = 1024 * 1024;
     TarFormatError = class extends Error {
+    };
+    FieldError = class extends TarFormatError {
     };
     TarHeaderSequence = class {
       zeros = 0;
@@ -20889,60 +21046,67 @@ var init_headers = __esm({
       longPath;
       longLink;
       pax;
-      /** Decodes the block at a header position. Throws TarFormatError where tar-stream would fail. */
+      /**
+       * The last block was a lone zero block: if the data ends here, the archive is complete (Go's readHeader returns
+       * io.EOF for "exactly 1 block of zeros read and EOF"), not cut short.
+       */
+      get endsHere() {
+        return this.zeros === 1;
+      }
+      /** Decodes the block at a header position. Throws TarFormatError where Go's reader fails. */
       step(block) {
         if (isAllZero(block)) {
           this.zeros++;
           return this.zeros === 2 ? { kind: "end" } : { kind: "skip" };
         }
-        this.zeros = 0;
-        const sum = checksumOf(block);
-        if (sum === 8 * 32) return { kind: "skip" };
-        const recorded = decodeNumber(block, 148, 8);
-        if (sum !== recorded && signedChecksumOf(block) !== recorded) throw new TarFormatError("bad header checksum");
+        if (this.zeros > 0) throw new TarFormatError("a zero block followed by a header (an end-of-archive marker cut in half)");
+        const format = formatOf(block);
         const typeflag = block[156] === 0 ? 0 : block[156] - 48;
-        let name = decodeString(block, 0, 100);
-        if (block.toString("latin1", 257, 263) === "ustar\0" && block[345] !== 0) {
-          const star = block.toString("latin1", 508, 512) === "tar\0";
-          name = `${decodeString(block, 345, star ? 131 : 155)}/${name}`;
+        let raw;
+        try {
+          raw = readHeader(block, format);
+        } catch (err) {
+          if (!(err instanceof FieldError)) throw err;
+          throw new TarFormatError(`entry "${decodeString(block, 0, 100)}" has an unreadable ${err.message}`);
         }
-        const size = decodeNumber(block, 124, 12);
+        if (raw.size < 0 && !HEADER_ONLY_FLAGS.has(block[156])) throw new TarFormatError(`a header with a negative size (${raw.size})`);
         const meta3 = META_TYPES[typeflag];
         if (meta3 !== void 0) {
-          if (!(size >= 0) || size > MAX_META_BYTES) throw new TarFormatError(`a ${size}-byte tar metadata record`);
+          if (raw.size > MAX_META_BYTES) throw new TarFormatError(`a ${raw.size}-byte tar metadata record (Go reads at most ${MAX_META_BYTES})`);
           this.pendingMeta = meta3;
-          return { kind: "meta", size, padding: padding(size) };
+          return { kind: "meta", size: raw.size, padding: padding(raw.size) };
         }
         const header = {
-          name,
+          name: raw.name,
           linkname: block[157] === 0 ? null : decodeString(block, 157, 100),
-          size,
+          size: raw.size,
           type: ENTRY_TYPES[typeflag] ?? null,
-          devmajor: decodeNumber(block, 329, 8),
-          devminor: decodeNumber(block, 337, 8),
+          devmajor: raw.devmajor,
+          devminor: raw.devminor,
           typeflag: block[156]
         };
         const pax = this.pax;
         if (pax) {
-          if (pax.path) header.name = pax.path;
-          if (pax.linkpath) header.linkname = pax.linkpath;
-          if (pax.size) header.size = decodePaxSize(pax.size);
+          mergePax(pax);
+          if (pax.get("path")) header.name = pax.get("path");
+          if (pax.get("linkpath")) header.linkname = pax.get("linkpath");
+          if (pax.get("size")) header.size = goParseInt(pax.get("size"));
         }
         if (this.longPath) header.name = this.longPath;
         if (this.longLink) header.linkname = this.longLink;
         this.longPath = this.longLink = this.pax = void 0;
         if (typeflag === 0 && block[156] === 0 && header.name.endsWith("/")) header.type = "directory";
-        const stored = HEADER_ONLY.has(header.type) ? 0 : header.size;
-        if (pax && header.type === "file") sparsePax(header, pax);
-        const body = !(stored > 0) ? 0 : stored + padding(stored);
-        return { kind: "entry", header, skip: body, stored: body === 0 ? 0 : stored };
+        const headerOnly = HEADER_ONLY.has(header.type);
+        if (!headerOnly && header.size < 0) throw new TarFormatError(`entry "${header.name}" has a negative size (${header.size})`);
+        const stored = headerOnly ? 0 : header.size;
+        if (header.size < 0) header.size = 0;
+        if (block[156] === 83) oldGnuSparse(header, block, format, stored);
+        else if (pax) sparsePax(header, pax, headerOnly, stored);
+        const body = stored === 0 ? 0 : stored + padding(stored);
+        return { kind: "entry", header, skip: body, stored };
       }
-      /** The body of the record the last `meta` step announced. Throws TarFormatError for a pax record of negative length. */
+      /** The body of the record the last `meta` step announced. Throws TarFormatError for a malformed pax record. */
       meta(body) {
-        if (body.length === 0) {
-          this.pendingMeta = void 0;
-          return;
-        }
         switch (this.pendingMeta) {
           case "gnu-long-path":
             this.longPath = decodeString(body, 0, body.length);
@@ -20951,17 +21115,18 @@ var init_headers = __esm({
             this.longLink = decodeString(body, 0, body.length);
             break;
           case "pax-global-header":
-            decodePax(body);
+            parsePax(body);
             this.longPath = this.longLink = this.pax = void 0;
             break;
           case "pax-header":
-            this.pax = decodePax(body);
+            this.pax = parsePax(body);
             break;
         }
         this.pendingMeta = void 0;
       }
     };
     HEADER_ONLY = /* @__PURE__ */ new Set(["link", "symlink", "character-device", "block-device", "directory", "fifo"]);
+    HEADER_ONLY_FLAGS = /* @__PURE__ */ new Set([49, 50, 51, 52, 53, 54]);
     ENTRY_TYPES = {
       0: "file",
       1: "link",
@@ -20972,7 +21137,8 @@ var init_headers = __esm({
       6: "fifo",
       7: "contiguous-file"
     };
-    META_TYPES = { 72: "pax-header", 55: "pax-global-header", 27: "gnu-long-link-path", 28: "gnu-long-path", 30: "gnu-long-path" };
+    META_TYPES = { 72: "pax-header", 55: "pax-global-header", 27: "gnu-long-link-path", 28: "gnu-long-path" };
+    NUL_VALUE_KEYS = /* @__PURE__ */ new Set(["path", "linkpath", "uname", "gname"]);
   }
 });
 
@@ -21018,7 +21184,12 @@ async function walk2(file2, fileSize, path) {
       if (bodyStart + step.size > fileSize) throw truncated(path, bodyStart, step.size, fileSize);
       const body = Buffer.alloc(step.size);
       await readExactly2(file2, body, bodyStart, path);
-      headers.meta(body);
+      try {
+        headers.meta(body);
+      } catch (err) {
+        if (!(err instanceof TarFormatError)) throw err;
+        throw corrupt(path, `bad tar record at byte ${bodyStart}: ${err.message}`);
+      }
       pos = bodyStart + step.size + step.padding;
       continue;
     }
@@ -22053,9 +22224,9 @@ var init_file_image = __esm({
   }
 });
 
-// node_modules/docker-modem/lib/utils.js
+// ../../work/main/node_modules/docker-modem/lib/utils.js
 var require_utils = __commonJS({
-  "node_modules/docker-modem/lib/utils.js"(exports2, module2) {
+  "../../work/main/node_modules/docker-modem/lib/utils.js"(exports2, module2) {
     init_import_meta_url();
     var arr = [];
     var each = arr.forEach;
@@ -22080,9 +22251,9 @@ var require_utils = __commonJS({
   }
 });
 
-// node_modules/docker-modem/lib/http.js
+// ../../work/main/node_modules/docker-modem/lib/http.js
 var require_http = __commonJS({
-  "node_modules/docker-modem/lib/http.js"(exports2, module2) {
+  "../../work/main/node_modules/docker-modem/lib/http.js"(exports2, module2) {
     init_import_meta_url();
     var nativeHttps = require("https");
     var nativeHttp = require("http");
@@ -22155,9 +22326,9 @@ var require_http = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/errors.js
+// ../../work/main/node_modules/asn1/lib/ber/errors.js
 var require_errors = __commonJS({
-  "node_modules/asn1/lib/ber/errors.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/ber/errors.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = {
       newInvalidAsn1Error: function(msg) {
@@ -22170,9 +22341,9 @@ var require_errors = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/types.js
+// ../../work/main/node_modules/asn1/lib/ber/types.js
 var require_types = __commonJS({
-  "node_modules/asn1/lib/ber/types.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/ber/types.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = {
       EOC: 0,
@@ -22211,25 +22382,25 @@ var require_types = __commonJS({
   }
 });
 
-// node_modules/safer-buffer/safer.js
+// ../../work/main/node_modules/safer-buffer/safer.js
 var require_safer = __commonJS({
-  "node_modules/safer-buffer/safer.js"(exports2, module2) {
+  "../../work/main/node_modules/safer-buffer/safer.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var buffer = require("buffer");
     var Buffer2 = buffer.Buffer;
     var safer = {};
-    var key;
-    for (key in buffer) {
-      if (!buffer.hasOwnProperty(key)) continue;
-      if (key === "SlowBuffer" || key === "Buffer") continue;
-      safer[key] = buffer[key];
+    var key2;
+    for (key2 in buffer) {
+      if (!buffer.hasOwnProperty(key2)) continue;
+      if (key2 === "SlowBuffer" || key2 === "Buffer") continue;
+      safer[key2] = buffer[key2];
     }
     var Safer = safer.Buffer = {};
-    for (key in Buffer2) {
-      if (!Buffer2.hasOwnProperty(key)) continue;
-      if (key === "allocUnsafe" || key === "allocUnsafeSlow") continue;
-      Safer[key] = Buffer2[key];
+    for (key2 in Buffer2) {
+      if (!Buffer2.hasOwnProperty(key2)) continue;
+      if (key2 === "allocUnsafe" || key2 === "allocUnsafeSlow") continue;
+      Safer[key2] = Buffer2[key2];
     }
     safer.Buffer.prototype = Buffer2.prototype;
     if (!Safer.from || Safer.from === Uint8Array.from) {
@@ -22280,9 +22451,9 @@ var require_safer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/reader.js
+// ../../work/main/node_modules/asn1/lib/ber/reader.js
 var require_reader = __commonJS({
-  "node_modules/asn1/lib/ber/reader.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/ber/reader.js"(exports2, module2) {
     init_import_meta_url();
     var assert2 = require("assert");
     var Buffer2 = require_safer().Buffer;
@@ -22446,9 +22617,9 @@ var require_reader = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/writer.js
+// ../../work/main/node_modules/asn1/lib/ber/writer.js
 var require_writer = __commonJS({
-  "node_modules/asn1/lib/ber/writer.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/ber/writer.js"(exports2, module2) {
     init_import_meta_url();
     var assert2 = require("assert");
     var Buffer2 = require_safer().Buffer;
@@ -22465,11 +22636,11 @@ var require_writer = __commonJS({
       assert2.ok(to);
       assert2.equal(typeof to, "object");
       var keys = Object.getOwnPropertyNames(from);
-      keys.forEach(function(key) {
-        if (to[key])
+      keys.forEach(function(key2) {
+        if (to[key2])
           return;
-        var value = Object.getOwnPropertyDescriptor(from, key);
-        Object.defineProperty(to, key, value);
+        var value = Object.getOwnPropertyDescriptor(from, key2);
+        Object.defineProperty(to, key2, value);
       });
       return to;
     }
@@ -22690,9 +22861,9 @@ var require_writer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/index.js
+// ../../work/main/node_modules/asn1/lib/ber/index.js
 var require_ber = __commonJS({
-  "node_modules/asn1/lib/ber/index.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/ber/index.js"(exports2, module2) {
     init_import_meta_url();
     var errors = require_errors();
     var types = require_types();
@@ -22715,9 +22886,9 @@ var require_ber = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/index.js
+// ../../work/main/node_modules/asn1/lib/index.js
 var require_lib = __commonJS({
-  "node_modules/asn1/lib/index.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/index.js"(exports2, module2) {
     init_import_meta_url();
     var Ber = require_ber();
     module2.exports = {
@@ -22728,9 +22899,9 @@ var require_lib = __commonJS({
   }
 });
 
-// node_modules/tweetnacl/nacl-fast.js
+// ../../work/main/node_modules/tweetnacl/nacl-fast.js
 var require_nacl_fast = __commonJS({
-  "node_modules/tweetnacl/nacl-fast.js"(exports2, module2) {
+  "../../work/main/node_modules/tweetnacl/nacl-fast.js"(exports2, module2) {
     init_import_meta_url();
     (function(nacl) {
       "use strict";
@@ -23087,7 +23258,7 @@ var require_nacl_fast = __commonJS({
         for (var i = 0; i < 8; i++) sn[i] = n[i + 16];
         return crypto_stream_salsa20_xor(c, cpos, m, mpos, d, sn, s);
       }
-      var poly1305 = function(key) {
+      var poly1305 = function(key2) {
         this.buffer = new Uint8Array(16);
         this.r = new Uint16Array(10);
         this.h = new Uint16Array(10);
@@ -23095,32 +23266,32 @@ var require_nacl_fast = __commonJS({
         this.leftover = 0;
         this.fin = 0;
         var t0, t1, t2, t3, t4, t5, t6, t7;
-        t0 = key[0] & 255 | (key[1] & 255) << 8;
+        t0 = key2[0] & 255 | (key2[1] & 255) << 8;
         this.r[0] = t0 & 8191;
-        t1 = key[2] & 255 | (key[3] & 255) << 8;
+        t1 = key2[2] & 255 | (key2[3] & 255) << 8;
         this.r[1] = (t0 >>> 13 | t1 << 3) & 8191;
-        t2 = key[4] & 255 | (key[5] & 255) << 8;
+        t2 = key2[4] & 255 | (key2[5] & 255) << 8;
         this.r[2] = (t1 >>> 10 | t2 << 6) & 7939;
-        t3 = key[6] & 255 | (key[7] & 255) << 8;
+        t3 = key2[6] & 255 | (key2[7] & 255) << 8;
         this.r[3] = (t2 >>> 7 | t3 << 9) & 8191;
-        t4 = key[8] & 255 | (key[9] & 255) << 8;
+        t4 = key2[8] & 255 | (key2[9] & 255) << 8;
         this.r[4] = (t3 >>> 4 | t4 << 12) & 255;
         this.r[5] = t4 >>> 1 & 8190;
-        t5 = key[10] & 255 | (key[11] & 255) << 8;
+        t5 = key2[10] & 255 | (key2[11] & 255) << 8;
         this.r[6] = (t4 >>> 14 | t5 << 2) & 8191;
-        t6 = key[12] & 255 | (key[13] & 255) << 8;
+        t6 = key2[12] & 255 | (key2[13] & 255) << 8;
         this.r[7] = (t5 >>> 11 | t6 << 5) & 8065;
-        t7 = key[14] & 255 | (key[15] & 255) << 8;
+        t7 = key2[14] & 255 | (key2[15] & 255) << 8;
         this.r[8] = (t6 >>> 8 | t7 << 8) & 8191;
         this.r[9] = t7 >>> 5 & 127;
-        this.pad[0] = key[16] & 255 | (key[17] & 255) << 8;
-        this.pad[1] = key[18] & 255 | (key[19] & 255) << 8;
-        this.pad[2] = key[20] & 255 | (key[21] & 255) << 8;
-        this.pad[3] = key[22] & 255 | (key[23] & 255) << 8;
-        this.pad[4] = key[24] & 255 | (key[25] & 255) << 8;
-        this.pad[5] = key[26] & 255 | (key[27] & 255) << 8;
-        this.pad[6] = key[28] & 255 | (key[29] & 255) << 8;
-        this.pad[7] = key[30] & 255 | (key[31] & 255) << 8;
+        this.pad[0] = key2[16] & 255 | (key2[17] & 255) << 8;
+        this.pad[1] = key2[18] & 255 | (key2[19] & 255) << 8;
+        this.pad[2] = key2[20] & 255 | (key2[21] & 255) << 8;
+        this.pad[3] = key2[22] & 255 | (key2[23] & 255) << 8;
+        this.pad[4] = key2[24] & 255 | (key2[25] & 255) << 8;
+        this.pad[5] = key2[26] & 255 | (key2[27] & 255) << 8;
+        this.pad[6] = key2[28] & 255 | (key2[29] & 255) << 8;
+        this.pad[7] = key2[30] & 255 | (key2[31] & 255) << 8;
       };
       poly1305.prototype.blocks = function(m, mpos, bytes) {
         var hibit = this.fin ? 0 : 1 << 11;
@@ -24763,23 +24934,23 @@ var require_nacl_fast = __commonJS({
         randombytes(b, n);
         return b;
       };
-      nacl.secretbox = function(msg, nonce, key) {
-        checkArrayTypes(msg, nonce, key);
-        checkLengths(key, nonce);
+      nacl.secretbox = function(msg, nonce, key2) {
+        checkArrayTypes(msg, nonce, key2);
+        checkLengths(key2, nonce);
         var m = new Uint8Array(crypto_secretbox_ZEROBYTES + msg.length);
         var c = new Uint8Array(m.length);
         for (var i = 0; i < msg.length; i++) m[i + crypto_secretbox_ZEROBYTES] = msg[i];
-        crypto_secretbox(c, m, m.length, nonce, key);
+        crypto_secretbox(c, m, m.length, nonce, key2);
         return c.subarray(crypto_secretbox_BOXZEROBYTES);
       };
-      nacl.secretbox.open = function(box, nonce, key) {
-        checkArrayTypes(box, nonce, key);
-        checkLengths(key, nonce);
+      nacl.secretbox.open = function(box, nonce, key2) {
+        checkArrayTypes(box, nonce, key2);
+        checkLengths(key2, nonce);
         var c = new Uint8Array(crypto_secretbox_BOXZEROBYTES + box.length);
         var m = new Uint8Array(c.length);
         for (var i = 0; i < box.length; i++) c[i + crypto_secretbox_BOXZEROBYTES] = box[i];
         if (c.length < 32) return false;
-        if (crypto_secretbox_open(m, c, c.length, nonce, key) !== 0) return false;
+        if (crypto_secretbox_open(m, c, c.length, nonce, key2) !== 0) return false;
         return m.subarray(crypto_secretbox_ZEROBYTES);
       };
       nacl.secretbox.keyLength = crypto_secretbox_KEYBYTES;
@@ -24949,9 +25120,9 @@ var require_nacl_fast = __commonJS({
   }
 });
 
-// node_modules/bcrypt-pbkdf/index.js
+// ../../work/main/node_modules/bcrypt-pbkdf/index.js
 var require_bcrypt_pbkdf = __commonJS({
-  "node_modules/bcrypt-pbkdf/index.js"(exports2, module2) {
+  "../../work/main/node_modules/bcrypt-pbkdf/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var crypto_hash_sha512 = require_nacl_fast().lowlevel.crypto_hash;
@@ -26051,11 +26222,11 @@ var require_bcrypt_pbkdf = __commonJS({
       }
       return temp;
     }
-    Blowfish.prototype.expand0state = function(key, keybytes) {
+    Blowfish.prototype.expand0state = function(key2, keybytes) {
       var d = new Uint32Array(2), i, k;
       var d8 = new Uint8Array(d.buffer);
       for (i = 0, BLF_J = 0; i < 18; i++) {
-        this.P[i] ^= stream2word(key, keybytes);
+        this.P[i] ^= stream2word(key2, keybytes);
       }
       BLF_J = 0;
       for (i = 0; i < 18; i += 2) {
@@ -26071,10 +26242,10 @@ var require_bcrypt_pbkdf = __commonJS({
         }
       }
     };
-    Blowfish.prototype.expandstate = function(data, databytes, key, keybytes) {
+    Blowfish.prototype.expandstate = function(data, databytes, key2, keybytes) {
       var d = new Uint32Array(2), i, k;
       for (i = 0, BLF_J = 0; i < 18; i++) {
-        this.P[i] ^= stream2word(key, keybytes);
+        this.P[i] ^= stream2word(key2, keybytes);
       }
       for (i = 0, BLF_J = 0; i < 18; i += 2) {
         d[0] ^= stream2word(data, databytes);
@@ -26157,7 +26328,7 @@ var require_bcrypt_pbkdf = __commonJS({
         out[4 * i + 0] = cdata[i];
       }
     }
-    function bcrypt_pbkdf(pass, passlen, salt, saltlen, key, keylen, rounds) {
+    function bcrypt_pbkdf(pass, passlen, salt, saltlen, key2, keylen, rounds) {
       var sha2pass = new Uint8Array(64), sha2salt = new Uint8Array(64), out = new Uint8Array(BCRYPT_HASHSIZE), tmpout = new Uint8Array(BCRYPT_HASHSIZE), countsalt = new Uint8Array(saltlen + 4), i, j, amt, stride, dest, count2, origkeylen = keylen;
       if (rounds < 1)
         return -1;
@@ -26188,7 +26359,7 @@ var require_bcrypt_pbkdf = __commonJS({
           dest = i * stride + (count2 - 1);
           if (dest >= origkeylen)
             break;
-          key[dest] = out[i];
+          key2[dest] = out[i];
         }
         keylen -= i;
       }
@@ -26203,9 +26374,9 @@ var require_bcrypt_pbkdf = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/constants.js
+// ../../work/main/node_modules/ssh2/lib/protocol/constants.js
 var require_constants = __commonJS({
-  "node_modules/ssh2/lib/protocol/constants.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/constants.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var crypto = require("crypto");
@@ -26217,13 +26388,13 @@ var require_constants = __commonJS({
     var { bindingAvailable, CIPHER_INFO, MAC_INFO } = require_crypto();
     var eddsaSupported = (() => {
       if (typeof crypto.sign === "function" && typeof crypto.verify === "function") {
-        const key = "-----BEGIN PRIVATE KEY-----\r\nMC4CAQAwBQYDK2VwBCIEIHKj+sVa9WcD/q2DJUJaf43Kptc8xYuUQA4bOFj9vC8T\r\n-----END PRIVATE KEY-----";
+        const key2 = "-----BEGIN PRIVATE KEY-----\r\nMC4CAQAwBQYDK2VwBCIEIHKj+sVa9WcD/q2DJUJaf43Kptc8xYuUQA4bOFj9vC8T\r\n-----END PRIVATE KEY-----";
         const data = Buffer.from("a");
         let sig;
         let verified;
         try {
-          sig = crypto.sign(null, data, key);
-          verified = crypto.verify(null, data, key, sig);
+          sig = crypto.sign(null, data, key2);
+          verified = crypto.verify(null, data, key2, sig);
         } catch {
         }
         return Buffer.isBuffer(sig) && sig.length === 64 && verified === true;
@@ -26592,13 +26763,13 @@ var require_constants = __commonJS({
       curve25519Supported,
       eddsaSupported
     };
-    module2.exports.DISCONNECT_REASON_BY_VALUE = Array.from(Object.entries(module2.exports.DISCONNECT_REASON)).reduce((obj, [key, value]) => ({ ...obj, [value]: key }), {});
+    module2.exports.DISCONNECT_REASON_BY_VALUE = Array.from(Object.entries(module2.exports.DISCONNECT_REASON)).reduce((obj, [key2, value]) => ({ ...obj, [value]: key2 }), {});
   }
 });
 
-// node_modules/ssh2/lib/protocol/utils.js
+// ../../work/main/node_modules/ssh2/lib/protocol/utils.js
 var require_utils2 = __commonJS({
-  "node_modules/ssh2/lib/protocol/utils.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/utils.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var Ber = require_lib().Ber;
@@ -26914,9 +27085,9 @@ var require_utils2 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto/poly1305.js
+// ../../work/main/node_modules/ssh2/lib/protocol/crypto/poly1305.js
 var require_poly1305 = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports2, module2) {
     init_import_meta_url();
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
@@ -27343,9 +27514,9 @@ var require_poly1305 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto.js
+// ../../work/main/node_modules/ssh2/lib/protocol/crypto.js
 var require_crypto = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/crypto.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -28668,9 +28839,9 @@ var require_crypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/keyParser.js
+// ../../work/main/node_modules/ssh2/lib/protocol/keyParser.js
 var require_keyParser = __commonJS({
-  "node_modules/ssh2/lib/protocol/keyParser.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/keyParser.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -29030,8 +29201,8 @@ ${formatted}-----END ${type} KEY-----`;
       getPublicSSH: function getPublicSSH() {
         return this[SYM_PUB_SSH];
       },
-      equals: function equals(key) {
-        const parsed = parseKey(key);
+      equals: function equals(key2) {
+        const parsed = parseKey(key2);
         if (parsed instanceof Error)
           return false;
         return this.type === parsed.type && this[SYM_PRIV_PEM] === parsed[SYM_PRIV_PEM] && this[SYM_PUB_PEM] === parsed[SYM_PUB_PEM] && this[SYM_PUB_SSH].equals(parsed[SYM_PUB_SSH]);
@@ -29910,9 +30081,9 @@ ${formatted}-----END ${type} KEY-----`;
   }
 });
 
-// node_modules/ssh2/lib/agent.js
+// ../../work/main/node_modules/ssh2/lib/agent.js
 var require_agent = __commonJS({
-  "node_modules/ssh2/lib/agent.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/agent.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { Socket } = require("net");
@@ -30680,12 +30851,12 @@ var require_agent = __commonJS({
                 ));
               }
               const newKeys = [];
-              for (let key of keys) {
-                key = parseKey(key);
-                if (key instanceof Error) {
+              for (let key2 of keys) {
+                key2 = parseKey(key2);
+                if (key2 instanceof Error) {
                   continue;
                 }
-                newKeys.push(key);
+                newKeys.push(key2);
               }
               this[SYM_AGENT_KEYS] = newKeys;
               this[SYM_AGENT_KEYS_IDX] = -1;
@@ -30739,9 +30910,9 @@ var require_agent = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/zlib.js
+// ../../work/main/node_modules/ssh2/lib/protocol/zlib.js
 var require_zlib = __commonJS({
-  "node_modules/ssh2/lib/protocol/zlib.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/zlib.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { kMaxLength } = require("buffer");
@@ -30964,9 +31135,9 @@ var require_zlib = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.misc.js
+// ../../work/main/node_modules/ssh2/lib/protocol/handlers.misc.js
 var require_handlers_misc = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.misc.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/handlers.misc.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -30985,7 +31156,7 @@ var require_handlers_misc = __commonJS({
     var {
       parseKey
     } = require_keyParser();
-    var TERMINAL_MODE_BY_VALUE = Array.from(Object.entries(TERMINAL_MODE)).reduce((obj, [key, value]) => ({ ...obj, [key]: value }), {});
+    var TERMINAL_MODE_BY_VALUE = Array.from(Object.entries(TERMINAL_MODE)).reduce((obj, [key2, value]) => ({ ...obj, [key2]: value }), {});
     module2.exports = {
       // Transport layer protocol ==================================================
       [MESSAGE.DISCONNECT]: (self2, payload) => {
@@ -31127,7 +31298,7 @@ var require_handlers_misc = __commonJS({
             if (hasSig !== void 0) {
               const keyAlgo = bufferParser.readString(true);
               let realKeyAlgo = keyAlgo;
-              const key = bufferParser.readString();
+              const key2 = bufferParser.readString();
               let hashAlgo;
               switch (keyAlgo) {
                 case "rsa-sha2-256":
@@ -31158,7 +31329,7 @@ var require_handlers_misc = __commonJS({
                     );
                     methodData = {
                       keyAlgo: realKeyAlgo,
-                      key,
+                      key: key2,
                       signature,
                       blob,
                       hashAlgo
@@ -31166,7 +31337,7 @@ var require_handlers_misc = __commonJS({
                   }
                 }
               } else {
-                methodData = { keyAlgo: realKeyAlgo, key, hashAlgo };
+                methodData = { keyAlgo: realKeyAlgo, key: key2, hashAlgo };
                 methodDesc = "publickey -- check";
               }
             }
@@ -31175,7 +31346,7 @@ var require_handlers_misc = __commonJS({
           case "hostbased": {
             const keyAlgo = bufferParser.readString(true);
             let realKeyAlgo = keyAlgo;
-            const key = bufferParser.readString();
+            const key2 = bufferParser.readString();
             const localHostname = bufferParser.readString(true);
             const localUsername = bufferParser.readString(true);
             let hashAlgo;
@@ -31207,7 +31378,7 @@ var require_handlers_misc = __commonJS({
                 );
                 methodData = {
                   keyAlgo: realKeyAlgo,
-                  key,
+                  key: key2,
                   signature,
                   blob,
                   localHostname,
@@ -31303,9 +31474,9 @@ var require_handlers_misc = __commonJS({
           case "publickey": {
             bufferParser.init(payload, 1);
             const keyAlgo = bufferParser.readString(true);
-            const key = bufferParser.readString();
+            const key2 = bufferParser.readString();
             bufferParser.clear();
-            if (key === void 0) {
+            if (key2 === void 0) {
               return doFatalError(
                 self2,
                 "Inbound: Malformed USERAUTH_PK_OK packet"
@@ -31314,7 +31485,7 @@ var require_handlers_misc = __commonJS({
             self2._debug && self2._debug("Inbound: Received USERAUTH_PK_OK");
             self2._authsQueue.shift();
             const handler = self2._handlers.USERAUTH_PK_OK;
-            handler && handler(self2, keyAlgo, key);
+            handler && handler(self2, keyAlgo, key2);
             break;
           }
           case "keyboard-interactive": {
@@ -31424,9 +31595,9 @@ var require_handlers_misc = __commonJS({
                   data = void 0;
                   break;
                 }
-                const key = parseKey(keyRaw);
-                if (!(key instanceof Error))
-                  data.push(key);
+                const key2 = parseKey(keyRaw);
+                if (!(key2 instanceof Error))
+                  data.push(key2);
               }
               break;
             }
@@ -31872,9 +32043,9 @@ var require_handlers_misc = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.js
+// ../../work/main/node_modules/ssh2/lib/protocol/handlers.js
 var require_handlers = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/handlers.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var MESSAGE_HANDLERS = new Array(256);
@@ -31892,9 +32063,9 @@ var require_handlers = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/kex.js
+// ../../work/main/node_modules/ssh2/lib/protocol/kex.js
 var require_kex = __commonJS({
-  "node_modules/ssh2/lib/protocol/kex.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/kex.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -32710,30 +32881,30 @@ var require_kex = __commonJS({
         }
         getPublicKey() {
           this.generateKeys();
-          const key = this._public;
-          if (key)
-            return this.convertPublicKey(key);
+          const key2 = this._public;
+          if (key2)
+            return this.convertPublicKey(key2);
         }
-        convertPublicKey(key) {
+        convertPublicKey(key2) {
           let newKey;
           let idx = 0;
-          let len = key.length;
-          while (key[idx] === 0) {
+          let len = key2.length;
+          while (key2[idx] === 0) {
             ++idx;
             --len;
           }
-          if (key[idx] & 128) {
+          if (key2[idx] & 128) {
             newKey = Buffer.allocUnsafe(1 + len);
             newKey[0] = 0;
-            key.copy(newKey, 1, idx);
+            key2.copy(newKey, 1, idx);
             return newKey;
           }
-          if (len !== key.length) {
+          if (len !== key2.length) {
             newKey = Buffer.allocUnsafe(len);
-            key.copy(newKey, 0, idx);
-            key = newKey;
+            key2.copy(newKey, 0, idx);
+            key2 = newKey;
           }
-          return key;
+          return key2;
         }
         computeSecret(otherPublicKey) {
           this.generateKeys();
@@ -32929,25 +33100,25 @@ var require_kex = __commonJS({
         }
         getPublicKey() {
           this.generateKeys();
-          const key = this._keys.publicKey.export({ type: "spki", format: "der" });
-          return key.slice(-32);
+          const key2 = this._keys.publicKey.export({ type: "spki", format: "der" });
+          return key2.slice(-32);
         }
-        convertPublicKey(key) {
+        convertPublicKey(key2) {
           let newKey;
           let idx = 0;
-          let len = key.length;
-          while (key[idx] === 0) {
+          let len = key2.length;
+          while (key2[idx] === 0) {
             ++idx;
             --len;
           }
-          if (key.length === 32)
-            return key;
-          if (len !== key.length) {
+          if (key2.length === 32)
+            return key2;
+          if (len !== key2.length) {
             newKey = Buffer.allocUnsafe(len);
-            key.copy(newKey, 0, idx);
-            key = newKey;
+            key2.copy(newKey, 0, idx);
+            key2 = newKey;
           }
-          return key;
+          return key2;
         }
         computeSecret(otherPublicKey) {
           this.generateKeys();
@@ -33267,17 +33438,17 @@ var require_kex = __commonJS({
             let base;
             let val;
             let desc;
-            let key;
+            let key2;
             if (typeof prop === "string") {
               base = lists;
               val = obj[prop];
-              desc = key = prop;
+              desc = key2 = prop;
             } else {
               const parent = prop[0];
               base = lists[parent];
-              key = prop[1];
-              val = obj[parent][key];
-              desc = `${parent}.${key}`;
+              key2 = prop[1];
+              val = obj[parent][key2];
+              desc = `${parent}.${key2}`;
             }
             const entry = { array: void 0, buffer: void 0 };
             if (Buffer.isBuffer(val)) {
@@ -33295,7 +33466,7 @@ var require_kex = __commonJS({
               }
               totalSize += 4 + entry.buffer.length;
             }
-            base[key] = entry;
+            base[key2] = entry;
           }
           const all2 = Buffer.allocUnsafe(totalSize);
           lists.all = all2;
@@ -33480,9 +33651,9 @@ var require_kex = __commonJS({
   }
 });
 
-// node_modules/ssh2/package.json
+// ../../work/main/node_modules/ssh2/package.json
 var require_package = __commonJS({
-  "node_modules/ssh2/package.json"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/package.json"(exports2, module2) {
     module2.exports = {
       name: "ssh2",
       version: "1.17.0",
@@ -33535,9 +33706,9 @@ var require_package = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/Protocol.js
+// ../../work/main/node_modules/ssh2/lib/protocol/Protocol.js
 var require_Protocol = __commonJS({
-  "node_modules/ssh2/lib/protocol/Protocol.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/Protocol.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { inspect } = require("util");
@@ -34514,10 +34685,10 @@ var require_Protocol = __commonJS({
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
-      env(chan, key, val, wantReply) {
+      env(chan, key2, val, wantReply) {
         if (this._server)
           throw new Error("Client-only method called in server mode");
-        const keyLen = Buffer.byteLength(key);
+        const keyLen = Buffer.byteLength(key2);
         const isBuf = Buffer.isBuffer(val);
         const valLen = isBuf ? val.length : Buffer.byteLength(val);
         let p = this._packetRW.write.allocStart;
@@ -34530,14 +34701,14 @@ var require_Protocol = __commonJS({
         packet.utf8Write("env", p += 4, 3);
         packet[p += 3] = wantReply === void 0 || wantReply === true ? 1 : 0;
         writeUInt32BE(packet, keyLen, ++p);
-        packet.utf8Write(key, p += 4, keyLen);
+        packet.utf8Write(key2, p += 4, keyLen);
         writeUInt32BE(packet, valLen, p += keyLen);
         if (isBuf)
           packet.set(val, p += 4);
         else
           packet.utf8Write(val, p += 4, valLen);
         this._debug && this._debug(
-          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, env: ${key}=${val})`
+          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, env: ${key2}=${val})`
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
@@ -34614,8 +34785,8 @@ var require_Protocol = __commonJS({
           throw new Error("Client-only method called in server mode");
         let keysTotal = 0;
         const publicKeys = [];
-        for (const key of keys) {
-          const publicKey = key.getPublicSSH();
+        for (const key2 of keys) {
+          const publicKey = key2.getPublicSSH();
           keysTotal += 4 + publicKey.length;
           publicKeys.push(publicKey);
         }
@@ -34860,20 +35031,20 @@ var require_Protocol = __commonJS({
         if (this._kex.negotiated.sc.compress === "zlib@openssh.com")
           this._packetRW.write = new ZlibPacketWriter(this);
       }
-      authPKOK(keyAlgo, key) {
+      authPKOK(keyAlgo, key2) {
         if (!this._server)
           throw new Error("Server-only method called in client mode");
         if (this._authsQueue.length === 0 || this._authsQueue[0] !== "publickey")
           throw new Error('"publickey" auth not in progress');
         const keyAlgoLen = Buffer.byteLength(keyAlgo);
-        const keyLen = key.length;
+        const keyLen = key2.length;
         let p = this._packetRW.write.allocStart;
         const packet = this._packetRW.write.alloc(1 + 4 + keyAlgoLen + 4 + keyLen);
         packet[p] = MESSAGE.USERAUTH_PK_OK;
         writeUInt32BE(packet, keyAlgoLen, ++p);
         packet.utf8Write(keyAlgo, p += 4, keyAlgoLen);
         writeUInt32BE(packet, keyLen, p += keyAlgoLen);
-        packet.set(key, p += 4);
+        packet.set(key2, p += 4);
         this._authsQueue.shift();
         this._debug && this._debug("Outbound: Sending USERAUTH_PK_OK");
         sendPacket(this, this._packetRW.write.finalize(packet));
@@ -35061,13 +35232,13 @@ var require_Protocol = __commonJS({
       const bytes = Buffer.allocUnsafe(5 * keys.length + 1);
       let b = 0;
       for (let i = 0; i < keys.length; ++i) {
-        const key = keys[i];
-        if (key === "TTY_OP_END")
+        const key2 = keys[i];
+        if (key2 === "TTY_OP_END")
           continue;
-        const opcode = TERMINAL_MODE[key];
+        const opcode = TERMINAL_MODE[key2];
         if (opcode === void 0)
           continue;
-        const val = modes[key];
+        const val = modes[key2];
         if (typeof val === "number" && isFinite(val)) {
           bytes[b++] = opcode;
           bytes[b++] = val >>> 24;
@@ -35101,9 +35272,9 @@ var require_Protocol = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/node-fs-compat.js
+// ../../work/main/node_modules/ssh2/lib/protocol/node-fs-compat.js
 var require_node_fs_compat = __commonJS({
-  "node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var assert2 = require("assert");
@@ -35199,9 +35370,9 @@ ${suffix}`;
   }
 });
 
-// node_modules/ssh2/lib/protocol/SFTP.js
+// ../../work/main/node_modules/ssh2/lib/protocol/SFTP.js
 var require_SFTP = __commonJS({
-  "node_modules/ssh2/lib/protocol/SFTP.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/SFTP.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var EventEmitter = require("events");
@@ -37173,9 +37344,9 @@ var require_SFTP = __commonJS({
       const stringFlagMapKeys = Object.keys(stringFlagMap);
       return (flags) => {
         for (let i = 0; i < stringFlagMapKeys.length; ++i) {
-          const key = stringFlagMapKeys[i];
-          if (stringFlagMap[key] === flags)
-            return key;
+          const key2 = stringFlagMapKeys[i];
+          if (stringFlagMap[key2] === flags)
+            return key2;
         }
         return null;
       };
@@ -38254,9 +38425,9 @@ var require_SFTP = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/Channel.js
+// ../../work/main/node_modules/ssh2/lib/Channel.js
 var require_Channel = __commonJS({
-  "node_modules/ssh2/lib/Channel.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/Channel.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -38491,9 +38662,9 @@ var require_Channel = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/utils.js
+// ../../work/main/node_modules/ssh2/lib/utils.js
 var require_utils3 = __commonJS({
-  "node_modules/ssh2/lib/utils.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/utils.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { SFTP } = require_SFTP();
@@ -38665,9 +38836,9 @@ var require_utils3 = __commonJS({
         const keys = Object.keys(algoList);
         let list2 = defaultList;
         for (let i = 0; i < keys.length; ++i) {
-          const key = keys[i];
-          let val = algoList[key];
-          switch (key) {
+          const key2 = keys[i];
+          let val = algoList[key2];
+          switch (key2) {
             case "append":
               if (!Array.isArray(val))
                 val = [val];
@@ -38772,9 +38943,9 @@ var require_utils3 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/client.js
+// ../../work/main/node_modules/ssh2/lib/client.js
 var require_client = __commonJS({
-  "node_modules/ssh2/lib/client.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/client.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -38998,10 +39169,10 @@ var require_client = __commonJS({
           if (HASHES.indexOf(cfg.hostHash) !== -1) {
             hashAlgo = cfg.hostHash;
           }
-          hostVerifier = (key, verify) => {
+          hostVerifier = (key2, verify) => {
             if (hashAlgo)
-              key = createHash8(hashAlgo).update(key).digest("hex");
-            const ret = hashCb(key, verify);
+              key2 = createHash8(hashAlgo).update(key2).digest("hex");
+            const ret = hashCb(key2, verify);
             if (ret !== void 0)
               verify(ret);
           };
@@ -39156,10 +39327,10 @@ var require_client = __commonJS({
               if (curAuth.keyAlgos)
                 [keyAlgo, hashAlgo] = curAuth.keyAlgos[0];
               if (curAuth.type === "agent") {
-                const key = curAuth.agentCtx.currentKey();
-                proto.authPK(curAuth.username, key, keyAlgo, (buf, cb) => {
+                const key2 = curAuth.agentCtx.currentKey();
+                proto.authPK(curAuth.username, key2, keyAlgo, (buf, cb) => {
                   const opts = { hash: hashAlgo };
-                  curAuth.agentCtx.sign(key, buf, opts, (err, signed) => {
+                  curAuth.agentCtx.sign(key2, buf, opts, (err, signed) => {
                     if (err) {
                       err.level = "agent";
                       this.emit("error", err);
@@ -39575,23 +39746,23 @@ var require_client = __commonJS({
                 break;
               }
               case "publickey": {
-                const key = parseKey(nextAuth.key, nextAuth.passphrase);
-                if (key instanceof Error)
+                const key2 = parseKey(nextAuth.key, nextAuth.passphrase);
+                if (key2 instanceof Error)
                   return skipAuth("Skipping invalid key auth attempt");
-                if (!key.isPrivateKey())
+                if (!key2.isPrivateKey())
                   return skipAuth("Skipping non-private key");
-                nextAuth = { type, username, key };
+                nextAuth = { type, username, key: key2 };
                 break;
               }
               case "hostbased": {
                 const { localHostname, localUsername } = nextAuth;
-                const key = parseKey(nextAuth.key, nextAuth.passphrase);
-                if (key instanceof Error || typeof localHostname !== "string" || typeof localUsername !== "string") {
+                const key2 = parseKey(nextAuth.key, nextAuth.passphrase);
+                if (key2 instanceof Error || typeof localHostname !== "string" || typeof localUsername !== "string") {
                   return skipAuth("Skipping invalid hostbased auth attempt");
                 }
-                if (!key.isPrivateKey())
+                if (!key2.isPrivateKey())
                   return skipAuth("Skipping non-private key");
-                nextAuth = { type, username, key, localHostname, localUsername };
+                nextAuth = { type, username, key: key2, localHostname, localUsername };
                 break;
               }
               case "agent": {
@@ -39713,15 +39884,15 @@ var require_client = __commonJS({
         }
         const tryNextAgentKey = () => {
           if (curAuth.type === "agent") {
-            const key = curAuth.agentCtx.nextKey();
-            if (key === false) {
+            const key2 = curAuth.agentCtx.nextKey();
+            if (key2 === false) {
               debug && debug("Agent: No more keys left to try");
               debug && debug("Client: agent auth failed");
               tryNextAuth();
             } else {
               const pos = curAuth.agentCtx.pos();
               let keyAlgo;
-              curAuth.keyAlgos = getKeyAlgos(this, key, serverSigAlgs);
+              curAuth.keyAlgos = getKeyAlgos(this, key2, serverSigAlgs);
               if (curAuth.keyAlgos) {
                 if (curAuth.keyAlgos.length) {
                   keyAlgo = curAuth.keyAlgos[0][0];
@@ -39734,7 +39905,7 @@ var require_client = __commonJS({
                 }
               }
               debug && debug(`Agent: Trying key #${pos + 1}`);
-              proto.authPK(curAuth.username, key, keyAlgo);
+              proto.authPK(curAuth.username, key2, keyAlgo);
             }
           }
         };
@@ -40337,9 +40508,9 @@ var require_client = __commonJS({
       }
       const keys = Object.keys(env || {});
       for (let i = 0; i < keys.length; ++i) {
-        const key = keys[i];
-        const val = env[key];
-        chan._client._protocol.env(chan.outgoing.id, key, val, wantReply);
+        const key2 = keys[i];
+        const val = env[key2];
+        chan._client._protocol.env(chan.outgoing.id, key2, val, wantReply);
       }
     }
     function reqSubsystem(chan, name, cb) {
@@ -40487,8 +40658,8 @@ var require_client = __commonJS({
       if (!Array.isArray(keys_))
         throw new TypeError("Invalid keys argument type");
       const keys = [];
-      for (const key of keys_) {
-        const parsed = parseKey(key);
+      for (const key2 of keys_) {
+        const parsed = parseKey(key2);
         if (parsed instanceof Error)
           throw parsed;
         keys.push(parsed);
@@ -40505,15 +40676,15 @@ var require_client = __commonJS({
           while (bufferParser.avail()) {
             if (keyIdx === keys.length)
               break;
-            const key = keys[keyIdx++];
-            const keyPublic = key.getPublicSSH();
+            const key2 = keys[keyIdx++];
+            const keyPublic = key2.getPublicSSH();
             const sigEntry = bufferParser.readString();
             sigParser.init(sigEntry, 0);
             const type = sigParser.readString(true);
             let value = sigParser.readString();
             let algo;
-            if (type !== key.type) {
-              if (key.type === "ssh-rsa") {
+            if (type !== key2.type) {
+              if (key2.type === "ssh-rsa") {
                 switch (type) {
                   case "rsa-sha2-256":
                     algo = "sha256";
@@ -40541,8 +40712,8 @@ var require_client = __commonJS({
             bufferCopy(keyPublic, verifyData, 0, keyPublic.length, p += 4);
             if (!(value = sigSSHToASN1(value, type)))
               continue;
-            if (key.verify(verifyData, value, algo) === true)
-              ret.push(key);
+            if (key2.verify(verifyData, value, algo) === true)
+              ret.push(key2);
           }
           sigParser.clear();
           bufferParser.clear();
@@ -40558,8 +40729,8 @@ var require_client = __commonJS({
         )
       );
     }
-    function getKeyAlgos(client, key, serverSigAlgs) {
-      switch (key.type) {
+    function getKeyAlgos(client, key2, serverSigAlgs) {
+      switch (key2.type) {
         case "ssh-rsa":
           if (client._protocol._compatFlags & COMPAT.IMPLY_RSA_SHA2_SIGALGS) {
             if (!Array.isArray(serverSigAlgs))
@@ -40582,9 +40753,9 @@ var require_client = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/http-agents.js
+// ../../work/main/node_modules/ssh2/lib/http-agents.js
 var require_http_agents = __commonJS({
-  "node_modules/ssh2/lib/http-agents.js"(exports2) {
+  "../../work/main/node_modules/ssh2/lib/http-agents.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var { Agent: HttpAgent } = require("http");
@@ -40655,9 +40826,9 @@ var require_http_agents = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/server.js
+// ../../work/main/node_modules/ssh2/lib/server.js
 var require_server = __commonJS({
-  "node_modules/ssh2/lib/server.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/server.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { Server: netServer } = require("net");
@@ -41832,9 +42003,9 @@ var require_server = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/keygen.js
+// ../../work/main/node_modules/ssh2/lib/keygen.js
 var require_keygen = __commonJS({
-  "node_modules/ssh2/lib/keygen.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/keygen.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -42255,9 +42426,9 @@ var require_keygen = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/index.js
+// ../../work/main/node_modules/ssh2/lib/index.js
 var require_lib2 = __commonJS({
-  "node_modules/ssh2/lib/index.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -42304,9 +42475,9 @@ var require_lib2 = __commonJS({
   }
 });
 
-// node_modules/docker-modem/lib/ssh.js
+// ../../work/main/node_modules/docker-modem/lib/ssh.js
 var require_ssh = __commonJS({
-  "node_modules/docker-modem/lib/ssh.js"(exports2, module2) {
+  "../../work/main/node_modules/docker-modem/lib/ssh.js"(exports2, module2) {
     init_import_meta_url();
     var Client = require_lib2().Client;
     var http2 = require("http");
@@ -42351,17 +42522,17 @@ var require_ssh = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/stream.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/stream.js
 var require_stream = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/stream.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/stream.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = require("stream");
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/buffer_list.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/buffer_list.js
 var require_buffer_list = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/buffer_list.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/buffer_list.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     function ownKeys(object3, enumerableOnly) {
@@ -42377,20 +42548,20 @@ var require_buffer_list = __commonJS({
     function _objectSpread(target) {
       for (var i = 1; i < arguments.length; i++) {
         var source = null != arguments[i] ? arguments[i] : {};
-        i % 2 ? ownKeys(Object(source), true).forEach(function(key) {
-          _defineProperty(target, key, source[key]);
-        }) : Object.getOwnPropertyDescriptors ? Object.defineProperties(target, Object.getOwnPropertyDescriptors(source)) : ownKeys(Object(source)).forEach(function(key) {
-          Object.defineProperty(target, key, Object.getOwnPropertyDescriptor(source, key));
+        i % 2 ? ownKeys(Object(source), true).forEach(function(key2) {
+          _defineProperty(target, key2, source[key2]);
+        }) : Object.getOwnPropertyDescriptors ? Object.defineProperties(target, Object.getOwnPropertyDescriptors(source)) : ownKeys(Object(source)).forEach(function(key2) {
+          Object.defineProperty(target, key2, Object.getOwnPropertyDescriptor(source, key2));
         });
       }
       return target;
     }
-    function _defineProperty(obj, key, value) {
-      key = _toPropertyKey(key);
-      if (key in obj) {
-        Object.defineProperty(obj, key, { value, enumerable: true, configurable: true, writable: true });
+    function _defineProperty(obj, key2, value) {
+      key2 = _toPropertyKey(key2);
+      if (key2 in obj) {
+        Object.defineProperty(obj, key2, { value, enumerable: true, configurable: true, writable: true });
       } else {
-        obj[key] = value;
+        obj[key2] = value;
       }
       return obj;
     }
@@ -42415,8 +42586,8 @@ var require_buffer_list = __commonJS({
       return Constructor;
     }
     function _toPropertyKey(arg) {
-      var key = _toPrimitive(arg, "string");
-      return typeof key === "symbol" ? key : String(key);
+      var key2 = _toPrimitive(arg, "string");
+      return typeof key2 === "symbol" ? key2 : String(key2);
     }
     function _toPrimitive(input2, hint) {
       if (typeof input2 !== "object" || input2 === null) return input2;
@@ -42602,9 +42773,9 @@ var require_buffer_list = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/destroy.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/destroy.js
 var require_destroy = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/destroy.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/destroy.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     function destroy(err, cb) {
@@ -42692,9 +42863,9 @@ var require_destroy = __commonJS({
   }
 });
 
-// node_modules/readable-stream/errors.js
+// ../../work/main/node_modules/readable-stream/errors.js
 var require_errors2 = __commonJS({
-  "node_modules/readable-stream/errors.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/errors.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var codes = {};
@@ -42793,9 +42964,9 @@ var require_errors2 = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/state.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/state.js
 var require_state = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/state.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/state.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var ERR_INVALID_OPT_VALUE = require_errors2().codes.ERR_INVALID_OPT_VALUE;
@@ -42819,9 +42990,9 @@ var require_state = __commonJS({
   }
 });
 
-// node_modules/inherits/inherits_browser.js
+// ../../work/main/node_modules/inherits/inherits_browser.js
 var require_inherits_browser = __commonJS({
-  "node_modules/inherits/inherits_browser.js"(exports2, module2) {
+  "../../work/main/node_modules/inherits/inherits_browser.js"(exports2, module2) {
     init_import_meta_url();
     if (typeof Object.create === "function") {
       module2.exports = function inherits(ctor, superCtor) {
@@ -42852,9 +43023,9 @@ var require_inherits_browser = __commonJS({
   }
 });
 
-// node_modules/inherits/inherits.js
+// ../../work/main/node_modules/inherits/inherits.js
 var require_inherits = __commonJS({
-  "node_modules/inherits/inherits.js"(exports2, module2) {
+  "../../work/main/node_modules/inherits/inherits.js"(exports2, module2) {
     init_import_meta_url();
     try {
       util = require("util");
@@ -42867,17 +43038,17 @@ var require_inherits = __commonJS({
   }
 });
 
-// node_modules/util-deprecate/node.js
+// ../../work/main/node_modules/util-deprecate/node.js
 var require_node = __commonJS({
-  "node_modules/util-deprecate/node.js"(exports2, module2) {
+  "../../work/main/node_modules/util-deprecate/node.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = require("util").deprecate;
   }
 });
 
-// node_modules/readable-stream/lib/_stream_writable.js
+// ../../work/main/node_modules/readable-stream/lib/_stream_writable.js
 var require_stream_writable = __commonJS({
-  "node_modules/readable-stream/lib/_stream_writable.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/_stream_writable.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Writable2;
@@ -43347,14 +43518,14 @@ var require_stream_writable = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/_stream_duplex.js
+// ../../work/main/node_modules/readable-stream/lib/_stream_duplex.js
 var require_stream_duplex = __commonJS({
-  "node_modules/readable-stream/lib/_stream_duplex.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/_stream_duplex.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var objectKeys = Object.keys || function(obj) {
       var keys2 = [];
-      for (var key in obj) keys2.push(key);
+      for (var key2 in obj) keys2.push(key2);
       return keys2;
     };
     module2.exports = Duplex;
@@ -43441,15 +43612,15 @@ var require_stream_duplex = __commonJS({
   }
 });
 
-// node_modules/safe-buffer/index.js
+// ../../work/main/node_modules/safe-buffer/index.js
 var require_safe_buffer = __commonJS({
-  "node_modules/safe-buffer/index.js"(exports2, module2) {
+  "../../work/main/node_modules/safe-buffer/index.js"(exports2, module2) {
     init_import_meta_url();
     var buffer = require("buffer");
     var Buffer2 = buffer.Buffer;
     function copyProps(src, dst) {
-      for (var key in src) {
-        dst[key] = src[key];
+      for (var key2 in src) {
+        dst[key2] = src[key2];
       }
     }
     if (Buffer2.from && Buffer2.alloc && Buffer2.allocUnsafe && Buffer2.allocUnsafeSlow) {
@@ -43500,9 +43671,9 @@ var require_safe_buffer = __commonJS({
   }
 });
 
-// node_modules/string_decoder/lib/string_decoder.js
+// ../../work/main/node_modules/string_decoder/lib/string_decoder.js
 var require_string_decoder = __commonJS({
-  "node_modules/string_decoder/lib/string_decoder.js"(exports2) {
+  "../../work/main/node_modules/string_decoder/lib/string_decoder.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Buffer2 = require_safe_buffer().Buffer;
@@ -43739,9 +43910,9 @@ var require_string_decoder = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/end-of-stream.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/end-of-stream.js
 var require_end_of_stream = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/end-of-stream.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/end-of-stream.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var ERR_STREAM_PREMATURE_CLOSE = require_errors2().codes.ERR_STREAM_PREMATURE_CLOSE;
@@ -43829,24 +44000,24 @@ var require_end_of_stream = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/async_iterator.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/async_iterator.js
 var require_async_iterator = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/async_iterator.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/async_iterator.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var _Object$setPrototypeO;
-    function _defineProperty(obj, key, value) {
-      key = _toPropertyKey(key);
-      if (key in obj) {
-        Object.defineProperty(obj, key, { value, enumerable: true, configurable: true, writable: true });
+    function _defineProperty(obj, key2, value) {
+      key2 = _toPropertyKey(key2);
+      if (key2 in obj) {
+        Object.defineProperty(obj, key2, { value, enumerable: true, configurable: true, writable: true });
       } else {
-        obj[key] = value;
+        obj[key2] = value;
       }
       return obj;
     }
     function _toPropertyKey(arg) {
-      var key = _toPrimitive(arg, "string");
-      return typeof key === "symbol" ? key : String(key);
+      var key2 = _toPrimitive(arg, "string");
+      return typeof key2 === "symbol" ? key2 : String(key2);
     }
     function _toPrimitive(input2, hint) {
       if (typeof input2 !== "object" || input2 === null) return input2;
@@ -44013,14 +44184,14 @@ var require_async_iterator = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/from.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/from.js
 var require_from = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/from.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/from.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    function asyncGeneratorStep(gen, resolve3, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve3, reject, _next, _throw, key2, arg) {
       try {
-        var info = gen[key](arg);
+        var info = gen[key2](arg);
         var value = info.value;
       } catch (error62) {
         reject(error62);
@@ -44060,26 +44231,26 @@ var require_from = __commonJS({
     function _objectSpread(target) {
       for (var i = 1; i < arguments.length; i++) {
         var source = null != arguments[i] ? arguments[i] : {};
-        i % 2 ? ownKeys(Object(source), true).forEach(function(key) {
-          _defineProperty(target, key, source[key]);
-        }) : Object.getOwnPropertyDescriptors ? Object.defineProperties(target, Object.getOwnPropertyDescriptors(source)) : ownKeys(Object(source)).forEach(function(key) {
-          Object.defineProperty(target, key, Object.getOwnPropertyDescriptor(source, key));
+        i % 2 ? ownKeys(Object(source), true).forEach(function(key2) {
+          _defineProperty(target, key2, source[key2]);
+        }) : Object.getOwnPropertyDescriptors ? Object.defineProperties(target, Object.getOwnPropertyDescriptors(source)) : ownKeys(Object(source)).forEach(function(key2) {
+          Object.defineProperty(target, key2, Object.getOwnPropertyDescriptor(source, key2));
         });
       }
       return target;
     }
-    function _defineProperty(obj, key, value) {
-      key = _toPropertyKey(key);
-      if (key in obj) {
-        Object.defineProperty(obj, key, { value, enumerable: true, configurable: true, writable: true });
+    function _defineProperty(obj, key2, value) {
+      key2 = _toPropertyKey(key2);
+      if (key2 in obj) {
+        Object.defineProperty(obj, key2, { value, enumerable: true, configurable: true, writable: true });
       } else {
-        obj[key] = value;
+        obj[key2] = value;
       }
       return obj;
     }
     function _toPropertyKey(arg) {
-      var key = _toPrimitive(arg, "string");
-      return typeof key === "symbol" ? key : String(key);
+      var key2 = _toPrimitive(arg, "string");
+      return typeof key2 === "symbol" ? key2 : String(key2);
     }
     function _toPrimitive(input2, hint) {
       if (typeof input2 !== "object" || input2 === null) return input2;
@@ -44135,9 +44306,9 @@ var require_from = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/_stream_readable.js
+// ../../work/main/node_modules/readable-stream/lib/_stream_readable.js
 var require_stream_readable = __commonJS({
-  "node_modules/readable-stream/lib/_stream_readable.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/_stream_readable.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Readable5;
@@ -44869,9 +45040,9 @@ var require_stream_readable = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/_stream_transform.js
+// ../../work/main/node_modules/readable-stream/lib/_stream_transform.js
 var require_stream_transform = __commonJS({
-  "node_modules/readable-stream/lib/_stream_transform.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/_stream_transform.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Transform3;
@@ -44971,9 +45142,9 @@ var require_stream_transform = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/_stream_passthrough.js
+// ../../work/main/node_modules/readable-stream/lib/_stream_passthrough.js
 var require_stream_passthrough = __commonJS({
-  "node_modules/readable-stream/lib/_stream_passthrough.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/_stream_passthrough.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = PassThrough4;
@@ -44989,9 +45160,9 @@ var require_stream_passthrough = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/pipeline.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/pipeline.js
 var require_pipeline = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/pipeline.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/pipeline.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var eos;
@@ -45075,9 +45246,9 @@ var require_pipeline = __commonJS({
   }
 });
 
-// node_modules/readable-stream/readable.js
+// ../../work/main/node_modules/readable-stream/readable.js
 var require_readable = __commonJS({
-  "node_modules/readable-stream/readable.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/readable.js"(exports2, module2) {
     init_import_meta_url();
     var Stream = require("stream");
     if (process.env.READABLE_STREAM === "disable" && Stream) {
@@ -45098,9 +45269,9 @@ var require_readable = __commonJS({
   }
 });
 
-// node_modules/docker-modem/lib/http_duplex.js
+// ../../work/main/node_modules/docker-modem/lib/http_duplex.js
 var require_http_duplex = __commonJS({
-  "node_modules/docker-modem/lib/http_duplex.js"(exports2, module2) {
+  "../../work/main/node_modules/docker-modem/lib/http_duplex.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = HttpDuplex;
     var util = require("util");
@@ -45147,9 +45318,9 @@ var require_http_duplex = __commonJS({
   }
 });
 
-// node_modules/ms/index.js
+// ../../work/main/node_modules/ms/index.js
 var require_ms = __commonJS({
-  "node_modules/ms/index.js"(exports2, module2) {
+  "../../work/main/node_modules/ms/index.js"(exports2, module2) {
     init_import_meta_url();
     var s = 1e3;
     var m = s * 60;
@@ -45264,9 +45435,9 @@ var require_ms = __commonJS({
   }
 });
 
-// node_modules/debug/src/common.js
+// ../../work/main/node_modules/debug/src/common.js
 var require_common = __commonJS({
-  "node_modules/debug/src/common.js"(exports2, module2) {
+  "../../work/main/node_modules/debug/src/common.js"(exports2, module2) {
     init_import_meta_url();
     function setup(env) {
       createDebug.debug = createDebug;
@@ -45277,8 +45448,8 @@ var require_common = __commonJS({
       createDebug.enabled = enabled;
       createDebug.humanize = require_ms();
       createDebug.destroy = destroy;
-      Object.keys(env).forEach((key) => {
-        createDebug[key] = env[key];
+      Object.keys(env).forEach((key2) => {
+        createDebug[key2] = env[key2];
       });
       createDebug.names = [];
       createDebug.skips = [];
@@ -45442,9 +45613,9 @@ var require_common = __commonJS({
   }
 });
 
-// node_modules/debug/src/browser.js
+// ../../work/main/node_modules/debug/src/browser.js
 var require_browser = __commonJS({
-  "node_modules/debug/src/browser.js"(exports2, module2) {
+  "../../work/main/node_modules/debug/src/browser.js"(exports2, module2) {
     init_import_meta_url();
     exports2.formatArgs = formatArgs;
     exports2.save = save;
@@ -45613,9 +45784,9 @@ var require_browser = __commonJS({
   }
 });
 
-// node_modules/has-flag/index.js
+// ../../work/main/node_modules/has-flag/index.js
 var require_has_flag = __commonJS({
-  "node_modules/has-flag/index.js"(exports2, module2) {
+  "../../work/main/node_modules/has-flag/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = (flag2, argv = process.argv) => {
@@ -45627,9 +45798,9 @@ var require_has_flag = __commonJS({
   }
 });
 
-// node_modules/supports-color/index.js
+// ../../work/main/node_modules/supports-color/index.js
 var require_supports_color = __commonJS({
-  "node_modules/supports-color/index.js"(exports2, module2) {
+  "../../work/main/node_modules/supports-color/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var os = require("os");
@@ -45730,9 +45901,9 @@ var require_supports_color = __commonJS({
   }
 });
 
-// node_modules/debug/src/node.js
+// ../../work/main/node_modules/debug/src/node.js
 var require_node2 = __commonJS({
-  "node_modules/debug/src/node.js"(exports2, module2) {
+  "../../work/main/node_modules/debug/src/node.js"(exports2, module2) {
     init_import_meta_url();
     var tty = require("tty");
     var util = require("util");
@@ -45832,13 +46003,13 @@ var require_node2 = __commonJS({
       }
     } catch (error62) {
     }
-    exports2.inspectOpts = Object.keys(process.env).filter((key) => {
-      return /^debug_/i.test(key);
-    }).reduce((obj, key) => {
-      const prop = key.substring(6).toLowerCase().replace(/_([a-z])/g, (_, k) => {
+    exports2.inspectOpts = Object.keys(process.env).filter((key2) => {
+      return /^debug_/i.test(key2);
+    }).reduce((obj, key2) => {
+      const prop = key2.substring(6).toLowerCase().replace(/_([a-z])/g, (_, k) => {
         return k.toUpperCase();
       });
-      let val = process.env[key];
+      let val = process.env[key2];
       if (/^(yes|on|true|enabled)$/i.test(val)) {
         val = true;
       } else if (/^(no|off|false|disabled)$/i.test(val)) {
@@ -45905,9 +46076,9 @@ var require_node2 = __commonJS({
   }
 });
 
-// node_modules/debug/src/index.js
+// ../../work/main/node_modules/debug/src/index.js
 var require_src = __commonJS({
-  "node_modules/debug/src/index.js"(exports2, module2) {
+  "../../work/main/node_modules/debug/src/index.js"(exports2, module2) {
     init_import_meta_url();
     if (typeof process === "undefined" || process.type === "renderer" || process.browser === true || process.__nwjs) {
       module2.exports = require_browser();
@@ -45917,9 +46088,9 @@ var require_src = __commonJS({
   }
 });
 
-// node_modules/split-ca/index.js
+// ../../work/main/node_modules/split-ca/index.js
 var require_split_ca = __commonJS({
-  "node_modules/split-ca/index.js"(exports2, module2) {
+  "../../work/main/node_modules/split-ca/index.js"(exports2, module2) {
     init_import_meta_url();
     var fs = require("fs");
     module2.exports = function(filepath, split, encoding) {
@@ -45934,12 +46105,12 @@ var require_split_ca = __commonJS({
       var cert = [];
       var _i, _len;
       for (_i = 0, _len = chain.length; _i < _len; _i++) {
-        var line = chain[_i];
-        if (!(line.length !== 0)) {
+        var line2 = chain[_i];
+        if (!(line2.length !== 0)) {
           continue;
         }
-        cert.push(line);
-        if (line.match(/-END CERTIFICATE-/)) {
+        cert.push(line2);
+        if (line2.match(/-END CERTIFICATE-/)) {
           ca.push(cert.join(split));
           cert = [];
         }
@@ -45949,9 +46120,9 @@ var require_split_ca = __commonJS({
   }
 });
 
-// node_modules/docker-modem/lib/modem.js
+// ../../work/main/node_modules/docker-modem/lib/modem.js
 var require_modem = __commonJS({
-  "node_modules/docker-modem/lib/modem.js"(exports2, module2) {
+  "../../work/main/node_modules/docker-modem/lib/modem.js"(exports2, module2) {
     init_import_meta_url();
     var querystring = require("querystring");
     var http2 = require_http();
@@ -46385,10 +46556,10 @@ var require_modem = __commonJS({
             buf = buf.slice(pos + 1);
           }
         }
-        function processLine(line) {
-          if (line[line.length - 1] == "\r") line = line.substr(0, line.length - 1);
-          if (line.length > 0) {
-            var obj = JSON.parse(line);
+        function processLine(line2) {
+          if (line2[line2.length - 1] == "\r") line2 = line2.substr(0, line2.length - 1);
+          if (line2.length > 0) {
+            var obj = JSON.parse(line2);
             output2.push(obj);
             if (onProgress) {
               onProgress(obj);
@@ -46412,11 +46583,11 @@ var require_modem = __commonJS({
     };
     Modem.prototype.buildQuerystring = function(opts) {
       var clone2 = {};
-      Object.keys(opts).map(function(key, i) {
-        if (opts[key] && typeof opts[key] === "object" && !Array.isArray(opts[key])) {
-          clone2[key] = JSON.stringify(opts[key]);
+      Object.keys(opts).map(function(key2, i) {
+        if (opts[key2] && typeof opts[key2] === "object" && !Array.isArray(opts[key2])) {
+          clone2[key2] = JSON.stringify(opts[key2]);
         } else {
-          clone2[key] = opts[key];
+          clone2[key2] = opts[key2];
         }
       });
       return querystring.stringify(clone2);
@@ -46425,9 +46596,9 @@ var require_modem = __commonJS({
   }
 });
 
-// node_modules/@balena/dockerignore/ignore.js
+// ../../work/main/node_modules/@balena/dockerignore/ignore.js
 var require_ignore = __commonJS({
-  "node_modules/@balena/dockerignore/ignore.js"(exports2, module2) {
+  "../../work/main/node_modules/@balena/dockerignore/ignore.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var path = require("path");
@@ -46640,9 +46811,9 @@ var require_ignore = __commonJS({
   }
 });
 
-// node_modules/chownr/chownr.js
+// ../../work/main/node_modules/chownr/chownr.js
 var require_chownr = __commonJS({
-  "node_modules/chownr/chownr.js"(exports2, module2) {
+  "../../work/main/node_modules/chownr/chownr.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var fs = require("fs");
@@ -46772,9 +46943,9 @@ var require_chownr = __commonJS({
   }
 });
 
-// node_modules/bl/BufferList.js
+// ../../work/main/node_modules/bl/BufferList.js
 var require_BufferList = __commonJS({
-  "node_modules/bl/BufferList.js"(exports2, module2) {
+  "../../work/main/node_modules/bl/BufferList.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { Buffer: Buffer2 } = require("buffer");
@@ -47075,9 +47246,9 @@ var require_BufferList = __commonJS({
   }
 });
 
-// node_modules/bl/bl.js
+// ../../work/main/node_modules/bl/bl.js
 var require_bl = __commonJS({
-  "node_modules/bl/bl.js"(exports2, module2) {
+  "../../work/main/node_modules/bl/bl.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var DuplexStream = require_readable().Duplex;
@@ -47147,9 +47318,9 @@ var require_bl = __commonJS({
   }
 });
 
-// node_modules/tar-fs/node_modules/tar-stream/headers.js
+// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/headers.js
 var require_headers = __commonJS({
-  "node_modules/tar-fs/node_modules/tar-stream/headers.js"(exports2) {
+  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/headers.js"(exports2) {
     init_import_meta_url();
     var alloc = Buffer.alloc;
     var ZEROS = "0000000000000000000";
@@ -47290,8 +47461,8 @@ var require_headers = __commonJS({
       if (opts.linkname) result += addLength(" linkpath=" + opts.linkname + "\n");
       var pax = opts.pax;
       if (pax) {
-        for (var key in pax) {
-          result += addLength(" " + key + "=" + pax[key] + "\n");
+        for (var key2 in pax) {
+          result += addLength(" " + key2 + "=" + pax[key2] + "\n");
         }
       }
       return Buffer.from(result);
@@ -47387,9 +47558,9 @@ var require_headers = __commonJS({
   }
 });
 
-// node_modules/tar-fs/node_modules/tar-stream/extract.js
+// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/extract.js
 var require_extract = __commonJS({
-  "node_modules/tar-fs/node_modules/tar-stream/extract.js"(exports2, module2) {
+  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/extract.js"(exports2, module2) {
     init_import_meta_url();
     var util = require("util");
     var bl = require_bl();
@@ -47604,17 +47775,17 @@ var require_extract = __commonJS({
   }
 });
 
-// node_modules/fs-constants/index.js
+// ../../work/main/node_modules/fs-constants/index.js
 var require_fs_constants = __commonJS({
-  "node_modules/fs-constants/index.js"(exports2, module2) {
+  "../../work/main/node_modules/fs-constants/index.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = require("fs").constants || require("constants");
   }
 });
 
-// node_modules/wrappy/wrappy.js
+// ../../work/main/node_modules/wrappy/wrappy.js
 var require_wrappy = __commonJS({
-  "node_modules/wrappy/wrappy.js"(exports2, module2) {
+  "../../work/main/node_modules/wrappy/wrappy.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = wrappy;
     function wrappy(fn, cb) {
@@ -47643,9 +47814,9 @@ var require_wrappy = __commonJS({
   }
 });
 
-// node_modules/once/once.js
+// ../../work/main/node_modules/once/once.js
 var require_once = __commonJS({
-  "node_modules/once/once.js"(exports2, module2) {
+  "../../work/main/node_modules/once/once.js"(exports2, module2) {
     init_import_meta_url();
     var wrappy = require_wrappy();
     module2.exports = wrappy(once);
@@ -47688,9 +47859,9 @@ var require_once = __commonJS({
   }
 });
 
-// node_modules/end-of-stream/index.js
+// ../../work/main/node_modules/end-of-stream/index.js
 var require_end_of_stream2 = __commonJS({
-  "node_modules/end-of-stream/index.js"(exports2, module2) {
+  "../../work/main/node_modules/end-of-stream/index.js"(exports2, module2) {
     init_import_meta_url();
     var once = require_once();
     var noop = function() {
@@ -47772,9 +47943,9 @@ var require_end_of_stream2 = __commonJS({
   }
 });
 
-// node_modules/tar-fs/node_modules/tar-stream/pack.js
+// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/pack.js
 var require_pack = __commonJS({
-  "node_modules/tar-fs/node_modules/tar-stream/pack.js"(exports2, module2) {
+  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/pack.js"(exports2, module2) {
     init_import_meta_url();
     var constants2 = require_fs_constants();
     var eos = require_end_of_stream2();
@@ -47988,18 +48159,18 @@ var require_pack = __commonJS({
   }
 });
 
-// node_modules/tar-fs/node_modules/tar-stream/index.js
+// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/index.js
 var require_tar_stream = __commonJS({
-  "node_modules/tar-fs/node_modules/tar-stream/index.js"(exports2) {
+  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/index.js"(exports2) {
     init_import_meta_url();
     exports2.extract = require_extract();
     exports2.pack = require_pack();
   }
 });
 
-// node_modules/pump/index.js
+// ../../work/main/node_modules/pump/index.js
 var require_pump = __commonJS({
-  "node_modules/pump/index.js"(exports2, module2) {
+  "../../work/main/node_modules/pump/index.js"(exports2, module2) {
     init_import_meta_url();
     var once = require_once();
     var eos = require_end_of_stream2();
@@ -48073,9 +48244,9 @@ var require_pump = __commonJS({
   }
 });
 
-// node_modules/mkdirp-classic/index.js
+// ../../work/main/node_modules/mkdirp-classic/index.js
 var require_mkdirp_classic = __commonJS({
-  "node_modules/mkdirp-classic/index.js"(exports2, module2) {
+  "../../work/main/node_modules/mkdirp-classic/index.js"(exports2, module2) {
     init_import_meta_url();
     var path = require("path");
     var fs = require("fs");
@@ -48160,9 +48331,9 @@ var require_mkdirp_classic = __commonJS({
   }
 });
 
-// node_modules/tar-fs/index.js
+// ../../work/main/node_modules/tar-fs/index.js
 var require_tar_fs = __commonJS({
-  "node_modules/tar-fs/index.js"(exports2) {
+  "../../work/main/node_modules/tar-fs/index.js"(exports2) {
     init_import_meta_url();
     var chownr = require_chownr();
     var tar = require_tar_stream();
@@ -48486,9 +48657,9 @@ var require_tar_fs = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/util.js
+// ../../work/main/node_modules/dockerode/lib/util.js
 var require_util = __commonJS({
-  "node_modules/dockerode/lib/util.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/util.js"(exports2, module2) {
     init_import_meta_url();
     var DockerIgnore = require_ignore();
     var fs = require("fs");
@@ -48569,9 +48740,9 @@ var require_util = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/exec.js
+// ../../work/main/node_modules/dockerode/lib/exec.js
 var require_exec = __commonJS({
-  "node_modules/dockerode/lib/exec.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/exec.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Exec = function(modem, id) {
@@ -48680,9 +48851,9 @@ var require_exec = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/container.js
+// ../../work/main/node_modules/dockerode/lib/container.js
 var require_container = __commonJS({
-  "node_modules/dockerode/lib/container.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/container.js"(exports2, module2) {
     init_import_meta_url();
     var extend2 = require_util().extend;
     var Exec = require_exec();
@@ -49555,9 +49726,9 @@ var require_container = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/image.js
+// ../../work/main/node_modules/dockerode/lib/image.js
 var require_image = __commonJS({
-  "node_modules/dockerode/lib/image.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/image.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Image = function(modem, name) {
@@ -49781,9 +49952,9 @@ var require_image = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/volume.js
+// ../../work/main/node_modules/dockerode/lib/volume.js
 var require_volume = __commonJS({
-  "node_modules/dockerode/lib/volume.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/volume.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Volume = function(modem, name) {
@@ -49855,9 +50026,9 @@ var require_volume = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/network.js
+// ../../work/main/node_modules/dockerode/lib/network.js
 var require_network = __commonJS({
-  "node_modules/dockerode/lib/network.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/network.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Network = function(modem, id) {
@@ -49990,9 +50161,9 @@ var require_network = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/service.js
+// ../../work/main/node_modules/dockerode/lib/service.js
 var require_service = __commonJS({
-  "node_modules/dockerode/lib/service.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/service.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Service = function(modem, id) {
@@ -50134,9 +50305,9 @@ var require_service = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/plugin.js
+// ../../work/main/node_modules/dockerode/lib/plugin.js
 var require_plugin = __commonJS({
-  "node_modules/dockerode/lib/plugin.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/plugin.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Plugin = function(modem, name, remote) {
@@ -50426,9 +50597,9 @@ var require_plugin = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/secret.js
+// ../../work/main/node_modules/dockerode/lib/secret.js
 var require_secret = __commonJS({
-  "node_modules/dockerode/lib/secret.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/secret.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Secret = function(modem, id) {
@@ -50532,9 +50703,9 @@ var require_secret = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/config.js
+// ../../work/main/node_modules/dockerode/lib/config.js
 var require_config = __commonJS({
-  "node_modules/dockerode/lib/config.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/config.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Config = function(modem, id) {
@@ -50638,9 +50809,9 @@ var require_config = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/task.js
+// ../../work/main/node_modules/dockerode/lib/task.js
 var require_task = __commonJS({
-  "node_modules/dockerode/lib/task.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/task.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Task = function(modem, id) {
@@ -50717,9 +50888,9 @@ var require_task = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/node.js
+// ../../work/main/node_modules/dockerode/lib/node.js
 var require_node3 = __commonJS({
-  "node_modules/dockerode/lib/node.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/node.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Node = function(modem, id) {
@@ -50822,9 +50993,9 @@ var require_node3 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/constants.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/constants.js
 var require_constants2 = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/constants.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/constants.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -50869,9 +51040,9 @@ var require_constants2 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/package.json
+// ../../work/main/node_modules/@grpc/grpc-js/package.json
 var require_package2 = __commonJS({
-  "node_modules/@grpc/grpc-js/package.json"(exports2, module2) {
+  "../../work/main/node_modules/@grpc/grpc-js/package.json"(exports2, module2) {
     module2.exports = {
       name: "@grpc/grpc-js",
       version: "1.14.7",
@@ -50964,9 +51135,9 @@ var require_package2 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/logging.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/logging.js
 var require_logging = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/logging.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/logging.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var _a3;
@@ -51073,9 +51244,9 @@ var require_logging = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/error.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/error.js
 var require_error = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/error.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/error.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51098,9 +51269,9 @@ var require_error = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/metadata.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/metadata.js
 var require_metadata = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/metadata.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/metadata.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51110,27 +51281,27 @@ var require_metadata = __commonJS({
     var error_1 = require_error();
     var LEGAL_KEY_REGEX = /^[:0-9a-z_.-]+$/;
     var LEGAL_NON_BINARY_VALUE_REGEX = /^[ -~]*$/;
-    function isLegalKey(key) {
-      return LEGAL_KEY_REGEX.test(key);
+    function isLegalKey(key2) {
+      return LEGAL_KEY_REGEX.test(key2);
     }
     function isLegalNonBinaryValue(value) {
       return LEGAL_NON_BINARY_VALUE_REGEX.test(value);
     }
-    function isBinaryKey(key) {
-      return key.endsWith("-bin");
+    function isBinaryKey(key2) {
+      return key2.endsWith("-bin");
     }
-    function isCustomMetadata(key) {
-      return !key.startsWith("grpc-");
+    function isCustomMetadata(key2) {
+      return !key2.startsWith("grpc-");
     }
-    function normalizeKey(key) {
-      return key.toLowerCase();
+    function normalizeKey(key2) {
+      return key2.toLowerCase();
     }
-    function validate2(key, value) {
-      if (!isLegalKey(key)) {
-        throw new Error('Metadata key "' + key + '" contains illegal characters');
+    function validate2(key2, value) {
+      if (!isLegalKey(key2)) {
+        throw new Error('Metadata key "' + key2 + '" contains illegal characters');
       }
       if (value !== null && value !== void 0) {
-        if (isBinaryKey(key)) {
+        if (isBinaryKey(key2)) {
           if (!Buffer.isBuffer(value)) {
             throw new Error("keys that end with '-bin' must have Buffer values");
           }
@@ -51156,10 +51327,10 @@ var require_metadata = __commonJS({
        * @param value The value to set. Must be a buffer if and only
        *   if the normalized key ends with '-bin'.
        */
-      set(key, value) {
-        key = normalizeKey(key);
-        validate2(key, value);
-        this.internalRepr.set(key, [value]);
+      set(key2, value) {
+        key2 = normalizeKey(key2);
+        validate2(key2, value);
+        this.internalRepr.set(key2, [value]);
       }
       /**
        * Adds the given value for the given key by appending to a list of previous
@@ -51168,12 +51339,12 @@ var require_metadata = __commonJS({
        * @param value The value to add. Must be a buffer if and only
        *   if the normalized key ends with '-bin'.
        */
-      add(key, value) {
-        key = normalizeKey(key);
-        validate2(key, value);
-        const existingValue = this.internalRepr.get(key);
+      add(key2, value) {
+        key2 = normalizeKey(key2);
+        validate2(key2, value);
+        const existingValue = this.internalRepr.get(key2);
         if (existingValue === void 0) {
-          this.internalRepr.set(key, [value]);
+          this.internalRepr.set(key2, [value]);
         } else {
           existingValue.push(value);
         }
@@ -51182,18 +51353,18 @@ var require_metadata = __commonJS({
        * Removes the given key and any associated values. Normalizes the key.
        * @param key The key whose values should be removed.
        */
-      remove(key) {
-        key = normalizeKey(key);
-        this.internalRepr.delete(key);
+      remove(key2) {
+        key2 = normalizeKey(key2);
+        this.internalRepr.delete(key2);
       }
       /**
        * Gets a list of all values associated with the key. Normalizes the key.
        * @param key The key whose value should be retrieved.
        * @return A list of values associated with the given key.
        */
-      get(key) {
-        key = normalizeKey(key);
-        return this.internalRepr.get(key) || [];
+      get(key2) {
+        key2 = normalizeKey(key2);
+        return this.internalRepr.get(key2) || [];
       }
       /**
        * Gets a plain object mapping each key to the first value associated with it.
@@ -51202,10 +51373,10 @@ var require_metadata = __commonJS({
        */
       getMap() {
         const result = {};
-        for (const [key, values] of this.internalRepr) {
+        for (const [key2, values] of this.internalRepr) {
           if (values.length > 0) {
             const v = values[0];
-            result[key] = Buffer.isBuffer(v) ? Buffer.from(v) : v;
+            result[key2] = Buffer.isBuffer(v) ? Buffer.from(v) : v;
           }
         }
         return result;
@@ -51217,7 +51388,7 @@ var require_metadata = __commonJS({
       clone() {
         const newMetadata = new _Metadata(this.options);
         const newInternalRepr = newMetadata.internalRepr;
-        for (const [key, value] of this.internalRepr) {
+        for (const [key2, value] of this.internalRepr) {
           const clonedValue = value.map((v) => {
             if (Buffer.isBuffer(v)) {
               return Buffer.from(v);
@@ -51225,7 +51396,7 @@ var require_metadata = __commonJS({
               return v;
             }
           });
-          newInternalRepr.set(key, clonedValue);
+          newInternalRepr.set(key2, clonedValue);
         }
         return newMetadata;
       }
@@ -51237,9 +51408,9 @@ var require_metadata = __commonJS({
        * @param other A Metadata object.
        */
       merge(other) {
-        for (const [key, values] of other.internalRepr) {
-          const mergedValue = (this.internalRepr.get(key) || []).concat(values);
-          this.internalRepr.set(key, mergedValue);
+        for (const [key2, values] of other.internalRepr) {
+          const mergedValue = (this.internalRepr.get(key2) || []).concat(values);
+          this.internalRepr.set(key2, mergedValue);
         }
       }
       setOptions(options) {
@@ -51253,14 +51424,14 @@ var require_metadata = __commonJS({
        */
       toHttp2Headers() {
         const result = {};
-        for (const [key, values] of this.internalRepr) {
-          if (key.startsWith(":")) {
+        for (const [key2, values] of this.internalRepr) {
+          if (key2.startsWith(":")) {
             continue;
           }
           if (values.length === 1) {
-            result[key] = bufToString(values[0]);
+            result[key2] = bufToString(values[0]);
           } else {
-            result[key] = values.map(bufToString);
+            result[key2] = values.map(bufToString);
           }
         }
         return result;
@@ -51271,8 +51442,8 @@ var require_metadata = __commonJS({
        */
       toJSON() {
         const result = {};
-        for (const [key, values] of this.internalRepr) {
-          result[key] = values;
+        for (const [key2, values] of this.internalRepr) {
+          result[key2] = values;
         }
         return result;
       }
@@ -51284,20 +51455,20 @@ var require_metadata = __commonJS({
        * @param key
        * @param value
        */
-      setOpaque(key, value) {
+      setOpaque(key2, value) {
         if (!this.opaqueData) {
           this.opaqueData = /* @__PURE__ */ new Map();
         }
-        this.opaqueData.set(key, value);
+        this.opaqueData.set(key2, value);
       }
       /**
        * Retrieve data previously added with `setOpaque`.
        * @param key
        * @returns
        */
-      getOpaque(key) {
+      getOpaque(key2) {
         var _a3;
-        return (_a3 = this.opaqueData) === null || _a3 === void 0 ? void 0 : _a3.get(key);
+        return (_a3 = this.opaqueData) === null || _a3 === void 0 ? void 0 : _a3.get(key2);
       }
       /**
        * Returns a new Metadata object based fields in a given IncomingHttpHeaders
@@ -51306,37 +51477,37 @@ var require_metadata = __commonJS({
        */
       static fromHttp2Headers(headers) {
         const result = new _Metadata();
-        for (const key of Object.keys(headers)) {
-          if (key.charAt(0) === ":") {
+        for (const key2 of Object.keys(headers)) {
+          if (key2.charAt(0) === ":") {
             continue;
           }
-          const values = headers[key];
+          const values = headers[key2];
           try {
-            if (isBinaryKey(key)) {
+            if (isBinaryKey(key2)) {
               if (Array.isArray(values)) {
                 values.forEach((value) => {
-                  result.add(key, Buffer.from(value, "base64"));
+                  result.add(key2, Buffer.from(value, "base64"));
                 });
               } else if (values !== void 0) {
-                if (isCustomMetadata(key)) {
+                if (isCustomMetadata(key2)) {
                   values.split(",").forEach((v) => {
-                    result.add(key, Buffer.from(v.trim(), "base64"));
+                    result.add(key2, Buffer.from(v.trim(), "base64"));
                   });
                 } else {
-                  result.add(key, Buffer.from(values, "base64"));
+                  result.add(key2, Buffer.from(values, "base64"));
                 }
               }
             } else {
               if (Array.isArray(values)) {
                 values.forEach((value) => {
-                  result.add(key, value);
+                  result.add(key2, value);
                 });
               } else if (values !== void 0) {
-                result.add(key, values);
+                result.add(key2, values);
               }
             }
           } catch (error62) {
-            const message = `Failed to add metadata entry ${key}: ${values}. ${(0, error_1.getErrorMessage)(error62)}. For more information see https://github.com/grpc/grpc-node/issues/1173`;
+            const message = `Failed to add metadata entry ${key2}: ${values}. ${(0, error_1.getErrorMessage)(error62)}. For more information see https://github.com/grpc/grpc-node/issues/1173`;
             (0, logging_1.log)(constants_1.LogVerbosity.ERROR, message);
           }
         }
@@ -51350,9 +51521,9 @@ var require_metadata = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/call-credentials.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/call-credentials.js
 var require_call_credentials = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/call-credentials.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/call-credentials.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51400,8 +51571,8 @@ var require_call_credentials = __commonJS({
           }
           getHeaders.then((headers) => {
             const metadata = new metadata_1.Metadata();
-            for (const key of Object.keys(headers)) {
-              metadata.add(key, headers[key]);
+            for (const key2 of Object.keys(headers)) {
+              metadata.add(key2, headers[key2]);
             }
             callback(null, metadata);
           }, (err) => {
@@ -51494,9 +51665,9 @@ var require_call_credentials = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/tls-helpers.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/tls-helpers.js
 var require_tls_helpers = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/tls-helpers.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/tls-helpers.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51518,9 +51689,9 @@ var require_tls_helpers = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/uri-parser.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/uri-parser.js
 var require_uri_parser = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/uri-parser.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/uri-parser.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51632,9 +51803,9 @@ var require_uri_parser = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolver.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver.js
 var require_resolver = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolver.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51685,9 +51856,9 @@ var require_resolver = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/channel-credentials.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/channel-credentials.js
 var require_channel_credentials = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/channel-credentials.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/channel-credentials.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52083,9 +52254,9 @@ var require_channel_credentials = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer.js
 var require_load_balancer = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52175,9 +52346,9 @@ var require_load_balancer = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/service-config.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/service-config.js
 var require_service_config = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/service-config.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/service-config.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52519,9 +52690,9 @@ var require_service_config = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/connectivity-state.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/connectivity-state.js
 var require_connectivity_state = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/connectivity-state.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/connectivity-state.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52537,9 +52708,9 @@ var require_connectivity_state = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/picker.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/picker.js
 var require_picker = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/picker.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/picker.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52599,9 +52770,9 @@ var require_picker = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/backoff-timeout.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/backoff-timeout.js
 var require_backoff_timeout = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/backoff-timeout.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/backoff-timeout.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52757,9 +52928,9 @@ var require_backoff_timeout = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js
 var require_load_balancer_child_handler = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52888,9 +53059,9 @@ var require_load_balancer_child_handler = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js
 var require_resolving_load_balancer = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -53145,9 +53316,9 @@ var require_resolving_load_balancer = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/channel-options.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/channel-options.js
 var require_channel_options = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/channel-options.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/channel-options.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -53204,9 +53375,9 @@ var require_channel_options = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/subchannel-address.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-address.js
 var require_subchannel_address = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/subchannel-address.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-address.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -53390,9 +53561,9 @@ var require_subchannel_address = __commonJS({
   }
 });
 
-// node_modules/@js-sdsl/ordered-map/dist/cjs/index.js
+// ../../work/main/node_modules/@js-sdsl/ordered-map/dist/cjs/index.js
 var require_cjs = __commonJS({
-  "node_modules/@js-sdsl/ordered-map/dist/cjs/index.js"(exports2) {
+  "../../work/main/node_modules/@js-sdsl/ordered-map/dist/cjs/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "t", {
@@ -54185,9 +54356,9 @@ var require_cjs = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/admin.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/admin.js
 var require_admin = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/admin.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/admin.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -54205,9 +54376,9 @@ var require_admin = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/call.js
 var require_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -54343,9 +54514,9 @@ ${callerStack}`;
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/call-interface.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/call-interface.js
 var require_call_interface = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/call-interface.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/call-interface.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -54428,9 +54599,9 @@ var require_call_interface = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/client-interceptors.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/client-interceptors.js
 var require_client_interceptors = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/client-interceptors.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/client-interceptors.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -54782,9 +54953,9 @@ var require_client_interceptors = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/client.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/client.js
 var require_client2 = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/client.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/client.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -55157,9 +55328,9 @@ var require_client2 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/make-client.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/make-client.js
 var require_make_client = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/make-client.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/make-client.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -55172,8 +55343,8 @@ var require_make_client = __commonJS({
       client_stream: client_1.Client.prototype.makeClientStreamRequest,
       bidi: client_1.Client.prototype.makeBidiStreamRequest
     };
-    function isPrototypePolluted(key) {
-      return ["__proto__", "prototype", "constructor"].includes(key);
+    function isPrototypePolluted(key2) {
+      return ["__proto__", "prototype", "constructor"].includes(key2);
     }
     function makeClientConstructor(methods, serviceName, classOptions) {
       if (!classOptions) {
@@ -55253,9 +55424,9 @@ var require_make_client = __commonJS({
   }
 });
 
-// node_modules/lodash.camelcase/index.js
+// ../../work/main/node_modules/lodash.camelcase/index.js
 var require_lodash = __commonJS({
-  "node_modules/lodash.camelcase/index.js"(exports2, module2) {
+  "../../work/main/node_modules/lodash.camelcase/index.js"(exports2, module2) {
     init_import_meta_url();
     var INFINITY = 1 / 0;
     var symbolTag = "[object Symbol]";
@@ -55525,8 +55696,8 @@ var require_lodash = __commonJS({
       return string4.match(reAsciiWord) || [];
     }
     function basePropertyOf(object3) {
-      return function(key) {
-        return object3 == null ? void 0 : object3[key];
+      return function(key2) {
+        return object3 == null ? void 0 : object3[key2];
       };
     }
     var deburrLetter = basePropertyOf(deburredLetters);
@@ -55629,9 +55800,9 @@ var require_lodash = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/aspromise/index.js
+// ../../work/main/node_modules/@protobufjs/aspromise/index.js
 var require_aspromise = __commonJS({
-  "node_modules/@protobufjs/aspromise/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/aspromise/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = asPromise;
@@ -55666,9 +55837,9 @@ var require_aspromise = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/base64/index.js
+// ../../work/main/node_modules/@protobufjs/base64/index.js
 var require_base64 = __commonJS({
-  "node_modules/@protobufjs/base64/index.js"(exports2) {
+  "../../work/main/node_modules/@protobufjs/base64/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var base643 = exports2;
@@ -55767,9 +55938,9 @@ var require_base64 = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/eventemitter/index.js
+// ../../work/main/node_modules/@protobufjs/eventemitter/index.js
 var require_eventemitter = __commonJS({
-  "node_modules/@protobufjs/eventemitter/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/eventemitter/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = EventEmitter;
@@ -55816,9 +55987,9 @@ var require_eventemitter = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/float/index.js
+// ../../work/main/node_modules/@protobufjs/float/index.js
 var require_float = __commonJS({
-  "node_modules/@protobufjs/float/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/float/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = factory(factory);
@@ -56011,9 +56182,9 @@ var require_float = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/utf8/index.js
+// ../../work/main/node_modules/@protobufjs/utf8/index.js
 var require_utf8 = __commonJS({
-  "node_modules/@protobufjs/utf8/index.js"(exports2) {
+  "../../work/main/node_modules/@protobufjs/utf8/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var utf8 = exports2;
@@ -56097,9 +56268,9 @@ var require_utf8 = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/pool/index.js
+// ../../work/main/node_modules/@protobufjs/pool/index.js
 var require_pool = __commonJS({
-  "node_modules/@protobufjs/pool/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/pool/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = pool;
@@ -56124,9 +56295,9 @@ var require_pool = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/longbits.js
+// ../../work/main/node_modules/protobufjs/src/util/longbits.js
 var require_longbits = __commonJS({
-  "node_modules/protobufjs/src/util/longbits.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/util/longbits.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = LongBits;
@@ -56227,9 +56398,9 @@ var require_longbits = __commonJS({
   }
 });
 
-// node_modules/long/umd/index.js
+// ../../work/main/node_modules/long/umd/index.js
 var require_umd = __commonJS({
-  "node_modules/long/umd/index.js"(exports2, module2) {
+  "../../work/main/node_modules/long/umd/index.js"(exports2, module2) {
     init_import_meta_url();
     (function(global2, factory) {
       function preferDefault(exports3) {
@@ -57206,9 +57377,9 @@ var require_umd = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/minimal.js
+// ../../work/main/node_modules/protobufjs/src/util/minimal.js
 var require_minimal = __commonJS({
-  "node_modules/protobufjs/src/util/minimal.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/util/minimal.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var util = exports2;
@@ -57219,8 +57390,8 @@ var require_minimal = __commonJS({
     util.utf8 = require_utf8();
     util.pool = require_pool();
     util.LongBits = require_longbits();
-    function isUnsafeProperty(key) {
-      return key === "__proto__" || key === "prototype" || key === "constructor";
+    function isUnsafeProperty(key2) {
+      return key2 === "__proto__" || key2 === "prototype" || key2 === "constructor";
     }
     util.isUnsafeProperty = isUnsafeProperty;
     util.isNode = Boolean(typeof global !== "undefined" && global && global.process && global.process.versions && global.process.versions.node);
@@ -57311,8 +57482,8 @@ var require_minimal = __commonJS({
     util.merge = merge4;
     util.nestingLimit = 32;
     util.recursionLimit = 100;
-    util.makeProp = function makeProp(obj, key) {
-      Object.defineProperty(obj, key, {
+    util.makeProp = function makeProp(obj, key2) {
+      Object.defineProperty(obj, key2, {
         enumerable: true,
         configurable: true,
         writable: true
@@ -57408,9 +57579,9 @@ var require_minimal = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/writer.js
+// ../../work/main/node_modules/protobufjs/src/writer.js
 var require_writer2 = __commonJS({
-  "node_modules/protobufjs/src/writer.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/writer.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Writer;
@@ -57601,9 +57772,9 @@ var require_writer2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/writer_buffer.js
+// ../../work/main/node_modules/protobufjs/src/writer_buffer.js
 var require_writer_buffer = __commonJS({
-  "node_modules/protobufjs/src/writer_buffer.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/writer_buffer.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = BufferWriter;
@@ -57652,9 +57823,9 @@ var require_writer_buffer = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/reader.js
+// ../../work/main/node_modules/protobufjs/src/reader.js
 var require_reader2 = __commonJS({
-  "node_modules/protobufjs/src/reader.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/reader.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Reader;
@@ -57899,9 +58070,9 @@ var require_reader2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/reader_buffer.js
+// ../../work/main/node_modules/protobufjs/src/reader_buffer.js
 var require_reader_buffer = __commonJS({
-  "node_modules/protobufjs/src/reader_buffer.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/reader_buffer.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = BufferReader;
@@ -57923,9 +58094,9 @@ var require_reader_buffer = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/rpc/service.js
+// ../../work/main/node_modules/protobufjs/src/rpc/service.js
 var require_service2 = __commonJS({
-  "node_modules/protobufjs/src/rpc/service.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/rpc/service.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Service;
@@ -57999,9 +58170,9 @@ var require_service2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/rpc.js
+// ../../work/main/node_modules/protobufjs/src/rpc.js
 var require_rpc = __commonJS({
-  "node_modules/protobufjs/src/rpc.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/rpc.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var rpc = exports2;
@@ -58009,18 +58180,18 @@ var require_rpc = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/roots.js
+// ../../work/main/node_modules/protobufjs/src/roots.js
 var require_roots = __commonJS({
-  "node_modules/protobufjs/src/roots.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/roots.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = /* @__PURE__ */ Object.create(null);
   }
 });
 
-// node_modules/protobufjs/src/index-minimal.js
+// ../../work/main/node_modules/protobufjs/src/index-minimal.js
 var require_index_minimal = __commonJS({
-  "node_modules/protobufjs/src/index-minimal.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/index-minimal.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var protobuf = exports2;
@@ -58042,9 +58213,9 @@ var require_index_minimal = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/codegen/index.js
+// ../../work/main/node_modules/@protobufjs/codegen/index.js
 var require_codegen = __commonJS({
-  "node_modules/@protobufjs/codegen/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/codegen/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = codegen;
@@ -58116,9 +58287,9 @@ var require_codegen = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/fetch/util/fs.js
+// ../../work/main/node_modules/@protobufjs/fetch/util/fs.js
 var require_fs = __commonJS({
-  "node_modules/@protobufjs/fetch/util/fs.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/fetch/util/fs.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var fs = null;
@@ -58135,9 +58306,9 @@ var require_fs = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/fetch/index.js
+// ../../work/main/node_modules/@protobufjs/fetch/index.js
 var require_fetch = __commonJS({
-  "node_modules/@protobufjs/fetch/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/fetch/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = fetch2;
@@ -58186,9 +58357,9 @@ var require_fetch = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/path/index.js
+// ../../work/main/node_modules/@protobufjs/path/index.js
 var require_path = __commonJS({
-  "node_modules/@protobufjs/path/index.js"(exports2) {
+  "../../work/main/node_modules/@protobufjs/path/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var path = exports2;
@@ -58241,9 +58412,9 @@ var require_path = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/patterns.js
+// ../../work/main/node_modules/protobufjs/src/util/patterns.js
 var require_patterns = __commonJS({
-  "node_modules/protobufjs/src/util/patterns.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/util/patterns.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var patterns2 = exports2;
@@ -58253,9 +58424,9 @@ var require_patterns = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/fs.js
+// ../../work/main/node_modules/protobufjs/src/util/fs.js
 var require_fs2 = __commonJS({
-  "node_modules/protobufjs/src/util/fs.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/util/fs.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var fs = null;
@@ -58272,9 +58443,9 @@ var require_fs2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/namespace.js
+// ../../work/main/node_modules/protobufjs/src/namespace.js
 var require_namespace = __commonJS({
-  "node_modules/protobufjs/src/namespace.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/namespace.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Namespace;
@@ -58552,9 +58723,9 @@ var require_namespace = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/mapfield.js
+// ../../work/main/node_modules/protobufjs/src/mapfield.js
 var require_mapfield = __commonJS({
-  "node_modules/protobufjs/src/mapfield.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/mapfield.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = MapField;
@@ -58609,9 +58780,9 @@ var require_mapfield = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/method.js
+// ../../work/main/node_modules/protobufjs/src/method.js
 var require_method = __commonJS({
-  "node_modules/protobufjs/src/method.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/method.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Method;
@@ -58678,9 +58849,9 @@ var require_method = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/service.js
+// ../../work/main/node_modules/protobufjs/src/service.js
 var require_service3 = __commonJS({
-  "node_modules/protobufjs/src/service.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/service.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Service;
@@ -58792,9 +58963,9 @@ var require_service3 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/message.js
+// ../../work/main/node_modules/protobufjs/src/message.js
 var require_message = __commonJS({
-  "node_modules/protobufjs/src/message.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/message.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Message;
@@ -58802,10 +58973,10 @@ var require_message = __commonJS({
     function Message(properties) {
       if (properties)
         for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i) {
-          var key = keys[i];
-          if (key === "__proto__")
+          var key2 = keys[i];
+          if (key2 === "__proto__")
             continue;
-          this[key] = properties[key];
+          this[key2] = properties[key2];
         }
     }
     Message.create = function create(properties) {
@@ -58838,9 +59009,9 @@ var require_message = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/decoder.js
+// ../../work/main/node_modules/protobufjs/src/decoder.js
 var require_decoder = __commonJS({
-  "node_modules/protobufjs/src/decoder.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/decoder.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = decoder;
@@ -58894,9 +59065,9 @@ var require_decoder = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/verifier.js
+// ../../work/main/node_modules/protobufjs/src/verifier.js
 var require_verifier = __commonJS({
-  "node_modules/protobufjs/src/verifier.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/verifier.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = verifier;
@@ -59000,9 +59171,9 @@ var require_verifier = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/converter.js
+// ../../work/main/node_modules/protobufjs/src/converter.js
 var require_converter = __commonJS({
-  "node_modules/protobufjs/src/converter.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/converter.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var converter = exports2;
@@ -59208,9 +59379,9 @@ var require_converter = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/wrappers.js
+// ../../work/main/node_modules/protobufjs/src/wrappers.js
 var require_wrappers = __commonJS({
-  "node_modules/protobufjs/src/wrappers.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/wrappers.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var wrappers = exports2;
@@ -59269,9 +59440,9 @@ var require_wrappers = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/type.js
+// ../../work/main/node_modules/protobufjs/src/type.js
 var require_type = __commonJS({
-  "node_modules/protobufjs/src/type.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/type.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Type;
@@ -59623,9 +59794,9 @@ var require_type = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/root.js
+// ../../work/main/node_modules/protobufjs/src/root.js
 var require_root = __commonJS({
-  "node_modules/protobufjs/src/root.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/root.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Root;
@@ -59880,9 +60051,9 @@ var require_root = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util.js
+// ../../work/main/node_modules/protobufjs/src/util.js
 var require_util2 = __commonJS({
-  "node_modules/protobufjs/src/util.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/util.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var util = module2.exports = require_minimal();
@@ -59914,9 +60085,9 @@ var require_util2 = __commonJS({
     util.toObject = function toObject(array2) {
       var object3 = {}, index2 = 0;
       while (index2 < array2.length) {
-        var key = array2[index2++], val = array2[index2++];
+        var key2 = array2[index2++], val = array2[index2++];
         if (val !== void 0)
-          object3[key] = val;
+          object3[key2] = val;
       }
       return object3;
     };
@@ -60003,9 +60174,9 @@ var require_util2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/types.js
+// ../../work/main/node_modules/protobufjs/src/types.js
 var require_types2 = __commonJS({
-  "node_modules/protobufjs/src/types.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/types.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var types = exports2;
@@ -60183,9 +60354,9 @@ var require_types2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/field.js
+// ../../work/main/node_modules/protobufjs/src/field.js
 var require_field = __commonJS({
-  "node_modules/protobufjs/src/field.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/field.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Field;
@@ -60381,9 +60552,9 @@ var require_field = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/oneof.js
+// ../../work/main/node_modules/protobufjs/src/oneof.js
 var require_oneof = __commonJS({
-  "node_modules/protobufjs/src/oneof.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/oneof.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = OneOf;
@@ -60490,9 +60661,9 @@ var require_oneof = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/object.js
+// ../../work/main/node_modules/protobufjs/src/object.js
 var require_object = __commonJS({
-  "node_modules/protobufjs/src/object.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/object.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = ReflectionObject;
@@ -60695,9 +60866,9 @@ var require_object = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/enum.js
+// ../../work/main/node_modules/protobufjs/src/enum.js
 var require_enum = __commonJS({
-  "node_modules/protobufjs/src/enum.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/enum.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Enum;
@@ -60725,9 +60896,9 @@ var require_enum = __commonJS({
     Enum.prototype._resolveFeatures = function _resolveFeatures(edition) {
       edition = this._edition || edition;
       ReflectionObject.prototype._resolveFeatures.call(this, edition);
-      Object.keys(this.values).forEach((key) => {
+      Object.keys(this.values).forEach((key2) => {
         var parentFeaturesCopy = util.merge({}, this._features);
-        this._valuesFeatures[key] = util.merge(parentFeaturesCopy, this.valuesOptions && this.valuesOptions[key] && this.valuesOptions[key].features || {});
+        this._valuesFeatures[key2] = util.merge(parentFeaturesCopy, this.valuesOptions && this.valuesOptions[key2] && this.valuesOptions[key2].features || {});
       });
       return this;
     };
@@ -60807,9 +60978,9 @@ var require_enum = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/encoder.js
+// ../../work/main/node_modules/protobufjs/src/encoder.js
 var require_encoder = __commonJS({
-  "node_modules/protobufjs/src/encoder.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/encoder.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = encoder;
@@ -60857,9 +61028,9 @@ var require_encoder = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/index-light.js
+// ../../work/main/node_modules/protobufjs/src/index-light.js
 var require_index_light = __commonJS({
-  "node_modules/protobufjs/src/index-light.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/index-light.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var protobuf = module2.exports = require_index_minimal();
@@ -60904,9 +61075,9 @@ var require_index_light = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/tokenize.js
+// ../../work/main/node_modules/protobufjs/src/tokenize.js
 var require_tokenize = __commonJS({
-  "node_modules/protobufjs/src/tokenize.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/tokenize.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = tokenize;
@@ -60938,11 +61109,11 @@ var require_tokenize = __commonJS({
     tokenize.unescape = unescape;
     function tokenize(source, alternateCommentMode) {
       source = source.toString();
-      var offset = 0, length = source.length, line = 1, lastCommentLine = 0, comments = {};
+      var offset = 0, length = source.length, line2 = 1, lastCommentLine = 0, comments = {};
       var stack = [];
       var stringDelim = null;
       function illegal(subject) {
-        return Error("illegal " + subject + " (line " + line + ")");
+        return Error("illegal " + subject + " (line " + line2 + ")");
       }
       function readString() {
         var re = stringDelim === "'" ? stringSingleRe : stringDoubleRe;
@@ -60981,8 +61152,8 @@ var require_tokenize = __commonJS({
         for (var i = 0; i < lines.length; ++i)
           lines[i] = lines[i].replace(alternateCommentMode ? setCommentAltRe : setCommentRe, "").trim();
         comment.text = lines.join("\n").trim();
-        comments[line] = comment;
-        lastCommentLine = line;
+        comments[line2] = comment;
+        lastCommentLine = line2;
       }
       function isDoubleSlashCommentLine(startOffset) {
         var endOffset = findEndOfLine(startOffset);
@@ -61010,7 +61181,7 @@ var require_tokenize = __commonJS({
           while (whitespaceRe.test(curr = charAt(offset))) {
             if (curr === "\n") {
               isLeadingComment = true;
-              ++line;
+              ++line2;
             }
             if (++offset === length)
               return null;
@@ -61032,7 +61203,7 @@ var require_tokenize = __commonJS({
                   setComment(start, offset - 1, isLeadingComment);
                   isLeadingComment = true;
                 }
-                ++line;
+                ++line2;
                 repeat = true;
               } else {
                 start = offset;
@@ -61056,7 +61227,7 @@ var require_tokenize = __commonJS({
                   setComment(start, offset, isLeadingComment);
                   isLeadingComment = true;
                 }
-                line++;
+                line2++;
                 repeat = true;
               }
             } else if ((curr = charAt(offset)) === "*") {
@@ -61064,7 +61235,7 @@ var require_tokenize = __commonJS({
               isDoc = alternateCommentMode || charAt(start) === "*";
               do {
                 if (curr === "\n") {
-                  ++line;
+                  ++line2;
                 }
                 if (++offset === length) {
                   throw illegal("comment");
@@ -61120,8 +61291,8 @@ var require_tokenize = __commonJS({
         var ret = null;
         var comment;
         if (trailingLine === void 0) {
-          comment = comments[line - 1];
-          delete comments[line - 1];
+          comment = comments[line2 - 1];
+          delete comments[line2 - 1];
           if (comment && (alternateCommentMode || comment.type === "*" || comment.lineEmpty)) {
             ret = comment.leading ? comment.text : null;
           }
@@ -61145,16 +61316,16 @@ var require_tokenize = __commonJS({
         cmnt
       }, "line", {
         get: function() {
-          return line;
+          return line2;
         }
       });
     }
   }
 });
 
-// node_modules/protobufjs/src/parse.js
+// ../../work/main/node_modules/protobufjs/src/parse.js
 var require_parse = __commonJS({
-  "node_modules/protobufjs/src/parse.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/parse.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = parse3;
@@ -61894,9 +62065,9 @@ var require_parse = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/common.js
+// ../../work/main/node_modules/protobufjs/src/common.js
 var require_common2 = __commonJS({
-  "node_modules/protobufjs/src/common.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/common.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = common;
@@ -62227,9 +62398,9 @@ var require_common2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/index.js
+// ../../work/main/node_modules/protobufjs/src/index.js
 var require_src2 = __commonJS({
-  "node_modules/protobufjs/src/index.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var protobuf = module2.exports = require_index_light();
@@ -62241,18 +62412,18 @@ var require_src2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/index.js
+// ../../work/main/node_modules/protobufjs/index.js
 var require_protobufjs = __commonJS({
-  "node_modules/protobufjs/index.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = require_src2();
   }
 });
 
-// node_modules/protobufjs/google/protobuf/descriptor.json
+// ../../work/main/node_modules/protobufjs/google/protobuf/descriptor.json
 var require_descriptor = __commonJS({
-  "node_modules/protobufjs/google/protobuf/descriptor.json"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/google/protobuf/descriptor.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -63638,9 +63809,9 @@ var require_descriptor = __commonJS({
   }
 });
 
-// node_modules/protobufjs/ext/descriptor/index.js
+// ../../work/main/node_modules/protobufjs/ext/descriptor/index.js
 var require_descriptor2 = __commonJS({
-  "node_modules/protobufjs/ext/descriptor/index.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/ext/descriptor/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var $protobuf = require_protobufjs();
@@ -64137,16 +64308,16 @@ var require_descriptor2 = __commonJS({
     }
     function fromDescriptorOptionsRecursive(obj, type) {
       var val = {};
-      for (var i = 0, field2, key; i < type.fieldsArray.length; ++i) {
-        if ((key = (field2 = type._fieldsArray[i]).name) === "uninterpretedOption") continue;
-        if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
-        var newKey = underScore(key);
+      for (var i = 0, field2, key2; i < type.fieldsArray.length; ++i) {
+        if ((key2 = (field2 = type._fieldsArray[i]).name) === "uninterpretedOption") continue;
+        if (!Object.prototype.hasOwnProperty.call(obj, key2)) continue;
+        var newKey = underScore(key2);
         if (field2.resolvedType instanceof Type) {
-          val[newKey] = fromDescriptorOptionsRecursive(obj[key], field2.resolvedType);
+          val[newKey] = fromDescriptorOptionsRecursive(obj[key2], field2.resolvedType);
         } else if (field2.resolvedType instanceof Enum) {
-          val[newKey] = field2.resolvedType.valuesById[obj[key]];
+          val[newKey] = field2.resolvedType.valuesById[obj[key2]];
         } else {
-          val[newKey] = obj[key];
+          val[newKey] = obj[key2];
         }
       }
       return val;
@@ -64160,14 +64331,14 @@ var require_descriptor2 = __commonJS({
       var val = {};
       var keys = Object.keys(obj);
       for (var i = 0; i < keys.length; ++i) {
-        var key = keys[i];
-        var newKey = $protobuf.util.camelCase(key);
+        var key2 = keys[i];
+        var newKey = $protobuf.util.camelCase(key2);
         if (!Object.prototype.hasOwnProperty.call(type.fields, newKey)) continue;
         var field2 = type.fields[newKey];
         if (field2.resolvedType instanceof Type) {
-          val[newKey] = toDescriptorOptionsRecursive(obj[key], field2.resolvedType);
+          val[newKey] = toDescriptorOptionsRecursive(obj[key2], field2.resolvedType);
         } else {
-          val[newKey] = obj[key];
+          val[newKey] = obj[key2];
         }
         if (field2.repeated && !Array.isArray(val[newKey])) {
           val[newKey] = [val[newKey]];
@@ -64230,9 +64401,9 @@ var require_descriptor2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/google/protobuf/api.json
+// ../../work/main/node_modules/protobufjs/google/protobuf/api.json
 var require_api = __commonJS({
-  "node_modules/protobufjs/google/protobuf/api.json"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/google/protobuf/api.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -64354,9 +64525,9 @@ var require_api = __commonJS({
   }
 });
 
-// node_modules/protobufjs/google/protobuf/source_context.json
+// ../../work/main/node_modules/protobufjs/google/protobuf/source_context.json
 var require_source_context = __commonJS({
-  "node_modules/protobufjs/google/protobuf/source_context.json"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/google/protobuf/source_context.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -64380,9 +64551,9 @@ var require_source_context = __commonJS({
   }
 });
 
-// node_modules/protobufjs/google/protobuf/type.json
+// ../../work/main/node_modules/protobufjs/google/protobuf/type.json
 var require_type2 = __commonJS({
-  "node_modules/protobufjs/google/protobuf/type.json"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/google/protobuf/type.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -64588,9 +64759,9 @@ var require_type2 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js
+// ../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js
 var require_util3 = __commonJS({
-  "node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -64659,9 +64830,9 @@ var require_util3 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js
+// ../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js
 var require_src3 = __commonJS({
-  "node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -64732,13 +64903,13 @@ var require_src3 = __commonJS({
     }
     function mapMethodOptions(options) {
       return (options || []).reduce((obj, item2) => {
-        for (const [key, value] of Object.entries(item2)) {
-          switch (key) {
+        for (const [key2, value] of Object.entries(item2)) {
+          switch (key2) {
             case "uninterpreted_option":
               obj.uninterpreted_option.push(item2.uninterpreted_option);
               break;
             default:
-              obj[key] = value;
+              obj[key2] = value;
           }
         }
         return obj;
@@ -64850,9 +65021,9 @@ var require_src3 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/channelz.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/channelz.js
 var require_channelz = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/channelz.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/channelz.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65436,9 +65607,9 @@ var require_channelz = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/call-number.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/call-number.js
 var require_call_number = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/call-number.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/call-number.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65450,9 +65621,9 @@ var require_call_number = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/compression-algorithms.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/compression-algorithms.js
 var require_compression_algorithms = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/compression-algorithms.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/compression-algorithms.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65466,9 +65637,9 @@ var require_compression_algorithms = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/filter.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/filter.js
 var require_filter = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/filter.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/filter.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65494,9 +65665,9 @@ var require_filter = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/compression-filter.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/compression-filter.js
 var require_compression_filter = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/compression-filter.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/compression-filter.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65506,8 +65677,8 @@ var require_compression_filter = __commonJS({
     var constants_1 = require_constants2();
     var filter_1 = require_filter();
     var logging = require_logging();
-    var isCompressionAlgorithmKey = (key) => {
-      return typeof key === "number" && typeof compression_algorithms_1.CompressionAlgorithms[key] === "string";
+    var isCompressionAlgorithmKey = (key2) => {
+      return typeof key2 === "number" && typeof compression_algorithms_1.CompressionAlgorithms[key2] === "string";
     };
     var CompressionHandler = class {
       /**
@@ -65764,9 +65935,9 @@ var require_compression_filter = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/control-plane-status.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/control-plane-status.js
 var require_control_plane_status = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/control-plane-status.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/control-plane-status.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65795,9 +65966,9 @@ var require_control_plane_status = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/deadline.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/deadline.js
 var require_deadline = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/deadline.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/deadline.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65869,9 +66040,9 @@ var require_deadline = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/filter-stack.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/filter-stack.js
 var require_filter_stack = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/filter-stack.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/filter-stack.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65941,9 +66112,9 @@ var require_filter_stack = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js
 var require_single_subchannel_channel = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66155,9 +66326,9 @@ var require_single_subchannel_channel = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/subchannel.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel.js
 var require_subchannel = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/subchannel.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66502,9 +66673,9 @@ var require_subchannel = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/environment.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/environment.js
 var require_environment = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/environment.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/environment.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var _a3;
@@ -66516,9 +66687,9 @@ var require_environment = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolver-dns.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-dns.js
 var require_resolver_dns = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolver-dns.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-dns.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66805,9 +66976,9 @@ var require_resolver_dns = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/http_proxy.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/http_proxy.js
 var require_http_proxy = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/http_proxy.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/http_proxy.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -67025,9 +67196,9 @@ var require_http_proxy = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/stream-decoder.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/stream-decoder.js
 var require_stream_decoder = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/stream-decoder.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/stream-decoder.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -67111,9 +67282,9 @@ var require_stream_decoder = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/subchannel-call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-call.js
 var require_subchannel_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/subchannel-call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -67565,9 +67736,9 @@ var require_subchannel_call = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/transport.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/transport.js
 var require_transport = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/transport.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/transport.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -68144,9 +68315,9 @@ var require_transport = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/subchannel-pool.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-pool.js
 var require_subchannel_pool = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/subchannel-pool.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-pool.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -68243,9 +68414,9 @@ var require_subchannel_pool = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancing-call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancing-call.js
 var require_load_balancing_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancing-call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancing-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -68510,9 +68681,9 @@ var require_load_balancing_call = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolving-call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-call.js
 var require_resolving_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolving-call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -68821,9 +68992,9 @@ var require_resolving_call = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/retrying-call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/retrying-call.js
 var require_retrying_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/retrying-call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/retrying-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -69489,9 +69660,9 @@ var require_retrying_call = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/subchannel-interface.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-interface.js
 var require_subchannel_interface = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/subchannel-interface.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-interface.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -69589,9 +69760,9 @@ var require_subchannel_interface = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/internal-channel.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/internal-channel.js
 var require_internal_channel = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/internal-channel.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/internal-channel.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -69746,9 +69917,9 @@ var require_internal_channel = __commonJS({
         const channelControlHelper = {
           createSubchannel: (subchannelAddress, subchannelArgs) => {
             const finalSubchannelArgs = {};
-            for (const [key, value] of Object.entries(subchannelArgs)) {
-              if (!key.startsWith(exports2.SUBCHANNEL_ARGS_EXCLUDE_KEY_PREFIX)) {
-                finalSubchannelArgs[key] = value;
+            for (const [key2, value] of Object.entries(subchannelArgs)) {
+              if (!key2.startsWith(exports2.SUBCHANNEL_ARGS_EXCLUDE_KEY_PREFIX)) {
+                finalSubchannelArgs[key2] = value;
               }
             }
             const subchannel = this.subchannelPool.getOrCreateSubchannel(this.target, subchannelAddress, finalSubchannelArgs, this.credentials);
@@ -70157,9 +70328,9 @@ var require_internal_channel = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/channel.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/channel.js
 var require_channel = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/channel.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/channel.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70215,9 +70386,9 @@ var require_channel = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/server-call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/server-call.js
 var require_server_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/server-call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/server-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70425,9 +70596,9 @@ var require_server_call = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/server-credentials.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/server-credentials.js
 var require_server_credentials = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/server-credentials.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/server-credentials.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70484,7 +70655,7 @@ var require_server_credentials = __commonJS({
           throw new TypeError("checkClientCertificate must be a boolean");
         }
         const cert = [];
-        const key = [];
+        const key2 = [];
         for (let i = 0; i < keyCertPairs.length; i++) {
           const pair = keyCertPairs[i];
           if (pair === null || typeof pair !== "object") {
@@ -70497,7 +70668,7 @@ var require_server_credentials = __commonJS({
             throw new TypeError(`keyCertPair[${i}].cert_chain must be a Buffer`);
           }
           cert.push(pair.cert_chain);
-          key.push(pair.private_key);
+          key2.push(pair.private_key);
         }
         return new SecureServerCredentials({
           requestCert: checkClientCertificate,
@@ -70505,7 +70676,7 @@ var require_server_credentials = __commonJS({
         }, {
           ca: (_a3 = rootCerts !== null && rootCerts !== void 0 ? rootCerts : (0, tls_helpers_1.getDefaultRootsData)()) !== null && _a3 !== void 0 ? _a3 : void 0,
           cert,
-          key
+          key: key2
         });
       }
     };
@@ -70716,9 +70887,9 @@ var require_server_credentials = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/duration.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/duration.js
 var require_duration = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/duration.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/duration.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70778,9 +70949,9 @@ var require_duration = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/orca.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/orca.js
 var require_orca = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/orca.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/orca.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -71074,9 +71245,9 @@ var require_orca = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/server-interceptors.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/server-interceptors.js
 var require_server_interceptors = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/server-interceptors.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/server-interceptors.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -71847,9 +72018,9 @@ var require_server_interceptors = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/server.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/server.js
 var require_server2 = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/server.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/server.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var __runInitializers = exports2 && exports2.__runInitializers || function(thisArg, initializers, value) {
@@ -71864,7 +72035,7 @@ var require_server2 = __commonJS({
         if (f !== void 0 && typeof f !== "function") throw new TypeError("Function expected");
         return f;
       }
-      var kind = contextIn.kind, key = kind === "getter" ? "get" : kind === "setter" ? "set" : "value";
+      var kind = contextIn.kind, key2 = kind === "getter" ? "get" : kind === "setter" ? "set" : "value";
       var target = !descriptorIn && ctor ? contextIn["static"] ? ctor : ctor.prototype : null;
       var descriptor = descriptorIn || (target ? Object.getOwnPropertyDescriptor(target, contextIn.name) : {});
       var _, done = false;
@@ -71876,7 +72047,7 @@ var require_server2 = __commonJS({
           if (done) throw new TypeError("Cannot add initializers after decoration has completed");
           extraInitializers.push(accept(f || null));
         };
-        var result = (0, decorators[i])(kind === "accessor" ? { get: descriptor.get, set: descriptor.set } : descriptor[key], context);
+        var result = (0, decorators[i])(kind === "accessor" ? { get: descriptor.get, set: descriptor.set } : descriptor[key2], context);
         if (kind === "accessor") {
           if (result === void 0) continue;
           if (result === null || typeof result !== "object") throw new TypeError("Object expected");
@@ -71885,7 +72056,7 @@ var require_server2 = __commonJS({
           if (_ = accept(result.init)) initializers.unshift(_);
         } else if (_ = accept(result)) {
           if (kind === "field") initializers.unshift(_);
-          else descriptor[key] = _;
+          else descriptor[key2] = _;
         }
       }
       if (target) Object.defineProperty(target, contextIn.name, descriptor);
@@ -73323,9 +73494,9 @@ var require_server2 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/status-builder.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/status-builder.js
 var require_status_builder = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/status-builder.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/status-builder.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -73378,9 +73549,9 @@ var require_status_builder = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js
 var require_load_balancer_pick_first = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -73798,9 +73969,9 @@ var require_load_balancer_pick_first = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/certificate-provider.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/certificate-provider.js
 var require_certificate_provider = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/certificate-provider.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/certificate-provider.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -73922,9 +74093,9 @@ var require_certificate_provider = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/experimental.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/experimental.js
 var require_experimental = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/experimental.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/experimental.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74056,9 +74227,9 @@ var require_experimental = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolver-uds.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-uds.js
 var require_resolver_uds = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolver-uds.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-uds.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74097,9 +74268,9 @@ var require_resolver_uds = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolver-ip.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-ip.js
 var require_resolver_ip = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolver-ip.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-ip.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74189,9 +74360,9 @@ var require_resolver_ip = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js
 var require_load_balancer_round_robin = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74365,9 +74536,9 @@ var require_load_balancer_round_robin = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js
 var require_load_balancer_outlier_detection = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var _a3;
@@ -74863,9 +75034,9 @@ var require_load_balancer_outlier_detection = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/priority-queue.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/priority-queue.js
 var require_priority_queue = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/priority-queue.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/priority-queue.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74968,9 +75139,9 @@ var require_priority_queue = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js
 var require_load_balancer_weighted_round_robin = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75321,9 +75492,9 @@ var require_load_balancer_weighted_round_robin = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/index.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/index.js
 var require_src4 = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/index.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75504,9 +75675,9 @@ var require_src4 = __commonJS({
   }
 });
 
-// node_modules/@grpc/proto-loader/build/src/util.js
+// ../../work/main/node_modules/@grpc/proto-loader/build/src/util.js
 var require_util4 = __commonJS({
-  "node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
+  "../../work/main/node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75575,9 +75746,9 @@ var require_util4 = __commonJS({
   }
 });
 
-// node_modules/@grpc/proto-loader/build/src/index.js
+// ../../work/main/node_modules/@grpc/proto-loader/build/src/index.js
 var require_src5 = __commonJS({
-  "node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
+  "../../work/main/node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75648,13 +75819,13 @@ var require_src5 = __commonJS({
     }
     function mapMethodOptions(options) {
       return (options || []).reduce((obj, item2) => {
-        for (const [key, value] of Object.entries(item2)) {
-          switch (key) {
+        for (const [key2, value] of Object.entries(item2)) {
+          switch (key2) {
             case "uninterpreted_option":
               obj.uninterpreted_option.push(item2.uninterpreted_option);
               break;
             default:
-              obj[key] = value;
+              obj[key2] = value;
           }
         }
         return obj;
@@ -75764,9 +75935,9 @@ var require_src5 = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/session.js
+// ../../work/main/node_modules/dockerode/lib/session.js
 var require_session = __commonJS({
-  "node_modules/dockerode/lib/session.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/session.js"(exports2, module2) {
     init_import_meta_url();
     var grpc = require_src4();
     var protoLoader = require_src5();
@@ -75823,9 +75994,9 @@ var require_session = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/buildkit.js
+// ../../work/main/node_modules/dockerode/lib/buildkit.js
 var require_buildkit = __commonJS({
-  "node_modules/dockerode/lib/buildkit.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/buildkit.js"(exports2, module2) {
     init_import_meta_url();
     var protobuf = require_protobufjs();
     var path = require("path");
@@ -75901,9 +76072,9 @@ var require_buildkit = __commonJS({
       }
       return lines;
     }
-    function parseBuildKitLine(line) {
+    function parseBuildKitLine(line2) {
       try {
-        var json2 = JSON.parse(line);
+        var json2 = JSON.parse(line2);
         if (json2.id === BUILDKIT_TRACE_ID && json2.aux !== void 0) {
           var status = decodeBuildKitStatus(json2.aux);
           var logs = formatBuildKitStatus(status);
@@ -75946,14 +76117,14 @@ var require_buildkit = __commonJS({
         buffer += data.toString();
         var lines = buffer.split("\n");
         buffer = lines.pop();
-        lines.forEach(function(line) {
-          if (!line.trim()) return;
-          processLine(line);
+        lines.forEach(function(line2) {
+          if (!line2.trim()) return;
+          processLine(line2);
         });
       }
-      function processLine(line) {
+      function processLine(line2) {
         try {
-          var result = parseBuildKitLine(line);
+          var result = parseBuildKitLine(line2);
           if (result.isBuildKit) {
             result.logs.forEach(function(log) {
               var event = { stream: log + "\n" };
@@ -75966,7 +76137,7 @@ var require_buildkit = __commonJS({
           }
         } catch (e) {
           try {
-            var json2 = JSON.parse(line);
+            var json2 = JSON.parse(line2);
             output2.push(json2);
             if (onProgress) onProgress(json2);
           } catch (e2) {
@@ -76000,9 +76171,9 @@ var require_buildkit = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/docker.js
+// ../../work/main/node_modules/dockerode/lib/docker.js
 var require_docker = __commonJS({
-  "node_modules/dockerode/lib/docker.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/docker.js"(exports2, module2) {
     init_import_meta_url();
     var EventEmitter = require("events").EventEmitter;
     var Modem = require_modem();
@@ -77443,17 +77614,17 @@ var require_docker = __commonJS({
   }
 });
 
-// node_modules/events-universal/default.js
+// ../../work/main/node_modules/events-universal/default.js
 var require_default = __commonJS({
-  "node_modules/events-universal/default.js"(exports2, module2) {
+  "../../work/main/node_modules/events-universal/default.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = require("events");
   }
 });
 
-// node_modules/fast-fifo/fixed-size.js
+// ../../work/main/node_modules/fast-fifo/fixed-size.js
 var require_fixed_size = __commonJS({
-  "node_modules/fast-fifo/fixed-size.js"(exports2, module2) {
+  "../../work/main/node_modules/fast-fifo/fixed-size.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = class FixedFIFO {
       constructor(hwm) {
@@ -77492,9 +77663,9 @@ var require_fixed_size = __commonJS({
   }
 });
 
-// node_modules/fast-fifo/index.js
+// ../../work/main/node_modules/fast-fifo/index.js
 var require_fast_fifo = __commonJS({
-  "node_modules/fast-fifo/index.js"(exports2, module2) {
+  "../../work/main/node_modules/fast-fifo/index.js"(exports2, module2) {
     init_import_meta_url();
     var FixedFIFO = require_fixed_size();
     module2.exports = class FastFIFO {
@@ -77540,9 +77711,9 @@ var require_fast_fifo = __commonJS({
   }
 });
 
-// node_modules/b4a/index.js
+// ../../work/main/node_modules/b4a/index.js
 var require_b4a = __commonJS({
-  "node_modules/b4a/index.js"(exports2, module2) {
+  "../../work/main/node_modules/b4a/index.js"(exports2, module2) {
     init_import_meta_url();
     function isBuffer(value) {
       return Buffer.isBuffer(value) || value instanceof Uint8Array;
@@ -77702,9 +77873,9 @@ var require_b4a = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/pass-through-decoder.js
+// ../../work/main/node_modules/text-decoder/lib/pass-through-decoder.js
 var require_pass_through_decoder = __commonJS({
-  "node_modules/text-decoder/lib/pass-through-decoder.js"(exports2, module2) {
+  "../../work/main/node_modules/text-decoder/lib/pass-through-decoder.js"(exports2, module2) {
     init_import_meta_url();
     var b4a = require_b4a();
     module2.exports = class PassThroughDecoder {
@@ -77724,9 +77895,9 @@ var require_pass_through_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/utf8-decoder.js
+// ../../work/main/node_modules/text-decoder/lib/utf8-decoder.js
 var require_utf8_decoder = __commonJS({
-  "node_modules/text-decoder/lib/utf8-decoder.js"(exports2, module2) {
+  "../../work/main/node_modules/text-decoder/lib/utf8-decoder.js"(exports2, module2) {
     init_import_meta_url();
     var b4a = require_b4a();
     module2.exports = class UTF8Decoder {
@@ -77872,9 +78043,9 @@ var require_utf8_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/index.js
+// ../../work/main/node_modules/text-decoder/index.js
 var require_text_decoder = __commonJS({
-  "node_modules/text-decoder/index.js"(exports2, module2) {
+  "../../work/main/node_modules/text-decoder/index.js"(exports2, module2) {
     init_import_meta_url();
     var PassThroughDecoder = require_pass_through_decoder();
     var UTF8Decoder = require_utf8_decoder();
@@ -77935,9 +78106,9 @@ var require_text_decoder = __commonJS({
   }
 });
 
-// node_modules/streamx/lib/errors.js
+// ../../work/main/node_modules/streamx/lib/errors.js
 var require_errors3 = __commonJS({
-  "node_modules/streamx/lib/errors.js"(exports2, module2) {
+  "../../work/main/node_modules/streamx/lib/errors.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = class StreamError extends Error {
       constructor(msg, code, fn = StreamError) {
@@ -77978,9 +78149,9 @@ var require_errors3 = __commonJS({
   }
 });
 
-// node_modules/streamx/index.js
+// ../../work/main/node_modules/streamx/index.js
 var require_streamx = __commonJS({
-  "node_modules/streamx/index.js"(exports2, module2) {
+  "../../work/main/node_modules/streamx/index.js"(exports2, module2) {
     init_import_meta_url();
     var { EventEmitter } = require_default();
     var FIFO = require_fast_fifo();
@@ -79010,9 +79181,9 @@ var require_streamx = __commonJS({
   }
 });
 
-// node_modules/tar-stream/headers.js
+// ../../work/main/node_modules/tar-stream/headers.js
 var require_headers2 = __commonJS({
-  "node_modules/tar-stream/headers.js"(exports2) {
+  "../../work/main/node_modules/tar-stream/headers.js"(exports2) {
     init_import_meta_url();
     var b4a = require_b4a();
     var ZEROS = "0000000000000000000";
@@ -79034,13 +79205,13 @@ var require_headers2 = __commonJS({
       if (opts.linkname) result += addLength(" linkpath=" + opts.linkname + "\n");
       const pax = opts.pax;
       if (pax) {
-        for (const key in pax) {
-          result += addLength(" " + key + "=" + pax[key] + "\n");
+        for (const key2 in pax) {
+          result += addLength(" " + key2 + "=" + pax[key2] + "\n");
         }
       }
       return b4a.from(result);
     };
-    exports2.decodePax = function decodePax2(buf) {
+    exports2.decodePax = function decodePax(buf) {
       const result = {};
       while (buf.length) {
         let i = 0;
@@ -79273,9 +79444,9 @@ var require_headers2 = __commonJS({
   }
 });
 
-// node_modules/tar-stream/extract.js
+// ../../work/main/node_modules/tar-stream/extract.js
 var require_extract2 = __commonJS({
-  "node_modules/tar-stream/extract.js"(exports2, module2) {
+  "../../work/main/node_modules/tar-stream/extract.js"(exports2, module2) {
     init_import_meta_url();
     var { Writable: Writable2, Readable: Readable5, getStreamError } = require_streamx();
     var FIFO = require_fast_fifo();
@@ -79618,9 +79789,9 @@ var require_extract2 = __commonJS({
   }
 });
 
-// node_modules/tar-stream/constants.js
+// ../../work/main/node_modules/tar-stream/constants.js
 var require_constants3 = __commonJS({
-  "node_modules/tar-stream/constants.js"(exports2, module2) {
+  "../../work/main/node_modules/tar-stream/constants.js"(exports2, module2) {
     init_import_meta_url();
     var constants2 = {
       // just for envs without fs
@@ -79639,9 +79810,9 @@ var require_constants3 = __commonJS({
   }
 });
 
-// node_modules/tar-stream/pack.js
+// ../../work/main/node_modules/tar-stream/pack.js
 var require_pack2 = __commonJS({
-  "node_modules/tar-stream/pack.js"(exports2, module2) {
+  "../../work/main/node_modules/tar-stream/pack.js"(exports2, module2) {
     init_import_meta_url();
     var { Readable: Readable5, Writable: Writable2, getStreamError } = require_streamx();
     var b4a = require_b4a();
@@ -79874,9 +80045,9 @@ var require_pack2 = __commonJS({
   }
 });
 
-// node_modules/tar-stream/index.js
+// ../../work/main/node_modules/tar-stream/index.js
 var require_tar_stream2 = __commonJS({
-  "node_modules/tar-stream/index.js"(exports2) {
+  "../../work/main/node_modules/tar-stream/index.js"(exports2) {
     init_import_meta_url();
     exports2.extract = require_extract2();
     exports2.pack = require_pack2();
@@ -79895,8 +80066,8 @@ async function readImageExport(stream, opts) {
     const raw = new import_node_stream6.PassThrough({ highWaterMark: ENTRY_BUFFER });
     layerStreams.push(raw);
     const named = provisionalContext(name, opts.diffIds);
-    const key = named.descriptor.diffId ?? opts.aliases?.get(named.descriptor.digest);
-    if (only !== void 0 && key !== void 0 && !only.has(key)) {
+    const key2 = named.descriptor.diffId ?? opts.aliases?.get(named.descriptor.digest);
+    if (only !== void 0 && key2 !== void 0 && !only.has(key2)) {
       raw.resume();
       layers.set(name, { size, named });
       return raw;
@@ -80231,8 +80402,8 @@ function formatReference(ref) {
 function isVerifiableDigest(digest) {
   return DIGEST2.test(digest);
 }
-function registryOfKey(key) {
-  let host = key.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, "");
+function registryOfKey(key2) {
+  let host = key2.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, "");
   const slash = host.indexOf("/");
   if (slash >= 0) host = host.slice(0, slash);
   return HUB_ALIASES.has(host) ? DOCKER_HUB : host;
@@ -80355,8 +80526,17 @@ function exchange(req) {
 }
 function discard(res) {
   res.watchdog.stop();
-  res.body.on("error", () => void 0);
-  res.body.resume();
+  const body = res.body;
+  body.on("error", () => void 0);
+  if (body.destroyed || body.readableEnded) return;
+  let left = DISCARD_BYTES;
+  const timer = setTimeout(() => body.destroy(), DISCARD_MS);
+  body.on("close", () => clearTimeout(timer));
+  body.on("data", (chunk) => {
+    left -= chunk.length;
+    if (left < 0) body.destroy();
+  });
+  body.resume();
 }
 async function readCapped(res, cap, tooBig2) {
   const declared2 = Number(res.headers["content-length"]);
@@ -80377,7 +80557,7 @@ async function readCapped(res, cap, tooBig2) {
   }
   return Buffer.concat(chunks, length);
 }
-var import_node_http, import_node_https, import_node_net, REDIRECTS, MAX_REDIRECTS, IdleTimeoutError, DeadlineError, Watchdog, SchemePolicy;
+var import_node_http, import_node_https, import_node_net, REDIRECTS, MAX_REDIRECTS, IdleTimeoutError, DeadlineError, Watchdog, SchemePolicy, DISCARD_BYTES, DISCARD_MS;
 var init_http = __esm({
   "src/sources/registry/http.ts"() {
     "use strict";
@@ -80496,6 +80676,8 @@ var init_http = __esm({
         return isLoopback(hostnameOf(host)) || this.insecure.has(host) || this.insecure.has(hostnameOf(host));
       }
     };
+    DISCARD_BYTES = 64 * 1024;
+    DISCARD_MS = 2e3;
   }
 });
 
@@ -80537,25 +80719,17 @@ async function sendWithRetries(req, policy, tuning, budget) {
       res = await send(req, policy);
     } catch (err) {
       if (err instanceof GateError || last || !isTransient(err)) throw err;
-      const wait2 = backoffMs(tuning, attempt);
-      budget?.spend(wait2, `the connection to ${req.url.host} failed (${messageOf(err)})`);
-      countRetry();
-      await sleep(wait2);
+      await budget.retry(backoffMs(tuning, attempt), `the connection to ${req.url.host} failed (${messageOf(err)})`);
       continue;
     }
     if (last || !RETRIED_STATUS.has(res.status)) return res;
     const asked = retryAfterMs(res);
     if (asked !== void 0 && asked > tuning.maxRetryAfterMs) return res;
-    const wait = Math.max(asked ?? 0, backoffMs(tuning, attempt));
-    try {
-      budget?.spend(wait, `${res.url.host} answered HTTP ${res.status}${res.status === 429 ? " (rate limited)" : ""}`);
-    } catch (err) {
-      discard(res);
-      throw err;
-    }
     discard(res);
-    countRetry();
-    await sleep(wait);
+    await budget.retry(
+      Math.max(asked ?? 0, backoffMs(tuning, attempt)),
+      `${res.url.host} answered HTTP ${res.status}${res.status === 429 ? " (rate limited)" : ""}`
+    );
   }
 }
 var DEFAULT_TUNING, REQUEST_DEADLINE_MS, BLOB_DEADLINE_MS, RETRY_BUDGET, RetryBudgetSpent, RetryBudget, RETRIED_STATUS, TRANSIENT_CODES;
@@ -80591,6 +80765,15 @@ var init_retry = __esm({
         }
         this.retries++;
         this.waitedMs += ms;
+      }
+      /**
+       * The one way anything here retries: spends a retry of `ms` (throwing RetryBudgetSpent past the budget), counts it,
+       * then waits it out. A loop that waits without this would let a hostile registry multiply `tries` by the requests.
+       */
+      async retry(ms, failure2) {
+        this.spend(ms, failure2);
+        countRetry();
+        await sleep(ms);
       }
     };
     RETRIED_STATUS = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
@@ -80729,6 +80912,7 @@ function isRetryable(err) {
 async function readWhole(client, what, cap, tooBig2, request) {
   for (let attempt = 1; ; attempt++) {
     const res = await request();
+    let failure2;
     try {
       const bytes = await readCapped(res, cap, tooBig2);
       const declared2 = Number(res.headers["content-length"]);
@@ -80738,17 +80922,19 @@ async function readWhole(client, what, cap, tooBig2, request) {
       return { res, bytes };
     } catch (e) {
       res.body.destroy();
-      const err = asBodyMismatch(res, e);
-      if (isGateError(err)) throw err;
-      if (!isRetryable(err) || attempt >= client.tuning.tries) {
-        throw new GateError(
-          "REGISTRY_ERROR",
-          `reading ${what} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${messageOf(err)}`,
-          "retry later; if it persists the registry (or a proxy in front of it) sends broken answers"
-        );
-      }
-      countRetry();
-      await sleep(backoffMs(client.tuning, attempt));
+      failure2 = asBodyMismatch(res, e);
+    }
+    if (isGateError(failure2)) throw failure2;
+    try {
+      if (!isRetryable(failure2) || attempt >= client.tuning.tries) throw failure2;
+      await client.retryBudget.retry(backoffMs(client.tuning, attempt), messageOf(failure2));
+    } catch (err) {
+      const said2 = err instanceof RetryBudgetSpent ? err : failure2;
+      throw new GateError(
+        "REGISTRY_ERROR",
+        `reading ${what} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${messageOf(said2)}`,
+        "retry later; if it persists the registry (or a proxy in front of it) sends broken answers"
+      );
     }
   }
 }
@@ -80760,7 +80946,6 @@ var init_body = __esm({
     init_errors3();
     init_http();
     init_retry();
-    init_stats();
     BodyMismatchError = class extends Error {
       code = "CG_BODY_MISMATCH";
     };
@@ -80820,8 +81005,12 @@ function downloadBlob(client, blob, what) {
         if (isGateError(caught)) throw caught;
         const err = asBodyMismatch(res, caught, got);
         if (!isRetryable(err) || attempt >= client.tuning.tries) throw brokenTransfer(client, err, what, received, attempt);
-        countRetry();
-        await sleep(backoffMs(client.tuning, attempt));
+        try {
+          await client.retryBudget.retry(backoffMs(client.tuning, attempt), messageOf(err));
+        } catch (spent) {
+          if (spent instanceof RetryBudgetSpent) throw brokenTransfer(client, err, what, received, attempt, spent);
+          throw spent;
+        }
       }
     }
     const actual = `${algorithm}:${hash2.digest("hex")}`;
@@ -80865,11 +81054,11 @@ function alreadyReceived(res, received, what) {
     "retry; if it persists the registry mishandles Range requests"
   );
 }
-function brokenTransfer(client, err, what, received, attempts) {
+function brokenTransfer(client, err, what, received, attempts, said2 = err) {
   const base = networkError(err, client.ref.apiHost, client.where, `downloading ${what}`);
   return new GateError(
     "REGISTRY_ERROR",
-    `the download of ${what} broke after ${received} bytes and ${attempts} attempt${attempts === 1 ? "" : "s"}: ${messageOf(err)}`,
+    `the download of ${what} broke after ${received} bytes and ${attempts} attempt${attempts === 1 ? "" : "s"}: ${messageOf(said2)}`,
     base.hint
   );
 }
@@ -80891,7 +81080,6 @@ var init_blob_download = __esm({
     init_errors4();
     init_body();
     init_retry();
-    init_stats();
     STREAM_BUFFER = 1024 * 1024;
     PrematureEnd = class extends Error {
       code = "CG_PREMATURE_END";
@@ -81065,7 +81253,7 @@ var init_auth = __esm({
         return true;
       }
       async fetchToken(challenge, scopes, credential) {
-        const { registry: registry2, where: where3, policy, tuning } = this.ctx;
+        const { registry: registry2, where: where3, policy, tuning, budget } = this.ctx;
         const realm = challenge.params.realm;
         let url2;
         try {
@@ -81107,7 +81295,8 @@ var init_auth = __esm({
             deadlineMs: tuning.requestDeadlineMs ?? REQUEST_DEADLINE_MS
           },
           policy,
-          tuning
+          tuning,
+          budget
         ).catch((err) => {
           throw networkError(err, url2.host, where3, doing);
         });
@@ -81172,6 +81361,7 @@ var init_client = __esm({
           where: where3,
           policy: opts.policy,
           tuning: opts.tuning,
+          budget: this.retryBudget,
           credential: opts.credential
         });
       }
@@ -81321,8 +81511,8 @@ async function fromConfigFile(file2, registry2, repository, env) {
 }
 function helperFor(doc, registry2) {
   if (isRecord(doc.credHelpers)) {
-    for (const [key, name] of Object.entries(doc.credHelpers)) {
-      if (typeof name === "string" && name !== "" && registryOfKey(key) === registry2) return name;
+    for (const [key2, name] of Object.entries(doc.credHelpers)) {
+      if (typeof name === "string" && name !== "" && registryOfKey(key2) === registry2) return name;
     }
   }
   return typeof doc.credsStore === "string" && doc.credsStore !== "" ? doc.credsStore : void 0;
@@ -81331,21 +81521,21 @@ function authsEntry(auths, registry2, repository) {
   if (!isRecord(auths)) return void 0;
   const image = `${registry2}/${repository}`;
   let best;
-  for (const [key, value] of Object.entries(auths)) {
+  for (const [key2, value] of Object.entries(auths)) {
     if (!isRecord(value)) continue;
-    const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(key);
-    const bare = key.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/\/+$/, "");
+    const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(key2);
+    const bare = key2.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/\/+$/, "");
     const path = bare.includes("/") ? bare.slice(bare.indexOf("/") + 1) : "";
     let specificity;
     if (hasScheme || path === "") {
-      if (registryOfKey(key) !== registry2) continue;
+      if (registryOfKey(key2) !== registry2) continue;
       specificity = 0;
     } else {
       const namespace = `${registryOfKey(bare)}/${path}`;
       if (image !== namespace && !image.startsWith(`${namespace}/`)) continue;
       specificity = namespace.length;
     }
-    if (!best || specificity > best.specificity) best = { key, value, specificity };
+    if (!best || specificity > best.specificity) best = { key: key2, value, specificity };
   }
   return best;
 }
@@ -81636,9 +81826,9 @@ var init_registry_image = __esm({
   }
 });
 
-// node_modules/yaml/dist/nodes/identity.js
+// ../../work/main/node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
-  "node_modules/yaml/dist/nodes/identity.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/identity.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
@@ -81694,9 +81884,9 @@ var require_identity = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/visit.js
+// ../../work/main/node_modules/yaml/dist/visit.js
 var require_visit = __commonJS({
-  "node_modules/yaml/dist/visit.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/visit.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -81715,11 +81905,11 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path) {
-      const ctrl = callVisitor(key, node2, visitor, path);
+    function visit_(key2, node2, visitor, path) {
+      const ctrl = callVisitor(key2, node2, visitor, path);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path, ctrl);
-        return visit_(key, ctrl, visitor, path);
+        replaceNode(key2, path, ctrl);
+        return visit_(key2, ctrl, visitor, path);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node2)) {
@@ -81763,11 +81953,11 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path) {
-      const ctrl = await callVisitor(key, node2, visitor, path);
+    async function visitAsync_(key2, node2, visitor, path) {
+      const ctrl = await callVisitor(key2, node2, visitor, path);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path, ctrl);
-        return visitAsync_(key, ctrl, visitor, path);
+        replaceNode(key2, path, ctrl);
+        return visitAsync_(key2, ctrl, visitor, path);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node2)) {
@@ -81817,27 +82007,27 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path) {
+    function callVisitor(key2, node2, visitor, path) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path);
+        return visitor(key2, node2, path);
       if (identity3.isMap(node2))
-        return visitor.Map?.(key, node2, path);
+        return visitor.Map?.(key2, node2, path);
       if (identity3.isSeq(node2))
-        return visitor.Seq?.(key, node2, path);
+        return visitor.Seq?.(key2, node2, path);
       if (identity3.isPair(node2))
-        return visitor.Pair?.(key, node2, path);
+        return visitor.Pair?.(key2, node2, path);
       if (identity3.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path);
+        return visitor.Scalar?.(key2, node2, path);
       if (identity3.isAlias(node2))
-        return visitor.Alias?.(key, node2, path);
+        return visitor.Alias?.(key2, node2, path);
       return void 0;
     }
-    function replaceNode(key, path, node2) {
+    function replaceNode(key2, path, node2) {
       const parent = path[path.length - 1];
       if (identity3.isCollection(parent)) {
-        parent.items[key] = node2;
+        parent.items[key2] = node2;
       } else if (identity3.isPair(parent)) {
-        if (key === "key")
+        if (key2 === "key")
           parent.key = node2;
         else
           parent.value = node2;
@@ -81853,9 +82043,9 @@ var require_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/directives.js
+// ../../work/main/node_modules/yaml/dist/doc/directives.js
 var require_directives = __commonJS({
-  "node_modules/yaml/dist/doc/directives.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/doc/directives.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -81906,13 +82096,13 @@ var require_directives = __commonJS({
        * @param onError - May be called even if the action was successful
        * @returns `true` on success
        */
-      add(line, onError) {
+      add(line2, onError) {
         if (this.atNextDocument) {
           this.yaml = { explicit: _Directives.defaultYaml.explicit, version: "1.1" };
           this.tags = Object.assign({}, _Directives.defaultTags);
           this.atNextDocument = false;
         }
-        const parts = line.trim().split(/[ \t]+/);
+        const parts = line2.trim().split(/[ \t]+/);
         const name = parts.shift();
         switch (name) {
           case "%TAG": {
@@ -82025,9 +82215,9 @@ var require_directives = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/anchors.js
+// ../../work/main/node_modules/yaml/dist/doc/anchors.js
 var require_anchors = __commonJS({
-  "node_modules/yaml/dist/doc/anchors.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/doc/anchors.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82096,12 +82286,12 @@ var require_anchors = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/applyReviver.js
+// ../../work/main/node_modules/yaml/dist/doc/applyReviver.js
 var require_applyReviver = __commonJS({
-  "node_modules/yaml/dist/doc/applyReviver.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/doc/applyReviver.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    function applyReviver(reviver, obj, key, val) {
+    function applyReviver(reviver, obj, key2, val) {
       if (val && typeof val === "object") {
         if (Array.isArray(val)) {
           for (let i = 0, len = val.length; i < len; ++i) {
@@ -82141,15 +82331,15 @@ var require_applyReviver = __commonJS({
           }
         }
       }
-      return reviver.call(obj, key, val);
+      return reviver.call(obj, key2, val);
     }
     exports2.applyReviver = applyReviver;
   }
 });
 
-// node_modules/yaml/dist/nodes/toJS.js
+// ../../work/main/node_modules/yaml/dist/nodes/toJS.js
 var require_toJS = __commonJS({
-  "node_modules/yaml/dist/nodes/toJS.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/toJS.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82178,9 +82368,9 @@ var require_toJS = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Node.js
+// ../../work/main/node_modules/yaml/dist/nodes/Node.js
 var require_Node = __commonJS({
-  "node_modules/yaml/dist/nodes/Node.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/Node.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var applyReviver = require_applyReviver();
@@ -82220,9 +82410,9 @@ var require_Node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Alias.js
+// ../../work/main/node_modules/yaml/dist/nodes/Alias.js
 var require_Alias = __commonJS({
-  "node_modules/yaml/dist/nodes/Alias.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/Alias.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var anchors = require_anchors();
@@ -82339,9 +82529,9 @@ var require_Alias = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Scalar.js
+// ../../work/main/node_modules/yaml/dist/nodes/Scalar.js
 var require_Scalar = __commonJS({
-  "node_modules/yaml/dist/nodes/Scalar.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/Scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82370,9 +82560,9 @@ var require_Scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/createNode.js
+// ../../work/main/node_modules/yaml/dist/doc/createNode.js
 var require_createNode = __commonJS({
-  "node_modules/yaml/dist/doc/createNode.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/doc/createNode.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Alias = require_Alias();
@@ -82446,9 +82636,9 @@ var require_createNode = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Collection.js
+// ../../work/main/node_modules/yaml/dist/nodes/Collection.js
 var require_Collection = __commonJS({
-  "node_modules/yaml/dist/nodes/Collection.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/Collection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var createNode = require_createNode();
@@ -82510,14 +82700,14 @@ var require_Collection = __commonJS({
         if (isEmptyPath(path))
           this.add(value);
         else {
-          const [key, ...rest] = path;
-          const node2 = this.get(key, true);
+          const [key2, ...rest] = path;
+          const node2 = this.get(key2, true);
           if (identity3.isCollection(node2))
             node2.addIn(rest, value);
           else if (node2 === void 0 && this.schema)
-            this.set(key, collectionFromPath(this.schema, rest, value));
+            this.set(key2, collectionFromPath(this.schema, rest, value));
           else
-            throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+            throw new Error(`Expected YAML collection at ${key2}. Remaining path: ${rest}`);
         }
       }
       /**
@@ -82525,14 +82715,14 @@ var require_Collection = __commonJS({
        * @returns `true` if the item was found and removed.
        */
       deleteIn(path) {
-        const [key, ...rest] = path;
+        const [key2, ...rest] = path;
         if (rest.length === 0)
-          return this.delete(key);
-        const node2 = this.get(key, true);
+          return this.delete(key2);
+        const node2 = this.get(key2, true);
         if (identity3.isCollection(node2))
           return node2.deleteIn(rest);
         else
-          throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+          throw new Error(`Expected YAML collection at ${key2}. Remaining path: ${rest}`);
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -82540,8 +82730,8 @@ var require_Collection = __commonJS({
        * `true` (collections are always returned intact).
        */
       getIn(path, keepScalar) {
-        const [key, ...rest] = path;
-        const node2 = this.get(key, true);
+        const [key2, ...rest] = path;
+        const node2 = this.get(key2, true);
         if (rest.length === 0)
           return !keepScalar && identity3.isScalar(node2) ? node2.value : node2;
         else
@@ -82559,10 +82749,10 @@ var require_Collection = __commonJS({
        * Checks if the collection includes a value with the key `key`.
        */
       hasIn(path) {
-        const [key, ...rest] = path;
+        const [key2, ...rest] = path;
         if (rest.length === 0)
-          return this.has(key);
-        const node2 = this.get(key, true);
+          return this.has(key2);
+        const node2 = this.get(key2, true);
         return identity3.isCollection(node2) ? node2.hasIn(rest) : false;
       }
       /**
@@ -82570,17 +82760,17 @@ var require_Collection = __commonJS({
        * boolean to add/remove the item from the set.
        */
       setIn(path, value) {
-        const [key, ...rest] = path;
+        const [key2, ...rest] = path;
         if (rest.length === 0) {
-          this.set(key, value);
+          this.set(key2, value);
         } else {
-          const node2 = this.get(key, true);
+          const node2 = this.get(key2, true);
           if (identity3.isCollection(node2))
             node2.setIn(rest, value);
           else if (node2 === void 0 && this.schema)
-            this.set(key, collectionFromPath(this.schema, rest, value));
+            this.set(key2, collectionFromPath(this.schema, rest, value));
           else
-            throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+            throw new Error(`Expected YAML collection at ${key2}. Remaining path: ${rest}`);
         }
       }
     };
@@ -82590,9 +82780,9 @@ var require_Collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyComment.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyComment.js
 var require_stringifyComment = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyComment.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyComment.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
@@ -82608,9 +82798,9 @@ var require_stringifyComment = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/foldFlowLines.js
+// ../../work/main/node_modules/yaml/dist/stringify/foldFlowLines.js
 var require_foldFlowLines = __commonJS({
-  "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var FOLD_FLOW = "flow";
@@ -82745,9 +82935,9 @@ ${indent}${text3.slice(fold + 1, end2)}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyString.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyString.js
 var require_stringifyString = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyString.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyString.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -83029,9 +83219,9 @@ ${indent}`);
   }
 });
 
-// node_modules/yaml/dist/stringify/stringify.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringify.js
 var require_stringify = __commonJS({
-  "node_modules/yaml/dist/stringify/stringify.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringify.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var anchors = require_anchors();
@@ -83154,28 +83344,28 @@ ${ctx.indent}${str}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyPair.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyPair.js
 var require_stringifyPair = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyPair.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyPair.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
     var Scalar = require_Scalar();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
-    function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
+    function stringifyPair({ key: key2, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
-      let keyComment = identity3.isNode(key) && key.comment || null;
+      let keyComment = identity3.isNode(key2) && key2.comment || null;
       if (simpleKeys) {
         if (keyComment) {
           throw new Error("With simple keys, key nodes cannot have comments");
         }
-        if (identity3.isCollection(key) || !identity3.isNode(key) && typeof key === "object") {
+        if (identity3.isCollection(key2) || !identity3.isNode(key2) && typeof key2 === "object") {
           const msg = "With simple keys, collection cannot be used as a key value";
           throw new Error(msg);
         }
       }
-      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity3.isCollection(key) || (identity3.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
+      let explicitKey = !simpleKeys && (!key2 || keyComment && value == null && !ctx.inFlow || identity3.isCollection(key2) || (identity3.isScalar(key2) ? key2.type === Scalar.Scalar.BLOCK_FOLDED || key2.type === Scalar.Scalar.BLOCK_LITERAL : typeof key2 === "object"));
       ctx = Object.assign({}, ctx, {
         allNullValues: false,
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
@@ -83183,7 +83373,7 @@ var require_stringifyPair = __commonJS({
       });
       let keyCommentDone = false;
       let chompKeep = false;
-      let str = stringify.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      let str = stringify.stringify(key2, ctx, () => keyCommentDone = true, () => chompKeep = true);
       if (!explicitKey && !ctx.inFlow && str.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
@@ -83288,9 +83478,9 @@ ${ctx.indent}`;
   }
 });
 
-// node_modules/yaml/dist/log.js
+// ../../work/main/node_modules/yaml/dist/log.js
 var require_log = __commonJS({
-  "node_modules/yaml/dist/log.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/log.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var node_process = require("process");
@@ -83311,9 +83501,9 @@ var require_log = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/merge.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/merge.js
 var require_merge = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -83329,7 +83519,7 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge4.identify(key) || identity3.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge4.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge4.tag && tag.default);
+    var isMergeKey = (ctx, key2) => (merge4.identify(key2) || identity3.isScalar(key2) && (!key2.type || key2.type === Scalar.Scalar.PLAIN) && merge4.identify(key2.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge4.tag && tag.default);
     function addMergeToJSMap(ctx, map2, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity3.isSeq(source))
@@ -83346,14 +83536,14 @@ var require_merge = __commonJS({
       if (!identity3.isMap(source))
         throw new Error("Merge sources must be maps or map aliases");
       const srcMap = source.toJSON(null, ctx, Map);
-      for (const [key, value2] of srcMap) {
+      for (const [key2, value2] of srcMap) {
         if (map2 instanceof Map) {
-          if (!map2.has(key))
-            map2.set(key, value2);
+          if (!map2.has(key2))
+            map2.set(key2, value2);
         } else if (map2 instanceof Set) {
-          map2.add(key);
-        } else if (!Object.prototype.hasOwnProperty.call(map2, key)) {
-          Object.defineProperty(map2, key, {
+          map2.add(key2);
+        } else if (!Object.prototype.hasOwnProperty.call(map2, key2)) {
+          Object.defineProperty(map2, key2, {
             value: value2,
             writable: true,
             enumerable: true,
@@ -83372,9 +83562,9 @@ var require_merge = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/addPairToJSMap.js
+// ../../work/main/node_modules/yaml/dist/nodes/addPairToJSMap.js
 var require_addPairToJSMap = __commonJS({
-  "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var log = require_log();
@@ -83382,19 +83572,19 @@ var require_addPairToJSMap = __commonJS({
     var stringify = require_stringify();
     var identity3 = require_identity();
     var toJS = require_toJS();
-    function addPairToJSMap(ctx, map2, { key, value }) {
-      if (identity3.isNode(key) && key.addToJSMap)
-        key.addToJSMap(ctx, map2, value);
-      else if (merge4.isMergeKey(ctx, key))
+    function addPairToJSMap(ctx, map2, { key: key2, value }) {
+      if (identity3.isNode(key2) && key2.addToJSMap)
+        key2.addToJSMap(ctx, map2, value);
+      else if (merge4.isMergeKey(ctx, key2))
         merge4.addMergeToJSMap(ctx, map2, value);
       else {
-        const jsKey = toJS.toJS(key, "", ctx);
+        const jsKey = toJS.toJS(key2, "", ctx);
         if (map2 instanceof Map) {
           map2.set(jsKey, toJS.toJS(value, jsKey, ctx));
         } else if (map2 instanceof Set) {
           map2.add(jsKey);
         } else {
-          const stringKey = stringifyKey(key, jsKey, ctx);
+          const stringKey = stringifyKey(key2, jsKey, ctx);
           const jsValue = toJS.toJS(value, stringKey, ctx);
           if (stringKey in map2)
             Object.defineProperty(map2, stringKey, {
@@ -83409,19 +83599,19 @@ var require_addPairToJSMap = __commonJS({
       }
       return map2;
     }
-    function stringifyKey(key, jsKey, ctx) {
+    function stringifyKey(key2, jsKey, ctx) {
       if (jsKey === null)
         return "";
       if (typeof jsKey !== "object")
         return String(jsKey);
-      if (identity3.isNode(key) && ctx?.doc) {
+      if (identity3.isNode(key2) && ctx?.doc) {
         const strCtx = stringify.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node2 of ctx.anchors.keys())
           strCtx.anchors.add(node2.anchor);
         strCtx.inFlow = true;
         strCtx.inStringifyKey = true;
-        const strKey = key.toString(strCtx);
+        const strKey = key2.toString(strCtx);
         if (!ctx.mapKeyWarned) {
           let jsonStr = JSON.stringify(strKey);
           if (jsonStr.length > 40)
@@ -83437,33 +83627,33 @@ var require_addPairToJSMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Pair.js
+// ../../work/main/node_modules/yaml/dist/nodes/Pair.js
 var require_Pair = __commonJS({
-  "node_modules/yaml/dist/nodes/Pair.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/Pair.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
     var addPairToJSMap = require_addPairToJSMap();
     var identity3 = require_identity();
-    function createPair(key, value, ctx) {
-      const k = createNode.createNode(key, void 0, ctx);
+    function createPair(key2, value, ctx) {
+      const k = createNode.createNode(key2, void 0, ctx);
       const v = createNode.createNode(value, void 0, ctx);
       return new Pair(k, v);
     }
     var Pair = class _Pair {
-      constructor(key, value = null) {
+      constructor(key2, value = null) {
         Object.defineProperty(this, identity3.NODE_TYPE, { value: identity3.PAIR });
-        this.key = key;
+        this.key = key2;
         this.value = value;
       }
       clone(schema) {
-        let { key, value } = this;
-        if (identity3.isNode(key))
-          key = key.clone(schema);
+        let { key: key2, value } = this;
+        if (identity3.isNode(key2))
+          key2 = key2.clone(schema);
         if (identity3.isNode(value))
           value = value.clone(schema);
-        return new _Pair(key, value);
+        return new _Pair(key2, value);
       }
       toJSON(_, ctx) {
         const pair = ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
@@ -83478,9 +83668,9 @@ var require_Pair = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyCollection.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyCollection.js
 var require_stringifyCollection = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -83527,9 +83717,9 @@ var require_stringifyCollection = __commonJS({
       } else {
         str = lines[0];
         for (let i = 1; i < lines.length; ++i) {
-          const line = lines[i];
-          str += line ? `
-${indent}${line}` : "\n";
+          const line2 = lines[i];
+          str += line2 ? `
+${indent}${line2}` : "\n";
         }
       }
       if (comment) {
@@ -83587,7 +83777,7 @@ ${indent}${line}` : "\n";
           str += ",";
         } else if (ctx.options.trailingComma) {
           if (ctx.options.lineWidth > 0) {
-            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
+            reqNewline || (reqNewline = lines.reduce((sum, line2) => sum + line2.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
           }
           if (reqNewline) {
             str += ",";
@@ -83603,14 +83793,14 @@ ${indent}${line}` : "\n";
         return start + end;
       } else {
         if (!reqNewline) {
-          const len = lines.reduce((sum, line) => sum + line.length + 2, 2);
+          const len = lines.reduce((sum, line2) => sum + line2.length + 2, 2);
           reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
         }
         if (reqNewline) {
           let str = start;
-          for (const line of lines)
-            str += line ? `
-${indentStep}${indent}${line}` : "\n";
+          for (const line2 of lines)
+            str += line2 ? `
+${indentStep}${indent}${line2}` : "\n";
           return `${str}
 ${indent}${end}`;
         } else {
@@ -83630,9 +83820,9 @@ ${indent}${end}`;
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLMap.js
+// ../../work/main/node_modules/yaml/dist/nodes/YAMLMap.js
 var require_YAMLMap = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLMap.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/YAMLMap.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyCollection = require_stringifyCollection();
@@ -83641,11 +83831,11 @@ var require_YAMLMap = __commonJS({
     var identity3 = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
-    function findPair(items, key) {
-      const k = identity3.isScalar(key) ? key.value : key;
+    function findPair(items, key2) {
+      const k = identity3.isScalar(key2) ? key2.value : key2;
       for (const it of items) {
         if (identity3.isPair(it)) {
-          if (it.key === key || it.key === k)
+          if (it.key === key2 || it.key === k)
             return it;
           if (identity3.isScalar(it.key) && it.key.value === k)
             return it;
@@ -83668,20 +83858,20 @@ var require_YAMLMap = __commonJS({
       static from(schema, obj, ctx) {
         const { keepUndefined, replacer } = ctx;
         const map2 = new this(schema);
-        const add = (key, value) => {
+        const add = (key2, value) => {
           if (typeof replacer === "function")
-            value = replacer.call(obj, key, value);
-          else if (Array.isArray(replacer) && !replacer.includes(key))
+            value = replacer.call(obj, key2, value);
+          else if (Array.isArray(replacer) && !replacer.includes(key2))
             return;
           if (value !== void 0 || keepUndefined)
-            map2.items.push(Pair.createPair(key, value, ctx));
+            map2.items.push(Pair.createPair(key2, value, ctx));
         };
         if (obj instanceof Map) {
-          for (const [key, value] of obj)
-            add(key, value);
+          for (const [key2, value] of obj)
+            add(key2, value);
         } else if (obj && typeof obj === "object") {
-          for (const key of Object.keys(obj))
-            add(key, obj[key]);
+          for (const key2 of Object.keys(obj))
+            add(key2, obj[key2]);
         }
         if (typeof schema.sortMapEntries === "function") {
           map2.items.sort(schema.sortMapEntries);
@@ -83721,23 +83911,23 @@ var require_YAMLMap = __commonJS({
           this.items.push(_pair);
         }
       }
-      delete(key) {
-        const it = findPair(this.items, key);
+      delete(key2) {
+        const it = findPair(this.items, key2);
         if (!it)
           return false;
         const del = this.items.splice(this.items.indexOf(it), 1);
         return del.length > 0;
       }
-      get(key, keepScalar) {
-        const it = findPair(this.items, key);
+      get(key2, keepScalar) {
+        const it = findPair(this.items, key2);
         const node2 = it?.value;
         return (!keepScalar && identity3.isScalar(node2) ? node2.value : node2) ?? void 0;
       }
-      has(key) {
-        return !!findPair(this.items, key);
+      has(key2) {
+        return !!findPair(this.items, key2);
       }
-      set(key, value) {
-        this.add(new Pair.Pair(key, value), true);
+      set(key2, value) {
+        this.add(new Pair.Pair(key2, value), true);
       }
       /**
        * @param ctx - Conversion context, originally set in Document#toJS()
@@ -83775,9 +83965,9 @@ var require_YAMLMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/map.js
+// ../../work/main/node_modules/yaml/dist/schema/common/map.js
 var require_map = __commonJS({
-  "node_modules/yaml/dist/schema/common/map.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/common/map.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -83798,9 +83988,9 @@ var require_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLSeq.js
+// ../../work/main/node_modules/yaml/dist/nodes/YAMLSeq.js
 var require_YAMLSeq = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLSeq.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var createNode = require_createNode();
@@ -83828,15 +84018,15 @@ var require_YAMLSeq = __commonJS({
        *
        * @returns `true` if the item was found and removed.
        */
-      delete(key) {
-        const idx = asItemIndex(key);
+      delete(key2) {
+        const idx = asItemIndex(key2);
         if (typeof idx !== "number")
           return false;
         const del = this.items.splice(idx, 1);
         return del.length > 0;
       }
-      get(key, keepScalar) {
-        const idx = asItemIndex(key);
+      get(key2, keepScalar) {
+        const idx = asItemIndex(key2);
         if (typeof idx !== "number")
           return void 0;
         const it = this.items[idx];
@@ -83848,8 +84038,8 @@ var require_YAMLSeq = __commonJS({
        * `key` must contain a representation of an integer for this to succeed.
        * It may be wrapped in a `Scalar`.
        */
-      has(key) {
-        const idx = asItemIndex(key);
+      has(key2) {
+        const idx = asItemIndex(key2);
         return typeof idx === "number" && idx < this.items.length;
       }
       /**
@@ -83859,10 +84049,10 @@ var require_YAMLSeq = __commonJS({
        * If `key` does not contain a representation of an integer, this will throw.
        * It may be wrapped in a `Scalar`.
        */
-      set(key, value) {
-        const idx = asItemIndex(key);
+      set(key2, value) {
+        const idx = asItemIndex(key2);
         if (typeof idx !== "number")
-          throw new Error(`Expected a valid index, not ${key}.`);
+          throw new Error(`Expected a valid index, not ${key2}.`);
         const prev = this.items[idx];
         if (identity3.isScalar(prev) && Scalar.isScalarValue(value))
           prev.value = value;
@@ -83896,8 +84086,8 @@ var require_YAMLSeq = __commonJS({
           let i = 0;
           for (let it of obj) {
             if (typeof replacer === "function") {
-              const key = obj instanceof Set ? it : String(i++);
-              it = replacer.call(obj, key, it);
+              const key2 = obj instanceof Set ? it : String(i++);
+              it = replacer.call(obj, key2, it);
             }
             seq.items.push(createNode.createNode(it, void 0, ctx));
           }
@@ -83905,8 +84095,8 @@ var require_YAMLSeq = __commonJS({
         return seq;
       }
     };
-    function asItemIndex(key) {
-      let idx = identity3.isScalar(key) ? key.value : key;
+    function asItemIndex(key2) {
+      let idx = identity3.isScalar(key2) ? key2.value : key2;
       if (idx && typeof idx === "string")
         idx = Number(idx);
       return typeof idx === "number" && Number.isInteger(idx) && idx >= 0 ? idx : null;
@@ -83915,9 +84105,9 @@ var require_YAMLSeq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/seq.js
+// ../../work/main/node_modules/yaml/dist/schema/common/seq.js
 var require_seq = __commonJS({
-  "node_modules/yaml/dist/schema/common/seq.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/common/seq.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -83938,9 +84128,9 @@ var require_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/string.js
+// ../../work/main/node_modules/yaml/dist/schema/common/string.js
 var require_string = __commonJS({
-  "node_modules/yaml/dist/schema/common/string.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/common/string.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyString = require_stringifyString();
@@ -83958,9 +84148,9 @@ var require_string = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/null.js
+// ../../work/main/node_modules/yaml/dist/schema/common/null.js
 var require_null = __commonJS({
-  "node_modules/yaml/dist/schema/common/null.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/common/null.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -83977,9 +84167,9 @@ var require_null = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/bool.js
+// ../../work/main/node_modules/yaml/dist/schema/core/bool.js
 var require_bool = __commonJS({
-  "node_modules/yaml/dist/schema/core/bool.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/core/bool.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84002,9 +84192,9 @@ var require_bool = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyNumber.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyNumber.js
 var require_stringifyNumber = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function stringifyNumber({ format, minFractionDigits, tag, value }) {
@@ -84030,9 +84220,9 @@ var require_stringifyNumber = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/float.js
+// ../../work/main/node_modules/yaml/dist/schema/core/float.js
 var require_float2 = __commonJS({
-  "node_modules/yaml/dist/schema/core/float.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/core/float.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84077,9 +84267,9 @@ var require_float2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/int.js
+// ../../work/main/node_modules/yaml/dist/schema/core/int.js
 var require_int = __commonJS({
-  "node_modules/yaml/dist/schema/core/int.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/core/int.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyNumber = require_stringifyNumber();
@@ -84123,9 +84313,9 @@ var require_int = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/schema.js
+// ../../work/main/node_modules/yaml/dist/schema/core/schema.js
 var require_schema = __commonJS({
-  "node_modules/yaml/dist/schema/core/schema.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/core/schema.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var map2 = require_map();
@@ -84152,9 +84342,9 @@ var require_schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/json/schema.js
+// ../../work/main/node_modules/yaml/dist/schema/json/schema.js
 var require_schema2 = __commonJS({
-  "node_modules/yaml/dist/schema/json/schema.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/json/schema.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84220,9 +84410,9 @@ var require_schema2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/binary.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/binary.js
 var require_binary = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var node_buffer = require("buffer");
@@ -84287,9 +84477,9 @@ var require_binary = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/pairs.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js
 var require_pairs = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -84331,25 +84521,25 @@ ${cn.comment}` : item2.comment;
         for (let it of iterable) {
           if (typeof replacer === "function")
             it = replacer.call(iterable, String(i++), it);
-          let key, value;
+          let key2, value;
           if (Array.isArray(it)) {
             if (it.length === 2) {
-              key = it[0];
+              key2 = it[0];
               value = it[1];
             } else
               throw new TypeError(`Expected [key, value] tuple: ${it}`);
           } else if (it && it instanceof Object) {
             const keys = Object.keys(it);
             if (keys.length === 1) {
-              key = keys[0];
-              value = it[key];
+              key2 = keys[0];
+              value = it[key2];
             } else {
               throw new TypeError(`Expected tuple with one key, not ${keys.length} keys`);
             }
           } else {
-            key = it;
+            key2 = it;
           }
-          pairs2.items.push(Pair.createPair(key, value, ctx));
+          pairs2.items.push(Pair.createPair(key2, value, ctx));
         }
       return pairs2;
     }
@@ -84366,9 +84556,9 @@ ${cn.comment}` : item2.comment;
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/omap.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/omap.js
 var require_omap = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -84397,16 +84587,16 @@ var require_omap = __commonJS({
         if (ctx?.onCreate)
           ctx.onCreate(map2);
         for (const pair of this.items) {
-          let key, value;
+          let key2, value;
           if (identity3.isPair(pair)) {
-            key = toJS.toJS(pair.key, "", ctx);
-            value = toJS.toJS(pair.value, key, ctx);
+            key2 = toJS.toJS(pair.key, "", ctx);
+            value = toJS.toJS(pair.value, key2, ctx);
           } else {
-            key = toJS.toJS(pair, "", ctx);
+            key2 = toJS.toJS(pair, "", ctx);
           }
-          if (map2.has(key))
+          if (map2.has(key2))
             throw new Error("Ordered maps must not include duplicate keys");
-          map2.set(key, value);
+          map2.set(key2, value);
         }
         return map2;
       }
@@ -84427,12 +84617,12 @@ var require_omap = __commonJS({
       resolve(seq, onError) {
         const pairs$1 = pairs.resolvePairs(seq, onError);
         const seenKeys = [];
-        for (const { key } of pairs$1.items) {
-          if (identity3.isScalar(key)) {
-            if (seenKeys.includes(key.value)) {
-              onError(`Ordered maps must not include duplicate keys: ${key.value}`);
+        for (const { key: key2 } of pairs$1.items) {
+          if (identity3.isScalar(key2)) {
+            if (seenKeys.includes(key2.value)) {
+              onError(`Ordered maps must not include duplicate keys: ${key2.value}`);
             } else {
-              seenKeys.push(key.value);
+              seenKeys.push(key2.value);
             }
           }
         }
@@ -84445,9 +84635,9 @@ var require_omap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/bool.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/bool.js
 var require_bool2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84478,9 +84668,9 @@ var require_bool2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/float.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/float.js
 var require_float3 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84528,9 +84718,9 @@ var require_float3 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/int.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/int.js
 var require_int2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyNumber = require_stringifyNumber();
@@ -84608,9 +84798,9 @@ var require_int2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/set.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/set.js
 var require_set = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -84621,14 +84811,14 @@ var require_set = __commonJS({
         super(schema);
         this.tag = _YAMLSet.tag;
       }
-      add(key) {
+      add(key2) {
         let pair;
-        if (identity3.isPair(key))
-          pair = key;
-        else if (key && typeof key === "object" && "key" in key && "value" in key && key.value === null)
-          pair = new Pair.Pair(key.key, null);
+        if (identity3.isPair(key2))
+          pair = key2;
+        else if (key2 && typeof key2 === "object" && "key" in key2 && "value" in key2 && key2.value === null)
+          pair = new Pair.Pair(key2.key, null);
         else
-          pair = new Pair.Pair(key, null);
+          pair = new Pair.Pair(key2, null);
         const prev = YAMLMap.findPair(this.items, pair.key);
         if (!prev)
           this.items.push(pair);
@@ -84637,18 +84827,18 @@ var require_set = __commonJS({
        * If `keepPair` is `true`, returns the Pair matching `key`.
        * Otherwise, returns the value of that Pair's key.
        */
-      get(key, keepPair) {
-        const pair = YAMLMap.findPair(this.items, key);
+      get(key2, keepPair) {
+        const pair = YAMLMap.findPair(this.items, key2);
         return !keepPair && identity3.isPair(pair) ? identity3.isScalar(pair.key) ? pair.key.value : pair.key : pair;
       }
-      set(key, value) {
+      set(key2, value) {
         if (typeof value !== "boolean")
           throw new Error(`Expected boolean value for set(key, value) in a YAML set, not ${typeof value}`);
-        const prev = YAMLMap.findPair(this.items, key);
+        const prev = YAMLMap.findPair(this.items, key2);
         if (prev && !value) {
           this.items.splice(this.items.indexOf(prev), 1);
         } else if (!prev && value) {
-          this.items.push(new Pair.Pair(key));
+          this.items.push(new Pair.Pair(key2));
         }
       }
       toJSON(_, ctx) {
@@ -84698,9 +84888,9 @@ var require_set = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
 var require_timestamp = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyNumber = require_stringifyNumber();
@@ -84787,9 +84977,9 @@ var require_timestamp = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/schema.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/schema.js
 var require_schema3 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var map2 = require_map();
@@ -84832,9 +85022,9 @@ var require_schema3 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/tags.js
+// ../../work/main/node_modules/yaml/dist/schema/tags.js
 var require_tags = __commonJS({
-  "node_modules/yaml/dist/schema/tags.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/tags.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var map2 = require_map();
@@ -84898,7 +85088,7 @@ var require_tags = __commonJS({
         if (Array.isArray(customTags))
           tags = [];
         else {
-          const keys = Array.from(schemas.keys()).filter((key) => key !== "yaml11").map((key) => JSON.stringify(key)).join(", ");
+          const keys = Array.from(schemas.keys()).filter((key2) => key2 !== "yaml11").map((key2) => JSON.stringify(key2)).join(", ");
           throw new Error(`Unknown schema "${schemaName}"; use one of ${keys} or define customTags array`);
         }
       }
@@ -84914,7 +85104,7 @@ var require_tags = __commonJS({
         const tagObj = typeof tag === "string" ? tagsByName[tag] : tag;
         if (!tagObj) {
           const tagName = JSON.stringify(tag);
-          const keys = Object.keys(tagsByName).map((key) => JSON.stringify(key)).join(", ");
+          const keys = Object.keys(tagsByName).map((key2) => JSON.stringify(key2)).join(", ");
           throw new Error(`Unknown custom tag ${tagName}; use one of ${keys}`);
         }
         if (!tags2.includes(tagObj))
@@ -84927,9 +85117,9 @@ var require_tags = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/Schema.js
+// ../../work/main/node_modules/yaml/dist/schema/Schema.js
 var require_Schema = __commonJS({
-  "node_modules/yaml/dist/schema/Schema.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/Schema.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -84960,9 +85150,9 @@ var require_Schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyDocument.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyDocument.js
 var require_stringifyDocument = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -85041,9 +85231,9 @@ var require_stringifyDocument = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/Document.js
+// ../../work/main/node_modules/yaml/dist/doc/Document.js
 var require_Document = __commonJS({
-  "node_modules/yaml/dist/doc/Document.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/doc/Document.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Alias = require_Alias();
@@ -85181,8 +85371,8 @@ var require_Document = __commonJS({
        * Convert a key and a value into a `Pair` using the current schema,
        * recursively wrapping all values as `Scalar` or `Collection` nodes.
        */
-      createPair(key, value, options = {}) {
-        const k = this.createNode(key, null, options);
+      createPair(key2, value, options = {}) {
+        const k = this.createNode(key2, null, options);
         const v = this.createNode(value, null, options);
         return new Pair.Pair(k, v);
       }
@@ -85190,8 +85380,8 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      delete(key) {
-        return assertCollection(this.contents) ? this.contents.delete(key) : false;
+      delete(key2) {
+        return assertCollection(this.contents) ? this.contents.delete(key2) : false;
       }
       /**
        * Removes a value from the document.
@@ -85211,8 +85401,8 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      get(key, keepScalar) {
-        return identity3.isCollection(this.contents) ? this.contents.get(key, keepScalar) : void 0;
+      get(key2, keepScalar) {
+        return identity3.isCollection(this.contents) ? this.contents.get(key2, keepScalar) : void 0;
       }
       /**
        * Returns item at `path`, or `undefined` if not found. By default unwraps
@@ -85227,8 +85417,8 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value with the key `key`.
        */
-      has(key) {
-        return identity3.isCollection(this.contents) ? this.contents.has(key) : false;
+      has(key2) {
+        return identity3.isCollection(this.contents) ? this.contents.has(key2) : false;
       }
       /**
        * Checks if the document includes a value at `path`.
@@ -85242,11 +85432,11 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      set(key, value) {
+      set(key2, value) {
         if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, [key], value);
+          this.contents = Collection.collectionFromPath(this.schema, [key2], value);
         } else if (assertCollection(this.contents)) {
-          this.contents.set(key, value);
+          this.contents.set(key2, value);
         }
       }
       /**
@@ -85351,9 +85541,9 @@ var require_Document = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/errors.js
+// ../../work/main/node_modules/yaml/dist/errors.js
 var require_errors4 = __commonJS({
-  "node_modules/yaml/dist/errors.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/errors.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var YAMLError = class extends Error {
@@ -85379,10 +85569,10 @@ var require_errors4 = __commonJS({
       if (error62.pos[0] === -1)
         return;
       error62.linePos = error62.pos.map((pos) => lc.linePos(pos));
-      const { line, col } = error62.linePos[0];
-      error62.message += ` at line ${line}, column ${col}`;
+      const { line: line2, col } = error62.linePos[0];
+      error62.message += ` at line ${line2}, column ${col}`;
       let ci = col - 1;
-      let lineStr = src.substring(lc.lineStarts[line - 1], lc.lineStarts[line]).replace(/[\n\r]+$/, "");
+      let lineStr = src.substring(lc.lineStarts[line2 - 1], lc.lineStarts[line2]).replace(/[\n\r]+$/, "");
       if (ci >= 60 && lineStr.length > 80) {
         const trimStart = Math.min(ci - 39, lineStr.length - 79);
         lineStr = "\u2026" + lineStr.substring(trimStart);
@@ -85390,8 +85580,8 @@ var require_errors4 = __commonJS({
       }
       if (lineStr.length > 80)
         lineStr = lineStr.substring(0, 79) + "\u2026";
-      if (line > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
-        let prev = src.substring(lc.lineStarts[line - 2], lc.lineStarts[line - 1]);
+      if (line2 > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
+        let prev = src.substring(lc.lineStarts[line2 - 2], lc.lineStarts[line2 - 1]);
         if (prev.length > 80)
           prev = prev.substring(0, 79) + "\u2026\n";
         lineStr = prev + lineStr;
@@ -85399,7 +85589,7 @@ var require_errors4 = __commonJS({
       if (/[^ ]/.test(lineStr)) {
         let count2 = 1;
         const end = error62.linePos[1];
-        if (end?.line === line && end.col > col) {
+        if (end?.line === line2 && end.col > col) {
           count2 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
         const pointer = " ".repeat(ci) + "^".repeat(count2);
@@ -85417,9 +85607,9 @@ ${pointer}
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-props.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-props.js
 var require_resolve_props = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-props.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-props.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
@@ -85552,29 +85742,29 @@ var require_resolve_props = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-contains-newline.js
+// ../../work/main/node_modules/yaml/dist/compose/util-contains-newline.js
 var require_util_contains_newline = __commonJS({
-  "node_modules/yaml/dist/compose/util-contains-newline.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/util-contains-newline.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    function containsNewline(key) {
-      if (!key)
+    function containsNewline(key2) {
+      if (!key2)
         return null;
-      switch (key.type) {
+      switch (key2.type) {
         case "alias":
         case "scalar":
         case "double-quoted-scalar":
         case "single-quoted-scalar":
-          if (key.source.includes("\n"))
+          if (key2.source.includes("\n"))
             return true;
-          if (key.end) {
-            for (const st of key.end)
+          if (key2.end) {
+            for (const st of key2.end)
               if (st.type === "newline")
                 return true;
           }
           return false;
         case "flow-collection":
-          for (const it of key.items) {
+          for (const it of key2.items) {
             for (const st of it.start)
               if (st.type === "newline")
                 return true;
@@ -85595,9 +85785,9 @@ var require_util_contains_newline = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-flow-indent-check.js
+// ../../work/main/node_modules/yaml/dist/compose/util-flow-indent-check.js
 var require_util_flow_indent_check = __commonJS({
-  "node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var utilContainsNewline = require_util_contains_newline();
@@ -85614,9 +85804,9 @@ var require_util_flow_indent_check = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-map-includes.js
+// ../../work/main/node_modules/yaml/dist/compose/util-map-includes.js
 var require_util_map_includes = __commonJS({
-  "node_modules/yaml/dist/compose/util-map-includes.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/util-map-includes.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -85631,9 +85821,9 @@ var require_util_map_includes = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-map.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-block-map.js
 var require_resolve_block_map = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-map.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-block-map.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Pair = require_Pair();
@@ -85651,10 +85841,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep2, value } = collItem;
+        const { start, key: key2, sep: sep2, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep2?.[0],
+          next: key2 ?? sep2?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -85662,10 +85852,10 @@ var require_resolve_block_map = __commonJS({
         });
         const implicitKey = !keyProps.found;
         if (implicitKey) {
-          if (key) {
-            if (key.type === "block-seq")
+          if (key2) {
+            if (key2.type === "block-seq")
               onError(offset, "BLOCK_AS_IMPLICIT_KEY", "A block sequence may not be used as an implicit map key");
-            else if ("indent" in key && key.indent !== bm.indent)
+            else if ("indent" in key2 && key2.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
           if (!keyProps.anchor && !keyProps.tag && !sep2) {
@@ -85678,17 +85868,17 @@ var require_resolve_block_map = __commonJS({
             }
             continue;
           }
-          if (keyProps.newlineAfterProp || utilContainsNewline.containsNewline(key)) {
-            onError(key ?? start[start.length - 1], "MULTILINE_IMPLICIT_KEY", "Implicit keys need to be on a single line");
+          if (keyProps.newlineAfterProp || utilContainsNewline.containsNewline(key2)) {
+            onError(key2 ?? start[start.length - 1], "MULTILINE_IMPLICIT_KEY", "Implicit keys need to be on a single line");
           }
         } else if (keyProps.found?.indent !== bm.indent) {
           onError(offset, "BAD_INDENT", startColMsg);
         }
         ctx.atKey = true;
         const keyStart = keyProps.end;
-        const keyNode = key ? composeNode(ctx, key, keyProps, onError) : composeEmptyNode(ctx, keyStart, start, null, keyProps, onError);
+        const keyNode = key2 ? composeNode(ctx, key2, keyProps, onError) : composeEmptyNode(ctx, keyStart, start, null, keyProps, onError);
         if (ctx.schema.compat)
-          utilFlowIndentCheck.flowIndentCheck(bm.indent, key, onError);
+          utilFlowIndentCheck.flowIndentCheck(bm.indent, key2, onError);
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -85698,7 +85888,7 @@ var require_resolve_block_map = __commonJS({
           offset: keyNode.range[2],
           onError,
           parentIndent: bm.indent,
-          startOnNewline: !key || key.type === "block-scalar"
+          startOnNewline: !key2 || key2.type === "block-scalar"
         });
         offset = valueProps.end;
         if (valueProps.found) {
@@ -85740,9 +85930,9 @@ var require_resolve_block_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-seq.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-block-seq.js
 var require_resolve_block_seq = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-seq.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var YAMLSeq = require_YAMLSeq();
@@ -85792,9 +85982,9 @@ var require_resolve_block_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-end.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-end.js
 var require_resolve_end = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-end.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-end.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function resolveEnd(end, offset, reqSpace, onError) {
@@ -85836,9 +86026,9 @@ var require_resolve_end = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-collection.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-flow-collection.js
 var require_resolve_flow_collection = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -85865,11 +86055,11 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep: sep2, value } = collItem;
+        const { start, key: key2, sep: sep2, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep2?.[0],
+          next: key2 ?? sep2?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
@@ -85890,9 +86080,9 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key2))
             onError(
-              key,
+              key2,
               // checked by containsNewline()
               "MULTILINE_IMPLICIT_KEY",
               "Implicit keys of flow sequence pairs need to be on a single line"
@@ -85939,8 +86129,8 @@ var require_resolve_flow_collection = __commonJS({
         } else {
           ctx.atKey = true;
           const keyStart = props.end;
-          const keyNode = key ? composeNode(ctx, key, props, onError) : composeEmptyNode(ctx, keyStart, start, null, props, onError);
-          if (isBlock(key))
+          const keyNode = key2 ? composeNode(ctx, key2, props, onError) : composeEmptyNode(ctx, keyStart, start, null, props, onError);
+          if (isBlock(key2))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
           const valueProps = resolveProps.resolveProps(sep2 ?? [], {
@@ -86031,9 +86221,9 @@ var require_resolve_flow_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-collection.js
+// ../../work/main/node_modules/yaml/dist/compose/compose-collection.js
 var require_compose_collection = __commonJS({
-  "node_modules/yaml/dist/compose/compose-collection.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/compose-collection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -86097,9 +86287,9 @@ var require_compose_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-scalar.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-block-scalar.js
 var require_resolve_block_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -86281,9 +86471,9 @@ var require_resolve_block_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-scalar.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-flow-scalar.js
 var require_resolve_flow_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -86359,8 +86549,8 @@ var require_resolve_flow_scalar = __commonJS({
       return unfoldLines(source.slice(1, -1)).replace(/''/g, "'");
     }
     function unfoldLines(source) {
-      const line = /(.*?)\r?\n/sy;
-      let match = line.exec(source);
+      const line2 = /(.*?)\r?\n/sy;
+      let match = line2.exec(source);
       if (!match)
         return source;
       let trimEnd, trimBoth;
@@ -86373,8 +86563,8 @@ var require_resolve_flow_scalar = __commonJS({
       }
       let res = match[1].replace(trimEnd, "");
       let sep2 = " ";
-      let pos = line.lastIndex;
-      while (match = line.exec(source)) {
+      let pos = line2.lastIndex;
+      while (match = line2.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
           if (sep2 === "\n")
@@ -86385,7 +86575,7 @@ var require_resolve_flow_scalar = __commonJS({
           res += sep2 + lm;
           sep2 = " ";
         }
-        pos = line.lastIndex;
+        pos = line2.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
@@ -86503,9 +86693,9 @@ var require_resolve_flow_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-scalar.js
+// ../../work/main/node_modules/yaml/dist/compose/compose-scalar.js
 var require_compose_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/compose-scalar.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/compose-scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -86585,9 +86775,9 @@ var require_compose_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-empty-scalar-position.js
+// ../../work/main/node_modules/yaml/dist/compose/util-empty-scalar-position.js
 var require_util_empty_scalar_position = __commonJS({
-  "node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function emptyScalarPosition(offset, before, pos) {
@@ -86616,9 +86806,9 @@ var require_util_empty_scalar_position = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-node.js
+// ../../work/main/node_modules/yaml/dist/compose/compose-node.js
 var require_compose_node = __commonJS({
-  "node_modules/yaml/dist/compose/compose-node.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/compose-node.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Alias = require_Alias();
@@ -86723,9 +86913,9 @@ var require_compose_node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-doc.js
+// ../../work/main/node_modules/yaml/dist/compose/compose-doc.js
 var require_compose_doc = __commonJS({
-  "node_modules/yaml/dist/compose/compose-doc.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/compose-doc.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Document = require_Document();
@@ -86767,9 +86957,9 @@ var require_compose_doc = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/composer.js
+// ../../work/main/node_modules/yaml/dist/compose/composer.js
 var require_composer = __commonJS({
-  "node_modules/yaml/dist/compose/composer.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/composer.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var node_process = require("process");
@@ -86976,9 +87166,9 @@ ${end.comment}` : end.comment;
   }
 });
 
-// node_modules/yaml/dist/parse/cst-scalar.js
+// ../../work/main/node_modules/yaml/dist/parse/cst-scalar.js
 var require_cst_scalar = __commonJS({
-  "node_modules/yaml/dist/parse/cst-scalar.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/cst-scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var resolveBlockScalar = require_resolve_block_scalar();
@@ -87099,9 +87289,9 @@ var require_cst_scalar = __commonJS({
         ];
         if (!addEndtoBlockProps(props, "end" in token ? token.end : void 0))
           props.push({ type: "newline", offset: -1, indent, source: "\n" });
-        for (const key of Object.keys(token))
-          if (key !== "type" && key !== "offset")
-            delete token[key];
+        for (const key2 of Object.keys(token))
+          if (key2 !== "type" && key2 !== "offset")
+            delete token[key2];
         Object.assign(token, { type: "block-scalar", indent, props, source: body });
       }
     }
@@ -87149,9 +87339,9 @@ var require_cst_scalar = __commonJS({
         default: {
           const indent = "indent" in token ? token.indent : -1;
           const end = "end" in token && Array.isArray(token.end) ? token.end.filter((st) => st.type === "space" || st.type === "comment" || st.type === "newline") : [];
-          for (const key of Object.keys(token))
-            if (key !== "type" && key !== "offset")
-              delete token[key];
+          for (const key2 of Object.keys(token))
+            if (key2 !== "type" && key2 !== "offset")
+              delete token[key2];
           Object.assign(token, { type, indent, source, end });
         }
       }
@@ -87162,9 +87352,9 @@ var require_cst_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-stringify.js
+// ../../work/main/node_modules/yaml/dist/parse/cst-stringify.js
 var require_cst_stringify = __commonJS({
-  "node_modules/yaml/dist/parse/cst-stringify.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/cst-stringify.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
@@ -87207,12 +87397,12 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep2, value }) {
+    function stringifyItem({ start, key: key2, sep: sep2, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
-      if (key)
-        res += stringifyToken(key);
+      if (key2)
+        res += stringifyToken(key2);
       if (sep2)
         for (const st of sep2)
           res += st.source;
@@ -87224,9 +87414,9 @@ var require_cst_stringify = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-visit.js
+// ../../work/main/node_modules/yaml/dist/parse/cst-visit.js
 var require_cst_visit = __commonJS({
-  "node_modules/yaml/dist/parse/cst-visit.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/cst-visit.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
@@ -87287,9 +87477,9 @@ var require_cst_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst.js
+// ../../work/main/node_modules/yaml/dist/parse/cst.js
 var require_cst = __commonJS({
-  "node_modules/yaml/dist/parse/cst.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/cst.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var cstScalar = require_cst_scalar();
@@ -87390,9 +87580,9 @@ var require_cst = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/lexer.js
+// ../../work/main/node_modules/yaml/dist/parse/lexer.js
 var require_lexer = __commonJS({
-  "node_modules/yaml/dist/parse/lexer.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/lexer.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var cst = require_cst();
@@ -87525,40 +87715,40 @@ var require_lexer = __commonJS({
         }
       }
       *parseStream() {
-        let line = this.getLine();
-        if (line === null)
+        let line2 = this.getLine();
+        if (line2 === null)
           return this.setNext("stream");
-        if (line[0] === cst.BOM) {
+        if (line2[0] === cst.BOM) {
           yield* this.pushCount(1);
-          line = line.substring(1);
+          line2 = line2.substring(1);
         }
-        if (line[0] === "%") {
-          let dirEnd = line.length;
-          let cs = line.indexOf("#");
+        if (line2[0] === "%") {
+          let dirEnd = line2.length;
+          let cs = line2.indexOf("#");
           while (cs !== -1) {
-            const ch = line[cs - 1];
+            const ch = line2[cs - 1];
             if (ch === " " || ch === "	") {
               dirEnd = cs - 1;
               break;
             } else {
-              cs = line.indexOf("#", cs + 1);
+              cs = line2.indexOf("#", cs + 1);
             }
           }
           while (true) {
-            const ch = line[dirEnd - 1];
+            const ch = line2[dirEnd - 1];
             if (ch === " " || ch === "	")
               dirEnd -= 1;
             else
               break;
           }
           const n = (yield* this.pushCount(dirEnd)) + (yield* this.pushSpaces(true));
-          yield* this.pushCount(line.length - n);
+          yield* this.pushCount(line2.length - n);
           this.pushNewline();
           return "stream";
         }
         if (this.atLineEnd()) {
           const sp = yield* this.pushSpaces(true);
-          yield* this.pushCount(line.length - sp);
+          yield* this.pushCount(line2.length - sp);
           yield* this.pushNewline();
           return "stream";
         }
@@ -87599,13 +87789,13 @@ var require_lexer = __commonJS({
       }
       *parseDocument() {
         yield* this.pushSpaces(true);
-        const line = this.getLine();
-        if (line === null)
+        const line2 = this.getLine();
+        if (line2 === null)
           return this.setNext("doc");
         let n = yield* this.pushIndicators();
-        switch (line[n]) {
+        switch (line2[n]) {
           case "#":
-            yield* this.pushCount(line.length - n);
+            yield* this.pushCount(line2.length - n);
           // fallthrough
           case void 0:
             yield* this.pushNewline();
@@ -87630,7 +87820,7 @@ var require_lexer = __commonJS({
           case ">":
             n += yield* this.parseBlockScalarHeader();
             n += yield* this.pushSpaces(true);
-            yield* this.pushCount(line.length - n);
+            yield* this.pushCount(line2.length - n);
             yield* this.pushNewline();
             return yield* this.parseBlockScalar();
           default:
@@ -87650,11 +87840,11 @@ var require_lexer = __commonJS({
           }
           sp += yield* this.pushSpaces(true);
         } while (nl + sp > 0);
-        const line = this.getLine();
-        if (line === null)
+        const line2 = this.getLine();
+        if (line2 === null)
           return this.setNext("flow");
-        if (indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty(line[3])) {
-          const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line[0] === "]" || line[0] === "}");
+        if (indent !== -1 && indent < this.indentNext && line2[0] !== "#" || indent === 0 && (line2.startsWith("---") || line2.startsWith("...")) && isEmpty(line2[3])) {
+          const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line2[0] === "]" || line2[0] === "}");
           if (!atFlowEndMarker) {
             this.flowLevel = 0;
             yield cst.FLOW_END;
@@ -87662,17 +87852,17 @@ var require_lexer = __commonJS({
           }
         }
         let n = 0;
-        while (line[n] === ",") {
+        while (line2[n] === ",") {
           n += yield* this.pushCount(1);
           n += yield* this.pushSpaces(true);
           this.flowKey = false;
         }
         n += yield* this.pushIndicators();
-        switch (line[n]) {
+        switch (line2[n]) {
           case void 0:
             return "flow";
           case "#":
-            yield* this.pushCount(line.length - n);
+            yield* this.pushCount(line2.length - n);
             return "flow";
           case "{":
           case "[":
@@ -87980,9 +88170,9 @@ var require_lexer = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/line-counter.js
+// ../../work/main/node_modules/yaml/dist/parse/line-counter.js
 var require_line_counter = __commonJS({
-  "node_modules/yaml/dist/parse/line-counter.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/line-counter.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var LineCounter3 = class {
@@ -88012,9 +88202,9 @@ var require_line_counter = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/parser.js
+// ../../work/main/node_modules/yaml/dist/parse/parser.js
 var require_parser = __commonJS({
-  "node_modules/yaml/dist/parse/parser.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/parser.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var node_process = require("process");
@@ -88549,7 +88739,7 @@ var require_parser = __commonJS({
                   });
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
-                  const key = it.key;
+                  const key2 = it.key;
                   const sep2 = it.sep;
                   sep2.push(this.sourceToken);
                   delete it.key;
@@ -88558,7 +88748,7 @@ var require_parser = __commonJS({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep2 }]
+                    items: [{ start: start2, key: key2, sep: sep2 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -88887,9 +89077,9 @@ var require_parser = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/public-api.js
+// ../../work/main/node_modules/yaml/dist/public-api.js
 var require_public_api = __commonJS({
-  "node_modules/yaml/dist/public-api.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/public-api.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var composer = require_composer();
@@ -88985,9 +89175,9 @@ var require_public_api = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/index.js
+// ../../work/main/node_modules/yaml/dist/index.js
 var require_dist = __commonJS({
-  "node_modules/yaml/dist/index.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var composer = require_composer();
@@ -89288,23 +89478,23 @@ var LayerCache = class {
   lookup(keys) {
     const found = /* @__PURE__ */ new Map();
     const missing2 = [];
-    for (const key of new Set(keys)) {
-      const hit = this.get(key);
-      if (hit) found.set(key, hit);
-      else missing2.push(key);
+    for (const key2 of new Set(keys)) {
+      const hit = this.get(key2);
+      if (hit) found.set(key2, hit);
+      else missing2.push(key2);
     }
     return { found, missing: missing2 };
   }
   /** The analysis of the layer with this key (diffID, else blob digest), if cached for this version. */
-  get(key) {
-    const name = digestFileName(key);
+  get(key2) {
+    const name = digestFileName(key2);
     if (name === void 0) return void 0;
-    return this.read((0, import_node_path4.join)(this.dir, "layers", this.version, name), "layer", key, LayerResultSchema);
+    return this.read((0, import_node_path4.join)(this.dir, "layers", this.version, name), "layer", key2, LayerResultSchema);
   }
-  put(key, result) {
-    const name = digestFileName(key);
+  put(key2, result) {
+    const name = digestFileName(key2);
     if (name === void 0) return;
-    this.write((0, import_node_path4.join)(this.dir, "layers", this.version, name), { format: ENTRY_FORMAT, kind: "layer", key, version: this.version, value: result });
+    this.write((0, import_node_path4.join)(this.dir, "layers", this.version, name), { format: ENTRY_FORMAT, kind: "layer", key: key2, version: this.version, value: result });
   }
   /** The config history of the image with this digest (manifest or config digest: either fixes the config). */
   getHistory(imageDigest) {
@@ -89335,7 +89525,7 @@ var LayerCache = class {
     return outcome;
   }
   /** The value of the entry at `base` if it is one of this cache's, filed under `key`, of the shape `schema` checks. */
-  read(base, kind, key, schema) {
+  read(base, kind, key2, schema) {
     const got = readEntryFile(base);
     if (got.state === "missing") {
       this.stats.misses++;
@@ -89346,7 +89536,7 @@ var LayerCache = class {
     else {
       const doc = EntryDocSchema.safeParse(got.doc);
       if (!doc.success || doc.data.format !== ENTRY_FORMAT || doc.data.kind !== kind) problem = "not an entry of this cache format";
-      else if (doc.data.key !== key || kind === "layer" && doc.data.version !== this.version) problem = "filed under another key or version";
+      else if (doc.data.key !== key2 || kind === "layer" && doc.data.version !== this.version) problem = "filed under another key or version";
       else {
         const value = schema.safeParse(doc.data.value);
         if (value.success) {
@@ -89546,7 +89736,7 @@ function isCount(n, min) {
 function testProblems(t, where3) {
   if (t === void 0) return [];
   const out = [];
-  for (const key of Object.keys(t)) if (!TEST_FIELDS.includes(key)) out.push(`${where3}: unknown test "${key}"`);
+  for (const key2 of Object.keys(t)) if (!TEST_FIELDS.includes(key2)) out.push(`${where3}: unknown test "${key2}"`);
   for (const re of [t.nameRe, t.pathRe, t.pathNotRe]) {
     if (re && /[gy]/.test(re.flags)) out.push(`${where3}: /${re.source}/${re.flags} keeps state between calls (g or y flag)`);
   }
@@ -89954,8 +90144,8 @@ function parseRecordJson(text3) {
     if (constrains) out.constrains = constrains;
     return out;
   } catch {
-    const list2 = (key) => {
-      const m = new RegExp(`"${key}"\\s*:\\s*\\[([^\\]]*)\\]`).exec(text3);
+    const list2 = (key2) => {
+      const m = new RegExp(`"${key2}"\\s*:\\s*\\[([^\\]]*)\\]`).exec(text3);
       return m ? [...m[1].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]).slice(0, MAX_SPECS) : void 0;
     };
     const depends = list2("depends");
@@ -90561,10 +90751,10 @@ function readJson(real, evidence, findings) {
   const release = versionOf(obj.cuda);
   if (release) evidence.push({ kind: "cuda-version", version: release, cuda: release, from: "file", ...origin, confidence: "exact", component: "cuda" });
   else findings.push(badFile(real, 'has no "cuda": {"version": \u2026} entry'));
-  for (const key of Object.keys(KIND_BY_VERSION_JSON).sort()) {
-    const version2 = versionOf(obj[key]);
+  for (const key2 of Object.keys(KIND_BY_VERSION_JSON).sort()) {
+    const version2 = versionOf(obj[key2]);
     if (!version2) continue;
-    const kind = KIND_BY_VERSION_JSON[key];
+    const kind = KIND_BY_VERSION_JSON[key2];
     const ev = {
       kind,
       version: version2,
@@ -90572,7 +90762,7 @@ function readJson(real, evidence, findings) {
       ...origin,
       // the manifest of the release: it lists the component whether or not its package is installed
       confidence: "declared",
-      component: key,
+      component: key2,
       detail: "listed in version.json (the release manifest); the library itself may not be installed"
     };
     if (isToolkitVersioned(kind)) {
@@ -90622,8 +90812,8 @@ function parseDpkgStatus(text3, opts = {}) {
   let cur = [];
   const lines = text3.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
-  for (const line of lines) {
-    const l = line.endsWith("\r") ? line.slice(0, -1) : line;
+  for (const line2 of lines) {
+    const l = line2.endsWith("\r") ? line2.slice(0, -1) : line2;
     if (l.trim() === "") {
       if (cur.length) stanzas.push(cur);
       cur = [];
@@ -90640,8 +90830,8 @@ function parseDpkgStatus(text3, opts = {}) {
         malformed = true;
         break;
       }
-      const key = l.slice(0, colon).trim().toLowerCase();
-      if (!fields.has(key)) fields.set(key, l.slice(colon + 1).trim());
+      const key2 = l.slice(0, colon).trim().toLowerCase();
+      if (!fields.has(key2)) fields.set(key2, l.slice(colon + 1).trim());
     }
     const name = fields.get("package");
     if (malformed || !name) continue;
@@ -90902,13 +91092,13 @@ function parseDistInfoDirName(dir) {
 }
 function parseMetadata(text3) {
   const out = {};
-  for (const line of text3.split("\n")) {
-    const l = line.replace(/\r$/, "");
+  for (const line2 of text3.split("\n")) {
+    const l = line2.replace(/\r$/, "");
     if (l.trim() === "") break;
     const m = /^(Name|Version):\s*(.*?)\s*$/i.exec(l);
     if (!m) continue;
-    const key = m[1].toLowerCase();
-    if (out[key] === void 0 && m[2]) out[key] = m[2];
+    const key2 = m[1].toLowerCase();
+    if (out[key2] === void 0 && m[2]) out[key2] = m[2];
   }
   return out;
 }
@@ -91023,8 +91213,8 @@ init_import_meta_url();
 init_import_meta_url();
 function metadataHeaders(text3) {
   const out = [];
-  for (const line of text3.split("\n")) {
-    const l = line.replace(/\r$/, "");
+  for (const line2 of text3.split("\n")) {
+    const l = line2.replace(/\r$/, "");
     if (l.trim() === "") break;
     if (/^[ \t]/.test(l) && out.length) {
       out[out.length - 1][1] += ` ${l.trim()}`;
@@ -91037,8 +91227,8 @@ function metadataHeaders(text3) {
 }
 function requiresDist(text3) {
   const out = [];
-  for (const [key, value] of metadataHeaders(text3)) {
-    if (key !== "requires-dist") continue;
+  for (const [key2, value] of metadataHeaders(text3)) {
+    if (key2 !== "requires-dist") continue;
     const semi = value.indexOf(";");
     const marker = semi < 0 ? "" : value.slice(semi + 1);
     if (/\bextra\s*==/.test(marker)) continue;
@@ -91227,16 +91417,16 @@ var TENSORFLOW_DISTS = [
   "tf-nightly-cpu",
   "intel-tensorflow"
 ];
-function valueOf(text3, key, value) {
-  return new RegExp(`['"]?\\b${key}['"]?\\s*[,:=]\\s*${value}`).exec(text3);
+function valueOf(text3, key2, value) {
+  return new RegExp(`['"]?\\b${key2}['"]?\\s*[,:=]\\s*${value}`).exec(text3);
 }
 function parseTfBuildInfo(text3) {
   const out = {};
-  const bool2 = (key) => {
-    const m = valueOf(text3, key, "(True|False)");
+  const bool2 = (key2) => {
+    const m = valueOf(text3, key2, "(True|False)");
     return m ? m[1] === "True" : void 0;
   };
-  const str = (key) => valueOf(text3, key, `['"]([^'"\\n]*)['"]`)?.[1];
+  const str = (key2) => valueOf(text3, key2, `['"]([^'"\\n]*)['"]`)?.[1];
   out.isCudaBuild = bool2("is_cuda_build");
   out.isRocmBuild = bool2("is_rocm_build");
   out.cudaVersion = str("cuda_version") ?? str("cuda_version_number");
@@ -91528,17 +91718,17 @@ var pixiDetector = {
   ],
   detect: ({ view }) => pixiEvidence(view)
 };
-function stripComment(line) {
+function stripComment(line2) {
   let quote2;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
+  for (let i = 0; i < line2.length; i++) {
+    const c = line2[i];
     if (quote2) {
       if (c === "\\" && quote2 === '"') i++;
       else if (c === quote2) quote2 = void 0;
     } else if (c === '"' || c === "'") quote2 = c;
-    else if (c === "#") return line.slice(0, i);
+    else if (c === "#") return line2.slice(0, i);
   }
-  return line;
+  return line2;
 }
 function unquote(s) {
   return s.trim().replace(/^(["'])(.*)\1$/, "$2");
@@ -91550,8 +91740,8 @@ function systemRequirementsTable(path, pyproject) {
   if (p.length === 3 && p[0] === "feature" && p[2] === "system-requirements") return { feature: p[1] };
   return void 0;
 }
-function splitKey(key) {
-  return key.split(".").map(unquote);
+function splitKey(key2) {
+  return key2.split(".").map(unquote);
 }
 function pixiSystemRequirements(text3, pyproject) {
   const out = [];
@@ -91562,18 +91752,18 @@ function pixiSystemRequirements(text3, pyproject) {
       if (raw.includes(inMultiline)) inMultiline = void 0;
       continue;
     }
-    const line = stripComment(raw).trim();
-    if (!line) continue;
-    const header = /^\[\s*([^[\]]+?)\s*\]$/.exec(line);
+    const line2 = stripComment(raw).trim();
+    if (!line2) continue;
+    const header = /^\[\s*([^[\]]+?)\s*\]$/.exec(line2);
     if (header) {
       table3 = splitKey(header[1]);
       continue;
     }
-    if (/^\[\[/.test(line)) {
+    if (/^\[\[/.test(line2)) {
       table3 = ["[[array]]"];
       continue;
     }
-    const kv = /^([A-Za-z0-9_."'-]+?)\s*=\s*(.*)$/.exec(line);
+    const kv = /^([A-Za-z0-9_."'-]+?)\s*=\s*(.*)$/.exec(line2);
     if (!kv) continue;
     const value = kv[2];
     for (const q of ['"""', "'''"]) {
@@ -91584,11 +91774,11 @@ function pixiSystemRequirements(text3, pyproject) {
     if (leaf === "cuda") {
       const t = systemRequirementsTable(path.slice(0, -1), pyproject);
       const cuda = unquote(value);
-      if (t && /^\d+(\.\d+)*$/.test(cuda)) out.push({ cuda, ...t, line });
+      if (t && /^\d+(\.\d+)*$/.test(cuda)) out.push({ cuda, ...t, line: line2 });
     } else {
       const t = systemRequirementsTable(path, pyproject);
       const inline = t && /^\{.*\bcuda\s*=\s*["']?(\d+(?:\.\d+)*)["']?/.exec(value);
-      if (t && inline) out.push({ cuda: inline[1], ...t, line });
+      if (t && inline) out.push({ cuda: inline[1], ...t, line: line2 });
     }
   }
   return out;
@@ -91713,13 +91903,17 @@ function compareArchNames(a, b) {
   }
   return Number(x[2]) - Number(y[2]) || x[3].localeCompare(y[3]) || (x[1] === y[1] ? 0 : x[1] === "sm" ? -1 : 1);
 }
+var RUNTIME_HELPER_MAX_BYTES = 2048;
 
 // src/layers/elf.ts
 init_import_meta_url();
 var ELF_MAGIC = Buffer.from([127, 69, 76, 70]);
 var PT_LOAD = 1;
 var PT_DYNAMIC = 2;
+var SHT_PROGBITS = 1;
 var SHT_NOBITS = 8;
+var SHF_ALLOC = 2;
+var SHF_EXECINSTR = 4;
 var DT_NULL = 0;
 var DT_NEEDED = 1;
 var DT_STRTAB = 5;
@@ -91900,15 +92094,31 @@ function nameSections(sections, names) {
   for (const s of sections) {
     const nul = s.name < names.length ? names.indexOf(0, s.name) : -1;
     if (nul < 0) return void 0;
-    out.push({ name: names.toString("latin1", s.name, nul), type: s.type, offset: s.offset, size: s.size });
+    out.push({ name: names.toString("latin1", s.name, nul), type: s.type, flags: s.flags, offset: s.offset, size: s.size });
   }
   return out;
 }
 function isRelocatableSection(name) {
   return /relfatbin/i.test(name);
 }
-function relocatableRanges(sections) {
-  return sections.filter((s) => s.type !== SHT_NOBITS && s.size > 0 && isRelocatableSection(s.name)).map((s) => [s.offset, s.offset + s.size]);
+function isFatbinCandidate(name, type, flags) {
+  if (/fatbin/i.test(name) || /^\.l?(ro)?data/.test(name)) return true;
+  return type === SHT_PROGBITS && (flags & SHF_ALLOC) !== 0 && (flags & SHF_EXECINSTR) === 0;
+}
+var REGISTERED_BESIDE_NV_FATBIN = /* @__PURE__ */ new Set([".nv_fatbin", ".cask_resource"]);
+function fatbinPlacement(sections) {
+  const withBytes = sections.filter((s) => s.type !== SHT_NOBITS && s.size > 0);
+  const range = (s) => [s.offset, s.offset + s.size];
+  const nvcc = withBytes.some((s) => s.name === ".nv_fatbin");
+  const candidates = withBytes.filter((s) => (s.flags & SHF_ALLOC) !== 0 && isFatbinCandidate(s.name, s.type, s.flags) && !isRelocatableSection(s.name));
+  const relocatable = withBytes.filter((s) => isRelocatableSection(s.name)).map(range);
+  if (!nvcc) return { relocatable, loadable: candidates.map(range) };
+  return {
+    relocatable,
+    loadable: candidates.filter((s) => REGISTERED_BESIDE_NV_FATBIN.has(s.name)).map(range),
+    selfLoaded: candidates.filter((s) => !REGISTERED_BESIDE_NV_FATBIN.has(s.name)).map(range),
+    registeredBy: withBytes.filter((s) => s.name === ".nv_fatbin").map(range)
+  };
 }
 function cString(bytes, at2) {
   const nul = bytes.indexOf(0, at2);
@@ -91964,19 +92174,19 @@ async function dynamicAt(readAt, head, fileSize) {
     return void 0;
   }
 }
-async function relocatableAt(readAt, h, sections, fileSize, names) {
+async function placementAt(readAt, h, sections, fileSize, names) {
   try {
     const nr = namesRange(h, sections, fileSize);
     if (!nr) return void 0;
     const bytes = names && names.offset === nr[0] && names.bytes.length === nr[1] - nr[0] ? names.bytes : await readExactly(readAt, nr[0], nr[1] - nr[0]);
     if (!bytes) return void 0;
     const named = nameSections(sections, bytes);
-    return named ? relocatableRanges(named) : void 0;
+    return named ? fatbinPlacement(named) : void 0;
   } catch {
     return void 0;
   }
 }
-async function relocatableAtFromHeader(readAt, head, fileSize) {
+async function placementAtFromHeader(readAt, head, fileSize) {
   try {
     const h = parseElfHeader(head);
     if (!h) return void 0;
@@ -91984,7 +92194,7 @@ async function relocatableAtFromHeader(readAt, head, fileSize) {
     if (!sr) return void 0;
     const table3 = await readExactly(readAt, sr[0], sr[1] - sr[0]);
     if (!table3) return void 0;
-    return await relocatableAt(readAt, h, parseSections(h, table3), fileSize);
+    return await placementAt(readAt, h, parseSections(h, table3), fileSize);
   } catch {
     return void 0;
   }
@@ -92004,7 +92214,7 @@ var ElfStream = class {
   dynamicDone = false;
   sections;
   namesWindow;
-  relocatable;
+  placement;
   /** the strings remembered: file offset of the first byte -> text */
   strings = /* @__PURE__ */ new Map();
   stringBytes = 0;
@@ -92030,7 +92240,7 @@ var ElfStream = class {
     if (this.off) return {};
     let dynamic;
     if (this.refs && this.dynamicDone) dynamic = buildDynamic(this.refs, (at2) => this.lookup(at2));
-    return { ...dynamic && { dynamic }, ...this.relocatable && { relocatable: this.relocatable } };
+    return { ...dynamic && { dynamic }, ...this.placement && { placement: this.placement } };
   }
   capture(start, end, done) {
     if (end <= start) return;
@@ -92126,7 +92336,7 @@ var ElfStream = class {
   }
   onNames(names) {
     const named = nameSections(this.sections, names);
-    if (named) this.relocatable = relocatableRanges(named);
+    if (named) this.placement = fatbinPlacement(named);
   }
   /** The string at a file offset: a remembered one, or the tail of one (linkers merge a string into a longer one's end). */
   lookup(at2) {
@@ -92202,6 +92412,33 @@ function indexOrEnd(chunk, what, from) {
   return i < 0 ? Infinity : i;
 }
 
+// src/layers/limits.ts
+init_import_meta_url();
+var LIMIT_PREFIX = "LIMIT_";
+var LIMIT_DECOMPRESSED_BYTES = "LIMIT_DECOMPRESSED_BYTES";
+var LIMIT_ENTRIES = "LIMIT_ENTRIES";
+var LIMIT_PATH_LENGTH = "LIMIT_PATH_LENGTH";
+var LIMIT_FATBIN_WORK = "LIMIT_FATBIN_WORK";
+var MAX_FATBIN_WORK = 1 << 18;
+function decompressedCap(limits, declaredSize) {
+  if (declaredSize === void 0 || !(declaredSize > 0)) return limits.maxDecompressedBytes;
+  const byRatio = Math.max(declaredSize * limits.maxDecompressionRatio, limits.decompressedFloorBytes);
+  return Math.min(byRatio, limits.maxDecompressedBytes);
+}
+var LAYER_TRUNCATED = "LAYER_TRUNCATED";
+function isScanIncomplete(finding) {
+  return finding.severity === "error" && (finding.code.startsWith(LIMIT_PREFIX) || finding.code === LAYER_TRUNCATED);
+}
+function formatBytes(n) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${Number.isInteger(n) ? n : n.toFixed(1)} ${units[i]}`;
+}
+
 // src/layers/fatbin-scan.ts
 var SIGNATURE = Buffer.from([80, 237, 85, 186, 1, 0, 16, 0]);
 var SIGNATURE_TAIL = SIGNATURE.subarray(1);
@@ -92243,17 +92480,28 @@ var FatbinScanner = class {
   total;
   /** body offset of the container being read */
   containerStart = 0;
-  /** every entry found with its container's offset (only when asked to locate; undefined once over the cap) */
+  /** body offset just past the container being read (its header's fatSize) */
+  containerEnd = 0;
+  /** every entry found with its container's place (only when asked to locate; bounded by the budget) */
   located;
+  /** signatures met and entry headers read so far, against `budget` */
+  work = 0;
+  budget;
+  exhausted = false;
   /**
    * `size`: the body's length when known (tar header), so a container cannot claim more than is left.
-   * `locate`: remember where each entry's container starts, so that result(ranges) can leave out code in given
-   * ranges (relocatable device code, which the CUDA runtime never registers).
+   * `locate`: remember where each entry's container lies, so that split() can tell what the runtime loads.
+   * `budget`: signatures met plus entry headers read before the scan gives up on the body (workLimitHit).
    */
   constructor(size, options = {}) {
     this.left = size ?? Number.MAX_SAFE_INTEGER;
     this.total = this.left;
+    this.budget = options.budget ?? MAX_FATBIN_WORK;
     if (options.locate) this.located = [];
+  }
+  /** The budget, when it ran out: the scan stopped there, and what it found is no account of the body. */
+  workLimitHit() {
+    return this.exhausted ? this.budget : void 0;
   }
   push(chunk) {
     if (this.state.name === "off" || chunk.length === 0) return;
@@ -92263,7 +92511,7 @@ var FatbinScanner = class {
    * Random access (fatbin-seek.ts): a driver that can seek feeds only some byte ranges of the body. Each call below
    * keeps `left` exact, so the bytes it does feed are judged exactly as when the whole body streams past.
    */
-  /** The body is not a binary (decided by its first bytes): the rest is ignored, a driver may stop reading. */
+  /** The body is not a binary (decided by its first bytes), or the budget is spent: a driver may stop reading. */
   done() {
     return this.state.name === "off";
   }
@@ -92302,20 +92550,26 @@ var FatbinScanner = class {
     return gpuCode(this.sass, this.ptx, this.size);
   }
   /**
-   * What was found, split by where each container starts: in one of `relocatable` (body ranges [start, end) of
-   * __nv_relfatbin sections) or elsewhere (what the CUDA runtime registers). Without ranges, or when the scanner was
-   * not asked to locate (or found more entries than it keeps), everything is registered, as result() says.
+   * What was found, split by where each container lies (the ELF section table's `placement`): starting in
+   * __nv_relfatbin, relocatable; wholly inside a loadable section, registered (what the runtime loads); anywhere else
+   * (a decoy: never loaded), neither. Known limit: without a placement (no section table both readers can read —
+   * missing, damaged, names beyond the window — a static archive, or a scanner not asked to locate), everything
+   * found counts as registered, as result() says; a decoy in such a file is still credited.
    */
-  split(relocatable) {
+  split(placement) {
     const all2 = this.result();
-    if (!all2 || !relocatable || relocatable.length === 0 || !this.located) return all2 ? { registered: all2 } : {};
+    if (!all2 || !placement || !this.located) return all2 ? { registered: all2 } : {};
     const parts = [
       { sass: /* @__PURE__ */ new Set(), ptx: /* @__PURE__ */ new Map(), size: { entries: 0, bytes: 0, compressed: 0 } },
       { sass: /* @__PURE__ */ new Set(), ptx: /* @__PURE__ */ new Map(), size: { entries: 0, bytes: 0, compressed: 0 } }
     ];
+    const within = (ranges, e) => ranges?.some(([start, end]) => start <= e.at && e.end <= end) ?? false;
+    const own2 = placement.registeredBy ? this.located.filter((e) => within(placement.registeredBy, e)) : [];
+    const selfLoading = own2.length <= 1 && own2.every((e) => e.entry.kind === KIND_ELF && e.entry.payloadSize <= RUNTIME_HELPER_MAX_BYTES);
     for (const e of this.located) {
-      const part = parts[relocatable.some(([start, end]) => start <= e.at && e.at < end) ? 1 : 0];
-      addEntry(part.sass, part.ptx, part.size, e.entry);
+      const loadable = within(placement.loadable, e) || selfLoading && within(placement.selfLoaded, e);
+      const part = placement.relocatable.some(([start, end]) => start <= e.at && e.at < end) ? 1 : loadable ? 0 : -1;
+      if (part >= 0) addEntry(parts[part].sass, parts[part].ptx, parts[part].size, e.entry);
     }
     const registered = gpuCode(parts[0].sass, parts[0].ptx, parts[0].size);
     const reloc = gpuCode(parts[1].sass, parts[1].ptx, parts[1].size);
@@ -92399,6 +92653,7 @@ var FatbinScanner = class {
   }
   /** A signature starts here; `already` holds its first bytes when they came from the carry. */
   startContainer(already) {
+    if (!this.spend()) return;
     const bytes = Buffer.alloc(CONTAINER_HEADER_BYTES);
     already.copy(bytes);
     this.state = { name: "header", bytes, filled: already.length, kind: "container" };
@@ -92408,10 +92663,12 @@ var FatbinScanner = class {
       const fatSize = u64(bytes, 8);
       if (fatSize < ENTRY_HEADER_BYTES || fatSize > this.left) return this.garbage(bytes);
       this.containerLeft = fatSize;
+      this.containerEnd = this.containerStart + CONTAINER_HEADER_BYTES + fatSize;
       this.pendingContainer = Buffer.from(bytes);
       this.state = { name: "header", bytes: Buffer.alloc(ENTRY_HEADER_BYTES), filled: 0, kind: "entry" };
       return;
     }
+    if (!this.spend()) return;
     const entry = parseEntry(bytes);
     if (!entry || entry.headerSize + entry.payloadSize > this.containerLeft) {
       const container = this.pendingContainer;
@@ -92442,15 +92699,26 @@ var FatbinScanner = class {
     this.left += again.length;
     this.consume(again);
   }
+  /**
+   * Counts one unit of work (a signature met, an entry header read); false, with the scan stopped, once the budget
+   * is spent. Both readers meet the same signatures and headers in the bytes they both read, so they stop at the same
+   * one.
+   */
+  spend() {
+    if (this.work >= this.budget) {
+      this.exhausted = true;
+      this.state = { name: "off" };
+      this.pendingContainer = void 0;
+      return false;
+    }
+    this.work++;
+    return true;
+  }
   record(entry) {
     addEntry(this.sass, this.ptx, this.size, entry);
-    if (this.located) {
-      if (this.located.length < MAX_LOCATED_ENTRIES) this.located.push({ at: this.containerStart, entry });
-      else this.located = void 0;
-    }
+    this.located?.push({ at: this.containerStart, end: this.containerEnd, entry });
   }
 };
-var MAX_LOCATED_ENTRIES = 1 << 18;
 function addEntry(sass, ptx, size, entry) {
   size.entries++;
   size.bytes += entry.payloadSize;
@@ -92504,6 +92772,16 @@ function startsWith(bytes, prefix) {
   const n = Math.min(bytes.length, prefix.length);
   return bytes.subarray(0, n).equals(prefix.subarray(0, n));
 }
+function binaryFacts(scanner, placement, dynamic) {
+  const limit = scanner.workLimitHit();
+  const split = limit === void 0 ? scanner.split(placement) : {};
+  return {
+    ...split.registered && { gpuCode: split.registered },
+    ...split.relocatable && { relocatableGpuCode: split.relocatable },
+    ...dynamic && { dynamic },
+    ...limit !== void 0 && { fatbinWorkLimit: limit }
+  };
+}
 var BinaryScanner = class {
   fatbins;
   elf;
@@ -92517,39 +92795,9 @@ var BinaryScanner = class {
   }
   result() {
     const elf = this.elf.result();
-    const split = this.fatbins.split(elf.relocatable);
-    return {
-      ...split.registered && { gpuCode: split.registered },
-      ...split.relocatable && { relocatableGpuCode: split.relocatable },
-      ...elf.dynamic && { dynamic: elf.dynamic }
-    };
+    return binaryFacts(this.fatbins, elf.placement, elf.dynamic);
   }
 };
-
-// src/layers/limits.ts
-init_import_meta_url();
-var LIMIT_PREFIX = "LIMIT_";
-var LIMIT_DECOMPRESSED_BYTES = "LIMIT_DECOMPRESSED_BYTES";
-var LIMIT_ENTRIES = "LIMIT_ENTRIES";
-var LIMIT_PATH_LENGTH = "LIMIT_PATH_LENGTH";
-function decompressedCap(limits, declaredSize) {
-  if (declaredSize === void 0 || !(declaredSize > 0)) return limits.maxDecompressedBytes;
-  const byRatio = Math.max(declaredSize * limits.maxDecompressionRatio, limits.decompressedFloorBytes);
-  return Math.min(byRatio, limits.maxDecompressedBytes);
-}
-var LAYER_TRUNCATED = "LAYER_TRUNCATED";
-function isScanIncomplete(finding) {
-  return finding.severity === "error" && (finding.code.startsWith(LIMIT_PREFIX) || finding.code === LAYER_TRUNCATED);
-}
-function formatBytes(n) {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${Number.isInteger(n) ? n : n.toFixed(1)} ${units[i]}`;
-}
 
 // src/layers/layer-collector.ts
 init_import_meta_url();
@@ -92717,11 +92965,24 @@ var LayerCollector = class {
   keepGpuCode(plan, found) {
     if (found) plan.entry.gpuCode = found;
   }
-  /** What the binary scan found: launchable device code, relocatable device code apart, the ELF dynamic section. */
+  /**
+   * What the binary scan found: launchable device code, relocatable device code apart, the ELF dynamic section. A
+   * scan that gave up (its work budget spent) is an error finding: the binary's device code is unknown, and an image
+   * must not pass on it (isScanIncomplete).
+   */
   keepBinary(plan, found) {
     this.keepGpuCode(plan, found.gpuCode);
     if (found.relocatableGpuCode) plan.entry.relocatableGpuCode = found.relocatableGpuCode;
     if (found.dynamic) plan.entry.dynamic = found.dynamic;
+    if (found.fatbinWorkLimit !== void 0) {
+      const path = plan.entry.path;
+      this.findings.push({
+        code: LIMIT_FATBIN_WORK,
+        severity: "error",
+        message: `${displayPath(path)} holds more than ${found.fatbinWorkLimit} fatbin signatures and entry headers; its scan stopped there and none of its device code is counted`,
+        path: displayPath(path)
+      });
+    }
   }
   /** A limit stopped the read: an error finding; what was read so far is the result. */
   stopped(code, message) {
@@ -92820,13 +93081,13 @@ var TarEndWatch = class extends import_node_stream.Transform {
       this.filled += n;
       pos += n;
       if (this.filled < this.gathered.length) continue;
-      if (this.state === "meta") {
-        this.headers.meta(this.gathered);
-        this.skipThen(this.metaPadding);
-        continue;
-      }
       let step;
       try {
+        if (this.state === "meta") {
+          this.headers.meta(this.gathered);
+          this.skipThen(this.metaPadding);
+          continue;
+        }
         step = this.headers.step(this.gathered);
       } catch (err) {
         if (!(err instanceof TarFormatError)) throw err;
@@ -92841,8 +93102,9 @@ var TarEndWatch = class extends import_node_stream.Transform {
           break;
         case "meta":
           if (step.size === 0) {
-            this.state = "blind";
-            return -1;
+            this.headers.meta(Buffer.alloc(0));
+            this.filled = 0;
+            break;
           }
           this.state = "meta";
           this.gathered = Buffer.alloc(step.size);
@@ -92850,10 +93112,6 @@ var TarEndWatch = class extends import_node_stream.Transform {
           this.metaPadding = step.padding;
           break;
         case "entry":
-          if (!(step.header.size >= 0)) {
-            this.state = "blind";
-            return -1;
-          }
           this.skipThen(step.skip);
           break;
       }
@@ -92898,6 +93156,13 @@ var TarExtract = class extends import_node_stream2.Writable {
   _write(chunk, _encoding, callback) {
     this.pending = { chunk, callback };
     this.pump();
+  }
+  /**
+   * Whether the input ended where Go's reader sees a complete archive: after the two zero blocks, or right after one
+   * (readHeader: "exactly 1 block of zeros read and EOF" is io.EOF). Meaningful once 'finish' has been emitted.
+   */
+  get complete() {
+    return this.state === "ended" || this.state === "header" && this.filled === 0 && this.headers.endsHere;
   }
   _final(callback) {
     if (this.state === "ended" || this.state === "header" && this.filled === 0) return callback();
@@ -93045,7 +93310,7 @@ var TarExtract = class extends import_node_stream2.Writable {
 };
 
 // src/layers/analyse-layer.ts
-var LAYER_ANALYSIS_VERSION = 9;
+var LAYER_ANALYSIS_VERSION = 10;
 var DEFAULT_LAYER_LIMITS = {
   maxFileContentBytes: 16 * 1024 * 1024,
   maxLayerContentBytes: 64 * 1024 * 1024,
@@ -93154,7 +93419,7 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
     tar.pipe(framed).pipe(extract);
   });
   if (framed.ended && identifiedByBytes && !stopped) await drained(tar);
-  return collector.result(layer, tarBytes, { stopped, endMarker: isEndMarker(tail) });
+  return collector.result(layer, tarBytes, { stopped, endMarker: isEndMarker(tail) || extract.complete });
 }
 var END_MARKER_BYTES = 1024;
 function isEndMarker(tail) {
@@ -93202,223 +93467,10 @@ function layerCacheVersion(toolVersion = TOOL_VERSION, detectors = DETECTORS) {
   });
 }
 
-// src/engine/check.ts
+// src/engine/baseline.ts
 init_import_meta_url();
 init_errors3();
-
-// src/evidence/detect.ts
-init_import_meta_url();
-function identity(ev) {
-  const o = ev;
-  return JSON.stringify(
-    Object.keys(o).sort().map((k) => [k, o[k]])
-  );
-}
-var FROM_RANK = { config: 0, file: 1, package: 1 };
-function compare(a, b) {
-  return FROM_RANK[a.from] - FROM_RANK[b.from] || cmp(a.path, b.path) || cmp(a.key, b.key) || cmp(a.kind, b.kind) || cmp(a.package, b.package) || cmp(a.component, b.component) || cmp(a.version, b.version);
-}
-function cmp(a, b) {
-  if (a === b) return 0;
-  if (a === void 0) return -1;
-  if (b === void 0) return 1;
-  return a < b ? -1 : 1;
-}
-function detectEvidence(config2, view, matrix) {
-  const requirements = collectRequirements(config2);
-  const findings = [];
-  const all2 = [];
-  const ctx = { config: config2, view, matrix };
-  for (const detector of DETECTORS) {
-    const out = detector.detect(ctx);
-    all2.push(...out.evidence);
-    findings.push(...out.findings);
-  }
-  const seen = /* @__PURE__ */ new Set();
-  const evidence = [];
-  for (const ev of all2) {
-    const id = identity(ev);
-    if (seen.has(id)) continue;
-    seen.add(id);
-    evidence.push(ev);
-  }
-  evidence.sort(compare);
-  return { evidence, findings, requirements };
-}
-
-// src/layers/merge.ts
-init_import_meta_url();
-
-// src/layers/history.ts
-init_import_meta_url();
-var NOP_PREFIX = /^\/bin\/sh -c #\(nop\)\s*/;
-var SHELL_PREFIX = /^\/bin\/sh -c /;
-var ARGS_SHELL_PREFIX = /^\|\d+ .*? \/bin\/sh -c /;
-var BUILDKIT_RUN_PREFIX = /^RUN \/bin\/sh -c /;
-var BUILDKIT_SUFFIX = / # buildkit$/;
-function instructionOf(createdBy) {
-  let s = createdBy.trim().replace(BUILDKIT_SUFFIX, "");
-  if (NOP_PREFIX.test(s)) return s.replace(NOP_PREFIX, "").trim();
-  if (SHELL_PREFIX.test(s)) return `RUN ${s.replace(SHELL_PREFIX, "")}`.trim();
-  if (ARGS_SHELL_PREFIX.test(s)) return `RUN ${s.replace(ARGS_SHELL_PREFIX, "")}`.trim();
-  s = s.replace(BUILDKIT_RUN_PREFIX, "RUN ");
-  return s.trim();
-}
-function layerInstructions(history, layerCount) {
-  const withLayer = history.filter((h) => !h.empty_layer);
-  return Array.from({ length: layerCount }, (_, i) => {
-    const createdBy = withLayer[i]?.created_by;
-    return createdBy ? instructionOf(createdBy) : void 0;
-  });
-}
-
-// src/layers/merge.ts
-var MAX_SYMLINK_HOPS = 40;
-function mergeLayers(results, history) {
-  const root = {};
-  const findings = results.flatMap((r) => r.findings);
-  const hardlinkTargets = /* @__PURE__ */ new Map();
-  const instructions = layerInstructions(history, results.length);
-  const layers = results.map((result, index2) => {
-    const instruction = instructions[index2];
-    for (const dir of result.opaqueDirs) {
-      const node2 = lookup(root, dir);
-      if (node2) {
-        node2.children = void 0;
-        node2.entry = void 0;
-      }
-    }
-    for (const path of result.whiteouts) remove2(root, path);
-    for (const dir of result.dirs ?? []) {
-      const node2 = lookup(root, dir);
-      if (node2?.entry && node2.entry.type !== "dir" && node2.entry.layerIndex < index2) node2.entry = void 0;
-    }
-    for (const layerEntry of result.entries) {
-      const entry = {
-        ...layerEntry,
-        layerIndex: index2,
-        layerDigest: result.digest,
-        ...instruction !== void 0 && { instruction }
-      };
-      const node2 = ensure(root, entry.path, index2);
-      node2.entry = entry;
-      if (entry.type !== "dir") node2.children = void 0;
-      if (entry.type === "hardlink" && entry.linkTarget !== void 0) {
-        const target = lookup(root, entry.linkTarget)?.entry;
-        const content = target?.type === "hardlink" ? hardlinkTargets.get(target) ?? target : target;
-        if (content) hardlinkTargets.set(entry, content);
-        if (content?.gpuCode) entry.gpuCode = content.gpuCode;
-        if (content?.relocatableGpuCode) entry.relocatableGpuCode = content.relocatableGpuCode;
-        if (content?.dynamic) entry.dynamic = content.dynamic;
-      }
-    }
-    return {
-      index: index2,
-      digest: result.digest,
-      ...result.diffId !== void 0 && { diffId: result.diffId },
-      ...instruction !== void 0 && { instruction },
-      entryCount: result.entryCount,
-      tarBytes: result.tarBytes
-    };
-  });
-  const loopsReported = /* @__PURE__ */ new Set();
-  const realpath2 = (path) => {
-    const resolved = followSymlinks(root, path);
-    if (resolved === void 0 && !loopsReported.has(path)) {
-      loopsReported.add(path);
-      findings.push({
-        code: "SYMLINK_LOOP",
-        severity: "warning",
-        message: `${displayPath(normalisePath(path))} does not resolve: more than ${MAX_SYMLINK_HOPS} symlinks (a loop)`,
-        path: displayPath(normalisePath(path))
-      });
-    }
-    return resolved;
-  };
-  return {
-    layers,
-    findings,
-    get: (path) => lookup(root, normalisePath(path))?.entry,
-    realpath: realpath2,
-    resolve(path) {
-      const real = realpath2(path);
-      if (real === void 0) return void 0;
-      const entry = lookup(root, real)?.entry;
-      if (entry?.type !== "hardlink") return entry;
-      return hardlinkTargets.get(entry) ?? entry;
-    },
-    entries: () => collect(root)
-  };
-}
-function lookup(root, path) {
-  let node2 = root;
-  for (const part of splitPath(path)) {
-    node2 = node2.children?.get(part);
-    if (!node2) return void 0;
-  }
-  return node2;
-}
-function ensure(root, path, layerIndex) {
-  let node2 = root;
-  for (const part of splitPath(path)) {
-    if (node2.entry && node2.entry.layerIndex < layerIndex && node2.entry.type !== "dir") node2.entry = void 0;
-    node2.children ??= /* @__PURE__ */ new Map();
-    let child = node2.children.get(part);
-    if (!child) {
-      child = {};
-      node2.children.set(part, child);
-    }
-    node2 = child;
-  }
-  return node2;
-}
-function remove2(root, path) {
-  const parts = splitPath(path);
-  const name = parts.pop();
-  if (name === void 0) return;
-  lookup(root, parts.join("/"))?.children?.delete(name);
-}
-function followSymlinks(root, path) {
-  const pending = splitPath(normalisePath(path)).reverse();
-  const resolved = [];
-  const nodes = [root];
-  let hops = 0;
-  while (pending.length > 0) {
-    const part = pending.pop();
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (resolved.length > 0) {
-        resolved.pop();
-        nodes.pop();
-      }
-      continue;
-    }
-    const node2 = nodes[nodes.length - 1]?.children?.get(part);
-    const entry = node2?.entry;
-    if (entry?.type === "symlink" && entry.linkTarget !== void 0) {
-      if (++hops > MAX_SYMLINK_HOPS) return void 0;
-      if (entry.linkTarget.startsWith("/")) {
-        resolved.length = 0;
-        nodes.length = 1;
-      }
-      const target = entry.linkTarget.split("/");
-      for (let i = target.length - 1; i >= 0; i--) pending.push(target[i]);
-      continue;
-    }
-    resolved.push(part);
-    nodes.push(node2);
-  }
-  return resolved.join("/");
-}
-function collect(root) {
-  const out = [];
-  const walk4 = (node2) => {
-    if (node2.entry) out.push(node2.entry);
-    if (node2.children) for (const child of node2.children.values()) walk4(child);
-  };
-  walk4(root);
-  return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-}
+init_control_chars();
 
 // src/report/build.ts
 init_import_meta_url();
@@ -93467,9 +93519,9 @@ function releasesByCudart(m, cudart) {
 function releasesInFamily(m, family) {
   const parts = versionParts(family);
   if (parts.length === 0) return [];
-  const key = parts.length === 1 ? String(parts[0]) : majorMinor(family);
+  const key2 = parts.length === 1 ? String(parts[0]) : majorMinor(family);
   const depth = parts.length === 1 ? 1 : 2;
-  return m.releases.filter((r) => versionParts(r.version).slice(0, depth).join(".") === key);
+  return m.releases.filter((r) => versionParts(r.version).slice(0, depth).join(".") === key2);
 }
 function majorCompat(m, major) {
   return m.majors.find((x) => x.major === major);
@@ -93509,11 +93561,11 @@ function findGpu(m, nameOrCC) {
   const query = nameOrCC.trim();
   const cc = CC_FORM.exec(query) ?? SM_FORM.exec(query);
   if (cc) return bareComputeCapability(m, `${Number(cc[1])}.${cc[2]}`);
-  const key = compactName(query);
-  if (!key) return void 0;
+  const key2 = compactName(query);
+  if (!key2) return void 0;
   for (const gpu of m.gpus) {
-    if (compactName(gpu.name) === key) return { ...gpu, catalogued: true, matchedBy: "name" };
-    if (gpu.aliases.some((a) => compactName(a) === key)) return { ...gpu, catalogued: true, matchedBy: "alias" };
+    if (compactName(gpu.name) === key2) return { ...gpu, catalogued: true, matchedBy: "name" };
+    if (gpu.aliases.some((a) => compactName(a) === key2)) return { ...gpu, catalogued: true, matchedBy: "alias" };
   }
   return byLongestPrefix(m, nameTokens(query));
 }
@@ -93634,15 +93686,129 @@ function worstFirst(a, b) {
 // src/model/policy.ts
 var FAIL_ON_VALUES = ["fail", "caveat", "never"];
 var NO_CUDA_VALUES = ["pass", "warn", "fail"];
-var DEFAULT_POLICY = { failOn: "fail", noCuda: "warn" };
+var DEFAULT_POLICY = { failOn: "fail", noCuda: "warn", failOnNew: false };
 function gatePasses(verdict, failOn) {
   return failOn === "never" || verdictRank(verdict) < verdictRank(failOn);
+}
+function gatePassesWith(policy, all2, worsened2) {
+  return (policy.failOnNew ? worsened2 : all2).every((r) => gatePasses(r.verdict, policy.failOn));
 }
 function failOnStrictness(failOn) {
   return failOn === "never" ? 0 : VERDICTS.length - verdictRank(failOn);
 }
 function noCudaStrictness(noCuda2) {
   return NO_CUDA_VALUES.indexOf(noCuda2);
+}
+
+// src/report/transitions.ts
+init_import_meta_url();
+
+// src/report/escape.ts
+init_import_meta_url();
+init_control_chars();
+var MD_SPECIAL = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+  "|": "&#124;",
+  "`": "&#96;",
+  "*": "&#42;",
+  _: "&#95;",
+  "[": "&#91;",
+  "]": "&#93;",
+  "\\": "&#92;",
+  "#": "&#35;",
+  "!": "&#33;",
+  "~": "&#126;",
+  "@": "&#64;",
+  ":": "&#58;"
+};
+function md(s) {
+  if (s === void 0) return "";
+  return stripControl(String(s)).replace(/[\r\n\t]+/g, " ").replace(/[&<>"'|`*_[\]\\#!~@:]/g, (c) => MD_SPECIAL[c]);
+}
+function mdCode(s) {
+  return s === void 0 || s === "" ? "" : `<code>${md(s)}</code>`;
+}
+function term(s) {
+  if (s === void 0) return "";
+  return sanitizeControl(String(s), { as: "escape", keep: "	" });
+}
+function stripControl(s) {
+  return sanitizeControl(s, { as: "strip", keep: "	\n\r", lineSeparators: false });
+}
+
+// src/report/transitions.ts
+var MAX_LISTED = 50;
+var ICON = { pass: "\u2705", caveat: "\u26A0\uFE0F", fail: "\u274C" };
+var key = (image, target) => `${image}\0${target}`;
+function decisiveCode(result) {
+  if (result.verdict === "pass") return void 0;
+  return result.reasons.find((r) => r.verdict === result.verdict)?.code;
+}
+function verdictTransitions(current, baseline, pairs) {
+  const before = /* @__PURE__ */ new Map();
+  for (const r of baseline) if (!before.has(key(r.image, r.target))) before.set(key(r.image, r.target), r);
+  const baselineOf = new Map(pairs.map((p) => [p.image, p.baseline]));
+  const out = [];
+  for (const r of current) {
+    const source = baselineOf.get(r.image);
+    if (source === void 0) continue;
+    const was = before.get(key(source, r.target));
+    if (!was || was.verdict === r.verdict) continue;
+    const code = decisiveCode(r);
+    out.push({ image: r.image, baseline: source, target: r.target, from: was.verdict, to: r.verdict, ...code !== void 0 && { code } });
+  }
+  return out;
+}
+function isWorse(t) {
+  return verdictRank(t.to) > verdictRank(t.from);
+}
+function worsened(report) {
+  const compared2 = /* @__PURE__ */ new Set([...report.images.filter((i) => i.baseline !== void 0).map((i) => i.source), ...(report.transitions ?? []).map((t) => t.image)]);
+  const worse2 = new Set((report.transitions ?? []).filter(isWorse).map((t) => key(t.image, t.target)));
+  return report.results.filter((r) => compared2.has(r.image) ? worse2.has(key(r.image, r.target)) : !gatePasses(r.verdict, report.policy.failOn));
+}
+function compared(report) {
+  return report.images.some((i) => i.baseline !== void 0) || !!report.transitions?.length;
+}
+function byImage(report) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const img of report.images) groups.set(img.source, []);
+  for (const t of report.transitions ?? []) groups.set(t.image, [...groups.get(t.image) ?? [], t]);
+  return [...groups].filter(([, list2]) => list2.length).map(([image, list2]) => ({ image, baseline: list2[0].baseline, list: list2 }));
+}
+var line = (t, esc2) => `${esc2(t.target)}: ${esc2(t.from)} \u2192 ${esc2(t.to)}${t.code ? ` (${esc2(t.code)})` : ""}`;
+function failOnNewLine(report) {
+  if (!report.policy.failOnNew || !compared(report)) return void 0;
+  const n = report.summary.worsened ?? worsened(report).length;
+  return `fail-on-new: only results worse than the base branch fail the gate; ${n} ${n === 1 ? "is" : "are"} worse`;
+}
+function renderTransitionsMarkdown(report) {
+  const groups = byImage(report);
+  const policy = failOnNewLine(report);
+  if (!groups.length && !policy) return [];
+  const lines = ["#### Verdicts against the base branch", ""];
+  if (policy) lines.push(`_${md(policy)}._`, "");
+  if (!groups.length) lines.push("No verdict changed.", "");
+  let listed = 0;
+  let left = 0;
+  for (const g of groups) {
+    if (listed >= MAX_LISTED) {
+      left += g.list.length;
+      continue;
+    }
+    lines.push(`- <code>${md(g.image)}</code> (base: <code>${md(g.baseline)}</code>)`);
+    for (const t of g.list) {
+      if (listed++ >= MAX_LISTED) left++;
+      else lines.push(`  - ${ICON[t.to] ?? ""} ${line(t, md)}`);
+    }
+  }
+  if (left) lines.push(`- \u2026 and ${left} more (see the JSON report)`);
+  if (groups.length) lines.push("");
+  return lines;
 }
 
 // src/report/build.ts
@@ -93674,15 +93840,237 @@ function buildReport(images, results, targets, policy, matrix) {
       date: matrix.meta.date,
       ...matrix.overrides?.length ? { overrides: matrix.overrides.map((o) => ({ ...o })) } : {}
     },
-    policy: { failOn: policy.failOn, noCuda: policy.noCuda },
+    policy: { failOn: policy.failOn, noCuda: policy.noCuda, ...policy.failOnNew && { failOnNew: true } },
     targets: targets.map((t) => reportTarget(t, matrix)),
     images,
     results,
-    summary: { pass: count2("pass"), caveat: count2("caveat"), fail: count2("fail"), verdict, gatePassed: gatePasses(verdict, policy.failOn) }
+    // no baseline yet: every image is new, and under fail-on-new a new image's failing results are what count
+    summary: { pass: count2("pass"), caveat: count2("caveat"), fail: count2("fail"), verdict, gatePassed: gatePassesWith(policy, results, results) }
   };
 }
+function withBaselines(report, cmp2) {
+  const baselineOf = new Map(cmp2.pairs.map((p) => [p.image, p.baseline]));
+  const notes = [
+    ...report.notes ?? [],
+    ...cmp2.missing.map((m) => `the baseline image ${m.baseline} (for ${m.image}) could not be read, so ${m.image} is judged as a new image: ${m.message}`)
+  ];
+  const next = {
+    ...report,
+    images: report.images.map((img) => baselineOf.has(img.source) ? { ...img, baseline: baselineOf.get(img.source) } : img),
+    changes: cmp2.changes,
+    transitions: verdictTransitions(report.results, cmp2.results, cmp2.pairs),
+    ...cmp2.missing.length && { baselineMissing: cmp2.missing.map((m) => m.baseline) },
+    ...notes.length && { notes }
+  };
+  const worse2 = worsened(next);
+  next.summary = { ...report.summary, worsened: worse2.length, gatePassed: gatePassesWith(report.policy, report.results, worse2) };
+  return next;
+}
 
-// src/report/gpu-code.ts
+// src/report/diff.ts
+init_import_meta_url();
+function diffImages(baseline, current) {
+  const changes = [];
+  const add = (kind, text3, direction) => changes.push({ image: current.source, baseline: baseline.source, kind, text: text3, direction });
+  const floor = driverChange("driver floor", baseline.requirement.minDriver, current.requirement.minDriver);
+  if (floor) add("driver-floor", floor.text, floor.direction);
+  const compatFloor = driverChange("minor-version compatibility floor", baseline.requirement.minorCompatDriver, current.requirement.minorCompatDriver);
+  if (compatFloor) add("driver-floor", compatFloor.text, compatFloor.direction);
+  const runtime = runtimeChange(baseline.cuda?.runtime, current.cuda?.runtime, floor?.direction ?? "neutral");
+  if (runtime) add("runtime", runtime.text, runtime.direction);
+  for (const c of majorChanges(baseline, current)) add("cuda-major", c.text, c.direction);
+  for (const c of componentChanges(baseline.evidence, current.evidence)) add(c.kind, c.text, c.direction);
+  const fc = forwardCompatChange(baseline, current);
+  if (fc) add("forward-compat", fc.text, fc.direction);
+  for (const c of gpuCodeChanges(baseline.requirement.gpuCode, current.requirement.gpuCode)) add("gpu-code", c.text, c.direction);
+  return changes;
+}
+function driverChange(what, before, after) {
+  if (before === after) return void 0;
+  if (!before && after) return { text: `sets a ${what} of ${after} (the baseline had none)`, direction: "worse" };
+  if (before && !after) return { text: `removes the ${what} (was ${before})`, direction: "better" };
+  if (!before || !after) return void 0;
+  const order = isDriverVersion(before) && isDriverVersion(after) ? compareDriver(after, before) : 0;
+  if (order > 0) return { text: `raises the ${what} from ${before} to ${after}`, direction: "worse" };
+  if (order < 0) return { text: `lowers the ${what} from ${before} to ${after}`, direction: "better" };
+  return void 0;
+}
+function runtimeChange(before, after, floorDirection) {
+  if (before === after) return void 0;
+  if (!before && after) return { text: `adds a CUDA runtime (${after})`, direction: floorDirection === "neutral" ? "worse" : floorDirection };
+  if (before && !after) return { text: `removes the CUDA runtime (was ${before})`, direction: floorDirection === "neutral" ? "better" : floorDirection };
+  if (!before || !after || compareVersions(before, after) === 0) return void 0;
+  return { text: `moves the CUDA runtime from ${before} to ${after}`, direction: floorDirection };
+}
+function majorChanges(baseline, current) {
+  const out = [];
+  const before = baseline.cuda?.major;
+  const after = current.cuda?.major;
+  if (before !== void 0 && after !== void 0 && before !== after) {
+    out.push({
+      text: `moves from CUDA ${before} to CUDA ${after}, another major (minor-version compatibility never crosses a major)`,
+      direction: after > before ? "worse" : "better"
+    });
+  }
+  const mixedBefore = baseline.requirement.majors.length > 1;
+  const mixedAfter = current.requirement.majors.length > 1;
+  if (mixedAfter && !mixedBefore) out.push({ text: `now mixes CUDA majors ${current.requirement.majors.join(" and ")}`, direction: "worse" });
+  if (mixedBefore && !mixedAfter) out.push({ text: `no longer mixes CUDA majors (was ${baseline.requirement.majors.join(" and ")})`, direction: "better" });
+  return out;
+}
+var COMPONENT_NAMES = {
+  ...Object.fromEntries(CUDA_COMPONENTS.filter((c) => c.kind !== "cudart").map((c) => [c.kind, c.name])),
+  "pip-package": "pip package",
+  "driver-lib": "the driver's own libcuda"
+};
+function componentsOf(evidence) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const e of evidence) {
+    const label = COMPONENT_NAMES[e.kind];
+    if (!label) continue;
+    const name = e.kind === "pip-package" ? e.component ?? e.package ?? label : label;
+    const id = e.kind === "pip-package" ? `pip:${name}` : name;
+    const g = groups.get(id) ?? { name, kind: e.kind, items: [] };
+    g.items.push(e);
+    groups.set(id, g);
+  }
+  const out = /* @__PURE__ */ new Map();
+  for (const [id, g] of groups) out.set(id, { name: g.name, kind: g.kind, versions: bestVersions(g.items) });
+  return out;
+}
+function bestVersions(items) {
+  const tier = (e) => e.from === "config" ? 1 : 0;
+  const top = Math.min(...items.map(tier));
+  const versions = items.filter((e) => tier(e) === top && e.version).map((e) => e.version);
+  const kept = [];
+  for (const v of [...new Set(versions)].sort((a, b) => versionParts(b).length - versionParts(a).length)) {
+    if (!kept.some((k) => sameVersion(k, v))) kept.push(v);
+  }
+  return kept.sort(compareVersions);
+}
+function sameVersion(a, b) {
+  const x = versionParts(a);
+  const y = versionParts(b);
+  if (!x.length || !y.length) return a === b;
+  const n = Math.min(x.length, y.length);
+  return x.slice(0, n).every((p, i) => p === y[i]);
+}
+function sameVersions(a, b) {
+  return a.length === b.length && a.every((v, i) => sameVersion(v, b[i]));
+}
+function versionText(c) {
+  return c.versions.length ? `${c.name} ${c.versions.join(" + ")}` : c.name;
+}
+function addedDirection(kind) {
+  return kind === "driver-lib" ? "worse" : "neutral";
+}
+function componentChanges(before, after) {
+  const was = componentsOf(before);
+  const now = componentsOf(after);
+  const out = [];
+  const rank = (c) => Object.keys(COMPONENT_NAMES).indexOf(c.kind);
+  for (const [id, c] of now) {
+    const old = was.get(id);
+    if (!old) out.push({ kind: "component-added", text: `adds ${versionText(c)}`, direction: addedDirection(c.kind), rank: rank(c) });
+    else if (old.versions.length && c.versions.length && !sameVersions(old.versions, c.versions)) {
+      out.push({
+        kind: "component-changed",
+        text: `changes ${c.name} from ${old.versions.join(" + ")} to ${c.versions.join(" + ")}`,
+        direction: "neutral",
+        rank: rank(c)
+      });
+    }
+  }
+  for (const [id, c] of was) {
+    if (!now.has(id)) {
+      const direction = addedDirection(c.kind) === "worse" ? "better" : "neutral";
+      out.push({ kind: "component-removed", text: `drops ${c.name}${c.versions.length ? ` (was ${c.versions.join(" + ")})` : ""}`, direction, rank: rank(c) });
+    }
+  }
+  return out.sort((a, b) => a.rank - b.rank).map(({ rank: _rank, ...c }) => c);
+}
+function forwardCompatChange(baseline, current) {
+  const before = baseline.requirement.forwardCompat;
+  const after = current.requirement.forwardCompat;
+  const describe4 = (fc) => [fc.compatDriver ? `libcuda ${fc.compatDriver}` : void 0, fc.cuda ? `for CUDA ${fc.cuda}` : void 0].filter(Boolean).join(" ");
+  if (!before && after) return { text: `adds forward-compat libs${describe4(after) ? ` (${describe4(after)})` : ""}`, direction: "better" };
+  if (before && !after) return { text: `drops the forward-compat libs${describe4(before) ? ` (were ${describe4(before)})` : ""}`, direction: "worse" };
+  if (before && after && before.compatDriver && after.compatDriver && before.compatDriver !== after.compatDriver) {
+    return { text: `changes the forward-compat libs from libcuda ${before.compatDriver} to ${after.compatDriver}`, direction: "neutral" };
+  }
+  return void 0;
+}
+function gpuCodeChanges(before, after) {
+  if (!before || !after) return [];
+  const out = [];
+  for (const [field2, label] of [
+    ["sass", "SASS for"],
+    ["ptx", "PTX"]
+  ]) {
+    const was = new Set(before[field2] ?? []);
+    const now = new Set(after[field2] ?? []);
+    const dropped = [...was].filter((a) => !now.has(a)).sort(compareArchNames);
+    const added = [...now].filter((a) => !was.has(a)).sort(compareArchNames);
+    if (dropped.length) out.push({ text: `drops ${label} ${dropped.join(", ")}`, direction: "worse" });
+    if (added.length) out.push({ text: `adds ${label} ${added.join(", ")}`, direction: "better" });
+  }
+  return out.sort((a, b) => a.direction === b.direction ? 0 : a.direction === "worse" ? -1 : 1);
+}
+var CHANGE_MARK = { worse: "\u2B06\uFE0F", better: "\u2B07\uFE0F", neutral: "\u2194\uFE0F" };
+var MAX_LISTED2 = 25;
+function renderChanges(changes) {
+  if (!changes.length) return "";
+  const byImage2 = /* @__PURE__ */ new Map();
+  for (const c of changes) byImage2.set(c.image, [...byImage2.get(c.image) ?? [], c]);
+  const lines = [];
+  const grouped2 = byImage2.size > 1;
+  for (const [image, list2] of byImage2) {
+    const indent = grouped2 ? "  " : "";
+    if (grouped2) lines.push(`- ${mdCode(image)} (against ${mdCode(list2[0].baseline)})`);
+    for (const c of list2.slice(0, MAX_LISTED2)) lines.push(`${indent}- ${CHANGE_MARK[c.direction]} ${md(c.text)}`);
+    if (list2.length > MAX_LISTED2) lines.push(`${indent}- \u2026 and ${list2.length - MAX_LISTED2} more (see the JSON report)`);
+  }
+  if (!grouped2) {
+    const only = changes[0];
+    lines.unshift(`${mdCode(only.image)} against ${mdCode(only.baseline)}:`, "");
+  }
+  lines.push("", `<sub>${CHANGE_MARK.worse} harder to deploy \xB7 ${CHANGE_MARK.better} easier \xB7 ${CHANGE_MARK.neutral} neither</sub>`);
+  return lines.join("\n");
+}
+function changeLines(changes) {
+  const mark = { worse: "+", better: "-", neutral: "~" };
+  const lines = [];
+  let image;
+  for (const c of changes) {
+    if (c.image !== image) {
+      image = c.image;
+      lines.push(`${c.image} (against ${c.baseline}):`);
+    }
+    lines.push(`  ${mark[c.direction]} ${c.text}`);
+  }
+  return lines;
+}
+
+// src/verdict/judge.ts
+init_import_meta_url();
+
+// src/matrix/freshness.ts
+init_import_meta_url();
+var FRESHNESS_FIX = "upgrade cuda-gate or add a matrix override (--matrix-overrides)";
+function cudaNewerThanMatrix(m, cuda) {
+  const newest = m.releases.reduce((a, r) => a === void 0 || compareVersions(r.version, a) > 0 ? r.version : a, void 0);
+  const family = majorMinor(cuda) ?? cuda;
+  if (newest === void 0 || compareVersions(family, majorMinor(newest) ?? newest) <= 0) return void 0;
+  return `CUDA ${family} is newer than this matrix (${m.meta.date}): ${FRESHNESS_FIX}`;
+}
+function ptxNewerThanMatrix(m, isa) {
+  const rows = m.ptxIsa ?? [];
+  const newest = rows.reduce((a, r) => a === void 0 || compareVersions(r.isa, a) > 0 ? r.isa : a, void 0);
+  if (isa === void 0 || newest === void 0 || compareVersions(isa, newest) <= 0) return void 0;
+  return `PTX ISA ${isa} is newer than this matrix (${m.meta.date}): ${FRESHNESS_FIX}`;
+}
+
+// src/verdict/describe.ts
 init_import_meta_url();
 
 // src/model/provenance.ts
@@ -93693,92 +94081,47 @@ function showProvenance(p, layers) {
   return { ...p, layer: layer.digest, ...layer.instruction !== void 0 && { instruction: layer.instruction } };
 }
 
-// src/report/gpu-code.ts
-function reportGpuCode(code, layers) {
-  if (!code) return void 0;
-  return {
-    sass: code.sass,
-    ptx: code.ptx,
-    // the JSON names each binary's layer by index and instruction (no digest)
-    binaries: code.binaries.map((b) => {
-      const { instruction } = showProvenance(b, layers);
-      return {
-        path: b.path,
-        ...b.layerIndex !== void 0 && { layerIndex: b.layerIndex },
-        ...instruction !== void 0 && { instruction },
-        sass: b.sass,
-        ptx: b.ptx,
-        ...b.ptxIsa && { ptxIsa: b.ptxIsa },
-        source: b.source
-      };
-    }),
-    ...code.ptxJit && {
-      ptxJit: {
-        ...code.ptxJit.isa !== void 0 && { isa: code.ptxJit.isa },
-        ...code.ptxJit.cuda !== void 0 && { cuda: code.ptxJit.cuda },
-        ...code.ptxJit.minDriver !== void 0 && { minDriver: code.ptxJit.minDriver },
-        ...code.ptxJit.beyondKnown && { beyondKnown: true },
-        ...code.ptxJit.unconfirmed && { unconfirmed: true }
-      }
+// src/verdict/describe.ts
+function describeEvidence(ev, layers) {
+  if (ev.from === "config") return `${ev.key ?? "config"}=${ev.value ?? ev.version ?? ""}`.replace(/^env:/, "");
+  const where3 = ev.path ?? ev.package ?? "";
+  const what = ev.from === "package" && ev.package ? `package ${ev.package} ${ev.version ?? ""}`.trim() : where3;
+  if (ev.kind === "dt-needed") return `${where3} (${[ev.detail, ...layerWords(ev, layers)].filter(Boolean).join(", ")})`;
+  const loc = [ev.from === "package" ? ev.path : void 0, ...layerWords(ev, layers)].filter(Boolean).join(", ");
+  return loc ? `${what} (${loc})` : what;
+}
+function layerWords(p, layers) {
+  if (p.layerIndex === void 0) return [];
+  const instruction = layers[p.layerIndex]?.instruction;
+  return [`layer ${p.layerIndex + 1}`, ...instruction ? [`\`${shorten(instruction, 70)}\``] : []];
+}
+function strongest(evidence) {
+  const rank = (e) => (e.from === "file" ? 0 : e.from === "package" ? 1 : 2) + (e.confidence === "exact" ? 0 : 0.5);
+  return [...evidence].sort((a, b) => rank(a) - rank(b))[0];
+}
+function originOf2(evidence, layers) {
+  const seen = /* @__PURE__ */ new Set();
+  const out = [];
+  for (const e of evidence) {
+    const o = showProvenance({ path: e.path, key: e.key, layerIndex: e.layerIndex }, layers);
+    const k = JSON.stringify(o);
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(o);
     }
-  };
-}
-function gpuCodeLine(code) {
-  if (!code) return void 0;
-  const parts = [code.sass.length ? `SASS ${code.sass.join(", ")}` : "no SASS", code.ptx.length ? `PTX ${code.ptx.join(", ")}` : "no PTX"];
-  const n = code.binaries.length;
-  const jit = code.ptxJit?.minDriver ? `; JIT of its PTX needs driver >= ${code.ptxJit.minDriver}` : "";
-  return `${parts.join(" \xB7 ")} (${n} binar${n === 1 ? "y" : "ies"})${jit}`;
-}
-function gpuArchsOf(e) {
-  const a = e.gpuArchs;
-  if (!a || !a.sass.length && !a.ptx.length) return void 0;
-  return [a.sass.join(", "), a.ptx.join(", ")].filter(Boolean).join(" \xB7 ");
-}
-
-// src/requirement/derive.ts
-init_import_meta_url();
-
-// src/requirement/gpu-code.ts
-init_import_meta_url();
-
-// src/matrix/ptx.ts
-init_import_meta_url();
-function ptxJitDriverForIsa(m, isa) {
-  const rows = m.ptxIsa ?? [];
-  const canonical2 = versionParts(isa).join(".");
-  const exact = rows.find((r) => r.isa === canonical2);
-  if (exact) return { isa: canonical2, ...fromRow(m, exact) };
-  if (!rows.length) return { isa: canonical2, beyondKnown: false, unconfirmed: true };
-  if (compareVersions(canonical2, rows[0].isa) < 0) return { isa: canonical2, beyondKnown: false, unconfirmed: false };
-  const next = rows.find((r) => compareVersions(r.isa, canonical2) > 0);
-  if (next) return { isa: canonical2, ...fromRow(m, next), cuda: void 0, unconfirmed: true };
-  const newest = rows[rows.length - 1];
-  return { isa: canonical2, minDriver: fromRow(m, newest).minDriver, beyondKnown: true, unconfirmed: true };
-}
-function ptxJitDriverForToolkit(m, cuda) {
-  const family = versionParts(cuda).slice(0, 2).join(".");
-  const releases = releasesInFamily(m, family);
-  if (!releases.length) return { cuda: family, beyondKnown: false, unconfirmed: true };
-  const first = lowestDriverRelease(releases);
-  return { cuda: family, minDriver: first.linuxDriver, beyondKnown: false, unconfirmed: !first.confirmed };
-}
-function fromRow(m, row) {
-  const releases = releasesInFamily(m, row.cuda);
-  if (releases.length) {
-    const first = lowestDriverRelease(releases);
-    return { cuda: row.cuda, minDriver: first.linuxDriver, beyondKnown: false, unconfirmed: !row.confirmed || !first.confirmed };
   }
-  return {
-    cuda: row.cuda,
-    minDriver: row.driverBranch !== void 0 ? String(row.driverBranch) : void 0,
-    beyondKnown: false,
-    unconfirmed: !row.confirmed
-  };
+  return out.slice(0, 5);
 }
-function lowestDriverRelease(releases) {
-  return releases.reduce((a, b) => compareDriver(b.linuxDriver, a.linuxDriver) < 0 ? b : a);
+function shorten(s, n) {
+  const one = s.replace(/\s+/g, " ").trim();
+  return one.length > n ? `${one.slice(0, n - 1)}\u2026` : one;
 }
+function listBranches(branches) {
+  return branches.map((b) => `R${b}`).join(", ");
+}
+
+// src/verdict/gpu-checks.ts
+init_import_meta_url();
 
 // src/requirement/gpu-arch.ts
 init_import_meta_url();
@@ -93853,55 +94196,8 @@ function normaliseArchs(list2, kind) {
   return [...new Set(parsed.map(archName))].sort(compareArchNames);
 }
 
-// src/requirement/gpu-code.ts
-function deriveGpuCode(evidence, matrix) {
-  const binaries = [];
-  for (const ev of evidence) {
-    const archs2 = ev.gpuArchs;
-    if (!archs2) continue;
-    const sass = normaliseArchs(archs2.sass, "sass");
-    const ptx = normaliseArchs(archs2.ptx, "ptx");
-    if (!sass.length && !ptx.length) continue;
-    const binary = {
-      path: ev.path ?? ev.package ?? ev.key ?? ev.kind,
-      ...ev.layerIndex !== void 0 && { layerIndex: ev.layerIndex },
-      sass,
-      ptx,
-      ...ev.ptxIsa?.length && { ptxIsa: [...ev.ptxIsa].sort(compareVersions) },
-      source: archs2.source,
-      ...archs2.size && { size: archs2.size },
-      evidence: ev
-    };
-    const jit = ptx.length ? ptxJitOf(binary, ev, matrix) : void 0;
-    if (jit) binary.ptxJit = jit;
-    binaries.push(binary);
-  }
-  if (!binaries.length) return void 0;
-  binaries.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-  return {
-    sass: union2(binaries.map((b) => b.sass)),
-    ptx: union2(binaries.map((b) => b.ptx)),
-    binaries,
-    ptxJit: mostDemanding(binaries.map((b) => b.ptxJit).filter((j) => j !== void 0))
-  };
-}
-function ptxJitOf(binary, ev, matrix) {
-  const isa = binary.ptxIsa?.[binary.ptxIsa.length - 1];
-  if (isa) return ptxJitDriverForIsa(matrix, isa);
-  return ev.cuda ? ptxJitDriverForToolkit(matrix, ev.cuda) : void 0;
-}
-function mostDemanding(list2) {
-  return list2.reduce((best, j) => {
-    if (!best) return j;
-    if (j.beyondKnown !== best.beyondKnown) return j.beyondKnown ? j : best;
-    if (!j.minDriver) return best;
-    if (!best.minDriver) return j;
-    return compareDriver(j.minDriver, best.minDriver) > 0 ? j : best;
-  }, void 0);
-}
-function union2(lists) {
-  return [...new Set(lists.flat())].sort(compareArchNames);
-}
+// src/verdict/loader-checks.ts
+init_import_meta_url();
 
 // src/requirement/loader.ts
 init_import_meta_url();
@@ -93951,15 +94247,15 @@ function parseConf(text3) {
   const dirs = [];
   const includes = [];
   for (const raw of text3.split("\n")) {
-    const line = raw.replace(/#.*/, "").trim();
-    if (!line) continue;
-    const inc = /^include\s+(.+)$/.exec(line);
+    const line2 = raw.replace(/#.*/, "").trim();
+    if (!line2) continue;
+    const inc = /^include\s+(.+)$/.exec(line2);
     if (inc) {
       includes.push(...inc[1].split(/\s+/));
       continue;
     }
-    if (/^hwcap\s/.test(line)) continue;
-    for (const tok of line.split(/[\s:,]+/)) if (tok) dirs.push(tok.replace(/=.*$/, ""));
+    if (/^hwcap\s/.test(line2)) continue;
+    for (const tok of line2.split(/[\s:,]+/)) if (tok) dirs.push(tok.replace(/=.*$/, ""));
   }
   return { dirs, includes };
 }
@@ -94091,9 +94387,9 @@ function analyseLoader(input2) {
       const kind = cudaKindOfSoname(name);
       const major = sonameMajorOf(name);
       if (!kind || major === void 0) continue;
-      const key = `${obj.path} ${name}`;
-      if (needs.has(key)) continue;
-      needs.set(key, {
+      const key2 = `${obj.path} ${name}`;
+      if (needs.has(key2)) continue;
+      needs.set(key2, {
         kind: "dt-needed",
         component: kind,
         sonameMajor: major,
@@ -94120,10 +94416,10 @@ function analyseLoader(input2) {
         const kind = cudaKindOfSoname(name);
         if (!found) {
           if (kind) {
-            const key = `${obj.path} ${name}`;
-            const prev = missing2.get(key);
+            const key2 = `${obj.path} ${name}`;
+            const prev = missing2.get(key2);
             if (!prev || !prev.chain && rootChain) {
-              missing2.set(key, {
+              missing2.set(key2, {
                 binary: abs(obj.path),
                 ...obj.layerIndex !== void 0 && { layerIndex: obj.layerIndex },
                 soname: name,
@@ -94208,343 +94504,7 @@ function analyseLoader(input2) {
   }
 }
 
-// src/requirement/derive.ts
-var RELEASE_VERSION_KINDS = /* @__PURE__ */ new Set(["cudart", "cuda-version"]);
-var NOT_A_NEED = /* @__PURE__ */ new Set(["cuda-compat", "nvidia-require", "nvidia-disable-require", "driver-lib", "gpu-code", "cuda-system-requirement"]);
-function deriveRequirement(input2, matrix) {
-  const needs = /* @__PURE__ */ new Map();
-  const add = (cuda, level, ev) => {
-    const key = `${level}:${cuda}`;
-    let need = needs.get(key);
-    if (!need) {
-      need = placeNeed(cuda, level, matrix);
-      needs.set(key, need);
-    }
-    need.evidence.push(ev);
-  };
-  const loader = input2.loader ? analyseLoader({ ...input2.loader, hostLibs: matrix.hostLibs ?? [] }) : void 0;
-  for (const ev of [...input2.evidence, ...loader?.needs ?? []]) {
-    if (NOT_A_NEED.has(ev.kind)) continue;
-    const claim2 = cudaClaim(ev, matrix);
-    if (claim2) add(claim2.cuda, claim2.level, ev);
-  }
-  const linksRuntime = new Set((loader?.needs ?? []).filter((e) => e.component === "cudart").map((e) => e.path));
-  for (const ev of input2.evidence) {
-    if (ev.kind !== "gpu-code" || ev.from !== "file" || !ev.path || linksRuntime.has(ev.path) || !ev.ptxIsa?.length || !loader) continue;
-    const newest = [...ev.ptxIsa].sort(compareVersions).at(-1);
-    const cuda = ptxJitDriverForIsa(matrix, newest).cuda;
-    if (cuda)
-      add(String(versionParts(cuda)[0]), "major", { ...ev, kind: "ptx-isa", detail: `PTX ISA ${newest} (CUDA ${cuda}), no shared CUDA runtime linked` });
-  }
-  const list2 = [...needs.values()].sort((a, b) => compareVersions(a.cuda, b.cuda) || levelRank(a.level) - levelRank(b.level));
-  const majors = [...new Set(list2.map((n) => n.major))].sort((a, b) => a - b);
-  const minDriver = maxDriver(list2.map((n) => n.minDriver).filter((d) => !!d));
-  const floors = majors.map((m) => majorCompat(matrix, m));
-  const minorCompatDriver = floors.every((f) => f?.minorVersionCompat && f.minorCompatFloor) ? maxDriver(floors.map((f) => f.minorCompatFloor)) : void 0;
-  const forwardCompat = forwardCompatProvision(input2.evidence, matrix);
-  const declaredCuda = declaredCudaOf(input2.evidence);
-  const gpuCode2 = deriveGpuCode(input2.evidence, matrix);
-  const hasCuda = list2.length > 0 || !!forwardCompat || !!declaredCuda || !!gpuCode2 || !!loader?.missing.length || input2.require.expressions.some((e) => !e.synthesized && e.alternatives.length > 0);
-  return {
-    hasCuda,
-    runtime: runtimeOf(input2.evidence, list2),
-    needs: list2,
-    majors,
-    minDriver: minDriver && minorCompatDriver && compareDriver(minDriver, minorCompatDriver) < 0 ? minorCompatDriver : minDriver,
-    minorCompatDriver,
-    forwardCompat,
-    require: input2.require,
-    // empty placeholders (left by building with the NVIDIA runtime) are hidden by the toolkit's mounts
-    driverLibs: input2.evidence.filter((e) => e.kind === "driver-lib" && !e.emptyFile),
-    ...declaredCuda && { declaredCuda },
-    ...gpuCode2 && { gpuCode: gpuCode2 },
-    ...loader && { loader },
-    findings: [...input2.findings ?? [], ...consistencyFindings(list2)],
-    layers: input2.layers ?? [],
-    ...input2.scanLimits && { scanLimits: input2.scanLimits }
-  };
-}
-function levelRank(l) {
-  return l === "release" ? 0 : l === "family" ? 1 : 2;
-}
-function cudaClaim(ev, matrix) {
-  if (RELEASE_VERSION_KINDS.has(ev.kind) && ev.version && versionParts(ev.version).length >= 3) {
-    return { cuda: versionParts(ev.version).join("."), level: "release" };
-  }
-  const cuda = ev.cuda ?? (RELEASE_VERSION_KINDS.has(ev.kind) ? ev.version : void 0);
-  if (cuda) {
-    const parts = versionParts(cuda);
-    if (parts.length >= 3) return { cuda: parts.join("."), level: "release" };
-    if (parts.length === 2) return { cuda: parts.join("."), level: "family" };
-    if (parts.length === 1) return { cuda: String(parts[0]), level: "major" };
-  }
-  if (ev.sonameMajor !== void 0) {
-    const majors = libraryCudaMajor(matrix, ev.kind === "dt-needed" ? ev.component ?? "" : ev.kind, ev.sonameMajor);
-    if (majors && majors.length === 1) return { cuda: String(majors[0]), level: "major" };
-  }
-  return void 0;
-}
-function placeNeed(cuda, level, matrix) {
-  const major = versionParts(cuda)[0];
-  const base = { cuda, major, level, releases: [], unknown: false, unconfirmed: false, evidence: [] };
-  if (level === "major") {
-    const known = matrix.releases.some((r) => versionParts(r.version)[0] === major);
-    return { ...base, unknown: !known, lowerBoundDriver: known ? void 0 : lowerBound2(cuda, matrix) };
-  }
-  let releases;
-  if (level === "release") {
-    const r = resolveRelease(matrix, cuda);
-    releases = r.releases.length ? r.releases : releasesInFamily(matrix, majorMinor(cuda) ?? cuda);
-  } else {
-    releases = releasesInFamily(matrix, cuda);
-  }
-  if (!releases.length) return { ...base, unknown: true, lowerBoundDriver: lowerBound2(cuda, matrix) };
-  return {
-    ...base,
-    releases: releases.map((r) => r.version),
-    minDriver: maxDriver(releases.map((r) => r.linuxDriver)),
-    unconfirmed: releases.some((r) => !r.confirmed)
-  };
-}
-function lowerBound2(cuda, matrix) {
-  const earlier = matrix.releases.filter((r) => compareVersions(r.version, cuda) < 0);
-  return maxDriver(earlier.map((r) => r.linuxDriver));
-}
-function runtimeOf(evidence, needs) {
-  const pick2 = (kind) => evidence.filter((e) => e.kind === kind && e.version && versionParts(e.version).length >= 2).sort((a, b) => compareVersions(b.version, a.version))[0];
-  const ev = pick2("cudart") ?? pick2("cuda-version");
-  if (!ev?.version) return void 0;
-  const version2 = versionParts(ev.version).join(".");
-  const need = needs.find((n) => n.evidence.includes(ev));
-  return {
-    version: version2,
-    major: versionParts(version2)[0],
-    release: need && need.releases.length === 1 ? need.releases[0] : void 0
-  };
-}
-function forwardCompatProvision(evidence, matrix) {
-  const compat = evidence.filter((e) => e.kind === "cuda-compat");
-  if (!compat.length) return void 0;
-  const compatDriver = maxDriver(compat.map((e) => e.version).filter((v) => !!v && /^\d+(\.\d+)+$/.test(v)));
-  const cuda = compat.map((e) => e.cuda).filter((c) => !!c).sort(compareVersions).pop();
-  const family = cuda ? majorMinor(cuda) ?? cuda : void 0;
-  const releases = family ? releasesInFamily(matrix, family) : [];
-  const sets = releases.map((r) => new Set(r.forwardCompatBranches ?? []));
-  const branches = sets.length ? [...sets[0]].filter((b) => sets.every((s) => s.has(b))).sort((a, b) => a - b) : [];
-  return { compatDriver, cuda: family, branches, evidence: compat };
-}
-function declaredCudaOf(evidence) {
-  const declared2 = evidence.filter((e) => e.kind === "cuda-system-requirement" && e.cuda && versionParts(e.cuda).length);
-  if (!declared2.length) return void 0;
-  const cuda = declared2.map((e) => versionParts(e.cuda).join(".")).sort(compareVersions).pop();
-  return { cuda, evidence: declared2.filter((e) => compareVersions(e.cuda, cuda) === 0) };
-}
-function consistencyFindings(needs) {
-  const findings = [];
-  const declared2 = needs.filter((n) => n.evidence.every((e) => e.from === "config"));
-  const shipped = needs.filter((n) => n.evidence.some((e) => e.from !== "config") && n.level !== "major");
-  const newestShipped = shipped.map((n) => majorMinor(n.cuda) ?? n.cuda).sort(compareVersions).pop();
-  for (const d of declared2) {
-    const fam = majorMinor(d.cuda);
-    if (fam && newestShipped && compareVersions(fam, newestShipped) !== 0 && d.level !== "major") {
-      const keys = [...new Set(d.evidence.map((e) => e.key).filter(Boolean))].join(", ");
-      findings.push({
-        code: "CONFIG_DISAGREES_WITH_FILES",
-        severity: "warning",
-        message: `the config declares CUDA ${d.cuda} (${keys}) but the files carry CUDA ${newestShipped}`
-      });
-    }
-  }
-  return findings;
-}
-
-// src/sources/open.ts
-init_import_meta_url();
-init_errors3();
-
-// src/sources/docker-archive.ts
-init_import_meta_url();
-init_file_image();
-function openDockerArchive(source, opts) {
-  return openFileSource(source, opts, { holder: "tar", prefer: "docker" });
-}
-
-// src/sources/oci-archive.ts
-init_import_meta_url();
-init_file_image();
-function openOciArchive(source, opts) {
-  return openFileSource(source, opts, { holder: "tar", prefer: "oci" });
-}
-
-// src/sources/oci-layout.ts
-init_import_meta_url();
-init_file_image();
-function openOciLayout(source, opts) {
-  return openFileSource(source, opts, { holder: "dir", prefer: "oci" });
-}
-
-// src/sources/open.ts
-async function openImage(source, opts = {}) {
-  switch (source.kind) {
-    case "docker-daemon": {
-      const { openDaemonImage: openDaemonImage2 } = await Promise.resolve().then(() => (init_daemon(), daemon_exports));
-      return openDaemonImage2({ ...source, reference: required2(source, source.reference) }, opts);
-    }
-    case "docker-archive":
-      return openDockerArchive({ ...source, path: required2(source, source.path) }, opts);
-    case "oci-archive":
-      return openOciArchive({ ...source, path: required2(source, source.path) }, opts);
-    case "oci":
-      return openOciLayout({ ...source, path: required2(source, source.path) }, opts);
-    case "docker": {
-      const { openRegistryImage: openRegistryImage2 } = await Promise.resolve().then(() => (init_registry_image(), registry_image_exports));
-      return openRegistryImage2({ ...source, reference: required2(source, source.reference) }, opts);
-    }
-  }
-}
-function required2(source, value) {
-  if (value === void 0 || value === "") {
-    const what = source.kind === "docker-daemon" || source.kind === "docker" ? "image" : "path";
-    throw new GateError("BAD_SOURCE_REF", `bad image source "${source.raw}": it names no ${what}`);
-  }
-  return value;
-}
-
-// src/sources/ref.ts
-init_import_meta_url();
-var import_node_fs5 = require("node:fs");
-init_errors3();
-var PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-var DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-var DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?|\\[[0-9a-fA-F:]+\\](?::[0-9]+)?)`;
-var NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
-var TAG = "[\\w][\\w.-]{0,127}";
-var DIGEST3 = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
-var DOCKER_REFERENCE = new RegExp(`^${NAME}(?::${TAG})?(?:@${DIGEST3})?$`);
-var ARCHIVE_INDEX = /^@\d+$/;
-var OCI_REF_NAME = /^[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:\/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*$/;
-var PREFIXED = {
-  "docker-daemon:": "docker-daemon",
-  "docker-archive:": "docker-archive",
-  "oci-archive:": "oci-archive",
-  "oci:": "oci",
-  "docker://": "docker"
-};
-var UNSUPPORTED_TRANSPORTS = ["dir", "containers-storage", "ostree", "sif", "tarball"];
-var FORMS = "use docker-daemon:NAME[:TAG] (or a bare NAME[:TAG]), docker-archive:PATH[:REF], oci-archive:PATH[:REF], oci:DIR[:REF] or docker://HOST/REPO:TAG";
-function isDockerReference(s) {
-  return s.length <= 255 + 128 + 80 && DOCKER_REFERENCE.test(s);
-}
-function parseSourceRef(raw, exists = import_node_fs5.existsSync) {
-  const text3 = raw.trim();
-  if (text3 === "") throw badRef(raw, "the image source is empty");
-  for (const [prefix, kind] of Object.entries(PREFIXED)) {
-    if (!text3.startsWith(prefix)) continue;
-    const rest = text3.slice(prefix.length);
-    switch (kind) {
-      case "docker-daemon":
-      case "docker":
-        if (!isDockerReference(rest)) throw badRef(raw, `"${rest}" is not a valid image reference`);
-        return { raw, kind, reference: rest };
-      default:
-        return { raw, kind, ...splitPathAndReference(raw, kind, rest, exists) };
-    }
-  }
-  const transport = /^([a-z][a-z0-9-]*):/.exec(text3)?.[1];
-  if (transport && UNSUPPORTED_TRANSPORTS.includes(transport)) {
-    throw badRef(raw, `the "${transport}:" transport is not supported`);
-  }
-  if (!isDockerReference(text3)) throw badRef(raw, `"${text3}" is neither a known source form nor an image name`);
-  return { raw, kind: "docker-daemon", reference: text3 };
-}
-function splitPathAndReference(raw, kind, rest, exists) {
-  if (rest === "") throw badRef(raw, `${kind}: needs a path`);
-  if (exists(rest)) return { path: rest };
-  const validReference = kind === "docker-archive" ? isArchiveReference : isOciRefName;
-  const splits = [];
-  for (let i = rest.indexOf(":"); i > 0; i = rest.indexOf(":", i + 1)) {
-    const reference = rest.slice(i + 1);
-    if (validReference(reference)) splits.push({ path: rest.slice(0, i), reference });
-  }
-  const existing = splits.find((s) => exists(s.path));
-  if (existing) return existing;
-  if (splits.length > 0) return splits[0];
-  return { path: rest };
-}
-function isArchiveReference(s) {
-  return ARCHIVE_INDEX.test(s) || isDockerReference(s);
-}
-function isOciRefName(s) {
-  return s.length <= 512 && OCI_REF_NAME.test(s);
-}
-function badRef(raw, why) {
-  return new GateError("BAD_SOURCE_REF", `bad image source "${raw}": ${why}`, FORMS);
-}
-
-// src/verdict/judge.ts
-init_import_meta_url();
-
-// src/matrix/freshness.ts
-init_import_meta_url();
-var FRESHNESS_FIX = "upgrade cuda-gate or add a matrix override (--matrix-overrides)";
-function cudaNewerThanMatrix(m, cuda) {
-  const newest = m.releases.reduce((a, r) => a === void 0 || compareVersions(r.version, a) > 0 ? r.version : a, void 0);
-  const family = majorMinor(cuda) ?? cuda;
-  if (newest === void 0 || compareVersions(family, majorMinor(newest) ?? newest) <= 0) return void 0;
-  return `CUDA ${family} is newer than this matrix (${m.meta.date}): ${FRESHNESS_FIX}`;
-}
-function ptxNewerThanMatrix(m, isa) {
-  const rows = m.ptxIsa ?? [];
-  const newest = rows.reduce((a, r) => a === void 0 || compareVersions(r.isa, a) > 0 ? r.isa : a, void 0);
-  if (isa === void 0 || newest === void 0 || compareVersions(isa, newest) <= 0) return void 0;
-  return `PTX ISA ${isa} is newer than this matrix (${m.meta.date}): ${FRESHNESS_FIX}`;
-}
-
-// src/verdict/describe.ts
-init_import_meta_url();
-function describeEvidence(ev, layers) {
-  if (ev.from === "config") return `${ev.key ?? "config"}=${ev.value ?? ev.version ?? ""}`.replace(/^env:/, "");
-  const where3 = ev.path ?? ev.package ?? "";
-  const what = ev.from === "package" && ev.package ? `package ${ev.package} ${ev.version ?? ""}`.trim() : where3;
-  if (ev.kind === "dt-needed") return `${where3} (${[ev.detail, ...layerWords(ev, layers)].filter(Boolean).join(", ")})`;
-  const loc = [ev.from === "package" ? ev.path : void 0, ...layerWords(ev, layers)].filter(Boolean).join(", ");
-  return loc ? `${what} (${loc})` : what;
-}
-function layerWords(p, layers) {
-  if (p.layerIndex === void 0) return [];
-  const instruction = layers[p.layerIndex]?.instruction;
-  return [`layer ${p.layerIndex + 1}`, ...instruction ? [`\`${shorten(instruction, 70)}\``] : []];
-}
-function strongest(evidence) {
-  const rank = (e) => (e.from === "file" ? 0 : e.from === "package" ? 1 : 2) + (e.confidence === "exact" ? 0 : 0.5);
-  return [...evidence].sort((a, b) => rank(a) - rank(b))[0];
-}
-function originOf2(evidence, layers) {
-  const seen = /* @__PURE__ */ new Set();
-  const out = [];
-  for (const e of evidence) {
-    const o = showProvenance({ path: e.path, key: e.key, layerIndex: e.layerIndex }, layers);
-    const k = JSON.stringify(o);
-    if (!seen.has(k)) {
-      seen.add(k);
-      out.push(o);
-    }
-  }
-  return out.slice(0, 5);
-}
-function shorten(s, n) {
-  const one = s.replace(/\s+/g, " ").trim();
-  return one.length > n ? `${one.slice(0, n - 1)}\u2026` : one;
-}
-function listBranches(branches) {
-  return branches.map((b) => `R${b}`).join(", ");
-}
-
-// src/verdict/gpu-checks.ts
-init_import_meta_url();
-
 // src/verdict/loader-checks.ts
-init_import_meta_url();
 var NAMED = 3;
 function checkLoader(req, target, matrix) {
   const loader = req.loader;
@@ -94718,13 +94678,13 @@ function noKernel(routes, gpu, cc, matrix, rules, layers) {
     verdict: "fail",
     message: `${where2(first, layers)} carries ${carried}; ${gpu} is ${sm} and none of it runs there: kernel launches fail with "no kernel image is available for execution on the device"${more(routes, "without a kernel for it")}`,
     remedy,
+    facts: { needs: { gpuCode: sm }, has: { gpu, gpuCode: [...first.sass, ...first.ptx].join(" ") }, path: first.path },
     origin: originOf2(
       routes.map((r) => r.binary.evidence),
       layers
     )
   };
 }
-var RUNTIME_HELPER_MAX_BYTES = 2048;
 function isRuntimeHelperOnly(binary) {
   const size = binary.size;
   return size !== void 0 && binary.ptx.length === 0 && size.entries === 1 && size.compressed === 0 && size.bytes <= RUNTIME_HELPER_MAX_BYTES;
@@ -94752,6 +94712,7 @@ function jitNeedsNewerDriver(routes, gpu, cc, target, matrix, layers) {
     code: "PTX_JIT_NEEDS_NEWER_DRIVER",
     verdict: "fail",
     message: `${where2(binary, layers)} has no SASS for ${gpuWithSm(gpu, cc)} and reaches it only through its PTX ${archLabel(ptx)} (${ptxOrigin(jit)}); driver ${target.driver} (CUDA ${host.cuda}) is older than that toolkit and cannot JIT it: launches fail with "the provided PTX was compiled with an unsupported toolchain" \u2014 minor-version compatibility does not cover PTX${jit.unconfirmed && !jit.beyondKnown ? " (the matrix row for this PTX version is unconfirmed)" : ""}${jit.beyondKnown ? `; ${ptxNewerThanMatrix(matrix, jit.isa) ?? `its PTX is newer than this matrix (${matrix.meta.date})`}` : ""}${more(routes, "whose PTX needs a newer driver")}`,
+    facts: { needs: { driver: jit.minDriver, gpuCode: sm }, has: { driver: target.driver, cuda: host.cuda, gpu }, path: binary.path },
     remedy: `upgrade the host driver to >= ${jit.minDriver}${jit.beyondKnown ? " (at least; this PTX is newer than the matrix knows)" : ""}, or rebuild ${binaryName(binary)} with SASS for the GPU (-gencode arch=compute_${cc.major}${cc.minor},code=${sm}), or with CUDA <= ${host.cuda} so its PTX is one the driver can JIT`,
     origin: originOf2(
       routes.map((r) => r.binary.evidence),
@@ -94916,7 +94877,7 @@ function checkScanComplete(findings, limits) {
   const where3 = first.layer !== void 0 ? `layer ${first.layer}` : "a layer";
   const more2 = hits.length > 1 ? ` (and ${hits.length - 1} more limit hit${hits.length > 2 ? "s" : ""})` : "";
   const l = limits;
-  const quoted2 = l ? ` (limits: ${l.maxDecompressionRatio}x the compressed blob but at least ${formatBytes(l.decompressedFloorBytes)} and at most ${formatBytes(l.maxDecompressedBytes)} decompressed, ${l.maxEntries} entries per layer, ${l.maxPathBytes}-byte paths)` : "";
+  const quoted2 = l ? ` (limits: ${l.maxDecompressionRatio}x the compressed blob but at least ${formatBytes(l.decompressedFloorBytes)} and at most ${formatBytes(l.maxDecompressedBytes)} decompressed, ${l.maxEntries} entries per layer, ${l.maxPathBytes}-byte paths, ${MAX_FATBIN_WORK} fatbin signatures and entry headers per binary)` : "";
   return [
     {
       code: "SCAN_INCOMPLETE",
@@ -95188,7 +95149,8 @@ function checkRequire(req, target, host, matrix, started) {
         runtime: "legacy",
         message: `${LEGACY} refuses to start the container: ${source} is not satisfied \u2014 ${reported}: "${outcome.message}"${cdiNote}`,
         remedy: requireRemedy(expr.raw, matrix, cdi.runs, outcome.failedToken),
-        origin
+        origin,
+        facts: { needs: { require: outcome.failedToken ?? expr.raw }, has: { driver: target.driver, cuda: host.cuda } }
       });
     } else if (outcome.truth !== "true") {
       const brands = outcome.passingBrands ?? [];
@@ -95291,7 +95253,8 @@ function minorCompatReason(need, req, target, matrix) {
     verdict: "caveat",
     message: `${needLabel(need)} from ${describeEvidence(ev, req.layers)} wants driver >= ${wanted}; ${target.name} has ${target.driver}, which runs it only through minor-version compatibility (>= ${req.minorCompatDriver ?? "?"}): no PTX JIT of newer PTX, and APIs that need a newer driver return cudaErrorCallRequiresNewerDriver`,
     remedy: `upgrade the host driver to >= ${wanted} for full CUDA ${majorMinor(need.cuda) ?? need.cuda} support, or make sure the image ships SASS for the target GPU (no PTX JIT)`,
-    origin: originOf2(need.evidence, req.layers)
+    origin: originOf2(need.evidence, req.layers),
+    facts: { needs: { driver: need.minDriver, cuda: need.cuda }, has: { driver: target.driver } }
   };
 }
 function minorCompatBranchReason(need, req, target, matrix) {
@@ -95301,7 +95264,8 @@ function minorCompatBranchReason(need, req, target, matrix) {
     verdict: "caveat",
     message: `${needLabel(need)} from ${describeEvidence(strongest(need.evidence), req.layers)} runs on ${target.name}'s ${target.driver} only through minor-version compatibility, and that driver is below ${floor.minorCompatFloor}, the floor older release notes and NVIDIA's cuDNN matrix give for CUDA ${need.major}.x; NVIDIA's current Table 2 says only ">= ${floor.minorCompatBranch}", which it meets \u2014 unconfirmed either way`,
     remedy: `upgrade the host driver to >= ${floor.minorCompatFloor} to be inside every NVIDIA statement${need.minDriver ? ` (>= ${floorText(need.minDriver, need.releases, matrix)} for full CUDA ${majorMinor(need.cuda) ?? need.cuda} support)` : ""}`,
-    origin: originOf2(need.evidence, req.layers)
+    origin: originOf2(need.evidence, req.layers),
+    facts: { needs: { driver: floor.minorCompatFloor, cuda: need.cuda }, has: { driver: target.driver } }
   };
 }
 function tooOldOrForwardCompat(need, req, target, hostCuda, matrix) {
@@ -95319,7 +95283,8 @@ function tooOldOrForwardCompat(need, req, target, hostCuda, matrix) {
       verdict: "caveat",
       message: `${needLabel(need)} needs driver >= ${mvcFloor ?? neededText}, above ${target.name}'s ${target.driver}; it runs only through the image's forward-compatibility libraries (libcuda ${req.forwardCompat?.compatDriver ?? "?"}) on driver branch R${branch}${fc.note ? `; ${fc.note}` : ""}`,
       remedy: `forward compatibility works on data-center GPUs only, needs the NVIDIA Container Toolkit to mount the compat libs (cuda-compat mode / enable-cuda-compat hook), and some features (e.g. IPC, graphics interop) need the newer kernel driver; upgrading the host to >= ${neededText} removes the dependency`,
-      origin: originOf2([...need.evidence, ...req.forwardCompat?.evidence ?? []], req.layers)
+      origin: originOf2([...need.evidence, ...req.forwardCompat?.evidence ?? []], req.layers),
+      facts: { needs: { driver: mvcFloor ?? needed, cuda: need.cuda }, has: { driver: target.driver, cuda: hostCuda } }
     };
   }
   const parts = [`upgrade the host driver to >= ${neededText}`];
@@ -95339,7 +95304,11 @@ function tooOldOrForwardCompat(need, req, target, hostCuda, matrix) {
     verdict: "fail",
     message: `${needLabel(need)} from ${describeEvidence(ev, req.layers)} needs driver >= ${neededText} \u2014 below it the CUDA runtime refuses the driver at initialisation ("CUDA driver version is insufficient for CUDA runtime version")${mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0 ? ` (>= ${mvcFloor} with minor-version compatibility)` : ""}; ${target.name} has ${target.driver} (CUDA ${hostCuda})${need.unknown ? `; CUDA ${need.cuda} itself is not in the matrix` : ""}${fc.why ? `; forward compatibility does not apply: ${fc.why}` : ""}`,
     remedy: parts.join(", "),
-    origin: originOf2(need.evidence, req.layers)
+    origin: originOf2(need.evidence, req.layers),
+    facts: {
+      needs: { driver: mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0 ? mvcFloor : needed, cuda: need.cuda },
+      has: { driver: target.driver, cuda: hostCuda }
+    }
   };
 }
 function forwardCompatFor(need, req, target) {
@@ -95468,13 +95437,651 @@ function checkGpuDriver(target) {
   return [];
 }
 
+// src/engine/check.ts
+init_import_meta_url();
+init_errors3();
+
+// src/evidence/detect.ts
+init_import_meta_url();
+function identity(ev) {
+  const o = ev;
+  return JSON.stringify(
+    Object.keys(o).sort().map((k) => [k, o[k]])
+  );
+}
+var FROM_RANK = { config: 0, file: 1, package: 1 };
+function compare(a, b) {
+  return FROM_RANK[a.from] - FROM_RANK[b.from] || cmp(a.path, b.path) || cmp(a.key, b.key) || cmp(a.kind, b.kind) || cmp(a.package, b.package) || cmp(a.component, b.component) || cmp(a.version, b.version);
+}
+function cmp(a, b) {
+  if (a === b) return 0;
+  if (a === void 0) return -1;
+  if (b === void 0) return 1;
+  return a < b ? -1 : 1;
+}
+function detectEvidence(config2, view, matrix) {
+  const requirements = collectRequirements(config2);
+  const findings = [];
+  const all2 = [];
+  const ctx = { config: config2, view, matrix };
+  for (const detector of DETECTORS) {
+    const out = detector.detect(ctx);
+    all2.push(...out.evidence);
+    findings.push(...out.findings);
+  }
+  const seen = /* @__PURE__ */ new Set();
+  const evidence = [];
+  for (const ev of all2) {
+    const id = identity(ev);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    evidence.push(ev);
+  }
+  evidence.sort(compare);
+  return { evidence, findings, requirements };
+}
+
+// src/evidence/interests.ts
+init_import_meta_url();
+
+// src/layers/merge.ts
+init_import_meta_url();
+
+// src/layers/history.ts
+init_import_meta_url();
+var NOP_PREFIX = /^\/bin\/sh -c #\(nop\)\s*/;
+var SHELL_PREFIX = /^\/bin\/sh -c /;
+var ARGS_SHELL_PREFIX = /^\|\d+ .*? \/bin\/sh -c /;
+var BUILDKIT_RUN_PREFIX = /^RUN \/bin\/sh -c /;
+var BUILDKIT_SUFFIX = / # buildkit$/;
+function instructionOf(createdBy) {
+  let s = createdBy.trim().replace(BUILDKIT_SUFFIX, "");
+  if (NOP_PREFIX.test(s)) return s.replace(NOP_PREFIX, "").trim();
+  if (SHELL_PREFIX.test(s)) return `RUN ${s.replace(SHELL_PREFIX, "")}`.trim();
+  if (ARGS_SHELL_PREFIX.test(s)) return `RUN ${s.replace(ARGS_SHELL_PREFIX, "")}`.trim();
+  s = s.replace(BUILDKIT_RUN_PREFIX, "RUN ");
+  return s.trim();
+}
+function layerInstructions(history, layerCount) {
+  const withLayer = history.filter((h) => !h.empty_layer);
+  return Array.from({ length: layerCount }, (_, i) => {
+    const createdBy = withLayer[i]?.created_by;
+    return createdBy ? instructionOf(createdBy) : void 0;
+  });
+}
+
+// src/layers/merge.ts
+var MAX_SYMLINK_HOPS = 40;
+var MAX_LOOP_FINDINGS = 10;
+function mergeLayers(results, history) {
+  const root = {};
+  const findings = results.flatMap((r) => r.findings);
+  const hardlinkTargets = /* @__PURE__ */ new Map();
+  const instructions = layerInstructions(history, results.length);
+  const layers = results.map((result, index2) => {
+    const instruction = instructions[index2];
+    for (const dir of result.opaqueDirs) {
+      const node2 = lookup(root, dir);
+      if (node2) {
+        node2.children = void 0;
+        node2.entry = void 0;
+      }
+    }
+    for (const path of result.whiteouts) remove2(root, path);
+    for (const dir of result.dirs ?? []) {
+      const node2 = lookup(root, dir);
+      if (node2?.entry && node2.entry.type !== "dir" && node2.entry.layerIndex < index2) node2.entry = void 0;
+    }
+    for (const layerEntry of result.entries) {
+      const entry = {
+        ...layerEntry,
+        layerIndex: index2,
+        layerDigest: result.digest,
+        ...instruction !== void 0 && { instruction }
+      };
+      const node2 = ensure(root, entry.path, index2);
+      node2.entry = entry;
+      if (entry.type !== "dir") node2.children = void 0;
+      if (entry.type === "hardlink" && entry.linkTarget !== void 0) {
+        const target = lookup(root, entry.linkTarget)?.entry;
+        const content = target?.type === "hardlink" ? hardlinkTargets.get(target) ?? target : target;
+        if (content) hardlinkTargets.set(entry, content);
+        if (content?.gpuCode) entry.gpuCode = content.gpuCode;
+        if (content?.relocatableGpuCode) entry.relocatableGpuCode = content.relocatableGpuCode;
+        if (content?.dynamic) entry.dynamic = content.dynamic;
+      }
+    }
+    return {
+      index: index2,
+      digest: result.digest,
+      ...result.diffId !== void 0 && { diffId: result.diffId },
+      ...instruction !== void 0 && { instruction },
+      entryCount: result.entryCount,
+      tarBytes: result.tarBytes
+    };
+  });
+  const loopsReported = /* @__PURE__ */ new Set();
+  let loopsUnlisted;
+  const realpath2 = (path) => {
+    const resolved = followSymlinks(root, path);
+    if (resolved === void 0 && !loopsReported.has(path)) {
+      loopsReported.add(path);
+      const shown2 = displayPath(normalisePath(path));
+      if (loopsReported.size <= MAX_LOOP_FINDINGS) {
+        findings.push({
+          code: "SYMLINK_LOOP",
+          severity: "warning",
+          message: `${shown2} does not resolve: more than ${MAX_SYMLINK_HOPS} symlinks (a loop)`,
+          path: shown2
+        });
+      } else {
+        loopsUnlisted ??= findings[findings.push({ code: "SYMLINK_LOOP", severity: "warning", message: "" }) - 1];
+        const n = loopsReported.size - MAX_LOOP_FINDINGS;
+        loopsUnlisted.message = `${n} more path${n === 1 ? "" : "s"} do not resolve: more than ${MAX_SYMLINK_HOPS} symlinks (a loop or a chain too long)`;
+      }
+    }
+    return resolved;
+  };
+  return {
+    layers,
+    findings,
+    get: (path) => lookup(root, normalisePath(path))?.entry,
+    realpath: realpath2,
+    resolve(path) {
+      const real = realpath2(path);
+      if (real === void 0) return void 0;
+      const entry = lookup(root, real)?.entry;
+      if (entry?.type !== "hardlink") return entry;
+      return hardlinkTargets.get(entry) ?? entry;
+    },
+    entries: () => collect(root)
+  };
+}
+function lookup(root, path) {
+  let node2 = root;
+  for (const part of splitPath(path)) {
+    node2 = node2.children?.get(part);
+    if (!node2) return void 0;
+  }
+  return node2;
+}
+function ensure(root, path, layerIndex) {
+  let node2 = root;
+  for (const part of splitPath(path)) {
+    if (node2.entry && node2.entry.layerIndex < layerIndex && node2.entry.type !== "dir") node2.entry = void 0;
+    node2.children ??= /* @__PURE__ */ new Map();
+    let child = node2.children.get(part);
+    if (!child) {
+      child = {};
+      node2.children.set(part, child);
+    }
+    node2 = child;
+  }
+  return node2;
+}
+function remove2(root, path) {
+  const parts = splitPath(path);
+  const name = parts.pop();
+  if (name === void 0) return;
+  lookup(root, parts.join("/"))?.children?.delete(name);
+}
+function followSymlinks(root, path) {
+  const pending = splitPath(normalisePath(path)).reverse();
+  const resolved = [];
+  const nodes = [root];
+  let hops = 0;
+  while (pending.length > 0) {
+    const part = pending.pop();
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (resolved.length > 0) {
+        resolved.pop();
+        nodes.pop();
+      }
+      continue;
+    }
+    const node2 = nodes[nodes.length - 1]?.children?.get(part);
+    const entry = node2?.entry;
+    if (entry?.type === "symlink" && entry.linkTarget !== void 0) {
+      if (++hops > MAX_SYMLINK_HOPS) return void 0;
+      if (entry.linkTarget.startsWith("/")) {
+        resolved.length = 0;
+        nodes.length = 1;
+      }
+      const target = entry.linkTarget.split("/");
+      for (let i = target.length - 1; i >= 0; i--) pending.push(target[i]);
+      continue;
+    }
+    resolved.push(part);
+    nodes.push(node2);
+  }
+  return resolved.join("/");
+}
+function collect(root) {
+  const out = [];
+  const walk4 = (node2) => {
+    if (node2.entry) out.push(node2.entry);
+    if (node2.children) for (const child of node2.children.values()) walk4(child);
+  };
+  walk4(root);
+  return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+}
+
+// src/report/gpu-code.ts
+init_import_meta_url();
+function reportGpuCode(code, layers) {
+  if (!code) return void 0;
+  return {
+    sass: code.sass,
+    ptx: code.ptx,
+    // the JSON names each binary's layer by index and instruction (no digest)
+    binaries: code.binaries.map((b) => {
+      const { instruction } = showProvenance(b, layers);
+      return {
+        path: b.path,
+        ...b.layerIndex !== void 0 && { layerIndex: b.layerIndex },
+        ...instruction !== void 0 && { instruction },
+        sass: b.sass,
+        ptx: b.ptx,
+        ...b.ptxIsa && { ptxIsa: b.ptxIsa },
+        source: b.source
+      };
+    }),
+    ...code.ptxJit && {
+      ptxJit: {
+        ...code.ptxJit.isa !== void 0 && { isa: code.ptxJit.isa },
+        ...code.ptxJit.cuda !== void 0 && { cuda: code.ptxJit.cuda },
+        ...code.ptxJit.minDriver !== void 0 && { minDriver: code.ptxJit.minDriver },
+        ...code.ptxJit.beyondKnown && { beyondKnown: true },
+        ...code.ptxJit.unconfirmed && { unconfirmed: true }
+      }
+    }
+  };
+}
+function gpuCodeLine(code) {
+  if (!code) return void 0;
+  const parts = [code.sass.length ? `SASS ${code.sass.join(", ")}` : "no SASS", code.ptx.length ? `PTX ${code.ptx.join(", ")}` : "no PTX"];
+  const n = code.binaries.length;
+  const jit = code.ptxJit?.minDriver ? `; JIT of its PTX needs driver >= ${code.ptxJit.minDriver}` : "";
+  return `${parts.join(" \xB7 ")} (${n} binar${n === 1 ? "y" : "ies"})${jit}`;
+}
+function gpuArchsOf(e) {
+  const a = e.gpuArchs;
+  if (!a || !a.sass.length && !a.ptx.length) return void 0;
+  return [a.sass.join(", "), a.ptx.join(", ")].filter(Boolean).join(" \xB7 ");
+}
+
+// src/requirement/derive.ts
+init_import_meta_url();
+
+// src/requirement/gpu-code.ts
+init_import_meta_url();
+
+// src/matrix/ptx.ts
+init_import_meta_url();
+function ptxJitDriverForIsa(m, isa) {
+  const rows = m.ptxIsa ?? [];
+  const canonical2 = versionParts(isa).join(".");
+  const exact = rows.find((r) => r.isa === canonical2);
+  if (exact) return { isa: canonical2, ...fromRow(m, exact) };
+  if (!rows.length) return { isa: canonical2, beyondKnown: false, unconfirmed: true };
+  if (compareVersions(canonical2, rows[0].isa) < 0) return { isa: canonical2, beyondKnown: false, unconfirmed: false };
+  const next = rows.find((r) => compareVersions(r.isa, canonical2) > 0);
+  if (next) return { isa: canonical2, ...fromRow(m, next), cuda: void 0, unconfirmed: true };
+  const newest = rows[rows.length - 1];
+  return { isa: canonical2, minDriver: fromRow(m, newest).minDriver, beyondKnown: true, unconfirmed: true };
+}
+function ptxJitDriverForToolkit(m, cuda) {
+  const family = versionParts(cuda).slice(0, 2).join(".");
+  const releases = releasesInFamily(m, family);
+  if (!releases.length) return { cuda: family, beyondKnown: false, unconfirmed: true };
+  const first = lowestDriverRelease(releases);
+  return { cuda: family, minDriver: first.linuxDriver, beyondKnown: false, unconfirmed: !first.confirmed };
+}
+function fromRow(m, row) {
+  const releases = releasesInFamily(m, row.cuda);
+  if (releases.length) {
+    const first = lowestDriverRelease(releases);
+    return { cuda: row.cuda, minDriver: first.linuxDriver, beyondKnown: false, unconfirmed: !row.confirmed || !first.confirmed };
+  }
+  return {
+    cuda: row.cuda,
+    minDriver: row.driverBranch !== void 0 ? String(row.driverBranch) : void 0,
+    beyondKnown: false,
+    unconfirmed: !row.confirmed
+  };
+}
+function lowestDriverRelease(releases) {
+  return releases.reduce((a, b) => compareDriver(b.linuxDriver, a.linuxDriver) < 0 ? b : a);
+}
+
+// src/requirement/gpu-code.ts
+function deriveGpuCode(evidence, matrix) {
+  const binaries = [];
+  for (const ev of evidence) {
+    const archs2 = ev.gpuArchs;
+    if (!archs2) continue;
+    const sass = normaliseArchs(archs2.sass, "sass");
+    const ptx = normaliseArchs(archs2.ptx, "ptx");
+    if (!sass.length && !ptx.length) continue;
+    const binary = {
+      path: ev.path ?? ev.package ?? ev.key ?? ev.kind,
+      ...ev.layerIndex !== void 0 && { layerIndex: ev.layerIndex },
+      sass,
+      ptx,
+      ...ev.ptxIsa?.length && { ptxIsa: [...ev.ptxIsa].sort(compareVersions) },
+      source: archs2.source,
+      ...archs2.size && { size: archs2.size },
+      evidence: ev
+    };
+    const jit = ptx.length ? ptxJitOf(binary, ev, matrix) : void 0;
+    if (jit) binary.ptxJit = jit;
+    binaries.push(binary);
+  }
+  if (!binaries.length) return void 0;
+  binaries.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  return {
+    sass: union2(binaries.map((b) => b.sass)),
+    ptx: union2(binaries.map((b) => b.ptx)),
+    binaries,
+    ptxJit: mostDemanding(binaries.map((b) => b.ptxJit).filter((j) => j !== void 0))
+  };
+}
+function ptxJitOf(binary, ev, matrix) {
+  const isa = binary.ptxIsa?.[binary.ptxIsa.length - 1];
+  if (isa) return ptxJitDriverForIsa(matrix, isa);
+  return ev.cuda ? ptxJitDriverForToolkit(matrix, ev.cuda) : void 0;
+}
+function mostDemanding(list2) {
+  return list2.reduce((best, j) => {
+    if (!best) return j;
+    if (j.beyondKnown !== best.beyondKnown) return j.beyondKnown ? j : best;
+    if (!j.minDriver) return best;
+    if (!best.minDriver) return j;
+    return compareDriver(j.minDriver, best.minDriver) > 0 ? j : best;
+  }, void 0);
+}
+function union2(lists) {
+  return [...new Set(lists.flat())].sort(compareArchNames);
+}
+
+// src/requirement/derive.ts
+var RELEASE_VERSION_KINDS = /* @__PURE__ */ new Set(["cudart", "cuda-version"]);
+var NOT_A_NEED = /* @__PURE__ */ new Set(["cuda-compat", "nvidia-require", "nvidia-disable-require", "driver-lib", "gpu-code", "cuda-system-requirement"]);
+function deriveRequirement(input2, matrix) {
+  const needs = /* @__PURE__ */ new Map();
+  const add = (cuda, level, ev) => {
+    const key2 = `${level}:${cuda}`;
+    let need = needs.get(key2);
+    if (!need) {
+      need = placeNeed(cuda, level, matrix);
+      needs.set(key2, need);
+    }
+    need.evidence.push(ev);
+  };
+  const loader = input2.loader ? analyseLoader({ ...input2.loader, hostLibs: matrix.hostLibs ?? [] }) : void 0;
+  for (const ev of [...input2.evidence, ...loader?.needs ?? []]) {
+    if (NOT_A_NEED.has(ev.kind)) continue;
+    const claim2 = cudaClaim(ev, matrix);
+    if (claim2) add(claim2.cuda, claim2.level, ev);
+  }
+  const linksRuntime = new Set((loader?.needs ?? []).filter((e) => e.component === "cudart").map((e) => e.path));
+  for (const ev of input2.evidence) {
+    if (ev.kind !== "gpu-code" || ev.from !== "file" || !ev.path || linksRuntime.has(ev.path) || !ev.ptxIsa?.length || !loader) continue;
+    const newest = [...ev.ptxIsa].sort(compareVersions).at(-1);
+    const cuda = ptxJitDriverForIsa(matrix, newest).cuda;
+    if (cuda)
+      add(String(versionParts(cuda)[0]), "major", { ...ev, kind: "ptx-isa", detail: `PTX ISA ${newest} (CUDA ${cuda}), no shared CUDA runtime linked` });
+  }
+  const list2 = [...needs.values()].sort((a, b) => compareVersions(a.cuda, b.cuda) || levelRank(a.level) - levelRank(b.level));
+  const majors = [...new Set(list2.map((n) => n.major))].sort((a, b) => a - b);
+  const minDriver = maxDriver(list2.map((n) => n.minDriver).filter((d) => !!d));
+  const floors = majors.map((m) => majorCompat(matrix, m));
+  const minorCompatDriver = floors.every((f) => f?.minorVersionCompat && f.minorCompatFloor) ? maxDriver(floors.map((f) => f.minorCompatFloor)) : void 0;
+  const forwardCompat = forwardCompatProvision(input2.evidence, matrix);
+  const declaredCuda = declaredCudaOf(input2.evidence);
+  const gpuCode2 = deriveGpuCode(input2.evidence, matrix);
+  const hasCuda = list2.length > 0 || !!forwardCompat || !!declaredCuda || !!gpuCode2 || !!loader?.missing.length || input2.require.expressions.some((e) => !e.synthesized && e.alternatives.length > 0);
+  return {
+    hasCuda,
+    runtime: runtimeOf(input2.evidence, list2),
+    needs: list2,
+    majors,
+    minDriver: minDriver && minorCompatDriver && compareDriver(minDriver, minorCompatDriver) < 0 ? minorCompatDriver : minDriver,
+    minorCompatDriver,
+    forwardCompat,
+    require: input2.require,
+    // empty placeholders (left by building with the NVIDIA runtime) are hidden by the toolkit's mounts
+    driverLibs: input2.evidence.filter((e) => e.kind === "driver-lib" && !e.emptyFile),
+    ...declaredCuda && { declaredCuda },
+    ...gpuCode2 && { gpuCode: gpuCode2 },
+    ...loader && { loader },
+    findings: [...input2.findings ?? [], ...consistencyFindings(list2)],
+    layers: input2.layers ?? [],
+    ...input2.scanLimits && { scanLimits: input2.scanLimits }
+  };
+}
+function levelRank(l) {
+  return l === "release" ? 0 : l === "family" ? 1 : 2;
+}
+function cudaClaim(ev, matrix) {
+  if (RELEASE_VERSION_KINDS.has(ev.kind) && ev.version && versionParts(ev.version).length >= 3) {
+    return { cuda: versionParts(ev.version).join("."), level: "release" };
+  }
+  const cuda = ev.cuda ?? (RELEASE_VERSION_KINDS.has(ev.kind) ? ev.version : void 0);
+  if (cuda) {
+    const parts = versionParts(cuda);
+    if (parts.length >= 3) return { cuda: parts.join("."), level: "release" };
+    if (parts.length === 2) return { cuda: parts.join("."), level: "family" };
+    if (parts.length === 1) return { cuda: String(parts[0]), level: "major" };
+  }
+  if (ev.sonameMajor !== void 0) {
+    const majors = libraryCudaMajor(matrix, ev.kind === "dt-needed" ? ev.component ?? "" : ev.kind, ev.sonameMajor);
+    if (majors && majors.length === 1) return { cuda: String(majors[0]), level: "major" };
+  }
+  return void 0;
+}
+function placeNeed(cuda, level, matrix) {
+  const major = versionParts(cuda)[0];
+  const base = { cuda, major, level, releases: [], unknown: false, unconfirmed: false, evidence: [] };
+  if (level === "major") {
+    const known = matrix.releases.some((r) => versionParts(r.version)[0] === major);
+    return { ...base, unknown: !known, lowerBoundDriver: known ? void 0 : lowerBound2(cuda, matrix) };
+  }
+  let releases;
+  if (level === "release") {
+    const r = resolveRelease(matrix, cuda);
+    releases = r.releases.length ? r.releases : releasesInFamily(matrix, majorMinor(cuda) ?? cuda);
+  } else {
+    releases = releasesInFamily(matrix, cuda);
+  }
+  if (!releases.length) return { ...base, unknown: true, lowerBoundDriver: lowerBound2(cuda, matrix) };
+  return {
+    ...base,
+    releases: releases.map((r) => r.version),
+    minDriver: maxDriver(releases.map((r) => r.linuxDriver)),
+    unconfirmed: releases.some((r) => !r.confirmed)
+  };
+}
+function lowerBound2(cuda, matrix) {
+  const earlier = matrix.releases.filter((r) => compareVersions(r.version, cuda) < 0);
+  return maxDriver(earlier.map((r) => r.linuxDriver));
+}
+function runtimeOf(evidence, needs) {
+  const pick2 = (kind) => evidence.filter((e) => e.kind === kind && e.version && versionParts(e.version).length >= 2).sort((a, b) => compareVersions(b.version, a.version))[0];
+  const ev = pick2("cudart") ?? pick2("cuda-version");
+  if (!ev?.version) return void 0;
+  const version2 = versionParts(ev.version).join(".");
+  const need = needs.find((n) => n.evidence.includes(ev));
+  return {
+    version: version2,
+    major: versionParts(version2)[0],
+    release: need && need.releases.length === 1 ? need.releases[0] : void 0
+  };
+}
+function forwardCompatProvision(evidence, matrix) {
+  const compat = evidence.filter((e) => e.kind === "cuda-compat");
+  if (!compat.length) return void 0;
+  const compatDriver = maxDriver(compat.map((e) => e.version).filter((v) => !!v && /^\d+(\.\d+)+$/.test(v)));
+  const cuda = compat.map((e) => e.cuda).filter((c) => !!c).sort(compareVersions).pop();
+  const family = cuda ? majorMinor(cuda) ?? cuda : void 0;
+  const releases = family ? releasesInFamily(matrix, family) : [];
+  const sets = releases.map((r) => new Set(r.forwardCompatBranches ?? []));
+  const branches = sets.length ? [...sets[0]].filter((b) => sets.every((s) => s.has(b))).sort((a, b) => a - b) : [];
+  return { compatDriver, cuda: family, branches, evidence: compat };
+}
+function declaredCudaOf(evidence) {
+  const declared2 = evidence.filter((e) => e.kind === "cuda-system-requirement" && e.cuda && versionParts(e.cuda).length);
+  if (!declared2.length) return void 0;
+  const cuda = declared2.map((e) => versionParts(e.cuda).join(".")).sort(compareVersions).pop();
+  return { cuda, evidence: declared2.filter((e) => compareVersions(e.cuda, cuda) === 0) };
+}
+function consistencyFindings(needs) {
+  const findings = [];
+  const declared2 = needs.filter((n) => n.evidence.every((e) => e.from === "config"));
+  const shipped = needs.filter((n) => n.evidence.some((e) => e.from !== "config") && n.level !== "major");
+  const newestShipped = shipped.map((n) => majorMinor(n.cuda) ?? n.cuda).sort(compareVersions).pop();
+  for (const d of declared2) {
+    const fam = majorMinor(d.cuda);
+    if (fam && newestShipped && compareVersions(fam, newestShipped) !== 0 && d.level !== "major") {
+      const keys = [...new Set(d.evidence.map((e) => e.key).filter(Boolean))].join(", ");
+      findings.push({
+        code: "CONFIG_DISAGREES_WITH_FILES",
+        severity: "warning",
+        message: `the config declares CUDA ${d.cuda} (${keys}) but the files carry CUDA ${newestShipped}`
+      });
+    }
+  }
+  return findings;
+}
+
+// src/sources/open.ts
+init_import_meta_url();
+init_errors3();
+
+// src/sources/docker-archive.ts
+init_import_meta_url();
+init_file_image();
+function openDockerArchive(source, opts) {
+  return openFileSource(source, opts, { holder: "tar", prefer: "docker" });
+}
+
+// src/sources/oci-archive.ts
+init_import_meta_url();
+init_file_image();
+function openOciArchive(source, opts) {
+  return openFileSource(source, opts, { holder: "tar", prefer: "oci" });
+}
+
+// src/sources/oci-layout.ts
+init_import_meta_url();
+init_file_image();
+function openOciLayout(source, opts) {
+  return openFileSource(source, opts, { holder: "dir", prefer: "oci" });
+}
+
+// src/sources/open.ts
+async function openImage(source, opts = {}) {
+  switch (source.kind) {
+    case "docker-daemon": {
+      const { openDaemonImage: openDaemonImage2 } = await Promise.resolve().then(() => (init_daemon(), daemon_exports));
+      return openDaemonImage2({ ...source, reference: required2(source, source.reference) }, opts);
+    }
+    case "docker-archive":
+      return openDockerArchive({ ...source, path: required2(source, source.path) }, opts);
+    case "oci-archive":
+      return openOciArchive({ ...source, path: required2(source, source.path) }, opts);
+    case "oci":
+      return openOciLayout({ ...source, path: required2(source, source.path) }, opts);
+    case "docker": {
+      const { openRegistryImage: openRegistryImage2 } = await Promise.resolve().then(() => (init_registry_image(), registry_image_exports));
+      return openRegistryImage2({ ...source, reference: required2(source, source.reference) }, opts);
+    }
+  }
+}
+function required2(source, value) {
+  if (value === void 0 || value === "") {
+    const what = source.kind === "docker-daemon" || source.kind === "docker" ? "image" : "path";
+    throw new GateError("BAD_SOURCE_REF", `bad image source "${source.raw}": it names no ${what}`);
+  }
+  return value;
+}
+
+// src/sources/ref.ts
+init_import_meta_url();
+var import_node_fs5 = require("node:fs");
+init_errors3();
+var PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+var DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+var DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?|\\[[0-9a-fA-F:]+\\](?::[0-9]+)?)`;
+var NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
+var TAG = "[\\w][\\w.-]{0,127}";
+var DIGEST3 = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+var DOCKER_REFERENCE = new RegExp(`^${NAME}(?::${TAG})?(?:@${DIGEST3})?$`);
+var ARCHIVE_INDEX = /^@\d+$/;
+var OCI_REF_NAME = /^[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:\/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*$/;
+var PREFIXED = {
+  "docker-daemon:": "docker-daemon",
+  "docker-archive:": "docker-archive",
+  "oci-archive:": "oci-archive",
+  "oci:": "oci",
+  "docker://": "docker"
+};
+var UNSUPPORTED_TRANSPORTS = ["dir", "containers-storage", "ostree", "sif", "tarball"];
+var FORMS = "use docker-daemon:NAME[:TAG] (or a bare NAME[:TAG]), docker-archive:PATH[:REF], oci-archive:PATH[:REF], oci:DIR[:REF] or docker://HOST/REPO:TAG";
+function isDockerReference(s) {
+  return s.length <= 255 + 128 + 80 && DOCKER_REFERENCE.test(s);
+}
+function parseSourceRef(raw, exists = import_node_fs5.existsSync) {
+  const text3 = raw.trim();
+  if (text3 === "") throw badRef(raw, "the image source is empty");
+  for (const [prefix, kind] of Object.entries(PREFIXED)) {
+    if (!text3.startsWith(prefix)) continue;
+    const rest = text3.slice(prefix.length);
+    switch (kind) {
+      case "docker-daemon":
+      case "docker":
+        if (!isDockerReference(rest)) throw badRef(raw, `"${rest}" is not a valid image reference`);
+        return { raw, kind, reference: rest };
+      default:
+        return { raw, kind, ...splitPathAndReference(raw, kind, rest, exists) };
+    }
+  }
+  const transport = /^([a-z][a-z0-9-]*):/.exec(text3)?.[1];
+  if (transport && UNSUPPORTED_TRANSPORTS.includes(transport)) {
+    throw badRef(raw, `the "${transport}:" transport is not supported`);
+  }
+  if (!isDockerReference(text3)) throw badRef(raw, `"${text3}" is neither a known source form nor an image name`);
+  return { raw, kind: "docker-daemon", reference: text3 };
+}
+function splitPathAndReference(raw, kind, rest, exists) {
+  if (rest === "") throw badRef(raw, `${kind}: needs a path`);
+  if (exists(rest)) return { path: rest };
+  const validReference = kind === "docker-archive" ? isArchiveReference : isOciRefName;
+  const splits = [];
+  for (let i = rest.indexOf(":"); i > 0; i = rest.indexOf(":", i + 1)) {
+    const reference = rest.slice(i + 1);
+    if (validReference(reference)) splits.push({ path: rest.slice(0, i), reference });
+  }
+  const existing = splits.find((s) => exists(s.path));
+  if (existing) return existing;
+  if (splits.length > 0) return splits[0];
+  return { path: rest };
+}
+function isArchiveReference(s) {
+  return ARCHIVE_INDEX.test(s) || isDockerReference(s);
+}
+function isOciRefName(s) {
+  return s.length <= 512 && OCI_REF_NAME.test(s);
+}
+function badRef(raw, why) {
+  return new GateError("BAD_SOURCE_REF", `bad image source "${raw}": ${why}`, FORMS);
+}
+
 // src/engine/cached-layers.ts
 init_import_meta_url();
 var import_node_fs6 = require("node:fs");
 var import_node_path7 = require("node:path");
-
-// src/evidence/interests.ts
-init_import_meta_url();
 
 // src/layers/analyse-layer-at.ts
 init_import_meta_url();
@@ -95489,27 +96096,18 @@ var SECTION_HEADER_BYTES = 64;
 var ELFCLASS64 = 2;
 var ELFDATA2LSB = 1;
 var SHT_NULL = 0;
-var SHT_PROGBITS = 1;
 var SHT_NOBITS2 = 8;
-var SHF_ALLOC = 2;
-var SHF_EXECINSTR = 4;
 var MAX_SHSTRTAB_BYTES = 1 << 20;
 var MAX_READ = 1 << 20;
 var FIRST_SCAN_READ = 1024;
+var HEADER_READ = 256;
 var SIGNATURE_TAIL2 = 7;
 async function scanBinaryAt(readAt, size) {
   const { scanner, elf } = await scanAt(readAt, size, true);
-  if (!elf) return factsOf(scanner.split(void 0), void 0);
-  const relocatable = elf.table ? await relocatableAt(readAt, elf.table.header, elf.table.sections, size, elf.table.names) : await relocatableAtFromHeader(readAt, elf.head, size);
+  if (!elf) return binaryFacts(scanner, void 0, void 0);
+  const placement = elf.table ? await placementAt(readAt, elf.table.header, elf.table.sections, size, elf.table.names) : await placementAtFromHeader(readAt, elf.head, size);
   const dynamic = await dynamicAt(readAt, elf.head, size);
-  return factsOf(scanner.split(relocatable), dynamic);
-}
-function factsOf(split, dynamic) {
-  return {
-    ...split.registered && { gpuCode: split.registered },
-    ...split.relocatable && { relocatableGpuCode: split.relocatable },
-    ...dynamic && { dynamic }
-  };
+  return binaryFacts(scanner, placement, dynamic);
 }
 async function scanAt(readAt, size, locate) {
   const scanner = new FatbinScanner(size, { locate });
@@ -95528,6 +96126,7 @@ async function scanAt(readAt, size, locate) {
   }
   let pos = MAGIC_BYTES2;
   for (const section of sections) {
+    if (scanner.done()) break;
     if (section.start > pos) {
       scanner.gap(section.start - pos);
       pos = section.start;
@@ -95536,10 +96135,7 @@ async function scanAt(readAt, size, locate) {
   }
   return { scanner, ...elf && { elf } };
 }
-function isCandidate(name, type, flags) {
-  if (/fatbin/i.test(name) || /^\.l?(ro)?data/.test(name)) return true;
-  return type === SHT_PROGBITS && (flags & SHF_ALLOC) !== 0 && (flags & SHF_EXECINSTR) === 0;
-}
+var isCandidate = isFatbinCandidate;
 async function candidateSections(feeder, size) {
   if (size < ELF_HEADER_BYTES) return void 0;
   const eh = Buffer.from(await feeder.read(0, ELF_HEADER_BYTES));
@@ -95596,19 +96192,22 @@ var Feeder = class {
    */
   async feed(pos, end) {
     let scanRead = FIRST_SCAN_READ;
-    while (pos < this.size) {
+    let headerRead = HEADER_READ;
+    while (pos < this.size && !this.scanner.done()) {
       const skip = Math.min(this.scanner.skippable(), this.size - pos);
       if (skip > 0) {
         this.scanner.skip(skip);
         pos += skip;
         scanRead = FIRST_SCAN_READ;
+        headerRead = HEADER_READ;
         continue;
       }
       const header = this.scanner.headerLeft();
       if (header === 0 && pos >= end) break;
       let n;
       if (header > 0) {
-        n = header;
+        n = Math.max(header, Math.min(headerRead, end - pos));
+        headerRead = Math.min(2 * headerRead, MAX_READ);
       } else {
         n = Math.min(scanRead, end - pos);
         scanRead = Math.min(2 * scanRead, MAX_READ);
@@ -95681,7 +96280,7 @@ async function walk3(tar, layer, interest, limits, stats2) {
     if (plan) await readBody(reader2, collector, plan, pos, header.size);
     pos += skip;
   }
-  const endMarker = ended || await reader2.isZeroTail();
+  const endMarker = ended || headers.endsHere || await reader2.isZeroTail();
   const tarBytes = ended ? pos : tar.size;
   return collector.result(layer, tarBytes, { stopped: false, endMarker });
 }
@@ -95782,7 +96381,7 @@ async function readLayersThroughCache(image, opts) {
     cachedHistory = image.digest !== void 0 ? cache2.getHistory(image.digest) : void 0;
     if (cachedHistory === void 0) only = [layerKey(image.layers[image.layers.length - 1])];
   }
-  let reader2 = layerReader(opts, limits);
+  let reader2 = layerReader(opts, limits, evidenceInterest);
   let outcome = await image.readLayers(
     reader2.read,
     reader2.request({ ...only && { only }, ...cache2 && { aliases: { get: (name) => cache2.getAlias(name) } } })
@@ -95791,7 +96390,7 @@ async function readLayersThroughCache(image, opts) {
   let merged = merge3(outcome, found, keyOf2);
   if (merged.unanswered > 0) {
     cache2?.log.debug(`cache: ${merged.unanswered} layer(s) of ${image.source} passed unread under a stale export name; reading every layer`);
-    reader2 = layerReader(opts, limits);
+    reader2 = layerReader(opts, limits, evidenceInterest);
     outcome = await image.readLayers(reader2.read, reader2.request({}));
     merged = merge3(outcome, /* @__PURE__ */ new Map(), keyOf2);
   }
@@ -95807,7 +96406,16 @@ async function readLayersThroughCache(image, opts) {
     limits
   };
 }
-function layerReader(opts, limits) {
+async function readLayersFor(image, interest, opts) {
+  const reader2 = layerReader(opts, DEFAULT_LAYER_LIMITS, interest);
+  const outcome = await image.readLayers(reader2.read, reader2.request({}));
+  const results = outcome.layers.map((layer, i) => {
+    const result = outcome.results[i];
+    return result && namedLayer(result, layer);
+  });
+  return { results, bytesRead: reader2.bytes };
+}
+function layerReader(opts, limits, interest) {
   const counts = { layers: 0, bytes: 0, byOffset: { layers: 0, bytesRead: 0 } };
   const done = (result) => {
     counts.layers++;
@@ -95815,10 +96423,10 @@ function layerReader(opts, limits) {
     opts.onLayer?.(counts.layers, counts.bytes);
     return result;
   };
-  const read = async (layer, tar) => done(await analyseLayer(tar, layer.descriptor, evidenceInterest, limits));
+  const read = async (layer, tar) => done(await analyseLayer(tar, layer.descriptor, interest, limits));
   const seek = async (layer, tar) => {
     const stats2 = { bytesRead: 0 };
-    const result = await analyseLayerAt(tar, layer.descriptor, evidenceInterest, limits, stats2);
+    const result = await analyseLayerAt(tar, layer.descriptor, interest, limits, stats2);
     if (stats2.streamedBecause === void 0) {
       counts.byOffset.layers++;
       counts.byOffset.bytesRead += stats2.bytesRead;
@@ -95844,8 +96452,8 @@ function merge3(outcome, cached2, keyOf2) {
   let unanswered = 0;
   outcome.layers.forEach((layer, i) => {
     const fresh = outcome.results[i];
-    const key = keyOf2(layer, i);
-    const analysis = fresh ?? (key !== void 0 ? cached2.get(key) : void 0);
+    const key2 = keyOf2(layer, i);
+    const analysis = fresh ?? (key2 !== void 0 ? cached2.get(key2) : void 0);
     if (analysis === void 0) unanswered++;
     else {
       if (fresh === void 0) fromCache++;
@@ -95860,8 +96468,8 @@ function remember(cache2, image, outcome, cached2, keyOf2) {
     const analysis = outcome.results[i];
     if (analysis === void 0) return;
     fresh++;
-    const key = keyOf2(layer, i);
-    if (key !== void 0 && !cached2.has(key)) cache2.put(key, namedLayer(analysis, layer));
+    const key2 = keyOf2(layer, i);
+    if (key2 !== void 0 && !cached2.has(key2)) cache2.put(key2, namedLayer(analysis, layer));
     if (layer.exportName !== void 0 && layer.diffId !== void 0 && layer.exportName !== layer.diffId) cache2.putAlias(layer.exportName, layer.diffId);
   });
   if (fresh > 0 && image.digest !== void 0) cache2.putHistory(image.digest, outcome.config.history);
@@ -95911,6 +96519,69 @@ function identity2(path) {
   }
 }
 
+// src/engine/link-targets.ts
+init_import_meta_url();
+var MAX_LINK_TARGETS = 1e4;
+function unreadLinkTargets(view, interest) {
+  const byPath = /* @__PURE__ */ new Map();
+  let over = 0;
+  for (const entry of view.entries()) {
+    if (entry.type !== "symlink" && entry.type !== "hardlink") continue;
+    if (!interest(entry.path, 0)) continue;
+    const held = view.resolve(entry.path);
+    let real;
+    if (held?.type === "dir") continue;
+    if (held?.type === "file") {
+      if (!asksMore(interest(entry.path, held.size), interest(held.path, held.size))) continue;
+      real = held.path;
+    } else {
+      const end = held?.type === "hardlink" ? held.linkTarget : entry.type === "hardlink" ? entry.linkTarget : entry.path;
+      real = end === void 0 ? void 0 : view.realpath?.(end);
+      if (real === void 0 || real === "" || interest(real, 0)) continue;
+    }
+    if (byPath.has(real)) continue;
+    if (byPath.size >= MAX_LINK_TARGETS) over++;
+    else byPath.set(real, entry.path);
+  }
+  const findings = over ? [
+    {
+      code: "LIMIT_LINK_TARGETS",
+      severity: "error",
+      message: `${over} more links lead to files with names no detector reads; only the first ${MAX_LINK_TARGETS} were read, so CUDA libraries may be missed`
+    }
+  ] : [];
+  return { byPath, findings };
+}
+function linkTargetInterest(targets, interest) {
+  return (path, size) => {
+    const link = targets.byPath.get(path);
+    if (link === void 0) return void 0;
+    const a = interest(link, size) ?? {};
+    const b = interest(path, size) ?? {};
+    const content = Math.max(a.content ?? 0, b.content ?? 0);
+    return { ...content > 0 && { content }, ...(a.scan ?? b.scan) && { scan: a.scan ?? b.scan } };
+  };
+}
+function asksMore(link, own2) {
+  return (link?.content ?? 0) > (own2?.content ?? 0) || link?.scan !== void 0 && own2?.scan === void 0;
+}
+function withLinkTargets(first, second) {
+  return first.map((result, i) => {
+    const more2 = second[i];
+    if (!more2) return result;
+    const files = new Map(more2.entries.filter((e) => e.type === "file").map((e) => [e.path, e]));
+    if (!files.size) return result;
+    const entries = result.entries.map((e) => {
+      const better = e.type === "file" ? files.get(e.path) : void 0;
+      if (better) files.delete(e.path);
+      return better ?? e;
+    });
+    const known = new Set(result.findings.map((f) => `${f.code}\0${f.message}`));
+    const findings = more2.findings.filter((f) => !known.has(`${f.code}\0${f.message}`));
+    return { ...result, entries: [...files.values(), ...entries], findings: [...result.findings, ...findings] };
+  });
+}
+
 // src/engine/check.ts
 var NO_LAYERS = Object.freeze({
   code: "NO_LAYERS",
@@ -95947,7 +96618,7 @@ async function analyseImage(source, opts) {
     jobs: opts.jobs,
     onLayer: (layer, bytes) => opts.onProgress?.({ image: source, phase: "layer", layer, layers: image.layers.length, bytes })
   });
-  const view = mergeLayers(read.results, read.config.history);
+  const view = await withLinkTargetsRead(image, read, opts);
   const detected = detectEvidence(read.config, view, opts.matrix);
   const findings = [
     ...mode === "config" ? [{ ...FILES_NOT_READ }] : [],
@@ -96017,6 +96688,17 @@ async function analyseImage(source, opts) {
     }
   };
 }
+async function withLinkTargetsRead(image, read, opts) {
+  const view = mergeLayers(read.results, read.config.history);
+  if (read.results.length === 0) return view;
+  const targets = unreadLinkTargets(view, evidenceInterest);
+  if (targets.byPath.size === 0) return view;
+  const second = await readLayersFor(image, linkTargetInterest(targets, evidenceInterest), opts);
+  read.bytesRead += second.bytesRead;
+  const merged = mergeLayers(withLinkTargets(read.results, second.results), read.config.history);
+  merged.findings.push(...targets.findings);
+  return merged;
+}
 function pruneCache2(cache2) {
   if (!cache2) return;
   try {
@@ -96024,6 +96706,44 @@ function pruneCache2(cache2) {
   } catch (err) {
     cache2.log.debug(`cache: pruning ${cache2.dir} failed: ${messageOf(err)}`);
   }
+}
+
+// src/engine/baseline.ts
+async function compareWithBaselines(report, baselines, opts) {
+  const cmp2 = { pairs: [], results: [], changes: [], missing: [] };
+  const warnings = [];
+  const judged = /* @__PURE__ */ new Set();
+  for (const [i, img] of report.images.entries()) {
+    const baseline = baselines[i];
+    if (baseline === void 0) break;
+    let analysed;
+    try {
+      analysed = await analyseImage(baseline, opts);
+    } catch (e) {
+      const message = oneLine(e);
+      cmp2.missing.push({ image: img.source, baseline, message });
+      warnings.push(`the baseline image ${baseline} (for ${img.source}) could not be read, so ${img.source} is judged as a new image: ${message}`);
+      continue;
+    }
+    cmp2.pairs.push({ image: img.source, baseline });
+    cmp2.changes.push(...diffImages(analysed.image, img));
+    if (judged.has(baseline)) continue;
+    judged.add(baseline);
+    for (const target of opts.targets) {
+      cmp2.results.push(judge({ image: baseline, requirement: analysed.requirement, target, policy: opts.policy }, opts.matrix));
+    }
+  }
+  if (baselines.length > report.images.length) {
+    const extra = baselines.slice(report.images.length);
+    warnings.push(
+      `${extra.length} baseline image(s) have no image to pair with (baselines pair by position with the images) and were not read: ${extra.join(", ")}`
+    );
+  }
+  return { report: withBaselines(report, cmp2), warnings };
+}
+function oneLine(e) {
+  if (isGateError(e)) return e.toLine();
+  return sanitizeControl(messageOf(e).replace(/\s*[\r\n\u2028\u2029]+\s*/g, " "), { as: "escape" });
 }
 
 // src/matrix/load.ts
@@ -96147,7 +96867,7 @@ var rowSchemas = /* @__PURE__ */ new WeakMap();
 function buildRowSchema(spec) {
   const known = Object.keys(spec.fields);
   const row = external_exports.strictObject(spec.fields, {
-    error: (iss) => iss.code === "unrecognized_keys" ? sayPerKey(iss.keys, (key) => `unknown field "${key}" (known: ${known.join(", ")})`) : say("is not a mapping of fields")
+    error: (iss) => iss.code === "unrecognized_keys" ? sayPerKey(iss.keys, (key2) => `unknown field "${key2}" (known: ${known.join(", ")})`) : say("is not a mapping of fields")
   });
   return row.superRefine(
     (value, ctx) => {
@@ -96172,7 +96892,7 @@ var META = external_exports.strictObject(
     note: text.optional()
   },
   {
-    error: (iss) => iss.code === "unrecognized_keys" ? sayPerKey(iss.keys, (key) => `unknown field "${key}" (known: version, date, note)`) : say("expected a mapping with version, date, note")
+    error: (iss) => iss.code === "unrecognized_keys" ? sayPerKey(iss.keys, (key2) => `unknown field "${key2}" (known: version, date, note)`) : say("expected a mapping with version, date, note")
   }
 );
 var TOOLKITS = table({
@@ -96471,9 +97191,9 @@ var SOURCES = external_exports.record(
   { error: (iss) => iss.code === "invalid_key" ? void 0 : say('"sources" must map short keys to source texts') }
 );
 function fileSchema(tables, opts = {}) {
-  const key = `${tables.map((t) => t.list).join()}${opts.overrides ? " overrides" : ""}`;
-  let schema = fileSchemas.get(key);
-  if (!schema) fileSchemas.set(key, schema = buildFileSchema(tables, opts));
+  const key2 = `${tables.map((t) => t.list).join()}${opts.overrides ? " overrides" : ""}`;
+  let schema = fileSchemas.get(key2);
+  if (!schema) fileSchemas.set(key2, schema = buildFileSchema(tables, opts));
   return schema;
 }
 var fileSchemas = /* @__PURE__ */ new Map();
@@ -96488,9 +97208,9 @@ function buildFileSchema(tables, opts) {
   return external_exports.strictObject(shape, {
     error: (iss) => {
       if (iss.code === "unrecognized_keys") {
-        return sayPerKey(iss.keys, (key) => {
-          const hint = opts.overrides && (key === "meta" || key === "version") ? " (the matrix version and date are not overridden)" : "";
-          return `unknown top-level key "${key}"${hint} (expected ${expected})`;
+        return sayPerKey(iss.keys, (key2) => {
+          const hint = opts.overrides && (key2 === "meta" || key2 === "version") ? " (the matrix version and date are not overridden)" : "";
+          return `unknown top-level key "${key2}"${hint} (expected ${expected})`;
         });
       }
       return say(
@@ -96527,8 +97247,8 @@ function readYamlFile(absPath, display) {
   const { doc, lineCounter } = parseYaml(src);
   if (doc.errors.length) {
     const err = doc.errors[0];
-    const line = lineCounter.linePos(err.pos[0]).line;
-    return { ok: false, problem: `${display}:${line}: YAML syntax error: ${err.message.split("\n")[0]}` };
+    const line2 = lineCounter.linePos(err.pos[0]).line;
+    return { ok: false, problem: `${display}:${line2}: YAML syntax error: ${err.message.split("\n")[0]}` };
   }
   let data;
   try {
@@ -96693,9 +97413,9 @@ function checkTop(file2, tables, problems, opts = {}) {
   if (!isMapping(file2.data)) return void 0;
   const sources = {};
   if (isMapping(file2.data.sources)) {
-    for (const [key, text3] of Object.entries(file2.data.sources)) {
+    for (const [key2, text3] of Object.entries(file2.data.sources)) {
       const value = SOURCES.valueType.safeParse(text3);
-      if (SOURCES.keyType.safeParse(key).success && value.success) sources[key] = value.data;
+      if (SOURCES.keyType.safeParse(key2).success && value.success) sources[key2] = value.data;
     }
   }
   return sources;
@@ -96784,10 +97504,10 @@ function frameworkRangesDisjoint(rows, problems) {
 function unique(rows, keys, field2, problems) {
   const seen = /* @__PURE__ */ new Map();
   for (const { row, at: at2 } of rows) {
-    for (const key of new Set(keys(row))) {
-      const first = seen.get(key);
-      if (first !== void 0) problems.push(`${at2(field2)}: ${field2} "${key}" repeats ${first()}`);
-      else seen.set(key, at2);
+    for (const key2 of new Set(keys(row))) {
+      const first = seen.get(key2);
+      if (first !== void 0) problems.push(`${at2(field2)}: ${field2} "${key2}" repeats ${first()}`);
+      else seen.set(key2, at2);
     }
   }
 }
@@ -96884,16 +97604,16 @@ function mergeOverrides(files, tables, problems) {
       for (const o of earlier) applied.splice(applied.indexOf(o), 1);
       const seen = /* @__PURE__ */ new Set();
       for (const c of checked) {
-        const key = rowKey(spec, c.row);
-        if (seen.has(key) && spec.list === "toolkitArchs") continue;
-        seen.add(key);
+        const key2 = rowKey(spec, c.row);
+        if (seen.has(key2) && spec.list === "toolkitArchs") continue;
+        seen.add(key2);
         applied.push({
           file: display,
           table: spec.list,
           id: rowLabel(spec, c.row),
-          action: shipped.get(spec)?.has(key) ? "replaced" : "added",
+          action: shipped.get(spec)?.has(key2) ? "replaced" : "added",
           source: c.row.source,
-          key
+          key: key2
         });
       }
     }
@@ -96969,7 +97689,7 @@ function closedMapping(shape, what, notAMapping, fix, allowed = Object.keys(shap
   return external_exports.strictObject(shape, {
     error: (iss) => iss.code === "unrecognized_keys" ? sayPerKey(
       iss.keys,
-      (key) => `unknown key "${keyText(key)}" in ${what(iss.path)}`,
+      (key2) => `unknown key "${keyText(key2)}" in ${what(iss.path)}`,
       () => `allowed keys: ${allowed.join(", ")}`
     ) : say(notAMapping(iss.path), fix(iss.path))
   });
@@ -97054,10 +97774,10 @@ function parseTargets(text3, file2, matrixOrFor) {
   };
   if (doc.errors.length) {
     const e = doc.errors[0];
-    const line = e.pos?.[0] !== void 0 ? lines.linePos(e.pos[0]).line : void 0;
+    const line2 = e.pos?.[0] !== void 0 ? lines.linePos(e.pos[0]).line : void 0;
     throw new GateError(
       "BAD_TARGETS",
-      `${line ? `${file2}:${line}` : file2}: not valid YAML: ${e.message.split("\n")[0]}`,
+      `${line2 ? `${file2}:${line2}` : file2}: not valid YAML: ${e.message.split("\n")[0]}`,
       "fix the YAML syntax (indentation, unclosed brackets or quotes)"
     );
   }
@@ -97138,8 +97858,8 @@ function keyOf(node2) {
   if ((0, import_yaml2.isScalar)(node2)) return scalarText(node2) ?? "";
   return `\0${node2 === null ? "" : String(node2)}`;
 }
-function keyText(key) {
-  return key.startsWith("\0") ? key.slice(1) : key;
+function keyText(key2) {
+  return key2.startsWith("\0") ? key2.slice(1) : key2;
 }
 function scalarText(node2) {
   const v = (0, import_yaml2.isScalar)(node2) ? node2.value : void 0;
@@ -97156,13 +97876,13 @@ function firstDuplicateKey(root) {
     } else if ((0, import_yaml2.isMap)(node2)) {
       const seen = /* @__PURE__ */ new Map();
       for (const pair of node2.items) {
-        const key = pair.key;
-        if (key !== null) {
-          const id = (0, import_yaml2.isScalar)(key) ? key.value : key;
+        const key2 = pair.key;
+        if (key2 !== null) {
+          const id = (0, import_yaml2.isScalar)(key2) ? key2.value : key2;
           const first = seen.get(id);
-          if (first === void 0) seen.set(id, key);
-          else if (!found || offset(key) < offset(found.key)) found = { key, first };
-          stack.push(key);
+          if (first === void 0) seen.set(id, key2);
+          else if (!found || offset(key2) < offset(found.key)) found = { key: key2, first };
+          stack.push(key2);
         }
         stack.push(pair.value);
       }
@@ -97172,21 +97892,21 @@ function firstDuplicateKey(root) {
 }
 function nodeAt(from, path, which = "value") {
   let node2 = (0, import_yaml2.isDocument)(from) ? from.contents : from;
-  let key;
+  let key2;
   for (const step of path) {
     if ((0, import_yaml2.isMap)(node2)) {
       const pair = node2.items.find((p) => keyOf(p.key) === String(step));
       if (!pair) return void 0;
-      key = pair.key;
+      key2 = pair.key;
       node2 = pair.value;
     } else if ((0, import_yaml2.isSeq)(node2) && typeof step === "number") {
-      key = void 0;
+      key2 = void 0;
       node2 = node2.items[step];
     } else {
       return void 0;
     }
   }
-  return (which === "key" ? key : node2 ?? key) ?? void 0;
+  return (which === "key" ? key2 : node2 ?? key2) ?? void 0;
 }
 function problemNode(doc, problem) {
   if (problem.code === "unrecognized_keys" || problem.code === "invalid_key") return nodeAt(doc, problem.path, "key");
@@ -97268,8 +97988,8 @@ async function probeHost(deps = {}) {
 }
 function parseQueryGpu(out) {
   const gpus = [];
-  for (const line of out.split("\n")) {
-    const parts = line.split(",").map((s) => s.trim());
+  for (const line2 of out.split("\n")) {
+    const parts = line2.split(",").map((s) => s.trim());
     if (parts.length < 2 || !isDriverVersion(parts[0])) continue;
     const cc = parts[2] && /^\d+\.\d+$/.test(parts[2]) ? parts[2] : void 0;
     gpus.push({ driver: parts[0], name: parts[1], computeCapability: cc });
@@ -97326,6 +98046,7 @@ var USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --driver VER [--
                        [--no-cuda pass|warn|fail] [--platform OS/ARCH] [--quiet]
                        [--scan full|config] [--cache-dir DIR | --no-cache] [--insecure-registry HOST]...
                        [--jobs N] [--no-seek] [--matrix-overrides FILE]
+                       [--baseline SOURCE]... [--fail-on-new]
 
 SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at DOCKER_HOST
          docker-archive:PATH[:REF]                docker save / podman save tar
@@ -97351,7 +98072,12 @@ an archive or layout at once (default: the CPU count, at most 8).
 --matrix-overrides FILE merges your own matrix rows (same tables and fields as matrix/*.yaml, each with source:)
 over the shipped matrix: a new CUDA release, GPU or driver branch before cuda-gate ships it; a row with a shipped
 row's id replaces it. A targets file may name one too (matrix-overrides: PATH); this flag's rows win over its.
-Exit codes: 0 gate passed, 1 gate failed (a result at or above --fail-on), 2 bad input or unreadable image.`;
+--baseline SOURCE (once per image, paired by position with the SOURCEs) judges the base branch's image too: the
+report says which verdicts change (transitions) and what the change does to the CUDA stack; a baseline that cannot
+be read is a warning and its image is judged as new. --fail-on-new then fails the gate only on results worse than
+their baseline (a result that already failed there and still fails does not): adopting the gate with known failures.
+Exit codes: 0 gate passed, 1 gate failed (a result at or above --fail-on; with --fail-on-new, a result worse than its
+baseline and at or above --fail-on), 2 bad input or unreadable image (an unreadable --baseline is only a warning).`;
 function parseCliArgs(argv) {
   if (argv.length === 0 || argv[0] === "help" || argv[0] === "--help" || argv[0] === "-h") return { command: "help" };
   if (argv[0] === "--version" || argv[0] === "version") return { command: "version" };
@@ -97385,7 +98111,9 @@ function parseCliArgs(argv) {
         "insecure-registry": { type: "string", multiple: true },
         jobs: { type: "string", short: "j" },
         "no-seek": { type: "boolean", default: false },
-        "matrix-overrides": { type: "string", multiple: true }
+        "matrix-overrides": { type: "string", multiple: true },
+        baseline: { type: "string", multiple: true },
+        "fail-on-new": { type: "boolean", default: false }
       }
     });
   } catch (e) {
@@ -97407,7 +98135,8 @@ var CHECK_FLAG_SET = external_exports.looseObject({
   "forward-compat": external_exports.boolean().optional(),
   runtime: external_exports.string().optional(),
   "cache-dir": external_exports.string().optional(),
-  "no-cache": external_exports.boolean().optional()
+  "no-cache": external_exports.boolean().optional(),
+  baseline: external_exports.array(external_exports.string()).optional()
 }).superRefine((v, ctx) => {
   if (v.targets && v.driver) ctx.addIssue(relation("--targets and --driver are exclusive", "use a targets file for several targets, or --driver for one"));
   if ((v.gpu || v["forward-compat"]) && !v.driver) ctx.addIssue(relation("--gpu and --forward-compat need --driver", "e.g. --driver 535.104.05 --gpu A100"));
@@ -97415,6 +98144,14 @@ var CHECK_FLAG_SET = external_exports.looseObject({
     ctx.addIssue(relation("--runtime needs --driver", "e.g. --driver 535.104.05 --runtime cdi; a targets file states it per target (runtime: cdi)"));
   }
   if (v["cache-dir"] !== void 0 && v["no-cache"]) ctx.addIssue(relation("--cache-dir and --no-cache are exclusive", "give one of them"));
+  if (v.baseline && v.baseline.length > v.sources.length) {
+    ctx.addIssue(
+      relation(
+        `${v.baseline.length} --baseline images for ${v.sources.length} image(s)`,
+        "give at most one --baseline per image, in the order of the images (an image without one is judged as new)"
+      )
+    );
+  }
 });
 var isJobs = (text3) => Number.isInteger(Number(text3)) && Number(text3) >= 1 && Number(text3) <= 64;
 var CHECK_FLAG_VALUES = external_exports.object({
@@ -97443,7 +98180,9 @@ var CHECK_FLAG_VALUES = external_exports.object({
   "matrix-overrides": external_exports.array(
     external_exports.string().refine((f) => f.trim() !== "", { error: () => say("--matrix-overrides is empty", "e.g. --matrix-overrides .github/cuda-matrix-overrides.yml") })
   ).default([]),
-  "cache-dir": external_exports.string().min(1, { error: () => say("--cache-dir is empty", "e.g. --cache-dir .cache/cuda-gate") }).optional()
+  "cache-dir": external_exports.string().min(1, { error: () => say("--cache-dir is empty", "e.g. --cache-dir .cache/cuda-gate") }).optional(),
+  baseline: external_exports.array(external_exports.string().refine((s) => s.trim() !== "", { error: () => say("--baseline is empty", "e.g. --baseline docker-archive:base.tar") })).default([]),
+  "fail-on-new": external_exports.boolean()
 }).transform((v) => ({
   command: "check",
   sources: v.sources,
@@ -97456,6 +98195,8 @@ var CHECK_FLAG_VALUES = external_exports.object({
   output: v.output,
   failOn: v["fail-on"],
   noCuda: v["no-cuda"],
+  baselines: v.baseline,
+  failOnNew: v["fail-on-new"],
   platform: v.platform,
   quiet: v.quiet,
   matrixDir: v.matrix,
@@ -97497,103 +98238,22 @@ init_import_meta_url();
 // src/report/cells.ts
 init_import_meta_url();
 function indexResults(report) {
-  const byImage = /* @__PURE__ */ new Map();
+  const byImage2 = /* @__PURE__ */ new Map();
   const lists = /* @__PURE__ */ new Map();
   for (const r of report.results) {
-    let cells = byImage.get(r.image);
+    let cells = byImage2.get(r.image);
     if (!cells) {
       cells = /* @__PURE__ */ new Map();
-      byImage.set(r.image, cells);
+      byImage2.set(r.image, cells);
       lists.set(r.image, []);
     }
     if (!cells.has(r.target)) cells.set(r.target, r);
     lists.get(r.image).push(r);
   }
   return {
-    cell: (image, target) => byImage.get(image)?.get(target),
+    cell: (image, target) => byImage2.get(image)?.get(target),
     ofImage: (image) => lists.get(image) ?? []
   };
-}
-
-// src/report/diff.ts
-init_import_meta_url();
-
-// src/report/escape.ts
-init_import_meta_url();
-init_control_chars();
-var MD_SPECIAL = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-  "|": "&#124;",
-  "`": "&#96;",
-  "*": "&#42;",
-  _: "&#95;",
-  "[": "&#91;",
-  "]": "&#93;",
-  "\\": "&#92;",
-  "#": "&#35;",
-  "!": "&#33;",
-  "~": "&#126;",
-  "@": "&#64;",
-  ":": "&#58;"
-};
-function md(s) {
-  if (s === void 0) return "";
-  return stripControl(String(s)).replace(/[\r\n\t]+/g, " ").replace(/[&<>"'|`*_[\]\\#!~@:]/g, (c) => MD_SPECIAL[c]);
-}
-function mdCode(s) {
-  return s === void 0 || s === "" ? "" : `<code>${md(s)}</code>`;
-}
-function term(s) {
-  if (s === void 0) return "";
-  return sanitizeControl(String(s), { as: "escape", keep: "	" });
-}
-function stripControl(s) {
-  return sanitizeControl(s, { as: "strip", keep: "	\n\r", lineSeparators: false });
-}
-
-// src/report/diff.ts
-var COMPONENT_NAMES = {
-  ...Object.fromEntries(CUDA_COMPONENTS.filter((c) => c.kind !== "cudart").map((c) => [c.kind, c.name])),
-  "pip-package": "pip package",
-  "driver-lib": "the driver's own libcuda"
-};
-var CHANGE_MARK = { worse: "\u2B06\uFE0F", better: "\u2B07\uFE0F", neutral: "\u2194\uFE0F" };
-var MAX_LISTED = 25;
-function renderChanges(changes) {
-  if (!changes.length) return "";
-  const byImage = /* @__PURE__ */ new Map();
-  for (const c of changes) byImage.set(c.image, [...byImage.get(c.image) ?? [], c]);
-  const lines = [];
-  const grouped2 = byImage.size > 1;
-  for (const [image, list2] of byImage) {
-    const indent = grouped2 ? "  " : "";
-    if (grouped2) lines.push(`- ${mdCode(image)} (against ${mdCode(list2[0].baseline)})`);
-    for (const c of list2.slice(0, MAX_LISTED)) lines.push(`${indent}- ${CHANGE_MARK[c.direction]} ${md(c.text)}`);
-    if (list2.length > MAX_LISTED) lines.push(`${indent}- \u2026 and ${list2.length - MAX_LISTED} more (see the JSON report)`);
-  }
-  if (!grouped2) {
-    const only = changes[0];
-    lines.unshift(`${mdCode(only.image)} against ${mdCode(only.baseline)}:`, "");
-  }
-  lines.push("", `<sub>${CHANGE_MARK.worse} harder to deploy \xB7 ${CHANGE_MARK.better} easier \xB7 ${CHANGE_MARK.neutral} neither</sub>`);
-  return lines.join("\n");
-}
-function changeLines(changes) {
-  const mark = { worse: "+", better: "-", neutral: "~" };
-  const lines = [];
-  let image;
-  for (const c of changes) {
-    if (c.image !== image) {
-      image = c.image;
-      lines.push(`${c.image} (against ${c.baseline}):`);
-    }
-    lines.push(`  ${mark[c.direction]} ${c.text}`);
-  }
-  return lines;
 }
 
 // src/report/overrides-note.ts
@@ -97628,6 +98288,7 @@ function renderMarkdown(report, opts = {}) {
     ...notesSection(report),
     ...overridesSection(report),
     ...scanNoteSection(report),
+    ...renderTransitionsMarkdown(report),
     ...changesSection(report),
     verdictTable(report),
     ""
@@ -97753,12 +98414,12 @@ function mergeReports(inputs, opts = {}) {
     for (const t of report.targets) if (!targetName.has(t.name)) targetName.set(t.name, targets.add(t, from));
     for (const r of report.results) {
       const merged = { ...r, image: imageName.get(r.image) ?? r.image, target: targetName.get(r.target) ?? r.target };
-      const key = `${merged.image}\0${merged.target}`;
-      const earlier = results.get(key);
-      if (!earlier) results.set(key, merged);
+      const key2 = `${merged.image}\0${merged.target}`;
+      const earlier = results.get(key2);
+      if (!earlier) results.set(key2, merged);
       else if (earlier.verdict !== merged.verdict) {
         notes.add(`${merged.image} on ${merged.target} is ${earlier.verdict} in one report and ${merged.verdict} in ${name}: the worse verdict counts`);
-        if (verdictRank(merged.verdict) > verdictRank(earlier.verdict)) results.set(key, merged);
+        if (verdictRank(merged.verdict) > verdictRank(earlier.verdict)) results.set(key2, merged);
       }
     }
     for (const c of report.changes ?? []) {
@@ -97860,8 +98521,8 @@ var TargetColumns = class {
   }
 };
 function sameTarget(a, b) {
-  const key = (t) => [t.driver, t.gpu?.computeCapability ?? "", t.gpu?.name ?? t.gpu?.input ?? "", t.forwardCompat, t.os].join("\0");
-  return key(a) === key(b);
+  const key2 = (t) => [t.driver, t.gpu?.computeCapability ?? "", t.gpu?.name ?? t.gpu?.input ?? "", t.forwardCompat, t.os].join("\0");
+  return key2(a) === key2(b);
 }
 function describeTarget(t) {
   return `driver ${t.driver}${t.gpu ? `, GPU ${t.gpu.input}` : ""}${t.forwardCompat ? ", forward-compat" : ""}${t.os !== "linux" ? `, ${t.os}` : ""}`;
@@ -98032,7 +98693,7 @@ function parseReport(text3, name) {
 init_import_meta_url();
 init_control_chars();
 var MARK = { pass: "pass", caveat: "CAVEAT", fail: "FAIL" };
-var ICON = { pass: "\u2713", caveat: "!", fail: "\u2717" };
+var ICON2 = { pass: "\u2713", caveat: "!", fail: "\u2717" };
 function renderText(report, opts = {}) {
   const out = [];
   const merged = report.mergedFrom ? ` \xB7 merged from ${report.mergedFrom.length} report${report.mergedFrom.length > 1 ? "s" : ""}` : "";
@@ -98063,7 +98724,7 @@ function renderText(report, opts = {}) {
     if (!withReasons.length) out.push("  runs on every target");
     for (const r of withReasons) {
       for (const reason of r.reasons) {
-        out.push(`  ${ICON[reason.verdict]} ${term(r.target)}: ${term(reason.code)}`);
+        out.push(`  ${ICON2[reason.verdict]} ${term(r.target)}: ${term(reason.code)}`);
         out.push(...wrap(term(reason.message), 4));
         if (reason.remedy) out.push(...wrap(`fix: ${term(reason.remedy)}`, 4));
       }
@@ -98101,14 +98762,14 @@ function table2(rows) {
 function wrap(text3, indent, width = 110) {
   const words = text3.split(" ");
   const lines = [];
-  let line = "";
+  let line2 = "";
   for (const w of words) {
-    if (line && line.length + w.length + 1 > width - indent) {
-      lines.push(line);
-      line = w;
-    } else line = line ? `${line} ${w}` : w;
+    if (line2 && line2.length + w.length + 1 > width - indent) {
+      lines.push(line2);
+      line2 = w;
+    } else line2 = line2 ? `${line2} ${w}` : w;
   }
-  if (line) lines.push(line);
+  if (line2) lines.push(line2);
   return lines.map((l) => " ".repeat(indent) + l);
 }
 
@@ -98190,8 +98851,8 @@ async function run(argv, io = { out: process.stdout, err: process.stderr }) {
     return 2;
   }
 }
-function say2(err, line) {
-  err.write(`${inertToRunner(sanitizeControl(line, { as: "escape" }))}
+function say2(err, line2) {
+  err.write(`${inertToRunner(sanitizeControl(line2, { as: "escape" }))}
 `);
 }
 async function check3(args, io) {
@@ -98224,24 +98885,23 @@ async function check3(args, io) {
   }
   if (args.failOn) policy.failOn = args.failOn;
   if (args.noCuda) policy.noCuda = args.noCuda;
+  if (args.failOnNew) policy.failOnNew = true;
   const platform = args.platform ? parsePlatform(args.platform) : void 0;
   const progress = !args.quiet && io.err.isTTY ? progressPrinter(io.err) : void 0;
   const cache2 = cacheFor(args, io);
   const registry2 = { insecure: args.insecureRegistries, token: process.env.GITHUB_TOKEN || void 0 };
-  const report = await checkImages({
-    sources: args.sources,
-    targets,
-    policy,
-    matrix,
-    platform,
-    onProgress: progress,
-    scan: args.scan,
-    cache: cache2,
-    registry: registry2,
-    seek: !args.noSeek,
-    jobs: args.jobs
-  });
+  const scan = { targets, policy, matrix, platform, onProgress: progress, scan: args.scan, cache: cache2, registry: registry2, seek: !args.noSeek, jobs: args.jobs };
+  let report = await checkImages({ sources: args.sources, ...scan });
+  const warnings = [];
+  if (args.baselines.length) {
+    const compared2 = await compareWithBaselines(report, args.baselines, scan);
+    warnings.push(...compared2.warnings);
+    report = compared2.report;
+  } else if (policy.failOnNew) {
+    warnings.push("--fail-on-new has no effect without --baseline: every image is new, and the gate fails as --fail-on says");
+  }
   progress?.({ image: "", phase: "done" });
+  for (const w of warnings) say2(io.err, `cuda-gate: warning: ${w}`);
   const text3 = renderReport(report, args.format);
   if (args.output) (0, import_node_fs13.writeFileSync)(args.output, text3);
   else io.out.write(text3);

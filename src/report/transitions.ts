@@ -22,8 +22,12 @@ const ICON: Record<Verdict, string> = { pass: '✅', caveat: '⚠️', fail: '�
 
 const key = (image: string, target: string) => `${image}\u0000${target}`;
 
-/** The reason that decides a result: its first reason with the result's verdict (none for a pass without reasons). */
+/**
+ * The reason that decides a result: its first reason with the result's verdict. None for a pass: a pass's reasons
+ * are remarks (DRIVER_BRANCH_EOL), and "fail → pass (DRIVER_BRANCH_EOL)" would name one as the cause.
+ */
 export function decisiveCode(result: Result): string | undefined {
+  if (result.verdict === 'pass') return undefined;
   return result.reasons.find((r) => r.verdict === result.verdict)?.code;
 }
 

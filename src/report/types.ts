@@ -98,7 +98,7 @@ export interface Transition {
   from: Verdict;
   /** the current image's verdict */
   to: Verdict;
-  /** the decisive reason code of the new verdict: its first reason with that verdict (none for a plain pass) */
+  /** the decisive reason code of the new verdict: its first reason with that verdict (none when the new verdict is pass) */
   code?: string;
 }
 
