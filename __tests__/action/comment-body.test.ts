@@ -54,14 +54,29 @@ describe('markerFor', () => {
 });
 
 describe('renderCommentBody', () => {
-  test('the marker is the first line, then the same markdown as the summary', () => {
-    const body = renderCommentBody(base, { key: 'fleet', runUrl: RUN });
-    expect(body.split('\n')[0]).toBe(markerFor('fleet'));
-    expect(body.split('\n')[1]).toMatch(/^### ❌ cuda-gate: 1 failing/);
-    expect(body).toContain('<details open>');
+  test('the marker is the first line; the headline says what breaks; failures, then caveats, then the table; the rest folded', () => {
+    const body = renderCommentBody(base, { key: 'fleet', runUrl: RUN, commit: '0123456789abcdef0123' });
+    const lines = body.split('\n');
+    expect(lines[0]).toBe(markerFor('fleet'));
+    expect(lines[1]).toBe('### ❌ <code>cuda12.4-app.tar</code> will not run on <code>edge-t4</code>');
+    const at = (s: string) => body.indexOf(s);
+    expect(at('**Fails** (1)')).toBeGreaterThan(0);
+    expect(at('**Fails** (1)')).toBeLessThan(at('**Caveats** (1)'));
+    expect(at('**Caveats** (1)')).toBeLessThan(at('| Image |'));
+    expect(at('| Image |')).toBeLessThan(at('<details>'));
+    expect(body).not.toContain('<details open>');
+    // the one fix that works first: an upgrade to the minor-version floor, never a switch that cannot help
+    expect(body).toMatch(
+      /- ❌ \*\*edge-t4\*\* — CUDA 12\.4\.1 needs driver ≥ 525\.60\.13; the host has 470\.82\.01 \(CUDA 11\.4\)<br>\*\*Fix:\*\* upgrade the host driver/,
+    );
+    expect(body).not.toMatch(/\*\*Fix:\*\* set NVIDIA_DISABLE_REQUIRE/);
+    // the end-of-life notes of passing targets are details, not headlines
+    expect(body.slice(0, at('<details>'))).not.toContain('BRANCH&#95;EOL');
+    expect(body).toContain('commit <code>0123456789ab</code>');
+    expect(body).toContain(`<a href="${RUN}">run</a>`);
   });
 
-  test('details go first when the report is large; every row of the table stays', () => {
+  test('many images: one line per target and reason, the table folded into the details with every row', () => {
     const report = manyImages(
       150,
       (i) => `docker-archive:images/service-${i}.tar`,
@@ -69,11 +84,16 @@ describe('renderCommentBody', () => {
     );
     const body = renderCommentBody(report, { key: '', runUrl: RUN });
     expect(fitsBudget(body)).toBe(true);
-    expect(body.match(/^\| <code>docker-archive/gm)).toHaveLength(150);
+    expect(body.split('\n')[1]).toBe('### ❌ 15 of 150 images will not run on <code>edge-t4</code>');
+    expect(body).toMatch(
+      /- ❌ \*\*edge-t4\*\* · <code>service-0\.tar<\/code> — .* <sub>and 14 more images: <code>service-10\.tar<\/code>, <code>service-20\.tar<\/code>, <code>service-30\.tar<\/code>, …<\/sub>/,
+    );
+    expect(body.indexOf('| Image |')).toBeGreaterThan(body.indexOf('<details>'));
+    expect(body.match(/^\| <code>service-/gm)).toHaveLength(150);
     expect(body).toContain(RUN);
   });
 
-  test('hundreds of images: rows are cut, failing ones kept first, with a line counting the rest', () => {
+  test('hundreds of images: table rows are cut worst first, with a line counting the rest; the headline counts all', () => {
     const report = manyImages(
       800,
       (i) => `docker-archive:/builds/monorepo/services/inference-worker-${i}/image-cuda12.4-ubuntu22.04.tar`,
@@ -82,16 +102,13 @@ describe('renderCommentBody', () => {
     const body = renderCommentBody(report, { key: '', runUrl: RUN });
     expect(body.length).toBeLessThan(COMMENT_LIMIT);
     expect(fitsBudget(body)).toBe(true);
-    expect(body).toContain('| Image | CUDA | Needs driver |');
-    // the headline keeps the totals of the whole report
-    expect(body).toContain('### ❌ cuda-gate: 8 failing, 8 with caveats, 3184 passing');
+    expect(body.split('\n')[1]).toBe('### ❌ 8 of 800 images will not run on <code>edge-t4</code>');
+    // the same file name in every directory: the names shown are the full sources, so no two rows look alike
     const rows = body.match(/^\| <code>docker-archive.*$/gm) ?? [];
     expect(rows.length).toBeGreaterThan(50);
     expect(rows.length).toBeLessThan(800);
-    expect(rows.slice(0, 8).every((row) => row.includes('❌ fail'))).toBe(true);
-    expect(body).toMatch(
-      new RegExp(`\\n… ${800 - rows.length} more images \\(${800 - rows.length} pass\\) — see the job summary: ${RUN.replace(/[/.]/g, '\\$&')}\\n`),
-    );
+    expect(rows.slice(0, 8).every((row) => row.includes('❌'))).toBe(true);
+    expect(body).toContain(`_… ${800 - rows.length} more images (${800 - rows.length} pass): see the job summary or the JSON report._`);
   });
 
   test('multi-byte names are budgeted in UTF-8 bytes as well as characters', () => {
@@ -99,7 +116,6 @@ describe('renderCommentBody', () => {
     const body = renderCommentBody(report, { key: '' });
     expect(Buffer.byteLength(body, 'utf8')).toBeLessThanOrEqual(60_000);
     expect(body).toContain('more images');
-    expect(body).toContain('see the job summary\n');
   });
 });
 

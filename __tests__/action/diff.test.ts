@@ -269,11 +269,11 @@ describe('rendering', () => {
     changes,
   });
 
-  test('the markdown report puts "What this PR changes" before the verdict table', () => {
+  test('the markdown report puts the stack changes ("What this PR changes") first in the details', () => {
     const md = renderMarkdown(report([change({})]));
     const changesAt = md.indexOf('#### What this PR changes');
-    expect(changesAt).toBeGreaterThan(0);
-    expect(changesAt).toBeLessThan(md.indexOf('| Image |'));
+    expect(changesAt).toBeGreaterThan(md.indexOf('<details>'));
+    expect(changesAt).toBeLessThan(md.indexOf('<details><summary>', md.indexOf('<details>') + 1));
     expect(renderMarkdown(report([]))).not.toContain('What this PR changes');
     expect(renderMarkdown(report())).not.toContain('What this PR changes');
   });

@@ -11,7 +11,7 @@ export const RUNS = 300;
 export const FUZZ = { seed: Number(process.env.FUZZ_SEED ?? SEED), numRuns: Number(process.env.FUZZ_RUNS ?? RUNS) } as const;
 
 /** Per call of a pure parser; generous against a loaded CI machine, tight against anything super-linear. */
-export const CALL_MS = 200;
+export const CALL_MS = 1000;
 
 /** Calls `fn` and fails when it takes longer than `budgetMs` (a synchronous call cannot be interrupted). */
 export function timed<T>(fn: () => T, budgetMs = CALL_MS): T {

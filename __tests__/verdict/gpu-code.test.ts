@@ -88,7 +88,7 @@ describe('SASS', () => {
   test('NO_KERNEL_FOR_GPU names the binary, its layer and instruction, what it carries, the CUDA error and the remedy', () => {
     const [reason] = gpuReasons([binary('/opt/app/libk.so', ['sm_80', 'sm_90'])], 'B200');
     expect(reason.verdict).toBe('fail');
-    expect(reason.message).toContain('/opt/app/libk.so (layer 1, `RUN pip install my-kernels`)');
+    expect(reason.message).toContain('/opt/app/libk.so (layer 1, "RUN pip install my-kernels")');
     expect(reason.message).toContain('SASS sm_80, sm_90 and no PTX');
     expect(reason.message).toContain('B200 (Blackwell) is sm_100');
     expect(reason.message).toContain('"no kernel image is available for execution on the device"');

@@ -3,9 +3,9 @@
  * cut to fit GitHub's comment limit. Pure, so it is tested as text.
  */
 import { renderMarkdown } from '../report/markdown';
-import type { Report, ReportImage } from '../report/types';
+import type { Report } from '../report/types';
 import { sanitizeControl } from '../common/control-chars';
-import { worst, worstFirst, type Verdict } from '../model/verdict';
+import type { Verdict } from '../model/verdict';
 
 /** GitHub rejects a comment body over this many characters (422 "body is too long"). */
 export const COMMENT_LIMIT = 65_536;
@@ -34,6 +34,8 @@ export interface CommentBodyOptions {
   key: string;
   /** the run page, where the job summary has everything the comment leaves out */
   runUrl?: string;
+  /** the commit the images were built from (the pull request's head) */
+  commit?: string;
 }
 
 export function renderCommentBody(report: Report, opts: CommentBodyOptions): string {
@@ -41,13 +43,13 @@ export function renderCommentBody(report: Report, opts: CommentBodyOptions): str
   const compose = (markdown: string) => `${marker}\n${markdown}`;
   // UTF-8 can be three bytes a character: measure, shrink the character budget, measure again
   for (const maxChars of [COMMENT_BUDGET - marker.length - 1, 40_000, 20_000]) {
-    const body = compose(renderMarkdown(report, { maxChars, fullReportUrl: opts.runUrl }));
+    const body = compose(renderMarkdown(report, { maxChars, fullReportUrl: opts.runUrl, commit: opts.commit }));
     if (fitsBudget(body)) return body;
   }
-  const tableOnly = compose(renderMarkdown(report, { details: false }) + seeSummary('Details are', opts.runUrl));
-  if (fitsBudget(tableOnly)) return tableOnly;
-  const truncated = compose(truncatedTable(report, opts.runUrl));
-  if (fitsBudget(truncated)) return truncated;
+  const summaryOnly = compose(
+    renderMarkdown(report, { details: false, fullReportUrl: opts.runUrl, commit: opts.commit }) + seeSummary('Details are', opts.runUrl),
+  );
+  if (fitsBudget(summaryOnly)) return summaryOnly;
   // only a target list longer than the budget gets here: say where the results are, nothing more
   const s = report.summary;
   return compose(`### cuda-gate: ${s.fail} failing, ${s.caveat} with caveats, ${s.pass} passing\n${seeSummary('The results are', opts.runUrl)}`);
@@ -55,48 +57,6 @@ export function renderCommentBody(report: Report, opts: CommentBodyOptions): str
 
 function seeSummary(what: string, runUrl: string | undefined): string {
   return `\n_${what} in the job summary${runUrl ? `: ${runUrl}` : ''}._\n`;
-}
-
-function worstVerdict(report: Report, img: ReportImage): Verdict {
-  return worst(report.results.filter((r) => r.image === img.source).map((r) => r.verdict));
-}
-
-/**
- * The verdict table for as many images as fit, failing ones first (those are what the reviewer must see), then
- * one line counting the rest. The headline keeps the totals of the whole report.
- */
-function truncatedTable(report: Report, runUrl: string | undefined): string {
-  const ranked = report.images
-    .map((img, index) => ({ img, index, verdict: worstVerdict(report, img) }))
-    .sort((a, b) => worstFirst(a.verdict, b.verdict) || a.index - b.index);
-  const render = (kept: number): string => {
-    const shown = ranked.slice(0, kept);
-    const sources = new Set(shown.map((x) => x.img.source));
-    const partial: Report = {
-      ...report,
-      images: shown.map((x) => x.img),
-      results: report.results.filter((r) => sources.has(r.image)),
-    };
-    const rest = ranked.slice(kept);
-    const counts = (['fail', 'caveat', 'pass'] as const)
-      .map((v) => [v, rest.filter((x) => x.verdict === v).length] as const)
-      .filter(([, n]) => n > 0)
-      .map(([v, n]) => `${n} ${v}`)
-      .join(', ');
-    const more = rest.length
-      ? `\n… ${rest.length} more image${rest.length > 1 ? 's' : ''} (${counts}) — see the job summary${runUrl ? `: ${runUrl}` : ''}\n`
-      : '';
-    return renderMarkdown(partial, { details: false }) + more;
-  };
-  // largest number of rows that fits; the marker and banner come out of the margin
-  let lo = 0;
-  let hi = ranked.length;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (fitsBudget(render(mid), COMMENT_BUDGET - 200)) lo = mid;
-    else hi = mid - 1;
-  }
-  return render(lo);
 }
 
 /**

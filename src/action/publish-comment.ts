@@ -20,7 +20,7 @@ export async function publishComment(inputs: Inputs, report: Report, url: string
     return;
   }
   try {
-    const body = renderCommentBody(report, { key: inputs.commentKey, runUrl: url });
+    const body = renderCommentBody(report, { key: inputs.commentKey, runUrl: url, commit: pr.headSha });
     const result = await syncStickyComment(
       createClient(inputs.githubToken),
       pr,

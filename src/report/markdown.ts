@@ -7,36 +7,54 @@ import { overridesNote } from './overrides-note';
 import { scanConfigNote } from './scan-note';
 import { renderTransitionsMarkdown } from './transitions';
 import type { Report, ReportImage } from './types';
-import { worst as worstOf, type Verdict } from '../model/verdict';
+import { worst as worstOf, worstFirst, type Verdict } from '../model/verdict';
+import { headlineText, reportView, type CellView, type ImageView, type ReportView } from './view';
 import type { Result } from '../verdict/types';
 
 export const VERDICT_ICON: Record<Verdict, string> = { pass: '✅', caveat: '⚠️', fail: '❌' };
 
 export interface MarkdownOptions {
-  /** include the per-image <details> sections (default true) */
+  /** include the <details> with every reason, the evidence and the full table (default true) */
   details?: boolean;
-  /** stop adding details once the text reaches this many characters (table always kept) */
+  /** stop adding per-image details once the text reaches this many characters (the summary part is always kept) */
   maxChars?: number;
-  /** where the full report lives, linked when details are cut */
+  /** where the full report lives, linked when details are cut (and in the footer as the run) */
   fullReportUrl?: string;
+  /** the commit the images were built from, shown in the footer */
+  commit?: string;
 }
 
+/** Lines listed one by one before the rest are grouped by target and reason. */
+const MAX_LINES = 6;
+/** More targets than this: the verdict table is transposed (targets as rows) or, with many images too, folded away. */
+const MAX_TARGET_COLUMNS = 5;
+const MAX_TABLE_IMAGES = 8;
+
+/**
+ * What a reviewer reads in seconds: a headline that says what breaks, the failures and then the caveats with one
+ * line and the fix to try first each, a compact verdict table; everything else — every reason, evidence, what each
+ * image needs — folded in <details>.
+ */
 export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): string {
+  const view = reportView(report);
+  const folded = foldTable(report, view);
   const head = [
-    headline(report),
+    headline(report, view),
     '',
     ...notesSection(report),
     ...overridesSection(report),
     ...scanNoteSection(report),
     ...renderTransitionsMarkdown(report),
-    ...changesSection(report),
-    verdictTable(report),
-    '',
+    ...problemLines(view, 'fail'),
+    ...problemLines(view, 'caveat'),
+    ...(folded ? [] : [verdictTable(report, view), '']),
   ].join('\n');
-  if (opts.details === false) return head + footer(report);
-  const parts = [head];
-  let size = head.length;
+  if (opts.details === false) return head + footer(report, opts);
   const max = opts.maxChars ?? Infinity;
+  const parts = [head, `<details><summary>${detailsSummary(report, folded)}</summary>`, ''];
+  if (folded) parts.push(verdictTable(report, view, max - head.length - 1000), '');
+  parts.push(...changesSection(report));
+  let size = parts.join('\n').length;
   let cut = 0;
   const results = indexResults(report);
   for (const img of report.images) {
@@ -51,14 +69,67 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
   if (cut) {
     parts.push(`_Details of ${cut} image${cut > 1 ? 's' : ''} left out to fit.${opts.fullReportUrl ? ` Full report: ${opts.fullReportUrl}` : ''}_\n`);
   }
-  return parts.join('\n') + footer(report);
+  parts.push('</details>', '');
+  return parts.join('\n') + footer(report, opts);
 }
 
-function headline(report: Report): string {
-  const s = report.summary;
-  const icon = s.gatePassed ? (s.verdict === 'pass' ? '✅' : '⚠️') : '❌';
-  const what = s.verdict === 'pass' ? 'every image runs on every target' : `${s.fail} failing, ${s.caveat} with caveats, ${s.pass} passing`;
-  return `### ${icon} cuda-gate: ${what}`;
+function headline(report: Report, view: ReportView): string {
+  const icon = view.failing.length ? (view.gatePassed ? '⚠️' : '❌') : view.caveats.length ? '⚠️' : '✅';
+  const gate = view.failing.length && view.gatePassed ? ` (the gate passes: fail-on is ${md(report.policy.failOn)})` : '';
+  return `### ${icon} ${headlineText(view, report, (s) => mdCode(s))}${gate}`;
+}
+
+function detailsSummary(report: Report, folded: boolean): string {
+  const what = [folded ? 'the verdict table' : undefined, report.changes?.length ? 'what this PR changes' : undefined, 'every reason, evidence and requirement']
+    .filter(Boolean)
+    .join(', ');
+  return `Details: ${what}`;
+}
+
+/** One line per failing (or caveated) image × target; past MAX_LINES, one line per target and reason. */
+function problemLines(view: ReportView, verdict: 'fail' | 'caveat'): string[] {
+  const cells = verdict === 'fail' ? view.failing : view.caveats;
+  if (!cells.length) return [];
+  const several = view.images.length > 1;
+  const nameOf = new Map(view.images.map((i) => [i.source, i.name]));
+  const title = verdict === 'fail' ? `**Fails** (${cells.length})` : `**Caveats** (${cells.length})`;
+  const lines = [title, ''];
+  const item = (c: CellView, others: CellView[] = []) => {
+    const who = several ? ` · ${mdCode(nameOf.get(c.image))}` : '';
+    const more = others.length ? ` <sub>and ${others.length} more image${others.length > 1 ? 's' : ''}: ${listNames(others, nameOf)}</sub>` : '';
+    const step = c.reason ? ` <sub>${md(c.step ?? '')}${c.step ? ' · ' : ''}${md(c.reason.code)}</sub>` : '';
+    const fix = c.fix ? `<br>**Fix:** ${md(c.fix)}` : '';
+    return `- ${VERDICT_ICON[c.verdict]} **${md(c.target)}**${who} — ${md(c.line ?? c.verdict)}${more}${fix}${step}`;
+  };
+  if (cells.length <= MAX_LINES) lines.push(...cells.map((c) => item(c)));
+  else {
+    const groups = new Map<string, CellView[]>();
+    for (const c of cells) {
+      const key = `${c.target}\0${c.reason?.code ?? ''}`;
+      groups.set(key, [...(groups.get(key) ?? []), c]);
+    }
+    const shown = [...groups.values()].slice(0, MAX_LINES * 2);
+    lines.push(...shown.map(([first, ...rest]) => item(first, rest)));
+    const left = [...groups.values()].slice(MAX_LINES * 2).reduce((n, g) => n + g.length, 0);
+    if (left) lines.push(`- … and ${left} more (in the details below)`);
+  }
+  lines.push('');
+  return lines;
+}
+
+function listNames(cells: CellView[], nameOf: Map<string, string>): string {
+  const names = [...new Set(cells.map((c) => nameOf.get(c.image) ?? c.image))];
+  return (
+    names
+      .slice(0, 3)
+      .map((n) => mdCode(n))
+      .join(', ') + (names.length > 3 ? ', …' : '')
+  );
+}
+
+/** Many images (or many images and targets): the table would be a wall or would not fit the column; it goes into the details. */
+function foldTable(report: Report, view: ReportView): boolean {
+  return view.images.length > MAX_TABLE_IMAGES || (report.targets.length > MAX_TARGET_COLUMNS && view.images.length > MAX_TARGET_COLUMNS);
 }
 
 /** How the report was put together (a merge of several): above the table, never left to the JSON alone. */
@@ -79,36 +150,57 @@ function scanNoteSection(report: Report): string[] {
   return note ? [`> ⚠️ ${md(note.charAt(0).toUpperCase() + note.slice(1))}`, ''] : [];
 }
 
-/** What the PR changed against baseline-images: first, because it is what the reviewer is deciding on. */
+/** What the PR changed in the CUDA stack against baseline-images (verdict changes are above, outside the details). */
 function changesSection(report: Report): string[] {
   if (!report.changes?.length) return [];
-  return ['#### What this PR changes', '', renderChanges(report.changes), '', '#### Verdicts', ''];
+  return ['#### What this PR changes in the CUDA stack', '', renderChanges(report.changes), ''];
 }
 
-export function verdictTable(report: Report): string {
-  const head = `| Image | CUDA | Needs driver | ${report.targets.map((t) => `${md(t.name)}<br><sub>${md(t.driver)}${t.gpu ? ` · ${md(t.gpu.input)}` : ''}</sub>`).join(' | ')} |`;
-  const sep = `|---|---|---|${report.targets.map(() => '---').join('|')}|`;
+/**
+ * Compact: an icon per cell, the target's driver and GPU under its name. Images as rows; with more targets than fit
+ * and few images, targets as rows.
+ */
+export function verdictTable(report: Report, view: ReportView = reportView(report), maxChars = Infinity): string {
   const results = indexResults(report);
-  const rows = report.images.map((img) => {
-    const cells = report.targets.map((t) => cell(results.cell(img.source, t.name)));
-    return `| ${mdCode(img.source)} | ${md(img.cuda?.release ?? img.cuda?.runtime ?? (img.requirement.majors.map((m) => `${m}.x`).join(' + ') || '—'))} | ${md(img.requirement.minDriver ?? img.requirement.minorCompatDriver ?? '—')} | ${cells.join(' | ')} |`;
-  });
-  return [head, sep, ...rows].join('\n');
-}
-
-function cell(r: Result | undefined): string {
-  if (!r) return '—';
-  const top = r.reasons.find((x) => x.verdict === r.verdict) ?? r.reasons[0];
-  return `${VERDICT_ICON[r.verdict]} ${r.verdict}${top && r.verdict !== 'pass' ? `<br><sub>${md(top.code)}</sub>` : ''}`;
+  const icon = (image: string, target: string) => {
+    const r = results.cell(image, target);
+    return r ? VERDICT_ICON[r.verdict] : '—';
+  };
+  const targetHead = (t: Report['targets'][number]) => `${md(t.name)}<br><sub>${md(t.driver)}${t.gpu ? ` · ${md(t.gpu.input)}` : ''}</sub>`;
+  const imageHead = (i: ImageView) => `${mdCode(i.name)}<br><sub>CUDA ${md(i.cuda ?? '—')} · driver ≥ ${md(i.needsDriver ?? '—')}</sub>`;
+  if (report.targets.length > MAX_TARGET_COLUMNS && view.images.length <= MAX_TARGET_COLUMNS) {
+    const head = `| Target | ${view.images.map(imageHead).join(' | ')} |`;
+    const sep = `|---|${view.images.map(() => ':-:').join('|')}|`;
+    return [head, sep, ...report.targets.map((t) => `| ${targetHead(t)} | ${view.images.map((i) => icon(i.source, t.name)).join(' | ')} |`)].join('\n');
+  }
+  const lines = [`| Image | ${report.targets.map(targetHead).join(' | ')} |`, `|---|${report.targets.map(() => ':-:').join('|')}|`];
+  // worst first when not every row fits, so that what fails is never the part cut
+  const rows = view.images.map((i, index) => ({ i, index, text: `| ${imageHead(i)} | ${report.targets.map((t) => icon(i.source, t.name)).join(' | ')} |` }));
+  let size = lines.join('\n').length;
+  const fits = rows.every((r) => (size += r.text.length + 1) <= maxChars);
+  if (fits) return [...lines, ...rows.map((r) => r.text)].join('\n');
+  rows.sort((a, b) => worstFirst(a.i.worst, b.i.worst) || a.index - b.index);
+  size = lines.join('\n').length + 200;
+  let kept = 0;
+  while (kept < rows.length && size + rows[kept].text.length + 1 <= maxChars) size += rows[kept++].text.length + 1;
+  const rest = rows.slice(kept);
+  const counts = (['fail', 'caveat', 'pass'] as const)
+    .map((v) => [v, rest.filter((r) => r.i.worst === v).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([v, n]) => `${n} ${v}`)
+    .join(', ');
+  return [
+    ...lines,
+    ...rows.slice(0, kept).map((r) => r.text),
+    '',
+    `_… ${rest.length} more image${rest.length > 1 ? 's' : ''} (${counts}): see the job summary or the JSON report._`,
+  ].join('\n');
 }
 
 export function imageDetails(img: ReportImage, results: Result[]): string {
   const lines: string[] = [];
   const worst = worstOf(results.map((r) => r.verdict));
-  lines.push(
-    `<details${worst === 'fail' ? ' open' : ''}><summary>${VERDICT_ICON[worst]} ${md(img.source)}${img.ref && img.ref !== img.source ? ` (${md(img.ref)})` : ''}</summary>`,
-    '',
-  );
+  lines.push(`<details><summary>${VERDICT_ICON[worst]} ${md(img.source)}${img.ref && img.ref !== img.source ? ` (${md(img.ref)})` : ''}</summary>`, '');
   for (const r of results) {
     for (const reason of r.reasons) {
       lines.push(`- ${VERDICT_ICON[reason.verdict]} **${md(r.target)}** — ${mdCode(reason.code)}: ${md(reason.message)}`);
@@ -136,9 +228,12 @@ export function imageDetails(img: ReportImage, results: Result[]): string {
   return lines.join('\n');
 }
 
-function footer(report: Report): string {
+function footer(report: Report, opts: MarkdownOptions): string {
   const merged = report.mergedFrom ? ` · merged from ${report.mergedFrom.length} report${report.mergedFrom.length > 1 ? 's' : ''}` : '';
   const n = report.matrix.overrides?.length ?? 0;
   const overridden = n ? ` + ${n} override row${n > 1 ? 's' : ''}` : '';
-  return `\n<sub>cuda-gate ${md(report.tool.version)} · matrix ${md(report.matrix.version)}${overridden} · fail-on: ${md(report.policy.failOn)}${merged}</sub>\n`;
+  const commit = opts.commit ? ` · commit ${mdCode(opts.commit.slice(0, 12))}` : '';
+  const url = opts.fullReportUrl;
+  const run = url && /^https?:\/\/[^\s]+$/.test(url) ? ` · <a href="${url.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}">run</a>` : '';
+  return `\n<sub>cuda-gate ${md(report.tool.version)} · matrix ${md(report.matrix.version)}${overridden} · fail-on: ${md(report.policy.failOn)}${merged}${commit}${run}</sub>\n`;
 }

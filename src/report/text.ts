@@ -4,7 +4,9 @@
  * reason codes are input — and the whole text through inertToRunner(): in a `run:` step the runner reads it, and a
  * line (however wrapped or indented) must never start a workflow command. */
 import { inertToRunner } from '../common/control-chars';
+import { indexResults } from './cells';
 import { changeLines } from './diff';
+import { headlineText, reportView } from './view';
 import { term } from './escape';
 import { gpuArchsOf, gpuCodeLine } from './gpu-code';
 import { overridesNote } from './overrides-note';
@@ -12,6 +14,8 @@ import { scanConfigNote } from './scan-note';
 import type { Report, ReportImage } from './types';
 import type { Verdict } from '../model/verdict';
 
+/** Failing and caveated cells listed under the headline; the rest are in the per-image sections. */
+const MAX_TOP_LINES = 8;
 const MARK: Record<Verdict, string> = { pass: 'pass', caveat: 'CAVEAT', fail: 'FAIL' };
 const ICON: Record<Verdict, string> = { pass: '✓', caveat: '!', fail: '✗' };
 
@@ -21,6 +25,20 @@ export function renderText(report: Report, opts: { evidence?: boolean } = {}): s
   const overrides = overridesNote(report);
   const overridden = overrides ? ` + ${report.matrix.overrides!.length} override row${report.matrix.overrides!.length > 1 ? 's' : ''}` : '';
   out.push(`cuda-gate ${term(report.tool.version)} · matrix ${term(report.matrix.version)} (${term(report.matrix.date)})${term(overridden)}${merged}`, '');
+  const view = reportView(report);
+  out.push(`${view.failing.length ? ICON.fail : view.caveats.length ? ICON.caveat : ICON.pass} ${headlineText(view, report, (n) => term(n))}`);
+  const several = view.images.length > 1;
+  for (const c of [...view.failing, ...view.caveats].slice(0, MAX_TOP_LINES)) {
+    out.push(
+      ...wrap(
+        `${ICON[c.verdict]} ${term(c.target)}${several ? ` · ${term(view.images.find((i) => i.source === c.image)?.name ?? c.image)}` : ''}: ${term(c.line ?? c.verdict)}${c.fix ? ` — fix: ${term(c.fix)}` : ''}`,
+        2,
+      ),
+    );
+  }
+  const rest = view.failing.length + view.caveats.length - MAX_TOP_LINES;
+  if (rest > 0) out.push(`  … and ${rest} more below`);
+  out.push('');
   if (report.notes?.length) out.push(...report.notes.flatMap((n) => wrap(`note: ${term(n)}`, 0)), '');
   if (overrides) out.push(...wrap(`note: ${term(overrides)}`, 0), '');
   const configOnly = scanConfigNote(report);
@@ -29,20 +47,20 @@ export function renderText(report: Report, opts: { evidence?: boolean } = {}): s
 
   const header = ['IMAGE', 'CUDA', 'NEEDS DRIVER', ...report.targets.map((t) => `${t.name}`)];
   const sub = ['', '', '', ...report.targets.map((t) => `${t.driver}${t.gpu ? ` ${t.gpu.input}` : ''}`)];
+  const results = indexResults(report);
   const rows = report.images.map((img) => [
     img.source,
     img.cuda?.release ?? img.cuda?.runtime ?? (img.requirement.majors.length ? img.requirement.majors.map((m) => `${m}.x`).join('+') : '-'),
     driverCell(img),
     ...report.targets.map((t) => {
-      const r = report.results.find((x) => x.image === img.source && x.target === t.name);
+      const r = results.cell(img.source, t.name);
       return r ? MARK[r.verdict] : '-';
     }),
   ]);
   out.push(...table([header, sub, ...rows]), '');
 
   for (const img of report.images) {
-    const results = report.results.filter((r) => r.image === img.source);
-    const withReasons = results.filter((r) => r.reasons.length);
+    const withReasons = results.ofImage(img.source).filter((r) => r.reasons.length);
     out.push(`${term(img.source)}${img.ref && img.ref !== img.source ? ` (${term(img.ref)})` : ''}`);
     if (!withReasons.length) out.push('  runs on every target');
     for (const r of withReasons) {

@@ -15,7 +15,7 @@ export function describeEvidence(ev: Evidence, layers: readonly ImageLayer[]): s
 export function layerWords(p: Provenance, layers: readonly ImageLayer[]): string[] {
   if (p.layerIndex === undefined) return [];
   const instruction = layers[p.layerIndex]?.instruction;
-  return [`layer ${p.layerIndex + 1}`, ...(instruction ? [`\`${shorten(instruction, 70)}\``] : [])];
+  return [`layer ${p.layerIndex + 1}`, ...(instruction ? [`"${shorten(instruction, 70)}"`] : [])];
 }
 
 /** The most telling evidence first: shipped files and packages before what the config declares. */

@@ -266,6 +266,7 @@ function tooOldForToolkit(
     message: `the image's CUDA ${support.toolkit}${runtime.text} no longer targets ${gpuWithSm(gpu, cc)}, compute capability ${ccText(cc)}${removedIn ? `: ${sm} was removed in CUDA ${removedIn}` : ''}, so its CUDA libraries carry no kernels for it${lackingText(lacking, binaries.length)}${unconfirmed ? ' (the matrix row for this removal is unconfirmed)' : ''}`,
     remedy: `build the image on CUDA ${lastFamily ? `<= ${lastFamily}` : `older than ${removedIn ?? support.toolkit}`} for ${gpu} hosts, or deploy it on a newer GPU (compute capability >= ${minTarget(support.toolkit, matrix) ?? '?'})`,
     origin: runtime.origin,
+    facts: { needs: { gpuCode: sm, cuda: support.toolkit }, has: { gpu } },
   };
 }
 
@@ -278,6 +279,7 @@ function tooNewForToolkit(support: ToolkitSupport, gpu: string, cc: ComputeCapab
     message: `the image's CUDA ${support.toolkit}${runtime.text} predates ${gpuWithSm(gpu, cc)}, compute capability ${ccText(cc)}, and cannot compile for it; its kernels run there only if they carry PTX the driver can JIT, and no device code was found in the image to show that`,
     remedy: `rebuild on a CUDA version that targets ${sm}, or make sure every CUDA binary carries PTX (-gencode arch=compute_XY,code=compute_XY)`,
     origin: runtime.origin,
+    facts: { needs: { gpuCode: sm, cuda: support.toolkit }, has: { gpu } },
   };
 }
 

@@ -85,8 +85,8 @@ function cdiOutcome(started: Reason[]): { text: string; runs: boolean } {
   return { text: 'it starts and runs', runs: true };
 }
 
-const LEGACY = '`docker run --gpus` (the legacy NVIDIA runtime hook)';
-const CDI = 'on a CDI runtime (nvidia-container-toolkit >= 1.18 `nvidia` runtime, GPU Operator >= v25.10) nothing is checked at start and';
+const LEGACY = 'docker run --gpus (the legacy NVIDIA runtime hook)';
+const CDI = 'on a CDI runtime (nvidia-container-toolkit >= 1.18 "nvidia" runtime, GPU Operator >= v25.10) nothing is checked at start and';
 
 function checkRequire(req: ImageRequirement, target: Target, host: DriverCuda, matrix: Matrix, started: Reason[]): Reason[] {
   if (req.require.disabled) return [];
@@ -251,6 +251,11 @@ function checkDriver(req: ImageRequirement, target: Target, hostCuda: string, ma
   return out;
 }
 
+/** The CUDA a need is about, as short as it is exact: the release when one is known ("12.4.1"), else "12.x". */
+function needCuda(need: CudaNeed): string {
+  return need.releases.length === 1 ? need.releases[0] : `${need.cuda}${need.level === 'major' ? '.x' : ''}`;
+}
+
 function needLabel(need: CudaNeed): string {
   const release = need.releases.length === 1 ? ` (release ${need.releases[0]})` : '';
   return `CUDA ${need.cuda}${need.level === 'major' ? '.x' : ''}${release}`;
@@ -274,7 +279,7 @@ function minorCompatReason(need: CudaNeed, req: ImageRequirement, target: Target
     message: `${needLabel(need)} from ${describeEvidence(ev, req.layers)} wants driver >= ${wanted}; ${target.name} has ${target.driver}, which runs it only through minor-version compatibility (>= ${req.minorCompatDriver ?? '?'}): no PTX JIT of newer PTX, and APIs that need a newer driver return cudaErrorCallRequiresNewerDriver`,
     remedy: `upgrade the host driver to >= ${wanted} for full CUDA ${majorMinor(need.cuda) ?? need.cuda} support, or make sure the image ships SASS for the target GPU (no PTX JIT)`,
     origin: originOf(need.evidence, req.layers),
-    facts: { needs: { driver: need.minDriver, cuda: need.cuda }, has: { driver: target.driver } },
+    facts: { needs: { driver: need.minDriver, cuda: needCuda(need) }, has: { driver: target.driver } },
   };
 }
 
@@ -286,7 +291,7 @@ function minorCompatBranchReason(need: CudaNeed, req: ImageRequirement, target: 
     message: `${needLabel(need)} from ${describeEvidence(strongest(need.evidence)!, req.layers)} runs on ${target.name}'s ${target.driver} only through minor-version compatibility, and that driver is below ${floor.minorCompatFloor}, the floor older release notes and NVIDIA's cuDNN matrix give for CUDA ${need.major}.x; NVIDIA's current Table 2 says only ">= ${floor.minorCompatBranch}", which it meets — unconfirmed either way`,
     remedy: `upgrade the host driver to >= ${floor.minorCompatFloor} to be inside every NVIDIA statement${need.minDriver ? ` (>= ${floorText(need.minDriver, need.releases, matrix)} for full CUDA ${majorMinor(need.cuda) ?? need.cuda} support)` : ''}`,
     origin: originOf(need.evidence, req.layers),
-    facts: { needs: { driver: floor.minorCompatFloor, cuda: need.cuda }, has: { driver: target.driver } },
+    facts: { needs: { driver: floor.minorCompatFloor, cuda: needCuda(need) }, has: { driver: target.driver } },
   };
 }
 
@@ -307,7 +312,7 @@ function tooOldOrForwardCompat(need: CudaNeed, req: ImageRequirement, target: Ta
       message: `${needLabel(need)} needs driver >= ${mvcFloor ?? neededText}, above ${target.name}'s ${target.driver}; it runs only through the image's forward-compatibility libraries (libcuda ${req.forwardCompat?.compatDriver ?? '?'}) on driver branch R${branch}${fc.note ? `; ${fc.note}` : ''}`,
       remedy: `forward compatibility works on data-center GPUs only, needs the NVIDIA Container Toolkit to mount the compat libs (cuda-compat mode / enable-cuda-compat hook), and some features (e.g. IPC, graphics interop) need the newer kernel driver; upgrading the host to >= ${neededText} removes the dependency`,
       origin: originOf([...need.evidence, ...(req.forwardCompat?.evidence ?? [])], req.layers),
-      facts: { needs: { driver: mvcFloor ?? needed, cuda: need.cuda }, has: { driver: target.driver, cuda: hostCuda } },
+      facts: { needs: { driver: mvcFloor ?? needed, cuda: needCuda(need) }, has: { driver: target.driver, cuda: hostCuda } },
     };
   }
   const parts = [`upgrade the host driver to >= ${neededText}`];
@@ -329,7 +334,7 @@ function tooOldOrForwardCompat(need: CudaNeed, req: ImageRequirement, target: Ta
     remedy: parts.join(', '),
     origin: originOf(need.evidence, req.layers),
     facts: {
-      needs: { driver: mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0 ? mvcFloor : needed, cuda: need.cuda },
+      needs: { driver: mvcFloor && need.minDriver && compareDriver(mvcFloor, need.minDriver) < 0 ? mvcFloor : needed, cuda: needCuda(need) },
       has: { driver: target.driver, cuda: hostCuda },
     },
   };

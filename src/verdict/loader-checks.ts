@@ -90,6 +90,7 @@ function checkMissing(list: MissingLibrary[], req: ImageRequirement, matrix: Mat
     verdict: fail ? 'fail' : 'caveat',
     message: `${where(first, req)} needs ${first.soname}, which ${found}${how}${others}: ${fail ? 'it fails to load' : 'otherwise it fails to load'} with "error while loading shared libraries: ${first.soname}: cannot open shared object file"${more}`,
     remedy: fixFor(first, req, matrix),
+    facts: { needs: { library: first.soname }, path: first.binary },
     origin: ranked.slice(0, 5).map((m) => showProvenance({ path: m.binary, ...(m.layerIndex !== undefined && { layerIndex: m.layerIndex }) }, req.layers)),
   };
 }

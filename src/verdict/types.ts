@@ -46,7 +46,7 @@ export interface Reason {
 
 /** What is needed and what the target has, as plain values (no prose): the JSON carries them beside the message. */
 export interface ReasonFacts {
-  needs?: { driver?: string; cuda?: string; gpuCode?: string; require?: string };
+  needs?: { driver?: string; cuda?: string; gpuCode?: string; require?: string; library?: string };
   has?: { driver?: string; cuda?: string; gpu?: string; gpuCode?: string };
   /** the binary or library the reason is about, as a path in the image */
   path?: string;

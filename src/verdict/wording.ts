@@ -67,6 +67,12 @@ export function shortLine(reason: Reason): string {
       if (needs.driver && has.driver)
         return `${basename(reason.facts?.path)}reaches ${has.gpu ?? 'the GPU'} only through PTX that needs driver ≥ ${needs.driver} to JIT; the host has ${has.driver}`;
       break;
+    case 'GPU_UNSUPPORTED_BY_TOOLKIT':
+      if (needs.gpuCode && has.gpu) return `${cuda}has no kernels for ${has.gpu} (${needs.gpuCode})`;
+      break;
+    case 'CUDA_LIBRARY_MISSING':
+      if (needs.library) return `${basename(reason.facts?.path)}needs ${needs.library}, which the dynamic loader does not find`;
+      break;
   }
   return firstClause(reason.message);
 }
