@@ -6,6 +6,7 @@
 import { inertToRunner } from '../common/control-chars';
 import { indexResults } from './cells';
 import { changeLines } from './diff';
+import { renderTransitionsText } from './transitions';
 import { headlineText, reportView } from './view';
 import { term } from './escape';
 import { gpuArchsOf, gpuCodeLine } from './gpu-code';
@@ -38,7 +39,7 @@ export function renderText(report: Report, opts: { evidence?: boolean } = {}): s
   }
   const rest = view.failing.length + view.caveats.length - MAX_TOP_LINES;
   if (rest > 0) out.push(`  … and ${rest} more below`);
-  out.push('');
+  out.push('', ...renderTransitionsText(report));
   if (report.notes?.length) out.push(...report.notes.flatMap((n) => wrap(`note: ${term(n)}`, 0)), '');
   if (overrides) out.push(...wrap(`note: ${term(overrides)}`, 0), '');
   const configOnly = scanConfigNote(report);
