@@ -11,7 +11,6 @@ import type { Report } from '../../src/report/types';
 import { ROOT } from '../action/run-action';
 import { tempDir } from '../helpers/tmp';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { renderMarkdown, chromium } = require('../../scripts/render-markdown.cjs') as {
   renderMarkdown: (markdown: string, png?: string) => { height: number; width: number; html: string };
   chromium: () => string | undefined;
