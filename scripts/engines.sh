@@ -12,6 +12,8 @@ engines_install() {
   command -v htpasswd >/dev/null 2>&1        || need+=(apache2-utils)
   command -v zstd >/dev/null 2>&1            || need+=(zstd)
   command -v curl >/dev/null 2>&1            || need+=(curl)
+  # the PR comment is measured as rendered (__tests__/report/rendered-height.test.ts)
+  command -v chromium >/dev/null 2>&1        || need+=(chromium fonts-noto-color-emoji)
   if ((${#need[@]})); then
     echo "installing: ${need[*]}"
     if [ "$(id -u)" != 0 ]; then echo "need root (or sudo) to apt-get install ${need[*]}" >&2; return 1; fi
