@@ -194,7 +194,7 @@ describe('annotations from hand-built reports', () => {
     expect(a.startLine).toBeUndefined();
   });
 
-  test(`at most ${ANNOTATIONS_PER_LEVEL} per level; the last one counts the rest and points at the summary`, () => {
+  test(`at most ${ANNOTATIONS_PER_LEVEL} per level, the worst first; one notice counts the rest and points at the job summary`, () => {
     const images = Array.from({ length: 13 }, (_, i) => image(`img-${i}`));
     const results: Result[] = images.flatMap((img, i) => [
       { image: img.source, target: 't', verdict: 'fail' as const, reasons: [reason()] },
@@ -210,11 +210,87 @@ describe('annotations from hand-built reports', () => {
     );
     const all = buildAnnotations(report(images, results));
     const errors = all.filter((a) => a.level === 'error');
-    expect(errors).toHaveLength(ANNOTATIONS_PER_LEVEL);
-    expect(errors[8].title).toContain('img-8');
-    expect(errors[9].title).toBe('cuda-gate: … and 4 more images fail');
-    expect(errors[9].message).toMatch(/see the job summary/);
+    expect(errors.map((a) => a.title)).toEqual(Array.from({ length: ANNOTATIONS_PER_LEVEL }, (_, i) => `cuda-gate: img-${i} fails on t`));
     expect(all.filter((a) => a.level === 'warning').map((a) => a.title)).toEqual(['cuda-gate: cav-1 has caveats on u', 'cuda-gate: cav-2 has caveats on u']);
+    // img-10..12 did not fit: 3 failing results, and their 3 caveats, on 3 images
+    const notices = all.filter((a) => a.level === 'notice');
+    expect(notices).toEqual([
+      {
+        level: 'notice',
+        title: 'cuda-gate: … and 3 more failing results and 3 with caveats (3 more images)',
+        message: expect.stringMatching(/^… and 3 more failing results and 3 with caveats \(3 more images\): see the job summary/),
+      },
+    ]);
+    expect(all[all.length - 1]).toBe(notices[0]);
+  });
+
+  test('fail before caveat: under fail-on: caveat both are errors, and the failing image comes first whatever the image order', () => {
+    const r = report(
+      [image('first-caveat'), image('then-fail'), image('passes')],
+      [
+        { image: 'first-caveat', target: 't', verdict: 'caveat', reasons: [reason({ verdict: 'caveat', code: 'FORWARD_COMPAT' })] },
+        { image: 'then-fail', target: 't', verdict: 'fail', reasons: [reason()] },
+        { image: 'passes', target: 't', verdict: 'pass', reasons: [] },
+      ],
+      'caveat',
+    );
+    expect(buildAnnotations(r).map((a) => [a.level, a.title])).toEqual([
+      ['error', 'cuda-gate: then-fail fails on t'],
+      ['error', 'cuda-gate: first-caveat has caveats on t'],
+    ]);
+  });
+
+  test("targets are named in the targets file's order, and the first of them gives the reason", () => {
+    const r = report(
+      [image('x')],
+      [
+        { image: 'x', target: 'late', verdict: 'fail', reasons: [reason({ message: 'from late' })] },
+        { image: 'x', target: 'early', verdict: 'fail', reasons: [reason({ message: 'from early' })] },
+      ],
+    );
+    r.targets = [{ name: 'early' }, { name: 'late' }] as Report['targets'];
+    const [a] = buildAnnotations(r);
+    expect(a.title).toBe('cuda-gate: x fails on early, late');
+    expect(a.message).toMatch(/^DRIVER_TOO_OLD: from early/);
+  });
+
+  test('many caveats only: 10 warnings, then the notice; errors are not counted in it', () => {
+    const images = Array.from({ length: 12 }, (_, i) => image(`c-${i}`));
+    const results: Result[] = images.map((img) => ({ image: img.source, target: 't', verdict: 'caveat', reasons: [reason({ verdict: 'caveat' })] }));
+    const all = buildAnnotations(report(images, results));
+    expect(all.filter((a) => a.level === 'warning')).toHaveLength(ANNOTATIONS_PER_LEVEL);
+    expect(all[all.length - 1].title).toBe('cuda-gate: … and 2 more results with caveats (2 more images)');
+  });
+
+  test("slots the action's own warnings took (a dockerfile that is missing) are left free", () => {
+    const images = Array.from({ length: 10 }, (_, i) => image(`c-${i}`));
+    const results: Result[] = images.map((img) => ({ image: img.source, target: 't', verdict: 'caveat', reasons: [reason({ verdict: 'caveat' })] }));
+    const all = buildAnnotations(report(images, results), undefined, { reserved: { warning: 1 } });
+    expect(all.filter((a) => a.level === 'warning')).toHaveLength(ANNOTATIONS_PER_LEVEL - 1);
+    expect(all[all.length - 1]).toMatchObject({ level: 'notice', title: 'cuda-gate: … and 1 more result with caveats (1 more image)' });
+  });
+
+  test('each image is anchored in its own Dockerfile', () => {
+    const cudart = (install: string) => [
+      { kind: 'cudart' as const, from: 'file' as const, path: '/x/libcudart.so.12', instruction: install, confidence: 'exact' as const },
+    ];
+    const r = report(
+      [
+        image('trainer', { evidence: cudart('RUN apt-get install -y cuda-cudart-12-4') }),
+        image('inference', { evidence: cudart('RUN pip install torch') }),
+        image('other'),
+      ],
+      ['trainer', 'inference', 'other'].map((source) => ({ image: source, target: 't', verdict: 'fail' as const, reasons: [reason()] })),
+    );
+    const files: Record<string, { path: string; text: string }> = {
+      trainer: { path: 'docker/trainer.Dockerfile', text: 'FROM ubuntu\nRUN true\nRUN apt-get install -y cuda-cudart-12-4\n' },
+      inference: { path: 'docker/inference.Dockerfile', text: 'FROM python\nRUN pip install torch\n' },
+    };
+    expect(buildAnnotations(r, (img) => files[img.source]).map((a) => [a.file, a.startLine])).toEqual([
+      ['docker/trainer.Dockerfile', 3],
+      ['docker/inference.Dockerfile', 2],
+      [undefined, undefined],
+    ]);
   });
 
   test('many failing targets are summarised in the title', () => {

@@ -1,9 +1,15 @@
 /**
  * Finding the Dockerfile line a layer's history instruction came from: history and Dockerfile spell the same
  * instruction differently (shell prefixes, build-arg prefixes, `# buildkit`, legacy `COPY dir:<hash> in /dest`,
- * continuation lines, flags, heredocs), and only the stages that make up the final image count.
+ * continuation lines, flags, heredocs), and only the stages that make up the final image count. Which Dockerfile an
+ * image was built from: the dockerfile input, paired with images line by line.
  */
-import { finalBaseLine, findConfigKeyLine, findDockerfileLine, parseDockerfile } from '../../src/action/dockerfile';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { finalBaseLine, findConfigKeyLine, findDockerfileLine, parseDockerfile, resolveDockerfiles } from '../../src/action/dockerfile';
+import { getInputs } from '../../src/action/inputs';
+import type { GateError } from '../../src/common/errors';
+import { tempDir } from '../helpers/tmp';
 
 const dockerfile = [
   '# syntax=docker/dockerfile:1.7', // 1
@@ -142,5 +148,85 @@ describe('finalBaseLine', () => {
 
   test('a file with no FROM has none', () => {
     expect(finalBaseLine(parseDockerfile('# nothing here\n'))).toBeUndefined();
+  });
+});
+
+describe('resolveDockerfiles: which Dockerfile each image was built from (the dockerfile input)', () => {
+  const repo = tempDir('cg-dockerfiles-');
+  mkdirSync(join(repo, 'docker'));
+  writeFileSync(join(repo, 'Dockerfile'), 'FROM root\n');
+  writeFileSync(join(repo, 'docker/trainer.Dockerfile'), 'FROM trainer\n');
+  writeFileSync(join(repo, 'docker/inference.Dockerfile'), 'FROM inference\n');
+  const at = { cwd: repo, workspace: repo };
+
+  test('one line applies to every image', () => {
+    const r = resolveDockerfiles(['docker/trainer.Dockerfile'], ['a', 'b'], at);
+    expect(r.warning).toBeUndefined();
+    expect([...r.bySource]).toEqual([
+      ['a', { path: 'docker/trainer.Dockerfile', text: 'FROM trainer\n' }],
+      ['b', { path: 'docker/trainer.Dockerfile', text: 'FROM trainer\n' }],
+    ]);
+  });
+
+  test('one line per image pairs them by position, as baseline-images', () => {
+    const r = resolveDockerfiles(['./docker/trainer.Dockerfile', 'docker/inference.Dockerfile'], ['app-trainer:pr', 'app-inference:pr'], at);
+    expect(r.bySource.get('app-trainer:pr')?.text).toBe('FROM trainer\n');
+    expect(r.bySource.get('app-inference:pr')).toEqual({ path: 'docker/inference.Dockerfile', text: 'FROM inference\n' });
+  });
+
+  test('none given: ./Dockerfile for every image when it exists, and no warning when it does not (a guess)', () => {
+    expect(resolveDockerfiles([], ['a'], at).bySource.get('a')?.path).toBe('Dockerfile');
+    const empty = tempDir('cg-no-dockerfile-');
+    expect(resolveDockerfiles([], ['a'], { cwd: empty, workspace: empty })).toEqual({ bySource: new Map() });
+  });
+
+  test('a path that does not exist is one warning naming it, its images and the fix; the other images keep theirs', () => {
+    const r = resolveDockerfiles(['docker/trainer.Dockerfile', 'docker/infrence.Dockerfile'], ['app-trainer:pr', 'app-inference:pr'], at);
+    expect(r.bySource.has('app-trainer:pr')).toBe(true);
+    expect(r.bySource.has('app-inference:pr')).toBe(false);
+    expect(r.warning).toMatch(
+      /^cuda-gate: dockerfile "docker\/infrence\.Dockerfile" does not exist \(for app-inference:pr\): annotations for those images point at no line\./,
+    );
+    expect(r.warning).toMatch(/Fix: set dockerfile to the path of the Dockerfile each image was built from, relative to the repository root/);
+    expect(r.warning!.split('\n')).toHaveLength(1);
+  });
+
+  test('a directory is not a Dockerfile; several unreadable paths are still one warning', () => {
+    const r = resolveDockerfiles(['docker', 'gone/Dockerfile'], ['a', 'b'], at);
+    expect(r.bySource.size).toBe(0);
+    expect(r.warning).toMatch(/dockerfile "docker" is a directory, not a Dockerfile \(for a\); "gone\/Dockerfile" does not exist \(for b\)/);
+  });
+
+  test('an absolute path inside the workspace becomes repository-relative, as annotations need', () => {
+    const r = resolveDockerfiles([join(repo, 'docker/inference.Dockerfile')], ['a'], { cwd: '/', workspace: repo });
+    expect(r.bySource.get('a')?.path).toBe('docker/inference.Dockerfile');
+  });
+});
+
+describe('the dockerfile input', () => {
+  const env = (extra: Record<string, string>) => ({ INPUT_IMAGES: 'app-a:pr\napp-b:pr\napp-c:pr', ...extra });
+
+  test('is a list: none, one for all, or one per image', () => {
+    expect(getInputs(env({})).dockerfile).toEqual([]);
+    expect(getInputs(env({ INPUT_DOCKERFILE: 'Dockerfile' })).dockerfile).toEqual(['Dockerfile']);
+    expect(getInputs(env({ INPUT_DOCKERFILE: 'a.Dockerfile\nb.Dockerfile # the inference image\nc.Dockerfile' })).dockerfile).toEqual([
+      'a.Dockerfile',
+      'b.Dockerfile',
+      'c.Dockerfile',
+    ]);
+  });
+
+  test('another count than one or one per image is bad input naming both counts and the fix', () => {
+    let line = '';
+    try {
+      getInputs(env({ INPUT_DOCKERFILE: 'a.Dockerfile\nb.Dockerfile' }));
+    } catch (e) {
+      line = (e as GateError).toLine();
+    }
+    expect(line).toMatch(/input "dockerfile": 2 Dockerfiles for 3 images.*give one Dockerfile for all images, or one per line of images, in the same order/);
+  });
+
+  test('aggregate mode does not pair it', () => {
+    expect(getInputs({ INPUT_MODE: 'aggregate', INPUT_REPORTS: 'r/*.json', INPUT_DOCKERFILE: 'a\nb' }).dockerfile).toEqual(['a', 'b']);
   });
 });

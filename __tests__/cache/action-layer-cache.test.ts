@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ActionLayerCache, cacheServiceMissing, layerCacheKeys, type ActionLog, type CacheService } from '../../src/action/layer-cache';
+import { ActionLayerCache, cacheServiceMissing, defaultKeySuffix, layerCacheKeys, type ActionLog, type CacheService } from '../../src/action/layer-cache';
 import { getInputs } from '../../src/action/inputs';
 import { layerCacheVersion } from '../../src/engine/cache-version';
 import { TOOL_VERSION } from '../../src/model/tool-version';
@@ -37,13 +37,14 @@ function service(over: Partial<CacheService> = {}): CacheService & { saved: stri
   };
 }
 
-test('keys: cuda-gate-layers-<os>-<tool version>-<analysis version>-<run id>, restored by the prefix; no matrix in them', () => {
-  const keys = layerCacheKeys({ RUNNER_OS: 'Linux', GITHUB_RUN_ID: '77' }, '1.2.3');
+test('keys: cuda-gate-layers-<os>-<tool version>-<analysis version>-<job>-<leg>-<run id>, restored by prefixes; no matrix in them', () => {
+  const keys = layerCacheKeys({ RUNNER_OS: 'Linux', GITHUB_RUN_ID: '77', GITHUB_JOB: 'gate' }, '1.2.3', 'leg');
   const analysis = layerCacheVersion('1.2.3');
   expect(analysis).toMatch(/^v-[0-9a-f]{16}$/);
-  expect(keys).toEqual({ primaryKey: `cuda-gate-layers-linux-1.2.3-${analysis}-77`, restoreKeys: [`cuda-gate-layers-linux-1.2.3-${analysis}-`] });
+  const prefix = `cuda-gate-layers-linux-1.2.3-${analysis}-`;
+  expect(keys).toEqual({ primaryKey: `${prefix}gate-leg-77`, restoreKeys: [`${prefix}gate-leg-`, `${prefix}gate-`, prefix] });
   // another tool version is another analysis: its own key
-  expect(layerCacheKeys({ RUNNER_OS: 'Linux', GITHUB_RUN_ID: '77' }, '1.2.4').primaryKey).not.toBe(keys.primaryKey);
+  expect(layerCacheKeys({ RUNNER_OS: 'Linux', GITHUB_RUN_ID: '77', GITHUB_JOB: 'gate' }, '1.2.4', 'leg').primaryKey).not.toBe(keys.primaryKey);
 });
 
 test('without ACTIONS_CACHE_URL or a runtime token there is no service: said as info, the cache still works for the job', async () => {
@@ -66,10 +67,11 @@ test("restores by key and prefix, then saves under this run's key when layers we
   const fake = service();
   const c = await ActionLayerCache.restore({ log: l, env: SERVICE_ENV, dir: tempDir(), service: async () => fake });
   const prefix = `cuda-gate-layers-linux-${TOOL_VERSION}-${layerCacheVersion()}-`;
-  expect(fake.restored).toEqual([[`${prefix}4242`, prefix]]);
+  const leg = `${prefix}local-${defaultKeySuffix(SERVICE_ENV)}-`;
+  expect(fake.restored).toEqual([[`${leg}4242`, leg, `${prefix}local-`, prefix]]);
   c.cache!.put(LAYER.digest, LAYER);
   await c.save();
-  expect(fake.saved).toEqual([`${prefix}4242`]);
+  expect(fake.saved).toEqual([`${leg}4242`]);
 });
 
 test("nothing is saved when every layer came from the cache, nor when this run's key was restored", async () => {

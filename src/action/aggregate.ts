@@ -3,7 +3,7 @@
  * one job summary, one sticky PR comment, the same outputs as a check, and one pass or fail by fail-on. This is
  * the job to make the required status check. Bundle-only (it loads @actions/core and @actions/artifact).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { maxDriver } from '../common/driver-version';
@@ -16,7 +16,7 @@ import { publishComment } from './publish-comment';
 import { runUrl } from './github';
 import type { Inputs } from './inputs';
 import { downloadReportArtifacts } from './report-artifact';
-import { matchReportFiles } from './report-files';
+import { matchReportFiles, writeReportFile } from './report-files';
 import { info } from './log';
 
 /** GitHub drops a whole step summary over 1 MiB: keep well under it (as a check does). */
@@ -73,7 +73,7 @@ async function readReports(inputs: Inputs): Promise<NamedReport[]> {
 
 async function publishMerged(inputs: Inputs, report: Report): Promise<void> {
   const url = runUrl();
-  writeFileSync(inputs.reportPath, JSON.stringify(report, null, 2));
+  const reportError = writeReportFile(inputs.reportPath, JSON.stringify(report, null, 2));
   // notes say what the merge had to decide (versions, renamed rows): on the run page too, not only in the summary
   for (const note of report.notes ?? []) core.notice(`cuda-gate: ${note}`, { title: 'cuda-gate merge' });
   const markdown = renderMarkdown(report, { maxChars: SUMMARY_BUDGET, fullReportUrl: url });
@@ -90,7 +90,7 @@ async function publishMerged(inputs: Inputs, report: Report): Promise<void> {
   core.setOutput('failed-count', s.fail);
   core.setOutput('caveat-count', s.caveat);
   core.setOutput('min-driver', maxDriver(report.images.map((i) => i.requirement.minDriver).filter((d): d is string => !!d)) ?? '');
-  core.setOutput('report', inputs.reportPath);
+  core.setOutput('report', reportError ? '' : inputs.reportPath);
   core.setOutput('summary-markdown', markdown);
 
   const merged = `${report.mergedFrom?.length ?? 0} report(s), ${report.images.length} image(s), ${report.targets.length} target(s)`;
@@ -103,4 +103,6 @@ async function publishMerged(inputs: Inputs, report: Report): Promise<void> {
   } else {
     info(`cuda-gate: gate passed over ${merged} (${s.pass} pass, ${s.caveat} caveat, ${s.fail} fail; fail-on: ${report.policy.failOn})`);
   }
+  // last, after the summary, comment and outputs: nothing else is lost
+  if (reportError) core.setFailed(reportError);
 }

@@ -1,8 +1,10 @@
 /**
- * Failed-check annotations: one per image that fails (error) or has caveats (warning), anchored on the Dockerfile
- * line that brought the CUDA stack in, so the reason shows in "Files changed" where the fix goes.
- * The runner keeps only 10 errors and 10 warnings per step, hence one per image and a cap with a pointer to the
- * job summary. Pure: main.ts hands the result to @actions/core, which applies the workflow-command escaping.
+ * Failed-check annotations: one per image that fails (error) or has caveats (warning), anchored on the line of the
+ * image's Dockerfile that brought the CUDA stack in, so the reason shows in "Files changed" where the fix goes.
+ * The runner keeps only 10 errors and 10 warnings per step: the worst come first (failing images before images with
+ * caveats, then in the order of `images`; targets in the order of the targets file), and what does not fit is
+ * counted in one notice that points at the job summary. Pure: main.ts hands the result to @actions/core, which
+ * applies the workflow-command escaping.
  */
 import type { Evidence, EvidenceKind } from '../evidence/types';
 import type { Report, ReportEvidence, ReportImage } from '../report/types';
@@ -10,20 +12,26 @@ import { sanitizeControl } from '../common/control-chars';
 import type { ShownProvenance } from '../model/provenance';
 import type { Verdict } from '../model/verdict';
 import type { Reason, ReasonCode, Result } from '../verdict/types';
-import { ParsedDockerfile, finalBaseLine, findConfigKeyLine, findDockerfileLine, parseDockerfile } from './dockerfile';
+import { type DockerfileText, type ParsedDockerfile, finalBaseLine, findConfigKeyLine, findDockerfileLine, parseDockerfile } from './dockerfile';
 
 export interface Annotation {
-  level: 'error' | 'warning';
+  /** notice: only the one line that counts what did not fit */
+  level: 'error' | 'warning' | 'notice';
   title: string;
   message: string;
   file?: string;
   startLine?: number;
 }
 
-export interface DockerfileInput {
-  /** repository-relative path, as the annotation's `file` */
-  path: string;
-  text: string;
+/** A Dockerfile's repository-relative path (the annotation's `file`) and text. */
+export type DockerfileInput = DockerfileText;
+
+/** One Dockerfile for every image, or the one each image was built from (undefined: none known). */
+export type DockerfileFor = DockerfileInput | ((image: ReportImage) => DockerfileInput | undefined);
+
+export interface AnnotationOptions {
+  /** slots of the step's 10 already taken by the action's own errors and warnings (a dockerfile that is missing) */
+  reserved?: { error?: number; warning?: number };
 }
 
 /** The runner drops annotations beyond 10 of each level in a step. */
@@ -31,12 +39,24 @@ export const ANNOTATIONS_PER_LEVEL = 10;
 /** Target names listed in a title before "and N more". */
 const TITLE_TARGETS = 4;
 
-export function buildAnnotations(report: Report, dockerfile?: DockerfileInput): Annotation[] {
-  const parsed = dockerfile ? parseDockerfile(dockerfile.text) : undefined;
-  const errors: Annotation[] = [];
-  const warnings: Annotation[] = [];
+interface Candidate {
+  annotation: Annotation;
+  worst: Verdict;
+  /** image x target results the annotation stands for, failing and with caveats */
+  failing: number;
+  caveats: number;
+}
+
+export function buildAnnotations(report: Report, dockerfile?: DockerfileFor, opts: AnnotationOptions = {}): Annotation[] {
+  const dockerfileOf = typeof dockerfile === 'function' ? dockerfile : () => dockerfile;
+  const parsed = new Map<DockerfileInput, ParsedDockerfile>();
+  const targetIndex = new Map(report.targets.map((t, i) => [t.name, i]));
+  const byTarget = (a: Result, b: Result) => (targetIndex.get(a.target) ?? targetIndex.size) - (targetIndex.get(b.target) ?? targetIndex.size);
+
+  const candidates: Candidate[] = [];
   for (const img of report.images) {
-    const results = report.results.filter((r) => r.image === img.source);
+    // a stable sort: results of targets the report does not list keep their order, after the listed ones
+    const results = report.results.filter((r) => r.image === img.source).sort(byTarget);
     const failing = results.filter((r) => r.verdict === 'fail');
     const caveats = results.filter((r) => r.verdict === 'caveat');
     if (!failing.length && !caveats.length) continue;
@@ -49,15 +69,48 @@ export function buildAnnotations(report: Report, dockerfile?: DockerfileInput): 
       title: `cuda-gate: ${oneLine(img.source)} ${worst === 'fail' ? 'fails' : 'has caveats'} on ${targetList(worstResults)}`,
       message: messageFor(reason, worst === 'fail' ? caveats : []),
     };
-    if (dockerfile && parsed) {
-      annotation.file = dockerfile.path.replace(/^\.\//, '');
-      const line = anchorLine(parsed, reason, img);
+    const df = dockerfileOf(img);
+    if (df) {
+      if (!parsed.has(df)) parsed.set(df, parseDockerfile(df.text));
+      annotation.file = df.path.replace(/^\.\//, '');
+      const line = anchorLine(parsed.get(df)!, reason, img);
       if (line !== undefined) annotation.startLine = line;
     }
-    (annotation.level === 'error' ? errors : warnings).push(annotation);
+    candidates.push({ annotation, worst, failing: failing.length, caveats: caveats.length });
   }
-  return [...capped(errors, 'error'), ...capped(warnings, 'warning')];
+  // the worst first: failing images before images with caveats (both errors under fail-on: caveat), then image order
+  candidates.sort((a, b) => Number(a.worst === 'caveat') - Number(b.worst === 'caveat'));
+
+  const room = {
+    error: Math.max(0, ANNOTATIONS_PER_LEVEL - (opts.reserved?.error ?? 0)),
+    warning: Math.max(0, ANNOTATIONS_PER_LEVEL - (opts.reserved?.warning ?? 0)),
+  };
+  const kept: Annotation[] = [];
+  const dropped: Candidate[] = [];
+  for (const level of ['error', 'warning'] as const) {
+    const ofLevel = candidates.filter((c) => c.annotation.level === level);
+    kept.push(...ofLevel.slice(0, room[level]).map((c) => c.annotation));
+    dropped.push(...ofLevel.slice(room[level]));
+  }
+  return dropped.length ? [...kept, moreNotice(dropped)] : kept;
 }
+
+/** The one line for what did not fit, as a notice: it takes none of the 10 error or warning slots. */
+function moreNotice(dropped: Candidate[]): Annotation {
+  const failing = dropped.reduce((n, c) => n + c.failing, 0);
+  const caveats = dropped.reduce((n, c) => n + c.caveats, 0);
+  const results = failing
+    ? `${failing} more failing ${plural(failing, 'result')}${caveats ? ` and ${caveats} with caveats` : ''}`
+    : `${caveats} more ${plural(caveats, 'result')} with caveats`;
+  const what = `${results} (${dropped.length} more ${plural(dropped.length, 'image')})`;
+  return {
+    level: 'notice',
+    title: `cuda-gate: … and ${what}`,
+    message: `… and ${what}: see the job summary for every image, its reasons and the fix (a step shows at most ${ANNOTATIONS_PER_LEVEL} error and ${ANNOTATIONS_PER_LEVEL} warning annotations).`,
+  };
+}
+
+const plural = (n: number, word: string) => (n === 1 ? word : `${word}s`);
 
 function worstReason(results: Result[], verdict: Verdict): Reason | undefined {
   for (const r of results) {
@@ -86,21 +139,6 @@ function messageFor(reason: Reason | undefined, alsoCaveats: Result[]): string {
     lines.push(`Also caveats on ${targetList(alsoCaveats)}${codes.length ? ` (${codes.join(', ')})` : ''}.`);
   }
   return lines.join('\n');
-}
-
-function capped(list: Annotation[], level: Annotation['level']): Annotation[] {
-  if (list.length <= ANNOTATIONS_PER_LEVEL) return list;
-  const kept = list.slice(0, ANNOTATIONS_PER_LEVEL - 1);
-  const more = list.length - kept.length;
-  const verb = level === 'error' ? 'fail' : 'have caveats';
-  return [
-    ...kept,
-    {
-      level,
-      title: `cuda-gate: … and ${more} more images ${verb}`,
-      message: `… and ${more} more images ${verb} (see the job summary for each image, its reasons and the fix).`,
-    },
-  ];
 }
 
 /**

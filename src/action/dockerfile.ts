@@ -1,7 +1,11 @@
 /**
  * Just enough of the Dockerfile grammar to point an annotation at the line that brought the CUDA stack in:
- * continuations, directives, heredocs, stages, and matching a layer's history instruction back to its line.
+ * continuations, directives, heredocs, stages, and matching a layer's history instruction back to its line; and
+ * which Dockerfile each image was built from (the `dockerfile` input, paired with `images` line by line).
  */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { messageOf } from '../common/errors';
 import { instructionOf } from '../layers/history';
 
 export interface DockerfileInstruction {
@@ -296,4 +300,90 @@ function execForm(args: string): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Which Dockerfile each image was built from
+
+export interface DockerfileText {
+  /** as the annotation's `file`: relative to the workspace (the repository root) when inside it */
+  path: string;
+  text: string;
+}
+
+export interface ResolvedDockerfiles {
+  /** the Dockerfile of each image source (as given in `images`); absent: none given, or it could not be read */
+  bySource: Map<string, DockerfileText>;
+  /** one warning line naming every given path that could not be read and the fix; undefined when all were read */
+  warning?: string;
+}
+
+export interface ResolveOptions {
+  /** where relative paths start (the runner's working directory, the workspace) */
+  cwd?: string;
+  /** the repository root annotations are relative to (GITHUB_WORKSPACE) */
+  workspace?: string;
+  read?: (path: string) => string;
+}
+
+/**
+ * Pairs the `dockerfile` lines with `images`: none given — ./Dockerfile for every image when it exists (no warning
+ * when it does not: that was a guess); one — for every image; one per image — by position. A given path that cannot
+ * be read leaves its images' annotations without a line, and is said in one warning with the fix.
+ */
+export function resolveDockerfiles(paths: string[], images: string[], opts: ResolveOptions = {}): ResolvedDockerfiles {
+  const cwd = opts.cwd ?? process.cwd();
+  const workspace = opts.workspace || cwd;
+  const read = opts.read ?? ((p: string) => readFileSync(p, 'utf8'));
+  const bySource = new Map<string, DockerfileText>();
+  const loaded = new Map<string, DockerfileText | { why: string }>();
+  const load = (path: string) => {
+    if (!loaded.has(path)) {
+      const absolute = resolve(cwd, path);
+      try {
+        loaded.set(path, { path: annotationPath(absolute, path, workspace), text: read(absolute) });
+      } catch (e) {
+        loaded.set(path, { why: unreadable(e) });
+      }
+    }
+    return loaded.get(path)!;
+  };
+
+  if (!paths.length) {
+    const guess = load('Dockerfile');
+    if ('text' in guess) for (const source of images) bySource.set(source, guess);
+    return { bySource };
+  }
+  const failed = new Map<string, { why: string; images: string[] }>();
+  images.forEach((source, i) => {
+    const path = paths.length === 1 ? paths[0] : paths[i];
+    if (path === undefined || bySource.has(source)) return;
+    const df = load(path);
+    if ('text' in df) bySource.set(source, df);
+    else failed.set(path, { why: df.why, images: [...(failed.get(path)?.images ?? []), source] });
+  });
+  if (!failed.size) return { bySource };
+  const each = [...failed].map(([path, f]) => `"${path}" ${f.why}${paths.length > 1 ? ` (for ${f.images.join(', ')})` : ''}`);
+  return {
+    bySource,
+    warning:
+      `cuda-gate: dockerfile ${each.join('; ')}: annotations for ${paths.length > 1 ? 'those images' : 'the images'} point at no line. ` +
+      'Fix: set dockerfile to the path of the Dockerfile each image was built from, relative to the repository root (one line for all images, or one per line of images, in the same order), and check the repository out before this step',
+  };
+}
+
+function unreadable(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  if (code === 'ENOENT') return 'does not exist';
+  if (code === 'EISDIR') return 'is a directory, not a Dockerfile';
+  if (code === 'ENOTDIR') return 'does not exist (a part of the path is a file)';
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot be read (permission denied)';
+  return `cannot be read (${messageOf(e)})`;
+}
+
+/** Annotations name files relative to the repository root; a path outside it is kept as given. */
+function annotationPath(absolute: string, given: string, workspace: string): string {
+  const rel = relative(resolve(workspace), absolute);
+  const inside = rel && !rel.startsWith('..') && !isAbsolute(rel);
+  return inside ? rel.split(sep).join('/') : given.replace(/^\.\//, '');
 }

@@ -35,11 +35,14 @@ export interface Inputs {
   platform?: string;
   githubToken: string;
   reportPath: string;
-  dockerfile?: string;
+  /** the Dockerfile(s) the images were built from: none (./Dockerfile when it exists), one for all, or one per image */
+  dockerfile: string[];
   /** full: config and files; config: the image config alone (no layer read) */
   scan: ScanMode;
   /** keep per-layer analyses between runs with the Actions cache (default true) */
   cache: boolean;
+  /** names this job's matrix leg in the layer cache key (default: a hash of the leg's inputs) */
+  cacheKeySuffix?: string;
   /** aggregate mode: report files (globs, directories) and artifact:NAME-PATTERN lines */
   reports: string[];
   /** check mode: upload the JSON report as an artifact of this name */
@@ -110,9 +113,10 @@ const INPUT_TEXTS = z.object({
   platform: optionalText,
   'github-token': text,
   'report-path': optionalText,
-  dockerfile: optionalText,
+  dockerfile: list,
   scan: choice('scan', SCAN_MODES),
   cache: boolean('cache'),
+  'cache-key-suffix': optionalText,
   'report-artifact': optionalText,
   'matrix-overrides': list,
 });
@@ -136,6 +140,15 @@ const INPUT_MODE = z.looseObject({ mode: choice('mode', ACTION_MODES), images: z
 
 /** The inputs, checked and typed (after INPUT_MODE): each value, then the ones that go together. */
 export const INPUTS = INPUT_TEXTS.superRefine((v, ctx) => {
+  if ((v.mode ?? 'check') === 'check' && v.dockerfile.length > 1 && v.dockerfile.length !== v.images.length) {
+    ctx.addIssue({
+      code: 'custom',
+      message: say(
+        `input "dockerfile": ${v.dockerfile.length} Dockerfiles for ${v.images.length} images`,
+        'give one Dockerfile for all images, or one per line of images, in the same order',
+      ),
+    });
+  }
   if (v.runtime && !v.driver) {
     ctx.addIssue({
       code: 'custom',
@@ -165,6 +178,7 @@ export const INPUTS = INPUT_TEXTS.superRefine((v, ctx) => {
   dockerfile: v.dockerfile,
   scan: v.scan ?? 'full',
   cache: v.cache ?? true,
+  cacheKeySuffix: v['cache-key-suffix'],
   reports: v.reports,
   reportArtifact: v['report-artifact'],
   matrixOverrides: v['matrix-overrides'],

@@ -4,11 +4,13 @@
  * test —, a read-only token, a network error) only says so: the gate never depends on it.
  * @actions/cache is ESM-only and is loaded on first use, so unit tests import this module without it.
  */
+import { createHash } from 'node:crypto';
 import { openLayerCache, type LayerCache } from '../cache/layer-cache';
 import { defaultCacheDir } from '../cache/location';
 import { messageOf } from '../common/errors';
 import { layerCacheVersion } from '../engine/cache-version';
 import { TOOL_VERSION } from '../model/tool-version';
+import { readInput } from './inputs';
 
 export interface ActionLog {
   info(message: string): void;
@@ -29,14 +31,53 @@ export interface LayerCacheKeys {
 }
 
 /**
- * `cuda-gate-layers-<os>-<tool version>-<analysis version>-<run id>`: one save per run, restored by prefix. The
- * analysis version is layerCacheVersion (engine/cache-version.ts); the matrix is not in the key: no cached layer
- * analysis reads it, so a matrix data update restores the same cache.
+ * `cuda-gate-layers-<os>-<tool version>-<analysis version>-<job>-<leg>-<run id>`: one save per job and leg of a run,
+ * so parallel jobs and matrix legs each keep what they read instead of racing for one key (the first save wins and
+ * the others' new layers were lost). Restored by prefix, nearest first: the same job and leg, the same job, any job —
+ * entries are keyed by verified layer identity, so another leg's cache is as good, only less likely to hold the
+ * layers. The analysis version is layerCacheVersion (engine/cache-version.ts); the matrix is not in the key: no
+ * cached layer analysis reads it, so a matrix data update restores the same cache.
  */
-export function layerCacheKeys(env: NodeJS.ProcessEnv = process.env, toolVersion: string = TOOL_VERSION): LayerCacheKeys {
+export function layerCacheKeys(env: NodeJS.ProcessEnv = process.env, toolVersion: string = TOOL_VERSION, keySuffix?: string): LayerCacheKeys {
   const os = (env.RUNNER_OS || process.platform).toLowerCase();
   const prefix = `cuda-gate-layers-${os}-${toolVersion}-${layerCacheVersion(toolVersion)}-`;
-  return { primaryKey: `${prefix}${env.GITHUB_RUN_ID || 'local'}`, restoreKeys: [prefix] };
+  const job = `${prefix}${keyPart(env.GITHUB_JOB || 'local', 64)}-`;
+  const leg = `${job}${keyPart(keySuffix || defaultKeySuffix(env), 40)}-`;
+  return { primaryKey: `${leg}${env.GITHUB_RUN_ID || 'local'}`, restoreKeys: [leg, job, prefix] };
+}
+
+/**
+ * The inputs that tell the legs of a matrix apart (what they check, against what, how): no environment variable
+ * names the leg, and two legs with all of these equal do the same work, so sharing a key costs them nothing.
+ */
+const LEG_INPUTS = [
+  'images',
+  'baseline-images',
+  'platform',
+  'targets',
+  'driver',
+  'gpu',
+  'runtime',
+  'forward-compat',
+  'scan',
+  'matrix-overrides',
+  'dockerfile',
+  'comment-key',
+  'report-artifact',
+  'report-path',
+];
+
+/** `cache-key-suffix` when unset: 12 hex digits of a hash of the leg's inputs (their text, as the runner passes it). */
+export function defaultKeySuffix(env: NodeJS.ProcessEnv = process.env): string {
+  const hash = createHash('sha256');
+  for (const name of LEG_INPUTS) hash.update(`${name}=${readInput(name, env)}\n`);
+  return `in${hash.digest('hex').slice(0, 12)}`;
+}
+
+/** A cache key holds no commas and at most 512 characters: anything else becomes '_', long text a hash. */
+function keyPart(text: string, max: number): string {
+  const safe = text.replace(/[^A-Za-z0-9._-]/g, '_');
+  return safe.length <= max ? safe : `${safe.slice(0, max - 13)}-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
 }
 
 /** Why the cache service cannot be used here, or undefined when it can. */
@@ -55,6 +96,8 @@ export interface RestoreOptions {
   service?: () => Promise<CacheService>;
   /** default: $XDG_CACHE_HOME/cuda-gate or ~/.cache/cuda-gate, as the CLI */
   dir?: string;
+  /** the `cache-key-suffix` input: names the matrix leg in the key (default: a hash of the leg's inputs) */
+  keySuffix?: string;
 }
 
 export class ActionLayerCache {
@@ -72,7 +115,7 @@ export class ActionLayerCache {
   static async restore(opts: RestoreOptions): Promise<ActionLayerCache> {
     const env = opts.env ?? process.env;
     const dir = opts.dir ?? defaultCacheDir(env);
-    const keys = layerCacheKeys(env);
+    const keys = layerCacheKeys(env, TOOL_VERSION, opts.keySuffix);
     const missing = cacheServiceMissing(env);
     const service = missing === undefined ? (opts.service ?? loadService) : undefined;
     let restoredKey: string | undefined;

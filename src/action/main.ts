@@ -2,7 +2,6 @@
  * The GitHub Action shell: inputs -> engine -> job summary, sticky PR comment, annotations, outputs, exit.
  * The gate is the exit status and needs no token; the comment is best effort and never decides the outcome.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import { maxDriver } from '../common/driver-version';
 import { isGateError, messageOf } from '../common/errors';
@@ -22,11 +21,13 @@ import type { Target } from '../model/target';
 import { worst as worstOf } from '../model/verdict';
 import { runAggregate } from './aggregate';
 import { buildAnnotations } from './annotations';
+import { resolveDockerfiles } from './dockerfile';
 import { publishComment } from './publish-comment';
 import { runUrl } from './github';
 import { getInputs, type Inputs } from './inputs';
 import { ActionLayerCache } from './layer-cache';
 import { uploadReportArtifact } from './report-artifact';
+import { writeReportFile } from './report-files';
 import { info } from './log';
 
 /** GitHub drops a whole step summary over 1 MiB: keep well under it. */
@@ -53,9 +54,10 @@ export async function runAction(): Promise<void> {
     fail(e);
     return;
   }
-  await publish(inputs, report);
+  const reportWritten = await publish(inputs, report);
   await layerCache?.save();
-  if (inputs.reportArtifact) await uploadReportArtifact(inputs.reportArtifact, inputs.reportPath);
+  // an unwritten report has already failed the step, naming report-path: no second error from the upload
+  if (inputs.reportArtifact && reportWritten) await uploadReportArtifact(inputs.reportArtifact, inputs.reportPath);
 }
 
 async function gate(inputs: Inputs): Promise<{ report: Report; layerCache?: ActionLayerCache }> {
@@ -63,7 +65,7 @@ async function gate(inputs: Inputs): Promise<{ report: Report; layerCache?: Acti
   if (matrix.overrides?.length) info(`cuda-gate: ${matrix.overrides.length} matrix override row(s) merged over matrix ${matrix.meta.version}`);
   const platform = inputs.platform ? parsePlatform(inputs.platform) : undefined;
   // --scan config opens no layer: nothing to restore or save
-  const layerCache = inputs.cache && inputs.scan === 'full' ? await ActionLayerCache.restore({ log: core }) : undefined;
+  const layerCache = inputs.cache && inputs.scan === 'full' ? await ActionLayerCache.restore({ log: core, keySuffix: inputs.cacheKeySuffix }) : undefined;
   // the action's token reaches ghcr.io when no docker login configured it
   const scan = { scan: inputs.scan, cache: layerCache?.cache, registry: { token: inputs.githubToken || undefined } };
   const report = await core.group(`cuda-gate: checking ${inputs.images.length} image(s) against ${targets.length} target(s)`, () =>
@@ -130,9 +132,10 @@ async function resolveTargets(inputs: Inputs): Promise<{ targets: Target[]; poli
   return { targets, policy, matrix };
 }
 
-async function publish(inputs: Inputs, report: Report): Promise<void> {
+/** Summary, annotations, comment, outputs, the gate's verdict; then a report-path that could not be written. */
+async function publish(inputs: Inputs, report: Report): Promise<boolean> {
   const url = runUrl();
-  writeFileSync(inputs.reportPath, JSON.stringify(report, null, 2));
+  const reportError = writeReportFile(inputs.reportPath, JSON.stringify(report, null, 2));
   const markdown = renderMarkdown(report, { maxChars: SUMMARY_BUDGET, fullReportUrl: url });
   try {
     await core.summary.addRaw(markdown).write();
@@ -140,13 +143,7 @@ async function publish(inputs: Inputs, report: Report): Promise<void> {
     core.warning(`cuda-gate: could not write the job summary: ${messageOf(e)}`);
   }
 
-  const dockerfile = inputs.dockerfile ?? (existsSync('Dockerfile') ? 'Dockerfile' : undefined);
-  const dockerfileText = dockerfile && existsSync(dockerfile) ? readFileSync(dockerfile, 'utf8') : undefined;
-  for (const a of buildAnnotations(report, dockerfile && dockerfileText !== undefined ? { path: dockerfile, text: dockerfileText } : undefined)) {
-    const props = { title: a.title, file: a.file, startLine: a.startLine };
-    if (a.level === 'error') core.error(a.message, props);
-    else core.warning(a.message, props);
-  }
+  annotate(inputs, report, reportError !== undefined);
 
   await publishComment(inputs, report, url);
 
@@ -154,7 +151,7 @@ async function publish(inputs: Inputs, report: Report): Promise<void> {
   core.setOutput('failed-count', report.summary.fail);
   core.setOutput('caveat-count', report.summary.caveat);
   core.setOutput('min-driver', maxDriver(report.images.map((i) => i.requirement.minDriver).filter((d): d is string => !!d)) ?? '');
-  core.setOutput('report', inputs.reportPath);
+  core.setOutput('report', reportError ? '' : inputs.reportPath);
   core.setOutput('summary-markdown', markdown);
 
   if (!report.summary.gatePassed) {
@@ -170,6 +167,24 @@ async function publish(inputs: Inputs, report: Report): Promise<void> {
     info(
       `cuda-gate: gate passed (${report.summary.pass} pass, ${report.summary.caveat} caveat, ${report.summary.fail} fail; fail-on: ${report.policy.failOn})`,
     );
+  }
+  if (reportError) core.setFailed(reportError);
+  return !reportError;
+}
+
+/** One annotation per failing image on its Dockerfile's line, the worst first, as many as the runner shows. */
+function annotate(inputs: Inputs, report: Report, reportUnwritten: boolean): void {
+  const dockerfiles = resolveDockerfiles(inputs.dockerfile, inputs.images, { workspace: process.env.GITHUB_WORKSPACE });
+  // a dockerfile that is not there is said, not skipped in silence: one warning, one of the step's ten
+  if (dockerfiles.warning) core.warning(dockerfiles.warning, { title: 'cuda-gate: dockerfile cannot be read' });
+  // the step's own errors come after these (the failed gate, an unwritable report-path): keep their slots free
+  const reserved = { error: Number(!report.summary.gatePassed) + Number(reportUnwritten), warning: dockerfiles.warning ? 1 : 0 };
+  const annotations = buildAnnotations(report, (img) => dockerfiles.bySource.get(img.source), { reserved });
+  for (const a of annotations) {
+    const props = { title: a.title, file: a.file, startLine: a.startLine };
+    if (a.level === 'error') core.error(a.message, props);
+    else if (a.level === 'warning') core.warning(a.message, props);
+    else core.notice(a.message, props);
   }
 }
 

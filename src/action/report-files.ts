@@ -1,9 +1,11 @@
 /**
- * The report files the aggregate mode reads: `reports:` lines as globs (`*`, `?`, `**`), plain files, or directories
- * (every .json beneath). Node 20 has no fs.glob, and the few patterns a workflow writes need no library.
+ * The action's report files: the one a run writes (`report-path`), and the ones the aggregate mode reads (`reports:`
+ * lines as globs (`*`, `?`, `**`), plain files, or directories: every .json beneath). Node 20 has no fs.glob, and
+ * the few patterns a workflow writes need no library.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { messageOf } from '../common/errors';
 
 export interface ReportFile {
   /** absolute path */
@@ -82,4 +84,33 @@ function walk(dir: string): string[] {
 function displayName(path: string, cwd: string): string {
   const rel = relative(cwd, path);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : path;
+}
+
+/**
+ * Writes the JSON report to `report-path`. Never throws: a path that cannot be written (its directory missing, a
+ * directory, no permission) returns the one error line for the step, naming the path and the fix, so the caller
+ * can finish the summary, outputs and comment first and fail the step last.
+ */
+export function writeReportFile(path: string, text: string, cwd: string = process.cwd()): string | undefined {
+  try {
+    writeFileSync(resolve(cwd, path), text);
+    return undefined;
+  } catch (e) {
+    const { why, fix } = notWritable(e, path, cwd);
+    return `cuda-gate: report-path "${path}" cannot be written: ${why} (the verdict, job summary and outputs are complete; the JSON report is not). Fix: ${fix}`;
+  }
+}
+
+function notWritable(e: unknown, path: string, cwd: string): { why: string; fix: string } {
+  const code = (e as { code?: string }).code;
+  const dir = dirname(path);
+  const elsewhere = 'set report-path to a file in a directory the job can write (the workspace, or ${{ runner.temp }}/cuda-gate-report.json)';
+  if (code === 'EISDIR' || (existsSync(resolve(cwd, path)) && statSync(resolve(cwd, path)).isDirectory())) {
+    return { why: 'it is a directory', fix: `name a file in it, e.g. report-path: ${join(path, 'cuda-gate-report.json')}` };
+  }
+  if (code === 'ENOENT') return { why: `its directory "${dir}" does not exist`, fix: `create it in an earlier step (mkdir -p "${dir}"), or ${elsewhere}` };
+  if (code === 'ENOTDIR') return { why: `a part of "${dir}" is a file, not a directory`, fix: elsewhere };
+  if (code === 'EROFS') return { why: 'the file system is read-only', fix: elsewhere };
+  if (code === 'EACCES' || code === 'EPERM') return { why: 'permission denied', fix: elsewhere };
+  return { why: messageOf(e), fix: elsewhere };
 }
