@@ -67,7 +67,7 @@ describe('renderCommentBody', () => {
     expect(body).not.toContain('<details open>');
     // the one fix that works first: an upgrade to the minor-version floor, never a switch that cannot help
     expect(body).toMatch(
-      /- ❌ \*\*edge-t4\*\* — CUDA 12\.4\.1 needs driver ≥ 525\.60\.13; the host has 470\.82\.01 \(CUDA 11\.4\)<br>\*\*Fix:\*\* upgrade the host driver/,
+      /- ❌ \*\*edge-t4\*\* — at CUDA initialisation: CUDA 12\.4\.1 needs driver ≥ 525\.60\.13; the host has 470\.82\.01 \(CUDA 11\.4\)<br>\*\*Fix:\*\* upgrade the host driver/,
     );
     expect(body).not.toMatch(/\*\*Fix:\*\* set NVIDIA_DISABLE_REQUIRE/);
     // the end-of-life notes of passing targets are details, not headlines

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { renderCommentBody, resolvedBody } from '../../src/action/comment-body';
 import type { Report } from '../../src/report/types';
 import { ROOT } from '../action/run-action';
+import { writeBaselineFixture } from '../helpers/baseline-fixture';
 import { tempDir } from '../helpers/tmp';
 
 const { renderMarkdown, chromium } = require('../../scripts/render-markdown.cjs') as {
@@ -30,12 +31,16 @@ const EIGHT_TARGETS = `targets:
   b200: { driver: 575.57.08, gpu: B200 }
 `;
 
-function check(targets: string): Report {
-  const r = spawnSync(process.execPath, ['dist/cli.js', 'check', 'docker-archive:examples/images/cuda12.4-app.tar', '--targets', targets, '--format', 'json'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
+function check(targets: string, source = 'docker-archive:examples/images/cuda12.4-app.tar', ...more: string[]): Report {
+  const r = spawnSync(process.execPath, ['dist/cli.js', 'check', source, ...more, '--targets', targets, '--format', 'json'], { cwd: ROOT, encoding: 'utf8' });
   return JSON.parse(r.stdout) as Report;
+}
+
+/** RENDER_OUT=docs/comment npx jest rendered-height: also writes the screenshots README shows. */
+function render(body: string, name: string) {
+  const out = process.env.RENDER_OUT;
+  if (out) writeFileSync(join(out, `${name}.md`), body);
+  return renderMarkdown(body, out ? join(out, `${name}.png`) : undefined);
 }
 
 /** The example image under `count` names, as a 40-service monorepo would gate them. */
@@ -55,11 +60,9 @@ describe('the PR comment rendered at 880 px', () => {
     'the example image (4 targets, one failing, one caveat): one screen, nothing cut at the right',
     () => {
       const body = renderCommentBody(check('examples/cuda-targets.yml'), { key: 'gate', runUrl: RUN, commit: '0123456789abcdef' });
-      const { height, width } = renderMarkdown(body);
+      const { height, width } = render(body, 'failing');
       expect(height).toBeLessThanOrEqual(ONE_SCREEN_PX);
       expect(width).toBeLessThanOrEqual(880);
-      // and resolved: the banner adds a line, not a screen
-      expect(renderMarkdown(resolvedBody(body, 'caveat')).height).toBeLessThanOrEqual(ONE_SCREEN_PX);
     },
     60_000,
   );
@@ -70,9 +73,36 @@ describe('the PR comment rendered at 880 px', () => {
       const dir = tempDir('cg-render-');
       writeFileSync(join(dir, 'targets.yml'), EIGHT_TARGETS);
       const body = renderCommentBody(fleet(check(join(dir, 'targets.yml')), 40), { key: 'gate', runUrl: RUN });
-      const { height, width } = renderMarkdown(body);
+      const { height, width } = render(body, 'fleet-40x8');
       expect(height).toBeLessThanOrEqual(1.5 * ONE_SCREEN_PX);
       expect(width).toBeLessThanOrEqual(880);
+    },
+    60_000,
+  );
+
+  maybe(
+    'a pull request that moves to CUDA 12.4: the verdict changes first, one screen',
+    async () => {
+      const f = await writeBaselineFixture();
+      const body = renderCommentBody(check(f.targetsFile, f.cuda124, '--baseline', f.cuda118), { key: 'gate', runUrl: RUN });
+      expect(body.indexOf('pass → fail')).toBeGreaterThan(0);
+      expect(body.indexOf('pass → fail')).toBeLessThan(body.indexOf('**Fails**'));
+      expect(render(body, 'baseline-change').height).toBeLessThanOrEqual(ONE_SCREEN_PX);
+    },
+    60_000,
+  );
+
+  maybe(
+    'resolved: the banner over the last table, one screen',
+    () => {
+      const dir = tempDir('cg-render-');
+      writeFileSync(
+        join(dir, 'targets.yml'),
+        'targets:\n  inference-l4: { driver: 550.54.15, gpu: L4 }\n  dev-rtx4090: { driver: 560.35.03, gpu: RTX 4090 }\n',
+      );
+      const body = resolvedBody(renderCommentBody(check(join(dir, 'targets.yml')), { key: 'gate', runUrl: RUN }), 'pass');
+      expect(body).toContain('✅ **Resolved**');
+      expect(render(body, 'resolved').height).toBeLessThanOrEqual(ONE_SCREEN_PX);
     },
     60_000,
   );

@@ -97,9 +97,9 @@ function problemLines(view: ReportView, verdict: 'fail' | 'caveat'): string[] {
   const item = (c: CellView, others: CellView[] = []) => {
     const who = several ? ` · ${mdCode(nameOf.get(c.image))}` : '';
     const more = others.length ? ` <sub>and ${others.length} more image${others.length > 1 ? 's' : ''}: ${listNames(others, nameOf)}</sub>` : '';
-    const step = c.reason ? ` <sub>${md(c.step ?? '')}${c.step ? ' · ' : ''}${md(c.reason.code)}</sub>` : '';
+    const step = c.step ? `at ${md(c.step)}: ` : '';
     const fix = c.fix ? `<br>**Fix:** ${md(c.fix)}` : '';
-    return `- ${VERDICT_ICON[c.verdict]} **${md(c.target)}**${who} — ${md(c.line ?? c.verdict)}${more}${fix}${step}`;
+    return `- ${VERDICT_ICON[c.verdict]} **${md(c.target)}**${who} — ${step}${md(c.line ?? c.verdict)}${more}${fix}`;
   };
   if (cells.length <= MAX_LINES) lines.push(...cells.map((c) => item(c)));
   else {

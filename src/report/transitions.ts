@@ -7,6 +7,7 @@ import { gatePasses } from '../model/policy';
 import { verdictRank, type Verdict } from '../model/verdict';
 import type { Result } from '../verdict/types';
 import { md, term } from './escape';
+import { shortName } from './view';
 import type { Report, Transition } from './types';
 
 /** A current image (its source string) and the baseline image it is compared with. */
@@ -109,7 +110,7 @@ export function renderTransitionsMarkdown(report: Report): string[] {
       left += g.list.length;
       continue;
     }
-    lines.push(`- <code>${md(g.image)}</code> (base: <code>${md(g.baseline)}</code>)`);
+    lines.push(`- <code>${md(shortName(g.image))}</code> (base: <code>${md(shortName(g.baseline))}</code>)`);
     for (const t of g.list) {
       if (listed++ >= MAX_LISTED) left++;
       else lines.push(`  - ${ICON[t.to] ?? ''} ${line(t, md)}`);
