@@ -32,13 +32,15 @@ describe('outputs and job summary', () => {
     expect(run.outputs['summary-markdown'].trim()).toBe(run.summary.trim());
   });
 
-  test('the job summary has the headline, a column per target and the reasons', async () => {
+  test('the job summary has the headline, the failure and the caveat with their fixes, a column per target and the reasons', async () => {
     const run = await check(FLEET);
-    expect(run.summary).toMatch(/^### ❌ cuda-gate: 1 failing, 1 with caveats, 2 passing/);
-    expect(run.summary).toMatch(/\| Image \| CUDA \| Needs driver \| prod-a100<br><sub>535\.104\.05 · A100<\/sub> \| inference-l4/);
-    expect(run.summary).toContain('❌ fail<br><sub>DRIVER&#95;TOO&#95;OLD</sub>');
-    expect(run.summary).toContain('⚠️ caveat<br><sub>MINOR&#95;VERSION&#95;COMPAT</sub>');
-    expect(run.summary).toContain('<details open>');
+    expect(run.summary).toMatch(/^### ❌ <code>cuda12\.4-app\.tar<\/code> will not run on <code>edge-t4<\/code>$/m);
+    expect(run.summary).toMatch(/^- ❌ \*\*edge-t4\*\* — at CUDA initialisation: .*<br>\*\*Fix:\*\* upgrade the host driver/m);
+    expect(run.summary).toMatch(/^- ⚠️ \*\*prod-a100\*\* — at CUDA initialisation: /m);
+    expect(run.summary).toMatch(/\| Image \| prod-a100<br><sub>535\.104\.05 · A100<\/sub> \| inference-l4/);
+    // every reason, with its code, in the details
+    expect(run.summary).toContain('<code>DRIVER&#95;TOO&#95;OLD</code>');
+    expect(run.summary).toContain('<code>MINOR&#95;VERSION&#95;COMPAT</code>');
   });
 });
 
@@ -55,7 +57,7 @@ describe('the gate', () => {
     const run = await check({ ...FLEET, 'fail-on': 'never' });
     expect(run.code).toBe(0);
     expect(run.outputs.verdict).toBe('fail');
-    expect(run.summary).toContain('❌ fail');
+    expect(run.summary).toContain('will not run on <code>edge-t4</code> (the gate passes: fail-on is never)');
   });
 });
 
@@ -66,7 +68,7 @@ describe('events and inputs', () => {
     expect(github.requests).toEqual([]);
     expect(run.stdout).toContain('not a pull_request event: no PR comment');
     expect(commands(run, 'warning')).toEqual([]);
-    expect(run.summary).toContain('every image runs on every target');
+    expect(run.summary).toMatch(/^### ✅ .* runs on every target$/m);
   });
 
   test('a failing push is still a failing gate, without any API call', async () => {
