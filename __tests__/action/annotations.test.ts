@@ -32,6 +32,22 @@ describe('annotations for the example image (engine report)', () => {
     expect(a.message).toMatch(/\nAlso caveats on prod-a100 \(\w+\)\.$/);
   });
 
+  test('fail-on-new: a failure the base branch had already is a warning; one that got worse is an error', () => {
+    const image = report.images[0];
+    const known: Report = {
+      ...report,
+      policy: { ...report.policy, failOnNew: true },
+      images: [{ ...image, baseline: 'docker-archive:base.tar' }],
+      transitions: [],
+    };
+    expect(buildAnnotations(known)[0].level).toBe('warning');
+    const worse: Report = {
+      ...known,
+      transitions: [{ image: image.source, baseline: 'docker-archive:base.tar', target: 'edge-t4', from: 'pass', to: 'fail', code: 'DRIVER_TOO_OLD' }],
+    };
+    expect(buildAnnotations(worse)[0].level).toBe('error');
+  });
+
   test('no Dockerfile: unanchored', () => {
     const [a] = buildAnnotations(report);
     expect(a.file).toBeUndefined();

@@ -7,6 +7,7 @@
  * applies the workflow-command escaping.
  */
 import type { Evidence, EvidenceKind } from '../evidence/types';
+import { worsened } from '../report/transitions';
 import type { Report, ReportEvidence, ReportImage } from '../report/types';
 import { sanitizeControl } from '../common/control-chars';
 import type { ShownProvenance } from '../model/provenance';
@@ -53,6 +54,8 @@ export function buildAnnotations(report: Report, dockerfile?: DockerfileFor, opt
   const targetIndex = new Map(report.targets.map((t, i) => [t.name, i]));
   const byTarget = (a: Result, b: Result) => (targetIndex.get(a.target) ?? targetIndex.size) - (targetIndex.get(b.target) ?? targetIndex.size);
 
+  // under fail-on-new only what got worse than the base branch fails the gate: the rest is a warning, as the check is
+  const gating = report.policy.failOnNew ? new Set(worsened(report).map((r) => `${r.image}\0${r.target}`)) : undefined;
   const candidates: Candidate[] = [];
   for (const img of report.images) {
     // a stable sort: results of targets the report does not list keep their order, after the listed ones
@@ -65,7 +68,10 @@ export function buildAnnotations(report: Report, dockerfile?: DockerfileFor, opt
     const reason = worstReason(worstResults, worst);
     const annotation: Annotation = {
       // a caveat that fails the gate (fail-on: caveat) is an error, so the annotation agrees with the check
-      level: worst === 'fail' || report.policy.failOn === 'caveat' ? 'error' : 'warning',
+      level:
+        (worst === 'fail' || report.policy.failOn === 'caveat') && (!gating || worstResults.some((r) => gating.has(`${r.image}\0${r.target}`)))
+          ? 'error'
+          : 'warning',
       title: `cuda-gate: ${oneLine(img.source)} ${worst === 'fail' ? 'fails' : 'has caveats'} on ${targetList(worstResults)}`,
       message: messageFor(reason, worst === 'fail' ? caveats : []),
     };
