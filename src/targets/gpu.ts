@@ -30,6 +30,16 @@ export function resolveTargetGpu(matrix: Matrix, input: string, where: string): 
       brands: [],
     };
   }
+  // a bare number is ambiguous ("90": compute capability 9.0? a GPU model?): ask rather than guess
+  const bare = /^(\d{1,2})(\d)$/.exec(name);
+  if (bare) {
+    const cc = `${Number(bare[1])}.${bare[2]}`;
+    throw new GateError(
+      'UNKNOWN_GPU',
+      `${where}: "${name}" is a number, not a GPU name`,
+      `for compute capability ${cc} write "${cc}" (or sm_${name}); otherwise give the GPU's name as nvidia-smi --query-gpu=name prints it (e.g. "NVIDIA H100 80GB HBM3")`,
+    );
+  }
   const close = suggestGpus(matrix, name);
   throw new GateError(
     'UNKNOWN_GPU',
