@@ -97888,6 +97888,15 @@ function resolveTargetGpu(matrix, input2, where3) {
       brands: []
     };
   }
+  const bare = /^(\d{1,2})(\d)$/.exec(name);
+  if (bare) {
+    const cc2 = `${Number(bare[1])}.${bare[2]}`;
+    throw new GateError(
+      "UNKNOWN_GPU",
+      `${where3}: "${name}" is a number, not a GPU name`,
+      `for compute capability ${cc2} write "${cc2}" (or sm_${name}); otherwise give the GPU's name as nvidia-smi --query-gpu=name prints it (e.g. "NVIDIA H100 80GB HBM3")`
+    );
+  }
   const close = suggestGpus(matrix, name);
   throw new GateError(
     "UNKNOWN_GPU",
