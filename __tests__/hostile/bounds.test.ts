@@ -71,55 +71,51 @@ async function layerOf(spec: LayerSpec, over: Partial<LayerLimits> = {}): Promis
 }
 
 describe('decompressed bytes per layer', () => {
-  it('stops a gzip bomb at the ratio cap with an error finding, keeping what was read before it', async () => {
+  it('stops a gzip bomb at the absolute cap with an error finding, keeping what was read before it', async () => {
     const blob = await gzipBomb(64 * MiB);
     expect(blob.length).toBeLessThan(MiB);
     const tar = await decompressedTar(Readable.from([blob]), 'layer under test');
-    const result = await analyseLayer(tar, { digest: DIGEST, size: blob.length }, everything, limits({ decompressedFloorBytes: MiB }));
+    const result = await analyseLayer(tar, { digest: DIGEST, size: blob.length }, everything, limits({ maxDecompressedBytes: 16 * MiB }));
     const [hit] = errors(result);
     expect(hit).toMatchObject({ code: 'LIMIT_DECOMPRESSED_BYTES', layer: DIGEST });
-    expect(hit.message).toContain('200x');
+    expect(hit.message).toContain('more than 16 MiB');
     expect(result.tarBytes).toBeLessThan(64 * MiB);
-    expect(result.tarBytes).toBeGreaterThan(200 * blob.length);
+    expect(result.tarBytes).toBeGreaterThan(16 * MiB);
   });
 
-  it('reads a layer that compresses like a real one, and a blob with no declared size up to the absolute cap', async () => {
+  it('stops a layer that takes longer than its time bound (LIMIT_LAYER_TIME), whatever its ratio', async () => {
+    const blob = await gzipBomb(64 * MiB);
+    const tar = await decompressedTar(Readable.from([blob]), 'layer under test');
+    const result = await analyseLayer(tar, { digest: DIGEST, size: blob.length }, everything, limits({ maxLayerMs: 0 }));
+    expect(errors(result).map((f) => f.code)).toEqual(['LIMIT_LAYER_TIME']);
+    expect(result.tarBytes).toBeLessThan(64 * MiB);
+  });
+
+  it('reads a layer that compresses 1000:1 whole: no ratio cap, with or without a declared size', async () => {
     const blob = await gzipBomb(8 * MiB);
-    const small = limits({ decompressedFloorBytes: 0, maxDecompressionRatio: 200, maxDecompressedBytes: 4 * MiB });
-    const undeclared = await analyseLayer(await decompressedTar(Readable.from([blob]), 'l'), { digest: DIGEST }, everything, small);
-    expect(errors(undeclared).map((f) => f.code)).toEqual(['LIMIT_DECOMPRESSED_BYTES']);
-    const roomy = limits({ decompressedFloorBytes: 16 * MiB });
-    const read = await analyseLayer(await decompressedTar(Readable.from([blob]), 'l'), { digest: DIGEST, size: blob.length }, everything, roomy);
-    expect(errors(read)).toEqual([]);
-    expect(read.entries.map((e) => e.path)).toEqual(['usr/share/zeros']);
+    expect(8 * MiB > 500 * blob.length).toBe(true);
+    for (const size of [undefined, blob.length]) {
+      const read = await analyseLayer(await decompressedTar(Readable.from([blob]), 'l'), { digest: DIGEST, size }, everything, limits({}));
+      expect(errors(read)).toEqual([]);
+      expect(read.entries.map((e) => e.path)).toEqual(['usr/share/zeros']);
+    }
   });
 
-  it('fails the image end to end (OCI layout, gzip layers, default limits) instead of passing or crashing', async () => {
+  it('a legitimate image that compresses well passes end to end (OCI layout, gzip layers, default limits): no SCAN_INCOMPLETE', async () => {
     const dir = tempDir();
-    // 300 MiB of zeros: past the 256 MiB floor, and ~1000x its gzip blob
-    await writeOciImage(dir, { gzip: true, env: { CUDA_VERSION: '12.2.0' }, layers: [{ 'etc/hostname': 'ok\n' }, { 'bomb/zeros': Buffer.alloc(300 * MiB) }] });
+    // 300 MiB of zeros, ~1000x its gzip blob: a sparse lastlog or a zero-filled model file, not a bomb
+    await writeOciImage(dir, {
+      gzip: true,
+      env: { CUDA_VERSION: '12.2.0' },
+      layers: [{ 'etc/hostname': 'ok\n' }, { 'var/log/lastlog': Buffer.alloc(300 * MiB) }],
+    });
     const matrix = loadMatrix();
     const analysed = await analyseImage(`oci:${dir}`, { matrix });
-    const limitHit = analysed.requirement.findings.find((f) => f.code === 'LIMIT_DECOMPRESSED_BYTES');
-    expect(limitHit?.layer).toMatch(/^sha256:/);
+    expect(analysed.requirement.findings.filter((f) => f.code.startsWith('LIMIT_'))).toEqual([]);
     const target = adHocTarget({ driver: '560.35.03', name: 'r560' }, matrix);
     const result = judge({ image: dir, requirement: analysed.requirement, target, policy: DEFAULT_POLICY }, matrix);
-    expect(result.verdict).toBe('fail');
-    const reason = result.reasons.find((r) => r.code === 'SCAN_INCOMPLETE');
-    expect(reason?.message).toContain(limitHit!.layer!);
-    expect(reason?.message).toContain('LIMIT_DECOMPRESSED_BYTES');
-    expect(reason?.remedy).toMatch(/^check the image; if the layer is legitimate, report it \(limits: /);
-  }, 30_000);
-});
-
-describe('entries and names', () => {
-  it('stops a layer past the entry cap with LIMIT_ENTRIES', async () => {
-    const spec: LayerSpec = {};
-    for (let i = 0; i < 50; i++) spec[`f/${i}`] = 'x';
-    const result = await layerOf(spec, { maxEntries: 10 });
-    expect(result.entryCount).toBe(10);
-    expect(result.entries).toHaveLength(10);
-    expect(errors(result).map((f) => f.code)).toEqual(['LIMIT_ENTRIES']);
+    expect(result.reasons.map((r) => r.code)).not.toContain('SCAN_INCOMPLETE');
+    expect(result.verdict).not.toBe('fail');
   });
 
   it('skips names longer than the path cap, with one finding per layer that counts them', async () => {

@@ -22,6 +22,7 @@ import type { LayerCache } from '../cache/layer-cache';
 import { evidenceInterest } from '../evidence/interests';
 import { analyseLayer, DEFAULT_LAYER_LIMITS, type LayerLimits } from '../layers/analyse-layer';
 import { analyseLayerAt, type SeekReadStats } from '../layers/analyse-layer-at';
+import { LIMIT_LAYER_TIME } from '../layers/limits';
 import { namedLayer } from '../layers/named';
 import type { InterestFn, LayerResult } from '../layers/types';
 import { parseSourceRef } from '../sources/ref';
@@ -194,7 +195,9 @@ function remember(cache: LayerCache, image: Image, outcome: ReadLayersOutcome<La
     if (analysis === undefined) return;
     fresh++;
     const key = keyOf(layer, i);
-    if (key !== undefined && !cached.has(key)) cache.put(key, namedLayer(analysis, layer));
+    // a layer stopped by its time bound says how busy this machine was, not what the layer holds: never cached
+    const timedOut = analysis.findings.some((f) => f.code === LIMIT_LAYER_TIME);
+    if (key !== undefined && !cached.has(key) && !timedOut) cache.put(key, namedLayer(analysis, layer));
     if (layer.exportName !== undefined && layer.diffId !== undefined && layer.exportName !== layer.diffId) cache.putAlias(layer.exportName, layer.diffId);
   });
   if (fresh > 0 && image.digest !== undefined) cache.putHistory(image.digest, outcome.config.history);

@@ -45,7 +45,7 @@ export async function analyseLayerAt(
 }
 
 async function walk(tar: SeekableTar, layer: LayerIdentity, interest: InterestFn, limits: LayerLimits, stats: SeekReadStats): Promise<LayerResult> {
-  if (tar.size > decompressedCap(limits, layer.size)) throw new NotSeekable('the tar is larger than the decompressed-bytes limit');
+  if (tar.size > decompressedCap(limits)) throw new NotSeekable('the tar is larger than the decompressed-bytes limit');
   const reader = new WindowReader(tar, layer, stats);
   const collector = new LayerCollector(interest, limits);
   const headers = new TarHeaderSequence();

@@ -6,7 +6,7 @@
 import { finished, type Readable } from 'node:stream';
 import { GateError, isGateError, messageOf } from '../common/errors';
 import { BinaryScanner } from './fatbin-scan';
-import { decompressedCap, formatBytes, LIMIT_DECOMPRESSED_BYTES, LIMIT_ENTRIES, type DecompressionLimits } from './limits';
+import { decompressedCap, formatBytes, LIMIT_DECOMPRESSED_BYTES, LIMIT_ENTRIES, LIMIT_LAYER_TIME, type DecompressionLimits } from './limits';
 import { LayerCollector, type EntryLimits, type LayerIdentity } from './layer-collector';
 import { TarEndWatch } from '../tar/end-watch';
 import { TarExtract } from '../tar/extract';
@@ -41,7 +41,7 @@ export interface LayerLimits extends DecompressionLimits, EntryLimits {
  * 8: headers decoded as Go's archive/tar does (GNU long names over pax, no global pax, STAR, header-only types,
  *    pax sparse names); a whiteout deletes what its own layer wrote before it; aufs names skipped at the root only.
  * 9: a directory over a lower file replaces it (`dirs`).
- * 10: malformed pax records and numeric fields fail the layer as Go's reader does; one zero block then EOF is a
+ * 10: (and limits: no decompression ratio, a time bound per layer instead) malformed pax records and numeric fields fail the layer as Go's reader does; one zero block then EOF is a
  *     complete tar; fatbins credited only where they can be registered (.nv_fatbin when present); LIMIT_FATBIN_WORK.
  */
 export const LAYER_ANALYSIS_VERSION = 10;
@@ -51,9 +51,8 @@ export const DEFAULT_LAYER_LIMITS: LayerLimits = {
   maxLayerContentBytes: 64 * 1024 * 1024,
   maxEntries: 2_000_000,
   maxPathBytes: 4096,
-  maxDecompressionRatio: 200,
-  decompressedFloorBytes: 256 * 1024 * 1024,
   maxDecompressedBytes: 64 * 1024 * 1024 * 1024,
+  maxLayerMs: 15 * 60 * 1000,
 };
 
 export async function analyseLayer(
@@ -148,7 +147,8 @@ export async function analyseLayer(
 
   await new Promise<void>((resolve, reject) => {
     finishRead = resolve;
-    const byteCap = decompressedCap(limits, layer.size);
+    const byteCap = decompressedCap(limits);
+    const deadline = Date.now() + limits.maxLayerMs;
     const fail = (err: unknown): void => {
       if (stopped) return resolve();
       if (callerError !== undefined) return reject(callerError);
@@ -161,9 +161,11 @@ export async function analyseLayer(
       tail = chunk.length >= END_MARKER_BYTES ? chunk.subarray(chunk.length - END_MARKER_BYTES) : Buffer.concat([tail, chunk]).subarray(-END_MARKER_BYTES);
       if (tarBytes > byteCap) {
         const declared = layer.size !== undefined ? ` from a ${formatBytes(layer.size)} blob` : '';
+        stop(LIMIT_DECOMPRESSED_BYTES, `layer decompresses to more than ${formatBytes(byteCap)}${declared} (the limit per layer); the rest of it was not read`);
+      } else if (Date.now() > deadline) {
         stop(
-          LIMIT_DECOMPRESSED_BYTES,
-          `layer decompresses to more than ${formatBytes(byteCap)}${declared} (limit: ${limits.maxDecompressionRatio}x the blob, at least ${formatBytes(limits.decompressedFloorBytes)}, at most ${formatBytes(limits.maxDecompressedBytes)}); the rest of it was not read`,
+          LIMIT_LAYER_TIME,
+          `reading the layer took longer than ${Math.round(limits.maxLayerMs / 1000)} s (the limit per layer) after ${formatBytes(tarBytes)} decompressed; the rest of it was not read`,
         );
       }
     });

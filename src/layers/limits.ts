@@ -8,6 +8,7 @@ import type { Finding } from '../common/findings';
 /** Error findings with this prefix mean some of the image was not read. */
 export const LIMIT_PREFIX = 'LIMIT_';
 export const LIMIT_DECOMPRESSED_BYTES = 'LIMIT_DECOMPRESSED_BYTES';
+export const LIMIT_LAYER_TIME = 'LIMIT_LAYER_TIME';
 export const LIMIT_ENTRIES = 'LIMIT_ENTRIES';
 export const LIMIT_PATH_LENGTH = 'LIMIT_PATH_LENGTH';
 /** a binary held more fatbin signatures and entry headers than MAX_FATBIN_WORK; its device code is not reported */
@@ -23,23 +24,23 @@ export const LIMIT_FATBIN_WORK = 'LIMIT_FATBIN_WORK';
  */
 export const MAX_FATBIN_WORK = 1 << 18;
 
+/**
+ * How much a layer may cost to decompress. Not a ratio: a legitimate layer can compress 1000:1 (a sparse
+ * /var/log/lastlog that useradd leaves, a zero-filled model file) and must never fail the gate for it, while inflating
+ * a run of zeros costs about a second per GB. So a layer is bounded by what reading it actually costs: its
+ * decompressed bytes (absolute) and the time spent on it. A bomb hits one of the two, never a legitimate image of
+ * sane size; memory is constant either way (the reader streams).
+ */
 export interface DecompressionLimits {
-  /** decompressed tar bytes per byte of the stored (compressed) blob; real layers are 2-5:1, gzip tops out near 1000:1 */
-  maxDecompressionRatio: number;
-  /** the ratio never caps a layer below this, so a small, well-compressed layer is always read */
-  decompressedFloorBytes: number;
-  /** no layer is read past this, whatever its declared size (and when no size is declared) */
+  /** no layer is read past this many tar bytes, whatever its declared size (and when no size is declared) */
   maxDecompressedBytes: number;
+  /** no layer is read for longer than this (decompression, tar walk, scans) */
+  maxLayerMs: number;
 }
 
-/**
- * Most tar bytes read from a layer whose stored blob is `declaredSize` bytes. An uncompressed blob never reaches a
- * ratio cap (its tar is its size), so no compression check is needed here.
- */
-export function decompressedCap(limits: DecompressionLimits, declaredSize: number | undefined): number {
-  if (declaredSize === undefined || !(declaredSize > 0)) return limits.maxDecompressedBytes;
-  const byRatio = Math.max(declaredSize * limits.maxDecompressionRatio, limits.decompressedFloorBytes);
-  return Math.min(byRatio, limits.maxDecompressedBytes);
+/** Most tar bytes read from one layer. */
+export function decompressedCap(limits: DecompressionLimits): number {
+  return limits.maxDecompressedBytes;
 }
 
 /** A finding that says part of the image was not read: the image must not pass on what was. */

@@ -13,7 +13,7 @@ export function checkScanComplete(findings: readonly Finding[], limits?: LayerLi
   const more = hits.length > 1 ? ` (and ${hits.length - 1} more limit hit${hits.length > 2 ? 's' : ''})` : '';
   const l = limits;
   const quoted = l
-    ? ` (limits: ${l.maxDecompressionRatio}x the compressed blob but at least ${formatBytes(l.decompressedFloorBytes)} and at most ${formatBytes(l.maxDecompressedBytes)} decompressed, ${l.maxEntries} entries per layer, ${l.maxPathBytes}-byte paths, ${MAX_FATBIN_WORK} fatbin signatures and entry headers per binary)`
+    ? ` (limits per layer: ${formatBytes(l.maxDecompressedBytes)} decompressed, ${Math.round(l.maxLayerMs / 60000)} min, ${l.maxEntries} entries per layer, ${l.maxPathBytes}-byte paths, ${MAX_FATBIN_WORK} fatbin signatures and entry headers per binary)`
     : '';
   return [
     {
