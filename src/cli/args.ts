@@ -10,7 +10,7 @@ import type { ScanMode } from '../engine/check';
 import { FAIL_ON_VALUES, NO_CUDA_VALUES, type FailOn, type NoCudaPolicy } from '../model/policy';
 import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../model/target';
 
-export const FORMATS = ['text', 'json', 'markdown'] as const;
+export const FORMATS = ['text', 'json', 'markdown', 'sarif'] as const;
 export type Format = (typeof FORMATS)[number];
 const SCAN_MODES = ['full', 'config'] as const satisfies readonly ScanMode[];
 
@@ -58,7 +58,7 @@ export type CliArgs = CheckArgs | ProbeArgs | { command: 'help' } | { command: '
 
 export const USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --driver VER [--gpu GPU] [--forward-compat]
                                                    [--runtime legacy|cdi]]
-                       [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]
+                       [--format text|json|markdown|sarif] [--output FILE] [--fail-on fail|caveat|never]
                        [--no-cuda pass|warn|fail] [--platform OS/ARCH] [--quiet]
                        [--scan full|config] [--cache-dir DIR | --no-cache] [--insecure-registry HOST]...
                        [--jobs N] [--no-seek] [--matrix-overrides FILE]
@@ -72,7 +72,8 @@ SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at D
                                                   loopback or --insecure-registry HOST[:PORT])
 
        cuda-gate probe [--format yaml|json]      print a target entry for this machine (driver, GPU)
-       cuda-gate merge REPORT.json... [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]
+       cuda-gate merge REPORT.json... [--format text|json|markdown|sarif] [--output FILE] [--fail-on fail|caveat|never]
+                                      [--targets FILE]
                                                  one report and one verdict from several runs' JSON reports
 
 Targets default to .github/cuda-targets.yml when it exists; --targets probe uses this machine.
@@ -92,6 +93,10 @@ row's id replaces it. A targets file may name one too (matrix-overrides: PATH); 
 report says which verdicts change (transitions) and what the change does to the CUDA stack; a baseline that cannot
 be read is a warning and its image is judged as new. --fail-on-new then fails the gate only on results worse than
 their baseline (a result that already failed there and still fails does not): adopting the gate with known failures.
+--format sarif writes a SARIF 2.1.0 log for GitHub code scanning (upload it with github/codeql-action/upload-sarif):
+one result per image x target that fails (error) or has caveats (warning), at the target's line in the targets file
+(merge: --targets FILE, default .github/cuda-targets.yml when it exists); paths are relative to $GITHUB_WORKSPACE, or
+the current directory.
 Exit codes: 0 gate passed, 1 gate failed (a result at or above --fail-on; with --fail-on-new, a result worse than its
 baseline and at or above --fail-on), 2 bad input or unreadable image (an unreadable --baseline is only a warning).`;
 

@@ -16,9 +16,7 @@ import { probeHost, probeTargets, probeYaml } from '../targets/probe';
 import { DEFAULT_POLICY, type Policy } from '../model/policy';
 import type { Target } from '../model/target';
 import { parseCliArgs, USAGE, type CheckArgs } from './args';
-import { parseMergeArgs, renderReport, runMerge } from './merge';
-
-const DEFAULT_TARGETS = '.github/cuda-targets.yml';
+import { DEFAULT_TARGETS, parseMergeArgs, renderReport, runMerge, sarifOptions } from './merge';
 
 export interface CliIO {
   out: NodeJS.WritableStream;
@@ -67,6 +65,8 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
   let matrix: Matrix;
   let targets: Target[];
   let policy: Policy = { ...DEFAULT_POLICY };
+  /** the targets file read, if any: where SARIF results point */
+  let targetsFile: string | undefined;
   if (args.driver) {
     matrix = matrixFor([]);
     targets = [adHocTarget({ driver: args.driver, gpu: args.gpu, forwardCompat: args.forwardCompat, runtime: args.runtime }, matrix)];
@@ -83,6 +83,7 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
       );
     }
     const loaded = loadTargetsFile(file, matrixFor);
+    targetsFile = file;
     matrix = loaded.matrix;
     targets = loaded.targets;
     policy = { ...policy, ...loaded.policy };
@@ -109,7 +110,7 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
   progress?.({ image: '', phase: 'done' });
   for (const w of warnings) say(io.err, `cuda-gate: warning: ${w}`);
 
-  const text = renderReport(report, args.format);
+  const text = renderReport(report, args.format, args.format === 'sarif' ? sarifOptions(targetsFile) : {});
   if (args.output) writeFileSync(args.output, text);
   else io.out.write(text);
   return report.summary.gatePassed ? 0 : 1;
