@@ -137,6 +137,8 @@ export async function analyseImage(
     requirement,
     image: {
       source,
+      form: ref.kind,
+      ...(ref.sniffed && { formFromContent: true }),
       ref: image.ref,
       digest: image.digest,
       platform,

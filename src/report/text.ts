@@ -11,6 +11,7 @@ import { headlineText, reportView } from './view';
 import { term } from './escape';
 import { gpuArchsOf, gpuCodeLine } from './gpu-code';
 import { overridesNote } from './overrides-note';
+import { policyNote, policyNoteText, waivedLine, waiverExpiredLine } from './policy-note';
 import { scanConfigNote } from './scan-note';
 import type { Report, ReportImage } from './types';
 import type { Verdict } from '../model/verdict';
@@ -28,17 +29,22 @@ export function renderText(report: Report, opts: { evidence?: boolean } = {}): s
   out.push(`cuda-gate ${term(report.tool.version)} · matrix ${term(report.matrix.version)} (${term(report.matrix.date)})${term(overridden)}${merged}`, '');
   const view = reportView(report);
   out.push(`${view.failing.length ? ICON.fail : view.caveats.length ? ICON.caveat : ICON.pass} ${headlineText(view, report, (n) => term(n))}`);
+  const policy = policyNote(report);
+  if (policy) out.push(...policyNoteText(policy).flatMap((l) => wrap(term(l), l.startsWith('  ') ? 2 : 0)));
   const several = view.images.length > 1;
   for (const c of [...view.failing, ...view.caveats].slice(0, MAX_TOP_LINES)) {
     out.push(
       ...wrap(
-        `${ICON[c.verdict]} ${term(c.target)}${several ? ` · ${term(view.images.find((i) => i.source === c.image)?.name ?? c.image)}` : ''}: ${term(c.line ?? c.verdict)}${c.fix ? ` — fix: ${term(c.fix)}` : ''}`,
+        `${ICON[c.verdict]} ${term(c.target)}${several ? ` · ${term(view.images.find((i) => i.source === c.image)?.name ?? c.image)}` : ''}: ${term(c.line ?? c.verdict)}${c.waiverExpired ? ` (${term(waiverExpiredLine(c.waiverExpired))})` : ''}${c.fix ? ` — fix: ${term(c.fix)}` : ''}`,
         2,
       ),
     );
   }
   const rest = view.failing.length + view.caveats.length - MAX_TOP_LINES;
   if (rest > 0) out.push(`  … and ${rest} more below`);
+  for (const c of view.waived.slice(0, MAX_TOP_LINES)) {
+    out.push(...wrap(`~ ${term(c.target)}${several ? ` · ${term(view.images.find((i) => i.source === c.image)?.name ?? c.image)}` : ''}: ${MARK[c.verdict]}, ${term(waivedLine(c.waived!))}`, 2));
+  }
   out.push('', ...renderTransitionsText(report));
   if (report.notes?.length) out.push(...report.notes.flatMap((n) => wrap(`note: ${term(n)}`, 0)), '');
   if (overrides) out.push(...wrap(`note: ${term(overrides)}`, 0), '');
@@ -55,16 +61,20 @@ export function renderText(report: Report, opts: { evidence?: boolean } = {}): s
     driverCell(img),
     ...report.targets.map((t) => {
       const r = results.cell(img.source, t.name);
-      return r ? MARK[r.verdict] : '-';
+      return r ? `${MARK[r.verdict]}${r.waived ? ' (waived)' : ''}` : '-';
     }),
   ]);
   out.push(...table([header, sub, ...rows]), '');
 
   for (const img of report.images) {
     const withReasons = results.ofImage(img.source).filter((r) => r.reasons.length);
-    out.push(`${term(img.source)}${img.ref && img.ref !== img.source ? ` (${term(img.ref)})` : ''}`);
+    out.push(
+      `${term(img.source)}${img.ref && img.ref !== img.source ? ` (${term(img.ref)})` : ''}${img.formFromContent ? ` — read as ${term(img.form)}` : ''}`,
+    );
     if (!withReasons.length) out.push('  runs on every target');
     for (const r of withReasons) {
+      if (r.waived) out.push(...wrap(`~ ${term(r.target)}: ${term(waivedLine(r.waived))}`, 2));
+      if (r.waiverExpired) out.push(...wrap(`! ${term(r.target)}: ${term(waiverExpiredLine(r.waiverExpired))}`, 2));
       for (const reason of r.reasons) {
         out.push(`  ${ICON[reason.verdict]} ${term(r.target)}: ${term(reason.code)}`);
         out.push(...wrap(term(reason.message), 4));
@@ -92,7 +102,9 @@ export function renderText(report: Report, opts: { evidence?: boolean } = {}): s
     out.push('');
   }
   const s = report.summary;
-  out.push(`gate ${s.gatePassed ? 'passed' : 'FAILED'}: ${s.fail} fail, ${s.caveat} caveat, ${s.pass} pass (fail-on: ${term(report.policy.failOn)})`);
+  out.push(
+    `gate ${s.gatePassed ? 'passed' : 'FAILED'}: ${s.fail} fail, ${s.caveat} caveat, ${s.pass} pass${s.waived ? `, ${s.waived} waived` : ''} (fail-on: ${term(report.policy.failOn)})`,
+  );
   return inertToRunner(out.join('\n') + '\n');
 }
 

@@ -3,10 +3,11 @@ import type { Finding } from '../common/findings';
 import type { Evidence } from '../evidence/types';
 import type { MatrixOverride } from '../matrix/types';
 import type { GpuTargets } from '../model/gpu-code';
-import type { FailOn, NoCudaPolicy } from '../model/policy';
+import type { FailOn, NoCudaPolicy, PolicyDiff, PolicySource } from '../model/policy';
 import type { Provenance, ShownProvenance } from '../model/provenance';
 import type { Verdict } from '../model/verdict';
 import type { Result } from '../verdict/types';
+import type { WaiverStanding } from '../verdict/waivers';
 
 export interface ReportNeed {
   cuda: string;
@@ -37,6 +38,9 @@ export interface ReportGpuCode extends GpuTargets {
 
 export interface ReportImage {
   source: string;
+  /** how the source was read (docker-daemon, docker-archive, oci-archive, oci, docker); `formFromContent`: a bare path whose form was read from what it holds */
+  form?: string;
+  formFromContent?: boolean;
   ref: string;
   digest?: string;
   platform: string;
@@ -119,8 +123,12 @@ export interface Report {
   tool: { name: 'cuda-gate'; version: string };
   /** the shipped matrix's data version and date; `overrides`: the user's rows merged over it, when any */
   matrix: { version: string; date: string; overrides?: MatrixOverride[] };
-  /** failOnNew: set (true) when only results worse than their baseline fail the gate */
-  policy: { failOn: FailOn; noCuda: NoCudaPolicy; failOnNew?: boolean };
+  /**
+   * failOnNew: set (true) when only results worse than their baseline fail the gate. source: whose targets file gated
+   * (a pull request: its base commit's); changes: what the pull request changes in it (applies once merged);
+   * waivers: the targets file's waivers, each with what it matched.
+   */
+  policy: { failOn: FailOn; noCuda: NoCudaPolicy; failOnNew?: boolean; source?: PolicySource; changes?: PolicyDiff; waivers?: WaiverStanding[] };
   targets: ReportTarget[];
   images: ReportImage[];
   results: Result[];
@@ -128,7 +136,7 @@ export interface Report {
    * worsened: with baselines given, how many results got worse than their baseline (an image without a readable
    * baseline counts each result that fails the policy); under fail-on-new only those decide gatePassed.
    */
-  summary: { pass: number; caveat: number; fail: number; verdict: Verdict; gatePassed: boolean; worsened?: number };
+  summary: { pass: number; caveat: number; fail: number; verdict: Verdict; gatePassed: boolean; worsened?: number; waived?: number };
   /** what the PR changed against baseline-images, when given */
   changes?: Change[];
   /** the image × target verdicts that differ from the baseline's, when baselines were given (unchanged ones are left out) */

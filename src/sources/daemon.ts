@@ -79,20 +79,28 @@ function dockerHost(): string {
   return process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : 'unix:///var/run/docker.sock (DOCKER_HOST unset)';
 }
 
+/** A name whose first component is a registry host (has a dot or a port, or is localhost) may be meant for the registry. */
+function registryHint(source: SourceRef): string {
+  const ref = source.reference ?? '';
+  const first = ref.split('/')[0];
+  const registry = ref.includes('/') && (/[.:]/.test(first) || first === 'localhost');
+  return registry ? `; to read it from its registry instead, use docker://${ref}` : '';
+}
+
 export function daemonError(err: unknown, source: SourceRef): GateError {
   const e = err as { statusCode?: number; code?: string };
   if (e.statusCode === 404) {
     return new GateError(
       'IMAGE_NOT_FOUND',
       `image "${source.reference}" is not in the Docker engine at ${dockerHost()}`,
-      'build, pull or load it first (`docker images` lists what is there), or check the name',
+      `build, pull or load it first (\`docker images\` lists what is there), or check the name${registryHint(source)}`,
     );
   }
   if (e.code !== undefined && UNREACHABLE_CODES.has(e.code)) {
     return new GateError(
       'DAEMON_UNREACHABLE',
       `cannot reach the Docker engine at ${dockerHost()} to read ${source.raw}: ${messageOf(err)}`,
-      'start the Docker daemon, or set DOCKER_HOST to its socket (e.g. unix:///var/run/docker.sock)',
+      `start the Docker daemon, or set DOCKER_HOST to its socket (e.g. unix:///var/run/docker.sock)${registryHint(source)}`,
     );
   }
   return new GateError(

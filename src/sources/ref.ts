@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { GateError } from '../common/errors';
+import { sniffPath } from './sniff';
 import type { SourceKind, SourceRef } from './types';
 
 // Docker reference grammar (distribution/reference): [domain/]path[:tag][@digest]
@@ -58,6 +59,12 @@ export function parseSourceRef(raw: string, exists: (path: string) => boolean = 
     }
   }
 
+  // an existing path is read by what it holds, whatever it is called (a bare archive, a layout directory)
+  if (exists(text)) {
+    const sniffed = sniffPath(text);
+    if (sniffed && 'form' in sniffed) return { raw, kind: sniffed.form, path: text, sniffed: true };
+    if (sniffed) throw badRef(raw, `the path "${text}" is ${sniffed.not}`);
+  }
   const transport = /^([a-z][a-z0-9-]*):/.exec(text)?.[1];
   if (transport && UNSUPPORTED_TRANSPORTS.includes(transport)) {
     throw badRef(raw, `the "${transport}:" transport is not supported`);

@@ -15,6 +15,8 @@ export interface SourceRef {
   path?: string;
   /** image name/tag/digest inside the archive, the daemon, or the registry */
   reference?: string;
+  /** a bare path whose form was read from its content (sources/sniff.ts), not given as a prefix */
+  sniffed?: boolean;
 }
 
 export interface Platform {
