@@ -51,6 +51,13 @@ export class ArtifactServiceStandIn {
     return { ACTIONS_RUNTIME_TOKEN: token, ACTIONS_RESULTS_URL: `${this.url}/` };
   }
 
+  /** The zip a step of `run` uploaded as artifact `name` (what GitHub then serves from its REST API). */
+  zipOf(run: string, name: string): Buffer {
+    const artifact = this.artifacts.find((a) => a.run === run && a.name === name && a.finalized);
+    if (!artifact?.bytes) throw new Error(`no artifact ${name} in run ${run}`);
+    return artifact.bytes;
+  }
+
   /** Names of the finalized artifacts of a run. */
   names(run: string): string[] {
     return this.artifacts.filter((a) => a.run === run && a.finalized).map((a) => a.name);

@@ -17,6 +17,7 @@ interface Job {
   steps: Step[];
 }
 interface Workflow {
+  on?: Record<string, unknown>;
   concurrency?: { group?: string; 'cancel-in-progress'?: unknown };
   permissions?: Record<string, string>;
   jobs: Record<string, Job>;
@@ -40,7 +41,14 @@ const NODE24 = {
 };
 
 test('there are examples', () => {
-  expect(files.sort()).toEqual(['build-then-gate.yml', 'gate-registry-matrix.yml', 'matrix-aggregate.yml', 'required-check.yml']);
+  expect(files.sort()).toEqual([
+    'build-then-gate.yml',
+    'fork-comment.yml',
+    'fork-gate.yml',
+    'gate-registry-matrix.yml',
+    'matrix-aggregate.yml',
+    'required-check.yml',
+  ]);
 });
 
 describe.each(files)('%s', (file) => {
@@ -61,6 +69,14 @@ describe.each(files)('%s', (file) => {
   });
 
   test('one run per workflow and pull request: a newer push cancels the older run', () => {
+    if (w.on?.workflow_run) {
+      // started by another run: one per PR branch (the event has no pull_request), the newer replacing the older
+      expect(w.concurrency?.group).toBe(
+        '${{ github.workflow }}-${{ github.event.workflow_run.head_repository.full_name }}-${{ github.event.workflow_run.head_branch }}',
+      );
+      expect(w.concurrency?.['cancel-in-progress']).toBe(true);
+      return;
+    }
     expect(w.concurrency?.group).toBe('${{ github.workflow }}-${{ github.event.pull_request.number || github.ref }}');
     expect(w.concurrency?.['cancel-in-progress']).toBe("${{ github.event_name == 'pull_request' }}");
   });
@@ -81,4 +97,21 @@ test('the registry example reads docker:// with packages: read, each leg reports
   const aggregate = w.jobs['cuda-gate'];
   expect(aggregate.permissions).toMatchObject({ 'pull-requests': 'write' });
   expect(aggregate.steps.find((s) => s.uses === 'ORG/cuda-gate@v0')!.with).toMatchObject({ mode: 'aggregate', reports: 'artifact:cuda-gate-published-*' });
+});
+
+test('the fork pair: the gate uploads its report and posts nothing; the trusted workflow_run job comments from it and checks out nothing', () => {
+  const gateWorkflow = workflow('fork-gate.yml') as Workflow & { name: string };
+  const comment = workflow('fork-comment.yml');
+  const gate = gateSteps(gateWorkflow)[0];
+  expect(gateWorkflow.on).toHaveProperty('pull_request');
+  expect(gateWorkflow.permissions).toEqual({ contents: 'read' });
+  expect(gate.with).toMatchObject({ comment: 'never', 'report-artifact': 'cuda-gate-report' });
+
+  expect(comment.on).toEqual({ workflow_run: { workflows: [gateWorkflow.name], types: ['completed'] } });
+  expect(comment.permissions).toEqual({ actions: 'read', contents: 'read', 'pull-requests': 'write' });
+  expect(steps(comment).map((s) => s.uses)).toEqual(['ORG/cuda-gate@v0']);
+  expect(gateSteps(comment)[0].with).toEqual({ mode: 'comment', 'report-artifact': gate.with!['report-artifact'] });
+  const job = Object.values(comment.jobs)[0] as Job & { if?: string };
+  expect(job.if).toContain("github.event.workflow_run.event == 'pull_request'");
+  expect(job.if).toContain("github.event.workflow_run.conclusion != 'cancelled'");
 });

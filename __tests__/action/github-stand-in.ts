@@ -1,9 +1,13 @@
 /**
  * A local stand-in for the GitHub REST API, enough for the sticky comment: issue comments listed (paginated with
  * Link headers), created and edited, with GitHub's response shapes, status codes, rate-limit headers and error
- * bodies. It records every request and lets a test script failures ahead of time.
+ * bodies. It records every request and lets a test script failures ahead of time. For mode: comment (workflow_run)
+ * it also serves pull requests (get, list by head, by commit) and a run's artifacts (listed, downloaded through a
+ * 302 to a signed storage URL that wants no token, 410 once expired).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -33,6 +37,35 @@ export interface IssueComment {
   author_association: 'NONE' | 'CONTRIBUTOR' | 'MEMBER' | 'OWNER';
   performed_via_github_app: { id: number; slug: string; name: string } | null;
   reactions: Record<string, number | string>;
+}
+
+/** A pull request of the served repository, as the stand-in keeps it. */
+export interface PullRequestSpec {
+  number: number;
+  headSha: string;
+  /** owner/name the head branch lives in (a fork's for a fork PR); default the served repository */
+  headRepository?: string;
+  headRef?: string;
+  state?: 'open' | 'closed';
+  /** earlier heads, found by commits/{sha}/pulls too */
+  earlierShas?: string[];
+  /** false: commits/{sha}/pulls does not list it (as GitHub does for some fork commits) */
+  listedByCommit?: boolean;
+}
+
+/** A workflow run's artifact: the zip bytes and its state. */
+export interface ArtifactSpec {
+  name: string;
+  zip: Buffer;
+  /** listed with expired: true, and 410 on download */
+  expired?: boolean;
+  /** listed as live, but 410 on download (it expired in between) */
+  goneOnDownload?: boolean;
+}
+
+export interface StoredArtifact extends ArtifactSpec {
+  id: number;
+  runId: number;
 }
 
 export interface RecordedRequest {
@@ -124,6 +157,11 @@ export class GitHubStandIn {
   readonly humanTokens = new Set<string>();
   private readonly comments = new Map<number, IssueComment[]>();
   private readonly pulls = new Set<number>();
+  private readonly pullRequests = new Map<number, PullRequestSpec>();
+  private readonly artifacts: StoredArtifact[] = [];
+  private nextArtifactId = 2_480_000_001;
+  /** true: the zip download answers 200 with the bytes instead of a 302 to storage */
+  directDownloads = false;
   private scripted: ScriptedFailure[] = [];
   private nextId = 2_100_000_001;
   private rateRemaining = 5000;
@@ -153,10 +191,13 @@ export class GitHubStandIn {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  /** Forget comments, requests, tokens and scripted failures. */
+  /** Forget comments, requests, tokens, scripted failures, pull request details and artifacts. */
   reset(): void {
     this.requests.length = 0;
     this.comments.clear();
+    this.pullRequests.clear();
+    this.artifacts.length = 0;
+    this.directDownloads = false;
     this.scripted = [];
     this.readOnlyTokens.clear();
     this.humanTokens.clear();
@@ -169,6 +210,19 @@ export class GitHubStandIn {
   /** A comment already on the PR, e.g. someone else's, or an older one of ours. */
   seedComment(number: number, body: string, author: GitHubUser = HUMAN): IssueComment {
     return this.store(number, body, author);
+  }
+
+  /** A pull request with a head commit (its comments are served too); a later call with the same number moves it. */
+  setPullRequest(spec: PullRequestSpec): void {
+    this.pulls.add(spec.number);
+    this.pullRequests.set(spec.number, spec);
+  }
+
+  /** An artifact of workflow run `runId`. */
+  addArtifact(runId: number, spec: ArtifactSpec): StoredArtifact {
+    const stored = { ...spec, id: this.nextArtifactId++, runId };
+    this.artifacts.push(stored);
+    return stored;
   }
 
   commentsOn(number: number): IssueComment[] {
@@ -198,7 +252,7 @@ export class GitHubStandIn {
       record.status = status;
       this.clock += 1000;
       this.rateRemaining -= 1;
-      const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
+      const text = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
       res.writeHead(status, {
         'content-type': 'application/json; charset=utf-8',
         'x-github-api-version-selected': '2022-11-28',
@@ -221,6 +275,9 @@ export class GitHubStandIn {
   }
 
   private route(req: RecordedRequest, url: URL, res: ServerResponse, send: (status: number, payload: unknown, headers?: Record<string, string>) => void): void {
+    // the signed storage URL of an artifact's zip: its signature is the credential, as on GitHub's blob storage
+    const blob = req.path.match(/^\/_blobs\/artifacts\/(\d+)\.zip$/);
+    if (blob) return this.serveBlob(Number(blob[1]), url, send, res);
     const auth = String(req.headers.authorization ?? '');
     const token = auth.replace(/^(token|bearer)\s+/i, '');
     if (!token) return send(401, { message: 'Requires authentication', documentation_url: DOCS, status: '401' });
@@ -240,6 +297,10 @@ export class GitHubStandIn {
     const notFound = () => send(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
     // GitHub's pagination links address the repository by numeric id
     const path = req.path.replace(new RegExp(`^/repositories/${this.repositoryId}/`), `/repos/${this.repository}/`);
+    const repoPrefix = `/repos/${this.repository}/`;
+    if (req.method === 'GET' && path.toLowerCase().startsWith(repoPrefix.toLowerCase())) {
+      if (this.serveRunData(path.slice(repoPrefix.length), url, send)) return;
+    }
     const prefix = `/repos/${this.repository}/issues/`;
     if (!path.toLowerCase().startsWith(prefix.toLowerCase())) return notFound();
     const rest = path.slice(prefix.length);
@@ -274,6 +335,176 @@ export class GitHubStandIn {
       }
     }
     return notFound();
+  }
+
+  /** Pull requests and artifacts (GET only); false when the path is none of theirs. */
+  private serveRunData(rest: string, url: URL, send: (status: number, payload: unknown, headers?: Record<string, string>) => void): boolean {
+    const notFound = () => send(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
+    const pull = rest.match(/^pulls\/(\d+)$/);
+    if (pull) {
+      const spec = this.pullRequests.get(Number(pull[1]));
+      if (spec) send(200, this.pullJson(spec));
+      else notFound();
+      return true;
+    }
+    if (rest === 'pulls') {
+      const state = url.searchParams.get('state') ?? 'open';
+      const head = url.searchParams.get('head');
+      const listed = [...this.pullRequests.values()]
+        .filter((p) => state === 'all' || (p.state ?? 'open') === state)
+        .filter((p) => !head || head.toLowerCase() === this.headLabel(p).toLowerCase());
+      send(
+        200,
+        listed.map((p) => this.pullJson(p, true)),
+      );
+      return true;
+    }
+    const byCommit = rest.match(/^commits\/([0-9a-f]{40})\/pulls$/);
+    if (byCommit) {
+      const sha = byCommit[1];
+      const all = [...this.pullRequests.values()];
+      if (!all.some((p) => p.headSha === sha || p.earlierShas?.includes(sha))) {
+        send(422, {
+          message: `No commit found for SHA: ${sha}`,
+          documentation_url: `${DOCS}/commits/commits#list-pull-requests-associated-with-a-commit`,
+          status: '422',
+        });
+        return true;
+      }
+      const listed = all.filter((p) => p.listedByCommit !== false && (p.headSha === sha || p.earlierShas?.includes(sha)));
+      send(
+        200,
+        listed.map((p) => this.pullJson(p, true)),
+      );
+      return true;
+    }
+    const runArtifacts = rest.match(/^actions\/runs\/(\d+)\/artifacts$/);
+    if (runArtifacts) {
+      const runId = Number(runArtifacts[1]);
+      const name = url.searchParams.get('name');
+      const all = this.artifacts.filter((a) => a.runId === runId && (!name || a.name === name));
+      const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30) || 30, 100);
+      const page = Math.max(Number(url.searchParams.get('page') ?? 1) || 1, 1);
+      const last = Math.max(Math.ceil(all.length / perPage), 1);
+      const pageUrl = (p: number) => `${this.url}/repositories/${this.repositoryId}/actions/runs/${runId}/artifacts?per_page=${perPage}&page=${p}`;
+      const links = page < last ? { link: `<${pageUrl(page + 1)}>; rel="next", <${pageUrl(last)}>; rel="last"` } : undefined;
+      send(200, { total_count: all.length, artifacts: all.slice((page - 1) * perPage, page * perPage).map((a) => this.artifactJson(a)) }, links);
+      return true;
+    }
+    const zip = rest.match(/^actions\/artifacts\/(\d+)\/zip$/);
+    if (zip) {
+      const artifact = this.artifacts.find((a) => a.id === Number(zip[1]));
+      if (!artifact) notFound();
+      else if (artifact.expired || artifact.goneOnDownload) {
+        send(410, { message: 'Artifact has expired', documentation_url: `${DOCS}/actions/artifacts#download-an-artifact`, status: '410' });
+      } else if (this.directDownloads) {
+        send(200, artifact.zip, { 'content-type': 'application/zip', 'content-length': String(artifact.zip.length) });
+      } else {
+        const expiry = new Date(this.clock + 60_000).toISOString();
+        const location = `${this.url}/_blobs/artifacts/${artifact.id}.zip?sv=2025-01-05&spr=https&se=${encodeURIComponent(expiry)}&sr=b&sp=r&sig=c3RhbmQtaW4tc2ln`;
+        send(302, '', { location, 'content-type': 'text/html;charset=utf-8', 'content-length': '0' });
+      }
+      return true;
+    }
+    return false;
+  }
+
+  private serveBlob(id: number, url: URL, send: (status: number, payload: unknown, headers?: Record<string, string>) => void, res: ServerResponse): void {
+    const artifact = this.artifacts.find((a) => a.id === id);
+    if (!artifact || !url.searchParams.get('sig')) {
+      res.writeHead(403, { 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code></Error>');
+      return;
+    }
+    send(200, artifact.zip, { 'content-type': 'application/zip', 'content-length': String(artifact.zip.length) });
+  }
+
+  private headLabel(spec: PullRequestSpec): string {
+    const owner = (spec.headRepository ?? this.repository).split('/')[0];
+    return `${owner}:${spec.headRef ?? 'cuda-12.4'}`;
+  }
+
+  /** GitHub's pull request object (the list endpoints leave out the counts and merge state). */
+  private pullJson(spec: PullRequestSpec, simple = false): Record<string, unknown> {
+    const template = JSON.parse(readFileSync(join(__dirname, 'fixtures/pull_request.synchronize.json'), 'utf8')) as {
+      pull_request: Record<string, unknown> & { head: Record<string, unknown> & { repo: Record<string, unknown> } };
+    };
+    const pr = template.pull_request;
+    const [owner, repo] = this.repository.split('/');
+    const headRepository = spec.headRepository ?? this.repository;
+    const [headOwner, headName] = headRepository.split('/');
+    const base = `https://api.github.com/repos/${owner}/${repo}`;
+    const out: Record<string, unknown> = {
+      ...pr,
+      url: `${base}/pulls/${spec.number}`,
+      id: 1_900_000_000 + spec.number,
+      html_url: `https://github.com/${owner}/${repo}/pull/${spec.number}`,
+      diff_url: `https://github.com/${owner}/${repo}/pull/${spec.number}.diff`,
+      issue_url: `${base}/issues/${spec.number}`,
+      commits_url: `${base}/pulls/${spec.number}/commits`,
+      comments_url: `${base}/issues/${spec.number}/comments`,
+      number: spec.number,
+      state: spec.state ?? 'open',
+      closed_at: spec.state === 'closed' ? this.timestamp() : null,
+      head: {
+        ...pr.head,
+        label: this.headLabel(spec),
+        ref: spec.headRef ?? 'cuda-12.4',
+        sha: spec.headSha,
+        user: { ...(pr.head.user as object), login: headOwner, url: `https://api.github.com/users/${headOwner}`, html_url: `https://github.com/${headOwner}` },
+        repo: {
+          ...pr.head.repo,
+          id: headRepository === this.repository ? this.repositoryId : 812_345_679,
+          full_name: headRepository,
+          name: headName,
+          fork: headRepository !== this.repository,
+          url: `https://api.github.com/repos/${headRepository}`,
+          html_url: `https://github.com/${headRepository}`,
+        },
+      },
+    };
+    if (simple)
+      for (const k of [
+        'merged',
+        'mergeable',
+        'rebaseable',
+        'mergeable_state',
+        'merged_by',
+        'comments',
+        'review_comments',
+        'maintainer_can_modify',
+        'commits',
+        'additions',
+        'deletions',
+        'changed_files',
+      ])
+        delete out[k];
+    return out;
+  }
+
+  private artifactJson(a: StoredArtifact): Record<string, unknown> {
+    const [owner, repo] = this.repository.split('/');
+    const created = '2026-11-23T19:46:58Z';
+    return {
+      id: a.id,
+      node_id: `MDg6QXJ0aWZhY3Q${Buffer.from(String(a.id)).toString('base64url')}`,
+      name: a.name,
+      size_in_bytes: a.zip.length,
+      url: `https://api.github.com/repos/${owner}/${repo}/actions/artifacts/${a.id}`,
+      archive_download_url: `https://api.github.com/repos/${owner}/${repo}/actions/artifacts/${a.id}/zip`,
+      expired: a.expired ?? false,
+      created_at: created,
+      expires_at: a.expired ? '2026-11-24T19:46:58Z' : '2027-02-21T19:46:58Z',
+      updated_at: created,
+      digest: `sha256:${createHash('sha256').update(a.zip).digest('hex')}`,
+      workflow_run: {
+        id: a.runId,
+        repository_id: this.repositoryId,
+        head_repository_id: 812_345_679,
+        head_branch: 'cuda-12.4',
+        head_sha: '6dcb09b5b57875f334f61aebed695e2e4193db5e',
+      },
+    };
   }
 
   private timestamp(): string {

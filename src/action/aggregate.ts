@@ -4,7 +4,7 @@
  * the job to make the required status check. Bundle-only (it loads @actions/core and @actions/artifact).
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { maxDriver } from '../common/driver-version';
 import { GateError, isGateError, messageOf } from '../common/errors';
@@ -17,6 +17,7 @@ import { runUrl } from './github';
 import type { Inputs } from './inputs';
 import { downloadReportArtifacts } from './report-artifact';
 import { matchReportFiles, writeReportFile } from './report-files';
+import { PULL_REQUEST_FILE } from './report-zip';
 import { info } from './log';
 
 /** GitHub drops a whole step summary over 1 MiB: keep well under it (as a check does). */
@@ -42,7 +43,8 @@ async function readReports(inputs: Inputs): Promise<NamedReport[]> {
 
   const files: { path: string; name: string }[] = [];
   const { files: matched, unmatched } = matchReportFiles(globs, process.cwd(), [inputs.reportPath]);
-  files.push(...matched);
+  // report-artifact's pull-request note, downloaded beside a report by actions/download-artifact, is not a report
+  files.push(...matched.filter((f) => basename(f.path) !== PULL_REQUEST_FILE));
   for (const pattern of unmatched) core.warning(`cuda-gate: reports: "${pattern}" matched no file`);
 
   const downloadDir = join(process.env.RUNNER_TEMP || process.cwd(), 'cuda-gate-reports');

@@ -11,8 +11,11 @@ import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../model/target';
 
 export const COMMENT_MODES = ['auto', 'always', 'on-failure', 'never'] as const;
 export type CommentMode = (typeof COMMENT_MODES)[number];
-/** check: gate the images; aggregate: merge the JSON reports of other jobs (matrix legs) into one verdict */
-export const ACTION_MODES = ['check', 'aggregate'] as const;
+/**
+ * check: gate the images; aggregate: merge the JSON reports of other jobs (matrix legs) into one verdict; comment: in
+ * a workflow_run job, post the sticky comment from the report artifact of the run that finished (fork pull requests)
+ */
+export const ACTION_MODES = ['check', 'aggregate', 'comment'] as const;
 export type ActionMode = (typeof ACTION_MODES)[number];
 const SCAN_MODES = ['full', 'config'] as const satisfies readonly ScanMode[];
 
@@ -45,7 +48,7 @@ export interface Inputs {
   cacheKeySuffix?: string;
   /** aggregate mode: report files (globs, directories) and artifact:NAME-PATTERN lines */
   reports: string[];
-  /** check mode: upload the JSON report as an artifact of this name */
+  /** check mode: upload the JSON report as an artifact of this name; comment mode: the artifact (pattern) to read */
   reportArtifact?: string;
   /** matrix overrides files merged over the shipped matrix, after the targets file's own (matrix-overrides:) */
   matrixOverrides: string[];

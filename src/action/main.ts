@@ -21,6 +21,7 @@ import type { Target } from '../model/target';
 import { worst as worstOf } from '../model/verdict';
 import { runAggregate } from './aggregate';
 import { buildAnnotations } from './annotations';
+import { runCommentMode } from './comment-mode';
 import { resolveDockerfiles } from './dockerfile';
 import { publishComment } from './publish-comment';
 import { runUrl } from './github';
@@ -44,6 +45,10 @@ export async function runAction(): Promise<void> {
   }
   if (inputs.mode === 'aggregate') {
     await runAggregate(inputs);
+    return;
+  }
+  if (inputs.mode === 'comment') {
+    await runCommentMode(inputs);
     return;
   }
   let report: Report;
