@@ -53,7 +53,7 @@ var init_import_meta_url = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/util.js
+// node_modules/zod/v4/core/util.js
 var util_exports = {};
 __export(util_exports, {
   BIGINT_FORMAT_RANGES: () => BIGINT_FORMAT_RANGES,
@@ -799,7 +799,7 @@ function constantCatch(value) {
 }
 var Cached, EVALUATING, captureStackTrace, allowsEval, getParsedType, propertyKeyTypes, primitiveTypes, NUMBER_FORMAT_RANGES, BIGINT_FORMAT_RANGES, highSurrogate, Class, installing, broke, breaker, CONSTANT_CATCH;
 var init_util = __esm({
-  "../../work/main/node_modules/zod/v4/core/util.js"() {
+  "node_modules/zod/v4/core/util.js"() {
     init_import_meta_url();
     init_core();
     Cached = class {
@@ -915,7 +915,7 @@ var init_util = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/core.js
+// node_modules/zod/v4/core/core.js
 function newError(Definition) {
   const E = _E;
   if (E) {
@@ -1018,7 +1018,7 @@ function config(newConfig) {
 }
 var _a, NEVER, _zodDesc, _E, $brand, $ZodAsyncError, $ZodEncodeError, globalConfig;
 var init_core = __esm({
-  "../../work/main/node_modules/zod/v4/core/core.js"() {
+  "node_modules/zod/v4/core/core.js"() {
     init_import_meta_url();
     init_util();
     NEVER = /* @__PURE__ */ Object.freeze({
@@ -1043,7 +1043,7 @@ var init_core = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/errors.js
+// node_modules/zod/v4/core/errors.js
 function _getMessage() {
   const internals = this._zod;
   internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
@@ -1201,7 +1201,7 @@ function prettifyError(error62) {
 }
 var _messageDesc, _issuesDesc, _installedToString, initializer, $ZodError, $ZodRealError;
 var init_errors = __esm({
-  "../../work/main/node_modules/zod/v4/core/errors.js"() {
+  "node_modules/zod/v4/core/errors.js"() {
     init_import_meta_url();
     init_core();
     init_util();
@@ -1243,7 +1243,7 @@ var init_errors = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/parse.js
+// node_modules/zod/v4/core/parse.js
 function finalizeParams(callee, params) {
   return { callee: params?.callee ?? callee, Err: params?.Err };
 }
@@ -1283,7 +1283,7 @@ function validateFallback(schema, value, _ctx) {
 }
 var _parse, parse, _parseAsync, parseAsync, _safeParse, safeParse, _safeParseAsync, safeParseAsync, COMPILE_INVALID, COMPILE_FALLBACK, validate, validateAsync, _encode, encode, _decode, decode, _encodeAsync, encodeAsync, _decodeAsync, decodeAsync, _safeEncode, safeEncode, _safeDecode, safeDecode, _safeEncodeAsync, safeEncodeAsync, _safeDecodeAsync, safeDecodeAsync;
 var init_parse = __esm({
-  "../../work/main/node_modules/zod/v4/core/parse.js"() {
+  "node_modules/zod/v4/core/parse.js"() {
     init_import_meta_url();
     init_core();
     init_errors();
@@ -1412,7 +1412,7 @@ var init_parse = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/regexes.js
+// node_modules/zod/v4/core/regexes.js
 var regexes_exports = {};
 __export(regexes_exports, {
   anyString: () => anyString,
@@ -1513,7 +1513,7 @@ function fixedBase64url(length) {
 }
 var cuid, cuid2, ulid, xid, ksuid, nanoid, duration, extendedDuration, guid, uuid, uuid4, uuid6, uuid7, email, html5Email, rfc5322Email, unicodeEmail, idnEmail, browserEmail, _emoji, ipv4, ipv6, mac, cidrv4, cidrv6, base64, base64url, hostname, domain, httpProtocol, e164, creditCard, currencyCode, iban, dateSource, date, anyString, string, bigint, integer, number, boolean, _null, _undefined, lowercase, uppercase, hex, md5_hex, md5_base64, md5_base64url, sha1_hex, sha1_base64, sha1_base64url, sha256_hex, sha256_base64, sha256_base64url, sha384_hex, sha384_base64, sha384_base64url, sha512_hex, sha512_base64, sha512_base64url;
 var init_regexes = __esm({
-  "../../work/main/node_modules/zod/v4/core/regexes.js"() {
+  "node_modules/zod/v4/core/regexes.js"() {
     init_import_meta_url();
     init_util();
     cuid = /^[cC][0-9a-z]{6,}$/;
@@ -1591,7 +1591,7 @@ var init_regexes = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/checks.js
+// node_modules/zod/v4/core/checks.js
 function handleCheckPropertyResult(result, payload, property) {
   if (result.issues.length) {
     payload.issues.push(...prefixIssues(property, result.issues));
@@ -1599,7 +1599,7 @@ function handleCheckPropertyResult(result, payload, property) {
 }
 var $ZodCheck, _whenHasSize, _whenHasLength, numericOriginMap, $ZodCheckLessThan, $ZodCheckGreaterThan, $ZodCheckMultipleOf, $ZodCheckNumberFormat, $ZodCheckBigIntFormat, $ZodCheckMaxSize, $ZodCheckMinSize, $ZodCheckSizeEquals, $ZodCheckMaxLength, $ZodCheckMinLength, $ZodCheckLengthEquals, $ZodCheckStringFormat, $ZodCheckRegex, $ZodCheckLowerCase, $ZodCheckUpperCase, $ZodCheckIncludes, $ZodCheckStartsWith, $ZodCheckEndsWith, $ZodCheckProperty, $ZodCheckProperties, $ZodCheckMimeType, $ZodCheckOverwrite;
 var init_checks = __esm({
-  "../../work/main/node_modules/zod/v4/core/checks.js"() {
+  "node_modules/zod/v4/core/checks.js"() {
     init_import_meta_url();
     init_core();
     init_regexes();
@@ -2076,10 +2076,10 @@ var init_checks = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/doc.js
+// node_modules/zod/v4/core/doc.js
 var Doc;
 var init_doc = __esm({
-  "../../work/main/node_modules/zod/v4/core/doc.js"() {
+  "node_modules/zod/v4/core/doc.js"() {
     init_import_meta_url();
     Doc = class {
       constructor(args = [], closed = {}) {
@@ -2123,10 +2123,10 @@ ${content.join("\n")}
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/versions.js
+// node_modules/zod/v4/core/versions.js
 var version;
 var init_versions = __esm({
-  "../../work/main/node_modules/zod/v4/core/versions.js"() {
+  "node_modules/zod/v4/core/versions.js"() {
     init_import_meta_url();
     version = {
       major: 4,
@@ -2136,7 +2136,7 @@ var init_versions = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/schemas.js
+// node_modules/zod/v4/core/schemas.js
 async function validateAsync2(inst, value) {
   const ctx = { async: true };
   return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
@@ -2817,7 +2817,7 @@ function handleRefineResult(result, payload, input2, inst) {
 }
 var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID, $ZodEmail, URL_BAD_FORMAT, URL_UNPARSEABLE, asciiTabOrNewline, $ZodURL, $ZodEmoji, $ZodNanoID, $ZodCUID, $ZodCUID2, $ZodULID, $ZodXID, $ZodKSUID, $ZodISODateTime, $ZodISODate, $ZodISOTime, $ZodISODuration, $ZodIPv4, ipv6Alphabet, $ZodIPv6, $ZodMAC, $ZodCIDRv4, $ZodCIDRv6, base64Charset, $ZodBase64, base64urlCharset, $ZodBase64URL, $ZodE164, CC_SANITIZE, $ZodCreditCard, $ZodIBAN, $ZodJWT, $ZodCustomStringFormat, $ZodNumber, $ZodNumberFormat, $ZodBoolean, $ZodBigInt, $ZodBigIntFormat, $ZodSymbol, $ZodUndefined, $ZodNull, $ZodAny, $ZodUnknown, $ZodNever, $ZodVoid, $ZodDate, arraySize, mapSize, setSize, $ZodArray, NO_SYMBOL_KEYS, $ZodObject, $ZodObjectJIT, $ZodUnion, $ZodXor, $ZodDiscriminatedUnion, $ZodIntersection, $ZodTuple, $ZodRecord, $ZodMap, $ZodSet, $ZodEnum, $ZodLiteral, $ZodFile, $ZodTransform, $ZodOptional, $ZodExactOptional, $ZodNullable, $ZodDefault, $ZodPrefault, $ZodNonOptional, $ZodSuccess, $ZodCatch, $ZodNaN, $ZodPipe, $ZodCodec, $ZodPreprocess, $ZodReadonly, $ZodTemplateLiteral, $ZodFunction, $ZodPromise, $ZodLazy, $ZodCustom;
 var init_schemas = __esm({
-  "../../work/main/node_modules/zod/v4/core/schemas.js"() {
+  "node_modules/zod/v4/core/schemas.js"() {
     init_import_meta_url();
     init_checks();
     init_core();
@@ -4592,14 +4592,14 @@ var init_schemas = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/memoizer.js
+// node_modules/zod/v4/core/memoizer.js
 function isRef(value) {
   return value !== null && typeof value === "object";
 }
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve3) {
+function isRecursive(inst, stack, resolve4) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -4609,7 +4609,7 @@ function isRecursive(inst, stack, resolve3) {
   let result = NONE;
   const check4 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve3);
+      const answer = isRecursive(child, stack, resolve4);
       if (answer > result)
         result = answer;
     }
@@ -4620,7 +4620,7 @@ function isRecursive(inst, stack, resolve3) {
       const desc = Object.getOwnPropertyDescriptor(sh, key2);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve3) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve4) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -4684,7 +4684,7 @@ function isRecursive(inst, stack, resolve3) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve3 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve4 ? inst._zod.innerType : void 0);
       merge4(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -4756,7 +4756,7 @@ function isBackEdge(ctx, value) {
 }
 var $ZodCyclicError, STATE, NO_ISSUES, recursive, NONE, ASSUMED, PROVEN, handoff, open, memo;
 var init_memoizer = __esm({
-  "../../work/main/node_modules/zod/v4/core/memoizer.js"() {
+  "node_modules/zod/v4/core/memoizer.js"() {
     init_import_meta_url();
     init_util();
     $ZodCyclicError = class extends Error {
@@ -4875,7 +4875,7 @@ var init_memoizer = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ar.js
+// node_modules/zod/v4/locales/ar.js
 function ar_default() {
   return {
     localeError: error()
@@ -4883,7 +4883,7 @@ function ar_default() {
 }
 var error;
 var init_ar = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ar.js"() {
+  "node_modules/zod/v4/locales/ar.js"() {
     init_import_meta_url();
     init_util();
     error = () => {
@@ -4994,7 +4994,7 @@ var init_ar = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/az.js
+// node_modules/zod/v4/locales/az.js
 function az_default() {
   return {
     localeError: error2()
@@ -5002,7 +5002,7 @@ function az_default() {
 }
 var error2;
 var init_az = __esm({
-  "../../work/main/node_modules/zod/v4/locales/az.js"() {
+  "node_modules/zod/v4/locales/az.js"() {
     init_import_meta_url();
     init_util();
     error2 = () => {
@@ -5112,7 +5112,7 @@ var init_az = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/be.js
+// node_modules/zod/v4/locales/be.js
 function getBelarusianPlural(count2, one, few, many) {
   const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
@@ -5135,7 +5135,7 @@ function be_default() {
 }
 var error3;
 var init_be = __esm({
-  "../../work/main/node_modules/zod/v4/locales/be.js"() {
+  "node_modules/zod/v4/locales/be.js"() {
     init_import_meta_url();
     init_util();
     error3 = () => {
@@ -5288,7 +5288,7 @@ var init_be = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/bg.js
+// node_modules/zod/v4/locales/bg.js
 function bg_default() {
   return {
     localeError: error4()
@@ -5296,7 +5296,7 @@ function bg_default() {
 }
 var error4;
 var init_bg = __esm({
-  "../../work/main/node_modules/zod/v4/locales/bg.js"() {
+  "node_modules/zod/v4/locales/bg.js"() {
     init_import_meta_url();
     init_util();
     error4 = () => {
@@ -5421,7 +5421,7 @@ var init_bg = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/bn.js
+// node_modules/zod/v4/locales/bn.js
 function bn_default() {
   return {
     localeError: error5()
@@ -5429,7 +5429,7 @@ function bn_default() {
 }
 var error5;
 var init_bn = __esm({
-  "../../work/main/node_modules/zod/v4/locales/bn.js"() {
+  "node_modules/zod/v4/locales/bn.js"() {
     init_import_meta_url();
     init_util();
     error5 = () => {
@@ -5542,7 +5542,7 @@ var init_bn = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ca.js
+// node_modules/zod/v4/locales/ca.js
 function ca_default() {
   return {
     localeError: error6()
@@ -5550,7 +5550,7 @@ function ca_default() {
 }
 var error6;
 var init_ca = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ca.js"() {
+  "node_modules/zod/v4/locales/ca.js"() {
     init_import_meta_url();
     init_util();
     error6 = () => {
@@ -5663,7 +5663,7 @@ var init_ca = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ckb.js
+// node_modules/zod/v4/locales/ckb.js
 function ckb_default() {
   return {
     localeError: error7()
@@ -5671,7 +5671,7 @@ function ckb_default() {
 }
 var error7;
 var init_ckb = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ckb.js"() {
+  "node_modules/zod/v4/locales/ckb.js"() {
     init_import_meta_url();
     init_util();
     error7 = () => {
@@ -5803,7 +5803,7 @@ var init_ckb = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/cs.js
+// node_modules/zod/v4/locales/cs.js
 function cs_default() {
   return {
     localeError: error8()
@@ -5811,7 +5811,7 @@ function cs_default() {
 }
 var error8;
 var init_cs = __esm({
-  "../../work/main/node_modules/zod/v4/locales/cs.js"() {
+  "node_modules/zod/v4/locales/cs.js"() {
     init_import_meta_url();
     init_util();
     error8 = () => {
@@ -5927,7 +5927,7 @@ var init_cs = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/da.js
+// node_modules/zod/v4/locales/da.js
 function da_default() {
   return {
     localeError: error9()
@@ -5935,7 +5935,7 @@ function da_default() {
 }
 var error9;
 var init_da = __esm({
-  "../../work/main/node_modules/zod/v4/locales/da.js"() {
+  "node_modules/zod/v4/locales/da.js"() {
     init_import_meta_url();
     init_util();
     error9 = () => {
@@ -6055,7 +6055,7 @@ var init_da = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/de.js
+// node_modules/zod/v4/locales/de.js
 function de_default() {
   return {
     localeError: error10()
@@ -6063,7 +6063,7 @@ function de_default() {
 }
 var error10;
 var init_de = __esm({
-  "../../work/main/node_modules/zod/v4/locales/de.js"() {
+  "node_modules/zod/v4/locales/de.js"() {
     init_import_meta_url();
     init_util();
     error10 = () => {
@@ -6176,7 +6176,7 @@ var init_de = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/el.js
+// node_modules/zod/v4/locales/el.js
 function el_default() {
   return {
     localeError: error11()
@@ -6184,7 +6184,7 @@ function el_default() {
 }
 var error11;
 var init_el = __esm({
-  "../../work/main/node_modules/zod/v4/locales/el.js"() {
+  "node_modules/zod/v4/locales/el.js"() {
     init_import_meta_url();
     init_util();
     error11 = () => {
@@ -6296,7 +6296,7 @@ var init_el = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/en.js
+// node_modules/zod/v4/locales/en.js
 function en_default() {
   return {
     localeError: error12()
@@ -6304,7 +6304,7 @@ function en_default() {
 }
 var error12;
 var init_en = __esm({
-  "../../work/main/node_modules/zod/v4/locales/en.js"() {
+  "node_modules/zod/v4/locales/en.js"() {
     init_import_meta_url();
     init_util();
     error12 = () => {
@@ -6428,7 +6428,7 @@ var init_en = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/eo.js
+// node_modules/zod/v4/locales/eo.js
 function eo_default() {
   return {
     localeError: error13()
@@ -6436,7 +6436,7 @@ function eo_default() {
 }
 var error13;
 var init_eo = __esm({
-  "../../work/main/node_modules/zod/v4/locales/eo.js"() {
+  "node_modules/zod/v4/locales/eo.js"() {
     init_import_meta_url();
     init_util();
     error13 = () => {
@@ -6550,7 +6550,7 @@ var init_eo = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/es.js
+// node_modules/zod/v4/locales/es.js
 function es_default() {
   return {
     localeError: error14()
@@ -6558,7 +6558,7 @@ function es_default() {
 }
 var error14;
 var init_es = __esm({
-  "../../work/main/node_modules/zod/v4/locales/es.js"() {
+  "node_modules/zod/v4/locales/es.js"() {
     init_import_meta_url();
     init_util();
     error14 = () => {
@@ -6694,7 +6694,7 @@ var init_es = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/fa.js
+// node_modules/zod/v4/locales/fa.js
 function fa_default() {
   return {
     localeError: error15()
@@ -6702,7 +6702,7 @@ function fa_default() {
 }
 var error15;
 var init_fa = __esm({
-  "../../work/main/node_modules/zod/v4/locales/fa.js"() {
+  "node_modules/zod/v4/locales/fa.js"() {
     init_import_meta_url();
     init_util();
     error15 = () => {
@@ -6821,7 +6821,7 @@ var init_fa = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/fi.js
+// node_modules/zod/v4/locales/fi.js
 function fi_default() {
   return {
     localeError: error16()
@@ -6829,7 +6829,7 @@ function fi_default() {
 }
 var error16;
 var init_fi = __esm({
-  "../../work/main/node_modules/zod/v4/locales/fi.js"() {
+  "node_modules/zod/v4/locales/fi.js"() {
     init_import_meta_url();
     init_util();
     error16 = () => {
@@ -6946,7 +6946,7 @@ var init_fi = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/fr.js
+// node_modules/zod/v4/locales/fr.js
 function fr_default() {
   return {
     localeError: error17()
@@ -6954,7 +6954,7 @@ function fr_default() {
 }
 var error17;
 var init_fr = __esm({
-  "../../work/main/node_modules/zod/v4/locales/fr.js"() {
+  "node_modules/zod/v4/locales/fr.js"() {
     init_import_meta_url();
     init_util();
     error17 = () => {
@@ -7083,7 +7083,7 @@ var init_fr = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/fr-CA.js
+// node_modules/zod/v4/locales/fr-CA.js
 function fr_CA_default() {
   return {
     localeError: error18()
@@ -7091,7 +7091,7 @@ function fr_CA_default() {
 }
 var error18;
 var init_fr_CA = __esm({
-  "../../work/main/node_modules/zod/v4/locales/fr-CA.js"() {
+  "node_modules/zod/v4/locales/fr-CA.js"() {
     init_import_meta_url();
     init_util();
     error18 = () => {
@@ -7203,7 +7203,7 @@ var init_fr_CA = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/gu.js
+// node_modules/zod/v4/locales/gu.js
 function gu_default() {
   return {
     localeError: error19()
@@ -7211,7 +7211,7 @@ function gu_default() {
 }
 var error19;
 var init_gu = __esm({
-  "../../work/main/node_modules/zod/v4/locales/gu.js"() {
+  "node_modules/zod/v4/locales/gu.js"() {
     init_import_meta_url();
     init_util();
     error19 = () => {
@@ -7324,7 +7324,7 @@ var init_gu = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/he.js
+// node_modules/zod/v4/locales/he.js
 function he_default() {
   return {
     localeError: error20()
@@ -7332,7 +7332,7 @@ function he_default() {
 }
 var error20;
 var init_he = __esm({
-  "../../work/main/node_modules/zod/v4/locales/he.js"() {
+  "node_modules/zod/v4/locales/he.js"() {
     init_import_meta_url();
     init_util();
     error20 = () => {
@@ -7533,7 +7533,7 @@ var init_he = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/hi.js
+// node_modules/zod/v4/locales/hi.js
 function hi_default() {
   return {
     localeError: error21()
@@ -7541,7 +7541,7 @@ function hi_default() {
 }
 var error21;
 var init_hi = __esm({
-  "../../work/main/node_modules/zod/v4/locales/hi.js"() {
+  "node_modules/zod/v4/locales/hi.js"() {
     init_import_meta_url();
     init_util();
     error21 = () => {
@@ -7652,7 +7652,7 @@ var init_hi = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/hr.js
+// node_modules/zod/v4/locales/hr.js
 function hr_default() {
   return {
     localeError: error22()
@@ -7660,7 +7660,7 @@ function hr_default() {
 }
 var error22;
 var init_hr = __esm({
-  "../../work/main/node_modules/zod/v4/locales/hr.js"() {
+  "node_modules/zod/v4/locales/hr.js"() {
     init_import_meta_url();
     init_util();
     error22 = () => {
@@ -7786,7 +7786,7 @@ var init_hr = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/hu.js
+// node_modules/zod/v4/locales/hu.js
 function hu_default() {
   return {
     localeError: error23()
@@ -7794,7 +7794,7 @@ function hu_default() {
 }
 var error23;
 var init_hu = __esm({
-  "../../work/main/node_modules/zod/v4/locales/hu.js"() {
+  "node_modules/zod/v4/locales/hu.js"() {
     init_import_meta_url();
     init_util();
     error23 = () => {
@@ -7907,7 +7907,7 @@ var init_hu = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/hy.js
+// node_modules/zod/v4/locales/hy.js
 function getArmenianPlural(count2, one, many) {
   return Math.abs(count2) === 1 ? one : many;
 }
@@ -7925,7 +7925,7 @@ function hy_default() {
 }
 var error24;
 var init_hy = __esm({
-  "../../work/main/node_modules/zod/v4/locales/hy.js"() {
+  "node_modules/zod/v4/locales/hy.js"() {
     init_import_meta_url();
     init_util();
     error24 = () => {
@@ -8073,7 +8073,7 @@ var init_hy = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/id.js
+// node_modules/zod/v4/locales/id.js
 function id_default() {
   return {
     localeError: error25()
@@ -8081,7 +8081,7 @@ function id_default() {
 }
 var error25;
 var init_id = __esm({
-  "../../work/main/node_modules/zod/v4/locales/id.js"() {
+  "node_modules/zod/v4/locales/id.js"() {
     init_import_meta_url();
     init_util();
     error25 = () => {
@@ -8192,7 +8192,7 @@ var init_id = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/is.js
+// node_modules/zod/v4/locales/is.js
 function is_default() {
   return {
     localeError: error26()
@@ -8200,7 +8200,7 @@ function is_default() {
 }
 var error26;
 var init_is = __esm({
-  "../../work/main/node_modules/zod/v4/locales/is.js"() {
+  "node_modules/zod/v4/locales/is.js"() {
     init_import_meta_url();
     init_util();
     error26 = () => {
@@ -8314,7 +8314,7 @@ var init_is = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/it.js
+// node_modules/zod/v4/locales/it.js
 function it_default() {
   return {
     localeError: error27()
@@ -8322,7 +8322,7 @@ function it_default() {
 }
 var error27;
 var init_it = __esm({
-  "../../work/main/node_modules/zod/v4/locales/it.js"() {
+  "node_modules/zod/v4/locales/it.js"() {
     init_import_meta_url();
     init_util();
     error27 = () => {
@@ -8435,7 +8435,7 @@ var init_it = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ja.js
+// node_modules/zod/v4/locales/ja.js
 function ja_default() {
   return {
     localeError: error28()
@@ -8443,7 +8443,7 @@ function ja_default() {
 }
 var error28;
 var init_ja = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ja.js"() {
+  "node_modules/zod/v4/locales/ja.js"() {
     init_import_meta_url();
     init_util();
     error28 = () => {
@@ -8555,7 +8555,7 @@ var init_ja = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ka.js
+// node_modules/zod/v4/locales/ka.js
 function ka_default() {
   return {
     localeError: error29()
@@ -8563,7 +8563,7 @@ function ka_default() {
 }
 var error29;
 var init_ka = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ka.js"() {
+  "node_modules/zod/v4/locales/ka.js"() {
     init_import_meta_url();
     init_util();
     error29 = () => {
@@ -8680,7 +8680,7 @@ var init_ka = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/km.js
+// node_modules/zod/v4/locales/km.js
 function km_default() {
   return {
     localeError: error30()
@@ -8688,7 +8688,7 @@ function km_default() {
 }
 var error30;
 var init_km = __esm({
-  "../../work/main/node_modules/zod/v4/locales/km.js"() {
+  "node_modules/zod/v4/locales/km.js"() {
     init_import_meta_url();
     init_util();
     error30 = () => {
@@ -8803,18 +8803,18 @@ var init_km = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/kh.js
+// node_modules/zod/v4/locales/kh.js
 function kh_default() {
   return km_default();
 }
 var init_kh = __esm({
-  "../../work/main/node_modules/zod/v4/locales/kh.js"() {
+  "node_modules/zod/v4/locales/kh.js"() {
     init_import_meta_url();
     init_km();
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/kn.js
+// node_modules/zod/v4/locales/kn.js
 function kn_default() {
   return {
     localeError: error31()
@@ -8822,7 +8822,7 @@ function kn_default() {
 }
 var error31;
 var init_kn = __esm({
-  "../../work/main/node_modules/zod/v4/locales/kn.js"() {
+  "node_modules/zod/v4/locales/kn.js"() {
     init_import_meta_url();
     init_util();
     error31 = () => {
@@ -8937,7 +8937,7 @@ var init_kn = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ko.js
+// node_modules/zod/v4/locales/ko.js
 function ko_default() {
   return {
     localeError: error32()
@@ -8945,7 +8945,7 @@ function ko_default() {
 }
 var error32;
 var init_ko = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ko.js"() {
+  "node_modules/zod/v4/locales/ko.js"() {
     init_import_meta_url();
     init_util();
     error32 = () => {
@@ -9061,7 +9061,7 @@ var init_ko = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/lt.js
+// node_modules/zod/v4/locales/lt.js
 function getUnitTypeFromNumber(number4) {
   const abs2 = Math.abs(number4);
   const last = abs2 % 10;
@@ -9079,7 +9079,7 @@ function lt_default() {
 }
 var capitalizeFirstCharacter, error33;
 var init_lt = __esm({
-  "../../work/main/node_modules/zod/v4/locales/lt.js"() {
+  "node_modules/zod/v4/locales/lt.js"() {
     init_import_meta_url();
     init_util();
     capitalizeFirstCharacter = (text3) => {
@@ -9276,7 +9276,7 @@ var init_lt = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/mk.js
+// node_modules/zod/v4/locales/mk.js
 function mk_default() {
   return {
     localeError: error34()
@@ -9284,7 +9284,7 @@ function mk_default() {
 }
 var error34;
 var init_mk = __esm({
-  "../../work/main/node_modules/zod/v4/locales/mk.js"() {
+  "node_modules/zod/v4/locales/mk.js"() {
     init_import_meta_url();
     init_util();
     error34 = () => {
@@ -9398,7 +9398,7 @@ var init_mk = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ms.js
+// node_modules/zod/v4/locales/ms.js
 function ms_default() {
   return {
     localeError: error35()
@@ -9406,7 +9406,7 @@ function ms_default() {
 }
 var error35;
 var init_ms = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ms.js"() {
+  "node_modules/zod/v4/locales/ms.js"() {
     init_import_meta_url();
     init_util();
     error35 = () => {
@@ -9518,7 +9518,7 @@ var init_ms = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ne.js
+// node_modules/zod/v4/locales/ne.js
 function ne_default() {
   return {
     localeError: error36()
@@ -9526,7 +9526,7 @@ function ne_default() {
 }
 var error36;
 var init_ne = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ne.js"() {
+  "node_modules/zod/v4/locales/ne.js"() {
     init_import_meta_url();
     init_util();
     error36 = () => {
@@ -9637,7 +9637,7 @@ var init_ne = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/nl.js
+// node_modules/zod/v4/locales/nl.js
 function nl_default() {
   return {
     localeError: error37()
@@ -9645,7 +9645,7 @@ function nl_default() {
 }
 var error37;
 var init_nl = __esm({
-  "../../work/main/node_modules/zod/v4/locales/nl.js"() {
+  "node_modules/zod/v4/locales/nl.js"() {
     init_import_meta_url();
     init_util();
     error37 = () => {
@@ -9760,7 +9760,7 @@ var init_nl = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/nn.js
+// node_modules/zod/v4/locales/nn.js
 function nn_default() {
   return {
     localeError: error38()
@@ -9768,7 +9768,7 @@ function nn_default() {
 }
 var error38;
 var init_nn = __esm({
-  "../../work/main/node_modules/zod/v4/locales/nn.js"() {
+  "node_modules/zod/v4/locales/nn.js"() {
     init_import_meta_url();
     init_util();
     error38 = () => {
@@ -9881,7 +9881,7 @@ var init_nn = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/no.js
+// node_modules/zod/v4/locales/no.js
 function no_default() {
   return {
     localeError: error39()
@@ -9889,7 +9889,7 @@ function no_default() {
 }
 var error39;
 var init_no = __esm({
-  "../../work/main/node_modules/zod/v4/locales/no.js"() {
+  "node_modules/zod/v4/locales/no.js"() {
     init_import_meta_url();
     init_util();
     error39 = () => {
@@ -10002,7 +10002,7 @@ var init_no = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ota.js
+// node_modules/zod/v4/locales/ota.js
 function ota_default() {
   return {
     localeError: error40()
@@ -10010,7 +10010,7 @@ function ota_default() {
 }
 var error40;
 var init_ota = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ota.js"() {
+  "node_modules/zod/v4/locales/ota.js"() {
     init_import_meta_url();
     init_util();
     error40 = () => {
@@ -10124,7 +10124,7 @@ var init_ota = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ps.js
+// node_modules/zod/v4/locales/ps.js
 function ps_default() {
   return {
     localeError: error41()
@@ -10132,7 +10132,7 @@ function ps_default() {
 }
 var error41;
 var init_ps = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ps.js"() {
+  "node_modules/zod/v4/locales/ps.js"() {
     init_import_meta_url();
     init_util();
     error41 = () => {
@@ -10251,7 +10251,7 @@ var init_ps = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/pl.js
+// node_modules/zod/v4/locales/pl.js
 function pl_default() {
   return {
     localeError: error42()
@@ -10259,7 +10259,7 @@ function pl_default() {
 }
 var error42;
 var init_pl = __esm({
-  "../../work/main/node_modules/zod/v4/locales/pl.js"() {
+  "node_modules/zod/v4/locales/pl.js"() {
     init_import_meta_url();
     init_util();
     error42 = () => {
@@ -10373,7 +10373,7 @@ var init_pl = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/pt.js
+// node_modules/zod/v4/locales/pt.js
 function pt_default() {
   return {
     localeError: error43()
@@ -10381,7 +10381,7 @@ function pt_default() {
 }
 var error43;
 var init_pt = __esm({
-  "../../work/main/node_modules/zod/v4/locales/pt.js"() {
+  "node_modules/zod/v4/locales/pt.js"() {
     init_import_meta_url();
     init_util();
     error43 = () => {
@@ -10524,7 +10524,7 @@ var init_pt = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/pt-BR.js
+// node_modules/zod/v4/locales/pt-BR.js
 function pt_BR_default() {
   return {
     localeError: error44()
@@ -10532,7 +10532,7 @@ function pt_BR_default() {
 }
 var error44;
 var init_pt_BR = __esm({
-  "../../work/main/node_modules/zod/v4/locales/pt-BR.js"() {
+  "node_modules/zod/v4/locales/pt-BR.js"() {
     init_import_meta_url();
     init_util();
     error44 = () => {
@@ -10676,7 +10676,7 @@ var init_pt_BR = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ro.js
+// node_modules/zod/v4/locales/ro.js
 function ro_default() {
   return {
     localeError: error45()
@@ -10684,7 +10684,7 @@ function ro_default() {
 }
 var error45;
 var init_ro = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ro.js"() {
+  "node_modules/zod/v4/locales/ro.js"() {
     init_import_meta_url();
     init_util();
     error45 = () => {
@@ -10806,7 +10806,7 @@ var init_ro = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ru.js
+// node_modules/zod/v4/locales/ru.js
 function getRussianPlural(count2, one, few, many) {
   const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
@@ -10829,7 +10829,7 @@ function ru_default() {
 }
 var error46;
 var init_ru = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ru.js"() {
+  "node_modules/zod/v4/locales/ru.js"() {
     init_import_meta_url();
     init_util();
     error46 = () => {
@@ -10982,7 +10982,7 @@ var init_ru = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/sk.js
+// node_modules/zod/v4/locales/sk.js
 function sk_default() {
   return {
     localeError: error47()
@@ -10990,7 +10990,7 @@ function sk_default() {
 }
 var error47;
 var init_sk = __esm({
-  "../../work/main/node_modules/zod/v4/locales/sk.js"() {
+  "node_modules/zod/v4/locales/sk.js"() {
     init_import_meta_url();
     init_util();
     error47 = () => {
@@ -11106,7 +11106,7 @@ var init_sk = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/sl.js
+// node_modules/zod/v4/locales/sl.js
 function sl_default() {
   return {
     localeError: error48()
@@ -11114,7 +11114,7 @@ function sl_default() {
 }
 var error48;
 var init_sl = __esm({
-  "../../work/main/node_modules/zod/v4/locales/sl.js"() {
+  "node_modules/zod/v4/locales/sl.js"() {
     init_import_meta_url();
     init_util();
     error48 = () => {
@@ -11228,7 +11228,7 @@ var init_sl = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/sv.js
+// node_modules/zod/v4/locales/sv.js
 function sv_default() {
   return {
     localeError: error49()
@@ -11236,7 +11236,7 @@ function sv_default() {
 }
 var error49;
 var init_sv = __esm({
-  "../../work/main/node_modules/zod/v4/locales/sv.js"() {
+  "node_modules/zod/v4/locales/sv.js"() {
     init_import_meta_url();
     init_util();
     error49 = () => {
@@ -11351,7 +11351,7 @@ var init_sv = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ta.js
+// node_modules/zod/v4/locales/ta.js
 function ta_default() {
   return {
     localeError: error50()
@@ -11359,7 +11359,7 @@ function ta_default() {
 }
 var error50;
 var init_ta = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ta.js"() {
+  "node_modules/zod/v4/locales/ta.js"() {
     init_import_meta_url();
     init_util();
     error50 = () => {
@@ -11474,7 +11474,7 @@ var init_ta = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/tg.js
+// node_modules/zod/v4/locales/tg.js
 function tg_default() {
   return {
     localeError: error51()
@@ -11482,7 +11482,7 @@ function tg_default() {
 }
 var error51;
 var init_tg = __esm({
-  "../../work/main/node_modules/zod/v4/locales/tg.js"() {
+  "node_modules/zod/v4/locales/tg.js"() {
     init_import_meta_url();
     init_util();
     error51 = () => {
@@ -11598,7 +11598,7 @@ var init_tg = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/th.js
+// node_modules/zod/v4/locales/th.js
 function th_default() {
   return {
     localeError: error52()
@@ -11606,7 +11606,7 @@ function th_default() {
 }
 var error52;
 var init_th = __esm({
-  "../../work/main/node_modules/zod/v4/locales/th.js"() {
+  "node_modules/zod/v4/locales/th.js"() {
     init_import_meta_url();
     init_util();
     error52 = () => {
@@ -11721,7 +11721,7 @@ var init_th = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/tk.js
+// node_modules/zod/v4/locales/tk.js
 function tk_default() {
   return {
     localeError: error53()
@@ -11729,7 +11729,7 @@ function tk_default() {
 }
 var error53;
 var init_tk = __esm({
-  "../../work/main/node_modules/zod/v4/locales/tk.js"() {
+  "node_modules/zod/v4/locales/tk.js"() {
     init_import_meta_url();
     init_util();
     error53 = () => {
@@ -11836,7 +11836,7 @@ var init_tk = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/tr.js
+// node_modules/zod/v4/locales/tr.js
 function tr_default() {
   return {
     localeError: error54()
@@ -11844,7 +11844,7 @@ function tr_default() {
 }
 var error54;
 var init_tr = __esm({
-  "../../work/main/node_modules/zod/v4/locales/tr.js"() {
+  "node_modules/zod/v4/locales/tr.js"() {
     init_import_meta_url();
     init_util();
     error54 = () => {
@@ -11954,7 +11954,7 @@ var init_tr = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/uk.js
+// node_modules/zod/v4/locales/uk.js
 function uk_default() {
   return {
     localeError: error55()
@@ -11962,7 +11962,7 @@ function uk_default() {
 }
 var error55;
 var init_uk = __esm({
-  "../../work/main/node_modules/zod/v4/locales/uk.js"() {
+  "node_modules/zod/v4/locales/uk.js"() {
     init_import_meta_url();
     init_util();
     error55 = () => {
@@ -12075,18 +12075,18 @@ var init_uk = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ua.js
+// node_modules/zod/v4/locales/ua.js
 function ua_default() {
   return uk_default();
 }
 var init_ua = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ua.js"() {
+  "node_modules/zod/v4/locales/ua.js"() {
     init_import_meta_url();
     init_uk();
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ur.js
+// node_modules/zod/v4/locales/ur.js
 function ur_default() {
   return {
     localeError: error56()
@@ -12094,7 +12094,7 @@ function ur_default() {
 }
 var error56;
 var init_ur = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ur.js"() {
+  "node_modules/zod/v4/locales/ur.js"() {
     init_import_meta_url();
     init_util();
     error56 = () => {
@@ -12209,7 +12209,7 @@ var init_ur = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/uz.js
+// node_modules/zod/v4/locales/uz.js
 function uz_default() {
   return {
     localeError: error57()
@@ -12217,7 +12217,7 @@ function uz_default() {
 }
 var error57;
 var init_uz = __esm({
-  "../../work/main/node_modules/zod/v4/locales/uz.js"() {
+  "node_modules/zod/v4/locales/uz.js"() {
     init_import_meta_url();
     init_util();
     error57 = () => {
@@ -12330,7 +12330,7 @@ var init_uz = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/vi.js
+// node_modules/zod/v4/locales/vi.js
 function vi_default() {
   return {
     localeError: error58()
@@ -12338,7 +12338,7 @@ function vi_default() {
 }
 var error58;
 var init_vi = __esm({
-  "../../work/main/node_modules/zod/v4/locales/vi.js"() {
+  "node_modules/zod/v4/locales/vi.js"() {
     init_import_meta_url();
     init_util();
     error58 = () => {
@@ -12451,7 +12451,7 @@ var init_vi = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/zh-CN.js
+// node_modules/zod/v4/locales/zh-CN.js
 function zh_CN_default() {
   return {
     localeError: error59()
@@ -12459,7 +12459,7 @@ function zh_CN_default() {
 }
 var error59;
 var init_zh_CN = __esm({
-  "../../work/main/node_modules/zod/v4/locales/zh-CN.js"() {
+  "node_modules/zod/v4/locales/zh-CN.js"() {
     init_import_meta_url();
     init_util();
     error59 = () => {
@@ -12573,7 +12573,7 @@ var init_zh_CN = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/zh-TW.js
+// node_modules/zod/v4/locales/zh-TW.js
 function zh_TW_default() {
   return {
     localeError: error60()
@@ -12581,7 +12581,7 @@ function zh_TW_default() {
 }
 var error60;
 var init_zh_TW = __esm({
-  "../../work/main/node_modules/zod/v4/locales/zh-TW.js"() {
+  "node_modules/zod/v4/locales/zh-TW.js"() {
     init_import_meta_url();
     init_util();
     error60 = () => {
@@ -12693,7 +12693,7 @@ var init_zh_TW = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/yo.js
+// node_modules/zod/v4/locales/yo.js
 function yo_default() {
   return {
     localeError: error61()
@@ -12701,7 +12701,7 @@ function yo_default() {
 }
 var error61;
 var init_yo = __esm({
-  "../../work/main/node_modules/zod/v4/locales/yo.js"() {
+  "node_modules/zod/v4/locales/yo.js"() {
     init_import_meta_url();
     init_util();
     error61 = () => {
@@ -12813,7 +12813,7 @@ var init_yo = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/index.js
+// node_modules/zod/v4/locales/index.js
 var locales_exports = {};
 __export(locales_exports, {
   ar: () => ar_default,
@@ -12881,7 +12881,7 @@ __export(locales_exports, {
   zhTW: () => zh_TW_default
 });
 var init_locales = __esm({
-  "../../work/main/node_modules/zod/v4/locales/index.js"() {
+  "node_modules/zod/v4/locales/index.js"() {
     init_import_meta_url();
     init_ar();
     init_az();
@@ -12949,13 +12949,13 @@ var init_locales = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/registries.js
+// node_modules/zod/v4/core/registries.js
 function registry() {
   return new $ZodRegistry();
 }
 var _a2, $output, $input, $ZodRegistry, globalRegistry;
 var init_registries = __esm({
-  "../../work/main/node_modules/zod/v4/core/registries.js"() {
+  "node_modules/zod/v4/core/registries.js"() {
     init_import_meta_url();
     $output = /* @__PURE__ */ Symbol("ZodOutput");
     $input = /* @__PURE__ */ Symbol("ZodInput");
@@ -13004,7 +13004,7 @@ var init_registries = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/compile.js
+// node_modules/zod/v4/core/compile.js
 function compileValidator(schema, parser) {
   try {
     return compileFn(schema, { assertOnly: true });
@@ -14566,7 +14566,7 @@ function generateTransformCheck(doc, ctx, schema, accessor) {
 }
 var INVALID, FALLBACK_FLAG, ZodCompileAsyncError, ZodCompileUnsupportedError, WHEN_DEFAULTED_CHECKS, PATTERN_IS_COMPLETE;
 var init_compile = __esm({
-  "../../work/main/node_modules/zod/v4/core/compile.js"() {
+  "node_modules/zod/v4/core/compile.js"() {
     init_import_meta_url();
     init_core();
     init_doc();
@@ -14626,7 +14626,7 @@ var init_compile = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/api.js
+// node_modules/zod/v4/core/api.js
 function snapshotChecks(def) {
   if (def.checks)
     def.checks = [...def.checks];
@@ -15679,7 +15679,7 @@ function _stringFormat(Class2, format, fnOrRegex, _params = {}) {
 }
 var TimePrecision;
 var init_api = __esm({
-  "../../work/main/node_modules/zod/v4/core/api.js"() {
+  "node_modules/zod/v4/core/api.js"() {
     init_import_meta_url();
     init_checks();
     init_registries();
@@ -15695,7 +15695,7 @@ var init_api = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/to-json-schema.js
+// node_modules/zod/v4/core/to-json-schema.js
 function assignProps(target, ...sources) {
   for (const source of sources) {
     for (const key2 of Reflect.ownKeys(source)) {
@@ -16211,7 +16211,7 @@ function isTransforming(_schema, _ctx) {
 }
 var FOLDABLE_KEYS, UNION_KEYS, createToJSONSchemaMethod, createStandardJSONSchemaMethod;
 var init_to_json_schema = __esm({
-  "../../work/main/node_modules/zod/v4/core/to-json-schema.js"() {
+  "node_modules/zod/v4/core/to-json-schema.js"() {
     init_import_meta_url();
     init_registries();
     init_util();
@@ -16233,7 +16233,7 @@ var init_to_json_schema = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/json-schema-processors.js
+// node_modules/zod/v4/core/json-schema-processors.js
 function aggregateChecks(schema) {
   const agg = {};
   const def = schema._zod.def;
@@ -16383,7 +16383,7 @@ function toJSONSchema(input2, params) {
 }
 var narrowMin, narrowMax, narrowBoth, addDivisor, addPattern, intersectMime, setFormat, minContributor, maxContributor, formatContributor, contributors, formatMap, exactPatterns, exactPattern, stringProcessor, numberProcessor, booleanProcessor, bigintProcessor, symbolProcessor, nullProcessor, undefinedProcessor, voidProcessor, neverProcessor, anyProcessor, unknownProcessor, dateProcessor, enumProcessor, literalProcessor, nanProcessor, templateLiteralProcessor, fileProcessor, successProcessor, customProcessor, functionProcessor, transformProcessor, mapProcessor, setProcessor, arrayProcessor, objectProcessor, unionProcessor, intersectionProcessor, tupleProcessor, pendingRecords, recordProcessor, nullableProcessor, nonoptionalProcessor, UNREPRESENTABLE_DEFAULT, defaultProcessor, prefaultProcessor, catchProcessor, pipeProcessor, readonlyProcessor, promiseProcessor, optionalProcessor, lazyProcessor, allProcessors;
 var init_json_schema_processors = __esm({
-  "../../work/main/node_modules/zod/v4/core/json-schema-processors.js"() {
+  "node_modules/zod/v4/core/json-schema-processors.js"() {
     init_import_meta_url();
     init_regexes();
     init_schemas();
@@ -16991,10 +16991,10 @@ var init_json_schema_processors = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/json-schema-generator.js
+// node_modules/zod/v4/core/json-schema-generator.js
 var JSONSchemaGenerator;
 var init_json_schema_generator = __esm({
-  "../../work/main/node_modules/zod/v4/core/json-schema-generator.js"() {
+  "node_modules/zod/v4/core/json-schema-generator.js"() {
     init_import_meta_url();
     init_json_schema_processors();
     init_to_json_schema();
@@ -17077,15 +17077,15 @@ var init_json_schema_generator = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/json-schema.js
+// node_modules/zod/v4/core/json-schema.js
 var json_schema_exports = {};
 var init_json_schema = __esm({
-  "../../work/main/node_modules/zod/v4/core/json-schema.js"() {
+  "node_modules/zod/v4/core/json-schema.js"() {
     init_import_meta_url();
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/index.js
+// node_modules/zod/v4/core/index.js
 var core_exports2 = {};
 __export(core_exports2, {
   $ZodAny: () => $ZodAny,
@@ -17402,7 +17402,7 @@ __export(core_exports2, {
   withParser: () => withParser
 });
 var init_core2 = __esm({
-  "../../work/main/node_modules/zod/v4/core/index.js"() {
+  "node_modules/zod/v4/core/index.js"() {
     init_import_meta_url();
     init_core();
     init_parse();
@@ -17426,7 +17426,7 @@ var init_core2 = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/checks.js
+// node_modules/zod/v4/classic/checks.js
 var checks_exports2 = {};
 __export(checks_exports2, {
   endsWith: () => _endsWith,
@@ -17461,13 +17461,13 @@ __export(checks_exports2, {
   uppercase: () => _uppercase
 });
 var init_checks2 = __esm({
-  "../../work/main/node_modules/zod/v4/classic/checks.js"() {
+  "node_modules/zod/v4/classic/checks.js"() {
     init_import_meta_url();
     init_core2();
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/errors.js
+// node_modules/zod/v4/classic/errors.js
 function _lazyMethod(proto, key2, make) {
   Object.defineProperty(proto, key2, {
     configurable: true,
@@ -17484,7 +17484,7 @@ function _lazyMethod(proto, key2, make) {
 }
 var _installedErrorProtos, initializer2, ZodError, ZodRealError;
 var init_errors2 = __esm({
-  "../../work/main/node_modules/zod/v4/classic/errors.js"() {
+  "node_modules/zod/v4/classic/errors.js"() {
     init_import_meta_url();
     init_core2();
     init_core2();
@@ -17522,10 +17522,10 @@ var init_errors2 = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/parse.js
+// node_modules/zod/v4/classic/parse.js
 var parse2, parseAsync2, safeParse2, safeParseAsync2, encode2, decode2, encodeAsync2, decodeAsync2, safeEncode2, safeDecode2, safeEncodeAsync2, safeDecodeAsync2;
 var init_parse2 = __esm({
-  "../../work/main/node_modules/zod/v4/classic/parse.js"() {
+  "node_modules/zod/v4/classic/parse.js"() {
     init_import_meta_url();
     init_core2();
     init_errors2();
@@ -17545,7 +17545,7 @@ var init_parse2 = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/schemas.js
+// node_modules/zod/v4/classic/schemas.js
 var schemas_exports2 = {};
 __export(schemas_exports2, {
   ZodAny: () => ZodAny,
@@ -18219,7 +18219,7 @@ function preprocess(fn, schema) {
 }
 var ZodType, _ZodString, ZodString, ZodStringFormat, ZodISODateTime, ZodISODate, ZodISOTime, ZodISODuration, ZodEmail, ZodGUID, ZodUUID, ZodURL, ZodEmoji, ZodNanoID, ZodCUID, ZodCUID2, ZodULID, ZodXID, ZodKSUID, ZodIPv4, ZodMAC, ZodIPv6, ZodCIDRv4, ZodCIDRv6, ZodBase64, ZodBase64URL, ZodE164, ZodCreditCard, ZodIBAN, ZodJWT, ZodCustomStringFormat, ZodNumber, ZodNumberFormat, ZodBoolean, ZodBigInt, ZodBigIntFormat, ZodSymbol, ZodUndefined, ZodNull, ZodAny, ZodUnknown, ZodNever, ZodVoid, ZodDate, ZodArray, ZodObject, ZodUnion, ZodXor, ZodDiscriminatedUnion, ZodIntersection, ZodTuple, ZodRecord, ZodMap, ZodSet, ZodEnum, ZodLiteral, ZodFile, ZodTransform, ZodOptional, ZodExactOptional, ZodNullable, ZodDefault, ZodPrefault, ZodNonOptional, ZodSuccess, ZodCatch, ZodNaN, ZodPipe, ZodCodec, ZodPreprocess, ZodReadonly, ZodTemplateLiteral, ZodLazy, ZodPromise, ZodFunction, ZodCustom, describe2, meta2, ZodInstanceOf, stringbool;
 var init_schemas2 = __esm({
-  "../../work/main/node_modules/zod/v4/classic/schemas.js"() {
+  "node_modules/zod/v4/classic/schemas.js"() {
     init_import_meta_url();
     init_core2();
     init_core2();
@@ -19203,7 +19203,7 @@ var init_schemas2 = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/compat.js
+// node_modules/zod/v4/classic/compat.js
 function setErrorMap(map2) {
   config({
     customError: map2
@@ -19214,7 +19214,7 @@ function getErrorMap() {
 }
 var ZodIssueCode, ZodFirstPartyTypeKind;
 var init_compat = __esm({
-  "../../work/main/node_modules/zod/v4/classic/compat.js"() {
+  "node_modules/zod/v4/classic/compat.js"() {
     init_import_meta_url();
     init_core2();
     ZodIssueCode = {
@@ -19235,7 +19235,7 @@ var init_compat = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/iso.js
+// node_modules/zod/v4/classic/iso.js
 var iso_exports = {};
 __export(iso_exports, {
   ZodISODate: () => ZodISODate,
@@ -19260,7 +19260,7 @@ function duration2(params) {
   return _isoDuration(ZodISODuration, params);
 }
 var init_iso = __esm({
-  "../../work/main/node_modules/zod/v4/classic/iso.js"() {
+  "node_modules/zod/v4/classic/iso.js"() {
     init_import_meta_url();
     init_core2();
     init_schemas2();
@@ -19268,7 +19268,7 @@ var init_iso = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/from-json-schema.js
+// node_modules/zod/v4/classic/from-json-schema.js
 function detectVersion(schema, defaultTarget) {
   const $schema = schema.$schema;
   if ($schema === "https://json-schema.org/draft/2020-12/schema") {
@@ -19899,7 +19899,7 @@ function fromJSONSchema(schema, params) {
 }
 var z, RECOGNIZED_KEYS, SCHEMA_KEYWORDS, SCHEMA_MAP_KEYWORDS, fullTime;
 var init_from_json_schema = __esm({
-  "../../work/main/node_modules/zod/v4/classic/from-json-schema.js"() {
+  "node_modules/zod/v4/classic/from-json-schema.js"() {
     init_import_meta_url();
     init_registries();
     init_util();
@@ -20012,7 +20012,7 @@ var init_from_json_schema = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/visit.js
+// node_modules/zod/v4/core/visit.js
 function visit(schema, fnOrHandlers) {
   const fn = typeof fnOrHandlers === "function" ? fnOrHandlers : (node2, rewritten) => {
     const h = fnOrHandlers[node2._zod.def.type];
@@ -20167,7 +20167,7 @@ function visit(schema, fnOrHandlers) {
 }
 var RESOLVING;
 var init_visit = __esm({
-  "../../work/main/node_modules/zod/v4/core/visit.js"() {
+  "node_modules/zod/v4/core/visit.js"() {
     init_import_meta_url();
     init_schemas();
     init_util();
@@ -20175,7 +20175,7 @@ var init_visit = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/deep-partial.js
+// node_modules/zod/v4/classic/deep-partial.js
 function deepPartial(schema) {
   return visit(schema, {
     object: (s) => s.partial(),
@@ -20187,14 +20187,14 @@ function deepPartial(schema) {
   });
 }
 var init_deep_partial = __esm({
-  "../../work/main/node_modules/zod/v4/classic/deep-partial.js"() {
+  "node_modules/zod/v4/classic/deep-partial.js"() {
     init_import_meta_url();
     init_visit();
     init_schemas2();
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/in-out.js
+// node_modules/zod/v4/classic/in-out.js
 function withChecks(side, checks) {
   if (!checks?.length)
     return side;
@@ -20224,7 +20224,7 @@ function output(schema) {
   });
 }
 var init_in_out = __esm({
-  "../../work/main/node_modules/zod/v4/classic/in-out.js"() {
+  "node_modules/zod/v4/classic/in-out.js"() {
     init_import_meta_url();
     init_util();
     init_visit();
@@ -20232,7 +20232,7 @@ var init_in_out = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/coerce.js
+// node_modules/zod/v4/classic/coerce.js
 var coerce_exports = {};
 __export(coerce_exports, {
   bigint: () => bigint3,
@@ -20257,14 +20257,14 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 var init_coerce = __esm({
-  "../../work/main/node_modules/zod/v4/classic/coerce.js"() {
+  "node_modules/zod/v4/classic/coerce.js"() {
     init_import_meta_url();
     init_core2();
     init_schemas2();
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/external.js
+// node_modules/zod/v4/classic/external.js
 var external_exports = {};
 __export(external_exports, {
   $brand: () => $brand,
@@ -20527,7 +20527,7 @@ __export(external_exports, {
   xor: () => xor
 });
 var init_external = __esm({
-  "../../work/main/node_modules/zod/v4/classic/external.js"() {
+  "node_modules/zod/v4/classic/external.js"() {
     init_import_meta_url();
     init_core2();
     init_schemas2();
@@ -20547,9 +20547,9 @@ var init_external = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/index.js
+// node_modules/zod/index.js
 var init_zod = __esm({
-  "../../work/main/node_modules/zod/index.js"() {
+  "node_modules/zod/index.js"() {
     init_import_meta_url();
     init_external();
     init_external();
@@ -21456,7 +21456,7 @@ async function decompressedTar(blob, what) {
   }
 }
 async function peek(src, n) {
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve4, reject) => {
     const chunks = [];
     let length = 0;
     const cleanup = () => {
@@ -21473,7 +21473,7 @@ async function peek(src, n) {
           cleanup();
           const head = Buffer.concat(chunks, length);
           src.unshift(head);
-          resolve3({ head, stream: src });
+          resolve4({ head, stream: src });
           return;
         }
       }
@@ -21481,7 +21481,7 @@ async function peek(src, n) {
     const onEnd = () => {
       cleanup();
       const head = Buffer.concat(chunks, length);
-      resolve3({ head, stream: import_node_stream4.Readable.from(length > 0 ? [head] : [], { objectMode: false }) });
+      resolve4({ head, stream: import_node_stream4.Readable.from(length > 0 ? [head] : [], { objectMode: false }) });
     };
     const onError = (err) => {
       cleanup();
@@ -21676,8 +21676,8 @@ async function readRange(file2, offset, size) {
   for await (const chunk of (0, import_node_fs4.createReadStream)(file2, { start: offset, end: offset + size - 1 })) chunks.push(chunk);
   return Buffer.concat(chunks);
 }
-function missing(location, path) {
-  return new GateError("CORRUPT_ARCHIVE", `${location} lacks ${path}, which its manifest lists`, "the archive or layout is incomplete; write it again");
+function missing(location2, path) {
+  return new GateError("CORRUPT_ARCHIVE", `${location2} lacks ${path}, which its manifest lists`, "the archive or layout is incomplete; write it again");
 }
 var import_node_fs4, import_promises2, import_node_path5, import_node_stream5, READ_CHUNK, MAX_LINK_HOPS;
 var init_image_files = __esm({
@@ -21835,7 +21835,7 @@ async function resolveDockerManifest(files, reference, want) {
 function parseManifestItems(doc, where3) {
   return parseWithSchema(DockerArchiveManifestSchema, doc, { what: where3, code: "CORRUPT_ARCHIVE", fix: "the archive is damaged; write it again" });
 }
-function pickItem(items, reference, location) {
+function pickItem(items, reference, location2) {
   if (reference === void 0) return items[0];
   const index2 = archiveIndex(reference);
   const found = index2 !== void 0 ? items[index2] : [...items].reverse().find((it) => it.RepoTags.some((tag) => nameMatches(reference, tag)));
@@ -21843,7 +21843,7 @@ function pickItem(items, reference, location) {
   const present = items.flatMap((it, i) => it.RepoTags.length > 0 ? it.RepoTags : [`@${i}`]);
   throw new GateError(
     "IMAGE_NOT_FOUND",
-    `${location} has no image "${reference}"; it holds: ${present.join(", ")}`,
+    `${location2} has no image "${reference}"; it holds: ${present.join(", ")}`,
     "name one of those after the path (docker-archive:PATH:NAME), or leave the name out to take the first"
   );
 }
@@ -22090,7 +22090,7 @@ function layoutStore(files) {
     missing: (what, digest) => missingBlob(files, digest, what)
   };
 }
-function pickByReference(all2, reference, location) {
+function pickByReference(all2, reference, location2) {
   if (reference === void 0) return all2;
   const index2 = archiveIndex(reference);
   const found = index2 !== void 0 ? all2.slice(index2, index2 + 1) : all2.filter((d) => namesOf(d).some((n) => nameMatches(reference, n)));
@@ -22098,7 +22098,7 @@ function pickByReference(all2, reference, location) {
   const present = [...new Set(all2.flatMap(namesOf))];
   throw new GateError(
     "IMAGE_NOT_FOUND",
-    `${location} has no image named "${reference}"; names present: ${present.length > 0 ? present.join(", ") : "none"}`,
+    `${location2} has no image named "${reference}"; names present: ${present.length > 0 ? present.join(", ") : "none"}`,
     "use one of those names after the path, or leave the name out"
   );
 }
@@ -22224,9 +22224,9 @@ var init_file_image = __esm({
   }
 });
 
-// ../../work/main/node_modules/docker-modem/lib/utils.js
+// node_modules/docker-modem/lib/utils.js
 var require_utils = __commonJS({
-  "../../work/main/node_modules/docker-modem/lib/utils.js"(exports2, module2) {
+  "node_modules/docker-modem/lib/utils.js"(exports2, module2) {
     init_import_meta_url();
     var arr = [];
     var each = arr.forEach;
@@ -22251,9 +22251,9 @@ var require_utils = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/docker-modem/lib/http.js
+// node_modules/docker-modem/lib/http.js
 var require_http = __commonJS({
-  "../../work/main/node_modules/docker-modem/lib/http.js"(exports2, module2) {
+  "node_modules/docker-modem/lib/http.js"(exports2, module2) {
     init_import_meta_url();
     var nativeHttps = require("https");
     var nativeHttp = require("http");
@@ -22326,9 +22326,9 @@ var require_http = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/asn1/lib/ber/errors.js
+// node_modules/asn1/lib/ber/errors.js
 var require_errors = __commonJS({
-  "../../work/main/node_modules/asn1/lib/ber/errors.js"(exports2, module2) {
+  "node_modules/asn1/lib/ber/errors.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = {
       newInvalidAsn1Error: function(msg) {
@@ -22341,9 +22341,9 @@ var require_errors = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/asn1/lib/ber/types.js
+// node_modules/asn1/lib/ber/types.js
 var require_types = __commonJS({
-  "../../work/main/node_modules/asn1/lib/ber/types.js"(exports2, module2) {
+  "node_modules/asn1/lib/ber/types.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = {
       EOC: 0,
@@ -22382,9 +22382,9 @@ var require_types = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/safer-buffer/safer.js
+// node_modules/safer-buffer/safer.js
 var require_safer = __commonJS({
-  "../../work/main/node_modules/safer-buffer/safer.js"(exports2, module2) {
+  "node_modules/safer-buffer/safer.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var buffer = require("buffer");
@@ -22451,9 +22451,9 @@ var require_safer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/asn1/lib/ber/reader.js
+// node_modules/asn1/lib/ber/reader.js
 var require_reader = __commonJS({
-  "../../work/main/node_modules/asn1/lib/ber/reader.js"(exports2, module2) {
+  "node_modules/asn1/lib/ber/reader.js"(exports2, module2) {
     init_import_meta_url();
     var assert2 = require("assert");
     var Buffer2 = require_safer().Buffer;
@@ -22617,9 +22617,9 @@ var require_reader = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/asn1/lib/ber/writer.js
+// node_modules/asn1/lib/ber/writer.js
 var require_writer = __commonJS({
-  "../../work/main/node_modules/asn1/lib/ber/writer.js"(exports2, module2) {
+  "node_modules/asn1/lib/ber/writer.js"(exports2, module2) {
     init_import_meta_url();
     var assert2 = require("assert");
     var Buffer2 = require_safer().Buffer;
@@ -22861,9 +22861,9 @@ var require_writer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/asn1/lib/ber/index.js
+// node_modules/asn1/lib/ber/index.js
 var require_ber = __commonJS({
-  "../../work/main/node_modules/asn1/lib/ber/index.js"(exports2, module2) {
+  "node_modules/asn1/lib/ber/index.js"(exports2, module2) {
     init_import_meta_url();
     var errors = require_errors();
     var types = require_types();
@@ -22886,9 +22886,9 @@ var require_ber = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/asn1/lib/index.js
+// node_modules/asn1/lib/index.js
 var require_lib = __commonJS({
-  "../../work/main/node_modules/asn1/lib/index.js"(exports2, module2) {
+  "node_modules/asn1/lib/index.js"(exports2, module2) {
     init_import_meta_url();
     var Ber = require_ber();
     module2.exports = {
@@ -22899,9 +22899,9 @@ var require_lib = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tweetnacl/nacl-fast.js
+// node_modules/tweetnacl/nacl-fast.js
 var require_nacl_fast = __commonJS({
-  "../../work/main/node_modules/tweetnacl/nacl-fast.js"(exports2, module2) {
+  "node_modules/tweetnacl/nacl-fast.js"(exports2, module2) {
     init_import_meta_url();
     (function(nacl) {
       "use strict";
@@ -25120,9 +25120,9 @@ var require_nacl_fast = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/bcrypt-pbkdf/index.js
+// node_modules/bcrypt-pbkdf/index.js
 var require_bcrypt_pbkdf = __commonJS({
-  "../../work/main/node_modules/bcrypt-pbkdf/index.js"(exports2, module2) {
+  "node_modules/bcrypt-pbkdf/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var crypto_hash_sha512 = require_nacl_fast().lowlevel.crypto_hash;
@@ -26374,9 +26374,9 @@ var require_bcrypt_pbkdf = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/constants.js
+// node_modules/ssh2/lib/protocol/constants.js
 var require_constants = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/constants.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/constants.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var crypto = require("crypto");
@@ -26767,9 +26767,9 @@ var require_constants = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/utils.js
+// node_modules/ssh2/lib/protocol/utils.js
 var require_utils2 = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/utils.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/utils.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var Ber = require_lib().Ber;
@@ -27085,9 +27085,9 @@ var require_utils2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/crypto/poly1305.js
+// node_modules/ssh2/lib/protocol/crypto/poly1305.js
 var require_poly1305 = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports2, module2) {
     init_import_meta_url();
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
@@ -27514,9 +27514,9 @@ var require_poly1305 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/crypto.js
+// node_modules/ssh2/lib/protocol/crypto.js
 var require_crypto = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/crypto.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/crypto.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -28816,7 +28816,7 @@ var require_crypto = __commonJS({
       MAC_INFO,
       bindingAvailable: !!binding,
       init: (() => {
-        return new Promise(async (resolve3, reject) => {
+        return new Promise(async (resolve4, reject) => {
           try {
             POLY1305_WASM_MODULE = await require_poly1305()();
             POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
@@ -28828,7 +28828,7 @@ var require_crypto = __commonJS({
           } catch (ex) {
             return reject(ex);
           }
-          resolve3();
+          resolve4();
         });
       })(),
       NullCipher,
@@ -28839,15 +28839,15 @@ var require_crypto = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/keyParser.js
+// node_modules/ssh2/lib/protocol/keyParser.js
 var require_keyParser = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/keyParser.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/keyParser.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash8,
+      createHash: createHash9,
       createHmac,
       createSign,
       createVerify,
@@ -29535,11 +29535,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash8("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash9("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash8("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash9("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -29704,8 +29704,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash8("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash8("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash9("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash9("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -29745,7 +29745,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac(
           "sha1",
-          createHash8("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash9("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -30081,14 +30081,14 @@ ${formatted}-----END ${type} KEY-----`;
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/agent.js
+// node_modules/ssh2/lib/agent.js
 var require_agent = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/agent.js"(exports2, module2) {
+  "node_modules/ssh2/lib/agent.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { Socket } = require("net");
     var { Duplex } = require("stream");
-    var { resolve: resolve3 } = require("path");
+    var { resolve: resolve4 } = require("path");
     var { readFile: readFile2 } = require("fs");
     var { execFile: execFile2, spawn: spawn3 } = require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
@@ -30224,7 +30224,7 @@ var require_agent = __commonJS({
       const RET_ERR_BINSTDIN = 13;
       const RET_ERR_BINSTDOUT = 14;
       const RET_ERR_BADLEN = 15;
-      const EXEPATH = resolve3(__dirname, "..", "util/pagent.exe");
+      const EXEPATH = resolve4(__dirname, "..", "util/pagent.exe");
       const ERROR = {
         [RET_ERR_BADARGS]: new Error("Invalid pagent.exe arguments"),
         [RET_ERR_UNAVAILABLE]: new Error("Pageant is not running"),
@@ -30910,9 +30910,9 @@ var require_agent = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/zlib.js
+// node_modules/ssh2/lib/protocol/zlib.js
 var require_zlib = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/zlib.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/zlib.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { kMaxLength } = require("buffer");
@@ -31135,9 +31135,9 @@ var require_zlib = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/handlers.misc.js
+// node_modules/ssh2/lib/protocol/handlers.misc.js
 var require_handlers_misc = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/handlers.misc.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/handlers.misc.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -32043,9 +32043,9 @@ var require_handlers_misc = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/handlers.js
+// node_modules/ssh2/lib/protocol/handlers.js
 var require_handlers = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/handlers.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/handlers.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var MESSAGE_HANDLERS = new Array(256);
@@ -32063,16 +32063,16 @@ var require_handlers = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/kex.js
+// node_modules/ssh2/lib/protocol/kex.js
 var require_kex = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/kex.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/kex.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash8,
+      createHash: createHash9,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -32498,7 +32498,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash8(this.hashName);
+          const hash2 = createHash9(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -33506,9 +33506,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash8(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash9(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash8(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash9(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -33651,9 +33651,9 @@ var require_kex = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/package.json
+// node_modules/ssh2/package.json
 var require_package = __commonJS({
-  "../../work/main/node_modules/ssh2/package.json"(exports2, module2) {
+  "node_modules/ssh2/package.json"(exports2, module2) {
     module2.exports = {
       name: "ssh2",
       version: "1.17.0",
@@ -33706,9 +33706,9 @@ var require_package = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/Protocol.js
+// node_modules/ssh2/lib/protocol/Protocol.js
 var require_Protocol = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/Protocol.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/Protocol.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { inspect } = require("util");
@@ -35272,9 +35272,9 @@ var require_Protocol = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/node-fs-compat.js
+// node_modules/ssh2/lib/protocol/node-fs-compat.js
 var require_node_fs_compat = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports2) {
+  "node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var assert2 = require("assert");
@@ -35370,9 +35370,9 @@ ${suffix}`;
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/SFTP.js
+// node_modules/ssh2/lib/protocol/SFTP.js
 var require_SFTP = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/SFTP.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/SFTP.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var EventEmitter = require("events");
@@ -38425,9 +38425,9 @@ var require_SFTP = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/Channel.js
+// node_modules/ssh2/lib/Channel.js
 var require_Channel = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/Channel.js"(exports2, module2) {
+  "node_modules/ssh2/lib/Channel.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -38662,9 +38662,9 @@ var require_Channel = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/utils.js
+// node_modules/ssh2/lib/utils.js
 var require_utils3 = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/utils.js"(exports2, module2) {
+  "node_modules/ssh2/lib/utils.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { SFTP } = require_SFTP();
@@ -38943,13 +38943,13 @@ var require_utils3 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/client.js
+// node_modules/ssh2/lib/client.js
 var require_client = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/client.js"(exports2, module2) {
+  "node_modules/ssh2/lib/client.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
-      createHash: createHash8,
+      createHash: createHash9,
       getHashes,
       randomFillSync
     } = require("crypto");
@@ -39171,7 +39171,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key2, verify) => {
             if (hashAlgo)
-              key2 = createHash8(hashAlgo).update(key2).digest("hex");
+              key2 = createHash9(hashAlgo).update(key2).digest("hex");
             const ret = hashCb(key2, verify);
             if (ret !== void 0)
               verify(ret);
@@ -40753,9 +40753,9 @@ var require_client = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/http-agents.js
+// node_modules/ssh2/lib/http-agents.js
 var require_http_agents = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/http-agents.js"(exports2) {
+  "node_modules/ssh2/lib/http-agents.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var { Agent: HttpAgent } = require("http");
@@ -40826,9 +40826,9 @@ var require_http_agents = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/server.js
+// node_modules/ssh2/lib/server.js
 var require_server = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/server.js"(exports2, module2) {
+  "node_modules/ssh2/lib/server.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { Server: netServer } = require("net");
@@ -42003,9 +42003,9 @@ var require_server = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/keygen.js
+// node_modules/ssh2/lib/keygen.js
 var require_keygen = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/keygen.js"(exports2, module2) {
+  "node_modules/ssh2/lib/keygen.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -42426,9 +42426,9 @@ var require_keygen = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/index.js
+// node_modules/ssh2/lib/index.js
 var require_lib2 = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/index.js"(exports2, module2) {
+  "node_modules/ssh2/lib/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -42475,9 +42475,9 @@ var require_lib2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/docker-modem/lib/ssh.js
+// node_modules/docker-modem/lib/ssh.js
 var require_ssh = __commonJS({
-  "../../work/main/node_modules/docker-modem/lib/ssh.js"(exports2, module2) {
+  "node_modules/docker-modem/lib/ssh.js"(exports2, module2) {
     init_import_meta_url();
     var Client = require_lib2().Client;
     var http2 = require("http");
@@ -42522,17 +42522,17 @@ var require_ssh = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/internal/streams/stream.js
+// node_modules/readable-stream/lib/internal/streams/stream.js
 var require_stream = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/internal/streams/stream.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/internal/streams/stream.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = require("stream");
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/internal/streams/buffer_list.js
+// node_modules/readable-stream/lib/internal/streams/buffer_list.js
 var require_buffer_list = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/internal/streams/buffer_list.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/internal/streams/buffer_list.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     function ownKeys(object3, enumerableOnly) {
@@ -42655,7 +42655,7 @@ var require_buffer_list = __commonJS({
         }
       }, {
         key: "join",
-        value: function join11(s) {
+        value: function join12(s) {
           if (this.length === 0) return "";
           var p = this.head;
           var ret = "" + p.data;
@@ -42773,9 +42773,9 @@ var require_buffer_list = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/internal/streams/destroy.js
+// node_modules/readable-stream/lib/internal/streams/destroy.js
 var require_destroy = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/internal/streams/destroy.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/internal/streams/destroy.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     function destroy(err, cb) {
@@ -42863,9 +42863,9 @@ var require_destroy = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/errors.js
+// node_modules/readable-stream/errors.js
 var require_errors2 = __commonJS({
-  "../../work/main/node_modules/readable-stream/errors.js"(exports2, module2) {
+  "node_modules/readable-stream/errors.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var codes = {};
@@ -42964,9 +42964,9 @@ var require_errors2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/internal/streams/state.js
+// node_modules/readable-stream/lib/internal/streams/state.js
 var require_state = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/internal/streams/state.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/internal/streams/state.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var ERR_INVALID_OPT_VALUE = require_errors2().codes.ERR_INVALID_OPT_VALUE;
@@ -42990,9 +42990,9 @@ var require_state = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/inherits/inherits_browser.js
+// node_modules/inherits/inherits_browser.js
 var require_inherits_browser = __commonJS({
-  "../../work/main/node_modules/inherits/inherits_browser.js"(exports2, module2) {
+  "node_modules/inherits/inherits_browser.js"(exports2, module2) {
     init_import_meta_url();
     if (typeof Object.create === "function") {
       module2.exports = function inherits(ctor, superCtor) {
@@ -43023,9 +43023,9 @@ var require_inherits_browser = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/inherits/inherits.js
+// node_modules/inherits/inherits.js
 var require_inherits = __commonJS({
-  "../../work/main/node_modules/inherits/inherits.js"(exports2, module2) {
+  "node_modules/inherits/inherits.js"(exports2, module2) {
     init_import_meta_url();
     try {
       util = require("util");
@@ -43038,17 +43038,17 @@ var require_inherits = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/util-deprecate/node.js
+// node_modules/util-deprecate/node.js
 var require_node = __commonJS({
-  "../../work/main/node_modules/util-deprecate/node.js"(exports2, module2) {
+  "node_modules/util-deprecate/node.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = require("util").deprecate;
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/_stream_writable.js
+// node_modules/readable-stream/lib/_stream_writable.js
 var require_stream_writable = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/_stream_writable.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/_stream_writable.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Writable2;
@@ -43518,9 +43518,9 @@ var require_stream_writable = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/_stream_duplex.js
+// node_modules/readable-stream/lib/_stream_duplex.js
 var require_stream_duplex = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/_stream_duplex.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/_stream_duplex.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var objectKeys = Object.keys || function(obj) {
@@ -43612,9 +43612,9 @@ var require_stream_duplex = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/safe-buffer/index.js
+// node_modules/safe-buffer/index.js
 var require_safe_buffer = __commonJS({
-  "../../work/main/node_modules/safe-buffer/index.js"(exports2, module2) {
+  "node_modules/safe-buffer/index.js"(exports2, module2) {
     init_import_meta_url();
     var buffer = require("buffer");
     var Buffer2 = buffer.Buffer;
@@ -43671,9 +43671,9 @@ var require_safe_buffer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/string_decoder/lib/string_decoder.js
+// node_modules/string_decoder/lib/string_decoder.js
 var require_string_decoder = __commonJS({
-  "../../work/main/node_modules/string_decoder/lib/string_decoder.js"(exports2) {
+  "node_modules/string_decoder/lib/string_decoder.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Buffer2 = require_safe_buffer().Buffer;
@@ -43910,9 +43910,9 @@ var require_string_decoder = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/internal/streams/end-of-stream.js
+// node_modules/readable-stream/lib/internal/streams/end-of-stream.js
 var require_end_of_stream = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/internal/streams/end-of-stream.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/internal/streams/end-of-stream.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var ERR_STREAM_PREMATURE_CLOSE = require_errors2().codes.ERR_STREAM_PREMATURE_CLOSE;
@@ -44000,9 +44000,9 @@ var require_end_of_stream = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/internal/streams/async_iterator.js
+// node_modules/readable-stream/lib/internal/streams/async_iterator.js
 var require_async_iterator = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/internal/streams/async_iterator.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/internal/streams/async_iterator.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var _Object$setPrototypeO;
@@ -44044,14 +44044,14 @@ var require_async_iterator = __commonJS({
       };
     }
     function readAndResolve(iter) {
-      var resolve3 = iter[kLastResolve];
-      if (resolve3 !== null) {
+      var resolve4 = iter[kLastResolve];
+      if (resolve4 !== null) {
         var data = iter[kStream].read();
         if (data !== null) {
           iter[kLastPromise] = null;
           iter[kLastResolve] = null;
           iter[kLastReject] = null;
-          resolve3(createIterResult(data, false));
+          resolve4(createIterResult(data, false));
         }
       }
     }
@@ -44059,13 +44059,13 @@ var require_async_iterator = __commonJS({
       process.nextTick(readAndResolve, iter);
     }
     function wrapForNext(lastPromise, iter) {
-      return function(resolve3, reject) {
+      return function(resolve4, reject) {
         lastPromise.then(function() {
           if (iter[kEnded]) {
-            resolve3(createIterResult(void 0, true));
+            resolve4(createIterResult(void 0, true));
             return;
           }
-          iter[kHandlePromise](resolve3, reject);
+          iter[kHandlePromise](resolve4, reject);
         }, reject);
       };
     }
@@ -44085,12 +44085,12 @@ var require_async_iterator = __commonJS({
           return Promise.resolve(createIterResult(void 0, true));
         }
         if (this[kStream].destroyed) {
-          return new Promise(function(resolve3, reject) {
+          return new Promise(function(resolve4, reject) {
             process.nextTick(function() {
               if (_this[kError]) {
                 reject(_this[kError]);
               } else {
-                resolve3(createIterResult(void 0, true));
+                resolve4(createIterResult(void 0, true));
               }
             });
           });
@@ -44113,13 +44113,13 @@ var require_async_iterator = __commonJS({
       return this;
     }), _defineProperty(_Object$setPrototypeO, "return", function _return() {
       var _this2 = this;
-      return new Promise(function(resolve3, reject) {
+      return new Promise(function(resolve4, reject) {
         _this2[kStream].destroy(null, function(err) {
           if (err) {
             reject(err);
             return;
           }
-          resolve3(createIterResult(void 0, true));
+          resolve4(createIterResult(void 0, true));
         });
       });
     }), _Object$setPrototypeO), AsyncIteratorPrototype);
@@ -44141,15 +44141,15 @@ var require_async_iterator = __commonJS({
         value: stream._readableState.endEmitted,
         writable: true
       }), _defineProperty(_Object$create, kHandlePromise, {
-        value: function value(resolve3, reject) {
+        value: function value(resolve4, reject) {
           var data = iterator[kStream].read();
           if (data) {
             iterator[kLastPromise] = null;
             iterator[kLastResolve] = null;
             iterator[kLastReject] = null;
-            resolve3(createIterResult(data, false));
+            resolve4(createIterResult(data, false));
           } else {
-            iterator[kLastResolve] = resolve3;
+            iterator[kLastResolve] = resolve4;
             iterator[kLastReject] = reject;
           }
         },
@@ -44168,12 +44168,12 @@ var require_async_iterator = __commonJS({
           iterator[kError] = err;
           return;
         }
-        var resolve3 = iterator[kLastResolve];
-        if (resolve3 !== null) {
+        var resolve4 = iterator[kLastResolve];
+        if (resolve4 !== null) {
           iterator[kLastPromise] = null;
           iterator[kLastResolve] = null;
           iterator[kLastReject] = null;
-          resolve3(createIterResult(void 0, true));
+          resolve4(createIterResult(void 0, true));
         }
         iterator[kEnded] = true;
       });
@@ -44184,12 +44184,12 @@ var require_async_iterator = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/internal/streams/from.js
+// node_modules/readable-stream/lib/internal/streams/from.js
 var require_from = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/internal/streams/from.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/internal/streams/from.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    function asyncGeneratorStep(gen, resolve3, reject, _next, _throw, key2, arg) {
+    function asyncGeneratorStep(gen, resolve4, reject, _next, _throw, key2, arg) {
       try {
         var info = gen[key2](arg);
         var value = info.value;
@@ -44198,7 +44198,7 @@ var require_from = __commonJS({
         return;
       }
       if (info.done) {
-        resolve3(value);
+        resolve4(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -44206,13 +44206,13 @@ var require_from = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve3, reject) {
+        return new Promise(function(resolve4, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve3, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve4, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve3, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve4, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -44306,9 +44306,9 @@ var require_from = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/_stream_readable.js
+// node_modules/readable-stream/lib/_stream_readable.js
 var require_stream_readable = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/_stream_readable.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/_stream_readable.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Readable5;
@@ -45040,9 +45040,9 @@ var require_stream_readable = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/_stream_transform.js
+// node_modules/readable-stream/lib/_stream_transform.js
 var require_stream_transform = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/_stream_transform.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/_stream_transform.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Transform3;
@@ -45142,9 +45142,9 @@ var require_stream_transform = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/_stream_passthrough.js
+// node_modules/readable-stream/lib/_stream_passthrough.js
 var require_stream_passthrough = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/_stream_passthrough.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/_stream_passthrough.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = PassThrough4;
@@ -45160,9 +45160,9 @@ var require_stream_passthrough = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/internal/streams/pipeline.js
+// node_modules/readable-stream/lib/internal/streams/pipeline.js
 var require_pipeline = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/internal/streams/pipeline.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/internal/streams/pipeline.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var eos;
@@ -45246,9 +45246,9 @@ var require_pipeline = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/readable.js
+// node_modules/readable-stream/readable.js
 var require_readable = __commonJS({
-  "../../work/main/node_modules/readable-stream/readable.js"(exports2, module2) {
+  "node_modules/readable-stream/readable.js"(exports2, module2) {
     init_import_meta_url();
     var Stream = require("stream");
     if (process.env.READABLE_STREAM === "disable" && Stream) {
@@ -45269,9 +45269,9 @@ var require_readable = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/docker-modem/lib/http_duplex.js
+// node_modules/docker-modem/lib/http_duplex.js
 var require_http_duplex = __commonJS({
-  "../../work/main/node_modules/docker-modem/lib/http_duplex.js"(exports2, module2) {
+  "node_modules/docker-modem/lib/http_duplex.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = HttpDuplex;
     var util = require("util");
@@ -45318,9 +45318,9 @@ var require_http_duplex = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ms/index.js
+// node_modules/ms/index.js
 var require_ms = __commonJS({
-  "../../work/main/node_modules/ms/index.js"(exports2, module2) {
+  "node_modules/ms/index.js"(exports2, module2) {
     init_import_meta_url();
     var s = 1e3;
     var m = s * 60;
@@ -45435,9 +45435,9 @@ var require_ms = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/debug/src/common.js
+// node_modules/debug/src/common.js
 var require_common = __commonJS({
-  "../../work/main/node_modules/debug/src/common.js"(exports2, module2) {
+  "node_modules/debug/src/common.js"(exports2, module2) {
     init_import_meta_url();
     function setup(env) {
       createDebug.debug = createDebug;
@@ -45613,9 +45613,9 @@ var require_common = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/debug/src/browser.js
+// node_modules/debug/src/browser.js
 var require_browser = __commonJS({
-  "../../work/main/node_modules/debug/src/browser.js"(exports2, module2) {
+  "node_modules/debug/src/browser.js"(exports2, module2) {
     init_import_meta_url();
     exports2.formatArgs = formatArgs;
     exports2.save = save;
@@ -45784,9 +45784,9 @@ var require_browser = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/has-flag/index.js
+// node_modules/has-flag/index.js
 var require_has_flag = __commonJS({
-  "../../work/main/node_modules/has-flag/index.js"(exports2, module2) {
+  "node_modules/has-flag/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = (flag2, argv = process.argv) => {
@@ -45798,9 +45798,9 @@ var require_has_flag = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/supports-color/index.js
+// node_modules/supports-color/index.js
 var require_supports_color = __commonJS({
-  "../../work/main/node_modules/supports-color/index.js"(exports2, module2) {
+  "node_modules/supports-color/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var os = require("os");
@@ -45901,9 +45901,9 @@ var require_supports_color = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/debug/src/node.js
+// node_modules/debug/src/node.js
 var require_node2 = __commonJS({
-  "../../work/main/node_modules/debug/src/node.js"(exports2, module2) {
+  "node_modules/debug/src/node.js"(exports2, module2) {
     init_import_meta_url();
     var tty = require("tty");
     var util = require("util");
@@ -46076,9 +46076,9 @@ var require_node2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/debug/src/index.js
+// node_modules/debug/src/index.js
 var require_src = __commonJS({
-  "../../work/main/node_modules/debug/src/index.js"(exports2, module2) {
+  "node_modules/debug/src/index.js"(exports2, module2) {
     init_import_meta_url();
     if (typeof process === "undefined" || process.type === "renderer" || process.browser === true || process.__nwjs) {
       module2.exports = require_browser();
@@ -46088,9 +46088,9 @@ var require_src = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/split-ca/index.js
+// node_modules/split-ca/index.js
 var require_split_ca = __commonJS({
-  "../../work/main/node_modules/split-ca/index.js"(exports2, module2) {
+  "node_modules/split-ca/index.js"(exports2, module2) {
     init_import_meta_url();
     var fs = require("fs");
     module2.exports = function(filepath, split, encoding) {
@@ -46120,9 +46120,9 @@ var require_split_ca = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/docker-modem/lib/modem.js
+// node_modules/docker-modem/lib/modem.js
 var require_modem = __commonJS({
-  "../../work/main/node_modules/docker-modem/lib/modem.js"(exports2, module2) {
+  "node_modules/docker-modem/lib/modem.js"(exports2, module2) {
     init_import_meta_url();
     var querystring = require("querystring");
     var http2 = require_http();
@@ -46187,11 +46187,11 @@ var require_modem = __commonJS({
       return opts;
     };
     var findDefaultUnixSocket = function() {
-      return new Promise(function(resolve3) {
+      return new Promise(function(resolve4) {
         var userDockerSocket = path.join(os.homedir(), ".docker", "run", "docker.sock");
         fs.access(userDockerSocket, function(err) {
-          if (err) resolve3("/var/run/docker.sock");
-          else resolve3(userDockerSocket);
+          if (err) resolve4("/var/run/docker.sock");
+          else resolve4(userDockerSocket);
         });
       });
     };
@@ -46596,9 +46596,9 @@ var require_modem = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@balena/dockerignore/ignore.js
+// node_modules/@balena/dockerignore/ignore.js
 var require_ignore = __commonJS({
-  "../../work/main/node_modules/@balena/dockerignore/ignore.js"(exports2, module2) {
+  "node_modules/@balena/dockerignore/ignore.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var path = require("path");
@@ -46811,9 +46811,9 @@ var require_ignore = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/chownr/chownr.js
+// node_modules/chownr/chownr.js
 var require_chownr = __commonJS({
-  "../../work/main/node_modules/chownr/chownr.js"(exports2, module2) {
+  "node_modules/chownr/chownr.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var fs = require("fs");
@@ -46943,9 +46943,9 @@ var require_chownr = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/bl/BufferList.js
+// node_modules/bl/BufferList.js
 var require_BufferList = __commonJS({
-  "../../work/main/node_modules/bl/BufferList.js"(exports2, module2) {
+  "node_modules/bl/BufferList.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { Buffer: Buffer2 } = require("buffer");
@@ -47246,9 +47246,9 @@ var require_BufferList = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/bl/bl.js
+// node_modules/bl/bl.js
 var require_bl = __commonJS({
-  "../../work/main/node_modules/bl/bl.js"(exports2, module2) {
+  "node_modules/bl/bl.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var DuplexStream = require_readable().Duplex;
@@ -47318,9 +47318,9 @@ var require_bl = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/headers.js
+// node_modules/tar-fs/node_modules/tar-stream/headers.js
 var require_headers = __commonJS({
-  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/headers.js"(exports2) {
+  "node_modules/tar-fs/node_modules/tar-stream/headers.js"(exports2) {
     init_import_meta_url();
     var alloc = Buffer.alloc;
     var ZEROS = "0000000000000000000";
@@ -47558,9 +47558,9 @@ var require_headers = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/extract.js
+// node_modules/tar-fs/node_modules/tar-stream/extract.js
 var require_extract = __commonJS({
-  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/extract.js"(exports2, module2) {
+  "node_modules/tar-fs/node_modules/tar-stream/extract.js"(exports2, module2) {
     init_import_meta_url();
     var util = require("util");
     var bl = require_bl();
@@ -47775,17 +47775,17 @@ var require_extract = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/fs-constants/index.js
+// node_modules/fs-constants/index.js
 var require_fs_constants = __commonJS({
-  "../../work/main/node_modules/fs-constants/index.js"(exports2, module2) {
+  "node_modules/fs-constants/index.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = require("fs").constants || require("constants");
   }
 });
 
-// ../../work/main/node_modules/wrappy/wrappy.js
+// node_modules/wrappy/wrappy.js
 var require_wrappy = __commonJS({
-  "../../work/main/node_modules/wrappy/wrappy.js"(exports2, module2) {
+  "node_modules/wrappy/wrappy.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = wrappy;
     function wrappy(fn, cb) {
@@ -47814,9 +47814,9 @@ var require_wrappy = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/once/once.js
+// node_modules/once/once.js
 var require_once = __commonJS({
-  "../../work/main/node_modules/once/once.js"(exports2, module2) {
+  "node_modules/once/once.js"(exports2, module2) {
     init_import_meta_url();
     var wrappy = require_wrappy();
     module2.exports = wrappy(once);
@@ -47859,9 +47859,9 @@ var require_once = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/end-of-stream/index.js
+// node_modules/end-of-stream/index.js
 var require_end_of_stream2 = __commonJS({
-  "../../work/main/node_modules/end-of-stream/index.js"(exports2, module2) {
+  "node_modules/end-of-stream/index.js"(exports2, module2) {
     init_import_meta_url();
     var once = require_once();
     var noop = function() {
@@ -47943,9 +47943,9 @@ var require_end_of_stream2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/pack.js
+// node_modules/tar-fs/node_modules/tar-stream/pack.js
 var require_pack = __commonJS({
-  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/pack.js"(exports2, module2) {
+  "node_modules/tar-fs/node_modules/tar-stream/pack.js"(exports2, module2) {
     init_import_meta_url();
     var constants2 = require_fs_constants();
     var eos = require_end_of_stream2();
@@ -48159,18 +48159,18 @@ var require_pack = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/index.js
+// node_modules/tar-fs/node_modules/tar-stream/index.js
 var require_tar_stream = __commonJS({
-  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/index.js"(exports2) {
+  "node_modules/tar-fs/node_modules/tar-stream/index.js"(exports2) {
     init_import_meta_url();
     exports2.extract = require_extract();
     exports2.pack = require_pack();
   }
 });
 
-// ../../work/main/node_modules/pump/index.js
+// node_modules/pump/index.js
 var require_pump = __commonJS({
-  "../../work/main/node_modules/pump/index.js"(exports2, module2) {
+  "node_modules/pump/index.js"(exports2, module2) {
     init_import_meta_url();
     var once = require_once();
     var eos = require_end_of_stream2();
@@ -48244,9 +48244,9 @@ var require_pump = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/mkdirp-classic/index.js
+// node_modules/mkdirp-classic/index.js
 var require_mkdirp_classic = __commonJS({
-  "../../work/main/node_modules/mkdirp-classic/index.js"(exports2, module2) {
+  "node_modules/mkdirp-classic/index.js"(exports2, module2) {
     init_import_meta_url();
     var path = require("path");
     var fs = require("fs");
@@ -48331,9 +48331,9 @@ var require_mkdirp_classic = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-fs/index.js
+// node_modules/tar-fs/index.js
 var require_tar_fs = __commonJS({
-  "../../work/main/node_modules/tar-fs/index.js"(exports2) {
+  "node_modules/tar-fs/index.js"(exports2) {
     init_import_meta_url();
     var chownr = require_chownr();
     var tar = require_tar_stream();
@@ -48657,9 +48657,9 @@ var require_tar_fs = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/util.js
+// node_modules/dockerode/lib/util.js
 var require_util = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/util.js"(exports2, module2) {
+  "node_modules/dockerode/lib/util.js"(exports2, module2) {
     init_import_meta_url();
     var DockerIgnore = require_ignore();
     var fs = require("fs");
@@ -48740,9 +48740,9 @@ var require_util = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/exec.js
+// node_modules/dockerode/lib/exec.js
 var require_exec = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/exec.js"(exports2, module2) {
+  "node_modules/dockerode/lib/exec.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Exec = function(modem, id) {
@@ -48773,12 +48773,12 @@ var require_exec = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -48803,12 +48803,12 @@ var require_exec = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -48832,12 +48832,12 @@ var require_exec = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -48851,9 +48851,9 @@ var require_exec = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/container.js
+// node_modules/dockerode/lib/container.js
 var require_container = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/container.js"(exports2, module2) {
+  "node_modules/dockerode/lib/container.js"(exports2, module2) {
     init_import_meta_url();
     var extend2 = require_util().extend;
     var Exec = require_exec();
@@ -48903,12 +48903,12 @@ var require_container = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -48933,12 +48933,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -48964,12 +48964,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -48993,12 +48993,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49021,12 +49021,12 @@ var require_container = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49050,12 +49050,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49081,12 +49081,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49114,12 +49114,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49143,12 +49143,12 @@ var require_container = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49175,12 +49175,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49205,12 +49205,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49236,12 +49236,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49268,12 +49268,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(new Exec(self2.modem, data.Id));
+            resolve4(new Exec(self2.modem, data.Id));
           });
         });
       } else {
@@ -49301,12 +49301,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49333,12 +49333,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49364,12 +49364,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49395,12 +49395,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49425,12 +49425,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49457,12 +49457,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, stream) {
             if (err) {
               return reject(err);
             }
-            resolve3(stream);
+            resolve4(stream);
           });
         });
       } else {
@@ -49487,12 +49487,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49519,12 +49519,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49550,12 +49550,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49581,12 +49581,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49612,12 +49612,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49644,12 +49644,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49674,12 +49674,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49708,12 +49708,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49726,9 +49726,9 @@ var require_container = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/image.js
+// node_modules/dockerode/lib/image.js
 var require_image = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/image.js"(exports2, module2) {
+  "node_modules/dockerode/lib/image.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Image = function(modem, name) {
@@ -49752,12 +49752,12 @@ var require_image = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49781,12 +49781,12 @@ var require_image = __commonJS({
         authconfig: args.opts ? args.opts.authconfig : void 0
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(fopts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49808,12 +49808,12 @@ var require_image = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49835,12 +49835,12 @@ var require_image = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49872,12 +49872,12 @@ var require_image = __commonJS({
       };
       delete optsf.options.authconfig;
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49904,12 +49904,12 @@ var require_image = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49934,12 +49934,12 @@ var require_image = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -49952,9 +49952,9 @@ var require_image = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/volume.js
+// node_modules/dockerode/lib/volume.js
 var require_volume = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/volume.js"(exports2, module2) {
+  "node_modules/dockerode/lib/volume.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Volume = function(modem, name) {
@@ -49978,12 +49978,12 @@ var require_volume = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50008,12 +50008,12 @@ var require_volume = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50026,9 +50026,9 @@ var require_volume = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/network.js
+// node_modules/dockerode/lib/network.js
 var require_network = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/network.js"(exports2, module2) {
+  "node_modules/dockerode/lib/network.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Network = function(modem, id) {
@@ -50052,12 +50052,12 @@ var require_network = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50083,12 +50083,12 @@ var require_network = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50113,12 +50113,12 @@ var require_network = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50143,12 +50143,12 @@ var require_network = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50161,9 +50161,9 @@ var require_network = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/service.js
+// node_modules/dockerode/lib/service.js
 var require_service = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/service.js"(exports2, module2) {
+  "node_modules/dockerode/lib/service.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Service = function(modem, id) {
@@ -50187,12 +50187,12 @@ var require_service = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50216,12 +50216,12 @@ var require_service = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50256,12 +50256,12 @@ var require_service = __commonJS({
         options: opts
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50287,12 +50287,12 @@ var require_service = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50305,9 +50305,9 @@ var require_service = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/plugin.js
+// node_modules/dockerode/lib/plugin.js
 var require_plugin = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/plugin.js"(exports2, module2) {
+  "node_modules/dockerode/lib/plugin.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Plugin = function(modem, name, remote) {
@@ -50332,12 +50332,12 @@ var require_plugin = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50361,12 +50361,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50392,12 +50392,12 @@ var require_plugin = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50429,12 +50429,12 @@ var require_plugin = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50457,12 +50457,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50485,12 +50485,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50514,12 +50514,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50544,12 +50544,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50579,12 +50579,12 @@ var require_plugin = __commonJS({
         options: opts
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50597,9 +50597,9 @@ var require_plugin = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/secret.js
+// node_modules/dockerode/lib/secret.js
 var require_secret = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/secret.js"(exports2, module2) {
+  "node_modules/dockerode/lib/secret.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Secret = function(modem, id) {
@@ -50624,12 +50624,12 @@ var require_secret = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50655,12 +50655,12 @@ var require_secret = __commonJS({
         options: opts
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50685,12 +50685,12 @@ var require_secret = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50703,9 +50703,9 @@ var require_secret = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/config.js
+// node_modules/dockerode/lib/config.js
 var require_config = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/config.js"(exports2, module2) {
+  "node_modules/dockerode/lib/config.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Config = function(modem, id) {
@@ -50730,12 +50730,12 @@ var require_config = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50760,12 +50760,12 @@ var require_config = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50791,12 +50791,12 @@ var require_config = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50809,9 +50809,9 @@ var require_config = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/task.js
+// node_modules/dockerode/lib/task.js
 var require_task = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/task.js"(exports2, module2) {
+  "node_modules/dockerode/lib/task.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Task = function(modem, id) {
@@ -50838,12 +50838,12 @@ var require_task = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50870,12 +50870,12 @@ var require_task = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50888,9 +50888,9 @@ var require_task = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/node.js
+// node_modules/dockerode/lib/node.js
 var require_node3 = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/node.js"(exports2, module2) {
+  "node_modules/dockerode/lib/node.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Node = function(modem, id) {
@@ -50914,12 +50914,12 @@ var require_node3 = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50946,12 +50946,12 @@ var require_node3 = __commonJS({
         options: opts
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50975,12 +50975,12 @@ var require_node3 = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -50993,9 +50993,9 @@ var require_node3 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/constants.js
+// node_modules/@grpc/grpc-js/build/src/constants.js
 var require_constants2 = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/constants.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/constants.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51040,9 +51040,9 @@ var require_constants2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/package.json
+// node_modules/@grpc/grpc-js/package.json
 var require_package2 = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/package.json"(exports2, module2) {
+  "node_modules/@grpc/grpc-js/package.json"(exports2, module2) {
     module2.exports = {
       name: "@grpc/grpc-js",
       version: "1.14.7",
@@ -51135,9 +51135,9 @@ var require_package2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/logging.js
+// node_modules/@grpc/grpc-js/build/src/logging.js
 var require_logging = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/logging.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/logging.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var _a3;
@@ -51244,9 +51244,9 @@ var require_logging = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/error.js
+// node_modules/@grpc/grpc-js/build/src/error.js
 var require_error = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/error.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/error.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51269,9 +51269,9 @@ var require_error = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/metadata.js
+// node_modules/@grpc/grpc-js/build/src/metadata.js
 var require_metadata = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/metadata.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/metadata.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51521,9 +51521,9 @@ var require_metadata = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/call-credentials.js
+// node_modules/@grpc/grpc-js/build/src/call-credentials.js
 var require_call_credentials = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/call-credentials.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/call-credentials.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51555,7 +51555,7 @@ var require_call_credentials = __commonJS({
           if (isCurrentOauth2Client(googleCredentials)) {
             getHeaders = googleCredentials.getRequestHeaders(options.service_url);
           } else {
-            getHeaders = new Promise((resolve3, reject) => {
+            getHeaders = new Promise((resolve4, reject) => {
               googleCredentials.getRequestMetadata(options.service_url, (err, headers) => {
                 if (err) {
                   reject(err);
@@ -51565,7 +51565,7 @@ var require_call_credentials = __commonJS({
                   reject(new Error("Headers not set by metadata plugin"));
                   return;
                 }
-                resolve3(headers);
+                resolve4(headers);
               });
             });
           }
@@ -51621,10 +51621,10 @@ var require_call_credentials = __commonJS({
         this.metadataGenerator = metadataGenerator;
       }
       generateMetadata(options) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           this.metadataGenerator(options, (err, metadata) => {
             if (metadata !== void 0) {
-              resolve3(metadata);
+              resolve4(metadata);
             } else {
               reject(err);
             }
@@ -51665,9 +51665,9 @@ var require_call_credentials = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/tls-helpers.js
+// node_modules/@grpc/grpc-js/build/src/tls-helpers.js
 var require_tls_helpers = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/tls-helpers.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/tls-helpers.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51689,9 +51689,9 @@ var require_tls_helpers = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/uri-parser.js
+// node_modules/@grpc/grpc-js/build/src/uri-parser.js
 var require_uri_parser = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/uri-parser.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/uri-parser.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51803,9 +51803,9 @@ var require_uri_parser = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver.js
+// node_modules/@grpc/grpc-js/build/src/resolver.js
 var require_resolver = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/resolver.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51856,9 +51856,9 @@ var require_resolver = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/channel-credentials.js
+// node_modules/@grpc/grpc-js/build/src/channel-credentials.js
 var require_channel_credentials = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/channel-credentials.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/channel-credentials.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52013,14 +52013,14 @@ var require_channel_credentials = __commonJS({
       }
       connect(socket) {
         const tlsConnectOptions = Object.assign({ socket }, this.connectionOptions);
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           const tlsSocket = (0, tls_1.connect)(tlsConnectOptions, () => {
             var _a3;
             if (((_a3 = this.connectionOptions.rejectUnauthorized) !== null && _a3 !== void 0 ? _a3 : true) && !tlsSocket.authorized) {
               reject(tlsSocket.authorizationError);
               return;
             }
-            resolve3({
+            resolve4({
               socket: tlsSocket,
               secure: true
             });
@@ -52139,8 +52139,8 @@ var require_channel_credentials = __commonJS({
         if (this.hasReceivedUpdates()) {
           return Promise.resolve(this.getLatestSecureContext());
         } else {
-          return new Promise((resolve3) => {
-            this.secureContextWatchers.push(resolve3);
+          return new Promise((resolve4) => {
+            this.secureContextWatchers.push(resolve4);
           });
         }
       }
@@ -52173,7 +52173,7 @@ var require_channel_credentials = __commonJS({
         this.callCredentials = callCredentials;
       }
       connect(socket) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           const secureContext = this.parent.getLatestSecureContext();
           if (!secureContext) {
             reject(new Error("Failed to load credentials"));
@@ -52198,7 +52198,7 @@ var require_channel_credentials = __commonJS({
               reject(tlsSocket.authorizationError);
               return;
             }
-            resolve3({
+            resolve4({
               socket: tlsSocket,
               secure: true
             });
@@ -52254,9 +52254,9 @@ var require_channel_credentials = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer.js
+// node_modules/@grpc/grpc-js/build/src/load-balancer.js
 var require_load_balancer = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/load-balancer.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52346,9 +52346,9 @@ var require_load_balancer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/service-config.js
+// node_modules/@grpc/grpc-js/build/src/service-config.js
 var require_service_config = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/service-config.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/service-config.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52690,9 +52690,9 @@ var require_service_config = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/connectivity-state.js
+// node_modules/@grpc/grpc-js/build/src/connectivity-state.js
 var require_connectivity_state = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/connectivity-state.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/connectivity-state.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52708,9 +52708,9 @@ var require_connectivity_state = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/picker.js
+// node_modules/@grpc/grpc-js/build/src/picker.js
 var require_picker = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/picker.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/picker.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52770,9 +52770,9 @@ var require_picker = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/backoff-timeout.js
+// node_modules/@grpc/grpc-js/build/src/backoff-timeout.js
 var require_backoff_timeout = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/backoff-timeout.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/backoff-timeout.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52928,9 +52928,9 @@ var require_backoff_timeout = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js
+// node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js
 var require_load_balancer_child_handler = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -53059,9 +53059,9 @@ var require_load_balancer_child_handler = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js
+// node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js
 var require_resolving_load_balancer = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -53316,9 +53316,9 @@ var require_resolving_load_balancer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/channel-options.js
+// node_modules/@grpc/grpc-js/build/src/channel-options.js
 var require_channel_options = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/channel-options.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/channel-options.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -53375,9 +53375,9 @@ var require_channel_options = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-address.js
+// node_modules/@grpc/grpc-js/build/src/subchannel-address.js
 var require_subchannel_address = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-address.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/subchannel-address.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -53561,9 +53561,9 @@ var require_subchannel_address = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@js-sdsl/ordered-map/dist/cjs/index.js
+// node_modules/@js-sdsl/ordered-map/dist/cjs/index.js
 var require_cjs = __commonJS({
-  "../../work/main/node_modules/@js-sdsl/ordered-map/dist/cjs/index.js"(exports2) {
+  "node_modules/@js-sdsl/ordered-map/dist/cjs/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "t", {
@@ -54356,9 +54356,9 @@ var require_cjs = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/admin.js
+// node_modules/@grpc/grpc-js/build/src/admin.js
 var require_admin = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/admin.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/admin.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -54376,9 +54376,9 @@ var require_admin = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/call.js
+// node_modules/@grpc/grpc-js/build/src/call.js
 var require_call = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/call.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -54514,9 +54514,9 @@ ${callerStack}`;
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/call-interface.js
+// node_modules/@grpc/grpc-js/build/src/call-interface.js
 var require_call_interface = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/call-interface.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/call-interface.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -54599,9 +54599,9 @@ var require_call_interface = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/client-interceptors.js
+// node_modules/@grpc/grpc-js/build/src/client-interceptors.js
 var require_client_interceptors = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/client-interceptors.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/client-interceptors.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -54953,9 +54953,9 @@ var require_client_interceptors = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/client.js
+// node_modules/@grpc/grpc-js/build/src/client.js
 var require_client2 = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/client.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/client.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -55328,9 +55328,9 @@ var require_client2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/make-client.js
+// node_modules/@grpc/grpc-js/build/src/make-client.js
 var require_make_client = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/make-client.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/make-client.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -55424,9 +55424,9 @@ var require_make_client = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/lodash.camelcase/index.js
+// node_modules/lodash.camelcase/index.js
 var require_lodash = __commonJS({
-  "../../work/main/node_modules/lodash.camelcase/index.js"(exports2, module2) {
+  "node_modules/lodash.camelcase/index.js"(exports2, module2) {
     init_import_meta_url();
     var INFINITY = 1 / 0;
     var symbolTag = "[object Symbol]";
@@ -55800,9 +55800,9 @@ var require_lodash = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/aspromise/index.js
+// node_modules/@protobufjs/aspromise/index.js
 var require_aspromise = __commonJS({
-  "../../work/main/node_modules/@protobufjs/aspromise/index.js"(exports2, module2) {
+  "node_modules/@protobufjs/aspromise/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = asPromise;
@@ -55810,7 +55810,7 @@ var require_aspromise = __commonJS({
       var params = new Array(arguments.length - 1), offset = 0, index2 = 2, pending = true;
       while (index2 < arguments.length)
         params[offset++] = arguments[index2++];
-      return new Promise(function executor(resolve3, reject) {
+      return new Promise(function executor(resolve4, reject) {
         params[offset] = function callback(err) {
           if (pending) {
             pending = false;
@@ -55820,7 +55820,7 @@ var require_aspromise = __commonJS({
               var params2 = new Array(arguments.length - 1), offset2 = 0;
               while (offset2 < params2.length)
                 params2[offset2++] = arguments[offset2];
-              resolve3.apply(null, params2);
+              resolve4.apply(null, params2);
             }
           }
         };
@@ -55837,9 +55837,9 @@ var require_aspromise = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/base64/index.js
+// node_modules/@protobufjs/base64/index.js
 var require_base64 = __commonJS({
-  "../../work/main/node_modules/@protobufjs/base64/index.js"(exports2) {
+  "node_modules/@protobufjs/base64/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var base643 = exports2;
@@ -55938,9 +55938,9 @@ var require_base64 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/eventemitter/index.js
+// node_modules/@protobufjs/eventemitter/index.js
 var require_eventemitter = __commonJS({
-  "../../work/main/node_modules/@protobufjs/eventemitter/index.js"(exports2, module2) {
+  "node_modules/@protobufjs/eventemitter/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = EventEmitter;
@@ -55987,9 +55987,9 @@ var require_eventemitter = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/float/index.js
+// node_modules/@protobufjs/float/index.js
 var require_float = __commonJS({
-  "../../work/main/node_modules/@protobufjs/float/index.js"(exports2, module2) {
+  "node_modules/@protobufjs/float/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = factory(factory);
@@ -56182,9 +56182,9 @@ var require_float = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/utf8/index.js
+// node_modules/@protobufjs/utf8/index.js
 var require_utf8 = __commonJS({
-  "../../work/main/node_modules/@protobufjs/utf8/index.js"(exports2) {
+  "node_modules/@protobufjs/utf8/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var utf8 = exports2;
@@ -56268,9 +56268,9 @@ var require_utf8 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/pool/index.js
+// node_modules/@protobufjs/pool/index.js
 var require_pool = __commonJS({
-  "../../work/main/node_modules/@protobufjs/pool/index.js"(exports2, module2) {
+  "node_modules/@protobufjs/pool/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = pool;
@@ -56295,9 +56295,9 @@ var require_pool = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util/longbits.js
+// node_modules/protobufjs/src/util/longbits.js
 var require_longbits = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util/longbits.js"(exports2, module2) {
+  "node_modules/protobufjs/src/util/longbits.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = LongBits;
@@ -56398,9 +56398,9 @@ var require_longbits = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/long/umd/index.js
+// node_modules/long/umd/index.js
 var require_umd = __commonJS({
-  "../../work/main/node_modules/long/umd/index.js"(exports2, module2) {
+  "node_modules/long/umd/index.js"(exports2, module2) {
     init_import_meta_url();
     (function(global2, factory) {
       function preferDefault(exports3) {
@@ -57377,9 +57377,9 @@ var require_umd = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util/minimal.js
+// node_modules/protobufjs/src/util/minimal.js
 var require_minimal = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util/minimal.js"(exports2) {
+  "node_modules/protobufjs/src/util/minimal.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var util = exports2;
@@ -57579,9 +57579,9 @@ var require_minimal = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/writer.js
+// node_modules/protobufjs/src/writer.js
 var require_writer2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/writer.js"(exports2, module2) {
+  "node_modules/protobufjs/src/writer.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Writer;
@@ -57772,9 +57772,9 @@ var require_writer2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/writer_buffer.js
+// node_modules/protobufjs/src/writer_buffer.js
 var require_writer_buffer = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/writer_buffer.js"(exports2, module2) {
+  "node_modules/protobufjs/src/writer_buffer.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = BufferWriter;
@@ -57823,9 +57823,9 @@ var require_writer_buffer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/reader.js
+// node_modules/protobufjs/src/reader.js
 var require_reader2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/reader.js"(exports2, module2) {
+  "node_modules/protobufjs/src/reader.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Reader;
@@ -58070,9 +58070,9 @@ var require_reader2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/reader_buffer.js
+// node_modules/protobufjs/src/reader_buffer.js
 var require_reader_buffer = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/reader_buffer.js"(exports2, module2) {
+  "node_modules/protobufjs/src/reader_buffer.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = BufferReader;
@@ -58094,9 +58094,9 @@ var require_reader_buffer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/rpc/service.js
+// node_modules/protobufjs/src/rpc/service.js
 var require_service2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/rpc/service.js"(exports2, module2) {
+  "node_modules/protobufjs/src/rpc/service.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Service;
@@ -58170,9 +58170,9 @@ var require_service2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/rpc.js
+// node_modules/protobufjs/src/rpc.js
 var require_rpc = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/rpc.js"(exports2) {
+  "node_modules/protobufjs/src/rpc.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var rpc = exports2;
@@ -58180,18 +58180,18 @@ var require_rpc = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/roots.js
+// node_modules/protobufjs/src/roots.js
 var require_roots = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/roots.js"(exports2, module2) {
+  "node_modules/protobufjs/src/roots.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = /* @__PURE__ */ Object.create(null);
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/index-minimal.js
+// node_modules/protobufjs/src/index-minimal.js
 var require_index_minimal = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/index-minimal.js"(exports2) {
+  "node_modules/protobufjs/src/index-minimal.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var protobuf = exports2;
@@ -58213,9 +58213,9 @@ var require_index_minimal = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/codegen/index.js
+// node_modules/@protobufjs/codegen/index.js
 var require_codegen = __commonJS({
-  "../../work/main/node_modules/@protobufjs/codegen/index.js"(exports2, module2) {
+  "node_modules/@protobufjs/codegen/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = codegen;
@@ -58287,9 +58287,9 @@ var require_codegen = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/fetch/util/fs.js
+// node_modules/@protobufjs/fetch/util/fs.js
 var require_fs = __commonJS({
-  "../../work/main/node_modules/@protobufjs/fetch/util/fs.js"(exports2, module2) {
+  "node_modules/@protobufjs/fetch/util/fs.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var fs = null;
@@ -58306,9 +58306,9 @@ var require_fs = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/fetch/index.js
+// node_modules/@protobufjs/fetch/index.js
 var require_fetch = __commonJS({
-  "../../work/main/node_modules/@protobufjs/fetch/index.js"(exports2, module2) {
+  "node_modules/@protobufjs/fetch/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = fetch2;
@@ -58357,19 +58357,19 @@ var require_fetch = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/path/index.js
+// node_modules/@protobufjs/path/index.js
 var require_path = __commonJS({
-  "../../work/main/node_modules/@protobufjs/path/index.js"(exports2) {
+  "node_modules/@protobufjs/path/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var path = exports2;
-    var isAbsolute4 = (
+    var isAbsolute5 = (
       /**
        * Tests if the specified path is absolute.
        * @param {string} path Path to test
        * @returns {boolean} `true` if path is absolute
        */
-      path.isAbsolute = function isAbsolute5(path2) {
+      path.isAbsolute = function isAbsolute6(path2) {
         return /^(?:\/|\w+:)/.test(path2);
       }
     );
@@ -58381,7 +58381,7 @@ var require_path = __commonJS({
        */
       path.normalize = function normalize2(path2) {
         path2 = path2.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
-        var parts = path2.split("/"), absolute = isAbsolute4(path2), prefix = "";
+        var parts = path2.split("/"), absolute = isAbsolute5(path2), prefix = "";
         if (absolute)
           prefix = parts.shift() + "/";
         for (var i = 0; i < parts.length; ) {
@@ -58400,10 +58400,10 @@ var require_path = __commonJS({
         return prefix + parts.join("/");
       }
     );
-    path.resolve = function resolve3(originPath, includePath, alreadyNormalized) {
+    path.resolve = function resolve4(originPath, includePath, alreadyNormalized) {
       if (!alreadyNormalized)
         includePath = normalize(includePath);
-      if (isAbsolute4(includePath))
+      if (isAbsolute5(includePath))
         return includePath;
       if (!alreadyNormalized)
         originPath = normalize(originPath);
@@ -58412,9 +58412,9 @@ var require_path = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util/patterns.js
+// node_modules/protobufjs/src/util/patterns.js
 var require_patterns = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util/patterns.js"(exports2) {
+  "node_modules/protobufjs/src/util/patterns.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var patterns2 = exports2;
@@ -58424,9 +58424,9 @@ var require_patterns = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util/fs.js
+// node_modules/protobufjs/src/util/fs.js
 var require_fs2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util/fs.js"(exports2, module2) {
+  "node_modules/protobufjs/src/util/fs.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var fs = null;
@@ -58443,9 +58443,9 @@ var require_fs2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/namespace.js
+// node_modules/protobufjs/src/namespace.js
 var require_namespace = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/namespace.js"(exports2, module2) {
+  "node_modules/protobufjs/src/namespace.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Namespace;
@@ -58723,9 +58723,9 @@ var require_namespace = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/mapfield.js
+// node_modules/protobufjs/src/mapfield.js
 var require_mapfield = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/mapfield.js"(exports2, module2) {
+  "node_modules/protobufjs/src/mapfield.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = MapField;
@@ -58761,7 +58761,7 @@ var require_mapfield = __commonJS({
         keepComments ? this.comment : void 0
       ]);
     };
-    MapField.prototype.resolve = function resolve3() {
+    MapField.prototype.resolve = function resolve4() {
       if (this.resolved)
         return this;
       if (types.mapKey[this.keyType] === void 0)
@@ -58780,9 +58780,9 @@ var require_mapfield = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/method.js
+// node_modules/protobufjs/src/method.js
 var require_method = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/method.js"(exports2, module2) {
+  "node_modules/protobufjs/src/method.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Method;
@@ -58839,7 +58839,7 @@ var require_method = __commonJS({
         this.parsedOptions
       ]);
     };
-    Method.prototype.resolve = function resolve3() {
+    Method.prototype.resolve = function resolve4() {
       if (this.resolved)
         return this;
       this.resolvedRequestType = this.parent.lookupType(this.requestType);
@@ -58849,9 +58849,9 @@ var require_method = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/service.js
+// node_modules/protobufjs/src/service.js
 var require_service3 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/service.js"(exports2, module2) {
+  "node_modules/protobufjs/src/service.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Service;
@@ -58963,9 +58963,9 @@ var require_service3 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/message.js
+// node_modules/protobufjs/src/message.js
 var require_message = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/message.js"(exports2, module2) {
+  "node_modules/protobufjs/src/message.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Message;
@@ -59009,9 +59009,9 @@ var require_message = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/decoder.js
+// node_modules/protobufjs/src/decoder.js
 var require_decoder = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/decoder.js"(exports2, module2) {
+  "node_modules/protobufjs/src/decoder.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = decoder;
@@ -59065,9 +59065,9 @@ var require_decoder = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/verifier.js
+// node_modules/protobufjs/src/verifier.js
 var require_verifier = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/verifier.js"(exports2, module2) {
+  "node_modules/protobufjs/src/verifier.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = verifier;
@@ -59171,9 +59171,9 @@ var require_verifier = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/converter.js
+// node_modules/protobufjs/src/converter.js
 var require_converter = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/converter.js"(exports2) {
+  "node_modules/protobufjs/src/converter.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var converter = exports2;
@@ -59379,9 +59379,9 @@ var require_converter = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/wrappers.js
+// node_modules/protobufjs/src/wrappers.js
 var require_wrappers = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/wrappers.js"(exports2) {
+  "node_modules/protobufjs/src/wrappers.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var wrappers = exports2;
@@ -59440,9 +59440,9 @@ var require_wrappers = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/type.js
+// node_modules/protobufjs/src/type.js
 var require_type = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/type.js"(exports2, module2) {
+  "node_modules/protobufjs/src/type.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Type;
@@ -59794,9 +59794,9 @@ var require_type = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/root.js
+// node_modules/protobufjs/src/root.js
 var require_root = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/root.js"(exports2, module2) {
+  "node_modules/protobufjs/src/root.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Root;
@@ -60051,9 +60051,9 @@ var require_root = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util.js
+// node_modules/protobufjs/src/util.js
 var require_util2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util.js"(exports2, module2) {
+  "node_modules/protobufjs/src/util.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var util = module2.exports = require_minimal();
@@ -60174,9 +60174,9 @@ var require_util2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/types.js
+// node_modules/protobufjs/src/types.js
 var require_types2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/types.js"(exports2) {
+  "node_modules/protobufjs/src/types.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var types = exports2;
@@ -60354,9 +60354,9 @@ var require_types2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/field.js
+// node_modules/protobufjs/src/field.js
 var require_field = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/field.js"(exports2, module2) {
+  "node_modules/protobufjs/src/field.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Field;
@@ -60468,7 +60468,7 @@ var require_field = __commonJS({
         keepComments ? this.comment : void 0
       ]);
     };
-    Field.prototype.resolve = function resolve3() {
+    Field.prototype.resolve = function resolve4() {
       if (this.resolved)
         return this;
       if ((this.typeDefault = types.defaults[this.type]) === void 0) {
@@ -60552,9 +60552,9 @@ var require_field = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/oneof.js
+// node_modules/protobufjs/src/oneof.js
 var require_oneof = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/oneof.js"(exports2, module2) {
+  "node_modules/protobufjs/src/oneof.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = OneOf;
@@ -60661,9 +60661,9 @@ var require_oneof = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/object.js
+// node_modules/protobufjs/src/object.js
 var require_object = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/object.js"(exports2, module2) {
+  "node_modules/protobufjs/src/object.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = ReflectionObject;
@@ -60743,7 +60743,7 @@ var require_object = __commonJS({
       this.parent = null;
       this.resolved = false;
     };
-    ReflectionObject.prototype.resolve = function resolve3() {
+    ReflectionObject.prototype.resolve = function resolve4() {
       if (this.resolved)
         return this;
       if (this.root instanceof Root)
@@ -60866,9 +60866,9 @@ var require_object = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/enum.js
+// node_modules/protobufjs/src/enum.js
 var require_enum = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/enum.js"(exports2, module2) {
+  "node_modules/protobufjs/src/enum.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Enum;
@@ -60978,9 +60978,9 @@ var require_enum = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/encoder.js
+// node_modules/protobufjs/src/encoder.js
 var require_encoder = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/encoder.js"(exports2, module2) {
+  "node_modules/protobufjs/src/encoder.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = encoder;
@@ -61028,9 +61028,9 @@ var require_encoder = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/index-light.js
+// node_modules/protobufjs/src/index-light.js
 var require_index_light = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/index-light.js"(exports2, module2) {
+  "node_modules/protobufjs/src/index-light.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var protobuf = module2.exports = require_index_minimal();
@@ -61075,9 +61075,9 @@ var require_index_light = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/tokenize.js
+// node_modules/protobufjs/src/tokenize.js
 var require_tokenize = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/tokenize.js"(exports2, module2) {
+  "node_modules/protobufjs/src/tokenize.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = tokenize;
@@ -61323,9 +61323,9 @@ var require_tokenize = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/parse.js
+// node_modules/protobufjs/src/parse.js
 var require_parse = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/parse.js"(exports2, module2) {
+  "node_modules/protobufjs/src/parse.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = parse3;
@@ -62065,9 +62065,9 @@ var require_parse = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/common.js
+// node_modules/protobufjs/src/common.js
 var require_common2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/common.js"(exports2, module2) {
+  "node_modules/protobufjs/src/common.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = common;
@@ -62398,9 +62398,9 @@ var require_common2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/index.js
+// node_modules/protobufjs/src/index.js
 var require_src2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/index.js"(exports2, module2) {
+  "node_modules/protobufjs/src/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var protobuf = module2.exports = require_index_light();
@@ -62412,18 +62412,18 @@ var require_src2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/index.js
+// node_modules/protobufjs/index.js
 var require_protobufjs = __commonJS({
-  "../../work/main/node_modules/protobufjs/index.js"(exports2, module2) {
+  "node_modules/protobufjs/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = require_src2();
   }
 });
 
-// ../../work/main/node_modules/protobufjs/google/protobuf/descriptor.json
+// node_modules/protobufjs/google/protobuf/descriptor.json
 var require_descriptor = __commonJS({
-  "../../work/main/node_modules/protobufjs/google/protobuf/descriptor.json"(exports2, module2) {
+  "node_modules/protobufjs/google/protobuf/descriptor.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -63809,9 +63809,9 @@ var require_descriptor = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/ext/descriptor/index.js
+// node_modules/protobufjs/ext/descriptor/index.js
 var require_descriptor2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/ext/descriptor/index.js"(exports2, module2) {
+  "node_modules/protobufjs/ext/descriptor/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var $protobuf = require_protobufjs();
@@ -64401,9 +64401,9 @@ var require_descriptor2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/google/protobuf/api.json
+// node_modules/protobufjs/google/protobuf/api.json
 var require_api = __commonJS({
-  "../../work/main/node_modules/protobufjs/google/protobuf/api.json"(exports2, module2) {
+  "node_modules/protobufjs/google/protobuf/api.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -64525,9 +64525,9 @@ var require_api = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/google/protobuf/source_context.json
+// node_modules/protobufjs/google/protobuf/source_context.json
 var require_source_context = __commonJS({
-  "../../work/main/node_modules/protobufjs/google/protobuf/source_context.json"(exports2, module2) {
+  "node_modules/protobufjs/google/protobuf/source_context.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -64551,9 +64551,9 @@ var require_source_context = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/google/protobuf/type.json
+// node_modules/protobufjs/google/protobuf/type.json
 var require_type2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/google/protobuf/type.json"(exports2, module2) {
+  "node_modules/protobufjs/google/protobuf/type.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -64759,9 +64759,9 @@ var require_type2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js
+// node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js
 var require_util3 = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
+  "node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -64830,9 +64830,9 @@ var require_util3 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js
+// node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js
 var require_src3 = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
+  "node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65021,9 +65021,9 @@ var require_src3 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/channelz.js
+// node_modules/@grpc/grpc-js/build/src/channelz.js
 var require_channelz = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/channelz.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/channelz.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65607,9 +65607,9 @@ var require_channelz = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/call-number.js
+// node_modules/@grpc/grpc-js/build/src/call-number.js
 var require_call_number = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/call-number.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/call-number.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65621,9 +65621,9 @@ var require_call_number = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/compression-algorithms.js
+// node_modules/@grpc/grpc-js/build/src/compression-algorithms.js
 var require_compression_algorithms = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/compression-algorithms.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/compression-algorithms.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65637,9 +65637,9 @@ var require_compression_algorithms = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/filter.js
+// node_modules/@grpc/grpc-js/build/src/filter.js
 var require_filter = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/filter.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/filter.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65665,9 +65665,9 @@ var require_filter = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/compression-filter.js
+// node_modules/@grpc/grpc-js/build/src/compression-filter.js
 var require_compression_filter = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/compression-filter.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/compression-filter.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65731,18 +65731,18 @@ var require_compression_filter = __commonJS({
         this.maxRecvMessageLength = maxRecvMessageLength;
       }
       compressMessage(message) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           zlib2.deflate(message, (err, output2) => {
             if (err) {
               reject(err);
             } else {
-              resolve3(output2);
+              resolve4(output2);
             }
           });
         });
       }
       decompressMessage(message) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           let totalLength = 0;
           const messageParts = [];
           const decompresser = zlib2.createInflate();
@@ -65764,7 +65764,7 @@ var require_compression_filter = __commonJS({
             }
           });
           decompresser.on("end", () => {
-            resolve3(Buffer.concat(messageParts));
+            resolve4(Buffer.concat(messageParts));
           });
           decompresser.write(message);
           decompresser.end();
@@ -65777,18 +65777,18 @@ var require_compression_filter = __commonJS({
         this.maxRecvMessageLength = maxRecvMessageLength;
       }
       compressMessage(message) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           zlib2.gzip(message, (err, output2) => {
             if (err) {
               reject(err);
             } else {
-              resolve3(output2);
+              resolve4(output2);
             }
           });
         });
       }
       decompressMessage(message) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           let totalLength = 0;
           const messageParts = [];
           const decompresser = zlib2.createGunzip();
@@ -65810,7 +65810,7 @@ var require_compression_filter = __commonJS({
             }
           });
           decompresser.on("end", () => {
-            resolve3(Buffer.concat(messageParts));
+            resolve4(Buffer.concat(messageParts));
           });
           decompresser.write(message);
           decompresser.end();
@@ -65935,9 +65935,9 @@ var require_compression_filter = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/control-plane-status.js
+// node_modules/@grpc/grpc-js/build/src/control-plane-status.js
 var require_control_plane_status = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/control-plane-status.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/control-plane-status.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65966,9 +65966,9 @@ var require_control_plane_status = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/deadline.js
+// node_modules/@grpc/grpc-js/build/src/deadline.js
 var require_deadline = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/deadline.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/deadline.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66040,9 +66040,9 @@ var require_deadline = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/filter-stack.js
+// node_modules/@grpc/grpc-js/build/src/filter-stack.js
 var require_filter_stack = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/filter-stack.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/filter-stack.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66112,9 +66112,9 @@ var require_filter_stack = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js
+// node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js
 var require_single_subchannel_channel = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66326,9 +66326,9 @@ var require_single_subchannel_channel = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel.js
+// node_modules/@grpc/grpc-js/build/src/subchannel.js
 var require_subchannel = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/subchannel.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66673,9 +66673,9 @@ var require_subchannel = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/environment.js
+// node_modules/@grpc/grpc-js/build/src/environment.js
 var require_environment = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/environment.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/environment.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var _a3;
@@ -66687,9 +66687,9 @@ var require_environment = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-dns.js
+// node_modules/@grpc/grpc-js/build/src/resolver-dns.js
 var require_resolver_dns = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-dns.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/resolver-dns.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66976,9 +66976,9 @@ var require_resolver_dns = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/http_proxy.js
+// node_modules/@grpc/grpc-js/build/src/http_proxy.js
 var require_http_proxy = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/http_proxy.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/http_proxy.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -67168,7 +67168,7 @@ var require_http_proxy = __commonJS({
       options.headers = headers;
       const proxyAddressString = (0, subchannel_address_1.subchannelAddressToString)(address);
       trace("Using proxy " + proxyAddressString + " to connect to " + options.path);
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         const request = http2.request(options);
         request.once("connect", (res, socket, head) => {
           request.removeAllListeners();
@@ -67179,7 +67179,7 @@ var require_http_proxy = __commonJS({
               socket.unshift(head);
             }
             trace("Successfully established a plaintext connection to " + options.path + " through proxy " + proxyAddressString);
-            resolve3(socket);
+            resolve4(socket);
           } else {
             (0, logging_1.log)(constants_1.LogVerbosity.ERROR, "Failed to connect to " + options.path + " through proxy " + proxyAddressString + " with status " + res.statusCode);
             reject();
@@ -67196,9 +67196,9 @@ var require_http_proxy = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/stream-decoder.js
+// node_modules/@grpc/grpc-js/build/src/stream-decoder.js
 var require_stream_decoder = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/stream-decoder.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/stream-decoder.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -67282,9 +67282,9 @@ var require_stream_decoder = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-call.js
+// node_modules/@grpc/grpc-js/build/src/subchannel-call.js
 var require_subchannel_call = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-call.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/subchannel-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -67736,9 +67736,9 @@ var require_subchannel_call = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/transport.js
+// node_modules/@grpc/grpc-js/build/src/transport.js
 var require_transport = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/transport.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/transport.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -68170,7 +68170,7 @@ var require_transport = __commonJS({
         if (secureConnectResult.socket.closed) {
           return Promise.reject("Connection closed before starting HTTP/2 handshake");
         }
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           var _a3, _b, _c, _d, _e, _f, _g, _h;
           let remoteName = null;
           let realTarget = this.channelTarget;
@@ -68241,7 +68241,7 @@ var require_transport = __commonJS({
             session.removeAllListeners();
             secureConnectResult.socket.removeListener("close", closeHandler);
             secureConnectResult.socket.removeListener("error", errorHandler);
-            resolve3(new Http2Transport(session, address, options, remoteName));
+            resolve4(new Http2Transport(session, address, options, remoteName));
             this.session = null;
           });
           session.once("close", closeHandler);
@@ -68255,7 +68255,7 @@ var require_transport = __commonJS({
           if (proxiedSocket) {
             return proxiedSocket;
           } else {
-            return new Promise((resolve3, reject) => {
+            return new Promise((resolve4, reject) => {
               const closeCallback = () => {
                 reject(new Error("Socket closed"));
               };
@@ -68265,7 +68265,7 @@ var require_transport = __commonJS({
               const socket = net.connect(address, () => {
                 socket.removeListener("close", closeCallback);
                 socket.removeListener("error", errorCallback);
-                resolve3(socket);
+                resolve4(socket);
               });
               socket.once("close", closeCallback);
               socket.once("error", errorCallback);
@@ -68315,9 +68315,9 @@ var require_transport = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-pool.js
+// node_modules/@grpc/grpc-js/build/src/subchannel-pool.js
 var require_subchannel_pool = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-pool.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/subchannel-pool.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -68414,9 +68414,9 @@ var require_subchannel_pool = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancing-call.js
+// node_modules/@grpc/grpc-js/build/src/load-balancing-call.js
 var require_load_balancing_call = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancing-call.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/load-balancing-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -68681,9 +68681,9 @@ var require_load_balancing_call = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-call.js
+// node_modules/@grpc/grpc-js/build/src/resolving-call.js
 var require_resolving_call = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-call.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/resolving-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -68992,9 +68992,9 @@ var require_resolving_call = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/retrying-call.js
+// node_modules/@grpc/grpc-js/build/src/retrying-call.js
 var require_retrying_call = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/retrying-call.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/retrying-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -69660,9 +69660,9 @@ var require_retrying_call = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-interface.js
+// node_modules/@grpc/grpc-js/build/src/subchannel-interface.js
 var require_subchannel_interface = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-interface.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/subchannel-interface.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -69760,9 +69760,9 @@ var require_subchannel_interface = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/internal-channel.js
+// node_modules/@grpc/grpc-js/build/src/internal-channel.js
 var require_internal_channel = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/internal-channel.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/internal-channel.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70328,9 +70328,9 @@ var require_internal_channel = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/channel.js
+// node_modules/@grpc/grpc-js/build/src/channel.js
 var require_channel = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/channel.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/channel.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70386,9 +70386,9 @@ var require_channel = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/server-call.js
+// node_modules/@grpc/grpc-js/build/src/server-call.js
 var require_server_call = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/server-call.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/server-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70596,9 +70596,9 @@ var require_server_call = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/server-credentials.js
+// node_modules/@grpc/grpc-js/build/src/server-credentials.js
 var require_server_credentials = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/server-credentials.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/server-credentials.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70887,9 +70887,9 @@ var require_server_credentials = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/duration.js
+// node_modules/@grpc/grpc-js/build/src/duration.js
 var require_duration = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/duration.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/duration.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70949,9 +70949,9 @@ var require_duration = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/orca.js
+// node_modules/@grpc/grpc-js/build/src/orca.js
 var require_orca = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/orca.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/orca.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -71245,9 +71245,9 @@ var require_orca = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/server-interceptors.js
+// node_modules/@grpc/grpc-js/build/src/server-interceptors.js
 var require_server_interceptors = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/server-interceptors.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/server-interceptors.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -71729,7 +71729,7 @@ var require_server_interceptors = __commonJS({
           } else {
             decompresser = zlib2.createGunzip();
           }
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             let totalLength = 0;
             const messageParts = [];
             decompresser.on("error", (error62) => {
@@ -71750,7 +71750,7 @@ var require_server_interceptors = __commonJS({
               }
             });
             decompresser.on("end", () => {
-              resolve3(Buffer.concat(messageParts));
+              resolve4(Buffer.concat(messageParts));
             });
             decompresser.write(messageContents);
             decompresser.end();
@@ -72018,9 +72018,9 @@ var require_server_interceptors = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/server.js
+// node_modules/@grpc/grpc-js/build/src/server.js
 var require_server2 = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/server.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/server.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var __runInitializers = exports2 && exports2.__runInitializers || function(thisArg, initializers, value) {
@@ -72362,10 +72362,10 @@ var require_server2 = __commonJS({
         bindOneAddress(address, boundPortObject) {
           this.trace("Attempting to bind " + (0, subchannel_address_1.subchannelAddressToString)(address));
           const http2Server = this.createHttp2Server(boundPortObject.credentials);
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             const onError = (err) => {
               this.trace("Failed to bind " + (0, subchannel_address_1.subchannelAddressToString)(address) + " with error " + err.message);
-              resolve3({
+              resolve4({
                 port: "port" in address ? address.port : 1,
                 error: err.message
               });
@@ -72393,7 +72393,7 @@ var require_server2 = __commonJS({
               });
               boundPortObject.listeningServers.add(http2Server);
               this.trace("Successfully bound " + (0, subchannel_address_1.subchannelAddressToString)(boundSubchannelAddress));
-              resolve3({
+              resolve4({
                 port: "port" in boundSubchannelAddress ? boundSubchannelAddress.port : 1
               });
               http2Server.removeListener("error", onError);
@@ -72446,7 +72446,7 @@ var require_server2 = __commonJS({
           }
         }
         resolvePort(port) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             let seenResolution = false;
             const resolverListener = (endpointList, attributes, serviceConfig, resolutionNote) => {
               if (seenResolution) {
@@ -72462,7 +72462,7 @@ var require_server2 = __commonJS({
                 reject(new Error(`No addresses resolved for port ${port}`));
                 return true;
               }
-              resolve3(addressList);
+              resolve4(addressList);
               return true;
             };
             const resolver = (0, resolver_1.createResolver)(port, resolverListener, this.options);
@@ -73494,9 +73494,9 @@ var require_server2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/status-builder.js
+// node_modules/@grpc/grpc-js/build/src/status-builder.js
 var require_status_builder = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/status-builder.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/status-builder.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -73549,9 +73549,9 @@ var require_status_builder = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js
+// node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js
 var require_load_balancer_pick_first = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -73969,9 +73969,9 @@ var require_load_balancer_pick_first = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/certificate-provider.js
+// node_modules/@grpc/grpc-js/build/src/certificate-provider.js
 var require_certificate_provider = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/certificate-provider.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/certificate-provider.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74093,9 +74093,9 @@ var require_certificate_provider = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/experimental.js
+// node_modules/@grpc/grpc-js/build/src/experimental.js
 var require_experimental = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/experimental.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/experimental.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74227,9 +74227,9 @@ var require_experimental = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-uds.js
+// node_modules/@grpc/grpc-js/build/src/resolver-uds.js
 var require_resolver_uds = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-uds.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/resolver-uds.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74268,9 +74268,9 @@ var require_resolver_uds = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-ip.js
+// node_modules/@grpc/grpc-js/build/src/resolver-ip.js
 var require_resolver_ip = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-ip.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/resolver-ip.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74360,9 +74360,9 @@ var require_resolver_ip = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js
+// node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js
 var require_load_balancer_round_robin = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74536,9 +74536,9 @@ var require_load_balancer_round_robin = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js
+// node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js
 var require_load_balancer_outlier_detection = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var _a3;
@@ -75034,9 +75034,9 @@ var require_load_balancer_outlier_detection = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/priority-queue.js
+// node_modules/@grpc/grpc-js/build/src/priority-queue.js
 var require_priority_queue = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/priority-queue.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/priority-queue.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75139,9 +75139,9 @@ var require_priority_queue = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js
+// node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js
 var require_load_balancer_weighted_round_robin = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75492,9 +75492,9 @@ var require_load_balancer_weighted_round_robin = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/index.js
+// node_modules/@grpc/grpc-js/build/src/index.js
 var require_src4 = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/index.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75675,9 +75675,9 @@ var require_src4 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/proto-loader/build/src/util.js
+// node_modules/@grpc/proto-loader/build/src/util.js
 var require_util4 = __commonJS({
-  "../../work/main/node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
+  "node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75746,9 +75746,9 @@ var require_util4 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/proto-loader/build/src/index.js
+// node_modules/@grpc/proto-loader/build/src/index.js
 var require_src5 = __commonJS({
-  "../../work/main/node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
+  "node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75935,9 +75935,9 @@ var require_src5 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/session.js
+// node_modules/dockerode/lib/session.js
 var require_session = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/session.js"(exports2, module2) {
+  "node_modules/dockerode/lib/session.js"(exports2, module2) {
     init_import_meta_url();
     var grpc = require_src4();
     var protoLoader = require_src5();
@@ -75994,9 +75994,9 @@ var require_session = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/buildkit.js
+// node_modules/dockerode/lib/buildkit.js
 var require_buildkit = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/buildkit.js"(exports2, module2) {
+  "node_modules/dockerode/lib/buildkit.js"(exports2, module2) {
     init_import_meta_url();
     var protobuf = require_protobufjs();
     var path = require("path");
@@ -76171,9 +76171,9 @@ var require_buildkit = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/docker.js
+// node_modules/dockerode/lib/docker.js
 var require_docker = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/docker.js"(exports2, module2) {
+  "node_modules/dockerode/lib/docker.js"(exports2, module2) {
     init_import_meta_url();
     var EventEmitter = require("events").EventEmitter;
     var Modem = require_modem();
@@ -76227,12 +76227,12 @@ var require_docker = __commonJS({
       };
       delete opts.authconfig;
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(self2.getContainer(data.Id));
+            resolve4(self2.getContainer(data.Id));
           });
         });
       } else {
@@ -76265,12 +76265,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76298,12 +76298,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76334,12 +76334,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76362,12 +76362,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76432,12 +76432,12 @@ var require_docker = __commonJS({
         }
       }
       if (callback === void 0) {
-        return new self2.modem.Promise(function(resolve3, reject) {
+        return new self2.modem.Promise(function(resolve4, reject) {
           dialWithSession(function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76496,12 +76496,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76525,12 +76525,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76555,12 +76555,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76583,12 +76583,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76614,12 +76614,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76642,12 +76642,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76674,12 +76674,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(self2.getSecret(data.ID));
+            resolve4(self2.getSecret(data.ID));
           });
         });
       } else {
@@ -76707,12 +76707,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(self2.getConfig(data.ID));
+            resolve4(self2.getConfig(data.ID));
           });
         });
       } else {
@@ -76736,12 +76736,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76764,12 +76764,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76794,12 +76794,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(self2.getPlugin(args.opts.name));
+            resolve4(self2.getPlugin(args.opts.name));
           });
         });
       } else {
@@ -76823,12 +76823,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76851,12 +76851,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76878,12 +76878,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76906,12 +76906,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76934,12 +76934,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76962,12 +76962,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -76993,12 +76993,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(self2.getVolume(data.Name));
+            resolve4(self2.getVolume(data.Name));
           });
         });
       } else {
@@ -77030,12 +77030,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(self2.getService(data.ID || data.Id));
+            resolve4(self2.getService(data.ID || data.Id));
           });
         });
       } else {
@@ -77060,12 +77060,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -77091,12 +77091,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(self2.getNetwork(data.Id));
+            resolve4(self2.getNetwork(data.Id));
           });
         });
       } else {
@@ -77121,12 +77121,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -77149,12 +77149,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -77176,12 +77176,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -77203,12 +77203,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -77230,12 +77230,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -77257,12 +77257,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -77286,12 +77286,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -77418,7 +77418,7 @@ var require_docker = __commonJS({
       };
       extend2(optsc, createOptions);
       var containero;
-      return new this.modem.Promise(function(resolve3, reject) {
+      return new this.modem.Promise(function(resolve4, reject) {
         self2.createContainer(optsc).then(function(container) {
           containero = container;
           return container.attach({
@@ -77451,7 +77451,7 @@ var require_docker = __commonJS({
         }).then(function(data) {
           return containero.wait();
         }).then(function(data) {
-          resolve3([data, containero]);
+          resolve4([data, containero]);
         }).catch(function(err) {
           reject(err);
         });
@@ -77472,12 +77472,12 @@ var require_docker = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -77501,12 +77501,12 @@ var require_docker = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -77529,12 +77529,12 @@ var require_docker = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -77558,12 +77558,12 @@ var require_docker = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -77586,12 +77586,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve3, reject) {
+        return new this.modem.Promise(function(resolve4, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve3(data);
+            resolve4(data);
           });
         });
       } else {
@@ -77614,17 +77614,17 @@ var require_docker = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/events-universal/default.js
+// node_modules/events-universal/default.js
 var require_default = __commonJS({
-  "../../work/main/node_modules/events-universal/default.js"(exports2, module2) {
+  "node_modules/events-universal/default.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = require("events");
   }
 });
 
-// ../../work/main/node_modules/fast-fifo/fixed-size.js
+// node_modules/fast-fifo/fixed-size.js
 var require_fixed_size = __commonJS({
-  "../../work/main/node_modules/fast-fifo/fixed-size.js"(exports2, module2) {
+  "node_modules/fast-fifo/fixed-size.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = class FixedFIFO {
       constructor(hwm) {
@@ -77663,9 +77663,9 @@ var require_fixed_size = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/fast-fifo/index.js
+// node_modules/fast-fifo/index.js
 var require_fast_fifo = __commonJS({
-  "../../work/main/node_modules/fast-fifo/index.js"(exports2, module2) {
+  "node_modules/fast-fifo/index.js"(exports2, module2) {
     init_import_meta_url();
     var FixedFIFO = require_fixed_size();
     module2.exports = class FastFIFO {
@@ -77711,9 +77711,9 @@ var require_fast_fifo = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/b4a/index.js
+// node_modules/b4a/index.js
 var require_b4a = __commonJS({
-  "../../work/main/node_modules/b4a/index.js"(exports2, module2) {
+  "node_modules/b4a/index.js"(exports2, module2) {
     init_import_meta_url();
     function isBuffer(value) {
       return Buffer.isBuffer(value) || value instanceof Uint8Array;
@@ -77873,9 +77873,9 @@ var require_b4a = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/text-decoder/lib/pass-through-decoder.js
+// node_modules/text-decoder/lib/pass-through-decoder.js
 var require_pass_through_decoder = __commonJS({
-  "../../work/main/node_modules/text-decoder/lib/pass-through-decoder.js"(exports2, module2) {
+  "node_modules/text-decoder/lib/pass-through-decoder.js"(exports2, module2) {
     init_import_meta_url();
     var b4a = require_b4a();
     module2.exports = class PassThroughDecoder {
@@ -77895,9 +77895,9 @@ var require_pass_through_decoder = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/text-decoder/lib/utf8-decoder.js
+// node_modules/text-decoder/lib/utf8-decoder.js
 var require_utf8_decoder = __commonJS({
-  "../../work/main/node_modules/text-decoder/lib/utf8-decoder.js"(exports2, module2) {
+  "node_modules/text-decoder/lib/utf8-decoder.js"(exports2, module2) {
     init_import_meta_url();
     var b4a = require_b4a();
     module2.exports = class UTF8Decoder {
@@ -78043,9 +78043,9 @@ var require_utf8_decoder = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/text-decoder/index.js
+// node_modules/text-decoder/index.js
 var require_text_decoder = __commonJS({
-  "../../work/main/node_modules/text-decoder/index.js"(exports2, module2) {
+  "node_modules/text-decoder/index.js"(exports2, module2) {
     init_import_meta_url();
     var PassThroughDecoder = require_pass_through_decoder();
     var UTF8Decoder = require_utf8_decoder();
@@ -78106,9 +78106,9 @@ var require_text_decoder = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/streamx/lib/errors.js
+// node_modules/streamx/lib/errors.js
 var require_errors3 = __commonJS({
-  "../../work/main/node_modules/streamx/lib/errors.js"(exports2, module2) {
+  "node_modules/streamx/lib/errors.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = class StreamError extends Error {
       constructor(msg, code, fn = StreamError) {
@@ -78149,9 +78149,9 @@ var require_errors3 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/streamx/index.js
+// node_modules/streamx/index.js
 var require_streamx = __commonJS({
-  "../../work/main/node_modules/streamx/index.js"(exports2, module2) {
+  "node_modules/streamx/index.js"(exports2, module2) {
     init_import_meta_url();
     var { EventEmitter } = require_default();
     var FIFO = require_fast_fifo();
@@ -78867,8 +78867,8 @@ var require_streamx = __commonJS({
             return this;
           },
           next() {
-            return new Promise(function(resolve3, reject) {
-              promiseResolve = resolve3;
+            return new Promise(function(resolve4, reject) {
+              promiseResolve = resolve4;
               promiseReject = reject;
               const data = stream.read();
               if (data !== null) ondata(data);
@@ -78901,11 +78901,11 @@ var require_streamx = __commonJS({
         }
         function destroy(err) {
           stream.destroy(err);
-          return new Promise((resolve3, reject) => {
-            if (stream._duplexState & DESTROYED) return resolve3({ value: void 0, done: true });
+          return new Promise((resolve4, reject) => {
+            if (stream._duplexState & DESTROYED) return resolve4({ value: void 0, done: true });
             stream.once("close", function() {
               if (err) reject(err);
-              else resolve3({ value: void 0, done: true });
+              else resolve4({ value: void 0, done: true });
             });
           });
         }
@@ -78949,8 +78949,8 @@ var require_streamx = __commonJS({
         const writes = pending + (ws._duplexState & WRITE_WRITING ? 1 : 0);
         if (writes === 0) return Promise.resolve(true);
         if (state.drains === null) state.drains = [];
-        return new Promise((resolve3) => {
-          state.drains.push({ writes, resolve: resolve3 });
+        return new Promise((resolve4) => {
+          state.drains.push({ writes, resolve: resolve4 });
         });
       }
       write(data) {
@@ -79055,10 +79055,10 @@ var require_streamx = __commonJS({
       cb(null);
     }
     function pipelinePromise(...streams) {
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         return pipeline(...streams, (err) => {
           if (err) return reject(err);
-          resolve3();
+          resolve4();
         });
       });
     }
@@ -79181,9 +79181,9 @@ var require_streamx = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-stream/headers.js
+// node_modules/tar-stream/headers.js
 var require_headers2 = __commonJS({
-  "../../work/main/node_modules/tar-stream/headers.js"(exports2) {
+  "node_modules/tar-stream/headers.js"(exports2) {
     init_import_meta_url();
     var b4a = require_b4a();
     var ZEROS = "0000000000000000000";
@@ -79444,9 +79444,9 @@ var require_headers2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-stream/extract.js
+// node_modules/tar-stream/extract.js
 var require_extract2 = __commonJS({
-  "../../work/main/node_modules/tar-stream/extract.js"(exports2, module2) {
+  "node_modules/tar-stream/extract.js"(exports2, module2) {
     init_import_meta_url();
     var { Writable: Writable2, Readable: Readable5, getStreamError } = require_streamx();
     var FIFO = require_fast_fifo();
@@ -79730,16 +79730,16 @@ var require_extract2 = __commonJS({
           entryCallback = null;
           cb(err);
         }
-        function onnext(resolve3, reject) {
+        function onnext(resolve4, reject) {
           if (error62) {
             return reject(error62);
           }
           if (entryStream) {
-            resolve3({ value: entryStream, done: false });
+            resolve4({ value: entryStream, done: false });
             entryStream = null;
             return;
           }
-          promiseResolve = resolve3;
+          promiseResolve = resolve4;
           promiseReject = reject;
           consumeCallback(null);
           if (extract._finished && promiseResolve) {
@@ -79767,11 +79767,11 @@ var require_extract2 = __commonJS({
         function destroy(err) {
           extract.destroy(err);
           consumeCallback(err);
-          return new Promise((resolve3, reject) => {
-            if (extract.destroyed) return resolve3({ value: void 0, done: true });
+          return new Promise((resolve4, reject) => {
+            if (extract.destroyed) return resolve4({ value: void 0, done: true });
             extract.once("close", function() {
               if (err) reject(err);
-              else resolve3({ value: void 0, done: true });
+              else resolve4({ value: void 0, done: true });
             });
           });
         }
@@ -79789,9 +79789,9 @@ var require_extract2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-stream/constants.js
+// node_modules/tar-stream/constants.js
 var require_constants3 = __commonJS({
-  "../../work/main/node_modules/tar-stream/constants.js"(exports2, module2) {
+  "node_modules/tar-stream/constants.js"(exports2, module2) {
     init_import_meta_url();
     var constants2 = {
       // just for envs without fs
@@ -79810,9 +79810,9 @@ var require_constants3 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-stream/pack.js
+// node_modules/tar-stream/pack.js
 var require_pack2 = __commonJS({
-  "../../work/main/node_modules/tar-stream/pack.js"(exports2, module2) {
+  "node_modules/tar-stream/pack.js"(exports2, module2) {
     init_import_meta_url();
     var { Readable: Readable5, Writable: Writable2, getStreamError } = require_streamx();
     var b4a = require_b4a();
@@ -80045,9 +80045,9 @@ var require_pack2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-stream/index.js
+// node_modules/tar-stream/index.js
 var require_tar_stream2 = __commonJS({
-  "../../work/main/node_modules/tar-stream/index.js"(exports2) {
+  "node_modules/tar-stream/index.js"(exports2) {
     init_import_meta_url();
     exports2.extract = require_extract2();
     exports2.pack = require_pack2();
@@ -80106,8 +80106,8 @@ async function readImageExport(stream, opts) {
     }
     pumpEntry(body, name, header.size, mayBeLayer, mayBeJson, jsons, startLayer, next);
   });
-  await new Promise((resolve3, reject) => {
-    extract.on("finish", resolve3);
+  await new Promise((resolve4, reject) => {
+    extract.on("finish", resolve4);
     extract.on("error", (err) => {
       stream.destroy();
       for (const raw of layerStreams) if (!raw.writableEnded) raw.destroy();
@@ -80188,7 +80188,7 @@ function provisionalContext(name, diffIds) {
 function hashedOnTheWay(tar) {
   const hash2 = (0, import_node_crypto5.createHash)("sha256");
   let diffId;
-  const hashed = new Promise((resolve3) => diffId = resolve3);
+  const hashed = new Promise((resolve4) => diffId = resolve4);
   const hasher = new import_node_stream6.Transform({
     transform(chunk, _enc, cb) {
       hash2.update(chunk);
@@ -80321,20 +80321,26 @@ async function openDaemonImage(source, opts, docker = new import_dockerode.defau
 function dockerHost() {
   return process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : "unix:///var/run/docker.sock (DOCKER_HOST unset)";
 }
+function registryHint(source) {
+  const ref = source.reference ?? "";
+  const first = ref.split("/")[0];
+  const registry2 = ref.includes("/") && (/[.:]/.test(first) || first === "localhost");
+  return registry2 ? `; to read it from its registry instead, use docker://${ref}` : "";
+}
 function daemonError(err, source) {
   const e = err;
   if (e.statusCode === 404) {
     return new GateError(
       "IMAGE_NOT_FOUND",
       `image "${source.reference}" is not in the Docker engine at ${dockerHost()}`,
-      "build, pull or load it first (`docker images` lists what is there), or check the name"
+      `build, pull or load it first (\`docker images\` lists what is there), or check the name${registryHint(source)}`
     );
   }
   if (e.code !== void 0 && UNREACHABLE_CODES.has(e.code)) {
     return new GateError(
       "DAEMON_UNREACHABLE",
       `cannot reach the Docker engine at ${dockerHost()} to read ${source.raw}: ${messageOf(err)}`,
-      "start the Docker daemon, or set DOCKER_HOST to its socket (e.g. unix:///var/run/docker.sock)"
+      `start the Docker daemon, or set DOCKER_HOST to its socket (e.g. unix:///var/run/docker.sock)${registryHint(source)}`
     );
   }
   return new GateError(
@@ -80478,20 +80484,20 @@ async function send(req, policy) {
       if (typeof err === "object" && err !== null) Object.assign(err, { requestUrl: url2 });
       throw err;
     }
-    const location = res.headers.location;
-    if (req.method !== "GET" || !REDIRECTS.has(res.status) || location === void 0) return res;
+    const location2 = res.headers.location;
+    if (req.method !== "GET" || !REDIRECTS.has(res.status) || location2 === void 0) return res;
     discard(res);
     if (hop >= MAX_REDIRECTS) {
       throw new GateError("REGISTRY_ERROR", `${req.url.host} redirected ${req.url.pathname} more than ${MAX_REDIRECTS} times`);
     }
-    const next = new URL(location, url2);
+    const next = new URL(location2, url2);
     if (next.origin !== url2.origin) authorization = void 0;
     url2 = next;
   }
 }
 function exchange(req) {
   countRequest();
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve4, reject) => {
     const headers = { "user-agent": "cuda-gate", ...req.headers };
     if (req.authorization !== void 0) headers.authorization = req.authorization;
     if (req.body !== void 0) headers["content-length"] = String(Buffer.byteLength(req.body));
@@ -80511,7 +80517,7 @@ function exchange(req) {
     request.on("response", (res) => {
       response = res;
       res.on("close", () => watchdog.stop());
-      resolve3({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url, watchdog });
+      resolve4({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url, watchdog });
     });
     request.on("error", (err) => {
       if (response) {
@@ -80702,7 +80708,7 @@ function backoffMs(tuning, retry) {
   return tuning.baseDelayMs * 2 ** (retry - 1);
 }
 function sleep(ms) {
-  return new Promise((resolve3) => setTimeout(resolve3, ms));
+  return new Promise((resolve4) => setTimeout(resolve4, ms));
 }
 function retryAfterMs(res, now = Date.now()) {
   const value = res.headers["retry-after"];
@@ -80959,12 +80965,12 @@ function downloadBlob(client, blob, what) {
   let readerDone = false;
   let wake;
   let failure2;
-  const drained2 = () => new Promise((resolve3) => {
+  const drained2 = () => new Promise((resolve4) => {
     const done2 = () => {
       out.off("drain", done2);
       out.off("close", done2);
       wake = void 0;
-      resolve3();
+      resolve4();
     };
     wake = done2;
     out.on("drain", done2);
@@ -81578,7 +81584,7 @@ async function fromHelper(name, registry2, env) {
   return { kind: "basic", username: typeof doc.Username === "string" ? doc.Username : "", password: doc.Secret, from };
 }
 function runHelper(program, serverUrl, env) {
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve4, reject) => {
     const child = (0, import_node_child_process2.spawn)(program, ["get"], { env, stdio: ["pipe", "pipe", "pipe"] });
     const timer = setTimeout(() => child.kill(), HELPER_TIMEOUT_MS);
     let stdout = "";
@@ -81590,14 +81596,14 @@ function runHelper(program, serverUrl, env) {
     child.stdin.on("error", () => void 0);
     child.on("error", (err) => {
       clearTimeout(timer);
-      if (err.code === "ENOENT") resolve3(void 0);
+      if (err.code === "ENOENT") resolve4(void 0);
       else reject(new GateError("AUTH_FAILED", `cannot run the credential helper ${program}: ${err.message}`));
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) return resolve3(stdout);
+      if (code === 0) return resolve4(stdout);
       const said2 = `${stdout} ${stderr}`.trim();
-      if (/credentials not found/i.test(said2)) return resolve3(void 0);
+      if (/credentials not found/i.test(said2)) return resolve4(void 0);
       reject(
         new GateError(
           "AUTH_FAILED",
@@ -81826,9 +81832,9 @@ var init_registry_image = __esm({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/identity.js
+// node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/identity.js"(exports2) {
+  "node_modules/yaml/dist/nodes/identity.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
@@ -81840,9 +81846,9 @@ var require_identity = __commonJS({
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
+    var isMap3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
     var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
-    var isScalar2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
+    var isScalar3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
     var isSeq2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
       if (node2 && typeof node2 === "object")
@@ -81864,7 +81870,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar2(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node2) => (isScalar3(node2) || isCollection(node2)) && !!node2.anchor;
     exports2.ALIAS = ALIAS;
     exports2.DOC = DOC;
     exports2.MAP = MAP;
@@ -81876,17 +81882,17 @@ var require_identity = __commonJS({
     exports2.isAlias = isAlias2;
     exports2.isCollection = isCollection;
     exports2.isDocument = isDocument2;
-    exports2.isMap = isMap2;
+    exports2.isMap = isMap3;
     exports2.isNode = isNode2;
     exports2.isPair = isPair;
-    exports2.isScalar = isScalar2;
+    exports2.isScalar = isScalar3;
     exports2.isSeq = isSeq2;
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/visit.js
+// node_modules/yaml/dist/visit.js
 var require_visit = __commonJS({
-  "../../work/main/node_modules/yaml/dist/visit.js"(exports2) {
+  "node_modules/yaml/dist/visit.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82043,9 +82049,9 @@ var require_visit = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/doc/directives.js
+// node_modules/yaml/dist/doc/directives.js
 var require_directives = __commonJS({
-  "../../work/main/node_modules/yaml/dist/doc/directives.js"(exports2) {
+  "node_modules/yaml/dist/doc/directives.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82215,9 +82221,9 @@ var require_directives = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/doc/anchors.js
+// node_modules/yaml/dist/doc/anchors.js
 var require_anchors = __commonJS({
-  "../../work/main/node_modules/yaml/dist/doc/anchors.js"(exports2) {
+  "node_modules/yaml/dist/doc/anchors.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82286,9 +82292,9 @@ var require_anchors = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/doc/applyReviver.js
+// node_modules/yaml/dist/doc/applyReviver.js
 var require_applyReviver = __commonJS({
-  "../../work/main/node_modules/yaml/dist/doc/applyReviver.js"(exports2) {
+  "node_modules/yaml/dist/doc/applyReviver.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function applyReviver(reviver, obj, key2, val) {
@@ -82337,9 +82343,9 @@ var require_applyReviver = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/toJS.js
+// node_modules/yaml/dist/nodes/toJS.js
 var require_toJS = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/toJS.js"(exports2) {
+  "node_modules/yaml/dist/nodes/toJS.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82368,9 +82374,9 @@ var require_toJS = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/Node.js
+// node_modules/yaml/dist/nodes/Node.js
 var require_Node = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/Node.js"(exports2) {
+  "node_modules/yaml/dist/nodes/Node.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var applyReviver = require_applyReviver();
@@ -82410,9 +82416,9 @@ var require_Node = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/Alias.js
+// node_modules/yaml/dist/nodes/Alias.js
 var require_Alias = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/Alias.js"(exports2) {
+  "node_modules/yaml/dist/nodes/Alias.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var anchors = require_anchors();
@@ -82529,9 +82535,9 @@ var require_Alias = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/Scalar.js
+// node_modules/yaml/dist/nodes/Scalar.js
 var require_Scalar = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/Scalar.js"(exports2) {
+  "node_modules/yaml/dist/nodes/Scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82560,9 +82566,9 @@ var require_Scalar = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/doc/createNode.js
+// node_modules/yaml/dist/doc/createNode.js
 var require_createNode = __commonJS({
-  "../../work/main/node_modules/yaml/dist/doc/createNode.js"(exports2) {
+  "node_modules/yaml/dist/doc/createNode.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Alias = require_Alias();
@@ -82636,9 +82642,9 @@ var require_createNode = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/Collection.js
+// node_modules/yaml/dist/nodes/Collection.js
 var require_Collection = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/Collection.js"(exports2) {
+  "node_modules/yaml/dist/nodes/Collection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var createNode = require_createNode();
@@ -82780,9 +82786,9 @@ var require_Collection = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/stringify/stringifyComment.js
+// node_modules/yaml/dist/stringify/stringifyComment.js
 var require_stringifyComment = __commonJS({
-  "../../work/main/node_modules/yaml/dist/stringify/stringifyComment.js"(exports2) {
+  "node_modules/yaml/dist/stringify/stringifyComment.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
@@ -82798,9 +82804,9 @@ var require_stringifyComment = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/stringify/foldFlowLines.js
+// node_modules/yaml/dist/stringify/foldFlowLines.js
 var require_foldFlowLines = __commonJS({
-  "../../work/main/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports2) {
+  "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var FOLD_FLOW = "flow";
@@ -82935,9 +82941,9 @@ ${indent}${text3.slice(fold + 1, end2)}`;
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/stringify/stringifyString.js
+// node_modules/yaml/dist/stringify/stringifyString.js
 var require_stringifyString = __commonJS({
-  "../../work/main/node_modules/yaml/dist/stringify/stringifyString.js"(exports2) {
+  "node_modules/yaml/dist/stringify/stringifyString.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -83219,9 +83225,9 @@ ${indent}`);
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/stringify/stringify.js
+// node_modules/yaml/dist/stringify/stringify.js
 var require_stringify = __commonJS({
-  "../../work/main/node_modules/yaml/dist/stringify/stringify.js"(exports2) {
+  "node_modules/yaml/dist/stringify/stringify.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var anchors = require_anchors();
@@ -83344,9 +83350,9 @@ ${ctx.indent}${str}`;
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/stringify/stringifyPair.js
+// node_modules/yaml/dist/stringify/stringifyPair.js
 var require_stringifyPair = __commonJS({
-  "../../work/main/node_modules/yaml/dist/stringify/stringifyPair.js"(exports2) {
+  "node_modules/yaml/dist/stringify/stringifyPair.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -83478,9 +83484,9 @@ ${ctx.indent}`;
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/log.js
+// node_modules/yaml/dist/log.js
 var require_log = __commonJS({
-  "../../work/main/node_modules/yaml/dist/log.js"(exports2) {
+  "node_modules/yaml/dist/log.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var node_process = require("process");
@@ -83501,9 +83507,9 @@ var require_log = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/merge.js
+// node_modules/yaml/dist/schema/yaml-1.1/merge.js
 var require_merge = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -83562,9 +83568,9 @@ var require_merge = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/addPairToJSMap.js
+// node_modules/yaml/dist/nodes/addPairToJSMap.js
 var require_addPairToJSMap = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports2) {
+  "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var log = require_log();
@@ -83627,9 +83633,9 @@ var require_addPairToJSMap = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/Pair.js
+// node_modules/yaml/dist/nodes/Pair.js
 var require_Pair = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/Pair.js"(exports2) {
+  "node_modules/yaml/dist/nodes/Pair.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var createNode = require_createNode();
@@ -83668,9 +83674,9 @@ var require_Pair = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/stringify/stringifyCollection.js
+// node_modules/yaml/dist/stringify/stringifyCollection.js
 var require_stringifyCollection = __commonJS({
-  "../../work/main/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
+  "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -83820,9 +83826,9 @@ ${indent}${end}`;
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/YAMLMap.js
+// node_modules/yaml/dist/nodes/YAMLMap.js
 var require_YAMLMap = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/YAMLMap.js"(exports2) {
+  "node_modules/yaml/dist/nodes/YAMLMap.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyCollection = require_stringifyCollection();
@@ -83965,9 +83971,9 @@ var require_YAMLMap = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/common/map.js
+// node_modules/yaml/dist/schema/common/map.js
 var require_map = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/common/map.js"(exports2) {
+  "node_modules/yaml/dist/schema/common/map.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -83988,9 +83994,9 @@ var require_map = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/YAMLSeq.js
+// node_modules/yaml/dist/nodes/YAMLSeq.js
 var require_YAMLSeq = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports2) {
+  "node_modules/yaml/dist/nodes/YAMLSeq.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var createNode = require_createNode();
@@ -84105,9 +84111,9 @@ var require_YAMLSeq = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/common/seq.js
+// node_modules/yaml/dist/schema/common/seq.js
 var require_seq = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/common/seq.js"(exports2) {
+  "node_modules/yaml/dist/schema/common/seq.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -84128,9 +84134,9 @@ var require_seq = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/common/string.js
+// node_modules/yaml/dist/schema/common/string.js
 var require_string = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/common/string.js"(exports2) {
+  "node_modules/yaml/dist/schema/common/string.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyString = require_stringifyString();
@@ -84148,9 +84154,9 @@ var require_string = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/common/null.js
+// node_modules/yaml/dist/schema/common/null.js
 var require_null = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/common/null.js"(exports2) {
+  "node_modules/yaml/dist/schema/common/null.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84167,9 +84173,9 @@ var require_null = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/core/bool.js
+// node_modules/yaml/dist/schema/core/bool.js
 var require_bool = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/core/bool.js"(exports2) {
+  "node_modules/yaml/dist/schema/core/bool.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84192,9 +84198,9 @@ var require_bool = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/stringify/stringifyNumber.js
+// node_modules/yaml/dist/stringify/stringifyNumber.js
 var require_stringifyNumber = __commonJS({
-  "../../work/main/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports2) {
+  "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function stringifyNumber({ format, minFractionDigits, tag, value }) {
@@ -84220,9 +84226,9 @@ var require_stringifyNumber = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/core/float.js
+// node_modules/yaml/dist/schema/core/float.js
 var require_float2 = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/core/float.js"(exports2) {
+  "node_modules/yaml/dist/schema/core/float.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84267,9 +84273,9 @@ var require_float2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/core/int.js
+// node_modules/yaml/dist/schema/core/int.js
 var require_int = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/core/int.js"(exports2) {
+  "node_modules/yaml/dist/schema/core/int.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyNumber = require_stringifyNumber();
@@ -84313,9 +84319,9 @@ var require_int = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/core/schema.js
+// node_modules/yaml/dist/schema/core/schema.js
 var require_schema = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/core/schema.js"(exports2) {
+  "node_modules/yaml/dist/schema/core/schema.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var map2 = require_map();
@@ -84342,9 +84348,9 @@ var require_schema = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/json/schema.js
+// node_modules/yaml/dist/schema/json/schema.js
 var require_schema2 = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/json/schema.js"(exports2) {
+  "node_modules/yaml/dist/schema/json/schema.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84410,9 +84416,9 @@ var require_schema2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/binary.js
+// node_modules/yaml/dist/schema/yaml-1.1/binary.js
 var require_binary = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var node_buffer = require("buffer");
@@ -84477,9 +84483,9 @@ var require_binary = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js
+// node_modules/yaml/dist/schema/yaml-1.1/pairs.js
 var require_pairs = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -84556,9 +84562,9 @@ ${cn.comment}` : item2.comment;
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/omap.js
+// node_modules/yaml/dist/schema/yaml-1.1/omap.js
 var require_omap = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -84635,9 +84641,9 @@ var require_omap = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/bool.js
+// node_modules/yaml/dist/schema/yaml-1.1/bool.js
 var require_bool2 = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84668,9 +84674,9 @@ var require_bool2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/float.js
+// node_modules/yaml/dist/schema/yaml-1.1/float.js
 var require_float3 = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84718,9 +84724,9 @@ var require_float3 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/int.js
+// node_modules/yaml/dist/schema/yaml-1.1/int.js
 var require_int2 = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyNumber = require_stringifyNumber();
@@ -84798,9 +84804,9 @@ var require_int2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/set.js
+// node_modules/yaml/dist/schema/yaml-1.1/set.js
 var require_set = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -84888,9 +84894,9 @@ var require_set = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
+// node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
 var require_timestamp = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyNumber = require_stringifyNumber();
@@ -84977,9 +84983,9 @@ var require_timestamp = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/schema.js
+// node_modules/yaml/dist/schema/yaml-1.1/schema.js
 var require_schema3 = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var map2 = require_map();
@@ -85022,9 +85028,9 @@ var require_schema3 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/tags.js
+// node_modules/yaml/dist/schema/tags.js
 var require_tags = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/tags.js"(exports2) {
+  "node_modules/yaml/dist/schema/tags.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var map2 = require_map();
@@ -85117,9 +85123,9 @@ var require_tags = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/Schema.js
+// node_modules/yaml/dist/schema/Schema.js
 var require_Schema = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/Schema.js"(exports2) {
+  "node_modules/yaml/dist/schema/Schema.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -85150,9 +85156,9 @@ var require_Schema = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/stringify/stringifyDocument.js
+// node_modules/yaml/dist/stringify/stringifyDocument.js
 var require_stringifyDocument = __commonJS({
-  "../../work/main/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
+  "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -85231,9 +85237,9 @@ var require_stringifyDocument = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/doc/Document.js
+// node_modules/yaml/dist/doc/Document.js
 var require_Document = __commonJS({
-  "../../work/main/node_modules/yaml/dist/doc/Document.js"(exports2) {
+  "node_modules/yaml/dist/doc/Document.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Alias = require_Alias();
@@ -85541,9 +85547,9 @@ var require_Document = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/errors.js
+// node_modules/yaml/dist/errors.js
 var require_errors4 = __commonJS({
-  "../../work/main/node_modules/yaml/dist/errors.js"(exports2) {
+  "node_modules/yaml/dist/errors.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var YAMLError = class extends Error {
@@ -85607,9 +85613,9 @@ ${pointer}
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/resolve-props.js
+// node_modules/yaml/dist/compose/resolve-props.js
 var require_resolve_props = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/resolve-props.js"(exports2) {
+  "node_modules/yaml/dist/compose/resolve-props.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
@@ -85742,9 +85748,9 @@ var require_resolve_props = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/util-contains-newline.js
+// node_modules/yaml/dist/compose/util-contains-newline.js
 var require_util_contains_newline = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/util-contains-newline.js"(exports2) {
+  "node_modules/yaml/dist/compose/util-contains-newline.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function containsNewline(key2) {
@@ -85785,9 +85791,9 @@ var require_util_contains_newline = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/util-flow-indent-check.js
+// node_modules/yaml/dist/compose/util-flow-indent-check.js
 var require_util_flow_indent_check = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports2) {
+  "node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var utilContainsNewline = require_util_contains_newline();
@@ -85804,9 +85810,9 @@ var require_util_flow_indent_check = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/util-map-includes.js
+// node_modules/yaml/dist/compose/util-map-includes.js
 var require_util_map_includes = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/util-map-includes.js"(exports2) {
+  "node_modules/yaml/dist/compose/util-map-includes.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -85821,9 +85827,9 @@ var require_util_map_includes = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/resolve-block-map.js
+// node_modules/yaml/dist/compose/resolve-block-map.js
 var require_resolve_block_map = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/resolve-block-map.js"(exports2) {
+  "node_modules/yaml/dist/compose/resolve-block-map.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Pair = require_Pair();
@@ -85841,10 +85847,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key: key2, sep: sep2, value } = collItem;
+        const { start, key: key2, sep: sep3, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key2 ?? sep2?.[0],
+          next: key2 ?? sep3?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -85858,7 +85864,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key2 && key2.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep2) {
+          if (!keyProps.anchor && !keyProps.tag && !sep3) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map2.comment)
@@ -85882,7 +85888,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep2 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep3 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -85898,7 +85904,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep2, null, valueProps, onError);
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep3, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -85930,9 +85936,9 @@ var require_resolve_block_map = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/resolve-block-seq.js
+// node_modules/yaml/dist/compose/resolve-block-seq.js
 var require_resolve_block_seq = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports2) {
+  "node_modules/yaml/dist/compose/resolve-block-seq.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var YAMLSeq = require_YAMLSeq();
@@ -85982,16 +85988,16 @@ var require_resolve_block_seq = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/resolve-end.js
+// node_modules/yaml/dist/compose/resolve-end.js
 var require_resolve_end = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/resolve-end.js"(exports2) {
+  "node_modules/yaml/dist/compose/resolve-end.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function resolveEnd(end, offset, reqSpace, onError) {
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep2 = "";
+        let sep3 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -86005,13 +86011,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep2 + cb;
-              sep2 = "";
+                comment += sep3 + cb;
+              sep3 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep2 += source;
+                sep3 += source;
               hasSpace = true;
               break;
             default:
@@ -86026,9 +86032,9 @@ var require_resolve_end = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/resolve-flow-collection.js
+// node_modules/yaml/dist/compose/resolve-flow-collection.js
 var require_resolve_flow_collection = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports2) {
+  "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -86042,9 +86048,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap2 = fc.start.source === "{";
-      const fcName = isMap2 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap2 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap3 = fc.start.source === "{";
+      const fcName = isMap3 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -86055,18 +86061,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key: key2, sep: sep2, value } = collItem;
+        const { start, key: key2, sep: sep3, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key2 ?? sep2?.[0],
+          next: key2 ?? sep3?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep2 && !value) {
+          if (!props.anchor && !props.tag && !sep3 && !value) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -86080,7 +86086,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key2))
+          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key2))
             onError(
               key2,
               // checked by containsNewline()
@@ -86120,8 +86126,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep2 && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
+        if (!isMap3 && !sep3 && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep3, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -86133,7 +86139,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key2))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep2 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep3 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -86143,9 +86149,9 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap2 && !props.found && ctx.options.strict) {
-              if (sep2)
-                for (const st of sep2) {
+            if (!isMap3 && !props.found && ctx.options.strict) {
+              if (sep3)
+                for (const st of sep3) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -86162,7 +86168,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep3, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -86175,7 +86181,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap2) {
+          if (isMap3) {
             const map2 = coll;
             if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -86191,7 +86197,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap2 ? "}" : "]";
+      const expectedEnd = isMap3 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -86221,9 +86227,9 @@ var require_resolve_flow_collection = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/compose-collection.js
+// node_modules/yaml/dist/compose/compose-collection.js
 var require_compose_collection = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/compose-collection.js"(exports2) {
+  "node_modules/yaml/dist/compose/compose-collection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -86287,9 +86293,9 @@ var require_compose_collection = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/resolve-block-scalar.js
+// node_modules/yaml/dist/compose/resolve-block-scalar.js
 var require_resolve_block_scalar = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports2) {
+  "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -86344,7 +86350,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value = "";
-      let sep2 = "";
+      let sep3 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
@@ -86361,24 +86367,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep2 + indent.slice(trimIndent) + content;
-          sep2 = "\n";
+          value += sep3 + indent.slice(trimIndent) + content;
+          sep3 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep2 === " ")
-            sep2 = "\n";
-          else if (!prevMoreIndented && sep2 === "\n")
-            sep2 = "\n\n";
-          value += sep2 + indent.slice(trimIndent) + content;
-          sep2 = "\n";
+          if (sep3 === " ")
+            sep3 = "\n";
+          else if (!prevMoreIndented && sep3 === "\n")
+            sep3 = "\n\n";
+          value += sep3 + indent.slice(trimIndent) + content;
+          sep3 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep2 === "\n")
+          if (sep3 === "\n")
             value += "\n";
           else
-            sep2 = "\n";
+            sep3 = "\n";
         } else {
-          value += sep2 + content;
-          sep2 = " ";
+          value += sep3 + content;
+          sep3 = " ";
           prevMoreIndented = false;
         }
       }
@@ -86471,9 +86477,9 @@ var require_resolve_block_scalar = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/resolve-flow-scalar.js
+// node_modules/yaml/dist/compose/resolve-flow-scalar.js
 var require_resolve_flow_scalar = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports2) {
+  "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -86562,25 +86568,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep2 = " ";
+      let sep3 = " ";
       let pos = line2.lastIndex;
       while (match = line2.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep2 === "\n")
-            res += sep2;
+          if (sep3 === "\n")
+            res += sep3;
           else
-            sep2 = "\n";
+            sep3 = "\n";
         } else {
-          res += sep2 + lm;
-          sep2 = " ";
+          res += sep3 + lm;
+          sep3 = " ";
         }
         pos = line2.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep2 + (match?.[1] ?? "");
+      return res + sep3 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -86693,9 +86699,9 @@ var require_resolve_flow_scalar = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/compose-scalar.js
+// node_modules/yaml/dist/compose/compose-scalar.js
 var require_compose_scalar = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/compose-scalar.js"(exports2) {
+  "node_modules/yaml/dist/compose/compose-scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -86775,9 +86781,9 @@ var require_compose_scalar = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/util-empty-scalar-position.js
+// node_modules/yaml/dist/compose/util-empty-scalar-position.js
 var require_util_empty_scalar_position = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports2) {
+  "node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function emptyScalarPosition(offset, before, pos) {
@@ -86806,9 +86812,9 @@ var require_util_empty_scalar_position = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/compose-node.js
+// node_modules/yaml/dist/compose/compose-node.js
 var require_compose_node = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/compose-node.js"(exports2) {
+  "node_modules/yaml/dist/compose/compose-node.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Alias = require_Alias();
@@ -86913,9 +86919,9 @@ var require_compose_node = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/compose-doc.js
+// node_modules/yaml/dist/compose/compose-doc.js
 var require_compose_doc = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/compose-doc.js"(exports2) {
+  "node_modules/yaml/dist/compose/compose-doc.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Document = require_Document();
@@ -86957,9 +86963,9 @@ var require_compose_doc = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/composer.js
+// node_modules/yaml/dist/compose/composer.js
 var require_composer = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/composer.js"(exports2) {
+  "node_modules/yaml/dist/compose/composer.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var node_process = require("process");
@@ -87166,9 +87172,9 @@ ${end.comment}` : end.comment;
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/parse/cst-scalar.js
+// node_modules/yaml/dist/parse/cst-scalar.js
 var require_cst_scalar = __commonJS({
-  "../../work/main/node_modules/yaml/dist/parse/cst-scalar.js"(exports2) {
+  "node_modules/yaml/dist/parse/cst-scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var resolveBlockScalar = require_resolve_block_scalar();
@@ -87352,9 +87358,9 @@ var require_cst_scalar = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/parse/cst-stringify.js
+// node_modules/yaml/dist/parse/cst-stringify.js
 var require_cst_stringify = __commonJS({
-  "../../work/main/node_modules/yaml/dist/parse/cst-stringify.js"(exports2) {
+  "node_modules/yaml/dist/parse/cst-stringify.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
@@ -87397,14 +87403,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key: key2, sep: sep2, value }) {
+    function stringifyItem({ start, key: key2, sep: sep3, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key2)
         res += stringifyToken(key2);
-      if (sep2)
-        for (const st of sep2)
+      if (sep3)
+        for (const st of sep3)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -87414,9 +87420,9 @@ var require_cst_stringify = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/parse/cst-visit.js
+// node_modules/yaml/dist/parse/cst-visit.js
 var require_cst_visit = __commonJS({
-  "../../work/main/node_modules/yaml/dist/parse/cst-visit.js"(exports2) {
+  "node_modules/yaml/dist/parse/cst-visit.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
@@ -87477,9 +87483,9 @@ var require_cst_visit = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/parse/cst.js
+// node_modules/yaml/dist/parse/cst.js
 var require_cst = __commonJS({
-  "../../work/main/node_modules/yaml/dist/parse/cst.js"(exports2) {
+  "node_modules/yaml/dist/parse/cst.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var cstScalar = require_cst_scalar();
@@ -87490,7 +87496,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar2 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar3 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -87574,15 +87580,15 @@ var require_cst = __commonJS({
     exports2.FLOW_END = FLOW_END;
     exports2.SCALAR = SCALAR;
     exports2.isCollection = isCollection;
-    exports2.isScalar = isScalar2;
+    exports2.isScalar = isScalar3;
     exports2.prettyToken = prettyToken;
     exports2.tokenType = tokenType;
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/parse/lexer.js
+// node_modules/yaml/dist/parse/lexer.js
 var require_lexer = __commonJS({
-  "../../work/main/node_modules/yaml/dist/parse/lexer.js"(exports2) {
+  "node_modules/yaml/dist/parse/lexer.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var cst = require_cst();
@@ -88170,12 +88176,12 @@ var require_lexer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/parse/line-counter.js
+// node_modules/yaml/dist/parse/line-counter.js
 var require_line_counter = __commonJS({
-  "../../work/main/node_modules/yaml/dist/parse/line-counter.js"(exports2) {
+  "node_modules/yaml/dist/parse/line-counter.js"(exports2) {
     "use strict";
     init_import_meta_url();
-    var LineCounter3 = class {
+    var LineCounter4 = class {
       constructor() {
         this.lineStarts = [];
         this.addNewLine = (offset) => this.lineStarts.push(offset);
@@ -88198,13 +88204,13 @@ var require_line_counter = __commonJS({
         };
       }
     };
-    exports2.LineCounter = LineCounter3;
+    exports2.LineCounter = LineCounter4;
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/parse/parser.js
+// node_modules/yaml/dist/parse/parser.js
 var require_parser = __commonJS({
-  "../../work/main/node_modules/yaml/dist/parse/parser.js"(exports2) {
+  "node_modules/yaml/dist/parse/parser.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var node_process = require("process");
@@ -88576,18 +88582,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep2;
+          let sep3;
           if (scalar.end) {
-            sep2 = scalar.end;
-            sep2.push(this.sourceToken);
+            sep3 = scalar.end;
+            sep3.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep2 = [this.sourceToken];
+            sep3 = [this.sourceToken];
           const map2 = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep: sep2 }]
+            items: [{ start, key: scalar, sep: sep3 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map2;
@@ -88740,15 +88746,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key2 = it.key;
-                  const sep2 = it.sep;
-                  sep2.push(this.sourceToken);
+                  const sep3 = it.sep;
+                  sep3.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key: key2, sep: sep2 }]
+                    items: [{ start: start2, key: key2, sep: sep3 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -88942,13 +88948,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep2 = fc.end.splice(1, fc.end.length);
-            sep2.push(this.sourceToken);
+            const sep3 = fc.end.splice(1, fc.end.length);
+            sep3.push(this.sourceToken);
             const map2 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep: sep2 }]
+              items: [{ start, key: fc, sep: sep3 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map2;
@@ -89077,9 +89083,9 @@ var require_parser = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/public-api.js
+// node_modules/yaml/dist/public-api.js
 var require_public_api = __commonJS({
-  "../../work/main/node_modules/yaml/dist/public-api.js"(exports2) {
+  "node_modules/yaml/dist/public-api.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var composer = require_composer();
@@ -89108,7 +89114,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument3(source, options = {}) {
+    function parseDocument4(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -89134,7 +89140,7 @@ var require_public_api = __commonJS({
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument3(src, options);
+      const doc = parseDocument4(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
@@ -89170,14 +89176,14 @@ var require_public_api = __commonJS({
     }
     exports2.parse = parse3;
     exports2.parseAllDocuments = parseAllDocuments;
-    exports2.parseDocument = parseDocument3;
+    exports2.parseDocument = parseDocument4;
     exports2.stringify = stringify;
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/index.js
+// node_modules/yaml/dist/index.js
 var require_dist = __commonJS({
-  "../../work/main/node_modules/yaml/dist/index.js"(exports2) {
+  "node_modules/yaml/dist/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var composer = require_composer();
@@ -89235,7 +89241,7 @@ __export(main_exports, {
 });
 module.exports = __toCommonJS(main_exports);
 init_import_meta_url();
-var import_node_fs13 = require("node:fs");
+var import_node_fs14 = require("node:fs");
 
 // src/cache/layer-cache.ts
 init_import_meta_url();
@@ -92416,14 +92422,13 @@ function indexOrEnd(chunk, what, from) {
 init_import_meta_url();
 var LIMIT_PREFIX = "LIMIT_";
 var LIMIT_DECOMPRESSED_BYTES = "LIMIT_DECOMPRESSED_BYTES";
+var LIMIT_LAYER_TIME = "LIMIT_LAYER_TIME";
 var LIMIT_ENTRIES = "LIMIT_ENTRIES";
 var LIMIT_PATH_LENGTH = "LIMIT_PATH_LENGTH";
 var LIMIT_FATBIN_WORK = "LIMIT_FATBIN_WORK";
 var MAX_FATBIN_WORK = 1 << 18;
-function decompressedCap(limits, declaredSize) {
-  if (declaredSize === void 0 || !(declaredSize > 0)) return limits.maxDecompressedBytes;
-  const byRatio = Math.max(declaredSize * limits.maxDecompressionRatio, limits.decompressedFloorBytes);
-  return Math.min(byRatio, limits.maxDecompressedBytes);
+function decompressedCap(limits) {
+  return limits.maxDecompressedBytes;
 }
 var LAYER_TRUNCATED = "LAYER_TRUNCATED";
 function isScanIncomplete(finding) {
@@ -93316,9 +93321,8 @@ var DEFAULT_LAYER_LIMITS = {
   maxLayerContentBytes: 64 * 1024 * 1024,
   maxEntries: 2e6,
   maxPathBytes: 4096,
-  maxDecompressionRatio: 200,
-  decompressedFloorBytes: 256 * 1024 * 1024,
-  maxDecompressedBytes: 64 * 1024 * 1024 * 1024
+  maxDecompressedBytes: 64 * 1024 * 1024 * 1024,
+  maxLayerMs: 15 * 60 * 1e3
 };
 async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS) {
   const collector = new LayerCollector(interest, limits);
@@ -93388,24 +93392,27 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
       done();
     });
   });
-  await new Promise((resolve3, reject) => {
-    finishRead = resolve3;
-    const byteCap = decompressedCap(limits, layer.size);
+  await new Promise((resolve4, reject) => {
+    finishRead = resolve4;
+    const byteCap = decompressedCap(limits);
+    const deadline = Date.now() + limits.maxLayerMs;
     const fail = (err) => {
-      if (stopped) return resolve3();
+      if (stopped) return resolve4();
       if (callerError !== void 0) return reject(callerError);
       reject(isGateError(err) ? err : corruptLayer(layer, err));
     };
-    extract.on("finish", resolve3);
+    extract.on("finish", resolve4);
     extract.on("error", fail);
     framed.on("data", (chunk) => {
       tarBytes += chunk.length;
       tail = chunk.length >= END_MARKER_BYTES ? chunk.subarray(chunk.length - END_MARKER_BYTES) : Buffer.concat([tail, chunk]).subarray(-END_MARKER_BYTES);
       if (tarBytes > byteCap) {
         const declared2 = layer.size !== void 0 ? ` from a ${formatBytes(layer.size)} blob` : "";
+        stop(LIMIT_DECOMPRESSED_BYTES, `layer decompresses to more than ${formatBytes(byteCap)}${declared2} (the limit per layer); the rest of it was not read`);
+      } else if (Date.now() > deadline) {
         stop(
-          LIMIT_DECOMPRESSED_BYTES,
-          `layer decompresses to more than ${formatBytes(byteCap)}${declared2} (limit: ${limits.maxDecompressionRatio}x the blob, at least ${formatBytes(limits.decompressedFloorBytes)}, at most ${formatBytes(limits.maxDecompressedBytes)}); the rest of it was not read`
+          LIMIT_LAYER_TIME,
+          `reading the layer took longer than ${Math.round(limits.maxLayerMs / 1e3)} s (the limit per layer) after ${formatBytes(tarBytes)} decompressed; the rest of it was not read`
         );
       }
     });
@@ -93443,7 +93450,7 @@ function ignore() {
 }
 function drained(tar) {
   if (tar.readableEnded || tar.destroyed) return Promise.resolve();
-  return new Promise((resolve3) => (0, import_node_stream3.finished)(tar, () => resolve3()));
+  return new Promise((resolve4) => (0, import_node_stream3.finished)(tar, () => resolve4()));
 }
 function corruptLayer(layer, err) {
   return new GateError(
@@ -93699,6 +93706,85 @@ function failOnStrictness(failOn) {
 function noCudaStrictness(noCuda2) {
   return NO_CUDA_VALUES.indexOf(noCuda2);
 }
+function policyChanges(diff) {
+  const all2 = [...diff.removed, ...diff.added, ...diff.loosened, ...diff.tightened, ...diff.changed];
+  const order = { looser: 0, stricter: 1, neutral: 2 };
+  return all2.sort((a, b) => order[a.effect] - order[b.effect]);
+}
+
+// src/verdict/waivers.ts
+init_import_meta_url();
+function todayUtc(now = /* @__PURE__ */ new Date()) {
+  return now.toISOString().slice(0, 10);
+}
+function waiverInForce(w, today) {
+  return today <= w.expires;
+}
+function globMatches(glob, text3) {
+  const pattern3 = glob.replace(/[.+^${}()|[\]\\*?]/g, (c) => c === "*" ? ".*" : c === "?" ? "." : `\\${c}`);
+  return new RegExp(`^${pattern3}$`, "s").test(text3);
+}
+function waiverMatches(w, image, target, reason) {
+  const imageOk = globMatches(w.image, image.source) || image.ref !== void 0 && image.ref !== "" && globMatches(w.image, image.ref);
+  return imageOk && (w.target === "*" || w.target === target) && (w.code === "*" || w.code === reason.code);
+}
+function waiverLabel(w) {
+  return `the waiver for image "${w.image}", target "${w.target}", code "${w.code}"${w.origin ? ` (${w.origin})` : ""}`;
+}
+function applyWaivers(results, images, waivers, today) {
+  const refOf = new Map(images.map((i) => [i.source, i.ref]));
+  const matched = waivers.map(() => 0);
+  const touched = waivers.map(() => false);
+  let waivedCount = 0;
+  const out = results.map((r) => {
+    if (r.verdict === "pass") return r;
+    const image = { source: r.image, ref: refOf.get(r.image) };
+    const problems = r.reasons.filter((x) => x.verdict !== "pass");
+    if (!problems.length) return r;
+    const matching = (x, inForce) => [...waivers.keys()].filter((i) => waiverInForce(waivers[i], today) === inForce && waiverMatches(waivers[i], image, r.target, x));
+    const live = problems.map((x) => matching(x, true));
+    const lapsed = problems.map((x) => matching(x, false));
+    for (const i of [...live.flat(), ...lapsed.flat()]) touched[i] = true;
+    if (live.every((l) => l.length > 0)) {
+      const used = [...new Set(live.map((l) => l[0]))];
+      for (const i of used) matched[i]++;
+      waivedCount++;
+      return { ...r, waived: summarise(used.map((i) => waivers[i]), problems, "earliest") };
+    }
+    const expired = [...new Set(lapsed.flat())];
+    if (!expired.length) return r;
+    for (const i of expired) matched[i]++;
+    const codes = problems.filter((_, n) => lapsed[n].length > 0);
+    return { ...r, waiverExpired: summarise(expired.map((i) => waivers[i]), codes, "latest") };
+  });
+  const standings = waivers.map((w, i) => ({ ...w, matched: matched[i], expired: !waiverInForce(w, today), stale: !touched[i] }));
+  return { results: out, waivers: standings, waived: waivedCount, warnings: waiverWarnings(standings) };
+}
+function waiverWarnings(standings) {
+  const warnings = [];
+  for (const w of standings) {
+    if (w.stale) {
+      warnings.push(
+        `${waiverLabel(w)} matches no failing or caveated result${w.expired ? ` and expired on ${w.expires}` : ""}: remove it, or correct its image, target or code`
+      );
+    } else if (w.expired && !w.matched) {
+      warnings.push(`${waiverLabel(w)} expired on ${w.expires}, and other waivers cover what it matches: remove it`);
+    } else if (w.expired) {
+      warnings.push(
+        `${waiverLabel(w)} expired on ${w.expires}: ${w.matched} result${w.matched === 1 ? "" : "s"} it waived count${w.matched === 1 ? "s" : ""} again (${w.reason}); fix the image, or renew the waiver with a later expires:`
+      );
+    }
+  }
+  return warnings;
+}
+function summarise(used, reasons, date5) {
+  const dates = used.map((w) => w.expires).sort();
+  return {
+    reason: [...new Set(used.map((w) => w.reason))].join("; "),
+    expires: date5 === "earliest" ? dates[0] : dates[dates.length - 1],
+    codes: [...new Set(reasons.map((x) => x.code))]
+  };
+}
 
 // src/report/transitions.ts
 init_import_meta_url();
@@ -93881,7 +93967,9 @@ function reportView(report) {
         image: img.source,
         target: t.name,
         verdict: r.verdict,
-        ...reason && { reason, step: stepOf(reason.code), line: shortLine(reason), fix: firstFix(reason) }
+        ...reason && { reason, step: stepOf(reason.code), line: shortLine(reason), fix: firstFix(reason) },
+        ...r.waived && { waived: r.waived },
+        ...r.waiverExpired && { waiverExpired: r.waiverExpired }
       });
     }
     const cuda = img.cuda?.release ?? img.cuda?.runtime ?? (img.requirement.majors.map((m) => `${m}.x`).join(" + ") || void 0);
@@ -93892,8 +93980,9 @@ function reportView(report) {
   for (const i of images) seen.set(i.name, (seen.get(i.name) ?? 0) + 1);
   for (const i of images) if (seen.get(i.name) > 1) i.name = i.source;
   cells.sort((a, b) => worstFirst(a.verdict, b.verdict));
-  const failing = cells.filter((c) => c.verdict === "fail");
-  const caveats = cells.filter((c) => c.verdict === "caveat");
+  const failing = cells.filter((c) => c.verdict === "fail" && !c.waived);
+  const caveats = cells.filter((c) => c.verdict === "caveat" && !c.waived);
+  const waived = cells.filter((c) => c.waived);
   const blamedCells = failing.length ? failing : caveats;
   const unique2 = (xs) => [...new Set(xs)];
   return {
@@ -93902,6 +93991,7 @@ function reportView(report) {
     images,
     failing,
     caveats,
+    waived,
     blamed: { images: unique2(blamedCells.map((c) => c.image)), targets: unique2(blamedCells.map((c) => c.target)) }
   };
 }
@@ -93911,9 +94001,14 @@ function headlineText(view, report, name) {
   const list2 = (xs, of, what, shown2) => xs.length <= 2 ? xs.map(shown2).join(" and ") : `${xs.length} of ${of} ${what}`;
   const imgs = list2(images, view.images.length, "images", (s) => name(shortOf.get(s) ?? s));
   const tgts = list2(targets, report.targets.length, "targets", name);
+  const unique2 = (xs) => [...new Set(xs)];
   if (view.failing.length) return `${imgs} will not run on ${tgts}`;
   const subject = view.images.length === 1 ? name(view.images[0].name) : "every image";
   if (view.caveats.length) return `${subject} runs on every target, with caveats on ${tgts}`;
+  if (view.waived.length) {
+    const waivedTargets = unique2(view.waived.map((c) => c.target));
+    return `${subject} passes the gate: ${view.waived.length} waived result${view.waived.length > 1 ? "s" : ""} on ${list2(waivedTargets, report.targets.length, "targets", name)}`;
+  }
   return view.images.length === 0 ? "no image was checked" : `${subject} runs on every target`;
 }
 function shortName(source) {
@@ -94042,9 +94137,12 @@ function reportTarget(t, matrix) {
     ...t.runtime && { runtime: t.runtime }
   };
 }
-function buildReport(images, results, targets, policy, matrix) {
+function buildReport(images, judged, targets, policy, matrix, opts = {}) {
+  const waivers = policy.waivers?.length ? applyWaivers(judged, images, policy.waivers, opts.today ?? todayUtc()) : void 0;
+  const results = waivers?.results ?? judged;
   const count2 = (v) => results.filter((r) => r.verdict === v).length;
   const verdict = worst(results.map((r) => r.verdict));
+  const gating = results.filter((r) => !r.waived);
   return {
     schemaVersion: 1,
     tool: { name: "cuda-gate", version: TOOL_VERSION },
@@ -94053,12 +94151,25 @@ function buildReport(images, results, targets, policy, matrix) {
       date: matrix.meta.date,
       ...matrix.overrides?.length ? { overrides: matrix.overrides.map((o) => ({ ...o })) } : {}
     },
-    policy: { failOn: policy.failOn, noCuda: policy.noCuda, ...policy.failOnNew && { failOnNew: true } },
+    policy: {
+      failOn: policy.failOn,
+      noCuda: policy.noCuda,
+      ...policy.failOnNew && { failOnNew: true },
+      ...waivers && { waivers: waivers.waivers }
+    },
     targets: targets.map((t) => reportTarget(t, matrix)),
     images,
     results,
     // no baseline yet: every image is new, and under fail-on-new a new image's failing results are what count
-    summary: { pass: count2("pass"), caveat: count2("caveat"), fail: count2("fail"), verdict, gatePassed: gatePassesWith(policy, results, results) }
+    summary: {
+      pass: count2("pass"),
+      caveat: count2("caveat"),
+      fail: count2("fail"),
+      verdict,
+      gatePassed: gatePassesWith(policy, gating, gating),
+      ...waivers && { waived: waivers.waived }
+    },
+    ...waivers?.warnings.length && { notes: waivers.warnings }
   };
 }
 function withBaselines(report, cmp2) {
@@ -94076,7 +94187,8 @@ function withBaselines(report, cmp2) {
     ...notes.length && { notes }
   };
   const worse2 = worsened(next);
-  next.summary = { ...report.summary, worsened: worse2.length, gatePassed: gatePassesWith(report.policy, report.results, worse2) };
+  const gating = (rs) => rs.filter((r) => !r.waived);
+  next.summary = { ...report.summary, worsened: worse2.length, gatePassed: gatePassesWith(report.policy, gating(report.results), gating(worse2)) };
   return next;
 }
 
@@ -94533,7 +94645,7 @@ function analyseLoader(input2) {
     return e && (e.type === "file" || e.type === "hardlink") ? e : void 0;
   };
   const realOf = (path) => view.realpath?.(path) ?? fileAt(path)?.path ?? path;
-  const resolve3 = (name, obj, loadPath, exe, loaded) => {
+  const resolve4 = (name, obj, loadPath, exe, loaded) => {
     if (name.includes("/")) {
       const p = clean(name);
       const f = fileAt(p);
@@ -94625,7 +94737,7 @@ function analyseLoader(input2) {
       const { obj, loadPath, chain } = queue.shift();
       noteNeeds(obj);
       for (const name of obj.dynamic.needed) {
-        const found = resolve3(name, obj, loadPath, exe, loaded);
+        const found = resolve4(name, obj, loadPath, exe, loaded);
         const kind = cudaKindOfSoname(name);
         if (!found) {
           if (kind) {
@@ -95093,7 +95205,7 @@ function checkScanComplete(findings, limits) {
   const where3 = first.layer !== void 0 ? `layer ${first.layer}` : "a layer";
   const more2 = hits.length > 1 ? ` (and ${hits.length - 1} more limit hit${hits.length > 2 ? "s" : ""})` : "";
   const l = limits;
-  const quoted2 = l ? ` (limits: ${l.maxDecompressionRatio}x the compressed blob but at least ${formatBytes(l.decompressedFloorBytes)} and at most ${formatBytes(l.maxDecompressedBytes)} decompressed, ${l.maxEntries} entries per layer, ${l.maxPathBytes}-byte paths, ${MAX_FATBIN_WORK} fatbin signatures and entry headers per binary)` : "";
+  const quoted2 = l ? ` (limits per layer: ${formatBytes(l.maxDecompressedBytes)} decompressed, ${Math.round(l.maxLayerMs / 6e4)} min, ${l.maxEntries} entries per layer, ${l.maxPathBytes}-byte paths, ${MAX_FATBIN_WORK} fatbin signatures and entry headers per binary)` : "";
   return [
     {
       code: "SCAN_INCOMPLETE",
@@ -96228,8 +96340,71 @@ function required2(source, value) {
 
 // src/sources/ref.ts
 init_import_meta_url();
-var import_node_fs5 = require("node:fs");
+var import_node_fs6 = require("node:fs");
 init_errors3();
+
+// src/sources/sniff.ts
+init_import_meta_url();
+var import_node_fs5 = require("node:fs");
+var import_node_path7 = require("node:path");
+init_headers();
+var MAX_ENTRIES = 2e5;
+var GZIP = [31, 139];
+function sniffPath(path) {
+  let st;
+  try {
+    st = (0, import_node_fs5.statSync)(path);
+  } catch {
+    return void 0;
+  }
+  if (st.isDirectory())
+    return (0, import_node_fs5.existsSync)((0, import_node_path7.join)(path, "oci-layout")) ? { form: "oci" } : { not: "a directory without an oci-layout file (not an OCI image layout)" };
+  if (!st.isFile()) return { not: "neither a file nor a directory" };
+  let fd;
+  try {
+    fd = (0, import_node_fs5.openSync)(path, "r");
+  } catch (e) {
+    return { not: `a file that cannot be opened (${e.code ?? "error"})` };
+  }
+  try {
+    return topLevel(fd, st.size);
+  } finally {
+    (0, import_node_fs5.closeSync)(fd);
+  }
+}
+function topLevel(fd, size) {
+  const block = Buffer.alloc(TAR_BLOCK);
+  if ((0, import_node_fs5.readSync)(fd, block, 0, TAR_BLOCK, 0) < 2) return { not: "an empty file" };
+  if (block[0] === GZIP[0] && block[1] === GZIP[1]) return { form: "docker-archive" };
+  const seq = new TarHeaderSequence();
+  const names = /* @__PURE__ */ new Set();
+  let at2 = 0;
+  try {
+    for (let n = 0; n < MAX_ENTRIES && at2 + TAR_BLOCK <= size; n++) {
+      if ((0, import_node_fs5.readSync)(fd, block, 0, TAR_BLOCK, at2) < TAR_BLOCK) break;
+      at2 += TAR_BLOCK;
+      const step = seq.step(block);
+      if (step.kind === "end") break;
+      if (step.kind === "meta") {
+        const body = Buffer.alloc(step.size);
+        (0, import_node_fs5.readSync)(fd, body, 0, step.size, at2);
+        seq.meta(body);
+        at2 += step.size + padding(step.size);
+      } else if (step.kind === "entry") {
+        names.add(step.header.name.replace(/^(\.\/)+/, ""));
+        at2 += step.skip;
+      }
+      if (names.has("manifest.json")) return { form: "docker-archive" };
+    }
+  } catch (e) {
+    if (!(e instanceof TarFormatError)) throw e;
+    return { not: `not a tar archive (${e.message})` };
+  }
+  if (names.has("oci-layout") || names.has("index.json")) return { form: "oci-archive" };
+  return { not: names.size ? "a tar without manifest.json or oci-layout (not an image archive)" : "not a tar archive" };
+}
+
+// src/sources/ref.ts
 var PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
 var DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
 var DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?|\\[[0-9a-fA-F:]+\\](?::[0-9]+)?)`;
@@ -96251,7 +96426,7 @@ var FORMS = "use docker-daemon:NAME[:TAG] (or a bare NAME[:TAG]), docker-archive
 function isDockerReference(s) {
   return s.length <= 255 + 128 + 80 && DOCKER_REFERENCE.test(s);
 }
-function parseSourceRef(raw, exists = import_node_fs5.existsSync) {
+function parseSourceRef(raw, exists = import_node_fs6.existsSync) {
   const text3 = raw.trim();
   if (text3 === "") throw badRef(raw, "the image source is empty");
   for (const [prefix, kind] of Object.entries(PREFIXED)) {
@@ -96265,6 +96440,11 @@ function parseSourceRef(raw, exists = import_node_fs5.existsSync) {
       default:
         return { raw, kind, ...splitPathAndReference(raw, kind, rest, exists) };
     }
+  }
+  if (exists(text3)) {
+    const sniffed = sniffPath(text3);
+    if (sniffed && "form" in sniffed) return { raw, kind: sniffed.form, path: text3, sniffed: true };
+    if (sniffed) throw badRef(raw, `the path "${text3}" is ${sniffed.not}`);
   }
   const transport = /^([a-z][a-z0-9-]*):/.exec(text3)?.[1];
   if (transport && UNSUPPORTED_TRANSPORTS.includes(transport)) {
@@ -96299,8 +96479,8 @@ function badRef(raw, why) {
 
 // src/engine/cached-layers.ts
 init_import_meta_url();
-var import_node_fs6 = require("node:fs");
-var import_node_path7 = require("node:path");
+var import_node_fs7 = require("node:fs");
+var import_node_path8 = require("node:path");
 
 // src/layers/analyse-layer-at.ts
 init_import_meta_url();
@@ -96469,7 +96649,7 @@ async function analyseLayerAt(tar, layer, interest, limits = DEFAULT_LAYER_LIMIT
   }
 }
 async function walk3(tar, layer, interest, limits, stats2) {
-  if (tar.size > decompressedCap(limits, layer.size)) throw new NotSeekable("the tar is larger than the decompressed-bytes limit");
+  if (tar.size > decompressedCap(limits)) throw new NotSeekable("the tar is larger than the decompressed-bytes limit");
   const reader2 = new WindowReader(tar, layer, stats2);
   const collector = new LayerCollector(interest, limits);
   const headers = new TarHeaderSequence();
@@ -96688,7 +96868,8 @@ function remember(cache2, image, outcome, cached2, keyOf2) {
     if (analysis === void 0) return;
     fresh++;
     const key2 = keyOf2(layer, i);
-    if (key2 !== void 0 && !cached2.has(key2)) cache2.put(key2, namedLayer(analysis, layer));
+    const timedOut = analysis.findings.some((f) => f.code === LIMIT_LAYER_TIME);
+    if (key2 !== void 0 && !cached2.has(key2) && !timedOut) cache2.put(key2, namedLayer(analysis, layer));
     if (layer.exportName !== void 0 && layer.diffId !== void 0 && layer.exportName !== layer.diffId) cache2.putAlias(layer.exportName, layer.diffId);
   });
   if (fresh > 0 && image.digest !== void 0) cache2.putHistory(image.digest, outcome.config.history);
@@ -96718,10 +96899,10 @@ function localKeys(image) {
   const root = identity2(path);
   if (root === void 0) return image.layers.map(() => void 0);
   if (!root.dir) return image.layers.map((layer, index2) => localKey(image, [root.id], layer, index2));
-  const resolution = ["index.json", "manifest.json"].map((name) => identity2((0, import_node_path7.join)(path, name))?.id ?? `${name}: absent`);
+  const resolution = ["index.json", "manifest.json"].map((name) => identity2((0, import_node_path8.join)(path, name))?.id ?? `${name}: absent`);
   return image.layers.map((layer, index2) => {
     const m = /^([a-z0-9]+):([a-f0-9]+)$/.exec(layer.digest);
-    const blob = m ? identity2((0, import_node_path7.join)(path, "blobs", m[1], m[2])) : void 0;
+    const blob = m ? identity2((0, import_node_path8.join)(path, "blobs", m[1], m[2])) : void 0;
     return blob && !blob.dir ? localKey(image, [...resolution, blob.id], layer, index2) : void 0;
   });
 }
@@ -96731,8 +96912,8 @@ function localKey(image, files, layer, index2) {
 }
 function identity2(path) {
   try {
-    const st = (0, import_node_fs6.statSync)(path, { bigint: true });
-    return { id: [(0, import_node_fs6.realpathSync)(path), st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].join(" "), dir: st.isDirectory() };
+    const st = (0, import_node_fs7.statSync)(path, { bigint: true });
+    return { id: [(0, import_node_fs7.realpathSync)(path), st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].join(" "), dir: st.isDirectory() };
   } catch {
     return void 0;
   }
@@ -96865,6 +97046,8 @@ async function analyseImage(source, opts) {
     requirement,
     image: {
       source,
+      form: ref.kind,
+      ...ref.sniffed && { formFromContent: true },
       ref: image.ref,
       digest: image.digest,
       platform,
@@ -96967,26 +97150,26 @@ function oneLine(e) {
 
 // src/matrix/load.ts
 init_import_meta_url();
-var import_node_fs9 = require("node:fs");
-var import_node_path10 = require("node:path");
+var import_node_fs10 = require("node:fs");
+var import_node_path11 = require("node:path");
 init_zod();
 init_errors3();
 init_schema_error();
 
 // src/matrix/locate.ts
 init_import_meta_url();
-var import_node_fs7 = require("node:fs");
-var import_node_path8 = require("node:path");
+var import_node_fs8 = require("node:fs");
+var import_node_path9 = require("node:path");
 init_errors3();
 var MATRIX_DIR_ENV = "CUDA_GATE_MATRIX_DIR";
 function findMatrixDir(explicit) {
-  if (explicit) return (0, import_node_path8.resolve)(explicit);
+  if (explicit) return (0, import_node_path9.resolve)(explicit);
   const fromEnv = process.env[MATRIX_DIR_ENV];
-  if (fromEnv) return (0, import_node_path8.resolve)(fromEnv);
-  for (let dir = __dirname; ; dir = (0, import_node_path8.dirname)(dir)) {
-    const candidate = (0, import_node_path8.join)(dir, "matrix");
-    if ((0, import_node_fs7.existsSync)((0, import_node_path8.join)(candidate, "toolkits.yaml"))) return candidate;
-    if ((0, import_node_path8.dirname)(dir) === dir) break;
+  if (fromEnv) return (0, import_node_path9.resolve)(fromEnv);
+  for (let dir = __dirname; ; dir = (0, import_node_path9.dirname)(dir)) {
+    const candidate = (0, import_node_path9.join)(dir, "matrix");
+    if ((0, import_node_fs8.existsSync)((0, import_node_path9.join)(candidate, "toolkits.yaml"))) return candidate;
+    if ((0, import_node_path9.dirname)(dir) === dir) break;
   }
   throw new GateError(
     "BAD_MATRIX",
@@ -97442,14 +97625,14 @@ function buildFileSchema(tables, opts) {
 // src/matrix/yaml-file.ts
 init_import_meta_url();
 var import_node_crypto8 = require("node:crypto");
-var import_node_fs8 = require("node:fs");
-var import_node_path9 = require("node:path");
+var import_node_fs9 = require("node:fs");
+var import_node_path10 = require("node:path");
 var import_yaml = __toESM(require_dist());
 init_errors3();
 function readYamlFile(absPath, display) {
   let src;
   try {
-    src = (0, import_node_fs8.readFileSync)(absPath, "utf8");
+    src = (0, import_node_fs9.readFileSync)(absPath, "utf8");
   } catch (e) {
     const code = e.code;
     return { ok: false, problem: code === "ENOENT" ? `${display}: file not found` : `${display}: ${messageOf(e)}` };
@@ -97489,7 +97672,7 @@ function snapshotOf(src) {
 }
 function loadSnapshot() {
   try {
-    const entries = JSON.parse((0, import_node_fs8.readFileSync)((0, import_node_path9.join)(__dirname, MATRIX_SNAPSHOT_FILE), "utf8"));
+    const entries = JSON.parse((0, import_node_fs9.readFileSync)((0, import_node_path10.join)(__dirname, MATRIX_SNAPSHOT_FILE), "utf8"));
     return new Map(Object.entries(entries));
   } catch {
     return null;
@@ -97546,7 +97729,7 @@ function readMatrix(dir, merge4) {
   const meta3 = readMeta(dir, problems);
   const tables = new Tables();
   for (const { file: file2, tables: specs } of FILES) {
-    const res = readYamlFile((0, import_node_path10.join)(dir, file2), displayPath2(dir, file2));
+    const res = readYamlFile((0, import_node_path11.join)(dir, file2), displayPath2(dir, file2));
     if (!res.ok) {
       problems.push(res.problem);
       continue;
@@ -97580,15 +97763,15 @@ function readMatrix(dir, merge4) {
   return deepFreeze(matrix);
 }
 function displayPath2(dir, file2) {
-  const abs2 = (0, import_node_path10.join)(dir, file2);
-  const rel = (0, import_node_path10.relative)(process.cwd(), abs2);
-  return rel && !rel.startsWith("..") && !(0, import_node_path10.isAbsolute)(rel) ? rel : abs2;
+  const abs2 = (0, import_node_path11.join)(dir, file2);
+  const rel = (0, import_node_path11.relative)(process.cwd(), abs2);
+  return rel && !rel.startsWith("..") && !(0, import_node_path11.isAbsolute)(rel) ? rel : abs2;
 }
 function checkFileSet(dir, problems) {
   const expected = [META_FILE, ...FILES.map((f) => f.file)];
   let names;
   try {
-    names = (0, import_node_fs9.readdirSync)(dir);
+    names = (0, import_node_fs10.readdirSync)(dir);
   } catch {
     throw new BadMatrixError([`${dir}: matrix directory not found`]);
   }
@@ -97599,7 +97782,7 @@ function checkFileSet(dir, problems) {
   }
 }
 function readMeta(dir, problems) {
-  const res = readYamlFile((0, import_node_path10.join)(dir, META_FILE), displayPath2(dir, META_FILE));
+  const res = readYamlFile((0, import_node_path11.join)(dir, META_FILE), displayPath2(dir, META_FILE));
   if (!res.ok) {
     problems.push(res.problem);
     return void 0;
@@ -97743,7 +97926,7 @@ function deepFreeze(value) {
 
 // src/matrix/overrides.ts
 init_import_meta_url();
-var import_node_path11 = require("node:path");
+var import_node_path12 = require("node:path");
 init_zod();
 init_errors3();
 init_schema_error();
@@ -97792,8 +97975,8 @@ function buildOverrideRowSchema(spec) {
   }, rowSchema(spec));
 }
 function displayPath3(file2) {
-  const rel = (0, import_node_path11.relative)(process.cwd(), (0, import_node_path11.resolve)(file2));
-  return rel && !rel.startsWith("..") && !(0, import_node_path11.isAbsolute)(rel) ? rel : file2;
+  const rel = (0, import_node_path12.relative)(process.cwd(), (0, import_node_path12.resolve)(file2));
+  return rel && !rel.startsWith("..") && !(0, import_node_path12.isAbsolute)(rel) ? rel : file2;
 }
 function mergeOverrides(files, tables, problems) {
   const shipped = /* @__PURE__ */ new Map();
@@ -97801,7 +97984,7 @@ function mergeOverrides(files, tables, problems) {
   const applied = [];
   for (const path of files) {
     const display = displayPath3(path);
-    const res = readYamlFile((0, import_node_path11.resolve)(path), display);
+    const res = readYamlFile((0, import_node_path12.resolve)(path), display);
     if (!res.ok) {
       problems.push(res.problem.replace(/: file not found$/, ": matrix overrides file not found"));
       continue;
@@ -97848,12 +98031,40 @@ init_platform();
 
 // src/targets/load.ts
 init_import_meta_url();
-var import_node_fs10 = require("node:fs");
-var import_node_path12 = require("node:path");
+var import_node_fs11 = require("node:fs");
+var import_node_path13 = require("node:path");
 var import_yaml2 = __toESM(require_dist());
 init_zod();
 init_errors3();
 init_schema_error();
+
+// src/model/reason-codes.ts
+init_import_meta_url();
+var REASON_CODES = [
+  "DRIVER_TOO_OLD",
+  "MINOR_VERSION_COMPAT",
+  "FORWARD_COMPAT",
+  "REQUIRE_UNSATISFIED",
+  "REQUIRE_INVALID",
+  "REQUIRE_UNCERTAIN",
+  "PTX_JIT_NEEDS_NEWER_DRIVER",
+  "PTX_JIT",
+  "NO_KERNEL_FOR_GPU",
+  "RUNTIME_HELPER_ONLY",
+  "GPU_UNSUPPORTED_BY_TOOLKIT",
+  "GPU_UNSUPPORTED_BY_DRIVER",
+  "MIXED_CUDA_MAJORS",
+  "NO_CUDA_FOUND",
+  "UNKNOWN_CUDA_RELEASE",
+  "UNCONFIRMED_MATRIX_ROW",
+  "DRIVER_LIBS_IN_IMAGE",
+  "DECLARED_CUDA_UNSATISFIED",
+  "SCAN_INCOMPLETE",
+  "DRIVER_BRANCH_EOL",
+  "CUDA_LIBRARY_MISSING",
+  "COMPAT_ON_UNSUPPORTED_GPU",
+  "DRIVER_LIB_MISMATCH"
+];
 
 // src/model/target.ts
 init_import_meta_url();
@@ -97956,6 +98167,46 @@ var POLICY = closedMapping(
   () => '"policy:" must be a mapping',
   () => "e.g. policy: { fail-on: fail, no-cuda: warn }"
 );
+var waiverOf = (path = []) => `waiver ${typeof path[1] === "number" ? path[1] + 1 : "?"}`;
+var WAIVER_EXAMPLE = 'e.g.\nwaivers:\n  - { image: "app:*", target: edge-t4, code: DRIVER_TOO_OLD, reason: "R550 rollout, INFRA-123", expires: 2026-06-30 }';
+var EXPIRES_FIX = "write the last day the waiver holds as YYYY-MM-DD, e.g. expires: 2026-06-30 (a waiver needs an end date)";
+function isIsoDate(v) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
+  const d = /* @__PURE__ */ new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+}
+function waiverText(field2, fix) {
+  return external_exports.string({
+    error: (iss) => iss.input === void 0 ? say(`${waiverOf(iss.path)} has no ${field2}`, fix) : say(`${waiverOf(iss.path)}: ${field2} must be a string, not ${shown(iss.input)}`, fix)
+  }).min(1, { error: (iss) => say(`${waiverOf(iss.path)}: ${field2} is empty`, fix) });
+}
+function closestCode(v) {
+  const upper = v.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
+  const exact = REASON_CODES.find((c) => c === upper);
+  if (exact) return exact;
+  const words = new Set(upper.split("_").filter(Boolean));
+  let best;
+  for (const code of REASON_CODES) {
+    const score = code.split("_").filter((w) => words.has(w)).length;
+    if (score > 0 && (!best || score > best.score)) best = { code, score };
+  }
+  return best?.code;
+}
+var WAIVER = closedMapping(
+  {
+    image: waiverText("image", 'name the image by a glob on its source or ref (* and ?), e.g. image: "docker-archive:build/*.tar" or image: "app:*"'),
+    target: waiverText("target", "name one target of this file, or * for every target").optional(),
+    code: waiverText("code", "give a reason code, e.g. code: DRIVER_TOO_OLD, or * for any").optional(),
+    reason: waiverText("reason", 'say why the failure is accepted, e.g. reason: "edge fleet moves to R550 in Q3 (INFRA-123)"'),
+    expires: external_exports.string({
+      error: (iss) => iss.input === void 0 ? say(`${waiverOf(iss.path)} has no expires date`, EXPIRES_FIX) : say(`${waiverOf(iss.path)}: expires must be a date`, EXPIRES_FIX)
+    }).refine(isIsoDate, { error: (iss) => say(`${waiverOf(iss.path)}: expires "${shown(iss.input)}" is not a date written YYYY-MM-DD`, EXPIRES_FIX) })
+  },
+  waiverOf,
+  (path) => `${waiverOf(path)} must be a mapping`,
+  () => WAIVER_EXAMPLE
+);
+var WAIVERS = external_exports.array(WAIVER, { error: () => say('"waivers:" must be a list of waivers', WAIVER_EXAMPLE) });
 var TARGETS_FILE = closedMapping(
   {
     "matrix-overrides": external_exports.string({ error: () => say('"matrix-overrides:" must be the path of a YAML file', MATRIX_OVERRIDES_FIX) }).min(1, { error: () => say('"matrix-overrides:" must be the path of a YAML file', MATRIX_OVERRIDES_FIX) }).optional(),
@@ -97963,17 +98214,18 @@ var TARGETS_FILE = closedMapping(
       // a bad name is said by the key's schema
       error: (iss) => iss.code === "invalid_key" ? void 0 : say(`"targets:" ${TARGETS_SHAPE}`, TARGETS_FIX)
     }).refine((targets) => Object.keys(targets).length > 0, { error: () => say(`"targets:" ${TARGETS_SHAPE}`, TARGETS_FIX) }),
-    policy: POLICY.optional()
+    policy: POLICY.optional(),
+    waivers: WAIVERS.optional()
   },
   () => "top-level",
   () => 'expected a mapping with a "targets:" key',
   () => 'start the file with "targets:"',
-  ["targets", "policy", "matrix-overrides"]
+  ["targets", "policy", "waivers", "matrix-overrides"]
 );
 function loadTargetsFile(path, matrix) {
   let text3;
   try {
-    text3 = (0, import_node_fs10.readFileSync)(path, "utf8");
+    text3 = (0, import_node_fs11.readFileSync)(path, "utf8");
   } catch (e) {
     const code = e.code;
     throw new GateError(
@@ -97986,7 +98238,7 @@ function loadTargetsFile(path, matrix) {
 }
 var MAX_TARGETS_FILE_BYTES = 1024 * 1024;
 var MAX_TARGETS = 1e4;
-function parseTargets(text3, file2, matrixOrFor) {
+function parseTargets(text3, file2, matrixOrFor, opts = {}) {
   if (Buffer.byteLength(text3, "utf8") > MAX_TARGETS_FILE_BYTES) {
     throw new GateError(
       "BAD_TARGETS",
@@ -98039,8 +98291,8 @@ function parseTargets(text3, file2, matrixOrFor) {
   let matrixOverrides;
   const path = data["matrix-overrides"];
   if (path !== void 0) {
-    matrixOverrides = (0, import_node_path12.isAbsolute)(path) ? path : (0, import_node_path12.join)((0, import_node_path12.dirname)(file2), path);
-    if (!(0, import_node_fs10.existsSync)(matrixOverrides)) {
+    matrixOverrides = (0, import_node_path13.isAbsolute)(path) ? path : (0, import_node_path13.join)(opts.dir ?? (0, import_node_path13.dirname)(file2), path);
+    if (!(0, import_node_fs11.existsSync)(matrixOverrides)) {
       throw new GateError(
         "BAD_TARGETS",
         `${at2(nodeAt(doc, ["matrix-overrides"]))}: matrix-overrides file ${path} not found (looked for ${matrixOverrides})`,
@@ -98066,7 +98318,31 @@ function parseTargets(text3, file2, matrixOrFor) {
   const policy = {};
   if (data.policy?.["fail-on"] !== void 0) policy.failOn = data.policy["fail-on"];
   if (data.policy?.["no-cuda"] !== void 0) policy.noCuda = data.policy["no-cuda"];
+  if (data.waivers !== void 0) policy.waivers = checkWaivers(data.waivers, targets, (i, field2) => at2(nodeAt(doc, ["waivers", i, ...field2 ? [field2] : []])));
   return { targets, policy, matrix, ...matrixOverrides !== void 0 && { matrixOverrides } };
+}
+function checkWaivers(list2, targets, at2) {
+  const names = new Set(targets.map((t) => t.name));
+  return list2.map((w, i) => {
+    const target = w.target ?? "*";
+    const code = w.code ?? "*";
+    if (target !== "*" && !names.has(target)) {
+      throw new GateError(
+        "BAD_TARGETS",
+        `${at2(i, "target")}: waiver ${i + 1}: target "${target}" is not a target of this file`,
+        `name one of ${[...names].slice(0, 10).join(", ")}${names.size > 10 ? ", \u2026" : ""}, or * for every target`
+      );
+    }
+    if (code !== "*" && !REASON_CODES.includes(code)) {
+      const near = closestCode(code);
+      throw new GateError(
+        "BAD_TARGETS",
+        `${at2(i, "code")}: waiver ${i + 1}: code "${code}" is not a reason code`,
+        `${near ? `did you mean ${near}? ` : ""}write a code as the report gives it (README "Verdicts and reason codes"), e.g. code: DRIVER_TOO_OLD, or * for any`
+      );
+    }
+    return { image: w.image, target, code, reason: w.reason, expires: w.expires, origin: at2(i) };
+  });
 }
 function yamlData(node2) {
   if (node2 === null || node2 === void 0) return void 0;
@@ -98174,7 +98450,7 @@ function runtimeFix(prefix) {
 // src/targets/probe.ts
 init_import_meta_url();
 var import_node_child_process3 = require("node:child_process");
-var import_node_fs11 = require("node:fs");
+var import_node_fs12 = require("node:fs");
 var import_node_os4 = require("node:os");
 var import_node_util = require("node:util");
 init_errors3();
@@ -98204,8 +98480,8 @@ async function probeHost(deps = {}) {
       }
     }
   }
-  if ((0, import_node_fs11.existsSync)(d.procVersionPath)) {
-    const driver2 = parseProcVersion((0, import_node_fs11.readFileSync)(d.procVersionPath, "utf8"));
+  if ((0, import_node_fs12.existsSync)(d.procVersionPath)) {
+    const driver2 = parseProcVersion((0, import_node_fs12.readFileSync)(d.procVersionPath, "utf8"));
     if (driver2) return { host: d.host, driver: driver2, gpus: [], via: "/proc/driver/nvidia/version" };
   }
   throw new GateError(
@@ -98266,11 +98542,11 @@ var import_node_util2 = require("node:util");
 init_zod();
 init_errors3();
 init_schema_error();
-var FORMATS = ["text", "json", "markdown"];
+var FORMATS = ["text", "json", "markdown", "sarif"];
 var SCAN_MODES = ["full", "config"];
 var USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --driver VER [--gpu GPU] [--forward-compat]
                                                    [--runtime legacy|cdi]]
-                       [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]
+                       [--format text|json|markdown|sarif] [--output FILE] [--fail-on fail|caveat|never]
                        [--no-cuda pass|warn|fail] [--platform OS/ARCH] [--quiet]
                        [--scan full|config] [--cache-dir DIR | --no-cache] [--insecure-registry HOST]...
                        [--jobs N] [--no-seek] [--matrix-overrides FILE]
@@ -98284,7 +98560,8 @@ SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at D
                                                   loopback or --insecure-registry HOST[:PORT])
 
        cuda-gate probe [--format yaml|json]      print a target entry for this machine (driver, GPU)
-       cuda-gate merge REPORT.json... [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]
+       cuda-gate merge REPORT.json... [--format text|json|markdown|sarif] [--output FILE] [--fail-on fail|caveat|never]
+                                      [--targets FILE]
                                                  one report and one verdict from several runs' JSON reports
 
 Targets default to .github/cuda-targets.yml when it exists; --targets probe uses this machine.
@@ -98304,6 +98581,10 @@ row's id replaces it. A targets file may name one too (matrix-overrides: PATH); 
 report says which verdicts change (transitions) and what the change does to the CUDA stack; a baseline that cannot
 be read is a warning and its image is judged as new. --fail-on-new then fails the gate only on results worse than
 their baseline (a result that already failed there and still fails does not): adopting the gate with known failures.
+--format sarif writes a SARIF 2.1.0 log for GitHub code scanning (upload it with github/codeql-action/upload-sarif):
+one result per image x target that fails (error) or has caveats (warning), at the target's line in the targets file
+(merge: --targets FILE, default .github/cuda-targets.yml when it exists); paths are relative to $GITHUB_WORKSPACE, or
+the current directory.
 Exit codes: 0 gate passed, 1 gate failed (a result at or above --fail-on; with --fail-on-new, a result worse than its
 baseline and at or above --fail-on), 2 bad input or unreadable image (an unreadable --baseline is only a warning).`;
 function parseCliArgs(argv) {
@@ -98453,7 +98734,8 @@ function parseProbeArgs(rest) {
 
 // src/cli/merge.ts
 init_import_meta_url();
-var import_node_fs12 = require("node:fs");
+var import_node_fs13 = require("node:fs");
+var import_node_path15 = require("node:path");
 var import_node_util3 = require("node:util");
 init_zod();
 init_control_chars();
@@ -98477,6 +98759,30 @@ function overridesNote(report) {
   return note.length > MAX_CHARS ? `${note.slice(0, MAX_CHARS - 1)}\u2026` : note;
 }
 
+// src/report/policy-note.ts
+init_import_meta_url();
+var EFFECT = { looser: "loosens", stricter: "tightens", neutral: "changes" };
+function policyNote(report) {
+  const { source, changes } = report.policy;
+  if (!source || source.from !== "base" || !changes) return void 0;
+  const list2 = policyChanges(changes);
+  if (!list2.length) return void 0;
+  return { title: { file: source.file, ...source.commit && { commit: source.commit.slice(0, 7) } }, lines: list2.map((c) => ({ effect: EFFECT[c.effect], text: c.text })) };
+}
+function policyNoteText(note) {
+  const at2 = note.title.commit ? ` (${note.title.commit})` : "";
+  return [
+    `policy: this PR changes the gate's policy (${note.title.file}); it is judged with the base branch's${at2}, and the PR's applies once merged:`,
+    ...note.lines.map((l) => `  ${l.effect}: ${l.text}`)
+  ];
+}
+function waivedLine(w) {
+  return `${w.codes.join(", ")} waived until ${w.expires}: ${w.reason}`;
+}
+function waiverExpiredLine(w) {
+  return `the waiver of ${w.codes.join(", ")} expired on ${w.expires} (${w.reason}): it counts again`;
+}
+
 // src/report/scan-note.ts
 init_import_meta_url();
 function scanConfigNote(report) {
@@ -98488,6 +98794,7 @@ function scanConfigNote(report) {
 
 // src/report/markdown.ts
 var VERDICT_ICON = { pass: "\u2705", caveat: "\u26A0\uFE0F", fail: "\u274C" };
+var WAIVED_ICON = "\u{1F515}";
 var MAX_LINES = 6;
 var MAX_TARGET_COLUMNS = 5;
 var MAX_TABLE_IMAGES = 8;
@@ -98497,12 +98804,14 @@ function renderMarkdown(report, opts = {}) {
   const head = [
     headline(report, view),
     "",
+    ...policySection(report),
     ...notesSection(report),
     ...overridesSection(report),
     ...scanNoteSection(report),
     ...renderTransitionsMarkdown(report),
     ...problemLines(view, "fail"),
     ...problemLines(view, "caveat"),
+    ...waivedLines(view),
     ...folded ? [] : [verdictTable(report, view), ""]
   ].join("\n");
   if (opts.details === false) return head + footer(report, opts);
@@ -98530,7 +98839,7 @@ function renderMarkdown(report, opts = {}) {
   return parts.join("\n") + footer(report, opts);
 }
 function headline(report, view) {
-  const icon = view.failing.length ? view.gatePassed ? "\u26A0\uFE0F" : "\u274C" : view.caveats.length ? "\u26A0\uFE0F" : "\u2705";
+  const icon = view.failing.length ? view.gatePassed ? "\u26A0\uFE0F" : "\u274C" : view.caveats.length ? "\u26A0\uFE0F" : view.waived.length ? WAIVED_ICON : "\u2705";
   const gate = view.failing.length && view.gatePassed ? ` (the gate passes: fail-on is ${md(report.policy.failOn)})` : "";
   return `### ${icon} ${headlineText(view, report, (s) => mdCode(s))}${gate}`;
 }
@@ -98550,7 +98859,8 @@ function problemLines(view, verdict) {
     const more2 = others.length ? ` <sub>and ${others.length} more image${others.length > 1 ? "s" : ""}: ${listNames(others, nameOf)}</sub>` : "";
     const step = c.step ? `at ${md(c.step)}: ` : "";
     const fix = c.fix ? `<br>**Fix:** ${md(c.fix)}` : "";
-    return `- ${VERDICT_ICON[c.verdict]} **${md(c.target)}**${who} \u2014 ${step}${md(c.line ?? c.verdict)}${more2}${fix}`;
+    const lapsed = c.waiverExpired ? ` <sub>(${md(waiverExpiredLine(c.waiverExpired))})</sub>` : "";
+    return `- ${VERDICT_ICON[c.verdict]} **${md(c.target)}**${who} \u2014 ${step}${md(c.line ?? c.verdict)}${lapsed}${more2}${fix}`;
   };
   if (cells.length <= MAX_LINES) lines.push(...cells.map((c) => item2(c)));
   else {
@@ -98566,6 +98876,29 @@ function problemLines(view, verdict) {
   }
   lines.push("");
   return lines;
+}
+function waivedLines(view) {
+  if (!view.waived.length) return [];
+  const several = view.images.length > 1;
+  const nameOf = new Map(view.images.map((i) => [i.source, i.name]));
+  const shown2 = view.waived.slice(0, MAX_LINES * 2);
+  const lines = shown2.map((c) => {
+    const who = several ? ` \xB7 ${mdCode(nameOf.get(c.image))}` : "";
+    return `- ${WAIVED_ICON} **${md(c.target)}**${who} \u2014 ${VERDICT_ICON[c.verdict]} ${md(waivedLine(c.waived))}`;
+  });
+  const left = view.waived.length - shown2.length;
+  if (left) lines.push(`- \u2026 and ${left} more (in the details below)`);
+  return [`**Waived** (${view.waived.length}: they do not gate)`, "", ...lines, ""];
+}
+function policySection(report) {
+  const note = policyNote(report);
+  if (!note) return [];
+  const at2 = note.title.commit ? ` (${mdCode(note.title.commit)})` : "";
+  return [
+    `> \u{1F512} **This PR changes the gate's policy** (${mdCode(note.title.file)}): it is judged with the base branch's policy${at2}; the PR's applies once merged.`,
+    ...note.lines.map((l) => `> - **${md(l.effect)}:** ${md(l.text)}`),
+    ""
+  ];
 }
 function listNames(cells, nameOf) {
   const names = [...new Set(cells.map((c) => nameOf.get(c.image) ?? c.image))];
@@ -98594,14 +98927,14 @@ function verdictTable(report, view = reportView(report), maxChars = Infinity) {
   const results = indexResults(report);
   const icon = (image, target) => {
     const r = results.cell(image, target);
-    return r ? VERDICT_ICON[r.verdict] : "\u2014";
+    return r ? r.waived ? WAIVED_ICON : VERDICT_ICON[r.verdict] : "\u2014";
   };
   const targetHead = (t) => `${md(t.name)}<br><sub>${md(t.driver)}${t.gpu ? ` \xB7 ${md(t.gpu.input)}` : ""}</sub>`;
   const imageHead = (i) => `${mdCode(i.name)}<br><sub>CUDA ${md(i.cuda ?? "\u2014")} \xB7 driver \u2265 ${md(i.needsDriver ?? "\u2014")}</sub>`;
   if (report.targets.length > MAX_TARGET_COLUMNS && view.images.length <= MAX_TARGET_COLUMNS) {
     const head = `| Target | ${view.images.map(imageHead).join(" | ")} |`;
-    const sep2 = `|---|${view.images.map(() => ":-:").join("|")}|`;
-    return [head, sep2, ...report.targets.map((t) => `| ${targetHead(t)} | ${view.images.map((i) => icon(i.source, t.name)).join(" | ")} |`)].join("\n");
+    const sep3 = `|---|${view.images.map(() => ":-:").join("|")}|`;
+    return [head, sep3, ...report.targets.map((t) => `| ${targetHead(t)} | ${view.images.map((i) => icon(i.source, t.name)).join(" | ")} |`)].join("\n");
   }
   const lines = [`| Image | ${report.targets.map(targetHead).join(" | ")} |`, `|---|${report.targets.map(() => ":-:").join("|")}|`];
   const rows = view.images.map((i, index2) => ({ i, index: index2, text: `| ${imageHead(i)} | ${report.targets.map((t) => icon(i.source, t.name)).join(" | ")} |` }));
@@ -98626,6 +98959,8 @@ function imageDetails(img, results) {
   const worst2 = worst(results.map((r) => r.verdict));
   lines.push(`<details><summary>${VERDICT_ICON[worst2]} ${md(img.source)}${img.ref && img.ref !== img.source ? ` (${md(img.ref)})` : ""}</summary>`, "");
   for (const r of results) {
+    if (r.waived) lines.push(`- ${WAIVED_ICON} **${md(r.target)}** \u2014 ${md(waivedLine(r.waived))}`);
+    if (r.waiverExpired) lines.push(`- \u23F0 **${md(r.target)}** \u2014 ${md(waiverExpiredLine(r.waiverExpired))}`);
     for (const reason of r.reasons) {
       lines.push(`- ${VERDICT_ICON[reason.verdict]} **${md(r.target)}** \u2014 ${mdCode(reason.code)}: ${md(reason.message)}`);
       if (reason.remedy) lines.push(`  - **Fix:** ${md(reason.remedy)}`);
@@ -98717,7 +99052,15 @@ function mergeReports(inputs, opts = {}) {
     targets: targets.columns.map((c) => c.target),
     images: images.rows,
     results: ordered,
-    summary: { pass: count2("pass"), caveat: count2("caveat"), fail: count2("fail"), verdict, gatePassed: gatePasses(verdict, policy.failOn) },
+    summary: {
+      pass: count2("pass"),
+      caveat: count2("caveat"),
+      fail: count2("fail"),
+      verdict,
+      // a result its leg's waivers waived does not gate the merged report either
+      gatePassed: gatePasses(worst(ordered.filter((r) => !r.waived).map((r) => r.verdict)), policy.failOn),
+      ...ordered.some((r) => r.waived) && { waived: ordered.filter((r) => r.waived).length }
+    },
     ...changes.size ? { changes: [...changes.values()] } : {},
     ...notes.size ? { notes: [...notes] } : {},
     mergedFrom: inputs.map(({ name, report }) => ({
@@ -98959,6 +99302,357 @@ function parseReport(text3, name) {
   return doc;
 }
 
+// src/report/sarif.ts
+init_import_meta_url();
+var import_node_crypto9 = require("node:crypto");
+var import_node_path14 = require("node:path");
+var import_node_url2 = require("node:url");
+var import_yaml3 = __toESM(require_dist());
+init_control_chars();
+var SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
+var SARIF_VERSION = "2.1.0";
+var DEFAULT_INFORMATION_URI = "https://github.com/ORG/cuda-gate#readme";
+var FINGERPRINT_KEY = "cudaGateResult/v1";
+var SRCROOT = "%SRCROOT%";
+var REASON_RULES = {
+  DRIVER_TOO_OLD: {
+    name: "DriverTooOld",
+    verdict: "fail",
+    runtime: "both",
+    short: "The host driver is too old for the image's CUDA",
+    when: "The driver is below what the image's CUDA needs even with minor-version compatibility (e.g. CUDA 12.x on R470), and forward compatibility does not rescue it: the runtime refuses the driver at CUDA initialisation.",
+    fix: "Upgrade the host driver to the minimum the message names, or build the image on a CUDA release the driver supports, or (data-center GPUs) ship `cuda-compat` and set `forward-compat: true` on a supported branch."
+  },
+  MINOR_VERSION_COMPAT: {
+    name: "MinorVersionCompat",
+    verdict: "caveat",
+    runtime: "both",
+    short: "Runs only through CUDA minor-version compatibility",
+    when: "The driver is between the CUDA major's floor (12.x: 525.60.13) and the release's own minimum (12.4.1: 550.54.15): it runs, but no JIT of newer PTX and some APIs return `cudaErrorCallRequiresNewerDriver`. A driver of the floor's branch below the patch-level floor is also this caveat, saying so.",
+    fix: "Upgrade the host driver to the release minimum for full support, or make sure the image ships SASS for the target GPU (no PTX JIT)."
+  },
+  FORWARD_COMPAT: {
+    name: "ForwardCompat",
+    verdict: "caveat",
+    runtime: "both",
+    short: "Runs only through the image's forward-compatibility libraries",
+    when: "The driver is too old, but the image ships `cuda-compat` libs, the target sets `forward-compat: true`, the GPU is (or may be) a data-center part and the driver branch is one NVIDIA supports for that CUDA version.",
+    fix: "Forward compatibility works on data-center GPUs only and needs the NVIDIA Container Toolkit to mount the compat libs; upgrading the host driver to the minimum the message names removes the dependency."
+  },
+  REQUIRE_UNSATISFIED: {
+    name: "RequireUnsatisfied",
+    verdict: "fail",
+    runtime: "legacy only",
+    short: "The image's NVIDIA_REQUIRE_* stops docker run --gpus",
+    when: 'The image\'s `NVIDIA_REQUIRE_*` (or the `cuda>=X.Y` implied by `CUDA_VERSION`) is not met by the target, and `NVIDIA_DISABLE_REQUIRE` is not set: the legacy hook (`docker run --gpus`) refuses to start it ("unsatisfied condition: cuda>=12.4").',
+    fix: "Upgrade the host driver to one that meets the requirement, or build on a CUDA release it meets; `NVIDIA_DISABLE_REQUIRE=true` is offered only when the image would run without the check."
+  },
+  REQUIRE_INVALID: {
+    name: "RequireInvalid",
+    verdict: "fail",
+    runtime: "legacy only",
+    short: "The image's NVIDIA_REQUIRE_* or CUDA_VERSION cannot be parsed by the container toolkit",
+    when: "libnvidia-container's `dsl.c` reaches a term it rejects (\"requirement error: invalid expression\"), or `CUDA_VERSION` is not a version the toolkit's parser reads while `NVIDIA_REQUIRE_CUDA` is unset: the legacy hook refuses to start the container.",
+    fix: "Fix the variable (terms look like `cuda>=12.4` or `brand=tesla,driver>=535,driver<536`), or set `NVIDIA_DISABLE_REQUIRE=true` in the image when it runs without the check."
+  },
+  REQUIRE_UNCERTAIN: {
+    name: "RequireUncertain",
+    verdict: "caveat",
+    runtime: "legacy only",
+    short: "Whether the image's NVIDIA_REQUIRE_* is met depends on the GPU",
+    when: "Whether `NVIDIA_REQUIRE_*` is met depends on the GPU (its NVML brand or compute capability) and the target names no GPU (or one whose brand the matrix does not pin down), or the driver is newer than every branch the matrix knows.",
+    fix: "Name the target's GPU (`gpu:` in the targets file) so the requirement can be judged, or add the driver branch with a matrix override."
+  },
+  MIXED_CUDA_MAJORS: {
+    name: "MixedCudaMajors",
+    verdict: "caveat",
+    runtime: "both",
+    short: "The image carries components of two CUDA majors",
+    when: "The image carries components of two CUDA majors (e.g. cuDNN for CUDA 11 beside a CUDA 12 runtime).",
+    fix: "Keep one CUDA major: use that major's builds of every component (e.g. `libcudnn9-cuda-12`, `nvidia-*-cu12` wheels), or remove the unused toolkit."
+  },
+  NO_CUDA_FOUND: {
+    name: "NoCudaFound",
+    verdict: "policy",
+    runtime: "both",
+    short: "No CUDA found in the image",
+    when: "No CUDA runtime, library, package or `NVIDIA_REQUIRE_*` anywhere in the image. The verdict follows the `no-cuda` policy (pass, warn = caveat, fail).",
+    fix: "If the image should use the GPU, check that the CUDA libraries made it into the final stage; if it is CPU-only, set `no-cuda: pass` for it."
+  },
+  UNKNOWN_CUDA_RELEASE: {
+    name: "UnknownCudaRelease",
+    verdict: "caveat",
+    runtime: "both",
+    short: "A CUDA version the compatibility matrix does not know",
+    when: "A CUDA version the matrix does not know (a fail when the driver is below every earlier release's minimum); when it is newer than every release the matrix knows, the message says so.",
+    fix: "Upgrade cuda-gate, or add the release with a matrix override (`--matrix-overrides`, input `matrix-overrides`)."
+  },
+  UNCONFIRMED_MATRIX_ROW: {
+    name: "UnconfirmedMatrixRow",
+    verdict: "caveat",
+    runtime: "both",
+    short: "The pass rests on a matrix row that could not be confirmed",
+    when: "The pass rests on a matrix row the research could not confirm, and another update of the same CUDA minor needs a newer driver than the target's.",
+    fix: "Use a driver at or above the newest minimum of that CUDA minor to be safe, or confirm the row with a matrix override."
+  },
+  DRIVER_BRANCH_EOL: {
+    name: "DriverBranchEol",
+    verdict: "pass",
+    runtime: "both",
+    short: "The target's driver branch is past its end of life",
+    when: "Informational, never changes the verdict: the target's driver branch is past its end of life as of the matrix date.",
+    fix: "Move the hosts to the newest long-term support or production branch not past its end of life (the message names it)."
+  },
+  DRIVER_LIBS_IN_IMAGE: {
+    name: "DriverLibsInImage",
+    verdict: "caveat",
+    runtime: "both",
+    short: "The image carries the driver's own libcuda.so",
+    when: "The image carries the driver's own `libcuda.so` outside a compat directory: it can shadow the library the NVIDIA container toolkit mounts from the host. Kept only where the loader model cannot decide.",
+    fix: "Remove `libcuda.so*` from the image (install `cuda-compat` for forward compatibility instead) and let the container toolkit mount the host driver."
+  },
+  DECLARED_CUDA_UNSATISFIED: {
+    name: "DeclaredCudaUnsatisfied",
+    verdict: "fail",
+    runtime: "both",
+    short: "The image's conda/pixi environment declares a CUDA the driver does not support",
+    when: "The image's conda/pixi environment declares the driver must support CUDA >= X (`__cuda >=X` in a package's depends, pixi `system-requirements cuda = \"X\"`) and the target's driver supports less.",
+    fix: "Upgrade the host driver to one that supports the declared CUDA, or re-solve the environment for the host's CUDA (pin `cuda-version`, or set pixi's `system-requirements`)."
+  },
+  SCAN_INCOMPLETE: {
+    name: "ScanIncomplete",
+    verdict: "fail",
+    runtime: "both",
+    short: "A layer could not be read completely",
+    when: "A layer hit a read limit and was not read completely (truncated tar, decompression bomb, too many entries, over-long names): an image the gate could not read whole does not pass.",
+    fix: "Check the image; if the layer is legitimate, report it with the numbers the finding names."
+  },
+  GPU_UNSUPPORTED_BY_DRIVER: {
+    name: "GpuUnsupportedByDriver",
+    verdict: "fail",
+    runtime: "both",
+    short: "The target's driver branch does not support its GPU",
+    when: "The target's driver branch predates the GPU (e.g. B200 on R550) or has dropped it (Volta after R580).",
+    fix: "Upgrade the host driver to a branch that supports the GPU, or stay on the last branch that still supports it."
+  },
+  NO_KERNEL_FOR_GPU: {
+    name: "NoKernelForGpu",
+    verdict: "fail",
+    runtime: "both",
+    short: "A binary has no kernel for the target's GPU",
+    when: 'A binary with CUDA device code carries neither SASS that runs on the target GPU nor PTX it can JIT: "no kernel image is available for execution on the device".',
+    fix: "Rebuild the binary with `-gencode arch=compute_XY,code=sm_XY` for the GPU (or with PTX: `code=compute_XY`), or use a build of the framework that targets it."
+  },
+  RUNTIME_HELPER_ONLY: {
+    name: "RuntimeHelperOnly",
+    verdict: "caveat",
+    runtime: "both",
+    short: "A binary's only device code is the CUDA runtime's helper module",
+    when: "A binary whose only device code is one small cubin without PTX (the module `cudart_static` links into every binary) cannot run kernels on the GPU: harmless unless the binary launches kernels itself.",
+    fix: "Nothing if the binary launches no kernels of its own (a wrapper such as libcufftw); otherwise rebuild it with SASS or PTX for the GPU."
+  },
+  PTX_JIT_NEEDS_NEWER_DRIVER: {
+    name: "PtxJitNeedsNewerDriver",
+    verdict: "fail",
+    runtime: "both",
+    short: "The GPU is covered only by PTX newer than the driver's JIT",
+    when: 'The GPU is covered only by PTX, and the driver is older than the toolkit that wrote it: "the provided PTX was compiled with an unsupported toolchain"; minor-version compatibility does not cover PTX.',
+    fix: "Upgrade the host driver to the minimum the message names, or rebuild the binary with SASS for the GPU, or with a CUDA release whose PTX the driver can JIT."
+  },
+  PTX_JIT: {
+    name: "PtxJit",
+    verdict: "caveat",
+    runtime: "both",
+    short: "The GPU is covered only by PTX the driver JIT-compiles",
+    when: "The GPU is covered only by PTX the driver can JIT: it runs, but the first launch JIT-compiles (slow start-up; the JIT cache matters).",
+    fix: "Add SASS for the GPU (`-gencode arch=compute_XY,code=sm_XY`), or keep the JIT cache on a persistent volume (`CUDA_CACHE_PATH`) large enough for it (`CUDA_CACHE_MAXSIZE`)."
+  },
+  GPU_UNSUPPORTED_BY_TOOLKIT: {
+    name: "GpuUnsupportedByToolkit",
+    verdict: "fail",
+    runtime: "both",
+    short: "The image's CUDA toolkit cannot target the GPU",
+    when: "The image's CUDA toolkit cannot target the GPU: the architecture was dropped (CUDA 13 on a V100), or the GPU is newer than the toolkit and no device code was found to show PTX it could JIT.",
+    fix: "Build the image on a CUDA release that targets the GPU (older for dropped architectures, newer for new GPUs), or deploy it on a GPU the toolkit supports."
+  },
+  CUDA_LIBRARY_MISSING: {
+    name: "CudaLibraryMissing",
+    verdict: "fail",
+    runtime: "both",
+    short: "The dynamic loader does not find a binary's CUDA library",
+    when: 'A binary\'s `DT_NEEDED` CUDA library (runtime, math libraries, cuDNN, NCCL, NVRTC, nvJitLink) resolves nowhere: "error while loading shared libraries". A caveat when the file is in the image but off the search path.',
+    fix: "Install the library in the final image (the `nvidia/cuda:X.Y.x-runtime` base, the `libcublas-X-Y` package, the `nvidia-cublas-cuX` wheel), or put its directory on the loader's path."
+  },
+  COMPAT_ON_UNSUPPORTED_GPU: {
+    name: "CompatOnUnsupportedGpu",
+    verdict: "fail",
+    runtime: "both",
+    short: "The image's forward-compat libcuda is loaded on a GPU that does not support it",
+    when: "The loader picks an image `libcuda.so.1` from a CUDA compat directory before the host's and the target's GPU is not a data-center part: \"CUDA error 804: forward compatibility was attempted on non supported HW\".",
+    fix: "Take the compat directory off the loader's path (`LD_LIBRARY_PATH`, `ld.so.conf.d`, RPATH) and let the NVIDIA container toolkit mount compat libs only where they apply."
+  },
+  DRIVER_LIB_MISMATCH: {
+    name: "DriverLibMismatch",
+    verdict: "fail",
+    runtime: "both",
+    short: "The image's libcuda cannot work with the host's kernel driver",
+    when: "The loader picks an image `libcuda.so.1` before the host's and it cannot work with the host's kernel driver (another branch, an older compat library, an unsupported forward-compat branch): \"CUDA error 803: system has unsupported display driver / cuda driver combination\".",
+    fix: "Remove the image's `libcuda.so*` (or its directory from the loader's path) and let the NVIDIA container toolkit mount the host's driver."
+  }
+};
+var LEVEL = { fail: "error", caveat: "warning", policy: "warning", pass: "note" };
+function buildSarif(report, opts = {}) {
+  const informationUri = opts.informationUri ?? DEFAULT_INFORMATION_URI;
+  const codes = Object.keys(REASON_RULES);
+  const rules = codes.map((code) => ruleFor(code, informationUri));
+  const ruleIndex = new Map(codes.map((c, i) => [c, i]));
+  const images = new Map(report.images.map((i) => [i.source, i]));
+  const targetLines = opts.targetsFile?.text !== void 0 ? targetEntryLines(opts.targetsFile.text) : /* @__PURE__ */ new Map();
+  const results = [];
+  for (const result of report.results) {
+    const waived = waiverOf2(result) ? true : void 0;
+    if (result.verdict === "pass" && !waived) continue;
+    const reason = decisiveReason(result);
+    if (!reason || !ruleIndex.has(reason.code)) continue;
+    const image = images.get(result.image);
+    results.push({
+      ruleId: reason.code,
+      ruleIndex: ruleIndex.get(reason.code),
+      level: waived ? "note" : result.verdict === "fail" ? "error" : "warning",
+      message: { text: messageText(result, reason) },
+      locations: locationsFor(result, reason, image, opts, targetLines),
+      partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(result.image, result.target, reason.code) },
+      properties: {
+        image: result.image,
+        target: result.target,
+        verdict: result.verdict,
+        codes: [...new Set(result.reasons.map((r) => r.code))],
+        ...waived && { waived },
+        ...result.runtimes?.decidedBy && { decidedBy: result.runtimes.decidedBy }
+      }
+    });
+  }
+  const version2 = report.tool.version;
+  return {
+    $schema: SARIF_SCHEMA,
+    version: SARIF_VERSION,
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: "cuda-gate",
+            version: version2,
+            ...SEMVER.test(version2) && { semanticVersion: version2 },
+            informationUri,
+            rules
+          }
+        },
+        results,
+        columnKind: "utf16CodeUnits",
+        properties: { matrix: { version: report.matrix.version, date: report.matrix.date }, policy: report.policy, summary: report.summary }
+      }
+    ]
+  };
+}
+var SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+function decisiveReason(result) {
+  return result.reasons.find((r) => r.verdict === result.verdict) ?? result.reasons[0];
+}
+function fingerprint(image, target, code) {
+  return (0, import_node_crypto9.createHash)("sha256").update(`${image}\0${target}\0${code}`).digest("hex").slice(0, 32);
+}
+function ruleFor(code, informationUri) {
+  const r = REASON_RULES[code];
+  const verdict = r.verdict === "policy" ? "per the no-cuda policy" : r.verdict === "pass" ? "pass (informational)" : r.verdict;
+  const step = stepOf(code);
+  const facts = `Verdict: ${verdict}. Runtime: ${r.runtime}.${step ? ` Step: ${step}.` : ""}`;
+  const docs = `${informationUri.replace(/#.*$/, "")}#verdicts-and-reason-codes`;
+  return {
+    id: code,
+    name: r.name,
+    shortDescription: { text: r.short },
+    fullDescription: { text: plain(r.when) },
+    help: {
+      text: `${plain(r.when)}
+
+Fix: ${plain(r.fix)}
+
+${facts}`,
+      markdown: `**${code}** \u2014 ${facts}
+
+**What it means.** ${r.when}
+
+**Fix.** ${r.fix} The alert's message names the versions, files and layers of this image and target.
+
+See [Verdicts and reason codes](${docs}).`
+    },
+    helpUri: docs,
+    defaultConfiguration: { level: LEVEL[r.verdict] },
+    properties: { tags: ["cuda", "container", "deployment", ...step ? [step.replace(/ /g, "-")] : []] }
+  };
+}
+function plain(markdown) {
+  return markdown.replace(/`([^`]*)`/g, "$1");
+}
+function waiverOf2(result) {
+  const waived = result.waived;
+  return waived && typeof waived === "object" ? waived : void 0;
+}
+function messageText(result, reason) {
+  const head = `${oneLine2(result.image)} on ${oneLine2(result.target)}: ${result.verdict}.`;
+  const lines = [`${head} ${reason.code}: ${oneLine2(reason.message)}`];
+  const waiver = waiverOf2(result);
+  if (waiver)
+    lines.push(`Waived${waiver.expires ? ` until ${oneLine2(String(waiver.expires))}` : ""}${waiver.reason ? `: ${oneLine2(String(waiver.reason))}` : ""}.`);
+  if (reason.remedy) lines.push(`Fix: ${oneLine2(reason.remedy)}`);
+  const others = [...new Set(result.reasons.filter((r) => r !== reason && r.verdict !== "pass").map((r) => r.code))].filter((c) => c !== reason.code);
+  if (others.length) lines.push(`Also: ${others.join(", ")}.`);
+  return lines.join("\n");
+}
+function oneLine2(s) {
+  return sanitizeControl(s, { as: "space" }).replace(/ {2,}/g, " ").trim();
+}
+function locationsFor(result, reason, image, opts, targetLines) {
+  const df = opts.dockerfile?.(image, reason, result);
+  if (df?.line !== void 0) return [location(df, "the Dockerfile line that brought the CUDA stack in")];
+  if (opts.targetsFile) {
+    const line2 = targetLines.get(result.target);
+    return [location({ uri: opts.targetsFile.uri, line: line2 }, line2 !== void 0 ? `target ${oneLine2(result.target)}` : "the targets file")];
+  }
+  return df ? [location(df, "the Dockerfile the image was built from")] : [];
+}
+function location(spot, what) {
+  return {
+    physicalLocation: {
+      artifactLocation: spot.uri.startsWith("file:") ? { uri: spot.uri } : { uri: spot.uri, uriBaseId: SRCROOT },
+      ...spot.line !== void 0 && spot.line >= 1 && { region: { startLine: spot.line } }
+    },
+    message: { text: what }
+  };
+}
+function targetEntryLines(text3) {
+  const lines = /* @__PURE__ */ new Map();
+  try {
+    const counter = new import_yaml3.LineCounter();
+    const doc = (0, import_yaml3.parseDocument)(text3, { lineCounter: counter, schema: "failsafe", uniqueKeys: false });
+    const targets = doc.get("targets", true);
+    if (!(0, import_yaml3.isMap)(targets)) return lines;
+    for (const pair of targets.items) {
+      const key2 = pair.key;
+      if (!(0, import_yaml3.isScalar)(key2) || !key2.range) continue;
+      const name = String(key2.value);
+      if (!lines.has(name)) lines.set(name, counter.linePos(key2.range[0]).line);
+    }
+  } catch {
+  }
+  return lines;
+}
+function sarifUri(path, root) {
+  const rel = (0, import_node_path14.relative)(root, path);
+  if (!rel || rel.startsWith("..") || (0, import_node_path14.isAbsolute)(rel)) return (0, import_node_url2.pathToFileURL)(path).href;
+  return rel.split(import_node_path14.sep).map(encodeURIComponent).join("/");
+}
+
 // src/report/text.ts
 init_import_meta_url();
 init_control_chars();
@@ -98973,17 +99667,22 @@ function renderText(report, opts = {}) {
   out.push(`cuda-gate ${term(report.tool.version)} \xB7 matrix ${term(report.matrix.version)} (${term(report.matrix.date)})${term(overridden)}${merged}`, "");
   const view = reportView(report);
   out.push(`${view.failing.length ? ICON2.fail : view.caveats.length ? ICON2.caveat : ICON2.pass} ${headlineText(view, report, (n) => term(n))}`);
+  const policy = policyNote(report);
+  if (policy) out.push(...policyNoteText(policy).flatMap((l) => wrap(term(l), l.startsWith("  ") ? 2 : 0)));
   const several = view.images.length > 1;
   for (const c of [...view.failing, ...view.caveats].slice(0, MAX_TOP_LINES)) {
     out.push(
       ...wrap(
-        `${ICON2[c.verdict]} ${term(c.target)}${several ? ` \xB7 ${term(view.images.find((i) => i.source === c.image)?.name ?? c.image)}` : ""}: ${term(c.line ?? c.verdict)}${c.fix ? ` \u2014 fix: ${term(c.fix)}` : ""}`,
+        `${ICON2[c.verdict]} ${term(c.target)}${several ? ` \xB7 ${term(view.images.find((i) => i.source === c.image)?.name ?? c.image)}` : ""}: ${term(c.line ?? c.verdict)}${c.waiverExpired ? ` (${term(waiverExpiredLine(c.waiverExpired))})` : ""}${c.fix ? ` \u2014 fix: ${term(c.fix)}` : ""}`,
         2
       )
     );
   }
   const rest = view.failing.length + view.caveats.length - MAX_TOP_LINES;
   if (rest > 0) out.push(`  \u2026 and ${rest} more below`);
+  for (const c of view.waived.slice(0, MAX_TOP_LINES)) {
+    out.push(...wrap(`~ ${term(c.target)}${several ? ` \xB7 ${term(view.images.find((i) => i.source === c.image)?.name ?? c.image)}` : ""}: ${MARK[c.verdict]}, ${term(waivedLine(c.waived))}`, 2));
+  }
   out.push("", ...renderTransitionsText(report));
   if (report.notes?.length) out.push(...report.notes.flatMap((n) => wrap(`note: ${term(n)}`, 0)), "");
   if (overrides) out.push(...wrap(`note: ${term(overrides)}`, 0), "");
@@ -98999,15 +99698,19 @@ function renderText(report, opts = {}) {
     driverCell(img),
     ...report.targets.map((t) => {
       const r = results.cell(img.source, t.name);
-      return r ? MARK[r.verdict] : "-";
+      return r ? `${MARK[r.verdict]}${r.waived ? " (waived)" : ""}` : "-";
     })
   ]);
   out.push(...table2([header, sub, ...rows]), "");
   for (const img of report.images) {
     const withReasons = results.ofImage(img.source).filter((r) => r.reasons.length);
-    out.push(`${term(img.source)}${img.ref && img.ref !== img.source ? ` (${term(img.ref)})` : ""}`);
+    out.push(
+      `${term(img.source)}${img.ref && img.ref !== img.source ? ` (${term(img.ref)})` : ""}${img.formFromContent ? ` \u2014 read as ${term(img.form)}` : ""}`
+    );
     if (!withReasons.length) out.push("  runs on every target");
     for (const r of withReasons) {
+      if (r.waived) out.push(...wrap(`~ ${term(r.target)}: ${term(waivedLine(r.waived))}`, 2));
+      if (r.waiverExpired) out.push(...wrap(`! ${term(r.target)}: ${term(waiverExpiredLine(r.waiverExpired))}`, 2));
       for (const reason of r.reasons) {
         out.push(`  ${ICON2[reason.verdict]} ${term(r.target)}: ${term(reason.code)}`);
         out.push(...wrap(term(reason.message), 4));
@@ -99029,7 +99732,9 @@ function renderText(report, opts = {}) {
     out.push("");
   }
   const s = report.summary;
-  out.push(`gate ${s.gatePassed ? "passed" : "FAILED"}: ${s.fail} fail, ${s.caveat} caveat, ${s.pass} pass (fail-on: ${term(report.policy.failOn)})`);
+  out.push(
+    `gate ${s.gatePassed ? "passed" : "FAILED"}: ${s.fail} fail, ${s.caveat} caveat, ${s.pass} pass${s.waived ? `, ${s.waived} waived` : ""} (fail-on: ${term(report.policy.failOn)})`
+  );
   return inertToRunner(out.join("\n") + "\n");
 }
 function driverCell(img) {
@@ -99059,7 +99764,8 @@ function wrap(text3, indent, width = 110) {
 }
 
 // src/cli/merge.ts
-var USAGE_HINT = "usage: cuda-gate merge REPORT.json... [--format text|json|markdown] [--output FILE] [--fail-on fail|caveat|never]";
+var USAGE_HINT = "usage: cuda-gate merge REPORT.json... [--format text|json|markdown|sarif] [--output FILE] [--fail-on fail|caveat|never] [--targets FILE]";
+var DEFAULT_TARGETS = ".github/cuda-targets.yml";
 function parseMergeArgs(argv) {
   let parsed;
   try {
@@ -99070,7 +99776,8 @@ function parseMergeArgs(argv) {
       options: {
         format: { type: "string", short: "f", default: "text" },
         output: { type: "string", short: "o" },
-        "fail-on": { type: "string" }
+        "fail-on": { type: "string" },
+        targets: { type: "string", short: "t" }
       }
     });
   } catch (e) {
@@ -99082,24 +99789,39 @@ var MERGE_FLAGS = external_exports.object({
   reports: external_exports.array(external_exports.string()).min(1, { error: () => say("merge: no report given", "e.g. cuda-gate merge reports/*/cuda-gate-report.json") }),
   format: FORMAT_FLAG,
   output: external_exports.string().optional(),
-  "fail-on": FAIL_ON_FLAG.optional()
-}).transform((v) => ({ command: "merge", reports: v.reports, format: v.format, output: v.output, failOn: v["fail-on"] }));
+  "fail-on": FAIL_ON_FLAG.optional(),
+  targets: external_exports.string().optional()
+}).transform((v) => ({ command: "merge", reports: v.reports, format: v.format, output: v.output, failOn: v["fail-on"], targets: v.targets }));
 function runMerge(args, out) {
   const inputs = args.reports.map((file2) => ({ name: file2, report: parseReport(readReportFile(file2), file2) }));
   const report = mergeReports(inputs, { failOn: args.failOn });
-  const text3 = renderReport(report, args.format);
-  if (args.output) (0, import_node_fs12.writeFileSync)(args.output, text3);
+  const targets = args.targets ?? ((0, import_node_fs13.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
+  const text3 = renderReport(report, args.format, args.format === "sarif" ? sarifOptions(targets) : {});
+  if (args.output) (0, import_node_fs13.writeFileSync)(args.output, text3);
   else out.write(text3);
   return report.summary.gatePassed ? 0 : 1;
 }
-function renderReport(report, format) {
+function renderReport(report, format, sarif = {}) {
   if (format === "json") return `${JSON.stringify(report, null, 2).replace(/##\[/g, "#\\u0023[")}
+`;
+  if (format === "sarif") return `${JSON.stringify(buildSarif(report, sarif), null, 2).replace(/##\[/g, "#\\u0023[")}
 `;
   return inertToRunner(format === "markdown" ? renderMarkdown(report) : renderText(report));
 }
+function sarifOptions(targetsFile) {
+  if (!targetsFile) return {};
+  const root = process.env.GITHUB_WORKSPACE || process.cwd();
+  let text3;
+  try {
+    text3 = (0, import_node_fs13.readFileSync)(targetsFile, "utf8");
+  } catch {
+    text3 = void 0;
+  }
+  return { targetsFile: { uri: sarifUri((0, import_node_path15.resolve)(targetsFile), root), text: text3 } };
+}
 function readReportFile(file2) {
   try {
-    return (0, import_node_fs12.readFileSync)(file2, "utf8");
+    return (0, import_node_fs13.readFileSync)(file2, "utf8");
   } catch (e) {
     const code = e.code;
     if (code === "ENOENT") throw new GateError("FILE_NOT_FOUND", `report ${file2} does not exist`, "give the path of a JSON report a cuda-gate check wrote");
@@ -99108,7 +99830,6 @@ function readReportFile(file2) {
 }
 
 // src/cli/main.ts
-var DEFAULT_TARGETS = ".github/cuda-targets.yml";
 async function run(argv, io = { out: process.stdout, err: process.stderr }) {
   try {
     if (argv[0] === "merge") return runMerge(parseMergeArgs(argv.slice(1)), io.out);
@@ -99148,6 +99869,7 @@ async function check3(args, io) {
   let matrix;
   let targets;
   let policy = { ...DEFAULT_POLICY };
+  let targetsFile;
   if (args.driver) {
     matrix = matrixFor([]);
     targets = [adHocTarget({ driver: args.driver, gpu: args.gpu, forwardCompat: args.forwardCompat, runtime: args.runtime }, matrix)];
@@ -99155,7 +99877,7 @@ async function check3(args, io) {
     matrix = matrixFor([]);
     targets = probeTargets(await probeHost(), matrix);
   } else {
-    const file2 = args.targets ?? ((0, import_node_fs13.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
+    const file2 = args.targets ?? ((0, import_node_fs14.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
     if (!file2) {
       throw new GateError(
         "BAD_ARGUMENT",
@@ -99164,6 +99886,7 @@ async function check3(args, io) {
       );
     }
     const loaded = loadTargetsFile(file2, matrixFor);
+    targetsFile = file2;
     matrix = loaded.matrix;
     targets = loaded.targets;
     policy = { ...policy, ...loaded.policy };
@@ -99187,8 +99910,8 @@ async function check3(args, io) {
   }
   progress?.({ image: "", phase: "done" });
   for (const w of warnings) say2(io.err, `cuda-gate: warning: ${w}`);
-  const text3 = renderReport(report, args.format);
-  if (args.output) (0, import_node_fs13.writeFileSync)(args.output, text3);
+  const text3 = renderReport(report, args.format, args.format === "sarif" ? sarifOptions(targetsFile) : {});
+  if (args.output) (0, import_node_fs14.writeFileSync)(args.output, text3);
   else io.out.write(text3);
   return report.summary.gatePassed ? 0 : 1;
 }

@@ -4,7 +4,9 @@
  * (mode: comment) finds that run's artifact through the REST API stand-in, checks it as untrusted input, finds the
  * PR whose head is the gated commit and posts the one sticky comment.
  */
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PULL_REQUEST_FILE, readReportZip } from '../../src/action/report-zip';
 import { ArtifactServiceStandIn } from './artifact-service-stand-in';
 import { GitHubStandIn } from './github-stand-in';
@@ -20,6 +22,7 @@ import {
   type ActionEvent,
   type ActionRun,
 } from './run-action';
+import { tempDir } from '../helpers/tmp';
 import { makeZip } from './zip-writer';
 
 const FORK = 'ada-dev/gpu-service';
@@ -252,6 +255,16 @@ describe('mode: comment (workflow_run after a fork PR run)', () => {
     expect(github.writes()).toEqual([]);
   });
 
+  test('an artifact listed over the zip limit is refused without downloading it', async () => {
+    github.addArtifact(RUN_ID, { name: ARTIFACT, zip: randomBytes(33 * 1024 * 1024) });
+    const run = await commentStep();
+    expect(run.code).toBe(1);
+    expect(errors(run)).toEqual([
+      expect.stringContaining(`artifact "${ARTIFACT}" of run ${RUN_ID} of workflow "cuda-gate" is ${33 * 1024 * 1024} bytes, over the limit of 32 MiB`),
+    ]);
+    expect(reads().filter((p) => p.endsWith('/zip'))).toEqual([]);
+  });
+
   test('without a note (actions/upload-artifact) a fork PR is found by commits/{sha}/pulls', async () => {
     github.addArtifact(RUN_ID, { name: ARTIFACT, zip: makeZip([{ name: 'cuda-gate-report.json', data: failingReport }]) });
     const run = await commentStep();
@@ -326,6 +339,31 @@ describe('mode: comment (workflow_run after a fork PR run)', () => {
     expect(ours()).toHaveLength(1);
   });
 
+  test('a token that may not comment fails the step naming pull-requests: write (commenting is all this mode does)', async () => {
+    github.readOnlyTokens.add(TOKEN);
+    github.addArtifact(RUN_ID, { name: ARTIFACT, zip: failingZip });
+    const run = await commentStep();
+    expect(run.code).toBe(1);
+    expect(errors(run)).toEqual([`cuda-gate: mode: comment could not comment on PR #${PR_NUMBER}: give this workflow \`permissions: pull-requests: write\``]);
+    expect(github.commentsOn(PR_NUMBER)).toEqual([]);
+  });
+
+  test("a token that may not read the run's artifacts fails the step naming actions: read", async () => {
+    github.script({
+      path: /\/actions\/runs\/\d+\/artifacts$/,
+      status: 403,
+      body: {
+        message: 'Resource not accessible by integration',
+        documentation_url: 'https://docs.github.com/rest/actions/artifacts#list-workflow-run-artifacts',
+        status: '403',
+      },
+    });
+    const run = await commentStep();
+    expect(run.code).toBe(1);
+    expect(errors(run)).toEqual([expect.stringContaining(`cannot list the artifacts of run ${RUN_ID}: 403 Resource not accessible by integration`)]);
+    expect(errors(run)[0]).toContain('`permissions: actions: read`');
+  });
+
   test('a gate run that no pull request started (push) is not commented on, and calls no API', async () => {
     const run = await commentStep(workflowRunEvent({ event: 'push' }));
     expect(run.code).toBe(0);
@@ -339,4 +377,14 @@ describe('mode: comment (workflow_run after a fork PR run)', () => {
     expect(errors(run)).toEqual([expect.stringContaining('mode: comment runs on workflow_run events, and this run was started by "pull_request"')]);
     expect(github.requests).toEqual([]);
   });
+});
+
+test('an aggregate over reports downloaded with actions/download-artifact skips the pull-request note beside them', async () => {
+  const dir = join(tempDir(), 'reports', ARTIFACT);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'cuda-gate-report.json'), failingReport);
+  writeFileSync(join(dir, PULL_REQUEST_FILE), JSON.stringify({ schemaVersion: 1, repository: REPOSITORY, number: PR_NUMBER, headSha: HEAD }));
+  const run = await runBundledAction({ inputs: { mode: 'aggregate', reports: `${dir}/**/*.json`, comment: 'never' } });
+  expect(errors(run)).toEqual([expect.stringContaining('cuda-gate: 1 failing')]);
+  expect(JSON.parse(readFileSync(run.outputs.report, 'utf8')).mergedFrom).toHaveLength(1);
 });

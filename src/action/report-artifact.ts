@@ -171,6 +171,7 @@ export async function listRunArtifacts(client: GitHubClient, where: { owner: str
  * answer of 200 with the zip itself is read as well. 410: the artifact has expired.
  */
 export async function downloadArtifactZip(client: GitHubClient, where: { owner: string; repo: string }, artifact: RunArtifact, what: string): Promise<Buffer> {
+  if (artifact.sizeInBytes > MAX_ZIP_BYTES) throw tooLarge(what, `${artifact.sizeInBytes} bytes`);
   let response;
   try {
     response = await client.rest.actions.downloadArtifact({
