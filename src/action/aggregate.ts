@@ -17,6 +17,7 @@ import { runUrl } from './github';
 import type { Inputs } from './inputs';
 import { downloadReportArtifacts } from './report-artifact';
 import { matchReportFiles, writeReportFile } from './report-files';
+import { writeActionSarif } from './sarif-file';
 import { PULL_REQUEST_FILE } from './report-zip';
 import { info } from './log';
 
@@ -76,6 +77,7 @@ async function readReports(inputs: Inputs): Promise<NamedReport[]> {
 async function publishMerged(inputs: Inputs, report: Report): Promise<void> {
   const url = runUrl();
   const reportError = writeReportFile(inputs.reportPath, JSON.stringify(report, null, 2));
+  const sarifError = inputs.sarifFile ? writeActionSarif(report, { ...inputs, sarifFile: inputs.sarifFile }) : undefined;
   // notes say what the merge had to decide (versions, renamed rows): on the run page too, not only in the summary
   for (const note of report.notes ?? []) core.notice(`cuda-gate: ${note}`, { title: 'cuda-gate merge' });
   const markdown = renderMarkdown(report, { maxChars: SUMMARY_BUDGET, fullReportUrl: url });
@@ -93,6 +95,7 @@ async function publishMerged(inputs: Inputs, report: Report): Promise<void> {
   core.setOutput('caveat-count', s.caveat);
   core.setOutput('min-driver', maxDriver(report.images.map((i) => i.requirement.minDriver).filter((d): d is string => !!d)) ?? '');
   core.setOutput('report', reportError ? '' : inputs.reportPath);
+  core.setOutput('sarif-file', inputs.sarifFile && !sarifError ? inputs.sarifFile : '');
   core.setOutput('summary-markdown', markdown);
 
   const merged = `${report.mergedFrom?.length ?? 0} report(s), ${report.images.length} image(s), ${report.targets.length} target(s)`;
@@ -107,4 +110,5 @@ async function publishMerged(inputs: Inputs, report: Report): Promise<void> {
   }
   // last, after the summary, comment and outputs: nothing else is lost
   if (reportError) core.setFailed(reportError);
+  if (sarifError) core.setFailed(sarifError);
 }

@@ -187,7 +187,8 @@ const REASON_KINDS: Partial<Record<ReasonCode, EvidenceKind[]>> = {
   DRIVER_LIBS_IN_IMAGE: ['driver-lib'],
 };
 
-function anchorLine(df: ParsedDockerfile, reason: Reason | undefined, img: ReportImage): number | undefined {
+/** The Dockerfile line that brought the CUDA stack in for this reason (also where SARIF results point). */
+export function anchorLine(df: ParsedDockerfile, reason: Reason | undefined, img: ReportImage): number | undefined {
   // the reason's own evidence decides; other evidence only stands in when a reason cites none
   const origins = reason?.origin?.length ? reason.origin : evidenceOrigins(img.evidence, reason?.code);
   // the layer that installed it is the line to change; a config key second; the base image when neither is ours

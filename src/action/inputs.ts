@@ -38,6 +38,8 @@ export interface Inputs {
   platform?: string;
   githubToken: string;
   reportPath: string;
+  /** where to write the report as a SARIF 2.1.0 log for code scanning (unset: none) */
+  sarifFile?: string;
   /** the Dockerfile(s) the images were built from: none (./Dockerfile when it exists), one for all, or one per image */
   dockerfile: string[];
   /** full: config and files; config: the image config alone (no layer read) */
@@ -116,6 +118,7 @@ const INPUT_TEXTS = z.object({
   platform: optionalText,
   'github-token': text,
   'report-path': optionalText,
+  'sarif-file': optionalText,
   dockerfile: list,
   scan: choice('scan', SCAN_MODES),
   cache: boolean('cache'),
@@ -178,6 +181,7 @@ export const INPUTS = INPUT_TEXTS.superRefine((v, ctx) => {
   platform: v.platform,
   githubToken: v['github-token'],
   reportPath: v['report-path'] ?? 'cuda-gate-report.json',
+  ...(v['sarif-file'] && { sarifFile: v['sarif-file'] }),
   dockerfile: v.dockerfile,
   scan: v.scan ?? 'full',
   cache: v.cache ?? true,

@@ -29,6 +29,7 @@ import { getInputs, type Inputs } from './inputs';
 import { ActionLayerCache } from './layer-cache';
 import { uploadReportArtifact } from './report-artifact';
 import { writeReportFile } from './report-files';
+import { writeActionSarif } from './sarif-file';
 import { info } from './log';
 
 /** GitHub drops a whole step summary over 1 MiB: keep well under it. */
@@ -141,6 +142,7 @@ async function resolveTargets(inputs: Inputs): Promise<{ targets: Target[]; poli
 async function publish(inputs: Inputs, report: Report): Promise<boolean> {
   const url = runUrl();
   const reportError = writeReportFile(inputs.reportPath, JSON.stringify(report, null, 2));
+  const sarifError = inputs.sarifFile ? writeActionSarif(report, { ...inputs, sarifFile: inputs.sarifFile }) : undefined;
   const markdown = renderMarkdown(report, { maxChars: SUMMARY_BUDGET, fullReportUrl: url });
   try {
     await core.summary.addRaw(markdown).write();
@@ -148,7 +150,7 @@ async function publish(inputs: Inputs, report: Report): Promise<boolean> {
     core.warning(`cuda-gate: could not write the job summary: ${messageOf(e)}`);
   }
 
-  annotate(inputs, report, reportError !== undefined);
+  annotate(inputs, report, Number(reportError !== undefined) + Number(sarifError !== undefined));
 
   await publishComment(inputs, report, url);
 
@@ -157,6 +159,7 @@ async function publish(inputs: Inputs, report: Report): Promise<boolean> {
   core.setOutput('caveat-count', report.summary.caveat);
   core.setOutput('min-driver', maxDriver(report.images.map((i) => i.requirement.minDriver).filter((d): d is string => !!d)) ?? '');
   core.setOutput('report', reportError ? '' : inputs.reportPath);
+  core.setOutput('sarif-file', inputs.sarifFile && !sarifError ? inputs.sarifFile : '');
   core.setOutput('summary-markdown', markdown);
 
   if (!report.summary.gatePassed) {
@@ -174,16 +177,17 @@ async function publish(inputs: Inputs, report: Report): Promise<boolean> {
     );
   }
   if (reportError) core.setFailed(reportError);
+  if (sarifError) core.setFailed(sarifError);
   return !reportError;
 }
 
 /** One annotation per failing image on its Dockerfile's line, the worst first, as many as the runner shows. */
-function annotate(inputs: Inputs, report: Report, reportUnwritten: boolean): void {
+function annotate(inputs: Inputs, report: Report, filesUnwritten: number): void {
   const dockerfiles = resolveDockerfiles(inputs.dockerfile, inputs.images, { workspace: process.env.GITHUB_WORKSPACE });
   // a dockerfile that is not there is said, not skipped in silence: one warning, one of the step's ten
   if (dockerfiles.warning) core.warning(dockerfiles.warning, { title: 'cuda-gate: dockerfile cannot be read' });
   // the step's own errors come after these (the failed gate, an unwritable report-path): keep their slots free
-  const reserved = { error: Number(!report.summary.gatePassed) + Number(reportUnwritten), warning: dockerfiles.warning ? 1 : 0 };
+  const reserved = { error: Number(!report.summary.gatePassed) + filesUnwritten, warning: dockerfiles.warning ? 1 : 0 };
   const annotations = buildAnnotations(report, (img) => dockerfiles.bySource.get(img.source), { reserved });
   for (const a of annotations) {
     const props = { title: a.title, file: a.file, startLine: a.startLine };

@@ -101,12 +101,26 @@ export function writeReportFile(path: string, text: string, cwd: string = proces
   }
 }
 
-function notWritable(e: unknown, path: string, cwd: string): { why: string; fix: string } {
+/**
+ * Writes the SARIF log to `sarif-file`, after the JSON report. Never throws: like writeReportFile, a path that cannot
+ * be written returns the one error line for the step, naming the input, the path and the fix.
+ */
+export function writeSarifFile(path: string, text: string, cwd: string = process.cwd()): string | undefined {
+  try {
+    writeFileSync(resolve(cwd, path), text);
+    return undefined;
+  } catch (e) {
+    const { why, fix } = notWritable(e, path, cwd, 'sarif-file', 'cuda-gate.sarif');
+    return `cuda-gate: sarif-file "${path}" cannot be written: ${why} (the verdict, job summary and outputs are complete; the SARIF file is not). Fix: ${fix}`;
+  }
+}
+
+function notWritable(e: unknown, path: string, cwd: string, input = 'report-path', file = 'cuda-gate-report.json'): { why: string; fix: string } {
   const code = (e as { code?: string }).code;
   const dir = dirname(path);
-  const elsewhere = 'set report-path to a file in a directory the job can write (the workspace, or ${{ runner.temp }}/cuda-gate-report.json)';
+  const elsewhere = `set ${input} to a file in a directory the job can write (the workspace, or \${{ runner.temp }}/${file})`;
   if (code === 'EISDIR' || (existsSync(resolve(cwd, path)) && statSync(resolve(cwd, path)).isDirectory())) {
-    return { why: 'it is a directory', fix: `name a file in it, e.g. report-path: ${join(path, 'cuda-gate-report.json')}` };
+    return { why: 'it is a directory', fix: `name a file in it, e.g. ${input}: ${join(path, file)}` };
   }
   if (code === 'ENOENT') return { why: `its directory "${dir}" does not exist`, fix: `create it in an earlier step (mkdir -p "${dir}"), or ${elsewhere}` };
   if (code === 'ENOTDIR') return { why: `a part of "${dir}" is a file, not a directory`, fix: elsewhere };
