@@ -39,6 +39,7 @@ test("writes the SARIF file after the report and sets the output; results on the
   const log = JSON.parse(readFileSync(path, 'utf8')) as SarifLog;
   expect(sarifSchemaErrors(log)).toEqual([]);
   expect(log.runs[0].tool.driver.informationUri).toBe('https://github.com/octo-org/cuda-gate#readme');
+  expect(log.runs[0].tool.driver.rules.every((r) => r.helpUri === 'https://github.com/octo-org/cuda-gate#verdicts-and-reason-codes')).toBe(true);
   // the base image brought the CUDA stack in: its FROM line, repository-relative
   expect(log.runs[0].results.map((r) => [r.properties.target, r.level, r.ruleId, r.locations[0].physicalLocation])).toEqual([
     ['prod-a100', 'warning', 'MINOR_VERSION_COMPAT', { artifactLocation: { uri: 'docker/app.Dockerfile', uriBaseId: '%SRCROOT%' }, region: { startLine: 2 } }],

@@ -70,6 +70,9 @@ describe('cuda-gate check --format sarif (the example image on examples/cuda-tar
       expect(rule.properties.tags).toContain('cuda');
     }
     expect(rules.find((r) => r.id === 'DRIVER_TOO_OLD')?.defaultConfiguration.level).toBe('error');
+    expect(rules.find((r) => r.id === 'DRIVER_TOO_OLD')?.properties.tags).toEqual(['cuda', 'container', 'deployment', 'cuda-initialisation']);
+    // the CLI does not know where the tool's README lives: no rule links to it
+    expect(rules.filter((r) => r.helpUri !== undefined)).toEqual([]);
     expect(rules.find((r) => r.id === 'MINOR_VERSION_COMPAT')?.defaultConfiguration.level).toBe('warning');
     expect(rules.find((r) => r.id === 'DRIVER_BRANCH_EOL')?.defaultConfiguration.level).toBe('note');
     const results = first.log.runs[0].results;

@@ -301,7 +301,8 @@ const LEVEL: Record<UsualVerdict, SarifLevel> = { fail: 'error', caveat: 'warnin
 export function buildSarif(report: Report, opts: SarifOptions = {}): SarifLog {
   const informationUri = opts.informationUri ?? DEFAULT_INFORMATION_URI;
   const codes = Object.keys(REASON_RULES) as ReasonCode[];
-  const rules = codes.map((code) => ruleFor(code, informationUri));
+  // rules link to the README's table only where the tool's real home is known (the action's repository)
+  const rules = codes.map((code) => ruleFor(code, opts.informationUri));
   const ruleIndex = new Map(codes.map((c, i) => [c as string, i]));
   const images = new Map(report.images.map((i) => [i.source, i]));
   const targetLines = opts.targetsFile?.text !== undefined ? targetEntryLines(opts.targetsFile.text) : new Map<string, number>();
@@ -366,12 +367,12 @@ export function fingerprint(image: string, target: string, code: string): string
   return createHash('sha256').update(`${image}\0${target}\0${code}`).digest('hex').slice(0, 32);
 }
 
-function ruleFor(code: ReasonCode, informationUri: string): SarifRule {
+function ruleFor(code: ReasonCode, informationUri: string | undefined): SarifRule {
   const r = REASON_RULES[code];
   const verdict = r.verdict === 'policy' ? 'per the no-cuda policy' : r.verdict === 'pass' ? 'pass (informational)' : r.verdict;
   const step = stepOf(code);
   const facts = `Verdict: ${verdict}. Runtime: ${r.runtime}.${step ? ` Step: ${step}.` : ''}`;
-  const docs = `${informationUri.replace(/#.*$/, '')}#verdicts-and-reason-codes`;
+  const docs = informationUri && `${informationUri.replace(/#.*$/, '')}#verdicts-and-reason-codes`;
   return {
     id: code,
     name: r.name,
@@ -379,11 +380,11 @@ function ruleFor(code: ReasonCode, informationUri: string): SarifRule {
     fullDescription: { text: plain(r.when) },
     help: {
       text: `${plain(r.when)}\n\nFix: ${plain(r.fix)}\n\n${facts}`,
-      markdown: `**${code}** — ${facts}\n\n**What it means.** ${r.when}\n\n**Fix.** ${r.fix} The alert's message names the versions, files and layers of this image and target.\n\nSee [Verdicts and reason codes](${docs}).`,
+      markdown: `**${code}** — ${facts}\n\n**What it means.** ${r.when}\n\n**Fix.** ${r.fix} The alert's message names the versions, files and layers of this image and target.${docs ? `\n\nSee [Verdicts and reason codes](${docs}).` : ''}`,
     },
-    helpUri: docs,
+    ...(docs && { helpUri: docs }),
     defaultConfiguration: { level: LEVEL[r.verdict] },
-    properties: { tags: ['cuda', 'container', 'deployment', ...(step ? [step.replace(/ /g, '-')] : [])] },
+    properties: { tags: ['cuda', 'container', 'deployment', ...(step ? [step.toLowerCase().replace(/ /g, '-')] : [])] },
   };
 }
 
