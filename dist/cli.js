@@ -53,7 +53,7 @@ var init_import_meta_url = __esm({
   }
 });
 
-// node_modules/zod/v4/core/util.js
+// ../../work/main/node_modules/zod/v4/core/util.js
 var util_exports = {};
 __export(util_exports, {
   BIGINT_FORMAT_RANGES: () => BIGINT_FORMAT_RANGES,
@@ -799,7 +799,7 @@ function constantCatch(value) {
 }
 var Cached, EVALUATING, captureStackTrace, allowsEval, getParsedType, propertyKeyTypes, primitiveTypes, NUMBER_FORMAT_RANGES, BIGINT_FORMAT_RANGES, highSurrogate, Class, installing, broke, breaker, CONSTANT_CATCH;
 var init_util = __esm({
-  "node_modules/zod/v4/core/util.js"() {
+  "../../work/main/node_modules/zod/v4/core/util.js"() {
     init_import_meta_url();
     init_core();
     Cached = class {
@@ -915,7 +915,7 @@ var init_util = __esm({
   }
 });
 
-// node_modules/zod/v4/core/core.js
+// ../../work/main/node_modules/zod/v4/core/core.js
 function newError(Definition) {
   const E = _E;
   if (E) {
@@ -1018,7 +1018,7 @@ function config(newConfig) {
 }
 var _a, NEVER, _zodDesc, _E, $brand, $ZodAsyncError, $ZodEncodeError, globalConfig;
 var init_core = __esm({
-  "node_modules/zod/v4/core/core.js"() {
+  "../../work/main/node_modules/zod/v4/core/core.js"() {
     init_import_meta_url();
     init_util();
     NEVER = /* @__PURE__ */ Object.freeze({
@@ -1043,7 +1043,7 @@ var init_core = __esm({
   }
 });
 
-// node_modules/zod/v4/core/errors.js
+// ../../work/main/node_modules/zod/v4/core/errors.js
 function _getMessage() {
   const internals = this._zod;
   internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
@@ -1201,7 +1201,7 @@ function prettifyError(error62) {
 }
 var _messageDesc, _issuesDesc, _installedToString, initializer, $ZodError, $ZodRealError;
 var init_errors = __esm({
-  "node_modules/zod/v4/core/errors.js"() {
+  "../../work/main/node_modules/zod/v4/core/errors.js"() {
     init_import_meta_url();
     init_core();
     init_util();
@@ -1243,7 +1243,7 @@ var init_errors = __esm({
   }
 });
 
-// node_modules/zod/v4/core/parse.js
+// ../../work/main/node_modules/zod/v4/core/parse.js
 function finalizeParams(callee, params) {
   return { callee: params?.callee ?? callee, Err: params?.Err };
 }
@@ -1283,7 +1283,7 @@ function validateFallback(schema, value, _ctx) {
 }
 var _parse, parse, _parseAsync, parseAsync, _safeParse, safeParse, _safeParseAsync, safeParseAsync, COMPILE_INVALID, COMPILE_FALLBACK, validate, validateAsync, _encode, encode, _decode, decode, _encodeAsync, encodeAsync, _decodeAsync, decodeAsync, _safeEncode, safeEncode, _safeDecode, safeDecode, _safeEncodeAsync, safeEncodeAsync, _safeDecodeAsync, safeDecodeAsync;
 var init_parse = __esm({
-  "node_modules/zod/v4/core/parse.js"() {
+  "../../work/main/node_modules/zod/v4/core/parse.js"() {
     init_import_meta_url();
     init_core();
     init_errors();
@@ -1412,7 +1412,7 @@ var init_parse = __esm({
   }
 });
 
-// node_modules/zod/v4/core/regexes.js
+// ../../work/main/node_modules/zod/v4/core/regexes.js
 var regexes_exports = {};
 __export(regexes_exports, {
   anyString: () => anyString,
@@ -1513,7 +1513,7 @@ function fixedBase64url(length) {
 }
 var cuid, cuid2, ulid, xid, ksuid, nanoid, duration, extendedDuration, guid, uuid, uuid4, uuid6, uuid7, email, html5Email, rfc5322Email, unicodeEmail, idnEmail, browserEmail, _emoji, ipv4, ipv6, mac, cidrv4, cidrv6, base64, base64url, hostname, domain, httpProtocol, e164, creditCard, currencyCode, iban, dateSource, date, anyString, string, bigint, integer, number, boolean, _null, _undefined, lowercase, uppercase, hex, md5_hex, md5_base64, md5_base64url, sha1_hex, sha1_base64, sha1_base64url, sha256_hex, sha256_base64, sha256_base64url, sha384_hex, sha384_base64, sha384_base64url, sha512_hex, sha512_base64, sha512_base64url;
 var init_regexes = __esm({
-  "node_modules/zod/v4/core/regexes.js"() {
+  "../../work/main/node_modules/zod/v4/core/regexes.js"() {
     init_import_meta_url();
     init_util();
     cuid = /^[cC][0-9a-z]{6,}$/;
@@ -1591,7 +1591,7 @@ var init_regexes = __esm({
   }
 });
 
-// node_modules/zod/v4/core/checks.js
+// ../../work/main/node_modules/zod/v4/core/checks.js
 function handleCheckPropertyResult(result, payload, property) {
   if (result.issues.length) {
     payload.issues.push(...prefixIssues(property, result.issues));
@@ -1599,7 +1599,7 @@ function handleCheckPropertyResult(result, payload, property) {
 }
 var $ZodCheck, _whenHasSize, _whenHasLength, numericOriginMap, $ZodCheckLessThan, $ZodCheckGreaterThan, $ZodCheckMultipleOf, $ZodCheckNumberFormat, $ZodCheckBigIntFormat, $ZodCheckMaxSize, $ZodCheckMinSize, $ZodCheckSizeEquals, $ZodCheckMaxLength, $ZodCheckMinLength, $ZodCheckLengthEquals, $ZodCheckStringFormat, $ZodCheckRegex, $ZodCheckLowerCase, $ZodCheckUpperCase, $ZodCheckIncludes, $ZodCheckStartsWith, $ZodCheckEndsWith, $ZodCheckProperty, $ZodCheckProperties, $ZodCheckMimeType, $ZodCheckOverwrite;
 var init_checks = __esm({
-  "node_modules/zod/v4/core/checks.js"() {
+  "../../work/main/node_modules/zod/v4/core/checks.js"() {
     init_import_meta_url();
     init_core();
     init_regexes();
@@ -2076,10 +2076,10 @@ var init_checks = __esm({
   }
 });
 
-// node_modules/zod/v4/core/doc.js
+// ../../work/main/node_modules/zod/v4/core/doc.js
 var Doc;
 var init_doc = __esm({
-  "node_modules/zod/v4/core/doc.js"() {
+  "../../work/main/node_modules/zod/v4/core/doc.js"() {
     init_import_meta_url();
     Doc = class {
       constructor(args = [], closed = {}) {
@@ -2123,10 +2123,10 @@ ${content.join("\n")}
   }
 });
 
-// node_modules/zod/v4/core/versions.js
+// ../../work/main/node_modules/zod/v4/core/versions.js
 var version;
 var init_versions = __esm({
-  "node_modules/zod/v4/core/versions.js"() {
+  "../../work/main/node_modules/zod/v4/core/versions.js"() {
     init_import_meta_url();
     version = {
       major: 4,
@@ -2136,7 +2136,7 @@ var init_versions = __esm({
   }
 });
 
-// node_modules/zod/v4/core/schemas.js
+// ../../work/main/node_modules/zod/v4/core/schemas.js
 async function validateAsync2(inst, value) {
   const ctx = { async: true };
   return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
@@ -2817,7 +2817,7 @@ function handleRefineResult(result, payload, input2, inst) {
 }
 var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID, $ZodEmail, URL_BAD_FORMAT, URL_UNPARSEABLE, asciiTabOrNewline, $ZodURL, $ZodEmoji, $ZodNanoID, $ZodCUID, $ZodCUID2, $ZodULID, $ZodXID, $ZodKSUID, $ZodISODateTime, $ZodISODate, $ZodISOTime, $ZodISODuration, $ZodIPv4, ipv6Alphabet, $ZodIPv6, $ZodMAC, $ZodCIDRv4, $ZodCIDRv6, base64Charset, $ZodBase64, base64urlCharset, $ZodBase64URL, $ZodE164, CC_SANITIZE, $ZodCreditCard, $ZodIBAN, $ZodJWT, $ZodCustomStringFormat, $ZodNumber, $ZodNumberFormat, $ZodBoolean, $ZodBigInt, $ZodBigIntFormat, $ZodSymbol, $ZodUndefined, $ZodNull, $ZodAny, $ZodUnknown, $ZodNever, $ZodVoid, $ZodDate, arraySize, mapSize, setSize, $ZodArray, NO_SYMBOL_KEYS, $ZodObject, $ZodObjectJIT, $ZodUnion, $ZodXor, $ZodDiscriminatedUnion, $ZodIntersection, $ZodTuple, $ZodRecord, $ZodMap, $ZodSet, $ZodEnum, $ZodLiteral, $ZodFile, $ZodTransform, $ZodOptional, $ZodExactOptional, $ZodNullable, $ZodDefault, $ZodPrefault, $ZodNonOptional, $ZodSuccess, $ZodCatch, $ZodNaN, $ZodPipe, $ZodCodec, $ZodPreprocess, $ZodReadonly, $ZodTemplateLiteral, $ZodFunction, $ZodPromise, $ZodLazy, $ZodCustom;
 var init_schemas = __esm({
-  "node_modules/zod/v4/core/schemas.js"() {
+  "../../work/main/node_modules/zod/v4/core/schemas.js"() {
     init_import_meta_url();
     init_checks();
     init_core();
@@ -4592,7 +4592,7 @@ var init_schemas = __esm({
   }
 });
 
-// node_modules/zod/v4/core/memoizer.js
+// ../../work/main/node_modules/zod/v4/core/memoizer.js
 function isRef(value) {
   return value !== null && typeof value === "object";
 }
@@ -4756,7 +4756,7 @@ function isBackEdge(ctx, value) {
 }
 var $ZodCyclicError, STATE, NO_ISSUES, recursive, NONE, ASSUMED, PROVEN, handoff, open, memo;
 var init_memoizer = __esm({
-  "node_modules/zod/v4/core/memoizer.js"() {
+  "../../work/main/node_modules/zod/v4/core/memoizer.js"() {
     init_import_meta_url();
     init_util();
     $ZodCyclicError = class extends Error {
@@ -4875,7 +4875,7 @@ var init_memoizer = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ar.js
+// ../../work/main/node_modules/zod/v4/locales/ar.js
 function ar_default() {
   return {
     localeError: error()
@@ -4883,7 +4883,7 @@ function ar_default() {
 }
 var error;
 var init_ar = __esm({
-  "node_modules/zod/v4/locales/ar.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ar.js"() {
     init_import_meta_url();
     init_util();
     error = () => {
@@ -4994,7 +4994,7 @@ var init_ar = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/az.js
+// ../../work/main/node_modules/zod/v4/locales/az.js
 function az_default() {
   return {
     localeError: error2()
@@ -5002,7 +5002,7 @@ function az_default() {
 }
 var error2;
 var init_az = __esm({
-  "node_modules/zod/v4/locales/az.js"() {
+  "../../work/main/node_modules/zod/v4/locales/az.js"() {
     init_import_meta_url();
     init_util();
     error2 = () => {
@@ -5112,7 +5112,7 @@ var init_az = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/be.js
+// ../../work/main/node_modules/zod/v4/locales/be.js
 function getBelarusianPlural(count2, one, few, many) {
   const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
@@ -5135,7 +5135,7 @@ function be_default() {
 }
 var error3;
 var init_be = __esm({
-  "node_modules/zod/v4/locales/be.js"() {
+  "../../work/main/node_modules/zod/v4/locales/be.js"() {
     init_import_meta_url();
     init_util();
     error3 = () => {
@@ -5288,7 +5288,7 @@ var init_be = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/bg.js
+// ../../work/main/node_modules/zod/v4/locales/bg.js
 function bg_default() {
   return {
     localeError: error4()
@@ -5296,7 +5296,7 @@ function bg_default() {
 }
 var error4;
 var init_bg = __esm({
-  "node_modules/zod/v4/locales/bg.js"() {
+  "../../work/main/node_modules/zod/v4/locales/bg.js"() {
     init_import_meta_url();
     init_util();
     error4 = () => {
@@ -5421,7 +5421,7 @@ var init_bg = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/bn.js
+// ../../work/main/node_modules/zod/v4/locales/bn.js
 function bn_default() {
   return {
     localeError: error5()
@@ -5429,7 +5429,7 @@ function bn_default() {
 }
 var error5;
 var init_bn = __esm({
-  "node_modules/zod/v4/locales/bn.js"() {
+  "../../work/main/node_modules/zod/v4/locales/bn.js"() {
     init_import_meta_url();
     init_util();
     error5 = () => {
@@ -5542,7 +5542,7 @@ var init_bn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ca.js
+// ../../work/main/node_modules/zod/v4/locales/ca.js
 function ca_default() {
   return {
     localeError: error6()
@@ -5550,7 +5550,7 @@ function ca_default() {
 }
 var error6;
 var init_ca = __esm({
-  "node_modules/zod/v4/locales/ca.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ca.js"() {
     init_import_meta_url();
     init_util();
     error6 = () => {
@@ -5663,7 +5663,7 @@ var init_ca = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ckb.js
+// ../../work/main/node_modules/zod/v4/locales/ckb.js
 function ckb_default() {
   return {
     localeError: error7()
@@ -5671,7 +5671,7 @@ function ckb_default() {
 }
 var error7;
 var init_ckb = __esm({
-  "node_modules/zod/v4/locales/ckb.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ckb.js"() {
     init_import_meta_url();
     init_util();
     error7 = () => {
@@ -5803,7 +5803,7 @@ var init_ckb = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/cs.js
+// ../../work/main/node_modules/zod/v4/locales/cs.js
 function cs_default() {
   return {
     localeError: error8()
@@ -5811,7 +5811,7 @@ function cs_default() {
 }
 var error8;
 var init_cs = __esm({
-  "node_modules/zod/v4/locales/cs.js"() {
+  "../../work/main/node_modules/zod/v4/locales/cs.js"() {
     init_import_meta_url();
     init_util();
     error8 = () => {
@@ -5927,7 +5927,7 @@ var init_cs = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/da.js
+// ../../work/main/node_modules/zod/v4/locales/da.js
 function da_default() {
   return {
     localeError: error9()
@@ -5935,7 +5935,7 @@ function da_default() {
 }
 var error9;
 var init_da = __esm({
-  "node_modules/zod/v4/locales/da.js"() {
+  "../../work/main/node_modules/zod/v4/locales/da.js"() {
     init_import_meta_url();
     init_util();
     error9 = () => {
@@ -6055,7 +6055,7 @@ var init_da = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/de.js
+// ../../work/main/node_modules/zod/v4/locales/de.js
 function de_default() {
   return {
     localeError: error10()
@@ -6063,7 +6063,7 @@ function de_default() {
 }
 var error10;
 var init_de = __esm({
-  "node_modules/zod/v4/locales/de.js"() {
+  "../../work/main/node_modules/zod/v4/locales/de.js"() {
     init_import_meta_url();
     init_util();
     error10 = () => {
@@ -6176,7 +6176,7 @@ var init_de = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/el.js
+// ../../work/main/node_modules/zod/v4/locales/el.js
 function el_default() {
   return {
     localeError: error11()
@@ -6184,7 +6184,7 @@ function el_default() {
 }
 var error11;
 var init_el = __esm({
-  "node_modules/zod/v4/locales/el.js"() {
+  "../../work/main/node_modules/zod/v4/locales/el.js"() {
     init_import_meta_url();
     init_util();
     error11 = () => {
@@ -6296,7 +6296,7 @@ var init_el = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/en.js
+// ../../work/main/node_modules/zod/v4/locales/en.js
 function en_default() {
   return {
     localeError: error12()
@@ -6304,7 +6304,7 @@ function en_default() {
 }
 var error12;
 var init_en = __esm({
-  "node_modules/zod/v4/locales/en.js"() {
+  "../../work/main/node_modules/zod/v4/locales/en.js"() {
     init_import_meta_url();
     init_util();
     error12 = () => {
@@ -6428,7 +6428,7 @@ var init_en = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/eo.js
+// ../../work/main/node_modules/zod/v4/locales/eo.js
 function eo_default() {
   return {
     localeError: error13()
@@ -6436,7 +6436,7 @@ function eo_default() {
 }
 var error13;
 var init_eo = __esm({
-  "node_modules/zod/v4/locales/eo.js"() {
+  "../../work/main/node_modules/zod/v4/locales/eo.js"() {
     init_import_meta_url();
     init_util();
     error13 = () => {
@@ -6550,7 +6550,7 @@ var init_eo = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/es.js
+// ../../work/main/node_modules/zod/v4/locales/es.js
 function es_default() {
   return {
     localeError: error14()
@@ -6558,7 +6558,7 @@ function es_default() {
 }
 var error14;
 var init_es = __esm({
-  "node_modules/zod/v4/locales/es.js"() {
+  "../../work/main/node_modules/zod/v4/locales/es.js"() {
     init_import_meta_url();
     init_util();
     error14 = () => {
@@ -6694,7 +6694,7 @@ var init_es = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fa.js
+// ../../work/main/node_modules/zod/v4/locales/fa.js
 function fa_default() {
   return {
     localeError: error15()
@@ -6702,7 +6702,7 @@ function fa_default() {
 }
 var error15;
 var init_fa = __esm({
-  "node_modules/zod/v4/locales/fa.js"() {
+  "../../work/main/node_modules/zod/v4/locales/fa.js"() {
     init_import_meta_url();
     init_util();
     error15 = () => {
@@ -6821,7 +6821,7 @@ var init_fa = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fi.js
+// ../../work/main/node_modules/zod/v4/locales/fi.js
 function fi_default() {
   return {
     localeError: error16()
@@ -6829,7 +6829,7 @@ function fi_default() {
 }
 var error16;
 var init_fi = __esm({
-  "node_modules/zod/v4/locales/fi.js"() {
+  "../../work/main/node_modules/zod/v4/locales/fi.js"() {
     init_import_meta_url();
     init_util();
     error16 = () => {
@@ -6946,7 +6946,7 @@ var init_fi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fr.js
+// ../../work/main/node_modules/zod/v4/locales/fr.js
 function fr_default() {
   return {
     localeError: error17()
@@ -6954,7 +6954,7 @@ function fr_default() {
 }
 var error17;
 var init_fr = __esm({
-  "node_modules/zod/v4/locales/fr.js"() {
+  "../../work/main/node_modules/zod/v4/locales/fr.js"() {
     init_import_meta_url();
     init_util();
     error17 = () => {
@@ -7083,7 +7083,7 @@ var init_fr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/fr-CA.js
+// ../../work/main/node_modules/zod/v4/locales/fr-CA.js
 function fr_CA_default() {
   return {
     localeError: error18()
@@ -7091,7 +7091,7 @@ function fr_CA_default() {
 }
 var error18;
 var init_fr_CA = __esm({
-  "node_modules/zod/v4/locales/fr-CA.js"() {
+  "../../work/main/node_modules/zod/v4/locales/fr-CA.js"() {
     init_import_meta_url();
     init_util();
     error18 = () => {
@@ -7203,7 +7203,7 @@ var init_fr_CA = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/gu.js
+// ../../work/main/node_modules/zod/v4/locales/gu.js
 function gu_default() {
   return {
     localeError: error19()
@@ -7211,7 +7211,7 @@ function gu_default() {
 }
 var error19;
 var init_gu = __esm({
-  "node_modules/zod/v4/locales/gu.js"() {
+  "../../work/main/node_modules/zod/v4/locales/gu.js"() {
     init_import_meta_url();
     init_util();
     error19 = () => {
@@ -7324,7 +7324,7 @@ var init_gu = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/he.js
+// ../../work/main/node_modules/zod/v4/locales/he.js
 function he_default() {
   return {
     localeError: error20()
@@ -7332,7 +7332,7 @@ function he_default() {
 }
 var error20;
 var init_he = __esm({
-  "node_modules/zod/v4/locales/he.js"() {
+  "../../work/main/node_modules/zod/v4/locales/he.js"() {
     init_import_meta_url();
     init_util();
     error20 = () => {
@@ -7533,7 +7533,7 @@ var init_he = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hi.js
+// ../../work/main/node_modules/zod/v4/locales/hi.js
 function hi_default() {
   return {
     localeError: error21()
@@ -7541,7 +7541,7 @@ function hi_default() {
 }
 var error21;
 var init_hi = __esm({
-  "node_modules/zod/v4/locales/hi.js"() {
+  "../../work/main/node_modules/zod/v4/locales/hi.js"() {
     init_import_meta_url();
     init_util();
     error21 = () => {
@@ -7652,7 +7652,7 @@ var init_hi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hr.js
+// ../../work/main/node_modules/zod/v4/locales/hr.js
 function hr_default() {
   return {
     localeError: error22()
@@ -7660,7 +7660,7 @@ function hr_default() {
 }
 var error22;
 var init_hr = __esm({
-  "node_modules/zod/v4/locales/hr.js"() {
+  "../../work/main/node_modules/zod/v4/locales/hr.js"() {
     init_import_meta_url();
     init_util();
     error22 = () => {
@@ -7786,7 +7786,7 @@ var init_hr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hu.js
+// ../../work/main/node_modules/zod/v4/locales/hu.js
 function hu_default() {
   return {
     localeError: error23()
@@ -7794,7 +7794,7 @@ function hu_default() {
 }
 var error23;
 var init_hu = __esm({
-  "node_modules/zod/v4/locales/hu.js"() {
+  "../../work/main/node_modules/zod/v4/locales/hu.js"() {
     init_import_meta_url();
     init_util();
     error23 = () => {
@@ -7907,7 +7907,7 @@ var init_hu = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/hy.js
+// ../../work/main/node_modules/zod/v4/locales/hy.js
 function getArmenianPlural(count2, one, many) {
   return Math.abs(count2) === 1 ? one : many;
 }
@@ -7925,7 +7925,7 @@ function hy_default() {
 }
 var error24;
 var init_hy = __esm({
-  "node_modules/zod/v4/locales/hy.js"() {
+  "../../work/main/node_modules/zod/v4/locales/hy.js"() {
     init_import_meta_url();
     init_util();
     error24 = () => {
@@ -8073,7 +8073,7 @@ var init_hy = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/id.js
+// ../../work/main/node_modules/zod/v4/locales/id.js
 function id_default() {
   return {
     localeError: error25()
@@ -8081,7 +8081,7 @@ function id_default() {
 }
 var error25;
 var init_id = __esm({
-  "node_modules/zod/v4/locales/id.js"() {
+  "../../work/main/node_modules/zod/v4/locales/id.js"() {
     init_import_meta_url();
     init_util();
     error25 = () => {
@@ -8192,7 +8192,7 @@ var init_id = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/is.js
+// ../../work/main/node_modules/zod/v4/locales/is.js
 function is_default() {
   return {
     localeError: error26()
@@ -8200,7 +8200,7 @@ function is_default() {
 }
 var error26;
 var init_is = __esm({
-  "node_modules/zod/v4/locales/is.js"() {
+  "../../work/main/node_modules/zod/v4/locales/is.js"() {
     init_import_meta_url();
     init_util();
     error26 = () => {
@@ -8314,7 +8314,7 @@ var init_is = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/it.js
+// ../../work/main/node_modules/zod/v4/locales/it.js
 function it_default() {
   return {
     localeError: error27()
@@ -8322,7 +8322,7 @@ function it_default() {
 }
 var error27;
 var init_it = __esm({
-  "node_modules/zod/v4/locales/it.js"() {
+  "../../work/main/node_modules/zod/v4/locales/it.js"() {
     init_import_meta_url();
     init_util();
     error27 = () => {
@@ -8435,7 +8435,7 @@ var init_it = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ja.js
+// ../../work/main/node_modules/zod/v4/locales/ja.js
 function ja_default() {
   return {
     localeError: error28()
@@ -8443,7 +8443,7 @@ function ja_default() {
 }
 var error28;
 var init_ja = __esm({
-  "node_modules/zod/v4/locales/ja.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ja.js"() {
     init_import_meta_url();
     init_util();
     error28 = () => {
@@ -8555,7 +8555,7 @@ var init_ja = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ka.js
+// ../../work/main/node_modules/zod/v4/locales/ka.js
 function ka_default() {
   return {
     localeError: error29()
@@ -8563,7 +8563,7 @@ function ka_default() {
 }
 var error29;
 var init_ka = __esm({
-  "node_modules/zod/v4/locales/ka.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ka.js"() {
     init_import_meta_url();
     init_util();
     error29 = () => {
@@ -8680,7 +8680,7 @@ var init_ka = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/km.js
+// ../../work/main/node_modules/zod/v4/locales/km.js
 function km_default() {
   return {
     localeError: error30()
@@ -8688,7 +8688,7 @@ function km_default() {
 }
 var error30;
 var init_km = __esm({
-  "node_modules/zod/v4/locales/km.js"() {
+  "../../work/main/node_modules/zod/v4/locales/km.js"() {
     init_import_meta_url();
     init_util();
     error30 = () => {
@@ -8803,18 +8803,18 @@ var init_km = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/kh.js
+// ../../work/main/node_modules/zod/v4/locales/kh.js
 function kh_default() {
   return km_default();
 }
 var init_kh = __esm({
-  "node_modules/zod/v4/locales/kh.js"() {
+  "../../work/main/node_modules/zod/v4/locales/kh.js"() {
     init_import_meta_url();
     init_km();
   }
 });
 
-// node_modules/zod/v4/locales/kn.js
+// ../../work/main/node_modules/zod/v4/locales/kn.js
 function kn_default() {
   return {
     localeError: error31()
@@ -8822,7 +8822,7 @@ function kn_default() {
 }
 var error31;
 var init_kn = __esm({
-  "node_modules/zod/v4/locales/kn.js"() {
+  "../../work/main/node_modules/zod/v4/locales/kn.js"() {
     init_import_meta_url();
     init_util();
     error31 = () => {
@@ -8937,7 +8937,7 @@ var init_kn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ko.js
+// ../../work/main/node_modules/zod/v4/locales/ko.js
 function ko_default() {
   return {
     localeError: error32()
@@ -8945,7 +8945,7 @@ function ko_default() {
 }
 var error32;
 var init_ko = __esm({
-  "node_modules/zod/v4/locales/ko.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ko.js"() {
     init_import_meta_url();
     init_util();
     error32 = () => {
@@ -9061,7 +9061,7 @@ var init_ko = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/lt.js
+// ../../work/main/node_modules/zod/v4/locales/lt.js
 function getUnitTypeFromNumber(number4) {
   const abs2 = Math.abs(number4);
   const last = abs2 % 10;
@@ -9079,7 +9079,7 @@ function lt_default() {
 }
 var capitalizeFirstCharacter, error33;
 var init_lt = __esm({
-  "node_modules/zod/v4/locales/lt.js"() {
+  "../../work/main/node_modules/zod/v4/locales/lt.js"() {
     init_import_meta_url();
     init_util();
     capitalizeFirstCharacter = (text3) => {
@@ -9276,7 +9276,7 @@ var init_lt = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/mk.js
+// ../../work/main/node_modules/zod/v4/locales/mk.js
 function mk_default() {
   return {
     localeError: error34()
@@ -9284,7 +9284,7 @@ function mk_default() {
 }
 var error34;
 var init_mk = __esm({
-  "node_modules/zod/v4/locales/mk.js"() {
+  "../../work/main/node_modules/zod/v4/locales/mk.js"() {
     init_import_meta_url();
     init_util();
     error34 = () => {
@@ -9398,7 +9398,7 @@ var init_mk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ms.js
+// ../../work/main/node_modules/zod/v4/locales/ms.js
 function ms_default() {
   return {
     localeError: error35()
@@ -9406,7 +9406,7 @@ function ms_default() {
 }
 var error35;
 var init_ms = __esm({
-  "node_modules/zod/v4/locales/ms.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ms.js"() {
     init_import_meta_url();
     init_util();
     error35 = () => {
@@ -9518,7 +9518,7 @@ var init_ms = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ne.js
+// ../../work/main/node_modules/zod/v4/locales/ne.js
 function ne_default() {
   return {
     localeError: error36()
@@ -9526,7 +9526,7 @@ function ne_default() {
 }
 var error36;
 var init_ne = __esm({
-  "node_modules/zod/v4/locales/ne.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ne.js"() {
     init_import_meta_url();
     init_util();
     error36 = () => {
@@ -9637,7 +9637,7 @@ var init_ne = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/nl.js
+// ../../work/main/node_modules/zod/v4/locales/nl.js
 function nl_default() {
   return {
     localeError: error37()
@@ -9645,7 +9645,7 @@ function nl_default() {
 }
 var error37;
 var init_nl = __esm({
-  "node_modules/zod/v4/locales/nl.js"() {
+  "../../work/main/node_modules/zod/v4/locales/nl.js"() {
     init_import_meta_url();
     init_util();
     error37 = () => {
@@ -9760,7 +9760,7 @@ var init_nl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/nn.js
+// ../../work/main/node_modules/zod/v4/locales/nn.js
 function nn_default() {
   return {
     localeError: error38()
@@ -9768,7 +9768,7 @@ function nn_default() {
 }
 var error38;
 var init_nn = __esm({
-  "node_modules/zod/v4/locales/nn.js"() {
+  "../../work/main/node_modules/zod/v4/locales/nn.js"() {
     init_import_meta_url();
     init_util();
     error38 = () => {
@@ -9881,7 +9881,7 @@ var init_nn = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/no.js
+// ../../work/main/node_modules/zod/v4/locales/no.js
 function no_default() {
   return {
     localeError: error39()
@@ -9889,7 +9889,7 @@ function no_default() {
 }
 var error39;
 var init_no = __esm({
-  "node_modules/zod/v4/locales/no.js"() {
+  "../../work/main/node_modules/zod/v4/locales/no.js"() {
     init_import_meta_url();
     init_util();
     error39 = () => {
@@ -10002,7 +10002,7 @@ var init_no = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ota.js
+// ../../work/main/node_modules/zod/v4/locales/ota.js
 function ota_default() {
   return {
     localeError: error40()
@@ -10010,7 +10010,7 @@ function ota_default() {
 }
 var error40;
 var init_ota = __esm({
-  "node_modules/zod/v4/locales/ota.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ota.js"() {
     init_import_meta_url();
     init_util();
     error40 = () => {
@@ -10124,7 +10124,7 @@ var init_ota = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ps.js
+// ../../work/main/node_modules/zod/v4/locales/ps.js
 function ps_default() {
   return {
     localeError: error41()
@@ -10132,7 +10132,7 @@ function ps_default() {
 }
 var error41;
 var init_ps = __esm({
-  "node_modules/zod/v4/locales/ps.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ps.js"() {
     init_import_meta_url();
     init_util();
     error41 = () => {
@@ -10251,7 +10251,7 @@ var init_ps = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pl.js
+// ../../work/main/node_modules/zod/v4/locales/pl.js
 function pl_default() {
   return {
     localeError: error42()
@@ -10259,7 +10259,7 @@ function pl_default() {
 }
 var error42;
 var init_pl = __esm({
-  "node_modules/zod/v4/locales/pl.js"() {
+  "../../work/main/node_modules/zod/v4/locales/pl.js"() {
     init_import_meta_url();
     init_util();
     error42 = () => {
@@ -10373,7 +10373,7 @@ var init_pl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pt.js
+// ../../work/main/node_modules/zod/v4/locales/pt.js
 function pt_default() {
   return {
     localeError: error43()
@@ -10381,7 +10381,7 @@ function pt_default() {
 }
 var error43;
 var init_pt = __esm({
-  "node_modules/zod/v4/locales/pt.js"() {
+  "../../work/main/node_modules/zod/v4/locales/pt.js"() {
     init_import_meta_url();
     init_util();
     error43 = () => {
@@ -10524,7 +10524,7 @@ var init_pt = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/pt-BR.js
+// ../../work/main/node_modules/zod/v4/locales/pt-BR.js
 function pt_BR_default() {
   return {
     localeError: error44()
@@ -10532,7 +10532,7 @@ function pt_BR_default() {
 }
 var error44;
 var init_pt_BR = __esm({
-  "node_modules/zod/v4/locales/pt-BR.js"() {
+  "../../work/main/node_modules/zod/v4/locales/pt-BR.js"() {
     init_import_meta_url();
     init_util();
     error44 = () => {
@@ -10676,7 +10676,7 @@ var init_pt_BR = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ro.js
+// ../../work/main/node_modules/zod/v4/locales/ro.js
 function ro_default() {
   return {
     localeError: error45()
@@ -10684,7 +10684,7 @@ function ro_default() {
 }
 var error45;
 var init_ro = __esm({
-  "node_modules/zod/v4/locales/ro.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ro.js"() {
     init_import_meta_url();
     init_util();
     error45 = () => {
@@ -10806,7 +10806,7 @@ var init_ro = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ru.js
+// ../../work/main/node_modules/zod/v4/locales/ru.js
 function getRussianPlural(count2, one, few, many) {
   const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
@@ -10829,7 +10829,7 @@ function ru_default() {
 }
 var error46;
 var init_ru = __esm({
-  "node_modules/zod/v4/locales/ru.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ru.js"() {
     init_import_meta_url();
     init_util();
     error46 = () => {
@@ -10982,7 +10982,7 @@ var init_ru = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sk.js
+// ../../work/main/node_modules/zod/v4/locales/sk.js
 function sk_default() {
   return {
     localeError: error47()
@@ -10990,7 +10990,7 @@ function sk_default() {
 }
 var error47;
 var init_sk = __esm({
-  "node_modules/zod/v4/locales/sk.js"() {
+  "../../work/main/node_modules/zod/v4/locales/sk.js"() {
     init_import_meta_url();
     init_util();
     error47 = () => {
@@ -11106,7 +11106,7 @@ var init_sk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sl.js
+// ../../work/main/node_modules/zod/v4/locales/sl.js
 function sl_default() {
   return {
     localeError: error48()
@@ -11114,7 +11114,7 @@ function sl_default() {
 }
 var error48;
 var init_sl = __esm({
-  "node_modules/zod/v4/locales/sl.js"() {
+  "../../work/main/node_modules/zod/v4/locales/sl.js"() {
     init_import_meta_url();
     init_util();
     error48 = () => {
@@ -11228,7 +11228,7 @@ var init_sl = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/sv.js
+// ../../work/main/node_modules/zod/v4/locales/sv.js
 function sv_default() {
   return {
     localeError: error49()
@@ -11236,7 +11236,7 @@ function sv_default() {
 }
 var error49;
 var init_sv = __esm({
-  "node_modules/zod/v4/locales/sv.js"() {
+  "../../work/main/node_modules/zod/v4/locales/sv.js"() {
     init_import_meta_url();
     init_util();
     error49 = () => {
@@ -11351,7 +11351,7 @@ var init_sv = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ta.js
+// ../../work/main/node_modules/zod/v4/locales/ta.js
 function ta_default() {
   return {
     localeError: error50()
@@ -11359,7 +11359,7 @@ function ta_default() {
 }
 var error50;
 var init_ta = __esm({
-  "node_modules/zod/v4/locales/ta.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ta.js"() {
     init_import_meta_url();
     init_util();
     error50 = () => {
@@ -11474,7 +11474,7 @@ var init_ta = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tg.js
+// ../../work/main/node_modules/zod/v4/locales/tg.js
 function tg_default() {
   return {
     localeError: error51()
@@ -11482,7 +11482,7 @@ function tg_default() {
 }
 var error51;
 var init_tg = __esm({
-  "node_modules/zod/v4/locales/tg.js"() {
+  "../../work/main/node_modules/zod/v4/locales/tg.js"() {
     init_import_meta_url();
     init_util();
     error51 = () => {
@@ -11598,7 +11598,7 @@ var init_tg = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/th.js
+// ../../work/main/node_modules/zod/v4/locales/th.js
 function th_default() {
   return {
     localeError: error52()
@@ -11606,7 +11606,7 @@ function th_default() {
 }
 var error52;
 var init_th = __esm({
-  "node_modules/zod/v4/locales/th.js"() {
+  "../../work/main/node_modules/zod/v4/locales/th.js"() {
     init_import_meta_url();
     init_util();
     error52 = () => {
@@ -11721,7 +11721,7 @@ var init_th = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tk.js
+// ../../work/main/node_modules/zod/v4/locales/tk.js
 function tk_default() {
   return {
     localeError: error53()
@@ -11729,7 +11729,7 @@ function tk_default() {
 }
 var error53;
 var init_tk = __esm({
-  "node_modules/zod/v4/locales/tk.js"() {
+  "../../work/main/node_modules/zod/v4/locales/tk.js"() {
     init_import_meta_url();
     init_util();
     error53 = () => {
@@ -11836,7 +11836,7 @@ var init_tk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/tr.js
+// ../../work/main/node_modules/zod/v4/locales/tr.js
 function tr_default() {
   return {
     localeError: error54()
@@ -11844,7 +11844,7 @@ function tr_default() {
 }
 var error54;
 var init_tr = __esm({
-  "node_modules/zod/v4/locales/tr.js"() {
+  "../../work/main/node_modules/zod/v4/locales/tr.js"() {
     init_import_meta_url();
     init_util();
     error54 = () => {
@@ -11954,7 +11954,7 @@ var init_tr = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/uk.js
+// ../../work/main/node_modules/zod/v4/locales/uk.js
 function uk_default() {
   return {
     localeError: error55()
@@ -11962,7 +11962,7 @@ function uk_default() {
 }
 var error55;
 var init_uk = __esm({
-  "node_modules/zod/v4/locales/uk.js"() {
+  "../../work/main/node_modules/zod/v4/locales/uk.js"() {
     init_import_meta_url();
     init_util();
     error55 = () => {
@@ -12075,18 +12075,18 @@ var init_uk = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/ua.js
+// ../../work/main/node_modules/zod/v4/locales/ua.js
 function ua_default() {
   return uk_default();
 }
 var init_ua = __esm({
-  "node_modules/zod/v4/locales/ua.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ua.js"() {
     init_import_meta_url();
     init_uk();
   }
 });
 
-// node_modules/zod/v4/locales/ur.js
+// ../../work/main/node_modules/zod/v4/locales/ur.js
 function ur_default() {
   return {
     localeError: error56()
@@ -12094,7 +12094,7 @@ function ur_default() {
 }
 var error56;
 var init_ur = __esm({
-  "node_modules/zod/v4/locales/ur.js"() {
+  "../../work/main/node_modules/zod/v4/locales/ur.js"() {
     init_import_meta_url();
     init_util();
     error56 = () => {
@@ -12209,7 +12209,7 @@ var init_ur = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/uz.js
+// ../../work/main/node_modules/zod/v4/locales/uz.js
 function uz_default() {
   return {
     localeError: error57()
@@ -12217,7 +12217,7 @@ function uz_default() {
 }
 var error57;
 var init_uz = __esm({
-  "node_modules/zod/v4/locales/uz.js"() {
+  "../../work/main/node_modules/zod/v4/locales/uz.js"() {
     init_import_meta_url();
     init_util();
     error57 = () => {
@@ -12330,7 +12330,7 @@ var init_uz = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/vi.js
+// ../../work/main/node_modules/zod/v4/locales/vi.js
 function vi_default() {
   return {
     localeError: error58()
@@ -12338,7 +12338,7 @@ function vi_default() {
 }
 var error58;
 var init_vi = __esm({
-  "node_modules/zod/v4/locales/vi.js"() {
+  "../../work/main/node_modules/zod/v4/locales/vi.js"() {
     init_import_meta_url();
     init_util();
     error58 = () => {
@@ -12451,7 +12451,7 @@ var init_vi = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/zh-CN.js
+// ../../work/main/node_modules/zod/v4/locales/zh-CN.js
 function zh_CN_default() {
   return {
     localeError: error59()
@@ -12459,7 +12459,7 @@ function zh_CN_default() {
 }
 var error59;
 var init_zh_CN = __esm({
-  "node_modules/zod/v4/locales/zh-CN.js"() {
+  "../../work/main/node_modules/zod/v4/locales/zh-CN.js"() {
     init_import_meta_url();
     init_util();
     error59 = () => {
@@ -12573,7 +12573,7 @@ var init_zh_CN = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/zh-TW.js
+// ../../work/main/node_modules/zod/v4/locales/zh-TW.js
 function zh_TW_default() {
   return {
     localeError: error60()
@@ -12581,7 +12581,7 @@ function zh_TW_default() {
 }
 var error60;
 var init_zh_TW = __esm({
-  "node_modules/zod/v4/locales/zh-TW.js"() {
+  "../../work/main/node_modules/zod/v4/locales/zh-TW.js"() {
     init_import_meta_url();
     init_util();
     error60 = () => {
@@ -12693,7 +12693,7 @@ var init_zh_TW = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/yo.js
+// ../../work/main/node_modules/zod/v4/locales/yo.js
 function yo_default() {
   return {
     localeError: error61()
@@ -12701,7 +12701,7 @@ function yo_default() {
 }
 var error61;
 var init_yo = __esm({
-  "node_modules/zod/v4/locales/yo.js"() {
+  "../../work/main/node_modules/zod/v4/locales/yo.js"() {
     init_import_meta_url();
     init_util();
     error61 = () => {
@@ -12813,7 +12813,7 @@ var init_yo = __esm({
   }
 });
 
-// node_modules/zod/v4/locales/index.js
+// ../../work/main/node_modules/zod/v4/locales/index.js
 var locales_exports = {};
 __export(locales_exports, {
   ar: () => ar_default,
@@ -12881,7 +12881,7 @@ __export(locales_exports, {
   zhTW: () => zh_TW_default
 });
 var init_locales = __esm({
-  "node_modules/zod/v4/locales/index.js"() {
+  "../../work/main/node_modules/zod/v4/locales/index.js"() {
     init_import_meta_url();
     init_ar();
     init_az();
@@ -12949,13 +12949,13 @@ var init_locales = __esm({
   }
 });
 
-// node_modules/zod/v4/core/registries.js
+// ../../work/main/node_modules/zod/v4/core/registries.js
 function registry() {
   return new $ZodRegistry();
 }
 var _a2, $output, $input, $ZodRegistry, globalRegistry;
 var init_registries = __esm({
-  "node_modules/zod/v4/core/registries.js"() {
+  "../../work/main/node_modules/zod/v4/core/registries.js"() {
     init_import_meta_url();
     $output = /* @__PURE__ */ Symbol("ZodOutput");
     $input = /* @__PURE__ */ Symbol("ZodInput");
@@ -13004,7 +13004,7 @@ var init_registries = __esm({
   }
 });
 
-// node_modules/zod/v4/core/compile.js
+// ../../work/main/node_modules/zod/v4/core/compile.js
 function compileValidator(schema, parser) {
   try {
     return compileFn(schema, { assertOnly: true });
@@ -14566,7 +14566,7 @@ function generateTransformCheck(doc, ctx, schema, accessor) {
 }
 var INVALID, FALLBACK_FLAG, ZodCompileAsyncError, ZodCompileUnsupportedError, WHEN_DEFAULTED_CHECKS, PATTERN_IS_COMPLETE;
 var init_compile = __esm({
-  "node_modules/zod/v4/core/compile.js"() {
+  "../../work/main/node_modules/zod/v4/core/compile.js"() {
     init_import_meta_url();
     init_core();
     init_doc();
@@ -14626,7 +14626,7 @@ var init_compile = __esm({
   }
 });
 
-// node_modules/zod/v4/core/api.js
+// ../../work/main/node_modules/zod/v4/core/api.js
 function snapshotChecks(def) {
   if (def.checks)
     def.checks = [...def.checks];
@@ -15679,7 +15679,7 @@ function _stringFormat(Class2, format, fnOrRegex, _params = {}) {
 }
 var TimePrecision;
 var init_api = __esm({
-  "node_modules/zod/v4/core/api.js"() {
+  "../../work/main/node_modules/zod/v4/core/api.js"() {
     init_import_meta_url();
     init_checks();
     init_registries();
@@ -15695,7 +15695,7 @@ var init_api = __esm({
   }
 });
 
-// node_modules/zod/v4/core/to-json-schema.js
+// ../../work/main/node_modules/zod/v4/core/to-json-schema.js
 function assignProps(target, ...sources) {
   for (const source of sources) {
     for (const key2 of Reflect.ownKeys(source)) {
@@ -16211,7 +16211,7 @@ function isTransforming(_schema, _ctx) {
 }
 var FOLDABLE_KEYS, UNION_KEYS, createToJSONSchemaMethod, createStandardJSONSchemaMethod;
 var init_to_json_schema = __esm({
-  "node_modules/zod/v4/core/to-json-schema.js"() {
+  "../../work/main/node_modules/zod/v4/core/to-json-schema.js"() {
     init_import_meta_url();
     init_registries();
     init_util();
@@ -16233,7 +16233,7 @@ var init_to_json_schema = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema-processors.js
+// ../../work/main/node_modules/zod/v4/core/json-schema-processors.js
 function aggregateChecks(schema) {
   const agg = {};
   const def = schema._zod.def;
@@ -16383,7 +16383,7 @@ function toJSONSchema(input2, params) {
 }
 var narrowMin, narrowMax, narrowBoth, addDivisor, addPattern, intersectMime, setFormat, minContributor, maxContributor, formatContributor, contributors, formatMap, exactPatterns, exactPattern, stringProcessor, numberProcessor, booleanProcessor, bigintProcessor, symbolProcessor, nullProcessor, undefinedProcessor, voidProcessor, neverProcessor, anyProcessor, unknownProcessor, dateProcessor, enumProcessor, literalProcessor, nanProcessor, templateLiteralProcessor, fileProcessor, successProcessor, customProcessor, functionProcessor, transformProcessor, mapProcessor, setProcessor, arrayProcessor, objectProcessor, unionProcessor, intersectionProcessor, tupleProcessor, pendingRecords, recordProcessor, nullableProcessor, nonoptionalProcessor, UNREPRESENTABLE_DEFAULT, defaultProcessor, prefaultProcessor, catchProcessor, pipeProcessor, readonlyProcessor, promiseProcessor, optionalProcessor, lazyProcessor, allProcessors;
 var init_json_schema_processors = __esm({
-  "node_modules/zod/v4/core/json-schema-processors.js"() {
+  "../../work/main/node_modules/zod/v4/core/json-schema-processors.js"() {
     init_import_meta_url();
     init_regexes();
     init_schemas();
@@ -16991,10 +16991,10 @@ var init_json_schema_processors = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema-generator.js
+// ../../work/main/node_modules/zod/v4/core/json-schema-generator.js
 var JSONSchemaGenerator;
 var init_json_schema_generator = __esm({
-  "node_modules/zod/v4/core/json-schema-generator.js"() {
+  "../../work/main/node_modules/zod/v4/core/json-schema-generator.js"() {
     init_import_meta_url();
     init_json_schema_processors();
     init_to_json_schema();
@@ -17077,15 +17077,15 @@ var init_json_schema_generator = __esm({
   }
 });
 
-// node_modules/zod/v4/core/json-schema.js
+// ../../work/main/node_modules/zod/v4/core/json-schema.js
 var json_schema_exports = {};
 var init_json_schema = __esm({
-  "node_modules/zod/v4/core/json-schema.js"() {
+  "../../work/main/node_modules/zod/v4/core/json-schema.js"() {
     init_import_meta_url();
   }
 });
 
-// node_modules/zod/v4/core/index.js
+// ../../work/main/node_modules/zod/v4/core/index.js
 var core_exports2 = {};
 __export(core_exports2, {
   $ZodAny: () => $ZodAny,
@@ -17402,7 +17402,7 @@ __export(core_exports2, {
   withParser: () => withParser
 });
 var init_core2 = __esm({
-  "node_modules/zod/v4/core/index.js"() {
+  "../../work/main/node_modules/zod/v4/core/index.js"() {
     init_import_meta_url();
     init_core();
     init_parse();
@@ -17426,7 +17426,7 @@ var init_core2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/checks.js
+// ../../work/main/node_modules/zod/v4/classic/checks.js
 var checks_exports2 = {};
 __export(checks_exports2, {
   endsWith: () => _endsWith,
@@ -17461,13 +17461,13 @@ __export(checks_exports2, {
   uppercase: () => _uppercase
 });
 var init_checks2 = __esm({
-  "node_modules/zod/v4/classic/checks.js"() {
+  "../../work/main/node_modules/zod/v4/classic/checks.js"() {
     init_import_meta_url();
     init_core2();
   }
 });
 
-// node_modules/zod/v4/classic/errors.js
+// ../../work/main/node_modules/zod/v4/classic/errors.js
 function _lazyMethod(proto, key2, make) {
   Object.defineProperty(proto, key2, {
     configurable: true,
@@ -17484,7 +17484,7 @@ function _lazyMethod(proto, key2, make) {
 }
 var _installedErrorProtos, initializer2, ZodError, ZodRealError;
 var init_errors2 = __esm({
-  "node_modules/zod/v4/classic/errors.js"() {
+  "../../work/main/node_modules/zod/v4/classic/errors.js"() {
     init_import_meta_url();
     init_core2();
     init_core2();
@@ -17522,10 +17522,10 @@ var init_errors2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/parse.js
+// ../../work/main/node_modules/zod/v4/classic/parse.js
 var parse2, parseAsync2, safeParse2, safeParseAsync2, encode2, decode2, encodeAsync2, decodeAsync2, safeEncode2, safeDecode2, safeEncodeAsync2, safeDecodeAsync2;
 var init_parse2 = __esm({
-  "node_modules/zod/v4/classic/parse.js"() {
+  "../../work/main/node_modules/zod/v4/classic/parse.js"() {
     init_import_meta_url();
     init_core2();
     init_errors2();
@@ -17545,7 +17545,7 @@ var init_parse2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/schemas.js
+// ../../work/main/node_modules/zod/v4/classic/schemas.js
 var schemas_exports2 = {};
 __export(schemas_exports2, {
   ZodAny: () => ZodAny,
@@ -18219,7 +18219,7 @@ function preprocess(fn, schema) {
 }
 var ZodType, _ZodString, ZodString, ZodStringFormat, ZodISODateTime, ZodISODate, ZodISOTime, ZodISODuration, ZodEmail, ZodGUID, ZodUUID, ZodURL, ZodEmoji, ZodNanoID, ZodCUID, ZodCUID2, ZodULID, ZodXID, ZodKSUID, ZodIPv4, ZodMAC, ZodIPv6, ZodCIDRv4, ZodCIDRv6, ZodBase64, ZodBase64URL, ZodE164, ZodCreditCard, ZodIBAN, ZodJWT, ZodCustomStringFormat, ZodNumber, ZodNumberFormat, ZodBoolean, ZodBigInt, ZodBigIntFormat, ZodSymbol, ZodUndefined, ZodNull, ZodAny, ZodUnknown, ZodNever, ZodVoid, ZodDate, ZodArray, ZodObject, ZodUnion, ZodXor, ZodDiscriminatedUnion, ZodIntersection, ZodTuple, ZodRecord, ZodMap, ZodSet, ZodEnum, ZodLiteral, ZodFile, ZodTransform, ZodOptional, ZodExactOptional, ZodNullable, ZodDefault, ZodPrefault, ZodNonOptional, ZodSuccess, ZodCatch, ZodNaN, ZodPipe, ZodCodec, ZodPreprocess, ZodReadonly, ZodTemplateLiteral, ZodLazy, ZodPromise, ZodFunction, ZodCustom, describe2, meta2, ZodInstanceOf, stringbool;
 var init_schemas2 = __esm({
-  "node_modules/zod/v4/classic/schemas.js"() {
+  "../../work/main/node_modules/zod/v4/classic/schemas.js"() {
     init_import_meta_url();
     init_core2();
     init_core2();
@@ -19203,7 +19203,7 @@ var init_schemas2 = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/compat.js
+// ../../work/main/node_modules/zod/v4/classic/compat.js
 function setErrorMap(map2) {
   config({
     customError: map2
@@ -19214,7 +19214,7 @@ function getErrorMap() {
 }
 var ZodIssueCode, ZodFirstPartyTypeKind;
 var init_compat = __esm({
-  "node_modules/zod/v4/classic/compat.js"() {
+  "../../work/main/node_modules/zod/v4/classic/compat.js"() {
     init_import_meta_url();
     init_core2();
     ZodIssueCode = {
@@ -19235,7 +19235,7 @@ var init_compat = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/iso.js
+// ../../work/main/node_modules/zod/v4/classic/iso.js
 var iso_exports = {};
 __export(iso_exports, {
   ZodISODate: () => ZodISODate,
@@ -19260,7 +19260,7 @@ function duration2(params) {
   return _isoDuration(ZodISODuration, params);
 }
 var init_iso = __esm({
-  "node_modules/zod/v4/classic/iso.js"() {
+  "../../work/main/node_modules/zod/v4/classic/iso.js"() {
     init_import_meta_url();
     init_core2();
     init_schemas2();
@@ -19268,7 +19268,7 @@ var init_iso = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/from-json-schema.js
+// ../../work/main/node_modules/zod/v4/classic/from-json-schema.js
 function detectVersion(schema, defaultTarget) {
   const $schema = schema.$schema;
   if ($schema === "https://json-schema.org/draft/2020-12/schema") {
@@ -19899,7 +19899,7 @@ function fromJSONSchema(schema, params) {
 }
 var z, RECOGNIZED_KEYS, SCHEMA_KEYWORDS, SCHEMA_MAP_KEYWORDS, fullTime;
 var init_from_json_schema = __esm({
-  "node_modules/zod/v4/classic/from-json-schema.js"() {
+  "../../work/main/node_modules/zod/v4/classic/from-json-schema.js"() {
     init_import_meta_url();
     init_registries();
     init_util();
@@ -20012,7 +20012,7 @@ var init_from_json_schema = __esm({
   }
 });
 
-// node_modules/zod/v4/core/visit.js
+// ../../work/main/node_modules/zod/v4/core/visit.js
 function visit(schema, fnOrHandlers) {
   const fn = typeof fnOrHandlers === "function" ? fnOrHandlers : (node2, rewritten) => {
     const h = fnOrHandlers[node2._zod.def.type];
@@ -20167,7 +20167,7 @@ function visit(schema, fnOrHandlers) {
 }
 var RESOLVING;
 var init_visit = __esm({
-  "node_modules/zod/v4/core/visit.js"() {
+  "../../work/main/node_modules/zod/v4/core/visit.js"() {
     init_import_meta_url();
     init_schemas();
     init_util();
@@ -20175,7 +20175,7 @@ var init_visit = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/deep-partial.js
+// ../../work/main/node_modules/zod/v4/classic/deep-partial.js
 function deepPartial(schema) {
   return visit(schema, {
     object: (s) => s.partial(),
@@ -20187,14 +20187,14 @@ function deepPartial(schema) {
   });
 }
 var init_deep_partial = __esm({
-  "node_modules/zod/v4/classic/deep-partial.js"() {
+  "../../work/main/node_modules/zod/v4/classic/deep-partial.js"() {
     init_import_meta_url();
     init_visit();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/in-out.js
+// ../../work/main/node_modules/zod/v4/classic/in-out.js
 function withChecks(side, checks) {
   if (!checks?.length)
     return side;
@@ -20224,7 +20224,7 @@ function output(schema) {
   });
 }
 var init_in_out = __esm({
-  "node_modules/zod/v4/classic/in-out.js"() {
+  "../../work/main/node_modules/zod/v4/classic/in-out.js"() {
     init_import_meta_url();
     init_util();
     init_visit();
@@ -20232,7 +20232,7 @@ var init_in_out = __esm({
   }
 });
 
-// node_modules/zod/v4/classic/coerce.js
+// ../../work/main/node_modules/zod/v4/classic/coerce.js
 var coerce_exports = {};
 __export(coerce_exports, {
   bigint: () => bigint3,
@@ -20257,14 +20257,14 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 var init_coerce = __esm({
-  "node_modules/zod/v4/classic/coerce.js"() {
+  "../../work/main/node_modules/zod/v4/classic/coerce.js"() {
     init_import_meta_url();
     init_core2();
     init_schemas2();
   }
 });
 
-// node_modules/zod/v4/classic/external.js
+// ../../work/main/node_modules/zod/v4/classic/external.js
 var external_exports = {};
 __export(external_exports, {
   $brand: () => $brand,
@@ -20527,7 +20527,7 @@ __export(external_exports, {
   xor: () => xor
 });
 var init_external = __esm({
-  "node_modules/zod/v4/classic/external.js"() {
+  "../../work/main/node_modules/zod/v4/classic/external.js"() {
     init_import_meta_url();
     init_core2();
     init_schemas2();
@@ -20547,9 +20547,9 @@ var init_external = __esm({
   }
 });
 
-// node_modules/zod/index.js
+// ../../work/main/node_modules/zod/index.js
 var init_zod = __esm({
-  "node_modules/zod/index.js"() {
+  "../../work/main/node_modules/zod/index.js"() {
     init_import_meta_url();
     init_external();
     init_external();
@@ -22224,9 +22224,9 @@ var init_file_image = __esm({
   }
 });
 
-// node_modules/docker-modem/lib/utils.js
+// ../../work/main/node_modules/docker-modem/lib/utils.js
 var require_utils = __commonJS({
-  "node_modules/docker-modem/lib/utils.js"(exports2, module2) {
+  "../../work/main/node_modules/docker-modem/lib/utils.js"(exports2, module2) {
     init_import_meta_url();
     var arr = [];
     var each = arr.forEach;
@@ -22251,9 +22251,9 @@ var require_utils = __commonJS({
   }
 });
 
-// node_modules/docker-modem/lib/http.js
+// ../../work/main/node_modules/docker-modem/lib/http.js
 var require_http = __commonJS({
-  "node_modules/docker-modem/lib/http.js"(exports2, module2) {
+  "../../work/main/node_modules/docker-modem/lib/http.js"(exports2, module2) {
     init_import_meta_url();
     var nativeHttps = require("https");
     var nativeHttp = require("http");
@@ -22326,9 +22326,9 @@ var require_http = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/errors.js
+// ../../work/main/node_modules/asn1/lib/ber/errors.js
 var require_errors = __commonJS({
-  "node_modules/asn1/lib/ber/errors.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/ber/errors.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = {
       newInvalidAsn1Error: function(msg) {
@@ -22341,9 +22341,9 @@ var require_errors = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/types.js
+// ../../work/main/node_modules/asn1/lib/ber/types.js
 var require_types = __commonJS({
-  "node_modules/asn1/lib/ber/types.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/ber/types.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = {
       EOC: 0,
@@ -22382,9 +22382,9 @@ var require_types = __commonJS({
   }
 });
 
-// node_modules/safer-buffer/safer.js
+// ../../work/main/node_modules/safer-buffer/safer.js
 var require_safer = __commonJS({
-  "node_modules/safer-buffer/safer.js"(exports2, module2) {
+  "../../work/main/node_modules/safer-buffer/safer.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var buffer = require("buffer");
@@ -22451,9 +22451,9 @@ var require_safer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/reader.js
+// ../../work/main/node_modules/asn1/lib/ber/reader.js
 var require_reader = __commonJS({
-  "node_modules/asn1/lib/ber/reader.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/ber/reader.js"(exports2, module2) {
     init_import_meta_url();
     var assert2 = require("assert");
     var Buffer2 = require_safer().Buffer;
@@ -22617,9 +22617,9 @@ var require_reader = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/writer.js
+// ../../work/main/node_modules/asn1/lib/ber/writer.js
 var require_writer = __commonJS({
-  "node_modules/asn1/lib/ber/writer.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/ber/writer.js"(exports2, module2) {
     init_import_meta_url();
     var assert2 = require("assert");
     var Buffer2 = require_safer().Buffer;
@@ -22861,9 +22861,9 @@ var require_writer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/index.js
+// ../../work/main/node_modules/asn1/lib/ber/index.js
 var require_ber = __commonJS({
-  "node_modules/asn1/lib/ber/index.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/ber/index.js"(exports2, module2) {
     init_import_meta_url();
     var errors = require_errors();
     var types = require_types();
@@ -22886,9 +22886,9 @@ var require_ber = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/index.js
+// ../../work/main/node_modules/asn1/lib/index.js
 var require_lib = __commonJS({
-  "node_modules/asn1/lib/index.js"(exports2, module2) {
+  "../../work/main/node_modules/asn1/lib/index.js"(exports2, module2) {
     init_import_meta_url();
     var Ber = require_ber();
     module2.exports = {
@@ -22899,9 +22899,9 @@ var require_lib = __commonJS({
   }
 });
 
-// node_modules/tweetnacl/nacl-fast.js
+// ../../work/main/node_modules/tweetnacl/nacl-fast.js
 var require_nacl_fast = __commonJS({
-  "node_modules/tweetnacl/nacl-fast.js"(exports2, module2) {
+  "../../work/main/node_modules/tweetnacl/nacl-fast.js"(exports2, module2) {
     init_import_meta_url();
     (function(nacl) {
       "use strict";
@@ -25120,9 +25120,9 @@ var require_nacl_fast = __commonJS({
   }
 });
 
-// node_modules/bcrypt-pbkdf/index.js
+// ../../work/main/node_modules/bcrypt-pbkdf/index.js
 var require_bcrypt_pbkdf = __commonJS({
-  "node_modules/bcrypt-pbkdf/index.js"(exports2, module2) {
+  "../../work/main/node_modules/bcrypt-pbkdf/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var crypto_hash_sha512 = require_nacl_fast().lowlevel.crypto_hash;
@@ -26374,9 +26374,9 @@ var require_bcrypt_pbkdf = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/constants.js
+// ../../work/main/node_modules/ssh2/lib/protocol/constants.js
 var require_constants = __commonJS({
-  "node_modules/ssh2/lib/protocol/constants.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/constants.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var crypto = require("crypto");
@@ -26767,9 +26767,9 @@ var require_constants = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/utils.js
+// ../../work/main/node_modules/ssh2/lib/protocol/utils.js
 var require_utils2 = __commonJS({
-  "node_modules/ssh2/lib/protocol/utils.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/utils.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var Ber = require_lib().Ber;
@@ -27085,9 +27085,9 @@ var require_utils2 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto/poly1305.js
+// ../../work/main/node_modules/ssh2/lib/protocol/crypto/poly1305.js
 var require_poly1305 = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports2, module2) {
     init_import_meta_url();
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
@@ -27514,9 +27514,9 @@ var require_poly1305 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto.js
+// ../../work/main/node_modules/ssh2/lib/protocol/crypto.js
 var require_crypto = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/crypto.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -28839,9 +28839,9 @@ var require_crypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/keyParser.js
+// ../../work/main/node_modules/ssh2/lib/protocol/keyParser.js
 var require_keyParser = __commonJS({
-  "node_modules/ssh2/lib/protocol/keyParser.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/keyParser.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -30081,9 +30081,9 @@ ${formatted}-----END ${type} KEY-----`;
   }
 });
 
-// node_modules/ssh2/lib/agent.js
+// ../../work/main/node_modules/ssh2/lib/agent.js
 var require_agent = __commonJS({
-  "node_modules/ssh2/lib/agent.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/agent.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { Socket } = require("net");
@@ -30910,9 +30910,9 @@ var require_agent = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/zlib.js
+// ../../work/main/node_modules/ssh2/lib/protocol/zlib.js
 var require_zlib = __commonJS({
-  "node_modules/ssh2/lib/protocol/zlib.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/zlib.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { kMaxLength } = require("buffer");
@@ -31135,9 +31135,9 @@ var require_zlib = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.misc.js
+// ../../work/main/node_modules/ssh2/lib/protocol/handlers.misc.js
 var require_handlers_misc = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.misc.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/handlers.misc.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -32043,9 +32043,9 @@ var require_handlers_misc = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.js
+// ../../work/main/node_modules/ssh2/lib/protocol/handlers.js
 var require_handlers = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/handlers.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var MESSAGE_HANDLERS = new Array(256);
@@ -32063,9 +32063,9 @@ var require_handlers = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/kex.js
+// ../../work/main/node_modules/ssh2/lib/protocol/kex.js
 var require_kex = __commonJS({
-  "node_modules/ssh2/lib/protocol/kex.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/kex.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -33651,9 +33651,9 @@ var require_kex = __commonJS({
   }
 });
 
-// node_modules/ssh2/package.json
+// ../../work/main/node_modules/ssh2/package.json
 var require_package = __commonJS({
-  "node_modules/ssh2/package.json"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/package.json"(exports2, module2) {
     module2.exports = {
       name: "ssh2",
       version: "1.17.0",
@@ -33706,9 +33706,9 @@ var require_package = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/Protocol.js
+// ../../work/main/node_modules/ssh2/lib/protocol/Protocol.js
 var require_Protocol = __commonJS({
-  "node_modules/ssh2/lib/protocol/Protocol.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/Protocol.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { inspect } = require("util");
@@ -35272,9 +35272,9 @@ var require_Protocol = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/node-fs-compat.js
+// ../../work/main/node_modules/ssh2/lib/protocol/node-fs-compat.js
 var require_node_fs_compat = __commonJS({
-  "node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var assert2 = require("assert");
@@ -35370,9 +35370,9 @@ ${suffix}`;
   }
 });
 
-// node_modules/ssh2/lib/protocol/SFTP.js
+// ../../work/main/node_modules/ssh2/lib/protocol/SFTP.js
 var require_SFTP = __commonJS({
-  "node_modules/ssh2/lib/protocol/SFTP.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/protocol/SFTP.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var EventEmitter = require("events");
@@ -38425,9 +38425,9 @@ var require_SFTP = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/Channel.js
+// ../../work/main/node_modules/ssh2/lib/Channel.js
 var require_Channel = __commonJS({
-  "node_modules/ssh2/lib/Channel.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/Channel.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -38662,9 +38662,9 @@ var require_Channel = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/utils.js
+// ../../work/main/node_modules/ssh2/lib/utils.js
 var require_utils3 = __commonJS({
-  "node_modules/ssh2/lib/utils.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/utils.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { SFTP } = require_SFTP();
@@ -38943,9 +38943,9 @@ var require_utils3 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/client.js
+// ../../work/main/node_modules/ssh2/lib/client.js
 var require_client = __commonJS({
-  "node_modules/ssh2/lib/client.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/client.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -40753,9 +40753,9 @@ var require_client = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/http-agents.js
+// ../../work/main/node_modules/ssh2/lib/http-agents.js
 var require_http_agents = __commonJS({
-  "node_modules/ssh2/lib/http-agents.js"(exports2) {
+  "../../work/main/node_modules/ssh2/lib/http-agents.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var { Agent: HttpAgent } = require("http");
@@ -40826,9 +40826,9 @@ var require_http_agents = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/server.js
+// ../../work/main/node_modules/ssh2/lib/server.js
 var require_server = __commonJS({
-  "node_modules/ssh2/lib/server.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/server.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { Server: netServer } = require("net");
@@ -42003,9 +42003,9 @@ var require_server = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/keygen.js
+// ../../work/main/node_modules/ssh2/lib/keygen.js
 var require_keygen = __commonJS({
-  "node_modules/ssh2/lib/keygen.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/keygen.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -42426,9 +42426,9 @@ var require_keygen = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/index.js
+// ../../work/main/node_modules/ssh2/lib/index.js
 var require_lib2 = __commonJS({
-  "node_modules/ssh2/lib/index.js"(exports2, module2) {
+  "../../work/main/node_modules/ssh2/lib/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -42475,9 +42475,9 @@ var require_lib2 = __commonJS({
   }
 });
 
-// node_modules/docker-modem/lib/ssh.js
+// ../../work/main/node_modules/docker-modem/lib/ssh.js
 var require_ssh = __commonJS({
-  "node_modules/docker-modem/lib/ssh.js"(exports2, module2) {
+  "../../work/main/node_modules/docker-modem/lib/ssh.js"(exports2, module2) {
     init_import_meta_url();
     var Client = require_lib2().Client;
     var http2 = require("http");
@@ -42522,17 +42522,17 @@ var require_ssh = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/stream.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/stream.js
 var require_stream = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/stream.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/stream.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = require("stream");
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/buffer_list.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/buffer_list.js
 var require_buffer_list = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/buffer_list.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/buffer_list.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     function ownKeys(object3, enumerableOnly) {
@@ -42773,9 +42773,9 @@ var require_buffer_list = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/destroy.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/destroy.js
 var require_destroy = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/destroy.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/destroy.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     function destroy(err, cb) {
@@ -42863,9 +42863,9 @@ var require_destroy = __commonJS({
   }
 });
 
-// node_modules/readable-stream/errors.js
+// ../../work/main/node_modules/readable-stream/errors.js
 var require_errors2 = __commonJS({
-  "node_modules/readable-stream/errors.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/errors.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var codes = {};
@@ -42964,9 +42964,9 @@ var require_errors2 = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/state.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/state.js
 var require_state = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/state.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/state.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var ERR_INVALID_OPT_VALUE = require_errors2().codes.ERR_INVALID_OPT_VALUE;
@@ -42990,9 +42990,9 @@ var require_state = __commonJS({
   }
 });
 
-// node_modules/inherits/inherits_browser.js
+// ../../work/main/node_modules/inherits/inherits_browser.js
 var require_inherits_browser = __commonJS({
-  "node_modules/inherits/inherits_browser.js"(exports2, module2) {
+  "../../work/main/node_modules/inherits/inherits_browser.js"(exports2, module2) {
     init_import_meta_url();
     if (typeof Object.create === "function") {
       module2.exports = function inherits(ctor, superCtor) {
@@ -43023,9 +43023,9 @@ var require_inherits_browser = __commonJS({
   }
 });
 
-// node_modules/inherits/inherits.js
+// ../../work/main/node_modules/inherits/inherits.js
 var require_inherits = __commonJS({
-  "node_modules/inherits/inherits.js"(exports2, module2) {
+  "../../work/main/node_modules/inherits/inherits.js"(exports2, module2) {
     init_import_meta_url();
     try {
       util = require("util");
@@ -43038,17 +43038,17 @@ var require_inherits = __commonJS({
   }
 });
 
-// node_modules/util-deprecate/node.js
+// ../../work/main/node_modules/util-deprecate/node.js
 var require_node = __commonJS({
-  "node_modules/util-deprecate/node.js"(exports2, module2) {
+  "../../work/main/node_modules/util-deprecate/node.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = require("util").deprecate;
   }
 });
 
-// node_modules/readable-stream/lib/_stream_writable.js
+// ../../work/main/node_modules/readable-stream/lib/_stream_writable.js
 var require_stream_writable = __commonJS({
-  "node_modules/readable-stream/lib/_stream_writable.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/_stream_writable.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Writable2;
@@ -43518,9 +43518,9 @@ var require_stream_writable = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/_stream_duplex.js
+// ../../work/main/node_modules/readable-stream/lib/_stream_duplex.js
 var require_stream_duplex = __commonJS({
-  "node_modules/readable-stream/lib/_stream_duplex.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/_stream_duplex.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var objectKeys = Object.keys || function(obj) {
@@ -43612,9 +43612,9 @@ var require_stream_duplex = __commonJS({
   }
 });
 
-// node_modules/safe-buffer/index.js
+// ../../work/main/node_modules/safe-buffer/index.js
 var require_safe_buffer = __commonJS({
-  "node_modules/safe-buffer/index.js"(exports2, module2) {
+  "../../work/main/node_modules/safe-buffer/index.js"(exports2, module2) {
     init_import_meta_url();
     var buffer = require("buffer");
     var Buffer2 = buffer.Buffer;
@@ -43671,9 +43671,9 @@ var require_safe_buffer = __commonJS({
   }
 });
 
-// node_modules/string_decoder/lib/string_decoder.js
+// ../../work/main/node_modules/string_decoder/lib/string_decoder.js
 var require_string_decoder = __commonJS({
-  "node_modules/string_decoder/lib/string_decoder.js"(exports2) {
+  "../../work/main/node_modules/string_decoder/lib/string_decoder.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Buffer2 = require_safe_buffer().Buffer;
@@ -43910,9 +43910,9 @@ var require_string_decoder = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/end-of-stream.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/end-of-stream.js
 var require_end_of_stream = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/end-of-stream.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/end-of-stream.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var ERR_STREAM_PREMATURE_CLOSE = require_errors2().codes.ERR_STREAM_PREMATURE_CLOSE;
@@ -44000,9 +44000,9 @@ var require_end_of_stream = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/async_iterator.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/async_iterator.js
 var require_async_iterator = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/async_iterator.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/async_iterator.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var _Object$setPrototypeO;
@@ -44184,9 +44184,9 @@ var require_async_iterator = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/from.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/from.js
 var require_from = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/from.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/from.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     function asyncGeneratorStep(gen, resolve4, reject, _next, _throw, key2, arg) {
@@ -44306,9 +44306,9 @@ var require_from = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/_stream_readable.js
+// ../../work/main/node_modules/readable-stream/lib/_stream_readable.js
 var require_stream_readable = __commonJS({
-  "node_modules/readable-stream/lib/_stream_readable.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/_stream_readable.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Readable5;
@@ -45040,9 +45040,9 @@ var require_stream_readable = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/_stream_transform.js
+// ../../work/main/node_modules/readable-stream/lib/_stream_transform.js
 var require_stream_transform = __commonJS({
-  "node_modules/readable-stream/lib/_stream_transform.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/_stream_transform.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Transform3;
@@ -45142,9 +45142,9 @@ var require_stream_transform = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/_stream_passthrough.js
+// ../../work/main/node_modules/readable-stream/lib/_stream_passthrough.js
 var require_stream_passthrough = __commonJS({
-  "node_modules/readable-stream/lib/_stream_passthrough.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/_stream_passthrough.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = PassThrough4;
@@ -45160,9 +45160,9 @@ var require_stream_passthrough = __commonJS({
   }
 });
 
-// node_modules/readable-stream/lib/internal/streams/pipeline.js
+// ../../work/main/node_modules/readable-stream/lib/internal/streams/pipeline.js
 var require_pipeline = __commonJS({
-  "node_modules/readable-stream/lib/internal/streams/pipeline.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/lib/internal/streams/pipeline.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var eos;
@@ -45246,9 +45246,9 @@ var require_pipeline = __commonJS({
   }
 });
 
-// node_modules/readable-stream/readable.js
+// ../../work/main/node_modules/readable-stream/readable.js
 var require_readable = __commonJS({
-  "node_modules/readable-stream/readable.js"(exports2, module2) {
+  "../../work/main/node_modules/readable-stream/readable.js"(exports2, module2) {
     init_import_meta_url();
     var Stream = require("stream");
     if (process.env.READABLE_STREAM === "disable" && Stream) {
@@ -45269,9 +45269,9 @@ var require_readable = __commonJS({
   }
 });
 
-// node_modules/docker-modem/lib/http_duplex.js
+// ../../work/main/node_modules/docker-modem/lib/http_duplex.js
 var require_http_duplex = __commonJS({
-  "node_modules/docker-modem/lib/http_duplex.js"(exports2, module2) {
+  "../../work/main/node_modules/docker-modem/lib/http_duplex.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = HttpDuplex;
     var util = require("util");
@@ -45318,9 +45318,9 @@ var require_http_duplex = __commonJS({
   }
 });
 
-// node_modules/ms/index.js
+// ../../work/main/node_modules/ms/index.js
 var require_ms = __commonJS({
-  "node_modules/ms/index.js"(exports2, module2) {
+  "../../work/main/node_modules/ms/index.js"(exports2, module2) {
     init_import_meta_url();
     var s = 1e3;
     var m = s * 60;
@@ -45435,9 +45435,9 @@ var require_ms = __commonJS({
   }
 });
 
-// node_modules/debug/src/common.js
+// ../../work/main/node_modules/debug/src/common.js
 var require_common = __commonJS({
-  "node_modules/debug/src/common.js"(exports2, module2) {
+  "../../work/main/node_modules/debug/src/common.js"(exports2, module2) {
     init_import_meta_url();
     function setup(env) {
       createDebug.debug = createDebug;
@@ -45613,9 +45613,9 @@ var require_common = __commonJS({
   }
 });
 
-// node_modules/debug/src/browser.js
+// ../../work/main/node_modules/debug/src/browser.js
 var require_browser = __commonJS({
-  "node_modules/debug/src/browser.js"(exports2, module2) {
+  "../../work/main/node_modules/debug/src/browser.js"(exports2, module2) {
     init_import_meta_url();
     exports2.formatArgs = formatArgs;
     exports2.save = save;
@@ -45784,9 +45784,9 @@ var require_browser = __commonJS({
   }
 });
 
-// node_modules/has-flag/index.js
+// ../../work/main/node_modules/has-flag/index.js
 var require_has_flag = __commonJS({
-  "node_modules/has-flag/index.js"(exports2, module2) {
+  "../../work/main/node_modules/has-flag/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = (flag2, argv = process.argv) => {
@@ -45798,9 +45798,9 @@ var require_has_flag = __commonJS({
   }
 });
 
-// node_modules/supports-color/index.js
+// ../../work/main/node_modules/supports-color/index.js
 var require_supports_color = __commonJS({
-  "node_modules/supports-color/index.js"(exports2, module2) {
+  "../../work/main/node_modules/supports-color/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var os = require("os");
@@ -45901,9 +45901,9 @@ var require_supports_color = __commonJS({
   }
 });
 
-// node_modules/debug/src/node.js
+// ../../work/main/node_modules/debug/src/node.js
 var require_node2 = __commonJS({
-  "node_modules/debug/src/node.js"(exports2, module2) {
+  "../../work/main/node_modules/debug/src/node.js"(exports2, module2) {
     init_import_meta_url();
     var tty = require("tty");
     var util = require("util");
@@ -46076,9 +46076,9 @@ var require_node2 = __commonJS({
   }
 });
 
-// node_modules/debug/src/index.js
+// ../../work/main/node_modules/debug/src/index.js
 var require_src = __commonJS({
-  "node_modules/debug/src/index.js"(exports2, module2) {
+  "../../work/main/node_modules/debug/src/index.js"(exports2, module2) {
     init_import_meta_url();
     if (typeof process === "undefined" || process.type === "renderer" || process.browser === true || process.__nwjs) {
       module2.exports = require_browser();
@@ -46088,9 +46088,9 @@ var require_src = __commonJS({
   }
 });
 
-// node_modules/split-ca/index.js
+// ../../work/main/node_modules/split-ca/index.js
 var require_split_ca = __commonJS({
-  "node_modules/split-ca/index.js"(exports2, module2) {
+  "../../work/main/node_modules/split-ca/index.js"(exports2, module2) {
     init_import_meta_url();
     var fs = require("fs");
     module2.exports = function(filepath, split, encoding) {
@@ -46120,9 +46120,9 @@ var require_split_ca = __commonJS({
   }
 });
 
-// node_modules/docker-modem/lib/modem.js
+// ../../work/main/node_modules/docker-modem/lib/modem.js
 var require_modem = __commonJS({
-  "node_modules/docker-modem/lib/modem.js"(exports2, module2) {
+  "../../work/main/node_modules/docker-modem/lib/modem.js"(exports2, module2) {
     init_import_meta_url();
     var querystring = require("querystring");
     var http2 = require_http();
@@ -46596,9 +46596,9 @@ var require_modem = __commonJS({
   }
 });
 
-// node_modules/@balena/dockerignore/ignore.js
+// ../../work/main/node_modules/@balena/dockerignore/ignore.js
 var require_ignore = __commonJS({
-  "node_modules/@balena/dockerignore/ignore.js"(exports2, module2) {
+  "../../work/main/node_modules/@balena/dockerignore/ignore.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var path = require("path");
@@ -46811,9 +46811,9 @@ var require_ignore = __commonJS({
   }
 });
 
-// node_modules/chownr/chownr.js
+// ../../work/main/node_modules/chownr/chownr.js
 var require_chownr = __commonJS({
-  "node_modules/chownr/chownr.js"(exports2, module2) {
+  "../../work/main/node_modules/chownr/chownr.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var fs = require("fs");
@@ -46943,9 +46943,9 @@ var require_chownr = __commonJS({
   }
 });
 
-// node_modules/bl/BufferList.js
+// ../../work/main/node_modules/bl/BufferList.js
 var require_BufferList = __commonJS({
-  "node_modules/bl/BufferList.js"(exports2, module2) {
+  "../../work/main/node_modules/bl/BufferList.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { Buffer: Buffer2 } = require("buffer");
@@ -47246,9 +47246,9 @@ var require_BufferList = __commonJS({
   }
 });
 
-// node_modules/bl/bl.js
+// ../../work/main/node_modules/bl/bl.js
 var require_bl = __commonJS({
-  "node_modules/bl/bl.js"(exports2, module2) {
+  "../../work/main/node_modules/bl/bl.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var DuplexStream = require_readable().Duplex;
@@ -47318,9 +47318,9 @@ var require_bl = __commonJS({
   }
 });
 
-// node_modules/tar-fs/node_modules/tar-stream/headers.js
+// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/headers.js
 var require_headers = __commonJS({
-  "node_modules/tar-fs/node_modules/tar-stream/headers.js"(exports2) {
+  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/headers.js"(exports2) {
     init_import_meta_url();
     var alloc = Buffer.alloc;
     var ZEROS = "0000000000000000000";
@@ -47558,9 +47558,9 @@ var require_headers = __commonJS({
   }
 });
 
-// node_modules/tar-fs/node_modules/tar-stream/extract.js
+// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/extract.js
 var require_extract = __commonJS({
-  "node_modules/tar-fs/node_modules/tar-stream/extract.js"(exports2, module2) {
+  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/extract.js"(exports2, module2) {
     init_import_meta_url();
     var util = require("util");
     var bl = require_bl();
@@ -47775,17 +47775,17 @@ var require_extract = __commonJS({
   }
 });
 
-// node_modules/fs-constants/index.js
+// ../../work/main/node_modules/fs-constants/index.js
 var require_fs_constants = __commonJS({
-  "node_modules/fs-constants/index.js"(exports2, module2) {
+  "../../work/main/node_modules/fs-constants/index.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = require("fs").constants || require("constants");
   }
 });
 
-// node_modules/wrappy/wrappy.js
+// ../../work/main/node_modules/wrappy/wrappy.js
 var require_wrappy = __commonJS({
-  "node_modules/wrappy/wrappy.js"(exports2, module2) {
+  "../../work/main/node_modules/wrappy/wrappy.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = wrappy;
     function wrappy(fn, cb) {
@@ -47814,9 +47814,9 @@ var require_wrappy = __commonJS({
   }
 });
 
-// node_modules/once/once.js
+// ../../work/main/node_modules/once/once.js
 var require_once = __commonJS({
-  "node_modules/once/once.js"(exports2, module2) {
+  "../../work/main/node_modules/once/once.js"(exports2, module2) {
     init_import_meta_url();
     var wrappy = require_wrappy();
     module2.exports = wrappy(once);
@@ -47859,9 +47859,9 @@ var require_once = __commonJS({
   }
 });
 
-// node_modules/end-of-stream/index.js
+// ../../work/main/node_modules/end-of-stream/index.js
 var require_end_of_stream2 = __commonJS({
-  "node_modules/end-of-stream/index.js"(exports2, module2) {
+  "../../work/main/node_modules/end-of-stream/index.js"(exports2, module2) {
     init_import_meta_url();
     var once = require_once();
     var noop = function() {
@@ -47943,9 +47943,9 @@ var require_end_of_stream2 = __commonJS({
   }
 });
 
-// node_modules/tar-fs/node_modules/tar-stream/pack.js
+// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/pack.js
 var require_pack = __commonJS({
-  "node_modules/tar-fs/node_modules/tar-stream/pack.js"(exports2, module2) {
+  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/pack.js"(exports2, module2) {
     init_import_meta_url();
     var constants2 = require_fs_constants();
     var eos = require_end_of_stream2();
@@ -48159,18 +48159,18 @@ var require_pack = __commonJS({
   }
 });
 
-// node_modules/tar-fs/node_modules/tar-stream/index.js
+// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/index.js
 var require_tar_stream = __commonJS({
-  "node_modules/tar-fs/node_modules/tar-stream/index.js"(exports2) {
+  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/index.js"(exports2) {
     init_import_meta_url();
     exports2.extract = require_extract();
     exports2.pack = require_pack();
   }
 });
 
-// node_modules/pump/index.js
+// ../../work/main/node_modules/pump/index.js
 var require_pump = __commonJS({
-  "node_modules/pump/index.js"(exports2, module2) {
+  "../../work/main/node_modules/pump/index.js"(exports2, module2) {
     init_import_meta_url();
     var once = require_once();
     var eos = require_end_of_stream2();
@@ -48244,9 +48244,9 @@ var require_pump = __commonJS({
   }
 });
 
-// node_modules/mkdirp-classic/index.js
+// ../../work/main/node_modules/mkdirp-classic/index.js
 var require_mkdirp_classic = __commonJS({
-  "node_modules/mkdirp-classic/index.js"(exports2, module2) {
+  "../../work/main/node_modules/mkdirp-classic/index.js"(exports2, module2) {
     init_import_meta_url();
     var path = require("path");
     var fs = require("fs");
@@ -48331,9 +48331,9 @@ var require_mkdirp_classic = __commonJS({
   }
 });
 
-// node_modules/tar-fs/index.js
+// ../../work/main/node_modules/tar-fs/index.js
 var require_tar_fs = __commonJS({
-  "node_modules/tar-fs/index.js"(exports2) {
+  "../../work/main/node_modules/tar-fs/index.js"(exports2) {
     init_import_meta_url();
     var chownr = require_chownr();
     var tar = require_tar_stream();
@@ -48657,9 +48657,9 @@ var require_tar_fs = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/util.js
+// ../../work/main/node_modules/dockerode/lib/util.js
 var require_util = __commonJS({
-  "node_modules/dockerode/lib/util.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/util.js"(exports2, module2) {
     init_import_meta_url();
     var DockerIgnore = require_ignore();
     var fs = require("fs");
@@ -48740,9 +48740,9 @@ var require_util = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/exec.js
+// ../../work/main/node_modules/dockerode/lib/exec.js
 var require_exec = __commonJS({
-  "node_modules/dockerode/lib/exec.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/exec.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Exec = function(modem, id) {
@@ -48851,9 +48851,9 @@ var require_exec = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/container.js
+// ../../work/main/node_modules/dockerode/lib/container.js
 var require_container = __commonJS({
-  "node_modules/dockerode/lib/container.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/container.js"(exports2, module2) {
     init_import_meta_url();
     var extend2 = require_util().extend;
     var Exec = require_exec();
@@ -49726,9 +49726,9 @@ var require_container = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/image.js
+// ../../work/main/node_modules/dockerode/lib/image.js
 var require_image = __commonJS({
-  "node_modules/dockerode/lib/image.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/image.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Image = function(modem, name) {
@@ -49952,9 +49952,9 @@ var require_image = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/volume.js
+// ../../work/main/node_modules/dockerode/lib/volume.js
 var require_volume = __commonJS({
-  "node_modules/dockerode/lib/volume.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/volume.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Volume = function(modem, name) {
@@ -50026,9 +50026,9 @@ var require_volume = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/network.js
+// ../../work/main/node_modules/dockerode/lib/network.js
 var require_network = __commonJS({
-  "node_modules/dockerode/lib/network.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/network.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Network = function(modem, id) {
@@ -50161,9 +50161,9 @@ var require_network = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/service.js
+// ../../work/main/node_modules/dockerode/lib/service.js
 var require_service = __commonJS({
-  "node_modules/dockerode/lib/service.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/service.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Service = function(modem, id) {
@@ -50305,9 +50305,9 @@ var require_service = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/plugin.js
+// ../../work/main/node_modules/dockerode/lib/plugin.js
 var require_plugin = __commonJS({
-  "node_modules/dockerode/lib/plugin.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/plugin.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Plugin = function(modem, name, remote) {
@@ -50597,9 +50597,9 @@ var require_plugin = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/secret.js
+// ../../work/main/node_modules/dockerode/lib/secret.js
 var require_secret = __commonJS({
-  "node_modules/dockerode/lib/secret.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/secret.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Secret = function(modem, id) {
@@ -50703,9 +50703,9 @@ var require_secret = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/config.js
+// ../../work/main/node_modules/dockerode/lib/config.js
 var require_config = __commonJS({
-  "node_modules/dockerode/lib/config.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/config.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Config = function(modem, id) {
@@ -50809,9 +50809,9 @@ var require_config = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/task.js
+// ../../work/main/node_modules/dockerode/lib/task.js
 var require_task = __commonJS({
-  "node_modules/dockerode/lib/task.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/task.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Task = function(modem, id) {
@@ -50888,9 +50888,9 @@ var require_task = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/node.js
+// ../../work/main/node_modules/dockerode/lib/node.js
 var require_node3 = __commonJS({
-  "node_modules/dockerode/lib/node.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/node.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Node = function(modem, id) {
@@ -50993,9 +50993,9 @@ var require_node3 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/constants.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/constants.js
 var require_constants2 = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/constants.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/constants.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51040,9 +51040,9 @@ var require_constants2 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/package.json
+// ../../work/main/node_modules/@grpc/grpc-js/package.json
 var require_package2 = __commonJS({
-  "node_modules/@grpc/grpc-js/package.json"(exports2, module2) {
+  "../../work/main/node_modules/@grpc/grpc-js/package.json"(exports2, module2) {
     module2.exports = {
       name: "@grpc/grpc-js",
       version: "1.14.7",
@@ -51135,9 +51135,9 @@ var require_package2 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/logging.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/logging.js
 var require_logging = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/logging.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/logging.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var _a3;
@@ -51244,9 +51244,9 @@ var require_logging = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/error.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/error.js
 var require_error = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/error.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/error.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51269,9 +51269,9 @@ var require_error = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/metadata.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/metadata.js
 var require_metadata = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/metadata.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/metadata.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51521,9 +51521,9 @@ var require_metadata = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/call-credentials.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/call-credentials.js
 var require_call_credentials = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/call-credentials.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/call-credentials.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51665,9 +51665,9 @@ var require_call_credentials = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/tls-helpers.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/tls-helpers.js
 var require_tls_helpers = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/tls-helpers.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/tls-helpers.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51689,9 +51689,9 @@ var require_tls_helpers = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/uri-parser.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/uri-parser.js
 var require_uri_parser = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/uri-parser.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/uri-parser.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51803,9 +51803,9 @@ var require_uri_parser = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolver.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver.js
 var require_resolver = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolver.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51856,9 +51856,9 @@ var require_resolver = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/channel-credentials.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/channel-credentials.js
 var require_channel_credentials = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/channel-credentials.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/channel-credentials.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52254,9 +52254,9 @@ var require_channel_credentials = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer.js
 var require_load_balancer = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52346,9 +52346,9 @@ var require_load_balancer = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/service-config.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/service-config.js
 var require_service_config = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/service-config.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/service-config.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52690,9 +52690,9 @@ var require_service_config = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/connectivity-state.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/connectivity-state.js
 var require_connectivity_state = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/connectivity-state.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/connectivity-state.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52708,9 +52708,9 @@ var require_connectivity_state = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/picker.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/picker.js
 var require_picker = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/picker.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/picker.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52770,9 +52770,9 @@ var require_picker = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/backoff-timeout.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/backoff-timeout.js
 var require_backoff_timeout = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/backoff-timeout.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/backoff-timeout.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52928,9 +52928,9 @@ var require_backoff_timeout = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js
 var require_load_balancer_child_handler = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -53059,9 +53059,9 @@ var require_load_balancer_child_handler = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js
 var require_resolving_load_balancer = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -53316,9 +53316,9 @@ var require_resolving_load_balancer = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/channel-options.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/channel-options.js
 var require_channel_options = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/channel-options.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/channel-options.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -53375,9 +53375,9 @@ var require_channel_options = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/subchannel-address.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-address.js
 var require_subchannel_address = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/subchannel-address.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-address.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -53561,9 +53561,9 @@ var require_subchannel_address = __commonJS({
   }
 });
 
-// node_modules/@js-sdsl/ordered-map/dist/cjs/index.js
+// ../../work/main/node_modules/@js-sdsl/ordered-map/dist/cjs/index.js
 var require_cjs = __commonJS({
-  "node_modules/@js-sdsl/ordered-map/dist/cjs/index.js"(exports2) {
+  "../../work/main/node_modules/@js-sdsl/ordered-map/dist/cjs/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "t", {
@@ -54356,9 +54356,9 @@ var require_cjs = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/admin.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/admin.js
 var require_admin = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/admin.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/admin.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -54376,9 +54376,9 @@ var require_admin = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/call.js
 var require_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -54514,9 +54514,9 @@ ${callerStack}`;
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/call-interface.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/call-interface.js
 var require_call_interface = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/call-interface.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/call-interface.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -54599,9 +54599,9 @@ var require_call_interface = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/client-interceptors.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/client-interceptors.js
 var require_client_interceptors = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/client-interceptors.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/client-interceptors.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -54953,9 +54953,9 @@ var require_client_interceptors = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/client.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/client.js
 var require_client2 = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/client.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/client.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -55328,9 +55328,9 @@ var require_client2 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/make-client.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/make-client.js
 var require_make_client = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/make-client.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/make-client.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -55424,9 +55424,9 @@ var require_make_client = __commonJS({
   }
 });
 
-// node_modules/lodash.camelcase/index.js
+// ../../work/main/node_modules/lodash.camelcase/index.js
 var require_lodash = __commonJS({
-  "node_modules/lodash.camelcase/index.js"(exports2, module2) {
+  "../../work/main/node_modules/lodash.camelcase/index.js"(exports2, module2) {
     init_import_meta_url();
     var INFINITY = 1 / 0;
     var symbolTag = "[object Symbol]";
@@ -55800,9 +55800,9 @@ var require_lodash = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/aspromise/index.js
+// ../../work/main/node_modules/@protobufjs/aspromise/index.js
 var require_aspromise = __commonJS({
-  "node_modules/@protobufjs/aspromise/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/aspromise/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = asPromise;
@@ -55837,9 +55837,9 @@ var require_aspromise = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/base64/index.js
+// ../../work/main/node_modules/@protobufjs/base64/index.js
 var require_base64 = __commonJS({
-  "node_modules/@protobufjs/base64/index.js"(exports2) {
+  "../../work/main/node_modules/@protobufjs/base64/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var base643 = exports2;
@@ -55938,9 +55938,9 @@ var require_base64 = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/eventemitter/index.js
+// ../../work/main/node_modules/@protobufjs/eventemitter/index.js
 var require_eventemitter = __commonJS({
-  "node_modules/@protobufjs/eventemitter/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/eventemitter/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = EventEmitter;
@@ -55987,9 +55987,9 @@ var require_eventemitter = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/float/index.js
+// ../../work/main/node_modules/@protobufjs/float/index.js
 var require_float = __commonJS({
-  "node_modules/@protobufjs/float/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/float/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = factory(factory);
@@ -56182,9 +56182,9 @@ var require_float = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/utf8/index.js
+// ../../work/main/node_modules/@protobufjs/utf8/index.js
 var require_utf8 = __commonJS({
-  "node_modules/@protobufjs/utf8/index.js"(exports2) {
+  "../../work/main/node_modules/@protobufjs/utf8/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var utf8 = exports2;
@@ -56268,9 +56268,9 @@ var require_utf8 = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/pool/index.js
+// ../../work/main/node_modules/@protobufjs/pool/index.js
 var require_pool = __commonJS({
-  "node_modules/@protobufjs/pool/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/pool/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = pool;
@@ -56295,9 +56295,9 @@ var require_pool = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/longbits.js
+// ../../work/main/node_modules/protobufjs/src/util/longbits.js
 var require_longbits = __commonJS({
-  "node_modules/protobufjs/src/util/longbits.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/util/longbits.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = LongBits;
@@ -56398,9 +56398,9 @@ var require_longbits = __commonJS({
   }
 });
 
-// node_modules/long/umd/index.js
+// ../../work/main/node_modules/long/umd/index.js
 var require_umd = __commonJS({
-  "node_modules/long/umd/index.js"(exports2, module2) {
+  "../../work/main/node_modules/long/umd/index.js"(exports2, module2) {
     init_import_meta_url();
     (function(global2, factory) {
       function preferDefault(exports3) {
@@ -57377,9 +57377,9 @@ var require_umd = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/minimal.js
+// ../../work/main/node_modules/protobufjs/src/util/minimal.js
 var require_minimal = __commonJS({
-  "node_modules/protobufjs/src/util/minimal.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/util/minimal.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var util = exports2;
@@ -57579,9 +57579,9 @@ var require_minimal = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/writer.js
+// ../../work/main/node_modules/protobufjs/src/writer.js
 var require_writer2 = __commonJS({
-  "node_modules/protobufjs/src/writer.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/writer.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Writer;
@@ -57772,9 +57772,9 @@ var require_writer2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/writer_buffer.js
+// ../../work/main/node_modules/protobufjs/src/writer_buffer.js
 var require_writer_buffer = __commonJS({
-  "node_modules/protobufjs/src/writer_buffer.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/writer_buffer.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = BufferWriter;
@@ -57823,9 +57823,9 @@ var require_writer_buffer = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/reader.js
+// ../../work/main/node_modules/protobufjs/src/reader.js
 var require_reader2 = __commonJS({
-  "node_modules/protobufjs/src/reader.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/reader.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Reader;
@@ -58070,9 +58070,9 @@ var require_reader2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/reader_buffer.js
+// ../../work/main/node_modules/protobufjs/src/reader_buffer.js
 var require_reader_buffer = __commonJS({
-  "node_modules/protobufjs/src/reader_buffer.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/reader_buffer.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = BufferReader;
@@ -58094,9 +58094,9 @@ var require_reader_buffer = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/rpc/service.js
+// ../../work/main/node_modules/protobufjs/src/rpc/service.js
 var require_service2 = __commonJS({
-  "node_modules/protobufjs/src/rpc/service.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/rpc/service.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Service;
@@ -58170,9 +58170,9 @@ var require_service2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/rpc.js
+// ../../work/main/node_modules/protobufjs/src/rpc.js
 var require_rpc = __commonJS({
-  "node_modules/protobufjs/src/rpc.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/rpc.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var rpc = exports2;
@@ -58180,18 +58180,18 @@ var require_rpc = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/roots.js
+// ../../work/main/node_modules/protobufjs/src/roots.js
 var require_roots = __commonJS({
-  "node_modules/protobufjs/src/roots.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/roots.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = /* @__PURE__ */ Object.create(null);
   }
 });
 
-// node_modules/protobufjs/src/index-minimal.js
+// ../../work/main/node_modules/protobufjs/src/index-minimal.js
 var require_index_minimal = __commonJS({
-  "node_modules/protobufjs/src/index-minimal.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/index-minimal.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var protobuf = exports2;
@@ -58213,9 +58213,9 @@ var require_index_minimal = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/codegen/index.js
+// ../../work/main/node_modules/@protobufjs/codegen/index.js
 var require_codegen = __commonJS({
-  "node_modules/@protobufjs/codegen/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/codegen/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = codegen;
@@ -58287,9 +58287,9 @@ var require_codegen = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/fetch/util/fs.js
+// ../../work/main/node_modules/@protobufjs/fetch/util/fs.js
 var require_fs = __commonJS({
-  "node_modules/@protobufjs/fetch/util/fs.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/fetch/util/fs.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var fs = null;
@@ -58306,9 +58306,9 @@ var require_fs = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/fetch/index.js
+// ../../work/main/node_modules/@protobufjs/fetch/index.js
 var require_fetch = __commonJS({
-  "node_modules/@protobufjs/fetch/index.js"(exports2, module2) {
+  "../../work/main/node_modules/@protobufjs/fetch/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = fetch2;
@@ -58357,9 +58357,9 @@ var require_fetch = __commonJS({
   }
 });
 
-// node_modules/@protobufjs/path/index.js
+// ../../work/main/node_modules/@protobufjs/path/index.js
 var require_path = __commonJS({
-  "node_modules/@protobufjs/path/index.js"(exports2) {
+  "../../work/main/node_modules/@protobufjs/path/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var path = exports2;
@@ -58412,9 +58412,9 @@ var require_path = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/patterns.js
+// ../../work/main/node_modules/protobufjs/src/util/patterns.js
 var require_patterns = __commonJS({
-  "node_modules/protobufjs/src/util/patterns.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/util/patterns.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var patterns2 = exports2;
@@ -58424,9 +58424,9 @@ var require_patterns = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/fs.js
+// ../../work/main/node_modules/protobufjs/src/util/fs.js
 var require_fs2 = __commonJS({
-  "node_modules/protobufjs/src/util/fs.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/util/fs.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var fs = null;
@@ -58443,9 +58443,9 @@ var require_fs2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/namespace.js
+// ../../work/main/node_modules/protobufjs/src/namespace.js
 var require_namespace = __commonJS({
-  "node_modules/protobufjs/src/namespace.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/namespace.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Namespace;
@@ -58723,9 +58723,9 @@ var require_namespace = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/mapfield.js
+// ../../work/main/node_modules/protobufjs/src/mapfield.js
 var require_mapfield = __commonJS({
-  "node_modules/protobufjs/src/mapfield.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/mapfield.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = MapField;
@@ -58780,9 +58780,9 @@ var require_mapfield = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/method.js
+// ../../work/main/node_modules/protobufjs/src/method.js
 var require_method = __commonJS({
-  "node_modules/protobufjs/src/method.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/method.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Method;
@@ -58849,9 +58849,9 @@ var require_method = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/service.js
+// ../../work/main/node_modules/protobufjs/src/service.js
 var require_service3 = __commonJS({
-  "node_modules/protobufjs/src/service.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/service.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Service;
@@ -58963,9 +58963,9 @@ var require_service3 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/message.js
+// ../../work/main/node_modules/protobufjs/src/message.js
 var require_message = __commonJS({
-  "node_modules/protobufjs/src/message.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/message.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Message;
@@ -59009,9 +59009,9 @@ var require_message = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/decoder.js
+// ../../work/main/node_modules/protobufjs/src/decoder.js
 var require_decoder = __commonJS({
-  "node_modules/protobufjs/src/decoder.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/decoder.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = decoder;
@@ -59065,9 +59065,9 @@ var require_decoder = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/verifier.js
+// ../../work/main/node_modules/protobufjs/src/verifier.js
 var require_verifier = __commonJS({
-  "node_modules/protobufjs/src/verifier.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/verifier.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = verifier;
@@ -59171,9 +59171,9 @@ var require_verifier = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/converter.js
+// ../../work/main/node_modules/protobufjs/src/converter.js
 var require_converter = __commonJS({
-  "node_modules/protobufjs/src/converter.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/converter.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var converter = exports2;
@@ -59379,9 +59379,9 @@ var require_converter = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/wrappers.js
+// ../../work/main/node_modules/protobufjs/src/wrappers.js
 var require_wrappers = __commonJS({
-  "node_modules/protobufjs/src/wrappers.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/wrappers.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var wrappers = exports2;
@@ -59440,9 +59440,9 @@ var require_wrappers = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/type.js
+// ../../work/main/node_modules/protobufjs/src/type.js
 var require_type = __commonJS({
-  "node_modules/protobufjs/src/type.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/type.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Type;
@@ -59794,9 +59794,9 @@ var require_type = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/root.js
+// ../../work/main/node_modules/protobufjs/src/root.js
 var require_root = __commonJS({
-  "node_modules/protobufjs/src/root.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/root.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Root;
@@ -60051,9 +60051,9 @@ var require_root = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util.js
+// ../../work/main/node_modules/protobufjs/src/util.js
 var require_util2 = __commonJS({
-  "node_modules/protobufjs/src/util.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/util.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var util = module2.exports = require_minimal();
@@ -60174,9 +60174,9 @@ var require_util2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/types.js
+// ../../work/main/node_modules/protobufjs/src/types.js
 var require_types2 = __commonJS({
-  "node_modules/protobufjs/src/types.js"(exports2) {
+  "../../work/main/node_modules/protobufjs/src/types.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var types = exports2;
@@ -60354,9 +60354,9 @@ var require_types2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/field.js
+// ../../work/main/node_modules/protobufjs/src/field.js
 var require_field = __commonJS({
-  "node_modules/protobufjs/src/field.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/field.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Field;
@@ -60552,9 +60552,9 @@ var require_field = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/oneof.js
+// ../../work/main/node_modules/protobufjs/src/oneof.js
 var require_oneof = __commonJS({
-  "node_modules/protobufjs/src/oneof.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/oneof.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = OneOf;
@@ -60661,9 +60661,9 @@ var require_oneof = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/object.js
+// ../../work/main/node_modules/protobufjs/src/object.js
 var require_object = __commonJS({
-  "node_modules/protobufjs/src/object.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/object.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = ReflectionObject;
@@ -60866,9 +60866,9 @@ var require_object = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/enum.js
+// ../../work/main/node_modules/protobufjs/src/enum.js
 var require_enum = __commonJS({
-  "node_modules/protobufjs/src/enum.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/enum.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Enum;
@@ -60978,9 +60978,9 @@ var require_enum = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/encoder.js
+// ../../work/main/node_modules/protobufjs/src/encoder.js
 var require_encoder = __commonJS({
-  "node_modules/protobufjs/src/encoder.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/encoder.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = encoder;
@@ -61028,9 +61028,9 @@ var require_encoder = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/index-light.js
+// ../../work/main/node_modules/protobufjs/src/index-light.js
 var require_index_light = __commonJS({
-  "node_modules/protobufjs/src/index-light.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/index-light.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var protobuf = module2.exports = require_index_minimal();
@@ -61075,9 +61075,9 @@ var require_index_light = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/tokenize.js
+// ../../work/main/node_modules/protobufjs/src/tokenize.js
 var require_tokenize = __commonJS({
-  "node_modules/protobufjs/src/tokenize.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/tokenize.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = tokenize;
@@ -61323,9 +61323,9 @@ var require_tokenize = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/parse.js
+// ../../work/main/node_modules/protobufjs/src/parse.js
 var require_parse = __commonJS({
-  "node_modules/protobufjs/src/parse.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/parse.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = parse3;
@@ -62065,9 +62065,9 @@ var require_parse = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/common.js
+// ../../work/main/node_modules/protobufjs/src/common.js
 var require_common2 = __commonJS({
-  "node_modules/protobufjs/src/common.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/common.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = common;
@@ -62398,9 +62398,9 @@ var require_common2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/index.js
+// ../../work/main/node_modules/protobufjs/src/index.js
 var require_src2 = __commonJS({
-  "node_modules/protobufjs/src/index.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/src/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var protobuf = module2.exports = require_index_light();
@@ -62412,18 +62412,18 @@ var require_src2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/index.js
+// ../../work/main/node_modules/protobufjs/index.js
 var require_protobufjs = __commonJS({
-  "node_modules/protobufjs/index.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = require_src2();
   }
 });
 
-// node_modules/protobufjs/google/protobuf/descriptor.json
+// ../../work/main/node_modules/protobufjs/google/protobuf/descriptor.json
 var require_descriptor = __commonJS({
-  "node_modules/protobufjs/google/protobuf/descriptor.json"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/google/protobuf/descriptor.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -63809,9 +63809,9 @@ var require_descriptor = __commonJS({
   }
 });
 
-// node_modules/protobufjs/ext/descriptor/index.js
+// ../../work/main/node_modules/protobufjs/ext/descriptor/index.js
 var require_descriptor2 = __commonJS({
-  "node_modules/protobufjs/ext/descriptor/index.js"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/ext/descriptor/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var $protobuf = require_protobufjs();
@@ -64401,9 +64401,9 @@ var require_descriptor2 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/google/protobuf/api.json
+// ../../work/main/node_modules/protobufjs/google/protobuf/api.json
 var require_api = __commonJS({
-  "node_modules/protobufjs/google/protobuf/api.json"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/google/protobuf/api.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -64525,9 +64525,9 @@ var require_api = __commonJS({
   }
 });
 
-// node_modules/protobufjs/google/protobuf/source_context.json
+// ../../work/main/node_modules/protobufjs/google/protobuf/source_context.json
 var require_source_context = __commonJS({
-  "node_modules/protobufjs/google/protobuf/source_context.json"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/google/protobuf/source_context.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -64551,9 +64551,9 @@ var require_source_context = __commonJS({
   }
 });
 
-// node_modules/protobufjs/google/protobuf/type.json
+// ../../work/main/node_modules/protobufjs/google/protobuf/type.json
 var require_type2 = __commonJS({
-  "node_modules/protobufjs/google/protobuf/type.json"(exports2, module2) {
+  "../../work/main/node_modules/protobufjs/google/protobuf/type.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -64759,9 +64759,9 @@ var require_type2 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js
+// ../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js
 var require_util3 = __commonJS({
-  "node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -64830,9 +64830,9 @@ var require_util3 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js
+// ../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js
 var require_src3 = __commonJS({
-  "node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65021,9 +65021,9 @@ var require_src3 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/channelz.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/channelz.js
 var require_channelz = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/channelz.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/channelz.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65607,9 +65607,9 @@ var require_channelz = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/call-number.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/call-number.js
 var require_call_number = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/call-number.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/call-number.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65621,9 +65621,9 @@ var require_call_number = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/compression-algorithms.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/compression-algorithms.js
 var require_compression_algorithms = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/compression-algorithms.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/compression-algorithms.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65637,9 +65637,9 @@ var require_compression_algorithms = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/filter.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/filter.js
 var require_filter = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/filter.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/filter.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65665,9 +65665,9 @@ var require_filter = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/compression-filter.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/compression-filter.js
 var require_compression_filter = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/compression-filter.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/compression-filter.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65935,9 +65935,9 @@ var require_compression_filter = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/control-plane-status.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/control-plane-status.js
 var require_control_plane_status = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/control-plane-status.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/control-plane-status.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65966,9 +65966,9 @@ var require_control_plane_status = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/deadline.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/deadline.js
 var require_deadline = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/deadline.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/deadline.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66040,9 +66040,9 @@ var require_deadline = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/filter-stack.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/filter-stack.js
 var require_filter_stack = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/filter-stack.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/filter-stack.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66112,9 +66112,9 @@ var require_filter_stack = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js
 var require_single_subchannel_channel = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66326,9 +66326,9 @@ var require_single_subchannel_channel = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/subchannel.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel.js
 var require_subchannel = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/subchannel.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66673,9 +66673,9 @@ var require_subchannel = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/environment.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/environment.js
 var require_environment = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/environment.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/environment.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var _a3;
@@ -66687,9 +66687,9 @@ var require_environment = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolver-dns.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-dns.js
 var require_resolver_dns = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolver-dns.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-dns.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66976,9 +66976,9 @@ var require_resolver_dns = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/http_proxy.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/http_proxy.js
 var require_http_proxy = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/http_proxy.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/http_proxy.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -67196,9 +67196,9 @@ var require_http_proxy = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/stream-decoder.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/stream-decoder.js
 var require_stream_decoder = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/stream-decoder.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/stream-decoder.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -67282,9 +67282,9 @@ var require_stream_decoder = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/subchannel-call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-call.js
 var require_subchannel_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/subchannel-call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -67736,9 +67736,9 @@ var require_subchannel_call = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/transport.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/transport.js
 var require_transport = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/transport.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/transport.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -68315,9 +68315,9 @@ var require_transport = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/subchannel-pool.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-pool.js
 var require_subchannel_pool = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/subchannel-pool.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-pool.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -68414,9 +68414,9 @@ var require_subchannel_pool = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancing-call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancing-call.js
 var require_load_balancing_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancing-call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancing-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -68681,9 +68681,9 @@ var require_load_balancing_call = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolving-call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-call.js
 var require_resolving_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolving-call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -68992,9 +68992,9 @@ var require_resolving_call = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/retrying-call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/retrying-call.js
 var require_retrying_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/retrying-call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/retrying-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -69660,9 +69660,9 @@ var require_retrying_call = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/subchannel-interface.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-interface.js
 var require_subchannel_interface = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/subchannel-interface.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-interface.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -69760,9 +69760,9 @@ var require_subchannel_interface = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/internal-channel.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/internal-channel.js
 var require_internal_channel = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/internal-channel.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/internal-channel.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70328,9 +70328,9 @@ var require_internal_channel = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/channel.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/channel.js
 var require_channel = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/channel.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/channel.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70386,9 +70386,9 @@ var require_channel = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/server-call.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/server-call.js
 var require_server_call = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/server-call.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/server-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70596,9 +70596,9 @@ var require_server_call = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/server-credentials.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/server-credentials.js
 var require_server_credentials = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/server-credentials.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/server-credentials.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70887,9 +70887,9 @@ var require_server_credentials = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/duration.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/duration.js
 var require_duration = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/duration.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/duration.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70949,9 +70949,9 @@ var require_duration = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/orca.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/orca.js
 var require_orca = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/orca.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/orca.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -71245,9 +71245,9 @@ var require_orca = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/server-interceptors.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/server-interceptors.js
 var require_server_interceptors = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/server-interceptors.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/server-interceptors.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -72018,9 +72018,9 @@ var require_server_interceptors = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/server.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/server.js
 var require_server2 = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/server.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/server.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var __runInitializers = exports2 && exports2.__runInitializers || function(thisArg, initializers, value) {
@@ -73494,9 +73494,9 @@ var require_server2 = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/status-builder.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/status-builder.js
 var require_status_builder = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/status-builder.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/status-builder.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -73549,9 +73549,9 @@ var require_status_builder = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js
 var require_load_balancer_pick_first = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -73969,9 +73969,9 @@ var require_load_balancer_pick_first = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/certificate-provider.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/certificate-provider.js
 var require_certificate_provider = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/certificate-provider.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/certificate-provider.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74093,9 +74093,9 @@ var require_certificate_provider = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/experimental.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/experimental.js
 var require_experimental = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/experimental.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/experimental.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74227,9 +74227,9 @@ var require_experimental = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolver-uds.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-uds.js
 var require_resolver_uds = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolver-uds.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-uds.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74268,9 +74268,9 @@ var require_resolver_uds = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/resolver-ip.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-ip.js
 var require_resolver_ip = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/resolver-ip.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-ip.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74360,9 +74360,9 @@ var require_resolver_ip = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js
 var require_load_balancer_round_robin = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74536,9 +74536,9 @@ var require_load_balancer_round_robin = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js
 var require_load_balancer_outlier_detection = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var _a3;
@@ -75034,9 +75034,9 @@ var require_load_balancer_outlier_detection = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/priority-queue.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/priority-queue.js
 var require_priority_queue = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/priority-queue.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/priority-queue.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75139,9 +75139,9 @@ var require_priority_queue = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js
 var require_load_balancer_weighted_round_robin = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75492,9 +75492,9 @@ var require_load_balancer_weighted_round_robin = __commonJS({
   }
 });
 
-// node_modules/@grpc/grpc-js/build/src/index.js
+// ../../work/main/node_modules/@grpc/grpc-js/build/src/index.js
 var require_src4 = __commonJS({
-  "node_modules/@grpc/grpc-js/build/src/index.js"(exports2) {
+  "../../work/main/node_modules/@grpc/grpc-js/build/src/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75675,9 +75675,9 @@ var require_src4 = __commonJS({
   }
 });
 
-// node_modules/@grpc/proto-loader/build/src/util.js
+// ../../work/main/node_modules/@grpc/proto-loader/build/src/util.js
 var require_util4 = __commonJS({
-  "node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
+  "../../work/main/node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75746,9 +75746,9 @@ var require_util4 = __commonJS({
   }
 });
 
-// node_modules/@grpc/proto-loader/build/src/index.js
+// ../../work/main/node_modules/@grpc/proto-loader/build/src/index.js
 var require_src5 = __commonJS({
-  "node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
+  "../../work/main/node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75935,9 +75935,9 @@ var require_src5 = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/session.js
+// ../../work/main/node_modules/dockerode/lib/session.js
 var require_session = __commonJS({
-  "node_modules/dockerode/lib/session.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/session.js"(exports2, module2) {
     init_import_meta_url();
     var grpc = require_src4();
     var protoLoader = require_src5();
@@ -75994,9 +75994,9 @@ var require_session = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/buildkit.js
+// ../../work/main/node_modules/dockerode/lib/buildkit.js
 var require_buildkit = __commonJS({
-  "node_modules/dockerode/lib/buildkit.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/buildkit.js"(exports2, module2) {
     init_import_meta_url();
     var protobuf = require_protobufjs();
     var path = require("path");
@@ -76171,9 +76171,9 @@ var require_buildkit = __commonJS({
   }
 });
 
-// node_modules/dockerode/lib/docker.js
+// ../../work/main/node_modules/dockerode/lib/docker.js
 var require_docker = __commonJS({
-  "node_modules/dockerode/lib/docker.js"(exports2, module2) {
+  "../../work/main/node_modules/dockerode/lib/docker.js"(exports2, module2) {
     init_import_meta_url();
     var EventEmitter = require("events").EventEmitter;
     var Modem = require_modem();
@@ -77614,17 +77614,17 @@ var require_docker = __commonJS({
   }
 });
 
-// node_modules/events-universal/default.js
+// ../../work/main/node_modules/events-universal/default.js
 var require_default = __commonJS({
-  "node_modules/events-universal/default.js"(exports2, module2) {
+  "../../work/main/node_modules/events-universal/default.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = require("events");
   }
 });
 
-// node_modules/fast-fifo/fixed-size.js
+// ../../work/main/node_modules/fast-fifo/fixed-size.js
 var require_fixed_size = __commonJS({
-  "node_modules/fast-fifo/fixed-size.js"(exports2, module2) {
+  "../../work/main/node_modules/fast-fifo/fixed-size.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = class FixedFIFO {
       constructor(hwm) {
@@ -77663,9 +77663,9 @@ var require_fixed_size = __commonJS({
   }
 });
 
-// node_modules/fast-fifo/index.js
+// ../../work/main/node_modules/fast-fifo/index.js
 var require_fast_fifo = __commonJS({
-  "node_modules/fast-fifo/index.js"(exports2, module2) {
+  "../../work/main/node_modules/fast-fifo/index.js"(exports2, module2) {
     init_import_meta_url();
     var FixedFIFO = require_fixed_size();
     module2.exports = class FastFIFO {
@@ -77711,9 +77711,9 @@ var require_fast_fifo = __commonJS({
   }
 });
 
-// node_modules/b4a/index.js
+// ../../work/main/node_modules/b4a/index.js
 var require_b4a = __commonJS({
-  "node_modules/b4a/index.js"(exports2, module2) {
+  "../../work/main/node_modules/b4a/index.js"(exports2, module2) {
     init_import_meta_url();
     function isBuffer(value) {
       return Buffer.isBuffer(value) || value instanceof Uint8Array;
@@ -77873,9 +77873,9 @@ var require_b4a = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/pass-through-decoder.js
+// ../../work/main/node_modules/text-decoder/lib/pass-through-decoder.js
 var require_pass_through_decoder = __commonJS({
-  "node_modules/text-decoder/lib/pass-through-decoder.js"(exports2, module2) {
+  "../../work/main/node_modules/text-decoder/lib/pass-through-decoder.js"(exports2, module2) {
     init_import_meta_url();
     var b4a = require_b4a();
     module2.exports = class PassThroughDecoder {
@@ -77895,9 +77895,9 @@ var require_pass_through_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/utf8-decoder.js
+// ../../work/main/node_modules/text-decoder/lib/utf8-decoder.js
 var require_utf8_decoder = __commonJS({
-  "node_modules/text-decoder/lib/utf8-decoder.js"(exports2, module2) {
+  "../../work/main/node_modules/text-decoder/lib/utf8-decoder.js"(exports2, module2) {
     init_import_meta_url();
     var b4a = require_b4a();
     module2.exports = class UTF8Decoder {
@@ -78043,9 +78043,9 @@ var require_utf8_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/index.js
+// ../../work/main/node_modules/text-decoder/index.js
 var require_text_decoder = __commonJS({
-  "node_modules/text-decoder/index.js"(exports2, module2) {
+  "../../work/main/node_modules/text-decoder/index.js"(exports2, module2) {
     init_import_meta_url();
     var PassThroughDecoder = require_pass_through_decoder();
     var UTF8Decoder = require_utf8_decoder();
@@ -78106,9 +78106,9 @@ var require_text_decoder = __commonJS({
   }
 });
 
-// node_modules/streamx/lib/errors.js
+// ../../work/main/node_modules/streamx/lib/errors.js
 var require_errors3 = __commonJS({
-  "node_modules/streamx/lib/errors.js"(exports2, module2) {
+  "../../work/main/node_modules/streamx/lib/errors.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = class StreamError extends Error {
       constructor(msg, code, fn = StreamError) {
@@ -78149,9 +78149,9 @@ var require_errors3 = __commonJS({
   }
 });
 
-// node_modules/streamx/index.js
+// ../../work/main/node_modules/streamx/index.js
 var require_streamx = __commonJS({
-  "node_modules/streamx/index.js"(exports2, module2) {
+  "../../work/main/node_modules/streamx/index.js"(exports2, module2) {
     init_import_meta_url();
     var { EventEmitter } = require_default();
     var FIFO = require_fast_fifo();
@@ -79181,9 +79181,9 @@ var require_streamx = __commonJS({
   }
 });
 
-// node_modules/tar-stream/headers.js
+// ../../work/main/node_modules/tar-stream/headers.js
 var require_headers2 = __commonJS({
-  "node_modules/tar-stream/headers.js"(exports2) {
+  "../../work/main/node_modules/tar-stream/headers.js"(exports2) {
     init_import_meta_url();
     var b4a = require_b4a();
     var ZEROS = "0000000000000000000";
@@ -79444,9 +79444,9 @@ var require_headers2 = __commonJS({
   }
 });
 
-// node_modules/tar-stream/extract.js
+// ../../work/main/node_modules/tar-stream/extract.js
 var require_extract2 = __commonJS({
-  "node_modules/tar-stream/extract.js"(exports2, module2) {
+  "../../work/main/node_modules/tar-stream/extract.js"(exports2, module2) {
     init_import_meta_url();
     var { Writable: Writable2, Readable: Readable5, getStreamError } = require_streamx();
     var FIFO = require_fast_fifo();
@@ -79789,9 +79789,9 @@ var require_extract2 = __commonJS({
   }
 });
 
-// node_modules/tar-stream/constants.js
+// ../../work/main/node_modules/tar-stream/constants.js
 var require_constants3 = __commonJS({
-  "node_modules/tar-stream/constants.js"(exports2, module2) {
+  "../../work/main/node_modules/tar-stream/constants.js"(exports2, module2) {
     init_import_meta_url();
     var constants2 = {
       // just for envs without fs
@@ -79810,9 +79810,9 @@ var require_constants3 = __commonJS({
   }
 });
 
-// node_modules/tar-stream/pack.js
+// ../../work/main/node_modules/tar-stream/pack.js
 var require_pack2 = __commonJS({
-  "node_modules/tar-stream/pack.js"(exports2, module2) {
+  "../../work/main/node_modules/tar-stream/pack.js"(exports2, module2) {
     init_import_meta_url();
     var { Readable: Readable5, Writable: Writable2, getStreamError } = require_streamx();
     var b4a = require_b4a();
@@ -80045,9 +80045,9 @@ var require_pack2 = __commonJS({
   }
 });
 
-// node_modules/tar-stream/index.js
+// ../../work/main/node_modules/tar-stream/index.js
 var require_tar_stream2 = __commonJS({
-  "node_modules/tar-stream/index.js"(exports2) {
+  "../../work/main/node_modules/tar-stream/index.js"(exports2) {
     init_import_meta_url();
     exports2.extract = require_extract2();
     exports2.pack = require_pack2();
@@ -81832,9 +81832,9 @@ var init_registry_image = __esm({
   }
 });
 
-// node_modules/yaml/dist/nodes/identity.js
+// ../../work/main/node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
-  "node_modules/yaml/dist/nodes/identity.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/identity.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
@@ -81890,9 +81890,9 @@ var require_identity = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/visit.js
+// ../../work/main/node_modules/yaml/dist/visit.js
 var require_visit = __commonJS({
-  "node_modules/yaml/dist/visit.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/visit.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82049,9 +82049,9 @@ var require_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/directives.js
+// ../../work/main/node_modules/yaml/dist/doc/directives.js
 var require_directives = __commonJS({
-  "node_modules/yaml/dist/doc/directives.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/doc/directives.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82221,9 +82221,9 @@ var require_directives = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/anchors.js
+// ../../work/main/node_modules/yaml/dist/doc/anchors.js
 var require_anchors = __commonJS({
-  "node_modules/yaml/dist/doc/anchors.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/doc/anchors.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82292,9 +82292,9 @@ var require_anchors = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/applyReviver.js
+// ../../work/main/node_modules/yaml/dist/doc/applyReviver.js
 var require_applyReviver = __commonJS({
-  "node_modules/yaml/dist/doc/applyReviver.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/doc/applyReviver.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function applyReviver(reviver, obj, key2, val) {
@@ -82343,9 +82343,9 @@ var require_applyReviver = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/toJS.js
+// ../../work/main/node_modules/yaml/dist/nodes/toJS.js
 var require_toJS = __commonJS({
-  "node_modules/yaml/dist/nodes/toJS.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/toJS.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82374,9 +82374,9 @@ var require_toJS = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Node.js
+// ../../work/main/node_modules/yaml/dist/nodes/Node.js
 var require_Node = __commonJS({
-  "node_modules/yaml/dist/nodes/Node.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/Node.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var applyReviver = require_applyReviver();
@@ -82416,9 +82416,9 @@ var require_Node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Alias.js
+// ../../work/main/node_modules/yaml/dist/nodes/Alias.js
 var require_Alias = __commonJS({
-  "node_modules/yaml/dist/nodes/Alias.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/Alias.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var anchors = require_anchors();
@@ -82535,9 +82535,9 @@ var require_Alias = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Scalar.js
+// ../../work/main/node_modules/yaml/dist/nodes/Scalar.js
 var require_Scalar = __commonJS({
-  "node_modules/yaml/dist/nodes/Scalar.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/Scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82566,9 +82566,9 @@ var require_Scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/createNode.js
+// ../../work/main/node_modules/yaml/dist/doc/createNode.js
 var require_createNode = __commonJS({
-  "node_modules/yaml/dist/doc/createNode.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/doc/createNode.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Alias = require_Alias();
@@ -82642,9 +82642,9 @@ var require_createNode = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Collection.js
+// ../../work/main/node_modules/yaml/dist/nodes/Collection.js
 var require_Collection = __commonJS({
-  "node_modules/yaml/dist/nodes/Collection.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/Collection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var createNode = require_createNode();
@@ -82786,9 +82786,9 @@ var require_Collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyComment.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyComment.js
 var require_stringifyComment = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyComment.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyComment.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
@@ -82804,9 +82804,9 @@ var require_stringifyComment = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/foldFlowLines.js
+// ../../work/main/node_modules/yaml/dist/stringify/foldFlowLines.js
 var require_foldFlowLines = __commonJS({
-  "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var FOLD_FLOW = "flow";
@@ -82941,9 +82941,9 @@ ${indent}${text3.slice(fold + 1, end2)}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyString.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyString.js
 var require_stringifyString = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyString.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyString.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -83225,9 +83225,9 @@ ${indent}`);
   }
 });
 
-// node_modules/yaml/dist/stringify/stringify.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringify.js
 var require_stringify = __commonJS({
-  "node_modules/yaml/dist/stringify/stringify.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringify.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var anchors = require_anchors();
@@ -83350,9 +83350,9 @@ ${ctx.indent}${str}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyPair.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyPair.js
 var require_stringifyPair = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyPair.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyPair.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -83484,9 +83484,9 @@ ${ctx.indent}`;
   }
 });
 
-// node_modules/yaml/dist/log.js
+// ../../work/main/node_modules/yaml/dist/log.js
 var require_log = __commonJS({
-  "node_modules/yaml/dist/log.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/log.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var node_process = require("process");
@@ -83507,9 +83507,9 @@ var require_log = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/merge.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/merge.js
 var require_merge = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -83568,9 +83568,9 @@ var require_merge = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/addPairToJSMap.js
+// ../../work/main/node_modules/yaml/dist/nodes/addPairToJSMap.js
 var require_addPairToJSMap = __commonJS({
-  "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var log = require_log();
@@ -83633,9 +83633,9 @@ var require_addPairToJSMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Pair.js
+// ../../work/main/node_modules/yaml/dist/nodes/Pair.js
 var require_Pair = __commonJS({
-  "node_modules/yaml/dist/nodes/Pair.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/Pair.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var createNode = require_createNode();
@@ -83674,9 +83674,9 @@ var require_Pair = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyCollection.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyCollection.js
 var require_stringifyCollection = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -83826,9 +83826,9 @@ ${indent}${end}`;
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLMap.js
+// ../../work/main/node_modules/yaml/dist/nodes/YAMLMap.js
 var require_YAMLMap = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLMap.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/YAMLMap.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyCollection = require_stringifyCollection();
@@ -83971,9 +83971,9 @@ var require_YAMLMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/map.js
+// ../../work/main/node_modules/yaml/dist/schema/common/map.js
 var require_map = __commonJS({
-  "node_modules/yaml/dist/schema/common/map.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/common/map.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -83994,9 +83994,9 @@ var require_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLSeq.js
+// ../../work/main/node_modules/yaml/dist/nodes/YAMLSeq.js
 var require_YAMLSeq = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLSeq.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var createNode = require_createNode();
@@ -84111,9 +84111,9 @@ var require_YAMLSeq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/seq.js
+// ../../work/main/node_modules/yaml/dist/schema/common/seq.js
 var require_seq = __commonJS({
-  "node_modules/yaml/dist/schema/common/seq.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/common/seq.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -84134,9 +84134,9 @@ var require_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/string.js
+// ../../work/main/node_modules/yaml/dist/schema/common/string.js
 var require_string = __commonJS({
-  "node_modules/yaml/dist/schema/common/string.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/common/string.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyString = require_stringifyString();
@@ -84154,9 +84154,9 @@ var require_string = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/null.js
+// ../../work/main/node_modules/yaml/dist/schema/common/null.js
 var require_null = __commonJS({
-  "node_modules/yaml/dist/schema/common/null.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/common/null.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84173,9 +84173,9 @@ var require_null = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/bool.js
+// ../../work/main/node_modules/yaml/dist/schema/core/bool.js
 var require_bool = __commonJS({
-  "node_modules/yaml/dist/schema/core/bool.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/core/bool.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84198,9 +84198,9 @@ var require_bool = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyNumber.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyNumber.js
 var require_stringifyNumber = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function stringifyNumber({ format, minFractionDigits, tag, value }) {
@@ -84226,9 +84226,9 @@ var require_stringifyNumber = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/float.js
+// ../../work/main/node_modules/yaml/dist/schema/core/float.js
 var require_float2 = __commonJS({
-  "node_modules/yaml/dist/schema/core/float.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/core/float.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84273,9 +84273,9 @@ var require_float2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/int.js
+// ../../work/main/node_modules/yaml/dist/schema/core/int.js
 var require_int = __commonJS({
-  "node_modules/yaml/dist/schema/core/int.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/core/int.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyNumber = require_stringifyNumber();
@@ -84319,9 +84319,9 @@ var require_int = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/schema.js
+// ../../work/main/node_modules/yaml/dist/schema/core/schema.js
 var require_schema = __commonJS({
-  "node_modules/yaml/dist/schema/core/schema.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/core/schema.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var map2 = require_map();
@@ -84348,9 +84348,9 @@ var require_schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/json/schema.js
+// ../../work/main/node_modules/yaml/dist/schema/json/schema.js
 var require_schema2 = __commonJS({
-  "node_modules/yaml/dist/schema/json/schema.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/json/schema.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84416,9 +84416,9 @@ var require_schema2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/binary.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/binary.js
 var require_binary = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var node_buffer = require("buffer");
@@ -84483,9 +84483,9 @@ var require_binary = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/pairs.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js
 var require_pairs = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -84562,9 +84562,9 @@ ${cn.comment}` : item2.comment;
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/omap.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/omap.js
 var require_omap = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -84641,9 +84641,9 @@ var require_omap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/bool.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/bool.js
 var require_bool2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84674,9 +84674,9 @@ var require_bool2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/float.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/float.js
 var require_float3 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84724,9 +84724,9 @@ var require_float3 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/int.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/int.js
 var require_int2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyNumber = require_stringifyNumber();
@@ -84804,9 +84804,9 @@ var require_int2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/set.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/set.js
 var require_set = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -84894,9 +84894,9 @@ var require_set = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
 var require_timestamp = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyNumber = require_stringifyNumber();
@@ -84983,9 +84983,9 @@ var require_timestamp = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/schema.js
+// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/schema.js
 var require_schema3 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var map2 = require_map();
@@ -85028,9 +85028,9 @@ var require_schema3 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/tags.js
+// ../../work/main/node_modules/yaml/dist/schema/tags.js
 var require_tags = __commonJS({
-  "node_modules/yaml/dist/schema/tags.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/tags.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var map2 = require_map();
@@ -85123,9 +85123,9 @@ var require_tags = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/Schema.js
+// ../../work/main/node_modules/yaml/dist/schema/Schema.js
 var require_Schema = __commonJS({
-  "node_modules/yaml/dist/schema/Schema.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/schema/Schema.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -85156,9 +85156,9 @@ var require_Schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyDocument.js
+// ../../work/main/node_modules/yaml/dist/stringify/stringifyDocument.js
 var require_stringifyDocument = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -85237,9 +85237,9 @@ var require_stringifyDocument = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/Document.js
+// ../../work/main/node_modules/yaml/dist/doc/Document.js
 var require_Document = __commonJS({
-  "node_modules/yaml/dist/doc/Document.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/doc/Document.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Alias = require_Alias();
@@ -85547,9 +85547,9 @@ var require_Document = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/errors.js
+// ../../work/main/node_modules/yaml/dist/errors.js
 var require_errors4 = __commonJS({
-  "node_modules/yaml/dist/errors.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/errors.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var YAMLError = class extends Error {
@@ -85613,9 +85613,9 @@ ${pointer}
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-props.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-props.js
 var require_resolve_props = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-props.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-props.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
@@ -85748,9 +85748,9 @@ var require_resolve_props = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-contains-newline.js
+// ../../work/main/node_modules/yaml/dist/compose/util-contains-newline.js
 var require_util_contains_newline = __commonJS({
-  "node_modules/yaml/dist/compose/util-contains-newline.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/util-contains-newline.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function containsNewline(key2) {
@@ -85791,9 +85791,9 @@ var require_util_contains_newline = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-flow-indent-check.js
+// ../../work/main/node_modules/yaml/dist/compose/util-flow-indent-check.js
 var require_util_flow_indent_check = __commonJS({
-  "node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var utilContainsNewline = require_util_contains_newline();
@@ -85810,9 +85810,9 @@ var require_util_flow_indent_check = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-map-includes.js
+// ../../work/main/node_modules/yaml/dist/compose/util-map-includes.js
 var require_util_map_includes = __commonJS({
-  "node_modules/yaml/dist/compose/util-map-includes.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/util-map-includes.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -85827,9 +85827,9 @@ var require_util_map_includes = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-map.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-block-map.js
 var require_resolve_block_map = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-map.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-block-map.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Pair = require_Pair();
@@ -85936,9 +85936,9 @@ var require_resolve_block_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-seq.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-block-seq.js
 var require_resolve_block_seq = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-seq.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var YAMLSeq = require_YAMLSeq();
@@ -85988,9 +85988,9 @@ var require_resolve_block_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-end.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-end.js
 var require_resolve_end = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-end.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-end.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function resolveEnd(end, offset, reqSpace, onError) {
@@ -86032,9 +86032,9 @@ var require_resolve_end = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-collection.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-flow-collection.js
 var require_resolve_flow_collection = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -86227,9 +86227,9 @@ var require_resolve_flow_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-collection.js
+// ../../work/main/node_modules/yaml/dist/compose/compose-collection.js
 var require_compose_collection = __commonJS({
-  "node_modules/yaml/dist/compose/compose-collection.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/compose-collection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -86293,9 +86293,9 @@ var require_compose_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-scalar.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-block-scalar.js
 var require_resolve_block_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -86477,9 +86477,9 @@ var require_resolve_block_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-scalar.js
+// ../../work/main/node_modules/yaml/dist/compose/resolve-flow-scalar.js
 var require_resolve_flow_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -86699,9 +86699,9 @@ var require_resolve_flow_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-scalar.js
+// ../../work/main/node_modules/yaml/dist/compose/compose-scalar.js
 var require_compose_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/compose-scalar.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/compose-scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -86781,9 +86781,9 @@ var require_compose_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-empty-scalar-position.js
+// ../../work/main/node_modules/yaml/dist/compose/util-empty-scalar-position.js
 var require_util_empty_scalar_position = __commonJS({
-  "node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function emptyScalarPosition(offset, before, pos) {
@@ -86812,9 +86812,9 @@ var require_util_empty_scalar_position = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-node.js
+// ../../work/main/node_modules/yaml/dist/compose/compose-node.js
 var require_compose_node = __commonJS({
-  "node_modules/yaml/dist/compose/compose-node.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/compose-node.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Alias = require_Alias();
@@ -86919,9 +86919,9 @@ var require_compose_node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-doc.js
+// ../../work/main/node_modules/yaml/dist/compose/compose-doc.js
 var require_compose_doc = __commonJS({
-  "node_modules/yaml/dist/compose/compose-doc.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/compose-doc.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Document = require_Document();
@@ -86963,9 +86963,9 @@ var require_compose_doc = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/composer.js
+// ../../work/main/node_modules/yaml/dist/compose/composer.js
 var require_composer = __commonJS({
-  "node_modules/yaml/dist/compose/composer.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/compose/composer.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var node_process = require("process");
@@ -87172,9 +87172,9 @@ ${end.comment}` : end.comment;
   }
 });
 
-// node_modules/yaml/dist/parse/cst-scalar.js
+// ../../work/main/node_modules/yaml/dist/parse/cst-scalar.js
 var require_cst_scalar = __commonJS({
-  "node_modules/yaml/dist/parse/cst-scalar.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/cst-scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var resolveBlockScalar = require_resolve_block_scalar();
@@ -87358,9 +87358,9 @@ var require_cst_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-stringify.js
+// ../../work/main/node_modules/yaml/dist/parse/cst-stringify.js
 var require_cst_stringify = __commonJS({
-  "node_modules/yaml/dist/parse/cst-stringify.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/cst-stringify.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
@@ -87420,9 +87420,9 @@ var require_cst_stringify = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-visit.js
+// ../../work/main/node_modules/yaml/dist/parse/cst-visit.js
 var require_cst_visit = __commonJS({
-  "node_modules/yaml/dist/parse/cst-visit.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/cst-visit.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
@@ -87483,9 +87483,9 @@ var require_cst_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst.js
+// ../../work/main/node_modules/yaml/dist/parse/cst.js
 var require_cst = __commonJS({
-  "node_modules/yaml/dist/parse/cst.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/cst.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var cstScalar = require_cst_scalar();
@@ -87586,9 +87586,9 @@ var require_cst = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/lexer.js
+// ../../work/main/node_modules/yaml/dist/parse/lexer.js
 var require_lexer = __commonJS({
-  "node_modules/yaml/dist/parse/lexer.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/lexer.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var cst = require_cst();
@@ -88176,9 +88176,9 @@ var require_lexer = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/line-counter.js
+// ../../work/main/node_modules/yaml/dist/parse/line-counter.js
 var require_line_counter = __commonJS({
-  "node_modules/yaml/dist/parse/line-counter.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/line-counter.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var LineCounter4 = class {
@@ -88208,9 +88208,9 @@ var require_line_counter = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/parser.js
+// ../../work/main/node_modules/yaml/dist/parse/parser.js
 var require_parser = __commonJS({
-  "node_modules/yaml/dist/parse/parser.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/parse/parser.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var node_process = require("process");
@@ -89083,9 +89083,9 @@ var require_parser = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/public-api.js
+// ../../work/main/node_modules/yaml/dist/public-api.js
 var require_public_api = __commonJS({
-  "node_modules/yaml/dist/public-api.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/public-api.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var composer = require_composer();
@@ -89181,9 +89181,9 @@ var require_public_api = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/index.js
+// ../../work/main/node_modules/yaml/dist/index.js
 var require_dist = __commonJS({
-  "node_modules/yaml/dist/index.js"(exports2) {
+  "../../work/main/node_modules/yaml/dist/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var composer = require_composer();
@@ -93749,13 +93749,27 @@ function applyWaivers(results, images, waivers, today) {
       const used = [...new Set(live.map((l) => l[0]))];
       for (const i of used) matched[i]++;
       waivedCount++;
-      return { ...r, waived: summarise(used.map((i) => waivers[i]), problems, "earliest") };
+      return {
+        ...r,
+        waived: summarise(
+          used.map((i) => waivers[i]),
+          problems,
+          "earliest"
+        )
+      };
     }
     const expired = [...new Set(lapsed.flat())];
     if (!expired.length) return r;
     for (const i of expired) matched[i]++;
     const codes = problems.filter((_, n) => lapsed[n].length > 0);
-    return { ...r, waiverExpired: summarise(expired.map((i) => waivers[i]), codes, "latest") };
+    return {
+      ...r,
+      waiverExpired: summarise(
+        expired.map((i) => waivers[i]),
+        codes,
+        "latest"
+      )
+    };
   });
   const standings = waivers.map((w, i) => ({ ...w, matched: matched[i], expired: !waiverInForce(w, today), stale: !touched[i] }));
   return { results: out, waivers: standings, waived: waivedCount, warnings: waiverWarnings(standings) };
@@ -98318,7 +98332,8 @@ function parseTargets(text3, file2, matrixOrFor, opts = {}) {
   const policy = {};
   if (data.policy?.["fail-on"] !== void 0) policy.failOn = data.policy["fail-on"];
   if (data.policy?.["no-cuda"] !== void 0) policy.noCuda = data.policy["no-cuda"];
-  if (data.waivers !== void 0) policy.waivers = checkWaivers(data.waivers, targets, (i, field2) => at2(nodeAt(doc, ["waivers", i, ...field2 ? [field2] : []])));
+  if (data.waivers !== void 0)
+    policy.waivers = checkWaivers(data.waivers, targets, (i, field2) => at2(nodeAt(doc, ["waivers", i, ...field2 ? [field2] : []])));
   return { targets, policy, matrix, ...matrixOverrides !== void 0 && { matrixOverrides } };
 }
 function checkWaivers(list2, targets, at2) {
@@ -98767,7 +98782,10 @@ function policyNote(report) {
   if (!source || source.from !== "base" || !changes) return void 0;
   const list2 = policyChanges(changes);
   if (!list2.length) return void 0;
-  return { title: { file: source.file, ...source.commit && { commit: source.commit.slice(0, 7) } }, lines: list2.map((c) => ({ effect: EFFECT[c.effect], text: c.text })) };
+  return {
+    title: { file: source.file, ...source.commit && { commit: source.commit.slice(0, 7) } },
+    lines: list2.map((c) => ({ effect: EFFECT[c.effect], text: c.text }))
+  };
 }
 function policyNoteText(note) {
   const at2 = note.title.commit ? ` (${note.title.commit})` : "";
@@ -99219,7 +99237,8 @@ function mergedPolicy(inputs, opts, notes) {
   if (noCudas.size > 1) {
     notes.add(`the reports were judged with different no-cuda policies \u2014 ${listGroups(noCudas)}: each result keeps the policy it was judged with`);
   }
-  return { failOn, noCuda: noCuda2 };
+  const sourced2 = inputs.find((i) => i.report.policy.source)?.report.policy;
+  return { failOn, noCuda: noCuda2, ...sourced2?.source && { source: sourced2.source }, ...sourced2?.changes && { changes: sourced2.changes } };
 }
 
 // src/report/parse-report.ts
@@ -99504,7 +99523,7 @@ var LEVEL = { fail: "error", caveat: "warning", policy: "warning", pass: "note" 
 function buildSarif(report, opts = {}) {
   const informationUri = opts.informationUri ?? DEFAULT_INFORMATION_URI;
   const codes = Object.keys(REASON_RULES);
-  const rules = codes.map((code) => ruleFor(code, informationUri));
+  const rules = codes.map((code) => ruleFor(code, opts.informationUri));
   const ruleIndex = new Map(codes.map((c, i) => [c, i]));
   const images = new Map(report.images.map((i) => [i.source, i]));
   const targetLines = opts.targetsFile?.text !== void 0 ? targetEntryLines(opts.targetsFile.text) : /* @__PURE__ */ new Map();
@@ -99566,7 +99585,7 @@ function ruleFor(code, informationUri) {
   const verdict = r.verdict === "policy" ? "per the no-cuda policy" : r.verdict === "pass" ? "pass (informational)" : r.verdict;
   const step = stepOf(code);
   const facts = `Verdict: ${verdict}. Runtime: ${r.runtime}.${step ? ` Step: ${step}.` : ""}`;
-  const docs = `${informationUri.replace(/#.*$/, "")}#verdicts-and-reason-codes`;
+  const docs = informationUri && `${informationUri.replace(/#.*$/, "")}#verdicts-and-reason-codes`;
   return {
     id: code,
     name: r.name,
@@ -99582,13 +99601,13 @@ ${facts}`,
 
 **What it means.** ${r.when}
 
-**Fix.** ${r.fix} The alert's message names the versions, files and layers of this image and target.
+**Fix.** ${r.fix} The alert's message names the versions, files and layers of this image and target.${docs ? `
 
-See [Verdicts and reason codes](${docs}).`
+See [Verdicts and reason codes](${docs}).` : ""}`
     },
-    helpUri: docs,
+    ...docs && { helpUri: docs },
     defaultConfiguration: { level: LEVEL[r.verdict] },
-    properties: { tags: ["cuda", "container", "deployment", ...step ? [step.replace(/ /g, "-")] : []] }
+    properties: { tags: ["cuda", "container", "deployment", ...step ? [step.toLowerCase().replace(/ /g, "-")] : []] }
   };
 }
 function plain(markdown) {
@@ -99667,8 +99686,6 @@ function renderText(report, opts = {}) {
   out.push(`cuda-gate ${term(report.tool.version)} \xB7 matrix ${term(report.matrix.version)} (${term(report.matrix.date)})${term(overridden)}${merged}`, "");
   const view = reportView(report);
   out.push(`${view.failing.length ? ICON2.fail : view.caveats.length ? ICON2.caveat : ICON2.pass} ${headlineText(view, report, (n) => term(n))}`);
-  const policy = policyNote(report);
-  if (policy) out.push(...policyNoteText(policy).flatMap((l) => wrap(term(l), l.startsWith("  ") ? 2 : 0)));
   const several = view.images.length > 1;
   for (const c of [...view.failing, ...view.caveats].slice(0, MAX_TOP_LINES)) {
     out.push(
@@ -99681,8 +99698,15 @@ function renderText(report, opts = {}) {
   const rest = view.failing.length + view.caveats.length - MAX_TOP_LINES;
   if (rest > 0) out.push(`  \u2026 and ${rest} more below`);
   for (const c of view.waived.slice(0, MAX_TOP_LINES)) {
-    out.push(...wrap(`~ ${term(c.target)}${several ? ` \xB7 ${term(view.images.find((i) => i.source === c.image)?.name ?? c.image)}` : ""}: ${MARK[c.verdict]}, ${term(waivedLine(c.waived))}`, 2));
+    out.push(
+      ...wrap(
+        `~ ${term(c.target)}${several ? ` \xB7 ${term(view.images.find((i) => i.source === c.image)?.name ?? c.image)}` : ""}: ${MARK[c.verdict]}, ${term(waivedLine(c.waived))}`,
+        2
+      )
+    );
   }
+  const policy = policyNote(report);
+  if (policy) out.push("", ...policyNoteText(policy).flatMap((l) => wrap(term(l.trim()), l.startsWith("  ") ? 2 : 0)));
   out.push("", ...renderTransitionsText(report));
   if (report.notes?.length) out.push(...report.notes.flatMap((n) => wrap(`note: ${term(n)}`, 0)), "");
   if (overrides) out.push(...wrap(`note: ${term(overrides)}`, 0), "");

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RepositoryFiles } from './repository-files';
 
 export interface GitHubUser {
   login: string;
@@ -163,6 +164,8 @@ export class GitHubStandIn {
   /** true: the zip download answers 200 with the bytes instead of a 302 to storage */
   directDownloads = false;
   private scripted: ScriptedFailure[] = [];
+  /** the repository's files per commit, for the contents API (a policy read at a pull request's base commit) */
+  readonly files: RepositoryFiles;
   private nextId = 2_100_000_001;
   private rateRemaining = 5000;
   private clock = Date.parse('2026-11-23T20:00:00Z');
@@ -173,7 +176,9 @@ export class GitHubStandIn {
     readonly url: string,
     /** owner/name of the one repository it serves */
     readonly repository: string,
-  ) {}
+  ) {
+    this.files = new RepositoryFiles(repository);
+  }
 
   /** Serves `repository` with the given open pull requests, on a random loopback port. */
   static async start(repository: string, pullRequests: number[]): Promise<GitHubStandIn> {
@@ -201,6 +206,7 @@ export class GitHubStandIn {
     this.scripted = [];
     this.readOnlyTokens.clear();
     this.humanTokens.clear();
+    this.files.reset();
   }
 
   script(failure: ScriptedFailure): void {
@@ -300,6 +306,7 @@ export class GitHubStandIn {
     const repoPrefix = `/repos/${this.repository}/`;
     if (req.method === 'GET' && path.toLowerCase().startsWith(repoPrefix.toLowerCase())) {
       if (this.serveRunData(path.slice(repoPrefix.length), url, send)) return;
+      if (this.files.serve(path.slice(repoPrefix.length), req.query, req.headers, send)) return;
     }
     const prefix = `/repos/${this.repository}/issues/`;
     if (!path.toLowerCase().startsWith(prefix.toLowerCase())) return notFound();

@@ -59,7 +59,8 @@ export function buildAnnotations(report: Report, dockerfile?: DockerfileFor, opt
   const candidates: Candidate[] = [];
   for (const img of report.images) {
     // a stable sort: results of targets the report does not list keep their order, after the listed ones
-    const results = report.results.filter((r) => r.image === img.source).sort(byTarget);
+    // a waived result does not gate: the summary lists it, no annotation flags it
+    const results = report.results.filter((r) => r.image === img.source && !r.waived).sort(byTarget);
     const failing = results.filter((r) => r.verdict === 'fail');
     const caveats = results.filter((r) => r.verdict === 'caveat');
     if (!failing.length && !caveats.length) continue;

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parseWithSchema, say } from '../common/schema-error';
 import type { ScanMode } from '../engine/check';
-import { FAIL_ON_VALUES, NO_CUDA_VALUES, type FailOn, type NoCudaPolicy } from '../model/policy';
+import { FAIL_ON_VALUES, NO_CUDA_VALUES, POLICY_FROM_VALUES, type FailOn, type NoCudaPolicy, type PolicyFrom } from '../model/policy';
 import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../model/target';
 
 export const COMMENT_MODES = ['auto', 'always', 'on-failure', 'never'] as const;
@@ -54,6 +54,8 @@ export interface Inputs {
   reportArtifact?: string;
   /** matrix overrides files merged over the shipped matrix, after the targets file's own (matrix-overrides:) */
   matrixOverrides: string[];
+  /** on a pull request, the targets file as of the base commit (base, default) or as checked out (head) */
+  policyFrom: PolicyFrom;
 }
 
 export function readInput(name: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -125,6 +127,7 @@ const INPUT_TEXTS = z.object({
   'cache-key-suffix': optionalText,
   'report-artifact': optionalText,
   'matrix-overrides': list,
+  'policy-from': choice('policy-from', POLICY_FROM_VALUES),
 });
 
 /** What the mode needs (images to check, or reports to merge): checked before any other input. */
@@ -189,6 +192,7 @@ export const INPUTS = INPUT_TEXTS.superRefine((v, ctx) => {
   reports: v.reports,
   reportArtifact: v['report-artifact'],
   matrixOverrides: v['matrix-overrides'],
+  policyFrom: v['policy-from'] ?? 'base',
 }));
 
 export function getInputs(env: NodeJS.ProcessEnv = process.env): Inputs {

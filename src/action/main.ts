@@ -14,7 +14,7 @@ import { renderMarkdown } from '../report/markdown';
 import { worsened } from '../report/transitions';
 import type { Report } from '../report/types';
 import { parsePlatform } from '../sources/platform';
-import { adHocTarget, loadTargetsFile } from '../targets/load';
+import { adHocTarget } from '../targets/load';
 import { probeHost, probeTargets } from '../targets/probe';
 import { DEFAULT_POLICY, type Policy } from '../model/policy';
 import type { Target } from '../model/target';
@@ -24,11 +24,14 @@ import { buildAnnotations } from './annotations';
 import { runCommentMode } from './comment-mode';
 import { resolveDockerfiles } from './dockerfile';
 import { publishComment } from './publish-comment';
-import { runUrl } from './github';
+import { createClient, runUrl } from './github';
 import { getInputs, type Inputs } from './inputs';
 import { ActionLayerCache } from './layer-cache';
 import { uploadReportArtifact } from './report-artifact';
 import { writeReportFile } from './report-files';
+import { resolvePolicy, type ResolvedPolicy } from './policy-source';
+import { withPolicySource } from '../report/policy-note';
+import { waiverWarnings } from '../verdict/waivers';
 import { writeActionSarif } from './sarif-file';
 import { info } from './log';
 
@@ -67,13 +70,18 @@ export async function runAction(): Promise<void> {
 }
 
 async function gate(inputs: Inputs): Promise<{ report: Report; layerCache?: ActionLayerCache }> {
-  const { targets, policy, matrix } = await resolveTargets(inputs);
+  const { targets, policy, matrix, from } = await resolveTargets(inputs);
   if (matrix.overrides?.length) info(`cuda-gate: ${matrix.overrides.length} matrix override row(s) merged over matrix ${matrix.meta.version}`);
   const platform = inputs.platform ? parsePlatform(inputs.platform) : undefined;
   // --scan config opens no layer: nothing to restore or save
   const layerCache = inputs.cache && inputs.scan === 'full' ? await ActionLayerCache.restore({ log: core, keySuffix: inputs.cacheKeySuffix }) : undefined;
   // the action's token reaches ghcr.io when no docker login configured it
   const scan = { scan: inputs.scan, cache: layerCache?.cache, registry: { token: inputs.githubToken || undefined } };
+  // the policy's source (a pull request: its base commit's targets file) and what the pull request changes in it
+  const sourced = (r: Report): Report => {
+    for (const w of waiverWarnings(r.policy.waivers ?? [])) core.warning(`cuda-gate: ${w}`);
+    return from?.source ? withPolicySource(r, from.source, from.changes, from.notes) : r;
+  };
   const report = await core.group(`cuda-gate: checking ${inputs.images.length} image(s) against ${targets.length} target(s)`, () =>
     checkImages({
       sources: inputs.images,
@@ -91,13 +99,13 @@ async function gate(inputs: Inputs): Promise<{ report: Report; layerCache?: Acti
       compareWithBaselines(report, inputs.baselineImages, { targets, policy, matrix, platform, ...scan }),
     );
     for (const w of compared.warnings) core.warning(`cuda-gate: ${w}`);
-    return { report: compared.report, layerCache };
+    return { report: sourced(compared.report), layerCache };
   }
   if (policy.failOnNew) core.warning('cuda-gate: fail-on-new has no effect without baseline-images: every image is new, and the gate fails as fail-on says');
-  return { report, layerCache };
+  return { report: sourced(report), layerCache };
 }
 
-async function resolveTargets(inputs: Inputs): Promise<{ targets: Target[]; policy: Policy; matrix: Matrix }> {
+async function resolveTargets(inputs: Inputs): Promise<{ targets: Target[]; policy: Policy; matrix: Matrix; from?: ResolvedPolicy }> {
   // the targets file's matrix-overrides first, the matrix-overrides input over them
   const matrixFor = (fromFile: string[]): Matrix => {
     const files = [...fromFile, ...inputs.matrixOverrides];
@@ -106,6 +114,7 @@ async function resolveTargets(inputs: Inputs): Promise<{ targets: Target[]; poli
   let matrix: Matrix;
   let targets: Target[];
   let policy: Policy = { ...DEFAULT_POLICY };
+  let from: ResolvedPolicy | undefined;
   if (inputs.driver) {
     matrix = matrixFor([]);
     targets = [
@@ -127,7 +136,15 @@ async function resolveTargets(inputs: Inputs): Promise<{ targets: Target[]; poli
     targets = probeTargets(probe, matrix);
     info(`cuda-gate: probed ${probe.host}: driver ${probe.driver}${probe.gpus.length ? `, ${probe.gpus.map((g) => g.name).join(', ')}` : ''} (${probe.via})`);
   } else {
-    const loaded = loadTargetsFile(inputs.targets, matrixFor);
+    // a pull request is gated with its base commit's targets file (policy-from: base)
+    const loaded = await resolvePolicy({
+      policyFrom: inputs.policyFrom,
+      targets: inputs.targets,
+      matrixOverrides: inputs.matrixOverrides,
+      client: inputs.githubToken ? createClient(inputs.githubToken) : undefined,
+    });
+    for (const line of loaded.info) info(line);
+    from = loaded;
     matrix = loaded.matrix;
     targets = loaded.targets;
     policy = { ...policy, ...loaded.policy };
@@ -135,7 +152,7 @@ async function resolveTargets(inputs: Inputs): Promise<{ targets: Target[]; poli
   if (inputs.failOn) policy.failOn = inputs.failOn;
   if (inputs.noCuda) policy.noCuda = inputs.noCuda;
   if (inputs.failOnNew) policy.failOnNew = true;
-  return { targets, policy, matrix };
+  return { targets, policy, matrix, from };
 }
 
 /** Summary, annotations, comment, outputs, the gate's verdict; then a report-path that could not be written. */
@@ -164,7 +181,7 @@ async function publish(inputs: Inputs, report: Report): Promise<boolean> {
 
   if (!report.summary.gatePassed) {
     // fail-on-new: name a result that got worse than the base branch, not one that already failed there
-    const deciding = report.policy.failOnNew ? worsened(report) : report.results;
+    const deciding = (report.policy.failOnNew ? worsened(report) : report.results).filter((r) => !r.waived);
     const worst = deciding.find((r) => r.verdict === worstOf(deciding.map((d) => d.verdict)));
     const why = worst?.reasons.find((r) => r.verdict === worst.verdict) ?? worst?.reasons[0];
     const fresh = report.policy.failOnNew ? `; fail-on-new: ${report.summary.worsened ?? deciding.length} worse than the base branch` : '';

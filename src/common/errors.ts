@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'AUTH_FAILED'
   | 'DIGEST_MISMATCH'
   | 'BAD_REPORT'
-  | 'LIMIT_EXCEEDED';
+  | 'LIMIT_EXCEEDED'
+  | 'POLICY_UNAVAILABLE';
 
 export class GateError extends Error {
   readonly exitCode = 2;

@@ -6,6 +6,7 @@ import type { Target } from '../model/target';
 import { TOOL_VERSION } from '../model/tool-version';
 import { worst, type Verdict } from '../model/verdict';
 import type { Result } from '../verdict/types';
+import { applyWaivers, todayUtc } from '../verdict/waivers';
 import { verdictTransitions, worsened, type BaselinePair } from './transitions';
 import type { Change, Report, ReportImage, ReportTarget } from './types';
 
@@ -29,9 +30,18 @@ export function reportTarget(t: Target, matrix: Matrix): ReportTarget {
   };
 }
 
-export function buildReport(images: ReportImage[], results: Result[], targets: Target[], policy: Policy, matrix: Matrix): Report {
+export interface BuildOptions {
+  /** today's date in UTC (YYYY-MM-DD), for waivers' expiry; default: the clock's */
+  today?: string;
+}
+
+export function buildReport(images: ReportImage[], judged: Result[], targets: Target[], policy: Policy, matrix: Matrix, opts: BuildOptions = {}): Report {
+  // waivers mark results (verdicts stay): a waived result is shown as such and does not gate
+  const waivers = policy.waivers?.length ? applyWaivers(judged, images, policy.waivers, opts.today ?? todayUtc()) : undefined;
+  const results = waivers?.results ?? judged;
   const count = (v: Verdict) => results.filter((r) => r.verdict === v).length;
   const verdict = worst(results.map((r) => r.verdict));
+  const gating = results.filter((r) => !r.waived);
   return {
     schemaVersion: 1,
     tool: { name: 'cuda-gate', version: TOOL_VERSION },
@@ -40,12 +50,25 @@ export function buildReport(images: ReportImage[], results: Result[], targets: T
       date: matrix.meta.date,
       ...(matrix.overrides?.length ? { overrides: matrix.overrides.map((o) => ({ ...o })) } : {}),
     },
-    policy: { failOn: policy.failOn, noCuda: policy.noCuda, ...(policy.failOnNew && { failOnNew: true }) },
+    policy: {
+      failOn: policy.failOn,
+      noCuda: policy.noCuda,
+      ...(policy.failOnNew && { failOnNew: true }),
+      ...(waivers && { waivers: waivers.waivers }),
+    },
     targets: targets.map((t) => reportTarget(t, matrix)),
     images,
     results,
     // no baseline yet: every image is new, and under fail-on-new a new image's failing results are what count
-    summary: { pass: count('pass'), caveat: count('caveat'), fail: count('fail'), verdict, gatePassed: gatePassesWith(policy, results, results) },
+    summary: {
+      pass: count('pass'),
+      caveat: count('caveat'),
+      fail: count('fail'),
+      verdict,
+      gatePassed: gatePassesWith(policy, gating, gating),
+      ...(waivers && { waived: waivers.waived }),
+    },
+    ...(waivers?.warnings.length && { notes: waivers.warnings }),
   };
 }
 
@@ -81,6 +104,8 @@ export function withBaselines(report: Report, cmp: BaselineComparison): Report {
     ...(notes.length && { notes }),
   };
   const worse = worsened(next);
-  next.summary = { ...report.summary, worsened: worse.length, gatePassed: gatePassesWith(report.policy, report.results, worse) };
+  // a waived result gates neither way
+  const gating = (rs: Result[]) => rs.filter((r) => !r.waived);
+  next.summary = { ...report.summary, worsened: worse.length, gatePassed: gatePassesWith(report.policy, gating(report.results), gating(worse)) };
   return next;
 }

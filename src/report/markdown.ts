@@ -4,6 +4,7 @@ import { renderChanges } from './diff';
 import { md, mdCode } from './escape';
 import { gpuArchsOf, gpuCodeLine } from './gpu-code';
 import { overridesNote } from './overrides-note';
+import { policyNote, waivedLine, waiverExpiredLine } from './policy-note';
 import { scanConfigNote } from './scan-note';
 import { renderTransitionsMarkdown } from './transitions';
 import type { Report, ReportImage } from './types';
@@ -12,6 +13,8 @@ import { headlineText, reportView, type CellView, type ImageView, type ReportVie
 import type { Result } from '../verdict/types';
 
 export const VERDICT_ICON: Record<Verdict, string> = { pass: '✅', caveat: '⚠️', fail: '❌' };
+/** a failing or caveated result that waivers of the targets file cover */
+export const WAIVED_ICON = '🔕';
 
 export interface MarkdownOptions {
   /** include the <details> with every reason, the evidence and the full table (default true) */
@@ -41,12 +44,14 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
   const head = [
     headline(report, view),
     '',
+    ...policySection(report),
     ...notesSection(report),
     ...overridesSection(report),
     ...scanNoteSection(report),
     ...renderTransitionsMarkdown(report),
     ...problemLines(view, 'fail'),
     ...problemLines(view, 'caveat'),
+    ...waivedLines(view),
     ...(folded ? [] : [verdictTable(report, view), '']),
   ].join('\n');
   if (opts.details === false) return head + footer(report, opts);
@@ -74,7 +79,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
 }
 
 function headline(report: Report, view: ReportView): string {
-  const icon = view.failing.length ? (view.gatePassed ? '⚠️' : '❌') : view.caveats.length ? '⚠️' : '✅';
+  const icon = view.failing.length ? (view.gatePassed ? '⚠️' : '❌') : view.caveats.length ? '⚠️' : view.waived.length ? WAIVED_ICON : '✅';
   const gate = view.failing.length && view.gatePassed ? ` (the gate passes: fail-on is ${md(report.policy.failOn)})` : '';
   return `### ${icon} ${headlineText(view, report, (s) => mdCode(s))}${gate}`;
 }
@@ -99,7 +104,8 @@ function problemLines(view: ReportView, verdict: 'fail' | 'caveat'): string[] {
     const more = others.length ? ` <sub>and ${others.length} more image${others.length > 1 ? 's' : ''}: ${listNames(others, nameOf)}</sub>` : '';
     const step = c.step ? `at ${md(c.step)}: ` : '';
     const fix = c.fix ? `<br>**Fix:** ${md(c.fix)}` : '';
-    return `- ${VERDICT_ICON[c.verdict]} **${md(c.target)}**${who} — ${step}${md(c.line ?? c.verdict)}${more}${fix}`;
+    const lapsed = c.waiverExpired ? ` <sub>(${md(waiverExpiredLine(c.waiverExpired))})</sub>` : '';
+    return `- ${VERDICT_ICON[c.verdict]} **${md(c.target)}**${who} — ${step}${md(c.line ?? c.verdict)}${lapsed}${more}${fix}`;
   };
   if (cells.length <= MAX_LINES) lines.push(...cells.map((c) => item(c)));
   else {
@@ -115,6 +121,33 @@ function problemLines(view: ReportView, verdict: 'fail' | 'caveat'): string[] {
   }
   lines.push('');
   return lines;
+}
+
+/** Failing and caveated results that waivers cover: one line each (grouped past MAX_LINES), after the ones that gate. */
+function waivedLines(view: ReportView): string[] {
+  if (!view.waived.length) return [];
+  const several = view.images.length > 1;
+  const nameOf = new Map(view.images.map((i) => [i.source, i.name]));
+  const shown = view.waived.slice(0, MAX_LINES * 2);
+  const lines = shown.map((c) => {
+    const who = several ? ` · ${mdCode(nameOf.get(c.image))}` : '';
+    return `- ${WAIVED_ICON} **${md(c.target)}**${who} — ${VERDICT_ICON[c.verdict]} ${md(waivedLine(c.waived!))}`;
+  });
+  const left = view.waived.length - shown.length;
+  if (left) lines.push(`- … and ${left} more (in the details below)`);
+  return [`**Waived** (${view.waived.length}: they do not gate)`, '', ...lines, ''];
+}
+
+/** The pull request changes the gate's policy: said first, since the verdicts below are not judged with its version. */
+function policySection(report: Report): string[] {
+  const note = policyNote(report);
+  if (!note) return [];
+  const at = note.title.commit ? ` (${mdCode(note.title.commit)})` : '';
+  return [
+    `> 🔒 **This PR changes the gate's policy** (${mdCode(note.title.file)}): it is judged with the base branch's policy${at}; the PR's applies once merged.`,
+    ...note.lines.map((l) => `> - **${md(l.effect)}:** ${md(l.text)}`),
+    '',
+  ];
 }
 
 function listNames(cells: CellView[], nameOf: Map<string, string>): string {
@@ -164,7 +197,7 @@ export function verdictTable(report: Report, view: ReportView = reportView(repor
   const results = indexResults(report);
   const icon = (image: string, target: string) => {
     const r = results.cell(image, target);
-    return r ? VERDICT_ICON[r.verdict] : '—';
+    return r ? (r.waived ? WAIVED_ICON : VERDICT_ICON[r.verdict]) : '—';
   };
   const targetHead = (t: Report['targets'][number]) => `${md(t.name)}<br><sub>${md(t.driver)}${t.gpu ? ` · ${md(t.gpu.input)}` : ''}</sub>`;
   const imageHead = (i: ImageView) => `${mdCode(i.name)}<br><sub>CUDA ${md(i.cuda ?? '—')} · driver ≥ ${md(i.needsDriver ?? '—')}</sub>`;
@@ -202,6 +235,8 @@ export function imageDetails(img: ReportImage, results: Result[]): string {
   const worst = worstOf(results.map((r) => r.verdict));
   lines.push(`<details><summary>${VERDICT_ICON[worst]} ${md(img.source)}${img.ref && img.ref !== img.source ? ` (${md(img.ref)})` : ''}</summary>`, '');
   for (const r of results) {
+    if (r.waived) lines.push(`- ${WAIVED_ICON} **${md(r.target)}** — ${md(waivedLine(r.waived))}`);
+    if (r.waiverExpired) lines.push(`- ⏰ **${md(r.target)}** — ${md(waiverExpiredLine(r.waiverExpired))}`);
     for (const reason of r.reasons) {
       lines.push(`- ${VERDICT_ICON[reason.verdict]} **${md(r.target)}** — ${mdCode(reason.code)}: ${md(reason.message)}`);
       if (reason.remedy) lines.push(`  - **Fix:** ${md(reason.remedy)}`);

@@ -81,7 +81,15 @@ export function mergeReports(inputs: NamedReport[], opts: MergeOptions = {}): Re
     targets: targets.columns.map((c) => c.target),
     images: images.rows,
     results: ordered,
-    summary: { pass: count('pass'), caveat: count('caveat'), fail: count('fail'), verdict, gatePassed: gatePasses(verdict, policy.failOn) },
+    summary: {
+      pass: count('pass'),
+      caveat: count('caveat'),
+      fail: count('fail'),
+      verdict,
+      // a result its leg's waivers waived does not gate the merged report either
+      gatePassed: gatePasses(worst(ordered.filter((r) => !r.waived).map((r) => r.verdict)), policy.failOn),
+      ...(ordered.some((r) => r.waived) && { waived: ordered.filter((r) => r.waived).length }),
+    },
     ...(changes.size ? { changes: [...changes.values()] } : {}),
     ...(notes.size ? { notes: [...notes] } : {}),
     mergedFrom: inputs.map(({ name, report }) => ({
@@ -282,5 +290,7 @@ function mergedPolicy(inputs: NamedReport[], opts: MergeOptions, notes: Set<stri
   if (noCudas.size > 1) {
     notes.add(`the reports were judged with different no-cuda policies — ${listGroups(noCudas)}: each result keeps the policy it was judged with`);
   }
-  return { failOn, noCuda };
+  // a pull request's legs all read the same base policy: its source and what the PR changes in it stay on top
+  const sourced = inputs.find((i) => i.report.policy.source)?.report.policy;
+  return { failOn, noCuda, ...(sourced?.source && { source: sourced.source }), ...(sourced?.changes && { changes: sourced.changes }) };
 }

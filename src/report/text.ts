@@ -29,8 +29,6 @@ export function renderText(report: Report, opts: { evidence?: boolean } = {}): s
   out.push(`cuda-gate ${term(report.tool.version)} · matrix ${term(report.matrix.version)} (${term(report.matrix.date)})${term(overridden)}${merged}`, '');
   const view = reportView(report);
   out.push(`${view.failing.length ? ICON.fail : view.caveats.length ? ICON.caveat : ICON.pass} ${headlineText(view, report, (n) => term(n))}`);
-  const policy = policyNote(report);
-  if (policy) out.push(...policyNoteText(policy).flatMap((l) => wrap(term(l), l.startsWith('  ') ? 2 : 0)));
   const several = view.images.length > 1;
   for (const c of [...view.failing, ...view.caveats].slice(0, MAX_TOP_LINES)) {
     out.push(
@@ -43,8 +41,16 @@ export function renderText(report: Report, opts: { evidence?: boolean } = {}): s
   const rest = view.failing.length + view.caveats.length - MAX_TOP_LINES;
   if (rest > 0) out.push(`  … and ${rest} more below`);
   for (const c of view.waived.slice(0, MAX_TOP_LINES)) {
-    out.push(...wrap(`~ ${term(c.target)}${several ? ` · ${term(view.images.find((i) => i.source === c.image)?.name ?? c.image)}` : ''}: ${MARK[c.verdict]}, ${term(waivedLine(c.waived!))}`, 2));
+    out.push(
+      ...wrap(
+        `~ ${term(c.target)}${several ? ` · ${term(view.images.find((i) => i.source === c.image)?.name ?? c.image)}` : ''}: ${MARK[c.verdict]}, ${term(waivedLine(c.waived!))}`,
+        2,
+      ),
+    );
   }
+  // the pull request changes the policy that gated it: said before anything else the report adds
+  const policy = policyNote(report);
+  if (policy) out.push('', ...policyNoteText(policy).flatMap((l) => wrap(term(l.trim()), l.startsWith('  ') ? 2 : 0)));
   out.push('', ...renderTransitionsText(report));
   if (report.notes?.length) out.push(...report.notes.flatMap((n) => wrap(`note: ${term(n)}`, 0)), '');
   if (overrides) out.push(...wrap(`note: ${term(overrides)}`, 0), '');

@@ -19,6 +19,10 @@ export interface CellView {
   /** what is needed against what the target has, one line */
   line?: string;
   fix?: string;
+  /** waivers of the targets file cover it: shown apart, it does not gate */
+  waived?: { reason: string; expires: string; codes: string[] };
+  /** a waiver that covered it expired: it counts again */
+  waiverExpired?: { reason: string; expires: string; codes: string[] };
 }
 
 export interface ImageView {
@@ -37,6 +41,8 @@ export interface ReportView {
   /** worst first, then in image and target order */
   failing: CellView[];
   caveats: CellView[];
+  /** failing and caveated cells that waivers cover (not in failing or caveats) */
+  waived: CellView[];
   /** the images and targets that fail (caveat when nothing fails), in report order */
   blamed: { images: string[]; targets: string[] };
 }
@@ -57,6 +63,8 @@ export function reportView(report: Report): ReportView {
         target: t.name,
         verdict: r.verdict,
         ...(reason && { reason, step: stepOf(reason.code), line: shortLine(reason), fix: firstFix(reason) }),
+        ...(r.waived && { waived: r.waived }),
+        ...(r.waiverExpired && { waiverExpired: r.waiverExpired }),
       });
     }
     const cuda = img.cuda?.release ?? img.cuda?.runtime ?? (img.requirement.majors.map((m) => `${m}.x`).join(' + ') || undefined);
@@ -68,8 +76,9 @@ export function reportView(report: Report): ReportView {
   for (const i of images) seen.set(i.name, (seen.get(i.name) ?? 0) + 1);
   for (const i of images) if (seen.get(i.name)! > 1) i.name = i.source;
   cells.sort((a, b) => worstFirst(a.verdict, b.verdict));
-  const failing = cells.filter((c) => c.verdict === 'fail');
-  const caveats = cells.filter((c) => c.verdict === 'caveat');
+  const failing = cells.filter((c) => c.verdict === 'fail' && !c.waived);
+  const caveats = cells.filter((c) => c.verdict === 'caveat' && !c.waived);
+  const waived = cells.filter((c) => c.waived);
   const blamedCells = failing.length ? failing : caveats;
   const unique = (xs: string[]) => [...new Set(xs)];
   return {
@@ -78,6 +87,7 @@ export function reportView(report: Report): ReportView {
     images,
     failing,
     caveats,
+    waived,
     blamed: { images: unique(blamedCells.map((c) => c.image)), targets: unique(blamedCells.map((c) => c.target)) },
   };
 }
@@ -93,9 +103,14 @@ export function headlineText(view: ReportView, report: Pick<Report, 'targets'>, 
     xs.length <= 2 ? xs.map(shown).join(' and ') : `${xs.length} of ${of} ${what}`;
   const imgs = list(images, view.images.length, 'images', (s) => name(shortOf.get(s) ?? s));
   const tgts = list(targets, report.targets.length, 'targets', name);
+  const unique = (xs: string[]) => [...new Set(xs)];
   if (view.failing.length) return `${imgs} will not run on ${tgts}`;
   const subject = view.images.length === 1 ? name(view.images[0].name) : 'every image';
   if (view.caveats.length) return `${subject} runs on every target, with caveats on ${tgts}`;
+  if (view.waived.length) {
+    const waivedTargets = unique(view.waived.map((c) => c.target));
+    return `${subject} passes the gate: ${view.waived.length} waived result${view.waived.length > 1 ? 's' : ''} on ${list(waivedTargets, report.targets.length, 'targets', name)}`;
+  }
   return view.images.length === 0 ? 'no image was checked' : `${subject} runs on every target`;
 }
 

@@ -14,7 +14,8 @@ import { isDriverVersion } from '../common/driver-version';
 import { parseWithSchema, say, sayPerKey, unknownKeysFirst, type SchemaProblem } from '../common/schema-error';
 import { loadMatrixWithOverrides } from '../matrix/overrides';
 import type { Matrix } from '../matrix/types';
-import { FAIL_ON_VALUES, NO_CUDA_VALUES, type Policy } from '../model/policy';
+import { FAIL_ON_VALUES, NO_CUDA_VALUES, type Policy, type Waiver } from '../model/policy';
+import { REASON_CODES } from '../model/reason-codes';
 import { CONTAINER_RUNTIMES, TARGET_OSES, type ContainerRuntime, type Target } from '../model/target';
 import { resolveTargetGpu } from './gpu';
 
@@ -122,6 +123,67 @@ const POLICY = closedMapping(
   () => 'e.g. policy: { fail-on: fail, no-cuda: warn }',
 );
 
+/** `waiver 2`, from the path of an issue inside waivers[1] */
+const waiverOf = (path: readonly PropertyKey[] = []): string => `waiver ${typeof path[1] === 'number' ? path[1] + 1 : '?'}`;
+
+const WAIVER_EXAMPLE = 'e.g.\nwaivers:\n  - { image: "app:*", target: edge-t4, code: DRIVER_TOO_OLD, reason: "R550 rollout, INFRA-123", expires: 2026-06-30 }';
+const EXPIRES_FIX = 'write the last day the waiver holds as YYYY-MM-DD, e.g. expires: 2026-06-30 (a waiver needs an end date)';
+
+/** A real calendar day written YYYY-MM-DD (2026-02-30 is not one). */
+function isIsoDate(v: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+}
+
+/** A required text field of a waiver: its absence and its emptiness say which field and the fix. */
+function waiverText(field: string, fix: string) {
+  return z
+    .string({
+      error: (iss) =>
+        iss.input === undefined
+          ? say(`${waiverOf(iss.path)} has no ${field}`, fix)
+          : say(`${waiverOf(iss.path)}: ${field} must be a string, not ${shown(iss.input)}`, fix),
+    })
+    .min(1, { error: (iss) => say(`${waiverOf(iss.path)}: ${field} is empty`, fix) });
+}
+
+/** The closest reason code to a misspelt one (same letters mostly), for "did you mean". */
+function closestCode(v: string): string | undefined {
+  const upper = v.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+  const exact = REASON_CODES.find((c) => c === upper);
+  if (exact) return exact;
+  const words = new Set(upper.split('_').filter(Boolean));
+  let best: { code: string; score: number } | undefined;
+  for (const code of REASON_CODES) {
+    const score = code.split('_').filter((w) => words.has(w)).length;
+    if (score > 0 && (!best || score > best.score)) best = { code, score };
+  }
+  return best?.code;
+}
+
+const WAIVER = closedMapping(
+  {
+    image: waiverText('image', 'name the image by a glob on its source or ref (* and ?), e.g. image: "docker-archive:build/*.tar" or image: "app:*"'),
+    target: waiverText('target', 'name one target of this file, or * for every target').optional(),
+    code: waiverText('code', 'give a reason code, e.g. code: DRIVER_TOO_OLD, or * for any').optional(),
+    reason: waiverText('reason', 'say why the failure is accepted, e.g. reason: "edge fleet moves to R550 in Q3 (INFRA-123)"'),
+    expires: z
+      .string({
+        error: (iss) =>
+          iss.input === undefined
+            ? say(`${waiverOf(iss.path)} has no expires date`, EXPIRES_FIX)
+            : say(`${waiverOf(iss.path)}: expires must be a date`, EXPIRES_FIX),
+      })
+      .refine(isIsoDate, { error: (iss) => say(`${waiverOf(iss.path)}: expires "${shown(iss.input)}" is not a date written YYYY-MM-DD`, EXPIRES_FIX) }),
+  },
+  waiverOf,
+  (path) => `${waiverOf(path)} must be a mapping`,
+  () => WAIVER_EXAMPLE,
+);
+
+const WAIVERS = z.array(WAIVER, { error: () => say('"waivers:" must be a list of waivers', WAIVER_EXAMPLE) });
+
 /**
  * The targets file as its YAML reads (every scalar a string), before GPU names are looked up. Keys in the order the
  * file is checked: matrix-overrides first (the targets' GPU names may be ones it adds), then the targets, the policy.
@@ -139,11 +201,12 @@ export const TARGETS_FILE = closedMapping(
       })
       .refine((targets) => Object.keys(targets).length > 0, { error: () => say(`"targets:" ${TARGETS_SHAPE}`, TARGETS_FIX) }),
     policy: POLICY.optional(),
+    waivers: WAIVERS.optional(),
   },
   () => 'top-level',
   () => 'expected a mapping with a "targets:" key',
   () => 'start the file with "targets:"',
-  ['targets', 'policy', 'matrix-overrides'],
+  ['targets', 'policy', 'waivers', 'matrix-overrides'],
 );
 export type TargetsFileData = z.output<typeof TARGETS_FILE>;
 
@@ -169,7 +232,12 @@ export const MAX_TARGETS_FILE_BYTES = 1024 * 1024;
 /** Every target is judged against every image: a report of more is not one anyone reads. */
 export const MAX_TARGETS = 10_000;
 
-export function parseTargets(text: string, file: string, matrixOrFor: Matrix | MatrixFor): TargetsFile {
+export interface ParseOptions {
+  /** the directory `matrix-overrides:` is relative to (default: the file's): a base commit's copy lives elsewhere than its name says */
+  dir?: string;
+}
+
+export function parseTargets(text: string, file: string, matrixOrFor: Matrix | MatrixFor, opts: ParseOptions = {}): TargetsFile {
   if (Buffer.byteLength(text, 'utf8') > MAX_TARGETS_FILE_BYTES) {
     throw new GateError(
       'BAD_TARGETS',
@@ -226,7 +294,7 @@ export function parseTargets(text: string, file: string, matrixOrFor: Matrix | M
   let matrixOverrides: string | undefined;
   const path = data['matrix-overrides'];
   if (path !== undefined) {
-    matrixOverrides = isAbsolute(path) ? path : join(dirname(file), path);
+    matrixOverrides = isAbsolute(path) ? path : join(opts.dir ?? dirname(file), path);
     if (!existsSync(matrixOverrides)) {
       throw new GateError(
         'BAD_TARGETS',
@@ -255,7 +323,47 @@ export function parseTargets(text: string, file: string, matrixOrFor: Matrix | M
   const policy: Partial<Policy> = {};
   if (data.policy?.['fail-on'] !== undefined) policy.failOn = data.policy['fail-on'];
   if (data.policy?.['no-cuda'] !== undefined) policy.noCuda = data.policy['no-cuda'];
+  if (data.waivers !== undefined)
+    policy.waivers = checkWaivers(data.waivers, targets, (i, field) => at(nodeAt(doc, ['waivers', i, ...(field ? [field] : [])])));
   return { targets, policy, matrix, ...(matrixOverrides !== undefined && { matrixOverrides }) };
+}
+
+/** The waivers, each target and code checked against the file's targets and the known reason codes. */
+function checkWaivers(list: TargetsFileData['waivers'] & object, targets: Target[], at: (index: number, field?: string) => string): Waiver[] {
+  const names = new Set(targets.map((t) => t.name));
+  return list.map((w, i): Waiver => {
+    const target = w.target ?? '*';
+    const code = w.code ?? '*';
+    if (target !== '*' && !names.has(target)) {
+      throw new GateError(
+        'BAD_TARGETS',
+        `${at(i, 'target')}: waiver ${i + 1}: target "${target}" is not a target of this file`,
+        `name one of ${[...names].slice(0, 10).join(', ')}${names.size > 10 ? ', …' : ''}, or * for every target`,
+      );
+    }
+    if (code !== '*' && !(REASON_CODES as readonly string[]).includes(code)) {
+      const near = closestCode(code);
+      throw new GateError(
+        'BAD_TARGETS',
+        `${at(i, 'code')}: waiver ${i + 1}: code "${code}" is not a reason code`,
+        `${near ? `did you mean ${near}? ` : ''}write a code as the report gives it (README "Verdicts and reason codes"), e.g. code: DRIVER_TOO_OLD, or * for any`,
+      );
+    }
+    return { image: w.image, target, code, reason: w.reason, expires: w.expires, origin: at(i) };
+  });
+}
+
+/**
+ * The `matrix-overrides:` path a targets file names, read without checking the rest (undefined: none, or a file that
+ * does not parse — parseTargets then says what is wrong): what else must be fetched with a base commit's copy.
+ */
+export function matrixOverridesKey(text: string): string | undefined {
+  if (Buffer.byteLength(text, 'utf8') > MAX_TARGETS_FILE_BYTES) return undefined;
+  const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, prettyErrors: false });
+  if (doc.errors.length || !isMap(doc.contents)) return undefined;
+  const node = doc.contents.get('matrix-overrides', true);
+  const value = isScalar(node) ? scalarText(node) : undefined;
+  return value ? value : undefined;
 }
 
 /**

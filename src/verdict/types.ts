@@ -63,4 +63,12 @@ export interface Result {
    * and `decidedBy` names the runtime whose verdict it is when the two differ.
    */
   runtimes?: { legacy: Verdict; cdi: Verdict; decidedBy?: ContainerRuntime };
+  /**
+   * Waivers of the targets file (verdict/waivers.ts) cover every failing and caveated reason: the result is shown as
+   * waived and does not gate; `verdict` stays what the image gets. reason: the waivers' reasons; expires: the
+   * earliest of their dates; codes: the reason codes waived.
+   */
+  waived?: { reason: string; expires: string; codes: string[] };
+  /** a waiver that would cover this result expired: it counts again, and this says when and why it was waived */
+  waiverExpired?: { reason: string; expires: string; codes: string[] };
 }
