@@ -53,7 +53,7 @@ test('--output writes the merged report in the chosen format', async () => {
   const r = await runCli('merge', passing550, failing470, '--format', 'markdown', '--output', out);
   expect(r.code).toBe(1);
   expect(r.stdout).toBe('');
-  expect(readFileSync(out, 'utf8')).toMatch(/^### ❌ cuda-gate: 1 failing/);
+  expect(readFileSync(out, 'utf8')).toMatch(/^### ❌ <code>.*<\/code> will not run on <code>/);
 });
 
 test('a corrupt report exits 2 naming the file', async () => {
