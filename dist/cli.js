@@ -99529,7 +99529,7 @@ function buildSarif(report, opts = {}) {
   const targetLines = opts.targetsFile?.text !== void 0 ? targetEntryLines(opts.targetsFile.text) : /* @__PURE__ */ new Map();
   const results = [];
   for (const result of report.results) {
-    const waived = waiverOf2(result) ? true : void 0;
+    const waived = result.waived ? true : void 0;
     if (result.verdict === "pass" && !waived) continue;
     const reason = decisiveReason(result);
     if (!reason || !ruleIndex.has(reason.code)) continue;
@@ -99613,16 +99613,10 @@ See [Verdicts and reason codes](${docs}).` : ""}`
 function plain(markdown) {
   return markdown.replace(/`([^`]*)`/g, "$1");
 }
-function waiverOf2(result) {
-  const waived = result.waived;
-  return waived && typeof waived === "object" ? waived : void 0;
-}
 function messageText(result, reason) {
   const head = `${oneLine2(result.image)} on ${oneLine2(result.target)}: ${result.verdict}.`;
   const lines = [`${head} ${reason.code}: ${oneLine2(reason.message)}`];
-  const waiver = waiverOf2(result);
-  if (waiver)
-    lines.push(`Waived${waiver.expires ? ` until ${oneLine2(String(waiver.expires))}` : ""}${waiver.reason ? `: ${oneLine2(String(waiver.reason))}` : ""}.`);
+  if (result.waived) lines.push(`Waived until ${oneLine2(result.waived.expires)}: ${oneLine2(result.waived.reason)}.`);
   if (reason.remedy) lines.push(`Fix: ${oneLine2(reason.remedy)}`);
   const others = [...new Set(result.reasons.filter((r) => r !== reason && r.verdict !== "pass").map((r) => r.code))].filter((c) => c !== reason.code);
   if (others.length) lines.push(`Also: ${others.join(", ")}.`);

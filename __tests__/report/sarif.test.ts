@@ -193,7 +193,7 @@ describe('where results point', () => {
 describe('levels and messages from the result', () => {
   test('a waived result is a note, and says until when and why', () => {
     const report = exampleReport();
-    (report.results[0] as Result & { waived?: unknown }).waived = { reason: 'edge fleet retires in May', expires: '2027-05-31', codes: ['DRIVER_TOO_OLD'] };
+    report.results[0].waived = { reason: 'edge fleet retires in May', expires: '2027-05-31', codes: ['DRIVER_TOO_OLD'] };
     const log = buildSarif(report);
     expect(sarifSchemaErrors(log)).toEqual([]);
     const [waived, caveat, fail] = log.runs[0].results;
@@ -210,6 +210,29 @@ describe('levels and messages from the result', () => {
     expect(text.split('\n')[0]).toBe('app.tar on a: fail. DRIVER_TOO_OLD: line one ::error::two [31m');
     expect(text.split('\n').pop()).toBe('Also: NO_KERNEL_FOR_GPU.');
   });
+});
+
+test('a waiver in the targets file: its result is a note, the others keep their level', async () => {
+  process.env.GITHUB_WORKSPACE = ROOT;
+  const file = join(tempDir('cg-sarif-waiver-'), 'targets.yml');
+  const waiver = [
+    'waivers:',
+    '  - image: "*"',
+    '    target: edge-t4',
+    '    code: DRIVER_TOO_OLD',
+    '    reason: edge fleet moves to R550',
+    '    expires: 2099-12-31',
+    '',
+  ];
+  writeFileSync(file, `${readFileSync(join(ROOT, TARGETS), 'utf8')}${waiver.join('\n')}`);
+  const { code, log } = await sarifOf('check', EXAMPLE, '--targets', file);
+  expect(code).toBe(0);
+  expect(sarifSchemaErrors(log)).toEqual([]);
+  expect(log.runs[0].results.map((r) => [r.properties.target, r.level, r.properties.waived])).toEqual([
+    ['prod-a100', 'warning', undefined],
+    ['edge-t4', 'note', true],
+  ]);
+  expect(log.runs[0].results[1].message.text).toContain('\nWaived until 2099-12-31: edge fleet moves to R550.');
 });
 
 test("every reason code in README's table has a rule, and every rule is in the table", () => {

@@ -309,7 +309,7 @@ export function buildSarif(report: Report, opts: SarifOptions = {}): SarifLog {
 
   const results: SarifResult[] = [];
   for (const result of report.results) {
-    const waived = waiverOf(result) ? true : undefined;
+    const waived = result.waived ? true : undefined;
     if (result.verdict === 'pass' && !waived) continue;
     const reason = decisiveReason(result);
     if (!reason || !ruleIndex.has(reason.code)) continue;
@@ -393,18 +393,11 @@ function plain(markdown: string): string {
   return markdown.replace(/`([^`]*)`/g, '$1');
 }
 
-/** The targets file's waiver covering the result, when one is in force (verdict/waivers.ts sets it). */
-function waiverOf(result: Result): { reason?: string; expires?: string } | undefined {
-  const waived: unknown = (result as Result & { waived?: unknown }).waived;
-  return waived && typeof waived === 'object' ? (waived as { reason?: string; expires?: string }) : undefined;
-}
-
 function messageText(result: Result, reason: Reason): string {
   const head = `${oneLine(result.image)} on ${oneLine(result.target)}: ${result.verdict}.`;
   const lines = [`${head} ${reason.code}: ${oneLine(reason.message)}`];
-  const waiver = waiverOf(result);
-  if (waiver)
-    lines.push(`Waived${waiver.expires ? ` until ${oneLine(String(waiver.expires))}` : ''}${waiver.reason ? `: ${oneLine(String(waiver.reason))}` : ''}.`);
+  // the targets file's waivers cover it (verdict/waivers.ts): it does not gate, and says until when and why
+  if (result.waived) lines.push(`Waived until ${oneLine(result.waived.expires)}: ${oneLine(result.waived.reason)}.`);
   if (reason.remedy) lines.push(`Fix: ${oneLine(reason.remedy)}`);
   const others = [...new Set(result.reasons.filter((r) => r !== reason && r.verdict !== 'pass').map((r) => r.code))].filter((c) => c !== reason.code);
   if (others.length) lines.push(`Also: ${others.join(', ')}.`);
