@@ -60,12 +60,13 @@ describe('bundled CLI', () => {
     expect(r.stdout).toContain('gate FAILED');
   });
 
-  test('markdown output has the verdict table with icons', () => {
+  test('markdown output: the headline says what breaks, the failure with its fix, the table with icons, details folded', () => {
     const r = cli('check', EXAMPLE, '--targets', TARGETS, '--format', 'markdown');
-    expect(r.stdout).toMatch(/^### ❌ cuda-gate/);
-    expect(r.stdout).toContain('| Image | CUDA | Needs driver |');
-    expect(r.stdout).toContain('❌ fail');
-    expect(r.stdout).toContain('<details open>');
+    expect(r.stdout).toMatch(/^### ❌ <code>cuda12\.4-app\.tar<\/code> will not run on <code>edge-t4<\/code>\n/);
+    expect(r.stdout).toMatch(/^- ❌ \*\*edge-t4\*\* — at CUDA initialisation: .*<br>\*\*Fix:\*\* /m);
+    expect(r.stdout).toMatch(/^\| <code>cuda12\.4-app\.tar<\/code><br><sub>CUDA 12\.4\.1 · driver ≥ 550\.54\.15<\/sub> \| ⚠️ \| ✅ \| ❌ \| ✅ \|$/m);
+    expect(r.stdout).toContain('<details><summary>Details: ');
+    expect(r.stdout).not.toContain('<details open>');
   });
 
   test('--output writes the report to a file and nothing to stdout', () => {
