@@ -238,7 +238,7 @@ function putProp(target, key2, value) {
   else
     target[key2] = value;
 }
-function mirrorShape(target, source, keys, wrap2) {
+function mirrorShape(target, source, keys, wrap3) {
   const raw = sourceShape(source);
   for (const key2 of keys) {
     const desc = Object.getOwnPropertyDescriptor(raw, key2);
@@ -247,10 +247,10 @@ function mirrorShape(target, source, keys, wrap2) {
     if (desc.get) {
       deferProp(target, key2, () => {
         const value = source._zod.def.shape[key2];
-        return wrap2 ? wrap2(value, key2) : value;
+        return wrap3 ? wrap3(value, key2) : value;
       });
     } else
-      putProp(target, key2, wrap2 ? wrap2(desc.value, key2) : desc.value);
+      putProp(target, key2, wrap3 ? wrap3(desc.value, key2) : desc.value);
   }
 }
 function mirrorProps(target, source) {
@@ -620,8 +620,8 @@ function getLengthableOrigin(input2) {
   return "unknown";
 }
 function parsedType(data) {
-  const t = typeof data;
-  switch (t) {
+  const t2 = typeof data;
+  switch (t2) {
     case "number": {
       return Number.isNaN(data) ? "nan" : "number";
     }
@@ -638,7 +638,7 @@ function parsedType(data) {
       }
     }
   }
-  return t;
+  return t2;
 }
 function issue(...args) {
   const [iss, input2, inst] = args;
@@ -694,9 +694,9 @@ function hexToUint8Array(hex3) {
 function uint8ArrayToHex(bytes) {
   return Array.from(bytes).map((b) => b.toString(16).padStart(2, "0")).join("");
 }
-function members(proto, table3) {
-  for (const key2 in table3) {
-    const desc = Object.getOwnPropertyDescriptor(table3, key2);
+function members(proto, table4) {
+  for (const key2 in table4) {
+    const desc = Object.getOwnPropertyDescriptor(table4, key2);
     if (desc.get)
       Object.defineProperty(proto, key2, { ...desc, enumerable: false });
     else
@@ -711,10 +711,10 @@ function hide(inst, key2, value) {
   return own(inst, key2, value, false);
 }
 // @__NO_SIDE_EFFECTS__
-function derived(computes, table3) {
+function derived(computes, table4) {
   for (const key2 in computes) {
     const compute = computes[key2];
-    Object.defineProperty(table3, key2, {
+    Object.defineProperty(table4, key2, {
       configurable: true,
       enumerable: true,
       get() {
@@ -725,7 +725,7 @@ function derived(computes, table3) {
       }
     });
   }
-  return table3;
+  return table4;
 }
 function defineBound(proto, key2, fn) {
   Object.defineProperty(proto, key2, {
@@ -835,8 +835,8 @@ var init_util = __esm({
       }
     });
     getParsedType = (data) => {
-      const t = typeof data;
-      switch (t) {
+      const t2 = typeof data;
+      switch (t2) {
         case "undefined":
           return "undefined";
         case "string":
@@ -875,7 +875,7 @@ var init_util = __esm({
           }
           return "object";
         default:
-          throw new Error(`Unknown data type: ${t}`);
+          throw new Error(`Unknown data type: ${t2}`);
       }
     };
     propertyKeyTypes = /* @__PURE__ */ new Set(["string", "number", "symbol"]);
@@ -2259,12 +2259,12 @@ function isIso7064Mod97(iban3) {
   let remainder = 0;
   const len = iban3.length;
   for (let i = 4; i < len; i++) {
-    const code = iban3.charCodeAt(i);
-    remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
+    const code2 = iban3.charCodeAt(i);
+    remainder = (code2 >= 65 ? remainder * 100 + (code2 - 55) : remainder * 10 + (code2 - 48)) % 97;
   }
   for (let i = 0; i < 4; i++) {
-    const code = iban3.charCodeAt(i);
-    remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
+    const code2 = iban3.charCodeAt(i);
+    remainder = (code2 >= 65 ? remainder * 100 + (code2 - 55) : remainder * 10 + (code2 - 48)) % 97;
   }
   return remainder === 1;
 }
@@ -2377,7 +2377,7 @@ function handleCatchall(proms, input2, payload, ctx, def, inst, abortEarly) {
   const unrecognized = [];
   const keySet = def.keySet;
   const _catchall = def.catchall._zod;
-  const t = _catchall.def.type;
+  const t2 = _catchall.def.type;
   const optin = _catchall.optin;
   const optout = _catchall.optout;
   let seen = 0;
@@ -2390,11 +2390,11 @@ function handleCatchall(proms, input2, payload, ctx, def, inst, abortEarly) {
     if (keySet.has(key2))
       continue;
     if (key2 === "__proto__") {
-      if (t === "never")
+      if (t2 === "never")
         unrecognized.push(key2);
       continue;
     }
-    if (t === "never") {
+    if (t2 === "never") {
       unrecognized.push(key2);
       continue;
     }
@@ -7364,16 +7364,16 @@ var init_he = __esm({
         number: { unit: "", shortLabel: "\u05E7\u05D8\u05DF", longLabel: "\u05D2\u05D3\u05D5\u05DC" }
         // no unit
       };
-      const typeEntry = (t) => t ? TypeNames[t] : void 0;
-      const typeLabel = (t) => {
-        const e = typeEntry(t);
+      const typeEntry = (t2) => t2 ? TypeNames[t2] : void 0;
+      const typeLabel = (t2) => {
+        const e = typeEntry(t2);
         if (e)
           return e.label;
-        return t ?? TypeNames.unknown.label;
+        return t2 ?? TypeNames.unknown.label;
       };
-      const withDefinite = (t) => `\u05D4${typeLabel(t)}`;
-      const verbFor = (t) => {
-        const e = typeEntry(t);
+      const withDefinite = (t2) => `\u05D4${typeLabel(t2)}`;
+      const verbFor = (t2) => {
+        const e = typeEntry(t2);
         const gender = e?.gender ?? "m";
         return gender === "f" ? "\u05E6\u05E8\u05D9\u05DB\u05D4 \u05DC\u05D4\u05D9\u05D5\u05EA" : "\u05E6\u05E8\u05D9\u05DA \u05DC\u05D4\u05D9\u05D5\u05EA";
       };
@@ -13099,12 +13099,12 @@ function compileFn(schema, options) {
   doc.write(outputAccessor === null ? `return true;` : `return ${outputAccessor};`);
   const constantNames = ["INVALID", ...ctx.constants.keys()];
   const constantValues = [INVALID, ...ctx.constants.values()];
-  const code = doc.content.join("\n");
+  const code2 = doc.content.join("\n");
   const fullCode = options?.debug ? constantNames.length > 0 ? `// Constants: ${constantNames.join(", ")}
-${code}` : code : "";
+${code2}` : code2 : "";
   const F = Function;
   const factoryCode = `return (input) => {
-${code}
+${code2}
 }`;
   let fn;
   try {
@@ -15978,7 +15978,7 @@ function foldIntersection(json2) {
   for (const key2 of FOLDABLE_KEYS)
     if (key2 in json2)
       return;
-  const unions = allOf.filter((m) => UNION_KEYS.some((k) => Array.isArray(m[k])));
+  const unions = allOf.filter((m2) => UNION_KEYS.some((k) => Array.isArray(m2[k])));
   let folded = null;
   if (!unions.length) {
     folded = foldObjects(allOf);
@@ -15987,7 +15987,7 @@ function foldIntersection(json2) {
     const keyword = UNION_KEYS.find((k) => Array.isArray(union3[k]));
     if (Object.keys(union3).length !== 1)
       return;
-    const rest = allOf.filter((m) => m !== union3);
+    const rest = allOf.filter((m2) => m2 !== union3);
     const branches = union3[keyword].map((branch) => foldObjects([...rest, branch]));
     if (branches.some((b) => !b))
       return;
@@ -16292,7 +16292,7 @@ function stringifyKeyNames(bySchema, json2, visited) {
       json2 = { ...json2, [keyword]: mapped };
   }
   const types = Array.isArray(json2.type) ? json2.type : [json2.type];
-  const numericType = !types.includes("string") && types.some((t) => t === "number" || t === "integer");
+  const numericType = !types.includes("string") && types.some((t2) => t2 === "number" || t2 === "integer");
   const values = json2.enum ?? (json2.const !== void 0 ? [json2.const] : void 0);
   if (!numericType && !values?.some((v) => typeof v === "number"))
     return json2;
@@ -16411,7 +16411,7 @@ var init_json_schema_processors = __esm({
       agg.patterns.add(pattern3);
     };
     intersectMime = (agg, mime) => {
-      agg.mime = agg.mime ? agg.mime.filter((m) => mime.includes(m)) : [...mime];
+      agg.mime = agg.mime ? agg.mime.filter((m2) => mime.includes(m2)) : [...mime];
     };
     setFormat = (agg, format) => {
       agg.format = format;
@@ -16533,7 +16533,7 @@ var init_json_schema_processors = __esm({
         if (first !== void 0)
           json2.multipleOf = first;
         if (rest.length)
-          json2.allOf = [...json2.allOf ?? [], ...rest.map((m) => ({ multipleOf: m }))];
+          json2.allOf = [...json2.allOf ?? [], ...rest.map((m2) => ({ multipleOf: m2 }))];
       }
     };
     booleanProcessor = (_schema, _ctx, json2, _params) => {
@@ -16651,7 +16651,7 @@ var init_json_schema_processors = __esm({
       else if (mime.length === 1)
         _json.contentMediaType = mime[0];
       else
-        _json.anyOf = mime.map((m) => ({ contentMediaType: m }));
+        _json.anyOf = mime.map((m2) => ({ contentMediaType: m2 }));
     };
     successProcessor = (_schema, _ctx, json2, _params) => {
       json2.type = "boolean";
@@ -19535,8 +19535,8 @@ function convertBaseSchema(schema, ctx) {
   }
   const type = schema.type;
   if (Array.isArray(type)) {
-    const typeSchemas = type.map((t) => {
-      const typeSchema = { ...schema, type: t };
+    const typeSchemas = type.map((t2) => {
+      const typeSchema = { ...schema, type: t2 };
       return convertBaseSchema(typeSchema, ctx);
     });
     if (typeSchemas.length === 0) {
@@ -20612,9 +20612,9 @@ var init_errors3 = __esm({
     init_import_meta_url();
     init_control_chars();
     GateError = class extends Error {
-      constructor(code, message, hint) {
+      constructor(code2, message, hint) {
         super(message);
-        this.code = code;
+        this.code = code2;
         this.hint = hint;
         this.name = "GateError";
       }
@@ -20970,12 +20970,12 @@ function parseOctal(buf, start, length, field2) {
   return value;
 }
 function goParseInt(s) {
-  const m = /^([+-]?)([0-9]+)$/.exec(s);
-  if (!m) return void 0;
-  const magnitude = BigInt(m[2]);
-  const limit = m[1] === "-" ? 1n << 63n : (1n << 63n) - 1n;
+  const m2 = /^([+-]?)([0-9]+)$/.exec(s);
+  if (!m2) return void 0;
+  const magnitude = BigInt(m2[2]);
+  const limit = m2[1] === "-" ? 1n << 63n : (1n << 63n) - 1n;
   if (magnitude > limit) return void 0;
-  return Number(m[1] === "-" ? -magnitude : magnitude);
+  return Number(m2[1] === "-" ? -magnitude : magnitude);
 }
 function paxInt(value, key2) {
   const n = goParseInt(value);
@@ -21328,7 +21328,7 @@ var init_schemas3 = __esm({
     DockerArchiveManifestSchema = external_exports.array(
       external_exports.object({
         Config: external_exports.string(),
-        RepoTags: external_exports.array(external_exports.unknown()).nullish().catch(void 0).transform((tags) => (tags ?? []).filter((t) => typeof t === "string")),
+        RepoTags: external_exports.array(external_exports.unknown()).nullish().catch(void 0).transform((tags) => (tags ?? []).filter((t2) => typeof t2 === "string")),
         Layers: external_exports.array(external_exports.string())
       })
     ).min(1, "lists no images");
@@ -21385,10 +21385,10 @@ function entrypointOf(entrypoint, cmd) {
   const all2 = [...words(entrypoint), ...words(cmd)];
   return all2.length ? { entrypoint: all2 } : {};
 }
-function parseImageConfig(bytes, where3, code = "CORRUPT_ARCHIVE") {
+function parseImageConfig(bytes, where3, code2 = "CORRUPT_ARCHIVE") {
   const doc = parseWithSchema(ImageConfigSchema, parseJsonDocument(bytes, where3), {
     what: where3,
-    code,
+    code: code2,
     fix: "this is not a usable image config; rebuild or re-export the image"
   });
   return {
@@ -21534,9 +21534,9 @@ function zstdProcess(src, what) {
     child.kill();
     out.destroy(err);
   });
-  child.on("close", (code) => {
-    if (code === 0) out.end();
-    else if (!out.destroyed) out.destroy(corruptLayer2(what, "zstd", new Error(stderr.trim() || `zstd exited ${code}`)));
+  child.on("close", (code2) => {
+    if (code2 === 0) out.end();
+    else if (!out.destroyed) out.destroy(corruptLayer2(what, "zstd", new Error(stderr.trim() || `zstd exited ${code2}`)));
   });
   out.on("close", () => {
     if (!out.readableEnded) {
@@ -21576,9 +21576,9 @@ async function readJson2(files, path) {
   return bytes === void 0 ? void 0 : parseJsonDocument(bytes, `${path} in ${files.location}`);
 }
 function blobPath(digest, where3) {
-  const m = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-fA-F0-9]{32,})$/.exec(digest);
-  if (!m) throw new GateError("CORRUPT_ARCHIVE", `${where3} refers to a blob by a malformed digest "${digest}"`);
-  return `blobs/${m[1]}/${m[2]}`;
+  const m2 = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-fA-F0-9]{32,})$/.exec(digest);
+  if (!m2) throw new GateError("CORRUPT_ARCHIVE", `${where3} refers to a blob by a malformed digest "${digest}"`);
+  return `blobs/${m2[1]}/${m2[2]}`;
 }
 async function tarFileImageFiles(archivePath) {
   const members2 = await indexTarFile(archivePath);
@@ -21595,20 +21595,20 @@ async function tarFileImageFiles(archivePath) {
     location: archivePath,
     sizeOf: async (path) => member(path)?.size,
     async readSmall(path) {
-      const m = member(path);
-      if (!m) return void 0;
-      if (m.size > MAX_JSON_BYTES) return Buffer.alloc(MAX_JSON_BYTES + 1);
-      return readRange(archivePath, m.offset, m.size);
+      const m2 = member(path);
+      if (!m2) return void 0;
+      if (m2.size > MAX_JSON_BYTES) return Buffer.alloc(MAX_JSON_BYTES + 1);
+      return readRange(archivePath, m2.offset, m2.size);
     },
     async open(path) {
-      const m = member(path);
-      if (!m) throw missing(archivePath, path);
-      return (0, import_node_fs4.createReadStream)(archivePath, { start: m.offset, end: m.offset + m.size - 1, highWaterMark: READ_CHUNK });
+      const m2 = member(path);
+      if (!m2) throw missing(archivePath, path);
+      return (0, import_node_fs4.createReadStream)(archivePath, { start: m2.offset, end: m2.offset + m2.size - 1, highWaterMark: READ_CHUNK });
     },
     async openAt(path) {
-      const m = member(path);
-      if (!m) throw missing(archivePath, path);
-      return randomAccess(archivePath, m.offset, m.size);
+      const m2 = member(path);
+      if (!m2) throw missing(archivePath, path);
+      return randomAccess(archivePath, m2.offset, m2.size);
     }
   };
 }
@@ -21713,8 +21713,8 @@ function nameMatches(wanted, recorded) {
   return !recorded.includes(":") && !recorded.includes("/") && canonicalName(wanted).endsWith(`:${recorded}`);
 }
 function archiveIndex(reference) {
-  const m = reference === void 0 ? null : /^@(\d+)$/.exec(reference);
-  return m ? Number.parseInt(m[1], 10) : void 0;
+  const m2 = reference === void 0 ? null : /^@(\d+)$/.exec(reference);
+  return m2 ? Number.parseInt(m2[1], 10) : void 0;
 }
 var init_names = __esm({
   "src/sources/names.ts"() {
@@ -21796,8 +21796,8 @@ var init_platform = __esm({
 
 // src/sources/resolved-image.ts
 function digestOfBlobPath(path) {
-  const m = /^(?:\.\/)?blobs\/([a-z0-9]+)\/([a-f0-9]{32,})$/.exec(path);
-  return m ? `${m[1]}:${m[2]}` : void 0;
+  const m2 = /^(?:\.\/)?blobs\/([a-z0-9]+)\/([a-f0-9]{32,})$/.exec(path);
+  return m2 ? `${m2[1]}:${m2[2]}` : void 0;
 }
 var init_resolved_image = __esm({
   "src/sources/resolved-image.ts"() {
@@ -21917,8 +21917,8 @@ async function resolveImage(store, from, want) {
   if (candidates.length === 0) throw new GateError("NOT_AN_IMAGE", `${from.where} lists no image manifests`, from.emptyHint);
   const loaded = /* @__PURE__ */ new Map();
   const load = (c) => {
-    let m = loaded.get(c.descriptor.digest);
-    if (!m) {
+    let m2 = loaded.get(c.descriptor.digest);
+    if (!m2) {
       if (loaded.size >= MAX_INDEXES) {
         throw new GateError(
           store.damaged,
@@ -21926,13 +21926,13 @@ async function resolveImage(store, from, want) {
           `${store.damagedFix}; a real index gives each image's platform`
         );
       }
-      m = store.getManifest(c.descriptor.digest).then((stored) => {
+      m2 = store.getManifest(c.descriptor.digest).then((stored) => {
         if (stored === void 0) throw store.missing("manifest", c.descriptor.digest);
         return loadImage(store, stored, void 0);
       });
-      loaded.set(c.descriptor.digest, m);
+      loaded.set(c.descriptor.digest, m2);
     }
-    return m;
+    return m2;
   };
   const platformOf = async (c) => c.platform ?? (await load(c)).platform;
   let chosen;
@@ -22188,8 +22188,8 @@ async function checkInputPath(path, expect, source) {
   try {
     isDir = (await (0, import_promises3.stat)(path)).isDirectory();
   } catch (err) {
-    const code = err.code;
-    if (code === "ENOENT" || code === "ENOTDIR") {
+    const code2 = err.code;
+    if (code2 === "ENOENT" || code2 === "ENOTDIR") {
       throw new GateError(
         "FILE_NOT_FOUND",
         `${path} does not exist (source ${source.raw})`,
@@ -22873,11 +22873,11 @@ var require_ber = __commonJS({
       Reader,
       Writer
     };
-    for (t in types) {
-      if (types.hasOwnProperty(t))
-        module2.exports[t] = types[t];
+    for (t2 in types) {
+      if (types.hasOwnProperty(t2))
+        module2.exports[t2] = types[t2];
     }
-    var t;
+    var t2;
     for (e in errors) {
       if (errors.hasOwnProperty(e))
         module2.exports[e] = errors[e];
@@ -23197,14 +23197,14 @@ var require_nacl_fast = __commonJS({
         core_hsalsa20(out, inp, k, c);
       }
       var sigma = new Uint8Array([101, 120, 112, 97, 110, 100, 32, 51, 50, 45, 98, 121, 116, 101, 32, 107]);
-      function crypto_stream_salsa20_xor(c, cpos, m, mpos, b, n, k) {
+      function crypto_stream_salsa20_xor(c, cpos, m2, mpos, b, n, k) {
         var z2 = new Uint8Array(16), x = new Uint8Array(64);
         var u, i;
         for (i = 0; i < 16; i++) z2[i] = 0;
         for (i = 0; i < 8; i++) z2[i] = n[i];
         while (b >= 64) {
           crypto_core_salsa20(x, z2, k, sigma);
-          for (i = 0; i < 64; i++) c[cpos + i] = m[mpos + i] ^ x[i];
+          for (i = 0; i < 64; i++) c[cpos + i] = m2[mpos + i] ^ x[i];
           u = 1;
           for (i = 8; i < 16; i++) {
             u = u + (z2[i] & 255) | 0;
@@ -23217,7 +23217,7 @@ var require_nacl_fast = __commonJS({
         }
         if (b > 0) {
           crypto_core_salsa20(x, z2, k, sigma);
-          for (i = 0; i < b; i++) c[cpos + i] = m[mpos + i] ^ x[i];
+          for (i = 0; i < b; i++) c[cpos + i] = m2[mpos + i] ^ x[i];
         }
         return 0;
       }
@@ -23251,12 +23251,12 @@ var require_nacl_fast = __commonJS({
         for (var i = 0; i < 8; i++) sn[i] = n[i + 16];
         return crypto_stream_salsa20(c, cpos, d, sn, s);
       }
-      function crypto_stream_xor(c, cpos, m, mpos, d, n, k) {
+      function crypto_stream_xor(c, cpos, m2, mpos, d, n, k) {
         var s = new Uint8Array(32);
         crypto_core_hsalsa20(s, n, k, sigma);
         var sn = new Uint8Array(8);
         for (var i = 0; i < 8; i++) sn[i] = n[i + 16];
-        return crypto_stream_salsa20_xor(c, cpos, m, mpos, d, sn, s);
+        return crypto_stream_salsa20_xor(c, cpos, m2, mpos, d, sn, s);
       }
       var poly1305 = function(key2) {
         this.buffer = new Uint8Array(16);
@@ -23293,29 +23293,29 @@ var require_nacl_fast = __commonJS({
         this.pad[6] = key2[28] & 255 | (key2[29] & 255) << 8;
         this.pad[7] = key2[30] & 255 | (key2[31] & 255) << 8;
       };
-      poly1305.prototype.blocks = function(m, mpos, bytes) {
+      poly1305.prototype.blocks = function(m2, mpos, bytes) {
         var hibit = this.fin ? 0 : 1 << 11;
         var t0, t1, t2, t3, t4, t5, t6, t7, c;
         var d0, d1, d2, d3, d4, d5, d6, d7, d8, d9;
         var h0 = this.h[0], h1 = this.h[1], h2 = this.h[2], h3 = this.h[3], h4 = this.h[4], h5 = this.h[5], h6 = this.h[6], h7 = this.h[7], h8 = this.h[8], h9 = this.h[9];
         var r0 = this.r[0], r1 = this.r[1], r2 = this.r[2], r3 = this.r[3], r4 = this.r[4], r5 = this.r[5], r6 = this.r[6], r7 = this.r[7], r8 = this.r[8], r9 = this.r[9];
         while (bytes >= 16) {
-          t0 = m[mpos + 0] & 255 | (m[mpos + 1] & 255) << 8;
+          t0 = m2[mpos + 0] & 255 | (m2[mpos + 1] & 255) << 8;
           h0 += t0 & 8191;
-          t1 = m[mpos + 2] & 255 | (m[mpos + 3] & 255) << 8;
+          t1 = m2[mpos + 2] & 255 | (m2[mpos + 3] & 255) << 8;
           h1 += (t0 >>> 13 | t1 << 3) & 8191;
-          t2 = m[mpos + 4] & 255 | (m[mpos + 5] & 255) << 8;
+          t2 = m2[mpos + 4] & 255 | (m2[mpos + 5] & 255) << 8;
           h2 += (t1 >>> 10 | t2 << 6) & 8191;
-          t3 = m[mpos + 6] & 255 | (m[mpos + 7] & 255) << 8;
+          t3 = m2[mpos + 6] & 255 | (m2[mpos + 7] & 255) << 8;
           h3 += (t2 >>> 7 | t3 << 9) & 8191;
-          t4 = m[mpos + 8] & 255 | (m[mpos + 9] & 255) << 8;
+          t4 = m2[mpos + 8] & 255 | (m2[mpos + 9] & 255) << 8;
           h4 += (t3 >>> 4 | t4 << 12) & 8191;
           h5 += t4 >>> 1 & 8191;
-          t5 = m[mpos + 10] & 255 | (m[mpos + 11] & 255) << 8;
+          t5 = m2[mpos + 10] & 255 | (m2[mpos + 11] & 255) << 8;
           h6 += (t4 >>> 14 | t5 << 2) & 8191;
-          t6 = m[mpos + 12] & 255 | (m[mpos + 13] & 255) << 8;
+          t6 = m2[mpos + 12] & 255 | (m2[mpos + 13] & 255) << 8;
           h7 += (t5 >>> 11 | t6 << 5) & 8191;
-          t7 = m[mpos + 14] & 255 | (m[mpos + 15] & 255) << 8;
+          t7 = m2[mpos + 14] & 255 | (m2[mpos + 15] & 255) << 8;
           h8 += (t6 >>> 8 | t7 << 8) & 8191;
           h9 += t7 >>> 5 | hibit;
           c = 0;
@@ -23566,14 +23566,14 @@ var require_nacl_fast = __commonJS({
         mac3[macpos + 14] = this.h[7] >>> 0 & 255;
         mac3[macpos + 15] = this.h[7] >>> 8 & 255;
       };
-      poly1305.prototype.update = function(m, mpos, bytes) {
+      poly1305.prototype.update = function(m2, mpos, bytes) {
         var i, want;
         if (this.leftover) {
           want = 16 - this.leftover;
           if (want > bytes)
             want = bytes;
           for (i = 0; i < want; i++)
-            this.buffer[this.leftover + i] = m[mpos + i];
+            this.buffer[this.leftover + i] = m2[mpos + i];
           bytes -= want;
           mpos += want;
           this.leftover += want;
@@ -23584,43 +23584,43 @@ var require_nacl_fast = __commonJS({
         }
         if (bytes >= 16) {
           want = bytes - bytes % 16;
-          this.blocks(m, mpos, want);
+          this.blocks(m2, mpos, want);
           mpos += want;
           bytes -= want;
         }
         if (bytes) {
           for (i = 0; i < bytes; i++)
-            this.buffer[this.leftover + i] = m[mpos + i];
+            this.buffer[this.leftover + i] = m2[mpos + i];
           this.leftover += bytes;
         }
       };
-      function crypto_onetimeauth(out, outpos, m, mpos, n, k) {
+      function crypto_onetimeauth(out, outpos, m2, mpos, n, k) {
         var s = new poly1305(k);
-        s.update(m, mpos, n);
+        s.update(m2, mpos, n);
         s.finish(out, outpos);
         return 0;
       }
-      function crypto_onetimeauth_verify(h, hpos, m, mpos, n, k) {
+      function crypto_onetimeauth_verify(h, hpos, m2, mpos, n, k) {
         var x = new Uint8Array(16);
-        crypto_onetimeauth(x, 0, m, mpos, n, k);
+        crypto_onetimeauth(x, 0, m2, mpos, n, k);
         return crypto_verify_16(h, hpos, x, 0);
       }
-      function crypto_secretbox(c, m, d, n, k) {
+      function crypto_secretbox(c, m2, d, n, k) {
         var i;
         if (d < 32) return -1;
-        crypto_stream_xor(c, 0, m, 0, d, n, k);
+        crypto_stream_xor(c, 0, m2, 0, d, n, k);
         crypto_onetimeauth(c, 16, c, 32, d - 32, c);
         for (i = 0; i < 16; i++) c[i] = 0;
         return 0;
       }
-      function crypto_secretbox_open(m, c, d, n, k) {
+      function crypto_secretbox_open(m2, c, d, n, k) {
         var i;
         var x = new Uint8Array(32);
         if (d < 32) return -1;
         crypto_stream(x, 0, 32, n, k);
         if (crypto_onetimeauth_verify(c, 16, c, 32, d - 32, x) !== 0) return -1;
-        crypto_stream_xor(m, 0, c, 0, d, n, k);
-        for (i = 0; i < 32; i++) m[i] = 0;
+        crypto_stream_xor(m2, 0, c, 0, d, n, k);
+        for (i = 0; i < 32; i++) m2[i] = 0;
         return 0;
       }
       function set25519(r, a) {
@@ -23636,35 +23636,35 @@ var require_nacl_fast = __commonJS({
         }
         o[0] += c - 1 + 37 * (c - 1);
       }
-      function sel25519(p, q, b) {
-        var t, c = ~(b - 1);
+      function sel25519(p, q2, b) {
+        var t2, c = ~(b - 1);
         for (var i = 0; i < 16; i++) {
-          t = c & (p[i] ^ q[i]);
-          p[i] ^= t;
-          q[i] ^= t;
+          t2 = c & (p[i] ^ q2[i]);
+          p[i] ^= t2;
+          q2[i] ^= t2;
         }
       }
       function pack25519(o, n) {
         var i, j, b;
-        var m = gf(), t = gf();
-        for (i = 0; i < 16; i++) t[i] = n[i];
-        car25519(t);
-        car25519(t);
-        car25519(t);
+        var m2 = gf(), t2 = gf();
+        for (i = 0; i < 16; i++) t2[i] = n[i];
+        car25519(t2);
+        car25519(t2);
+        car25519(t2);
         for (j = 0; j < 2; j++) {
-          m[0] = t[0] - 65517;
+          m2[0] = t2[0] - 65517;
           for (i = 1; i < 15; i++) {
-            m[i] = t[i] - 65535 - (m[i - 1] >> 16 & 1);
-            m[i - 1] &= 65535;
+            m2[i] = t2[i] - 65535 - (m2[i - 1] >> 16 & 1);
+            m2[i - 1] &= 65535;
           }
-          m[15] = t[15] - 32767 - (m[14] >> 16 & 1);
-          b = m[15] >> 16 & 1;
-          m[14] &= 65535;
-          sel25519(t, m, 1 - b);
+          m2[15] = t2[15] - 32767 - (m2[14] >> 16 & 1);
+          b = m2[15] >> 16 & 1;
+          m2[14] &= 65535;
+          sel25519(t2, m2, 1 - b);
         }
         for (i = 0; i < 16; i++) {
-          o[2 * i] = t[i] & 255;
-          o[2 * i + 1] = t[i] >> 8;
+          o[2 * i] = t2[i] & 255;
+          o[2 * i + 1] = t2[i] >> 8;
         }
       }
       function neq25519(a, b) {
@@ -24118,7 +24118,7 @@ var require_nacl_fast = __commonJS({
         }
         for (a = 0; a < 16; a++) o[a] = c[a];
       }
-      function crypto_scalarmult(q, n, p) {
+      function crypto_scalarmult(q2, n, p) {
         var z2 = new Uint8Array(32);
         var x = new Float64Array(80), r, i;
         var a = gf(), b = gf(), c = gf(), d = gf(), e = gf(), f = gf();
@@ -24166,11 +24166,11 @@ var require_nacl_fast = __commonJS({
         var x16 = x.subarray(16);
         inv25519(x32, x32);
         M(x16, x16, x32);
-        pack25519(q, x16);
+        pack25519(q2, x16);
         return 0;
       }
-      function crypto_scalarmult_base(q, n) {
-        return crypto_scalarmult(q, n, _9);
+      function crypto_scalarmult_base(q2, n) {
+        return crypto_scalarmult(q2, n, _9);
       }
       function crypto_box_keypair(y, x) {
         randombytes(x, 32);
@@ -24183,15 +24183,15 @@ var require_nacl_fast = __commonJS({
       }
       var crypto_box_afternm = crypto_secretbox;
       var crypto_box_open_afternm = crypto_secretbox_open;
-      function crypto_box(c, m, d, n, y, x) {
+      function crypto_box(c, m2, d, n, y, x) {
         var k = new Uint8Array(32);
         crypto_box_beforenm(k, y, x);
-        return crypto_box_afternm(c, m, d, n, k);
+        return crypto_box_afternm(c, m2, d, n, k);
       }
-      function crypto_box_open(m, c, d, n, y, x) {
+      function crypto_box_open(m2, c, d, n, y, x) {
         var k = new Uint8Array(32);
         crypto_box_beforenm(k, y, x);
-        return crypto_box_open_afternm(m, c, d, n, k);
+        return crypto_box_open_afternm(m2, c, d, n, k);
       }
       var K = [
         1116352408,
@@ -24355,15 +24355,15 @@ var require_nacl_fast = __commonJS({
         1816402316,
         1246189591
       ];
-      function crypto_hashblocks_hl(hh, hl, m, n) {
+      function crypto_hashblocks_hl(hh, hl, m2, n) {
         var wh = new Int32Array(16), wl = new Int32Array(16), bh0, bh1, bh2, bh3, bh4, bh5, bh6, bh7, bl0, bl1, bl2, bl3, bl4, bl5, bl6, bl7, th, tl, i, j, h, l, a, b, c, d;
         var ah0 = hh[0], ah1 = hh[1], ah2 = hh[2], ah3 = hh[3], ah4 = hh[4], ah5 = hh[5], ah6 = hh[6], ah7 = hh[7], al0 = hl[0], al1 = hl[1], al2 = hl[2], al3 = hl[3], al4 = hl[4], al5 = hl[5], al6 = hl[6], al7 = hl[7];
         var pos = 0;
         while (n >= 128) {
           for (i = 0; i < 16; i++) {
             j = 8 * i + pos;
-            wh[i] = m[j + 0] << 24 | m[j + 1] << 16 | m[j + 2] << 8 | m[j + 3];
-            wl[i] = m[j + 4] << 24 | m[j + 5] << 16 | m[j + 6] << 8 | m[j + 7];
+            wh[i] = m2[j + 0] << 24 | m2[j + 1] << 16 | m2[j + 2] << 8 | m2[j + 3];
+            wl[i] = m2[j + 4] << 24 | m2[j + 5] << 16 | m2[j + 6] << 8 | m2[j + 7];
           }
           for (i = 0; i < 80; i++) {
             bh0 = ah0;
@@ -24652,7 +24652,7 @@ var require_nacl_fast = __commonJS({
         }
         return n;
       }
-      function crypto_hash(out, m, n) {
+      function crypto_hash(out, m2, n) {
         var hh = new Int32Array(8), hl = new Int32Array(8), x = new Uint8Array(256), i, b = n;
         hh[0] = 1779033703;
         hh[1] = 3144134277;
@@ -24670,9 +24670,9 @@ var require_nacl_fast = __commonJS({
         hl[5] = 725511199;
         hl[6] = 4215389547;
         hl[7] = 327033209;
-        crypto_hashblocks_hl(hh, hl, m, n);
+        crypto_hashblocks_hl(hh, hl, m2, n);
         n %= 128;
-        for (i = 0; i < n; i++) x[i] = m[b - n + i];
+        for (i = 0; i < n; i++) x[i] = m2[b - n + i];
         x[n] = 128;
         n = 256 - 128 * (n < 112 ? 1 : 0);
         x[n - 9] = 0;
@@ -24681,17 +24681,17 @@ var require_nacl_fast = __commonJS({
         for (i = 0; i < 8; i++) ts64(out, 8 * i, hh[i], hl[i]);
         return 0;
       }
-      function add(p, q) {
-        var a = gf(), b = gf(), c = gf(), d = gf(), e = gf(), f = gf(), g = gf(), h = gf(), t = gf();
+      function add(p, q2) {
+        var a = gf(), b = gf(), c = gf(), d = gf(), e = gf(), f = gf(), g = gf(), h = gf(), t2 = gf();
         Z(a, p[1], p[0]);
-        Z(t, q[1], q[0]);
-        M(a, a, t);
+        Z(t2, q2[1], q2[0]);
+        M(a, a, t2);
         A(b, p[0], p[1]);
-        A(t, q[0], q[1]);
-        M(b, b, t);
-        M(c, p[3], q[3]);
+        A(t2, q2[0], q2[1]);
+        M(b, b, t2);
+        M(c, p[3], q2[3]);
         M(c, c, D2);
-        M(d, p[2], q[2]);
+        M(d, p[2], q2[2]);
         A(d, d, d);
         Z(e, b, a);
         Z(f, d, c);
@@ -24702,10 +24702,10 @@ var require_nacl_fast = __commonJS({
         M(p[2], g, f);
         M(p[3], e, h);
       }
-      function cswap(p, q, b) {
+      function cswap(p, q2, b) {
         var i;
         for (i = 0; i < 4; i++) {
-          sel25519(p[i], q[i], b);
+          sel25519(p[i], q2[i], b);
         }
       }
       function pack(r, p) {
@@ -24716,7 +24716,7 @@ var require_nacl_fast = __commonJS({
         pack25519(r, ty);
         r[31] ^= par25519(tx) << 7;
       }
-      function scalarmult(p, q, s) {
+      function scalarmult(p, q2, s) {
         var b, i;
         set25519(p[0], gf0);
         set25519(p[1], gf1);
@@ -24724,19 +24724,19 @@ var require_nacl_fast = __commonJS({
         set25519(p[3], gf0);
         for (i = 255; i >= 0; --i) {
           b = s[i / 8 | 0] >> (i & 7) & 1;
-          cswap(p, q, b);
-          add(q, p);
+          cswap(p, q2, b);
+          add(q2, p);
           add(p, p);
-          cswap(p, q, b);
+          cswap(p, q2, b);
         }
       }
       function scalarbase(p, s) {
-        var q = [gf(), gf(), gf(), gf()];
-        set25519(q[0], X);
-        set25519(q[1], Y);
-        set25519(q[2], gf1);
-        M(q[3], X, Y);
-        scalarmult(p, q, s);
+        var q2 = [gf(), gf(), gf(), gf()];
+        set25519(q2[0], X);
+        set25519(q2[1], Y);
+        set25519(q2[2], gf1);
+        M(q2[3], X, Y);
+        scalarmult(p, q2, s);
       }
       function crypto_sign_keypair(pk, sk, seeded) {
         var d = new Uint8Array(64);
@@ -24783,7 +24783,7 @@ var require_nacl_fast = __commonJS({
         for (i = 0; i < 64; i++) r[i] = 0;
         modL(r, x);
       }
-      function crypto_sign(sm, m, n, sk) {
+      function crypto_sign(sm, m2, n, sk) {
         var d = new Uint8Array(64), h = new Uint8Array(64), r = new Uint8Array(64);
         var i, j, x = new Float64Array(64);
         var p = [gf(), gf(), gf(), gf()];
@@ -24792,7 +24792,7 @@ var require_nacl_fast = __commonJS({
         d[31] &= 127;
         d[31] |= 64;
         var smlen = n + 64;
-        for (i = 0; i < n; i++) sm[64 + i] = m[i];
+        for (i = 0; i < n; i++) sm[64 + i] = m2[i];
         for (i = 0; i < 32; i++) sm[32 + i] = d[32 + i];
         crypto_hash(r, sm.subarray(32), n + 32);
         reduce(r);
@@ -24812,7 +24812,7 @@ var require_nacl_fast = __commonJS({
         return smlen;
       }
       function unpackneg(r, p) {
-        var t = gf(), chk = gf(), num = gf(), den = gf(), den2 = gf(), den4 = gf(), den6 = gf();
+        var t2 = gf(), chk = gf(), num = gf(), den = gf(), den2 = gf(), den4 = gf(), den6 = gf();
         set25519(r[2], gf1);
         unpack25519(r[1], p);
         S(num, r[1]);
@@ -24822,13 +24822,13 @@ var require_nacl_fast = __commonJS({
         S(den2, den);
         S(den4, den2);
         M(den6, den4, den2);
-        M(t, den6, num);
-        M(t, t, den);
-        pow2523(t, t);
-        M(t, t, num);
-        M(t, t, den);
-        M(t, t, den);
-        M(r[0], t, den);
+        M(t2, den6, num);
+        M(t2, t2, den);
+        pow2523(t2, t2);
+        M(t2, t2, num);
+        M(t2, t2, den);
+        M(t2, t2, den);
+        M(r[0], t2, den);
         S(chk, r[0]);
         M(chk, chk, den);
         if (neq25519(chk, num)) M(r[0], r[0], I);
@@ -24839,27 +24839,27 @@ var require_nacl_fast = __commonJS({
         M(r[3], r[0], r[1]);
         return 0;
       }
-      function crypto_sign_open(m, sm, n, pk) {
+      function crypto_sign_open(m2, sm, n, pk) {
         var i, mlen;
-        var t = new Uint8Array(32), h = new Uint8Array(64);
-        var p = [gf(), gf(), gf(), gf()], q = [gf(), gf(), gf(), gf()];
+        var t2 = new Uint8Array(32), h = new Uint8Array(64);
+        var p = [gf(), gf(), gf(), gf()], q2 = [gf(), gf(), gf(), gf()];
         mlen = -1;
         if (n < 64) return -1;
-        if (unpackneg(q, pk)) return -1;
-        for (i = 0; i < n; i++) m[i] = sm[i];
-        for (i = 0; i < 32; i++) m[i + 32] = pk[i];
-        crypto_hash(h, m, n);
+        if (unpackneg(q2, pk)) return -1;
+        for (i = 0; i < n; i++) m2[i] = sm[i];
+        for (i = 0; i < 32; i++) m2[i + 32] = pk[i];
+        crypto_hash(h, m2, n);
         reduce(h);
-        scalarmult(p, q, h);
-        scalarbase(q, sm.subarray(32));
-        add(p, q);
-        pack(t, p);
+        scalarmult(p, q2, h);
+        scalarbase(q2, sm.subarray(32));
+        add(p, q2);
+        pack(t2, p);
         n -= 64;
-        if (crypto_verify_32(sm, 0, t, 0)) {
-          for (i = 0; i < n; i++) m[i] = 0;
+        if (crypto_verify_32(sm, 0, t2, 0)) {
+          for (i = 0; i < n; i++) m2[i] = 0;
           return -1;
         }
-        for (i = 0; i < n; i++) m[i] = sm[i + 64];
+        for (i = 0; i < n; i++) m2[i] = sm[i + 64];
         mlen = n;
         return mlen;
       }
@@ -24914,10 +24914,10 @@ var require_nacl_fast = __commonJS({
         if (sk.length !== crypto_box_SECRETKEYBYTES) throw new Error("bad secret key size");
       }
       function checkArrayTypes() {
-        var t, i;
+        var t2, i;
         for (i = 0; i < arguments.length; i++) {
-          if ((t = Object.prototype.toString.call(arguments[i])) !== "[object Uint8Array]")
-            throw new TypeError("unexpected type " + t + ", use Uint8Array");
+          if ((t2 = Object.prototype.toString.call(arguments[i])) !== "[object Uint8Array]")
+            throw new TypeError("unexpected type " + t2 + ", use Uint8Array");
         }
       }
       function cleanup(arr) {
@@ -24937,21 +24937,21 @@ var require_nacl_fast = __commonJS({
       nacl.secretbox = function(msg, nonce, key2) {
         checkArrayTypes(msg, nonce, key2);
         checkLengths(key2, nonce);
-        var m = new Uint8Array(crypto_secretbox_ZEROBYTES + msg.length);
-        var c = new Uint8Array(m.length);
-        for (var i = 0; i < msg.length; i++) m[i + crypto_secretbox_ZEROBYTES] = msg[i];
-        crypto_secretbox(c, m, m.length, nonce, key2);
+        var m2 = new Uint8Array(crypto_secretbox_ZEROBYTES + msg.length);
+        var c = new Uint8Array(m2.length);
+        for (var i = 0; i < msg.length; i++) m2[i + crypto_secretbox_ZEROBYTES] = msg[i];
+        crypto_secretbox(c, m2, m2.length, nonce, key2);
         return c.subarray(crypto_secretbox_BOXZEROBYTES);
       };
       nacl.secretbox.open = function(box, nonce, key2) {
         checkArrayTypes(box, nonce, key2);
         checkLengths(key2, nonce);
         var c = new Uint8Array(crypto_secretbox_BOXZEROBYTES + box.length);
-        var m = new Uint8Array(c.length);
+        var m2 = new Uint8Array(c.length);
         for (var i = 0; i < box.length; i++) c[i + crypto_secretbox_BOXZEROBYTES] = box[i];
         if (c.length < 32) return false;
-        if (crypto_secretbox_open(m, c, c.length, nonce, key2) !== 0) return false;
-        return m.subarray(crypto_secretbox_ZEROBYTES);
+        if (crypto_secretbox_open(m2, c, c.length, nonce, key2) !== 0) return false;
+        return m2.subarray(crypto_secretbox_ZEROBYTES);
       };
       nacl.secretbox.keyLength = crypto_secretbox_KEYBYTES;
       nacl.secretbox.nonceLength = crypto_secretbox_NONCEBYTES;
@@ -24960,16 +24960,16 @@ var require_nacl_fast = __commonJS({
         checkArrayTypes(n, p);
         if (n.length !== crypto_scalarmult_SCALARBYTES) throw new Error("bad n size");
         if (p.length !== crypto_scalarmult_BYTES) throw new Error("bad p size");
-        var q = new Uint8Array(crypto_scalarmult_BYTES);
-        crypto_scalarmult(q, n, p);
-        return q;
+        var q2 = new Uint8Array(crypto_scalarmult_BYTES);
+        crypto_scalarmult(q2, n, p);
+        return q2;
       };
       nacl.scalarMult.base = function(n) {
         checkArrayTypes(n);
         if (n.length !== crypto_scalarmult_SCALARBYTES) throw new Error("bad n size");
-        var q = new Uint8Array(crypto_scalarmult_BYTES);
-        crypto_scalarmult_base(q, n);
-        return q;
+        var q2 = new Uint8Array(crypto_scalarmult_BYTES);
+        crypto_scalarmult_base(q2, n);
+        return q2;
       };
       nacl.scalarMult.scalarLength = crypto_scalarmult_SCALARBYTES;
       nacl.scalarMult.groupElementLength = crypto_scalarmult_BYTES;
@@ -25026,9 +25026,9 @@ var require_nacl_fast = __commonJS({
         var tmp = new Uint8Array(signedMsg.length);
         var mlen = crypto_sign_open(tmp, signedMsg, signedMsg.length, publicKey);
         if (mlen < 0) return null;
-        var m = new Uint8Array(mlen);
-        for (var i = 0; i < m.length; i++) m[i] = tmp[i];
-        return m;
+        var m2 = new Uint8Array(mlen);
+        for (var i = 0; i < m2.length; i++) m2[i] = tmp[i];
+        return m2;
       };
       nacl.sign.detached = function(msg, secretKey) {
         var signedMsg = nacl.sign(msg, secretKey);
@@ -25043,11 +25043,11 @@ var require_nacl_fast = __commonJS({
         if (publicKey.length !== crypto_sign_PUBLICKEYBYTES)
           throw new Error("bad public key size");
         var sm = new Uint8Array(crypto_sign_BYTES + msg.length);
-        var m = new Uint8Array(crypto_sign_BYTES + msg.length);
+        var m2 = new Uint8Array(crypto_sign_BYTES + msg.length);
         var i;
         for (i = 0; i < crypto_sign_BYTES; i++) sm[i] = sig[i];
         for (i = 0; i < msg.length; i++) sm[i + crypto_sign_BYTES] = msg[i];
-        return crypto_sign_open(m, sm, sm.length, publicKey) >= 0;
+        return crypto_sign_open(m2, sm, sm.length, publicKey) >= 0;
       };
       nacl.sign.keyPair = function() {
         var pk = new Uint8Array(crypto_sign_PUBLICKEYBYTES);
@@ -26197,9 +26197,9 @@ var require_bcrypt_pbkdf = __commonJS({
         x[1] ^= F(this.S, x8, 0) ^ this.P[i];
         x[0] ^= F(this.S, x8, 4) ^ this.P[i + 1];
       }
-      var t = x[0];
+      var t2 = x[0];
       x[0] = x[1] ^ this.P[17];
-      x[1] = t;
+      x[1] = t2;
     };
     Blowfish.prototype.decipher = function(x) {
       var x8 = new Uint8Array(x.buffer);
@@ -26210,9 +26210,9 @@ var require_bcrypt_pbkdf = __commonJS({
         x[1] ^= F(this.S, x8, 0) ^ this.P[i];
         x[0] ^= F(this.S, x8, 4) ^ this.P[i - 1];
       }
-      var t = x[0];
+      var t2 = x[0];
       x[0] = x[1] ^ this.P[0];
-      x[1] = t;
+      x[1] = t2;
     };
     function stream2word(data, databytes) {
       var i, temp = 0;
@@ -27096,9 +27096,9 @@ var require_poly1305 = __commonJS({
         createPoly13052 = createPoly13052 || {};
         var b;
         b || (b = typeof createPoly13052 !== "undefined" ? createPoly13052 : {});
-        var q, r;
+        var q2, r;
         b.ready = new Promise(function(a, c) {
-          q = a;
+          q2 = a;
           r = c;
         });
         var u = {}, w;
@@ -27198,30 +27198,30 @@ var require_poly1305 = __commonJS({
               if (0 < n) {
                 n = k + n - 1;
                 for (var v = 0; v < g.length; ++v) {
-                  var m = g.charCodeAt(v);
-                  if (55296 <= m && 57343 >= m) {
+                  var m2 = g.charCodeAt(v);
+                  if (55296 <= m2 && 57343 >= m2) {
                     var oa = g.charCodeAt(++v);
-                    m = 65536 + ((m & 1023) << 10) | oa & 1023;
+                    m2 = 65536 + ((m2 & 1023) << 10) | oa & 1023;
                   }
-                  if (127 >= m) {
+                  if (127 >= m2) {
                     if (k >= n) break;
-                    h[k++] = m;
+                    h[k++] = m2;
                   } else {
-                    if (2047 >= m) {
+                    if (2047 >= m2) {
                       if (k + 1 >= n) break;
-                      h[k++] = 192 | m >> 6;
+                      h[k++] = 192 | m2 >> 6;
                     } else {
-                      if (65535 >= m) {
+                      if (65535 >= m2) {
                         if (k + 2 >= n) break;
-                        h[k++] = 224 | m >> 12;
+                        h[k++] = 224 | m2 >> 12;
                       } else {
                         if (k + 3 >= n) break;
-                        h[k++] = 240 | m >> 18;
-                        h[k++] = 128 | m >> 12 & 63;
+                        h[k++] = 240 | m2 >> 18;
+                        h[k++] = 128 | m2 >> 12 & 63;
                       }
-                      h[k++] = 128 | m >> 6 & 63;
+                      h[k++] = 128 | m2 >> 6 & 63;
                     }
-                    h[k++] = 128 | m & 63;
+                    h[k++] = 128 | m2 & 63;
                   }
                 }
                 h[k] = 0;
@@ -27234,9 +27234,9 @@ var require_poly1305 = __commonJS({
             return p;
           } }, l = N(a), A = [];
           a = 0;
-          if (e) for (var t = 0; t < e.length; t++) {
-            var aa = f[d[t]];
-            aa ? (0 === a && (a = da()), A[t] = aa(e[t])) : A[t] = e[t];
+          if (e) for (var t2 = 0; t2 < e.length; t2++) {
+            var aa = f[d[t2]];
+            aa ? (0 === a && (a = da()), A[t2] = aa(e[t2])) : A[t2] = e[t2];
           }
           d = l.apply(null, A);
           d = (function(g) {
@@ -27250,8 +27250,8 @@ var require_poly1305 = __commonJS({
                     var v = p[g++] & 63;
                     if (192 == (h & 224)) n += String.fromCharCode((h & 31) << 6 | v);
                     else {
-                      var m = p[g++] & 63;
-                      h = 224 == (h & 240) ? (h & 15) << 12 | v << 6 | m : (h & 7) << 18 | v << 12 | m << 6 | p[g++] & 63;
+                      var m2 = p[g++] & 63;
+                      h = 224 == (h & 240) ? (h & 15) << 12 | v << 6 | m2 : (h & 7) << 18 | v << 12 | m2 << 6 | p[g++] & 63;
                       65536 > h ? n += String.fromCharCode(h) : (h -= 65536, n += String.fromCharCode(55296 | h >> 10, 56320 | h & 1023));
                     }
                   } else n += String.fromCharCode(h);
@@ -27350,10 +27350,10 @@ var require_poly1305 = __commonJS({
             var A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=".indexOf(a.charAt(d++));
             e = e << 2 | f >> 4;
             f = (f & 15) << 4 | l >> 2;
-            var t = (l & 3) << 6 | A;
+            var t2 = (l & 3) << 6 | A;
             c += String.fromCharCode(e);
             64 !== l && (c += String.fromCharCode(f));
-            64 !== A && (c += String.fromCharCode(t));
+            64 !== A && (c += String.fromCharCode(t2));
           } while (d < a.length);
           return c;
         };
@@ -27477,7 +27477,7 @@ var require_poly1305 = __commonJS({
           function a() {
             if (!Y && (Y = true, b.calledRun = true, !M)) {
               X(ka);
-              q(b);
+              q2(b);
               if (b.onRuntimeInitialized) b.onRuntimeInitialized();
               if (b.postRun) for ("function" == typeof b.postRun && (b.postRun = [b.postRun]); b.postRun.length; ) {
                 var c = b.postRun.shift();
@@ -28941,7 +28941,7 @@ ${formatted}-----END ${type} KEY-----`;
       return publicKey;
     }
     var genOpenSSLRSAPriv = /* @__PURE__ */ (() => {
-      function genRSAASN1Buf(n, e, d, p, q, dmp1, dmq1, iqmp) {
+      function genRSAASN1Buf(n, e, d, p, q2, dmp1, dmq1, iqmp) {
         const asnWriter = new Ber.Writer();
         asnWriter.startSequence();
         asnWriter.writeInt(0, Ber.Integer);
@@ -28949,7 +28949,7 @@ ${formatted}-----END ${type} KEY-----`;
         asnWriter.writeBuffer(e, Ber.Integer);
         asnWriter.writeBuffer(d, Ber.Integer);
         asnWriter.writeBuffer(p, Ber.Integer);
-        asnWriter.writeBuffer(q, Ber.Integer);
+        asnWriter.writeBuffer(q2, Ber.Integer);
         asnWriter.writeBuffer(dmp1, Ber.Integer);
         asnWriter.writeBuffer(dmq1, Ber.Integer);
         asnWriter.writeBuffer(iqmp, Ber.Integer);
@@ -28971,24 +28971,24 @@ ${formatted}-----END ${type} KEY-----`;
         }
         return Buffer.from(hex3, "hex");
       }
-      return function genOpenSSLRSAPriv2(n, e, d, iqmp, p, q) {
+      return function genOpenSSLRSAPriv2(n, e, d, iqmp, p, q2) {
         const bn_d = bigIntFromBuffer(d);
         const dmp1 = bigIntToBuffer(bn_d % (bigIntFromBuffer(p) - 1n));
-        const dmq1 = bigIntToBuffer(bn_d % (bigIntFromBuffer(q) - 1n));
+        const dmq1 = bigIntToBuffer(bn_d % (bigIntFromBuffer(q2) - 1n));
         return makePEM(
           "RSA PRIVATE",
-          genRSAASN1Buf(n, e, d, p, q, dmp1, dmq1, iqmp)
+          genRSAASN1Buf(n, e, d, p, q2, dmp1, dmq1, iqmp)
         );
       };
     })();
-    function genOpenSSLDSAPub(p, q, g, y) {
+    function genOpenSSLDSAPub(p, q2, g, y) {
       const asnWriter = new Ber.Writer();
       asnWriter.startSequence();
       asnWriter.startSequence();
       asnWriter.writeOID("1.2.840.10040.4.1");
       asnWriter.startSequence();
       asnWriter.writeBuffer(p, Ber.Integer);
-      asnWriter.writeBuffer(q, Ber.Integer);
+      asnWriter.writeBuffer(q2, Ber.Integer);
       asnWriter.writeBuffer(g, Ber.Integer);
       asnWriter.endSequence();
       asnWriter.endSequence();
@@ -28999,29 +28999,29 @@ ${formatted}-----END ${type} KEY-----`;
       asnWriter.endSequence();
       return makePEM("PUBLIC", asnWriter.buffer);
     }
-    function genOpenSSHDSAPub(p, q, g, y) {
+    function genOpenSSHDSAPub(p, q2, g, y) {
       const publicKey = Buffer.allocUnsafe(
-        4 + 7 + 4 + p.length + 4 + q.length + 4 + g.length + 4 + y.length
+        4 + 7 + 4 + p.length + 4 + q2.length + 4 + g.length + 4 + y.length
       );
       writeUInt32BE(publicKey, 7, 0);
       publicKey.utf8Write("ssh-dss", 4, 7);
       let i = 4 + 7;
       writeUInt32BE(publicKey, p.length, i);
       publicKey.set(p, i += 4);
-      writeUInt32BE(publicKey, q.length, i += p.length);
-      publicKey.set(q, i += 4);
-      writeUInt32BE(publicKey, g.length, i += q.length);
+      writeUInt32BE(publicKey, q2.length, i += p.length);
+      publicKey.set(q2, i += 4);
+      writeUInt32BE(publicKey, g.length, i += q2.length);
       publicKey.set(g, i += 4);
       writeUInt32BE(publicKey, y.length, i += g.length);
       publicKey.set(y, i + 4);
       return publicKey;
     }
-    function genOpenSSLDSAPriv(p, q, g, y, x) {
+    function genOpenSSLDSAPriv(p, q2, g, y, x) {
       const asnWriter = new Ber.Writer();
       asnWriter.startSequence();
       asnWriter.writeInt(0, Ber.Integer);
       asnWriter.writeBuffer(p, Ber.Integer);
-      asnWriter.writeBuffer(q, Ber.Integer);
+      asnWriter.writeBuffer(q2, Ber.Integer);
       asnWriter.writeBuffer(g, Ber.Integer);
       asnWriter.writeBuffer(y, Ber.Integer);
       asnWriter.writeBuffer(x, Ber.Integer);
@@ -29261,12 +29261,12 @@ ${formatted}-----END ${type} KEY-----`;
               const p = readString(data, data._pos);
               if (p === void 0)
                 return new Error("Malformed OpenSSH private key");
-              const q = readString(data, data._pos);
-              if (q === void 0)
+              const q2 = readString(data, data._pos);
+              if (q2 === void 0)
                 return new Error("Malformed OpenSSH private key");
               pubPEM = genOpenSSLRSAPub(n, e);
               pubSSH = genOpenSSHRSAPub(n, e);
-              privPEM = genOpenSSLRSAPriv(n, e, d, iqmp, p, q);
+              privPEM = genOpenSSLRSAPriv(n, e, d, iqmp, p, q2);
               algo = "sha1";
               break;
             }
@@ -29274,8 +29274,8 @@ ${formatted}-----END ${type} KEY-----`;
               const p = readString(data, data._pos);
               if (p === void 0)
                 return new Error("Malformed OpenSSH private key");
-              const q = readString(data, data._pos);
-              if (q === void 0)
+              const q2 = readString(data, data._pos);
+              if (q2 === void 0)
                 return new Error("Malformed OpenSSH private key");
               const g = readString(data, data._pos);
               if (g === void 0)
@@ -29286,9 +29286,9 @@ ${formatted}-----END ${type} KEY-----`;
               const x = readString(data, data._pos);
               if (x === void 0)
                 return new Error("Malformed OpenSSH private key");
-              pubPEM = genOpenSSLDSAPub(p, q, g, y);
-              pubSSH = genOpenSSHDSAPub(p, q, g, y);
-              privPEM = genOpenSSLDSAPriv(p, q, g, y, x);
+              pubPEM = genOpenSSLDSAPub(p, q2, g, y);
+              pubSSH = genOpenSSHDSAPub(p, q2, g, y);
+              privPEM = genOpenSSLDSAPriv(p, q2, g, y, x);
               algo = "sha1";
               break;
             }
@@ -29362,11 +29362,11 @@ ${formatted}-----END ${type} KEY-----`;
       };
       const regexp = /^-----BEGIN OPENSSH PRIVATE KEY-----(?:\r\n|\n)([\s\S]+)(?:\r\n|\n)-----END OPENSSH PRIVATE KEY-----$/;
       OpenSSH_Private.parse = (str, passphrase) => {
-        const m = regexp.exec(str);
-        if (m === null)
+        const m2 = regexp.exec(str);
+        if (m2 === null)
           return null;
         let ret;
-        const data = Buffer.from(m[1], "base64");
+        const data = Buffer.from(m2[1], "base64");
         if (data.length < 31)
           return new Error("Malformed OpenSSH private key");
         const magic = data.utf8Slice(0, 15);
@@ -29498,11 +29498,11 @@ ${formatted}-----END ${type} KEY-----`;
     {
       const regexp = /^-----BEGIN (RSA|DSA|EC) PRIVATE KEY-----(?:\r\n|\n)((?:[^:]+:\s*[\S].*(?:\r\n|\n))*)([\s\S]+)(?:\r\n|\n)-----END (RSA|DSA|EC) PRIVATE KEY-----$/;
       OpenSSH_Old_Private.parse = (str, passphrase) => {
-        const m = regexp.exec(str);
-        if (m === null)
+        const m2 = regexp.exec(str);
+        if (m2 === null)
           return null;
-        let privBlob = Buffer.from(m[3], "base64");
-        let headers = m[2];
+        let privBlob = Buffer.from(m2[3], "base64");
+        let headers = m2[2];
         let decrypted = false;
         if (headers !== void 0) {
           headers = headers.split(/\r\n|\n/g);
@@ -29567,7 +29567,7 @@ ${formatted}-----END ${type} KEY-----`;
         let errMsg = "Malformed OpenSSH private key";
         if (decrypted)
           errMsg += ". Bad passphrase?";
-        switch (m[1]) {
+        switch (m2[1]) {
           case "RSA":
             type = "ssh-rsa";
             privPEM = makePEM("RSA PRIVATE", privBlob);
@@ -29598,8 +29598,8 @@ ${formatted}-----END ${type} KEY-----`;
               const p = reader2.readString(Ber.Integer, true);
               if (p === null)
                 return new Error(errMsg);
-              const q = reader2.readString(Ber.Integer, true);
-              if (q === null)
+              const q2 = reader2.readString(Ber.Integer, true);
+              if (q2 === null)
                 return new Error(errMsg);
               const g = reader2.readString(Ber.Integer, true);
               if (g === null)
@@ -29607,8 +29607,8 @@ ${formatted}-----END ${type} KEY-----`;
               const y = reader2.readString(Ber.Integer, true);
               if (y === null)
                 return new Error(errMsg);
-              pubPEM = genOpenSSLDSAPub(p, q, g, y);
-              pubSSH = genOpenSSHDSAPub(p, q, g, y);
+              pubPEM = genOpenSSLDSAPub(p, q2, g, y);
+              pubSSH = genOpenSSHDSAPub(p, q2, g, y);
             } catch {
               return new Error(errMsg);
             }
@@ -29690,17 +29690,17 @@ ${formatted}-----END ${type} KEY-----`;
       const PPK_PP2 = Buffer.from([0, 0, 0, 1]);
       const regexp = /^PuTTY-User-Key-File-2: (ssh-(?:rsa|dss))\r?\nEncryption: (aes256-cbc|none)\r?\nComment: ([^\r\n]*)\r?\nPublic-Lines: \d+\r?\n([\s\S]+?)\r?\nPrivate-Lines: \d+\r?\n([\s\S]+?)\r?\nPrivate-MAC: ([^\r\n]+)/;
       PPK_Private.parse = (str, passphrase) => {
-        const m = regexp.exec(str);
-        if (m === null)
+        const m2 = regexp.exec(str);
+        if (m2 === null)
           return null;
-        const cipherName = m[2];
+        const cipherName = m2[2];
         const encrypted = cipherName !== "none";
         if (encrypted && !passphrase) {
           return new Error(
             "Encrypted PPK private key detected, but no passphrase given"
           );
         }
-        let privBlob = Buffer.from(m[5], "base64");
+        let privBlob = Buffer.from(m2[5], "base64");
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
@@ -29720,10 +29720,10 @@ ${formatted}-----END ${type} KEY-----`;
             return ex;
           }
         }
-        const type = m[1];
-        const comment = m[3];
-        const pubBlob = Buffer.from(m[4], "base64");
-        const mac3 = m[6];
+        const type = m2[1];
+        const comment = m2[3];
+        const pubBlob = Buffer.from(m2[4], "base64");
+        const mac3 = m2[6];
         const typeLen = type.length;
         const cipherNameLen = cipherName.length;
         const commentLen = Buffer.byteLength(comment);
@@ -29774,23 +29774,23 @@ ${formatted}-----END ${type} KEY-----`;
             const p2 = readString(privBlob, privBlob._pos);
             if (p2 === void 0)
               return new Error("Malformed PPK private key");
-            const q = readString(privBlob, privBlob._pos);
-            if (q === void 0)
+            const q2 = readString(privBlob, privBlob._pos);
+            if (q2 === void 0)
               return new Error("Malformed PPK private key");
             const iqmp = readString(privBlob, privBlob._pos);
             if (iqmp === void 0)
               return new Error("Malformed PPK private key");
             pubPEM = genOpenSSLRSAPub(n, e);
             pubSSH = genOpenSSHRSAPub(n, e);
-            privPEM = genOpenSSLRSAPriv(n, e, d, iqmp, p2, q);
+            privPEM = genOpenSSLRSAPriv(n, e, d, iqmp, p2, q2);
             break;
           }
           case "ssh-dss": {
             const p2 = readString(pubBlob, pubBlob._pos);
             if (p2 === void 0)
               return new Error("Malformed PPK public key");
-            const q = readString(pubBlob, pubBlob._pos);
-            if (q === void 0)
+            const q2 = readString(pubBlob, pubBlob._pos);
+            if (q2 === void 0)
               return new Error("Malformed PPK public key");
             const g = readString(pubBlob, pubBlob._pos);
             if (g === void 0)
@@ -29801,9 +29801,9 @@ ${formatted}-----END ${type} KEY-----`;
             const x = readString(privBlob, 0);
             if (x === void 0)
               return new Error("Malformed PPK private key");
-            pubPEM = genOpenSSLDSAPub(p2, q, g, y);
-            pubSSH = genOpenSSHDSAPub(p2, q, g, y);
-            privPEM = genOpenSSLDSAPriv(p2, q, g, y, x);
+            pubPEM = genOpenSSLDSAPub(p2, q2, g, y);
+            pubSSH = genOpenSSHDSAPub(p2, q2, g, y);
+            privPEM = genOpenSSLDSAPriv(p2, q2, g, y, x);
             break;
           }
         }
@@ -29835,13 +29835,13 @@ ${formatted}-----END ${type} KEY-----`;
       else
         regexp = /^(((?:ssh-(?:rsa|dss))|ecdsa-sha2-nistp(?:256|384|521))(?:-cert-v0[01]@openssh.com)?) ([A-Z0-9a-z/+=]+)(?:$|\s+([\S].*)?)$/;
       OpenSSH_Public.parse = (str) => {
-        const m = regexp.exec(str);
-        if (m === null)
+        const m2 = regexp.exec(str);
+        if (m2 === null)
           return null;
-        const fullType = m[1];
-        const baseType = m[2];
-        const data = Buffer.from(m[3], "base64");
-        const comment = m[4] || "";
+        const fullType = m2[1];
+        const baseType = m2[2];
+        const data = Buffer.from(m2[3], "base64");
+        const comment = m2[4] || "";
         const type = readString(data, data._pos, true);
         if (type === void 0 || type.indexOf(baseType) !== 0)
           return new Error("Malformed OpenSSH public key");
@@ -29864,15 +29864,15 @@ ${formatted}-----END ${type} KEY-----`;
       const RE_HEADER = /^([\x21-\x39\x3B-\x7E]{1,64}): ((?:[^\\]*\\\r?\n)*[^\r\n]+)\r?\n/gm;
       const RE_HEADER_ENDS = /\\\r?\n/g;
       RFC4716_Public.parse = (str) => {
-        let m = regexp.exec(str);
-        if (m === null)
+        let m2 = regexp.exec(str);
+        if (m2 === null)
           return null;
-        const body = m[1];
+        const body = m2[1];
         let dataStart = 0;
         let comment = "";
-        while (m = RE_HEADER.exec(body)) {
-          const headerName = m[1];
-          const headerValue = m[2].replace(RE_HEADER_ENDS, "");
+        while (m2 = RE_HEADER.exec(body)) {
+          const headerName = m2[1];
+          const headerValue = m2[2].replace(RE_HEADER_ENDS, "");
           if (headerValue.length > 1024) {
             RE_HEADER.lastIndex = 0;
             return new Error("Malformed RFC4716 public key");
@@ -29910,8 +29910,8 @@ ${formatted}-----END ${type} KEY-----`;
             const p = readString(data, data._pos);
             if (p === void 0)
               return new Error("Malformed RFC4716 public key");
-            const q = readString(data, data._pos);
-            if (q === void 0)
+            const q2 = readString(data, data._pos);
+            if (q2 === void 0)
               return new Error("Malformed RFC4716 public key");
             const g = readString(data, data._pos);
             if (g === void 0)
@@ -29919,8 +29919,8 @@ ${formatted}-----END ${type} KEY-----`;
             const y = readString(data, data._pos);
             if (y === void 0)
               return new Error("Malformed RFC4716 public key");
-            pubPEM = genOpenSSLDSAPub(p, q, g, y);
-            pubSSH = genOpenSSHDSAPub(p, q, g, y);
+            pubPEM = genOpenSSLDSAPub(p, q2, g, y);
+            pubSSH = genOpenSSHDSAPub(p, q2, g, y);
             break;
           }
           default:
@@ -29953,8 +29953,8 @@ ${formatted}-----END ${type} KEY-----`;
           const p = readString(data, data._pos || 0);
           if (p === void 0)
             return new Error("Malformed OpenSSH public key");
-          const q = readString(data, data._pos);
-          if (q === void 0)
+          const q2 = readString(data, data._pos);
+          if (q2 === void 0)
             return new Error("Malformed OpenSSH public key");
           const g = readString(data, data._pos);
           if (g === void 0)
@@ -29962,8 +29962,8 @@ ${formatted}-----END ${type} KEY-----`;
           const y = readString(data, data._pos);
           if (y === void 0)
             return new Error("Malformed OpenSSH public key");
-          pubPEM = genOpenSSLDSAPub(p, q, g, y);
-          pubSSH = genOpenSSHDSAPub(p, q, g, y);
+          pubPEM = genOpenSSLDSAPub(p, q2, g, y);
+          pubSSH = genOpenSSHDSAPub(p, q2, g, y);
           algo = "sha1";
           break;
         }
@@ -30275,10 +30275,10 @@ var require_agent = __commonJS({
             error62 = err;
             cb(error62);
           });
-          proc.on("close", (code) => {
+          proc.on("close", (code2) => {
             this.proc = void 0;
             if (!error62) {
-              if (error62 = ERROR[code])
+              if (error62 = ERROR[code2])
                 return cb(error62);
               cb();
             }
@@ -30320,8 +30320,8 @@ var require_agent = __commonJS({
               });
               return;
             }
-            const m = RE_CYGWIN_SOCK.exec(data.toString("ascii"));
-            if (!m)
+            const m2 = RE_CYGWIN_SOCK.exec(data.toString("ascii"));
+            if (!m2)
               return cb(new Error("Malformed cygwin unix socket file"));
             let state;
             let bc = 0;
@@ -30329,8 +30329,8 @@ var require_agent = __commonJS({
             const inBuf = [];
             let sock;
             let credsBuf = Buffer.alloc(12);
-            const port = parseInt(m[1], 10);
-            const secret = m[2].replace(/-/g, "");
+            const port = parseInt(m2[1], 10);
+            const secret = m2[2].replace(/-/g, "");
             const secretBuf = Buffer.allocUnsafe(16);
             for (let i = 0, j = 0; j < 32; ++i, j += 2)
               secretBuf[i] = parseInt(secret.substring(j, j + 2), 16);
@@ -30933,11 +30933,11 @@ var require_zlib = __commonJS({
     function processCallback() {
       throw new Error("Should not get here");
     }
-    function zlibOnError(message, errno, code) {
+    function zlibOnError(message, errno, code2) {
       const self2 = this._owner;
       const error62 = new Error(message);
       error62.errno = errno;
-      error62.code = code;
+      error62.code = code2;
       self2._err = error62;
     }
     function _close(engine) {
@@ -35146,17 +35146,17 @@ var require_Protocol = __commonJS({
           if (end > start && end - start > 4 && data[start] === 83 && data[start + 1] === 83 && data[start + 2] === 72 && data[start + 3] === 45) {
             const full = data.latin1Slice(op, end + 1);
             const identRaw = start === op ? full : full.slice(start - op);
-            const m = RE_IDENT.exec(identRaw);
-            if (!m)
+            const m2 = RE_IDENT.exec(identRaw);
+            if (!m2)
               throw new Error("Invalid identification string");
             const header = {
               greeting: start === op ? "" : full.slice(0, start - op),
               identRaw,
               versions: {
-                protocol: m[1],
-                software: m[2]
+                protocol: m2[1],
+                software: m2[2]
               },
-              comments: m[3]
+              comments: m2[3]
             };
             this._remoteIdentRaw = Buffer.from(identRaw);
             this._debug && this._debug(`Remote ident: ${inspect(identRaw)}`);
@@ -36792,11 +36792,11 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} HANDLE`
         );
       }
-      status(reqid, code, message) {
+      status(reqid, code2, message) {
         if (!this.server)
           throw new Error("Server-only method called in client mode");
-        if (!VALID_STATUS_CODES.has(code))
-          throw new Error(`Bad status code: ${code}`);
+        if (!VALID_STATUS_CODES.has(code2))
+          throw new Error(`Bad status code: ${code2}`);
         message || (message = "");
         const msgLen = Buffer.byteLength(message);
         let p = 9;
@@ -36804,7 +36804,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, buf.length - 4, 0);
         buf[4] = RESPONSE.STATUS;
         writeUInt32BE(buf, reqid, 5);
-        writeUInt32BE(buf, code, p);
+        writeUInt32BE(buf, code2, p);
         writeUInt32BE(buf, msgLen, p += 4);
         p += 4;
         if (msgLen) {
@@ -40267,17 +40267,17 @@ var require_client = __commonJS({
               removeListeners();
               cb(err3);
             }
-            function onExit(code, signal) {
+            function onExit(code2, signal) {
               removeListeners();
               let msg;
-              if (typeof code === "number")
-                msg = `Received exit code ${code} while establishing SFTP session`;
+              if (typeof code2 === "number")
+                msg = `Received exit code ${code2} while establishing SFTP session`;
               else if (signal !== void 0)
                 msg = `Received signal ${signal} while establishing SFTP session`;
               else
                 msg = "Received unexpected SFTP session termination";
               const err3 = new Error(msg);
-              err3.code = code;
+              err3.code = code2;
               err3.signal = signal;
               cb(err3);
             }
@@ -42092,13 +42092,13 @@ var require_keygen = __commonJS({
           const e = reader2.readString(Ber.Integer, true);
           const d = reader2.readString(Ber.Integer, true);
           const p = reader2.readString(Ber.Integer, true);
-          const q = reader2.readString(Ber.Integer, true);
+          const q2 = reader2.readString(Ber.Integer, true);
           reader2.readString(Ber.Integer, true);
           reader2.readString(Ber.Integer, true);
           const iqmp = reader2.readString(Ber.Integer, true);
           const keyName = Buffer.from("ssh-rsa");
           const privBuf = Buffer.allocUnsafe(
-            4 + keyName.length + 4 + n.length + 4 + e.length + 4 + d.length + 4 + iqmp.length + 4 + p.length + 4 + q.length
+            4 + keyName.length + 4 + n.length + 4 + e.length + 4 + d.length + 4 + iqmp.length + 4 + p.length + 4 + q2.length
           );
           let pos = 0;
           privBuf.writeUInt32BE(keyName.length, pos += 0);
@@ -42113,8 +42113,8 @@ var require_keygen = __commonJS({
           privBuf.set(iqmp, pos += 4);
           privBuf.writeUInt32BE(p.length, pos += iqmp.length);
           privBuf.set(p, pos += 4);
-          privBuf.writeUInt32BE(q.length, pos += p.length);
-          privBuf.set(q, pos += 4);
+          privBuf.writeUInt32BE(q2.length, pos += p.length);
+          privBuf.set(q2, pos += 4);
           const pubBuf = Buffer.allocUnsafe(
             4 + keyName.length + 4 + e.length + 4 + n.length
           );
@@ -42869,7 +42869,7 @@ var require_errors2 = __commonJS({
     "use strict";
     init_import_meta_url();
     var codes = {};
-    function createErrorType(code, message, Base) {
+    function createErrorType(code2, message, Base) {
       if (!Base) {
         Base = Error;
       }
@@ -42886,8 +42886,8 @@ var require_errors2 = __commonJS({
         }
       }
       NodeError.prototype.name = Base.name;
-      NodeError.prototype.code = code;
-      codes[code] = NodeError;
+      NodeError.prototype.code = code2;
+      codes[code2] = NodeError;
     }
     function oneOf3(expected, thing) {
       if (Array.isArray(expected)) {
@@ -45323,8 +45323,8 @@ var require_ms = __commonJS({
   "../../work/main/node_modules/ms/index.js"(exports2, module2) {
     init_import_meta_url();
     var s = 1e3;
-    var m = s * 60;
-    var h = m * 60;
+    var m2 = s * 60;
+    var h = m2 * 60;
     var d = h * 24;
     var w = d * 7;
     var y = d * 365.25;
@@ -45379,7 +45379,7 @@ var require_ms = __commonJS({
         case "mins":
         case "min":
         case "m":
-          return n * m;
+          return n * m2;
         case "seconds":
         case "second":
         case "secs":
@@ -45404,8 +45404,8 @@ var require_ms = __commonJS({
       if (msAbs >= h) {
         return Math.round(ms / h) + "h";
       }
-      if (msAbs >= m) {
-        return Math.round(ms / m) + "m";
+      if (msAbs >= m2) {
+        return Math.round(ms / m2) + "m";
       }
       if (msAbs >= s) {
         return Math.round(ms / s) + "s";
@@ -45420,8 +45420,8 @@ var require_ms = __commonJS({
       if (msAbs >= h) {
         return plural2(ms, msAbs, h, "hour");
       }
-      if (msAbs >= m) {
-        return plural2(ms, msAbs, m, "minute");
+      if (msAbs >= m2) {
+        return plural2(ms, msAbs, m2, "minute");
       }
       if (msAbs >= s) {
         return plural2(ms, msAbs, s, "second");
@@ -45716,11 +45716,11 @@ var require_browser = __commonJS({
       if (typeof navigator !== "undefined" && navigator.userAgent && navigator.userAgent.toLowerCase().match(/(edge|trident)\/(\d+)/)) {
         return false;
       }
-      let m;
+      let m2;
       return typeof document !== "undefined" && document.documentElement && document.documentElement.style && document.documentElement.style.WebkitAppearance || // Is firebug? http://stackoverflow.com/a/398120/376773
       typeof window !== "undefined" && window.console && (window.console.firebug || window.console.exception && window.console.table) || // Is firefox >= v31?
       // https://developer.mozilla.org/en-US/docs/Tools/Web_Console#Styling_messages
-      typeof navigator !== "undefined" && navigator.userAgent && (m = navigator.userAgent.toLowerCase().match(/firefox\/(\d+)/)) && parseInt(m[1], 10) >= 31 || // Double check webkit in userAgent just in case we are in a worker
+      typeof navigator !== "undefined" && navigator.userAgent && (m2 = navigator.userAgent.toLowerCase().match(/firefox\/(\d+)/)) && parseInt(m2[1], 10) >= 31 || // Double check webkit in userAgent just in case we are in a worker
       typeof navigator !== "undefined" && navigator.userAgent && navigator.userAgent.toLowerCase().match(/applewebkit\/(\d+)/);
     }
     function formatArgs(args) {
@@ -47222,18 +47222,18 @@ var require_BufferList = __commonJS({
         readUIntBE: null,
         readUIntLE: null
       };
-      for (const m in methods) {
-        (function(m2) {
-          if (methods[m2] === null) {
-            BufferList.prototype[m2] = function(offset, byteLength2) {
-              return this.slice(offset, offset + byteLength2)[m2](0, byteLength2);
+      for (const m2 in methods) {
+        (function(m3) {
+          if (methods[m3] === null) {
+            BufferList.prototype[m3] = function(offset, byteLength2) {
+              return this.slice(offset, offset + byteLength2)[m3](0, byteLength2);
             };
           } else {
-            BufferList.prototype[m2] = function(offset = 0) {
-              return this.slice(offset, offset + methods[m2])[m2](0);
+            BufferList.prototype[m3] = function(offset = 0) {
+              return this.slice(offset, offset + methods[m3])[m3](0);
             };
           }
-        })(m);
+        })(m2);
       }
     })();
     BufferList.prototype._isBufferList = function _isBufferList(b) {
@@ -50233,12 +50233,12 @@ var require_service = __commonJS({
     Service.prototype.update = function(auth, opts, callback) {
       var self2 = this;
       if (!callback) {
-        var t = typeof opts;
-        if (t === "function") {
+        var t2 = typeof opts;
+        if (t2 === "function") {
           callback = opts;
           opts = auth;
           auth = opts.authconfig || void 0;
-        } else if (t === "undefined") {
+        } else if (t2 === "undefined") {
           opts = auth;
           auth = opts.authconfig || void 0;
         }
@@ -53570,64 +53570,64 @@ var require_cjs = __commonJS({
       value: true
     });
     var TreeNode = class {
-      constructor(t, e, s = 1) {
+      constructor(t2, e, s = 1) {
         this.i = void 0;
         this.h = void 0;
         this.o = void 0;
-        this.u = t;
+        this.u = t2;
         this.l = e;
         this.p = s;
       }
       I() {
-        let t = this;
-        const e = t.o.o === t;
-        if (e && t.p === 1) {
-          t = t.h;
-        } else if (t.i) {
-          t = t.i;
-          while (t.h) {
-            t = t.h;
+        let t2 = this;
+        const e = t2.o.o === t2;
+        if (e && t2.p === 1) {
+          t2 = t2.h;
+        } else if (t2.i) {
+          t2 = t2.i;
+          while (t2.h) {
+            t2 = t2.h;
           }
         } else {
           if (e) {
-            return t.o;
+            return t2.o;
           }
-          let s = t.o;
-          while (s.i === t) {
-            t = s;
-            s = t.o;
+          let s = t2.o;
+          while (s.i === t2) {
+            t2 = s;
+            s = t2.o;
           }
-          t = s;
+          t2 = s;
         }
-        return t;
+        return t2;
       }
       B() {
-        let t = this;
-        if (t.h) {
-          t = t.h;
-          while (t.i) {
-            t = t.i;
+        let t2 = this;
+        if (t2.h) {
+          t2 = t2.h;
+          while (t2.i) {
+            t2 = t2.i;
           }
-          return t;
+          return t2;
         } else {
-          let e = t.o;
-          while (e.h === t) {
-            t = e;
-            e = t.o;
+          let e = t2.o;
+          while (e.h === t2) {
+            t2 = e;
+            e = t2.o;
           }
-          if (t.h !== e) {
+          if (t2.h !== e) {
             return e;
-          } else return t;
+          } else return t2;
         }
       }
       _() {
-        const t = this.o;
+        const t2 = this.o;
         const e = this.h;
         const s = e.i;
-        if (t.o === this) t.o = e;
-        else if (t.i === this) t.i = e;
-        else t.h = e;
-        e.o = t;
+        if (t2.o === this) t2.o = e;
+        else if (t2.i === this) t2.i = e;
+        else t2.h = e;
+        e.o = t2;
         e.i = this;
         this.o = e;
         this.h = s;
@@ -53635,13 +53635,13 @@ var require_cjs = __commonJS({
         return e;
       }
       g() {
-        const t = this.o;
+        const t2 = this.o;
         const e = this.i;
         const s = e.h;
-        if (t.o === this) t.o = e;
-        else if (t.i === this) t.i = e;
-        else t.h = e;
-        e.o = t;
+        if (t2.o === this) t2.o = e;
+        else if (t2.i === this) t2.i = e;
+        else t2.h = e;
+        e.o = t2;
         e.h = this;
         this.o = e;
         this.i = s;
@@ -53655,16 +53655,16 @@ var require_cjs = __commonJS({
         this.M = 1;
       }
       _() {
-        const t = super._();
+        const t2 = super._();
         this.O();
-        t.O();
-        return t;
+        t2.O();
+        return t2;
       }
       g() {
-        const t = super.g();
+        const t2 = super.g();
         this.O();
-        t.O();
-        return t;
+        t2.O();
+        return t2;
       }
       O() {
         this.M = 1;
@@ -53677,11 +53677,11 @@ var require_cjs = __commonJS({
       }
     };
     var ContainerIterator = class {
-      constructor(t = 0) {
-        this.iteratorType = t;
+      constructor(t2 = 0) {
+        this.iteratorType = t2;
       }
-      equals(t) {
-        return this.T === t.T;
+      equals(t2) {
+        return this.T === t2.T;
       }
     };
     var Base = class {
@@ -53704,79 +53704,79 @@ var require_cjs = __commonJS({
       throw new RangeError("Iterator access denied!");
     }
     var TreeContainer = class extends Container {
-      constructor(t = function(t2, e2) {
-        if (t2 < e2) return -1;
-        if (t2 > e2) return 1;
+      constructor(t2 = function(t3, e2) {
+        if (t3 < e2) return -1;
+        if (t3 > e2) return 1;
         return 0;
       }, e = false) {
         super();
         this.v = void 0;
-        this.A = t;
+        this.A = t2;
         this.enableIndex = e;
         this.N = e ? TreeNodeEnableIndex : TreeNode;
         this.C = new this.N();
       }
-      R(t, e) {
+      R(t2, e) {
         let s = this.C;
-        while (t) {
-          const i = this.A(t.u, e);
+        while (t2) {
+          const i = this.A(t2.u, e);
           if (i < 0) {
-            t = t.h;
+            t2 = t2.h;
           } else if (i > 0) {
-            s = t;
-            t = t.i;
-          } else return t;
+            s = t2;
+            t2 = t2.i;
+          } else return t2;
         }
         return s;
       }
-      K(t, e) {
+      K(t2, e) {
         let s = this.C;
-        while (t) {
-          const i = this.A(t.u, e);
+        while (t2) {
+          const i = this.A(t2.u, e);
           if (i <= 0) {
-            t = t.h;
+            t2 = t2.h;
           } else {
-            s = t;
-            t = t.i;
+            s = t2;
+            t2 = t2.i;
           }
         }
         return s;
       }
-      L(t, e) {
+      L(t2, e) {
         let s = this.C;
-        while (t) {
-          const i = this.A(t.u, e);
+        while (t2) {
+          const i = this.A(t2.u, e);
           if (i < 0) {
-            s = t;
-            t = t.h;
+            s = t2;
+            t2 = t2.h;
           } else if (i > 0) {
-            t = t.i;
-          } else return t;
+            t2 = t2.i;
+          } else return t2;
         }
         return s;
       }
-      k(t, e) {
+      k(t2, e) {
         let s = this.C;
-        while (t) {
-          const i = this.A(t.u, e);
+        while (t2) {
+          const i = this.A(t2.u, e);
           if (i < 0) {
-            s = t;
-            t = t.h;
+            s = t2;
+            t2 = t2.h;
           } else {
-            t = t.i;
+            t2 = t2.i;
           }
         }
         return s;
       }
-      P(t) {
+      P(t2) {
         while (true) {
-          const e = t.o;
+          const e = t2.o;
           if (e === this.C) return;
-          if (t.p === 1) {
-            t.p = 0;
+          if (t2.p === 1) {
+            t2.p = 0;
             return;
           }
-          if (t === e.i) {
+          if (t2 === e.i) {
             const s = e.h;
             if (s.p === 1) {
               s.p = 0;
@@ -53799,7 +53799,7 @@ var require_cjs = __commonJS({
                 s.g();
               } else {
                 s.p = 1;
-                t = e;
+                t2 = e;
               }
             }
           } else {
@@ -53825,18 +53825,18 @@ var require_cjs = __commonJS({
                 s._();
               } else {
                 s.p = 1;
-                t = e;
+                t2 = e;
               }
             }
           }
         }
       }
-      S(t) {
+      S(t2) {
         if (this.m === 1) {
           this.clear();
           return;
         }
-        let e = t;
+        let e = t2;
         while (e.i || e.h) {
           if (e.h) {
             e = e.h;
@@ -53844,13 +53844,13 @@ var require_cjs = __commonJS({
           } else {
             e = e.i;
           }
-          const s2 = t.u;
-          t.u = e.u;
+          const s2 = t2.u;
+          t2.u = e.u;
           e.u = s2;
-          const i = t.l;
-          t.l = e.l;
+          const i = t2.l;
+          t2.l = e.l;
           e.l = i;
-          t = e;
+          t2 = e;
         }
         if (this.C.i === e) {
           this.C.i = e.o;
@@ -53871,10 +53871,10 @@ var require_cjs = __commonJS({
           }
         }
       }
-      U(t) {
-        const e = typeof t === "number" ? t : void 0;
-        const s = typeof t === "function" ? t : void 0;
-        const i = typeof t === "undefined" ? [] : void 0;
+      U(t2) {
+        const e = typeof t2 === "number" ? t2 : void 0;
+        const s = typeof t2 === "function" ? t2 : void 0;
+        const i = typeof t2 === "undefined" ? [] : void 0;
         let r = 0;
         let n = this.v;
         const h = [];
@@ -53893,9 +53893,9 @@ var require_cjs = __commonJS({
         }
         return i;
       }
-      j(t) {
+      j(t2) {
         while (true) {
-          const e = t.o;
+          const e = t2.o;
           if (e.p === 0) return;
           const s = e.o;
           if (e === s.i) {
@@ -53904,32 +53904,32 @@ var require_cjs = __commonJS({
               i.p = e.p = 0;
               if (s === this.v) return;
               s.p = 1;
-              t = s;
+              t2 = s;
               continue;
-            } else if (t === e.h) {
-              t.p = 0;
-              if (t.i) {
-                t.i.o = e;
+            } else if (t2 === e.h) {
+              t2.p = 0;
+              if (t2.i) {
+                t2.i.o = e;
               }
-              if (t.h) {
-                t.h.o = s;
+              if (t2.h) {
+                t2.h.o = s;
               }
-              e.h = t.i;
-              s.i = t.h;
-              t.i = e;
-              t.h = s;
+              e.h = t2.i;
+              s.i = t2.h;
+              t2.i = e;
+              t2.h = s;
               if (s === this.v) {
-                this.v = t;
-                this.C.o = t;
+                this.v = t2;
+                this.C.o = t2;
               } else {
                 const e2 = s.o;
                 if (e2.i === s) {
-                  e2.i = t;
-                } else e2.h = t;
+                  e2.i = t2;
+                } else e2.h = t2;
               }
-              t.o = s.o;
-              e.o = t;
-              s.o = t;
+              t2.o = s.o;
+              e.o = t2;
+              s.o = t2;
               s.p = 1;
             } else {
               e.p = 0;
@@ -53945,32 +53945,32 @@ var require_cjs = __commonJS({
               i.p = e.p = 0;
               if (s === this.v) return;
               s.p = 1;
-              t = s;
+              t2 = s;
               continue;
-            } else if (t === e.i) {
-              t.p = 0;
-              if (t.i) {
-                t.i.o = s;
+            } else if (t2 === e.i) {
+              t2.p = 0;
+              if (t2.i) {
+                t2.i.o = s;
               }
-              if (t.h) {
-                t.h.o = e;
+              if (t2.h) {
+                t2.h.o = e;
               }
-              s.h = t.i;
-              e.i = t.h;
-              t.i = s;
-              t.h = e;
+              s.h = t2.i;
+              e.i = t2.h;
+              t2.i = s;
+              t2.h = e;
               if (s === this.v) {
-                this.v = t;
-                this.C.o = t;
+                this.v = t2;
+                this.C.o = t2;
               } else {
                 const e2 = s.o;
                 if (e2.i === s) {
-                  e2.i = t;
-                } else e2.h = t;
+                  e2.i = t2;
+                } else e2.h = t2;
               }
-              t.o = s.o;
-              e.o = t;
-              s.o = t;
+              t2.o = s.o;
+              e.o = t2;
+              s.o = t2;
               s.p = 1;
             } else {
               e.p = 0;
@@ -53984,38 +53984,38 @@ var require_cjs = __commonJS({
           if (this.enableIndex) {
             e.O();
             s.O();
-            t.O();
+            t2.O();
           }
           return;
         }
       }
-      q(t, e, s) {
+      q(t2, e, s) {
         if (this.v === void 0) {
           this.m += 1;
-          this.v = new this.N(t, e, 0);
+          this.v = new this.N(t2, e, 0);
           this.v.o = this.C;
           this.C.o = this.C.i = this.C.h = this.v;
           return this.m;
         }
         let i;
         const r = this.C.i;
-        const n = this.A(r.u, t);
+        const n = this.A(r.u, t2);
         if (n === 0) {
           r.l = e;
           return this.m;
         } else if (n > 0) {
-          r.i = new this.N(t, e);
+          r.i = new this.N(t2, e);
           r.i.o = r;
           i = r.i;
           this.C.i = i;
         } else {
           const r2 = this.C.h;
-          const n2 = this.A(r2.u, t);
+          const n2 = this.A(r2.u, t2);
           if (n2 === 0) {
             r2.l = e;
             return this.m;
           } else if (n2 < 0) {
-            r2.h = new this.N(t, e);
+            r2.h = new this.N(t2, e);
             r2.h.o = r2;
             i = r2.h;
             this.C.h = i;
@@ -54023,18 +54023,18 @@ var require_cjs = __commonJS({
             if (s !== void 0) {
               const r3 = s.T;
               if (r3 !== this.C) {
-                const s2 = this.A(r3.u, t);
+                const s2 = this.A(r3.u, t2);
                 if (s2 === 0) {
                   r3.l = e;
                   return this.m;
                 } else if (s2 > 0) {
                   const s3 = r3.I();
-                  const n3 = this.A(s3.u, t);
+                  const n3 = this.A(s3.u, t2);
                   if (n3 === 0) {
                     s3.l = e;
                     return this.m;
                   } else if (n3 < 0) {
-                    i = new this.N(t, e);
+                    i = new this.N(t2, e);
                     if (s3.h === void 0) {
                       s3.h = i;
                       i.o = s3;
@@ -54049,10 +54049,10 @@ var require_cjs = __commonJS({
             if (i === void 0) {
               i = this.v;
               while (true) {
-                const s2 = this.A(i.u, t);
+                const s2 = this.A(i.u, t2);
                 if (s2 > 0) {
                   if (i.i === void 0) {
-                    i.i = new this.N(t, e);
+                    i.i = new this.N(t2, e);
                     i.i.o = i;
                     i = i.i;
                     break;
@@ -54060,7 +54060,7 @@ var require_cjs = __commonJS({
                   i = i.i;
                 } else if (s2 < 0) {
                   if (i.h === void 0) {
-                    i.h = new this.N(t, e);
+                    i.h = new this.N(t2, e);
                     i.h.o = i;
                     i = i.h;
                     break;
@@ -54075,26 +54075,26 @@ var require_cjs = __commonJS({
           }
         }
         if (this.enableIndex) {
-          let t2 = i.o;
-          while (t2 !== this.C) {
-            t2.M += 1;
-            t2 = t2.o;
+          let t3 = i.o;
+          while (t3 !== this.C) {
+            t3.M += 1;
+            t3 = t3.o;
           }
         }
         this.j(i);
         this.m += 1;
         return this.m;
       }
-      H(t, e) {
-        while (t) {
-          const s = this.A(t.u, e);
+      H(t2, e) {
+        while (t2) {
+          const s = this.A(t2.u, e);
           if (s < 0) {
-            t = t.h;
+            t2 = t2.h;
           } else if (s > 0) {
-            t = t.i;
-          } else return t;
+            t2 = t2.i;
+          } else return t2;
         }
-        return t || this.C;
+        return t2 || this.C;
       }
       clear() {
         this.m = 0;
@@ -54102,8 +54102,8 @@ var require_cjs = __commonJS({
         this.C.o = void 0;
         this.C.i = this.C.h = void 0;
       }
-      updateKeyByIterator(t, e) {
-        const s = t.T;
+      updateKeyByIterator(t2, e) {
+        const s = t2.T;
         if (s === this.C) {
           throwIteratorAccessError();
         }
@@ -54131,49 +54131,49 @@ var require_cjs = __commonJS({
         s.u = e;
         return true;
       }
-      eraseElementByPos(t) {
-        if (t < 0 || t > this.m - 1) {
+      eraseElementByPos(t2) {
+        if (t2 < 0 || t2 > this.m - 1) {
           throw new RangeError();
         }
-        const e = this.U(t);
+        const e = this.U(t2);
         this.S(e);
         return this.m;
       }
-      eraseElementByKey(t) {
+      eraseElementByKey(t2) {
         if (this.m === 0) return false;
-        const e = this.H(this.v, t);
+        const e = this.H(this.v, t2);
         if (e === this.C) return false;
         this.S(e);
         return true;
       }
-      eraseElementByIterator(t) {
-        const e = t.T;
+      eraseElementByIterator(t2) {
+        const e = t2.T;
         if (e === this.C) {
           throwIteratorAccessError();
         }
         const s = e.h === void 0;
-        const i = t.iteratorType === 0;
+        const i = t2.iteratorType === 0;
         if (i) {
-          if (s) t.next();
+          if (s) t2.next();
         } else {
-          if (!s || e.i === void 0) t.next();
+          if (!s || e.i === void 0) t2.next();
         }
         this.S(e);
-        return t;
+        return t2;
       }
       getHeight() {
         if (this.m === 0) return 0;
-        function traversal(t) {
-          if (!t) return 0;
-          return Math.max(traversal(t.i), traversal(t.h)) + 1;
+        function traversal(t2) {
+          if (!t2) return 0;
+          return Math.max(traversal(t2.i), traversal(t2.h)) + 1;
         }
         return traversal(this.v);
       }
     };
     var TreeIterator = class extends ContainerIterator {
-      constructor(t, e, s) {
+      constructor(t2, e, s) {
         super(s);
-        this.T = t;
+        this.T = t2;
         this.C = e;
         if (this.iteratorType === 0) {
           this.pre = function() {
@@ -54208,27 +54208,27 @@ var require_cjs = __commonJS({
         }
       }
       get index() {
-        let t = this.T;
+        let t2 = this.T;
         const e = this.C.o;
-        if (t === this.C) {
+        if (t2 === this.C) {
           if (e) {
             return e.M - 1;
           }
           return 0;
         }
         let s = 0;
-        if (t.i) {
-          s += t.i.M;
+        if (t2.i) {
+          s += t2.i.M;
         }
-        while (t !== e) {
-          const e2 = t.o;
-          if (t === e2.h) {
+        while (t2 !== e) {
+          const e2 = t2.o;
+          if (t2 === e2.h) {
             s += 1;
             if (e2.i) {
               s += e2.i.M;
             }
           }
-          t = e2;
+          t2 = e2;
         }
         return s;
       }
@@ -54237,28 +54237,28 @@ var require_cjs = __commonJS({
       }
     };
     var OrderedMapIterator = class _OrderedMapIterator extends TreeIterator {
-      constructor(t, e, s, i) {
-        super(t, e, i);
+      constructor(t2, e, s, i) {
+        super(t2, e, i);
         this.container = s;
       }
       get pointer() {
         if (this.T === this.C) {
           throwIteratorAccessError();
         }
-        const t = this;
+        const t2 = this;
         return new Proxy([], {
           get(e, s) {
-            if (s === "0") return t.T.u;
-            else if (s === "1") return t.T.l;
-            e[0] = t.T.u;
-            e[1] = t.T.l;
+            if (s === "0") return t2.T.u;
+            else if (s === "1") return t2.T.l;
+            e[0] = t2.T.u;
+            e[1] = t2.T.l;
             return e[s];
           },
           set(e, s, i) {
             if (s !== "1") {
               throw new TypeError("prop must be 1");
             }
-            t.T.l = i;
+            t2.T.l = i;
             return true;
           }
         });
@@ -54268,11 +54268,11 @@ var require_cjs = __commonJS({
       }
     };
     var OrderedMap = class extends TreeContainer {
-      constructor(t = [], e, s) {
+      constructor(t2 = [], e, s) {
         super(e, s);
         const i = this;
-        t.forEach((function(t2) {
-          i.setElement(t2[0], t2[1]);
+        t2.forEach((function(t3) {
+          i.setElement(t3[0], t3[1]);
         }));
       }
       begin() {
@@ -54289,66 +54289,66 @@ var require_cjs = __commonJS({
       }
       front() {
         if (this.m === 0) return;
-        const t = this.C.i;
-        return [t.u, t.l];
+        const t2 = this.C.i;
+        return [t2.u, t2.l];
       }
       back() {
         if (this.m === 0) return;
-        const t = this.C.h;
-        return [t.u, t.l];
+        const t2 = this.C.h;
+        return [t2.u, t2.l];
       }
-      lowerBound(t) {
-        const e = this.R(this.v, t);
+      lowerBound(t2) {
+        const e = this.R(this.v, t2);
         return new OrderedMapIterator(e, this.C, this);
       }
-      upperBound(t) {
-        const e = this.K(this.v, t);
+      upperBound(t2) {
+        const e = this.K(this.v, t2);
         return new OrderedMapIterator(e, this.C, this);
       }
-      reverseLowerBound(t) {
-        const e = this.L(this.v, t);
+      reverseLowerBound(t2) {
+        const e = this.L(this.v, t2);
         return new OrderedMapIterator(e, this.C, this);
       }
-      reverseUpperBound(t) {
-        const e = this.k(this.v, t);
+      reverseUpperBound(t2) {
+        const e = this.k(this.v, t2);
         return new OrderedMapIterator(e, this.C, this);
       }
-      forEach(t) {
+      forEach(t2) {
         this.U((function(e, s, i) {
-          t([e.u, e.l], s, i);
+          t2([e.u, e.l], s, i);
         }));
       }
-      setElement(t, e, s) {
-        return this.q(t, e, s);
+      setElement(t2, e, s) {
+        return this.q(t2, e, s);
       }
-      getElementByPos(t) {
-        if (t < 0 || t > this.m - 1) {
+      getElementByPos(t2) {
+        if (t2 < 0 || t2 > this.m - 1) {
           throw new RangeError();
         }
-        const e = this.U(t);
+        const e = this.U(t2);
         return [e.u, e.l];
       }
-      find(t) {
-        const e = this.H(this.v, t);
+      find(t2) {
+        const e = this.H(this.v, t2);
         return new OrderedMapIterator(e, this.C, this);
       }
-      getElementByKey(t) {
-        const e = this.H(this.v, t);
+      getElementByKey(t2) {
+        const e = this.H(this.v, t2);
         return e.l;
       }
-      union(t) {
+      union(t2) {
         const e = this;
-        t.forEach((function(t2) {
-          e.setElement(t2[0], t2[1]);
+        t2.forEach((function(t3) {
+          e.setElement(t3[0], t3[1]);
         }));
         return this.m;
       }
       *[Symbol.iterator]() {
-        const t = this.m;
+        const t2 = this.m;
         const e = this.U();
-        for (let s = 0; s < t; ++s) {
-          const t2 = e[s];
-          yield [t2.u, t2.l];
+        for (let s = 0; s < t2; ++s) {
+          const t3 = e[s];
+          yield [t3.u, t3.l];
         }
       }
     };
@@ -55859,22 +55859,22 @@ var require_base64 = __commonJS({
     var i;
     base643.encode = function encode3(buffer, start, end) {
       var parts = null, chunk = [];
-      var i2 = 0, j = 0, t;
+      var i2 = 0, j = 0, t2;
       while (start < end) {
         var b = buffer[start++];
         switch (j) {
           case 0:
             chunk[i2++] = b64[b >> 2];
-            t = (b & 3) << 4;
+            t2 = (b & 3) << 4;
             j = 1;
             break;
           case 1:
-            chunk[i2++] = b64[t | b >> 4];
-            t = (b & 15) << 2;
+            chunk[i2++] = b64[t2 | b >> 4];
+            t2 = (b & 15) << 2;
             j = 2;
             break;
           case 2:
-            chunk[i2++] = b64[t | b >> 6];
+            chunk[i2++] = b64[t2 | b >> 6];
             chunk[i2++] = b64[b & 63];
             j = 0;
             break;
@@ -55885,7 +55885,7 @@ var require_base64 = __commonJS({
         }
       }
       if (j) {
-        chunk[i2++] = b64[t];
+        chunk[i2++] = b64[t2];
         chunk[i2++] = 61;
         if (j === 1)
           chunk[i2++] = 61;
@@ -55900,7 +55900,7 @@ var require_base64 = __commonJS({
     var invalidEncoding = "invalid encoding";
     base643.decode = function decode3(string4, buffer, offset) {
       var start = offset;
-      var j = 0, t;
+      var j = 0, t2;
       for (var i2 = 0; i2 < string4.length; ) {
         var c = string4.charCodeAt(i2++);
         if (c === 61 && j > 1)
@@ -55909,21 +55909,21 @@ var require_base64 = __commonJS({
           throw Error(invalidEncoding);
         switch (j) {
           case 0:
-            t = c;
+            t2 = c;
             j = 1;
             break;
           case 1:
-            buffer[offset++] = t << 2 | (c & 48) >> 4;
-            t = c;
+            buffer[offset++] = t2 << 2 | (c & 48) >> 4;
+            t2 = c;
             j = 2;
             break;
           case 2:
-            buffer[offset++] = (t & 15) << 4 | (c & 60) >> 2;
-            t = c;
+            buffer[offset++] = (t2 & 15) << 4 | (c & 60) >> 2;
+            t2 = c;
             j = 3;
             break;
           case 3:
-            buffer[offset++] = (t & 3) << 6 | c;
+            buffer[offset++] = (t2 & 3) << 6 | c;
             j = 0;
             break;
         }
@@ -56208,25 +56208,25 @@ var require_utf8 = __commonJS({
     utf8.read = function utf8_read(buffer, start, end) {
       if (end - start < 1)
         return "";
-      var parts = null, chunk = [], i = 0, t, t2, c2, c3;
+      var parts = null, chunk = [], i = 0, t2, t22, c2, c3;
       while (start < end) {
-        t = buffer[start++];
-        if (t <= 127) {
-          chunk[i++] = t;
-        } else if (t >= 192 && t < 224) {
-          c2 = (t & 31) << 6 | buffer[start++] & 63;
+        t2 = buffer[start++];
+        if (t2 <= 127) {
+          chunk[i++] = t2;
+        } else if (t2 >= 192 && t2 < 224) {
+          c2 = (t2 & 31) << 6 | buffer[start++] & 63;
           chunk[i++] = c2 >= 128 ? c2 : replacementCharCode;
-        } else if (t >= 224 && t < 240) {
-          c3 = (t & 15) << 12 | (buffer[start++] & 63) << 6 | buffer[start++] & 63;
+        } else if (t2 >= 224 && t2 < 240) {
+          c3 = (t2 & 15) << 12 | (buffer[start++] & 63) << 6 | buffer[start++] & 63;
           chunk[i++] = c3 >= 2048 ? c3 : replacementCharCode;
-        } else if (t >= 240) {
-          t2 = (t & 7) << 18 | (buffer[start++] & 63) << 12 | (buffer[start++] & 63) << 6 | buffer[start++] & 63;
-          if (t2 < 65536 || t2 > 1114111)
+        } else if (t2 >= 240) {
+          t22 = (t2 & 7) << 18 | (buffer[start++] & 63) << 12 | (buffer[start++] & 63) << 6 | buffer[start++] & 63;
+          if (t22 < 65536 || t22 > 1114111)
             chunk[i++] = replacementCharCode;
           else {
-            t2 -= 65536;
-            chunk[i++] = 55296 + (t2 >> 10);
-            chunk[i++] = 56320 + (t2 & 1023);
+            t22 -= 65536;
+            chunk[i++] = 55296 + (t22 >> 10);
+            chunk[i++] = 56320 + (t22 & 1023);
           }
         }
         if (i > 8191) {
@@ -65953,14 +65953,14 @@ var require_control_plane_status = __commonJS({
       constants_1.Status.OUT_OF_RANGE,
       constants_1.Status.DATA_LOSS
     ];
-    function restrictControlPlaneStatusCode(code, details) {
-      if (INAPPROPRIATE_CONTROL_PLANE_CODES.includes(code)) {
+    function restrictControlPlaneStatusCode(code2, details) {
+      if (INAPPROPRIATE_CONTROL_PLANE_CODES.includes(code2)) {
         return {
           code: constants_1.Status.INTERNAL,
-          details: `Invalid status from control plane: ${code} ${constants_1.Status[code]} ${details}`
+          details: `Invalid status from control plane: ${code2} ${constants_1.Status[code2]} ${details}`
         };
       } else {
-        return { code, details };
+        return { code: code2, details };
       }
     }
   }
@@ -66190,9 +66190,9 @@ var require_single_subchannel_channel = __commonJS({
           credsMetadata = await this.subchannel.getCallCredentials().generateMetadata({ method_name: this.method, service_url: this.serviceUrl });
         } catch (e) {
           const error62 = e;
-          const { code, details } = (0, control_plane_status_1.restrictControlPlaneStatusCode)(typeof error62.code === "number" ? error62.code : constants_1.Status.UNKNOWN, `Getting metadata from plugin failed with error: ${error62.message}`);
+          const { code: code2, details } = (0, control_plane_status_1.restrictControlPlaneStatusCode)(typeof error62.code === "number" ? error62.code : constants_1.Status.UNKNOWN, `Getting metadata from plugin failed with error: ${error62.message}`);
           listener.onReceiveStatus({
-            code,
+            code: code2,
             details,
             metadata: new metadata_1.Metadata()
           });
@@ -67305,10 +67305,10 @@ var require_subchannel_call = __commonJS({
       }
       return "Unknown system error " + errno;
     }
-    function mapHttpStatusCode(code) {
-      const details = `Received HTTP status code ${code}`;
+    function mapHttpStatusCode(code2) {
+      const details = `Received HTTP status code ${code2}`;
       let mappedStatusCode;
-      switch (code) {
+      switch (code2) {
         // TODO(murgatroid99): handle 100 and 101
         case 400:
           mappedStatusCode = constants_1.Status.INTERNAL;
@@ -67427,7 +67427,7 @@ var require_subchannel_call = __commonJS({
             if (((_a4 = this.finalStatus) === null || _a4 === void 0 ? void 0 : _a4.code) === constants_1.Status.OK) {
               return;
             }
-            let code;
+            let code2;
             let details = "";
             switch (http2Stream.rstCode) {
               case http2.constants.NGHTTP2_NO_ERROR:
@@ -67436,41 +67436,41 @@ var require_subchannel_call = __commonJS({
                 }
                 if (this.httpStatusCode && this.httpStatusCode !== 200) {
                   const mappedStatus = mapHttpStatusCode(this.httpStatusCode);
-                  code = mappedStatus.code;
+                  code2 = mappedStatus.code;
                   details = mappedStatus.details;
                 } else {
-                  code = constants_1.Status.INTERNAL;
+                  code2 = constants_1.Status.INTERNAL;
                   details = `Received RST_STREAM with code ${http2Stream.rstCode} (Call ended without gRPC status)`;
                 }
                 break;
               case http2.constants.NGHTTP2_REFUSED_STREAM:
-                code = constants_1.Status.UNAVAILABLE;
+                code2 = constants_1.Status.UNAVAILABLE;
                 details = "Stream refused by server";
                 break;
               case http2.constants.NGHTTP2_CANCEL:
                 if (this.connectionDropped) {
-                  code = constants_1.Status.UNAVAILABLE;
+                  code2 = constants_1.Status.UNAVAILABLE;
                   details = "Connection dropped";
                 } else {
-                  code = constants_1.Status.CANCELLED;
+                  code2 = constants_1.Status.CANCELLED;
                   details = "Call cancelled";
                 }
                 break;
               case http2.constants.NGHTTP2_ENHANCE_YOUR_CALM:
-                code = constants_1.Status.RESOURCE_EXHAUSTED;
+                code2 = constants_1.Status.RESOURCE_EXHAUSTED;
                 details = "Bandwidth exhausted or memory limit exceeded";
                 break;
               case http2.constants.NGHTTP2_INADEQUATE_SECURITY:
-                code = constants_1.Status.PERMISSION_DENIED;
+                code2 = constants_1.Status.PERMISSION_DENIED;
                 details = "Protocol not secure enough";
                 break;
               case http2.constants.NGHTTP2_INTERNAL_ERROR:
-                code = constants_1.Status.INTERNAL;
+                code2 = constants_1.Status.INTERNAL;
                 if (this.internalError === null) {
                   details = `Received RST_STREAM with code ${http2Stream.rstCode} (Internal server error)`;
                 } else {
                   if (this.internalError.code === "ECONNRESET" || this.internalError.code === "ETIMEDOUT") {
-                    code = constants_1.Status.UNAVAILABLE;
+                    code2 = constants_1.Status.UNAVAILABLE;
                     details = this.internalError.message;
                   } else {
                     details = `Received RST_STREAM with code ${http2Stream.rstCode} triggered by internal client error: ${this.internalError.message}`;
@@ -67478,11 +67478,11 @@ var require_subchannel_call = __commonJS({
                 }
                 break;
               default:
-                code = constants_1.Status.INTERNAL;
+                code2 = constants_1.Status.INTERNAL;
                 details = `Received RST_STREAM with code ${http2Stream.rstCode}`;
             }
             this.endCall({
-              code,
+              code: code2,
               details,
               metadata: new metadata_1.Metadata(),
               rstCode: http2Stream.rstCode
@@ -67643,16 +67643,16 @@ var require_subchannel_call = __commonJS({
             this.http2Stream.end();
           }
         } else {
-          let code;
+          let code2;
           if (((_a3 = this.finalStatus) === null || _a3 === void 0 ? void 0 : _a3.code) === constants_1.Status.OK) {
-            code = http2.constants.NGHTTP2_NO_ERROR;
+            code2 = http2.constants.NGHTTP2_NO_ERROR;
           } else {
-            code = http2.constants.NGHTTP2_CANCEL;
+            code2 = http2.constants.NGHTTP2_CANCEL;
           }
           if (this.traceEnabled) {
-            this.trace("close http2 stream with code " + code);
+            this.trace("close http2 stream with code " + code2);
           }
-          this.http2Stream.close(code);
+          this.http2Stream.close(code2);
         }
       }
       cancelWithStatus(status, details) {
@@ -67694,13 +67694,13 @@ var require_subchannel_call = __commonJS({
         const cb = (error62) => {
           process.nextTick(() => {
             var _a3;
-            let code = constants_1.Status.UNAVAILABLE;
+            let code2 = constants_1.Status.UNAVAILABLE;
             if ((error62 === null || error62 === void 0 ? void 0 : error62.code) === "ERR_STREAM_WRITE_AFTER_END") {
-              code = constants_1.Status.INTERNAL;
+              code2 = constants_1.Status.INTERNAL;
             }
             if (error62) {
               this.endCall({
-                code,
+                code: code2,
                 details: `Write error: ${error62.message}`,
                 metadata: new metadata_1.Metadata(),
                 rstCode: this.http2Stream.rstCode
@@ -68591,27 +68591,27 @@ var require_load_balancing_call = __commonJS({
                 this.child.halfClose();
               }
             }, (error62) => {
-              const { code: code2, details: details2 } = (0, control_plane_status_1.restrictControlPlaneStatusCode)(typeof error62.code === "number" ? error62.code : constants_1.Status.UNKNOWN, `Getting metadata from plugin failed with error: ${error62.message}`);
+              const { code: code3, details: details2 } = (0, control_plane_status_1.restrictControlPlaneStatusCode)(typeof error62.code === "number" ? error62.code : constants_1.Status.UNKNOWN, `Getting metadata from plugin failed with error: ${error62.message}`);
               this.outputStatus({
-                code: code2,
+                code: code3,
                 details: details2,
                 metadata: new metadata_1.Metadata()
               }, "PROCESSED");
             });
             break;
           case picker_1.PickResultType.DROP:
-            const { code, details } = (0, control_plane_status_1.restrictControlPlaneStatusCode)(pickResult.status.code, pickResult.status.details);
+            const { code: code2, details } = (0, control_plane_status_1.restrictControlPlaneStatusCode)(pickResult.status.code, pickResult.status.details);
             setImmediate(() => {
-              this.outputStatus({ code, details, metadata: pickResult.status.metadata }, "DROP");
+              this.outputStatus({ code: code2, details, metadata: pickResult.status.metadata }, "DROP");
             });
             break;
           case picker_1.PickResultType.TRANSIENT_FAILURE:
             if (this.metadata.getOptions().waitForReady) {
               this.channel.queueCallForPick(this);
             } else {
-              const { code: code2, details: details2 } = (0, control_plane_status_1.restrictControlPlaneStatusCode)(pickResult.status.code, pickResult.status.details);
+              const { code: code3, details: details2 } = (0, control_plane_status_1.restrictControlPlaneStatusCode)(pickResult.status.code, pickResult.status.details);
               setImmediate(() => {
-                this.outputStatus({ code: code2, details: details2, metadata: pickResult.status.metadata }, "PROCESSED");
+                this.outputStatus({ code: code3, details: details2, metadata: pickResult.status.metadata }, "PROCESSED");
               });
             }
             break;
@@ -68853,9 +68853,9 @@ var require_resolving_call = __commonJS({
         this.configReceivedTime = Date.now();
         const config2 = configResult.config;
         if (config2.status !== constants_1.Status.OK) {
-          const { code, details } = (0, control_plane_status_1.restrictControlPlaneStatusCode)(config2.status, "Failed to route call to method " + this.method);
+          const { code: code2, details } = (0, control_plane_status_1.restrictControlPlaneStatusCode)(config2.status, "Failed to route call to method " + this.method);
           this.outputStatus({
-            code,
+            code: code2,
             details,
             metadata: new metadata_1.Metadata()
           });
@@ -69248,10 +69248,10 @@ var require_retrying_call = __commonJS({
           this.commitCall(callWithMostMessages);
         }
       }
-      isStatusCodeInList(list2, code) {
+      isStatusCodeInList(list2, code2) {
         return list2.some((value) => {
           var _a3;
-          return value === code || value.toString().toLowerCase() === ((_a3 = constants_1.Status[code]) === null || _a3 === void 0 ? void 0 : _a3.toLowerCase());
+          return value === code2 || value.toString().toLowerCase() === ((_a3 = constants_1.Status[code2]) === null || _a3 === void 0 ? void 0 : _a3.toLowerCase());
         });
       }
       getNextRetryJitter() {
@@ -71128,7 +71128,7 @@ var require_orca = __commonJS({
     exports2.GRPC_METRICS_HEADER = "endpoint-load-metrics-bin";
     var PARSED_LOAD_REPORT_KEY = "grpc_orca_load_report";
     function createMetricsReader(listener, previousOnCallEnded) {
-      return (code, details, metadata) => {
+      return (code2, details, metadata) => {
         let parsedLoadReport = metadata.getOpaque(PARSED_LOAD_REPORT_KEY);
         if (parsedLoadReport) {
           listener(parsedLoadReport);
@@ -71142,7 +71142,7 @@ var require_orca = __commonJS({
           }
         }
         if (previousOnCallEnded) {
-          previousOnCallEnded(code, details, metadata);
+          previousOnCallEnded(code2, details, metadata);
         }
       };
     }
@@ -73510,8 +73510,8 @@ var require_status_builder = __commonJS({
       /**
        * Adds a status code to the builder.
        */
-      withCode(code) {
-        this.code = code;
+      withCode(code2) {
+        this.code = code2;
         return this;
       }
       /**
@@ -78111,9 +78111,9 @@ var require_errors3 = __commonJS({
   "../../work/main/node_modules/streamx/lib/errors.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = class StreamError extends Error {
-      constructor(msg, code, fn = StreamError) {
+      constructor(msg, code2, fn = StreamError) {
         super(msg);
-        this.code = code;
+        this.code = code2;
         if (Error.captureStackTrace) {
           Error.captureStackTrace(this, fn);
         }
@@ -80701,8 +80701,8 @@ function tuningFromEnv(env = process.env) {
   return { ...DEFAULT_TUNING, blobDeadlineMs: Number(raw) * 1e3 };
 }
 function isTransient(err) {
-  const code = err?.code;
-  return typeof code === "string" && TRANSIENT_CODES.has(code);
+  const code2 = err?.code;
+  return typeof code2 === "string" && TRANSIENT_CODES.has(code2);
 }
 function backoffMs(tuning, retry) {
   return tuning.baseDelayMs * 2 ** (retry - 1);
@@ -80801,48 +80801,48 @@ function networkError(err, host, where3, doing) {
   if (isGateError(err)) return err;
   const e = err;
   const at2 = e.requestUrl?.host ?? host;
-  const code = typeof e.code === "string" ? e.code : "";
-  if (code === "ECONNREFUSED") {
+  const code2 = typeof e.code === "string" ? e.code : "";
+  if (code2 === "ECONNREFUSED") {
     return new GateError(
       "REGISTRY_ERROR",
       `cannot connect to the registry at ${at2} (connection refused) while ${doing} for ${where3}`,
       "check the host and port in the reference; is the registry running?"
     );
   }
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+  if (code2 === "ENOTFOUND" || code2 === "EAI_AGAIN") {
     return new GateError(
       "REGISTRY_ERROR",
       `cannot resolve the registry host ${at2} while ${doing} for ${where3}`,
       "check the host name in the reference and the machine's DNS"
     );
   }
-  if (TLS_CODE.test(code)) {
+  if (TLS_CODE.test(code2)) {
     return new GateError(
       "REGISTRY_ERROR",
       `TLS failed with ${at2} while ${doing} for ${where3}: ${messageOf(err)}`,
       "a registry serving plain HTTP must be listed as insecure; one with a private CA needs NODE_EXTRA_CA_CERTS"
     );
   }
-  if (code === "CG_DEADLINE") {
+  if (code2 === "CG_DEADLINE") {
     return new GateError(
       "REGISTRY_ERROR",
       `${messageOf(err)} while ${doing} for ${where3}`,
       "the registry or the network is too slow; retry later (a layer may take CUDA_GATE_BLOB_DEADLINE_S seconds, default 3600)"
     );
   }
-  if (code === "CG_RETRY_BUDGET") {
+  if (code2 === "CG_RETRY_BUDGET") {
     return new GateError(
       "REGISTRY_ERROR",
       `${messageOf(err)}, while ${doing} for ${where3}`,
       "retry later, or log in to the registry (docker login): anonymous pulls get the lowest limits"
     );
   }
-  if (code === "CG_IDLE_TIMEOUT") {
+  if (code2 === "CG_IDLE_TIMEOUT") {
     return new GateError("REGISTRY_ERROR", `${messageOf(err)} while ${doing} for ${where3}, after retries`, "the registry or the network stalled; retry later");
   }
   return new GateError(
     "REGISTRY_ERROR",
-    `network error with ${at2} while ${doing} for ${where3}: ${messageOf(err)}${code && !messageOf(err).includes(code) ? ` (${code})` : ""}`,
+    `network error with ${at2} while ${doing} for ${where3}: ${messageOf(err)}${code2 && !messageOf(err).includes(code2) ? ` (${code2})` : ""}`,
     "retry later; if it persists check the network path to the registry"
   );
 }
@@ -80902,11 +80902,11 @@ function asBodyMismatch(res, err, received) {
   if (isGateError(err) || err instanceof BodyMismatchError) return err;
   const declared2 = Number(res.headers["content-length"]);
   if (!Number.isFinite(declared2)) return err;
-  const code = err?.code;
-  if (typeof code === "string" && code.startsWith("HPE_")) {
+  const code2 = err?.code;
+  if (typeof code2 === "string" && code2.startsWith("HPE_")) {
     return new BodyMismatchError(`${res.url.host} sent more bytes than the ${declared2} its Content-Length announced (${messageOf(err)})`);
   }
-  if (messageOf(err) === "aborted" || code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE") {
+  if (messageOf(err) === "aborted" || code2 === "ECONNRESET" || code2 === "ERR_STREAM_PREMATURE_CLOSE") {
     const got = received !== void 0 ? `after ${received} of the ${declared2} bytes` : `before the ${declared2} bytes`;
     return new BodyMismatchError(`${res.url.host} closed the connection ${got} its Content-Length announced`);
   }
@@ -81496,8 +81496,8 @@ async function fromConfigFile(file2, registry2, repository, env) {
   try {
     bytes = await (0, import_promises4.readFile)(file2);
   } catch (err) {
-    const code = err.code;
-    if (code === "ENOENT" || code === "ENOTDIR") return void 0;
+    const code2 = err.code;
+    if (code2 === "ENOENT" || code2 === "ENOTDIR") return void 0;
     throw badConfig(file2, messageOf(err));
   }
   let doc;
@@ -81599,15 +81599,15 @@ function runHelper(program, serverUrl, env) {
       if (err.code === "ENOENT") resolve4(void 0);
       else reject(new GateError("AUTH_FAILED", `cannot run the credential helper ${program}: ${err.message}`));
     });
-    child.on("close", (code, signal) => {
+    child.on("close", (code2, signal) => {
       clearTimeout(timer);
-      if (code === 0) return resolve4(stdout);
+      if (code2 === 0) return resolve4(stdout);
       const said2 = `${stdout} ${stderr}`.trim();
       if (/credentials not found/i.test(said2)) return resolve4(void 0);
       reject(
         new GateError(
           "AUTH_FAILED",
-          `the credential helper ${program} failed for ${serverUrl} (${signal ?? `exit ${code}`}): ${said2.split("\n")[0].slice(0, 200)}`,
+          `the credential helper ${program} failed for ${serverUrl} (${signal ?? `exit ${code2}`}): ${said2.split("\n")[0].slice(0, 200)}`,
           "run `docker login` for that registry again, or fix the helper named in config.json"
         )
       );
@@ -81726,10 +81726,10 @@ function digestOf(bytes, like) {
   const algorithm = like.slice(0, like.indexOf(":"));
   return `${algorithm}:${(0, import_node_crypto7.createHash)(algorithm).update(bytes).digest("hex")}`;
 }
-function notAnImage(client, m) {
+function notAnImage(client, m2) {
   return new GateError(
     "NOT_AN_IMAGE",
-    `${formatReference(client.ref)} (${client.where}) is ${m.mediaType ? `a ${m.mediaType}` : "a document without a media type"}, not an image manifest or index`,
+    `${formatReference(client.ref)} (${client.where}) is ${m2.mediaType ? `a ${m2.mediaType}` : "a document without a media type"}, not an image manifest or index`,
     "point cuda-gate at a container image"
   );
 }
@@ -82577,13 +82577,13 @@ var require_createNode = __commonJS({
     var defaultTagPrefix = "tag:yaml.org,2002:";
     function findTagObject(value, tagName, tags) {
       if (tagName) {
-        const match = tags.filter((t) => t.tag === tagName);
-        const tagObj = match.find((t) => !t.format) ?? match[0];
+        const match = tags.filter((t2) => t2.tag === tagName);
+        const tagObj = match.find((t2) => !t2.format) ?? match[0];
         if (!tagObj)
           throw new Error(`Tag ${tagName} not found`);
         return tagObj;
       }
-      return tags.find((t) => t.identify?.(value) && !t.format);
+      return tags.find((t2) => t2.identify?.(value) && !t2.format);
     }
     function createNode(value, tagName, ctx) {
       if (identity3.isDocument(value))
@@ -82993,8 +82993,8 @@ var require_stringifyString = __commonJS({
             case "u":
               {
                 str += json2.slice(start, i);
-                const code = json2.substr(i + 2, 4);
-                switch (code) {
+                const code2 = json2.substr(i + 2, 4);
+                switch (code2) {
                   case "0000":
                     str += "\\0";
                     break;
@@ -83020,8 +83020,8 @@ var require_stringifyString = __commonJS({
                     str += "\\P";
                     break;
                   default:
-                    if (code.substr(0, 2) === "00")
-                      str += "\\x" + code.substr(2);
+                    if (code2.substr(0, 2) === "00")
+                      str += "\\x" + code2.substr(2);
                     else
                       str += json2.substr(i, 6);
                 }
@@ -83214,10 +83214,10 @@ ${indent}`);
       let res = _stringify(type);
       if (res === null) {
         const { defaultKeyType, defaultStringType } = ctx.options;
-        const t = implicitKey && defaultKeyType || defaultStringType;
-        res = _stringify(t);
+        const t2 = implicitKey && defaultKeyType || defaultStringType;
+        res = _stringify(t2);
         if (res === null)
-          throw new Error(`Unsupported default string type ${t}`);
+          throw new Error(`Unsupported default string type ${t2}`);
       }
       return res;
     }
@@ -83278,24 +83278,24 @@ var require_stringify = __commonJS({
     }
     function getTagObject(tags, item2) {
       if (item2.tag) {
-        const match = tags.filter((t) => t.tag === item2.tag);
+        const match = tags.filter((t2) => t2.tag === item2.tag);
         if (match.length > 0)
-          return match.find((t) => t.format === item2.format) ?? match[0];
+          return match.find((t2) => t2.format === item2.format) ?? match[0];
       }
       let tagObj = void 0;
       let obj;
       if (identity3.isScalar(item2)) {
         obj = item2.value;
-        let match = tags.filter((t) => t.identify?.(obj));
+        let match = tags.filter((t2) => t2.identify?.(obj));
         if (match.length > 1) {
-          const testMatch = match.filter((t) => t.test);
+          const testMatch = match.filter((t2) => t2.test);
           if (testMatch.length > 0)
             match = testMatch;
         }
-        tagObj = match.find((t) => t.format === item2.format) ?? match.find((t) => !t.format);
+        tagObj = match.find((t2) => t2.format === item2.format) ?? match.find((t2) => !t2.format);
       } else {
         obj = item2;
-        tagObj = tags.find((t) => t.nodeClass && obj instanceof t.nodeClass);
+        tagObj = tags.find((t2) => t2.nodeClass && obj instanceof t2.nodeClass);
       }
       if (!tagObj) {
         const name = obj?.constructor?.name ?? (obj === null ? "null" : typeof obj);
@@ -85553,22 +85553,22 @@ var require_errors4 = __commonJS({
     "use strict";
     init_import_meta_url();
     var YAMLError = class extends Error {
-      constructor(name, pos, code, message) {
+      constructor(name, pos, code2, message) {
         super();
         this.name = name;
-        this.code = code;
+        this.code = code2;
         this.message = message;
         this.pos = pos;
       }
     };
     var YAMLParseError = class extends YAMLError {
-      constructor(pos, code, message) {
-        super("YAMLParseError", pos, code, message);
+      constructor(pos, code2, message) {
+        super("YAMLParseError", pos, code2, message);
       }
     };
     var YAMLWarning = class extends YAMLError {
-      constructor(pos, code, message) {
-        super("YAMLWarning", pos, code, message);
+      constructor(pos, code2, message) {
+        super("YAMLWarning", pos, code2, message);
       }
     };
     var prettifyError2 = (src, lc) => (error62) => {
@@ -86265,7 +86265,7 @@ var require_compose_collection = __commonJS({
       if (!tagToken || !tagName || tagName === "!" || tagName === YAMLMap.YAMLMap.tagName && expType === "map" || tagName === YAMLSeq.YAMLSeq.tagName && expType === "seq") {
         return resolveCollection(CN, ctx, token, onError, tagName);
       }
-      let tag = ctx.schema.tags.find((t) => t.tag === tagName && t.collection === expType);
+      let tag = ctx.schema.tags.find((t2) => t2.tag === tagName && t2.collection === expType);
       if (!tag) {
         const kt = ctx.schema.knownTags[tagName];
         if (kt?.collection === expType) {
@@ -86466,8 +86466,8 @@ var require_resolve_block_scalar = __commonJS({
     function splitLines(source) {
       const split = source.split(/\n( *)/);
       const first = split[0];
-      const m = first.match(/^( *)/);
-      const line0 = m?.[1] ? [m[1], first.slice(m[1].length)] : ["", first];
+      const m2 = first.match(/^( *)/);
+      const line0 = m2?.[1] ? [m2[1], first.slice(m2[1].length)] : ["", first];
       const lines = [line0];
       for (let i = 1; i < split.length; i += 2)
         lines.push([split[i], split[i + 1]]);
@@ -86488,7 +86488,7 @@ var require_resolve_flow_scalar = __commonJS({
       const { offset, type, source, end } = scalar;
       let _type;
       let value;
-      const _onError = (rel, code, msg) => onError(offset + rel, code, msg);
+      const _onError = (rel2, code2, msg) => onError(offset + rel2, code2, msg);
       switch (type) {
         case "scalar":
           _type = Scalar.Scalar.PLAIN;
@@ -86686,9 +86686,9 @@ var require_resolve_flow_scalar = __commonJS({
     function parseCharCode(source, offset, length, onError) {
       const cc = source.substr(offset, length);
       const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
-      const code = ok ? parseInt(cc, 16) : NaN;
+      const code2 = ok ? parseInt(cc, 16) : NaN;
       try {
-        return String.fromCodePoint(code);
+        return String.fromCodePoint(code2);
       } catch {
         const raw = source.substr(offset - 2, length + 2);
         onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
@@ -87015,12 +87015,12 @@ var require_composer = __commonJS({
         this.prelude = [];
         this.errors = [];
         this.warnings = [];
-        this.onError = (source, code, message, warning) => {
+        this.onError = (source, code2, message, warning) => {
           const pos = getErrorPos(source);
           if (warning)
-            this.warnings.push(new errors.YAMLWarning(pos, code, message));
+            this.warnings.push(new errors.YAMLWarning(pos, code2, message));
           else
-            this.errors.push(new errors.YAMLParseError(pos, code, message));
+            this.errors.push(new errors.YAMLParseError(pos, code2, message));
         };
         this.directives = new directives.Directives({ version: options.version || "1.2" });
         this.options = options;
@@ -87183,12 +87183,12 @@ var require_cst_scalar = __commonJS({
     var stringifyString = require_stringifyString();
     function resolveAsScalar(token, strict = true, onError) {
       if (token) {
-        const _onError = (pos, code, message) => {
+        const _onError = (pos, code2, message) => {
           const offset = typeof pos === "number" ? pos : Array.isArray(pos) ? pos[0] : pos.offset;
           if (onError)
-            onError(offset, code, message);
+            onError(offset, code2, message);
           else
-            throw new errors.YAMLParseError([offset, offset + 1], code, message);
+            throw new errors.YAMLParseError([offset, offset + 1], code2, message);
         };
         switch (token.type) {
           case "scalar":
@@ -89114,7 +89114,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument4(source, options = {}) {
+    function parseDocument5(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -89140,7 +89140,7 @@ var require_public_api = __commonJS({
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument4(src, options);
+      const doc = parseDocument5(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
@@ -89176,7 +89176,7 @@ var require_public_api = __commonJS({
     }
     exports2.parse = parse3;
     exports2.parseAllDocuments = parseAllDocuments;
-    exports2.parseDocument = parseDocument4;
+    exports2.parseDocument = parseDocument5;
     exports2.stringify = stringify;
   }
 });
@@ -89241,7 +89241,7 @@ __export(main_exports, {
 });
 module.exports = __toCommonJS(main_exports);
 init_import_meta_url();
-var import_node_fs14 = require("node:fs");
+var import_node_fs16 = require("node:fs");
 
 // src/cache/layer-cache.ts
 init_import_meta_url();
@@ -89313,8 +89313,8 @@ function stableJson(value) {
 init_types();
 var DIGEST = /^([a-z0-9]+):([a-f0-9]{32,128})$/;
 function digestFileName(digest) {
-  const m = DIGEST.exec(digest);
-  return m ? `${m[1]}-${m[2]}` : void 0;
+  const m2 = DIGEST.exec(digest);
+  return m2 ? `${m2[1]}-${m2[2]}` : void 0;
 }
 function versionKey(parts) {
   return `v-${sha256Hex(stableJson(parts)).slice(0, 16)}`;
@@ -89613,14 +89613,14 @@ var TEST_FIELDS = [
   "pathRe",
   "pathNotRe"
 ];
-function compileTest(t) {
-  if (!t) return () => true;
+function compileTest(t2) {
+  if (!t2) return () => true;
   const tests = [];
-  if (t.name) {
-    const names = new Set(t.name);
+  if (t2.name) {
+    const names = new Set(t2.name);
     tests.push((_p, n) => names.has(n));
   }
-  const { namePrefix, nameSuffix, nameHas, nameLacks, nameRe, pathPrefix, pathHas, pathLacks, dir, pathRe, pathNotRe } = t;
+  const { namePrefix, nameSuffix, nameHas, nameLacks, nameRe, pathPrefix, pathHas, pathLacks, dir, pathRe, pathNotRe } = t2;
   if (namePrefix !== void 0) tests.push((_p, n) => n.startsWith(namePrefix));
   if (nameSuffix !== void 0) tests.push((_p, n) => n.endsWith(nameSuffix));
   if (nameHas !== void 0) tests.push((_p, n) => n.includes(nameHas));
@@ -89664,8 +89664,8 @@ function compileSelect(select) {
   const tests = select.map(compileTest);
   return tests.reduce((a, b) => (p, n, slash) => a(p, n, slash) || b(p, n, slash));
 }
-function pathTest(t) {
-  const test = compileSelect(t);
+function pathTest(t2) {
+  const test = compileSelect(t2);
   return (path) => {
     const slash = path.lastIndexOf("/");
     return test(path, path.slice(slash + 1), slash);
@@ -89692,8 +89692,8 @@ function merge2(a, b) {
   if (a.scan || b.scan) out.scan = "fatbin";
   return out;
 }
-function isNameOnly(t) {
-  return TEST_FIELDS.every((f) => f === "name" || t[f] === void 0);
+function isNameOnly(t2) {
+  return TEST_FIELDS.every((f) => f === "name" || t2[f] === void 0);
 }
 function interestFnOf(detectors) {
   checkDetectors(detectors);
@@ -89739,11 +89739,11 @@ var ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 function isCount(n, min) {
   return typeof n === "number" && Number.isSafeInteger(n) && n >= min;
 }
-function testProblems(t, where3) {
-  if (t === void 0) return [];
+function testProblems(t2, where3) {
+  if (t2 === void 0) return [];
   const out = [];
-  for (const key2 of Object.keys(t)) if (!TEST_FIELDS.includes(key2)) out.push(`${where3}: unknown test "${key2}"`);
-  for (const re of [t.nameRe, t.pathRe, t.pathNotRe]) {
+  for (const key2 of Object.keys(t2)) if (!TEST_FIELDS.includes(key2)) out.push(`${where3}: unknown test "${key2}"`);
+  for (const re of [t2.nameRe, t2.pathRe, t2.pathNotRe]) {
     if (re && /[gy]/.test(re.flags)) out.push(`${where3}: /${re.source}/${re.flags} keeps state between calls (g or y flag)`);
   }
   return out;
@@ -89763,8 +89763,8 @@ function detectorProblems(detectors) {
       const at2 = `${d.id} interest ${n} (${i.what})`;
       if (!i.what) out.push(`${at2}: says not what it is for`);
       const selects = i.select === void 0 ? [] : isList(i.select) ? i.select : [i.select];
-      if (!selects.length || selects.some((t) => TEST_FIELDS.every((f) => t[f] === void 0))) out.push(`${at2}: selects every entry`);
-      for (const t of selects) out.push(...testProblems(t, at2));
+      if (!selects.length || selects.some((t2) => TEST_FIELDS.every((f) => t2[f] === void 0))) out.push(`${at2}: selects every entry`);
+      for (const t2 of selects) out.push(...testProblems(t2, at2));
       out.push(...testProblems(i.where, at2));
       const k = i.keep ?? {};
       if (k.content !== void 0 && !isCount(k.content, 1)) out.push(`${at2}: content cap ${k.content} is not a positive integer`);
@@ -89782,9 +89782,9 @@ ${problems.join("\n")}`);
 function regexText(re) {
   return re && `/${re.source}/${re.flags}`;
 }
-function testData(t) {
-  if (!t) return void 0;
-  return { ...t, nameRe: regexText(t.nameRe), pathRe: regexText(t.pathRe), pathNotRe: regexText(t.pathNotRe) };
+function testData(t2) {
+  if (!t2) return void 0;
+  return { ...t2, nameRe: regexText(t2.nameRe), pathRe: regexText(t2.pathRe), pathNotRe: regexText(t2.pathNotRe) };
 }
 function detectorFingerprint(detectors) {
   const data = [...detectors].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0).map((d) => ({
@@ -89817,15 +89817,15 @@ function isDriverVersion(s) {
   return DRIVER_RE.test(s);
 }
 function parseDriverVersion(s, input2 = "driver") {
-  const t = s.trim();
-  if (!DRIVER_RE.test(t)) {
+  const t2 = s.trim();
+  if (!DRIVER_RE.test(t2)) {
     throw new GateError(
       "BAD_DRIVER_VERSION",
-      `${input2}: "${t}" is not an NVIDIA driver version`,
+      `${input2}: "${t2}" is not an NVIDIA driver version`,
       "write it as nvidia-smi prints it, e.g. 535.104.05 or 550.54.15"
     );
   }
-  return t.split(".").map((p) => Number.parseInt(p, 10));
+  return t2.split(".").map((p) => Number.parseInt(p, 10));
 }
 function compareParts(a, b) {
   const n = Math.max(a.length, b.length);
@@ -89850,8 +89850,8 @@ function maxDriver(versions) {
 
 // src/common/dotted-version.ts
 function numericPrefix(v) {
-  const m = /^\s*v?(\d+(?:\.\d+)*)/.exec(v);
-  return m ? m[1] : void 0;
+  const m2 = /^\s*v?(\d+(?:\.\d+)*)/.exec(v);
+  return m2 ? m2[1] : void 0;
 }
 function versionParts(v) {
   const p = numericPrefix(v);
@@ -90002,20 +90002,20 @@ function flavourFromLocalTag(version2) {
   const plus = version2.indexOf("+");
   if (plus < 0) return void 0;
   const tag = version2.slice(plus + 1).toLowerCase();
-  let m = /^cu(\d{2,3})(?:$|[._-])/.exec(tag);
-  if (m) {
-    const cuda = cudaFromDigits(m[1]);
+  let m2 = /^cu(\d{2,3})(?:$|[._-])/.exec(tag);
+  if (m2) {
+    const cuda = cudaFromDigits(m2[1]);
     return cuda ? { cuda } : void 0;
   }
-  m = /^cuda(\d+(?:\.\d+)?)(?:$|[._-])/.exec(tag);
-  if (m) return { cuda: m[1] };
+  m2 = /^cuda(\d+(?:\.\d+)?)(?:$|[._-])/.exec(tag);
+  if (m2) return { cuda: m2[1] };
   if (/^cpu(?:$|[._-])/.test(tag)) return { cpu: true };
-  m = /^(rocm|xpu|hip)/.exec(tag);
-  return m ? { other: m[1] === "xpu" ? "XPU" : "ROCm" } : void 0;
+  m2 = /^(rocm|xpu|hip)/.exec(tag);
+  return m2 ? { other: m2[1] === "xpu" ? "XPU" : "ROCm" } : void 0;
 }
 function cudnnFromLocalTag(version2) {
-  const m = /[+.]cudnn(\d)(\d+)(?:$|[._-])/.exec(version2);
-  return m ? `${m[1]}.${m[2]}` : void 0;
+  const m2 = /[+.]cudnn(\d)(\d+)(?:$|[._-])/.exec(version2);
+  return m2 ? `${m2[1]}.${m2[2]}` : void 0;
 }
 function flavourFromCondaBuild(build) {
   const b = build.toLowerCase();
@@ -90030,8 +90030,8 @@ function flavourFromCondaBuild(build) {
   return void 0;
 }
 function cudnnFromCondaBuild(build) {
-  const m = /(?:^|_)cudnn(\d+(?:\.\d+)*)(?:$|_)/.exec(build.toLowerCase());
-  return m ? m[1] : void 0;
+  const m2 = /(?:^|_)cudnn(\d+(?:\.\d+)*)(?:$|_)/.exec(build.toLowerCase());
+  return m2 ? m2[1] : void 0;
 }
 
 // src/evidence/framework-item.ts
@@ -90082,17 +90082,17 @@ function buildEvidence(facts, entry, opts = {}) {
 // src/evidence/match-spec.ts
 init_import_meta_url();
 function parseMatchSpec(spec) {
-  const m = /^\s*([A-Za-z0-9_][A-Za-z0-9_.-]*)\s*(.*?)\s*$/.exec(spec);
-  if (!m) return void 0;
-  const rest = m[2];
+  const m2 = /^\s*([A-Za-z0-9_][A-Za-z0-9_.-]*)\s*(.*?)\s*$/.exec(spec);
+  if (!m2) return void 0;
+  const rest = m2[2];
   const version2 = /^[<>=!~]/.test(rest) ? rest.replace(/\s+/g, "") : rest.split(/\s+/)[0];
-  return { name: m[1].toLowerCase(), version: version2 };
+  return { name: m2[1].toLowerCase(), version: version2 };
 }
 function termLow(term2) {
-  const t = term2.trim();
-  const m = /^(>=|>|==|=|~=)?\s*(v?\d[^,|]*)$/.exec(t);
-  if (!m) return void 0;
-  return numericPrefix(m[2].replace(/\.\*$/, ""));
+  const t2 = term2.trim();
+  const m2 = /^(>=|>|==|=|~=)?\s*(v?\d[^,|]*)$/.exec(t2);
+  if (!m2) return void 0;
+  return numericPrefix(m2[2].replace(/\.\*$/, ""));
 }
 function lowerBound(version2) {
   if (!version2.trim()) return void 0;
@@ -90100,8 +90100,8 @@ function lowerBound(version2) {
   for (const alt of version2.split("|")) {
     let altLow;
     for (const term2 of alt.split(",")) {
-      const t = termLow(term2);
-      if (t && (!altLow || compareVersions(t, altLow) > 0)) altLow = t;
+      const t2 = termLow(term2);
+      if (t2 && (!altLow || compareVersions(t2, altLow) > 0)) altLow = t2;
     }
     if (!altLow) return void 0;
     if (!low || compareVersions(altLow, low) < 0) low = altLow;
@@ -90151,8 +90151,8 @@ function parseRecordJson(text3) {
     return out;
   } catch {
     const list2 = (key2) => {
-      const m = new RegExp(`"${key2}"\\s*:\\s*\\[([^\\]]*)\\]`).exec(text3);
-      return m ? [...m[1].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]).slice(0, MAX_SPECS) : void 0;
+      const m2 = new RegExp(`"${key2}"\\s*:\\s*\\[([^\\]]*)\\]`).exec(text3);
+      return m2 ? [...m2[1].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]).slice(0, MAX_SPECS) : void 0;
     };
     const depends = list2("depends");
     const constrains = list2("constrains");
@@ -90336,12 +90336,12 @@ function parseTerm(term2) {
   while (n < term2.length && !OP_CHARS.includes(term2[n])) n++;
   if (n === 0) return { reason: "no property name before the operator" };
   if (n === term2.length) return { reason: "no operator (one of = != < <= > >=)" };
-  let m = n;
-  while (m < term2.length && OP_CHARS.includes(term2[m])) m++;
-  const opText = term2.slice(n, m);
+  let m2 = n;
+  while (m2 < term2.length && OP_CHARS.includes(term2[m2])) m2++;
+  const opText = term2.slice(n, m2);
   const op = OPERATORS.find((o) => o === opText);
   if (!op) return { reason: `"${opText}" is not an operator (one of = != < <= > >=)` };
-  const value = term2.slice(m);
+  const value = term2.slice(m2);
   if (value === "") return { reason: "no value after the operator" };
   const property = PROPERTIES.find((p) => p === asciiLower(term2.slice(0, n)));
   if (!property) return { reason: `unknown property "${term2.slice(0, n)}" (cuda, driver, arch or brand)` };
@@ -90396,12 +90396,12 @@ var UINT64_MAX = (1n << 64n) - 1n;
 var UINT32_MAX = (1n << 32n) - 1n;
 function legacyMajorMinor(cudaVersion) {
   if (cudaVersion.length > SEMVER_MAX_LEN) return void 0;
-  const m = LOOSE_SEMVER.exec(cudaVersion);
-  if (!m) return void 0;
+  const m2 = LOOSE_SEMVER.exec(cudaVersion);
+  if (!m2) return void 0;
   const part = (s) => s === void 0 ? 0n : BigInt(s.replace(/^\./, ""));
-  const [major, minor, patch] = [part(m[1]), part(m[2]), part(m[3])];
+  const [major, minor, patch] = [part(m2[1]), part(m2[2]), part(m2[3])];
   if (major > UINT64_MAX || minor > UINT64_MAX || patch > UINT64_MAX) return void 0;
-  if (m[5] !== void 0 && m[5].split(".").some((id) => /^[0-9]+$/.test(id) && id.length > 1 && id[0] === "0")) return void 0;
+  if (m2[5] !== void 0 && m2[5].split(".").some((id) => /^[0-9]+$/.test(id) && id.length > 1 && id[0] === "0")) return void 0;
   if (major > UINT32_MAX || minor > UINT32_MAX) return void 0;
   return `${major}.${minor}`;
 }
@@ -90449,21 +90449,21 @@ function componentVersion(v) {
 }
 function cudaFromVersionSuffix(v) {
   if (!v) return void 0;
-  const m = /[+.~]cuda([1-9]\d*(?:\.\d+)*)/.exec(v);
-  return m ? m[1] : void 0;
+  const m2 = /[+.~]cuda([1-9]\d*(?:\.\d+)*)/.exec(v);
+  return m2 ? m2[1] : void 0;
 }
 function debianCudaVersion(v) {
   if (!v) return void 0;
-  const m = /^(.*)~(\d+\.\d+(?:\.\d+)?)$/.exec(upstreamVersion(v));
-  if (!m) return void 0;
-  const component = /(\d+(?:\.\d+)+)$/.exec(m[1])?.[1];
-  return component ? { release: m[2], component } : { release: m[2] };
+  const m2 = /^(.*)~(\d+\.\d+(?:\.\d+)?)$/.exec(upstreamVersion(v));
+  if (!m2) return void 0;
+  const component = /(\d+(?:\.\d+)+)$/.exec(m2[1])?.[1];
+  return component ? { release: m2[2], component } : { release: m2[2] };
 }
 var DEBIAN_CUDA_SOURCE = "nvidia-cuda-toolkit";
 function parseSourceField(source) {
-  const m = source ? /^\s*([a-z0-9][a-z0-9+.-]*)(?:\s+\(([^)\s]+)\))?\s*$/i.exec(source) : null;
-  if (!m) return void 0;
-  return m[2] ? { name: m[1].toLowerCase(), version: m[2] } : { name: m[1].toLowerCase() };
+  const m2 = source ? /^\s*([a-z0-9][a-z0-9+.-]*)(?:\s+\(([^)\s]+)\))?\s*$/i.exec(source) : null;
+  if (!m2) return void 0;
+  return m2[2] ? { name: m2[1].toLowerCase(), version: m2[2] } : { name: m2[1].toLowerCase() };
 }
 function debianCudaPackage(name, rawVersion, rawSource) {
   const source = parseSourceField(rawSource);
@@ -90489,8 +90489,8 @@ function parsePackageSpec(spec) {
     const version2 = s.slice(eq + 1);
     return name ? { name, version: version2 || void 0 } : void 0;
   }
-  const m = /^(.+?)-(\d+\.\d\S*)$/.exec(s);
-  if (m) return { name: m[1], version: m[2] };
+  const m2 = /^(.+?)-(\d+\.\d\S*)$/.exec(s);
+  if (m2) return { name: m2[1], version: m2[2] };
   return { name: s };
 }
 var DRIVER_LIB_RE = /^(?:libnvidia-compute-\d+(?:-server)?|libcuda1|libnvidia-tesla(?:-\d+)?-cuda1|nvidia-driver-cuda-libs)$/;
@@ -90506,31 +90506,31 @@ function classifyPackage(rawName, rawVersion, source) {
     if (cuda !== void 0) f.cuda = cuda;
     return f;
   };
-  let m = /^cuda-compat-(\d+)-(\d+)$/.exec(name);
-  if (m) return facts("cuda-compat", "cuda-compat", `${m[1]}.${m[2]}`);
-  m = /^libcudnn(\d+)(-(?:dev|headers|samples|static|devel))?(?:-cuda-(\d+))?$/.exec(name);
-  if (m) {
-    const cuda = suffixCuda ?? m[3];
-    return m[2] ? facts("cuda-package", `libcudnn${m[1]}${m[2]}`, cuda) : facts("cudnn", "cudnn", cuda);
+  let m2 = /^cuda-compat-(\d+)-(\d+)$/.exec(name);
+  if (m2) return facts("cuda-compat", "cuda-compat", `${m2[1]}.${m2[2]}`);
+  m2 = /^libcudnn(\d+)(-(?:dev|headers|samples|static|devel))?(?:-cuda-(\d+))?$/.exec(name);
+  if (m2) {
+    const cuda = suffixCuda ?? m2[3];
+    return m2[2] ? facts("cuda-package", `libcudnn${m2[1]}${m2[2]}`, cuda) : facts("cudnn", "cudnn", cuda);
   }
-  m = /^libnccl(2?)(-(?:dev|devel|static))?$/.exec(name);
-  if (m) return m[2] ? facts("cuda-package", `libnccl${m[2]}`, suffixCuda) : facts("nccl", "nccl", suffixCuda);
+  m2 = /^libnccl(2?)(-(?:dev|devel|static))?$/.exec(name);
+  if (m2) return m2[2] ? facts("cuda-package", `libnccl${m2[2]}`, suffixCuda) : facts("nccl", "nccl", suffixCuda);
   if (DRIVER_LIB_RE.test(name)) return facts("driver-lib", name, void 0);
   const debian = debianCudaPackage(name, rawVersion, source);
   if (debian) return debian;
-  m = /^(.+)-(\d+)-(\d+)$/.exec(name);
-  if (m && Object.hasOwn(KIND_BY_DEB, m[1])) {
-    const kind = KIND_BY_DEB[m[1]];
-    return facts(kind, kind, `${m[2]}.${m[3]}`);
+  m2 = /^(.+)-(\d+)-(\d+)$/.exec(name);
+  if (m2 && Object.hasOwn(KIND_BY_DEB, m2[1])) {
+    const kind = KIND_BY_DEB[m2[1]];
+    return facts(kind, kind, `${m2[2]}.${m2[3]}`);
   }
   if (CUDA_FAMILY_RE.test(name)) {
-    m = /-(\d+)-(\d+)(?:-|$)/.exec(name);
-    if (m) return facts("cuda-package", name.slice(0, m.index) || name, `${m[1]}.${m[2]}`);
-    m = /-([1-9]\d*)$/.exec(name);
-    if (m && name.startsWith("cuda-")) return facts("cuda-package", name.slice(0, m.index), suffixCuda ?? m[1]);
+    m2 = /-(\d+)-(\d+)(?:-|$)/.exec(name);
+    if (m2) return facts("cuda-package", name.slice(0, m2.index) || name, `${m2[1]}.${m2[2]}`);
+    m2 = /-([1-9]\d*)$/.exec(name);
+    if (m2 && name.startsWith("cuda-")) return facts("cuda-package", name.slice(0, m2.index), suffixCuda ?? m2[1]);
   }
-  m = NVIDIA_CUDA_MAJOR_RE.exec(name);
-  if (m) return facts("cuda-package", m[1], suffixCuda ?? m[2]);
+  m2 = NVIDIA_CUDA_MAJOR_RE.exec(name);
+  if (m2) return facts("cuda-package", m2[1], suffixCuda ?? m2[2]);
   if (suffixCuda) return facts("cuda-package", name, suffixCuda);
   return void 0;
 }
@@ -90779,8 +90779,8 @@ function readJson(real, evidence, findings) {
   }
 }
 function readTxt(real, evidence, findings) {
-  const m = /CUDA Version\s+(\d+(?:\.\d+)*)/.exec(real.content ?? "");
-  const version2 = m ? numericPrefix(m[1]) : void 0;
+  const m2 = /CUDA Version\s+(\d+(?:\.\d+)*)/.exec(real.content ?? "");
+  const version2 = m2 ? numericPrefix(m2[1]) : void 0;
   if (!version2) {
     findings.push(badFile(real, 'does not say "CUDA Version X.Y.Z"'));
     return;
@@ -90905,16 +90905,16 @@ init_import_meta_url();
 function gpuCodeEvidence(view) {
   const evidence = [];
   for (const entry of view.entries()) {
-    const code = entry.gpuCode;
-    if (!code || entry.type !== "file" && entry.type !== "hardlink") continue;
-    const ptx = [...new Set(code.ptx.map((p) => p.arch))];
-    const isa = [...new Set(code.ptx.map((p) => p.isa).filter((v) => v !== void 0))].sort(compareVersions);
+    const code2 = entry.gpuCode;
+    if (!code2 || entry.type !== "file" && entry.type !== "hardlink") continue;
+    const ptx = [...new Set(code2.ptx.map((p) => p.arch))];
+    const isa = [...new Set(code2.ptx.map((p) => p.isa).filter((v) => v !== void 0))].sort(compareVersions);
     evidence.push({
       kind: "gpu-code",
       from: "file",
       ...originOf(entry),
       confidence: "exact",
-      gpuArchs: { sass: [...code.sass], ptx, source: "fatbin", ...code.size && { size: { ...code.size } } },
+      gpuArchs: { sass: [...code2.sass], ptx, source: "fatbin", ...code2.size && { size: { ...code2.size } } },
       ...isa.length && { ptxIsa: isa }
     });
   }
@@ -90957,8 +90957,8 @@ function isCompatPath(path) {
   return path.startsWith("compat/") || path.includes("/compat/");
 }
 function cudaFromPath(path) {
-  const m = /(?:^|\/)cuda-(\d+\.\d+)\//.exec(path);
-  return m ? m[1] : void 0;
+  const m2 = /(?:^|\/)cuda-(\d+\.\d+)\//.exec(path);
+  return m2 ? m2[1] : void 0;
 }
 function isCandidateName(base) {
   return base.startsWith("lib") && base.includes(".so") && (LIBRARY_RE.test(base) || LIBCUDA_RE.test(base));
@@ -91027,11 +91027,11 @@ function describe3(name, real, fromReal) {
     if (real.size === 0) ev2.emptyFile = true;
     return ev2;
   }
-  const m = LIBRARY_RE.exec(name);
-  if (!m) return void 0;
-  const stem = m[1];
+  const m2 = LIBRARY_RE.exec(name);
+  if (!m2) return void 0;
+  const stem = m2[1];
   const kind = kindOfLibrary(stem);
-  const parts = partsOf(m[2]);
+  const parts = partsOf(m2[2]);
   const ev = { kind, from: "file", ...origin, confidence: "inferred", component: `lib${stem}` };
   if (parts.length) ev.sonameMajor = Number(parts[0]);
   if (parts.length >= 3) {
@@ -91083,8 +91083,8 @@ var pipDistInfoDetector = {
   detect: ({ view }) => pipDistInfoEvidence(view)
 };
 function cudaFromRecord(text3) {
-  const m = /^nvidia\/cu(\d{2})\//m.exec(text3);
-  return m ? String(Number(m[1])) : void 0;
+  const m2 = /^nvidia\/cu(\d{2})\//m.exec(text3);
+  return m2 ? String(Number(m2[1])) : void 0;
 }
 function normalizeDistName(name) {
   return name.toLowerCase().replace(/[-_.]+/g, "-");
@@ -91101,10 +91101,10 @@ function parseMetadata(text3) {
   for (const line2 of text3.split("\n")) {
     const l = line2.replace(/\r$/, "");
     if (l.trim() === "") break;
-    const m = /^(Name|Version):\s*(.*?)\s*$/i.exec(l);
-    if (!m) continue;
-    const key2 = m[1].toLowerCase();
-    if (out[key2] === void 0 && m[2]) out[key2] = m[2];
+    const m2 = /^(Name|Version):\s*(.*?)\s*$/i.exec(l);
+    if (!m2) continue;
+    const key2 = m2[1].toLowerCase();
+    if (out[key2] === void 0 && m2[2]) out[key2] = m2[2];
   }
   return out;
 }
@@ -91115,12 +91115,12 @@ function cudaFromSuffix(digits) {
   return digits.length >= 3 ? `${digits.slice(0, 2)}.${digits.slice(2)}` : digits;
 }
 function classifyWheel(name, version2) {
-  const m = /^nvidia-(.+?)(?:-cu(\d+))?$/.exec(name);
-  if (!m) return void 0;
-  const stem = m[1];
+  const m2 = /^nvidia-(.+?)(?:-cu(\d+))?$/.exec(name);
+  if (!m2) return void 0;
+  const stem = m2[1];
   const kind = KIND_BY_PIP[stem];
   let cuda;
-  if (m[2]) cuda = cudaFromSuffix(m[2]);
+  if (m2[2]) cuda = cudaFromSuffix(m2[2]);
   else if (followsToolkitVersion(stem)) {
     const major = majorOf(version2);
     if (major !== void 0) cuda = String(major);
@@ -91239,10 +91239,10 @@ function requiresDist(text3) {
     const marker = semi < 0 ? "" : value.slice(semi + 1);
     if (/\bextra\s*==/.test(marker)) continue;
     const spec = (semi < 0 ? value : value.slice(0, semi)).trim();
-    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*\(?\s*([^)]*?)\s*\)?\s*$/.exec(spec);
-    if (!m) continue;
-    const pin = /(?:^|,)\s*===?\s*([0-9][^,\s]*)/.exec(m[2]);
-    const req = { name: normalizeDistName(m[1]), raw: value };
+    const m2 = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*\(?\s*([^)]*?)\s*\)?\s*$/.exec(spec);
+    if (!m2) continue;
+    const pin = /(?:^|,)\s*===?\s*([0-9][^,\s]*)/.exec(m2[2]);
+    const req = { name: normalizeDistName(m2[1]), raw: value };
     if (pin) req.pinned = pin[1];
     out.push(req);
   }
@@ -91252,10 +91252,10 @@ var TOOLKIT_VERSIONED = ["cudart", "nvrtc"].map((kind) => new RegExp(`^nvidia-${
 function cudaFromRequirements(reqs) {
   for (const re of TOOLKIT_VERSIONED) {
     for (const req of reqs) {
-      const m = re.exec(req.name);
-      if (!m || !req.pinned) continue;
+      const m2 = re.exec(req.name);
+      if (!m2 || !req.pinned) continue;
       const cuda = majorMinor(req.pinned);
-      if (cuda && (!m[1] || majorOf(req.pinned) === Number(m[1]))) return { cuda, requirement: req };
+      if (cuda && (!m2[1] || majorOf(req.pinned) === Number(m2[1]))) return { cuda, requirement: req };
     }
   }
   for (const req of reqs) {
@@ -91264,8 +91264,8 @@ function cudaFromRequirements(reqs) {
     if (cuda) return { cuda, requirement: req };
   }
   for (const req of reqs) {
-    const m = /^nvidia-.+-cu(\d{2})$/.exec(req.name);
-    if (m) return { cuda: String(Number(m[1])), requirement: req };
+    const m2 = /^nvidia-.+-cu(\d{2})$/.exec(req.name);
+    if (m2) return { cuda: String(Number(m2[1])), requirement: req };
   }
   return void 0;
 }
@@ -91293,7 +91293,7 @@ function sitePackagesOf(path) {
 }
 var escapeRe = (text3) => text3.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 var MODULE_FILE_RE = new RegExp(`(?:^|/)(?:site|dist)-packages/(?:${Object.values(MODULE_FILES).map(escapeRe).join("|")})$`);
-var MODULE_FILE_NAMES = [...new Set(Object.values(MODULE_FILES).map((rel) => rel.slice(rel.lastIndexOf("/") + 1)))];
+var MODULE_FILE_NAMES = [...new Set(Object.values(MODULE_FILES).map((rel2) => rel2.slice(rel2.lastIndexOf("/") + 1)))];
 var REL_TO_MODULE = new Map(Object.entries(MODULE_FILES).map(([k, v]) => [v, k]));
 function collectSitePackages(view) {
   const groups = /* @__PURE__ */ new Map();
@@ -91308,15 +91308,15 @@ function collectSitePackages(view) {
   for (const e of view.entries()) {
     const sp = sitePackagesOf(e.path);
     if (sp === void 0) continue;
-    const rel = e.path.slice(sp.length + 1);
-    const slash = rel.indexOf("/");
-    const top = slash < 0 ? rel : rel.slice(0, slash);
+    const rel2 = e.path.slice(sp.length + 1);
+    const slash = rel2.indexOf("/");
+    const top = slash < 0 ? rel2 : rel2.slice(0, slash);
     if (top.endsWith(DIST_INFO_SUFFIX)) {
-      if (slash < 0 ? e.type !== "dir" : rel !== `${top}/METADATA`) continue;
+      if (slash < 0 ? e.type !== "dir" : rel2 !== `${top}/METADATA`) continue;
       addDist(view, group(sp), `${sp}/${top}`, e, slash >= 0);
       continue;
     }
-    const module2 = REL_TO_MODULE.get(rel);
+    const module2 = REL_TO_MODULE.get(rel2);
     if (module2) {
       const real = contentEntry(view, e);
       if (real?.content !== void 0) group(sp).modules[module2] = { entry: real, text: real.content };
@@ -91405,10 +91405,10 @@ init_import_meta_url();
 
 // src/matrix/framework-queries.ts
 init_import_meta_url();
-function frameworkBuild(m, pkg, version2) {
+function frameworkBuild(m2, pkg, version2) {
   const v = numericPrefix(version2);
   if (v === void 0) return void 0;
-  return (m.frameworks ?? []).find(
+  return (m2.frameworks ?? []).find(
     (r) => r.package === pkg && (r.from === void 0 || compareVersions(v, r.from) >= 0) && (r.below === void 0 || compareVersions(v, r.below) < 0)
   );
 }
@@ -91429,8 +91429,8 @@ function valueOf(text3, key2, value) {
 function parseTfBuildInfo(text3) {
   const out = {};
   const bool2 = (key2) => {
-    const m = valueOf(text3, key2, "(True|False)");
-    return m ? m[1] === "True" : void 0;
+    const m2 = valueOf(text3, key2, "(True|False)");
+    return m2 ? m2[1] === "True" : void 0;
   };
   const str = (key2) => valueOf(text3, key2, `['"]([^'"\\n]*)['"]`)?.[1];
   out.isCudaBuild = bool2("is_cuda_build");
@@ -91438,7 +91438,7 @@ function parseTfBuildInfo(text3) {
   out.cudaVersion = str("cuda_version") ?? str("cuda_version_number");
   out.cudnnVersion = str("cudnn_version") ?? str("cudnn_version_number");
   const caps = valueOf(text3, "cuda_compute_capabilities", "\\[([^\\]]{0,2000})\\]");
-  if (caps) out.computeCapabilities = [...caps[1].matchAll(/['"]([^'"]+)['"]/g)].map((m) => m[1].trim());
+  if (caps) out.computeCapabilities = [...caps[1].matchAll(/['"]([^'"]+)['"]/g)].map((m2) => m2[1].trim());
   for (const k of Object.keys(out)) if (out[k] === void 0) delete out[k];
   return out;
 }
@@ -91446,10 +91446,10 @@ function archsFromCapabilities(caps, source) {
   const sass = /* @__PURE__ */ new Set();
   const ptx = /* @__PURE__ */ new Set();
   for (const c of caps) {
-    let m = /^sm_(\d{2,3}[af]?)$/.exec(c);
-    if (m) sass.add(`sm_${m[1]}`);
-    else if (m = /^compute_(\d{2,3}[af]?)$/.exec(c)) ptx.add(`compute_${m[1]}`);
-    else if (m = /^(\d{1,2})\.(\d)$/.exec(c)) sass.add(`sm_${m[1]}${m[2]}`);
+    let m2 = /^sm_(\d{2,3}[af]?)$/.exec(c);
+    if (m2) sass.add(`sm_${m2[1]}`);
+    else if (m2 = /^compute_(\d{2,3}[af]?)$/.exec(c)) ptx.add(`compute_${m2[1]}`);
+    else if (m2 = /^(\d{1,2})\.(\d)$/.exec(c)) sass.add(`sm_${m2[1]}${m2[2]}`);
   }
   return { sass: [...sass], ptx: [...ptx], source };
 }
@@ -91507,9 +91507,9 @@ function tensorflowEvidence(sp, matrix) {
 init_import_meta_url();
 function field(text3, name) {
   const re = new RegExp(`^${name}(?:\\s*:\\s*[A-Za-z_.\\[\\]]+)?\\s*=\\s*(None|'([^'\\n]*)'|"([^"\\n]*)")[ \\t]*\\r?$`, "m");
-  const m = re.exec(text3);
-  if (!m) return void 0;
-  return { value: m[1] === "None" ? null : m[2] ?? m[3] ?? "", line: m[0].trim() };
+  const m2 = re.exec(text3);
+  if (!m2) return void 0;
+  return { value: m2[1] === "None" ? null : m2[2] ?? m2[3] ?? "", line: m2[0].trim() };
 }
 function parseTorchVersionPy(text3) {
   const out = {};
@@ -91612,20 +91612,20 @@ function namedWheelFacts(dist, matrix) {
       detail: `${name} ${version2} is built for CUDA ${row.cuda}${row.cudnn ? ` and cuDNN ${row.cudnn}` : ""} (matrix/frameworks.yaml${row.confirmed ? "" : ", unconfirmed"})`
     };
   };
-  let m = /^jax-cuda(\d+)-(?:plugin|pjrt)$/.exec(name);
-  if (m) return { ...base, cuda: String(Number(m[1])), confidence: "exact", value: name };
+  let m2 = /^jax-cuda(\d+)-(?:plugin|pjrt)$/.exec(name);
+  if (m2) return { ...base, cuda: String(Number(m2[1])), confidence: "exact", value: name };
   if (name === "jaxlib") {
     const flavour2 = flavourFromLocalTag(version2);
     if (!flavour2 || !("cuda" in flavour2)) return void 0;
     return { ...base, cuda: flavour2.cuda, cudnn: cudnnFromLocalTag(version2), confidence: "exact", value: version2 };
   }
-  m = /^cupy-cuda(\d+)(x?)$/.exec(name);
-  if (m) {
-    const cuda = m[2] ? String(Number(m[1])) : cudaFromDigits(m[1]);
+  m2 = /^cupy-cuda(\d+)(x?)$/.exec(name);
+  if (m2) {
+    const cuda = m2[2] ? String(Number(m2[1])) : cudaFromDigits(m2[1]);
     return cuda ? { ...base, cuda, confidence: "exact", value: name } : void 0;
   }
-  m = /^tensorrt-cu(\d+)(?:-libs|-bindings)?$/.exec(name);
-  if (m) return { ...base, cuda: String(Number(m[1])), confidence: "exact", value: name };
+  m2 = /^tensorrt-cu(\d+)(?:-libs|-bindings)?$/.exec(name);
+  if (m2) return { ...base, cuda: String(Number(m2[1])), confidence: "exact", value: name };
   if (name === "tensorrt") {
     const dep = dist.requires.find((r) => /^tensorrt-cu\d+$/.test(r.name));
     return dep ? { ...base, cuda: String(Number(dep.name.slice("tensorrt-cu".length))), confidence: "exact", value: `Requires-Dist: ${dep.raw}` } : void 0;
@@ -91751,7 +91751,7 @@ function splitKey(key2) {
 }
 function pixiSystemRequirements(text3, pyproject) {
   const out = [];
-  let table3 = [];
+  let table4 = [];
   let inMultiline;
   for (const raw of text3.split("\n")) {
     if (inMultiline) {
@@ -91762,29 +91762,29 @@ function pixiSystemRequirements(text3, pyproject) {
     if (!line2) continue;
     const header = /^\[\s*([^[\]]+?)\s*\]$/.exec(line2);
     if (header) {
-      table3 = splitKey(header[1]);
+      table4 = splitKey(header[1]);
       continue;
     }
     if (/^\[\[/.test(line2)) {
-      table3 = ["[[array]]"];
+      table4 = ["[[array]]"];
       continue;
     }
     const kv = /^([A-Za-z0-9_."'-]+?)\s*=\s*(.*)$/.exec(line2);
     if (!kv) continue;
     const value = kv[2];
-    for (const q of ['"""', "'''"]) {
-      if (value.startsWith(q) && !value.slice(3).includes(q)) inMultiline = q;
+    for (const q2 of ['"""', "'''"]) {
+      if (value.startsWith(q2) && !value.slice(3).includes(q2)) inMultiline = q2;
     }
-    const path = [...table3, ...splitKey(kv[1])];
+    const path = [...table4, ...splitKey(kv[1])];
     const leaf = path[path.length - 1];
     if (leaf === "cuda") {
-      const t = systemRequirementsTable(path.slice(0, -1), pyproject);
+      const t2 = systemRequirementsTable(path.slice(0, -1), pyproject);
       const cuda = unquote(value);
-      if (t && /^\d+(\.\d+)*$/.test(cuda)) out.push({ cuda, ...t, line: line2 });
+      if (t2 && /^\d+(\.\d+)*$/.test(cuda)) out.push({ cuda, ...t2, line: line2 });
     } else {
-      const t = systemRequirementsTable(path, pyproject);
-      const inline = t && /^\{.*\bcuda\s*=\s*["']?(\d+(?:\.\d+)*)["']?/.exec(value);
-      if (t && inline) out.push({ cuda: inline[1], ...t, line: line2 });
+      const t2 = systemRequirementsTable(path, pyproject);
+      const inline = t2 && /^\{.*\bcuda\s*=\s*["']?(\d+(?:\.\d+)*)["']?/.exec(value);
+      if (t2 && inline) out.push({ cuda: inline[1], ...t2, line: line2 });
     }
   }
   return out;
@@ -91826,12 +91826,12 @@ function pixiEvidence(view) {
     if (manifest) {
       const pyproject = basename(e.path) === "pyproject.toml";
       for (const d of pixiSystemRequirements(real.content, pyproject)) {
-        const table3 = `${pyproject ? "tool.pixi." : ""}${d.feature ? `feature.${d.feature}.` : ""}system-requirements`;
+        const table4 = `${pyproject ? "tool.pixi." : ""}${d.feature ? `feature.${d.feature}.` : ""}system-requirements`;
         const ev = declared(
           real,
           d.cuda,
           d.line,
-          `pixi [${table3}] cuda = "${d.cuda}": the project declares its environments${d.feature ? ` using feature ${d.feature}` : ""} need a driver that reports CUDA >= ${d.cuda}`
+          `pixi [${table4}] cuda = "${d.cuda}": the project declares its environments${d.feature ? ` using feature ${d.feature}` : ""} need a driver that reports CUDA >= ${d.cuda}`
         );
         ev.path = `/${e.path}`;
         evidence.push(ev);
@@ -91978,11 +91978,11 @@ function phdrRange(h, fileSize) {
   const end = h.phoff + h.phnum * h.phentsize;
   return end <= fileSize ? [h.phoff, end] : void 0;
 }
-function parseSegments(h, table3) {
+function parseSegments(h, table4) {
   const { u32, word } = reader(h.le, h.is64);
   return Array.from({ length: h.phnum }, (_, i) => {
     const at2 = i * h.phentsize;
-    return h.is64 ? { type: u32(table3, at2), offset: word(table3, at2 + 8), vaddr: word(table3, at2 + 16), filesz: word(table3, at2 + 32) } : { type: u32(table3, at2), offset: word(table3, at2 + 4), vaddr: word(table3, at2 + 8), filesz: word(table3, at2 + 16) };
+    return h.is64 ? { type: u32(table4, at2), offset: word(table4, at2 + 8), vaddr: word(table4, at2 + 16), filesz: word(table4, at2 + 32) } : { type: u32(table4, at2), offset: word(table4, at2 + 4), vaddr: word(table4, at2 + 8), filesz: word(table4, at2 + 16) };
   });
 }
 function dynamicRange(h, segments, fileSize) {
@@ -92071,20 +92071,20 @@ function sectionTableRange(h, fileSize) {
   if (bytes > MAX_SECTION_TABLE_BYTES || h.shoff + bytes > fileSize) return void 0;
   return [h.shoff, h.shoff + bytes];
 }
-function parseSections(h, table3) {
+function parseSections(h, table4) {
   const { u32, word } = reader(h.le, h.is64);
   return Array.from({ length: h.shnum }, (_, i) => {
     const at2 = i * h.shentsize;
     return h.is64 ? (
       // the low word of the u64 sh_flags holds every flag read here
       {
-        name: u32(table3, at2),
-        type: u32(table3, at2 + 4),
-        flags: u32(table3, at2 + (h.le ? 8 : 12)),
-        offset: word(table3, at2 + 24),
-        size: word(table3, at2 + 32)
+        name: u32(table4, at2),
+        type: u32(table4, at2 + 4),
+        flags: u32(table4, at2 + (h.le ? 8 : 12)),
+        offset: word(table4, at2 + 24),
+        size: word(table4, at2 + 32)
       }
-    ) : { name: u32(table3, at2), type: u32(table3, at2 + 4), flags: u32(table3, at2 + 8), offset: word(table3, at2 + 16), size: word(table3, at2 + 20) };
+    ) : { name: u32(table4, at2), type: u32(table4, at2 + 4), flags: u32(table4, at2 + 8), offset: word(table4, at2 + 16), size: word(table4, at2 + 20) };
   });
 }
 function namesRange(h, sections, fileSize) {
@@ -92158,9 +92158,9 @@ async function dynamicAt(readAt, head, fileSize) {
     if (!h) return void 0;
     const ph = phdrRange(h, fileSize);
     if (!ph) return void 0;
-    const table3 = await readExactly(readAt, ph[0], ph[1] - ph[0]);
-    if (!table3) return void 0;
-    const segments = parseSegments(h, table3);
+    const table4 = await readExactly(readAt, ph[0], ph[1] - ph[0]);
+    if (!table4) return void 0;
+    const segments = parseSegments(h, table4);
     const dr = dynamicRange(h, segments, fileSize);
     if (!dr) return void 0;
     const dyn = await readExactly(readAt, dr[0], dr[1] - dr[0]);
@@ -92198,9 +92198,9 @@ async function placementAtFromHeader(readAt, head, fileSize) {
     if (!h) return void 0;
     const sr = sectionTableRange(h, fileSize);
     if (!sr) return void 0;
-    const table3 = await readExactly(readAt, sr[0], sr[1] - sr[0]);
-    if (!table3) return void 0;
-    return await placementAt(readAt, h, parseSections(h, table3), fileSize);
+    const table4 = await readExactly(readAt, sr[0], sr[1] - sr[0]);
+    if (!table4) return void 0;
+    return await placementAt(readAt, h, parseSections(h, table4), fileSize);
   } catch {
     return void 0;
   }
@@ -92304,18 +92304,18 @@ var ElfStream = class {
     }
     this.header = h;
     const ph = phdrRange(h, this.size);
-    if (ph) this.capture(ph[0], ph[1], (t) => this.onPhdrs(t));
+    if (ph) this.capture(ph[0], ph[1], (t2) => this.onPhdrs(t2));
     else this.stringsEnd = 0;
     const sr = sectionTableRange(h, this.size);
     if (sr) {
       const start = Math.max(0, h.shoff - NAMES_WINDOW_BYTES);
       this.namesWindow = { start, bytes: Buffer.alloc(h.shoff - start), have: 0 };
-      this.capture(sr[0], sr[1], (t) => this.onSections(t));
+      this.capture(sr[0], sr[1], (t2) => this.onSections(t2));
     }
   }
-  onPhdrs(table3) {
+  onPhdrs(table4) {
     const h = this.header;
-    const segments = parseSegments(h, table3);
+    const segments = parseSegments(h, table4);
     this.segments = segments;
     const load = firstLoadRange(segments, this.size);
     this.stringsEnd = load ? load[1] : 0;
@@ -92326,9 +92326,9 @@ var ElfStream = class {
     this.refs = parseDynamic(this.header, this.segments, bytes, this.size);
     this.dynamicDone = this.refs !== void 0 && stringOffsets(this.refs, this.size) !== void 0;
   }
-  onSections(table3) {
+  onSections(table4) {
     const h = this.header;
-    const sections = parseSections(h, table3);
+    const sections = parseSections(h, table4);
     this.sections = sections;
     const nr = namesRange(h, sections, this.size);
     if (!nr) return;
@@ -92990,8 +92990,8 @@ var LayerCollector = class {
     }
   }
   /** A limit stopped the read: an error finding; what was read so far is the result. */
-  stopped(code, message) {
-    this.findings.push({ code, severity: "error", message });
+  stopped(code2, message) {
+    this.findings.push({ code: code2, severity: "error", message });
   }
   /** The layer's result. `endMarker`: whether the tar ended with its end-of-archive marker (ignored once stopped). */
   result(layer, tarBytes, end) {
@@ -93031,8 +93031,8 @@ var LayerCollector = class {
     };
   }
   // the layer is stamped on findings at the end, when its digest is final
-  note(code, message, path) {
-    this.findings.push({ code, severity: "warning", message, ...path !== void 0 && { path: displayPath(path) } });
+  note(code2, message, path) {
+    this.findings.push({ code: code2, severity: "warning", message, ...path !== void 0 && { path: displayPath(path) } });
   }
 };
 
@@ -93338,10 +93338,10 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
     tar.unpipe?.(framed);
     tar.destroy();
   };
-  const stop = (code, message) => {
+  const stop = (code2, message) => {
     if (stopped) return;
     stopped = true;
-    collector.stopped(code, message);
+    collector.stopped(code2, message);
     release();
     framed.unpipe(extract);
     framed.destroy();
@@ -93496,7 +93496,7 @@ function compactName(name) {
   return nameTokens(name).join("");
 }
 function startsWithName(name, candidate) {
-  return candidate.length > 0 && candidate.length < name.length && candidate.every((t, i) => name[i] === t);
+  return candidate.length > 0 && candidate.length < name.length && candidate.every((t2, i) => name[i] === t2);
 }
 function editDistance(a, b) {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -93515,71 +93515,71 @@ function canonical(version2) {
   const parts = versionParts(version2);
   return parts.length ? parts.join(".") : void 0;
 }
-function releaseByVersion(m, version2) {
+function releaseByVersion(m2, version2) {
   const v = canonical(version2);
-  return v === void 0 ? void 0 : m.releases.find((r) => r.version === v);
+  return v === void 0 ? void 0 : m2.releases.find((r) => r.version === v);
 }
-function releasesByCudart(m, cudart) {
+function releasesByCudart(m2, cudart) {
   const v = canonical(cudart);
-  return v === void 0 ? [] : m.releases.filter((r) => r.cudart.includes(v));
+  return v === void 0 ? [] : m2.releases.filter((r) => r.cudart.includes(v));
 }
-function releasesInFamily(m, family) {
+function releasesInFamily(m2, family) {
   const parts = versionParts(family);
   if (parts.length === 0) return [];
   const key2 = parts.length === 1 ? String(parts[0]) : majorMinor(family);
   const depth = parts.length === 1 ? 1 : 2;
-  return m.releases.filter((r) => versionParts(r.version).slice(0, depth).join(".") === key2);
+  return m2.releases.filter((r) => versionParts(r.version).slice(0, depth).join(".") === key2);
 }
-function majorCompat(m, major) {
-  return m.majors.find((x) => x.major === major);
+function majorCompat(m2, major) {
+  return m2.majors.find((x) => x.major === major);
 }
-function branchOnlyRelease(m, versions, driver2) {
-  return m.releases.find((r) => r.linuxDriverBranch !== void 0 && r.linuxDriver === driver2 && versions.includes(r.version));
+function branchOnlyRelease(m2, versions, driver2) {
+  return m2.releases.find((r) => r.linuxDriverBranch !== void 0 && r.linuxDriver === driver2 && versions.includes(r.version));
 }
 function branchPastEol(branch, asOf) {
   if (branch.eol === void 0) return false;
   return branch.eol === "reached" || branch.eol < asOf.slice(0, 7);
 }
-function newestSupportedBranch(m, asOf) {
-  return [...m.driverBranches].reverse().find((b) => (b.kind === "LTSB" || b.kind === "PB") && !branchPastEol(b, asOf));
+function newestSupportedBranch(m2, asOf) {
+  return [...m2.driverBranches].reverse().find((b) => (b.kind === "LTSB" || b.kind === "PB") && !branchPastEol(b, asOf));
 }
-function resolveRelease(m, version2) {
-  const release = releaseByVersion(m, version2);
+function resolveRelease(m2, version2) {
+  const release = releaseByVersion(m2, version2);
   if (release) return { releases: [release], exact: true, by: "release" };
-  const byCudart = releasesByCudart(m, version2);
+  const byCudart = releasesByCudart(m2, version2);
   if (byCudart.length) return { releases: byCudart, exact: true, by: "cudart" };
-  const family = releasesInFamily(m, version2);
+  const family = releasesInFamily(m2, version2);
   return family.length ? { releases: family, exact: false, by: "family" } : { releases: [], exact: false, by: "none" };
 }
 var NO_KNOWN_CUDA = "0.0";
-function cudaForDriver(m, driver2) {
+function cudaForDriver(m2, driver2) {
   const parts = parseDriverVersion(driver2);
-  const newestBranch = m.driverBranches[m.driverBranches.length - 1];
+  const newestBranch = m2.driverBranches[m2.driverBranches.length - 1];
   const beyondKnown = newestBranch === void 0 || parts[0] > newestBranch.branch;
-  const row = m.driverBranches.find((b) => b.branch === parts[0]);
+  const row = m2.driverBranches.find((b) => b.branch === parts[0]);
   if (row) return { cuda: row.cuda, branch: row, beyondKnown, belowKnown: row.cuda === NO_KNOWN_CUDA, confirmed: row.confirmed };
-  const below = [...m.driverBranches].reverse().find((b) => b.branch < parts[0]);
+  const below = [...m2.driverBranches].reverse().find((b) => b.branch < parts[0]);
   if (!below) return { cuda: NO_KNOWN_CUDA, beyondKnown, belowKnown: true, confirmed: true };
   return { cuda: below.cuda, branch: below, beyondKnown, belowKnown: below.cuda === NO_KNOWN_CUDA, confirmed: false };
 }
 var CC_FORM = /^(\d{1,2})\.(\d)$/;
 var SM_FORM = /^sm_?(\d{1,2})(\d)$/i;
-function findGpu(m, nameOrCC) {
+function findGpu(m2, nameOrCC) {
   const query = nameOrCC.trim();
   const cc = CC_FORM.exec(query) ?? SM_FORM.exec(query);
-  if (cc) return bareComputeCapability(m, `${Number(cc[1])}.${cc[2]}`);
+  if (cc) return bareComputeCapability(m2, `${Number(cc[1])}.${cc[2]}`);
   const key2 = compactName(query);
   if (!key2) return void 0;
-  for (const gpu of m.gpus) {
+  for (const gpu of m2.gpus) {
     if (compactName(gpu.name) === key2) return { ...gpu, catalogued: true, matchedBy: "name" };
     if (gpu.aliases.some((a) => compactName(a) === key2)) return { ...gpu, catalogued: true, matchedBy: "alias" };
   }
-  return byLongestPrefix(m, nameTokens(query));
+  return byLongestPrefix(m2, nameTokens(query));
 }
-function byLongestPrefix(m, tokens) {
+function byLongestPrefix(m2, tokens) {
   let best;
   let tie = false;
-  for (const gpu of m.gpus) {
+  for (const gpu of m2.gpus) {
     for (const name of [gpu.name, ...gpu.aliases]) {
       const candidate = nameTokens(name);
       if (!startsWithName(tokens, candidate)) continue;
@@ -93593,10 +93593,10 @@ function byLongestPrefix(m, tokens) {
   }
   return best && !tie ? { ...best.gpu, catalogued: true, matchedBy: "prefix" } : void 0;
 }
-function knownComputeCapabilities(m) {
-  const known = new Set(m.gpus.map((g) => g.computeCapability));
-  const renamed = new Map((m.archAliases ?? []).map((a) => [a.from, a.to]));
-  for (const change of m.toolkitArchs ?? []) {
+function knownComputeCapabilities(m2) {
+  const known = new Set(m2.gpus.map((g) => g.computeCapability));
+  const renamed = new Map((m2.archAliases ?? []).map((a) => [a.from, a.to]));
+  for (const change of m2.toolkitArchs ?? []) {
     for (const sm of change.added) {
       const cc = smComputeCapability(renamed.get(sm) ?? sm);
       if (cc) known.add(cc);
@@ -93608,9 +93608,9 @@ function smComputeCapability(sm) {
   const digits = /^sm_(\d{2,3})[af]?$/.exec(sm)?.[1];
   return digits ? `${Number(digits.slice(0, -1))}.${digits.slice(-1)}` : void 0;
 }
-function bareComputeCapability(m, cc) {
-  if (!knownComputeCapabilities(m).has(cc)) return void 0;
-  const same = m.gpus.filter((g) => g.computeCapability === cc);
+function bareComputeCapability(m2, cc) {
+  if (!knownComputeCapabilities(m2).has(cc)) return void 0;
+  const same = m2.gpus.filter((g) => g.computeCapability === cc);
   const first = same.map((g) => g.firstDriverBranch).filter((b) => b !== void 0);
   const last = same.map((g) => g.lastDriverBranch).filter((b) => b !== void 0);
   const [major, minor] = cc.split(".");
@@ -93636,12 +93636,12 @@ function bareComputeCapability(m, cc) {
     matchedBy: "computeCapability"
   };
 }
-function suggestGpus(m, name, max = 3) {
+function suggestGpus(m2, name, max = 3) {
   const query = compactName(name);
   if (!query) return [];
   const limit = Math.max(2, Math.floor(query.length / 3));
   const scored = [];
-  for (const gpu of m.gpus) {
+  for (const gpu of m2.gpus) {
     let score = Infinity;
     for (const n of [gpu.name, ...gpu.aliases]) {
       const c = compactName(n);
@@ -93652,16 +93652,16 @@ function suggestGpus(m, name, max = 3) {
   }
   return scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name)).slice(0, max).map((s) => s.name);
 }
-function libraryCudaMajor(m, library, sonameMajor) {
-  return libraryRule(m, library, sonameMajor)?.cudaMajors;
+function libraryCudaMajor(m2, library, sonameMajor) {
+  return libraryRule(m2, library, sonameMajor)?.cudaMajors;
 }
-function libraryRule(m, library, sonameMajor) {
+function libraryRule(m2, library, sonameMajor) {
   const name = library.toLowerCase().replace(/^lib/, "");
-  return m.libraries.find((r) => r.library.toLowerCase() === name && r.sonameMajor === sonameMajor);
+  return m2.libraries.find((r) => r.library.toLowerCase() === name && r.sonameMajor === sonameMajor);
 }
-function smTargetsForToolkit(m, toolkit) {
+function smTargetsForToolkit(m2, toolkit) {
   const targets = /* @__PURE__ */ new Set();
-  for (const change of m.toolkitArchs ?? []) {
+  for (const change of m2.toolkitArchs ?? []) {
     if (compareVersions(change.toolkit, majorMinor(toolkit) ?? toolkit) > 0) break;
     for (const sm of change.removed) targets.delete(sm);
     for (const sm of change.added) targets.add(sm);
@@ -93870,8 +93870,8 @@ var STEP = {
   UNCONFIRMED_MATRIX_ROW: "data",
   DRIVER_BRANCH_EOL: "support"
 };
-function stepOf(code) {
-  return STEP[code];
+function stepOf(code2) {
+  return STEP[code2];
 }
 var SHORT_MAX = 160;
 function shortLine(reason) {
@@ -93971,22 +93971,22 @@ function reportView(report) {
   const cells = [];
   const images = report.images.map((img) => {
     const verdicts = [];
-    for (const t of report.targets) {
-      const r = index2.cell(img.source, t.name);
+    for (const t2 of report.targets) {
+      const r = index2.cell(img.source, t2.name);
       if (!r) continue;
       verdicts.push(r.verdict);
       if (r.verdict === "pass") continue;
       const reason = r.reasons.find((x) => x.verdict === r.verdict) ?? r.reasons[0];
       cells.push({
         image: img.source,
-        target: t.name,
+        target: t2.name,
         verdict: r.verdict,
         ...reason && { reason, step: stepOf(reason.code), line: shortLine(reason), fix: firstFix(reason) },
         ...r.waived && { waived: r.waived },
         ...r.waiverExpired && { waiverExpired: r.waiverExpired }
       });
     }
-    const cuda = img.cuda?.release ?? img.cuda?.runtime ?? (img.requirement.majors.map((m) => `${m}.x`).join(" + ") || void 0);
+    const cuda = img.cuda?.release ?? img.cuda?.runtime ?? (img.requirement.majors.map((m2) => `${m2}.x`).join(" + ") || void 0);
     const needsDriver = img.requirement.minDriver ?? img.requirement.minorCompatDriver;
     return { source: img.source, name: shortName(img.source), worst: worst(verdicts), ...cuda && { cuda }, ...needsDriver && { needsDriver } };
   });
@@ -94026,9 +94026,9 @@ function headlineText(view, report, name) {
   return view.images.length === 0 ? "no image was checked" : `${subject} runs on every target`;
 }
 function shortName(source) {
-  const m = /^(docker-archive|oci-archive|oci|dir):(.*)$/.exec(source);
-  if (m) {
-    const [path, ref2] = m[1] === "oci" && /:[^/]*$/.test(m[2]) ? [m[2].slice(0, m[2].lastIndexOf(":")), m[2].slice(m[2].lastIndexOf(":"))] : [m[2], ""];
+  const m2 = /^(docker-archive|oci-archive|oci|dir):(.*)$/.exec(source);
+  if (m2) {
+    const [path, ref2] = m2[1] === "oci" && /:[^/]*$/.test(m2[2]) ? [m2[2].slice(0, m2[2].lastIndexOf(":")), m2[2].slice(m2[2].lastIndexOf(":"))] : [m2[2], ""];
     const base = path.replace(/\/+$/, "");
     return base.slice(base.lastIndexOf("/") + 1) + ref2;
   }
@@ -94056,17 +94056,17 @@ function verdictTransitions(current, baseline, pairs) {
     if (source === void 0) continue;
     const was = before.get(key(source, r.target));
     if (!was || was.verdict === r.verdict) continue;
-    const code = decisiveCode(r);
-    out.push({ image: r.image, baseline: source, target: r.target, from: was.verdict, to: r.verdict, ...code !== void 0 && { code } });
+    const code2 = decisiveCode(r);
+    out.push({ image: r.image, baseline: source, target: r.target, from: was.verdict, to: r.verdict, ...code2 !== void 0 && { code: code2 } });
   }
   return out;
 }
-function isWorse(t) {
-  return verdictRank(t.to) > verdictRank(t.from);
+function isWorse(t2) {
+  return verdictRank(t2.to) > verdictRank(t2.from);
 }
 function worsened(report) {
-  const compared2 = /* @__PURE__ */ new Set([...report.images.filter((i) => i.baseline !== void 0).map((i) => i.source), ...(report.transitions ?? []).map((t) => t.image)]);
-  const worse2 = new Set((report.transitions ?? []).filter(isWorse).map((t) => key(t.image, t.target)));
+  const compared2 = /* @__PURE__ */ new Set([...report.images.filter((i) => i.baseline !== void 0).map((i) => i.source), ...(report.transitions ?? []).map((t2) => t2.image)]);
+  const worse2 = new Set((report.transitions ?? []).filter(isWorse).map((t2) => key(t2.image, t2.target)));
   return report.results.filter((r) => compared2.has(r.image) ? worse2.has(key(r.image, r.target)) : !gatePasses(r.verdict, report.policy.failOn));
 }
 function compared(report) {
@@ -94075,10 +94075,10 @@ function compared(report) {
 function byImage(report) {
   const groups = /* @__PURE__ */ new Map();
   for (const img of report.images) groups.set(img.source, []);
-  for (const t of report.transitions ?? []) groups.set(t.image, [...groups.get(t.image) ?? [], t]);
+  for (const t2 of report.transitions ?? []) groups.set(t2.image, [...groups.get(t2.image) ?? [], t2]);
   return [...groups].filter(([, list2]) => list2.length).map(([image, list2]) => ({ image, baseline: list2[0].baseline, list: list2 }));
 }
-var line = (t, esc2) => `${esc2(t.target)}: ${esc2(t.from)} \u2192 ${esc2(t.to)}${t.code ? ` (${esc2(t.code)})` : ""}`;
+var line = (t2, esc2) => `${esc2(t2.target)}: ${esc2(t2.from)} \u2192 ${esc2(t2.to)}${t2.code ? ` (${esc2(t2.code)})` : ""}`;
 function failOnNewLine(report) {
   if (!report.policy.failOnNew || !compared(report)) return void 0;
   const n = report.summary.worsened ?? worsened(report).length;
@@ -94099,9 +94099,9 @@ function renderTransitionsMarkdown(report) {
       continue;
     }
     lines.push(`- <code>${md(shortName(g.image))}</code> (base: <code>${md(shortName(g.baseline))}</code>)`);
-    for (const t of g.list) {
+    for (const t2 of g.list) {
       if (listed++ >= MAX_LISTED) left++;
-      else lines.push(`  - ${ICON[t.to] ?? ""} ${line(t, md)}`);
+      else lines.push(`  - ${ICON[t2.to] ?? ""} ${line(t2, md)}`);
     }
   }
   if (left) lines.push(`- \u2026 and ${left} more (see the JSON report)`);
@@ -94123,9 +94123,9 @@ function renderTransitionsText(report) {
       continue;
     }
     lines.push(`  ${term(g.image)} (base: ${term(g.baseline)})`);
-    for (const t of g.list) {
+    for (const t2 of g.list) {
       if (listed++ >= MAX_LISTED) left++;
-      else lines.push(`    ${isWorse(t) ? "+" : "-"} ${line(t, term)}`);
+      else lines.push(`    ${isWorse(t2) ? "+" : "-"} ${line(t2, term)}`);
     }
   }
   if (left) lines.push(`  \u2026 and ${left} more (see the JSON report)`);
@@ -94134,21 +94134,21 @@ function renderTransitionsText(report) {
 }
 
 // src/report/build.ts
-function reportTarget(t, matrix) {
+function reportTarget(t2, matrix) {
   return {
-    name: t.name,
-    driver: t.driver,
-    cuda: cudaForDriver(matrix, t.driver).cuda,
-    gpu: t.gpu ? {
-      input: t.gpu.input,
-      name: t.gpu.gpu?.name,
-      computeCapability: t.gpu.computeCapability,
-      architecture: t.gpu.architecture,
-      datacenter: t.gpu.datacenter
+    name: t2.name,
+    driver: t2.driver,
+    cuda: cudaForDriver(matrix, t2.driver).cuda,
+    gpu: t2.gpu ? {
+      input: t2.gpu.input,
+      name: t2.gpu.gpu?.name,
+      computeCapability: t2.gpu.computeCapability,
+      architecture: t2.gpu.architecture,
+      datacenter: t2.gpu.datacenter
     } : void 0,
-    forwardCompat: t.forwardCompat,
-    os: t.os,
-    ...t.runtime && { runtime: t.runtime }
+    forwardCompat: t2.forwardCompat,
+    os: t2.os,
+    ...t2.runtime && { runtime: t2.runtime }
   };
 }
 function buildReport(images, judged, targets, policy, matrix, opts = {}) {
@@ -94171,7 +94171,7 @@ function buildReport(images, judged, targets, policy, matrix, opts = {}) {
       ...policy.failOnNew && { failOnNew: true },
       ...waivers && { waivers: waivers.waivers }
     },
-    targets: targets.map((t) => reportTarget(t, matrix)),
+    targets: targets.map((t2) => reportTarget(t2, matrix)),
     images,
     results,
     // no baseline yet: every image is new, and under fail-on-new a new image's failing results are what count
@@ -94190,14 +94190,14 @@ function withBaselines(report, cmp2) {
   const baselineOf = new Map(cmp2.pairs.map((p) => [p.image, p.baseline]));
   const notes = [
     ...report.notes ?? [],
-    ...cmp2.missing.map((m) => `the baseline image ${m.baseline} (for ${m.image}) could not be read, so ${m.image} is judged as a new image: ${m.message}`)
+    ...cmp2.missing.map((m2) => `the baseline image ${m2.baseline} (for ${m2.image}) could not be read, so ${m2.image} is judged as a new image: ${m2.message}`)
   ];
   const next = {
     ...report,
     images: report.images.map((img) => baselineOf.has(img.source) ? { ...img, baseline: baselineOf.get(img.source) } : img),
     changes: cmp2.changes,
     transitions: verdictTransitions(report.results, cmp2.results, cmp2.pairs),
-    ...cmp2.missing.length && { baselineMissing: cmp2.missing.map((m) => m.baseline) },
+    ...cmp2.missing.length && { baselineMissing: cmp2.missing.map((m2) => m2.baseline) },
     ...notes.length && { notes }
   };
   const worse2 = worsened(next);
@@ -94307,23 +94307,23 @@ function componentChanges(before, after) {
   const was = componentsOf(before);
   const now = componentsOf(after);
   const out = [];
-  const rank = (c) => Object.keys(COMPONENT_NAMES).indexOf(c.kind);
+  const rank2 = (c) => Object.keys(COMPONENT_NAMES).indexOf(c.kind);
   for (const [id, c] of now) {
     const old = was.get(id);
-    if (!old) out.push({ kind: "component-added", text: `adds ${versionText(c)}`, direction: addedDirection(c.kind), rank: rank(c) });
+    if (!old) out.push({ kind: "component-added", text: `adds ${versionText(c)}`, direction: addedDirection(c.kind), rank: rank2(c) });
     else if (old.versions.length && c.versions.length && !sameVersions(old.versions, c.versions)) {
       out.push({
         kind: "component-changed",
         text: `changes ${c.name} from ${old.versions.join(" + ")} to ${c.versions.join(" + ")}`,
         direction: "neutral",
-        rank: rank(c)
+        rank: rank2(c)
       });
     }
   }
   for (const [id, c] of was) {
     if (!now.has(id)) {
       const direction = addedDirection(c.kind) === "worse" ? "better" : "neutral";
-      out.push({ kind: "component-removed", text: `drops ${c.name}${c.versions.length ? ` (was ${c.versions.join(" + ")})` : ""}`, direction, rank: rank(c) });
+      out.push({ kind: "component-removed", text: `drops ${c.name}${c.versions.length ? ` (was ${c.versions.join(" + ")})` : ""}`, direction, rank: rank2(c) });
     }
   }
   return out.sort((a, b) => a.rank - b.rank).map(({ rank: _rank, ...c }) => c);
@@ -94396,17 +94396,17 @@ init_import_meta_url();
 // src/matrix/freshness.ts
 init_import_meta_url();
 var FRESHNESS_FIX = "upgrade cuda-gate or add a matrix override (--matrix-overrides)";
-function cudaNewerThanMatrix(m, cuda) {
-  const newest = m.releases.reduce((a, r) => a === void 0 || compareVersions(r.version, a) > 0 ? r.version : a, void 0);
+function cudaNewerThanMatrix(m2, cuda) {
+  const newest = m2.releases.reduce((a, r) => a === void 0 || compareVersions(r.version, a) > 0 ? r.version : a, void 0);
   const family = majorMinor(cuda) ?? cuda;
   if (newest === void 0 || compareVersions(family, majorMinor(newest) ?? newest) <= 0) return void 0;
-  return `CUDA ${family} is newer than this matrix (${m.meta.date}): ${FRESHNESS_FIX}`;
+  return `CUDA ${family} is newer than this matrix (${m2.meta.date}): ${FRESHNESS_FIX}`;
 }
-function ptxNewerThanMatrix(m, isa) {
-  const rows = m.ptxIsa ?? [];
+function ptxNewerThanMatrix(m2, isa) {
+  const rows = m2.ptxIsa ?? [];
   const newest = rows.reduce((a, r) => a === void 0 || compareVersions(r.isa, a) > 0 ? r.isa : a, void 0);
   if (isa === void 0 || newest === void 0 || compareVersions(isa, newest) <= 0) return void 0;
-  return `PTX ISA ${isa} is newer than this matrix (${m.meta.date}): ${FRESHNESS_FIX}`;
+  return `PTX ISA ${isa} is newer than this matrix (${m2.meta.date}): ${FRESHNESS_FIX}`;
 }
 
 // src/verdict/describe.ts
@@ -94435,8 +94435,8 @@ function layerWords(p, layers) {
   return [`layer ${p.layerIndex + 1}`, ...instruction ? [`"${shorten(instruction, 70)}"`] : []];
 }
 function strongest(evidence) {
-  const rank = (e) => (e.from === "file" ? 0 : e.from === "package" ? 1 : 2) + (e.confidence === "exact" ? 0 : 0.5);
-  return [...evidence].sort((a, b) => rank(a) - rank(b))[0];
+  const rank2 = (e) => (e.from === "file" ? 0 : e.from === "package" ? 1 : 2) + (e.confidence === "exact" ? 0 : 0.5);
+  return [...evidence].sort((a, b) => rank2(a) - rank2(b))[0];
 }
 function originOf2(evidence, layers) {
   const seen = /* @__PURE__ */ new Set();
@@ -94467,17 +94467,17 @@ init_import_meta_url();
 var TARGET_FORM = /^(sm|compute)_(\d{1,2})(\d)([af]?)$/;
 var CC_FORM2 = /^(\d{1,2})\.(\d)$/;
 function parseArch(text3, kind) {
-  const t = text3.trim().toLowerCase();
-  const target = TARGET_FORM.exec(t);
+  const t2 = text3.trim().toLowerCase();
+  const target = TARGET_FORM.exec(t2);
   if (target) {
     return { kind: target[1] === "sm" ? "sass" : "ptx", major: Number(target[2]), minor: Number(target[3]), suffix: target[4] };
   }
-  const cc = CC_FORM2.exec(t) ?? /^(\d{1,2})(\d)$/.exec(t);
+  const cc = CC_FORM2.exec(t2) ?? /^(\d{1,2})(\d)$/.exec(t2);
   return cc ? { kind, major: Number(cc[1]), minor: Number(cc[2]), suffix: "" } : void 0;
 }
 function parseComputeCapability(cc) {
-  const m = CC_FORM2.exec(cc.trim());
-  return m ? { major: Number(m[1]), minor: Number(m[2]) } : void 0;
+  const m2 = CC_FORM2.exec(cc.trim());
+  return m2 ? { major: Number(m2[1]), minor: Number(m2[2]) } : void 0;
 }
 function archName(a) {
   return `${a.kind === "sass" ? "sm" : "compute"}_${a.major}${a.minor}${a.suffix}`;
@@ -94517,7 +94517,7 @@ function canonicalArch(arch, rules) {
   return alias ? { kind: arch.kind, ...alias.to } : arch;
 }
 function familyOf(cc, rules) {
-  return rules.families.find((f) => f.some((m) => compareCc(m, cc) === 0));
+  return rules.families.find((f) => f.some((m2) => compareCc(m2, cc) === 0));
 }
 function runsOn(arch, cc, rules) {
   const a = canonicalArch(arch, rules);
@@ -94525,7 +94525,7 @@ function runsOn(arch, cc, rules) {
   if (a.suffix === "f") {
     const family = familyOf(a, rules);
     if (!family) return compareCc(a, cc) === 0;
-    return compareCc(a, cc) <= 0 && family.some((m) => compareCc(m, cc) === 0);
+    return compareCc(a, cc) <= 0 && family.some((m2) => compareCc(m2, cc) === 0);
   }
   if (a.kind === "ptx") return compareCc(a, cc) <= 0;
   return a.major === cc.major && a.minor <= cc.minor;
@@ -94565,12 +94565,12 @@ function clean(p) {
   return out.join("/");
 }
 function cudaKindOfSoname(soname) {
-  const m = /^lib(.+?)\.so(?:\.|$)/.exec(baseOf(soname));
-  return m ? kindOfLibrary(m[1]) : void 0;
+  const m2 = /^lib(.+?)\.so(?:\.|$)/.exec(baseOf(soname));
+  return m2 ? kindOfLibrary(m2[1]) : void 0;
 }
 function sonameMajorOf(soname) {
-  const m = /\.so\.(\d+)/.exec(soname);
-  return m ? Number(m[1]) : void 0;
+  const m2 = /\.so\.(\d+)/.exec(soname);
+  return m2 ? Number(m2[1]) : void 0;
 }
 function isHostLib(soname, hostLibs) {
   const name = baseOf(soname);
@@ -94621,14 +94621,14 @@ function confDirs(view) {
       }
       const re = globToRe(pattern3);
       const matched = entries.filter((e) => re.test(e.path)).map((e) => e.path).sort();
-      for (const m of matched) read(m, depth + 1);
+      for (const m2 of matched) read(m2, depth + 1);
     }
   };
   read("etc/ld.so.conf", 0);
   if (!files.length) {
     const re = globToRe("etc/ld.so.conf.d/*.conf");
-    for (const m of entries.filter((e) => re.test(e.path)).map((e) => e.path).sort())
-      read(m, 1);
+    for (const m2 of entries.filter((e) => re.test(e.path)).map((e) => e.path).sort())
+      read(m2, 1);
   }
   return { dirs, files };
 }
@@ -94874,50 +94874,50 @@ function reachText(binary, req) {
   if (req.loader?.unlinked.includes(binary)) return "not linked by anything found (may be dlopen'ed)";
   return "";
 }
-function where(m, req) {
-  const loc = layerWords(m, req.layers).join(", ");
-  return loc ? `${m.binary} (${loc})` : m.binary;
+function where(m2, req) {
+  const loc = layerWords(m2, req.layers).join(", ");
+  return loc ? `${m2.binary} (${loc})` : m2.binary;
 }
 function checkMissing(list2, req, matrix) {
   if (!list2.length) return void 0;
-  const nowhere = list2.filter((m) => !m.elsewhere.length);
-  const offPath = list2.filter((m) => m.elsewhere.length);
-  const ranked = [...nowhere.filter((m) => m.chain), ...nowhere.filter((m) => !m.chain), ...offPath.filter((m) => m.chain), ...offPath.filter((m) => !m.chain)];
+  const nowhere = list2.filter((m2) => !m2.elsewhere.length);
+  const offPath = list2.filter((m2) => m2.elsewhere.length);
+  const ranked = [...nowhere.filter((m2) => m2.chain), ...nowhere.filter((m2) => !m2.chain), ...offPath.filter((m2) => m2.chain), ...offPath.filter((m2) => !m2.chain)];
   const first = ranked[0];
   const fail = nowhere.length > 0;
   const how = first.chain ? `; loaded as ${chainText(first.chain)}` : "; not linked by anything found (may be dlopen'ed)";
   const others = first.otherMajors.length ? `; the image has ${first.otherMajors.join(", ")} \u2014 another major, which a binary linked against ${first.soname} cannot use` : "";
   const found = first.elsewhere.length ? `is not on the loader's search path (the image has it at ${first.elsewhere.join(", ")}): it loads only if the application preloads it by full path (PyTorch does for nvidia-* wheels)` : "resolves nowhere \u2014 not in its RPATH/RUNPATH, LD_LIBRARY_PATH, the ld.so.conf directories or the default directories, and the NVIDIA container runtime mounts only the driver libraries";
   const rest = ranked.slice(1);
-  const more2 = rest.length ? `; ${rest.length} more: ${rest.slice(0, NAMED).map((m) => `${m.binary} needs ${m.soname}`).join(", ")}${rest.length > NAMED ? ` and ${rest.length - NAMED} more` : ""}` : "";
+  const more2 = rest.length ? `; ${rest.length} more: ${rest.slice(0, NAMED).map((m2) => `${m2.binary} needs ${m2.soname}`).join(", ")}${rest.length > NAMED ? ` and ${rest.length - NAMED} more` : ""}` : "";
   return {
     code: "CUDA_LIBRARY_MISSING",
     verdict: fail ? "fail" : "caveat",
     message: `${where(first, req)} needs ${first.soname}, which ${found}${how}${others}: ${fail ? "it fails to load" : "otherwise it fails to load"} with "error while loading shared libraries: ${first.soname}: cannot open shared object file"${more2}`,
     remedy: fixFor(first, req, matrix),
     facts: { needs: { library: first.soname }, path: first.binary },
-    origin: ranked.slice(0, 5).map((m) => showProvenance({ path: m.binary, ...m.layerIndex !== void 0 && { layerIndex: m.layerIndex } }, req.layers))
+    origin: ranked.slice(0, 5).map((m2) => showProvenance({ path: m2.binary, ...m2.layerIndex !== void 0 && { layerIndex: m2.layerIndex } }, req.layers))
   };
 }
-function fixFor(m, req, matrix) {
-  const c = cudaComponent(m.kind);
-  const soMajor = sonameMajorOf(m.soname);
-  const majors = soMajor !== void 0 ? libraryCudaMajor(matrix, m.kind, soMajor) : void 0;
+function fixFor(m2, req, matrix) {
+  const c = cudaComponent(m2.kind);
+  const soMajor = sonameMajorOf(m2.soname);
+  const majors = soMajor !== void 0 ? libraryCudaMajor(matrix, m2.kind, soMajor) : void 0;
   const major = majors?.length === 1 ? majors[0] : req.runtime?.major ?? req.majors[req.majors.length - 1];
   const runtimeMinor = req.runtime && req.runtime.major === major ? majorMinor(req.runtime.version)?.split(".")[1] : void 0;
   const tag = major === void 0 ? void 0 : runtimeMinor !== void 0 ? `${major}.${runtimeMinor}.x` : `${major}.y.z`;
   const options = [];
   if (tag) {
-    const flavour = m.kind === "cudnn" ? "cudnn-runtime" : "runtime";
-    options.push(`base the final stage on nvidia/cuda:${tag}-${flavour}-<os> (it carries ${c?.name ?? m.soname})`);
-    if (m.kind === "cudnn") options.push(`install libcudnn${soMajor ?? ""}-cuda-${major}`);
-    else if (m.kind === "nccl") options.push("install libnccl2 for CUDA " + major);
+    const flavour = m2.kind === "cudnn" ? "cudnn-runtime" : "runtime";
+    options.push(`base the final stage on nvidia/cuda:${tag}-${flavour}-<os> (it carries ${c?.name ?? m2.soname})`);
+    if (m2.kind === "cudnn") options.push(`install libcudnn${soMajor ?? ""}-cuda-${major}`);
+    else if (m2.kind === "nccl") options.push("install libnccl2 for CUDA " + major);
     else if (c?.deb) options.push(`install ${c.deb}-${major}-${runtimeMinor ?? "<minor>"}`);
     if (c?.pip) options.push(`pip install nvidia-${c.pip}-cu${major}`);
   }
-  if (m.elsewhere.length) options.unshift(`add ${m.elsewhere[0].slice(0, m.elsewhere[0].lastIndexOf("/"))} to the binary's RUNPATH or to LD_LIBRARY_PATH`);
-  if (m.otherMajors.length) options.push(`or rebuild ${m.binary.slice(m.binary.lastIndexOf("/") + 1)} against the CUDA the image carries`);
-  return options.length ? options.join(", or ") : `install the package that provides ${m.soname}`;
+  if (m2.elsewhere.length) options.unshift(`add ${m2.elsewhere[0].slice(0, m2.elsewhere[0].lastIndexOf("/"))} to the binary's RUNPATH or to LD_LIBRARY_PATH`);
+  if (m2.otherMajors.length) options.push(`or rebuild ${m2.binary.slice(m2.binary.lastIndexOf("/") + 1)} against the CUDA the image carries`);
+  return options.length ? options.join(", or ") : `install the package that provides ${m2.soname}`;
 }
 function judgeShadow(s, req, target) {
   const hostBranch = driverBranch(target.driver);
@@ -95086,8 +95086,8 @@ function toolkitSupport(req, cc, matrix, rules) {
   if (!toolkit || !matrix.toolkitArchs?.length) return void 0;
   const targets = archs(smTargetsForToolkit(matrix, toolkit), "sass");
   if (!targets.length) return void 0;
-  if (targets.some((t) => runsOn(t, cc, rules))) return { state: "ok", toolkit };
-  const older = targets.map((t) => canonicalArch(t, rules)).every((t) => t.major > cc.major || t.major === cc.major && t.minor > cc.minor);
+  if (targets.some((t2) => runsOn(t2, cc, rules))) return { state: "ok", toolkit };
+  const older = targets.map((t2) => canonicalArch(t2, rules)).every((t2) => t2.major > cc.major || t2.major === cc.major && t2.minor > cc.minor);
   if (!older) return { state: "too-new", toolkit };
   const row = [...matrix.toolkitArchs].reverse().find((r) => compareVersions(r.toolkit, toolkit) <= 0 && r.removed.some((sm) => sameGpu(sm, cc, rules)));
   return { state: "too-old", toolkit, row };
@@ -95114,16 +95114,16 @@ function lackingText(lacking, total) {
 }
 function tooOldForToolkit(support, gpu, cc, binaries, req, matrix, rules) {
   const sm = smName(cc);
-  const removedIn = support.row?.toolkit;
-  const lastFamily = removedIn ? lastFamilyBefore(removedIn, matrix) : void 0;
+  const removedIn2 = support.row?.toolkit;
+  const lastFamily = removedIn2 ? lastFamilyBefore(removedIn2, matrix) : void 0;
   const runtime = runtimeWhere(req);
   const lacking = binaries.filter((b) => routeOf(b, cc, "0", rules).kind === "none").length;
   const unconfirmed = support.row && !support.row.confirmed;
   return {
     code: "GPU_UNSUPPORTED_BY_TOOLKIT",
     verdict: unconfirmed ? "caveat" : "fail",
-    message: `the image's CUDA ${support.toolkit}${runtime.text} no longer targets ${gpuWithSm(gpu, cc)}, compute capability ${ccText(cc)}${removedIn ? `: ${sm} was removed in CUDA ${removedIn}` : ""}, so its CUDA libraries carry no kernels for it${lackingText(lacking, binaries.length)}${unconfirmed ? " (the matrix row for this removal is unconfirmed)" : ""}`,
-    remedy: `build the image on CUDA ${lastFamily ? `<= ${lastFamily}` : `older than ${removedIn ?? support.toolkit}`} for ${gpu} hosts, or deploy it on a newer GPU (compute capability >= ${minTarget(support.toolkit, matrix) ?? "?"})`,
+    message: `the image's CUDA ${support.toolkit}${runtime.text} no longer targets ${gpuWithSm(gpu, cc)}, compute capability ${ccText(cc)}${removedIn2 ? `: ${sm} was removed in CUDA ${removedIn2}` : ""}, so its CUDA libraries carry no kernels for it${lackingText(lacking, binaries.length)}${unconfirmed ? " (the matrix row for this removal is unconfirmed)" : ""}`,
+    remedy: `build the image on CUDA ${lastFamily ? `<= ${lastFamily}` : `older than ${removedIn2 ?? support.toolkit}`} for ${gpu} hosts, or deploy it on a newer GPU (compute capability >= ${minTarget(support.toolkit, matrix) ?? "?"})`,
     origin: runtime.origin,
     facts: { needs: { gpuCode: sm, cuda: support.toolkit }, has: { gpu } }
   };
@@ -95177,8 +95177,8 @@ function binaryName(b) {
 function attribute(binaries, req) {
   if (!req.loader) return binaries;
   const out = binaries.map((b) => {
-    const reach = reachText(b.path, req);
-    return reach ? { ...b, reach } : b;
+    const reach2 = reachText(b.path, req);
+    return reach2 ? { ...b, reach: reach2 } : b;
   });
   const reached = (b) => req.loader.chains[b.path] ? 0 : 1;
   return out.map((b, i) => ({ b, i })).sort((x, y) => reached(x.b) - reached(y.b) || x.i - y.i).map((x) => x.b);
@@ -95438,7 +95438,7 @@ function noCuda(policy) {
   };
 }
 function cdiOutcome(started) {
-  const has = (code) => started.some((r) => r.code === code && r.verdict !== "pass");
+  const has = (code2) => started.some((r) => r.code === code2 && r.verdict !== "pass");
   if (has("DRIVER_TOO_OLD")) return { text: "it starts and then fails at CUDA initialisation (the driver is too old for its CUDA runtime)", runs: false };
   if (started.some((r) => r.verdict === "fail")) return { text: "it starts, and the other reasons below decide whether it runs", runs: false };
   if (has("FORWARD_COMPAT")) return { text: "it starts and runs through forward compatibility", runs: true };
@@ -95686,9 +95686,9 @@ function forwardCompatFor(need, req, target) {
 }
 function checkMixedMajors(req) {
   if (req.majors.length < 2) return [];
-  const byMajor = req.majors.map((m) => {
-    const ev = req.needs.filter((n) => n.major === m).flatMap((n) => n.evidence);
-    return `CUDA ${m}: ${describeEvidence(strongest(ev), req.layers)}`;
+  const byMajor = req.majors.map((m2) => {
+    const ev = req.needs.filter((n) => n.major === m2).flatMap((n) => n.evidence);
+    return `CUDA ${m2}: ${describeEvidence(strongest(ev), req.layers)}`;
   });
   return [
     {
@@ -96014,13 +96014,13 @@ function collect(root) {
 
 // src/report/gpu-code.ts
 init_import_meta_url();
-function reportGpuCode(code, layers) {
-  if (!code) return void 0;
+function reportGpuCode(code2, layers) {
+  if (!code2) return void 0;
   return {
-    sass: code.sass,
-    ptx: code.ptx,
+    sass: code2.sass,
+    ptx: code2.ptx,
     // the JSON names each binary's layer by index and instruction (no digest)
-    binaries: code.binaries.map((b) => {
+    binaries: code2.binaries.map((b) => {
       const { instruction } = showProvenance(b, layers);
       return {
         path: b.path,
@@ -96032,22 +96032,22 @@ function reportGpuCode(code, layers) {
         source: b.source
       };
     }),
-    ...code.ptxJit && {
+    ...code2.ptxJit && {
       ptxJit: {
-        ...code.ptxJit.isa !== void 0 && { isa: code.ptxJit.isa },
-        ...code.ptxJit.cuda !== void 0 && { cuda: code.ptxJit.cuda },
-        ...code.ptxJit.minDriver !== void 0 && { minDriver: code.ptxJit.minDriver },
-        ...code.ptxJit.beyondKnown && { beyondKnown: true },
-        ...code.ptxJit.unconfirmed && { unconfirmed: true }
+        ...code2.ptxJit.isa !== void 0 && { isa: code2.ptxJit.isa },
+        ...code2.ptxJit.cuda !== void 0 && { cuda: code2.ptxJit.cuda },
+        ...code2.ptxJit.minDriver !== void 0 && { minDriver: code2.ptxJit.minDriver },
+        ...code2.ptxJit.beyondKnown && { beyondKnown: true },
+        ...code2.ptxJit.unconfirmed && { unconfirmed: true }
       }
     }
   };
 }
-function gpuCodeLine(code) {
-  if (!code) return void 0;
-  const parts = [code.sass.length ? `SASS ${code.sass.join(", ")}` : "no SASS", code.ptx.length ? `PTX ${code.ptx.join(", ")}` : "no PTX"];
-  const n = code.binaries.length;
-  const jit = code.ptxJit?.minDriver ? `; JIT of its PTX needs driver >= ${code.ptxJit.minDriver}` : "";
+function gpuCodeLine(code2) {
+  if (!code2) return void 0;
+  const parts = [code2.sass.length ? `SASS ${code2.sass.join(", ")}` : "no SASS", code2.ptx.length ? `PTX ${code2.ptx.join(", ")}` : "no PTX"];
+  const n = code2.binaries.length;
+  const jit = code2.ptxJit?.minDriver ? `; JIT of its PTX needs driver >= ${code2.ptxJit.minDriver}` : "";
   return `${parts.join(" \xB7 ")} (${n} binar${n === 1 ? "y" : "ies"})${jit}`;
 }
 function gpuArchsOf(e) {
@@ -96064,27 +96064,27 @@ init_import_meta_url();
 
 // src/matrix/ptx.ts
 init_import_meta_url();
-function ptxJitDriverForIsa(m, isa) {
-  const rows = m.ptxIsa ?? [];
+function ptxJitDriverForIsa(m2, isa) {
+  const rows = m2.ptxIsa ?? [];
   const canonical2 = versionParts(isa).join(".");
   const exact = rows.find((r) => r.isa === canonical2);
-  if (exact) return { isa: canonical2, ...fromRow(m, exact) };
+  if (exact) return { isa: canonical2, ...fromRow(m2, exact) };
   if (!rows.length) return { isa: canonical2, beyondKnown: false, unconfirmed: true };
   if (compareVersions(canonical2, rows[0].isa) < 0) return { isa: canonical2, beyondKnown: false, unconfirmed: false };
   const next = rows.find((r) => compareVersions(r.isa, canonical2) > 0);
-  if (next) return { isa: canonical2, ...fromRow(m, next), cuda: void 0, unconfirmed: true };
+  if (next) return { isa: canonical2, ...fromRow(m2, next), cuda: void 0, unconfirmed: true };
   const newest = rows[rows.length - 1];
-  return { isa: canonical2, minDriver: fromRow(m, newest).minDriver, beyondKnown: true, unconfirmed: true };
+  return { isa: canonical2, minDriver: fromRow(m2, newest).minDriver, beyondKnown: true, unconfirmed: true };
 }
-function ptxJitDriverForToolkit(m, cuda) {
+function ptxJitDriverForToolkit(m2, cuda) {
   const family = versionParts(cuda).slice(0, 2).join(".");
-  const releases = releasesInFamily(m, family);
+  const releases = releasesInFamily(m2, family);
   if (!releases.length) return { cuda: family, beyondKnown: false, unconfirmed: true };
   const first = lowestDriverRelease(releases);
   return { cuda: family, minDriver: first.linuxDriver, beyondKnown: false, unconfirmed: !first.confirmed };
 }
-function fromRow(m, row) {
-  const releases = releasesInFamily(m, row.cuda);
+function fromRow(m2, row) {
+  const releases = releasesInFamily(m2, row.cuda);
   if (releases.length) {
     const first = lowestDriverRelease(releases);
     return { cuda: row.cuda, minDriver: first.linuxDriver, beyondKnown: false, unconfirmed: !row.confirmed || !first.confirmed };
@@ -96181,7 +96181,7 @@ function deriveRequirement(input2, matrix) {
   const list2 = [...needs.values()].sort((a, b) => compareVersions(a.cuda, b.cuda) || levelRank(a.level) - levelRank(b.level));
   const majors = [...new Set(list2.map((n) => n.major))].sort((a, b) => a - b);
   const minDriver = maxDriver(list2.map((n) => n.minDriver).filter((d) => !!d));
-  const floors = majors.map((m) => majorCompat(matrix, m));
+  const floors = majors.map((m2) => majorCompat(matrix, m2));
   const minorCompatDriver = floors.every((f) => f?.minorVersionCompat && f.minorCompatFloor) ? maxDriver(floors.map((f) => f.minorCompatFloor)) : void 0;
   const forwardCompat = forwardCompatProvision(input2.evidence, matrix);
   const declaredCuda = declaredCudaOf(input2.evidence);
@@ -96560,16 +96560,16 @@ async function candidateSections(feeder, size) {
   const shstrndx = eh.readUInt16LE(62);
   if (shoff < ELF_HEADER_BYTES || shnum === 0 || shentsize !== SECTION_HEADER_BYTES || shstrndx >= shnum) return { header: eh };
   if (shoff + shnum * SECTION_HEADER_BYTES > size) return { header: eh };
-  const table3 = await feeder.read(shoff, shnum * SECTION_HEADER_BYTES);
+  const table4 = await feeder.read(shoff, shnum * SECTION_HEADER_BYTES);
   const sections = Array.from({ length: shnum }, (_, i) => {
     const at2 = i * SECTION_HEADER_BYTES;
     return {
-      name: table3.readUInt32LE(at2),
-      type: table3.readUInt32LE(at2 + 4),
+      name: table4.readUInt32LE(at2),
+      type: table4.readUInt32LE(at2 + 4),
       // the low word of the u64 sh_flags holds every flag read here
-      flags: table3.readUInt32LE(at2 + 8),
-      offset: u642(table3, at2 + 24),
-      size: u642(table3, at2 + 32)
+      flags: table4.readUInt32LE(at2 + 8),
+      offset: u642(table4, at2 + 24),
+      size: u642(table4, at2 + 32)
     };
   });
   const strtab = sections[shstrndx];
@@ -96915,8 +96915,8 @@ function localKeys(image) {
   if (!root.dir) return image.layers.map((layer, index2) => localKey(image, [root.id], layer, index2));
   const resolution = ["index.json", "manifest.json"].map((name) => identity2((0, import_node_path8.join)(path, name))?.id ?? `${name}: absent`);
   return image.layers.map((layer, index2) => {
-    const m = /^([a-z0-9]+):([a-f0-9]+)$/.exec(layer.digest);
-    const blob = m ? identity2((0, import_node_path8.join)(path, "blobs", m[1], m[2])) : void 0;
+    const m2 = /^([a-z0-9]+):([a-f0-9]+)$/.exec(layer.digest);
+    const blob = m2 ? identity2((0, import_node_path8.join)(path, "blobs", m2[1], m2[2])) : void 0;
     return blob && !blob.dir ? localKey(image, [...resolution, blob.id], layer, index2) : void 0;
   });
 }
@@ -97570,6 +97570,36 @@ var FRAMEWORKS2 = table({
   key: (row) => `${row.package} ${row.from ?? ""}`,
   label: (row) => `${row.package}${row.from !== void 0 ? ` >=${row.from}` : ""}${row.below !== void 0 ? ` <${row.below}` : ""}`
 });
+var WHEEL_INDEXES = table({
+  file: "frameworks.yaml",
+  list: "wheelIndexes",
+  idField: "index",
+  fields: {
+    /** normalised distribution name (PEP 503): "torch" */
+    package: pattern2(/^[a-z0-9]+(-[a-z0-9]+)*$/, "a normalised distribution name like torch"),
+    /** the index variant as its URL names it: "cu126" */
+    index: pattern2(/^cu\d{3,4}$/, "an index variant like cu126"),
+    /** first release the row covers (inclusive) */
+    from: frameworkVersion,
+    /** first release the row no longer covers (exclusive); absent = open-ended */
+    below: frameworkVersion.optional(),
+    /** the CUDA the wheels are built with: a release "13.0.2", or only its minor "12.6" */
+    cuda: pattern2(/^\d+\.\d+(\.\d+)?$/, 'a CUDA version "12.6" or "13.0.2"'),
+    /** compute capabilities the wheels carry SASS for (x86_64) */
+    sass: listOf(computeCapability, { nonEmpty: true }),
+    /** compute capabilities the wheels carry PTX for ("+PTX"); empty: none */
+    ptx: listOf(computeCapability).optional(),
+    ...sourced
+  },
+  rowCheck: (row) => {
+    if (row.below !== void 0 && compareVersions(row.from, row.below) >= 0) return [["below", `"${row.below}" is not above from "${row.from}"`]];
+    if (majorMinor(row.cuda) !== `${row.index.slice(2, -1)}.${row.index.slice(-1)}`) return [["cuda", `"${row.cuda}" is not the CUDA of index ${row.index}`]];
+    return [];
+  },
+  complete: (row) => ({ ...row, ptx: row.ptx ?? [] }),
+  key: (row) => `${row.package} ${row.index} ${row.from}`,
+  label: (row) => `${row.package} ${row.index} >=${row.from}${row.below !== void 0 ? ` <${row.below}` : ""}`
+});
 var PTX = table({
   file: "ptx.yaml",
   list: "ptxIsa",
@@ -97598,7 +97628,7 @@ var HOST_LIBS = table({
   },
   complete: asIs
 });
-var TABLES = [TOOLKITS, MAJORS, DRIVERS, GPUS, ARCHS, ARCH_FAMILIES, ARCH_ALIASES2, LIBRARIES, FRAMEWORKS2, PTX, HOST_LIBS];
+var TABLES = [TOOLKITS, MAJORS, DRIVERS, GPUS, ARCHS, ARCH_FAMILIES, ARCH_ALIASES2, LIBRARIES, FRAMEWORKS2, WHEEL_INDEXES, PTX, HOST_LIBS];
 var META_FILE = "meta.yaml";
 var SOURCED_ROW = external_exports.object(sourced);
 var SOURCES = external_exports.record(
@@ -97607,14 +97637,14 @@ var SOURCES = external_exports.record(
   { error: (iss) => iss.code === "invalid_key" ? void 0 : say('"sources" must map short keys to source texts') }
 );
 function fileSchema(tables, opts = {}) {
-  const key2 = `${tables.map((t) => t.list).join()}${opts.overrides ? " overrides" : ""}`;
+  const key2 = `${tables.map((t2) => t2.list).join()}${opts.overrides ? " overrides" : ""}`;
   let schema = fileSchemas.get(key2);
   if (!schema) fileSchemas.set(key2, schema = buildFileSchema(tables, opts));
   return schema;
 }
 var fileSchemas = /* @__PURE__ */ new Map();
 function buildFileSchema(tables, opts) {
-  const lists = tables.map((t) => t.list);
+  const lists = tables.map((t2) => t2.list);
   const shape = { sources: SOURCES.optional() };
   for (const list2 of lists) {
     const rows = external_exports.custom((v) => Array.isArray(v) && v.length > 0, { error: () => say(`"${list2}" must be a non-empty list of rows`) });
@@ -97648,8 +97678,8 @@ function readYamlFile(absPath, display) {
   try {
     src = (0, import_node_fs9.readFileSync)(absPath, "utf8");
   } catch (e) {
-    const code = e.code;
-    return { ok: false, problem: code === "ENOENT" ? `${display}: file not found` : `${display}: ${messageOf(e)}` };
+    const code2 = e.code;
+    return { ok: false, problem: code2 === "ENOENT" ? `${display}: file not found` : `${display}: ${messageOf(e)}` };
   }
   const known = snapshotOf(src);
   if (known !== void 0) {
@@ -97736,7 +97766,7 @@ var Tables = class {
     this.rows.set(spec, rows);
   }
 };
-var FILES = [...new Set(TABLES.map((t) => t.file))].map((file2) => ({ file: file2, tables: TABLES.filter((t) => t.file === file2) }));
+var FILES = [...new Set(TABLES.map((t2) => t2.file))].map((file2) => ({ file: file2, tables: TABLES.filter((t2) => t2.file === file2) }));
 function readMatrix(dir, merge4) {
   const problems = [];
   checkFileSet(dir, problems);
@@ -97771,6 +97801,9 @@ function readMatrix(dir, merge4) {
     archFamilies: rows(ARCH_FAMILIES),
     archAliases: rows(ARCH_ALIASES2),
     frameworks: rows(FRAMEWORKS2).sort((a, b) => a.package.localeCompare(b.package) || compareVersions(a.from ?? "0", b.from ?? "0")),
+    wheelIndexes: rows(WHEEL_INDEXES).sort(
+      (a, b) => a.package.localeCompare(b.package) || a.index.localeCompare(b.index) || compareVersions(a.from, b.from)
+    ),
     ptxIsa: rows(PTX).sort((a, b) => compareVersions(a.isa, b.isa)),
     hostLibs: rows(HOST_LIBS)
   };
@@ -97778,8 +97811,8 @@ function readMatrix(dir, merge4) {
 }
 function displayPath2(dir, file2) {
   const abs2 = (0, import_node_path11.join)(dir, file2);
-  const rel = (0, import_node_path11.relative)(process.cwd(), abs2);
-  return rel && !rel.startsWith("..") && !(0, import_node_path11.isAbsolute)(rel) ? rel : abs2;
+  const rel2 = (0, import_node_path11.relative)(process.cwd(), abs2);
+  return rel2 && !rel2.startsWith("..") && !(0, import_node_path11.isAbsolute)(rel2) ? rel2 : abs2;
 }
 function checkFileSet(dir, problems) {
   const expected = [META_FILE, ...FILES.map((f) => f.file)];
@@ -97806,14 +97839,14 @@ function readMeta(dir, problems) {
 function describeProblem(file2, problem, at2 = [], wording = {}) {
   const path = [...at2, ...problem.path];
   const [list2, index2] = path;
-  const spec = TABLES.find((t) => t.list === list2);
+  const spec = TABLES.find((t2) => t2.list === list2);
   if (spec && typeof index2 === "number") {
     const rows = isMapping(file2.data) ? file2.data[spec.list] : void 0;
     const raw = Array.isArray(rows) ? rows[index2] : void 0;
     const idValue = isMapping(raw) ? raw[spec.idField] : void 0;
     const id = typeof idValue === "string" || typeof idValue === "number" ? String(idValue) : "?";
-    const table3 = problem.params?.namesTable ? `${spec.list} ` : "";
-    return `${file2.display}:${file2.lineOf(path.slice(0, 3))}: ${table3}row ${index2 + 1} (${id}): ${problem.message}`;
+    const table4 = problem.params?.namesTable ? `${spec.list} ` : "";
+    return `${file2.display}:${file2.lineOf(path.slice(0, 3))}: ${table4}row ${index2 + 1} (${id}): ${problem.message}`;
   }
   if (path.length === 0 && !wording.rootLine) return `${file2.display}: ${problem.message}`;
   return `${file2.display}:${file2.lineOf(path)}: ${problem.message}`;
@@ -97873,6 +97906,7 @@ function checkAcrossRows(tables, problems) {
   unique(tables.get(LIBRARIES), (r) => [`${r.library.toLowerCase()} ${r.sonameMajor}`], "library", problems);
   unique(tables.get(GPUS), (r) => [r.name, ...r.aliases].map(compactName), "name", problems);
   frameworkRangesDisjoint(tables.get(FRAMEWORKS2), problems);
+  wheelIndexRangesDisjoint(tables.get(WHEEL_INDEXES), problems);
   unique(tables.get(ARCH_FAMILIES), (r) => r.members, "members", problems);
   unique(tables.get(ARCH_ALIASES2), (r) => [r.from], "from", problems);
   const aliased = new Set(tables.get(ARCH_ALIASES2).map((c) => c.row.from));
@@ -97917,6 +97951,20 @@ function frameworkRangesDisjoint(rows, problems) {
     }
   }
 }
+function wheelIndexRangesDisjoint(rows, problems) {
+  const byIndex = /* @__PURE__ */ new Map();
+  for (const c of rows) byIndex.set(`${c.row.package} ${c.row.index}`, [...byIndex.get(`${c.row.package} ${c.row.index}`) ?? [], c]);
+  for (const list2 of byIndex.values()) {
+    const sorted = [...list2].sort((a, b) => compareVersions(a.row.from, b.row.from));
+    for (let i = 1; i < sorted.length; i++) {
+      const prev = sorted[i - 1].row;
+      const cur = sorted[i];
+      if (prev.below === void 0 || compareVersions(prev.below, cur.row.from) > 0) {
+        problems.push(`${cur.at("from")}: from "${cur.row.from}" overlaps the ${prev.package} ${prev.index} row from "${prev.from}"${prev.below ? ` below "${prev.below}"` : ""}`);
+      }
+    }
+  }
+}
 function unique(rows, keys, field2, problems) {
   const seen = /* @__PURE__ */ new Map();
   for (const { row, at: at2 } of rows) {
@@ -97944,7 +97992,7 @@ var import_node_path12 = require("node:path");
 init_zod();
 init_errors3();
 init_schema_error();
-var OVERRIDES_HINT = `an overrides file holds rows of the matrix/*.yaml tables (${TABLES.map((t) => t.list).join(", ")}), each with the fields of its table and a source: (README "Matrix overrides")`;
+var OVERRIDES_HINT = `an overrides file holds rows of the matrix/*.yaml tables (${TABLES.map((t2) => t2.list).join(", ")}), each with the fields of its table and a source: (README "Matrix overrides")`;
 var BadMatrixOverridesError = class extends GateError {
   constructor(problems) {
     const shown2 = problems.slice(0, 3).join("; ");
@@ -97989,8 +98037,8 @@ function buildOverrideRowSchema(spec) {
   }, rowSchema(spec));
 }
 function displayPath3(file2) {
-  const rel = (0, import_node_path12.relative)(process.cwd(), (0, import_node_path12.resolve)(file2));
-  return rel && !rel.startsWith("..") && !(0, import_node_path12.isAbsolute)(rel) ? rel : file2;
+  const rel2 = (0, import_node_path12.relative)(process.cwd(), (0, import_node_path12.resolve)(file2));
+  return rel2 && !rel2.startsWith("..") && !(0, import_node_path12.isAbsolute)(rel2) ? rel2 : file2;
 }
 function mergeOverrides(files, tables, problems) {
   const shipped = /* @__PURE__ */ new Map();
@@ -98043,42 +98091,14 @@ function mergeOverrides(files, tables, problems) {
 // src/cli/main.ts
 init_platform();
 
-// src/targets/load.ts
+// src/plan/affinity.ts
+init_import_meta_url();
+
+// src/targets/k8s.ts
 init_import_meta_url();
 var import_node_fs11 = require("node:fs");
-var import_node_path13 = require("node:path");
 var import_yaml2 = __toESM(require_dist());
-init_zod();
 init_errors3();
-init_schema_error();
-
-// src/model/reason-codes.ts
-init_import_meta_url();
-var REASON_CODES = [
-  "DRIVER_TOO_OLD",
-  "MINOR_VERSION_COMPAT",
-  "FORWARD_COMPAT",
-  "REQUIRE_UNSATISFIED",
-  "REQUIRE_INVALID",
-  "REQUIRE_UNCERTAIN",
-  "PTX_JIT_NEEDS_NEWER_DRIVER",
-  "PTX_JIT",
-  "NO_KERNEL_FOR_GPU",
-  "RUNTIME_HELPER_ONLY",
-  "GPU_UNSUPPORTED_BY_TOOLKIT",
-  "GPU_UNSUPPORTED_BY_DRIVER",
-  "MIXED_CUDA_MAJORS",
-  "NO_CUDA_FOUND",
-  "UNKNOWN_CUDA_RELEASE",
-  "UNCONFIRMED_MATRIX_ROW",
-  "DRIVER_LIBS_IN_IMAGE",
-  "DECLARED_CUDA_UNSATISFIED",
-  "SCAN_INCOMPLETE",
-  "DRIVER_BRANCH_EOL",
-  "CUDA_LIBRARY_MISSING",
-  "COMPAT_ON_UNSUPPORTED_GPU",
-  "DRIVER_LIB_MISMATCH"
-];
 
 // src/model/target.ts
 init_import_meta_url();
@@ -98129,6 +98149,438 @@ function resolveTargetGpu(matrix, input2, where3) {
     close.length ? `did you mean ${close.map((c) => `"${c}"`).join(", ")}? Or give the compute capability, e.g. gpu: "8.0"` : 'use a name from matrix/gpus.yaml (e.g. A100, H100, T4, L4, B200) or a compute capability such as "8.0"'
   );
 }
+
+// src/targets/k8s.ts
+var GFD_LABELS = {
+  driverFull: "nvidia.com/cuda.driver-version.full",
+  driverMajor: "nvidia.com/cuda.driver-version.major",
+  driverMinor: "nvidia.com/cuda.driver-version.minor",
+  driverRevision: "nvidia.com/cuda.driver-version.revision",
+  oldDriverMajor: "nvidia.com/cuda.driver.major",
+  oldDriverMinor: "nvidia.com/cuda.driver.minor",
+  oldDriverRev: "nvidia.com/cuda.driver.rev",
+  product: "nvidia.com/gpu.product",
+  computeMajor: "nvidia.com/gpu.compute.major",
+  computeMinor: "nvidia.com/gpu.compute.minor"
+};
+var K8S_PREFIX = "k8s:";
+function isK8sTargets(spec) {
+  return spec !== void 0 && spec.startsWith(K8S_PREFIX);
+}
+function isK8sTargetsFile(file2) {
+  return "fleet" in file2;
+}
+var OPTION_FIX = "write k8s:FILE, or k8s:FILE?forward-compat=true&runtime=cdi (options: forward-compat=true|false, runtime=legacy|cdi)";
+function parseK8sSpec(spec) {
+  const rest = spec.startsWith(K8S_PREFIX) ? spec.slice(K8S_PREFIX.length) : spec;
+  const q2 = rest.lastIndexOf("?");
+  const query = q2 >= 0 ? rest.slice(q2 + 1) : "";
+  const hasOptions = q2 >= 0 && /^[a-z-]+=[^&=]*(&[a-z-]+=[^&=]*)*$/.test(query);
+  const file2 = hasOptions ? rest.slice(0, q2) : rest;
+  if (!file2.trim()) throw new GateError("BAD_TARGETS", `targets "${spec}" names no file`, OPTION_FIX);
+  const out = { file: file2, forwardCompat: false };
+  if (!hasOptions) return out;
+  for (const pair of query.split("&")) {
+    const [name, value] = pair.split("=");
+    if (name === "forward-compat" && (value === "true" || value === "false")) out.forwardCompat = value === "true";
+    else if (name === "runtime" && CONTAINER_RUNTIMES.includes(value)) out.runtime = value;
+    else throw new GateError("BAD_TARGETS", `targets "${spec}": option ${name}=${value} is not known`, OPTION_FIX);
+  }
+  return out;
+}
+var MAX_K8S_FILE_BYTES = 512 * 1024 * 1024;
+var MAX_K8S_NODES = 1e5;
+function loadK8sTargets(spec, matrixOrFor) {
+  const opts = parseK8sSpec(spec);
+  let text3;
+  try {
+    const size = (0, import_node_fs11.statSync)(opts.file).size;
+    if (size > MAX_K8S_FILE_BYTES) {
+      throw new GateError(
+        "BAD_TARGETS",
+        `${opts.file}: ${size} bytes, more than the ${MAX_K8S_FILE_BYTES}-byte limit`,
+        "save only the nodes: kubectl get nodes -o json > nodes.json"
+      );
+    }
+    text3 = (0, import_node_fs11.readFileSync)(opts.file, "utf8");
+  } catch (e) {
+    if (e instanceof GateError) throw e;
+    const code2 = e.code;
+    throw new GateError(
+      code2 === "ENOENT" ? "FILE_NOT_FOUND" : "BAD_TARGETS",
+      `k8s nodes file ${opts.file}: ${code2 === "ENOENT" ? "not found" : messageOf(e)}`,
+      "write it with: kubectl get nodes -o json > nodes.json"
+    );
+  }
+  const matrix = typeof matrixOrFor === "function" ? matrixOrFor([]) : matrixOrFor;
+  return { ...k8sTargetsFromText(text3, opts, matrix), matrix, policy: {} };
+}
+function k8sTargetsFromText(text3, opts, matrix) {
+  const items = nodeItems(parseNodesDocument(text3, opts.file), opts.file);
+  const warnings = [];
+  const nodes = [];
+  const groups = /* @__PURE__ */ new Map();
+  const seen = /* @__PURE__ */ new Set();
+  items.forEach((item2, index2) => {
+    const node2 = readNode(item2, index2, opts.file);
+    if (seen.has(node2.name))
+      throw new GateError("BAD_TARGETS", `${opts.file}: node "${node2.name}" is listed twice`, "save the nodes once: kubectl get nodes -o json > nodes.json");
+    seen.add(node2.name);
+    nodes.push(node2);
+    if (node2.status !== "target") {
+      if (node2.status === "unknown") warnings.push(`${opts.file}: node ${node2.name} is not a target: ${node2.missing}`);
+      return;
+    }
+    const productKey = node2.product !== void 0 ? baseProduct(node2.product) : void 0;
+    const cc = node2.compute ? `${Number(node2.compute.major)}.${Number(node2.compute.minor)}` : void 0;
+    const driver2 = driverOf(node2);
+    const key2 = JSON.stringify([driver2, productKey !== void 0 ? `p:${productKey}` : cc !== void 0 ? `cc:${cc}` : ""]);
+    const group = groups.get(key2) ?? { driver: driver2, productKey, cc, nodes: [] };
+    group.nodes.push(node2);
+    groups.set(key2, group);
+  });
+  const perGpu = /* @__PURE__ */ new Map();
+  for (const g of groups.values()) perGpu.set(gpuKey(g), (perGpu.get(gpuKey(g)) ?? 0) + 1);
+  const names = /* @__PURE__ */ new Set();
+  const targets = [];
+  for (const g of groups.values()) {
+    const base = readableName(g.productKey, g.cc);
+    let name = (perGpu.get(gpuKey(g)) ?? 0) > 1 ? `${base}-${g.driver}` : base;
+    for (let n = 2; names.has(name); n++) name = `${base}-${n}`;
+    names.add(name);
+    for (const node2 of g.nodes) node2.target = name;
+    const gpu = targetGpu(g, matrix, name, opts.file, warnings);
+    const gpuCounts = g.nodes.map((n) => n.gpus);
+    targets.push({
+      name,
+      driver: g.driver,
+      ...gpu && { gpu },
+      forwardCompat: opts.forwardCompat,
+      os: "linux",
+      ...opts.runtime && { runtime: opts.runtime },
+      origin: `${opts.file}: node ${g.nodes[0].name}${g.nodes.length > 1 ? ` and ${g.nodes.length - 1} more` : ""}`,
+      nodeCount: g.nodes.length,
+      nodes: g.nodes.map((n) => n.name),
+      ...gpuCounts.every((c) => c !== void 0) && { gpuCount: gpuCounts.reduce((a, c) => a + (c ?? 0), 0) },
+      ...g.productKey !== void 0 && { product: g.productKey }
+    });
+  }
+  if (targets.length === 0) {
+    const unknown2 = nodes.filter((n) => n.status === "unknown").length;
+    throw new GateError(
+      "BAD_TARGETS",
+      `${opts.file}: no GPU node with a readable driver among ${nodes.length} node(s)${unknown2 ? ` (${unknown2} unknown: ${warnings[0]})` : ""}`,
+      `run NVIDIA GPU Feature Discovery (GPU Operator, or the device plugin with gfd.enabled=true) so GPU nodes carry ${GFD_LABELS.driverFull} and ${GFD_LABELS.product}; or write a targets file`
+    );
+  }
+  const noGpu = nodes.filter((n) => n.status === "no-gpu").map((n) => n.name);
+  const notes = noGpu.length ? [`${opts.file}: ${noGpu.length} node(s) show no NVIDIA GPU (no nvidia.com/ label, capacity or allocatable), not targets: ${listNames(noGpu)}`] : [];
+  return { targets, fleet: { file: opts.file, nodes }, warnings, notes };
+}
+function listNames(names, max = 10) {
+  return names.length > max ? `${names.slice(0, max).join(", ")} and ${names.length - max} more` : names.join(", ");
+}
+function gpuKey(g) {
+  return g.productKey !== void 0 ? `p:${g.productKey}` : g.cc !== void 0 ? `cc:${g.cc}` : "";
+}
+function baseProduct(product) {
+  return product.replace(/-SHARED$/i, "").replace(/-MIG-.*$/i, "");
+}
+function readableName(product, cc) {
+  if (product !== void 0) {
+    const words = product.toLowerCase().split(/[^a-z0-9.]+/).filter(Boolean);
+    while (words.length > 1 && words[0] === "nvidia") words.shift();
+    return words.join("-") || "gpu";
+  }
+  return cc !== void 0 ? `gpu-cc${cc}` : "gpu-unknown";
+}
+function targetGpu(g, matrix, name, file2, warnings) {
+  const where3 = `${file2}: target "${name}"`;
+  let byProduct;
+  if (g.productKey !== void 0) {
+    try {
+      byProduct = resolveTargetGpu(matrix, g.productKey, where3);
+    } catch {
+      byProduct = void 0;
+    }
+  }
+  if (byProduct?.gpu && (g.cc === void 0 || byProduct.computeCapability === g.cc)) return byProduct;
+  const byCc = g.cc !== void 0 ? ccGpu(matrix, g.cc, where3) : void 0;
+  const nodes = `node${g.nodes.length > 1 ? "s" : ""} ${listNames(
+    g.nodes.map((n) => n.name),
+    3
+  )}`;
+  if (byProduct?.gpu && byCc) {
+    warnings.push(
+      `${where3} (${nodes}): ${GFD_LABELS.product} "${g.productKey}" is ${byProduct.gpu.name} (compute capability ${byProduct.computeCapability}) in matrix/gpus.yaml, but the nodes report ${g.cc}: judged by compute capability ${g.cc}`
+    );
+    return byCc;
+  }
+  if (byCc) {
+    if (g.productKey !== void 0) {
+      warnings.push(
+        `${where3} (${nodes}): ${GFD_LABELS.product} "${g.productKey}" is not in matrix/gpus.yaml: judged by compute capability ${g.cc} (not known to be a data-center GPU: no forward compatibility)`
+      );
+    }
+    return byCc;
+  }
+  const missing2 = g.productKey !== void 0 ? `${GFD_LABELS.product} "${g.productKey}" is not in matrix/gpus.yaml and` : `no ${GFD_LABELS.product} and`;
+  warnings.push(
+    `${where3} (${nodes}): ${missing2} no usable ${GFD_LABELS.computeMajor} / ${GFD_LABELS.computeMinor}: judged on the driver alone (no GPU checks)`
+  );
+  return void 0;
+}
+function ccGpu(matrix, cc, where3) {
+  try {
+    return resolveTargetGpu(matrix, cc, where3);
+  } catch {
+    return void 0;
+  }
+}
+var FILE_FIX = "give the output of: kubectl get nodes -o json > nodes.json (a List of Node objects, or one Node)";
+function parseNodesDocument(text3, file2) {
+  const start = text3.trimStart()[0];
+  if (start === "{" || start === "[") {
+    try {
+      return JSON.parse(text3);
+    } catch (e) {
+      throw new GateError("BAD_TARGETS", `${file2}: not valid JSON: ${messageOf(e)}`, FILE_FIX);
+    }
+  }
+  const doc = (0, import_yaml2.parseDocument)(text3, { schema: "failsafe", prettyErrors: false });
+  if (doc.errors.length) throw new GateError("BAD_TARGETS", `${file2}: not valid JSON or YAML: ${doc.errors[0].message.split("\n")[0]}`, FILE_FIX);
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new GateError("BAD_TARGETS", `${file2}: ${messageOf(e)}`, FILE_FIX);
+  }
+}
+function isRecord2(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function nodeItems(doc, file2) {
+  if (!isRecord2(doc)) throw new GateError("BAD_TARGETS", `${file2}: not a Kubernetes object`, FILE_FIX);
+  if (doc.kind === "Node") return [doc];
+  if ((doc.kind === "List" || doc.kind === "NodeList") && Array.isArray(doc.items)) {
+    if (doc.items.length > MAX_K8S_NODES)
+      throw new GateError(
+        "BAD_TARGETS",
+        `${file2}: ${doc.items.length} nodes, more than the limit of ${MAX_K8S_NODES}`,
+        "split the fleet by a label selector: kubectl get nodes -l \u2026 -o json"
+      );
+    return doc.items;
+  }
+  const kind = typeof doc.kind === "string" ? `kind ${JSON.stringify(doc.kind).slice(0, 60)}` : "no kind";
+  throw new GateError("BAD_TARGETS", `${file2}: ${kind}, not a List of Nodes or a Node`, FILE_FIX);
+}
+var NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+var LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+function readNode(item2, index2, file2) {
+  const at2 = `${file2}: item ${index2 + 1}`;
+  if (!isRecord2(item2)) throw new GateError("BAD_TARGETS", `${at2} is not a Kubernetes object`, FILE_FIX);
+  if (item2.kind !== void 0 && item2.kind !== "Node") throw new GateError("BAD_TARGETS", `${at2} is a ${String(item2.kind).slice(0, 60)}, not a Node`, FILE_FIX);
+  const metadata = isRecord2(item2.metadata) ? item2.metadata : {};
+  const name = metadata.name;
+  if (typeof name !== "string" || name.length > 253 || !NODE_NAME.test(name)) {
+    throw new GateError(
+      "BAD_TARGETS",
+      `${at2}: metadata.name ${typeof name === "string" ? `"${name.slice(0, 80)}" is not a node name` : "is missing"}`,
+      FILE_FIX
+    );
+  }
+  const labels = {};
+  if (isRecord2(metadata.labels)) {
+    for (const [k, v] of Object.entries(metadata.labels)) if (typeof v === "string") labels[k] = v;
+  }
+  const label = (key2) => {
+    const v = labels[key2];
+    return v !== void 0 && v.length <= 63 && LABEL_VALUE.test(v) ? v : void 0;
+  };
+  const status = isRecord2(item2.status) ? item2.status : {};
+  const resources = [status.capacity, status.allocatable].filter(isRecord2);
+  const gpus = gpuCount(resources, label("nvidia.com/gpu.count"));
+  const hasGpuSign = Object.keys(labels).some((k) => k.startsWith("nvidia.com/")) || resources.some((r) => Object.keys(r).some((k) => k.startsWith("nvidia.com/")));
+  const product = label(GFD_LABELS.product) || void 0;
+  const cMajor = label(GFD_LABELS.computeMajor);
+  const cMinor = label(GFD_LABELS.computeMinor);
+  const compute = cMajor && cMinor && /^\d{1,2}$/.test(cMajor) && /^\d$/.test(cMinor) ? { major: cMajor, minor: cMinor } : void 0;
+  const gpu = { ...product !== void 0 && { product }, ...compute && { compute }, ...gpus !== void 0 && { gpus } };
+  const nvidia = Object.fromEntries(Object.entries(labels).filter(([k]) => k.startsWith("nvidia.com/")));
+  const driver2 = driverLabels(label, labels);
+  if ("missing" in driver2) {
+    if (!hasGpuSign) return { name, status: "no-gpu", driverLabels: [], labels: nvidia };
+    return { name, status: "unknown", missing: driver2.missing, driverLabels: [], ...gpu, labels: nvidia };
+  }
+  return { name, status: "target", driverLabels: driver2.labels, ...gpu, labels: nvidia };
+}
+function gpuCount(resources, countLabel) {
+  const capacity = resources[0]?.["nvidia.com/gpu"];
+  const text3 = typeof capacity === "string" || typeof capacity === "number" ? String(capacity) : countLabel;
+  return text3 !== void 0 && /^\d{1,6}$/.test(text3) ? Number(text3) : void 0;
+}
+function driverLabels(label, raw) {
+  const full = label(GFD_LABELS.driverFull);
+  if (full !== void 0 && isDriverVersion(full)) return { labels: [{ key: GFD_LABELS.driverFull, value: full }] };
+  for (const [major, minor, rev] of [
+    [GFD_LABELS.driverMajor, GFD_LABELS.driverMinor, GFD_LABELS.driverRevision],
+    [GFD_LABELS.oldDriverMajor, GFD_LABELS.oldDriverMinor, GFD_LABELS.oldDriverRev]
+  ]) {
+    const parts = [label(major), label(minor), label(rev)];
+    if (parts[0] === void 0 || parts[1] === void 0) continue;
+    const version2 = parts.filter((p) => p !== void 0 && p !== "").join(".");
+    if (!isDriverVersion(version2)) continue;
+    return { labels: [major, minor, rev].flatMap((key2, i) => parts[i] !== void 0 ? [{ key: key2, value: parts[i] }] : []) };
+  }
+  if (raw[GFD_LABELS.driverFull] !== void 0)
+    return { missing: `${GFD_LABELS.driverFull} "${raw[GFD_LABELS.driverFull].slice(0, 40)}" is not a driver version` };
+  return {
+    missing: `no driver labels (${GFD_LABELS.driverFull}, or ${GFD_LABELS.oldDriverMajor} / .minor / .rev): is GPU Feature Discovery running on it?`
+  };
+}
+function driverOf(node2) {
+  const labels = node2.driverLabels;
+  if (labels.length === 0) return void 0;
+  if (labels[0].key === GFD_LABELS.driverFull) return labels[0].value;
+  return labels.map((l) => l.value).filter((v) => v !== "").join(".");
+}
+
+// src/plan/affinity.ts
+function admits(verdict, failOn) {
+  return verdict === "pass" || verdict === "caveat" && failOn !== "caveat";
+}
+function nodeAffinity(image, fleet, verdicts, failOn) {
+  const admittedTargets = [...verdicts].filter(([, v]) => admits(v, failOn)).map(([name]) => name);
+  const admittedSet = new Set(admittedTargets);
+  const intended = fleet.nodes.filter((n) => n.target !== void 0 && admittedSet.has(n.target));
+  const terms = /* @__PURE__ */ new Map();
+  for (const node2 of intended) {
+    const { fixed, product } = selectorOf(node2);
+    const key2 = JSON.stringify(fixed);
+    const term2 = terms.get(key2) ?? { fixed, products: [] };
+    if (product !== void 0 && !term2.products.includes(product)) term2.products.push(product);
+    terms.set(key2, term2);
+  }
+  const out = [...terms.values()].map(({ fixed, products }) => ({
+    matchExpressions: products.length ? [...fixed, { key: GFD_LABELS.product, operator: "In", values: products.sort() }] : fixed
+  }));
+  const admittedNodes = fleet.nodes.filter((n) => out.some((term2) => termMatches(term2, labelsOf(n))));
+  const want = new Set(intended.map((n) => n.name));
+  if (admittedNodes.length !== want.size || admittedNodes.some((n) => !want.has(n.name))) {
+    throw new Error(`node affinity for ${image} admits ${admittedNodes.map((n) => n.name).join(", ")} instead of ${[...want].join(", ")}`);
+  }
+  return {
+    image,
+    terms: out,
+    admittedTargets,
+    admitted: admittedNodes.map((n) => n.name),
+    excluded: fleet.nodes.flatMap(
+      (n) => n.target !== void 0 && !admittedSet.has(n.target) ? [{ node: n.name, target: n.target, verdict: verdicts.get(n.target) ?? "fail" }] : []
+    ),
+    notTargets: fleet.nodes.flatMap((n) => n.status !== "target" ? [{ node: n.name, status: n.status }] : [])
+  };
+}
+function selectorOf(node2) {
+  const driver2 = node2.driverLabels.map((l) => ({ key: l.key, operator: "In", values: [l.value] }));
+  if (node2.product !== void 0) return { fixed: driver2, product: node2.product };
+  if (node2.compute) {
+    return {
+      fixed: [
+        ...driver2,
+        { key: GFD_LABELS.computeMajor, operator: "In", values: [node2.compute.major] },
+        { key: GFD_LABELS.computeMinor, operator: "In", values: [node2.compute.minor] },
+        { key: GFD_LABELS.product, operator: "DoesNotExist" }
+      ]
+    };
+  }
+  return { fixed: [...driver2, { key: GFD_LABELS.product, operator: "DoesNotExist" }, { key: GFD_LABELS.computeMajor, operator: "DoesNotExist" }] };
+}
+function labelsOf(n) {
+  return new Map(Object.entries(n.labels));
+}
+function termMatches(term2, labels) {
+  return term2.matchExpressions.every((e) => {
+    const v = labels.get(e.key);
+    if (e.operator === "Exists") return v !== void 0;
+    if (e.operator === "DoesNotExist") return v === void 0;
+    return v !== void 0 && (e.values ?? []).includes(v);
+  });
+}
+var q = (s) => JSON.stringify(s);
+function affinityYaml(plan, failOn) {
+  const comment = (s) => `# ${s.replace(/[\r\n]+/g, " ")}`;
+  const lines = [];
+  const admittedBy = failOn === "caveat" ? "passes" : "passes or passes with caveats";
+  lines.push(comment(`cuda-gate: node affinity for ${plan.image}: the nodes of targets where it ${admittedBy}`));
+  lines.push(comment(`admits ${plan.admitted.length} node(s)${plan.admittedTargets.length ? ` of ${plan.admittedTargets.join(", ")}` : ""}`));
+  if (plan.excluded.length) {
+    const byTarget = /* @__PURE__ */ new Map();
+    for (const e of plan.excluded) byTarget.set(e.target, { verdict: e.verdict, nodes: [...byTarget.get(e.target)?.nodes ?? [], e.node] });
+    lines.push(
+      comment(`excludes ${plan.excluded.length} node(s): ${[...byTarget].map(([target, x]) => `${x.nodes.join(", ")} (${target}: ${x.verdict})`).join("; ")}`)
+    );
+  }
+  if (plan.notTargets.length) {
+    lines.push(
+      comment(`not targets, never admitted: ${plan.notTargets.map((n) => `${n.node} (${n.status === "unknown" ? "unknown" : "no GPU"})`).join(", ")}`)
+    );
+  }
+  lines.push("affinity:", "  nodeAffinity:", "    requiredDuringSchedulingIgnoredDuringExecution:", "      nodeSelectorTerms:");
+  const terms = plan.terms.length ? plan.terms : [
+    {
+      matchExpressions: [
+        { key: GFD_LABELS.driverFull, operator: "Exists" },
+        { key: GFD_LABELS.driverFull, operator: "DoesNotExist" }
+      ]
+    }
+  ];
+  if (!plan.terms.length) lines.splice(lines.length - 4, 0, comment("no node of the fleet runs it: this affinity admits none"));
+  for (const term2 of terms) {
+    lines.push("        - matchExpressions:");
+    for (const e of term2.matchExpressions) {
+      lines.push(`            - key: ${q(e.key)}`, `              operator: ${e.operator}`);
+      if (e.values) lines.push(`              values: [${e.values.map(q).join(", ")}]`);
+    }
+  }
+  return `${lines.join("\n")}
+`;
+}
+
+// src/targets/load.ts
+init_import_meta_url();
+var import_node_fs12 = require("node:fs");
+var import_node_path13 = require("node:path");
+var import_yaml3 = __toESM(require_dist());
+init_zod();
+init_errors3();
+init_schema_error();
+
+// src/model/reason-codes.ts
+init_import_meta_url();
+var REASON_CODES = [
+  "DRIVER_TOO_OLD",
+  "MINOR_VERSION_COMPAT",
+  "FORWARD_COMPAT",
+  "REQUIRE_UNSATISFIED",
+  "REQUIRE_INVALID",
+  "REQUIRE_UNCERTAIN",
+  "PTX_JIT_NEEDS_NEWER_DRIVER",
+  "PTX_JIT",
+  "NO_KERNEL_FOR_GPU",
+  "RUNTIME_HELPER_ONLY",
+  "GPU_UNSUPPORTED_BY_TOOLKIT",
+  "GPU_UNSUPPORTED_BY_DRIVER",
+  "MIXED_CUDA_MAJORS",
+  "NO_CUDA_FOUND",
+  "UNKNOWN_CUDA_RELEASE",
+  "UNCONFIRMED_MATRIX_ROW",
+  "DRIVER_LIBS_IN_IMAGE",
+  "DECLARED_CUDA_UNSATISFIED",
+  "SCAN_INCOMPLETE",
+  "DRIVER_BRANCH_EOL",
+  "CUDA_LIBRARY_MISSING",
+  "COMPAT_ON_UNSUPPORTED_GPU",
+  "DRIVER_LIB_MISMATCH"
+];
 
 // src/targets/load.ts
 function shown(v) {
@@ -98200,9 +98652,9 @@ function closestCode(v) {
   if (exact) return exact;
   const words = new Set(upper.split("_").filter(Boolean));
   let best;
-  for (const code of REASON_CODES) {
-    const score = code.split("_").filter((w) => words.has(w)).length;
-    if (score > 0 && (!best || score > best.score)) best = { code, score };
+  for (const code2 of REASON_CODES) {
+    const score = code2.split("_").filter((w) => words.has(w)).length;
+    if (score > 0 && (!best || score > best.score)) best = { code: code2, score };
   }
   return best?.code;
 }
@@ -98237,14 +98689,15 @@ var TARGETS_FILE = closedMapping(
   ["targets", "policy", "waivers", "matrix-overrides"]
 );
 function loadTargetsFile(path, matrix) {
+  if (isK8sTargets(path)) return loadK8sTargets(path, matrix);
   let text3;
   try {
-    text3 = (0, import_node_fs11.readFileSync)(path, "utf8");
+    text3 = (0, import_node_fs12.readFileSync)(path, "utf8");
   } catch (e) {
-    const code = e.code;
+    const code2 = e.code;
     throw new GateError(
-      code === "ENOENT" ? "FILE_NOT_FOUND" : "BAD_TARGETS",
-      `targets file ${path}: ${code === "ENOENT" ? "not found" : messageOf(e)}`,
+      code2 === "ENOENT" ? "FILE_NOT_FOUND" : "BAD_TARGETS",
+      `targets file ${path}: ${code2 === "ENOENT" ? "not found" : messageOf(e)}`,
       'create it (see README "Targets file") or pass --driver VERSION [--gpu NAME] instead'
     );
   }
@@ -98260,8 +98713,8 @@ function parseTargets(text3, file2, matrixOrFor, opts = {}) {
       `list at most ${MAX_TARGETS} targets; a targets file is a few hundred bytes`
     );
   }
-  const lines = new import_yaml2.LineCounter();
-  const doc = (0, import_yaml2.parseDocument)(text3, { lineCounter: lines, schema: "failsafe", uniqueKeys: false, prettyErrors: false });
+  const lines = new import_yaml3.LineCounter();
+  const doc = (0, import_yaml3.parseDocument)(text3, { lineCounter: lines, schema: "failsafe", uniqueKeys: false, prettyErrors: false });
   const at2 = (node2) => {
     const offset = node2?.range?.[0];
     return offset === void 0 ? file2 : `${file2}:${lines.linePos(offset).line}`;
@@ -98283,8 +98736,8 @@ function parseTargets(text3, file2, matrixOrFor, opts = {}) {
       "give each key once; the same target name twice is one name for two targets"
     );
   }
-  const targetsNode = (0, import_yaml2.isMap)(doc.contents) ? doc.contents.get("targets", true) : void 0;
-  if ((0, import_yaml2.isMap)(targetsNode) && targetsNode.items.length > MAX_TARGETS) {
+  const targetsNode = (0, import_yaml3.isMap)(doc.contents) ? doc.contents.get("targets", true) : void 0;
+  if ((0, import_yaml3.isMap)(targetsNode) && targetsNode.items.length > MAX_TARGETS) {
     throw new GateError(
       "BAD_TARGETS",
       `${at2(targetsNode)}: ${targetsNode.items.length} targets, more than the limit of ${MAX_TARGETS}`,
@@ -98292,7 +98745,7 @@ function parseTargets(text3, file2, matrixOrFor, opts = {}) {
     );
   }
   const targetPairs = /* @__PURE__ */ new Map();
-  if ((0, import_yaml2.isMap)(targetsNode)) {
+  if ((0, import_yaml3.isMap)(targetsNode)) {
     for (const pair of targetsNode.items) targetPairs.set(keyOf(pair.key), pair);
   }
   const data = parseWithSchema(TARGETS_FILE, yamlData(doc.contents), {
@@ -98306,7 +98759,7 @@ function parseTargets(text3, file2, matrixOrFor, opts = {}) {
   const path = data["matrix-overrides"];
   if (path !== void 0) {
     matrixOverrides = (0, import_node_path13.isAbsolute)(path) ? path : (0, import_node_path13.join)(opts.dir ?? (0, import_node_path13.dirname)(file2), path);
-    if (!(0, import_node_fs11.existsSync)(matrixOverrides)) {
+    if (!(0, import_node_fs12.existsSync)(matrixOverrides)) {
       throw new GateError(
         "BAD_TARGETS",
         `${at2(nodeAt(doc, ["matrix-overrides"]))}: matrix-overrides file ${path} not found (looked for ${matrixOverrides})`,
@@ -98316,16 +98769,16 @@ function parseTargets(text3, file2, matrixOrFor, opts = {}) {
   }
   const overrideList = matrixOverrides !== void 0 ? [matrixOverrides] : [];
   const matrix = typeof matrixOrFor === "function" ? matrixOrFor(overrideList) : overrideList.length ? loadMatrixWithOverrides(overrideList) : matrixOrFor;
-  const targets = Object.entries(data.targets).map(([name, t]) => {
+  const targets = Object.entries(data.targets).map(([name, t2]) => {
     const pair = targetPairs.get(name);
-    const gpuNode = (0, import_yaml2.isMap)(pair?.value) ? nodeAt(pair.value, ["gpu"]) : void 0;
+    const gpuNode = (0, import_yaml3.isMap)(pair?.value) ? nodeAt(pair.value, ["gpu"]) : void 0;
     return {
       name,
-      driver: t.driver,
-      gpu: t.gpu ? resolveTargetGpu(matrix, t.gpu, `${at2(gpuNode)}: target "${name}"`) : void 0,
-      forwardCompat: t["forward-compat"] ?? false,
-      os: t.os ?? "linux",
-      ...t.runtime !== void 0 && { runtime: t.runtime },
+      driver: t2.driver,
+      gpu: t2.gpu ? resolveTargetGpu(matrix, t2.gpu, `${at2(gpuNode)}: target "${name}"`) : void 0,
+      forwardCompat: t2["forward-compat"] ?? false,
+      os: t2.os ?? "linux",
+      ...t2.runtime !== void 0 && { runtime: t2.runtime },
       origin: at2(pair?.key)
     };
   });
@@ -98337,10 +98790,10 @@ function parseTargets(text3, file2, matrixOrFor, opts = {}) {
   return { targets, policy, matrix, ...matrixOverrides !== void 0 && { matrixOverrides } };
 }
 function checkWaivers(list2, targets, at2) {
-  const names = new Set(targets.map((t) => t.name));
+  const names = new Set(targets.map((t2) => t2.name));
   return list2.map((w, i) => {
     const target = w.target ?? "*";
-    const code = w.code ?? "*";
+    const code2 = w.code ?? "*";
     if (target !== "*" && !names.has(target)) {
       throw new GateError(
         "BAD_TARGETS",
@@ -98348,23 +98801,23 @@ function checkWaivers(list2, targets, at2) {
         `name one of ${[...names].slice(0, 10).join(", ")}${names.size > 10 ? ", \u2026" : ""}, or * for every target`
       );
     }
-    if (code !== "*" && !REASON_CODES.includes(code)) {
-      const near = closestCode(code);
+    if (code2 !== "*" && !REASON_CODES.includes(code2)) {
+      const near = closestCode(code2);
       throw new GateError(
         "BAD_TARGETS",
-        `${at2(i, "code")}: waiver ${i + 1}: code "${code}" is not a reason code`,
+        `${at2(i, "code")}: waiver ${i + 1}: code "${code2}" is not a reason code`,
         `${near ? `did you mean ${near}? ` : ""}write a code as the report gives it (README "Verdicts and reason codes"), e.g. code: DRIVER_TOO_OLD, or * for any`
       );
     }
-    return { image: w.image, target, code, reason: w.reason, expires: w.expires, origin: at2(i) };
+    return { image: w.image, target, code: code2, reason: w.reason, expires: w.expires, origin: at2(i) };
   });
 }
 function yamlData(node2) {
   if (node2 === null || node2 === void 0) return void 0;
-  if ((0, import_yaml2.isScalar)(node2)) return scalarText(node2);
-  if ((0, import_yaml2.isAlias)(node2)) return /* @__PURE__ */ Symbol(`an alias (*${node2.source})`);
-  if ((0, import_yaml2.isSeq)(node2)) return node2.items.map((item2) => yamlData(item2));
-  if ((0, import_yaml2.isMap)(node2)) {
+  if ((0, import_yaml3.isScalar)(node2)) return scalarText(node2);
+  if ((0, import_yaml3.isAlias)(node2)) return /* @__PURE__ */ Symbol(`an alias (*${node2.source})`);
+  if ((0, import_yaml3.isSeq)(node2)) return node2.items.map((item2) => yamlData(item2));
+  if ((0, import_yaml3.isMap)(node2)) {
     const out = {};
     for (const pair of node2.items) {
       Object.defineProperty(out, keyOf(pair.key), { value: yamlData(pair.value), enumerable: true, writable: true, configurable: true });
@@ -98374,14 +98827,14 @@ function yamlData(node2) {
   return void 0;
 }
 function keyOf(node2) {
-  if ((0, import_yaml2.isScalar)(node2)) return scalarText(node2) ?? "";
+  if ((0, import_yaml3.isScalar)(node2)) return scalarText(node2) ?? "";
   return `\0${node2 === null ? "" : String(node2)}`;
 }
 function keyText(key2) {
   return key2.startsWith("\0") ? key2.slice(1) : key2;
 }
 function scalarText(node2) {
-  const v = (0, import_yaml2.isScalar)(node2) ? node2.value : void 0;
+  const v = (0, import_yaml3.isScalar)(node2) ? node2.value : void 0;
   return typeof v === "string" ? v.trim() : v === null || v === void 0 ? void 0 : String(v);
 }
 function firstDuplicateKey(root) {
@@ -98390,14 +98843,14 @@ function firstDuplicateKey(root) {
   const stack = [root];
   while (stack.length > 0) {
     const node2 = stack.pop();
-    if ((0, import_yaml2.isSeq)(node2)) {
+    if ((0, import_yaml3.isSeq)(node2)) {
       for (const item2 of node2.items) stack.push(item2);
-    } else if ((0, import_yaml2.isMap)(node2)) {
+    } else if ((0, import_yaml3.isMap)(node2)) {
       const seen = /* @__PURE__ */ new Map();
       for (const pair of node2.items) {
         const key2 = pair.key;
         if (key2 !== null) {
-          const id = (0, import_yaml2.isScalar)(key2) ? key2.value : key2;
+          const id = (0, import_yaml3.isScalar)(key2) ? key2.value : key2;
           const first = seen.get(id);
           if (first === void 0) seen.set(id, key2);
           else if (!found || offset(key2) < offset(found.key)) found = { key: key2, first };
@@ -98410,15 +98863,15 @@ function firstDuplicateKey(root) {
   return found;
 }
 function nodeAt(from, path, which = "value") {
-  let node2 = (0, import_yaml2.isDocument)(from) ? from.contents : from;
+  let node2 = (0, import_yaml3.isDocument)(from) ? from.contents : from;
   let key2;
   for (const step of path) {
-    if ((0, import_yaml2.isMap)(node2)) {
+    if ((0, import_yaml3.isMap)(node2)) {
       const pair = node2.items.find((p) => keyOf(p.key) === String(step));
       if (!pair) return void 0;
       key2 = pair.key;
       node2 = pair.value;
-    } else if ((0, import_yaml2.isSeq)(node2) && typeof step === "number") {
+    } else if ((0, import_yaml3.isSeq)(node2) && typeof step === "number") {
       key2 = void 0;
       node2 = node2.items[step];
     } else {
@@ -98465,7 +98918,7 @@ function runtimeFix(prefix) {
 // src/targets/probe.ts
 init_import_meta_url();
 var import_node_child_process3 = require("node:child_process");
-var import_node_fs12 = require("node:fs");
+var import_node_fs13 = require("node:fs");
 var import_node_os4 = require("node:os");
 var import_node_util = require("node:util");
 init_errors3();
@@ -98495,8 +98948,8 @@ async function probeHost(deps = {}) {
       }
     }
   }
-  if ((0, import_node_fs12.existsSync)(d.procVersionPath)) {
-    const driver2 = parseProcVersion((0, import_node_fs12.readFileSync)(d.procVersionPath, "utf8"));
+  if ((0, import_node_fs13.existsSync)(d.procVersionPath)) {
+    const driver2 = parseProcVersion((0, import_node_fs13.readFileSync)(d.procVersionPath, "utf8"));
     if (driver2) return { host: d.host, driver: driver2, gpus: [], via: "/proc/driver/nvidia/version" };
   }
   throw new GateError(
@@ -98516,8 +98969,8 @@ function parseQueryGpu(out) {
   return gpus;
 }
 function parseProcVersion(text3) {
-  const m = /Kernel Module(?:\s+for\s+\S+)?\s+(\d+\.\d+(?:\.\d+)?)/.exec(text3) ?? /NVRM version:.*?\s(\d{3}\.\d+(?:\.\d+)?)\s/.exec(text3);
-  return m?.[1];
+  const m2 = /Kernel Module(?:\s+for\s+\S+)?\s+(\d+\.\d+(?:\.\d+)?)/.exec(text3) ?? /NVRM version:.*?\s(\d{3}\.\d+(?:\.\d+)?)\s/.exec(text3);
+  return m2?.[1];
 }
 function probeTargets(probe2, matrix) {
   const host = probe2.host.replace(/[^A-Za-z0-9_.-]/g, "-") || "this-host";
@@ -98537,13 +98990,13 @@ function probeTargets(probe2, matrix) {
 }
 function probeYaml(probe2, targets) {
   const lines = ["# written by `cuda-gate probe` on " + probe2.host, "targets:"];
-  for (const t of targets) {
-    const seen = probe2.gpus.find((g) => t.gpu && (g.computeCapability === t.gpu.computeCapability || g.name === t.gpu.input));
-    lines.push(`  ${t.name}:`);
-    lines.push(`    driver: "${t.driver}"`);
-    if (t.gpu)
+  for (const t2 of targets) {
+    const seen = probe2.gpus.find((g) => t2.gpu && (g.computeCapability === t2.gpu.computeCapability || g.name === t2.gpu.input));
+    lines.push(`  ${t2.name}:`);
+    lines.push(`    driver: "${t2.driver}"`);
+    if (t2.gpu)
       lines.push(
-        `    gpu: "${t.gpu.gpu?.name ?? t.gpu.computeCapability}"${seen ? `   # ${seen.name}${seen.computeCapability ? `, compute capability ${seen.computeCapability}` : ""}` : ""}`
+        `    gpu: "${t2.gpu.gpu?.name ?? t2.gpu.computeCapability}"${seen ? `   # ${seen.name}${seen.computeCapability ? `, compute capability ${seen.computeCapability}` : ""}` : ""}`
       );
     lines.push("    # forward-compat: true   # only if this host runs images with cuda-compat libs (data-center GPUs)");
     lines.push("    # runtime: cdi   # or legacy (docker run --gpus); unset = judge both");
@@ -98559,6 +99012,7 @@ init_errors3();
 init_schema_error();
 var FORMATS = ["text", "json", "markdown", "sarif"];
 var SCAN_MODES = ["full", "config"];
+var EMIT_KINDS = ["node-affinity"];
 var USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --driver VER [--gpu GPU] [--forward-compat]
                                                    [--runtime legacy|cdi]]
                        [--format text|json|markdown|sarif] [--output FILE] [--fail-on fail|caveat|never]
@@ -98566,6 +99020,7 @@ var USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --driver VER [--
                        [--scan full|config] [--cache-dir DIR | --no-cache] [--insecure-registry HOST]...
                        [--jobs N] [--no-seek] [--matrix-overrides FILE]
                        [--baseline SOURCE]... [--fail-on-new]
+                       [--emit node-affinity [--emit-file FILE]]   (with --targets k8s:FILE)
 
 SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at DOCKER_HOST
          docker-archive:PATH[:REF]                docker save / podman save tar
@@ -98575,11 +99030,18 @@ SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at D
                                                   loopback or --insecure-registry HOST[:PORT])
 
        cuda-gate probe [--format yaml|json]      print a target entry for this machine (driver, GPU)
+       cuda-gate plan [--targets FILE|k8s:FILE|probe] [--format text|json|markdown] [--output FILE]
+                                                 what the fleet can run: newest CUDA per target and fleet-wide,
+                                                 base images, GPU code lists, PyTorch indexes, what blocks the next
        cuda-gate merge REPORT.json... [--format text|json|markdown|sarif] [--output FILE] [--fail-on fail|caveat|never]
                                       [--targets FILE]
                                                  one report and one verdict from several runs' JSON reports
 
-Targets default to .github/cuda-targets.yml when it exists; --targets probe uses this machine.
+Targets default to .github/cuda-targets.yml when it exists; --targets probe uses this machine; --targets k8s:FILE
+reads a cluster's nodes (kubectl get nodes -o json > FILE; GPU Feature Discovery labels), one target per driver x GPU,
+k8s:FILE?forward-compat=true&runtime=cdi for all of them. --emit node-affinity (with k8s:FILE) then writes, after the
+report or to --emit-file, a nodeAffinity that admits the nodes where each image passes (or passes with caveats,
+unless --fail-on caveat).
 --runtime says how the --driver host starts GPU containers: legacy (docker run --gpus: NVIDIA_REQUIRE_* is checked
 and can refuse the start) or cdi (CDI / jit-cdi, the default of nvidia-container-toolkit >= 1.18: nothing is
 checked, the image meets the driver at CUDA initialisation); left out, both are judged and the worse reported.
@@ -98637,7 +99099,9 @@ function parseCliArgs(argv) {
         "no-seek": { type: "boolean", default: false },
         "matrix-overrides": { type: "string", multiple: true },
         baseline: { type: "string", multiple: true },
-        "fail-on-new": { type: "boolean", default: false }
+        "fail-on-new": { type: "boolean", default: false },
+        emit: { type: "string" },
+        "emit-file": { type: "string" }
       }
     });
   } catch (e) {
@@ -98660,7 +99124,11 @@ var CHECK_FLAG_SET = external_exports.looseObject({
   runtime: external_exports.string().optional(),
   "cache-dir": external_exports.string().optional(),
   "no-cache": external_exports.boolean().optional(),
-  baseline: external_exports.array(external_exports.string()).optional()
+  baseline: external_exports.array(external_exports.string()).optional(),
+  emit: external_exports.string().optional(),
+  "emit-file": external_exports.string().optional(),
+  format: external_exports.string().optional(),
+  output: external_exports.string().optional()
 }).superRefine((v, ctx) => {
   if (v.targets && v.driver) ctx.addIssue(relation("--targets and --driver are exclusive", "use a targets file for several targets, or --driver for one"));
   if ((v.gpu || v["forward-compat"]) && !v.driver) ctx.addIssue(relation("--gpu and --forward-compat need --driver", "e.g. --driver 535.104.05 --gpu A100"));
@@ -98668,6 +99136,24 @@ var CHECK_FLAG_SET = external_exports.looseObject({
     ctx.addIssue(relation("--runtime needs --driver", "e.g. --driver 535.104.05 --runtime cdi; a targets file states it per target (runtime: cdi)"));
   }
   if (v["cache-dir"] !== void 0 && v["no-cache"]) ctx.addIssue(relation("--cache-dir and --no-cache are exclusive", "give one of them"));
+  if (v["emit-file"] !== void 0 && v.emit === void 0)
+    ctx.addIssue(relation("--emit-file needs --emit", "e.g. --emit node-affinity --emit-file affinity.yaml"));
+  if (v.emit !== void 0 && !v.targets?.startsWith("k8s:")) {
+    ctx.addIssue(
+      relation(
+        "--emit needs --targets k8s:FILE",
+        "the nodes and their labels come from the cluster: kubectl get nodes -o json > nodes.json; --targets k8s:nodes.json"
+      )
+    );
+  }
+  if (v.emit !== void 0 && v["emit-file"] === void 0 && v.output === void 0 && (v.format === "json" || v.format === "sarif")) {
+    ctx.addIssue(
+      relation(
+        `--emit with --format ${v.format} on stdout would mix YAML into the ${v.format === "json" ? "JSON" : "SARIF"}`,
+        "add --emit-file FILE (or --output FILE for the report)"
+      )
+    );
+  }
   if (v.baseline && v.baseline.length > v.sources.length) {
     ctx.addIssue(
       relation(
@@ -98706,7 +99192,9 @@ var CHECK_FLAG_VALUES = external_exports.object({
   ).default([]),
   "cache-dir": external_exports.string().min(1, { error: () => say("--cache-dir is empty", "e.g. --cache-dir .cache/cuda-gate") }).optional(),
   baseline: external_exports.array(external_exports.string().refine((s) => s.trim() !== "", { error: () => say("--baseline is empty", "e.g. --baseline docker-archive:base.tar") })).default([]),
-  "fail-on-new": external_exports.boolean()
+  "fail-on-new": external_exports.boolean(),
+  emit: flagChoice("--emit", EMIT_KINDS, "e.g. --emit node-affinity").optional(),
+  "emit-file": external_exports.string().min(1, { error: () => say("--emit-file is empty", "e.g. --emit-file affinity.yaml") }).optional()
 }).transform((v) => ({
   command: "check",
   sources: v.sources,
@@ -98730,7 +99218,9 @@ var CHECK_FLAG_VALUES = external_exports.object({
   noCache: v["no-cache"],
   insecureRegistries: v["insecure-registry"],
   noSeek: v["no-seek"],
-  ...v.jobs !== void 0 && { jobs: v.jobs }
+  ...v.jobs !== void 0 && { jobs: v.jobs },
+  ...v.emit !== void 0 && { emit: v.emit },
+  ...v["emit-file"] !== void 0 && { emitFile: v["emit-file"] }
 }));
 var CHECK_FLAGS = CHECK_FLAG_SET.pipe(CHECK_FLAG_VALUES);
 var PROBE_FLAGS = external_exports.object({
@@ -98749,7 +99239,7 @@ function parseProbeArgs(rest) {
 
 // src/cli/merge.ts
 init_import_meta_url();
-var import_node_fs13 = require("node:fs");
+var import_node_fs14 = require("node:fs");
 var import_node_path15 = require("node:path");
 var import_node_util3 = require("node:util");
 init_zod();
@@ -98874,7 +99364,7 @@ function problemLines(view, verdict) {
   const lines = [title, ""];
   const item2 = (c, others = []) => {
     const who = several ? ` \xB7 ${mdCode(nameOf.get(c.image))}` : "";
-    const more2 = others.length ? ` <sub>and ${others.length} more image${others.length > 1 ? "s" : ""}: ${listNames(others, nameOf)}</sub>` : "";
+    const more2 = others.length ? ` <sub>and ${others.length} more image${others.length > 1 ? "s" : ""}: ${listNames2(others, nameOf)}</sub>` : "";
     const step = c.step ? `at ${md(c.step)}: ` : "";
     const fix = c.fix ? `<br>**Fix:** ${md(c.fix)}` : "";
     const lapsed = c.waiverExpired ? ` <sub>(${md(waiverExpiredLine(c.waiverExpired))})</sub>` : "";
@@ -98918,7 +99408,7 @@ function policySection(report) {
     ""
   ];
 }
-function listNames(cells, nameOf) {
+function listNames2(cells, nameOf) {
   const names = [...new Set(cells.map((c) => nameOf.get(c.image) ?? c.image))];
   return names.slice(0, 3).map((n) => mdCode(n)).join(", ") + (names.length > 3 ? ", \u2026" : "");
 }
@@ -98947,15 +99437,15 @@ function verdictTable(report, view = reportView(report), maxChars = Infinity) {
     const r = results.cell(image, target);
     return r ? r.waived ? WAIVED_ICON : VERDICT_ICON[r.verdict] : "\u2014";
   };
-  const targetHead = (t) => `${md(t.name)}<br><sub>${md(t.driver)}${t.gpu ? ` \xB7 ${md(t.gpu.input)}` : ""}</sub>`;
+  const targetHead = (t2) => `${md(t2.name)}<br><sub>${md(t2.driver)}${t2.gpu ? ` \xB7 ${md(t2.gpu.input)}` : ""}</sub>`;
   const imageHead = (i) => `${mdCode(i.name)}<br><sub>CUDA ${md(i.cuda ?? "\u2014")} \xB7 driver \u2265 ${md(i.needsDriver ?? "\u2014")}</sub>`;
   if (report.targets.length > MAX_TARGET_COLUMNS && view.images.length <= MAX_TARGET_COLUMNS) {
     const head = `| Target | ${view.images.map(imageHead).join(" | ")} |`;
     const sep3 = `|---|${view.images.map(() => ":-:").join("|")}|`;
-    return [head, sep3, ...report.targets.map((t) => `| ${targetHead(t)} | ${view.images.map((i) => icon(i.source, t.name)).join(" | ")} |`)].join("\n");
+    return [head, sep3, ...report.targets.map((t2) => `| ${targetHead(t2)} | ${view.images.map((i) => icon(i.source, t2.name)).join(" | ")} |`)].join("\n");
   }
   const lines = [`| Image | ${report.targets.map(targetHead).join(" | ")} |`, `|---|${report.targets.map(() => ":-:").join("|")}|`];
-  const rows = view.images.map((i, index2) => ({ i, index: index2, text: `| ${imageHead(i)} | ${report.targets.map((t) => icon(i.source, t.name)).join(" | ")} |` }));
+  const rows = view.images.map((i, index2) => ({ i, index: index2, text: `| ${imageHead(i)} | ${report.targets.map((t2) => icon(i.source, t2.name)).join(" | ")} |` }));
   let size = lines.join("\n").length;
   const fits = rows.every((r) => (size += r.text.length + 1) <= maxChars);
   if (fits) return [...lines, ...rows.map((r) => r.text)].join("\n");
@@ -99034,7 +99524,7 @@ function mergeReports(inputs, opts = {}) {
     const imageName = /* @__PURE__ */ new Map();
     for (const img of report.images) if (!imageName.has(img.source)) imageName.set(img.source, images.add(img, from));
     const targetName = /* @__PURE__ */ new Map();
-    for (const t of report.targets) if (!targetName.has(t.name)) targetName.set(t.name, targets.add(t, from));
+    for (const t2 of report.targets) if (!targetName.has(t2.name)) targetName.set(t2.name, targets.add(t2, from));
     for (const r of report.results) {
       const merged = { ...r, image: imageName.get(r.image) ?? r.image, target: targetName.get(r.target) ?? r.target };
       const key2 = `${merged.image}\0${merged.target}`;
@@ -99051,7 +99541,7 @@ function mergeReports(inputs, opts = {}) {
     }
   });
   const imageOrder = new Map(images.rows.map((img, i) => [img.source, i]));
-  const targetOrder = new Map(targets.columns.map((t, i) => [t.target.name, i]));
+  const targetOrder = new Map(targets.columns.map((t2, i) => [t2.target.name, i]));
   const ordered = [...results.values()].sort(
     (a, b) => imageOrder.get(a.image) - imageOrder.get(b.image) || targetOrder.get(a.target) - targetOrder.get(b.target)
   );
@@ -99133,30 +99623,30 @@ var TargetColumns = class {
   byName = /* @__PURE__ */ new Map();
   /** the columns of each name as the reports wrote it, in order: a lookup per target, never a search of every column */
   byOriginal = /* @__PURE__ */ new Map();
-  add(t, from) {
-    const sameName = this.byOriginal.get(t.name) ?? [];
-    const same = sameName.find((c) => sameTarget(c.target, t));
+  add(t2, from) {
+    const sameName = this.byOriginal.get(t2.name) ?? [];
+    const same = sameName.find((c) => sameTarget(c.target, t2));
     if (same) return same.target.name;
     const clash = sameName[0];
-    const name = this.byName.has(t.name) ? freeName(t.name, from.label, this.byName) : t.name;
+    const name = this.byName.has(t2.name) ? freeName(t2.name, from.label, this.byName) : t2.name;
     if (clash) {
       this.notes.add(
-        `target ${t.name} differs between reports \u2014 ${describeTarget(clash.target)} in ${clash.from.name}, ${describeTarget(t)} in ${from.name}: both are kept, the second as ${name}`
+        `target ${t2.name} differs between reports \u2014 ${describeTarget(clash.target)} in ${clash.from.name}, ${describeTarget(t2)} in ${from.name}: both are kept, the second as ${name}`
       );
     }
-    const column = { original: t.name, target: { ...t, name }, from };
+    const column = { original: t2.name, target: { ...t2, name }, from };
     this.columns.push(column);
-    this.byOriginal.set(t.name, [...sameName, column]);
+    this.byOriginal.set(t2.name, [...sameName, column]);
     this.byName.set(name, true);
     return name;
   }
 };
 function sameTarget(a, b) {
-  const key2 = (t) => [t.driver, t.gpu?.computeCapability ?? "", t.gpu?.name ?? t.gpu?.input ?? "", t.forwardCompat, t.os].join("\0");
+  const key2 = (t2) => [t2.driver, t2.gpu?.computeCapability ?? "", t2.gpu?.name ?? t2.gpu?.input ?? "", t2.forwardCompat, t2.os].join("\0");
   return key2(a) === key2(b);
 }
-function describeTarget(t) {
-  return `driver ${t.driver}${t.gpu ? `, GPU ${t.gpu.input}` : ""}${t.forwardCompat ? ", forward-compat" : ""}${t.os !== "linux" ? `, ${t.os}` : ""}`;
+function describeTarget(t2) {
+  return `driver ${t2.driver}${t2.gpu ? `, GPU ${t2.gpu.input}` : ""}${t2.forwardCompat ? ", forward-compat" : ""}${t2.os !== "linux" ? `, ${t2.os}` : ""}`;
 }
 function freeName(name, label, taken) {
   let candidate = `${name} (${label})`;
@@ -99213,7 +99703,7 @@ function versionNotes(inputs) {
   return notes;
 }
 function newestMatrix(inputs) {
-  return inputs.map((i) => i.report.matrix).reduce((newest, m) => m.date > newest.date ? m : newest);
+  return inputs.map((i) => i.report.matrix).reduce((newest, m2) => m2.date > newest.date ? m2 : newest);
 }
 function mergedMatrix(inputs) {
   const { overrides: _newestOnly, ...matrix } = newestMatrix(inputs);
@@ -99302,7 +99792,7 @@ var REPORT_SCHEMA = external_exports.object(
   { error: () => say("expected a JSON object") }
 ).superRefine((report, ctx) => {
   const sources = new Set(report.images.map((i) => i.source));
-  const targets = new Set(report.targets.map((t) => t.name));
+  const targets = new Set(report.targets.map((t2) => t2.name));
   report.results.forEach((r, i) => {
     if (!sources.has(r.image))
       ctx.addIssue({ code: "custom", path: ["results", i, "image"], message: say(`results[${i}].image "${r.image}" is not one of the report's images`) });
@@ -99326,7 +99816,7 @@ init_import_meta_url();
 var import_node_crypto9 = require("node:crypto");
 var import_node_path14 = require("node:path");
 var import_node_url2 = require("node:url");
-var import_yaml3 = __toESM(require_dist());
+var import_yaml4 = __toESM(require_dist());
 init_control_chars();
 var SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 var SARIF_VERSION = "2.1.0";
@@ -99523,7 +100013,7 @@ var LEVEL = { fail: "error", caveat: "warning", policy: "warning", pass: "note" 
 function buildSarif(report, opts = {}) {
   const informationUri = opts.informationUri ?? DEFAULT_INFORMATION_URI;
   const codes = Object.keys(REASON_RULES);
-  const rules = codes.map((code) => ruleFor(code, opts.informationUri));
+  const rules = codes.map((code2) => ruleFor(code2, opts.informationUri));
   const ruleIndex = new Map(codes.map((c, i) => [c, i]));
   const images = new Map(report.images.map((i) => [i.source, i]));
   const targetLines = opts.targetsFile?.text !== void 0 ? targetEntryLines(opts.targetsFile.text) : /* @__PURE__ */ new Map();
@@ -99577,17 +100067,17 @@ var SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 function decisiveReason(result) {
   return result.reasons.find((r) => r.verdict === result.verdict) ?? result.reasons[0];
 }
-function fingerprint(image, target, code) {
-  return (0, import_node_crypto9.createHash)("sha256").update(`${image}\0${target}\0${code}`).digest("hex").slice(0, 32);
+function fingerprint(image, target, code2) {
+  return (0, import_node_crypto9.createHash)("sha256").update(`${image}\0${target}\0${code2}`).digest("hex").slice(0, 32);
 }
-function ruleFor(code, informationUri) {
-  const r = REASON_RULES[code];
+function ruleFor(code2, informationUri) {
+  const r = REASON_RULES[code2];
   const verdict = r.verdict === "policy" ? "per the no-cuda policy" : r.verdict === "pass" ? "pass (informational)" : r.verdict;
-  const step = stepOf(code);
+  const step = stepOf(code2);
   const facts = `Verdict: ${verdict}. Runtime: ${r.runtime}.${step ? ` Step: ${step}.` : ""}`;
   const docs = informationUri && `${informationUri.replace(/#.*$/, "")}#verdicts-and-reason-codes`;
   return {
-    id: code,
+    id: code2,
     name: r.name,
     shortDescription: { text: r.short },
     fullDescription: { text: plain(r.when) },
@@ -99597,7 +100087,7 @@ function ruleFor(code, informationUri) {
 Fix: ${plain(r.fix)}
 
 ${facts}`,
-      markdown: `**${code}** \u2014 ${facts}
+      markdown: `**${code2}** \u2014 ${facts}
 
 **What it means.** ${r.when}
 
@@ -99646,13 +100136,13 @@ function location(spot, what) {
 function targetEntryLines(text3) {
   const lines = /* @__PURE__ */ new Map();
   try {
-    const counter = new import_yaml3.LineCounter();
-    const doc = (0, import_yaml3.parseDocument)(text3, { lineCounter: counter, schema: "failsafe", uniqueKeys: false });
+    const counter = new import_yaml4.LineCounter();
+    const doc = (0, import_yaml4.parseDocument)(text3, { lineCounter: counter, schema: "failsafe", uniqueKeys: false });
     const targets = doc.get("targets", true);
-    if (!(0, import_yaml3.isMap)(targets)) return lines;
+    if (!(0, import_yaml4.isMap)(targets)) return lines;
     for (const pair of targets.items) {
       const key2 = pair.key;
-      if (!(0, import_yaml3.isScalar)(key2) || !key2.range) continue;
+      if (!(0, import_yaml4.isScalar)(key2) || !key2.range) continue;
       const name = String(key2.value);
       if (!lines.has(name)) lines.set(name, counter.linePos(key2.range[0]).line);
     }
@@ -99661,9 +100151,9 @@ function targetEntryLines(text3) {
   return lines;
 }
 function sarifUri(path, root) {
-  const rel = (0, import_node_path14.relative)(root, path);
-  if (!rel || rel.startsWith("..") || (0, import_node_path14.isAbsolute)(rel)) return (0, import_node_url2.pathToFileURL)(path).href;
-  return rel.split(import_node_path14.sep).map(encodeURIComponent).join("/");
+  const rel2 = (0, import_node_path14.relative)(root, path);
+  if (!rel2 || rel2.startsWith("..") || (0, import_node_path14.isAbsolute)(rel2)) return (0, import_node_url2.pathToFileURL)(path).href;
+  return rel2.split(import_node_path14.sep).map(encodeURIComponent).join("/");
 }
 
 // src/report/text.ts
@@ -99707,15 +100197,15 @@ function renderText(report, opts = {}) {
   const configOnly = scanConfigNote(report);
   if (configOnly) out.push(...wrap(`! ${configOnly}`, 0), "");
   if (report.changes?.length) out.push("What this change does to the CUDA stack:", ...changeLines(report.changes).map((l) => term(l)), "");
-  const header = ["IMAGE", "CUDA", "NEEDS DRIVER", ...report.targets.map((t) => `${t.name}`)];
-  const sub = ["", "", "", ...report.targets.map((t) => `${t.driver}${t.gpu ? ` ${t.gpu.input}` : ""}`)];
+  const header = ["IMAGE", "CUDA", "NEEDS DRIVER", ...report.targets.map((t2) => `${t2.name}`)];
+  const sub = ["", "", "", ...report.targets.map((t2) => `${t2.driver}${t2.gpu ? ` ${t2.gpu.input}` : ""}`)];
   const results = indexResults(report);
   const rows = report.images.map((img) => [
     img.source,
-    img.cuda?.release ?? img.cuda?.runtime ?? (img.requirement.majors.length ? img.requirement.majors.map((m) => `${m}.x`).join("+") : "-"),
+    img.cuda?.release ?? img.cuda?.runtime ?? (img.requirement.majors.length ? img.requirement.majors.map((m2) => `${m2}.x`).join("+") : "-"),
     driverCell(img),
-    ...report.targets.map((t) => {
-      const r = results.cell(img.source, t.name);
+    ...report.targets.map((t2) => {
+      const r = results.cell(img.source, t2.name);
       return r ? `${MARK[r.verdict]}${r.waived ? " (waived)" : ""}` : "-";
     })
   ]);
@@ -99813,9 +100303,9 @@ var MERGE_FLAGS = external_exports.object({
 function runMerge(args, out) {
   const inputs = args.reports.map((file2) => ({ name: file2, report: parseReport(readReportFile(file2), file2) }));
   const report = mergeReports(inputs, { failOn: args.failOn });
-  const targets = args.targets ?? ((0, import_node_fs13.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
+  const targets = args.targets ?? ((0, import_node_fs14.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
   const text3 = renderReport(report, args.format, args.format === "sarif" ? sarifOptions(targets) : {});
-  if (args.output) (0, import_node_fs13.writeFileSync)(args.output, text3);
+  if (args.output) (0, import_node_fs14.writeFileSync)(args.output, text3);
   else out.write(text3);
   return report.summary.gatePassed ? 0 : 1;
 }
@@ -99831,7 +100321,7 @@ function sarifOptions(targetsFile) {
   const root = process.env.GITHUB_WORKSPACE || process.cwd();
   let text3;
   try {
-    text3 = (0, import_node_fs13.readFileSync)(targetsFile, "utf8");
+    text3 = (0, import_node_fs14.readFileSync)(targetsFile, "utf8");
   } catch {
     text3 = void 0;
   }
@@ -99839,18 +100329,738 @@ function sarifOptions(targetsFile) {
 }
 function readReportFile(file2) {
   try {
-    return (0, import_node_fs13.readFileSync)(file2, "utf8");
+    return (0, import_node_fs14.readFileSync)(file2, "utf8");
   } catch (e) {
-    const code = e.code;
-    if (code === "ENOENT") throw new GateError("FILE_NOT_FOUND", `report ${file2} does not exist`, "give the path of a JSON report a cuda-gate check wrote");
+    const code2 = e.code;
+    if (code2 === "ENOENT") throw new GateError("FILE_NOT_FOUND", `report ${file2} does not exist`, "give the path of a JSON report a cuda-gate check wrote");
     throw new GateError("BAD_REPORT", `cannot read report ${file2}: ${messageOf(e)}`, "give the path of a JSON report file");
   }
+}
+
+// src/cli/plan.ts
+init_import_meta_url();
+var import_node_fs15 = require("node:fs");
+var import_node_util4 = require("node:util");
+init_zod();
+init_errors3();
+init_schema_error();
+
+// src/plan/plan.ts
+init_import_meta_url();
+
+// src/plan/archs.ts
+init_import_meta_url();
+
+// src/plan/support.ts
+init_import_meta_url();
+var LEVELS = ["full", "minorVersionCompat", "forwardCompat"];
+function rank(m2) {
+  return LEVELS.indexOf(m2);
+}
+function compareCc2(a, b) {
+  return compareVersions(a, b);
+}
+function plainCc(sm) {
+  const digits = /^sm_(\d{2,3})$/.exec(sm)?.[1];
+  return digits ? `${Number(digits.slice(0, -1))}.${digits.slice(-1)}` : void 0;
+}
+function toolkitCcs(m2, toolkit) {
+  const renamed = new Map((m2.archAliases ?? []).map((a) => [a.from, a.to]));
+  const ccs = /* @__PURE__ */ new Set();
+  for (const sm of smTargetsForToolkit(m2, majorMinor(toolkit) ?? toolkit)) {
+    const cc = plainCc(renamed.get(sm) ?? sm);
+    if (cc) ccs.add(cc);
+  }
+  return [...ccs].sort(compareCc2);
+}
+function reach(ccs, cc) {
+  const [major] = versionParts(cc);
+  const below = ccs.filter((c) => compareCc2(c, cc) <= 0);
+  const sameMajor = below.filter((c) => versionParts(c)[0] === major);
+  if (sameMajor.length) return { kind: "sass", cc: sameMajor[sameMajor.length - 1] };
+  if (below.length) return { kind: "ptx", cc: below[below.length - 1] };
+  return { kind: "none", lowest: ccs[0] };
+}
+function gpuDriverProblem(target) {
+  const gpu = target.gpu?.gpu;
+  if (!gpu) return void 0;
+  const branch = driverBranch(target.driver);
+  if (gpu.firstDriverBranch !== void 0 && branch < gpu.firstDriverBranch) {
+    return `${gpu.name} needs driver branch R${gpu.firstDriverBranch} or newer; ${target.driver} is R${branch}`;
+  }
+  if (gpu.lastDriverBranch !== void 0 && branch > gpu.lastDriverBranch) {
+    return `${gpu.name}'s last driver branch is R${gpu.lastDriverBranch}; ${target.driver} is R${branch}`;
+  }
+  return void 0;
+}
+var ccCache = /* @__PURE__ */ new WeakMap();
+function ccsOf(m2, toolkit) {
+  let byToolkit = ccCache.get(m2);
+  if (!byToolkit) ccCache.set(m2, byToolkit = /* @__PURE__ */ new Map());
+  const key2 = majorMinor(toolkit) ?? toolkit;
+  let ccs = byToolkit.get(key2);
+  if (!ccs) byToolkit.set(key2, ccs = toolkitCcs(m2, key2));
+  return ccs;
+}
+function supportOf(m2, target, release) {
+  if (gpuDriverProblem(target)) return void 0;
+  const cc = target.gpu?.computeCapability;
+  const r = cc !== void 0 ? reach(ccsOf(m2, release.version), cc) : void 0;
+  if (r?.kind === "none") return void 0;
+  const withReach = (mechanism) => ({ mechanism, ...r && { reach: r } });
+  if (compareDriver(target.driver, release.linuxDriver) >= 0) return withReach("full");
+  const major = versionParts(release.version)[0];
+  const floor = majorCompat(m2, major);
+  if (floor?.minorVersionCompat && floor.minorCompatFloor && compareDriver(target.driver, floor.minorCompatFloor) >= 0 && r?.kind !== "ptx") {
+    return withReach("minorVersionCompat");
+  }
+  if (forwardCompatEligible(target) && (release.forwardCompatBranches ?? []).includes(driverBranch(target.driver))) return withReach("forwardCompat");
+  return void 0;
+}
+function forwardCompatEligible(target) {
+  return target.gpu?.gpu !== void 0 && target.gpu.datacenter === true;
+}
+function releaseRef(r) {
+  return { version: r.version, label: r.label, linuxDriver: r.linuxDriver, confirmed: r.confirmed };
+}
+function newestAt(m2, targets, level) {
+  let unconfirmed;
+  for (let i = m2.releases.length - 1; i >= 0; i--) {
+    const release = m2.releases[i];
+    const support = targets.map((t2) => supportOf(m2, t2, release));
+    if (!support.every((s) => s !== void 0 && rank(s.mechanism) <= rank(level))) continue;
+    if (!release.confirmed) {
+      unconfirmed ??= release;
+      continue;
+    }
+    return { release, support, ...unconfirmed && { newerUnconfirmed: unconfirmed } };
+  }
+  return void 0;
+}
+function nextRelease(m2, version2) {
+  return m2.releases.find((r) => r.confirmed && (version2 === void 0 || compareVersions(r.version, version2) > 0));
+}
+function removedIn(m2, cc) {
+  const [major, minor] = versionParts(cc);
+  const sm = `sm_${major}${minor}`;
+  return (m2.toolkitArchs ?? []).find((c) => c.removed.includes(sm))?.toolkit;
+}
+
+// src/plan/archs.ts
+function archPlan(m2, release, targets) {
+  const ccs = ccsOf(m2, release.version);
+  const byCc = /* @__PURE__ */ new Map();
+  for (const t2 of targets) if (t2.gpu) byCc.set(t2.gpu.computeCapability, [...byCc.get(t2.gpu.computeCapability) ?? [], t2]);
+  const sass = /* @__PURE__ */ new Set();
+  const needPtx = [];
+  const uncovered = [];
+  for (const [cc, ts] of [...byCc].sort(([a], [b]) => compareCc2(a, b))) {
+    const r = reach(ccs, cc);
+    if (r.kind === "sass") sass.add(r.cc);
+    else if (r.kind === "ptx") needPtx.push({ cc, targets: ts });
+    else {
+      const removed = removedIn(m2, cc);
+      uncovered.push({
+        cc,
+        targets: ts.map((t2) => t2.name),
+        why: `CUDA ${release.version} cannot build for compute capability ${cc}${removed ? ` (sm_${cc.replace(".", "")} removed in CUDA ${removed}, matrix/archs.yaml)` : ""}${r.lowest ? `; its lowest target is ${r.lowest}` : ""}`
+      });
+    }
+  }
+  const ptx = /* @__PURE__ */ new Set();
+  const newestSass = [...sass].sort(compareCc2).pop();
+  if (newestSass) ptx.add(newestSass);
+  const jit = [];
+  for (const need of needPtx) {
+    let carrier = [...ptx].filter((p) => compareCc2(p, need.cc) <= 0).sort(compareCc2).pop();
+    if (!carrier) {
+      carrier = ccs.filter((c) => compareCc2(c, need.cc) <= 0).pop();
+      ptx.add(carrier);
+    }
+    const noJit = need.targets.filter((t2) => supportOf(m2, t2, release)?.mechanism === "minorVersionCompat");
+    const ok = need.targets.filter((t2) => !noJit.includes(t2));
+    if (ok.length) jit.push({ cc: need.cc, ptx: carrier, targets: ok.map((t2) => t2.name) });
+    if (noJit.length) {
+      uncovered.push({
+        cc: need.cc,
+        targets: noJit.map((t2) => t2.name),
+        why: `CUDA ${release.version} cannot build SASS for ${need.cc}, and its PTX needs a JIT that minor-version compatibility does not do`
+      });
+    }
+  }
+  const entries = [.../* @__PURE__ */ new Set([...sass, ...ptx])].sort(compareCc2).map((cc) => ({ cc, sass: sass.has(cc), ptx: ptx.has(cc) }));
+  return {
+    cuda: release.version,
+    entries,
+    torchCudaArchList: entries.map((e) => `${e.cc}${e.ptx ? "+PTX" : ""}`).join(";"),
+    cmakeCudaArchitectures: entries.map((e) => `${versionParts(e.cc).join("")}${e.ptx ? "" : "-real"}`).join(";"),
+    jit,
+    uncovered
+  };
+}
+
+// src/plan/wheels.ts
+init_import_meta_url();
+var INDEX_URLS = { torch: "https://download.pytorch.org/whl/" };
+function wheelPlans(m2, targets) {
+  return (m2.wheelIndexes ?? []).map((row) => wheelPlan(m2, row, targets));
+}
+function wheelPlan(m2, row, targets) {
+  const resolved = resolveRelease(m2, row.cuda).releases;
+  const fullDriver = maxDriver(resolved.map((r) => r.linuxDriver));
+  const major = versionParts(row.cuda)[0];
+  const floor = majorCompat(m2, major);
+  const mvcFloor = floor?.minorVersionCompat ? floor.minorCompatFloor : void 0;
+  const runs = [];
+  const blocked = [];
+  for (const t2 of targets) {
+    const driverProblem = gpuDriverProblem(t2);
+    if (driverProblem) {
+      blocked.push({ target: t2.name, why: driverProblem, short: driverProblem });
+      continue;
+    }
+    let mechanism;
+    if (fullDriver !== void 0 && compareDriver(t2.driver, fullDriver) >= 0) mechanism = "full";
+    else if (mvcFloor !== void 0 && compareDriver(t2.driver, mvcFloor) >= 0) mechanism = "minorVersionCompat";
+    if (!mechanism) {
+      blocked.push({
+        target: t2.name,
+        why: `driver ${t2.driver} < ${mvcFloor ?? fullDriver ?? "?"} (CUDA ${row.cuda}${mvcFloor ? " with minor-version compatibility" : ""})`,
+        short: `driver < ${mvcFloor ?? fullDriver ?? "?"}`
+      });
+      continue;
+    }
+    const cc = t2.gpu?.computeCapability;
+    if (cc !== void 0) {
+      const [ccMajor] = versionParts(cc);
+      const sass = row.sass.some((s) => versionParts(s)[0] === ccMajor && compareCc2(s, cc) <= 0);
+      const ptx = row.ptx.some((p) => compareCc2(p, cc) <= 0);
+      if (!sass && !(ptx && mechanism === "full")) {
+        blocked.push({
+          target: t2.name,
+          why: ptx && !sass ? `no SASS for ${cc}; its PTX ${row.ptx.join(", ")} needs driver >= ${fullDriver} to JIT` : `no SASS or PTX for ${cc} (SASS ${row.sass.join(", ")}${row.ptx.length ? `, PTX ${row.ptx.join(", ")}` : ""})`,
+          short: ptx && !sass ? `PTX only for ${cc}, JIT needs driver >= ${fullDriver}` : `no GPU code for ${cc}`
+        });
+        continue;
+      }
+    }
+    runs.push({ target: t2.name, mechanism });
+  }
+  return {
+    package: row.package,
+    index: row.index,
+    releases: `>=${row.from}${row.below !== void 0 ? ` <${row.below}` : ""}`,
+    from: row.from,
+    ...row.below !== void 0 && { below: row.below },
+    url: `${INDEX_URLS[row.package] ?? ""}${row.index}`,
+    cuda: row.cuda,
+    ...fullDriver !== void 0 && { fullDriver },
+    runs,
+    blocked,
+    confirmed: row.confirmed
+  };
+}
+
+// src/plan/plan.ts
+function planFleet(m2, targets) {
+  const notes = [];
+  const targetPlans = targets.map((t2) => targetPlan(m2, t2));
+  const levels = {};
+  for (const level of LEVELS) {
+    const found = newestAt(m2, targets, level);
+    if (!found) continue;
+    const via = found.support.flatMap((s, i) => s.mechanism !== "full" ? [{ target: targets[i].name, mechanism: s.mechanism }] : []);
+    levels[level] = { release: planRelease(found.release, found.newerUnconfirmed), via };
+  }
+  const baseImages = [];
+  const architectures = [];
+  const seen = /* @__PURE__ */ new Set();
+  for (const level of LEVELS) {
+    const at2 = levels[level];
+    if (!at2 || seen.has(at2.release.version)) continue;
+    seen.add(at2.release.version);
+    baseImages.push({ image: `nvidia/cuda:${at2.release.version}-runtime-<os>`, release: at2.release.version, level });
+    architectures.push({ ...archPlan(m2, releaseRow(m2, at2.release.version), targets), level });
+  }
+  const next = nextFor(m2, targets, levels.full?.release.version);
+  const beyond = targets.filter((t2) => cudaForDriver(m2, t2.driver).beyondKnown).map((t2) => t2.name);
+  if (beyond.length)
+    notes.push(`${beyond.join(", ")}: a driver newer than every branch of matrix/drivers.yaml, judged as the newest branch it lists (cautious)`);
+  return {
+    schemaVersion: 1,
+    kind: "cuda-gate-plan",
+    tool: { name: "cuda-gate", version: TOOL_VERSION },
+    matrix: { version: m2.meta.version, date: m2.meta.date },
+    targets: targetPlans,
+    fleet: {
+      ...levels,
+      ...systemRequirements(m2, targets),
+      baseImages,
+      architectures,
+      wheels: wheelPlans(m2, targets),
+      ...next && { next }
+    },
+    notes
+  };
+}
+function releaseRow(m2, version2) {
+  return m2.releases.find((r) => r.version === version2);
+}
+function planRelease(r, newerUnconfirmed) {
+  return { ...releaseRef(r), ...newerUnconfirmed && { newerUnconfirmed: newerUnconfirmed.version } };
+}
+function targetPlan(m2, t2) {
+  const notes = [];
+  const problem = gpuDriverProblem(t2);
+  if (problem) notes.push(`runs no CUDA release: ${problem}`);
+  const at2 = (level) => {
+    const found = newestAt(m2, [t2], level);
+    return found && planRelease(found.release, found.newerUnconfirmed);
+  };
+  const full = at2("full");
+  const mvc = at2("minorVersionCompat");
+  const eligible = forwardCompatEligible(t2);
+  const fc = eligible ? at2("forwardCompat") : void 0;
+  if (!eligible && t2.gpu) {
+    notes.push(
+      t2.gpu.gpu ? `no forward compatibility: ${t2.gpu.gpu.name} is not a data-center GPU (matrix/gpus.yaml)` : `no forward compatibility: a GPU known only by compute capability ${t2.gpu.computeCapability} is not known to be a data-center GPU`
+    );
+  }
+  if (fc && mvc && compareVersions(fc.version, mvc.version) > 0 && !t2.forwardCompat) {
+    notes.push(
+      `forward compatibility reaches CUDA ${fc.version} on R${driverBranch(t2.driver)}: the image needs cuda-compat and the target forward-compat: true`
+    );
+  }
+  const branch = branchOf(m2, t2.driver);
+  if (branch && branchPastEol(branch, m2.meta.date)) {
+    notes.push(`driver branch R${branch.branch} is past its end of life (${branch.eol === "reached" ? "reached" : branch.eol}, matrix/drivers.yaml)`);
+  }
+  const cuda = cudaForDriver(m2, t2.driver);
+  return {
+    name: t2.name,
+    driver: t2.driver,
+    reportsCuda: cuda.cuda,
+    ...t2.gpu && {
+      gpu: {
+        ...t2.gpu.gpu && { name: t2.gpu.gpu.name },
+        computeCapability: t2.gpu.computeCapability,
+        ...t2.gpu.datacenter !== void 0 && { datacenter: t2.gpu.datacenter }
+      }
+    },
+    ...t2.nodeCount !== void 0 && { nodeCount: t2.nodeCount },
+    ...t2.nodes && { nodes: [...t2.nodes] },
+    forwardCompatDeclared: t2.forwardCompat,
+    ...full && { full },
+    ...mvc && { minorVersionCompat: mvc },
+    ...fc && { forwardCompat: fc },
+    notes
+  };
+}
+function branchOf(m2, driver2) {
+  return m2.driverBranches.find((b) => b.branch === driverBranch(driver2));
+}
+function systemRequirements(m2, targets) {
+  let lowest;
+  for (const t2 of targets) {
+    const cuda2 = cudaForDriver(m2, t2.driver);
+    if (cuda2.belowKnown) return {};
+    if (!lowest || compareVersions(cuda2.cuda, lowest.cuda) < 0 || compareVersions(cuda2.cuda, lowest.cuda) === 0 && compareDriver(t2.driver, lowest.target.driver) < 0) {
+      lowest = { cuda: cuda2.cuda, target: t2 };
+    }
+  }
+  if (!lowest) return {};
+  const cuda = majorMinor(lowest.cuda) ?? lowest.cuda;
+  return {
+    systemRequirements: {
+      cuda,
+      pixi: `[system-requirements]
+cuda = "${cuda}"`,
+      conda: `__cuda>=${cuda}`,
+      target: lowest.target.name,
+      driver: lowest.target.driver
+    }
+  };
+}
+function nextFor(m2, targets, fullVersion) {
+  const next = nextRelease(m2, fullVersion);
+  if (!next) return void 0;
+  const needBranch = driverBranch(next.linuxDriver);
+  const blockers = [];
+  for (const t2 of targets) {
+    const support = supportOf(m2, t2, next);
+    if (support?.mechanism === "full") continue;
+    const blocker = { target: t2.name, driver: t2.driver, ...support && { meanwhile: support.mechanism } };
+    const gpu = t2.gpu?.gpu;
+    const cc = t2.gpu?.computeCapability;
+    const r = cc !== void 0 ? reach(ccsOf(m2, next.version), cc) : void 0;
+    if (r?.kind === "none") {
+      const removed = removedIn(m2, cc);
+      blocker.why = `CUDA ${next.version} cannot build for compute capability ${cc}${removed ? ` (removed in CUDA ${removed}, matrix/archs.yaml)` : ""}: no driver helps`;
+    } else if (gpu?.lastDriverBranch !== void 0 && gpu.lastDriverBranch < needBranch) {
+      blocker.why = `no driver: ${gpu.name}'s last driver branch is R${gpu.lastDriverBranch} (matrix/gpus.yaml), CUDA ${next.version} needs R${needBranch}`;
+    } else {
+      const suggested = suggestBranch(m2, needBranch, gpu?.lastDriverBranch);
+      blocker.unblock = {
+        driver: next.linuxDriver,
+        branch: needBranch,
+        ...suggested && {
+          suggested: { branch: suggested.branch, ...suggested.kind && { kind: suggested.kind }, ...suggested.eol && { eol: suggested.eol } }
+        }
+      };
+    }
+    blockers.push(blocker);
+  }
+  return { release: releaseRef(next), blockers };
+}
+function suggestBranch(m2, from, last) {
+  return [...m2.driverBranches].reverse().find((b) => b.branch >= from && (last === void 0 || b.branch <= last) && (b.kind === "LTSB" || b.kind === "PB") && !branchPastEol(b, m2.meta.date));
+}
+
+// src/plan/render.ts
+init_import_meta_url();
+init_control_chars();
+var MECHANISM = {
+  full: "full support",
+  minorVersionCompat: "minor-version compatibility",
+  forwardCompat: "forward compatibility"
+};
+var LEVEL2 = {
+  full: "fully",
+  minorVersionCompat: "with minor-version compatibility",
+  forwardCompat: "with forward compatibility"
+};
+var TAG_NOTE = "tags are patterns: <os> is yours to choose (ubuntu22.04, ubuntu24.04, ubi9, \u2026) among those NVIDIA publishes for the release; -base- and -devel- follow the same pattern";
+var MVC_NOTE = "minor-version compatibility: no JIT of newer PTX, and APIs that need a newer driver return cudaErrorCallRequiresNewerDriver";
+var FC_NOTE = "forward compatibility: data-center GPUs only, the image must carry cuda-compat and the target declare forward-compat: true";
+function t(s) {
+  return s === void 0 ? "" : sanitizeControl(String(s), { as: "escape" });
+}
+function rel(r) {
+  if (!r) return "\u2014";
+  return `${r.version}${r.newerUnconfirmed ? ` (${r.newerUnconfirmed}?)` : ""}`;
+}
+function gpuText(p) {
+  if (!p.gpu) return "\u2014";
+  return `${p.gpu.name ?? "compute capability"} (${p.gpu.computeCapability})`;
+}
+function wrap2(text3, first, indent, width = 118) {
+  const lines = [];
+  let line2 = first;
+  let empty = true;
+  for (const word of text3.split(" ")) {
+    if (!empty && line2.length + word.length + 1 > width) {
+      lines.push(line2);
+      line2 = indent;
+      empty = true;
+    }
+    line2 += empty ? word : ` ${word}`;
+    empty = false;
+  }
+  lines.push(line2);
+  return lines;
+}
+function blockedText(w) {
+  const byWhy = /* @__PURE__ */ new Map();
+  for (const b of w.blocked) byWhy.set(b.short, [...byWhy.get(b.short) ?? [], t(b.target)]);
+  return [...byWhy].map(([why, targets]) => `${targets.join(", ")} (${why})`).join("; ");
+}
+function table3(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map(
+    (r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()
+  );
+}
+function viaText(level) {
+  if (!level.via.length) return "every target fully";
+  return level.via.map((v) => `${v.target} through ${MECHANISM[v.mechanism]}`).join(", ");
+}
+function wheelGroups(wheels) {
+  const everywhere = wheels.filter((w) => w.blocked.length === 0);
+  const newestFrom = /* @__PURE__ */ new Map();
+  for (const w of wheels) {
+    const cur = newestFrom.get(w.package);
+    if (cur === void 0 || compareDotted(w.from, cur) > 0) newestFrom.set(w.package, w.from);
+  }
+  return { everywhere, newest: wheels.filter((w) => newestFrom.get(w.package) === w.from) };
+}
+function compareDotted(a, b) {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+function wheelRuns(w) {
+  const mvc = w.runs.filter((r) => r.mechanism === "minorVersionCompat").map((r) => r.target);
+  return mvc.length ? `; ${mvc.join(", ")} through minor-version compatibility` : "";
+}
+function archLines(a) {
+  const lines = [`CUDA ${a.cuda}: TORCH_CUDA_ARCH_LIST="${a.torchCudaArchList}"  CMAKE_CUDA_ARCHITECTURES="${a.cmakeCudaArchitectures}"`];
+  for (const j of a.jit) lines.push(`  ${j.targets.map(t).join(", ")} (${j.cc}): JIT of the ${j.ptx} PTX (CUDA ${a.cuda} builds no SASS for ${j.cc})`);
+  for (const u of a.uncovered) lines.push(`  not covered: ${u.targets.map(t).join(", ")} (${u.cc}): ${u.why}`);
+  return lines;
+}
+function blockerText(b, i) {
+  const x = b.blockers[i];
+  const fix = x.why ? x.why : `driver >= ${x.unblock.driver} (R${x.unblock.branch})${x.unblock.suggested ? `; e.g. R${x.unblock.suggested.branch}${x.unblock.suggested.kind ? ` (${x.unblock.suggested.kind}${x.unblock.suggested.eol ? `, supported to ${x.unblock.suggested.eol}` : ""})` : ""}` : ""}`;
+  return `${t(x.target)} (${x.driver}): ${fix}${x.meanwhile ? `; runs it meanwhile through ${MECHANISM[x.meanwhile]}` : ""}`;
+}
+function planText(p) {
+  const out = [];
+  const nodes = p.targets.some((x) => x.nodeCount !== void 0);
+  out.push(
+    `cuda-gate plan: ${p.targets.length} target(s)${nodes ? `, ${p.targets.reduce((n, x) => n + (x.nodeCount ?? 0), 0)} node(s)` : ""} (matrix ${p.matrix.version})`,
+    ""
+  );
+  const head = ["TARGET", ...nodes ? ["NODES"] : [], "DRIVER", "CUDA", "GPU", "FULL", "+MINOR-VERSION COMPAT", "+FORWARD COMPAT"];
+  const rows = p.targets.map((x) => [
+    t(x.name),
+    ...nodes ? [String(x.nodeCount ?? "")] : [],
+    x.driver,
+    x.reportsCuda,
+    gpuText(x),
+    rel(x.full),
+    rel(x.minorVersionCompat),
+    rel(x.forwardCompat)
+  ]);
+  out.push(...table3([head, ...rows]));
+  out.push(
+    "",
+    ...wrap2(
+      "CUDA: what the driver reports. FULL: the newest release the driver supports fully; +MINOR-VERSION COMPAT, +FORWARD COMPAT: the newest with that mechanism too. X (Y?): Y also qualifies, on a matrix row the research could not confirm.",
+      "",
+      ""
+    )
+  );
+  const targetNotes = p.targets.flatMap((x) => x.notes.flatMap((n) => wrap2(`${t(x.name)}: ${n}`, "  ", "    ")));
+  if (targetNotes.length) out.push("", "Targets:", ...targetNotes);
+  const f = p.fleet;
+  out.push("", "Whole fleet", "  Newest CUDA every target runs:");
+  for (const level of ["full", "minorVersionCompat", "forwardCompat"]) {
+    const at2 = f[level];
+    out.push(`    ${LEVEL2[level].padEnd(34)}${at2 ? `${rel(at2.release).padEnd(16)}${at2.release.label}: ${viaText(at2)}` : "none"}`);
+  }
+  if (f.minorVersionCompat?.via.length) out.push(...wrap2(`(${MVC_NOTE})`, "    ", "     "));
+  if (f.forwardCompat?.via.some((v) => v.mechanism === "forwardCompat")) out.push(...wrap2(`(${FC_NOTE})`, "    ", "     "));
+  if (f.baseImages.length) {
+    out.push("", ...wrap2(`Base images (${TAG_NOTE}):`, "  ", "    "));
+    for (const b of f.baseImages) out.push(`    ${b.image.padEnd(34)}${b.level === "full" ? "every target, full support" : viaText(f[b.level])}`);
+  }
+  if (f.architectures.length) {
+    out.push("", "  GPU code (SASS for each compute capability, +PTX on the newest):");
+    for (const a of f.architectures) out.push(...archLines(a).map((l) => `    ${l}`));
+  }
+  if (f.systemRequirements) {
+    const s = f.systemRequirements;
+    out.push(
+      "",
+      `  Declare the CUDA the oldest driver reports (${t(s.target)}, ${s.driver}):`,
+      `    pixi.toml    [system-requirements] cuda = "${s.cuda}"`,
+      `    conda        __cuda>=${s.cuda}`
+    );
+  }
+  const wheels = wheelGroups(f.wheels);
+  if (f.wheels.length) {
+    out.push("", `  PyTorch wheel indexes that run on every target: ${wheels.everywhere.length ? "" : "none"}`);
+    for (const w of wheels.everywhere)
+      out.push(...wrap2(`${w.package} ${w.releases}: ${w.index} (CUDA ${w.cuda}) --index-url ${w.url}${wheelRuns(w)}`, "    ", "      "));
+    const newest = wheels.newest.filter((w) => w.blocked.length);
+    if (newest.length) {
+      out.push(`    ${newest[0].package} ${newest[0].releases}, the newest the matrix lists:`);
+      for (const w of newest) {
+        out.push(
+          ...wrap2(
+            `${w.index} (CUDA ${w.cuda}): runs on ${w.runs.length ? w.runs.map((r) => t(r.target)).join(", ") : "no target"}; not on ${blockedText(w)}`,
+            "      ",
+            "        "
+          )
+        );
+      }
+    }
+  }
+  if (f.next) {
+    const n = f.next;
+    out.push("", `  Next CUDA release ${n.release.version} (${n.release.label}, needs driver >= ${n.release.linuxDriver}) is held back by:`);
+    if (!n.blockers.length) out.push("    nothing: every target supports it fully");
+    n.blockers.forEach((_, i) => out.push(...wrap2(blockerText(n, i), "    ", "      ")));
+  } else {
+    out.push("", "  Every target supports the newest release the matrix lists.");
+  }
+  if (p.notes.length) out.push("", ...p.notes.flatMap((n) => wrap2(`Note: ${n}`, "", "  ")));
+  return `${out.join("\n")}
+`;
+}
+var MD = /[&<>|`*_[\]\\#]/g;
+var MD_ENTITY = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  "|": "&#124;",
+  "`": "&#96;",
+  "*": "&#42;",
+  _: "&#95;",
+  "[": "&#91;",
+  "]": "&#93;",
+  "\\": "&#92;",
+  "#": "&#35;"
+};
+function m(s) {
+  if (s === void 0) return "";
+  return sanitizeControl(String(s), { as: "strip", keep: "	\n\r" }).replace(/[\r\n\t]+/g, " ").replace(MD, (c) => MD_ENTITY[c]);
+}
+function code(s) {
+  return `<code>${m(s)}</code>`;
+}
+function planMarkdown(p) {
+  const out = [];
+  const nodes = p.targets.some((x) => x.nodeCount !== void 0);
+  out.push(`## cuda-gate plan: ${p.targets.length} target(s)${nodes ? `, ${p.targets.reduce((n, x) => n + (x.nodeCount ?? 0), 0)} node(s)` : ""}`, "");
+  out.push(`| Target |${nodes ? " Nodes |" : ""} Driver | CUDA | GPU | Full | + minor-version compat | + forward compat |`);
+  out.push(`|---|${nodes ? "---:|" : ""}---|---|---|---|---|---|`);
+  for (const x of p.targets) {
+    out.push(
+      `| ${m(x.name)} |${nodes ? ` ${x.nodeCount ?? ""} |` : ""} ${m(x.driver)} | ${m(x.reportsCuda)} | ${m(gpuText(x))} | ${m(rel(x.full))} | ${m(rel(x.minorVersionCompat))} | ${m(rel(x.forwardCompat))} |`
+    );
+  }
+  out.push(
+    "",
+    "<sub>CUDA: what the driver reports. Full: the newest release the driver supports fully; the other columns: the newest with that mechanism too. X (Y?): Y also qualifies on an unconfirmed matrix row.</sub>"
+  );
+  const targetNotes = p.targets.flatMap((x) => x.notes.map((n) => `- **${m(x.name)}**: ${m(n)}`));
+  if (targetNotes.length) out.push("", ...targetNotes);
+  const f = p.fleet;
+  out.push("", "### Whole fleet", "", "| Every target runs | CUDA | How |", "|---|---|---|");
+  for (const level of ["full", "minorVersionCompat", "forwardCompat"]) {
+    const at2 = f[level];
+    out.push(`| ${LEVEL2[level]} | ${at2 ? `${m(rel(at2.release))} (${m(at2.release.label)})` : "none"} | ${at2 ? m(viaText(at2)) : ""} |`);
+  }
+  if (f.minorVersionCompat?.via.length) out.push("", `<sub>${m(MVC_NOTE)}</sub>`);
+  if (f.baseImages.length) {
+    out.push("", `**Base images** (${m(TAG_NOTE)}):`, "");
+    for (const b of f.baseImages) out.push(`- ${code(b.image)}: ${m(b.level === "full" ? "every target, full support" : viaText(f[b.level]))}`);
+  }
+  if (f.architectures.length) {
+    out.push("", "**GPU code** (SASS for each compute capability, +PTX on the newest):", "");
+    for (const a of f.architectures) {
+      out.push(
+        `- CUDA ${m(a.cuda)}: ${code(`TORCH_CUDA_ARCH_LIST="${a.torchCudaArchList}"`)} ${code(`CMAKE_CUDA_ARCHITECTURES="${a.cmakeCudaArchitectures}"`)}`
+      );
+      for (const l of archLines(a).slice(1)) out.push(`  - ${m(l.trim())}`);
+    }
+  }
+  if (f.systemRequirements) {
+    const s = f.systemRequirements;
+    out.push(
+      "",
+      `**Declare** the CUDA the oldest driver reports (${m(s.target)}, ${m(s.driver)}): pixi ${code(`[system-requirements] cuda = "${s.cuda}"`)}, conda ${code(`__cuda>=${s.cuda}`)}`
+    );
+  }
+  const wheels = wheelGroups(f.wheels);
+  if (f.wheels.length) {
+    out.push("", `**PyTorch wheel indexes that run on every target**: ${wheels.everywhere.length ? "" : "none"}`, "");
+    for (const w of wheels.everywhere) out.push(`- ${m(w.package)} ${m(w.releases)}: ${code(`--index-url ${w.url}`)} (CUDA ${m(w.cuda)})${m(wheelRuns(w))}`);
+    const newest = wheels.newest.filter((w) => w.blocked.length);
+    if (newest.length) {
+      out.push("", `| ${m(newest[0].package)} ${m(newest[0].releases)} | CUDA | Runs on | Not on |`, "|---|---|---|---|");
+      for (const w of newest) {
+        out.push(
+          `| ${m(w.index)} | ${m(w.cuda)} | ${m(w.runs.map((r) => r.target).join(", ")) || "\u2014"} | ${w.blocked.map((b) => `${m(b.target)}: ${m(b.why)}`).join("<br>")} |`
+        );
+      }
+    }
+  }
+  if (f.next) {
+    const n = f.next;
+    out.push("", `**Next CUDA release ${m(n.release.version)}** (${m(n.release.label)}, needs driver >= ${m(n.release.linuxDriver)}) is held back by:`, "");
+    if (!n.blockers.length) out.push("- nothing: every target supports it fully");
+    n.blockers.forEach((_, i) => out.push(`- ${m(blockerText(n, i))}`));
+  }
+  if (p.notes.length) out.push("", ...p.notes.map((n) => `> ${m(n)}`));
+  out.push("", `<sub>cuda-gate ${m(p.tool.version)}, matrix ${m(p.matrix.version)} (${m(p.matrix.date)})</sub>`);
+  return `${out.join("\n")}
+`;
+}
+function planJson(p) {
+  return `${JSON.stringify(p, null, 2)}
+`;
+}
+
+// src/cli/plan.ts
+var PLAN_FORMATS = ["text", "json", "markdown"];
+var PLAN_USAGE = "usage: cuda-gate plan [--targets FILE | --targets k8s:FILE[?forward-compat=true&runtime=cdi] | --targets probe] [--format text|json|markdown] [--output FILE] [--matrix-overrides FILE]...";
+var PLAN_FLAGS = external_exports.object({
+  positionals: external_exports.array(external_exports.string()).max(0, { error: (iss) => say(`plan takes no SOURCE (got "${String(iss.input[0])}")`, PLAN_USAGE) }),
+  targets: external_exports.string().min(1, { error: () => say("--targets is empty", "e.g. --targets k8s:nodes.json") }).optional(),
+  format: flagChoice("--format", PLAN_FORMATS, "e.g. cuda-gate plan --format json"),
+  output: external_exports.string().optional(),
+  matrix: external_exports.string().optional(),
+  "matrix-overrides": external_exports.array(external_exports.string().refine((f) => f.trim() !== "", { error: () => say("--matrix-overrides is empty", "e.g. --matrix-overrides overrides.yml") })).default([])
+}).transform((v) => ({
+  command: "plan",
+  ...v.targets !== void 0 && { targets: v.targets },
+  format: v.format,
+  ...v.output !== void 0 && { output: v.output },
+  ...v.matrix !== void 0 && { matrixDir: v.matrix },
+  matrixOverrides: v["matrix-overrides"]
+}));
+function parsePlanArgs(rest) {
+  let parsed;
+  try {
+    parsed = (0, import_node_util4.parseArgs)({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        targets: { type: "string", short: "t" },
+        format: { type: "string", short: "f", default: "text" },
+        output: { type: "string", short: "o" },
+        matrix: { type: "string" },
+        "matrix-overrides": { type: "string", multiple: true }
+      }
+    });
+  } catch (e) {
+    throw new GateError("BAD_ARGUMENT", e.message.split("\n")[0], PLAN_USAGE);
+  }
+  return parseWithSchema(PLAN_FLAGS, { positionals: parsed.positionals, ...parsed.values }, { what: "", code: "BAD_ARGUMENT" });
+}
+async function runPlan(args, io) {
+  const matrixFor = (fromFile) => {
+    const files = [...fromFile, ...args.matrixOverrides];
+    return files.length ? loadMatrixWithOverrides(files, args.matrixDir) : loadMatrix(args.matrixDir);
+  };
+  let matrix;
+  let targets;
+  if (args.targets === "probe") {
+    matrix = matrixFor([]);
+    targets = probeTargets(await probeHost(), matrix);
+  } else {
+    const file2 = args.targets ?? ((0, import_node_fs15.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
+    if (!file2) {
+      throw new GateError(
+        "BAD_ARGUMENT",
+        `no targets: ${DEFAULT_TARGETS} does not exist and --targets was not given`,
+        "pass --targets FILE, --targets k8s:nodes.json (kubectl get nodes -o json) or --targets probe"
+      );
+    }
+    const loaded = loadTargetsFile(file2, matrixFor);
+    if (isK8sTargetsFile(loaded)) {
+      for (const w of loaded.warnings) io.warn(`warning: ${w}`);
+      for (const n of loaded.notes) io.warn(`note: ${n}`);
+    }
+    matrix = loaded.matrix;
+    targets = loaded.targets;
+  }
+  const plan = planFleet(matrix, targets);
+  const text3 = args.format === "json" ? planJson(plan) : args.format === "markdown" ? planMarkdown(plan) : planText(plan);
+  if (args.output) (0, import_node_fs15.writeFileSync)(args.output, text3);
+  else io.out.write(text3);
+  return 0;
 }
 
 // src/cli/main.ts
 async function run(argv, io = { out: process.stdout, err: process.stderr }) {
   try {
     if (argv[0] === "merge") return runMerge(parseMergeArgs(argv.slice(1)), io.out);
+    if (argv[0] === "plan") return await runPlan(parsePlanArgs(argv.slice(1)), { out: io.out, warn: (line2) => say2(io.err, `cuda-gate: ${line2}`) });
     const args = parseCliArgs(argv);
     if (args.command === "help") {
       io.out.write(`${USAGE}
@@ -99888,6 +101098,7 @@ async function check3(args, io) {
   let targets;
   let policy = { ...DEFAULT_POLICY };
   let targetsFile;
+  let fleet;
   if (args.driver) {
     matrix = matrixFor([]);
     targets = [adHocTarget({ driver: args.driver, gpu: args.gpu, forwardCompat: args.forwardCompat, runtime: args.runtime }, matrix)];
@@ -99895,7 +101106,7 @@ async function check3(args, io) {
     matrix = matrixFor([]);
     targets = probeTargets(await probeHost(), matrix);
   } else {
-    const file2 = args.targets ?? ((0, import_node_fs14.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
+    const file2 = args.targets ?? ((0, import_node_fs16.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
     if (!file2) {
       throw new GateError(
         "BAD_ARGUMENT",
@@ -99905,6 +101116,12 @@ async function check3(args, io) {
     }
     const loaded = loadTargetsFile(file2, matrixFor);
     targetsFile = file2;
+    if (isK8sTargetsFile(loaded)) {
+      for (const w of loaded.warnings) say2(io.err, `cuda-gate: warning: ${w}`);
+      for (const n of loaded.notes) say2(io.err, `cuda-gate: note: ${n}`);
+      fleet = loaded.fleet;
+      targetsFile = parseK8sSpec(file2).file;
+    }
     matrix = loaded.matrix;
     targets = loaded.targets;
     policy = { ...policy, ...loaded.policy };
@@ -99929,9 +101146,28 @@ async function check3(args, io) {
   progress?.({ image: "", phase: "done" });
   for (const w of warnings) say2(io.err, `cuda-gate: warning: ${w}`);
   const text3 = renderReport(report, args.format, args.format === "sarif" ? sarifOptions(targetsFile) : {});
-  if (args.output) (0, import_node_fs14.writeFileSync)(args.output, text3);
+  if (args.output) (0, import_node_fs16.writeFileSync)(args.output, text3);
   else io.out.write(text3);
+  if (args.emit === "node-affinity" && fleet) emitNodeAffinity(report, fleet, policy, args, io);
   return report.summary.gatePassed ? 0 : 1;
+}
+function emitNodeAffinity(report, fleet, policy, args, io) {
+  const docs = [];
+  for (const image of report.images) {
+    const verdicts = new Map(report.results.filter((r) => r.image === image.source).map((r) => [r.target, r.verdict]));
+    const plan = nodeAffinity(image.source, fleet, verdicts, policy.failOn);
+    docs.push(affinityYaml(plan, policy.failOn));
+    if (args.emitFile) {
+      const total = fleet.nodes.filter((n) => n.status === "target").length;
+      say2(
+        io.err,
+        `cuda-gate: ${image.source}: node affinity admits ${plan.admitted.length} of ${total} GPU node(s)${plan.excluded.length ? `, excludes ${plan.excluded.map((e) => e.node).join(", ")}` : ""} (${args.emitFile})`
+      );
+    }
+  }
+  const yaml = docs.join("---\n");
+  if (args.emitFile) (0, import_node_fs16.writeFileSync)(args.emitFile, yaml);
+  else io.out.write(`${args.output || args.format === "json" || args.format === "sarif" ? "" : "\n"}${yaml}`);
 }
 async function probe(format, matrixDir, io) {
   const matrix = loadMatrix(matrixDir);
@@ -99944,10 +101180,10 @@ async function probe(format, matrixDir, io) {
 function cacheFor(args, io) {
   if (args.noCache || args.scan === "config") return void 0;
   const log = {
-    debug: (m) => {
-      if (process.env.CUDA_GATE_DEBUG) say2(io.err, `cuda-gate: debug: ${m}`);
+    debug: (m2) => {
+      if (process.env.CUDA_GATE_DEBUG) say2(io.err, `cuda-gate: debug: ${m2}`);
     },
-    warn: (m) => say2(io.err, `cuda-gate: warning: ${m}`)
+    warn: (m2) => say2(io.err, `cuda-gate: warning: ${m2}`)
   };
   return openLayerCache({ dir: args.cacheDir, version: layerCacheVersion(), log });
 }
@@ -99963,8 +101199,8 @@ function progressPrinter(err) {
   };
 }
 if (require.main === module) {
-  run(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
+  run(process.argv.slice(2)).then((code2) => {
+    process.exitCode = code2;
   });
 }
 // Annotate the CommonJS export names for ESM import in node:

@@ -24,11 +24,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   report: [...FOUNDATION, 'matrix', 'tar', 'sources', 'layers', 'evidence', 'requirement', 'verdict'],
   // inputs at the edge: what a target is comes from model/, the GPU catalogue from matrix/
   targets: [...FOUNDATION, 'matrix'],
+  // fleet planning (cuda-gate plan, node affinity): what targets can run, from the matrix alone — no image stages
+  plan: [...FOUNDATION, 'matrix', 'targets'],
   // the layer cache stores per-layer analyses: it sits beside the layer reader, below evidence
   cache: [...FOUNDATION, 'tar', 'sources', 'layers', 'evidence'],
   engine: [...FOUNDATION, 'matrix', 'tar', 'sources', 'layers', 'evidence', 'requirement', 'verdict', 'report', 'targets', 'cache'],
-  action: [...FOUNDATION, 'matrix', 'tar', 'sources', 'layers', 'evidence', 'requirement', 'verdict', 'report', 'targets', 'cache', 'engine'],
-  cli: [...FOUNDATION, 'matrix', 'tar', 'sources', 'layers', 'evidence', 'requirement', 'verdict', 'report', 'targets', 'cache', 'engine'],
+  action: [...FOUNDATION, 'matrix', 'tar', 'sources', 'layers', 'evidence', 'requirement', 'verdict', 'report', 'targets', 'plan', 'cache', 'engine'],
+  cli: [...FOUNDATION, 'matrix', 'tar', 'sources', 'layers', 'evidence', 'requirement', 'verdict', 'report', 'targets', 'plan', 'cache', 'engine'],
 };
 
 function tsFiles(dir: string): string[] {
@@ -83,7 +85,7 @@ describe('import arrows', () => {
   test('an import against the arrows would be caught', () => {
     const bad: Edge = { file: 'layers/x.ts', from: 'layers', to: 'verdict', spec: '../verdict/judge' };
     expect(ALLOWED[bad.from].includes(bad.to)).toBe(false);
-    for (const stage of ['sources', 'layers', 'evidence', 'requirement', 'verdict', 'report', 'matrix', 'targets']) {
+    for (const stage of ['sources', 'layers', 'evidence', 'requirement', 'verdict', 'report', 'matrix', 'targets', 'plan']) {
       for (const shell of ['engine', 'action', 'cli']) expect(ALLOWED[stage].includes(shell)).toBe(false);
     }
   });

@@ -192,7 +192,9 @@ export const INPUTS = INPUT_TEXTS.superRefine((v, ctx) => {
   reports: v.reports,
   reportArtifact: v['report-artifact'],
   matrixOverrides: v['matrix-overrides'],
-  policyFrom: v['policy-from'] ?? 'base',
+  // k8s:FILE is the cluster's nodes as a job step saved them (kubectl get nodes -o json), not a policy file of the
+  // repository: it is read as given, there is no base-commit version of it
+  policyFrom: v.targets?.startsWith('k8s:') ? 'head' : (v['policy-from'] ?? 'base'),
 }));
 
 export function getInputs(env: NodeJS.ProcessEnv = process.env): Inputs {

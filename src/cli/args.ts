@@ -46,7 +46,14 @@ export interface CheckArgs {
   noSeek: boolean;
   /** --jobs: layers of an archive or layout read at once */
   jobs?: number;
+  /** --emit node-affinity: after the report, where each image may run on the fleet of --targets k8s:FILE */
+  emit?: (typeof EMIT_KINDS)[number];
+  /** --emit-file: where --emit writes (default: stdout, after the report) */
+  emitFile?: string;
 }
+
+/** What --emit can write beside the report. */
+export const EMIT_KINDS = ['node-affinity'] as const;
 
 export interface ProbeArgs {
   command: 'probe';
@@ -63,6 +70,7 @@ export const USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --drive
                        [--scan full|config] [--cache-dir DIR | --no-cache] [--insecure-registry HOST]...
                        [--jobs N] [--no-seek] [--matrix-overrides FILE]
                        [--baseline SOURCE]... [--fail-on-new]
+                       [--emit node-affinity [--emit-file FILE]]   (with --targets k8s:FILE)
 
 SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at DOCKER_HOST
          docker-archive:PATH[:REF]                docker save / podman save tar
@@ -72,11 +80,18 @@ SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at D
                                                   loopback or --insecure-registry HOST[:PORT])
 
        cuda-gate probe [--format yaml|json]      print a target entry for this machine (driver, GPU)
+       cuda-gate plan [--targets FILE|k8s:FILE|probe] [--format text|json|markdown] [--output FILE]
+                                                 what the fleet can run: newest CUDA per target and fleet-wide,
+                                                 base images, GPU code lists, PyTorch indexes, what blocks the next
        cuda-gate merge REPORT.json... [--format text|json|markdown|sarif] [--output FILE] [--fail-on fail|caveat|never]
                                       [--targets FILE]
                                                  one report and one verdict from several runs' JSON reports
 
-Targets default to .github/cuda-targets.yml when it exists; --targets probe uses this machine.
+Targets default to .github/cuda-targets.yml when it exists; --targets probe uses this machine; --targets k8s:FILE
+reads a cluster's nodes (kubectl get nodes -o json > FILE; GPU Feature Discovery labels), one target per driver x GPU,
+k8s:FILE?forward-compat=true&runtime=cdi for all of them. --emit node-affinity (with k8s:FILE) then writes, after the
+report or to --emit-file, a nodeAffinity that admits the nodes where each image passes (or passes with caveats,
+unless --fail-on caveat).
 --runtime says how the --driver host starts GPU containers: legacy (docker run --gpus: NVIDIA_REQUIRE_* is checked
 and can refuse the start) or cdi (CDI / jit-cdi, the default of nvidia-container-toolkit >= 1.18: nothing is
 checked, the image meets the driver at CUDA initialisation); left out, both are judged and the worse reported.
@@ -136,6 +151,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
         'matrix-overrides': { type: 'string', multiple: true },
         baseline: { type: 'string', multiple: true },
         'fail-on-new': { type: 'boolean', default: false },
+        emit: { type: 'string' },
+        'emit-file': { type: 'string' },
       },
     });
   } catch (e) {
@@ -167,6 +184,10 @@ const CHECK_FLAG_SET = z
     'cache-dir': z.string().optional(),
     'no-cache': z.boolean().optional(),
     baseline: z.array(z.string()).optional(),
+    emit: z.string().optional(),
+    'emit-file': z.string().optional(),
+    format: z.string().optional(),
+    output: z.string().optional(),
   })
   .superRefine((v, ctx) => {
     if (v.targets && v.driver) ctx.addIssue(relation('--targets and --driver are exclusive', 'use a targets file for several targets, or --driver for one'));
@@ -175,6 +196,24 @@ const CHECK_FLAG_SET = z
       ctx.addIssue(relation('--runtime needs --driver', 'e.g. --driver 535.104.05 --runtime cdi; a targets file states it per target (runtime: cdi)'));
     }
     if (v['cache-dir'] !== undefined && v['no-cache']) ctx.addIssue(relation('--cache-dir and --no-cache are exclusive', 'give one of them'));
+    if (v['emit-file'] !== undefined && v.emit === undefined)
+      ctx.addIssue(relation('--emit-file needs --emit', 'e.g. --emit node-affinity --emit-file affinity.yaml'));
+    if (v.emit !== undefined && !v.targets?.startsWith('k8s:')) {
+      ctx.addIssue(
+        relation(
+          '--emit needs --targets k8s:FILE',
+          'the nodes and their labels come from the cluster: kubectl get nodes -o json > nodes.json; --targets k8s:nodes.json',
+        ),
+      );
+    }
+    if (v.emit !== undefined && v['emit-file'] === undefined && v.output === undefined && (v.format === 'json' || v.format === 'sarif')) {
+      ctx.addIssue(
+        relation(
+          `--emit with --format ${v.format} on stdout would mix YAML into the ${v.format === 'json' ? 'JSON' : 'SARIF'}`,
+          'add --emit-file FILE (or --output FILE for the report)',
+        ),
+      );
+    }
     if (v.baseline && v.baseline.length > v.sources.length) {
       ctx.addIssue(
         relation(
@@ -231,6 +270,11 @@ const CHECK_FLAG_VALUES = z
       .array(z.string().refine((s) => s.trim() !== '', { error: () => say('--baseline is empty', 'e.g. --baseline docker-archive:base.tar') }))
       .default([]),
     'fail-on-new': z.boolean(),
+    emit: flagChoice('--emit', EMIT_KINDS, 'e.g. --emit node-affinity').optional(),
+    'emit-file': z
+      .string()
+      .min(1, { error: () => say('--emit-file is empty', 'e.g. --emit-file affinity.yaml') })
+      .optional(),
   })
   .transform((v): CheckArgs => ({
     command: 'check',
@@ -256,6 +300,8 @@ const CHECK_FLAG_VALUES = z
     insecureRegistries: v['insecure-registry'],
     noSeek: v['no-seek'],
     ...(v.jobs !== undefined && { jobs: v.jobs }),
+    ...(v.emit !== undefined && { emit: v.emit }),
+    ...(v['emit-file'] !== undefined && { emitFile: v['emit-file'] }),
   }));
 
 /** `check`'s flags after parseArgs: which go together, then each value. */

@@ -11,12 +11,16 @@ import { loadMatrix } from '../matrix/load';
 import { loadMatrixWithOverrides } from '../matrix/overrides';
 import { TOOL_VERSION } from '../model/tool-version';
 import { parsePlatform } from '../sources/platform';
+import { nodeAffinity, affinityYaml } from '../plan/affinity';
+import { isK8sTargetsFile, parseK8sSpec, type K8sFleet } from '../targets/k8s';
 import { adHocTarget, loadTargetsFile } from '../targets/load';
 import { probeHost, probeTargets, probeYaml } from '../targets/probe';
 import { DEFAULT_POLICY, type Policy } from '../model/policy';
 import type { Target } from '../model/target';
 import { parseCliArgs, USAGE, type CheckArgs } from './args';
 import { DEFAULT_TARGETS, parseMergeArgs, renderReport, runMerge, sarifOptions } from './merge';
+import { parsePlanArgs, runPlan } from './plan';
+import type { Report } from '../report/types';
 
 export interface CliIO {
   out: NodeJS.WritableStream;
@@ -26,6 +30,7 @@ export interface CliIO {
 export async function run(argv: string[], io: CliIO = { out: process.stdout, err: process.stderr }): Promise<number> {
   try {
     if (argv[0] === 'merge') return runMerge(parseMergeArgs(argv.slice(1)), io.out);
+    if (argv[0] === 'plan') return await runPlan(parsePlanArgs(argv.slice(1)), { out: io.out, warn: (line) => say(io.err, `cuda-gate: ${line}`) });
     const args = parseCliArgs(argv);
     if (args.command === 'help') {
       io.out.write(`${USAGE}\n`);
@@ -67,6 +72,8 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
   let policy: Policy = { ...DEFAULT_POLICY };
   /** the targets file read, if any: where SARIF results point */
   let targetsFile: string | undefined;
+  /** the cluster's nodes, for --targets k8s:FILE */
+  let fleet: K8sFleet | undefined;
   if (args.driver) {
     matrix = matrixFor([]);
     targets = [adHocTarget({ driver: args.driver, gpu: args.gpu, forwardCompat: args.forwardCompat, runtime: args.runtime }, matrix)];
@@ -84,6 +91,13 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
     }
     const loaded = loadTargetsFile(file, matrixFor);
     targetsFile = file;
+    if (isK8sTargetsFile(loaded)) {
+      // nodes that could not become targets are named, never dropped silently
+      for (const w of loaded.warnings) say(io.err, `cuda-gate: warning: ${w}`);
+      for (const n of loaded.notes) say(io.err, `cuda-gate: note: ${n}`);
+      fleet = loaded.fleet;
+      targetsFile = parseK8sSpec(file).file;
+    }
     matrix = loaded.matrix;
     targets = loaded.targets;
     policy = { ...policy, ...loaded.policy };
@@ -113,7 +127,28 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
   const text = renderReport(report, args.format, args.format === 'sarif' ? sarifOptions(targetsFile) : {});
   if (args.output) writeFileSync(args.output, text);
   else io.out.write(text);
+  if (args.emit === 'node-affinity' && fleet) emitNodeAffinity(report, fleet, policy, args, io);
   return report.summary.gatePassed ? 0 : 1;
+}
+
+/** --emit node-affinity: per image, the nodeAffinity that admits the nodes of the targets where it runs. */
+function emitNodeAffinity(report: Report, fleet: K8sFleet, policy: Policy, args: CheckArgs, io: CliIO): void {
+  const docs: string[] = [];
+  for (const image of report.images) {
+    const verdicts = new Map(report.results.filter((r) => r.image === image.source).map((r) => [r.target, r.verdict] as const));
+    const plan = nodeAffinity(image.source, fleet, verdicts, policy.failOn);
+    docs.push(affinityYaml(plan, policy.failOn));
+    if (args.emitFile) {
+      const total = fleet.nodes.filter((n) => n.status === 'target').length;
+      say(
+        io.err,
+        `cuda-gate: ${image.source}: node affinity admits ${plan.admitted.length} of ${total} GPU node(s)${plan.excluded.length ? `, excludes ${plan.excluded.map((e) => e.node).join(', ')}` : ''} (${args.emitFile})`,
+      );
+    }
+  }
+  const yaml = docs.join('---\n');
+  if (args.emitFile) writeFileSync(args.emitFile, yaml);
+  else io.out.write(`${args.output || args.format === 'json' || args.format === 'sarif' ? '' : '\n'}${yaml}`);
 }
 
 async function probe(format: 'yaml' | 'json', matrixDir: string | undefined, io: CliIO): Promise<number> {

@@ -31,6 +31,7 @@ import {
   SOURCES,
   TABLES,
   TOOLKITS,
+  WHEEL_INDEXES,
   type AnyTable,
   type RowOf,
 } from './schema';
@@ -132,6 +133,9 @@ function readMatrix(dir: string, merge?: TableMerge): Matrix {
     archFamilies: rows(ARCH_FAMILIES),
     archAliases: rows(ARCH_ALIASES),
     frameworks: rows(FRAMEWORKS).sort((a, b) => a.package.localeCompare(b.package) || compareVersions(a.from ?? '0', b.from ?? '0')),
+    wheelIndexes: rows(WHEEL_INDEXES).sort(
+      (a, b) => a.package.localeCompare(b.package) || a.index.localeCompare(b.index) || compareVersions(a.from, b.from),
+    ),
     ptxIsa: rows(PTX).sort((a, b) => compareVersions(a.isa, b.isa)),
     hostLibs: rows(HOST_LIBS),
   };
@@ -285,6 +289,7 @@ function checkAcrossRows(tables: Tables, problems: string[]): void {
   unique(tables.get(GPUS), (r) => [r.name, ...r.aliases].map(compactName), 'name', problems);
 
   frameworkRangesDisjoint(tables.get(FRAMEWORKS), problems);
+  wheelIndexRangesDisjoint(tables.get(WHEEL_INDEXES), problems);
   // a compute capability in two families, or a name aliased twice, would make the answer depend on row order
   unique(tables.get(ARCH_FAMILIES), (r) => r.members, 'members', problems);
   unique(tables.get(ARCH_ALIASES), (r) => [r.from], 'from', problems);
@@ -331,6 +336,22 @@ function frameworkRangesDisjoint(rows: CheckedRow<RowOf<typeof FRAMEWORKS>>[], p
       const cur = sorted[i];
       if (prev.below === undefined || compareVersions(prev.below, cur.row.from ?? '0') > 0) {
         problems.push(`${cur.at('from')}: from "${cur.row.from ?? '(none)'}" overlaps the ${prev.package} row from "${prev.from ?? '(none)'}"${prev.below ? ` below "${prev.below}"` : ''}`);
+      }
+    }
+  }
+}
+
+/** Two rows of one package's index covering the same release would make the answer depend on row order. */
+function wheelIndexRangesDisjoint(rows: CheckedRow<RowOf<typeof WHEEL_INDEXES>>[], problems: string[]): void {
+  const byIndex = new Map<string, CheckedRow<RowOf<typeof WHEEL_INDEXES>>[]>();
+  for (const c of rows) byIndex.set(`${c.row.package} ${c.row.index}`, [...(byIndex.get(`${c.row.package} ${c.row.index}`) ?? []), c]);
+  for (const list of byIndex.values()) {
+    const sorted = [...list].sort((a, b) => compareVersions(a.row.from, b.row.from));
+    for (let i = 1; i < sorted.length; i++) {
+      const prev = sorted[i - 1].row;
+      const cur = sorted[i];
+      if (prev.below === undefined || compareVersions(prev.below, cur.row.from) > 0) {
+        problems.push(`${cur.at('from')}: from "${cur.row.from}" overlaps the ${prev.package} ${prev.index} row from "${prev.from}"${prev.below ? ` below "${prev.below}"` : ''}`);
       }
     }
   }

@@ -1,6 +1,6 @@
 /**
  * User matrix overrides: a YAML file in the user's repository with any of the shipped tables (`releases:`,
- * `majors:`, `branches:`, `gpus:`, `toolkitArchs:`, `libraries:`, `frameworks:`, `ptxIsa:`, … and `sources:`), rows
+ * `majors:`, `branches:`, `gpus:`, `toolkitArchs:`, `libraries:`, `frameworks:`, `wheelIndexes:`, `ptxIsa:`, … and `sources:`), rows
  * of the same schema as matrix/*.yaml, merged over the shipped matrix: a row whose id is a shipped row's replaces
  * it, a new id is added. Every row needs `source:`. The merged tables then meet every check across rows and files
  * the shipped data meets (a GPU's driver branches must exist, a release needs its major, names stay unique), and

@@ -422,6 +422,41 @@ export const FRAMEWORKS = table({
   label: (row) => `${row.package}${row.from !== undefined ? ` >=${row.from}` : ''}${row.below !== undefined ? ` <${row.below}` : ''}`,
 });
 
+/**
+ * A framework's wheel index variant (PyTorch's download.pytorch.org/whl/cu126 …) for a range of releases: the CUDA it
+ * is built with and the GPU code its wheels carry (TORCH_CUDA_ARCH_LIST), for planning what a fleet can install.
+ */
+export const WHEEL_INDEXES = table({
+  file: 'frameworks.yaml',
+  list: 'wheelIndexes',
+  idField: 'index',
+  fields: {
+    /** normalised distribution name (PEP 503): "torch" */
+    package: f.pattern(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'a normalised distribution name like torch'),
+    /** the index variant as its URL names it: "cu126" */
+    index: f.pattern(/^cu\d{3,4}$/, 'an index variant like cu126'),
+    /** first release the row covers (inclusive) */
+    from: frameworkVersion,
+    /** first release the row no longer covers (exclusive); absent = open-ended */
+    below: frameworkVersion.optional(),
+    /** the CUDA the wheels are built with: a release "13.0.2", or only its minor "12.6" */
+    cuda: f.pattern(/^\d+\.\d+(\.\d+)?$/, 'a CUDA version "12.6" or "13.0.2"'),
+    /** compute capabilities the wheels carry SASS for (x86_64) */
+    sass: f.listOf(f.computeCapability, { nonEmpty: true }),
+    /** compute capabilities the wheels carry PTX for ("+PTX"); empty: none */
+    ptx: f.listOf(f.computeCapability).optional(),
+    ...sourced,
+  },
+  rowCheck: (row) => {
+    if (row.below !== undefined && compareVersions(row.from, row.below) >= 0) return [['below', `"${row.below}" is not above from "${row.from}"`]];
+    if (majorMinor(row.cuda) !== `${row.index.slice(2, -1)}.${row.index.slice(-1)}`) return [['cuda', `"${row.cuda}" is not the CUDA of index ${row.index}`]];
+    return [];
+  },
+  complete: (row) => ({ ...row, ptx: row.ptx ?? [] }),
+  key: (row) => `${row.package} ${row.index} ${row.from}`,
+  label: (row) => `${row.package} ${row.index} >=${row.from}${row.below !== undefined ? ` <${row.below}` : ''}`,
+});
+
 /** A PTX ISA version and the CUDA release that introduced it: PTX that a driver older than that release cannot JIT. */
 export const PTX = table({
   file: 'ptx.yaml',
@@ -457,7 +492,7 @@ export const HOST_LIBS = table({
   complete: asIs,
 });
 
-export const TABLES = [TOOLKITS, MAJORS, DRIVERS, GPUS, ARCHS, ARCH_FAMILIES, ARCH_ALIASES, LIBRARIES, FRAMEWORKS, PTX, HOST_LIBS] as const;
+export const TABLES = [TOOLKITS, MAJORS, DRIVERS, GPUS, ARCHS, ARCH_FAMILIES, ARCH_ALIASES, LIBRARIES, FRAMEWORKS, WHEEL_INDEXES, PTX, HOST_LIBS] as const;
 export const META_FILE = 'meta.yaml';
 
 /** The fields every row shares. */

@@ -23,6 +23,7 @@ import type {
   RowOf,
   SOURCED_ROW,
   TOOLKITS,
+  WHEEL_INDEXES,
 } from './schema';
 
 export type SourcedRow = z.output<typeof SOURCED_ROW>;
@@ -64,6 +65,9 @@ export type HostLib = RowOf<typeof HOST_LIBS>;
  */
 export type FrameworkBuild = RowOf<typeof FRAMEWORKS>;
 
+/** A framework's wheel index variant (torch cu126 …) for a range of releases: its CUDA and the GPU code it carries. */
+export type WheelIndex = RowOf<typeof WHEEL_INDEXES>;
+
 /** A PTX ISA version and the CUDA release that introduced it: PTX that a driver older than that release cannot JIT. */
 export type PtxIsaRelease = RowOf<typeof PTX>;
 
@@ -74,7 +78,7 @@ export type MatrixMeta = z.output<typeof META>;
 export interface MatrixOverride {
   /** the overrides file, as given */
   file: string;
-  /** the table's key in the file: releases, majors, branches, gpus, toolkitArchs, libraries, frameworks, ptxIsa */
+  /** the table's key in the file: releases, majors, branches, gpus, toolkitArchs, libraries, frameworks, wheelIndexes, ptxIsa */
   table: string;
   /** the row's id: version, major, branch, GPU name, toolkit, "library sonameMajor", "package from" or isa */
   id: string;
@@ -103,6 +107,8 @@ export interface Matrix {
   archAliases?: ArchAlias[];
   /** by package, then ascending `from`; always set by loadMatrix (optional for hand-built test matrices) */
   frameworks?: FrameworkBuild[];
+  /** frameworks.yaml `wheelIndexes:`, by package, index, then ascending `from`; always set by loadMatrix (optional for hand-built test matrices) */
+  wheelIndexes?: WheelIndex[];
   /** ascending by ISA version; always set by loadMatrix (optional for hand-built test matrices) */
   ptxIsa?: PtxIsaRelease[];
   /** host-libs.yaml: the driver libraries the container runtime mounts; always set by loadMatrix (optional for hand-built test matrices) */

@@ -18,6 +18,7 @@ import { FAIL_ON_VALUES, NO_CUDA_VALUES, type Policy, type Waiver } from '../mod
 import { REASON_CODES } from '../model/reason-codes';
 import { CONTAINER_RUNTIMES, TARGET_OSES, type ContainerRuntime, type Target } from '../model/target';
 import { resolveTargetGpu } from './gpu';
+import { isK8sTargets, loadK8sTargets } from './k8s';
 
 export interface TargetsFile {
   targets: Target[];
@@ -213,6 +214,8 @@ export type TargetsFileData = z.output<typeof TARGETS_FILE>;
 // ---- reading a file ---------------------------------------------------------------------------------------------
 
 export function loadTargetsFile(path: string, matrix: Matrix | MatrixFor): TargetsFile {
+  // k8s:FILE[?options]: a cluster's nodes as `kubectl get nodes -o json` prints them, one target per driver x GPU
+  if (isK8sTargets(path)) return loadK8sTargets(path, matrix);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
