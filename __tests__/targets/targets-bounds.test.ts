@@ -28,7 +28,8 @@ describe('targets file bounds (issue 17)', () => {
     const file = parse(targets(MAX_TARGETS));
     expect(file.targets).toHaveLength(MAX_TARGETS);
     expect(file.targets[MAX_TARGETS - 1]).toMatchObject({ name: `t${MAX_TARGETS - 1}`, origin: `${FILE}:${MAX_TARGETS + 1}` });
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // a hang guard, not a speed test (npm run bench measures speed): the quadratic duplicate-key check took minutes
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   test('a duplicate key at the end of a long mapping is found by the linear check, naming both lines', () => {
