@@ -53,7 +53,7 @@ var init_import_meta_url = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/util.js
+// node_modules/zod/v4/core/util.js
 var util_exports = {};
 __export(util_exports, {
   BIGINT_FORMAT_RANGES: () => BIGINT_FORMAT_RANGES,
@@ -799,7 +799,7 @@ function constantCatch(value) {
 }
 var Cached, EVALUATING, captureStackTrace, allowsEval, getParsedType, propertyKeyTypes, primitiveTypes, NUMBER_FORMAT_RANGES, BIGINT_FORMAT_RANGES, highSurrogate, Class, installing, broke, breaker, CONSTANT_CATCH;
 var init_util = __esm({
-  "../../work/main/node_modules/zod/v4/core/util.js"() {
+  "node_modules/zod/v4/core/util.js"() {
     init_import_meta_url();
     init_core();
     Cached = class {
@@ -915,7 +915,7 @@ var init_util = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/core.js
+// node_modules/zod/v4/core/core.js
 function newError(Definition) {
   const E = _E;
   if (E) {
@@ -1018,7 +1018,7 @@ function config(newConfig) {
 }
 var _a, NEVER, _zodDesc, _E, $brand, $ZodAsyncError, $ZodEncodeError, globalConfig;
 var init_core = __esm({
-  "../../work/main/node_modules/zod/v4/core/core.js"() {
+  "node_modules/zod/v4/core/core.js"() {
     init_import_meta_url();
     init_util();
     NEVER = /* @__PURE__ */ Object.freeze({
@@ -1043,7 +1043,7 @@ var init_core = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/errors.js
+// node_modules/zod/v4/core/errors.js
 function _getMessage() {
   const internals = this._zod;
   internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
@@ -1201,7 +1201,7 @@ function prettifyError(error62) {
 }
 var _messageDesc, _issuesDesc, _installedToString, initializer, $ZodError, $ZodRealError;
 var init_errors = __esm({
-  "../../work/main/node_modules/zod/v4/core/errors.js"() {
+  "node_modules/zod/v4/core/errors.js"() {
     init_import_meta_url();
     init_core();
     init_util();
@@ -1243,7 +1243,7 @@ var init_errors = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/parse.js
+// node_modules/zod/v4/core/parse.js
 function finalizeParams(callee, params) {
   return { callee: params?.callee ?? callee, Err: params?.Err };
 }
@@ -1283,7 +1283,7 @@ function validateFallback(schema, value, _ctx) {
 }
 var _parse, parse, _parseAsync, parseAsync, _safeParse, safeParse, _safeParseAsync, safeParseAsync, COMPILE_INVALID, COMPILE_FALLBACK, validate, validateAsync, _encode, encode, _decode, decode, _encodeAsync, encodeAsync, _decodeAsync, decodeAsync, _safeEncode, safeEncode, _safeDecode, safeDecode, _safeEncodeAsync, safeEncodeAsync, _safeDecodeAsync, safeDecodeAsync;
 var init_parse = __esm({
-  "../../work/main/node_modules/zod/v4/core/parse.js"() {
+  "node_modules/zod/v4/core/parse.js"() {
     init_import_meta_url();
     init_core();
     init_errors();
@@ -1412,7 +1412,7 @@ var init_parse = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/regexes.js
+// node_modules/zod/v4/core/regexes.js
 var regexes_exports = {};
 __export(regexes_exports, {
   anyString: () => anyString,
@@ -1513,7 +1513,7 @@ function fixedBase64url(length) {
 }
 var cuid, cuid2, ulid, xid, ksuid, nanoid, duration, extendedDuration, guid, uuid, uuid4, uuid6, uuid7, email, html5Email, rfc5322Email, unicodeEmail, idnEmail, browserEmail, _emoji, ipv4, ipv6, mac, cidrv4, cidrv6, base64, base64url, hostname, domain, httpProtocol, e164, creditCard, currencyCode, iban, dateSource, date, anyString, string, bigint, integer, number, boolean, _null, _undefined, lowercase, uppercase, hex, md5_hex, md5_base64, md5_base64url, sha1_hex, sha1_base64, sha1_base64url, sha256_hex, sha256_base64, sha256_base64url, sha384_hex, sha384_base64, sha384_base64url, sha512_hex, sha512_base64, sha512_base64url;
 var init_regexes = __esm({
-  "../../work/main/node_modules/zod/v4/core/regexes.js"() {
+  "node_modules/zod/v4/core/regexes.js"() {
     init_import_meta_url();
     init_util();
     cuid = /^[cC][0-9a-z]{6,}$/;
@@ -1591,7 +1591,7 @@ var init_regexes = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/checks.js
+// node_modules/zod/v4/core/checks.js
 function handleCheckPropertyResult(result, payload, property) {
   if (result.issues.length) {
     payload.issues.push(...prefixIssues(property, result.issues));
@@ -1599,7 +1599,7 @@ function handleCheckPropertyResult(result, payload, property) {
 }
 var $ZodCheck, _whenHasSize, _whenHasLength, numericOriginMap, $ZodCheckLessThan, $ZodCheckGreaterThan, $ZodCheckMultipleOf, $ZodCheckNumberFormat, $ZodCheckBigIntFormat, $ZodCheckMaxSize, $ZodCheckMinSize, $ZodCheckSizeEquals, $ZodCheckMaxLength, $ZodCheckMinLength, $ZodCheckLengthEquals, $ZodCheckStringFormat, $ZodCheckRegex, $ZodCheckLowerCase, $ZodCheckUpperCase, $ZodCheckIncludes, $ZodCheckStartsWith, $ZodCheckEndsWith, $ZodCheckProperty, $ZodCheckProperties, $ZodCheckMimeType, $ZodCheckOverwrite;
 var init_checks = __esm({
-  "../../work/main/node_modules/zod/v4/core/checks.js"() {
+  "node_modules/zod/v4/core/checks.js"() {
     init_import_meta_url();
     init_core();
     init_regexes();
@@ -2076,10 +2076,10 @@ var init_checks = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/doc.js
+// node_modules/zod/v4/core/doc.js
 var Doc;
 var init_doc = __esm({
-  "../../work/main/node_modules/zod/v4/core/doc.js"() {
+  "node_modules/zod/v4/core/doc.js"() {
     init_import_meta_url();
     Doc = class {
       constructor(args = [], closed = {}) {
@@ -2123,10 +2123,10 @@ ${content.join("\n")}
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/versions.js
+// node_modules/zod/v4/core/versions.js
 var version;
 var init_versions = __esm({
-  "../../work/main/node_modules/zod/v4/core/versions.js"() {
+  "node_modules/zod/v4/core/versions.js"() {
     init_import_meta_url();
     version = {
       major: 4,
@@ -2136,7 +2136,7 @@ var init_versions = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/schemas.js
+// node_modules/zod/v4/core/schemas.js
 async function validateAsync2(inst, value) {
   const ctx = { async: true };
   return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
@@ -2817,7 +2817,7 @@ function handleRefineResult(result, payload, input2, inst) {
 }
 var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, $ZodGUID, $ZodUUID, $ZodEmail, URL_BAD_FORMAT, URL_UNPARSEABLE, asciiTabOrNewline, $ZodURL, $ZodEmoji, $ZodNanoID, $ZodCUID, $ZodCUID2, $ZodULID, $ZodXID, $ZodKSUID, $ZodISODateTime, $ZodISODate, $ZodISOTime, $ZodISODuration, $ZodIPv4, ipv6Alphabet, $ZodIPv6, $ZodMAC, $ZodCIDRv4, $ZodCIDRv6, base64Charset, $ZodBase64, base64urlCharset, $ZodBase64URL, $ZodE164, CC_SANITIZE, $ZodCreditCard, $ZodIBAN, $ZodJWT, $ZodCustomStringFormat, $ZodNumber, $ZodNumberFormat, $ZodBoolean, $ZodBigInt, $ZodBigIntFormat, $ZodSymbol, $ZodUndefined, $ZodNull, $ZodAny, $ZodUnknown, $ZodNever, $ZodVoid, $ZodDate, arraySize, mapSize, setSize, $ZodArray, NO_SYMBOL_KEYS, $ZodObject, $ZodObjectJIT, $ZodUnion, $ZodXor, $ZodDiscriminatedUnion, $ZodIntersection, $ZodTuple, $ZodRecord, $ZodMap, $ZodSet, $ZodEnum, $ZodLiteral, $ZodFile, $ZodTransform, $ZodOptional, $ZodExactOptional, $ZodNullable, $ZodDefault, $ZodPrefault, $ZodNonOptional, $ZodSuccess, $ZodCatch, $ZodNaN, $ZodPipe, $ZodCodec, $ZodPreprocess, $ZodReadonly, $ZodTemplateLiteral, $ZodFunction, $ZodPromise, $ZodLazy, $ZodCustom;
 var init_schemas = __esm({
-  "../../work/main/node_modules/zod/v4/core/schemas.js"() {
+  "node_modules/zod/v4/core/schemas.js"() {
     init_import_meta_url();
     init_checks();
     init_core();
@@ -4592,14 +4592,14 @@ var init_schemas = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/memoizer.js
+// node_modules/zod/v4/core/memoizer.js
 function isRef(value) {
   return value !== null && typeof value === "object";
 }
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve4) {
+function isRecursive(inst, stack, resolve5) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -4609,7 +4609,7 @@ function isRecursive(inst, stack, resolve4) {
   let result = NONE;
   const check4 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve4);
+      const answer = isRecursive(child, stack, resolve5);
       if (answer > result)
         result = answer;
     }
@@ -4620,7 +4620,7 @@ function isRecursive(inst, stack, resolve4) {
       const desc = Object.getOwnPropertyDescriptor(sh, key2);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve4) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -4684,7 +4684,7 @@ function isRecursive(inst, stack, resolve4) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve4 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve5 ? inst._zod.innerType : void 0);
       merge4(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -4756,7 +4756,7 @@ function isBackEdge(ctx, value) {
 }
 var $ZodCyclicError, STATE, NO_ISSUES, recursive, NONE, ASSUMED, PROVEN, handoff, open, memo;
 var init_memoizer = __esm({
-  "../../work/main/node_modules/zod/v4/core/memoizer.js"() {
+  "node_modules/zod/v4/core/memoizer.js"() {
     init_import_meta_url();
     init_util();
     $ZodCyclicError = class extends Error {
@@ -4875,7 +4875,7 @@ var init_memoizer = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ar.js
+// node_modules/zod/v4/locales/ar.js
 function ar_default() {
   return {
     localeError: error()
@@ -4883,7 +4883,7 @@ function ar_default() {
 }
 var error;
 var init_ar = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ar.js"() {
+  "node_modules/zod/v4/locales/ar.js"() {
     init_import_meta_url();
     init_util();
     error = () => {
@@ -4994,7 +4994,7 @@ var init_ar = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/az.js
+// node_modules/zod/v4/locales/az.js
 function az_default() {
   return {
     localeError: error2()
@@ -5002,7 +5002,7 @@ function az_default() {
 }
 var error2;
 var init_az = __esm({
-  "../../work/main/node_modules/zod/v4/locales/az.js"() {
+  "node_modules/zod/v4/locales/az.js"() {
     init_import_meta_url();
     init_util();
     error2 = () => {
@@ -5112,7 +5112,7 @@ var init_az = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/be.js
+// node_modules/zod/v4/locales/be.js
 function getBelarusianPlural(count2, one, few, many) {
   const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
@@ -5135,7 +5135,7 @@ function be_default() {
 }
 var error3;
 var init_be = __esm({
-  "../../work/main/node_modules/zod/v4/locales/be.js"() {
+  "node_modules/zod/v4/locales/be.js"() {
     init_import_meta_url();
     init_util();
     error3 = () => {
@@ -5288,7 +5288,7 @@ var init_be = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/bg.js
+// node_modules/zod/v4/locales/bg.js
 function bg_default() {
   return {
     localeError: error4()
@@ -5296,7 +5296,7 @@ function bg_default() {
 }
 var error4;
 var init_bg = __esm({
-  "../../work/main/node_modules/zod/v4/locales/bg.js"() {
+  "node_modules/zod/v4/locales/bg.js"() {
     init_import_meta_url();
     init_util();
     error4 = () => {
@@ -5421,7 +5421,7 @@ var init_bg = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/bn.js
+// node_modules/zod/v4/locales/bn.js
 function bn_default() {
   return {
     localeError: error5()
@@ -5429,7 +5429,7 @@ function bn_default() {
 }
 var error5;
 var init_bn = __esm({
-  "../../work/main/node_modules/zod/v4/locales/bn.js"() {
+  "node_modules/zod/v4/locales/bn.js"() {
     init_import_meta_url();
     init_util();
     error5 = () => {
@@ -5542,7 +5542,7 @@ var init_bn = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ca.js
+// node_modules/zod/v4/locales/ca.js
 function ca_default() {
   return {
     localeError: error6()
@@ -5550,7 +5550,7 @@ function ca_default() {
 }
 var error6;
 var init_ca = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ca.js"() {
+  "node_modules/zod/v4/locales/ca.js"() {
     init_import_meta_url();
     init_util();
     error6 = () => {
@@ -5663,7 +5663,7 @@ var init_ca = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ckb.js
+// node_modules/zod/v4/locales/ckb.js
 function ckb_default() {
   return {
     localeError: error7()
@@ -5671,7 +5671,7 @@ function ckb_default() {
 }
 var error7;
 var init_ckb = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ckb.js"() {
+  "node_modules/zod/v4/locales/ckb.js"() {
     init_import_meta_url();
     init_util();
     error7 = () => {
@@ -5803,7 +5803,7 @@ var init_ckb = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/cs.js
+// node_modules/zod/v4/locales/cs.js
 function cs_default() {
   return {
     localeError: error8()
@@ -5811,7 +5811,7 @@ function cs_default() {
 }
 var error8;
 var init_cs = __esm({
-  "../../work/main/node_modules/zod/v4/locales/cs.js"() {
+  "node_modules/zod/v4/locales/cs.js"() {
     init_import_meta_url();
     init_util();
     error8 = () => {
@@ -5927,7 +5927,7 @@ var init_cs = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/da.js
+// node_modules/zod/v4/locales/da.js
 function da_default() {
   return {
     localeError: error9()
@@ -5935,7 +5935,7 @@ function da_default() {
 }
 var error9;
 var init_da = __esm({
-  "../../work/main/node_modules/zod/v4/locales/da.js"() {
+  "node_modules/zod/v4/locales/da.js"() {
     init_import_meta_url();
     init_util();
     error9 = () => {
@@ -6055,7 +6055,7 @@ var init_da = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/de.js
+// node_modules/zod/v4/locales/de.js
 function de_default() {
   return {
     localeError: error10()
@@ -6063,7 +6063,7 @@ function de_default() {
 }
 var error10;
 var init_de = __esm({
-  "../../work/main/node_modules/zod/v4/locales/de.js"() {
+  "node_modules/zod/v4/locales/de.js"() {
     init_import_meta_url();
     init_util();
     error10 = () => {
@@ -6176,7 +6176,7 @@ var init_de = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/el.js
+// node_modules/zod/v4/locales/el.js
 function el_default() {
   return {
     localeError: error11()
@@ -6184,7 +6184,7 @@ function el_default() {
 }
 var error11;
 var init_el = __esm({
-  "../../work/main/node_modules/zod/v4/locales/el.js"() {
+  "node_modules/zod/v4/locales/el.js"() {
     init_import_meta_url();
     init_util();
     error11 = () => {
@@ -6296,7 +6296,7 @@ var init_el = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/en.js
+// node_modules/zod/v4/locales/en.js
 function en_default() {
   return {
     localeError: error12()
@@ -6304,7 +6304,7 @@ function en_default() {
 }
 var error12;
 var init_en = __esm({
-  "../../work/main/node_modules/zod/v4/locales/en.js"() {
+  "node_modules/zod/v4/locales/en.js"() {
     init_import_meta_url();
     init_util();
     error12 = () => {
@@ -6428,7 +6428,7 @@ var init_en = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/eo.js
+// node_modules/zod/v4/locales/eo.js
 function eo_default() {
   return {
     localeError: error13()
@@ -6436,7 +6436,7 @@ function eo_default() {
 }
 var error13;
 var init_eo = __esm({
-  "../../work/main/node_modules/zod/v4/locales/eo.js"() {
+  "node_modules/zod/v4/locales/eo.js"() {
     init_import_meta_url();
     init_util();
     error13 = () => {
@@ -6550,7 +6550,7 @@ var init_eo = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/es.js
+// node_modules/zod/v4/locales/es.js
 function es_default() {
   return {
     localeError: error14()
@@ -6558,7 +6558,7 @@ function es_default() {
 }
 var error14;
 var init_es = __esm({
-  "../../work/main/node_modules/zod/v4/locales/es.js"() {
+  "node_modules/zod/v4/locales/es.js"() {
     init_import_meta_url();
     init_util();
     error14 = () => {
@@ -6694,7 +6694,7 @@ var init_es = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/fa.js
+// node_modules/zod/v4/locales/fa.js
 function fa_default() {
   return {
     localeError: error15()
@@ -6702,7 +6702,7 @@ function fa_default() {
 }
 var error15;
 var init_fa = __esm({
-  "../../work/main/node_modules/zod/v4/locales/fa.js"() {
+  "node_modules/zod/v4/locales/fa.js"() {
     init_import_meta_url();
     init_util();
     error15 = () => {
@@ -6821,7 +6821,7 @@ var init_fa = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/fi.js
+// node_modules/zod/v4/locales/fi.js
 function fi_default() {
   return {
     localeError: error16()
@@ -6829,7 +6829,7 @@ function fi_default() {
 }
 var error16;
 var init_fi = __esm({
-  "../../work/main/node_modules/zod/v4/locales/fi.js"() {
+  "node_modules/zod/v4/locales/fi.js"() {
     init_import_meta_url();
     init_util();
     error16 = () => {
@@ -6946,7 +6946,7 @@ var init_fi = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/fr.js
+// node_modules/zod/v4/locales/fr.js
 function fr_default() {
   return {
     localeError: error17()
@@ -6954,7 +6954,7 @@ function fr_default() {
 }
 var error17;
 var init_fr = __esm({
-  "../../work/main/node_modules/zod/v4/locales/fr.js"() {
+  "node_modules/zod/v4/locales/fr.js"() {
     init_import_meta_url();
     init_util();
     error17 = () => {
@@ -7083,7 +7083,7 @@ var init_fr = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/fr-CA.js
+// node_modules/zod/v4/locales/fr-CA.js
 function fr_CA_default() {
   return {
     localeError: error18()
@@ -7091,7 +7091,7 @@ function fr_CA_default() {
 }
 var error18;
 var init_fr_CA = __esm({
-  "../../work/main/node_modules/zod/v4/locales/fr-CA.js"() {
+  "node_modules/zod/v4/locales/fr-CA.js"() {
     init_import_meta_url();
     init_util();
     error18 = () => {
@@ -7203,7 +7203,7 @@ var init_fr_CA = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/gu.js
+// node_modules/zod/v4/locales/gu.js
 function gu_default() {
   return {
     localeError: error19()
@@ -7211,7 +7211,7 @@ function gu_default() {
 }
 var error19;
 var init_gu = __esm({
-  "../../work/main/node_modules/zod/v4/locales/gu.js"() {
+  "node_modules/zod/v4/locales/gu.js"() {
     init_import_meta_url();
     init_util();
     error19 = () => {
@@ -7324,7 +7324,7 @@ var init_gu = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/he.js
+// node_modules/zod/v4/locales/he.js
 function he_default() {
   return {
     localeError: error20()
@@ -7332,7 +7332,7 @@ function he_default() {
 }
 var error20;
 var init_he = __esm({
-  "../../work/main/node_modules/zod/v4/locales/he.js"() {
+  "node_modules/zod/v4/locales/he.js"() {
     init_import_meta_url();
     init_util();
     error20 = () => {
@@ -7533,7 +7533,7 @@ var init_he = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/hi.js
+// node_modules/zod/v4/locales/hi.js
 function hi_default() {
   return {
     localeError: error21()
@@ -7541,7 +7541,7 @@ function hi_default() {
 }
 var error21;
 var init_hi = __esm({
-  "../../work/main/node_modules/zod/v4/locales/hi.js"() {
+  "node_modules/zod/v4/locales/hi.js"() {
     init_import_meta_url();
     init_util();
     error21 = () => {
@@ -7652,7 +7652,7 @@ var init_hi = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/hr.js
+// node_modules/zod/v4/locales/hr.js
 function hr_default() {
   return {
     localeError: error22()
@@ -7660,7 +7660,7 @@ function hr_default() {
 }
 var error22;
 var init_hr = __esm({
-  "../../work/main/node_modules/zod/v4/locales/hr.js"() {
+  "node_modules/zod/v4/locales/hr.js"() {
     init_import_meta_url();
     init_util();
     error22 = () => {
@@ -7786,7 +7786,7 @@ var init_hr = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/hu.js
+// node_modules/zod/v4/locales/hu.js
 function hu_default() {
   return {
     localeError: error23()
@@ -7794,7 +7794,7 @@ function hu_default() {
 }
 var error23;
 var init_hu = __esm({
-  "../../work/main/node_modules/zod/v4/locales/hu.js"() {
+  "node_modules/zod/v4/locales/hu.js"() {
     init_import_meta_url();
     init_util();
     error23 = () => {
@@ -7907,7 +7907,7 @@ var init_hu = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/hy.js
+// node_modules/zod/v4/locales/hy.js
 function getArmenianPlural(count2, one, many) {
   return Math.abs(count2) === 1 ? one : many;
 }
@@ -7925,7 +7925,7 @@ function hy_default() {
 }
 var error24;
 var init_hy = __esm({
-  "../../work/main/node_modules/zod/v4/locales/hy.js"() {
+  "node_modules/zod/v4/locales/hy.js"() {
     init_import_meta_url();
     init_util();
     error24 = () => {
@@ -8073,7 +8073,7 @@ var init_hy = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/id.js
+// node_modules/zod/v4/locales/id.js
 function id_default() {
   return {
     localeError: error25()
@@ -8081,7 +8081,7 @@ function id_default() {
 }
 var error25;
 var init_id = __esm({
-  "../../work/main/node_modules/zod/v4/locales/id.js"() {
+  "node_modules/zod/v4/locales/id.js"() {
     init_import_meta_url();
     init_util();
     error25 = () => {
@@ -8192,7 +8192,7 @@ var init_id = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/is.js
+// node_modules/zod/v4/locales/is.js
 function is_default() {
   return {
     localeError: error26()
@@ -8200,7 +8200,7 @@ function is_default() {
 }
 var error26;
 var init_is = __esm({
-  "../../work/main/node_modules/zod/v4/locales/is.js"() {
+  "node_modules/zod/v4/locales/is.js"() {
     init_import_meta_url();
     init_util();
     error26 = () => {
@@ -8314,7 +8314,7 @@ var init_is = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/it.js
+// node_modules/zod/v4/locales/it.js
 function it_default() {
   return {
     localeError: error27()
@@ -8322,7 +8322,7 @@ function it_default() {
 }
 var error27;
 var init_it = __esm({
-  "../../work/main/node_modules/zod/v4/locales/it.js"() {
+  "node_modules/zod/v4/locales/it.js"() {
     init_import_meta_url();
     init_util();
     error27 = () => {
@@ -8435,7 +8435,7 @@ var init_it = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ja.js
+// node_modules/zod/v4/locales/ja.js
 function ja_default() {
   return {
     localeError: error28()
@@ -8443,7 +8443,7 @@ function ja_default() {
 }
 var error28;
 var init_ja = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ja.js"() {
+  "node_modules/zod/v4/locales/ja.js"() {
     init_import_meta_url();
     init_util();
     error28 = () => {
@@ -8555,7 +8555,7 @@ var init_ja = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ka.js
+// node_modules/zod/v4/locales/ka.js
 function ka_default() {
   return {
     localeError: error29()
@@ -8563,7 +8563,7 @@ function ka_default() {
 }
 var error29;
 var init_ka = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ka.js"() {
+  "node_modules/zod/v4/locales/ka.js"() {
     init_import_meta_url();
     init_util();
     error29 = () => {
@@ -8680,7 +8680,7 @@ var init_ka = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/km.js
+// node_modules/zod/v4/locales/km.js
 function km_default() {
   return {
     localeError: error30()
@@ -8688,7 +8688,7 @@ function km_default() {
 }
 var error30;
 var init_km = __esm({
-  "../../work/main/node_modules/zod/v4/locales/km.js"() {
+  "node_modules/zod/v4/locales/km.js"() {
     init_import_meta_url();
     init_util();
     error30 = () => {
@@ -8803,18 +8803,18 @@ var init_km = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/kh.js
+// node_modules/zod/v4/locales/kh.js
 function kh_default() {
   return km_default();
 }
 var init_kh = __esm({
-  "../../work/main/node_modules/zod/v4/locales/kh.js"() {
+  "node_modules/zod/v4/locales/kh.js"() {
     init_import_meta_url();
     init_km();
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/kn.js
+// node_modules/zod/v4/locales/kn.js
 function kn_default() {
   return {
     localeError: error31()
@@ -8822,7 +8822,7 @@ function kn_default() {
 }
 var error31;
 var init_kn = __esm({
-  "../../work/main/node_modules/zod/v4/locales/kn.js"() {
+  "node_modules/zod/v4/locales/kn.js"() {
     init_import_meta_url();
     init_util();
     error31 = () => {
@@ -8937,7 +8937,7 @@ var init_kn = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ko.js
+// node_modules/zod/v4/locales/ko.js
 function ko_default() {
   return {
     localeError: error32()
@@ -8945,7 +8945,7 @@ function ko_default() {
 }
 var error32;
 var init_ko = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ko.js"() {
+  "node_modules/zod/v4/locales/ko.js"() {
     init_import_meta_url();
     init_util();
     error32 = () => {
@@ -9061,7 +9061,7 @@ var init_ko = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/lt.js
+// node_modules/zod/v4/locales/lt.js
 function getUnitTypeFromNumber(number4) {
   const abs2 = Math.abs(number4);
   const last = abs2 % 10;
@@ -9079,7 +9079,7 @@ function lt_default() {
 }
 var capitalizeFirstCharacter, error33;
 var init_lt = __esm({
-  "../../work/main/node_modules/zod/v4/locales/lt.js"() {
+  "node_modules/zod/v4/locales/lt.js"() {
     init_import_meta_url();
     init_util();
     capitalizeFirstCharacter = (text3) => {
@@ -9276,7 +9276,7 @@ var init_lt = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/mk.js
+// node_modules/zod/v4/locales/mk.js
 function mk_default() {
   return {
     localeError: error34()
@@ -9284,7 +9284,7 @@ function mk_default() {
 }
 var error34;
 var init_mk = __esm({
-  "../../work/main/node_modules/zod/v4/locales/mk.js"() {
+  "node_modules/zod/v4/locales/mk.js"() {
     init_import_meta_url();
     init_util();
     error34 = () => {
@@ -9398,7 +9398,7 @@ var init_mk = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ms.js
+// node_modules/zod/v4/locales/ms.js
 function ms_default() {
   return {
     localeError: error35()
@@ -9406,7 +9406,7 @@ function ms_default() {
 }
 var error35;
 var init_ms = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ms.js"() {
+  "node_modules/zod/v4/locales/ms.js"() {
     init_import_meta_url();
     init_util();
     error35 = () => {
@@ -9518,7 +9518,7 @@ var init_ms = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ne.js
+// node_modules/zod/v4/locales/ne.js
 function ne_default() {
   return {
     localeError: error36()
@@ -9526,7 +9526,7 @@ function ne_default() {
 }
 var error36;
 var init_ne = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ne.js"() {
+  "node_modules/zod/v4/locales/ne.js"() {
     init_import_meta_url();
     init_util();
     error36 = () => {
@@ -9637,7 +9637,7 @@ var init_ne = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/nl.js
+// node_modules/zod/v4/locales/nl.js
 function nl_default() {
   return {
     localeError: error37()
@@ -9645,7 +9645,7 @@ function nl_default() {
 }
 var error37;
 var init_nl = __esm({
-  "../../work/main/node_modules/zod/v4/locales/nl.js"() {
+  "node_modules/zod/v4/locales/nl.js"() {
     init_import_meta_url();
     init_util();
     error37 = () => {
@@ -9760,7 +9760,7 @@ var init_nl = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/nn.js
+// node_modules/zod/v4/locales/nn.js
 function nn_default() {
   return {
     localeError: error38()
@@ -9768,7 +9768,7 @@ function nn_default() {
 }
 var error38;
 var init_nn = __esm({
-  "../../work/main/node_modules/zod/v4/locales/nn.js"() {
+  "node_modules/zod/v4/locales/nn.js"() {
     init_import_meta_url();
     init_util();
     error38 = () => {
@@ -9881,7 +9881,7 @@ var init_nn = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/no.js
+// node_modules/zod/v4/locales/no.js
 function no_default() {
   return {
     localeError: error39()
@@ -9889,7 +9889,7 @@ function no_default() {
 }
 var error39;
 var init_no = __esm({
-  "../../work/main/node_modules/zod/v4/locales/no.js"() {
+  "node_modules/zod/v4/locales/no.js"() {
     init_import_meta_url();
     init_util();
     error39 = () => {
@@ -10002,7 +10002,7 @@ var init_no = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ota.js
+// node_modules/zod/v4/locales/ota.js
 function ota_default() {
   return {
     localeError: error40()
@@ -10010,7 +10010,7 @@ function ota_default() {
 }
 var error40;
 var init_ota = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ota.js"() {
+  "node_modules/zod/v4/locales/ota.js"() {
     init_import_meta_url();
     init_util();
     error40 = () => {
@@ -10124,7 +10124,7 @@ var init_ota = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ps.js
+// node_modules/zod/v4/locales/ps.js
 function ps_default() {
   return {
     localeError: error41()
@@ -10132,7 +10132,7 @@ function ps_default() {
 }
 var error41;
 var init_ps = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ps.js"() {
+  "node_modules/zod/v4/locales/ps.js"() {
     init_import_meta_url();
     init_util();
     error41 = () => {
@@ -10251,7 +10251,7 @@ var init_ps = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/pl.js
+// node_modules/zod/v4/locales/pl.js
 function pl_default() {
   return {
     localeError: error42()
@@ -10259,7 +10259,7 @@ function pl_default() {
 }
 var error42;
 var init_pl = __esm({
-  "../../work/main/node_modules/zod/v4/locales/pl.js"() {
+  "node_modules/zod/v4/locales/pl.js"() {
     init_import_meta_url();
     init_util();
     error42 = () => {
@@ -10373,7 +10373,7 @@ var init_pl = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/pt.js
+// node_modules/zod/v4/locales/pt.js
 function pt_default() {
   return {
     localeError: error43()
@@ -10381,7 +10381,7 @@ function pt_default() {
 }
 var error43;
 var init_pt = __esm({
-  "../../work/main/node_modules/zod/v4/locales/pt.js"() {
+  "node_modules/zod/v4/locales/pt.js"() {
     init_import_meta_url();
     init_util();
     error43 = () => {
@@ -10524,7 +10524,7 @@ var init_pt = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/pt-BR.js
+// node_modules/zod/v4/locales/pt-BR.js
 function pt_BR_default() {
   return {
     localeError: error44()
@@ -10532,7 +10532,7 @@ function pt_BR_default() {
 }
 var error44;
 var init_pt_BR = __esm({
-  "../../work/main/node_modules/zod/v4/locales/pt-BR.js"() {
+  "node_modules/zod/v4/locales/pt-BR.js"() {
     init_import_meta_url();
     init_util();
     error44 = () => {
@@ -10676,7 +10676,7 @@ var init_pt_BR = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ro.js
+// node_modules/zod/v4/locales/ro.js
 function ro_default() {
   return {
     localeError: error45()
@@ -10684,7 +10684,7 @@ function ro_default() {
 }
 var error45;
 var init_ro = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ro.js"() {
+  "node_modules/zod/v4/locales/ro.js"() {
     init_import_meta_url();
     init_util();
     error45 = () => {
@@ -10806,7 +10806,7 @@ var init_ro = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ru.js
+// node_modules/zod/v4/locales/ru.js
 function getRussianPlural(count2, one, few, many) {
   const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
@@ -10829,7 +10829,7 @@ function ru_default() {
 }
 var error46;
 var init_ru = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ru.js"() {
+  "node_modules/zod/v4/locales/ru.js"() {
     init_import_meta_url();
     init_util();
     error46 = () => {
@@ -10982,7 +10982,7 @@ var init_ru = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/sk.js
+// node_modules/zod/v4/locales/sk.js
 function sk_default() {
   return {
     localeError: error47()
@@ -10990,7 +10990,7 @@ function sk_default() {
 }
 var error47;
 var init_sk = __esm({
-  "../../work/main/node_modules/zod/v4/locales/sk.js"() {
+  "node_modules/zod/v4/locales/sk.js"() {
     init_import_meta_url();
     init_util();
     error47 = () => {
@@ -11106,7 +11106,7 @@ var init_sk = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/sl.js
+// node_modules/zod/v4/locales/sl.js
 function sl_default() {
   return {
     localeError: error48()
@@ -11114,7 +11114,7 @@ function sl_default() {
 }
 var error48;
 var init_sl = __esm({
-  "../../work/main/node_modules/zod/v4/locales/sl.js"() {
+  "node_modules/zod/v4/locales/sl.js"() {
     init_import_meta_url();
     init_util();
     error48 = () => {
@@ -11228,7 +11228,7 @@ var init_sl = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/sv.js
+// node_modules/zod/v4/locales/sv.js
 function sv_default() {
   return {
     localeError: error49()
@@ -11236,7 +11236,7 @@ function sv_default() {
 }
 var error49;
 var init_sv = __esm({
-  "../../work/main/node_modules/zod/v4/locales/sv.js"() {
+  "node_modules/zod/v4/locales/sv.js"() {
     init_import_meta_url();
     init_util();
     error49 = () => {
@@ -11351,7 +11351,7 @@ var init_sv = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ta.js
+// node_modules/zod/v4/locales/ta.js
 function ta_default() {
   return {
     localeError: error50()
@@ -11359,7 +11359,7 @@ function ta_default() {
 }
 var error50;
 var init_ta = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ta.js"() {
+  "node_modules/zod/v4/locales/ta.js"() {
     init_import_meta_url();
     init_util();
     error50 = () => {
@@ -11474,7 +11474,7 @@ var init_ta = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/tg.js
+// node_modules/zod/v4/locales/tg.js
 function tg_default() {
   return {
     localeError: error51()
@@ -11482,7 +11482,7 @@ function tg_default() {
 }
 var error51;
 var init_tg = __esm({
-  "../../work/main/node_modules/zod/v4/locales/tg.js"() {
+  "node_modules/zod/v4/locales/tg.js"() {
     init_import_meta_url();
     init_util();
     error51 = () => {
@@ -11598,7 +11598,7 @@ var init_tg = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/th.js
+// node_modules/zod/v4/locales/th.js
 function th_default() {
   return {
     localeError: error52()
@@ -11606,7 +11606,7 @@ function th_default() {
 }
 var error52;
 var init_th = __esm({
-  "../../work/main/node_modules/zod/v4/locales/th.js"() {
+  "node_modules/zod/v4/locales/th.js"() {
     init_import_meta_url();
     init_util();
     error52 = () => {
@@ -11721,7 +11721,7 @@ var init_th = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/tk.js
+// node_modules/zod/v4/locales/tk.js
 function tk_default() {
   return {
     localeError: error53()
@@ -11729,7 +11729,7 @@ function tk_default() {
 }
 var error53;
 var init_tk = __esm({
-  "../../work/main/node_modules/zod/v4/locales/tk.js"() {
+  "node_modules/zod/v4/locales/tk.js"() {
     init_import_meta_url();
     init_util();
     error53 = () => {
@@ -11836,7 +11836,7 @@ var init_tk = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/tr.js
+// node_modules/zod/v4/locales/tr.js
 function tr_default() {
   return {
     localeError: error54()
@@ -11844,7 +11844,7 @@ function tr_default() {
 }
 var error54;
 var init_tr = __esm({
-  "../../work/main/node_modules/zod/v4/locales/tr.js"() {
+  "node_modules/zod/v4/locales/tr.js"() {
     init_import_meta_url();
     init_util();
     error54 = () => {
@@ -11954,7 +11954,7 @@ var init_tr = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/uk.js
+// node_modules/zod/v4/locales/uk.js
 function uk_default() {
   return {
     localeError: error55()
@@ -11962,7 +11962,7 @@ function uk_default() {
 }
 var error55;
 var init_uk = __esm({
-  "../../work/main/node_modules/zod/v4/locales/uk.js"() {
+  "node_modules/zod/v4/locales/uk.js"() {
     init_import_meta_url();
     init_util();
     error55 = () => {
@@ -12075,18 +12075,18 @@ var init_uk = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ua.js
+// node_modules/zod/v4/locales/ua.js
 function ua_default() {
   return uk_default();
 }
 var init_ua = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ua.js"() {
+  "node_modules/zod/v4/locales/ua.js"() {
     init_import_meta_url();
     init_uk();
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/ur.js
+// node_modules/zod/v4/locales/ur.js
 function ur_default() {
   return {
     localeError: error56()
@@ -12094,7 +12094,7 @@ function ur_default() {
 }
 var error56;
 var init_ur = __esm({
-  "../../work/main/node_modules/zod/v4/locales/ur.js"() {
+  "node_modules/zod/v4/locales/ur.js"() {
     init_import_meta_url();
     init_util();
     error56 = () => {
@@ -12209,7 +12209,7 @@ var init_ur = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/uz.js
+// node_modules/zod/v4/locales/uz.js
 function uz_default() {
   return {
     localeError: error57()
@@ -12217,7 +12217,7 @@ function uz_default() {
 }
 var error57;
 var init_uz = __esm({
-  "../../work/main/node_modules/zod/v4/locales/uz.js"() {
+  "node_modules/zod/v4/locales/uz.js"() {
     init_import_meta_url();
     init_util();
     error57 = () => {
@@ -12330,7 +12330,7 @@ var init_uz = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/vi.js
+// node_modules/zod/v4/locales/vi.js
 function vi_default() {
   return {
     localeError: error58()
@@ -12338,7 +12338,7 @@ function vi_default() {
 }
 var error58;
 var init_vi = __esm({
-  "../../work/main/node_modules/zod/v4/locales/vi.js"() {
+  "node_modules/zod/v4/locales/vi.js"() {
     init_import_meta_url();
     init_util();
     error58 = () => {
@@ -12451,7 +12451,7 @@ var init_vi = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/zh-CN.js
+// node_modules/zod/v4/locales/zh-CN.js
 function zh_CN_default() {
   return {
     localeError: error59()
@@ -12459,7 +12459,7 @@ function zh_CN_default() {
 }
 var error59;
 var init_zh_CN = __esm({
-  "../../work/main/node_modules/zod/v4/locales/zh-CN.js"() {
+  "node_modules/zod/v4/locales/zh-CN.js"() {
     init_import_meta_url();
     init_util();
     error59 = () => {
@@ -12573,7 +12573,7 @@ var init_zh_CN = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/zh-TW.js
+// node_modules/zod/v4/locales/zh-TW.js
 function zh_TW_default() {
   return {
     localeError: error60()
@@ -12581,7 +12581,7 @@ function zh_TW_default() {
 }
 var error60;
 var init_zh_TW = __esm({
-  "../../work/main/node_modules/zod/v4/locales/zh-TW.js"() {
+  "node_modules/zod/v4/locales/zh-TW.js"() {
     init_import_meta_url();
     init_util();
     error60 = () => {
@@ -12693,7 +12693,7 @@ var init_zh_TW = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/yo.js
+// node_modules/zod/v4/locales/yo.js
 function yo_default() {
   return {
     localeError: error61()
@@ -12701,7 +12701,7 @@ function yo_default() {
 }
 var error61;
 var init_yo = __esm({
-  "../../work/main/node_modules/zod/v4/locales/yo.js"() {
+  "node_modules/zod/v4/locales/yo.js"() {
     init_import_meta_url();
     init_util();
     error61 = () => {
@@ -12813,7 +12813,7 @@ var init_yo = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/locales/index.js
+// node_modules/zod/v4/locales/index.js
 var locales_exports = {};
 __export(locales_exports, {
   ar: () => ar_default,
@@ -12881,7 +12881,7 @@ __export(locales_exports, {
   zhTW: () => zh_TW_default
 });
 var init_locales = __esm({
-  "../../work/main/node_modules/zod/v4/locales/index.js"() {
+  "node_modules/zod/v4/locales/index.js"() {
     init_import_meta_url();
     init_ar();
     init_az();
@@ -12949,13 +12949,13 @@ var init_locales = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/registries.js
+// node_modules/zod/v4/core/registries.js
 function registry() {
   return new $ZodRegistry();
 }
 var _a2, $output, $input, $ZodRegistry, globalRegistry;
 var init_registries = __esm({
-  "../../work/main/node_modules/zod/v4/core/registries.js"() {
+  "node_modules/zod/v4/core/registries.js"() {
     init_import_meta_url();
     $output = /* @__PURE__ */ Symbol("ZodOutput");
     $input = /* @__PURE__ */ Symbol("ZodInput");
@@ -13004,7 +13004,7 @@ var init_registries = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/compile.js
+// node_modules/zod/v4/core/compile.js
 function compileValidator(schema, parser) {
   try {
     return compileFn(schema, { assertOnly: true });
@@ -13142,13 +13142,13 @@ function runtimeRun(schema, value) {
   const r = result;
   return r.issues.length === 0 ? r.value : INVALID;
 }
-function compileChild(doc, ctx, schema, accessor, needsValue = true) {
+function compileChild(doc, ctx, schema, accessor, needsValue2 = true) {
   const contentLen = doc.content.length;
   const constantCount = ctx.constants.size;
   const constantCounter = ctx.constantCounter;
   const varCounter = ctx.varCounter;
   try {
-    return generateCheck(doc, ctx, schema, accessor, needsValue);
+    return generateCheck(doc, ctx, schema, accessor, needsValue2);
   } catch (err) {
     if (!(err instanceof ZodCompileUnsupportedError) || !err.islandable)
       throw err;
@@ -13416,7 +13416,7 @@ function generateCustomRefineCheck(doc, ctx, check4, accessor) {
   }
   throw new ZodCompileUnsupportedError("custom check without a predicate or check function");
 }
-function generateStringFormatCheck(doc, ctx, def, accessor, needsValue = true) {
+function generateStringFormatCheck(doc, ctx, def, accessor, needsValue2 = true) {
   const fmt = def.format;
   if (fmt === "base64") {
     const validator = addConstant(ctx, isValidBase64);
@@ -13471,7 +13471,7 @@ function generateStringFormatCheck(doc, ctx, def, accessor, needsValue = true) {
       const protocolConst = addConstant(ctx, urlProtocolOk);
       doc.write(`if (!${protocolConst}(${urlVar}, ${defConst}.protocol)) return INVALID;`);
     }
-    if (!needsValue)
+    if (!needsValue2)
       return null;
     const outputVar = newVar(ctx);
     const outputExpr = formatDef.normalize ? `${urlVar}.href` : `${addConstant(ctx, stripTabAndNewline)}(${trimVar})`;
@@ -13522,13 +13522,13 @@ function generateStringFormatCheck(doc, ctx, def, accessor, needsValue = true) {
   }
   return accessor;
 }
-function generateCheck(doc, ctx, schema, accessor, needsValue = true) {
+function generateCheck(doc, ctx, schema, accessor, needsValue2 = true) {
   const def = schema._zod.def;
   const type = def.type;
   if (def.coerce) {
     throw new ZodCompileUnsupportedError(`coercion (z.coerce.${type}())`);
   }
-  const buildsValue = needsValue || !!def.checks?.length;
+  const buildsValue = needsValue2 || !!def.checks?.length;
   let typeAccessor;
   switch (type) {
     case "string":
@@ -13653,12 +13653,12 @@ function generateCheck(doc, ctx, schema, accessor, needsValue = true) {
     return null;
   return generateChecks(doc, ctx, schema, typeAccessor);
 }
-function generateStringCheck(doc, ctx, schema, accessor, needsValue = true) {
+function generateStringCheck(doc, ctx, schema, accessor, needsValue2 = true) {
   doc.write(`if (typeof ${accessor} !== "string") return INVALID;`);
   const def = schema._zod.def;
   if (def.format === void 0)
     return accessor;
-  return generateStringFormatCheck(doc, ctx, def, accessor, needsValue);
+  return generateStringFormatCheck(doc, ctx, def, accessor, needsValue2);
 }
 function generateNumberCheck(doc, schema, accessor) {
   doc.write(`if (typeof ${accessor} !== "number" || !Number.isFinite(${accessor})) return INVALID;`);
@@ -14566,7 +14566,7 @@ function generateTransformCheck(doc, ctx, schema, accessor) {
 }
 var INVALID, FALLBACK_FLAG, ZodCompileAsyncError, ZodCompileUnsupportedError, WHEN_DEFAULTED_CHECKS, PATTERN_IS_COMPLETE;
 var init_compile = __esm({
-  "../../work/main/node_modules/zod/v4/core/compile.js"() {
+  "node_modules/zod/v4/core/compile.js"() {
     init_import_meta_url();
     init_core();
     init_doc();
@@ -14626,7 +14626,7 @@ var init_compile = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/api.js
+// node_modules/zod/v4/core/api.js
 function snapshotChecks(def) {
   if (def.checks)
     def.checks = [...def.checks];
@@ -15679,7 +15679,7 @@ function _stringFormat(Class2, format, fnOrRegex, _params = {}) {
 }
 var TimePrecision;
 var init_api = __esm({
-  "../../work/main/node_modules/zod/v4/core/api.js"() {
+  "node_modules/zod/v4/core/api.js"() {
     init_import_meta_url();
     init_checks();
     init_registries();
@@ -15695,7 +15695,7 @@ var init_api = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/to-json-schema.js
+// node_modules/zod/v4/core/to-json-schema.js
 function assignProps(target, ...sources) {
   for (const source of sources) {
     for (const key2 of Reflect.ownKeys(source)) {
@@ -16211,7 +16211,7 @@ function isTransforming(_schema, _ctx) {
 }
 var FOLDABLE_KEYS, UNION_KEYS, createToJSONSchemaMethod, createStandardJSONSchemaMethod;
 var init_to_json_schema = __esm({
-  "../../work/main/node_modules/zod/v4/core/to-json-schema.js"() {
+  "node_modules/zod/v4/core/to-json-schema.js"() {
     init_import_meta_url();
     init_registries();
     init_util();
@@ -16233,7 +16233,7 @@ var init_to_json_schema = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/json-schema-processors.js
+// node_modules/zod/v4/core/json-schema-processors.js
 function aggregateChecks(schema) {
   const agg = {};
   const def = schema._zod.def;
@@ -16383,7 +16383,7 @@ function toJSONSchema(input2, params) {
 }
 var narrowMin, narrowMax, narrowBoth, addDivisor, addPattern, intersectMime, setFormat, minContributor, maxContributor, formatContributor, contributors, formatMap, exactPatterns, exactPattern, stringProcessor, numberProcessor, booleanProcessor, bigintProcessor, symbolProcessor, nullProcessor, undefinedProcessor, voidProcessor, neverProcessor, anyProcessor, unknownProcessor, dateProcessor, enumProcessor, literalProcessor, nanProcessor, templateLiteralProcessor, fileProcessor, successProcessor, customProcessor, functionProcessor, transformProcessor, mapProcessor, setProcessor, arrayProcessor, objectProcessor, unionProcessor, intersectionProcessor, tupleProcessor, pendingRecords, recordProcessor, nullableProcessor, nonoptionalProcessor, UNREPRESENTABLE_DEFAULT, defaultProcessor, prefaultProcessor, catchProcessor, pipeProcessor, readonlyProcessor, promiseProcessor, optionalProcessor, lazyProcessor, allProcessors;
 var init_json_schema_processors = __esm({
-  "../../work/main/node_modules/zod/v4/core/json-schema-processors.js"() {
+  "node_modules/zod/v4/core/json-schema-processors.js"() {
     init_import_meta_url();
     init_regexes();
     init_schemas();
@@ -16991,10 +16991,10 @@ var init_json_schema_processors = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/json-schema-generator.js
+// node_modules/zod/v4/core/json-schema-generator.js
 var JSONSchemaGenerator;
 var init_json_schema_generator = __esm({
-  "../../work/main/node_modules/zod/v4/core/json-schema-generator.js"() {
+  "node_modules/zod/v4/core/json-schema-generator.js"() {
     init_import_meta_url();
     init_json_schema_processors();
     init_to_json_schema();
@@ -17077,15 +17077,15 @@ var init_json_schema_generator = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/json-schema.js
+// node_modules/zod/v4/core/json-schema.js
 var json_schema_exports = {};
 var init_json_schema = __esm({
-  "../../work/main/node_modules/zod/v4/core/json-schema.js"() {
+  "node_modules/zod/v4/core/json-schema.js"() {
     init_import_meta_url();
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/index.js
+// node_modules/zod/v4/core/index.js
 var core_exports2 = {};
 __export(core_exports2, {
   $ZodAny: () => $ZodAny,
@@ -17402,7 +17402,7 @@ __export(core_exports2, {
   withParser: () => withParser
 });
 var init_core2 = __esm({
-  "../../work/main/node_modules/zod/v4/core/index.js"() {
+  "node_modules/zod/v4/core/index.js"() {
     init_import_meta_url();
     init_core();
     init_parse();
@@ -17426,7 +17426,7 @@ var init_core2 = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/checks.js
+// node_modules/zod/v4/classic/checks.js
 var checks_exports2 = {};
 __export(checks_exports2, {
   endsWith: () => _endsWith,
@@ -17461,13 +17461,13 @@ __export(checks_exports2, {
   uppercase: () => _uppercase
 });
 var init_checks2 = __esm({
-  "../../work/main/node_modules/zod/v4/classic/checks.js"() {
+  "node_modules/zod/v4/classic/checks.js"() {
     init_import_meta_url();
     init_core2();
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/errors.js
+// node_modules/zod/v4/classic/errors.js
 function _lazyMethod(proto, key2, make) {
   Object.defineProperty(proto, key2, {
     configurable: true,
@@ -17484,7 +17484,7 @@ function _lazyMethod(proto, key2, make) {
 }
 var _installedErrorProtos, initializer2, ZodError, ZodRealError;
 var init_errors2 = __esm({
-  "../../work/main/node_modules/zod/v4/classic/errors.js"() {
+  "node_modules/zod/v4/classic/errors.js"() {
     init_import_meta_url();
     init_core2();
     init_core2();
@@ -17522,10 +17522,10 @@ var init_errors2 = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/parse.js
+// node_modules/zod/v4/classic/parse.js
 var parse2, parseAsync2, safeParse2, safeParseAsync2, encode2, decode2, encodeAsync2, decodeAsync2, safeEncode2, safeDecode2, safeEncodeAsync2, safeDecodeAsync2;
 var init_parse2 = __esm({
-  "../../work/main/node_modules/zod/v4/classic/parse.js"() {
+  "node_modules/zod/v4/classic/parse.js"() {
     init_import_meta_url();
     init_core2();
     init_errors2();
@@ -17545,7 +17545,7 @@ var init_parse2 = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/schemas.js
+// node_modules/zod/v4/classic/schemas.js
 var schemas_exports2 = {};
 __export(schemas_exports2, {
   ZodAny: () => ZodAny,
@@ -18219,7 +18219,7 @@ function preprocess(fn, schema) {
 }
 var ZodType, _ZodString, ZodString, ZodStringFormat, ZodISODateTime, ZodISODate, ZodISOTime, ZodISODuration, ZodEmail, ZodGUID, ZodUUID, ZodURL, ZodEmoji, ZodNanoID, ZodCUID, ZodCUID2, ZodULID, ZodXID, ZodKSUID, ZodIPv4, ZodMAC, ZodIPv6, ZodCIDRv4, ZodCIDRv6, ZodBase64, ZodBase64URL, ZodE164, ZodCreditCard, ZodIBAN, ZodJWT, ZodCustomStringFormat, ZodNumber, ZodNumberFormat, ZodBoolean, ZodBigInt, ZodBigIntFormat, ZodSymbol, ZodUndefined, ZodNull, ZodAny, ZodUnknown, ZodNever, ZodVoid, ZodDate, ZodArray, ZodObject, ZodUnion, ZodXor, ZodDiscriminatedUnion, ZodIntersection, ZodTuple, ZodRecord, ZodMap, ZodSet, ZodEnum, ZodLiteral, ZodFile, ZodTransform, ZodOptional, ZodExactOptional, ZodNullable, ZodDefault, ZodPrefault, ZodNonOptional, ZodSuccess, ZodCatch, ZodNaN, ZodPipe, ZodCodec, ZodPreprocess, ZodReadonly, ZodTemplateLiteral, ZodLazy, ZodPromise, ZodFunction, ZodCustom, describe2, meta2, ZodInstanceOf, stringbool;
 var init_schemas2 = __esm({
-  "../../work/main/node_modules/zod/v4/classic/schemas.js"() {
+  "node_modules/zod/v4/classic/schemas.js"() {
     init_import_meta_url();
     init_core2();
     init_core2();
@@ -19203,7 +19203,7 @@ var init_schemas2 = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/compat.js
+// node_modules/zod/v4/classic/compat.js
 function setErrorMap(map2) {
   config({
     customError: map2
@@ -19214,7 +19214,7 @@ function getErrorMap() {
 }
 var ZodIssueCode, ZodFirstPartyTypeKind;
 var init_compat = __esm({
-  "../../work/main/node_modules/zod/v4/classic/compat.js"() {
+  "node_modules/zod/v4/classic/compat.js"() {
     init_import_meta_url();
     init_core2();
     ZodIssueCode = {
@@ -19235,7 +19235,7 @@ var init_compat = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/iso.js
+// node_modules/zod/v4/classic/iso.js
 var iso_exports = {};
 __export(iso_exports, {
   ZodISODate: () => ZodISODate,
@@ -19260,7 +19260,7 @@ function duration2(params) {
   return _isoDuration(ZodISODuration, params);
 }
 var init_iso = __esm({
-  "../../work/main/node_modules/zod/v4/classic/iso.js"() {
+  "node_modules/zod/v4/classic/iso.js"() {
     init_import_meta_url();
     init_core2();
     init_schemas2();
@@ -19268,7 +19268,7 @@ var init_iso = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/from-json-schema.js
+// node_modules/zod/v4/classic/from-json-schema.js
 function detectVersion(schema, defaultTarget) {
   const $schema = schema.$schema;
   if ($schema === "https://json-schema.org/draft/2020-12/schema") {
@@ -19899,7 +19899,7 @@ function fromJSONSchema(schema, params) {
 }
 var z, RECOGNIZED_KEYS, SCHEMA_KEYWORDS, SCHEMA_MAP_KEYWORDS, fullTime;
 var init_from_json_schema = __esm({
-  "../../work/main/node_modules/zod/v4/classic/from-json-schema.js"() {
+  "node_modules/zod/v4/classic/from-json-schema.js"() {
     init_import_meta_url();
     init_registries();
     init_util();
@@ -20012,7 +20012,7 @@ var init_from_json_schema = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/core/visit.js
+// node_modules/zod/v4/core/visit.js
 function visit(schema, fnOrHandlers) {
   const fn = typeof fnOrHandlers === "function" ? fnOrHandlers : (node2, rewritten) => {
     const h = fnOrHandlers[node2._zod.def.type];
@@ -20167,7 +20167,7 @@ function visit(schema, fnOrHandlers) {
 }
 var RESOLVING;
 var init_visit = __esm({
-  "../../work/main/node_modules/zod/v4/core/visit.js"() {
+  "node_modules/zod/v4/core/visit.js"() {
     init_import_meta_url();
     init_schemas();
     init_util();
@@ -20175,7 +20175,7 @@ var init_visit = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/deep-partial.js
+// node_modules/zod/v4/classic/deep-partial.js
 function deepPartial(schema) {
   return visit(schema, {
     object: (s) => s.partial(),
@@ -20187,14 +20187,14 @@ function deepPartial(schema) {
   });
 }
 var init_deep_partial = __esm({
-  "../../work/main/node_modules/zod/v4/classic/deep-partial.js"() {
+  "node_modules/zod/v4/classic/deep-partial.js"() {
     init_import_meta_url();
     init_visit();
     init_schemas2();
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/in-out.js
+// node_modules/zod/v4/classic/in-out.js
 function withChecks(side, checks) {
   if (!checks?.length)
     return side;
@@ -20224,7 +20224,7 @@ function output(schema) {
   });
 }
 var init_in_out = __esm({
-  "../../work/main/node_modules/zod/v4/classic/in-out.js"() {
+  "node_modules/zod/v4/classic/in-out.js"() {
     init_import_meta_url();
     init_util();
     init_visit();
@@ -20232,7 +20232,7 @@ var init_in_out = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/coerce.js
+// node_modules/zod/v4/classic/coerce.js
 var coerce_exports = {};
 __export(coerce_exports, {
   bigint: () => bigint3,
@@ -20257,14 +20257,14 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 var init_coerce = __esm({
-  "../../work/main/node_modules/zod/v4/classic/coerce.js"() {
+  "node_modules/zod/v4/classic/coerce.js"() {
     init_import_meta_url();
     init_core2();
     init_schemas2();
   }
 });
 
-// ../../work/main/node_modules/zod/v4/classic/external.js
+// node_modules/zod/v4/classic/external.js
 var external_exports = {};
 __export(external_exports, {
   $brand: () => $brand,
@@ -20527,7 +20527,7 @@ __export(external_exports, {
   xor: () => xor
 });
 var init_external = __esm({
-  "../../work/main/node_modules/zod/v4/classic/external.js"() {
+  "node_modules/zod/v4/classic/external.js"() {
     init_import_meta_url();
     init_core2();
     init_schemas2();
@@ -20547,9 +20547,9 @@ var init_external = __esm({
   }
 });
 
-// ../../work/main/node_modules/zod/index.js
+// node_modules/zod/index.js
 var init_zod = __esm({
-  "../../work/main/node_modules/zod/index.js"() {
+  "node_modules/zod/index.js"() {
     init_import_meta_url();
     init_external();
     init_external();
@@ -21456,7 +21456,7 @@ async function decompressedTar(blob, what) {
   }
 }
 async function peek(src, n) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     const chunks = [];
     let length = 0;
     const cleanup = () => {
@@ -21473,7 +21473,7 @@ async function peek(src, n) {
           cleanup();
           const head = Buffer.concat(chunks, length);
           src.unshift(head);
-          resolve4({ head, stream: src });
+          resolve5({ head, stream: src });
           return;
         }
       }
@@ -21481,7 +21481,7 @@ async function peek(src, n) {
     const onEnd = () => {
       cleanup();
       const head = Buffer.concat(chunks, length);
-      resolve4({ head, stream: import_node_stream4.Readable.from(length > 0 ? [head] : [], { objectMode: false }) });
+      resolve5({ head, stream: import_node_stream4.Readable.from(length > 0 ? [head] : [], { objectMode: false }) });
     };
     const onError = (err) => {
       cleanup();
@@ -21603,7 +21603,7 @@ async function tarFileImageFiles(archivePath) {
     async open(path) {
       const m2 = member(path);
       if (!m2) throw missing(archivePath, path);
-      return (0, import_node_fs4.createReadStream)(archivePath, { start: m2.offset, end: m2.offset + m2.size - 1, highWaterMark: READ_CHUNK });
+      return (0, import_node_fs5.createReadStream)(archivePath, { start: m2.offset, end: m2.offset + m2.size - 1, highWaterMark: READ_CHUNK });
     },
     async openAt(path) {
       const m2 = member(path);
@@ -21613,7 +21613,7 @@ async function tarFileImageFiles(archivePath) {
   };
 }
 function directoryImageFiles(dir) {
-  const full = (path) => (0, import_node_path5.join)(dir, normaliseMemberName(path));
+  const full = (path) => (0, import_node_path6.join)(dir, normaliseMemberName(path));
   let root;
   const find = async (path) => {
     let real;
@@ -21623,7 +21623,7 @@ function directoryImageFiles(dir) {
       return void 0;
     }
     const base = await (root ??= (0, import_promises2.realpath)(dir));
-    if (!real.startsWith(base + import_node_path5.sep)) {
+    if (!real.startsWith(base + import_node_path6.sep)) {
       throw new GateError(
         "CORRUPT_ARCHIVE",
         `${path} in ${dir} is a symbolic link to a file outside the layout`,
@@ -21645,7 +21645,7 @@ function directoryImageFiles(dir) {
     async open(path) {
       const f = await find(path);
       if (f === void 0) throw missing(dir, path);
-      return (0, import_node_fs4.createReadStream)(f.real, { highWaterMark: READ_CHUNK });
+      return (0, import_node_fs5.createReadStream)(f.real, { highWaterMark: READ_CHUNK });
     },
     async openAt(path) {
       const f = await find(path);
@@ -21664,29 +21664,29 @@ async function randomAccess(file2, offset, size) {
     async read(buffer, position, length) {
       const n = Math.min(length, size - position);
       if (n <= 0) return 0;
-      return (0, import_node_fs4.readSync)(handle.fd, buffer, 0, n, offset + position);
+      return (0, import_node_fs5.readSync)(handle.fd, buffer, 0, n, offset + position);
     },
-    stream: () => size === 0 ? import_node_stream5.Readable.from([], { objectMode: false }) : (0, import_node_fs4.createReadStream)(file2, { start: offset, end: offset + size - 1, highWaterMark: READ_CHUNK }),
+    stream: () => size === 0 ? import_node_stream5.Readable.from([], { objectMode: false }) : (0, import_node_fs5.createReadStream)(file2, { start: offset, end: offset + size - 1, highWaterMark: READ_CHUNK }),
     close: () => handle.close()
   };
 }
 async function readRange(file2, offset, size) {
   if (size === 0) return Buffer.alloc(0);
   const chunks = [];
-  for await (const chunk of (0, import_node_fs4.createReadStream)(file2, { start: offset, end: offset + size - 1 })) chunks.push(chunk);
+  for await (const chunk of (0, import_node_fs5.createReadStream)(file2, { start: offset, end: offset + size - 1 })) chunks.push(chunk);
   return Buffer.concat(chunks);
 }
 function missing(location2, path) {
   return new GateError("CORRUPT_ARCHIVE", `${location2} lacks ${path}, which its manifest lists`, "the archive or layout is incomplete; write it again");
 }
-var import_node_fs4, import_promises2, import_node_path5, import_node_stream5, READ_CHUNK, MAX_LINK_HOPS;
+var import_node_fs5, import_promises2, import_node_path6, import_node_stream5, READ_CHUNK, MAX_LINK_HOPS;
 var init_image_files = __esm({
   "src/sources/image-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_fs4 = require("node:fs");
+    import_node_fs5 = require("node:fs");
     import_promises2 = require("node:fs/promises");
-    import_node_path5 = require("node:path");
+    import_node_path6 = require("node:path");
     import_node_stream5 = require("node:stream");
     init_errors3();
     init_config();
@@ -22224,9 +22224,9 @@ var init_file_image = __esm({
   }
 });
 
-// ../../work/main/node_modules/docker-modem/lib/utils.js
+// node_modules/docker-modem/lib/utils.js
 var require_utils = __commonJS({
-  "../../work/main/node_modules/docker-modem/lib/utils.js"(exports2, module2) {
+  "node_modules/docker-modem/lib/utils.js"(exports2, module2) {
     init_import_meta_url();
     var arr = [];
     var each = arr.forEach;
@@ -22251,9 +22251,9 @@ var require_utils = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/docker-modem/lib/http.js
+// node_modules/docker-modem/lib/http.js
 var require_http = __commonJS({
-  "../../work/main/node_modules/docker-modem/lib/http.js"(exports2, module2) {
+  "node_modules/docker-modem/lib/http.js"(exports2, module2) {
     init_import_meta_url();
     var nativeHttps = require("https");
     var nativeHttp = require("http");
@@ -22326,9 +22326,9 @@ var require_http = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/asn1/lib/ber/errors.js
+// node_modules/asn1/lib/ber/errors.js
 var require_errors = __commonJS({
-  "../../work/main/node_modules/asn1/lib/ber/errors.js"(exports2, module2) {
+  "node_modules/asn1/lib/ber/errors.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = {
       newInvalidAsn1Error: function(msg) {
@@ -22341,9 +22341,9 @@ var require_errors = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/asn1/lib/ber/types.js
+// node_modules/asn1/lib/ber/types.js
 var require_types = __commonJS({
-  "../../work/main/node_modules/asn1/lib/ber/types.js"(exports2, module2) {
+  "node_modules/asn1/lib/ber/types.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = {
       EOC: 0,
@@ -22382,9 +22382,9 @@ var require_types = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/safer-buffer/safer.js
+// node_modules/safer-buffer/safer.js
 var require_safer = __commonJS({
-  "../../work/main/node_modules/safer-buffer/safer.js"(exports2, module2) {
+  "node_modules/safer-buffer/safer.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var buffer = require("buffer");
@@ -22451,9 +22451,9 @@ var require_safer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/asn1/lib/ber/reader.js
+// node_modules/asn1/lib/ber/reader.js
 var require_reader = __commonJS({
-  "../../work/main/node_modules/asn1/lib/ber/reader.js"(exports2, module2) {
+  "node_modules/asn1/lib/ber/reader.js"(exports2, module2) {
     init_import_meta_url();
     var assert2 = require("assert");
     var Buffer2 = require_safer().Buffer;
@@ -22617,9 +22617,9 @@ var require_reader = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/asn1/lib/ber/writer.js
+// node_modules/asn1/lib/ber/writer.js
 var require_writer = __commonJS({
-  "../../work/main/node_modules/asn1/lib/ber/writer.js"(exports2, module2) {
+  "node_modules/asn1/lib/ber/writer.js"(exports2, module2) {
     init_import_meta_url();
     var assert2 = require("assert");
     var Buffer2 = require_safer().Buffer;
@@ -22861,9 +22861,9 @@ var require_writer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/asn1/lib/ber/index.js
+// node_modules/asn1/lib/ber/index.js
 var require_ber = __commonJS({
-  "../../work/main/node_modules/asn1/lib/ber/index.js"(exports2, module2) {
+  "node_modules/asn1/lib/ber/index.js"(exports2, module2) {
     init_import_meta_url();
     var errors = require_errors();
     var types = require_types();
@@ -22886,9 +22886,9 @@ var require_ber = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/asn1/lib/index.js
+// node_modules/asn1/lib/index.js
 var require_lib = __commonJS({
-  "../../work/main/node_modules/asn1/lib/index.js"(exports2, module2) {
+  "node_modules/asn1/lib/index.js"(exports2, module2) {
     init_import_meta_url();
     var Ber = require_ber();
     module2.exports = {
@@ -22899,9 +22899,9 @@ var require_lib = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tweetnacl/nacl-fast.js
+// node_modules/tweetnacl/nacl-fast.js
 var require_nacl_fast = __commonJS({
-  "../../work/main/node_modules/tweetnacl/nacl-fast.js"(exports2, module2) {
+  "node_modules/tweetnacl/nacl-fast.js"(exports2, module2) {
     init_import_meta_url();
     (function(nacl) {
       "use strict";
@@ -25120,9 +25120,9 @@ var require_nacl_fast = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/bcrypt-pbkdf/index.js
+// node_modules/bcrypt-pbkdf/index.js
 var require_bcrypt_pbkdf = __commonJS({
-  "../../work/main/node_modules/bcrypt-pbkdf/index.js"(exports2, module2) {
+  "node_modules/bcrypt-pbkdf/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var crypto_hash_sha512 = require_nacl_fast().lowlevel.crypto_hash;
@@ -26374,9 +26374,9 @@ var require_bcrypt_pbkdf = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/constants.js
+// node_modules/ssh2/lib/protocol/constants.js
 var require_constants = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/constants.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/constants.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var crypto = require("crypto");
@@ -26767,9 +26767,9 @@ var require_constants = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/utils.js
+// node_modules/ssh2/lib/protocol/utils.js
 var require_utils2 = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/utils.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/utils.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var Ber = require_lib().Ber;
@@ -27085,9 +27085,9 @@ var require_utils2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/crypto/poly1305.js
+// node_modules/ssh2/lib/protocol/crypto/poly1305.js
 var require_poly1305 = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports2, module2) {
     init_import_meta_url();
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
@@ -27514,9 +27514,9 @@ var require_poly1305 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/crypto.js
+// node_modules/ssh2/lib/protocol/crypto.js
 var require_crypto = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/crypto.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/crypto.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -28816,7 +28816,7 @@ var require_crypto = __commonJS({
       MAC_INFO,
       bindingAvailable: !!binding,
       init: (() => {
-        return new Promise(async (resolve4, reject) => {
+        return new Promise(async (resolve5, reject) => {
           try {
             POLY1305_WASM_MODULE = await require_poly1305()();
             POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
@@ -28828,7 +28828,7 @@ var require_crypto = __commonJS({
           } catch (ex) {
             return reject(ex);
           }
-          resolve4();
+          resolve5();
         });
       })(),
       NullCipher,
@@ -28839,9 +28839,9 @@ var require_crypto = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/keyParser.js
+// node_modules/ssh2/lib/protocol/keyParser.js
 var require_keyParser = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/keyParser.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/keyParser.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -30081,14 +30081,14 @@ ${formatted}-----END ${type} KEY-----`;
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/agent.js
+// node_modules/ssh2/lib/agent.js
 var require_agent = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/agent.js"(exports2, module2) {
+  "node_modules/ssh2/lib/agent.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { Socket } = require("net");
     var { Duplex } = require("stream");
-    var { resolve: resolve4 } = require("path");
+    var { resolve: resolve5 } = require("path");
     var { readFile: readFile2 } = require("fs");
     var { execFile: execFile2, spawn: spawn3 } = require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
@@ -30224,7 +30224,7 @@ var require_agent = __commonJS({
       const RET_ERR_BINSTDIN = 13;
       const RET_ERR_BINSTDOUT = 14;
       const RET_ERR_BADLEN = 15;
-      const EXEPATH = resolve4(__dirname, "..", "util/pagent.exe");
+      const EXEPATH = resolve5(__dirname, "..", "util/pagent.exe");
       const ERROR = {
         [RET_ERR_BADARGS]: new Error("Invalid pagent.exe arguments"),
         [RET_ERR_UNAVAILABLE]: new Error("Pageant is not running"),
@@ -30910,9 +30910,9 @@ var require_agent = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/zlib.js
+// node_modules/ssh2/lib/protocol/zlib.js
 var require_zlib = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/zlib.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/zlib.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { kMaxLength } = require("buffer");
@@ -31135,9 +31135,9 @@ var require_zlib = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/handlers.misc.js
+// node_modules/ssh2/lib/protocol/handlers.misc.js
 var require_handlers_misc = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/handlers.misc.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/handlers.misc.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -32043,9 +32043,9 @@ var require_handlers_misc = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/handlers.js
+// node_modules/ssh2/lib/protocol/handlers.js
 var require_handlers = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/handlers.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/handlers.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var MESSAGE_HANDLERS = new Array(256);
@@ -32063,9 +32063,9 @@ var require_handlers = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/kex.js
+// node_modules/ssh2/lib/protocol/kex.js
 var require_kex = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/kex.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/kex.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -33651,9 +33651,9 @@ var require_kex = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/package.json
+// node_modules/ssh2/package.json
 var require_package = __commonJS({
-  "../../work/main/node_modules/ssh2/package.json"(exports2, module2) {
+  "node_modules/ssh2/package.json"(exports2, module2) {
     module2.exports = {
       name: "ssh2",
       version: "1.17.0",
@@ -33706,9 +33706,9 @@ var require_package = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/Protocol.js
+// node_modules/ssh2/lib/protocol/Protocol.js
 var require_Protocol = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/Protocol.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/Protocol.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { inspect } = require("util");
@@ -35272,9 +35272,9 @@ var require_Protocol = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/node-fs-compat.js
+// node_modules/ssh2/lib/protocol/node-fs-compat.js
 var require_node_fs_compat = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports2) {
+  "node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var assert2 = require("assert");
@@ -35370,14 +35370,14 @@ ${suffix}`;
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/protocol/SFTP.js
+// node_modules/ssh2/lib/protocol/SFTP.js
 var require_SFTP = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/protocol/SFTP.js"(exports2, module2) {
+  "node_modules/ssh2/lib/protocol/SFTP.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var EventEmitter = require("events");
     var fs = require("fs");
-    var { constants: constants2 } = fs;
+    var { constants: constants3 } = fs;
     var {
       Readable: ReadableStream,
       Writable: WritableStream
@@ -37232,25 +37232,25 @@ var require_SFTP = __commonJS({
         this.extended = initial && initial.extended;
       }
       isDirectory() {
-        return (this.mode & constants2.S_IFMT) === constants2.S_IFDIR;
+        return (this.mode & constants3.S_IFMT) === constants3.S_IFDIR;
       }
       isFile() {
-        return (this.mode & constants2.S_IFMT) === constants2.S_IFREG;
+        return (this.mode & constants3.S_IFMT) === constants3.S_IFREG;
       }
       isBlockDevice() {
-        return (this.mode & constants2.S_IFMT) === constants2.S_IFBLK;
+        return (this.mode & constants3.S_IFMT) === constants3.S_IFBLK;
       }
       isCharacterDevice() {
-        return (this.mode & constants2.S_IFMT) === constants2.S_IFCHR;
+        return (this.mode & constants3.S_IFMT) === constants3.S_IFCHR;
       }
       isSymbolicLink() {
-        return (this.mode & constants2.S_IFMT) === constants2.S_IFLNK;
+        return (this.mode & constants3.S_IFMT) === constants3.S_IFLNK;
       }
       isFIFO() {
-        return (this.mode & constants2.S_IFMT) === constants2.S_IFIFO;
+        return (this.mode & constants3.S_IFMT) === constants3.S_IFIFO;
       }
       isSocket() {
-        return (this.mode & constants2.S_IFMT) === constants2.S_IFSOCK;
+        return (this.mode & constants3.S_IFMT) === constants3.S_IFSOCK;
       }
     };
     function attrsToBytes(attrs) {
@@ -38425,9 +38425,9 @@ var require_SFTP = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/Channel.js
+// node_modules/ssh2/lib/Channel.js
 var require_Channel = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/Channel.js"(exports2, module2) {
+  "node_modules/ssh2/lib/Channel.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -38662,9 +38662,9 @@ var require_Channel = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/utils.js
+// node_modules/ssh2/lib/utils.js
 var require_utils3 = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/utils.js"(exports2, module2) {
+  "node_modules/ssh2/lib/utils.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { SFTP } = require_SFTP();
@@ -38943,9 +38943,9 @@ var require_utils3 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/client.js
+// node_modules/ssh2/lib/client.js
 var require_client = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/client.js"(exports2, module2) {
+  "node_modules/ssh2/lib/client.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -40753,9 +40753,9 @@ var require_client = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/http-agents.js
+// node_modules/ssh2/lib/http-agents.js
 var require_http_agents = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/http-agents.js"(exports2) {
+  "node_modules/ssh2/lib/http-agents.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var { Agent: HttpAgent } = require("http");
@@ -40826,9 +40826,9 @@ var require_http_agents = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/server.js
+// node_modules/ssh2/lib/server.js
 var require_server = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/server.js"(exports2, module2) {
+  "node_modules/ssh2/lib/server.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { Server: netServer } = require("net");
@@ -42003,9 +42003,9 @@ var require_server = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/keygen.js
+// node_modules/ssh2/lib/keygen.js
 var require_keygen = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/keygen.js"(exports2, module2) {
+  "node_modules/ssh2/lib/keygen.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -42426,9 +42426,9 @@ var require_keygen = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ssh2/lib/index.js
+// node_modules/ssh2/lib/index.js
 var require_lib2 = __commonJS({
-  "../../work/main/node_modules/ssh2/lib/index.js"(exports2, module2) {
+  "node_modules/ssh2/lib/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var {
@@ -42475,9 +42475,9 @@ var require_lib2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/docker-modem/lib/ssh.js
+// node_modules/docker-modem/lib/ssh.js
 var require_ssh = __commonJS({
-  "../../work/main/node_modules/docker-modem/lib/ssh.js"(exports2, module2) {
+  "node_modules/docker-modem/lib/ssh.js"(exports2, module2) {
     init_import_meta_url();
     var Client = require_lib2().Client;
     var http2 = require("http");
@@ -42522,17 +42522,17 @@ var require_ssh = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/internal/streams/stream.js
+// node_modules/readable-stream/lib/internal/streams/stream.js
 var require_stream = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/internal/streams/stream.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/internal/streams/stream.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = require("stream");
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/internal/streams/buffer_list.js
+// node_modules/readable-stream/lib/internal/streams/buffer_list.js
 var require_buffer_list = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/internal/streams/buffer_list.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/internal/streams/buffer_list.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     function ownKeys(object3, enumerableOnly) {
@@ -42773,9 +42773,9 @@ var require_buffer_list = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/internal/streams/destroy.js
+// node_modules/readable-stream/lib/internal/streams/destroy.js
 var require_destroy = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/internal/streams/destroy.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/internal/streams/destroy.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     function destroy(err, cb) {
@@ -42863,9 +42863,9 @@ var require_destroy = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/errors.js
+// node_modules/readable-stream/errors.js
 var require_errors2 = __commonJS({
-  "../../work/main/node_modules/readable-stream/errors.js"(exports2, module2) {
+  "node_modules/readable-stream/errors.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var codes = {};
@@ -42964,9 +42964,9 @@ var require_errors2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/internal/streams/state.js
+// node_modules/readable-stream/lib/internal/streams/state.js
 var require_state = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/internal/streams/state.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/internal/streams/state.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var ERR_INVALID_OPT_VALUE = require_errors2().codes.ERR_INVALID_OPT_VALUE;
@@ -42990,9 +42990,9 @@ var require_state = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/inherits/inherits_browser.js
+// node_modules/inherits/inherits_browser.js
 var require_inherits_browser = __commonJS({
-  "../../work/main/node_modules/inherits/inherits_browser.js"(exports2, module2) {
+  "node_modules/inherits/inherits_browser.js"(exports2, module2) {
     init_import_meta_url();
     if (typeof Object.create === "function") {
       module2.exports = function inherits(ctor, superCtor) {
@@ -43023,9 +43023,9 @@ var require_inherits_browser = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/inherits/inherits.js
+// node_modules/inherits/inherits.js
 var require_inherits = __commonJS({
-  "../../work/main/node_modules/inherits/inherits.js"(exports2, module2) {
+  "node_modules/inherits/inherits.js"(exports2, module2) {
     init_import_meta_url();
     try {
       util = require("util");
@@ -43038,17 +43038,17 @@ var require_inherits = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/util-deprecate/node.js
+// node_modules/util-deprecate/node.js
 var require_node = __commonJS({
-  "../../work/main/node_modules/util-deprecate/node.js"(exports2, module2) {
+  "node_modules/util-deprecate/node.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = require("util").deprecate;
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/_stream_writable.js
+// node_modules/readable-stream/lib/_stream_writable.js
 var require_stream_writable = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/_stream_writable.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/_stream_writable.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Writable2;
@@ -43518,9 +43518,9 @@ var require_stream_writable = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/_stream_duplex.js
+// node_modules/readable-stream/lib/_stream_duplex.js
 var require_stream_duplex = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/_stream_duplex.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/_stream_duplex.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var objectKeys = Object.keys || function(obj) {
@@ -43612,9 +43612,9 @@ var require_stream_duplex = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/safe-buffer/index.js
+// node_modules/safe-buffer/index.js
 var require_safe_buffer = __commonJS({
-  "../../work/main/node_modules/safe-buffer/index.js"(exports2, module2) {
+  "node_modules/safe-buffer/index.js"(exports2, module2) {
     init_import_meta_url();
     var buffer = require("buffer");
     var Buffer2 = buffer.Buffer;
@@ -43671,9 +43671,9 @@ var require_safe_buffer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/string_decoder/lib/string_decoder.js
+// node_modules/string_decoder/lib/string_decoder.js
 var require_string_decoder = __commonJS({
-  "../../work/main/node_modules/string_decoder/lib/string_decoder.js"(exports2) {
+  "node_modules/string_decoder/lib/string_decoder.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Buffer2 = require_safe_buffer().Buffer;
@@ -43910,9 +43910,9 @@ var require_string_decoder = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/internal/streams/end-of-stream.js
+// node_modules/readable-stream/lib/internal/streams/end-of-stream.js
 var require_end_of_stream = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/internal/streams/end-of-stream.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/internal/streams/end-of-stream.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var ERR_STREAM_PREMATURE_CLOSE = require_errors2().codes.ERR_STREAM_PREMATURE_CLOSE;
@@ -44000,9 +44000,9 @@ var require_end_of_stream = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/internal/streams/async_iterator.js
+// node_modules/readable-stream/lib/internal/streams/async_iterator.js
 var require_async_iterator = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/internal/streams/async_iterator.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/internal/streams/async_iterator.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var _Object$setPrototypeO;
@@ -44044,14 +44044,14 @@ var require_async_iterator = __commonJS({
       };
     }
     function readAndResolve(iter) {
-      var resolve4 = iter[kLastResolve];
-      if (resolve4 !== null) {
+      var resolve5 = iter[kLastResolve];
+      if (resolve5 !== null) {
         var data = iter[kStream].read();
         if (data !== null) {
           iter[kLastPromise] = null;
           iter[kLastResolve] = null;
           iter[kLastReject] = null;
-          resolve4(createIterResult(data, false));
+          resolve5(createIterResult(data, false));
         }
       }
     }
@@ -44059,13 +44059,13 @@ var require_async_iterator = __commonJS({
       process.nextTick(readAndResolve, iter);
     }
     function wrapForNext(lastPromise, iter) {
-      return function(resolve4, reject) {
+      return function(resolve5, reject) {
         lastPromise.then(function() {
           if (iter[kEnded]) {
-            resolve4(createIterResult(void 0, true));
+            resolve5(createIterResult(void 0, true));
             return;
           }
-          iter[kHandlePromise](resolve4, reject);
+          iter[kHandlePromise](resolve5, reject);
         }, reject);
       };
     }
@@ -44085,12 +44085,12 @@ var require_async_iterator = __commonJS({
           return Promise.resolve(createIterResult(void 0, true));
         }
         if (this[kStream].destroyed) {
-          return new Promise(function(resolve4, reject) {
+          return new Promise(function(resolve5, reject) {
             process.nextTick(function() {
               if (_this[kError]) {
                 reject(_this[kError]);
               } else {
-                resolve4(createIterResult(void 0, true));
+                resolve5(createIterResult(void 0, true));
               }
             });
           });
@@ -44113,13 +44113,13 @@ var require_async_iterator = __commonJS({
       return this;
     }), _defineProperty(_Object$setPrototypeO, "return", function _return() {
       var _this2 = this;
-      return new Promise(function(resolve4, reject) {
+      return new Promise(function(resolve5, reject) {
         _this2[kStream].destroy(null, function(err) {
           if (err) {
             reject(err);
             return;
           }
-          resolve4(createIterResult(void 0, true));
+          resolve5(createIterResult(void 0, true));
         });
       });
     }), _Object$setPrototypeO), AsyncIteratorPrototype);
@@ -44141,15 +44141,15 @@ var require_async_iterator = __commonJS({
         value: stream._readableState.endEmitted,
         writable: true
       }), _defineProperty(_Object$create, kHandlePromise, {
-        value: function value(resolve4, reject) {
+        value: function value(resolve5, reject) {
           var data = iterator[kStream].read();
           if (data) {
             iterator[kLastPromise] = null;
             iterator[kLastResolve] = null;
             iterator[kLastReject] = null;
-            resolve4(createIterResult(data, false));
+            resolve5(createIterResult(data, false));
           } else {
-            iterator[kLastResolve] = resolve4;
+            iterator[kLastResolve] = resolve5;
             iterator[kLastReject] = reject;
           }
         },
@@ -44168,12 +44168,12 @@ var require_async_iterator = __commonJS({
           iterator[kError] = err;
           return;
         }
-        var resolve4 = iterator[kLastResolve];
-        if (resolve4 !== null) {
+        var resolve5 = iterator[kLastResolve];
+        if (resolve5 !== null) {
           iterator[kLastPromise] = null;
           iterator[kLastResolve] = null;
           iterator[kLastReject] = null;
-          resolve4(createIterResult(void 0, true));
+          resolve5(createIterResult(void 0, true));
         }
         iterator[kEnded] = true;
       });
@@ -44184,12 +44184,12 @@ var require_async_iterator = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/internal/streams/from.js
+// node_modules/readable-stream/lib/internal/streams/from.js
 var require_from = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/internal/streams/from.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/internal/streams/from.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    function asyncGeneratorStep(gen, resolve4, reject, _next, _throw, key2, arg) {
+    function asyncGeneratorStep(gen, resolve5, reject, _next, _throw, key2, arg) {
       try {
         var info = gen[key2](arg);
         var value = info.value;
@@ -44198,7 +44198,7 @@ var require_from = __commonJS({
         return;
       }
       if (info.done) {
-        resolve4(value);
+        resolve5(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -44206,13 +44206,13 @@ var require_from = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve4, reject) {
+        return new Promise(function(resolve5, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve4, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve5, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve4, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve5, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -44306,9 +44306,9 @@ var require_from = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/_stream_readable.js
+// node_modules/readable-stream/lib/_stream_readable.js
 var require_stream_readable = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/_stream_readable.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/_stream_readable.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Readable5;
@@ -45040,9 +45040,9 @@ var require_stream_readable = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/_stream_transform.js
+// node_modules/readable-stream/lib/_stream_transform.js
 var require_stream_transform = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/_stream_transform.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/_stream_transform.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Transform3;
@@ -45142,9 +45142,9 @@ var require_stream_transform = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/_stream_passthrough.js
+// node_modules/readable-stream/lib/_stream_passthrough.js
 var require_stream_passthrough = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/_stream_passthrough.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/_stream_passthrough.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = PassThrough4;
@@ -45160,9 +45160,9 @@ var require_stream_passthrough = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/lib/internal/streams/pipeline.js
+// node_modules/readable-stream/lib/internal/streams/pipeline.js
 var require_pipeline = __commonJS({
-  "../../work/main/node_modules/readable-stream/lib/internal/streams/pipeline.js"(exports2, module2) {
+  "node_modules/readable-stream/lib/internal/streams/pipeline.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var eos;
@@ -45246,9 +45246,9 @@ var require_pipeline = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/readable-stream/readable.js
+// node_modules/readable-stream/readable.js
 var require_readable = __commonJS({
-  "../../work/main/node_modules/readable-stream/readable.js"(exports2, module2) {
+  "node_modules/readable-stream/readable.js"(exports2, module2) {
     init_import_meta_url();
     var Stream = require("stream");
     if (process.env.READABLE_STREAM === "disable" && Stream) {
@@ -45269,9 +45269,9 @@ var require_readable = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/docker-modem/lib/http_duplex.js
+// node_modules/docker-modem/lib/http_duplex.js
 var require_http_duplex = __commonJS({
-  "../../work/main/node_modules/docker-modem/lib/http_duplex.js"(exports2, module2) {
+  "node_modules/docker-modem/lib/http_duplex.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = HttpDuplex;
     var util = require("util");
@@ -45318,9 +45318,9 @@ var require_http_duplex = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/ms/index.js
+// node_modules/ms/index.js
 var require_ms = __commonJS({
-  "../../work/main/node_modules/ms/index.js"(exports2, module2) {
+  "node_modules/ms/index.js"(exports2, module2) {
     init_import_meta_url();
     var s = 1e3;
     var m2 = s * 60;
@@ -45435,9 +45435,9 @@ var require_ms = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/debug/src/common.js
+// node_modules/debug/src/common.js
 var require_common = __commonJS({
-  "../../work/main/node_modules/debug/src/common.js"(exports2, module2) {
+  "node_modules/debug/src/common.js"(exports2, module2) {
     init_import_meta_url();
     function setup(env) {
       createDebug.debug = createDebug;
@@ -45613,9 +45613,9 @@ var require_common = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/debug/src/browser.js
+// node_modules/debug/src/browser.js
 var require_browser = __commonJS({
-  "../../work/main/node_modules/debug/src/browser.js"(exports2, module2) {
+  "node_modules/debug/src/browser.js"(exports2, module2) {
     init_import_meta_url();
     exports2.formatArgs = formatArgs;
     exports2.save = save;
@@ -45784,9 +45784,9 @@ var require_browser = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/has-flag/index.js
+// node_modules/has-flag/index.js
 var require_has_flag = __commonJS({
-  "../../work/main/node_modules/has-flag/index.js"(exports2, module2) {
+  "node_modules/has-flag/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = (flag2, argv = process.argv) => {
@@ -45798,9 +45798,9 @@ var require_has_flag = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/supports-color/index.js
+// node_modules/supports-color/index.js
 var require_supports_color = __commonJS({
-  "../../work/main/node_modules/supports-color/index.js"(exports2, module2) {
+  "node_modules/supports-color/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var os = require("os");
@@ -45901,9 +45901,9 @@ var require_supports_color = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/debug/src/node.js
+// node_modules/debug/src/node.js
 var require_node2 = __commonJS({
-  "../../work/main/node_modules/debug/src/node.js"(exports2, module2) {
+  "node_modules/debug/src/node.js"(exports2, module2) {
     init_import_meta_url();
     var tty = require("tty");
     var util = require("util");
@@ -46076,9 +46076,9 @@ var require_node2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/debug/src/index.js
+// node_modules/debug/src/index.js
 var require_src = __commonJS({
-  "../../work/main/node_modules/debug/src/index.js"(exports2, module2) {
+  "node_modules/debug/src/index.js"(exports2, module2) {
     init_import_meta_url();
     if (typeof process === "undefined" || process.type === "renderer" || process.browser === true || process.__nwjs) {
       module2.exports = require_browser();
@@ -46088,9 +46088,9 @@ var require_src = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/split-ca/index.js
+// node_modules/split-ca/index.js
 var require_split_ca = __commonJS({
-  "../../work/main/node_modules/split-ca/index.js"(exports2, module2) {
+  "node_modules/split-ca/index.js"(exports2, module2) {
     init_import_meta_url();
     var fs = require("fs");
     module2.exports = function(filepath, split, encoding) {
@@ -46120,9 +46120,9 @@ var require_split_ca = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/docker-modem/lib/modem.js
+// node_modules/docker-modem/lib/modem.js
 var require_modem = __commonJS({
-  "../../work/main/node_modules/docker-modem/lib/modem.js"(exports2, module2) {
+  "node_modules/docker-modem/lib/modem.js"(exports2, module2) {
     init_import_meta_url();
     var querystring = require("querystring");
     var http2 = require_http();
@@ -46187,11 +46187,11 @@ var require_modem = __commonJS({
       return opts;
     };
     var findDefaultUnixSocket = function() {
-      return new Promise(function(resolve4) {
+      return new Promise(function(resolve5) {
         var userDockerSocket = path.join(os.homedir(), ".docker", "run", "docker.sock");
         fs.access(userDockerSocket, function(err) {
-          if (err) resolve4("/var/run/docker.sock");
-          else resolve4(userDockerSocket);
+          if (err) resolve5("/var/run/docker.sock");
+          else resolve5(userDockerSocket);
         });
       });
     };
@@ -46596,9 +46596,9 @@ var require_modem = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@balena/dockerignore/ignore.js
+// node_modules/@balena/dockerignore/ignore.js
 var require_ignore = __commonJS({
-  "../../work/main/node_modules/@balena/dockerignore/ignore.js"(exports2, module2) {
+  "node_modules/@balena/dockerignore/ignore.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var path = require("path");
@@ -46811,9 +46811,9 @@ var require_ignore = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/chownr/chownr.js
+// node_modules/chownr/chownr.js
 var require_chownr = __commonJS({
-  "../../work/main/node_modules/chownr/chownr.js"(exports2, module2) {
+  "node_modules/chownr/chownr.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var fs = require("fs");
@@ -46943,9 +46943,9 @@ var require_chownr = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/bl/BufferList.js
+// node_modules/bl/BufferList.js
 var require_BufferList = __commonJS({
-  "../../work/main/node_modules/bl/BufferList.js"(exports2, module2) {
+  "node_modules/bl/BufferList.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var { Buffer: Buffer2 } = require("buffer");
@@ -47246,9 +47246,9 @@ var require_BufferList = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/bl/bl.js
+// node_modules/bl/bl.js
 var require_bl = __commonJS({
-  "../../work/main/node_modules/bl/bl.js"(exports2, module2) {
+  "node_modules/bl/bl.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var DuplexStream = require_readable().Duplex;
@@ -47318,9 +47318,9 @@ var require_bl = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/headers.js
+// node_modules/tar-fs/node_modules/tar-stream/headers.js
 var require_headers = __commonJS({
-  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/headers.js"(exports2) {
+  "node_modules/tar-fs/node_modules/tar-stream/headers.js"(exports2) {
     init_import_meta_url();
     var alloc = Buffer.alloc;
     var ZEROS = "0000000000000000000";
@@ -47558,9 +47558,9 @@ var require_headers = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/extract.js
+// node_modules/tar-fs/node_modules/tar-stream/extract.js
 var require_extract = __commonJS({
-  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/extract.js"(exports2, module2) {
+  "node_modules/tar-fs/node_modules/tar-stream/extract.js"(exports2, module2) {
     init_import_meta_url();
     var util = require("util");
     var bl = require_bl();
@@ -47775,17 +47775,17 @@ var require_extract = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/fs-constants/index.js
+// node_modules/fs-constants/index.js
 var require_fs_constants = __commonJS({
-  "../../work/main/node_modules/fs-constants/index.js"(exports2, module2) {
+  "node_modules/fs-constants/index.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = require("fs").constants || require("constants");
   }
 });
 
-// ../../work/main/node_modules/wrappy/wrappy.js
+// node_modules/wrappy/wrappy.js
 var require_wrappy = __commonJS({
-  "../../work/main/node_modules/wrappy/wrappy.js"(exports2, module2) {
+  "node_modules/wrappy/wrappy.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = wrappy;
     function wrappy(fn, cb) {
@@ -47814,9 +47814,9 @@ var require_wrappy = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/once/once.js
+// node_modules/once/once.js
 var require_once = __commonJS({
-  "../../work/main/node_modules/once/once.js"(exports2, module2) {
+  "node_modules/once/once.js"(exports2, module2) {
     init_import_meta_url();
     var wrappy = require_wrappy();
     module2.exports = wrappy(once);
@@ -47859,9 +47859,9 @@ var require_once = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/end-of-stream/index.js
+// node_modules/end-of-stream/index.js
 var require_end_of_stream2 = __commonJS({
-  "../../work/main/node_modules/end-of-stream/index.js"(exports2, module2) {
+  "node_modules/end-of-stream/index.js"(exports2, module2) {
     init_import_meta_url();
     var once = require_once();
     var noop = function() {
@@ -47943,11 +47943,11 @@ var require_end_of_stream2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/pack.js
+// node_modules/tar-fs/node_modules/tar-stream/pack.js
 var require_pack = __commonJS({
-  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/pack.js"(exports2, module2) {
+  "node_modules/tar-fs/node_modules/tar-stream/pack.js"(exports2, module2) {
     init_import_meta_url();
-    var constants2 = require_fs_constants();
+    var constants3 = require_fs_constants();
     var eos = require_end_of_stream2();
     var inherits = require_inherits();
     var alloc = Buffer.alloc;
@@ -47965,16 +47965,16 @@ var require_pack = __commonJS({
       if (size) self2.push(END_OF_TAR.slice(0, 512 - size));
     };
     function modeToType(mode) {
-      switch (mode & constants2.S_IFMT) {
-        case constants2.S_IFBLK:
+      switch (mode & constants3.S_IFMT) {
+        case constants3.S_IFBLK:
           return "block-device";
-        case constants2.S_IFCHR:
+        case constants3.S_IFCHR:
           return "character-device";
-        case constants2.S_IFDIR:
+        case constants3.S_IFDIR:
           return "directory";
-        case constants2.S_IFIFO:
+        case constants3.S_IFIFO:
           return "fifo";
-        case constants2.S_IFLNK:
+        case constants3.S_IFLNK:
           return "symlink";
       }
       return "file";
@@ -48159,18 +48159,18 @@ var require_pack = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-fs/node_modules/tar-stream/index.js
+// node_modules/tar-fs/node_modules/tar-stream/index.js
 var require_tar_stream = __commonJS({
-  "../../work/main/node_modules/tar-fs/node_modules/tar-stream/index.js"(exports2) {
+  "node_modules/tar-fs/node_modules/tar-stream/index.js"(exports2) {
     init_import_meta_url();
     exports2.extract = require_extract();
     exports2.pack = require_pack();
   }
 });
 
-// ../../work/main/node_modules/pump/index.js
+// node_modules/pump/index.js
 var require_pump = __commonJS({
-  "../../work/main/node_modules/pump/index.js"(exports2, module2) {
+  "node_modules/pump/index.js"(exports2, module2) {
     init_import_meta_url();
     var once = require_once();
     var eos = require_end_of_stream2();
@@ -48244,9 +48244,9 @@ var require_pump = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/mkdirp-classic/index.js
+// node_modules/mkdirp-classic/index.js
 var require_mkdirp_classic = __commonJS({
-  "../../work/main/node_modules/mkdirp-classic/index.js"(exports2, module2) {
+  "node_modules/mkdirp-classic/index.js"(exports2, module2) {
     init_import_meta_url();
     var path = require("path");
     var fs = require("fs");
@@ -48331,9 +48331,9 @@ var require_mkdirp_classic = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-fs/index.js
+// node_modules/tar-fs/index.js
 var require_tar_fs = __commonJS({
-  "../../work/main/node_modules/tar-fs/index.js"(exports2) {
+  "node_modules/tar-fs/index.js"(exports2) {
     init_import_meta_url();
     var chownr = require_chownr();
     var tar = require_tar_stream();
@@ -48657,9 +48657,9 @@ var require_tar_fs = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/util.js
+// node_modules/dockerode/lib/util.js
 var require_util = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/util.js"(exports2, module2) {
+  "node_modules/dockerode/lib/util.js"(exports2, module2) {
     init_import_meta_url();
     var DockerIgnore = require_ignore();
     var fs = require("fs");
@@ -48740,9 +48740,9 @@ var require_util = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/exec.js
+// node_modules/dockerode/lib/exec.js
 var require_exec = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/exec.js"(exports2, module2) {
+  "node_modules/dockerode/lib/exec.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Exec = function(modem, id) {
@@ -48773,12 +48773,12 @@ var require_exec = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -48803,12 +48803,12 @@ var require_exec = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -48832,12 +48832,12 @@ var require_exec = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -48851,9 +48851,9 @@ var require_exec = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/container.js
+// node_modules/dockerode/lib/container.js
 var require_container = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/container.js"(exports2, module2) {
+  "node_modules/dockerode/lib/container.js"(exports2, module2) {
     init_import_meta_url();
     var extend2 = require_util().extend;
     var Exec = require_exec();
@@ -48903,12 +48903,12 @@ var require_container = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -48933,12 +48933,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -48964,12 +48964,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -48993,12 +48993,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49021,12 +49021,12 @@ var require_container = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49050,12 +49050,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49081,12 +49081,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49114,12 +49114,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49143,12 +49143,12 @@ var require_container = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49175,12 +49175,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49205,12 +49205,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49236,12 +49236,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49268,12 +49268,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(new Exec(self2.modem, data.Id));
+            resolve5(new Exec(self2.modem, data.Id));
           });
         });
       } else {
@@ -49301,12 +49301,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49333,12 +49333,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49364,12 +49364,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49395,12 +49395,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49425,12 +49425,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49457,12 +49457,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, stream) {
             if (err) {
               return reject(err);
             }
-            resolve4(stream);
+            resolve5(stream);
           });
         });
       } else {
@@ -49487,12 +49487,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49519,12 +49519,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49550,12 +49550,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49581,12 +49581,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49612,12 +49612,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49644,12 +49644,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49674,12 +49674,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49708,12 +49708,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49726,9 +49726,9 @@ var require_container = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/image.js
+// node_modules/dockerode/lib/image.js
 var require_image = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/image.js"(exports2, module2) {
+  "node_modules/dockerode/lib/image.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Image = function(modem, name) {
@@ -49752,12 +49752,12 @@ var require_image = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49781,12 +49781,12 @@ var require_image = __commonJS({
         authconfig: args.opts ? args.opts.authconfig : void 0
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(fopts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49808,12 +49808,12 @@ var require_image = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49835,12 +49835,12 @@ var require_image = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49872,12 +49872,12 @@ var require_image = __commonJS({
       };
       delete optsf.options.authconfig;
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49904,12 +49904,12 @@ var require_image = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49934,12 +49934,12 @@ var require_image = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -49952,9 +49952,9 @@ var require_image = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/volume.js
+// node_modules/dockerode/lib/volume.js
 var require_volume = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/volume.js"(exports2, module2) {
+  "node_modules/dockerode/lib/volume.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Volume = function(modem, name) {
@@ -49978,12 +49978,12 @@ var require_volume = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50008,12 +50008,12 @@ var require_volume = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50026,9 +50026,9 @@ var require_volume = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/network.js
+// node_modules/dockerode/lib/network.js
 var require_network = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/network.js"(exports2, module2) {
+  "node_modules/dockerode/lib/network.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Network = function(modem, id) {
@@ -50052,12 +50052,12 @@ var require_network = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50083,12 +50083,12 @@ var require_network = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50113,12 +50113,12 @@ var require_network = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50143,12 +50143,12 @@ var require_network = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50161,9 +50161,9 @@ var require_network = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/service.js
+// node_modules/dockerode/lib/service.js
 var require_service = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/service.js"(exports2, module2) {
+  "node_modules/dockerode/lib/service.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Service = function(modem, id) {
@@ -50187,12 +50187,12 @@ var require_service = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50216,12 +50216,12 @@ var require_service = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50256,12 +50256,12 @@ var require_service = __commonJS({
         options: opts
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50287,12 +50287,12 @@ var require_service = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50305,9 +50305,9 @@ var require_service = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/plugin.js
+// node_modules/dockerode/lib/plugin.js
 var require_plugin = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/plugin.js"(exports2, module2) {
+  "node_modules/dockerode/lib/plugin.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Plugin = function(modem, name, remote) {
@@ -50332,12 +50332,12 @@ var require_plugin = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50361,12 +50361,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50392,12 +50392,12 @@ var require_plugin = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50429,12 +50429,12 @@ var require_plugin = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50457,12 +50457,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50485,12 +50485,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50514,12 +50514,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50544,12 +50544,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50579,12 +50579,12 @@ var require_plugin = __commonJS({
         options: opts
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50597,9 +50597,9 @@ var require_plugin = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/secret.js
+// node_modules/dockerode/lib/secret.js
 var require_secret = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/secret.js"(exports2, module2) {
+  "node_modules/dockerode/lib/secret.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Secret = function(modem, id) {
@@ -50624,12 +50624,12 @@ var require_secret = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50655,12 +50655,12 @@ var require_secret = __commonJS({
         options: opts
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50685,12 +50685,12 @@ var require_secret = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50703,9 +50703,9 @@ var require_secret = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/config.js
+// node_modules/dockerode/lib/config.js
 var require_config = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/config.js"(exports2, module2) {
+  "node_modules/dockerode/lib/config.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Config = function(modem, id) {
@@ -50730,12 +50730,12 @@ var require_config = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50760,12 +50760,12 @@ var require_config = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50791,12 +50791,12 @@ var require_config = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50809,9 +50809,9 @@ var require_config = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/task.js
+// node_modules/dockerode/lib/task.js
 var require_task = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/task.js"(exports2, module2) {
+  "node_modules/dockerode/lib/task.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Task = function(modem, id) {
@@ -50838,12 +50838,12 @@ var require_task = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50870,12 +50870,12 @@ var require_task = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50888,9 +50888,9 @@ var require_task = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/node.js
+// node_modules/dockerode/lib/node.js
 var require_node3 = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/node.js"(exports2, module2) {
+  "node_modules/dockerode/lib/node.js"(exports2, module2) {
     init_import_meta_url();
     var util = require_util();
     var Node = function(modem, id) {
@@ -50914,12 +50914,12 @@ var require_node3 = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50946,12 +50946,12 @@ var require_node3 = __commonJS({
         options: opts
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50975,12 +50975,12 @@ var require_node3 = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -50993,9 +50993,9 @@ var require_node3 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/constants.js
+// node_modules/@grpc/grpc-js/build/src/constants.js
 var require_constants2 = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/constants.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/constants.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51040,9 +51040,9 @@ var require_constants2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/package.json
+// node_modules/@grpc/grpc-js/package.json
 var require_package2 = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/package.json"(exports2, module2) {
+  "node_modules/@grpc/grpc-js/package.json"(exports2, module2) {
     module2.exports = {
       name: "@grpc/grpc-js",
       version: "1.14.7",
@@ -51135,9 +51135,9 @@ var require_package2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/logging.js
+// node_modules/@grpc/grpc-js/build/src/logging.js
 var require_logging = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/logging.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/logging.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var _a3;
@@ -51244,9 +51244,9 @@ var require_logging = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/error.js
+// node_modules/@grpc/grpc-js/build/src/error.js
 var require_error = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/error.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/error.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51269,9 +51269,9 @@ var require_error = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/metadata.js
+// node_modules/@grpc/grpc-js/build/src/metadata.js
 var require_metadata = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/metadata.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/metadata.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51521,9 +51521,9 @@ var require_metadata = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/call-credentials.js
+// node_modules/@grpc/grpc-js/build/src/call-credentials.js
 var require_call_credentials = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/call-credentials.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/call-credentials.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51555,7 +51555,7 @@ var require_call_credentials = __commonJS({
           if (isCurrentOauth2Client(googleCredentials)) {
             getHeaders = googleCredentials.getRequestHeaders(options.service_url);
           } else {
-            getHeaders = new Promise((resolve4, reject) => {
+            getHeaders = new Promise((resolve5, reject) => {
               googleCredentials.getRequestMetadata(options.service_url, (err, headers) => {
                 if (err) {
                   reject(err);
@@ -51565,7 +51565,7 @@ var require_call_credentials = __commonJS({
                   reject(new Error("Headers not set by metadata plugin"));
                   return;
                 }
-                resolve4(headers);
+                resolve5(headers);
               });
             });
           }
@@ -51621,10 +51621,10 @@ var require_call_credentials = __commonJS({
         this.metadataGenerator = metadataGenerator;
       }
       generateMetadata(options) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           this.metadataGenerator(options, (err, metadata) => {
             if (metadata !== void 0) {
-              resolve4(metadata);
+              resolve5(metadata);
             } else {
               reject(err);
             }
@@ -51665,9 +51665,9 @@ var require_call_credentials = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/tls-helpers.js
+// node_modules/@grpc/grpc-js/build/src/tls-helpers.js
 var require_tls_helpers = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/tls-helpers.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/tls-helpers.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51689,9 +51689,9 @@ var require_tls_helpers = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/uri-parser.js
+// node_modules/@grpc/grpc-js/build/src/uri-parser.js
 var require_uri_parser = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/uri-parser.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/uri-parser.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51803,9 +51803,9 @@ var require_uri_parser = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver.js
+// node_modules/@grpc/grpc-js/build/src/resolver.js
 var require_resolver = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/resolver.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -51856,9 +51856,9 @@ var require_resolver = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/channel-credentials.js
+// node_modules/@grpc/grpc-js/build/src/channel-credentials.js
 var require_channel_credentials = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/channel-credentials.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/channel-credentials.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52013,14 +52013,14 @@ var require_channel_credentials = __commonJS({
       }
       connect(socket) {
         const tlsConnectOptions = Object.assign({ socket }, this.connectionOptions);
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           const tlsSocket = (0, tls_1.connect)(tlsConnectOptions, () => {
             var _a3;
             if (((_a3 = this.connectionOptions.rejectUnauthorized) !== null && _a3 !== void 0 ? _a3 : true) && !tlsSocket.authorized) {
               reject(tlsSocket.authorizationError);
               return;
             }
-            resolve4({
+            resolve5({
               socket: tlsSocket,
               secure: true
             });
@@ -52139,8 +52139,8 @@ var require_channel_credentials = __commonJS({
         if (this.hasReceivedUpdates()) {
           return Promise.resolve(this.getLatestSecureContext());
         } else {
-          return new Promise((resolve4) => {
-            this.secureContextWatchers.push(resolve4);
+          return new Promise((resolve5) => {
+            this.secureContextWatchers.push(resolve5);
           });
         }
       }
@@ -52173,7 +52173,7 @@ var require_channel_credentials = __commonJS({
         this.callCredentials = callCredentials;
       }
       connect(socket) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           const secureContext = this.parent.getLatestSecureContext();
           if (!secureContext) {
             reject(new Error("Failed to load credentials"));
@@ -52198,7 +52198,7 @@ var require_channel_credentials = __commonJS({
               reject(tlsSocket.authorizationError);
               return;
             }
-            resolve4({
+            resolve5({
               socket: tlsSocket,
               secure: true
             });
@@ -52254,9 +52254,9 @@ var require_channel_credentials = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer.js
+// node_modules/@grpc/grpc-js/build/src/load-balancer.js
 var require_load_balancer = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/load-balancer.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52346,9 +52346,9 @@ var require_load_balancer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/service-config.js
+// node_modules/@grpc/grpc-js/build/src/service-config.js
 var require_service_config = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/service-config.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/service-config.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52690,9 +52690,9 @@ var require_service_config = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/connectivity-state.js
+// node_modules/@grpc/grpc-js/build/src/connectivity-state.js
 var require_connectivity_state = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/connectivity-state.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/connectivity-state.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52708,9 +52708,9 @@ var require_connectivity_state = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/picker.js
+// node_modules/@grpc/grpc-js/build/src/picker.js
 var require_picker = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/picker.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/picker.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52770,9 +52770,9 @@ var require_picker = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/backoff-timeout.js
+// node_modules/@grpc/grpc-js/build/src/backoff-timeout.js
 var require_backoff_timeout = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/backoff-timeout.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/backoff-timeout.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -52928,9 +52928,9 @@ var require_backoff_timeout = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js
+// node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js
 var require_load_balancer_child_handler = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/load-balancer-child-handler.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -53059,9 +53059,9 @@ var require_load_balancer_child_handler = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js
+// node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js
 var require_resolving_load_balancer = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/resolving-load-balancer.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -53316,9 +53316,9 @@ var require_resolving_load_balancer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/channel-options.js
+// node_modules/@grpc/grpc-js/build/src/channel-options.js
 var require_channel_options = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/channel-options.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/channel-options.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -53375,9 +53375,9 @@ var require_channel_options = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-address.js
+// node_modules/@grpc/grpc-js/build/src/subchannel-address.js
 var require_subchannel_address = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-address.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/subchannel-address.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -53561,9 +53561,9 @@ var require_subchannel_address = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@js-sdsl/ordered-map/dist/cjs/index.js
+// node_modules/@js-sdsl/ordered-map/dist/cjs/index.js
 var require_cjs = __commonJS({
-  "../../work/main/node_modules/@js-sdsl/ordered-map/dist/cjs/index.js"(exports2) {
+  "node_modules/@js-sdsl/ordered-map/dist/cjs/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "t", {
@@ -54356,9 +54356,9 @@ var require_cjs = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/admin.js
+// node_modules/@grpc/grpc-js/build/src/admin.js
 var require_admin = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/admin.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/admin.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -54376,9 +54376,9 @@ var require_admin = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/call.js
+// node_modules/@grpc/grpc-js/build/src/call.js
 var require_call = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/call.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -54514,9 +54514,9 @@ ${callerStack}`;
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/call-interface.js
+// node_modules/@grpc/grpc-js/build/src/call-interface.js
 var require_call_interface = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/call-interface.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/call-interface.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -54599,9 +54599,9 @@ var require_call_interface = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/client-interceptors.js
+// node_modules/@grpc/grpc-js/build/src/client-interceptors.js
 var require_client_interceptors = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/client-interceptors.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/client-interceptors.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -54953,9 +54953,9 @@ var require_client_interceptors = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/client.js
+// node_modules/@grpc/grpc-js/build/src/client.js
 var require_client2 = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/client.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/client.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -55328,9 +55328,9 @@ var require_client2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/make-client.js
+// node_modules/@grpc/grpc-js/build/src/make-client.js
 var require_make_client = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/make-client.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/make-client.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -55424,9 +55424,9 @@ var require_make_client = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/lodash.camelcase/index.js
+// node_modules/lodash.camelcase/index.js
 var require_lodash = __commonJS({
-  "../../work/main/node_modules/lodash.camelcase/index.js"(exports2, module2) {
+  "node_modules/lodash.camelcase/index.js"(exports2, module2) {
     init_import_meta_url();
     var INFINITY = 1 / 0;
     var symbolTag = "[object Symbol]";
@@ -55800,9 +55800,9 @@ var require_lodash = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/aspromise/index.js
+// node_modules/@protobufjs/aspromise/index.js
 var require_aspromise = __commonJS({
-  "../../work/main/node_modules/@protobufjs/aspromise/index.js"(exports2, module2) {
+  "node_modules/@protobufjs/aspromise/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = asPromise;
@@ -55810,7 +55810,7 @@ var require_aspromise = __commonJS({
       var params = new Array(arguments.length - 1), offset = 0, index2 = 2, pending = true;
       while (index2 < arguments.length)
         params[offset++] = arguments[index2++];
-      return new Promise(function executor(resolve4, reject) {
+      return new Promise(function executor(resolve5, reject) {
         params[offset] = function callback(err) {
           if (pending) {
             pending = false;
@@ -55820,7 +55820,7 @@ var require_aspromise = __commonJS({
               var params2 = new Array(arguments.length - 1), offset2 = 0;
               while (offset2 < params2.length)
                 params2[offset2++] = arguments[offset2];
-              resolve4.apply(null, params2);
+              resolve5.apply(null, params2);
             }
           }
         };
@@ -55837,9 +55837,9 @@ var require_aspromise = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/base64/index.js
+// node_modules/@protobufjs/base64/index.js
 var require_base64 = __commonJS({
-  "../../work/main/node_modules/@protobufjs/base64/index.js"(exports2) {
+  "node_modules/@protobufjs/base64/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var base643 = exports2;
@@ -55938,9 +55938,9 @@ var require_base64 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/eventemitter/index.js
+// node_modules/@protobufjs/eventemitter/index.js
 var require_eventemitter = __commonJS({
-  "../../work/main/node_modules/@protobufjs/eventemitter/index.js"(exports2, module2) {
+  "node_modules/@protobufjs/eventemitter/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = EventEmitter;
@@ -55987,9 +55987,9 @@ var require_eventemitter = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/float/index.js
+// node_modules/@protobufjs/float/index.js
 var require_float = __commonJS({
-  "../../work/main/node_modules/@protobufjs/float/index.js"(exports2, module2) {
+  "node_modules/@protobufjs/float/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = factory(factory);
@@ -56182,9 +56182,9 @@ var require_float = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/utf8/index.js
+// node_modules/@protobufjs/utf8/index.js
 var require_utf8 = __commonJS({
-  "../../work/main/node_modules/@protobufjs/utf8/index.js"(exports2) {
+  "node_modules/@protobufjs/utf8/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var utf8 = exports2;
@@ -56268,9 +56268,9 @@ var require_utf8 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/pool/index.js
+// node_modules/@protobufjs/pool/index.js
 var require_pool = __commonJS({
-  "../../work/main/node_modules/@protobufjs/pool/index.js"(exports2, module2) {
+  "node_modules/@protobufjs/pool/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = pool;
@@ -56295,9 +56295,9 @@ var require_pool = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util/longbits.js
+// node_modules/protobufjs/src/util/longbits.js
 var require_longbits = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util/longbits.js"(exports2, module2) {
+  "node_modules/protobufjs/src/util/longbits.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = LongBits;
@@ -56398,9 +56398,9 @@ var require_longbits = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/long/umd/index.js
+// node_modules/long/umd/index.js
 var require_umd = __commonJS({
-  "../../work/main/node_modules/long/umd/index.js"(exports2, module2) {
+  "node_modules/long/umd/index.js"(exports2, module2) {
     init_import_meta_url();
     (function(global2, factory) {
       function preferDefault(exports3) {
@@ -57377,9 +57377,9 @@ var require_umd = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util/minimal.js
+// node_modules/protobufjs/src/util/minimal.js
 var require_minimal = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util/minimal.js"(exports2) {
+  "node_modules/protobufjs/src/util/minimal.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var util = exports2;
@@ -57579,9 +57579,9 @@ var require_minimal = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/writer.js
+// node_modules/protobufjs/src/writer.js
 var require_writer2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/writer.js"(exports2, module2) {
+  "node_modules/protobufjs/src/writer.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Writer;
@@ -57772,9 +57772,9 @@ var require_writer2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/writer_buffer.js
+// node_modules/protobufjs/src/writer_buffer.js
 var require_writer_buffer = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/writer_buffer.js"(exports2, module2) {
+  "node_modules/protobufjs/src/writer_buffer.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = BufferWriter;
@@ -57823,9 +57823,9 @@ var require_writer_buffer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/reader.js
+// node_modules/protobufjs/src/reader.js
 var require_reader2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/reader.js"(exports2, module2) {
+  "node_modules/protobufjs/src/reader.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Reader;
@@ -58070,9 +58070,9 @@ var require_reader2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/reader_buffer.js
+// node_modules/protobufjs/src/reader_buffer.js
 var require_reader_buffer = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/reader_buffer.js"(exports2, module2) {
+  "node_modules/protobufjs/src/reader_buffer.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = BufferReader;
@@ -58094,9 +58094,9 @@ var require_reader_buffer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/rpc/service.js
+// node_modules/protobufjs/src/rpc/service.js
 var require_service2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/rpc/service.js"(exports2, module2) {
+  "node_modules/protobufjs/src/rpc/service.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Service;
@@ -58170,9 +58170,9 @@ var require_service2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/rpc.js
+// node_modules/protobufjs/src/rpc.js
 var require_rpc = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/rpc.js"(exports2) {
+  "node_modules/protobufjs/src/rpc.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var rpc = exports2;
@@ -58180,18 +58180,18 @@ var require_rpc = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/roots.js
+// node_modules/protobufjs/src/roots.js
 var require_roots = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/roots.js"(exports2, module2) {
+  "node_modules/protobufjs/src/roots.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = /* @__PURE__ */ Object.create(null);
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/index-minimal.js
+// node_modules/protobufjs/src/index-minimal.js
 var require_index_minimal = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/index-minimal.js"(exports2) {
+  "node_modules/protobufjs/src/index-minimal.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var protobuf = exports2;
@@ -58213,9 +58213,9 @@ var require_index_minimal = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/codegen/index.js
+// node_modules/@protobufjs/codegen/index.js
 var require_codegen = __commonJS({
-  "../../work/main/node_modules/@protobufjs/codegen/index.js"(exports2, module2) {
+  "node_modules/@protobufjs/codegen/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = codegen;
@@ -58287,9 +58287,9 @@ var require_codegen = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/fetch/util/fs.js
+// node_modules/@protobufjs/fetch/util/fs.js
 var require_fs = __commonJS({
-  "../../work/main/node_modules/@protobufjs/fetch/util/fs.js"(exports2, module2) {
+  "node_modules/@protobufjs/fetch/util/fs.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var fs = null;
@@ -58306,9 +58306,9 @@ var require_fs = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/fetch/index.js
+// node_modules/@protobufjs/fetch/index.js
 var require_fetch = __commonJS({
-  "../../work/main/node_modules/@protobufjs/fetch/index.js"(exports2, module2) {
+  "node_modules/@protobufjs/fetch/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = fetch2;
@@ -58357,9 +58357,9 @@ var require_fetch = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@protobufjs/path/index.js
+// node_modules/@protobufjs/path/index.js
 var require_path = __commonJS({
-  "../../work/main/node_modules/@protobufjs/path/index.js"(exports2) {
+  "node_modules/@protobufjs/path/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var path = exports2;
@@ -58400,7 +58400,7 @@ var require_path = __commonJS({
         return prefix + parts.join("/");
       }
     );
-    path.resolve = function resolve4(originPath, includePath, alreadyNormalized) {
+    path.resolve = function resolve5(originPath, includePath, alreadyNormalized) {
       if (!alreadyNormalized)
         includePath = normalize(includePath);
       if (isAbsolute5(includePath))
@@ -58412,9 +58412,9 @@ var require_path = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util/patterns.js
+// node_modules/protobufjs/src/util/patterns.js
 var require_patterns = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util/patterns.js"(exports2) {
+  "node_modules/protobufjs/src/util/patterns.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var patterns2 = exports2;
@@ -58424,9 +58424,9 @@ var require_patterns = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util/fs.js
+// node_modules/protobufjs/src/util/fs.js
 var require_fs2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util/fs.js"(exports2, module2) {
+  "node_modules/protobufjs/src/util/fs.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var fs = null;
@@ -58443,9 +58443,9 @@ var require_fs2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/namespace.js
+// node_modules/protobufjs/src/namespace.js
 var require_namespace = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/namespace.js"(exports2, module2) {
+  "node_modules/protobufjs/src/namespace.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Namespace;
@@ -58723,9 +58723,9 @@ var require_namespace = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/mapfield.js
+// node_modules/protobufjs/src/mapfield.js
 var require_mapfield = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/mapfield.js"(exports2, module2) {
+  "node_modules/protobufjs/src/mapfield.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = MapField;
@@ -58761,7 +58761,7 @@ var require_mapfield = __commonJS({
         keepComments ? this.comment : void 0
       ]);
     };
-    MapField.prototype.resolve = function resolve4() {
+    MapField.prototype.resolve = function resolve5() {
       if (this.resolved)
         return this;
       if (types.mapKey[this.keyType] === void 0)
@@ -58780,9 +58780,9 @@ var require_mapfield = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/method.js
+// node_modules/protobufjs/src/method.js
 var require_method = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/method.js"(exports2, module2) {
+  "node_modules/protobufjs/src/method.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Method;
@@ -58839,7 +58839,7 @@ var require_method = __commonJS({
         this.parsedOptions
       ]);
     };
-    Method.prototype.resolve = function resolve4() {
+    Method.prototype.resolve = function resolve5() {
       if (this.resolved)
         return this;
       this.resolvedRequestType = this.parent.lookupType(this.requestType);
@@ -58849,9 +58849,9 @@ var require_method = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/service.js
+// node_modules/protobufjs/src/service.js
 var require_service3 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/service.js"(exports2, module2) {
+  "node_modules/protobufjs/src/service.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Service;
@@ -58963,9 +58963,9 @@ var require_service3 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/message.js
+// node_modules/protobufjs/src/message.js
 var require_message = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/message.js"(exports2, module2) {
+  "node_modules/protobufjs/src/message.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Message;
@@ -59009,9 +59009,9 @@ var require_message = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/decoder.js
+// node_modules/protobufjs/src/decoder.js
 var require_decoder = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/decoder.js"(exports2, module2) {
+  "node_modules/protobufjs/src/decoder.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = decoder;
@@ -59065,9 +59065,9 @@ var require_decoder = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/verifier.js
+// node_modules/protobufjs/src/verifier.js
 var require_verifier = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/verifier.js"(exports2, module2) {
+  "node_modules/protobufjs/src/verifier.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = verifier;
@@ -59171,9 +59171,9 @@ var require_verifier = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/converter.js
+// node_modules/protobufjs/src/converter.js
 var require_converter = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/converter.js"(exports2) {
+  "node_modules/protobufjs/src/converter.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var converter = exports2;
@@ -59379,9 +59379,9 @@ var require_converter = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/wrappers.js
+// node_modules/protobufjs/src/wrappers.js
 var require_wrappers = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/wrappers.js"(exports2) {
+  "node_modules/protobufjs/src/wrappers.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var wrappers = exports2;
@@ -59440,9 +59440,9 @@ var require_wrappers = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/type.js
+// node_modules/protobufjs/src/type.js
 var require_type = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/type.js"(exports2, module2) {
+  "node_modules/protobufjs/src/type.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Type;
@@ -59794,9 +59794,9 @@ var require_type = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/root.js
+// node_modules/protobufjs/src/root.js
 var require_root = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/root.js"(exports2, module2) {
+  "node_modules/protobufjs/src/root.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Root;
@@ -60051,9 +60051,9 @@ var require_root = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util.js
+// node_modules/protobufjs/src/util.js
 var require_util2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util.js"(exports2, module2) {
+  "node_modules/protobufjs/src/util.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var util = module2.exports = require_minimal();
@@ -60174,9 +60174,9 @@ var require_util2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/types.js
+// node_modules/protobufjs/src/types.js
 var require_types2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/types.js"(exports2) {
+  "node_modules/protobufjs/src/types.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var types = exports2;
@@ -60354,9 +60354,9 @@ var require_types2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/field.js
+// node_modules/protobufjs/src/field.js
 var require_field = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/field.js"(exports2, module2) {
+  "node_modules/protobufjs/src/field.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Field;
@@ -60468,7 +60468,7 @@ var require_field = __commonJS({
         keepComments ? this.comment : void 0
       ]);
     };
-    Field.prototype.resolve = function resolve4() {
+    Field.prototype.resolve = function resolve5() {
       if (this.resolved)
         return this;
       if ((this.typeDefault = types.defaults[this.type]) === void 0) {
@@ -60552,9 +60552,9 @@ var require_field = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/oneof.js
+// node_modules/protobufjs/src/oneof.js
 var require_oneof = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/oneof.js"(exports2, module2) {
+  "node_modules/protobufjs/src/oneof.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = OneOf;
@@ -60661,9 +60661,9 @@ var require_oneof = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/object.js
+// node_modules/protobufjs/src/object.js
 var require_object = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/object.js"(exports2, module2) {
+  "node_modules/protobufjs/src/object.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = ReflectionObject;
@@ -60743,7 +60743,7 @@ var require_object = __commonJS({
       this.parent = null;
       this.resolved = false;
     };
-    ReflectionObject.prototype.resolve = function resolve4() {
+    ReflectionObject.prototype.resolve = function resolve5() {
       if (this.resolved)
         return this;
       if (this.root instanceof Root)
@@ -60866,9 +60866,9 @@ var require_object = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/enum.js
+// node_modules/protobufjs/src/enum.js
 var require_enum = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/enum.js"(exports2, module2) {
+  "node_modules/protobufjs/src/enum.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = Enum;
@@ -60978,9 +60978,9 @@ var require_enum = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/encoder.js
+// node_modules/protobufjs/src/encoder.js
 var require_encoder = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/encoder.js"(exports2, module2) {
+  "node_modules/protobufjs/src/encoder.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = encoder;
@@ -61028,9 +61028,9 @@ var require_encoder = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/index-light.js
+// node_modules/protobufjs/src/index-light.js
 var require_index_light = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/index-light.js"(exports2, module2) {
+  "node_modules/protobufjs/src/index-light.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var protobuf = module2.exports = require_index_minimal();
@@ -61075,9 +61075,9 @@ var require_index_light = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/tokenize.js
+// node_modules/protobufjs/src/tokenize.js
 var require_tokenize = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/tokenize.js"(exports2, module2) {
+  "node_modules/protobufjs/src/tokenize.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = tokenize;
@@ -61323,9 +61323,9 @@ var require_tokenize = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/parse.js
+// node_modules/protobufjs/src/parse.js
 var require_parse = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/parse.js"(exports2, module2) {
+  "node_modules/protobufjs/src/parse.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = parse3;
@@ -62065,9 +62065,9 @@ var require_parse = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/common.js
+// node_modules/protobufjs/src/common.js
 var require_common2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/common.js"(exports2, module2) {
+  "node_modules/protobufjs/src/common.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = common;
@@ -62398,9 +62398,9 @@ var require_common2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/index.js
+// node_modules/protobufjs/src/index.js
 var require_src2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/index.js"(exports2, module2) {
+  "node_modules/protobufjs/src/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var protobuf = module2.exports = require_index_light();
@@ -62412,18 +62412,18 @@ var require_src2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/index.js
+// node_modules/protobufjs/index.js
 var require_protobufjs = __commonJS({
-  "../../work/main/node_modules/protobufjs/index.js"(exports2, module2) {
+  "node_modules/protobufjs/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     module2.exports = require_src2();
   }
 });
 
-// ../../work/main/node_modules/protobufjs/google/protobuf/descriptor.json
+// node_modules/protobufjs/google/protobuf/descriptor.json
 var require_descriptor = __commonJS({
-  "../../work/main/node_modules/protobufjs/google/protobuf/descriptor.json"(exports2, module2) {
+  "node_modules/protobufjs/google/protobuf/descriptor.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -63809,9 +63809,9 @@ var require_descriptor = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/ext/descriptor/index.js
+// node_modules/protobufjs/ext/descriptor/index.js
 var require_descriptor2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/ext/descriptor/index.js"(exports2, module2) {
+  "node_modules/protobufjs/ext/descriptor/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
     var $protobuf = require_protobufjs();
@@ -64401,9 +64401,9 @@ var require_descriptor2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/google/protobuf/api.json
+// node_modules/protobufjs/google/protobuf/api.json
 var require_api = __commonJS({
-  "../../work/main/node_modules/protobufjs/google/protobuf/api.json"(exports2, module2) {
+  "node_modules/protobufjs/google/protobuf/api.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -64525,9 +64525,9 @@ var require_api = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/google/protobuf/source_context.json
+// node_modules/protobufjs/google/protobuf/source_context.json
 var require_source_context = __commonJS({
-  "../../work/main/node_modules/protobufjs/google/protobuf/source_context.json"(exports2, module2) {
+  "node_modules/protobufjs/google/protobuf/source_context.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -64551,9 +64551,9 @@ var require_source_context = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/google/protobuf/type.json
+// node_modules/protobufjs/google/protobuf/type.json
 var require_type2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/google/protobuf/type.json"(exports2, module2) {
+  "node_modules/protobufjs/google/protobuf/type.json"(exports2, module2) {
     module2.exports = {
       nested: {
         google: {
@@ -64759,9 +64759,9 @@ var require_type2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js
+// node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js
 var require_util3 = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
+  "node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -64830,9 +64830,9 @@ var require_util3 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js
+// node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js
 var require_src3 = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
+  "node_modules/@grpc/grpc-js/node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65021,9 +65021,9 @@ var require_src3 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/channelz.js
+// node_modules/@grpc/grpc-js/build/src/channelz.js
 var require_channelz = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/channelz.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/channelz.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65607,9 +65607,9 @@ var require_channelz = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/call-number.js
+// node_modules/@grpc/grpc-js/build/src/call-number.js
 var require_call_number = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/call-number.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/call-number.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65621,9 +65621,9 @@ var require_call_number = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/compression-algorithms.js
+// node_modules/@grpc/grpc-js/build/src/compression-algorithms.js
 var require_compression_algorithms = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/compression-algorithms.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/compression-algorithms.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65637,9 +65637,9 @@ var require_compression_algorithms = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/filter.js
+// node_modules/@grpc/grpc-js/build/src/filter.js
 var require_filter = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/filter.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/filter.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65665,9 +65665,9 @@ var require_filter = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/compression-filter.js
+// node_modules/@grpc/grpc-js/build/src/compression-filter.js
 var require_compression_filter = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/compression-filter.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/compression-filter.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65731,18 +65731,18 @@ var require_compression_filter = __commonJS({
         this.maxRecvMessageLength = maxRecvMessageLength;
       }
       compressMessage(message) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           zlib2.deflate(message, (err, output2) => {
             if (err) {
               reject(err);
             } else {
-              resolve4(output2);
+              resolve5(output2);
             }
           });
         });
       }
       decompressMessage(message) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           let totalLength = 0;
           const messageParts = [];
           const decompresser = zlib2.createInflate();
@@ -65764,7 +65764,7 @@ var require_compression_filter = __commonJS({
             }
           });
           decompresser.on("end", () => {
-            resolve4(Buffer.concat(messageParts));
+            resolve5(Buffer.concat(messageParts));
           });
           decompresser.write(message);
           decompresser.end();
@@ -65777,18 +65777,18 @@ var require_compression_filter = __commonJS({
         this.maxRecvMessageLength = maxRecvMessageLength;
       }
       compressMessage(message) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           zlib2.gzip(message, (err, output2) => {
             if (err) {
               reject(err);
             } else {
-              resolve4(output2);
+              resolve5(output2);
             }
           });
         });
       }
       decompressMessage(message) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           let totalLength = 0;
           const messageParts = [];
           const decompresser = zlib2.createGunzip();
@@ -65810,7 +65810,7 @@ var require_compression_filter = __commonJS({
             }
           });
           decompresser.on("end", () => {
-            resolve4(Buffer.concat(messageParts));
+            resolve5(Buffer.concat(messageParts));
           });
           decompresser.write(message);
           decompresser.end();
@@ -65935,9 +65935,9 @@ var require_compression_filter = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/control-plane-status.js
+// node_modules/@grpc/grpc-js/build/src/control-plane-status.js
 var require_control_plane_status = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/control-plane-status.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/control-plane-status.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -65966,9 +65966,9 @@ var require_control_plane_status = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/deadline.js
+// node_modules/@grpc/grpc-js/build/src/deadline.js
 var require_deadline = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/deadline.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/deadline.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66040,9 +66040,9 @@ var require_deadline = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/filter-stack.js
+// node_modules/@grpc/grpc-js/build/src/filter-stack.js
 var require_filter_stack = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/filter-stack.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/filter-stack.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66112,9 +66112,9 @@ var require_filter_stack = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js
+// node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js
 var require_single_subchannel_channel = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/single-subchannel-channel.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66326,9 +66326,9 @@ var require_single_subchannel_channel = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel.js
+// node_modules/@grpc/grpc-js/build/src/subchannel.js
 var require_subchannel = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/subchannel.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66673,9 +66673,9 @@ var require_subchannel = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/environment.js
+// node_modules/@grpc/grpc-js/build/src/environment.js
 var require_environment = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/environment.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/environment.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var _a3;
@@ -66687,9 +66687,9 @@ var require_environment = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-dns.js
+// node_modules/@grpc/grpc-js/build/src/resolver-dns.js
 var require_resolver_dns = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-dns.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/resolver-dns.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -66976,9 +66976,9 @@ var require_resolver_dns = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/http_proxy.js
+// node_modules/@grpc/grpc-js/build/src/http_proxy.js
 var require_http_proxy = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/http_proxy.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/http_proxy.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -67168,7 +67168,7 @@ var require_http_proxy = __commonJS({
       options.headers = headers;
       const proxyAddressString = (0, subchannel_address_1.subchannelAddressToString)(address);
       trace("Using proxy " + proxyAddressString + " to connect to " + options.path);
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve5, reject) => {
         const request = http2.request(options);
         request.once("connect", (res, socket, head) => {
           request.removeAllListeners();
@@ -67179,7 +67179,7 @@ var require_http_proxy = __commonJS({
               socket.unshift(head);
             }
             trace("Successfully established a plaintext connection to " + options.path + " through proxy " + proxyAddressString);
-            resolve4(socket);
+            resolve5(socket);
           } else {
             (0, logging_1.log)(constants_1.LogVerbosity.ERROR, "Failed to connect to " + options.path + " through proxy " + proxyAddressString + " with status " + res.statusCode);
             reject();
@@ -67196,9 +67196,9 @@ var require_http_proxy = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/stream-decoder.js
+// node_modules/@grpc/grpc-js/build/src/stream-decoder.js
 var require_stream_decoder = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/stream-decoder.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/stream-decoder.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -67282,9 +67282,9 @@ var require_stream_decoder = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-call.js
+// node_modules/@grpc/grpc-js/build/src/subchannel-call.js
 var require_subchannel_call = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-call.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/subchannel-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -67736,9 +67736,9 @@ var require_subchannel_call = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/transport.js
+// node_modules/@grpc/grpc-js/build/src/transport.js
 var require_transport = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/transport.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/transport.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -68170,7 +68170,7 @@ var require_transport = __commonJS({
         if (secureConnectResult.socket.closed) {
           return Promise.reject("Connection closed before starting HTTP/2 handshake");
         }
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           var _a3, _b, _c, _d, _e, _f, _g, _h;
           let remoteName = null;
           let realTarget = this.channelTarget;
@@ -68241,7 +68241,7 @@ var require_transport = __commonJS({
             session.removeAllListeners();
             secureConnectResult.socket.removeListener("close", closeHandler);
             secureConnectResult.socket.removeListener("error", errorHandler);
-            resolve4(new Http2Transport(session, address, options, remoteName));
+            resolve5(new Http2Transport(session, address, options, remoteName));
             this.session = null;
           });
           session.once("close", closeHandler);
@@ -68255,7 +68255,7 @@ var require_transport = __commonJS({
           if (proxiedSocket) {
             return proxiedSocket;
           } else {
-            return new Promise((resolve4, reject) => {
+            return new Promise((resolve5, reject) => {
               const closeCallback = () => {
                 reject(new Error("Socket closed"));
               };
@@ -68265,7 +68265,7 @@ var require_transport = __commonJS({
               const socket = net.connect(address, () => {
                 socket.removeListener("close", closeCallback);
                 socket.removeListener("error", errorCallback);
-                resolve4(socket);
+                resolve5(socket);
               });
               socket.once("close", closeCallback);
               socket.once("error", errorCallback);
@@ -68315,9 +68315,9 @@ var require_transport = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-pool.js
+// node_modules/@grpc/grpc-js/build/src/subchannel-pool.js
 var require_subchannel_pool = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-pool.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/subchannel-pool.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -68414,9 +68414,9 @@ var require_subchannel_pool = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancing-call.js
+// node_modules/@grpc/grpc-js/build/src/load-balancing-call.js
 var require_load_balancing_call = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancing-call.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/load-balancing-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -68681,9 +68681,9 @@ var require_load_balancing_call = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-call.js
+// node_modules/@grpc/grpc-js/build/src/resolving-call.js
 var require_resolving_call = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolving-call.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/resolving-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -68992,9 +68992,9 @@ var require_resolving_call = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/retrying-call.js
+// node_modules/@grpc/grpc-js/build/src/retrying-call.js
 var require_retrying_call = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/retrying-call.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/retrying-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -69660,9 +69660,9 @@ var require_retrying_call = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-interface.js
+// node_modules/@grpc/grpc-js/build/src/subchannel-interface.js
 var require_subchannel_interface = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/subchannel-interface.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/subchannel-interface.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -69760,9 +69760,9 @@ var require_subchannel_interface = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/internal-channel.js
+// node_modules/@grpc/grpc-js/build/src/internal-channel.js
 var require_internal_channel = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/internal-channel.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/internal-channel.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70328,9 +70328,9 @@ var require_internal_channel = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/channel.js
+// node_modules/@grpc/grpc-js/build/src/channel.js
 var require_channel = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/channel.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/channel.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70386,9 +70386,9 @@ var require_channel = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/server-call.js
+// node_modules/@grpc/grpc-js/build/src/server-call.js
 var require_server_call = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/server-call.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/server-call.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70596,9 +70596,9 @@ var require_server_call = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/server-credentials.js
+// node_modules/@grpc/grpc-js/build/src/server-credentials.js
 var require_server_credentials = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/server-credentials.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/server-credentials.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70887,9 +70887,9 @@ var require_server_credentials = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/duration.js
+// node_modules/@grpc/grpc-js/build/src/duration.js
 var require_duration = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/duration.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/duration.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -70949,9 +70949,9 @@ var require_duration = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/orca.js
+// node_modules/@grpc/grpc-js/build/src/orca.js
 var require_orca = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/orca.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/orca.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -71245,9 +71245,9 @@ var require_orca = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/server-interceptors.js
+// node_modules/@grpc/grpc-js/build/src/server-interceptors.js
 var require_server_interceptors = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/server-interceptors.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/server-interceptors.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -71729,7 +71729,7 @@ var require_server_interceptors = __commonJS({
           } else {
             decompresser = zlib2.createGunzip();
           }
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve5, reject) => {
             let totalLength = 0;
             const messageParts = [];
             decompresser.on("error", (error62) => {
@@ -71750,7 +71750,7 @@ var require_server_interceptors = __commonJS({
               }
             });
             decompresser.on("end", () => {
-              resolve4(Buffer.concat(messageParts));
+              resolve5(Buffer.concat(messageParts));
             });
             decompresser.write(messageContents);
             decompresser.end();
@@ -72018,9 +72018,9 @@ var require_server_interceptors = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/server.js
+// node_modules/@grpc/grpc-js/build/src/server.js
 var require_server2 = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/server.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/server.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var __runInitializers = exports2 && exports2.__runInitializers || function(thisArg, initializers, value) {
@@ -72362,10 +72362,10 @@ var require_server2 = __commonJS({
         bindOneAddress(address, boundPortObject) {
           this.trace("Attempting to bind " + (0, subchannel_address_1.subchannelAddressToString)(address));
           const http2Server = this.createHttp2Server(boundPortObject.credentials);
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve5, reject) => {
             const onError = (err) => {
               this.trace("Failed to bind " + (0, subchannel_address_1.subchannelAddressToString)(address) + " with error " + err.message);
-              resolve4({
+              resolve5({
                 port: "port" in address ? address.port : 1,
                 error: err.message
               });
@@ -72393,7 +72393,7 @@ var require_server2 = __commonJS({
               });
               boundPortObject.listeningServers.add(http2Server);
               this.trace("Successfully bound " + (0, subchannel_address_1.subchannelAddressToString)(boundSubchannelAddress));
-              resolve4({
+              resolve5({
                 port: "port" in boundSubchannelAddress ? boundSubchannelAddress.port : 1
               });
               http2Server.removeListener("error", onError);
@@ -72446,7 +72446,7 @@ var require_server2 = __commonJS({
           }
         }
         resolvePort(port) {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve5, reject) => {
             let seenResolution = false;
             const resolverListener = (endpointList, attributes, serviceConfig, resolutionNote) => {
               if (seenResolution) {
@@ -72462,7 +72462,7 @@ var require_server2 = __commonJS({
                 reject(new Error(`No addresses resolved for port ${port}`));
                 return true;
               }
-              resolve4(addressList);
+              resolve5(addressList);
               return true;
             };
             const resolver = (0, resolver_1.createResolver)(port, resolverListener, this.options);
@@ -73494,9 +73494,9 @@ var require_server2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/status-builder.js
+// node_modules/@grpc/grpc-js/build/src/status-builder.js
 var require_status_builder = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/status-builder.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/status-builder.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -73549,9 +73549,9 @@ var require_status_builder = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js
+// node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js
 var require_load_balancer_pick_first = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/load-balancer-pick-first.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -73969,9 +73969,9 @@ var require_load_balancer_pick_first = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/certificate-provider.js
+// node_modules/@grpc/grpc-js/build/src/certificate-provider.js
 var require_certificate_provider = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/certificate-provider.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/certificate-provider.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74093,9 +74093,9 @@ var require_certificate_provider = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/experimental.js
+// node_modules/@grpc/grpc-js/build/src/experimental.js
 var require_experimental = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/experimental.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/experimental.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74227,9 +74227,9 @@ var require_experimental = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-uds.js
+// node_modules/@grpc/grpc-js/build/src/resolver-uds.js
 var require_resolver_uds = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-uds.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/resolver-uds.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74268,9 +74268,9 @@ var require_resolver_uds = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-ip.js
+// node_modules/@grpc/grpc-js/build/src/resolver-ip.js
 var require_resolver_ip = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/resolver-ip.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/resolver-ip.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74360,9 +74360,9 @@ var require_resolver_ip = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js
+// node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js
 var require_load_balancer_round_robin = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/load-balancer-round-robin.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -74536,9 +74536,9 @@ var require_load_balancer_round_robin = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js
+// node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js
 var require_load_balancer_outlier_detection = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/load-balancer-outlier-detection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var _a3;
@@ -75034,9 +75034,9 @@ var require_load_balancer_outlier_detection = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/priority-queue.js
+// node_modules/@grpc/grpc-js/build/src/priority-queue.js
 var require_priority_queue = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/priority-queue.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/priority-queue.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75139,9 +75139,9 @@ var require_priority_queue = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js
+// node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js
 var require_load_balancer_weighted_round_robin = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/load-balancer-weighted-round-robin.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75492,9 +75492,9 @@ var require_load_balancer_weighted_round_robin = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/grpc-js/build/src/index.js
+// node_modules/@grpc/grpc-js/build/src/index.js
 var require_src4 = __commonJS({
-  "../../work/main/node_modules/@grpc/grpc-js/build/src/index.js"(exports2) {
+  "node_modules/@grpc/grpc-js/build/src/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75675,9 +75675,9 @@ var require_src4 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/proto-loader/build/src/util.js
+// node_modules/@grpc/proto-loader/build/src/util.js
 var require_util4 = __commonJS({
-  "../../work/main/node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
+  "node_modules/@grpc/proto-loader/build/src/util.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75746,9 +75746,9 @@ var require_util4 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/@grpc/proto-loader/build/src/index.js
+// node_modules/@grpc/proto-loader/build/src/index.js
 var require_src5 = __commonJS({
-  "../../work/main/node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
+  "node_modules/@grpc/proto-loader/build/src/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -75935,9 +75935,9 @@ var require_src5 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/session.js
+// node_modules/dockerode/lib/session.js
 var require_session = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/session.js"(exports2, module2) {
+  "node_modules/dockerode/lib/session.js"(exports2, module2) {
     init_import_meta_url();
     var grpc = require_src4();
     var protoLoader = require_src5();
@@ -75994,9 +75994,9 @@ var require_session = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/buildkit.js
+// node_modules/dockerode/lib/buildkit.js
 var require_buildkit = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/buildkit.js"(exports2, module2) {
+  "node_modules/dockerode/lib/buildkit.js"(exports2, module2) {
     init_import_meta_url();
     var protobuf = require_protobufjs();
     var path = require("path");
@@ -76171,9 +76171,9 @@ var require_buildkit = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/dockerode/lib/docker.js
+// node_modules/dockerode/lib/docker.js
 var require_docker = __commonJS({
-  "../../work/main/node_modules/dockerode/lib/docker.js"(exports2, module2) {
+  "node_modules/dockerode/lib/docker.js"(exports2, module2) {
     init_import_meta_url();
     var EventEmitter = require("events").EventEmitter;
     var Modem = require_modem();
@@ -76227,12 +76227,12 @@ var require_docker = __commonJS({
       };
       delete opts.authconfig;
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(self2.getContainer(data.Id));
+            resolve5(self2.getContainer(data.Id));
           });
         });
       } else {
@@ -76265,12 +76265,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76298,12 +76298,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76334,12 +76334,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76362,12 +76362,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76432,12 +76432,12 @@ var require_docker = __commonJS({
         }
       }
       if (callback === void 0) {
-        return new self2.modem.Promise(function(resolve4, reject) {
+        return new self2.modem.Promise(function(resolve5, reject) {
           dialWithSession(function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76496,12 +76496,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76525,12 +76525,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76555,12 +76555,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76583,12 +76583,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76614,12 +76614,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76642,12 +76642,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76674,12 +76674,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(self2.getSecret(data.ID));
+            resolve5(self2.getSecret(data.ID));
           });
         });
       } else {
@@ -76707,12 +76707,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(self2.getConfig(data.ID));
+            resolve5(self2.getConfig(data.ID));
           });
         });
       } else {
@@ -76736,12 +76736,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76764,12 +76764,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76794,12 +76794,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(self2.getPlugin(args.opts.name));
+            resolve5(self2.getPlugin(args.opts.name));
           });
         });
       } else {
@@ -76823,12 +76823,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76851,12 +76851,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76878,12 +76878,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76906,12 +76906,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76934,12 +76934,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76962,12 +76962,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -76993,12 +76993,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(self2.getVolume(data.Name));
+            resolve5(self2.getVolume(data.Name));
           });
         });
       } else {
@@ -77030,12 +77030,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(self2.getService(data.ID || data.Id));
+            resolve5(self2.getService(data.ID || data.Id));
           });
         });
       } else {
@@ -77060,12 +77060,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -77091,12 +77091,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(self2.getNetwork(data.Id));
+            resolve5(self2.getNetwork(data.Id));
           });
         });
       } else {
@@ -77121,12 +77121,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -77149,12 +77149,12 @@ var require_docker = __commonJS({
         }
       };
       if (callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -77176,12 +77176,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -77203,12 +77203,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -77230,12 +77230,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -77257,12 +77257,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -77286,12 +77286,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -77418,7 +77418,7 @@ var require_docker = __commonJS({
       };
       extend2(optsc, createOptions);
       var containero;
-      return new this.modem.Promise(function(resolve4, reject) {
+      return new this.modem.Promise(function(resolve5, reject) {
         self2.createContainer(optsc).then(function(container) {
           containero = container;
           return container.attach({
@@ -77451,7 +77451,7 @@ var require_docker = __commonJS({
         }).then(function(data) {
           return containero.wait();
         }).then(function(data) {
-          resolve4([data, containero]);
+          resolve5([data, containero]);
         }).catch(function(err) {
           reject(err);
         });
@@ -77472,12 +77472,12 @@ var require_docker = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -77501,12 +77501,12 @@ var require_docker = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -77529,12 +77529,12 @@ var require_docker = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -77558,12 +77558,12 @@ var require_docker = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -77586,12 +77586,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve4, reject) {
+        return new this.modem.Promise(function(resolve5, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve4(data);
+            resolve5(data);
           });
         });
       } else {
@@ -77614,17 +77614,17 @@ var require_docker = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/events-universal/default.js
+// node_modules/events-universal/default.js
 var require_default = __commonJS({
-  "../../work/main/node_modules/events-universal/default.js"(exports2, module2) {
+  "node_modules/events-universal/default.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = require("events");
   }
 });
 
-// ../../work/main/node_modules/fast-fifo/fixed-size.js
+// node_modules/fast-fifo/fixed-size.js
 var require_fixed_size = __commonJS({
-  "../../work/main/node_modules/fast-fifo/fixed-size.js"(exports2, module2) {
+  "node_modules/fast-fifo/fixed-size.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = class FixedFIFO {
       constructor(hwm) {
@@ -77663,9 +77663,9 @@ var require_fixed_size = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/fast-fifo/index.js
+// node_modules/fast-fifo/index.js
 var require_fast_fifo = __commonJS({
-  "../../work/main/node_modules/fast-fifo/index.js"(exports2, module2) {
+  "node_modules/fast-fifo/index.js"(exports2, module2) {
     init_import_meta_url();
     var FixedFIFO = require_fixed_size();
     module2.exports = class FastFIFO {
@@ -77711,9 +77711,9 @@ var require_fast_fifo = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/b4a/index.js
+// node_modules/b4a/index.js
 var require_b4a = __commonJS({
-  "../../work/main/node_modules/b4a/index.js"(exports2, module2) {
+  "node_modules/b4a/index.js"(exports2, module2) {
     init_import_meta_url();
     function isBuffer(value) {
       return Buffer.isBuffer(value) || value instanceof Uint8Array;
@@ -77873,9 +77873,9 @@ var require_b4a = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/text-decoder/lib/pass-through-decoder.js
+// node_modules/text-decoder/lib/pass-through-decoder.js
 var require_pass_through_decoder = __commonJS({
-  "../../work/main/node_modules/text-decoder/lib/pass-through-decoder.js"(exports2, module2) {
+  "node_modules/text-decoder/lib/pass-through-decoder.js"(exports2, module2) {
     init_import_meta_url();
     var b4a = require_b4a();
     module2.exports = class PassThroughDecoder {
@@ -77895,9 +77895,9 @@ var require_pass_through_decoder = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/text-decoder/lib/utf8-decoder.js
+// node_modules/text-decoder/lib/utf8-decoder.js
 var require_utf8_decoder = __commonJS({
-  "../../work/main/node_modules/text-decoder/lib/utf8-decoder.js"(exports2, module2) {
+  "node_modules/text-decoder/lib/utf8-decoder.js"(exports2, module2) {
     init_import_meta_url();
     var b4a = require_b4a();
     module2.exports = class UTF8Decoder {
@@ -78043,9 +78043,9 @@ var require_utf8_decoder = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/text-decoder/index.js
+// node_modules/text-decoder/index.js
 var require_text_decoder = __commonJS({
-  "../../work/main/node_modules/text-decoder/index.js"(exports2, module2) {
+  "node_modules/text-decoder/index.js"(exports2, module2) {
     init_import_meta_url();
     var PassThroughDecoder = require_pass_through_decoder();
     var UTF8Decoder = require_utf8_decoder();
@@ -78106,9 +78106,9 @@ var require_text_decoder = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/streamx/lib/errors.js
+// node_modules/streamx/lib/errors.js
 var require_errors3 = __commonJS({
-  "../../work/main/node_modules/streamx/lib/errors.js"(exports2, module2) {
+  "node_modules/streamx/lib/errors.js"(exports2, module2) {
     init_import_meta_url();
     module2.exports = class StreamError extends Error {
       constructor(msg, code2, fn = StreamError) {
@@ -78149,9 +78149,9 @@ var require_errors3 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/streamx/index.js
+// node_modules/streamx/index.js
 var require_streamx = __commonJS({
-  "../../work/main/node_modules/streamx/index.js"(exports2, module2) {
+  "node_modules/streamx/index.js"(exports2, module2) {
     init_import_meta_url();
     var { EventEmitter } = require_default();
     var FIFO = require_fast_fifo();
@@ -78867,8 +78867,8 @@ var require_streamx = __commonJS({
             return this;
           },
           next() {
-            return new Promise(function(resolve4, reject) {
-              promiseResolve = resolve4;
+            return new Promise(function(resolve5, reject) {
+              promiseResolve = resolve5;
               promiseReject = reject;
               const data = stream.read();
               if (data !== null) ondata(data);
@@ -78901,11 +78901,11 @@ var require_streamx = __commonJS({
         }
         function destroy(err) {
           stream.destroy(err);
-          return new Promise((resolve4, reject) => {
-            if (stream._duplexState & DESTROYED) return resolve4({ value: void 0, done: true });
+          return new Promise((resolve5, reject) => {
+            if (stream._duplexState & DESTROYED) return resolve5({ value: void 0, done: true });
             stream.once("close", function() {
               if (err) reject(err);
-              else resolve4({ value: void 0, done: true });
+              else resolve5({ value: void 0, done: true });
             });
           });
         }
@@ -78949,8 +78949,8 @@ var require_streamx = __commonJS({
         const writes = pending + (ws._duplexState & WRITE_WRITING ? 1 : 0);
         if (writes === 0) return Promise.resolve(true);
         if (state.drains === null) state.drains = [];
-        return new Promise((resolve4) => {
-          state.drains.push({ writes, resolve: resolve4 });
+        return new Promise((resolve5) => {
+          state.drains.push({ writes, resolve: resolve5 });
         });
       }
       write(data) {
@@ -79055,10 +79055,10 @@ var require_streamx = __commonJS({
       cb(null);
     }
     function pipelinePromise(...streams) {
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve5, reject) => {
         return pipeline(...streams, (err) => {
           if (err) return reject(err);
-          resolve4();
+          resolve5();
         });
       });
     }
@@ -79181,9 +79181,9 @@ var require_streamx = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-stream/headers.js
+// node_modules/tar-stream/headers.js
 var require_headers2 = __commonJS({
-  "../../work/main/node_modules/tar-stream/headers.js"(exports2) {
+  "node_modules/tar-stream/headers.js"(exports2) {
     init_import_meta_url();
     var b4a = require_b4a();
     var ZEROS = "0000000000000000000";
@@ -79444,9 +79444,9 @@ var require_headers2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-stream/extract.js
+// node_modules/tar-stream/extract.js
 var require_extract2 = __commonJS({
-  "../../work/main/node_modules/tar-stream/extract.js"(exports2, module2) {
+  "node_modules/tar-stream/extract.js"(exports2, module2) {
     init_import_meta_url();
     var { Writable: Writable2, Readable: Readable5, getStreamError } = require_streamx();
     var FIFO = require_fast_fifo();
@@ -79730,16 +79730,16 @@ var require_extract2 = __commonJS({
           entryCallback = null;
           cb(err);
         }
-        function onnext(resolve4, reject) {
+        function onnext(resolve5, reject) {
           if (error62) {
             return reject(error62);
           }
           if (entryStream) {
-            resolve4({ value: entryStream, done: false });
+            resolve5({ value: entryStream, done: false });
             entryStream = null;
             return;
           }
-          promiseResolve = resolve4;
+          promiseResolve = resolve5;
           promiseReject = reject;
           consumeCallback(null);
           if (extract._finished && promiseResolve) {
@@ -79767,11 +79767,11 @@ var require_extract2 = __commonJS({
         function destroy(err) {
           extract.destroy(err);
           consumeCallback(err);
-          return new Promise((resolve4, reject) => {
-            if (extract.destroyed) return resolve4({ value: void 0, done: true });
+          return new Promise((resolve5, reject) => {
+            if (extract.destroyed) return resolve5({ value: void 0, done: true });
             extract.once("close", function() {
               if (err) reject(err);
-              else resolve4({ value: void 0, done: true });
+              else resolve5({ value: void 0, done: true });
             });
           });
         }
@@ -79789,11 +79789,11 @@ var require_extract2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-stream/constants.js
+// node_modules/tar-stream/constants.js
 var require_constants3 = __commonJS({
-  "../../work/main/node_modules/tar-stream/constants.js"(exports2, module2) {
+  "node_modules/tar-stream/constants.js"(exports2, module2) {
     init_import_meta_url();
-    var constants2 = {
+    var constants3 = {
       // just for envs without fs
       S_IFMT: 61440,
       S_IFDIR: 16384,
@@ -79803,20 +79803,20 @@ var require_constants3 = __commonJS({
       S_IFLNK: 40960
     };
     try {
-      module2.exports = require("fs").constants || constants2;
+      module2.exports = require("fs").constants || constants3;
     } catch {
-      module2.exports = constants2;
+      module2.exports = constants3;
     }
   }
 });
 
-// ../../work/main/node_modules/tar-stream/pack.js
+// node_modules/tar-stream/pack.js
 var require_pack2 = __commonJS({
-  "../../work/main/node_modules/tar-stream/pack.js"(exports2, module2) {
+  "node_modules/tar-stream/pack.js"(exports2, module2) {
     init_import_meta_url();
     var { Readable: Readable5, Writable: Writable2, getStreamError } = require_streamx();
     var b4a = require_b4a();
-    var constants2 = require_constants3();
+    var constants3 = require_constants3();
     var headers = require_headers2();
     var DMODE = 493;
     var FMODE = 420;
@@ -80019,16 +80019,16 @@ var require_pack2 = __commonJS({
       return new Pack(opts);
     };
     function modeToType(mode) {
-      switch (mode & constants2.S_IFMT) {
-        case constants2.S_IFBLK:
+      switch (mode & constants3.S_IFMT) {
+        case constants3.S_IFBLK:
           return "block-device";
-        case constants2.S_IFCHR:
+        case constants3.S_IFCHR:
           return "character-device";
-        case constants2.S_IFDIR:
+        case constants3.S_IFDIR:
           return "directory";
-        case constants2.S_IFIFO:
+        case constants3.S_IFIFO:
           return "fifo";
-        case constants2.S_IFLNK:
+        case constants3.S_IFLNK:
           return "symlink";
       }
       return "file";
@@ -80045,9 +80045,9 @@ var require_pack2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/tar-stream/index.js
+// node_modules/tar-stream/index.js
 var require_tar_stream2 = __commonJS({
-  "../../work/main/node_modules/tar-stream/index.js"(exports2) {
+  "node_modules/tar-stream/index.js"(exports2) {
     init_import_meta_url();
     exports2.extract = require_extract2();
     exports2.pack = require_pack2();
@@ -80106,8 +80106,8 @@ async function readImageExport(stream, opts) {
     }
     pumpEntry(body, name, header.size, mayBeLayer, mayBeJson, jsons, startLayer, next);
   });
-  await new Promise((resolve4, reject) => {
-    extract.on("finish", resolve4);
+  await new Promise((resolve5, reject) => {
+    extract.on("finish", resolve5);
     extract.on("error", (err) => {
       stream.destroy();
       for (const raw of layerStreams) if (!raw.writableEnded) raw.destroy();
@@ -80188,7 +80188,7 @@ function provisionalContext(name, diffIds) {
 function hashedOnTheWay(tar) {
   const hash2 = (0, import_node_crypto5.createHash)("sha256");
   let diffId;
-  const hashed = new Promise((resolve4) => diffId = resolve4);
+  const hashed = new Promise((resolve5) => diffId = resolve5);
   const hasher = new import_node_stream6.Transform({
     transform(chunk, _enc, cb) {
       hash2.update(chunk);
@@ -80497,7 +80497,7 @@ async function send(req, policy) {
 }
 function exchange(req) {
   countRequest();
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     const headers = { "user-agent": "cuda-gate", ...req.headers };
     if (req.authorization !== void 0) headers.authorization = req.authorization;
     if (req.body !== void 0) headers["content-length"] = String(Buffer.byteLength(req.body));
@@ -80517,7 +80517,7 @@ function exchange(req) {
     request.on("response", (res) => {
       response = res;
       res.on("close", () => watchdog.stop());
-      resolve4({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url, watchdog });
+      resolve5({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url, watchdog });
     });
     request.on("error", (err) => {
       if (response) {
@@ -80708,7 +80708,7 @@ function backoffMs(tuning, retry) {
   return tuning.baseDelayMs * 2 ** (retry - 1);
 }
 function sleep(ms) {
-  return new Promise((resolve4) => setTimeout(resolve4, ms));
+  return new Promise((resolve5) => setTimeout(resolve5, ms));
 }
 function retryAfterMs(res, now = Date.now()) {
   const value = res.headers["retry-after"];
@@ -80965,12 +80965,12 @@ function downloadBlob(client, blob, what) {
   let readerDone = false;
   let wake;
   let failure2;
-  const drained2 = () => new Promise((resolve4) => {
+  const drained2 = () => new Promise((resolve5) => {
     const done2 = () => {
       out.off("drain", done2);
       out.off("close", done2);
       wake = void 0;
-      resolve4();
+      resolve5();
     };
     wake = done2;
     out.on("drain", done2);
@@ -81481,7 +81481,7 @@ async function configFiles(sources) {
   const files = [];
   if (sources.dockerConfig) files.push(await configJsonIn(sources.dockerConfig));
   if (env.REGISTRY_AUTH_FILE) files.push(env.REGISTRY_AUTH_FILE);
-  if (!sources.dockerConfig) files.push((0, import_node_path6.join)(env.DOCKER_CONFIG || (0, import_node_path6.join)(sources.home ?? (0, import_node_os3.homedir)(), ".docker"), "config.json"));
+  if (!sources.dockerConfig) files.push((0, import_node_path7.join)(env.DOCKER_CONFIG || (0, import_node_path7.join)(sources.home ?? (0, import_node_os3.homedir)(), ".docker"), "config.json"));
   return files;
 }
 async function configJsonIn(path) {
@@ -81489,7 +81489,7 @@ async function configJsonIn(path) {
     (s) => s.isDirectory(),
     () => false
   );
-  return isDir ? (0, import_node_path6.join)(path, "config.json") : path;
+  return isDir ? (0, import_node_path7.join)(path, "config.json") : path;
 }
 async function fromConfigFile(file2, registry2, repository, env) {
   let bytes;
@@ -81584,7 +81584,7 @@ async function fromHelper(name, registry2, env) {
   return { kind: "basic", username: typeof doc.Username === "string" ? doc.Username : "", password: doc.Secret, from };
 }
 function runHelper(program, serverUrl, env) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     const child = (0, import_node_child_process2.spawn)(program, ["get"], { env, stdio: ["pipe", "pipe", "pipe"] });
     const timer = setTimeout(() => child.kill(), HELPER_TIMEOUT_MS);
     let stdout = "";
@@ -81596,14 +81596,14 @@ function runHelper(program, serverUrl, env) {
     child.stdin.on("error", () => void 0);
     child.on("error", (err) => {
       clearTimeout(timer);
-      if (err.code === "ENOENT") resolve4(void 0);
+      if (err.code === "ENOENT") resolve5(void 0);
       else reject(new GateError("AUTH_FAILED", `cannot run the credential helper ${program}: ${err.message}`));
     });
     child.on("close", (code2, signal) => {
       clearTimeout(timer);
-      if (code2 === 0) return resolve4(stdout);
+      if (code2 === 0) return resolve5(stdout);
       const said2 = `${stdout} ${stderr}`.trim();
-      if (/credentials not found/i.test(said2)) return resolve4(void 0);
+      if (/credentials not found/i.test(said2)) return resolve5(void 0);
       reject(
         new GateError(
           "AUTH_FAILED",
@@ -81618,7 +81618,7 @@ function runHelper(program, serverUrl, env) {
 function badConfig(file2, why) {
   return new GateError("AUTH_FAILED", `cannot read registry credentials from ${file2}: ${why}`, "fix or remove that file (docker login rewrites it)");
 }
-var import_node_child_process2, import_promises4, import_node_os3, import_node_path6, GHCR, GITHUB_TOKEN_USER, IDENTITY_TOKEN_USER, HELPER_TIMEOUT_MS;
+var import_node_child_process2, import_promises4, import_node_os3, import_node_path7, GHCR, GITHUB_TOKEN_USER, IDENTITY_TOKEN_USER, HELPER_TIMEOUT_MS;
 var init_credentials = __esm({
   "src/sources/registry/credentials.ts"() {
     "use strict";
@@ -81626,7 +81626,7 @@ var init_credentials = __esm({
     import_node_child_process2 = require("node:child_process");
     import_promises4 = require("node:fs/promises");
     import_node_os3 = require("node:os");
-    import_node_path6 = require("node:path");
+    import_node_path7 = require("node:path");
     init_errors3();
     init_config();
     init_reference();
@@ -81832,9 +81832,9 @@ var init_registry_image = __esm({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/identity.js
+// node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/identity.js"(exports2) {
+  "node_modules/yaml/dist/nodes/identity.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
@@ -81890,9 +81890,9 @@ var require_identity = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/visit.js
+// node_modules/yaml/dist/visit.js
 var require_visit = __commonJS({
-  "../../work/main/node_modules/yaml/dist/visit.js"(exports2) {
+  "node_modules/yaml/dist/visit.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82049,9 +82049,9 @@ var require_visit = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/doc/directives.js
+// node_modules/yaml/dist/doc/directives.js
 var require_directives = __commonJS({
-  "../../work/main/node_modules/yaml/dist/doc/directives.js"(exports2) {
+  "node_modules/yaml/dist/doc/directives.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82221,9 +82221,9 @@ var require_directives = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/doc/anchors.js
+// node_modules/yaml/dist/doc/anchors.js
 var require_anchors = __commonJS({
-  "../../work/main/node_modules/yaml/dist/doc/anchors.js"(exports2) {
+  "node_modules/yaml/dist/doc/anchors.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82292,9 +82292,9 @@ var require_anchors = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/doc/applyReviver.js
+// node_modules/yaml/dist/doc/applyReviver.js
 var require_applyReviver = __commonJS({
-  "../../work/main/node_modules/yaml/dist/doc/applyReviver.js"(exports2) {
+  "node_modules/yaml/dist/doc/applyReviver.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function applyReviver(reviver, obj, key2, val) {
@@ -82343,9 +82343,9 @@ var require_applyReviver = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/toJS.js
+// node_modules/yaml/dist/nodes/toJS.js
 var require_toJS = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/toJS.js"(exports2) {
+  "node_modules/yaml/dist/nodes/toJS.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82374,9 +82374,9 @@ var require_toJS = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/Node.js
+// node_modules/yaml/dist/nodes/Node.js
 var require_Node = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/Node.js"(exports2) {
+  "node_modules/yaml/dist/nodes/Node.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var applyReviver = require_applyReviver();
@@ -82416,9 +82416,9 @@ var require_Node = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/Alias.js
+// node_modules/yaml/dist/nodes/Alias.js
 var require_Alias = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/Alias.js"(exports2) {
+  "node_modules/yaml/dist/nodes/Alias.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var anchors = require_anchors();
@@ -82535,9 +82535,9 @@ var require_Alias = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/Scalar.js
+// node_modules/yaml/dist/nodes/Scalar.js
 var require_Scalar = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/Scalar.js"(exports2) {
+  "node_modules/yaml/dist/nodes/Scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -82566,9 +82566,9 @@ var require_Scalar = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/doc/createNode.js
+// node_modules/yaml/dist/doc/createNode.js
 var require_createNode = __commonJS({
-  "../../work/main/node_modules/yaml/dist/doc/createNode.js"(exports2) {
+  "node_modules/yaml/dist/doc/createNode.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Alias = require_Alias();
@@ -82642,9 +82642,9 @@ var require_createNode = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/Collection.js
+// node_modules/yaml/dist/nodes/Collection.js
 var require_Collection = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/Collection.js"(exports2) {
+  "node_modules/yaml/dist/nodes/Collection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var createNode = require_createNode();
@@ -82786,9 +82786,9 @@ var require_Collection = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/stringify/stringifyComment.js
+// node_modules/yaml/dist/stringify/stringifyComment.js
 var require_stringifyComment = __commonJS({
-  "../../work/main/node_modules/yaml/dist/stringify/stringifyComment.js"(exports2) {
+  "node_modules/yaml/dist/stringify/stringifyComment.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
@@ -82804,9 +82804,9 @@ var require_stringifyComment = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/stringify/foldFlowLines.js
+// node_modules/yaml/dist/stringify/foldFlowLines.js
 var require_foldFlowLines = __commonJS({
-  "../../work/main/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports2) {
+  "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var FOLD_FLOW = "flow";
@@ -82941,9 +82941,9 @@ ${indent}${text3.slice(fold + 1, end2)}`;
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/stringify/stringifyString.js
+// node_modules/yaml/dist/stringify/stringifyString.js
 var require_stringifyString = __commonJS({
-  "../../work/main/node_modules/yaml/dist/stringify/stringifyString.js"(exports2) {
+  "node_modules/yaml/dist/stringify/stringifyString.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -83225,9 +83225,9 @@ ${indent}`);
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/stringify/stringify.js
+// node_modules/yaml/dist/stringify/stringify.js
 var require_stringify = __commonJS({
-  "../../work/main/node_modules/yaml/dist/stringify/stringify.js"(exports2) {
+  "node_modules/yaml/dist/stringify/stringify.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var anchors = require_anchors();
@@ -83350,9 +83350,9 @@ ${ctx.indent}${str}`;
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/stringify/stringifyPair.js
+// node_modules/yaml/dist/stringify/stringifyPair.js
 var require_stringifyPair = __commonJS({
-  "../../work/main/node_modules/yaml/dist/stringify/stringifyPair.js"(exports2) {
+  "node_modules/yaml/dist/stringify/stringifyPair.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -83484,9 +83484,9 @@ ${ctx.indent}`;
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/log.js
+// node_modules/yaml/dist/log.js
 var require_log = __commonJS({
-  "../../work/main/node_modules/yaml/dist/log.js"(exports2) {
+  "node_modules/yaml/dist/log.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var node_process = require("process");
@@ -83507,9 +83507,9 @@ var require_log = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/merge.js
+// node_modules/yaml/dist/schema/yaml-1.1/merge.js
 var require_merge = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -83568,9 +83568,9 @@ var require_merge = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/addPairToJSMap.js
+// node_modules/yaml/dist/nodes/addPairToJSMap.js
 var require_addPairToJSMap = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports2) {
+  "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var log = require_log();
@@ -83633,9 +83633,9 @@ var require_addPairToJSMap = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/Pair.js
+// node_modules/yaml/dist/nodes/Pair.js
 var require_Pair = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/Pair.js"(exports2) {
+  "node_modules/yaml/dist/nodes/Pair.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var createNode = require_createNode();
@@ -83674,9 +83674,9 @@ var require_Pair = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/stringify/stringifyCollection.js
+// node_modules/yaml/dist/stringify/stringifyCollection.js
 var require_stringifyCollection = __commonJS({
-  "../../work/main/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
+  "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -83826,9 +83826,9 @@ ${indent}${end}`;
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/YAMLMap.js
+// node_modules/yaml/dist/nodes/YAMLMap.js
 var require_YAMLMap = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/YAMLMap.js"(exports2) {
+  "node_modules/yaml/dist/nodes/YAMLMap.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyCollection = require_stringifyCollection();
@@ -83971,9 +83971,9 @@ var require_YAMLMap = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/common/map.js
+// node_modules/yaml/dist/schema/common/map.js
 var require_map = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/common/map.js"(exports2) {
+  "node_modules/yaml/dist/schema/common/map.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -83994,9 +83994,9 @@ var require_map = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/nodes/YAMLSeq.js
+// node_modules/yaml/dist/nodes/YAMLSeq.js
 var require_YAMLSeq = __commonJS({
-  "../../work/main/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports2) {
+  "node_modules/yaml/dist/nodes/YAMLSeq.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var createNode = require_createNode();
@@ -84111,9 +84111,9 @@ var require_YAMLSeq = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/common/seq.js
+// node_modules/yaml/dist/schema/common/seq.js
 var require_seq = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/common/seq.js"(exports2) {
+  "node_modules/yaml/dist/schema/common/seq.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -84134,9 +84134,9 @@ var require_seq = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/common/string.js
+// node_modules/yaml/dist/schema/common/string.js
 var require_string = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/common/string.js"(exports2) {
+  "node_modules/yaml/dist/schema/common/string.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyString = require_stringifyString();
@@ -84154,9 +84154,9 @@ var require_string = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/common/null.js
+// node_modules/yaml/dist/schema/common/null.js
 var require_null = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/common/null.js"(exports2) {
+  "node_modules/yaml/dist/schema/common/null.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84173,9 +84173,9 @@ var require_null = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/core/bool.js
+// node_modules/yaml/dist/schema/core/bool.js
 var require_bool = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/core/bool.js"(exports2) {
+  "node_modules/yaml/dist/schema/core/bool.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84198,9 +84198,9 @@ var require_bool = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/stringify/stringifyNumber.js
+// node_modules/yaml/dist/stringify/stringifyNumber.js
 var require_stringifyNumber = __commonJS({
-  "../../work/main/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports2) {
+  "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function stringifyNumber({ format, minFractionDigits, tag, value }) {
@@ -84226,9 +84226,9 @@ var require_stringifyNumber = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/core/float.js
+// node_modules/yaml/dist/schema/core/float.js
 var require_float2 = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/core/float.js"(exports2) {
+  "node_modules/yaml/dist/schema/core/float.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84273,9 +84273,9 @@ var require_float2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/core/int.js
+// node_modules/yaml/dist/schema/core/int.js
 var require_int = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/core/int.js"(exports2) {
+  "node_modules/yaml/dist/schema/core/int.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyNumber = require_stringifyNumber();
@@ -84319,9 +84319,9 @@ var require_int = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/core/schema.js
+// node_modules/yaml/dist/schema/core/schema.js
 var require_schema = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/core/schema.js"(exports2) {
+  "node_modules/yaml/dist/schema/core/schema.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var map2 = require_map();
@@ -84348,9 +84348,9 @@ var require_schema = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/json/schema.js
+// node_modules/yaml/dist/schema/json/schema.js
 var require_schema2 = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/json/schema.js"(exports2) {
+  "node_modules/yaml/dist/schema/json/schema.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84416,9 +84416,9 @@ var require_schema2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/binary.js
+// node_modules/yaml/dist/schema/yaml-1.1/binary.js
 var require_binary = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var node_buffer = require("buffer");
@@ -84483,9 +84483,9 @@ var require_binary = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js
+// node_modules/yaml/dist/schema/yaml-1.1/pairs.js
 var require_pairs = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -84562,9 +84562,9 @@ ${cn.comment}` : item2.comment;
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/omap.js
+// node_modules/yaml/dist/schema/yaml-1.1/omap.js
 var require_omap = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -84641,9 +84641,9 @@ var require_omap = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/bool.js
+// node_modules/yaml/dist/schema/yaml-1.1/bool.js
 var require_bool2 = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84674,9 +84674,9 @@ var require_bool2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/float.js
+// node_modules/yaml/dist/schema/yaml-1.1/float.js
 var require_float3 = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -84724,9 +84724,9 @@ var require_float3 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/int.js
+// node_modules/yaml/dist/schema/yaml-1.1/int.js
 var require_int2 = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyNumber = require_stringifyNumber();
@@ -84804,9 +84804,9 @@ var require_int2 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/set.js
+// node_modules/yaml/dist/schema/yaml-1.1/set.js
 var require_set = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -84894,9 +84894,9 @@ var require_set = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
+// node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
 var require_timestamp = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringifyNumber = require_stringifyNumber();
@@ -84983,9 +84983,9 @@ var require_timestamp = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/yaml-1.1/schema.js
+// node_modules/yaml/dist/schema/yaml-1.1/schema.js
 var require_schema3 = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports2) {
+  "node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var map2 = require_map();
@@ -85028,9 +85028,9 @@ var require_schema3 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/tags.js
+// node_modules/yaml/dist/schema/tags.js
 var require_tags = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/tags.js"(exports2) {
+  "node_modules/yaml/dist/schema/tags.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var map2 = require_map();
@@ -85123,9 +85123,9 @@ var require_tags = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/schema/Schema.js
+// node_modules/yaml/dist/schema/Schema.js
 var require_Schema = __commonJS({
-  "../../work/main/node_modules/yaml/dist/schema/Schema.js"(exports2) {
+  "node_modules/yaml/dist/schema/Schema.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -85156,9 +85156,9 @@ var require_Schema = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/stringify/stringifyDocument.js
+// node_modules/yaml/dist/stringify/stringifyDocument.js
 var require_stringifyDocument = __commonJS({
-  "../../work/main/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
+  "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -85237,9 +85237,9 @@ var require_stringifyDocument = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/doc/Document.js
+// node_modules/yaml/dist/doc/Document.js
 var require_Document = __commonJS({
-  "../../work/main/node_modules/yaml/dist/doc/Document.js"(exports2) {
+  "node_modules/yaml/dist/doc/Document.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Alias = require_Alias();
@@ -85547,9 +85547,9 @@ var require_Document = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/errors.js
+// node_modules/yaml/dist/errors.js
 var require_errors4 = __commonJS({
-  "../../work/main/node_modules/yaml/dist/errors.js"(exports2) {
+  "node_modules/yaml/dist/errors.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var YAMLError = class extends Error {
@@ -85613,9 +85613,9 @@ ${pointer}
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/resolve-props.js
+// node_modules/yaml/dist/compose/resolve-props.js
 var require_resolve_props = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/resolve-props.js"(exports2) {
+  "node_modules/yaml/dist/compose/resolve-props.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
@@ -85748,9 +85748,9 @@ var require_resolve_props = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/util-contains-newline.js
+// node_modules/yaml/dist/compose/util-contains-newline.js
 var require_util_contains_newline = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/util-contains-newline.js"(exports2) {
+  "node_modules/yaml/dist/compose/util-contains-newline.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function containsNewline(key2) {
@@ -85791,9 +85791,9 @@ var require_util_contains_newline = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/util-flow-indent-check.js
+// node_modules/yaml/dist/compose/util-flow-indent-check.js
 var require_util_flow_indent_check = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports2) {
+  "node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var utilContainsNewline = require_util_contains_newline();
@@ -85810,9 +85810,9 @@ var require_util_flow_indent_check = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/util-map-includes.js
+// node_modules/yaml/dist/compose/util-map-includes.js
 var require_util_map_includes = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/util-map-includes.js"(exports2) {
+  "node_modules/yaml/dist/compose/util-map-includes.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -85827,9 +85827,9 @@ var require_util_map_includes = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/resolve-block-map.js
+// node_modules/yaml/dist/compose/resolve-block-map.js
 var require_resolve_block_map = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/resolve-block-map.js"(exports2) {
+  "node_modules/yaml/dist/compose/resolve-block-map.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Pair = require_Pair();
@@ -85936,9 +85936,9 @@ var require_resolve_block_map = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/resolve-block-seq.js
+// node_modules/yaml/dist/compose/resolve-block-seq.js
 var require_resolve_block_seq = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports2) {
+  "node_modules/yaml/dist/compose/resolve-block-seq.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var YAMLSeq = require_YAMLSeq();
@@ -85988,9 +85988,9 @@ var require_resolve_block_seq = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/resolve-end.js
+// node_modules/yaml/dist/compose/resolve-end.js
 var require_resolve_end = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/resolve-end.js"(exports2) {
+  "node_modules/yaml/dist/compose/resolve-end.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function resolveEnd(end, offset, reqSpace, onError) {
@@ -86032,9 +86032,9 @@ var require_resolve_end = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/resolve-flow-collection.js
+// node_modules/yaml/dist/compose/resolve-flow-collection.js
 var require_resolve_flow_collection = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports2) {
+  "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -86227,9 +86227,9 @@ var require_resolve_flow_collection = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/compose-collection.js
+// node_modules/yaml/dist/compose/compose-collection.js
 var require_compose_collection = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/compose-collection.js"(exports2) {
+  "node_modules/yaml/dist/compose/compose-collection.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -86293,9 +86293,9 @@ var require_compose_collection = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/resolve-block-scalar.js
+// node_modules/yaml/dist/compose/resolve-block-scalar.js
 var require_resolve_block_scalar = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports2) {
+  "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -86477,9 +86477,9 @@ var require_resolve_block_scalar = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/resolve-flow-scalar.js
+// node_modules/yaml/dist/compose/resolve-flow-scalar.js
 var require_resolve_flow_scalar = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports2) {
+  "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Scalar = require_Scalar();
@@ -86699,9 +86699,9 @@ var require_resolve_flow_scalar = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/compose-scalar.js
+// node_modules/yaml/dist/compose/compose-scalar.js
 var require_compose_scalar = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/compose-scalar.js"(exports2) {
+  "node_modules/yaml/dist/compose/compose-scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var identity3 = require_identity();
@@ -86781,9 +86781,9 @@ var require_compose_scalar = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/util-empty-scalar-position.js
+// node_modules/yaml/dist/compose/util-empty-scalar-position.js
 var require_util_empty_scalar_position = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports2) {
+  "node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports2) {
     "use strict";
     init_import_meta_url();
     function emptyScalarPosition(offset, before, pos) {
@@ -86812,9 +86812,9 @@ var require_util_empty_scalar_position = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/compose-node.js
+// node_modules/yaml/dist/compose/compose-node.js
 var require_compose_node = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/compose-node.js"(exports2) {
+  "node_modules/yaml/dist/compose/compose-node.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Alias = require_Alias();
@@ -86919,9 +86919,9 @@ var require_compose_node = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/compose-doc.js
+// node_modules/yaml/dist/compose/compose-doc.js
 var require_compose_doc = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/compose-doc.js"(exports2) {
+  "node_modules/yaml/dist/compose/compose-doc.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var Document = require_Document();
@@ -86963,9 +86963,9 @@ var require_compose_doc = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/compose/composer.js
+// node_modules/yaml/dist/compose/composer.js
 var require_composer = __commonJS({
-  "../../work/main/node_modules/yaml/dist/compose/composer.js"(exports2) {
+  "node_modules/yaml/dist/compose/composer.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var node_process = require("process");
@@ -87172,9 +87172,9 @@ ${end.comment}` : end.comment;
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/parse/cst-scalar.js
+// node_modules/yaml/dist/parse/cst-scalar.js
 var require_cst_scalar = __commonJS({
-  "../../work/main/node_modules/yaml/dist/parse/cst-scalar.js"(exports2) {
+  "node_modules/yaml/dist/parse/cst-scalar.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var resolveBlockScalar = require_resolve_block_scalar();
@@ -87358,9 +87358,9 @@ var require_cst_scalar = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/parse/cst-stringify.js
+// node_modules/yaml/dist/parse/cst-stringify.js
 var require_cst_stringify = __commonJS({
-  "../../work/main/node_modules/yaml/dist/parse/cst-stringify.js"(exports2) {
+  "node_modules/yaml/dist/parse/cst-stringify.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
@@ -87420,9 +87420,9 @@ var require_cst_stringify = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/parse/cst-visit.js
+// node_modules/yaml/dist/parse/cst-visit.js
 var require_cst_visit = __commonJS({
-  "../../work/main/node_modules/yaml/dist/parse/cst-visit.js"(exports2) {
+  "node_modules/yaml/dist/parse/cst-visit.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
@@ -87483,9 +87483,9 @@ var require_cst_visit = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/parse/cst.js
+// node_modules/yaml/dist/parse/cst.js
 var require_cst = __commonJS({
-  "../../work/main/node_modules/yaml/dist/parse/cst.js"(exports2) {
+  "node_modules/yaml/dist/parse/cst.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var cstScalar = require_cst_scalar();
@@ -87586,9 +87586,9 @@ var require_cst = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/parse/lexer.js
+// node_modules/yaml/dist/parse/lexer.js
 var require_lexer = __commonJS({
-  "../../work/main/node_modules/yaml/dist/parse/lexer.js"(exports2) {
+  "node_modules/yaml/dist/parse/lexer.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var cst = require_cst();
@@ -88176,9 +88176,9 @@ var require_lexer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/parse/line-counter.js
+// node_modules/yaml/dist/parse/line-counter.js
 var require_line_counter = __commonJS({
-  "../../work/main/node_modules/yaml/dist/parse/line-counter.js"(exports2) {
+  "node_modules/yaml/dist/parse/line-counter.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var LineCounter4 = class {
@@ -88208,9 +88208,9 @@ var require_line_counter = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/parse/parser.js
+// node_modules/yaml/dist/parse/parser.js
 var require_parser = __commonJS({
-  "../../work/main/node_modules/yaml/dist/parse/parser.js"(exports2) {
+  "node_modules/yaml/dist/parse/parser.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var node_process = require("process");
@@ -89083,9 +89083,9 @@ var require_parser = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/public-api.js
+// node_modules/yaml/dist/public-api.js
 var require_public_api = __commonJS({
-  "../../work/main/node_modules/yaml/dist/public-api.js"(exports2) {
+  "node_modules/yaml/dist/public-api.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var composer = require_composer();
@@ -89181,9 +89181,9 @@ var require_public_api = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/yaml/dist/index.js
+// node_modules/yaml/dist/index.js
 var require_dist = __commonJS({
-  "../../work/main/node_modules/yaml/dist/index.js"(exports2) {
+  "node_modules/yaml/dist/index.js"(exports2) {
     "use strict";
     init_import_meta_url();
     var composer = require_composer();
@@ -89241,21 +89241,65 @@ __export(main_exports, {
 });
 module.exports = __toCommonJS(main_exports);
 init_import_meta_url();
-var import_node_fs16 = require("node:fs");
+var import_node_fs18 = require("node:fs");
 
 // src/cache/layer-cache.ts
 init_import_meta_url();
-var import_node_fs3 = require("node:fs");
-var import_node_path4 = require("node:path");
+var import_node_fs4 = require("node:fs");
+var import_node_path5 = require("node:path");
 init_zod();
 init_errors3();
+
+// src/common/make-dirs.ts
+init_import_meta_url();
+var import_node_fs = require("node:fs");
+var import_node_path = require("node:path");
+function makeDirs(path) {
+  const missing2 = [];
+  let at2 = (0, import_node_path.resolve)(path);
+  for (; ; ) {
+    const kind = kindOf(at2);
+    if (kind === "directory") break;
+    if (kind === "other") throw fsError("ENOTDIR", "not a directory (a file is there)", at2);
+    missing2.push(at2);
+    const parent = (0, import_node_path.dirname)(at2);
+    if (parent === at2) break;
+    at2 = parent;
+  }
+  for (const dir of missing2.reverse()) {
+    try {
+      (0, import_node_fs.mkdirSync)(dir);
+    } catch (err) {
+      if (err.code === "EEXIST" && kindOf(dir) === "directory") continue;
+      throw err;
+    }
+  }
+}
+function kindOf(path) {
+  try {
+    return (0, import_node_fs.statSync)(path).isDirectory() ? "directory" : "other";
+  } catch (err) {
+    const code2 = err.code;
+    if (code2 === "ENOENT") return "missing";
+    throw err;
+  }
+}
+function fsError(code2, what, path) {
+  const err = new Error(`${code2}: ${what}, mkdir '${path}'`);
+  err.code = code2;
+  err.path = path;
+  err.syscall = "mkdir";
+  return err;
+}
+
+// src/cache/layer-cache.ts
 init_schema_error();
 
 // src/cache/entry-file.ts
 init_import_meta_url();
 var import_node_crypto = require("node:crypto");
-var import_node_fs = require("node:fs");
-var import_node_path = require("node:path");
+var import_node_fs2 = require("node:fs");
+var import_node_path2 = require("node:path");
 var import_node_zlib = require("node:zlib");
 init_errors3();
 var GZIP_ABOVE_BYTES = 32 * 1024;
@@ -89264,22 +89308,22 @@ function writeEntryFile(base, doc) {
   const json2 = Buffer.from(JSON.stringify(doc));
   const gzip = json2.length > GZIP_ABOVE_BYTES;
   const path = gzip ? `${base}.json.gz` : `${base}.json`;
-  (0, import_node_fs.mkdirSync)((0, import_node_path.dirname)(path), { recursive: true });
+  makeDirs((0, import_node_path2.dirname)(path));
   const temp = `${path}${TEMP_MARK}${process.pid}-${(0, import_node_crypto.randomBytes)(4).toString("hex")}`;
   try {
-    (0, import_node_fs.writeFileSync)(temp, gzip ? (0, import_node_zlib.gzipSync)(json2) : json2);
-    (0, import_node_fs.renameSync)(temp, path);
+    (0, import_node_fs2.writeFileSync)(temp, gzip ? (0, import_node_zlib.gzipSync)(json2) : json2);
+    (0, import_node_fs2.renameSync)(temp, path);
   } catch (err) {
-    (0, import_node_fs.rmSync)(temp, { force: true });
+    (0, import_node_fs2.rmSync)(temp, { force: true });
     throw err;
   }
-  (0, import_node_fs.rmSync)(gzip ? `${base}.json` : `${base}.json.gz`, { force: true });
+  (0, import_node_fs2.rmSync)(gzip ? `${base}.json` : `${base}.json.gz`, { force: true });
 }
 function readEntryFile(base) {
   for (const path of [`${base}.json.gz`, `${base}.json`]) {
     let bytes;
     try {
-      bytes = (0, import_node_fs.readFileSync)(path);
+      bytes = (0, import_node_fs2.readFileSync)(path);
     } catch (err) {
       if (err.code === "ENOENT") continue;
       return { state: "unreadable", path, why: messageOf(err) };
@@ -89326,17 +89370,17 @@ function sha256Hex(text3) {
 // src/cache/location.ts
 init_import_meta_url();
 var import_node_os = require("node:os");
-var import_node_path2 = require("node:path");
+var import_node_path3 = require("node:path");
 function defaultCacheDir(env = process.env, home = (0, import_node_os.homedir)()) {
   const xdg = env.XDG_CACHE_HOME?.trim();
-  if (xdg && xdg.startsWith("/")) return (0, import_node_path2.join)(xdg, "cuda-gate");
-  return (0, import_node_path2.join)(home, ".cache", "cuda-gate");
+  if (xdg && xdg.startsWith("/")) return (0, import_node_path3.join)(xdg, "cuda-gate");
+  return (0, import_node_path3.join)(home, ".cache", "cuda-gate");
 }
 
 // src/cache/prune.ts
 init_import_meta_url();
-var import_node_fs2 = require("node:fs");
-var import_node_path3 = require("node:path");
+var import_node_fs3 = require("node:fs");
+var import_node_path4 = require("node:path");
 var STALE_TEMP_MS = 60 * 60 * 1e3;
 function pruneCache(root, maxBytes, now = Date.now()) {
   const files = [];
@@ -89363,7 +89407,7 @@ function pruneCache(root, maxBytes, now = Date.now()) {
   }
   for (const dir of dirs.reverse()) {
     try {
-      (0, import_node_fs2.rmdirSync)(dir);
+      (0, import_node_fs3.rmdirSync)(dir);
     } catch {
     }
   }
@@ -89372,18 +89416,18 @@ function pruneCache(root, maxBytes, now = Date.now()) {
 function walk(dir, files, dirs) {
   let names;
   try {
-    names = (0, import_node_fs2.readdirSync)(dir, { withFileTypes: true });
+    names = (0, import_node_fs3.readdirSync)(dir, { withFileTypes: true });
   } catch {
     return;
   }
   for (const d of names) {
-    const path = (0, import_node_path3.join)(dir, d.name);
+    const path = (0, import_node_path4.join)(dir, d.name);
     if (d.isDirectory()) {
       dirs.push(path);
       walk(path, files, dirs);
     } else if (d.isFile()) {
       try {
-        const s = (0, import_node_fs2.statSync)(path);
+        const s = (0, import_node_fs3.statSync)(path);
         files.push({ path, size: s.size, mtimeMs: s.mtimeMs });
       } catch {
       }
@@ -89392,7 +89436,7 @@ function walk(dir, files, dirs) {
 }
 function remove(path) {
   try {
-    (0, import_node_fs2.rmSync)(path, { force: true });
+    (0, import_node_fs3.rmSync)(path, { force: true });
     return true;
   } catch {
     return false;
@@ -89495,34 +89539,34 @@ var LayerCache = class {
   get(key2) {
     const name = digestFileName(key2);
     if (name === void 0) return void 0;
-    return this.read((0, import_node_path4.join)(this.dir, "layers", this.version, name), "layer", key2, LayerResultSchema);
+    return this.read((0, import_node_path5.join)(this.dir, "layers", this.version, name), "layer", key2, LayerResultSchema);
   }
   put(key2, result) {
     const name = digestFileName(key2);
     if (name === void 0) return;
-    this.write((0, import_node_path4.join)(this.dir, "layers", this.version, name), { format: ENTRY_FORMAT, kind: "layer", key: key2, version: this.version, value: result });
+    this.write((0, import_node_path5.join)(this.dir, "layers", this.version, name), { format: ENTRY_FORMAT, kind: "layer", key: key2, version: this.version, value: result });
   }
   /** The config history of the image with this digest (manifest or config digest: either fixes the config). */
   getHistory(imageDigest) {
     const name = digestFileName(imageDigest);
     if (name === void 0) return void 0;
-    return this.read((0, import_node_path4.join)(this.dir, "images", name), "history", imageDigest, HistorySchema);
+    return this.read((0, import_node_path5.join)(this.dir, "images", name), "history", imageDigest, HistorySchema);
   }
   putHistory(imageDigest, history) {
     const name = digestFileName(imageDigest);
     if (name === void 0) return;
-    this.write((0, import_node_path4.join)(this.dir, "images", name), { format: ENTRY_FORMAT, kind: "history", key: imageDigest, value: history });
+    this.write((0, import_node_path5.join)(this.dir, "images", name), { format: ENTRY_FORMAT, kind: "history", key: imageDigest, value: history });
   }
   /**
    * The diffID a layer known by `name` before reading it turned out to have. A legacy `docker save` names a layer
    * `<v1 id>/layer.tar`, and the v1 id is a hash over the layer chain: the same name is the same layer next time.
    */
   getAlias(name) {
-    return this.read((0, import_node_path4.join)(this.dir, "aliases", sha256Hex(name)), "alias", name, AliasSchema);
+    return this.read((0, import_node_path5.join)(this.dir, "aliases", sha256Hex(name)), "alias", name, AliasSchema);
   }
   putAlias(name, diffId) {
     if (digestFileName(diffId) === void 0) return;
-    this.write((0, import_node_path4.join)(this.dir, "aliases", sha256Hex(name)), { format: ENTRY_FORMAT, kind: "alias", key: name, value: diffId });
+    this.write((0, import_node_path5.join)(this.dir, "aliases", sha256Hex(name)), { format: ENTRY_FORMAT, kind: "alias", key: name, value: diffId });
   }
   /** Drops least recently used entries beyond maxBytes. */
   prune() {
@@ -89573,8 +89617,8 @@ var LayerCache = class {
 function openLayerCache(opts) {
   const dir = opts.dir ?? defaultCacheDir(opts.env);
   try {
-    (0, import_node_fs3.mkdirSync)(dir, { recursive: true });
-    (0, import_node_fs3.accessSync)(dir, import_node_fs3.constants.W_OK);
+    makeDirs(dir);
+    (0, import_node_fs4.accessSync)(dir, import_node_fs4.constants.W_OK);
   } catch (err) {
     opts.log?.warn(`cache: cannot create or write the cache directory ${dir} (${messageOf(err)}); scanning without a cache`);
     return void 0;
@@ -89584,7 +89628,7 @@ function openLayerCache(opts) {
 function touch(path) {
   try {
     const now = /* @__PURE__ */ new Date();
-    (0, import_node_fs3.utimesSync)(path, now, now);
+    (0, import_node_fs4.utimesSync)(path, now, now);
   } catch {
   }
 }
@@ -89816,6 +89860,31 @@ var DRIVER_RE = /^\d{1,4}(\.\d{1,4}){0,3}$/;
 function isDriverVersion(s) {
   return DRIVER_RE.test(s);
 }
+var DRIVER_EXAMPLE = "550.54.15";
+function driverInputProblem(value, label) {
+  const v = value.trim();
+  const branch = /^[Rr]?(\d{3,4})(?:\.[xX*])?$/.exec(v);
+  if (branch && Number(branch[1]) >= 100) {
+    return {
+      kind: "branch",
+      sentence: `${label} "${v}" is not an NVIDIA driver version but a driver branch: drivers of one branch differ in the CUDA releases they run`,
+      fix: `give the full "Driver Version" nvidia-smi prints, e.g. ${branchExample(Number(branch[1]))}`
+    };
+  }
+  if (!DRIVER_RE.test(v))
+    return { kind: "syntax", sentence: `${label} "${v}" is not an NVIDIA driver version`, fix: `write it as nvidia-smi prints it, e.g. ${DRIVER_EXAMPLE}` };
+  const parts = v.split(".").map((p) => Number.parseInt(p, 10));
+  const major = parts[0];
+  if (parts.length <= 3 && major >= 1 && major <= 14) {
+    return {
+      kind: "cuda",
+      sentence: `${label} ${v} looks like a CUDA version (what nvidia-smi prints as "CUDA Version"); give the "Driver Version" nvidia-smi prints on the same line, e.g. ${DRIVER_EXAMPLE}`
+    };
+  }
+  if (major < 100)
+    return { kind: "range", sentence: `${label} ${v} is not an NVIDIA driver version: a driver's first part has three digits`, fix: `e.g. ${DRIVER_EXAMPLE}` };
+  return void 0;
+}
 function parseDriverVersion(s, input2 = "driver") {
   const t2 = s.trim();
   if (!DRIVER_RE.test(t2)) {
@@ -89846,6 +89915,18 @@ function maxDriver(versions) {
   let best;
   for (const v of versions) if (best === void 0 || compareDriver(v, best) > 0) best = v;
   return best;
+}
+function branchExample(branch) {
+  const known = {
+    470: "470.82.01",
+    525: "525.60.13",
+    535: "535.104.05",
+    550: "550.54.15",
+    560: "560.35.03",
+    570: "570.124.06",
+    580: "580.65.06"
+  };
+  return known[branch] ?? DRIVER_EXAMPLE;
 }
 
 // src/common/dotted-version.ts
@@ -90045,7 +90126,7 @@ function originOf(entry) {
 function basename(path) {
   return path.slice(path.lastIndexOf("/") + 1);
 }
-function dirname2(path) {
+function dirname3(path) {
   const i = path.lastIndexOf("/");
   return i < 0 ? "" : path.slice(0, i);
 }
@@ -90114,7 +90195,7 @@ var CONDA_META_DIR = "conda-meta";
 var CONDA_META_MAX_BYTES = 64 * 1024;
 var MAX_SPECS = 400;
 function isCondaMetaRecordPath(path) {
-  return path.endsWith(".json") && basename(dirname2(path)) === CONDA_META_DIR;
+  return path.endsWith(".json") && basename(dirname3(path)) === CONDA_META_DIR;
 }
 var condaMetaDetector = {
   id: "conda-meta",
@@ -90278,7 +90359,7 @@ function condaMetaEvidence(view) {
   return { evidence, findings };
 }
 function prefixOf(path) {
-  return dirname2(dirname2(path)) || "/";
+  return dirname3(dirname3(path)) || "/";
 }
 function recordEvidence(r, entry, path) {
   const out = [];
@@ -91142,13 +91223,13 @@ function pipDistInfoEvidence(view) {
       d.dir = e;
       dirs.set(e.path, d);
     } else if (base === "METADATA") {
-      const parent = dirname2(e.path);
+      const parent = dirname3(e.path);
       if (!parent.endsWith(DIST_INFO_SUFFIX)) continue;
       const d = dirs.get(parent) ?? {};
       d.metadata = e;
       dirs.set(parent, d);
     } else if (base === "RECORD") {
-      const parent = dirname2(e.path);
+      const parent = dirname3(e.path);
       if (!parent.endsWith(DIST_INFO_SUFFIX)) continue;
       const d = dirs.get(parent) ?? {};
       d.record = e;
@@ -91857,7 +91938,7 @@ function pixiEvidence(view) {
         real,
         low,
         s,
-        `pixi environment ${rec.env ?? dirname2(dirname2(e.path))} records the minimum platform ${s}${low ? `: the host driver must report CUDA >= ${low}` : ""}`
+        `pixi environment ${rec.env ?? dirname3(dirname3(e.path))} records the minimum platform ${s}${low ? `: the host driver must report CUDA >= ${low}` : ""}`
       );
       ev.path = `/${e.path}`;
       evidence.push(ev);
@@ -93324,7 +93405,7 @@ var DEFAULT_LAYER_LIMITS = {
   maxDecompressedBytes: 64 * 1024 * 1024 * 1024,
   maxLayerMs: 15 * 60 * 1e3
 };
-async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS) {
+async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS, onBytes) {
   const collector = new LayerCollector(interest, limits);
   let tarBytes = 0;
   let callerError;
@@ -93392,19 +93473,20 @@ async function analyseLayer(tar, layer, interest, limits = DEFAULT_LAYER_LIMITS)
       done();
     });
   });
-  await new Promise((resolve4, reject) => {
-    finishRead = resolve4;
+  await new Promise((resolve5, reject) => {
+    finishRead = resolve5;
     const byteCap = decompressedCap(limits);
     const deadline = Date.now() + limits.maxLayerMs;
     const fail = (err) => {
-      if (stopped) return resolve4();
+      if (stopped) return resolve5();
       if (callerError !== void 0) return reject(callerError);
       reject(isGateError(err) ? err : corruptLayer(layer, err));
     };
-    extract.on("finish", resolve4);
+    extract.on("finish", resolve5);
     extract.on("error", fail);
     framed.on("data", (chunk) => {
       tarBytes += chunk.length;
+      onBytes?.(chunk.length);
       tail = chunk.length >= END_MARKER_BYTES ? chunk.subarray(chunk.length - END_MARKER_BYTES) : Buffer.concat([tail, chunk]).subarray(-END_MARKER_BYTES);
       if (tarBytes > byteCap) {
         const declared2 = layer.size !== void 0 ? ` from a ${formatBytes(layer.size)} blob` : "";
@@ -93450,7 +93532,7 @@ function ignore() {
 }
 function drained(tar) {
   if (tar.readableEnded || tar.destroyed) return Promise.resolve();
-  return new Promise((resolve4) => (0, import_node_stream3.finished)(tar, () => resolve4()));
+  return new Promise((resolve5) => (0, import_node_stream3.finished)(tar, () => resolve5()));
 }
 function corruptLayer(layer, err) {
   return new GateError(
@@ -94659,7 +94741,7 @@ function analyseLoader(input2) {
     return e && (e.type === "file" || e.type === "hardlink") ? e : void 0;
   };
   const realOf = (path) => view.realpath?.(path) ?? fileAt(path)?.path ?? path;
-  const resolve4 = (name, obj, loadPath, exe, loaded) => {
+  const resolve5 = (name, obj, loadPath, exe, loaded) => {
     if (name.includes("/")) {
       const p = clean(name);
       const f = fileAt(p);
@@ -94751,7 +94833,7 @@ function analyseLoader(input2) {
       const { obj, loadPath, chain } = queue.shift();
       noteNeeds(obj);
       for (const name of obj.dynamic.needed) {
-        const found = resolve4(name, obj, loadPath, exe, loaded);
+        const found = resolve5(name, obj, loadPath, exe, loaded);
         const kind = cudaKindOfSoname(name);
         if (!found) {
           if (kind) {
@@ -96354,54 +96436,54 @@ function required2(source, value) {
 
 // src/sources/ref.ts
 init_import_meta_url();
-var import_node_fs6 = require("node:fs");
+var import_node_fs7 = require("node:fs");
 init_errors3();
 
 // src/sources/sniff.ts
 init_import_meta_url();
-var import_node_fs5 = require("node:fs");
-var import_node_path7 = require("node:path");
+var import_node_fs6 = require("node:fs");
+var import_node_path8 = require("node:path");
 init_headers();
 var MAX_ENTRIES = 2e5;
 var GZIP = [31, 139];
 function sniffPath(path) {
   let st;
   try {
-    st = (0, import_node_fs5.statSync)(path);
+    st = (0, import_node_fs6.statSync)(path);
   } catch {
     return void 0;
   }
   if (st.isDirectory())
-    return (0, import_node_fs5.existsSync)((0, import_node_path7.join)(path, "oci-layout")) ? { form: "oci" } : { not: "a directory without an oci-layout file (not an OCI image layout)" };
+    return (0, import_node_fs6.existsSync)((0, import_node_path8.join)(path, "oci-layout")) ? { form: "oci" } : { not: "a directory without an oci-layout file (not an OCI image layout)" };
   if (!st.isFile()) return { not: "neither a file nor a directory" };
   let fd;
   try {
-    fd = (0, import_node_fs5.openSync)(path, "r");
+    fd = (0, import_node_fs6.openSync)(path, "r");
   } catch (e) {
     return { not: `a file that cannot be opened (${e.code ?? "error"})` };
   }
   try {
     return topLevel(fd, st.size);
   } finally {
-    (0, import_node_fs5.closeSync)(fd);
+    (0, import_node_fs6.closeSync)(fd);
   }
 }
 function topLevel(fd, size) {
   const block = Buffer.alloc(TAR_BLOCK);
-  if ((0, import_node_fs5.readSync)(fd, block, 0, TAR_BLOCK, 0) < 2) return { not: "an empty file" };
+  if ((0, import_node_fs6.readSync)(fd, block, 0, TAR_BLOCK, 0) < 2) return { not: "an empty file" };
   if (block[0] === GZIP[0] && block[1] === GZIP[1]) return { form: "docker-archive" };
   const seq = new TarHeaderSequence();
   const names = /* @__PURE__ */ new Set();
   let at2 = 0;
   try {
     for (let n = 0; n < MAX_ENTRIES && at2 + TAR_BLOCK <= size; n++) {
-      if ((0, import_node_fs5.readSync)(fd, block, 0, TAR_BLOCK, at2) < TAR_BLOCK) break;
+      if ((0, import_node_fs6.readSync)(fd, block, 0, TAR_BLOCK, at2) < TAR_BLOCK) break;
       at2 += TAR_BLOCK;
       const step = seq.step(block);
       if (step.kind === "end") break;
       if (step.kind === "meta") {
         const body = Buffer.alloc(step.size);
-        (0, import_node_fs5.readSync)(fd, body, 0, step.size, at2);
+        (0, import_node_fs6.readSync)(fd, body, 0, step.size, at2);
         seq.meta(body);
         at2 += step.size + padding(step.size);
       } else if (step.kind === "entry") {
@@ -96440,7 +96522,7 @@ var FORMS = "use docker-daemon:NAME[:TAG] (or a bare NAME[:TAG]), docker-archive
 function isDockerReference(s) {
   return s.length <= 255 + 128 + 80 && DOCKER_REFERENCE.test(s);
 }
-function parseSourceRef(raw, exists = import_node_fs6.existsSync) {
+function parseSourceRef(raw, exists = import_node_fs7.existsSync) {
   const text3 = raw.trim();
   if (text3 === "") throw badRef(raw, "the image source is empty");
   for (const [prefix, kind] of Object.entries(PREFIXED)) {
@@ -96493,8 +96575,8 @@ function badRef(raw, why) {
 
 // src/engine/cached-layers.ts
 init_import_meta_url();
-var import_node_fs7 = require("node:fs");
-var import_node_path8 = require("node:path");
+var import_node_fs8 = require("node:fs");
+var import_node_path9 = require("node:path");
 
 // src/layers/analyse-layer-at.ts
 init_import_meta_url();
@@ -96794,7 +96876,7 @@ async function readLayersThroughCache(image, opts) {
     cachedHistory = image.digest !== void 0 ? cache2.getHistory(image.digest) : void 0;
     if (cachedHistory === void 0) only = [layerKey(image.layers[image.layers.length - 1])];
   }
-  let reader2 = layerReader(opts, limits, evidenceInterest);
+  let reader2 = layerReader(opts, limits, evidenceInterest, only?.length ?? image.layers.length);
   let outcome = await image.readLayers(
     reader2.read,
     reader2.request({ ...only && { only }, ...cache2 && { aliases: { get: (name) => cache2.getAlias(name) } } })
@@ -96803,7 +96885,7 @@ async function readLayersThroughCache(image, opts) {
   let merged = merge3(outcome, found, keyOf2);
   if (merged.unanswered > 0) {
     cache2?.log.debug(`cache: ${merged.unanswered} layer(s) of ${image.source} passed unread under a stale export name; reading every layer`);
-    reader2 = layerReader(opts, limits, evidenceInterest);
+    reader2 = layerReader(opts, limits, evidenceInterest, image.layers.length);
     outcome = await image.readLayers(reader2.read, reader2.request({}));
     merged = merge3(outcome, /* @__PURE__ */ new Map(), keyOf2);
   }
@@ -96820,7 +96902,7 @@ async function readLayersThroughCache(image, opts) {
   };
 }
 async function readLayersFor(image, interest, opts) {
-  const reader2 = layerReader(opts, DEFAULT_LAYER_LIMITS, interest);
+  const reader2 = layerReader(opts, DEFAULT_LAYER_LIMITS, interest, image.layers.length);
   const outcome = await image.readLayers(reader2.read, reader2.request({}));
   const results = outcome.layers.map((layer, i) => {
     const result = outcome.results[i];
@@ -96828,15 +96910,30 @@ async function readLayersFor(image, interest, opts) {
   });
   return { results, bytesRead: reader2.bytes };
 }
-function layerReader(opts, limits, interest) {
-  const counts = { layers: 0, bytes: 0, byOffset: { layers: 0, bytesRead: 0 } };
+function layerReader(opts, limits, interest, of) {
+  const counts = { layers: 0, bytes: 0, streaming: 0, byOffset: { layers: 0, bytesRead: 0 } };
   const done = (result) => {
     counts.layers++;
     counts.bytes += result.tarBytes;
-    opts.onLayer?.(counts.layers, counts.bytes);
+    opts.onLayer?.(counts.layers, counts.bytes, of);
     return result;
   };
-  const read = async (layer, tar) => done(await analyseLayer(tar, layer.descriptor, interest, limits));
+  const read = async (layer, tar) => {
+    if (!opts.onLayer) return done(await analyseLayer(tar, layer.descriptor, interest, limits));
+    let seen = 0;
+    const onBytes = (n) => {
+      seen += n;
+      counts.streaming += n;
+      opts.onLayer?.(counts.layers, counts.bytes + counts.streaming, of);
+    };
+    let result;
+    try {
+      result = await analyseLayer(tar, layer.descriptor, interest, limits, onBytes);
+    } finally {
+      counts.streaming -= seen;
+    }
+    return done(result);
+  };
   const seek = async (layer, tar) => {
     const stats2 = { bytesRead: 0 };
     const result = await analyseLayerAt(tar, layer.descriptor, interest, limits, stats2);
@@ -96913,10 +97010,10 @@ function localKeys(image) {
   const root = identity2(path);
   if (root === void 0) return image.layers.map(() => void 0);
   if (!root.dir) return image.layers.map((layer, index2) => localKey(image, [root.id], layer, index2));
-  const resolution = ["index.json", "manifest.json"].map((name) => identity2((0, import_node_path8.join)(path, name))?.id ?? `${name}: absent`);
+  const resolution = ["index.json", "manifest.json"].map((name) => identity2((0, import_node_path9.join)(path, name))?.id ?? `${name}: absent`);
   return image.layers.map((layer, index2) => {
     const m2 = /^([a-z0-9]+):([a-f0-9]+)$/.exec(layer.digest);
-    const blob = m2 ? identity2((0, import_node_path8.join)(path, "blobs", m2[1], m2[2])) : void 0;
+    const blob = m2 ? identity2((0, import_node_path9.join)(path, "blobs", m2[1], m2[2])) : void 0;
     return blob && !blob.dir ? localKey(image, [...resolution, blob.id], layer, index2) : void 0;
   });
 }
@@ -96926,8 +97023,8 @@ function localKey(image, files, layer, index2) {
 }
 function identity2(path) {
   try {
-    const st = (0, import_node_fs7.statSync)(path, { bigint: true });
-    return { id: [(0, import_node_fs7.realpathSync)(path), st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].join(" "), dir: st.isDirectory() };
+    const st = (0, import_node_fs8.statSync)(path, { bigint: true });
+    return { id: [(0, import_node_fs8.realpathSync)(path), st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].join(" "), dir: st.isDirectory() };
   } catch {
     return void 0;
   }
@@ -97030,7 +97127,7 @@ async function analyseImage(source, opts) {
     cache: opts.cache,
     seek: opts.seek,
     jobs: opts.jobs,
-    onLayer: (layer, bytes) => opts.onProgress?.({ image: source, phase: "layer", layer, layers: image.layers.length, bytes })
+    onLayer: (layer, bytes, of) => opts.onProgress?.({ image: source, phase: "layer", layer, layers: of, bytes })
   });
   const view = await withLinkTargetsRead(image, read, opts);
   const detected = detectEvidence(read.config, view, opts.matrix);
@@ -97162,28 +97259,99 @@ function oneLine(e) {
   return sanitizeControl(messageOf(e).replace(/\s*[\r\n\u2028\u2029]+\s*/g, " "), { as: "escape" });
 }
 
+// src/engine/progress.ts
+init_import_meta_url();
+var DEFAULT_PROGRESS_INTERVAL_S = 10;
+function progressIntervalMs(env = process.env) {
+  const raw = env.CUDA_GATE_PROGRESS_S?.trim();
+  const seconds = raw ? Number(raw) : Number.NaN;
+  return (Number.isFinite(seconds) && seconds >= 0 ? seconds : DEFAULT_PROGRESS_INTERVAL_S) * 1e3;
+}
+function progressLog(opts) {
+  const now = opts.now ?? Date.now;
+  let image;
+  return (p) => {
+    const t2 = now();
+    if (p.phase === "open" || image?.source !== p.image && p.image !== "") image = { source: p.image, started: t2, last: t2, printed: false };
+    if (!image) return;
+    if (p.phase === "done") {
+      if (image.printed) opts.line(`${image.source}: done, ${readText(image, t2)}`);
+      image = void 0;
+      return;
+    }
+    if (p.layer !== void 0) image.layer = p.layer;
+    if (p.layers !== void 0) image.layers = p.layers;
+    if (p.bytes !== void 0) image.bytes = p.bytes;
+    if (p.phase === "layer" && t2 - image.last >= opts.intervalMs) {
+      opts.line(`${image.source}: ${readText(image, t2)}`);
+      image.last = t2;
+      image.printed = true;
+    }
+  };
+}
+function readText(s, now) {
+  const elapsed = Math.max(0, now - s.started);
+  const parts = [];
+  if (s.layer !== void 0) parts.push(`${s.layer}/${s.layers ?? "?"} layers`);
+  if (s.bytes !== void 0) {
+    const rate = elapsed >= 1e3 ? ` (${formatBytes(Math.round(s.bytes * 1e3 / elapsed))}/s)` : "";
+    parts.push(`${formatBytes(s.bytes)} read${rate}`);
+  }
+  parts.push(formatSeconds(elapsed));
+  return parts.join(", ");
+}
+function formatSeconds(ms) {
+  const s = Math.round(ms / 1e3);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+}
+function progressLive(opts) {
+  const now = opts.now ?? Date.now;
+  const every = opts.intervalMs ?? 100;
+  let image;
+  let drawn = false;
+  return (p) => {
+    const t2 = now();
+    if (p.phase === "done") {
+      if (drawn) opts.write("\r\x1B[K");
+      drawn = false;
+      image = void 0;
+      return;
+    }
+    const fresh = p.phase === "open" || image?.source !== p.image;
+    if (fresh) image = { source: p.image, started: t2, last: -Infinity, printed: false };
+    const s = image;
+    if (p.layer !== void 0) s.layer = p.layer;
+    if (p.layers !== void 0) s.layers = p.layers;
+    if (p.bytes !== void 0) s.bytes = p.bytes;
+    if (!fresh && t2 - s.last < every) return;
+    s.last = t2;
+    drawn = true;
+    opts.write(`\r\x1B[K${s.source}: ${p.phase === "open" ? "opening" : readText(s, t2)}`);
+  };
+}
+
 // src/matrix/load.ts
 init_import_meta_url();
-var import_node_fs10 = require("node:fs");
-var import_node_path11 = require("node:path");
+var import_node_fs11 = require("node:fs");
+var import_node_path12 = require("node:path");
 init_zod();
 init_errors3();
 init_schema_error();
 
 // src/matrix/locate.ts
 init_import_meta_url();
-var import_node_fs8 = require("node:fs");
-var import_node_path9 = require("node:path");
+var import_node_fs9 = require("node:fs");
+var import_node_path10 = require("node:path");
 init_errors3();
 var MATRIX_DIR_ENV = "CUDA_GATE_MATRIX_DIR";
 function findMatrixDir(explicit) {
-  if (explicit) return (0, import_node_path9.resolve)(explicit);
+  if (explicit) return (0, import_node_path10.resolve)(explicit);
   const fromEnv = process.env[MATRIX_DIR_ENV];
-  if (fromEnv) return (0, import_node_path9.resolve)(fromEnv);
-  for (let dir = __dirname; ; dir = (0, import_node_path9.dirname)(dir)) {
-    const candidate = (0, import_node_path9.join)(dir, "matrix");
-    if ((0, import_node_fs8.existsSync)((0, import_node_path9.join)(candidate, "toolkits.yaml"))) return candidate;
-    if ((0, import_node_path9.dirname)(dir) === dir) break;
+  if (fromEnv) return (0, import_node_path10.resolve)(fromEnv);
+  for (let dir = __dirname; ; dir = (0, import_node_path10.dirname)(dir)) {
+    const candidate = (0, import_node_path10.join)(dir, "matrix");
+    if ((0, import_node_fs9.existsSync)((0, import_node_path10.join)(candidate, "toolkits.yaml"))) return candidate;
+    if ((0, import_node_path10.dirname)(dir) === dir) break;
   }
   throw new GateError(
     "BAD_MATRIX",
@@ -97669,14 +97837,14 @@ function buildFileSchema(tables, opts) {
 // src/matrix/yaml-file.ts
 init_import_meta_url();
 var import_node_crypto8 = require("node:crypto");
-var import_node_fs9 = require("node:fs");
-var import_node_path10 = require("node:path");
+var import_node_fs10 = require("node:fs");
+var import_node_path11 = require("node:path");
 var import_yaml = __toESM(require_dist());
 init_errors3();
 function readYamlFile(absPath, display) {
   let src;
   try {
-    src = (0, import_node_fs9.readFileSync)(absPath, "utf8");
+    src = (0, import_node_fs10.readFileSync)(absPath, "utf8");
   } catch (e) {
     const code2 = e.code;
     return { ok: false, problem: code2 === "ENOENT" ? `${display}: file not found` : `${display}: ${messageOf(e)}` };
@@ -97716,7 +97884,7 @@ function snapshotOf(src) {
 }
 function loadSnapshot() {
   try {
-    const entries = JSON.parse((0, import_node_fs9.readFileSync)((0, import_node_path10.join)(__dirname, MATRIX_SNAPSHOT_FILE), "utf8"));
+    const entries = JSON.parse((0, import_node_fs10.readFileSync)((0, import_node_path11.join)(__dirname, MATRIX_SNAPSHOT_FILE), "utf8"));
     return new Map(Object.entries(entries));
   } catch {
     return null;
@@ -97773,7 +97941,7 @@ function readMatrix(dir, merge4) {
   const meta3 = readMeta(dir, problems);
   const tables = new Tables();
   for (const { file: file2, tables: specs } of FILES) {
-    const res = readYamlFile((0, import_node_path11.join)(dir, file2), displayPath2(dir, file2));
+    const res = readYamlFile((0, import_node_path12.join)(dir, file2), displayPath2(dir, file2));
     if (!res.ok) {
       problems.push(res.problem);
       continue;
@@ -97810,15 +97978,15 @@ function readMatrix(dir, merge4) {
   return deepFreeze(matrix);
 }
 function displayPath2(dir, file2) {
-  const abs2 = (0, import_node_path11.join)(dir, file2);
-  const rel2 = (0, import_node_path11.relative)(process.cwd(), abs2);
-  return rel2 && !rel2.startsWith("..") && !(0, import_node_path11.isAbsolute)(rel2) ? rel2 : abs2;
+  const abs2 = (0, import_node_path12.join)(dir, file2);
+  const rel2 = (0, import_node_path12.relative)(process.cwd(), abs2);
+  return rel2 && !rel2.startsWith("..") && !(0, import_node_path12.isAbsolute)(rel2) ? rel2 : abs2;
 }
 function checkFileSet(dir, problems) {
   const expected = [META_FILE, ...FILES.map((f) => f.file)];
   let names;
   try {
-    names = (0, import_node_fs10.readdirSync)(dir);
+    names = (0, import_node_fs11.readdirSync)(dir);
   } catch {
     throw new BadMatrixError([`${dir}: matrix directory not found`]);
   }
@@ -97829,7 +97997,7 @@ function checkFileSet(dir, problems) {
   }
 }
 function readMeta(dir, problems) {
-  const res = readYamlFile((0, import_node_path11.join)(dir, META_FILE), displayPath2(dir, META_FILE));
+  const res = readYamlFile((0, import_node_path12.join)(dir, META_FILE), displayPath2(dir, META_FILE));
   if (!res.ok) {
     problems.push(res.problem);
     return void 0;
@@ -97988,7 +98156,7 @@ function deepFreeze(value) {
 
 // src/matrix/overrides.ts
 init_import_meta_url();
-var import_node_path12 = require("node:path");
+var import_node_path13 = require("node:path");
 init_zod();
 init_errors3();
 init_schema_error();
@@ -98037,8 +98205,8 @@ function buildOverrideRowSchema(spec) {
   }, rowSchema(spec));
 }
 function displayPath3(file2) {
-  const rel2 = (0, import_node_path12.relative)(process.cwd(), (0, import_node_path12.resolve)(file2));
-  return rel2 && !rel2.startsWith("..") && !(0, import_node_path12.isAbsolute)(rel2) ? rel2 : file2;
+  const rel2 = (0, import_node_path13.relative)(process.cwd(), (0, import_node_path13.resolve)(file2));
+  return rel2 && !rel2.startsWith("..") && !(0, import_node_path13.isAbsolute)(rel2) ? rel2 : file2;
 }
 function mergeOverrides(files, tables, problems) {
   const shipped = /* @__PURE__ */ new Map();
@@ -98046,7 +98214,7 @@ function mergeOverrides(files, tables, problems) {
   const applied = [];
   for (const path of files) {
     const display = displayPath3(path);
-    const res = readYamlFile((0, import_node_path12.resolve)(path), display);
+    const res = readYamlFile((0, import_node_path13.resolve)(path), display);
     if (!res.ok) {
       problems.push(res.problem.replace(/: file not found$/, ": matrix overrides file not found"));
       continue;
@@ -98096,7 +98264,7 @@ init_import_meta_url();
 
 // src/targets/k8s.ts
 init_import_meta_url();
-var import_node_fs11 = require("node:fs");
+var import_node_fs12 = require("node:fs");
 var import_yaml2 = __toESM(require_dist());
 init_errors3();
 
@@ -98194,7 +98362,7 @@ function loadK8sTargets(spec, matrixOrFor) {
   const opts = parseK8sSpec(spec);
   let text3;
   try {
-    const size = (0, import_node_fs11.statSync)(opts.file).size;
+    const size = (0, import_node_fs12.statSync)(opts.file).size;
     if (size > MAX_K8S_FILE_BYTES) {
       throw new GateError(
         "BAD_TARGETS",
@@ -98202,7 +98370,7 @@ function loadK8sTargets(spec, matrixOrFor) {
         "save only the nodes: kubectl get nodes -o json > nodes.json"
       );
     }
-    text3 = (0, import_node_fs11.readFileSync)(opts.file, "utf8");
+    text3 = (0, import_node_fs12.readFileSync)(opts.file, "utf8");
   } catch (e) {
     if (e instanceof GateError) throw e;
     const code2 = e.code;
@@ -98547,8 +98715,8 @@ function affinityYaml(plan, failOn) {
 
 // src/targets/load.ts
 init_import_meta_url();
-var import_node_fs12 = require("node:fs");
-var import_node_path13 = require("node:path");
+var import_node_fs13 = require("node:fs");
+var import_node_path14 = require("node:path");
 var import_yaml3 = __toESM(require_dist());
 init_zod();
 init_errors3();
@@ -98600,13 +98768,19 @@ function closedMapping(shape, what, notAMapping, fix, allowed = Object.keys(shap
   });
 }
 var DRIVER_FIX = "write it as nvidia-smi prints it, e.g. 535.104.05 (quote it if your editor reformats numbers)";
+function driverSaid(label, value, syntaxFix) {
+  const problem = driverInputProblem(value, label);
+  return problem ? say(problem.sentence, problem.kind === "syntax" ? syntaxFix : problem.fix) : say(`${label} "${value}" is not an NVIDIA driver version`, syntaxFix);
+}
 var MATRIX_OVERRIDES_FIX = "e.g. matrix-overrides: cuda-matrix-overrides.yml (relative to this file)";
 var BOOLEAN_WORDS = ["true", "True", "yes", "false", "False", "no"];
 var TARGET = closedMapping(
   {
     driver: external_exports.string({
       error: (iss) => iss.input === void 0 ? say(`${targetOf(iss.path)} has no driver`, "add the host driver as nvidia-smi prints it, e.g. driver: 535.104.05") : say(`${targetOf(iss.path)}: driver must be a string, not ${shown(iss.input)}`, DRIVER_FIX)
-    }).refine(isDriverVersion, { error: (iss) => say(`${targetOf(iss.path)}: driver "${shown(iss.input)}" is not an NVIDIA driver version`, DRIVER_FIX) }),
+    }).refine((v) => driverInputProblem(v, "driver") === void 0, {
+      error: (iss) => driverSaid(`${targetOf(iss.path)}: driver`, shown(iss.input), DRIVER_FIX)
+    }),
     gpu: external_exports.string({ error: (iss) => say(`${targetOf(iss.path)}: gpu must be a string`, 'e.g. gpu: A100 or gpu: "8.0"') }).optional(),
     "forward-compat": external_exports.enum(BOOLEAN_WORDS, { error: (iss) => say(`${targetOf(iss.path)}: forward-compat must be true or false`, "write forward-compat: true") }).transform((v) => BOOLEAN_WORDS.indexOf(v) < 3).optional(),
     os: external_exports.enum(TARGET_OSES, { error: (iss) => say(`${targetOf(iss.path)}: os must be linux or windows`, "write os: linux") }).optional(),
@@ -98692,7 +98866,7 @@ function loadTargetsFile(path, matrix) {
   if (isK8sTargets(path)) return loadK8sTargets(path, matrix);
   let text3;
   try {
-    text3 = (0, import_node_fs12.readFileSync)(path, "utf8");
+    text3 = (0, import_node_fs13.readFileSync)(path, "utf8");
   } catch (e) {
     const code2 = e.code;
     throw new GateError(
@@ -98758,8 +98932,8 @@ function parseTargets(text3, file2, matrixOrFor, opts = {}) {
   let matrixOverrides;
   const path = data["matrix-overrides"];
   if (path !== void 0) {
-    matrixOverrides = (0, import_node_path13.isAbsolute)(path) ? path : (0, import_node_path13.join)(opts.dir ?? (0, import_node_path13.dirname)(file2), path);
-    if (!(0, import_node_fs12.existsSync)(matrixOverrides)) {
+    matrixOverrides = (0, import_node_path14.isAbsolute)(path) ? path : (0, import_node_path14.join)(opts.dir ?? (0, import_node_path14.dirname)(file2), path);
+    if (!(0, import_node_fs13.existsSync)(matrixOverrides)) {
       throw new GateError(
         "BAD_TARGETS",
         `${at2(nodeAt(doc, ["matrix-overrides"]))}: matrix-overrides file ${path} not found (looked for ${matrixOverrides})`,
@@ -98893,7 +99067,7 @@ function adHocTarget(flags, matrix) {
   const labels = flags.labels ?? { driver: "--driver", gpu: "--gpu" };
   const runtimeLabel = labels.runtime ?? "--runtime";
   const driver2 = parseWithSchema(
-    external_exports.string().refine(isDriverVersion, { error: (iss) => say(`${labels.driver} "${String(iss.input)}" is not an NVIDIA driver version`, AD_HOC_DRIVER_FIX) }),
+    external_exports.string().refine((v) => driverInputProblem(v, labels.driver) === void 0, { error: (iss) => driverSaid(labels.driver, String(iss.input), AD_HOC_DRIVER_FIX) }),
     flags.driver.trim(),
     { what: "", code: "BAD_DRIVER_VERSION" }
   );
@@ -98918,7 +99092,7 @@ function runtimeFix(prefix) {
 // src/targets/probe.ts
 init_import_meta_url();
 var import_node_child_process3 = require("node:child_process");
-var import_node_fs13 = require("node:fs");
+var import_node_fs14 = require("node:fs");
 var import_node_os4 = require("node:os");
 var import_node_util = require("node:util");
 init_errors3();
@@ -98948,8 +99122,8 @@ async function probeHost(deps = {}) {
       }
     }
   }
-  if ((0, import_node_fs13.existsSync)(d.procVersionPath)) {
-    const driver2 = parseProcVersion((0, import_node_fs13.readFileSync)(d.procVersionPath, "utf8"));
+  if ((0, import_node_fs14.existsSync)(d.procVersionPath)) {
+    const driver2 = parseProcVersion((0, import_node_fs14.readFileSync)(d.procVersionPath, "utf8"));
     if (driver2) return { host: d.host, driver: driver2, gpus: [], via: "/proc/driver/nvidia/version" };
   }
   throw new GateError(
@@ -98958,11 +99132,12 @@ async function probeHost(deps = {}) {
     "run the probe on a GPU host with the NVIDIA driver installed, or write the target by hand: { driver: 550.54.15, gpu: H100 }"
   );
 }
+var isHostDriver = (v) => driverInputProblem(v, "driver") === void 0;
 function parseQueryGpu(out) {
   const gpus = [];
   for (const line2 of out.split("\n")) {
     const parts = line2.split(",").map((s) => s.trim());
-    if (parts.length < 2 || !isDriverVersion(parts[0])) continue;
+    if (parts.length < 2 || !isHostDriver(parts[0])) continue;
     const cc = parts[2] && /^\d+\.\d+$/.test(parts[2]) ? parts[2] : void 0;
     gpus.push({ driver: parts[0], name: parts[1], computeCapability: cc });
   }
@@ -98970,7 +99145,7 @@ function parseQueryGpu(out) {
 }
 function parseProcVersion(text3) {
   const m2 = /Kernel Module(?:\s+for\s+\S+)?\s+(\d+\.\d+(?:\.\d+)?)/.exec(text3) ?? /NVRM version:.*?\s(\d{3}\.\d+(?:\.\d+)?)\s/.exec(text3);
-  return m2?.[1];
+  return m2?.[1] !== void 0 && isHostDriver(m2[1]) ? m2[1] : void 0;
 }
 function probeTargets(probe2, matrix) {
   const host = probe2.host.replace(/[^A-Za-z0-9_.-]/g, "-") || "this-host";
@@ -99010,68 +99185,357 @@ var import_node_util2 = require("node:util");
 init_zod();
 init_errors3();
 init_schema_error();
+
+// src/cli/help.ts
+init_import_meta_url();
+init_errors3();
+var EXIT_CODES = "exit codes: 0 gate passed, 1 gate failed (a result at or above --fail-on), 2 bad input or an unreadable image";
+var CHECK = {
+  name: "check",
+  usage: "cuda-gate check SOURCE... [--targets FILE | --driver VER [--gpu GPU]] [FLAGS]",
+  summary: "Reads each image and judges whether its CUDA stack runs on each target (driver, GPU, runtime).",
+  intro: [
+    "SOURCE:",
+    "  NAME[:TAG], docker-daemon:NAME[:TAG]     image in the Docker engine at DOCKER_HOST",
+    "  docker-archive:PATH[:REF]                docker save / podman save tar",
+    "  oci-archive:PATH[:REF], oci:DIR[:REF]    OCI image layout (tar or directory)",
+    "  docker://HOST/REPO:TAG|@sha256:\u2026         a registry, no daemon (~/.docker/config.json, $GITHUB_TOKEN for ghcr.io)",
+    "  PATH                                     a file or directory, read by its content"
+  ],
+  groups: [
+    {
+      title: "targets (default: .github/cuda-targets.yml when it exists)",
+      flags: [
+        {
+          name: "targets",
+          short: "t",
+          value: "FILE",
+          text: 'targets file; "probe" for this machine; k8s:FILE for kubectl get nodes -o json',
+          example: ".github/cuda-targets.yml"
+        },
+        {
+          name: "driver",
+          value: "VER",
+          text: 'one target: the host driver as nvidia-smi prints "Driver Version" (not a branch, not CUDA)',
+          example: "550.54.15"
+        },
+        { name: "gpu", value: "GPU", text: 'its GPU: a name (A100, "RTX 4090") or a compute capability (8.0)', example: "A100" },
+        { name: "forward-compat", text: "it may use the image's cuda-compat libraries (data-center GPUs)" },
+        { name: "runtime", value: "legacy|cdi", text: "how it starts GPU containers (docker run --gpus | CDI); default: judge both", example: "cdi" }
+      ]
+    },
+    {
+      title: "output",
+      flags: [
+        {
+          name: "format",
+          short: "f",
+          value: "text|json|markdown|sarif",
+          text: "report format (default text); sarif for GitHub code scanning",
+          example: "json"
+        },
+        { name: "output", short: "o", value: "FILE", text: "write the report to FILE instead of stdout (its directory must exist)", example: "report.json" },
+        { name: "quiet", short: "q", text: "no progress on stderr" }
+      ]
+    },
+    {
+      title: "policy",
+      flags: [
+        { name: "fail-on", value: "fail|caveat|never", text: "the verdict that fails the gate (default fail)", example: "caveat" },
+        { name: "no-cuda", value: "pass|warn|fail", text: "what an image without any CUDA evidence gets (default warn)", example: "fail" },
+        { name: "baseline", value: "SOURCE", text: "the base branch's image, once per SOURCE in order: what changes", example: "docker-archive:base.tar" },
+        { name: "fail-on-new", text: "fail only on results worse than their --baseline" }
+      ]
+    },
+    {
+      title: "reading images",
+      flags: [
+        { name: "platform", value: "OS/ARCH", text: "the platform of a multi-platform image (default linux/amd64)", example: "linux/arm64" },
+        { name: "scan", value: "full|config", text: "config: the image config alone, no layer opened (fast, checks less)", example: "config" },
+        { name: "cache-dir", value: "DIR", text: "per-layer cache (default $XDG_CACHE_HOME/cuda-gate or ~/.cache/cuda-gate)", example: ".cache/cuda-gate" },
+        { name: "no-cache", text: "read every layer, store nothing" },
+        {
+          name: "insecure-registry",
+          value: "HOST[:PORT]",
+          text: "a registry spoken to over plain HTTP (loopback always is); repeatable",
+          example: "registry.local:5000"
+        },
+        { name: "jobs", short: "j", value: "N", text: "layers of an archive or layout read at once (default: CPUs, at most 8)", example: "2" },
+        { name: "no-seek", text: "stream every layer byte instead of reading archives by offset" }
+      ]
+    },
+    {
+      title: "matrix",
+      flags: [
+        { name: "matrix", value: "DIR", text: "read the matrix YAML files from DIR instead of the shipped ones", example: "matrix" },
+        {
+          name: "matrix-overrides",
+          value: "FILE",
+          text: "your own matrix rows over the shipped ones; repeatable",
+          example: ".github/cuda-matrix-overrides.yml"
+        }
+      ]
+    },
+    {
+      title: "kubernetes (with --targets k8s:FILE)",
+      flags: [
+        { name: "emit", value: "node-affinity", text: "after the report, a nodeAffinity admitting the nodes where each image runs", example: "node-affinity" },
+        { name: "emit-file", value: "FILE", text: "write what --emit makes to FILE (default: stdout, after the report)", example: "affinity.yaml" }
+      ]
+    }
+  ],
+  notes: [
+    "Progress: a live line on stderr when it is a terminal; otherwise a line at most every 10 s of a long read",
+    "(CUDA_GATE_PROGRESS_S=SECONDS to change). --quiet silences both.",
+    EXIT_CODES,
+    "(with --fail-on-new: a result worse than its baseline)."
+  ],
+  examples: [
+    "cuda-gate check docker-archive:app.tar --driver 550.54.15 --gpu A100",
+    "cuda-gate check ghcr.io/org/app:pr-42 --targets .github/cuda-targets.yml --format json --output report.json",
+    "cuda-gate check app:latest --targets probe --fail-on caveat"
+  ]
+};
+var PROBE = {
+  name: "probe",
+  usage: "cuda-gate probe [--format yaml|json]",
+  summary: "Prints a targets-file entry for this machine: its driver and GPUs, from nvidia-smi (or /proc/driver/nvidia/version).",
+  groups: [
+    {
+      title: "flags",
+      flags: [
+        {
+          name: "format",
+          short: "f",
+          value: "yaml|json",
+          text: "yaml: an entry to paste into the targets file (default); json: what was probed",
+          example: "json"
+        },
+        { name: "matrix", value: "DIR", text: "read the matrix YAML files from DIR instead of the shipped ones", example: "matrix" }
+      ]
+    }
+  ],
+  notes: ["exit codes: 0 probed, 2 no NVIDIA driver on this machine"],
+  examples: ["cuda-gate probe >> .github/cuda-targets.yml   # then merge the entry under targets:", "cuda-gate probe --format json"]
+};
+var MERGE = {
+  name: "merge",
+  usage: "cuda-gate merge REPORT.json... [--format text|json|markdown|sarif] [--output FILE] [--fail-on fail|caveat|never]",
+  summary: "Merges several runs' JSON reports (matrix legs, machines) into one report with one verdict.",
+  groups: [
+    {
+      title: "flags",
+      flags: [
+        { name: "format", short: "f", value: "text|json|markdown|sarif", text: "report format (default text)", example: "markdown" },
+        { name: "output", short: "o", value: "FILE", text: "write the merged report to FILE instead of stdout", example: "merged.json" },
+        { name: "fail-on", value: "fail|caveat|never", text: "the verdict that fails the gate (default: what the reports say)", example: "caveat" },
+        {
+          name: "targets",
+          short: "t",
+          value: "FILE",
+          text: "the targets file --format sarif points at (default .github/cuda-targets.yml)",
+          example: ".github/cuda-targets.yml"
+        }
+      ]
+    }
+  ],
+  notes: [EXIT_CODES],
+  examples: ["cuda-gate merge reports/*/cuda-gate-report.json --format markdown --output summary.md"]
+};
+var PLAN = {
+  name: "plan",
+  usage: "cuda-gate plan [--targets FILE | --targets k8s:FILE | --targets probe] [--format text|json|markdown] [--output FILE]",
+  summary: "What the fleet can run, without an image: newest CUDA per target and fleet-wide, base images, GPU code lists.",
+  groups: [
+    {
+      title: "flags",
+      flags: [
+        {
+          name: "targets",
+          short: "t",
+          value: "FILE",
+          text: 'targets file; k8s:FILE for kubectl get nodes -o json; "probe" for this machine',
+          example: "k8s:nodes.json"
+        },
+        { name: "format", short: "f", value: "text|json|markdown", text: "plan format (default text)", example: "json" },
+        { name: "output", short: "o", value: "FILE", text: "write the plan to FILE instead of stdout", example: "plan.md" },
+        { name: "matrix", value: "DIR", text: "read the matrix YAML files from DIR instead of the shipped ones", example: "matrix" },
+        {
+          name: "matrix-overrides",
+          value: "FILE",
+          text: "your own matrix rows over the shipped ones; repeatable",
+          example: ".github/cuda-matrix-overrides.yml"
+        }
+      ]
+    }
+  ],
+  examples: ["kubectl get nodes -o json > nodes.json && cuda-gate plan --targets k8s:nodes.json"]
+};
+var COMMANDS = { check: CHECK, probe: PROBE, merge: MERGE, plan: PLAN };
+function isCommand(name) {
+  return name !== void 0 && Object.hasOwn(COMMANDS, name);
+}
+function commandFlags(command) {
+  return COMMANDS[command].groups.flatMap((g) => g.flags);
+}
+var FLAG_COLUMN = 36;
+function flagLine(f) {
+  const left = `  ${f.short ? `-${f.short}, ` : "    "}--${f.name}${f.value ? ` ${f.value}` : ""}`;
+  return left.length < FLAG_COLUMN ? `${left.padEnd(FLAG_COLUMN)}${f.text}` : `${left}
+${"".padEnd(FLAG_COLUMN)}${f.text}`;
+}
+function commandHelp(command) {
+  const doc = COMMANDS[command];
+  const lines = [`usage: ${doc.usage}`, "", doc.summary];
+  if (doc.intro) lines.push("", ...doc.intro);
+  for (const g of doc.groups) lines.push("", `${g.title}:`, ...g.flags.map(flagLine));
+  lines.push("", `  -h, --help${"".padEnd(FLAG_COLUMN - 12)}this text`);
+  if (doc.notes) lines.push("", ...doc.notes);
+  lines.push("", "examples:", ...doc.examples.map((e) => `  ${e}`));
+  return `${lines.join("\n")}
+`;
+}
+function mainHelp() {
+  const synopsis = ["check", "probe", "merge", "plan"].map(
+    (c, i) => `${i === 0 ? "usage: " : "       "}${COMMANDS[c].usage.replace(/ \[--format .*$/, c === "probe" ? " [--format yaml|json]" : " [FLAGS]")}`
+  );
+  return `cuda-gate ${TOOL_VERSION}: does a container image's CUDA stack run on the drivers and GPUs it deploys to?
+
+${synopsis.join("\n")}
+       cuda-gate help [COMMAND]
+
+commands:
+  check                             judge images against targets (a targets file, --driver, this machine)
+  probe                             print a targets-file entry for this machine (driver, GPUs)
+  merge                             one report and one verdict from several runs' JSON reports
+  plan                              what the fleet can run: newest CUDA, base images, GPU code lists
+  help                              this text, or a command's flags (as cuda-gate COMMAND --help)
+
+flags:
+  -h, --help                        this text; after a command, that command's flags, one line each
+      --version                     print the version
+
+${EXIT_CODES}
+
+examples:
+  cuda-gate check docker-archive:app.tar --driver 550.54.15 --gpu A100
+  cuda-gate check ghcr.io/org/app:pr-42 --targets .github/cuda-targets.yml --format json --output report.json
+  cuda-gate check --help            every flag of check
+`;
+}
+function helpFor(argv) {
+  const [first, second] = argv;
+  if (first === void 0 || first === "--help" || first === "-h") return mainHelp();
+  if (first === "help") return isCommand(second) ? commandHelp(second) : mainHelp();
+  if (!isCommand(first)) return void 0;
+  const end = argv.indexOf("--");
+  const flags = end < 0 ? argv.slice(1) : argv.slice(1, end);
+  return flags.includes("--help") || flags.includes("-h") ? commandHelp(first) : void 0;
+}
+function editDistance2(a, b) {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_2, j) => i === 0 ? j : j === 0 ? i : 0));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+function closest(word, names) {
+  const w = word.toLowerCase();
+  const scored = names.map((name) => {
+    const d = editDistance2(w, name);
+    const prefix = w.length >= 2 && name.startsWith(w);
+    return { name, score: Math.min(d <= 2 && d < w.length ? d : Infinity, prefix ? 1 : Infinity) };
+  }).filter((s) => s.score !== Infinity);
+  const best = Math.min(...scored.map((s) => s.score));
+  return scored.filter((s) => s.score === best).map((s) => s.name).slice(0, 3);
+}
+var orList = (names) => names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}` : names[0];
+function unknownFlag(command, token, word) {
+  const flags = commandFlags(command);
+  const near = closest(
+    word,
+    flags.map((f) => f.name)
+  ).map((n) => `--${n}`);
+  if (near.length) return new GateError("BAD_ARGUMENT", `unknown flag ${token}: did you mean ${orList(near)}?`);
+  return new GateError(
+    "BAD_ARGUMENT",
+    `unknown flag ${token} for cuda-gate ${command}`,
+    `its flags: ${flags.map((f) => `--${f.name}`).join(", ")}; cuda-gate ${command} --help says what each does`
+  );
+}
+function needsValue(f, next) {
+  const got = next === void 0 ? "" : `, not the flag ${next}`;
+  return new GateError("BAD_ARGUMENT", `--${f.name} needs a value${got}`, `e.g. --${f.name} ${f.example ?? f.value ?? "VALUE"}`);
+}
+function flagProblem(command, argv) {
+  const flags = commandFlags(command);
+  const byName = new Map(flags.map((f) => [f.name, f]));
+  const byShort = new Map(flags.filter((f) => f.short).map((f) => [f.short, f]));
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (token === "--") break;
+    if (token.startsWith("--")) {
+      const eq = token.indexOf("=");
+      const name = token.slice(2, eq < 0 ? void 0 : eq);
+      const f = byName.get(name);
+      if (!f) return unknownFlag(command, `--${name}`, name);
+      if (f.value && eq < 0) {
+        const next = argv[i + 1];
+        if (next === void 0 || next.startsWith("-") && next.length > 1) return needsValue(f, next);
+        i++;
+      } else if (!f.value && eq >= 0) {
+        return new GateError("BAD_ARGUMENT", `--${f.name} takes no value`, `write --${f.name} alone`);
+      }
+    } else if (token.startsWith("-") && token.length > 1) {
+      const chars = token.slice(1);
+      const first = byShort.get(chars[0]);
+      if (first?.value) {
+        if (chars.length > 1) continue;
+        const next = argv[i + 1];
+        if (next === void 0 || next.startsWith("-") && next.length > 1) return needsValue(first, next);
+        i++;
+        continue;
+      }
+      if (first && [...chars].every((c) => byShort.get(c) && !byShort.get(c)?.value)) continue;
+      return unknownFlag(command, token, chars.length > 1 ? chars.replace(/=.*/, "") : chars);
+    }
+  }
+  return void 0;
+}
+function isParseArgsMessage(message) {
+  return /^(Unknown option '|Option '|Unexpected argument ')/.test(message);
+}
+var COMMAND_NAMES = [...Object.keys(COMMANDS), "help", "version"];
+function unknownCommand(command) {
+  if (command.startsWith("-")) {
+    return new GateError(
+      "BAD_ARGUMENT",
+      `no command before ${command}`,
+      "the command comes first, e.g. cuda-gate check SOURCE... --driver 550.54.15; cuda-gate --help lists the commands"
+    );
+  }
+  const near = closest(command, COMMAND_NAMES);
+  return new GateError(
+    "BAD_ARGUMENT",
+    `unknown command "${command}"${near.length ? `: did you mean ${orList(near)}?` : ""}`,
+    `the commands: ${Object.keys(COMMANDS).join(", ")}; cuda-gate --help says what each does`
+  );
+}
+
+// src/cli/args.ts
 var FORMATS = ["text", "json", "markdown", "sarif"];
 var SCAN_MODES = ["full", "config"];
 var EMIT_KINDS = ["node-affinity"];
-var USAGE = `usage: cuda-gate check SOURCE... [--targets FILE | --driver VER [--gpu GPU] [--forward-compat]
-                                                   [--runtime legacy|cdi]]
-                       [--format text|json|markdown|sarif] [--output FILE] [--fail-on fail|caveat|never]
-                       [--no-cuda pass|warn|fail] [--platform OS/ARCH] [--quiet]
-                       [--scan full|config] [--cache-dir DIR | --no-cache] [--insecure-registry HOST]...
-                       [--jobs N] [--no-seek] [--matrix-overrides FILE]
-                       [--baseline SOURCE]... [--fail-on-new]
-                       [--emit node-affinity [--emit-file FILE]]   (with --targets k8s:FILE)
-
-SOURCE:  NAME[:TAG] | docker-daemon:NAME[:TAG]   image in the Docker engine at DOCKER_HOST
-         docker-archive:PATH[:REF]                docker save / podman save tar
-         oci-archive:PATH[:REF] | oci:DIR[:REF]   OCI image layout (tar or directory)
-         docker://HOST/REPO:TAG|@sha256:\u2026         a registry, no daemon (credentials: ~/.docker/config.json;
-                                                  ghcr.io also takes $GITHUB_TOKEN; plain HTTP only for
-                                                  loopback or --insecure-registry HOST[:PORT])
-
-       cuda-gate probe [--format yaml|json]      print a target entry for this machine (driver, GPU)
-       cuda-gate plan [--targets FILE|k8s:FILE|probe] [--format text|json|markdown] [--output FILE]
-                                                 what the fleet can run: newest CUDA per target and fleet-wide,
-                                                 base images, GPU code lists, PyTorch indexes, what blocks the next
-       cuda-gate merge REPORT.json... [--format text|json|markdown|sarif] [--output FILE] [--fail-on fail|caveat|never]
-                                      [--targets FILE]
-                                                 one report and one verdict from several runs' JSON reports
-
-Targets default to .github/cuda-targets.yml when it exists; --targets probe uses this machine; --targets k8s:FILE
-reads a cluster's nodes (kubectl get nodes -o json > FILE; GPU Feature Discovery labels), one target per driver x GPU,
-k8s:FILE?forward-compat=true&runtime=cdi for all of them. --emit node-affinity (with k8s:FILE) then writes, after the
-report or to --emit-file, a nodeAffinity that admits the nodes where each image passes (or passes with caveats,
-unless --fail-on caveat).
---runtime says how the --driver host starts GPU containers: legacy (docker run --gpus: NVIDIA_REQUIRE_* is checked
-and can refuse the start) or cdi (CDI / jit-cdi, the default of nvidia-container-toolkit >= 1.18: nothing is
-checked, the image meets the driver at CUDA initialisation); left out, both are judged and the worse reported.
---scan config reads the image config alone (env, labels, NVIDIA_REQUIRE_*): no layer is opened, so libraries,
-packages and GPU code are not checked. Layer analyses are cached per layer in --cache-dir (default
-$XDG_CACHE_HOME/cuda-gate or ~/.cache/cuda-gate): a rescan reads only layers it has not seen.
-Uncompressed layers in archives and layouts are read by offset (headers, the few files detectors need, and the
-fatbin headers of binaries); --no-seek streams every byte instead (same result, slower). --jobs N reads N layers of
-an archive or layout at once (default: the CPU count, at most 8).
---matrix-overrides FILE merges your own matrix rows (same tables and fields as matrix/*.yaml, each with source:)
-over the shipped matrix: a new CUDA release, GPU or driver branch before cuda-gate ships it; a row with a shipped
-row's id replaces it. A targets file may name one too (matrix-overrides: PATH); this flag's rows win over its.
---baseline SOURCE (once per image, paired by position with the SOURCEs) judges the base branch's image too: the
-report says which verdicts change (transitions) and what the change does to the CUDA stack; a baseline that cannot
-be read is a warning and its image is judged as new. --fail-on-new then fails the gate only on results worse than
-their baseline (a result that already failed there and still fails does not): adopting the gate with known failures.
---format sarif writes a SARIF 2.1.0 log for GitHub code scanning (upload it with github/codeql-action/upload-sarif):
-one result per image x target that fails (error) or has caveats (warning), at the target's line in the targets file
-(merge: --targets FILE, default .github/cuda-targets.yml when it exists); paths are relative to $GITHUB_WORKSPACE, or
-the current directory.
-Exit codes: 0 gate passed, 1 gate failed (a result at or above --fail-on; with --fail-on-new, a result worse than its
-baseline and at or above --fail-on), 2 bad input or unreadable image (an unreadable --baseline is only a warning).`;
 function parseCliArgs(argv) {
   if (argv.length === 0 || argv[0] === "help" || argv[0] === "--help" || argv[0] === "-h") return { command: "help" };
   if (argv[0] === "--version" || argv[0] === "version") return { command: "version" };
   const [command, ...rest] = argv;
   if (command === "probe") return parseProbeArgs(rest);
-  if (command !== "check") {
-    throw new GateError("BAD_ARGUMENT", `unknown command "${command}"`, "run: cuda-gate check SOURCE... --driver VER (see cuda-gate --help)");
-  }
+  if (command !== "check") throw unknownCommand(command);
   let parsed;
   try {
     parsed = (0, import_node_util2.parseArgs)({
@@ -99237,10 +99701,48 @@ function parseProbeArgs(rest) {
   return parseWithSchema(PROBE_FLAGS, parsed.values, { what: "", code: "BAD_ARGUMENT" });
 }
 
+// src/cli/output-file.ts
+init_import_meta_url();
+var import_node_fs15 = require("node:fs");
+var import_node_path15 = require("node:path");
+init_errors3();
+function messageOf2(err) {
+  return typeof err === "object" && err !== null && "message" in err ? String(err.message) : String(err);
+}
+function statOf(path) {
+  try {
+    return (0, import_node_fs15.statSync)(path);
+  } catch {
+    return void 0;
+  }
+}
+function checkOutputPath(path, flag2 = "--output") {
+  const dir = (0, import_node_path15.dirname)(path);
+  const dirStat = statOf(dir);
+  if (!dirStat) throw new GateError("BAD_ARGUMENT", `${flag2} ${path}: the directory ${dir} does not exist`, `create it first: mkdir -p ${dir}`);
+  if (!dirStat.isDirectory()) throw new GateError("BAD_ARGUMENT", `${flag2} ${path}: ${dir} is not a directory`, "give a path in a directory");
+  const stat4 = statOf(path);
+  if (stat4?.isDirectory())
+    throw new GateError("BAD_ARGUMENT", `${flag2} ${path} is a directory`, `give a file name, e.g. ${flag2} ${path.replace(/\/+$/, "")}/cuda-gate-report.json`);
+  try {
+    if (!stat4) {
+      (0, import_node_fs15.closeSync)((0, import_node_fs15.openSync)(path, import_node_fs15.constants.O_WRONLY | import_node_fs15.constants.O_CREAT | import_node_fs15.constants.O_EXCL | import_node_fs15.constants.O_NONBLOCK));
+      (0, import_node_fs15.unlinkSync)(path);
+    } else if (stat4.isFile()) {
+      (0, import_node_fs15.accessSync)(path, import_node_fs15.constants.W_OK);
+    }
+  } catch (err) {
+    throw new GateError("BAD_ARGUMENT", `${flag2} ${path}: cannot create or write a file there: ${messageOf2(err)}`, "give a path you can write");
+  }
+}
+function writeFailure(path, flag2, err) {
+  return `${flag2} ${path}: could not write it (${messageOf2(err)})`;
+}
+
 // src/cli/merge.ts
 init_import_meta_url();
-var import_node_fs14 = require("node:fs");
-var import_node_path15 = require("node:path");
+var import_node_fs16 = require("node:fs");
+var import_node_path17 = require("node:path");
 var import_node_util3 = require("node:util");
 init_zod();
 init_control_chars();
@@ -99814,7 +100316,7 @@ function parseReport(text3, name) {
 // src/report/sarif.ts
 init_import_meta_url();
 var import_node_crypto9 = require("node:crypto");
-var import_node_path14 = require("node:path");
+var import_node_path16 = require("node:path");
 var import_node_url2 = require("node:url");
 var import_yaml4 = __toESM(require_dist());
 init_control_chars();
@@ -100151,9 +100653,9 @@ function targetEntryLines(text3) {
   return lines;
 }
 function sarifUri(path, root) {
-  const rel2 = (0, import_node_path14.relative)(root, path);
-  if (!rel2 || rel2.startsWith("..") || (0, import_node_path14.isAbsolute)(rel2)) return (0, import_node_url2.pathToFileURL)(path).href;
-  return rel2.split(import_node_path14.sep).map(encodeURIComponent).join("/");
+  const rel2 = (0, import_node_path16.relative)(root, path);
+  if (!rel2 || rel2.startsWith("..") || (0, import_node_path16.isAbsolute)(rel2)) return (0, import_node_url2.pathToFileURL)(path).href;
+  return rel2.split(import_node_path16.sep).map(encodeURIComponent).join("/");
 }
 
 // src/report/text.ts
@@ -100303,9 +100805,9 @@ var MERGE_FLAGS = external_exports.object({
 function runMerge(args, out) {
   const inputs = args.reports.map((file2) => ({ name: file2, report: parseReport(readReportFile(file2), file2) }));
   const report = mergeReports(inputs, { failOn: args.failOn });
-  const targets = args.targets ?? ((0, import_node_fs14.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
+  const targets = args.targets ?? ((0, import_node_fs16.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
   const text3 = renderReport(report, args.format, args.format === "sarif" ? sarifOptions(targets) : {});
-  if (args.output) (0, import_node_fs14.writeFileSync)(args.output, text3);
+  if (args.output) (0, import_node_fs16.writeFileSync)(args.output, text3);
   else out.write(text3);
   return report.summary.gatePassed ? 0 : 1;
 }
@@ -100321,15 +100823,15 @@ function sarifOptions(targetsFile) {
   const root = process.env.GITHUB_WORKSPACE || process.cwd();
   let text3;
   try {
-    text3 = (0, import_node_fs14.readFileSync)(targetsFile, "utf8");
+    text3 = (0, import_node_fs16.readFileSync)(targetsFile, "utf8");
   } catch {
     text3 = void 0;
   }
-  return { targetsFile: { uri: sarifUri((0, import_node_path15.resolve)(targetsFile), root), text: text3 } };
+  return { targetsFile: { uri: sarifUri((0, import_node_path17.resolve)(targetsFile), root), text: text3 } };
 }
 function readReportFile(file2) {
   try {
-    return (0, import_node_fs14.readFileSync)(file2, "utf8");
+    return (0, import_node_fs16.readFileSync)(file2, "utf8");
   } catch (e) {
     const code2 = e.code;
     if (code2 === "ENOENT") throw new GateError("FILE_NOT_FOUND", `report ${file2} does not exist`, "give the path of a JSON report a cuda-gate check wrote");
@@ -100339,7 +100841,7 @@ function readReportFile(file2) {
 
 // src/cli/plan.ts
 init_import_meta_url();
-var import_node_fs15 = require("node:fs");
+var import_node_fs17 = require("node:fs");
 var import_node_util4 = require("node:util");
 init_zod();
 init_errors3();
@@ -101033,7 +101535,7 @@ async function runPlan(args, io) {
     matrix = matrixFor([]);
     targets = probeTargets(await probeHost(), matrix);
   } else {
-    const file2 = args.targets ?? ((0, import_node_fs15.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
+    const file2 = args.targets ?? ((0, import_node_fs17.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
     if (!file2) {
       throw new GateError(
         "BAD_ARGUMENT",
@@ -101051,7 +101553,7 @@ async function runPlan(args, io) {
   }
   const plan = planFleet(matrix, targets);
   const text3 = args.format === "json" ? planJson(plan) : args.format === "markdown" ? planMarkdown(plan) : planText(plan);
-  if (args.output) (0, import_node_fs15.writeFileSync)(args.output, text3);
+  if (args.output) (0, import_node_fs17.writeFileSync)(args.output, text3);
   else io.out.write(text3);
   return 0;
 }
@@ -101059,12 +101561,16 @@ async function runPlan(args, io) {
 // src/cli/main.ts
 async function run(argv, io = { out: process.stdout, err: process.stderr }) {
   try {
+    const help = helpFor(argv);
+    if (help !== void 0) {
+      io.out.write(help);
+      return 0;
+    }
     if (argv[0] === "merge") return runMerge(parseMergeArgs(argv.slice(1)), io.out);
     if (argv[0] === "plan") return await runPlan(parsePlanArgs(argv.slice(1)), { out: io.out, warn: (line2) => say2(io.err, `cuda-gate: ${line2}`) });
     const args = parseCliArgs(argv);
     if (args.command === "help") {
-      io.out.write(`${USAGE}
-`);
+      io.out.write(mainHelp());
       return 0;
     }
     if (args.command === "version") {
@@ -101074,7 +101580,8 @@ async function run(argv, io = { out: process.stdout, err: process.stderr }) {
     }
     if (args.command === "probe") return await probe(args.format, args.matrixDir, io);
     return await check3(args, io);
-  } catch (e) {
+  } catch (err) {
+    const e = isGateError(err) && isParseArgsMessage(err.message) && isCommand(argv[0]) ? flagProblem(argv[0], argv.slice(1)) ?? err : err;
     if (isGateError(e)) {
       say2(io.err, `cuda-gate: error: ${e.toLine()}`);
       return e.exitCode;
@@ -101090,6 +101597,7 @@ function say2(err, line2) {
 `);
 }
 async function check3(args, io) {
+  if (args.output) checkOutputPath(args.output, "--output");
   const matrixFor = (fromFile) => {
     const files = [...fromFile, ...args.matrixOverrides];
     return files.length ? loadMatrixWithOverrides(files, args.matrixDir) : loadMatrix(args.matrixDir);
@@ -101106,7 +101614,7 @@ async function check3(args, io) {
     matrix = matrixFor([]);
     targets = probeTargets(await probeHost(), matrix);
   } else {
-    const file2 = args.targets ?? ((0, import_node_fs16.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
+    const file2 = args.targets ?? ((0, import_node_fs18.existsSync)(DEFAULT_TARGETS) ? DEFAULT_TARGETS : void 0);
     if (!file2) {
       throw new GateError(
         "BAD_ARGUMENT",
@@ -101130,7 +101638,7 @@ async function check3(args, io) {
   if (args.noCuda) policy.noCuda = args.noCuda;
   if (args.failOnNew) policy.failOnNew = true;
   const platform = args.platform ? parsePlatform(args.platform) : void 0;
-  const progress = !args.quiet && io.err.isTTY ? progressPrinter(io.err) : void 0;
+  const progress = args.quiet ? void 0 : progressOn(io.err);
   const cache2 = cacheFor(args, io);
   const registry2 = { insecure: args.insecureRegistries, token: process.env.GITHUB_TOKEN || void 0 };
   const scan = { targets, policy, matrix, platform, onProgress: progress, scan: args.scan, cache: cache2, registry: registry2, seek: !args.noSeek, jobs: args.jobs };
@@ -101146,8 +101654,15 @@ async function check3(args, io) {
   progress?.({ image: "", phase: "done" });
   for (const w of warnings) say2(io.err, `cuda-gate: warning: ${w}`);
   const text3 = renderReport(report, args.format, args.format === "sarif" ? sarifOptions(targetsFile) : {});
-  if (args.output) (0, import_node_fs16.writeFileSync)(args.output, text3);
-  else io.out.write(text3);
+  if (args.output) {
+    try {
+      (0, import_node_fs18.writeFileSync)(args.output, text3);
+    } catch (e) {
+      io.out.write(text3);
+      say2(io.err, `cuda-gate: error: ${writeFailure(args.output, "--output", e)}; the report was written to stdout instead`);
+      return 2;
+    }
+  } else io.out.write(text3);
   if (args.emit === "node-affinity" && fleet) emitNodeAffinity(report, fleet, policy, args, io);
   return report.summary.gatePassed ? 0 : 1;
 }
@@ -101166,7 +101681,7 @@ function emitNodeAffinity(report, fleet, policy, args, io) {
     }
   }
   const yaml = docs.join("---\n");
-  if (args.emitFile) (0, import_node_fs16.writeFileSync)(args.emitFile, yaml);
+  if (args.emitFile) (0, import_node_fs18.writeFileSync)(args.emitFile, yaml);
   else io.out.write(`${args.output || args.format === "json" || args.format === "sarif" ? "" : "\n"}${yaml}`);
 }
 async function probe(format, matrixDir, io) {
@@ -101187,16 +101702,9 @@ function cacheFor(args, io) {
   };
   return openLayerCache({ dir: args.cacheDir, version: layerCacheVersion(), log });
 }
-function progressPrinter(err) {
-  return (p) => {
-    if (p.phase === "done") {
-      err.write("\r\x1B[K");
-      return;
-    }
-    const mb = p.bytes !== void 0 ? ` ${(p.bytes / 1e6).toFixed(0)} MB` : "";
-    const layers = p.layer !== void 0 ? ` layer ${p.layer}/${p.layers ?? "?"}` : " opening";
-    err.write(`\r\x1B[K${p.image}:${layers}${mb}`);
-  };
+function progressOn(err) {
+  if (err.isTTY) return progressLive({ write: (text3) => err.write(text3) });
+  return progressLog({ intervalMs: progressIntervalMs(), line: (text3) => say2(err, `cuda-gate: ${text3}`) });
 }
 if (require.main === module) {
   run(process.argv.slice(2)).then((code2) => {

@@ -6,7 +6,8 @@ import * as core from '@actions/core';
 import { maxDriver } from '../common/driver-version';
 import { isGateError, messageOf } from '../common/errors';
 import { compareWithBaselines } from '../engine/baseline';
-import { checkImages } from '../engine/check';
+import { checkImages, type Progress } from '../engine/check';
+import { progressIntervalMs, progressLog } from '../engine/progress';
 import { loadMatrix } from '../matrix/load';
 import { loadMatrixWithOverrides } from '../matrix/overrides';
 import type { Matrix } from '../matrix/types';
@@ -90,7 +91,7 @@ async function gate(inputs: Inputs): Promise<{ report: Report; layerCache?: Acti
       matrix,
       platform,
       ...scan,
-      onProgress: (p) => p.phase === 'open' && info(`reading ${p.image}`),
+      onProgress: actionProgress(),
     }),
   );
   if (inputs.baselineImages.length) {
@@ -103,6 +104,15 @@ async function gate(inputs: Inputs): Promise<{ report: Report; layerCache?: Acti
   }
   if (policy.failOnNew) core.warning('cuda-gate: fail-on-new has no effect without baseline-images: every image is new, and the gate fails as fail-on says');
   return { report: sourced(report), layerCache };
+}
+
+/** The step log: `reading IMAGE`, then on long reads a line at most every CUDA_GATE_PROGRESS_S (10 s), as the CLI's stderr. */
+function actionProgress(): (p: Progress) => void {
+  const log = progressLog({ intervalMs: progressIntervalMs(), line: (text) => info(`cuda-gate: ${text}`) });
+  return (p) => {
+    if (p.phase === 'open') info(`reading ${p.image}`);
+    log(p);
+  };
 }
 
 async function resolveTargets(inputs: Inputs): Promise<{ targets: Target[]; policy: Policy; matrix: Matrix; from?: ResolvedPolicy }> {

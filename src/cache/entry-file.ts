@@ -3,10 +3,11 @@
  * file and renamed into place, so a reader (another job, a crashed writer) sees a whole entry or none.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { messageOf } from '../common/errors';
+import { makeDirs } from '../common/make-dirs';
 
 /** Small entries stay readable with `cat`; big ones (a layer with thousands of symlinks) shrink ~10x gzipped. */
 export const GZIP_ABOVE_BYTES = 32 * 1024;
@@ -20,7 +21,7 @@ export function writeEntryFile(base: string, doc: unknown): void {
   const json = Buffer.from(JSON.stringify(doc));
   const gzip = json.length > GZIP_ABOVE_BYTES;
   const path = gzip ? `${base}.json.gz` : `${base}.json`;
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirs(dirname(path));
   const temp = `${path}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     writeFileSync(temp, gzip ? gzipSync(json) : json);

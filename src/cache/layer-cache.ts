@@ -7,10 +7,11 @@
  * A cache must never be why a check fails: unreadable, corrupt or foreign entries are misses, failed writes are
  * noted and skipped.
  */
-import { accessSync, constants, mkdirSync, utimesSync } from 'node:fs';
+import { accessSync, constants, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { messageOf } from '../common/errors';
+import { makeDirs } from '../common/make-dirs';
 import { schemaError } from '../common/schema-error';
 import type { LayerResult } from '../layers/types';
 import type { HistoryEntry } from '../sources/types';
@@ -196,11 +197,14 @@ export interface OpenCacheOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The cache at `dir`, created if need be; undefined (with a warning) when it cannot be: the scan goes on without. */
+/**
+ * The cache at `dir`, created if need be; undefined (with one warning) when it cannot be: the scan goes on without.
+ * Never hangs: a directory under /proc, a file or a device in the way is an error of one mkdir (common/make-dirs).
+ */
 export function openLayerCache(opts: OpenCacheOptions): LayerCache | undefined {
   const dir = opts.dir ?? defaultCacheDir(opts.env);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     accessSync(dir, constants.W_OK);
   } catch (err) {
     opts.log?.warn(`cache: cannot create or write the cache directory ${dir} (${messageOf(err)}); scanning without a cache`);

@@ -9,6 +9,7 @@ import { parseWithSchema, say } from '../common/schema-error';
 import type { ScanMode } from '../engine/check';
 import { FAIL_ON_VALUES, NO_CUDA_VALUES, type FailOn, type NoCudaPolicy } from '../model/policy';
 import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../model/target';
+import { unknownCommand } from './help';
 
 export const FORMATS = ['text', 'json', 'markdown', 'sarif'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -120,9 +121,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (argv[0] === '--version' || argv[0] === 'version') return { command: 'version' };
   const [command, ...rest] = argv;
   if (command === 'probe') return parseProbeArgs(rest);
-  if (command !== 'check') {
-    throw new GateError('BAD_ARGUMENT', `unknown command "${command}"`, 'run: cuda-gate check SOURCE... --driver VER (see cuda-gate --help)');
-  }
+  if (command !== 'check') throw unknownCommand(command);
   let parsed;
   try {
     parsed = parseArgs({

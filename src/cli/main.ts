@@ -6,6 +6,7 @@ import { isGateError, GateError, messageOf } from '../common/errors';
 import { layerCacheVersion } from '../engine/cache-version';
 import { compareWithBaselines } from '../engine/baseline';
 import { checkImages, type Progress } from '../engine/check';
+import { progressIntervalMs, progressLive, progressLog } from '../engine/progress';
 import type { Matrix } from '../matrix/types';
 import { loadMatrix } from '../matrix/load';
 import { loadMatrixWithOverrides } from '../matrix/overrides';
@@ -17,7 +18,9 @@ import { adHocTarget, loadTargetsFile } from '../targets/load';
 import { probeHost, probeTargets, probeYaml } from '../targets/probe';
 import { DEFAULT_POLICY, type Policy } from '../model/policy';
 import type { Target } from '../model/target';
-import { parseCliArgs, USAGE, type CheckArgs } from './args';
+import { parseCliArgs, type CheckArgs } from './args';
+import { flagProblem, helpFor, isCommand, isParseArgsMessage, mainHelp } from './help';
+import { checkOutputPath, writeFailure } from './output-file';
 import { DEFAULT_TARGETS, parseMergeArgs, renderReport, runMerge, sarifOptions } from './merge';
 import { parsePlanArgs, runPlan } from './plan';
 import type { Report } from '../report/types';
@@ -29,11 +32,17 @@ export interface CliIO {
 
 export async function run(argv: string[], io: CliIO = { out: process.stdout, err: process.stderr }): Promise<number> {
   try {
+    // --help anywhere before `--`, `help [COMMAND]`, or nothing at all: the help, exit 0
+    const help = helpFor(argv);
+    if (help !== undefined) {
+      io.out.write(help);
+      return 0;
+    }
     if (argv[0] === 'merge') return runMerge(parseMergeArgs(argv.slice(1)), io.out);
     if (argv[0] === 'plan') return await runPlan(parsePlanArgs(argv.slice(1)), { out: io.out, warn: (line) => say(io.err, `cuda-gate: ${line}`) });
     const args = parseCliArgs(argv);
     if (args.command === 'help') {
-      io.out.write(`${USAGE}\n`);
+      io.out.write(mainHelp());
       return 0;
     }
     if (args.command === 'version') {
@@ -42,7 +51,9 @@ export async function run(argv: string[], io: CliIO = { out: process.stdout, err
     }
     if (args.command === 'probe') return await probe(args.format, args.matrixDir, io);
     return await check(args, io);
-  } catch (e) {
+  } catch (err) {
+    // Node's parseArgs refused a flag: said with the command's flags (the closest to a typo, the value it needs)
+    const e = isGateError(err) && isParseArgsMessage(err.message) && isCommand(argv[0]) ? (flagProblem(argv[0], argv.slice(1)) ?? err) : err;
     if (isGateError(e)) {
       say(io.err, `cuda-gate: error: ${e.toLine()}`);
       return e.exitCode;
@@ -62,6 +73,8 @@ function say(err: NodeJS.WritableStream, line: string): void {
 }
 
 async function check(args: CheckArgs, io: CliIO): Promise<number> {
+  // before any image is read: a report that cannot be written is known now, not after the scan
+  if (args.output) checkOutputPath(args.output, '--output');
   // the targets file's matrix-overrides first, --matrix-overrides over them
   const matrixFor = (fromFile: string[]): Matrix => {
     const files = [...fromFile, ...args.matrixOverrides];
@@ -107,7 +120,7 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
   if (args.failOnNew) policy.failOnNew = true;
   const platform = args.platform ? parsePlatform(args.platform) : undefined;
 
-  const progress = !args.quiet && io.err.isTTY ? progressPrinter(io.err) : undefined;
+  const progress = args.quiet ? undefined : progressOn(io.err);
   const cache = cacheFor(args, io);
   const registry = { insecure: args.insecureRegistries, token: process.env.GITHUB_TOKEN || undefined };
   const scan = { targets, policy, matrix, platform, onProgress: progress, scan: args.scan, cache, registry, seek: !args.noSeek, jobs: args.jobs };
@@ -125,8 +138,16 @@ async function check(args: CheckArgs, io: CliIO): Promise<number> {
   for (const w of warnings) say(io.err, `cuda-gate: warning: ${w}`);
 
   const text = renderReport(report, args.format, args.format === 'sarif' ? sarifOptions(targetsFile) : {});
-  if (args.output) writeFileSync(args.output, text);
-  else io.out.write(text);
+  if (args.output) {
+    try {
+      writeFileSync(args.output, text);
+    } catch (e) {
+      // the scan is done: its report goes to stdout rather than nowhere
+      io.out.write(text);
+      say(io.err, `cuda-gate: error: ${writeFailure(args.output, '--output', e)}; the report was written to stdout instead`);
+      return 2;
+    }
+  } else io.out.write(text);
   if (args.emit === 'node-affinity' && fleet) emitNodeAffinity(report, fleet, policy, args, io);
   return report.summary.gatePassed ? 0 : 1;
 }
@@ -171,16 +192,13 @@ function cacheFor(args: CheckArgs, io: CliIO): LayerCache | undefined {
   return openLayerCache({ dir: args.cacheDir, version: layerCacheVersion(), log });
 }
 
-function progressPrinter(err: NodeJS.WritableStream): (p: Progress) => void {
-  return (p) => {
-    if (p.phase === 'done') {
-      err.write('\r\x1b[K');
-      return;
-    }
-    const mb = p.bytes !== undefined ? ` ${(p.bytes / 1e6).toFixed(0)} MB` : '';
-    const layers = p.layer !== undefined ? ` layer ${p.layer}/${p.layers ?? '?'}` : ' opening';
-    err.write(`\r\x1b[K${p.image}:${layers}${mb}`);
-  };
+/**
+ * Progress on stderr: a live line on a terminal; in a log (CI), a line at most every CUDA_GATE_PROGRESS_S seconds
+ * (default 10) of a long read and none for a short one (engine/progress.ts, as the action's step log).
+ */
+function progressOn(err: CliIO['err']): (p: Progress) => void {
+  if (err.isTTY) return progressLive({ write: (text) => err.write(text) });
+  return progressLog({ intervalMs: progressIntervalMs(), line: (text) => say(err, `cuda-gate: ${text}`) });
 }
 
 if (require.main === module) {

@@ -56,8 +56,11 @@ export interface LayersRead {
 
 export interface ReadThroughCacheOptions {
   cache?: LayerCache;
-  /** after each layer analysed: how many so far, and their bytes */
-  onLayer?: (done: number, bytes: number) => void;
+  /**
+   * After each layer analysed: how many so far, and their bytes; and as a streamed layer's bytes arrive (the bytes of
+   * the layers being read included), so a long layer shows progress before it ends. `of`: the layers to be read.
+   */
+  onLayer?: (done: number, bytes: number, of: number) => void;
   /** read uncompressed layers held in files by offset (default); false streams every byte, as other sources do */
   seek?: boolean;
   /** layers read at once by file sources (default: CPU count, at most 8) */
@@ -82,7 +85,7 @@ export async function readLayersThroughCache(image: Image, opts: ReadThroughCach
     if (cachedHistory === undefined) only = [layerKey(image.layers[image.layers.length - 1])];
   }
 
-  let reader = layerReader(opts, limits, evidenceInterest);
+  let reader = layerReader(opts, limits, evidenceInterest, only?.length ?? image.layers.length);
   let outcome = await image.readLayers(
     reader.read,
     reader.request({ ...(only && { only }), ...(cache && { aliases: { get: (name: string) => cache.getAlias(name) } }) }),
@@ -95,7 +98,7 @@ export async function readLayersThroughCache(image: Image, opts: ReadThroughCach
     // export's manifest, which arrives after the layers, says the name now stands for a layer the cache lacks. A
     // stream cannot be rewound and those bytes are gone: read the image again, trusting no name this time.
     cache?.log.debug(`cache: ${merged.unanswered} layer(s) of ${image.source} passed unread under a stale export name; reading every layer`);
-    reader = layerReader(opts, limits, evidenceInterest);
+    reader = layerReader(opts, limits, evidenceInterest, image.layers.length);
     outcome = await image.readLayers(reader.read, reader.request({}));
     merged = merge(outcome, new Map(), keyOf);
   }
@@ -122,7 +125,7 @@ export async function readLayersFor(
   interest: InterestFn,
   opts: Pick<ReadThroughCacheOptions, 'seek' | 'jobs'>,
 ): Promise<{ results: (LayerResult | undefined)[]; bytesRead: number }> {
-  const reader = layerReader(opts, DEFAULT_LAYER_LIMITS, interest);
+  const reader = layerReader(opts, DEFAULT_LAYER_LIMITS, interest, image.layers.length);
   const outcome = await image.readLayers(reader.read, reader.request({}));
   const results = outcome.layers.map((layer, i) => {
     const result = outcome.results[i];
@@ -132,15 +135,32 @@ export async function readLayersFor(
 }
 
 /** The readers a source is handed: the analysis itself, counting layers and bytes as it goes. */
-function layerReader(opts: Pick<ReadThroughCacheOptions, 'seek' | 'jobs' | 'onLayer'>, limits: LayerLimits, interest: InterestFn) {
-  const counts = { layers: 0, bytes: 0, byOffset: { layers: 0, bytesRead: 0 } };
+function layerReader(opts: Pick<ReadThroughCacheOptions, 'seek' | 'jobs' | 'onLayer'>, limits: LayerLimits, interest: InterestFn, of: number) {
+  // streaming: bytes of layers still being read (several at once with jobs > 1)
+  const counts = { layers: 0, bytes: 0, streaming: 0, byOffset: { layers: 0, bytesRead: 0 } };
   const done = (result: LayerResult): LayerResult => {
     counts.layers++;
     counts.bytes += result.tarBytes;
-    opts.onLayer?.(counts.layers, counts.bytes);
+    opts.onLayer?.(counts.layers, counts.bytes, of);
     return result;
   };
-  const read: LayerReader<LayerResult> = async (layer, tar) => done(await analyseLayer(tar, layer.descriptor, interest, limits));
+  const read: LayerReader<LayerResult> = async (layer, tar) => {
+    if (!opts.onLayer) return done(await analyseLayer(tar, layer.descriptor, interest, limits));
+    // the bytes of a streamed layer as the analysis takes them, so a long layer shows progress before it ends
+    let seen = 0;
+    const onBytes = (n: number): void => {
+      seen += n;
+      counts.streaming += n;
+      opts.onLayer?.(counts.layers, counts.bytes + counts.streaming, of);
+    };
+    let result: LayerResult;
+    try {
+      result = await analyseLayer(tar, layer.descriptor, interest, limits, onBytes);
+    } finally {
+      counts.streaming -= seen;
+    }
+    return done(result);
+  };
   const seek: SeekableLayerReader<LayerResult> = async (layer, tar) => {
     const stats: SeekReadStats = { bytesRead: 0 };
     const result = await analyseLayerAt(tar, layer.descriptor, interest, limits, stats);

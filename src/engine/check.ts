@@ -26,11 +26,16 @@ import type { Result } from '../verdict/types';
 import { readLayersFor, readLayersThroughCache, type LayersRead } from './cached-layers';
 import { linkTargetInterest, unreadLinkTargets, withLinkTargets } from './link-targets';
 
+/** What a scan is doing (CheckOptions.onProgress; engine/progress.ts shows it). */
 export interface Progress {
   image: string;
+  /** layer: a layer was read, or a streamed layer's bytes arrived */
   phase: 'open' | 'layer' | 'done';
+  /** layers read so far */
   layer?: number;
+  /** layers to read (those the cache does not hold) */
   layers?: number;
+  /** uncompressed tar bytes read so far, layers in progress included */
   bytes?: number;
 }
 
@@ -106,7 +111,7 @@ export async function analyseImage(
           cache: opts.cache,
           seek: opts.seek,
           jobs: opts.jobs,
-          onLayer: (layer, bytes) => opts.onProgress?.({ image: source, phase: 'layer', layer, layers: image.layers.length, bytes }),
+          onLayer: (layer, bytes, of) => opts.onProgress?.({ image: source, phase: 'layer', layer, layers: of, bytes }),
         });
   const view = await withLinkTargetsRead(image, read, opts);
   const detected = detectEvidence(read.config, view, opts.matrix);

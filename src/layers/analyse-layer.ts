@@ -60,6 +60,8 @@ export async function analyseLayer(
   layer: LayerIdentity,
   interest: InterestFn,
   limits: LayerLimits = DEFAULT_LAYER_LIMITS,
+  /** the layer's tar bytes as they pass (progress); the count, not the bytes */
+  onBytes?: (bytes: number) => void,
 ): Promise<LayerResult> {
   const collector = new LayerCollector(interest, limits);
   let tarBytes = 0;
@@ -158,6 +160,7 @@ export async function analyseLayer(
     extract.on('error', fail);
     framed.on('data', (chunk: Buffer) => {
       tarBytes += chunk.length;
+      onBytes?.(chunk.length);
       tail = chunk.length >= END_MARKER_BYTES ? chunk.subarray(chunk.length - END_MARKER_BYTES) : Buffer.concat([tail, chunk]).subarray(-END_MARKER_BYTES);
       if (tarBytes > byteCap) {
         const declared = layer.size !== undefined ? ` from a ${formatBytes(layer.size)} blob` : '';

@@ -10,7 +10,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { isAlias, isDocument, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import { z } from 'zod';
 import { GateError, messageOf } from '../common/errors';
-import { isDriverVersion } from '../common/driver-version';
+import { driverInputProblem } from '../common/driver-version';
 import { parseWithSchema, say, sayPerKey, unknownKeysFirst, type SchemaProblem } from '../common/schema-error';
 import { loadMatrixWithOverrides } from '../matrix/overrides';
 import type { Matrix } from '../matrix/types';
@@ -72,6 +72,15 @@ function closedMapping<S extends z.ZodRawShape>(
 }
 
 const DRIVER_FIX = 'write it as nvidia-smi prints it, e.g. 535.104.05 (quote it if your editor reformats numbers)';
+
+/** A driver value's problem (common/driver-version: the one check every driver input gets), said; `syntaxFix` for text that is no version at all. */
+function driverSaid(label: string, value: string, syntaxFix: string): string {
+  const problem = driverInputProblem(value, label);
+  return problem
+    ? say(problem.sentence, problem.kind === 'syntax' ? syntaxFix : problem.fix)
+    : say(`${label} "${value}" is not an NVIDIA driver version`, syntaxFix);
+}
+
 const MATRIX_OVERRIDES_FIX = 'e.g. matrix-overrides: cuda-matrix-overrides.yml (relative to this file)';
 /** how forward-compat may be written: the first three mean true */
 const BOOLEAN_WORDS = ['true', 'True', 'yes', 'false', 'False', 'no'] as const;
@@ -85,7 +94,9 @@ const TARGET = closedMapping(
             ? say(`${targetOf(iss.path)} has no driver`, 'add the host driver as nvidia-smi prints it, e.g. driver: 535.104.05')
             : say(`${targetOf(iss.path)}: driver must be a string, not ${shown(iss.input)}`, DRIVER_FIX),
       })
-      .refine(isDriverVersion, { error: (iss) => say(`${targetOf(iss.path)}: driver "${shown(iss.input)}" is not an NVIDIA driver version`, DRIVER_FIX) }),
+      .refine((v) => driverInputProblem(v, 'driver') === undefined, {
+        error: (iss) => driverSaid(`${targetOf(iss.path)}: driver`, shown(iss.input), DRIVER_FIX),
+      }),
     gpu: z.string({ error: (iss) => say(`${targetOf(iss.path)}: gpu must be a string`, 'e.g. gpu: A100 or gpu: "8.0"') }).optional(),
     'forward-compat': z
       .enum(BOOLEAN_WORDS, { error: (iss) => say(`${targetOf(iss.path)}: forward-compat must be true or false`, 'write forward-compat: true') })
@@ -488,7 +499,9 @@ export function adHocTarget(flags: AdHocTarget, matrix: Matrix): Target {
   const runtimeLabel = labels.runtime ?? '--runtime';
   // the labels are the place: the flag or input the value came from
   const driver = parseWithSchema(
-    z.string().refine(isDriverVersion, { error: (iss) => say(`${labels.driver} "${String(iss.input)}" is not an NVIDIA driver version`, AD_HOC_DRIVER_FIX) }),
+    z
+      .string()
+      .refine((v) => driverInputProblem(v, labels.driver) === undefined, { error: (iss) => driverSaid(labels.driver, String(iss.input), AD_HOC_DRIVER_FIX) }),
     flags.driver.trim(),
     { what: '', code: 'BAD_DRIVER_VERSION' },
   );

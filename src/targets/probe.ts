@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { promisify } from 'node:util';
 import { GateError } from '../common/errors';
-import { isDriverVersion } from '../common/driver-version';
+import { driverInputProblem } from '../common/driver-version';
 import { findGpu } from '../matrix/queries';
 import type { Matrix } from '../matrix/types';
 import { resolveTargetGpu } from './gpu';
@@ -77,12 +77,15 @@ export async function probeHost(deps: Partial<ProbeDeps> = {}): Promise<ProbeRes
   );
 }
 
+/** A driver version as --driver and a targets file accept it (the one check every driver input gets). */
+const isHostDriver = (v: string): boolean => driverInputProblem(v, 'driver') === undefined;
+
 /** Lines of `driver_version, name[, compute_cap]`. */
 export function parseQueryGpu(out: string): ProbedGpu[] {
   const gpus: ProbedGpu[] = [];
   for (const line of out.split('\n')) {
     const parts = line.split(',').map((s) => s.trim());
-    if (parts.length < 2 || !isDriverVersion(parts[0])) continue;
+    if (parts.length < 2 || !isHostDriver(parts[0])) continue;
     const cc = parts[2] && /^\d+\.\d+$/.test(parts[2]) ? parts[2] : undefined;
     gpus.push({ driver: parts[0], name: parts[1], computeCapability: cc });
   }
@@ -92,7 +95,7 @@ export function parseQueryGpu(out: string): ProbedGpu[] {
 /** "NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar  5 22:23:56 UTC 2024" -> 550.54.15 */
 export function parseProcVersion(text: string): string | undefined {
   const m = /Kernel Module(?:\s+for\s+\S+)?\s+(\d+\.\d+(?:\.\d+)?)/.exec(text) ?? /NVRM version:.*?\s(\d{3}\.\d+(?:\.\d+)?)\s/.exec(text);
-  return m?.[1];
+  return m?.[1] !== undefined && isHostDriver(m[1]) ? m[1] : undefined;
 }
 
 /** One target per distinct GPU model on the host (usually one). */
