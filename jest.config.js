@@ -10,4 +10,6 @@ module.exports = {
   // Tests share one dockerd and one registry; two workers match the 2-core machines this runs on.
   maxWorkers: 2,
   verbose: false,
+  // after jest's own summary: every skipped test with why (__tests__/helpers/skip.ts puts the reason in its title)
+  reporters: ['default', '<rootDir>/scripts/jest-skip-reporter.cjs'],
 };

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
+import { testIf } from '../helpers/skip';
 import { runCli } from './run-cli';
 
 const EXAMPLE = join(__dirname, '../../examples/images/cuda12.4-app.tar');
@@ -100,8 +101,7 @@ test('an unknown platform lists what the image has', async () => {
   expectOneLineError(await runCli('check', `docker-archive:${EXAMPLE}`, ...DRIVER, '--platform', 'linux/arm64'), 'linux/arm64', 'linux/amd64');
 });
 
-test('a missing image in the daemon is named', async () => {
-  if (!process.env.DOCKER_HOST) return console.warn('SKIPPED: DOCKER_HOST not set (run through npm test)');
+testIf(Boolean(process.env.DOCKER_HOST), 'DOCKER_HOST is unset (npm test starts dockerd)')('a missing image in the daemon is named', async () => {
   expectOneLineError(await runCli('check', 'docker-daemon:cuda-gate/does-not-exist:1', ...DRIVER), 'cuda-gate/does-not-exist:1');
 });
 

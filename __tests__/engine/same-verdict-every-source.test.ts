@@ -13,14 +13,15 @@ import { DEFAULT_POLICY } from '../../src/model/policy';
 import { judge } from '../../src/verdict/judge';
 import { writeDocker25Archive } from '../helpers/archives';
 import { removeImages, run, saveImage, skopeoCopy, uniqueTag } from '../helpers/docker-cli';
-import { describeWithEngines } from '../helpers/engines';
+import { missingEngines, withHint } from '../helpers/engines';
+import { describeUnless } from '../helpers/skip';
 import { tempDir } from '../helpers/tmp';
 
 const CUDA = '/usr/local/cuda';
 const CUDART = join(CUDA, 'lib64/libcudart.so.13');
 const DIST_INFO_DIR = existsSync(join(CUDA, 'dist-info')) ? readdirSync(join(CUDA, 'dist-info')).find((d) => d.startsWith('nvidia_cuda_runtime-')) : undefined;
 const haveCuda = existsSync(CUDART) && !!DIST_INFO_DIR;
-if (!haveCuda) console.warn(`SKIPPED real CUDA 13.0 fixture: ${CUDART} or its dist-info is absent on this machine`);
+const noCuda = haveCuda ? undefined : `${CUDART} or its dist-info is absent (no CUDA toolkit)`;
 
 const matrix = loadMatrix();
 const targets = [
@@ -32,9 +33,7 @@ const targets = [
 /** Evidence without what legitimately differs between transports (blob digests of re-compressed layers). */
 const portable = (ev: ReportEvidence[]) => ev.map(({ layer: _layer, ...rest }) => rest);
 
-const describeIfCuda = haveCuda ? describeWithEngines : (name: string, _needs: unknown, fn: () => void) => describe.skip(name, fn);
-
-describeIfCuda('the real CUDA 13.0 runtime read from every source kind', ['docker', 'skopeo'], () => {
+describeUnless(noCuda ?? withHint(missingEngines(['docker', 'skopeo'])), 'the real CUDA 13.0 runtime read from every source kind', () => {
   const tag = uniqueTag('real-cuda13');
   const dir = tempDir('cg-engine-');
   const sources: Record<string, string> = {};

@@ -1,8 +1,10 @@
 /**
  * Real engines for integration tests: dockerd at DOCKER_HOST, a registry at TEST_REGISTRY, skopeo on PATH
- * (scripts/test.sh starts them). Without them an integration suite is skipped LOUDLY, never passed silently.
+ * (scripts/test.sh starts them). Without them an integration suite is skipped, saying why in its title
+ * (helpers/skip.ts), and listed at the end of the run with that reason: never passed silently.
  */
 import { spawnSync } from 'node:child_process';
+import { describeUnless } from './skip';
 
 function onPath(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
@@ -21,20 +23,14 @@ export function missingEngines(needs: Need[]): string | undefined {
   return missing.length > 0 ? missing.join(', ') : undefined;
 }
 
-/** `describe` when the engines are there; otherwise `describe.skip` with a warning saying how to run it. */
+/** `describe` when the engines are there; otherwise the block is skipped, its title saying what is missing. */
 export function describeWithEngines(name: string, needs: Need[], fn: () => void): void {
-  describeUnless(missingEngines(needs), name, fn);
+  describeUnless(withHint(missingEngines(needs)), name, fn);
 }
 
-/** `describe` when nothing is missing (`why` undefined); otherwise `describe.skip`, saying why and how to run it. */
-export function describeUnless(why: string | undefined, name: string, fn: () => void): void {
-  if (why === undefined) {
-    describe(name, fn);
-    return;
-  }
-  const message = `SKIPPED integration suite "${name}": ${why}. Run \`npm test\` (scripts/test.sh starts dockerd and a registry).`;
-  console.warn(message);
-  // Jest drops console output of a file whose tests are all skipped; stderr always reaches the log.
-  process.stderr.write(`\n${message}\n`);
-  describe.skip(name, fn);
+/** The reason a suite is skipped for lack of engines, with how to run it. */
+export function withHint(why: string | undefined): string | undefined {
+  return why && `${why} (npm test starts dockerd and a registry)`;
 }
+
+export { describeUnless };

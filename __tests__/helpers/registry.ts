@@ -1,7 +1,8 @@
 /**
  * Real registries for the registry source's tests: the shared one at TEST_REGISTRY (scripts/test.sh starts it),
  * and private `docker-registry serve` instances a test starts for itself (own storage root to tamper with, htpasswd
- * basic auth). Images get there with `skopeo copy`. Without the tools a suite is skipped loudly, never passed.
+ * basic auth). Images get there with `skopeo copy`. Without the tools a suite is skipped with the reason
+ * in its title (helpers/skip.ts), never passed.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { run, skopeoCopy } from './docker-cli';
-import { describeUnless, missingEngines } from './engines';
+import { describeUnless, missingEngines, withHint } from './engines';
 import { tempDir } from './tmp';
 
 function onPath(tool: string): boolean {
@@ -27,9 +28,9 @@ export function missingRegistry(own = false): string | undefined {
   return missing.length > 0 ? missing.join(', ') : undefined;
 }
 
-/** `describe` when a registry and skopeo are here; otherwise `describe.skip` with a warning saying how to run it. */
+/** `describe` when a registry and skopeo are here; otherwise the block is skipped, its title saying what is missing. */
 export function describeWithRegistry(name: string, fn: () => void, opts: { own?: boolean } = {}): void {
-  describeUnless(missingRegistry(opts.own), name, fn);
+  describeUnless(withHint(missingRegistry(opts.own)), name, fn);
 }
 
 let counter = 0;

@@ -36,12 +36,12 @@ import type { InterestFn } from '../../src/layers/types';
 import { packLayer, type LayerSpec } from '../helpers/layer-tar';
 import { OCI_CONFIG, OCI_MANIFEST, OciLayoutWriter, sha256 } from '../helpers/oci-layout';
 import { END, gnuLong, paxHeader, rawEntry } from '../helpers/raw-tar';
+import { testIf } from '../helpers/skip';
 import { tempDir } from '../helpers/tmp';
 
 const UMOCI = '/usr/bin/umoci';
 const haveUmoci = existsSync(UMOCI);
-if (!haveUmoci) console.warn(`unpack-differential: skipped — ${UMOCI} not found (install umoci to run it)`);
-const maybe = haveUmoci ? test : test.skip;
+const maybe = testIf(haveUmoci, `${UMOCI} not found (apt-get install umoci)`);
 
 const keepAll: InterestFn = () => ({});
 
@@ -276,7 +276,7 @@ describe('final view: cuda-gate vs umoci unpack', () => {
 
   // found by this test: mergeLayers used to drop a lower non-directory only when a CHILD path arrived, so a lower
   // usr/lib/libcudart.so.12 replaced by an empty directory of that name was still seen as the library
-  (haveUmoci ? test : test.skip)('a file or symlink replaced by an empty directory', async () => {
+  maybe('a file or symlink replaced by an empty directory', async () => {
     await expectSame(
       { [`${LIB}/libcudart.so.12`]: 'cudart', [`${LIB}/libfoo.so.1`]: { symlink: 'libfoo.so.1.0' } },
       { 'usr/': { dir: true }, 'usr/lib/': { dir: true }, [`${LIB}/libcudart.so.12/`]: { dir: true }, [`${LIB}/libfoo.so.1/`]: { dir: true } },

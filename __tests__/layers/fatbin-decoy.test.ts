@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { FatbinScanner, BinaryScanner, type BinaryFacts } from '../../src/layers/fatbin-scan';
 import { scanBinaryAt, type ReadAt } from '../../src/layers/fatbin-seek';
 import type { GpuCode } from '../../src/model/gpu-code';
+import { describeIf } from '../helpers/skip';
 
 const DIR = join(__dirname, '../fixtures/decoy');
 interface Expected {
@@ -95,7 +96,7 @@ describe('decoys in nvcc-built and libcupti-style binaries are not credited', ()
 const CUPTI = '/usr/local/cuda/lib64/libcupti.so.13';
 const CHECKPOINT = '/usr/local/cuda/lib64/libcheckpoint.so';
 const REAL = [CUPTI, CHECKPOINT].filter((p) => existsSync(p));
-const describeReal = REAL.length ? describe : describe.skip;
+const describeReal = describeIf(REAL.length > 0, `neither ${CUPTI} nor ${CHECKPOINT} exists (no CUDA toolkit)`);
 
 describeReal('NVIDIA libraries that keep fatbins in .rodata, without .nv_fatbin (when this machine has them)', () => {
   test.each(REAL.length ? REAL : ['none'])('%s: everything the signature scan finds is credited', async (path) => {

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import type { GpuCode } from '../../src/model/gpu-code';
 import { FatbinScanner } from '../../src/layers/fatbin-scan';
 import { isCandidate, scanFatbinsAt, type ReadAt } from '../../src/layers/fatbin-seek';
+import { describeIf } from '../helpers/skip';
 
 const DIR = join(__dirname, '../fixtures/fatbin');
 const FIXTURES = Object.keys(JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8')) as Record<string, unknown>);
@@ -198,7 +199,7 @@ function realLibraries(): string[] {
 }
 
 const REAL = realLibraries();
-const describeReal = REAL.length ? describe : describe.skip;
+const describeReal = describeIf(REAL.length > 0, 'no CUDA toolkit libraries in /usr/local/cuda/lib64 or /usr/local/cuda/targets/x86_64-linux/lib');
 
 describeReal('scanFatbinsAt on the CUDA toolkit libraries of this machine', () => {
   test.each(REAL.length ? REAL : ['none'])('%s: same GPU code as streaming', async (path) => {

@@ -1,7 +1,7 @@
 /**
  * The PR comment as a reviewer sees it: rendered in headless Chromium at GitHub's 880-px comment column
  * (scripts/render-markdown.cjs), it must fit one screen for the example image and stay readable for 40 images × 8
- * targets — measured in pixels, not characters. Skipped, with a line saying so, where Chromium is not installed.
+ * targets — measured in pixels, not characters. Skipped, saying so, where Chromium is not installed.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { renderCommentBody, resolvedBody } from '../../src/action/comment-body';
 import type { Report } from '../../src/report/types';
 import { ROOT } from '../action/run-action';
 import { writeBaselineFixture } from '../helpers/baseline-fixture';
+import { testIf } from '../helpers/skip';
 import { tempDir } from '../helpers/tmp';
 
 const { renderMarkdown, chromium } = require('../../scripts/render-markdown.cjs') as {
@@ -52,8 +53,7 @@ function fleet(one: Report, count: number): Report {
 }
 
 const installed = chromium() !== undefined;
-if (!installed) console.warn('rendered-height.test.ts: SKIPPED — chromium is not installed (apt-get install chromium fonts-noto-color-emoji)');
-const maybe = installed ? test : test.skip;
+const maybe = testIf(installed, 'chromium is not installed (apt-get install chromium fonts-noto-color-emoji)');
 
 describe('the PR comment rendered at 880 px', () => {
   maybe(
