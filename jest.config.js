@@ -1,6 +1,7 @@
 /** Unit and integration tests. The action's end-to-end tests run the bundled dist/ as a child process. */
 module.exports = {
-  testEnvironment: 'node',
+  // jest's node environment; its workers exit as soon as their event loop drains (see the file)
+  testEnvironment: '<rootDir>/scripts/jest-environment.cjs',
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
   transform: {
